@@ -1,0 +1,80 @@
+/*
+ * api.h - the v1 HTTP API: the application context, the route table and
+ * the helpers every handler uses (authentication, authorization, input
+ * validation, rendering). Handlers live one file per resource
+ * (api_auth.c, api_users.c, ...) and stay thin: validate, authorize, call
+ * the store or a domain module, render.
+ */
+#ifndef LF_API_H
+#define LF_API_H
+
+#include <jansson.h>
+
+#include "auth/auth.h"
+#include "authz/authz.h"
+#include "http/http.h"
+#include "store/store.h"
+
+typedef struct lf_app {
+	lf_store *store;
+	lf_http_server *http;
+	unsigned char jwt_key[32];
+	int access_ttl_s;  /* access token lifetime */
+	int refresh_ttl_s; /* refresh token / session lifetime */
+	lf_ratelimit *rl_account; /* login attempts per account */
+	lf_ratelimit *rl_ip;      /* login/refresh attempts per client address */
+	int64_t started_ms;
+} lf_app;
+
+/* The authenticated caller of a request (request arena memory). */
+typedef struct lf_principal {
+	lf_user user;
+	const char *sid;
+	int is_admin;
+} lf_principal;
+
+/* The route table of the whole API. */
+extern const lf_http_route lf_api_routes[];
+extern const size_t lf_api_nroutes;
+
+/*
+ * Authenticates the request and checks perm (in project_id's scope when
+ * non-zero: the caller's membership roles are loaded). On refusal sets the
+ * 401/403 response and returns an error: the handler just returns LF_OK.
+ */
+int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out);
+
+/* Input helpers: on bad input they set a 400/422 response and return
+ * LF_ERR_INVALID. Strings are borrowed from the JSON body. */
+int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen,
+	       const char **out);
+int lf_api_int(lf_http_req *req, const char *field, int required, int64_t min, int64_t max,
+	       int64_t *out);
+int lf_api_bool(lf_http_req *req, const char *field, int required, int *out);
+/* Query parameters: absent leaves *out unchanged. */
+int lf_api_qint(lf_http_req *req, const char *name, int64_t min, int64_t max, int64_t *out);
+/* A time in the query: integer ms since epoch or ISO 8601 UTC. */
+int lf_api_qtime(lf_http_req *req, const char *name, int64_t *out);
+
+/* Renders ms since epoch as ISO 8601 UTC with milliseconds (arena). */
+const char *lf_api_time(lf_http_req *req, int64_t ms);
+/* A user as JSON, never with secrets. New reference. */
+json_t *lf_api_user_json(lf_http_req *req, const lf_user *u);
+/* {items, next_cursor}: steals items; cursor NULL renders null. */
+int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor);
+
+/* Handlers, by file. */
+int lf_api_login(lf_http_req *req);
+int lf_api_refresh(lf_http_req *req);
+int lf_api_logout(lf_http_req *req);
+int lf_api_me(lf_http_req *req);
+int lf_api_users_create(lf_http_req *req);
+int lf_api_users_list(lf_http_req *req);
+int lf_api_users_patch(lf_http_req *req);
+int lf_api_audit_list(lf_http_req *req);
+int lf_api_audit_verify(lf_http_req *req);
+int lf_api_healthz(lf_http_req *req);
+int lf_api_readyz(lf_http_req *req);
+int lf_api_metrics(lf_http_req *req);
+
+#endif

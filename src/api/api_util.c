@@ -1,0 +1,237 @@
+/*
+ * api_util.c - authentication, authorization and input/output helpers
+ * shared by all handlers.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+static int bearer_token(lf_http_req *req, const char **token);
+static int project_roles(lf_app *app, lf_http_req *req, int64_t project_id, int64_t user_id,
+			 unsigned *roles);
+
+static int bearer_token(lf_http_req *req, const char **token)
+{
+	const char *h = lf_http_header(req, "Authorization");
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return LF_ERR_AUTH;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	if (*h == '\0')
+		return LF_ERR_AUTH;
+	*token = h;
+	return LF_OK;
+}
+
+static int project_roles(lf_app *app, lf_http_req *req, int64_t project_id, int64_t user_id,
+			 unsigned *roles)
+{
+	lf_tx *tx;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_member_roles(tx, project_id, user_id, roles);
+	lf_store_rollback(tx);
+	return ret;
+}
+
+/*
+ * Authentication is a signature check (no I/O) followed by one indexed
+ * query that proves the session is live and the user active, so logout,
+ * refresh-token theft detection and deactivation take effect on the next
+ * request rather than when the access token expires.
+ */
+int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out)
+{
+	lf_app *app = req->app;
+	lf_jwt_claims c;
+	const char *token;
+	lf_tx *tx = NULL;
+	int ret;
+	if (bearer_token(req, &token) != LF_OK) {
+		lf_http_error(req, 401, "unauthorized",
+			      "Send an access token: Authorization: Bearer <token>.");
+		return LF_ERR_AUTH;
+	}
+	if (lf_jwt_verify(app->jwt_key, token, lf_now_ms() / 1000, &c) != LF_OK) {
+		lf_http_error(req, 401, "invalid_token",
+			      "The access token is invalid or expired; log in or refresh.");
+		return LF_ERR_AUTH;
+	}
+	lf_principal *p = lf_arena_calloc(req->arena, sizeof(*p));
+	if (p == NULL || (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL)
+		return lf_http_error_from(req, LF_ERR_NOMEM, NULL), LF_ERR_NOMEM;
+	if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
+	lf_store_rollback(tx);
+	if (ret != LF_OK) {
+		if (ret == LF_ERR_AUTH)
+			lf_http_error(req, 401, "session_revoked",
+				      "The session has ended or the account is disabled.");
+		else
+			lf_http_error_from(req, ret, NULL);
+		return LF_ERR_AUTH;
+	}
+	p->is_admin = strcmp(p->user.role, "admin") == 0;
+	lf_authz_subject subj = {.is_admin = p->is_admin};
+	if (project_id != 0 && (ret = project_roles(app, req, project_id, p->user.id,
+						    &subj.proj_roles)) != LF_OK) {
+		lf_http_error_from(req, ret, "project");
+		return ret;
+	}
+	if (lf_authz_check(&subj, perm) != LF_OK) {
+		lf_http_error(req, 403, "forbidden", "Your role does not allow this.");
+		return LF_ERR_FORBIDDEN;
+	}
+	req->user = p;
+	*out = p;
+	return LF_OK;
+}
+
+int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen,
+	       const char **out)
+{
+	json_t *v = json_object_get(req->json, field);
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return LF_OK;
+		lf_http_error(req, 422, "missing_field", "The field \"%s\" is required.", field);
+		return LF_ERR_INVALID;
+	}
+	if (!json_is_string(v)) {
+		lf_http_error(req, 422, "invalid_field", "The field \"%s\" must be a string.",
+			      field);
+		return LF_ERR_INVALID;
+	}
+	if (json_string_length(v) > maxlen || strlen(json_string_value(v)) != json_string_length(v)) {
+		lf_http_error(req, 422, "invalid_field",
+			      "The field \"%s\" must be at most %zu bytes, without NUL.", field,
+			      maxlen);
+		return LF_ERR_INVALID;
+	}
+	*out = json_string_value(v);
+	return LF_OK;
+}
+
+int lf_api_int(lf_http_req *req, const char *field, int required, int64_t min, int64_t max,
+	       int64_t *out)
+{
+	json_t *v = json_object_get(req->json, field);
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return LF_OK;
+		lf_http_error(req, 422, "missing_field", "The field \"%s\" is required.", field);
+		return LF_ERR_INVALID;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
+		lf_http_error(req, 422, "invalid_field",
+			      "The field \"%s\" must be an integer from %lld to %lld.", field,
+			      (long long)min, (long long)max);
+		return LF_ERR_INVALID;
+	}
+	*out = json_integer_value(v);
+	return LF_OK;
+}
+
+int lf_api_bool(lf_http_req *req, const char *field, int required, int *out)
+{
+	json_t *v = json_object_get(req->json, field);
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return LF_OK;
+		lf_http_error(req, 422, "missing_field", "The field \"%s\" is required.", field);
+		return LF_ERR_INVALID;
+	}
+	if (!json_is_boolean(v)) {
+		lf_http_error(req, 422, "invalid_field", "The field \"%s\" must be true or false.",
+			      field);
+		return LF_ERR_INVALID;
+	}
+	*out = json_is_true(v);
+	return LF_OK;
+}
+
+int lf_api_qint(lf_http_req *req, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	const char *v = lf_http_query(req, name);
+	if (v == NULL || *v == '\0')
+		return LF_OK;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (*end != '\0' || n < min || n > max) {
+		lf_http_error(req, 400, "bad_parameter",
+			      "The query parameter \"%s\" must be an integer from %lld to %lld.",
+			      name, (long long)min, (long long)max);
+		return LF_ERR_INVALID;
+	}
+	*out = n;
+	return LF_OK;
+}
+
+int lf_api_qtime(lf_http_req *req, const char *name, int64_t *out)
+{
+	const char *v = lf_http_query(req, name);
+	if (v == NULL || *v == '\0')
+		return LF_OK;
+	char *end;
+	long long n = strtoll(v, &end, 10);
+	if (*end == '\0' && n >= 0) {
+		*out = n;
+		return LF_OK;
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	const char *rest = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (rest == NULL)
+		rest = strptime(v, "%Y-%m-%d", &tm);
+	int ms = 0;
+	if (rest != NULL && *rest == '.') {
+		rest++;
+		for (int k = 0; k < 3 && *rest >= '0' && *rest <= '9'; k++, rest++)
+			ms = ms * 10 + (*rest - '0');
+		while (*rest >= '0' && *rest <= '9')
+			rest++;
+	}
+	if (rest == NULL || (*rest != '\0' && strcmp(rest, "Z") != 0)) {
+		lf_http_error(req, 400, "bad_parameter",
+			      "The query parameter \"%s\" must be ISO 8601 UTC"
+			      " (2026-01-31T12:00:00Z) or milliseconds since the epoch.",
+			      name);
+		return LF_ERR_INVALID;
+	}
+	*out = (int64_t)timegm(&tm) * 1000 + ms;
+	return LF_OK;
+}
+
+const char *lf_api_time(lf_http_req *req, int64_t ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char buf[40];
+	gmtime_r(&t, &tm);
+	size_t n = strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, sizeof(buf) - n, ".%03dZ", (int)(ms % 1000));
+	return lf_arena_strdup(req->arena, buf);
+}
+
+json_t *lf_api_user_json(lf_http_req *req, const lf_user *u)
+{
+	return json_pack("{s:I,s:s,s:s,s:s,s:b,s:s,s:s}", "id", (json_int_t)u->id, "email",
+			 u->email, "name", u->name, "role", u->role, "active", u->active,
+			 "created_at", lf_api_time(req, u->created_at), "updated_at",
+			 lf_api_time(req, u->updated_at));
+}
+
+int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor)
+{
+	json_t *body = json_pack("{s:o,s:s?}", "items", items, "next_cursor", next_cursor);
+	if (body == NULL)
+		return LF_ERR_NOMEM;
+	return lf_http_json(req, 200, body);
+}

@@ -1,0 +1,488 @@
+/*
+ * server.c - libmicrohttpd glue: request contexts, body accumulation,
+ * responses, access log, statistics and graceful shutdown.
+ *
+ * libmicrohttpd calls the access handler several times per request: once
+ * with the headers, once per chunk of body, and once more with no data.
+ * The request context created on the first call lives until the
+ * completion callback, which frees its arena whatever happened (client
+ * gone, timeout, early error response).
+ */
+#include "http/http.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct lf_http_server {
+	struct MHD_Daemon *d;
+	lf_http_config cfg;
+	int port;
+	lf_http_stats stats;
+};
+
+const double lf_http_latency_bounds_ms[8] = {1, 5, 10, 50, 100, 500, 1000, 0};
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls);
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe);
+static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, const char *url,
+			    const char *method);
+static void req_free(lf_http_req *req);
+static int begin_request(lf_http_server *s, lf_http_req *req);
+static int append_body(lf_http_req *req, const char *data, size_t len);
+static void run_handler(lf_http_req *req);
+static enum MHD_Result send_response(lf_http_req *req);
+static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen);
+static void count_status(lf_http_server *s, int status, int64_t us);
+static int is_json_type(const char *ct);
+
+static int is_json_type(const char *ct)
+{
+	if (ct == NULL)
+		return 0;
+	while (*ct == ' ')
+		ct++;
+	return strncasecmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+}
+
+static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen)
+{
+	char host[128];
+	const char *colon = strrchr(listen, ':');
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host)) {
+		snprintf(err, errlen, "listen address must be HOST:PORT, got '%s'", listen);
+		return LF_ERR_INVALID;
+	}
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 0 || port > 65535 || colon[1] == '\0') {
+		snprintf(err, errlen, "bad port in '%s'", listen);
+		return LF_ERR_INVALID;
+	}
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	if (host[0] == '\0')
+		strcpy(host, "0.0.0.0");
+	if (inet_pton(AF_INET, host, &sa->sin_addr) != 1) {
+		snprintf(err, errlen, "bad IPv4 address '%s'", host);
+		return LF_ERR_INVALID;
+	}
+	sa->sin_port = htons((uint16_t)port);
+	return LF_OK;
+}
+
+int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, size_t errlen)
+{
+	struct sockaddr_in sa;
+	int ret = parse_listen(cfg->listen, &sa, err, errlen);
+	if (ret != LF_OK)
+		return ret;
+	lf_http_server *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return LF_ERR_NOMEM;
+	s->cfg = *cfg;
+	if (s->cfg.threads < 1)
+		s->cfg.threads = 1;
+	if (s->cfg.max_body == 0)
+		s->cfg.max_body = 1 << 20;
+	/* ITC is required to quiesce (stop accepting) while requests finish. */
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
+				MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+				MHD_OPTION_END);
+	if (s->d == NULL) {
+		snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)",
+			 cfg->listen);
+		free(s);
+		return LF_ERR_IO;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di != NULL ? di->port : ntohs(sa.sin_port);
+	*out = s;
+	return LF_OK;
+}
+
+int lf_http_port(const lf_http_server *s)
+{
+	return s->port;
+}
+
+void lf_http_stop(lf_http_server *s, int grace_ms)
+{
+	if (s == NULL)
+		return;
+	MHD_socket fd = MHD_quiesce_daemon(s->d);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	int64_t deadline = lf_mono_us() + (int64_t)grace_ms * 1000;
+	while (__atomic_load_n(&s->stats.inflight, __ATOMIC_ACQUIRE) > 0 &&
+	       lf_mono_us() < deadline) {
+		struct timespec ts = {0, 10 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	MHD_stop_daemon(s->d);
+	free(s);
+}
+
+void lf_http_get_stats(lf_http_server *s, lf_http_stats *out)
+{
+	out->requests = __atomic_load_n(&s->stats.requests, __ATOMIC_RELAXED);
+	out->status_2xx = __atomic_load_n(&s->stats.status_2xx, __ATOMIC_RELAXED);
+	out->status_3xx = __atomic_load_n(&s->stats.status_3xx, __ATOMIC_RELAXED);
+	out->status_4xx = __atomic_load_n(&s->stats.status_4xx, __ATOMIC_RELAXED);
+	out->status_5xx = __atomic_load_n(&s->stats.status_5xx, __ATOMIC_RELAXED);
+	out->latency_us_total = __atomic_load_n(&s->stats.latency_us_total, __ATOMIC_RELAXED);
+	for (int i = 0; i < 8; i++)
+		out->latency_bucket[i] =
+			__atomic_load_n(&s->stats.latency_bucket[i], __ATOMIC_RELAXED);
+	out->inflight = __atomic_load_n(&s->stats.inflight, __ATOMIC_RELAXED);
+}
+
+static void count_status(lf_http_server *s, int status, int64_t us)
+{
+	uint64_t *bucket = status < 300   ? &s->stats.status_2xx
+			   : status < 400 ? &s->stats.status_3xx
+			   : status < 500 ? &s->stats.status_4xx
+					  : &s->stats.status_5xx;
+	__atomic_add_fetch(bucket, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s->stats.requests, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&s->stats.latency_us_total, (uint64_t)us, __ATOMIC_RELAXED);
+	int b = 0;
+	while (b < 7 && (double)us > lf_http_latency_bounds_ms[b] * 1000.0)
+		b++;
+	__atomic_add_fetch(&s->stats.latency_bucket[b], 1, __ATOMIC_RELAXED);
+}
+
+static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, const char *url,
+			    const char *method)
+{
+	lf_arena *a = lf_arena_create();
+	if (a == NULL)
+		return NULL;
+	lf_http_req *req = lf_arena_calloc(a, sizeof(*req));
+	if (req == NULL) {
+		lf_arena_destroy(a);
+		return NULL;
+	}
+	req->arena = a;
+	req->conn = conn;
+	req->app = s->cfg.app;
+	req->start_us = lf_mono_us();
+	req->method = lf_arena_strdup(a, method);
+	req->path = lf_arena_strdup(a, url);
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)ci->client_addr;
+		inet_ntop(AF_INET, &in->sin_addr, req->client_ip, sizeof(req->client_ip));
+	} else if (ci != NULL && ci->client_addr != NULL &&
+		   ci->client_addr->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)ci->client_addr;
+		inet_ntop(AF_INET6, &in6->sin6_addr, req->client_ip, sizeof(req->client_ip));
+	}
+	if (req->method == NULL || req->path == NULL) {
+		lf_arena_destroy(a);
+		return NULL;
+	}
+	return req;
+}
+
+static void req_free(lf_http_req *req)
+{
+	if (req == NULL)
+		return;
+	json_decref(req->json);
+	free((char *)req->body);
+	free(req->resp_body);
+	lf_arena_destroy(req->arena);
+}
+
+/*
+ * First callback: route the request and refuse early what can be refused
+ * from the headers alone, so an oversize or mistyped upload is rejected
+ * before its body is read. Returns 1 when a response is already set.
+ */
+static int begin_request(lf_http_server *s, lf_http_req *req)
+{
+	const char *m = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+	char *scratch = lf_arena_alloc(req->arena, strlen(req->path) + 1);
+	if (scratch == NULL)
+		return lf_http_error(req, 500, "internal", "Out of memory."), 1;
+	int idx = lf_http_route_match(s->cfg.routes, s->cfg.nroutes, m, req->path, scratch,
+				      req->captures, &req->ncaptures);
+	if (idx == -1)
+		return lf_http_error(req, 404, "not_found", "No such endpoint: %s", req->path), 1;
+	if (idx == -2)
+		return lf_http_error(req, 405, "method_not_allowed",
+				     "Method %s is not allowed on %s.", req->method, req->path),
+		       1;
+	req->route = &s->cfg.routes[idx];
+	if (req->route->body == LF_BODY_NONE)
+		return 0;
+	size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
+	const char *cl = lf_http_header(req, "Content-Length");
+	if (cl != NULL && strtoull(cl, NULL, 10) > limit)
+		return lf_http_error(req, 413, "payload_too_large",
+				     "The request body is larger than the limit of %zu bytes.",
+				     limit),
+		       1;
+	int has_body = (cl != NULL && strtoull(cl, NULL, 10) > 0) ||
+		       lf_http_header(req, "Transfer-Encoding") != NULL;
+	if (has_body && req->route->body == LF_BODY_JSON &&
+	    !is_json_type(lf_http_header(req, "Content-Type")))
+		return lf_http_error(req, 415, "unsupported_media_type",
+				     "This endpoint takes Content-Type: application/json."),
+		       1;
+	return 0;
+}
+
+static int append_body(lf_http_req *req, const char *data, size_t len)
+{
+	if (req->body_len + len + 1 > req->body_cap) {
+		size_t cap = req->body_cap ? req->body_cap : 4096;
+		while (cap < req->body_len + len + 1)
+			cap *= 2;
+		char *nb = realloc((char *)req->body, cap);
+		if (nb == NULL)
+			return LF_ERR_NOMEM;
+		req->body = nb;
+		req->body_cap = cap;
+	}
+	memcpy((char *)req->body + req->body_len, data, len);
+	req->body_len += len;
+	((char *)req->body)[req->body_len] = '\0';
+	return LF_OK;
+}
+
+static void run_handler(lf_http_req *req)
+{
+	if (req->route->body == LF_BODY_JSON) {
+		json_error_t jerr;
+		if (req->body_len == 0) {
+			req->json = json_object();
+		} else {
+			req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
+					       &jerr);
+			if (req->json == NULL) {
+				lf_http_error(req, 400, "malformed_json",
+					      "The body is not valid JSON: %s (line %d, column %d).",
+					      jerr.text, jerr.line, jerr.column);
+				return;
+			}
+			if (!json_is_object(req->json)) {
+				lf_http_error(req, 400, "malformed_json",
+					      "The body must be a JSON object.");
+				return;
+			}
+		}
+	}
+	int ret = req->route->handler(req);
+	if (req->status == 0)
+		lf_http_error_from(req, ret == LF_OK ? LF_ERR_INTERNAL : ret, NULL);
+}
+
+static enum MHD_Result send_response(lf_http_req *req)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		req->resp_len, req->resp_body, req->resp_body ? MHD_RESPMEM_MUST_FREE
+							      : MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	req->resp_body = NULL; /* MHD owns it now */
+	if (req->resp_type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->resp_type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (req->retry_after != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
+	enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned)req->status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	lf_http_server *s = cls;
+	lf_http_req *req = *con_cls;
+	(void)version;
+	if (req == NULL) {
+		req = req_new(s, conn, url, method);
+		if (req == NULL)
+			return MHD_NO;
+		*con_cls = req;
+		__atomic_add_fetch(&s->stats.inflight, 1, __ATOMIC_ACQ_REL);
+		if (begin_request(s, req)) {
+			req->early = 1;
+			return send_response(req);
+		}
+		return MHD_YES;
+	}
+	if (req->early)
+		return MHD_YES;
+	if (*upload_size > 0) {
+		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
+		if (req->route->body == LF_BODY_NONE || req->too_large) {
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		if (req->body_len + *upload_size > limit) {
+			/* A chunked body with no Content-Length: discard the rest
+			 * and answer 413 once it has been read. */
+			req->too_large = 1;
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		if (append_body(req, upload, *upload_size) != LF_OK)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (req->too_large) {
+		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
+		lf_http_error(req, 413, "payload_too_large",
+			      "The request body is larger than the limit of %zu bytes.", limit);
+	} else {
+		run_handler(req);
+	}
+	return send_response(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	lf_http_server *s = cls;
+	lf_http_req *req = *con_cls;
+	(void)conn;
+	if (req == NULL)
+		return;
+	int64_t us = lf_mono_us() - req->start_us;
+	int status = req->status ? req->status : 499;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && req->status == 0)
+		status = 499;
+	count_status(s, status, us);
+	if (s->cfg.access_log)
+		fprintf(stderr, "%s %s %s %d %lldus\n", req->client_ip, req->method, req->path,
+			status, (long long)us);
+	__atomic_sub_fetch(&s->stats.inflight, 1, __ATOMIC_ACQ_REL);
+	req_free(req);
+	*con_cls = NULL;
+}
+
+const char *lf_http_header(lf_http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *lf_http_query(lf_http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int64_t lf_http_capture_id(lf_http_req *req, int i)
+{
+	if (i >= req->ncaptures)
+		return 0;
+	const char *c = req->captures[i];
+	int64_t v = 0;
+	if (*c == '\0' || *c == '0')
+		return 0;
+	for (; *c; c++) {
+		if (*c < '0' || *c > '9' || v > (INT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (*c - '0');
+	}
+	return v;
+}
+
+int lf_http_json(lf_http_req *req, int status, json_t *json)
+{
+	char *text = json_dumps(json, JSON_COMPACT);
+	json_decref(json);
+	if (text == NULL)
+		return LF_ERR_NOMEM;
+	free(req->resp_body);
+	req->resp_body = text;
+	req->resp_len = strlen(text);
+	req->resp_type = "application/json";
+	req->status = status;
+	return LF_OK;
+}
+
+int lf_http_empty(lf_http_req *req, int status)
+{
+	free(req->resp_body);
+	req->resp_body = NULL;
+	req->resp_len = 0;
+	req->resp_type = NULL;
+	req->status = status;
+	return LF_OK;
+}
+
+int lf_http_error(lf_http_req *req, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	if (body == NULL) {
+		/* The message was not valid UTF-8 (it echoed client input):
+		 * answer with the code alone rather than fail. */
+		body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+				 "The request was refused.");
+	}
+	int ret = lf_http_json(req, status, body);
+	if (ret != LF_OK)
+		req->status = status;
+	return LF_OK;
+}
+
+int lf_http_error_from(lf_http_req *req, int err, const char *what)
+{
+	const char *w = what != NULL ? what : "resource";
+	switch (err) {
+	case LF_ERR_NOTFOUND: return lf_http_error(req, 404, "not_found", "The %s was not found.", w);
+	case LF_ERR_INVALID:
+		return lf_http_error(req, 422, "invalid", "The %s is not valid.", w);
+	case LF_ERR_CONFLICT:
+		return lf_http_error(req, 409, "conflict", "The %s conflicts with the current state.",
+				     w);
+	case LF_ERR_AUTH:
+		return lf_http_error(req, 401, "unauthorized", "Authentication is required.");
+	case LF_ERR_FORBIDDEN:
+		return lf_http_error(req, 403, "forbidden", "You may not do this.");
+	case LF_ERR_LIMIT: return lf_http_error(req, 429, "rate_limited", "Too many requests.");
+	case LF_ERR_FUNDS:
+		return lf_http_error(req, 402, "insufficient_funds",
+				     "The escrow cannot cover this.");
+	case LF_ERR_DB:
+		return lf_http_error(req, 503, "unavailable",
+				     "The database is unavailable; try again.");
+	default:
+		return lf_http_error(req, 500, "internal", "Internal error (%s).", lf_err_str(err));
+	}
+}

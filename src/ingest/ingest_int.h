@@ -1,0 +1,123 @@
+/*
+ * ingest_int.h - state shared by the ingest parsers; private to src/ingest/.
+ *
+ * ingest.c owns the parser object, error bookkeeping and item delivery;
+ * csv.c, lines.c and json.c each scan one family of formats and call back
+ * into ingest.c when an item is complete or bad.
+ */
+#ifndef LF_INGEST_INT_H
+#define LF_INGEST_INT_H
+
+#include "ingest/ingest.h"
+
+#include <string.h>
+
+#define LF_INGEST_MSG_MAX 200
+
+/* A growable byte buffer reused for every item, so steady-state parsing
+ * does not allocate. */
+typedef struct lf_ingest_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+} lf_ingest_buf;
+
+typedef struct lf_ingest_skip {
+	int64_t line;
+	char msg[LF_INGEST_MSG_MAX];
+} lf_ingest_skip;
+
+struct lf_ingest_parser {
+	lf_ingest_format fmt;
+	size_t max_item;
+	bool skip_bad;
+	lf_ingest_item_cb cb;
+	void *ud;
+
+	int failed; /* sticky: the error of the call that stopped the parse */
+	bool finished;
+	int64_t err_line;
+	char err_msg[LF_INGEST_MSG_MAX + 32];
+
+	int64_t items;
+	size_t skipped;
+	size_t nrecorded;
+	lf_ingest_skip *recorded;
+
+	/* A BOM may itself be split across chunks, so its bytes are held back
+	 * until it is known whether they are one. */
+	unsigned char bom[3];
+	unsigned bom_len;
+	bool bom_done;
+
+	int64_t line;      /* line of the next input byte, 1-based */
+	int64_t item_line; /* line where the current item starts */
+	bool discard;      /* skip mode: dropping the rest of a bad item */
+	lf_ingest_buf buf; /* bytes of the current item */
+
+	/* csv.c */
+	char sep;
+	int cstate;
+	bool row_quoted;
+	size_t *fend; /* end offset of each field of the row in buf */
+	size_t nfields;
+	size_t fcap;
+	char **header; /* NUL-terminated column names, one allocation */
+	size_t nheader;
+
+	/* json.c */
+	int jstate;
+	int64_t depth;
+	bool in_str;
+	bool esc;
+};
+
+/* Makes room for need more bytes in b. Returns LF_OK or LF_ERR_NOMEM. */
+int lf_ingest_buf_reserve(lf_ingest_buf *b, size_t need);
+
+static inline int lf_ingest_buf_append(lf_ingest_buf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len < n && lf_ingest_buf_reserve(b, n) != LF_OK)
+		return LF_ERR_NOMEM;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return LF_OK;
+}
+
+/* True if s[0..n) is valid UTF-8 (no overlongs, surrogates or NUL). */
+bool lf_ingest_utf8_valid(const char *s, size_t n);
+
+/*
+ * Reports a bad item starting at line. Stop mode: records the error as the
+ * parser's failure and returns code. Skip mode: counts and records it and
+ * returns LF_OK so the caller drops the item and goes on.
+ */
+int lf_ingest_item_error(lf_ingest_parser *p, int64_t line, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Reports an error that makes the rest of the input meaningless; always
+ * stops the parse. Returns LF_ERR_INVALID. */
+int lf_ingest_stream_error(lf_ingest_parser *p, int64_t line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reports an item over the size cap (an item error with LF_ERR_LIMIT). */
+int lf_ingest_oversize(lf_ingest_parser *p, int64_t line);
+
+/* Delivers a data object (stolen) with no predictions to the callback. */
+int lf_ingest_deliver_object(lf_ingest_parser *p, json_t *obj, int64_t line);
+
+/* Validates and parses s[0..n) as one JSON value and delivers it as an
+ * item of the json/jsonl/label_studio formats. */
+int lf_ingest_deliver_json(lf_ingest_parser *p, const char *s, size_t n, int64_t line);
+
+int lf_ingest_csv_feed(lf_ingest_parser *p, const char *s, size_t n);
+int lf_ingest_csv_finish(lf_ingest_parser *p);
+void lf_ingest_csv_free(lf_ingest_parser *p);
+
+int lf_ingest_lines_feed(lf_ingest_parser *p, const char *s, size_t n);
+int lf_ingest_lines_finish(lf_ingest_parser *p);
+
+int lf_ingest_json_feed(lf_ingest_parser *p, const char *s, size_t n);
+int lf_ingest_json_finish(lf_ingest_parser *p);
+
+#endif

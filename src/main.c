@@ -1,0 +1,390 @@
+/*
+ * main.c - the `labelflow` command line: serve, migrate, user add,
+ * audit verify. Configuration comes from flags, then LABELFLOW_*
+ * environment variables, then defaults that run with no setup at all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "audit/audit.h"
+#include "users/users.h"
+
+#define DEFAULT_DB "sqlite:./labelflow-data/labelflow.db"
+#define DEFAULT_STORAGE "file:./labelflow-data/blobs"
+#define DEFAULT_LISTEN "127.0.0.1:8080"
+
+typedef struct config {
+	const char *db;
+	const char *storage;
+	const char *listen;
+	int threads;
+} config;
+
+static void usage(FILE *f);
+static const char *env_or(const char *name, const char *def);
+static int env_int(const char *name, int def);
+static int parse_common(int argc, char **argv, config *cfg);
+static int open_store(const config *cfg, int readers, lf_store **out);
+static int load_jwt_key(const config *cfg, unsigned char key[32]);
+static int bootstrap_admin(lf_store *s);
+static int cmd_serve(int argc, char **argv);
+static int cmd_migrate(int argc, char **argv);
+static int cmd_user(int argc, char **argv);
+static int cmd_audit(int argc, char **argv);
+
+static void usage(FILE *f)
+{
+	fputs("usage:\n"
+	      "  labelflow serve   [--listen ADDR] [--db URL] [--storage URL] [--threads N]\n"
+	      "  labelflow migrate [--db URL]\n"
+	      "  labelflow user add --email E --name N --role admin|annotator|reviewer|"
+	      "super_reviewer --password-stdin [--db URL]\n"
+	      "  labelflow audit verify [--db URL]\n"
+	      "environment: LABELFLOW_DB, LABELFLOW_STORAGE, LABELFLOW_LISTEN, LABELFLOW_JWT_SECRET,\n"
+	      "  LABELFLOW_ADMIN_EMAIL/LABELFLOW_ADMIN_PASSWORD (first admin), LABELFLOW_THREADS,\n"
+	      "  LABELFLOW_ACCESS_TTL, LABELFLOW_REFRESH_TTL (seconds), LABELFLOW_ACCESS_LOG=0|1,\n"
+	      "  LABELFLOW_LOGIN_ACCOUNT_BURST, LABELFLOW_LOGIN_IP_BURST\n",
+	      f);
+}
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v != NULL && *v != '\0' ? v : def;
+}
+
+static int env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+	if (v == NULL || *v == '\0')
+		return def;
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*end != '\0' || n < 0 || n > 1000000000) {
+		fprintf(stderr, "labelflow: %s must be a non-negative integer, got '%s'\n", name, v);
+		exit(2);
+	}
+	return (int)n;
+}
+
+/* Parses the flags every subcommand shares; returns the index of the first
+ * non-option argument. */
+static int parse_common(int argc, char **argv, config *cfg)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"storage", required_argument, NULL, 's'},
+		{"listen", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->db = env_or("LABELFLOW_DB", DEFAULT_DB);
+	cfg->storage = env_or("LABELFLOW_STORAGE", DEFAULT_STORAGE);
+	cfg->listen = env_or("LABELFLOW_LISTEN", DEFAULT_LISTEN);
+	cfg->threads = env_int("LABELFLOW_THREADS", ncpu > 2 ? (int)ncpu * 2 : 4);
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': cfg->db = optarg; break;
+		case 's': cfg->storage = optarg; break;
+		case 'l': cfg->listen = optarg; break;
+		case 't': cfg->threads = atoi(optarg); break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(2);
+		}
+	}
+	if (cfg->threads < 1 || cfg->threads > 256) {
+		fprintf(stderr, "labelflow: --threads must be 1..256\n");
+		exit(2);
+	}
+	return optind;
+}
+
+static int open_store(const config *cfg, int readers, lf_store **out)
+{
+	char err[256];
+	int applied = 0;
+	int ret = lf_store_open(cfg->db, readers, out, err, sizeof(err));
+	if (ret != LF_OK) {
+		fprintf(stderr, "labelflow: %s\n", err);
+		return ret;
+	}
+	if ((ret = lf_store_migrate(*out, &applied)) != LF_OK) {
+		fprintf(stderr, "labelflow: migrations failed (%s)\n", lf_err_str(ret));
+		lf_store_close(*out);
+		*out = NULL;
+		return ret;
+	}
+	if (applied > 0)
+		fprintf(stderr, "labelflow: applied %d migration(s)\n", applied);
+	return LF_OK;
+}
+
+/*
+ * The signing key comes from LABELFLOW_JWT_SECRET, or from a random key
+ * kept next to the SQLite database (created 0600 on first start), so
+ * tokens survive restarts without any configuration.
+ */
+static int load_jwt_key(const config *cfg, unsigned char key[32])
+{
+	const char *secret = getenv("LABELFLOW_JWT_SECRET");
+	if (secret != NULL && *secret != '\0') {
+		crypto_hash_sha256(key, (const unsigned char *)secret, strlen(secret));
+		return LF_OK;
+	}
+	char dir[4096], path[4200];
+	const char *db = strncmp(cfg->db, "sqlite:", 7) == 0 ? cfg->db + 7 : cfg->db;
+	snprintf(dir, sizeof(dir), "%s", strstr(db, "://") ? "./labelflow-data" : db);
+	if (!strstr(db, "://"))
+		snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	snprintf(path, sizeof(path), "%s/jwt.key", dir);
+	mkdir(dir, 0700);
+	int fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		ssize_t n = read(fd, key, 32);
+		close(fd);
+		if (n == 32)
+			return LF_OK;
+		fprintf(stderr, "labelflow: %s is damaged; remove it to make a new key\n", path);
+		return LF_ERR_IO;
+	}
+	randombytes_buf(key, 32);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write(fd, key, 32) != 32) {
+		fprintf(stderr, "labelflow: cannot write %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return LF_ERR_IO;
+	}
+	close(fd);
+	return LF_OK;
+}
+
+static int bootstrap_admin(lf_store *s)
+{
+	lf_tx *tx;
+	int64_t n = 0, id = 0;
+	char err[200];
+	int ret = lf_store_begin(s, 0, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_user_count(tx, &n);
+	lf_store_rollback(tx);
+	if (ret != LF_OK || n > 0)
+		return ret;
+	const char *email = getenv("LABELFLOW_ADMIN_EMAIL");
+	const char *password = getenv("LABELFLOW_ADMIN_PASSWORD");
+	if (email == NULL || password == NULL || *email == '\0') {
+		fprintf(stderr,
+			"labelflow: there are no users yet. Create the first admin with\n"
+			"  echo 'a-long-password' | labelflow user add --email you@example.org"
+			" --name You --role admin --password-stdin\n"
+			"or start with LABELFLOW_ADMIN_EMAIL and LABELFLOW_ADMIN_PASSWORD set.\n");
+		return LF_OK;
+	}
+	ret = lf_users_create(s, 0, "system", email, "Administrator", "admin", password, &id, err,
+			      sizeof(err));
+	if (ret != LF_OK) {
+		fprintf(stderr, "labelflow: cannot create the first admin: %s\n", err);
+		return ret;
+	}
+	fprintf(stderr, "labelflow: created the first admin %s\n", email);
+	return LF_OK;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+	config cfg;
+	lf_app app;
+	lf_store *store = NULL;
+	sigset_t sigs;
+	char err[256];
+	int sig = 0, ret = 1;
+	parse_common(argc, argv, &cfg);
+	memset(&app, 0, sizeof(app));
+	/* Block the stop signals before any thread starts so that every
+	 * thread inherits the mask and only sigwait below receives them. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (lf_auth_init() != LF_OK || open_store(&cfg, cfg.threads, &store) != LF_OK)
+		goto cleanup;
+	if (load_jwt_key(&cfg, app.jwt_key) != LF_OK || bootstrap_admin(store) != LF_OK)
+		goto cleanup;
+	app.store = store;
+	app.started_ms = lf_now_ms();
+	app.access_ttl_s = env_int("LABELFLOW_ACCESS_TTL", 900);
+	app.refresh_ttl_s = env_int("LABELFLOW_REFRESH_TTL", 30 * 24 * 3600);
+	app.rl_account = lf_ratelimit_create(env_int("LABELFLOW_LOGIN_ACCOUNT_BURST", 10), 30000,
+					     100000);
+	app.rl_ip = lf_ratelimit_create(env_int("LABELFLOW_LOGIN_IP_BURST", 60), 1000, 100000);
+	if (app.rl_account == NULL || app.rl_ip == NULL)
+		goto cleanup;
+	lf_http_config hc = {
+		.listen = cfg.listen,
+		.threads = cfg.threads,
+		.max_body = 1 << 20,
+		.routes = lf_api_routes,
+		.nroutes = lf_api_nroutes,
+		.app = &app,
+		.access_log = env_int("LABELFLOW_ACCESS_LOG", 1),
+	};
+	if (lf_http_start(&hc, &app.http, err, sizeof(err)) != LF_OK) {
+		fprintf(stderr, "labelflow: %s\n", err);
+		goto cleanup;
+	}
+	char host[128];
+	snprintf(host, sizeof(host), "%s", cfg.listen);
+	char *colon = strrchr(host, ':');
+	if (colon != NULL)
+		*colon = '\0';
+	printf("labelflow: listening on http://%s:%d (db %s, %d threads)\n",
+	       host[0] ? host : "0.0.0.0", lf_http_port(app.http), cfg.db, cfg.threads);
+	fflush(stdout);
+	sigwait(&sigs, &sig);
+	fprintf(stderr, "labelflow: %s received, finishing in-flight requests\n",
+		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	lf_http_stop(app.http, 10000);
+	ret = 0;
+cleanup:
+	lf_ratelimit_destroy(app.rl_account);
+	lf_ratelimit_destroy(app.rl_ip);
+	lf_store_close(store);
+	sodium_memzero(app.jwt_key, sizeof(app.jwt_key));
+	return ret;
+}
+
+static int cmd_migrate(int argc, char **argv)
+{
+	config cfg;
+	lf_store *s = NULL;
+	int version = 0;
+	parse_common(argc, argv, &cfg);
+	if (open_store(&cfg, 1, &s) != LF_OK)
+		return 1;
+	lf_store_schema_version(s, &version);
+	printf("labelflow: schema at version %d\n", version);
+	lf_store_close(s);
+	return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"email", required_argument, NULL, 'e'},
+		{"name", required_argument, NULL, 'n'},
+		{"role", required_argument, NULL, 'r'},
+		{"password-stdin", no_argument, NULL, 'p'},
+		{"db", required_argument, NULL, 'd'},
+		{NULL, 0, NULL, 0},
+	};
+	config cfg;
+	const char *email = NULL, *name = NULL, *role = NULL;
+	int from_stdin = 0, c, ret = 1;
+	char password[1100], err[200];
+	int64_t id = 0;
+	lf_store *s = NULL;
+	parse_common(1, argv, &cfg);
+	if (argc < 2 || strcmp(argv[1], "add") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': email = optarg; break;
+		case 'n': name = optarg; break;
+		case 'r': role = optarg; break;
+		case 'p': from_stdin = 1; break;
+		case 'd': cfg.db = optarg; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (email == NULL || role == NULL || !from_stdin) {
+		fprintf(stderr, "labelflow: user add needs --email, --role and --password-stdin\n");
+		return 2;
+	}
+	if (fgets(password, sizeof(password), stdin) == NULL) {
+		fprintf(stderr, "labelflow: no password on standard input\n");
+		return 2;
+	}
+	password[strcspn(password, "\r\n")] = '\0';
+	if (lf_auth_init() != LF_OK || open_store(&cfg, 1, &s) != LF_OK)
+		goto cleanup;
+	if (lf_users_create(s, 0, "system", email, name ? name : email, role, password, &id, err,
+			    sizeof(err)) != LF_OK) {
+		fprintf(stderr, "labelflow: %s\n", err);
+		goto cleanup;
+	}
+	printf("labelflow: created user %lld (%s, %s)\n", (long long)id, email, role);
+	ret = 0;
+cleanup:
+	sodium_memzero(password, sizeof(password));
+	lf_store_close(s);
+	return ret;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	config cfg;
+	lf_store *s = NULL;
+	lf_audit_verdict v;
+	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	parse_common(argc - 1, argv + 1, &cfg);
+	if (open_store(&cfg, 1, &s) != LF_OK)
+		return 1;
+	int ret = lf_audit_verify(s, &v);
+	lf_store_close(s);
+	if (ret != LF_OK) {
+		fprintf(stderr, "labelflow: cannot read the audit trail (%s)\n", lf_err_str(ret));
+		return 1;
+	}
+	if (!v.ok) {
+		printf("audit chain BROKEN at seq %lld: %s (%lld records verified before it)\n",
+		       (long long)v.broken_seq, v.reason, (long long)v.count);
+		return 1;
+	}
+	printf("audit chain ok: %lld records, head %s\n", (long long)v.count, v.head);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "user") == 0)
+		return cmd_user(argc - 1, argv + 1);
+	if (strcmp(cmd, "audit") == 0)
+		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "labelflow: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,87 @@
+/*
+ * db.h - the SQL driver interface inside the store.
+ *
+ * Only src/store/ includes this file. Domain code in store_*.c is written
+ * once against it; sqlite.c (and later pg.c) implement it. SQL text uses
+ * PostgreSQL-style $1..$N placeholders; the SQLite driver rewrites them.
+ * Statements are prepared once per connection and cached by the address of
+ * the SQL string, so SQL must be a string literal (or otherwise live for the
+ * life of the process).
+ */
+#ifndef LF_DB_H
+#define LF_DB_H
+
+#include "store/store.h"
+
+typedef enum lf_vtype { LF_VT_NULL, LF_VT_INT, LF_VT_TEXT } lf_vtype;
+
+/* One bound parameter. Text is borrowed; it must outlive the call. */
+typedef struct lf_val {
+	lf_vtype type;
+	int64_t i;
+	const char *s;
+} lf_val;
+
+#define LF_VINT(x) ((lf_val){.type = LF_VT_INT, .i = (int64_t)(x)})
+#define LF_VTEXT(x) ((lf_val){.type = (x) != NULL ? LF_VT_TEXT : LF_VT_NULL, .s = (x)})
+#define LF_VNULL ((lf_val){.type = LF_VT_NULL})
+/* An integer that is NULL when zero (optional foreign keys). */
+#define LF_VID(x) ((x) != 0 ? LF_VINT(x) : LF_VNULL)
+
+typedef struct lf_rows lf_rows;
+
+/* The functions a driver provides. */
+typedef struct lf_db_driver {
+	const char *name;
+	int (*open)(const char *target, int readers, void **out, char *err, size_t errlen);
+	void (*close)(void *impl);
+	int (*begin)(void *impl, int write, void **conn);
+	int (*commit)(void *impl, void *conn);
+	void (*rollback)(void *impl, void *conn);
+	int (*exec)(void *conn, const char *sql, const lf_val *p, int n, int64_t *changes);
+	int (*query)(void *conn, const char *sql, const lf_val *p, int n, lf_rows **out);
+	int (*next)(lf_rows *r);
+	int64_t (*col_int)(lf_rows *r, int col);
+	const char *(*col_text)(lf_rows *r, int col);
+	int (*col_null)(lf_rows *r, int col);
+	void (*close_rows)(lf_rows *r);
+	/* Runs a multi-statement script (migrations), no parameters. */
+	int (*script)(void *conn, const char *sql);
+	const char *(*errmsg)(void *conn);
+} lf_db_driver;
+
+extern const lf_db_driver lf_db_sqlite;
+
+/* Executes a statement; *changes (may be NULL) gets the affected rows. */
+int lf_db_exec(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *changes);
+/* Starts a query; iterate with lf_rows_next, always lf_rows_close. */
+int lf_db_query(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_rows **out);
+/* Runs a query expected to return at most one row and copies its first
+ * column. LF_ERR_NOTFOUND when there is no row. */
+int lf_db_query_int(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *out);
+/* Returns 1 for a row, 0 at the end, a negative lf_err on failure. */
+int lf_rows_next(lf_rows *r);
+int64_t lf_rows_int(lf_rows *r, int col);
+/* Text of a column; NULL for SQL NULL. Valid until the next lf_rows_next. */
+const char *lf_rows_text(lf_rows *r, int col);
+int lf_rows_null(lf_rows *r, int col);
+void lf_rows_close(lf_rows *r);
+/* Text column copied into the transaction's arena (NULL stays NULL). */
+char *lf_rows_dup(lf_tx *tx, lf_rows *r, int col);
+/* Runs a migration script in tx. */
+int lf_db_script(lf_tx *tx, const char *sql);
+/* Which dialect tx speaks, for the few statements that differ. */
+int lf_db_is_sqlite(const lf_tx *tx);
+
+/* A schema migration: applied in version order, each in its own
+ * transaction, recorded in schema_migrations. */
+typedef struct lf_migration {
+	int version;
+	const char *name;
+	const char *sql;
+} lf_migration;
+
+extern const lf_migration lf_migrations_sqlite[];
+extern const int lf_migrations_sqlite_count;
+
+#endif

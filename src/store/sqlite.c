@@ -1,0 +1,428 @@
+/*
+ * sqlite.c - the embedded SQLite driver of the store.
+ *
+ * One writer connection behind a mutex and a pool of reader connections.
+ * SQLite admits one writer at a time anyway; serializing writers in-process
+ * means a writer never spins on busy_timeout against another thread, and
+ * readers under WAL never block the writer. busy_timeout still covers
+ * other processes (e.g. `labelflow user add` while the server runs).
+ */
+#include "store/db.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define STMT_CACHE 256 /* power of two; statements per connection */
+
+struct stmt_slot {
+	const char *sql;
+	sqlite3_stmt *st;
+};
+
+struct conn {
+	sqlite3 *h;
+	struct conn *next_free;
+	struct stmt_slot cache[STMT_CACHE];
+};
+
+struct lf_rows {
+	sqlite3_stmt *st;
+	struct conn *c;
+};
+
+struct sqlite_db {
+	struct conn writer;
+	pthread_mutex_t wlock;
+	pthread_mutex_t rlock;
+	pthread_cond_t rcond;
+	struct conn *readers;
+	struct conn *free_readers;
+	int nreaders;
+};
+
+static int sq_open(const char *target, int readers, void **out, char *err, size_t errlen);
+static void sq_close(void *impl);
+static int sq_begin(void *impl, int write, void **conn);
+static int sq_commit(void *impl, void *conn);
+static void sq_rollback(void *impl, void *conn);
+static int sq_exec(void *conn, const char *sql, const lf_val *p, int n, int64_t *changes);
+static int sq_query(void *conn, const char *sql, const lf_val *p, int n, lf_rows **out);
+static int sq_next(lf_rows *r);
+static int64_t sq_col_int(lf_rows *r, int col);
+static const char *sq_col_text(lf_rows *r, int col);
+static int sq_col_null(lf_rows *r, int col);
+static void sq_close_rows(lf_rows *r);
+static int sq_script(void *conn, const char *sql);
+static const char *sq_errmsg(void *conn);
+static int conn_open(struct conn *c, const char *path, int readonly, char *err, size_t errlen);
+static void conn_close(struct conn *c);
+static int conn_prepare(struct conn *c, const char *sql, sqlite3_stmt **out);
+static int bind_all(sqlite3_stmt *st, const lf_val *p, int n);
+static int map_rc(int rc);
+static int mkdir_parents(const char *path);
+
+const lf_db_driver lf_db_sqlite = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.exec = sq_exec,
+	.query = sq_query,
+	.next = sq_next,
+	.col_int = sq_col_int,
+	.col_text = sq_col_text,
+	.col_null = sq_col_null,
+	.close_rows = sq_close_rows,
+	.script = sq_script,
+	.errmsg = sq_errmsg,
+};
+
+static int map_rc(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW: return LF_OK;
+	case SQLITE_CONSTRAINT: return LF_ERR_CONFLICT;
+	case SQLITE_NOMEM: return LF_ERR_NOMEM;
+	default: return LF_ERR_DB;
+	}
+}
+
+/* Creates the folders leading to a database file, like mkdir -p. */
+static int mkdir_parents(const char *path)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+	if (len >= sizeof(buf))
+		return LF_ERR_INVALID;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+			return LF_ERR_IO;
+		*p = '/';
+	}
+	return LF_OK;
+}
+
+/*
+ * Durability choices, made once per connection:
+ * - WAL lets readers run beside the single writer.
+ * - synchronous=NORMAL in WAL mode fsyncs at checkpoints, not at every
+ *   commit: a committed transaction survives a process crash (kill -9);
+ *   only an OS crash or power loss can roll back the last few commits, and
+ *   the database stays consistent either way.
+ * - foreign_keys is off by default in SQLite; we rely on it.
+ */
+static int conn_open(struct conn *c, const char *path, int readonly, char *err, size_t errlen)
+{
+	static const char *const pragmas =
+		"PRAGMA journal_mode=WAL;"
+		"PRAGMA synchronous=NORMAL;"
+		"PRAGMA foreign_keys=ON;"
+		"PRAGMA temp_store=MEMORY;"
+		"PRAGMA cache_size=-16000;";
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	(void)readonly;
+	memset(c, 0, sizeof(*c));
+	int rc = sqlite3_open_v2(path, &c->h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "cannot open %s: %s", path,
+			 c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(c->h, 5000);
+	if (sqlite3_exec(c->h, pragmas, NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cannot configure %s: %s", path, sqlite3_errmsg(c->h));
+		goto fail;
+	}
+	return LF_OK;
+fail:
+	sqlite3_close(c->h);
+	c->h = NULL;
+	return LF_ERR_DB;
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->h == NULL)
+		return;
+	for (int i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(c->cache[i].st);
+	sqlite3_close(c->h);
+	c->h = NULL;
+}
+
+static int sq_open(const char *target, int readers, void **out, char *err, size_t errlen)
+{
+	int ret = LF_ERR_DB;
+	struct sqlite_db *d = calloc(1, sizeof(*d));
+	if (d == NULL)
+		return LF_ERR_NOMEM;
+	if (readers < 1)
+		readers = 1;
+	if (mkdir_parents(target) != LF_OK) {
+		snprintf(err, errlen, "cannot create the folder of %s", target);
+		ret = LF_ERR_IO;
+		goto cleanup;
+	}
+	pthread_mutex_init(&d->wlock, NULL);
+	pthread_mutex_init(&d->rlock, NULL);
+	pthread_cond_init(&d->rcond, NULL);
+	if ((ret = conn_open(&d->writer, target, 0, err, errlen)) != LF_OK)
+		goto cleanup;
+	d->readers = calloc((size_t)readers, sizeof(*d->readers));
+	if (d->readers == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	for (int i = 0; i < readers; i++) {
+		if ((ret = conn_open(&d->readers[i], target, 1, err, errlen)) != LF_OK)
+			goto cleanup;
+		d->readers[i].next_free = d->free_readers;
+		d->free_readers = &d->readers[i];
+		d->nreaders++;
+	}
+	*out = d;
+	return LF_OK;
+cleanup:
+	sq_close(d);
+	return ret;
+}
+
+static void sq_close(void *impl)
+{
+	struct sqlite_db *d = impl;
+	if (d == NULL)
+		return;
+	for (int i = 0; i < d->nreaders; i++)
+		conn_close(&d->readers[i]);
+	free(d->readers);
+	conn_close(&d->writer);
+	pthread_mutex_destroy(&d->wlock);
+	pthread_mutex_destroy(&d->rlock);
+	pthread_cond_destroy(&d->rcond);
+	free(d);
+}
+
+static int sq_begin(void *impl, int write, void **out)
+{
+	struct sqlite_db *d = impl;
+	struct conn *c;
+	if (write) {
+		pthread_mutex_lock(&d->wlock);
+		c = &d->writer;
+	} else {
+		pthread_mutex_lock(&d->rlock);
+		while (d->free_readers == NULL)
+			pthread_cond_wait(&d->rcond, &d->rlock);
+		c = d->free_readers;
+		d->free_readers = c->next_free;
+		pthread_mutex_unlock(&d->rlock);
+	}
+	/* IMMEDIATE takes the write lock up front, so a writer never fails
+	 * half-way on a lock upgrade; a reader's snapshot starts at its first
+	 * read under a DEFERRED BEGIN. */
+	int rc = sqlite3_exec(c->h, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		sq_rollback(impl, c);
+		return LF_ERR_DB;
+	}
+	*out = c;
+	return LF_OK;
+}
+
+static void release_conn(struct sqlite_db *d, struct conn *c)
+{
+	if (c == &d->writer) {
+		pthread_mutex_unlock(&d->wlock);
+		return;
+	}
+	pthread_mutex_lock(&d->rlock);
+	c->next_free = d->free_readers;
+	d->free_readers = c;
+	pthread_cond_signal(&d->rcond);
+	pthread_mutex_unlock(&d->rlock);
+}
+
+static int sq_commit(void *impl, void *conn)
+{
+	struct conn *c = conn;
+	int rc = sqlite3_exec(c->h, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		if (!sqlite3_get_autocommit(c->h))
+			sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+		release_conn(impl, c);
+		return map_rc(rc) == LF_OK ? LF_ERR_DB : map_rc(rc);
+	}
+	release_conn(impl, c);
+	return LF_OK;
+}
+
+static void sq_rollback(void *impl, void *conn)
+{
+	struct conn *c = conn;
+	if (!sqlite3_get_autocommit(c->h))
+		sqlite3_exec(c->h, "ROLLBACK", NULL, NULL, NULL);
+	release_conn(impl, c);
+}
+
+/*
+ * Statements are cached per connection by the address of their SQL text
+ * (open addressing on the pointer). $N placeholders are rewritten to ?N,
+ * which SQLite binds by the same index.
+ */
+static int conn_prepare(struct conn *c, const char *sql, sqlite3_stmt **out)
+{
+	size_t h = ((uintptr_t)sql >> 4) & (STMT_CACHE - 1);
+	for (size_t i = 0; i < STMT_CACHE; i++) {
+		struct stmt_slot *s = &c->cache[(h + i) & (STMT_CACHE - 1)];
+		if (s->sql == sql) {
+			sqlite3_reset(s->st);
+			sqlite3_clear_bindings(s->st);
+			*out = s->st;
+			return LF_OK;
+		}
+		if (s->sql != NULL)
+			continue;
+		size_t len = strlen(sql);
+		char *copy = malloc(len + 1);
+		if (copy == NULL)
+			return LF_ERR_NOMEM;
+		for (size_t k = 0; k <= len; k++)
+			copy[k] = sql[k] == '$' ? '?' : sql[k];
+		int rc = sqlite3_prepare_v3(c->h, copy, (int)len, SQLITE_PREPARE_PERSISTENT, &s->st,
+					    NULL);
+		free(copy);
+		if (rc != SQLITE_OK) {
+			fprintf(stderr, "labelflow: sqlite prepare failed: %s\n  in: %s\n",
+				sqlite3_errmsg(c->h), sql);
+			s->st = NULL;
+			return LF_ERR_DB;
+		}
+		s->sql = sql;
+		*out = s->st;
+		return LF_OK;
+	}
+	lf_fatal("sqlite statement cache full (%d statements)", STMT_CACHE);
+}
+
+static int bind_all(sqlite3_stmt *st, const lf_val *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int rc;
+		switch (p[i].type) {
+		case LF_VT_INT: rc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
+		case LF_VT_TEXT: rc = sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC); break;
+		default: rc = sqlite3_bind_null(st, i + 1); break;
+		}
+		if (rc != SQLITE_OK)
+			return map_rc(rc) == LF_OK ? LF_ERR_DB : map_rc(rc);
+	}
+	return LF_OK;
+}
+
+static int sq_exec(void *conn, const char *sql, const lf_val *p, int n, int64_t *changes)
+{
+	struct conn *c = conn;
+	sqlite3_stmt *st;
+	int ret = conn_prepare(c, sql, &st);
+	if (ret != LF_OK)
+		return ret;
+	if ((ret = bind_all(st, p, n)) != LF_OK)
+		goto cleanup;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		ret = map_rc(rc) == LF_OK ? LF_ERR_DB : map_rc(rc);
+		goto cleanup;
+	}
+	if (changes != NULL)
+		*changes = sqlite3_changes(c->h);
+cleanup:
+	sqlite3_reset(st);
+	return ret;
+}
+
+static int sq_query(void *conn, const char *sql, const lf_val *p, int n, lf_rows **out)
+{
+	struct conn *c = conn;
+	sqlite3_stmt *st;
+	int ret = conn_prepare(c, sql, &st);
+	if (ret != LF_OK)
+		return ret;
+	if ((ret = bind_all(st, p, n)) != LF_OK) {
+		sqlite3_reset(st);
+		return ret;
+	}
+	lf_rows *r = malloc(sizeof(*r));
+	if (r == NULL) {
+		sqlite3_reset(st);
+		return LF_ERR_NOMEM;
+	}
+	r->st = st;
+	r->c = c;
+	*out = r;
+	return LF_OK;
+}
+
+static int sq_next(lf_rows *r)
+{
+	int rc = sqlite3_step(r->st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return map_rc(rc) == LF_OK ? LF_ERR_DB : map_rc(rc);
+}
+
+static int64_t sq_col_int(lf_rows *r, int col)
+{
+	return sqlite3_column_int64(r->st, col);
+}
+
+static const char *sq_col_text(lf_rows *r, int col)
+{
+	return (const char *)sqlite3_column_text(r->st, col);
+}
+
+static int sq_col_null(lf_rows *r, int col)
+{
+	return sqlite3_column_type(r->st, col) == SQLITE_NULL;
+}
+
+static void sq_close_rows(lf_rows *r)
+{
+	sqlite3_reset(r->st);
+	free(r);
+}
+
+static int sq_script(void *conn, const char *sql)
+{
+	struct conn *c = conn;
+	char *msg = NULL;
+	int rc = sqlite3_exec(c->h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK) {
+		fprintf(stderr, "labelflow: migration failed: %s\n", msg ? msg : "?");
+		sqlite3_free(msg);
+		return LF_ERR_DB;
+	}
+	return LF_OK;
+}
+
+static const char *sq_errmsg(void *conn)
+{
+	struct conn *c = conn;
+	return sqlite3_errmsg(c->h);
+}

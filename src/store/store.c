@@ -1,0 +1,248 @@
+/*
+ * store.c - transactions, the driver-neutral query helpers and migrations.
+ */
+#include "store/db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct lf_store {
+	const lf_db_driver *drv;
+	void *impl;
+	const lf_migration *migrations;
+	int nmigrations;
+};
+
+struct lf_tx {
+	lf_store *s;
+	void *conn;
+	lf_arena *arena;
+};
+
+static int tx_release(lf_tx *tx, int commit);
+
+int lf_store_open(const char *url, int readers, lf_store **out, char *err, size_t errlen)
+{
+	const char *path = url;
+	if (strncmp(url, "sqlite:", 7) == 0)
+		path = url + 7;
+	else if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0) {
+		snprintf(err, errlen, "PostgreSQL is not supported by this build yet");
+		return LF_ERR_INVALID;
+	}
+	if (*path == '\0') {
+		snprintf(err, errlen, "empty database path in '%s'", url);
+		return LF_ERR_INVALID;
+	}
+	lf_store *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return LF_ERR_NOMEM;
+	s->drv = &lf_db_sqlite;
+	s->migrations = lf_migrations_sqlite;
+	s->nmigrations = lf_migrations_sqlite_count;
+	int ret = s->drv->open(path, readers, &s->impl, err, errlen);
+	if (ret != LF_OK) {
+		free(s);
+		return ret;
+	}
+	*out = s;
+	return LF_OK;
+}
+
+void lf_store_close(lf_store *s)
+{
+	if (s == NULL)
+		return;
+	s->drv->close(s->impl);
+	free(s);
+}
+
+int lf_store_begin(lf_store *s, int write, lf_arena *arena, lf_tx **out)
+{
+	lf_tx *tx = malloc(sizeof(*tx));
+	if (tx == NULL)
+		return LF_ERR_NOMEM;
+	tx->s = s;
+	tx->arena = arena;
+	int ret = s->drv->begin(s->impl, write, &tx->conn);
+	if (ret != LF_OK) {
+		free(tx);
+		return ret;
+	}
+	*out = tx;
+	return LF_OK;
+}
+
+static int tx_release(lf_tx *tx, int commit)
+{
+	int ret = LF_OK;
+	if (commit)
+		ret = tx->s->drv->commit(tx->s->impl, tx->conn);
+	else
+		tx->s->drv->rollback(tx->s->impl, tx->conn);
+	free(tx);
+	return ret;
+}
+
+int lf_store_commit(lf_tx *tx)
+{
+	return tx_release(tx, 1);
+}
+
+void lf_store_rollback(lf_tx *tx)
+{
+	if (tx != NULL)
+		tx_release(tx, 0);
+}
+
+lf_arena *lf_store_arena(lf_tx *tx)
+{
+	return tx->arena;
+}
+
+int lf_db_is_sqlite(const lf_tx *tx)
+{
+	return tx->s->drv == &lf_db_sqlite;
+}
+
+int lf_db_exec(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *changes)
+{
+	return tx->s->drv->exec(tx->conn, sql, p, n, changes);
+}
+
+int lf_db_query(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_rows **out)
+{
+	return tx->s->drv->query(tx->conn, sql, p, n, out);
+}
+
+int lf_db_script(lf_tx *tx, const char *sql)
+{
+	return tx->s->drv->script(tx->conn, sql);
+}
+
+/* The rows API dispatches through the only driver compiled in for now. */
+int lf_rows_next(lf_rows *r)
+{
+	return lf_db_sqlite.next(r);
+}
+
+int64_t lf_rows_int(lf_rows *r, int col)
+{
+	return lf_db_sqlite.col_int(r, col);
+}
+
+const char *lf_rows_text(lf_rows *r, int col)
+{
+	return lf_db_sqlite.col_text(r, col);
+}
+
+int lf_rows_null(lf_rows *r, int col)
+{
+	return lf_db_sqlite.col_null(r, col);
+}
+
+void lf_rows_close(lf_rows *r)
+{
+	if (r != NULL)
+		lf_db_sqlite.close_rows(r);
+}
+
+char *lf_rows_dup(lf_tx *tx, lf_rows *r, int col)
+{
+	const char *t = lf_rows_text(r, col);
+	return t == NULL ? NULL : lf_arena_strdup(tx->arena, t);
+}
+
+int lf_db_query_int(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *out)
+{
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, sql, p, n, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		*out = lf_rows_int(r, 0);
+	ret = rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	lf_rows_close(r);
+	return ret;
+}
+
+int lf_store_ping(lf_store *s)
+{
+	lf_tx *tx;
+	int64_t one = 0;
+	int ret = lf_store_begin(s, 0, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_db_query_int(tx, "SELECT 1", NULL, 0, &one);
+	lf_store_rollback(tx);
+	return ret == LF_OK && one == 1 ? LF_OK : LF_ERR_DB;
+}
+
+int lf_store_schema_version(lf_store *s, int *version)
+{
+	lf_tx *tx;
+	int64_t v = 0;
+	int ret = lf_store_begin(s, 0, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_db_query_int(tx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL,
+			      0, &v);
+	lf_store_rollback(tx);
+	*version = (int)v;
+	return ret;
+}
+
+/*
+ * Each migration runs in its own write transaction together with its
+ * schema_migrations row, so a crash mid-way leaves either the old or the
+ * new version, never half of one. Two processes starting at once are
+ * serialized by the write transaction; the loser re-reads the version.
+ */
+int lf_store_migrate(lf_store *s, int *applied)
+{
+	static const char create[] = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+				     " version INTEGER PRIMARY KEY,"
+				     " name TEXT NOT NULL,"
+				     " applied_at INTEGER NOT NULL)";
+	int ret = LF_OK, count = 0;
+	for (int i = 0; i < s->nmigrations; i++) {
+		const lf_migration *m = &s->migrations[i];
+		lf_tx *tx = NULL;
+		int64_t have = 0;
+		if ((ret = lf_store_begin(s, 1, NULL, &tx)) != LF_OK)
+			goto cleanup;
+		if ((ret = lf_db_script(tx, create)) != LF_OK)
+			goto fail_tx;
+		lf_val p[] = {LF_VINT(m->version)};
+		ret = lf_db_query_int(tx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
+				      p, 1, &have);
+		if (ret != LF_OK)
+			goto fail_tx;
+		if (have > 0) {
+			lf_store_rollback(tx);
+			continue;
+		}
+		if ((ret = lf_db_script(tx, m->sql)) != LF_OK)
+			goto fail_tx;
+		lf_val ins[] = {LF_VINT(m->version), LF_VTEXT(m->name), LF_VINT(lf_now_ms())};
+		ret = lf_db_exec(tx,
+				 "INSERT INTO schema_migrations (version, name, applied_at)"
+				 " VALUES ($1, $2, $3)",
+				 ins, 3, NULL);
+		if (ret != LF_OK)
+			goto fail_tx;
+		if ((ret = lf_store_commit(tx)) != LF_OK)
+			goto cleanup;
+		count++;
+		continue;
+	fail_tx:
+		lf_store_rollback(tx);
+		goto cleanup;
+	}
+cleanup:
+	if (applied != NULL)
+		*applied = count;
+	return ret;
+}

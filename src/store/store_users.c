@@ -1,0 +1,206 @@
+/*
+ * store_users.c - users, sessions and refresh tokens.
+ */
+#include "store/db.h"
+
+#include <string.h>
+
+#define USER_COLS "id, email, name, role, active, created_at, updated_at"
+
+static void user_from_row(lf_tx *tx, lf_rows *r, int base, lf_user *u);
+static int user_query_one(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_user *out,
+			  const char **password_hash);
+
+static void user_from_row(lf_tx *tx, lf_rows *r, int base, lf_user *u)
+{
+	u->id = lf_rows_int(r, base + 0);
+	u->email = lf_rows_dup(tx, r, base + 1);
+	u->name = lf_rows_dup(tx, r, base + 2);
+	u->role = lf_rows_dup(tx, r, base + 3);
+	u->active = (int)lf_rows_int(r, base + 4);
+	u->created_at = lf_rows_int(r, base + 5);
+	u->updated_at = lf_rows_int(r, base + 6);
+}
+
+/* Runs a query whose columns are USER_COLS, optionally followed by the
+ * password hash, and copies its only row. */
+static int user_query_one(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_user *out,
+			  const char **password_hash)
+{
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, sql, p, n, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc < 0) {
+		ret = rc;
+		goto cleanup;
+	}
+	if (rc == 0) {
+		ret = LF_ERR_NOTFOUND;
+		goto cleanup;
+	}
+	user_from_row(tx, r, 0, out);
+	if (password_hash != NULL)
+		*password_hash = lf_rows_dup(tx, r, 7);
+	if (out->email == NULL || out->name == NULL || out->role == NULL)
+		ret = LF_ERR_NOMEM;
+cleanup:
+	lf_rows_close(r);
+	return ret;
+}
+
+int lf_store_user_insert(lf_tx *tx, const char *email, const char *name, const char *role,
+			 const char *password_hash, int64_t now, int64_t *id)
+{
+	lf_val p[] = {LF_VTEXT(email), LF_VTEXT(name), LF_VTEXT(role), LF_VTEXT(password_hash),
+		      LF_VINT(now)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO users (email, name, role, password_hash, active,"
+			       " created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)"
+			       " RETURNING id",
+			       p, 5, id);
+}
+
+int lf_store_user_get(lf_tx *tx, int64_t id, lf_user *out)
+{
+	lf_val p[] = {LF_VINT(id)};
+	return user_query_one(tx, "SELECT " USER_COLS " FROM users WHERE id = $1", p, 1, out, NULL);
+}
+
+int lf_store_user_by_email(lf_tx *tx, const char *email, lf_user *out, const char **password_hash)
+{
+	lf_val p[] = {LF_VTEXT(email)};
+	return user_query_one(tx,
+			      "SELECT " USER_COLS ", password_hash FROM users WHERE email = $1", p,
+			      1, out, password_hash);
+}
+
+int lf_store_user_list(lf_tx *tx, int64_t after_id, int limit, lf_user **items, int *n)
+{
+	lf_val p[] = {LF_VINT(after_id), LF_VINT(limit)};
+	lf_rows *r = NULL;
+	int ret, rc, count = 0;
+	lf_user *out = lf_arena_alloc(lf_store_arena(tx),
+				      sizeof(*out) * (size_t)(limit > 0 ? limit : 1));
+	if (out == NULL)
+		return LF_ERR_NOMEM;
+	ret = lf_db_query(tx, "SELECT " USER_COLS " FROM users WHERE id > $1 ORDER BY id LIMIT $2",
+			  p, 2, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1 && count < limit)
+		user_from_row(tx, r, 0, &out[count++]);
+	ret = rc < 0 ? rc : LF_OK;
+	lf_rows_close(r);
+	*items = out;
+	*n = count;
+	return ret;
+}
+
+int lf_store_user_update(lf_tx *tx, int64_t id, const char *name, const char *role, int active,
+			 const char *password_hash, int64_t now)
+{
+	lf_val p[] = {LF_VINT(id), LF_VTEXT(name), LF_VTEXT(role),
+		      active < 0 ? LF_VNULL : LF_VINT(active), LF_VTEXT(password_hash),
+		      LF_VINT(now)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role),"
+			     " active = COALESCE($4, active),"
+			     " password_hash = COALESCE($5, password_hash), updated_at = $6"
+			     " WHERE id = $1",
+			     p, 6, &changes);
+	if (ret == LF_OK && changes == 0)
+		ret = LF_ERR_NOTFOUND;
+	return ret;
+}
+
+int lf_store_user_count(lf_tx *tx, int64_t *n)
+{
+	return lf_db_query_int(tx, "SELECT COUNT(*) FROM users", NULL, 0, n);
+}
+
+int lf_store_session_insert(lf_tx *tx, const char *sid, int64_t user_id, int64_t now,
+			    int64_t expires_at)
+{
+	lf_val p[] = {LF_VTEXT(sid), LF_VINT(user_id), LF_VINT(now), LF_VINT(expires_at)};
+	return lf_db_exec(tx,
+			  "INSERT INTO sessions (id, user_id, created_at, expires_at)"
+			  " VALUES ($1, $2, $3, $4)",
+			  p, 4, NULL);
+}
+
+int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now,
+			   lf_user *user)
+{
+	lf_val p[] = {LF_VTEXT(sid), LF_VINT(user_id), LF_VINT(now)};
+	int ret = user_query_one(tx,
+				 "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at,"
+				 " u.updated_at FROM sessions s JOIN users u ON u.id = s.user_id"
+				 " WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL"
+				 " AND s.expires_at > $3 AND u.active = 1",
+				 p, 3, user, NULL);
+	return ret == LF_ERR_NOTFOUND ? LF_ERR_AUTH : ret;
+}
+
+int lf_store_session_revoke(lf_tx *tx, const char *sid, int64_t now, const char *reason)
+{
+	lf_val p[] = {LF_VTEXT(sid), LF_VINT(now), LF_VTEXT(reason)};
+	return lf_db_exec(tx,
+			  "UPDATE sessions SET revoked_at = $2, revoke_reason = $3"
+			  " WHERE id = $1 AND revoked_at IS NULL",
+			  p, 3, NULL);
+}
+
+int lf_store_session_revoke_user(lf_tx *tx, int64_t user_id, int64_t now, const char *reason)
+{
+	lf_val p[] = {LF_VINT(user_id), LF_VINT(now), LF_VTEXT(reason)};
+	return lf_db_exec(tx,
+			  "UPDATE sessions SET revoked_at = $2, revoke_reason = $3"
+			  " WHERE user_id = $1 AND revoked_at IS NULL",
+			  p, 3, NULL);
+}
+
+int lf_store_refresh_insert(lf_tx *tx, const char *token_hash, const char *sid, int64_t now,
+			    int64_t expires_at)
+{
+	lf_val p[] = {LF_VTEXT(token_hash), LF_VTEXT(sid), LF_VINT(now), LF_VINT(expires_at)};
+	return lf_db_exec(tx,
+			  "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)"
+			  " VALUES ($1, $2, $3, $4)",
+			  p, 4, NULL);
+}
+
+int lf_store_refresh_take(lf_tx *tx, const char *token_hash, int64_t now, lf_refresh *out)
+{
+	lf_val p[] = {LF_VTEXT(token_hash)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx,
+			      "SELECT t.session_id, s.user_id, t.used_at IS NOT NULL,"
+			      " s.revoked_at IS NOT NULL, t.expires_at, s.expires_at"
+			      " FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id"
+			      " WHERE t.token_hash = $1",
+			      p, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc <= 0) {
+		ret = rc < 0 ? rc : LF_ERR_NOTFOUND;
+		lf_rows_close(r);
+		return ret;
+	}
+	out->sid = lf_rows_dup(tx, r, 0);
+	out->user_id = lf_rows_int(r, 1);
+	out->used = (int)lf_rows_int(r, 2);
+	out->revoked = (int)lf_rows_int(r, 3);
+	out->expired = lf_rows_int(r, 4) <= now || lf_rows_int(r, 5) <= now;
+	lf_rows_close(r);
+	if (out->sid == NULL)
+		return LF_ERR_NOMEM;
+	if (out->used)
+		return LF_OK;
+	lf_val u[] = {LF_VTEXT(token_hash), LF_VINT(now)};
+	return lf_db_exec(tx, "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1", u, 2,
+			  NULL);
+}
