@@ -22,6 +22,7 @@ struct block {
 
 struct lf_arena {
 	struct block *head;
+	struct block *first; /* the block kept across resets */
 };
 
 static struct block *block_new(size_t size);
@@ -42,7 +43,7 @@ lf_arena *lf_arena_create(void)
 	lf_arena *a = malloc(sizeof(*a));
 	if (a == NULL)
 		return NULL;
-	a->head = block_new(ARENA_BLOCK);
+	a->head = a->first = block_new(ARENA_BLOCK);
 	if (a->head == NULL) {
 		free(a);
 		return NULL;
@@ -65,18 +66,16 @@ void lf_arena_destroy(lf_arena *a)
 
 void lf_arena_reset(lf_arena *a)
 {
-	struct block *b = a->head, *keep = NULL;
+	struct block *b = a->head;
 	while (b != NULL) {
 		struct block *next = b->next;
-		if (next == NULL)
-			keep = b;
-		else
+		if (b != a->first)
 			free(b);
 		b = next;
 	}
-	a->head = keep;
-	if (keep != NULL)
-		keep->used = 0;
+	a->head = a->first;
+	a->first->next = NULL;
+	a->first->used = 0;
 }
 
 void *lf_arena_alloc(lf_arena *a, size_t n)
@@ -86,8 +85,8 @@ void *lf_arena_alloc(lf_arena *a, size_t n)
 	if (n > SIZE_MAX - ARENA_ALIGN)
 		return NULL;
 	n = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-	struct block *b = a->head;
-	if (b != NULL && b->size - b->used >= n) {
+	struct block *b = a->head; /* never NULL: the first block always exists */
+	if (b->size - b->used >= n) {
 		void *p = b->data + b->used;
 		b->used += n;
 		return p;
@@ -99,12 +98,8 @@ void *lf_arena_alloc(lf_arena *a, size_t n)
 		if (big == NULL)
 			return NULL;
 		big->used = n;
-		if (b != NULL) {
-			big->next = b->next;
-			b->next = big;
-		} else {
-			a->head = big;
-		}
+		big->next = b->next;
+		b->next = big;
 		return big->data;
 	}
 	struct block *nb = block_new(ARENA_BLOCK);

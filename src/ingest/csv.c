@@ -80,8 +80,9 @@ int lf_ingest_csv_feed(lf_ingest_parser *p, const char *s, size_t n)
 				ret = delimiter(p, c);
 			} else {
 				p->cstate = C_UNQUOTED;
-				ret = lf_ingest_item_error(p, p->item_line, LF_ERR_INVALID,
-							   "unexpected character after closing quote");
+				ret = lf_ingest_item_error(
+				    p, p->item_line, LF_ERR_INVALID,
+				    "unexpected character after closing quote");
 				p->discard = true;
 			}
 			break;
@@ -184,8 +185,8 @@ static int end_row(lf_ingest_parser *p)
 		if (p->header == NULL)
 			ret = lf_ingest_stream_error(p, p->item_line, "invalid UTF-8 in header");
 		else
-			ret = lf_ingest_item_error(p, p->item_line, LF_ERR_INVALID,
-						   "invalid UTF-8");
+			ret =
+			    lf_ingest_item_error(p, p->item_line, LF_ERR_INVALID, "invalid UTF-8");
 		goto cleanup;
 	}
 	if (p->header == NULL)
@@ -214,9 +215,8 @@ static int set_header(lf_ingest_parser *p)
 	for (i = 0; i < p->nfields; i++) {
 		start = i ? p->fend[i - 1] : 0;
 		if (p->fend[i] == start)
-			return lf_ingest_stream_error(p, p->item_line,
-						      "empty column name in header (column %zu)",
-						      i + 1);
+			return lf_ingest_stream_error(
+			    p, p->item_line, "empty column name in header (column %zu)", i + 1);
 	}
 	h = malloc(p->nfields * sizeof(*h) + p->buf.len + p->nfields);
 	if (h == NULL)

@@ -20,37 +20,37 @@ static int lookup(const struct name_map *map, size_t len, const char *s, size_t 
 /* Generic types such as application/octet-stream are absent on purpose:
  * they say nothing, so the filename decides. */
 static const struct name_map content_types[] = {
-	{"text/csv", LF_INGEST_CSV},
-	{"text/x-csv", LF_INGEST_CSV},
-	{"application/csv", LF_INGEST_CSV},
-	{"text/tab-separated-values", LF_INGEST_TSV},
-	{"text/tsv", LF_INGEST_TSV},
-	{"application/x-ndjson", LF_INGEST_JSONL},
-	{"application/ndjson", LF_INGEST_JSONL},
-	{"application/jsonl", LF_INGEST_JSONL},
-	{"application/x-jsonlines", LF_INGEST_JSONL},
-	{"application/jsonlines", LF_INGEST_JSONL},
-	{"application/json", LF_INGEST_JSON},
-	{"text/json", LF_INGEST_JSON},
-	{"text/plain", LF_INGEST_TEXT},
+    {"text/csv", LF_INGEST_CSV},
+    {"text/x-csv", LF_INGEST_CSV},
+    {"application/csv", LF_INGEST_CSV},
+    {"text/tab-separated-values", LF_INGEST_TSV},
+    {"text/tsv", LF_INGEST_TSV},
+    {"application/x-ndjson", LF_INGEST_JSONL},
+    {"application/ndjson", LF_INGEST_JSONL},
+    {"application/jsonl", LF_INGEST_JSONL},
+    {"application/x-jsonlines", LF_INGEST_JSONL},
+    {"application/jsonlines", LF_INGEST_JSONL},
+    {"application/json", LF_INGEST_JSON},
+    {"text/json", LF_INGEST_JSON},
+    {"text/plain", LF_INGEST_TEXT},
 };
 
 static const struct name_map extensions[] = {
-	{"csv", LF_INGEST_CSV},     {"tsv", LF_INGEST_TSV},     {"tab", LF_INGEST_TSV},
-	{"jsonl", LF_INGEST_JSONL}, {"ndjson", LF_INGEST_JSONL}, {"json", LF_INGEST_JSON},
-	{"txt", LF_INGEST_TEXT},
+    {"csv", LF_INGEST_CSV},	{"tsv", LF_INGEST_TSV},	     {"tab", LF_INGEST_TSV},
+    {"jsonl", LF_INGEST_JSONL}, {"ndjson", LF_INGEST_JSONL}, {"json", LF_INGEST_JSON},
+    {"txt", LF_INGEST_TEXT},
 };
 
 static const struct name_map names[] = {
-	{"csv", LF_INGEST_CSV},
-	{"tsv", LF_INGEST_TSV},
-	{"json", LF_INGEST_JSON},
-	{"jsonl", LF_INGEST_JSONL},
-	{"text", LF_INGEST_TEXT},
-	{"label_studio", LF_INGEST_LABEL_STUDIO},
-	{"ndjson", LF_INGEST_JSONL},
-	{"txt", LF_INGEST_TEXT},
-	{"label_studio_json", LF_INGEST_LABEL_STUDIO},
+    {"csv", LF_INGEST_CSV},
+    {"tsv", LF_INGEST_TSV},
+    {"json", LF_INGEST_JSON},
+    {"jsonl", LF_INGEST_JSONL},
+    {"text", LF_INGEST_TEXT},
+    {"label_studio", LF_INGEST_LABEL_STUDIO},
+    {"ndjson", LF_INGEST_JSONL},
+    {"txt", LF_INGEST_TEXT},
+    {"label_studio_json", LF_INGEST_LABEL_STUDIO},
 };
 
 const char *lf_ingest_format_name(lf_ingest_format f)
@@ -131,7 +131,8 @@ static int from_bytes(const char *s, size_t n, lf_ingest_format *out)
 		;
 	if (s[i] == '{') {
 		last = eol;
-		while (last > i && (s[last - 1] == ' ' || s[last - 1] == '\t' || s[last - 1] == '\r'))
+		while (last > i &&
+		       (s[last - 1] == ' ' || s[last - 1] == '\t' || s[last - 1] == '\r'))
 			last--;
 		*out = eol < n && s[last - 1] == '}' ? LF_INGEST_JSONL : LF_INGEST_JSON;
 		return LF_OK;

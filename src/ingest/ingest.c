@@ -64,6 +64,7 @@ void lf_ingest_parser_free(lf_ingest_parser *p)
 		return;
 	lf_ingest_csv_free(p);
 	free(p->buf.p);
+	free(p->scratch.p);
 	free(p->recorded);
 	free(p);
 }
@@ -271,12 +272,12 @@ static int deliver(lf_ingest_parser *p, json_t *data, json_t *preds, json_t *met
 		   int64_t line)
 {
 	lf_ingest_item item = {
-		.data = data,
-		.predictions = preds,
-		.meta = meta,
-		.source_id = id,
-		.line = line,
-		.index = p->items,
+	    .data = data,
+	    .predictions = preds,
+	    .meta = meta,
+	    .source_id = id,
+	    .line = line,
+	    .index = p->items,
 	};
 	int ret = p->cb(p->ud, &item);
 
@@ -310,12 +311,15 @@ int lf_ingest_deliver_json(lf_ingest_parser *p, const char *s, size_t n, int64_t
 		ret = lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid UTF-8");
 		goto cleanup;
 	}
-	v = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
+	v = lf_ingest_fast_parse(s, n, &p->scratch);
+	if (v == NULL)
+		v = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
 	if (v == NULL) {
 		/* jansson counts lines within the item; report them relative to
 		 * the input so a multi-line element points at the real place. */
-		ret = lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid JSON: %s (at line %lld)",
-					   jerr.text, (long long)(line + jerr.line - 1));
+		ret =
+		    lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid JSON: %s (at line %lld)",
+					 jerr.text, (long long)(line + jerr.line - 1));
 		goto cleanup;
 	}
 	if (p->fmt == LF_INGEST_LABEL_STUDIO || (json_is_object(v) && is_task_shape(v))) {

@@ -77,14 +77,14 @@ typedef struct lf_ingest_options {
  * callback only; json_incref what must outlive it.
  */
 typedef struct lf_ingest_item {
-	json_t *data;        /* always a JSON object */
+	json_t *data;	     /* always a JSON object */
 	json_t *predictions; /* Label Studio predictions then annotations, each an
-	                        object with "origin": "prediction" or "annotation";
-	                        NULL when the item has none */
-	json_t *meta;        /* Label Studio "meta", or NULL */
+				object with "origin": "prediction" or "annotation";
+				NULL when the item has none */
+	json_t *meta;	     /* Label Studio "meta", or NULL */
 	json_t *source_id;   /* Label Studio "id", or NULL */
-	int64_t line;        /* 1-based line where the item starts */
-	int64_t index;       /* 0-based position among delivered items */
+	int64_t line;	     /* 1-based line where the item starts */
+	int64_t index;	     /* 0-based position among delivered items */
 } lf_ingest_item;
 
 /*

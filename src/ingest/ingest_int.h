@@ -3,7 +3,8 @@
  *
  * ingest.c owns the parser object, error bookkeeping and item delivery;
  * csv.c, lines.c and json.c each scan one family of formats and call back
- * into ingest.c when an item is complete or bad.
+ * into ingest.c when an item is complete or bad; fastjson.c turns JSON
+ * items into jansson values; detect.c maps names and uploads to formats.
  */
 #ifndef LF_INGEST_INT_H
 #define LF_INGEST_INT_H
@@ -50,10 +51,11 @@ struct lf_ingest_parser {
 	unsigned bom_len;
 	bool bom_done;
 
-	int64_t line;      /* line of the next input byte, 1-based */
-	int64_t item_line; /* line where the current item starts */
-	bool discard;      /* skip mode: dropping the rest of a bad item */
-	lf_ingest_buf buf; /* bytes of the current item */
+	int64_t line;	       /* line of the next input byte, 1-based */
+	int64_t item_line;     /* line where the current item starts */
+	bool discard;	       /* skip mode: dropping the rest of a bad item */
+	lf_ingest_buf buf;     /* bytes of the current item */
+	lf_ingest_buf scratch; /* unescaped JSON strings (fastjson.c) */
 
 	/* csv.c */
 	char sep;
@@ -93,12 +95,12 @@ bool lf_ingest_utf8_valid(const char *s, size_t n);
  * returns LF_OK so the caller drops the item and goes on.
  */
 int lf_ingest_item_error(lf_ingest_parser *p, int64_t line, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Reports an error that makes the rest of the input meaningless; always
  * stops the parse. Returns LF_ERR_INVALID. */
 int lf_ingest_stream_error(lf_ingest_parser *p, int64_t line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Reports an item over the size cap (an item error with LF_ERR_LIMIT). */
 int lf_ingest_oversize(lf_ingest_parser *p, int64_t line);
@@ -109,6 +111,13 @@ int lf_ingest_deliver_object(lf_ingest_parser *p, json_t *obj, int64_t line);
 /* Validates and parses s[0..n) as one JSON value and delivers it as an
  * item of the json/jsonl/label_studio formats. */
 int lf_ingest_deliver_json(lf_ingest_parser *p, const char *s, size_t n, int64_t line);
+
+/*
+ * Parses s[0..n) (valid UTF-8) as one JSON value, building what json_loadb
+ * would. Returns NULL when it cannot or the text is invalid: the caller then
+ * falls back to json_loadb. scratch is working memory reused across calls.
+ */
+json_t *lf_ingest_fast_parse(const char *s, size_t n, lf_ingest_buf *scratch);
 
 int lf_ingest_csv_feed(lf_ingest_parser *p, const char *s, size_t n);
 int lf_ingest_csv_finish(lf_ingest_parser *p);

@@ -35,7 +35,7 @@
 #define ITEM_LEAF -2
 /* Slack for percent coordinates: the frontend's float arithmetic produces
  * values like 100.00000000000001 that are meant as 100. */
-#define PCT_EPS 1e-6
+#define PCT_EPS		 1e-6
 #define MAX_RATING_LIMIT 100
 
 enum tag_kind { K_LAYOUT, K_OBJECT, K_CONTROL, K_LABEL, K_CHOICE, K_RELATIONS, K_RELATION };
@@ -56,52 +56,52 @@ struct tag_spec {
  * because they only help the annotator and never produce results.
  */
 static const struct tag_spec tag_specs[] = {
-	{"View", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Header", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Style", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Filter", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Collapse", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Panel", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Tab", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Tabs", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Table", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Shortcut", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Channel", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Hint", K_LAYOUT, NULL, 0, 0, C_NONE},
-	{"Text", K_OBJECT, "text", 0, LF_LABELCFG_MEDIA_TEXT, C_NONE},
-	{"HyperText", K_OBJECT, "hypertext", 0, LF_LABELCFG_MEDIA_HYPERTEXT, C_NONE},
-	{"Paragraphs", K_OBJECT, "paragraphs", 0, LF_LABELCFG_MEDIA_PARAGRAPHS, C_NONE},
-	{"Image", K_OBJECT, "image", 0, LF_LABELCFG_MEDIA_IMAGE, C_NONE},
-	{"Audio", K_OBJECT, "audio", 0, LF_LABELCFG_MEDIA_AUDIO, C_NONE},
-	{"AudioPlus", K_OBJECT, "audioplus", 0, LF_LABELCFG_MEDIA_AUDIO, C_NONE},
-	{"Video", K_OBJECT, "video", 0, LF_LABELCFG_MEDIA_VIDEO, C_NONE},
-	{"TimeSeries", K_OBJECT, "timeseries", 0, LF_LABELCFG_MEDIA_TIMESERIES, C_NONE},
-	{"Labels", K_CONTROL, "labels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
-	{"HyperTextLabels", K_CONTROL, "hypertextlabels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
-	{"ParagraphLabels", K_CONTROL, "paragraphlabels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
-	{"TimeSeriesLabels", K_CONTROL, "timeserieslabels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
-	{"RectangleLabels", K_CONTROL, "rectanglelabels", LF_LABELCFG_SHAPE_RECT, 0, C_LABEL},
-	{"Rectangle", K_CONTROL, "rectangle", LF_LABELCFG_SHAPE_RECT, 0, C_NONE},
-	{"PolygonLabels", K_CONTROL, "polygonlabels", LF_LABELCFG_SHAPE_POLYGON, 0, C_LABEL},
-	{"Polygon", K_CONTROL, "polygon", LF_LABELCFG_SHAPE_POLYGON, 0, C_NONE},
-	{"KeyPointLabels", K_CONTROL, "keypointlabels", LF_LABELCFG_SHAPE_KEYPOINT, 0, C_LABEL},
-	{"KeyPoint", K_CONTROL, "keypoint", LF_LABELCFG_SHAPE_KEYPOINT, 0, C_NONE},
-	{"EllipseLabels", K_CONTROL, "ellipselabels", LF_LABELCFG_SHAPE_ELLIPSE, 0, C_LABEL},
-	{"Ellipse", K_CONTROL, "ellipse", LF_LABELCFG_SHAPE_ELLIPSE, 0, C_NONE},
-	{"BrushLabels", K_CONTROL, "brushlabels", LF_LABELCFG_SHAPE_BRUSH, 0, C_LABEL},
-	{"Brush", K_CONTROL, "brush", LF_LABELCFG_SHAPE_BRUSH, 0, C_NONE},
-	{"VideoRectangle", K_CONTROL, "videorectangle", LF_LABELCFG_SHAPE_VIDEORECT, 0, C_NONE},
-	{"TimelineLabels", K_CONTROL, "timelinelabels", LF_LABELCFG_SHAPE_TIMELINE, 0, C_LABEL},
-	{"Choices", K_CONTROL, "choices", LF_LABELCFG_SHAPE_CHOICES, 0, C_CHOICE},
-	{"Taxonomy", K_CONTROL, "taxonomy", LF_LABELCFG_SHAPE_TAXONOMY, 0, C_CHOICE},
-	{"TextArea", K_CONTROL, "textarea", LF_LABELCFG_SHAPE_TEXTAREA, 0, C_NONE},
-	{"Rating", K_CONTROL, "rating", LF_LABELCFG_SHAPE_RATING, 0, C_NONE},
-	{"Number", K_CONTROL, "number", LF_LABELCFG_SHAPE_NUMBER, 0, C_NONE},
-	{"DateTime", K_CONTROL, "datetime", LF_LABELCFG_SHAPE_DATETIME, 0, C_NONE},
-	{"Label", K_LABEL, NULL, 0, 0, C_NONE},
-	{"Choice", K_CHOICE, NULL, 0, 0, C_NONE},
-	{"Relations", K_RELATIONS, NULL, 0, 0, C_NONE},
-	{"Relation", K_RELATION, NULL, 0, 0, C_NONE},
+    {"View", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Header", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Style", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Filter", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Collapse", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Panel", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Tab", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Tabs", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Table", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Shortcut", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Channel", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Hint", K_LAYOUT, NULL, 0, 0, C_NONE},
+    {"Text", K_OBJECT, "text", 0, LF_LABELCFG_MEDIA_TEXT, C_NONE},
+    {"HyperText", K_OBJECT, "hypertext", 0, LF_LABELCFG_MEDIA_HYPERTEXT, C_NONE},
+    {"Paragraphs", K_OBJECT, "paragraphs", 0, LF_LABELCFG_MEDIA_PARAGRAPHS, C_NONE},
+    {"Image", K_OBJECT, "image", 0, LF_LABELCFG_MEDIA_IMAGE, C_NONE},
+    {"Audio", K_OBJECT, "audio", 0, LF_LABELCFG_MEDIA_AUDIO, C_NONE},
+    {"AudioPlus", K_OBJECT, "audioplus", 0, LF_LABELCFG_MEDIA_AUDIO, C_NONE},
+    {"Video", K_OBJECT, "video", 0, LF_LABELCFG_MEDIA_VIDEO, C_NONE},
+    {"TimeSeries", K_OBJECT, "timeseries", 0, LF_LABELCFG_MEDIA_TIMESERIES, C_NONE},
+    {"Labels", K_CONTROL, "labels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
+    {"HyperTextLabels", K_CONTROL, "hypertextlabels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
+    {"ParagraphLabels", K_CONTROL, "paragraphlabels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
+    {"TimeSeriesLabels", K_CONTROL, "timeserieslabels", LF_LABELCFG_SHAPE_SPAN, 0, C_LABEL},
+    {"RectangleLabels", K_CONTROL, "rectanglelabels", LF_LABELCFG_SHAPE_RECT, 0, C_LABEL},
+    {"Rectangle", K_CONTROL, "rectangle", LF_LABELCFG_SHAPE_RECT, 0, C_NONE},
+    {"PolygonLabels", K_CONTROL, "polygonlabels", LF_LABELCFG_SHAPE_POLYGON, 0, C_LABEL},
+    {"Polygon", K_CONTROL, "polygon", LF_LABELCFG_SHAPE_POLYGON, 0, C_NONE},
+    {"KeyPointLabels", K_CONTROL, "keypointlabels", LF_LABELCFG_SHAPE_KEYPOINT, 0, C_LABEL},
+    {"KeyPoint", K_CONTROL, "keypoint", LF_LABELCFG_SHAPE_KEYPOINT, 0, C_NONE},
+    {"EllipseLabels", K_CONTROL, "ellipselabels", LF_LABELCFG_SHAPE_ELLIPSE, 0, C_LABEL},
+    {"Ellipse", K_CONTROL, "ellipse", LF_LABELCFG_SHAPE_ELLIPSE, 0, C_NONE},
+    {"BrushLabels", K_CONTROL, "brushlabels", LF_LABELCFG_SHAPE_BRUSH, 0, C_LABEL},
+    {"Brush", K_CONTROL, "brush", LF_LABELCFG_SHAPE_BRUSH, 0, C_NONE},
+    {"VideoRectangle", K_CONTROL, "videorectangle", LF_LABELCFG_SHAPE_VIDEORECT, 0, C_NONE},
+    {"TimelineLabels", K_CONTROL, "timelinelabels", LF_LABELCFG_SHAPE_TIMELINE, 0, C_LABEL},
+    {"Choices", K_CONTROL, "choices", LF_LABELCFG_SHAPE_CHOICES, 0, C_CHOICE},
+    {"Taxonomy", K_CONTROL, "taxonomy", LF_LABELCFG_SHAPE_TAXONOMY, 0, C_CHOICE},
+    {"TextArea", K_CONTROL, "textarea", LF_LABELCFG_SHAPE_TEXTAREA, 0, C_NONE},
+    {"Rating", K_CONTROL, "rating", LF_LABELCFG_SHAPE_RATING, 0, C_NONE},
+    {"Number", K_CONTROL, "number", LF_LABELCFG_SHAPE_NUMBER, 0, C_NONE},
+    {"DateTime", K_CONTROL, "datetime", LF_LABELCFG_SHAPE_DATETIME, 0, C_NONE},
+    {"Label", K_LABEL, NULL, 0, 0, C_NONE},
+    {"Choice", K_CHOICE, NULL, 0, 0, C_NONE},
+    {"Relations", K_RELATIONS, NULL, 0, 0, C_NONE},
+    {"Relation", K_RELATION, NULL, 0, 0, C_NONE},
 };
 
 struct lf_labelcfg {
@@ -119,7 +119,7 @@ struct lf_labelcfg {
 
 /* Parse state reachable from libxml callbacks through ctxt->_private. */
 struct parse_state {
-	bool dtd;       /* a <!DOCTYPE> was seen */
+	bool dtd; /* a <!DOCTYPE> was seen */
 	bool have_error;
 	int line;
 	char message[160]; /* the first error: later ones are consequences */
@@ -140,7 +140,8 @@ struct builder {
 };
 
 static void xml_init(void);
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid);
 static void first_error(void *ctx, xmlErrorPtr e);
 static size_t count_elements(const xmlNode *node);
@@ -175,8 +176,8 @@ static bool to_name_ok(const lf_labelcfg_control *c, const char *to_name);
 static const struct tag_spec *image_labels_spec(const char *type);
 static int check_labels(const lf_labelcfg_control *c, json_t *value, const char *key, size_t i,
 			char *err, size_t errlen);
-static int check_object_labels(const lf_labelcfg *cfg, const lf_labelcfg_object *obj,
-			       json_t *value, size_t i, char *err, size_t errlen);
+static int check_object_labels(const lf_labelcfg *cfg, const lf_labelcfg_object *obj, json_t *value,
+			       size_t i, char *err, size_t errlen);
 static int check_taxonomy(const lf_labelcfg_control *c, json_t *value, size_t i, char *err,
 			  size_t errlen);
 static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, char *err,
@@ -347,14 +348,11 @@ static int element(struct builder *b, const xmlNode *node, int owner, int parent
 		if ((ret = add_object(b, node, spec, name, value)) != LF_OK)
 			return ret;
 		return walk_children(b, node, owner, parent);
-	case K_CONTROL:
-		return add_control(b, node, spec, owner);
+	case K_CONTROL: return add_control(b, node, spec, owner);
 	case K_LABEL:
 	case K_CHOICE:
-	case K_RELATION:
-		return add_item(b, node, spec, owner, parent);
-	case K_RELATIONS:
-		return add_relations(b, node, owner);
+	case K_RELATION: return add_item(b, node, spec, owner, parent);
+	case K_RELATIONS: return add_relations(b, node, owner);
 	}
 	lf_fatal("labelcfg: tag kind %d", (int)spec->kind);
 }
@@ -367,11 +365,10 @@ static int add_object(struct builder *b, const xmlNode *node, const struct tag_s
 	int ret;
 
 	if (name == NULL || name[0] == '\0')
-		return fail(b->err, b->errlen, "<%s> is missing the \"name\" attribute",
-			    spec->tag);
+		return fail(b->err, b->errlen, "<%s> is missing the \"name\" attribute", spec->tag);
 	if (value == NULL || value[0] == '\0')
-		return fail(b->err, b->errlen, "<%s name=\"%s\"> is missing the \"value\" attribute",
-			    spec->tag, name);
+		return fail(b->err, b->errlen,
+			    "<%s name=\"%s\"> is missing the \"value\" attribute", spec->tag, name);
 	if ((ret = register_name(b, name, spec->tag)) != LF_OK)
 		return ret;
 	o = &cfg->objects[cfg->object_count++];
@@ -399,8 +396,7 @@ static int add_control(struct builder *b, const xmlNode *node, const struct tag_
 	    (ret = get_attr(cfg->arena, node, "toName", &to_name)) != LF_OK)
 		return ret;
 	if (name == NULL || name[0] == '\0')
-		return fail(b->err, b->errlen, "<%s> is missing the \"name\" attribute",
-			    spec->tag);
+		return fail(b->err, b->errlen, "<%s> is missing the \"name\" attribute", spec->tag);
 	if (to_name == NULL || to_name[0] == '\0')
 		return fail(b->err, b->errlen,
 			    "<%s name=\"%s\"> is missing the \"toName\" attribute", spec->tag,
@@ -505,8 +501,8 @@ static int split_to_names(struct builder *b, lf_labelcfg_control *c, const char 
 			len--;
 		if (len == 0)
 			return fail(b->err, b->errlen,
-				    "<%s name=\"%s\">: toName \"%s\" contains an empty name", c->tag,
-				    c->name, to_name);
+				    "<%s name=\"%s\">: toName \"%s\" contains an empty name",
+				    c->tag, c->name, to_name);
 		names[k] = lf_arena_strndup(a, p, len);
 		if (names[k] == NULL)
 			return LF_ERR_NOMEM;
@@ -590,10 +586,10 @@ static int check_duplicates(struct builder *b, const lf_labelcfg_label *items, s
 		for (size_t j = i + 1; j < n; j++) {
 			if (items[i].parent == items[j].parent &&
 			    strcmp(items[i].value, items[j].value) == 0)
-				return fail(b->err, b->errlen,
-					    "<%s%s%s%s> defines the value \"%s\" twice", tag,
-					    name != NULL ? " name=\"" : "", name != NULL ? name : "",
-					    name != NULL ? "\"" : "", items[i].value);
+				return fail(
+				    b->err, b->errlen, "<%s%s%s%s> defines the value \"%s\" twice",
+				    tag, name != NULL ? " name=\"" : "", name != NULL ? name : "",
+				    name != NULL ? "\"" : "", items[i].value);
 		}
 	}
 	return LF_OK;
@@ -813,9 +809,9 @@ json_t *lf_labelcfg_describe(const lf_labelcfg *cfg)
 	}
 	for (size_t i = 0; i < cfg->object_count; i++) {
 		const lf_labelcfg_object *o = &cfg->objects[i];
-		if (json_array_append_new(objects,
-					  json_pack("{s:s,s:s,s:s,s:s}", "name", o->name, "tag",
-						    o->tag, "type", o->type, "value", o->value)) != 0)
+		if (json_array_append_new(objects, json_pack("{s:s,s:s,s:s,s:s}", "name", o->name,
+							     "tag", o->tag, "type", o->type,
+							     "value", o->value)) != 0)
 			goto cleanup;
 	}
 	if (cfg->has_relations) {
@@ -937,10 +933,9 @@ static int check_relation(const lf_labelcfg *cfg, json_t *r, size_t i, const cha
 				    "result[%zu]: %s \"%s\" does not match the id of any region", i,
 				    ends[k], id);
 	}
-	if (dir != NULL &&
-	    (!json_is_string(dir) || (strcmp(json_string_value(dir), "left") != 0 &&
-				      strcmp(json_string_value(dir), "right") != 0 &&
-				      strcmp(json_string_value(dir), "bi") != 0)))
+	if (dir != NULL && (!json_is_string(dir) || (strcmp(json_string_value(dir), "left") != 0 &&
+						     strcmp(json_string_value(dir), "right") != 0 &&
+						     strcmp(json_string_value(dir), "bi") != 0)))
 		return fail(err, errlen,
 			    "result[%zu]: direction must be \"left\", \"right\" or \"bi\"", i);
 	if (labels == NULL)
@@ -956,9 +951,10 @@ static int check_relation(const lf_labelcfg *cfg, json_t *r, size_t i, const cha
 		while (j < cfg->relation_count && strcmp(cfg->relations[j].value, v) != 0)
 			j++;
 		if (j == cfg->relation_count)
-			return fail(err, errlen,
-				    "result[%zu]: relation label \"%s\" is not defined in <Relations>",
-				    i, v);
+			return fail(
+			    err, errlen,
+			    "result[%zu]: relation label \"%s\" is not defined in <Relations>", i,
+			    v);
 	}
 	return LF_OK;
 }
@@ -1004,8 +1000,9 @@ static const struct tag_spec *image_labels_spec(const char *type)
 {
 	for (size_t i = 0; i < LF_ARRAY_LEN(tag_specs); i++) {
 		const struct tag_spec *s = &tag_specs[i];
-		if (s->kind == K_CONTROL && s->child == C_LABEL && s->shape != LF_LABELCFG_SHAPE_SPAN &&
-		    s->shape != LF_LABELCFG_SHAPE_TIMELINE && strcmp(s->type, type) == 0)
+		if (s->kind == K_CONTROL && s->child == C_LABEL &&
+		    s->shape != LF_LABELCFG_SHAPE_SPAN && s->shape != LF_LABELCFG_SHAPE_TIMELINE &&
+		    strcmp(s->type, type) == 0)
 			return s;
 	}
 	return NULL;
@@ -1024,7 +1021,8 @@ static int check_region(const lf_labelcfg *cfg, json_t *r, size_t i, char *err, 
 	int ret;
 
 	if (from == NULL)
-		return fail(err, errlen, "result[%zu]: \"from_name\" is missing or not a string", i);
+		return fail(err, errlen, "result[%zu]: \"from_name\" is missing or not a string",
+			    i);
 	if (to == NULL)
 		return fail(err, errlen, "result[%zu]: \"to_name\" is missing or not a string", i);
 	c = lf_labelcfg_find_control(cfg, from);
@@ -1044,8 +1042,8 @@ static int check_region(const lf_labelcfg *cfg, json_t *r, size_t i, char *err, 
 	alt = NULL;
 	if (strcmp(type, c->type) != 0) {
 		alt = strcmp(c->type, "labels") == 0 && obj->media == LF_LABELCFG_MEDIA_IMAGE
-			      ? image_labels_spec(type)
-			      : NULL;
+			  ? image_labels_spec(type)
+			  : NULL;
 		if (alt == NULL)
 			return fail(err, errlen,
 				    "result[%zu]: type \"%s\" does not match control \"%s\" "
@@ -1112,8 +1110,8 @@ static int check_labels(const lf_labelcfg_control *c, json_t *value, const char 
 
 /* Tools without labels of their own (VideoRectangle, Rectangle, ...) carry
  * the labels picked in a <Labels> on the same object. */
-static int check_object_labels(const lf_labelcfg *cfg, const lf_labelcfg_object *obj,
-			       json_t *value, size_t i, char *err, size_t errlen)
+static int check_object_labels(const lf_labelcfg *cfg, const lf_labelcfg_object *obj, json_t *value,
+			       size_t i, char *err, size_t errlen)
 {
 	json_t *arr = json_object_get(value, "labels");
 
@@ -1150,7 +1148,8 @@ static int check_taxonomy(const lf_labelcfg_control *c, json_t *value, size_t i,
 	size_t n = json_array_size(paths);
 
 	if (!json_is_array(paths) || n == 0)
-		return fail(err, errlen, "result[%zu]: value.taxonomy must be a non-empty array", i);
+		return fail(err, errlen, "result[%zu]: value.taxonomy must be a non-empty array",
+			    i);
 	if (n > 1 && !c->multiple)
 		return fail(err, errlen, "result[%zu]: control \"%s\" allows one choice", i,
 			    c->name);
@@ -1169,8 +1168,8 @@ static int check_taxonomy(const lf_labelcfg_control *c, json_t *value, size_t i,
 				return fail(err, errlen,
 					    "result[%zu]: value.taxonomy[%zu][%zu] is not a string",
 					    i, k, s);
-			while (j < c->label_count &&
-			       (c->labels[j].parent != parent || strcmp(c->labels[j].value, v) != 0))
+			while (j < c->label_count && (c->labels[j].parent != parent ||
+						      strcmp(c->labels[j].value, v) != 0))
 				j++;
 			if (j == c->label_count)
 				return fail(err, errlen,
@@ -1210,12 +1209,11 @@ static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, ch
 				    "result[%zu]: value.start and value.end must be xpath strings",
 				    i);
 		if ((ret = need_int(value, "value", "startOffset", 0, i, &si, err, errlen)) !=
-			    LF_OK ||
+			LF_OK ||
 		    (ret = need_int(value, "value", "endOffset", 0, i, &ei, err, errlen)) != LF_OK)
 			return ret;
 		return LF_OK;
-	case LF_LABELCFG_MEDIA_PARAGRAPHS:
-		return check_paragraph_span(value, i, err, errlen);
+	case LF_LABELCFG_MEDIA_PARAGRAPHS: return check_paragraph_span(value, i, err, errlen);
 	case LF_LABELCFG_MEDIA_AUDIO:
 	case LF_LABELCFG_MEDIA_VIDEO:
 	case LF_LABELCFG_MEDIA_TIMESERIES:
@@ -1232,8 +1230,7 @@ static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, ch
 		if (sd > ed)
 			return fail(err, errlen, "result[%zu]: value.start is after value.end", i);
 		return LF_OK;
-	case LF_LABELCFG_MEDIA_IMAGE:
-		break;
+	case LF_LABELCFG_MEDIA_IMAGE: break;
 	}
 	return fail(err, errlen, "result[%zu]: spans cannot be placed on <%s name=\"%s\">", i,
 		    obj->tag, obj->name);
@@ -1283,27 +1280,25 @@ static int check_shape(const lf_labelcfg_control *c, lf_labelcfg_shape shape,
 	int ret;
 
 	switch (shape) {
-	case LF_LABELCFG_SHAPE_SPAN:
-		return check_span(obj, value, i, err, errlen);
+	case LF_LABELCFG_SHAPE_SPAN: return check_span(obj, value, i, err, errlen);
 	case LF_LABELCFG_SHAPE_RECT:
 		if ((ret = check_rect(value, "value", i, err, errlen)) != LF_OK)
 			return ret;
 		return need_number(value, "value", "rotation", -HUGE_VAL, HUGE_VAL, true, i, &d,
 				   err, errlen);
-	case LF_LABELCFG_SHAPE_POLYGON:
-		return check_polygon(value, i, err, errlen);
+	case LF_LABELCFG_SHAPE_POLYGON: return check_polygon(value, i, err, errlen);
 	case LF_LABELCFG_SHAPE_KEYPOINT:
 		if ((ret = need_number(value, "value", "x", 0, 100, false, i, &d, err, errlen)) !=
-			    LF_OK ||
+			LF_OK ||
 		    (ret = need_number(value, "value", "y", 0, 100, false, i, &d, err, errlen)) !=
-			    LF_OK)
+			LF_OK)
 			return ret;
 		return need_number(value, "value", "width", 0, 100, true, i, &d, err, errlen);
 	case LF_LABELCFG_SHAPE_ELLIPSE:
 		if ((ret = need_number(value, "value", "x", 0, 100, false, i, &d, err, errlen)) !=
-			    LF_OK ||
+			LF_OK ||
 		    (ret = need_number(value, "value", "y", 0, 100, false, i, &d, err, errlen)) !=
-			    LF_OK ||
+			LF_OK ||
 		    (ret = need_number(value, "value", "radiusX", 0, HUGE_VAL, false, i, &d, err,
 				       errlen)) != LF_OK ||
 		    (ret = need_number(value, "value", "radiusY", 0, HUGE_VAL, false, i, &d, err,
@@ -1327,16 +1322,12 @@ static int check_shape(const lf_labelcfg_control *c, lf_labelcfg_shape shape,
 					    "result[%zu]: value.rle[%zu] is not an integer", i, k);
 		}
 		return LF_OK;
-	case LF_LABELCFG_SHAPE_VIDEORECT:
-		return check_videorect(value, i, err, errlen);
-	case LF_LABELCFG_SHAPE_TIMELINE:
-		return check_timeline(value, i, err, errlen);
+	case LF_LABELCFG_SHAPE_VIDEORECT: return check_videorect(value, i, err, errlen);
+	case LF_LABELCFG_SHAPE_TIMELINE: return check_timeline(value, i, err, errlen);
 	case LF_LABELCFG_SHAPE_CHOICES:
 		return LF_OK; /* the caller checks value.choices against the control */
-	case LF_LABELCFG_SHAPE_TAXONOMY:
-		return check_taxonomy(c, value, i, err, errlen);
-	case LF_LABELCFG_SHAPE_TEXTAREA:
-		return need_string_array(value, "text", i, err, errlen);
+	case LF_LABELCFG_SHAPE_TAXONOMY: return check_taxonomy(c, value, i, err, errlen);
+	case LF_LABELCFG_SHAPE_TEXTAREA: return need_string_array(value, "text", i, err, errlen);
 	case LF_LABELCFG_SHAPE_RATING:
 		if ((ret = need_int(value, "value", "rating", 1, i, &rating, err, errlen)) != LF_OK)
 			return ret;
@@ -1379,9 +1370,9 @@ static int check_polygon(json_t *value, size_t i, char *err, size_t errlen)
 	size_t n = json_array_size(points);
 
 	if (!json_is_array(points) || n < 3)
-		return fail(err, errlen,
-			    "result[%zu]: value.points must be an array of at least 3 [x, y] points",
-			    i);
+		return fail(
+		    err, errlen,
+		    "result[%zu]: value.points must be an array of at least 3 [x, y] points", i);
 	for (size_t k = 0; k < n; k++) {
 		json_t *p = json_array_get(points, k);
 		json_t *x = json_array_get(p, 0), *y = json_array_get(p, 1);
@@ -1389,10 +1380,11 @@ static int check_polygon(json_t *value, size_t i, char *err, size_t errlen)
 		    !json_is_number(y) || json_number_value(x) < -PCT_EPS ||
 		    json_number_value(x) > 100 + PCT_EPS || json_number_value(y) < -PCT_EPS ||
 		    json_number_value(y) > 100 + PCT_EPS)
-			return fail(err, errlen,
-				    "result[%zu]: value.points[%zu] must be [x, y] with both between "
-				    "0 and 100",
-				    i, k);
+			return fail(
+			    err, errlen,
+			    "result[%zu]: value.points[%zu] must be [x, y] with both between "
+			    "0 and 100",
+			    i, k);
 	}
 	closed = json_object_get(value, "closed");
 	if (closed != NULL && !json_is_boolean(closed))
@@ -1411,7 +1403,8 @@ static int check_videorect(json_t *value, size_t i, char *err, size_t errlen)
 	int ret;
 
 	if (!json_is_array(seq) || n == 0)
-		return fail(err, errlen, "result[%zu]: value.sequence must be a non-empty array", i);
+		return fail(err, errlen, "result[%zu]: value.sequence must be a non-empty array",
+			    i);
 	for (size_t k = 0; k < n; k++) {
 		json_t *kf = json_array_get(seq, k), *enabled;
 		snprintf(where, sizeof(where), "value.sequence[%zu]", k);
@@ -1420,7 +1413,7 @@ static int check_videorect(json_t *value, size_t i, char *err, size_t errlen)
 		if ((ret = need_int(kf, where, "frame", 0, i, &frame, err, errlen)) != LF_OK ||
 		    (ret = check_rect(kf, where, i, err, errlen)) != LF_OK ||
 		    (ret = need_number(kf, where, "time", 0, HUGE_VAL, true, i, &d, err, errlen)) !=
-			    LF_OK ||
+			LF_OK ||
 		    (ret = need_number(kf, where, "rotation", -HUGE_VAL, HUGE_VAL, true, i, &d, err,
 				       errlen)) != LF_OK)
 			return ret;
@@ -1483,8 +1476,8 @@ static int need_number(json_t *obj, const char *where, const char *key, double l
 		if (lo == -HUGE_VAL)
 			return fail(err, errlen, "result[%zu]: %s.%s must be a number <= %g", i,
 				    where, key, hi);
-		return fail(err, errlen, "result[%zu]: %s.%s must be a number between %g and %g",
-			    i, where, key, lo, hi);
+		return fail(err, errlen, "result[%zu]: %s.%s must be a number between %g and %g", i,
+			    where, key, lo, hi);
 	}
 	*out = d;
 	return LF_OK;
@@ -1498,8 +1491,9 @@ static int need_int(json_t *obj, const char *where, const char *key, json_int_t 
 	if (v == NULL)
 		return fail(err, errlen, "result[%zu]: %s.%s is missing", i, where, key);
 	if (!json_is_integer(v) || json_integer_value(v) < lo)
-		return fail(err, errlen, "result[%zu]: %s.%s must be an integer >= %" JSON_INTEGER_FORMAT,
-			    i, where, key, lo);
+		return fail(err, errlen,
+			    "result[%zu]: %s.%s must be an integer >= %" JSON_INTEGER_FORMAT, i,
+			    where, key, lo);
 	*out = json_integer_value(v);
 	return LF_OK;
 }
@@ -1509,8 +1503,8 @@ static int need_string_array(json_t *value, const char *key, size_t i, char *err
 	json_t *arr = json_object_get(value, key);
 
 	if (!json_is_array(arr) || json_array_size(arr) == 0)
-		return fail(err, errlen, "result[%zu]: value.%s must be a non-empty array of strings",
-			    i, key);
+		return fail(err, errlen,
+			    "result[%zu]: value.%s must be a non-empty array of strings", i, key);
 	for (size_t k = 0; k < json_array_size(arr); k++) {
 		if (!json_is_string(json_array_get(arr, k)))
 			return fail(err, errlen, "result[%zu]: value.%s[%zu] is not a string", i,

@@ -30,7 +30,7 @@
 
 /* What kind of media an object tag shows; decides how spans are located. */
 typedef enum lf_labelcfg_media {
-	LF_LABELCFG_MEDIA_TEXT,       /* Text: spans are integer character offsets */
+	LF_LABELCFG_MEDIA_TEXT,	      /* Text: spans are integer character offsets */
 	LF_LABELCFG_MEDIA_HYPERTEXT,  /* HyperText: spans are xpath + offsets */
 	LF_LABELCFG_MEDIA_PARAGRAPHS, /* Paragraphs: paragraph index + offsets */
 	LF_LABELCFG_MEDIA_IMAGE,      /* Image: geometry in percent of the image */
@@ -41,12 +41,12 @@ typedef enum lf_labelcfg_media {
 
 /* Shape of the "value" object a control produces in a result region. */
 typedef enum lf_labelcfg_shape {
-	LF_LABELCFG_SHAPE_SPAN,      /* Labels, HyperTextLabels, ParagraphLabels, TimeSeriesLabels */
-	LF_LABELCFG_SHAPE_RECT,      /* RectangleLabels, Rectangle: x, y, width, height */
-	LF_LABELCFG_SHAPE_POLYGON,   /* PolygonLabels, Polygon: points */
-	LF_LABELCFG_SHAPE_KEYPOINT,  /* KeyPointLabels, KeyPoint: x, y [, width] */
-	LF_LABELCFG_SHAPE_ELLIPSE,   /* EllipseLabels, Ellipse: x, y, radiusX, radiusY */
-	LF_LABELCFG_SHAPE_BRUSH,     /* BrushLabels, Brush: format, rle */
+	LF_LABELCFG_SHAPE_SPAN,	    /* Labels, HyperTextLabels, ParagraphLabels, TimeSeriesLabels */
+	LF_LABELCFG_SHAPE_RECT,	    /* RectangleLabels, Rectangle: x, y, width, height */
+	LF_LABELCFG_SHAPE_POLYGON,  /* PolygonLabels, Polygon: points */
+	LF_LABELCFG_SHAPE_KEYPOINT, /* KeyPointLabels, KeyPoint: x, y [, width] */
+	LF_LABELCFG_SHAPE_ELLIPSE,  /* EllipseLabels, Ellipse: x, y, radiusX, radiusY */
+	LF_LABELCFG_SHAPE_BRUSH,    /* BrushLabels, Brush: format, rle */
 	LF_LABELCFG_SHAPE_VIDEORECT, /* VideoRectangle: sequence of keyframes */
 	LF_LABELCFG_SHAPE_TIMELINE,  /* TimelineLabels: ranges of frames */
 	LF_LABELCFG_SHAPE_CHOICES,   /* Choices: choices */

@@ -4,6 +4,7 @@
  * items, lines and errors.
  */
 #include "ingest/ingest.h"
+#include "ingest/ingest_int.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,7 +90,8 @@ static void run_parse(lf_ingest_format fmt, const lf_ingest_options *opt, const 
  * way of chunking it; expect_err is a substring of the error or NULL.
  */
 static void check_all_splits(lf_ingest_format fmt, const lf_ingest_options *opt, const char *in,
-			     size_t len, const char *expected, int expect_rc, const char *expect_err)
+			     size_t len, const char *expected, int expect_rc,
+			     const char *expect_err)
 {
 	struct run whole = {.fail_at = -1};
 	struct run r = {.fail_at = -1};
@@ -115,8 +117,7 @@ static void check_all_splits(lf_ingest_format fmt, const lf_ingest_options *opt,
 	json_decref(r.items);
 	for (off = 0; off <= len; off++) {
 		run_parse(fmt, opt, in, len, SPLIT, off, &r);
-		if (!json_equal(r.items, want) || r.rc != whole.rc ||
-		    strcmp(r.err, whole.err) != 0)
+		if (!json_equal(r.items, want) || r.rc != whole.rc || strcmp(r.err, whole.err) != 0)
 			fail_msg("split at %zu differs (rc %d, err \"%s\")", off, r.rc, r.err);
 		json_decref(r.items);
 	}
@@ -124,7 +125,7 @@ static void check_all_splits(lf_ingest_format fmt, const lf_ingest_options *opt,
 	json_decref(want);
 }
 
-#define CHECK(fmt, opt, lit, expected, rc, err)                                                   \
+#define CHECK(fmt, opt, lit, expected, rc, err)                                                    \
 	check_all_splits(fmt, opt, lit, sizeof(lit) - 1, expected, rc, err)
 
 static void test_csv_quoting_bom_crlf(void **state)
@@ -137,7 +138,8 @@ static void test_csv_quoting_bom_crlf(void **state)
 	      "c,\"a\"\"b\",\"x,y\"",
 	      "[{\"d\":{\"name\":\"ann\",\"text\":\"hello, \\\"world\\\"\\r\\nline2\",\"n\":\"1\"},"
 	      "\"l\":2,\"i\":0},"
-	      "{\"d\":{\"name\":\"b\\u00e9la\",\"text\":\"plain \\u20ac\",\"n\":\"\"},\"l\":5,\"i\":1},"
+	      "{\"d\":{\"name\":\"b\\u00e9la\",\"text\":\"plain "
+	      "\\u20ac\",\"n\":\"\"},\"l\":5,\"i\":1},"
 	      "{\"d\":{\"name\":\"c\",\"text\":\"a\\\"b\",\"n\":\"x,y\"},\"l\":6,\"i\":2}]",
 	      LF_OK, NULL);
 	/* LF endings, trailing newline, blank lines */
@@ -194,8 +196,8 @@ static void test_jsonl(void **state)
 	CHECK(LF_INGEST_JSONL, NULL, "{}\n\n{\"a\":1}\n{bad}\n{\"b\":2}\n",
 	      "[{\"d\":{},\"l\":1,\"i\":0},{\"d\":{\"a\":1},\"l\":3,\"i\":1}]", LF_ERR_INVALID,
 	      "line 4: invalid JSON");
-	CHECK(LF_INGEST_JSONL, NULL, "{\"a\":1}\n{\"b\":\"\xE2\x82\"}\n", "[{\"d\":{\"a\":1},\"l\":1,\"i\":0}]",
-	      LF_ERR_INVALID, "line 2: invalid UTF-8");
+	CHECK(LF_INGEST_JSONL, NULL, "{\"a\":1}\n{\"b\":\"\xE2\x82\"}\n",
+	      "[{\"d\":{\"a\":1},\"l\":1,\"i\":0}]", LF_ERR_INVALID, "line 2: invalid UTF-8");
 }
 
 static void test_json_array(void **state)
@@ -225,16 +227,16 @@ static void test_json_errors(void **state)
 {
 	CHECK(LF_INGEST_JSON, NULL, "[{\"a\":1},\n {\"b\":", "[{\"d\":{\"a\":1},\"l\":1,\"i\":0}]",
 	      LF_ERR_INVALID, "truncated JSON");
-	CHECK(LF_INGEST_JSON, NULL, "[1,2", "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]", LF_ERR_INVALID,
-	      "unterminated array");
+	CHECK(LF_INGEST_JSON, NULL, "[1,2", "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]",
+	      LF_ERR_INVALID, "unterminated array");
 	CHECK(LF_INGEST_JSON, NULL, "[\n\"abc", "[]", LF_ERR_INVALID,
 	      "line 2: truncated JSON: unterminated string");
-	CHECK(LF_INGEST_JSON, NULL, "[1,\n\n{\"x\": tru}]", "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]",
-	      LF_ERR_INVALID, "line 3: invalid JSON");
-	CHECK(LF_INGEST_JSON, NULL, "[1]x", "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]", LF_ERR_INVALID,
-	      "unexpected data after the array");
-	CHECK(LF_INGEST_JSON, NULL, "[1,]", "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]", LF_ERR_INVALID,
-	      "missing array element");
+	CHECK(LF_INGEST_JSON, NULL, "[1,\n\n{\"x\": tru}]",
+	      "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]", LF_ERR_INVALID, "line 3: invalid JSON");
+	CHECK(LF_INGEST_JSON, NULL, "[1]x", "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]",
+	      LF_ERR_INVALID, "unexpected data after the array");
+	CHECK(LF_INGEST_JSON, NULL, "[1,]", "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]",
+	      LF_ERR_INVALID, "missing array element");
 	CHECK(LF_INGEST_JSON, NULL, "\"scalar\"", "[]", LF_ERR_INVALID,
 	      "expected a JSON array or object");
 	CHECK(LF_INGEST_JSON, NULL, "[\n{\"a\":\"\xC0\xAF\"}]", "[]", LF_ERR_INVALID,
@@ -249,28 +251,29 @@ static void test_text(void **state)
 	      "{\"d\":{\"text\":\"last\"},\"l\":5,\"i\":2}]",
 	      LF_OK, NULL);
 	/* surrogate code point, code point above U+10FFFF, NUL */
-	CHECK(LF_INGEST_TEXT, NULL, "ok\n\xED\xA0\x80\n", "[{\"d\":{\"text\":\"ok\"},\"l\":1,\"i\":0}]",
-	      LF_ERR_INVALID, "line 2: invalid UTF-8");
+	CHECK(LF_INGEST_TEXT, NULL, "ok\n\xED\xA0\x80\n",
+	      "[{\"d\":{\"text\":\"ok\"},\"l\":1,\"i\":0}]", LF_ERR_INVALID,
+	      "line 2: invalid UTF-8");
 	CHECK(LF_INGEST_TEXT, NULL, "\xF4\x90\x80\x80", "[]", LF_ERR_INVALID,
 	      "line 1: invalid UTF-8");
 	CHECK(LF_INGEST_TEXT, NULL, "a\n\nb\0c\n", "[{\"d\":{\"text\":\"a\"},\"l\":1,\"i\":0}]",
 	      LF_ERR_INVALID, "line 3: invalid UTF-8");
-	CHECK(LF_INGEST_TEXT, NULL, "\xF4\x8F\xBF\xBF", "[{\"d\":{\"text\":\"\\udbff\\udfff\"},\"l\":1,\"i\":0}]",
-	      LF_OK, NULL);
+	CHECK(LF_INGEST_TEXT, NULL, "\xF4\x8F\xBF\xBF",
+	      "[{\"d\":{\"text\":\"\\udbff\\udfff\"},\"l\":1,\"i\":0}]", LF_OK, NULL);
 }
 
 static void test_label_studio(void **state)
 {
 	static const char tasks[] =
-		"[{\"id\": 7, \"data\": {\"text\": \"hi\"}, \"meta\": {\"src\": \"x\"},\n"
-		" \"predictions\": [{\"model_version\": \"v1\", \"result\": []}],\n"
-		" \"annotations\": [{\"result\": [{\"value\": 1}]}]},\n"
-		" {\"data\": {\"text\": \"plain\"}}]";
+	    "[{\"id\": 7, \"data\": {\"text\": \"hi\"}, \"meta\": {\"src\": \"x\"},\n"
+	    " \"predictions\": [{\"model_version\": \"v1\", \"result\": []}],\n"
+	    " \"annotations\": [{\"result\": [{\"value\": 1}]}]},\n"
+	    " {\"data\": {\"text\": \"plain\"}}]";
 	static const char want[] =
-		"[{\"d\":{\"text\":\"hi\"},\"l\":1,\"i\":0,\"id\":7,\"m\":{\"src\":\"x\"},"
-		"\"p\":[{\"model_version\":\"v1\",\"result\":[],\"origin\":\"prediction\"},"
-		"{\"result\":[{\"value\":1}],\"origin\":\"annotation\"}]},"
-		"{\"d\":{\"text\":\"plain\"},\"l\":4,\"i\":1}]";
+	    "[{\"d\":{\"text\":\"hi\"},\"l\":1,\"i\":0,\"id\":7,\"m\":{\"src\":\"x\"},"
+	    "\"p\":[{\"model_version\":\"v1\",\"result\":[],\"origin\":\"prediction\"},"
+	    "{\"result\":[{\"value\":1}],\"origin\":\"annotation\"}]},"
+	    "{\"d\":{\"text\":\"plain\"},\"l\":4,\"i\":1}]";
 
 	CHECK(LF_INGEST_LABEL_STUDIO, NULL, tasks, want, LF_OK, NULL);
 	/* the same tasks are recognised inside plain json */
@@ -374,8 +377,9 @@ static void test_skip_mode(void **state)
 
 static void test_empty_input(void **state)
 {
-	static const lf_ingest_format all[] = {LF_INGEST_CSV,  LF_INGEST_TSV,  LF_INGEST_JSON,
-					       LF_INGEST_JSONL, LF_INGEST_TEXT, LF_INGEST_LABEL_STUDIO};
+	static const lf_ingest_format all[] = {LF_INGEST_CSV,  LF_INGEST_TSV,
+					       LF_INGEST_JSON, LF_INGEST_JSONL,
+					       LF_INGEST_TEXT, LF_INGEST_LABEL_STUDIO};
 	size_t i;
 
 	for (i = 0; i < LF_ARRAY_LEN(all); i++) {
@@ -431,24 +435,24 @@ static void test_detect_and_names(void **state)
 		const char *bytes;
 		lf_ingest_format want;
 	} cases[] = {
-		{"text/csv", NULL, NULL, LF_INGEST_CSV},
-		{"Text/CSV; charset=utf-8", "x.json", NULL, LF_INGEST_CSV},
-		{"text/tab-separated-values", NULL, NULL, LF_INGEST_TSV},
-		{"application/x-ndjson", NULL, NULL, LF_INGEST_JSONL},
-		{"application/jsonl", NULL, NULL, LF_INGEST_JSONL},
-		{"application/json", NULL, NULL, LF_INGEST_JSON},
-		{"text/plain", NULL, NULL, LF_INGEST_TEXT},
-		{"application/octet-stream", "data.TSV", NULL, LF_INGEST_TSV},
-		{NULL, "dir.v2/data.csv", NULL, LF_INGEST_CSV},
-		{NULL, "a.jsonl", NULL, LF_INGEST_JSONL},
-		{NULL, "a.ndjson", NULL, LF_INGEST_JSONL},
-		{NULL, "tasks.json", NULL, LF_INGEST_JSON},
-		{NULL, "notes.txt", NULL, LF_INGEST_TEXT},
-		{NULL, "noext", "\xEF\xBB\xBF  [1]", LF_INGEST_JSON},
-		{NULL, NULL, "{\"a\":1}\r\n{\"a\":2}", LF_INGEST_JSONL},
-		{NULL, NULL, "{\n\"a\": 1}", LF_INGEST_JSON},
-		{NULL, NULL, "id\ttext\n", LF_INGEST_TSV},
-		{NULL, NULL, "hello, world\n", LF_INGEST_TEXT},
+	    {"text/csv", NULL, NULL, LF_INGEST_CSV},
+	    {"Text/CSV; charset=utf-8", "x.json", NULL, LF_INGEST_CSV},
+	    {"text/tab-separated-values", NULL, NULL, LF_INGEST_TSV},
+	    {"application/x-ndjson", NULL, NULL, LF_INGEST_JSONL},
+	    {"application/jsonl", NULL, NULL, LF_INGEST_JSONL},
+	    {"application/json", NULL, NULL, LF_INGEST_JSON},
+	    {"text/plain", NULL, NULL, LF_INGEST_TEXT},
+	    {"application/octet-stream", "data.TSV", NULL, LF_INGEST_TSV},
+	    {NULL, "dir.v2/data.csv", NULL, LF_INGEST_CSV},
+	    {NULL, "a.jsonl", NULL, LF_INGEST_JSONL},
+	    {NULL, "a.ndjson", NULL, LF_INGEST_JSONL},
+	    {NULL, "tasks.json", NULL, LF_INGEST_JSON},
+	    {NULL, "notes.txt", NULL, LF_INGEST_TEXT},
+	    {NULL, "noext", "\xEF\xBB\xBF  [1]", LF_INGEST_JSON},
+	    {NULL, NULL, "{\"a\":1}\r\n{\"a\":2}", LF_INGEST_JSONL},
+	    {NULL, NULL, "{\n\"a\": 1}", LF_INGEST_JSON},
+	    {NULL, NULL, "id\ttext\n", LF_INGEST_TSV},
+	    {NULL, NULL, "hello, world\n", LF_INGEST_TEXT},
 	};
 
 	for (i = 0; i < LF_ARRAY_LEN(cases); i++) {
@@ -474,22 +478,124 @@ static void test_detect_and_names(void **state)
 	assert_string_equal(lf_ingest_format_name((lf_ingest_format)99), "unknown");
 }
 
+/* The fast JSON path may give up, but whatever it accepts jansson must
+ * accept too and build identically; checked on a corpus and on random
+ * mutations of it. */
+static void check_fast_vs_jansson(const char *s, size_t n, lf_ingest_buf *scratch, bool must_accept)
+{
+	json_error_t jerr;
+	json_t *fast;
+	json_t *ref;
+
+	if (!lf_ingest_utf8_valid(s, n))
+		return;
+	fast = lf_ingest_fast_parse(s, n, scratch);
+	ref = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
+	if (must_accept && fast == NULL)
+		fail_msg("fast path gave up on %.*s", (int)n, s);
+	if (fast != NULL && (ref == NULL || !json_equal(fast, ref)))
+		fail_msg("fast path differs from jansson on %.*s", (int)n, s);
+	json_decref(fast);
+	json_decref(ref);
+}
+
+static void test_fast_json(void **state)
+{
+	static const char *accepted[] = {
+	    "{}",
+	    "[]",
+	    " {\"a\": 1, \"b\": -0, \"c\": 123456789012345678, \"d\": -12.5e-3, \"e\": 1E2} ",
+	    "{\"k\\u00e9y\": {\"a\\\"b\": \"x\\ny\\t\\/\\\\\"}, \"z\": \"\\ud83d\\ude00\"}",
+	    "[true, false, null, \"\", [[]], {\"\": 0.5}]",
+	    "{\"a\":1,\"a\":2}",
+	    "\"plain \xE2\x82\xAC\"",
+	    "42",
+	    "{\"nested\": [{\"x\": \"\\u0041\\u00DF\"}, 1e-400]}",
+	};
+	static const char *other[] = {
+	    "",
+	    " ",
+	    "{",
+	    "}",
+	    "[1,]",
+	    "{\"a\":}",
+	    "{\"a\" 1}",
+	    "{a:1}",
+	    "01",
+	    "-",
+	    "1.",
+	    ".5",
+	    "1e",
+	    "1e+",
+	    "+1",
+	    "tru",
+	    "nul",
+	    "[1 2]",
+	    "{\"a\":1,}",
+	    "\"\\u0000\"",
+	    "\"\\ud800\"",
+	    "\"\\udc00x\"",
+	    "\"\\ud800\\u0041\"",
+	    "\"\\x\"",
+	    "\"a\nb\"",
+	    "\"\\u12\"",
+	    "12345678901234567890",
+	    "-9223372036854775808",
+	    "1e400",
+	    "[1]x",
+	    "{\"a\":1}}",
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]"
+	    "]"
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+	    "0.12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+	};
+	lf_ingest_buf scratch = {0};
+	char mut[256];
+	size_t i;
+	size_t len;
+	unsigned seed = 12345;
+	int k;
+	int m;
+
+	for (i = 0; i < LF_ARRAY_LEN(accepted); i++)
+		check_fast_vs_jansson(accepted[i], strlen(accepted[i]), &scratch, true);
+	for (i = 0; i < LF_ARRAY_LEN(other); i++)
+		check_fast_vs_jansson(other[i], strlen(other[i]), &scratch, false);
+	for (k = 0; k < 200000; k++) {
+		const char *src = accepted[(size_t)k % LF_ARRAY_LEN(accepted)];
+
+		len = strlen(src);
+		memcpy(mut, src, len);
+		for (m = 0; m < 1 + k % 3; m++) {
+			seed = seed * 1103515245u + 12345u;
+			if (len > 0)
+				mut[(seed >> 8) % len] =
+				    "{}[]\",:\\u0aeE.-+ 1tn"[(seed >> 20) % 21];
+		}
+		if (k % 7 == 0 && len > 1)
+			len = (seed >> 4) % len;
+		check_fast_vs_jansson(mut, len, &scratch, false);
+	}
+	free(scratch.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_csv_quoting_bom_crlf),
-		cmocka_unit_test(test_tsv),
-		cmocka_unit_test(test_csv_errors),
-		cmocka_unit_test(test_jsonl),
-		cmocka_unit_test(test_json_array),
-		cmocka_unit_test(test_json_errors),
-		cmocka_unit_test(test_text),
-		cmocka_unit_test(test_label_studio),
-		cmocka_unit_test(test_oversize),
-		cmocka_unit_test(test_skip_mode),
-		cmocka_unit_test(test_empty_input),
-		cmocka_unit_test(test_callback_error_and_state),
-		cmocka_unit_test(test_detect_and_names),
+	    cmocka_unit_test(test_csv_quoting_bom_crlf),
+	    cmocka_unit_test(test_tsv),
+	    cmocka_unit_test(test_csv_errors),
+	    cmocka_unit_test(test_jsonl),
+	    cmocka_unit_test(test_json_array),
+	    cmocka_unit_test(test_json_errors),
+	    cmocka_unit_test(test_text),
+	    cmocka_unit_test(test_label_studio),
+	    cmocka_unit_test(test_oversize),
+	    cmocka_unit_test(test_skip_mode),
+	    cmocka_unit_test(test_empty_input),
+	    cmocka_unit_test(test_callback_error_and_state),
+	    cmocka_unit_test(test_detect_and_names),
+	    cmocka_unit_test(test_fast_json),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,6 +1,7 @@
 /*
  * test_labelcfg.c - label config parsing and result validation.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -510,8 +511,9 @@ static void test_result_ner(void **state)
 		   "\"type\":\"choices\",\"value\":{\"choices\":[\"Positive\"]}},"
 		   "{\"type\":\"relation\",\"from_id\":\"a\",\"to_id\":\"a\"}]",
 		   "relations are not enabled");
-	result_bad(cfg, "[{\"type\":\"ellipse\",\"from_name\":\"sentiment\",\"to_name\":\"text\","
-			"\"value\":{}}]",
+	result_bad(cfg,
+		   "[{\"type\":\"ellipse\",\"from_name\":\"sentiment\",\"to_name\":\"text\","
+		   "\"value\":{}}]",
 		   "does not match");
 	lf_labelcfg_free(cfg);
 }
@@ -520,14 +522,15 @@ static void test_result_bbox(void **state)
 {
 	lf_labelcfg *cfg = must_parse(BBOX);
 
-	result_ok(cfg, "[{\"id\":\"b1\",\"from_name\":\"label\",\"to_name\":\"image\","
-		       "\"type\":\"rectanglelabels\",\"original_width\":640,"
-		       "\"original_height\":480,\"image_rotation\":0,\"score\":0.9,"
-		       "\"value\":{\"x\":10.5,\"y\":20,\"width\":30,\"height\":40,\"rotation\":0,"
-		       "\"rectanglelabels\":[\"Car\"]}},"
-		       "{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
-		       "\"value\":{\"x\":0,\"y\":0,\"width\":100.00000000000001,\"height\":100,"
-		       "\"rectanglelabels\":[\"Person\"]}}]");
+	result_ok(cfg,
+		  "[{\"id\":\"b1\",\"from_name\":\"label\",\"to_name\":\"image\","
+		  "\"type\":\"rectanglelabels\",\"original_width\":640,"
+		  "\"original_height\":480,\"image_rotation\":0,\"score\":0.9,"
+		  "\"value\":{\"x\":10.5,\"y\":20,\"width\":30,\"height\":40,\"rotation\":0,"
+		  "\"rectanglelabels\":[\"Car\"]}},"
+		  "{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
+		  "\"value\":{\"x\":0,\"y\":0,\"width\":100.00000000000001,\"height\":100,"
+		  "\"rectanglelabels\":[\"Person\"]}}]");
 	result_bad(cfg,
 		   "[{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
 		   "\"value\":{\"x\":10,\"y\":120,\"width\":30,\"height\":40,"
@@ -776,26 +779,79 @@ static void test_result_misc(void **state)
 	lf_labelcfg_free(cfg);
 }
 
+struct shared {
+	const lf_labelcfg *cfg;
+	json_t *good, *bad;
+	int failures;
+};
+
+static void *validate_many(void *arg)
+{
+	struct shared *sh = arg;
+	char err[128];
+	int failures = 0;
+
+	for (int k = 0; k < 2000; k++) {
+		if (lf_labelcfg_validate_result(sh->cfg, sh->good, err, sizeof(err)) != LF_OK)
+			failures++;
+		if (lf_labelcfg_validate_result(sh->cfg, sh->bad, err, sizeof(err)) !=
+		    LF_ERR_INVALID)
+			failures++;
+	}
+	return (void *)(intptr_t)failures;
+}
+
+/* Handlers cache one parsed config and validate from many threads. */
+static void test_shared_between_threads(void **state)
+{
+	struct shared sh = {0};
+	pthread_t th[4];
+	void *rv;
+
+	sh.cfg = must_parse(BBOX);
+	sh.good = json_loads("[{\"from_name\":\"label\",\"to_name\":\"image\","
+			     "\"type\":\"rectanglelabels\",\"value\":{\"x\":1,\"y\":2,"
+			     "\"width\":3,\"height\":4,\"rectanglelabels\":[\"Car\"]}}]",
+			     0, NULL);
+	sh.bad = json_loads("[{\"from_name\":\"label\",\"to_name\":\"image\","
+			    "\"type\":\"rectanglelabels\",\"value\":{\"x\":1,\"y\":2,"
+			    "\"width\":3,\"height\":4,\"rectanglelabels\":[\"Bus\"]}}]",
+			    0, NULL);
+	assert_non_null(sh.good);
+	assert_non_null(sh.bad);
+	for (size_t i = 0; i < LF_ARRAY_LEN(th); i++)
+		assert_int_equal(pthread_create(&th[i], NULL, validate_many, &sh), 0);
+	for (size_t i = 0; i < LF_ARRAY_LEN(th); i++) {
+		assert_int_equal(pthread_join(th[i], &rv), 0);
+		sh.failures += (int)(intptr_t)rv;
+	}
+	assert_int_equal(sh.failures, 0);
+	json_decref(sh.good);
+	json_decref(sh.bad);
+	lf_labelcfg_free((lf_labelcfg *)sh.cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse_text_classification),
-		cmocka_unit_test(test_parse_ner),
-		cmocka_unit_test(test_parse_all_kinds),
-		cmocka_unit_test(test_parse_details),
-		cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_parse_refuses_dtd),
-		cmocka_unit_test(test_parse_limits),
-		cmocka_unit_test(test_describe),
-		cmocka_unit_test(test_result_generic),
-		cmocka_unit_test(test_result_choices),
-		cmocka_unit_test(test_result_ner),
-		cmocka_unit_test(test_result_bbox),
-		cmocka_unit_test(test_result_polygon),
-		cmocka_unit_test(test_result_keypoint),
-		cmocka_unit_test(test_result_audio),
-		cmocka_unit_test(test_result_video),
-		cmocka_unit_test(test_result_misc),
+	    cmocka_unit_test(test_parse_text_classification),
+	    cmocka_unit_test(test_parse_ner),
+	    cmocka_unit_test(test_parse_all_kinds),
+	    cmocka_unit_test(test_parse_details),
+	    cmocka_unit_test(test_parse_errors),
+	    cmocka_unit_test(test_parse_refuses_dtd),
+	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_describe),
+	    cmocka_unit_test(test_result_generic),
+	    cmocka_unit_test(test_result_choices),
+	    cmocka_unit_test(test_result_ner),
+	    cmocka_unit_test(test_result_bbox),
+	    cmocka_unit_test(test_result_polygon),
+	    cmocka_unit_test(test_result_keypoint),
+	    cmocka_unit_test(test_result_audio),
+	    cmocka_unit_test(test_result_video),
+	    cmocka_unit_test(test_result_misc),
+	    cmocka_unit_test(test_shared_between_threads),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -1,0 +1,128 @@
+// Login, refresh-token rotation and reuse detection, logout, and refusal
+// of forged, alg:none, wrong-algorithm and expired tokens.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, ADMIN, errorCode, signJwt, decodeJwt, createUser } from './lib.mjs';
+
+let srv, admin;
+before(async () => {
+  srv = await startServer();
+  admin = await srv.login(ADMIN.email, ADMIN.password);
+});
+after(async () => { await srv.stop(); });
+
+test('login returns tokens and the user without secrets', async () => {
+  const r = await srv.api('POST', '/api/v1/auth/login', { body: ADMIN });
+  assert.equal(r.status, 200);
+  assert.equal(typeof r.body.access_token, 'string');
+  assert.equal(typeof r.body.refresh_token, 'string');
+  assert.ok(r.body.expires_in > 0);
+  assert.equal(r.body.user.email, ADMIN.email);
+  assert.equal(r.body.user.role, 'admin');
+  assert.equal(r.body.user.password_hash, undefined);
+  const claims = decodeJwt(r.body.access_token);
+  assert.equal(claims.sub, r.body.user.id);
+  assert.ok(claims.exp > claims.iat && claims.jti && claims.sid);
+  const me = await srv.api('GET', '/api/v1/me', { token: r.body.access_token });
+  assert.equal(me.status, 200);
+  assert.equal(me.body.id, r.body.user.id);
+});
+
+test('wrong password and unknown email get the same 401', async () => {
+  const a = await srv.api('POST', '/api/v1/auth/login', { body: { email: ADMIN.email, password: 'nope-nope-nope' } });
+  const b = await srv.api('POST', '/api/v1/auth/login', { body: { email: 'ghost@example.org', password: 'nope-nope-nope' } });
+  assert.equal(a.status, 401);
+  assert.equal(b.status, 401);
+  assert.equal(errorCode(a), 'invalid_credentials');
+  assert.equal(errorCode(b), 'invalid_credentials');
+  assert.equal(a.body.error.message, b.body.error.message);
+});
+
+test('login without fields is a 422 with the field named', async () => {
+  const r = await srv.api('POST', '/api/v1/auth/login', { body: { email: ADMIN.email } });
+  assert.equal(r.status, 422);
+  assert.equal(errorCode(r), 'missing_field');
+  assert.match(r.body.error.message, /password/);
+});
+
+test('refresh rotates the token; replaying an old one ends the whole family', async () => {
+  const s = await srv.login(ADMIN.email, ADMIN.password);
+  const r1 = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token } });
+  assert.equal(r1.status, 200);
+  assert.notEqual(r1.body.refresh_token, s.refresh_token);
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: r1.body.access_token })).status, 200);
+
+  // The first token again: a replay. Refused, and the session is revoked.
+  const replay = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token } });
+  assert.equal(replay.status, 401);
+  assert.equal(errorCode(replay), 'refresh_token_reused');
+  // The newest refresh token of the family no longer works either...
+  const r2 = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: r1.body.refresh_token } });
+  assert.equal(r2.status, 401);
+  // ...nor do the access tokens of that session.
+  const me = await srv.api('GET', '/api/v1/me', { token: r1.body.access_token });
+  assert.equal(me.status, 401);
+  assert.equal(errorCode(me), 'session_revoked');
+  // Other sessions of the same user are unaffected.
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: admin.access_token })).status, 200);
+});
+
+test('an unknown refresh token is refused', async () => {
+  const r = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: 'x'.repeat(43) } });
+  assert.equal(r.status, 401);
+  assert.equal(errorCode(r), 'invalid_refresh_token');
+});
+
+test('logout revokes the session: access and refresh tokens stop working', async () => {
+  const s = await srv.login(ADMIN.email, ADMIN.password);
+  const out = await srv.api('POST', '/api/v1/auth/logout', { token: s.access_token });
+  assert.equal(out.status, 204);
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: s.access_token })).status, 401);
+  const r = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token } });
+  assert.equal(r.status, 401);
+});
+
+test('missing or malformed Authorization header is 401', async () => {
+  for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer ' }, { authorization: 'Bearer not.a.jwt' }]) {
+    const r = await srv.api('GET', '/api/v1/me', { headers });
+    assert.equal(r.status, 401, JSON.stringify(headers));
+    errorCode(r);
+  }
+});
+
+test('forged tokens are refused: alg none, wrong key, HS512 header, tampered claims, expired', async () => {
+  const good = decodeJwt(admin.access_token);
+  const now = Math.floor(Date.now() / 1000);
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const forged = {
+    alg_none: b64({ alg: 'none', typ: 'JWT' }) + '.' + b64(good) + '.',
+    alg_none_upper: b64({ alg: 'None' }) + '.' + b64(good) + '.',
+    wrong_key: signJwt({ alg: 'HS256', typ: 'JWT' }, good, 'another-secret'),
+    hs512_header: signJwt({ alg: 'HS512', typ: 'JWT' }, good),
+    expired: signJwt({ alg: 'HS256', typ: 'JWT' }, { ...good, iat: now - 3600, exp: now - 60 }),
+    tampered: (() => { const [h, , s] = admin.access_token.split('.'); return h + '.' + b64({ ...good, sub: 999 }) + '.' + s; })(),
+  };
+  for (const [name, token] of Object.entries(forged)) {
+    const r = await srv.api('GET', '/api/v1/me', { token });
+    assert.equal(r.status, 401, name);
+    assert.equal(errorCode(r), 'invalid_token', name);
+  }
+  // Control: a token we sign with the right key and fresh claims works, so
+  // the refusals above are about what was forged, not the harness.
+  const fresh = signJwt({ alg: 'HS256', typ: 'JWT' }, { ...good, iat: now, exp: now + 60 });
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: fresh })).status, 200);
+});
+
+test('a deactivated user is refused at once, and cannot log in', async () => {
+  const u = await createUser(srv, admin.access_token, 'annotator');
+  const s = await srv.login(u.email, u.password);
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: s.access_token })).status, 200);
+  const p = await srv.api('PATCH', `/api/v1/users/${u.id}`, { token: admin.access_token, body: { active: false } });
+  assert.equal(p.status, 200);
+  assert.equal(p.body.active, false);
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: s.access_token })).status, 401);
+  const again = await srv.api('POST', '/api/v1/auth/login', { body: { email: u.email, password: u.password } });
+  assert.equal(again.status, 401);
+  const r = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token } });
+  assert.equal(r.status, 401);
+});
