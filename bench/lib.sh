@@ -1,0 +1,41 @@
+# Shared by bench scripts: start a server on a temp SQLite database.
+# Sets BENCH_DIR, PORT, URL, SERVER_PID. Call bench_stop at the end.
+BIN=${LABELFLOW_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/labelflow}
+ADMIN_EMAIL=bench-admin@example.org
+ADMIN_PASSWORD=bench-admin-password
+
+bench_start() {
+	BENCH_DIR=$(mktemp -d /tmp/lf-bench.XXXXXX)
+	local t0 t1
+	t0=$(date +%s%N)
+	LABELFLOW_DB="sqlite:$BENCH_DIR/labelflow.db" LABELFLOW_JWT_SECRET=bench \
+	LABELFLOW_ADMIN_EMAIL=$ADMIN_EMAIL LABELFLOW_ADMIN_PASSWORD=$ADMIN_PASSWORD \
+	LABELFLOW_ACCESS_LOG=0 LABELFLOW_LOGIN_IP_BURST=1000000 "$@" \
+		"$BIN" serve --listen 127.0.0.1:0 >"$BENCH_DIR/out" 2>"$BENCH_DIR/err" &
+	SERVER_PID=$!
+	for _ in $(seq 1 500); do
+		PORT=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$BENCH_DIR/out")
+		[ -n "$PORT" ] && break
+		sleep 0.01
+	done
+	URL=http://127.0.0.1:$PORT
+	# Cold start: until /readyz answers.
+	until curl -sf "$URL/readyz" >/dev/null; do sleep 0.005; done
+	t1=$(date +%s%N)
+	COLD_START_MS=$(((t1 - t0) / 1000000))
+}
+
+bench_login() { # email password -> prints the access token
+	curl -sf -H 'content-type: application/json' \
+		-d "{\"email\":\"$1\",\"password\":\"$2\"}" "$URL/api/v1/auth/login" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+bench_rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
+bench_hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+
+bench_stop() {
+	kill -TERM "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	rm -rf "$BENCH_DIR"
+}

@@ -1,0 +1,716 @@
+/*
+ * test_audit.c - the audit hash chain: the record hash itself, then
+ * appends, verification and tampering on a real SQLite file.
+ */
+#include "audit/audit.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NEVENTS	  50
+#define PER_TX	  5
+#define NTHREADS  4
+#define PER_THREAD 25
+
+struct fixture {
+	char dir[64];
+	char path[96];
+	lf_store *s;
+	lf_arena *arena;
+};
+
+struct appender {
+	lf_store *s;
+	int id;
+	int failures;
+};
+
+static int setup(void **state);
+static int teardown(void **state);
+static void rm_dir(const char *dir);
+static lf_audit_row base_row(void);
+static void enc_field(crypto_hash_sha256_state *st, const char *name, const char *val);
+static void enc_int(crypto_hash_sha256_state *st, const char *name, int64_t val);
+static void reference_hash(const lf_audit_row *r, char out[65]);
+static void append_events(lf_store *s, int first, int count);
+static void raw_exec(const char *path, const char *sql);
+static void raw_text(const char *path, const char *sql, char *out, size_t outlen);
+static void expect_ok(lf_store *s, int64_t count);
+static void expect_broken(lf_store *s, int64_t broken, const char *reason_part);
+static void *append_worker(void *arg);
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256] = "";
+	char url[128];
+	int applied = 0;
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/lf_test_audit_XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		goto fail;
+	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
+	snprintf(url, sizeof(url), "sqlite:%s", f->path);
+	if (lf_store_open(url, 4, &f->s, err, sizeof(err)) != LF_OK) {
+		fprintf(stderr, "open: %s\n", err);
+		goto fail;
+	}
+	if (lf_store_migrate(f->s, &applied) != LF_OK || applied < 1)
+		goto fail;
+	f->arena = lf_arena_create();
+	if (f->arena == NULL)
+		goto fail;
+	*state = f;
+	return 0;
+fail:
+	lf_store_close(f->s);
+	if (f->dir[0] != '\0')
+		rm_dir(f->dir);
+	free(f);
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	lf_store_close(f->s);
+	lf_arena_destroy(f->arena);
+	rm_dir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* The database folder holds only plain files (db, -wal, -shm). */
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[512];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static lf_audit_row base_row(void)
+{
+	static const char prev[] =
+		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	lf_audit_row r = {
+		.seq = 5,
+		.ts = 1700000000123,
+		.actor_id = 3,
+		.actor_role = "admin",
+		.action = "task.submit",
+		.entity_type = "task",
+		.entity_id = "17",
+		.project_id = 2,
+		.task_id = 9,
+		.from_state = "claimed",
+		.to_state = "submitted",
+		.details = "{\"k\":1}",
+		.prev_hash = prev,
+		.hash = "ignored",
+	};
+	return r;
+}
+
+/* The encoding documented in audit.c, rewritten here: "name=LEN:value;"
+ * or "name=~;" for NULL, integers in decimal, fields in a fixed order. */
+static void enc_field(crypto_hash_sha256_state *st, const char *name, const char *val)
+{
+	char buf[4096];
+	int n = val == NULL ? snprintf(buf, sizeof(buf), "%s=~;", name)
+			    : snprintf(buf, sizeof(buf), "%s=%zu:%s;", name, strlen(val), val);
+	assert_true(n > 0 && (size_t)n < sizeof(buf));
+	crypto_hash_sha256_update(st, (const unsigned char *)buf, (unsigned long long)n);
+}
+
+static void enc_int(crypto_hash_sha256_state *st, const char *name, int64_t val)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%" PRId64, val);
+	enc_field(st, name, buf);
+}
+
+static void reference_hash(const lf_audit_row *r, char out[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char d[crypto_hash_sha256_BYTES];
+	static const char hex[] = "0123456789abcdef";
+
+	crypto_hash_sha256_init(&st);
+	enc_field(&st, "prev", r->prev_hash);
+	enc_int(&st, "seq", r->seq);
+	enc_int(&st, "ts", r->ts);
+	enc_int(&st, "actor", r->actor_id);
+	enc_field(&st, "role", r->actor_role);
+	enc_field(&st, "action", r->action);
+	enc_field(&st, "entity_type", r->entity_type);
+	enc_field(&st, "entity_id", r->entity_id);
+	enc_int(&st, "project", r->project_id);
+	enc_int(&st, "task", r->task_id);
+	enc_field(&st, "from", r->from_state);
+	enc_field(&st, "to", r->to_state);
+	enc_field(&st, "details", r->details);
+	crypto_hash_sha256_final(&st, d);
+	for (size_t i = 0; i < sizeof(d); i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+/* Appends events first..first+count-1, PER_TX per write transaction, with
+ * a mix of NULL and set optional fields. */
+static void append_events(lf_store *s, int first, int count)
+{
+	int i = first;
+	while (i < first + count) {
+		lf_tx *tx = NULL;
+		assert_int_equal(lf_store_begin(s, 1, NULL, &tx), LF_OK);
+		for (int k = 0; k < PER_TX && i < first + count; k++, i++) {
+			char eid[32];
+			int64_t seq = -1;
+			json_t *d = json_pack("{s:i, s:s, s:[i,i]}", "n", i, "who", "tester", "xs",
+					      i, i * 2);
+			assert_non_null(d);
+			snprintf(eid, sizeof(eid), "%d", i);
+			lf_audit_event ev = {
+				.actor_id = i % 3,
+				.actor_role = i % 2 ? "annotator" : NULL,
+				.action = i % 4 ? "task.submit" : "user.create",
+				.entity_type = i % 4 ? "task" : "user",
+				.entity_id = i % 5 ? eid : NULL,
+				.project_id = i % 2 ? 7 : 0,
+				.task_id = i % 2 ? i : 0,
+				.from_state = i % 3 ? "claimed" : NULL,
+				.to_state = i % 3 ? "submitted" : NULL,
+				.details = i % 6 ? d : NULL,
+			};
+			assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
+			assert_int_equal(seq, i);
+			json_decref(d);
+		}
+		assert_int_equal(lf_store_commit(tx), LF_OK);
+	}
+}
+
+/* Edits the file behind the store's back, as an attacker with file access
+ * would. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *h = NULL;
+	char *msg = NULL;
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	int rc = sqlite3_exec(h, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		print_error("raw sql failed: %s: %s\n", sql, msg ? msg : "?");
+	sqlite3_free(msg);
+	sqlite3_close(h);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+/* First column of the first row of sql, as text ("" for no row). */
+static void raw_text(const char *path, const char *sql, char *out, size_t outlen)
+{
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	out[0] = '\0';
+	assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	int rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, outlen, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+static void expect_ok(lf_store *s, int64_t count)
+{
+	lf_audit_verdict v;
+	assert_int_equal(lf_audit_verify(s, &v), LF_OK);
+	if (!v.ok)
+		print_error("verify: broken at %" PRId64 ": %s\n", v.broken_seq, v.reason);
+	assert_true(v.ok);
+	assert_int_equal(v.count, count);
+	assert_int_equal(v.broken_seq, 0);
+	assert_int_equal(strlen(v.head), 64);
+}
+
+static void expect_broken(lf_store *s, int64_t broken, const char *reason_part)
+{
+	lf_audit_verdict v;
+	assert_int_equal(lf_audit_verify(s, &v), LF_OK);
+	assert_false(v.ok);
+	assert_int_equal(v.broken_seq, broken);
+	/* Everything before the broken record checked out. */
+	assert_int_equal(v.count, broken - 1);
+	assert_non_null(strstr(v.reason, reason_part));
+}
+
+/* ---- the record hash ---- */
+
+static void test_hash_deterministic(void **state)
+{
+	lf_audit_row r = base_row();
+	char h1[65], h2[65], ref[65];
+
+	lf_audit_hash(&r, h1);
+	lf_audit_hash(&r, h2);
+	assert_string_equal(h1, h2);
+	assert_int_equal(strlen(h1), 64);
+	assert_int_equal(strspn(h1, "0123456789abcdef"), 64);
+	/* The row's own hash field is not an input. */
+	r.hash = NULL;
+	lf_audit_hash(&r, h2);
+	assert_string_equal(h1, h2);
+	r.hash = "something else";
+	lf_audit_hash(&r, h2);
+	assert_string_equal(h1, h2);
+	/* Strings are hashed by content, not by address. */
+	char action[] = "task.submit";
+	r.action = action;
+	lf_audit_hash(&r, h2);
+	assert_string_equal(h1, h2);
+	/* And the encoding is the documented one: existing chains depend on
+	 * it byte for byte. */
+	reference_hash(&r, ref);
+	assert_string_equal(h1, ref);
+	r.actor_role = NULL;
+	r.entity_id = "";
+	lf_audit_hash(&r, h2);
+	reference_hash(&r, ref);
+	assert_string_equal(h2, ref);
+}
+
+/* Changing any single field, each in turn, changes the hash. */
+static void test_hash_every_field(void **state)
+{
+	const lf_audit_row base = base_row();
+	char h0[65], h[65], hnull[65], hempty[65];
+	const char **strs[] = {NULL};
+	(void)strs;
+
+	lf_audit_hash(&base, h0);
+
+	/* integer fields */
+	int64_t lf_audit_row::*dummy;
+	(void)dummy;
+	for (int field = 0; field < 5; field++) {
+		lf_audit_row r = base;
+		switch (field) {
+		case 0: r.seq++; break;
+		case 1: r.ts++; break;
+		case 2: r.actor_id = 0; break;
+		case 3: r.project_id = 0; break;
+		default: r.task_id = 10; break;
+		}
+		lf_audit_hash(&r, h);
+		if (strcmp(h, h0) == 0)
+			print_error("integer field %d does not affect the hash\n", field);
+		assert_string_not_equal(h, h0);
+	}
+
+	/* string fields: another value, NULL and "" all differ from the base
+	 * and NULL differs from "" */
+	for (int field = 0; field < 9; field++) {
+		lf_audit_row r = base;
+		const char **slot;
+		switch (field) {
+		case 0: slot = &r.prev_hash; break;
+		case 1: slot = &r.actor_role; break;
+		case 2: slot = &r.action; break;
+		case 3: slot = &r.entity_type; break;
+		case 4: slot = &r.entity_id; break;
+		case 5: slot = &r.from_state; break;
+		case 6: slot = &r.to_state; break;
+		case 7: slot = &r.details; break;
+		default: slot = &r.prev_hash; break;
+		}
+		if (field == 8) {
+			/* one hex digit of prev_hash */
+			static char prev2[65];
+			memcpy(prev2, base.prev_hash, 65);
+			prev2[63] = prev2[63] == 'f' ? 'e' : 'f';
+			*slot = prev2;
+		} else {
+			*slot = "x";
+		}
+		lf_audit_hash(&r, h);
+		assert_string_not_equal(h, h0);
+		*slot = NULL;
+		lf_audit_hash(&r, hnull);
+		assert_string_not_equal(hnull, h0);
+		*slot = "";
+		lf_audit_hash(&r, hempty);
+		assert_string_not_equal(hempty, h0);
+		if (strcmp(hnull, hempty) == 0)
+			print_error("string field %d: NULL and \"\" hash alike\n", field);
+		assert_string_not_equal(hnull, hempty);
+	}
+}
+
+/* Length prefixes keep bytes from sliding between adjacent fields. */
+static void test_hash_field_boundaries(void **state)
+{
+	const lf_audit_row base = base_row();
+	char h1[65], h2[65];
+	lf_audit_row a = base, b = base;
+
+	a.action = "ab";
+	a.entity_type = "c";
+	b.action = "a";
+	b.entity_type = "bc";
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+
+	a = base;
+	b = base;
+	a.from_state = "ab";
+	a.to_state = "c";
+	b.from_state = "a";
+	b.to_state = "bc";
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+
+	a = base;
+	b = base;
+	a.entity_type = "user";
+	a.entity_id = "";
+	b.entity_type = "";
+	b.entity_id = "user";
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+
+	/* A value that spells out the encoding of the next field. */
+	a = base;
+	b = base;
+	a.actor_role = "admin;action=11:task.submit";
+	a.action = "";
+	b.actor_role = "admin";
+	b.action = "task.submit;action=0:";
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+
+	/* Adjacent integers: seq 1, ts 12 vs seq 11, ts 2. */
+	a = base;
+	b = base;
+	a.seq = 1;
+	a.ts = 12;
+	b.seq = 11;
+	b.ts = 2;
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+}
+
+/* ---- the chain on a database ---- */
+
+static void test_empty_chain(void **state)
+{
+	struct fixture *f = *state;
+	lf_audit_verdict v;
+
+	assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.count, 0);
+	assert_string_equal(v.head,
+			    "0000000000000000000000000000000000000000000000000000000000000000");
+}
+
+static void test_append_and_verify(void **state)
+{
+	struct fixture *f = *state;
+	lf_audit_verdict v;
+	lf_tx *tx = NULL;
+	lf_audit_row *items = NULL;
+	int n = 0;
+	char want[65];
+
+	append_events(f->s, 1, NEVENTS);
+	assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.count, NEVENTS);
+	assert_int_equal(v.broken_seq, 0);
+
+	/* Every stored record links to its predecessor and hashes to its
+	 * stored hash; the verdict's head is the last record's hash. */
+	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	lf_audit_filter flt = {.limit = 100};
+	assert_int_equal(lf_store_audit_list(tx, &flt, &items, &n), LF_OK);
+	lf_store_rollback(tx);
+	assert_int_equal(n, NEVENTS);
+	assert_int_equal(items[0].seq, NEVENTS);
+	assert_string_equal(v.head, items[0].hash);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(items[i].seq, NEVENTS - i);
+		lf_audit_hash(&items[i], want);
+		assert_string_equal(want, items[i].hash);
+		reference_hash(&items[i], want);
+		assert_string_equal(want, items[i].hash);
+		if (i + 1 < n)
+			assert_string_equal(items[i].prev_hash, items[i + 1].hash);
+	}
+	assert_string_equal(items[n - 1].prev_hash,
+			    "0000000000000000000000000000000000000000000000000000000000000000");
+	/* details are stored canonically: sorted keys, compact; NULL as {}. */
+	assert_string_equal(items[NEVENTS - 1].details, "{\"n\":1,\"who\":\"tester\",\"xs\":[1,2]}");
+	assert_string_equal(items[NEVENTS - 6].details, "{}");
+	/* Unset optional fields come back as NULL / 0. */
+	assert_null(items[NEVENTS - 5].entity_id);
+	assert_null(items[NEVENTS - 2].actor_role);
+	assert_int_equal(items[NEVENTS - 2].project_id, 0);
+}
+
+/* Editing one record's details breaks the chain exactly there. */
+static void test_tamper_details(void **state)
+{
+	struct fixture *f = *state;
+
+	append_events(f->s, 1, NEVENTS);
+	expect_ok(f->s, NEVENTS);
+	raw_exec(f->path, "DROP TRIGGER audit_no_update;"
+			  "UPDATE audit_log SET details = '{\"n\":999}' WHERE seq = 17;");
+	expect_broken(f->s, 17, "altered");
+}
+
+/* Each column in turn: altering it is detected at that record, and
+ * restoring the original value restores the verdict. */
+static void test_tamper_each_column(void **state)
+{
+	static const char *const cols[] = {
+		"ts",	       "actor_id", "actor_role", "action",  "entity_type", "entity_id",
+		"project_id", "task_id",  "from_state", "to_state", "details",	 "prev_hash",
+		"hash",
+	};
+	struct fixture *f = *state;
+	char sql[512], saved[512];
+	const int target = 12; /* all optional fields are set on record 12? no: see below */
+
+	append_events(f->s, 1, NEVENTS);
+	raw_exec(f->path, "DROP TRIGGER audit_no_update;");
+	expect_ok(f->s, NEVENTS);
+	for (size_t i = 0; i < LF_ARRAY_LEN(cols); i++) {
+		snprintf(sql, sizeof(sql), "SELECT quote(%s) FROM audit_log WHERE seq = %d", cols[i],
+			 target);
+		raw_text(f->path, sql, saved, sizeof(saved));
+		assert_true(saved[0] != '\0');
+		/* A value of the column's kind that differs from the saved
+		 * one (NULL becomes set, set becomes something else). */
+		if (strcmp(cols[i], "ts") == 0 || strcmp(cols[i], "actor_id") == 0 ||
+		    strcmp(cols[i], "project_id") == 0 || strcmp(cols[i], "task_id") == 0)
+			snprintf(sql, sizeof(sql),
+				 "UPDATE audit_log SET %s = COALESCE(%s, 0) + 1 WHERE seq = %d",
+				 cols[i], cols[i], target);
+		else if (strcmp(cols[i], "prev_hash") == 0 || strcmp(cols[i], "hash") == 0)
+			snprintf(sql, sizeof(sql),
+				 "UPDATE audit_log SET %s = replace(replace(replace(%s, '0', 'g'),"
+				 " '1', '0'), 'g', '1') WHERE seq = %d",
+				 cols[i], cols[i], target);
+		else
+			snprintf(sql, sizeof(sql),
+				 "UPDATE audit_log SET %s = COALESCE(%s, '') || 'x' WHERE seq = %d",
+				 cols[i], cols[i], target);
+		raw_exec(f->path, sql);
+		lf_audit_verdict v;
+		assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
+		if (v.ok || v.broken_seq != target)
+			print_error("column %s: ok=%d broken_seq=%" PRId64 "\n", cols[i], v.ok,
+				    v.broken_seq);
+		assert_false(v.ok);
+		assert_int_equal(v.broken_seq, target);
+		snprintf(sql, sizeof(sql), "UPDATE audit_log SET %s = %s WHERE seq = %d", cols[i],
+			 saved, target);
+		raw_exec(f->path, sql);
+		expect_ok(f->s, NEVENTS);
+	}
+}
+
+/* An attacker who edits a record and recomputes its hash is caught at
+ * the next record, whose prev_hash no longer matches. */
+static void test_tamper_with_rehash(void **state)
+{
+	struct fixture *f = *state;
+	lf_tx *tx = NULL;
+	lf_audit_row *items = NULL;
+	int n = 0;
+	char h[65], sql[256];
+
+	append_events(f->s, 1, NEVENTS);
+	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	lf_audit_filter flt = {.before_seq = 31, .limit = 1};
+	assert_int_equal(lf_store_audit_list(tx, &flt, &items, &n), LF_OK);
+	lf_store_rollback(tx);
+	assert_int_equal(n, 1);
+	assert_int_equal(items[0].seq, 30);
+	lf_audit_row r = items[0];
+	r.details = "{\"n\":0}";
+	lf_audit_hash(&r, h);
+	snprintf(sql, sizeof(sql),
+		 "DROP TRIGGER audit_no_update;"
+		 "UPDATE audit_log SET details = '{\"n\":0}', hash = '%s' WHERE seq = 30;",
+		 h);
+	raw_exec(f->path, sql);
+	expect_broken(f->s, 31, "prev_hash");
+}
+
+static void test_delete_middle(void **state)
+{
+	struct fixture *f = *state;
+
+	append_events(f->s, 1, NEVENTS);
+	raw_exec(f->path, "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 25;");
+	expect_broken(f->s, 26, "sequence gap");
+}
+
+/* Renumbering after a delete (to hide the gap) still breaks the chain. */
+static void test_delete_and_renumber(void **state)
+{
+	struct fixture *f = *state;
+
+	append_events(f->s, 1, NEVENTS);
+	raw_exec(f->path, "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_no_update;"
+			  "DELETE FROM audit_log WHERE seq = 25;"
+			  "UPDATE audit_log SET seq = -seq WHERE seq > 25;"
+			  "UPDATE audit_log SET seq = -seq - 1 WHERE seq < 0;");
+	expect_broken(f->s, 25, "prev_hash");
+}
+
+/* The triggers refuse edits through SQL in the first place. */
+static void test_triggers_refuse(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *h = NULL;
+
+	append_events(f->s, 1, 3);
+	assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_not_equal(
+		sqlite3_exec(h, "UPDATE audit_log SET details = '{}' WHERE seq = 2", NULL, NULL,
+			     NULL),
+		SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM audit_log WHERE seq = 2", NULL, NULL, NULL),
+			     SQLITE_OK);
+	sqlite3_close(h);
+	expect_ok(f->s, 3);
+}
+
+/* A rolled-back append leaves no trace and the chain continues. */
+static void test_rollback_keeps_chain(void **state)
+{
+	struct fixture *f = *state;
+	lf_tx *tx = NULL;
+	int64_t seq = 0;
+	lf_audit_event ev = {.actor_id = 1, .action = "x.y", .entity_type = "thing"};
+
+	append_events(f->s, 1, 3);
+	assert_int_equal(lf_store_begin(f->s, 1, NULL, &tx), LF_OK);
+	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
+	assert_int_equal(seq, 4);
+	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
+	assert_int_equal(seq, 5);
+	lf_store_rollback(tx);
+	expect_ok(f->s, 3);
+
+	assert_int_equal(lf_store_begin(f->s, 1, NULL, &tx), LF_OK);
+	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
+	assert_int_equal(seq, 4);
+	assert_int_equal(lf_store_commit(tx), LF_OK);
+	expect_ok(f->s, 4);
+}
+
+static void *append_worker(void *arg)
+{
+	struct appender *w = arg;
+	for (int i = 0; i < PER_THREAD; i++) {
+		lf_tx *tx = NULL;
+		char eid[32];
+		snprintf(eid, sizeof(eid), "%d-%d", w->id, i);
+		lf_audit_event ev = {.actor_id = w->id + 1,
+				     .action = "concurrent",
+				     .entity_type = "t",
+				     .entity_id = eid};
+		if (lf_store_begin(w->s, 1, NULL, &tx) != LF_OK) {
+			w->failures++;
+			continue;
+		}
+		if (lf_audit_append(tx, &ev, NULL) != LF_OK) {
+			lf_store_rollback(tx);
+			w->failures++;
+			continue;
+		}
+		if (lf_store_commit(tx) != LF_OK)
+			w->failures++;
+	}
+	return NULL;
+}
+
+/* Concurrent appenders never chain onto the same predecessor. */
+static void test_concurrent_appends(void **state)
+{
+	struct fixture *f = *state;
+	pthread_t th[NTHREADS];
+	struct appender w[NTHREADS];
+
+	for (int i = 0; i < NTHREADS; i++) {
+		w[i] = (struct appender){.s = f->s, .id = i};
+		assert_int_equal(pthread_create(&th[i], NULL, append_worker, &w[i]), 0);
+	}
+	for (int i = 0; i < NTHREADS; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(w[i].failures, 0);
+	}
+	expect_ok(f->s, NTHREADS * PER_THREAD);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash_deterministic),
+		cmocka_unit_test(test_hash_every_field),
+		cmocka_unit_test(test_hash_field_boundaries),
+		cmocka_unit_test_setup_teardown(test_empty_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_append_and_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tamper_details, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tamper_each_column, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tamper_with_rehash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_middle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delete_and_renumber, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_keeps_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
