@@ -4,21 +4,39 @@
 #include "api/api.h"
 
 const lf_http_route lf_api_routes[] = {
-	{"GET", "/healthz", lf_api_healthz, LF_BODY_NONE, 0},
-	{"GET", "/readyz", lf_api_readyz, LF_BODY_NONE, 0},
-	{"GET", "/metrics", lf_api_metrics, LF_BODY_NONE, 0},
+	{.method = "GET", .pattern = "/healthz", .handler = lf_api_healthz, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/readyz", .handler = lf_api_readyz, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/metrics", .handler = lf_api_metrics, .body = LF_BODY_NONE, .max_body = 0},
 
-	{"POST", "/api/v1/auth/login", lf_api_login, LF_BODY_JSON, 16 * 1024},
-	{"POST", "/api/v1/auth/refresh", lf_api_refresh, LF_BODY_JSON, 16 * 1024},
-	{"POST", "/api/v1/auth/logout", lf_api_logout, LF_BODY_JSON, 16 * 1024},
-	{"GET", "/api/v1/me", lf_api_me, LF_BODY_NONE, 0},
+	{.method = "POST", .pattern = "/api/v1/auth/login", .handler = lf_api_login, .body = LF_BODY_JSON, .max_body = 16 * 1024},
+	{.method = "POST", .pattern = "/api/v1/auth/refresh", .handler = lf_api_refresh, .body = LF_BODY_JSON, .max_body = 16 * 1024},
+	{.method = "POST", .pattern = "/api/v1/auth/logout", .handler = lf_api_logout, .body = LF_BODY_JSON, .max_body = 16 * 1024},
+	{.method = "GET", .pattern = "/api/v1/me", .handler = lf_api_me, .body = LF_BODY_NONE, .max_body = 0},
 
-	{"POST", "/api/v1/users", lf_api_users_create, LF_BODY_JSON, 64 * 1024},
-	{"GET", "/api/v1/users", lf_api_users_list, LF_BODY_NONE, 0},
-	{"PATCH", "/api/v1/users/{id}", lf_api_users_patch, LF_BODY_JSON, 64 * 1024},
+	{.method = "POST", .pattern = "/api/v1/users", .handler = lf_api_users_create, .body = LF_BODY_JSON, .max_body = 64 * 1024},
+	{.method = "GET", .pattern = "/api/v1/users", .handler = lf_api_users_list, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "PATCH", .pattern = "/api/v1/users/{id}", .handler = lf_api_users_patch, .body = LF_BODY_JSON, .max_body = 64 * 1024},
 
-	{"GET", "/api/v1/audit", lf_api_audit_list, LF_BODY_NONE, 0},
-	{"GET", "/api/v1/audit/verify", lf_api_audit_verify, LF_BODY_NONE, 0},
+	{.method = "POST", .pattern = "/api/v1/projects", .handler = lf_api_projects_create, .body = LF_BODY_JSON, .max_body = 2 << 20},
+	{.method = "GET", .pattern = "/api/v1/projects", .handler = lf_api_projects_list, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}", .handler = lf_api_projects_get, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "PATCH", .pattern = "/api/v1/projects/{id}", .handler = lf_api_projects_patch, .body = LF_BODY_JSON, .max_body = 2 << 20},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}/members", .handler = lf_api_members_list, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "PUT", .pattern = "/api/v1/projects/{id}/members/{user_id}", .handler = lf_api_members_put, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "DELETE", .pattern = "/api/v1/projects/{id}/members/{user_id}", .handler = lf_api_members_delete, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}/tasks", .handler = lf_api_tasks_list, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "POST", .pattern = "/api/v1/projects/{id}/tasks", .handler = lf_api_tasks_create, .body = LF_BODY_JSON, .max_body = 16 << 20},
+	{.method = "POST", .pattern = "/api/v1/projects/{id}/claim", .handler = lf_api_claim, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/tasks/{id}", .handler = lf_api_tasks_get, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/heartbeat", .handler = lf_api_heartbeat, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/release", .handler = lf_api_release, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/submit", .handler = lf_api_submit, .body = LF_BODY_JSON, .max_body = 8 << 20},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/review", .handler = lf_api_review, .body = LF_BODY_JSON, .max_body = 8 << 20},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/decide", .handler = lf_api_decide, .body = LF_BODY_JSON, .max_body = 8 << 20},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/requeue", .handler = lf_api_requeue, .body = LF_BODY_JSON, .max_body = 0},
+
+	{.method = "GET", .pattern = "/api/v1/audit", .handler = lf_api_audit_list, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/audit/verify", .handler = lf_api_audit_verify, .body = LF_BODY_NONE, .max_body = 0},
 };
 
 const size_t lf_api_nroutes = LF_ARRAY_LEN(lf_api_routes);

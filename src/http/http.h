@@ -9,6 +9,10 @@
  * sets exactly one response with lf_http_json/lf_http_error/... All memory
  * of a request comes from req->arena and is freed when the response has
  * been sent.
+ *
+ * Uploads (LF_BODY_STREAM) are never buffered: the route's lf_http_stream
+ * consumer sees the file bytes piece by piece as they arrive, and the
+ * handler runs once at the end to commit and answer (see upload.c).
  */
 #ifndef LF_HTTP_H
 #define LF_HTTP_H
@@ -31,7 +35,49 @@ typedef int (*lf_http_handler)(lf_http_req *req);
 enum lf_http_body {
 	LF_BODY_NONE = 0, /* the route takes no body (it is ignored) */
 	LF_BODY_JSON,     /* application/json, parsed into req->json */
+	LF_BODY_STREAM,   /* an upload, streamed to route->stream (below) */
 };
+
+/* Form fields of a multipart upload: at most this many, each value at
+ * most LF_HTTP_FORM_VALUE_MAX bytes (400 / 413 beyond). */
+#define LF_HTTP_FORM_FIELDS_MAX 64
+#define LF_HTTP_FORM_VALUE_MAX  (64 * 1024)
+
+/*
+ * The consumer of an LF_BODY_STREAM route's body. The body is either raw
+ * (any Content-Type: every body byte is file content; upload_type is the
+ * Content-Type header, upload_name the `filename` query parameter) or
+ * multipart/form-data (the first part with a filename is the file, with
+ * its own name and type; the other parts are small text fields collected
+ * into req->form; a second file part is refused with 400). The route's
+ * max_body bounds the whole body (413).
+ *
+ * Order of calls, all on the request's thread, never concurrently:
+ *   begin   once, after routing and the Content-Length check, before any
+ *           body byte is read. It may authenticate and authorize: setting
+ *           a response (or returning an error) refuses the upload at once,
+ *           without reading the body. It usually opens the destination and
+ *           keeps its state in req->stream_ctx.
+ *   chunk   for each piece of file content, in order (pieces are small:
+ *           tens of KiB). Setting a response or returning an error stops
+ *           the upload: the rest of the body is read and discarded, then
+ *           that response (or one for the error) is sent.
+ *   handler (route->handler) once, after the whole body, only when nothing
+ *           failed: it commits, renders the response and releases
+ *           stream_ctx (abort will not be called). req->upload_bytes == 0
+ *           means no file came (e.g. a form without a file part).
+ *   abort   once, from the completion callback, when begin was called but
+ *           the handler was not: refusal, failed chunk, 413, malformed
+ *           multipart, client gone mid-upload. It must release what begin
+ *           and chunk left in stream_ctx (delete the partial file). It must
+ *           not set a response.
+ * begin, chunk and abort may be NULL.
+ */
+typedef struct lf_http_stream {
+	int (*begin)(lf_http_req *req);
+	int (*chunk)(lf_http_req *req, const char *data, size_t len);
+	void (*abort)(lf_http_req *req);
+} lf_http_stream;
 
 typedef struct lf_http_route {
 	const char *method;  /* "GET", "POST", ... */
@@ -39,7 +85,10 @@ typedef struct lf_http_route {
 	lf_http_handler handler;
 	int body;            /* enum lf_http_body */
 	size_t max_body;     /* 0 = the server default */
+	const lf_http_stream *stream; /* LF_BODY_STREAM only, else NULL */
 } lf_http_route;
+
+typedef struct lf_http_upload lf_http_upload;
 
 struct lf_http_req {
 	lf_arena *arena;
@@ -55,6 +104,16 @@ struct lf_http_req {
 	void *app;  /* the application context given to the server */
 	void *user; /* set by the application's authentication */
 
+	/* LF_BODY_STREAM: what the consumer and the finishing handler see */
+	void *stream_ctx;        /* the consumer's state, untouched by the server */
+	const char *upload_name; /* client's file name or NULL (request memory) */
+	const char *upload_type; /* file's media type, application/octet-stream
+				    when not given (request memory) */
+	uint64_t upload_bytes;   /* file bytes delivered to chunk() so far */
+	json_t *form;            /* multipart text fields as {name: string};
+				    an empty object for raw bodies; owned by
+				    the server */
+
 	/* response, set through the functions below */
 	int status;
 	char *resp_body;
@@ -66,8 +125,10 @@ struct lf_http_req {
 	struct MHD_Connection *conn;
 	int64_t start_us;
 	size_t body_cap;
+	uint64_t body_seen; /* body bytes accepted so far, against the limit */
 	int too_large;
 	int early;
+	lf_http_upload *upload; /* LF_BODY_STREAM state (upload.c) */
 };
 
 typedef struct lf_http_config {

@@ -7,8 +7,12 @@
  * The request context created on the first call lives until the
  * completion callback, which frees its arena whatever happened (client
  * gone, timeout, early error response).
+ *
+ * Once a response is set (req->status != 0) before the body has been
+ * read, the rest of the body is discarded: libmicrohttpd accepts a
+ * response only before the body or after all of it.
  */
-#include "http/http.h"
+#include "http/http_int.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -212,7 +216,10 @@ static void req_free(lf_http_req *req)
 {
 	if (req == NULL)
 		return;
+	if (req->upload != NULL)
+		lf_http_upload_done(req);
 	json_decref(req->json);
+	json_decref(req->form);
 	free((char *)req->body);
 	free(req->resp_body);
 	lf_arena_destroy(req->arena);
@@ -247,6 +254,8 @@ static int begin_request(lf_http_server *s, lf_http_req *req)
 				     "The request body is larger than the limit of %zu bytes.",
 				     limit),
 		       1;
+	if (req->route->body == LF_BODY_STREAM)
+		return lf_http_upload_begin(req);
 	int has_body = (cl != NULL && strtoull(cl, NULL, 10) > 0) ||
 		       lf_http_header(req, "Transfer-Encoding") != NULL;
 	if (has_body && req->route->body == LF_BODY_JSON &&
@@ -340,22 +349,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 		return MHD_YES;
 	}
-	if (req->early)
+	if (req->early) {
+		*upload_size = 0;
 		return MHD_YES;
+	}
 	if (*upload_size > 0) {
 		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
-		if (req->route->body == LF_BODY_NONE || req->too_large) {
+		if (req->route->body == LF_BODY_NONE || req->too_large || req->status != 0) {
 			*upload_size = 0;
 			return MHD_YES;
 		}
-		if (req->body_len + *upload_size > limit) {
+		if (req->body_seen + *upload_size > limit) {
 			/* A chunked body with no Content-Length: discard the rest
 			 * and answer 413 once it has been read. */
 			req->too_large = 1;
 			*upload_size = 0;
 			return MHD_YES;
 		}
-		if (append_body(req, upload, *upload_size) != LF_OK)
+		req->body_seen += *upload_size;
+		if (req->route->body == LF_BODY_STREAM)
+			lf_http_upload_data(req, upload, *upload_size);
+		else if (append_body(req, upload, *upload_size) != LF_OK)
 			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
@@ -364,7 +378,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
 		lf_http_error(req, 413, "payload_too_large",
 			      "The request body is larger than the limit of %zu bytes.", limit);
-	} else {
+	} else if (req->status == 0 &&
+		   (req->upload == NULL || !lf_http_upload_finish(req))) {
 		run_handler(req);
 	}
 	return send_response(req);

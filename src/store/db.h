@@ -68,6 +68,10 @@ int lf_rows_null(lf_rows *r, int col);
 void lf_rows_close(lf_rows *r);
 /* Text column copied into the transaction's arena (NULL stays NULL). */
 char *lf_rows_dup(lf_tx *tx, lf_rows *r, int col);
+/* Makes room for one more element in an arena array that holds count
+ * elements of elem bytes in *cap slots, doubling it when full. Returns the
+ * (possibly moved) array, NULL when out of memory. */
+void *lf_db_grow(lf_tx *tx, void *arr, int count, int *cap, size_t elem);
 /* Runs a migration script in tx. */
 int lf_db_script(lf_tx *tx, const char *sql);
 /* Which dialect tx speaks, for the few statements that differ. */

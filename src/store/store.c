@@ -154,6 +154,20 @@ char *lf_rows_dup(lf_tx *tx, lf_rows *r, int col)
 	return t == NULL ? NULL : lf_arena_strdup(tx->arena, t);
 }
 
+void *lf_db_grow(lf_tx *tx, void *arr, int count, int *cap, size_t elem)
+{
+	if (arr != NULL && count < *cap)
+		return arr;
+	int ncap = *cap > 0 ? *cap * 2 : 16;
+	void *n = lf_arena_alloc(tx->arena, elem * (size_t)ncap);
+	if (n == NULL)
+		return NULL;
+	if (arr != NULL)
+		memcpy(n, arr, elem * (size_t)count);
+	*cap = ncap;
+	return n;
+}
+
 int lf_db_query_int(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *out)
 {
 	lf_rows *r = NULL;

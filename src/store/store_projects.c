@@ -5,6 +5,111 @@
 
 #include "authz/authz.h"
 
+#define PROJECT_COLS                                                                               \
+	"id, name, description, instructions, label_config, currency, policies, rates,"           \
+	" task_types, status, created_by, created_at, updated_at"
+
+static void project_from_row(lf_tx *tx, lf_rows *r, lf_project *p);
+
+static void project_from_row(lf_tx *tx, lf_rows *r, lf_project *p)
+{
+	p->id = lf_rows_int(r, 0);
+	p->name = lf_rows_dup(tx, r, 1);
+	p->description = lf_rows_dup(tx, r, 2);
+	p->instructions = lf_rows_dup(tx, r, 3);
+	p->label_config = lf_rows_dup(tx, r, 4);
+	p->currency = lf_rows_dup(tx, r, 5);
+	p->policies = lf_rows_dup(tx, r, 6);
+	p->rates = lf_rows_dup(tx, r, 7);
+	p->task_types = lf_rows_dup(tx, r, 8);
+	p->status = lf_rows_dup(tx, r, 9);
+	p->created_by = lf_rows_int(r, 10);
+	p->created_at = lf_rows_int(r, 11);
+	p->updated_at = lf_rows_int(r, 12);
+}
+
+int lf_store_project_insert(lf_tx *tx, const lf_project *p, int64_t *id)
+{
+	lf_val v[] = {LF_VTEXT(p->name),       LF_VTEXT(p->description), LF_VTEXT(p->instructions),
+		      LF_VTEXT(p->label_config), LF_VTEXT(p->currency),  LF_VTEXT(p->policies),
+		      LF_VTEXT(p->rates),       LF_VTEXT(p->task_types),  LF_VTEXT(p->status),
+		      LF_VID(p->created_by),    LF_VINT(p->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO projects (name, description, instructions, label_config,"
+			       " currency, policies, rates, task_types, status, created_by,"
+			       " created_at, updated_at)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+			       v, 11, id);
+}
+
+int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out)
+{
+	lf_val v[] = {LF_VINT(id)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, "SELECT " PROJECT_COLS " FROM projects WHERE id = $1", v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		project_from_row(tx, r, out);
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_store_project_update(lf_tx *tx, const lf_project *p)
+{
+	lf_val v[] = {LF_VINT(p->id),          LF_VTEXT(p->name),       LF_VTEXT(p->description),
+		      LF_VTEXT(p->instructions), LF_VTEXT(p->label_config), LF_VTEXT(p->currency),
+		      LF_VTEXT(p->policies),    LF_VTEXT(p->rates),      LF_VTEXT(p->task_types),
+		      LF_VTEXT(p->status),      LF_VINT(p->updated_at)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE projects SET name = $2, description = $3, instructions = $4,"
+			     " label_config = $5, currency = $6, policies = $7, rates = $8,"
+			     " task_types = $9, status = $10, updated_at = $11 WHERE id = $1",
+			     v, 11, &changes);
+	return ret == LF_OK && changes == 0 ? LF_ERR_NOTFOUND : ret;
+}
+
+int lf_store_project_list(lf_tx *tx, int64_t member_id, int64_t after_id, int limit,
+			  lf_project **items, int *n)
+{
+	lf_val v[] = {LF_VID(member_id), LF_VINT(after_id), LF_VINT(limit)};
+	lf_rows *r = NULL;
+	int rc = 0, count = 0;
+	lf_project *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
+	if (out == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_db_query(tx,
+			      "SELECT " PROJECT_COLS " FROM projects WHERE id > $2 AND ($1 IS NULL OR"
+			      " id IN (SELECT project_id FROM project_members WHERE user_id = $1))"
+			      " ORDER BY id LIMIT $3",
+			      v, 3, &r);
+	if (ret != LF_OK)
+		return ret;
+	while (count < limit && (rc = lf_rows_next(r)) == 1)
+		project_from_row(tx, r, &out[count++]);
+	lf_rows_close(r);
+	*items = out;
+	*n = count;
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_project_state_counts(lf_tx *tx, int64_t project_id, const char *const *states,
+				  int nstates, int64_t *counts)
+{
+	for (int i = 0; i < nstates; i++) {
+		lf_val v[] = {LF_VINT(project_id), LF_VTEXT(states[i])};
+		int ret = lf_db_query_int(tx,
+					  "SELECT COUNT(*) FROM tasks WHERE project_id = $1"
+					  " AND state = $2",
+					  v, 2, &counts[i]);
+		if (ret != LF_OK)
+			return ret;
+	}
+	return LF_OK;
+}
+
 int lf_store_member_roles(lf_tx *tx, int64_t project_id, int64_t user_id, unsigned *roles)
 {
 	lf_val p[] = {LF_VINT(project_id), LF_VINT(user_id)};
@@ -26,4 +131,55 @@ int lf_store_member_roles(lf_tx *tx, int64_t project_id, int64_t user_id, unsign
 	if (rc < 0)
 		return rc;
 	return found ? LF_OK : LF_ERR_NOTFOUND;
+}
+
+int lf_store_member_add(lf_tx *tx, int64_t project_id, int64_t user_id, const char *role,
+			int64_t now)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(role), LF_VINT(now)};
+	return lf_db_exec(tx,
+			  "INSERT INTO project_members (project_id, user_id, role, created_at)"
+			  " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+			  v, 4, NULL);
+}
+
+int lf_store_member_remove(lf_tx *tx, int64_t project_id, int64_t user_id, const char *role,
+			   int64_t *removed)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(role)};
+	return lf_db_exec(tx,
+			  "DELETE FROM project_members WHERE project_id = $1 AND user_id = $2"
+			  " AND ($3 IS NULL OR role = $3)",
+			  v, 3, removed);
+}
+
+int lf_store_member_list(lf_tx *tx, int64_t project_id, lf_member **items, int *n)
+{
+	lf_val v[] = {LF_VINT(project_id)};
+	lf_rows *r = NULL;
+	lf_member *out = NULL;
+	int rc, count = 0, cap = 0;
+	int ret = lf_db_query(tx,
+			      "SELECT m.user_id, u.email, u.name, m.role, m.created_at"
+			      " FROM project_members m JOIN users u ON u.id = m.user_id"
+			      " WHERE m.project_id = $1 ORDER BY m.user_id, m.role",
+			      v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1) {
+		if ((out = lf_db_grow(tx, out, count, &cap, sizeof(*out))) == NULL) {
+			rc = LF_ERR_NOMEM;
+			break;
+		}
+		out[count].user_id = lf_rows_int(r, 0);
+		out[count].email = lf_rows_dup(tx, r, 1);
+		out[count].name = lf_rows_dup(tx, r, 2);
+		out[count].role = lf_rows_dup(tx, r, 3);
+		out[count].created_at = lf_rows_int(r, 4);
+		count++;
+	}
+	lf_rows_close(r);
+	*items = out;
+	*n = count;
+	return rc < 0 ? rc : LF_OK;
 }

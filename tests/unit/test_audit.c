@@ -20,9 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NEVENTS	  50
-#define PER_TX	  5
-#define NTHREADS  4
+#define NEVENTS	   50
+#define PER_TX	   5
+#define NTHREADS   4
 #define PER_THREAD 25
 
 struct fixture {
@@ -49,7 +49,7 @@ static void append_events(lf_store *s, int first, int count);
 static void raw_exec(const char *path, const char *sql);
 static void raw_text(const char *path, const char *sql, char *out, size_t outlen);
 static void expect_ok(lf_store *s, int64_t count);
-static void expect_broken(lf_store *s, int64_t broken, const char *reason_part);
+static void expect_broken(lf_store *s, int64_t broken, int64_t good, const char *reason_part);
 static void *append_worker(void *arg);
 
 static int setup(void **state)
@@ -117,22 +117,22 @@ static void rm_dir(const char *dir)
 static lf_audit_row base_row(void)
 {
 	static const char prev[] =
-		"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	lf_audit_row r = {
-		.seq = 5,
-		.ts = 1700000000123,
-		.actor_id = 3,
-		.actor_role = "admin",
-		.action = "task.submit",
-		.entity_type = "task",
-		.entity_id = "17",
-		.project_id = 2,
-		.task_id = 9,
-		.from_state = "claimed",
-		.to_state = "submitted",
-		.details = "{\"k\":1}",
-		.prev_hash = prev,
-		.hash = "ignored",
+	    .seq = 5,
+	    .ts = 1700000000123,
+	    .actor_id = 3,
+	    .actor_role = "admin",
+	    .action = "task.submit",
+	    .entity_type = "task",
+	    .entity_id = "17",
+	    .project_id = 2,
+	    .task_id = 9,
+	    .from_state = "claimed",
+	    .to_state = "submitted",
+	    .details = "{\"k\":1}",
+	    .prev_hash = prev,
+	    .hash = "ignored",
 	};
 	return r;
 }
@@ -199,16 +199,16 @@ static void append_events(lf_store *s, int first, int count)
 			assert_non_null(d);
 			snprintf(eid, sizeof(eid), "%d", i);
 			lf_audit_event ev = {
-				.actor_id = i % 3,
-				.actor_role = i % 2 ? "annotator" : NULL,
-				.action = i % 4 ? "task.submit" : "user.create",
-				.entity_type = i % 4 ? "task" : "user",
-				.entity_id = i % 5 ? eid : NULL,
-				.project_id = i % 2 ? 7 : 0,
-				.task_id = i % 2 ? i : 0,
-				.from_state = i % 3 ? "claimed" : NULL,
-				.to_state = i % 3 ? "submitted" : NULL,
-				.details = i % 6 ? d : NULL,
+			    .actor_id = i % 3,
+			    .actor_role = i % 2 ? "annotator" : NULL,
+			    .action = i % 4 ? "task.submit" : "user.create",
+			    .entity_type = i % 4 ? "task" : "user",
+			    .entity_id = i % 5 ? eid : NULL,
+			    .project_id = i % 2 ? 7 : 0,
+			    .task_id = i % 2 ? i : 0,
+			    .from_state = i % 3 ? "claimed" : NULL,
+			    .to_state = i % 3 ? "submitted" : NULL,
+			    .details = i % 6 ? d : NULL,
 			};
 			assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
 			assert_int_equal(seq, i);
@@ -261,14 +261,14 @@ static void expect_ok(lf_store *s, int64_t count)
 	assert_int_equal(strlen(v.head), 64);
 }
 
-static void expect_broken(lf_store *s, int64_t broken, const char *reason_part)
+/* good: how many records checked out before the break. */
+static void expect_broken(lf_store *s, int64_t broken, int64_t good, const char *reason_part)
 {
 	lf_audit_verdict v;
 	assert_int_equal(lf_audit_verify(s, &v), LF_OK);
 	assert_false(v.ok);
 	assert_int_equal(v.broken_seq, broken);
-	/* Everything before the broken record checked out. */
-	assert_int_equal(v.count, broken - 1);
+	assert_int_equal(v.count, good);
 	assert_non_null(strstr(v.reason, reason_part));
 }
 
@@ -311,15 +311,9 @@ static void test_hash_deterministic(void **state)
 static void test_hash_every_field(void **state)
 {
 	const lf_audit_row base = base_row();
-	char h0[65], h[65], hnull[65], hempty[65];
-	const char **strs[] = {NULL};
-	(void)strs;
+	char h0[65], h[65], hnull[65], hempty[65], prev2[65];
 
 	lf_audit_hash(&base, h0);
-
-	/* integer fields */
-	int64_t lf_audit_row::*dummy;
-	(void)dummy;
 	for (int field = 0; field < 5; field++) {
 		lf_audit_row r = base;
 		switch (field) {
@@ -335,9 +329,9 @@ static void test_hash_every_field(void **state)
 		assert_string_not_equal(h, h0);
 	}
 
-	/* string fields: another value, NULL and "" all differ from the base
-	 * and NULL differs from "" */
-	for (int field = 0; field < 9; field++) {
+	/* String fields: another value, NULL and "" each differ from the
+	 * base, and NULL differs from "". */
+	for (int field = 0; field < 8; field++) {
 		lf_audit_row r = base;
 		const char **slot;
 		switch (field) {
@@ -348,18 +342,9 @@ static void test_hash_every_field(void **state)
 		case 4: slot = &r.entity_id; break;
 		case 5: slot = &r.from_state; break;
 		case 6: slot = &r.to_state; break;
-		case 7: slot = &r.details; break;
-		default: slot = &r.prev_hash; break;
+		default: slot = &r.details; break;
 		}
-		if (field == 8) {
-			/* one hex digit of prev_hash */
-			static char prev2[65];
-			memcpy(prev2, base.prev_hash, 65);
-			prev2[63] = prev2[63] == 'f' ? 'e' : 'f';
-			*slot = prev2;
-		} else {
-			*slot = "x";
-		}
+		*slot = "x";
 		lf_audit_hash(&r, h);
 		assert_string_not_equal(h, h0);
 		*slot = NULL;
@@ -372,6 +357,14 @@ static void test_hash_every_field(void **state)
 			print_error("string field %d: NULL and \"\" hash alike\n", field);
 		assert_string_not_equal(hnull, hempty);
 	}
+
+	/* One hex digit of prev_hash. */
+	lf_audit_row r = base;
+	memcpy(prev2, base.prev_hash, 65);
+	prev2[63] = prev2[63] == 'f' ? 'e' : 'f';
+	r.prev_hash = prev2;
+	lf_audit_hash(&r, h);
+	assert_string_not_equal(h, h0);
 }
 
 /* Length prefixes keep bytes from sliding between adjacent fields. */
@@ -416,6 +409,38 @@ static void test_hash_field_boundaries(void **state)
 	a.action = "";
 	b.actor_role = "admin";
 	b.action = "task.submit;action=0:";
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+
+	/* Values containing the separator and the next field's name: without
+	 * length prefixes both would encode as
+	 * "role=admin;action=foo;action=bar;". */
+	a = base;
+	b = base;
+	a.actor_role = "admin;action=foo";
+	a.action = "bar";
+	b.actor_role = "admin";
+	b.action = "foo;action=bar";
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+
+	a = base;
+	b = base;
+	a.from_state = "x;to=y";
+	a.to_state = "z";
+	b.from_state = "x";
+	b.to_state = "y;to=z";
+	lf_audit_hash(&a, h1);
+	lf_audit_hash(&b, h2);
+	assert_string_not_equal(h1, h2);
+
+	/* The NULL marker is not confusable with a value that looks like it. */
+	a = base;
+	b = base;
+	a.entity_id = NULL;
+	b.entity_id = "~";
 	lf_audit_hash(&a, h1);
 	lf_audit_hash(&b, h2);
 	assert_string_not_equal(h1, h2);
@@ -482,7 +507,8 @@ static void test_append_and_verify(void **state)
 	assert_string_equal(items[n - 1].prev_hash,
 			    "0000000000000000000000000000000000000000000000000000000000000000");
 	/* details are stored canonically: sorted keys, compact; NULL as {}. */
-	assert_string_equal(items[NEVENTS - 1].details, "{\"n\":1,\"who\":\"tester\",\"xs\":[1,2]}");
+	assert_string_equal(items[NEVENTS - 1].details,
+			    "{\"n\":1,\"who\":\"tester\",\"xs\":[1,2]}");
 	assert_string_equal(items[NEVENTS - 6].details, "{}");
 	/* Unset optional fields come back as NULL / 0. */
 	assert_null(items[NEVENTS - 5].entity_id);
@@ -499,58 +525,66 @@ static void test_tamper_details(void **state)
 	expect_ok(f->s, NEVENTS);
 	raw_exec(f->path, "DROP TRIGGER audit_no_update;"
 			  "UPDATE audit_log SET details = '{\"n\":999}' WHERE seq = 17;");
-	expect_broken(f->s, 17, "altered");
+	expect_broken(f->s, 17, 16, "altered");
 }
 
-/* Each column in turn: altering it is detected at that record, and
+/* Each column in turn, on a record with its optional fields set (7) and
+ * one with them unset (12): altering it is detected at that record, and
  * restoring the original value restores the verdict. */
 static void test_tamper_each_column(void **state)
 {
 	static const char *const cols[] = {
-		"ts",	       "actor_id", "actor_role", "action",  "entity_type", "entity_id",
-		"project_id", "task_id",  "from_state", "to_state", "details",	 "prev_hash",
-		"hash",
+	    "ts",	 "actor_id",   "actor_role", "action",	   "entity_type",
+	    "entity_id", "project_id", "task_id",    "from_state", "to_state",
+	    "details",	 "prev_hash",  "hash",
 	};
+	static const int targets[] = {7, 12};
 	struct fixture *f = *state;
-	char sql[512], saved[512];
-	const int target = 12; /* all optional fields are set on record 12? no: see below */
+	char sql[1024], saved[512];
 
 	append_events(f->s, 1, NEVENTS);
 	raw_exec(f->path, "DROP TRIGGER audit_no_update;");
 	expect_ok(f->s, NEVENTS);
-	for (size_t i = 0; i < LF_ARRAY_LEN(cols); i++) {
-		snprintf(sql, sizeof(sql), "SELECT quote(%s) FROM audit_log WHERE seq = %d", cols[i],
-			 target);
-		raw_text(f->path, sql, saved, sizeof(saved));
-		assert_true(saved[0] != '\0');
-		/* A value of the column's kind that differs from the saved
-		 * one (NULL becomes set, set becomes something else). */
-		if (strcmp(cols[i], "ts") == 0 || strcmp(cols[i], "actor_id") == 0 ||
-		    strcmp(cols[i], "project_id") == 0 || strcmp(cols[i], "task_id") == 0)
-			snprintf(sql, sizeof(sql),
-				 "UPDATE audit_log SET %s = COALESCE(%s, 0) + 1 WHERE seq = %d",
-				 cols[i], cols[i], target);
-		else if (strcmp(cols[i], "prev_hash") == 0 || strcmp(cols[i], "hash") == 0)
-			snprintf(sql, sizeof(sql),
-				 "UPDATE audit_log SET %s = replace(replace(replace(%s, '0', 'g'),"
-				 " '1', '0'), 'g', '1') WHERE seq = %d",
-				 cols[i], cols[i], target);
-		else
-			snprintf(sql, sizeof(sql),
-				 "UPDATE audit_log SET %s = COALESCE(%s, '') || 'x' WHERE seq = %d",
-				 cols[i], cols[i], target);
-		raw_exec(f->path, sql);
-		lf_audit_verdict v;
-		assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
-		if (v.ok || v.broken_seq != target)
-			print_error("column %s: ok=%d broken_seq=%" PRId64 "\n", cols[i], v.ok,
-				    v.broken_seq);
-		assert_false(v.ok);
-		assert_int_equal(v.broken_seq, target);
-		snprintf(sql, sizeof(sql), "UPDATE audit_log SET %s = %s WHERE seq = %d", cols[i],
-			 saved, target);
-		raw_exec(f->path, sql);
-		expect_ok(f->s, NEVENTS);
+	for (size_t t = 0; t < LF_ARRAY_LEN(targets); t++) {
+		int target = targets[t];
+		for (size_t i = 0; i < LF_ARRAY_LEN(cols); i++) {
+			const char *c = cols[i];
+			snprintf(sql, sizeof(sql), "SELECT quote(%s) FROM audit_log WHERE seq = %d",
+				 c, target);
+			raw_text(f->path, sql, saved, sizeof(saved));
+			assert_true(saved[0] != '\0');
+			/* A value of the column's kind that differs from the
+			 * saved one (NULL becomes set, set becomes another). */
+			if (strcmp(c, "ts") == 0 || strcmp(c, "actor_id") == 0 ||
+			    strcmp(c, "project_id") == 0 || strcmp(c, "task_id") == 0)
+				snprintf(sql, sizeof(sql),
+					 "UPDATE audit_log SET %s = COALESCE(%s, 0) + 1"
+					 " WHERE seq = %d",
+					 c, c, target);
+			else if (strcmp(c, "prev_hash") == 0 || strcmp(c, "hash") == 0)
+				snprintf(
+				    sql, sizeof(sql),
+				    "UPDATE audit_log SET %s = substr(%s, 2) || substr(%s, 1, 1)"
+				    " WHERE seq = %d",
+				    c, c, c, target);
+			else
+				snprintf(sql, sizeof(sql),
+					 "UPDATE audit_log SET %s = COALESCE(%s, '') || 'x'"
+					 " WHERE seq = %d",
+					 c, c, target);
+			raw_exec(f->path, sql);
+			lf_audit_verdict v;
+			assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
+			if (v.ok || v.broken_seq != target)
+				print_error("seq %d column %s: ok=%d broken_seq=%" PRId64 "\n",
+					    target, c, v.ok, v.broken_seq);
+			assert_false(v.ok);
+			assert_int_equal(v.broken_seq, target);
+			snprintf(sql, sizeof(sql), "UPDATE audit_log SET %s = %s WHERE seq = %d", c,
+				 saved, target);
+			raw_exec(f->path, sql);
+			expect_ok(f->s, NEVENTS);
+		}
 	}
 }
 
@@ -579,7 +613,7 @@ static void test_tamper_with_rehash(void **state)
 		 "UPDATE audit_log SET details = '{\"n\":0}', hash = '%s' WHERE seq = 30;",
 		 h);
 	raw_exec(f->path, sql);
-	expect_broken(f->s, 31, "prev_hash");
+	expect_broken(f->s, 31, 30, "prev_hash");
 }
 
 static void test_delete_middle(void **state)
@@ -588,7 +622,7 @@ static void test_delete_middle(void **state)
 
 	append_events(f->s, 1, NEVENTS);
 	raw_exec(f->path, "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 25;");
-	expect_broken(f->s, 26, "sequence gap");
+	expect_broken(f->s, 26, 24, "sequence gap");
 }
 
 /* Renumbering after a delete (to hide the gap) still breaks the chain. */
@@ -601,7 +635,7 @@ static void test_delete_and_renumber(void **state)
 			  "DELETE FROM audit_log WHERE seq = 25;"
 			  "UPDATE audit_log SET seq = -seq WHERE seq > 25;"
 			  "UPDATE audit_log SET seq = -seq - 1 WHERE seq < 0;");
-	expect_broken(f->s, 25, "prev_hash");
+	expect_broken(f->s, 25, 24, "prev_hash");
 }
 
 /* The triggers refuse edits through SQL in the first place. */
@@ -614,11 +648,10 @@ static void test_triggers_refuse(void **state)
 	assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(h, 5000);
 	assert_int_not_equal(
-		sqlite3_exec(h, "UPDATE audit_log SET details = '{}' WHERE seq = 2", NULL, NULL,
-			     NULL),
-		SQLITE_OK);
-	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM audit_log WHERE seq = 2", NULL, NULL, NULL),
-			     SQLITE_OK);
+	    sqlite3_exec(h, "UPDATE audit_log SET details = '{}' WHERE seq = 2", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_not_equal(
+	    sqlite3_exec(h, "DELETE FROM audit_log WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	expect_ok(f->s, 3);
 }
@@ -694,19 +727,19 @@ static void test_concurrent_appends(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_deterministic),
-		cmocka_unit_test(test_hash_every_field),
-		cmocka_unit_test(test_hash_field_boundaries),
-		cmocka_unit_test_setup_teardown(test_empty_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_append_and_verify, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tamper_details, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tamper_each_column, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tamper_with_rehash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_middle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_and_renumber, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollback_keeps_chain, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
+	    cmocka_unit_test(test_hash_deterministic),
+	    cmocka_unit_test(test_hash_every_field),
+	    cmocka_unit_test(test_hash_field_boundaries),
+	    cmocka_unit_test_setup_teardown(test_empty_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_append_and_verify, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_details, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_each_column, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_with_rehash, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_middle, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_and_renumber, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_keeps_chain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -1,0 +1,476 @@
+/*
+ * api_tasks.c - task listing and the workflow endpoints: claim, heartbeat,
+ * release, submit, review, decide, requeue.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "tasks/tasks.h"
+#include "workflow/workflow.h"
+
+/* How much of a task the caller may see. */
+enum view {
+	VIEW_WORKER,   /* an annotator: data, own work, rework comment */
+	VIEW_REVIEWER, /* reviewers, super reviewers and admins: everything */
+};
+
+static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id);
+static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view v, int64_t self);
+static int refusal_response(lf_http_req *req, int err, const lf_refusal *why);
+static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
+static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self);
+static json_t *load_json_text(const char *text);
+
+static json_t *load_json_text(const char *text)
+{
+	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	return j ? j : json_null();
+}
+
+static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id)
+{
+	json_t *o = json_pack(
+		"{s:I,s:I,s:s,s:o,s:o,s:I,s:s?,s:i,s:i,s:i,s:s?,s:s,s:s}", "id", (json_int_t)t->id,
+		"project_id", (json_int_t)t->project_id, "state", t->state, "data",
+		load_json_text(t->data), "predictions", load_json_text(t->predictions), "priority",
+		(json_int_t)t->priority, "task_type", t->task_type, "attempts", t->attempts,
+		"reworks", t->reworks, "annotations_done", t->annotations_done, "last_comment",
+		t->last_comment, "created_at", lf_api_time(req, t->created_at), "updated_at",
+		lf_api_time(req, t->updated_at));
+	if (o == NULL)
+		return NULL;
+	if (t->lease_owner != 0)
+		json_object_set_new(o, "lease",
+				    json_pack("{s:I,s:s,s:I}", "holder", (json_int_t)t->lease_owner,
+					      "expires_at", lf_api_time(req, t->lease_expires),
+					      "expires_in_ms",
+					      (json_int_t)(t->lease_expires - lf_now_ms())));
+	if (work_id != 0)
+		json_object_set_new(o, "work_id", json_integer(work_id));
+	return o;
+}
+
+/*
+ * Adds the annotation versions and the work history. Annotators see only
+ * their own annotations, never another annotator's work or earnings.
+ */
+static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view v, int64_t self)
+{
+	lf_app *app = req->app;
+	lf_tx *tx;
+	lf_annotation *an;
+	lf_work *w;
+	int nan, nw;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	if ((ret = lf_store_annotation_list(tx, t->id, &an, &nan)) != LF_OK ||
+	    (ret = lf_store_work_list(tx, t->id, &w, &nw)) != LF_OK) {
+		lf_store_rollback(tx);
+		return ret;
+	}
+	lf_store_rollback(tx);
+	json_t *anns = json_array(), *hist = json_array();
+	for (int i = 0; i < nan; i++) {
+		if (v == VIEW_WORKER && an[i].author_id != self)
+			continue;
+		json_array_append_new(
+			anns, json_pack("{s:I,s:i,s:I,s:i,s:s,s:o,s:s}", "id", (json_int_t)an[i].id,
+					"version", an[i].version, "author_id",
+					(json_int_t)an[i].author_id, "stage", an[i].stage, "kind",
+					an[i].kind, "result", load_json_text(an[i].result),
+					"created_at", lf_api_time(req, an[i].created_at)));
+	}
+	for (int i = 0; i < nw; i++) {
+		if (v == VIEW_WORKER && w[i].user_id != self)
+			continue;
+		json_t *h = json_pack("{s:I,s:I,s:i,s:s,s:s?,s:s?,s:s}", "work_id",
+				      (json_int_t)w[i].id, "user_id", (json_int_t)w[i].user_id,
+				      "stage", w[i].stage, "status", w[i].status, "decision",
+				      w[i].decision, "comment", w[i].comment, "started_at",
+				      lf_api_time(req, w[i].started_at));
+		if (w[i].finished_at)
+			json_object_set_new(h, "finished_at",
+					    json_string(lf_api_time(req, w[i].finished_at)));
+		json_array_append_new(hist, h);
+	}
+	json_object_set_new(o, "annotations", anns);
+	json_object_set_new(o, "history", hist);
+	return LF_OK;
+}
+
+static int refusal_response(lf_http_req *req, int err, const lf_refusal *why)
+{
+	int status;
+	switch (err) {
+	case LF_ERR_NOTFOUND: status = 404; break;
+	case LF_ERR_CONFLICT: status = 409; break;
+	case LF_ERR_FORBIDDEN: status = 403; break;
+	case LF_ERR_INVALID: status = 422; break;
+	case LF_ERR_FUNDS: status = 402; break;
+	case LF_ERR_DB: status = 503; break;
+	default: status = 500; break;
+	}
+	return lf_http_error(req, status, why->code[0] ? why->code : "error", "%s",
+			     why->message[0] ? why->message : lf_err_str(err));
+}
+
+/* Resolves the task's project and checks perm there. */
+static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id)
+{
+	lf_app *app = req->app;
+	int64_t project_id = 0;
+	*task_id = lf_http_capture_id(req, 0);
+	int ret = *task_id ? lf_tasks_project_of(app->store, *task_id, &project_id)
+			   : LF_ERR_NOTFOUND;
+	if (ret == LF_ERR_NOTFOUND) {
+		/* Authenticate first so anonymous callers learn nothing. */
+		if (lf_api_guard(req, LF_PERM_SELF, 0, who) == LF_OK)
+			lf_http_error(req, 404, "task_not_found", "No such task.");
+		return LF_ERR_NOTFOUND;
+	}
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	return lf_api_guard(req, perm, project_id, who);
+}
+
+static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self)
+{
+	json_t *o = task_json(req, &tv->task, tv->work_id);
+	if (o == NULL)
+		return LF_ERR_NOMEM;
+	int ret = add_history(req, o, &tv->task, v, self);
+	if (ret != LF_OK) {
+		json_decref(o);
+		return ret;
+	}
+	return lf_http_json(req, 200, o);
+}
+
+static enum view view_of(const lf_principal *who, unsigned roles)
+{
+	return who->is_admin || (roles & (LF_PROLE_REVIEWER | LF_PROLE_SUPER_REVIEWER))
+		       ? VIEW_REVIEWER
+		       : VIEW_WORKER;
+}
+
+static unsigned roles_in(lf_http_req *req, int64_t project_id, int64_t user_id)
+{
+	lf_app *app = req->app;
+	lf_tx *tx;
+	unsigned roles = 0;
+	if (lf_store_begin(app->store, 0, req->arena, &tx) == LF_OK) {
+		lf_store_member_roles(tx, project_id, user_id, &roles);
+		lf_store_rollback(tx);
+	}
+	return roles;
+}
+
+int lf_api_tasks_list(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_task *items;
+	int n;
+	lf_tx *tx;
+	int64_t limit = 50, stage = 0;
+	lf_task_filter f = {.project_id = lf_http_capture_id(req, 0)};
+	if (f.project_id == 0)
+		return lf_http_error(req, 404, "not_found", "No such project.");
+	if (lf_api_guard(req, LF_PERM_PROJECT_READ, f.project_id, &who) != LF_OK)
+		return LF_OK;
+	if (lf_api_qint(req, "cursor", 0, INT64_MAX, &f.after_id) != LF_OK ||
+	    lf_api_qint(req, "limit", 1, 500, &limit) != LF_OK ||
+	    lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee) != LF_OK)
+		return LF_OK;
+	f.state = lf_http_query(req, "state");
+	lf_task_state st;
+	if (f.state != NULL && f.state[0] != '\0' && lf_wf_state_parse(f.state, &st) != LF_OK)
+		return lf_http_error(req, 400, "bad_parameter",
+				     "state must be one of queued_l1, locked_l1, queued_l2,"
+				     " locked_l2, queued_l3, locked_l3, accepted, discarded.");
+	if (f.state != NULL && f.state[0] == '\0')
+		f.state = NULL;
+	const char *sq = lf_http_query(req, "stage");
+	if (sq != NULL && sq[0] != '\0') {
+		int s;
+		if (lf_wf_stage_parse(sq, &s) != LF_OK)
+			return lf_http_error(req, 400, "bad_parameter", "stage must be l1, l2 or l3.");
+		stage = s;
+	}
+	f.stage = (int)stage;
+	f.limit = (int)limit + 1;
+	/* An annotator only ever sees tasks they worked on. */
+	if (view_of(who, roles_in(req, f.project_id, who->user.id)) == VIEW_WORKER)
+		f.worker = who->user.id;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_task_list(tx, &f, &items, &n);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return ret;
+	json_t *arr = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(arr, task_json(req, &items[i], 0));
+	const char *next = n > limit
+				   ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id)
+				   : NULL;
+	return lf_api_list(req, arr, next);
+}
+
+int lf_api_tasks_get(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_task_view tv = {.work_id = 0};
+	lf_tx *tx;
+	int64_t id;
+	if (task_guard(req, LF_PERM_PROJECT_READ, &who, &id) != LF_OK)
+		return LF_OK;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_task_get(tx, id, &tv.task);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, "task");
+	enum view v = view_of(who, roles_in(req, tv.task.project_id, who->user.id));
+	if (v == VIEW_WORKER && tv.task.lease_owner != who->user.id) {
+		/* Annotators may read tasks they hold or worked on only. */
+		lf_task *mine;
+		int n = 0;
+		lf_task_filter f = {.project_id = tv.task.project_id,
+				    .worker = who->user.id,
+				    .after_id = id - 1,
+				    .limit = 1};
+		if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
+			return ret;
+		ret = lf_store_task_list(tx, &f, &mine, &n);
+		lf_store_rollback(tx);
+		if (ret != LF_OK)
+			return ret;
+		if (n == 0 || mine[0].id != id)
+			return lf_http_error(req, 404, "task_not_found", "No such task.");
+	}
+	return respond_task(req, &tv, v, who->user.id);
+}
+
+int lf_api_claim(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_refusal why = {.code = ""};
+	lf_task_view tv;
+	const char *stage_name;
+	int stage;
+	int64_t project_id = lf_http_capture_id(req, 0);
+	if (lf_api_str(req, "stage", 1, 8, &stage_name) != LF_OK)
+		return LF_OK;
+	if (lf_wf_stage_parse(stage_name, &stage) != LF_OK)
+		return lf_http_error(req, 422, "invalid_stage", "stage must be l1, l2 or l3.");
+	if (project_id == 0)
+		return lf_http_error(req, 404, "not_found", "No such project.");
+	static const lf_perm perms[] = {LF_PERM_STAGE_L1, LF_PERM_STAGE_L2, LF_PERM_STAGE_L3};
+	if (lf_api_guard(req, perms[stage - 1], project_id, &who) != LF_OK)
+		return LF_OK;
+	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
+	int ret = lf_tasks_claim(app->store, req->arena, &actor, project_id, stage, &tv, &why);
+	if (ret == LF_ERR_NOTFOUND)
+		return lf_http_empty(req, 204);
+	if (ret != LF_OK)
+		return refusal_response(req, ret, &why);
+	/* A reviewer needs the work under review: show everything but the
+	 * other annotators' identities are plain ids. */
+	return respond_task(req, &tv, stage == 1 ? VIEW_WORKER : VIEW_REVIEWER, who->user.id);
+}
+
+/* heartbeat and release: the lease holder, whatever the stage. */
+static int holder_op(lf_http_req *req, int (*op)(lf_store *, lf_arena *, const lf_actor *,
+						     int64_t, lf_task_view *, lf_refusal *))
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_refusal why = {.code = ""};
+	lf_task_view tv;
+	int64_t id;
+	if (task_guard(req, LF_PERM_PROJECT_READ, &who, &id) != LF_OK)
+		return LF_OK;
+	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
+	int ret = op(app->store, req->arena, &actor, id, &tv, &why);
+	if (ret != LF_OK)
+		return refusal_response(req, ret, &why);
+	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
+}
+
+int lf_api_heartbeat(lf_http_req *req)
+{
+	return holder_op(req, lf_tasks_heartbeat);
+}
+
+int lf_api_release(lf_http_req *req)
+{
+	return holder_op(req, lf_tasks_release);
+}
+
+int lf_api_submit(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_refusal why = {.code = ""};
+	lf_task_view tv;
+	int64_t id;
+	if (task_guard(req, LF_PERM_STAGE_L1, &who, &id) != LF_OK)
+		return LF_OK;
+	json_t *result = json_object_get(req->json, "result");
+	if (result == NULL)
+		return lf_http_error(req, 422, "missing_field", "The field \"result\" is required.");
+	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
+	int ret = lf_tasks_submit(app->store, req->arena, &actor, id, result, &tv, &why);
+	if (ret != LF_OK)
+		return refusal_response(req, ret, &why);
+	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
+}
+
+/* review (L2) and decide (L3) share their input shape. */
+static int decision_op(lf_http_req *req, lf_perm perm,
+		       int (*op)(lf_store *, lf_arena *, const lf_actor *, int64_t, const char *,
+				 const char *, const json_t *, lf_task_view *, lf_refusal *))
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_refusal why = {.code = ""};
+	lf_task_view tv;
+	const char *decision, *comment = NULL;
+	int64_t id;
+	if (task_guard(req, perm, &who, &id) != LF_OK)
+		return LF_OK;
+	if (lf_api_str(req, "decision", 1, 32, &decision) != LF_OK ||
+	    lf_api_str(req, "comment", 0, 10000, &comment) != LF_OK)
+		return LF_OK;
+	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
+	int ret = op(app->store, req->arena, &actor, id, decision, comment,
+		     json_object_get(req->json, "result"), &tv, &why);
+	if (ret != LF_OK)
+		return refusal_response(req, ret, &why);
+	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
+}
+
+int lf_api_review(lf_http_req *req)
+{
+	return decision_op(req, LF_PERM_STAGE_L2, lf_tasks_review);
+}
+
+int lf_api_decide(lf_http_req *req)
+{
+	return decision_op(req, LF_PERM_STAGE_L3, lf_tasks_decide);
+}
+
+int lf_api_requeue(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_refusal why = {.code = ""};
+	lf_task_view tv;
+	const char *to, *reason = NULL;
+	int64_t id;
+	if (task_guard(req, LF_PERM_PROJECT_MANAGE, &who, &id) != LF_OK)
+		return LF_OK;
+	if (lf_api_str(req, "to", 1, 16, &to) != LF_OK ||
+	    lf_api_str(req, "reason", 0, 10000, &reason) != LF_OK)
+		return LF_OK;
+	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
+	int ret = lf_tasks_requeue(app->store, req->arena, &actor, id, to, reason, &tv, &why);
+	if (ret != LF_OK)
+		return refusal_response(req, ret, &why);
+	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
+}
+
+/*
+ * POST /projects/{id}/tasks {"tasks": [{"data": {...}, "priority"?,
+ * "task_type"?, "predictions"?}]}: creates tasks directly, all or none, in
+ * one transaction. For scripts and small batches; files go through
+ * imports.
+ */
+int lf_api_tasks_create(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_tx *tx = NULL;
+	size_t i;
+	json_t *v;
+	int64_t project_id = lf_http_capture_id(req, 0);
+	if (project_id == 0)
+		return lf_http_error(req, 404, "not_found", "No such project.");
+	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
+		return LF_OK;
+	json_t *tasks = json_object_get(req->json, "tasks");
+	if (!json_is_array(tasks) || json_array_size(tasks) == 0 || json_array_size(tasks) > 10000)
+		return lf_http_error(req, 422, "invalid_tasks",
+				     "tasks must be an array of 1 to 10000 task objects.");
+	json_array_foreach(tasks, i, v)
+	{
+		json_t *pr = json_object_get(v, "priority"), *tt = json_object_get(v, "task_type"),
+		       *pred = json_object_get(v, "predictions");
+		if (!json_is_object(json_object_get(v, "data")) || (pr && !json_is_integer(pr)) ||
+		    (tt && !json_is_string(tt)) || (pred && !json_is_array(pred)))
+			return lf_http_error(req, 422, "invalid_tasks",
+					     "tasks[%zu] needs a data object; priority is an integer,"
+					     " task_type a string, predictions an array.",
+					     i);
+	}
+	int64_t now = lf_now_ms(), first = 0, id = 0;
+	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	json_array_foreach(tasks, i, v)
+	{
+		char *data = json_dumps(json_object_get(v, "data"), JSON_COMPACT);
+		json_t *pred = json_object_get(v, "predictions");
+		char *ptext = pred ? json_dumps(pred, JSON_COMPACT) : NULL;
+		lf_task t = {.project_id = project_id,
+			     .task_type = json_string_value(json_object_get(v, "task_type")),
+			     .state = "queued_l1",
+			     .priority = json_integer_value(json_object_get(v, "priority")),
+			     .data = data,
+			     .predictions = ptext,
+			     .created_at = now};
+		ret = data ? lf_store_task_insert(tx, &t, &id) : LF_ERR_NOMEM;
+		free(data);
+		free(ptext);
+		if (ret != LF_OK)
+			goto cleanup;
+		if (first == 0)
+			first = id;
+	}
+	char pid[32];
+	snprintf(pid, sizeof(pid), "%lld", (long long)project_id);
+	json_t *d = json_pack("{s:I,s:I,s:I}", "count", (json_int_t)json_array_size(tasks),
+			      "first_id", (json_int_t)first, "last_id", (json_int_t)id);
+	lf_audit_event ev = {.actor_id = who->user.id,
+			     .actor_role = who->user.role,
+			     .action = "tasks.create",
+			     .entity_type = "project",
+			     .entity_id = pid,
+			     .project_id = project_id,
+			     .to_state = "queued_l1",
+			     .details = d};
+	ret = lf_audit_append(tx, &ev, NULL);
+	json_decref(d);
+	if (ret != LF_OK)
+		goto cleanup;
+	ret = lf_store_commit(tx);
+	tx = NULL;
+	if (ret == LF_OK)
+		ret = lf_http_json(req, 201,
+				   json_pack("{s:I,s:I,s:I}", "created",
+					     (json_int_t)json_array_size(tasks), "first_id",
+					     (json_int_t)first, "last_id", (json_int_t)id));
+cleanup:
+	lf_store_rollback(tx);
+	return ret;
+}

@@ -1,0 +1,45 @@
+/*
+ * blob_int.h - the adapter interface; private to src/blob/.
+ *
+ * blob.c validates keys and dispatches through lf_blob_ops; each adapter
+ * (blob_local.c today, object stores later) embeds the base structs below
+ * as the first member of its own store, writer and reader, so a pointer to
+ * one is a pointer to the other. Adapters receive only valid keys.
+ */
+#ifndef LF_BLOB_INT_H
+#define LF_BLOB_INT_H
+
+#include "blob/blob.h"
+
+typedef struct lf_blob_ops {
+	void (*close)(lf_blob_store *bs);
+	int (*create)(lf_blob_store *bs, const char *key, lf_blob_writer **out);
+	int (*write)(lf_blob_writer *w, const void *data, size_t len);
+	int (*commit)(lf_blob_writer *w);
+	void (*abort)(lf_blob_writer *w);
+	int (*open_read)(lf_blob_store *bs, const char *key, lf_blob_reader **out);
+	int (*read)(lf_blob_reader *r, void *buf, size_t cap, size_t *n);
+	int (*seek)(lf_blob_reader *r, uint64_t offset);
+	int (*reader_size)(lf_blob_reader *r, uint64_t *size);
+	int (*reader_fd)(lf_blob_reader *r);
+	void (*close_read)(lf_blob_reader *r);
+	int (*size)(lf_blob_store *bs, const char *key, uint64_t *size);
+	int (*del)(lf_blob_store *bs, const char *key);
+} lf_blob_ops;
+
+struct lf_blob_store {
+	const lf_blob_ops *ops;
+};
+
+struct lf_blob_writer {
+	const lf_blob_ops *ops;
+};
+
+struct lf_blob_reader {
+	const lf_blob_ops *ops;
+};
+
+/* Local disk adapter (blob_local.c): dir is created if missing. */
+int lf_blob_local_open(const char *dir, lf_blob_store **out, char *err, size_t errlen);
+
+#endif

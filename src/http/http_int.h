@@ -1,0 +1,32 @@
+/*
+ * http_int.h - what server.c and upload.c share; private to src/http/.
+ *
+ * server.c owns the request life cycle and body limits; upload.c turns an
+ * LF_BODY_STREAM body (raw or multipart) into calls of the route's
+ * lf_http_stream consumer.
+ */
+#ifndef LF_HTTP_INT_H
+#define LF_HTTP_INT_H
+
+#include "http/http.h"
+
+/*
+ * Prepares req for a streamed body and calls the consumer's begin().
+ * Returns 1 when a response is set (refused: send it without reading the
+ * body), 0 to go on.
+ */
+int lf_http_upload_begin(lf_http_req *req);
+/* Feeds len body bytes. On failure a response is set, and the caller
+ * discards the rest of the body. */
+void lf_http_upload_data(lf_http_req *req, const char *data, size_t len);
+/*
+ * The body is complete. Returns 1 when a response is set (malformed or
+ * failed upload), 0 when the route's handler must run now; it is then
+ * counted as run, so abort() will not be called.
+ */
+int lf_http_upload_finish(lf_http_req *req);
+/* The request is over: calls abort() if begin() ran but the handler did
+ * not, and releases the upload state. */
+void lf_http_upload_done(lf_http_req *req);
+
+#endif

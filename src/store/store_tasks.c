@@ -1,0 +1,367 @@
+/*
+ * store_tasks.c - tasks, the work done on them and annotation versions.
+ */
+#include "store/db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define TASK_COLS                                                                                  \
+	"id, project_id, import_id, import_seq, task_type, state, priority, data, predictions,"   \
+	" lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner,"         \
+	" rework_until, sampled_l3, last_comment, created_at, updated_at"
+
+#define WORK_COLS                                                                                  \
+	"id, task_id, project_id, user_id, stage, status, decision, comment, annotation_id,"      \
+	" started_at, finished_at"
+
+/*
+ * The claim queries, one per stage. Each names its state as a literal so
+ * that the planner can prove the stage's partial index applies, and orders
+ * exactly as that index does, so the scan starts at the head of the queue
+ * and stops at the first task the user may take. The NOT EXISTS term is
+ * separation of duties: nobody reviews or approves work they did, and an
+ * annotator never annotates the same task twice (overlap).
+ */
+#define NEXT_L1                                                                                    \
+	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l1'"              \
+	" AND (t.rework_owner IS NULL OR t.rework_owner = $2 OR t.rework_until < $3)"             \
+	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"    \
+	" AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done',"     \
+	" 'voided'))))"                                                                            \
+	" ORDER BY t.priority DESC, t.id LIMIT 1"
+#define NEXT_L2                                                                                    \
+	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l2'"              \
+	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"    \
+	" AND w.stage = 1 AND w.status IN ('done', 'voided') AND $3 = $3)"                        \
+	" ORDER BY t.priority DESC, t.id LIMIT 1"
+#define NEXT_L3                                                                                    \
+	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l3'"              \
+	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"    \
+	" AND w.stage <= 2 AND w.status IN ('done', 'voided') AND $3 = $3)"                       \
+	" ORDER BY t.priority DESC, t.id LIMIT 1"
+/* Rework this annotator was given back: offered to them before anything. */
+#define NEXT_REWORK                                                                                \
+	"SELECT id FROM tasks WHERE project_id = $1 AND state = 'queued_l1' AND rework_owner = $2" \
+	" ORDER BY priority DESC, id LIMIT 1"
+
+static void task_from_row(lf_tx *tx, lf_rows *r, lf_task *t);
+static void work_from_row(lf_tx *tx, lf_rows *r, lf_work *w);
+
+static void task_from_row(lf_tx *tx, lf_rows *r, lf_task *t)
+{
+	t->id = lf_rows_int(r, 0);
+	t->project_id = lf_rows_int(r, 1);
+	t->import_id = lf_rows_int(r, 2);
+	t->import_seq = lf_rows_int(r, 3);
+	t->task_type = lf_rows_dup(tx, r, 4);
+	t->state = lf_rows_dup(tx, r, 5);
+	t->priority = lf_rows_int(r, 6);
+	t->data = lf_rows_dup(tx, r, 7);
+	t->predictions = lf_rows_dup(tx, r, 8);
+	t->lease_owner = lf_rows_int(r, 9);
+	t->lease_expires = lf_rows_int(r, 10);
+	t->attempts = (int)lf_rows_int(r, 11);
+	t->reworks = (int)lf_rows_int(r, 12);
+	t->annotations_done = (int)lf_rows_int(r, 13);
+	t->rework_owner = lf_rows_int(r, 14);
+	t->rework_until = lf_rows_int(r, 15);
+	t->sampled_l3 = (int)lf_rows_int(r, 16);
+	t->last_comment = lf_rows_dup(tx, r, 17);
+	t->created_at = lf_rows_int(r, 18);
+	t->updated_at = lf_rows_int(r, 19);
+}
+
+static void work_from_row(lf_tx *tx, lf_rows *r, lf_work *w)
+{
+	w->id = lf_rows_int(r, 0);
+	w->task_id = lf_rows_int(r, 1);
+	w->project_id = lf_rows_int(r, 2);
+	w->user_id = lf_rows_int(r, 3);
+	w->stage = (int)lf_rows_int(r, 4);
+	w->status = lf_rows_dup(tx, r, 5);
+	w->decision = lf_rows_dup(tx, r, 6);
+	w->comment = lf_rows_dup(tx, r, 7);
+	w->annotation_id = lf_rows_int(r, 8);
+	w->started_at = lf_rows_int(r, 9);
+	w->finished_at = lf_rows_int(r, 10);
+}
+
+int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id)
+{
+	lf_val v[] = {LF_VINT(t->project_id), LF_VID(t->import_id),   LF_VINT(t->import_seq),
+		      LF_VTEXT(t->task_type),  LF_VTEXT(t->state),      LF_VINT(t->priority),
+		      LF_VTEXT(t->data),       LF_VTEXT(t->predictions), LF_VINT(t->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO tasks (project_id, import_id, import_seq, task_type, state,"
+			       " priority, data, predictions, created_at, updated_at)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+			       v, 9, id);
+}
+
+int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out)
+{
+	lf_val v[] = {LF_VINT(id)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, "SELECT " TASK_COLS " FROM tasks WHERE id = $1", v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		task_from_row(tx, r, out);
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
+{
+	lf_val v[] = {LF_VINT(t->id),           LF_VTEXT(expect_state),   LF_VTEXT(t->state),
+		      LF_VID(t->lease_owner),   LF_VID(t->lease_expires), LF_VINT(t->attempts),
+		      LF_VINT(t->reworks),      LF_VINT(t->annotations_done), LF_VID(t->rework_owner),
+		      LF_VID(t->rework_until),  LF_VINT(t->sampled_l3),   LF_VTEXT(t->last_comment),
+		      LF_VINT(t->updated_at),   LF_VINT(t->priority)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE tasks SET state = $3, lease_owner = $4, lease_expires = $5,"
+			     " attempts = $6, reworks = $7, annotations_done = $8, rework_owner = $9,"
+			     " rework_until = $10, sampled_l3 = $11, last_comment = $12,"
+			     " updated_at = $13, priority = $14 WHERE id = $1 AND state = $2",
+			     v, 14, &changes);
+	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+}
+
+int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id, int64_t now,
+		       int64_t *task_id)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id), LF_VINT(now)};
+	int ret;
+	switch (stage) {
+	case 1:
+		ret = lf_db_query_int(tx, NEXT_REWORK, v, 2, task_id);
+		if (ret != LF_ERR_NOTFOUND)
+			return ret;
+		return lf_db_query_int(tx, NEXT_L1, v, 3, task_id);
+	case 2: return lf_db_query_int(tx, NEXT_L2, v, 3, task_id);
+	case 3: return lf_db_query_int(tx, NEXT_L3, v, 3, task_id);
+	default: return LF_ERR_INVALID;
+	}
+}
+
+int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len)
+{
+	static const char *const plans[] = {"EXPLAIN QUERY PLAN " NEXT_L1,
+					    "EXPLAIN QUERY PLAN " NEXT_L2,
+					    "EXPLAIN QUERY PLAN " NEXT_L3};
+	lf_val v[] = {LF_VINT(1), LF_VINT(1), LF_VINT(0)};
+	lf_rows *r = NULL;
+	size_t used = 0;
+	int rc;
+	if (stage < 1 || stage > 3 || len == 0)
+		return LF_ERR_INVALID;
+	buf[0] = '\0';
+	int ret = lf_db_query(tx, plans[stage - 1], v, 3, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1 && used < len) {
+		const char *detail = lf_rows_text(r, 3);
+		int w = snprintf(buf + used, len - used, "%s\n", detail ? detail : "");
+		used += w > 0 ? (size_t)w : 0;
+	}
+	lf_rows_close(r);
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int *n)
+{
+	lf_val v[] = {LF_VINT(now), LF_VINT(limit)};
+	lf_rows *r = NULL;
+	int rc = 0, count = 0;
+	int64_t *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
+	if (out == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_db_query(tx,
+			      "SELECT id FROM tasks WHERE lease_owner IS NOT NULL AND lease_expires < $1"
+			      " ORDER BY lease_expires LIMIT $2",
+			      v, 2, &r);
+	if (ret != LF_OK)
+		return ret;
+	while (count < limit && (rc = lf_rows_next(r)) == 1)
+		out[count++] = lf_rows_int(r, 0);
+	lf_rows_close(r);
+	*ids = out;
+	*n = count;
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n)
+{
+	char stage[2] = {(char)('0' + f->stage), '\0'};
+	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(f->state),      LF_VID(f->assignee),
+		      f->stage ? LF_VTEXT(stage) : LF_VNULL, LF_VINT(f->after_id), LF_VINT(f->limit),
+		      LF_VID(f->worker)};
+	lf_rows *r = NULL;
+	int rc = 0, count = 0;
+	lf_task *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)f->limit);
+	if (out == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_db_query(
+		tx,
+		"SELECT " TASK_COLS " FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"
+		" AND ($3 IS NULL OR lease_owner = $3)"
+		" AND ($4 IS NULL OR state IN ('queued_l' || $4, 'locked_l' || $4))"
+		" AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"
+		" AND w.user_id = $7))"
+		" AND id > $5 ORDER BY id LIMIT $6",
+		v, 7, &r);
+	if (ret != LF_OK)
+		return ret;
+	while (count < f->limit && (rc = lf_rows_next(r)) == 1)
+		task_from_row(tx, r, &out[count++]);
+	lf_rows_close(r);
+	*items = out;
+	*n = count;
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id)
+{
+	lf_val v[] = {LF_VINT(w->task_id), LF_VINT(w->project_id), LF_VINT(w->user_id),
+		      LF_VINT(w->stage),   LF_VTEXT(w->status),    LF_VINT(w->started_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO task_work (task_id, project_id, user_id, stage, status,"
+			       " started_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+			       v, 6, id);
+}
+
+int lf_store_work_active(lf_tx *tx, int64_t task_id, lf_work *out)
+{
+	lf_val v[] = {LF_VINT(task_id)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx,
+			      "SELECT " WORK_COLS " FROM task_work WHERE task_id = $1"
+			      " AND status = 'active' ORDER BY id DESC LIMIT 1",
+			      v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		work_from_row(tx, r, out);
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *decision,
+			 const char *comment, int64_t annotation_id, int64_t now)
+{
+	lf_val v[] = {LF_VINT(id),      LF_VTEXT(status),      LF_VTEXT(decision),
+		      LF_VTEXT(comment), LF_VID(annotation_id), LF_VINT(now)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE task_work SET status = $2, decision = $3, comment = $4,"
+			     " annotation_id = $5, finished_at = $6 WHERE id = $1 AND status = 'active'",
+			     v, 6, &changes);
+	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+}
+
+int lf_store_work_void_stage(lf_tx *tx, int64_t task_id, int stage, int64_t now)
+{
+	lf_val v[] = {LF_VINT(task_id), LF_VINT(stage), LF_VINT(now)};
+	return lf_db_exec(tx,
+			  "UPDATE task_work SET status = 'voided', finished_at = COALESCE(finished_at, $3)"
+			  " WHERE task_id = $1 AND stage = $2 AND status = 'done'",
+			  v, 3, NULL);
+}
+
+int lf_store_work_last_annotator(lf_tx *tx, int64_t task_id, int64_t *user_id)
+{
+	lf_val v[] = {LF_VINT(task_id)};
+	return lf_db_query_int(tx,
+			       "SELECT user_id FROM task_work WHERE task_id = $1 AND stage = 1"
+			       " AND status IN ('done', 'voided') ORDER BY finished_at DESC, id DESC"
+			       " LIMIT 1",
+			       v, 1, user_id);
+}
+
+int lf_store_work_list(lf_tx *tx, int64_t task_id, lf_work **items, int *n)
+{
+	lf_val v[] = {LF_VINT(task_id)};
+	lf_rows *r = NULL;
+	lf_work *out = NULL;
+	int rc, count = 0, cap = 0;
+	int ret = lf_db_query(tx, "SELECT " WORK_COLS " FROM task_work WHERE task_id = $1 ORDER BY id",
+			      v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1) {
+		if ((out = lf_db_grow(tx, out, count, &cap, sizeof(*out))) == NULL) {
+			rc = LF_ERR_NOMEM;
+			break;
+		}
+		work_from_row(tx, r, &out[count++]);
+	}
+	lf_rows_close(r);
+	*items = out;
+	*n = count;
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_annotation_insert(lf_tx *tx, lf_annotation *a)
+{
+	lf_val v[] = {LF_VINT(a->task_id), LF_VINT(a->author_id), LF_VINT(a->stage),
+		      LF_VTEXT(a->kind),   LF_VID(a->work_id),    LF_VTEXT(a->result),
+		      LF_VINT(a->created_at)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx,
+			      "INSERT INTO annotations (task_id, version, author_id, stage, kind,"
+			      " work_id, result, created_at)"
+			      " SELECT $1, COALESCE(MAX(version), 0) + 1, $2, $3, $4, $5, $6, $7"
+			      " FROM annotations WHERE task_id = $1 RETURNING id, version",
+			      v, 7, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1) {
+		a->id = lf_rows_int(r, 0);
+		a->version = (int)lf_rows_int(r, 1);
+	}
+	/* Stepping to the end completes the INSERT. */
+	int end = rc == 1 ? lf_rows_next(r) : rc;
+	lf_rows_close(r);
+	if (rc != 1)
+		return rc < 0 ? rc : LF_ERR_DB;
+	return end < 0 ? end : LF_OK;
+}
+
+int lf_store_annotation_list(lf_tx *tx, int64_t task_id, lf_annotation **items, int *n)
+{
+	lf_val v[] = {LF_VINT(task_id)};
+	lf_rows *r = NULL;
+	lf_annotation *out = NULL;
+	int rc, count = 0, cap = 0;
+	int ret = lf_db_query(tx,
+			      "SELECT id, task_id, version, author_id, stage, kind, work_id, result,"
+			      " created_at FROM annotations WHERE task_id = $1 ORDER BY version",
+			      v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1) {
+		if ((out = lf_db_grow(tx, out, count, &cap, sizeof(*out))) == NULL) {
+			rc = LF_ERR_NOMEM;
+			break;
+		}
+		lf_annotation *a = &out[count++];
+		a->id = lf_rows_int(r, 0);
+		a->task_id = lf_rows_int(r, 1);
+		a->version = (int)lf_rows_int(r, 2);
+		a->author_id = lf_rows_int(r, 3);
+		a->stage = (int)lf_rows_int(r, 4);
+		a->kind = lf_rows_dup(tx, r, 5);
+		a->work_id = lf_rows_int(r, 6);
+		a->result = lf_rows_dup(tx, r, 7);
+		a->created_at = lf_rows_int(r, 8);
+	}
+	lf_rows_close(r);
+	*items = out;
+	*n = count;
+	return rc < 0 ? rc : LF_OK;
+}

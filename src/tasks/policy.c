@@ -1,0 +1,196 @@
+/*
+ * policy.c - policy defaults and validation.
+ */
+#include "tasks/policy.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Upper bound of a rate: a trillion minor units keeps every sum of rates
+ * far from int64 overflow. */
+#define RATE_MAX 1000000000000LL
+
+static const struct {
+	const char *name;
+	size_t offset;
+	int min, max;
+} int_fields[] = {
+	{"lease_seconds", offsetof(lf_policy, lease_seconds), 5, 7 * 86400},
+	{"max_attempts", offsetof(lf_policy, max_attempts), 0, 100},
+	{"max_reworks", offsetof(lf_policy, max_reworks), 0, 100},
+	{"items_per_task", offsetof(lf_policy, items_per_task), 1, 10000},
+	{"overlap", offsetof(lf_policy, overlap), 1, 20},
+	{"rework_grace_seconds", offsetof(lf_policy, rework_grace_seconds), 0, 30 * 86400},
+};
+
+void lf_policy_defaults(lf_policy *p)
+{
+	p->lease_seconds = 600;
+	p->max_attempts = 3;
+	p->max_reworks = 2;
+	p->items_per_task = 1;
+	p->overlap = 1;
+	p->l3_sample_bp = 10000;
+	p->rework_grace_seconds = 300;
+	p->pay_overturned_l2 = 0;
+}
+
+int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
+{
+	lf_policy n = *p;
+	const char *key;
+	json_t *v;
+	if (obj == NULL || json_is_null(obj))
+		return LF_OK;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "policies must be an object");
+		return LF_ERR_INVALID;
+	}
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		size_t i;
+		for (i = 0; i < LF_ARRAY_LEN(int_fields); i++)
+			if (strcmp(key, int_fields[i].name) == 0)
+				break;
+		if (i < LF_ARRAY_LEN(int_fields)) {
+			if (!json_is_integer(v) || json_integer_value(v) < int_fields[i].min ||
+			    json_integer_value(v) > int_fields[i].max) {
+				snprintf(err, errlen, "policy %s must be an integer from %d to %d",
+					 key, int_fields[i].min, int_fields[i].max);
+				return LF_ERR_INVALID;
+			}
+			*(int *)((char *)&n + int_fields[i].offset) = (int)json_integer_value(v);
+		} else if (strcmp(key, "l3_sample_rate") == 0) {
+			double r = json_is_number(v) ? json_number_value(v) : -1;
+			if (!(r >= 0 && r <= 1)) {
+				snprintf(err, errlen, "policy l3_sample_rate must be a number from 0 to 1");
+				return LF_ERR_INVALID;
+			}
+			n.l3_sample_bp = (int)lround(r * 10000);
+		} else if (strcmp(key, "pay_overturned_l2") == 0) {
+			if (!json_is_boolean(v)) {
+				snprintf(err, errlen, "policy pay_overturned_l2 must be true or false");
+				return LF_ERR_INVALID;
+			}
+			n.pay_overturned_l2 = json_is_true(v);
+		} else {
+			snprintf(err, errlen, "unknown policy \"%.64s\"", key);
+			return LF_ERR_INVALID;
+		}
+	}
+	*p = n;
+	return LF_OK;
+}
+
+json_t *lf_policy_json(const lf_policy *p)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; o != NULL && i < LF_ARRAY_LEN(int_fields); i++)
+		json_object_set_new(o, int_fields[i].name,
+				    json_integer(*(const int *)((const char *)p + int_fields[i].offset)));
+	json_object_set_new(o, "l3_sample_rate", json_real(p->l3_sample_bp / 10000.0));
+	json_object_set_new(o, "pay_overturned_l2", json_boolean(p->pay_overturned_l2));
+	return o;
+}
+
+int lf_policy_effective(const char *project_policies, const char *task_types,
+			const char *task_type, lf_policy *out)
+{
+	char err[160];
+	int ret = LF_OK;
+	json_t *pol = project_policies ? json_loads(project_policies, 0, NULL) : NULL;
+	json_t *types = task_type && task_types ? json_loads(task_types, 0, NULL) : NULL;
+	lf_policy_defaults(out);
+	if ((ret = lf_policy_apply(out, pol, err, sizeof(err))) != LF_OK)
+		goto cleanup;
+	if (types != NULL)
+		ret = lf_policy_apply(out, json_object_get(types, task_type), err, sizeof(err));
+cleanup:
+	json_decref(pol);
+	json_decref(types);
+	return ret;
+}
+
+int lf_policy_check_task_types(const json_t *obj, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "task_types must be an object of policy overrides");
+		return LF_ERR_INVALID;
+	}
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		lf_policy p;
+		char why[160];
+		lf_policy_defaults(&p);
+		if (strlen(key) == 0 || strlen(key) > 64) {
+			snprintf(err, errlen, "task type names must be 1 to 64 characters");
+			return LF_ERR_INVALID;
+		}
+		if (lf_policy_apply(&p, v, why, sizeof(why)) != LF_OK) {
+			snprintf(err, errlen, "task type \"%s\": %s", key, why);
+			return LF_ERR_INVALID;
+		}
+	}
+	return LF_OK;
+}
+
+int lf_rates_parse(const json_t *obj, lf_rates *out, char *err, size_t errlen)
+{
+	static const char *const names[] = {"l1", "l2", "l3"};
+	lf_rates r = *out;
+	int64_t *slots[] = {&r.l1, &r.l2, &r.l3};
+	const char *key;
+	json_t *v;
+	if (obj == NULL || json_is_null(obj))
+		return LF_OK;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "rates must be an object {l1, l2, l3}");
+		return LF_ERR_INVALID;
+	}
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		size_t i;
+		for (i = 0; i < 3 && strcmp(key, names[i]) != 0; i++)
+			;
+		if (i == 3) {
+			snprintf(err, errlen, "unknown rate \"%.64s\" (use l1, l2, l3)", key);
+			return LF_ERR_INVALID;
+		}
+		/* Money is integer minor units: 1.5 is refused, not rounded. */
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > RATE_MAX) {
+			snprintf(err, errlen,
+				 "rate %s must be a whole number of minor units from 0 to %lld", key,
+				 RATE_MAX);
+			return LF_ERR_INVALID;
+		}
+		*slots[i] = json_integer_value(v);
+	}
+	*out = r;
+	return LF_OK;
+}
+
+int lf_rates_from_text(const char *text, lf_rates *out)
+{
+	char err[160];
+	json_t *o = text ? json_loads(text, 0, NULL) : NULL;
+	memset(out, 0, sizeof(*out));
+	int ret = lf_rates_parse(o, out, err, sizeof(err));
+	json_decref(o);
+	return ret;
+}
+
+json_t *lf_rates_json(const lf_rates *r)
+{
+	return json_pack("{s:I,s:I,s:I}", "l1", (json_int_t)r->l1, "l2", (json_int_t)r->l2, "l3",
+			 (json_int_t)r->l3);
+}
+
+int64_t lf_rates_stage(const lf_rates *r, int stage)
+{
+	return stage == 1 ? r->l1 : stage == 2 ? r->l2 : stage == 3 ? r->l3 : 0;
+}

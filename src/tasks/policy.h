@@ -1,0 +1,55 @@
+/*
+ * policy.h - project policies and pay rates: defaults, validation, JSON.
+ *
+ * A project stores its policies as a JSON object holding only the values
+ * it overrides; the defaults below fill the rest, and a task type may
+ * override the project again ("task_types": {"hard": {"lease_seconds":
+ * 1800}}). Pure: no I/O.
+ */
+#ifndef LF_POLICY_H
+#define LF_POLICY_H
+
+#include <jansson.h>
+
+#include "core/lf.h"
+
+typedef struct lf_policy {
+	int lease_seconds;        /* a claim's lease; default 600 */
+	int max_attempts;         /* lease expiries before escalation to L3; 3 */
+	int max_reworks;          /* L2 rejections before escalation to L3; 2 */
+	int items_per_task;       /* imported rows grouped into one task; 1 */
+	int overlap;              /* independent L1 annotations a task needs; 1 */
+	int l3_sample_bp;         /* share of L2-approved tasks L3 checks, basis points; 10000 */
+	int rework_grace_seconds; /* rework waits this long for its annotator; 300 */
+	int pay_overturned_l2;    /* pay an L2 decision that L3 overturned; 0 */
+} lf_policy;
+
+typedef struct lf_rates {
+	int64_t l1, l2, l3; /* minor units of the project currency per task and stage */
+} lf_rates;
+
+void lf_policy_defaults(lf_policy *p);
+/*
+ * Overrides the fields of p present in obj (a JSON object; NULL or {} does
+ * nothing). Unknown keys and out-of-range values are refused with
+ * LF_ERR_INVALID and a sentence in err, leaving p unchanged.
+ */
+int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen);
+/* The policy as the API shows it. New reference. */
+json_t *lf_policy_json(const lf_policy *p);
+/*
+ * The policy in force for a task: defaults, then the project's policies
+ * text, then the task type's overrides from the task_types text.
+ */
+int lf_policy_effective(const char *project_policies, const char *task_types,
+			const char *task_type, lf_policy *out);
+/* Validates a task_types object: each value a valid policy override. */
+int lf_policy_check_task_types(const json_t *obj, char *err, size_t errlen);
+
+int lf_rates_parse(const json_t *obj, lf_rates *out, char *err, size_t errlen);
+int lf_rates_from_text(const char *text, lf_rates *out);
+json_t *lf_rates_json(const lf_rates *r);
+/* The rate of stage 1..3. */
+int64_t lf_rates_stage(const lf_rates *r, int stage);
+
+#endif

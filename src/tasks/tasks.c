@@ -1,0 +1,541 @@
+/*
+ * tasks.c - carrying out workflow transitions in the store.
+ */
+#include "tasks/tasks.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "labelcfg/labelcfg.h"
+#include "tasks/policy.h"
+#include "workflow/workflow.h"
+
+/* Tasks expired per sweeper transaction: large enough to drain a backlog
+ * quickly, small enough not to hold SQLite's writer for long. */
+#define SWEEP_BATCH 200
+
+/* One transition in progress. */
+struct op {
+	lf_tx *tx;
+	const lf_actor *who;
+	lf_refusal *why;
+	int64_t now;
+	lf_wf_event ev;
+	lf_wf_role role;
+	const char *decision;  /* recorded on the actor's work row */
+	const char *comment;   /* may be NULL */
+	const json_t *result;  /* may be NULL */
+	lf_task_state requeue_to;
+	lf_task task;          /* as read in the transaction */
+	lf_project project;
+	lf_policy policy;
+	int64_t work_id;
+	int annotation_version;
+};
+
+static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int load(struct op *op, int64_t task_id);
+static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in);
+static int validate_result(struct op *op);
+static int store_annotation(struct op *op, const char *kind, int64_t *annotation_id);
+static int active_work(struct op *op);
+static int void_work(struct op *op, unsigned effects);
+static int write_audit(struct op *op, const char *from, unsigned effects);
+static int apply(struct op *op);
+static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out);
+static const char *annotation_kind(lf_wf_event ev);
+
+static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	snprintf(why->code, sizeof(why->code), "%s", code);
+	va_start(ap, fmt);
+	vsnprintf(why->message, sizeof(why->message), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int load(struct op *op, int64_t task_id)
+{
+	int ret = lf_store_task_get(op->tx, task_id, &op->task);
+	if (ret == LF_ERR_NOTFOUND)
+		return refuse(op->why, ret, "task_not_found", "No such task.");
+	if (ret != LF_OK)
+		return refuse(op->why, ret, "unavailable", "The database failed.");
+	if ((ret = lf_store_project_get(op->tx, op->task.project_id, &op->project)) != LF_OK)
+		return refuse(op->why, ret, "unavailable", "The task's project cannot be read.");
+	if (lf_policy_effective(op->project.policies, op->project.task_types, op->task.task_type,
+				&op->policy) != LF_OK)
+		return refuse(op->why, LF_ERR_INTERNAL, "bad_policy",
+			      "The project's stored policies are invalid.");
+	return LF_OK;
+}
+
+/* Turns a workflow refusal into a precise reason for the client. */
+static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
+{
+	const char *state = lf_wf_state_name(in->state);
+	switch (err) {
+	case LF_ERR_FORBIDDEN:
+		return refuse(op->why, err, "role_not_allowed",
+			      "A %s cannot %s a task in state %s.", lf_wf_role_name(op->role),
+			      lf_wf_event_name(op->ev), state);
+	case LF_ERR_CONFLICT:
+		if (lf_wf_is_locked(in->state) && !in->is_holder && op->ev != LF_EV_CLAIM)
+			return refuse(op->why, err, "lease_lost",
+				      "You do not hold the lease on this task: it expired or"
+				      " belongs to someone else.");
+		return refuse(op->why, err, "wrong_state", "The task is %s; %s is not possible now.",
+			      state, lf_wf_event_name(op->ev));
+	case LF_ERR_INVALID:
+		if (op->ev == LF_EV_ADMIN_REQUEUE && in->has_comment)
+			return refuse(op->why, err, "invalid_target",
+				      "A task can be requeued to queued_l1, queued_l2 or queued_l3.");
+		if (!in->has_comment && op->ev != LF_EV_SUBMIT && op->ev != LF_EV_L3_OVERRIDE)
+			return refuse(op->why, err, "comment_required",
+				      "A comment (reason) is required for %s.",
+				      lf_wf_event_name(op->ev));
+		return refuse(op->why, err, "result_required", "A result is required for %s.",
+			      lf_wf_event_name(op->ev));
+	default:
+		return refuse(op->why, err, "internal", "The transition failed (%s).",
+			      lf_err_str(err));
+	}
+}
+
+/* Checks the result against the project's label config: known controls
+ * and labels, value shapes per result type. */
+static int validate_result(struct op *op)
+{
+	char err[256];
+	lf_labelcfg *cfg = NULL;
+	const char *xml = op->project.label_config;
+	if (!json_is_array(op->result))
+		return refuse(op->why, LF_ERR_INVALID, "invalid_result",
+			      "result must be an array of Label Studio regions.");
+	if (xml == NULL || xml[0] == '\0')
+		return LF_OK;
+	int ret = lf_labelcfg_parse(xml, strlen(xml), &cfg, err, sizeof(err));
+	if (ret != LF_OK)
+		return refuse(op->why, LF_ERR_INTERNAL, "bad_label_config",
+			      "The project's label config no longer parses: %s", err);
+	ret = lf_labelcfg_validate_result(cfg, op->result, err, sizeof(err));
+	lf_labelcfg_free(cfg);
+	if (ret != LF_OK)
+		return refuse(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
+	return LF_OK;
+}
+
+static const char *annotation_kind(lf_wf_event ev)
+{
+	return ev == LF_EV_SUBMIT ? "annotation" : ev == LF_EV_L3_OVERRIDE ? "override" : "correction";
+}
+
+static int store_annotation(struct op *op, const char *kind, int64_t *annotation_id)
+{
+	char *text = json_dumps(op->result, JSON_COMPACT);
+	if (text == NULL)
+		return refuse(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
+	lf_annotation an = {.task_id = op->task.id,
+			    .author_id = op->who->user_id,
+			    .stage = lf_wf_stage_of(op->ev == LF_EV_SUBMIT ? LF_TS_LOCKED_L1
+					    : op->ev == LF_EV_L2_APPROVE ? LF_TS_LOCKED_L2
+									   : LF_TS_LOCKED_L3),
+			    .kind = kind,
+			    .work_id = op->work_id,
+			    .result = text,
+			    .created_at = op->now};
+	int ret = lf_store_annotation_insert(op->tx, &an);
+	free(text);
+	if (ret != LF_OK)
+		return refuse(op->why, ret, "unavailable", "The annotation could not be stored.");
+	*annotation_id = an.id;
+	op->annotation_version = an.version;
+	return LF_OK;
+}
+
+/* Finds the stint of whoever holds the task (the actor, or for expiry and
+ * requeue, the holder); op->work_id stays 0 when nobody does. */
+static int active_work(struct op *op)
+{
+	lf_work w;
+	int ret = lf_store_work_active(op->tx, op->task.id, &w);
+	if (ret == LF_ERR_NOTFOUND)
+		return LF_OK;
+	if (ret != LF_OK)
+		return refuse(op->why, ret, "unavailable", "The database failed.");
+	op->work_id = w.id;
+	return LF_OK;
+}
+
+static int void_work(struct op *op, unsigned fx)
+{
+	int ret = LF_OK;
+	int overturned = (fx & LF_FX_L2_OVERTURNED) && !op->policy.pay_overturned_l2;
+	for (int stage = 1; stage <= 3 && ret == LF_OK; stage++) {
+		int v = (fx & LF_FX_VOID_ALL) || (stage == 1 && (fx & LF_FX_VOID_L1)) ||
+			(stage == 2 && ((fx & LF_FX_VOID_L2) || overturned));
+		if (v)
+			ret = lf_store_work_void_stage(op->tx, op->task.id, stage, op->now);
+	}
+	return ret == LF_OK ? LF_OK : refuse(op->why, ret, "unavailable", "The database failed.");
+}
+
+static int write_audit(struct op *op, const char *from, unsigned fx)
+{
+	char action[48], id[32];
+	snprintf(action, sizeof(action), "task.%s", lf_wf_event_name(op->ev));
+	snprintf(id, sizeof(id), "%lld", (long long)op->task.id);
+	json_t *d = json_pack("{s:I,s:i,s:i,s:b}", "work_id", (json_int_t)op->work_id, "attempts",
+			      op->task.attempts, "reworks", op->task.reworks, "escalated",
+			      (fx & LF_FX_ESCALATED) != 0);
+	if (d == NULL)
+		return refuse(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
+	if (op->decision != NULL)
+		json_object_set_new(d, "decision", json_string(op->decision));
+	if (op->comment != NULL)
+		json_object_set_new(d, "comment", json_string(op->comment));
+	if (op->annotation_version > 0)
+		json_object_set_new(d, "annotation_version", json_integer(op->annotation_version));
+	if (op->task.lease_owner != 0)
+		json_object_set_new(d, "lease_expires", json_integer(op->task.lease_expires));
+	lf_audit_event ev = {.actor_id = op->who->user_id,
+			     .actor_role = lf_wf_role_name(op->role),
+			     .action = action,
+			     .entity_type = "task",
+			     .entity_id = id,
+			     .project_id = op->task.project_id,
+			     .task_id = op->task.id,
+			     .from_state = from,
+			     .to_state = op->task.state,
+			     .details = d};
+	int ret = lf_audit_append(op->tx, &ev, NULL);
+	json_decref(d);
+	return ret == LF_OK ? LF_OK : refuse(op->why, ret, "unavailable", "The audit write failed.");
+}
+
+/*
+ * The heart of every operation: decide with the workflow table, then carry
+ * out its effects on the loaded task inside op->tx.
+ */
+static int apply(struct op *op)
+{
+	lf_task *t = &op->task;
+	lf_wf_input in;
+	lf_wf_outcome out;
+	int64_t annotation_id = 0;
+	int ret;
+	memset(&in, 0, sizeof(in));
+	if (lf_wf_state_parse(t->state, &in.state) != LF_OK)
+		return refuse(op->why, LF_ERR_INTERNAL, "internal", "Unknown task state %s.", t->state);
+	in.is_holder = t->lease_owner != 0 && t->lease_owner == op->who->user_id &&
+		       t->lease_expires > op->now;
+	in.has_comment = op->comment != NULL && op->comment[0] != '\0';
+	in.has_result = op->result != NULL && !json_is_null(op->result);
+	in.attempts = t->attempts;
+	in.max_attempts = op->policy.max_attempts;
+	in.reworks = t->reworks;
+	in.max_reworks = op->policy.max_reworks;
+	in.annotations_done = t->annotations_done;
+	in.overlap = op->policy.overlap;
+	in.sampled_for_l3 = op->ev == LF_EV_L2_APPROVE
+				    ? (int)randombytes_uniform(10000) < op->policy.l3_sample_bp
+				    : 1;
+	in.requeue_to = op->requeue_to;
+	if ((ret = lf_wf_apply(op->ev, op->role, &in, &out)) != LF_OK)
+		return refusal_from_wf(op, ret, &in);
+
+	const char *from = t->state;
+	if ((out.effects & LF_FX_NEW_VERSION) && in.has_result) {
+		if ((ret = validate_result(op)) != LF_OK)
+			return ret;
+	}
+	if ((ret = void_work(op, out.effects)) != LF_OK)
+		return ret;
+	if (op->ev == LF_EV_CLAIM) {
+		lf_work w = {.task_id = t->id,
+			     .project_id = t->project_id,
+			     .user_id = op->who->user_id,
+			     .stage = lf_wf_stage_of(in.state),
+			     .status = "active",
+			     .started_at = op->now};
+		if ((ret = lf_store_work_insert(op->tx, &w, &op->work_id)) != LF_OK)
+			return refuse(op->why, ret, "unavailable", "The database failed.");
+	} else if (op->ev != LF_EV_HEARTBEAT) {
+		const char *status = op->ev == LF_EV_RELEASE		? "released"
+				     : op->ev == LF_EV_EXPIRE		? "expired"
+				     : op->ev == LF_EV_ADMIN_REQUEUE	? "requeued"
+									: "done";
+		if ((ret = active_work(op)) != LF_OK)
+			return ret;
+		if ((out.effects & LF_FX_NEW_VERSION) && in.has_result &&
+		    (ret = store_annotation(op, annotation_kind(op->ev), &annotation_id)) != LF_OK)
+			return ret;
+		if (op->work_id != 0 &&
+		    (ret = lf_store_work_finish(op->tx, op->work_id, status, op->decision,
+						op->comment, annotation_id, op->now)) != LF_OK)
+			return refuse(op->why, ret, "conflict",
+				      "The work record changed concurrently; try again.");
+	} else if ((ret = active_work(op)) != LF_OK) {
+		return ret;
+	}
+
+	t->state = lf_wf_state_name(out.to);
+	t->attempts = out.attempts;
+	t->reworks = out.reworks;
+	t->annotations_done = out.annotations_done;
+	if (out.effects & (LF_FX_SET_LEASE | LF_FX_EXTEND_LEASE)) {
+		t->lease_owner = op->who->user_id;
+		t->lease_expires = op->now + (int64_t)op->policy.lease_seconds * 1000;
+	}
+	if (out.effects & LF_FX_CLEAR_LEASE) {
+		t->lease_owner = 0;
+		t->lease_expires = 0;
+	}
+	if (op->ev == LF_EV_CLAIM || op->ev == LF_EV_SUBMIT) {
+		t->rework_owner = 0;
+		t->rework_until = 0;
+	}
+	if (out.effects & LF_FX_PREFER_PREV_ANNOTATOR) {
+		int64_t prev = 0;
+		ret = lf_store_work_last_annotator(op->tx, t->id, &prev);
+		if (ret != LF_OK && ret != LF_ERR_NOTFOUND)
+			return refuse(op->why, ret, "unavailable", "The database failed.");
+		t->rework_owner = prev;
+		t->rework_until = prev ? op->now + (int64_t)op->policy.rework_grace_seconds * 1000 : 0;
+	}
+	if (in.has_comment && op->ev != LF_EV_CLAIM)
+		t->last_comment = op->comment;
+	if (op->ev == LF_EV_L2_APPROVE)
+		t->sampled_l3 = in.sampled_for_l3;
+	t->updated_at = op->now;
+	if ((ret = lf_store_task_update(op->tx, t, from)) != LF_OK)
+		return refuse(op->why, ret, "conflict", "The task changed concurrently; try again.");
+	return write_audit(op, from, out.effects);
+}
+
+/* Runs op on task_id in a write transaction of its own. */
+static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out)
+{
+	int ret = lf_store_begin(s, 1, a, &op->tx);
+	if (ret != LF_OK)
+		return refuse(op->why, ret, "unavailable", "The database is unavailable.");
+	op->now = lf_now_ms();
+	if ((ret = load(op, task_id)) != LF_OK || (ret = apply(op)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_commit(op->tx);
+	op->tx = NULL;
+	if (ret != LF_OK) {
+		refuse(op->why, ret, "unavailable", "The change could not be committed.");
+		goto cleanup;
+	}
+	out->task = op->task;
+	out->work_id = op->work_id;
+cleanup:
+	lf_store_rollback(op->tx);
+	return ret;
+}
+
+int lf_tasks_claim(lf_store *s, lf_arena *a, const lf_actor *who, int64_t project_id, int stage,
+		   lf_task_view *out, lf_refusal *why)
+{
+	struct op op = {.who = who, .why = why, .ev = LF_EV_CLAIM, .role = lf_wf_stage_role(stage)};
+	int64_t task_id = 0;
+	if (stage < 1 || stage > 3)
+		return refuse(why, LF_ERR_INVALID, "invalid_stage", "stage must be l1, l2 or l3.");
+	int ret = lf_store_begin(s, 1, a, &op.tx);
+	if (ret != LF_OK)
+		return refuse(why, ret, "unavailable", "The database is unavailable.");
+	op.now = lf_now_ms();
+	ret = lf_store_task_next(op.tx, project_id, stage, who->user_id, op.now, &task_id);
+	if (ret == LF_ERR_NOTFOUND) {
+		refuse(why, ret, "nothing_to_do", "No task is waiting for you at this stage.");
+		goto cleanup;
+	}
+	if (ret != LF_OK) {
+		refuse(why, ret, "unavailable", "The database failed.");
+		goto cleanup;
+	}
+	if ((ret = load(&op, task_id)) != LF_OK || (ret = apply(&op)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_commit(op.tx);
+	op.tx = NULL;
+	if (ret != LF_OK) {
+		refuse(why, ret, "unavailable", "The claim could not be committed.");
+		goto cleanup;
+	}
+	out->task = op.task;
+	out->work_id = op.work_id;
+cleanup:
+	lf_store_rollback(op.tx);
+	return ret;
+}
+
+/* The role a holder acts in is the one of the stage the task is locked at. */
+static lf_wf_role holder_role(lf_store *s, lf_arena *a, int64_t task_id)
+{
+	lf_tx *tx;
+	lf_task t;
+	lf_task_state st = LF_TS_QUEUED_L1;
+	if (lf_store_begin(s, 0, a, &tx) != LF_OK)
+		return LF_ROLE_ANNOTATOR;
+	if (lf_store_task_get(tx, task_id, &t) == LF_OK)
+		lf_wf_state_parse(t.state, &st);
+	lf_store_rollback(tx);
+	int stage = lf_wf_stage_of(st);
+	return stage ? lf_wf_stage_role(stage) : LF_ROLE_ANNOTATOR;
+}
+
+int lf_tasks_heartbeat(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		       lf_task_view *out, lf_refusal *why)
+{
+	struct op op = {.who = who, .why = why, .ev = LF_EV_HEARTBEAT,
+			.role = holder_role(s, a, task_id)};
+	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		     lf_task_view *out, lf_refusal *why)
+{
+	struct op op = {.who = who, .why = why, .ev = LF_EV_RELEASE,
+			.role = holder_role(s, a, task_id), .decision = "release"};
+	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		    const json_t *result, lf_task_view *out, lf_refusal *why)
+{
+	struct op op = {.who = who, .why = why, .ev = LF_EV_SUBMIT, .role = LF_ROLE_ANNOTATOR,
+			.decision = "submit", .result = result};
+	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_review(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		    const char *decision, const char *comment, const json_t *result,
+		    lf_task_view *out, lf_refusal *why)
+{
+	struct op op = {.who = who, .why = why, .role = LF_ROLE_REVIEWER, .decision = decision,
+			.comment = comment, .result = result};
+	if (strcmp(decision, "approve") == 0)
+		op.ev = LF_EV_L2_APPROVE;
+	else if (strcmp(decision, "reject") == 0)
+		op.ev = LF_EV_L2_REJECT;
+	else if (strcmp(decision, "escalate") == 0)
+		op.ev = LF_EV_L2_ESCALATE;
+	else
+		return refuse(why, LF_ERR_INVALID, "invalid_decision",
+			      "decision must be approve, reject or escalate.");
+	if (op.ev != LF_EV_L2_APPROVE && result != NULL && !json_is_null(result))
+		return refuse(why, LF_ERR_INVALID, "invalid_decision",
+			      "Only an approval can carry a corrected result.");
+	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		    const char *decision, const char *comment, const json_t *result,
+		    lf_task_view *out, lf_refusal *why)
+{
+	static const struct {
+		const char *name;
+		lf_wf_event ev;
+	} map[] = {
+		{"approve", LF_EV_L3_APPROVE},		 {"override", LF_EV_L3_OVERRIDE},
+		{"send_back_l1", LF_EV_L3_SEND_BACK_L1}, {"send_back_l2", LF_EV_L3_SEND_BACK_L2},
+		{"discard", LF_EV_L3_DISCARD},
+	};
+	struct op op = {.who = who, .why = why, .role = LF_ROLE_SUPER_REVIEWER, .decision = decision,
+			.comment = comment, .result = result, .ev = LF_EV__COUNT};
+	for (size_t i = 0; i < LF_ARRAY_LEN(map); i++)
+		if (strcmp(decision, map[i].name) == 0)
+			op.ev = map[i].ev;
+	if (op.ev == LF_EV__COUNT)
+		return refuse(why, LF_ERR_INVALID, "invalid_decision",
+			      "decision must be approve, override, send_back_l1, send_back_l2 or"
+			      " discard.");
+	if (op.ev != LF_EV_L3_OVERRIDE && result != NULL && !json_is_null(result))
+		return refuse(why, LF_ERR_INVALID, "invalid_decision",
+			      "Only an override carries a result.");
+	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		     const char *to_state, const char *reason, lf_task_view *out, lf_refusal *why)
+{
+	struct op op = {.who = who, .why = why, .ev = LF_EV_ADMIN_REQUEUE, .role = LF_ROLE_ADMIN,
+			.decision = "requeue", .comment = reason};
+	if (lf_wf_state_parse(to_state, &op.requeue_to) != LF_OK || !lf_wf_is_queued(op.requeue_to))
+		return refuse(why, LF_ERR_INVALID, "invalid_target",
+			      "to must be queued_l1, queued_l2 or queued_l3.");
+	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
+{
+	static const lf_actor system_actor = {.user_id = 0};
+	int total = 0, ret = LF_OK;
+	lf_arena *a = lf_arena_create();
+	if (a == NULL)
+		return LF_ERR_NOMEM;
+	for (;;) {
+		lf_tx *tx = NULL;
+		int64_t *ids;
+		int n = 0, done = 0;
+		lf_arena_reset(a);
+		if ((ret = lf_store_begin(s, 1, a, &tx)) != LF_OK)
+			break;
+		if ((ret = lf_store_task_expired(tx, now, SWEEP_BATCH, &ids, &n)) != LF_OK) {
+			lf_store_rollback(tx);
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			lf_refusal why;
+			struct op op = {.tx = tx, .who = &system_actor, .why = &why, .now = now,
+					.ev = LF_EV_EXPIRE, .role = LF_ROLE_SYSTEM,
+					.decision = "expire"};
+			/* Re-checked inside this transaction: a heartbeat may have
+			 * extended the lease since the list was read. */
+			if (load(&op, ids[i]) != LF_OK || op.task.lease_owner == 0 ||
+			    op.task.lease_expires >= now)
+				continue;
+			if ((ret = apply(&op)) != LF_OK)
+				break;
+			done++;
+		}
+		if (ret != LF_OK) {
+			lf_store_rollback(tx);
+			break;
+		}
+		if ((ret = lf_store_commit(tx)) != LF_OK)
+			break;
+		total += done;
+		if (n < SWEEP_BATCH)
+			break;
+	}
+	lf_arena_destroy(a);
+	if (expired != NULL)
+		*expired = total;
+	return ret;
+}
+
+int lf_tasks_project_of(lf_store *s, int64_t task_id, int64_t *project_id)
+{
+	lf_tx *tx;
+	lf_task t;
+	lf_arena *a = lf_arena_create();
+	if (a == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_store_begin(s, 0, a, &tx);
+	if (ret == LF_OK) {
+		ret = lf_store_task_get(tx, task_id, &t);
+		lf_store_rollback(tx);
+		if (ret == LF_OK)
+			*project_id = t.project_id;
+	}
+	lf_arena_destroy(a);
+	return ret;
+}
