@@ -1,11 +1,17 @@
 # Shared by bench scripts: start a server on a temp SQLite database.
 # Sets BENCH_DIR, PORT, URL, SERVER_PID. Call bench_stop at the end.
+# With BENCH_DIR already naming a folder, bench_start reuses its database
+# (a restart, e.g. after editing it with sqlite3); only a folder that
+# bench_start created itself is deleted by bench_stop.
 BIN=${LABELFLOW_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build/labelflow}
 ADMIN_EMAIL=bench-admin@example.org
 ADMIN_PASSWORD=bench-admin-password
 
 bench_start() {
-	BENCH_DIR=$(mktemp -d /tmp/lf-bench.XXXXXX)
+	if [ -z "${BENCH_DIR:-}" ] || [ ! -d "$BENCH_DIR" ]; then
+		BENCH_DIR=$(mktemp -d /tmp/lf-bench.XXXXXX)
+		BENCH_OWNED=1
+	fi
 	local t0 t1
 	t0=$(date +%s%N)
 	LABELFLOW_DB="sqlite:$BENCH_DIR/labelflow.db" LABELFLOW_JWT_SECRET=bench \
@@ -20,7 +26,10 @@ bench_start() {
 	done
 	URL=http://127.0.0.1:$PORT
 	# Cold start: until /readyz answers.
-	until curl -sf "$URL/readyz" >/dev/null; do sleep 0.005; done
+	until curl -sf "$URL/readyz" >/dev/null; do
+		kill -0 "$SERVER_PID" 2>/dev/null || { cat "$BENCH_DIR/err" >&2; return 1; }
+		sleep 0.005
+	done
 	t1=$(date +%s%N)
 	COLD_START_MS=$(((t1 - t0) / 1000000))
 }
@@ -34,8 +43,15 @@ bench_login() { # email password -> prints the access token
 bench_rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
 bench_hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
 
-bench_stop() {
+# Stops the server and keeps BENCH_DIR (to restart on the same database).
+bench_kill() {
+	[ -n "${SERVER_PID:-}" ] || return 0
 	kill -TERM "$SERVER_PID" 2>/dev/null || true
 	wait "$SERVER_PID" 2>/dev/null || true
-	rm -rf "$BENCH_DIR"
+	SERVER_PID=
+}
+
+bench_stop() {
+	bench_kill
+	if [ "${BENCH_OWNED:-0}" = 1 ]; then rm -rf "$BENCH_DIR"; fi
 }

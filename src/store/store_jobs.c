@@ -14,9 +14,8 @@
 #include <string.h>
 
 #define JOB_COLS                                                                                   \
-	"id, kind, payload, status, attempts, max_attempts, run_after, lease_owner, "              \
-	"lease_expires,"                                                                           \
-	" last_error, created_at, updated_at"
+	"id, kind, payload, status, attempts, max_attempts, run_after,"                            \
+	" lease_owner, lease_expires, last_error, created_at, updated_at"
 
 /* The kind filter: $4 = 0 means any kind, else kind must be one of $5..$12
  * (unused slots are NULL, which never compare equal). */
