@@ -90,11 +90,12 @@ else:
 EOF
 }
 
-claim_setup() { claim_py setup "$URL" "$1" "$2"; }        # tasks clients -> project id
+claim_setup() { claim_py setup "$URL" "$1" "$2"; } # tasks clients -> project id
 claim_tokens() { claim_py tokens "$URL" "$1" "$BENCH_DIR/tokens"; } # clients
 
-# claim_run PROJECT CYCLES: runs the load (CYCLES 0: until drained) and keeps its output in
-# $BENCH_DIR/loadgen.txt (the last line is loadgen's k=v summary).
+# claim_run PROJECT CYCLES: runs the load (CYCLES 0: until the queue is
+# drained) and keeps its output in $BENCH_DIR/loadgen.txt (the last line is
+# loadgen's k=v summary).
 claim_run() {
 	"$LOADGEN" --url "$URL" --project "$1" --tokens "$BENCH_DIR/tokens" --stage l1 \
 		--max-cycles "$2" | tee "$BENCH_DIR/loadgen.txt"

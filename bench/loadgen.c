@@ -13,7 +13,9 @@
  * Usage: loadgen --url http://127.0.0.1:PORT --project ID --tokens FILE
  *                [--stage l1] [--result JSON] [--max-cycles N] [--seconds S]
  *
- * The last line of output is a machine-readable summary ("loadgen: k=v ...").
+ * Responses must carry Content-Length (libmicrohttpd's buffer responses do);
+ * chunked bodies are not parsed. The last line of output is a
+ * machine-readable summary ("loadgen: k=v ...").
  */
 #include <errno.h>
 #include <netdb.h>
@@ -31,7 +33,7 @@
 #include <unistd.h>
 
 #define MAX_ERR_BODIES 5
-#define ERR_BODY_LEN 300
+#define ERR_BODY_LEN   300
 /* A client whose requests fail this many times in a row gives up, so a
  * misconfigured run (bad token, wrong project) ends instead of spinning. */
 #define MAX_CONSECUTIVE_ERRORS 50
@@ -146,8 +148,9 @@ static int merge(struct samples *dst, const struct samples *src)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loadgen --url http://HOST:PORT --project ID --tokens FILE\n"
-			"               [--stage l1] [--result JSON] [--max-cycles N] [--seconds S]\n");
+	fprintf(stderr,
+		"usage: loadgen --url http://HOST:PORT --project ID --tokens FILE\n"
+		"               [--stage l1] [--result JSON] [--max-cycles N] [--seconds S]\n");
 }
 
 static int parse_url(const char *url, struct conf *c)
@@ -184,8 +187,8 @@ static int read_tokens(const char *path, char ***tokens, int *n)
 		goto cleanup;
 	}
 	while ((got = getline(&line, &linecap, f)) >= 0) {
-		while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r' ||
-				   line[got - 1] == ' '))
+		while (got > 0 &&
+		       (line[got - 1] == '\n' || line[got - 1] == '\r' || line[got - 1] == ' '))
 			line[--got] = '\0';
 		if (got == 0)
 			continue;
@@ -352,11 +355,11 @@ static void note_error(const char *what, const struct response *r)
 	pthread_mutex_lock(&err_lock);
 	if (nerr_bodies < MAX_ERR_BODIES) {
 		if (r == NULL)
-			snprintf(err_bodies[nerr_bodies], sizeof(err_bodies[0]), "%s: transport error",
-				 what);
+			snprintf(err_bodies[nerr_bodies], sizeof(err_bodies[0]),
+				 "%s: transport error", what);
 		else
-			snprintf(err_bodies[nerr_bodies], sizeof(err_bodies[0]), "%s: %d %.*s", what,
-				 r->status,
+			snprintf(err_bodies[nerr_bodies], sizeof(err_bodies[0]), "%s: %d %.*s",
+				 what, r->status,
 				 (int)(r->body_len < ERR_BODY_LEN ? r->body_len : ERR_BODY_LEN),
 				 r->body);
 		nerr_bodies++;
@@ -468,7 +471,8 @@ static void print_summary(struct client *cls, int n, double wall)
 	qsort(cyc.v, cyc.n, sizeof(*cyc.v), cmp_i64);
 	qsort(clm.v, clm.n, sizeof(*clm.v), cmp_i64);
 	qsort(sub.v, sub.n, sizeof(*sub.v), cmp_i64);
-	double cps = wall > 0 ? (double)cyc.n / wall : 0, rps = wall > 0 ? (double)requests / wall : 0;
+	double cps = wall > 0 ? (double)cyc.n / wall : 0,
+	       rps = wall > 0 ? (double)requests / wall : 0;
 	double maxms = cyc.n ? (double)cyc.v[cyc.n - 1] / 1000.0 : 0;
 	printf("clients:          %d\n", n);
 	printf("cycles:           %zu%s\n", cyc.n, atomic_load(&drained) ? " (queue drained)" : "");

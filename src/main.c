@@ -16,6 +16,8 @@
 
 #include "api/api.h"
 #include "audit/audit.h"
+#include "imports/imports.h"
+#include "tasks/tasks.h"
 #include "users/users.h"
 
 #define DEFAULT_DB "sqlite:./labelflow-data/labelflow.db"
@@ -36,7 +38,14 @@ static int parse_common(int argc, char **argv, config *cfg);
 static int open_store(const config *cfg, int readers, lf_store **out);
 static int load_jwt_key(const config *cfg, unsigned char key[32]);
 static int bootstrap_admin(lf_store *s);
+static int start_workers(lf_app *app, int threads);
+static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
+static int periodic_sweep(void *ud);
+static int open_blobs(const config *cfg, lf_blob_store **out);
+static int wait_for_signal(void);
+static void block_signals(void);
 static int cmd_serve(int argc, char **argv);
+static int cmd_worker(int argc, char **argv);
 static int cmd_migrate(int argc, char **argv);
 static int cmd_user(int argc, char **argv);
 static int cmd_audit(int argc, char **argv);
@@ -45,6 +54,7 @@ static void usage(FILE *f)
 {
 	fputs("usage:\n"
 	      "  labelflow serve   [--listen ADDR] [--db URL] [--storage URL] [--threads N]\n"
+	      "  labelflow worker  [--db URL] [--storage URL]\n"
 	      "  labelflow migrate [--db URL]\n"
 	      "  labelflow user add --email E --name N --role admin|annotator|reviewer|"
 	      "super_reviewer --password-stdin [--db URL]\n"
@@ -52,7 +62,8 @@ static void usage(FILE *f)
 	      "environment: LABELFLOW_DB, LABELFLOW_STORAGE, LABELFLOW_LISTEN, LABELFLOW_JWT_SECRET,\n"
 	      "  LABELFLOW_ADMIN_EMAIL/LABELFLOW_ADMIN_PASSWORD (first admin), LABELFLOW_THREADS,\n"
 	      "  LABELFLOW_ACCESS_TTL, LABELFLOW_REFRESH_TTL (seconds), LABELFLOW_ACCESS_LOG=0|1,\n"
-	      "  LABELFLOW_LOGIN_ACCOUNT_BURST, LABELFLOW_LOGIN_IP_BURST\n",
+	      "  LABELFLOW_LOGIN_ACCOUNT_BURST, LABELFLOW_LOGIN_IP_BURST, LABELFLOW_JOB_THREADS,\n"
+	      "  LABELFLOW_SWEEP_MS (lease sweeper interval)\n",
 	      f);
 }
 
@@ -204,24 +215,94 @@ static int bootstrap_admin(lf_store *s)
 	return LF_OK;
 }
 
+static int job_import(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_app *app = ud;
+	json_t *id = json_object_get(job->payload, "import_id");
+	if (!json_is_integer(id)) {
+		snprintf(err, errlen, "import job without import_id");
+		return LF_ERR_INVALID;
+	}
+	return lf_imports_run(app->store, app->blobs, json_integer_value(id), NULL, NULL, err,
+			      errlen);
+}
+
+/* Returns expired leases to their queues; every process may run it. */
+static int periodic_sweep(void *ud)
+{
+	lf_app *app = ud;
+	int n = 0;
+	int ret = lf_tasks_sweep(app->store, lf_now_ms(), &n);
+	if (n > 0)
+		fprintf(stderr, "labelflow: sweeper returned %d expired lease(s)\n", n);
+	return ret;
+}
+
+static int start_workers(lf_app *app, int threads)
+{
+	static lf_job_handler handlers[] = {
+		{.kind = LF_IMPORTS_JOB, .fn = job_import, .timeout_ms = 6 * 3600 * 1000},
+	};
+	lf_job_periodic periodic[] = {
+		{.name = "lease-sweeper",
+		 .interval_ms = env_int("LABELFLOW_SWEEP_MS", 1000),
+		 .fn = periodic_sweep,
+		 .ud = app},
+	};
+	for (size_t i = 0; i < LF_ARRAY_LEN(handlers); i++)
+		handlers[i].ud = app;
+	int ret = lf_jobs_start(app->store, threads, handlers, LF_ARRAY_LEN(handlers), periodic,
+				LF_ARRAY_LEN(periodic), &app->jobs);
+	if (ret != LF_OK)
+		fprintf(stderr, "labelflow: cannot start job workers (%s)\n", lf_err_str(ret));
+	return ret;
+}
+
+static int open_blobs(const config *cfg, lf_blob_store **out)
+{
+	char err[256];
+	int ret = lf_blob_open(cfg->storage, out, err, sizeof(err));
+	if (ret != LF_OK)
+		fprintf(stderr, "labelflow: storage %s: %s\n", cfg->storage, err);
+	return ret;
+}
+
+/* Blocks until SIGINT or SIGTERM (blocked in every thread beforehand). */
+static int wait_for_signal(void)
+{
+	sigset_t sigs;
+	int sig = 0;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigwait(&sigs, &sig);
+	return sig;
+}
+
+static void block_signals(void)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
 	config cfg;
 	lf_app app;
 	lf_store *store = NULL;
-	sigset_t sigs;
 	char err[256];
 	int sig = 0, ret = 1;
 	parse_common(argc, argv, &cfg);
 	memset(&app, 0, sizeof(app));
 	/* Block the stop signals before any thread starts so that every
 	 * thread inherits the mask and only sigwait below receives them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	if (lf_auth_init() != LF_OK || open_store(&cfg, cfg.threads, &store) != LF_OK)
+	block_signals();
+	if (lf_auth_init() != LF_OK || open_store(&cfg, cfg.threads + 2, &store) != LF_OK ||
+	    open_blobs(&cfg, &app.blobs) != LF_OK)
 		goto cleanup;
 	if (load_jwt_key(&cfg, app.jwt_key) != LF_OK || bootstrap_admin(store) != LF_OK)
 		goto cleanup;
@@ -233,6 +314,8 @@ static int cmd_serve(int argc, char **argv)
 					     100000);
 	app.rl_ip = lf_ratelimit_create(env_int("LABELFLOW_LOGIN_IP_BURST", 60), 1000, 100000);
 	if (app.rl_account == NULL || app.rl_ip == NULL)
+		goto cleanup;
+	if (start_workers(&app, env_int("LABELFLOW_JOB_THREADS", 2)) != LF_OK)
 		goto cleanup;
 	lf_http_config hc = {
 		.listen = cfg.listen,
@@ -255,16 +338,48 @@ static int cmd_serve(int argc, char **argv)
 	printf("labelflow: listening on http://%s:%d (db %s, %d threads)\n",
 	       host[0] ? host : "0.0.0.0", lf_http_port(app.http), cfg.db, cfg.threads);
 	fflush(stdout);
-	sigwait(&sigs, &sig);
-	fprintf(stderr, "labelflow: %s received, finishing in-flight requests\n",
+	sig = wait_for_signal();
+	fprintf(stderr, "labelflow: %s received, finishing in-flight requests and jobs\n",
 		sig == SIGINT ? "SIGINT" : "SIGTERM");
 	lf_http_stop(app.http, 10000);
 	ret = 0;
 cleanup:
+	lf_jobs_stop(app.jobs);
+	lf_blob_close(app.blobs);
 	lf_ratelimit_destroy(app.rl_account);
 	lf_ratelimit_destroy(app.rl_ip);
 	lf_store_close(store);
 	sodium_memzero(app.jwt_key, sizeof(app.jwt_key));
+	return ret;
+}
+
+/* Job workers only: imports, the lease sweeper and later exports and
+ * payouts, sharing the database and storage with the servers. */
+static int cmd_worker(int argc, char **argv)
+{
+	config cfg;
+	lf_app app;
+	lf_store *store = NULL;
+	int ret = 1;
+	parse_common(argc, argv, &cfg);
+	memset(&app, 0, sizeof(app));
+	block_signals();
+	int threads = env_int("LABELFLOW_JOB_THREADS", 4);
+	if (open_store(&cfg, threads + 2, &store) != LF_OK || open_blobs(&cfg, &app.blobs) != LF_OK)
+		goto cleanup;
+	app.store = store;
+	app.started_ms = lf_now_ms();
+	if (start_workers(&app, threads) != LF_OK)
+		goto cleanup;
+	printf("labelflow: worker running %d job threads (db %s)\n", threads, cfg.db);
+	fflush(stdout);
+	wait_for_signal();
+	fprintf(stderr, "labelflow: stopping, letting running jobs finish\n");
+	ret = 0;
+cleanup:
+	lf_jobs_stop(app.jobs);
+	lf_blob_close(app.blobs);
+	lf_store_close(store);
 	return ret;
 }
 
@@ -374,6 +489,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "worker") == 0)
+		return cmd_worker(argc - 1, argv + 1);
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate(argc - 1, argv + 1);
 	if (strcmp(cmd, "user") == 0)

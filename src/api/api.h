@@ -11,6 +11,8 @@
 #include <jansson.h>
 
 #include "auth/auth.h"
+#include "blob/blob.h"
+#include "jobs/jobs.h"
 #include "authz/authz.h"
 #include "http/http.h"
 #include "store/store.h"
@@ -18,6 +20,8 @@
 typedef struct lf_app {
 	lf_store *store;
 	lf_http_server *http;
+	lf_blob_store *blobs;
+	lf_jobs *jobs; /* NULL when this process runs no job workers */
 	unsigned char jwt_key[32];
 	int access_ttl_s;  /* access token lifetime */
 	int refresh_ttl_s; /* refresh token / session lifetime */
@@ -90,6 +94,10 @@ int lf_api_submit(lf_http_req *req);
 int lf_api_review(lf_http_req *req);
 int lf_api_decide(lf_http_req *req);
 int lf_api_requeue(lf_http_req *req);
+int lf_api_imports_finish(lf_http_req *req);
+int lf_api_imports_get(lf_http_req *req);
+int lf_api_imports_list(lf_http_req *req);
+extern const lf_http_stream lf_api_import_stream;
 int lf_api_healthz(lf_http_req *req);
 int lf_api_readyz(lf_http_req *req);
 int lf_api_metrics(lf_http_req *req);

@@ -17,7 +17,7 @@ static const struct {
 	size_t offset;
 	int min, max;
 } int_fields[] = {
-	{"lease_seconds", offsetof(lf_policy, lease_seconds), 5, 7 * 86400},
+	{"lease_seconds", offsetof(lf_policy, lease_seconds), 1, 7 * 86400},
 	{"max_attempts", offsetof(lf_policy, max_attempts), 0, 100},
 	{"max_reworks", offsetof(lf_policy, max_reworks), 0, 100},
 	{"items_per_task", offsetof(lf_policy, items_per_task), 1, 10000},

@@ -245,3 +245,37 @@ test('project validation: label config errors are 422 with the reason', async ()
   const rates = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'x', label_config: bad[0][0].replace('nope', 't'), rates: { l1: 1.5 } } });
   assert.equal(rates.status, 422);
 });
+
+test('expired leases return to the queue; past max attempts the task escalates to L3', async () => {
+  const fast = await startServer({ env: { LABELFLOW_SWEEP_MS: '100' } });
+  try {
+    const { admin, project, annotators: [a1, a2], supers: [s1] } = await setupProject(fast, { policies: { lease_seconds: 1, max_attempts: 1 } });
+    await addTasks(fast, admin, project.id, ['Eve']);
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    const c1 = await claim(fast, a1, project.id, 'l1');
+    assert.equal(c1.status, 200);
+    const id = c1.body.id;
+    await wait(1600);
+    // The sweeper gave it back: attempts 1, and a1's late submit is refused.
+    let t = await fast.api('GET', `/api/v1/tasks/${id}`, { token: admin.access_token });
+    assert.equal(t.body.state, 'queued_l1');
+    assert.equal(t.body.attempts, 1);
+    const late = await submit(fast, a1, id, nerResult('PER', 0, 3));
+    assert.equal(late.status, 409);
+    assert.equal(errorCode(late), 'wrong_state');
+    // Second expiry is past max_attempts: straight to L3.
+    assert.equal((await claim(fast, a2, project.id, 'l1')).body.id, id);
+    await wait(1600);
+    t = await fast.api('GET', `/api/v1/tasks/${id}`, { token: admin.access_token });
+    assert.equal(t.body.state, 'queued_l3');
+    assert.equal(t.body.attempts, 2);
+    assert.deepEqual(t.body.history.map((h) => h.status), ['expired', 'expired']);
+    assert.equal((await claim(fast, s1, project.id, 'l3')).body.id, id);
+    const audit = await fast.api('GET', `/api/v1/audit?task=${id}&action=task.expire`, { token: admin.access_token });
+    assert.equal(audit.body.items.length, 2);
+    assert.equal(audit.body.items[0].actor_role, 'system');
+    assert.equal(audit.body.items[0].details.escalated, true);
+  } finally {
+    await fast.stop();
+  }
+});

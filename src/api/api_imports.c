@@ -1,0 +1,316 @@
+/*
+ * api_imports.c - dataset uploads and import progress.
+ *
+ * POST /projects/{id}/imports streams the upload (raw body or multipart)
+ * to blob storage while validating it with the streaming parser, so a
+ * malformed file is refused with its line number and nothing is stored.
+ * A valid upload becomes an import row and a background job that creates
+ * the tasks; GET /imports/{id} shows its progress.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "imports/imports.h"
+
+struct upload {
+	int64_t project_id;
+	lf_principal *who;
+	lf_blob_writer *w;
+	lf_imports_check *check;
+	char key[128];
+	char format[24];
+	int skip_bad;
+};
+
+static int up_begin(lf_http_req *req);
+static int up_chunk(lf_http_req *req, const char *data, size_t len);
+static void up_abort(lf_http_req *req);
+static void up_free(struct upload *u, int keep_blob);
+static const char *param(lf_http_req *req, const char *name);
+static json_t *import_json(lf_http_req *req, const lf_import *im);
+
+const lf_http_stream lf_api_import_stream = {
+	.begin = up_begin,
+	.chunk = up_chunk,
+	.abort = up_abort,
+};
+
+/* A query parameter, or else a multipart form field of that name. */
+static const char *param(lf_http_req *req, const char *name)
+{
+	const char *v = lf_http_query(req, name);
+	if (v == NULL && req->form != NULL)
+		v = json_string_value(json_object_get(req->form, name));
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+static void up_free(struct upload *u, int keep_blob)
+{
+	if (u == NULL)
+		return;
+	if (!keep_blob)
+		lf_blob_abort(u->w);
+	lf_imports_check_free(u->check);
+	free(u);
+}
+
+static int up_begin(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_project p;
+	lf_tx *tx;
+	unsigned char rnd[8];
+	int64_t project_id = lf_http_capture_id(req, 0);
+	if (project_id == 0)
+		return lf_http_error(req, 404, "not_found", "No such project.");
+	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
+		return LF_OK;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_project_get(tx, project_id, &p);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, "project");
+	if (strcmp(p.status, "active") != 0)
+		return lf_http_error(req, 409, "project_closed", "The project is closed.");
+	struct upload *u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return LF_ERR_NOMEM;
+	u->project_id = project_id;
+	u->who = who;
+	randombytes_buf(rnd, sizeof(rnd));
+	snprintf(u->key, sizeof(u->key), "imports/%lld/%lld-%02x%02x%02x%02x%02x%02x%02x%02x.upload",
+		 (long long)project_id, (long long)lf_now_ms(), rnd[0], rnd[1], rnd[2], rnd[3],
+		 rnd[4], rnd[5], rnd[6], rnd[7]);
+	if ((ret = lf_blob_create(app->blobs, u->key, &u->w)) != LF_OK) {
+		free(u);
+		return lf_http_error(req, 503, "storage_unavailable",
+				     "The upload cannot be stored right now.");
+	}
+	req->stream_ctx = u;
+	return LF_OK;
+}
+
+/* The first chunk fixes the format: an explicit format parameter, or the
+ * file's type, name and first bytes. */
+static int start_check(lf_http_req *req, struct upload *u, const char *data, size_t len)
+{
+	lf_ingest_format fmt;
+	const char *f = param(req, "format");
+	const char *skip = param(req, "skip_bad");
+	u->skip_bad = skip != NULL && (strcmp(skip, "true") == 0 || strcmp(skip, "1") == 0);
+	if (f != NULL) {
+		if (lf_ingest_format_parse(f, &fmt) != LF_OK)
+			return lf_http_error(req, 422, "invalid_format",
+					     "format must be csv, tsv, json, jsonl, text or"
+					     " label_studio.");
+	} else if (lf_ingest_detect(req->upload_type, req->upload_name, data, len, &fmt) !=
+		   LF_OK) {
+		return lf_http_error(req, 415, "unsupported_media_type",
+				     "Cannot tell the file's format; send format=csv|tsv|json|"
+				     "jsonl|text|label_studio.");
+	}
+	snprintf(u->format, sizeof(u->format), "%s", lf_ingest_format_name(fmt));
+	int ret = lf_imports_check_new(fmt, u->skip_bad, &u->check);
+	return ret == LF_OK ? LF_OK : lf_http_error_from(req, ret, NULL);
+}
+
+static int up_chunk(lf_http_req *req, const char *data, size_t len)
+{
+	struct upload *u = req->stream_ctx;
+	if (u->check == NULL) {
+		int ret = start_check(req, u, data, len);
+		if (ret != LF_OK || req->status != 0)
+			return ret;
+	}
+	if (lf_blob_write(u->w, data, len) != LF_OK)
+		return lf_http_error(req, 507, "storage_full", "The upload could not be written.");
+	int ret = lf_imports_check_feed(u->check, data, len);
+	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
+		return lf_http_error(req, 422, "malformed_upload", "%s",
+				     lf_imports_check_error(u->check));
+	return ret;
+}
+
+static void up_abort(lf_http_req *req)
+{
+	up_free(req->stream_ctx, 0);
+	req->stream_ctx = NULL;
+}
+
+static json_t *import_json(lf_http_req *req, const lf_import *im)
+{
+	double progress = im->status[0] == 'd' ? 1.0
+			  : im->items_total > 0 ? (double)im->items_done / (double)im->items_total
+						: 0.0;
+	json_t *errors = im->errors ? json_loads(im->errors, 0, NULL) : NULL;
+	return json_pack("{s:I,s:I,s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:s?,s:s,s:s}",
+			 "id", (json_int_t)im->id, "project_id", (json_int_t)im->project_id,
+			 "status", im->status, "format", im->format, "filename", im->filename,
+			 "bytes_total", (json_int_t)im->bytes_total, "bytes_done",
+			 (json_int_t)im->bytes_done, "items_total", (json_int_t)im->items_total,
+			 "items_done", (json_int_t)im->items_done, "tasks_created",
+			 (json_int_t)im->tasks_created, "skipped", (json_int_t)im->skipped,
+			 "progress", progress, "errors", errors ? errors : json_array(), "error",
+			 im->error, "created_at", lf_api_time(req, im->created_at), "updated_at",
+			 lf_api_time(req, im->updated_at));
+}
+
+int lf_api_imports_finish(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	struct upload *u = req->stream_ctx;
+	lf_tx *tx = NULL;
+	lf_import im;
+	json_t *errors = NULL;
+	int64_t id = 0, job = 0;
+	int ret;
+	req->stream_ctx = NULL;
+	if (u == NULL || req->upload_bytes == 0) {
+		up_free(u, 0);
+		return lf_http_error(req, 422, "empty_upload", "The upload is empty.");
+	}
+	if (lf_imports_check_finish(u->check) != LF_OK) {
+		lf_http_error(req, 422, "malformed_upload", "%s", lf_imports_check_error(u->check));
+		up_free(u, 0);
+		return LF_OK;
+	}
+	if (lf_imports_check_items(u->check) == 0) {
+		ret = lf_http_error(req, 422, "no_items",
+				    "The file holds no items%s.",
+				    lf_imports_check_skipped(u->check) ? " that could be read" : "");
+		up_free(u, 0);
+		return ret;
+	}
+	ret = lf_blob_commit(u->w);
+	u->w = NULL;
+	if (ret != LF_OK) {
+		up_free(u, 1);
+		return lf_http_error(req, 507, "storage_full", "The upload could not be stored.");
+	}
+	errors = lf_imports_check_errors(u->check);
+	char *errors_text = errors ? json_dumps(errors, JSON_COMPACT) : NULL;
+	memset(&im, 0, sizeof(im));
+	im.project_id = u->project_id;
+	im.created_by = u->who->user.id;
+	im.status = "queued";
+	im.format = u->format;
+	im.filename = req->upload_name;
+	im.blob_key = u->key;
+	im.bytes_total = (int64_t)req->upload_bytes;
+	im.items_total = lf_imports_check_items(u->check) + lf_imports_check_skipped(u->check);
+	im.skipped = lf_imports_check_skipped(u->check);
+	im.skip_bad = u->skip_bad;
+	im.errors = errors_text;
+	im.task_type = param(req, "task_type");
+	im.created_at = im.updated_at = lf_now_ms();
+	json_t *payload = NULL, *details = NULL;
+	if ((ret = lf_store_begin(app->store, 1, req->arena, &tx)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_import_insert(tx, &im, &id)) != LF_OK)
+		goto cleanup;
+	payload = json_pack("{s:I}", "import_id", (json_int_t)id);
+	if ((ret = lf_jobs_enqueue(tx, LF_IMPORTS_JOB, payload, 0, &job)) != LF_OK)
+		goto cleanup;
+	char eid[32];
+	snprintf(eid, sizeof(eid), "%lld", (long long)id);
+	details = json_pack("{s:s,s:s?,s:I,s:I,s:I}", "format", im.format, "filename", im.filename,
+			    "bytes", (json_int_t)im.bytes_total, "items", (json_int_t)im.items_total,
+			    "job_id", (json_int_t)job);
+	lf_audit_event ev = {.actor_id = u->who->user.id,
+			     .actor_role = u->who->user.role,
+			     .action = "import.create",
+			     .entity_type = "import",
+			     .entity_id = eid,
+			     .project_id = u->project_id,
+			     .to_state = "queued",
+			     .details = details};
+	if ((ret = lf_audit_append(tx, &ev, NULL)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_commit(tx);
+	tx = NULL;
+	if (ret != LF_OK)
+		goto cleanup;
+	if (app->jobs != NULL)
+		lf_jobs_kick(app->jobs);
+	im.id = id;
+	ret = lf_http_json(req, 202, import_json(req, &im));
+cleanup:
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		lf_blob_delete(app->blobs, u->key);
+	json_decref(payload);
+	json_decref(details);
+	json_decref(errors);
+	free(errors_text);
+	up_free(u, 1);
+	return ret;
+}
+
+/* Loads an import and checks the caller manages its project. */
+static int load_import(lf_http_req *req, lf_import *im)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_tx *tx;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	ret = id ? lf_store_import_get(tx, id, im) : LF_ERR_NOTFOUND;
+	lf_store_rollback(tx);
+	if (ret == LF_ERR_NOTFOUND) {
+		if (lf_api_guard(req, LF_PERM_SELF, 0, &who) == LF_OK)
+			lf_http_error(req, 404, "not_found", "No such import.");
+		return ret;
+	}
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	return lf_api_guard(req, LF_PERM_PROJECT_MANAGE, im->project_id, &who);
+}
+
+int lf_api_imports_get(lf_http_req *req)
+{
+	lf_import im;
+	if (load_import(req, &im) != LF_OK)
+		return LF_OK;
+	return lf_http_json(req, 200, import_json(req, &im));
+}
+
+int lf_api_imports_list(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_import *items;
+	lf_tx *tx;
+	int n;
+	int64_t cursor = 0, limit = 50;
+	int64_t project_id = lf_http_capture_id(req, 0);
+	if (project_id == 0)
+		return lf_http_error(req, 404, "not_found", "No such project.");
+	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
+		return LF_OK;
+	if (lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor) != LF_OK ||
+	    lf_api_qint(req, "limit", 1, 200, &limit) != LF_OK)
+		return LF_OK;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_import_list(tx, project_id, cursor, (int)limit + 1, &items, &n);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return ret;
+	json_t *arr = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(arr, import_json(req, &items[i]));
+	const char *next = n > limit
+				   ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id)
+				   : NULL;
+	return lf_api_list(req, arr, next);
+}

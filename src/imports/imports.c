@@ -1,0 +1,331 @@
+/*
+ * imports.c - the import job and upload validation.
+ */
+#include "imports/imports.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "tasks/policy.h"
+
+/* Tasks per transaction: big enough to amortize the commit, small enough
+ * that claims waiting for SQLite's writer wait at most a few ms. */
+#define BATCH_TASKS 2000
+#define READ_CHUNK (64 * 1024)
+
+struct lf_imports_check {
+	lf_ingest_parser *p;
+};
+
+/* State of a running import job. */
+struct run {
+	lf_store *s;
+	lf_tx *tx;
+	lf_arena *arena;
+	lf_import im;
+	lf_policy policy;
+	int ls_format;      /* Label Studio tasks: one task each, with predictions */
+	int64_t last_seq;   /* tasks with import_seq <= this exist already */
+	int64_t seq;        /* import_seq of the next task */
+	int64_t in_batch;
+	int64_t bytes_done;
+	json_t *group;      /* items of the task being assembled */
+	json_t *predictions;
+	int (*heartbeat)(void *ud);
+	void *ud;
+	char *err;
+	size_t errlen;
+};
+
+static int check_item(void *ud, const lf_ingest_item *item);
+static int run_item(void *ud, const lf_ingest_item *item);
+static int emit_task(struct run *r);
+static int flush_batch(struct run *r, int final);
+static int set_status(lf_store *s, int64_t id, const char *status, const char *error);
+
+static int check_item(void *ud, const lf_ingest_item *item)
+{
+	(void)ud;
+	(void)item;
+	return LF_OK;
+}
+
+int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, lf_imports_check **out)
+{
+	lf_imports_check *c = calloc(1, sizeof(*c));
+	lf_ingest_options opt = {.skip_bad = skip_bad != 0};
+	if (c == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_ingest_parser_create(fmt, &opt, check_item, NULL, &c->p);
+	if (ret != LF_OK) {
+		free(c);
+		return ret;
+	}
+	*out = c;
+	return LF_OK;
+}
+
+int lf_imports_check_feed(lf_imports_check *c, const char *data, size_t len)
+{
+	return lf_ingest_feed(c->p, data, len);
+}
+
+int lf_imports_check_finish(lf_imports_check *c)
+{
+	return lf_ingest_finish(c->p);
+}
+
+const char *lf_imports_check_error(const lf_imports_check *c)
+{
+	return lf_ingest_error(c->p);
+}
+
+int64_t lf_imports_check_items(const lf_imports_check *c)
+{
+	return lf_ingest_items(c->p);
+}
+
+int64_t lf_imports_check_skipped(const lf_imports_check *c)
+{
+	return (int64_t)lf_ingest_skipped(c->p);
+}
+
+json_t *lf_imports_check_errors(const lf_imports_check *c)
+{
+	json_t *arr = json_array();
+	size_t n = lf_ingest_skipped_recorded(c->p);
+	for (size_t i = 0; arr != NULL && i < n; i++) {
+		int64_t line = 0;
+		const char *msg = lf_ingest_skipped_error(c->p, i, &line);
+		json_array_append_new(arr, json_pack("{s:I,s:s}", "line", (json_int_t)line,
+						     "message", msg ? msg : ""));
+	}
+	return arr;
+}
+
+void lf_imports_check_free(lf_imports_check *c)
+{
+	if (c == NULL)
+		return;
+	lf_ingest_parser_free(c->p);
+	free(c);
+}
+
+static int set_status(lf_store *s, int64_t id, const char *status, const char *error)
+{
+	lf_tx *tx;
+	lf_import im;
+	lf_arena *a = lf_arena_create();
+	if (a == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_store_begin(s, 1, a, &tx);
+	if (ret != LF_OK) {
+		lf_arena_destroy(a);
+		return ret;
+	}
+	if ((ret = lf_store_import_get(tx, id, &im)) == LF_OK) {
+		im.status = status;
+		im.error = error;
+		im.updated_at = lf_now_ms();
+		ret = lf_store_import_update(tx, &im);
+	}
+	if (ret == LF_OK)
+		ret = lf_store_commit(tx);
+	else
+		lf_store_rollback(tx);
+	lf_arena_destroy(a);
+	return ret;
+}
+
+/* Commits the current batch with the import's progress; the final call
+ * also marks the import done and audits it. */
+static int flush_batch(struct run *r, int final)
+{
+	int ret;
+	r->im.bytes_done = r->bytes_done;
+	r->im.status = final ? "done" : "running";
+	r->im.updated_at = lf_now_ms();
+	if ((ret = lf_store_import_update(r->tx, &r->im)) != LF_OK)
+		goto fail;
+	if (final) {
+		char id[32];
+		snprintf(id, sizeof(id), "%lld", (long long)r->im.id);
+		json_t *d = json_pack("{s:I,s:I,s:I,s:s}", "tasks_created",
+				      (json_int_t)r->im.tasks_created, "items",
+				      (json_int_t)r->im.items_done, "skipped",
+				      (json_int_t)r->im.skipped, "format", r->im.format);
+		lf_audit_event ev = {.actor_id = r->im.created_by,
+				     .actor_role = "admin",
+				     .action = "import.done",
+				     .entity_type = "import",
+				     .entity_id = id,
+				     .project_id = r->im.project_id,
+				     .from_state = "running",
+				     .to_state = "done",
+				     .details = d};
+		ret = lf_audit_append(r->tx, &ev, NULL);
+		json_decref(d);
+		if (ret != LF_OK)
+			goto fail;
+	}
+	ret = lf_store_commit(r->tx);
+	r->tx = NULL;
+	r->in_batch = 0;
+	if (ret != LF_OK)
+		goto fail;
+	if (r->heartbeat != NULL)
+		r->heartbeat(r->ud);
+	if (final)
+		return LF_OK;
+	/* The arena is not reset: r->im's strings live in it, and batches
+	 * allocate nothing from it. */
+	return lf_store_begin(r->s, 1, r->arena, &r->tx);
+fail:
+	snprintf(r->err, r->errlen, "database error while storing tasks (%s)", lf_err_str(ret));
+	return ret;
+}
+
+/* Turns the assembled group into a task (unless an earlier attempt of this
+ * job already stored it). */
+static int emit_task(struct run *r)
+{
+	int ret = LF_OK;
+	size_t n = json_array_size(r->group);
+	if (n == 0)
+		return LF_OK;
+	int64_t seq = r->seq++;
+	if (seq > r->last_seq) {
+		json_t *data = n == 1 && r->policy.items_per_task == 1
+				       ? json_incref(json_array_get(r->group, 0))
+				       : json_pack("{s:O}", "items", r->group);
+		char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
+		char *pred = r->predictions ? json_dumps(r->predictions, JSON_COMPACT) : NULL;
+		int64_t id;
+		lf_task t = {.project_id = r->im.project_id,
+			     .import_id = r->im.id,
+			     .import_seq = seq,
+			     .task_type = r->im.task_type,
+			     .state = "queued_l1",
+			     .priority = r->im.priority,
+			     .data = text,
+			     .predictions = pred,
+			     .created_at = lf_now_ms()};
+		ret = text != NULL ? lf_store_task_insert(r->tx, &t, &id) : LF_ERR_NOMEM;
+		free(text);
+		free(pred);
+		json_decref(data);
+		if (ret != LF_OK) {
+			snprintf(r->err, r->errlen, "cannot store a task (%s)", lf_err_str(ret));
+			return ret;
+		}
+		r->im.tasks_created++;
+		r->in_batch++;
+	}
+	json_array_clear(r->group);
+	json_decref(r->predictions);
+	r->predictions = NULL;
+	if (r->in_batch >= BATCH_TASKS)
+		ret = flush_batch(r, 0);
+	return ret;
+}
+
+static int run_item(void *ud, const lf_ingest_item *item)
+{
+	struct run *r = ud;
+	r->im.items_done++;
+	json_array_append(r->group, item->data);
+	if (r->ls_format && item->predictions != NULL)
+		r->predictions = json_incref(item->predictions);
+	if (r->ls_format || (int)json_array_size(r->group) >= r->policy.items_per_task)
+		return emit_task(r);
+	return LF_OK;
+}
+
+int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id,
+		   int (*heartbeat)(void *ud), void *ud, char *err, size_t errlen)
+{
+	struct run r = {.s = s, .heartbeat = heartbeat, .ud = ud, .err = err, .errlen = errlen};
+	lf_project project;
+	lf_blob_reader *reader = NULL;
+	lf_ingest_parser *parser = NULL;
+	lf_ingest_format fmt;
+	char *buf = NULL;
+	int ret;
+	r.arena = lf_arena_create();
+	r.group = json_array();
+	buf = malloc(READ_CHUNK);
+	if (r.arena == NULL || r.group == NULL || buf == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	if ((ret = lf_store_begin(s, 1, r.arena, &r.tx)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_import_get(r.tx, import_id, &r.im)) != LF_OK ||
+	    (ret = lf_store_project_get(r.tx, r.im.project_id, &project)) != LF_OK ||
+	    (ret = lf_store_import_last_seq(r.tx, import_id, &r.last_seq)) != LF_OK) {
+		snprintf(err, errlen, "cannot read import %lld", (long long)import_id);
+		ret = ret == LF_ERR_NOTFOUND ? LF_ERR_INVALID : ret;
+		goto cleanup;
+	}
+	if (strcmp(r.im.status, "done") == 0)
+		goto cleanup;
+	/* Counters restart with the parse; tasks already stored are skipped by
+	 * sequence number, so they are counted again as they are passed. */
+	r.im.tasks_created = r.last_seq + 1;
+	r.im.items_done = 0;
+	lf_policy_effective(project.policies, project.task_types, r.im.task_type, &r.policy);
+	if (lf_ingest_format_parse(r.im.format, &fmt) != LF_OK) {
+		snprintf(err, errlen, "unknown import format %s", r.im.format);
+		ret = LF_ERR_INVALID;
+		goto cleanup;
+	}
+	r.ls_format = fmt == LF_INGEST_LABEL_STUDIO;
+	lf_ingest_options opt = {.skip_bad = r.im.skip_bad != 0};
+	if ((ret = lf_ingest_parser_create(fmt, &opt, run_item, &r, &parser)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_blob_open_read(blobs, r.im.blob_key, &reader)) != LF_OK) {
+		snprintf(err, errlen, "the uploaded file %s is missing", r.im.blob_key);
+		ret = LF_ERR_INVALID;
+		goto cleanup;
+	}
+	for (;;) {
+		size_t n = 0;
+		if ((ret = lf_blob_read(reader, buf, READ_CHUNK, &n)) != LF_OK) {
+			snprintf(err, errlen, "cannot read the uploaded file");
+			goto cleanup;
+		}
+		if (n == 0)
+			break;
+		r.bytes_done += (int64_t)n;
+		if ((ret = lf_ingest_feed(parser, buf, n)) != LF_OK)
+			goto parse_failed;
+	}
+	if ((ret = lf_ingest_finish(parser)) != LF_OK)
+		goto parse_failed;
+	if ((ret = emit_task(&r)) != LF_OK)
+		goto cleanup;
+	r.im.skipped = (int64_t)lf_ingest_skipped(parser);
+	ret = flush_batch(&r, 1);
+	goto cleanup;
+parse_failed:
+	/* The upload was validated on arrival, so this is a file changed or
+	 * damaged in storage, or a bug: permanent, not worth a retry. */
+	if (lf_ingest_error(parser) != NULL && ret == LF_ERR_INVALID) {
+		snprintf(err, errlen, "%s", lf_ingest_error(parser));
+	} else if (err[0] == '\0') {
+		snprintf(err, errlen, "import failed (%s)", lf_err_str(ret));
+	}
+cleanup:
+	lf_store_rollback(r.tx);
+	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
+		set_status(s, import_id, "failed", err);
+	lf_ingest_parser_free(parser);
+	lf_blob_close_read(reader);
+	json_decref(r.group);
+	json_decref(r.predictions);
+	lf_arena_destroy(r.arena);
+	free(buf);
+	return ret == LF_ERR_LIMIT ? LF_ERR_INVALID : ret;
+}

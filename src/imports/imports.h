@@ -1,0 +1,46 @@
+/*
+ * imports.h - turning an uploaded dataset into tasks.
+ *
+ * An upload is parsed twice, both times streaming: once while it arrives
+ * (lf_imports_check: a malformed file is refused with its line number
+ * before anything is stored) and once by the background job that creates
+ * the tasks (lf_imports_run), reading the stored blob. Tasks are inserted
+ * in batches, each batch in one transaction with the import's progress, so
+ * a job that dies resumes after the last committed batch and never creates
+ * a task twice.
+ */
+#ifndef LF_IMPORTS_H
+#define LF_IMPORTS_H
+
+#include "blob/blob.h"
+#include "ingest/ingest.h"
+#include "store/store.h"
+
+/* The job kind of import jobs. */
+#define LF_IMPORTS_JOB "import"
+
+/* Streaming validation of an upload as it arrives. */
+typedef struct lf_imports_check lf_imports_check;
+
+int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, lf_imports_check **out);
+int lf_imports_check_feed(lf_imports_check *c, const char *data, size_t len);
+/* Ends the parse. On a bad file returns LF_ERR_INVALID with the reason
+ * ("line N: ...") from lf_imports_check_error. */
+int lf_imports_check_finish(lf_imports_check *c);
+const char *lf_imports_check_error(const lf_imports_check *c);
+int64_t lf_imports_check_items(const lf_imports_check *c);
+int64_t lf_imports_check_skipped(const lf_imports_check *c);
+/* The skipped rows as a JSON array of {line, message}, new reference. */
+json_t *lf_imports_check_errors(const lf_imports_check *c);
+void lf_imports_check_free(lf_imports_check *c);
+
+/*
+ * The import job: reads the blob of import_id, creates its tasks grouped
+ * by the project's items_per_task, records progress, and marks the import
+ * done (or failed, with the reason, for a permanent error). heartbeat (may
+ * be NULL) is called between batches.
+ */
+int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id,
+		   int (*heartbeat)(void *ud), void *ud, char *err, size_t errlen);
+
+#endif

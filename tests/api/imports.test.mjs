@@ -1,0 +1,178 @@
+// Dataset imports: streamed uploads (raw and multipart) of every format,
+// split into tasks by a background job, progress, and refusals of bad
+// files that leave nothing behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, ADMIN, errorCode, createUser, sqlite } from './lib.mjs';
+import { NER_CONFIG } from './workflow-lib.mjs';
+
+let srv, admin;
+before(async () => {
+  srv = await startServer();
+  admin = await srv.login(ADMIN.email, ADMIN.password);
+});
+after(async () => { await srv.stop(); });
+
+async function project(policies = {}) {
+  const r = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'imp', label_config: NER_CONFIG, policies } });
+  assert.equal(r.status, 201);
+  return r.body.id;
+}
+
+function upload(projectId, body, { type = 'text/csv', query = '', token = admin.access_token } = {}) {
+  return srv.api('POST', `/api/v1/projects/${projectId}/imports${query}`, { token, raw: body, headers: { 'content-type': type } });
+}
+
+async function waitDone(id) {
+  for (let i = 0; i < 400; i++) {
+    const r = await srv.api('GET', `/api/v1/imports/${id}`, { token: admin.access_token });
+    if (r.body.status === 'done' || r.body.status === 'failed') return r.body;
+    await new Promise((res) => setTimeout(res, 25));
+  }
+  throw new Error('import did not finish');
+}
+
+async function tasksOf(projectId) {
+  const out = [];
+  let cursor = '';
+  for (;;) {
+    const r = await srv.api('GET', `/api/v1/projects/${projectId}/tasks?limit=500${cursor ? '&cursor=' + cursor : ''}`, { token: admin.access_token });
+    out.push(...r.body.items);
+    if (!r.body.next_cursor) return out;
+    cursor = r.body.next_cursor;
+  }
+}
+
+test('CSV with quotes, embedded newlines and a BOM, grouped 2 items per task', async () => {
+  const pid = await project({ items_per_task: 2 });
+  const csv = '\ufefftext,source\r\n"Alice, from ""Acme""",web\r\n"two\nlines",mail\r\nthird,web\r\n';
+  const r = await upload(pid, csv, { query: '?filename=data.csv' });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  assert.equal(r.body.format, 'csv');
+  assert.equal(r.body.items_total, 3);
+  assert.equal(r.body.filename, 'data.csv');
+  const done = await waitDone(r.body.id);
+  assert.equal(done.status, 'done');
+  assert.equal(done.tasks_created, 2);
+  assert.equal(done.progress, 1);
+  assert.equal(done.bytes_done, Buffer.byteLength(csv));
+  const tasks = await tasksOf(pid);
+  assert.equal(tasks.length, 2);
+  assert.deepEqual(tasks[0].data, { items: [{ text: 'Alice, from "Acme"', source: 'web' }, { text: 'two\nlines', source: 'mail' }] });
+  assert.deepEqual(tasks[1].data, { items: [{ text: 'third', source: 'web' }] });
+  assert.ok(tasks.every((t) => t.state === 'queued_l1'));
+});
+
+test('JSONL, JSON array, plain text and TSV, one item per task', async () => {
+  const cases = [
+    ['{"text":"a"}\n{"text":"b"}\n\n{"text":"c"}\n', 'application/x-ndjson', 'jsonl'],
+    ['[{"text":"a"},{"text":"b"},{"text":"c"}]', 'application/json', 'json'],
+    ['a\nb\nc\n', 'text/plain', 'text'],
+    ['text\tn\na\t1\nb\t2\nc\t3\n', 'text/tab-separated-values', 'tsv'],
+  ];
+  for (const [body, type, format] of cases) {
+    const pid = await project();
+    const r = await upload(pid, body, { type });
+    assert.equal(r.status, 202, format + ' ' + JSON.stringify(r.body));
+    assert.equal(r.body.format, format);
+    const done = await waitDone(r.body.id);
+    assert.equal(done.tasks_created, 3, format);
+    const tasks = await tasksOf(pid);
+    assert.deepEqual(tasks.map((t) => t.data.text), ['a', 'b', 'c'], format);
+  }
+});
+
+test('Label Studio tasks keep their predictions', async () => {
+  const pid = await project();
+  const ls = [{ data: { text: 'Bob at Initech' }, predictions: [{ model_version: 'v1', result: [{ from_name: 'label', to_name: 'text', type: 'labels', value: { start: 0, end: 3, labels: ['PER'] } }] }] }];
+  const r = await upload(pid, JSON.stringify(ls), { type: 'application/json', query: '?format=label_studio' });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  await waitDone(r.body.id);
+  const [t] = await tasksOf(pid);
+  assert.equal(t.data.text, 'Bob at Initech');
+  assert.equal(t.predictions.length, 1);
+  assert.equal(t.predictions[0].model_version, 'v1');
+});
+
+test('multipart upload with a file part and form fields', async () => {
+  const pid = await project();
+  const form = new FormData();
+  form.append('format', 'jsonl');
+  form.append('file', new Blob(['{"text":"x"}\n{"text":"y"}\n'], { type: 'application/octet-stream' }), 'rows.jsonl');
+  const res = await fetch(`${srv.url}/api/v1/projects/${pid}/imports`, { method: 'POST', headers: { authorization: `Bearer ${admin.access_token}` }, body: form });
+  const body = await res.json();
+  assert.equal(res.status, 202, JSON.stringify(body));
+  assert.equal(body.filename, 'rows.jsonl');
+  assert.equal((await waitDone(body.id)).tasks_created, 2);
+});
+
+test('a malformed file is refused with its line number and nothing is stored', async () => {
+  const pid = await project();
+  const cases = [
+    ['a,b\n1,2\n3\n', 'text/csv', /line 3/],
+    ['{"text":"ok"}\n{"text": nope}\n', 'application/x-ndjson', /line 2/],
+    ['[{"text":"a"},', 'application/json', /./],
+    ['text\n"unterminated\n', 'text/csv', /./],
+  ];
+  for (const [body, type, re] of cases) {
+    const r = await upload(pid, body, { type });
+    assert.equal(r.status, 422, body);
+    assert.equal(errorCode(r), 'malformed_upload');
+    assert.match(r.body.error.message, re);
+  }
+  const empty = await upload(pid, '', { type: 'text/csv' });
+  assert.equal(empty.status, 422);
+  assert.equal(errorCode(empty), 'empty_upload');
+  const headerOnly = await upload(pid, 'text\n', { type: 'text/csv' });
+  assert.equal(headerOnly.status, 422);
+  assert.equal(errorCode(headerOnly), 'no_items');
+  const list = await srv.api('GET', `/api/v1/projects/${pid}/imports`, { token: admin.access_token });
+  assert.equal(list.body.items.length, 0);
+  assert.equal((await tasksOf(pid)).length, 0);
+  assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM imports WHERE project_id = ${pid}`).trim(), '0');
+});
+
+test('skip_bad imports the good rows and lists the bad ones', async () => {
+  const pid = await project();
+  const r = await upload(pid, '{"text":"a"}\nbroken\n{"text":"c"}\n[1,\n', { type: 'application/x-ndjson', query: '?skip_bad=true' });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  assert.equal(r.body.skipped, 2);
+  assert.deepEqual(r.body.errors.map((e) => e.line), [2, 4]);
+  const done = await waitDone(r.body.id);
+  assert.equal(done.tasks_created, 2);
+  assert.equal(done.skipped, 2);
+});
+
+test('uploads are refused before reading: wrong role, unknown project, unknown format', async () => {
+  const pid = await project();
+  const u = await createUser(srv, admin.access_token, 'annotator');
+  const s = await srv.login(u.email, u.password);
+  const r = await upload(pid, 'text\na\n', { token: s.access_token });
+  assert.equal(r.status, 403);
+  assert.equal((await upload(999999, 'text\na\n')).status, 404);
+  const f = await upload(pid, 'text\na\n', { query: '?format=xlsx' });
+  assert.equal(f.status, 422);
+  assert.equal(errorCode(f), 'invalid_format');
+  const anon = await srv.api('POST', `/api/v1/projects/${pid}/imports`, { raw: 'text\na\n', headers: { 'content-type': 'text/csv' } });
+  assert.equal(anon.status, 401);
+});
+
+test('a large upload streams through in constant memory', async () => {
+  const pid = await project();
+  const rows = 200000;
+  const lines = [];
+  for (let i = 0; i < rows; i++) lines.push(`{"text":"row ${i} with some padding to make it longer"}`);
+  const body = lines.join('\n') + '\n';
+  const r = await upload(pid, body, { type: 'application/x-ndjson' });
+  assert.equal(r.status, 202);
+  const done = await waitDone(r.body.id);
+  assert.equal(done.tasks_created, rows);
+  const p = await srv.api('GET', `/api/v1/projects/${pid}`, { token: admin.access_token });
+  assert.equal(p.body.counts.queued_l1, rows);
+  // Peak RSS of the server stays far below the upload size times a few
+  // (not measurable under ASan, whose quarantine keeps freed memory).
+  if (process.env.LABELFLOW_SANITIZED) return;
+  const status = (await import('node:fs')).readFileSync(`/proc/${srv.proc.pid}/status`, 'utf8');
+  const hwm = Number(status.match(/VmHWM:\s+(\d+)/)[1]);
+  assert.ok(hwm < 200 * 1024, `peak RSS ${hwm} kB`);
+});
