@@ -12,7 +12,7 @@
 
 /* Tasks per transaction: big enough to amortize the commit, small enough
  * that claims waiting for SQLite's writer wait at most a few ms. */
-#define BATCH_TASKS 2000
+#define BATCH_TASKS 4096
 #define READ_CHUNK (64 * 1024)
 
 struct lf_imports_check {
@@ -32,6 +32,8 @@ struct run {
 	int64_t in_batch;
 	int64_t bytes_done;
 	json_t *group;      /* items of the task being assembled */
+	lf_task pending[LF_STORE_TASK_BULK]; /* tasks waiting for one bulk insert */
+	int npending;
 	json_t *predictions;
 	int (*heartbeat)(void *ud);
 	void *ud;
@@ -43,6 +45,7 @@ static int check_item(void *ud, const lf_ingest_item *item);
 static int run_item(void *ud, const lf_ingest_item *item);
 static int emit_task(struct run *r);
 static int flush_batch(struct run *r, int final);
+static int flush_pending(struct run *r);
 static int set_status(lf_store *s, int64_t id, const char *status, const char *error);
 
 static int check_item(void *ud, const lf_ingest_item *item)
@@ -139,11 +142,27 @@ static int set_status(lf_store *s, int64_t id, const char *status, const char *e
 	return ret;
 }
 
+/* Inserts the buffered tasks and frees their texts. */
+static int flush_pending(struct run *r)
+{
+	int ret = lf_store_task_insert_many(r->tx, r->pending, r->npending);
+	for (int i = 0; i < r->npending; i++) {
+		free((char *)r->pending[i].data);
+		free((char *)r->pending[i].predictions);
+	}
+	r->npending = 0;
+	if (ret != LF_OK)
+		snprintf(r->err, r->errlen, "cannot store tasks (%s)", lf_err_str(ret));
+	return ret;
+}
+
 /* Commits the current batch with the import's progress; the final call
  * also marks the import done and audits it. */
 static int flush_batch(struct run *r, int final)
 {
-	int ret;
+	int ret = flush_pending(r);
+	if (ret != LF_OK)
+		return ret;
 	r->im.bytes_done = r->bytes_done;
 	r->im.status = final ? "done" : "running";
 	r->im.updated_at = lf_now_ms();
@@ -202,26 +221,25 @@ static int emit_task(struct run *r)
 				       : json_pack("{s:O}", "items", r->group);
 		char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 		char *pred = r->predictions ? json_dumps(r->predictions, JSON_COMPACT) : NULL;
-		int64_t id;
-		lf_task t = {.project_id = r->im.project_id,
-			     .import_id = r->im.id,
-			     .import_seq = seq,
-			     .task_type = r->im.task_type,
-			     .state = "queued_l1",
-			     .priority = r->im.priority,
-			     .data = text,
-			     .predictions = pred,
-			     .created_at = lf_now_ms()};
-		ret = text != NULL ? lf_store_task_insert(r->tx, &t, &id) : LF_ERR_NOMEM;
-		free(text);
-		free(pred);
 		json_decref(data);
-		if (ret != LF_OK) {
-			snprintf(r->err, r->errlen, "cannot store a task (%s)", lf_err_str(ret));
-			return ret;
+		if (text == NULL) {
+			free(pred);
+			snprintf(r->err, r->errlen, "out of memory");
+			return LF_ERR_NOMEM;
 		}
+		r->pending[r->npending++] = (lf_task){.project_id = r->im.project_id,
+						      .import_id = r->im.id,
+						      .import_seq = seq,
+						      .task_type = r->im.task_type,
+						      .state = "queued_l1",
+						      .priority = r->im.priority,
+						      .data = text,
+						      .predictions = pred,
+						      .created_at = lf_now_ms()};
 		r->im.tasks_created++;
 		r->in_batch++;
+		if (r->npending == LF_STORE_TASK_BULK && (ret = flush_pending(r)) != LF_OK)
+			return ret;
 	}
 	json_array_clear(r->group);
 	json_decref(r->predictions);
@@ -318,6 +336,10 @@ parse_failed:
 		snprintf(err, errlen, "import failed (%s)", lf_err_str(ret));
 	}
 cleanup:
+	for (int i = 0; i < r.npending; i++) {
+		free((char *)r.pending[i].data);
+		free((char *)r.pending[i].predictions);
+	}
 	lf_store_rollback(r.tx);
 	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
 		set_status(s, import_id, "failed", err);

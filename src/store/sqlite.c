@@ -163,9 +163,22 @@ static void conn_close(struct conn *c)
 	c->h = NULL;
 }
 
+/*
+ * Process-wide settings, applied once before the first connection opens:
+ * memory statistics cost a global mutex on every SQLite allocation, a
+ * contention point between threads that buys us nothing.
+ */
+static void sqlite_global_init(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	sqlite3_initialize();
+}
+
 static int sq_open(const char *target, int readers, void **out, char *err, size_t errlen)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int ret = LF_ERR_DB;
+	pthread_once(&once, sqlite_global_init);
 	struct sqlite_db *d = calloc(1, sizeof(*d));
 	if (d == NULL)
 		return LF_ERR_NOMEM;

@@ -160,7 +160,11 @@ typedef struct lf_task {
 	int64_t created_at, updated_at;
 } lf_task;
 
+/* Inserts a task; *id gets its id (id may be NULL for bulk inserts). */
 int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id);
+/* Inserts n tasks; n == LF_STORE_TASK_BULK takes one statement (fast). */
+#define LF_STORE_TASK_BULK 64
+int lf_store_task_insert_many(lf_tx *tx, const lf_task *ts, int n);
 int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out);
 /*
  * Writes the mutable fields of t (state, lease, counters, rework, comment,
