@@ -11,8 +11,6 @@
 #include <time.h>
 
 static int bearer_token(lf_http_req *req, const char **token);
-static int project_roles(lf_app *app, lf_http_req *req, int64_t project_id, int64_t user_id,
-			 unsigned *roles);
 
 static int bearer_token(lf_http_req *req, const char **token)
 {
@@ -26,18 +24,6 @@ static int bearer_token(lf_http_req *req, const char **token)
 		return LF_ERR_AUTH;
 	*token = h;
 	return LF_OK;
-}
-
-static int project_roles(lf_app *app, lf_http_req *req, int64_t project_id, int64_t user_id,
-			 unsigned *roles)
-{
-	lf_tx *tx;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
-	if (ret != LF_OK)
-		return ret;
-	ret = lf_store_member_roles(tx, project_id, user_id, roles);
-	lf_store_rollback(tx);
-	return ret;
 }
 
 /*
@@ -66,9 +52,15 @@ int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principa
 	lf_principal *p = lf_arena_calloc(req->arena, sizeof(*p));
 	if (p == NULL || (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL)
 		return lf_http_error_from(req, LF_ERR_NOMEM, NULL), LF_ERR_NOMEM;
+	lf_authz_subject subj = {.is_admin = 0};
+	/* One read snapshot answers both questions: is the session live, and
+	 * which roles does the caller hold in the project. */
 	if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
 		return lf_http_error_from(req, ret, NULL), ret;
 	ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
+	int proj_ret = LF_OK;
+	if (ret == LF_OK && project_id != 0)
+		proj_ret = lf_store_member_roles(tx, project_id, c.sub, &subj.proj_roles);
 	lf_store_rollback(tx);
 	if (ret != LF_OK) {
 		if (ret == LF_ERR_AUTH)
@@ -78,13 +70,12 @@ int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principa
 			lf_http_error_from(req, ret, NULL);
 		return LF_ERR_AUTH;
 	}
-	p->is_admin = strcmp(p->user.role, "admin") == 0;
-	lf_authz_subject subj = {.is_admin = p->is_admin};
-	if (project_id != 0 && (ret = project_roles(app, req, project_id, p->user.id,
-						    &subj.proj_roles)) != LF_OK) {
-		lf_http_error_from(req, ret, "project");
-		return ret;
+	if (proj_ret != LF_OK) {
+		lf_http_error_from(req, proj_ret, "project");
+		return proj_ret;
 	}
+	p->is_admin = strcmp(p->user.role, "admin") == 0;
+	subj.is_admin = p->is_admin;
 	if (lf_authz_check(&subj, perm) != LF_OK) {
 		lf_http_error(req, 403, "forbidden", "Your role does not allow this.");
 		return LF_ERR_FORBIDDEN;

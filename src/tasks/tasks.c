@@ -3,6 +3,7 @@
  */
 #include "tasks/tasks.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <stdarg.h>
@@ -17,6 +18,10 @@
 /* Tasks expired per sweeper transaction: large enough to drain a backlog
  * quickly, small enough not to hold SQLite's writer for long. */
 #define SWEEP_BATCH 200
+
+/* Heartbeat and release act in the role of the stage the task is locked
+ * at, known once the task is read. */
+#define HOLDER_ROLE LF_ROLE__COUNT
 
 /* One transition in progress. */
 struct op {
@@ -37,6 +42,26 @@ struct op {
 	int annotation_version;
 };
 
+/*
+ * Parsed label configs by project, so that a submit does not parse the
+ * project's XML again. An entry serves while the project's updated_at is
+ * unchanged; a superseded entry is freed once its last user releases it.
+ */
+#define CFG_CACHE 64
+
+struct cfg_entry {
+	int64_t project_id, updated_at;
+	lf_labelcfg *cfg;
+	int refs;
+	int stale;
+};
+
+static struct cfg_entry cfg_cache[CFG_CACHE];
+static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **entry, char *err,
+		   size_t errlen);
+static void cfg_put(lf_labelcfg *cfg, struct cfg_entry *entry);
 static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int load(struct op *op, int64_t task_id);
@@ -49,6 +74,62 @@ static int write_audit(struct op *op, const char *from, unsigned effects);
 static int apply(struct op *op);
 static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out);
 static const char *annotation_kind(lf_wf_event ev);
+
+static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **entry, char *err,
+		   size_t errlen)
+{
+	struct cfg_entry *free_slot = NULL;
+	*entry = NULL;
+	pthread_mutex_lock(&cfg_lock);
+	for (int i = 0; i < CFG_CACHE; i++) {
+		struct cfg_entry *e = &cfg_cache[i];
+		if (e->cfg != NULL && e->project_id == p->id && !e->stale) {
+			if (e->updated_at == p->updated_at) {
+				e->refs++;
+				*out = e->cfg;
+				*entry = e;
+				pthread_mutex_unlock(&cfg_lock);
+				return LF_OK;
+			}
+			e->stale = 1;
+		}
+		if (e->cfg != NULL && e->stale && e->refs == 0) {
+			lf_labelcfg_free(e->cfg);
+			memset(e, 0, sizeof(*e));
+		}
+		if (e->cfg == NULL && free_slot == NULL)
+			free_slot = e;
+	}
+	pthread_mutex_unlock(&cfg_lock);
+	int ret = lf_labelcfg_parse(p->label_config, strlen(p->label_config), out, err, errlen);
+	if (ret != LF_OK || free_slot == NULL)
+		return ret;
+	pthread_mutex_lock(&cfg_lock);
+	if (free_slot->cfg == NULL) {
+		*free_slot = (struct cfg_entry){.project_id = p->id,
+						.updated_at = p->updated_at,
+						.cfg = *out,
+						.refs = 1};
+		*entry = free_slot;
+	}
+	pthread_mutex_unlock(&cfg_lock);
+	return LF_OK;
+}
+
+/* Releases what cfg_get returned (an uncached config is freed). */
+static void cfg_put(lf_labelcfg *cfg, struct cfg_entry *entry)
+{
+	if (entry == NULL) {
+		lf_labelcfg_free(cfg);
+		return;
+	}
+	pthread_mutex_lock(&cfg_lock);
+	if (--entry->refs == 0 && entry->stale) {
+		lf_labelcfg_free(entry->cfg);
+		memset(entry, 0, sizeof(*entry));
+	}
+	pthread_mutex_unlock(&cfg_lock);
+}
 
 static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, ...)
 {
@@ -114,18 +195,18 @@ static int validate_result(struct op *op)
 {
 	char err[256];
 	lf_labelcfg *cfg = NULL;
-	const char *xml = op->project.label_config;
 	if (!json_is_array(op->result))
 		return refuse(op->why, LF_ERR_INVALID, "invalid_result",
 			      "result must be an array of Label Studio regions.");
-	if (xml == NULL || xml[0] == '\0')
+	if (op->project.label_config == NULL || op->project.label_config[0] == '\0')
 		return LF_OK;
-	int ret = lf_labelcfg_parse(xml, strlen(xml), &cfg, err, sizeof(err));
+	struct cfg_entry *entry;
+	int ret = cfg_get(&op->project, &cfg, &entry, err, sizeof(err));
 	if (ret != LF_OK)
 		return refuse(op->why, LF_ERR_INTERNAL, "bad_label_config",
 			      "The project's label config no longer parses: %s", err);
 	ret = lf_labelcfg_validate_result(cfg, op->result, err, sizeof(err));
-	lf_labelcfg_free(cfg);
+	cfg_put(cfg, entry);
 	if (ret != LF_OK)
 		return refuse(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
 	return LF_OK;
@@ -326,7 +407,15 @@ static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task
 	if (ret != LF_OK)
 		return refuse(op->why, ret, "unavailable", "The database is unavailable.");
 	op->now = lf_now_ms();
-	if ((ret = load(op, task_id)) != LF_OK || (ret = apply(op)) != LF_OK)
+	if ((ret = load(op, task_id)) != LF_OK)
+		goto cleanup;
+	if (op->role == HOLDER_ROLE) {
+		lf_task_state st = LF_TS_QUEUED_L1;
+		lf_wf_state_parse(op->task.state, &st);
+		int stage = lf_wf_stage_of(st);
+		op->role = stage ? lf_wf_stage_role(stage) : LF_ROLE_ANNOTATOR;
+	}
+	if ((ret = apply(op)) != LF_OK)
 		goto cleanup;
 	ret = lf_store_commit(op->tx);
 	op->tx = NULL;
@@ -376,34 +465,18 @@ cleanup:
 	return ret;
 }
 
-/* The role a holder acts in is the one of the stage the task is locked at. */
-static lf_wf_role holder_role(lf_store *s, lf_arena *a, int64_t task_id)
-{
-	lf_tx *tx;
-	lf_task t;
-	lf_task_state st = LF_TS_QUEUED_L1;
-	if (lf_store_begin(s, 0, a, &tx) != LF_OK)
-		return LF_ROLE_ANNOTATOR;
-	if (lf_store_task_get(tx, task_id, &t) == LF_OK)
-		lf_wf_state_parse(t.state, &st);
-	lf_store_rollback(tx);
-	int stage = lf_wf_stage_of(st);
-	return stage ? lf_wf_stage_role(stage) : LF_ROLE_ANNOTATOR;
-}
-
 int lf_tasks_heartbeat(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		       lf_task_view *out, lf_refusal *why)
 {
-	struct op op = {.who = who, .why = why, .ev = LF_EV_HEARTBEAT,
-			.role = holder_role(s, a, task_id)};
+	struct op op = {.who = who, .why = why, .ev = LF_EV_HEARTBEAT, .role = HOLDER_ROLE};
 	return run(s, a, &op, task_id, out);
 }
 
 int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		     lf_task_view *out, lf_refusal *why)
 {
-	struct op op = {.who = who, .why = why, .ev = LF_EV_RELEASE,
-			.role = holder_role(s, a, task_id), .decision = "release"};
+	struct op op = {.who = who, .why = why, .ev = LF_EV_RELEASE, .role = HOLDER_ROLE,
+			.decision = "release"};
 	return run(s, a, &op, task_id, out);
 }
 
