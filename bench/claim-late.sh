@@ -71,7 +71,7 @@ bench_start
 echo "cold start:       ${COLD_START_MS} ms (on the $total-task database)"
 claim_tokens "$clients"
 claim_run "$project" "$cycles"
-echo "server peak RSS:  $(bench_hwm_kb) kB"
+echo "server RSS:       $(bench_rss_kb) kB after the load, peak $(bench_hwm_kb) kB (logins included)"
 late_cps=$(claim_field cps)
 echo "claim-late.sh: tasks=$total queued=$((total - done_tasks)) clients=$clients" \
 	"cycles=$(claim_field cycles) errors=$(claim_field errors) cycles_per_s=$late_cps" \

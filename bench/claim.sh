@@ -9,7 +9,7 @@
 set -euo pipefail
 
 CLAIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-LOADGEN=$CLAIM_ROOT/build/bench/loadgen
+LOADGEN=${LOADGEN:-$CLAIM_ROOT/build/bench/loadgen}
 
 # Builds the load generator when its source is newer than the binary.
 claim_build() {
@@ -119,7 +119,7 @@ claim_main() {
 	echo "setup:            $clients annotators, $tasks tasks via the API in $(((t1 - t0) / 1000000)) ms"
 	claim_tokens "$clients"
 	claim_run "$project" 0
-	echo "server peak RSS:  $(bench_hwm_kb) kB"
+	echo "server RSS:       $(bench_rss_kb) kB after the load, peak $(bench_hwm_kb) kB (logins included)"
 	echo "claim.sh: tasks=$tasks clients=$clients cycles=$(claim_field cycles)" \
 		"errors=$(claim_field errors) cycles_per_s=$(claim_field cps)" \
 		"p50_ms=$(claim_field p50) p90_ms=$(claim_field p90) p99_ms=$(claim_field p99)" \

@@ -468,9 +468,12 @@ static void print_summary(struct client *cls, int n, double wall)
 			goto cleanup;
 		}
 	}
-	qsort(cyc.v, cyc.n, sizeof(*cyc.v), cmp_i64);
-	qsort(clm.v, clm.n, sizeof(*clm.v), cmp_i64);
-	qsort(sub.v, sub.n, sizeof(*sub.v), cmp_i64);
+	if (cyc.n > 1)
+		qsort(cyc.v, cyc.n, sizeof(*cyc.v), cmp_i64);
+	if (clm.n > 1)
+		qsort(clm.v, clm.n, sizeof(*clm.v), cmp_i64);
+	if (sub.n > 1)
+		qsort(sub.v, sub.n, sizeof(*sub.v), cmp_i64);
 	double cps = wall > 0 ? (double)cyc.n / wall : 0,
 	       rps = wall > 0 ? (double)requests / wall : 0;
 	double maxms = cyc.n ? (double)cyc.v[cyc.n - 1] / 1000.0 : 0;

@@ -103,7 +103,7 @@ static int parse_common(int argc, char **argv, config *cfg)
 	cfg->db = env_or("LABELFLOW_DB", DEFAULT_DB);
 	cfg->storage = env_or("LABELFLOW_STORAGE", DEFAULT_STORAGE);
 	cfg->listen = env_or("LABELFLOW_LISTEN", DEFAULT_LISTEN);
-	cfg->threads = env_int("LABELFLOW_THREADS", ncpu > 2 ? (int)ncpu * 2 : 4);
+	cfg->threads = env_int("LABELFLOW_THREADS", ncpu > 4 ? (int)ncpu * 8 : 32);
 	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {

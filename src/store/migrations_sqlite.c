@@ -205,6 +205,12 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " updated_at INTEGER NOT NULL);"
 	 "CREATE INDEX jobs_ready ON jobs(run_after, id) WHERE status = 'queued';"
 	 "CREATE INDEX jobs_running ON jobs(lease_expires) WHERE status = 'running';"},
+	/* The rework lookup must match its ORDER BY too, or the planner reads
+	 * the whole L1 queue through tasks_queued_l1 to find a user's rework. */
+	{3, "rework index ordered like the claim",
+	 "DROP INDEX tasks_rework;"
+	 "CREATE INDEX tasks_rework ON tasks(project_id, rework_owner, priority DESC, id)"
+	 " WHERE state = 'queued_l1' AND rework_owner IS NOT NULL;"},
 };
 
 const int lf_migrations_sqlite_count = (int)LF_ARRAY_LEN(lf_migrations_sqlite);

@@ -207,26 +207,31 @@ int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id
 
 int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len)
 {
-	static const char *const plans[] = {"EXPLAIN QUERY PLAN " NEXT_L1,
+	static const char *const plans[] = {"EXPLAIN QUERY PLAN " NEXT_REWORK,
+					    "EXPLAIN QUERY PLAN " NEXT_L1,
 					    "EXPLAIN QUERY PLAN " NEXT_L2,
 					    "EXPLAIN QUERY PLAN " NEXT_L3};
 	lf_val v[] = {LF_VINT(1), LF_VINT(1), LF_VINT(0)};
-	lf_rows *r = NULL;
 	size_t used = 0;
-	int rc;
 	if (stage < 1 || stage > 3 || len == 0)
 		return LF_ERR_INVALID;
 	buf[0] = '\0';
-	int ret = lf_db_query(tx, plans[stage - 1], v, 3, &r);
-	if (ret != LF_OK)
-		return ret;
-	while ((rc = lf_rows_next(r)) == 1 && used < len) {
-		const char *detail = lf_rows_text(r, 3);
-		int w = snprintf(buf + used, len - used, "%s\n", detail ? detail : "");
-		used += w > 0 ? (size_t)w : 0;
+	/* Stage 1 runs two queries: the annotator's own rework, then the queue. */
+	for (int q = stage == 1 ? 0 : stage; q <= stage; q++) {
+		lf_rows *r = NULL;
+		int rc, ret = lf_db_query(tx, plans[q], v, q == 0 ? 2 : 3, &r);
+		if (ret != LF_OK)
+			return ret;
+		while ((rc = lf_rows_next(r)) == 1 && used < len) {
+			const char *detail = lf_rows_text(r, 3);
+			int w = snprintf(buf + used, len - used, "%s\n", detail ? detail : "");
+			used += w > 0 ? (size_t)w : 0;
+		}
+		lf_rows_close(r);
+		if (rc < 0)
+			return rc;
 	}
-	lf_rows_close(r);
-	return rc < 0 ? rc : LF_OK;
+	return LF_OK;
 }
 
 int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int *n)

@@ -55,6 +55,10 @@ static void assert_plan(lf_store *s, int stage)
 	snprintf(want, sizeof(want), "tasks_queued_l%d", stage);
 	if (strstr(plan, want) == NULL || strstr(plan, "TEMP B-TREE") != NULL)
 		fail_msg("stage %d claim plan does not read %s in order:\n%s", stage, want, plan);
+	/* The rework lookup of L1 claims must use its own index, not walk the
+	 * whole queue looking for the user's rework. */
+	if (stage == 1 && strstr(plan, "USING INDEX tasks_rework") == NULL)
+		fail_msg("the rework lookup does not use tasks_rework:\n%s", plan);
 }
 
 static void test_plans_fresh(void **state)
