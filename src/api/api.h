@@ -47,6 +47,11 @@ extern const size_t lf_api_nroutes;
  * 401/403 response and returns an error: the handler just returns LF_OK.
  */
 int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out);
+/* The same for an operation on a task: perm is checked in the task's
+ * project (*project_id gets it); an unknown task is a 404 for an
+ * authenticated caller. */
+int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_principal **out,
+		      int64_t *project_id);
 
 /* Input helpers: on bad input they set a 400/422 response and return
  * LF_ERR_INVALID. Strings are borrowed from the JSON body. */

@@ -122,20 +122,9 @@ static int refusal_response(lf_http_req *req, int err, const lf_refusal *why)
 /* Resolves the task's project and checks perm there. */
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id)
 {
-	lf_app *app = req->app;
 	int64_t project_id = 0;
 	*task_id = lf_http_capture_id(req, 0);
-	int ret = *task_id ? lf_tasks_project_of(app->store, *task_id, &project_id)
-			   : LF_ERR_NOTFOUND;
-	if (ret == LF_ERR_NOTFOUND) {
-		/* Authenticate first so anonymous callers learn nothing. */
-		if (lf_api_guard(req, LF_PERM_SELF, 0, who) == LF_OK)
-			lf_http_error(req, 404, "task_not_found", "No such task.");
-		return LF_ERR_NOTFOUND;
-	}
-	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
-	return lf_api_guard(req, perm, project_id, who);
+	return lf_api_guard_task(req, perm, *task_id, who, &project_id);
 }
 
 static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self)
@@ -284,8 +273,15 @@ int lf_api_claim(lf_http_req *req)
 		return lf_http_empty(req, 204);
 	if (ret != LF_OK)
 		return refusal_response(req, ret, &why);
-	/* A reviewer needs the work under review: show everything but the
-	 * other annotators' identities are plain ids. */
+	/* A reviewer needs the work under review; an annotator needs their
+	 * earlier annotation only on rework. A fresh L1 task has no history,
+	 * so the common claim skips reading it. */
+	if (stage == 1 && tv.task.reworks == 0 && tv.task.last_comment == NULL &&
+	    tv.task.annotations_done == 0) {
+		json_t *o = task_json(req, &tv.task, tv.work_id);
+		json_object_set_new(o, "annotations", json_array());
+		return lf_http_json(req, 200, o);
+	}
 	return respond_task(req, &tv, stage == 1 ? VIEW_WORKER : VIEW_REVIEWER, who->user.id);
 }
 

@@ -32,7 +32,8 @@ static int bearer_token(lf_http_req *req, const char **token)
  * refresh-token theft detection and deactivation take effect on the next
  * request rather than when the access token expires.
  */
-int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out)
+static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t task_id,
+		 lf_principal **out, int64_t *task_project)
 {
 	lf_app *app = req->app;
 	lf_jwt_claims c;
@@ -59,7 +60,11 @@ int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principa
 		return lf_http_error_from(req, ret, NULL), ret;
 	ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
 	int proj_ret = LF_OK;
-	if (ret == LF_OK && project_id != 0)
+	if (ret == LF_OK && task_id != 0) {
+		proj_ret = lf_store_task_project(tx, task_id, &project_id);
+		*task_project = project_id;
+	}
+	if (ret == LF_OK && proj_ret == LF_OK && project_id != 0)
 		proj_ret = lf_store_member_roles(tx, project_id, c.sub, &subj.proj_roles);
 	lf_store_rollback(tx);
 	if (ret != LF_OK) {
@@ -71,7 +76,10 @@ int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principa
 		return LF_ERR_AUTH;
 	}
 	if (proj_ret != LF_OK) {
-		lf_http_error_from(req, proj_ret, "project");
+		if (proj_ret == LF_ERR_NOTFOUND && task_id != 0)
+			lf_http_error(req, 404, "task_not_found", "No such task.");
+		else
+			lf_http_error_from(req, proj_ret, "project");
 		return proj_ret;
 	}
 	p->is_admin = strcmp(p->user.role, "admin") == 0;
@@ -83,6 +91,22 @@ int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principa
 	req->user = p;
 	*out = p;
 	return LF_OK;
+}
+
+int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out)
+{
+	return guard(req, perm, project_id, 0, out, NULL);
+}
+
+int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_principal **out,
+		      int64_t *project_id)
+{
+	if (task_id == 0) {
+		if (guard(req, LF_PERM_SELF, 0, 0, out, NULL) == LF_OK)
+			lf_http_error(req, 404, "task_not_found", "No such task.");
+		return LF_ERR_NOTFOUND;
+	}
+	return guard(req, perm, 0, task_id, out, project_id);
 }
 
 int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen,

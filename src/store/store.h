@@ -166,6 +166,8 @@ int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id);
 #define LF_STORE_TASK_BULK 64
 int lf_store_task_insert_many(lf_tx *tx, const lf_task *ts, int n);
 int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out);
+/* The project a task belongs to. */
+int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id);
 /*
  * Writes the mutable fields of t (state, lease, counters, rework, comment,
  * updated_at) only if the row is still in expect_state: LF_ERR_CONFLICT

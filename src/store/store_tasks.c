@@ -157,6 +157,12 @@ int lf_store_task_insert_many(lf_tx *tx, const lf_task *ts, int n)
 	return lf_db_exec(tx, bulk_sql, v, n * 9, NULL);
 }
 
+int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id)
+{
+	lf_val v[] = {LF_VINT(id)};
+	return lf_db_query_int(tx, "SELECT project_id FROM tasks WHERE id = $1", v, 1, project_id);
+}
+
 int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out)
 {
 	lf_val v[] = {LF_VINT(id)};

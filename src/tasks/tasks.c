@@ -594,21 +594,3 @@ int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
 		*expired = total;
 	return ret;
 }
-
-int lf_tasks_project_of(lf_store *s, int64_t task_id, int64_t *project_id)
-{
-	lf_tx *tx;
-	lf_task t;
-	lf_arena *a = lf_arena_create();
-	if (a == NULL)
-		return LF_ERR_NOMEM;
-	int ret = lf_store_begin(s, 0, a, &tx);
-	if (ret == LF_OK) {
-		ret = lf_store_task_get(tx, task_id, &t);
-		lf_store_rollback(tx);
-		if (ret == LF_OK)
-			*project_id = t.project_id;
-	}
-	lf_arena_destroy(a);
-	return ret;
-}

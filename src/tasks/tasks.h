@@ -70,7 +70,4 @@ int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
  */
 int lf_tasks_sweep(lf_store *s, int64_t now, int *expired);
 
-/* The project id of a task, for authorization before the operation. */
-int lf_tasks_project_of(lf_store *s, int64_t task_id, int64_t *project_id);
-
 #endif
