@@ -28,7 +28,10 @@ imp=$(curl -sf -H "Authorization: Bearer $token" -H 'content-type: application/x
 	--data-binary @"$file" "$URL/api/v1/projects/$pid/imports" |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 t1=$(date +%s%N)
+max_rss=0
 while :; do
+	r=$(bench_rss_kb)
+	[ "$r" -gt "$max_rss" ] && max_rss=$r
 	st=$(curl -sf -H "Authorization: Bearer $token" "$URL/api/v1/imports/$imp" |
 		python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["status"], d["tasks_created"])')
 	case "$st" in done*|failed*) break ;; esac
@@ -41,4 +44,5 @@ echo "file:             $rows rows, $((size / 1048576)) MiB"
 echo "status:           $st"
 echo "upload+validate:  ${up_ms} ms ($((size / 1048576 * 1000 / (up_ms > 0 ? up_ms : 1))) MiB/s)"
 echo "whole import:     ${all_ms} ms -> $((rows * 1000 / (all_ms > 0 ? all_ms : 1))) rows/s"
-echo "server RSS:       before ${rss0} kB, peak $(bench_hwm_kb) kB (peak includes the argon2 login, 64 MiB)"
+echo "server RSS:       before ${rss0} kB, highest sampled during the import ${max_rss} kB"
+echo "                  (process peak $(bench_hwm_kb) kB includes the login's 64 MiB argon2 hash)"
