@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "audit/audit.h"
 #include "imports/imports.h"
+#include "ledger/ledger.h"
 #include "tasks/tasks.h"
 #include "users/users.h"
 
@@ -49,6 +50,7 @@ static int cmd_worker(int argc, char **argv);
 static int cmd_migrate(int argc, char **argv);
 static int cmd_user(int argc, char **argv);
 static int cmd_audit(int argc, char **argv);
+static int cmd_ledger(int argc, char **argv);
 
 static void usage(FILE *f)
 {
@@ -59,6 +61,7 @@ static void usage(FILE *f)
 	      "  labelflow user add --email E --name N --role admin|annotator|reviewer|"
 	      "super_reviewer --password-stdin [--db URL]\n"
 	      "  labelflow audit verify [--db URL]\n"
+	      "  labelflow ledger verify [--db URL]\n"
 	      "environment: LABELFLOW_DB, LABELFLOW_STORAGE, LABELFLOW_LISTEN, LABELFLOW_JWT_SECRET,\n"
 	      "  LABELFLOW_ADMIN_EMAIL/LABELFLOW_ADMIN_PASSWORD (first admin), LABELFLOW_THREADS,\n"
 	      "  LABELFLOW_ACCESS_TTL, LABELFLOW_REFRESH_TTL (seconds), LABELFLOW_ACCESS_LOG=0|1,\n"
@@ -480,6 +483,34 @@ static int cmd_audit(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_ledger(int argc, char **argv)
+{
+	config cfg;
+	lf_store *s = NULL;
+	lf_ledger_verdict v;
+	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	parse_common(argc - 1, argv + 1, &cfg);
+	if (open_store(&cfg, 1, &s) != LF_OK)
+		return 1;
+	int ret = lf_ledger_verify(s, &v);
+	lf_store_close(s);
+	if (ret != LF_OK) {
+		fprintf(stderr, "labelflow: cannot read the ledger (%s)\n", lf_err_str(ret));
+		return 1;
+	}
+	if (!v.ok) {
+		printf("ledger BROKEN: %s\n", v.reason);
+		return 1;
+	}
+	printf("ledger ok: %lld transactions, %lld entries balance; no internal account is"
+	       " negative; held equals open holds; payable + paid equals earned\n",
+	       (long long)v.audit.txns, (long long)v.audit.entries);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -497,6 +528,8 @@ int main(int argc, char **argv)
 		return cmd_user(argc - 1, argv + 1);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "ledger") == 0)
+		return cmd_ledger(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		usage(stdout);
 		return 0;

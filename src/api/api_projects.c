@@ -270,6 +270,7 @@ int lf_api_projects_patch(lf_http_req *req)
 	lf_tx *tx = NULL;
 	if (load_project(req, LF_PERM_PROJECT_MANAGE, &who, &p, NULL) != LF_OK)
 		return LF_OK;
+	const char *old_currency = p.currency;
 	if (read_project_fields(req, &p, 0) != LF_OK)
 		return LF_OK;
 	p.updated_at = lf_now_ms();
@@ -279,6 +280,16 @@ int lf_api_projects_patch(lf_http_req *req)
 	json_object_foreach(req->json, key, v) json_array_append_new(changed, json_string(key));
 	json_t *details = json_pack("{s:o}", "changed", changed);
 	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	int has_money = 0;
+	/* Money already moved in the old currency: changing it would make
+	 * every balance lie. */
+	if (ret == LF_OK && strcmp(old_currency, p.currency) != 0 &&
+	    (ret = lf_store_project_has_ledger(tx, p.id, &has_money)) == LF_OK && has_money) {
+		json_decref(details);
+		lf_store_rollback(tx);
+		return lf_http_error(req, 409, "currency_locked",
+				     "The project's currency cannot change once money has moved.");
+	}
 	if (ret == LF_OK)
 		ret = lf_store_project_update(tx, &p);
 	if (ret == LF_OK) {

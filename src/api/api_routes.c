@@ -38,6 +38,13 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/decide", .handler = lf_api_decide, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/requeue", .handler = lf_api_requeue, .body = LF_BODY_JSON, .max_body = 0},
 
+	{.method = "POST", .pattern = "/api/v1/projects/{id}/escrow/deposits", .handler = lf_api_deposit, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "POST", .pattern = "/api/v1/projects/{id}/escrow/refund", .handler = lf_api_refund, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}/escrow", .handler = lf_api_escrow, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}/ledger", .handler = lf_api_ledger, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/ledger/verify", .handler = lf_api_ledger_verify, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/me/earnings", .handler = lf_api_earnings, .body = LF_BODY_NONE, .max_body = 0},
+
 	{.method = "GET", .pattern = "/api/v1/audit", .handler = lf_api_audit_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/audit/verify", .handler = lf_api_audit_verify, .body = LF_BODY_NONE, .max_body = 0},
 };

@@ -211,6 +211,109 @@ const lf_migration lf_migrations_sqlite[] = {
 	 "DROP INDEX tasks_rework;"
 	 "CREATE INDEX tasks_rework ON tasks(project_id, rework_owner, priority DESC, id)"
 	 " WHERE state = 'queued_l1' AND rework_owner IS NOT NULL;"},
+	/* Money: a double-entry ledger in integer minor units. Balances are
+	 * kept on the accounts (updated in the same transaction as the
+	 * entries) so that the database itself refuses an internal account
+	 * going negative; `labelflow ledger verify` recomputes them from the
+	 * entries. project_id/user_id 0 mean "none" (NULLs would make the
+	 * UNIQUE constraint ineffective). */
+	{4, "ledger, holds, deposits, payouts",
+	 "CREATE TABLE ledger_accounts ("
+	 " id INTEGER PRIMARY KEY,"
+	 " kind TEXT NOT NULL CHECK (kind IN ('external_funding','escrow','held','payable',"
+	 "  'payouts_pending','external_payouts')),"
+	 " project_id INTEGER NOT NULL,"
+	 " user_id INTEGER NOT NULL,"
+	 " currency TEXT NOT NULL,"
+	 " balance INTEGER NOT NULL DEFAULT 0,"
+	 " CHECK (kind = 'external_funding' OR balance >= 0),"
+	 " UNIQUE (kind, project_id, user_id, currency));"
+	 "CREATE INDEX ledger_accounts_user ON ledger_accounts(user_id, kind) WHERE user_id <> 0;"
+
+	 "CREATE TABLE ledger_txns ("
+	 " id INTEGER PRIMARY KEY,"
+	 " kind TEXT NOT NULL,"
+	 " project_id INTEGER NOT NULL,"
+	 " currency TEXT NOT NULL,"
+	 " task_id INTEGER,"
+	 " hold_id INTEGER,"
+	 " deposit_id INTEGER,"
+	 " payout_item_id INTEGER,"
+	 " actor_id INTEGER,"
+	 " memo TEXT,"
+	 " created_at INTEGER NOT NULL);"
+	 "CREATE INDEX ledger_txns_project ON ledger_txns(project_id, id);"
+
+	 "CREATE TABLE ledger_entries ("
+	 " id INTEGER PRIMARY KEY,"
+	 " txn_id INTEGER NOT NULL REFERENCES ledger_txns(id),"
+	 " account_id INTEGER NOT NULL REFERENCES ledger_accounts(id),"
+	 " amount INTEGER NOT NULL CHECK (amount <> 0));"
+	 "CREATE INDEX ledger_entries_txn ON ledger_entries(txn_id);"
+	 "CREATE INDEX ledger_entries_account ON ledger_entries(account_id, id);"
+	 "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries"
+	 " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+	 "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
+	 " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+
+	 /* A hold is the pay reserved for one stint of work: held while the
+	  * lease runs, pending once the work is done, earned when the task is
+	  * accepted, released back to escrow otherwise. One per stint: a piece
+	  * of work is paid at most once. */
+	 "CREATE TABLE holds ("
+	 " id INTEGER PRIMARY KEY,"
+	 " work_id INTEGER NOT NULL UNIQUE REFERENCES task_work(id),"
+	 " task_id INTEGER NOT NULL REFERENCES tasks(id),"
+	 " project_id INTEGER NOT NULL,"
+	 " user_id INTEGER NOT NULL,"
+	 " stage INTEGER NOT NULL,"
+	 " amount INTEGER NOT NULL CHECK (amount > 0),"
+	 " status TEXT NOT NULL CHECK (status IN ('held','pending','released','earned')),"
+	 " created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX holds_task ON holds(task_id, status);"
+	 "CREATE INDEX holds_user ON holds(user_id, project_id, status);"
+	 "CREATE INDEX holds_project_open ON holds(project_id) WHERE status IN ('held','pending');"
+
+	 "CREATE TABLE deposits ("
+	 " id INTEGER PRIMARY KEY,"
+	 " project_id INTEGER NOT NULL REFERENCES projects(id),"
+	 " kind TEXT NOT NULL CHECK (kind IN ('deposit','refund')),"
+	 " amount INTEGER NOT NULL CHECK (amount > 0),"
+	 " currency TEXT NOT NULL,"
+	 " reference TEXT,"
+	 " idempotency_key TEXT NOT NULL,"
+	 " created_by INTEGER NOT NULL,"
+	 " created_at INTEGER NOT NULL,"
+	 " UNIQUE (project_id, idempotency_key));"
+
+	 "CREATE TABLE payout_batches ("
+	 " id INTEGER PRIMARY KEY,"
+	 " idempotency_key TEXT NOT NULL UNIQUE,"
+	 " adapter TEXT NOT NULL,"
+	 " config TEXT NOT NULL DEFAULT '{}',"
+	 " status TEXT NOT NULL CHECK (status IN ('queued','running','done','partial','failed')),"
+	 " min_amount INTEGER NOT NULL,"
+	 " statement_key TEXT,"
+	 " created_by INTEGER NOT NULL,"
+	 " created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL);"
+
+	 "CREATE TABLE payout_items ("
+	 " id INTEGER PRIMARY KEY,"
+	 " batch_id INTEGER NOT NULL REFERENCES payout_batches(id),"
+	 " project_id INTEGER NOT NULL,"
+	 " user_id INTEGER NOT NULL,"
+	 " currency TEXT NOT NULL,"
+	 " amount INTEGER NOT NULL CHECK (amount > 0),"
+	 " status TEXT NOT NULL CHECK (status IN ('pending','paid','failed')),"
+	 " attempts INTEGER NOT NULL DEFAULT 0,"
+	 " last_error TEXT,"
+	 " external_ref TEXT,"
+	 " created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX payout_items_batch ON payout_items(batch_id, id);"
+	 "CREATE INDEX payout_items_user ON payout_items(user_id);"},
 };
 
 const int lf_migrations_sqlite_count = (int)LF_ARRAY_LEN(lf_migrations_sqlite);

@@ -300,5 +300,6 @@ typedef int (*lf_audit_scan_cb)(void *ud, const lf_audit_row *row);
 int lf_store_audit_scan(lf_tx *tx, lf_audit_scan_cb cb, void *ud);
 
 #include "store/store_jobs.h"
+#include "store/store_ledger.h"
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
+#include "ledger/ledger.h"
 #include "tasks/policy.h"
 #include "workflow/workflow.h"
 
@@ -71,6 +72,7 @@ static int store_annotation(struct op *op, const char *kind, int64_t *annotation
 static int active_work(struct op *op);
 static int void_work(struct op *op, unsigned effects);
 static int write_audit(struct op *op, const char *from, unsigned effects);
+static int move_money(struct op *op, lf_task_state from, unsigned fx);
 static int apply(struct op *op);
 static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out);
 static const char *annotation_kind(lf_wf_event ev);
@@ -301,6 +303,52 @@ static int write_audit(struct op *op, const char *from, unsigned fx)
 }
 
 /*
+ * The money side of a transition, in the same transaction: a claim
+ * reserves the stage's rate from escrow; giving work back returns it;
+ * finished work waits for acceptance; rejected or overturned work goes
+ * back to escrow; acceptance pays every hold that is still pending.
+ */
+static int move_money(struct op *op, lf_task_state from, unsigned fx)
+{
+	const char *cur = op->project.currency;
+	int64_t pid = op->task.project_id, tid = op->task.id;
+	int overturned = (fx & LF_FX_L2_OVERTURNED) && !op->policy.pay_overturned_l2;
+	int ret = LF_OK;
+	if (fx & LF_FX_HOLD_RESERVE) {
+		lf_rates rates;
+		lf_money shortfall = 0;
+		int stage = lf_wf_stage_of(from);
+		lf_rates_from_text(op->project.rates, &rates);
+		lf_money rate = lf_rates_stage(&rates, stage);
+		ret = lf_ledger_reserve(op->tx, pid, cur, tid, op->work_id, op->who->user_id, stage,
+					rate, &shortfall);
+		if (ret == LF_ERR_FUNDS)
+			return refuse(op->why, ret, "insufficient_escrow",
+				      "The project's escrow cannot cover this claim: it needs %lld"
+				      " %s more. Ask an admin to deposit funds.",
+				      (long long)shortfall, cur);
+	}
+	if (ret == LF_OK && (fx & LF_FX_HOLD_RETURN) && op->work_id != 0)
+		ret = lf_ledger_hold_return(op->tx, cur, op->work_id);
+	if (ret == LF_OK && (fx & LF_FX_HOLD_EARN) && op->work_id != 0)
+		ret = lf_ledger_hold_earn(op->tx, op->work_id);
+	if (ret == LF_OK && (fx & LF_FX_VOID_ALL))
+		ret = lf_ledger_void(op->tx, cur, pid, tid, 0, 0);
+	if (ret == LF_OK && (fx & LF_FX_VOID_L1))
+		ret = lf_ledger_void(op->tx, cur, pid, tid, 1, 0);
+	if (ret == LF_OK && (fx & LF_FX_VOID_L2))
+		ret = lf_ledger_void(op->tx, cur, pid, tid, 2, 0);
+	else if (ret == LF_OK && overturned)
+		ret = lf_ledger_void(op->tx, cur, pid, tid, 2, 1);
+	if (ret == LF_OK && (fx & LF_FX_PAY))
+		ret = lf_ledger_pay(op->tx, cur, pid, tid);
+	if (ret != LF_OK)
+		return refuse(op->why, ret, "ledger", "The payment records could not be written (%s).",
+			      lf_err_str(ret));
+	return LF_OK;
+}
+
+/*
  * The heart of every operation: decide with the workflow table, then carry
  * out its effects on the loaded task inside op->tx.
  */
@@ -366,6 +414,8 @@ static int apply(struct op *op)
 		return ret;
 	}
 
+	if ((ret = move_money(op, in.state, out.effects)) != LF_OK)
+		return ret;
 	t->state = lf_wf_state_name(out.to);
 	t->attempts = out.attempts;
 	t->reworks = out.reworks;

@@ -1,0 +1,320 @@
+/*
+ * ledger.c - the rules of money.
+ */
+#include "ledger/ledger.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int move_holds(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
+		      int stage, int latest_only, const char *to, const char *txn_kind);
+
+int lf_money_add(lf_money a, lf_money b, lf_money *out)
+{
+	if (__builtin_add_overflow(a, b, out))
+		return LF_ERR_LIMIT;
+	return LF_OK;
+}
+
+int lf_ledger_balanced(const lf_posting *p, int n)
+{
+	lf_money sum = 0;
+	if (p == NULL || n < 2)
+		return LF_ERR_INVALID;
+	for (int i = 0; i < n; i++) {
+		if (p[i].amount == 0 || p[i].amount > LF_MONEY_MAX || p[i].amount < -LF_MONEY_MAX ||
+		    p[i].account == NULL)
+			return LF_ERR_INVALID;
+		if (lf_money_add(sum, p[i].amount, &sum) != LF_OK)
+			return LF_ERR_INVALID;
+	}
+	return sum == 0 ? LF_OK : LF_ERR_INVALID;
+}
+
+int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n,
+		   int64_t *txn_id)
+{
+	int64_t id, account;
+	int ret;
+	if ((ret = lf_ledger_balanced(p, n)) != LF_OK)
+		return ret;
+	lf_store_txn t = {.kind = ref->kind,
+			  .project_id = ref->project_id,
+			  .currency = ref->currency,
+			  .task_id = ref->task_id,
+			  .hold_id = ref->hold_id,
+			  .deposit_id = ref->deposit_id,
+			  .payout_item_id = ref->payout_item_id,
+			  .actor_id = ref->actor_id,
+			  .memo = ref->memo,
+			  .created_at = lf_now_ms()};
+	if ((ret = lf_store_txn_insert(tx, &t, &id)) != LF_OK)
+		return ret;
+	for (int i = 0; i < n; i++) {
+		if ((ret = lf_store_account_id(tx, p[i].account, ref->project_id, p[i].user_id,
+					       ref->currency, &account)) != LF_OK ||
+		    (ret = lf_store_entry_insert(tx, id, account, p[i].amount)) != LF_OK ||
+		    (ret = lf_store_account_add(tx, account, p[i].amount)) != LF_OK)
+			return ret;
+	}
+	if (txn_id != NULL)
+		*txn_id = id;
+	return LF_OK;
+}
+
+/* Shared by deposit and refund: idempotency by (project, key). */
+static int external_move(lf_tx *tx, const char *kind, int64_t project_id, const char *currency,
+			 lf_money amount, const char *reference, const char *key,
+			 int64_t actor_id, lf_deposit *out, int *replayed)
+{
+	int ret = lf_store_deposit_by_key(tx, project_id, key, out);
+	*replayed = 0;
+	if (ret == LF_OK) {
+		*replayed = 1;
+		/* A refund's amount is whatever was available: a replay of the
+		 * same key is the same refund whatever the escrow holds now. */
+		if (strcmp(out->kind, kind) != 0 ||
+		    (strcmp(kind, "deposit") == 0 && out->amount != amount))
+			return LF_ERR_CONFLICT;
+		return LF_OK;
+	}
+	if (ret != LF_ERR_NOTFOUND)
+		return ret;
+	if (amount <= 0 || amount > LF_MONEY_MAX)
+		return LF_ERR_INVALID;
+	lf_deposit d = {.project_id = project_id,
+			.kind = kind,
+			.amount = amount,
+			.currency = currency,
+			.reference = reference,
+			.idempotency_key = key,
+			.created_by = actor_id,
+			.created_at = lf_now_ms()};
+	if ((ret = lf_store_deposit_insert(tx, &d, &d.id)) != LF_OK)
+		return ret;
+	int in = strcmp(kind, "deposit") == 0;
+	lf_posting p[] = {{"external_funding", 0, in ? -amount : amount},
+			  {"escrow", 0, in ? amount : -amount}};
+	lf_ledger_ref ref = {.kind = kind,
+			     .project_id = project_id,
+			     .currency = currency,
+			     .deposit_id = d.id,
+			     .actor_id = actor_id,
+			     .memo = reference};
+	if ((ret = lf_ledger_post(tx, &ref, p, 2, NULL)) != LF_OK)
+		return ret;
+	*out = d;
+	return LF_OK;
+}
+
+int lf_ledger_deposit(lf_tx *tx, int64_t project_id, const char *currency, lf_money amount,
+		      const char *reference, const char *key, int64_t actor_id, lf_deposit *out,
+		      int *replayed)
+{
+	return external_move(tx, "deposit", project_id, currency, amount, reference, key,
+			     actor_id, out, replayed);
+}
+
+int lf_ledger_refund(lf_tx *tx, int64_t project_id, const char *currency, const char *key,
+		     int64_t actor_id, lf_deposit *out, int *replayed)
+{
+	lf_money available = 0;
+	int ret = lf_store_account_balance(tx, "escrow", project_id, 0, currency, &available);
+	if (ret != LF_OK)
+		return ret;
+	/* A replayed key answers with the first refund even when nothing is
+	 * left to refund now. */
+	ret = lf_store_deposit_by_key(tx, project_id, key, out);
+	if (ret == LF_OK) {
+		*replayed = 1;
+		return strcmp(out->kind, "refund") == 0 ? LF_OK : LF_ERR_CONFLICT;
+	}
+	if (available == 0)
+		return LF_ERR_NOTFOUND;
+	return external_move(tx, "refund", project_id, currency, available, "refund on close", key,
+			     actor_id, out, replayed);
+}
+
+int lf_ledger_escrow(lf_tx *tx, int64_t project_id, const char *currency, lf_escrow *out)
+{
+	lf_money funding = 0;
+	int ret;
+	memset(out, 0, sizeof(*out));
+	if ((ret = lf_store_account_balance(tx, "escrow", project_id, 0, currency,
+					    &out->available)) != LF_OK ||
+	    (ret = lf_store_account_balance(tx, "held", project_id, 0, currency, &out->held)) !=
+		    LF_OK ||
+	    (ret = lf_store_account_balance(tx, "external_funding", project_id, 0, currency,
+					    &funding)) != LF_OK)
+		return ret;
+	/* Everything that left escrow and held for good went to workers: what
+	 * came in, less what is still available or held. */
+	out->spent = -funding - out->available - out->held;
+	return LF_OK;
+}
+
+int lf_ledger_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64_t task_id,
+		      int64_t work_id, int64_t user_id, int stage, lf_money amount,
+		      lf_money *shortfall)
+{
+	lf_money available = 0;
+	int64_t hold_id;
+	int ret;
+	*shortfall = 0;
+	if (amount == 0)
+		return LF_OK;
+	if ((ret = lf_store_account_balance(tx, "escrow", project_id, 0, currency, &available)) !=
+	    LF_OK)
+		return ret;
+	if (available < amount) {
+		*shortfall = amount - available;
+		return LF_ERR_FUNDS;
+	}
+	int64_t now = lf_now_ms();
+	lf_hold h = {.work_id = work_id,
+		     .task_id = task_id,
+		     .project_id = project_id,
+		     .user_id = user_id,
+		     .stage = stage,
+		     .amount = amount,
+		     .status = "held",
+		     .created_at = now};
+	if ((ret = lf_store_hold_insert(tx, &h, &hold_id)) != LF_OK)
+		return ret;
+	lf_posting p[] = {{"escrow", 0, -amount}, {"held", 0, amount}};
+	lf_ledger_ref ref = {.kind = "hold",
+			     .project_id = project_id,
+			     .currency = currency,
+			     .task_id = task_id,
+			     .hold_id = hold_id,
+			     .actor_id = user_id};
+	return lf_ledger_post(tx, &ref, p, 2, NULL);
+}
+
+int lf_ledger_hold_return(lf_tx *tx, const char *currency, int64_t work_id)
+{
+	lf_hold h;
+	int ret = lf_store_hold_by_work(tx, work_id, &h);
+	if (ret == LF_ERR_NOTFOUND)
+		return LF_OK; /* unpaid stage: nothing was reserved */
+	if (ret != LF_OK)
+		return ret;
+	if (strcmp(h.status, "held") != 0 && strcmp(h.status, "pending") != 0)
+		return LF_OK;
+	if ((ret = lf_store_hold_move(tx, h.id, h.status, "released", lf_now_ms())) != LF_OK)
+		return ret;
+	lf_posting p[] = {{"held", 0, -h.amount}, {"escrow", 0, h.amount}};
+	lf_ledger_ref ref = {.kind = "release",
+			     .project_id = h.project_id,
+			     .currency = currency,
+			     .task_id = h.task_id,
+			     .hold_id = h.id,
+			     .actor_id = h.user_id};
+	return lf_ledger_post(tx, &ref, p, 2, NULL);
+}
+
+int lf_ledger_hold_earn(lf_tx *tx, int64_t work_id)
+{
+	lf_hold h;
+	int ret = lf_store_hold_by_work(tx, work_id, &h);
+	if (ret == LF_ERR_NOTFOUND)
+		return LF_OK;
+	if (ret != LF_OK)
+		return ret;
+	return lf_store_hold_move(tx, h.id, "held", "pending", lf_now_ms());
+}
+
+/*
+ * Moves the pending holds of a task (one stage or all) to `to` with one
+ * transaction: back to escrow for "released", to each worker's payable for
+ * "earned".
+ */
+static int move_holds(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
+		      int stage, int latest_only, const char *to, const char *txn_kind)
+{
+	lf_hold *h;
+	int n, ret;
+	lf_money total = 0;
+	if ((ret = lf_store_holds_of_task(tx, task_id, "pending", stage, &h, &n)) != LF_OK)
+		return ret;
+	if (n == 0)
+		return LF_OK;
+	if (latest_only) {
+		h += n - 1;
+		n = 1;
+	}
+	lf_posting *p = lf_arena_alloc(lf_store_arena(tx), sizeof(*p) * (size_t)(n + 1));
+	if (p == NULL)
+		return LF_ERR_NOMEM;
+	int earn = strcmp(to, "earned") == 0;
+	int64_t now = lf_now_ms();
+	for (int i = 0; i < n; i++) {
+		if ((ret = lf_store_hold_move(tx, h[i].id, "pending", to, now)) != LF_OK)
+			return ret;
+		if (lf_money_add(total, h[i].amount, &total) != LF_OK)
+			return LF_ERR_LIMIT;
+		p[i] = (lf_posting){earn ? "payable" : "escrow", earn ? h[i].user_id : 0,
+				    h[i].amount};
+	}
+	p[n] = (lf_posting){"held", 0, -total};
+	lf_ledger_ref ref = {.kind = txn_kind,
+			     .project_id = project_id,
+			     .currency = currency,
+			     .task_id = task_id};
+	return lf_ledger_post(tx, &ref, p, n + 1, NULL);
+}
+
+int lf_ledger_void(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
+		   int stage, int latest_only)
+{
+	return move_holds(tx, currency, project_id, task_id, stage, latest_only, "released",
+			  "void");
+}
+
+int lf_ledger_pay(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id)
+{
+	return move_holds(tx, currency, project_id, task_id, 0, 0, "earned", "earn");
+}
+
+int lf_ledger_verify(lf_store *s, lf_ledger_verdict *out)
+{
+	lf_tx *tx;
+	memset(out, 0, sizeof(*out));
+	int ret = lf_store_begin(s, 0, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_ledger_audit(tx, &out->audit);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return ret;
+	const lf_ledger_audit *a = &out->audit;
+	out->ok = 0;
+	if (a->unbalanced_txns)
+		snprintf(out->reason, sizeof(out->reason),
+			 "%lld transaction(s) do not sum to zero (first: %lld)",
+			 (long long)a->unbalanced_txns, (long long)a->first_unbalanced);
+	else if (a->short_txns)
+		snprintf(out->reason, sizeof(out->reason), "%lld transaction(s) have < 2 entries",
+			 (long long)a->short_txns);
+	else if (a->mixed_currency)
+		snprintf(out->reason, sizeof(out->reason), "%lld transaction(s) mix currencies",
+			 (long long)a->mixed_currency);
+	else if (a->wrong_balances)
+		snprintf(out->reason, sizeof(out->reason),
+			 "%lld account balance(s) differ from their entries (first: account %lld)",
+			 (long long)a->wrong_balances, (long long)a->first_wrong_account);
+	else if (a->negative_accounts)
+		snprintf(out->reason, sizeof(out->reason), "%lld internal account(s) are negative",
+			 (long long)a->negative_accounts);
+	else if (a->held_mismatch)
+		snprintf(out->reason, sizeof(out->reason),
+			 "held differs from the open holds in %lld project(s) (first: %lld)",
+			 (long long)a->held_mismatch, (long long)a->first_held_project);
+	else if (a->payable_mismatch)
+		snprintf(out->reason, sizeof(out->reason),
+			 "payable + paid differs from earned holds for %lld worker(s)",
+			 (long long)a->payable_mismatch);
+	else
+		out->ok = 1;
+	return LF_OK;
+}

@@ -1,0 +1,109 @@
+/*
+ * ledger.h - money. Integer minor units (lf_money), double entry, one
+ * currency per project. Every transaction's entries sum to zero; only the
+ * external accounts may go negative (the database refuses otherwise);
+ * every posting happens inside the caller's write transaction, next to the
+ * workflow change and audit record that cause it. Nothing else writes
+ * ledger rows.
+ *
+ * Accounts, per project (and per user for payables and payouts):
+ *   external_funding  money that came in from outside (goes negative)
+ *   escrow            deposited, not yet reserved        ("available")
+ *   held              reserved for work in progress or awaiting acceptance
+ *   payable           earned by a worker, not yet paid out
+ *   payouts_pending   in a payout batch, not yet confirmed
+ *   external_payouts  paid out to a worker
+ */
+#ifndef LF_LEDGER_H
+#define LF_LEDGER_H
+
+#include "store/store.h"
+
+typedef int64_t lf_money;
+
+/* Largest amount one posting may move: keeps every sum far from overflow. */
+#define LF_MONEY_MAX 1000000000000000LL
+
+/* a + b without overflow: LF_ERR_LIMIT when it would overflow. Pure. */
+int lf_money_add(lf_money a, lf_money b, lf_money *out);
+
+typedef struct lf_posting {
+	const char *account; /* account kind */
+	int64_t user_id;     /* 0 for project accounts */
+	lf_money amount;     /* signed, non-zero */
+} lf_posting;
+
+/*
+ * Checks a transaction before it is written: at least two postings, none
+ * zero, each within LF_MONEY_MAX, summing to exactly zero without
+ * overflow. Pure: LF_OK or LF_ERR_INVALID.
+ */
+int lf_ledger_balanced(const lf_posting *p, int n);
+
+typedef struct lf_ledger_ref {
+	const char *kind; /* "deposit", "hold", "release", "earn", "payout", ... */
+	int64_t project_id;
+	const char *currency; /* must be the project's */
+	int64_t task_id, hold_id, deposit_id, payout_item_id, actor_id;
+	const char *memo;
+} lf_ledger_ref;
+
+/* Writes a balanced transaction. LF_ERR_FUNDS when an internal account
+ * would go negative, LF_ERR_INVALID when unbalanced. */
+int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n,
+		   int64_t *txn_id);
+
+/* ---- escrow ---- */
+
+/* Deposit from outside into the project's escrow. Idempotent by key: a
+ * second call with the same key returns the first deposit (*replayed = 1)
+ * and moves nothing; the same key with another amount is LF_ERR_CONFLICT. */
+int lf_ledger_deposit(lf_tx *tx, int64_t project_id, const char *currency, lf_money amount,
+		      const char *reference, const char *key, int64_t actor_id, lf_deposit *out,
+		      int *replayed);
+/* Returns the project's whole available escrow to the funder. */
+int lf_ledger_refund(lf_tx *tx, int64_t project_id, const char *currency, const char *key,
+		     int64_t actor_id, lf_deposit *out, int *replayed);
+
+typedef struct lf_escrow {
+	lf_money available, held, spent, deposited, refunded;
+} lf_escrow;
+int lf_ledger_escrow(lf_tx *tx, int64_t project_id, const char *currency, lf_escrow *out);
+
+/* ---- holds: pay reserved for one stint of work ---- */
+
+/*
+ * Reserves amount for a claim: escrow -> held, and a hold on work_id.
+ * LF_ERR_FUNDS when the escrow cannot cover it; *shortfall gets by how
+ * much. amount 0 reserves nothing.
+ */
+int lf_ledger_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64_t task_id,
+		      int64_t work_id, int64_t user_id, int stage, lf_money amount,
+		      lf_money *shortfall);
+/* The stint's hold goes back to escrow (released, expired, requeued). */
+int lf_ledger_hold_return(lf_tx *tx, const char *currency, int64_t work_id);
+/* The stint's work is done: its hold waits for the task's acceptance. */
+int lf_ledger_hold_earn(lf_tx *tx, int64_t work_id);
+/* Pending holds of a stage (0 = all stages) go back to escrow: the work
+ * was rejected, redone or the task discarded. latest_only voids just the
+ * most recent one (an L2 decision that L3 overturned: earlier reviews of
+ * the task were not overturned and stay payable). */
+int lf_ledger_void(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
+		   int stage, int latest_only);
+/* The task was accepted: every pending hold becomes its worker's payable. */
+int lf_ledger_pay(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id);
+
+/* ---- the balance check ---- */
+
+typedef struct lf_ledger_verdict {
+	int ok;
+	lf_ledger_audit audit;
+	char reason[200];
+} lf_ledger_verdict;
+
+/* Recomputes the invariants in one read snapshot: every transaction sums
+ * to zero in one currency, balances equal their entries, no internal
+ * account is negative, held equals the open holds. */
+int lf_ledger_verify(lf_store *s, lf_ledger_verdict *out);
+
+#endif

@@ -1,0 +1,470 @@
+/*
+ * webhook.c - the signed webhook adapter: each item is POSTed as JSON to
+ * an HTTP(S) endpoint that performs the transfer, plus the signing
+ * functions receivers use to check that a request came from us.
+ *
+ * The signature follows Stripe's scheme ("t=<unix>,v1=<hex hmac>" over
+ * "<t>.<body>") so receivers can reuse known code, and the timestamp lets
+ * them refuse replays. The adapter keeps only SHA-256 of the secret, which
+ * is the HMAC key, and wipes it when freed.
+ *
+ * libcurl is used through one easy handle per send, so sends from many
+ * threads share nothing mutable. Signals are disabled (threads), redirects
+ * are never followed (a redirect could send money orders elsewhere) and
+ * only http and https are allowed, on the request and on any redirect.
+ */
+#include "payout/payout_int.h"
+
+#include <curl/curl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_TIMEOUT_MS 10000
+#define MAX_TIMEOUT_MS	   600000
+/* The answer is read only for its "reference"; a larger one is cut. */
+#define RESPONSE_MAX 8192
+/* v1 signatures accepted in one header (secret rotation needs two). */
+#define MAX_V1 8
+
+struct webhook {
+	lf_payout_adapter base;
+	char *url;
+	char *host;
+	long timeout_ms;
+	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+};
+
+struct response {
+	char data[RESPONSE_MAX + 1];
+	size_t len;
+};
+
+static void curl_init_once(void);
+static int libs_ready(void);
+static void derive_key(const char *secret, unsigned char key[crypto_auth_hmacsha256_KEYBYTES]);
+static void sign_with_key(const unsigned char *key, int64_t t, const char *body, size_t len,
+			  unsigned char mac[crypto_auth_hmacsha256_BYTES]);
+static int parse_t(const char *s, size_t n, int64_t *t);
+static int check_url(const char *url, char **host, char *err, size_t errlen);
+static int read_config(const json_t *config, const char **url, const char **secret,
+		       long *timeout_ms, char *err, size_t errlen);
+static char *item_body(const lf_payout_item *item, int64_t created, int *ret);
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata);
+static int set_options(CURL *c, const struct webhook *w, const char *body, struct curl_slist *hdrs,
+		       struct response *resp, char *curl_err);
+static int classify(const struct webhook *w, const lf_payout_item *item, long status,
+		    struct response *resp, char *ref, size_t reflen, char *err, size_t errlen);
+static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *ref, size_t reflen,
+			char *err, size_t errlen);
+static void webhook_free(lf_payout_adapter *a);
+
+static const lf_payout_ops webhook_ops = {
+    .kind = "webhook",
+    .send = webhook_send,
+    .free = webhook_free,
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+/* curl_global_init is not thread-safe and must run once per process; it is
+ * never undone because adapters may live until exit. */
+static void curl_init_once(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static int libs_ready(void)
+{
+	pthread_once(&curl_once, curl_init_once);
+	return curl_init_rc == CURLE_OK && sodium_init() >= 0;
+}
+
+static void derive_key(const char *secret, unsigned char key[crypto_auth_hmacsha256_KEYBYTES])
+{
+	crypto_hash_sha256(key, (const unsigned char *)secret, strlen(secret));
+}
+
+static void sign_with_key(const unsigned char *key, int64_t t, const char *body, size_t len,
+			  unsigned char mac[crypto_auth_hmacsha256_BYTES])
+{
+	crypto_auth_hmacsha256_state st;
+	char prefix[32];
+	int n = snprintf(prefix, sizeof(prefix), "%" PRId64 ".", t);
+	crypto_auth_hmacsha256_init(&st, key, crypto_auth_hmacsha256_KEYBYTES);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)prefix, (unsigned long long)n);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
+	crypto_auth_hmacsha256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
+}
+
+int lf_payout_sign(const char *secret, int64_t t, const char *body, size_t len,
+		   char hex_out[LF_PAYOUT_SIG_HEX])
+{
+	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	hex_out[0] = '\0';
+	if (secret == NULL || secret[0] == '\0' || t < 0 || (body == NULL && len > 0))
+		return LF_ERR_INVALID;
+	if (sodium_init() < 0)
+		return LF_ERR_INTERNAL;
+	derive_key(secret, key);
+	sign_with_key(key, t, body != NULL ? body : "", len, mac);
+	sodium_bin2hex(hex_out, LF_PAYOUT_SIG_HEX, mac, sizeof(mac));
+	sodium_memzero(key, sizeof(key));
+	return LF_OK;
+}
+
+static int parse_t(const char *s, size_t n, int64_t *t)
+{
+	int64_t v = 0;
+	if (n == 0 || n > 18)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*t = v;
+	return 1;
+}
+
+int lf_payout_verify(const char *secret, const char *header, const char *body, size_t len,
+		     int64_t now, int64_t tolerance_s)
+{
+	unsigned char sigs[MAX_V1][crypto_auth_hmacsha256_BYTES];
+	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	int nsig = 0, nt = 0, match = 0;
+	int64_t t = 0;
+	if (secret == NULL || secret[0] == '\0' || header == NULL || tolerance_s < 0 ||
+	    (body == NULL && len > 0))
+		return LF_ERR_INVALID;
+	if (sodium_init() < 0)
+		return LF_ERR_INTERNAL;
+	for (const char *p = header; *p != '\0';) {
+		const char *end = strchr(p, ',');
+		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n > 2 && strncmp(p, "t=", 2) == 0) {
+			if (!parse_t(p + 2, n - 2, &t))
+				return LF_ERR_INVALID;
+			nt++;
+		} else if (n == 3 + 2 * crypto_auth_hmacsha256_BYTES && strncmp(p, "v1=", 3) == 0 &&
+			   nsig < MAX_V1) {
+			size_t bin_len = 0;
+			if (sodium_hex2bin(sigs[nsig], sizeof(sigs[nsig]), p + 3, n - 3, NULL,
+					   &bin_len, NULL) != 0 ||
+			    bin_len != sizeof(sigs[nsig]))
+				return LF_ERR_INVALID;
+			nsig++;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (nt != 1 || nsig == 0)
+		return LF_ERR_INVALID;
+	if (now - t > tolerance_s || t - now > tolerance_s)
+		return LF_ERR_AUTH;
+	derive_key(secret, key);
+	sign_with_key(key, t, body != NULL ? body : "", len, mac);
+	sodium_memzero(key, sizeof(key));
+	/* Every candidate is compared, so timing tells nothing about which
+	 * (or whether one) matched. */
+	for (int i = 0; i < nsig; i++)
+		match |= crypto_verify_32(mac, sigs[i]) == 0;
+	return match ? LF_OK : LF_ERR_AUTH;
+}
+
+/* Parses with libcurl's own URL parser, so what is checked here is exactly
+ * what libcurl will connect to. */
+static int check_url(const char *url, char **host, char *err, size_t errlen)
+{
+	int ret = LF_ERR_NOMEM;
+	char *scheme = NULL, *h = NULL;
+	CURLU *u = curl_url();
+	if (u == NULL)
+		goto cleanup;
+	ret = LF_ERR_INVALID;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+		snprintf(err, errlen, "the payout webhook url is not a valid absolute URL");
+		goto cleanup;
+	}
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+		snprintf(err, errlen, "the payout webhook url must use http or https, not %.16s",
+			 scheme);
+		goto cleanup;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || h[0] == '\0') {
+		snprintf(err, errlen, "the payout webhook url names no host");
+		goto cleanup;
+	}
+	ret = LF_ERR_NOMEM;
+	*host = strdup(h);
+	if (*host == NULL)
+		goto cleanup;
+	ret = LF_OK;
+cleanup:
+	curl_free(scheme);
+	curl_free(h);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static int read_config(const json_t *config, const char **url, const char **secret,
+		       long *timeout_ms, char *err, size_t errlen)
+{
+	const char *k;
+	json_t *v;
+	*url = NULL;
+	*secret = NULL;
+	*timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (!json_is_object(config)) {
+		snprintf(err, errlen, "the webhook payout adapter needs a configuration object");
+		return LF_ERR_INVALID;
+	}
+	json_object_foreach((json_t *)config, k, v)
+	{
+		if (strcmp(k, "url") == 0 && json_is_string(v)) {
+			*url = json_string_value(v);
+		} else if (strcmp(k, "secret") == 0 && json_is_string(v)) {
+			*secret = json_string_value(v);
+		} else if (strcmp(k, "timeout_ms") == 0 && json_is_integer(v)) {
+			json_int_t ms = json_integer_value(v);
+			if (ms < 1 || ms > MAX_TIMEOUT_MS) {
+				snprintf(err, errlen,
+					 "the payout webhook timeout_ms must be 1 to %d",
+					 MAX_TIMEOUT_MS);
+				return LF_ERR_INVALID;
+			}
+			*timeout_ms = (long)ms;
+		} else {
+			snprintf(err, errlen,
+				 "unknown or mistyped payout webhook setting '%.32s' (expected "
+				 "url and secret strings, timeout_ms integer)",
+				 k);
+			return LF_ERR_INVALID;
+		}
+	}
+	if (*url == NULL || *secret == NULL || (*secret)[0] == '\0') {
+		snprintf(err, errlen, "the payout webhook needs a url and a non-empty secret");
+		return LF_ERR_INVALID;
+	}
+	return LF_OK;
+}
+
+int lf_payout_webhook_new(const json_t *config, lf_payout_adapter **out, char *err, size_t errlen)
+{
+	const char *url, *secret;
+	long timeout_ms;
+	struct webhook *w = NULL;
+	int ret = read_config(config, &url, &secret, &timeout_ms, err, errlen);
+	if (ret != LF_OK)
+		goto cleanup;
+	ret = LF_ERR_INTERNAL;
+	if (!libs_ready()) {
+		snprintf(err, errlen, "libcurl or libsodium failed to initialise");
+		goto cleanup;
+	}
+	ret = LF_ERR_NOMEM;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		goto cleanup;
+	w->base.ops = &webhook_ops;
+	w->timeout_ms = timeout_ms;
+	ret = check_url(url, &w->host, err, errlen);
+	if (ret != LF_OK)
+		goto cleanup;
+	ret = LF_ERR_NOMEM;
+	w->url = strdup(url);
+	if (w->url == NULL)
+		goto cleanup;
+	derive_key(secret, w->key);
+	*out = &w->base;
+	w = NULL;
+	ret = LF_OK;
+cleanup:
+	if (ret == LF_ERR_NOMEM)
+		snprintf(err, errlen, "out of memory creating the webhook payout adapter");
+	if (w != NULL)
+		webhook_free(&w->base);
+	return ret;
+}
+
+static void webhook_free(lf_payout_adapter *a)
+{
+	struct webhook *w = (struct webhook *)a;
+	sodium_memzero(w->key, sizeof(w->key));
+	free(w->url);
+	free(w->host);
+	free(w);
+}
+
+/* jansson refuses text that is not UTF-8; that is the item's fault and
+ * permanent, unlike running out of memory. */
+static char *item_body(const lf_payout_item *item, int64_t created, int *ret)
+{
+	json_error_t jerr;
+	char *body = NULL;
+	json_t *doc = json_pack_ex(
+	    &jerr, 0, "{s:I,s:I,s:I,s:s?,s:s?,s:I,s:s,s:I,s:s,s:I}", "id", (json_int_t)item->id,
+	    "batch_id", (json_int_t)item->batch_id, "user_id", (json_int_t)item->user_id, "email",
+	    item->email, "name", item->name, "project_id", (json_int_t)item->project_id, "currency",
+	    item->currency, "amount", (json_int_t)item->amount, "idempotency_key",
+	    item->idempotency_key, "created", (json_int_t)created);
+	if (doc == NULL) {
+		*ret = json_error_code(&jerr) == json_error_invalid_utf8 ? LF_ERR_INVALID
+									 : LF_ERR_NOMEM;
+		return NULL;
+	}
+	body = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
+	*ret = body != NULL ? LF_OK : LF_ERR_NOMEM;
+	return body;
+}
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct response *r = userdata;
+	size_t n = size * nmemb;
+	size_t room = RESPONSE_MAX - r->len;
+	size_t take = n < room ? n : room;
+	memcpy(r->data + r->len, ptr, take);
+	r->len += take;
+	r->data[r->len] = '\0';
+	return n;
+}
+
+static int set_options(CURL *c, const struct webhook *w, const char *body, struct curl_slist *hdrs,
+		       struct response *resp, char *curl_err)
+{
+	return curl_easy_setopt(c, CURLOPT_URL, w->url) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body)) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, w->timeout_ms) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+#if LIBCURL_VERSION_NUM >= 0x075500
+	       curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+#else
+	       curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
+		   CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
+				(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK ||
+#endif
+	       curl_easy_setopt(c, CURLOPT_USERAGENT, "LabelFlow-Payout/1") != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err) != CURLE_OK;
+}
+
+/* The status decides the item's fate: 408 and 429 are the receiver asking
+ * us to come back, 5xx its own failure; other 4xx will not change on a
+ * retry, and a 3xx means the URL is wrong since we never follow it. */
+static int classify(const struct webhook *w, const lf_payout_item *item, long status,
+		    struct response *resp, char *ref, size_t reflen, char *err, size_t errlen)
+{
+	long long id = (long long)item->id;
+	if (status >= 200 && status <= 299) {
+		char fallback[32];
+		json_t *doc = json_loadb(resp->data, resp->len, 0, NULL);
+		json_t *r = json_object_get(doc, "reference");
+		snprintf(fallback, sizeof(fallback), "http-%ld", status);
+		const char *value = json_is_string(r) && json_string_length(r) > 0
+					? json_string_value(r)
+					: fallback;
+		int cut = lf_payout_copy_ref(ref, reflen, value);
+		snprintf(err, errlen, "payout item %lld paid through %s (HTTP %ld)%s", id, w->host,
+			 status, cut ? "; its reference was truncated" : "");
+		json_decref(doc);
+		return LF_OK;
+	}
+	if (status == 408 || status == 429 || (status >= 500 && status <= 599)) {
+		snprintf(err, errlen,
+			 "payout webhook at %s answered HTTP %ld for item %lld; retry later",
+			 w->host, status, id);
+		return LF_ERR_IO;
+	}
+	if (status >= 300 && status <= 399) {
+		snprintf(err, errlen,
+			 "payout webhook at %s answered HTTP %ld for item %lld; redirects are not "
+			 "followed, fix the url",
+			 w->host, status, id);
+		return LF_ERR_INVALID;
+	}
+	snprintf(err, errlen, "payout webhook at %s refused item %lld with HTTP %ld", w->host, id,
+		 status);
+	return LF_ERR_INVALID;
+}
+
+static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *ref, size_t reflen,
+			char *err, size_t errlen)
+{
+	struct webhook *w = (struct webhook *)a;
+	struct curl_slist *hdrs = NULL, *tmp;
+	struct response *resp = NULL;
+	char *body = NULL;
+	CURL *c = NULL;
+	char curl_err[CURL_ERROR_SIZE] = "";
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	char hex[LF_PAYOUT_SIG_HEX];
+	char sig_hdr[128], key_hdr[32 + LF_PAYOUT_KEY_MAX];
+	const char *fixed[] = {"Content-Type: application/json", "Expect:", sig_hdr, key_hdr};
+	int64_t t = lf_now_ms() / 1000;
+	long status = 0;
+	CURLcode rc;
+	int ret;
+
+	body = item_body(item, t, &ret);
+	if (body == NULL) {
+		snprintf(err, errlen, "payout item %lld %s", (long long)item->id,
+			 ret == LF_ERR_INVALID ? "has a name or email that is not valid UTF-8"
+					       : "could not be encoded: out of memory");
+		goto cleanup;
+	}
+	sign_with_key(w->key, t, body, strlen(body), mac);
+	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+	snprintf(sig_hdr, sizeof(sig_hdr), "LabelFlow-Signature: t=%" PRId64 ",v1=%s", t, hex);
+	snprintf(key_hdr, sizeof(key_hdr), "Idempotency-Key: %s", item->idempotency_key);
+	ret = LF_ERR_NOMEM;
+	snprintf(err, errlen, "out of memory preparing payout item %lld", (long long)item->id);
+	for (size_t i = 0; i < LF_ARRAY_LEN(fixed); i++) {
+		tmp = curl_slist_append(hdrs, fixed[i]);
+		if (tmp == NULL)
+			goto cleanup;
+		hdrs = tmp;
+	}
+	resp = calloc(1, sizeof(*resp));
+	c = curl_easy_init();
+	if (resp == NULL || c == NULL)
+		goto cleanup;
+	ret = LF_ERR_INTERNAL;
+	if (set_options(c, w, body, hdrs, resp, curl_err)) {
+		snprintf(err, errlen, "libcurl refused the payout webhook options");
+		goto cleanup;
+	}
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		ret = LF_ERR_IO;
+		snprintf(err, errlen, "payout webhook at %s failed for item %lld: %s; retry later",
+			 w->host, (long long)item->id,
+			 curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc));
+		goto cleanup;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	ret = classify(w, item, status, resp, ref, reflen, err, errlen);
+cleanup:
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdrs);
+	free(resp);
+	free(body);
+	return ret;
+}

@@ -1,0 +1,345 @@
+/*
+ * store_ledger.c - ledger accounts, transactions, entries, holds and
+ * deposits. The rules of money are in ledger/ledger.c; this file only
+ * moves rows.
+ */
+#include "store/db.h"
+
+#define HOLD_COLS                                                                                  \
+	"id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at"
+
+static void hold_from_row(lf_tx *tx, lf_rows *r, lf_hold *h);
+static int count(lf_tx *tx, const char *sql, int64_t *n, int64_t *first);
+
+static void hold_from_row(lf_tx *tx, lf_rows *r, lf_hold *h)
+{
+	h->id = lf_rows_int(r, 0);
+	h->work_id = lf_rows_int(r, 1);
+	h->task_id = lf_rows_int(r, 2);
+	h->project_id = lf_rows_int(r, 3);
+	h->user_id = lf_rows_int(r, 4);
+	h->stage = (int)lf_rows_int(r, 5);
+	h->amount = lf_rows_int(r, 6);
+	h->status = lf_rows_dup(tx, r, 7);
+	h->created_at = lf_rows_int(r, 8);
+	h->updated_at = lf_rows_int(r, 9);
+}
+
+int lf_store_account_id(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
+			const char *currency, int64_t *id)
+{
+	lf_val v[] = {LF_VTEXT(kind), LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(currency)};
+	int ret = lf_db_query_int(tx,
+				  "SELECT id FROM ledger_accounts WHERE kind = $1 AND project_id = $2"
+				  " AND user_id = $3 AND currency = $4",
+				  v, 4, id);
+	if (ret != LF_ERR_NOTFOUND)
+		return ret;
+	return lf_db_query_int(tx,
+			       "INSERT INTO ledger_accounts (kind, project_id, user_id, currency)"
+			       " VALUES ($1, $2, $3, $4) RETURNING id",
+			       v, 4, id);
+}
+
+int lf_store_account_balance(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
+			     const char *currency, int64_t *balance)
+{
+	lf_val v[] = {LF_VTEXT(kind), LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(currency)};
+	int ret = lf_db_query_int(tx,
+				  "SELECT balance FROM ledger_accounts WHERE kind = $1"
+				  " AND project_id = $2 AND user_id = $3 AND currency = $4",
+				  v, 4, balance);
+	if (ret == LF_ERR_NOTFOUND) {
+		*balance = 0;
+		ret = LF_OK;
+	}
+	return ret;
+}
+
+int lf_store_account_add(lf_tx *tx, int64_t account_id, int64_t delta)
+{
+	lf_val v[] = {LF_VINT(account_id), LF_VINT(delta)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx, "UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", v,
+			     2, &changes);
+	/* The only constraint on the row is the non-negative balance. */
+	if (ret == LF_ERR_CONFLICT)
+		return LF_ERR_FUNDS;
+	return ret == LF_OK && changes != 1 ? LF_ERR_NOTFOUND : ret;
+}
+
+int lf_store_project_has_ledger(lf_tx *tx, int64_t project_id, int *has)
+{
+	lf_val v[] = {LF_VINT(project_id)};
+	int64_t n = 0;
+	int ret = lf_db_query_int(tx,
+				  "SELECT COUNT(*) FROM (SELECT 1 FROM ledger_accounts"
+				  " WHERE project_id = $1 LIMIT 1)",
+				  v, 1, &n);
+	*has = n > 0;
+	return ret;
+}
+
+int lf_store_txn_insert(lf_tx *tx, const lf_store_txn *t, int64_t *id)
+{
+	lf_val v[] = {LF_VTEXT(t->kind),       LF_VINT(t->project_id),   LF_VTEXT(t->currency),
+		      LF_VID(t->task_id),      LF_VID(t->hold_id),       LF_VID(t->deposit_id),
+		      LF_VID(t->payout_item_id), LF_VID(t->actor_id),    LF_VTEXT(t->memo),
+		      LF_VINT(t->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id,"
+			       " deposit_id, payout_item_id, actor_id, memo, created_at)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+			       v, 10, id);
+}
+
+int lf_store_entry_insert(lf_tx *tx, int64_t txn_id, int64_t account_id, int64_t amount)
+{
+	lf_val v[] = {LF_VINT(txn_id), LF_VINT(account_id), LF_VINT(amount)};
+	return lf_db_exec(tx,
+			  "INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES ($1, $2, $3)",
+			  v, 3, NULL);
+}
+
+int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id)
+{
+	lf_val v[] = {LF_VINT(h->work_id),  LF_VINT(h->task_id), LF_VINT(h->project_id),
+		      LF_VINT(h->user_id),  LF_VINT(h->stage),   LF_VINT(h->amount),
+		      LF_VTEXT(h->status),  LF_VINT(h->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount,"
+			       " status, created_at, updated_at)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+			       v, 8, id);
+}
+
+int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out)
+{
+	lf_val v[] = {LF_VINT(work_id)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, "SELECT " HOLD_COLS " FROM holds WHERE work_id = $1", v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		hold_from_row(tx, r, out);
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_store_hold_move(lf_tx *tx, int64_t id, const char *from, const char *to, int64_t now)
+{
+	lf_val v[] = {LF_VINT(id), LF_VTEXT(from), LF_VTEXT(to), LF_VINT(now)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE holds SET status = $3, updated_at = $4 WHERE id = $1"
+			     " AND status = $2",
+			     v, 4, &changes);
+	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+}
+
+int lf_store_holds_of_task(lf_tx *tx, int64_t task_id, const char *status, int stage,
+			   lf_hold **items, int *n)
+{
+	lf_val v[] = {LF_VINT(task_id), LF_VTEXT(status), LF_VINT(stage)};
+	lf_rows *r = NULL;
+	lf_hold *out = NULL;
+	int rc, cnt = 0, cap = 0;
+	int ret = lf_db_query(tx,
+			      "SELECT " HOLD_COLS " FROM holds WHERE task_id = $1 AND status = $2"
+			      " AND ($3 = 0 OR stage = $3) ORDER BY id",
+			      v, 3, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1) {
+		if ((out = lf_db_grow(tx, out, cnt, &cap, sizeof(*out))) == NULL) {
+			rc = LF_ERR_NOMEM;
+			break;
+		}
+		hold_from_row(tx, r, &out[cnt++]);
+	}
+	lf_rows_close(r);
+	*items = out;
+	*n = cnt;
+	return rc < 0 ? rc : LF_OK;
+}
+
+/* Runs a (project_id, currency, amount) query and calls cb per row. */
+static int sum_rows(lf_tx *tx, const char *sql, const lf_val *v, int nv, lf_store_sum_cb cb,
+		    void *ud)
+{
+	lf_rows *r = NULL;
+	int rc, ret = lf_db_query(tx, sql, v, nv, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1)
+		if ((ret = cb(ud, lf_rows_int(r, 0), lf_rows_text(r, 1), lf_rows_int(r, 2))) != LF_OK)
+			break;
+	lf_rows_close(r);
+	return ret != LF_OK ? ret : rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_holds_sum_by_project(lf_tx *tx, int64_t user_id, const char *const *statuses,
+				  int nstatuses, lf_store_sum_cb cb, void *ud)
+{
+	lf_val v[] = {LF_VINT(user_id), LF_VTEXT(statuses[0]),
+		      LF_VTEXT(nstatuses > 1 ? statuses[1] : statuses[0])};
+	return sum_rows(tx,
+			"SELECT h.project_id, p.currency, SUM(h.amount) FROM holds h"
+			" JOIN projects p ON p.id = h.project_id WHERE h.user_id = $1"
+			" AND h.status IN ($2, $3) GROUP BY h.project_id ORDER BY h.project_id",
+			v, 3, cb, ud);
+}
+
+int lf_store_user_balances(lf_tx *tx, int64_t user_id, const char *kind, lf_store_sum_cb cb,
+			   void *ud)
+{
+	lf_val v[] = {LF_VINT(user_id), LF_VTEXT(kind)};
+	return sum_rows(tx,
+			"SELECT project_id, currency, balance FROM ledger_accounts"
+			" WHERE user_id = $1 AND kind = $2 ORDER BY project_id",
+			v, 2, cb, ud);
+}
+
+int lf_store_deposit_insert(lf_tx *tx, const lf_deposit *d, int64_t *id)
+{
+	lf_val v[] = {LF_VINT(d->project_id), LF_VTEXT(d->kind),      LF_VINT(d->amount),
+		      LF_VTEXT(d->currency),  LF_VTEXT(d->reference), LF_VTEXT(d->idempotency_key),
+		      LF_VINT(d->created_by), LF_VINT(d->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO deposits (project_id, kind, amount, currency, reference,"
+			       " idempotency_key, created_by, created_at)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+			       v, 8, id);
+}
+
+int lf_store_deposit_by_key(lf_tx *tx, int64_t project_id, const char *key, lf_deposit *out)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VTEXT(key)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx,
+			      "SELECT id, project_id, kind, amount, currency, reference,"
+			      " idempotency_key, created_by, created_at FROM deposits"
+			      " WHERE project_id = $1 AND idempotency_key = $2",
+			      v, 2, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1) {
+		out->id = lf_rows_int(r, 0);
+		out->project_id = lf_rows_int(r, 1);
+		out->kind = lf_rows_dup(tx, r, 2);
+		out->amount = lf_rows_int(r, 3);
+		out->currency = lf_rows_dup(tx, r, 4);
+		out->reference = lf_rows_dup(tx, r, 5);
+		out->idempotency_key = lf_rows_dup(tx, r, 6);
+		out->created_by = lf_rows_int(r, 7);
+		out->created_at = lf_rows_int(r, 8);
+	}
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_store_ledger_lines(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
+			  lf_ledger_line **items, int *n)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VID(before_id), LF_VINT(limit)};
+	lf_rows *r = NULL;
+	int rc = 0, cnt = 0;
+	lf_ledger_line *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
+	if (out == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_db_query(tx,
+			      "SELECT e.id, t.id, t.kind, a.kind, a.currency, t.memo, a.user_id,"
+			      " e.amount, t.task_id, t.created_at FROM ledger_entries e"
+			      " JOIN ledger_accounts a ON a.id = e.account_id"
+			      " JOIN ledger_txns t ON t.id = e.txn_id"
+			      " WHERE t.project_id = $1 AND ($2 IS NULL OR e.id < $2)"
+			      " ORDER BY e.id DESC LIMIT $3",
+			      v, 3, &r);
+	if (ret != LF_OK)
+		return ret;
+	while (cnt < limit && (rc = lf_rows_next(r)) == 1) {
+		lf_ledger_line *l = &out[cnt++];
+		l->entry_id = lf_rows_int(r, 0);
+		l->txn_id = lf_rows_int(r, 1);
+		l->txn_kind = lf_rows_dup(tx, r, 2);
+		l->account_kind = lf_rows_dup(tx, r, 3);
+		l->currency = lf_rows_dup(tx, r, 4);
+		l->memo = lf_rows_dup(tx, r, 5);
+		l->user_id = lf_rows_int(r, 6);
+		l->amount = lf_rows_int(r, 7);
+		l->task_id = lf_rows_int(r, 8);
+		l->created_at = lf_rows_int(r, 9);
+	}
+	lf_rows_close(r);
+	*items = out;
+	*n = cnt;
+	return rc < 0 ? rc : LF_OK;
+}
+
+/* COUNT(*) and MIN(id) of the offending rows of a check query. */
+static int count(lf_tx *tx, const char *sql, int64_t *n, int64_t *first)
+{
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, sql, NULL, 0, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1) {
+		*n = lf_rows_int(r, 0);
+		if (first != NULL)
+			*first = lf_rows_int(r, 1);
+	}
+	lf_rows_close(r);
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
+{
+	int ret;
+	int64_t dummy;
+	if ((ret = count(tx, "SELECT COUNT(*), 0 FROM ledger_txns", &out->txns, NULL)) != LF_OK ||
+	    (ret = count(tx, "SELECT COUNT(*), 0 FROM ledger_entries", &out->entries, NULL)) !=
+		    LF_OK ||
+	    (ret = count(tx,
+			 "SELECT COUNT(*), COALESCE(MIN(txn_id), 0) FROM (SELECT txn_id FROM"
+			 " ledger_entries GROUP BY txn_id HAVING SUM(amount) <> 0)",
+			 &out->unbalanced_txns, &out->first_unbalanced)) != LF_OK ||
+	    (ret = count(tx,
+			 "SELECT COUNT(*), 0 FROM ledger_txns t WHERE (SELECT COUNT(*) FROM"
+			 " ledger_entries e WHERE e.txn_id = t.id) < 2",
+			 &out->short_txns, NULL)) != LF_OK ||
+	    (ret = count(tx,
+			 "SELECT COUNT(*), COALESCE(MIN(a.id), 0) FROM ledger_accounts a"
+			 " WHERE a.balance <> (SELECT COALESCE(SUM(e.amount), 0) FROM"
+			 " ledger_entries e WHERE e.account_id = a.id)",
+			 &out->wrong_balances, &out->first_wrong_account)) != LF_OK ||
+	    (ret = count(tx,
+			 "SELECT COUNT(*), 0 FROM ledger_accounts WHERE kind <> 'external_funding'"
+			 " AND balance < 0",
+			 &out->negative_accounts, NULL)) != LF_OK ||
+	    (ret = count(tx,
+			 "SELECT COUNT(*), COALESCE(MIN(a.project_id), 0) FROM ledger_accounts a"
+			 " WHERE a.kind = 'held' AND a.balance <> (SELECT COALESCE(SUM(h.amount), 0)"
+			 " FROM holds h WHERE h.project_id = a.project_id"
+			 " AND h.status IN ('held', 'pending'))",
+			 &out->held_mismatch, &out->first_held_project)) != LF_OK ||
+	    (ret = count(tx,
+			 "SELECT COUNT(*), 0 FROM (SELECT e.txn_id FROM ledger_entries e"
+			 " JOIN ledger_accounts a ON a.id = e.account_id GROUP BY e.txn_id"
+			 " HAVING COUNT(DISTINCT a.currency) > 1)",
+			 &out->mixed_currency, &dummy)) != LF_OK ||
+	    /* Per project and worker: what is payable, in a payout or paid out
+	     * adds up to exactly the holds they earned. */
+	    (ret = count(tx,
+			 "SELECT COUNT(*), 0 FROM (SELECT h.project_id, h.user_id,"
+			 " SUM(h.amount) AS earned FROM holds h WHERE h.status = 'earned'"
+			 " GROUP BY h.project_id, h.user_id) x WHERE x.earned <> (SELECT"
+			 " COALESCE(SUM(a.balance), 0) FROM ledger_accounts a WHERE"
+			 " a.project_id = x.project_id AND a.user_id = x.user_id AND a.kind IN"
+			 " ('payable', 'payouts_pending', 'external_payouts'))",
+			 &out->payable_mismatch, &dummy)) != LF_OK)
+		return ret;
+	return LF_OK;
+}

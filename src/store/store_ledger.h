@@ -1,0 +1,97 @@
+/*
+ * store_ledger.h - rows of the money ledger (written only through
+ * ledger/ledger.h). Included by store.h.
+ */
+#ifndef LF_STORE_LEDGER_H
+#define LF_STORE_LEDGER_H
+
+/* The account (kind, project, user, currency), created with balance 0 if
+ * missing. project_id/user_id 0 mean none. */
+int lf_store_account_id(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
+			const char *currency, int64_t *id);
+/* Balance of an account; 0 for an account that does not exist yet. */
+int lf_store_account_balance(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
+			     const char *currency, int64_t *balance);
+/* Adds delta to an account's balance. LF_ERR_FUNDS when the database
+ * refuses because an internal account would go negative. */
+int lf_store_account_add(lf_tx *tx, int64_t account_id, int64_t delta);
+/* Whether any account of the project exists (money has moved). */
+int lf_store_project_has_ledger(lf_tx *tx, int64_t project_id, int *has);
+
+typedef struct lf_store_txn {
+	const char *kind;
+	int64_t project_id;
+	const char *currency;
+	int64_t task_id, hold_id, deposit_id, payout_item_id, actor_id; /* 0 = none */
+	const char *memo;
+	int64_t created_at;
+} lf_store_txn;
+
+int lf_store_txn_insert(lf_tx *tx, const lf_store_txn *t, int64_t *id);
+int lf_store_entry_insert(lf_tx *tx, int64_t txn_id, int64_t account_id, int64_t amount);
+
+typedef struct lf_hold {
+	int64_t id, work_id, task_id, project_id, user_id;
+	int stage;
+	int64_t amount;
+	const char *status; /* held pending released earned */
+	int64_t created_at, updated_at;
+} lf_hold;
+
+int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id);
+int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out);
+/* Moves a hold from status `from` to `to`; LF_ERR_CONFLICT if it was not
+ * in `from`. */
+int lf_store_hold_move(lf_tx *tx, int64_t id, const char *from, const char *to, int64_t now);
+/* Holds of a task in a status, of one stage (0 = every stage). */
+int lf_store_holds_of_task(lf_tx *tx, int64_t task_id, const char *status, int stage,
+			   lf_hold **items, int *n);
+/* Sum of a user's holds in a status per project: calls back per project. */
+typedef int (*lf_store_sum_cb)(void *ud, int64_t project_id, const char *currency,
+			       int64_t amount);
+int lf_store_holds_sum_by_project(lf_tx *tx, int64_t user_id, const char *const *statuses,
+				  int nstatuses, lf_store_sum_cb cb, void *ud);
+/* A user's account balances of one kind, per project. */
+int lf_store_user_balances(lf_tx *tx, int64_t user_id, const char *kind, lf_store_sum_cb cb,
+			   void *ud);
+
+typedef struct lf_deposit {
+	int64_t id, project_id;
+	const char *kind; /* deposit | refund */
+	int64_t amount;
+	const char *currency, *reference, *idempotency_key;
+	int64_t created_by, created_at;
+} lf_deposit;
+
+int lf_store_deposit_insert(lf_tx *tx, const lf_deposit *d, int64_t *id);
+int lf_store_deposit_by_key(lf_tx *tx, int64_t project_id, const char *key, lf_deposit *out);
+
+typedef struct lf_ledger_line {
+	int64_t entry_id, txn_id;
+	const char *txn_kind, *account_kind, *currency, *memo;
+	int64_t user_id, amount, task_id, created_at;
+} lf_ledger_line;
+
+/* Entries touching a project's accounts, newest first, keyset by entry id. */
+int lf_store_ledger_lines(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
+			  lf_ledger_line **items, int *n);
+
+/* ---- invariants, for `labelflow ledger verify` ---- */
+
+typedef struct lf_ledger_audit {
+	int64_t txns, entries;
+	int64_t unbalanced_txns;     /* transactions whose entries do not sum to 0 */
+	int64_t first_unbalanced;
+	int64_t short_txns;          /* transactions with fewer than 2 entries */
+	int64_t wrong_balances;      /* accounts whose balance != sum of entries */
+	int64_t first_wrong_account;
+	int64_t negative_accounts;   /* internal accounts below zero */
+	int64_t held_mismatch;       /* projects whose held != sum of open holds */
+	int64_t first_held_project;
+	int64_t mixed_currency;      /* transactions mixing currencies */
+	int64_t payable_mismatch;    /* workers whose payable + paid != earned holds */
+} lf_ledger_audit;
+
+int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out);
+
+#endif
