@@ -18,6 +18,7 @@
 #include "audit/audit.h"
 #include "imports/imports.h"
 #include "ledger/ledger.h"
+#include "payout/batch.h"
 #include "tasks/tasks.h"
 #include "users/users.h"
 
@@ -42,6 +43,7 @@ static int bootstrap_admin(lf_store *s);
 static int start_workers(lf_app *app, int threads);
 static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
 static int periodic_sweep(void *ud);
+static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
 static int open_blobs(const config *cfg, lf_blob_store **out);
 static int wait_for_signal(void);
 static void block_signals(void);
@@ -66,7 +68,8 @@ static void usage(FILE *f)
 	      "  LABELFLOW_ADMIN_EMAIL/LABELFLOW_ADMIN_PASSWORD (first admin), LABELFLOW_THREADS,\n"
 	      "  LABELFLOW_ACCESS_TTL, LABELFLOW_REFRESH_TTL (seconds), LABELFLOW_ACCESS_LOG=0|1,\n"
 	      "  LABELFLOW_LOGIN_ACCOUNT_BURST, LABELFLOW_LOGIN_IP_BURST, LABELFLOW_JOB_THREADS,\n"
-	      "  LABELFLOW_SWEEP_MS (lease sweeper interval)\n",
+	      "  LABELFLOW_SWEEP_MS (lease sweeper interval), LABELFLOW_PAYOUT_WEBHOOK_URL,\n"
+	      "  LABELFLOW_PAYOUT_WEBHOOK_SECRET, LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS\n",
 	      f);
 }
 
@@ -230,6 +233,31 @@ static int job_import(void *ud, lf_job *job, char *err, size_t errlen)
 			      errlen);
 }
 
+/*
+ * Pays a payout batch. The webhook adapter is configured on the server
+ * (LABELFLOW_PAYOUT_WEBHOOK_URL / _SECRET), never through the API, so its
+ * secret is neither stored in the database nor sent by clients.
+ */
+static int job_payout(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_app *app = ud;
+	json_t *id = json_object_get(job->payload, "batch_id");
+	if (!json_is_integer(id)) {
+		snprintf(err, errlen, "payout job without batch_id");
+		return LF_ERR_INVALID;
+	}
+	const char *url = getenv("LABELFLOW_PAYOUT_WEBHOOK_URL");
+	const char *secret = getenv("LABELFLOW_PAYOUT_WEBHOOK_SECRET");
+	json_t *webhook = url && secret ? json_pack("{s:s,s:s,s:i}", "url", url, "secret", secret,
+						    "timeout_ms",
+						    env_int("LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", 10000))
+					: NULL;
+	int ret = lf_payout_batch_run(app->store, app->blobs, json_integer_value(id), webhook,
+				      job->attempt >= job->max_attempts, err, errlen);
+	json_decref(webhook);
+	return ret;
+}
+
 /* Returns expired leases to their queues; every process may run it. */
 static int periodic_sweep(void *ud)
 {
@@ -245,6 +273,7 @@ static int start_workers(lf_app *app, int threads)
 {
 	static lf_job_handler handlers[] = {
 		{.kind = LF_IMPORTS_JOB, .fn = job_import, .timeout_ms = 6 * 3600 * 1000},
+		{.kind = LF_PAYOUTS_JOB, .fn = job_payout, .timeout_ms = 3600 * 1000},
 	};
 	lf_job_periodic periodic[] = {
 		{.name = "lease-sweeper",

@@ -276,6 +276,42 @@ int lf_ledger_pay(lf_tx *tx, const char *currency, int64_t project_id, int64_t t
 	return move_holds(tx, currency, project_id, task_id, 0, 0, "earned", "earn");
 }
 
+/* The three steps of a payout item: money moves between two of the
+ * worker's accounts in the project. */
+static int payout_move(lf_tx *tx, const char *kind, const char *from, const char *to,
+		       int64_t project_id, const char *currency, int64_t user_id, lf_money amount,
+		       int64_t item_id)
+{
+	lf_posting p[] = {{from, user_id, -amount}, {to, user_id, amount}};
+	lf_ledger_ref ref = {.kind = kind,
+			     .project_id = project_id,
+			     .currency = currency,
+			     .payout_item_id = item_id,
+			     .actor_id = user_id};
+	return lf_ledger_post(tx, &ref, p, 2, NULL);
+}
+
+int lf_ledger_payout_reserve(lf_tx *tx, int64_t project_id, const char *currency,
+			     int64_t user_id, lf_money amount, int64_t item_id)
+{
+	return payout_move(tx, "payout", "payable", "payouts_pending", project_id, currency, user_id,
+			   amount, item_id);
+}
+
+int lf_ledger_payout_settle(lf_tx *tx, int64_t project_id, const char *currency,
+			    int64_t user_id, lf_money amount, int64_t item_id)
+{
+	return payout_move(tx, "payout_settled", "payouts_pending", "external_payouts", project_id,
+			   currency, user_id, amount, item_id);
+}
+
+int lf_ledger_payout_fail(lf_tx *tx, int64_t project_id, const char *currency, int64_t user_id,
+			  lf_money amount, int64_t item_id)
+{
+	return payout_move(tx, "payout_failed", "payouts_pending", "payable", project_id, currency,
+			   user_id, amount, item_id);
+}
+
 int lf_ledger_verify(lf_store *s, lf_ledger_verdict *out)
 {
 	lf_tx *tx;

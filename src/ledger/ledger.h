@@ -93,6 +93,18 @@ int lf_ledger_void(lf_tx *tx, const char *currency, int64_t project_id, int64_t 
 /* The task was accepted: every pending hold becomes its worker's payable. */
 int lf_ledger_pay(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id);
 
+/* ---- payouts ---- */
+
+/* A payable amount joins a payout batch: payable -> payouts_pending. */
+int lf_ledger_payout_reserve(lf_tx *tx, int64_t project_id, const char *currency,
+			     int64_t user_id, lf_money amount, int64_t item_id);
+/* The payout was confirmed: payouts_pending -> external_payouts. */
+int lf_ledger_payout_settle(lf_tx *tx, int64_t project_id, const char *currency,
+			    int64_t user_id, lf_money amount, int64_t item_id);
+/* The payout failed for good: the money is payable again. */
+int lf_ledger_payout_fail(lf_tx *tx, int64_t project_id, const char *currency, int64_t user_id,
+			  lf_money amount, int64_t item_id);
+
 /* ---- the balance check ---- */
 
 typedef struct lf_ledger_verdict {

@@ -343,3 +343,171 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 		return ret;
 	return LF_OK;
 }
+
+#define BATCH_COLS                                                                                 \
+	"id, idempotency_key, adapter, status, statement_key, min_amount, created_by,"            \
+	" created_at, updated_at"
+
+static void batch_from_row(lf_tx *tx, lf_rows *r, lf_payout_batch_row *b)
+{
+	b->id = lf_rows_int(r, 0);
+	b->idempotency_key = lf_rows_dup(tx, r, 1);
+	b->adapter = lf_rows_dup(tx, r, 2);
+	b->status = lf_rows_dup(tx, r, 3);
+	b->statement_key = lf_rows_dup(tx, r, 4);
+	b->min_amount = lf_rows_int(r, 5);
+	b->created_by = lf_rows_int(r, 6);
+	b->created_at = lf_rows_int(r, 7);
+	b->updated_at = lf_rows_int(r, 8);
+}
+
+static int batch_one(lf_tx *tx, const char *sql, const lf_val *v, lf_payout_batch_row *out)
+{
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, sql, v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		batch_from_row(tx, r, out);
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_t *id)
+{
+	lf_val v[] = {LF_VTEXT(b->idempotency_key), LF_VTEXT(b->adapter), LF_VTEXT(b->status),
+		      LF_VINT(b->min_amount),       LF_VINT(b->created_by), LF_VINT(b->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO payout_batches (idempotency_key, adapter, status,"
+			       " min_amount, created_by, created_at, updated_at)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+			       v, 6, id);
+}
+
+int lf_store_payout_batch_get(lf_tx *tx, int64_t id, lf_payout_batch_row *out)
+{
+	lf_val v[] = {LF_VINT(id)};
+	return batch_one(tx, "SELECT " BATCH_COLS " FROM payout_batches WHERE id = $1", v, out);
+}
+
+int lf_store_payout_batch_by_key(lf_tx *tx, const char *key, lf_payout_batch_row *out)
+{
+	lf_val v[] = {LF_VTEXT(key)};
+	return batch_one(tx, "SELECT " BATCH_COLS " FROM payout_batches WHERE idempotency_key = $1",
+			 v, out);
+}
+
+int lf_store_payout_batch_set(lf_tx *tx, int64_t id, const char *status, const char *statement_key,
+			      int64_t now)
+{
+	lf_val v[] = {LF_VINT(id), LF_VTEXT(status), LF_VTEXT(statement_key), LF_VINT(now)};
+	return lf_db_exec(tx,
+			  "UPDATE payout_batches SET status = $2,"
+			  " statement_key = COALESCE($3, statement_key), updated_at = $4 WHERE id = $1",
+			  v, 4, NULL);
+}
+
+int lf_store_payout_batch_list(lf_tx *tx, int64_t before_id, int limit,
+			       lf_payout_batch_row **items, int *n)
+{
+	lf_val v[] = {LF_VID(before_id), LF_VINT(limit)};
+	lf_rows *r = NULL;
+	int rc = 0, cnt = 0;
+	lf_payout_batch_row *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
+	if (out == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_db_query(tx,
+			      "SELECT " BATCH_COLS " FROM payout_batches WHERE ($1 IS NULL OR id < $1)"
+			      " ORDER BY id DESC LIMIT $2",
+			      v, 2, &r);
+	if (ret != LF_OK)
+		return ret;
+	while (cnt < limit && (rc = lf_rows_next(r)) == 1)
+		batch_from_row(tx, r, &out[cnt++]);
+	lf_rows_close(r);
+	*items = out;
+	*n = cnt;
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_payout_item_insert(lf_tx *tx, const lf_payout_item_row *it, int64_t *id)
+{
+	lf_val v[] = {LF_VINT(it->batch_id), LF_VINT(it->project_id), LF_VINT(it->user_id),
+		      LF_VTEXT(it->currency), LF_VINT(it->amount),    LF_VINT(it->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO payout_items (batch_id, project_id, user_id, currency,"
+			       " amount, status, created_at, updated_at)"
+			       " VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6) RETURNING id",
+			       v, 6, id);
+}
+
+int lf_store_payout_items(lf_tx *tx, int64_t batch_id, lf_payout_item_row **items, int *n)
+{
+	lf_val v[] = {LF_VINT(batch_id)};
+	lf_rows *r = NULL;
+	lf_payout_item_row *out = NULL;
+	int rc, cnt = 0, cap = 0;
+	int ret = lf_db_query(tx,
+			      "SELECT i.id, i.batch_id, i.project_id, i.user_id, i.currency, i.amount,"
+			      " i.status, i.attempts, i.last_error, i.external_ref, u.email, u.name,"
+			      " i.created_at, i.updated_at FROM payout_items i"
+			      " JOIN users u ON u.id = i.user_id WHERE i.batch_id = $1 ORDER BY i.id",
+			      v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1) {
+		if ((out = lf_db_grow(tx, out, cnt, &cap, sizeof(*out))) == NULL) {
+			rc = LF_ERR_NOMEM;
+			break;
+		}
+		lf_payout_item_row *it = &out[cnt++];
+		it->id = lf_rows_int(r, 0);
+		it->batch_id = lf_rows_int(r, 1);
+		it->project_id = lf_rows_int(r, 2);
+		it->user_id = lf_rows_int(r, 3);
+		it->currency = lf_rows_dup(tx, r, 4);
+		it->amount = lf_rows_int(r, 5);
+		it->status = lf_rows_dup(tx, r, 6);
+		it->attempts = (int)lf_rows_int(r, 7);
+		it->last_error = lf_rows_dup(tx, r, 8);
+		it->external_ref = lf_rows_dup(tx, r, 9);
+		it->email = lf_rows_dup(tx, r, 10);
+		it->name = lf_rows_dup(tx, r, 11);
+		it->created_at = lf_rows_int(r, 12);
+		it->updated_at = lf_rows_int(r, 13);
+	}
+	lf_rows_close(r);
+	*items = out;
+	*n = cnt;
+	return rc < 0 ? rc : LF_OK;
+}
+
+int lf_store_payout_item_set(lf_tx *tx, int64_t id, const char *status, int attempts,
+			     const char *last_error, const char *external_ref, int64_t now)
+{
+	lf_val v[] = {LF_VINT(id),         LF_VTEXT(status),       LF_VINT(attempts),
+		      LF_VTEXT(last_error), LF_VTEXT(external_ref), LF_VINT(now)};
+	return lf_db_exec(tx,
+			  "UPDATE payout_items SET status = $2, attempts = $3, last_error = $4,"
+			  " external_ref = $5, updated_at = $6 WHERE id = $1",
+			  v, 6, NULL);
+}
+
+int lf_store_payables(lf_tx *tx, int64_t min_amount, lf_store_payable_cb cb, void *ud)
+{
+	lf_val v[] = {LF_VINT(min_amount > 0 ? min_amount : 1)};
+	lf_rows *r = NULL;
+	int rc, ret = lf_db_query(tx,
+				  "SELECT project_id, user_id, currency, balance FROM ledger_accounts"
+				  " WHERE kind = 'payable' AND balance >= $1 ORDER BY user_id, project_id",
+				  v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1)
+		if ((ret = cb(ud, lf_rows_int(r, 0), lf_rows_int(r, 1), lf_rows_text(r, 2),
+			      lf_rows_int(r, 3))) != LF_OK)
+			break;
+	lf_rows_close(r);
+	return ret != LF_OK ? ret : rc < 0 ? rc : LF_OK;
+}

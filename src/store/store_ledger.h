@@ -76,6 +76,41 @@ typedef struct lf_ledger_line {
 int lf_store_ledger_lines(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
 			  lf_ledger_line **items, int *n);
 
+/* ---- payouts ---- */
+
+typedef struct lf_payout_batch_row {
+	int64_t id;
+	const char *idempotency_key, *adapter, *status, *statement_key;
+	int64_t min_amount, created_by, created_at, updated_at;
+} lf_payout_batch_row;
+
+typedef struct lf_payout_item_row {
+	int64_t id, batch_id, project_id, user_id;
+	const char *currency;
+	int64_t amount;
+	const char *status; /* pending paid failed */
+	int attempts;
+	const char *last_error, *external_ref, *email, *name;
+	int64_t created_at, updated_at;
+} lf_payout_item_row;
+
+int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_t *id);
+int lf_store_payout_batch_get(lf_tx *tx, int64_t id, lf_payout_batch_row *out);
+int lf_store_payout_batch_by_key(lf_tx *tx, const char *key, lf_payout_batch_row *out);
+int lf_store_payout_batch_set(lf_tx *tx, int64_t id, const char *status, const char *statement_key,
+			      int64_t now);
+int lf_store_payout_batch_list(lf_tx *tx, int64_t before_id, int limit,
+			       lf_payout_batch_row **items, int *n);
+int lf_store_payout_item_insert(lf_tx *tx, const lf_payout_item_row *it, int64_t *id);
+/* Items of a batch with the payee's email and name, by id. */
+int lf_store_payout_items(lf_tx *tx, int64_t batch_id, lf_payout_item_row **items, int *n);
+int lf_store_payout_item_set(lf_tx *tx, int64_t id, const char *status, int attempts,
+			     const char *last_error, const char *external_ref, int64_t now);
+/* Payable balances of at least min_amount: one callback per (project, user). */
+typedef int (*lf_store_payable_cb)(void *ud, int64_t project_id, int64_t user_id,
+				   const char *currency, int64_t amount);
+int lf_store_payables(lf_tx *tx, int64_t min_amount, lf_store_payable_cb cb, void *ud);
+
 /* ---- invariants, for `labelflow ledger verify` ---- */
 
 typedef struct lf_ledger_audit {

@@ -1,7 +1,7 @@
 // 64 clients at once over HTTP: 48 annotators and 16 reviewers drain a
 // project of 20,000 tasks through L1 and L2. Afterwards no task was ever
-// held by two people at once, none was lost or done twice, and the audit
-// chain verifies.
+// held by two people at once, none was lost or done twice, the audit
+// chain verifies, and every cent of escrow is accounted for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, sqlite } from './lib.mjs';
@@ -16,8 +16,12 @@ test(`${ANNOTATORS + REVIEWERS} concurrent clients drain ${TASKS} tasks through 
   try {
     const { admin, project, annotators, reviewers } = await setupProject(srv, {
       policies: { lease_seconds: 3600 },
+      rates: { l1: 7, l2: 3, l3: 1 },
       counts: { annotator: ANNOTATORS, reviewer: REVIEWERS, super_reviewer: 0 },
     });
+    const DEPOSIT = TASKS * 10 + 12345;
+    const dep = await srv.api('POST', `/api/v1/projects/${project.id}/escrow/deposits`, { token: admin.access_token, body: { amount: DEPOSIT, idempotency_key: 'fund' } });
+    assert.equal(dep.status, 201);
     for (let i = 0; i < TASKS; i += 10000) {
       const n = Math.min(10000, TASKS - i);
       await addTasks(srv, admin, project.id, Array.from({ length: n }, (_, k) => `Alice number ${i + k}`));
@@ -78,6 +82,13 @@ test(`${ANNOTATORS + REVIEWERS} concurrent clients drain ${TASKS} tasks through 
     assert.equal(q(`SELECT COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id WHERE t.project_id = ${project.id}`), String(TASKS));
     assert.equal(q(`SELECT COUNT(*) FROM audit_log WHERE project_id = ${project.id} AND action LIKE 'task.%'`), String(TASKS * 4));
 
+    // Money: every task's L1 and L2 work is held (awaiting L3), nothing
+    // spent, and available + held + spent is exactly what was deposited.
+    const e = (await srv.api('GET', `/api/v1/projects/${project.id}/escrow`, { token: admin.access_token })).body;
+    assert.equal(e.held, TASKS * 10);
+    assert.equal(e.available + e.held + e.spent, DEPOSIT);
+    const lv = await srv.api('GET', '/api/v1/ledger/verify', { token: admin.access_token });
+    assert.equal(lv.body.ok, true, lv.body.reason);
     const v = await srv.api('GET', '/api/v1/audit/verify', { token: admin.access_token });
     assert.equal(v.body.ok, true);
     assert.ok(v.body.count > TASKS * 4);

@@ -1,0 +1,150 @@
+/*
+ * api_payouts.c - payout batches.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "payout/batch.h"
+
+static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
+			  const lf_payout_item_row *items, int n);
+
+static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
+			  const lf_payout_item_row *items, int n)
+{
+	json_t *arr = json_array(), *totals = json_object();
+	for (int i = 0; i < n; i++) {
+		const lf_payout_item_row *it = &items[i];
+		json_array_append_new(
+			arr, json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:i,s:s?,s:s?}", "id",
+				       (json_int_t)it->id, "project_id", (json_int_t)it->project_id,
+				       "user_id", (json_int_t)it->user_id, "currency", it->currency,
+				       "amount", (json_int_t)it->amount, "status", it->status,
+				       "attempts", it->attempts, "last_error", it->last_error,
+				       "external_ref", it->external_ref));
+		json_int_t sum = json_integer_value(json_object_get(totals, it->currency));
+		json_object_set_new(totals, it->currency, json_integer(sum + it->amount));
+	}
+	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:s?,s:o,s:o,s:s,s:s}", "id", (json_int_t)b->id,
+			 "idempotency_key", b->idempotency_key, "adapter", b->adapter, "status",
+			 b->status, "min_amount", (json_int_t)b->min_amount, "statement_key",
+			 b->statement_key, "items", arr, "totals", totals, "created_at",
+			 lf_api_time(req, b->created_at), "updated_at",
+			 lf_api_time(req, b->updated_at));
+}
+
+static int load_batch(lf_http_req *req, int64_t id, int status)
+{
+	lf_app *app = req->app;
+	lf_tx *tx;
+	lf_payout_batch_row b;
+	lf_payout_item_row *items;
+	int n;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_payout_batch_get(tx, id, &b);
+	if (ret == LF_OK)
+		ret = lf_store_payout_items(tx, id, &items, &n);
+	lf_store_rollback(tx);
+	if (ret == LF_ERR_NOTFOUND)
+		return lf_http_error(req, 404, "not_found", "No such payout batch.");
+	if (ret != LF_OK)
+		return ret;
+	return lf_http_json(req, status, batch_json(req, &b, items, n));
+}
+
+/*
+ * POST /payouts {idempotency_key, min_amount?, user_ids?, adapter?}: one
+ * batch of every payable balance of at least min_amount (of the listed
+ * users). The same key again returns the same batch.
+ */
+int lf_api_payouts_create(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	const char *key, *adapter = "csv";
+	int64_t min_amount = 1, batch_id = 0;
+	int64_t *users = NULL;
+	int nusers = 0, replayed = 0;
+	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
+		return LF_OK;
+	if (lf_api_str(req, "idempotency_key", 1, 200, &key) != LF_OK ||
+	    lf_api_str(req, "adapter", 0, 16, &adapter) != LF_OK ||
+	    lf_api_int(req, "min_amount", 0, 1, 1000000000000000LL, &min_amount) != LF_OK)
+		return LF_OK;
+	if (key[0] == '\0')
+		return lf_http_error(req, 422, "invalid_field", "idempotency_key must not be empty.");
+	if (strcmp(adapter, "csv") != 0 && strcmp(adapter, "webhook") != 0)
+		return lf_http_error(req, 422, "invalid_field", "adapter must be csv or webhook.");
+	json_t *ids = json_object_get(req->json, "user_ids");
+	if (ids != NULL && !json_is_null(ids)) {
+		size_t i;
+		json_t *v;
+		if (!json_is_array(ids) || json_array_size(ids) > 10000)
+			return lf_http_error(req, 422, "invalid_field",
+					     "user_ids must be an array of user ids.");
+		users = lf_arena_alloc(req->arena, sizeof(*users) * (json_array_size(ids) + 1));
+		json_array_foreach(ids, i, v)
+		{
+			if (!json_is_integer(v) || json_integer_value(v) < 1)
+				return lf_http_error(req, 422, "invalid_field",
+						     "user_ids must be an array of user ids.");
+			users[nusers++] = json_integer_value(v);
+		}
+	}
+	lf_payout_request rq = {.idempotency_key = key,
+				.adapter = adapter,
+				.min_amount = min_amount,
+				.user_ids = users,
+				.nusers = nusers,
+				.actor_id = who->user.id,
+				.actor_role = who->user.role};
+	int ret = lf_payout_batch_create(app->store, &rq, &batch_id, &replayed);
+	if (ret != LF_OK)
+		return ret;
+	if (!replayed && app->jobs != NULL)
+		lf_jobs_kick(app->jobs);
+	return load_batch(req, batch_id, replayed ? 200 : 201);
+}
+
+int lf_api_payouts_get(lf_http_req *req)
+{
+	lf_principal *who;
+	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
+		return LF_OK;
+	int64_t id = lf_http_capture_id(req, 0);
+	if (id == 0)
+		return lf_http_error(req, 404, "not_found", "No such payout batch.");
+	return load_batch(req, id, 200);
+}
+
+int lf_api_payouts_list(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_payout_batch_row *rows;
+	lf_tx *tx;
+	int n;
+	int64_t cursor = 0, limit = 50;
+	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
+		return LF_OK;
+	if (lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor) != LF_OK ||
+	    lf_api_qint(req, "limit", 1, 200, &limit) != LF_OK)
+		return LF_OK;
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_payout_batch_list(tx, cursor, (int)limit + 1, &rows, &n);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return ret;
+	json_t *items = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(items, batch_json(req, &rows[i], NULL, 0));
+	const char *next =
+		n > limit ? lf_arena_printf(req->arena, "%lld", (long long)rows[limit - 1].id) : NULL;
+	return lf_api_list(req, items, next);
+}

@@ -1,0 +1,290 @@
+/*
+ * batch.c - payout batches over the ledger and the adapters.
+ */
+#include "payout/batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "jobs/jobs.h"
+#include "ledger/ledger.h"
+#include "payout/payout.h"
+
+struct payable {
+	int64_t project_id, user_id, amount;
+	char currency[4];
+};
+
+struct collect {
+	const lf_payout_request *rq;
+	struct payable *items; /* malloc'd, freed by the caller */
+	int n, cap;
+};
+
+static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const char *currency,
+			   int64_t amount);
+static int item_done(lf_store *s, const lf_payout_item_row *it, const char *status,
+		     const char *error, const char *ref);
+static int write_statement(lf_blob_store *blobs, const lf_payout_batch_row *b,
+			   const lf_payout_item_row *items, int n, char *key, size_t keylen);
+static void to_adapter_item(const lf_payout_batch_row *b, const lf_payout_item_row *it,
+			    lf_payout_item *out, char *key, size_t keylen);
+
+/* Collected first, written after: the cursor over the accounts must not
+ * run while the same accounts are updated. */
+static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const char *currency,
+			   int64_t amount)
+{
+	struct collect *c = ud;
+	int wanted = c->rq->user_ids == NULL;
+	for (int i = 0; !wanted && i < c->rq->nusers; i++)
+		wanted = c->rq->user_ids[i] == user_id;
+	if (!wanted)
+		return LF_OK;
+	if (c->n == c->cap) {
+		int cap = c->cap ? c->cap * 2 : 64;
+		struct payable *bigger = realloc(c->items, sizeof(*bigger) * (size_t)cap);
+		if (bigger == NULL)
+			return LF_ERR_NOMEM;
+		c->items = bigger;
+		c->cap = cap;
+	}
+	struct payable *p = &c->items[c->n++];
+	p->project_id = project_id;
+	p->user_id = user_id;
+	p->amount = amount;
+	snprintf(p->currency, sizeof(p->currency), "%s", currency);
+	return LF_OK;
+}
+
+int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *batch_id,
+			   int *replayed)
+{
+	lf_arena *a = lf_arena_create();
+	lf_tx *tx = NULL;
+	lf_payout_batch_row b;
+	json_t *details = NULL;
+	struct collect c = {.rq = rq};
+	int ret;
+	*replayed = 0;
+	if (a == NULL)
+		return LF_ERR_NOMEM;
+	if ((ret = lf_store_begin(s, 1, a, &tx)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_payout_batch_by_key(tx, rq->idempotency_key, &b);
+	if (ret == LF_OK) {
+		*replayed = 1;
+		*batch_id = b.id;
+		goto cleanup;
+	}
+	if (ret != LF_ERR_NOTFOUND)
+		goto cleanup;
+	int64_t now = lf_now_ms();
+	lf_payout_batch_row nb = {.idempotency_key = rq->idempotency_key,
+				  .adapter = rq->adapter,
+				  .status = "queued",
+				  .min_amount = rq->min_amount,
+				  .created_by = rq->actor_id,
+				  .created_at = now};
+	if ((ret = lf_store_payout_batch_insert(tx, &nb, batch_id)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_payables(tx, rq->min_amount, collect_payable, &c)) != LF_OK)
+		goto cleanup;
+	details = json_pack("{s:s,s:I,s:i,s:{}}", "adapter", rq->adapter, "min_amount",
+			    (json_int_t)rq->min_amount, "items", c.n, "totals");
+	for (int i = 0; i < c.n; i++) {
+		lf_payout_item_row it = {.batch_id = *batch_id,
+					 .project_id = c.items[i].project_id,
+					 .user_id = c.items[i].user_id,
+					 .currency = c.items[i].currency,
+					 .amount = c.items[i].amount,
+					 .created_at = now};
+		int64_t item_id;
+		if ((ret = lf_store_payout_item_insert(tx, &it, &item_id)) != LF_OK ||
+		    (ret = lf_ledger_payout_reserve(tx, it.project_id, it.currency, it.user_id,
+						    it.amount, item_id)) != LF_OK)
+			goto cleanup;
+		json_t *totals = json_object_get(details, "totals");
+		lf_money sum = json_integer_value(json_object_get(totals, it.currency));
+		if (lf_money_add(sum, it.amount, &sum) != LF_OK) {
+			ret = LF_ERR_LIMIT;
+			goto cleanup;
+		}
+		json_object_set_new(totals, it.currency, json_integer(sum));
+	}
+	if (c.n == 0 && (ret = lf_store_payout_batch_set(tx, *batch_id, "done", NULL, now)) != LF_OK)
+		goto cleanup;
+	if (c.n > 0) {
+		json_t *payload = json_pack("{s:I}", "batch_id", (json_int_t)*batch_id);
+		ret = lf_jobs_enqueue_max(tx, LF_PAYOUTS_JOB, payload, 0, 8, NULL);
+		json_decref(payload);
+		if (ret != LF_OK)
+			goto cleanup;
+	}
+	char id[32];
+	snprintf(id, sizeof(id), "%lld", (long long)*batch_id);
+	lf_audit_event ev = {.actor_id = rq->actor_id,
+			     .actor_role = rq->actor_role,
+			     .action = "payout.create",
+			     .entity_type = "payout_batch",
+			     .entity_id = id,
+			     .to_state = c.n ? "queued" : "done",
+			     .details = details};
+	if ((ret = lf_audit_append(tx, &ev, NULL)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_commit(tx);
+	tx = NULL;
+cleanup:
+	lf_store_rollback(tx);
+	json_decref(details);
+	free(c.items);
+	lf_arena_destroy(a);
+	return ret;
+}
+
+static void to_adapter_item(const lf_payout_batch_row *b, const lf_payout_item_row *it,
+			    lf_payout_item *out, char *key, size_t keylen)
+{
+	/* Stable across retries, so the receiver can drop duplicates. */
+	snprintf(key, keylen, "%s:%lld", b->idempotency_key, (long long)it->id);
+	*out = (lf_payout_item){.id = it->id,
+				.batch_id = it->batch_id,
+				.user_id = it->user_id,
+				.email = it->email,
+				.name = it->name,
+				.project_id = it->project_id,
+				.currency = it->currency,
+				.amount = it->amount,
+				.idempotency_key = key};
+}
+
+/* Records an item's outcome and moves its money, in one transaction. */
+static int item_done(lf_store *s, const lf_payout_item_row *it, const char *status,
+		     const char *error, const char *ref)
+{
+	lf_tx *tx;
+	int ret = lf_store_begin(s, 1, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	int64_t now = lf_now_ms();
+	if (strcmp(status, "paid") == 0)
+		ret = lf_ledger_payout_settle(tx, it->project_id, it->currency, it->user_id,
+					      it->amount, it->id);
+	else if (strcmp(status, "failed") == 0)
+		ret = lf_ledger_payout_fail(tx, it->project_id, it->currency, it->user_id,
+					    it->amount, it->id);
+	if (ret == LF_OK)
+		ret = lf_store_payout_item_set(tx, it->id, status, it->attempts + 1, error, ref, now);
+	if (ret != LF_OK) {
+		lf_store_rollback(tx);
+		return ret;
+	}
+	return lf_store_commit(tx);
+}
+
+/* The CSV statement of a batch, kept in blob storage for finance. */
+static int write_statement(lf_blob_store *blobs, const lf_payout_batch_row *b,
+			   const lf_payout_item_row *items, int n, char *key, size_t keylen)
+{
+	lf_blob_writer *w = NULL;
+	char line[2048], ikey[300];
+	snprintf(key, keylen, "payouts/batch-%lld.csv", (long long)b->id);
+	int ret = lf_blob_create(blobs, key, &w);
+	if (ret != LF_OK)
+		return ret;
+	const char *head = lf_payout_csv_header();
+	if ((ret = lf_blob_write(w, head, strlen(head))) != LF_OK)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		lf_payout_item item;
+		size_t len = 0;
+		to_adapter_item(b, &items[i], &item, ikey, sizeof(ikey));
+		if ((ret = lf_payout_csv_row(line, sizeof(line), &item, &len)) != LF_OK ||
+		    (ret = lf_blob_write(w, line, len)) != LF_OK)
+			goto fail;
+	}
+	return lf_blob_commit(w);
+fail:
+	lf_blob_abort(w);
+	return ret;
+}
+
+int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id,
+			const json_t *webhook, int last_attempt, char *err, size_t errlen)
+{
+	lf_arena *a = lf_arena_create();
+	lf_payout_adapter *adapter = NULL;
+	lf_payout_batch_row b;
+	lf_payout_item_row *items = NULL;
+	lf_tx *tx = NULL;
+	char ikey[300], ref[LF_PAYOUT_REF_MAX], why[256], stmt[128];
+	int n = 0, ret, waiting = 0, paid = 0, failed = 0;
+	if (a == NULL)
+		return LF_ERR_NOMEM;
+	if ((ret = lf_store_begin(s, 0, a, &tx)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_payout_batch_get(tx, batch_id, &b)) != LF_OK ||
+	    (ret = lf_store_payout_items(tx, batch_id, &items, &n)) != LF_OK) {
+		snprintf(err, errlen, "cannot read payout batch %lld", (long long)batch_id);
+		goto cleanup;
+	}
+	lf_store_rollback(tx);
+	tx = NULL;
+	int csv = strcmp(b.adapter, "csv") == 0;
+	if ((ret = lf_payout_adapter_new(b.adapter, csv ? NULL : webhook, &adapter, err, errlen)) !=
+	    LF_OK)
+		goto settle_all_failed;
+	if (csv && (ret = write_statement(blobs, &b, items, n, stmt, sizeof(stmt))) != LF_OK) {
+		snprintf(err, errlen, "cannot write the payout statement (%s)", lf_err_str(ret));
+		goto cleanup;
+	}
+	for (int i = 0; i < n; i++) {
+		lf_payout_item item;
+		if (strcmp(items[i].status, "pending") != 0) {
+			paid += strcmp(items[i].status, "paid") == 0;
+			failed += strcmp(items[i].status, "failed") == 0;
+			continue;
+		}
+		to_adapter_item(&b, &items[i], &item, ikey, sizeof(ikey));
+		int rc = lf_payout_send(adapter, &item, ref, sizeof(ref), why, sizeof(why));
+		const char *status = rc == LF_OK			  ? "paid"
+				     : rc == LF_ERR_IO && !last_attempt ? "pending"
+									  : "failed";
+		if ((ret = item_done(s, &items[i], status, rc == LF_OK ? NULL : why,
+				     rc == LF_OK ? ref : NULL)) != LF_OK)
+			goto cleanup;
+		paid += rc == LF_OK;
+		failed += strcmp(status, "failed") == 0;
+		waiting += strcmp(status, "pending") == 0;
+		if (waiting == 1 && rc != LF_OK)
+			snprintf(err, errlen, "%s", why);
+	}
+	goto finish;
+settle_all_failed:
+	/* No adapter at all (e.g. the webhook is not configured): nothing
+	 * can be paid; the money goes back to payable. */
+	for (int i = 0; i < n; i++)
+		if (strcmp(items[i].status, "pending") == 0 &&
+		    item_done(s, &items[i], "failed", err, NULL) == LF_OK)
+			failed++;
+	ret = LF_ERR_INVALID;
+finish:
+	if ((ret == LF_OK || ret == LF_ERR_INVALID) && (ret = lf_store_begin(s, 1, a, &tx)) == LF_OK) {
+		const char *status = waiting ? "running" : failed == 0 ? "done" : paid ? "partial" : "failed";
+		if ((ret = lf_store_payout_batch_set(tx, batch_id, status, csv ? stmt : NULL,
+						     lf_now_ms())) == LF_OK)
+			ret = lf_store_commit(tx);
+		else
+			lf_store_rollback(tx);
+		tx = NULL;
+		if (ret == LF_OK && waiting)
+			ret = LF_ERR_IO;
+	}
+cleanup:
+	lf_store_rollback(tx);
+	lf_payout_adapter_free(adapter);
+	lf_arena_destroy(a);
+	return ret;
+}

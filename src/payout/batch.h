@@ -1,0 +1,43 @@
+/*
+ * batch.h - payout batches: choosing what is payable, moving it into a
+ * batch, and paying the batch through an adapter (payout.h) from the job
+ * queue, with retries, in constant memory per item.
+ */
+#ifndef LF_PAYOUT_BATCH_H
+#define LF_PAYOUT_BATCH_H
+
+#include <jansson.h>
+
+#include "blob/blob.h"
+#include "store/store.h"
+
+#define LF_PAYOUTS_JOB "payout"
+
+typedef struct lf_payout_request {
+	const char *idempotency_key;
+	const char *adapter;   /* "csv" or "webhook" */
+	int64_t min_amount;    /* pay balances of at least this (minor units) */
+	const int64_t *user_ids; /* NULL = everyone */
+	int nusers;
+	int64_t actor_id;
+	const char *actor_role;
+} lf_payout_request;
+
+/*
+ * Creates a batch in one transaction: every payable balance that matches
+ * becomes an item (payable -> payouts_pending), a job pays it, an audit
+ * record notes it. A key used before returns that batch (*replayed = 1).
+ */
+int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *batch_id,
+			   int *replayed);
+
+/*
+ * Pays a batch's pending items (the job handler). webhook is the server's
+ * webhook adapter config ({url, secret}) or NULL. Items the adapter refuses
+ * for good, and items still failing on the job's last attempt, go back to
+ * payable. Returns LF_ERR_IO while items wait for a retry.
+ */
+int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id,
+			const json_t *webhook, int last_attempt, char *err, size_t errlen);
+
+#endif
