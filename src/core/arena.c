@@ -80,6 +80,8 @@ void lf_arena_reset(lf_arena *a)
 
 void *lf_arena_alloc(lf_arena *a, size_t n)
 {
+	if (a == NULL)
+		return NULL;
 	if (n == 0)
 		n = 1;
 	if (n > SIZE_MAX - ARENA_ALIGN)

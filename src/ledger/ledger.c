@@ -35,9 +35,15 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 		   int64_t *txn_id)
 {
 	int64_t id, account;
+	const char *currency = NULL;
 	int ret;
 	if ((ret = lf_ledger_balanced(p, n)) != LF_OK)
 		return ret;
+	/* One currency per project: a posting in any other is refused. */
+	if ((ret = lf_store_project_currency(tx, ref->project_id, &currency)) != LF_OK)
+		return ret;
+	if (ref->currency == NULL || strcmp(currency, ref->currency) != 0)
+		return LF_ERR_INVALID;
 	lf_store_txn t = {.kind = ref->kind,
 			  .project_id = ref->project_id,
 			  .currency = ref->currency,

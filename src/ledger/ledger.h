@@ -4,7 +4,8 @@
  * external accounts may go negative (the database refuses otherwise);
  * every posting happens inside the caller's write transaction, next to the
  * workflow change and audit record that cause it. Nothing else writes
- * ledger rows.
+ * ledger rows. After an error the caller rolls its transaction back (rows
+ * written before the refusal are not undone here).
  *
  * Accounts, per project (and per user for payables and payouts):
  *   external_funding  money that came in from outside (goes negative)
@@ -49,7 +50,8 @@ typedef struct lf_ledger_ref {
 } lf_ledger_ref;
 
 /* Writes a balanced transaction. LF_ERR_FUNDS when an internal account
- * would go negative, LF_ERR_INVALID when unbalanced. */
+ * would go negative, LF_ERR_INVALID when unbalanced or not in the
+ * project's currency. */
 int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n,
 		   int64_t *txn_id);
 

@@ -25,7 +25,7 @@ struct collect {
 
 static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const char *currency,
 			   int64_t amount);
-static int item_done(lf_store *s, const lf_payout_item_row *it, const char *status,
+static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, const char *status,
 		     const char *error, const char *ref);
 static int write_statement(lf_blob_store *blobs, const lf_payout_batch_row *b,
 			   const lf_payout_item_row *items, int n, char *key, size_t keylen);
@@ -161,11 +161,11 @@ static void to_adapter_item(const lf_payout_batch_row *b, const lf_payout_item_r
 }
 
 /* Records an item's outcome and moves its money, in one transaction. */
-static int item_done(lf_store *s, const lf_payout_item_row *it, const char *status,
+static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, const char *status,
 		     const char *error, const char *ref)
 {
 	lf_tx *tx;
-	int ret = lf_store_begin(s, 1, NULL, &tx);
+	int ret = lf_store_begin(s, 1, a, &tx);
 	if (ret != LF_OK)
 		return ret;
 	int64_t now = lf_now_ms();
@@ -252,7 +252,7 @@ int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id,
 		const char *status = rc == LF_OK			  ? "paid"
 				     : rc == LF_ERR_IO && !last_attempt ? "pending"
 									  : "failed";
-		if ((ret = item_done(s, &items[i], status, rc == LF_OK ? NULL : why,
+		if ((ret = item_done(s, a, &items[i], status, rc == LF_OK ? NULL : why,
 				     rc == LF_OK ? ref : NULL)) != LF_OK)
 			goto cleanup;
 		paid += rc == LF_OK;
@@ -267,7 +267,7 @@ settle_all_failed:
 	 * can be paid; the money goes back to payable. */
 	for (int i = 0; i < n; i++)
 		if (strcmp(items[i].status, "pending") == 0 &&
-		    item_done(s, &items[i], "failed", err, NULL) == LF_OK)
+		    item_done(s, a, &items[i], "failed", err, NULL) == LF_OK)
 			failed++;
 	ret = LF_ERR_INVALID;
 finish:

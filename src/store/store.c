@@ -18,6 +18,7 @@ struct lf_tx {
 	lf_store *s;
 	void *conn;
 	lf_arena *arena;
+	int own_arena; /* created on demand for a caller that gave none */
 };
 
 static int tx_release(lf_tx *tx, int commit);
@@ -65,6 +66,7 @@ int lf_store_begin(lf_store *s, int write, lf_arena *arena, lf_tx **out)
 		return LF_ERR_NOMEM;
 	tx->s = s;
 	tx->arena = arena;
+	tx->own_arena = 0;
 	int ret = s->drv->begin(s->impl, write, &tx->conn);
 	if (ret != LF_OK) {
 		free(tx);
@@ -81,6 +83,8 @@ static int tx_release(lf_tx *tx, int commit)
 		ret = tx->s->drv->commit(tx->s->impl, tx->conn);
 	else
 		tx->s->drv->rollback(tx->s->impl, tx->conn);
+	if (tx->own_arena)
+		lf_arena_destroy(tx->arena);
 	free(tx);
 	return ret;
 }
@@ -96,8 +100,12 @@ void lf_store_rollback(lf_tx *tx)
 		tx_release(tx, 0);
 }
 
+/* A transaction begun without an arena gets one when a row is first
+ * copied; it lives until the transaction ends. */
 lf_arena *lf_store_arena(lf_tx *tx)
 {
+	if (tx->arena == NULL && (tx->arena = lf_arena_create()) != NULL)
+		tx->own_arena = 1;
 	return tx->arena;
 }
 
@@ -151,7 +159,8 @@ void lf_rows_close(lf_rows *r)
 char *lf_rows_dup(lf_tx *tx, lf_rows *r, int col)
 {
 	const char *t = lf_rows_text(r, col);
-	return t == NULL ? NULL : lf_arena_strdup(tx->arena, t);
+	lf_arena *a = lf_store_arena(tx);
+	return t == NULL || a == NULL ? NULL : lf_arena_strdup(a, t);
 }
 
 void *lf_db_grow(lf_tx *tx, void *arr, int count, int *cap, size_t elem)
@@ -159,7 +168,8 @@ void *lf_db_grow(lf_tx *tx, void *arr, int count, int *cap, size_t elem)
 	if (arr != NULL && count < *cap)
 		return arr;
 	int ncap = *cap > 0 ? *cap * 2 : 16;
-	void *n = lf_arena_alloc(tx->arena, elem * (size_t)ncap);
+	lf_arena *a = lf_store_arena(tx);
+	void *n = a ? lf_arena_alloc(a, elem * (size_t)ncap) : NULL;
 	if (n == NULL)
 		return NULL;
 	if (arr != NULL)

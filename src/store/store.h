@@ -37,7 +37,8 @@ int lf_store_schema_version(lf_store *s, int *version);
  * writer at a time; funnelling writers through one connection avoids busy
  * spinning); write=0 uses a pooled read connection with a consistent
  * snapshot. arena receives copies of returned rows; it must outlive the
- * use of those rows. The tx is released by commit or rollback.
+ * use of those rows; with arena NULL, rows live until the transaction
+ * ends. The tx is released by commit or rollback.
  */
 int lf_store_begin(lf_store *s, int write, lf_arena *arena, lf_tx **out);
 /* Commits and releases tx. On failure the transaction is rolled back. */

@@ -68,6 +68,20 @@ int lf_store_account_add(lf_tx *tx, int64_t account_id, int64_t delta)
 	return ret == LF_OK && changes != 1 ? LF_ERR_NOTFOUND : ret;
 }
 
+int lf_store_project_currency(lf_tx *tx, int64_t project_id, const char **currency)
+{
+	lf_val v[] = {LF_VINT(project_id)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, "SELECT currency FROM projects WHERE id = $1", v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		*currency = lf_rows_dup(tx, r, 0);
+	lf_rows_close(r);
+	return rc == 1 ? (*currency ? LF_OK : LF_ERR_NOMEM) : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
 int lf_store_project_has_ledger(lf_tx *tx, int64_t project_id, int *has)
 {
 	lf_val v[] = {LF_VINT(project_id)};

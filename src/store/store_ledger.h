@@ -15,6 +15,8 @@ int lf_store_account_balance(lf_tx *tx, const char *kind, int64_t project_id, in
 /* Adds delta to an account's balance. LF_ERR_FUNDS when the database
  * refuses because an internal account would go negative. */
 int lf_store_account_add(lf_tx *tx, int64_t account_id, int64_t delta);
+/* The currency of a project (arena copy). */
+int lf_store_project_currency(lf_tx *tx, int64_t project_id, const char **currency);
 /* Whether any account of the project exists (money has moved). */
 int lf_store_project_has_ledger(lf_tx *tx, int64_t project_id, int *has);
 

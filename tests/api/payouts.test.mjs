@@ -46,7 +46,11 @@ before(async () => {
     LABELFLOW_PAYOUT_WEBHOOK_SECRET: SECRET,
   } });
 });
-after(async () => { await srv.stop(); receiver.close(); });
+after(async () => {
+  receiver.closeAllConnections();
+  receiver.close();
+  await srv.stop();
+});
 
 const earnings = async (u) => (await srv.api('GET', '/api/v1/me/earnings', { token: u.token })).body;
 async function waitBatch(admin, id) {

@@ -1,0 +1,188 @@
+/*
+ * test_ledger.c - the rules of money: balanced postings, overflow,
+ * currency mismatch, insufficient funds, holds through their life, and the
+ * balance check, on a real SQLite database.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ledger/ledger.h"
+
+struct fx {
+	char dir[64];
+	lf_store *s;
+	lf_arena *a;
+	int64_t project, user, task, work[8];
+};
+
+static lf_tx *begin(struct fx *f)
+{
+	lf_tx *tx = NULL;
+	assert_int_equal(lf_store_begin(f->s, 1, f->a, &tx), LF_OK);
+	return tx;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char url[128], err[200];
+	snprintf(f->dir, sizeof(f->dir), "/tmp/lf_test_ledger_XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(url, sizeof(url), "sqlite:%s/db", f->dir);
+	if (lf_store_open(url, 2, &f->s, err, sizeof(err)) != LF_OK || lf_store_migrate(f->s, NULL))
+		return -1;
+	f->a = lf_arena_create();
+	lf_tx *tx = begin(f);
+	lf_project p = {.name = "p", .description = "", .instructions = "", .label_config = "",
+			.currency = "EUR", .policies = "{}", .rates = "{}", .task_types = "{}",
+			.status = "active", .created_at = 1};
+	assert_int_equal(lf_store_project_insert(tx, &p, &f->project), LF_OK);
+	assert_int_equal(lf_store_user_insert(tx, "w@x.org", "w", "annotator", "h", 1, &f->user), LF_OK);
+	lf_task t = {.project_id = f->project, .state = "queued_l1", .data = "{}", .created_at = 1};
+	assert_int_equal(lf_store_task_insert(tx, &t, &f->task), LF_OK);
+	for (int i = 0; i < 8; i++) {
+		lf_work w = {.task_id = f->task, .project_id = f->project, .user_id = f->user,
+			     .stage = 1 + i % 3, .status = "active", .started_at = 1};
+		assert_int_equal(lf_store_work_insert(tx, &w, &f->work[i]), LF_OK);
+	}
+	assert_int_equal(lf_store_commit(tx), LF_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+	lf_store_close(f->s);
+	lf_arena_destroy(f->a);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	int rc = system(cmd);
+	free(f);
+	return rc == 0 ? 0 : -1;
+}
+
+static void test_money_add_overflow(void **state)
+{
+	lf_money out = 0;
+	(void)state;
+	assert_int_equal(lf_money_add(1, 2, &out), LF_OK);
+	assert_int_equal(out, 3);
+	assert_int_equal(lf_money_add(INT64_MAX, 1, &out), LF_ERR_LIMIT);
+	assert_int_equal(lf_money_add(INT64_MIN, -1, &out), LF_ERR_LIMIT);
+	assert_int_equal(lf_money_add(INT64_MAX, -1, &out), LF_OK);
+}
+
+static void test_balanced(void **state)
+{
+	(void)state;
+	lf_posting ok[] = {{"escrow", 0, 5}, {"held", 0, -5}};
+	lf_posting off[] = {{"escrow", 0, 5}, {"held", 0, -4}};
+	lf_posting zero[] = {{"escrow", 0, 0}, {"held", 0, 0}};
+	lf_posting big[] = {{"escrow", 0, LF_MONEY_MAX + 1}, {"held", 0, -LF_MONEY_MAX - 1}};
+	lf_posting three[] = {{"held", 0, -10}, {"payable", 1, 7}, {"payable", 2, 3}};
+	lf_posting wrap[] = {{"a", 0, LF_MONEY_MAX}, {"b", 0, LF_MONEY_MAX}, {"c", 0, LF_MONEY_MAX},
+			     {"d", 0, LF_MONEY_MAX}, {"e", 0, LF_MONEY_MAX}, {"f", 0, LF_MONEY_MAX},
+			     {"g", 0, LF_MONEY_MAX}, {"h", 0, LF_MONEY_MAX}, {"i", 0, LF_MONEY_MAX},
+			     {"j", 0, LF_MONEY_MAX}};
+	assert_int_equal(lf_ledger_balanced(ok, 2), LF_OK);
+	assert_int_equal(lf_ledger_balanced(three, 3), LF_OK);
+	assert_int_equal(lf_ledger_balanced(off, 2), LF_ERR_INVALID);
+	assert_int_equal(lf_ledger_balanced(zero, 2), LF_ERR_INVALID);
+	assert_int_equal(lf_ledger_balanced(big, 2), LF_ERR_INVALID);
+	assert_int_equal(lf_ledger_balanced(ok, 1), LF_ERR_INVALID);
+	assert_int_equal(lf_ledger_balanced(wrap, 10), LF_ERR_INVALID);
+	assert_int_equal(lf_ledger_balanced(NULL, 0), LF_ERR_INVALID);
+}
+
+static void test_currency_mismatch_refused(void **state)
+{
+	struct fx *f = *state;
+	lf_deposit d;
+	int replayed;
+	lf_tx *tx = begin(f);
+	assert_int_equal(lf_ledger_deposit(tx, f->project, "USD", 100, NULL, "k-usd", 1, &d, &replayed),
+			 LF_ERR_INVALID);
+	lf_store_rollback(tx);
+	lf_ledger_verdict v;
+	assert_int_equal(lf_ledger_verify(f->s, &v), LF_OK);
+	assert_true(v.ok);
+	assert_int_equal(v.audit.txns, 0);
+}
+
+static void test_hold_life_and_funds(void **state)
+{
+	struct fx *f = *state;
+	lf_deposit d;
+	lf_escrow e;
+	lf_money shortfall = 0;
+	int replayed;
+	lf_tx *tx = begin(f);
+	assert_int_equal(lf_ledger_deposit(tx, f->project, "EUR", 100, "wire", "k1", 1, &d, &replayed),
+			 LF_OK);
+	assert_false(replayed);
+	assert_int_equal(lf_ledger_deposit(tx, f->project, "EUR", 100, "wire", "k1", 1, &d, &replayed),
+			 LF_OK);
+	assert_true(replayed);
+	assert_int_equal(lf_ledger_deposit(tx, f->project, "EUR", 7, "wire", "k1", 1, &d, &replayed),
+			 LF_ERR_CONFLICT);
+	/* 60 + 30 fit; a third hold of 30 is short by 20. */
+	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[0], f->user, 1, 60,
+					   &shortfall), LF_OK);
+	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[1], f->user, 2, 30,
+					   &shortfall), LF_OK);
+	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[2], f->user, 3, 30,
+					   &shortfall), LF_ERR_FUNDS);
+	assert_int_equal(shortfall, 20);
+	assert_int_equal(lf_ledger_escrow(tx, f->project, "EUR", &e), LF_OK);
+	assert_int_equal(e.available, 10);
+	assert_int_equal(e.held, 90);
+	/* Stage 1 done and paid; stage 2 done then voided. */
+	assert_int_equal(lf_ledger_hold_earn(tx, f->work[0]), LF_OK);
+	assert_int_equal(lf_ledger_hold_earn(tx, f->work[1]), LF_OK);
+	assert_int_equal(lf_ledger_void(tx, "EUR", f->project, f->task, 2, 0), LF_OK);
+	assert_int_equal(lf_ledger_pay(tx, "EUR", f->project, f->task), LF_OK);
+	/* Paying again finds nothing pending: work is paid once. */
+	assert_int_equal(lf_ledger_pay(tx, "EUR", f->project, f->task), LF_OK);
+	assert_int_equal(lf_ledger_hold_return(tx, "EUR", f->work[0]), LF_OK);
+	assert_int_equal(lf_ledger_escrow(tx, f->project, "EUR", &e), LF_OK);
+	assert_int_equal(e.available, 40);
+	assert_int_equal(e.held, 0);
+	assert_int_equal(e.spent, 60);
+	lf_money payable = 0;
+	assert_int_equal(lf_store_account_balance(tx, "payable", f->project, f->user, "EUR", &payable),
+			 LF_OK);
+	assert_int_equal(payable, 60);
+	assert_int_equal(lf_store_commit(tx), LF_OK);
+	/* An internal account cannot go negative, whatever the caller asks
+	 * (the caller then rolls back, as after any error). */
+	tx = begin(f);
+	lf_posting overdraw[] = {{"escrow", 0, -41}, {"held", 0, 41}};
+	lf_ledger_ref ref = {.kind = "test", .project_id = f->project, .currency = "EUR"};
+	assert_int_equal(lf_ledger_post(tx, &ref, overdraw, 2, NULL), LF_ERR_FUNDS);
+	lf_store_rollback(tx);
+	lf_ledger_verdict v;
+	assert_int_equal(lf_ledger_verify(f->s, &v), LF_OK);
+	assert_true(v.ok);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_money_add_overflow),
+		cmocka_unit_test(test_balanced),
+		cmocka_unit_test_setup_teardown(test_currency_mismatch_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hold_life_and_funds, setup, teardown),
+	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);
+}
