@@ -4,7 +4,7 @@
 # command line. Each tests/unit/test_*.c links against that library, so a
 # new module or test needs no change here.
 
-PKGS      := libmicrohttpd jansson libsodium sqlite3 libxml-2.0 libpq libcurl
+PKGS      := libmicrohttpd jansson libsodium sqlite3 libxml-2.0 libpq libcurl libarchive
 CC        ?= cc
 BUILD     ?= build
 CFLAGS    ?= -O2 -g

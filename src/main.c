@@ -18,6 +18,7 @@
 #include "audit/audit.h"
 #include "imports/imports.h"
 #include "ledger/ledger.h"
+#include "export/job.h"
 #include "payout/batch.h"
 #include "tasks/tasks.h"
 #include "users/users.h"
@@ -44,6 +45,8 @@ static int start_workers(lf_app *app, int threads);
 static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
 static int periodic_sweep(void *ud);
 static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
+static int job_export(void *ud, lf_job *job, char *err, size_t errlen);
+static int cmd_export(int argc, char **argv);
 static int open_blobs(const config *cfg, lf_blob_store **out);
 static int wait_for_signal(void);
 static void block_signals(void);
@@ -64,6 +67,7 @@ static void usage(FILE *f)
 	      "super_reviewer --password-stdin [--db URL]\n"
 	      "  labelflow audit verify [--db URL]\n"
 	      "  labelflow ledger verify [--db URL]\n"
+	      "  labelflow export --project ID --format F [--filter JSON] [--out FILE] [--db URL]\n"
 	      "environment: LABELFLOW_DB, LABELFLOW_STORAGE, LABELFLOW_LISTEN, LABELFLOW_JWT_SECRET,\n"
 	      "  LABELFLOW_ADMIN_EMAIL/LABELFLOW_ADMIN_PASSWORD (first admin), LABELFLOW_THREADS,\n"
 	      "  LABELFLOW_ACCESS_TTL, LABELFLOW_REFRESH_TTL (seconds), LABELFLOW_ACCESS_LOG=0|1,\n"
@@ -258,6 +262,17 @@ static int job_payout(void *ud, lf_job *job, char *err, size_t errlen)
 	return ret;
 }
 
+static int job_export(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_app *app = ud;
+	json_t *id = json_object_get(job->payload, "export_id");
+	if (!json_is_integer(id)) {
+		snprintf(err, errlen, "export job without export_id");
+		return LF_ERR_INVALID;
+	}
+	return lf_export_run(app->store, app->blobs, json_integer_value(id), err, errlen);
+}
+
 /* Returns expired leases to their queues; every process may run it. */
 static int periodic_sweep(void *ud)
 {
@@ -274,6 +289,7 @@ static int start_workers(lf_app *app, int threads)
 	static lf_job_handler handlers[] = {
 		{.kind = LF_IMPORTS_JOB, .fn = job_import, .timeout_ms = 6 * 3600 * 1000},
 		{.kind = LF_PAYOUTS_JOB, .fn = job_payout, .timeout_ms = 3600 * 1000},
+		{.kind = LF_EXPORTS_JOB, .fn = job_export, .timeout_ms = 6 * 3600 * 1000},
 	};
 	lf_job_periodic periodic[] = {
 		{.name = "lease-sweeper",
@@ -540,6 +556,67 @@ static int cmd_ledger(int argc, char **argv)
 	return 0;
 }
 
+static int write_fd(void *ud, const void *buf, size_t len)
+{
+	FILE *f = ud;
+	return fwrite(buf, 1, len, f) == len ? LF_OK : LF_ERR_IO;
+}
+
+/* labelflow export --project N --format F [--filter JSON] [--out FILE]:
+ * the same export as the API's, written straight to a file or stdout. */
+static int cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"project", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
+		{"filter", required_argument, NULL, 'F'},  {"out", required_argument, NULL, 'o'},
+		{"db", required_argument, NULL, 'd'},      {NULL, 0, NULL, 0},
+	};
+	config cfg;
+	const char *format = NULL, *filter = NULL, *path = NULL;
+	int64_t project = 0;
+	int c, ret = 1;
+	char err[256] = "";
+	lf_store *s = NULL;
+	lf_export_report rep;
+	parse_common(1, argv, &cfg);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': project = atoll(optarg); break;
+		case 'f': format = optarg; break;
+		case 'F': filter = optarg; break;
+		case 'o': path = optarg; break;
+		case 'd': cfg.db = optarg; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (project <= 0 || format == NULL || !lf_export_format_valid(format)) {
+		fprintf(stderr, "labelflow: export needs --project ID and a valid --format\n");
+		return 2;
+	}
+	FILE *out = path ? fopen(path, "wb") : stdout;
+	if (out == NULL) {
+		fprintf(stderr, "labelflow: cannot write %s\n", path);
+		return 1;
+	}
+	if (open_store(&cfg, 1, &s) != LF_OK)
+		goto cleanup;
+	if (lf_export_stream(s, project, format, filter, write_fd, out, NULL, NULL, &rep, err,
+			     sizeof(err)) != LF_OK) {
+		fprintf(stderr, "labelflow: %s\n", err[0] ? err : "export failed");
+		goto cleanup;
+	}
+	fprintf(stderr, "labelflow: exported %lld task(s), %lld region(s), %lld skipped%s%s\n",
+		(long long)rep.tasks, (long long)rep.regions, (long long)rep.skipped,
+		rep.skipped ? ": " : "", rep.skipped_why);
+	ret = 0;
+cleanup:
+	if (out != stdout && fclose(out) != 0)
+		ret = 1;
+	lf_store_close(s);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -557,6 +634,8 @@ int main(int argc, char **argv)
 		return cmd_user(argc - 1, argv + 1);
 	if (strcmp(cmd, "audit") == 0)
 		return cmd_audit(argc - 1, argv + 1);
+	if (strcmp(cmd, "export") == 0)
+		return cmd_export(argc - 1, argv + 1);
 	if (strcmp(cmd, "ledger") == 0)
 		return cmd_ledger(argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {

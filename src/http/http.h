@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/arena.h"
 #include "core/lf.h"
@@ -120,6 +121,12 @@ struct lf_http_req {
 	size_t resp_len;
 	const char *resp_type;
 	const char *retry_after;
+	const char *resp_disposition; /* Content-Disposition, or NULL */
+	/* a streamed response body (lf_http_stream_body), else NULL */
+	ssize_t (*resp_read)(void *ud, uint64_t pos, char *buf, size_t max);
+	void (*resp_free)(void *ud);
+	void *resp_ud;
+	uint64_t resp_size; /* UINT64_MAX when unknown */
 
 	/* internal */
 	struct MHD_Connection *conn;
@@ -162,6 +169,15 @@ int lf_http_json(lf_http_req *req, int status, json_t *json);
 int lf_http_error(lf_http_req *req, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int lf_http_empty(lf_http_req *req, int status);
+/*
+ * A response whose body is produced by read() as it is sent, in constant
+ * memory (downloads of exports, media). read returns bytes written to buf,
+ * -1 at the end or on error; free (may be NULL) releases ud when the
+ * response is done, whether it was sent or not. size may be UINT64_MAX.
+ */
+int lf_http_stream_body(lf_http_req *req, int status, const char *type, uint64_t size,
+			ssize_t (*read)(void *ud, uint64_t pos, char *buf, size_t max),
+			void (*free_fn)(void *ud), void *ud);
 /* A JSON error for an lf_err with a generic message for that code. */
 int lf_http_error_from(lf_http_req *req, int err, const char *what);
 

@@ -222,6 +222,8 @@ static void req_free(lf_http_req *req)
 	json_decref(req->form);
 	free((char *)req->body);
 	free(req->resp_body);
+	if (req->resp_free != NULL)
+		req->resp_free(req->resp_ud);
 	lf_arena_destroy(req->arena);
 }
 
@@ -313,12 +315,25 @@ static void run_handler(lf_http_req *req)
 
 static enum MHD_Result send_response(lf_http_req *req)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		req->resp_len, req->resp_body, req->resp_body ? MHD_RESPMEM_MUST_FREE
-							      : MHD_RESPMEM_PERSISTENT);
+	struct MHD_Response *r;
+	if (req->resp_read != NULL) {
+		r = MHD_create_response_from_callback(req->resp_size == UINT64_MAX ? MHD_SIZE_UNKNOWN
+										   : req->resp_size,
+						      64 * 1024, req->resp_read, req->resp_ud,
+						      req->resp_free);
+		/* MHD owns ud now and frees it through resp_free. */
+		req->resp_read = NULL;
+		req->resp_free = NULL;
+	} else {
+		r = MHD_create_response_from_buffer(req->resp_len, req->resp_body,
+						    req->resp_body ? MHD_RESPMEM_MUST_FREE
+								   : MHD_RESPMEM_PERSISTENT);
+		req->resp_body = NULL; /* MHD owns it now */
+	}
 	if (r == NULL)
 		return MHD_NO;
-	req->resp_body = NULL; /* MHD owns it now */
+	if (req->resp_disposition != NULL)
+		MHD_add_response_header(r, "Content-Disposition", req->resp_disposition);
 	if (req->resp_type != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->resp_type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -442,6 +457,22 @@ int lf_http_json(lf_http_req *req, int status, json_t *json)
 	req->resp_body = text;
 	req->resp_len = strlen(text);
 	req->resp_type = "application/json";
+	req->status = status;
+	return LF_OK;
+}
+
+int lf_http_stream_body(lf_http_req *req, int status, const char *type, uint64_t size,
+			ssize_t (*read)(void *ud, uint64_t pos, char *buf, size_t max),
+			void (*free_fn)(void *ud), void *ud)
+{
+	free(req->resp_body);
+	req->resp_body = NULL;
+	req->resp_len = 0;
+	req->resp_type = type;
+	req->resp_read = read;
+	req->resp_free = free_fn;
+	req->resp_ud = ud;
+	req->resp_size = size;
 	req->status = status;
 	return LF_OK;
 }

@@ -314,6 +314,25 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " updated_at INTEGER NOT NULL);"
 	 "CREATE INDEX payout_items_batch ON payout_items(batch_id, id);"
 	 "CREATE INDEX payout_items_user ON payout_items(user_id);"},
+	{5, "exports",
+	 "CREATE TABLE exports ("
+	 " id INTEGER PRIMARY KEY,"
+	 " project_id INTEGER NOT NULL REFERENCES projects(id),"
+	 " created_by INTEGER NOT NULL REFERENCES users(id),"
+	 " format TEXT NOT NULL,"
+	 " filter TEXT NOT NULL DEFAULT '{}',"
+	 " status TEXT NOT NULL CHECK (status IN ('queued','running','done','failed')),"
+	 " tasks_total INTEGER NOT NULL DEFAULT 0,"
+	 " tasks_done INTEGER NOT NULL DEFAULT 0,"
+	 " bytes INTEGER NOT NULL DEFAULT 0,"
+	 " blob_key TEXT,"
+	 " report TEXT,"
+	 " error TEXT,"
+	 " created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX exports_project ON exports(project_id, id);"
+	 /* Exports read accepted tasks by project in id order. */
+	 "CREATE INDEX annotations_task_version ON annotations(task_id, version DESC);"},
 };
 
 const int lf_migrations_sqlite_count = (int)LF_ARRAY_LEN(lf_migrations_sqlite);

@@ -265,6 +265,40 @@ int lf_store_import_list(lf_tx *tx, int64_t project_id, int64_t before_id, int l
  * retried import job resumes. */
 int lf_store_import_last_seq(lf_tx *tx, int64_t import_id, int64_t *seq);
 
+/* ---- exports ---- */
+
+typedef struct lf_export_row {
+	int64_t id, project_id, created_by;
+	const char *format, *filter, *status, *blob_key, *report, *error;
+	int64_t tasks_total, tasks_done, bytes, created_at, updated_at;
+} lf_export_row;
+
+int lf_store_export_insert(lf_tx *tx, const lf_export_row *e, int64_t *id);
+int lf_store_export_get(lf_tx *tx, int64_t id, lf_export_row *out);
+/* Writes status, counters, blob_key, report and error of e->id. */
+int lf_store_export_update(lf_tx *tx, const lf_export_row *e);
+
+/* Which tasks an export takes. */
+typedef struct lf_export_filter {
+	int64_t project_id;
+	const char *states[8]; /* NULL-terminated; states[0] NULL = accepted only */
+	int64_t since, until;  /* updated_at range in ms, 0 = open */
+	int64_t annotator;     /* author of the final version, 0 = any */
+} lf_export_filter;
+
+/* A task with its final annotation version, for exporters. */
+typedef struct lf_export_source {
+	lf_task task;
+	const char *result; /* JSON text of the latest version, or NULL */
+	int64_t author_id;
+	int64_t result_at;
+} lf_export_source;
+
+int lf_store_export_count(lf_tx *tx, const lf_export_filter *f, int64_t *n);
+/* Up to limit tasks with id > after_id matching f, by id. */
+int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, int64_t after_id, int limit,
+			 lf_export_source **items, int *n);
+
 /* ---- audit trail (written only through audit/audit.h) ---- */
 
 typedef struct lf_audit_row {

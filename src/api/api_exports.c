@@ -1,0 +1,170 @@
+/*
+ * api_exports.c - export jobs and their streamed download.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "export/job.h"
+
+static json_t *export_json(lf_http_req *req, const lf_export_row *e);
+
+static json_t *export_json(lf_http_req *req, const lf_export_row *e)
+{
+	json_t *report = e->report ? json_loads(e->report, 0, NULL) : NULL;
+	json_t *filter = e->filter ? json_loads(e->filter, 0, NULL) : NULL;
+	double progress = strcmp(e->status, "done") == 0 ? 1.0
+			  : e->tasks_total > 0		 ? (double)e->tasks_done / (double)e->tasks_total
+							 : 0.0;
+	json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:o,s:f,s:I,s:I,s:I,s:o,s:s?,s:s,s:s}", "id",
+			      (json_int_t)e->id, "project_id", (json_int_t)e->project_id, "format",
+			      e->format, "status", e->status, "filter",
+			      filter ? filter : json_object(), "progress", progress, "tasks_total",
+			      (json_int_t)e->tasks_total, "tasks_done", (json_int_t)e->tasks_done,
+			      "bytes", (json_int_t)e->bytes, "report", report ? report : json_null(),
+			      "error", e->error, "created_at", lf_api_time(req, e->created_at),
+			      "updated_at", lf_api_time(req, e->updated_at));
+	if (o != NULL && strcmp(e->status, "done") == 0)
+		json_object_set_new(o, "file_url", json_string(lf_arena_printf(
+							   req->arena, "/api/v1/exports/%lld/file",
+							   (long long)e->id)));
+	return o;
+}
+
+int lf_api_exports_create(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_tx *tx = NULL;
+	const char *format;
+	char err[200], eid[32];
+	int64_t project_id = lf_http_capture_id(req, 0), id = 0;
+	json_t *payload = NULL, *details = NULL;
+	char *filter_text = NULL;
+	if (project_id == 0)
+		return lf_http_error(req, 404, "not_found", "No such project.");
+	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
+		return LF_OK;
+	if (lf_api_str(req, "format", 1, 32, &format) != LF_OK)
+		return LF_OK;
+	if (!lf_export_format_valid(format))
+		return lf_http_error(req, 422, "invalid_format",
+				     "format must be one of label_studio_json, jsonl, csv, tsv, coco,"
+				     " yolo, voc, conll2003, webvtt, srt.");
+	json_t *filter = json_object_get(req->json, "filter");
+	if (lf_export_filter_parse(filter, err, sizeof(err)) != LF_OK)
+		return lf_http_error(req, 422, "invalid_filter", "%s.", err);
+	filter_text = json_dumps(filter ? filter : json_object(), JSON_COMPACT);
+	int64_t now = lf_now_ms();
+	lf_export_row row = {.project_id = project_id,
+			     .created_by = who->user.id,
+			     .format = format,
+			     .filter = filter_text ? filter_text : "{}",
+			     .status = "queued",
+			     .created_at = now,
+			     .updated_at = now};
+	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	if (ret != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_export_insert(tx, &row, &id)) != LF_OK)
+		goto cleanup;
+	payload = json_pack("{s:I}", "export_id", (json_int_t)id);
+	if ((ret = lf_jobs_enqueue(tx, LF_EXPORTS_JOB, payload, 0, NULL)) != LF_OK)
+		goto cleanup;
+	snprintf(eid, sizeof(eid), "%lld", (long long)id);
+	details = json_pack("{s:s,s:s}", "format", format, "filter", row.filter);
+	lf_audit_event ev = {.actor_id = who->user.id,
+			     .actor_role = who->user.role,
+			     .action = "export.create",
+			     .entity_type = "export",
+			     .entity_id = eid,
+			     .project_id = project_id,
+			     .to_state = "queued",
+			     .details = details};
+	if ((ret = lf_audit_append(tx, &ev, NULL)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_commit(tx);
+	tx = NULL;
+	if (ret != LF_OK)
+		goto cleanup;
+	if (app->jobs != NULL)
+		lf_jobs_kick(app->jobs);
+	row.id = id;
+	ret = lf_http_json(req, 202, export_json(req, &row));
+cleanup:
+	lf_store_rollback(tx);
+	json_decref(payload);
+	json_decref(details);
+	free(filter_text);
+	return ret;
+}
+
+static int load_export(lf_http_req *req, lf_export_row *e)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_tx *tx;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	ret = id ? lf_store_export_get(tx, id, e) : LF_ERR_NOTFOUND;
+	lf_store_rollback(tx);
+	if (ret == LF_ERR_NOTFOUND) {
+		if (lf_api_guard(req, LF_PERM_SELF, 0, &who) == LF_OK)
+			lf_http_error(req, 404, "not_found", "No such export.");
+		return ret;
+	}
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	return lf_api_guard(req, LF_PERM_PROJECT_MANAGE, e->project_id, &who);
+}
+
+int lf_api_exports_get(lf_http_req *req)
+{
+	lf_export_row e;
+	if (load_export(req, &e) != LF_OK)
+		return LF_OK;
+	return lf_http_json(req, 200, export_json(req, &e));
+}
+
+static ssize_t blob_read(void *ud, uint64_t pos, char *buf, size_t max)
+{
+	size_t n = 0;
+	(void)pos; /* MHD reads sequentially */
+	if (lf_blob_read(ud, buf, max, &n) != LF_OK || n == 0)
+		return -1;
+	return (ssize_t)n;
+}
+
+static void blob_close(void *ud)
+{
+	lf_blob_close_read(ud);
+}
+
+/* Streams the file from blob storage in 64 KiB blocks. */
+int lf_api_exports_file(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_export_row e;
+	lf_blob_reader *r = NULL;
+	uint64_t size = 0;
+	if (load_export(req, &e) != LF_OK)
+		return LF_OK;
+	if (strcmp(e.status, "done") != 0 || e.blob_key == NULL)
+		return lf_http_error(req, 409, "not_ready", "The export is %s; the file is not ready.",
+				     e.status);
+	if (lf_blob_open_read(app->blobs, e.blob_key, &r) != LF_OK ||
+	    lf_blob_reader_size(r, &size) != LF_OK) {
+		lf_blob_close_read(r);
+		return lf_http_error(req, 410, "gone", "The export file is no longer stored.");
+	}
+	req->resp_disposition =
+		lf_arena_printf(req->arena, "attachment; filename=\"project-%lld-export-%lld.%s\"",
+				(long long)e.project_id, (long long)e.id, lf_export_extension(e.format));
+	return lf_http_stream_body(req, 200, lf_export_content_type(e.format), size, blob_read,
+				   blob_close, r);
+}

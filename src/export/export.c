@@ -1,0 +1,192 @@
+/*
+ * export.c - format table and dispatch to the per-format writers, plus the
+ * small helpers they share (output, skip accounting, byte strings).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/export_int.h"
+
+typedef struct format_def {
+	const char *name;
+	const char *content_type;
+	const char *extension;
+	int (*create)(lf_export_writer *w, const char *format);
+} format_def;
+
+static const format_def *find_format(const char *format);
+
+static const format_def formats[] = {
+	{"label_studio_json", "application/json", "json", lf_export_new_label_studio_json},
+	{"jsonl", "application/x-ndjson", "jsonl", lf_export_new_jsonl},
+	{"csv", "text/csv; charset=utf-8", "csv", lf_export_new_csv},
+	{"tsv", "text/tab-separated-values; charset=utf-8", "tsv", lf_export_new_csv},
+	{"coco", "application/json", "json", lf_export_new_coco},
+	{"yolo", "application/zip", "zip", lf_export_new_yolo},
+	{"voc", "application/zip", "zip", lf_export_new_voc},
+	{"conll2003", "text/plain; charset=utf-8", "conll", lf_export_new_conll2003},
+	{"webvtt", "text/vtt; charset=utf-8", "vtt", lf_export_new_webvtt},
+	{"srt", "application/x-subrip; charset=utf-8", "srt", lf_export_new_webvtt},
+};
+
+static const format_def *find_format(const char *format)
+{
+	if (format == NULL)
+		return NULL;
+	for (size_t i = 0; i < LF_ARRAY_LEN(formats); i++)
+		if (strcmp(formats[i].name, format) == 0)
+			return &formats[i];
+	return NULL;
+}
+
+int lf_export_format_valid(const char *format)
+{
+	return find_format(format) != NULL;
+}
+
+const char *lf_export_content_type(const char *format)
+{
+	const format_def *f = find_format(format);
+	return f ? f->content_type : NULL;
+}
+
+const char *lf_export_extension(const char *format)
+{
+	const format_def *f = find_format(format);
+	return f ? f->extension : NULL;
+}
+
+int lf_export_writer_new(const char *format, const lf_export_opts *o, lf_export_write_fn out,
+			 void *ud, lf_export_writer **w)
+{
+	const format_def *f = find_format(format);
+	lf_export_writer *nw = NULL;
+	int ret;
+	if (w != NULL)
+		*w = NULL;
+	if (f == NULL || out == NULL || w == NULL)
+		return LF_ERR_INVALID;
+	nw = calloc(1, sizeof(*nw));
+	if (nw == NULL)
+		return LF_ERR_NOMEM;
+	if (o != NULL)
+		nw->opts = *o;
+	nw->out = out;
+	nw->ud = ud;
+	if ((ret = f->create(nw, f->name)) != LF_OK)
+		goto cleanup;
+	if (nw->vt == NULL) {
+		ret = LF_ERR_INTERNAL;
+		goto cleanup;
+	}
+	*w = nw;
+	nw = NULL;
+cleanup:
+	lf_export_writer_free(nw);
+	return ret;
+}
+
+int lf_export_writer_add(lf_export_writer *w, const lf_export_task *t)
+{
+	if (w == NULL || t == NULL)
+		return LF_ERR_INVALID;
+	return w->vt->add(w, t);
+}
+
+int lf_export_writer_finish(lf_export_writer *w, lf_export_report *rep)
+{
+	lf_export_report scratch;
+	int ret;
+	if (w == NULL)
+		return LF_ERR_INVALID;
+	if (rep == NULL)
+		rep = &scratch;
+	ret = w->vt->finish(w, rep);
+	*rep = w->rep;
+	return ret;
+}
+
+void lf_export_writer_free(lf_export_writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->vt != NULL && w->vt->free != NULL)
+		w->vt->free(w);
+	free(w);
+}
+
+int lf_export_put(lf_export_writer *w, const void *buf, size_t len)
+{
+	if (len == 0)
+		return LF_OK;
+	return w->out(w->ud, buf, len);
+}
+
+int lf_export_puts(lf_export_writer *w, const char *s)
+{
+	return lf_export_put(w, s, strlen(s));
+}
+
+void lf_export_skip(lf_export_writer *w, const char *why)
+{
+	if (w->rep.skipped++ == 0)
+		snprintf(w->rep.skipped_why, sizeof(w->rep.skipped_why), "%s", why);
+}
+
+int lf_export_buf_add(lf_export_buf *b, const void *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *p;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL)
+			return LF_ERR_NOMEM;
+		b->p = p;
+		b->cap = cap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return LF_OK;
+}
+
+int lf_export_buf_adds(lf_export_buf *b, const char *s)
+{
+	return lf_export_buf_add(b, s, strlen(s));
+}
+
+int lf_export_buf_printf(lf_export_buf *b, const char *fmt, ...)
+{
+	char small[128];
+	char *big = NULL;
+	va_list ap;
+	int n, ret;
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return LF_ERR_INTERNAL;
+	if ((size_t)n < sizeof(small))
+		return lf_export_buf_add(b, small, (size_t)n);
+	big = malloc((size_t)n + 1);
+	if (big == NULL)
+		return LF_ERR_NOMEM;
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	ret = lf_export_buf_add(b, big, (size_t)n);
+	free(big);
+	return ret;
+}
+
+void lf_export_buf_free(lf_export_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,328 @@
+/*
+ * job.c - export runs.
+ */
+#include "export/job.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "workflow/workflow.h"
+
+/* Tasks per page: one read transaction and one progress update each. */
+#define PAGE 500
+
+struct blob_out {
+	lf_blob_writer *w;
+	int64_t bytes;
+};
+
+struct run_progress {
+	lf_store *s;
+	lf_export_row *row;
+};
+
+static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
+			    char *err, size_t errlen);
+static int blob_write(void *ud, const void *buf, size_t len);
+static int save_progress(void *ud, int64_t done, int64_t total);
+static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotations,
+			json_t **history);
+
+static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
+			    char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+	if (o == NULL || json_is_null(o))
+		return LF_OK;
+	if (!json_is_object(o)) {
+		snprintf(err, errlen, "filter must be an object");
+		return LF_ERR_INVALID;
+	}
+	json_object_foreach((json_t *)o, key, v)
+	{
+		lf_task_state st;
+		if (strcmp(key, "state") == 0) {
+			size_t n = json_is_array(v) ? json_array_size(v) : 1;
+			if (n == 0 || n > 8) {
+				snprintf(err, errlen, "filter.state lists 1 to 8 states");
+				return LF_ERR_INVALID;
+			}
+			for (size_t i = 0; i < n; i++) {
+				json_t *s = json_is_array(v) ? json_array_get(v, i) : v;
+				if (!json_is_string(s) ||
+				    lf_wf_state_parse(json_string_value(s), &st) != LF_OK) {
+					snprintf(err, errlen, "filter.state holds task state names");
+					return LF_ERR_INVALID;
+				}
+				f->states[i] = json_string_value(s);
+			}
+		} else if (strcmp(key, "since") == 0 || strcmp(key, "until") == 0 ||
+			   strcmp(key, "annotator") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0) {
+				snprintf(err, errlen, "filter.%s must be a non-negative integer", key);
+				return LF_ERR_INVALID;
+			}
+			int64_t *slot = key[0] == 's' ? &f->since
+					: key[0] == 'u' ? &f->until
+							: &f->annotator;
+			*slot = json_integer_value(v);
+		} else if (strcmp(key, "include_predictions") == 0 ||
+			   strcmp(key, "include_versions") == 0) {
+			if (!json_is_boolean(v)) {
+				snprintf(err, errlen, "filter.%s must be true or false", key);
+				return LF_ERR_INVALID;
+			}
+			if (key[8] == 'p')
+				opts->include_predictions = json_is_true(v);
+			else
+				opts->include_versions = json_is_true(v);
+		} else {
+			snprintf(err, errlen, "unknown filter \"%.40s\"", key);
+			return LF_ERR_INVALID;
+		}
+	}
+	return LF_OK;
+}
+
+int lf_export_filter_parse(const json_t *filter, char *err, size_t errlen)
+{
+	lf_export_filter f;
+	lf_export_opts o;
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	return filter_from_json(filter, &f, &o, err, errlen);
+}
+
+static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotations,
+			json_t **history)
+{
+	lf_annotation *an;
+	lf_work *w;
+	int nan, nw, ret;
+	if ((ret = lf_store_annotation_list(tx, src->task.id, &an, &nan)) != LF_OK ||
+	    (ret = lf_store_work_list(tx, src->task.id, &w, &nw)) != LF_OK)
+		return ret;
+	*annotations = json_array();
+	*history = json_array();
+	for (int i = 0; i < nan; i++) {
+		json_t *res = json_loads(an[i].result, 0, NULL);
+		json_array_append_new(*annotations,
+				      json_pack("{s:I,s:i,s:s,s:I,s:i,s:o,s:I}", "id",
+						(json_int_t)an[i].id, "version", an[i].version, "kind",
+						an[i].kind, "author_id", (json_int_t)an[i].author_id,
+						"stage", an[i].stage, "result",
+						res ? res : json_array(), "created_at",
+						(json_int_t)an[i].created_at));
+	}
+	for (int i = 0; i < nw; i++)
+		json_array_append_new(*history,
+				      json_pack("{s:I,s:i,s:s,s:s?,s:s?}", "user_id",
+						(json_int_t)w[i].user_id, "stage", w[i].stage,
+						"status", w[i].status, "decision", w[i].decision,
+						"comment", w[i].comment));
+	return LF_OK;
+}
+
+int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const char *filter_json,
+		     lf_export_write_fn out, void *ud,
+		     int (*progress)(void *pud, int64_t done, int64_t total), void *pud,
+		     lf_export_report *rep, char *err, size_t errlen)
+{
+	lf_arena *a = lf_arena_create();
+	lf_labelcfg *cfg = NULL;
+	lf_export_writer *w = NULL;
+	json_t *filter = NULL;
+	lf_project project;
+	lf_export_filter f;
+	lf_export_opts opts;
+	lf_tx *tx = NULL;
+	int64_t total = 0, done = 0, after = 0;
+	int ret;
+	memset(&f, 0, sizeof(f));
+	memset(&opts, 0, sizeof(opts));
+	memset(rep, 0, sizeof(*rep));
+	if (a == NULL)
+		return LF_ERR_NOMEM;
+	filter = filter_json ? json_loads(filter_json, 0, NULL) : NULL;
+	if ((ret = filter_from_json(filter, &f, &opts, err, errlen)) != LF_OK)
+		goto cleanup;
+	f.project_id = project_id;
+	if ((ret = lf_store_begin(s, 0, a, &tx)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_project_get(tx, project_id, &project)) != LF_OK ||
+	    (ret = lf_store_export_count(tx, &f, &total)) != LF_OK) {
+		snprintf(err, errlen, "cannot read project %lld", (long long)project_id);
+		goto cleanup;
+	}
+	lf_store_rollback(tx);
+	tx = NULL;
+	if ((ret = lf_labelcfg_parse(project.label_config, strlen(project.label_config), &cfg, err,
+				     errlen)) != LF_OK)
+		goto cleanup;
+	const char *tmp = getenv("LABELFLOW_TMPDIR");
+	opts.cfg = cfg;
+	opts.tmpdir = tmp && *tmp ? tmp : "/tmp";
+	if ((ret = lf_export_writer_new(format, &opts, out, ud, &w)) != LF_OK) {
+		snprintf(err, errlen, "unknown export format %s", format);
+		goto cleanup;
+	}
+	/* Page by page in id order: each page is one read snapshot and the
+	 * arena is reset between pages, so memory does not grow with the
+	 * project. */
+	lf_arena *page = lf_arena_create();
+	if (page == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		lf_export_source *src;
+		int n = 0;
+		lf_arena_reset(page);
+		if ((ret = lf_store_begin(s, 0, page, &tx)) != LF_OK)
+			break;
+		if ((ret = lf_store_export_page(tx, &f, after, PAGE, &src, &n)) != LF_OK)
+			break;
+		for (int i = 0; i < n && ret == LF_OK; i++) {
+			json_t *data = json_loads(src[i].task.data, 0, NULL);
+			json_t *result = src[i].result ? json_loads(src[i].result, 0, NULL) : NULL;
+			json_t *pred = opts.include_predictions && src[i].task.predictions
+					       ? json_loads(src[i].task.predictions, 0, NULL)
+					       : NULL;
+			json_t *anns = NULL, *hist = NULL;
+			if (opts.include_versions)
+				ret = add_versions(tx, &src[i], &anns, &hist);
+			lf_export_task t = {.id = src[i].task.id,
+					    .state = src[i].task.state,
+					    .data = data ? data : json_object(),
+					    .result = result,
+					    .annotations = anns,
+					    .predictions = pred,
+					    .history = hist,
+					    .annotator_id = src[i].author_id,
+					    .created_at = src[i].task.created_at,
+					    .updated_at = src[i].result_at ? src[i].result_at
+									   : src[i].task.updated_at};
+			if (ret == LF_OK)
+				ret = lf_export_writer_add(w, &t);
+			if (data == NULL)
+				json_decref((json_t *)t.data);
+			json_decref(data);
+			json_decref(result);
+			json_decref(pred);
+			json_decref(anns);
+			json_decref(hist);
+			after = src[i].task.id;
+		}
+		lf_store_rollback(tx);
+		tx = NULL;
+		done += n;
+		if (ret == LF_OK && progress != NULL)
+			ret = progress(pud, done, total);
+		if (ret != LF_OK || n < PAGE)
+			break;
+	}
+	lf_arena_destroy(page);
+	if (ret == LF_OK)
+		ret = lf_export_writer_finish(w, rep);
+	if (ret != LF_OK && err[0] == '\0')
+		snprintf(err, errlen, "export failed (%s)", lf_err_str(ret));
+cleanup:
+	lf_store_rollback(tx);
+	lf_export_writer_free(w);
+	lf_labelcfg_free(cfg);
+	json_decref(filter);
+	lf_arena_destroy(a);
+	return ret;
+}
+
+static int blob_write(void *ud, const void *buf, size_t len)
+{
+	struct blob_out *b = ud;
+	b->bytes += (int64_t)len;
+	return lf_blob_write(b->w, buf, len);
+}
+
+static int save_progress(void *ud, int64_t done, int64_t total)
+{
+	struct run_progress *p = ud;
+	lf_tx *tx;
+	p->row->tasks_done = done;
+	p->row->tasks_total = total > done ? total : done;
+	p->row->updated_at = lf_now_ms();
+	int ret = lf_store_begin(p->s, 1, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	if ((ret = lf_store_export_update(tx, p->row)) != LF_OK) {
+		lf_store_rollback(tx);
+		return ret;
+	}
+	return lf_store_commit(tx);
+}
+
+int lf_export_run(lf_store *s, lf_blob_store *blobs, int64_t export_id, char *err, size_t errlen)
+{
+	lf_arena *a = lf_arena_create();
+	lf_export_row row;
+	lf_export_report rep;
+	struct blob_out out = {0};
+	lf_tx *tx = NULL;
+	char key[160];
+	int ret;
+	if (a == NULL)
+		return LF_ERR_NOMEM;
+	if ((ret = lf_store_begin(s, 0, a, &tx)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_export_get(tx, export_id, &row);
+	lf_store_rollback(tx);
+	tx = NULL;
+	if (ret != LF_OK) {
+		snprintf(err, errlen, "no export %lld", (long long)export_id);
+		ret = ret == LF_ERR_NOTFOUND ? LF_ERR_INVALID : ret;
+		goto cleanup;
+	}
+	if (strcmp(row.status, "done") == 0)
+		goto cleanup;
+	/* A retried job starts the file over: the writer replaces it. */
+	snprintf(key, sizeof(key), "exports/%lld/export-%lld.%s", (long long)row.project_id,
+		 (long long)row.id, lf_export_extension(row.format));
+	if ((ret = lf_blob_create(blobs, key, &out.w)) != LF_OK) {
+		snprintf(err, errlen, "cannot create the export file");
+		goto cleanup;
+	}
+	row.status = "running";
+	struct run_progress prog = {.s = s, .row = &row};
+	ret = lf_export_stream(s, row.project_id, row.format, row.filter, blob_write, &out,
+			       save_progress, &prog, &rep, err, errlen);
+	if (ret == LF_OK)
+		ret = lf_blob_commit(out.w);
+	else
+		lf_blob_abort(out.w);
+	out.w = NULL;
+	json_t *report = json_pack("{s:I,s:I,s:I,s:s}", "tasks", (json_int_t)rep.tasks, "regions",
+				   (json_int_t)rep.regions, "skipped", (json_int_t)rep.skipped,
+				   "skipped_why", rep.skipped_why);
+	char *report_text = report ? json_dumps(report, JSON_COMPACT) : NULL;
+	json_decref(report);
+	row.status = ret == LF_OK ? "done" : ret == LF_ERR_INVALID ? "failed" : "running";
+	row.blob_key = ret == LF_OK ? key : NULL;
+	row.bytes = out.bytes;
+	row.report = report_text;
+	row.error = ret == LF_OK ? NULL : err;
+	row.updated_at = lf_now_ms();
+	int sret = lf_store_begin(s, 1, a, &tx);
+	if (sret == LF_OK && (sret = lf_store_export_update(tx, &row)) == LF_OK)
+		sret = lf_store_commit(tx);
+	else
+		lf_store_rollback(tx);
+	tx = NULL;
+	free(report_text);
+	if (ret == LF_OK)
+		ret = sret;
+cleanup:
+	lf_store_rollback(tx);
+	lf_blob_abort(out.w);
+	lf_arena_destroy(a);
+	return ret;
+}

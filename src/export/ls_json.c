@@ -1,0 +1,238 @@
+/*
+ * ls_json.c - label_studio_json (one JSON array of tasks) and jsonl (one
+ * task object per line), shaped like Label Studio's own JSON export:
+ *
+ *   {"id", "data", "annotations": [{"id", "result", "completed_by",
+ *    "was_cancelled", "ground_truth", "created_at", "updated_at", "task"}],
+ *    "predictions" (only with include_predictions), "meta": {"state"},
+ *    "created_at", "updated_at"}
+ *
+ * Without include_versions the final result is the task's one annotation;
+ * its id is the task id because a task has exactly one final result. With
+ * include_versions every stored version is listed (plus its "version",
+ * "kind", "stage") and the task gets a "review_history".
+ *
+ * Each task is built as a json_t of borrowed references and dumped straight
+ * into the output, so memory is bounded by the largest task.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "export/export_int.h"
+
+typedef struct ls_json {
+	int lines; /* jsonl: newline after each task, no array brackets */
+} ls_json;
+
+static int ls_add(lf_export_writer *w, const lf_export_task *t);
+static int ls_finish(lf_export_writer *w, lf_export_report *rep);
+static void ls_free(lf_export_writer *w);
+static int create(lf_export_writer *w, int lines);
+static int dump_cb(const char *buf, size_t size, void *data);
+static json_t *iso_time(int64_t ms);
+static json_t *iso_time_json(const json_t *v);
+static json_t *build_task(const lf_export_writer *w, const lf_export_task *t);
+static json_t *final_annotation(const lf_export_task *t);
+static json_t *version_annotations(const lf_export_task *t);
+static int set_borrowed(json_t *o, const char *key, const json_t *v, const char *fallback);
+
+static const lf_export_vt ls_vt = {ls_add, ls_finish, ls_free};
+
+/* jansson's dump callback reports only failure; the writer keeps the real
+ * lf_err so the caller sees why the output stopped. */
+typedef struct dump_ctx {
+	lf_export_writer *w;
+	int err;
+} dump_ctx;
+
+int lf_export_new_label_studio_json(lf_export_writer *w, const char *format)
+{
+	return create(w, format != NULL && strcmp(format, "jsonl") == 0);
+}
+
+int lf_export_new_jsonl(lf_export_writer *w, const char *format)
+{
+	return create(w, 1);
+}
+
+static int create(lf_export_writer *w, int lines)
+{
+	ls_json *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return LF_ERR_NOMEM;
+	s->lines = lines;
+	w->impl = s;
+	w->vt = &ls_vt;
+	return lines ? LF_OK : lf_export_puts(w, "[");
+}
+
+static int dump_cb(const char *buf, size_t size, void *data)
+{
+	dump_ctx *c = data;
+	c->err = lf_export_put(c->w, buf, size);
+	return c->err == LF_OK ? 0 : -1;
+}
+
+/* Label Studio writes UTC ISO 8601 with a "Z"; milliseconds keep the
+ * order of versions made within the same second. */
+static json_t *iso_time(int64_t ms)
+{
+	char buf[40];
+	struct tm tm;
+	time_t sec = (time_t)(ms / 1000);
+	int frac = (int)(ms % 1000);
+	if (frac < 0) {
+		frac += 1000;
+		sec--;
+	}
+	if (gmtime_r(&sec, &tm) == NULL)
+		return json_null();
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	return json_string(buf);
+}
+
+/* Version timestamps come from the store as ms integers; a string is
+ * passed through in case a caller already formatted it. */
+static json_t *iso_time_json(const json_t *v)
+{
+	if (json_is_integer(v))
+		return iso_time(json_integer_value(v));
+	if (json_is_string(v))
+		return json_string(json_string_value(v));
+	return json_null();
+}
+
+/* Borrowed values are shared, not copied: the task object only lives for
+ * the dump. */
+static int set_borrowed(json_t *o, const char *key, const json_t *v, const char *fallback)
+{
+	if (v != NULL)
+		return json_object_set(o, key, (json_t *)v);
+	return json_object_set_new(o, key, json_loads(fallback, 0, NULL));
+}
+
+static json_t *final_annotation(const lf_export_task *t)
+{
+	json_t *arr = json_array();
+	json_t *a = json_object();
+	int bad = arr == NULL || a == NULL;
+	if (!bad && t->result != NULL) {
+		bad |= json_object_set_new(a, "id", json_integer(t->id));
+		bad |= set_borrowed(a, "result", t->result, "[]");
+		bad |= json_object_set_new(a, "completed_by", json_integer(t->annotator_id));
+		bad |= json_object_set_new(a, "was_cancelled", json_false());
+		bad |= json_object_set_new(a, "ground_truth", json_false());
+		bad |= json_object_set_new(a, "created_at", iso_time(t->updated_at));
+		bad |= json_object_set_new(a, "updated_at", iso_time(t->updated_at));
+		bad |= json_object_set_new(a, "task", json_integer(t->id));
+		bad |= json_array_append(arr, a);
+	}
+	json_decref(a);
+	if (bad) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static json_t *version_annotations(const lf_export_task *t)
+{
+	json_t *arr = json_array();
+	size_t i;
+	json_t *v;
+	int bad = arr == NULL;
+	json_array_foreach((json_t *)t->annotations, i, v)
+	{
+		json_t *a = json_object();
+		const json_t *at = json_object_get(v, "created_at");
+		if (a == NULL) {
+			bad = 1;
+			break;
+		}
+		bad |= set_borrowed(a, "id", json_object_get(v, "id"), "null");
+		bad |= set_borrowed(a, "result", json_object_get(v, "result"), "[]");
+		bad |= set_borrowed(a, "completed_by", json_object_get(v, "author_id"), "null");
+		bad |= json_object_set_new(a, "was_cancelled", json_false());
+		bad |= json_object_set_new(a, "ground_truth", json_false());
+		bad |= json_object_set_new(a, "created_at", iso_time_json(at));
+		bad |= json_object_set_new(a, "updated_at", iso_time_json(at));
+		bad |= json_object_set_new(a, "task", json_integer(t->id));
+		bad |= set_borrowed(a, "version", json_object_get(v, "version"), "null");
+		bad |= set_borrowed(a, "kind", json_object_get(v, "kind"), "null");
+		bad |= set_borrowed(a, "stage", json_object_get(v, "stage"), "null");
+		bad |= json_array_append_new(arr, a);
+	}
+	if (bad) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static json_t *build_task(const lf_export_writer *w, const lf_export_task *t)
+{
+	json_t *o = json_object();
+	json_t *anns, *meta;
+	int bad = o == NULL;
+	if (bad)
+		return NULL;
+	anns = w->opts.include_versions && t->annotations != NULL ? version_annotations(t)
+								     : final_annotation(t);
+	meta = json_object();
+	bad |= anns == NULL || meta == NULL;
+	bad |= json_object_set_new(o, "id", json_integer(t->id));
+	bad |= set_borrowed(o, "data", t->data, "{}");
+	bad |= json_object_set_new(o, "annotations", anns);
+	if (w->opts.include_predictions)
+		bad |= set_borrowed(o, "predictions", t->predictions, "[]");
+	if (w->opts.include_versions)
+		bad |= set_borrowed(o, "review_history", t->history, "[]");
+	bad |= json_object_set_new(meta, "state", t->state ? json_string(t->state) : json_null());
+	bad |= json_object_set_new(o, "meta", meta);
+	bad |= json_object_set_new(o, "created_at", iso_time(t->created_at));
+	bad |= json_object_set_new(o, "updated_at", iso_time(t->updated_at));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int ls_add(lf_export_writer *w, const lf_export_task *t)
+{
+	ls_json *s = w->impl;
+	json_t *task = build_task(w, t);
+	dump_ctx c = {w, LF_OK};
+	int ret = LF_OK;
+	if (task == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	if (!s->lines && w->rep.tasks > 0 && (ret = lf_export_puts(w, ",")) != LF_OK)
+		goto cleanup;
+	if (json_dump_callback(task, dump_cb, &c, JSON_COMPACT) != 0) {
+		ret = c.err != LF_OK ? c.err : LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	if (s->lines && (ret = lf_export_puts(w, "\n")) != LF_OK)
+		goto cleanup;
+	w->rep.tasks++;
+	w->rep.regions += (int64_t)json_array_size(t->result);
+cleanup:
+	json_decref(task);
+	return ret;
+}
+
+static int ls_finish(lf_export_writer *w, lf_export_report *rep)
+{
+	ls_json *s = w->impl;
+	return s->lines ? LF_OK : lf_export_puts(w, "]");
+}
+
+static void ls_free(lf_export_writer *w)
+{
+	free(w->impl);
+	w->impl = NULL;
+}

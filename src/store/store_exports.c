@@ -1,0 +1,134 @@
+/*
+ * store_exports.c - export jobs and the task pages they read.
+ */
+#include "store/db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define EXPORT_COLS                                                                                \
+	"id, project_id, created_by, format, filter, status, blob_key, report, error,"            \
+	" tasks_total, tasks_done, bytes, created_at, updated_at"
+
+int lf_store_export_insert(lf_tx *tx, const lf_export_row *e, int64_t *id)
+{
+	lf_val v[] = {LF_VINT(e->project_id), LF_VINT(e->created_by), LF_VTEXT(e->format),
+		      LF_VTEXT(e->filter),    LF_VTEXT(e->status),    LF_VINT(e->created_at)};
+	return lf_db_query_int(tx,
+			       "INSERT INTO exports (project_id, created_by, format, filter, status,"
+			       " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
+			       " RETURNING id",
+			       v, 6, id);
+}
+
+int lf_store_export_get(lf_tx *tx, int64_t id, lf_export_row *out)
+{
+	lf_val v[] = {LF_VINT(id)};
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, "SELECT " EXPORT_COLS " FROM exports WHERE id = $1", v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1) {
+		out->id = lf_rows_int(r, 0);
+		out->project_id = lf_rows_int(r, 1);
+		out->created_by = lf_rows_int(r, 2);
+		out->format = lf_rows_dup(tx, r, 3);
+		out->filter = lf_rows_dup(tx, r, 4);
+		out->status = lf_rows_dup(tx, r, 5);
+		out->blob_key = lf_rows_dup(tx, r, 6);
+		out->report = lf_rows_dup(tx, r, 7);
+		out->error = lf_rows_dup(tx, r, 8);
+		out->tasks_total = lf_rows_int(r, 9);
+		out->tasks_done = lf_rows_int(r, 10);
+		out->bytes = lf_rows_int(r, 11);
+		out->created_at = lf_rows_int(r, 12);
+		out->updated_at = lf_rows_int(r, 13);
+	}
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_store_export_update(lf_tx *tx, const lf_export_row *e)
+{
+	lf_val v[] = {LF_VINT(e->id),          LF_VTEXT(e->status),   LF_VINT(e->tasks_total),
+		      LF_VINT(e->tasks_done),  LF_VINT(e->bytes),     LF_VTEXT(e->blob_key),
+		      LF_VTEXT(e->report),     LF_VTEXT(e->error),    LF_VINT(e->updated_at)};
+	return lf_db_exec(tx,
+			  "UPDATE exports SET status = $2, tasks_total = $3, tasks_done = $4,"
+			  " bytes = $5, blob_key = $6, report = $7, error = $8, updated_at = $9"
+			  " WHERE id = $1",
+			  v, 9, NULL);
+}
+
+/*
+ * The filter's states become up to 8 parameters ($2..$9); unused ones are
+ * NULL, which IN ignores. One statement serves every filter.
+ */
+#define EXPORT_WHERE                                                                               \
+	" WHERE t.project_id = $1 AND t.state IN ($2, $3, $4, $5, $6, $7, $8, $9)"                \
+	" AND ($10 IS NULL OR t.updated_at >= $10) AND ($11 IS NULL OR t.updated_at < $11)"
+
+static void bind_filter(const lf_export_filter *f, lf_val *v)
+{
+	v[0] = LF_VINT(f->project_id);
+	for (int i = 0; i < 8; i++)
+		v[1 + i] = f->states[0] == NULL ? (i == 0 ? LF_VTEXT("accepted") : LF_VNULL)
+						: LF_VTEXT(f->states[i]);
+	v[9] = LF_VID(f->since);
+	v[10] = LF_VID(f->until);
+	v[11] = LF_VID(f->annotator);
+}
+
+int lf_store_export_count(lf_tx *tx, const lf_export_filter *f, int64_t *n)
+{
+	lf_val v[12];
+	bind_filter(f, v);
+	return lf_db_query_int(tx,
+			       "SELECT COUNT(*) FROM tasks t" EXPORT_WHERE
+			       " AND ($12 IS NULL OR (SELECT a.author_id FROM annotations a"
+			       " WHERE a.task_id = t.id ORDER BY a.version DESC LIMIT 1) = $12)",
+			       v, 12, n);
+}
+
+int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, int64_t after_id, int limit,
+			 lf_export_source **items, int *n)
+{
+	lf_val v[14];
+	lf_rows *r = NULL;
+	int rc = 0, cnt = 0;
+	bind_filter(f, v);
+	v[12] = LF_VINT(after_id);
+	v[13] = LF_VINT(limit);
+	lf_export_source *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
+	if (out == NULL)
+		return LF_ERR_NOMEM;
+	int ret = lf_db_query(
+		tx,
+		"SELECT t.id, t.project_id, t.state, t.data, t.predictions, t.created_at,"
+		" t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"
+		" LEFT JOIN annotations a ON a.id = (SELECT a2.id FROM annotations a2"
+		" WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)" EXPORT_WHERE
+		" AND ($12 IS NULL OR a.author_id = $12) AND t.id > $13 ORDER BY t.id LIMIT $14",
+		v, 14, &r);
+	if (ret != LF_OK)
+		return ret;
+	while (cnt < limit && (rc = lf_rows_next(r)) == 1) {
+		lf_export_source *s = &out[cnt++];
+		memset(s, 0, sizeof(*s));
+		s->task.id = lf_rows_int(r, 0);
+		s->task.project_id = lf_rows_int(r, 1);
+		s->task.state = lf_rows_dup(tx, r, 2);
+		s->task.data = lf_rows_dup(tx, r, 3);
+		s->task.predictions = lf_rows_dup(tx, r, 4);
+		s->task.created_at = lf_rows_int(r, 5);
+		s->task.updated_at = lf_rows_int(r, 6);
+		s->result = lf_rows_dup(tx, r, 7);
+		s->author_id = lf_rows_int(r, 8);
+		s->result_at = lf_rows_int(r, 9);
+	}
+	lf_rows_close(r);
+	*items = out;
+	*n = cnt;
+	return rc < 0 ? rc : LF_OK;
+}
