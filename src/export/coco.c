@@ -162,8 +162,8 @@ static json_t *annotation_new(const lf_export_img_region *r, int64_t id, int64_t
 	ann = json_pack("{s:I, s:I, s:i, s:[f,f,f,f], s:f, s:O, s:i, s:i}", "id", (json_int_t)id,
 			"image_id", (json_int_t)image_id, "category_id", r->category, "bbox",
 			round2(r->x * r->ow / 100), round2(r->y * r->oh / 100),
-			round2(r->w * r->ow / 100), round2(r->h * r->oh / 100), "area", round2(area),
-			"segmentation", seg, "iscrowd", 0, "ignore", 0);
+			round2(r->w * r->ow / 100), round2(r->h * r->oh / 100), "area",
+			round2(area), "segmentation", seg, "iscrowd", 0, "ignore", 0);
 cleanup:
 	json_decref(poly);
 	json_decref(seg);
@@ -263,8 +263,8 @@ static int coco_finish(lf_export_writer *w, lf_export_report *rep)
 	if (!cats)
 		goto cleanup;
 	for (size_t i = 0; i < c->cats.count; i++)
-		if (json_array_append_new(cats, json_pack("{s:I, s:s}", "id", (json_int_t)i,
-							  "name", c->cats.names[i])))
+		if (json_array_append_new(cats, json_pack("{s:I, s:s}", "id", (json_int_t)i, "name",
+							  c->cats.names[i])))
 			goto cleanup;
 	ret = lf_export_puts(w, c->annotations ? "\n],\n\"categories\":" : "],\n\"categories\":");
 	if (ret == LF_OK)

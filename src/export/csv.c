@@ -127,7 +127,8 @@ static int write_header(lf_export_writer *w, const json_t *data)
 			c->nkeys++;
 		}
 	}
-	if ((ret = add_field(c, "id", 2, 1)) != LF_OK || (ret = add_field(c, "state", 5, 0)) != LF_OK)
+	if ((ret = add_field(c, "id", 2, 1)) != LF_OK ||
+	    (ret = add_field(c, "state", 5, 0)) != LF_OK)
 		return ret;
 	for (size_t i = 0; i < c->nkeys && ret == LF_OK; i++)
 		ret = add_field(c, c->keys[i], strlen(c->keys[i]), 0);
@@ -229,7 +230,8 @@ static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const j
 		{
 			if (i > 0 && (ret = lf_export_buf_adds(b, ";")) != LF_OK)
 				break;
-			if ((ret = fmt_scalar(b, v)) != LF_OK || (ret = lf_export_buf_adds(b, ":")) != LF_OK ||
+			if ((ret = fmt_scalar(b, v)) != LF_OK ||
+			    (ret = lf_export_buf_adds(b, ":")) != LF_OK ||
 			    (ret = fmt_scalar(b, start)) != LF_OK ||
 			    (ret = lf_export_buf_adds(b, "-")) != LF_OK ||
 			    (ret = fmt_scalar(b, end)) != LF_OK)
@@ -271,9 +273,9 @@ static int fill_cells(lf_export_writer *w, const json_t *result)
 			continue;
 		}
 		if (c->cells[k].len > 0 &&
-		    (ret = lf_export_buf_adds(&c->cells[k],
-					      ctl->shape == LF_LABELCFG_SHAPE_TEXTAREA ? " " : ";")) !=
-			    LF_OK)
+		    (ret = lf_export_buf_adds(
+			 &c->cells[k], ctl->shape == LF_LABELCFG_SHAPE_TEXTAREA ? " " : ";")) !=
+			LF_OK)
 			break;
 		if ((ret = region_text(&c->cells[k], ctl, r)) != LF_OK)
 			break;

@@ -19,16 +19,16 @@ typedef struct format_def {
 static const format_def *find_format(const char *format);
 
 static const format_def formats[] = {
-	{"label_studio_json", "application/json", "json", lf_export_new_label_studio_json},
-	{"jsonl", "application/x-ndjson", "jsonl", lf_export_new_jsonl},
-	{"csv", "text/csv; charset=utf-8", "csv", lf_export_new_csv},
-	{"tsv", "text/tab-separated-values; charset=utf-8", "tsv", lf_export_new_csv},
-	{"coco", "application/json", "json", lf_export_new_coco},
-	{"yolo", "application/zip", "zip", lf_export_new_yolo},
-	{"voc", "application/zip", "zip", lf_export_new_voc},
-	{"conll2003", "text/plain; charset=utf-8", "conll", lf_export_new_conll2003},
-	{"webvtt", "text/vtt; charset=utf-8", "vtt", lf_export_new_webvtt},
-	{"srt", "application/x-subrip; charset=utf-8", "srt", lf_export_new_webvtt},
+    {"label_studio_json", "application/json", "json", lf_export_new_label_studio_json},
+    {"jsonl", "application/x-ndjson", "jsonl", lf_export_new_jsonl},
+    {"csv", "text/csv; charset=utf-8", "csv", lf_export_new_csv},
+    {"tsv", "text/tab-separated-values; charset=utf-8", "tsv", lf_export_new_csv},
+    {"coco", "application/json", "json", lf_export_new_coco},
+    {"yolo", "application/zip", "zip", lf_export_new_yolo},
+    {"voc", "application/zip", "zip", lf_export_new_voc},
+    {"conll2003", "text/plain; charset=utf-8", "conll", lf_export_new_conll2003},
+    {"webvtt", "text/vtt; charset=utf-8", "vtt", lf_export_new_webvtt},
+    {"srt", "application/x-subrip; charset=utf-8", "srt", lf_export_new_webvtt},
 };
 
 static const format_def *find_format(const char *format)

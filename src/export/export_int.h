@@ -53,7 +53,8 @@ typedef struct lf_export_buf {
 } lf_export_buf;
 int lf_export_buf_add(lf_export_buf *b, const void *s, size_t n);
 int lf_export_buf_adds(lf_export_buf *b, const char *s);
-int lf_export_buf_printf(lf_export_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int lf_export_buf_printf(lf_export_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void lf_export_buf_free(lf_export_buf *b);
 
 /* Format constructors. format is the requested name (csv and tsv share one

@@ -88,7 +88,8 @@ void lf_export_img_size(const json_t *result, int64_t *w, int64_t *h)
 	*w = *h = 0;
 	json_array_foreach(result, i, reg)
 	{
-		double ow = num_or(reg, "original_width", 0), oh = num_or(reg, "original_height", 0);
+		double ow = num_or(reg, "original_width", 0),
+		       oh = num_or(reg, "original_height", 0);
 		if (ow > 0 && oh > 0) {
 			*w = (int64_t)llround(ow);
 			*h = (int64_t)llround(oh);

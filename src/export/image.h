@@ -26,10 +26,7 @@ typedef struct lf_export_img_cats {
 	size_t count;
 } lf_export_img_cats;
 
-typedef enum lf_export_img_kind {
-	LF_EXPORT_IMG_BOX,
-	LF_EXPORT_IMG_POLYGON
-} lf_export_img_kind;
+typedef enum lf_export_img_kind { LF_EXPORT_IMG_BOX, LF_EXPORT_IMG_POLYGON } lf_export_img_kind;
 
 /* One exportable region. Boxes are axis-aligned: a rotated rectangle is
  * replaced by the box enclosing it, clipped to the image. ow/oh are 0 when

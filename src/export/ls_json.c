@@ -78,7 +78,7 @@ static int dump_cb(const char *buf, size_t size, void *data)
  * order of versions made within the same second. */
 static json_t *iso_time(int64_t ms)
 {
-	char buf[40];
+	char buf[80];
 	struct tm tm;
 	time_t sec = (time_t)(ms / 1000);
 	int frac = (int)(ms % 1000);
@@ -179,7 +179,7 @@ static json_t *build_task(const lf_export_writer *w, const lf_export_task *t)
 	if (bad)
 		return NULL;
 	anns = w->opts.include_versions && t->annotations != NULL ? version_annotations(t)
-								     : final_annotation(t);
+								  : final_annotation(t);
 	meta = json_object();
 	bad |= anns == NULL || meta == NULL;
 	bad |= json_object_set_new(o, "id", json_integer(t->id));
