@@ -28,6 +28,8 @@ static int blob_write(void *ud, const void *buf, size_t len);
 static int save_progress(void *ud, int64_t done, int64_t total);
 static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotations,
 			json_t **history);
+static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts,
+		      const lf_export_source *src);
 
 static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
 			    char *err, size_t errlen)
@@ -125,6 +127,41 @@ static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotat
 	return LF_OK;
 }
 
+/* Parses one task's stored JSON and hands it to the writer. */
+static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts,
+		      const lf_export_source *src)
+{
+	int ret = LF_OK;
+	json_t *data = json_loads(src->task.data, 0, NULL);
+	json_t *result = src->result ? json_loads(src->result, 0, NULL) : NULL;
+	json_t *pred = opts->include_predictions && src->task.predictions
+			       ? json_loads(src->task.predictions, 0, NULL)
+			       : NULL;
+	json_t *anns = NULL, *hist = NULL;
+	if (data == NULL)
+		data = json_object();
+	if (opts->include_versions)
+		ret = add_versions(tx, src, &anns, &hist);
+	lf_export_task t = {.id = src->task.id,
+			    .state = src->task.state,
+			    .data = data,
+			    .result = result,
+			    .annotations = anns,
+			    .predictions = pred,
+			    .history = hist,
+			    .annotator_id = src->author_id,
+			    .created_at = src->task.created_at,
+			    .updated_at = src->result_at ? src->result_at : src->task.updated_at};
+	if (ret == LF_OK)
+		ret = lf_export_writer_add(w, &t);
+	json_decref(data);
+	json_decref(result);
+	json_decref(pred);
+	json_decref(anns);
+	json_decref(hist);
+	return ret;
+}
+
 int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const char *filter_json,
 		     lf_export_write_fn out, void *ud,
 		     int (*progress)(void *pud, int64_t done, int64_t total), void *pud,
@@ -176,52 +213,31 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 		ret = LF_ERR_NOMEM;
 		goto cleanup;
 	}
-	for (;;) {
-		lf_export_source *src;
-		int n = 0;
-		lf_arena_reset(page);
-		if ((ret = lf_store_begin(s, 0, page, &tx)) != LF_OK)
-			break;
-		if ((ret = lf_store_export_page(tx, &f, after, PAGE, &src, &n)) != LF_OK)
-			break;
-		for (int i = 0; i < n && ret == LF_OK; i++) {
-			json_t *data = json_loads(src[i].task.data, 0, NULL);
-			json_t *result = src[i].result ? json_loads(src[i].result, 0, NULL) : NULL;
-			json_t *pred = opts.include_predictions && src[i].task.predictions
-					       ? json_loads(src[i].task.predictions, 0, NULL)
-					       : NULL;
-			json_t *anns = NULL, *hist = NULL;
-			if (opts.include_versions)
-				ret = add_versions(tx, &src[i], &anns, &hist);
-			lf_export_task t = {.id = src[i].task.id,
-					    .state = src[i].task.state,
-					    .data = data ? data : json_object(),
-					    .result = result,
-					    .annotations = anns,
-					    .predictions = pred,
-					    .history = hist,
-					    .annotator_id = src[i].author_id,
-					    .created_at = src[i].task.created_at,
-					    .updated_at = src[i].result_at ? src[i].result_at
-									   : src[i].task.updated_at};
-			if (ret == LF_OK)
-				ret = lf_export_writer_add(w, &t);
-			if (data == NULL)
-				json_decref((json_t *)t.data);
-			json_decref(data);
-			json_decref(result);
-			json_decref(pred);
-			json_decref(anns);
-			json_decref(hist);
-			after = src[i].task.id;
+	/* States one after the other, each in id order. */
+	for (int si = 0; ret == LF_OK && (si == 0 || (si < 8 && f.states[si] != NULL)); si++) {
+		const char *state = f.states[0] == NULL ? "accepted" : f.states[si];
+		after = 0;
+		for (;;) {
+			lf_export_source *src;
+			int n = 0;
+			lf_arena_reset(page);
+			if ((ret = lf_store_begin(s, 0, page, &tx)) != LF_OK)
+				break;
+			if ((ret = lf_store_export_page(tx, &f, state, after, PAGE, &src, &n)) !=
+			    LF_OK)
+				break;
+			for (int i = 0; i < n && ret == LF_OK; i++)
+				ret = export_one(tx, w, &opts, &src[i]);
+			if (n > 0)
+				after = src[n - 1].task.id;
+			lf_store_rollback(tx);
+			tx = NULL;
+			done += n;
+			if (ret == LF_OK && progress != NULL)
+				ret = progress(pud, done, total);
+			if (ret != LF_OK || n < PAGE)
+				break;
 		}
-		lf_store_rollback(tx);
-		tx = NULL;
-		done += n;
-		if (ret == LF_OK && progress != NULL)
-			ret = progress(pud, done, total);
-		if (ret != LF_OK || n < PAGE)
-			break;
 	}
 	lf_arena_destroy(page);
 	if (ret == LF_OK)

@@ -295,9 +295,9 @@ typedef struct lf_export_source {
 } lf_export_source;
 
 int lf_store_export_count(lf_tx *tx, const lf_export_filter *f, int64_t *n);
-/* Up to limit tasks with id > after_id matching f, by id. */
-int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, int64_t after_id, int limit,
-			 lf_export_source **items, int *n);
+/* Up to limit tasks in one state with id > after_id matching f, by id. */
+int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state,
+			 int64_t after_id, int limit, lf_export_source **items, int *n);
 
 /* ---- audit trail (written only through audit/audit.h) ---- */
 

@@ -91,26 +91,29 @@ int lf_store_export_count(lf_tx *tx, const lf_export_filter *f, int64_t *n)
 			       v, 12, n);
 }
 
-int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, int64_t after_id, int limit,
-			 lf_export_source **items, int *n)
+int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state,
+			 int64_t after_id, int limit, lf_export_source **items, int *n)
 {
-	lf_val v[14];
+	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(state),       LF_VID(f->since),
+		      LF_VID(f->until),       LF_VID(f->annotator),  LF_VINT(after_id),
+		      LF_VINT(limit)};
 	lf_rows *r = NULL;
 	int rc = 0, cnt = 0;
-	bind_filter(f, v);
-	v[12] = LF_VINT(after_id);
-	v[13] = LF_VINT(limit);
 	lf_export_source *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
 	if (out == NULL)
 		return LF_ERR_NOMEM;
+	/* One state per query: (project_id, state, id) of tasks_list then
+	 * yields the page in id order without sorting the whole state. */
 	int ret = lf_db_query(
 		tx,
 		"SELECT t.id, t.project_id, t.state, t.data, t.predictions, t.created_at,"
 		" t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"
 		" LEFT JOIN annotations a ON a.id = (SELECT a2.id FROM annotations a2"
-		" WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)" EXPORT_WHERE
-		" AND ($12 IS NULL OR a.author_id = $12) AND t.id > $13 ORDER BY t.id LIMIT $14",
-		v, 14, &r);
+		" WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)"
+		" WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6"
+		" AND ($3 IS NULL OR t.updated_at >= $3) AND ($4 IS NULL OR t.updated_at < $4)"
+		" AND ($5 IS NULL OR a.author_id = $5) ORDER BY t.id LIMIT $7",
+		v, 7, &r);
 	if (ret != LF_OK)
 		return ret;
 	while (cnt < limit && (rc = lf_rows_next(r)) == 1) {
