@@ -57,7 +57,7 @@ int lf_api_exports_create(lf_http_req *req)
 	json_t *filter = json_object_get(req->json, "filter");
 	if (lf_export_filter_parse(filter, err, sizeof(err)) != LF_OK)
 		return lf_http_error(req, 422, "invalid_filter", "%s.", err);
-	filter_text = json_dumps(filter ? filter : json_object(), JSON_COMPACT);
+	filter_text = filter != NULL && !json_is_null(filter) ? json_dumps(filter, JSON_COMPACT) : NULL;
 	int64_t now = lf_now_ms();
 	lf_export_row row = {.project_id = project_id,
 			     .created_by = who->user.id,
