@@ -12,6 +12,40 @@
 /* Tasks per page: one read transaction and one progress update each. */
 #define PAGE 500
 
+/* Writers emit many small pieces (jansson dumps token by token); one
+ * 64 KiB buffer in front of the real output turns them into few large
+ * writes. */
+#define SINK_BUF (64 * 1024)
+
+struct sink {
+	lf_export_write_fn out;
+	void *ud;
+	size_t len;
+	char buf[SINK_BUF];
+};
+
+static int sink_flush(struct sink *k)
+{
+	int ret = k->len ? k->out(k->ud, k->buf, k->len) : LF_OK;
+	k->len = 0;
+	return ret;
+}
+
+static int sink_put(void *ud, const void *data, size_t len)
+{
+	struct sink *k = ud;
+	if (k->len + len > SINK_BUF) {
+		int ret = sink_flush(k);
+		if (ret != LF_OK)
+			return ret;
+		if (len >= SINK_BUF)
+			return k->out(k->ud, data, len);
+	}
+	memcpy(k->buf + k->len, data, len);
+	k->len += len;
+	return LF_OK;
+}
+
 struct blob_out {
 	lf_blob_writer *w;
 	int64_t bytes;
@@ -170,6 +204,7 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 	lf_arena *a = lf_arena_create();
 	lf_labelcfg *cfg = NULL;
 	lf_export_writer *w = NULL;
+	struct sink *sink = NULL;
 	json_t *filter = NULL;
 	lf_project project;
 	lf_export_filter f;
@@ -201,7 +236,14 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 	const char *tmp = getenv("LABELFLOW_TMPDIR");
 	opts.cfg = cfg;
 	opts.tmpdir = tmp && *tmp ? tmp : "/tmp";
-	if ((ret = lf_export_writer_new(format, &opts, out, ud, &w)) != LF_OK) {
+	if ((sink = malloc(sizeof(*sink))) == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	sink->out = out;
+	sink->ud = ud;
+	sink->len = 0;
+	if ((ret = lf_export_writer_new(format, &opts, sink_put, sink, &w)) != LF_OK) {
 		snprintf(err, errlen, "unknown export format %s", format);
 		goto cleanup;
 	}
@@ -242,11 +284,14 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 	lf_arena_destroy(page);
 	if (ret == LF_OK)
 		ret = lf_export_writer_finish(w, rep);
+	if (ret == LF_OK)
+		ret = sink_flush(sink);
 	if (ret != LF_OK && err[0] == '\0')
 		snprintf(err, errlen, "export failed (%s)", lf_err_str(ret));
 cleanup:
 	lf_store_rollback(tx);
 	lf_export_writer_free(w);
+	free(sink);
 	lf_labelcfg_free(cfg);
 	json_decref(filter);
 	lf_arena_destroy(a);
