@@ -68,6 +68,16 @@ int lf_rows_null(lf_rows *r, int col);
 void lf_rows_close(lf_rows *r);
 /* Text column copied into the transaction's arena (NULL stays NULL). */
 char *lf_rows_dup(lf_tx *tx, lf_rows *r, int col);
+/* Copies the current row into *out (a store row struct). */
+typedef void (*lf_row_fill)(lf_tx *tx, lf_rows *r, void *out);
+/* Runs a query expected to return at most one row and fills *out from it.
+ * LF_ERR_NOTFOUND when there is no row. */
+int lf_db_query_one(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_row_fill fill,
+		    void *out);
+/* Runs a query and fills an arena array of elem-byte rows, growing it as
+ * needed (at most limit rows, 0 = no limit). */
+int lf_db_query_list(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_row_fill fill,
+		     size_t elem, int limit, void **items, int *count);
 /* Makes room for one more element in an arena array that holds count
  * elements of elem bytes in *cap slots, doubling it when full. Returns the
  * (possibly moved) array, NULL when out of memory. */

@@ -178,6 +178,44 @@ void *lf_db_grow(lf_tx *tx, void *arr, int count, int *cap, size_t elem)
 	return n;
 }
 
+int lf_db_query_one(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_row_fill fill,
+		    void *out)
+{
+	lf_rows *r = NULL;
+	int ret = lf_db_query(tx, sql, p, n, &r);
+	if (ret != LF_OK)
+		return ret;
+	int rc = lf_rows_next(r);
+	if (rc == 1)
+		fill(tx, r, out);
+	lf_rows_close(r);
+	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+}
+
+int lf_db_query_list(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_row_fill fill,
+		     size_t elem, int limit, void **items, int *count)
+{
+	lf_rows *r = NULL;
+	char *out = NULL;
+	int rc = 0, cnt = 0, cap = 0;
+	int ret = lf_db_query(tx, sql, p, n, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((limit == 0 || cnt < limit) && (rc = lf_rows_next(r)) == 1) {
+		if ((out = lf_db_grow(tx, out, cnt, &cap, elem)) == NULL) {
+			rc = LF_ERR_NOMEM;
+			break;
+		}
+		fill(tx, r, out + elem * (size_t)cnt++);
+	}
+	if (limit != 0 && cnt == limit)
+		rc = 0;
+	lf_rows_close(r);
+	*items = out;
+	*count = cnt;
+	return rc < 0 ? rc : LF_OK;
+}
+
 int lf_db_query_int(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *out)
 {
 	lf_rows *r = NULL;

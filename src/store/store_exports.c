@@ -21,32 +21,30 @@ int lf_store_export_insert(lf_tx *tx, const lf_export_row *e, int64_t *id)
 			       v, 6, id);
 }
 
+static void export_fill(lf_tx *tx, lf_rows *r, void *p)
+{
+	lf_export_row *out = p;
+	out->id = lf_rows_int(r, 0);
+	out->project_id = lf_rows_int(r, 1);
+	out->created_by = lf_rows_int(r, 2);
+	out->format = lf_rows_dup(tx, r, 3);
+	out->filter = lf_rows_dup(tx, r, 4);
+	out->status = lf_rows_dup(tx, r, 5);
+	out->blob_key = lf_rows_dup(tx, r, 6);
+	out->report = lf_rows_dup(tx, r, 7);
+	out->error = lf_rows_dup(tx, r, 8);
+	out->tasks_total = lf_rows_int(r, 9);
+	out->tasks_done = lf_rows_int(r, 10);
+	out->bytes = lf_rows_int(r, 11);
+	out->created_at = lf_rows_int(r, 12);
+	out->updated_at = lf_rows_int(r, 13);
+}
+
 int lf_store_export_get(lf_tx *tx, int64_t id, lf_export_row *out)
 {
 	lf_val v[] = {LF_VINT(id)};
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx, "SELECT " EXPORT_COLS " FROM exports WHERE id = $1", v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1) {
-		out->id = lf_rows_int(r, 0);
-		out->project_id = lf_rows_int(r, 1);
-		out->created_by = lf_rows_int(r, 2);
-		out->format = lf_rows_dup(tx, r, 3);
-		out->filter = lf_rows_dup(tx, r, 4);
-		out->status = lf_rows_dup(tx, r, 5);
-		out->blob_key = lf_rows_dup(tx, r, 6);
-		out->report = lf_rows_dup(tx, r, 7);
-		out->error = lf_rows_dup(tx, r, 8);
-		out->tasks_total = lf_rows_int(r, 9);
-		out->tasks_done = lf_rows_int(r, 10);
-		out->bytes = lf_rows_int(r, 11);
-		out->created_at = lf_rows_int(r, 12);
-		out->updated_at = lf_rows_int(r, 13);
-	}
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	return lf_db_query_one(tx, "SELECT " EXPORT_COLS " FROM exports WHERE id = $1", v, 1,
+			       export_fill, out);
 }
 
 int lf_store_export_update(lf_tx *tx, const lf_export_row *e)
@@ -91,20 +89,31 @@ int lf_store_export_count(lf_tx *tx, const lf_export_filter *f, int64_t *n)
 			       v, 12, n);
 }
 
+static void source_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_export_source *s = out;
+	memset(s, 0, sizeof(*s));
+	s->task.id = lf_rows_int(r, 0);
+	s->task.project_id = lf_rows_int(r, 1);
+	s->task.state = lf_rows_dup(tx, r, 2);
+	s->task.data = lf_rows_dup(tx, r, 3);
+	s->task.predictions = lf_rows_dup(tx, r, 4);
+	s->task.created_at = lf_rows_int(r, 5);
+	s->task.updated_at = lf_rows_int(r, 6);
+	s->result = lf_rows_dup(tx, r, 7);
+	s->author_id = lf_rows_int(r, 8);
+	s->result_at = lf_rows_int(r, 9);
+}
+
 int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state,
 			 int64_t after_id, int limit, lf_export_source **items, int *n)
 {
 	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(state),       LF_VID(f->since),
 		      LF_VID(f->until),       LF_VID(f->annotator),  LF_VINT(after_id),
 		      LF_VINT(limit)};
-	lf_rows *r = NULL;
-	int rc = 0, cnt = 0;
-	lf_export_source *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
-	if (out == NULL)
-		return LF_ERR_NOMEM;
 	/* One state per query: (project_id, state, id) of tasks_list then
 	 * yields the page in id order without sorting the whole state. */
-	int ret = lf_db_query(
+	return lf_db_query_list(
 		tx,
 		"SELECT t.id, t.project_id, t.state, t.data, t.predictions, t.created_at,"
 		" t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"
@@ -113,25 +122,5 @@ int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state
 		" WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6"
 		" AND ($3 IS NULL OR t.updated_at >= $3) AND ($4 IS NULL OR t.updated_at < $4)"
 		" AND ($5 IS NULL OR a.author_id = $5) ORDER BY t.id LIMIT $7",
-		v, 7, &r);
-	if (ret != LF_OK)
-		return ret;
-	while (cnt < limit && (rc = lf_rows_next(r)) == 1) {
-		lf_export_source *s = &out[cnt++];
-		memset(s, 0, sizeof(*s));
-		s->task.id = lf_rows_int(r, 0);
-		s->task.project_id = lf_rows_int(r, 1);
-		s->task.state = lf_rows_dup(tx, r, 2);
-		s->task.data = lf_rows_dup(tx, r, 3);
-		s->task.predictions = lf_rows_dup(tx, r, 4);
-		s->task.created_at = lf_rows_int(r, 5);
-		s->task.updated_at = lf_rows_int(r, 6);
-		s->result = lf_rows_dup(tx, r, 7);
-		s->author_id = lf_rows_int(r, 8);
-		s->result_at = lf_rows_int(r, 9);
-	}
-	lf_rows_close(r);
-	*items = out;
-	*n = cnt;
-	return rc < 0 ? rc : LF_OK;
+		v, 7, source_fill, sizeof(lf_export_source), limit, (void **)items, n);
 }

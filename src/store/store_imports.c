@@ -8,10 +8,11 @@
 	" items_total, items_done, tasks_created, skipped, skip_bad, errors, error, task_type,"   \
 	" priority, created_at, updated_at"
 
-static void import_from_row(lf_tx *tx, lf_rows *r, lf_import *im);
+static void import_fill(lf_tx *tx, lf_rows *r, void *out);
 
-static void import_from_row(lf_tx *tx, lf_rows *r, lf_import *im)
+static void import_fill(lf_tx *tx, lf_rows *r, void *out)
 {
+	lf_import *im = out;
 	im->id = lf_rows_int(r, 0);
 	im->project_id = lf_rows_int(r, 1);
 	im->created_by = lf_rows_int(r, 2);
@@ -53,15 +54,8 @@ int lf_store_import_insert(lf_tx *tx, const lf_import *im, int64_t *id)
 int lf_store_import_get(lf_tx *tx, int64_t id, lf_import *out)
 {
 	lf_val v[] = {LF_VINT(id)};
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx, "SELECT " IMPORT_COLS " FROM imports WHERE id = $1", v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1)
-		import_from_row(tx, r, out);
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	return lf_db_query_one(tx, "SELECT " IMPORT_COLS " FROM imports WHERE id = $1", v, 1,
+			       import_fill, out);
 }
 
 int lf_store_import_update(lf_tx *tx, const lf_import *im)
@@ -82,23 +76,10 @@ int lf_store_import_list(lf_tx *tx, int64_t project_id, int64_t before_id, int l
 			 lf_import **items, int *n)
 {
 	lf_val v[] = {LF_VINT(project_id), LF_VID(before_id), LF_VINT(limit)};
-	lf_rows *r = NULL;
-	int rc = 0, count = 0;
-	lf_import *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
-	if (out == NULL)
-		return LF_ERR_NOMEM;
-	int ret = lf_db_query(tx,
-			      "SELECT " IMPORT_COLS " FROM imports WHERE project_id = $1"
-			      " AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
-			      v, 3, &r);
-	if (ret != LF_OK)
-		return ret;
-	while (count < limit && (rc = lf_rows_next(r)) == 1)
-		import_from_row(tx, r, &out[count++]);
-	lf_rows_close(r);
-	*items = out;
-	*n = count;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT " IMPORT_COLS " FROM imports WHERE project_id = $1"
+				" AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+				v, 3, import_fill, sizeof(lf_import), limit, (void **)items, n);
 }
 
 int lf_store_import_last_seq(lf_tx *tx, int64_t import_id, int64_t *seq)

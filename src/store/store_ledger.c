@@ -8,11 +8,12 @@
 #define HOLD_COLS                                                                                  \
 	"id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at"
 
-static void hold_from_row(lf_tx *tx, lf_rows *r, lf_hold *h);
+static void hold_fill(lf_tx *tx, lf_rows *r, void *out);
 static int count(lf_tx *tx, const char *sql, int64_t *n, int64_t *first);
 
-static void hold_from_row(lf_tx *tx, lf_rows *r, lf_hold *h)
+static void hold_fill(lf_tx *tx, lf_rows *r, void *out)
 {
+	lf_hold *h = out;
 	h->id = lf_rows_int(r, 0);
 	h->work_id = lf_rows_int(r, 1);
 	h->task_id = lf_rows_int(r, 2);
@@ -130,15 +131,8 @@ int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id)
 int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out)
 {
 	lf_val v[] = {LF_VINT(work_id)};
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx, "SELECT " HOLD_COLS " FROM holds WHERE work_id = $1", v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1)
-		hold_from_row(tx, r, out);
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	return lf_db_query_one(tx, "SELECT " HOLD_COLS " FROM holds WHERE work_id = $1", v, 1,
+			       hold_fill, out);
 }
 
 int lf_store_hold_move(lf_tx *tx, int64_t id, const char *from, const char *to, int64_t now)
@@ -156,26 +150,10 @@ int lf_store_holds_of_task(lf_tx *tx, int64_t task_id, const char *status, int s
 			   lf_hold **items, int *n)
 {
 	lf_val v[] = {LF_VINT(task_id), LF_VTEXT(status), LF_VINT(stage)};
-	lf_rows *r = NULL;
-	lf_hold *out = NULL;
-	int rc, cnt = 0, cap = 0;
-	int ret = lf_db_query(tx,
-			      "SELECT " HOLD_COLS " FROM holds WHERE task_id = $1 AND status = $2"
-			      " AND ($3 = 0 OR stage = $3) ORDER BY id",
-			      v, 3, &r);
-	if (ret != LF_OK)
-		return ret;
-	while ((rc = lf_rows_next(r)) == 1) {
-		if ((out = lf_db_grow(tx, out, cnt, &cap, sizeof(*out))) == NULL) {
-			rc = LF_ERR_NOMEM;
-			break;
-		}
-		hold_from_row(tx, r, &out[cnt++]);
-	}
-	lf_rows_close(r);
-	*items = out;
-	*n = cnt;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT " HOLD_COLS " FROM holds WHERE task_id = $1 AND status = $2"
+				" AND ($3 = 0 OR stage = $3) ORDER BY id",
+				v, 3, hold_fill, sizeof(lf_hold), 0, (void **)items, n);
 }
 
 /* Runs a (project_id, currency, amount) query and calls cb per row. */
@@ -227,31 +205,28 @@ int lf_store_deposit_insert(lf_tx *tx, const lf_deposit *d, int64_t *id)
 			       v, 8, id);
 }
 
+static void deposit_fill(lf_tx *tx, lf_rows *r, void *p)
+{
+	lf_deposit *out = p;
+	out->id = lf_rows_int(r, 0);
+	out->project_id = lf_rows_int(r, 1);
+	out->kind = lf_rows_dup(tx, r, 2);
+	out->amount = lf_rows_int(r, 3);
+	out->currency = lf_rows_dup(tx, r, 4);
+	out->reference = lf_rows_dup(tx, r, 5);
+	out->idempotency_key = lf_rows_dup(tx, r, 6);
+	out->created_by = lf_rows_int(r, 7);
+	out->created_at = lf_rows_int(r, 8);
+}
+
 int lf_store_deposit_by_key(lf_tx *tx, int64_t project_id, const char *key, lf_deposit *out)
 {
 	lf_val v[] = {LF_VINT(project_id), LF_VTEXT(key)};
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx,
-			      "SELECT id, project_id, kind, amount, currency, reference,"
-			      " idempotency_key, created_by, created_at FROM deposits"
-			      " WHERE project_id = $1 AND idempotency_key = $2",
-			      v, 2, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1) {
-		out->id = lf_rows_int(r, 0);
-		out->project_id = lf_rows_int(r, 1);
-		out->kind = lf_rows_dup(tx, r, 2);
-		out->amount = lf_rows_int(r, 3);
-		out->currency = lf_rows_dup(tx, r, 4);
-		out->reference = lf_rows_dup(tx, r, 5);
-		out->idempotency_key = lf_rows_dup(tx, r, 6);
-		out->created_by = lf_rows_int(r, 7);
-		out->created_at = lf_rows_int(r, 8);
-	}
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	return lf_db_query_one(tx,
+			       "SELECT id, project_id, kind, amount, currency, reference,"
+			       " idempotency_key, created_by, created_at FROM deposits"
+			       " WHERE project_id = $1 AND idempotency_key = $2",
+			       v, 2, deposit_fill, out);
 }
 
 int lf_store_ledger_lines(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
@@ -362,8 +337,9 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 	"id, idempotency_key, adapter, status, statement_key, min_amount, created_by,"            \
 	" created_at, updated_at"
 
-static void batch_from_row(lf_tx *tx, lf_rows *r, lf_payout_batch_row *b)
+static void batch_fill(lf_tx *tx, lf_rows *r, void *out)
 {
+	lf_payout_batch_row *b = out;
 	b->id = lf_rows_int(r, 0);
 	b->idempotency_key = lf_rows_dup(tx, r, 1);
 	b->adapter = lf_rows_dup(tx, r, 2);
@@ -373,19 +349,6 @@ static void batch_from_row(lf_tx *tx, lf_rows *r, lf_payout_batch_row *b)
 	b->created_by = lf_rows_int(r, 6);
 	b->created_at = lf_rows_int(r, 7);
 	b->updated_at = lf_rows_int(r, 8);
-}
-
-static int batch_one(lf_tx *tx, const char *sql, const lf_val *v, lf_payout_batch_row *out)
-{
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx, sql, v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1)
-		batch_from_row(tx, r, out);
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
 }
 
 int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_t *id)
@@ -402,14 +365,16 @@ int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_
 int lf_store_payout_batch_get(lf_tx *tx, int64_t id, lf_payout_batch_row *out)
 {
 	lf_val v[] = {LF_VINT(id)};
-	return batch_one(tx, "SELECT " BATCH_COLS " FROM payout_batches WHERE id = $1", v, out);
+	return lf_db_query_one(tx, "SELECT " BATCH_COLS " FROM payout_batches WHERE id = $1", v, 1,
+			       batch_fill, out);
 }
 
 int lf_store_payout_batch_by_key(lf_tx *tx, const char *key, lf_payout_batch_row *out)
 {
 	lf_val v[] = {LF_VTEXT(key)};
-	return batch_one(tx, "SELECT " BATCH_COLS " FROM payout_batches WHERE idempotency_key = $1",
-			 v, out);
+	return lf_db_query_one(tx,
+			       "SELECT " BATCH_COLS " FROM payout_batches WHERE idempotency_key = $1",
+			       v, 1, batch_fill, out);
 }
 
 int lf_store_payout_batch_set(lf_tx *tx, int64_t id, const char *status, const char *statement_key,
@@ -426,23 +391,10 @@ int lf_store_payout_batch_list(lf_tx *tx, int64_t before_id, int limit,
 			       lf_payout_batch_row **items, int *n)
 {
 	lf_val v[] = {LF_VID(before_id), LF_VINT(limit)};
-	lf_rows *r = NULL;
-	int rc = 0, cnt = 0;
-	lf_payout_batch_row *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
-	if (out == NULL)
-		return LF_ERR_NOMEM;
-	int ret = lf_db_query(tx,
-			      "SELECT " BATCH_COLS " FROM payout_batches WHERE ($1 IS NULL OR id < $1)"
-			      " ORDER BY id DESC LIMIT $2",
-			      v, 2, &r);
-	if (ret != LF_OK)
-		return ret;
-	while (cnt < limit && (rc = lf_rows_next(r)) == 1)
-		batch_from_row(tx, r, &out[cnt++]);
-	lf_rows_close(r);
-	*items = out;
-	*n = cnt;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT " BATCH_COLS " FROM payout_batches WHERE ($1 IS NULL OR id < $1)"
+				" ORDER BY id DESC LIMIT $2",
+				v, 2, batch_fill, sizeof(lf_payout_batch_row), limit, (void **)items, n);
 }
 
 int lf_store_payout_item_insert(lf_tx *tx, const lf_payout_item_row *it, int64_t *id)
@@ -456,45 +408,34 @@ int lf_store_payout_item_insert(lf_tx *tx, const lf_payout_item_row *it, int64_t
 			       v, 6, id);
 }
 
+static void item_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_payout_item_row *it = out;
+	it->id = lf_rows_int(r, 0);
+	it->batch_id = lf_rows_int(r, 1);
+	it->project_id = lf_rows_int(r, 2);
+	it->user_id = lf_rows_int(r, 3);
+	it->currency = lf_rows_dup(tx, r, 4);
+	it->amount = lf_rows_int(r, 5);
+	it->status = lf_rows_dup(tx, r, 6);
+	it->attempts = (int)lf_rows_int(r, 7);
+	it->last_error = lf_rows_dup(tx, r, 8);
+	it->external_ref = lf_rows_dup(tx, r, 9);
+	it->email = lf_rows_dup(tx, r, 10);
+	it->name = lf_rows_dup(tx, r, 11);
+	it->created_at = lf_rows_int(r, 12);
+	it->updated_at = lf_rows_int(r, 13);
+}
+
 int lf_store_payout_items(lf_tx *tx, int64_t batch_id, lf_payout_item_row **items, int *n)
 {
 	lf_val v[] = {LF_VINT(batch_id)};
-	lf_rows *r = NULL;
-	lf_payout_item_row *out = NULL;
-	int rc, cnt = 0, cap = 0;
-	int ret = lf_db_query(tx,
-			      "SELECT i.id, i.batch_id, i.project_id, i.user_id, i.currency, i.amount,"
-			      " i.status, i.attempts, i.last_error, i.external_ref, u.email, u.name,"
-			      " i.created_at, i.updated_at FROM payout_items i"
-			      " JOIN users u ON u.id = i.user_id WHERE i.batch_id = $1 ORDER BY i.id",
-			      v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	while ((rc = lf_rows_next(r)) == 1) {
-		if ((out = lf_db_grow(tx, out, cnt, &cap, sizeof(*out))) == NULL) {
-			rc = LF_ERR_NOMEM;
-			break;
-		}
-		lf_payout_item_row *it = &out[cnt++];
-		it->id = lf_rows_int(r, 0);
-		it->batch_id = lf_rows_int(r, 1);
-		it->project_id = lf_rows_int(r, 2);
-		it->user_id = lf_rows_int(r, 3);
-		it->currency = lf_rows_dup(tx, r, 4);
-		it->amount = lf_rows_int(r, 5);
-		it->status = lf_rows_dup(tx, r, 6);
-		it->attempts = (int)lf_rows_int(r, 7);
-		it->last_error = lf_rows_dup(tx, r, 8);
-		it->external_ref = lf_rows_dup(tx, r, 9);
-		it->email = lf_rows_dup(tx, r, 10);
-		it->name = lf_rows_dup(tx, r, 11);
-		it->created_at = lf_rows_int(r, 12);
-		it->updated_at = lf_rows_int(r, 13);
-	}
-	lf_rows_close(r);
-	*items = out;
-	*n = cnt;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT i.id, i.batch_id, i.project_id, i.user_id, i.currency, i.amount,"
+				" i.status, i.attempts, i.last_error, i.external_ref, u.email, u.name,"
+				" i.created_at, i.updated_at FROM payout_items i"
+				" JOIN users u ON u.id = i.user_id WHERE i.batch_id = $1 ORDER BY i.id",
+				v, 1, item_fill, sizeof(lf_payout_item_row), 0, (void **)items, n);
 }
 
 int lf_store_payout_item_set(lf_tx *tx, int64_t id, const char *status, int attempts,

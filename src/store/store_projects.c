@@ -9,10 +9,12 @@
 	"id, name, description, instructions, label_config, currency, policies, rates,"           \
 	" task_types, status, created_by, created_at, updated_at"
 
-static void project_from_row(lf_tx *tx, lf_rows *r, lf_project *p);
+static void project_fill(lf_tx *tx, lf_rows *r, void *out);
+static void member_fill(lf_tx *tx, lf_rows *r, void *out);
 
-static void project_from_row(lf_tx *tx, lf_rows *r, lf_project *p)
+static void project_fill(lf_tx *tx, lf_rows *r, void *out)
 {
+	lf_project *p = out;
 	p->id = lf_rows_int(r, 0);
 	p->name = lf_rows_dup(tx, r, 1);
 	p->description = lf_rows_dup(tx, r, 2);
@@ -45,15 +47,8 @@ int lf_store_project_insert(lf_tx *tx, const lf_project *p, int64_t *id)
 int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out)
 {
 	lf_val v[] = {LF_VINT(id)};
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx, "SELECT " PROJECT_COLS " FROM projects WHERE id = $1", v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1)
-		project_from_row(tx, r, out);
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	return lf_db_query_one(tx, "SELECT " PROJECT_COLS " FROM projects WHERE id = $1", v, 1,
+			       project_fill, out);
 }
 
 int lf_store_project_update(lf_tx *tx, const lf_project *p)
@@ -75,24 +70,11 @@ int lf_store_project_list(lf_tx *tx, int64_t member_id, int64_t after_id, int li
 			  lf_project **items, int *n)
 {
 	lf_val v[] = {LF_VID(member_id), LF_VINT(after_id), LF_VINT(limit)};
-	lf_rows *r = NULL;
-	int rc = 0, count = 0;
-	lf_project *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
-	if (out == NULL)
-		return LF_ERR_NOMEM;
-	int ret = lf_db_query(tx,
-			      "SELECT " PROJECT_COLS " FROM projects WHERE id > $2 AND ($1 IS NULL OR"
-			      " id IN (SELECT project_id FROM project_members WHERE user_id = $1))"
-			      " ORDER BY id LIMIT $3",
-			      v, 3, &r);
-	if (ret != LF_OK)
-		return ret;
-	while (count < limit && (rc = lf_rows_next(r)) == 1)
-		project_from_row(tx, r, &out[count++]);
-	lf_rows_close(r);
-	*items = out;
-	*n = count;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT " PROJECT_COLS " FROM projects WHERE id > $2 AND ($1 IS NULL OR"
+				" id IN (SELECT project_id FROM project_members WHERE user_id = $1))"
+				" ORDER BY id LIMIT $3",
+				v, 3, project_fill, sizeof(lf_project), limit, (void **)items, n);
 }
 
 int lf_store_project_state_counts(lf_tx *tx, int64_t project_id, const char *const *states,
@@ -153,33 +135,22 @@ int lf_store_member_remove(lf_tx *tx, int64_t project_id, int64_t user_id, const
 			  v, 3, removed);
 }
 
+static void member_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_member *m = out;
+	m->user_id = lf_rows_int(r, 0);
+	m->email = lf_rows_dup(tx, r, 1);
+	m->name = lf_rows_dup(tx, r, 2);
+	m->role = lf_rows_dup(tx, r, 3);
+	m->created_at = lf_rows_int(r, 4);
+}
+
 int lf_store_member_list(lf_tx *tx, int64_t project_id, lf_member **items, int *n)
 {
 	lf_val v[] = {LF_VINT(project_id)};
-	lf_rows *r = NULL;
-	lf_member *out = NULL;
-	int rc, count = 0, cap = 0;
-	int ret = lf_db_query(tx,
-			      "SELECT m.user_id, u.email, u.name, m.role, m.created_at"
-			      " FROM project_members m JOIN users u ON u.id = m.user_id"
-			      " WHERE m.project_id = $1 ORDER BY m.user_id, m.role",
-			      v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	while ((rc = lf_rows_next(r)) == 1) {
-		if ((out = lf_db_grow(tx, out, count, &cap, sizeof(*out))) == NULL) {
-			rc = LF_ERR_NOMEM;
-			break;
-		}
-		out[count].user_id = lf_rows_int(r, 0);
-		out[count].email = lf_rows_dup(tx, r, 1);
-		out[count].name = lf_rows_dup(tx, r, 2);
-		out[count].role = lf_rows_dup(tx, r, 3);
-		out[count].created_at = lf_rows_int(r, 4);
-		count++;
-	}
-	lf_rows_close(r);
-	*items = out;
-	*n = count;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT m.user_id, u.email, u.name, m.role, m.created_at"
+				" FROM project_members m JOIN users u ON u.id = m.user_id"
+				" WHERE m.project_id = $1 ORDER BY m.user_id, m.role",
+				v, 1, member_fill, sizeof(lf_member), 0, (void **)items, n);
 }

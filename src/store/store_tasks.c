@@ -46,11 +46,13 @@
 	"SELECT id FROM tasks WHERE project_id = $1 AND state = 'queued_l1' AND rework_owner = $2" \
 	" ORDER BY priority DESC, id LIMIT 1"
 
-static void task_from_row(lf_tx *tx, lf_rows *r, lf_task *t);
-static void work_from_row(lf_tx *tx, lf_rows *r, lf_work *w);
+static void task_fill(lf_tx *tx, lf_rows *r, void *out);
+static void work_fill(lf_tx *tx, lf_rows *r, void *out);
+static void annotation_fill(lf_tx *tx, lf_rows *r, void *out);
 
-static void task_from_row(lf_tx *tx, lf_rows *r, lf_task *t)
+static void task_fill(lf_tx *tx, lf_rows *r, void *out)
 {
+	lf_task *t = out;
 	t->id = lf_rows_int(r, 0);
 	t->project_id = lf_rows_int(r, 1);
 	t->import_id = lf_rows_int(r, 2);
@@ -73,8 +75,9 @@ static void task_from_row(lf_tx *tx, lf_rows *r, lf_task *t)
 	t->updated_at = lf_rows_int(r, 19);
 }
 
-static void work_from_row(lf_tx *tx, lf_rows *r, lf_work *w)
+static void work_fill(lf_tx *tx, lf_rows *r, void *out)
 {
+	lf_work *w = out;
 	w->id = lf_rows_int(r, 0);
 	w->task_id = lf_rows_int(r, 1);
 	w->project_id = lf_rows_int(r, 2);
@@ -166,15 +169,8 @@ int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id)
 int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out)
 {
 	lf_val v[] = {LF_VINT(id)};
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx, "SELECT " TASK_COLS " FROM tasks WHERE id = $1", v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1)
-		task_from_row(tx, r, out);
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	return lf_db_query_one(tx, "SELECT " TASK_COLS " FROM tasks WHERE id = $1", v, 1, task_fill,
+			       out);
 }
 
 int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
@@ -268,12 +264,7 @@ int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int 
 	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(f->state),      LF_VID(f->assignee),
 		      f->stage ? LF_VTEXT(stage) : LF_VNULL, LF_VINT(f->after_id), LF_VINT(f->limit),
 		      LF_VID(f->worker)};
-	lf_rows *r = NULL;
-	int rc = 0, count = 0;
-	lf_task *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)f->limit);
-	if (out == NULL)
-		return LF_ERR_NOMEM;
-	int ret = lf_db_query(
+	return lf_db_query_list(
 		tx,
 		"SELECT " TASK_COLS " FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"
 		" AND ($3 IS NULL OR lease_owner = $3)"
@@ -281,15 +272,7 @@ int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int 
 		" AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"
 		" AND w.user_id = $7))"
 		" AND id > $5 ORDER BY id LIMIT $6",
-		v, 7, &r);
-	if (ret != LF_OK)
-		return ret;
-	while (count < f->limit && (rc = lf_rows_next(r)) == 1)
-		task_from_row(tx, r, &out[count++]);
-	lf_rows_close(r);
-	*items = out;
-	*n = count;
-	return rc < 0 ? rc : LF_OK;
+		v, 7, task_fill, sizeof(lf_task), f->limit, (void **)items, n);
 }
 
 int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id)
@@ -305,18 +288,10 @@ int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id)
 int lf_store_work_active(lf_tx *tx, int64_t task_id, lf_work *out)
 {
 	lf_val v[] = {LF_VINT(task_id)};
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx,
-			      "SELECT " WORK_COLS " FROM task_work WHERE task_id = $1"
-			      " AND status = 'active' ORDER BY id DESC LIMIT 1",
-			      v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1)
-		work_from_row(tx, r, out);
-	lf_rows_close(r);
-	return rc == 1 ? LF_OK : rc == 0 ? LF_ERR_NOTFOUND : rc;
+	return lf_db_query_one(tx,
+			       "SELECT " WORK_COLS " FROM task_work WHERE task_id = $1"
+			       " AND status = 'active' ORDER BY id DESC LIMIT 1",
+			       v, 1, work_fill, out);
 }
 
 int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *decision,
@@ -354,24 +329,9 @@ int lf_store_work_last_annotator(lf_tx *tx, int64_t task_id, int64_t *user_id)
 int lf_store_work_list(lf_tx *tx, int64_t task_id, lf_work **items, int *n)
 {
 	lf_val v[] = {LF_VINT(task_id)};
-	lf_rows *r = NULL;
-	lf_work *out = NULL;
-	int rc, count = 0, cap = 0;
-	int ret = lf_db_query(tx, "SELECT " WORK_COLS " FROM task_work WHERE task_id = $1 ORDER BY id",
-			      v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	while ((rc = lf_rows_next(r)) == 1) {
-		if ((out = lf_db_grow(tx, out, count, &cap, sizeof(*out))) == NULL) {
-			rc = LF_ERR_NOMEM;
-			break;
-		}
-		work_from_row(tx, r, &out[count++]);
-	}
-	lf_rows_close(r);
-	*items = out;
-	*n = count;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT " WORK_COLS " FROM task_work WHERE task_id = $1 ORDER BY id",
+				v, 1, work_fill, sizeof(lf_work), 0, (void **)items, n);
 }
 
 int lf_store_annotation_insert(lf_tx *tx, lf_annotation *a)
@@ -401,36 +361,25 @@ int lf_store_annotation_insert(lf_tx *tx, lf_annotation *a)
 	return end < 0 ? end : LF_OK;
 }
 
+static void annotation_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_annotation *a = out;
+	a->id = lf_rows_int(r, 0);
+	a->task_id = lf_rows_int(r, 1);
+	a->version = (int)lf_rows_int(r, 2);
+	a->author_id = lf_rows_int(r, 3);
+	a->stage = (int)lf_rows_int(r, 4);
+	a->kind = lf_rows_dup(tx, r, 5);
+	a->work_id = lf_rows_int(r, 6);
+	a->result = lf_rows_dup(tx, r, 7);
+	a->created_at = lf_rows_int(r, 8);
+}
+
 int lf_store_annotation_list(lf_tx *tx, int64_t task_id, lf_annotation **items, int *n)
 {
 	lf_val v[] = {LF_VINT(task_id)};
-	lf_rows *r = NULL;
-	lf_annotation *out = NULL;
-	int rc, count = 0, cap = 0;
-	int ret = lf_db_query(tx,
-			      "SELECT id, task_id, version, author_id, stage, kind, work_id, result,"
-			      " created_at FROM annotations WHERE task_id = $1 ORDER BY version",
-			      v, 1, &r);
-	if (ret != LF_OK)
-		return ret;
-	while ((rc = lf_rows_next(r)) == 1) {
-		if ((out = lf_db_grow(tx, out, count, &cap, sizeof(*out))) == NULL) {
-			rc = LF_ERR_NOMEM;
-			break;
-		}
-		lf_annotation *a = &out[count++];
-		a->id = lf_rows_int(r, 0);
-		a->task_id = lf_rows_int(r, 1);
-		a->version = (int)lf_rows_int(r, 2);
-		a->author_id = lf_rows_int(r, 3);
-		a->stage = (int)lf_rows_int(r, 4);
-		a->kind = lf_rows_dup(tx, r, 5);
-		a->work_id = lf_rows_int(r, 6);
-		a->result = lf_rows_dup(tx, r, 7);
-		a->created_at = lf_rows_int(r, 8);
-	}
-	lf_rows_close(r);
-	*items = out;
-	*n = count;
-	return rc < 0 ? rc : LF_OK;
+	return lf_db_query_list(tx,
+				"SELECT id, task_id, version, author_id, stage, kind, work_id, result,"
+				" created_at FROM annotations WHERE task_id = $1 ORDER BY version",
+				v, 1, annotation_fill, sizeof(lf_annotation), 0, (void **)items, n);
 }
