@@ -72,7 +72,8 @@ static void usage(FILE *f)
 	      "  LABELFLOW_ADMIN_EMAIL/LABELFLOW_ADMIN_PASSWORD (first admin), LABELFLOW_THREADS,\n"
 	      "  LABELFLOW_ACCESS_TTL, LABELFLOW_REFRESH_TTL (seconds), LABELFLOW_ACCESS_LOG=0|1,\n"
 	      "  LABELFLOW_LOGIN_ACCOUNT_BURST, LABELFLOW_LOGIN_IP_BURST, LABELFLOW_JOB_THREADS,\n"
-	      "  LABELFLOW_SWEEP_MS (lease sweeper interval), LABELFLOW_PAYOUT_WEBHOOK_URL,\n"
+	      "  LABELFLOW_SWEEP_MS (lease sweeper interval), LABELFLOW_JOB_LEASE_MS,\n"
+	      "  LABELFLOW_PAYOUT_WEBHOOK_URL,\n"
 	      "  LABELFLOW_PAYOUT_WEBHOOK_SECRET, LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS\n",
 	      f);
 }
@@ -299,8 +300,11 @@ static int start_workers(lf_app *app, int threads)
 	};
 	for (size_t i = 0; i < LF_ARRAY_LEN(handlers); i++)
 		handlers[i].ud = app;
-	int ret = lf_jobs_start(app->store, threads, handlers, LF_ARRAY_LEN(handlers), periodic,
-				LF_ARRAY_LEN(periodic), &app->jobs);
+	/* A job whose process died is taken over once its lease runs out. */
+	lf_jobs_config cfg = {.threads = threads,
+			      .lease_ms = env_int("LABELFLOW_JOB_LEASE_MS", LF_JOBS_LEASE_MS)};
+	int ret = lf_jobs_start_cfg(app->store, &cfg, handlers, LF_ARRAY_LEN(handlers), periodic,
+				    LF_ARRAY_LEN(periodic), &app->jobs);
 	if (ret != LF_OK)
 		fprintf(stderr, "labelflow: cannot start job workers (%s)\n", lf_err_str(ret));
 	return ret;
