@@ -88,6 +88,11 @@ cleanup:
 	return ret;
 }
 
+int lf_export_writer_raw(const lf_export_writer *w)
+{
+	return w != NULL && w->raw;
+}
+
 int lf_export_writer_add(lf_export_writer *w, const lf_export_task *t)
 {
 	if (w == NULL || t == NULL)

@@ -29,6 +29,10 @@ typedef struct lf_export_task {
 	const json_t *history;     /* review history [{user_id, stage, status, decision,
 				    * comment}] when include_versions, else NULL */
 	int64_t annotator_id;      /* author of the final version, 0 if none */
+	/* The same values as stored: compact JSON text (or NULL). Writers that
+	 * only splice JSON (lf_export_writer_raw) use these, and then the
+	 * json_t fields above may be NULL. */
+	const char *data_text, *result_text, *predictions_text;
 	int64_t created_at, updated_at; /* ms since epoch */
 } lf_export_task;
 
@@ -61,6 +65,9 @@ const char *lf_export_extension(const char *format);
 /* Creates a writer. LF_ERR_INVALID for an unknown format. Owner: caller. */
 int lf_export_writer_new(const char *format, const lf_export_opts *o, lf_export_write_fn out,
 			 void *ud, lf_export_writer **w);
+/* 1 when the writer needs only the *_text fields of a task (the caller may
+ * then skip parsing them), else 0. */
+int lf_export_writer_raw(const lf_export_writer *w);
 /* Writes one task. */
 int lf_export_writer_add(lf_export_writer *w, const lf_export_task *t);
 /* Writes whatever closes the output (array end, zip directory) and fills

@@ -33,6 +33,7 @@ struct lf_export_writer {
 	void *ud;
 	lf_export_report rep;
 	void *impl;
+	int raw; /* set by a constructor whose format only splices stored JSON text */
 };
 
 /* Writes len bytes (or the NUL-terminated s) to the writer's output.

@@ -161,18 +161,19 @@ static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotat
 	return LF_OK;
 }
 
-/* Parses one task's stored JSON and hands it to the writer. */
+/* Hands one task to the writer, parsing its stored JSON only when the
+ * writer needs parsed values. */
 static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts,
 		      const lf_export_source *src)
 {
-	int ret = LF_OK;
-	json_t *data = json_loads(src->task.data, 0, NULL);
-	json_t *result = src->result ? json_loads(src->result, 0, NULL) : NULL;
-	json_t *pred = opts->include_predictions && src->task.predictions
+	int ret = LF_OK, raw = lf_export_writer_raw(w);
+	json_t *data = raw ? NULL : json_loads(src->task.data, 0, NULL);
+	json_t *result = !raw && src->result ? json_loads(src->result, 0, NULL) : NULL;
+	json_t *pred = !raw && opts->include_predictions && src->task.predictions
 			       ? json_loads(src->task.predictions, 0, NULL)
 			       : NULL;
 	json_t *anns = NULL, *hist = NULL;
-	if (data == NULL)
+	if (data == NULL && !raw)
 		data = json_object();
 	if (opts->include_versions)
 		ret = add_versions(tx, src, &anns, &hist);
@@ -185,7 +186,10 @@ static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts
 			    .history = hist,
 			    .annotator_id = src->author_id,
 			    .created_at = src->task.created_at,
-			    .updated_at = src->result_at ? src->result_at : src->task.updated_at};
+			    .updated_at = src->result_at ? src->result_at : src->task.updated_at,
+			    .data_text = src->task.data ? src->task.data : "{}",
+			    .result_text = src->result,
+			    .predictions_text = src->task.predictions};
 	if (ret == LF_OK)
 		ret = lf_export_writer_add(w, &t);
 	json_decref(data);
