@@ -16,16 +16,16 @@
 
 #include "api/api.h"
 #include "audit/audit.h"
+#include "export/job.h"
 #include "imports/imports.h"
 #include "ledger/ledger.h"
-#include "export/job.h"
 #include "payout/batch.h"
 #include "tasks/tasks.h"
 #include "users/users.h"
 
-#define DEFAULT_DB "sqlite:./labelflow-data/labelflow.db"
+#define DEFAULT_DB	"sqlite:./labelflow-data/labelflow.db"
 #define DEFAULT_STORAGE "file:./labelflow-data/blobs"
-#define DEFAULT_LISTEN "127.0.0.1:8080"
+#define DEFAULT_LISTEN	"127.0.0.1:8080"
 
 typedef struct config {
 	const char *db;
@@ -68,7 +68,8 @@ static void usage(FILE *f)
 	      "  labelflow audit verify [--db URL]\n"
 	      "  labelflow ledger verify [--db URL]\n"
 	      "  labelflow export --project ID --format F [--filter JSON] [--out FILE] [--db URL]\n"
-	      "environment: LABELFLOW_DB, LABELFLOW_STORAGE, LABELFLOW_LISTEN, LABELFLOW_JWT_SECRET,\n"
+	      "environment: LABELFLOW_DB, LABELFLOW_STORAGE, LABELFLOW_LISTEN, "
+	      "LABELFLOW_JWT_SECRET,\n"
 	      "  LABELFLOW_ADMIN_EMAIL/LABELFLOW_ADMIN_PASSWORD (first admin), LABELFLOW_THREADS,\n"
 	      "  LABELFLOW_ACCESS_TTL, LABELFLOW_REFRESH_TTL (seconds), LABELFLOW_ACCESS_LOG=0|1,\n"
 	      "  LABELFLOW_LOGIN_ACCOUNT_BURST, LABELFLOW_LOGIN_IP_BURST, LABELFLOW_JOB_THREADS,\n"
@@ -92,7 +93,8 @@ static int env_int(const char *name, int def)
 	char *end;
 	long n = strtol(v, &end, 10);
 	if (*end != '\0' || n < 0 || n > 1000000000) {
-		fprintf(stderr, "labelflow: %s must be a non-negative integer, got '%s'\n", name, v);
+		fprintf(stderr, "labelflow: %s must be a non-negative integer, got '%s'\n", name,
+			v);
 		exit(2);
 	}
 	return (int)n;
@@ -103,12 +105,9 @@ static int env_int(const char *name, int def)
 static int parse_common(int argc, char **argv, config *cfg)
 {
 	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"storage", required_argument, NULL, 's'},
-		{"listen", required_argument, NULL, 'l'},
-		{"threads", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"db", required_argument, NULL, 'd'},     {"storage", required_argument, NULL, 's'},
+	    {"listen", required_argument, NULL, 'l'}, {"threads", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->db = env_or("LABELFLOW_DB", DEFAULT_DB);
@@ -253,10 +252,10 @@ static int job_payout(void *ud, lf_job *job, char *err, size_t errlen)
 	}
 	const char *url = getenv("LABELFLOW_PAYOUT_WEBHOOK_URL");
 	const char *secret = getenv("LABELFLOW_PAYOUT_WEBHOOK_SECRET");
-	json_t *webhook = url && secret ? json_pack("{s:s,s:s,s:i}", "url", url, "secret", secret,
-						    "timeout_ms",
-						    env_int("LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", 10000))
-					: NULL;
+	json_t *webhook =
+	    url && secret ? json_pack("{s:s,s:s,s:i}", "url", url, "secret", secret, "timeout_ms",
+				      env_int("LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", 10000))
+			  : NULL;
 	int ret = lf_payout_batch_run(app->store, app->blobs, json_integer_value(id), webhook,
 				      job->attempt >= job->max_attempts, err, errlen);
 	json_decref(webhook);
@@ -288,15 +287,15 @@ static int periodic_sweep(void *ud)
 static int start_workers(lf_app *app, int threads)
 {
 	static lf_job_handler handlers[] = {
-		{.kind = LF_IMPORTS_JOB, .fn = job_import, .timeout_ms = 6 * 3600 * 1000},
-		{.kind = LF_PAYOUTS_JOB, .fn = job_payout, .timeout_ms = 3600 * 1000},
-		{.kind = LF_EXPORTS_JOB, .fn = job_export, .timeout_ms = 6 * 3600 * 1000},
+	    {.kind = LF_IMPORTS_JOB, .fn = job_import, .timeout_ms = 6 * 3600 * 1000},
+	    {.kind = LF_PAYOUTS_JOB, .fn = job_payout, .timeout_ms = 3600 * 1000},
+	    {.kind = LF_EXPORTS_JOB, .fn = job_export, .timeout_ms = 6 * 3600 * 1000},
 	};
 	lf_job_periodic periodic[] = {
-		{.name = "lease-sweeper",
-		 .interval_ms = env_int("LABELFLOW_SWEEP_MS", 1000),
-		 .fn = periodic_sweep,
-		 .ud = app},
+	    {.name = "lease-sweeper",
+	     .interval_ms = env_int("LABELFLOW_SWEEP_MS", 1000),
+	     .fn = periodic_sweep,
+	     .ud = app},
 	};
 	for (size_t i = 0; i < LF_ARRAY_LEN(handlers); i++)
 		handlers[i].ud = app;
@@ -362,21 +361,21 @@ static int cmd_serve(int argc, char **argv)
 	app.started_ms = lf_now_ms();
 	app.access_ttl_s = env_int("LABELFLOW_ACCESS_TTL", 900);
 	app.refresh_ttl_s = env_int("LABELFLOW_REFRESH_TTL", 30 * 24 * 3600);
-	app.rl_account = lf_ratelimit_create(env_int("LABELFLOW_LOGIN_ACCOUNT_BURST", 10), 30000,
-					     100000);
+	app.rl_account =
+	    lf_ratelimit_create(env_int("LABELFLOW_LOGIN_ACCOUNT_BURST", 10), 30000, 100000);
 	app.rl_ip = lf_ratelimit_create(env_int("LABELFLOW_LOGIN_IP_BURST", 60), 1000, 100000);
 	if (app.rl_account == NULL || app.rl_ip == NULL)
 		goto cleanup;
 	if (start_workers(&app, env_int("LABELFLOW_JOB_THREADS", 2)) != LF_OK)
 		goto cleanup;
 	lf_http_config hc = {
-		.listen = cfg.listen,
-		.threads = cfg.threads,
-		.max_body = 1 << 20,
-		.routes = lf_api_routes,
-		.nroutes = lf_api_nroutes,
-		.app = &app,
-		.access_log = env_int("LABELFLOW_ACCESS_LOG", 1),
+	    .listen = cfg.listen,
+	    .threads = cfg.threads,
+	    .max_body = 1 << 20,
+	    .routes = lf_api_routes,
+	    .nroutes = lf_api_nroutes,
+	    .app = &app,
+	    .access_log = env_int("LABELFLOW_ACCESS_LOG", 1),
 	};
 	if (lf_http_start(&hc, &app.http, err, sizeof(err)) != LF_OK) {
 		fprintf(stderr, "labelflow: %s\n", err);
@@ -452,12 +451,9 @@ static int cmd_migrate(int argc, char **argv)
 static int cmd_user(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"email", required_argument, NULL, 'e'},
-		{"name", required_argument, NULL, 'n'},
-		{"role", required_argument, NULL, 'r'},
-		{"password-stdin", no_argument, NULL, 'p'},
-		{"db", required_argument, NULL, 'd'},
-		{NULL, 0, NULL, 0},
+	    {"email", required_argument, NULL, 'e'}, {"name", required_argument, NULL, 'n'},
+	    {"role", required_argument, NULL, 'r'},  {"password-stdin", no_argument, NULL, 'p'},
+	    {"db", required_argument, NULL, 'd'},    {NULL, 0, NULL, 0},
 	};
 	config cfg;
 	const char *email = NULL, *name = NULL, *role = NULL;
@@ -571,9 +567,9 @@ static int write_fd(void *ud, const void *buf, size_t len)
 static int cmd_export(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"project", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
-		{"filter", required_argument, NULL, 'F'},  {"out", required_argument, NULL, 'o'},
-		{"db", required_argument, NULL, 'd'},      {NULL, 0, NULL, 0},
+	    {"project", required_argument, NULL, 'p'}, {"format", required_argument, NULL, 'f'},
+	    {"filter", required_argument, NULL, 'F'},  {"out", required_argument, NULL, 'o'},
+	    {"db", required_argument, NULL, 'd'},      {NULL, 0, NULL, 0},
 	};
 	config cfg;
 	const char *format = NULL, *filter = NULL, *path = NULL;

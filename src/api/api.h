@@ -11,10 +11,10 @@
 #include <jansson.h>
 
 #include "auth/auth.h"
-#include "blob/blob.h"
-#include "jobs/jobs.h"
 #include "authz/authz.h"
+#include "blob/blob.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
 #include "store/store.h"
 
 typedef struct lf_app {
@@ -23,10 +23,10 @@ typedef struct lf_app {
 	lf_blob_store *blobs;
 	lf_jobs *jobs; /* NULL when this process runs no job workers */
 	unsigned char jwt_key[32];
-	int access_ttl_s;  /* access token lifetime */
-	int refresh_ttl_s; /* refresh token / session lifetime */
+	int access_ttl_s;	  /* access token lifetime */
+	int refresh_ttl_s;	  /* refresh token / session lifetime */
 	lf_ratelimit *rl_account; /* login attempts per account */
-	lf_ratelimit *rl_ip;      /* login/refresh attempts per client address */
+	lf_ratelimit *rl_ip;	  /* login/refresh attempts per client address */
 	int64_t started_ms;
 } lf_app;
 
@@ -55,8 +55,7 @@ int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_princi
 
 /* Input helpers: on bad input they set a 400/422 response and return
  * LF_ERR_INVALID. Strings are borrowed from the JSON body. */
-int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen,
-	       const char **out);
+int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen, const char **out);
 int lf_api_int(lf_http_req *req, const char *field, int required, int64_t min, int64_t max,
 	       int64_t *out);
 int lf_api_bool(lf_http_req *req, const char *field, int required, int *out);

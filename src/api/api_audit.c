@@ -40,20 +40,19 @@ int lf_api_audit_list(lf_http_req *req)
 		const lf_audit_row *a = &rows[i];
 		json_t *details = json_loads(a->details, 0, NULL);
 		json_array_append_new(
-			items,
-			json_pack("{s:I,s:s,s:o?,s:s?,s:s,s:s,s:s?,s:o?,s:o?,s:s?,s:s?,s:o?,s:s,s:s}",
-				  "seq", (json_int_t)a->seq, "time", lf_api_time(req, a->ts),
-				  "actor_id", a->actor_id ? json_integer(a->actor_id) : NULL,
-				  "actor_role", a->actor_role, "action", a->action, "entity_type",
-				  a->entity_type, "entity_id", a->entity_id, "project_id",
-				  a->project_id ? json_integer(a->project_id) : NULL, "task_id",
-				  a->task_id ? json_integer(a->task_id) : NULL, "from_state",
-				  a->from_state, "to_state", a->to_state, "details", details,
-				  "prev_hash", a->prev_hash, "hash", a->hash));
+		    items,
+		    json_pack("{s:I,s:s,s:o?,s:s?,s:s,s:s,s:s?,s:o?,s:o?,s:s?,s:s?,s:o?,s:s,s:s}",
+			      "seq", (json_int_t)a->seq, "time", lf_api_time(req, a->ts),
+			      "actor_id", a->actor_id ? json_integer(a->actor_id) : NULL,
+			      "actor_role", a->actor_role, "action", a->action, "entity_type",
+			      a->entity_type, "entity_id", a->entity_id, "project_id",
+			      a->project_id ? json_integer(a->project_id) : NULL, "task_id",
+			      a->task_id ? json_integer(a->task_id) : NULL, "from_state",
+			      a->from_state, "to_state", a->to_state, "details", details,
+			      "prev_hash", a->prev_hash, "hash", a->hash));
 	}
 	const char *next =
-		n > limit ? lf_arena_printf(req->arena, "%lld", (long long)rows[limit - 1].seq)
-			  : NULL;
+	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)rows[limit - 1].seq) : NULL;
 	return lf_api_list(req, items, next);
 }
 
@@ -67,8 +66,8 @@ int lf_api_audit_verify(lf_http_req *req)
 	int ret = lf_audit_verify(app->store, &v);
 	if (ret != LF_OK)
 		return ret;
-	json_t *body = json_pack("{s:b,s:I,s:s}", "ok", v.ok, "count", (json_int_t)v.count,
-				 "head", v.head);
+	json_t *body =
+	    json_pack("{s:b,s:I,s:s}", "ok", v.ok, "count", (json_int_t)v.count, "head", v.head);
 	if (!v.ok) {
 		json_object_set_new(body, "broken_seq", json_integer(v.broken_seq));
 		json_object_set_new(body, "reason", json_string(v.reason));

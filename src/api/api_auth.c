@@ -14,8 +14,7 @@
 
 #include "audit/audit.h"
 
-static int issue_tokens(lf_http_req *req, const lf_user *u, const char *sid,
-			const char *refresh);
+static int issue_tokens(lf_http_req *req, const lf_user *u, const char *sid, const char *refresh);
 static int rate_limited(lf_http_req *req, lf_ratelimit *rl, const char *key);
 static int audit_auth(lf_tx *tx, const lf_user *u, const char *action, const char *sid,
 		      const char *ip);
@@ -27,8 +26,8 @@ static int rate_limited(lf_http_req *req, lf_ratelimit *rl, const char *key)
 		return 0;
 	int64_t secs = (retry_ms + 999) / 1000;
 	req->retry_after = lf_arena_printf(req->arena, "%lld", (long long)(secs > 0 ? secs : 1));
-	lf_http_error(req, 429, "rate_limited",
-		      "Too many attempts; try again in %lld seconds.", (long long)(secs > 0 ? secs : 1));
+	lf_http_error(req, 429, "rate_limited", "Too many attempts; try again in %lld seconds.",
+		      (long long)(secs > 0 ? secs : 1));
 	return 1;
 }
 
@@ -51,8 +50,7 @@ static int audit_auth(lf_tx *tx, const lf_user *u, const char *action, const cha
 
 /* Signs an access token for u in session sid and renders the login/refresh
  * response. */
-static int issue_tokens(lf_http_req *req, const lf_user *u, const char *sid,
-			const char *refresh)
+static int issue_tokens(lf_http_req *req, const lf_user *u, const char *sid, const char *refresh)
 {
 	lf_app *app = req->app;
 	lf_jwt_claims c;
@@ -67,10 +65,10 @@ static int issue_tokens(lf_http_req *req, const lf_user *u, const char *sid,
 	int ret = lf_jwt_sign(app->jwt_key, &c, jwt, sizeof(jwt));
 	if (ret != LF_OK)
 		return ret;
-	json_t *body = json_pack("{s:s,s:s,s:s,s:i,s:i,s:o}", "access_token", jwt, "token_type",
-				 "Bearer", "refresh_token", refresh, "expires_in",
-				 app->access_ttl_s, "refresh_expires_in", app->refresh_ttl_s,
-				 "user", lf_api_user_json(req, u));
+	json_t *body =
+	    json_pack("{s:s,s:s,s:s,s:i,s:i,s:o}", "access_token", jwt, "token_type", "Bearer",
+		      "refresh_token", refresh, "expires_in", app->access_ttl_s,
+		      "refresh_expires_in", app->refresh_ttl_s, "user", lf_api_user_json(req, u));
 	return body != NULL ? lf_http_json(req, 200, body) : LF_ERR_NOMEM;
 }
 
@@ -176,8 +174,9 @@ int lf_api_refresh(lf_http_req *req)
 		/* Replay of a rotated token: someone else holds a copy. End the
 		 * whole family so neither copy works any more. */
 		if ((ret = lf_store_session_revoke(tx, rt.sid, now, "refresh token reuse")) !=
-			    LF_OK ||
-		    (ret = audit_auth(tx, &u, "auth.refresh_reuse", rt.sid, req->client_ip)) != LF_OK)
+			LF_OK ||
+		    (ret = audit_auth(tx, &u, "auth.refresh_reuse", rt.sid, req->client_ip)) !=
+			LF_OK)
 			goto cleanup;
 		if ((ret = lf_store_commit(tx)) != LF_OK) {
 			tx = NULL;

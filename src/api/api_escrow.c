@@ -10,12 +10,10 @@
 #include "audit/audit.h"
 #include "ledger/ledger.h"
 
-static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who,
-			     lf_project *p);
+static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who, lf_project *p);
 static json_t *escrow_json(const lf_project *p, const lf_escrow *e);
 static json_t *deposit_json(lf_http_req *req, const lf_deposit *d);
-static int audit_money(lf_tx *tx, const lf_principal *who, const char *action,
-		       const lf_deposit *d);
+static int audit_money(lf_tx *tx, const lf_principal *who, const char *action, const lf_deposit *d);
 
 static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who, lf_project *p)
 {
@@ -52,8 +50,7 @@ static json_t *deposit_json(lf_http_req *req, const lf_deposit *d)
 			 lf_api_time(req, d->created_at));
 }
 
-static int audit_money(lf_tx *tx, const lf_principal *who, const char *action,
-		       const lf_deposit *d)
+static int audit_money(lf_tx *tx, const lf_principal *who, const char *action, const lf_deposit *d)
 {
 	char id[32];
 	snprintf(id, sizeof(id), "%lld", (long long)d->id);
@@ -92,10 +89,12 @@ static int money_in_or_out(lf_http_req *req, int refund)
 	    (!refund && lf_api_int(req, "amount", 1, 1, LF_MONEY_MAX, &amount) != LF_OK))
 		return LF_OK;
 	if (key[0] == '\0')
-		return lf_http_error(req, 422, "invalid_field", "idempotency_key must not be empty.");
+		return lf_http_error(req, 422, "invalid_field",
+				     "idempotency_key must not be empty.");
 	if (refund && strcmp(p.status, "closed") != 0)
-		return lf_http_error(req, 409, "project_active",
-				     "Close the project (status closed) before refunding its escrow.");
+		return lf_http_error(
+		    req, 409, "project_active",
+		    "Close the project (status closed) before refunding its escrow.");
 	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
@@ -110,7 +109,8 @@ static int money_in_or_out(lf_http_req *req, int refund)
 	}
 	if (ret == LF_ERR_NOTFOUND) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 409, "escrow_empty", "There is no available escrow to refund.");
+		return lf_http_error(req, 409, "escrow_empty",
+				     "There is no available escrow to refund.");
 	}
 	if (ret == LF_OK && !replayed)
 		ret = audit_money(tx, who, refund ? "escrow.refund" : "escrow.deposit", &d);
@@ -181,11 +181,11 @@ int lf_api_ledger(lf_http_req *req)
 	json_t *items = json_array();
 	for (int i = 0; i < n && i < limit; i++) {
 		const lf_ledger_line *l = &lines[i];
-		json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:s,s:I,s:s}", "entry_id",
-				      (json_int_t)l->entry_id, "txn_id", (json_int_t)l->txn_id,
-				      "txn_kind", l->txn_kind, "account", l->account_kind, "currency",
-				      l->currency, "amount", (json_int_t)l->amount, "created_at",
-				      lf_api_time(req, l->created_at));
+		json_t *o =
+		    json_pack("{s:I,s:I,s:s,s:s,s:s,s:I,s:s}", "entry_id", (json_int_t)l->entry_id,
+			      "txn_id", (json_int_t)l->txn_id, "txn_kind", l->txn_kind, "account",
+			      l->account_kind, "currency", l->currency, "amount",
+			      (json_int_t)l->amount, "created_at", lf_api_time(req, l->created_at));
 		if (l->user_id)
 			json_object_set_new(o, "user_id", json_integer(l->user_id));
 		if (l->task_id)
@@ -194,9 +194,9 @@ int lf_api_ledger(lf_http_req *req)
 			json_object_set_new(o, "memo", json_string(l->memo));
 		json_array_append_new(items, o);
 	}
-	const char *next = n > limit ? lf_arena_printf(req->arena, "%lld",
-						       (long long)lines[limit - 1].entry_id)
-				     : NULL;
+	const char *next =
+	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)lines[limit - 1].entry_id)
+		      : NULL;
 	return lf_api_list(req, items, next);
 }
 
@@ -276,10 +276,10 @@ int lf_api_earnings(lf_http_req *req)
 		int64_t uid = who->user.id;
 		/* In a payout but not yet confirmed still counts as earned. */
 		if ((ret = lf_store_holds_sum_by_project(tx, uid, open_holds, 2, on_pending, &e)) ==
-			    LF_OK &&
+			LF_OK &&
 		    (ret = lf_store_user_balances(tx, uid, "payable", on_payable, &e)) == LF_OK &&
 		    (ret = lf_store_user_balances(tx, uid, "payouts_pending", on_payable, &e)) ==
-			    LF_OK)
+			LF_OK)
 			ret = lf_store_user_balances(tx, uid, "external_payouts", on_paid, &e);
 		lf_store_rollback(tx);
 	}
@@ -308,14 +308,22 @@ int lf_api_earnings(lf_http_req *req)
 	 * one currency; with several, by_currency carries each. */
 	json_t *body = json_pack("{s:o,s:o}", "projects", projects, "by_currency", totals);
 	if (json_object_size(totals) <= 1) {
-		json_t *only = json_object_size(totals) ? json_object_iter_value(json_object_iter(totals))
-							: NULL;
-		json_object_set_new(body, "currency",
-				    only ? json_string(json_object_iter_key(json_object_iter(totals)))
-					 : json_null());
-		json_object_set_new(body, "pending", json_integer(only ? json_integer_value(json_object_get(only, "pending")) : 0));
-		json_object_set_new(body, "earned", json_integer(only ? json_integer_value(json_object_get(only, "earned")) : 0));
-		json_object_set_new(body, "paid", json_integer(only ? json_integer_value(json_object_get(only, "paid")) : 0));
+		json_t *only = json_object_size(totals)
+				   ? json_object_iter_value(json_object_iter(totals))
+				   : NULL;
+		json_object_set_new(
+		    body, "currency",
+		    only ? json_string(json_object_iter_key(json_object_iter(totals)))
+			 : json_null());
+		json_object_set_new(
+		    body, "pending",
+		    json_integer(only ? json_integer_value(json_object_get(only, "pending")) : 0));
+		json_object_set_new(
+		    body, "earned",
+		    json_integer(only ? json_integer_value(json_object_get(only, "earned")) : 0));
+		json_object_set_new(
+		    body, "paid",
+		    json_integer(only ? json_integer_value(json_object_get(only, "paid")) : 0));
 	}
 	return lf_http_json(req, 200, body);
 }

@@ -17,20 +17,21 @@ static json_t *export_json(lf_http_req *req, const lf_export_row *e)
 	json_t *report = e->report ? json_loads(e->report, 0, NULL) : NULL;
 	json_t *filter = e->filter ? json_loads(e->filter, 0, NULL) : NULL;
 	double progress = strcmp(e->status, "done") == 0 ? 1.0
-			  : e->tasks_total > 0		 ? (double)e->tasks_done / (double)e->tasks_total
-							 : 0.0;
-	json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:o,s:f,s:I,s:I,s:I,s:o,s:s?,s:s,s:s}", "id",
-			      (json_int_t)e->id, "project_id", (json_int_t)e->project_id, "format",
-			      e->format, "status", e->status, "filter",
-			      filter ? filter : json_object(), "progress", progress, "tasks_total",
-			      (json_int_t)e->tasks_total, "tasks_done", (json_int_t)e->tasks_done,
-			      "bytes", (json_int_t)e->bytes, "report", report ? report : json_null(),
-			      "error", e->error, "created_at", lf_api_time(req, e->created_at),
-			      "updated_at", lf_api_time(req, e->updated_at));
+			  : e->tasks_total > 0 ? (double)e->tasks_done / (double)e->tasks_total
+					       : 0.0;
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:s,s:s,s:o,s:f,s:I,s:I,s:I,s:o,s:s?,s:s,s:s}", "id", (json_int_t)e->id,
+	    "project_id", (json_int_t)e->project_id, "format", e->format, "status", e->status,
+	    "filter", filter ? filter : json_object(), "progress", progress, "tasks_total",
+	    (json_int_t)e->tasks_total, "tasks_done", (json_int_t)e->tasks_done, "bytes",
+	    (json_int_t)e->bytes, "report", report ? report : json_null(), "error", e->error,
+	    "created_at", lf_api_time(req, e->created_at), "updated_at",
+	    lf_api_time(req, e->updated_at));
 	if (o != NULL && strcmp(e->status, "done") == 0)
-		json_object_set_new(o, "file_url", json_string(lf_arena_printf(
-							   req->arena, "/api/v1/exports/%lld/file",
-							   (long long)e->id)));
+		json_object_set_new(
+		    o, "file_url",
+		    json_string(lf_arena_printf(req->arena, "/api/v1/exports/%lld/file",
+						(long long)e->id)));
 	return o;
 }
 
@@ -51,13 +52,15 @@ int lf_api_exports_create(lf_http_req *req)
 	if (lf_api_str(req, "format", 1, 32, &format) != LF_OK)
 		return LF_OK;
 	if (!lf_export_format_valid(format))
-		return lf_http_error(req, 422, "invalid_format",
-				     "format must be one of label_studio_json, jsonl, csv, tsv, coco,"
-				     " yolo, voc, conll2003, webvtt, srt.");
+		return lf_http_error(
+		    req, 422, "invalid_format",
+		    "format must be one of label_studio_json, jsonl, csv, tsv, coco,"
+		    " yolo, voc, conll2003, webvtt, srt.");
 	json_t *filter = json_object_get(req->json, "filter");
 	if (lf_export_filter_parse(filter, err, sizeof(err)) != LF_OK)
 		return lf_http_error(req, 422, "invalid_filter", "%s.", err);
-	filter_text = filter != NULL && !json_is_null(filter) ? json_dumps(filter, JSON_COMPACT) : NULL;
+	filter_text =
+	    filter != NULL && !json_is_null(filter) ? json_dumps(filter, JSON_COMPACT) : NULL;
 	int64_t now = lf_now_ms();
 	lf_export_row row = {.project_id = project_id,
 			     .created_by = who->user.id,
@@ -155,16 +158,16 @@ int lf_api_exports_file(lf_http_req *req)
 	if (load_export(req, &e) != LF_OK)
 		return LF_OK;
 	if (strcmp(e.status, "done") != 0 || e.blob_key == NULL)
-		return lf_http_error(req, 409, "not_ready", "The export is %s; the file is not ready.",
-				     e.status);
+		return lf_http_error(req, 409, "not_ready",
+				     "The export is %s; the file is not ready.", e.status);
 	if (lf_blob_open_read(app->blobs, e.blob_key, &r) != LF_OK ||
 	    lf_blob_reader_size(r, &size) != LF_OK) {
 		lf_blob_close_read(r);
 		return lf_http_error(req, 410, "gone", "The export file is no longer stored.");
 	}
-	req->resp_disposition =
-		lf_arena_printf(req->arena, "attachment; filename=\"project-%lld-export-%lld.%s\"",
-				(long long)e.project_id, (long long)e.id, lf_export_extension(e.format));
+	req->resp_disposition = lf_arena_printf(
+	    req->arena, "attachment; filename=\"project-%lld-export-%lld.%s\"",
+	    (long long)e.project_id, (long long)e.id, lf_export_extension(e.format));
 	return lf_http_stream_body(req, 200, lf_export_content_type(e.format), size, blob_read,
 				   blob_close, r);
 }

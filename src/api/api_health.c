@@ -50,12 +50,13 @@ int lf_api_metrics(lf_http_req *req)
 	for (int i = 0; i < 8; i++) {
 		cum += st.latency_bucket[i];
 		if (i < 7)
-			fprintf(f, "labelflow_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+			fprintf(f,
+				"labelflow_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
 				lf_http_latency_bounds_ms[i] / 1000.0, (unsigned long long)cum);
 		else
-			fprintf(f,
-				"labelflow_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-				(unsigned long long)cum);
+			fprintf(
+			    f, "labelflow_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+			    (unsigned long long)cum);
 	}
 	fprintf(f,
 		"labelflow_http_request_duration_seconds_sum %.6f\n"

@@ -34,9 +34,9 @@ static const char *param(lf_http_req *req, const char *name);
 static json_t *import_json(lf_http_req *req, const lf_import *im);
 
 const lf_http_stream lf_api_import_stream = {
-	.begin = up_begin,
-	.chunk = up_chunk,
-	.abort = up_abort,
+    .begin = up_begin,
+    .chunk = up_chunk,
+    .abort = up_abort,
 };
 
 /* A query parameter, or else a multipart form field of that name. */
@@ -85,9 +85,10 @@ static int up_begin(lf_http_req *req)
 	u->project_id = project_id;
 	u->who = who;
 	randombytes_buf(rnd, sizeof(rnd));
-	snprintf(u->key, sizeof(u->key), "imports/%lld/%lld-%02x%02x%02x%02x%02x%02x%02x%02x.upload",
-		 (long long)project_id, (long long)lf_now_ms(), rnd[0], rnd[1], rnd[2], rnd[3],
-		 rnd[4], rnd[5], rnd[6], rnd[7]);
+	snprintf(u->key, sizeof(u->key),
+		 "imports/%lld/%lld-%02x%02x%02x%02x%02x%02x%02x%02x.upload", (long long)project_id,
+		 (long long)lf_now_ms(), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
+		 rnd[7]);
 	if ((ret = lf_blob_create(app->blobs, u->key, &u->w)) != LF_OK) {
 		free(u);
 		return lf_http_error(req, 503, "storage_unavailable",
@@ -110,8 +111,7 @@ static int start_check(lf_http_req *req, struct upload *u, const char *data, siz
 			return lf_http_error(req, 422, "invalid_format",
 					     "format must be csv, tsv, json, jsonl, text or"
 					     " label_studio.");
-	} else if (lf_ingest_detect(req->upload_type, req->upload_name, data, len, &fmt) !=
-		   LF_OK) {
+	} else if (lf_ingest_detect(req->upload_type, req->upload_name, data, len, &fmt) != LF_OK) {
 		return lf_http_error(req, 415, "unsupported_media_type",
 				     "Cannot tell the file's format; send format=csv|tsv|json|"
 				     "jsonl|text|label_studio.");
@@ -146,20 +146,19 @@ static void up_abort(lf_http_req *req)
 
 static json_t *import_json(lf_http_req *req, const lf_import *im)
 {
-	double progress = im->status[0] == 'd' ? 1.0
+	double progress = im->status[0] == 'd'	? 1.0
 			  : im->items_total > 0 ? (double)im->items_done / (double)im->items_total
 						: 0.0;
 	json_t *errors = im->errors ? json_loads(im->errors, 0, NULL) : NULL;
-	return json_pack("{s:I,s:I,s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:s?,s:s,s:s}",
-			 "id", (json_int_t)im->id, "project_id", (json_int_t)im->project_id,
-			 "status", im->status, "format", im->format, "filename", im->filename,
-			 "bytes_total", (json_int_t)im->bytes_total, "bytes_done",
-			 (json_int_t)im->bytes_done, "items_total", (json_int_t)im->items_total,
-			 "items_done", (json_int_t)im->items_done, "tasks_created",
-			 (json_int_t)im->tasks_created, "skipped", (json_int_t)im->skipped,
-			 "progress", progress, "errors", errors ? errors : json_array(), "error",
-			 im->error, "created_at", lf_api_time(req, im->created_at), "updated_at",
-			 lf_api_time(req, im->updated_at));
+	return json_pack(
+	    "{s:I,s:I,s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:s?,s:s,s:s}", "id",
+	    (json_int_t)im->id, "project_id", (json_int_t)im->project_id, "status", im->status,
+	    "format", im->format, "filename", im->filename, "bytes_total",
+	    (json_int_t)im->bytes_total, "bytes_done", (json_int_t)im->bytes_done, "items_total",
+	    (json_int_t)im->items_total, "items_done", (json_int_t)im->items_done, "tasks_created",
+	    (json_int_t)im->tasks_created, "skipped", (json_int_t)im->skipped, "progress", progress,
+	    "errors", errors ? errors : json_array(), "error", im->error, "created_at",
+	    lf_api_time(req, im->created_at), "updated_at", lf_api_time(req, im->updated_at));
 }
 
 int lf_api_imports_finish(lf_http_req *req)
@@ -182,9 +181,9 @@ int lf_api_imports_finish(lf_http_req *req)
 		return LF_OK;
 	}
 	if (lf_imports_check_items(u->check) == 0) {
-		ret = lf_http_error(req, 422, "no_items",
-				    "The file holds no items%s.",
-				    lf_imports_check_skipped(u->check) ? " that could be read" : "");
+		ret =
+		    lf_http_error(req, 422, "no_items", "The file holds no items%s.",
+				  lf_imports_check_skipped(u->check) ? " that could be read" : "");
 		up_free(u, 0);
 		return ret;
 	}
@@ -221,8 +220,8 @@ int lf_api_imports_finish(lf_http_req *req)
 	char eid[32];
 	snprintf(eid, sizeof(eid), "%lld", (long long)id);
 	details = json_pack("{s:s,s:s?,s:I,s:I,s:I}", "format", im.format, "filename", im.filename,
-			    "bytes", (json_int_t)im.bytes_total, "items", (json_int_t)im.items_total,
-			    "job_id", (json_int_t)job);
+			    "bytes", (json_int_t)im.bytes_total, "items",
+			    (json_int_t)im.items_total, "job_id", (json_int_t)job);
 	lf_audit_event ev = {.actor_id = u->who->user.id,
 			     .actor_role = u->who->user.role,
 			     .action = "import.create",
@@ -309,8 +308,7 @@ int lf_api_imports_list(lf_http_req *req)
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(arr, import_json(req, &items[i]));
-	const char *next = n > limit
-				   ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id)
-				   : NULL;
+	const char *next =
+	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id) : NULL;
 	return lf_api_list(req, arr, next);
 }

@@ -18,12 +18,12 @@ static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
 	for (int i = 0; i < n; i++) {
 		const lf_payout_item_row *it = &items[i];
 		json_array_append_new(
-			arr, json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:i,s:s?,s:s?}", "id",
-				       (json_int_t)it->id, "project_id", (json_int_t)it->project_id,
-				       "user_id", (json_int_t)it->user_id, "currency", it->currency,
-				       "amount", (json_int_t)it->amount, "status", it->status,
-				       "attempts", it->attempts, "last_error", it->last_error,
-				       "external_ref", it->external_ref));
+		    arr, json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:i,s:s?,s:s?}", "id",
+				   (json_int_t)it->id, "project_id", (json_int_t)it->project_id,
+				   "user_id", (json_int_t)it->user_id, "currency", it->currency,
+				   "amount", (json_int_t)it->amount, "status", it->status,
+				   "attempts", it->attempts, "last_error", it->last_error,
+				   "external_ref", it->external_ref));
 		json_int_t sum = json_integer_value(json_object_get(totals, it->currency));
 		json_object_set_new(totals, it->currency, json_integer(sum + it->amount));
 	}
@@ -76,7 +76,8 @@ int lf_api_payouts_create(lf_http_req *req)
 	    lf_api_int(req, "min_amount", 0, 1, 1000000000000000LL, &min_amount) != LF_OK)
 		return LF_OK;
 	if (key[0] == '\0')
-		return lf_http_error(req, 422, "invalid_field", "idempotency_key must not be empty.");
+		return lf_http_error(req, 422, "invalid_field",
+				     "idempotency_key must not be empty.");
 	if (strcmp(adapter, "csv") != 0 && strcmp(adapter, "webhook") != 0)
 		return lf_http_error(req, 422, "invalid_field", "adapter must be csv or webhook.");
 	json_t *ids = json_object_get(req->json, "user_ids");
@@ -145,6 +146,6 @@ int lf_api_payouts_list(lf_http_req *req)
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, batch_json(req, &rows[i], NULL, 0));
 	const char *next =
-		n > limit ? lf_arena_printf(req->arena, "%lld", (long long)rows[limit - 1].id) : NULL;
+	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)rows[limit - 1].id) : NULL;
 	return lf_api_list(req, items, next);
 }

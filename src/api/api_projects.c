@@ -15,8 +15,8 @@
 
 static json_t *project_json(lf_http_req *req, const lf_project *p, const int64_t *counts);
 static int read_project_fields(lf_http_req *req, lf_project *p, int creating);
-static int audit_project(lf_tx *tx, const lf_principal *who, const char *action,
-			 int64_t project_id, json_t *details);
+static int audit_project(lf_tx *tx, const lf_principal *who, const char *action, int64_t project_id,
+			 json_t *details);
 static json_t *parse_or_empty(const char *text);
 static int load_project(lf_http_req *req, lf_perm perm, lf_principal **who, lf_project *p,
 			int64_t *counts);
@@ -144,8 +144,8 @@ static int read_project_fields(lf_http_req *req, lf_project *p, int creating)
 }
 
 /* Appends a project audit record; details is stolen. */
-static int audit_project(lf_tx *tx, const lf_principal *who, const char *action,
-			 int64_t project_id, json_t *details)
+static int audit_project(lf_tx *tx, const lf_principal *who, const char *action, int64_t project_id,
+			 json_t *details)
 {
 	char id[32];
 	snprintf(id, sizeof(id), "%lld", (long long)project_id);
@@ -167,8 +167,13 @@ int lf_api_projects_create(lf_http_req *req)
 	lf_principal *who;
 	lf_tx *tx = NULL;
 	int64_t id = 0;
-	lf_project p = {.description = "", .instructions = "", .currency = "USD",
-			.policies = "{}", .rates = "{}", .task_types = "{}", .status = "active"};
+	lf_project p = {.description = "",
+			.instructions = "",
+			.currency = "USD",
+			.policies = "{}",
+			.rates = "{}",
+			.task_types = "{}",
+			.status = "active"};
 	if (lf_api_guard(req, LF_PERM_PROJECT_CREATE, 0, &who) != LF_OK)
 		return LF_OK;
 	if (read_project_fields(req, &p, 1) != LF_OK)
@@ -181,7 +186,7 @@ int lf_api_projects_create(lf_http_req *req)
 	if ((ret = lf_store_project_insert(tx, &p, &id)) != LF_OK ||
 	    (ret = audit_project(tx, who, "project.create", id,
 				 json_pack("{s:s,s:s}", "name", p.name, "currency", p.currency))) !=
-		    LF_OK)
+		LF_OK)
 		goto cleanup;
 	ret = lf_store_commit(tx);
 	tx = NULL;
@@ -256,9 +261,8 @@ int lf_api_projects_list(lf_http_req *req)
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(arr, project_json(req, &items[i], NULL));
-	const char *next = n > limit
-				   ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id)
-				   : NULL;
+	const char *next =
+	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id) : NULL;
 	return lf_api_list(req, arr, next);
 }
 
@@ -329,10 +333,11 @@ int lf_api_members_list(lf_http_req *req)
 	json_t *arr = json_array();
 	json_t *cur = NULL;
 	for (int i = 0; i < n; i++) {
-		if (cur == NULL || json_integer_value(json_object_get(cur, "user_id")) !=
-					   items[i].user_id) {
-			cur = json_pack("{s:I,s:s,s:s,s:[]}", "user_id", (json_int_t)items[i].user_id,
-					"email", items[i].email, "name", items[i].name, "roles");
+		if (cur == NULL ||
+		    json_integer_value(json_object_get(cur, "user_id")) != items[i].user_id) {
+			cur =
+			    json_pack("{s:I,s:s,s:s,s:[]}", "user_id", (json_int_t)items[i].user_id,
+				      "email", items[i].email, "name", items[i].name, "roles");
 			json_array_append_new(arr, cur);
 		}
 		json_array_append_new(json_object_get(cur, "roles"), json_string(items[i].role));
@@ -401,8 +406,9 @@ int lf_api_members_put(lf_http_req *req)
 			goto cleanup;
 		json_array_append_new(granted, json_string(roles[i]));
 	}
-	ret = audit_project(tx, who, "member.set", p.id,
-			    json_pack("{s:I,s:O}", "user_id", (json_int_t)user_id, "roles", granted));
+	ret =
+	    audit_project(tx, who, "member.set", p.id,
+			  json_pack("{s:I,s:O}", "user_id", (json_int_t)user_id, "roles", granted));
 	if (ret != LF_OK)
 		goto cleanup;
 	ret = lf_store_commit(tx);

@@ -33,14 +33,14 @@ static json_t *load_json_text(const char *text)
 
 static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id)
 {
-	json_t *o = json_pack(
-		"{s:I,s:I,s:s,s:o,s:o,s:I,s:s?,s:i,s:i,s:i,s:s?,s:s,s:s}", "id", (json_int_t)t->id,
-		"project_id", (json_int_t)t->project_id, "state", t->state, "data",
-		load_json_text(t->data), "predictions", load_json_text(t->predictions), "priority",
-		(json_int_t)t->priority, "task_type", t->task_type, "attempts", t->attempts,
-		"reworks", t->reworks, "annotations_done", t->annotations_done, "last_comment",
-		t->last_comment, "created_at", lf_api_time(req, t->created_at), "updated_at",
-		lf_api_time(req, t->updated_at));
+	json_t *o = json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:s?,s:i,s:i,s:i,s:s?,s:s,s:s}", "id",
+			      (json_int_t)t->id, "project_id", (json_int_t)t->project_id, "state",
+			      t->state, "data", load_json_text(t->data), "predictions",
+			      load_json_text(t->predictions), "priority", (json_int_t)t->priority,
+			      "task_type", t->task_type, "attempts", t->attempts, "reworks",
+			      t->reworks, "annotations_done", t->annotations_done, "last_comment",
+			      t->last_comment, "created_at", lf_api_time(req, t->created_at),
+			      "updated_at", lf_api_time(req, t->updated_at));
 	if (o == NULL)
 		return NULL;
 	if (t->lease_owner != 0)
@@ -79,20 +79,20 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 		if (v == VIEW_WORKER && an[i].author_id != self)
 			continue;
 		json_array_append_new(
-			anns, json_pack("{s:I,s:i,s:I,s:i,s:s,s:o,s:s}", "id", (json_int_t)an[i].id,
-					"version", an[i].version, "author_id",
-					(json_int_t)an[i].author_id, "stage", an[i].stage, "kind",
-					an[i].kind, "result", load_json_text(an[i].result),
-					"created_at", lf_api_time(req, an[i].created_at)));
+		    anns, json_pack("{s:I,s:i,s:I,s:i,s:s,s:o,s:s}", "id", (json_int_t)an[i].id,
+				    "version", an[i].version, "author_id",
+				    (json_int_t)an[i].author_id, "stage", an[i].stage, "kind",
+				    an[i].kind, "result", load_json_text(an[i].result),
+				    "created_at", lf_api_time(req, an[i].created_at)));
 	}
 	for (int i = 0; i < nw; i++) {
 		if (v == VIEW_WORKER && w[i].user_id != self)
 			continue;
-		json_t *h = json_pack("{s:I,s:I,s:i,s:s,s:s?,s:s?,s:s}", "work_id",
-				      (json_int_t)w[i].id, "user_id", (json_int_t)w[i].user_id,
-				      "stage", w[i].stage, "status", w[i].status, "decision",
-				      w[i].decision, "comment", w[i].comment, "started_at",
-				      lf_api_time(req, w[i].started_at));
+		json_t *h =
+		    json_pack("{s:I,s:I,s:i,s:s,s:s?,s:s?,s:s}", "work_id", (json_int_t)w[i].id,
+			      "user_id", (json_int_t)w[i].user_id, "stage", w[i].stage, "status",
+			      w[i].status, "decision", w[i].decision, "comment", w[i].comment,
+			      "started_at", lf_api_time(req, w[i].started_at));
 		if (w[i].finished_at)
 			json_object_set_new(h, "finished_at",
 					    json_string(lf_api_time(req, w[i].finished_at)));
@@ -143,8 +143,8 @@ static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, i
 static enum view view_of(const lf_principal *who, unsigned roles)
 {
 	return who->is_admin || (roles & (LF_PROLE_REVIEWER | LF_PROLE_SUPER_REVIEWER))
-		       ? VIEW_REVIEWER
-		       : VIEW_WORKER;
+		   ? VIEW_REVIEWER
+		   : VIEW_WORKER;
 }
 
 static unsigned roles_in(lf_http_req *req, int64_t project_id, int64_t user_id)
@@ -188,7 +188,8 @@ int lf_api_tasks_list(lf_http_req *req)
 	if (sq != NULL && sq[0] != '\0') {
 		int s;
 		if (lf_wf_stage_parse(sq, &s) != LF_OK)
-			return lf_http_error(req, 400, "bad_parameter", "stage must be l1, l2 or l3.");
+			return lf_http_error(req, 400, "bad_parameter",
+					     "stage must be l1, l2 or l3.");
 		stage = s;
 	}
 	f.stage = (int)stage;
@@ -206,9 +207,8 @@ int lf_api_tasks_list(lf_http_req *req)
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(arr, task_json(req, &items[i], 0));
-	const char *next = n > limit
-				   ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id)
-				   : NULL;
+	const char *next =
+	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id) : NULL;
 	return lf_api_list(req, arr, next);
 }
 
@@ -286,8 +286,8 @@ int lf_api_claim(lf_http_req *req)
 }
 
 /* heartbeat and release: the lease holder, whatever the stage. */
-static int holder_op(lf_http_req *req, int (*op)(lf_store *, lf_arena *, const lf_actor *,
-						     int64_t, lf_task_view *, lf_refusal *))
+static int holder_op(lf_http_req *req, int (*op)(lf_store *, lf_arena *, const lf_actor *, int64_t,
+						 lf_task_view *, lf_refusal *))
 {
 	lf_app *app = req->app;
 	lf_principal *who;
@@ -324,7 +324,8 @@ int lf_api_submit(lf_http_req *req)
 		return LF_OK;
 	json_t *result = json_object_get(req->json, "result");
 	if (result == NULL)
-		return lf_http_error(req, 422, "missing_field", "The field \"result\" is required.");
+		return lf_http_error(req, 422, "missing_field",
+				     "The field \"result\" is required.");
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
 	int ret = lf_tasks_submit(app->store, req->arena, &actor, id, result, &tv, &why);
 	if (ret != LF_OK)
@@ -414,10 +415,11 @@ int lf_api_tasks_create(lf_http_req *req)
 		       *pred = json_object_get(v, "predictions");
 		if (!json_is_object(json_object_get(v, "data")) || (pr && !json_is_integer(pr)) ||
 		    (tt && !json_is_string(tt)) || (pred && !json_is_array(pred)))
-			return lf_http_error(req, 422, "invalid_tasks",
-					     "tasks[%zu] needs a data object; priority is an integer,"
-					     " task_type a string, predictions an array.",
-					     i);
+			return lf_http_error(
+			    req, 422, "invalid_tasks",
+			    "tasks[%zu] needs a data object; priority is an integer,"
+			    " task_type a string, predictions an array.",
+			    i);
 	}
 	int64_t now = lf_now_ms(), first = 0, id = 0;
 	int ret = lf_store_begin(app->store, 1, req->arena, &tx);

@@ -25,8 +25,8 @@ int lf_api_users_create(lf_http_req *req)
 	    lf_api_str(req, "password", 1, LF_PASSWORD_MAX, &password) != LF_OK ||
 	    lf_api_str(req, "role", 1, 32, &role) != LF_OK)
 		return LF_OK;
-	int ret = lf_users_create(app->store, p->user.id, p->user.role, email, name, role,
-				  password, &id, err, sizeof(err));
+	int ret = lf_users_create(app->store, p->user.id, p->user.role, email, name, role, password,
+				  &id, err, sizeof(err));
 	if (ret == LF_ERR_INVALID)
 		return lf_http_error(req, 422, "invalid_user", "%s.", err);
 	if (ret == LF_ERR_CONFLICT)
@@ -66,9 +66,8 @@ int lf_api_users_list(lf_http_req *req)
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(arr, lf_api_user_json(req, &items[i]));
-	const char *next = n > limit
-				   ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id)
-				   : NULL;
+	const char *next =
+	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id) : NULL;
 	return lf_api_list(req, arr, next);
 }
 
@@ -117,14 +116,13 @@ int lf_api_users_patch(lf_http_req *req)
 		return lf_http_error(req, 404, "not_found", "No such user.");
 	}
 	int64_t now = lf_now_ms();
-	if ((ret = lf_store_user_update(tx, id, name, role, active,
-					password != NULL ? hash : NULL, now)) != LF_OK ||
+	if ((ret = lf_store_user_update(tx, id, name, role, active, password != NULL ? hash : NULL,
+					now)) != LF_OK ||
 	    (ret = lf_store_user_get(tx, id, &after)) != LF_OK)
 		goto cleanup;
 	if ((active == 0 || password != NULL) &&
-	    (ret = lf_store_session_revoke_user(tx, id, now,
-						active == 0 ? "deactivated" : "password changed")) !=
-		    LF_OK)
+	    (ret = lf_store_session_revoke_user(
+		 tx, id, now, active == 0 ? "deactivated" : "password changed")) != LF_OK)
 		goto cleanup;
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	details = json_pack("{s:{s:s,s:s,s:b},s:{s:s,s:s,s:b},s:b}", "before", "name", before.name,

@@ -109,8 +109,7 @@ int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_princi
 	return guard(req, perm, 0, task_id, out, project_id);
 }
 
-int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen,
-	       const char **out)
+int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen, const char **out)
 {
 	json_t *v = json_object_get(req->json, field);
 	if (v == NULL || json_is_null(v)) {
@@ -124,7 +123,8 @@ int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen,
 			      field);
 		return LF_ERR_INVALID;
 	}
-	if (json_string_length(v) > maxlen || strlen(json_string_value(v)) != json_string_length(v)) {
+	if (json_string_length(v) > maxlen ||
+	    strlen(json_string_value(v)) != json_string_length(v)) {
 		lf_http_error(req, 422, "invalid_field",
 			      "The field \"%s\" must be at most %zu bytes, without NUL.", field,
 			      maxlen);

@@ -15,9 +15,9 @@
 #include "store/store.h"
 
 typedef struct lf_audit_event {
-	int64_t actor_id;       /* 0 = the system (sweeper, migrations) */
+	int64_t actor_id;	/* 0 = the system (sweeper, migrations) */
 	const char *actor_role; /* role the actor acted in, may be NULL */
-	const char *action;     /* e.g. "user.create", "task.claim" */
+	const char *action;	/* e.g. "user.create", "task.claim" */
 	const char *entity_type;
 	const char *entity_id; /* may be NULL */
 	int64_t project_id, task_id;
@@ -37,7 +37,7 @@ void lf_audit_hash(const lf_audit_row *row, char out[65]);
 
 typedef struct lf_audit_verdict {
 	int ok;
-	int64_t count;      /* records checked */
+	int64_t count;	    /* records checked */
 	int64_t broken_seq; /* first bad record (0 when ok) */
 	char reason[160];
 	char head[65]; /* hash of the last good record */

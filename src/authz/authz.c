@@ -14,18 +14,18 @@ static const struct {
 	unsigned any_user : 1;
 	unsigned proj_roles;
 } perm_table[LF_PERM__COUNT] = {
-	[LF_PERM_SELF] = {.admin = 1, .any_user = 1},
-	[LF_PERM_USERS_MANAGE] = {.admin = 1},
-	[LF_PERM_AUDIT_READ] = {.admin = 1},
-	[LF_PERM_PROJECT_CREATE] = {.admin = 1},
-	[LF_PERM_PROJECT_MANAGE] = {.admin = 1},
-	[LF_PERM_PROJECT_READ] = {.admin = 1,
-				  .proj_roles = LF_PROLE_ANNOTATOR | LF_PROLE_REVIEWER |
-						LF_PROLE_SUPER_REVIEWER},
-	[LF_PERM_STAGE_L1] = {.proj_roles = LF_PROLE_ANNOTATOR},
-	[LF_PERM_STAGE_L2] = {.proj_roles = LF_PROLE_REVIEWER},
-	[LF_PERM_STAGE_L3] = {.proj_roles = LF_PROLE_SUPER_REVIEWER},
-	[LF_PERM_PAYOUTS] = {.admin = 1},
+    [LF_PERM_SELF] = {.admin = 1, .any_user = 1},
+    [LF_PERM_USERS_MANAGE] = {.admin = 1},
+    [LF_PERM_AUDIT_READ] = {.admin = 1},
+    [LF_PERM_PROJECT_CREATE] = {.admin = 1},
+    [LF_PERM_PROJECT_MANAGE] = {.admin = 1},
+    [LF_PERM_PROJECT_READ] = {.admin = 1,
+			      .proj_roles =
+				  LF_PROLE_ANNOTATOR | LF_PROLE_REVIEWER | LF_PROLE_SUPER_REVIEWER},
+    [LF_PERM_STAGE_L1] = {.proj_roles = LF_PROLE_ANNOTATOR},
+    [LF_PERM_STAGE_L2] = {.proj_roles = LF_PROLE_REVIEWER},
+    [LF_PERM_STAGE_L3] = {.proj_roles = LF_PROLE_SUPER_REVIEWER},
+    [LF_PERM_PAYOUTS] = {.admin = 1},
 };
 
 int lf_authz_check(const lf_authz_subject *subj, lf_perm perm)
@@ -45,9 +45,9 @@ static const struct {
 	unsigned bit;
 	const char *name;
 } prole_names[] = {
-	{LF_PROLE_ANNOTATOR, "annotator"},
-	{LF_PROLE_REVIEWER, "reviewer"},
-	{LF_PROLE_SUPER_REVIEWER, "super_reviewer"},
+    {LF_PROLE_ANNOTATOR, "annotator"},
+    {LF_PROLE_REVIEWER, "reviewer"},
+    {LF_PROLE_SUPER_REVIEWER, "super_reviewer"},
 };
 
 unsigned lf_authz_prole_parse(const char *name)

@@ -12,16 +12,16 @@
 #include "core/lf.h"
 
 typedef enum lf_perm {
-	LF_PERM_SELF,           /* read/update one's own account and earnings */
-	LF_PERM_USERS_MANAGE,   /* create, list, change users */
-	LF_PERM_AUDIT_READ,     /* read and verify the audit trail */
+	LF_PERM_SELF,		/* read/update one's own account and earnings */
+	LF_PERM_USERS_MANAGE,	/* create, list, change users */
+	LF_PERM_AUDIT_READ,	/* read and verify the audit trail */
 	LF_PERM_PROJECT_CREATE, /* create projects */
 	LF_PERM_PROJECT_MANAGE, /* change a project, members, imports, escrow, exports */
-	LF_PERM_PROJECT_READ,   /* see a project and its tasks (any member) */
-	LF_PERM_STAGE_L1,       /* claim and submit annotation tasks */
-	LF_PERM_STAGE_L2,       /* claim and decide review tasks */
-	LF_PERM_STAGE_L3,       /* claim and decide approval tasks */
-	LF_PERM_PAYOUTS,        /* create and list payouts */
+	LF_PERM_PROJECT_READ,	/* see a project and its tasks (any member) */
+	LF_PERM_STAGE_L1,	/* claim and submit annotation tasks */
+	LF_PERM_STAGE_L2,	/* claim and decide review tasks */
+	LF_PERM_STAGE_L3,	/* claim and decide approval tasks */
+	LF_PERM_PAYOUTS,	/* create and list payouts */
 	LF_PERM__COUNT
 } lf_perm;
 
@@ -33,7 +33,7 @@ enum {
 };
 
 typedef struct lf_authz_subject {
-	int is_admin;        /* global admin role */
+	int is_admin;	     /* global admin role */
 	unsigned proj_roles; /* LF_PROLE_* bits in the project concerned, 0 if none */
 } lf_authz_subject;
 

@@ -17,11 +17,11 @@ typedef enum lf_err {
 	LF_ERR_INVALID = -2,   /* malformed or semantically invalid input */
 	LF_ERR_NOTFOUND = -3,  /* the entity does not exist (or is hidden) */
 	LF_ERR_CONFLICT = -4,  /* wrong state, duplicate key, lost lease */
-	LF_ERR_DB = -5,        /* database failure */
+	LF_ERR_DB = -5,	       /* database failure */
 	LF_ERR_AUTH = -6,      /* missing, forged or expired credentials */
 	LF_ERR_FORBIDDEN = -7, /* authenticated but not allowed */
 	LF_ERR_LIMIT = -8,     /* rate limit or size limit exceeded */
-	LF_ERR_IO = -9,        /* file or network I/O failure */
+	LF_ERR_IO = -9,	       /* file or network I/O failure */
 	LF_ERR_FUNDS = -10,    /* escrow cannot cover the operation */
 	LF_ERR_INTERNAL = -11  /* a bug: an impossible state */
 } lf_err;

@@ -21,14 +21,14 @@
 typedef struct lf_export_task {
 	int64_t id;
 	const char *state;
-	const json_t *data;        /* the task's data object */
-	const json_t *result;      /* final Label Studio result array (latest version), may be NULL */
+	const json_t *data;   /* the task's data object */
+	const json_t *result; /* final Label Studio result array (latest version), may be NULL */
 	const json_t *annotations; /* all versions [{id, version, kind, author_id, stage, result,
 				    * created_at}] when include_versions, else NULL */
 	const json_t *predictions; /* array or NULL */
-	const json_t *history;     /* review history [{user_id, stage, status, decision,
+	const json_t *history;	   /* review history [{user_id, stage, status, decision,
 				    * comment}] when include_versions, else NULL */
-	int64_t annotator_id;      /* author of the final version, 0 if none */
+	int64_t annotator_id;	   /* author of the final version, 0 if none */
 	/* The same values as stored: compact JSON text (or NULL). Writers that
 	 * only splice JSON (lf_export_writer_raw) use these, and then the
 	 * json_t fields above may be NULL. */
@@ -40,18 +40,18 @@ typedef struct lf_export_task {
 typedef int (*lf_export_write_fn)(void *ud, const void *buf, size_t len);
 
 typedef struct lf_export_opts {
-	const lf_labelcfg *cfg;  /* the project's label config (categories, tags) */
-	int include_versions;    /* label_studio_json / jsonl: every version + history */
+	const lf_labelcfg *cfg;	 /* the project's label config (categories, tags) */
+	int include_versions;	 /* label_studio_json / jsonl: every version + history */
 	int include_predictions; /* keep predictions in the output */
-	const char *tmpdir;      /* where spool files go (deleted when done) */
+	const char *tmpdir;	 /* where spool files go (deleted when done) */
 } lf_export_opts;
 
 /* What a finished export did, for the job's report. */
 typedef struct lf_export_report {
-	int64_t tasks;           /* tasks written */
-	int64_t regions;         /* result regions written */
-	int64_t skipped;         /* regions the format cannot express */
-	char skipped_why[200];   /* the first reason, e.g. "polygon results in yolo" */
+	int64_t tasks;	       /* tasks written */
+	int64_t regions;       /* result regions written */
+	int64_t skipped;       /* regions the format cannot express */
+	char skipped_why[200]; /* the first reason, e.g. "polygon results in yolo" */
 } lf_export_report;
 
 typedef struct lf_export_writer lf_export_writer;

@@ -56,8 +56,8 @@ struct run_progress {
 	lf_export_row *row;
 };
 
-static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
-			    char *err, size_t errlen);
+static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts, char *err,
+			    size_t errlen);
 static int blob_write(void *ud, const void *buf, size_t len);
 static int save_progress(void *ud, int64_t done, int64_t total);
 static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotations,
@@ -65,8 +65,8 @@ static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotat
 static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts,
 		      const lf_export_source *src);
 
-static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
-			    char *err, size_t errlen)
+static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts, char *err,
+			    size_t errlen)
 {
 	const char *key;
 	json_t *v;
@@ -89,7 +89,8 @@ static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts
 				json_t *s = json_is_array(v) ? json_array_get(v, i) : v;
 				if (!json_is_string(s) ||
 				    lf_wf_state_parse(json_string_value(s), &st) != LF_OK) {
-					snprintf(err, errlen, "filter.state holds task state names");
+					snprintf(err, errlen,
+						 "filter.state holds task state names");
 					return LF_ERR_INVALID;
 				}
 				f->states[i] = json_string_value(s);
@@ -97,10 +98,11 @@ static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts
 		} else if (strcmp(key, "since") == 0 || strcmp(key, "until") == 0 ||
 			   strcmp(key, "annotator") == 0) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0) {
-				snprintf(err, errlen, "filter.%s must be a non-negative integer", key);
+				snprintf(err, errlen, "filter.%s must be a non-negative integer",
+					 key);
 				return LF_ERR_INVALID;
 			}
-			int64_t *slot = key[0] == 's' ? &f->since
+			int64_t *slot = key[0] == 's'	? &f->since
 					: key[0] == 'u' ? &f->until
 							: &f->annotator;
 			*slot = json_integer_value(v);
@@ -146,10 +148,10 @@ static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotat
 		json_t *res = json_loads(an[i].result, 0, NULL);
 		json_array_append_new(*annotations,
 				      json_pack("{s:I,s:i,s:s,s:I,s:i,s:o,s:I}", "id",
-						(json_int_t)an[i].id, "version", an[i].version, "kind",
-						an[i].kind, "author_id", (json_int_t)an[i].author_id,
-						"stage", an[i].stage, "result",
-						res ? res : json_array(), "created_at",
+						(json_int_t)an[i].id, "version", an[i].version,
+						"kind", an[i].kind, "author_id",
+						(json_int_t)an[i].author_id, "stage", an[i].stage,
+						"result", res ? res : json_array(), "created_at",
 						(json_int_t)an[i].created_at));
 	}
 	for (int i = 0; i < nw; i++)
@@ -170,8 +172,8 @@ static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts
 	json_t *data = raw ? NULL : json_loads(src->task.data, 0, NULL);
 	json_t *result = !raw && src->result ? json_loads(src->result, 0, NULL) : NULL;
 	json_t *pred = !raw && opts->include_predictions && src->task.predictions
-			       ? json_loads(src->task.predictions, 0, NULL)
-			       : NULL;
+			   ? json_loads(src->task.predictions, 0, NULL)
+			   : NULL;
 	json_t *anns = NULL, *hist = NULL;
 	if (data == NULL && !raw)
 		data = json_object();

@@ -22,13 +22,12 @@ int lf_export_filter_parse(const json_t *filter, char *err, size_t errlen);
  * progress (may be NULL) is called after each page with tasks done so far.
  */
 int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const char *filter_json,
-		     lf_export_write_fn out, void *ud, int (*progress)(void *pud, int64_t done,
-								      int64_t total),
-		     void *pud, lf_export_report *rep, char *err, size_t errlen);
+		     lf_export_write_fn out, void *ud,
+		     int (*progress)(void *pud, int64_t done, int64_t total), void *pud,
+		     lf_export_report *rep, char *err, size_t errlen);
 
 /* The export job: writes the file of export_id to blob storage and records
  * status, progress and report. */
-int lf_export_run(lf_store *s, lf_blob_store *blobs, int64_t export_id, char *err,
-		  size_t errlen);
+int lf_export_run(lf_store *s, lf_blob_store *blobs, int64_t export_id, char *err, size_t errlen);
 
 #endif

@@ -162,15 +162,17 @@ static int ls_add_raw(lf_export_writer *w, const lf_export_task *t)
 					    ",\"completed_by\":%lld,\"was_cancelled\":false,"
 					    "\"ground_truth\":false,\"created_at\":\"%s\","
 					    "\"updated_at\":\"%s\",\"task\":%lld}",
-					    (long long)t->annotator_id, updated, updated, (long long)t->id);
+					    (long long)t->annotator_id, updated, updated,
+					    (long long)t->id);
 	}
 	ret |= lf_export_buf_adds(&b, "]");
 	if (w->opts.include_predictions) {
 		ret |= lf_export_buf_adds(&b, ",\"predictions\":");
 		ret |= lf_export_buf_adds(&b, t->predictions_text ? t->predictions_text : "[]");
 	}
-	ret |= lf_export_buf_printf(&b, ",\"meta\":{\"state\":%s%s%s},\"created_at\":\"%s\","
-					"\"updated_at\":\"%s\"}%s",
+	ret |= lf_export_buf_printf(&b,
+				    ",\"meta\":{\"state\":%s%s%s},\"created_at\":\"%s\","
+				    "\"updated_at\":\"%s\"}%s",
 				    t->state ? "\"" : "", t->state ? t->state : "null",
 				    t->state ? "\"" : "", created, updated, s->lines ? "\n" : "");
 	if (ret == LF_OK)

@@ -35,14 +35,14 @@ typedef int (*lf_http_handler)(lf_http_req *req);
 
 enum lf_http_body {
 	LF_BODY_NONE = 0, /* the route takes no body (it is ignored) */
-	LF_BODY_JSON,     /* application/json, parsed into req->json */
-	LF_BODY_STREAM,   /* an upload, streamed to route->stream (below) */
+	LF_BODY_JSON,	  /* application/json, parsed into req->json */
+	LF_BODY_STREAM,	  /* an upload, streamed to route->stream (below) */
 };
 
 /* Form fields of a multipart upload: at most this many, each value at
  * most LF_HTTP_FORM_VALUE_MAX bytes (400 / 413 beyond). */
 #define LF_HTTP_FORM_FIELDS_MAX 64
-#define LF_HTTP_FORM_VALUE_MAX  (64 * 1024)
+#define LF_HTTP_FORM_VALUE_MAX	(64 * 1024)
 
 /*
  * The consumer of an LF_BODY_STREAM route's body. The body is either raw
@@ -84,8 +84,8 @@ typedef struct lf_http_route {
 	const char *method;  /* "GET", "POST", ... */
 	const char *pattern; /* "/api/v1/users/{id}": {x} captures a segment */
 	lf_http_handler handler;
-	int body;            /* enum lf_http_body */
-	size_t max_body;     /* 0 = the server default */
+	int body;		      /* enum lf_http_body */
+	size_t max_body;	      /* 0 = the server default */
 	const lf_http_stream *stream; /* LF_BODY_STREAM only, else NULL */
 } lf_http_route;
 
@@ -106,12 +106,12 @@ struct lf_http_req {
 	void *user; /* set by the application's authentication */
 
 	/* LF_BODY_STREAM: what the consumer and the finishing handler see */
-	void *stream_ctx;        /* the consumer's state, untouched by the server */
+	void *stream_ctx;	 /* the consumer's state, untouched by the server */
 	const char *upload_name; /* client's file name or NULL (request memory) */
 	const char *upload_type; /* file's media type, application/octet-stream
 				    when not given (request memory) */
-	uint64_t upload_bytes;   /* file bytes delivered to chunk() so far */
-	json_t *form;            /* multipart text fields as {name: string};
+	uint64_t upload_bytes;	 /* file bytes delivered to chunk() so far */
+	json_t *form;		 /* multipart text fields as {name: string};
 				    an empty object for raw bodies; owned by
 				    the server */
 
@@ -167,7 +167,7 @@ int64_t lf_http_capture_id(lf_http_req *req, int i);
 /* Responses. `json` is stolen (its reference is released). */
 int lf_http_json(lf_http_req *req, int status, json_t *json);
 int lf_http_error(lf_http_req *req, int status, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 int lf_http_empty(lf_http_req *req, int status);
 /*
  * A response whose body is produced by read() as it is sent, in constant
@@ -187,8 +187,8 @@ int lf_http_error_from(lf_http_req *req, int err, const char *what);
  * method (405). Captures point into `scratch`, a copy of path the caller
  * provides (at least strlen(path)+1 bytes). Pure.
  */
-int lf_http_route_match(const lf_http_route *routes, size_t n, const char *method,
-			const char *path, char *scratch, const char **captures, int *ncaptures);
+int lf_http_route_match(const lf_http_route *routes, size_t n, const char *method, const char *path,
+			char *scratch, const char **captures, int *ncaptures);
 
 /* Counters for /metrics. */
 typedef struct lf_http_stats {

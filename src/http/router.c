@@ -50,8 +50,8 @@ static int match_path(const char *pattern, char *path, const char **captures, in
 	return 1;
 }
 
-int lf_http_route_match(const lf_http_route *routes, size_t n, const char *method,
-			const char *path, char *scratch, const char **captures, int *ncaptures)
+int lf_http_route_match(const lf_http_route *routes, size_t n, const char *method, const char *path,
+			char *scratch, const char **captures, int *ncaptures)
 {
 	int path_matched = 0;
 	size_t len = strlen(path);

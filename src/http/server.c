@@ -57,7 +57,8 @@ static int is_json_type(const char *ct)
 		return 0;
 	while (*ct == ' ')
 		ct++;
-	return strncasecmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
+	return strncasecmp(ct, "application/json", 16) == 0 &&
+	       (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ');
 }
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen)
@@ -107,13 +108,11 @@ int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, si
 	/* ITC is required to quiesce (stop accepting) while requests finish. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
-				MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-				MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+				(struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+				s, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
+				MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+				1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
 				MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)",
@@ -159,13 +158,13 @@ void lf_http_get_stats(lf_http_server *s, lf_http_stats *out)
 	out->latency_us_total = __atomic_load_n(&s->stats.latency_us_total, __ATOMIC_RELAXED);
 	for (int i = 0; i < 8; i++)
 		out->latency_bucket[i] =
-			__atomic_load_n(&s->stats.latency_bucket[i], __ATOMIC_RELAXED);
+		    __atomic_load_n(&s->stats.latency_bucket[i], __ATOMIC_RELAXED);
 	out->inflight = __atomic_load_n(&s->stats.inflight, __ATOMIC_RELAXED);
 }
 
 static void count_status(lf_http_server *s, int status, int64_t us)
 {
-	uint64_t *bucket = status < 300   ? &s->stats.status_2xx
+	uint64_t *bucket = status < 300	  ? &s->stats.status_2xx
 			   : status < 400 ? &s->stats.status_3xx
 			   : status < 500 ? &s->stats.status_4xx
 					  : &s->stats.status_5xx;
@@ -196,7 +195,7 @@ static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, cons
 	req->method = lf_arena_strdup(a, method);
 	req->path = lf_arena_strdup(a, url);
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci != NULL && ci->client_addr != NULL && ci->client_addr->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)ci->client_addr;
 		inet_ntop(AF_INET, &in->sin_addr, req->client_ip, sizeof(req->client_ip));
@@ -293,12 +292,13 @@ static void run_handler(lf_http_req *req)
 		if (req->body_len == 0) {
 			req->json = json_object();
 		} else {
-			req->json = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES,
-					       &jerr);
+			req->json =
+			    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
 			if (req->json == NULL) {
-				lf_http_error(req, 400, "malformed_json",
-					      "The body is not valid JSON: %s (line %d, column %d).",
-					      jerr.text, jerr.line, jerr.column);
+				lf_http_error(
+				    req, 400, "malformed_json",
+				    "The body is not valid JSON: %s (line %d, column %d).",
+				    jerr.text, jerr.line, jerr.column);
 				return;
 			}
 			if (!json_is_object(req->json)) {
@@ -317,10 +317,9 @@ static enum MHD_Result send_response(lf_http_req *req)
 {
 	struct MHD_Response *r;
 	if (req->resp_read != NULL) {
-		r = MHD_create_response_from_callback(req->resp_size == UINT64_MAX ? MHD_SIZE_UNKNOWN
-										   : req->resp_size,
-						      64 * 1024, req->resp_read, req->resp_ud,
-						      req->resp_free);
+		r = MHD_create_response_from_callback(
+		    req->resp_size == UINT64_MAX ? MHD_SIZE_UNKNOWN : req->resp_size, 64 * 1024,
+		    req->resp_read, req->resp_ud, req->resp_free);
 		/* MHD owns ud now and frees it through resp_free. */
 		req->resp_read = NULL;
 		req->resp_free = NULL;
@@ -393,8 +392,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
 		lf_http_error(req, 413, "payload_too_large",
 			      "The request body is larger than the limit of %zu bytes.", limit);
-	} else if (req->status == 0 &&
-		   (req->upload == NULL || !lf_http_upload_finish(req))) {
+	} else if (req->status == 0 && (req->upload == NULL || !lf_http_upload_finish(req))) {
 		run_handler(req);
 	}
 	return send_response(req);
@@ -511,16 +509,15 @@ int lf_http_error_from(lf_http_req *req, int err, const char *what)
 {
 	const char *w = what != NULL ? what : "resource";
 	switch (err) {
-	case LF_ERR_NOTFOUND: return lf_http_error(req, 404, "not_found", "The %s was not found.", w);
-	case LF_ERR_INVALID:
-		return lf_http_error(req, 422, "invalid", "The %s is not valid.", w);
+	case LF_ERR_NOTFOUND:
+		return lf_http_error(req, 404, "not_found", "The %s was not found.", w);
+	case LF_ERR_INVALID: return lf_http_error(req, 422, "invalid", "The %s is not valid.", w);
 	case LF_ERR_CONFLICT:
-		return lf_http_error(req, 409, "conflict", "The %s conflicts with the current state.",
-				     w);
+		return lf_http_error(req, 409, "conflict",
+				     "The %s conflicts with the current state.", w);
 	case LF_ERR_AUTH:
 		return lf_http_error(req, 401, "unauthorized", "Authentication is required.");
-	case LF_ERR_FORBIDDEN:
-		return lf_http_error(req, 403, "forbidden", "You may not do this.");
+	case LF_ERR_FORBIDDEN: return lf_http_error(req, 403, "forbidden", "You may not do this.");
 	case LF_ERR_LIMIT: return lf_http_error(req, 429, "rate_limited", "Too many requests.");
 	case LF_ERR_FUNDS:
 		return lf_http_error(req, 402, "insufficient_funds",

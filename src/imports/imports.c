@@ -13,7 +13,7 @@
 /* Tasks per transaction: big enough to amortize the commit, small enough
  * that claims waiting for SQLite's writer wait at most a few ms. */
 #define BATCH_TASKS 4096
-#define READ_CHUNK (64 * 1024)
+#define READ_CHUNK  (64 * 1024)
 
 struct lf_imports_check {
 	lf_ingest_parser *p;
@@ -26,12 +26,12 @@ struct run {
 	lf_arena *arena;
 	lf_import im;
 	lf_policy policy;
-	int ls_format;      /* Label Studio tasks: one task each, with predictions */
-	int64_t last_seq;   /* tasks with import_seq <= this exist already */
-	int64_t seq;        /* import_seq of the next task */
+	int ls_format;	  /* Label Studio tasks: one task each, with predictions */
+	int64_t last_seq; /* tasks with import_seq <= this exist already */
+	int64_t seq;	  /* import_seq of the next task */
 	int64_t in_batch;
 	int64_t bytes_done;
-	json_t *group;      /* items of the task being assembled */
+	json_t *group;			     /* items of the task being assembled */
 	lf_task pending[LF_STORE_TASK_BULK]; /* tasks waiting for one bulk insert */
 	int npending;
 	json_t *predictions;
@@ -171,10 +171,10 @@ static int flush_batch(struct run *r, int final)
 	if (final) {
 		char id[32];
 		snprintf(id, sizeof(id), "%lld", (long long)r->im.id);
-		json_t *d = json_pack("{s:I,s:I,s:I,s:s}", "tasks_created",
-				      (json_int_t)r->im.tasks_created, "items",
-				      (json_int_t)r->im.items_done, "skipped",
-				      (json_int_t)r->im.skipped, "format", r->im.format);
+		json_t *d =
+		    json_pack("{s:I,s:I,s:I,s:s}", "tasks_created", (json_int_t)r->im.tasks_created,
+			      "items", (json_int_t)r->im.items_done, "skipped",
+			      (json_int_t)r->im.skipped, "format", r->im.format);
 		lf_audit_event ev = {.actor_id = r->im.created_by,
 				     .actor_role = "admin",
 				     .action = "import.done",
@@ -217,8 +217,8 @@ static int emit_task(struct run *r)
 	int64_t seq = r->seq++;
 	if (seq > r->last_seq) {
 		json_t *data = n == 1 && r->policy.items_per_task == 1
-				       ? json_incref(json_array_get(r->group, 0))
-				       : json_pack("{s:O}", "items", r->group);
+				   ? json_incref(json_array_get(r->group, 0))
+				   : json_pack("{s:O}", "items", r->group);
 		char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 		char *pred = r->predictions ? json_dumps(r->predictions, JSON_COMPACT) : NULL;
 		json_decref(data);
@@ -261,8 +261,8 @@ static int run_item(void *ud, const lf_ingest_item *item)
 	return LF_OK;
 }
 
-int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id,
-		   int (*heartbeat)(void *ud), void *ud, char *err, size_t errlen)
+int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*heartbeat)(void *ud),
+		   void *ud, char *err, size_t errlen)
 {
 	struct run r = {.s = s, .heartbeat = heartbeat, .ud = ud, .err = err, .errlen = errlen};
 	lf_project project;

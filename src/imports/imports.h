@@ -40,7 +40,7 @@ void lf_imports_check_free(lf_imports_check *c);
  * done (or failed, with the reason, for a permanent error). heartbeat (may
  * be NULL) is called between batches.
  */
-int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id,
-		   int (*heartbeat)(void *ud), void *ud, char *err, size_t errlen);
+int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*heartbeat)(void *ud),
+		   void *ud, char *err, size_t errlen);
 
 #endif

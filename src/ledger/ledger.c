@@ -31,8 +31,7 @@ int lf_ledger_balanced(const lf_posting *p, int n)
 	return sum == 0 ? LF_OK : LF_ERR_INVALID;
 }
 
-int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n,
-		   int64_t *txn_id)
+int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n, int64_t *txn_id)
 {
 	int64_t id, account;
 	const char *currency = NULL;
@@ -70,8 +69,8 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 
 /* Shared by deposit and refund: idempotency by (project, key). */
 static int external_move(lf_tx *tx, const char *kind, int64_t project_id, const char *currency,
-			 lf_money amount, const char *reference, const char *key,
-			 int64_t actor_id, lf_deposit *out, int *replayed)
+			 lf_money amount, const char *reference, const char *key, int64_t actor_id,
+			 lf_deposit *out, int *replayed)
 {
 	int ret = lf_store_deposit_by_key(tx, project_id, key, out);
 	*replayed = 0;
@@ -117,8 +116,8 @@ int lf_ledger_deposit(lf_tx *tx, int64_t project_id, const char *currency, lf_mo
 		      const char *reference, const char *key, int64_t actor_id, lf_deposit *out,
 		      int *replayed)
 {
-	return external_move(tx, "deposit", project_id, currency, amount, reference, key,
-			     actor_id, out, replayed);
+	return external_move(tx, "deposit", project_id, currency, amount, reference, key, actor_id,
+			     out, replayed);
 }
 
 int lf_ledger_refund(lf_tx *tx, int64_t project_id, const char *currency, const char *key,
@@ -149,7 +148,7 @@ int lf_ledger_escrow(lf_tx *tx, int64_t project_id, const char *currency, lf_esc
 	if ((ret = lf_store_account_balance(tx, "escrow", project_id, 0, currency,
 					    &out->available)) != LF_OK ||
 	    (ret = lf_store_account_balance(tx, "held", project_id, 0, currency, &out->held)) !=
-		    LF_OK ||
+		LF_OK ||
 	    (ret = lf_store_account_balance(tx, "external_funding", project_id, 0, currency,
 					    &funding)) != LF_OK)
 		return ret;
@@ -259,19 +258,17 @@ static int move_holds(lf_tx *tx, const char *currency, int64_t project_id, int64
 			return ret;
 		if (lf_money_add(total, h[i].amount, &total) != LF_OK)
 			return LF_ERR_LIMIT;
-		p[i] = (lf_posting){earn ? "payable" : "escrow", earn ? h[i].user_id : 0,
-				    h[i].amount};
+		p[i] =
+		    (lf_posting){earn ? "payable" : "escrow", earn ? h[i].user_id : 0, h[i].amount};
 	}
 	p[n] = (lf_posting){"held", 0, -total};
-	lf_ledger_ref ref = {.kind = txn_kind,
-			     .project_id = project_id,
-			     .currency = currency,
-			     .task_id = task_id};
+	lf_ledger_ref ref = {
+	    .kind = txn_kind, .project_id = project_id, .currency = currency, .task_id = task_id};
 	return lf_ledger_post(tx, &ref, p, n + 1, NULL);
 }
 
-int lf_ledger_void(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
-		   int stage, int latest_only)
+int lf_ledger_void(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id, int stage,
+		   int latest_only)
 {
 	return move_holds(tx, currency, project_id, task_id, stage, latest_only, "released",
 			  "void");
@@ -297,15 +294,15 @@ static int payout_move(lf_tx *tx, const char *kind, const char *from, const char
 	return lf_ledger_post(tx, &ref, p, 2, NULL);
 }
 
-int lf_ledger_payout_reserve(lf_tx *tx, int64_t project_id, const char *currency,
-			     int64_t user_id, lf_money amount, int64_t item_id)
+int lf_ledger_payout_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64_t user_id,
+			     lf_money amount, int64_t item_id)
 {
-	return payout_move(tx, "payout", "payable", "payouts_pending", project_id, currency, user_id,
-			   amount, item_id);
+	return payout_move(tx, "payout", "payable", "payouts_pending", project_id, currency,
+			   user_id, amount, item_id);
 }
 
-int lf_ledger_payout_settle(lf_tx *tx, int64_t project_id, const char *currency,
-			    int64_t user_id, lf_money amount, int64_t item_id)
+int lf_ledger_payout_settle(lf_tx *tx, int64_t project_id, const char *currency, int64_t user_id,
+			    lf_money amount, int64_t item_id)
 {
 	return payout_move(tx, "payout_settled", "payouts_pending", "external_payouts", project_id,
 			   currency, user_id, amount, item_id);

@@ -90,19 +90,19 @@ int lf_ledger_hold_earn(lf_tx *tx, int64_t work_id);
  * was rejected, redone or the task discarded. latest_only voids just the
  * most recent one (an L2 decision that L3 overturned: earlier reviews of
  * the task were not overturned and stay payable). */
-int lf_ledger_void(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
-		   int stage, int latest_only);
+int lf_ledger_void(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id, int stage,
+		   int latest_only);
 /* The task was accepted: every pending hold becomes its worker's payable. */
 int lf_ledger_pay(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id);
 
 /* ---- payouts ---- */
 
 /* A payable amount joins a payout batch: payable -> payouts_pending. */
-int lf_ledger_payout_reserve(lf_tx *tx, int64_t project_id, const char *currency,
-			     int64_t user_id, lf_money amount, int64_t item_id);
+int lf_ledger_payout_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64_t user_id,
+			     lf_money amount, int64_t item_id);
 /* The payout was confirmed: payouts_pending -> external_payouts. */
-int lf_ledger_payout_settle(lf_tx *tx, int64_t project_id, const char *currency,
-			    int64_t user_id, lf_money amount, int64_t item_id);
+int lf_ledger_payout_settle(lf_tx *tx, int64_t project_id, const char *currency, int64_t user_id,
+			    lf_money amount, int64_t item_id);
 /* The payout failed for good: the money is payable again. */
 int lf_ledger_payout_fail(lf_tx *tx, int64_t project_id, const char *currency, int64_t user_id,
 			  lf_money amount, int64_t item_id);

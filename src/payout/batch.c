@@ -114,7 +114,8 @@ int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *ba
 		}
 		json_object_set_new(totals, it.currency, json_integer(sum));
 	}
-	if (c.n == 0 && (ret = lf_store_payout_batch_set(tx, *batch_id, "done", NULL, now)) != LF_OK)
+	if (c.n == 0 &&
+	    (ret = lf_store_payout_batch_set(tx, *batch_id, "done", NULL, now)) != LF_OK)
 		goto cleanup;
 	if (c.n > 0) {
 		json_t *payload = json_pack("{s:I}", "batch_id", (json_int_t)*batch_id);
@@ -176,7 +177,8 @@ static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, con
 		ret = lf_ledger_payout_fail(tx, it->project_id, it->currency, it->user_id,
 					    it->amount, it->id);
 	if (ret == LF_OK)
-		ret = lf_store_payout_item_set(tx, it->id, status, it->attempts + 1, error, ref, now);
+		ret =
+		    lf_store_payout_item_set(tx, it->id, status, it->attempts + 1, error, ref, now);
 	if (ret != LF_OK) {
 		lf_store_rollback(tx);
 		return ret;
@@ -211,8 +213,8 @@ fail:
 	return ret;
 }
 
-int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id,
-			const json_t *webhook, int last_attempt, char *err, size_t errlen)
+int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id, const json_t *webhook,
+			int last_attempt, char *err, size_t errlen)
 {
 	lf_arena *a = lf_arena_create();
 	lf_payout_adapter *adapter = NULL;
@@ -249,9 +251,9 @@ int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id,
 		}
 		to_adapter_item(&b, &items[i], &item, ikey, sizeof(ikey));
 		int rc = lf_payout_send(adapter, &item, ref, sizeof(ref), why, sizeof(why));
-		const char *status = rc == LF_OK			  ? "paid"
+		const char *status = rc == LF_OK			? "paid"
 				     : rc == LF_ERR_IO && !last_attempt ? "pending"
-									  : "failed";
+									: "failed";
 		if ((ret = item_done(s, a, &items[i], status, rc == LF_OK ? NULL : why,
 				     rc == LF_OK ? ref : NULL)) != LF_OK)
 			goto cleanup;
@@ -271,8 +273,12 @@ settle_all_failed:
 			failed++;
 	ret = LF_ERR_INVALID;
 finish:
-	if ((ret == LF_OK || ret == LF_ERR_INVALID) && (ret = lf_store_begin(s, 1, a, &tx)) == LF_OK) {
-		const char *status = waiting ? "running" : failed == 0 ? "done" : paid ? "partial" : "failed";
+	if ((ret == LF_OK || ret == LF_ERR_INVALID) &&
+	    (ret = lf_store_begin(s, 1, a, &tx)) == LF_OK) {
+		const char *status = waiting	   ? "running"
+				     : failed == 0 ? "done"
+				     : paid	   ? "partial"
+						   : "failed";
 		if ((ret = lf_store_payout_batch_set(tx, batch_id, status, csv ? stmt : NULL,
 						     lf_now_ms())) == LF_OK)
 			ret = lf_store_commit(tx);

@@ -15,8 +15,8 @@
 
 typedef struct lf_payout_request {
 	const char *idempotency_key;
-	const char *adapter;   /* "csv" or "webhook" */
-	int64_t min_amount;    /* pay balances of at least this (minor units) */
+	const char *adapter;	 /* "csv" or "webhook" */
+	int64_t min_amount;	 /* pay balances of at least this (minor units) */
 	const int64_t *user_ids; /* NULL = everyone */
 	int nusers;
 	int64_t actor_id;
@@ -37,7 +37,7 @@ int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *ba
  * for good, and items still failing on the job's last attempt, go back to
  * payable. Returns LF_ERR_IO while items wait for a retry.
  */
-int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id,
-			const json_t *webhook, int last_attempt, char *err, size_t errlen);
+int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id, const json_t *webhook,
+			int last_attempt, char *err, size_t errlen);
 
 #endif

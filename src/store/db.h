@@ -22,9 +22,9 @@ typedef struct lf_val {
 	const char *s;
 } lf_val;
 
-#define LF_VINT(x) ((lf_val){.type = LF_VT_INT, .i = (int64_t)(x)})
+#define LF_VINT(x)  ((lf_val){.type = LF_VT_INT, .i = (int64_t)(x)})
 #define LF_VTEXT(x) ((lf_val){.type = (x) != NULL ? LF_VT_TEXT : LF_VT_NULL, .s = (x)})
-#define LF_VNULL ((lf_val){.type = LF_VT_NULL})
+#define LF_VNULL    ((lf_val){.type = LF_VT_NULL})
 /* An integer that is NULL when zero (optional foreign keys). */
 #define LF_VID(x) ((x) != 0 ? LF_VINT(x) : LF_VNULL)
 

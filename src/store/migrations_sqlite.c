@@ -6,6 +6,7 @@
  */
 #include "store/db.h"
 
+/* clang-format off */
 const lf_migration lf_migrations_sqlite[] = {
 	{1, "users, sessions, audit trail, projects",
 	 "CREATE TABLE users ("
@@ -334,5 +335,6 @@ const lf_migration lf_migrations_sqlite[] = {
 	 /* Exports read accepted tasks by project in id order. */
 	 "CREATE INDEX annotations_task_version ON annotations(task_id, version DESC);"},
 };
+/* clang-format on */
 
 const int lf_migrations_sqlite_count = (int)LF_ARRAY_LEN(lf_migrations_sqlite);

@@ -48,20 +48,20 @@ struct conn {
  * caller, which is most of a small transaction's cost. Nobody's call
  * returns before its changes are committed.
  */
-#define BATCH_MAX 128
+#define BATCH_MAX   128
 #define RESULT_RING 64
 
 struct writer {
 	struct conn c;
 	pthread_mutex_t m;
-	pthread_cond_t turn;     /* the writer connection became free */
-	pthread_cond_t durable;  /* a batch finished committing */
-	int busy;                /* a caller (or a commit) is using c */
-	int waiting;             /* callers queued for c */
-	int in_tx;               /* the batch transaction is open */
-	int batch_size;          /* savepoints released into it */
-	uint64_t batch;          /* id of the open batch */
-	uint64_t done;           /* every batch <= done has finished */
+	pthread_cond_t turn;	  /* the writer connection became free */
+	pthread_cond_t durable;	  /* a batch finished committing */
+	int busy;		  /* a caller (or a commit) is using c */
+	int waiting;		  /* callers queued for c */
+	int in_tx;		  /* the batch transaction is open */
+	int batch_size;		  /* savepoints released into it */
+	uint64_t batch;		  /* id of the open batch */
+	uint64_t done;		  /* every batch <= done has finished */
 	int results[RESULT_RING]; /* outcome of recent batches, by id */
 };
 
@@ -111,21 +111,21 @@ static int map_rc(int rc);
 static int mkdir_parents(const char *path);
 
 const lf_db_driver lf_db_sqlite = {
-	.name = "sqlite",
-	.open = sq_open,
-	.close = sq_close,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.exec = sq_exec,
-	.query = sq_query,
-	.next = sq_next,
-	.col_int = sq_col_int,
-	.col_text = sq_col_text,
-	.col_null = sq_col_null,
-	.close_rows = sq_close_rows,
-	.script = sq_script,
-	.errmsg = sq_errmsg,
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .exec = sq_exec,
+    .query = sq_query,
+    .next = sq_next,
+    .col_int = sq_col_int,
+    .col_text = sq_col_text,
+    .col_null = sq_col_null,
+    .close_rows = sq_close_rows,
+    .script = sq_script,
+    .errmsg = sq_errmsg,
 };
 
 static int map_rc(int rc)
@@ -550,7 +550,9 @@ static int bind_all(sqlite3_stmt *st, const lf_val *p, int n)
 		int rc;
 		switch (p[i].type) {
 		case LF_VT_INT: rc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
-		case LF_VT_TEXT: rc = sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC); break;
+		case LF_VT_TEXT:
+			rc = sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC);
+			break;
 		default: rc = sqlite3_bind_null(st, i + 1); break;
 		}
 		if (rc != SQLITE_OK)

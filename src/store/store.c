@@ -178,8 +178,7 @@ void *lf_db_grow(lf_tx *tx, void *arr, int count, int *cap, size_t elem)
 	return n;
 }
 
-int lf_db_query_one(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_row_fill fill,
-		    void *out)
+int lf_db_query_one(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_row_fill fill, void *out)
 {
 	lf_rows *r = NULL;
 	int ret = lf_db_query(tx, sql, p, n, &r);
@@ -278,8 +277,8 @@ int lf_store_migrate(lf_store *s, int *applied)
 		if ((ret = lf_db_script(tx, create)) != LF_OK)
 			goto fail_tx;
 		lf_val p[] = {LF_VINT(m->version)};
-		ret = lf_db_query_int(tx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1",
-				      p, 1, &have);
+		ret = lf_db_query_int(
+		    tx, "SELECT COUNT(*) FROM schema_migrations WHERE version = $1", p, 1, &have);
 		if (ret != LF_OK)
 			goto fail_tx;
 		if (have > 0) {

@@ -82,8 +82,7 @@ int lf_store_session_insert(lf_tx *tx, const char *sid, int64_t user_id, int64_t
  * user_id, is neither revoked nor expired, and the user is active. Fills
  * *user. LF_ERR_AUTH otherwise.
  */
-int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now,
-			   lf_user *user);
+int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, lf_user *user);
 int lf_store_session_revoke(lf_tx *tx, const char *sid, int64_t now, const char *reason);
 /* Revokes every live session of a user (deactivation, password change). */
 int lf_store_session_revoke_user(lf_tx *tx, int64_t user_id, int64_t now, const char *reason);
@@ -107,11 +106,11 @@ typedef struct lf_project {
 	int64_t id;
 	const char *name, *description, *instructions;
 	const char *label_config; /* Label Studio XML */
-	const char *currency;     /* ISO 4217 code */
-	const char *policies;     /* JSON object text, see tasks/policy.h */
-	const char *rates;        /* JSON {"l1","l2","l3"} minor units */
-	const char *task_types;   /* JSON {"type": {policy overrides}} */
-	const char *status;       /* active | closed */
+	const char *currency;	  /* ISO 4217 code */
+	const char *policies;	  /* JSON object text, see tasks/policy.h */
+	const char *rates;	  /* JSON {"l1","l2","l3"} minor units */
+	const char *task_types;	  /* JSON {"type": {policy overrides}} */
+	const char *status;	  /* active | closed */
 	int64_t created_by, created_at, updated_at;
 } lf_project;
 
@@ -151,8 +150,8 @@ typedef struct lf_task {
 	const char *task_type; /* may be NULL */
 	const char *state;     /* a workflow state name */
 	int64_t priority;
-	const char *data;        /* JSON object text */
-	const char *predictions; /* JSON array text or NULL */
+	const char *data;		    /* JSON object text */
+	const char *predictions;	    /* JSON array text or NULL */
 	int64_t lease_owner, lease_expires; /* 0 when not leased */
 	int attempts, reworks, annotations_done;
 	int64_t rework_owner, rework_until; /* rework offered to this annotator first */
@@ -192,11 +191,11 @@ int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int 
 
 typedef struct lf_task_filter {
 	int64_t project_id;
-	const char *state;   /* NULL = any */
-	int64_t assignee;    /* lease holder, 0 = any */
-	int64_t worker;      /* tasks this user worked on, 0 = any */
-	int stage;           /* 1..3: tasks queued or locked at that stage, 0 = any */
-	int64_t after_id;    /* keyset cursor */
+	const char *state; /* NULL = any */
+	int64_t assignee;  /* lease holder, 0 = any */
+	int64_t worker;	   /* tasks this user worked on, 0 = any */
+	int stage;	   /* 1..3: tasks queued or locked at that stage, 0 = any */
+	int64_t after_id;  /* keyset cursor */
 	int limit;
 } lf_task_filter;
 int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n);
@@ -296,14 +295,14 @@ typedef struct lf_export_source {
 
 int lf_store_export_count(lf_tx *tx, const lf_export_filter *f, int64_t *n);
 /* Up to limit tasks in one state with id > after_id matching f, by id. */
-int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state,
-			 int64_t after_id, int limit, lf_export_source **items, int *n);
+int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state, int64_t after_id,
+			 int limit, lf_export_source **items, int *n);
 
 /* ---- audit trail (written only through audit/audit.h) ---- */
 
 typedef struct lf_audit_row {
 	int64_t seq;
-	int64_t ts; /* ms since epoch */
+	int64_t ts;	  /* ms since epoch */
 	int64_t actor_id; /* 0 = system */
 	const char *actor_role;
 	const char *action;
@@ -311,15 +310,15 @@ typedef struct lf_audit_row {
 	const char *entity_id;
 	int64_t project_id, task_id; /* 0 = none */
 	const char *from_state, *to_state;
-	const char *details; /* canonical JSON text */
+	const char *details;	      /* canonical JSON text */
 	const char *prev_hash, *hash; /* 64 hex chars */
 } lf_audit_row;
 
 typedef struct lf_audit_filter {
 	int64_t project_id, task_id, actor_id; /* 0 = any */
-	const char *action;                    /* NULL = any */
-	int64_t since, until;                  /* ms, 0 = open */
-	int64_t before_seq;                    /* keyset cursor, 0 = newest */
+	const char *action;		       /* NULL = any */
+	int64_t since, until;		       /* ms, 0 = open */
+	int64_t before_seq;		       /* keyset cursor, 0 = newest */
 	int limit;
 } lf_audit_filter;
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #define AUDIT_COLS                                                                                 \
-	"seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id,"     \
+	"seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id,"      \
 	" from_state, to_state, details, prev_hash, hash"
 
 static void audit_from_row(lf_tx *tx, lf_rows *r, lf_audit_row *a, int copy);
@@ -73,11 +73,11 @@ int lf_store_audit_tail(lf_tx *tx, int64_t *seq, char hash[65])
 int lf_store_audit_insert(lf_tx *tx, const lf_audit_row *a)
 {
 	lf_val p[] = {
-		LF_VINT(a->seq),          LF_VINT(a->ts),           LF_VID(a->actor_id),
-		LF_VTEXT(a->actor_role),  LF_VTEXT(a->action),      LF_VTEXT(a->entity_type),
-		LF_VTEXT(a->entity_id),   LF_VID(a->project_id),    LF_VID(a->task_id),
-		LF_VTEXT(a->from_state),  LF_VTEXT(a->to_state),    LF_VTEXT(a->details),
-		LF_VTEXT(a->prev_hash),   LF_VTEXT(a->hash),
+	    LF_VINT(a->seq),	     LF_VINT(a->ts),	    LF_VID(a->actor_id),
+	    LF_VTEXT(a->actor_role), LF_VTEXT(a->action),   LF_VTEXT(a->entity_type),
+	    LF_VTEXT(a->entity_id),  LF_VID(a->project_id), LF_VID(a->task_id),
+	    LF_VTEXT(a->from_state), LF_VTEXT(a->to_state), LF_VTEXT(a->details),
+	    LF_VTEXT(a->prev_hash),  LF_VTEXT(a->hash),
 	};
 	return lf_db_exec(tx,
 			  "INSERT INTO audit_log (" AUDIT_COLS ") VALUES ($1, $2, $3, $4, $5, $6,"
@@ -93,21 +93,22 @@ int lf_store_audit_insert(lf_tx *tx, const lf_audit_row *a)
 int lf_store_audit_list(lf_tx *tx, const lf_audit_filter *f, lf_audit_row **items, int *n)
 {
 	int limit = f->limit > 0 ? f->limit : 50;
-	lf_val p[] = {LF_VID(f->project_id), LF_VID(f->task_id),  LF_VID(f->actor_id),
-		      LF_VTEXT(f->action),   LF_VID(f->since),     LF_VID(f->until),
+	lf_val p[] = {LF_VID(f->project_id), LF_VID(f->task_id), LF_VID(f->actor_id),
+		      LF_VTEXT(f->action),   LF_VID(f->since),	 LF_VID(f->until),
 		      LF_VID(f->before_seq), LF_VINT(limit)};
 	lf_rows *r = NULL;
 	int rc = 0, count = 0;
 	lf_audit_row *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
 	if (out == NULL)
 		return LF_ERR_NOMEM;
-	int ret = lf_db_query(tx,
-			      "SELECT " AUDIT_COLS " FROM audit_log"
-			      " WHERE ($1 IS NULL OR project_id = $1) AND ($2 IS NULL OR task_id = $2)"
-			      " AND ($3 IS NULL OR actor_id = $3) AND ($4 IS NULL OR action = $4)"
-			      " AND ($5 IS NULL OR ts >= $5) AND ($6 IS NULL OR ts < $6)"
-			      " AND ($7 IS NULL OR seq < $7) ORDER BY seq DESC LIMIT $8",
-			      p, 8, &r);
+	int ret =
+	    lf_db_query(tx,
+			"SELECT " AUDIT_COLS " FROM audit_log"
+			" WHERE ($1 IS NULL OR project_id = $1) AND ($2 IS NULL OR task_id = $2)"
+			" AND ($3 IS NULL OR actor_id = $3) AND ($4 IS NULL OR action = $4)"
+			" AND ($5 IS NULL OR ts >= $5) AND ($6 IS NULL OR ts < $6)"
+			" AND ($7 IS NULL OR seq < $7) ORDER BY seq DESC LIMIT $8",
+			p, 8, &r);
 	if (ret != LF_OK)
 		return ret;
 	while (count < limit && (rc = lf_rows_next(r)) == 1)
@@ -123,8 +124,8 @@ int lf_store_audit_list(lf_tx *tx, const lf_audit_filter *f, lf_audit_row **item
 int lf_store_audit_scan(lf_tx *tx, lf_audit_scan_cb cb, void *ud)
 {
 	lf_rows *r = NULL;
-	int rc, ret = lf_db_query(tx, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY seq", NULL, 0,
-				  &r);
+	int rc,
+	    ret = lf_db_query(tx, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY seq", NULL, 0, &r);
 	if (ret != LF_OK)
 		return ret;
 	while ((rc = lf_rows_next(r)) == 1) {

@@ -7,18 +7,19 @@
 #include <string.h>
 
 #define EXPORT_COLS                                                                                \
-	"id, project_id, created_by, format, filter, status, blob_key, report, error,"            \
+	"id, project_id, created_by, format, filter, status, blob_key, report, error,"             \
 	" tasks_total, tasks_done, bytes, created_at, updated_at"
 
 int lf_store_export_insert(lf_tx *tx, const lf_export_row *e, int64_t *id)
 {
 	lf_val v[] = {LF_VINT(e->project_id), LF_VINT(e->created_by), LF_VTEXT(e->format),
 		      LF_VTEXT(e->filter),    LF_VTEXT(e->status),    LF_VINT(e->created_at)};
-	return lf_db_query_int(tx,
-			       "INSERT INTO exports (project_id, created_by, format, filter, status,"
-			       " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
-			       " RETURNING id",
-			       v, 6, id);
+	return lf_db_query_int(
+	    tx,
+	    "INSERT INTO exports (project_id, created_by, format, filter, status,"
+	    " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
+	    " RETURNING id",
+	    v, 6, id);
 }
 
 static void export_fill(lf_tx *tx, lf_rows *r, void *p)
@@ -49,9 +50,9 @@ int lf_store_export_get(lf_tx *tx, int64_t id, lf_export_row *out)
 
 int lf_store_export_update(lf_tx *tx, const lf_export_row *e)
 {
-	lf_val v[] = {LF_VINT(e->id),          LF_VTEXT(e->status),   LF_VINT(e->tasks_total),
-		      LF_VINT(e->tasks_done),  LF_VINT(e->bytes),     LF_VTEXT(e->blob_key),
-		      LF_VTEXT(e->report),     LF_VTEXT(e->error),    LF_VINT(e->updated_at)};
+	lf_val v[] = {LF_VINT(e->id),	      LF_VTEXT(e->status), LF_VINT(e->tasks_total),
+		      LF_VINT(e->tasks_done), LF_VINT(e->bytes),   LF_VTEXT(e->blob_key),
+		      LF_VTEXT(e->report),    LF_VTEXT(e->error),  LF_VINT(e->updated_at)};
 	return lf_db_exec(tx,
 			  "UPDATE exports SET status = $2, tasks_total = $3, tasks_done = $4,"
 			  " bytes = $5, blob_key = $6, report = $7, error = $8, updated_at = $9"
@@ -64,7 +65,7 @@ int lf_store_export_update(lf_tx *tx, const lf_export_row *e)
  * NULL, which IN ignores. One statement serves every filter.
  */
 #define EXPORT_WHERE                                                                               \
-	" WHERE t.project_id = $1 AND t.state IN ($2, $3, $4, $5, $6, $7, $8, $9)"                \
+	" WHERE t.project_id = $1 AND t.state IN ($2, $3, $4, $5, $6, $7, $8, $9)"                 \
 	" AND ($10 IS NULL OR t.updated_at >= $10) AND ($11 IS NULL OR t.updated_at < $11)"
 
 static void bind_filter(const lf_export_filter *f, lf_val *v)
@@ -105,22 +106,21 @@ static void source_fill(lf_tx *tx, lf_rows *r, void *out)
 	s->result_at = lf_rows_int(r, 9);
 }
 
-int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state,
-			 int64_t after_id, int limit, lf_export_source **items, int *n)
+int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state, int64_t after_id,
+			 int limit, lf_export_source **items, int *n)
 {
-	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(state),       LF_VID(f->since),
-		      LF_VID(f->until),       LF_VID(f->annotator),  LF_VINT(after_id),
-		      LF_VINT(limit)};
+	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(state),	 LF_VID(f->since), LF_VID(f->until),
+		      LF_VID(f->annotator),   LF_VINT(after_id), LF_VINT(limit)};
 	/* One state per query: (project_id, state, id) of tasks_list then
 	 * yields the page in id order without sorting the whole state. */
 	return lf_db_query_list(
-		tx,
-		"SELECT t.id, t.project_id, t.state, t.data, t.predictions, t.created_at,"
-		" t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"
-		" LEFT JOIN annotations a ON a.id = (SELECT a2.id FROM annotations a2"
-		" WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)"
-		" WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6"
-		" AND ($3 IS NULL OR t.updated_at >= $3) AND ($4 IS NULL OR t.updated_at < $4)"
-		" AND ($5 IS NULL OR a.author_id = $5) ORDER BY t.id LIMIT $7",
-		v, 7, source_fill, sizeof(lf_export_source), limit, (void **)items, n);
+	    tx,
+	    "SELECT t.id, t.project_id, t.state, t.data, t.predictions, t.created_at,"
+	    " t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"
+	    " LEFT JOIN annotations a ON a.id = (SELECT a2.id FROM annotations a2"
+	    " WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)"
+	    " WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6"
+	    " AND ($3 IS NULL OR t.updated_at >= $3) AND ($4 IS NULL OR t.updated_at < $4)"
+	    " AND ($5 IS NULL OR a.author_id = $5) ORDER BY t.id LIMIT $7",
+	    v, 7, source_fill, sizeof(lf_export_source), limit, (void **)items, n);
 }

@@ -5,7 +5,7 @@
 
 #define IMPORT_COLS                                                                                \
 	"id, project_id, created_by, status, format, filename, blob_key, bytes_total, bytes_done," \
-	" items_total, items_done, tasks_created, skipped, skip_bad, errors, error, task_type,"   \
+	" items_total, items_done, tasks_created, skipped, skip_bad, errors, error, task_type,"    \
 	" priority, created_at, updated_at"
 
 static void import_fill(lf_tx *tx, lf_rows *r, void *out);
@@ -37,18 +37,19 @@ static void import_fill(lf_tx *tx, lf_rows *r, void *out)
 
 int lf_store_import_insert(lf_tx *tx, const lf_import *im, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(im->project_id),  LF_VINT(im->created_by), LF_VTEXT(im->status),
-		      LF_VTEXT(im->format),     LF_VTEXT(im->filename),  LF_VTEXT(im->blob_key),
+	lf_val v[] = {LF_VINT(im->project_id),	LF_VINT(im->created_by),  LF_VTEXT(im->status),
+		      LF_VTEXT(im->format),	LF_VTEXT(im->filename),	  LF_VTEXT(im->blob_key),
 		      LF_VINT(im->bytes_total), LF_VINT(im->items_total), LF_VINT(im->skip_bad),
-		      LF_VTEXT(im->task_type),  LF_VINT(im->priority),    LF_VINT(im->created_at),
-		      LF_VTEXT(im->errors),     LF_VINT(im->skipped)};
-	return lf_db_query_int(tx,
-			       "INSERT INTO imports (project_id, created_by, status, format, filename,"
-			       " blob_key, bytes_total, items_total, skip_bad, task_type, priority,"
-			       " created_at, updated_at, errors, skipped)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)"
-			       " RETURNING id",
-			       v, 14, id);
+		      LF_VTEXT(im->task_type),	LF_VINT(im->priority),	  LF_VINT(im->created_at),
+		      LF_VTEXT(im->errors),	LF_VINT(im->skipped)};
+	return lf_db_query_int(
+	    tx,
+	    "INSERT INTO imports (project_id, created_by, status, format, filename,"
+	    " blob_key, bytes_total, items_total, skip_bad, task_type, priority,"
+	    " created_at, updated_at, errors, skipped)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)"
+	    " RETURNING id",
+	    v, 14, id);
 }
 
 int lf_store_import_get(lf_tx *tx, int64_t id, lf_import *out)
@@ -60,9 +61,9 @@ int lf_store_import_get(lf_tx *tx, int64_t id, lf_import *out)
 
 int lf_store_import_update(lf_tx *tx, const lf_import *im)
 {
-	lf_val v[] = {LF_VINT(im->id),           LF_VTEXT(im->status),      LF_VINT(im->bytes_done),
-		      LF_VINT(im->items_done),    LF_VINT(im->tasks_created), LF_VINT(im->skipped),
-		      LF_VTEXT(im->errors),       LF_VTEXT(im->error),       LF_VINT(im->updated_at)};
+	lf_val v[] = {LF_VINT(im->id),	       LF_VTEXT(im->status),	   LF_VINT(im->bytes_done),
+		      LF_VINT(im->items_done), LF_VINT(im->tasks_created), LF_VINT(im->skipped),
+		      LF_VTEXT(im->errors),    LF_VTEXT(im->error),	   LF_VINT(im->updated_at)};
 	int64_t changes = 0;
 	int ret = lf_db_exec(tx,
 			     "UPDATE imports SET status = $2, bytes_done = $3, items_done = $4,"
@@ -85,7 +86,6 @@ int lf_store_import_list(lf_tx *tx, int64_t project_id, int64_t before_id, int l
 int lf_store_import_last_seq(lf_tx *tx, int64_t import_id, int64_t *seq)
 {
 	lf_val v[] = {LF_VINT(import_id)};
-	return lf_db_query_int(tx,
-			       "SELECT COALESCE(MAX(import_seq), -1) FROM tasks WHERE import_id = $1",
-			       v, 1, seq);
+	return lf_db_query_int(
+	    tx, "SELECT COALESCE(MAX(import_seq), -1) FROM tasks WHERE import_id = $1", v, 1, seq);
 }

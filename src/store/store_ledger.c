@@ -30,10 +30,11 @@ int lf_store_account_id(lf_tx *tx, const char *kind, int64_t project_id, int64_t
 			const char *currency, int64_t *id)
 {
 	lf_val v[] = {LF_VTEXT(kind), LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(currency)};
-	int ret = lf_db_query_int(tx,
-				  "SELECT id FROM ledger_accounts WHERE kind = $1 AND project_id = $2"
-				  " AND user_id = $3 AND currency = $4",
-				  v, 4, id);
+	int ret =
+	    lf_db_query_int(tx,
+			    "SELECT id FROM ledger_accounts WHERE kind = $1 AND project_id = $2"
+			    " AND user_id = $3 AND currency = $4",
+			    v, 4, id);
 	if (ret != LF_ERR_NOTFOUND)
 		return ret;
 	return lf_db_query_int(tx,
@@ -61,8 +62,8 @@ int lf_store_account_add(lf_tx *tx, int64_t account_id, int64_t delta)
 {
 	lf_val v[] = {LF_VINT(account_id), LF_VINT(delta)};
 	int64_t changes = 0;
-	int ret = lf_db_exec(tx, "UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1", v,
-			     2, &changes);
+	int ret = lf_db_exec(tx, "UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1",
+			     v, 2, &changes);
 	/* The only constraint on the row is the non-negative balance. */
 	if (ret == LF_ERR_CONFLICT)
 		return LF_ERR_FUNDS;
@@ -97,35 +98,37 @@ int lf_store_project_has_ledger(lf_tx *tx, int64_t project_id, int *has)
 
 int lf_store_txn_insert(lf_tx *tx, const lf_store_txn *t, int64_t *id)
 {
-	lf_val v[] = {LF_VTEXT(t->kind),       LF_VINT(t->project_id),   LF_VTEXT(t->currency),
-		      LF_VID(t->task_id),      LF_VID(t->hold_id),       LF_VID(t->deposit_id),
-		      LF_VID(t->payout_item_id), LF_VID(t->actor_id),    LF_VTEXT(t->memo),
+	lf_val v[] = {LF_VTEXT(t->kind),	 LF_VINT(t->project_id), LF_VTEXT(t->currency),
+		      LF_VID(t->task_id),	 LF_VID(t->hold_id),	 LF_VID(t->deposit_id),
+		      LF_VID(t->payout_item_id), LF_VID(t->actor_id),	 LF_VTEXT(t->memo),
 		      LF_VINT(t->created_at)};
-	return lf_db_query_int(tx,
-			       "INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id,"
-			       " deposit_id, payout_item_id, actor_id, memo, created_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-			       v, 10, id);
+	return lf_db_query_int(
+	    tx,
+	    "INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id,"
+	    " deposit_id, payout_item_id, actor_id, memo, created_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+	    v, 10, id);
 }
 
 int lf_store_entry_insert(lf_tx *tx, int64_t txn_id, int64_t account_id, int64_t amount)
 {
 	lf_val v[] = {LF_VINT(txn_id), LF_VINT(account_id), LF_VINT(amount)};
-	return lf_db_exec(tx,
-			  "INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES ($1, $2, $3)",
-			  v, 3, NULL);
+	return lf_db_exec(
+	    tx, "INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES ($1, $2, $3)", v, 3,
+	    NULL);
 }
 
 int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(h->work_id),  LF_VINT(h->task_id), LF_VINT(h->project_id),
-		      LF_VINT(h->user_id),  LF_VINT(h->stage),   LF_VINT(h->amount),
-		      LF_VTEXT(h->status),  LF_VINT(h->created_at)};
-	return lf_db_query_int(tx,
-			       "INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount,"
-			       " status, created_at, updated_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-			       v, 8, id);
+	lf_val v[] = {LF_VINT(h->work_id), LF_VINT(h->task_id),	  LF_VINT(h->project_id),
+		      LF_VINT(h->user_id), LF_VINT(h->stage),	  LF_VINT(h->amount),
+		      LF_VTEXT(h->status), LF_VINT(h->created_at)};
+	return lf_db_query_int(
+	    tx,
+	    "INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount,"
+	    " status, created_at, updated_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+	    v, 8, id);
 }
 
 int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out)
@@ -165,7 +168,8 @@ static int sum_rows(lf_tx *tx, const char *sql, const lf_val *v, int nv, lf_stor
 	if (ret != LF_OK)
 		return ret;
 	while ((rc = lf_rows_next(r)) == 1)
-		if ((ret = cb(ud, lf_rows_int(r, 0), lf_rows_text(r, 1), lf_rows_int(r, 2))) != LF_OK)
+		if ((ret = cb(ud, lf_rows_int(r, 0), lf_rows_text(r, 1), lf_rows_int(r, 2))) !=
+		    LF_OK)
 			break;
 	lf_rows_close(r);
 	return ret != LF_OK ? ret : rc < 0 ? rc : LF_OK;
@@ -198,11 +202,12 @@ int lf_store_deposit_insert(lf_tx *tx, const lf_deposit *d, int64_t *id)
 	lf_val v[] = {LF_VINT(d->project_id), LF_VTEXT(d->kind),      LF_VINT(d->amount),
 		      LF_VTEXT(d->currency),  LF_VTEXT(d->reference), LF_VTEXT(d->idempotency_key),
 		      LF_VINT(d->created_by), LF_VINT(d->created_at)};
-	return lf_db_query_int(tx,
-			       "INSERT INTO deposits (project_id, kind, amount, currency, reference,"
-			       " idempotency_key, created_by, created_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-			       v, 8, id);
+	return lf_db_query_int(
+	    tx,
+	    "INSERT INTO deposits (project_id, kind, amount, currency, reference,"
+	    " idempotency_key, created_by, created_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+	    v, 8, id);
 }
 
 static void deposit_fill(lf_tx *tx, lf_rows *r, void *p)
@@ -290,7 +295,7 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 	int64_t dummy;
 	if ((ret = count(tx, "SELECT COUNT(*), 0 FROM ledger_txns", &out->txns, NULL)) != LF_OK ||
 	    (ret = count(tx, "SELECT COUNT(*), 0 FROM ledger_entries", &out->entries, NULL)) !=
-		    LF_OK ||
+		LF_OK ||
 	    (ret = count(tx,
 			 "SELECT COUNT(*), COALESCE(MIN(txn_id), 0) FROM (SELECT txn_id FROM"
 			 " ledger_entries GROUP BY txn_id HAVING SUM(amount) <> 0)",
@@ -308,12 +313,13 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 			 "SELECT COUNT(*), 0 FROM ledger_accounts WHERE kind <> 'external_funding'"
 			 " AND balance < 0",
 			 &out->negative_accounts, NULL)) != LF_OK ||
-	    (ret = count(tx,
-			 "SELECT COUNT(*), COALESCE(MIN(a.project_id), 0) FROM ledger_accounts a"
-			 " WHERE a.kind = 'held' AND a.balance <> (SELECT COALESCE(SUM(h.amount), 0)"
-			 " FROM holds h WHERE h.project_id = a.project_id"
-			 " AND h.status IN ('held', 'pending'))",
-			 &out->held_mismatch, &out->first_held_project)) != LF_OK ||
+	    (ret =
+		 count(tx,
+		       "SELECT COUNT(*), COALESCE(MIN(a.project_id), 0) FROM ledger_accounts a"
+		       " WHERE a.kind = 'held' AND a.balance <> (SELECT COALESCE(SUM(h.amount), 0)"
+		       " FROM holds h WHERE h.project_id = a.project_id"
+		       " AND h.status IN ('held', 'pending'))",
+		       &out->held_mismatch, &out->first_held_project)) != LF_OK ||
 	    (ret = count(tx,
 			 "SELECT COUNT(*), 0 FROM (SELECT e.txn_id FROM ledger_entries e"
 			 " JOIN ledger_accounts a ON a.id = e.account_id GROUP BY e.txn_id"
@@ -334,7 +340,7 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 }
 
 #define BATCH_COLS                                                                                 \
-	"id, idempotency_key, adapter, status, statement_key, min_amount, created_by,"            \
+	"id, idempotency_key, adapter, status, statement_key, min_amount, created_by,"             \
 	" created_at, updated_at"
 
 static void batch_fill(lf_tx *tx, lf_rows *r, void *out)
@@ -353,8 +359,8 @@ static void batch_fill(lf_tx *tx, lf_rows *r, void *out)
 
 int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_t *id)
 {
-	lf_val v[] = {LF_VTEXT(b->idempotency_key), LF_VTEXT(b->adapter), LF_VTEXT(b->status),
-		      LF_VINT(b->min_amount),       LF_VINT(b->created_by), LF_VINT(b->created_at)};
+	lf_val v[] = {LF_VTEXT(b->idempotency_key), LF_VTEXT(b->adapter),   LF_VTEXT(b->status),
+		      LF_VINT(b->min_amount),	    LF_VINT(b->created_by), LF_VINT(b->created_at)};
 	return lf_db_query_int(tx,
 			       "INSERT INTO payout_batches (idempotency_key, adapter, status,"
 			       " min_amount, created_by, created_at, updated_at)"
@@ -372,35 +378,37 @@ int lf_store_payout_batch_get(lf_tx *tx, int64_t id, lf_payout_batch_row *out)
 int lf_store_payout_batch_by_key(lf_tx *tx, const char *key, lf_payout_batch_row *out)
 {
 	lf_val v[] = {LF_VTEXT(key)};
-	return lf_db_query_one(tx,
-			       "SELECT " BATCH_COLS " FROM payout_batches WHERE idempotency_key = $1",
-			       v, 1, batch_fill, out);
+	return lf_db_query_one(
+	    tx, "SELECT " BATCH_COLS " FROM payout_batches WHERE idempotency_key = $1", v, 1,
+	    batch_fill, out);
 }
 
 int lf_store_payout_batch_set(lf_tx *tx, int64_t id, const char *status, const char *statement_key,
 			      int64_t now)
 {
 	lf_val v[] = {LF_VINT(id), LF_VTEXT(status), LF_VTEXT(statement_key), LF_VINT(now)};
-	return lf_db_exec(tx,
-			  "UPDATE payout_batches SET status = $2,"
-			  " statement_key = COALESCE($3, statement_key), updated_at = $4 WHERE id = $1",
-			  v, 4, NULL);
+	return lf_db_exec(
+	    tx,
+	    "UPDATE payout_batches SET status = $2,"
+	    " statement_key = COALESCE($3, statement_key), updated_at = $4 WHERE id = $1",
+	    v, 4, NULL);
 }
 
-int lf_store_payout_batch_list(lf_tx *tx, int64_t before_id, int limit,
-			       lf_payout_batch_row **items, int *n)
+int lf_store_payout_batch_list(lf_tx *tx, int64_t before_id, int limit, lf_payout_batch_row **items,
+			       int *n)
 {
 	lf_val v[] = {LF_VID(before_id), LF_VINT(limit)};
-	return lf_db_query_list(tx,
-				"SELECT " BATCH_COLS " FROM payout_batches WHERE ($1 IS NULL OR id < $1)"
-				" ORDER BY id DESC LIMIT $2",
-				v, 2, batch_fill, sizeof(lf_payout_batch_row), limit, (void **)items, n);
+	return lf_db_query_list(
+	    tx,
+	    "SELECT " BATCH_COLS " FROM payout_batches WHERE ($1 IS NULL OR id < $1)"
+	    " ORDER BY id DESC LIMIT $2",
+	    v, 2, batch_fill, sizeof(lf_payout_batch_row), limit, (void **)items, n);
 }
 
 int lf_store_payout_item_insert(lf_tx *tx, const lf_payout_item_row *it, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(it->batch_id), LF_VINT(it->project_id), LF_VINT(it->user_id),
-		      LF_VTEXT(it->currency), LF_VINT(it->amount),    LF_VINT(it->created_at)};
+	lf_val v[] = {LF_VINT(it->batch_id),  LF_VINT(it->project_id), LF_VINT(it->user_id),
+		      LF_VTEXT(it->currency), LF_VINT(it->amount),     LF_VINT(it->created_at)};
 	return lf_db_query_int(tx,
 			       "INSERT INTO payout_items (batch_id, project_id, user_id, currency,"
 			       " amount, status, created_at, updated_at)"
@@ -430,18 +438,19 @@ static void item_fill(lf_tx *tx, lf_rows *r, void *out)
 int lf_store_payout_items(lf_tx *tx, int64_t batch_id, lf_payout_item_row **items, int *n)
 {
 	lf_val v[] = {LF_VINT(batch_id)};
-	return lf_db_query_list(tx,
-				"SELECT i.id, i.batch_id, i.project_id, i.user_id, i.currency, i.amount,"
-				" i.status, i.attempts, i.last_error, i.external_ref, u.email, u.name,"
-				" i.created_at, i.updated_at FROM payout_items i"
-				" JOIN users u ON u.id = i.user_id WHERE i.batch_id = $1 ORDER BY i.id",
-				v, 1, item_fill, sizeof(lf_payout_item_row), 0, (void **)items, n);
+	return lf_db_query_list(
+	    tx,
+	    "SELECT i.id, i.batch_id, i.project_id, i.user_id, i.currency, i.amount,"
+	    " i.status, i.attempts, i.last_error, i.external_ref, u.email, u.name,"
+	    " i.created_at, i.updated_at FROM payout_items i"
+	    " JOIN users u ON u.id = i.user_id WHERE i.batch_id = $1 ORDER BY i.id",
+	    v, 1, item_fill, sizeof(lf_payout_item_row), 0, (void **)items, n);
 }
 
 int lf_store_payout_item_set(lf_tx *tx, int64_t id, const char *status, int attempts,
 			     const char *last_error, const char *external_ref, int64_t now)
 {
-	lf_val v[] = {LF_VINT(id),         LF_VTEXT(status),       LF_VINT(attempts),
+	lf_val v[] = {LF_VINT(id),	    LF_VTEXT(status),	    LF_VINT(attempts),
 		      LF_VTEXT(last_error), LF_VTEXT(external_ref), LF_VINT(now)};
 	return lf_db_exec(tx,
 			  "UPDATE payout_items SET status = $2, attempts = $3, last_error = $4,"
@@ -453,10 +462,11 @@ int lf_store_payables(lf_tx *tx, int64_t min_amount, lf_store_payable_cb cb, voi
 {
 	lf_val v[] = {LF_VINT(min_amount > 0 ? min_amount : 1)};
 	lf_rows *r = NULL;
-	int rc, ret = lf_db_query(tx,
-				  "SELECT project_id, user_id, currency, balance FROM ledger_accounts"
-				  " WHERE kind = 'payable' AND balance >= $1 ORDER BY user_id, project_id",
-				  v, 1, &r);
+	int rc, ret = lf_db_query(
+		    tx,
+		    "SELECT project_id, user_id, currency, balance FROM ledger_accounts"
+		    " WHERE kind = 'payable' AND balance >= $1 ORDER BY user_id, project_id",
+		    v, 1, &r);
 	if (ret != LF_OK)
 		return ret;
 	while ((rc = lf_rows_next(r)) == 1)

@@ -49,8 +49,7 @@ int lf_store_hold_move(lf_tx *tx, int64_t id, const char *from, const char *to, 
 int lf_store_holds_of_task(lf_tx *tx, int64_t task_id, const char *status, int stage,
 			   lf_hold **items, int *n);
 /* Sum of a user's holds in a status per project: calls back per project. */
-typedef int (*lf_store_sum_cb)(void *ud, int64_t project_id, const char *currency,
-			       int64_t amount);
+typedef int (*lf_store_sum_cb)(void *ud, int64_t project_id, const char *currency, int64_t amount);
 int lf_store_holds_sum_by_project(lf_tx *tx, int64_t user_id, const char *const *statuses,
 				  int nstatuses, lf_store_sum_cb cb, void *ud);
 /* A user's account balances of one kind, per project. */
@@ -101,8 +100,8 @@ int lf_store_payout_batch_get(lf_tx *tx, int64_t id, lf_payout_batch_row *out);
 int lf_store_payout_batch_by_key(lf_tx *tx, const char *key, lf_payout_batch_row *out);
 int lf_store_payout_batch_set(lf_tx *tx, int64_t id, const char *status, const char *statement_key,
 			      int64_t now);
-int lf_store_payout_batch_list(lf_tx *tx, int64_t before_id, int limit,
-			       lf_payout_batch_row **items, int *n);
+int lf_store_payout_batch_list(lf_tx *tx, int64_t before_id, int limit, lf_payout_batch_row **items,
+			       int *n);
 int lf_store_payout_item_insert(lf_tx *tx, const lf_payout_item_row *it, int64_t *id);
 /* Items of a batch with the payee's email and name, by id. */
 int lf_store_payout_items(lf_tx *tx, int64_t batch_id, lf_payout_item_row **items, int *n);
@@ -117,16 +116,16 @@ int lf_store_payables(lf_tx *tx, int64_t min_amount, lf_store_payable_cb cb, voi
 
 typedef struct lf_ledger_audit {
 	int64_t txns, entries;
-	int64_t unbalanced_txns;     /* transactions whose entries do not sum to 0 */
+	int64_t unbalanced_txns; /* transactions whose entries do not sum to 0 */
 	int64_t first_unbalanced;
-	int64_t short_txns;          /* transactions with fewer than 2 entries */
-	int64_t wrong_balances;      /* accounts whose balance != sum of entries */
+	int64_t short_txns;	/* transactions with fewer than 2 entries */
+	int64_t wrong_balances; /* accounts whose balance != sum of entries */
 	int64_t first_wrong_account;
-	int64_t negative_accounts;   /* internal accounts below zero */
-	int64_t held_mismatch;       /* projects whose held != sum of open holds */
+	int64_t negative_accounts; /* internal accounts below zero */
+	int64_t held_mismatch;	   /* projects whose held != sum of open holds */
 	int64_t first_held_project;
-	int64_t mixed_currency;      /* transactions mixing currencies */
-	int64_t payable_mismatch;    /* workers whose payable + paid != earned holds */
+	int64_t mixed_currency;	  /* transactions mixing currencies */
+	int64_t payable_mismatch; /* workers whose payable + paid != earned holds */
 } lf_ledger_audit;
 
 int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out);

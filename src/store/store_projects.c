@@ -6,7 +6,7 @@
 #include "authz/authz.h"
 
 #define PROJECT_COLS                                                                               \
-	"id, name, description, instructions, label_config, currency, policies, rates,"           \
+	"id, name, description, instructions, label_config, currency, policies, rates,"            \
 	" task_types, status, created_by, created_at, updated_at"
 
 static void project_fill(lf_tx *tx, lf_rows *r, void *out);
@@ -32,16 +32,18 @@ static void project_fill(lf_tx *tx, lf_rows *r, void *out)
 
 int lf_store_project_insert(lf_tx *tx, const lf_project *p, int64_t *id)
 {
-	lf_val v[] = {LF_VTEXT(p->name),       LF_VTEXT(p->description), LF_VTEXT(p->instructions),
-		      LF_VTEXT(p->label_config), LF_VTEXT(p->currency),  LF_VTEXT(p->policies),
-		      LF_VTEXT(p->rates),       LF_VTEXT(p->task_types),  LF_VTEXT(p->status),
-		      LF_VID(p->created_by),    LF_VINT(p->created_at)};
-	return lf_db_query_int(tx,
-			       "INSERT INTO projects (name, description, instructions, label_config,"
-			       " currency, policies, rates, task_types, status, created_by,"
-			       " created_at, updated_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
-			       v, 11, id);
+	lf_val v[] = {
+	    LF_VTEXT(p->name),	       LF_VTEXT(p->description), LF_VTEXT(p->instructions),
+	    LF_VTEXT(p->label_config), LF_VTEXT(p->currency),	 LF_VTEXT(p->policies),
+	    LF_VTEXT(p->rates),	       LF_VTEXT(p->task_types),	 LF_VTEXT(p->status),
+	    LF_VID(p->created_by),     LF_VINT(p->created_at)};
+	return lf_db_query_int(
+	    tx,
+	    "INSERT INTO projects (name, description, instructions, label_config,"
+	    " currency, policies, rates, task_types, status, created_by,"
+	    " created_at, updated_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+	    v, 11, id);
 }
 
 int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out)
@@ -53,10 +55,17 @@ int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out)
 
 int lf_store_project_update(lf_tx *tx, const lf_project *p)
 {
-	lf_val v[] = {LF_VINT(p->id),          LF_VTEXT(p->name),       LF_VTEXT(p->description),
-		      LF_VTEXT(p->instructions), LF_VTEXT(p->label_config), LF_VTEXT(p->currency),
-		      LF_VTEXT(p->policies),    LF_VTEXT(p->rates),      LF_VTEXT(p->task_types),
-		      LF_VTEXT(p->status),      LF_VINT(p->updated_at)};
+	lf_val v[] = {LF_VINT(p->id),
+		      LF_VTEXT(p->name),
+		      LF_VTEXT(p->description),
+		      LF_VTEXT(p->instructions),
+		      LF_VTEXT(p->label_config),
+		      LF_VTEXT(p->currency),
+		      LF_VTEXT(p->policies),
+		      LF_VTEXT(p->rates),
+		      LF_VTEXT(p->task_types),
+		      LF_VTEXT(p->status),
+		      LF_VINT(p->updated_at)};
 	int64_t changes = 0;
 	int ret = lf_db_exec(tx,
 			     "UPDATE projects SET name = $2, description = $3, instructions = $4,"
@@ -70,11 +79,12 @@ int lf_store_project_list(lf_tx *tx, int64_t member_id, int64_t after_id, int li
 			  lf_project **items, int *n)
 {
 	lf_val v[] = {LF_VID(member_id), LF_VINT(after_id), LF_VINT(limit)};
-	return lf_db_query_list(tx,
-				"SELECT " PROJECT_COLS " FROM projects WHERE id > $2 AND ($1 IS NULL OR"
-				" id IN (SELECT project_id FROM project_members WHERE user_id = $1))"
-				" ORDER BY id LIMIT $3",
-				v, 3, project_fill, sizeof(lf_project), limit, (void **)items, n);
+	return lf_db_query_list(
+	    tx,
+	    "SELECT " PROJECT_COLS " FROM projects WHERE id > $2 AND ($1 IS NULL OR"
+	    " id IN (SELECT project_id FROM project_members WHERE user_id = $1))"
+	    " ORDER BY id LIMIT $3",
+	    v, 3, project_fill, sizeof(lf_project), limit, (void **)items, n);
 }
 
 int lf_store_project_state_counts(lf_tx *tx, int64_t project_id, const char *const *states,

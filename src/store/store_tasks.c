@@ -8,12 +8,12 @@
 #include <string.h>
 
 #define TASK_COLS                                                                                  \
-	"id, project_id, import_id, import_seq, task_type, state, priority, data, predictions,"   \
-	" lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner,"         \
+	"id, project_id, import_id, import_seq, task_type, state, priority, data, predictions,"    \
+	" lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner,"          \
 	" rework_until, sampled_l3, last_comment, created_at, updated_at"
 
 #define WORK_COLS                                                                                  \
-	"id, task_id, project_id, user_id, stage, status, decision, comment, annotation_id,"      \
+	"id, task_id, project_id, user_id, stage, status, decision, comment, annotation_id,"       \
 	" started_at, finished_at"
 
 /*
@@ -25,21 +25,21 @@
  * annotator never annotates the same task twice (overlap).
  */
 #define NEXT_L1                                                                                    \
-	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l1'"              \
-	" AND (t.rework_owner IS NULL OR t.rework_owner = $2 OR t.rework_until < $3)"             \
-	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"    \
-	" AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done',"     \
+	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l1'"               \
+	" AND (t.rework_owner IS NULL OR t.rework_owner = $2 OR t.rework_until < $3)"              \
+	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"     \
+	" AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done',"       \
 	" 'voided'))))"                                                                            \
 	" ORDER BY t.priority DESC, t.id LIMIT 1"
 #define NEXT_L2                                                                                    \
-	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l2'"              \
-	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"    \
-	" AND w.stage = 1 AND w.status IN ('done', 'voided') AND $3 = $3)"                        \
+	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l2'"               \
+	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"     \
+	" AND w.stage = 1 AND w.status IN ('done', 'voided') AND $3 = $3)"                         \
 	" ORDER BY t.priority DESC, t.id LIMIT 1"
 #define NEXT_L3                                                                                    \
-	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l3'"              \
-	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"    \
-	" AND w.stage <= 2 AND w.status IN ('done', 'voided') AND $3 = $3)"                       \
+	"SELECT t.id FROM tasks t WHERE t.project_id = $1 AND t.state = 'queued_l3'"               \
+	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"     \
+	" AND w.stage <= 2 AND w.status IN ('done', 'voided') AND $3 = $3)"                        \
 	" ORDER BY t.priority DESC, t.id LIMIT 1"
 /* Rework this annotator was given back: offered to them before anything. */
 #define NEXT_REWORK                                                                                \
@@ -93,20 +93,21 @@ static void work_fill(lf_tx *tx, lf_rows *r, void *out)
 
 int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(t->project_id), LF_VID(t->import_id),   LF_VINT(t->import_seq),
-		      LF_VTEXT(t->task_type),  LF_VTEXT(t->state),      LF_VINT(t->priority),
-		      LF_VTEXT(t->data),       LF_VTEXT(t->predictions), LF_VINT(t->created_at)};
+	lf_val v[] = {LF_VINT(t->project_id), LF_VID(t->import_id),	LF_VINT(t->import_seq),
+		      LF_VTEXT(t->task_type), LF_VTEXT(t->state),	LF_VINT(t->priority),
+		      LF_VTEXT(t->data),      LF_VTEXT(t->predictions), LF_VINT(t->created_at)};
 	if (id == NULL)
 		return lf_db_exec(tx,
 				  "INSERT INTO tasks (project_id, import_id, import_seq, task_type,"
 				  " state, priority, data, predictions, created_at, updated_at)"
 				  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
 				  v, 9, NULL);
-	return lf_db_query_int(tx,
-			       "INSERT INTO tasks (project_id, import_id, import_seq, task_type, state,"
-			       " priority, data, predictions, created_at, updated_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-			       v, 9, id);
+	return lf_db_query_int(
+	    tx,
+	    "INSERT INTO tasks (project_id, import_id, import_seq, task_type, state,"
+	    " priority, data, predictions, created_at, updated_at)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+	    v, 9, id);
 }
 
 /*
@@ -121,16 +122,17 @@ static pthread_once_t bulk_once = PTHREAD_ONCE_INIT;
 
 static void bulk_init(void)
 {
-	size_t n = (size_t)snprintf(bulk_sql, sizeof(bulk_sql),
-				    "INSERT INTO tasks (project_id, import_id, import_seq, task_type,"
-				    " state, priority, data, predictions, created_at, updated_at)"
-				    " VALUES ");
+	size_t n =
+	    (size_t)snprintf(bulk_sql, sizeof(bulk_sql),
+			     "INSERT INTO tasks (project_id, import_id, import_seq, task_type,"
+			     " state, priority, data, predictions, created_at, updated_at)"
+			     " VALUES ");
 	for (int r = 0; r < LF_STORE_TASK_BULK; r++) {
 		int b = r * 9;
 		n += (size_t)snprintf(bulk_sql + n, sizeof(bulk_sql) - n,
 				      "%s($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-				      r ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7,
-				      b + 8, b + 9, b + 9);
+				      r ? ", " : "", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6,
+				      b + 7, b + 8, b + 9, b + 9);
 	}
 }
 
@@ -175,18 +177,20 @@ int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out)
 
 int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
 {
-	lf_val v[] = {LF_VINT(t->id),           LF_VTEXT(expect_state),   LF_VTEXT(t->state),
-		      LF_VID(t->lease_owner),   LF_VID(t->lease_expires), LF_VINT(t->attempts),
-		      LF_VINT(t->reworks),      LF_VINT(t->annotations_done), LF_VID(t->rework_owner),
-		      LF_VID(t->rework_until),  LF_VINT(t->sampled_l3),   LF_VTEXT(t->last_comment),
-		      LF_VINT(t->updated_at),   LF_VINT(t->priority)};
+	lf_val v[] = {
+	    LF_VINT(t->id),	     LF_VTEXT(expect_state),	   LF_VTEXT(t->state),
+	    LF_VID(t->lease_owner),  LF_VID(t->lease_expires),	   LF_VINT(t->attempts),
+	    LF_VINT(t->reworks),     LF_VINT(t->annotations_done), LF_VID(t->rework_owner),
+	    LF_VID(t->rework_until), LF_VINT(t->sampled_l3),	   LF_VTEXT(t->last_comment),
+	    LF_VINT(t->updated_at),  LF_VINT(t->priority)};
 	int64_t changes = 0;
-	int ret = lf_db_exec(tx,
-			     "UPDATE tasks SET state = $3, lease_owner = $4, lease_expires = $5,"
-			     " attempts = $6, reworks = $7, annotations_done = $8, rework_owner = $9,"
-			     " rework_until = $10, sampled_l3 = $11, last_comment = $12,"
-			     " updated_at = $13, priority = $14 WHERE id = $1 AND state = $2",
-			     v, 14, &changes);
+	int ret =
+	    lf_db_exec(tx,
+		       "UPDATE tasks SET state = $3, lease_owner = $4, lease_expires = $5,"
+		       " attempts = $6, reworks = $7, annotations_done = $8, rework_owner = $9,"
+		       " rework_until = $10, sampled_l3 = $11, last_comment = $12,"
+		       " updated_at = $13, priority = $14 WHERE id = $1 AND state = $2",
+		       v, 14, &changes);
 	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
 }
 
@@ -209,10 +213,9 @@ int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id
 
 int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len)
 {
-	static const char *const plans[] = {"EXPLAIN QUERY PLAN " NEXT_REWORK,
-					    "EXPLAIN QUERY PLAN " NEXT_L1,
-					    "EXPLAIN QUERY PLAN " NEXT_L2,
-					    "EXPLAIN QUERY PLAN " NEXT_L3};
+	static const char *const plans[] = {
+	    "EXPLAIN QUERY PLAN " NEXT_REWORK, "EXPLAIN QUERY PLAN " NEXT_L1,
+	    "EXPLAIN QUERY PLAN " NEXT_L2, "EXPLAIN QUERY PLAN " NEXT_L3};
 	lf_val v[] = {LF_VINT(1), LF_VINT(1), LF_VINT(0)};
 	size_t used = 0;
 	if (stage < 1 || stage > 3 || len == 0)
@@ -244,10 +247,11 @@ int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int 
 	int64_t *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
 	if (out == NULL)
 		return LF_ERR_NOMEM;
-	int ret = lf_db_query(tx,
-			      "SELECT id FROM tasks WHERE lease_owner IS NOT NULL AND lease_expires < $1"
-			      " ORDER BY lease_expires LIMIT $2",
-			      v, 2, &r);
+	int ret =
+	    lf_db_query(tx,
+			"SELECT id FROM tasks WHERE lease_owner IS NOT NULL AND lease_expires < $1"
+			" ORDER BY lease_expires LIMIT $2",
+			v, 2, &r);
 	if (ret != LF_OK)
 		return ret;
 	while (count < limit && (rc = lf_rows_next(r)) == 1)
@@ -261,24 +265,25 @@ int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int 
 int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n)
 {
 	char stage[2] = {(char)('0' + f->stage), '\0'};
-	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(f->state),      LF_VID(f->assignee),
-		      f->stage ? LF_VTEXT(stage) : LF_VNULL, LF_VINT(f->after_id), LF_VINT(f->limit),
+	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(f->state),
+		      LF_VID(f->assignee),    f->stage ? LF_VTEXT(stage) : LF_VNULL,
+		      LF_VINT(f->after_id),   LF_VINT(f->limit),
 		      LF_VID(f->worker)};
 	return lf_db_query_list(
-		tx,
-		"SELECT " TASK_COLS " FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"
-		" AND ($3 IS NULL OR lease_owner = $3)"
-		" AND ($4 IS NULL OR state IN ('queued_l' || $4, 'locked_l' || $4))"
-		" AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"
-		" AND w.user_id = $7))"
-		" AND id > $5 ORDER BY id LIMIT $6",
-		v, 7, task_fill, sizeof(lf_task), f->limit, (void **)items, n);
+	    tx,
+	    "SELECT " TASK_COLS " FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"
+	    " AND ($3 IS NULL OR lease_owner = $3)"
+	    " AND ($4 IS NULL OR state IN ('queued_l' || $4, 'locked_l' || $4))"
+	    " AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"
+	    " AND w.user_id = $7))"
+	    " AND id > $5 ORDER BY id LIMIT $6",
+	    v, 7, task_fill, sizeof(lf_task), f->limit, (void **)items, n);
 }
 
 int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id)
 {
 	lf_val v[] = {LF_VINT(w->task_id), LF_VINT(w->project_id), LF_VINT(w->user_id),
-		      LF_VINT(w->stage),   LF_VTEXT(w->status),    LF_VINT(w->started_at)};
+		      LF_VINT(w->stage),   LF_VTEXT(w->status),	   LF_VINT(w->started_at)};
 	return lf_db_query_int(tx,
 			       "INSERT INTO task_work (task_id, project_id, user_id, stage, status,"
 			       " started_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -297,47 +302,50 @@ int lf_store_work_active(lf_tx *tx, int64_t task_id, lf_work *out)
 int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *decision,
 			 const char *comment, int64_t annotation_id, int64_t now)
 {
-	lf_val v[] = {LF_VINT(id),      LF_VTEXT(status),      LF_VTEXT(decision),
+	lf_val v[] = {LF_VINT(id),	 LF_VTEXT(status),	LF_VTEXT(decision),
 		      LF_VTEXT(comment), LF_VID(annotation_id), LF_VINT(now)};
 	int64_t changes = 0;
-	int ret = lf_db_exec(tx,
-			     "UPDATE task_work SET status = $2, decision = $3, comment = $4,"
-			     " annotation_id = $5, finished_at = $6 WHERE id = $1 AND status = 'active'",
-			     v, 6, &changes);
+	int ret =
+	    lf_db_exec(tx,
+		       "UPDATE task_work SET status = $2, decision = $3, comment = $4,"
+		       " annotation_id = $5, finished_at = $6 WHERE id = $1 AND status = 'active'",
+		       v, 6, &changes);
 	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
 }
 
 int lf_store_work_void_stage(lf_tx *tx, int64_t task_id, int stage, int64_t now)
 {
 	lf_val v[] = {LF_VINT(task_id), LF_VINT(stage), LF_VINT(now)};
-	return lf_db_exec(tx,
-			  "UPDATE task_work SET status = 'voided', finished_at = COALESCE(finished_at, $3)"
-			  " WHERE task_id = $1 AND stage = $2 AND status = 'done'",
-			  v, 3, NULL);
+	return lf_db_exec(
+	    tx,
+	    "UPDATE task_work SET status = 'voided', finished_at = COALESCE(finished_at, $3)"
+	    " WHERE task_id = $1 AND stage = $2 AND status = 'done'",
+	    v, 3, NULL);
 }
 
 int lf_store_work_last_annotator(lf_tx *tx, int64_t task_id, int64_t *user_id)
 {
 	lf_val v[] = {LF_VINT(task_id)};
-	return lf_db_query_int(tx,
-			       "SELECT user_id FROM task_work WHERE task_id = $1 AND stage = 1"
-			       " AND status IN ('done', 'voided') ORDER BY finished_at DESC, id DESC"
-			       " LIMIT 1",
-			       v, 1, user_id);
+	return lf_db_query_int(
+	    tx,
+	    "SELECT user_id FROM task_work WHERE task_id = $1 AND stage = 1"
+	    " AND status IN ('done', 'voided') ORDER BY finished_at DESC, id DESC"
+	    " LIMIT 1",
+	    v, 1, user_id);
 }
 
 int lf_store_work_list(lf_tx *tx, int64_t task_id, lf_work **items, int *n)
 {
 	lf_val v[] = {LF_VINT(task_id)};
-	return lf_db_query_list(tx,
-				"SELECT " WORK_COLS " FROM task_work WHERE task_id = $1 ORDER BY id",
-				v, 1, work_fill, sizeof(lf_work), 0, (void **)items, n);
+	return lf_db_query_list(
+	    tx, "SELECT " WORK_COLS " FROM task_work WHERE task_id = $1 ORDER BY id", v, 1,
+	    work_fill, sizeof(lf_work), 0, (void **)items, n);
 }
 
 int lf_store_annotation_insert(lf_tx *tx, lf_annotation *a)
 {
-	lf_val v[] = {LF_VINT(a->task_id), LF_VINT(a->author_id), LF_VINT(a->stage),
-		      LF_VTEXT(a->kind),   LF_VID(a->work_id),    LF_VTEXT(a->result),
+	lf_val v[] = {LF_VINT(a->task_id),   LF_VINT(a->author_id), LF_VINT(a->stage),
+		      LF_VTEXT(a->kind),     LF_VID(a->work_id),    LF_VTEXT(a->result),
 		      LF_VINT(a->created_at)};
 	lf_rows *r = NULL;
 	int ret = lf_db_query(tx,
@@ -378,8 +386,9 @@ static void annotation_fill(lf_tx *tx, lf_rows *r, void *out)
 int lf_store_annotation_list(lf_tx *tx, int64_t task_id, lf_annotation **items, int *n)
 {
 	lf_val v[] = {LF_VINT(task_id)};
-	return lf_db_query_list(tx,
-				"SELECT id, task_id, version, author_id, stage, kind, work_id, result,"
-				" created_at FROM annotations WHERE task_id = $1 ORDER BY version",
-				v, 1, annotation_fill, sizeof(lf_annotation), 0, (void **)items, n);
+	return lf_db_query_list(
+	    tx,
+	    "SELECT id, task_id, version, author_id, stage, kind, work_id, result,"
+	    " created_at FROM annotations WHERE task_id = $1 ORDER BY version",
+	    v, 1, annotation_fill, sizeof(lf_annotation), 0, (void **)items, n);
 }

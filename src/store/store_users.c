@@ -71,9 +71,8 @@ int lf_store_user_get(lf_tx *tx, int64_t id, lf_user *out)
 int lf_store_user_by_email(lf_tx *tx, const char *email, lf_user *out, const char **password_hash)
 {
 	lf_val p[] = {LF_VTEXT(email)};
-	return user_query_one(tx,
-			      "SELECT " USER_COLS ", password_hash FROM users WHERE email = $1", p,
-			      1, out, password_hash);
+	return user_query_one(tx, "SELECT " USER_COLS ", password_hash FROM users WHERE email = $1",
+			      p, 1, out, password_hash);
 }
 
 int lf_store_user_list(lf_tx *tx, int64_t after_id, int limit, lf_user **items, int *n)
@@ -81,8 +80,8 @@ int lf_store_user_list(lf_tx *tx, int64_t after_id, int limit, lf_user **items, 
 	lf_val p[] = {LF_VINT(after_id), LF_VINT(limit)};
 	lf_rows *r = NULL;
 	int ret, rc, count = 0;
-	lf_user *out = lf_arena_alloc(lf_store_arena(tx),
-				      sizeof(*out) * (size_t)(limit > 0 ? limit : 1));
+	lf_user *out =
+	    lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)(limit > 0 ? limit : 1));
 	if (out == NULL)
 		return LF_ERR_NOMEM;
 	ret = lf_db_query(tx, "SELECT " USER_COLS " FROM users WHERE id > $1 ORDER BY id LIMIT $2",
@@ -101,16 +100,20 @@ int lf_store_user_list(lf_tx *tx, int64_t after_id, int limit, lf_user **items, 
 int lf_store_user_update(lf_tx *tx, int64_t id, const char *name, const char *role, int active,
 			 const char *password_hash, int64_t now)
 {
-	lf_val p[] = {LF_VINT(id), LF_VTEXT(name), LF_VTEXT(role),
-		      active < 0 ? LF_VNULL : LF_VINT(active), LF_VTEXT(password_hash),
+	lf_val p[] = {LF_VINT(id),
+		      LF_VTEXT(name),
+		      LF_VTEXT(role),
+		      active < 0 ? LF_VNULL : LF_VINT(active),
+		      LF_VTEXT(password_hash),
 		      LF_VINT(now)};
 	int64_t changes = 0;
-	int ret = lf_db_exec(tx,
-			     "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role),"
-			     " active = COALESCE($4, active),"
-			     " password_hash = COALESCE($5, password_hash), updated_at = $6"
-			     " WHERE id = $1",
-			     p, 6, &changes);
+	int ret =
+	    lf_db_exec(tx,
+		       "UPDATE users SET name = COALESCE($2, name), role = COALESCE($3, role),"
+		       " active = COALESCE($4, active),"
+		       " password_hash = COALESCE($5, password_hash), updated_at = $6"
+		       " WHERE id = $1",
+		       p, 6, &changes);
 	if (ret == LF_OK && changes == 0)
 		ret = LF_ERR_NOTFOUND;
 	return ret;
@@ -131,8 +134,7 @@ int lf_store_session_insert(lf_tx *tx, const char *sid, int64_t user_id, int64_t
 			  p, 4, NULL);
 }
 
-int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now,
-			   lf_user *user)
+int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, lf_user *user)
 {
 	lf_val p[] = {LF_VTEXT(sid), LF_VINT(user_id), LF_VINT(now)};
 	int ret = user_query_one(tx,
@@ -166,10 +168,11 @@ int lf_store_refresh_insert(lf_tx *tx, const char *token_hash, const char *sid, 
 			    int64_t expires_at)
 {
 	lf_val p[] = {LF_VTEXT(token_hash), LF_VTEXT(sid), LF_VINT(now), LF_VINT(expires_at)};
-	return lf_db_exec(tx,
-			  "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)"
-			  " VALUES ($1, $2, $3, $4)",
-			  p, 4, NULL);
+	return lf_db_exec(
+	    tx,
+	    "INSERT INTO refresh_tokens (token_hash, session_id, created_at, expires_at)"
+	    " VALUES ($1, $2, $3, $4)",
+	    p, 4, NULL);
 }
 
 int lf_store_refresh_take(lf_tx *tx, const char *token_hash, int64_t now, lf_refresh *out)

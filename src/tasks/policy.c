@@ -17,12 +17,12 @@ static const struct {
 	size_t offset;
 	int min, max;
 } int_fields[] = {
-	{"lease_seconds", offsetof(lf_policy, lease_seconds), 1, 7 * 86400},
-	{"max_attempts", offsetof(lf_policy, max_attempts), 0, 100},
-	{"max_reworks", offsetof(lf_policy, max_reworks), 0, 100},
-	{"items_per_task", offsetof(lf_policy, items_per_task), 1, 10000},
-	{"overlap", offsetof(lf_policy, overlap), 1, 20},
-	{"rework_grace_seconds", offsetof(lf_policy, rework_grace_seconds), 0, 30 * 86400},
+    {"lease_seconds", offsetof(lf_policy, lease_seconds), 1, 7 * 86400},
+    {"max_attempts", offsetof(lf_policy, max_attempts), 0, 100},
+    {"max_reworks", offsetof(lf_policy, max_reworks), 0, 100},
+    {"items_per_task", offsetof(lf_policy, items_per_task), 1, 10000},
+    {"overlap", offsetof(lf_policy, overlap), 1, 20},
+    {"rework_grace_seconds", offsetof(lf_policy, rework_grace_seconds), 0, 30 * 86400},
 };
 
 void lf_policy_defaults(lf_policy *p)
@@ -65,13 +65,15 @@ int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 		} else if (strcmp(key, "l3_sample_rate") == 0) {
 			double r = json_is_number(v) ? json_number_value(v) : -1;
 			if (!(r >= 0 && r <= 1)) {
-				snprintf(err, errlen, "policy l3_sample_rate must be a number from 0 to 1");
+				snprintf(err, errlen,
+					 "policy l3_sample_rate must be a number from 0 to 1");
 				return LF_ERR_INVALID;
 			}
 			n.l3_sample_bp = (int)lround(r * 10000);
 		} else if (strcmp(key, "pay_overturned_l2") == 0) {
 			if (!json_is_boolean(v)) {
-				snprintf(err, errlen, "policy pay_overturned_l2 must be true or false");
+				snprintf(err, errlen,
+					 "policy pay_overturned_l2 must be true or false");
 				return LF_ERR_INVALID;
 			}
 			n.pay_overturned_l2 = json_is_true(v);
@@ -88,15 +90,16 @@ json_t *lf_policy_json(const lf_policy *p)
 {
 	json_t *o = json_object();
 	for (size_t i = 0; o != NULL && i < LF_ARRAY_LEN(int_fields); i++)
-		json_object_set_new(o, int_fields[i].name,
-				    json_integer(*(const int *)((const char *)p + int_fields[i].offset)));
+		json_object_set_new(
+		    o, int_fields[i].name,
+		    json_integer(*(const int *)((const char *)p + int_fields[i].offset)));
 	json_object_set_new(o, "l3_sample_rate", json_real(p->l3_sample_bp / 10000.0));
 	json_object_set_new(o, "pay_overturned_l2", json_boolean(p->pay_overturned_l2));
 	return o;
 }
 
-int lf_policy_effective(const char *project_policies, const char *task_types,
-			const char *task_type, lf_policy *out)
+int lf_policy_effective(const char *project_policies, const char *task_types, const char *task_type,
+			lf_policy *out)
 {
 	char err[160];
 	int ret = LF_OK;
@@ -164,8 +167,8 @@ int lf_rates_parse(const json_t *obj, lf_rates *out, char *err, size_t errlen)
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > RATE_MAX) {
 			snprintf(err, errlen,
-				 "rate %s must be a whole number of minor units from 0 to %lld", key,
-				 RATE_MAX);
+				 "rate %s must be a whole number of minor units from 0 to %lld",
+				 key, RATE_MAX);
 			return LF_ERR_INVALID;
 		}
 		*slots[i] = json_integer_value(v);

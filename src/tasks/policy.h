@@ -14,14 +14,14 @@
 #include "core/lf.h"
 
 typedef struct lf_policy {
-	int lease_seconds;        /* a claim's lease; default 600 */
-	int max_attempts;         /* lease expiries before escalation to L3; 3 */
-	int max_reworks;          /* L2 rejections before escalation to L3; 2 */
-	int items_per_task;       /* imported rows grouped into one task; 1 */
-	int overlap;              /* independent L1 annotations a task needs; 1 */
-	int l3_sample_bp;         /* share of L2-approved tasks L3 checks, basis points; 10000 */
+	int lease_seconds;	  /* a claim's lease; default 600 */
+	int max_attempts;	  /* lease expiries before escalation to L3; 3 */
+	int max_reworks;	  /* L2 rejections before escalation to L3; 2 */
+	int items_per_task;	  /* imported rows grouped into one task; 1 */
+	int overlap;		  /* independent L1 annotations a task needs; 1 */
+	int l3_sample_bp;	  /* share of L2-approved tasks L3 checks, basis points; 10000 */
 	int rework_grace_seconds; /* rework waits this long for its annotator; 300 */
-	int pay_overturned_l2;    /* pay an L2 decision that L3 overturned; 0 */
+	int pay_overturned_l2;	  /* pay an L2 decision that L3 overturned; 0 */
 } lf_policy;
 
 typedef struct lf_rates {
@@ -41,8 +41,8 @@ json_t *lf_policy_json(const lf_policy *p);
  * The policy in force for a task: defaults, then the project's policies
  * text, then the task type's overrides from the task_types text.
  */
-int lf_policy_effective(const char *project_policies, const char *task_types,
-			const char *task_type, lf_policy *out);
+int lf_policy_effective(const char *project_policies, const char *task_types, const char *task_type,
+			lf_policy *out);
 /* Validates a task_types object: each value a valid policy override. */
 int lf_policy_check_task_types(const json_t *obj, char *err, size_t errlen);
 

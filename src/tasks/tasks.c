@@ -5,9 +5,9 @@
 
 #include <pthread.h>
 #include <sodium.h>
-#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
@@ -32,11 +32,11 @@ struct op {
 	int64_t now;
 	lf_wf_event ev;
 	lf_wf_role role;
-	const char *decision;  /* recorded on the actor's work row */
-	const char *comment;   /* may be NULL */
-	const json_t *result;  /* may be NULL */
+	const char *decision; /* recorded on the actor's work row */
+	const char *comment;  /* may be NULL */
+	const json_t *result; /* may be NULL */
 	lf_task_state requeue_to;
-	lf_task task;          /* as read in the transaction */
+	lf_task task; /* as read in the transaction */
 	lf_project project;
 	lf_policy policy;
 	int64_t work_id;
@@ -64,7 +64,7 @@ static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **en
 		   size_t errlen);
 static void cfg_put(lf_labelcfg *cfg, struct cfg_entry *entry);
 static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int load(struct op *op, int64_t task_id);
 static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in);
 static int validate_result(struct op *op);
@@ -108,10 +108,8 @@ static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **en
 		return ret;
 	pthread_mutex_lock(&cfg_lock);
 	if (free_slot->cfg == NULL) {
-		*free_slot = (struct cfg_entry){.project_id = p->id,
-						.updated_at = p->updated_at,
-						.cfg = *out,
-						.refs = 1};
+		*free_slot = (struct cfg_entry){
+		    .project_id = p->id, .updated_at = p->updated_at, .cfg = *out, .refs = 1};
 		*entry = free_slot;
 	}
 	pthread_mutex_unlock(&cfg_lock);
@@ -173,12 +171,14 @@ static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
 			return refuse(op->why, err, "lease_lost",
 				      "You do not hold the lease on this task: it expired or"
 				      " belongs to someone else.");
-		return refuse(op->why, err, "wrong_state", "The task is %s; %s is not possible now.",
-			      state, lf_wf_event_name(op->ev));
+		return refuse(op->why, err, "wrong_state",
+			      "The task is %s; %s is not possible now.", state,
+			      lf_wf_event_name(op->ev));
 	case LF_ERR_INVALID:
 		if (op->ev == LF_EV_ADMIN_REQUEUE && in->has_comment)
-			return refuse(op->why, err, "invalid_target",
-				      "A task can be requeued to queued_l1, queued_l2 or queued_l3.");
+			return refuse(
+			    op->why, err, "invalid_target",
+			    "A task can be requeued to queued_l1, queued_l2 or queued_l3.");
 		if (!in->has_comment && op->ev != LF_EV_SUBMIT && op->ev != LF_EV_L3_OVERRIDE)
 			return refuse(op->why, err, "comment_required",
 				      "A comment (reason) is required for %s.",
@@ -216,7 +216,9 @@ static int validate_result(struct op *op)
 
 static const char *annotation_kind(lf_wf_event ev)
 {
-	return ev == LF_EV_SUBMIT ? "annotation" : ev == LF_EV_L3_OVERRIDE ? "override" : "correction";
+	return ev == LF_EV_SUBMIT	 ? "annotation"
+	       : ev == LF_EV_L3_OVERRIDE ? "override"
+					 : "correction";
 }
 
 static int store_annotation(struct op *op, const char *kind, int64_t *annotation_id)
@@ -226,9 +228,9 @@ static int store_annotation(struct op *op, const char *kind, int64_t *annotation
 		return refuse(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
 	lf_annotation an = {.task_id = op->task.id,
 			    .author_id = op->who->user_id,
-			    .stage = lf_wf_stage_of(op->ev == LF_EV_SUBMIT ? LF_TS_LOCKED_L1
-					    : op->ev == LF_EV_L2_APPROVE ? LF_TS_LOCKED_L2
-									   : LF_TS_LOCKED_L3),
+			    .stage = lf_wf_stage_of(op->ev == LF_EV_SUBMIT	 ? LF_TS_LOCKED_L1
+						    : op->ev == LF_EV_L2_APPROVE ? LF_TS_LOCKED_L2
+										 : LF_TS_LOCKED_L3),
 			    .kind = kind,
 			    .work_id = op->work_id,
 			    .result = text,
@@ -299,7 +301,8 @@ static int write_audit(struct op *op, const char *from, unsigned fx)
 			     .details = d};
 	int ret = lf_audit_append(op->tx, &ev, NULL);
 	json_decref(d);
-	return ret == LF_OK ? LF_OK : refuse(op->why, ret, "unavailable", "The audit write failed.");
+	return ret == LF_OK ? LF_OK
+			    : refuse(op->why, ret, "unavailable", "The audit write failed.");
 }
 
 /*
@@ -343,8 +346,8 @@ static int move_money(struct op *op, lf_task_state from, unsigned fx)
 	if (ret == LF_OK && (fx & LF_FX_PAY))
 		ret = lf_ledger_pay(op->tx, cur, pid, tid);
 	if (ret != LF_OK)
-		return refuse(op->why, ret, "ledger", "The payment records could not be written (%s).",
-			      lf_err_str(ret));
+		return refuse(op->why, ret, "ledger",
+			      "The payment records could not be written (%s).", lf_err_str(ret));
 	return LF_OK;
 }
 
@@ -361,9 +364,10 @@ static int apply(struct op *op)
 	int ret;
 	memset(&in, 0, sizeof(in));
 	if (lf_wf_state_parse(t->state, &in.state) != LF_OK)
-		return refuse(op->why, LF_ERR_INTERNAL, "internal", "Unknown task state %s.", t->state);
-	in.is_holder = t->lease_owner != 0 && t->lease_owner == op->who->user_id &&
-		       t->lease_expires > op->now;
+		return refuse(op->why, LF_ERR_INTERNAL, "internal", "Unknown task state %s.",
+			      t->state);
+	in.is_holder =
+	    t->lease_owner != 0 && t->lease_owner == op->who->user_id && t->lease_expires > op->now;
 	in.has_comment = op->comment != NULL && op->comment[0] != '\0';
 	in.has_result = op->result != NULL && !json_is_null(op->result);
 	in.attempts = t->attempts;
@@ -373,8 +377,8 @@ static int apply(struct op *op)
 	in.annotations_done = t->annotations_done;
 	in.overlap = op->policy.overlap;
 	in.sampled_for_l3 = op->ev == LF_EV_L2_APPROVE
-				    ? (int)randombytes_uniform(10000) < op->policy.l3_sample_bp
-				    : 1;
+				? (int)randombytes_uniform(10000) < op->policy.l3_sample_bp
+				: 1;
 	in.requeue_to = op->requeue_to;
 	if ((ret = lf_wf_apply(op->ev, op->role, &in, &out)) != LF_OK)
 		return refusal_from_wf(op, ret, &in);
@@ -396,10 +400,10 @@ static int apply(struct op *op)
 		if ((ret = lf_store_work_insert(op->tx, &w, &op->work_id)) != LF_OK)
 			return refuse(op->why, ret, "unavailable", "The database failed.");
 	} else if (op->ev != LF_EV_HEARTBEAT) {
-		const char *status = op->ev == LF_EV_RELEASE		? "released"
-				     : op->ev == LF_EV_EXPIRE		? "expired"
-				     : op->ev == LF_EV_ADMIN_REQUEUE	? "requeued"
-									: "done";
+		const char *status = op->ev == LF_EV_RELEASE	     ? "released"
+				     : op->ev == LF_EV_EXPIRE	     ? "expired"
+				     : op->ev == LF_EV_ADMIN_REQUEUE ? "requeued"
+								     : "done";
 		if ((ret = active_work(op)) != LF_OK)
 			return ret;
 		if ((out.effects & LF_FX_NEW_VERSION) && in.has_result &&
@@ -438,7 +442,8 @@ static int apply(struct op *op)
 		if (ret != LF_OK && ret != LF_ERR_NOTFOUND)
 			return refuse(op->why, ret, "unavailable", "The database failed.");
 		t->rework_owner = prev;
-		t->rework_until = prev ? op->now + (int64_t)op->policy.rework_grace_seconds * 1000 : 0;
+		t->rework_until =
+		    prev ? op->now + (int64_t)op->policy.rework_grace_seconds * 1000 : 0;
 	}
 	if (in.has_comment && op->ev != LF_EV_CLAIM)
 		t->last_comment = op->comment;
@@ -446,7 +451,8 @@ static int apply(struct op *op)
 		t->sampled_l3 = in.sampled_for_l3;
 	t->updated_at = op->now;
 	if ((ret = lf_store_task_update(op->tx, t, from)) != LF_OK)
-		return refuse(op->why, ret, "conflict", "The task changed concurrently; try again.");
+		return refuse(op->why, ret, "conflict",
+			      "The task changed concurrently; try again.");
 	return write_audit(op, from, out.effects);
 }
 
@@ -525,7 +531,10 @@ int lf_tasks_heartbeat(lf_store *s, lf_arena *a, const lf_actor *who, int64_t ta
 int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		     lf_task_view *out, lf_refusal *why)
 {
-	struct op op = {.who = who, .why = why, .ev = LF_EV_RELEASE, .role = HOLDER_ROLE,
+	struct op op = {.who = who,
+			.why = why,
+			.ev = LF_EV_RELEASE,
+			.role = HOLDER_ROLE,
 			.decision = "release"};
 	return run(s, a, &op, task_id, out);
 }
@@ -533,8 +542,12 @@ int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		    const json_t *result, lf_task_view *out, lf_refusal *why)
 {
-	struct op op = {.who = who, .why = why, .ev = LF_EV_SUBMIT, .role = LF_ROLE_ANNOTATOR,
-			.decision = "submit", .result = result};
+	struct op op = {.who = who,
+			.why = why,
+			.ev = LF_EV_SUBMIT,
+			.role = LF_ROLE_ANNOTATOR,
+			.decision = "submit",
+			.result = result};
 	return run(s, a, &op, task_id, out);
 }
 
@@ -542,8 +555,12 @@ int lf_tasks_review(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 		    const char *decision, const char *comment, const json_t *result,
 		    lf_task_view *out, lf_refusal *why)
 {
-	struct op op = {.who = who, .why = why, .role = LF_ROLE_REVIEWER, .decision = decision,
-			.comment = comment, .result = result};
+	struct op op = {.who = who,
+			.why = why,
+			.role = LF_ROLE_REVIEWER,
+			.decision = decision,
+			.comment = comment,
+			.result = result};
 	if (strcmp(decision, "approve") == 0)
 		op.ev = LF_EV_L2_APPROVE;
 	else if (strcmp(decision, "reject") == 0)
@@ -567,12 +584,17 @@ int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 		const char *name;
 		lf_wf_event ev;
 	} map[] = {
-		{"approve", LF_EV_L3_APPROVE},		 {"override", LF_EV_L3_OVERRIDE},
-		{"send_back_l1", LF_EV_L3_SEND_BACK_L1}, {"send_back_l2", LF_EV_L3_SEND_BACK_L2},
-		{"discard", LF_EV_L3_DISCARD},
+	    {"approve", LF_EV_L3_APPROVE},	     {"override", LF_EV_L3_OVERRIDE},
+	    {"send_back_l1", LF_EV_L3_SEND_BACK_L1}, {"send_back_l2", LF_EV_L3_SEND_BACK_L2},
+	    {"discard", LF_EV_L3_DISCARD},
 	};
-	struct op op = {.who = who, .why = why, .role = LF_ROLE_SUPER_REVIEWER, .decision = decision,
-			.comment = comment, .result = result, .ev = LF_EV__COUNT};
+	struct op op = {.who = who,
+			.why = why,
+			.role = LF_ROLE_SUPER_REVIEWER,
+			.decision = decision,
+			.comment = comment,
+			.result = result,
+			.ev = LF_EV__COUNT};
 	for (size_t i = 0; i < LF_ARRAY_LEN(map); i++)
 		if (strcmp(decision, map[i].name) == 0)
 			op.ev = map[i].ev;
@@ -589,8 +611,12 @@ int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		     const char *to_state, const char *reason, lf_task_view *out, lf_refusal *why)
 {
-	struct op op = {.who = who, .why = why, .ev = LF_EV_ADMIN_REQUEUE, .role = LF_ROLE_ADMIN,
-			.decision = "requeue", .comment = reason};
+	struct op op = {.who = who,
+			.why = why,
+			.ev = LF_EV_ADMIN_REQUEUE,
+			.role = LF_ROLE_ADMIN,
+			.decision = "requeue",
+			.comment = reason};
 	if (lf_wf_state_parse(to_state, &op.requeue_to) != LF_OK || !lf_wf_is_queued(op.requeue_to))
 		return refuse(why, LF_ERR_INVALID, "invalid_target",
 			      "to must be queued_l1, queued_l2 or queued_l3.");
@@ -617,8 +643,12 @@ int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
 		}
 		for (int i = 0; i < n; i++) {
 			lf_refusal why;
-			struct op op = {.tx = tx, .who = &system_actor, .why = &why, .now = now,
-					.ev = LF_EV_EXPIRE, .role = LF_ROLE_SYSTEM,
+			struct op op = {.tx = tx,
+					.who = &system_actor,
+					.why = &why,
+					.now = now,
+					.ev = LF_EV_EXPIRE,
+					.role = LF_ROLE_SYSTEM,
 					.decision = "expire"};
 			/* Re-checked inside this transaction: a heartbeat may have
 			 * extended the lease since the list was read. */

@@ -29,7 +29,8 @@ static int setup(void **state)
 		return -1;
 	snprintf(path, sizeof(path), "%s/db", dir);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
-	if (lf_store_open(url, 2, &s, err, sizeof(err)) != LF_OK || lf_store_migrate(s, NULL) != LF_OK)
+	if (lf_store_open(url, 2, &s, err, sizeof(err)) != LF_OK ||
+	    lf_store_migrate(s, NULL) != LF_OK)
 		return -1;
 	*state = s;
 	return 0;
@@ -74,12 +75,12 @@ static void test_plans_late_project(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	const char *sql =
-		"INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 0);"
-		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)"
-		" INSERT INTO tasks (project_id, state, data, created_at, updated_at)"
-		" SELECT 1, CASE WHEN i <= 9000 THEN 'accepted' ELSE 'queued_l1' END, '{}', 0, 0"
-		" FROM n;"
-		"ANALYZE;";
+	    "INSERT INTO projects (id, name, created_at) VALUES (1, 'p', 0);"
+	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)"
+	    " INSERT INTO tasks (project_id, state, data, created_at, updated_at)"
+	    " SELECT 1, CASE WHEN i <= 9000 THEN 'accepted' ELSE 'queued_l1' END, '{}', 0, 0"
+	    " FROM n;"
+	    "ANALYZE;";
 	char *err = NULL;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
 	if (rc != SQLITE_OK)
@@ -92,8 +93,8 @@ static void test_plans_late_project(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plans_fresh),
-		cmocka_unit_test(test_plans_late_project),
+	    cmocka_unit_test(test_plans_fresh),
+	    cmocka_unit_test(test_plans_late_project),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("claim_plan", tests, setup, teardown);

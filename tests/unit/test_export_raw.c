@@ -33,10 +33,11 @@ static int mem_write(void *ud, const void *buf, size_t len)
 }
 
 static const char *DATA = "{\"text\":\"Alice \\\"A\\\" works at Acme\",\"n\":[1,{\"x\":\"]\"}]}";
-static const char *RESULT = "[{\"id\":\"r1\",\"from_name\":\"label\",\"to_name\":\"text\",\"type\":"
-			    "\"labels\",\"value\":{\"start\":0,\"end\":5,\"labels\":[\"PER\"]}},"
-			    "{\"id\":\"r2\",\"from_name\":\"label\",\"to_name\":\"text\",\"type\":"
-			    "\"labels\",\"value\":{\"start\":20,\"end\":24,\"labels\":[\"ORG,]\"]}}]";
+static const char *RESULT =
+    "[{\"id\":\"r1\",\"from_name\":\"label\",\"to_name\":\"text\",\"type\":"
+    "\"labels\",\"value\":{\"start\":0,\"end\":5,\"labels\":[\"PER\"]}},"
+    "{\"id\":\"r2\",\"from_name\":\"label\",\"to_name\":\"text\",\"type\":"
+    "\"labels\",\"value\":{\"start\":20,\"end\":24,\"labels\":[\"ORG,]\"]}}]";
 static const char *PRED = "[{\"model_version\":\"v1\",\"result\":[]}]";
 
 /* Exports the same two tasks through the parsed path or the text path. */
@@ -112,8 +113,8 @@ static void test_ls_json_same(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_jsonl_same),
-		cmocka_unit_test(test_ls_json_same),
+	    cmocka_unit_test(test_jsonl_same),
+	    cmocka_unit_test(test_ls_json_same),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("export_raw", tests, NULL, NULL);

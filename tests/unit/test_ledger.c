@@ -42,16 +42,28 @@ static int setup(void **state)
 		return -1;
 	f->a = lf_arena_create();
 	lf_tx *tx = begin(f);
-	lf_project p = {.name = "p", .description = "", .instructions = "", .label_config = "",
-			.currency = "EUR", .policies = "{}", .rates = "{}", .task_types = "{}",
-			.status = "active", .created_at = 1};
+	lf_project p = {.name = "p",
+			.description = "",
+			.instructions = "",
+			.label_config = "",
+			.currency = "EUR",
+			.policies = "{}",
+			.rates = "{}",
+			.task_types = "{}",
+			.status = "active",
+			.created_at = 1};
 	assert_int_equal(lf_store_project_insert(tx, &p, &f->project), LF_OK);
-	assert_int_equal(lf_store_user_insert(tx, "w@x.org", "w", "annotator", "h", 1, &f->user), LF_OK);
+	assert_int_equal(lf_store_user_insert(tx, "w@x.org", "w", "annotator", "h", 1, &f->user),
+			 LF_OK);
 	lf_task t = {.project_id = f->project, .state = "queued_l1", .data = "{}", .created_at = 1};
 	assert_int_equal(lf_store_task_insert(tx, &t, &f->task), LF_OK);
 	for (int i = 0; i < 8; i++) {
-		lf_work w = {.task_id = f->task, .project_id = f->project, .user_id = f->user,
-			     .stage = 1 + i % 3, .status = "active", .started_at = 1};
+		lf_work w = {.task_id = f->task,
+			     .project_id = f->project,
+			     .user_id = f->user,
+			     .stage = 1 + i % 3,
+			     .status = "active",
+			     .started_at = 1};
 		assert_int_equal(lf_store_work_insert(tx, &w, &f->work[i]), LF_OK);
 	}
 	assert_int_equal(lf_store_commit(tx), LF_OK);
@@ -110,8 +122,9 @@ static void test_currency_mismatch_refused(void **state)
 	lf_deposit d;
 	int replayed;
 	lf_tx *tx = begin(f);
-	assert_int_equal(lf_ledger_deposit(tx, f->project, "USD", 100, NULL, "k-usd", 1, &d, &replayed),
-			 LF_ERR_INVALID);
+	assert_int_equal(
+	    lf_ledger_deposit(tx, f->project, "USD", 100, NULL, "k-usd", 1, &d, &replayed),
+	    LF_ERR_INVALID);
 	lf_store_rollback(tx);
 	lf_ledger_verdict v;
 	assert_int_equal(lf_ledger_verify(f->s, &v), LF_OK);
@@ -127,21 +140,25 @@ static void test_hold_life_and_funds(void **state)
 	lf_money shortfall = 0;
 	int replayed;
 	lf_tx *tx = begin(f);
-	assert_int_equal(lf_ledger_deposit(tx, f->project, "EUR", 100, "wire", "k1", 1, &d, &replayed),
-			 LF_OK);
+	assert_int_equal(
+	    lf_ledger_deposit(tx, f->project, "EUR", 100, "wire", "k1", 1, &d, &replayed), LF_OK);
 	assert_false(replayed);
-	assert_int_equal(lf_ledger_deposit(tx, f->project, "EUR", 100, "wire", "k1", 1, &d, &replayed),
-			 LF_OK);
+	assert_int_equal(
+	    lf_ledger_deposit(tx, f->project, "EUR", 100, "wire", "k1", 1, &d, &replayed), LF_OK);
 	assert_true(replayed);
-	assert_int_equal(lf_ledger_deposit(tx, f->project, "EUR", 7, "wire", "k1", 1, &d, &replayed),
-			 LF_ERR_CONFLICT);
+	assert_int_equal(
+	    lf_ledger_deposit(tx, f->project, "EUR", 7, "wire", "k1", 1, &d, &replayed),
+	    LF_ERR_CONFLICT);
 	/* 60 + 30 fit; a third hold of 30 is short by 20. */
-	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[0], f->user, 1, 60,
-					   &shortfall), LF_OK);
-	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[1], f->user, 2, 30,
-					   &shortfall), LF_OK);
-	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[2], f->user, 3, 30,
-					   &shortfall), LF_ERR_FUNDS);
+	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[0], f->user, 1,
+					   60, &shortfall),
+			 LF_OK);
+	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[1], f->user, 2,
+					   30, &shortfall),
+			 LF_OK);
+	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[2], f->user, 3,
+					   30, &shortfall),
+			 LF_ERR_FUNDS);
 	assert_int_equal(shortfall, 20);
 	assert_int_equal(lf_ledger_escrow(tx, f->project, "EUR", &e), LF_OK);
 	assert_int_equal(e.available, 10);
@@ -159,8 +176,8 @@ static void test_hold_life_and_funds(void **state)
 	assert_int_equal(e.held, 0);
 	assert_int_equal(e.spent, 60);
 	lf_money payable = 0;
-	assert_int_equal(lf_store_account_balance(tx, "payable", f->project, f->user, "EUR", &payable),
-			 LF_OK);
+	assert_int_equal(
+	    lf_store_account_balance(tx, "payable", f->project, f->user, "EUR", &payable), LF_OK);
 	assert_int_equal(payable, 60);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 	/* An internal account cannot go negative, whatever the caller asks
@@ -178,10 +195,10 @@ static void test_hold_life_and_funds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_money_add_overflow),
-		cmocka_unit_test(test_balanced),
-		cmocka_unit_test_setup_teardown(test_currency_mismatch_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hold_life_and_funds, setup, teardown),
+	    cmocka_unit_test(test_money_add_overflow),
+	    cmocka_unit_test(test_balanced),
+	    cmocka_unit_test_setup_teardown(test_currency_mismatch_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_hold_life_and_funds, setup, teardown),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("ledger", tests, NULL, NULL);

@@ -28,16 +28,16 @@ static int dummy(lf_http_req *req)
 }
 
 static const lf_http_route routes[] = {
-    {"GET", "/healthz", dummy, LF_BODY_NONE, 0, NULL},				  /* 0 */
-    {"GET", "/api/v1/users", dummy, LF_BODY_NONE, 0, NULL},				  /* 1 */
-    {"POST", "/api/v1/users", dummy, LF_BODY_JSON, 0, NULL},				  /* 2 */
-    {"GET", "/api/v1/users/{id}", dummy, LF_BODY_NONE, 0, NULL},			  /* 3 */
-    {"PATCH", "/api/v1/users/{id}", dummy, LF_BODY_JSON, 0, NULL},			  /* 4 */
-    {"GET", "/api/v1/users/me", dummy, LF_BODY_NONE, 0, NULL},			  /* 5 */
-    {"GET", "/api/v1/projects/{pid}/tasks/{tid}", dummy, LF_BODY_NONE, 0, NULL},	  /* 6 */
+    {"GET", "/healthz", dummy, LF_BODY_NONE, 0, NULL},					/* 0 */
+    {"GET", "/api/v1/users", dummy, LF_BODY_NONE, 0, NULL},				/* 1 */
+    {"POST", "/api/v1/users", dummy, LF_BODY_JSON, 0, NULL},				/* 2 */
+    {"GET", "/api/v1/users/{id}", dummy, LF_BODY_NONE, 0, NULL},			/* 3 */
+    {"PATCH", "/api/v1/users/{id}", dummy, LF_BODY_JSON, 0, NULL},			/* 4 */
+    {"GET", "/api/v1/users/me", dummy, LF_BODY_NONE, 0, NULL},				/* 5 */
+    {"GET", "/api/v1/projects/{pid}/tasks/{tid}", dummy, LF_BODY_NONE, 0, NULL},	/* 6 */
     {"POST", "/api/v1/projects/{pid}/tasks/{tid}/claim", dummy, LF_BODY_NONE, 0, NULL}, /* 7 */
-    {"DELETE", "/api/v1/projects/{pid}/members/{uid}", dummy, LF_BODY_NONE, 0, NULL},	  /* 8 */
-    {"GET", "/", dummy, LF_BODY_NONE, 0, NULL},					  /* 9 */
+    {"DELETE", "/api/v1/projects/{pid}/members/{uid}", dummy, LF_BODY_NONE, 0, NULL},	/* 8 */
+    {"GET", "/", dummy, LF_BODY_NONE, 0, NULL},						/* 9 */
 };
 
 /* Matches with a scratch buffer pre-filled with junk, so a match that
