@@ -114,6 +114,7 @@ int lf_api_payouts_list(lf_http_req *req);
 int lf_api_exports_create(lf_http_req *req);
 int lf_api_exports_get(lf_http_req *req);
 int lf_api_exports_file(lf_http_req *req);
+int lf_api_root(lf_http_req *req);
 int lf_api_healthz(lf_http_req *req);
 int lf_api_readyz(lf_http_req *req);
 int lf_api_metrics(lf_http_req *req);

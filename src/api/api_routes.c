@@ -6,6 +6,7 @@
 /* One line per endpoint, so the table reads as the API's index. */
 /* clang-format off */
 const lf_http_route lf_api_routes[] = {
+	{.method = "GET", .pattern = "/", .handler = lf_api_root, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/healthz", .handler = lf_api_healthz, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/readyz", .handler = lf_api_readyz, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/metrics", .handler = lf_api_metrics, .body = LF_BODY_NONE, .max_body = 0},

@@ -82,6 +82,13 @@ test('http layer refuses bad requests with the JSON error shape', async (t) => {
     assert.equal(errorCode(r), 'invalid_field');
   });
 
+  await t.test('a browser at the root gets a page, not an error', async () => {
+    const r = await srv.api('GET', '/');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /text\/html/);
+    assert.match(r.body, /LabelFlow is running/);
+  });
+
   await t.test('health, readiness and metrics answer', async () => {
     assert.equal((await srv.api('GET', '/healthz')).body.status, 'ok');
     assert.equal((await srv.api('GET', '/readyz')).body.status, 'ready');
