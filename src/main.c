@@ -42,6 +42,7 @@ static int open_store(const config *cfg, int readers, lf_store **out);
 static int load_jwt_key(const config *cfg, unsigned char key[32]);
 static int bootstrap_admin(lf_store *s);
 static int start_workers(lf_app *app, int threads);
+static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen);
 static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
 static int periodic_sweep(void *ud);
 static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
@@ -225,16 +226,25 @@ static int bootstrap_admin(lf_store *s)
 	return LF_OK;
 }
 
+/* The id a job's payload names; a job without it can never succeed. */
+static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(job->payload, key);
+	if (!json_is_integer(v)) {
+		snprintf(err, errlen, "%s job without %s", job->kind, key);
+		return LF_ERR_INVALID;
+	}
+	*id = json_integer_value(v);
+	return LF_OK;
+}
+
 static int job_import(void *ud, lf_job *job, char *err, size_t errlen)
 {
 	lf_app *app = ud;
-	json_t *id = json_object_get(job->payload, "import_id");
-	if (!json_is_integer(id)) {
-		snprintf(err, errlen, "import job without import_id");
-		return LF_ERR_INVALID;
-	}
-	return lf_imports_run(app->store, app->blobs, json_integer_value(id), NULL, NULL, err,
-			      errlen);
+	int64_t id;
+	int ret = payload_id(job, "import_id", &id, err, errlen);
+	return ret != LF_OK ? ret
+			    : lf_imports_run(app->store, app->blobs, id, NULL, NULL, err, errlen);
 }
 
 /*
@@ -245,19 +255,18 @@ static int job_import(void *ud, lf_job *job, char *err, size_t errlen)
 static int job_payout(void *ud, lf_job *job, char *err, size_t errlen)
 {
 	lf_app *app = ud;
-	json_t *id = json_object_get(job->payload, "batch_id");
-	if (!json_is_integer(id)) {
-		snprintf(err, errlen, "payout job without batch_id");
-		return LF_ERR_INVALID;
-	}
+	int64_t id;
+	int ret = payload_id(job, "batch_id", &id, err, errlen);
+	if (ret != LF_OK)
+		return ret;
 	const char *url = getenv("LABELFLOW_PAYOUT_WEBHOOK_URL");
 	const char *secret = getenv("LABELFLOW_PAYOUT_WEBHOOK_SECRET");
 	json_t *webhook =
 	    url && secret ? json_pack("{s:s,s:s,s:i}", "url", url, "secret", secret, "timeout_ms",
 				      env_int("LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", 10000))
 			  : NULL;
-	int ret = lf_payout_batch_run(app->store, app->blobs, json_integer_value(id), webhook,
-				      job->attempt >= job->max_attempts, err, errlen);
+	ret = lf_payout_batch_run(app->store, app->blobs, id, webhook,
+				  job->attempt >= job->max_attempts, err, errlen);
 	json_decref(webhook);
 	return ret;
 }
@@ -265,12 +274,9 @@ static int job_payout(void *ud, lf_job *job, char *err, size_t errlen)
 static int job_export(void *ud, lf_job *job, char *err, size_t errlen)
 {
 	lf_app *app = ud;
-	json_t *id = json_object_get(job->payload, "export_id");
-	if (!json_is_integer(id)) {
-		snprintf(err, errlen, "export job without export_id");
-		return LF_ERR_INVALID;
-	}
-	return lf_export_run(app->store, app->blobs, json_integer_value(id), err, errlen);
+	int64_t id;
+	int ret = payload_id(job, "export_id", &id, err, errlen);
+	return ret != LF_OK ? ret : lf_export_run(app->store, app->blobs, id, err, errlen);
 }
 
 /* Returns expired leases to their queues; every process may run it. */
