@@ -1,0 +1,51 @@
+// `labelflow worker` as a separate process: a server that runs no job
+// threads accepts an import, and a worker process on the same database
+// runs it. Killing that worker and starting another finishes the job.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startServer, ADMIN, BIN, JWT_SECRET } from './lib.mjs';
+
+function startWorker(dir) {
+  const proc = spawn(BIN, ['worker'], {
+    env: { ...process.env, LABELFLOW_DB: `sqlite:${join(dir, 'labelflow.db')}`, LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`, LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  return { proc, exited };
+}
+
+test('imports run in a separate worker process, and survive its death', { timeout: 120000 }, async () => {
+  const srv = await startServer({ env: { LABELFLOW_JOB_THREADS: '0' } });
+  try {
+    const admin = await srv.login(ADMIN.email, ADMIN.password);
+    const p = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'w', label_config: '<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="a"/></Choices></View>' } });
+    const rows = Array.from({ length: 50000 }, (_, i) => `{"text":"r${i}"}`).join('\n') + '\n';
+    const imp = await srv.api('POST', `/api/v1/projects/${p.body.id}/imports`, { token: admin.access_token, raw: rows, headers: { 'content-type': 'application/x-ndjson' } });
+    assert.equal(imp.status, 202);
+    // Nobody runs jobs yet: the import waits.
+    await new Promise((r) => setTimeout(r, 700));
+    const waiting = (await srv.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token })).body;
+    assert.equal(waiting.status, 'queued');
+    // A worker that dies at once (SIGKILL) leaves the job to the next one.
+    const w1 = startWorker(srv.dir);
+    await new Promise((r) => setTimeout(r, 150));
+    w1.proc.kill('SIGKILL');
+    await w1.exited;
+    const w2 = startWorker(srv.dir);
+    let st;
+    for (let i = 0; i < 300; i++) {
+      st = (await srv.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token })).body;
+      if (st.status === 'done' || st.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(st.status, 'done', JSON.stringify(st));
+    assert.equal(st.tasks_created, 50000);
+    w2.proc.kill('SIGTERM');
+    const { code } = await w2.exited;
+    assert.equal(code, 0);
+  } finally {
+    await srv.stop();
+  }
+});
