@@ -48,6 +48,8 @@ typedef struct lf_db_driver {
 	/* Runs a multi-statement script (migrations), no parameters. */
 	int (*script)(void *conn, const char *sql);
 	const char *(*errmsg)(void *conn);
+	/* Runs fn(conn, ud) as one write transaction (see lf_store_write). */
+	int (*run_write)(void *impl, int (*fn)(void *conn, void *ud), void *ud);
 } lf_db_driver;
 
 extern const lf_db_driver lf_db_sqlite;

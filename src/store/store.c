@@ -89,6 +89,29 @@ static int tx_release(lf_tx *tx, int commit)
 	return ret;
 }
 
+struct write_call {
+	lf_store *s;
+	lf_arena *arena;
+	int (*fn)(lf_tx *tx, void *ud);
+	void *ud;
+};
+
+static int write_adapter(void *conn, void *ud)
+{
+	struct write_call *c = ud;
+	lf_tx tx = {.s = c->s, .conn = conn, .arena = c->arena, .own_arena = 0};
+	int ret = c->fn(&tx, c->ud);
+	if (tx.own_arena)
+		lf_arena_destroy(tx.arena);
+	return ret;
+}
+
+int lf_store_write(lf_store *s, lf_arena *arena, int (*fn)(lf_tx *tx, void *ud), void *ud)
+{
+	struct write_call c = {.s = s, .arena = arena, .fn = fn, .ud = ud};
+	return s->drv->run_write(s->impl, write_adapter, &c);
+}
+
 int lf_store_commit(lf_tx *tx)
 {
 	return tx_release(tx, 1);

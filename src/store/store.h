@@ -41,6 +41,16 @@ int lf_store_schema_version(lf_store *s, int *version);
  * ends. The tx is released by commit or rollback.
  */
 int lf_store_begin(lf_store *s, int write, lf_arena *arena, lf_tx **out);
+/*
+ * Runs fn as one write transaction and returns once it is committed: fn's
+ * error (its writes rolled back), a commit error, or LF_OK. fn may run on
+ * another thread (the current holder of the database's writer runs queued
+ * writes back to back); it gets a transaction it must neither commit nor
+ * roll back, and must not begin another write transaction. Rows go to
+ * arena. Preferred for short, frequent writes: no thread hand-off between
+ * them.
+ */
+int lf_store_write(lf_store *s, lf_arena *arena, int (*fn)(lf_tx *tx, void *ud), void *ud);
 /* Commits and releases tx. On failure the transaction is rolled back. */
 int lf_store_commit(lf_tx *tx);
 /* Rolls back and releases tx; NULL is allowed. */

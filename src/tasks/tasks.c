@@ -41,6 +41,9 @@ struct op {
 	lf_policy policy;
 	int64_t work_id;
 	int annotation_version;
+	int64_t task_id;    /* the task operated on (claims: chosen in the transaction) */
+	int64_t project_id; /* claims */
+	int stage;	    /* claims */
 };
 
 /*
@@ -75,6 +78,10 @@ static int write_audit(struct op *op, const char *from, unsigned effects);
 static int move_money(struct op *op, lf_task_state from, unsigned fx);
 static int apply(struct op *op);
 static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out);
+static int run_tx(lf_tx *tx, void *ud);
+static int claim_tx(lf_tx *tx, void *ud);
+static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, void *),
+		  lf_task_view *out);
 static const char *annotation_kind(lf_wf_event ev);
 
 static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **entry, char *err,
@@ -457,68 +464,79 @@ static int apply(struct op *op)
 }
 
 /* Runs op on task_id in a write transaction of its own. */
-static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out)
+/* The transaction of one operation on a known task (run by the store's
+ * writer, possibly on another thread). */
+static int run_tx(lf_tx *tx, void *ud)
 {
-	int ret = lf_store_begin(s, 1, a, &op->tx);
-	if (ret != LF_OK)
-		return refuse(op->why, ret, "unavailable", "The database is unavailable.");
+	struct op *op = ud;
+	int ret;
+	op->tx = tx;
 	op->now = lf_now_ms();
-	if ((ret = load(op, task_id)) != LF_OK)
-		goto cleanup;
+	if ((ret = load(op, op->task_id)) != LF_OK)
+		return ret;
 	if (op->role == HOLDER_ROLE) {
 		lf_task_state st = LF_TS_QUEUED_L1;
 		lf_wf_state_parse(op->task.state, &st);
 		int stage = lf_wf_stage_of(st);
 		op->role = stage ? lf_wf_stage_role(stage) : LF_ROLE_ANNOTATOR;
 	}
-	if ((ret = apply(op)) != LF_OK)
-		goto cleanup;
-	ret = lf_store_commit(op->tx);
+	return apply(op);
+}
+
+/* The transaction of a claim: pick the next task, then claim it. */
+static int claim_tx(lf_tx *tx, void *ud)
+{
+	struct op *op = ud;
+	int64_t task_id = 0;
+	op->tx = tx;
+	op->now = lf_now_ms();
+	int ret =
+	    lf_store_task_next(tx, op->project_id, op->stage, op->who->user_id, op->now, &task_id);
+	if (ret == LF_ERR_NOTFOUND)
+		return refuse(op->why, ret, "nothing_to_do",
+			      "No task is waiting for you at this stage.");
+	if (ret != LF_OK)
+		return refuse(op->why, ret, "unavailable", "The database failed.");
+	if ((ret = load(op, task_id)) != LF_OK)
+		return ret;
+	return apply(op);
+}
+
+/* Runs op's transaction and reports the task after it. */
+static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, void *),
+		  lf_task_view *out)
+{
+	op->why->code[0] = '\0';
+	int ret = lf_store_write(s, a, fn, op);
 	op->tx = NULL;
 	if (ret != LF_OK) {
-		refuse(op->why, ret, "unavailable", "The change could not be committed.");
-		goto cleanup;
+		if (op->why->code[0] == '\0')
+			refuse(op->why, ret, "unavailable", "The change could not be committed.");
+		return ret;
 	}
 	out->task = op->task;
 	out->work_id = op->work_id;
-cleanup:
-	lf_store_rollback(op->tx);
-	return ret;
+	return LF_OK;
+}
+
+static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out)
+{
+	op->task_id = task_id;
+	return run_op(s, a, op, run_tx, out);
 }
 
 int lf_tasks_claim(lf_store *s, lf_arena *a, const lf_actor *who, int64_t project_id, int stage,
 		   lf_task_view *out, lf_refusal *why)
 {
-	struct op op = {.who = who, .why = why, .ev = LF_EV_CLAIM, .role = lf_wf_stage_role(stage)};
-	int64_t task_id = 0;
+	struct op op = {.who = who,
+			.why = why,
+			.ev = LF_EV_CLAIM,
+			.role = lf_wf_stage_role(stage),
+			.project_id = project_id,
+			.stage = stage};
 	if (stage < 1 || stage > 3)
 		return refuse(why, LF_ERR_INVALID, "invalid_stage", "stage must be l1, l2 or l3.");
-	int ret = lf_store_begin(s, 1, a, &op.tx);
-	if (ret != LF_OK)
-		return refuse(why, ret, "unavailable", "The database is unavailable.");
-	op.now = lf_now_ms();
-	ret = lf_store_task_next(op.tx, project_id, stage, who->user_id, op.now, &task_id);
-	if (ret == LF_ERR_NOTFOUND) {
-		refuse(why, ret, "nothing_to_do", "No task is waiting for you at this stage.");
-		goto cleanup;
-	}
-	if (ret != LF_OK) {
-		refuse(why, ret, "unavailable", "The database failed.");
-		goto cleanup;
-	}
-	if ((ret = load(&op, task_id)) != LF_OK || (ret = apply(&op)) != LF_OK)
-		goto cleanup;
-	ret = lf_store_commit(op.tx);
-	op.tx = NULL;
-	if (ret != LF_OK) {
-		refuse(why, ret, "unavailable", "The claim could not be committed.");
-		goto cleanup;
-	}
-	out->task = op.task;
-	out->work_id = op.work_id;
-cleanup:
-	lf_store_rollback(op.tx);
-	return ret;
+	return run_op(s, a, &op, claim_tx, out);
 }
 
 int lf_tasks_heartbeat(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
