@@ -53,6 +53,15 @@ int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principa
 int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_principal **out,
 		      int64_t *project_id);
 
+/*
+ * Loads the entity whose id is the path's first capture with get, into
+ * out, and checks perm in its project (*project_id, a field of out).
+ * Unknown ids are a 404 naming `what` for authenticated callers. Sets the
+ * error response and returns an error on refusal.
+ */
+int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), void *out,
+		const int64_t *project_id, lf_perm perm, const char *what);
+
 /* Input helpers: on bad input they set a 400/422 response and return
  * LF_ERR_INVALID. Strings are borrowed from the JSON body. */
 int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen, const char **out);

@@ -105,30 +105,20 @@ cleanup:
 	return ret;
 }
 
+static int get_export(lf_tx *tx, int64_t id, void *out)
+{
+	return lf_store_export_get(tx, id, out);
+}
+
+/* Loads the export and checks the caller manages its project. */
 static int load_export(lf_http_req *req, lf_export_row *e)
 {
-	lf_app *app = req->app;
-	lf_principal *who;
-	lf_tx *tx;
-	int64_t id = lf_http_capture_id(req, 0);
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
-	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
-	ret = id ? lf_store_export_get(tx, id, e) : LF_ERR_NOTFOUND;
-	lf_store_rollback(tx);
-	if (ret == LF_ERR_NOTFOUND) {
-		if (lf_api_guard(req, LF_PERM_SELF, 0, &who) == LF_OK)
-			lf_http_error(req, 404, "not_found", "No such export.");
-		return ret;
-	}
-	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
-	return lf_api_guard(req, LF_PERM_PROJECT_MANAGE, e->project_id, &who);
+	return lf_api_load(req, get_export, e, &e->project_id, LF_PERM_PROJECT_MANAGE, "export");
 }
 
 int lf_api_exports_get(lf_http_req *req)
 {
-	lf_export_row e;
+	lf_export_row e = {.id = 0};
 	if (load_export(req, &e) != LF_OK)
 		return LF_OK;
 	return lf_http_json(req, 200, export_json(req, &e));
@@ -152,7 +142,7 @@ static void blob_close(void *ud)
 int lf_api_exports_file(lf_http_req *req)
 {
 	lf_app *app = req->app;
-	lf_export_row e;
+	lf_export_row e = {.id = 0};
 	lf_blob_reader *r = NULL;
 	uint64_t size = 0;
 	if (load_export(req, &e) != LF_OK)

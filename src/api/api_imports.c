@@ -166,7 +166,7 @@ int lf_api_imports_finish(lf_http_req *req)
 	lf_app *app = req->app;
 	struct upload *u = req->stream_ctx;
 	lf_tx *tx = NULL;
-	lf_import im;
+	lf_import im = {.id = 0};
 	json_t *errors = NULL;
 	int64_t id = 0, job = 0;
 	int ret;
@@ -252,31 +252,20 @@ cleanup:
 	return ret;
 }
 
-/* Loads an import and checks the caller manages its project. */
+static int get_import(lf_tx *tx, int64_t id, void *out)
+{
+	return lf_store_import_get(tx, id, out);
+}
+
+/* Loads the import and checks the caller manages its project. */
 static int load_import(lf_http_req *req, lf_import *im)
 {
-	lf_app *app = req->app;
-	lf_principal *who;
-	lf_tx *tx;
-	int64_t id = lf_http_capture_id(req, 0);
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
-	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
-	ret = id ? lf_store_import_get(tx, id, im) : LF_ERR_NOTFOUND;
-	lf_store_rollback(tx);
-	if (ret == LF_ERR_NOTFOUND) {
-		if (lf_api_guard(req, LF_PERM_SELF, 0, &who) == LF_OK)
-			lf_http_error(req, 404, "not_found", "No such import.");
-		return ret;
-	}
-	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
-	return lf_api_guard(req, LF_PERM_PROJECT_MANAGE, im->project_id, &who);
+	return lf_api_load(req, get_import, im, &im->project_id, LF_PERM_PROJECT_MANAGE, "import");
 }
 
 int lf_api_imports_get(lf_http_req *req)
 {
-	lf_import im;
+	lf_import im = {.id = 0};
 	if (load_import(req, &im) != LF_OK)
 		return LF_OK;
 	return lf_http_json(req, 200, import_json(req, &im));

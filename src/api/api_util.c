@@ -250,3 +250,26 @@ int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor)
 		return LF_ERR_NOMEM;
 	return lf_http_json(req, 200, body);
 }
+
+int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), void *out,
+		const int64_t *project_id, lf_perm perm, const char *what)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_tx *tx;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	ret = id ? get(tx, id, out) : LF_ERR_NOTFOUND;
+	lf_store_rollback(tx);
+	if (ret == LF_ERR_NOTFOUND) {
+		/* Authenticate first, so that anonymous callers learn nothing. */
+		if (lf_api_guard(req, LF_PERM_SELF, 0, &who) == LF_OK)
+			lf_http_error(req, 404, "not_found", "No such %s.", what);
+		return ret;
+	}
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL), ret;
+	return lf_api_guard(req, perm, *project_id, &who);
+}

@@ -106,6 +106,11 @@ test('text project: JSONL, Label Studio JSON (round trip), CSV, CoNLL-2003, filt
   const badFilter = await srv.api('POST', `/api/v1/projects/${project.id}/exports`, { token: admin.access_token, body: { format: 'jsonl', filter: { state: 'done' } } });
   assert.equal(badFilter.status, 422);
   assert.equal((await srv.api('POST', `/api/v1/projects/${project.id}/exports`, { token: ctx.annotators[0].token, body: { format: 'jsonl' } })).status, 403);
+  assert.equal((await srv.api('GET', '/api/v1/exports/999999', { token: admin.access_token })).status, 404);
+  assert.equal((await srv.api('GET', '/api/v1/exports/999999')).status, 401);
+  assert.equal((await srv.api('GET', `/api/v1/exports/${jl.export.id}`, { token: ctx.annotators[0].token })).status, 403);
+  assert.equal((await srv.api('GET', `/api/v1/exports/${jl.export.id}/file`, { token: ctx.annotators[0].token })).status, 403);
+  assert.equal((await srv.api('GET', '/api/v1/imports/999999', { token: admin.access_token })).status, 404);
 });
 
 test('image project: COCO (parsed by python), YOLO and VOC zips, polygons reported as skipped in YOLO', async () => {
