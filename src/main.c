@@ -55,6 +55,7 @@ static int cmd_serve(int argc, char **argv);
 static int cmd_worker(int argc, char **argv);
 static int cmd_migrate(int argc, char **argv);
 static int cmd_user(int argc, char **argv);
+static int open_for_verify(int argc, char **argv, lf_store **s);
 static int cmd_audit(int argc, char **argv);
 static int cmd_ledger(int argc, char **argv);
 
@@ -507,18 +508,26 @@ cleanup:
 	return ret;
 }
 
-static int cmd_audit(int argc, char **argv)
+/* `labelflow audit|ledger verify [--db URL]`: checks the subcommand and
+ * opens the store. Returns 0, or the exit code to stop with. */
+static int open_for_verify(int argc, char **argv, lf_store **s)
 {
 	config cfg;
-	lf_store *s = NULL;
-	lf_audit_verdict v;
 	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
 		usage(stderr);
 		return 2;
 	}
 	parse_common(argc - 1, argv + 1, &cfg);
-	if (open_store(&cfg, 1, &s) != LF_OK)
-		return 1;
+	return open_store(&cfg, 1, s) == LF_OK ? 0 : 1;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	lf_store *s = NULL;
+	lf_audit_verdict v;
+	int code = open_for_verify(argc, argv, &s);
+	if (code != 0)
+		return code;
 	int ret = lf_audit_verify(s, &v);
 	lf_store_close(s);
 	if (ret != LF_OK) {
@@ -536,16 +545,11 @@ static int cmd_audit(int argc, char **argv)
 
 static int cmd_ledger(int argc, char **argv)
 {
-	config cfg;
 	lf_store *s = NULL;
 	lf_ledger_verdict v;
-	if (argc < 2 || strcmp(argv[1], "verify") != 0) {
-		usage(stderr);
-		return 2;
-	}
-	parse_common(argc - 1, argv + 1, &cfg);
-	if (open_store(&cfg, 1, &s) != LF_OK)
-		return 1;
+	int code = open_for_verify(argc, argv, &s);
+	if (code != 0)
+		return code;
 	int ret = lf_ledger_verify(s, &v);
 	lf_store_close(s);
 	if (ret != LF_OK) {

@@ -77,6 +77,9 @@ int lf_api_qtime(lf_http_req *req, const char *name, int64_t *out);
 const char *lf_api_time(lf_http_req *req, int64_t ms);
 /* A user as JSON, never with secrets. New reference. */
 json_t *lf_api_user_json(lf_http_req *req, const lf_user *u);
+/* The keyset cursor of a page read with limit + 1 rows: the key of the
+ * page's last row when a further row exists (n > limit), else NULL. */
+const char *lf_api_next_cursor(lf_http_req *req, int n, int64_t limit, int64_t last_key);
 /* {items, next_cursor}: steals items; cursor NULL renders null. */
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor);
 

@@ -51,8 +51,7 @@ int lf_api_audit_list(lf_http_req *req)
 			      a->from_state, "to_state", a->to_state, "details", details,
 			      "prev_hash", a->prev_hash, "hash", a->hash));
 	}
-	const char *next =
-	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)rows[limit - 1].seq) : NULL;
+	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? rows[limit - 1].seq : 0);
 	return lf_api_list(req, items, next);
 }
 

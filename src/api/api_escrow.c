@@ -195,8 +195,7 @@ int lf_api_ledger(lf_http_req *req)
 		json_array_append_new(items, o);
 	}
 	const char *next =
-	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)lines[limit - 1].entry_id)
-		      : NULL;
+	    lf_api_next_cursor(req, n, limit, n > limit ? lines[limit - 1].entry_id : 0);
 	return lf_api_list(req, items, next);
 }
 

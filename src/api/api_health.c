@@ -80,15 +80,15 @@ int lf_api_metrics(lf_http_req *req)
 int lf_api_root(lf_http_req *req)
 {
 	static const char page[] =
-		"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-		"<title>LabelFlow</title><style>body{font:16px/1.5 system-ui,sans-serif;"
-		"max-width:40em;margin:3em auto;padding:0 1em;color:#111}code{background:#eee;"
-		"padding:.1em .3em}</style></head><body><h1>LabelFlow is running</h1>"
-		"<p>The HTTP API is at <code>/api/v1</code>. Sign in with "
-		"<code>POST /api/v1/auth/login</code> and send the access token as "
-		"<code>Authorization: Bearer &lt;token&gt;</code>.</p>"
-		"<p>Health: <a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a>, "
-		"<a href=\"/metrics\">/metrics</a>.</p></body></html>";
+	    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+	    "<title>LabelFlow</title><style>body{font:16px/1.5 system-ui,sans-serif;"
+	    "max-width:40em;margin:3em auto;padding:0 1em;color:#111}code{background:#eee;"
+	    "padding:.1em .3em}</style></head><body><h1>LabelFlow is running</h1>"
+	    "<p>The HTTP API is at <code>/api/v1</code>. Sign in with "
+	    "<code>POST /api/v1/auth/login</code> and send the access token as "
+	    "<code>Authorization: Bearer &lt;token&gt;</code>.</p>"
+	    "<p>Health: <a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a>, "
+	    "<a href=\"/metrics\">/metrics</a>.</p></body></html>";
 	char *body = strdup(page);
 	if (body == NULL)
 		return LF_ERR_NOMEM;

@@ -297,7 +297,6 @@ int lf_api_imports_list(lf_http_req *req)
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(arr, import_json(req, &items[i]));
-	const char *next =
-	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id) : NULL;
+	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? items[limit - 1].id : 0);
 	return lf_api_list(req, arr, next);
 }

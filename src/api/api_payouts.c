@@ -145,7 +145,6 @@ int lf_api_payouts_list(lf_http_req *req)
 	json_t *items = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(items, batch_json(req, &rows[i], NULL, 0));
-	const char *next =
-	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)rows[limit - 1].id) : NULL;
+	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? rows[limit - 1].id : 0);
 	return lf_api_list(req, items, next);
 }

@@ -66,8 +66,7 @@ int lf_api_users_list(lf_http_req *req)
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
 		json_array_append_new(arr, lf_api_user_json(req, &items[i]));
-	const char *next =
-	    n > limit ? lf_arena_printf(req->arena, "%lld", (long long)items[limit - 1].id) : NULL;
+	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? items[limit - 1].id : 0);
 	return lf_api_list(req, arr, next);
 }
 

@@ -243,6 +243,11 @@ json_t *lf_api_user_json(lf_http_req *req, const lf_user *u)
 			 lf_api_time(req, u->updated_at));
 }
 
+const char *lf_api_next_cursor(lf_http_req *req, int n, int64_t limit, int64_t last_key)
+{
+	return n > limit ? lf_arena_printf(req->arena, "%lld", (long long)last_key) : NULL;
+}
+
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor)
 {
 	json_t *body = json_pack("{s:o,s:s?}", "items", items, "next_cursor", next_cursor);

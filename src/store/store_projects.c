@@ -3,6 +3,8 @@
  */
 #include "store/db.h"
 
+#include <string.h>
+
 #include "authz/authz.h"
 
 #define PROJECT_COLS                                                                               \
@@ -90,16 +92,24 @@ int lf_store_project_list(lf_tx *tx, int64_t member_id, int64_t after_id, int li
 int lf_store_project_state_counts(lf_tx *tx, int64_t project_id, const char *const *states,
 				  int nstates, int64_t *counts)
 {
-	for (int i = 0; i < nstates; i++) {
-		lf_val v[] = {LF_VINT(project_id), LF_VTEXT(states[i])};
-		int ret = lf_db_query_int(tx,
-					  "SELECT COUNT(*) FROM tasks WHERE project_id = $1"
-					  " AND state = $2",
-					  v, 2, &counts[i]);
-		if (ret != LF_OK)
-			return ret;
+	lf_val v[] = {LF_VINT(project_id)};
+	lf_rows *r = NULL;
+	int rc;
+	for (int i = 0; i < nstates; i++)
+		counts[i] = 0;
+	/* One pass over the project's slice of tasks_list for every state. */
+	int ret = lf_db_query(
+	    tx, "SELECT state, COUNT(*) FROM tasks WHERE project_id = $1 GROUP BY state", v, 1, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1) {
+		const char *state = lf_rows_text(r, 0);
+		for (int i = 0; state != NULL && i < nstates; i++)
+			if (strcmp(states[i], state) == 0)
+				counts[i] = lf_rows_int(r, 1);
 	}
-	return LF_OK;
+	lf_rows_close(r);
+	return rc < 0 ? rc : LF_OK;
 }
 
 int lf_store_member_roles(lf_tx *tx, int64_t project_id, int64_t user_id, unsigned *roles)
