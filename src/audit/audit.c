@@ -67,8 +67,9 @@ void lf_audit_hash(const lf_audit_row *row, char out[65])
 
 /*
  * The tail (last seq and hash) is read inside the caller's write
- * transaction, which on SQLite holds the database's single write lock, so
- * two appends can never chain onto the same predecessor.
+ * transaction; the store makes appends take turns from that read until
+ * commit (see lf_store_audit_tail), so two appends can never chain onto
+ * the same predecessor.
  */
 int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *seq)
 {
@@ -151,7 +152,7 @@ int lf_audit_verify(lf_store *s, lf_audit_verdict *out)
 	memset(vs.prev, '0', 64);
 	vs.prev[64] = '\0';
 	memcpy(out->head, vs.prev, 65);
-	int ret = lf_store_begin(s, 0, NULL, &tx);
+	int ret = lf_store_begin(s, LF_TX_SNAPSHOT, NULL, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_audit_scan(tx, verify_row, &vs);

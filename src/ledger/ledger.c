@@ -319,7 +319,7 @@ int lf_ledger_verify(lf_store *s, lf_ledger_verdict *out)
 {
 	lf_tx *tx;
 	memset(out, 0, sizeof(*out));
-	int ret = lf_store_begin(s, 0, NULL, &tx);
+	int ret = lf_store_begin(s, LF_TX_SNAPSHOT, NULL, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_ledger_audit(tx, &out->audit);

@@ -2,7 +2,7 @@
  * db.h - the SQL driver interface inside the store.
  *
  * Only src/store/ includes this file. Domain code in store_*.c is written
- * once against it; sqlite.c (and later pg.c) implement it. SQL text uses
+ * once against it; sqlite.c and pg.c implement it. SQL text uses
  * PostgreSQL-style $1..$N placeholders; the SQLite driver rewrites them.
  * Statements are prepared once per connection and cached by the address of
  * the SQL string, so SQL must be a string literal (or otherwise live for the
@@ -15,23 +15,32 @@
 
 typedef enum lf_vtype { LF_VT_NULL, LF_VT_INT, LF_VT_TEXT } lf_vtype;
 
-/* One bound parameter. Text is borrowed; it must outlive the call. */
+/* One bound parameter. Text is borrowed; it must outlive the call. A NULL
+ * keeps the type it stands for (PostgreSQL needs it to type `$1 IS NULL`). */
 typedef struct lf_val {
 	lf_vtype type;
+	int null;
 	int64_t i;
 	const char *s;
 } lf_val;
 
 #define LF_VINT(x)  ((lf_val){.type = LF_VT_INT, .i = (int64_t)(x)})
-#define LF_VTEXT(x) ((lf_val){.type = (x) != NULL ? LF_VT_TEXT : LF_VT_NULL, .s = (x)})
-#define LF_VNULL    ((lf_val){.type = LF_VT_NULL})
+#define LF_VTEXT(x) ((lf_val){.type = LF_VT_TEXT, .null = (x) == NULL, .s = (x)})
+/* An integer that is NULL when is_null holds. */
+#define LF_VINTNULL(x, is_null) ((lf_val){.type = LF_VT_INT, .null = (is_null), .i = (int64_t)(x)})
 /* An integer that is NULL when zero (optional foreign keys). */
-#define LF_VID(x) ((x) != 0 ? LF_VINT(x) : LF_VNULL)
+#define LF_VID(x) LF_VINTNULL(x, (x) == 0)
 
-typedef struct lf_rows lf_rows;
+typedef struct lf_db_driver lf_db_driver;
+
+/* The cursor of a query. Each driver's own cursor starts with this, so the
+ * rows functions find the driver that made it. */
+typedef struct lf_rows {
+	const lf_db_driver *drv;
+} lf_rows;
 
 /* The functions a driver provides. */
-typedef struct lf_db_driver {
+struct lf_db_driver {
 	const char *name;
 	int (*open)(const char *target, int readers, void **out, char *err, size_t errlen);
 	void (*close)(void *impl);
@@ -50,9 +59,10 @@ typedef struct lf_db_driver {
 	const char *(*errmsg)(void *conn);
 	/* Runs fn(conn, ud) as one write transaction (see lf_store_write). */
 	int (*run_write)(void *impl, int (*fn)(void *conn, void *ud), void *ud);
-} lf_db_driver;
+};
 
 extern const lf_db_driver lf_db_sqlite;
+extern const lf_db_driver lf_db_pg;
 
 /* Executes a statement; *changes (may be NULL) gets the affected rows. */
 int lf_db_exec(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *changes);
@@ -88,6 +98,8 @@ void *lf_db_grow(lf_tx *tx, void *arr, int count, int *cap, size_t elem);
 int lf_db_script(lf_tx *tx, const char *sql);
 /* Which dialect tx speaks, for the few statements that differ. */
 int lf_db_is_sqlite(const lf_tx *tx);
+/* The first text of a dialect pair: pick(tx, sqlite_sql, pg_sql). */
+#define LF_DB_SQL(tx, sqlite_sql, pg_sql) (lf_db_is_sqlite(tx) ? (sqlite_sql) : (pg_sql))
 
 /* A schema migration: applied in version order, each in its own
  * transaction, recorded in schema_migrations. */
@@ -99,5 +111,7 @@ typedef struct lf_migration {
 
 extern const lf_migration lf_migrations_sqlite[];
 extern const int lf_migrations_sqlite_count;
+extern const lf_migration lf_migrations_pg[];
+extern const int lf_migrations_pg_count;
 
 #endif

@@ -19,7 +19,8 @@
 
 #define STMT_CACHE 256 /* power of two; statements per connection */
 
-struct lf_rows {
+struct sq_rows {
+	lf_rows base;
 	sqlite3_stmt *st;
 };
 
@@ -29,7 +30,7 @@ struct lf_rows {
 struct stmt_slot {
 	const char *sql;
 	sqlite3_stmt *st;
-	lf_rows rows;
+	struct sq_rows rows;
 };
 
 struct conn {
@@ -100,7 +101,7 @@ struct sqlite_db {
 
 static int sq_open(const char *target, int readers, void **out, char *err, size_t errlen);
 static void sq_close(void *impl);
-static int sq_begin(void *impl, int write, void **conn);
+static int sq_begin(void *impl, int mode, void **conn);
 static int sq_commit(void *impl, void *conn);
 static void sq_rollback(void *impl, void *conn);
 static int sq_exec(void *conn, const char *sql, const lf_val *p, int n, int64_t *changes);
@@ -547,11 +548,11 @@ static void writer_rollback(struct writer *w)
 	pthread_mutex_unlock(&w->m);
 }
 
-static int sq_begin(void *impl, int write, void **out)
+static int sq_begin(void *impl, int mode, void **out)
 {
 	struct sqlite_db *d = impl;
 	struct conn *c;
-	if (write) {
+	if (mode == LF_TX_WRITE) {
 		int ret = writer_begin(&d->w);
 		if (ret == LF_OK)
 			*out = &d->w.c;
@@ -641,6 +642,7 @@ static int conn_prepare(struct conn *c, const char *sql, struct stmt_slot **out)
 			return LF_ERR_DB;
 		}
 		s->sql = sql;
+		s->rows.base.drv = &lf_db_sqlite;
 		s->rows.st = s->st;
 		*out = s;
 		return LF_OK;
@@ -652,7 +654,7 @@ static int bind_all(sqlite3_stmt *st, const lf_val *p, int n)
 {
 	for (int i = 0; i < n; i++) {
 		int rc;
-		switch (p[i].type) {
+		switch (p[i].null ? LF_VT_NULL : p[i].type) {
 		case LF_VT_INT: rc = sqlite3_bind_int64(st, i + 1, p[i].i); break;
 		case LF_VT_TEXT:
 			rc = sqlite3_bind_text(st, i + 1, p[i].s, -1, SQLITE_STATIC);
@@ -700,13 +702,13 @@ static int sq_query(void *conn, const char *sql, const lf_val *p, int n, lf_rows
 		sqlite3_reset(slot->st);
 		return ret;
 	}
-	*out = &slot->rows;
+	*out = &slot->rows.base;
 	return LF_OK;
 }
 
 static int sq_next(lf_rows *r)
 {
-	int rc = sqlite3_step(r->st);
+	int rc = sqlite3_step(((struct sq_rows *)r)->st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
@@ -716,22 +718,22 @@ static int sq_next(lf_rows *r)
 
 static int64_t sq_col_int(lf_rows *r, int col)
 {
-	return sqlite3_column_int64(r->st, col);
+	return sqlite3_column_int64(((struct sq_rows *)r)->st, col);
 }
 
 static const char *sq_col_text(lf_rows *r, int col)
 {
-	return (const char *)sqlite3_column_text(r->st, col);
+	return (const char *)sqlite3_column_text(((struct sq_rows *)r)->st, col);
 }
 
 static int sq_col_null(lf_rows *r, int col)
 {
-	return sqlite3_column_type(r->st, col) == SQLITE_NULL;
+	return sqlite3_column_type(((struct sq_rows *)r)->st, col) == SQLITE_NULL;
 }
 
 static void sq_close_rows(lf_rows *r)
 {
-	sqlite3_reset(r->st);
+	sqlite3_reset(((struct sq_rows *)r)->st);
 }
 
 static int sq_script(void *conn, const char *sql)

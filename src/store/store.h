@@ -32,15 +32,22 @@ int lf_store_migrate(lf_store *s, int *applied);
 /* Schema version after migrations. */
 int lf_store_schema_version(lf_store *s, int *version);
 
+/* Transaction modes of lf_store_begin. */
+enum { LF_TX_READ = 0, LF_TX_WRITE = 1, LF_TX_SNAPSHOT = 2 };
+
 /*
- * Begins a transaction. write=1 takes the single writer (SQLite allows one
- * writer at a time; funnelling writers through one connection avoids busy
- * spinning); write=0 uses a pooled read connection with a consistent
- * snapshot. arena receives copies of returned rows; it must outlive the
- * use of those rows; with arena NULL, rows live until the transaction
- * ends. The tx is released by commit or rollback.
+ * Begins a transaction. LF_TX_WRITE takes a write connection (on SQLite the
+ * single writer: SQLite allows one writer at a time and funnelling writers
+ * through one connection avoids busy spinning). LF_TX_READ reads, with each
+ * statement seeing committed data (SQLite gives the whole transaction one
+ * snapshot; PostgreSQL one per statement). LF_TX_SNAPSHOT reads from one
+ * snapshot for the whole transaction on every store: for checks that
+ * compare several queries (verification, exports). arena receives copies
+ * of returned rows; it must outlive the use of those rows; with arena
+ * NULL, rows live until the transaction ends. The tx is released by commit
+ * or rollback.
  */
-int lf_store_begin(lf_store *s, int write, lf_arena *arena, lf_tx **out);
+int lf_store_begin(lf_store *s, int mode, lf_arena *arena, lf_tx **out);
 /*
  * Runs fn as one write transaction and returns once it is committed: fn's
  * error (its writes rolled back), a commit error, or LF_OK. fn may run on
@@ -56,6 +63,10 @@ int lf_store_commit(lf_tx *tx);
 /* Rolls back and releases tx; NULL is allowed. */
 void lf_store_rollback(lf_tx *tx);
 lf_arena *lf_store_arena(lf_tx *tx);
+/* Marks write transaction tx as one that may be lost in a crash (the
+ * client redoes it) but never half-applied: its commit need not wait for
+ * the disk. Only for work nobody was told is done, e.g. a claim. */
+int lf_store_tx_relaxed(lf_tx *tx);
 /* Cheap liveness probe for /readyz. */
 int lf_store_ping(lf_store *s);
 

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#define AUDIT_SCAN_PAGE 5000
+
 #define AUDIT_COLS                                                                                 \
 	"seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id,"      \
 	" from_state, to_state, details, prev_hash, hash"
@@ -43,11 +45,27 @@ static void audit_from_row(lf_tx *tx, lf_rows *r, lf_audit_row *a, int copy)
 	a->hash = lf_rows_text(r, 13);
 }
 
+/*
+ * The chain has one tail, so appends must take turns from reading it until
+ * their transaction commits. SQLite's single writer gives that for free. On
+ * PostgreSQL an advisory lock held to the end of the transaction does it:
+ * a waiter's next statement takes a fresh snapshot (READ COMMITTED) and so
+ * reads the tail its predecessor just committed. (Row locks cannot do it:
+ * a waiter would re-read the old tail row, not the new one.) The cost is
+ * that audited transactions commit one after another, each holding the
+ * lock through its commit's WAL flush; callers append last to keep that
+ * window short.
+ */
+#define AUDIT_TAIL_LOCK "SELECT pg_advisory_xact_lock(7305761)"
+
 int lf_store_audit_tail(lf_tx *tx, int64_t *seq, char hash[65])
 {
 	lf_rows *r = NULL;
-	int ret = lf_db_query(tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", NULL,
-			      0, &r);
+	int ret;
+	if (!lf_db_is_sqlite(tx) && (ret = lf_db_exec(tx, AUDIT_TAIL_LOCK, NULL, 0, NULL)) != LF_OK)
+		return ret;
+	ret = lf_db_query(tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", NULL, 0,
+			  &r);
 	if (ret != LF_OK)
 		return ret;
 	int rc = lf_rows_next(r);
@@ -121,21 +139,34 @@ int lf_store_audit_list(lf_tx *tx, const lf_audit_filter *f, lf_audit_row **item
 	return ret;
 }
 
+/* Pages by seq so that a driver that fetches whole results (PostgreSQL)
+ * holds one page of the log at a time, not all of it. */
 int lf_store_audit_scan(lf_tx *tx, lf_audit_scan_cb cb, void *ud)
 {
-	lf_rows *r = NULL;
-	int rc,
-	    ret = lf_db_query(tx, "SELECT " AUDIT_COLS " FROM audit_log ORDER BY seq", NULL, 0, &r);
-	if (ret != LF_OK)
-		return ret;
-	while ((rc = lf_rows_next(r)) == 1) {
-		lf_audit_row a;
-		audit_from_row(tx, r, &a, 0);
-		if ((ret = cb(ud, &a)) != LF_OK)
-			break;
-	}
-	if (ret == LF_OK && rc < 0)
-		ret = rc;
-	lf_rows_close(r);
+	int64_t after = 0;
+	int ret = LF_OK, rows;
+	do {
+		lf_val v[] = {LF_VINT(after), LF_VINT(AUDIT_SCAN_PAGE)};
+		lf_rows *r = NULL;
+		int rc = 0;
+		rows = 0;
+		ret = lf_db_query(tx,
+				  "SELECT " AUDIT_COLS " FROM audit_log WHERE seq > $1"
+				  " ORDER BY seq LIMIT $2",
+				  v, 2, &r);
+		if (ret != LF_OK)
+			return ret;
+		while ((rc = lf_rows_next(r)) == 1) {
+			lf_audit_row a;
+			audit_from_row(tx, r, &a, 0);
+			after = a.seq;
+			rows++;
+			if ((ret = cb(ud, &a)) != LF_OK)
+				break;
+		}
+		if (ret == LF_OK && rc < 0)
+			ret = rc;
+		lf_rows_close(r);
+	} while (ret == LF_OK && rows == AUDIT_SCAN_PAGE);
 	return ret;
 }

@@ -72,7 +72,7 @@ static void bind_filter(const lf_export_filter *f, lf_val *v)
 {
 	v[0] = LF_VINT(f->project_id);
 	for (int i = 0; i < 8; i++)
-		v[1 + i] = f->states[0] == NULL ? (i == 0 ? LF_VTEXT("accepted") : LF_VNULL)
+		v[1 + i] = f->states[0] == NULL ? LF_VTEXT(i == 0 ? "accepted" : NULL)
 						: LF_VTEXT(f->states[i]);
 	v[9] = LF_VID(f->since);
 	v[10] = LF_VID(f->until);

@@ -137,7 +137,7 @@ int lf_store_job_claim(lf_tx *tx, const char *owner, int64_t now, int64_t lease_
 	p[1] = LF_VINT(now + lease_ms);
 	p[2] = LF_VINT(now);
 	for (int i = 0; i < LF_JOB_KINDS_MAX; i++)
-		p[4 + i] = LF_VNULL;
+		p[4 + i] = LF_VTEXT(NULL);
 	for (; kinds != NULL && kinds[nkinds] != NULL; nkinds++) {
 		if (nkinds == LF_JOB_KINDS_MAX)
 			return LF_ERR_INVALID;

@@ -90,7 +90,7 @@ int lf_store_project_has_ledger(lf_tx *tx, int64_t project_id, int *has)
 	int64_t n = 0;
 	int ret = lf_db_query_int(tx,
 				  "SELECT COUNT(*) FROM (SELECT 1 FROM ledger_accounts"
-				  " WHERE project_id = $1 LIMIT 1)",
+				  " WHERE project_id = $1 LIMIT 1) x",
 				  v, 1, &n);
 	*has = n > 0;
 	return ret;
@@ -183,7 +183,8 @@ int lf_store_holds_sum_by_project(lf_tx *tx, int64_t user_id, const char *const 
 	return sum_rows(tx,
 			"SELECT h.project_id, p.currency, SUM(h.amount) FROM holds h"
 			" JOIN projects p ON p.id = h.project_id WHERE h.user_id = $1"
-			" AND h.status IN ($2, $3) GROUP BY h.project_id ORDER BY h.project_id",
+			" AND h.status IN ($2, $3) GROUP BY h.project_id, p.currency"
+			" ORDER BY h.project_id",
 			v, 3, cb, ud);
 }
 
@@ -298,7 +299,7 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 		LF_OK ||
 	    (ret = count(tx,
 			 "SELECT COUNT(*), COALESCE(MIN(txn_id), 0) FROM (SELECT txn_id FROM"
-			 " ledger_entries GROUP BY txn_id HAVING SUM(amount) <> 0)",
+			 " ledger_entries GROUP BY txn_id HAVING SUM(amount) <> 0) x",
 			 &out->unbalanced_txns, &out->first_unbalanced)) != LF_OK ||
 	    (ret = count(tx,
 			 "SELECT COUNT(*), 0 FROM ledger_txns t WHERE (SELECT COUNT(*) FROM"
@@ -323,7 +324,7 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 	    (ret = count(tx,
 			 "SELECT COUNT(*), 0 FROM (SELECT e.txn_id FROM ledger_entries e"
 			 " JOIN ledger_accounts a ON a.id = e.account_id GROUP BY e.txn_id"
-			 " HAVING COUNT(DISTINCT a.currency) > 1)",
+			 " HAVING COUNT(DISTINCT a.currency) > 1) x",
 			 &out->mixed_currency, &dummy)) != LF_OK ||
 	    /* Per project and worker: what is payable, in a payout or paid out
 	     * adds up to exactly the holds they earned. */

@@ -41,6 +41,10 @@
 	" AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = $2"     \
 	" AND w.stage <= 2 AND w.status IN ('done', 'voided') AND $3 = $3)"                        \
 	" ORDER BY t.priority DESC, t.id LIMIT 1"
+/* On PostgreSQL claimers on other connections skip the rows another one
+ * is taking instead of queueing behind its lock; the transition's UPDATE
+ * still checks the state, so two claimers can never both win a task. */
+#define SKIP_LOCKED " FOR UPDATE SKIP LOCKED"
 /* Rework this annotator was given back: offered to them before anything. */
 #define NEXT_REWORK                                                                                \
 	"SELECT id FROM tasks WHERE project_id = $1 AND state = 'queued_l1' AND rework_owner = $2" \
@@ -201,21 +205,34 @@ int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id
 	int ret;
 	switch (stage) {
 	case 1:
-		ret = lf_db_query_int(tx, NEXT_REWORK, v, 2, task_id);
+		ret = lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_REWORK, NEXT_REWORK SKIP_LOCKED), v, 2,
+				      task_id);
 		if (ret != LF_ERR_NOTFOUND)
 			return ret;
-		return lf_db_query_int(tx, NEXT_L1, v, 3, task_id);
-	case 2: return lf_db_query_int(tx, NEXT_L2, v, 3, task_id);
-	case 3: return lf_db_query_int(tx, NEXT_L3, v, 3, task_id);
+		return lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_L1, NEXT_L1 SKIP_LOCKED), v, 3,
+				       task_id);
+	case 2:
+		return lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_L2, NEXT_L2 SKIP_LOCKED), v, 3,
+				       task_id);
+	case 3:
+		return lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_L3, NEXT_L3 SKIP_LOCKED), v, 3,
+				       task_id);
 	default: return LF_ERR_INVALID;
 	}
 }
 
+/* The plan of the claim queries: SQLite's EXPLAIN QUERY PLAN details
+ * (fourth column) or PostgreSQL's EXPLAIN lines (first column). */
 int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len)
 {
-	static const char *const plans[] = {
+	static const char *const sqlite_plans[] = {
 	    "EXPLAIN QUERY PLAN " NEXT_REWORK, "EXPLAIN QUERY PLAN " NEXT_L1,
 	    "EXPLAIN QUERY PLAN " NEXT_L2, "EXPLAIN QUERY PLAN " NEXT_L3};
+	static const char *const pg_plans[] = {
+	    "EXPLAIN " NEXT_REWORK SKIP_LOCKED, "EXPLAIN " NEXT_L1 SKIP_LOCKED,
+	    "EXPLAIN " NEXT_L2 SKIP_LOCKED, "EXPLAIN " NEXT_L3 SKIP_LOCKED};
+	const char *const *plans = LF_DB_SQL(tx, sqlite_plans, pg_plans);
+	int col = lf_db_is_sqlite(tx) ? 3 : 0;
 	lf_val v[] = {LF_VINT(1), LF_VINT(1), LF_VINT(0)};
 	size_t used = 0;
 	if (stage < 1 || stage > 3 || len == 0)
@@ -228,7 +245,7 @@ int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len)
 		if (ret != LF_OK)
 			return ret;
 		while ((rc = lf_rows_next(r)) == 1 && used < len) {
-			const char *detail = lf_rows_text(r, 3);
+			const char *detail = lf_rows_text(r, col);
 			int w = snprintf(buf + used, len - used, "%s\n", detail ? detail : "");
 			used += w > 0 ? (size_t)w : 0;
 		}
@@ -266,7 +283,7 @@ int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int 
 {
 	char stage[2] = {(char)('0' + f->stage), '\0'};
 	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(f->state),
-		      LF_VID(f->assignee),    f->stage ? LF_VTEXT(stage) : LF_VNULL,
+		      LF_VID(f->assignee),    LF_VTEXT(f->stage ? stage : NULL),
 		      LF_VINT(f->after_id),   LF_VINT(f->limit),
 		      LF_VID(f->worker)};
 	return lf_db_query_list(

@@ -103,7 +103,7 @@ int lf_store_user_update(lf_tx *tx, int64_t id, const char *name, const char *ro
 	lf_val p[] = {LF_VINT(id),
 		      LF_VTEXT(name),
 		      LF_VTEXT(role),
-		      active < 0 ? LF_VNULL : LF_VINT(active),
+		      LF_VINTNULL(active, active < 0),
 		      LF_VTEXT(password_hash),
 		      LF_VINT(now)};
 	int64_t changes = 0;

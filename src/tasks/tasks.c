@@ -499,6 +499,10 @@ static int claim_tx(lf_tx *tx, void *ud)
 		return refuse(op->why, ret, "unavailable", "The database failed.");
 	if ((ret = load(op, task_id)) != LF_OK)
 		return ret;
+	/* A claim lost in a crash is simply asked for again (its hold and
+	 * audit record go with it), so it need not wait for the disk. */
+	if ((ret = lf_store_tx_relaxed(tx)) != LF_OK)
+		return refuse(op->why, ret, "unavailable", "The database failed.");
 	return apply(op);
 }
 

@@ -2,7 +2,7 @@
 // hash chain catching a record edited directly in the database file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADMIN, createUser, cli, sqlite } from './lib.mjs';
+import { startServer, ADMIN, createUser, cli, sql, dbUrl, dropGuard } from './lib.mjs';
 
 test('audit trail records changes, filters them, and detects tampering', async (t) => {
   let srv = await startServer();
@@ -49,21 +49,22 @@ test('audit trail records changes, filters them, and detects tampering', async (
     assert.equal(v.status, 200);
     assert.equal(v.body.ok, true);
     assert.ok(v.body.count >= 5);
-    const c = cli(['audit', 'verify', '--db', `sqlite:${srv.db}`]);
+    const c = cli(['audit', 'verify', '--db', srv.db]);
     assert.equal(c.status, 0, c.stderr);
     assert.match(c.stdout, /audit chain ok/);
   });
 
   await t.test('SQL cannot update or delete audit records', async () => {
-    assert.throws(() => sqlite(srv.db, "UPDATE audit_log SET action = 'x' WHERE seq = 2"), /append-only/);
-    assert.throws(() => sqlite(srv.db, 'DELETE FROM audit_log WHERE seq = 2'), /append-only/);
+    assert.throws(() => sql(srv.db, "UPDATE audit_log SET action = 'x' WHERE seq = 2"), /append-only/);
+    assert.throws(() => sql(srv.db, 'DELETE FROM audit_log WHERE seq = 2'), /append-only/);
   });
 
   await t.test('a record altered in the database file is found and named', async () => {
     await srv.stop({ keep: true });
     // An attacker with the file drops the guard and edits a record.
-    sqlite(`${dir}/labelflow.db`, "DROP TRIGGER audit_no_update; UPDATE audit_log SET details = '{\"role\":\"admin\"}' WHERE seq = 3;");
-    const c = cli(['audit', 'verify', '--db', `sqlite:${dir}/labelflow.db`]);
+    dropGuard(dbUrl(dir), 'audit_log', 'update');
+    sql(dbUrl(dir), "UPDATE audit_log SET details = '{\"role\":\"admin\"}' WHERE seq = 3");
+    const c = cli(['audit', 'verify', '--db', dbUrl(dir)]);
     assert.equal(c.status, 1);
     assert.match(c.stdout, /BROKEN at seq 3/);
     srv = await startServer({ dir });
@@ -76,8 +77,9 @@ test('audit trail records changes, filters them, and detects tampering', async (
 
   await t.test('a deleted record is found as a gap', async () => {
     await srv.stop({ keep: true });
-    sqlite(`${dir}/labelflow.db`, 'DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 2;');
-    const c = cli(['audit', 'verify', '--db', `sqlite:${dir}/labelflow.db`]);
+    dropGuard(dbUrl(dir), 'audit_log', 'delete');
+    sql(dbUrl(dir), 'DELETE FROM audit_log WHERE seq = 2');
+    const c = cli(['audit', 'verify', '--db', dbUrl(dir)]);
     assert.equal(c.status, 1);
     assert.match(c.stdout, /BROKEN at seq 3: sequence gap/);
     srv = await startServer({ dir });
@@ -88,7 +90,7 @@ test('audit trail records changes, filters them, and detects tampering', async (
 
 test('labelflow user add and migrate work from the command line', async () => {
   const srv = await startServer();
-  const db = `sqlite:${srv.db}`;
+  const db = srv.db;
   const add = cli(['user', 'add', '--email', 'cli@example.org', '--name', 'Cli', '--role', 'reviewer', '--password-stdin', '--db', db], { input: 'cli-password-1\n' });
   assert.equal(add.status, 0, add.stderr);
   assert.match(add.stdout, /created user \d+/);

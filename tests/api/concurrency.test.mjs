@@ -4,7 +4,7 @@
 // chain verifies, and every cent of escrow is accounted for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sqlite } from './lib.mjs';
+import { startServer, sql, dbUrl } from './lib.mjs';
 import { setupProject, addTasks, nerResult } from './workflow-lib.mjs';
 
 const TASKS = Number(process.env.LF_CONCURRENCY_TASKS || 20000);
@@ -73,12 +73,13 @@ test(`${ANNOTATORS + REVIEWERS} concurrent clients drain ${TASKS} tasks through 
     // From the database itself: no two stints on one task overlapped, each
     // task has exactly one finished L1 and one finished L2 stint, by
     // different people, and one annotation version.
-    const q = (sql) => sqlite(srv.db, sql).trim();
+    const q = (text) => sql(srv.db, text).trim();
     assert.equal(q(`SELECT COUNT(*) FROM task_work a JOIN task_work b ON a.task_id = b.task_id AND a.id < b.id
       AND a.started_at < COALESCE(b.finished_at, 9e18) AND b.started_at < COALESCE(a.finished_at, 9e18)`), '0');
     assert.equal(q(`SELECT COUNT(*) FROM (SELECT task_id FROM task_work WHERE project_id = ${project.id}
-      GROUP BY task_id HAVING SUM(stage = 1 AND status = 'done') = 1 AND SUM(stage = 2 AND status = 'done') = 1
-      AND COUNT(*) = 2 AND COUNT(DISTINCT user_id) = 2)`), String(TASKS));
+      GROUP BY task_id HAVING SUM(CASE WHEN stage = 1 AND status = 'done' THEN 1 ELSE 0 END) = 1
+      AND SUM(CASE WHEN stage = 2 AND status = 'done' THEN 1 ELSE 0 END) = 1
+      AND COUNT(*) = 2 AND COUNT(DISTINCT user_id) = 2) x`), String(TASKS));
     assert.equal(q(`SELECT COUNT(*) FROM annotations a JOIN tasks t ON t.id = a.task_id WHERE t.project_id = ${project.id}`), String(TASKS));
     assert.equal(q(`SELECT COUNT(*) FROM audit_log WHERE project_id = ${project.id} AND action LIKE 'task.%'`), String(TASKS * 4));
 

@@ -4,7 +4,7 @@
 // twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sqlite } from './lib.mjs';
+import { startServer, sql, dbUrl } from './lib.mjs';
 import { setupProject, addTasks, nerResult } from './workflow-lib.mjs';
 
 test('acknowledged transitions survive kill -9; chain and ledger verify after restart', { timeout: 300000 }, async () => {
@@ -39,9 +39,9 @@ test('acknowledged transitions survive kill -9; chain and ledger verify after re
   srv = await startServer({ dir, env: { LABELFLOW_ACCESS_LOG: '0' } });
   const a2 = await srv.login('admin@example.org', 'admin-password-1');
   // Every acknowledged submit is in the database.
-  const done = new Set(sqlite(srv.db, `SELECT id FROM tasks WHERE project_id = ${project.id} AND state = 'queued_l2'`).trim().split('\n').map(Number));
+  const done = new Set(sql(srv.db, `SELECT id FROM tasks WHERE project_id = ${project.id} AND state = 'queued_l2'`).trim().split('\n').map(Number));
   for (const id of acked) assert.ok(done.has(id), `task ${id} was acknowledged but lost`);
-  assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM tasks WHERE project_id = ${project.id}`).trim(), '3000');
+  assert.equal(sql(srv.db, `SELECT COUNT(*) FROM tasks WHERE project_id = ${project.id}`).trim(), '3000');
   const v = await srv.api('GET', '/api/v1/audit/verify', { token: a2.access_token });
   assert.equal(v.body.ok, true, v.body.reason);
   const lv = await srv.api('GET', '/api/v1/ledger/verify', { token: a2.access_token });
@@ -63,13 +63,13 @@ test('an import killed mid-way resumes after restart and creates each task once'
   // Kill once some batches are committed but before the end.
   let created = 0;
   for (let i = 0; i < 400; i++) {
-    created = Number(sqlite(srv.db, `SELECT COUNT(*) FROM tasks WHERE project_id = ${p.body.id}`).trim());
+    created = Number(sql(srv.db, `SELECT COUNT(*) FROM tasks WHERE project_id = ${p.body.id}`).trim());
     if (created >= 4096) break;
     await new Promise((r) => setTimeout(r, 5));
   }
   srv.proc.kill('SIGKILL');
   await srv.exited;
-  const before = Number(sqlite(`${dir}/labelflow.db`, `SELECT COUNT(*) FROM tasks WHERE project_id = ${p.body.id}`).trim());
+  const before = Number(sql(dbUrl(dir), `SELECT COUNT(*) FROM tasks WHERE project_id = ${p.body.id}`).trim());
   assert.ok(before > 0, 'no batch was committed before the kill');
   srv = await startServer({ dir, env });
   const a2 = await srv.login('admin@example.org', 'admin-password-1');
@@ -81,7 +81,7 @@ test('an import killed mid-way resumes after restart and creates each task once'
   }
   assert.equal(st.status, 'done', JSON.stringify(st));
   assert.equal(st.tasks_created, rows);
-  assert.equal(sqlite(srv.db, `SELECT COUNT(*), COUNT(DISTINCT import_seq) FROM tasks WHERE project_id = ${p.body.id}`).trim(), `${rows}|${rows}`);
+  assert.equal(sql(srv.db, `SELECT COUNT(*), COUNT(DISTINCT import_seq) FROM tasks WHERE project_id = ${p.body.id}`).trim(), `${rows}|${rows}`);
   console.log(`# ${before} tasks were committed before the kill; the import resumed and finished`);
   await srv.stop();
 });

@@ -4,7 +4,7 @@
 // ledger that verifies — every balance checked to the cent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, errorCode, cli, sqlite } from './lib.mjs';
+import { startServer, errorCode, cli, sql, dbUrl } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, decide, nerResult } from './workflow-lib.mjs';
 
 let srv;
@@ -120,7 +120,7 @@ test('a full project: holds, rework, overturn, acceptance, earnings, to the cent
   assert.ok(ledger.body.items.length > 10);
   assert.equal(ledger.body.items.reduce((s, l) => s + l.amount, 0), 0);
   await verified(admin);
-  const v = cli(['ledger', 'verify', '--db', `sqlite:${srv.db}`]);
+  const v = cli(['ledger', 'verify', '--db', srv.db]);
   assert.equal(v.status, 0, v.stdout + v.stderr);
   // Workers cannot read the project's money.
   assert.equal((await srv.api('GET', `/api/v1/projects/${pid}/escrow`, { token: a1.token })).status, 403);
@@ -183,13 +183,13 @@ test('the balance check catches a tampered ledger', async () => {
   await verified(admin);
   const dir = srv.dir;
   await srv.stop({ keep: true });
-  sqlite(`${dir}/labelflow.db`, `UPDATE ledger_accounts SET balance = balance + 1 WHERE kind = 'escrow' AND project_id = ${project.id}`);
-  const v = cli(['ledger', 'verify', '--db', `sqlite:${dir}/labelflow.db`]);
+  sql(dbUrl(dir), `UPDATE ledger_accounts SET balance = balance + 1 WHERE kind = 'escrow' AND project_id = ${project.id}`);
+  const v = cli(['ledger', 'verify', '--db', dbUrl(dir)]);
   assert.equal(v.status, 1);
   assert.match(v.stdout, /differ from their entries/);
   srv = await startServer({ dir, env: { LABELFLOW_SWEEP_MS: '100' } });
   const admin2 = await srv.login('admin@example.org', 'admin-password-1');
   const r = await srv.api('GET', '/api/v1/ledger/verify', { token: admin2.access_token });
   assert.equal(r.body.ok, false);
-  sqlite(`${dir}/labelflow.db`, `UPDATE ledger_accounts SET balance = balance - 1 WHERE kind = 'escrow' AND project_id = ${project.id}`);
+  sql(dbUrl(dir), `UPDATE ledger_accounts SET balance = balance - 1 WHERE kind = 'escrow' AND project_id = ${project.id}`);
 });

@@ -3,7 +3,7 @@
 // files that leave nothing behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADMIN, errorCode, createUser, sqlite } from './lib.mjs';
+import { startServer, ADMIN, errorCode, createUser, sql, dbUrl } from './lib.mjs';
 import { NER_CONFIG } from './workflow-lib.mjs';
 
 let srv, admin;
@@ -129,7 +129,7 @@ test('a malformed file is refused with its line number and nothing is stored', a
   const list = await srv.api('GET', `/api/v1/projects/${pid}/imports`, { token: admin.access_token });
   assert.equal(list.body.items.length, 0);
   assert.equal((await tasksOf(pid)).length, 0);
-  assert.equal(sqlite(srv.db, `SELECT COUNT(*) FROM imports WHERE project_id = ${pid}`).trim(), '0');
+  assert.equal(sql(srv.db, `SELECT COUNT(*) FROM imports WHERE project_id = ${pid}`).trim(), '0');
 });
 
 test('skip_bad imports the good rows and lists the bad ones', async () => {

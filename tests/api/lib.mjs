@@ -1,5 +1,7 @@
-// Test harness: starts a real `labelflow serve` on a temporary SQLite
-// database and a free loopback port, and talks to it over HTTP.
+// Test harness: starts a real `labelflow serve` on a temporary database and
+// a free loopback port, and talks to it over HTTP. The database is SQLite,
+// or, when LABELFLOW_TEST_PG names a PostgreSQL server (scripts/pg-cluster),
+// a fresh PostgreSQL database per data folder on that server.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,17 +13,38 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = process.env.LABELFLOW_BIN || join(root, 'build', 'labelflow');
 export const JWT_SECRET = 'test-secret-' + randomBytes(8).toString('hex');
 export const ADMIN = { email: 'admin@example.org', password: 'admin-password-1' };
+export const PG = process.env.LABELFLOW_TEST_PG || '';
+
+// The database URL of a data folder: its SQLite file, or a PostgreSQL
+// database named after the folder (so a restart on the same folder finds
+// the same data), created on first use.
+export function dbUrl(dir) {
+  if (!PG) return `sqlite:${join(dir, 'labelflow.db')}`;
+  const name = 'lf_' + createHash('sha256').update(dir).digest('hex').slice(0, 16);
+  const url = new URL(PG);
+  const r = spawnSync('psql', ['-X', '-q', '-d', PG, '-c', `CREATE DATABASE ${name}`], { encoding: 'utf8' });
+  if (r.status !== 0 && !/already exists/.test(r.stderr)) throw new Error(`createdb: ${r.stderr}`);
+  url.pathname = '/' + name;
+  return url.toString();
+}
+
+function dropDb(url) {
+  if (!url.startsWith('postgres')) return;
+  const name = new URL(url).pathname.slice(1);
+  spawnSync('psql', ['-X', '-q', '-d', PG, '-c', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]);
+}
 
 // Starts a server. Options: env (extra environment), dir (reuse a data
 // folder, e.g. after a restart). Resolves once it prints its address.
 export async function startServer({ env = {}, dir } = {}) {
   dir = dir || mkdtempSync(join(tmpdir(), 'lf-api-'));
   const logPath = join(dir, `server-${Date.now()}.log`);
+  const db = dbUrl(dir);
   const log = openSync(logPath, 'a');
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--threads', '8'], {
     env: {
       ...process.env,
-      LABELFLOW_DB: `sqlite:${join(dir, 'labelflow.db')}`,
+      LABELFLOW_DB: db,
       LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`,
       LABELFLOW_JWT_SECRET: JWT_SECRET,
       LABELFLOW_ADMIN_EMAIL: ADMIN.email,
@@ -44,15 +67,18 @@ export async function startServer({ env = {}, dir } = {}) {
   const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
   const srv = {
     url, dir, proc, logPath,
-    db: join(dir, 'labelflow.db'),
+    db,
     log: () => readFileSync(logPath, 'utf8'),
     // Stops with SIGTERM and checks a clean exit (under ASan a leak or
     // memory error makes the exit code non-zero).
     async stop({ keep = false } = {}) {
       proc.kill('SIGTERM');
       const { code, signal } = await exited;
+      // Database errors are the operator's business, not the client's:
+      // the test output shows them so a failure can be traced.
+      for (const line of srv.log().split('\n')) if (/database error/.test(line)) console.log('# ' + line);
       if (code !== 0) throw new Error(`server exit code ${code} signal ${signal}:\n${srv.log().slice(-4000)}`);
-      if (!keep) rmSync(dir, { recursive: true, force: true });
+      if (!keep) { rmSync(dir, { recursive: true, force: true }); dropDb(db); }
     },
     exited,
     api: (method, path, opts) => request(url, method, path, opts),
@@ -112,10 +138,21 @@ export function cli(args, { env = {}, input } = {}) {
   return spawnSync(BIN, args, { env: { ...process.env, ...env }, input, encoding: 'utf8' });
 }
 
-export function sqlite(dbPath, sql) {
-  const r = spawnSync('sqlite3', [dbPath, sql], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`sqlite3 failed: ${r.stderr}`);
+// Runs SQL directly on a server's database (a dbUrl), as someone with the
+// database file or credentials would; rows come back as `a|b` lines.
+export function sql(db, text) {
+  const r = db.startsWith('postgres')
+    ? spawnSync('psql', ['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', text], { encoding: 'utf8' })
+    : spawnSync('sqlite3', [db.replace(/^sqlite:/, ''), text], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`sql failed: ${r.stderr}`);
   return r.stdout;
+}
+
+// Removes the append-only guard of a table (what an attacker with the
+// database would do first).
+export function dropGuard(db, table, op) {
+  const name = `${table === 'audit_log' ? 'audit' : table}_no_${op}`;
+  sql(db, db.startsWith('postgres') ? `DROP TRIGGER ${name} ON ${table}` : `DROP TRIGGER ${name}`);
 }
 
 // Creates a user through the API as admin and returns it with its password.
