@@ -1,4 +1,5 @@
-# Shared by bench scripts: start a server on a temp SQLite database.
+# Shared by bench scripts: start a server on a temp SQLite database, or on
+# the PostgreSQL database BENCH_DB names (postgres://...).
 # Sets BENCH_DIR, PORT, URL, SERVER_PID. Call bench_stop at the end.
 # With BENCH_DIR already naming a folder, bench_start reuses its database
 # (a restart, e.g. after editing it with sqlite3); only a folder that
@@ -14,13 +15,13 @@ bench_start() {
 	fi
 	local t0 t1
 	t0=$(date +%s%N)
-	LABELFLOW_DB="sqlite:$BENCH_DIR/labelflow.db" LABELFLOW_JWT_SECRET=bench \
+	LABELFLOW_DB="${BENCH_DB:-sqlite:$BENCH_DIR/labelflow.db}" LABELFLOW_JWT_SECRET=bench \
 	LABELFLOW_ADMIN_EMAIL=$ADMIN_EMAIL LABELFLOW_ADMIN_PASSWORD=$ADMIN_PASSWORD \
 	LABELFLOW_ACCESS_LOG=0 LABELFLOW_LOGIN_IP_BURST=1000000 "$@" \
 		"$BIN" serve --listen 127.0.0.1:0 >"$BENCH_DIR/out" 2>"$BENCH_DIR/err" &
 	SERVER_PID=$!
 	for _ in $(seq 1 500); do
-		PORT=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$BENCH_DIR/out")
+		PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$BENCH_DIR/out")
 		[ -n "$PORT" ] && break
 		sleep 0.01
 	done

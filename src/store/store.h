@@ -186,6 +186,9 @@ int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id);
 /* Inserts n tasks; n == LF_STORE_TASK_BULK takes one statement (fast). */
 #define LF_STORE_TASK_BULK 64
 int lf_store_task_insert_many(lf_tx *tx, const lf_task *ts, int n);
+/* lf_store_task_get for a transition: on stores with row locks the task
+ * stays locked until tx ends, so transitions of one task take turns. */
+int lf_store_task_lock(lf_tx *tx, int64_t id, lf_task *out);
 int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out);
 /* The project a task belongs to. */
 int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id);

@@ -37,9 +37,17 @@ int lf_store_account_id(lf_tx *tx, const char *kind, int64_t project_id, int64_t
 			    v, 4, id);
 	if (ret != LF_ERR_NOTFOUND)
 		return ret;
+	/* Another transaction may create the same account first: then its
+	 * row is the one (read again once it committed). */
+	ret = lf_db_query_int(tx,
+			      "INSERT INTO ledger_accounts (kind, project_id, user_id, currency)"
+			      " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
+			      v, 4, id);
+	if (ret != LF_ERR_NOTFOUND)
+		return ret;
 	return lf_db_query_int(tx,
-			       "INSERT INTO ledger_accounts (kind, project_id, user_id, currency)"
-			       " VALUES ($1, $2, $3, $4) RETURNING id",
+			       "SELECT id FROM ledger_accounts WHERE kind = $1 AND project_id = $2"
+			       " AND user_id = $3 AND currency = $4",
 			       v, 4, id);
 }
 

@@ -43,8 +43,9 @@
 	" ORDER BY t.priority DESC, t.id LIMIT 1"
 /* On PostgreSQL claimers on other connections skip the rows another one
  * is taking instead of queueing behind its lock; the transition's UPDATE
- * still checks the state, so two claimers can never both win a task. */
-#define SKIP_LOCKED " FOR UPDATE SKIP LOCKED"
+ * still checks the state, so two claimers can never both win a task.
+ * (NO KEY UPDATE: see lf_store_task_lock.) */
+#define SKIP_LOCKED " FOR NO KEY UPDATE SKIP LOCKED"
 /* Rework this annotator was given back: offered to them before anything. */
 #define NEXT_REWORK                                                                                \
 	"SELECT id FROM tasks WHERE project_id = $1 AND state = 'queued_l1' AND rework_owner = $2" \
@@ -177,6 +178,19 @@ int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out)
 	lf_val v[] = {LF_VINT(id)};
 	return lf_db_query_one(tx, "SELECT " TASK_COLS " FROM tasks WHERE id = $1", v, 1, task_fill,
 			       out);
+}
+
+/* Row locks are PostgreSQL's only: SQLite's single writer already
+ * serializes transitions. NO KEY UPDATE, because the rows a transition
+ * inserts (work, annotations, holds) take KEY SHARE locks on the task
+ * through their foreign keys, which FOR UPDATE would conflict with. */
+#define TASK_GET "SELECT " TASK_COLS " FROM tasks WHERE id = $1"
+
+int lf_store_task_lock(lf_tx *tx, int64_t id, lf_task *out)
+{
+	lf_val v[] = {LF_VINT(id)};
+	return lf_db_query_one(tx, LF_DB_SQL(tx, TASK_GET, TASK_GET " FOR NO KEY UPDATE"), v, 1,
+			       task_fill, out);
 }
 
 int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)

@@ -203,7 +203,15 @@ int lf_store_refresh_take(lf_tx *tx, const char *token_hash, int64_t now, lf_ref
 		return LF_ERR_NOMEM;
 	if (out->used)
 		return LF_OK;
+	/* Two refreshes with one token can race past the SELECT (PostgreSQL,
+	 * READ COMMITTED): the UPDATE decides, and the loser sees a replay. */
 	lf_val u[] = {LF_VTEXT(token_hash), LF_VINT(now)};
-	return lf_db_exec(tx, "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1", u, 2,
-			  NULL);
+	int64_t changes = 0;
+	ret = lf_db_exec(tx,
+			 "UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1"
+			 " AND used_at IS NULL",
+			 u, 2, &changes);
+	if (ret == LF_OK && changes == 0)
+		out->used = 1;
+	return ret;
 }

@@ -150,7 +150,7 @@ static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, .
 
 static int load(struct op *op, int64_t task_id)
 {
-	int ret = lf_store_task_get(op->tx, task_id, &op->task);
+	int ret = lf_store_task_lock(op->tx, task_id, &op->task);
 	if (ret == LF_ERR_NOTFOUND)
 		return refuse(op->why, ret, "task_not_found", "No such task.");
 	if (ret != LF_OK)
