@@ -3,6 +3,10 @@
 # Every src/<module>/*.c is part of the server library; src/main.c adds the
 # command line. Each tests/unit/test_*.c links against that library, so a
 # new module or test needs no change here.
+#
+# `make` also builds the web UI (web/, Vite) into web/dist when npm is
+# installed; the server serves it and runs without it. The C-only targets
+# (the binary, unit tests, API tests, ASan) never need Node.
 
 PKGS      := libmicrohttpd jansson libsodium sqlite3 libxml-2.0 libpq libcurl libarchive
 CC        ?= cc
@@ -17,16 +21,31 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test test-unit test-api test-asan bench clean format help web
+# A Node installed by scripts/install-deps (when the system's is too old
+# for Vite) comes first, for npm and for the JavaScript tests.
+export PATH := $(if $(wildcard .tools/node/bin/node),$(CURDIR)/.tools/node/bin:)$(PATH)
+# (make 4.3 does not pass exported variables to $(shell): PATH is given.)
+NPM       := $(shell PATH='$(PATH)' command -v npm 2>/dev/null)
+# Vite 8 runs on Node 20.19+ or 22.12+.
+NODE_OK   := $(shell PATH='$(PATH)' node -e 'const [a, b] = process.versions.node.split(".").map(Number); \
+		process.exit((a === 20 && b >= 19) || (a === 22 && b >= 12) || a >= 23 ? 0 : 1)' \
+		2>/dev/null && echo yes)
+# Everything the UI build reads: a change anywhere in web/ rebuilds it.
+WEB_SRC   := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f \
+		-print 2>/dev/null)
 
-all: $(BUILD)/labelflow
+.PHONY: all deps run test test-unit test-api test-asan test-ui bench clean format help web
+
+all: $(BUILD)/labelflow web
 
 help:
 	@echo "make run        install deps, build, start the server on 127.0.0.1:8080"
-	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan)"
+	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan) + UI tests"
 	@echo "make test-unit  C unit tests only (cmocka under prove)"
 	@echo "make test-api   black-box HTTP tests only"
 	@echo "make test-asan  unit + API tests on an ASan/UBSan build"
+	@echo "make test-ui    browser tests (chromium) against the built UI"
+	@echo "make web        the web UI only (web/dist)"
 	@echo "make bench      benchmarks (figures on stdout)"
 
 deps:
@@ -43,11 +62,30 @@ $(BUILD)/liblabelflow.a: $(LIB_OBJ)
 $(BUILD)/labelflow: $(BUILD)/src/main.o $(BUILD)/liblabelflow.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+ifneq ($(and $(NPM),$(NODE_OK),$(wildcard web/package-lock.json)),)
+web: web/dist/index.html
+
+# npm rewrites node_modules/.package-lock.json on every install, so this
+# reinstalls when the lock file changed and when node_modules is missing.
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --ignore-scripts
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+	cd web && npm run build
+	@touch $@
+else
+web:
+	@echo "make: not building the web UI: it needs npm, Node 20.19+ and web/package-lock.json" \
+		"(make deps installs them)"
+endif
+
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblabelflow.a
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(BUILD)/liblabelflow.a $(LDLIBS) -lcmocka
 
-run: deps all
+# A sub-make: npm may have been installed by deps after this one started.
+run: deps
+	$(MAKE) all
 	@mkdir -p labelflow-data
 	$(BUILD)/labelflow serve
 
@@ -59,11 +97,16 @@ test: deps
 	LABELFLOW_ASAN_BIN=$(CURDIR)/build-asan/labelflow LABELFLOW_ASAN_UNIT_DIR=build-asan/tests \
 		scripts/run-tests all
 
-test-unit: all $(UNIT_BIN)
+test-unit: $(BUILD)/labelflow $(UNIT_BIN)
 	LABELFLOW_UNIT_DIR=$(BUILD)/tests scripts/run-tests unit
 
-test-api: all
+test-api: $(BUILD)/labelflow
 	LABELFLOW_BIN=$(CURDIR)/$(BUILD)/labelflow scripts/run-tests api
+
+# Browser tests need the UI, chromium and tests/ui/node_modules (deps).
+test-ui: deps
+	$(MAKE) all
+	LABELFLOW_BIN=$(CURDIR)/$(BUILD)/labelflow scripts/run-tests ui
 
 test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
@@ -77,6 +120,6 @@ format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan web/dist
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d

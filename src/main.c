@@ -26,6 +26,7 @@
 #define DEFAULT_DB	"sqlite:./labelflow-data/labelflow.db"
 #define DEFAULT_STORAGE "file:./labelflow-data/blobs"
 #define DEFAULT_LISTEN	"127.0.0.1:8080"
+#define DEFAULT_WEB_DIR "web/dist"
 
 typedef struct config {
 	const char *db;
@@ -49,6 +50,7 @@ static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_export(void *ud, lf_job *job, char *err, size_t errlen);
 static int cmd_export(int argc, char **argv);
 static int open_blobs(const config *cfg, lf_blob_store **out);
+static int open_web(lf_web **out);
 static int wait_for_signal(void);
 static void block_signals(void);
 static int cmd_serve(int argc, char **argv);
@@ -77,7 +79,8 @@ static void usage(FILE *f)
 	      "  LABELFLOW_LOGIN_ACCOUNT_BURST, LABELFLOW_LOGIN_IP_BURST, LABELFLOW_JOB_THREADS,\n"
 	      "  LABELFLOW_SWEEP_MS (lease sweeper interval), LABELFLOW_JOB_LEASE_MS,\n"
 	      "  LABELFLOW_PAYOUT_WEBHOOK_URL,\n"
-	      "  LABELFLOW_PAYOUT_WEBHOOK_SECRET, LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS\n",
+	      "  LABELFLOW_PAYOUT_WEBHOOK_SECRET, LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS,\n"
+	      "  LABELFLOW_WEB_DIR (the built web UI; default web/dist)\n",
 	      f);
 }
 
@@ -325,6 +328,22 @@ static int open_blobs(const config *cfg, lf_blob_store **out)
 	return ret;
 }
 
+/* The built web UI is optional: without it the server is the API alone. */
+static int open_web(lf_web **out)
+{
+	char err[256];
+	const char *dir = env_or("LABELFLOW_WEB_DIR", DEFAULT_WEB_DIR);
+	int ret = lf_web_open(dir, out, err, sizeof(err));
+	if (ret != LF_OK)
+		fprintf(stderr, "labelflow: web UI: %s\n", err);
+	else if (*out == NULL)
+		fprintf(stderr, "labelflow: no web UI in %s (run `make`); serving the API only\n",
+			dir);
+	else
+		fprintf(stderr, "labelflow: serving the web UI from %s\n", lf_web_root(*out));
+	return ret;
+}
+
 /* Blocks until SIGINT or SIGTERM (blocked in every thread beforehand). */
 static int wait_for_signal(void)
 {
@@ -362,7 +381,8 @@ static int cmd_serve(int argc, char **argv)
 	if (lf_auth_init() != LF_OK || open_store(&cfg, cfg.threads + 2, &store) != LF_OK ||
 	    open_blobs(&cfg, &app.blobs) != LF_OK)
 		goto cleanup;
-	if (load_jwt_key(&cfg, app.jwt_key) != LF_OK || bootstrap_admin(store) != LF_OK)
+	if (load_jwt_key(&cfg, app.jwt_key) != LF_OK || bootstrap_admin(store) != LF_OK ||
+	    open_web(&app.web) != LF_OK)
 		goto cleanup;
 	app.store = store;
 	app.started_ms = lf_now_ms();
@@ -383,6 +403,7 @@ static int cmd_serve(int argc, char **argv)
 	    .nroutes = lf_api_nroutes,
 	    .app = &app,
 	    .access_log = env_int("LABELFLOW_ACCESS_LOG", 1),
+	    .fallback = lf_api_static,
 	};
 	if (lf_http_start(&hc, &app.http, err, sizeof(err)) != LF_OK) {
 		fprintf(stderr, "labelflow: %s\n", err);
@@ -404,6 +425,7 @@ static int cmd_serve(int argc, char **argv)
 cleanup:
 	lf_jobs_stop(app.jobs);
 	lf_blob_close(app.blobs);
+	lf_web_close(app.web);
 	lf_ratelimit_destroy(app.rl_account);
 	lf_ratelimit_destroy(app.rl_ip);
 	lf_store_close(store);

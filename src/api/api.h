@@ -16,12 +16,14 @@
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
+#include "web/web.h"
 
 typedef struct lf_app {
 	lf_store *store;
 	lf_http_server *http;
 	lf_blob_store *blobs;
 	lf_jobs *jobs; /* NULL when this process runs no job workers */
+	lf_web *web;   /* the built web UI, NULL when it is not built */
 	unsigned char jwt_key[32];
 	int access_ttl_s;	  /* access token lifetime */
 	int refresh_ttl_s;	  /* refresh token / session lifetime */
@@ -120,6 +122,8 @@ int lf_api_escrow(lf_http_req *req);
 int lf_api_ledger(lf_http_req *req);
 int lf_api_ledger_verify(lf_http_req *req);
 int lf_api_earnings(lf_http_req *req);
+/* api_history.c: the caller's earnings per day. */
+int lf_api_earnings_history(lf_http_req *req);
 int lf_api_payouts_create(lf_http_req *req);
 int lf_api_payouts_get(lf_http_req *req);
 int lf_api_payouts_list(lf_http_req *req);
@@ -127,8 +131,12 @@ int lf_api_exports_create(lf_http_req *req);
 int lf_api_exports_get(lf_http_req *req);
 int lf_api_exports_file(lf_http_req *req);
 int lf_api_root(lf_http_req *req);
+int lf_api_static(lf_http_req *req);
 int lf_api_healthz(lf_http_req *req);
 int lf_api_readyz(lf_http_req *req);
 int lf_api_metrics(lf_http_req *req);
+
+/* api_stats.c: a project's dashboard figures. */
+int lf_api_project_stats(lf_http_req *req);
 
 #endif

@@ -74,28 +74,3 @@ int lf_api_metrics(lf_http_req *req)
 	req->status = 200;
 	return LF_OK;
 }
-
-/* What a browser sees at the root until the web UI is served from here:
- * where the API is and how to sign in. */
-int lf_api_root(lf_http_req *req)
-{
-	static const char page[] =
-	    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<title>LabelFlow</title><style>body{font:16px/1.5 system-ui,sans-serif;"
-	    "max-width:40em;margin:3em auto;padding:0 1em;color:#111}code{background:#eee;"
-	    "padding:.1em .3em}</style></head><body><h1>LabelFlow is running</h1>"
-	    "<p>The HTTP API is at <code>/api/v1</code>. Sign in with "
-	    "<code>POST /api/v1/auth/login</code> and send the access token as "
-	    "<code>Authorization: Bearer &lt;token&gt;</code>.</p>"
-	    "<p>Health: <a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a>, "
-	    "<a href=\"/metrics\">/metrics</a>.</p></body></html>";
-	char *body = strdup(page);
-	if (body == NULL)
-		return LF_ERR_NOMEM;
-	free(req->resp_body);
-	req->resp_body = body;
-	req->resp_len = sizeof(page) - 1;
-	req->resp_type = "text/html; charset=utf-8";
-	req->status = 200;
-	return LF_OK;
-}

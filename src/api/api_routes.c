@@ -24,6 +24,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/api/v1/projects", .handler = lf_api_projects_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/projects/{id}", .handler = lf_api_projects_get, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "PATCH", .pattern = "/api/v1/projects/{id}", .handler = lf_api_projects_patch, .body = LF_BODY_JSON, .max_body = 2 << 20},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}/stats", .handler = lf_api_project_stats, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/projects/{id}/members", .handler = lf_api_members_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "PUT", .pattern = "/api/v1/projects/{id}/members/{user_id}", .handler = lf_api_members_put, .body = LF_BODY_JSON, .max_body = 0},
 	{.method = "DELETE", .pattern = "/api/v1/projects/{id}/members/{user_id}", .handler = lf_api_members_delete, .body = LF_BODY_NONE, .max_body = 0},
@@ -47,6 +48,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/api/v1/projects/{id}/ledger", .handler = lf_api_ledger, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/ledger/verify", .handler = lf_api_ledger_verify, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/me/earnings", .handler = lf_api_earnings, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/me/earnings/history", .handler = lf_api_earnings_history, .body = LF_BODY_NONE, .max_body = 0},
 
 	{.method = "POST", .pattern = "/api/v1/payouts", .handler = lf_api_payouts_create, .body = LF_BODY_JSON, .max_body = 1 << 20},
 	{.method = "GET", .pattern = "/api/v1/payouts", .handler = lf_api_payouts_list, .body = LF_BODY_NONE, .max_body = 0},

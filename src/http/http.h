@@ -25,6 +25,8 @@
 #include "core/lf.h"
 
 #define LF_HTTP_MAX_CAPTURES 4
+/* Response headers a handler may add beyond the ones the server sets. */
+#define LF_HTTP_MAX_RESP_HEADERS 4
 
 typedef struct lf_http_req lf_http_req;
 typedef struct lf_http_server lf_http_server;
@@ -127,6 +129,10 @@ struct lf_http_req {
 	void (*resp_free)(void *ud);
 	void *resp_ud;
 	uint64_t resp_size; /* UINT64_MAX when unknown */
+	/* lf_http_add_header: names and values live as long as the request */
+	const char *resp_hname[LF_HTTP_MAX_RESP_HEADERS];
+	const char *resp_hvalue[LF_HTTP_MAX_RESP_HEADERS];
+	int resp_nheaders;
 
 	/* internal */
 	struct MHD_Connection *conn;
@@ -146,6 +152,10 @@ typedef struct lf_http_config {
 	size_t nroutes;
 	void *app;
 	int access_log; /* 1 = one line per request on stderr */
+	/* Runs GET and HEAD requests that no route's path matches (static
+	 * files of the web UI), with req->route a GET route of this handler
+	 * and no body; NULL answers them with the JSON 404. */
+	lf_http_handler fallback;
 } lf_http_config;
 
 /* Starts listening. Owner: caller, stop with lf_http_stop. */
@@ -178,6 +188,12 @@ int lf_http_empty(lf_http_req *req, int status);
 int lf_http_stream_body(lf_http_req *req, int status, const char *type, uint64_t size,
 			ssize_t (*read)(void *ud, uint64_t pos, char *buf, size_t max),
 			void (*free_fn)(void *ud), void *ud);
+/*
+ * Adds a response header. name and value must outlive the request (static
+ * or request arena). A Cache-Control given here replaces the server's
+ * default "no-store". LF_ERR_LIMIT beyond LF_HTTP_MAX_RESP_HEADERS.
+ */
+int lf_http_add_header(lf_http_req *req, const char *name, const char *value);
 /* A JSON error for an lf_err with a generic message for that code. */
 int lf_http_error_from(lf_http_req *req, int err, const char *what);
 

@@ -29,6 +29,7 @@
 struct lf_http_server {
 	struct MHD_Daemon *d;
 	lf_http_config cfg;
+	lf_http_route fallback; /* the route of cfg.fallback */
 	int port;
 	lf_http_stats stats;
 };
@@ -47,9 +48,48 @@ static int begin_request(lf_http_server *s, lf_http_req *req);
 static int append_body(lf_http_req *req, const char *data, size_t len);
 static void run_handler(lf_http_req *req);
 static enum MHD_Result send_response(lf_http_req *req);
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decodes the path and query arguments in place like
+ * libmicrohttpd's default, except that %00 stays encoded: a decoded NUL
+ * would silently cut the string short, so "/index.html%00.png" would be
+ * handled as "/index.html".
+ */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char *w = s;
+	const char *r = s;
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		int hi = r[0] == '%' ? hex_value(r[1]) : -1;
+		int lo = hi >= 0 ? hex_value(r[2]) : -1;
+		if (lo >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen);
 static void count_status(lf_http_server *s, int status, int64_t us);
 static int is_json_type(const char *ct);
+static int hex_value(char c);
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s);
 
 static int is_json_type(const char *ct)
 {
@@ -105,6 +145,8 @@ int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, si
 		s->cfg.threads = 1;
 	if (s->cfg.max_body == 0)
 		s->cfg.max_body = 1 << 20;
+	s->fallback = (lf_http_route){
+	    .method = "GET", .pattern = "", .handler = cfg->fallback, .body = LF_BODY_NONE};
 	/* ITC is required to quiesce (stop accepting) while requests finish. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
@@ -113,7 +155,7 @@ int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, si
 				s, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
 				MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
 				1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-				MHD_OPTION_END);
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)",
 			 cfg->listen);
@@ -239,6 +281,10 @@ static int begin_request(lf_http_server *s, lf_http_req *req)
 		return lf_http_error(req, 500, "internal", "Out of memory."), 1;
 	int idx = lf_http_route_match(s->cfg.routes, s->cfg.nroutes, m, req->path, scratch,
 				      req->captures, &req->ncaptures);
+	if (idx == -1 && s->cfg.fallback != NULL && strcmp(m, "GET") == 0) {
+		req->route = &s->fallback;
+		return 0;
+	}
 	if (idx == -1)
 		return lf_http_error(req, 404, "not_found", "No such endpoint: %s", req->path), 1;
 	if (idx == -2)
@@ -335,7 +381,14 @@ static enum MHD_Result send_response(lf_http_req *req)
 		MHD_add_response_header(r, "Content-Disposition", req->resp_disposition);
 	if (req->resp_type != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->resp_type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	int cache_set = 0;
+	for (int i = 0; i < req->resp_nheaders; i++) {
+		MHD_add_response_header(r, req->resp_hname[i], req->resp_hvalue[i]);
+		cache_set |= strcasecmp(req->resp_hname[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+	}
+	/* API answers are per user and change with every write. */
+	if (!cache_set)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (req->retry_after != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
@@ -472,6 +525,16 @@ int lf_http_stream_body(lf_http_req *req, int status, const char *type, uint64_t
 	req->resp_ud = ud;
 	req->resp_size = size;
 	req->status = status;
+	return LF_OK;
+}
+
+int lf_http_add_header(lf_http_req *req, const char *name, const char *value)
+{
+	if (req->resp_nheaders >= LF_HTTP_MAX_RESP_HEADERS)
+		return LF_ERR_LIMIT;
+	req->resp_hname[req->resp_nheaders] = name;
+	req->resp_hvalue[req->resp_nheaders] = value;
+	req->resp_nheaders++;
 	return LF_OK;
 }
 

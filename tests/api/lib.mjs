@@ -50,6 +50,9 @@ export async function startServer({ env = {}, dir } = {}) {
       LABELFLOW_ADMIN_EMAIL: ADMIN.email,
       LABELFLOW_ADMIN_PASSWORD: ADMIN.password,
       LABELFLOW_LOGIN_IP_BURST: '100000',
+      // The API alone unless a test serves a UI folder: whether web/dist
+      // happens to be built must not change what the API tests see.
+      LABELFLOW_WEB_DIR: join(dir, 'no-web-ui'),
       ...env,
     },
     stdio: ['ignore', 'pipe', log],

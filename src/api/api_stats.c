@@ -1,0 +1,73 @@
+/*
+ * api_stats.c - a project's dashboard figures: work per day and per person.
+ *
+ * GET /projects/{id}/stats?since=&until= (ms or ISO 8601, until exclusive;
+ * both optional). Days with no work are left out; the client lays them
+ * out on a calendar axis.
+ */
+#include "api/api.h"
+
+#include <stdint.h>
+
+static json_t *day_json(lf_http_req *req, const lf_stats_day *d);
+static json_t *person_json(const lf_stats_person *p);
+
+static json_t *day_json(lf_http_req *req, const lf_stats_day *d)
+{
+	/* The date part of the day's midnight, UTC. */
+	const char *date =
+	    lf_arena_printf(req->arena, "%.10s", lf_api_time(req, d->day * 86400000));
+	return json_pack("{s:s,s:I,s:I,s:I,s:I}", "date", date, "submitted",
+			 (json_int_t)d->submitted, "reviewed", (json_int_t)d->reviewed, "decided",
+			 (json_int_t)d->decided, "accepted", (json_int_t)d->accepted);
+}
+
+static json_t *person_json(const lf_stats_person *p)
+{
+	double avg = p->submitted > 0 ? (double)p->annotate_ms / (double)p->submitted / 1000.0 : 0;
+	return json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:I,s:f,s:I}", "user_id", (json_int_t)p->user_id,
+			 "name", p->name, "email", p->email, "submitted", (json_int_t)p->submitted,
+			 "rejected", (json_int_t)p->rejected, "reviewed", (json_int_t)p->reviewed,
+			 "decided", (json_int_t)p->decided, "avg_annotate_seconds", avg, "earned",
+			 (json_int_t)p->earned);
+}
+
+int lf_api_project_stats(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_project p;
+	lf_stats_day *days = NULL;
+	lf_stats_person *people = NULL;
+	int ndays = 0, npeople = 0;
+	int64_t since = 0, until = INT64_MAX;
+	lf_tx *tx;
+	int64_t id = lf_http_capture_id(req, 0);
+	if (id == 0)
+		return lf_http_error(req, 404, "not_found", "No such project.");
+	/* Per-person figures are managers' business, not other members'. */
+	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who) != LF_OK)
+		return LF_OK;
+	if (lf_api_qtime(req, "since", &since) != LF_OK ||
+	    lf_api_qtime(req, "until", &until) != LF_OK)
+		return LF_OK;
+	if (since >= until)
+		return lf_http_error(req, 400, "bad_parameter", "since must be before until.");
+	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, NULL);
+	if ((ret = lf_store_project_get(tx, id, &p)) == LF_OK &&
+	    (ret = lf_store_stats_throughput(tx, id, since, until, &days, &ndays)) == LF_OK)
+		ret = lf_store_stats_people(tx, id, since, until, &people, &npeople);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return lf_http_error_from(req, ret, "project");
+	json_t *jdays = json_array(), *jpeople = json_array();
+	for (int i = 0; i < ndays; i++)
+		json_array_append_new(jdays, day_json(req, &days[i]));
+	for (int i = 0; i < npeople; i++)
+		json_array_append_new(jpeople, person_json(&people[i]));
+	return lf_http_json(req, 200,
+			    json_pack("{s:I,s:s,s:o,s:o}", "project_id", (json_int_t)id, "currency",
+				      p.currency, "throughput", jdays, "people", jpeople));
+}

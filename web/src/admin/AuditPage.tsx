@@ -1,0 +1,270 @@
+/*
+ * "/admin/audit": the audit trail, newest first, with filters, keyset
+ * paging and a check of the whole hash chain.
+ */
+import { useState, type FormEvent } from 'react';
+import { api } from '../api/client';
+import { usePageTitle } from '../ui';
+import { auditQuery, emptyAuditFilters, type AuditFilters } from './lib/auditQuery';
+import { currentCursor, firstPage, nextPage, prevPage, type Pager } from './lib/pager';
+import { ErrorAlert, Loading, PagerControls, fetchAll, formatTime, useLoad, type ProjectRow, type UserRow } from './ui';
+
+interface AuditRecord {
+  seq: number;
+  time: string;
+  actor_id?: number;
+  actor_role?: string;
+  action: string;
+  entity_type: string;
+  entity_id?: string;
+  project_id?: number;
+  task_id?: number;
+  from_state?: string;
+  to_state?: string;
+  details?: unknown;
+  hash: string;
+}
+
+interface Verdict {
+  ok: boolean;
+  count: number;
+  head: string;
+  broken_seq?: number;
+  reason?: string;
+}
+
+/* Actions the server writes, offered as suggestions; any other name can be typed. */
+const ACTIONS = [
+  'auth.login',
+  'auth.login_failed',
+  'auth.logout',
+  'auth.refresh',
+  'auth.refresh_reuse',
+  'user.create',
+  'user.update',
+  'project.create',
+  'project.update',
+  'member.set',
+  'member.remove',
+  'import.create',
+  'import.done',
+  'tasks.create',
+  'export.create',
+  'escrow.deposit',
+  'escrow.refund',
+  'payout.create',
+  'task.claim',
+  'task.heartbeat',
+  'task.submit',
+  'task.release',
+  'task.expire',
+  'task.l2_approve',
+  'task.l2_reject',
+  'task.l2_escalate',
+  'task.l3_approve',
+  'task.l3_override',
+  'task.l3_send_back_l1',
+  'task.l3_send_back_l2',
+  'task.l3_discard',
+  'task.admin_requeue',
+];
+
+export function AuditPage() {
+  usePageTitle('Audit log');
+  const [draft, setDraft] = useState<AuditFilters>(emptyAuditFilters);
+  const [applied, setApplied] = useState<AuditFilters>(emptyAuditFilters);
+  const [pager, setPager] = useState<Pager>(firstPage);
+  const [filterError, setFilterError] = useState('');
+  const cursor = currentCursor(pager);
+  const q = auditQuery(applied, cursor);
+  const query = q.ok ? q.query : '';
+  const records = useLoad<{ items: AuditRecord[]; next_cursor?: string | null }>(() => api('GET', `/audit${query}`), [query]);
+  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
+  const projects = useLoad<ProjectRow[]>(() => fetchAll<ProjectRow>('/projects'), []);
+  const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
+  const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
+
+  const [verdict, setVerdict] = useState<Verdict | null>(null);
+  const [verifyError, setVerifyError] = useState<unknown>(null);
+  const [verifying, setVerifying] = useState(false);
+
+  function apply(e: FormEvent) {
+    e.preventDefault();
+    const check = auditQuery(draft);
+    if (!check.ok) {
+      setFilterError(check.message);
+      return;
+    }
+    setFilterError('');
+    setApplied(draft);
+    setPager(firstPage);
+  }
+
+  function clear() {
+    setDraft(emptyAuditFilters);
+    setApplied(emptyAuditFilters);
+    setFilterError('');
+    setPager(firstPage);
+  }
+
+  async function verify() {
+    setVerifying(true);
+    setVerdict(null);
+    setVerifyError(null);
+    try {
+      setVerdict(await api<Verdict>('GET', '/audit/verify'));
+    } catch (e) {
+      setVerifyError(e);
+    } finally {
+      setVerifying(false);
+    }
+  }
+
+  const set = (k: keyof AuditFilters) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
+
+  return (
+    <section className="admin-page">
+      <div className="page-head">
+        <h1>Audit log</h1>
+        <button type="button" onClick={verify} disabled={verifying}>
+          Verify chain
+        </button>
+      </div>
+      <div role="status" className="status-message">
+        {verifying && 'Checking every record of the chain…'}
+        {verdict?.ok && (
+          <span className="ok">
+            Chain verified: {verdict.count.toLocaleString()} records, head {verdict.head.slice(0, 16)}…
+          </span>
+        )}
+      </div>
+      {verdict && !verdict.ok && (
+        <ErrorAlert
+          error={`The chain is broken at record #${verdict.broken_seq}: ${verdict.reason ?? 'hash mismatch'}. Records from there on cannot be trusted.`}
+        />
+      )}
+      <ErrorAlert error={verifyError} />
+
+      <form className="card filters" onSubmit={apply} aria-labelledby="filters-title">
+        <h2 id="filters-title">Filters</h2>
+        <div className="filter-grid">
+          <div>
+            <label htmlFor="au-action">Action</label>
+            <input id="au-action" list="au-actions" value={draft.action} onChange={set('action')} />
+            <datalist id="au-actions">
+              {ACTIONS.map((a) => (
+                <option key={a} value={a} />
+              ))}
+            </datalist>
+          </div>
+          <div>
+            <label htmlFor="au-actor">Actor</label>
+            <select id="au-actor" value={draft.actor} onChange={set('actor')}>
+              <option value="">Anyone</option>
+              {users.data?.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name} ({u.email})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="au-project">Project</label>
+            <select id="au-project" value={draft.project} onChange={set('project')}>
+              <option value="">Any</option>
+              {projects.data?.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="au-task">Task</label>
+            <input id="au-task" inputMode="numeric" value={draft.task} onChange={set('task')} placeholder="Task id" />
+          </div>
+          <div>
+            <label htmlFor="au-from">From date</label>
+            <input id="au-from" type="date" value={draft.from} onChange={set('from')} />
+          </div>
+          <div>
+            <label htmlFor="au-to">To date</label>
+            <input id="au-to" type="date" value={draft.to} onChange={set('to')} />
+          </div>
+        </div>
+        <ErrorAlert error={filterError} />
+        <div className="form-actions">
+          <button type="submit">Apply filters</button>
+          <button type="button" className="secondary" onClick={clear}>
+            Clear filters
+          </button>
+        </div>
+      </form>
+
+      <ErrorAlert error={records.error} />
+      {records.loading && !records.data ? (
+        <Loading what="audit records" />
+      ) : (
+        <table className="data-table audit-table">
+          <caption className="sr-only">Audit records, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Time</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Action</th>
+              <th scope="col">Entity</th>
+              <th scope="col">Project</th>
+              <th scope="col">Task</th>
+              <th scope="col">State change</th>
+              <th scope="col">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {records.data?.items.length === 0 && (
+              <tr>
+                <td colSpan={9}>No records match.</td>
+              </tr>
+            )}
+            {records.data?.items.map((r) => (
+              <tr key={r.seq}>
+                <td className="num">{r.seq}</td>
+                <td>{formatTime(r.time, { seconds: true })}</td>
+                <td>
+                  {r.actor_id ? names.get(r.actor_id) ?? `#${r.actor_id}` : 'System'}
+                  {r.actor_role && <div className="hint">{r.actor_role}</div>}
+                </td>
+                <td>
+                  <code>{r.action}</code>
+                </td>
+                <td>
+                  {r.entity_type}
+                  {r.entity_id ? ` ${r.entity_id}` : ''}
+                </td>
+                <td>{r.project_id ? projectNames.get(r.project_id) ?? `#${r.project_id}` : ''}</td>
+                <td>{r.task_id ?? ''}</td>
+                <td>{r.from_state || r.to_state ? `${r.from_state ?? '—'} → ${r.to_state ?? '—'}` : ''}</td>
+                <td>
+                  {r.details !== undefined && r.details !== null && (
+                    <details>
+                      <summary>Show</summary>
+                      <pre className="code">{JSON.stringify(r.details, null, 2)}</pre>
+                    </details>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <PagerControls
+        label="Audit pages"
+        newer
+        pager={pager}
+        nextCursor={records.data?.next_cursor}
+        onPrev={() => setPager(prevPage(pager))}
+        onNext={() => setPager(nextPage(pager, records.data?.next_cursor))}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,265 @@
+/*
+ * "/admin/payouts": payout batches. A batch takes every payable balance of
+ * at least the minimum and pays it through an adapter in the background;
+ * its idempotency key makes a repeated click return the same batch.
+ */
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { api } from '../api/client';
+import { usePageTitle } from '../ui';
+import { newIdempotencyKey } from './lib/keys';
+import { formatMoney } from './lib/money';
+import { currentCursor, firstPage, nextPage, prevPage, type Pager } from './lib/pager';
+import { ErrorAlert, Loading, PagerControls, StatusMessage, fetchAll, formatTime, useLoad, type UserRow } from './ui';
+
+interface PayoutItem {
+  id: number;
+  project_id: number;
+  user_id: number;
+  currency: string;
+  amount: number;
+  status: string;
+  attempts: number;
+  last_error?: string | null;
+  external_ref?: string | null;
+}
+
+interface Batch {
+  id: number;
+  idempotency_key: string;
+  adapter: string;
+  status: 'queued' | 'running' | 'done' | 'partial' | 'failed';
+  min_amount: number;
+  statement_key?: string | null;
+  items: PayoutItem[];
+  totals: Record<string, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+const STATUS_LABELS: Record<string, string> = {
+  queued: 'Queued',
+  running: 'Paying',
+  done: 'Paid',
+  partial: 'Partly paid',
+  failed: 'Failed',
+};
+
+const busyStatus = (s: string) => s === 'queued' || s === 'running';
+
+export function PayoutsPage() {
+  usePageTitle('Payouts');
+  const [pager, setPager] = useState<Pager>(firstPage);
+  const [refresh, setRefresh] = useState(0);
+  const cursor = currentCursor(pager);
+  const list = useLoad<{ items: Batch[]; next_cursor?: string | null }>(
+    () => api('GET', `/payouts?limit=20${cursor ? `&cursor=${cursor}` : ''}`),
+    [cursor, refresh],
+  );
+  const [selected, setSelected] = useState<number | null>(null);
+  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
+  const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
+
+  const [minAmount, setMinAmount] = useState('1');
+  const [adapter, setAdapter] = useState('csv');
+  const [key, setKey] = useState(() => newIdempotencyKey('payout'));
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => setKey(newIdempotencyKey('payout')), [minAmount, adapter]);
+
+  async function create(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setStatus('');
+    const min = Number(minAmount);
+    if (!/^\d+$/.test(minAmount.trim()) || min < 1) {
+      setError('Minimum amount must be a whole number of minor units (cents), 1 or more.');
+      return;
+    }
+    setBusy(true);
+    try {
+      const b = await api<Batch>('POST', '/payouts', { idempotency_key: key, min_amount: min, adapter });
+      setStatus(
+        b.items.length === 0
+          ? `Batch #${b.id} created; no balance was due.`
+          : `Batch #${b.id} created with ${b.items.length} payment${b.items.length === 1 ? '' : 's'}.`,
+      );
+      setKey(newIdempotencyKey('payout'));
+      setSelected(b.id);
+      setPager(firstPage);
+      setRefresh((x) => x + 1);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="admin-page">
+      <h1>Payouts</h1>
+      <form className="card form-grid" onSubmit={create} aria-labelledby="payout-title">
+        <h2 id="payout-title">New payout batch</h2>
+        <label htmlFor="po-min">Minimum amount (minor units)</label>
+        <input
+          id="po-min"
+          inputMode="numeric"
+          aria-describedby="po-min-hint"
+          value={minAmount}
+          onChange={(e) => setMinAmount(e.target.value)}
+        />
+        <p id="po-min-hint" className="hint">
+          Balances below this (in cents or the currency's smallest unit) wait for a later batch.
+        </p>
+        <label htmlFor="po-adapter">Adapter</label>
+        <select id="po-adapter" value={adapter} onChange={(e) => setAdapter(e.target.value)}>
+          <option value="csv">CSV statement</option>
+          <option value="webhook">Webhook</option>
+        </select>
+        <ErrorAlert error={error} />
+        <div className="form-actions">
+          <button type="submit" disabled={busy}>
+            Create payout batch
+          </button>
+        </div>
+      </form>
+      <StatusMessage>{status}</StatusMessage>
+
+      <section aria-labelledby="batches-title">
+        <div className="page-head">
+          <h2 id="batches-title">Batches</h2>
+          <button type="button" onClick={() => setRefresh((x) => x + 1)}>
+            Refresh
+          </button>
+        </div>
+        <ErrorAlert error={list.error} />
+        {list.loading && !list.data ? (
+          <Loading what="payout batches" />
+        ) : (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">Batch</th>
+                <th scope="col">Created</th>
+                <th scope="col">Adapter</th>
+                <th scope="col">Minimum</th>
+                <th scope="col">Status</th>
+                <th scope="col">Details</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data?.items.length === 0 && (
+                <tr>
+                  <td colSpan={6}>No payout batches yet.</td>
+                </tr>
+              )}
+              {list.data?.items.map((b) => (
+                <tr key={b.id} aria-current={selected === b.id ? 'true' : undefined}>
+                  <th scope="row">#{b.id}</th>
+                  <td>{formatTime(b.created_at)}</td>
+                  <td>{b.adapter}</td>
+                  <td className="num">{b.min_amount}</td>
+                  <td data-testid={`payout-status-${b.id}`}>{STATUS_LABELS[b.status] ?? b.status}</td>
+                  <td>
+                    <button type="button" className="secondary" aria-label={`Show batch ${b.id}`} onClick={() => setSelected(b.id)}>
+                      Show
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <PagerControls
+          label="Batch pages"
+          newer
+          pager={pager}
+          nextCursor={list.data?.next_cursor}
+          onPrev={() => setPager(prevPage(pager))}
+          onNext={() => setPager(nextPage(pager, list.data?.next_cursor))}
+        />
+      </section>
+      {selected !== null && <BatchDetails id={selected} names={names} onChanged={() => setRefresh((x) => x + 1)} />}
+    </section>
+  );
+}
+
+function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number, string>; onChanged: () => void }) {
+  const [tick, setTick] = useState(0);
+  const batch = useLoad<Batch>(() => api('GET', `/payouts/${id}`), [id, tick]);
+  const b = batch.data;
+  const status = b?.status;
+
+  /* A batch is paid in the background: look again until it settles. */
+  useEffect(() => {
+    if (!status || !busyStatus(status)) return;
+    const t = setTimeout(() => setTick((x) => x + 1), 1000);
+    return () => clearTimeout(t);
+  }, [status, tick]);
+  /* The list only needs refreshing when this batch settles, whoever the parent is by then. */
+  const changed = useRef(onChanged);
+  changed.current = onChanged;
+  useEffect(() => {
+    if (status && !busyStatus(status)) changed.current();
+  }, [status]);
+
+  return (
+    <section className="card" aria-labelledby="batch-title">
+      <h2 id="batch-title">Batch #{id}</h2>
+      <ErrorAlert error={batch.error} />
+      {!b ? (
+        <Loading what="the batch" />
+      ) : (
+        <>
+          <p>
+            Status: <strong data-testid="batch-status">{STATUS_LABELS[b.status] ?? b.status}</strong> · adapter {b.adapter} ·
+            created {formatTime(b.created_at)}
+          </p>
+          {Object.keys(b.totals).length > 0 && (
+            <p>
+              Total:{' '}
+              {Object.entries(b.totals)
+                .map(([cur, amt]) => formatMoney(amt, cur))
+                .join(', ')}
+            </p>
+          )}
+          <table className="data-table">
+            <caption>Payments</caption>
+            <thead>
+              <tr>
+                <th scope="col">User</th>
+                <th scope="col">Project</th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col">Status</th>
+                <th scope="col">Attempts</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Reference</th>
+              </tr>
+            </thead>
+            <tbody>
+              {b.items.length === 0 && (
+                <tr>
+                  <td colSpan={7}>Nothing was due.</td>
+                </tr>
+              )}
+              {b.items.map((it) => (
+                <tr key={it.id}>
+                  <td>{names.get(it.user_id) ?? `#${it.user_id}`}</td>
+                  <td>{it.project_id}</td>
+                  <td className="num">{formatMoney(it.amount, it.currency)}</td>
+                  <td>{it.status}</td>
+                  <td className="num">{it.attempts}</td>
+                  <td>{it.last_error ?? ''}</td>
+                  <td>{it.external_ref ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,206 @@
+/*
+ * Data: upload a dataset (raw body, real upload progress from the XHR),
+ * then follow the background import job until its tasks exist.
+ */
+import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
+import { api, apiUpload } from '../../api/client';
+import type { Project } from '../../api/types';
+import { importReducer, initialImportState, progressOf, runImport, type ImportJob } from '../lib/importFlow';
+import { ErrorAlert, Loading, formatTime, useLoad } from '../ui';
+
+const FORMATS = [
+  { value: '', label: 'Detect from the file' },
+  { value: 'csv', label: 'CSV' },
+  { value: 'tsv', label: 'TSV' },
+  { value: 'json', label: 'JSON (array of tasks)' },
+  { value: 'jsonl', label: 'JSON Lines' },
+  { value: 'text', label: 'Plain text (one task per line)' },
+  { value: 'label_studio', label: 'Label Studio tasks JSON' },
+];
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function pct(x: number | null): string {
+  return x === null ? 'working…' : `${Math.round(x * 100)}%`;
+}
+
+export function DataTab({ project }: { project: Project }) {
+  const [state, dispatch] = useReducer(importReducer, initialImportState);
+  const [file, setFile] = useState<File | null>(null);
+  const [format, setFormat] = useState('');
+  const [skipBad, setSkipBad] = useState(false);
+  const [formError, setFormError] = useState('');
+  const abort = useRef<AbortController | null>(null);
+  const history = useLoad<{ items: ImportJob[] }>(() => api('GET', `/projects/${project.id}/imports?limit=20`), [project.id]);
+  const busy = state.phase === 'uploading' || state.phase === 'importing';
+  const progress = progressOf(state);
+  const reloadHistory = history.reload;
+
+  /* Stop polling when the person leaves the tab. */
+  useEffect(() => () => abort.current?.abort(), []);
+  useEffect(() => {
+    if (state.phase === 'done' || state.phase === 'failed') reloadHistory();
+  }, [state.phase, reloadHistory]);
+
+  async function upload(e: FormEvent) {
+    e.preventDefault();
+    setFormError('');
+    if (!file) {
+      setFormError('Choose a dataset file first.');
+      return;
+    }
+    abort.current?.abort();
+    const ctl = new AbortController();
+    abort.current = ctl;
+    await runImport(
+      { projectId: project.id, file, format, skipBad },
+      {
+        upload: apiUpload,
+        get: (path) => api<ImportJob>('GET', path),
+        dispatch,
+        signal: ctl.signal,
+      },
+    );
+  }
+
+  const job = state.phase === 'importing' || state.phase === 'done' ? state.job : state.phase === 'failed' ? state.job : undefined;
+
+  return (
+    <div>
+      <h2>Data</h2>
+      <form className="card form-grid" onSubmit={upload} aria-labelledby="upload-title">
+        <h3 id="upload-title">Upload a dataset</h3>
+        <label htmlFor="dt-file">Dataset file</label>
+        <input
+          id="dt-file"
+          type="file"
+          accept=".csv,.tsv,.tab,.json,.jsonl,.ndjson,.txt,text/csv,text/tab-separated-values,application/json,text/plain"
+          aria-describedby="dt-file-hint"
+          onChange={(e) => setFile(e.target.files?.[0] ?? null)}
+        />
+        <p id="dt-file-hint" className="hint">
+          CSV, TSV, JSON, JSON Lines, plain text or Label Studio tasks. Columns or keys become the task's data.
+        </p>
+        <label htmlFor="dt-format">Format</label>
+        <select id="dt-format" value={format} onChange={(e) => setFormat(e.target.value)}>
+          {FORMATS.map((f) => (
+            <option key={f.value} value={f.value}>
+              {f.label}
+            </option>
+          ))}
+        </select>
+        <label className="check">
+          <input type="checkbox" checked={skipBad} onChange={(e) => setSkipBad(e.target.checked)} /> Skip bad rows
+        </label>
+        <ErrorAlert error={formError} />
+        <div className="form-actions">
+          <button type="submit" disabled={busy}>
+            Upload
+          </button>
+        </div>
+      </form>
+
+      {state.phase !== 'idle' && (
+        <section className="card" aria-labelledby="import-status-title">
+          <h3 id="import-status-title">
+            {file?.name ?? 'Upload'}
+          </h3>
+          <div className="progress-row">
+            <span>Upload</span>
+            <progress
+              aria-label="Upload progress"
+              max={1}
+              {...(progress.upload === null ? {} : { value: progress.upload })}
+            />
+            <span>{pct(progress.upload)}</span>
+          </div>
+          <div className="progress-row">
+            <span>Import</span>
+            <progress
+              aria-label="Import progress"
+              max={1}
+              {...(progress.import === null ? {} : { value: progress.import })}
+            />
+            <span>{state.phase === 'uploading' ? 'waiting for the upload' : pct(progress.import)}</span>
+          </div>
+          <div role="status" className="status-message">
+            {state.phase === 'uploading' && `Uploading… ${state.sent.toLocaleString()} of ${state.total.toLocaleString()} bytes sent.`}
+            {state.phase === 'importing' &&
+              `Importing (${state.job.status})… ${state.job.items_done.toLocaleString()} of ${state.job.items_total.toLocaleString()} rows read, ${state.job.tasks_created.toLocaleString()} tasks created.`}
+            {state.phase === 'done' && (
+              <strong>
+                Import finished: {plural(state.job.tasks_created, 'task')} created
+                {state.job.skipped > 0 ? `, ${plural(state.job.skipped, 'row')} skipped` : ''}.
+              </strong>
+            )}
+          </div>
+          {state.phase === 'failed' && (
+            <ErrorAlert error={`${state.stage === 'upload' ? 'Upload failed' : 'Import failed'}: ${state.message}`} />
+          )}
+          {job && job.errors.length > 0 && (
+            <table className="data-table">
+              <caption>Rows skipped ({job.skipped})</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Line</th>
+                  <th scope="col">Problem</th>
+                </tr>
+              </thead>
+              <tbody>
+                {job.errors.map((er, i) => (
+                  <tr key={i}>
+                    <td className="num">{er.line}</td>
+                    <td>{er.message}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      )}
+
+      <section aria-labelledby="imports-title">
+        <h3 id="imports-title">Earlier imports</h3>
+        <ErrorAlert error={history.error} />
+        {history.loading && !history.data ? (
+          <Loading what="imports" />
+        ) : (
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">File</th>
+                <th scope="col">Format</th>
+                <th scope="col">Status</th>
+                <th scope="col">Tasks created</th>
+                <th scope="col">Rows skipped</th>
+                <th scope="col">Uploaded</th>
+              </tr>
+            </thead>
+            <tbody>
+              {history.data?.items.length === 0 && (
+                <tr>
+                  <td colSpan={6}>No imports yet.</td>
+                </tr>
+              )}
+              {history.data?.items.map((im) => (
+                <tr key={im.id}>
+                  <th scope="row">{im.filename || `Import #${im.id}`}</th>
+                  <td>{im.format}</td>
+                  <td>
+                    {im.status}
+                    {im.error ? `: ${im.error}` : ''}
+                  </td>
+                  <td className="num">{im.tasks_created}</td>
+                  <td className="num">{im.skipped}</td>
+                  <td>{formatTime(im.created_at)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </div>
+  );
+}

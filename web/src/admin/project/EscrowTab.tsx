@@ -1,0 +1,236 @@
+/*
+ * Escrow: balances, deposits and the ledger. A deposit carries an
+ * idempotency key that stays the same until it succeeds or the form
+ * changes, so a retried click after a lost answer cannot deposit twice.
+ */
+import { useEffect, useState, type FormEvent } from 'react';
+import { api } from '../../api/client';
+import type { Project } from '../../api/types';
+import { newIdempotencyKey } from '../lib/keys';
+import { formatMinor, formatMoney, parseMajor } from '../lib/money';
+import { currentCursor, firstPage, nextPage, prevPage, type Pager } from '../lib/pager';
+import { ErrorAlert, Loading, PagerControls, StatusMessage, fetchAll, formatTime, useLoad, type UserRow } from '../ui';
+
+interface Escrow {
+  currency: string;
+  available: number;
+  held: number;
+  spent: number;
+}
+
+interface LedgerLine {
+  entry_id: number;
+  txn_id: number;
+  txn_kind: string;
+  account: string;
+  currency: string;
+  amount: number;
+  created_at: string;
+  user_id?: number;
+  task_id?: number;
+  memo?: string;
+}
+
+const ACCOUNT_LABELS: Record<string, string> = {
+  external_funding: 'Funding (outside)',
+  escrow: 'Escrow',
+  held: 'Held for work in progress',
+  payable: 'Payable to worker',
+  payouts_pending: 'In a payout',
+  external_payouts: 'Paid out',
+};
+
+export function EscrowTab({ project }: { project: Project }) {
+  const [refresh, setRefresh] = useState(0);
+  const escrow = useLoad<Escrow>(() => api('GET', `/projects/${project.id}/escrow`), [project.id, refresh]);
+  const [pager, setPager] = useState<Pager>(firstPage);
+  const cursor = currentCursor(pager);
+  const ledger = useLoad<{ items: LedgerLine[]; next_cursor?: string | null }>(
+    () => api('GET', `/projects/${project.id}/ledger?limit=50${cursor ? `&cursor=${cursor}` : ''}`),
+    [project.id, cursor, refresh],
+  );
+  const currency = escrow.data?.currency ?? project.currency;
+  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
+  const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
+
+  const [amount, setAmount] = useState('');
+  const [reference, setReference] = useState('');
+  const [key, setKey] = useState(() => newIdempotencyKey('deposit'));
+  const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  /* A different deposit is a different movement: it needs its own key. */
+  useEffect(() => setKey(newIdempotencyKey('deposit')), [amount, reference]);
+
+  async function deposit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setStatus('');
+    const parsed = parseMajor(amount, currency);
+    if (!parsed.ok) {
+      setError(parsed.message);
+      return;
+    }
+    setBusy(true);
+    try {
+      const r = await api<{ amount: number; replayed: boolean; escrow: Escrow }>('POST', `/projects/${project.id}/escrow/deposits`, {
+        amount: parsed.value,
+        reference: reference.trim() || undefined,
+        idempotency_key: key,
+      });
+      escrow.setData(r.escrow);
+      setStatus(
+        r.replayed
+          ? `This deposit of ${formatMoney(r.amount, currency)} was already recorded; nothing was added.`
+          : `Deposited ${formatMoney(r.amount, currency)}.`,
+      );
+      setAmount('');
+      setReference('');
+      setKey(newIdempotencyKey('deposit'));
+      setPager(firstPage);
+      setRefresh((x) => x + 1);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function refund() {
+    setError(null);
+    setStatus('');
+    try {
+      const r = await api<{ amount: number; escrow: Escrow }>('POST', `/projects/${project.id}/escrow/refund`, {
+        idempotency_key: newIdempotencyKey('refund'),
+      });
+      escrow.setData(r.escrow);
+      setStatus(`Refunded ${formatMoney(r.amount, currency)}.`);
+      setRefresh((x) => x + 1);
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  const e = escrow.data;
+  return (
+    <div>
+      <div className="page-head">
+        <h2>Escrow</h2>
+        <button type="button" onClick={() => setRefresh((x) => x + 1)}>
+          Refresh
+        </button>
+      </div>
+      <ErrorAlert error={escrow.error} />
+      {!e ? (
+        escrow.loading && <Loading what="balances" />
+      ) : (
+        <dl className="stat-grid" aria-label={`Balances in ${currency}`}>
+          <div>
+            <dt>Available</dt>
+            <dd data-testid="escrow-available" data-minor={e.available}>
+              {formatMoney(e.available, currency)}
+            </dd>
+          </div>
+          <div>
+            <dt>Held for work in progress</dt>
+            <dd data-testid="escrow-held" data-minor={e.held}>
+              {formatMoney(e.held, currency)}
+            </dd>
+          </div>
+          <div>
+            <dt>Spent (earned by workers)</dt>
+            <dd data-testid="escrow-spent" data-minor={e.spent}>
+              {formatMoney(e.spent, currency)}
+            </dd>
+          </div>
+        </dl>
+      )}
+
+      <form className="card form-grid" onSubmit={deposit} aria-labelledby="deposit-title">
+        <h3 id="deposit-title">Deposit</h3>
+        <label htmlFor="es-amount">Amount</label>
+        <input
+          id="es-amount"
+          inputMode="decimal"
+          required
+          aria-describedby="es-amount-hint"
+          value={amount}
+          onChange={(ev) => setAmount(ev.target.value)}
+        />
+        <p id="es-amount-hint" className="hint">
+          In {currency}, for example {currency === 'JPY' ? '5000' : '250.00'}.
+        </p>
+        <label htmlFor="es-reference">Reference (optional)</label>
+        <input id="es-reference" value={reference} onChange={(ev) => setReference(ev.target.value)} />
+        <ErrorAlert error={error} />
+        <div className="form-actions">
+          <button type="submit" disabled={busy}>
+            Deposit
+          </button>
+          {project.status === 'closed' && (
+            <button type="button" className="secondary" onClick={refund}>
+              Refund available escrow
+            </button>
+          )}
+        </div>
+      </form>
+      <StatusMessage>{status}</StatusMessage>
+
+      <section aria-labelledby="ledger-title">
+        <h3 id="ledger-title">Ledger</h3>
+        <ErrorAlert error={ledger.error} />
+        {ledger.loading && !ledger.data ? (
+          <Loading what="the ledger" />
+        ) : (
+          <table className="data-table">
+            <caption className="sr-only">Ledger entries, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Entry</th>
+                <th scope="col">Time</th>
+                <th scope="col">Transaction</th>
+                <th scope="col">Account</th>
+                <th scope="col">User</th>
+                <th scope="col">Task</th>
+                <th scope="col">Memo</th>
+                <th scope="col" className="num">
+                  Amount ({currency})
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {ledger.data?.items.length === 0 && (
+                <tr>
+                  <td colSpan={8}>No money has moved yet.</td>
+                </tr>
+              )}
+              {ledger.data?.items.map((l) => (
+                <tr key={l.entry_id}>
+                  <td className="num">{l.entry_id}</td>
+                  <td>{formatTime(l.created_at, { seconds: true })}</td>
+                  <td>
+                    {l.txn_kind} <span className="hint">#{l.txn_id}</span>
+                  </td>
+                  <td>{ACCOUNT_LABELS[l.account] ?? l.account}</td>
+                  <td>{l.user_id ? names.get(l.user_id) ?? `#${l.user_id}` : ''}</td>
+                  <td>{l.task_id ?? ''}</td>
+                  <td>{l.memo ?? ''}</td>
+                  <td className="num">{formatMinor(l.amount, l.currency)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <PagerControls
+          label="Ledger pages"
+          newer
+          pager={pager}
+          nextCursor={ledger.data?.next_cursor}
+          onPrev={() => setPager(prevPage(pager))}
+          onNext={() => setPager(nextPage(pager, ledger.data?.next_cursor))}
+        />
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,199 @@
+/*
+ * Exports: choose a format and filters, start the job, follow its progress,
+ * download the file. The file needs the bearer token, so the link fetches
+ * it and hands the browser a local copy to save.
+ */
+import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 'react';
+import { API_PREFIX, api, errorFromBody } from '../../api/client';
+import { getSession } from '../../api/session';
+import type { Member, Project } from '../../api/types';
+import { EXPORT_FORMATS, dispositionFilename, exportBody } from '../lib/exportFilter';
+import { ErrorAlert, STATES, STATE_LABELS, StatusMessage, useLoad } from '../ui';
+
+interface ExportJob {
+  id: number;
+  format: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  progress: number;
+  tasks_total: number;
+  tasks_done: number;
+  bytes: number;
+  report: unknown;
+  error?: string | null;
+  file_url?: string;
+}
+
+async function download(job: ExportJob, projectId: number): Promise<void> {
+  /* Through api() first: it refreshes an expired token before the raw fetch needs it. */
+  await api('GET', `/exports/${job.id}`);
+  const token = getSession()?.access_token;
+  const res = await fetch(`${API_PREFIX}/exports/${job.id}/file`, {
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+  if (!res.ok) throw errorFromBody(res.status, res.statusText, res.headers.get('content-type') || '', await res.text());
+  const name = dispositionFilename(res.headers.get('content-disposition'), `project-${projectId}-export-${job.id}`);
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+export function ExportsTab({ project }: { project: Project }) {
+  const members = useLoad<{ items: Member[] }>(() => api('GET', `/projects/${project.id}/members`), [project.id]);
+  const [format, setFormat] = useState('label_studio_json');
+  const [states, setStates] = useState<string[]>(['accepted']);
+  const [annotator, setAnnotator] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [includePredictions, setIncludePredictions] = useState(false);
+  const [includeVersions, setIncludeVersions] = useState(false);
+  const [job, setJob] = useState<ExportJob | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [saving, setSaving] = useState('');
+  const live = useRef(true);
+
+  useEffect(() => {
+    live.current = true;
+    return () => {
+      live.current = false;
+    };
+  }, []);
+
+  /* Follow the job until it ends; one timer per state of the job. */
+  useEffect(() => {
+    if (!job || job.status === 'done' || job.status === 'failed') return;
+    const t = setTimeout(async () => {
+      try {
+        const next = await api<ExportJob>('GET', `/exports/${job.id}`);
+        if (live.current) setJob(next);
+      } catch (e) {
+        if (live.current) setError(e);
+      }
+    }, 500);
+    return () => clearTimeout(t);
+  }, [job]);
+
+  async function start(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setSaving('');
+    const b = exportBody({ format, states, annotator, from, to, includePredictions, includeVersions });
+    if (!b.ok) {
+      setError(b.message);
+      return;
+    }
+    try {
+      setJob(await api<ExportJob>('POST', `/projects/${project.id}/exports`, b.body));
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  async function onDownload(e: MouseEvent<HTMLAnchorElement>) {
+    e.preventDefault();
+    if (!job) return;
+    setError(null);
+    try {
+      await download(job, project.id);
+      setSaving('Download started.');
+    } catch (err) {
+      setError(err);
+    }
+  }
+
+  const annotators = (members.data?.items ?? []).filter((m) => m.roles.includes('annotator'));
+  const running = job !== null && (job.status === 'queued' || job.status === 'running');
+
+  return (
+    <div>
+      <h2>Exports</h2>
+      <form className="card form-grid" onSubmit={start} aria-labelledby="export-title">
+        <h3 id="export-title">New export</h3>
+        <label htmlFor="ex-format">Format</label>
+        <select id="ex-format" value={format} onChange={(e) => setFormat(e.target.value)}>
+          {EXPORT_FORMATS.map((f) => (
+            <option key={f.value} value={f.value}>
+              {f.label}
+            </option>
+          ))}
+        </select>
+        <fieldset className="checks">
+          <legend>Task states</legend>
+          {STATES.map((s) => (
+            <label key={s}>
+              <input
+                type="checkbox"
+                checked={states.includes(s)}
+                onChange={(e) => setStates(e.target.checked ? [...states, s] : states.filter((x) => x !== s))}
+              />{' '}
+              {STATE_LABELS[s]}
+            </label>
+          ))}
+        </fieldset>
+        <label htmlFor="ex-annotator">Annotator</label>
+        <select id="ex-annotator" value={annotator} onChange={(e) => setAnnotator(e.target.value)}>
+          <option value="">Anyone</option>
+          {annotators.map((m) => (
+            <option key={m.user_id} value={m.user_id}>
+              {m.name} ({m.email})
+            </option>
+          ))}
+        </select>
+        <label htmlFor="ex-from">Updated from date</label>
+        <input id="ex-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        <label htmlFor="ex-to">Updated to date</label>
+        <input id="ex-to" type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+        <label className="check">
+          <input type="checkbox" checked={includePredictions} onChange={(e) => setIncludePredictions(e.target.checked)} /> Include
+          predictions
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={includeVersions} onChange={(e) => setIncludeVersions(e.target.checked)} /> Include every
+          version and the review history (Label Studio JSON)
+        </label>
+        <ErrorAlert error={error} />
+        <div className="form-actions">
+          <button type="submit" disabled={running}>
+            Export
+          </button>
+        </div>
+      </form>
+
+      {job && (
+        <section className="card" aria-labelledby="export-job-title">
+          <h3 id="export-job-title">
+            Export #{job.id} ({EXPORT_FORMATS.find((f) => f.value === job.format)?.label ?? job.format})
+          </h3>
+          <div className="progress-row">
+            <span>Progress</span>
+            <progress aria-label="Export progress" max={1} value={job.progress} />
+            <span>{Math.round(job.progress * 100)}%</span>
+          </div>
+          <div role="status" className="status-message">
+            {running && `Exporting… ${job.tasks_done} of ${job.tasks_total} tasks.`}
+            {job.status === 'done' && `Export finished: ${job.tasks_done} tasks, ${job.bytes.toLocaleString()} bytes.`}
+          </div>
+          {job.status === 'failed' && <ErrorAlert error={`Export failed: ${job.error ?? 'unknown error'}`} />}
+          {job.status === 'done' && (
+            <p>
+              <a href={`${API_PREFIX}/exports/${job.id}/file`} onClick={onDownload} className="button-link">
+                Download export #{job.id}
+              </a>
+            </p>
+          )}
+          {job.status === 'done' && job.report !== null && job.report !== undefined && (
+            <details>
+              <summary>Export report</summary>
+              <pre className="code">{JSON.stringify(job.report, null, 2)}</pre>
+            </details>
+          )}
+          <StatusMessage>{saving}</StatusMessage>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,207 @@
+/*
+ * Settings: the label configuration with a live preview of the canvas, the
+ * policies as JSON, the pay rates, and the project's basic fields. The
+ * server is the judge of validity: its 422 message is shown as is.
+ */
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import { api } from '../../api/client';
+import type { Project } from '../../api/types';
+import { LabelCanvas } from '../../canvas/LabelCanvas';
+import { minorToInput, parseMajor } from '../lib/money';
+import { sampleData, xmlProblem } from '../lib/templates';
+import { ErrorAlert, StatusMessage, useLoad } from '../ui';
+
+const STAGES = [
+  { key: 'l1', label: 'L1 rate', hint: 'paid per accepted annotation' },
+  { key: 'l2', label: 'L2 rate', hint: 'paid per review decision' },
+  { key: 'l3', label: 'L3 rate', hint: 'paid per final decision' },
+] as const;
+
+/* The value after it has stopped changing for `ms`, so the preview does not remount on every keystroke. */
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const t = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(t);
+  }, [value, ms]);
+  return v;
+}
+
+export type SettingsResult = { ok: true; body: Record<string, unknown> } | { ok: false; message: string };
+
+/* Turns the form into the PATCH body, or says which field is wrong. */
+export function settingsBody(f: {
+  name: string;
+  description: string;
+  instructions: string;
+  config: string;
+  currency: string;
+  status: string;
+  policies: string;
+  rates: Record<string, string>;
+}, rateCurrency: string): SettingsResult {
+  let policies: unknown;
+  try {
+    policies = JSON.parse(f.policies || '{}');
+  } catch (e) {
+    return { ok: false, message: `Policies (JSON) is not valid JSON: ${(e as Error).message}` };
+  }
+  if (policies === null || typeof policies !== 'object' || Array.isArray(policies))
+    return { ok: false, message: 'Policies (JSON) must be a JSON object, such as {"overlap": 1}.' };
+  const rates: Record<string, number> = {};
+  for (const s of STAGES) {
+    const r = parseMajor(f.rates[s.key] ?? '', rateCurrency, { allowZero: true });
+    if (!r.ok) return { ok: false, message: `${s.label}: ${r.message}` };
+    rates[s.key] = r.value;
+  }
+  return {
+    ok: true,
+    body: {
+      name: f.name.trim(),
+      description: f.description,
+      instructions: f.instructions,
+      label_config: f.config,
+      currency: f.currency.trim().toUpperCase(),
+      status: f.status,
+      policies,
+      rates,
+    },
+  };
+}
+
+export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (p: Project) => void }) {
+  const [name, setName] = useState(project.name);
+  const [description, setDescription] = useState(project.description);
+  const [instructions, setInstructions] = useState(project.instructions);
+  const [config, setConfig] = useState(project.label_config);
+  const [currency, setCurrency] = useState(project.currency);
+  const [status, setStatus] = useState(project.status);
+  const [policies, setPolicies] = useState(JSON.stringify(project.policies ?? {}, null, 2));
+  const [rates, setRates] = useState<Record<string, string>>(() =>
+    Object.fromEntries(STAGES.map((s) => [s.key, minorToInput(project.rates?.[s.key] ?? 0, project.currency)])),
+  );
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const firstTask = useLoad<{ items: { data: Record<string, unknown> }[] }>(
+    () => api('GET', `/projects/${project.id}/tasks?limit=1`),
+    [project.id],
+  );
+  const previewConfig = useDebounced(config, 600);
+  const problem = xmlProblem(previewConfig);
+  const taskData = firstTask.data?.items[0]?.data;
+  /* A stable object: the canvas restarts when its data changes identity. */
+  const previewData = useMemo(() => ({ ...sampleData(previewConfig), ...(taskData ?? {}) }), [previewConfig, taskData]);
+
+  async function save(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    setSaved('');
+    /* Rates are in the currency the project will have after saving. */
+    const r = settingsBody(
+      { name, description, instructions, config, currency, status, policies, rates },
+      currency.trim().toUpperCase() || project.currency,
+    );
+    if (!r.ok) {
+      setError(r.message);
+      return;
+    }
+    setBusy(true);
+    try {
+      const p = await api<Project>('PATCH', `/projects/${project.id}`, r.body);
+      onSaved(p);
+      setPolicies(JSON.stringify(p.policies ?? {}, null, 2));
+      setSaved('Settings saved.');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="settings" onSubmit={save} aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+      <div className="settings-columns">
+        <div className="form-grid">
+          <label htmlFor="st-name">Name</label>
+          <input id="st-name" required value={name} onChange={(e) => setName(e.target.value)} />
+          <label htmlFor="st-description">Description</label>
+          <input id="st-description" value={description} onChange={(e) => setDescription(e.target.value)} />
+          <label htmlFor="st-instructions">Instructions for workers</label>
+          <textarea id="st-instructions" rows={3} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
+          <label htmlFor="st-config">Label config</label>
+          <textarea
+            id="st-config"
+            className="code"
+            rows={14}
+            spellCheck={false}
+            aria-describedby="st-config-hint"
+            value={config}
+            onChange={(e) => setConfig(e.target.value)}
+          />
+          <p id="st-config-hint" className="hint">
+            Label Studio XML; the preview follows as you type. The server checks it when you save.
+          </p>
+        </div>
+        <section className="preview" aria-labelledby="preview-title">
+          <h3 id="preview-title">Preview</h3>
+          {problem ? (
+            <p className="hint" role="status">
+              {problem}
+            </p>
+          ) : (
+            <div className="preview-canvas">
+              <LabelCanvas key={previewConfig} config={previewConfig} data={previewData} label="Label config preview" />
+            </div>
+          )}
+        </section>
+      </div>
+      <div className="form-grid">
+        <label htmlFor="st-policies">Policies (JSON)</label>
+        <textarea
+          id="st-policies"
+          className="code"
+          rows={10}
+          spellCheck={false}
+          aria-describedby="st-policies-hint"
+          value={policies}
+          onChange={(e) => setPolicies(e.target.value)}
+        />
+        <p id="st-policies-hint" className="hint">
+          Keys you leave out keep their current values.
+        </p>
+        {STAGES.map((s) => (
+          <div className="form-row" key={s.key}>
+            <label htmlFor={`st-rate-${s.key}`}>{s.label}</label>
+            <input
+              id={`st-rate-${s.key}`}
+              inputMode="decimal"
+              aria-describedby={`st-rate-${s.key}-hint`}
+              value={rates[s.key]}
+              onChange={(e) => setRates({ ...rates, [s.key]: e.target.value })}
+            />
+            <span id={`st-rate-${s.key}-hint`} className="hint">
+              {currency.trim().toUpperCase() || project.currency}, {s.hint}
+            </span>
+          </div>
+        ))}
+        <label htmlFor="st-currency">Currency</label>
+        <input id="st-currency" maxLength={3} value={currency} onChange={(e) => setCurrency(e.target.value)} />
+        <label htmlFor="st-status">Status</label>
+        <select id="st-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="active">Active</option>
+          <option value="closed">Closed</option>
+        </select>
+      </div>
+      <ErrorAlert error={error} />
+      <StatusMessage>{saved}</StatusMessage>
+      <div className="form-actions">
+        <button type="submit" disabled={busy}>
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,320 @@
+/*
+ * The admin views against a fake API: what they send, and what they show
+ * for the server's answers and errors.
+ */
+import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Project } from '../api/types';
+
+const calls: { method: string; path: string; body?: any }[] = [];
+let handler: (method: string, path: string, body?: any) => any = () => {
+  throw new Error('no handler');
+};
+let uploadHandler: (path: string, body: Blob, type: string, onProgress: (s: number, t: number) => void) => Promise<any> = async () => {
+  throw new Error('no upload handler');
+};
+
+vi.mock('../api/client', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../api/client')>();
+  return {
+    ...real,
+    api: vi.fn(async (method: string, path: string, body?: unknown) => {
+      calls.push({ method, path, body });
+      return handler(method, path, body);
+    }),
+    apiUpload: vi.fn((path: string, body: Blob, type: string, onProgress: (s: number, t: number) => void) =>
+      uploadHandler(path, body, type, onProgress),
+    ),
+  };
+});
+vi.mock('../canvas/LabelCanvas', () => ({
+  LabelCanvas: (p: { config: string; data: Record<string, unknown> }) => (
+    <div data-testid="canvas" data-config={p.config} data-data={JSON.stringify(p.data)} />
+  ),
+}));
+
+const { ApiError } = await import('../api/client');
+const { EscrowTab } = await import('./project/EscrowTab');
+const { AuditPage } = await import('./AuditPage');
+const { DataTab } = await import('./project/DataTab');
+const { SettingsTab, settingsBody } = await import('./project/SettingsTab');
+const { OverviewTab, formatDuration } = await import('./project/OverviewTab');
+const { MembersTab } = await import('./project/MembersTab');
+
+const project: Project = {
+  id: 5,
+  name: 'NER',
+  description: '',
+  instructions: '',
+  label_config: '<View><Text name="text" value="$text"/></View>',
+  currency: 'USD',
+  rates: { l1: 100, l2: 50, l3: 25 },
+  policies: { overlap: 1, lease_seconds: 600 },
+  status: 'active',
+};
+
+beforeEach(() => {
+  calls.length = 0;
+});
+afterEach(cleanup);
+
+const list = (items: unknown[] = [], next_cursor: string | null = null) => ({ items, next_cursor });
+
+describe('EscrowTab', () => {
+  it('shows balances and keeps the idempotency key across a retry, a new one after success', async () => {
+    let escrow = { currency: 'USD', available: 0, held: 0, spent: 0 };
+    let fail = true;
+    handler = (method, path, body) => {
+      if (method === 'GET' && path === '/projects/5/escrow') return escrow;
+      if (method === 'GET' && path.startsWith('/projects/5/ledger')) return list();
+      if (method === 'POST' && path === '/projects/5/escrow/deposits') {
+        if (fail) {
+          fail = false;
+          throw new ApiError(0, 'network_error', 'Could not reach the server.');
+        }
+        escrow = { ...escrow, available: escrow.available + body.amount };
+        return { amount: body.amount, replayed: false, escrow };
+      }
+      throw new Error(`unexpected ${method} ${path}`);
+    };
+    render(<EscrowTab project={project} />);
+    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('0.00 USD'));
+
+    fireEvent.change(screen.getByLabelText('Amount'), { target: { value: '12.50' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Deposit' }));
+    await screen.findByRole('alert');
+    expect(screen.getByRole('alert').textContent).toBe('Could not reach the server.');
+
+    fireEvent.click(screen.getByRole('button', { name: 'Deposit' }));
+    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('12.50 USD'));
+    expect(screen.getByTestId('escrow-available').getAttribute('data-minor')).toBe('1250');
+    const deposits = calls.filter((c) => c.method === 'POST');
+    expect(deposits.map((d) => d.body.amount)).toEqual([1250, 1250]);
+    expect(deposits[0].body.idempotency_key).toBe(deposits[1].body.idempotency_key);
+    screen.getByText('Deposited 12.50 USD.');
+
+    fireEvent.change(screen.getByLabelText('Amount'), { target: { value: '1' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Deposit' }));
+    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('13.50 USD'));
+    const third = calls.filter((c) => c.method === 'POST')[2];
+    expect(third.body.idempotency_key).not.toBe(deposits[0].body.idempotency_key);
+  });
+
+  it('refuses an amount with too many decimals before asking the server', async () => {
+    handler = (method, path) => {
+      if (path === '/projects/5/escrow') return { currency: 'USD', available: 0, held: 0, spent: 0 };
+      if (path.startsWith('/projects/5/ledger')) return list();
+      throw new Error(`unexpected ${method} ${path}`);
+    };
+    render(<EscrowTab project={project} />);
+    fireEvent.change(screen.getByLabelText('Amount'), { target: { value: '1.005' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Deposit' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/2 decimal places/);
+    expect(calls.some((c) => c.method === 'POST')).toBe(false);
+  });
+
+  it('pages the ledger with the keyset cursor', async () => {
+    handler = (_m, path) => {
+      if (path === '/projects/5/escrow') return { currency: 'USD', available: 0, held: 0, spent: 0 };
+      const line = (id: number) => ({ entry_id: id, txn_id: id, txn_kind: 'deposit', account: 'escrow', currency: 'USD', amount: 100, created_at: '2026-01-01T00:00:00.000Z' });
+      if (path === '/projects/5/ledger?limit=50') return list([line(9), line(8)], '8');
+      if (path === '/projects/5/ledger?limit=50&cursor=8') return list([line(7)]);
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<EscrowTab project={project} />);
+    await screen.findByText('9');
+    fireEvent.click(screen.getByRole('button', { name: 'Older' }));
+    await screen.findByText('7');
+    expect(screen.queryByText('9')).toBeNull();
+    expect((screen.getByRole('button', { name: 'Older' }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'Newer' }));
+    await screen.findByText('9');
+  });
+});
+
+describe('AuditPage', () => {
+  beforeEach(() => {
+    handler = (_m, path) => {
+      if (path.startsWith('/users')) return list([{ id: 1, name: 'Admin', email: 'a@x', role: 'admin', active: true }]);
+      if (path.startsWith('/projects')) return list([{ id: 5, name: 'NER' }]);
+      if (path.startsWith('/audit?')) return list([{ seq: 3, time: '2026-01-01T00:00:00.000Z', actor_id: 1, action: 'project.create', entity_type: 'project', entity_id: '5', project_id: 5, hash: 'h' }]);
+      if (path === '/audit/verify') return { ok: true, count: 3, head: 'abcdef0123456789abcdef' };
+      throw new Error(`unexpected ${path}`);
+    };
+  });
+
+  it('verifies the chain', async () => {
+    render(<AuditPage />);
+    fireEvent.click(screen.getByRole('button', { name: 'Verify chain' }));
+    await screen.findByText(/Chain verified/);
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it('names the first bad record in an alert', async () => {
+    const base = handler;
+    handler = (m, path) => (path === '/audit/verify' ? { ok: false, count: 7, head: 'x', broken_seq: 4, reason: 'hash mismatch' } : base(m, path));
+    render(<AuditPage />);
+    fireEvent.click(screen.getByRole('button', { name: 'Verify chain' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/record #4: hash mismatch/);
+    expect(screen.queryByText(/Chain verified/)).toBeNull();
+  });
+
+  it('applies the filters to the query and shows names for ids', async () => {
+    render(<AuditPage />);
+    await screen.findByText('project.create');
+    await waitFor(() => expect(screen.getAllByText('NER').length).toBeGreaterThan(0));
+    fireEvent.change(screen.getByLabelText('Action'), { target: { value: 'task.submit' } });
+    fireEvent.change(screen.getByLabelText('Task'), { target: { value: '12' } });
+    fireEvent.change(screen.getByLabelText('From date'), { target: { value: '2026-01-01' } });
+    fireEvent.change(screen.getByLabelText('To date'), { target: { value: '2026-01-02' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() =>
+      expect(calls.map((c) => c.path)).toContain(
+        '/audit?action=task.submit&task=12&since=2026-01-01T00%3A00%3A00Z&until=2026-01-03T00%3A00%3A00Z&limit=50',
+      ),
+    );
+    fireEvent.change(screen.getByLabelText('Task'), { target: { value: 'x' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Apply filters' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Task must be a positive whole number.');
+  });
+});
+
+describe('DataTab', () => {
+  it('shows upload and import progress, then the tasks created and skipped rows', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    uploadHandler = async (path, body, type, onProgress) => {
+      calls.push({ method: 'UPLOAD', path, body: type });
+      onProgress(body.size / 2, body.size);
+      await gate;
+      return { id: 4, status: 'queued', items_total: 3, items_done: 0, tasks_created: 0, skipped: 0, progress: 0, errors: [] };
+    };
+    handler = (_m, path) => {
+      if (path.startsWith('/projects/5/imports')) return list();
+      if (path === '/imports/4')
+        return { id: 4, status: 'done', items_total: 3, items_done: 3, tasks_created: 2, skipped: 1, progress: 1, errors: [{ line: 3, message: 'unterminated quote' }] };
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<DataTab project={project} />);
+    const file = new File(['text\na\n"b\n'], 'data.csv', { type: 'text/csv' });
+    fireEvent.change(screen.getByLabelText('Dataset file'), { target: { files: [file] } });
+    fireEvent.click(screen.getByLabelText('Skip bad rows'));
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    const up = await screen.findByLabelText('Upload progress');
+    await waitFor(() => expect((up as HTMLProgressElement).value).toBe(0.5));
+    await act(async () => release());
+    await screen.findByText(/Import finished: 2 tasks created, 1 row skipped/, {}, { timeout: 3000 });
+    expect((screen.getByLabelText('Import progress') as HTMLProgressElement).value).toBe(1);
+    expect(calls.find((c) => c.method === 'UPLOAD')).toEqual({ method: 'UPLOAD', path: '/projects/5/imports?filename=data.csv&skip_bad=true', body: 'text/csv' });
+    screen.getByText('unterminated quote');
+  });
+
+  it('shows the server\'s refusal of a malformed file', async () => {
+    uploadHandler = async () => {
+      throw new ApiError(422, 'malformed_upload', 'Line 2: unterminated quoted field.');
+    };
+    handler = () => list();
+    render(<DataTab project={project} />);
+    fireEvent.change(screen.getByLabelText('Dataset file'), { target: { files: [new File(['x'], 'd.csv')] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Upload failed: Line 2: unterminated quoted field.');
+  });
+});
+
+describe('SettingsTab', () => {
+  it('builds the PATCH body with rates in minor units', () => {
+    const r = settingsBody(
+      { name: ' N ', description: 'd', instructions: '', config: '<View/>', currency: 'usd', status: 'active', policies: '{"overlap":2}', rates: { l1: '1.25', l2: '0.5', l3: '0' } },
+      'USD',
+    );
+    expect(r).toEqual({
+      ok: true,
+      body: { name: 'N', description: 'd', instructions: '', label_config: '<View/>', currency: 'USD', status: 'active', policies: { overlap: 2 }, rates: { l1: 125, l2: 50, l3: 0 } },
+    });
+    expect(settingsBody({ name: 'n', description: '', instructions: '', config: '', currency: 'USD', status: 'active', policies: '[1]', rates: { l1: '0', l2: '0', l3: '0' } }, 'USD')).toMatchObject({ ok: false });
+    expect(settingsBody({ name: 'n', description: '', instructions: '', config: '', currency: 'USD', status: 'active', policies: '{', rates: { l1: '0', l2: '0', l3: '0' } }, 'USD')).toMatchObject({ ok: false, message: expect.stringMatching(/^Policies \(JSON\) is not valid JSON/) });
+    expect(settingsBody({ name: 'n', description: '', instructions: '', config: '', currency: 'USD', status: 'active', policies: '{}', rates: { l1: 'x', l2: '0', l3: '0' } }, 'USD')).toMatchObject({ ok: false, message: expect.stringMatching(/^L1 rate/) });
+  });
+
+  it('previews the config with sample data and shows the server\'s validation error', async () => {
+    handler = (method, path) => {
+      if (path.startsWith('/projects/5/tasks')) return list();
+      if (method === 'PATCH') throw new ApiError(422, 'invalid_label_config', 'Labels "label" points to unknown tag "txt".');
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<SettingsTab project={project} onSaved={() => {}} />);
+    const canvas = await screen.findByTestId('canvas');
+    expect(JSON.parse(canvas.getAttribute('data-data') || '{}')).toHaveProperty('text');
+    expect((screen.getByLabelText('L1 rate') as HTMLInputElement).value).toBe('1.00');
+    fireEvent.change(screen.getByLabelText('Label config'), { target: { value: '<View><Labels name="label" toName="txt"/></View>' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Labels "label" points to unknown tag "txt".');
+    const patch = calls.find((c) => c.method === 'PATCH');
+    expect(patch?.body).toMatchObject({ label_config: '<View><Labels name="label" toName="txt"/></View>', rates: { l1: 100, l2: 50, l3: 25 }, policies: { overlap: 1, lease_seconds: 600 } });
+  });
+});
+
+describe('OverviewTab', () => {
+  it('writes durations for people', () => {
+    expect([0, 0.2, 4.6, 75, 3725].map(formatDuration)).toEqual(['—', 'under 1 s', '5 s', '1 min 15 s', '1 h 2 min']);
+  });
+
+  it('shows counts per state and the stats', async () => {
+    handler = (_m, path) => {
+      if (path === '/projects/5') return { ...project, counts: { queued_l1: 3, accepted: 2 }, task_count: 5 };
+      if (path.startsWith('/projects/5/stats?since='))
+        return {
+          currency: 'USD',
+          throughput: [],
+          people: [{ user_id: 2, name: 'Ann', email: 'ann@x', submitted: 4, rejected: 1, reviewed: 0, decided: 0, avg_annotate_seconds: 75, earned: 300 }],
+        };
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<OverviewTab project={project} />);
+    await waitFor(() => expect(screen.getByTestId('count-accepted').textContent).toBe('2'));
+    expect(screen.getByTestId('count-queued_l1').textContent).toBe('3');
+    expect(screen.getByTestId('count-discarded').textContent).toBe('0');
+    expect(screen.getByTestId('count-total').textContent).toBe('5');
+    await screen.findByText('3.00 USD');
+    screen.getByText('1 min 15 s');
+    screen.getByRole('figure', { name: 'Annotations submitted per annotator' });
+  });
+});
+
+describe('MembersTab', () => {
+  it('sets exactly the checked roles and removes members', async () => {
+    let members = [{ user_id: 3, email: 'r@x', name: 'Rita', roles: ['reviewer'] }];
+    handler = (method, path, body) => {
+      if (path === '/projects/5/members' && method === 'GET') return list(members);
+      if (path.startsWith('/users')) return list([{ id: 3, email: 'r@x', name: 'Rita', role: 'reviewer', active: true }, { id: 4, email: 'a@x', name: 'Al', role: 'annotator', active: true }]);
+      if (method === 'PUT' && path === '/projects/5/members/4') {
+        members = [...members, { user_id: 4, email: 'a@x', name: 'Al', roles: body.roles }];
+        return {};
+      }
+      if (method === 'DELETE' && path === '/projects/5/members/3') {
+        members = members.filter((m) => m.user_id !== 3);
+        return undefined;
+      }
+      throw new Error(`unexpected ${method} ${path}`);
+    };
+    render(<MembersTab project={project} />);
+    await screen.findByText('Rita');
+    await waitFor(() => expect(screen.getAllByRole('option').length).toBe(3));
+    fireEvent.change(screen.getByLabelText('User'), { target: { value: '3' } });
+    /* A member's roles are shown for editing... */
+    expect((screen.getByLabelText('Reviewer') as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText('Annotator') as HTMLInputElement).checked).toBe(false);
+    /* ...and do not carry over to the next person. */
+    fireEvent.change(screen.getByLabelText('User'), { target: { value: '4' } });
+    expect((screen.getByLabelText('Reviewer') as HTMLInputElement).checked).toBe(false);
+    fireEvent.click(screen.getByLabelText('Annotator'));
+    fireEvent.click(screen.getByLabelText('Reviewer'));
+    fireEvent.click(screen.getByRole('button', { name: 'Add member' }));
+    await screen.findByText('Annotator, Reviewer');
+    expect(calls.find((c) => c.method === 'PUT')?.body).toEqual({ roles: ['annotator', 'reviewer'] });
+    expect((screen.getByLabelText('User') as HTMLSelectElement).value).toBe('');
+    expect((screen.getByLabelText('Annotator') as HTMLInputElement).checked).toBe(false);
+    fireEvent.click(screen.getByRole('button', { name: 'Remove Rita' }));
+    await waitFor(() => expect(screen.queryByRole('row', { name: /Rita/ })).toBeNull());
+  });
+});

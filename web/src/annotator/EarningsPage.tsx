@@ -1,0 +1,161 @@
+/* My earnings: pending (work waiting for acceptance), earned (not yet paid out), paid, and how they grew. */
+import { useEffect, useMemo, useState } from 'react';
+import { api, errorMessage } from '../api/client';
+import { formatMoney, toMajor } from '../api/money';
+import type { Earnings, EarningsDay, ListPage, Project } from '../api/types';
+import { LineChart } from '../components/charts';
+import { ErrorAlert, Loading, usePageTitle } from '../ui';
+
+const DAYS = 90;
+
+const DAY_MS = 86400000;
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/*
+ * Running totals for every day from just before the first money moved
+ * until today, so the chart shows how earnings grew, with flat stretches
+ * on quiet days, rather than isolated dots.
+ */
+export function cumulativeSeries(days: EarningsDay[], currency: string, todayMs = Date.now()) {
+  const rows = days.filter((d) => d.currency === currency).sort((a, b) => a.day.localeCompare(b.day));
+  const e: { x: string; y: number }[] = [];
+  const p: { x: string; y: number }[] = [];
+  if (rows.length > 0) {
+    const byDay = new Map(rows.map((r) => [r.day, r]));
+    const today = Math.floor(todayMs / DAY_MS) * DAY_MS;
+    let earned = 0;
+    let paid = 0;
+    for (let t = Date.parse(rows[0].day) - DAY_MS; t <= today; t += DAY_MS) {
+      const d = byDay.get(isoDay(t));
+      earned += d?.earned ?? 0;
+      paid += d?.paid ?? 0;
+      e.push({ x: isoDay(t), y: toMajor(earned, currency) });
+      p.push({ x: isoDay(t), y: toMajor(paid, currency) });
+    }
+  }
+  return [
+    { name: `Earned (${currency})`, points: e },
+    { name: `Paid (${currency})`, points: p },
+  ];
+}
+
+export function EarningsPage() {
+  const [earnings, setEarnings] = useState<Earnings | null>(null);
+  const [days, setDays] = useState<EarningsDay[] | null>(null);
+  const [historyNote, setHistoryNote] = useState<string | null>(null);
+  const [names, setNames] = useState<Map<number, string>>(new Map());
+  const [error, setError] = useState<string | null>(null);
+  usePageTitle('My earnings');
+
+  useEffect(() => {
+    let live = true;
+    api<Earnings>('GET', '/me/earnings')
+      .then((e) => live && setEarnings(e))
+      .catch((e) => live && setError(errorMessage(e)));
+    api<ListPage<EarningsDay>>('GET', `/me/earnings/history?days=${DAYS}`)
+      .then((h) => live && setDays(h.items))
+      .catch((e) => {
+        if (!live) return;
+        setDays([]);
+        setHistoryNote(`The history could not be loaded: ${errorMessage(e)}`);
+      });
+    api<ListPage<Project>>('GET', '/projects?limit=500')
+      .then((p) => live && setNames(new Map(p.items.map((x) => [x.id, x.name]))))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const currencies = useMemo(() => Object.keys(earnings?.by_currency ?? {}).sort(), [earnings]);
+  const main = earnings?.currency ?? currencies[0] ?? 'USD';
+  const totals = earnings?.by_currency?.[main] ?? { pending: earnings?.pending ?? 0, earned: earnings?.earned ?? 0, paid: earnings?.paid ?? 0 };
+
+  return (
+    <section aria-labelledby="earnings-title">
+      <div className="page-head">
+        <h1 id="earnings-title">My earnings</h1>
+      </div>
+      <ErrorAlert message={error} />
+      {!earnings && !error && <Loading />}
+      {earnings && (
+        <>
+          <dl className="figures" aria-label={`Totals in ${main}`}>
+            <div className="figure">
+              <dt>Pending</dt>
+              <dd data-testid="earnings-pending">{formatMoney(totals.pending, main)}</dd>
+              <dd className="muted">Work in progress or waiting for acceptance</dd>
+            </div>
+            <div className="figure">
+              <dt>Earned</dt>
+              <dd data-testid="earnings-earned">{formatMoney(totals.earned, main)}</dd>
+              <dd className="muted">Accepted, not yet paid out</dd>
+            </div>
+            <div className="figure">
+              <dt>Paid</dt>
+              <dd data-testid="earnings-paid">{formatMoney(totals.paid, main)}</dd>
+              <dd className="muted">Paid out to you</dd>
+            </div>
+          </dl>
+          {currencies.length > 1 && (
+            <table>
+              <caption>Totals in every currency</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Currency</th>
+                  <th scope="col">Pending</th>
+                  <th scope="col">Earned</th>
+                  <th scope="col">Paid</th>
+                </tr>
+              </thead>
+              <tbody>
+                {currencies.map((c) => (
+                  <tr key={c}>
+                    <th scope="row">{c}</th>
+                    <td>{formatMoney(earnings.by_currency[c].pending, c)}</td>
+                    <td>{formatMoney(earnings.by_currency[c].earned, c)}</td>
+                    <td>{formatMoney(earnings.by_currency[c].paid, c)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+          {days === null ? (
+            <Loading label="Loading the history…" />
+          ) : (
+            <>
+              {historyNote && <p className="warning">{historyNote}</p>}
+              <LineChart title={`Earned and paid over the last ${DAYS} days (${main}, running totals)`} series={cumulativeSeries(days, main)} />
+            </>
+          )}
+          {earnings.projects.length > 0 && (
+            <table>
+              <caption>By project</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Project</th>
+                  <th scope="col">Pending</th>
+                  <th scope="col">Earned</th>
+                  <th scope="col">Paid</th>
+                </tr>
+              </thead>
+              <tbody>
+                {earnings.projects.map((p) => (
+                  <tr key={p.project_id}>
+                    <th scope="row">{names.get(p.project_id) ?? `Project ${p.project_id}`}</th>
+                    <td>{formatMoney(p.pending, p.currency)}</td>
+                    <td>{formatMoney(p.earned, p.currency)}</td>
+                    <td>{formatMoney(p.paid, p.currency)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,90 @@
+/*
+ * The label-next loop: claim a task, label it in the canvas, submit, and
+ * the next one is claimed.
+ */
+import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useParams } from 'react-router-dom';
+import { api } from '../api/client';
+import { LabelCanvas, type CanvasController } from '../canvas/LabelCanvas';
+import { latestResult } from './taskUtil';
+import { useWorkLoop } from './useWorkLoop';
+import { LoopFrame } from './LoopFrame';
+import { usePageTitle } from '../ui';
+
+export function LabelPage() {
+  const projectId = Number(useParams().id);
+  const loop = useWorkLoop(projectId, 'l1');
+  const { project, task, phase, busy, finish, skip, setError } = loop;
+  const controller = useRef<CanvasController | null>(null);
+  usePageTitle(project ? `Label · ${project.name}` : 'Label');
+
+  const submit = useCallback(() => {
+    if (phase !== 'task') return;
+    const result = controller.current?.getResult();
+    if (!result) {
+      setError('The canvas is still loading; submit again in a moment.');
+      return;
+    }
+    return finish((t) => api('POST', `/tasks/${t.id}/submit`, { result }), `Task ${task?.id} submitted.`);
+  }, [phase, finish, setError, task?.id]);
+
+  /* Ctrl+Enter submits, Ctrl+Shift+S skips; captured before the canvas sees them. */
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.ctrlKey || e.metaKey) || e.altKey) return;
+      if (e.key === 'Enter' && !e.shiftKey) {
+        e.preventDefault();
+        e.stopPropagation();
+        submit();
+      } else if (e.shiftKey && (e.code === 'KeyS' || e.key.toLowerCase() === 's')) {
+        e.preventDefault();
+        e.stopPropagation();
+        if (phase === 'task') skip();
+      }
+    };
+    window.addEventListener('keydown', onKey, true);
+    return () => window.removeEventListener('keydown', onKey, true);
+  }, [submit, skip, phase]);
+
+  const data = useMemo(() => task?.data ?? {}, [task]);
+  const previous = useMemo(() => (task ? latestResult(task) : undefined), [task]);
+
+  return (
+    <LoopFrame loop={loop} titleFallback="Labeling">
+      {task && project && (
+        <>
+          <div className="task-bar">
+            <span>
+              Task <strong>{task.id}</strong>
+              {task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}
+            </span>
+            <div className="actions">
+              <button type="button" className="primary" onClick={submit} disabled={busy !== null} aria-keyshortcuts="Control+Enter">
+                Submit
+              </button>
+              <button type="button" onClick={skip} disabled={busy !== null} aria-keyshortcuts="Control+Shift+S">
+                Skip
+              </button>
+            </div>
+          </div>
+          <p className="muted shortcuts">Shortcuts: Ctrl+Enter submits, Ctrl+Shift+S skips.</p>
+          {task.last_comment && (
+            <aside className="reviewer-comment" role="note" aria-label="Reviewer comment">
+              <h2>Reviewer comment</h2>
+              <p>{task.last_comment}</p>
+            </aside>
+          )}
+          <LabelCanvas
+            key={task.id}
+            taskId={task.id}
+            config={project.label_config}
+            data={data}
+            result={previous}
+            controller={controller}
+            onReady={() => controller.current?.focus()}
+          />
+        </>
+      )}
+    </LoopFrame>
+  );
+}

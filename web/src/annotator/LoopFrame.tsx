@@ -1,0 +1,78 @@
+/* The page around a work loop: heading, announcements, errors, and the empty and lost states. */
+import { useEffect, useRef, type ReactNode } from 'react';
+import { Link } from 'react-router-dom';
+import { ErrorAlert, Loading } from '../ui';
+import type { WorkLoop } from './useWorkLoop';
+
+export function LoopFrame({ loop, titleFallback, children }: { loop: WorkLoop; titleFallback: string; children: ReactNode }) {
+  const { project, phase, busy, error, status, leaseNote, claimNext } = loop;
+  const headRef = useRef<HTMLHeadingElement>(null);
+
+  useEffect(() => {
+    if (phase === 'empty' || phase === 'lost') headRef.current?.focus();
+  }, [phase]);
+
+  return (
+    <section className="work-page" aria-labelledby="loop-title">
+      <div className="page-head">
+        <h1 id="loop-title">
+          {titleFallback}
+          {project ? `: ${project.name}` : ''}
+        </h1>
+        <Link to="/work">Back to my projects</Link>
+      </div>
+      <p className="sr-only" role="status" aria-live="polite">
+        {status}
+      </p>
+      <ErrorAlert message={error} />
+      {project?.instructions && (
+        <details className="instructions">
+          <summary>Instructions</summary>
+          <p>{project.instructions}</p>
+        </details>
+      )}
+
+      {phase === 'loading' && <Loading label={busy === 'finish' ? 'Sending…' : 'Claiming the next task…'} />}
+
+      {phase === 'empty' && (
+        <div className="empty card">
+          <h2 ref={headRef} tabIndex={-1}>
+            {error ? 'Could not get a task' : 'No more tasks'}
+          </h2>
+          <p>{error ? 'See the message above.' : 'The queue for this project is empty right now.'}</p>
+          <div className="actions">
+            <button type="button" onClick={claimNext} disabled={busy !== null}>
+              Check again
+            </button>
+            <Link to="/work">Back to my projects</Link>
+          </div>
+        </div>
+      )}
+
+      {phase === 'lost' && (
+        <div className="card">
+          <h2 ref={headRef} tabIndex={-1}>
+            Lease lost
+          </h2>
+          <div className="error" role="alert">
+            <p>{leaseNote}</p>
+          </div>
+          <button type="button" className="primary" onClick={claimNext} disabled={busy !== null}>
+            Claim next task
+          </button>
+        </div>
+      )}
+
+      {phase === 'task' && (
+        <>
+          {leaseNote && (
+            <p className="warning" role="status">
+              {leaseNote}
+            </p>
+          )}
+          {children}
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,101 @@
+import { useEffect, useState } from 'react';
+import { Link, useNavigate } from 'react-router-dom';
+import { api, errorMessage } from '../api/client';
+import type { ListPage, Member, Project, ProjectRole } from '../api/types';
+import { useAuth } from '../auth/AuthContext';
+import { ErrorAlert, Loading, usePageTitle } from '../ui';
+
+interface MyProject {
+  project: Project;
+  roles: ProjectRole[];
+}
+
+/* Every project of mine, following the list's cursor. */
+async function allProjects(): Promise<Project[]> {
+  const out: Project[] = [];
+  let cursor: string | null | undefined = undefined;
+  do {
+    const page: ListPage<Project> = await api('GET', `/projects?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    out.push(...page.items);
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+const ACTIONS: { role: ProjectRole; label: string; path: string }[] = [
+  { role: 'annotator', label: 'Label next', path: 'label' },
+  { role: 'reviewer', label: 'Review next', path: 'review' },
+  { role: 'super_reviewer', label: 'Approve next', path: 'approve' },
+];
+
+const ROLE_NAMES: Record<ProjectRole, string> = {
+  annotator: 'Annotator',
+  reviewer: 'Reviewer',
+  super_reviewer: 'Super reviewer',
+};
+
+export function WorkHome() {
+  const { user } = useAuth();
+  const navigate = useNavigate();
+  const [items, setItems] = useState<MyProject[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  usePageTitle('My work');
+
+  useEffect(() => {
+    let live = true;
+    (async () => {
+      try {
+        const projects = (await allProjects()).filter((p) => p.status !== 'closed');
+        /* The project list does not carry my roles; each member list does. */
+        const withRoles = await Promise.all(
+          projects.map(async (project) => {
+            const members: ListPage<Member> = await api('GET', `/projects/${project.id}/members`);
+            const me = members.items.find((m) => m.user_id === user?.id);
+            return { project, roles: me?.roles ?? [] };
+          }),
+        );
+        if (live) setItems(withRoles);
+      } catch (e) {
+        if (live) setError(errorMessage(e));
+      }
+    })();
+    return () => {
+      live = false;
+    };
+  }, [user?.id]);
+
+  return (
+    <section aria-labelledby="work-title">
+      <div className="page-head">
+        <h1 id="work-title">My projects</h1>
+        <Link to="/earnings">My earnings</Link>
+      </div>
+      <ErrorAlert message={error} />
+      {!items && !error && <Loading />}
+      {items && items.length === 0 && <p>You are not a member of any active project yet. An administrator can add you to one.</p>}
+      {items && items.length > 0 && (
+        <ul className="project-list">
+          {items.map(({ project, roles }) => (
+            <li key={project.id} className="card">
+              <h2 id={`project-${project.id}`}>{project.name}</h2>
+              {project.description && <p>{project.description}</p>}
+              <p className="muted">Your roles: {roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || 'none'}</p>
+              <div className="actions" role="group" aria-labelledby={`project-${project.id}`}>
+                {ACTIONS.filter((a) => roles.includes(a.role)).map((a) => (
+                  <button
+                    key={a.role}
+                    type="button"
+                    className="primary"
+                    onClick={() => navigate(`/work/projects/${project.id}/${a.path}`)}
+                  >
+                    {a.label}
+                  </button>
+                ))}
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,209 @@
+/*
+ * The claim -> work -> finish -> next loop shared by labeling (L1),
+ * review (L2) and approval (L3): one task at a time, its lease kept alive
+ * while it is open, given back when skipped or when the page is left.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, ApiError, errorMessage } from '../api/client';
+import type { Project, Stage, Task } from '../api/types';
+import { startHeartbeat, type Heartbeat } from './heartbeat';
+import { leaseMsOf } from './taskUtil';
+
+export type Phase = 'loading' | 'task' | 'empty' | 'lost';
+export type Busy = null | 'claim' | 'finish' | 'skip';
+
+export interface WorkLoop {
+  project: Project | null;
+  task: Task | null;
+  phase: Phase;
+  busy: Busy;
+  error: string | null;
+  setError(message: string | null): void;
+  /* Polite announcements: task loaded, submitted, skipped. */
+  status: string;
+  /* Why the lease is in trouble (renewal failing, or lost). */
+  leaseNote: string | null;
+  claimNext(): Promise<void>;
+  /* Sends the task's outcome (submit, review, decide); on success claims the next task. */
+  finish(send: (t: Task) => Promise<unknown>, done: string): Promise<void>;
+  skip(): Promise<void>;
+}
+
+export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
+  const [project, setProject] = useState<Project | null>(null);
+  const [task, setTask] = useState<Task | null>(null);
+  const [phase, setPhase] = useState<Phase>('loading');
+  const [busy, setBusyState] = useState<Busy>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [status, setStatus] = useState('');
+  const [leaseNote, setLeaseNote] = useState<string | null>(null);
+  const heartbeat = useRef<Heartbeat | null>(null);
+  /* Synchronous guard: a key press and a click in the same tick must not both act. */
+  const busyRef = useRef<Busy>(null);
+  const alive = useRef(true);
+  const held = useRef<Task | null>(null);
+
+  const setBusy = (b: Busy) => {
+    busyRef.current = b;
+    setBusyState(b);
+  };
+
+  const stopHeartbeat = () => {
+    heartbeat.current?.stop();
+    heartbeat.current = null;
+  };
+
+  const markLost = useCallback((t: Task, e: ApiError) => {
+    stopHeartbeat();
+    held.current = null;
+    setPhase('lost');
+    setLeaseNote(`Your lease on task ${t.id} has ended, so your work on it can no longer be sent. The server said: ${e.message}`);
+  }, []);
+
+  const keepLease = useCallback(
+    (t: Task, leaseMs: number) => {
+      stopHeartbeat();
+      heartbeat.current = startHeartbeat({
+        leaseMs,
+        beat: () => api<Task>('POST', `/tasks/${t.id}/heartbeat`),
+        onLost: (e) => markLost(t, e),
+        onTransientError: (e) => setLeaseNote(`Could not renew the lease on this task: ${errorMessage(e)} Retrying…`),
+      });
+    },
+    [markLost],
+  );
+
+  /*
+   * Claims and shows the next task. `afterClaim` runs once the claim has
+   * answered and may return a problem to show: skipping gives its task back
+   * there, so that the claim cannot hand the same task straight back.
+   */
+  const claimThen = useCallback(
+    async (afterClaim?: () => Promise<string | null>) => {
+      stopHeartbeat();
+      held.current = null;
+      setBusy('claim');
+      setError(null);
+      setLeaseNote(null);
+      setTask(null);
+      setPhase('loading');
+      let t: Task | undefined;
+      let failure: unknown = null;
+      try {
+        t = await api<Task | undefined>('POST', `/projects/${projectId}/claim`, { stage });
+      } catch (e) {
+        failure = e;
+      }
+      const problem = afterClaim ? await afterClaim() : null;
+      if (!alive.current) {
+        /* Left the page while claiming: give the task straight back. */
+        if (t) api('POST', `/tasks/${t.id}/release`).catch(() => undefined);
+        return;
+      }
+      setBusy(null);
+      if (failure || !t) {
+        setPhase('empty');
+        /* The page's own "No more tasks" heading takes focus and is announced. */
+        setStatus('');
+        setError(failure ? errorMessage(failure) : problem);
+        return;
+      }
+      held.current = t;
+      setTask(t);
+      setPhase('task');
+      setError(problem);
+      setStatus(`Task ${t.id} loaded${t.last_comment ? ' with a reviewer comment' : ''}.`);
+      keepLease(t, leaseMsOf(t));
+    },
+    [projectId, stage, keepLease],
+  );
+
+  const claimNext = useCallback(() => claimThen(), [claimThen]);
+
+  useEffect(() => {
+    let live = true;
+    alive.current = true;
+    api<Project>('GET', `/projects/${projectId}`)
+      .then((p) => {
+        if (!live) return;
+        setProject(p);
+        claimNext();
+      })
+      .catch((e) => {
+        if (!live) return;
+        setError(errorMessage(e));
+        setPhase('empty');
+      });
+    return () => {
+      live = false;
+      alive.current = false;
+      /* Leaving the page gives an open task back instead of letting it sit until the lease runs out. */
+      const t = held.current;
+      if (t && heartbeat.current) api('POST', `/tasks/${t.id}/release`).catch(() => undefined);
+      stopHeartbeat();
+      held.current = null;
+    };
+  }, [projectId, claimNext]);
+
+  /* After a refusal that leaves the task ours: renew at once, then keep beating. */
+  const resumeLease = useCallback(
+    (t: Task) => {
+      held.current = t;
+      api<Task>('POST', `/tasks/${t.id}/heartbeat`)
+        .then((fresh) => alive.current && held.current === t && keepLease(t, leaseMsOf(fresh)))
+        .catch((err) => err instanceof ApiError && err.status === 409 && markLost(t, err));
+    },
+    [keepLease, markLost],
+  );
+
+  const finish = useCallback(
+    async (send: (t: Task) => Promise<unknown>, done: string) => {
+      const t = held.current;
+      if (!t || busyRef.current) return;
+      setBusy('finish');
+      setError(null);
+      /* No heartbeat may race the outcome: one answered after it would report a lost lease. */
+      stopHeartbeat();
+      try {
+        await send(t);
+      } catch (e) {
+        if (!alive.current) return;
+        setBusy(null);
+        if (e instanceof ApiError && e.status === 409) {
+          markLost(t, e);
+          return;
+        }
+        setError(errorMessage(e));
+        /* Refused but still ours: keep the lease alive while the problem is fixed. */
+        resumeLease(t);
+        return;
+      }
+      held.current = null;
+      setStatus(done);
+      await claimNext();
+    },
+    [claimNext, resumeLease, markLost],
+  );
+
+  /* Skip: the next task is claimed first, then this one is given back, so the queue's head is not this task again. */
+  const skip = useCallback(async () => {
+    const t = held.current;
+    if (!t || busyRef.current) return;
+    setBusy('skip');
+    stopHeartbeat();
+    held.current = null;
+    await claimThen(async () => {
+      try {
+        await api('POST', `/tasks/${t.id}/release`);
+        setStatus(`Task ${t.id} skipped.`);
+        return null;
+      } catch (e) {
+        /* A lease that is already gone needs no release. */
+        if (e instanceof ApiError && e.status === 409) return null;
+        return `Task ${t.id} could not be given back (${errorMessage(e)}); it returns to the queue when its lease runs out.`;
+      }
+    });
+  }, [claimThen]);
+
+  return { project, task, phase, busy, error, setError, status, leaseNote, claimNext, finish, skip };
+}

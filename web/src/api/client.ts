@@ -1,0 +1,261 @@
+/*
+ * The one way the UI talks to the server: JSON over /api/v1 with the
+ * bearer token, a transparent refresh when the access token has expired,
+ * and every failure turned into an ApiError carrying the server's
+ * {"error":{"code","message"}}.
+ */
+import { getSession, setSession, type Session } from './session';
+
+export const API_PREFIX = '/api/v1';
+
+export class ApiError extends Error {
+  status: number;
+  code: string;
+  override message: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.message = message;
+  }
+}
+
+/* Access-token failures that a refresh can cure. */
+const REFRESHABLE = new Set(['invalid_token', 'token_expired']);
+
+export const SESSION_EXPIRED_MESSAGE = 'Your session has expired. Please sign in again.';
+
+type EndedHandler = (message: string) => void;
+const endedHandlers = new Set<EndedHandler>();
+
+/* Called when the session can no longer be used (refresh refused, revoked). */
+export function onSessionEnded(h: EndedHandler): () => void {
+  endedHandlers.add(h);
+  return () => endedHandlers.delete(h);
+}
+
+function endSession(message: string): void {
+  if (getSession() === null) return;
+  setSession(null);
+  for (const h of endedHandlers) h(message);
+}
+
+function networkError(e: unknown): ApiError {
+  const detail = e instanceof Error && e.message ? ` (${e.message})` : '';
+  return new ApiError(0, 'network_error', `Could not reach the server${detail}. Check your connection and try again.`);
+}
+
+/* Builds an ApiError from a failed response, whatever its body holds. */
+export function errorFromBody(status: number, statusText: string, contentType: string, text: string): ApiError {
+  if (contentType.includes('json') || text.trimStart().startsWith('{')) {
+    try {
+      const body = JSON.parse(text);
+      const e = body && body.error;
+      if (e && typeof e.code === 'string' && typeof e.message === 'string' && e.message) {
+        return new ApiError(status, e.code, e.message);
+      }
+    } catch {
+      /* not JSON after all: described below */
+    }
+  }
+  const reason = statusText ? `${status} ${statusText}` : String(status);
+  const snippet = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return new ApiError(status, `http_${status}`, `The server answered ${reason}${snippet ? `: ${snippet}` : '.'}`);
+}
+
+async function errorFromResponse(res: Response): Promise<ApiError> {
+  let text = '';
+  try {
+    text = await res.text();
+  } catch {
+    /* the body could not be read; status alone is described */
+  }
+  return errorFromBody(res.status, res.statusText, res.headers.get('content-type') || '', text);
+}
+
+/*
+ * One refresh at a time. Requests that fail with an expired token while a
+ * refresh is running wait for it instead of starting their own: the server
+ * rotates refresh tokens and treats a second use of the old one as theft.
+ */
+let inFlight: Promise<string> | null = null;
+
+function refreshAccessToken(staleAccess: string): Promise<string> {
+  if (!inFlight) {
+    const run = () => doRefresh(staleAccess);
+    const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+    /* Tabs share the stored session; the lock keeps them from refreshing the same token twice. */
+    const p: Promise<string> = locks ? (locks.request('labelflow-refresh', run) as unknown as Promise<string>) : run();
+    inFlight = p.finally(() => {
+      inFlight = null;
+    });
+  }
+  return inFlight as Promise<string>;
+}
+
+async function doRefresh(staleAccess: string): Promise<string> {
+  const s = getSession();
+  if (!s) throw new ApiError(401, 'session_expired', SESSION_EXPIRED_MESSAGE);
+  /* Someone (another tab, or an earlier refresh) already replaced the token. */
+  if (s.access_token !== staleAccess) return s.access_token;
+  let res: Response;
+  try {
+    res = await fetch(`${API_PREFIX}/auth/refresh`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ refresh_token: s.refresh_token }),
+    });
+  } catch (e) {
+    throw networkError(e);
+  }
+  if (!res.ok) {
+    const err = await errorFromResponse(res);
+    if (res.status === 401 || res.status === 403) {
+      endSession(SESSION_EXPIRED_MESSAGE);
+      throw new ApiError(401, 'session_expired', SESSION_EXPIRED_MESSAGE);
+    }
+    throw err;
+  }
+  const body = (await res.json()) as Session;
+  const next: Session = { access_token: body.access_token, refresh_token: body.refresh_token, user: body.user ?? s.user };
+  setSession(next);
+  return next.access_token;
+}
+
+/*
+ * Sends one request with the current token; on an expired token, refreshes
+ * once and sends it again. `send` must be repeatable.
+ */
+async function withAuth(send: (token: string | undefined) => Promise<Response>): Promise<Response> {
+  const token = getSession()?.access_token;
+  let res = await send(token);
+  if (res.status !== 401 || !token) return res;
+  const err = await errorFromResponse(res);
+  if (!REFRESHABLE.has(err.code)) {
+    if (err.code === 'session_revoked' || err.code === 'unauthorized') endSession('Your session has ended. Please sign in again.');
+    throw err;
+  }
+  const fresh = await refreshAccessToken(token);
+  res = await send(fresh);
+  if (res.status === 401) {
+    const again = await errorFromResponse(res);
+    endSession(SESSION_EXPIRED_MESSAGE);
+    throw again;
+  }
+  return res;
+}
+
+function jsonFetch(method: string, path: string, body: unknown) {
+  return async (token: string | undefined): Promise<Response> => {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      return await fetch(API_PREFIX + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw networkError(e);
+    }
+  };
+}
+
+async function readBody<T>(res: Response): Promise<T> {
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  if (text === '') return undefined as T;
+  if ((res.headers.get('content-type') || '').includes('json')) {
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(res.status, 'bad_response', 'The server sent a response that is not valid JSON.');
+    }
+  }
+  return text as T;
+}
+
+export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await withAuth(jsonFetch(method, path, body));
+  if (!res.ok) throw await errorFromResponse(res);
+  return readBody<T>(res);
+}
+
+/* Signs in and stores the session. Not through api(): a 401 here means wrong credentials, not an expired token. */
+export async function login(email: string, password: string): Promise<Session> {
+  const res = await jsonFetch('POST', '/auth/login', { email, password })(undefined);
+  if (!res.ok) throw await errorFromResponse(res);
+  const body = (await res.json()) as Session;
+  const s: Session = { access_token: body.access_token, refresh_token: body.refresh_token, user: body.user };
+  setSession(s);
+  return s;
+}
+
+/* Ends the session on the server too; signs out locally even when the server cannot be reached. */
+export async function logout(): Promise<void> {
+  const s = getSession();
+  if (!s) return;
+  try {
+    await jsonFetch('POST', '/auth/logout', {})(s.access_token);
+  } catch {
+    /* offline: the local sign-out still happens */
+  }
+  setSession(null);
+}
+
+interface XhrResult {
+  status: number;
+  statusText: string;
+  contentType: string;
+  text: string;
+}
+
+export function apiUpload(
+  path: string,
+  body: Blob | File,
+  contentType: string,
+  onProgress: (sent: number, total: number) => void,
+): Promise<any> {
+  const sendOnce = (token: string | undefined) =>
+    new Promise<XhrResult>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', API_PREFIX + path);
+      if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+      xhr.setRequestHeader('Content-Type', contentType);
+      xhr.setRequestHeader('Accept', 'application/json');
+      xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.size);
+      xhr.onload = () =>
+        resolve({
+          status: xhr.status,
+          statusText: xhr.statusText,
+          contentType: xhr.getResponseHeader('content-type') || '',
+          text: xhr.responseText,
+        });
+      xhr.onerror = () => reject(networkError(new Error('upload failed')));
+      xhr.onabort = () => reject(new ApiError(0, 'aborted', 'The upload was cancelled.'));
+      xhr.send(body);
+    });
+  /* Adapts the XHR result to withAuth's Response-based refresh logic. */
+  const asResponse = (r: XhrResult) =>
+    new Response(r.status === 204 ? null : r.text, {
+      status: r.status,
+      statusText: r.statusText,
+      headers: { 'content-type': r.contentType },
+    });
+  return (async () => {
+    const res = await withAuth(async (token) => asResponse(await sendOnce(token)));
+    if (!res.ok) throw await errorFromResponse(res);
+    onProgress(body.size, body.size);
+    return readBody(res);
+  })();
+}
+
+/* Message for any thrown value, for role=alert regions. */
+export function errorMessage(e: unknown): string {
+  if (e instanceof ApiError) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,169 @@
+/*
+ * The labeling canvas: the one place that touches window.LabelStudio, so
+ * the rest of the app only knows "config + data + result in, result out"
+ * and the canvas could be replaced without touching the pages.
+ */
+import { useEffect, useRef, useState, type MutableRefObject } from 'react';
+import { loadLabelStudio, type LsAnnotation, type LsInstance, type LsStore } from './labelStudio';
+import { useAuth } from '../auth/AuthContext';
+
+/* Lets a page read the canvas's current result for its own buttons. */
+export interface CanvasController {
+  /* The selected annotation's result, or null while the canvas is loading. */
+  getResult(): unknown[] | null;
+  focus(): void;
+}
+
+export interface LabelCanvasProps {
+  config: string;
+  data: Record<string, unknown>;
+  result?: unknown[];
+  readOnly?: boolean;
+  onSubmit?: (result: unknown[]) => void;
+  onUpdate?: (result: unknown[]) => void;
+  /* Filled once the canvas is ready; cleared when it unmounts. */
+  controller?: MutableRefObject<CanvasController | null>;
+  onReady?: () => void;
+  /* Accessible name of the canvas region. */
+  label?: string;
+  taskId?: number;
+}
+
+const EDIT_INTERFACES = ['panel', 'side-column'];
+const CONTROL_INTERFACES = ['update', 'submit', 'controls'];
+
+export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
+  const { config, data, result, readOnly = false, taskId = 1, label = 'Labeling canvas' } = props;
+  const { user } = useAuth();
+  const hostRef = useRef<HTMLDivElement>(null);
+  const regionRef = useRef<HTMLDivElement>(null);
+  const storeRef = useRef<LsStore | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [ready, setReady] = useState(false);
+
+  /* Callbacks and the read-only flag change without remounting the canvas. */
+  const latest = useRef(props);
+  latest.current = props;
+  const readOnlyRef = useRef(readOnly);
+  readOnlyRef.current = readOnly;
+
+  const withControls = !!(props.onSubmit || props.onUpdate);
+  const userId = user?.id ?? 0;
+  const userName = user?.name ?? '';
+
+  useEffect(() => {
+    const host = hostRef.current;
+    if (!host) return;
+    let disposed = false;
+    let instance: LsInstance | null = null;
+    /* Label Studio renders with its own React into a node ours never touches. */
+    const root = document.createElement('div');
+    host.appendChild(root);
+    setError(null);
+    setReady(false);
+
+    const serialize = (a: LsAnnotation | null | undefined) => (a ? a.serializeAnnotation() : []);
+
+    loadLabelStudio()
+      .then((LabelStudio) => {
+        if (disposed) return;
+        const interfaces = readOnlyRef.current
+          ? ['side-column']
+          : withControls
+            ? [...EDIT_INTERFACES, ...CONTROL_INTERFACES]
+            : EDIT_INTERFACES;
+        instance = new LabelStudio(root, {
+          config,
+          interfaces,
+          user: { pk: userId || 1, firstName: userName, lastName: '' },
+          task: {
+            id: taskId,
+            data,
+            annotations: result && result.length ? [{ id: `task-${taskId}-prev`, result }] : [],
+            predictions: [],
+          },
+          onLabelStudioLoad(store) {
+            if (disposed) {
+              /* Unmounted while loading: destroy() only works once Label Studio has rendered. */
+              setTimeout(() => instance?.destroy(), 0);
+              return;
+            }
+            storeRef.current = store;
+            const as = store.annotationStore;
+            if (as.annotations.length > 0) {
+              as.selectAnnotation(as.annotations[0].id);
+            } else {
+              const a = as.addAnnotation({ userGenerate: true });
+              as.selectAnnotation(a.id);
+            }
+            as.selected?.setEdit(!readOnlyRef.current);
+            setReady(true);
+            latest.current.onReady?.();
+          },
+          onSubmitAnnotation(_store, annotation) {
+            latest.current.onSubmit?.(serialize(annotation));
+          },
+          onUpdateAnnotation(_store, annotation) {
+            (latest.current.onUpdate ?? latest.current.onSubmit)?.(serialize(annotation));
+          },
+        });
+      })
+      .catch((e: Error) => {
+        if (!disposed) setError(e.message);
+      });
+
+    return () => {
+      disposed = true;
+      storeRef.current = null;
+      if (instance) {
+        instance.destroy();
+        window.LabelStudio?.instances?.delete(instance);
+      }
+      root.remove();
+    };
+  }, [config, data, result, taskId, withControls, userId, userName]);
+
+  /* Switching between reviewing and correcting keeps the regions on screen. */
+  useEffect(() => {
+    storeRef.current?.annotationStore.selected?.setEdit(!readOnly);
+  }, [readOnly, ready]);
+
+  useEffect(() => {
+    const c = props.controller;
+    if (!c) return;
+    c.current = {
+      getResult: () => {
+        const sel = storeRef.current?.annotationStore.selected;
+        return sel ? sel.serializeAnnotation() : null;
+      },
+      focus: () => regionRef.current?.focus(),
+    };
+    return () => {
+      c.current = null;
+    };
+  }, [props.controller]);
+
+  return (
+    <div
+      ref={regionRef}
+      className={`label-canvas${readOnly ? ' read-only' : ''}`}
+      role="region"
+      aria-label={label}
+      aria-busy={!ready && !error}
+      tabIndex={-1}
+      data-ready={ready ? 'true' : 'false'}
+    >
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {!ready && !error && (
+        <p className="muted" role="status">
+          Loading the labeling canvas…
+        </p>
+      )}
+      <div ref={hostRef} className="label-canvas-host" />
+    </div>
+  );
+}
