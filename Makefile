@@ -34,15 +34,16 @@ NODE_OK   := $(shell PATH='$(PATH)' node -e 'const [a, b] = process.versions.nod
 WEB_SRC   := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f \
 		-print 2>/dev/null)
 
-.PHONY: all deps run test test-unit test-api test-asan test-ui bench clean format help web
+.PHONY: all deps run test test-unit test-api test-pg test-asan test-ui bench clean format help web
 
 all: $(BUILD)/labelflow web
 
 help:
 	@echo "make run        install deps, build, start the server on 127.0.0.1:8080"
-	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan) + UI tests"
+	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan, SQLite and PostgreSQL) + UI tests"
 	@echo "make test-unit  C unit tests only (cmocka under prove)"
-	@echo "make test-api   black-box HTTP tests only"
+	@echo "make test-api   black-box HTTP tests only (SQLite)"
+	@echo "make test-pg    black-box HTTP tests on a throwaway PostgreSQL server"
 	@echo "make test-asan  unit + API tests on an ASan/UBSan build"
 	@echo "make test-ui    browser tests (chromium) against the built UI"
 	@echo "make web        the web UI only (web/dist)"
@@ -102,6 +103,9 @@ test-unit: $(BUILD)/labelflow $(UNIT_BIN)
 
 test-api: $(BUILD)/labelflow
 	LABELFLOW_BIN=$(CURDIR)/$(BUILD)/labelflow scripts/run-tests api
+
+test-pg: $(BUILD)/labelflow
+	LABELFLOW_BIN=$(CURDIR)/$(BUILD)/labelflow scripts/run-tests pg
 
 # Browser tests need the UI, chromium and tests/ui/node_modules (deps).
 test-ui: deps

@@ -5,13 +5,17 @@
  * cycle budget is spent or time is up. Prints throughput and latency
  * percentiles (per cycle and per request type).
  *
+ * --url may be given several times (servers sharing one database): client
+ * i talks to server i mod n for its whole run.
+ *
  * Plain POSIX sockets and pthreads; bench/claim.sh builds it with
  *
  *   cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o build/bench/loadgen \
  *      bench/loadgen.c -lpthread
  *
- * Usage: loadgen --url http://127.0.0.1:PORT --project ID --tokens FILE
- *                [--stage l1] [--result JSON] [--max-cycles N] [--seconds S]
+ * Usage: loadgen --url http://127.0.0.1:PORT [--url ...] --project ID
+ *                --tokens FILE [--stage l1] [--result JSON] [--max-cycles N]
+ *                [--seconds S]
  *
  * Responses must carry Content-Length (libmicrohttpd's buffer responses do);
  * chunked bodies are not parsed. The last line of output is a
@@ -37,6 +41,7 @@
 /* A client whose requests fail this many times in a row gives up, so a
  * misconfigured run (bad token, wrong project) ends instead of spinning. */
 #define MAX_CONSECUTIVE_ERRORS 50
+#define MAX_TARGETS	       16
 #define DEFAULT_RESULT                                                                             \
 	"[{\"id\":\"r1\",\"from_name\":\"label\",\"to_name\":\"text\",\"type\":\"labels\","        \
 	"\"value\":{\"start\":0,\"end\":5,\"labels\":[\"PER\"]}}]"
@@ -46,20 +51,27 @@ struct samples {
 	size_t n, cap;
 };
 
-struct conf {
+/* One server to send requests to. */
+struct target {
 	char host[256];
 	char port[16];
+	struct addrinfo *addr;
+};
+
+struct conf {
+	struct target targets[MAX_TARGETS];
+	int ntargets;
 	long long project;
 	const char *stage;
 	const char *result;
 	long long max_cycles; /* 0: no limit */
 	double seconds;	      /* 0: no limit */
-	struct addrinfo *addr;
 };
 
 struct client {
 	pthread_t thread;
 	const struct conf *conf;
+	const struct target *target;
 	char *token;
 	int fd;
 	char *buf; /* response bytes read so far */
@@ -88,7 +100,7 @@ static int cmp_i64(const void *a, const void *b);
 static double pct_ms(const struct samples *s, double p);
 static int merge(struct samples *dst, const struct samples *src);
 static void usage(void);
-static int parse_url(const char *url, struct conf *c);
+static int parse_url(const char *url, struct target *c);
 static int read_tokens(const char *path, char ***tokens, int *n);
 static int conn_open(struct client *cl);
 static void conn_close(struct client *cl);
@@ -98,7 +110,7 @@ static int request(struct client *cl, const char *path, const char *body, struct
 static void note_error(const char *what, const struct response *r);
 static long long scan_id(const char *body, size_t len);
 static void *client_main(void *arg);
-static void print_summary(struct client *cls, int n, double wall);
+static void print_summary(const struct conf *c, struct client *cls, int n, double wall);
 
 static int64_t now_ns(void)
 {
@@ -149,11 +161,11 @@ static int merge(struct samples *dst, const struct samples *src)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: loadgen --url http://HOST:PORT --project ID --tokens FILE\n"
+		"usage: loadgen --url http://HOST:PORT [--url ...] --project ID --tokens FILE\n"
 		"               [--stage l1] [--result JSON] [--max-cycles N] [--seconds S]\n");
 }
 
-static int parse_url(const char *url, struct conf *c)
+static int parse_url(const char *url, struct target *c)
 {
 	const char *p = url, *colon, *end;
 	if (strncmp(p, "http://", 7) != 0)
@@ -223,13 +235,14 @@ cleanup:
 static int conn_open(struct client *cl)
 {
 	int one = 1;
-	int fd = socket(cl->conf->addr->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	const struct addrinfo *addr = cl->target->addr;
+	int fd = socket(addr->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	/* Requests are written in one send; without this the claim-then-submit
 	 * ping-pong would wait on delayed ACKs. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, cl->conf->addr->ai_addr, cl->conf->addr->ai_addrlen) != 0) {
+	if (connect(fd, addr->ai_addr, addr->ai_addrlen) != 0) {
 		close(fd);
 		return -1;
 	}
@@ -330,7 +343,7 @@ static int request(struct client *cl, const char *path, const char *body, struct
 	int n = snprintf(head, sizeof(head),
 			 "POST %s HTTP/1.1\r\nHost: %s:%s\r\nAuthorization: Bearer %s\r\n"
 			 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-			 path, cl->conf->host, cl->conf->port, cl->token, blen);
+			 path, cl->target->host, cl->target->port, cl->token, blen);
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -1;
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -454,7 +467,7 @@ cleanup:
 	return NULL;
 }
 
-static void print_summary(struct client *cls, int n, double wall)
+static void print_summary(const struct conf *c, struct client *cls, int n, double wall)
 {
 	struct samples cyc = {0}, clm = {0}, sub = {0};
 	long long requests = 0, errors = 0, transport = 0;
@@ -487,16 +500,25 @@ static void print_summary(struct client *cls, int n, double wall)
 	printf("requests/s:       %.1f\n", rps);
 	printf("cycle ms:         p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", pct_ms(&cyc, 50),
 	       pct_ms(&cyc, 90), pct_ms(&cyc, 99), maxms);
-	printf("claim ms:         p50 %.2f  p99 %.2f  max %.2f\n", pct_ms(&clm, 50),
-	       pct_ms(&clm, 99), clm.n ? (double)clm.v[clm.n - 1] / 1000.0 : 0);
-	printf("submit ms:        p50 %.2f  p99 %.2f  max %.2f\n", pct_ms(&sub, 50),
-	       pct_ms(&sub, 99), sub.n ? (double)sub.v[sub.n - 1] / 1000.0 : 0);
+	printf("claim ms:         p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", pct_ms(&clm, 50),
+	       pct_ms(&clm, 90), pct_ms(&clm, 99), clm.n ? (double)clm.v[clm.n - 1] / 1000.0 : 0);
+	printf("submit ms:        p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n", pct_ms(&sub, 50),
+	       pct_ms(&sub, 90), pct_ms(&sub, 99), sub.n ? (double)sub.v[sub.n - 1] / 1000.0 : 0);
+	/* Uneven shares would show one server starving the other. */
+	if (c->ntargets > 1)
+		for (int t = 0; t < c->ntargets; t++) {
+			size_t done = 0;
+			for (int i = t; i < n; i += c->ntargets)
+				done += cls[i].cycle.n;
+			printf("server %d:         %s:%s  %zu cycles\n", t + 1, c->targets[t].host,
+			       c->targets[t].port, done);
+		}
 	printf("loadgen: clients=%d cycles=%zu errors=%lld wall=%.3f cps=%.1f rps=%.1f "
 	       "p50=%.2f p90=%.2f p99=%.2f max=%.2f claim_p50=%.2f claim_p99=%.2f "
-	       "submit_p50=%.2f submit_p99=%.2f\n",
+	       "submit_p50=%.2f submit_p99=%.2f claim_p90=%.2f submit_p90=%.2f servers=%d\n",
 	       n, cyc.n, errors + transport, wall, cps, rps, pct_ms(&cyc, 50), pct_ms(&cyc, 90),
 	       pct_ms(&cyc, 99), maxms, pct_ms(&clm, 50), pct_ms(&clm, 99), pct_ms(&sub, 50),
-	       pct_ms(&sub, 99));
+	       pct_ms(&sub, 99), pct_ms(&clm, 90), pct_ms(&sub, 90), c->ntargets);
 cleanup:
 	free(cyc.v);
 	free(clm.v);
@@ -506,7 +528,8 @@ cleanup:
 int main(int argc, char **argv)
 {
 	struct conf c = {.stage = "l1", .result = DEFAULT_RESULT};
-	const char *url = NULL, *tokens_path = NULL;
+	const char *tokens_path = NULL;
+	int bad_url = 0;
 	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
 	struct client *cls = NULL;
 	char **tokens = NULL;
@@ -517,9 +540,12 @@ int main(int argc, char **argv)
 			usage();
 			goto cleanup;
 		}
-		if (strcmp(a, "--url") == 0)
-			url = v;
-		else if (strcmp(a, "--project") == 0)
+		if (strcmp(a, "--url") == 0) {
+			if (c.ntargets == MAX_TARGETS || parse_url(v, &c.targets[c.ntargets]) != 0)
+				bad_url = 1;
+			else
+				c.ntargets++;
+		} else if (strcmp(a, "--project") == 0)
 			c.project = atoll(v);
 		else if (strcmp(a, "--tokens") == 0)
 			tokens_path = v;
@@ -537,15 +563,18 @@ int main(int argc, char **argv)
 		}
 		i++;
 	}
-	if (url == NULL || tokens_path == NULL || c.project <= 0 || strlen(c.stage) > 8 ||
-	    parse_url(url, &c) != 0) {
+	if (c.ntargets == 0 || bad_url || tokens_path == NULL || c.project <= 0 ||
+	    strlen(c.stage) > 8) {
 		usage();
 		goto cleanup;
 	}
-	int gai = getaddrinfo(c.host, c.port, &hints, &c.addr);
-	if (gai != 0) {
-		fprintf(stderr, "loadgen: %s: %s\n", c.host, gai_strerror(gai));
-		goto cleanup;
+	for (int i = 0; i < c.ntargets; i++) {
+		struct target *t = &c.targets[i];
+		int gai = getaddrinfo(t->host, t->port, &hints, &t->addr);
+		if (gai != 0) {
+			fprintf(stderr, "loadgen: %s: %s\n", t->host, gai_strerror(gai));
+			goto cleanup;
+		}
 	}
 	if (read_tokens(tokens_path, &tokens, &ntokens) != 0 || ntokens == 0) {
 		fprintf(stderr, "loadgen: no tokens in %s\n", tokens_path);
@@ -559,6 +588,7 @@ int main(int argc, char **argv)
 	for (; started < ntokens; started++) {
 		struct client *cl = &cls[started];
 		cl->conf = &c;
+		cl->target = &c.targets[started % c.ntargets];
 		cl->token = tokens[started];
 		cl->fd = -1;
 		cl->cap = 16384;
@@ -582,7 +612,7 @@ int main(int argc, char **argv)
 		pthread_join(cls[i].thread, NULL);
 	double wall = (double)(now_ns() - t0) / 1e9;
 	if (started == ntokens) {
-		print_summary(cls, started, wall);
+		print_summary(&c, cls, started, wall);
 		ret = 0;
 	}
 cleanup:
@@ -598,7 +628,8 @@ cleanup:
 	for (int i = 0; i < ntokens; i++)
 		free(tokens[i]);
 	free(tokens);
-	if (c.addr != NULL)
-		freeaddrinfo(c.addr);
+	for (int i = 0; i < c.ntargets; i++)
+		if (c.targets[i].addr != NULL)
+			freeaddrinfo(c.targets[i].addr);
 	return ret;
 }

@@ -16,8 +16,8 @@
 #include "tasks/policy.h"
 #include "workflow/workflow.h"
 
-/* Tasks expired per sweeper transaction: large enough to drain a backlog
- * quickly, small enough not to hold SQLite's writer for long. */
+/* Expired tasks the sweeper lists per round (each then expires in its own
+ * transaction). */
 #define SWEEP_BATCH 200
 
 /* Heartbeat and release act in the role of the stage the task is locked
@@ -645,9 +645,39 @@ int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 	return run(s, a, &op, task_id, out);
 }
 
-int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
+struct expiry {
+	int64_t task_id;
+	int64_t now;
+	int done;
+};
+
+/* Expires one task in a transaction of its own, so the sweeper holds no
+ * lock (task, escrow account, audit tail) for longer than one transition
+ * and never across the locks of concurrent claims. */
+static int expire_tx(lf_tx *tx, void *ud)
 {
 	static const lf_actor system_actor = {.user_id = 0};
+	struct expiry *e = ud;
+	lf_refusal why;
+	struct op op = {.tx = tx,
+			.who = &system_actor,
+			.why = &why,
+			.now = e->now,
+			.ev = LF_EV_EXPIRE,
+			.role = LF_ROLE_SYSTEM,
+			.decision = "expire"};
+	/* Re-checked in this transaction: a heartbeat or a submit may have
+	 * come since the list was read. */
+	if (load(&op, e->task_id) != LF_OK || op.task.lease_owner == 0 ||
+	    op.task.lease_expires >= e->now)
+		return LF_OK;
+	int ret = apply(&op);
+	e->done = ret == LF_OK;
+	return ret;
+}
+
+int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
+{
 	int total = 0, ret = LF_OK;
 	lf_arena *a = lf_arena_create();
 	if (a == NULL)
@@ -657,38 +687,19 @@ int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
 		int64_t *ids;
 		int n = 0, done = 0;
 		lf_arena_reset(a);
-		if ((ret = lf_store_begin(s, 1, a, &tx)) != LF_OK)
+		if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK)
 			break;
-		if ((ret = lf_store_task_expired(tx, now, SWEEP_BATCH, &ids, &n)) != LF_OK) {
-			lf_store_rollback(tx);
-			break;
+		ret = lf_store_task_expired(tx, now, SWEEP_BATCH, &ids, &n);
+		lf_store_rollback(tx);
+		for (int i = 0; ret == LF_OK && i < n; i++) {
+			struct expiry e = {.task_id = ids[i], .now = now};
+			if ((ret = lf_store_write(s, a, expire_tx, &e)) == LF_OK)
+				done += e.done;
 		}
-		for (int i = 0; i < n; i++) {
-			lf_refusal why;
-			struct op op = {.tx = tx,
-					.who = &system_actor,
-					.why = &why,
-					.now = now,
-					.ev = LF_EV_EXPIRE,
-					.role = LF_ROLE_SYSTEM,
-					.decision = "expire"};
-			/* Re-checked inside this transaction: a heartbeat may have
-			 * extended the lease since the list was read. */
-			if (load(&op, ids[i]) != LF_OK || op.task.lease_owner == 0 ||
-			    op.task.lease_expires >= now)
-				continue;
-			if ((ret = apply(&op)) != LF_OK)
-				break;
-			done++;
-		}
-		if (ret != LF_OK) {
-			lf_store_rollback(tx);
-			break;
-		}
-		if ((ret = lf_store_commit(tx)) != LF_OK)
-			break;
 		total += done;
-		if (n < SWEEP_BATCH)
+		/* A full batch of which nothing could expire would come back
+		 * the same on the next round. */
+		if (ret != LF_OK || n < SWEEP_BATCH || done == 0)
 			break;
 	}
 	lf_arena_destroy(a);

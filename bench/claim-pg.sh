@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# Claim/submit throughput over HTTP on PostgreSQL, scaled out: a throwaway
+# cluster with durable commits (scripts/pg-cluster, no LF_PG_FAST), two
+# `labelflow serve` processes on its database (no job threads) and one
+# `labelflow worker` running the lease sweeper; loadgen spreads its clients
+# round-robin over both servers. Prints cycles/s, latency percentiles per
+# cycle and per request type, the servers' peak RSS and where the CPU went.
+# Then, on the same cluster, pgbench runs the same SQL work
+# (bench/pg/claim-submit.sql, see bench/pgbench-claim.sh) for 20 s at
+# PGBENCH_CLIENTS (16) clients, and the HTTP figure is given as a share of
+# it (PGBENCH=0 skips this).
+#
+#   bench/claim-pg.sh [tasks=20000] [clients=64]
+#       a fresh project of `tasks` tasks, drained
+#   bench/claim-pg.sh late [cycles=20000] [clients=64]
+#       a project of 1,000,000 tasks whose first 900,000 (in id order) are
+#       accepted, bulk-created in SQL; shows the claim query's plans (after
+#       ANALYZE, custom and generic) and runs `cycles` claim+submit cycles
+#       on a fresh project and then on the late one, in the same run
+#
+# The project pays for its work (rates l1 7, l2 3, l3 1, escrow funded), so
+# every claim reserves a hold and every submit moves it: the ledger
+# statements run as in production. PAID=0 leaves the rates at zero.
+# LATE_TOTAL scales the late project (90% accepted). Server settings pass
+# through the environment (LABELFLOW_THREADS, LABELFLOW_DB_POOL, ...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/claim.sh
+. bench/lib.sh
+. bench/pgbench-claim.sh
+
+PAID=${PAID:-1}
+WORK=$(mktemp -d /tmp/lf-claim-pg.XXXXXX)
+PG_DIR=$WORK/pg
+S1_PID=
+S2_PID=
+WORKER_PID=
+
+cleanup() {
+	local pid
+	for pid in $S1_PID $S2_PID $WORKER_PID; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in $S1_PID $S2_PID $WORKER_PID; do
+		wait "$pid" 2>/dev/null || true
+	done
+	scripts/pg-cluster stop "$PG_DIR" >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A copy of the binary: a `make` elsewhere in the tree during the run must
+# not hand the second server a different build than the first.
+cp "$BIN" "$WORK/labelflow"
+BIN=$WORK/labelflow
+claim_build
+
+psql_q() { psql "$BENCH_DB" -XqAt -v ON_ERROR_STOP=1 "$@"; }
+
+# Servers and worker share the database and one blob folder (nothing in
+# this load writes blobs; it keeps ./labelflow-data out of the tree).
+start_all() {
+	local env=(env LABELFLOW_JOB_THREADS=0 LABELFLOW_STORAGE="file:$WORK/blobs")
+	mkdir -p "$WORK/s1" "$WORK/s2" "$WORK/worker"
+	BENCH_DIR=$WORK/s1
+	bench_start "${env[@]}"
+	S1_PID=$SERVER_PID URL1=$URL
+	BENCH_DIR=$WORK/s2
+	bench_start "${env[@]}"
+	S2_PID=$SERVER_PID URL2=$URL
+	LABELFLOW_DB=$BENCH_DB LABELFLOW_STORAGE="file:$WORK/blobs" LABELFLOW_JOB_THREADS=1 \
+		"$BIN" worker >"$WORK/worker/out" 2>"$WORK/worker/err" &
+	WORKER_PID=$!
+	# The claims go to both servers; setup talks to the first.
+	SERVER_PID=$S1_PID URL=$URL1 BENCH_DIR=$WORK/s1
+	echo "servers:          $URL1 (pid $S1_PID), $URL2 (pid $S2_PID); worker pid $WORKER_PID"
+}
+
+# Rates and a deposit: claims then reserve money (escrow -> held).
+fund() { # project amount
+	local admin
+	[ "$PAID" = 1 ] || return 0
+	admin=$(bench_login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
+	curl -sf -X PATCH -H "authorization: Bearer $admin" -H 'content-type: application/json' \
+		-d '{"rates":{"l1":7,"l2":3,"l3":1}}' "$URL/api/v1/projects/$1" >/dev/null
+	curl -sf -H "authorization: Bearer $admin" -H 'content-type: application/json' \
+		-d "{\"amount\":$2,\"idempotency_key\":\"bench-fund-$1\"}" \
+		"$URL/api/v1/projects/$1/escrow/deposits" >/dev/null
+}
+
+# A second project for the annotators claim_setup made, created through the
+# API with no tasks; prints its id.
+empty_project() {
+	local admin project uid
+	admin=$(bench_login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
+	project=$(curl -sf -H "authorization: Bearer $admin" -H 'content-type: application/json' \
+		-d '{"name":"late claim bench","label_config":"<View><Text name=\"text\" value=\"$text\"/><Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/><Label value=\"ORG\"/></Labels></View>","policies":{"lease_seconds":600}}' \
+		"$URL/api/v1/projects" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	for uid in $(psql_q -c "SELECT id FROM users WHERE role = 'annotator' ORDER BY id"); do
+		curl -sf -X PUT -H "authorization: Bearer $admin" -H 'content-type: application/json' \
+			-d '{"role":"annotator"}' "$URL/api/v1/projects/$project/members/$uid" >/dev/null
+	done
+	echo "$project"
+}
+
+# CPU ticks (user + system) of a process and, with children=1, of its
+# children, live or exited (the PostgreSQL backends).
+cpu_s() { # pid [children]
+	local p total
+	total=$(awk -v c="${2:-0}" '{print $14 + $15 + (c ? $16 + $17 : 0)}' "/proc/$1/stat")
+	if [ "${2:-0}" = 1 ]; then
+		for p in $(pgrep -P "$1"); do
+			[ -r "/proc/$p/stat" ] && total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+		done
+	fi
+	echo "$total"
+}
+
+pg_pid() { head -n 1 "$PG_DIR/data/postmaster.pid"; }
+
+# run_load PROJECT CYCLES LABEL: the load over both servers, then its
+# figures. CYCLES 0: until the queue is drained.
+run_load() {
+	local project=$1 cycles=$2 label=$3 hz c0 c1 w0 w1 p0 p1 l0 l1
+	hz=$(getconf CLK_TCK)
+	c0=$(($(cpu_s "$S1_PID") + $(cpu_s "$S2_PID")))
+	w0=$(cpu_s "$WORKER_PID")
+	p0=$(cpu_s "$(pg_pid)" 1)
+	l0=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
+	echo "load average:     $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
+	"$LOADGEN" --url "$URL1" --url "$URL2" --project "$project" --tokens "$BENCH_DIR/tokens" \
+		--stage l1 --max-cycles "$cycles" | tee "$BENCH_DIR/loadgen.txt"
+	c1=$(($(cpu_s "$S1_PID") + $(cpu_s "$S2_PID")))
+	w1=$(cpu_s "$WORKER_PID")
+	p1=$(cpu_s "$(pg_pid)" 1)
+	l1=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
+	python3 -c 'import sys; hz = float(sys.argv[1]); v = [int(x) / hz for x in sys.argv[2:]]
+print(f"cpu:              servers {v[0]:.1f} s, worker {v[1]:.1f} s, postgres {v[2]:.1f} s,"
+      f" whole machine {v[3]:.1f} s (all processes, 2 cores)")' \
+		"$hz" $((c1 - c0)) $((w1 - w0)) $((p1 - p0)) $((l1 - l0))
+	echo "server RSS:       peak $(awk '/VmHWM/ {print $2}' "/proc/$S1_PID/status") kB" \
+		"and $(awk '/VmHWM/ {print $2}' "/proc/$S2_PID/status") kB (logins included)"
+	echo "claim-pg.sh $label: clients=$clients servers=2 paid=$PAID cycles=$(claim_field cycles)" \
+		"errors=$(claim_field errors) cycles_per_s=$(claim_field cps)" \
+		"p50_ms=$(claim_field p50) p90_ms=$(claim_field p90) p99_ms=$(claim_field p99)" \
+		"max_ms=$(claim_field max)" \
+		"claim_p50/p90/p99_ms=$(claim_field claim_p50)/$(claim_field claim_p90)/$(claim_field claim_p99)" \
+		"submit_p50/p90/p99_ms=$(claim_field submit_p50)/$(claim_field submit_p90)/$(claim_field submit_p99)" \
+		"rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$S1_PID/status"),$(awk '/VmHWM/ {print $2}' "/proc/$S2_PID/status")"
+}
+
+# The claim query of store_tasks.c (macro NAME, SKIP LOCKED appended),
+# read from the source so it cannot drift from the server's.
+claim_sql() { # NAME
+	python3 - src/store/store_tasks.c "$1" <<'EOF'
+import re, sys
+path, name = sys.argv[1:]
+src = open(path).read()
+def macro(n):
+    m = re.search(r"#define " + n + r"\s*\\\n((?:[^\n]*\\\n)*[^\n]*\n)", src) or \
+        re.search(r"#define " + n + r"\s+(\"[^\n]*\")\n", src)
+    if not m:
+        sys.exit(f"{n} not found in {path}")
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', m.group(1))).replace('\\"', '"')
+print(macro(name) + macro("SKIP_LOCKED"))
+EOF
+}
+
+# Shows the plans of the stage-1 claim queries for PROJECT and USER, with
+# literal values (custom plan) and prepared under force_generic_plan (the
+# plan a long-lived prepared statement ends up with), and checks that the
+# queue query reads the partial index.
+show_plans() { # project user
+	local now q sql plan generic ok=1
+	now=$(date +%s%3N)
+	for q in NEXT_REWORK NEXT_L1; do
+		sql=$(claim_sql "$q")
+		echo "plan of $q with values (\$1=$1 \$2=$2 \$3=now):"
+		plan=$(psql_q -c "EXPLAIN $(echo "$sql" | sed "s/\\\$3/$now/g; s/\\\$2/$2/g; s/\\\$1/$1/g")")
+		echo "$plan" | sed 's/^/  /'
+		echo "generic plan of $q (plan_cache_mode = force_generic_plan, PREPARE + EXPLAIN EXECUTE):"
+		local args="$1, $2" types="bigint, bigint"
+		[ "$q" = NEXT_L1 ] && args="$args, $now" types="$types, bigint"
+		generic=$(psql_q <<EOF
+SET plan_cache_mode = force_generic_plan;
+PREPARE claim_q($types) AS $sql;
+EXPLAIN EXECUTE claim_q($args);
+EOF
+		)
+		echo "$generic" | sed 's/^/  /'
+		if [ "$q" = NEXT_L1 ]; then
+			echo "$plan" | grep -q 'tasks_queued_l1' || ok=0
+			echo "$generic" | grep -q 'tasks_queued_l1' || ok=0
+		fi
+	done
+	if [ "$ok" = 1 ]; then
+		echo "plan check:       NEXT_L1 reads the partial index tasks_queued_l1 (custom and generic)"
+	else
+		echo "plan check:       FAILED: NEXT_L1 does not read tasks_queued_l1"
+	fi
+}
+
+echo "cluster:          starting in $PG_DIR (durable commits)"
+BENCH_DB=$(scripts/pg-cluster start "$PG_DIR")
+export BENCH_DB
+echo "postgres:         $(psql_q -c 'SHOW server_version'), synchronous_commit=$(psql_q -c 'SHOW synchronous_commit'), fsync=$(psql_q -c 'SHOW fsync')"
+start_all
+
+if [ "${1:-}" != late ]; then
+	tasks=${1:-20000}
+	clients=${2:-64}
+	t0=$(date +%s%N)
+	project=$(claim_setup "$tasks" "$clients")
+	fund "$project" $((tasks * 10 + 1000))
+	t1=$(date +%s%N)
+	echo "setup:            $clients annotators, $tasks tasks via the API in $(((t1 - t0) / 1000000)) ms"
+	claim_tokens "$clients"
+	run_load "$project" 0 fresh
+	echo "check:            $(psql_q -c "SELECT count(*) FROM tasks WHERE project_id = $project AND state = 'queued_l2'") tasks of the project now wait for L2"
+	if [ "${PGBENCH:-1}" = 1 ]; then
+		http_cps=$(claim_field cps)
+		pgb_clients=${PGBENCH_CLIENTS:-16}
+		now=$(date +%s%3N)
+		pgb_users "$BENCH_DB" "$pgb_clients" "$now"
+		pgb_run "$BENCH_DB" "$PG_DIR" "$WORK" "same-cluster" "$PAID" 1 "$pgb_clients" 20 300000 "$now"
+		python3 -c 'import sys; h, p = float(sys.argv[1]), float(sys.argv[2] or 0)
+print(f"http / pgbench:   {h:.1f} cycles/s at {sys.argv[3]} clients over HTTP / {p:.1f} pairs/s at"
+      f" {sys.argv[4]} pgbench clients = {100 * h / p:.0f}%" if p > 0 else "http / pgbench:   no pgbench figure")' \
+			"$http_cps" "${PGB_TPS:-}" "$clients" "$pgb_clients"
+	fi
+	exit 0
+fi
+
+cycles=${2:-20000}
+clients=${3:-64}
+total=${LATE_TOTAL:-1000000}
+done_tasks=$((total * 9 / 10))
+fresh_tasks=$((cycles + cycles / 4))
+t0=$(date +%s%N)
+fresh=$(claim_setup "$fresh_tasks" "$clients")
+fund "$fresh" $((fresh_tasks * 10 + 1000))
+late=$(empty_project)
+fund "$late" $((total * 10))
+t1=$(date +%s%N)
+echo "setup:            $clients annotators; fresh project $fresh ($fresh_tasks tasks via the API) and late project $late in $(((t1 - t0) / 1000000)) ms"
+user=$(psql_q -c "SELECT min(id) FROM users WHERE role = 'annotator'")
+
+t0=$(date +%s%N)
+psql_q <<EOF
+INSERT INTO tasks (project_id, state, priority, data, annotations_done, created_at, updated_at)
+SELECT $late, CASE WHEN x <= $done_tasks THEN 'accepted' ELSE 'queued_l1' END, 0,
+       '{"text":"Task ' || x || ': Ada Lovelace met Charles Babbage at the Royal Society."}',
+       CASE WHEN x <= $done_tasks THEN 1 ELSE 0 END,
+       (extract(epoch FROM now()) * 1000)::bigint, (extract(epoch FROM now()) * 1000)::bigint
+FROM generate_series(1, $total) AS x ORDER BY x;
+EOF
+t1=$(date +%s%N)
+echo "seeded:           $total tasks ($done_tasks accepted, $((total - done_tasks)) queued_l1; accepted ones first in id order) in $(((t1 - t0) / 1000000)) ms"
+t0=$(date +%s%N)
+psql_q -c "VACUUM (ANALYZE) tasks"
+t1=$(date +%s%N)
+echo "vacuum analyze:   $(((t1 - t0) / 1000000)) ms; database $(psql_q -c "SELECT pg_size_pretty(pg_database_size(current_database()))")"
+echo "late project ids: $(psql_q -c "SELECT min(id) || '..' || max(id) || ', queued from ' || min(id) FILTER (WHERE state = 'queued_l1') FROM tasks WHERE project_id = $late")"
+show_plans "$late" "$user"
+
+claim_tokens "$clients"
+echo "--- fresh project $fresh: $cycles cycles"
+run_load "$fresh" "$cycles" fresh
+fresh_cps=$(claim_field cps)
+echo "--- late project $late: $cycles cycles"
+run_load "$late" "$cycles" late
+late_cps=$(claim_field cps)
+python3 -c "import sys; f, l = float(sys.argv[1]), float(sys.argv[2]);
+print(f'late / fresh:     {l:.1f} / {f:.1f} cycles/s = {l / f:.2f}' if f > 0 else 'no fresh figure')" \
+	"$fresh_cps" "$late_cps"
