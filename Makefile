@@ -104,7 +104,7 @@ test-unit: $(BUILD)/labelflow $(UNIT_BIN)
 test-api: $(BUILD)/labelflow
 	LABELFLOW_BIN=$(CURDIR)/$(BUILD)/labelflow scripts/run-tests api
 
-test-pg: $(BUILD)/labelflow
+test-pg: $(BUILD)/labelflow $(UNIT_BIN)
 	LABELFLOW_BIN=$(CURDIR)/$(BUILD)/labelflow scripts/run-tests pg
 
 # Browser tests need the UI, chromium and tests/ui/node_modules (deps).

@@ -236,38 +236,54 @@ int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id
 }
 
 /* The plan of the claim queries: SQLite's EXPLAIN QUERY PLAN details
- * (fourth column) or PostgreSQL's EXPLAIN lines (first column). */
+ * (fourth column), or PostgreSQL's generic plan, the one a prepared claim
+ * runs with once the planner stops re-planning it per execution. */
 int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len)
 {
 	static const char *const sqlite_plans[] = {
 	    "EXPLAIN QUERY PLAN " NEXT_REWORK, "EXPLAIN QUERY PLAN " NEXT_L1,
 	    "EXPLAIN QUERY PLAN " NEXT_L2, "EXPLAIN QUERY PLAN " NEXT_L3};
+	static const char *const pg_prepare[] = {
+	    "PREPARE lf_plan0(bigint, bigint) AS " NEXT_REWORK SKIP_LOCKED,
+	    "PREPARE lf_plan1(bigint, bigint, bigint) AS " NEXT_L1 SKIP_LOCKED,
+	    "PREPARE lf_plan2(bigint, bigint, bigint) AS " NEXT_L2 SKIP_LOCKED,
+	    "PREPARE lf_plan3(bigint, bigint, bigint) AS " NEXT_L3 SKIP_LOCKED};
 	static const char *const pg_plans[] = {
-	    "EXPLAIN " NEXT_REWORK SKIP_LOCKED, "EXPLAIN " NEXT_L1 SKIP_LOCKED,
-	    "EXPLAIN " NEXT_L2 SKIP_LOCKED, "EXPLAIN " NEXT_L3 SKIP_LOCKED};
-	const char *const *plans = LF_DB_SQL(tx, sqlite_plans, pg_plans);
-	int col = lf_db_is_sqlite(tx) ? 3 : 0;
+	    "EXPLAIN EXECUTE lf_plan0(1, 1)", "EXPLAIN EXECUTE lf_plan1(1, 1, 0)",
+	    "EXPLAIN EXECUTE lf_plan2(1, 1, 0)", "EXPLAIN EXECUTE lf_plan3(1, 1, 0)"};
+	static const char *const pg_drop[] = {"DEALLOCATE lf_plan0", "DEALLOCATE lf_plan1",
+					      "DEALLOCATE lf_plan2", "DEALLOCATE lf_plan3"};
+	int pg = !lf_db_is_sqlite(tx);
 	lf_val v[] = {LF_VINT(1), LF_VINT(1), LF_VINT(0)};
 	size_t used = 0;
+	int ret = LF_OK;
 	if (stage < 1 || stage > 3 || len == 0)
 		return LF_ERR_INVALID;
 	buf[0] = '\0';
+	if (pg && (ret = lf_db_script(tx, "SET plan_cache_mode = force_generic_plan")) != LF_OK)
+		return ret;
 	/* Stage 1 runs two queries: the annotator's own rework, then the queue. */
-	for (int q = stage == 1 ? 0 : stage; q <= stage; q++) {
+	for (int q = stage == 1 ? 0 : stage; ret == LF_OK && q <= stage; q++) {
 		lf_rows *r = NULL;
-		int rc, ret = lf_db_query(tx, plans[q], v, q == 0 ? 2 : 3, &r);
-		if (ret != LF_OK)
-			return ret;
-		while ((rc = lf_rows_next(r)) == 1 && used < len) {
-			const char *detail = lf_rows_text(r, col);
+		int rc;
+		if (pg && (ret = lf_db_script(tx, pg_prepare[q])) != LF_OK)
+			break;
+		ret = pg ? lf_db_query(tx, pg_plans[q], NULL, 0, &r)
+			 : lf_db_query(tx, sqlite_plans[q], v, q == 0 ? 2 : 3, &r);
+		while (ret == LF_OK && (rc = lf_rows_next(r)) == 1 && used < len) {
+			const char *detail = lf_rows_text(r, pg ? 0 : 3);
 			int w = snprintf(buf + used, len - used, "%s\n", detail ? detail : "");
 			used += w > 0 ? (size_t)w : 0;
 		}
+		if (ret == LF_OK && rc < 0)
+			ret = rc;
 		lf_rows_close(r);
-		if (rc < 0)
-			return rc;
+		if (pg && lf_db_script(tx, pg_drop[q]) != LF_OK && ret == LF_OK)
+			ret = LF_ERR_DB;
 	}
-	return LF_OK;
+	if (pg && lf_db_script(tx, "RESET plan_cache_mode") != LF_OK && ret == LF_OK)
+		ret = LF_ERR_DB;
+	return ret;
 }
 
 int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int *n)
