@@ -11,18 +11,22 @@
 # it (PGBENCH=0 skips this).
 #
 #   bench/claim-pg.sh [tasks=20000] [clients=64]
-#       a fresh project of `tasks` tasks, drained
+#       a fresh project of `tasks` tasks, drained (or LOAD_SECONDS passed)
 #   bench/claim-pg.sh late [cycles=20000] [clients=64]
 #       a project of 1,000,000 tasks whose first 900,000 (in id order) are
 #       accepted, bulk-created in SQL; shows the claim query's plans (after
 #       ANALYZE, custom and generic) and runs `cycles` claim+submit cycles
 #       on a fresh project and then on the late one, in the same run
 #
+# Each load stops after LOAD_SECONDS (default 60) at the latest.
 # The project pays for its work (rates l1 7, l2 3, l3 1, escrow funded), so
 # every claim reserves a hold and every submit moves it: the ledger
 # statements run as in production. PAID=0 leaves the rates at zero.
-# LATE_TOTAL scales the late project (90% accepted). Server settings pass
-# through the environment (LABELFLOW_THREADS, LABELFLOW_DB_POOL, ...).
+# LATE_TOTAL scales the late project (90% accepted). PG_STATS=1 loads
+# pg_stat_statements and prints, after each load, the statements that took
+# the most time (lock waits included) with the buffers each call touched.
+# Server settings pass through the environment (LABELFLOW_THREADS,
+# LABELFLOW_DB_POOL, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/claim.sh
@@ -118,6 +122,20 @@ cpu_s() { # pid [children]
 
 pg_pid() { head -n 1 "$PG_DIR/data/postmaster.pid"; }
 
+# With PG_STATS=1: the top statements by total time since the last call.
+pg_stats() {
+	[ "${PG_STATS:-0}" = 1 ] || return 0
+	if [ "${1:-}" = reset ]; then
+		psql_q -c "SELECT pg_stat_statements_reset()" >/dev/null
+		return 0
+	fi
+	echo "top statements (pg_stat_statements: calls, total ms, mean ms, buffers per call, rows per call):"
+	psql_q -F ' | ' -c "SELECT calls, round(total_exec_time), round(mean_exec_time::numeric, 3),
+		round((shared_blks_hit + shared_blks_read)::numeric / calls, 1), round(rows::numeric / calls, 2),
+		left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+		FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time DESC LIMIT 14" | sed 's/^/  /'
+}
+
 # run_load PROJECT CYCLES LABEL: the load over both servers, then its
 # figures. CYCLES 0: until the queue is drained.
 run_load() {
@@ -128,8 +146,9 @@ run_load() {
 	p0=$(cpu_s "$(pg_pid)" 1)
 	l0=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
 	echo "load average:     $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
+	pg_stats reset
 	"$LOADGEN" --url "$URL1" --url "$URL2" --project "$project" --tokens "$BENCH_DIR/tokens" \
-		--stage l1 --max-cycles "$cycles" | tee "$BENCH_DIR/loadgen.txt"
+		--stage l1 --max-cycles "$cycles" --seconds "${LOAD_SECONDS:-60}" | tee "$BENCH_DIR/loadgen.txt"
 	c1=$(($(cpu_s "$S1_PID") + $(cpu_s "$S2_PID")))
 	w1=$(cpu_s "$WORKER_PID")
 	p1=$(cpu_s "$(pg_pid)" 1)
@@ -138,6 +157,7 @@ run_load() {
 print(f"cpu:              servers {v[0]:.1f} s, worker {v[1]:.1f} s, postgres {v[2]:.1f} s,"
       f" whole machine {v[3]:.1f} s (all processes, 2 cores)")' \
 		"$hz" $((c1 - c0)) $((w1 - w0)) $((p1 - p0)) $((l1 - l0))
+	pg_stats
 	echo "server RSS:       peak $(awk '/VmHWM/ {print $2}' "/proc/$S1_PID/status") kB" \
 		"and $(awk '/VmHWM/ {print $2}' "/proc/$S2_PID/status") kB (logins included)"
 	echo "claim-pg.sh $label: clients=$clients servers=2 paid=$PAID cycles=$(claim_field cycles)" \
@@ -203,6 +223,12 @@ EOF
 echo "cluster:          starting in $PG_DIR (durable commits)"
 BENCH_DB=$(scripts/pg-cluster start "$PG_DIR")
 export BENCH_DB
+if [ "${PG_STATS:-0}" = 1 ]; then
+	psql_q -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+	scripts/pg-cluster stop "$PG_DIR"
+	BENCH_DB=$(scripts/pg-cluster start "$PG_DIR")
+	psql_q -c "CREATE EXTENSION pg_stat_statements"
+fi
 echo "postgres:         $(psql_q -c 'SHOW server_version'), synchronous_commit=$(psql_q -c 'SHOW synchronous_commit'), fsync=$(psql_q -c 'SHOW fsync')"
 start_all
 

@@ -4,7 +4,7 @@
 // another person's money.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, errorCode, sqlite } from './lib.mjs';
+import { startServer, errorCode, sql } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, decide, nerResult } from './workflow-lib.mjs';
 
 let srv;
@@ -68,7 +68,7 @@ test('earned on acceptance, paid on settlement, per day and currency', async () 
   // Money of earlier days lands on its own day, oldest first, and the window cuts it off.
   const dayMs = 86400000;
   const threeDaysAgo = (Math.floor(Date.now() / dayMs) - 3) * dayMs + 3600000;
-  sqlite(srv.db, `UPDATE ledger_txns SET created_at = ${threeDaysAgo} WHERE kind = 'earn' AND task_id = ${t1}`);
+  sql(srv.db, `UPDATE ledger_txns SET created_at = ${threeDaysAgo} WHERE kind = 'earn' AND task_id = ${t1}`);
   h = await history(a1);
   const earlier = new Date(threeDaysAgo).toISOString().slice(0, 10);
   assert.deepEqual(h.body.items, [
