@@ -4,6 +4,7 @@
 #include "ledger/ledger.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int move_holds(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
@@ -31,9 +32,20 @@ int lf_ledger_balanced(const lf_posting *p, int n)
 	return sum == 0 ? LF_OK : LF_ERR_INVALID;
 }
 
+struct entry {
+	int64_t account;
+	lf_money amount;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+	return (x->account > y->account) - (x->account < y->account);
+}
+
 int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n, int64_t *txn_id)
 {
-	int64_t id, account;
+	int64_t id;
 	const char *currency = NULL;
 	int ret;
 	if ((ret = lf_ledger_balanced(p, n)) != LF_OK)
@@ -55,11 +67,23 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 			  .created_at = lf_now_ms()};
 	if ((ret = lf_store_txn_insert(tx, &t, &id)) != LF_OK)
 		return ret;
+	struct entry *e = lf_arena_alloc(lf_store_arena(tx), sizeof(*e) * (size_t)n);
+	if (e == NULL)
+		return LF_ERR_NOMEM;
 	for (int i = 0; i < n; i++) {
+		e[i].amount = p[i].amount;
 		if ((ret = lf_store_account_id(tx, p[i].account, ref->project_id, p[i].user_id,
-					       ref->currency, &account)) != LF_OK ||
-		    (ret = lf_store_entry_insert(tx, id, account, p[i].amount)) != LF_OK ||
-		    (ret = lf_store_account_add(tx, account, p[i].amount)) != LF_OK)
+					       ref->currency, &e[i].account)) != LF_OK)
+			return ret;
+	}
+	/* Balances change in account order: two transactions moving money
+	 * between the same accounts in opposite directions (a claim and a
+	 * release) then lock them in the same order and cannot deadlock on a
+	 * store with row locks. */
+	qsort(e, (size_t)n, sizeof(*e), entry_cmp);
+	for (int i = 0; i < n; i++) {
+		if ((ret = lf_store_entry_insert(tx, id, e[i].account, e[i].amount)) != LF_OK ||
+		    (ret = lf_store_account_add(tx, e[i].account, e[i].amount)) != LF_OK)
 			return ret;
 	}
 	if (txn_id != NULL)

@@ -360,6 +360,18 @@ const lf_migration lf_migrations_pg[] = {
 	 " updated_at BIGINT NOT NULL);"
 	 "CREATE INDEX exports_project ON exports(project_id, id);"
 	 "CREATE INDEX annotations_task_version ON annotations(task_id, version DESC);"},
+	/* PostgreSQL only. Appends to the audit chain take turns from reading
+	 * the tail to commit (see lf_store_audit_tail); taking the lock and
+	 * reading the tail in one call saves a round trip inside that
+	 * serialized stretch. A VOLATILE function's SELECT takes a snapshot
+	 * after the lock is granted, so it sees the predecessor's row. */
+	{6, "audit tail in one call",
+	 "CREATE FUNCTION lf_audit_tail(OUT tail_seq BIGINT, OUT tail_hash TEXT)"
+	 " LANGUAGE plpgsql VOLATILE AS $$"
+	 " BEGIN"
+	 "  PERFORM pg_advisory_xact_lock(7305761);"
+	 "  SELECT seq, hash INTO tail_seq, tail_hash FROM audit_log ORDER BY seq DESC LIMIT 1;"
+	 " END $$;"},
 };
 /* clang-format on */
 

@@ -48,30 +48,28 @@ static void audit_from_row(lf_tx *tx, lf_rows *r, lf_audit_row *a, int copy)
 /*
  * The chain has one tail, so appends must take turns from reading it until
  * their transaction commits. SQLite's single writer gives that for free. On
- * PostgreSQL an advisory lock held to the end of the transaction does it:
- * a waiter's next statement takes a fresh snapshot (READ COMMITTED) and so
- * reads the tail its predecessor just committed. (Row locks cannot do it:
- * a waiter would re-read the old tail row, not the new one.) The cost is
- * that audited transactions commit one after another, each holding the
- * lock through its commit's WAL flush; callers append last to keep that
- * window short.
+ * PostgreSQL lf_audit_tail() (migration 6) takes an advisory lock held to
+ * the end of the transaction, then reads the tail with a snapshot taken
+ * after the lock was granted, so it sees the tail its predecessor just
+ * committed. (Row locks cannot do it: a waiter would re-read the old tail
+ * row, not the new one.) The cost is that audited transactions commit one
+ * after another, each holding the lock through its commit's WAL flush;
+ * callers append last to keep that window short.
  */
-#define AUDIT_TAIL_LOCK "SELECT pg_advisory_xact_lock(7305761)"
-
 int lf_store_audit_tail(lf_tx *tx, int64_t *seq, char hash[65])
 {
 	lf_rows *r = NULL;
-	int ret;
-	if (!lf_db_is_sqlite(tx) && (ret = lf_db_exec(tx, AUDIT_TAIL_LOCK, NULL, 0, NULL)) != LF_OK)
-		return ret;
-	ret = lf_db_query(tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", NULL, 0,
-			  &r);
+	int ret =
+	    lf_db_query(tx,
+			LF_DB_SQL(tx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+				  "SELECT tail_seq, tail_hash FROM lf_audit_tail()"),
+			NULL, 0, &r);
 	if (ret != LF_OK)
 		return ret;
 	int rc = lf_rows_next(r);
 	if (rc < 0) {
 		ret = rc;
-	} else if (rc == 0) {
+	} else if (rc == 0 || lf_rows_null(r, 0)) {
 		*seq = 0;
 		memset(hash, '0', 64);
 		hash[64] = '\0';
