@@ -66,6 +66,10 @@ psql_q() { psql "$BENCH_DB" -XqAt -v ON_ERROR_STOP=1 "$@"; }
 start_all() {
 	local env=(env LABELFLOW_JOB_THREADS=0 LABELFLOW_STORAGE="file:$WORK/blobs")
 	mkdir -p "$WORK/s1" "$WORK/s2" "$WORK/worker"
+	# bench_start reads out while the server's shell may not have made it
+	# yet; made beforehand, the read finds it (empty) and retries.
+	: >"$WORK/s1/out"
+	: >"$WORK/s2/out"
 	BENCH_DIR=$WORK/s1
 	bench_start "${env[@]}"
 	S1_PID=$SERVER_PID URL1=$URL
@@ -97,6 +101,7 @@ fund() { # project amount
 empty_project() {
 	local admin project uid
 	admin=$(bench_login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
+	# shellcheck disable=SC2016 # $text is the label config's, not the shell's
 	project=$(curl -sf -H "authorization: Bearer $admin" -H 'content-type: application/json' \
 		-d '{"name":"late claim bench","label_config":"<View><Text name=\"text\" value=\"$text\"/><Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/><Label value=\"ORG\"/></Labels></View>","policies":{"lease_seconds":600}}' \
 		"$URL/api/v1/projects" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')

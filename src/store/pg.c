@@ -45,7 +45,10 @@ struct stmt_slot {
 	int id;
 };
 
+struct pg_db;
+
 struct pg_conn {
+	struct pg_db *db;
 	PGconn *h;
 	int in_tx;
 	int nstmts;
@@ -172,8 +175,10 @@ static int pg_open(const char *target, int readers, void **out, char *err, size_
 		snprintf(err, errlen, "cannot connect to PostgreSQL: %s", d->conns[0].err);
 		goto fail;
 	}
-	for (int i = d->nconns - 1; i >= 0; i--)
+	for (int i = d->nconns - 1; i >= 0; i--) {
+		d->conns[i].db = d;
 		d->idle[d->nidle++] = &d->conns[i];
+	}
 	*out = d;
 	return LF_OK;
 fail:
@@ -256,10 +261,14 @@ static int pg_begin(void *impl, int mode, void **conn)
 	if (c == NULL)
 		return LF_ERR_DB;
 	c->sqlstate[0] = '\0';
-	if (mode == LF_TX_WRITE)
-		ret = conn_simple(c, "BEGIN");
-	else if (mode == LF_TX_SNAPSHOT)
-		ret = conn_simple(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+	const char *begin = mode == LF_TX_WRITE ? "BEGIN"
+			    : mode == LF_TX_SNAPSHOT
+				? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+				: NULL;
+	/* A connection found dropped at BEGIN is opened again once. */
+	if (begin != NULL && (ret = conn_simple(c, begin)) != LF_OK &&
+	    PQstatus(c->h) != CONNECTION_OK && conn_connect(d, c) == LF_OK)
+		ret = conn_simple(c, begin);
 	if (ret != LF_OK) {
 		pool_give(d, c);
 		return ret;
@@ -351,9 +360,7 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 	char(*buf)[24] = small_buf;
 	const char **vals = small_vals;
 	char name[16];
-	int id = 0, ret;
-	if ((ret = conn_prepare(c, sql, p, n, &id)) != LF_OK)
-		return ret;
+	int id = 0, ret = LF_OK;
 	if (n > SMALL_PARAMS) {
 		buf = malloc((size_t)n * sizeof(*buf));
 		vals = malloc((size_t)n * sizeof(*vals));
@@ -372,14 +379,24 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 		default: vals[k] = NULL; break;
 		}
 	}
-	snprintf(name, sizeof(name), "s%d", id);
-	PGresult *res = PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		ret = result_error(c, res);
-		goto cleanup;
+	for (int attempt = 0;; attempt++) {
+		if ((ret = conn_prepare(c, sql, p, n, &id)) == LF_OK) {
+			snprintf(name, sizeof(name), "s%d", id);
+			PGresult *res = PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
+			ExecStatusType st = PQresultStatus(res);
+			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+				*out = res;
+				break;
+			}
+			ret = result_error(c, res);
+		}
+		/* A connection the server dropped (restart, idle kill) is
+		 * opened again, once, outside transactions only: inside one,
+		 * the work so far is gone and the caller must start over. */
+		if (attempt > 0 || c->in_tx || PQstatus(c->h) == CONNECTION_OK ||
+		    conn_connect(c->db, c) != LF_OK)
+			break;
 	}
-	*out = res;
 cleanup:
 	if (buf != small_buf)
 		free(buf);
