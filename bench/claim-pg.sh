@@ -56,6 +56,7 @@ trap cleanup EXIT
 # A copy of the binary: a `make` elsewhere in the tree during the run must
 # not hand the second server a different build than the first.
 cp "$BIN" "$WORK/labelflow"
+echo "binary:           $BIN (modified $(date -r "$BIN" -u '+%F %T') UTC, sha256 $(sha256sum "$BIN" | cut -c1-12))"
 BIN=$WORK/labelflow
 claim_build
 

@@ -10,6 +10,11 @@
 # statements.
 #
 #   bench/pgbench-claim.sh [clients=16] [seconds=20]
+#   bench/pgbench-claim.sh statements
+#       prints the statements the current build sends for one claim and one
+#       submit on a paid project (log_statement = all, after one warm-up
+#       pair), to compare with bench/pg/claim-submit.sql when the code
+#       changes
 #
 # PAID=1 or PAID=0 runs only the paid or the unpaid project. PGBENCH_OPTS
 # adds pgbench options (e.g. -r for per-statement latencies). Each figure
@@ -113,6 +118,7 @@ pgb_main() {
 	echo "cluster:          starting in $work/pg (durable commits)"
 	db=$("$PGB_ROOT/scripts/pg-cluster" start "$work/pg")
 	"$bin" migrate --db "$db" >/dev/null 2>&1
+	echo "schema from:      $bin (modified $(date -r "$bin" -u '+%F %T') UTC, sha256 $(sha256sum "$bin" | cut -c1-12))"
 	echo "postgres:         $(psql "$db" -XAtc 'SHOW server_version'), synchronous_commit=$(psql "$db" -XAtc 'SHOW synchronous_commit')," \
 		"fsync=$(psql "$db" -XAtc 'SHOW fsync'); schema version $(psql "$db" -XAtc 'SELECT max(version) FROM schema_migrations') (labelflow migrate)"
 	now=$(date +%s%3N)
@@ -125,6 +131,52 @@ pgb_main() {
 	done
 }
 
+# One claim + submit through the API of a server on a logging cluster.
+pgb_statements() {
+	local work project admin token id log_from
+	cd "$PGB_ROOT"
+	. bench/claim.sh
+	. bench/lib.sh
+	work=$(mktemp -d /tmp/lf-pgbench.XXXXXX)
+	# shellcheck disable=SC2064 # the folder is known now
+	trap "bench_kill; scripts/pg-cluster stop '$work/pg' >/dev/null 2>&1 || true; rm -rf '$work'" EXIT
+	BENCH_DB=$(scripts/pg-cluster start "$work/pg")
+	psql "$BENCH_DB" -XqAt -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
+	BENCH_DIR=$work
+	: >"$work/out"
+	bench_start env LABELFLOW_JOB_THREADS=0 LABELFLOW_STORAGE="file:$work/blobs"
+	project=$(claim_setup 3 1)
+	admin=$(bench_login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
+	curl -sf -X PATCH -H "authorization: Bearer $admin" -H 'content-type: application/json' \
+		-d '{"rates":{"l1":7,"l2":3,"l3":1}}' "$URL/api/v1/projects/$project" >/dev/null
+	curl -sf -H "authorization: Bearer $admin" -H 'content-type: application/json' \
+		-d '{"amount":1000000,"idempotency_key":"fund"}' "$URL/api/v1/projects/$project/escrow/deposits" >/dev/null
+	claim_tokens 1
+	token=$(head -n 1 "$BENCH_DIR/tokens")
+	# The first pair prepares the statements and makes the held account;
+	# the log of the second is printed.
+	for _ in warm-up logged; do
+		log_from=$(stat -c %s "$work/pg/pg.log")
+		id=$(curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' \
+			-d '{"stage":"l1"}' "$URL/api/v1/projects/$project/claim" |
+			python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+		psql "$BENCH_DB" -XqAt -c "SELECT 'pgbench-claim: submit'" >/dev/null
+		curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' \
+			-d '{"result":[{"id":"r1","from_name":"label","to_name":"text","type":"labels","value":{"start":0,"end":5,"labels":["PER"]}}]}' \
+			"$URL/api/v1/tasks/$id/submit" >/dev/null
+	done
+	sleep 0.2
+	echo "-- claim"
+	tail -c +$((log_from + 1)) "$work/pg/pg.log" |
+		sed -n 's/^.* LOG:  \(statement\|execute [^:]*\): //p' |
+		sed "s/^SELECT 'pgbench-claim: submit'\$/-- submit/" |
+		awk '{ print } /^COMMIT$/ && ++n == 2 { exit }'
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	pgb_main "$@"
+	if [ "${1:-}" = statements ]; then
+		pgb_statements
+	else
+		pgb_main "$@"
+	fi
 fi

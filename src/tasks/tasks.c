@@ -471,9 +471,10 @@ static int run_tx(lf_tx *tx, void *ud)
 	struct op *op = ud;
 	int ret;
 	op->tx = tx;
-	op->now = lf_now_ms();
 	if ((ret = load(op, op->task_id)) != LF_OK)
 		return ret;
+	/* After the lock, as in claim_tx. */
+	op->now = lf_now_ms();
 	if (op->role == HOLDER_ROLE) {
 		lf_task_state st = LF_TS_QUEUED_L1;
 		lf_wf_state_parse(op->task.state, &st);
@@ -499,6 +500,10 @@ static int claim_tx(lf_tx *tx, void *ud)
 		return refuse(op->why, ret, "unavailable", "The database failed.");
 	if ((ret = load(op, task_id)) != LF_OK)
 		return ret;
+	/* The clock is read once the task is locked, hence after the commit
+	 * of its previous transition: a stint never appears to start before
+	 * the one before it finished, also with several writers (PostgreSQL). */
+	op->now = lf_now_ms();
 	/* A claim lost in a crash is simply asked for again (its hold and
 	 * audit record go with it), so it need not wait for the disk. */
 	if ((ret = lf_store_tx_relaxed(tx)) != LF_OK)

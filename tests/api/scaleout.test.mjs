@@ -73,7 +73,9 @@ test('two servers and two workers on one PostgreSQL survive kill -9 of one of ea
     // A request whose server died mid-way may or may not have committed:
     // the retry then gets 409, and the database checks below decide.
     const errors = [];
-    const held = new Map(); // task id -> user holding it now
+    // task id + stage -> user holding it now. (At the next stage a task
+    // can be claimed before its previous holder has read the response.)
+    const held = new Map();
     let done = false;
     async function call(i, method, path, token, body) {
       for (let k = 0; k < servers.length * 2; k++) {
@@ -115,10 +117,11 @@ test('two servers and two workers on one PostgreSQL survive kill -9 of one of ea
         if (c.status !== 200) { errors.push([`claim ${stage}`, c.status, c.body]); return; }
         const id = c.body.id;
         if (abandon) { abandoned.push(id); return; }
-        if (held.has(id)) errors.push(['held twice', id, held.get(id), u.id]);
-        held.set(id, u.id);
+        const key = `${id}:${stage}`;
+        if (held.has(key)) errors.push(['held twice', key, held.get(key), u.id]);
+        held.set(key, u.id);
         const r = await finish[stage](i, u, id);
-        held.delete(id);
+        held.delete(key);
         if (r.status !== 200 && !(r.retried && r.status === 409)) errors.push([`${stage} finish`, id, r.status, r.body]);
       }
     }

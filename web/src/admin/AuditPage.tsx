@@ -4,10 +4,10 @@
  */
 import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import { usePageTitle } from '../ui';
+import { TableHead, usePageTitle } from '../ui';
 import { auditQuery, emptyAuditFilters, type AuditFilters } from './lib/auditQuery';
-import { currentCursor, firstPage, nextPage, prevPage, type Pager } from './lib/pager';
-import { ErrorAlert, Loading, PagerControls, fetchAll, formatTime, useLoad, type ProjectRow, type UserRow } from './ui';
+import { currentCursor, firstPage, type Pager } from './lib/pager';
+import { ErrorAlert, Loading, PagerControls, fetchAll, formatTime, pagerPropsFor, useLoad, type ProjectRow, type UserRow } from './ui';
 
 interface AuditRecord {
   seq: number;
@@ -207,19 +207,7 @@ export function AuditPage() {
       ) : (
         <table className="data-table audit-table">
           <caption className="sr-only">Audit records, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">Time</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Entity</th>
-              <th scope="col">Project</th>
-              <th scope="col">Task</th>
-              <th scope="col">State change</th>
-              <th scope="col">Details</th>
-            </tr>
-          </thead>
+          <TableHead columns={['#', 'Time', 'Actor', 'Action', 'Entity', 'Project', 'Task', 'State change', 'Details']} />
           <tbody>
             {records.data?.items.length === 0 && (
               <tr>
@@ -257,14 +245,7 @@ export function AuditPage() {
           </tbody>
         </table>
       )}
-      <PagerControls
-        label="Audit pages"
-        newer
-        pager={pager}
-        nextCursor={records.data?.next_cursor}
-        onPrev={() => setPager(prevPage(pager))}
-        onNext={() => setPager(nextPage(pager, records.data?.next_cursor))}
-      />
+      <PagerControls label="Audit pages" newer {...pagerPropsFor(pager, setPager, records.data?.next_cursor)} />
     </section>
   );
 }

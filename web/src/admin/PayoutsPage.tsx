@@ -5,11 +5,21 @@
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import { usePageTitle } from '../ui';
-import { newIdempotencyKey } from './lib/keys';
+import { EmptyRow, TableHead, usePageTitle } from '../ui';
 import { formatMoney } from './lib/money';
-import { currentCursor, firstPage, nextPage, prevPage, type Pager } from './lib/pager';
-import { ErrorAlert, Loading, PagerControls, StatusMessage, fetchAll, formatTime, useLoad, type UserRow } from './ui';
+import { firstPage } from './lib/pager';
+import {
+  ErrorAlert,
+  FormActions,
+  Loading,
+  PagerControls,
+  StatusMessage,
+  formatTime,
+  useLoad,
+  usePagedList,
+  useMoneyForm,
+  useUserNames,
+} from './ui';
 
 interface PayoutItem {
   id: number;
@@ -48,52 +58,35 @@ const busyStatus = (s: string) => s === 'queued' || s === 'running';
 
 export function PayoutsPage() {
   usePageTitle('Payouts');
-  const [pager, setPager] = useState<Pager>(firstPage);
   const [refresh, setRefresh] = useState(0);
-  const cursor = currentCursor(pager);
-  const list = useLoad<{ items: Batch[]; next_cursor?: string | null }>(
-    () => api('GET', `/payouts?limit=20${cursor ? `&cursor=${cursor}` : ''}`),
-    [cursor, refresh],
-  );
+  const { list, setPager, pagerProps } = usePagedList<Batch>('/payouts', 20, [refresh]);
   const [selected, setSelected] = useState<number | null>(null);
-  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
-  const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
+  const names = useUserNames();
 
   const [minAmount, setMinAmount] = useState('1');
   const [adapter, setAdapter] = useState('csv');
-  const [key, setKey] = useState(() => newIdempotencyKey('payout'));
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { key, renewKey, error, setError, busy, run, status, setStatus, begin } = useMoneyForm('payout', [minAmount, adapter]);
 
-  useEffect(() => setKey(newIdempotencyKey('payout')), [minAmount, adapter]);
-
-  async function create(e: FormEvent) {
+  function create(e: FormEvent) {
     e.preventDefault();
-    setError(null);
-    setStatus('');
+    begin();
     const min = Number(minAmount);
     if (!/^\d+$/.test(minAmount.trim()) || min < 1) {
       setError('Minimum amount must be a whole number of minor units (cents), 1 or more.');
       return;
     }
-    setBusy(true);
-    try {
+    run(async () => {
       const b = await api<Batch>('POST', '/payouts', { idempotency_key: key, min_amount: min, adapter });
       setStatus(
         b.items.length === 0
           ? `Batch #${b.id} created; no balance was due.`
           : `Batch #${b.id} created with ${b.items.length} payment${b.items.length === 1 ? '' : 's'}.`,
       );
-      setKey(newIdempotencyKey('payout'));
+      renewKey();
       setSelected(b.id);
       setPager(firstPage);
       setRefresh((x) => x + 1);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -118,11 +111,7 @@ export function PayoutsPage() {
           <option value="webhook">Webhook</option>
         </select>
         <ErrorAlert error={error} />
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Create payout batch
-          </button>
-        </div>
+        <FormActions submit="Create payout batch" busy={busy} />
       </form>
       <StatusMessage>{status}</StatusMessage>
 
@@ -138,22 +127,9 @@ export function PayoutsPage() {
           <Loading what="payout batches" />
         ) : (
           <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Batch</th>
-                <th scope="col">Created</th>
-                <th scope="col">Adapter</th>
-                <th scope="col">Minimum</th>
-                <th scope="col">Status</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Batch', 'Created', 'Adapter', 'Minimum', 'Status', 'Details']} />
             <tbody>
-              {list.data?.items.length === 0 && (
-                <tr>
-                  <td colSpan={6}>No payout batches yet.</td>
-                </tr>
-              )}
+              {list.data?.items.length === 0 && <EmptyRow colSpan={6}>No payout batches yet.</EmptyRow>}
               {list.data?.items.map((b) => (
                 <tr key={b.id} aria-current={selected === b.id ? 'true' : undefined}>
                   <th scope="row">#{b.id}</th>
@@ -171,14 +147,7 @@ export function PayoutsPage() {
             </tbody>
           </table>
         )}
-        <PagerControls
-          label="Batch pages"
-          newer
-          pager={pager}
-          nextCursor={list.data?.next_cursor}
-          onPrev={() => setPager(prevPage(pager))}
-          onNext={() => setPager(nextPage(pager, list.data?.next_cursor))}
-        />
+        <PagerControls label="Batch pages" newer {...pagerProps} />
       </section>
       {selected !== null && <BatchDetails id={selected} names={names} onChanged={() => setRefresh((x) => x + 1)} />}
     </section>
@@ -226,25 +195,9 @@ function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number,
           )}
           <table className="data-table">
             <caption>Payments</caption>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Project</th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Reference</th>
-              </tr>
-            </thead>
+            <TableHead columns={['User', 'Project', { label: 'Amount', className: 'num' }, 'Status', 'Attempts', 'Last error', 'Reference']} />
             <tbody>
-              {b.items.length === 0 && (
-                <tr>
-                  <td colSpan={7}>Nothing was due.</td>
-                </tr>
-              )}
+              {b.items.length === 0 && <EmptyRow colSpan={7}>Nothing was due.</EmptyRow>}
               {b.items.map((it) => (
                 <tr key={it.id}>
                   <td>{names.get(it.user_id) ?? `#${it.user_id}`}</td>

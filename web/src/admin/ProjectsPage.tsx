@@ -1,51 +1,35 @@
 /*
  * "/admin/projects": every project, and the form that creates one.
  */
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { api } from '../api/client';
-import { usePageTitle } from '../ui';
-import { currentCursor, firstPage, nextPage, prevPage, type Pager } from './lib/pager';
+import { TableHead, usePageTitle } from '../ui';
 import { LABEL_TEMPLATES } from './lib/templates';
-import { ErrorAlert, Loading, PagerControls, formatTime, useLoad, type ProjectRow } from './ui';
-
-interface Page {
-  items: ProjectRow[];
-  next_cursor?: string | null;
-}
+import {
+  CodeField,
+  CreateHead,
+  ErrorAlert,
+  FormActions,
+  Loading,
+  PagerControls,
+  formatTime,
+  useCreateToggle,
+  usePagedList,
+  useSubmit,
+  type ProjectRow,
+} from './ui';
 
 export function ProjectsPage() {
   usePageTitle('Projects');
-  const [pager, setPager] = useState<Pager>(firstPage);
-  const cursor = currentCursor(pager);
-  const list = useLoad<Page>(() => api('GET', `/projects?limit=50${cursor ? `&cursor=${cursor}` : ''}`), [cursor]);
-  const [creating, setCreating] = useState(false);
-  const newButton = useRef<HTMLButtonElement>(null);
+  const { list, pager, pagerProps } = usePagedList<ProjectRow>('/projects', 50);
+  const toggle = useCreateToggle();
   const navigate = useNavigate();
 
   return (
     <section className="admin-page">
-      <div className="page-head">
-        <h1>Projects</h1>
-        <button
-          type="button"
-          ref={newButton}
-          aria-expanded={creating}
-          aria-controls="new-project-form"
-          onClick={() => setCreating((c) => !c)}
-        >
-          New project
-        </button>
-      </div>
-      {creating && (
-        <NewProjectForm
-          onCreated={(p) => navigate(`/admin/projects/${p.id}`)}
-          onCancel={() => {
-            setCreating(false);
-            newButton.current?.focus();
-          }}
-        />
-      )}
+      <CreateHead title="Projects" label="New project" formId="new-project-form" toggle={toggle} />
+      {toggle.creating && <NewProjectForm onCreated={(p) => navigate(`/admin/projects/${p.id}`)} onCancel={toggle.close} />}
       <ErrorAlert error={list.error} />
       {list.loading && !list.data ? (
         <Loading what="projects" />
@@ -54,14 +38,7 @@ export function ProjectsPage() {
       ) : (
         <table className="data-table">
           <caption className="sr-only">Projects</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Currency</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Status', 'Currency', 'Created']} />
           <tbody>
             {list.data?.items.map((p) => (
               <tr key={p.id}>
@@ -77,13 +54,7 @@ export function ProjectsPage() {
           </tbody>
         </table>
       )}
-      <PagerControls
-        label="Projects pages"
-        pager={pager}
-        nextCursor={list.data?.next_cursor}
-        onPrev={() => setPager(prevPage(pager))}
-        onNext={() => setPager(nextPage(pager, list.data?.next_cursor))}
-      />
+      <PagerControls label="Projects pages" {...pagerProps} />
     </section>
   );
 }
@@ -93,14 +64,11 @@ function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: ProjectRow) =>
   const [description, setDescription] = useState('');
   const [config, setConfig] = useState('');
   const [currency, setCurrency] = useState('USD');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useSubmit();
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    run(async () =>
       onCreated(
         await api<ProjectRow>('POST', '/projects', {
           name: name.trim(),
@@ -108,11 +76,8 @@ function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: ProjectRow) =>
           label_config: config,
           currency: currency.trim().toUpperCase(),
         }),
-      );
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+      ),
+    );
   }
 
   return (
@@ -138,20 +103,15 @@ function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: ProjectRow) =>
           </option>
         ))}
       </select>
-      <label htmlFor="np-config">Label config</label>
-      <textarea
+      <CodeField
         id="np-config"
-        className="code"
+        label="Label config"
         rows={10}
         required
-        spellCheck={false}
-        aria-describedby="np-config-hint"
         value={config}
-        onChange={(e) => setConfig(e.target.value)}
+        onChange={setConfig}
+        hint="Label Studio XML. The project's Settings tab shows a live preview."
       />
-      <p id="np-config-hint" className="hint">
-        Label Studio XML. The project's Settings tab shows a live preview.
-      </p>
       <label htmlFor="np-currency">Currency</label>
       <input
         id="np-currency"
@@ -166,14 +126,11 @@ function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: ProjectRow) =>
         ISO 4217 code such as USD or EUR; it cannot change once money has moved.
       </p>
       <ErrorAlert error={error} />
-      <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          Create project
-        </button>
+      <FormActions submit="Create project" busy={busy}>
         <button type="button" className="secondary" onClick={onCancel}>
           Cancel
         </button>
-      </div>
+      </FormActions>
     </form>
   );
 }

@@ -2,28 +2,32 @@
  * "/admin/users": accounts and their global roles. Deactivating ends the
  * person's sessions at once (the server revokes them); it can be undone.
  */
-import { useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../api/client';
-import { usePageTitle } from '../ui';
-import { currentCursor, firstPage, nextPage, prevPage, type Pager } from './lib/pager';
-import { ErrorAlert, Loading, PagerControls, ROLE_LABELS, StatusMessage, formatTime, useLoad, type UserRow } from './ui';
+import { TableHead, usePageTitle } from '../ui';
+import {
+  CreateHead,
+  ErrorAlert,
+  FormActions,
+  Loading,
+  PagerControls,
+  ROLE_LABELS,
+  StatusMessage,
+  formatTime,
+  useCreateToggle,
+  usePagedList,
+  useSubmit,
+  type UserRow,
+} from './ui';
 
 const ROLES = ['annotator', 'reviewer', 'super_reviewer', 'admin'];
 
-interface Page {
-  items: UserRow[];
-  next_cursor?: string | null;
-}
-
 export function UsersPage() {
   usePageTitle('Users');
-  const [pager, setPager] = useState<Pager>(firstPage);
-  const cursor = currentCursor(pager);
-  const list = useLoad<Page>(() => api('GET', `/users?limit=50${cursor ? `&cursor=${cursor}` : ''}`), [cursor]);
-  const [creating, setCreating] = useState(false);
+  const { list, pagerProps } = usePagedList<UserRow>('/users', 50);
+  const toggle = useCreateToggle();
   const [status, setStatus] = useState('');
   const [rowError, setRowError] = useState<unknown>(null);
-  const newButton = useRef<HTMLButtonElement>(null);
 
   function replace(u: UserRow) {
     if (!list.data) return;
@@ -43,30 +47,15 @@ export function UsersPage() {
 
   return (
     <section className="admin-page">
-      <div className="page-head">
-        <h1>Users</h1>
-        <button
-          type="button"
-          ref={newButton}
-          aria-expanded={creating}
-          aria-controls="new-user-form"
-          onClick={() => setCreating((c) => !c)}
-        >
-          New user
-        </button>
-      </div>
-      {creating && (
+      <CreateHead title="Users" label="New user" formId="new-user-form" toggle={toggle} />
+      {toggle.creating && (
         <NewUserForm
           onCreated={(u) => {
-            setCreating(false);
             setStatus(`User ${u.email} created.`);
             list.reload();
-            newButton.current?.focus();
+            toggle.close();
           }}
-          onCancel={() => {
-            setCreating(false);
-            newButton.current?.focus();
-          }}
+          onCancel={toggle.close}
         />
       )}
       <StatusMessage>{status}</StatusMessage>
@@ -77,16 +66,7 @@ export function UsersPage() {
       ) : (
         <table className="data-table">
           <caption className="sr-only">Users</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Email', 'Role', 'Status', 'Created', 'Actions']} />
           <tbody>
             {list.data?.items.map((u) => (
               <tr key={u.id} data-testid={`user-${u.id}`}>
@@ -123,13 +103,7 @@ export function UsersPage() {
           </tbody>
         </table>
       )}
-      <PagerControls
-        label="Users pages"
-        pager={pager}
-        nextCursor={list.data?.next_cursor}
-        onPrev={() => setPager(prevPage(pager))}
-        onNext={() => setPager(nextPage(pager, list.data?.next_cursor))}
-      />
+      <PagerControls label="Users pages" {...pagerProps} />
     </section>
   );
 }
@@ -139,20 +113,11 @@ function NewUserForm({ onCreated, onCancel }: { onCreated: (u: UserRow) => void;
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState('annotator');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { error, busy, run } = useSubmit();
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await api<UserRow>('POST', '/users', { email: email.trim(), name: name.trim(), password, role }));
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    run(async () => onCreated(await api<UserRow>('POST', '/users', { email: email.trim(), name: name.trim(), password, role })));
   }
 
   return (
@@ -185,14 +150,11 @@ function NewUserForm({ onCreated, onCancel }: { onCreated: (u: UserRow) => void;
         ))}
       </select>
       <ErrorAlert error={error} />
-      <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          Create user
-        </button>
+      <FormActions submit="Create user" busy={busy}>
         <button type="button" className="secondary" onClick={onCancel}>
           Cancel
         </button>
-      </div>
+      </FormActions>
     </form>
   );
 }

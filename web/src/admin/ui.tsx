@@ -4,7 +4,8 @@
  */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api, errorMessage } from '../api/client';
-import type { Pager } from './lib/pager';
+import { newIdempotencyKey } from './lib/keys';
+import { currentCursor, firstPage, nextPage, prevPage, type Pager } from './lib/pager';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -90,6 +91,151 @@ export function PagerControls(props: {
         {older}
       </button>
     </nav>
+  );
+}
+
+export interface KeysetPage<T> {
+  items: T[];
+  next_cursor?: string | null;
+}
+
+/*
+ * One keyset-paged list at `path` (no query string of its own), reloaded
+ * whenever deps change; pagerProps feed PagerControls.
+ */
+export function usePagedList<T>(path: string, limit: number, deps: unknown[] = []) {
+  const [pager, setPager] = useState<Pager>(firstPage);
+  const cursor = currentCursor(pager);
+  const list = useLoad<KeysetPage<T>>(() => api('GET', `${path}?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`), [...deps, cursor]);
+  return { list, pager, setPager, pagerProps: pagerPropsFor(pager, setPager, list.data?.next_cursor) };
+}
+
+/* What PagerControls needs to move a pager back and forth. */
+export function pagerPropsFor(pager: Pager, setPager: (p: Pager) => void, nextCursor: string | null | undefined) {
+  return {
+    pager,
+    nextCursor,
+    onPrev: () => setPager(prevPage(pager)),
+    onNext: () => setPager(nextPage(pager, nextCursor)),
+  };
+}
+
+/* Names of every user by id, for showing who did something. */
+export function useUserNames(): Map<number, string> {
+  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
+  return new Map((users.data ?? []).map((u) => [u.id, u.name]));
+}
+
+/*
+ * An idempotency key that stays the same while `deps` do, so a retried
+ * click cannot repeat a movement; renew() after it succeeded.
+ */
+export function useIdempotencyKey(prefix: string, deps: unknown[]): [string, () => void] {
+  const [key, setKey] = useState(() => newIdempotencyKey(prefix));
+  useEffect(() => setKey(newIdempotencyKey(prefix)), deps);
+  const renew = useCallback(() => setKey(newIdempotencyKey(prefix)), [prefix]);
+  return [key, renew];
+}
+
+/* A form's busy flag and server error around one submission at a time. */
+export function useSubmit() {
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { error, setError, busy, run };
+}
+
+/*
+ * A form that moves money: its idempotency key, its submission, and the
+ * confirmation shown after it. begin() clears what the last attempt said.
+ */
+export function useMoneyForm(prefix: string, deps: unknown[]) {
+  const [key, renewKey] = useIdempotencyKey(prefix, deps);
+  const submit = useSubmit();
+  const [status, setStatus] = useState('');
+  function begin() {
+    submit.setError(null);
+    setStatus('');
+  }
+  return { ...submit, key, renewKey, status, setStatus, begin };
+}
+
+/* A monospace text area for XML or JSON; its hint is read out as its description. */
+export function CodeField(props: {
+  id: string;
+  label: string;
+  hint: ReactNode;
+  rows: number;
+  required?: boolean;
+  value: string;
+  onChange: (v: string) => void;
+}) {
+  const hintId = `${props.id}-hint`;
+  return (
+    <>
+      <label htmlFor={props.id}>{props.label}</label>
+      <textarea
+        id={props.id}
+        className="code"
+        rows={props.rows}
+        required={props.required}
+        spellCheck={false}
+        aria-describedby={hintId}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+      <p id={hintId} className="hint">
+        {props.hint}
+      </p>
+    </>
+  );
+}
+
+/* The buttons under a form: the submit button first, then any others. */
+export function FormActions({ submit, busy, children }: { submit: string; busy: boolean; children?: ReactNode }) {
+  return (
+    <div className="form-actions">
+      <button type="submit" disabled={busy}>
+        {submit}
+      </button>
+      {children}
+    </div>
+  );
+}
+
+/*
+ * A page heading with the button that opens and closes its "new ..." form;
+ * closing gives focus back to the button.
+ */
+export function useCreateToggle() {
+  const [creating, setCreating] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  const close = useCallback(() => {
+    setCreating(false);
+    button.current?.focus();
+  }, []);
+  return { creating, setCreating, button, close };
+}
+
+export function CreateHead(props: { title: string; label: string; formId: string; toggle: ReturnType<typeof useCreateToggle> }) {
+  const { creating, setCreating, button } = props.toggle;
+  return (
+    <div className="page-head">
+      <h1>{props.title}</h1>
+      <button type="button" ref={button} aria-expanded={creating} aria-controls={props.formId} onClick={() => setCreating((c) => !c)}>
+        {props.label}
+      </button>
+    </div>
   );
 }
 

@@ -4,7 +4,7 @@ import { api, errorMessage } from '../api/client';
 import { formatMoney, toMajor } from '../api/money';
 import type { Earnings, EarningsDay, ListPage, Project } from '../api/types';
 import { LineChart } from '../components/charts';
-import { ErrorAlert, Loading, usePageTitle } from '../ui';
+import { ErrorAlert, Loading, TableHead, usePageTitle } from '../ui';
 
 const DAYS = 90;
 
@@ -84,44 +84,16 @@ export function EarningsPage() {
       {earnings && (
         <>
           <dl className="figures" aria-label={`Totals in ${main}`}>
-            <div className="figure">
-              <dt>Pending</dt>
-              <dd data-testid="earnings-pending">{formatMoney(totals.pending, main)}</dd>
-              <dd className="muted">Work in progress or waiting for acceptance</dd>
-            </div>
-            <div className="figure">
-              <dt>Earned</dt>
-              <dd data-testid="earnings-earned">{formatMoney(totals.earned, main)}</dd>
-              <dd className="muted">Accepted, not yet paid out</dd>
-            </div>
-            <div className="figure">
-              <dt>Paid</dt>
-              <dd data-testid="earnings-paid">{formatMoney(totals.paid, main)}</dd>
-              <dd className="muted">Paid out to you</dd>
-            </div>
+            <Figure term="Pending" testId="earnings-pending" value={formatMoney(totals.pending, main)} note="Work in progress or waiting for acceptance" />
+            <Figure term="Earned" testId="earnings-earned" value={formatMoney(totals.earned, main)} note="Accepted, not yet paid out" />
+            <Figure term="Paid" testId="earnings-paid" value={formatMoney(totals.paid, main)} note="Paid out to you" />
           </dl>
           {currencies.length > 1 && (
-            <table>
-              <caption>Totals in every currency</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Currency</th>
-                  <th scope="col">Pending</th>
-                  <th scope="col">Earned</th>
-                  <th scope="col">Paid</th>
-                </tr>
-              </thead>
-              <tbody>
-                {currencies.map((c) => (
-                  <tr key={c}>
-                    <th scope="row">{c}</th>
-                    <td>{formatMoney(earnings.by_currency[c].pending, c)}</td>
-                    <td>{formatMoney(earnings.by_currency[c].earned, c)}</td>
-                    <td>{formatMoney(earnings.by_currency[c].paid, c)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <MoneyTable
+              caption="Totals in every currency"
+              head="Currency"
+              rows={currencies.map((c) => ({ key: c, label: c, currency: c, ...earnings.by_currency[c] }))}
+            />
           )}
           {days === null ? (
             <Loading label="Loading the history…" />
@@ -132,30 +104,53 @@ export function EarningsPage() {
             </>
           )}
           {earnings.projects.length > 0 && (
-            <table>
-              <caption>By project</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Project</th>
-                  <th scope="col">Pending</th>
-                  <th scope="col">Earned</th>
-                  <th scope="col">Paid</th>
-                </tr>
-              </thead>
-              <tbody>
-                {earnings.projects.map((p) => (
-                  <tr key={p.project_id}>
-                    <th scope="row">{names.get(p.project_id) ?? `Project ${p.project_id}`}</th>
-                    <td>{formatMoney(p.pending, p.currency)}</td>
-                    <td>{formatMoney(p.earned, p.currency)}</td>
-                    <td>{formatMoney(p.paid, p.currency)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <MoneyTable
+              caption="By project"
+              head="Project"
+              rows={earnings.projects.map((p) => ({ ...p, key: p.project_id, label: names.get(p.project_id) ?? `Project ${p.project_id}` }))}
+            />
           )}
         </>
       )}
     </section>
+  );
+}
+
+function Figure({ term, testId, value, note }: { term: string; testId: string; value: string; note: string }) {
+  return (
+    <div className="figure">
+      <dt>{term}</dt>
+      <dd data-testid={testId}>{value}</dd>
+      <dd className="muted">{note}</dd>
+    </div>
+  );
+}
+
+interface MoneyRow {
+  key: string | number;
+  label: string;
+  currency: string;
+  pending: number;
+  earned: number;
+  paid: number;
+}
+
+/* Pending, earned and paid side by side, each row in its own currency. */
+function MoneyTable({ caption, head, rows }: { caption: string; head: string; rows: MoneyRow[] }) {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <TableHead columns={[head, 'Pending', 'Earned', 'Paid']} />
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.key}>
+            <th scope="row">{r.label}</th>
+            <td>{formatMoney(r.pending, r.currency)}</td>
+            <td>{formatMoney(r.earned, r.currency)}</td>
+            <td>{formatMoney(r.paid, r.currency)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

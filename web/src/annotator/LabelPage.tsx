@@ -10,6 +10,7 @@ import { latestResult } from './taskUtil';
 import { useWorkLoop } from './useWorkLoop';
 import { LoopFrame } from './LoopFrame';
 import { usePageTitle } from '../ui';
+import { TaskBar, TaskNote } from '../components/TaskFrame';
 
 export function LabelPage() {
   const projectId = Number(useParams().id);
@@ -53,11 +54,7 @@ export function LabelPage() {
     <LoopFrame loop={loop} titleFallback="Labeling">
       {task && project && (
         <>
-          <div className="task-bar">
-            <span>
-              Task <strong>{task.id}</strong>
-              {task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}
-            </span>
+          <TaskBar taskId={task.id} info={task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}>
             <div className="actions">
               <button type="button" className="primary" onClick={submit} disabled={busy !== null} aria-keyshortcuts="Control+Enter">
                 Submit
@@ -66,14 +63,9 @@ export function LabelPage() {
                 Skip
               </button>
             </div>
-          </div>
+          </TaskBar>
           <p className="muted shortcuts">Shortcuts: Ctrl+Enter submits, Ctrl+Shift+S skips.</p>
-          {task.last_comment && (
-            <aside className="reviewer-comment" role="note" aria-label="Reviewer comment">
-              <h2>Reviewer comment</h2>
-              <p>{task.last_comment}</p>
-            </aside>
-          )}
+          <TaskNote title="Reviewer comment" text={task.last_comment} />
           <LabelCanvas
             key={task.id}
             taskId={task.id}

@@ -38,6 +38,11 @@ const srOnly: CSSProperties = {
 export const PALETTE = ['#1f5fbf', '#b3261e', '#1b7a3a', '#6f42c1', '#8a4b00', '#00707a'];
 const DASHES = ['', '6 3', '2 3', '8 3 2 3', '1 2', '10 4'];
 const AXIS = '#4a4a4a';
+
+/* Colour and dash pattern of the si-th series, the same on the line and in the legend. */
+function seriesStroke(si: number) {
+  return { stroke: PALETTE[si % PALETTE.length], strokeWidth: 2, strokeDasharray: DASHES[si % DASHES.length] };
+}
 const GRID = '#d9d9d9';
 
 /**
@@ -146,6 +151,51 @@ function Figure(props: { title: string; children: ReactNode; table: ReactNode })
   );
 }
 
+/* The numbers of a chart for screen readers: one row per x, one column per value. */
+function SrTable(props: { title: string; head: string; columns: string[]; rows: { key: string; label: string; cells: ReactNode[] }[] }) {
+  return (
+    <table style={srOnly}>
+      <caption>{props.title}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{props.head}</th>
+          {props.columns.map((c) => (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {props.rows.map((r) => (
+          <tr key={r.key}>
+            <th scope="row">{r.label}</th>
+            {r.cells.map((c, i) => (
+              <td key={props.columns[i]}>{c}</td>
+            ))}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/* The drawing itself is decorative: the table beside it carries the numbers. */
+function ChartSvg(props: { kind: string; width: number; height: number; children: ReactNode }) {
+  return (
+    <svg
+      viewBox={`0 0 ${props.width} ${props.height}`}
+      width="100%"
+      style={{ maxWidth: props.width, display: 'block' }}
+      aria-hidden="true"
+      focusable="false"
+      data-chart={props.kind}
+    >
+      {props.children}
+    </svg>
+  );
+}
+
 function Empty() {
   return <p style={{ color: AXIS, margin: 0 }}>No data yet.</p>;
 }
@@ -169,23 +219,7 @@ export function BarChart(props: { title: string; data: { label: string; value: n
   const x = scaleLinear(ticks[ticks.length - 1], labelW, labelW + plotW);
 
   const table = (
-    <table style={srOnly}>
-      <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Label</th>
-          <th scope="col">Value</th>
-        </tr>
-      </thead>
-      <tbody>
-        {data.map((d, i) => (
-          <tr key={`${d.label}-${i}`}>
-            <th scope="row">{d.label}</th>
-            <td>{d.value}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SrTable title={title} head="Label" columns={['Value']} rows={data.map((d, i) => ({ key: `${d.label}-${i}`, label: d.label, cells: [d.value] }))} />
   );
 
   return (
@@ -193,14 +227,7 @@ export function BarChart(props: { title: string; data: { label: string; value: n
       {data.length === 0 ? (
         <Empty />
       ) : (
-        <svg
-          viewBox={`0 0 ${width} ${height}`}
-          width="100%"
-          style={{ maxWidth: width, display: 'block' }}
-          aria-hidden="true"
-          focusable="false"
-          data-chart="bar"
-        >
+        <ChartSvg kind="bar" width={width} height={height}>
           {ticks.map((t) => (
             <g key={t}>
               <line x1={x(t)} x2={x(t)} y1={top} y2={top + data.length * rowH} stroke={GRID} />
@@ -225,7 +252,7 @@ export function BarChart(props: { title: string; data: { label: string; value: n
             );
           })}
           <line x1={labelW} x2={labelW} y1={top} y2={top + data.length * rowH} stroke={AXIS} />
-        </svg>
+        </ChartSvg>
       )}
     </Figure>
   );
@@ -248,30 +275,19 @@ export function LineChart(props: { title: string; series: { name: string; points
   const index = new Map(xs.map((v, i) => [v, i]));
 
   const table = (
-    <table style={srOnly}>
-      <caption>{title}</caption>
-      <thead>
-        <tr>
-          <th scope="col">X</th>
-          {series.map((s) => (
-            <th scope="col" key={s.name}>
-              {s.name}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {xs.map((xv) => (
-          <tr key={xv}>
-            <th scope="row">{xv}</th>
-            {series.map((s) => {
-              const p = s.points.find((q) => q.x === xv);
-              return <td key={s.name}>{p ? p.y : ''}</td>;
-            })}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <SrTable
+      title={title}
+      head="X"
+      columns={series.map((s) => s.name)}
+      rows={xs.map((xv) => ({
+        key: xv,
+        label: xv,
+        cells: series.map((s) => {
+          const p = s.points.find((q) => q.x === xv);
+          return p ? p.y : '';
+        }),
+      }))}
+    />
   );
 
   return (
@@ -280,14 +296,7 @@ export function LineChart(props: { title: string; series: { name: string; points
         <Empty />
       ) : (
         <>
-          <svg
-            viewBox={`0 0 ${width} ${height}`}
-            width="100%"
-            style={{ maxWidth: width, display: 'block' }}
-            aria-hidden="true"
-            focusable="false"
-            data-chart="line"
-          >
+          <ChartSvg kind="line" width={width} height={height}>
             {ticks.map((t) => (
               <g key={t}>
                 <line x1={left} x2={width - right} y1={y(t)} y2={y(t)} stroke={GRID} />
@@ -314,32 +323,24 @@ export function LineChart(props: { title: string; series: { name: string; points
                 .filter((p) => index.has(p.x))
                 .map((p) => ({ i: index.get(p.x) as number, y: p.y }))
                 .sort((a, b) => a.i - b.i);
-              const color = PALETTE[si % PALETTE.length];
+              const stroke = seriesStroke(si);
               const d = pts.map((p, k) => `${k === 0 ? 'M' : 'L'}${xAt(p.i)},${y(p.y)}`).join(' ');
               return (
                 <g key={s.name}>
-                  <path d={d} fill="none" stroke={color} strokeWidth={2} strokeDasharray={DASHES[si % DASHES.length]} />
+                  <path d={d} fill="none" {...stroke} />
                   {pts.map((p) => (
-                    <circle key={p.i} cx={xAt(p.i)} cy={y(p.y)} r={3} fill={color} />
+                    <circle key={p.i} cx={xAt(p.i)} cy={y(p.y)} r={3} fill={stroke.stroke} />
                   ))}
                 </g>
               );
             })}
-          </svg>
+          </ChartSvg>
           {series.length > 1 && (
             <ul aria-hidden="true" style={{ listStyle: 'none', display: 'flex', gap: '1rem', padding: 0, margin: '0.25rem 0 0' }}>
               {series.map((s, si) => (
                 <li key={s.name} style={{ display: 'flex', alignItems: 'center', gap: '0.35rem' }}>
                   <svg width="24" height="10" aria-hidden="true" focusable="false">
-                    <line
-                      x1="0"
-                      x2="24"
-                      y1="5"
-                      y2="5"
-                      stroke={PALETTE[si % PALETTE.length]}
-                      strokeWidth={2}
-                      strokeDasharray={DASHES[si % DASHES.length]}
-                    />
+                    <line x1="0" x2="24" y1="5" y2="5" {...seriesStroke(si)} />
                   </svg>
                   {s.name}
                 </li>

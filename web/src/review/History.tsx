@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { AnnotationVersion, Task } from '../api/types';
-import { formatDateTime } from '../ui';
+import { TableHead, formatDateTime } from '../ui';
 import { compareVersions, regionWhat, regionWhere, type ComparedRegion } from './versions';
 
 const STAGE = ['', 'L1', 'L2', 'L3'];
@@ -36,16 +36,7 @@ export function TaskHistory({ task, versions, nameOf }: { task: Task; versions: 
       <h2 id="history-title">History</h2>
       <table>
         <caption>Who worked on the task, and what they decided</caption>
-        <thead>
-          <tr>
-            <th scope="col">Stage</th>
-            <th scope="col">Who</th>
-            <th scope="col">Decision</th>
-            <th scope="col">Comment</th>
-            <th scope="col">Started</th>
-            <th scope="col">Finished</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Stage', 'Who', 'Decision', 'Comment', 'Started', 'Finished']} />
         <tbody>
           {work.map((w) => (
             <tr key={w.work_id}>
@@ -61,16 +52,7 @@ export function TaskHistory({ task, versions, nameOf }: { task: Task; versions: 
       </table>
       <table>
         <caption>Stored versions of the result</caption>
-        <thead>
-          <tr>
-            <th scope="col">Version</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Author</th>
-            <th scope="col">Stage</th>
-            <th scope="col">Regions</th>
-            <th scope="col">Saved</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Version', 'Kind', 'Author', 'Stage', 'Regions', 'Saved']} />
         <tbody>
           {versions.map((v) => (
             <tr key={v.id}>
@@ -108,6 +90,28 @@ function RegionColumn({ title, items, text }: { title: string; items: ComparedRe
   );
 }
 
+function VersionPicker(props: {
+  id: string;
+  label: string;
+  value: number;
+  onChange: (i: number) => void;
+  versions: AnnotationVersion[];
+  nameOf: (id: number) => string;
+}) {
+  return (
+    <div className="field inline">
+      <label htmlFor={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange(Number(e.target.value))}>
+        {props.versions.map((v, i) => (
+          <option key={v.id} value={i}>
+            {versionLabel(v, props.nameOf)}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 export function VersionCompare({ versions, nameOf, text }: { versions: AnnotationVersion[]; nameOf: (id: number) => string; text?: string }) {
   const n = versions.length;
   const [left, setLeft] = useState(Math.max(0, n - 2));
@@ -125,26 +129,8 @@ export function VersionCompare({ versions, nameOf, text }: { versions: Annotatio
     <section className="compare card" aria-labelledby="compare-title">
       <h2 id="compare-title">Compare versions</h2>
       <div className="compare-pickers">
-        <div className="field inline">
-          <label htmlFor="compare-left">Left version</label>
-          <select id="compare-left" value={left} onChange={(e) => setLeft(Number(e.target.value))}>
-            {versions.map((v, i) => (
-              <option key={v.id} value={i}>
-                {versionLabel(v, nameOf)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor="compare-right">Right version</label>
-          <select id="compare-right" value={right} onChange={(e) => setRight(Number(e.target.value))}>
-            {versions.map((v, i) => (
-              <option key={v.id} value={i}>
-                {versionLabel(v, nameOf)}
-              </option>
-            ))}
-          </select>
-        </div>
+        <VersionPicker id="compare-left" label="Left version" value={left} onChange={setLeft} versions={versions} nameOf={nameOf} />
+        <VersionPicker id="compare-right" label="Right version" value={right} onChange={setRight} versions={versions} nameOf={nameOf} />
       </div>
       <div className="compare-cols">
         <RegionColumn title={versionLabel(versions[left], nameOf)} items={cmp.left} text={text} />

@@ -5,8 +5,9 @@
 import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import { api, apiUpload } from '../../api/client';
 import type { Project } from '../../api/types';
+import { TableHead } from '../../ui';
 import { importReducer, initialImportState, progressOf, runImport, type ImportJob } from '../lib/importFlow';
-import { ErrorAlert, Loading, formatTime, useLoad } from '../ui';
+import { ErrorAlert, FormActions, Loading, formatTime, useLoad } from '../ui';
 
 const FORMATS = [
   { value: '', label: 'Detect from the file' },
@@ -24,6 +25,17 @@ function plural(n: number, word: string): string {
 
 function pct(x: number | null): string {
   return x === null ? 'working…' : `${Math.round(x * 100)}%`;
+}
+
+/* A null value leaves the bar indeterminate. */
+function ProgressRow({ step, value, text }: { step: string; value: number | null; text: string }) {
+  return (
+    <div className="progress-row">
+      <span>{step}</span>
+      <progress aria-label={`${step} progress`} max={1} {...(value === null ? {} : { value })} />
+      <span>{text}</span>
+    </div>
+  );
 }
 
 export function DataTab({ project }: { project: Project }) {
@@ -95,11 +107,7 @@ export function DataTab({ project }: { project: Project }) {
           <input type="checkbox" checked={skipBad} onChange={(e) => setSkipBad(e.target.checked)} /> Skip bad rows
         </label>
         <ErrorAlert error={formError} />
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Upload
-          </button>
-        </div>
+        <FormActions submit="Upload" busy={busy} />
       </form>
 
       {state.phase !== 'idle' && (
@@ -107,24 +115,8 @@ export function DataTab({ project }: { project: Project }) {
           <h3 id="import-status-title">
             {file?.name ?? 'Upload'}
           </h3>
-          <div className="progress-row">
-            <span>Upload</span>
-            <progress
-              aria-label="Upload progress"
-              max={1}
-              {...(progress.upload === null ? {} : { value: progress.upload })}
-            />
-            <span>{pct(progress.upload)}</span>
-          </div>
-          <div className="progress-row">
-            <span>Import</span>
-            <progress
-              aria-label="Import progress"
-              max={1}
-              {...(progress.import === null ? {} : { value: progress.import })}
-            />
-            <span>{state.phase === 'uploading' ? 'waiting for the upload' : pct(progress.import)}</span>
-          </div>
+          <ProgressRow step="Upload" value={progress.upload} text={pct(progress.upload)} />
+          <ProgressRow step="Import" value={progress.import} text={state.phase === 'uploading' ? 'waiting for the upload' : pct(progress.import)} />
           <div role="status" className="status-message">
             {state.phase === 'uploading' && `Uploading… ${state.sent.toLocaleString()} of ${state.total.toLocaleString()} bytes sent.`}
             {state.phase === 'importing' &&
@@ -142,12 +134,7 @@ export function DataTab({ project }: { project: Project }) {
           {job && job.errors.length > 0 && (
             <table className="data-table">
               <caption>Rows skipped ({job.skipped})</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Line</th>
-                  <th scope="col">Problem</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Line', 'Problem']} />
               <tbody>
                 {job.errors.map((er, i) => (
                   <tr key={i}>
@@ -168,16 +155,7 @@ export function DataTab({ project }: { project: Project }) {
           <Loading what="imports" />
         ) : (
           <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">File</th>
-                <th scope="col">Format</th>
-                <th scope="col">Status</th>
-                <th scope="col">Tasks created</th>
-                <th scope="col">Rows skipped</th>
-                <th scope="col">Uploaded</th>
-              </tr>
-            </thead>
+            <TableHead columns={['File', 'Format', 'Status', 'Tasks created', 'Rows skipped', 'Uploaded']} />
             <tbody>
               {history.data?.items.length === 0 && (
                 <tr>

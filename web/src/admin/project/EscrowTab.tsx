@@ -3,13 +3,25 @@
  * idempotency key that stays the same until it succeeds or the form
  * changes, so a retried click after a lost answer cannot deposit twice.
  */
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { Project } from '../../api/types';
+import { EmptyRow, TableHead } from '../../ui';
 import { newIdempotencyKey } from '../lib/keys';
 import { formatMinor, formatMoney, parseMajor } from '../lib/money';
-import { currentCursor, firstPage, nextPage, prevPage, type Pager } from '../lib/pager';
-import { ErrorAlert, Loading, PagerControls, StatusMessage, fetchAll, formatTime, useLoad, type UserRow } from '../ui';
+import { firstPage } from '../lib/pager';
+import {
+  ErrorAlert,
+  FormActions,
+  Loading,
+  PagerControls,
+  StatusMessage,
+  formatTime,
+  useLoad,
+  usePagedList,
+  useMoneyForm,
+  useUserNames,
+} from '../ui';
 
 interface Escrow {
   currency: string;
@@ -43,37 +55,24 @@ const ACCOUNT_LABELS: Record<string, string> = {
 export function EscrowTab({ project }: { project: Project }) {
   const [refresh, setRefresh] = useState(0);
   const escrow = useLoad<Escrow>(() => api('GET', `/projects/${project.id}/escrow`), [project.id, refresh]);
-  const [pager, setPager] = useState<Pager>(firstPage);
-  const cursor = currentCursor(pager);
-  const ledger = useLoad<{ items: LedgerLine[]; next_cursor?: string | null }>(
-    () => api('GET', `/projects/${project.id}/ledger?limit=50${cursor ? `&cursor=${cursor}` : ''}`),
-    [project.id, cursor, refresh],
-  );
+  const { list: ledger, setPager, pagerProps } = usePagedList<LedgerLine>(`/projects/${project.id}/ledger`, 50, [project.id, refresh]);
   const currency = escrow.data?.currency ?? project.currency;
-  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
-  const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
+  const names = useUserNames();
 
   const [amount, setAmount] = useState('');
   const [reference, setReference] = useState('');
-  const [key, setKey] = useState(() => newIdempotencyKey('deposit'));
-  const [error, setError] = useState<unknown>(null);
-  const [status, setStatus] = useState('');
-  const [busy, setBusy] = useState(false);
-
   /* A different deposit is a different movement: it needs its own key. */
-  useEffect(() => setKey(newIdempotencyKey('deposit')), [amount, reference]);
+  const { key, renewKey, error, setError, busy, run, status, setStatus, begin } = useMoneyForm('deposit', [amount, reference]);
 
-  async function deposit(e: FormEvent) {
+  function deposit(e: FormEvent) {
     e.preventDefault();
-    setError(null);
-    setStatus('');
+    begin();
     const parsed = parseMajor(amount, currency);
     if (!parsed.ok) {
       setError(parsed.message);
       return;
     }
-    setBusy(true);
-    try {
+    run(async () => {
       const r = await api<{ amount: number; replayed: boolean; escrow: Escrow }>('POST', `/projects/${project.id}/escrow/deposits`, {
         amount: parsed.value,
         reference: reference.trim() || undefined,
@@ -87,19 +86,14 @@ export function EscrowTab({ project }: { project: Project }) {
       );
       setAmount('');
       setReference('');
-      setKey(newIdempotencyKey('deposit'));
+      renewKey();
       setPager(firstPage);
       setRefresh((x) => x + 1);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function refund() {
-    setError(null);
-    setStatus('');
+    begin();
     try {
       const r = await api<{ amount: number; escrow: Escrow }>('POST', `/projects/${project.id}/escrow/refund`, {
         idempotency_key: newIdempotencyKey('refund'),
@@ -164,16 +158,13 @@ export function EscrowTab({ project }: { project: Project }) {
         <label htmlFor="es-reference">Reference (optional)</label>
         <input id="es-reference" value={reference} onChange={(ev) => setReference(ev.target.value)} />
         <ErrorAlert error={error} />
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Deposit
-          </button>
+        <FormActions submit="Deposit" busy={busy}>
           {project.status === 'closed' && (
             <button type="button" className="secondary" onClick={refund}>
               Refund available escrow
             </button>
           )}
-        </div>
+        </FormActions>
       </form>
       <StatusMessage>{status}</StatusMessage>
 
@@ -185,26 +176,11 @@ export function EscrowTab({ project }: { project: Project }) {
         ) : (
           <table className="data-table">
             <caption className="sr-only">Ledger entries, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Entry</th>
-                <th scope="col">Time</th>
-                <th scope="col">Transaction</th>
-                <th scope="col">Account</th>
-                <th scope="col">User</th>
-                <th scope="col">Task</th>
-                <th scope="col">Memo</th>
-                <th scope="col" className="num">
-                  Amount ({currency})
-                </th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={['Entry', 'Time', 'Transaction', 'Account', 'User', 'Task', 'Memo', { label: `Amount (${currency})`, className: 'num' }]}
+            />
             <tbody>
-              {ledger.data?.items.length === 0 && (
-                <tr>
-                  <td colSpan={8}>No money has moved yet.</td>
-                </tr>
-              )}
+              {ledger.data?.items.length === 0 && <EmptyRow colSpan={8}>No money has moved yet.</EmptyRow>}
               {ledger.data?.items.map((l) => (
                 <tr key={l.entry_id}>
                   <td className="num">{l.entry_id}</td>
@@ -222,14 +198,7 @@ export function EscrowTab({ project }: { project: Project }) {
             </tbody>
           </table>
         )}
-        <PagerControls
-          label="Ledger pages"
-          newer
-          pager={pager}
-          nextCursor={ledger.data?.next_cursor}
-          onPrev={() => setPager(prevPage(pager))}
-          onNext={() => setPager(nextPage(pager, ledger.data?.next_cursor))}
-        />
+        <PagerControls label="Ledger pages" newer {...pagerProps} />
       </section>
     </div>
   );

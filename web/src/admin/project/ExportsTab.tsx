@@ -8,7 +8,7 @@ import { API_PREFIX, api, errorFromBody } from '../../api/client';
 import { getSession } from '../../api/session';
 import type { Member, Project } from '../../api/types';
 import { EXPORT_FORMATS, dispositionFilename, exportBody } from '../lib/exportFilter';
-import { ErrorAlert, STATES, STATE_LABELS, StatusMessage, useLoad } from '../ui';
+import { ErrorAlert, FormActions, STATE_LABELS, STATES, StatusMessage, useLoad } from '../ui';
 
 interface ExportJob {
   id: number;
@@ -156,11 +156,7 @@ export function ExportsTab({ project }: { project: Project }) {
           version and the review history (Label Studio JSON)
         </label>
         <ErrorAlert error={error} />
-        <div className="form-actions">
-          <button type="submit" disabled={running}>
-            Export
-          </button>
-        </div>
+        <FormActions submit="Export" busy={running} />
       </form>
 
       {job && (

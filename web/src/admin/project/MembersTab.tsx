@@ -6,7 +6,8 @@
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api/client';
 import type { Member, Project, ProjectRole } from '../../api/types';
-import { ErrorAlert, Loading, ROLE_LABELS, StatusMessage, fetchAll, useLoad, type UserRow } from '../ui';
+import { TableHead } from '../../ui';
+import { ErrorAlert, FormActions, Loading, ROLE_LABELS, StatusMessage, fetchAll, useLoad, type UserRow } from '../ui';
 
 const PROJECT_ROLES: ProjectRole[] = ['annotator', 'reviewer', 'super_reviewer'];
 
@@ -97,11 +98,7 @@ export function MembersTab({ project }: { project: Project }) {
         </fieldset>
         <ErrorAlert error={error} />
         <ErrorAlert error={users.error} />
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Add member
-          </button>
-        </div>
+        <FormActions submit="Add member" busy={busy} />
       </form>
       <StatusMessage>{status}</StatusMessage>
       <ErrorAlert error={members.error} />
@@ -110,14 +107,7 @@ export function MembersTab({ project }: { project: Project }) {
       ) : (
         <table className="data-table">
           <caption>Current members</caption>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Roles</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Email', 'Roles', 'Actions']} />
           <tbody>
             {members.data?.items.length === 0 && (
               <tr>

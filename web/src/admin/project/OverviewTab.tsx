@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { api } from '../../api/client';
 import type { Project } from '../../api/types';
 import { BarChart, LineChart } from '../../components/charts';
+import { TableHead } from '../../ui';
 import { formatMoney } from '../lib/money';
 import { DAY_MS, throughputSeries, utcDate, type ThroughputDay } from '../lib/series';
 import { ErrorAlert, Loading, STATES, STATE_LABELS, useLoad } from '../ui';
@@ -113,17 +114,7 @@ export function OverviewTab({ project }: { project: Project }) {
             />
             <table className="data-table">
               <caption>People's work in the period</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Person</th>
-                  <th scope="col">Annotations</th>
-                  <th scope="col">Sent back</th>
-                  <th scope="col">Average time per annotation</th>
-                  <th scope="col">Reviews (L2)</th>
-                  <th scope="col">Decisions (L3)</th>
-                  <th scope="col">Earned</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Person', 'Annotations', 'Sent back', 'Average time per annotation', 'Reviews (L2)', 'Decisions (L3)', 'Earned']} />
               <tbody>
                 {people.length === 0 && (
                   <tr>

@@ -9,7 +9,7 @@ import type { Project } from '../../api/types';
 import { LabelCanvas } from '../../canvas/LabelCanvas';
 import { minorToInput, parseMajor } from '../lib/money';
 import { sampleData, xmlProblem } from '../lib/templates';
-import { ErrorAlert, StatusMessage, useLoad } from '../ui';
+import { CodeField, ErrorAlert, FormActions, StatusMessage, useLoad } from '../ui';
 
 const STAGES = [
   { key: 'l1', label: 'L1 rate', hint: 'paid per accepted annotation' },
@@ -131,19 +131,14 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
           <input id="st-description" value={description} onChange={(e) => setDescription(e.target.value)} />
           <label htmlFor="st-instructions">Instructions for workers</label>
           <textarea id="st-instructions" rows={3} value={instructions} onChange={(e) => setInstructions(e.target.value)} />
-          <label htmlFor="st-config">Label config</label>
-          <textarea
+          <CodeField
             id="st-config"
-            className="code"
+            label="Label config"
             rows={14}
-            spellCheck={false}
-            aria-describedby="st-config-hint"
             value={config}
-            onChange={(e) => setConfig(e.target.value)}
+            onChange={setConfig}
+            hint="Label Studio XML; the preview follows as you type. The server checks it when you save."
           />
-          <p id="st-config-hint" className="hint">
-            Label Studio XML; the preview follows as you type. The server checks it when you save.
-          </p>
         </div>
         <section className="preview" aria-labelledby="preview-title">
           <h3 id="preview-title">Preview</h3>
@@ -159,19 +154,14 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
         </section>
       </div>
       <div className="form-grid">
-        <label htmlFor="st-policies">Policies (JSON)</label>
-        <textarea
+        <CodeField
           id="st-policies"
-          className="code"
+          label="Policies (JSON)"
           rows={10}
-          spellCheck={false}
-          aria-describedby="st-policies-hint"
           value={policies}
-          onChange={(e) => setPolicies(e.target.value)}
+          onChange={setPolicies}
+          hint="Keys you leave out keep their current values."
         />
-        <p id="st-policies-hint" className="hint">
-          Keys you leave out keep their current values.
-        </p>
         {STAGES.map((s) => (
           <div className="form-row" key={s.key}>
             <label htmlFor={`st-rate-${s.key}`}>{s.label}</label>
@@ -197,11 +187,7 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
       </div>
       <ErrorAlert error={error} />
       <StatusMessage>{saved}</StatusMessage>
-      <div className="form-actions">
-        <button type="submit" disabled={busy}>
-          Save
-        </button>
-      </div>
+      <FormActions submit="Save" busy={busy} />
     </form>
   );
 }
