@@ -15,7 +15,8 @@ bench_start() {
 	fi
 	local t0 t1
 	t0=$(date +%s%N)
-	LABELFLOW_DB="${BENCH_DB:-sqlite:$BENCH_DIR/labelflow.db}" LABELFLOW_JWT_SECRET=bench \
+	: >"$BENCH_DIR/out"
+	LABELFLOW_STORAGE="file:$BENCH_DIR/blobs" LABELFLOW_DB="${BENCH_DB:-sqlite:$BENCH_DIR/labelflow.db}" LABELFLOW_JWT_SECRET=bench \
 	LABELFLOW_ADMIN_EMAIL=$ADMIN_EMAIL LABELFLOW_ADMIN_PASSWORD=$ADMIN_PASSWORD \
 	LABELFLOW_ACCESS_LOG=0 LABELFLOW_LOGIN_IP_BURST=1000000 "$@" \
 		"$BIN" serve --listen 127.0.0.1:0 >"$BENCH_DIR/out" 2>"$BENCH_DIR/err" &
