@@ -25,6 +25,7 @@ INSERT INTO task_work (task_id, project_id, user_id, stage, status, started_at) 
 \if :paid
 SELECT balance FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD';
 INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at) VALUES (:work_id, :task_id, :project, :uid, 1, 7, 'held', :now, :now) RETURNING id AS hold_id \gset
+SELECT pg_advisory_xact_lock(7305761);
 SELECT currency FROM projects WHERE id = :project;
 INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id, deposit_id, payout_item_id, actor_id, memo, created_at) VALUES ('hold', :project, 'USD', :task_id, :hold_id, NULL, NULL, :uid, NULL, :now) RETURNING id AS txn_id \gset
 SELECT id AS escrow_id FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' \gset

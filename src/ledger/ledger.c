@@ -50,6 +50,12 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 	int ret;
 	if ((ret = lf_ledger_balanced(p, n)) != LF_OK)
 		return ret;
+	/* Every posting is audited in its transaction: taking the audit turn
+	 * before the balance rows means nobody waits for the audit tail while
+	 * holding a project's escrow row, and the lock order is the same
+	 * (audit turn, then accounts in id order) in every transaction. */
+	if ((ret = lf_store_audit_lock(tx)) != LF_OK)
+		return ret;
 	/* One currency per project: a posting in any other is refused. */
 	if ((ret = lf_store_project_currency(tx, ref->project_id, &currency)) != LF_OK)
 		return ret;

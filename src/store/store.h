@@ -347,6 +347,12 @@ typedef struct lf_audit_filter {
 } lf_audit_filter;
 
 /* Last record's seq and hash (seq 0 and 64 zeros on an empty trail). */
+/* Takes the audit chain's append turn now, held until tx ends (what
+ * lf_store_audit_tail does first anyway). For transactions that will lock
+ * other hot rows (escrow balances) before appending: taking the turn first
+ * keeps one queue instead of two and one lock order everywhere. A no-op
+ * where the single writer already serializes appends (SQLite). */
+int lf_store_audit_lock(lf_tx *tx);
 int lf_store_audit_tail(lf_tx *tx, int64_t *seq, char hash[65]);
 int lf_store_audit_insert(lf_tx *tx, const lf_audit_row *row);
 /* Newest first, matching filter; *items is arena memory. */

@@ -56,6 +56,15 @@ static void audit_from_row(lf_tx *tx, lf_rows *r, lf_audit_row *a, int copy)
  * after another, each holding the lock through its commit's WAL flush;
  * callers append last to keep that window short.
  */
+/* Taken again by lf_audit_tail() later in the same transaction: advisory
+ * locks stack within a transaction. */
+int lf_store_audit_lock(lf_tx *tx)
+{
+	if (lf_db_is_sqlite(tx))
+		return LF_OK;
+	return lf_db_exec(tx, "SELECT pg_advisory_xact_lock(7305761)", NULL, 0, NULL);
+}
+
 int lf_store_audit_tail(lf_tx *tx, int64_t *seq, char hash[65])
 {
 	lf_rows *r = NULL;
