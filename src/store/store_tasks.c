@@ -12,6 +12,8 @@
 	" lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner,"          \
 	" rework_until, sampled_l3, last_comment, created_at, updated_at"
 
+#define TASK_GET "SELECT " TASK_COLS " FROM tasks WHERE id = $1"
+
 #define WORK_COLS                                                                                  \
 	"id, task_id, project_id, user_id, stage, status, decision, comment, annotation_id,"       \
 	" started_at, finished_at"
@@ -176,16 +178,13 @@ int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id)
 int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out)
 {
 	lf_val v[] = {LF_VINT(id)};
-	return lf_db_query_one(tx, "SELECT " TASK_COLS " FROM tasks WHERE id = $1", v, 1, task_fill,
-			       out);
+	return lf_db_query_one(tx, TASK_GET, v, 1, task_fill, out);
 }
 
 /* Row locks are PostgreSQL's only: SQLite's single writer already
  * serializes transitions. NO KEY UPDATE, because the rows a transition
  * inserts (work, annotations, holds) take KEY SHARE locks on the task
  * through their foreign keys, which FOR UPDATE would conflict with. */
-#define TASK_GET "SELECT " TASK_COLS " FROM tasks WHERE id = $1"
-
 int lf_store_task_lock(lf_tx *tx, int64_t id, lf_task *out)
 {
 	lf_val v[] = {LF_VINT(id)};
