@@ -170,11 +170,14 @@ static int load_jwt_key(const config *cfg, unsigned char key[32])
 		crypto_hash_sha256(key, (const unsigned char *)secret, strlen(secret));
 		return LF_OK;
 	}
-	char dir[4096], path[4200];
+	char dbpath[4096], path[4200];
 	const char *db = strncmp(cfg->db, "sqlite:", 7) == 0 ? cfg->db + 7 : cfg->db;
-	snprintf(dir, sizeof(dir), "%s", strstr(db, "://") ? "./labelflow-data" : db);
-	if (!strstr(db, "://"))
-		snprintf(dir, sizeof(dir), "%s", dirname(dir));
+	snprintf(dbpath, sizeof(dbpath), "%s", db);
+	/* dirname() edits its argument and returns a pointer into it (or to a
+	 * static "."), so its result is used in place: copying it back over
+	 * its own argument is an overlapping copy, and glibc's snprintf made
+	 * that "" (the key then went to /jwt.key, shared by every instance). */
+	const char *dir = strstr(db, "://") ? "./labelflow-data" : dirname(dbpath);
 	snprintf(path, sizeof(path), "%s/jwt.key", dir);
 	mkdir(dir, 0700);
 	int fd = open(path, O_RDONLY);
