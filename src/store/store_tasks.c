@@ -48,6 +48,12 @@
  * still checks the state, so two claimers can never both win a task.
  * (NO KEY UPDATE: see lf_store_task_lock.) */
 #define SKIP_LOCKED " FOR NO KEY UPDATE SKIP LOCKED"
+/* A skip proves nothing about the queue: the row may belong to a claim
+ * that is about to roll back (say, refused for want of escrow). So when
+ * every row was skipped, the claimer asks again and this time waits for
+ * the locks; each row it waited for is checked again once its holder is
+ * done, and a row that was taken meanwhile is passed over. */
+#define WAIT_LOCKED " FOR NO KEY UPDATE"
 /* Rework this annotator was given back: offered to them before anything. */
 #define NEXT_REWORK                                                                                \
 	"SELECT id FROM tasks WHERE project_id = $1 AND state = 'queued_l1' AND rework_owner = $2" \
@@ -214,24 +220,27 @@ int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
 int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id, int64_t now,
 		       int64_t *task_id)
 {
+	static const char *const next[] = {NEXT_L1, NEXT_L2, NEXT_L3};
+	static const char *const skip[] = {NEXT_L1 SKIP_LOCKED, NEXT_L2 SKIP_LOCKED,
+					   NEXT_L3 SKIP_LOCKED};
+	static const char *const wait[] = {NEXT_L1 WAIT_LOCKED, NEXT_L2 WAIT_LOCKED,
+					   NEXT_L3 WAIT_LOCKED};
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id), LF_VINT(now)};
 	int ret;
-	switch (stage) {
-	case 1:
+	if (stage < 1 || stage > 3)
+		return LF_ERR_INVALID;
+	if (stage == 1) {
 		ret = lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_REWORK, NEXT_REWORK SKIP_LOCKED), v, 2,
 				      task_id);
 		if (ret != LF_ERR_NOTFOUND)
 			return ret;
-		return lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_L1, NEXT_L1 SKIP_LOCKED), v, 3,
-				       task_id);
-	case 2:
-		return lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_L2, NEXT_L2 SKIP_LOCKED), v, 3,
-				       task_id);
-	case 3:
-		return lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_L3, NEXT_L3 SKIP_LOCKED), v, 3,
-				       task_id);
-	default: return LF_ERR_INVALID;
 	}
+	if (lf_db_is_sqlite(tx))
+		return lf_db_query_int(tx, next[stage - 1], v, 3, task_id);
+	ret = lf_db_query_int(tx, skip[stage - 1], v, 3, task_id);
+	if (ret != LF_ERR_NOTFOUND)
+		return ret;
+	return lf_db_query_int(tx, wait[stage - 1], v, 3, task_id);
 }
 
 /* The plan of the claim queries: SQLite's EXPLAIN QUERY PLAN details

@@ -36,12 +36,12 @@ function dropDb(url) {
 
 // Starts a server. Options: env (extra environment), dir (reuse a data
 // folder, e.g. after a restart). Resolves once it prints its address.
-export async function startServer({ env = {}, dir } = {}) {
+export async function startServer({ env = {}, dir, threads = 8 } = {}) {
   dir = dir || mkdtempSync(join(tmpdir(), 'lf-api-'));
   const logPath = join(dir, `server-${Date.now()}.log`);
   const db = dbUrl(dir);
   const log = openSync(logPath, 'a');
-  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--threads', '8'], {
+  const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--threads', String(threads)], {
     env: {
       ...process.env,
       LABELFLOW_DB: db,
