@@ -169,7 +169,7 @@ int lf_api_imports_finish(lf_http_req *req)
 	lf_import im = {.id = 0};
 	json_t *errors = NULL;
 	int64_t id = 0, job = 0;
-	int ret;
+	int ret, committed = 0;
 	req->stream_ctx = NULL;
 	if (u == NULL || req->upload_bytes == 0) {
 		up_free(u, 0);
@@ -236,13 +236,16 @@ int lf_api_imports_finish(lf_http_req *req)
 	tx = NULL;
 	if (ret != LF_OK)
 		goto cleanup;
+	/* From here on the import exists and its job will read the blob:
+	 * nothing below may delete it, whatever the response. */
+	committed = 1;
 	if (app->jobs != NULL)
 		lf_jobs_kick(app->jobs);
 	im.id = id;
 	ret = lf_http_json(req, 202, import_json(req, &im));
 cleanup:
 	lf_store_rollback(tx);
-	if (ret != LF_OK)
+	if (ret != LF_OK && !committed)
 		lf_blob_delete(app->blobs, u->key);
 	json_decref(payload);
 	json_decref(details);

@@ -8,6 +8,7 @@
 #ifndef LF_H
 #define LF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,10 @@ int64_t lf_now_ms(void);
 int64_t lf_now_us(void);
 /* Monotonic clock in microseconds, for durations. */
 int64_t lf_mono_us(void);
+
+/* Whether the n bytes at s are UTF-8 text: well-formed, no overlong forms
+ * or surrogates, and no NUL (which no C string column can hold). */
+bool lf_utf8_valid(const char *s, size_t n);
 
 /* Aborts the process with a message: for impossible states only. */
 _Noreturn void lf_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

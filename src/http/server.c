@@ -45,6 +45,9 @@ static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, cons
 			    const char *method);
 static void req_free(lf_http_req *req);
 static int begin_request(lf_http_server *s, lf_http_req *req);
+static int refuse_bad_text(lf_http_req *req);
+static enum MHD_Result find_bad_text(void *cls, enum MHD_ValueKind kind, const char *key,
+				     size_t key_size, const char *value, size_t value_size);
 static int append_body(lf_http_req *req, const char *data, size_t len);
 static void run_handler(lf_http_req *req);
 static enum MHD_Result send_response(lf_http_req *req);
@@ -276,6 +279,8 @@ static void req_free(lf_http_req *req)
 static int begin_request(lf_http_server *s, lf_http_req *req)
 {
 	const char *m = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+	if (refuse_bad_text(req))
+		return 1;
 	char *scratch = lf_arena_alloc(req->arena, strlen(req->path) + 1);
 	if (scratch == NULL)
 		return lf_http_error(req, 500, "internal", "Out of memory."), 1;
@@ -311,6 +316,49 @@ static int begin_request(lf_http_server *s, lf_http_req *req)
 				     "This endpoint takes Content-Type: application/json."),
 		       1;
 	return 0;
+}
+
+/* The first text of a request that is not UTF-8, by where it was found. */
+struct bad_text {
+	enum MHD_ValueKind kind;
+	const char *key;
+};
+
+static enum MHD_Result find_bad_text(void *cls, enum MHD_ValueKind kind, const char *key,
+				     size_t key_size, const char *value, size_t value_size)
+{
+	struct bad_text *bad = cls;
+	if (lf_utf8_valid(key, key_size) && (value == NULL || lf_utf8_valid(value, value_size)))
+		return MHD_YES;
+	bad->kind = kind;
+	bad->key = key;
+	return MHD_NO;
+}
+
+/*
+ * Every text of a request that a handler may store or echo (path, query
+ * parameters, headers) must be UTF-8, checked here once before anything
+ * runs: a handler that stored such a text would commit and then fail to
+ * render it as JSON, reporting a failure for a change that was made.
+ * JSON bodies are checked by jansson, uploads by their parsers, form
+ * fields by upload.c. Returns 1 when the request was refused.
+ */
+static int refuse_bad_text(lf_http_req *req)
+{
+	struct bad_text bad = {.key = NULL};
+	if (!lf_utf8_valid(req->path, strlen(req->path)))
+		return lf_http_error(req, 400, "invalid_utf8", "The request path is not UTF-8."), 1;
+	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND | MHD_HEADER_KIND,
+				    find_bad_text, &bad);
+	if (bad.key == NULL)
+		return 0;
+	if (!lf_utf8_valid(bad.key, strlen(bad.key)))
+		return lf_http_error(req, 400, "invalid_utf8", "A %s name is not UTF-8.",
+				     bad.kind == MHD_HEADER_KIND ? "header" : "query parameter"),
+		       1;
+	return lf_http_error(req, 400, "invalid_utf8", "The %s %s is not UTF-8.",
+			     bad.kind == MHD_HEADER_KIND ? "header" : "query parameter", bad.key),
+	       1;
 }
 
 static int append_body(lf_http_req *req, const char *data, size_t len)

@@ -89,6 +89,14 @@ static int deliver(lf_http_req *req, const char *data, size_t len)
 static int start_part(lf_http_req *req, const char *name, const char *filename, const char *type)
 {
 	lf_http_upload *up = req->upload;
+	/* The part's names are stored and echoed like query parameters, so
+	 * they are held to the same rule (see refuse_bad_text in server.c). */
+	if ((name != NULL && !lf_utf8_valid(name, strlen(name))) ||
+	    (filename != NULL && !lf_utf8_valid(filename, strlen(filename))) ||
+	    (type != NULL && !lf_utf8_valid(type, strlen(type))))
+		return lf_http_error(req, 400, "invalid_utf8",
+				     "A multipart part's name, file name or type is not UTF-8."),
+		       0;
 	up->part_end = 0;
 	up->part_name = name != NULL ? lf_arena_strdup(req->arena, name) : NULL;
 	up->part_filename = filename != NULL ? lf_arena_strdup(req->arena, filename) : NULL;

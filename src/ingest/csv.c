@@ -181,7 +181,7 @@ static int end_row(lf_ingest_parser *p)
 		goto cleanup;
 	if (p->nfields == 1 && p->buf.len == 0 && !p->row_quoted)
 		goto cleanup;
-	if (!lf_ingest_utf8_valid(p->buf.p, p->buf.len)) {
+	if (!lf_utf8_valid(p->buf.p, p->buf.len)) {
 		if (p->header == NULL)
 			ret = lf_ingest_stream_error(p, p->item_line, "invalid UTF-8 in header");
 		else

@@ -307,7 +307,7 @@ int lf_ingest_deliver_json(lf_ingest_parser *p, const char *s, size_t n, int64_t
 	json_t *wrap = NULL;
 	json_error_t jerr;
 
-	if (!lf_ingest_utf8_valid(s, n)) {
+	if (!lf_utf8_valid(s, n)) {
 		ret = lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid UTF-8");
 		goto cleanup;
 	}
@@ -430,58 +430,4 @@ static int collect_predictions(lf_ingest_parser *p, json_t *task, const char *ke
 			return LF_ERR_NOMEM;
 	}
 	return LF_OK;
-}
-
-/*
- * UTF-8 validation with an 8-byte ASCII fast path, since nearly all
- * uploaded bytes are ASCII. NUL is rejected as well: it cannot be stored
- * in a C string column and never belongs in labelling data.
- */
-bool lf_ingest_utf8_valid(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	const uint64_t ones = 0x0101010101010101ULL;
-	const uint64_t highs = 0x8080808080808080ULL;
-	size_t i = 0;
-	uint64_t v;
-	unsigned c;
-
-	while (i < n) {
-		while (i + 8 <= n) {
-			memcpy(&v, s + i, 8);
-			if (((v | ((v - ones) & ~v)) & highs) != 0)
-				break;
-			i += 8;
-		}
-		if (i >= n)
-			break;
-		c = s[i];
-		if (c < 0x80) {
-			if (c == 0)
-				return false;
-			i++;
-		} else if (c < 0xC2) {
-			return false;
-		} else if (c < 0xE0) {
-			if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80)
-				return false;
-			i += 2;
-		} else if (c < 0xF0) {
-			if (i + 2 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80)
-				return false;
-			if ((c == 0xE0 && s[i + 1] < 0xA0) || (c == 0xED && s[i + 1] > 0x9F))
-				return false;
-			i += 3;
-		} else if (c < 0xF5) {
-			if (i + 3 >= n || (s[i + 1] & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-			    (s[i + 3] & 0xC0) != 0x80)
-				return false;
-			if ((c == 0xF0 && s[i + 1] < 0x90) || (c == 0xF4 && s[i + 1] > 0x8F))
-				return false;
-			i += 4;
-		} else {
-			return false;
-		}
-	}
-	return true;
 }

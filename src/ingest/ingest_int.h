@@ -86,9 +86,6 @@ static inline int lf_ingest_buf_append(lf_ingest_buf *b, const char *s, size_t n
 	return LF_OK;
 }
 
-/* True if s[0..n) is valid UTF-8 (no overlongs, surrogates or NUL). */
-bool lf_ingest_utf8_valid(const char *s, size_t n);
-
 /*
  * Reports a bad item starting at line. Stop mode: records the error as the
  * parser's failure and returns code. Skip mode: counts and records it and

@@ -78,7 +78,7 @@ static int text_item(lf_ingest_parser *p, const char *s, size_t n, int64_t line)
 	json_t *obj;
 	json_t *str;
 
-	if (!lf_ingest_utf8_valid(s, n))
+	if (!lf_utf8_valid(s, n))
 		return lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid UTF-8");
 	obj = json_object();
 	if (obj == NULL)

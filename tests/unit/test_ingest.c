@@ -487,7 +487,7 @@ static void check_fast_vs_jansson(const char *s, size_t n, lf_ingest_buf *scratc
 	json_t *fast;
 	json_t *ref;
 
-	if (!lf_ingest_utf8_valid(s, n))
+	if (!lf_utf8_valid(s, n))
 		return;
 	fast = lf_ingest_fast_parse(s, n, scratch);
 	ref = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
