@@ -80,9 +80,15 @@ web:
 		"(make deps installs them)"
 endif
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblabelflow.a
+# The unit tests' shared temporary database (tests/unit/fixture.h).
+$(BUILD)/tests/fixture.o: tests/unit/fixture.c tests/unit/fixture.h
 	@mkdir -p $(dir $@)
-	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -o $@ $< $(BUILD)/liblabelflow.a $(LDLIBS) -lcmocka
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/fixture.o $(BUILD)/liblabelflow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(BUILD)/tests/fixture.o \
+		$(BUILD)/liblabelflow.a $(LDLIBS) -lcmocka
 
 # A sub-make: npm may have been installed by deps after this one started.
 run: deps
