@@ -211,3 +211,10 @@ int lf_store_job_get(lf_tx *tx, int64_t id, lf_job_row *out)
 	lf_val p[] = {LF_VINT(id)};
 	return job_query_one(tx, "SELECT " JOB_COLS " FROM jobs WHERE id = $1", p, 1, out);
 }
+
+int lf_store_job_count(lf_tx *tx, const char *status, int64_t *n)
+{
+	lf_val v[] = {LF_VTEXT(status)};
+	return lf_db_query_int(tx, "SELECT COUNT(*) FROM jobs WHERE $1 IS NULL OR status = $1", v,
+			       1, n);
+}

@@ -77,5 +77,7 @@ int lf_store_job_release(lf_tx *tx, int64_t id, const char *owner, int64_t now);
 
 /* Reads job id; strings of *out live in the tx arena. */
 int lf_store_job_get(lf_tx *tx, int64_t id, lf_job_row *out);
+/* How many jobs are in status (NULL: in any status). */
+int lf_store_job_count(lf_tx *tx, const char *status, int64_t *n);
 
 #endif

@@ -36,7 +36,7 @@ int lf_fx_open(lf_fx *f, const char *name, int readers)
 	}
 	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
 	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	if ((f->a = lf_arena_create()) == NULL) {
+	if ((f->arena = lf_arena_create()) == NULL) {
 		ret = LF_ERR_NOMEM;
 		goto fail;
 	}
@@ -55,7 +55,7 @@ fail:
 void lf_fx_close(lf_fx *f)
 {
 	lf_store_close(f->s);
-	lf_arena_destroy(f->a);
+	lf_arena_destroy(f->arena);
 	if (f->dir[0] != '\0')
 		rm_dir(f->dir);
 	memset(f, 0, sizeof(*f));
@@ -102,7 +102,7 @@ static void rm_dir(const char *dir)
 lf_tx *lf_fx_begin(lf_fx *f)
 {
 	lf_tx *tx = NULL;
-	assert_int_equal(lf_store_begin(f->s, 1, f->a, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
 	return tx;
 }
 
@@ -174,7 +174,7 @@ int64_t lf_fx_balance(lf_fx *f, const char *kind, int64_t project_id, int64_t us
 {
 	lf_tx *tx = NULL;
 	int64_t b = -1;
-	assert_int_equal(lf_store_begin(f->s, 0, f->a, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_account_balance(tx, kind, project_id, user_id, "EUR", &b), LF_OK);
 	lf_store_rollback(tx);
 	return b;

@@ -15,7 +15,7 @@ typedef struct lf_fx {
 	char dir[64];	/* the temporary folder, removed on close */
 	char path[128]; /* the database file, for tests that open it raw */
 	lf_store *s;
-	lf_arena *a;
+	lf_arena *arena;
 } lf_fx;
 
 /* Opens a migrated database under /tmp/lf_test_<name>_XXXXXX with readers

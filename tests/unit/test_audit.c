@@ -20,17 +20,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #define NEVENTS	   50
 #define PER_TX	   5
 #define NTHREADS   4
 #define PER_THREAD 25
-
-struct fixture {
-	char dir[64];
-	char path[96];
-	lf_store *s;
-	lf_arena *arena;
-};
 
 struct appender {
 	lf_store *s;
@@ -38,9 +32,6 @@ struct appender {
 	int failures;
 };
 
-static int setup(void **state);
-static int teardown(void **state);
-static void rm_dir(const char *dir);
 static lf_audit_row base_row(void);
 static void enc_field(crypto_hash_sha256_state *st, const char *name, const char *val);
 static void enc_int(crypto_hash_sha256_state *st, const char *name, int64_t val);
@@ -51,68 +42,6 @@ static void raw_text(const char *path, const char *sql, char *out, size_t outlen
 static void expect_ok(lf_store *s, int64_t count);
 static void expect_broken(lf_store *s, int64_t broken, int64_t good, const char *reason_part);
 static void *append_worker(void *arg);
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char err[256] = "";
-	char url[128];
-	int applied = 0;
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/lf_test_audit_XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
-		goto fail;
-	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
-	snprintf(url, sizeof(url), "sqlite:%s", f->path);
-	if (lf_store_open(url, 4, &f->s, err, sizeof(err)) != LF_OK) {
-		fprintf(stderr, "open: %s\n", err);
-		goto fail;
-	}
-	if (lf_store_migrate(f->s, &applied) != LF_OK || applied < 1)
-		goto fail;
-	f->arena = lf_arena_create();
-	if (f->arena == NULL)
-		goto fail;
-	*state = f;
-	return 0;
-fail:
-	lf_store_close(f->s);
-	if (f->dir[0] != '\0')
-		rm_dir(f->dir);
-	free(f);
-	return -1;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	lf_store_close(f->s);
-	lf_arena_destroy(f->arena);
-	rm_dir(f->dir);
-	free(f);
-	return 0;
-}
-
-/* The database folder holds only plain files (db, -wal, -shm). */
-static void rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static lf_audit_row base_row(void)
 {
@@ -461,7 +390,7 @@ static void test_hash_field_boundaries(void **state)
 
 static void test_empty_chain(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_audit_verdict v;
 
 	assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
@@ -473,7 +402,7 @@ static void test_empty_chain(void **state)
 
 static void test_append_and_verify(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_audit_verdict v;
 	lf_tx *tx = NULL;
 	lf_audit_row *items = NULL;
@@ -519,7 +448,7 @@ static void test_append_and_verify(void **state)
 /* Editing one record's details breaks the chain exactly there. */
 static void test_tamper_details(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 
 	append_events(f->s, 1, NEVENTS);
 	expect_ok(f->s, NEVENTS);
@@ -539,7 +468,7 @@ static void test_tamper_each_column(void **state)
 	    "details",	 "prev_hash",  "hash",
 	};
 	static const int targets[] = {7, 12};
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	char sql[1024], saved[512];
 
 	append_events(f->s, 1, NEVENTS);
@@ -592,7 +521,7 @@ static void test_tamper_each_column(void **state)
  * the next record, whose prev_hash no longer matches. */
 static void test_tamper_with_rehash(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_tx *tx = NULL;
 	lf_audit_row *items = NULL;
 	int n = 0;
@@ -618,7 +547,7 @@ static void test_tamper_with_rehash(void **state)
 
 static void test_delete_middle(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 
 	append_events(f->s, 1, NEVENTS);
 	raw_exec(f->path, "DROP TRIGGER audit_no_delete; DELETE FROM audit_log WHERE seq = 25;");
@@ -628,7 +557,7 @@ static void test_delete_middle(void **state)
 /* Renumbering after a delete (to hide the gap) still breaks the chain. */
 static void test_delete_and_renumber(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 
 	append_events(f->s, 1, NEVENTS);
 	raw_exec(f->path, "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_no_update;"
@@ -641,7 +570,7 @@ static void test_delete_and_renumber(void **state)
 /* The triggers refuse edits through SQL in the first place. */
 static void test_triggers_refuse(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	sqlite3 *h = NULL;
 
 	append_events(f->s, 1, 3);
@@ -659,7 +588,7 @@ static void test_triggers_refuse(void **state)
 /* A rolled-back append leaves no trace and the chain continues. */
 static void test_rollback_keeps_chain(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_tx *tx = NULL;
 	int64_t seq = 0;
 	lf_audit_event ev = {.actor_id = 1, .action = "x.y", .entity_type = "thing"};
@@ -709,7 +638,7 @@ static void *append_worker(void *arg)
 /* Concurrent appenders never chain onto the same predecessor. */
 static void test_concurrent_appends(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	pthread_t th[NTHREADS];
 	struct appender w[NTHREADS];
 
@@ -730,16 +659,16 @@ int main(void)
 	    cmocka_unit_test(test_hash_deterministic),
 	    cmocka_unit_test(test_hash_every_field),
 	    cmocka_unit_test(test_hash_field_boundaries),
-	    cmocka_unit_test_setup_teardown(test_empty_chain, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_append_and_verify, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper_details, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper_each_column, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tamper_with_rehash, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_middle, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_and_renumber, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_triggers_refuse, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_rollback_keeps_chain, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_concurrent_appends, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_empty_chain, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_append_and_verify, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_details, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_each_column, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_tamper_with_rehash, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_middle, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_and_renumber, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_triggers_refuse, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_keeps_chain, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_concurrent_appends, lf_fx_setup, lf_fx_teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -3,7 +3,6 @@
  * database in a temporary folder.
  */
 #include "jobs/jobs.h"
-#include "store/db.h"
 #include "store/store.h"
 
 #include <setjmp.h>
@@ -20,15 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #define NMANY	500
 #define WAIT_MS 10000
 #define DEAD	"dead-host:1:1"
-
-struct fixture {
-	char dir[64];
-	lf_store *s;
-	lf_arena *arena;
-};
 
 /* What handlers saw, shared with the test body. */
 struct probe {
@@ -45,15 +39,12 @@ struct probe {
 	atomic_int running[NMANY + 1];
 };
 
-static int setup(void **state);
-static int teardown(void **state);
-static void rm_dir(const char *dir);
 static int64_t mono_ms(void);
 static void sleep_ms(int64_t ms);
-static int64_t enqueue(struct fixture *f, const char *kind, json_t *payload, int max_attempts);
-static void get_job(struct fixture *f, int64_t id, lf_job_row *out);
-static int wait_status(struct fixture *f, int64_t id, const char *status);
-static int64_t count_jobs(struct fixture *f, const char *status);
+static int64_t enqueue(lf_fx *f, const char *kind, json_t *payload, int max_attempts);
+static void get_job(lf_fx *f, int64_t id, lf_job_row *out);
+static int wait_status(lf_fx *f, int64_t id, const char *status);
+static int64_t count_jobs(lf_fx *f, const char *status);
 static int h_record(void *ud, lf_job *job, char *err, size_t errlen);
 static int h_flaky(void *ud, lf_job *job, char *err, size_t errlen);
 static int h_invalid(void *ud, lf_job *job, char *err, size_t errlen);
@@ -62,62 +53,6 @@ static int h_slow(void *ud, lf_job *job, char *err, size_t errlen);
 static int h_until_stopping(void *ud, lf_job *job, char *err, size_t errlen);
 static int h_stubborn(void *ud, lf_job *job, char *err, size_t errlen);
 static int tick(void *ud);
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	char url[128], err[256] = "";
-
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/lf_test_jobs_XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	snprintf(url, sizeof(url), "sqlite:%s/db", f->dir);
-	*state = f;
-	f->arena = lf_arena_create();
-	if (f->arena == NULL || lf_store_open(url, 4, &f->s, err, sizeof(err)) != LF_OK ||
-	    lf_store_migrate(f->s, NULL) != LF_OK) {
-		print_error("cannot open %s: %s\n", url, err);
-		teardown(state);
-		*state = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	if (f == NULL)
-		return 0;
-	lf_store_close(f->s);
-	lf_arena_destroy(f->arena);
-	rm_dir(f->dir);
-	free(f);
-	return 0;
-}
-
-/* The database folder holds only plain files (db, -wal, -shm). */
-static void rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
-}
 
 static int64_t mono_ms(void)
 {
@@ -130,7 +65,7 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
-static int64_t enqueue(struct fixture *f, const char *kind, json_t *payload, int max_attempts)
+static int64_t enqueue(lf_fx *f, const char *kind, json_t *payload, int max_attempts)
 {
 	lf_tx *tx = NULL;
 	int64_t id = 0;
@@ -141,7 +76,7 @@ static int64_t enqueue(struct fixture *f, const char *kind, json_t *payload, int
 	return id;
 }
 
-static void get_job(struct fixture *f, int64_t id, lf_job_row *out)
+static void get_job(lf_fx *f, int64_t id, lf_job_row *out)
 {
 	lf_tx *tx = NULL;
 	lf_arena_reset(f->arena);
@@ -151,7 +86,7 @@ static void get_job(struct fixture *f, int64_t id, lf_job_row *out)
 }
 
 /* Polls until job id has status; 0 on time-out. */
-static int wait_status(struct fixture *f, int64_t id, const char *status)
+static int wait_status(lf_fx *f, int64_t id, const char *status)
 {
 	lf_job_row row;
 	int64_t until = mono_ms() + WAIT_MS;
@@ -164,16 +99,12 @@ static int wait_status(struct fixture *f, int64_t id, const char *status)
 	return 0;
 }
 
-static int64_t count_jobs(struct fixture *f, const char *status)
+static int64_t count_jobs(lf_fx *f, const char *status)
 {
 	lf_tx *tx = NULL;
 	int64_t n = -1;
-	lf_val p[] = {LF_VTEXT(status)};
 	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
-	assert_int_equal(
-	    lf_db_query_int(tx, "SELECT COUNT(*) FROM jobs WHERE $1 IS NULL OR status = $1", p, 1,
-			    &n),
-	    LF_OK);
+	assert_int_equal(lf_store_job_count(tx, status, &n), LF_OK);
 	lf_store_rollback(tx);
 	return n;
 }
@@ -275,7 +206,7 @@ static int tick(void *ud)
 
 static void test_store_claim_order_and_owner(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_tx *tx = NULL;
 	lf_job_row row;
 	int64_t a, b, c, d;
@@ -335,7 +266,7 @@ static void test_store_claim_order_and_owner(void **state)
  * is failed instead. */
 static void test_store_expired_lease(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_tx *tx = NULL;
 	lf_job_row row;
 	int64_t a, b;
@@ -364,7 +295,7 @@ static void test_store_expired_lease(void **state)
 
 static void test_enqueue_and_run(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"record", h_record, pr, 0}};
 	lf_jobs *r = NULL;
@@ -392,7 +323,7 @@ static void test_enqueue_and_run(void **state)
 
 static void test_retry_with_backoff(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"flaky", h_flaky, pr, 0}};
 	lf_jobs *r = NULL;
@@ -418,7 +349,7 @@ static void test_retry_with_backoff(void **state)
 
 static void test_fails_after_max_attempts(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"flaky", h_flaky, pr, 0}};
 	lf_jobs_config cfg = {.threads = 2, .backoff_ms = 10};
@@ -441,7 +372,7 @@ static void test_fails_after_max_attempts(void **state)
 
 static void test_invalid_is_permanent(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"bad", h_invalid, pr, 0}};
 	lf_jobs_config cfg = {.threads = 1, .backoff_ms = 10};
@@ -463,7 +394,7 @@ static void test_invalid_is_permanent(void **state)
 
 static void test_unknown_kind_fails(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"record", h_record, pr, 0}};
 	lf_jobs *r = NULL;
@@ -485,7 +416,7 @@ static void test_unknown_kind_fails(void **state)
  * lease runs out. */
 static void test_expired_lease_taken_over(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"record", h_record, pr, 0}};
 	lf_jobs *r = NULL;
@@ -518,7 +449,7 @@ static void test_expired_lease_taken_over(void **state)
  * time. */
 static void test_each_job_runs_once(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"count", h_count, pr, 0}};
 	lf_jobs *r = NULL;
@@ -549,7 +480,7 @@ static void test_each_job_runs_once(void **state)
  * so the idle second worker never takes the job over. */
 static void test_lease_renewed_while_running(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"slow", h_slow, pr, 0}};
 	lf_jobs_config cfg = {.threads = 2, .lease_ms = 150, .poll_ms = 10};
@@ -571,7 +502,7 @@ static void test_lease_renewed_while_running(void **state)
  * renewed; a handler that then returns still has its result recorded. */
 static void test_timeout_signals_stop(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"long", h_until_stopping, pr, 100}};
 	lf_jobs_config cfg = {.threads = 1, .lease_ms = 1000, .backoff_ms = 5000};
@@ -601,7 +532,7 @@ static void test_timeout_signals_stop(void **state)
 
 static void test_periodic_runs_repeatedly(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_periodic p[] = {{"tick", 20, tick, pr}};
 	lf_jobs *r = NULL;
@@ -627,7 +558,7 @@ static void test_periodic_runs_repeatedly(void **state)
  * given back uncounted; one that ignores shutdown finishes and is done. */
 static void test_stop_while_running(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	struct probe *pr = calloc(1, sizeof(*pr));
 	lf_job_handler h[] = {{"coop", h_until_stopping, pr, 0}, {"stubborn", h_stubborn, pr, 0}};
 	lf_jobs *r = NULL;
@@ -657,7 +588,7 @@ static void test_stop_while_running(void **state)
 
 static void test_enqueue_rolled_back(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_tx *tx = NULL;
 	lf_job_row row;
 	int64_t id = 0;
@@ -678,7 +609,7 @@ static void test_enqueue_rolled_back(void **state)
 
 static void test_start_rejects_bad_config(void **state)
 {
-	struct fixture *f = *state;
+	lf_fx *f = *state;
 	lf_job_handler h[] = {{"x", NULL, NULL, 0}};
 	lf_job_periodic p[] = {{"p", 0, tick, NULL}};
 	lf_jobs *r = NULL;
@@ -694,21 +625,27 @@ static void test_start_rejects_bad_config(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_store_claim_order_and_owner, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_store_expired_lease, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_enqueue_and_run, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_retry_with_backoff, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fails_after_max_attempts, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_invalid_is_permanent, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown_kind_fails, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_expired_lease_taken_over, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_each_job_runs_once, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lease_renewed_while_running, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_timeout_signals_stop, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_periodic_runs_repeatedly, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_stop_while_running, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_enqueue_rolled_back, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_start_rejects_bad_config, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_claim_order_and_owner, lf_fx_setup,
+					    lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_store_expired_lease, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_enqueue_and_run, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_retry_with_backoff, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_fails_after_max_attempts, lf_fx_setup,
+					    lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_invalid_is_permanent, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_kind_fails, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_expired_lease_taken_over, lf_fx_setup,
+					    lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_each_job_runs_once, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_lease_renewed_while_running, lf_fx_setup,
+					    lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_timeout_signals_stop, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_periodic_runs_repeatedly, lf_fx_setup,
+					    lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_stop_while_running, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_enqueue_rolled_back, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_start_rejects_bad_config, lf_fx_setup,
+					    lf_fx_teardown),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);

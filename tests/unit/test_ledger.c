@@ -14,49 +14,33 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "ledger/ledger.h"
 
 struct fx {
-	char dir[64];
+	lf_fx db;
 	lf_store *s;
-	lf_arena *a;
 	int64_t project, user, task, work[8];
 };
 
 static lf_tx *begin(struct fx *f)
 {
-	lf_tx *tx = NULL;
-	assert_int_equal(lf_store_begin(f->s, 1, f->a, &tx), LF_OK);
-	return tx;
+	return lf_fx_begin(&f->db);
 }
 
+/* A project with one task and eight stints of work on it, no money yet. */
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char url[128], err[200];
-	snprintf(f->dir, sizeof(f->dir), "/tmp/lf_test_ledger_XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (f == NULL || lf_fx_open(&f->db, "ledger", 2) != LF_OK) {
+		free(f);
 		return -1;
-	snprintf(url, sizeof(url), "sqlite:%s/db", f->dir);
-	if (lf_store_open(url, 2, &f->s, err, sizeof(err)) != LF_OK || lf_store_migrate(f->s, NULL))
-		return -1;
-	f->a = lf_arena_create();
+	}
+	f->s = f->db.s;
+	f->project = lf_fx_project(&f->db, NULL, NULL);
+	f->user = lf_fx_user(&f->db, "w@x.org", "annotator");
+	f->task = lf_fx_task(&f->db, f->project, "text");
 	lf_tx *tx = begin(f);
-	lf_project p = {.name = "p",
-			.description = "",
-			.instructions = "",
-			.label_config = "",
-			.currency = "EUR",
-			.policies = "{}",
-			.rates = "{}",
-			.task_types = "{}",
-			.status = "active",
-			.created_at = 1};
-	assert_int_equal(lf_store_project_insert(tx, &p, &f->project), LF_OK);
-	assert_int_equal(lf_store_user_insert(tx, "w@x.org", "w", "annotator", "h", 1, &f->user),
-			 LF_OK);
-	lf_task t = {.project_id = f->project, .state = "queued_l1", .data = "{}", .created_at = 1};
-	assert_int_equal(lf_store_task_insert(tx, &t, &f->task), LF_OK);
 	for (int i = 0; i < 8; i++) {
 		lf_work w = {.task_id = f->task,
 			     .project_id = f->project,
@@ -74,13 +58,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
-	lf_store_close(f->s);
-	lf_arena_destroy(f->a);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	int rc = system(cmd);
+	lf_fx_close(&f->db);
 	free(f);
-	return rc == 0 ? 0 : -1;
+	return 0;
 }
 
 static void test_money_add_overflow(void **state)

@@ -64,7 +64,7 @@ static int64_t claim(lf_fx *f, const lf_actor *who, int64_t project, int stage)
 {
 	lf_task_view v;
 	lf_refusal why;
-	int ret = lf_tasks_claim(f->s, f->a, who, project, stage, &v, &why);
+	int ret = lf_tasks_claim(f->s, f->arena, who, project, stage, &v, &why);
 	if (ret == LF_ERR_NOTFOUND)
 		return 0;
 	assert_int_equal(ret, LF_OK);
@@ -76,7 +76,7 @@ static void submit(lf_fx *f, const lf_actor *who, int64_t task)
 	lf_task_view v;
 	lf_refusal why;
 	json_t *r = span();
-	assert_int_equal(lf_tasks_submit(f->s, f->a, who, task, r, &v, &why), LF_OK);
+	assert_int_equal(lf_tasks_submit(f->s, f->arena, who, task, r, &v, &why), LF_OK);
 	json_decref(r);
 }
 
@@ -85,7 +85,7 @@ static void review(lf_fx *f, const lf_actor *who, int64_t task, const char *deci
 {
 	lf_task_view v;
 	lf_refusal why;
-	assert_int_equal(lf_tasks_review(f->s, f->a, who, task, decision, comment, NULL, &v, &why),
+	assert_int_equal(lf_tasks_review(f->s, f->arena, who, task, decision, comment, NULL, &v, &why),
 			 LF_OK);
 }
 
@@ -94,7 +94,7 @@ static void decide(lf_fx *f, const lf_actor *who, int64_t task, const char *deci
 {
 	lf_task_view v;
 	lf_refusal why;
-	assert_int_equal(lf_tasks_decide(f->s, f->a, who, task, decision, comment, NULL, &v, &why),
+	assert_int_equal(lf_tasks_decide(f->s, f->arena, who, task, decision, comment, NULL, &v, &why),
 			 LF_OK);
 }
 
@@ -103,7 +103,7 @@ static const char *state_of(lf_fx *f, int64_t task)
 	static char state[32];
 	lf_tx *tx = NULL;
 	lf_task t;
-	assert_int_equal(lf_store_begin(f->s, 0, f->a, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_task_get(tx, task, &t), LF_OK);
 	snprintf(state, sizeof(state), "%s", t.state);
 	lf_store_rollback(tx);
@@ -226,12 +226,12 @@ static void test_refusals_leave_the_task_as_it_was(void **state)
 	claim(f, &p.ann, p.project, 1);
 	/* Only the holder submits. */
 	json_t *r = span();
-	assert_int_not_equal(lf_tasks_submit(f->s, f->a, &p.ann2, t, r, &v, &why), LF_OK);
+	assert_int_not_equal(lf_tasks_submit(f->s, f->arena, &p.ann2, t, r, &v, &why), LF_OK);
 	assert_string_equal(why.code, "lease_lost");
 	json_decref(r);
 	submit(f, &p.ann, t);
 	claim(f, &p.rev, p.project, 2);
-	assert_int_not_equal(lf_tasks_review(f->s, f->a, &p.rev, t, "reject", "", NULL, &v, &why),
+	assert_int_not_equal(lf_tasks_review(f->s, f->arena, &p.rev, t, "reject", "", NULL, &v, &why),
 			     LF_OK);
 	assert_string_equal(why.code, "comment_required");
 	assert_string_equal(state_of(f, t), "locked_l2");
@@ -247,7 +247,7 @@ static void test_claim_beyond_the_escrow_is_refused(void **state)
 	int64_t project = lf_fx_project(f, NULL, "{\"l1\":600}");
 	int64_t t = lf_fx_task(f, project, "Alice met Bob");
 	lf_fx_deposit(f, project, 599);
-	assert_int_equal(lf_tasks_claim(f->s, f->a, &a, project, 1, &v, &why), LF_ERR_FUNDS);
+	assert_int_equal(lf_tasks_claim(f->s, f->arena, &a, project, 1, &v, &why), LF_ERR_FUNDS);
 	assert_string_equal(why.code, "insufficient_escrow");
 	assert_non_null(strstr(why.message, "1 EUR"));
 	assert_string_equal(state_of(f, t), "queued_l1");
