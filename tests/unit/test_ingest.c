@@ -200,6 +200,44 @@ static void test_jsonl(void **state)
 	      "[{\"d\":{\"a\":1},\"l\":1,\"i\":0}]", LF_ERR_INVALID, "line 2: invalid UTF-8");
 }
 
+/*
+ * Strings that need decoding on the fast path: the first escaped string of
+ * a parse is decoded into a scratch buffer that nothing has reserved yet,
+ * which once handed memcpy a NULL destination (UBSan aborts on it). Each
+ * case is the first line its parser sees.
+ */
+static void test_jsonl_escapes(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"{\"text\":\"\\\"quoted\\\" word\"}\n",
+	     "[{\"d\":{\"text\":\"\\\"quoted\\\" word\"},\"l\":1,\"i\":0}]"},
+	    {"{\"\\n\":\"\\\\\"}\n", "[{\"d\":{\"\\n\":\"\\\\\"},\"l\":1,\"i\":0}]"},
+	    {"{\"a\":\"\\t\\r\\n\\/\\b\\f\"}\n",
+	     "[{\"d\":{\"a\":\"\\t\\r\\n/\\b\\f\"},\"l\":1,\"i\":0}]"},
+	    {"{\"a\":\"\\u00e9t\\u00E9\",\"b\":\"\\ud83d\\ude00!\"}\n",
+	     "[{\"d\":{\"a\":\"\xC3\xA9t\xC3\xA9\",\"b\":\"\xF0\x9F\x98\x80!\"},\"l\":1,\"i\":0}]"},
+	    {"{\"\":\"\",\"e\":\"\\u20ac\"}\n{\"x\":\"\"}\n",
+	     "[{\"d\":{\"\":\"\",\"e\":\"\xE2\x82\xAC\"},\"l\":1,\"i\":0},{\"d\":{\"x\":\"\"},"
+	     "\"l\":2,\"i\":1}]"},
+	    {"\"\\\"only an escaped string\"\n",
+	     "[{\"d\":{\"text\":\"\\\"only an escaped string\"},\"l\":1,\"i\":0}]"},
+	};
+	lf_ingest_buf scratch = {0};
+	json_t *v;
+
+	for (size_t i = 0; i < LF_ARRAY_LEN(cases); i++)
+		check_all_splits(LF_INGEST_JSONL, NULL, cases[i].in, strlen(cases[i].in),
+				 cases[i].want, LF_OK, NULL);
+	/* the fast path itself, on a scratch buffer that has never grown */
+	v = lf_ingest_fast_parse("\"\\\"x\"", 5, &scratch);
+	assert_non_null(v);
+	assert_string_equal(json_string_value(v), "\"x");
+	json_decref(v);
+	free(scratch.p);
+}
+
 static void test_json_array(void **state)
 {
 	CHECK(LF_INGEST_JSON, NULL,
@@ -586,6 +624,7 @@ int main(void)
 	    cmocka_unit_test(test_tsv),
 	    cmocka_unit_test(test_csv_errors),
 	    cmocka_unit_test(test_jsonl),
+	    cmocka_unit_test(test_jsonl_escapes),
 	    cmocka_unit_test(test_json_array),
 	    cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_text),
