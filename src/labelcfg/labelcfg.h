@@ -27,6 +27,8 @@
 
 /* Configs larger than this are refused with LF_ERR_LIMIT before parsing. */
 #define LF_LABELCFG_MAX_BYTES (1024 * 1024)
+/* Most <Label>, <Choice> and <Relation> tags a config may have, together. */
+#define LF_LABELCFG_MAX_LABELS 10000
 
 /* What kind of media an object tag shows; decides how spans are located. */
 typedef enum lf_labelcfg_media {
@@ -106,11 +108,11 @@ typedef struct lf_labelcfg lf_labelcfg;
  * NUL-terminated). The root must be <View>, every tag must be known, object
  * tags need name and value, control tags need name and a toName naming object
  * tags (comma-separated for several), names are unique, labels controls have
- * at least one <Label> (Choices/Taxonomy at least one <Choice>) and no
- * duplicate values. Returns LF_OK and *out (owner: caller, free with
- * lf_labelcfg_free); LF_ERR_INVALID with a sentence naming the problem written
- * to err (errlen bytes, NUL-terminated; err may be NULL); LF_ERR_LIMIT when
- * len exceeds LF_LABELCFG_MAX_BYTES; LF_ERR_NOMEM. *out is NULL on failure. */
+ * at least one <Label> (Choices/Taxonomy at least one <Choice>), no
+ * duplicate values, and at most LF_LABELCFG_MAX_LABELS labels in all. Returns LF_OK and *out
+ * (owner: caller, free with lf_labelcfg_free); LF_ERR_INVALID with a sentence naming the problem
+ * written to err (errlen bytes, NUL-terminated; err may be NULL); LF_ERR_LIMIT when len exceeds
+ * LF_LABELCFG_MAX_BYTES; LF_ERR_NOMEM. *out is NULL on failure. */
 int lf_labelcfg_parse(const char *xml, size_t len, lf_labelcfg **out, char *err, size_t errlen);
 
 /* Frees a config and everything it handed out. NULL is allowed. */

@@ -171,12 +171,75 @@ static void test_csv_errors(void **state)
 	CHECK(LF_INGEST_CSV, NULL, "a,,c\n1,2,3\n", "[]", LF_ERR_INVALID,
 	      "line 1: empty column name in header (column 2)");
 	CHECK(LF_INGEST_CSV, NULL, "\n\na,b,a\n1,2,3\n", "[]", LF_ERR_INVALID,
-	      "line 3: duplicate column name \"a\"");
+	      "line 3: duplicate column name \"a\" (columns 1 and 3)");
 	CHECK(LF_INGEST_CSV, NULL, "a\n1\n\"open\nrow\n", "[{\"d\":{\"a\":\"1\"},\"l\":2,\"i\":0}]",
 	      LF_ERR_INVALID, "line 3: unterminated quoted field");
 	CHECK(LF_INGEST_CSV, NULL, "a\n\"x\"y\n", "[]", LF_ERR_INVALID,
 	      "line 2: unexpected character after closing quote");
 	CHECK(LF_INGEST_CSV, NULL, "a,b\n1,\xFF\n", "[]", LF_ERR_INVALID, "line 2: invalid UTF-8");
+}
+
+/* A header of n columns named c0, c1, ... (the last one named dup when
+ * dup is not NULL), then one row of n values; malloc'ed. */
+static char *wide_csv(size_t n, const char *dup, size_t *len)
+{
+	char *s = malloc(n * 16 + 64);
+	size_t k = 0;
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 == n && dup != NULL)
+			k += (size_t)sprintf(s + k, "%s%s", i ? "," : "", dup);
+		else
+			k += (size_t)sprintf(s + k, "%sc%zu", i ? "," : "", i);
+	}
+	s[k++] = '\n';
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)sprintf(s + k, "%sv", i ? "," : "");
+	s[k++] = '\n';
+	*len = k;
+	return s;
+}
+
+/* Duplicate column names are found through a hash set and the column count
+ * is capped: both checks were a comparison of every pair of names, which
+ * held a thread for a minute on 200,000 columns. */
+static void test_csv_wide_header(void **state)
+{
+	static const size_t too_many[] = {LF_INGEST_MAX_COLUMNS + 1, 100000};
+	struct run r = {.fail_at = -1};
+	size_t len;
+	char *in;
+
+	in = wide_csv(LF_INGEST_MAX_COLUMNS, NULL, &len);
+	run_parse(LF_INGEST_CSV, NULL, in, len, WHOLE, 0, &r);
+	assert_int_equal(r.rc, LF_OK);
+	assert_int_equal(json_array_size(r.items), 1);
+	assert_int_equal(json_object_size(json_object_get(json_array_get(r.items, 0), "d")),
+			 LF_INGEST_MAX_COLUMNS);
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_array_get(r.items, 0), "d"), "c4095")),
+			    "v");
+	json_decref(r.items);
+	free(in);
+
+	in = wide_csv(LF_INGEST_MAX_COLUMNS, "c17", &len);
+	run_parse(LF_INGEST_CSV, NULL, in, len, WHOLE, 0, &r);
+	assert_int_equal(r.rc, LF_ERR_INVALID);
+	assert_string_equal(r.err, "line 1: duplicate column name \"c17\" (columns 18 and 4096)");
+	json_decref(r.items);
+	free(in);
+
+	for (size_t i = 0; i < LF_ARRAY_LEN(too_many); i++) {
+		in = wide_csv(too_many[i], NULL, &len);
+		run_parse(LF_INGEST_CSV, NULL, in, len, WHOLE, 0, &r);
+		assert_int_equal(r.rc, LF_ERR_INVALID);
+		assert_string_equal(r.err,
+				    "line 1: the header has more than 4096 columns (the limit)");
+		assert_int_equal(json_array_size(r.items), 0);
+		json_decref(r.items);
+		free(in);
+	}
 }
 
 static void test_jsonl(void **state)
@@ -623,6 +686,7 @@ int main(void)
 	    cmocka_unit_test(test_csv_quoting_bom_crlf),
 	    cmocka_unit_test(test_tsv),
 	    cmocka_unit_test(test_csv_errors),
+	    cmocka_unit_test(test_csv_wide_header),
 	    cmocka_unit_test(test_jsonl),
 	    cmocka_unit_test(test_jsonl_escapes),
 	    cmocka_unit_test(test_json_array),

@@ -344,6 +344,63 @@ static void test_parse_limits(void **state)
 	lf_labelcfg_free(NULL);
 }
 
+/* A NER config with n labels named by number (the last one named dup when
+ * dup is not NULL); malloc'ed. */
+static char *many_labels(size_t n, const char *dup)
+{
+	char *s = malloc(n * 32 + 256);
+	size_t k = 0;
+
+	assert_non_null(s);
+	k += (size_t)sprintf(
+	    s, "<View><Text name=\"t\" value=\"$t\"/><Labels name=\"l\" toName=\"t\">");
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 == n && dup != NULL)
+			k += (size_t)sprintf(s + k, "<Label value=\"%s\"/>", dup);
+		else
+			k += (size_t)sprintf(s + k, "<Label value=\"%zu\"/>", i);
+	}
+	sprintf(s + k, "</Labels></View>");
+	return s;
+}
+
+/* Duplicate labels are found through a hash set and the label count is
+ * capped: comparing every pair took seconds on 45,000 labels. */
+static void test_parse_label_count(void **state)
+{
+	static const size_t too_many[] = {LF_LABELCFG_MAX_LABELS + 1, 45000};
+	lf_labelcfg *cfg;
+	char *xml;
+
+	xml = many_labels(LF_LABELCFG_MAX_LABELS, NULL);
+	cfg = must_parse(xml);
+	assert_int_equal(lf_labelcfg_control_at(cfg, 0)->label_count, LF_LABELCFG_MAX_LABELS);
+	result_ok(cfg, "[{\"from_name\":\"l\",\"to_name\":\"t\",\"type\":\"labels\","
+		       "\"value\":{\"start\":0,\"end\":1,\"labels\":[\"9999\"]}}]");
+	lf_labelcfg_free(cfg);
+	free(xml);
+
+	xml = many_labels(LF_LABELCFG_MAX_LABELS, "17");
+	refused(xml, "<Labels name=\"l\"> defines the value \"17\" twice");
+	free(xml);
+
+	for (size_t i = 0; i < LF_ARRAY_LEN(too_many); i++) {
+		xml = many_labels(too_many[i], NULL);
+		refused(xml, "the label config defines more than 10000 labels (Label, Choice and "
+			     "Relation tags together), the limit");
+		free(xml);
+	}
+	/* labels, choices and relations count together */
+	xml = many_labels(LF_LABELCFG_MAX_LABELS, NULL);
+	strcpy(strstr(xml, "</View>"), "<Relations><Relation value=\"r\"/></Relations></View>");
+	refused(xml, "more than 10000 labels");
+	free(xml);
+	/* duplicate names among many tags */
+	refused("<View><Text name=\"t\" value=\"$t\"/><Header name=\"h\"/><Header name=\"t\"/>"
+		"<TextArea name=\"a\" toName=\"t\"/></View>",
+		"duplicate name \"t\": used by <Text> and by <Header>");
+}
+
 static void test_describe(void **state)
 {
 	lf_labelcfg *cfg = must_parse(NER);
@@ -841,6 +898,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_parse_refuses_dtd),
 	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_parse_label_count),
 	    cmocka_unit_test(test_describe),
 	    cmocka_unit_test(test_result_generic),
 	    cmocka_unit_test(test_result_choices),
