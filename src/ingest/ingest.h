@@ -100,6 +100,16 @@ typedef int (*lf_ingest_item_cb)(void *ud, const lf_ingest_item *item);
 typedef struct lf_ingest_parser lf_ingest_parser;
 
 /*
+ * Called by an item callback to refuse its item as bad data (the reason in
+ * printf style, without a line number). Returns LF_ERR_INVALID, which the
+ * callback returns: the item then counts as a bad item like a malformed
+ * one, stopping the parse with "line N: reason" or, in skip mode, skipped,
+ * counted and recorded.
+ */
+int lf_ingest_refuse(lf_ingest_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
  * Creates a parser for fmt. opt may be NULL for the defaults (1 MiB cap,
  * stop on first error). cb is called with ud for every item. Returns
  * LF_ERR_INVALID for an unknown format or a NULL cb, LF_ERR_NOMEM.

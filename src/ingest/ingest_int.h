@@ -40,6 +40,9 @@ struct lf_ingest_parser {
 	int64_t err_line;
 	char err_msg[LF_INGEST_MSG_MAX + 32];
 
+	bool refused; /* the callback refused its item (lf_ingest_refuse) */
+	char refusal[LF_INGEST_MSG_MAX];
+
 	int64_t items;
 	size_t skipped;
 	size_t nrecorded;

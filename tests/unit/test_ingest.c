@@ -526,6 +526,50 @@ static void test_callback_error_and_state(void **state)
 			 LF_ERR_INVALID);
 }
 
+struct refusing {
+	lf_ingest_parser *p;
+	int kept;
+};
+
+static int refuse_bad_cb(void *ud, const lf_ingest_item *it)
+{
+	struct refusing *r = ud;
+
+	if (json_object_get(it->data, "bad") != NULL)
+		return lf_ingest_refuse(r->p, "field \"bad\" is %d", 7);
+	r->kept++;
+	return LF_OK;
+}
+
+/* A callback's refusal makes its item a bad item: it stops the parse with
+ * the item's line, or is skipped and recorded in skip mode. */
+static void test_callback_refuses(void **state)
+{
+	static const char in[] = "{\"a\":1}\n\n{\"bad\":1}\n{\"a\":2}\n";
+	lf_ingest_options skip = {.skip_bad = true};
+	struct refusing r = {0};
+	int64_t line;
+
+	assert_int_equal(lf_ingest_parser_create(LF_INGEST_JSONL, NULL, refuse_bad_cb, &r, &r.p),
+			 LF_OK);
+	assert_int_equal(lf_ingest_feed(r.p, in, sizeof(in) - 1), LF_ERR_INVALID);
+	assert_string_equal(lf_ingest_error(r.p), "line 3: field \"bad\" is 7");
+	assert_int_equal(lf_ingest_items(r.p), 1);
+	lf_ingest_parser_free(r.p);
+
+	r = (struct refusing){0};
+	assert_int_equal(lf_ingest_parser_create(LF_INGEST_JSONL, &skip, refuse_bad_cb, &r, &r.p),
+			 LF_OK);
+	assert_int_equal(lf_ingest_feed(r.p, in, sizeof(in) - 1), LF_OK);
+	assert_int_equal(lf_ingest_finish(r.p), LF_OK);
+	assert_int_equal(r.kept, 2);
+	assert_int_equal(lf_ingest_items(r.p), 2);
+	assert_int_equal(lf_ingest_skipped(r.p), 1);
+	assert_string_equal(lf_ingest_skipped_error(r.p, 0, &line), "field \"bad\" is 7");
+	assert_int_equal(line, 3);
+	lf_ingest_parser_free(r.p);
+}
+
 static void test_detect_and_names(void **state)
 {
 	lf_ingest_format f = LF_INGEST_TEXT;
@@ -697,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(test_skip_mode),
 	    cmocka_unit_test(test_empty_input),
 	    cmocka_unit_test(test_callback_error_and_state),
+	    cmocka_unit_test(test_callback_refuses),
 	    cmocka_unit_test(test_detect_and_names),
 	    cmocka_unit_test(test_fast_json),
 	};
