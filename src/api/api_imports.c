@@ -21,6 +21,7 @@ struct upload {
 	lf_principal *who;
 	lf_blob_writer *w;
 	lf_imports_check *check;
+	const char *label_config; /* the project's, in the request's arena */
 	char key[128];
 	char format[24];
 	int skip_bad;
@@ -84,6 +85,7 @@ static int up_begin(lf_http_req *req)
 		return LF_ERR_NOMEM;
 	u->project_id = project_id;
 	u->who = who;
+	u->label_config = p.label_config;
 	randombytes_buf(rnd, sizeof(rnd));
 	snprintf(u->key, sizeof(u->key),
 		 "imports/%lld/%lld-%02x%02x%02x%02x%02x%02x%02x%02x.upload", (long long)project_id,
@@ -117,7 +119,14 @@ static int start_check(lf_http_req *req, struct upload *u, const char *data, siz
 				     "jsonl|text|label_studio.");
 	}
 	snprintf(u->format, sizeof(u->format), "%s", lf_ingest_format_name(fmt));
-	int ret = lf_imports_check_new(fmt, u->skip_bad, &u->check);
+	char err[200] = "";
+	int ret =
+	    lf_imports_check_new(fmt, u->skip_bad, u->label_config, &u->check, err, sizeof(err));
+	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
+		return lf_http_error(req, 409, "bad_label_config",
+				     "The project's label config no longer parses (%s); fix it"
+				     " before importing tasks with predictions.",
+				     err);
 	return ret == LF_OK ? LF_OK : lf_http_error_from(req, ret, NULL);
 }
 

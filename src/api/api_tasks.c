@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "labelcfg/labelcfg.h"
 #include "tasks/tasks.h"
 #include "workflow/workflow.h"
 
@@ -24,6 +25,7 @@ static int refusal_response(lf_http_req *req, int err, const lf_refusal *why);
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
 static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self);
 static json_t *load_json_text(const char *text);
+static int check_predictions(lf_http_req *req, const lf_project *p, json_t *tasks);
 
 static json_t *load_json_text(const char *text)
 {
@@ -387,6 +389,55 @@ int lf_api_requeue(lf_http_req *req)
 }
 
 /*
+ * Predictions given with new tasks are results like submitted ones: each
+ * must fit the project's label config and its task's data. Returns
+ * LF_ERR_INVALID once it has sent the refusal (422 for the first that does
+ * not fit), another lf_err without a response.
+ */
+static int check_predictions(lf_http_req *req, const lf_project *p, json_t *tasks)
+{
+	int ret = LF_OK;
+	lf_labelcfg *cfg = NULL;
+	char err[256];
+	size_t i, k;
+	json_t *v, *pred;
+
+	if (p->label_config == NULL || p->label_config[0] == '\0')
+		goto cleanup;
+	if ((ret = lf_labelcfg_parse(p->label_config, strlen(p->label_config), &cfg, err,
+				     sizeof(err))) != LF_OK) {
+		lf_http_error(req, 409, "bad_label_config",
+			      "The project's label config no longer parses: %s", err);
+		ret = LF_ERR_INVALID;
+		goto cleanup;
+	}
+	json_array_foreach(tasks, i, v)
+	{
+		json_array_foreach(json_object_get(v, "predictions"), k, pred)
+		{
+			json_t *result = json_object_get(pred, "result");
+			if (!json_is_array(result)) {
+				ret = LF_ERR_INVALID;
+				lf_http_error(
+				    req, 422, "invalid_result",
+				    "tasks[%zu].predictions[%zu] has no \"result\" array.", i, k);
+				goto cleanup;
+			}
+			ret = lf_labelcfg_validate_result(cfg, result, json_object_get(v, "data"),
+							  err, sizeof(err));
+			if (ret == LF_ERR_INVALID)
+				lf_http_error(req, 422, "invalid_result",
+					      "tasks[%zu].predictions[%zu]: %s", i, k, err);
+			if (ret != LF_OK)
+				goto cleanup;
+		}
+	}
+cleanup:
+	lf_labelcfg_free(cfg);
+	return ret;
+}
+
+/*
  * POST /projects/{id}/tasks {"tasks": [{"data": {...}, "priority"?,
  * "task_type"?, "predictions"?}]}: creates tasks directly, all or none, in
  * one transaction. For scripts and small batches; files go through
@@ -421,9 +472,18 @@ int lf_api_tasks_create(lf_http_req *req)
 			    i);
 	}
 	int64_t now = lf_now_ms(), first = 0, id = 0;
+	lf_project project;
 	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
+	if ((ret = lf_store_project_get(tx, project_id, &project)) != LF_OK) {
+		ret = lf_http_error_from(req, ret, "project");
+		goto cleanup;
+	}
+	if ((ret = check_predictions(req, &project, tasks)) != LF_OK) {
+		ret = ret == LF_ERR_INVALID ? LF_OK : ret;
+		goto cleanup;
+	}
 	json_array_foreach(tasks, i, v)
 	{
 		char *data = json_dumps(json_object_get(v, "data"), JSON_COMPACT);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "audit/audit.h"
+#include "labelcfg/labelcfg.h"
 #include "tasks/policy.h"
 
 /* Tasks per transaction: big enough to amortize the commit, small enough
@@ -17,6 +18,7 @@
 
 struct lf_imports_check {
 	lf_ingest_parser *p;
+	lf_labelcfg *cfg; /* NULL: predictions are not kept or not checked */
 };
 
 /* State of a running import job. */
@@ -35,12 +37,18 @@ struct run {
 	lf_task pending[LF_STORE_TASK_BULK]; /* tasks waiting for one bulk insert */
 	int npending;
 	json_t *predictions;
+	lf_ingest_parser *parser;
+	lf_labelcfg *cfg; /* as in lf_imports_check */
 	int (*heartbeat)(void *ud);
 	void *ud;
 	char *err;
 	size_t errlen;
 };
 
+static int config_for(lf_ingest_format fmt, const char *label_config, lf_labelcfg **out, char *err,
+		      size_t errlen);
+static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg,
+			     const lf_ingest_item *item);
 static int check_item(void *ud, const lf_ingest_item *item);
 static int run_item(void *ud, const lf_ingest_item *item);
 static int emit_task(struct run *r);
@@ -48,26 +56,78 @@ static int flush_batch(struct run *r, int final);
 static int flush_pending(struct run *r);
 static int set_status(lf_store *s, int64_t id, const char *status, const char *error);
 
-static int check_item(void *ud, const lf_ingest_item *item)
+/* The config that Label Studio predictions and annotations are checked
+ * against: only that format keeps them (in json/jsonl a task's predictions
+ * are dropped), and only a project with a label config checks them. */
+static int config_for(lf_ingest_format fmt, const char *label_config, lf_labelcfg **out, char *err,
+		      size_t errlen)
 {
-	(void)ud;
-	(void)item;
+	*out = NULL;
+	if (fmt != LF_INGEST_LABEL_STUDIO || label_config == NULL || label_config[0] == '\0')
+		return LF_OK;
+	return lf_labelcfg_parse(label_config, strlen(label_config), out, err, errlen);
+}
+
+/* Imported predictions and annotations are results like submitted ones: a
+ * task whose results do not fit the label config and its own data (a span
+ * past the end of its text) is a bad item, refused or skipped with its line
+ * like a malformed one, rather than stored. */
+static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg,
+			     const lf_ingest_item *item)
+{
+	char err[256];
+	size_t n[2] = {0, 0};
+	size_t i;
+	json_t *e;
+	int ret;
+
+	if (cfg == NULL || item->predictions == NULL)
+		return LF_OK;
+	json_array_foreach(item->predictions, i, e)
+	{
+		const char *origin = json_string_value(json_object_get(e, "origin"));
+		int ann = origin != NULL && strcmp(origin, "annotation") == 0;
+		const char *key = ann ? "annotations" : "predictions";
+		size_t k = n[ann]++;
+		json_t *result = json_object_get(e, "result");
+
+		if (!json_is_array(result))
+			return lf_ingest_refuse(p, "%s[%zu] has no \"result\" array", key, k);
+		ret = lf_labelcfg_validate_result(cfg, result, item->data, err, sizeof(err));
+		if (ret == LF_ERR_INVALID)
+			return lf_ingest_refuse(p, "%s[%zu]: %s", key, k, err);
+		if (ret != LF_OK)
+			return ret;
+	}
 	return LF_OK;
 }
 
-int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, lf_imports_check **out)
+static int check_item(void *ud, const lf_ingest_item *item)
 {
+	lf_imports_check *c = ud;
+
+	return check_predictions(c->p, c->cfg, item);
+}
+
+int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, const char *label_config,
+			 lf_imports_check **out, char *err, size_t errlen)
+{
+	int ret = LF_ERR_NOMEM;
 	lf_imports_check *c = calloc(1, sizeof(*c));
 	lf_ingest_options opt = {.skip_bad = skip_bad != 0};
+
+	*out = NULL;
 	if (c == NULL)
-		return LF_ERR_NOMEM;
-	int ret = lf_ingest_parser_create(fmt, &opt, check_item, NULL, &c->p);
-	if (ret != LF_OK) {
-		free(c);
-		return ret;
-	}
+		goto cleanup;
+	if ((ret = config_for(fmt, label_config, &c->cfg, err, errlen)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_ingest_parser_create(fmt, &opt, check_item, c, &c->p)) != LF_OK)
+		goto cleanup;
 	*out = c;
-	return LF_OK;
+	c = NULL;
+cleanup:
+	lf_imports_check_free(c);
+	return ret;
 }
 
 int lf_imports_check_feed(lf_imports_check *c, const char *data, size_t len)
@@ -113,6 +173,7 @@ void lf_imports_check_free(lf_imports_check *c)
 	if (c == NULL)
 		return;
 	lf_ingest_parser_free(c->p);
+	lf_labelcfg_free(c->cfg);
 	free(c);
 }
 
@@ -252,6 +313,9 @@ static int emit_task(struct run *r)
 static int run_item(void *ud, const lf_ingest_item *item)
 {
 	struct run *r = ud;
+	int ret = check_predictions(r->parser, r->cfg, item);
+	if (ret != LF_OK)
+		return ret;
 	r->im.items_done++;
 	json_array_append(r->group, item->data);
 	if (r->ls_format && item->predictions != NULL)
@@ -300,9 +364,16 @@ int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*h
 		goto cleanup;
 	}
 	r.ls_format = fmt == LF_INGEST_LABEL_STUDIO;
+	char cfg_err[200] = "";
+	if ((ret = config_for(fmt, project.label_config, &r.cfg, cfg_err, sizeof(cfg_err))) !=
+	    LF_OK) {
+		snprintf(err, errlen, "the project's label config no longer parses: %s", cfg_err);
+		goto cleanup;
+	}
 	lf_ingest_options opt = {.skip_bad = r.im.skip_bad != 0};
 	if ((ret = lf_ingest_parser_create(fmt, &opt, run_item, &r, &parser)) != LF_OK)
 		goto cleanup;
+	r.parser = parser;
 	if ((ret = lf_blob_open_read(blobs, r.im.blob_key, &reader)) != LF_OK) {
 		snprintf(err, errlen, "the uploaded file %s is missing", r.im.blob_key);
 		ret = LF_ERR_INVALID;
@@ -347,6 +418,7 @@ cleanup:
 	lf_blob_close_read(reader);
 	json_decref(r.group);
 	json_decref(r.predictions);
+	lf_labelcfg_free(r.cfg);
 	lf_arena_destroy(r.arena);
 	free(buf);
 	return ret == LF_ERR_LIMIT ? LF_ERR_INVALID : ret;

@@ -22,7 +22,14 @@
 /* Streaming validation of an upload as it arrives. */
 typedef struct lf_imports_check lf_imports_check;
 
-int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, lf_imports_check **out);
+/* Starts checking an upload of fmt. In the Label Studio format, the
+ * predictions and annotations of each task are validated against
+ * label_config (the project's XML; NULL or empty: not checked) and the
+ * task's data, and a task with a bad one is a bad row. Returns LF_OK and
+ * *out (owner: caller, lf_imports_check_free); LF_ERR_INVALID with the
+ * reason in err when label_config does not parse; LF_ERR_LIMIT, LF_ERR_NOMEM. */
+int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, const char *label_config,
+			 lf_imports_check **out, char *err, size_t errlen);
 int lf_imports_check_feed(lf_imports_check *c, const char *data, size_t len);
 /* Ends the parse. On a bad file returns LF_ERR_INVALID with the reason
  * ("line N: ...") from lf_imports_check_error. */

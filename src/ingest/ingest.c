@@ -261,6 +261,17 @@ int lf_ingest_stream_error(lf_ingest_parser *p, int64_t line, const char *fmt, .
 	return LF_ERR_INVALID;
 }
 
+int lf_ingest_refuse(lf_ingest_parser *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	format_message(p->refusal, sizeof(p->refusal), fmt, ap);
+	va_end(ap);
+	p->refused = true;
+	return LF_ERR_INVALID;
+}
+
 int lf_ingest_oversize(lf_ingest_parser *p, int64_t line)
 {
 	return lf_ingest_item_error(p, line, LF_ERR_LIMIT, "item larger than %zu bytes",
@@ -281,6 +292,10 @@ static int deliver(lf_ingest_parser *p, json_t *data, json_t *preds, json_t *met
 	};
 	int ret = p->cb(p->ud, &item);
 
+	if (ret == LF_ERR_INVALID && p->refused) {
+		p->refused = false;
+		return lf_ingest_item_error(p, line, LF_ERR_INVALID, "%s", p->refusal);
+	}
 	if (ret != LF_OK) {
 		p->failed = ret;
 		p->err_line = line;

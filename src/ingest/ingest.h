@@ -12,9 +12,10 @@
  *
  * Formats:
  *   csv, tsv      RFC 4180 (quotes, "" escapes, separators and newlines
- *                 inside quotes, CRLF or LF). The first row is the header;
- *                 each later row becomes {header: value string}. Blank
- *                 lines are skipped.
+ *                 inside quotes, CRLF or LF). The first row is the header
+ *                 (at most LF_INGEST_MAX_COLUMNS distinct, non-empty
+ *                 names); each later row becomes {header: value string}.
+ *                 Blank lines are skipped.
  *   jsonl         one JSON value per line; blank lines skipped.
  *   json          a top-level array of items, or one top-level object (a
  *                 sequence of whitespace-separated objects is accepted too,
@@ -51,6 +52,8 @@
 
 /* Default per-item size cap, in bytes. */
 #define LF_INGEST_DEFAULT_MAX_ITEM (1024 * 1024)
+/* Most columns a CSV/TSV header may have; a wider header stops the parse. */
+#define LF_INGEST_MAX_COLUMNS 4096
 /* How many skipped-item errors are kept in skip mode (all are counted). */
 #define LF_INGEST_MAX_ERRORS 100
 
@@ -95,6 +98,16 @@ typedef struct lf_ingest_item {
 typedef int (*lf_ingest_item_cb)(void *ud, const lf_ingest_item *item);
 
 typedef struct lf_ingest_parser lf_ingest_parser;
+
+/*
+ * Called by an item callback to refuse its item as bad data (the reason in
+ * printf style, without a line number). Returns LF_ERR_INVALID, which the
+ * callback returns: the item then counts as a bad item like a malformed
+ * one, stopping the parse with "line N: reason" or, in skip mode, skipped,
+ * counted and recorded.
+ */
+int lf_ingest_refuse(lf_ingest_parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /*
  * Creates a parser for fmt. opt may be NULL for the defaults (1 MiB cap,

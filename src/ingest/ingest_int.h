@@ -40,6 +40,9 @@ struct lf_ingest_parser {
 	int64_t err_line;
 	char err_msg[LF_INGEST_MSG_MAX + 32];
 
+	bool refused; /* the callback refused its item (lf_ingest_refuse) */
+	char refusal[LF_INGEST_MSG_MAX];
+
 	int64_t items;
 	size_t skipped;
 	size_t nrecorded;
@@ -77,8 +80,14 @@ struct lf_ingest_parser {
 /* Makes room for need more bytes in b. Returns LF_OK or LF_ERR_NOMEM. */
 int lf_ingest_buf_reserve(lf_ingest_buf *b, size_t need);
 
+/* Appending nothing is a no-op even on a buffer that has never grown
+ * (b->p NULL), where memcpy would be handed a NULL destination: the fast
+ * JSON path appends the empty prefix of a string that starts with an
+ * escape. */
 static inline int lf_ingest_buf_append(lf_ingest_buf *b, const char *s, size_t n)
 {
+	if (n == 0)
+		return LF_OK;
 	if (b->cap - b->len < n && lf_ingest_buf_reserve(b, n) != LF_OK)
 		return LF_ERR_NOMEM;
 	memcpy(b->p + b->len, s, n);

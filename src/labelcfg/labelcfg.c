@@ -16,10 +16,12 @@
 #include "labelcfg/labelcfg.h"
 
 #include "core/arena.h"
+#include "core/strset.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -135,6 +137,7 @@ struct builder {
 	const struct tag_spec **ctl_specs; /* spec of each control, by index */
 	struct named *names;
 	size_t name_count;
+	lf_strset name_set; /* names, for the duplicate check */
 	char *err;
 	size_t errlen;
 };
@@ -168,7 +171,8 @@ static json_t *describe_control(const lf_labelcfg_control *c);
 static int cmp_str(const void *a, const void *b);
 static int collect_ids(const json_t *result, const char ***ids, size_t *n);
 static bool has_id(const char *const *ids, size_t n, const char *id);
-static int check_region(const lf_labelcfg *cfg, json_t *r, size_t i, char *err, size_t errlen);
+static int check_region(const lf_labelcfg *cfg, json_t *r, size_t i, const json_t *data, char *err,
+			size_t errlen);
 static int check_relation(const lf_labelcfg *cfg, json_t *r, size_t i, const char *const *ids,
 			  size_t nids, char *err, size_t errlen);
 static int check_common(json_t *r, size_t i, char *err, size_t errlen);
@@ -180,16 +184,20 @@ static int check_object_labels(const lf_labelcfg *cfg, const lf_labelcfg_object 
 			       size_t i, char *err, size_t errlen);
 static int check_taxonomy(const lf_labelcfg_control *c, json_t *value, size_t i, char *err,
 			  size_t errlen);
-static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, char *err,
-		      size_t errlen);
+static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, const json_t *data,
+		      char *err, size_t errlen);
+static const char *object_text(const lf_labelcfg_object *obj, const json_t *data);
+static size_t code_points(const char *s);
 static int check_paragraph_span(json_t *value, size_t i, char *err, size_t errlen);
 static int check_shape(const lf_labelcfg_control *c, lf_labelcfg_shape shape,
-		       const lf_labelcfg_object *obj, json_t *value, size_t i, char *err,
-		       size_t errlen);
+		       const lf_labelcfg_object *obj, json_t *value, size_t i, const json_t *data,
+		       char *err, size_t errlen);
 static int check_rect(json_t *obj, const char *where, size_t i, char *err, size_t errlen);
 static int check_polygon(json_t *value, size_t i, char *err, size_t errlen);
 static int check_videorect(json_t *value, size_t i, char *err, size_t errlen);
 static int check_timeline(json_t *value, size_t i, char *err, size_t errlen);
+static int video_bounds(json_t *value, size_t i, json_int_t *frames, double *duration, char *err,
+			size_t errlen);
 static int need_number(json_t *obj, const char *where, const char *key, double lo, double hi,
 		       bool optional, size_t i, double *out, char *err, size_t errlen);
 static int need_int(json_t *obj, const char *where, const char *key, json_int_t lo, size_t i,
@@ -294,12 +302,14 @@ static int get_attr(lf_arena *a, const xmlNode *node, const char *name, const ch
 
 static int register_name(struct builder *b, const char *name, const char *tag)
 {
-	for (size_t i = 0; i < b->name_count; i++) {
-		if (strcmp(b->names[i].name, name) == 0)
-			return fail(b->err, b->errlen,
-				    "duplicate name \"%s\": used by <%s> and by <%s>", name,
-				    b->names[i].tag, tag);
-	}
+	size_t first;
+	int ret = lf_strset_add(&b->name_set, name, strlen(name), 0, b->name_count, &first);
+
+	if (ret == LF_ERR_CONFLICT)
+		return fail(b->err, b->errlen, "duplicate name \"%s\": used by <%s> and by <%s>",
+			    name, b->names[first].tag, tag);
+	if (ret != LF_OK)
+		return ret;
 	b->names[b->name_count].name = name;
 	b->names[b->name_count].tag = tag;
 	b->name_count++;
@@ -362,6 +372,7 @@ static int add_object(struct builder *b, const xmlNode *node, const struct tag_s
 {
 	lf_labelcfg *cfg = b->cfg;
 	lf_labelcfg_object *o;
+	const char *value_type = NULL, *encoding = NULL;
 	int ret;
 
 	if (name == NULL || name[0] == '\0')
@@ -371,12 +382,20 @@ static int add_object(struct builder *b, const xmlNode *node, const struct tag_s
 			    "<%s name=\"%s\"> is missing the \"value\" attribute", spec->tag, name);
 	if ((ret = register_name(b, name, spec->tag)) != LF_OK)
 		return ret;
+	if ((ret = get_attr(cfg->arena, node, "valueType", &value_type)) != LF_OK ||
+	    (ret = get_attr(cfg->arena, node, "encoding", &encoding)) != LF_OK)
+		return ret;
 	o = &cfg->objects[cfg->object_count++];
 	o->name = name;
 	o->tag = spec->tag;
 	o->type = spec->type;
 	o->value = value;
 	o->media = spec->media;
+	o->text_in_value = spec->media == LF_LABELCFG_MEDIA_TEXT &&
+			   (value_type == NULL || strcasecmp(value_type, "text") == 0) &&
+			   (encoding == NULL || strcasecmp(encoding, "none") == 0) &&
+			   (value[0] == '$' ? strchr(value + 1, '$') == NULL && value[1] != '\0'
+					    : strchr(value, '$') == NULL);
 	return LF_OK;
 }
 
@@ -544,6 +563,11 @@ static int add_item(struct builder *b, const xmlNode *node, const struct tag_spe
 		return fail(b->err, b->errlen,
 			    "a <%s> in \"%s\" is missing the \"value\" attribute", spec->tag,
 			    where);
+	if (cfg->label_count == LF_LABELCFG_MAX_LABELS)
+		return fail(b->err, b->errlen,
+			    "the label config defines more than %d labels (Label, Choice and "
+			    "Relation tags together), the limit",
+			    LF_LABELCFG_MAX_LABELS);
 
 	l = &cfg->labels[cfg->label_count];
 	rel = owner >= 0 ? (int)(l - cfg->controls[owner].labels) : 0;
@@ -578,21 +602,25 @@ static int add_relations(struct builder *b, const xmlNode *node, int owner)
 }
 
 /* Two items with the same value under the same parent would be
- * indistinguishable in a result, so one of them could never be chosen. */
+ * indistinguishable in a result, so one of them could never be chosen. The
+ * parent is the set's namespace; a hash set keeps this linear (comparing
+ * every pair took seconds on 45,000 labels). */
 static int check_duplicates(struct builder *b, const lf_labelcfg_label *items, size_t n,
 			    const char *tag, const char *name)
 {
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = i + 1; j < n; j++) {
-			if (items[i].parent == items[j].parent &&
-			    strcmp(items[i].value, items[j].value) == 0)
-				return fail(
-				    b->err, b->errlen, "<%s%s%s%s> defines the value \"%s\" twice",
-				    tag, name != NULL ? " name=\"" : "", name != NULL ? name : "",
-				    name != NULL ? "\"" : "", items[i].value);
-		}
+	lf_strset seen;
+	int ret = lf_strset_init(&seen, n);
+
+	for (size_t i = 0; i < n && ret == LF_OK; i++) {
+		ret = lf_strset_add(&seen, items[i].value, strlen(items[i].value), items[i].parent,
+				    i, NULL);
+		if (ret == LF_ERR_CONFLICT)
+			ret = fail(b->err, b->errlen, "<%s%s%s%s> defines the value \"%s\" twice",
+				   tag, name != NULL ? " name=\"" : "", name != NULL ? name : "",
+				   name != NULL ? "\"" : "", items[i].value);
 	}
-	return LF_OK;
+	lf_strset_free(&seen);
+	return ret;
 }
 
 /* Runs after the walk because a control may come before its object. */
@@ -689,6 +717,8 @@ int lf_labelcfg_parse(const char *xml, size_t len, lf_labelcfg **out, char *err,
 	b.names = lf_arena_calloc(arena, n * sizeof(*b.names));
 	if (!cfg->controls || !cfg->objects || !cfg->labels || !b.ctl_specs || !b.names)
 		goto cleanup;
+	if ((ret = lf_strset_init(&b.name_set, n)) != LF_OK)
+		goto cleanup;
 
 	if ((ret = element(&b, root, OWNER_NONE, -1)) != LF_OK)
 		goto cleanup;
@@ -705,6 +735,7 @@ int lf_labelcfg_parse(const char *xml, size_t len, lf_labelcfg **out, char *err,
 	ret = LF_OK;
 
 cleanup:
+	lf_strset_free(&b.name_set);
 	lf_arena_destroy(arena);
 	if (doc != NULL)
 		xmlFreeDoc(doc);
@@ -870,8 +901,8 @@ static bool has_id(const char *const *ids, size_t n, const char *id)
 	return n > 0 && bsearch(&id, ids, n, sizeof(*ids), cmp_str) != NULL;
 }
 
-int lf_labelcfg_validate_result(const lf_labelcfg *cfg, const json_t *result, char *err,
-				size_t errlen)
+int lf_labelcfg_validate_result(const lf_labelcfg *cfg, const json_t *result, const json_t *data,
+				char *err, size_t errlen)
 {
 	int ret = LF_ERR_INVALID;
 	const char **ids = NULL;
@@ -901,7 +932,7 @@ int lf_labelcfg_validate_result(const lf_labelcfg *cfg, const json_t *result, ch
 		if (strcmp(type, "relation") == 0)
 			ret = check_relation(cfg, r, i, ids, nids, err, errlen);
 		else
-			ret = check_region(cfg, r, i, err, errlen);
+			ret = check_region(cfg, r, i, data, err, errlen);
 		if (ret != LF_OK)
 			goto cleanup;
 	}
@@ -1008,7 +1039,8 @@ static const struct tag_spec *image_labels_spec(const char *type)
 	return NULL;
 }
 
-static int check_region(const lf_labelcfg *cfg, json_t *r, size_t i, char *err, size_t errlen)
+static int check_region(const lf_labelcfg *cfg, json_t *r, size_t i, const json_t *data, char *err,
+			size_t errlen)
 {
 	const char *from = json_string_value(json_object_get(r, "from_name"));
 	const char *to = json_string_value(json_object_get(r, "to_name"));
@@ -1055,7 +1087,7 @@ static int check_region(const lf_labelcfg *cfg, json_t *r, size_t i, char *err, 
 		return ret;
 	if (!json_is_object(value))
 		return fail(err, errlen, "result[%zu]: \"value\" is missing or not an object", i);
-	if ((ret = check_shape(c, shape, obj, value, i, err, errlen)) != LF_OK)
+	if ((ret = check_shape(c, shape, obj, value, i, data, err, errlen)) != LF_OK)
 		return ret;
 
 	if (alt != NULL)
@@ -1184,12 +1216,24 @@ static int check_taxonomy(const lf_labelcfg_control *c, json_t *value, size_t i,
 	return LF_OK;
 }
 
-static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, char *err,
-		      size_t errlen)
+/*
+ * Text spans are [start, end) offsets counted in Unicode code points, as
+ * Label Studio stores them: its frontend (1.4, the one web/ embeds) turns
+ * the browser's UTF-16 offsets into code points (charsToCodePoints), and
+ * conll.c reads them the same way. They are checked against the length of
+ * the object's text when the task data holds it. value.text is not compared
+ * with the text: the frontend takes it from the rendered selection, which
+ * collapses whitespace, so it legitimately differs (Label Studio issue
+ * #3078); the offsets are what exporters use.
+ */
+static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, const json_t *data,
+		      char *err, size_t errlen)
 {
 	json_int_t si, ei;
 	double sd, ed;
 	json_t *text = json_object_get(value, "text");
+	const char *content;
+	size_t len;
 	int ret;
 
 	if (text != NULL && !json_is_string(text))
@@ -1201,6 +1245,15 @@ static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, ch
 			return ret;
 		if (si > ei)
 			return fail(err, errlen, "result[%zu]: value.start is after value.end", i);
+		content = object_text(obj, data);
+		if (content == NULL)
+			return LF_OK;
+		len = code_points(content);
+		if ((json_int_t)len < ei)
+			return fail(err, errlen,
+				    "result[%zu]: value.end %" JSON_INTEGER_FORMAT
+				    " is past the end of the text of \"%s\" (%zu characters)",
+				    i, ei, obj->name, len);
 		return LF_OK;
 	case LF_LABELCFG_MEDIA_HYPERTEXT:
 		if (!json_is_string(json_object_get(value, "start")) ||
@@ -1234,6 +1287,30 @@ static int check_span(const lf_labelcfg_object *obj, json_t *value, size_t i, ch
 	}
 	return fail(err, errlen, "result[%zu]: spans cannot be placed on <%s name=\"%s\">", i,
 		    obj->tag, obj->name);
+}
+
+/* The text a Text object shows for this task: its "$variable" looked up at
+ * the top of the task data, or its literal value. NULL when that is not
+ * known here: no data, a variable the data lacks (tasks of several items),
+ * or text the frontend fetches or decodes (valueType="url", encoding). */
+static const char *object_text(const lf_labelcfg_object *obj, const json_t *data)
+{
+	if (!obj->text_in_value)
+		return NULL;
+	if (obj->value[0] != '$')
+		return obj->value;
+	return json_string_value(json_object_get(data, obj->value + 1));
+}
+
+/* The number of code points of a valid UTF-8 string: its bytes that do not
+ * continue a sequence. */
+static size_t code_points(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xC0) != 0x80;
+	return n;
 }
 
 /* Paragraph spans name paragraphs by index, which the frontend writes as a
@@ -1271,8 +1348,8 @@ static int check_paragraph_span(json_t *value, size_t i, char *err, size_t errle
 }
 
 static int check_shape(const lf_labelcfg_control *c, lf_labelcfg_shape shape,
-		       const lf_labelcfg_object *obj, json_t *value, size_t i, char *err,
-		       size_t errlen)
+		       const lf_labelcfg_object *obj, json_t *value, size_t i, const json_t *data,
+		       char *err, size_t errlen)
 {
 	json_t *v;
 	json_int_t rating;
@@ -1280,12 +1357,8 @@ static int check_shape(const lf_labelcfg_control *c, lf_labelcfg_shape shape,
 	int ret;
 
 	switch (shape) {
-	case LF_LABELCFG_SHAPE_SPAN: return check_span(obj, value, i, err, errlen);
-	case LF_LABELCFG_SHAPE_RECT:
-		if ((ret = check_rect(value, "value", i, err, errlen)) != LF_OK)
-			return ret;
-		return need_number(value, "value", "rotation", -HUGE_VAL, HUGE_VAL, true, i, &d,
-				   err, errlen);
+	case LF_LABELCFG_SHAPE_SPAN: return check_span(obj, value, i, data, err, errlen);
+	case LF_LABELCFG_SHAPE_RECT: return check_rect(value, "value", i, err, errlen);
 	case LF_LABELCFG_SHAPE_POLYGON: return check_polygon(value, i, err, errlen);
 	case LF_LABELCFG_SHAPE_KEYPOINT:
 		if ((ret = need_number(value, "value", "x", 0, 100, false, i, &d, err, errlen)) !=
@@ -1349,18 +1422,36 @@ static int check_shape(const lf_labelcfg_control *c, lf_labelcfg_shape shape,
 	lf_fatal("labelcfg: shape %d", (int)shape);
 }
 
-/* x, y, width and height in percent of the image (or video frame). */
+/* x, y, width and height in percent of the image (or video frame), the
+ * box inside it. A rotated box turns about its (x, y) corner, so its
+ * unrotated extent may pass the edge while the drawn box does not; the
+ * frontend keeps rotated boxes inside the image itself, so only unrotated
+ * ones are held to x + width <= 100 and y + height <= 100. */
 static int check_rect(json_t *obj, const char *where, size_t i, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"x", "y", "width", "height"};
-	double d;
+	double d[4];
+	double rotation = 0;
 	int ret;
 
 	for (size_t k = 0; k < LF_ARRAY_LEN(keys); k++) {
-		if ((ret = need_number(obj, where, keys[k], 0, 100, false, i, &d, err, errlen)) !=
-		    LF_OK)
+		if ((ret = need_number(obj, where, keys[k], 0, 100, false, i, &d[k], err,
+				       errlen)) != LF_OK)
 			return ret;
 	}
+	if ((ret = need_number(obj, where, "rotation", -HUGE_VAL, HUGE_VAL, true, i, &rotation, err,
+			       errlen)) != LF_OK)
+		return ret;
+	if (rotation != 0)
+		return LF_OK;
+	if (d[0] + d[2] > 100 + PCT_EPS)
+		return fail(err, errlen,
+			    "result[%zu]: %s.x + %s.width is %g, past the right edge (100)", i,
+			    where, where, d[0] + d[2]);
+	if (d[1] + d[3] > 100 + PCT_EPS)
+		return fail(err, errlen,
+			    "result[%zu]: %s.y + %s.height is %g, past the bottom edge (100)", i,
+			    where, where, d[1] + d[3]);
 	return LF_OK;
 }
 
@@ -1392,16 +1483,34 @@ static int check_polygon(json_t *value, size_t i, char *err, size_t errlen)
 	return LF_OK;
 }
 
+/* The frontend records the video's length in its regions (framesCount,
+ * duration in seconds); when a region carries them, its frames and times
+ * must lie within. *frames and *duration are left alone when absent. */
+static int video_bounds(json_t *value, size_t i, json_int_t *frames, double *duration, char *err,
+			size_t errlen)
+{
+	int ret = LF_OK;
+
+	if (json_object_get(value, "framesCount") != NULL)
+		ret = need_int(value, "value", "framesCount", 0, i, frames, err, errlen);
+	if (ret == LF_OK)
+		ret = need_number(value, "value", "duration", 0, HUGE_VAL, true, i, duration, err,
+				  errlen);
+	return ret;
+}
+
 /* Object tracking: keyframes with a frame number and a box each. */
 static int check_videorect(json_t *value, size_t i, char *err, size_t errlen)
 {
 	json_t *seq = json_object_get(value, "sequence");
 	size_t n = json_array_size(seq);
-	json_int_t frame;
-	double d;
+	json_int_t frame, frames = LLONG_MAX;
+	double time = 0, duration = HUGE_VAL;
 	char where[48];
 	int ret;
 
+	if ((ret = video_bounds(value, i, &frames, &duration, err, errlen)) != LF_OK)
+		return ret;
 	if (!json_is_array(seq) || n == 0)
 		return fail(err, errlen, "result[%zu]: value.sequence must be a non-empty array",
 			    i);
@@ -1412,11 +1521,20 @@ static int check_videorect(json_t *value, size_t i, char *err, size_t errlen)
 			return fail(err, errlen, "result[%zu]: %s must be an object", i, where);
 		if ((ret = need_int(kf, where, "frame", 0, i, &frame, err, errlen)) != LF_OK ||
 		    (ret = check_rect(kf, where, i, err, errlen)) != LF_OK ||
-		    (ret = need_number(kf, where, "time", 0, HUGE_VAL, true, i, &d, err, errlen)) !=
-			LF_OK ||
-		    (ret = need_number(kf, where, "rotation", -HUGE_VAL, HUGE_VAL, true, i, &d, err,
+		    (ret = need_number(kf, where, "time", 0, HUGE_VAL, true, i, &time, err,
 				       errlen)) != LF_OK)
 			return ret;
+		if (frame > frames)
+			return fail(err, errlen,
+				    "result[%zu]: %s.frame %" JSON_INTEGER_FORMAT
+				    " is past the last frame (framesCount %" JSON_INTEGER_FORMAT
+				    ")",
+				    i, where, frame, frames);
+		if (time > duration)
+			return fail(err, errlen,
+				    "result[%zu]: %s.time %g is past the end of the video "
+				    "(duration %g)",
+				    i, where, time, duration);
 		enabled = json_object_get(kf, "enabled");
 		if (enabled != NULL && !json_is_boolean(enabled))
 			return fail(err, errlen, "result[%zu]: %s.enabled must be a boolean", i,
@@ -1430,10 +1548,13 @@ static int check_timeline(json_t *value, size_t i, char *err, size_t errlen)
 {
 	json_t *ranges = json_object_get(value, "ranges");
 	size_t n = json_array_size(ranges);
-	json_int_t s, e;
+	json_int_t s, e, frames = LLONG_MAX;
+	double duration = HUGE_VAL;
 	char where[48];
 	int ret;
 
+	if ((ret = video_bounds(value, i, &frames, &duration, err, errlen)) != LF_OK)
+		return ret;
 	if (!json_is_array(ranges) || n == 0)
 		return fail(err, errlen, "result[%zu]: value.ranges must be a non-empty array", i);
 	for (size_t k = 0; k < n; k++) {
@@ -1447,6 +1568,12 @@ static int check_timeline(json_t *value, size_t i, char *err, size_t errlen)
 		if (s > e)
 			return fail(err, errlen, "result[%zu]: %s.start is after %s.end", i, where,
 				    where);
+		if (e > frames)
+			return fail(err, errlen,
+				    "result[%zu]: %s.end %" JSON_INTEGER_FORMAT
+				    " is past the last frame (framesCount %" JSON_INTEGER_FORMAT
+				    ")",
+				    i, where, e, frames);
 	}
 	return LF_OK;
 }

@@ -27,6 +27,8 @@
 
 /* Configs larger than this are refused with LF_ERR_LIMIT before parsing. */
 #define LF_LABELCFG_MAX_BYTES (1024 * 1024)
+/* Most <Label>, <Choice> and <Relation> tags a config may have, together. */
+#define LF_LABELCFG_MAX_LABELS 10000
 
 /* What kind of media an object tag shows; decides how spans are located. */
 typedef enum lf_labelcfg_media {
@@ -91,13 +93,16 @@ typedef struct lf_labelcfg_control {
 
 /* An object tag: what is being labeled. value is the attribute as written,
  * normally a task data variable such as "$image". type is the lowercased
- * tag ("image", "audioplus"). */
+ * tag ("image", "audioplus"). text_in_value is true for a Text whose value
+ * yields the text itself (a "$variable" holding it, or literal text), false
+ * when the frontend fetches or decodes it (valueType="url", encoding). */
 typedef struct lf_labelcfg_object {
 	const char *name;
 	const char *tag;
 	const char *type;
 	const char *value;
 	lf_labelcfg_media media;
+	bool text_in_value;
 } lf_labelcfg_object;
 
 typedef struct lf_labelcfg lf_labelcfg;
@@ -106,11 +111,11 @@ typedef struct lf_labelcfg lf_labelcfg;
  * NUL-terminated). The root must be <View>, every tag must be known, object
  * tags need name and value, control tags need name and a toName naming object
  * tags (comma-separated for several), names are unique, labels controls have
- * at least one <Label> (Choices/Taxonomy at least one <Choice>) and no
- * duplicate values. Returns LF_OK and *out (owner: caller, free with
- * lf_labelcfg_free); LF_ERR_INVALID with a sentence naming the problem written
- * to err (errlen bytes, NUL-terminated; err may be NULL); LF_ERR_LIMIT when
- * len exceeds LF_LABELCFG_MAX_BYTES; LF_ERR_NOMEM. *out is NULL on failure. */
+ * at least one <Label> (Choices/Taxonomy at least one <Choice>), no
+ * duplicate values, and at most LF_LABELCFG_MAX_LABELS labels in all. Returns LF_OK and *out
+ * (owner: caller, free with lf_labelcfg_free); LF_ERR_INVALID with a sentence naming the problem
+ * written to err (errlen bytes, NUL-terminated; err may be NULL); LF_ERR_LIMIT when len exceeds
+ * LF_LABELCFG_MAX_BYTES; LF_ERR_NOMEM. *out is NULL on failure. */
 int lf_labelcfg_parse(const char *xml, size_t len, lf_labelcfg **out, char *err, size_t errlen);
 
 /* Frees a config and everything it handed out. NULL is allowed. */
@@ -122,10 +127,20 @@ void lf_labelcfg_free(lf_labelcfg *cfg);
  * value the shape that type requires with only labels defined in the control.
  * {"type":"relation","from_id","to_id"} regions are accepted when the config
  * has <Relations> and both ids name regions of the same result. An empty
- * array is valid. Returns LF_OK, or LF_ERR_INVALID with a sentence starting
- * "result[i]" (the offending region) written to err; LF_ERR_NOMEM. */
-int lf_labelcfg_validate_result(const lf_labelcfg *cfg, const json_t *result, char *err,
-				size_t errlen);
+ * array is valid.
+ *
+ * Regions must lie within their object: text spans are integer code-point
+ * offsets with 0 <= start <= end <= the length of the object's text (when
+ * data, the task's data object, holds it; data may be NULL); image geometry
+ * is in percent, 0..100, an unrotated box with x + width and y + height at
+ * most 100; audio and video times are >= 0 with start <= end; video frames
+ * are >= 0 and, like keyframe times, within the framesCount and duration a
+ * region records.
+ *
+ * Returns LF_OK, or LF_ERR_INVALID with a sentence starting "result[i]" (the
+ * offending region) written to err; LF_ERR_NOMEM. */
+int lf_labelcfg_validate_result(const lf_labelcfg *cfg, const json_t *result, const json_t *data,
+				char *err, size_t errlen);
 
 /* Number of control tags, and the i-th in config order (NULL when out of
  * range). Returned pointers are owned by cfg and live as long as it. */

@@ -198,27 +198,42 @@ static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
 	}
 }
 
-/* Checks the result against the project's label config: known controls
- * and labels, value shapes per result type. */
+/* Checks the result against the project's label config and the task's
+ * data: known controls and labels, value shapes per result type, regions
+ * within their object (a span inside the text). */
 static int validate_result(struct op *op)
 {
 	char err[256];
 	lf_labelcfg *cfg = NULL;
-	if (!json_is_array(op->result))
-		return refuse(op->why, LF_ERR_INVALID, "invalid_result",
-			      "result must be an array of Label Studio regions.");
+	struct cfg_entry *entry = NULL;
+	json_t *data = NULL;
+	int ret = LF_OK;
+
+	if (!json_is_array(op->result)) {
+		ret = refuse(op->why, LF_ERR_INVALID, "invalid_result",
+			     "result must be an array of Label Studio regions.");
+		goto cleanup;
+	}
 	if (op->project.label_config == NULL || op->project.label_config[0] == '\0')
-		return LF_OK;
-	struct cfg_entry *entry;
-	int ret = cfg_get(&op->project, &cfg, &entry, err, sizeof(err));
-	if (ret != LF_OK)
-		return refuse(op->why, LF_ERR_INTERNAL, "bad_label_config",
-			      "The project's label config no longer parses: %s", err);
-	ret = lf_labelcfg_validate_result(cfg, op->result, err, sizeof(err));
-	cfg_put(cfg, entry);
-	if (ret != LF_OK)
-		return refuse(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
-	return LF_OK;
+		goto cleanup;
+	if (cfg_get(&op->project, &cfg, &entry, err, sizeof(err)) != LF_OK) {
+		ret = refuse(op->why, LF_ERR_INTERNAL, "bad_label_config",
+			     "The project's label config no longer parses: %s", err);
+		goto cleanup;
+	}
+	data = json_loads(op->task.data, 0, NULL);
+	if (data == NULL) {
+		ret = refuse(op->why, LF_ERR_INTERNAL, "internal",
+			     "The task's stored data cannot be read.");
+		goto cleanup;
+	}
+	if (lf_labelcfg_validate_result(cfg, op->result, data, err, sizeof(err)) != LF_OK)
+		ret = refuse(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
+cleanup:
+	if (cfg != NULL)
+		cfg_put(cfg, entry);
+	json_decref(data);
+	return ret;
 }
 
 static const char *annotation_kind(lf_wf_event ev)

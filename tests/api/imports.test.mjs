@@ -82,6 +82,16 @@ test('JSONL, JSON array, plain text and TSV, one item per task', async () => {
   }
 });
 
+test('JSONL strings that start with an escape are decoded (fast JSON path)', async () => {
+  const pid = await project();
+  const body = '{"text":"\\"quoted\\" word"}\n{"\\u00e9":"\\ud83d\\ude00","n":"\\n"}\n{"text":""}\n';
+  const r = await upload(pid, body, { type: 'application/x-ndjson' });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  assert.equal((await waitDone(r.body.id)).tasks_created, 3);
+  const tasks = await tasksOf(pid);
+  assert.deepEqual(tasks.map((t) => t.data), [{ text: '"quoted" word' }, { 'é': '😀', n: '\n' }, { text: '' }]);
+});
+
 test('Label Studio tasks keep their predictions', async () => {
   const pid = await project();
   const ls = [{ data: { text: 'Bob at Initech' }, predictions: [{ model_version: 'v1', result: [{ from_name: 'label', to_name: 'text', type: 'labels', value: { start: 0, end: 3, labels: ['PER'] } }] }] }];

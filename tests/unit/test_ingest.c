@@ -171,12 +171,75 @@ static void test_csv_errors(void **state)
 	CHECK(LF_INGEST_CSV, NULL, "a,,c\n1,2,3\n", "[]", LF_ERR_INVALID,
 	      "line 1: empty column name in header (column 2)");
 	CHECK(LF_INGEST_CSV, NULL, "\n\na,b,a\n1,2,3\n", "[]", LF_ERR_INVALID,
-	      "line 3: duplicate column name \"a\"");
+	      "line 3: duplicate column name \"a\" (columns 1 and 3)");
 	CHECK(LF_INGEST_CSV, NULL, "a\n1\n\"open\nrow\n", "[{\"d\":{\"a\":\"1\"},\"l\":2,\"i\":0}]",
 	      LF_ERR_INVALID, "line 3: unterminated quoted field");
 	CHECK(LF_INGEST_CSV, NULL, "a\n\"x\"y\n", "[]", LF_ERR_INVALID,
 	      "line 2: unexpected character after closing quote");
 	CHECK(LF_INGEST_CSV, NULL, "a,b\n1,\xFF\n", "[]", LF_ERR_INVALID, "line 2: invalid UTF-8");
+}
+
+/* A header of n columns named c0, c1, ... (the last one named dup when
+ * dup is not NULL), then one row of n values; malloc'ed. */
+static char *wide_csv(size_t n, const char *dup, size_t *len)
+{
+	char *s = malloc(n * 16 + 64);
+	size_t k = 0;
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 == n && dup != NULL)
+			k += (size_t)sprintf(s + k, "%s%s", i ? "," : "", dup);
+		else
+			k += (size_t)sprintf(s + k, "%sc%zu", i ? "," : "", i);
+	}
+	s[k++] = '\n';
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)sprintf(s + k, "%sv", i ? "," : "");
+	s[k++] = '\n';
+	*len = k;
+	return s;
+}
+
+/* Duplicate column names are found through a hash set and the column count
+ * is capped: both checks were a comparison of every pair of names, which
+ * held a thread for a minute on 200,000 columns. */
+static void test_csv_wide_header(void **state)
+{
+	static const size_t too_many[] = {LF_INGEST_MAX_COLUMNS + 1, 100000};
+	struct run r = {.fail_at = -1};
+	size_t len;
+	char *in;
+
+	in = wide_csv(LF_INGEST_MAX_COLUMNS, NULL, &len);
+	run_parse(LF_INGEST_CSV, NULL, in, len, WHOLE, 0, &r);
+	assert_int_equal(r.rc, LF_OK);
+	assert_int_equal(json_array_size(r.items), 1);
+	assert_int_equal(json_object_size(json_object_get(json_array_get(r.items, 0), "d")),
+			 LF_INGEST_MAX_COLUMNS);
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(json_array_get(r.items, 0), "d"), "c4095")),
+			    "v");
+	json_decref(r.items);
+	free(in);
+
+	in = wide_csv(LF_INGEST_MAX_COLUMNS, "c17", &len);
+	run_parse(LF_INGEST_CSV, NULL, in, len, WHOLE, 0, &r);
+	assert_int_equal(r.rc, LF_ERR_INVALID);
+	assert_string_equal(r.err, "line 1: duplicate column name \"c17\" (columns 18 and 4096)");
+	json_decref(r.items);
+	free(in);
+
+	for (size_t i = 0; i < LF_ARRAY_LEN(too_many); i++) {
+		in = wide_csv(too_many[i], NULL, &len);
+		run_parse(LF_INGEST_CSV, NULL, in, len, WHOLE, 0, &r);
+		assert_int_equal(r.rc, LF_ERR_INVALID);
+		assert_string_equal(r.err,
+				    "line 1: the header has more than 4096 columns (the limit)");
+		assert_int_equal(json_array_size(r.items), 0);
+		json_decref(r.items);
+		free(in);
+	}
 }
 
 static void test_jsonl(void **state)
@@ -198,6 +261,44 @@ static void test_jsonl(void **state)
 	      "line 4: invalid JSON");
 	CHECK(LF_INGEST_JSONL, NULL, "{\"a\":1}\n{\"b\":\"\xE2\x82\"}\n",
 	      "[{\"d\":{\"a\":1},\"l\":1,\"i\":0}]", LF_ERR_INVALID, "line 2: invalid UTF-8");
+}
+
+/*
+ * Strings that need decoding on the fast path: the first escaped string of
+ * a parse is decoded into a scratch buffer that nothing has reserved yet,
+ * which once handed memcpy a NULL destination (UBSan aborts on it). Each
+ * case is the first line its parser sees.
+ */
+static void test_jsonl_escapes(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	    {"{\"text\":\"\\\"quoted\\\" word\"}\n",
+	     "[{\"d\":{\"text\":\"\\\"quoted\\\" word\"},\"l\":1,\"i\":0}]"},
+	    {"{\"\\n\":\"\\\\\"}\n", "[{\"d\":{\"\\n\":\"\\\\\"},\"l\":1,\"i\":0}]"},
+	    {"{\"a\":\"\\t\\r\\n\\/\\b\\f\"}\n",
+	     "[{\"d\":{\"a\":\"\\t\\r\\n/\\b\\f\"},\"l\":1,\"i\":0}]"},
+	    {"{\"a\":\"\\u00e9t\\u00E9\",\"b\":\"\\ud83d\\ude00!\"}\n",
+	     "[{\"d\":{\"a\":\"\xC3\xA9t\xC3\xA9\",\"b\":\"\xF0\x9F\x98\x80!\"},\"l\":1,\"i\":0}]"},
+	    {"{\"\":\"\",\"e\":\"\\u20ac\"}\n{\"x\":\"\"}\n",
+	     "[{\"d\":{\"\":\"\",\"e\":\"\xE2\x82\xAC\"},\"l\":1,\"i\":0},{\"d\":{\"x\":\"\"},"
+	     "\"l\":2,\"i\":1}]"},
+	    {"\"\\\"only an escaped string\"\n",
+	     "[{\"d\":{\"text\":\"\\\"only an escaped string\"},\"l\":1,\"i\":0}]"},
+	};
+	lf_ingest_buf scratch = {0};
+	json_t *v;
+
+	for (size_t i = 0; i < LF_ARRAY_LEN(cases); i++)
+		check_all_splits(LF_INGEST_JSONL, NULL, cases[i].in, strlen(cases[i].in),
+				 cases[i].want, LF_OK, NULL);
+	/* the fast path itself, on a scratch buffer that has never grown */
+	v = lf_ingest_fast_parse("\"\\\"x\"", 5, &scratch);
+	assert_non_null(v);
+	assert_string_equal(json_string_value(v), "\"x");
+	json_decref(v);
+	free(scratch.p);
 }
 
 static void test_json_array(void **state)
@@ -425,6 +526,50 @@ static void test_callback_error_and_state(void **state)
 			 LF_ERR_INVALID);
 }
 
+struct refusing {
+	lf_ingest_parser *p;
+	int kept;
+};
+
+static int refuse_bad_cb(void *ud, const lf_ingest_item *it)
+{
+	struct refusing *r = ud;
+
+	if (json_object_get(it->data, "bad") != NULL)
+		return lf_ingest_refuse(r->p, "field \"bad\" is %d", 7);
+	r->kept++;
+	return LF_OK;
+}
+
+/* A callback's refusal makes its item a bad item: it stops the parse with
+ * the item's line, or is skipped and recorded in skip mode. */
+static void test_callback_refuses(void **state)
+{
+	static const char in[] = "{\"a\":1}\n\n{\"bad\":1}\n{\"a\":2}\n";
+	lf_ingest_options skip = {.skip_bad = true};
+	struct refusing r = {0};
+	int64_t line;
+
+	assert_int_equal(lf_ingest_parser_create(LF_INGEST_JSONL, NULL, refuse_bad_cb, &r, &r.p),
+			 LF_OK);
+	assert_int_equal(lf_ingest_feed(r.p, in, sizeof(in) - 1), LF_ERR_INVALID);
+	assert_string_equal(lf_ingest_error(r.p), "line 3: field \"bad\" is 7");
+	assert_int_equal(lf_ingest_items(r.p), 1);
+	lf_ingest_parser_free(r.p);
+
+	r = (struct refusing){0};
+	assert_int_equal(lf_ingest_parser_create(LF_INGEST_JSONL, &skip, refuse_bad_cb, &r, &r.p),
+			 LF_OK);
+	assert_int_equal(lf_ingest_feed(r.p, in, sizeof(in) - 1), LF_OK);
+	assert_int_equal(lf_ingest_finish(r.p), LF_OK);
+	assert_int_equal(r.kept, 2);
+	assert_int_equal(lf_ingest_items(r.p), 2);
+	assert_int_equal(lf_ingest_skipped(r.p), 1);
+	assert_string_equal(lf_ingest_skipped_error(r.p, 0, &line), "field \"bad\" is 7");
+	assert_int_equal(line, 3);
+	lf_ingest_parser_free(r.p);
+}
+
 static void test_detect_and_names(void **state)
 {
 	lf_ingest_format f = LF_INGEST_TEXT;
@@ -585,7 +730,9 @@ int main(void)
 	    cmocka_unit_test(test_csv_quoting_bom_crlf),
 	    cmocka_unit_test(test_tsv),
 	    cmocka_unit_test(test_csv_errors),
+	    cmocka_unit_test(test_csv_wide_header),
 	    cmocka_unit_test(test_jsonl),
+	    cmocka_unit_test(test_jsonl_escapes),
 	    cmocka_unit_test(test_json_array),
 	    cmocka_unit_test(test_json_errors),
 	    cmocka_unit_test(test_text),
@@ -594,6 +741,7 @@ int main(void)
 	    cmocka_unit_test(test_skip_mode),
 	    cmocka_unit_test(test_empty_input),
 	    cmocka_unit_test(test_callback_error_and_state),
+	    cmocka_unit_test(test_callback_refuses),
 	    cmocka_unit_test(test_detect_and_names),
 	    cmocka_unit_test(test_fast_json),
 	};

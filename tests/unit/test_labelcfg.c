@@ -100,36 +100,52 @@ static void refused(const char *xml, const char *needle)
 	assert_non_null(strstr(err, needle));
 }
 
-static int validate(const lf_labelcfg *cfg, const char *json, char *err, size_t errlen)
+/* Validates the result json on a task whose data is the JSON text data
+ * (NULL: no data). */
+static int validate(const lf_labelcfg *cfg, const char *data, const char *json, char *err,
+		    size_t errlen)
 {
 	json_error_t jerr;
 	json_t *r = json_loads(json, 0, &jerr);
+	json_t *d = data != NULL ? json_loads(data, 0, &jerr) : NULL;
 	int rc;
-	if (r == NULL)
+	if (r == NULL || (data != NULL && d == NULL))
 		print_error("bad test JSON: %s\n", jerr.text);
 	assert_non_null(r);
-	rc = lf_labelcfg_validate_result(cfg, r, err, errlen);
+	rc = lf_labelcfg_validate_result(cfg, r, d, err, errlen);
 	json_decref(r);
+	json_decref(d);
 	return rc;
 }
 
-static void result_ok(const lf_labelcfg *cfg, const char *json)
+static void data_result_ok(const lf_labelcfg *cfg, const char *data, const char *json)
 {
 	char err[256] = "";
-	int rc = validate(cfg, json, err, sizeof(err));
+	int rc = validate(cfg, data, json, err, sizeof(err));
 	if (rc != LF_OK)
 		print_error("unexpected refusal: %s\n", err);
 	assert_int_equal(rc, LF_OK);
 }
 
-static void result_bad(const lf_labelcfg *cfg, const char *json, const char *needle)
+static void data_result_bad(const lf_labelcfg *cfg, const char *data, const char *json,
+			    const char *needle)
 {
 	char err[256] = "";
-	int rc = validate(cfg, json, err, sizeof(err));
+	int rc = validate(cfg, data, json, err, sizeof(err));
 	assert_int_equal(rc, LF_ERR_INVALID);
 	if (strstr(err, needle) == NULL)
 		print_error("error \"%s\" does not mention \"%s\"\n", err, needle);
 	assert_non_null(strstr(err, needle));
+}
+
+static void result_ok(const lf_labelcfg *cfg, const char *json)
+{
+	data_result_ok(cfg, NULL, json);
+}
+
+static void result_bad(const lf_labelcfg *cfg, const char *json, const char *needle)
+{
+	data_result_bad(cfg, NULL, json, needle);
 }
 
 /* ---- parsing -------------------------------------------------------------- */
@@ -344,6 +360,63 @@ static void test_parse_limits(void **state)
 	lf_labelcfg_free(NULL);
 }
 
+/* A NER config with n labels named by number (the last one named dup when
+ * dup is not NULL); malloc'ed. */
+static char *many_labels(size_t n, const char *dup)
+{
+	char *s = malloc(n * 32 + 256);
+	size_t k = 0;
+
+	assert_non_null(s);
+	k += (size_t)sprintf(
+	    s, "<View><Text name=\"t\" value=\"$t\"/><Labels name=\"l\" toName=\"t\">");
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 == n && dup != NULL)
+			k += (size_t)sprintf(s + k, "<Label value=\"%s\"/>", dup);
+		else
+			k += (size_t)sprintf(s + k, "<Label value=\"%zu\"/>", i);
+	}
+	sprintf(s + k, "</Labels></View>");
+	return s;
+}
+
+/* Duplicate labels are found through a hash set and the label count is
+ * capped: comparing every pair took seconds on 45,000 labels. */
+static void test_parse_label_count(void **state)
+{
+	static const size_t too_many[] = {LF_LABELCFG_MAX_LABELS + 1, 45000};
+	lf_labelcfg *cfg;
+	char *xml;
+
+	xml = many_labels(LF_LABELCFG_MAX_LABELS, NULL);
+	cfg = must_parse(xml);
+	assert_int_equal(lf_labelcfg_control_at(cfg, 0)->label_count, LF_LABELCFG_MAX_LABELS);
+	result_ok(cfg, "[{\"from_name\":\"l\",\"to_name\":\"t\",\"type\":\"labels\","
+		       "\"value\":{\"start\":0,\"end\":1,\"labels\":[\"9999\"]}}]");
+	lf_labelcfg_free(cfg);
+	free(xml);
+
+	xml = many_labels(LF_LABELCFG_MAX_LABELS, "17");
+	refused(xml, "<Labels name=\"l\"> defines the value \"17\" twice");
+	free(xml);
+
+	for (size_t i = 0; i < LF_ARRAY_LEN(too_many); i++) {
+		xml = many_labels(too_many[i], NULL);
+		refused(xml, "the label config defines more than 10000 labels (Label, Choice and "
+			     "Relation tags together), the limit");
+		free(xml);
+	}
+	/* labels, choices and relations count together */
+	xml = many_labels(LF_LABELCFG_MAX_LABELS, NULL);
+	strcpy(strstr(xml, "</View>"), "<Relations><Relation value=\"r\"/></Relations></View>");
+	refused(xml, "more than 10000 labels");
+	free(xml);
+	/* duplicate names among many tags */
+	refused("<View><Text name=\"t\" value=\"$t\"/><Header name=\"h\"/><Header name=\"t\"/>"
+		"<TextArea name=\"a\" toName=\"t\"/></View>",
+		"duplicate name \"t\": used by <Text> and by <Header>");
+}
+
 static void test_describe(void **state)
 {
 	lf_labelcfg *cfg = must_parse(NER);
@@ -383,7 +456,7 @@ static void test_result_generic(void **state)
 	json_t *obj = json_object();
 
 	result_ok(cfg, "[]");
-	assert_int_equal(lf_labelcfg_validate_result(cfg, obj, NULL, 0), LF_ERR_INVALID);
+	assert_int_equal(lf_labelcfg_validate_result(cfg, obj, NULL, NULL, 0), LF_ERR_INVALID);
 	json_decref(obj);
 	result_bad(cfg, "{\"choices\":[]}", "must be a JSON array");
 	result_bad(cfg, "[1]", "result[0] must be an object");
@@ -518,6 +591,61 @@ static void test_result_ner(void **state)
 	lf_labelcfg_free(cfg);
 }
 
+#define SPAN(s, e)                                                                                 \
+	"[{\"from_name\":\"label\",\"to_name\":\"text\",\"type\":\"labels\","                      \
+	"\"value\":{\"start\":" #s ",\"end\":" #e ",\"labels\":[\"PER\"]}}]"
+
+/* A span must lie inside the task's text: offsets are code points, so the
+ * 25 characters of this text (31 bytes, 26 UTF-16 units) end at 25. */
+static void test_result_span_bounds(void **state)
+{
+	static const char data[] =
+	    "{\"text\":\"Bob met Zo\xC3\xAB in K\xC3\xB6ln \xF0\x9F\x98\x80 ok.\"}";
+	lf_labelcfg *cfg = must_parse(NER);
+
+	data_result_ok(cfg, data, SPAN(0, 3));
+	data_result_ok(cfg, data, SPAN(8, 11));
+	data_result_ok(cfg, data, SPAN(0, 25));
+	data_result_ok(cfg, data, SPAN(25, 25));
+	data_result_bad(cfg, data, SPAN(0, 26),
+			"result[0]: value.end 26 is past the end of the text of \"text\" (25 "
+			"characters)");
+	data_result_bad(cfg, data, SPAN(0, 3000), "value.end 3000 is past the end");
+	data_result_bad(cfg, data, SPAN(30, 40), "value.end 40 is past the end");
+	data_result_bad(cfg, data, SPAN(-1, 3), "value.start must be an integer >= 0");
+	data_result_bad(cfg, data, SPAN(4, 3), "value.start is after value.end");
+	data_result_bad(cfg, data, SPAN(0, 3.0), "value.end must be an integer");
+	/* the second region is the offending one, and value.text is not compared */
+	data_result_bad(
+	    cfg, data,
+	    "[{\"from_name\":\"label\",\"to_name\":\"text\",\"type\":\"labels\","
+	    "\"value\":{\"start\":0,\"end\":3,\"text\":\"not Bob\",\"labels\":[\"PER\"]}},"
+	    "{\"from_name\":\"label\",\"to_name\":\"text\",\"type\":\"labels\","
+	    "\"value\":{\"start\":20,\"end\":99,\"labels\":[\"PER\"]}}]",
+	    "result[1]: value.end 99");
+	data_result_ok(cfg, "{\"text\":\"\"}", SPAN(0, 0));
+	data_result_bad(cfg, "{\"text\":\"\"}", SPAN(0, 1), "(0 characters)");
+	/* the length is unknown without the text: data missing, or grouped items */
+	result_ok(cfg, SPAN(0, 3000));
+	data_result_ok(cfg, "{\"items\":[{\"text\":\"a\"}]}", SPAN(0, 3000));
+	data_result_ok(cfg, "{\"text\":5}", SPAN(0, 3000));
+	lf_labelcfg_free(cfg);
+
+	/* text the frontend fetches or decodes is not in the data */
+	cfg = must_parse("<View><Text name=\"text\" value=\"$url\" valueType=\"url\"/>"
+			 "<Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/></Labels>"
+			 "</View>");
+	data_result_ok(cfg, "{\"url\":\"http://x/a.txt\"}", SPAN(0, 3000));
+	lf_labelcfg_free(cfg);
+	/* literal text */
+	cfg = must_parse("<View><Text name=\"text\" value=\"Fixed words\"/>"
+			 "<Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/></Labels>"
+			 "</View>");
+	data_result_ok(cfg, "{}", SPAN(6, 11));
+	data_result_bad(cfg, "{}", SPAN(6, 12), "(11 characters)");
+	lf_labelcfg_free(cfg);
+}
+
 static void test_result_bbox(void **state)
 {
 	lf_labelcfg *cfg = must_parse(BBOX);
@@ -565,6 +693,34 @@ static void test_result_bbox(void **state)
 		   "[{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"polygonlabels\","
 		   "\"value\":{\"points\":[[1,1],[2,2],[3,1]],\"polygonlabels\":[\"Car\"]}}]",
 		   "expected \"rectanglelabels\"");
+	/* the box must end inside the image, unless rotated */
+	result_ok(cfg,
+		  "[{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
+		  "\"value\":{\"x\":60,\"y\":70,\"width\":40.0000001,\"height\":30,"
+		  "\"rectanglelabels\":[\"Car\"]}},"
+		  "{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
+		  "\"value\":{\"x\":90,\"y\":10,\"width\":30,\"height\":20,\"rotation\":90,"
+		  "\"rectanglelabels\":[\"Car\"]}}]");
+	result_bad(cfg,
+		   "[{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
+		   "\"value\":{\"x\":80,\"y\":1,\"width\":30,\"height\":40,"
+		   "\"rectanglelabels\":[\"Car\"]}}]",
+		   "result[0]: value.x + value.width is 110, past the right edge (100)");
+	result_bad(cfg,
+		   "[{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
+		   "\"value\":{\"x\":0,\"y\":70.5,\"width\":30,\"height\":30,\"rotation\":0,"
+		   "\"rectanglelabels\":[\"Car\"]}}]",
+		   "value.y + value.height is 100.5, past the bottom edge (100)");
+	result_bad(cfg,
+		   "[{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
+		   "\"value\":{\"x\":0,\"y\":0,\"width\":-1,\"height\":30,"
+		   "\"rectanglelabels\":[\"Car\"]}}]",
+		   "value.width must be a number between 0 and 100");
+	result_bad(cfg,
+		   "[{\"from_name\":\"label\",\"to_name\":\"image\",\"type\":\"rectanglelabels\","
+		   "\"value\":{\"x\":0,\"y\":0,\"width\":1,\"height\":1,\"rotation\":\"9\","
+		   "\"rectanglelabels\":[\"Car\"]}}]",
+		   "value.rotation must be a number");
 	lf_labelcfg_free(cfg);
 
 	/* A plain <Labels> on an image, paired with a drawing tool. */
@@ -708,6 +864,47 @@ static void test_result_video(void **state)
 		   "\"value\":{\"sequence\":[{\"frame\":1,\"x\":1,\"y\":2,\"width\":3,"
 		   "\"height\":4}]}}]",
 		   "expected \"timelinelabels\"");
+	/* frames and times within the framesCount and duration a region records */
+	result_bad(
+	    cfg,
+	    "[{\"from_name\":\"box\",\"to_name\":\"video\",\"type\":\"videorectangle\","
+	    "\"value\":{\"framesCount\":100,\"sequence\":[{\"frame\":100,\"x\":1,\"y\":2,"
+	    "\"width\":3,\"height\":4},{\"frame\":101,\"x\":1,\"y\":2,\"width\":3,"
+	    "\"height\":4}]}}]",
+	    "result[0]: value.sequence[1].frame 101 is past the last frame (framesCount 100)");
+	result_bad(cfg,
+		   "[{\"from_name\":\"box\",\"to_name\":\"video\",\"type\":\"videorectangle\","
+		   "\"value\":{\"duration\":4,\"sequence\":[{\"frame\":1,\"time\":4.5,\"x\":1,"
+		   "\"y\":2,\"width\":3,\"height\":4}]}}]",
+		   "value.sequence[0].time 4.5 is past the end of the video (duration 4)");
+	result_bad(cfg,
+		   "[{\"from_name\":\"box\",\"to_name\":\"video\",\"type\":\"videorectangle\","
+		   "\"value\":{\"sequence\":[{\"frame\":-1,\"x\":1,\"y\":2,\"width\":3,"
+		   "\"height\":4}]}}]",
+		   "value.sequence[0].frame must be an integer >= 0");
+	result_bad(cfg,
+		   "[{\"from_name\":\"box\",\"to_name\":\"video\",\"type\":\"videorectangle\","
+		   "\"value\":{\"sequence\":[{\"frame\":1,\"x\":90,\"y\":2,\"width\":30,"
+		   "\"height\":4}]}}]",
+		   "value.sequence[0].x + value.sequence[0].width is 120");
+	result_bad(cfg,
+		   "[{\"from_name\":\"box\",\"to_name\":\"video\",\"type\":\"videorectangle\","
+		   "\"value\":{\"framesCount\":-3,\"sequence\":[{\"frame\":1,\"x\":1,\"y\":2,"
+		   "\"width\":3,\"height\":4}]}}]",
+		   "value.framesCount must be an integer >= 0");
+	result_ok(cfg, "[{\"from_name\":\"tl\",\"to_name\":\"video\",\"type\":\"timelinelabels\","
+		       "\"value\":{\"framesCount\":30,\"ranges\":[{\"start\":3,\"end\":30}],"
+		       "\"timelinelabels\":[\"Run\"]}}]");
+	result_bad(cfg,
+		   "[{\"from_name\":\"tl\",\"to_name\":\"video\",\"type\":\"timelinelabels\","
+		   "\"value\":{\"framesCount\":30,\"ranges\":[{\"start\":3,\"end\":31}],"
+		   "\"timelinelabels\":[\"Run\"]}}]",
+		   "value.ranges[0].end 31 is past the last frame (framesCount 30)");
+	result_bad(cfg,
+		   "[{\"from_name\":\"tl\",\"to_name\":\"video\",\"type\":\"timelinelabels\","
+		   "\"value\":{\"ranges\":[{\"start\":-2,\"end\":3}],"
+		   "\"timelinelabels\":[\"Run\"]}}]",
+		   "value.ranges[0].start must be an integer >= 0");
 	lf_labelcfg_free(cfg);
 }
 
@@ -792,9 +989,9 @@ static void *validate_many(void *arg)
 	int failures = 0;
 
 	for (int k = 0; k < 2000; k++) {
-		if (lf_labelcfg_validate_result(sh->cfg, sh->good, err, sizeof(err)) != LF_OK)
+		if (lf_labelcfg_validate_result(sh->cfg, sh->good, NULL, err, sizeof(err)) != LF_OK)
 			failures++;
-		if (lf_labelcfg_validate_result(sh->cfg, sh->bad, err, sizeof(err)) !=
+		if (lf_labelcfg_validate_result(sh->cfg, sh->bad, NULL, err, sizeof(err)) !=
 		    LF_ERR_INVALID)
 			failures++;
 	}
@@ -841,10 +1038,12 @@ int main(void)
 	    cmocka_unit_test(test_parse_errors),
 	    cmocka_unit_test(test_parse_refuses_dtd),
 	    cmocka_unit_test(test_parse_limits),
+	    cmocka_unit_test(test_parse_label_count),
 	    cmocka_unit_test(test_describe),
 	    cmocka_unit_test(test_result_generic),
 	    cmocka_unit_test(test_result_choices),
 	    cmocka_unit_test(test_result_ner),
+	    cmocka_unit_test(test_result_span_bounds),
 	    cmocka_unit_test(test_result_bbox),
 	    cmocka_unit_test(test_result_polygon),
 	    cmocka_unit_test(test_result_keypoint),
