@@ -103,9 +103,11 @@ static int money_in_or_out(lf_http_req *req, int refund)
 					 &d, &replayed);
 	if (ret == LF_ERR_CONFLICT) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 409, "idempotency_key_reused",
-				     "This idempotency_key was already used for a different %s.",
-				     refund ? "movement" : "amount");
+		return lf_http_error(
+		    req, 409, "idempotency_key_reused",
+		    refund ? "This idempotency_key was already used for a deposit."
+			   : "This idempotency_key was already used for a refund or a "
+			     "deposit of another amount or reference.");
 	}
 	if (ret == LF_ERR_NOTFOUND) {
 		lf_store_rollback(tx);

@@ -59,16 +59,19 @@ static int load_batch(lf_http_req *req, int64_t id, int status)
 /*
  * POST /payouts {idempotency_key, min_amount?, user_ids?, adapter?}: one
  * batch of every payable balance of at least min_amount (of the listed
- * users). The same key again returns the same batch.
+ * users). The same key again returns the same batch (200), with other
+ * parameters 409.
  */
 int lf_api_payouts_create(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	lf_principal *who;
 	const char *key, *adapter = "csv";
-	int64_t min_amount = 1, batch_id = 0;
+	int64_t min_amount = 1;
 	int64_t *users = NULL;
-	int nusers = 0, replayed = 0;
+	int nusers = 0, replayed = 0, n = 0;
+	lf_payout_batch_row b;
+	lf_payout_item_row *items = NULL;
 	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
 		return LF_OK;
 	if (lf_api_str(req, "idempotency_key", 1, 200, &key) != LF_OK ||
@@ -103,12 +106,19 @@ int lf_api_payouts_create(lf_http_req *req)
 				.nusers = nusers,
 				.actor_id = who->user.id,
 				.actor_role = who->user.role};
-	int ret = lf_payout_batch_create(app->store, &rq, &batch_id, &replayed);
+	int ret = lf_payout_batch_create(app->store, req->arena, &rq, &b, &items, &n, &replayed);
+	if (ret == LF_ERR_CONFLICT)
+		return lf_http_error(
+		    req, 409, "idempotency_key_reused",
+		    "This idempotency_key was already used for a payout with another "
+		    "adapter, min_amount or user_ids.");
 	if (ret != LF_OK)
 		return ret;
 	if (!replayed && app->jobs != NULL)
 		lf_jobs_kick(app->jobs);
-	return load_batch(req, batch_id, replayed ? 200 : 201);
+	/* Rendered from the rows the key's transaction read, not read again
+	 * elsewhere: the answer is the batch that transaction compared. */
+	return lf_http_json(req, replayed ? 200 : 201, batch_json(req, &b, items, n));
 }
 
 int lf_api_payouts_get(lf_http_req *req)

@@ -97,24 +97,36 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 	return LF_OK;
 }
 
-/* Shared by deposit and refund: idempotency by (project, key). */
+/* Whether the movement that holds a key answers this request: the same
+ * kind and, for a deposit, the same amount and reference. A refund's
+ * amount is whatever was available, so a refund with the same key is the
+ * same refund whatever the escrow holds now. */
+static int same_movement(const lf_deposit *d, const char *kind, lf_money amount,
+			 const char *reference)
+{
+	if (strcmp(d->kind, kind) != 0)
+		return LF_ERR_CONFLICT;
+	if (strcmp(kind, "deposit") == 0 &&
+	    (d->amount != amount || (d->reference == NULL) != (reference == NULL) ||
+	     (reference != NULL && strcmp(d->reference, reference) != 0)))
+		return LF_ERR_CONFLICT;
+	return LF_OK;
+}
+
+/*
+ * Shared by deposit and refund, idempotent by (project, key): the
+ * movement is looked up and inserted in the caller's write transaction,
+ * so a request that meets another one's movement answers with it only
+ * once the caller's commit makes it durable (on SQLite it may be the
+ * uncommitted row of the same group-commit batch; on PostgreSQL the
+ * insert waits for a concurrent holder of the key to commit).
+ */
 static int external_move(lf_tx *tx, const char *kind, int64_t project_id, const char *currency,
 			 lf_money amount, const char *reference, const char *key, int64_t actor_id,
 			 lf_deposit *out, int *replayed)
 {
-	int ret = lf_store_deposit_by_key(tx, project_id, key, out);
+	int ret;
 	*replayed = 0;
-	if (ret == LF_OK) {
-		*replayed = 1;
-		/* A refund's amount is whatever was available: a replay of the
-		 * same key is the same refund whatever the escrow holds now. */
-		if (strcmp(out->kind, kind) != 0 ||
-		    (strcmp(kind, "deposit") == 0 && out->amount != amount))
-			return LF_ERR_CONFLICT;
-		return LF_OK;
-	}
-	if (ret != LF_ERR_NOTFOUND)
-		return ret;
 	if (amount <= 0 || amount > LF_MONEY_MAX)
 		return LF_ERR_INVALID;
 	lf_deposit d = {.project_id = project_id,
@@ -125,7 +137,15 @@ static int external_move(lf_tx *tx, const char *kind, int64_t project_id, const 
 			.idempotency_key = key,
 			.created_by = actor_id,
 			.created_at = lf_now_ms()};
-	if ((ret = lf_store_deposit_insert(tx, &d, &d.id)) != LF_OK)
+	ret = lf_store_deposit_insert(tx, &d, &d.id);
+	if (ret == LF_ERR_CONFLICT) {
+		/* Taken by a request that committed after our first look. */
+		if ((ret = lf_store_deposit_by_key(tx, project_id, key, out)) != LF_OK)
+			return ret == LF_ERR_NOTFOUND ? LF_ERR_INTERNAL : ret;
+		*replayed = 1;
+		return same_movement(out, kind, amount, reference);
+	}
+	if (ret != LF_OK)
 		return ret;
 	int in = strcmp(kind, "deposit") == 0;
 	lf_posting p[] = {{"external_funding", 0, in ? -amount : amount},
@@ -146,6 +166,13 @@ int lf_ledger_deposit(lf_tx *tx, int64_t project_id, const char *currency, lf_mo
 		      const char *reference, const char *key, int64_t actor_id, lf_deposit *out,
 		      int *replayed)
 {
+	/* Most replays find the first deposit here, without an insert. */
+	int ret = lf_store_deposit_by_key(tx, project_id, key, out);
+	*replayed = ret == LF_OK;
+	if (ret == LF_OK)
+		return same_movement(out, "deposit", amount, reference);
+	if (ret != LF_ERR_NOTFOUND)
+		return ret;
 	return external_move(tx, "deposit", project_id, currency, amount, reference, key, actor_id,
 			     out, replayed);
 }
@@ -153,20 +180,25 @@ int lf_ledger_deposit(lf_tx *tx, int64_t project_id, const char *currency, lf_mo
 int lf_ledger_refund(lf_tx *tx, int64_t project_id, const char *currency, const char *key,
 		     int64_t actor_id, lf_deposit *out, int *replayed)
 {
+	static const char reference[] = "refund on close";
 	lf_money available = 0;
+	/* The balance before the key: on PostgreSQL each read sees what was
+	 * committed when it started, so an escrow found empty by a refund
+	 * with this key is followed by a look-up that finds that refund. */
 	int ret = lf_store_account_balance(tx, "escrow", project_id, 0, currency, &available);
 	if (ret != LF_OK)
 		return ret;
 	/* A replayed key answers with the first refund even when nothing is
 	 * left to refund now. */
 	ret = lf_store_deposit_by_key(tx, project_id, key, out);
-	if (ret == LF_OK) {
-		*replayed = 1;
-		return strcmp(out->kind, "refund") == 0 ? LF_OK : LF_ERR_CONFLICT;
-	}
+	*replayed = ret == LF_OK;
+	if (ret == LF_OK)
+		return same_movement(out, "refund", 0, reference);
+	if (ret != LF_ERR_NOTFOUND)
+		return ret;
 	if (available == 0)
 		return LF_ERR_NOTFOUND;
-	return external_move(tx, "refund", project_id, currency, available, "refund on close", key,
+	return external_move(tx, "refund", project_id, currency, available, reference, key,
 			     actor_id, out, replayed);
 }
 

@@ -59,11 +59,15 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 
 /* Deposit from outside into the project's escrow. Idempotent by key: a
  * second call with the same key returns the first deposit (*replayed = 1)
- * and moves nothing; the same key with another amount is LF_ERR_CONFLICT. */
+ * and moves nothing — also when the first is a concurrent transaction
+ * (see lf_store_deposit_insert); the same key with another amount or
+ * reference, or a refund's key, is LF_ERR_CONFLICT. */
 int lf_ledger_deposit(lf_tx *tx, int64_t project_id, const char *currency, lf_money amount,
 		      const char *reference, const char *key, int64_t actor_id, lf_deposit *out,
 		      int *replayed);
-/* Returns the project's whole available escrow to the funder. */
+/* Returns the project's whole available escrow to the funder, idempotent
+ * by key like a deposit (a deposit's key is LF_ERR_CONFLICT).
+ * LF_ERR_NOTFOUND when nothing is available. */
 int lf_ledger_refund(lf_tx *tx, int64_t project_id, const char *currency, const char *key,
 		     int64_t actor_id, lf_deposit *out, int *replayed);
 

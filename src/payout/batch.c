@@ -59,43 +59,64 @@ static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const 
 	return LF_OK;
 }
 
-int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *batch_id,
-			   int *replayed)
+static int id_cmp(const void *a, const void *b)
 {
-	lf_arena *a = lf_arena_create();
-	lf_tx *tx = NULL;
-	lf_payout_batch_row b;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The request's users as stored with its batch (see lf_payout_batch_row):
+ * the same users in another order, or named twice, are the same request. */
+static int users_text(lf_arena *a, const lf_payout_request *rq, const char **out)
+{
+	if (rq->user_ids == NULL) {
+		*out = "*";
+		return LF_OK;
+	}
+	int64_t *ids = lf_arena_alloc(a, sizeof(*ids) * (size_t)(rq->nusers + 1));
+	char *text = lf_arena_alloc(a, 21 * (size_t)rq->nusers + 1);
+	size_t len = 0;
+	if (ids == NULL || text == NULL)
+		return LF_ERR_NOMEM;
+	memcpy(ids, rq->user_ids, sizeof(*ids) * (size_t)rq->nusers);
+	qsort(ids, (size_t)rq->nusers, sizeof(*ids), id_cmp);
+	text[0] = '\0';
+	for (int i = 0; i < rq->nusers; i++)
+		if (i == 0 || ids[i] != ids[i - 1])
+			len += (size_t)sprintf(text + len, "%s%lld", len ? "," : "",
+					       (long long)ids[i]);
+	*out = text;
+	return LF_OK;
+}
+
+/* Whether an existing batch answers this request: a key names one request,
+ * so the same key with other parameters is refused rather than replayed. */
+static int same_request(const lf_payout_batch_row *b, const lf_payout_request *rq,
+			const char *users)
+{
+	if (strcmp(b->adapter, rq->adapter) != 0 || b->min_amount != rq->min_amount ||
+	    (b->user_ids != NULL && strcmp(b->user_ids, users) != 0))
+		return LF_ERR_CONFLICT;
+	return LF_OK;
+}
+
+/* The new batch's contents, in its transaction: items, the money moved
+ * into them, the job that pays them and the audit record. */
+static int fill_batch(lf_tx *tx, const lf_payout_request *rq, int64_t batch_id, int64_t now)
+{
 	json_t *details = NULL;
 	struct collect c = {.rq = rq};
 	int ret;
-	*replayed = 0;
-	if (a == NULL)
-		return LF_ERR_NOMEM;
-	if ((ret = lf_store_begin(s, 1, a, &tx)) != LF_OK)
-		goto cleanup;
-	ret = lf_store_payout_batch_by_key(tx, rq->idempotency_key, &b);
-	if (ret == LF_OK) {
-		*replayed = 1;
-		*batch_id = b.id;
-		goto cleanup;
-	}
-	if (ret != LF_ERR_NOTFOUND)
-		goto cleanup;
-	int64_t now = lf_now_ms();
-	lf_payout_batch_row nb = {.idempotency_key = rq->idempotency_key,
-				  .adapter = rq->adapter,
-				  .status = "queued",
-				  .min_amount = rq->min_amount,
-				  .created_by = rq->actor_id,
-				  .created_at = now};
-	if ((ret = lf_store_payout_batch_insert(tx, &nb, batch_id)) != LF_OK)
-		goto cleanup;
 	if ((ret = lf_store_payables(tx, rq->min_amount, collect_payable, &c)) != LF_OK)
 		goto cleanup;
 	details = json_pack("{s:s,s:I,s:i,s:{}}", "adapter", rq->adapter, "min_amount",
 			    (json_int_t)rq->min_amount, "items", c.n, "totals");
+	if (details == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
 	for (int i = 0; i < c.n; i++) {
-		lf_payout_item_row it = {.batch_id = *batch_id,
+		lf_payout_item_row it = {.batch_id = batch_id,
 					 .project_id = c.items[i].project_id,
 					 .user_id = c.items[i].user_id,
 					 .currency = c.items[i].currency,
@@ -114,18 +135,17 @@ int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *ba
 		}
 		json_object_set_new(totals, it.currency, json_integer(sum));
 	}
-	if (c.n == 0 &&
-	    (ret = lf_store_payout_batch_set(tx, *batch_id, "done", NULL, now)) != LF_OK)
+	if (c.n == 0 && (ret = lf_store_payout_batch_set(tx, batch_id, "done", NULL, now)) != LF_OK)
 		goto cleanup;
 	if (c.n > 0) {
-		json_t *payload = json_pack("{s:I}", "batch_id", (json_int_t)*batch_id);
+		json_t *payload = json_pack("{s:I}", "batch_id", (json_int_t)batch_id);
 		ret = lf_jobs_enqueue_max(tx, LF_PAYOUTS_JOB, payload, 0, 8, NULL);
 		json_decref(payload);
 		if (ret != LF_OK)
 			goto cleanup;
 	}
 	char id[32];
-	snprintf(id, sizeof(id), "%lld", (long long)*batch_id);
+	snprintf(id, sizeof(id), "%lld", (long long)batch_id);
 	lf_audit_event ev = {.actor_id = rq->actor_id,
 			     .actor_role = rq->actor_role,
 			     .action = "payout.create",
@@ -133,15 +153,66 @@ int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *ba
 			     .entity_id = id,
 			     .to_state = c.n ? "queued" : "done",
 			     .details = details};
-	if ((ret = lf_audit_append(tx, &ev, NULL)) != LF_OK)
+	ret = lf_audit_append(tx, &ev, NULL);
+cleanup:
+	json_decref(details);
+	free(c.items);
+	return ret;
+}
+
+int lf_payout_batch_create(lf_store *s, lf_arena *a, const lf_payout_request *rq,
+			   lf_payout_batch_row *out, lf_payout_item_row **items, int *n,
+			   int *replayed)
+{
+	lf_tx *tx = NULL;
+	const char *users;
+	int64_t batch_id = 0;
+	int ret;
+	*replayed = 0;
+	if ((ret = users_text(a, rq, &users)) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_begin(s, LF_TX_WRITE, a, &tx)) != LF_OK)
+		goto cleanup;
+	/* The key is looked up and claimed in the write transaction that
+	 * creates the batch, and the answer is read there too: on SQLite a
+	 * replay may meet the original as an uncommitted row of the same
+	 * group-commit batch, which no reader connection can see yet, and
+	 * only its commit (below) makes it safe to answer with. */
+	ret = lf_store_payout_batch_by_key(tx, rq->idempotency_key, out);
+	if (ret == LF_ERR_NOTFOUND) {
+		int64_t now = lf_now_ms();
+		lf_payout_batch_row nb = {.idempotency_key = rq->idempotency_key,
+					  .adapter = rq->adapter,
+					  .status = "queued",
+					  .min_amount = rq->min_amount,
+					  .user_ids = users,
+					  .created_by = rq->actor_id,
+					  .created_at = now};
+		ret = lf_store_payout_batch_insert(tx, &nb, &batch_id);
+		if (ret == LF_ERR_CONFLICT) {
+			/* On PostgreSQL the insert waited for a concurrent
+			 * request with this key; it committed, so its batch is
+			 * the answer. */
+			ret = lf_store_payout_batch_by_key(tx, rq->idempotency_key, out);
+			if (ret == LF_ERR_NOTFOUND)
+				ret = LF_ERR_INTERNAL;
+			*replayed = 1;
+		} else if (ret == LF_OK && (ret = fill_batch(tx, rq, batch_id, now)) == LF_OK) {
+			ret = lf_store_payout_batch_get(tx, batch_id, out);
+		}
+	} else if (ret == LF_OK) {
+		*replayed = 1;
+	}
+	if (ret == LF_OK && *replayed)
+		ret = same_request(out, rq, users);
+	if (ret == LF_OK)
+		ret = lf_store_payout_items(tx, out->id, items, n);
+	if (ret != LF_OK)
 		goto cleanup;
 	ret = lf_store_commit(tx);
 	tx = NULL;
 cleanup:
 	lf_store_rollback(tx);
-	json_decref(details);
-	free(c.items);
-	lf_arena_destroy(a);
 	return ret;
 }
 

@@ -26,9 +26,14 @@ typedef struct lf_payout_request {
 /*
  * Creates a batch in one transaction: every payable balance that matches
  * becomes an item (payable -> payouts_pending), a job pays it, an audit
- * record notes it. A key used before returns that batch (*replayed = 1).
+ * record notes it. A key used before returns that batch (*replayed = 1),
+ * once the request that made it has committed, also when it was still
+ * running; the same key with another adapter, min_amount or set of users
+ * is LF_ERR_CONFLICT. *out and its *n *items, in arena a, are the batch
+ * as the committed transaction saw it.
  */
-int lf_payout_batch_create(lf_store *s, const lf_payout_request *rq, int64_t *batch_id,
+int lf_payout_batch_create(lf_store *s, lf_arena *a, const lf_payout_request *rq,
+			   lf_payout_batch_row *out, lf_payout_item_row **items, int *n,
 			   int *replayed);
 
 /*

@@ -372,6 +372,12 @@ const lf_migration lf_migrations_pg[] = {
 	 "  PERFORM pg_advisory_xact_lock(7305761);"
 	 "  SELECT seq, hash INTO tail_seq, tail_hash FROM audit_log ORDER BY seq DESC LIMIT 1;"
 	 " END $$;"},
+	/* A replayed payout key is compared with the request that made the
+	 * batch: which users it was for ("*" everyone, else its distinct ids
+	 * sorted, "3,5,9"; "" none). NULL in batches made before: not
+	 * compared. */
+	{7, "payout batch users",
+	 "ALTER TABLE payout_batches ADD COLUMN user_ids TEXT;"},
 };
 /* clang-format on */
 

@@ -334,6 +334,12 @@ const lf_migration lf_migrations_sqlite[] = {
 	 "CREATE INDEX exports_project ON exports(project_id, id);"
 	 /* Exports read accepted tasks by project in id order. */
 	 "CREATE INDEX annotations_task_version ON annotations(task_id, version DESC);"},
+	/* A replayed payout key is compared with the request that made the
+	 * batch: which users it was for ("*" everyone, else its distinct ids
+	 * sorted, "3,5,9"; "" none). NULL in batches made before: not
+	 * compared. */
+	{6, "payout batch users",
+	 "ALTER TABLE payout_batches ADD COLUMN user_ids TEXT;"},
 };
 /* clang-format on */
 

@@ -211,12 +211,16 @@ int lf_store_deposit_insert(lf_tx *tx, const lf_deposit *d, int64_t *id)
 	lf_val v[] = {LF_VINT(d->project_id), LF_VTEXT(d->kind),      LF_VINT(d->amount),
 		      LF_VTEXT(d->currency),  LF_VTEXT(d->reference), LF_VTEXT(d->idempotency_key),
 		      LF_VINT(d->created_by), LF_VINT(d->created_at)};
-	return lf_db_query_int(
-	    tx,
-	    "INSERT INTO deposits (project_id, kind, amount, currency, reference,"
-	    " idempotency_key, created_by, created_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-	    v, 8, id);
+	/* DO NOTHING instead of a unique violation: the transaction stays
+	 * usable for reading the movement that holds the key. */
+	int ret =
+	    lf_db_query_int(tx,
+			    "INSERT INTO deposits (project_id, kind, amount, currency, reference,"
+			    " idempotency_key, created_by, created_at)"
+			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+			    " ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id",
+			    v, 8, id);
+	return ret == LF_ERR_NOTFOUND ? LF_ERR_CONFLICT : ret;
 }
 
 static void deposit_fill(lf_tx *tx, lf_rows *r, void *p)
@@ -350,7 +354,7 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 
 #define BATCH_COLS                                                                                 \
 	"id, idempotency_key, adapter, status, statement_key, min_amount, created_by,"             \
-	" created_at, updated_at"
+	" created_at, updated_at, user_ids"
 
 static void batch_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -364,17 +368,22 @@ static void batch_fill(lf_tx *tx, lf_rows *r, void *out)
 	b->created_by = lf_rows_int(r, 6);
 	b->created_at = lf_rows_int(r, 7);
 	b->updated_at = lf_rows_int(r, 8);
+	b->user_ids = lf_rows_dup(tx, r, 9);
 }
 
 int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_t *id)
 {
 	lf_val v[] = {LF_VTEXT(b->idempotency_key), LF_VTEXT(b->adapter),   LF_VTEXT(b->status),
-		      LF_VINT(b->min_amount),	    LF_VINT(b->created_by), LF_VINT(b->created_at)};
-	return lf_db_query_int(tx,
-			       "INSERT INTO payout_batches (idempotency_key, adapter, status,"
-			       " min_amount, created_by, created_at, updated_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
-			       v, 6, id);
+		      LF_VINT(b->min_amount),	    LF_VINT(b->created_by), LF_VINT(b->created_at),
+		      LF_VTEXT(b->user_ids)};
+	/* As for deposits: a taken key leaves the transaction usable. */
+	int ret = lf_db_query_int(tx,
+				  "INSERT INTO payout_batches (idempotency_key, adapter, status,"
+				  " min_amount, created_by, created_at, updated_at, user_ids)"
+				  " VALUES ($1, $2, $3, $4, $5, $6, $6, $7)"
+				  " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+				  v, 7, id);
+	return ret == LF_ERR_NOTFOUND ? LF_ERR_CONFLICT : ret;
 }
 
 int lf_store_payout_batch_get(lf_tx *tx, int64_t id, lf_payout_batch_row *out)

@@ -64,6 +64,12 @@ typedef struct lf_deposit {
 	int64_t created_by, created_at;
 } lf_deposit;
 
+/*
+ * Inserts a movement. LF_ERR_CONFLICT when its (project, key) is taken,
+ * and then the transaction stays usable: on PostgreSQL the insert first
+ * waits for a concurrent transaction that inserted the key to end, so a
+ * following lf_store_deposit_by_key sees that movement once committed.
+ */
 int lf_store_deposit_insert(lf_tx *tx, const lf_deposit *d, int64_t *id);
 int lf_store_deposit_by_key(lf_tx *tx, int64_t project_id, const char *key, lf_deposit *out);
 
@@ -83,6 +89,9 @@ typedef struct lf_payout_batch_row {
 	int64_t id;
 	const char *idempotency_key, *adapter, *status, *statement_key;
 	int64_t min_amount, created_by, created_at, updated_at;
+	/* Whom the request was for: "*" everyone, else its distinct user ids
+	 * sorted ("3,5,9"; "" none); NULL for batches older than the column. */
+	const char *user_ids;
 } lf_payout_batch_row;
 
 typedef struct lf_payout_item_row {
@@ -95,6 +104,7 @@ typedef struct lf_payout_item_row {
 	int64_t created_at, updated_at;
 } lf_payout_item_row;
 
+/* Inserts a batch; a taken key is LF_ERR_CONFLICT as for deposits. */
 int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_t *id);
 int lf_store_payout_batch_get(lf_tx *tx, int64_t id, lf_payout_batch_row *out);
 int lf_store_payout_batch_by_key(lf_tx *tx, const char *key, lf_payout_batch_row *out);

@@ -129,6 +129,15 @@ static void test_hold_life_and_funds(void **state)
 	assert_int_equal(
 	    lf_ledger_deposit(tx, f->project, "EUR", 7, "wire", "k1", 1, &d, &replayed),
 	    LF_ERR_CONFLICT);
+	/* A key names one request: another reference is another deposit. */
+	assert_int_equal(
+	    lf_ledger_deposit(tx, f->project, "EUR", 100, "cheque", "k1", 1, &d, &replayed),
+	    LF_ERR_CONFLICT);
+	assert_int_equal(
+	    lf_ledger_deposit(tx, f->project, "EUR", 100, NULL, "k1", 1, &d, &replayed),
+	    LF_ERR_CONFLICT);
+	assert_int_equal(lf_ledger_refund(tx, f->project, "EUR", "k1", 1, &d, &replayed),
+			 LF_ERR_CONFLICT);
 	/* 60 + 30 fit; a third hold of 30 is short by 20. */
 	assert_int_equal(lf_ledger_reserve(tx, f->project, "EUR", f->task, f->work[0], f->user, 1,
 					   60, &shortfall),
