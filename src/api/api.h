@@ -45,8 +45,8 @@ extern const size_t lf_api_nroutes;
 
 /*
  * Authenticates the request and checks perm (in project_id's scope when
- * non-zero: the caller's membership roles are loaded). On refusal sets the
- * 401/403 response and returns an error: the handler just returns LF_OK.
+ * non-zero: the caller's membership roles are loaded). On refusal describes
+ * it in req->error and returns its code, which the handler returns.
  */
 int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out);
 /* The same for an operation on a task: perm is checked in the task's
@@ -58,14 +58,15 @@ int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_princi
 /*
  * Loads the entity whose id is the path's first capture with get, into
  * out, and checks perm in its project (*project_id, a field of out).
- * Unknown ids are a 404 naming `what` for authenticated callers. Sets the
- * error response and returns an error on refusal.
+ * Unknown ids are a 404 naming `what` for authenticated callers. A refusal
+ * is described in req->error and its code returned.
  */
 int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), void *out,
 		const int64_t *project_id, lf_perm perm, const char *what);
 
-/* Input helpers: on bad input they set a 400/422 response and return
- * LF_ERR_INVALID. Strings are borrowed from the JSON body. */
+/* Input helpers: bad input is described in req->error and its code
+ * returned (LF_ERR_INVALID for fields, LF_ERR_MALFORMED for query
+ * parameters). Strings are borrowed from the JSON body. */
 int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen, const char **out);
 int lf_api_int(lf_http_req *req, const char *field, int required, int64_t min, int64_t max,
 	       int64_t *out);

@@ -7,6 +7,7 @@
 
 int lf_api_audit_list(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *p;
 	lf_audit_filter f = {.limit = 50};
@@ -14,21 +15,21 @@ int lf_api_audit_list(lf_http_req *req)
 	lf_audit_row *rows;
 	int n;
 	lf_tx *tx;
-	if (lf_api_guard(req, LF_PERM_AUDIT_READ, 0, &p) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "project", 1, INT64_MAX, &f.project_id) != LF_OK ||
-	    lf_api_qint(req, "task", 1, INT64_MAX, &f.task_id) != LF_OK ||
-	    lf_api_qint(req, "actor", 1, INT64_MAX, &f.actor_id) != LF_OK ||
-	    lf_api_qint(req, "cursor", 1, INT64_MAX, &f.before_seq) != LF_OK ||
-	    lf_api_qint(req, "limit", 1, 500, &limit) != LF_OK ||
-	    lf_api_qtime(req, "since", &f.since) != LF_OK ||
-	    lf_api_qtime(req, "until", &f.until) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_AUDIT_READ, 0, &p)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "project", 1, INT64_MAX, &f.project_id)) != LF_OK ||
+	    (ret = lf_api_qint(req, "task", 1, INT64_MAX, &f.task_id)) != LF_OK ||
+	    (ret = lf_api_qint(req, "actor", 1, INT64_MAX, &f.actor_id)) != LF_OK ||
+	    (ret = lf_api_qint(req, "cursor", 1, INT64_MAX, &f.before_seq)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK ||
+	    (ret = lf_api_qtime(req, "since", &f.since)) != LF_OK ||
+	    (ret = lf_api_qtime(req, "until", &f.until)) != LF_OK)
+		return ret;
 	f.action = lf_http_query(req, "action");
 	if (f.action != NULL && f.action[0] == '\0')
 		f.action = NULL;
 	f.limit = (int)limit + 1;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_audit_list(tx, &f, &rows, &n);
@@ -57,12 +58,13 @@ int lf_api_audit_list(lf_http_req *req)
 
 int lf_api_audit_verify(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *p;
 	lf_audit_verdict v;
-	if (lf_api_guard(req, LF_PERM_AUDIT_READ, 0, &p) != LF_OK)
-		return LF_OK;
-	int ret = lf_audit_verify(app->store, &v);
+	if ((ret = lf_api_guard(req, LF_PERM_AUDIT_READ, 0, &p)) != LF_OK)
+		return ret;
+	ret = lf_audit_verify(app->store, &v);
 	if (ret != LF_OK)
 		return ret;
 	json_t *body =

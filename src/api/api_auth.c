@@ -23,12 +23,12 @@ static int rate_limited(lf_http_req *req, lf_ratelimit *rl, const char *key)
 {
 	int64_t retry_ms = 0;
 	if (lf_ratelimit_take(rl, key, lf_now_ms(), &retry_ms) == LF_OK)
-		return 0;
+		return LF_OK;
 	int64_t secs = (retry_ms + 999) / 1000;
 	req->retry_after = lf_arena_printf(req->arena, "%lld", (long long)(secs > 0 ? secs : 1));
-	lf_http_error(req, 429, "rate_limited", "Too many attempts; try again in %lld seconds.",
-		      (long long)(secs > 0 ? secs : 1));
-	return 1;
+	return lf_http_fail(req, LF_ERR_LIMIT, "rate_limited",
+			    "Too many attempts; try again in %lld seconds.",
+			    (long long)(secs > 0 ? secs : 1));
 }
 
 static int audit_auth(lf_tx *tx, const lf_user *u, const char *action, const char *sid,
@@ -80,17 +80,18 @@ int lf_api_login(lf_http_req *req)
 	lf_user u;
 	lf_tx *tx = NULL;
 	int ret;
-	if (lf_api_str(req, "email", 1, 254, &email) != LF_OK ||
-	    lf_api_str(req, "password", 1, LF_PASSWORD_MAX, &password) != LF_OK)
-		return LF_OK;
-	if (rate_limited(req, app->rl_ip, lf_arena_printf(req->arena, "ip:%s", req->client_ip)))
-		return LF_OK;
+	if ((ret = lf_api_str(req, "email", 1, 254, &email)) != LF_OK ||
+	    (ret = lf_api_str(req, "password", 1, LF_PASSWORD_MAX, &password)) != LF_OK)
+		return ret;
+	if ((ret = rate_limited(req, app->rl_ip,
+				lf_arena_printf(req->arena, "ip:%s", req->client_ip))) != LF_OK)
+		return ret;
 	const char *acct = lf_arena_printf(req->arena, "acct:%s", email);
 	for (char *p = (char *)acct; *p; p++)
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
-	if (rate_limited(req, app->rl_account, acct))
-		return LF_OK;
+	if ((ret = rate_limited(req, app->rl_account, acct)) != LF_OK)
+		return ret;
 
 	if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
 		return ret;
@@ -101,8 +102,8 @@ int lf_api_login(lf_http_req *req)
 		/* Spend the time a real verify would, so response time does
 		 * not reveal which emails have accounts. */
 		lf_password_burn(password);
-		return lf_http_error(req, 401, "invalid_credentials",
-				     "The email or password is wrong.");
+		return lf_http_fail(req, LF_ERR_AUTH, "invalid_credentials",
+				    "The email or password is wrong.");
 	}
 	if (ret != LF_OK)
 		return ret;
@@ -115,9 +116,9 @@ int lf_api_login(lf_http_req *req)
 		tx = NULL;
 		if (ret != LF_OK)
 			goto cleanup;
-		return lf_http_error(req, 401, "invalid_credentials",
-				     u.active ? "The email or password is wrong."
-					      : "This account is disabled.");
+		return lf_http_fail(req, LF_ERR_AUTH, "invalid_credentials",
+				    u.active ? "The email or password is wrong."
+					     : "This account is disabled.");
 	}
 	lf_ratelimit_reset(app->rl_account, acct);
 
@@ -152,10 +153,11 @@ int lf_api_refresh(lf_http_req *req)
 	lf_user u;
 	lf_tx *tx = NULL;
 	int ret;
-	if (lf_api_str(req, "refresh_token", 1, 256, &token) != LF_OK)
-		return LF_OK;
-	if (rate_limited(req, app->rl_ip, lf_arena_printf(req->arena, "ip:%s", req->client_ip)))
-		return LF_OK;
+	if ((ret = lf_api_str(req, "refresh_token", 1, 256, &token)) != LF_OK)
+		return ret;
+	if ((ret = rate_limited(req, app->rl_ip,
+				lf_arena_printf(req->arena, "ip:%s", req->client_ip))) != LF_OK)
+		return ret;
 	lf_token_hash(token, old_hash);
 	int64_t now = lf_now_ms();
 	if ((ret = lf_store_begin(app->store, 1, req->arena, &tx)) != LF_OK)
@@ -163,8 +165,8 @@ int lf_api_refresh(lf_http_req *req)
 	ret = lf_store_refresh_take(tx, old_hash, now, &rt);
 	if (ret == LF_ERR_NOTFOUND) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 401, "invalid_refresh_token",
-				     "The refresh token is not valid.");
+		return lf_http_fail(req, LF_ERR_AUTH, "invalid_refresh_token",
+				    "The refresh token is not valid.");
 	}
 	if (ret != LF_OK)
 		goto cleanup;
@@ -182,14 +184,14 @@ int lf_api_refresh(lf_http_req *req)
 			tx = NULL;
 			goto cleanup;
 		}
-		return lf_http_error(req, 401, "refresh_token_reused",
-				     "This refresh token was already used; the session has been"
-				     " ended. Log in again.");
+		return lf_http_fail(req, LF_ERR_AUTH, "refresh_token_reused",
+				    "This refresh token was already used; the session has been"
+				    " ended. Log in again.");
 	}
 	if (rt.revoked || rt.expired || !u.active) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 401, "invalid_refresh_token",
-				     "The session has ended. Log in again.");
+		return lf_http_fail(req, LF_ERR_AUTH, "invalid_refresh_token",
+				    "The session has ended. Log in again.");
 	}
 	if ((ret = lf_token_new(refresh, sizeof(refresh))) != LF_OK)
 		goto cleanup;
@@ -213,8 +215,8 @@ int lf_api_logout(lf_http_req *req)
 	lf_principal *p;
 	lf_tx *tx = NULL;
 	int ret;
-	if (lf_api_guard(req, LF_PERM_SELF, 0, &p) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_SELF, 0, &p)) != LF_OK)
+		return ret;
 	if ((ret = lf_store_begin(app->store, 1, req->arena, &tx)) != LF_OK)
 		return ret;
 	if ((ret = lf_store_session_revoke(tx, p->sid, lf_now_ms(), "logout")) != LF_OK ||
@@ -229,9 +231,10 @@ int lf_api_logout(lf_http_req *req)
 
 int lf_api_me(lf_http_req *req)
 {
+	int ret;
 	lf_principal *p;
-	if (lf_api_guard(req, LF_PERM_SELF, 0, &p) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_SELF, 0, &p)) != LF_OK)
+		return ret;
 	json_t *u = lf_api_user_json(req, &p->user);
 	return u != NULL ? lf_http_json(req, 200, u) : LF_ERR_NOMEM;
 }

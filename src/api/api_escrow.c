@@ -17,20 +17,21 @@ static int audit_money(lf_tx *tx, const lf_principal *who, const char *action, c
 
 static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who, lf_project *p)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_tx *tx;
 	int64_t id = lf_http_capture_id(req, 0);
 	if (id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project."), LF_ERR_NOTFOUND;
-	if (lf_api_guard(req, perm, id, who) != LF_OK)
-		return LF_ERR_FORBIDDEN;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, perm, id, who)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
+		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_project_get(tx, id, p);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, "project"), ret;
+		return lf_error_default(&req->error, ret, "project");
 	return LF_OK;
 }
 
@@ -73,6 +74,7 @@ static int audit_money(lf_tx *tx, const lf_principal *who, const char *action, c
  * key, answering 201 for a new movement and 200 for a replay. */
 static int money_in_or_out(lf_http_req *req, int refund)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
@@ -82,20 +84,20 @@ static int money_in_or_out(lf_http_req *req, int refund)
 	const char *key, *reference = NULL;
 	int64_t amount = 0;
 	int replayed = 0;
-	if (project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p) != LF_OK)
-		return LF_OK;
-	if (lf_api_str(req, "idempotency_key", 1, 200, &key) != LF_OK ||
-	    lf_api_str(req, "reference", 0, 500, &reference) != LF_OK ||
-	    (!refund && lf_api_int(req, "amount", 1, 1, LF_MONEY_MAX, &amount) != LF_OK))
-		return LF_OK;
+	if ((ret = project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_str(req, "idempotency_key", 1, 200, &key)) != LF_OK ||
+	    (ret = lf_api_str(req, "reference", 0, 500, &reference)) != LF_OK ||
+	    (!refund && (ret = lf_api_int(req, "amount", 1, 1, LF_MONEY_MAX, &amount)) != LF_OK))
+		return ret;
 	if (key[0] == '\0')
-		return lf_http_error(req, 422, "invalid_field",
-				     "idempotency_key must not be empty.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+				    "idempotency_key must not be empty.");
 	if (refund && strcmp(p.status, "closed") != 0)
-		return lf_http_error(
-		    req, 409, "project_active",
+		return lf_http_fail(
+		    req, LF_ERR_CONFLICT, "project_active",
 		    "Close the project (status closed) before refunding its escrow.");
-	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = refund ? lf_ledger_refund(tx, p.id, p.currency, key, who->user.id, &d, &replayed)
@@ -103,16 +105,16 @@ static int money_in_or_out(lf_http_req *req, int refund)
 					 &d, &replayed);
 	if (ret == LF_ERR_CONFLICT) {
 		lf_store_rollback(tx);
-		return lf_http_error(
-		    req, 409, "idempotency_key_reused",
-		    refund ? "This idempotency_key was already used for a deposit."
-			   : "This idempotency_key was already used for a refund or a "
-			     "deposit of another amount or reference.");
+		return lf_http_fail(req, LF_ERR_CONFLICT, "idempotency_key_reused",
+				    refund
+					? "This idempotency_key was already used for a deposit."
+					: "This idempotency_key was already used for a refund or a "
+					  "deposit of another amount or reference.");
 	}
 	if (ret == LF_ERR_NOTFOUND) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 409, "escrow_empty",
-				     "There is no available escrow to refund.");
+		return lf_http_fail(req, LF_ERR_CONFLICT, "escrow_empty",
+				    "There is no available escrow to refund.");
 	}
 	if (ret == LF_OK && !replayed)
 		ret = audit_money(tx, who, refund ? "escrow.refund" : "escrow.deposit", &d);
@@ -142,14 +144,15 @@ int lf_api_refund(lf_http_req *req)
 
 int lf_api_escrow(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
 	lf_escrow e;
 	lf_tx *tx;
-	if (project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if ((ret = project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_ledger_escrow(tx, p.id, p.currency, &e);
@@ -161,6 +164,7 @@ int lf_api_escrow(lf_http_req *req)
 
 int lf_api_ledger(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
@@ -168,12 +172,12 @@ int lf_api_ledger(lf_http_req *req)
 	lf_tx *tx;
 	int n;
 	int64_t cursor = 0, limit = 100;
-	if (project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor) != LF_OK ||
-	    lf_api_qint(req, "limit", 1, 1000, &limit) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if ((ret = project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 1000, &limit)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_ledger_lines(tx, p.id, cursor, (int)limit + 1, &lines, &n);
@@ -203,12 +207,13 @@ int lf_api_ledger(lf_http_req *req)
 
 int lf_api_ledger_verify(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_ledger_verdict v;
-	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
-		return LF_OK;
-	int ret = lf_ledger_verify(app->store, &v);
+	if ((ret = lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who)) != LF_OK)
+		return ret;
+	ret = lf_ledger_verify(app->store, &v);
 	if (ret != LF_OK)
 		return ret;
 	json_t *body = json_pack("{s:b,s:I,s:I}", "ok", v.ok, "transactions",
@@ -239,9 +244,11 @@ static json_t *project_slot(struct earnings *e, int64_t project_id, const char *
 
 static int add_field(json_t *o, const char *field, int64_t amount)
 {
+	int ret;
 	lf_money sum;
-	if (lf_money_add(json_integer_value(json_object_get(o, field)), amount, &sum) != LF_OK)
-		return LF_ERR_LIMIT;
+	if ((ret = lf_money_add(json_integer_value(json_object_get(o, field)), amount, &sum)) !=
+	    LF_OK)
+		return ret;
 	json_object_set_new(o, field, json_integer(sum));
 	return LF_OK;
 }
@@ -268,11 +275,12 @@ int lf_api_earnings(lf_http_req *req)
 	lf_principal *who;
 	lf_tx *tx;
 	struct earnings e = {.projects = json_object()};
-	if (lf_api_guard(req, LF_PERM_SELF, 0, &who) != LF_OK) {
+	int ret = lf_api_guard(req, LF_PERM_SELF, 0, &who);
+	if (ret != LF_OK) {
 		json_decref(e.projects);
-		return LF_OK;
+		return ret;
 	}
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret == LF_OK) {
 		int64_t uid = who->user.id;
 		/* In a payout but not yet confirmed still counts as earned. */

@@ -37,6 +37,7 @@ static json_t *export_json(lf_http_req *req, const lf_export_row *e)
 
 int lf_api_exports_create(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_tx *tx = NULL;
@@ -46,19 +47,19 @@ int lf_api_exports_create(lf_http_req *req)
 	json_t *payload = NULL, *details = NULL;
 	char *filter_text = NULL;
 	if (project_id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project.");
-	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_str(req, "format", 1, 32, &format) != LF_OK)
-		return LF_OK;
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_str(req, "format", 1, 32, &format)) != LF_OK)
+		return ret;
 	if (!lf_export_format_valid(format))
-		return lf_http_error(
-		    req, 422, "invalid_format",
+		return lf_http_fail(
+		    req, LF_ERR_INVALID, "invalid_format",
 		    "format must be one of label_studio_json, jsonl, csv, tsv, coco,"
 		    " yolo, voc, conll2003, webvtt, srt.");
 	json_t *filter = json_object_get(req->json, "filter");
 	if (lf_export_filter_parse(filter, err, sizeof(err)) != LF_OK)
-		return lf_http_error(req, 422, "invalid_filter", "%s.", err);
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_filter", "%s.", err);
 	filter_text =
 	    filter != NULL && !json_is_null(filter) ? json_dumps(filter, JSON_COMPACT) : NULL;
 	int64_t now = lf_now_ms();
@@ -69,7 +70,7 @@ int lf_api_exports_create(lf_http_req *req)
 			     .status = "queued",
 			     .created_at = now,
 			     .updated_at = now};
-	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		goto cleanup;
 	if ((ret = lf_store_export_insert(tx, &row, &id)) != LF_OK)
@@ -118,9 +119,10 @@ static int load_export(lf_http_req *req, lf_export_row *e)
 
 int lf_api_exports_get(lf_http_req *req)
 {
+	int ret;
 	lf_export_row e = {.id = 0};
-	if (load_export(req, &e) != LF_OK)
-		return LF_OK;
+	if ((ret = load_export(req, &e)) != LF_OK)
+		return ret;
 	return lf_http_json(req, 200, export_json(req, &e));
 }
 
@@ -141,19 +143,21 @@ static void blob_close(void *ud)
 /* Streams the file from blob storage in 64 KiB blocks. */
 int lf_api_exports_file(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_export_row e = {.id = 0};
 	lf_blob_reader *r = NULL;
 	uint64_t size = 0;
-	if (load_export(req, &e) != LF_OK)
-		return LF_OK;
+	if ((ret = load_export(req, &e)) != LF_OK)
+		return ret;
 	if (strcmp(e.status, "done") != 0 || e.blob_key == NULL)
-		return lf_http_error(req, 409, "not_ready",
-				     "The export is %s; the file is not ready.", e.status);
+		return lf_http_fail(req, LF_ERR_CONFLICT, "not_ready",
+				    "The export is %s; the file is not ready.", e.status);
 	if (lf_blob_open_read(app->blobs, e.blob_key, &r) != LF_OK ||
 	    lf_blob_reader_size(r, &size) != LF_OK) {
 		lf_blob_close_read(r);
-		return lf_http_error(req, 410, "gone", "The export file is no longer stored.");
+		return lf_http_fail(req, LF_ERR_GONE, "gone",
+				    "The export file is no longer stored.");
 	}
 	req->resp_disposition = lf_arena_printf(
 	    req->arena, "attachment; filename=\"project-%lld-export-%lld.%s\"",

@@ -16,7 +16,7 @@ int lf_api_readyz(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	if (lf_store_ping(app->store) != LF_OK)
-		return lf_http_error(req, 503, "not_ready", "The database does not answer.");
+		return lf_http_fail(req, LF_ERR_DB, "not_ready", "The database does not answer.");
 	return lf_http_json(req, 200, json_pack("{s:s}", "status", "ready"));
 }
 

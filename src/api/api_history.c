@@ -16,24 +16,25 @@
 
 int lf_api_earnings_history(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_earning_day *days = NULL;
 	int n = 0;
 	int64_t ndays = 90;
 	lf_tx *tx;
-	if (lf_api_guard(req, LF_PERM_SELF, 0, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "days", 1, 366, &ndays) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_SELF, 0, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "days", 1, 366, &ndays)) != LF_OK)
+		return ret;
 	int64_t since = (lf_now_ms() / DAY_MS - (ndays - 1)) * DAY_MS;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL);
+		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_earning_days(tx, who->user.id, since, &days, &n);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL);
+		return lf_error_default(&req->error, ret, NULL);
 	json_t *items = json_array();
 	for (int i = 0; i < n; i++) {
 		/* The date part of the day's midnight, UTC. */

@@ -61,6 +61,7 @@ static void up_free(struct upload *u, int keep_blob)
 
 static int up_begin(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
@@ -68,18 +69,19 @@ static int up_begin(lf_http_req *req)
 	unsigned char rnd[8];
 	int64_t project_id = lf_http_capture_id(req, 0);
 	if (project_id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project.");
-	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_project_get(tx, project_id, &p);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, "project");
+		return lf_error_default(&req->error, ret, "project");
 	if (strcmp(p.status, "active") != 0)
-		return lf_http_error(req, 409, "project_closed", "The project is closed.");
+		return lf_http_fail(req, LF_ERR_CONFLICT, "project_closed",
+				    "The project is closed.");
 	struct upload *u = calloc(1, sizeof(*u));
 	if (u == NULL)
 		return LF_ERR_NOMEM;
@@ -93,8 +95,8 @@ static int up_begin(lf_http_req *req)
 		 rnd[7]);
 	if ((ret = lf_blob_create(app->blobs, u->key, &u->w)) != LF_OK) {
 		free(u);
-		return lf_http_error(req, 503, "storage_unavailable",
-				     "The upload cannot be stored right now.");
+		return lf_http_fail(req, LF_ERR_DB, "storage_unavailable",
+				    "The upload cannot be stored right now.");
 	}
 	req->stream_ctx = u;
 	return LF_OK;
@@ -110,24 +112,24 @@ static int start_check(lf_http_req *req, struct upload *u, const char *data, siz
 	u->skip_bad = skip != NULL && (strcmp(skip, "true") == 0 || strcmp(skip, "1") == 0);
 	if (f != NULL) {
 		if (lf_ingest_format_parse(f, &fmt) != LF_OK)
-			return lf_http_error(req, 422, "invalid_format",
-					     "format must be csv, tsv, json, jsonl, text or"
-					     " label_studio.");
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_format",
+					    "format must be csv, tsv, json, jsonl, text or"
+					    " label_studio.");
 	} else if (lf_ingest_detect(req->upload_type, req->upload_name, data, len, &fmt) != LF_OK) {
-		return lf_http_error(req, 415, "unsupported_media_type",
-				     "Cannot tell the file's format; send format=csv|tsv|json|"
-				     "jsonl|text|label_studio.");
+		return lf_http_fail(req, LF_ERR_MEDIA, "unsupported_media_type",
+				    "Cannot tell the file's format; send format=csv|tsv|json|"
+				    "jsonl|text|label_studio.");
 	}
 	snprintf(u->format, sizeof(u->format), "%s", lf_ingest_format_name(fmt));
 	char err[200] = "";
 	int ret =
 	    lf_imports_check_new(fmt, u->skip_bad, u->label_config, &u->check, err, sizeof(err));
 	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
-		return lf_http_error(req, 409, "bad_label_config",
-				     "The project's label config no longer parses (%s); fix it"
-				     " before importing tasks with predictions.",
-				     err);
-	return ret == LF_OK ? LF_OK : lf_http_error_from(req, ret, NULL);
+		return lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
+				    "The project's label config no longer parses (%s); fix it"
+				    " before importing tasks with predictions.",
+				    err);
+	return ret == LF_OK ? LF_OK : lf_error_default(&req->error, ret, NULL);
 }
 
 static int up_chunk(lf_http_req *req, const char *data, size_t len)
@@ -135,15 +137,16 @@ static int up_chunk(lf_http_req *req, const char *data, size_t len)
 	struct upload *u = req->stream_ctx;
 	if (u->check == NULL) {
 		int ret = start_check(req, u, data, len);
-		if (ret != LF_OK || req->status != 0)
+		if (ret != LF_OK)
 			return ret;
 	}
 	if (lf_blob_write(u->w, data, len) != LF_OK)
-		return lf_http_error(req, 507, "storage_full", "The upload could not be written.");
+		return lf_http_fail(req, LF_ERR_FULL, "storage_full",
+				    "The upload could not be written.");
 	int ret = lf_imports_check_feed(u->check, data, len);
 	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
-		return lf_http_error(req, 422, "malformed_upload", "%s",
-				     lf_imports_check_error(u->check));
+		return lf_http_fail(req, LF_ERR_INVALID, "malformed_upload", "%s",
+				    lf_imports_check_error(u->check));
 	return ret;
 }
 
@@ -182,17 +185,17 @@ int lf_api_imports_finish(lf_http_req *req)
 	req->stream_ctx = NULL;
 	if (u == NULL || req->upload_bytes == 0) {
 		up_free(u, 0);
-		return lf_http_error(req, 422, "empty_upload", "The upload is empty.");
+		return lf_http_fail(req, LF_ERR_INVALID, "empty_upload", "The upload is empty.");
 	}
 	if (lf_imports_check_finish(u->check) != LF_OK) {
-		lf_http_error(req, 422, "malformed_upload", "%s", lf_imports_check_error(u->check));
+		ret = lf_http_fail(req, LF_ERR_INVALID, "malformed_upload", "%s",
+				   lf_imports_check_error(u->check));
 		up_free(u, 0);
-		return LF_OK;
+		return ret;
 	}
 	if (lf_imports_check_items(u->check) == 0) {
-		ret =
-		    lf_http_error(req, 422, "no_items", "The file holds no items%s.",
-				  lf_imports_check_skipped(u->check) ? " that could be read" : "");
+		ret = lf_http_fail(req, LF_ERR_INVALID, "no_items", "The file holds no items%s.",
+				   lf_imports_check_skipped(u->check) ? " that could be read" : "");
 		up_free(u, 0);
 		return ret;
 	}
@@ -200,7 +203,8 @@ int lf_api_imports_finish(lf_http_req *req)
 	u->w = NULL;
 	if (ret != LF_OK) {
 		up_free(u, 1);
-		return lf_http_error(req, 507, "storage_full", "The upload could not be stored.");
+		return lf_http_fail(req, LF_ERR_FULL, "storage_full",
+				    "The upload could not be stored.");
 	}
 	errors = lf_imports_check_errors(u->check);
 	char *errors_text = errors ? json_dumps(errors, JSON_COMPACT) : NULL;
@@ -277,14 +281,16 @@ static int load_import(lf_http_req *req, lf_import *im)
 
 int lf_api_imports_get(lf_http_req *req)
 {
+	int ret;
 	lf_import im = {.id = 0};
-	if (load_import(req, &im) != LF_OK)
-		return LF_OK;
+	if ((ret = load_import(req, &im)) != LF_OK)
+		return ret;
 	return lf_http_json(req, 200, import_json(req, &im));
 }
 
 int lf_api_imports_list(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_import *items;
@@ -293,13 +299,13 @@ int lf_api_imports_list(lf_http_req *req)
 	int64_t cursor = 0, limit = 50;
 	int64_t project_id = lf_http_capture_id(req, 0);
 	if (project_id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project.");
-	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor) != LF_OK ||
-	    lf_api_qint(req, "limit", 1, 200, &limit) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 200, &limit)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_import_list(tx, project_id, cursor, (int)limit + 1, &items, &n);

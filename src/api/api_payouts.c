@@ -50,7 +50,7 @@ static int load_batch(lf_http_req *req, int64_t id, int status)
 		ret = lf_store_payout_items(tx, id, &items, &n);
 	lf_store_rollback(tx);
 	if (ret == LF_ERR_NOTFOUND)
-		return lf_http_error(req, 404, "not_found", "No such payout batch.");
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such payout batch.");
 	if (ret != LF_OK)
 		return ret;
 	return lf_http_json(req, status, batch_json(req, &b, items, n));
@@ -64,6 +64,7 @@ static int load_batch(lf_http_req *req, int64_t id, int status)
  */
 int lf_api_payouts_create(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	const char *key, *adapter = "csv";
@@ -72,30 +73,31 @@ int lf_api_payouts_create(lf_http_req *req)
 	int nusers = 0, replayed = 0, n = 0;
 	lf_payout_batch_row b;
 	lf_payout_item_row *items = NULL;
-	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_str(req, "idempotency_key", 1, 200, &key) != LF_OK ||
-	    lf_api_str(req, "adapter", 0, 16, &adapter) != LF_OK ||
-	    lf_api_int(req, "min_amount", 0, 1, 1000000000000000LL, &min_amount) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_str(req, "idempotency_key", 1, 200, &key)) != LF_OK ||
+	    (ret = lf_api_str(req, "adapter", 0, 16, &adapter)) != LF_OK ||
+	    (ret = lf_api_int(req, "min_amount", 0, 1, 1000000000000000LL, &min_amount)) != LF_OK)
+		return ret;
 	if (key[0] == '\0')
-		return lf_http_error(req, 422, "invalid_field",
-				     "idempotency_key must not be empty.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+				    "idempotency_key must not be empty.");
 	if (strcmp(adapter, "csv") != 0 && strcmp(adapter, "webhook") != 0)
-		return lf_http_error(req, 422, "invalid_field", "adapter must be csv or webhook.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+				    "adapter must be csv or webhook.");
 	json_t *ids = json_object_get(req->json, "user_ids");
 	if (ids != NULL && !json_is_null(ids)) {
 		size_t i;
 		json_t *v;
 		if (!json_is_array(ids) || json_array_size(ids) > 10000)
-			return lf_http_error(req, 422, "invalid_field",
-					     "user_ids must be an array of user ids.");
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+					    "user_ids must be an array of user ids.");
 		users = lf_arena_alloc(req->arena, sizeof(*users) * (json_array_size(ids) + 1));
 		json_array_foreach(ids, i, v)
 		{
 			if (!json_is_integer(v) || json_integer_value(v) < 1)
-				return lf_http_error(req, 422, "invalid_field",
-						     "user_ids must be an array of user ids.");
+				return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+						    "user_ids must be an array of user ids.");
 			users[nusers++] = json_integer_value(v);
 		}
 	}
@@ -106,10 +108,10 @@ int lf_api_payouts_create(lf_http_req *req)
 				.nusers = nusers,
 				.actor_id = who->user.id,
 				.actor_role = who->user.role};
-	int ret = lf_payout_batch_create(app->store, req->arena, &rq, &b, &items, &n, &replayed);
+	ret = lf_payout_batch_create(app->store, req->arena, &rq, &b, &items, &n, &replayed);
 	if (ret == LF_ERR_CONFLICT)
-		return lf_http_error(
-		    req, 409, "idempotency_key_reused",
+		return lf_http_fail(
+		    req, LF_ERR_CONFLICT, "idempotency_key_reused",
 		    "This idempotency_key was already used for a payout with another "
 		    "adapter, min_amount or user_ids.");
 	if (ret != LF_OK)
@@ -123,29 +125,31 @@ int lf_api_payouts_create(lf_http_req *req)
 
 int lf_api_payouts_get(lf_http_req *req)
 {
+	int ret;
 	lf_principal *who;
-	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who)) != LF_OK)
+		return ret;
 	int64_t id = lf_http_capture_id(req, 0);
 	if (id == 0)
-		return lf_http_error(req, 404, "not_found", "No such payout batch.");
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such payout batch.");
 	return load_batch(req, id, 200);
 }
 
 int lf_api_payouts_list(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_payout_batch_row *rows;
 	lf_tx *tx;
 	int n;
 	int64_t cursor = 0, limit = 50;
-	if (lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor) != LF_OK ||
-	    lf_api_qint(req, "limit", 1, 200, &limit) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if ((ret = lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 200, &limit)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_payout_batch_list(tx, cursor, (int)limit + 1, &rows, &n);

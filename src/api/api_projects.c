@@ -72,40 +72,38 @@ static json_t *project_json(lf_http_req *req, const lf_project *p, const int64_t
  */
 static int read_project_fields(lf_http_req *req, lf_project *p, int creating)
 {
+	int ret;
 	const char *name = NULL, *desc = NULL, *instr = NULL, *xml = NULL, *currency = NULL,
 		   *status = NULL;
 	char err[256];
-	if (lf_api_str(req, "name", creating, 200, &name) != LF_OK ||
-	    lf_api_str(req, "description", 0, 10000, &desc) != LF_OK ||
-	    lf_api_str(req, "instructions", 0, 100000, &instr) != LF_OK ||
-	    lf_api_str(req, "label_config", creating, 1 << 20, &xml) != LF_OK ||
-	    lf_api_str(req, "currency", 0, 3, &currency) != LF_OK ||
-	    lf_api_str(req, "status", 0, 16, &status) != LF_OK)
-		return LF_ERR_INVALID;
+	if ((ret = lf_api_str(req, "name", creating, 200, &name)) != LF_OK ||
+	    (ret = lf_api_str(req, "description", 0, 10000, &desc)) != LF_OK ||
+	    (ret = lf_api_str(req, "instructions", 0, 100000, &instr)) != LF_OK ||
+	    (ret = lf_api_str(req, "label_config", creating, 1 << 20, &xml)) != LF_OK ||
+	    (ret = lf_api_str(req, "currency", 0, 3, &currency)) != LF_OK ||
+	    (ret = lf_api_str(req, "status", 0, 16, &status)) != LF_OK)
+		return ret;
 	if (name != NULL && name[0] == '\0')
-		return lf_http_error(req, 422, "invalid_project", "name must not be empty."),
-		       LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_project",
+				    "name must not be empty.");
 	if (xml != NULL) {
 		lf_labelcfg *cfg = NULL;
 		if (lf_labelcfg_parse(xml, strlen(xml), &cfg, err, sizeof(err)) != LF_OK)
-			return lf_http_error(req, 422, "invalid_label_config", "%s", err),
-			       LF_ERR_INVALID;
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_label_config", "%s", err);
 		lf_labelcfg_free(cfg);
 		p->label_config = xml;
 	}
 	if (currency != NULL) {
 		if (strlen(currency) != 3 || !isupper((unsigned char)currency[0]) ||
 		    !isupper((unsigned char)currency[1]) || !isupper((unsigned char)currency[2]))
-			return lf_http_error(req, 422, "invalid_project",
-					     "currency must be an ISO 4217 code such as USD."),
-			       LF_ERR_INVALID;
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_project",
+					    "currency must be an ISO 4217 code such as USD.");
 		p->currency = currency;
 	}
 	if (status != NULL) {
 		if (strcmp(status, "active") != 0 && strcmp(status, "closed") != 0)
-			return lf_http_error(req, 422, "invalid_project",
-					     "status must be active or closed."),
-			       LF_ERR_INVALID;
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_project",
+					    "status must be active or closed.");
 		p->status = status;
 	}
 	json_t *jp = json_object_get(req->json, "policies");
@@ -113,8 +111,7 @@ static int read_project_fields(lf_http_req *req, lf_project *p, int creating)
 		lf_policy pol;
 		lf_policy_effective(p->policies, NULL, NULL, &pol);
 		if (lf_policy_apply(&pol, jp, err, sizeof(err)) != LF_OK)
-			return lf_http_error(req, 422, "invalid_policy", "%s.", err),
-			       LF_ERR_INVALID;
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_policy", "%s.", err);
 		/* Store the whole effective policy so later default changes do not
 		 * silently alter a running project. */
 		p->policies = dump(req, lf_policy_json(&pol));
@@ -124,14 +121,13 @@ static int read_project_fields(lf_http_req *req, lf_project *p, int creating)
 		lf_rates r;
 		lf_rates_from_text(p->rates, &r);
 		if (lf_rates_parse(jr, &r, err, sizeof(err)) != LF_OK)
-			return lf_http_error(req, 422, "invalid_rates", "%s.", err), LF_ERR_INVALID;
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_rates", "%s.", err);
 		p->rates = dump(req, lf_rates_json(&r));
 	}
 	json_t *jt = json_object_get(req->json, "task_types");
 	if (jt != NULL) {
 		if (lf_policy_check_task_types(jt, err, sizeof(err)) != LF_OK)
-			return lf_http_error(req, 422, "invalid_policy", "%s.", err),
-			       LF_ERR_INVALID;
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_policy", "%s.", err);
 		p->task_types = dump(req, json_incref(jt));
 	}
 	if (name != NULL)
@@ -163,6 +159,7 @@ static int audit_project(lf_tx *tx, const lf_principal *who, const char *action,
 
 int lf_api_projects_create(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_tx *tx = NULL;
@@ -174,13 +171,13 @@ int lf_api_projects_create(lf_http_req *req)
 			.rates = "{}",
 			.task_types = "{}",
 			.status = "active"};
-	if (lf_api_guard(req, LF_PERM_PROJECT_CREATE, 0, &who) != LF_OK)
-		return LF_OK;
-	if (read_project_fields(req, &p, 1) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_CREATE, 0, &who)) != LF_OK)
+		return ret;
+	if ((ret = read_project_fields(req, &p, 1)) != LF_OK)
+		return ret;
 	p.created_by = who->user.id;
 	p.created_at = p.updated_at = lf_now_ms();
-	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_project_insert(tx, &p, &id)) != LF_OK ||
@@ -204,16 +201,17 @@ cleanup:
 static int load_project(lf_http_req *req, lf_perm perm, lf_principal **who, lf_project *p,
 			int64_t *counts)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_tx *tx;
 	int64_t id = lf_http_capture_id(req, 0);
 	if (id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project."), LF_ERR_NOTFOUND;
-	if (lf_api_guard(req, perm, id, who) != LF_OK)
-		return LF_ERR_FORBIDDEN;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, perm, id, who)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
+		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_project_get(tx, id, p);
 	if (ret == LF_OK && counts != NULL) {
 		const char *states[LF_TS__COUNT];
@@ -223,34 +221,36 @@ static int load_project(lf_http_req *req, lf_perm perm, lf_principal **who, lf_p
 	}
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, "project"), ret;
+		return lf_error_default(&req->error, ret, "project");
 	return LF_OK;
 }
 
 int lf_api_projects_get(lf_http_req *req)
 {
+	int ret;
 	lf_principal *who;
 	lf_project p;
 	int64_t counts[LF_TS__COUNT];
-	if (load_project(req, LF_PERM_PROJECT_READ, &who, &p, counts) != LF_OK)
-		return LF_OK;
+	if ((ret = load_project(req, LF_PERM_PROJECT_READ, &who, &p, counts)) != LF_OK)
+		return ret;
 	return lf_http_json(req, 200, project_json(req, &p, counts));
 }
 
 int lf_api_projects_list(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	int64_t cursor = 0, limit = 50;
 	lf_project *items;
 	int n;
 	lf_tx *tx;
-	if (lf_api_guard(req, LF_PERM_SELF, 0, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor) != LF_OK ||
-	    lf_api_qint(req, "limit", 1, 500, &limit) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if ((ret = lf_api_guard(req, LF_PERM_SELF, 0, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_project_list(tx, who->is_admin ? 0 : who->user.id, cursor, (int)limit + 1,
@@ -267,22 +267,23 @@ int lf_api_projects_list(lf_http_req *req)
 
 int lf_api_projects_patch(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
 	lf_tx *tx = NULL;
-	if (load_project(req, LF_PERM_PROJECT_MANAGE, &who, &p, NULL) != LF_OK)
-		return LF_OK;
+	if ((ret = load_project(req, LF_PERM_PROJECT_MANAGE, &who, &p, NULL)) != LF_OK)
+		return ret;
 	const char *old_currency = p.currency;
-	if (read_project_fields(req, &p, 0) != LF_OK)
-		return LF_OK;
+	if ((ret = read_project_fields(req, &p, 0)) != LF_OK)
+		return ret;
 	p.updated_at = lf_now_ms();
 	json_t *changed = json_array();
 	const char *key;
 	json_t *v;
 	json_object_foreach(req->json, key, v) json_array_append_new(changed, json_string(key));
 	json_t *details = json_pack("{s:o}", "changed", changed);
-	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	int has_money = 0;
 	/* Money already moved in the old currency: changing it would make
 	 * every balance lie. */
@@ -290,8 +291,8 @@ int lf_api_projects_patch(lf_http_req *req)
 	    (ret = lf_store_project_has_ledger(tx, p.id, &has_money)) == LF_OK && has_money) {
 		json_decref(details);
 		lf_store_rollback(tx);
-		return lf_http_error(req, 409, "currency_locked",
-				     "The project's currency cannot change once money has moved.");
+		return lf_http_fail(req, LF_ERR_CONFLICT, "currency_locked",
+				    "The project's currency cannot change once money has moved.");
 	}
 	if (ret == LF_OK)
 		ret = lf_store_project_update(tx, &p);
@@ -313,15 +314,16 @@ cleanup:
 
 int lf_api_members_list(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
 	lf_member *items;
 	int n;
 	lf_tx *tx;
-	if (load_project(req, LF_PERM_PROJECT_READ, &who, &p, NULL) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if ((ret = load_project(req, LF_PERM_PROJECT_READ, &who, &p, NULL)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_member_list(tx, p.id, &items, &n);
@@ -350,6 +352,7 @@ int lf_api_members_list(lf_http_req *req)
  */
 int lf_api_members_put(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
@@ -358,11 +361,11 @@ int lf_api_members_put(lf_http_req *req)
 	const char *role = NULL;
 	const char *roles[3];
 	int nroles = 0;
-	if (load_project(req, LF_PERM_PROJECT_MANAGE, &who, &p, NULL) != LF_OK)
-		return LF_OK;
+	if ((ret = load_project(req, LF_PERM_PROJECT_MANAGE, &who, &p, NULL)) != LF_OK)
+		return ret;
 	int64_t user_id = lf_http_capture_id(req, 1);
-	if (lf_api_str(req, "role", 0, 32, &role) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_str(req, "role", 0, 32, &role)) != LF_OK)
+		return ret;
 	json_t *arr = json_object_get(req->json, "roles");
 	if (role != NULL)
 		roles[nroles++] = role;
@@ -370,31 +373,32 @@ int lf_api_members_put(lf_http_req *req)
 		size_t i;
 		json_t *v;
 		if (!json_is_array(arr) || role != NULL)
-			return lf_http_error(req, 422, "invalid_member",
-					     "Give either role (a string) or roles (an array).");
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_member",
+					    "Give either role (a string) or roles (an array).");
 		json_array_foreach(arr, i, v)
 		{
 			if (!json_is_string(v) || nroles == 3)
-				return lf_http_error(req, 422, "invalid_member",
-						     "roles holds at most annotator, reviewer,"
-						     " super_reviewer.");
+				return lf_http_fail(req, LF_ERR_INVALID, "invalid_member",
+						    "roles holds at most annotator, reviewer,"
+						    " super_reviewer.");
 			roles[nroles++] = json_string_value(v);
 		}
 	}
 	if (nroles == 0)
-		return lf_http_error(req, 422, "missing_field", "The field \"role\" is required.");
+		return lf_http_fail(req, LF_ERR_INVALID, "missing_field",
+				    "The field \"role\" is required.");
 	for (int i = 0; i < nroles; i++)
 		if (lf_authz_prole_parse(roles[i]) == 0)
-			return lf_http_error(req, 422, "invalid_member",
-					     "A project role is annotator, reviewer or"
-					     " super_reviewer, not \"%s\".",
-					     roles[i]);
-	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_member",
+					    "A project role is annotator, reviewer or"
+					    " super_reviewer, not \"%s\".",
+					    roles[i]);
+	ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if (user_id == 0 || lf_store_user_get(tx, user_id, &u) != LF_OK || !u.active) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 404, "not_found", "No such active user.");
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such active user.");
 	}
 	int64_t now = lf_now_ms(), removed = 0;
 	json_t *granted = json_array();
@@ -424,22 +428,24 @@ cleanup:
 
 int lf_api_members_delete(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
 	lf_tx *tx = NULL;
 	int64_t removed = 0;
-	if (load_project(req, LF_PERM_PROJECT_MANAGE, &who, &p, NULL) != LF_OK)
-		return LF_OK;
+	if ((ret = load_project(req, LF_PERM_PROJECT_MANAGE, &who, &p, NULL)) != LF_OK)
+		return ret;
 	int64_t user_id = lf_http_capture_id(req, 1);
-	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_member_remove(tx, p.id, user_id, NULL, &removed)) != LF_OK)
 		goto cleanup;
 	if (removed == 0) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 404, "not_found", "That user is not a member.");
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found",
+				    "That user is not a member.");
 	}
 	if ((ret = audit_project(tx, who, "member.remove", p.id,
 				 json_pack("{s:I}", "user_id", (json_int_t)user_id))) != LF_OK)

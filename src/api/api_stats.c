@@ -34,6 +34,7 @@ static json_t *person_json(const lf_stats_person *p)
 
 int lf_api_project_stats(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
@@ -44,24 +45,25 @@ int lf_api_project_stats(lf_http_req *req)
 	lf_tx *tx;
 	int64_t id = lf_http_capture_id(req, 0);
 	if (id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project.");
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	/* Per-person figures are managers' business, not other members'. */
-	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_qtime(req, "since", &since) != LF_OK ||
-	    lf_api_qtime(req, "until", &until) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qtime(req, "since", &since)) != LF_OK ||
+	    (ret = lf_api_qtime(req, "until", &until)) != LF_OK)
+		return ret;
 	if (since >= until)
-		return lf_http_error(req, 400, "bad_parameter", "since must be before until.");
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
+				    "since must be before until.");
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL);
+		return lf_error_default(&req->error, ret, NULL);
 	if ((ret = lf_store_project_get(tx, id, &p)) == LF_OK &&
 	    (ret = lf_store_stats_throughput(tx, id, since, until, &days, &ndays)) == LF_OK)
 		ret = lf_store_stats_people(tx, id, since, until, &people, &npeople);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, "project");
+		return lf_error_default(&req->error, ret, "project");
 	json_t *jdays = json_array(), *jpeople = json_array();
 	for (int i = 0; i < ndays; i++)
 		json_array_append_new(jdays, day_json(req, &days[i]));

@@ -21,7 +21,6 @@ enum view {
 
 static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id);
 static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view v, int64_t self);
-static int refusal_response(lf_http_req *req, int err, const lf_refusal *why);
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
 static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self);
 static json_t *load_json_text(const char *text);
@@ -105,22 +104,6 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 	return LF_OK;
 }
 
-static int refusal_response(lf_http_req *req, int err, const lf_refusal *why)
-{
-	int status;
-	switch (err) {
-	case LF_ERR_NOTFOUND: status = 404; break;
-	case LF_ERR_CONFLICT: status = 409; break;
-	case LF_ERR_FORBIDDEN: status = 403; break;
-	case LF_ERR_INVALID: status = 422; break;
-	case LF_ERR_FUNDS: status = 402; break;
-	case LF_ERR_DB: status = 503; break;
-	default: status = 500; break;
-	}
-	return lf_http_error(req, status, why->code[0] ? why->code : "error", "%s",
-			     why->message[0] ? why->message : lf_err_str(err));
-}
-
 /* Resolves the task's project and checks perm there. */
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id)
 {
@@ -163,6 +146,7 @@ static unsigned roles_in(lf_http_req *req, int64_t project_id, int64_t user_id)
 
 int lf_api_tasks_list(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_task *items;
@@ -171,27 +155,27 @@ int lf_api_tasks_list(lf_http_req *req)
 	int64_t limit = 50, stage = 0;
 	lf_task_filter f = {.project_id = lf_http_capture_id(req, 0)};
 	if (f.project_id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project.");
-	if (lf_api_guard(req, LF_PERM_PROJECT_READ, f.project_id, &who) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "cursor", 0, INT64_MAX, &f.after_id) != LF_OK ||
-	    lf_api_qint(req, "limit", 1, 500, &limit) != LF_OK ||
-	    lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee) != LF_OK)
-		return LF_OK;
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_READ, f.project_id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &f.after_id)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK ||
+	    (ret = lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee)) != LF_OK)
+		return ret;
 	f.state = lf_http_query(req, "state");
 	lf_task_state st;
 	if (f.state != NULL && f.state[0] != '\0' && lf_wf_state_parse(f.state, &st) != LF_OK)
-		return lf_http_error(req, 400, "bad_parameter",
-				     "state must be one of queued_l1, locked_l1, queued_l2,"
-				     " locked_l2, queued_l3, locked_l3, accepted, discarded.");
+		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
+				    "state must be one of queued_l1, locked_l1, queued_l2,"
+				    " locked_l2, queued_l3, locked_l3, accepted, discarded.");
 	if (f.state != NULL && f.state[0] == '\0')
 		f.state = NULL;
 	const char *sq = lf_http_query(req, "stage");
 	if (sq != NULL && sq[0] != '\0') {
 		int s;
 		if (lf_wf_stage_parse(sq, &s) != LF_OK)
-			return lf_http_error(req, 400, "bad_parameter",
-					     "stage must be l1, l2 or l3.");
+			return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
+					    "stage must be l1, l2 or l3.");
 		stage = s;
 	}
 	f.stage = (int)stage;
@@ -199,7 +183,7 @@ int lf_api_tasks_list(lf_http_req *req)
 	/* An annotator only ever sees tasks they worked on. */
 	if (view_of(who, roles_in(req, f.project_id, who->user.id)) == VIEW_WORKER)
 		f.worker = who->user.id;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_task_list(tx, &f, &items, &n);
@@ -215,20 +199,21 @@ int lf_api_tasks_list(lf_http_req *req)
 
 int lf_api_tasks_get(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_task_view tv = {.work_id = 0};
 	lf_tx *tx;
 	int64_t id;
-	if (task_guard(req, LF_PERM_PROJECT_READ, &who, &id) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if ((ret = task_guard(req, LF_PERM_PROJECT_READ, &who, &id)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_task_get(tx, id, &tv.task);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, "task");
+		return lf_error_default(&req->error, ret, "task");
 	enum view v = view_of(who, roles_in(req, tv.task.project_id, who->user.id));
 	if (v == VIEW_WORKER && tv.task.lease_owner != who->user.id) {
 		/* Annotators may read tasks they hold or worked on only. */
@@ -245,35 +230,37 @@ int lf_api_tasks_get(lf_http_req *req)
 		if (ret != LF_OK)
 			return ret;
 		if (n == 0 || mine[0].id != id)
-			return lf_http_error(req, 404, "task_not_found", "No such task.");
+			return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found",
+					    "No such task.");
 	}
 	return respond_task(req, &tv, v, who->user.id);
 }
 
 int lf_api_claim(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_refusal why = {.code = ""};
 	lf_task_view tv;
 	const char *stage_name;
 	int stage;
 	int64_t project_id = lf_http_capture_id(req, 0);
-	if (lf_api_str(req, "stage", 1, 8, &stage_name) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_str(req, "stage", 1, 8, &stage_name)) != LF_OK)
+		return ret;
 	if (lf_wf_stage_parse(stage_name, &stage) != LF_OK)
-		return lf_http_error(req, 422, "invalid_stage", "stage must be l1, l2 or l3.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_stage",
+				    "stage must be l1, l2 or l3.");
 	if (project_id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project.");
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	static const lf_perm perms[] = {LF_PERM_STAGE_L1, LF_PERM_STAGE_L2, LF_PERM_STAGE_L3};
-	if (lf_api_guard(req, perms[stage - 1], project_id, &who) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, perms[stage - 1], project_id, &who)) != LF_OK)
+		return ret;
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
-	int ret = lf_tasks_claim(app->store, req->arena, &actor, project_id, stage, &tv, &why);
+	ret = lf_tasks_claim(app->store, req->arena, &actor, project_id, stage, &tv, &req->error);
 	if (ret == LF_ERR_NOTFOUND)
 		return lf_http_empty(req, 204);
 	if (ret != LF_OK)
-		return refusal_response(req, ret, &why);
+		return ret;
 	/* A reviewer needs the work under review; an annotator needs their
 	 * earlier annotation only on rework. A fresh L1 task has no history,
 	 * so the common claim skips reading it. */
@@ -288,19 +275,19 @@ int lf_api_claim(lf_http_req *req)
 
 /* heartbeat and release: the lease holder, whatever the stage. */
 static int holder_op(lf_http_req *req, int (*op)(lf_store *, lf_arena *, const lf_actor *, int64_t,
-						 lf_task_view *, lf_refusal *))
+						 lf_task_view *, lf_error *))
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_refusal why = {.code = ""};
 	lf_task_view tv;
 	int64_t id;
-	if (task_guard(req, LF_PERM_PROJECT_READ, &who, &id) != LF_OK)
-		return LF_OK;
+	if ((ret = task_guard(req, LF_PERM_PROJECT_READ, &who, &id)) != LF_OK)
+		return ret;
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
-	int ret = op(app->store, req->arena, &actor, id, &tv, &why);
+	ret = op(app->store, req->arena, &actor, id, &tv, &req->error);
 	if (ret != LF_OK)
-		return refusal_response(req, ret, &why);
+		return ret;
 	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
 }
 
@@ -316,45 +303,45 @@ int lf_api_release(lf_http_req *req)
 
 int lf_api_submit(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_refusal why = {.code = ""};
 	lf_task_view tv;
 	int64_t id;
-	if (task_guard(req, LF_PERM_STAGE_L1, &who, &id) != LF_OK)
-		return LF_OK;
+	if ((ret = task_guard(req, LF_PERM_STAGE_L1, &who, &id)) != LF_OK)
+		return ret;
 	json_t *result = json_object_get(req->json, "result");
 	if (result == NULL)
-		return lf_http_error(req, 422, "missing_field",
-				     "The field \"result\" is required.");
+		return lf_http_fail(req, LF_ERR_INVALID, "missing_field",
+				    "The field \"result\" is required.");
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
-	int ret = lf_tasks_submit(app->store, req->arena, &actor, id, result, &tv, &why);
+	ret = lf_tasks_submit(app->store, req->arena, &actor, id, result, &tv, &req->error);
 	if (ret != LF_OK)
-		return refusal_response(req, ret, &why);
+		return ret;
 	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
 }
 
 /* review (L2) and decide (L3) share their input shape. */
 static int decision_op(lf_http_req *req, lf_perm perm,
 		       int (*op)(lf_store *, lf_arena *, const lf_actor *, int64_t, const char *,
-				 const char *, const json_t *, lf_task_view *, lf_refusal *))
+				 const char *, const json_t *, lf_task_view *, lf_error *))
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_refusal why = {.code = ""};
 	lf_task_view tv;
 	const char *decision, *comment = NULL;
 	int64_t id;
-	if (task_guard(req, perm, &who, &id) != LF_OK)
-		return LF_OK;
-	if (lf_api_str(req, "decision", 1, 32, &decision) != LF_OK ||
-	    lf_api_str(req, "comment", 0, 10000, &comment) != LF_OK)
-		return LF_OK;
+	if ((ret = task_guard(req, perm, &who, &id)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_str(req, "decision", 1, 32, &decision)) != LF_OK ||
+	    (ret = lf_api_str(req, "comment", 0, 10000, &comment)) != LF_OK)
+		return ret;
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
-	int ret = op(app->store, req->arena, &actor, id, decision, comment,
-		     json_object_get(req->json, "result"), &tv, &why);
+	ret = op(app->store, req->arena, &actor, id, decision, comment,
+		 json_object_get(req->json, "result"), &tv, &req->error);
 	if (ret != LF_OK)
-		return refusal_response(req, ret, &why);
+		return ret;
 	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
 }
 
@@ -370,21 +357,21 @@ int lf_api_decide(lf_http_req *req)
 
 int lf_api_requeue(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_refusal why = {.code = ""};
 	lf_task_view tv;
 	const char *to, *reason = NULL;
 	int64_t id;
-	if (task_guard(req, LF_PERM_PROJECT_MANAGE, &who, &id) != LF_OK)
-		return LF_OK;
-	if (lf_api_str(req, "to", 1, 16, &to) != LF_OK ||
-	    lf_api_str(req, "reason", 0, 10000, &reason) != LF_OK)
-		return LF_OK;
+	if ((ret = task_guard(req, LF_PERM_PROJECT_MANAGE, &who, &id)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_str(req, "to", 1, 16, &to)) != LF_OK ||
+	    (ret = lf_api_str(req, "reason", 0, 10000, &reason)) != LF_OK)
+		return ret;
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
-	int ret = lf_tasks_requeue(app->store, req->arena, &actor, id, to, reason, &tv, &why);
+	ret = lf_tasks_requeue(app->store, req->arena, &actor, id, to, reason, &tv, &req->error);
 	if (ret != LF_OK)
-		return refusal_response(req, ret, &why);
+		return ret;
 	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
 }
 
@@ -406,9 +393,8 @@ static int check_predictions(lf_http_req *req, const lf_project *p, json_t *task
 		goto cleanup;
 	if ((ret = lf_labelcfg_parse(p->label_config, strlen(p->label_config), &cfg, err,
 				     sizeof(err))) != LF_OK) {
-		lf_http_error(req, 409, "bad_label_config",
-			      "The project's label config no longer parses: %s", err);
-		ret = LF_ERR_INVALID;
+		ret = lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
+				   "The project's label config no longer parses: %s", err);
 		goto cleanup;
 	}
 	json_array_foreach(tasks, i, v)
@@ -418,16 +404,16 @@ static int check_predictions(lf_http_req *req, const lf_project *p, json_t *task
 			json_t *result = json_object_get(pred, "result");
 			if (!json_is_array(result)) {
 				ret = LF_ERR_INVALID;
-				lf_http_error(
-				    req, 422, "invalid_result",
-				    "tasks[%zu].predictions[%zu] has no \"result\" array.", i, k);
+				lf_http_fail(req, LF_ERR_INVALID, "invalid_result",
+					     "tasks[%zu].predictions[%zu] has no \"result\" array.",
+					     i, k);
 				goto cleanup;
 			}
 			ret = lf_labelcfg_validate_result(cfg, result, json_object_get(v, "data"),
 							  err, sizeof(err));
 			if (ret == LF_ERR_INVALID)
-				lf_http_error(req, 422, "invalid_result",
-					      "tasks[%zu].predictions[%zu]: %s", i, k, err);
+				lf_http_fail(req, LF_ERR_INVALID, "invalid_result",
+					     "tasks[%zu].predictions[%zu]: %s", i, k, err);
 			if (ret != LF_OK)
 				goto cleanup;
 		}
@@ -445,6 +431,7 @@ cleanup:
  */
 int lf_api_tasks_create(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_tx *tx = NULL;
@@ -452,38 +439,36 @@ int lf_api_tasks_create(lf_http_req *req)
 	json_t *v;
 	int64_t project_id = lf_http_capture_id(req, 0);
 	if (project_id == 0)
-		return lf_http_error(req, 404, "not_found", "No such project.");
-	if (lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who) != LF_OK)
-		return LF_OK;
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+		return ret;
 	json_t *tasks = json_object_get(req->json, "tasks");
 	if (!json_is_array(tasks) || json_array_size(tasks) == 0 || json_array_size(tasks) > 10000)
-		return lf_http_error(req, 422, "invalid_tasks",
-				     "tasks must be an array of 1 to 10000 task objects.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_tasks",
+				    "tasks must be an array of 1 to 10000 task objects.");
 	json_array_foreach(tasks, i, v)
 	{
 		json_t *pr = json_object_get(v, "priority"), *tt = json_object_get(v, "task_type"),
 		       *pred = json_object_get(v, "predictions");
 		if (!json_is_object(json_object_get(v, "data")) || (pr && !json_is_integer(pr)) ||
 		    (tt && !json_is_string(tt)) || (pred && !json_is_array(pred)))
-			return lf_http_error(
-			    req, 422, "invalid_tasks",
+			return lf_http_fail(
+			    req, LF_ERR_INVALID, "invalid_tasks",
 			    "tasks[%zu] needs a data object; priority is an integer,"
 			    " task_type a string, predictions an array.",
 			    i);
 	}
 	int64_t now = lf_now_ms(), first = 0, id = 0;
 	lf_project project;
-	int ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	ret = lf_store_begin(app->store, 1, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_project_get(tx, project_id, &project)) != LF_OK) {
-		ret = lf_http_error_from(req, ret, "project");
+		ret = lf_error_default(&req->error, ret, "project");
 		goto cleanup;
 	}
-	if ((ret = check_predictions(req, &project, tasks)) != LF_OK) {
-		ret = ret == LF_ERR_INVALID ? LF_OK : ret;
+	if ((ret = check_predictions(req, &project, tasks)) != LF_OK)
 		goto cleanup;
-	}
 	json_array_foreach(tasks, i, v)
 	{
 		char *data = json_dumps(json_object_get(v, "data"), JSON_COMPACT);

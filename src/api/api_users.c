@@ -11,6 +11,7 @@
 
 int lf_api_users_create(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *p;
 	const char *email, *name, *password, *role;
@@ -18,19 +19,19 @@ int lf_api_users_create(lf_http_req *req)
 	int64_t id = 0;
 	lf_tx *tx = NULL;
 	lf_user u;
-	if (lf_api_guard(req, LF_PERM_USERS_MANAGE, 0, &p) != LF_OK)
-		return LF_OK;
-	if (lf_api_str(req, "email", 1, 254, &email) != LF_OK ||
-	    lf_api_str(req, "name", 1, 200, &name) != LF_OK ||
-	    lf_api_str(req, "password", 1, LF_PASSWORD_MAX, &password) != LF_OK ||
-	    lf_api_str(req, "role", 1, 32, &role) != LF_OK)
-		return LF_OK;
-	int ret = lf_users_create(app->store, p->user.id, p->user.role, email, name, role, password,
-				  &id, err, sizeof(err));
+	if ((ret = lf_api_guard(req, LF_PERM_USERS_MANAGE, 0, &p)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_str(req, "email", 1, 254, &email)) != LF_OK ||
+	    (ret = lf_api_str(req, "name", 1, 200, &name)) != LF_OK ||
+	    (ret = lf_api_str(req, "password", 1, LF_PASSWORD_MAX, &password)) != LF_OK ||
+	    (ret = lf_api_str(req, "role", 1, 32, &role)) != LF_OK)
+		return ret;
+	ret = lf_users_create(app->store, p->user.id, p->user.role, email, name, role, password,
+			      &id, err, sizeof(err));
 	if (ret == LF_ERR_INVALID)
-		return lf_http_error(req, 422, "invalid_user", "%s.", err);
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_user", "%s.", err);
 	if (ret == LF_ERR_CONFLICT)
-		return lf_http_error(req, 409, "email_taken", "%s.", err);
+		return lf_http_fail(req, LF_ERR_CONFLICT, "email_taken", "%s.", err);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
@@ -44,18 +45,19 @@ int lf_api_users_create(lf_http_req *req)
 
 int lf_api_users_list(lf_http_req *req)
 {
+	int ret;
 	lf_app *app = req->app;
 	lf_principal *p;
 	int64_t cursor = 0, limit = 50;
 	lf_user *items;
 	int n;
 	lf_tx *tx;
-	if (lf_api_guard(req, LF_PERM_USERS_MANAGE, 0, &p) != LF_OK)
-		return LF_OK;
-	if (lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor) != LF_OK ||
-	    lf_api_qint(req, "limit", 1, 500, &limit) != LF_OK)
-		return LF_OK;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	if ((ret = lf_api_guard(req, LF_PERM_USERS_MANAGE, 0, &p)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	/* One extra row tells whether another page exists. */
@@ -86,33 +88,33 @@ int lf_api_users_patch(lf_http_req *req)
 	lf_tx *tx = NULL;
 	json_t *details = NULL;
 	int ret;
-	if (lf_api_guard(req, LF_PERM_USERS_MANAGE, 0, &p) != LF_OK)
-		return LF_OK;
+	if ((ret = lf_api_guard(req, LF_PERM_USERS_MANAGE, 0, &p)) != LF_OK)
+		return ret;
 	int64_t id = lf_http_capture_id(req, 0);
 	if (id == 0)
-		return lf_http_error(req, 404, "not_found", "No such user.");
-	if (lf_api_str(req, "name", 0, 200, &name) != LF_OK ||
-	    lf_api_str(req, "role", 0, 32, &role) != LF_OK ||
-	    lf_api_str(req, "password", 0, LF_PASSWORD_MAX, &password) != LF_OK ||
-	    lf_api_bool(req, "active", 0, &active) != LF_OK)
-		return LF_OK;
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such user.");
+	if ((ret = lf_api_str(req, "name", 0, 200, &name)) != LF_OK ||
+	    (ret = lf_api_str(req, "role", 0, 32, &role)) != LF_OK ||
+	    (ret = lf_api_str(req, "password", 0, LF_PASSWORD_MAX, &password)) != LF_OK ||
+	    (ret = lf_api_bool(req, "active", 0, &active)) != LF_OK)
+		return ret;
 	if (name != NULL && name[0] == '\0')
-		return lf_http_error(req, 422, "invalid_user", "name must not be empty.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_user", "name must not be empty.");
 	if (role != NULL && !lf_authz_global_role_valid(role))
-		return lf_http_error(req, 422, "invalid_user",
-				     "role must be one of admin, annotator, reviewer,"
-				     " super_reviewer.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_user",
+				    "role must be one of admin, annotator, reviewer,"
+				    " super_reviewer.");
 	if (id == p->user.id && (active == 0 || (role != NULL && strcmp(role, "admin") != 0)))
-		return lf_http_error(req, 409, "cannot_demote_self",
-				     "You cannot deactivate or demote your own account.");
+		return lf_http_fail(req, LF_ERR_CONFLICT, "cannot_demote_self",
+				    "You cannot deactivate or demote your own account.");
 	if (password != NULL && lf_password_hash(password, hash) != LF_OK)
-		return lf_http_error(req, 422, "invalid_user",
-				     "password must be 8 to 1024 characters.");
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_user",
+				    "password must be 8 to 1024 characters.");
 	if ((ret = lf_store_begin(app->store, 1, req->arena, &tx)) != LF_OK)
 		return ret;
 	if ((ret = lf_store_user_get(tx, id, &before)) != LF_OK) {
 		lf_store_rollback(tx);
-		return lf_http_error(req, 404, "not_found", "No such user.");
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such user.");
 	}
 	int64_t now = lf_now_ms();
 	if ((ret = lf_store_user_update(tx, id, name, role, active, password != NULL ? hash : NULL,

@@ -41,23 +41,21 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	lf_tx *tx = NULL;
 	int ret;
 	if (bearer_token(req, &token) != LF_OK) {
-		lf_http_error(req, 401, "unauthorized",
-			      "Send an access token: Authorization: Bearer <token>.");
-		return LF_ERR_AUTH;
+		return lf_http_fail(req, LF_ERR_AUTH, "unauthorized",
+				    "Send an access token: Authorization: Bearer <token>.");
 	}
 	if (lf_jwt_verify(app->jwt_key, token, lf_now_ms() / 1000, &c) != LF_OK) {
-		lf_http_error(req, 401, "invalid_token",
-			      "The access token is invalid or expired; log in or refresh.");
-		return LF_ERR_AUTH;
+		return lf_http_fail(req, LF_ERR_AUTH, "invalid_token",
+				    "The access token is invalid or expired; log in or refresh.");
 	}
 	lf_principal *p = lf_arena_calloc(req->arena, sizeof(*p));
 	if (p == NULL || (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL)
-		return lf_http_error_from(req, LF_ERR_NOMEM, NULL), LF_ERR_NOMEM;
+		return lf_error_default(&req->error, LF_ERR_NOMEM, NULL);
 	lf_authz_subject subj = {.is_admin = 0};
 	/* One read snapshot answers both questions: is the session live, and
 	 * which roles does the caller hold in the project. */
 	if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
+		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
 	int proj_ret = LF_OK;
 	if (ret == LF_OK && task_id != 0) {
@@ -67,26 +65,20 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	if (ret == LF_OK && proj_ret == LF_OK && project_id != 0)
 		proj_ret = lf_store_member_roles(tx, project_id, c.sub, &subj.proj_roles);
 	lf_store_rollback(tx);
-	if (ret != LF_OK) {
-		if (ret == LF_ERR_AUTH)
-			lf_http_error(req, 401, "session_revoked",
-				      "The session has ended or the account is disabled.");
-		else
-			lf_http_error_from(req, ret, NULL);
-		return LF_ERR_AUTH;
-	}
-	if (proj_ret != LF_OK) {
-		if (proj_ret == LF_ERR_NOTFOUND && task_id != 0)
-			lf_http_error(req, 404, "task_not_found", "No such task.");
-		else
-			lf_http_error_from(req, proj_ret, "project");
-		return proj_ret;
-	}
+	if (ret == LF_ERR_AUTH)
+		return lf_http_fail(req, LF_ERR_AUTH, "session_revoked",
+				    "The session has ended or the account is disabled.");
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	if (proj_ret == LF_ERR_NOTFOUND && task_id != 0)
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found", "No such task.");
+	if (proj_ret != LF_OK)
+		return lf_error_default(&req->error, proj_ret, "project");
 	p->is_admin = strcmp(p->user.role, "admin") == 0;
 	subj.is_admin = p->is_admin;
 	if (lf_authz_check(&subj, perm) != LF_OK) {
-		lf_http_error(req, 403, "forbidden", "Your role does not allow this.");
-		return LF_ERR_FORBIDDEN;
+		return lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
+				    "Your role does not allow this.");
 	}
 	req->user = p;
 	*out = p;
@@ -101,10 +93,12 @@ int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principa
 int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_principal **out,
 		      int64_t *project_id)
 {
+	int ret;
 	if (task_id == 0) {
-		if (guard(req, LF_PERM_SELF, 0, 0, out, NULL) == LF_OK)
-			lf_http_error(req, 404, "task_not_found", "No such task.");
-		return LF_ERR_NOTFOUND;
+		/* Authenticate first, so that anonymous callers learn nothing. */
+		if ((ret = guard(req, LF_PERM_SELF, 0, 0, out, NULL)) != LF_OK)
+			return ret;
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found", "No such task.");
 	}
 	return guard(req, perm, 0, task_id, out, project_id);
 }
@@ -115,20 +109,18 @@ int lf_api_str(lf_http_req *req, const char *field, int required, size_t maxlen,
 	if (v == NULL || json_is_null(v)) {
 		if (!required)
 			return LF_OK;
-		lf_http_error(req, 422, "missing_field", "The field \"%s\" is required.", field);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "missing_field",
+				    "The field \"%s\" is required.", field);
 	}
 	if (!json_is_string(v)) {
-		lf_http_error(req, 422, "invalid_field", "The field \"%s\" must be a string.",
-			      field);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+				    "The field \"%s\" must be a string.", field);
 	}
 	if (json_string_length(v) > maxlen ||
 	    strlen(json_string_value(v)) != json_string_length(v)) {
-		lf_http_error(req, 422, "invalid_field",
-			      "The field \"%s\" must be at most %zu bytes, without NUL.", field,
-			      maxlen);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+				    "The field \"%s\" must be at most %zu bytes, without NUL.",
+				    field, maxlen);
 	}
 	*out = json_string_value(v);
 	return LF_OK;
@@ -141,14 +133,13 @@ int lf_api_int(lf_http_req *req, const char *field, int required, int64_t min, i
 	if (v == NULL || json_is_null(v)) {
 		if (!required)
 			return LF_OK;
-		lf_http_error(req, 422, "missing_field", "The field \"%s\" is required.", field);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "missing_field",
+				    "The field \"%s\" is required.", field);
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-		lf_http_error(req, 422, "invalid_field",
-			      "The field \"%s\" must be an integer from %lld to %lld.", field,
-			      (long long)min, (long long)max);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+				    "The field \"%s\" must be an integer from %lld to %lld.", field,
+				    (long long)min, (long long)max);
 	}
 	*out = json_integer_value(v);
 	return LF_OK;
@@ -160,13 +151,12 @@ int lf_api_bool(lf_http_req *req, const char *field, int required, int *out)
 	if (v == NULL || json_is_null(v)) {
 		if (!required)
 			return LF_OK;
-		lf_http_error(req, 422, "missing_field", "The field \"%s\" is required.", field);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "missing_field",
+				    "The field \"%s\" is required.", field);
 	}
 	if (!json_is_boolean(v)) {
-		lf_http_error(req, 422, "invalid_field", "The field \"%s\" must be true or false.",
-			      field);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
+				    "The field \"%s\" must be true or false.", field);
 	}
 	*out = json_is_true(v);
 	return LF_OK;
@@ -180,10 +170,10 @@ int lf_api_qint(lf_http_req *req, const char *name, int64_t min, int64_t max, in
 	char *end;
 	long long n = strtoll(v, &end, 10);
 	if (*end != '\0' || n < min || n > max) {
-		lf_http_error(req, 400, "bad_parameter",
-			      "The query parameter \"%s\" must be an integer from %lld to %lld.",
-			      name, (long long)min, (long long)max);
-		return LF_ERR_INVALID;
+		return lf_http_fail(
+		    req, LF_ERR_MALFORMED, "bad_parameter",
+		    "The query parameter \"%s\" must be an integer from %lld to %lld.", name,
+		    (long long)min, (long long)max);
 	}
 	*out = n;
 	return LF_OK;
@@ -214,11 +204,10 @@ int lf_api_qtime(lf_http_req *req, const char *name, int64_t *out)
 			rest++;
 	}
 	if (rest == NULL || (*rest != '\0' && strcmp(rest, "Z") != 0)) {
-		lf_http_error(req, 400, "bad_parameter",
-			      "The query parameter \"%s\" must be ISO 8601 UTC"
-			      " (2026-01-31T12:00:00Z) or milliseconds since the epoch.",
-			      name);
-		return LF_ERR_INVALID;
+		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
+				    "The query parameter \"%s\" must be ISO 8601 UTC"
+				    " (2026-01-31T12:00:00Z) or milliseconds since the epoch.",
+				    name);
 	}
 	*out = (int64_t)timegm(&tm) * 1000 + ms;
 	return LF_OK;
@@ -265,16 +254,16 @@ int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), 
 	int64_t id = lf_http_capture_id(req, 0);
 	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
+		return lf_error_default(&req->error, ret, NULL);
 	ret = id ? get(tx, id, out) : LF_ERR_NOTFOUND;
 	lf_store_rollback(tx);
 	if (ret == LF_ERR_NOTFOUND) {
 		/* Authenticate first, so that anonymous callers learn nothing. */
-		if (lf_api_guard(req, LF_PERM_SELF, 0, &who) == LF_OK)
-			lf_http_error(req, 404, "not_found", "No such %s.", what);
-		return ret;
+		if ((ret = lf_api_guard(req, LF_PERM_SELF, 0, &who)) != LF_OK)
+			return ret;
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such %s.", what);
 	}
 	if (ret != LF_OK)
-		return lf_http_error_from(req, ret, NULL), ret;
+		return lf_error_default(&req->error, ret, NULL);
 	return lf_api_guard(req, perm, *project_id, &who);
 }

@@ -41,6 +41,7 @@ int lf_api_static(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	if (app->web == NULL)
-		return lf_http_error(req, 404, "not_found", "No such endpoint: %s", req->path);
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such endpoint: %s",
+				    req->path);
 	return lf_web_serve(app->web, req);
 }

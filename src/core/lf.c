@@ -20,6 +20,12 @@ const char *lf_err_str(int err)
 	case LF_ERR_IO: return "i/o error";
 	case LF_ERR_FUNDS: return "insufficient funds";
 	case LF_ERR_INTERNAL: return "internal error";
+	case LF_ERR_MALFORMED: return "malformed request";
+	case LF_ERR_TOO_LARGE: return "too large";
+	case LF_ERR_MEDIA: return "unsupported media type";
+	case LF_ERR_METHOD: return "method not allowed";
+	case LF_ERR_GONE: return "gone";
+	case LF_ERR_FULL: return "storage full";
 	}
 	return "unknown error";
 }
@@ -54,4 +60,56 @@ void lf_fatal(const char *fmt, ...)
 	fputc('\n', stderr);
 	va_end(ap);
 	abort();
+}
+
+int lf_error_set(lf_error *e, int code, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	if (e == NULL)
+		return code;
+	e->code = code;
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int lf_error_default(lf_error *e, int code, const char *what)
+{
+	const char *w = what != NULL ? what : "resource";
+	if (e == NULL)
+		return code;
+	if (e->reason[0] != '\0')
+		return e->code;
+	switch (code) {
+	case LF_ERR_NOTFOUND: return lf_error_set(e, code, "not_found", "The %s was not found.", w);
+	case LF_ERR_INVALID: return lf_error_set(e, code, "invalid", "The %s is not valid.", w);
+	case LF_ERR_MALFORMED:
+		return lf_error_set(e, code, "bad_request", "The request cannot be read.");
+	case LF_ERR_CONFLICT:
+		return lf_error_set(e, code, "conflict", "The %s conflicts with the current state.",
+				    w);
+	case LF_ERR_AUTH:
+		return lf_error_set(e, code, "unauthorized", "Authentication is required.");
+	case LF_ERR_FORBIDDEN: return lf_error_set(e, code, "forbidden", "You may not do this.");
+	case LF_ERR_LIMIT: return lf_error_set(e, code, "rate_limited", "Too many requests.");
+	case LF_ERR_TOO_LARGE:
+		return lf_error_set(e, code, "payload_too_large", "The %s is too large.", w);
+	case LF_ERR_MEDIA:
+		return lf_error_set(e, code, "unsupported_media_type",
+				    "This endpoint does not take that content type.");
+	case LF_ERR_METHOD:
+		return lf_error_set(e, code, "method_not_allowed",
+				    "That method is not allowed here.");
+	case LF_ERR_GONE: return lf_error_set(e, code, "gone", "The %s is no longer available.", w);
+	case LF_ERR_FUNDS:
+		return lf_error_set(e, code, "insufficient_funds", "The escrow cannot cover this.");
+	case LF_ERR_DB:
+		return lf_error_set(e, code, "unavailable",
+				    "The database is unavailable; try again.");
+	case LF_ERR_FULL:
+		return lf_error_set(e, code, "storage_full", "The storage cannot take more.");
+	default: return lf_error_set(e, code, "internal", "Internal error (%s).", lf_err_str(code));
+	}
 }

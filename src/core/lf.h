@@ -2,8 +2,11 @@
  * lf.h - definitions shared by every LabelFlow module.
  *
  * Every fallible function returns an lf_err: LF_OK (0) on success, a
- * negative code otherwise. Callers propagate codes unchanged; only the API
- * layer maps them to HTTP statuses (lf_err_http_status in api/).
+ * negative code otherwise. Callers propagate codes unchanged. Where a
+ * failure has more to say than its code (which field, which rule), the
+ * function also fills an lf_error: the one value a failure travels in from
+ * where it happened to the HTTP response, whose status only
+ * lf_http_status (http/) derives from the code.
  */
 #ifndef LF_H
 #define LF_H
@@ -14,18 +17,46 @@
 
 typedef enum lf_err {
 	LF_OK = 0,
-	LF_ERR_NOMEM = -1,     /* allocation failed */
-	LF_ERR_INVALID = -2,   /* malformed or semantically invalid input */
-	LF_ERR_NOTFOUND = -3,  /* the entity does not exist (or is hidden) */
-	LF_ERR_CONFLICT = -4,  /* wrong state, duplicate key, lost lease */
-	LF_ERR_DB = -5,	       /* database failure */
-	LF_ERR_AUTH = -6,      /* missing, forged or expired credentials */
-	LF_ERR_FORBIDDEN = -7, /* authenticated but not allowed */
-	LF_ERR_LIMIT = -8,     /* rate limit or size limit exceeded */
-	LF_ERR_IO = -9,	       /* file or network I/O failure */
-	LF_ERR_FUNDS = -10,    /* escrow cannot cover the operation */
-	LF_ERR_INTERNAL = -11  /* a bug: an impossible state */
+	LF_ERR_NOMEM = -1,	/* allocation failed */
+	LF_ERR_INVALID = -2,	/* malformed or semantically invalid input */
+	LF_ERR_NOTFOUND = -3,	/* the entity does not exist (or is hidden) */
+	LF_ERR_CONFLICT = -4,	/* wrong state, duplicate key, lost lease */
+	LF_ERR_DB = -5,		/* database failure */
+	LF_ERR_AUTH = -6,	/* missing, forged or expired credentials */
+	LF_ERR_FORBIDDEN = -7,	/* authenticated but not allowed */
+	LF_ERR_LIMIT = -8,	/* rate limit or size limit exceeded */
+	LF_ERR_IO = -9,		/* file or network I/O failure */
+	LF_ERR_FUNDS = -10,	/* escrow cannot cover the operation */
+	LF_ERR_INTERNAL = -11,	/* a bug: an impossible state */
+	LF_ERR_MALFORMED = -12, /* unreadable request: bad JSON, query, text */
+	LF_ERR_TOO_LARGE = -13, /* a body or field over its limit */
+	LF_ERR_MEDIA = -14,	/* a body of a type the endpoint does not take */
+	LF_ERR_METHOD = -15,	/* the resource exists, the method does not */
+	LF_ERR_GONE = -16,	/* it existed and was removed for good */
+	LF_ERR_FULL = -17	/* storage cannot take more */
 } lf_err;
+
+/*
+ * A failure with its words: code decides what the client is told by status
+ * (see lf_http_status), reason is a stable snake_case name clients can
+ * branch on ("lease_lost", "missing_field"), message a sentence for people.
+ * An empty reason means nobody described the failure yet: the code's
+ * generic words are used.
+ */
+typedef struct lf_error {
+	int code;
+	char reason[48];
+	char message[256];
+} lf_error;
+
+/* Fills e (may be NULL) and returns code, so a failure is described and
+ * returned in one statement: `return lf_error_set(e, LF_ERR_INVALID, ...)`. */
+int lf_error_set(lf_error *e, int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Describes e with the generic words of code unless whoever failed first
+ * described it already (then e keeps its own code, which is returned).
+ * what names the thing ("project") or is NULL. */
+int lf_error_default(lf_error *e, int code, const char *what);
 
 /* Returns a static, human-readable name for an error code. */
 const char *lf_err_str(int err);

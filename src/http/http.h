@@ -6,7 +6,8 @@
  * refuses early what it can (404/405, 413 from Content-Length, 415 from
  * Content-Type), accumulates the body up to the route's limit, parses JSON
  * bodies, then calls the handler once with the whole request. The handler
- * sets exactly one response with lf_http_json/lf_http_error/... All memory
+ * sets exactly one response with lf_http_json/lf_http_empty/... or
+ * fails with lf_http_fail. All memory
  * of a request comes from req->arena and is freed when the response has
  * been sent.
  *
@@ -31,8 +32,9 @@
 typedef struct lf_http_req lf_http_req;
 typedef struct lf_http_server lf_http_server;
 
-/* A handler returns LF_OK after setting a response; any error return
- * without a response becomes a 500 with a generic message. */
+/* A handler returns LF_OK after setting a response, or an lf_err without
+ * one: the server then answers with req->error (see lf_http_fail), in the
+ * status lf_http_status gives the code. */
 typedef int (*lf_http_handler)(lf_http_req *req);
 
 enum lf_http_body {
@@ -104,8 +106,9 @@ struct lf_http_req {
 	const char *body;
 	size_t body_len;
 	char client_ip[64];
-	void *app;  /* the application context given to the server */
-	void *user; /* set by the application's authentication */
+	void *app;	/* the application context given to the server */
+	void *user;	/* set by the application's authentication */
+	lf_error error; /* why the request fails, when it does (lf_http_fail) */
 
 	/* LF_BODY_STREAM: what the consumer and the finishing handler see */
 	void *stream_ctx;	 /* the consumer's state, untouched by the server */
@@ -176,9 +179,21 @@ int64_t lf_http_capture_id(lf_http_req *req, int i);
 
 /* Responses. `json` is stolen (its reference is released). */
 int lf_http_json(lf_http_req *req, int status, json_t *json);
-int lf_http_error(lf_http_req *req, int status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 int lf_http_empty(lf_http_req *req, int status);
+/*
+ * Describes why the request fails in req->error and returns code, so a
+ * handler fails in one statement: `return lf_http_fail(req, LF_ERR_INVALID,
+ * "missing_field", "The field \"%s\" is required.", f);`. Domain functions
+ * fill &req->error the same way through lf_error_set.
+ */
+int lf_http_fail(lf_http_req *req, int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The one table from an lf_err to the HTTP status a client is told. */
+int lf_http_status(int code);
+/* Answers with req->error now (described with code's generic words if
+ * nobody described it). For code that must answer before the handler
+ * runs; handlers just return the code. */
+void lf_http_respond_error(lf_http_req *req, int code);
 /*
  * A response whose body is produced by read() as it is sent, in constant
  * memory (downloads of exports, media). read returns bytes written to buf,
@@ -194,8 +209,6 @@ int lf_http_stream_body(lf_http_req *req, int status, const char *type, uint64_t
  * default "no-store". LF_ERR_LIMIT beyond LF_HTTP_MAX_RESP_HEADERS.
  */
 int lf_http_add_header(lf_http_req *req, const char *name, const char *value);
-/* A JSON error for an lf_err with a generic message for that code. */
-int lf_http_error_from(lf_http_req *req, int err, const char *what);
 
 /*
  * Matches method+path against routes. Returns the route index, -1 when no

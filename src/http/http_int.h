@@ -11,6 +11,14 @@
 #include "http/http.h"
 
 /*
+ * Describes the failure in req->error and answers with it at once, for
+ * refusals made before or while the body is read (after that, handlers
+ * just return the code). Returns 1, "a response is set".
+ */
+int lf_http_refuse(lf_http_req *req, int code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/*
  * Prepares req for a streamed body and calls the consumer's begin().
  * Returns 1 when a response is set (refused: send it without reading the
  * body), 0 to go on.

@@ -51,6 +51,7 @@ static enum MHD_Result find_bad_text(void *cls, enum MHD_ValueKind kind, const c
 static int append_body(lf_http_req *req, const char *data, size_t len);
 static void run_handler(lf_http_req *req);
 static enum MHD_Result send_response(lf_http_req *req);
+
 static int hex_value(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -283,7 +284,7 @@ static int begin_request(lf_http_server *s, lf_http_req *req)
 		return 1;
 	char *scratch = lf_arena_alloc(req->arena, strlen(req->path) + 1);
 	if (scratch == NULL)
-		return lf_http_error(req, 500, "internal", "Out of memory."), 1;
+		return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory.");
 	int idx = lf_http_route_match(s->cfg.routes, s->cfg.nroutes, m, req->path, scratch,
 				      req->captures, &req->ncaptures);
 	if (idx == -1 && s->cfg.fallback != NULL && strcmp(m, "GET") == 0) {
@@ -291,30 +292,28 @@ static int begin_request(lf_http_server *s, lf_http_req *req)
 		return 0;
 	}
 	if (idx == -1)
-		return lf_http_error(req, 404, "not_found", "No such endpoint: %s", req->path), 1;
+		return lf_http_refuse(req, LF_ERR_NOTFOUND, "not_found", "No such endpoint: %s",
+				      req->path);
 	if (idx == -2)
-		return lf_http_error(req, 405, "method_not_allowed",
-				     "Method %s is not allowed on %s.", req->method, req->path),
-		       1;
+		return lf_http_refuse(req, LF_ERR_METHOD, "method_not_allowed",
+				      "Method %s is not allowed on %s.", req->method, req->path);
 	req->route = &s->cfg.routes[idx];
 	if (req->route->body == LF_BODY_NONE)
 		return 0;
 	size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
 	const char *cl = lf_http_header(req, "Content-Length");
 	if (cl != NULL && strtoull(cl, NULL, 10) > limit)
-		return lf_http_error(req, 413, "payload_too_large",
-				     "The request body is larger than the limit of %zu bytes.",
-				     limit),
-		       1;
+		return lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
+				      "The request body is larger than the limit of %zu bytes.",
+				      limit);
 	if (req->route->body == LF_BODY_STREAM)
 		return lf_http_upload_begin(req);
 	int has_body = (cl != NULL && strtoull(cl, NULL, 10) > 0) ||
 		       lf_http_header(req, "Transfer-Encoding") != NULL;
 	if (has_body && req->route->body == LF_BODY_JSON &&
 	    !is_json_type(lf_http_header(req, "Content-Type")))
-		return lf_http_error(req, 415, "unsupported_media_type",
-				     "This endpoint takes Content-Type: application/json."),
-		       1;
+		return lf_http_refuse(req, LF_ERR_MEDIA, "unsupported_media_type",
+				      "This endpoint takes Content-Type: application/json.");
 	return 0;
 }
 
@@ -347,18 +346,18 @@ static int refuse_bad_text(lf_http_req *req)
 {
 	struct bad_text bad = {.key = NULL};
 	if (!lf_utf8_valid(req->path, strlen(req->path)))
-		return lf_http_error(req, 400, "invalid_utf8", "The request path is not UTF-8."), 1;
+		return lf_http_refuse(req, LF_ERR_MALFORMED, "invalid_utf8",
+				      "The request path is not UTF-8.");
 	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND | MHD_HEADER_KIND,
 				    find_bad_text, &bad);
 	if (bad.key == NULL)
 		return 0;
 	if (!lf_utf8_valid(bad.key, strlen(bad.key)))
-		return lf_http_error(req, 400, "invalid_utf8", "A %s name is not UTF-8.",
-				     bad.kind == MHD_HEADER_KIND ? "header" : "query parameter"),
-		       1;
-	return lf_http_error(req, 400, "invalid_utf8", "The %s %s is not UTF-8.",
-			     bad.kind == MHD_HEADER_KIND ? "header" : "query parameter", bad.key),
-	       1;
+		return lf_http_refuse(req, LF_ERR_MALFORMED, "invalid_utf8",
+				      "A %s name is not UTF-8.",
+				      bad.kind == MHD_HEADER_KIND ? "header" : "query parameter");
+	return lf_http_refuse(req, LF_ERR_MALFORMED, "invalid_utf8", "The %s %s is not UTF-8.",
+			      bad.kind == MHD_HEADER_KIND ? "header" : "query parameter", bad.key);
 }
 
 static int append_body(lf_http_req *req, const char *data, size_t len)
@@ -379,8 +378,12 @@ static int append_body(lf_http_req *req, const char *data, size_t len)
 	return LF_OK;
 }
 
+/* Parses a JSON body and runs the handler. A handler that returns an
+ * error without a response is answered from req->error, described by
+ * whoever failed (the code's generic words if nobody did). */
 static void run_handler(lf_http_req *req)
 {
+	int ret = LF_OK;
 	if (req->route->body == LF_BODY_JSON) {
 		json_error_t jerr;
 		if (req->body_len == 0) {
@@ -388,23 +391,20 @@ static void run_handler(lf_http_req *req)
 		} else {
 			req->json =
 			    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
-			if (req->json == NULL) {
-				lf_http_error(
-				    req, 400, "malformed_json",
+			if (req->json == NULL)
+				ret = lf_http_fail(
+				    req, LF_ERR_MALFORMED, "malformed_json",
 				    "The body is not valid JSON: %s (line %d, column %d).",
 				    jerr.text, jerr.line, jerr.column);
-				return;
-			}
-			if (!json_is_object(req->json)) {
-				lf_http_error(req, 400, "malformed_json",
-					      "The body must be a JSON object.");
-				return;
-			}
+			else if (!json_is_object(req->json))
+				ret = lf_http_fail(req, LF_ERR_MALFORMED, "malformed_json",
+						   "The body must be a JSON object.");
 		}
 	}
-	int ret = req->route->handler(req);
+	if (ret == LF_OK)
+		ret = req->route->handler(req);
 	if (req->status == 0)
-		lf_http_error_from(req, ret == LF_OK ? LF_ERR_INTERNAL : ret, NULL);
+		lf_http_respond_error(req, ret == LF_OK ? LF_ERR_INTERNAL : ret);
 }
 
 static enum MHD_Result send_response(lf_http_req *req)
@@ -491,8 +491,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	if (req->too_large) {
 		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
-		lf_http_error(req, 413, "payload_too_large",
-			      "The request body is larger than the limit of %zu bytes.", limit);
+		lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
+			       "The request body is larger than the limit of %zu bytes.", limit);
 	} else if (req->status == 0 && (req->upload == NULL || !lf_http_upload_finish(req))) {
 		run_handler(req);
 	}
@@ -596,47 +596,63 @@ int lf_http_empty(lf_http_req *req, int status)
 	return LF_OK;
 }
 
-int lf_http_error(lf_http_req *req, int status, const char *code, const char *fmt, ...)
+int lf_http_status(int code)
 {
-	char msg[512];
+	switch (code) {
+	case LF_OK: return 200;
+	case LF_ERR_MALFORMED: return 400;
+	case LF_ERR_AUTH: return 401;
+	case LF_ERR_FUNDS: return 402;
+	case LF_ERR_FORBIDDEN: return 403;
+	case LF_ERR_NOTFOUND: return 404;
+	case LF_ERR_METHOD: return 405;
+	case LF_ERR_CONFLICT: return 409;
+	case LF_ERR_GONE: return 410;
+	case LF_ERR_TOO_LARGE: return 413;
+	case LF_ERR_MEDIA: return 415;
+	case LF_ERR_INVALID: return 422;
+	case LF_ERR_LIMIT: return 429;
+	case LF_ERR_DB: return 503;
+	case LF_ERR_FULL: return 507;
+	default: return 500;
+	}
+}
+
+int lf_http_fail(lf_http_req *req, int code, const char *reason, const char *fmt, ...)
+{
 	va_list ap;
+	req->error.code = code;
+	snprintf(req->error.reason, sizeof(req->error.reason), "%s", reason);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(req->error.message, sizeof(req->error.message), fmt, ap);
 	va_end(ap);
-	json_t *body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", msg);
+	return code;
+}
+
+void lf_http_respond_error(lf_http_req *req, int code)
+{
+	lf_error *e = &req->error;
+	lf_error_default(e, code, NULL);
+	json_t *body =
+	    json_pack("{s:{s:s,s:s}}", "error", "code", e->reason, "message", e->message);
 	if (body == NULL) {
 		/* The message was not valid UTF-8 (it echoed client input):
 		 * answer with the code alone rather than fail. */
-		body = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message",
+		body = json_pack("{s:{s:s,s:s}}", "error", "code", e->reason, "message",
 				 "The request was refused.");
 	}
-	int ret = lf_http_json(req, status, body);
-	if (ret != LF_OK)
-		req->status = status;
-	return LF_OK;
+	if (lf_http_json(req, lf_http_status(e->code), body) != LF_OK)
+		req->status = lf_http_status(e->code);
 }
 
-int lf_http_error_from(lf_http_req *req, int err, const char *what)
+int lf_http_refuse(lf_http_req *req, int code, const char *reason, const char *fmt, ...)
 {
-	const char *w = what != NULL ? what : "resource";
-	switch (err) {
-	case LF_ERR_NOTFOUND:
-		return lf_http_error(req, 404, "not_found", "The %s was not found.", w);
-	case LF_ERR_INVALID: return lf_http_error(req, 422, "invalid", "The %s is not valid.", w);
-	case LF_ERR_CONFLICT:
-		return lf_http_error(req, 409, "conflict",
-				     "The %s conflicts with the current state.", w);
-	case LF_ERR_AUTH:
-		return lf_http_error(req, 401, "unauthorized", "Authentication is required.");
-	case LF_ERR_FORBIDDEN: return lf_http_error(req, 403, "forbidden", "You may not do this.");
-	case LF_ERR_LIMIT: return lf_http_error(req, 429, "rate_limited", "Too many requests.");
-	case LF_ERR_FUNDS:
-		return lf_http_error(req, 402, "insufficient_funds",
-				     "The escrow cannot cover this.");
-	case LF_ERR_DB:
-		return lf_http_error(req, 503, "unavailable",
-				     "The database is unavailable; try again.");
-	default:
-		return lf_http_error(req, 500, "internal", "Internal error (%s).", lf_err_str(err));
-	}
+	va_list ap;
+	req->error.code = code;
+	snprintf(req->error.reason, sizeof(req->error.reason), "%s", reason);
+	va_start(ap, fmt);
+	vsnprintf(req->error.message, sizeof(req->error.message), fmt, ap);
+	va_end(ap);
+	lf_http_respond_error(req, code);
+	return 1;
 }

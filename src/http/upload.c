@@ -82,7 +82,7 @@ static int deliver(lf_http_req *req, const char *data, size_t len)
 		return 1;
 	int ret = st->chunk(req, data, len);
 	if (req->status == 0 && ret != LF_OK)
-		lf_http_error_from(req, ret, "upload");
+		lf_http_respond_error(req, ret);
 	return req->status == 0;
 }
 
@@ -94,32 +94,35 @@ static int start_part(lf_http_req *req, const char *name, const char *filename, 
 	if ((name != NULL && !lf_utf8_valid(name, strlen(name))) ||
 	    (filename != NULL && !lf_utf8_valid(filename, strlen(filename))) ||
 	    (type != NULL && !lf_utf8_valid(type, strlen(type))))
-		return lf_http_error(req, 400, "invalid_utf8",
-				     "A multipart part's name, file name or type is not UTF-8."),
+		return lf_http_refuse(req, LF_ERR_MALFORMED, "invalid_utf8",
+				      "A multipart part's name, file name or type is not UTF-8."),
 		       0;
 	up->part_end = 0;
 	up->part_name = name != NULL ? lf_arena_strdup(req->arena, name) : NULL;
 	up->part_filename = filename != NULL ? lf_arena_strdup(req->arena, filename) : NULL;
 	if ((name != NULL && up->part_name == NULL) ||
 	    (filename != NULL && up->part_filename == NULL))
-		return lf_http_error(req, 500, "internal", "Out of memory."), 0;
+		return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 0;
 	if (filename != NULL && filename[0] != '\0') {
 		if (up->seen_file)
-			return lf_http_error(req, 400, "bad_request", "One file per upload."), 0;
+			return lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
+					      "One file per upload."),
+			       0;
 		up->seen_file = 1;
 		up->kind = PART_FILE;
 		req->upload_name = up->part_filename;
 		req->upload_type =
 		    lf_arena_strdup(req->arena, type != NULL ? type : "application/octet-stream");
 		if (req->upload_type == NULL)
-			return lf_http_error(req, 500, "internal", "Out of memory."), 0;
+			return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 0;
 		return 1;
 	}
 	/* Every non-file part counts, ignored ones too, so a flood of tiny
 	 * parts cannot grow the request's memory without bound. */
 	if (++up->nparts > LF_HTTP_FORM_FIELDS_MAX)
-		return lf_http_error(req, 400, "bad_request", "Too many form fields (at most %d).",
-				     LF_HTTP_FORM_FIELDS_MAX),
+		return lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
+				      "Too many form fields (at most %d).",
+				      LF_HTTP_FORM_FIELDS_MAX),
 		       0;
 	up->kind = (name == NULL || filename != NULL) ? PART_SKIP : PART_FIELD;
 	up->field_len = 0;
@@ -130,9 +133,9 @@ static int append_field(lf_http_req *req, const char *data, size_t len)
 {
 	lf_http_upload *up = req->upload;
 	if (up->field_len + len > LF_HTTP_FORM_VALUE_MAX)
-		return lf_http_error(req, 413, "payload_too_large",
-				     "Form field '%s' is longer than %d bytes.", up->part_name,
-				     LF_HTTP_FORM_VALUE_MAX),
+		return lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
+				      "Form field '%s' is longer than %d bytes.", up->part_name,
+				      LF_HTTP_FORM_VALUE_MAX),
 		       0;
 	if (up->field_len + len > up->field_cap) {
 		size_t cap = up->field_cap ? up->field_cap : 256;
@@ -140,7 +143,7 @@ static int append_field(lf_http_req *req, const char *data, size_t len)
 			cap *= 2;
 		char *nf = realloc(up->field, cap);
 		if (nf == NULL)
-			return lf_http_error(req, 500, "internal", "Out of memory."), 0;
+			return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 0;
 		up->field = nf;
 		up->field_cap = cap;
 	}
@@ -160,7 +163,9 @@ static int end_part(lf_http_req *req)
 		return 1;
 	json_t *v = json_stringn(up->field_len ? up->field : "", up->field_len);
 	if (v == NULL || json_object_set_new(req->form, up->part_name, v) != 0)
-		return lf_http_error(req, 400, "bad_request", "Form fields must be UTF-8 text."), 0;
+		return lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
+				      "Form fields must be UTF-8 text."),
+		       0;
 	return 1;
 }
 
@@ -190,14 +195,14 @@ int lf_http_upload_begin(lf_http_req *req)
 	lf_http_upload *up = lf_arena_calloc(req->arena, sizeof(*up));
 	req->form = json_object();
 	if (up == NULL || req->form == NULL)
-		return lf_http_error(req, 500, "internal", "Out of memory."), 1;
+		return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 1;
 	req->upload = up;
 	const char *ct = lf_http_header(req, "Content-Type");
 	if (is_multipart(ct)) {
 		up->pp = MHD_create_post_processor(req->conn, PP_BUFFER, part_data, req);
 		if (up->pp == NULL)
-			return lf_http_error(req, 400, "bad_request",
-					     "The multipart body has no boundary."),
+			return lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
+					      "The multipart body has no boundary."),
 			       1;
 	} else {
 		const char *name = lf_http_query(req, "filename");
@@ -205,7 +210,7 @@ int lf_http_upload_begin(lf_http_req *req)
 		    lf_arena_strdup(req->arena, ct != NULL ? ct : "application/octet-stream");
 		req->upload_name = name != NULL ? lf_arena_strdup(req->arena, name) : NULL;
 		if (req->upload_type == NULL || (name != NULL && req->upload_name == NULL))
-			return lf_http_error(req, 500, "internal", "Out of memory."), 1;
+			return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 1;
 	}
 	if (st == NULL)
 		return 0;
@@ -214,7 +219,7 @@ int lf_http_upload_begin(lf_http_req *req)
 		return 0;
 	int ret = st->begin(req);
 	if (req->status == 0 && ret != LF_OK)
-		lf_http_error_from(req, ret, "upload");
+		lf_http_respond_error(req, ret);
 	return req->status != 0;
 }
 
@@ -226,7 +231,8 @@ void lf_http_upload_data(lf_http_req *req, const char *data, size_t len)
 		return;
 	}
 	if (MHD_post_process(up->pp, data, len) != MHD_YES && req->status == 0)
-		lf_http_error(req, 400, "bad_request", "The multipart body is malformed.");
+		lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
+			       "The multipart body is malformed.");
 }
 
 int lf_http_upload_finish(lf_http_req *req)
@@ -238,8 +244,8 @@ int lf_http_upload_finish(lf_http_req *req)
 		enum MHD_Result complete = MHD_destroy_post_processor(up->pp);
 		up->pp = NULL;
 		if (complete != MHD_YES && req->status == 0)
-			lf_http_error(req, 400, "bad_request",
-				      "The multipart body is truncated or malformed.");
+			lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
+				       "The multipart body is truncated or malformed.");
 	}
 	if (req->status != 0)
 		return 1;

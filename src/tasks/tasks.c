@@ -28,7 +28,7 @@
 struct op {
 	lf_tx *tx;
 	const lf_actor *who;
-	lf_refusal *why;
+	lf_error *why;
 	int64_t now;
 	lf_wf_event ev;
 	lf_wf_role role;
@@ -66,8 +66,6 @@ static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
 static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **entry, char *err,
 		   size_t errlen);
 static void cfg_put(lf_labelcfg *cfg, struct cfg_entry *entry);
-static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
 static int load(struct op *op, int64_t task_id);
 static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in);
 static int validate_result(struct op *op);
@@ -138,29 +136,20 @@ static void cfg_put(lf_labelcfg *cfg, struct cfg_entry *entry)
 	pthread_mutex_unlock(&cfg_lock);
 }
 
-static int refuse(lf_refusal *why, int err, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-	snprintf(why->code, sizeof(why->code), "%s", code);
-	va_start(ap, fmt);
-	vsnprintf(why->message, sizeof(why->message), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 static int load(struct op *op, int64_t task_id)
 {
 	int ret = lf_store_task_lock(op->tx, task_id, &op->task);
 	if (ret == LF_ERR_NOTFOUND)
-		return refuse(op->why, ret, "task_not_found", "No such task.");
+		return lf_error_set(op->why, ret, "task_not_found", "No such task.");
 	if (ret != LF_OK)
-		return refuse(op->why, ret, "unavailable", "The database failed.");
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	if ((ret = lf_store_project_get(op->tx, op->task.project_id, &op->project)) != LF_OK)
-		return refuse(op->why, ret, "unavailable", "The task's project cannot be read.");
+		return lf_error_set(op->why, ret, "unavailable",
+				    "The task's project cannot be read.");
 	if (lf_policy_effective(op->project.policies, op->project.task_types, op->task.task_type,
 				&op->policy) != LF_OK)
-		return refuse(op->why, LF_ERR_INTERNAL, "bad_policy",
-			      "The project's stored policies are invalid.");
+		return lf_error_set(op->why, LF_ERR_INTERNAL, "bad_policy",
+				    "The project's stored policies are invalid.");
 	return LF_OK;
 }
 
@@ -170,31 +159,31 @@ static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
 	const char *state = lf_wf_state_name(in->state);
 	switch (err) {
 	case LF_ERR_FORBIDDEN:
-		return refuse(op->why, err, "role_not_allowed",
-			      "A %s cannot %s a task in state %s.", lf_wf_role_name(op->role),
-			      lf_wf_event_name(op->ev), state);
+		return lf_error_set(op->why, err, "role_not_allowed",
+				    "A %s cannot %s a task in state %s.", lf_wf_role_name(op->role),
+				    lf_wf_event_name(op->ev), state);
 	case LF_ERR_CONFLICT:
 		if (lf_wf_is_locked(in->state) && !in->is_holder && op->ev != LF_EV_CLAIM)
-			return refuse(op->why, err, "lease_lost",
-				      "You do not hold the lease on this task: it expired or"
-				      " belongs to someone else.");
-		return refuse(op->why, err, "wrong_state",
-			      "The task is %s; %s is not possible now.", state,
-			      lf_wf_event_name(op->ev));
+			return lf_error_set(op->why, err, "lease_lost",
+					    "You do not hold the lease on this task: it expired or"
+					    " belongs to someone else.");
+		return lf_error_set(op->why, err, "wrong_state",
+				    "The task is %s; %s is not possible now.", state,
+				    lf_wf_event_name(op->ev));
 	case LF_ERR_INVALID:
 		if (op->ev == LF_EV_ADMIN_REQUEUE && in->has_comment)
-			return refuse(
+			return lf_error_set(
 			    op->why, err, "invalid_target",
 			    "A task can be requeued to queued_l1, queued_l2 or queued_l3.");
 		if (!in->has_comment && op->ev != LF_EV_SUBMIT && op->ev != LF_EV_L3_OVERRIDE)
-			return refuse(op->why, err, "comment_required",
-				      "A comment (reason) is required for %s.",
-				      lf_wf_event_name(op->ev));
-		return refuse(op->why, err, "result_required", "A result is required for %s.",
-			      lf_wf_event_name(op->ev));
+			return lf_error_set(op->why, err, "comment_required",
+					    "A comment (reason) is required for %s.",
+					    lf_wf_event_name(op->ev));
+		return lf_error_set(op->why, err, "result_required", "A result is required for %s.",
+				    lf_wf_event_name(op->ev));
 	default:
-		return refuse(op->why, err, "internal", "The transition failed (%s).",
-			      lf_err_str(err));
+		return lf_error_set(op->why, err, "internal", "The transition failed (%s).",
+				    lf_err_str(err));
 	}
 }
 
@@ -210,25 +199,25 @@ static int validate_result(struct op *op)
 	int ret = LF_OK;
 
 	if (!json_is_array(op->result)) {
-		ret = refuse(op->why, LF_ERR_INVALID, "invalid_result",
-			     "result must be an array of Label Studio regions.");
+		ret = lf_error_set(op->why, LF_ERR_INVALID, "invalid_result",
+				   "result must be an array of Label Studio regions.");
 		goto cleanup;
 	}
 	if (op->project.label_config == NULL || op->project.label_config[0] == '\0')
 		goto cleanup;
 	if (cfg_get(&op->project, &cfg, &entry, err, sizeof(err)) != LF_OK) {
-		ret = refuse(op->why, LF_ERR_INTERNAL, "bad_label_config",
-			     "The project's label config no longer parses: %s", err);
+		ret = lf_error_set(op->why, LF_ERR_INTERNAL, "bad_label_config",
+				   "The project's label config no longer parses: %s", err);
 		goto cleanup;
 	}
 	data = json_loads(op->task.data, 0, NULL);
 	if (data == NULL) {
-		ret = refuse(op->why, LF_ERR_INTERNAL, "internal",
-			     "The task's stored data cannot be read.");
+		ret = lf_error_set(op->why, LF_ERR_INTERNAL, "internal",
+				   "The task's stored data cannot be read.");
 		goto cleanup;
 	}
 	if (lf_labelcfg_validate_result(cfg, op->result, data, err, sizeof(err)) != LF_OK)
-		ret = refuse(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
+		ret = lf_error_set(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
 cleanup:
 	if (cfg != NULL)
 		cfg_put(cfg, entry);
@@ -247,7 +236,7 @@ static int store_annotation(struct op *op, const char *kind, int64_t *annotation
 {
 	char *text = json_dumps(op->result, JSON_COMPACT);
 	if (text == NULL)
-		return refuse(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
+		return lf_error_set(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
 	lf_annotation an = {.task_id = op->task.id,
 			    .author_id = op->who->user_id,
 			    .stage = lf_wf_stage_of(op->ev == LF_EV_SUBMIT	 ? LF_TS_LOCKED_L1
@@ -260,7 +249,8 @@ static int store_annotation(struct op *op, const char *kind, int64_t *annotation
 	int ret = lf_store_annotation_insert(op->tx, &an);
 	free(text);
 	if (ret != LF_OK)
-		return refuse(op->why, ret, "unavailable", "The annotation could not be stored.");
+		return lf_error_set(op->why, ret, "unavailable",
+				    "The annotation could not be stored.");
 	*annotation_id = an.id;
 	op->annotation_version = an.version;
 	return LF_OK;
@@ -275,7 +265,7 @@ static int active_work(struct op *op)
 	if (ret == LF_ERR_NOTFOUND)
 		return LF_OK;
 	if (ret != LF_OK)
-		return refuse(op->why, ret, "unavailable", "The database failed.");
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	op->work_id = w.id;
 	return LF_OK;
 }
@@ -290,7 +280,8 @@ static int void_work(struct op *op, unsigned fx)
 		if (v)
 			ret = lf_store_work_void_stage(op->tx, op->task.id, stage, op->now);
 	}
-	return ret == LF_OK ? LF_OK : refuse(op->why, ret, "unavailable", "The database failed.");
+	return ret == LF_OK ? LF_OK
+			    : lf_error_set(op->why, ret, "unavailable", "The database failed.");
 }
 
 static int write_audit(struct op *op, const char *from, unsigned fx)
@@ -302,7 +293,7 @@ static int write_audit(struct op *op, const char *from, unsigned fx)
 			      op->task.attempts, "reworks", op->task.reworks, "escalated",
 			      (fx & LF_FX_ESCALATED) != 0);
 	if (d == NULL)
-		return refuse(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
+		return lf_error_set(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
 	if (op->decision != NULL)
 		json_object_set_new(d, "decision", json_string(op->decision));
 	if (op->comment != NULL)
@@ -324,7 +315,7 @@ static int write_audit(struct op *op, const char *from, unsigned fx)
 	int ret = lf_audit_append(op->tx, &ev, NULL);
 	json_decref(d);
 	return ret == LF_OK ? LF_OK
-			    : refuse(op->why, ret, "unavailable", "The audit write failed.");
+			    : lf_error_set(op->why, ret, "unavailable", "The audit write failed.");
 }
 
 /*
@@ -348,10 +339,11 @@ static int move_money(struct op *op, lf_task_state from, unsigned fx)
 		ret = lf_ledger_reserve(op->tx, pid, cur, tid, op->work_id, op->who->user_id, stage,
 					rate, &shortfall);
 		if (ret == LF_ERR_FUNDS)
-			return refuse(op->why, ret, "insufficient_escrow",
-				      "The project's escrow cannot cover this claim: it needs %lld"
-				      " %s more. Ask an admin to deposit funds.",
-				      (long long)shortfall, cur);
+			return lf_error_set(
+			    op->why, ret, "insufficient_escrow",
+			    "The project's escrow cannot cover this claim: it needs %lld"
+			    " %s more. Ask an admin to deposit funds.",
+			    (long long)shortfall, cur);
 	}
 	if (ret == LF_OK && (fx & LF_FX_HOLD_RETURN) && op->work_id != 0)
 		ret = lf_ledger_hold_return(op->tx, cur, op->work_id);
@@ -368,8 +360,9 @@ static int move_money(struct op *op, lf_task_state from, unsigned fx)
 	if (ret == LF_OK && (fx & LF_FX_PAY))
 		ret = lf_ledger_pay(op->tx, cur, pid, tid);
 	if (ret != LF_OK)
-		return refuse(op->why, ret, "ledger",
-			      "The payment records could not be written (%s).", lf_err_str(ret));
+		return lf_error_set(op->why, ret, "ledger",
+				    "The payment records could not be written (%s).",
+				    lf_err_str(ret));
 	return LF_OK;
 }
 
@@ -386,8 +379,8 @@ static int apply(struct op *op)
 	int ret;
 	memset(&in, 0, sizeof(in));
 	if (lf_wf_state_parse(t->state, &in.state) != LF_OK)
-		return refuse(op->why, LF_ERR_INTERNAL, "internal", "Unknown task state %s.",
-			      t->state);
+		return lf_error_set(op->why, LF_ERR_INTERNAL, "internal", "Unknown task state %s.",
+				    t->state);
 	in.is_holder =
 	    t->lease_owner != 0 && t->lease_owner == op->who->user_id && t->lease_expires > op->now;
 	in.has_comment = op->comment != NULL && op->comment[0] != '\0';
@@ -420,7 +413,7 @@ static int apply(struct op *op)
 			     .status = "active",
 			     .started_at = op->now};
 		if ((ret = lf_store_work_insert(op->tx, &w, &op->work_id)) != LF_OK)
-			return refuse(op->why, ret, "unavailable", "The database failed.");
+			return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	} else if (op->ev != LF_EV_HEARTBEAT) {
 		const char *status = op->ev == LF_EV_RELEASE	     ? "released"
 				     : op->ev == LF_EV_EXPIRE	     ? "expired"
@@ -434,8 +427,8 @@ static int apply(struct op *op)
 		if (op->work_id != 0 &&
 		    (ret = lf_store_work_finish(op->tx, op->work_id, status, op->decision,
 						op->comment, annotation_id, op->now)) != LF_OK)
-			return refuse(op->why, ret, "conflict",
-				      "The work record changed concurrently; try again.");
+			return lf_error_set(op->why, ret, "conflict",
+					    "The work record changed concurrently; try again.");
 	} else if ((ret = active_work(op)) != LF_OK) {
 		return ret;
 	}
@@ -462,7 +455,7 @@ static int apply(struct op *op)
 		int64_t prev = 0;
 		ret = lf_store_work_last_annotator(op->tx, t->id, &prev);
 		if (ret != LF_OK && ret != LF_ERR_NOTFOUND)
-			return refuse(op->why, ret, "unavailable", "The database failed.");
+			return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 		t->rework_owner = prev;
 		t->rework_until =
 		    prev ? op->now + (int64_t)op->policy.rework_grace_seconds * 1000 : 0;
@@ -473,8 +466,8 @@ static int apply(struct op *op)
 		t->sampled_l3 = in.sampled_for_l3;
 	t->updated_at = op->now;
 	if ((ret = lf_store_task_update(op->tx, t, from)) != LF_OK)
-		return refuse(op->why, ret, "conflict",
-			      "The task changed concurrently; try again.");
+		return lf_error_set(op->why, ret, "conflict",
+				    "The task changed concurrently; try again.");
 	return write_audit(op, from, out.effects);
 }
 
@@ -509,10 +502,10 @@ static int claim_tx(lf_tx *tx, void *ud)
 	int ret =
 	    lf_store_task_next(tx, op->project_id, op->stage, op->who->user_id, op->now, &task_id);
 	if (ret == LF_ERR_NOTFOUND)
-		return refuse(op->why, ret, "nothing_to_do",
-			      "No task is waiting for you at this stage.");
+		return lf_error_set(op->why, ret, "nothing_to_do",
+				    "No task is waiting for you at this stage.");
 	if (ret != LF_OK)
-		return refuse(op->why, ret, "unavailable", "The database failed.");
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	if ((ret = load(op, task_id)) != LF_OK)
 		return ret;
 	/* The clock is read once the task is locked, hence after the commit
@@ -522,7 +515,7 @@ static int claim_tx(lf_tx *tx, void *ud)
 	/* A claim lost in a crash is simply asked for again (its hold and
 	 * audit record go with it), so it need not wait for the disk. */
 	if ((ret = lf_store_tx_relaxed(tx)) != LF_OK)
-		return refuse(op->why, ret, "unavailable", "The database failed.");
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	return apply(op);
 }
 
@@ -530,12 +523,13 @@ static int claim_tx(lf_tx *tx, void *ud)
 static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, void *),
 		  lf_task_view *out)
 {
-	op->why->code[0] = '\0';
+	op->why->reason[0] = '\0';
 	int ret = lf_store_write(s, a, fn, op);
 	op->tx = NULL;
 	if (ret != LF_OK) {
-		if (op->why->code[0] == '\0')
-			refuse(op->why, ret, "unavailable", "The change could not be committed.");
+		if (op->why->reason[0] == '\0')
+			lf_error_set(op->why, ret, "unavailable",
+				     "The change could not be committed.");
 		return ret;
 	}
 	out->task = op->task;
@@ -550,7 +544,7 @@ static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task
 }
 
 int lf_tasks_claim(lf_store *s, lf_arena *a, const lf_actor *who, int64_t project_id, int stage,
-		   lf_task_view *out, lf_refusal *why)
+		   lf_task_view *out, lf_error *why)
 {
 	struct op op = {.who = who,
 			.why = why,
@@ -559,19 +553,20 @@ int lf_tasks_claim(lf_store *s, lf_arena *a, const lf_actor *who, int64_t projec
 			.project_id = project_id,
 			.stage = stage};
 	if (stage < 1 || stage > 3)
-		return refuse(why, LF_ERR_INVALID, "invalid_stage", "stage must be l1, l2 or l3.");
+		return lf_error_set(why, LF_ERR_INVALID, "invalid_stage",
+				    "stage must be l1, l2 or l3.");
 	return run_op(s, a, &op, claim_tx, out);
 }
 
 int lf_tasks_heartbeat(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		       lf_task_view *out, lf_refusal *why)
+		       lf_task_view *out, lf_error *why)
 {
 	struct op op = {.who = who, .why = why, .ev = LF_EV_HEARTBEAT, .role = HOLDER_ROLE};
 	return run(s, a, &op, task_id, out);
 }
 
 int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		     lf_task_view *out, lf_refusal *why)
+		     lf_task_view *out, lf_error *why)
 {
 	struct op op = {.who = who,
 			.why = why,
@@ -582,7 +577,7 @@ int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 }
 
 int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		    const json_t *result, lf_task_view *out, lf_refusal *why)
+		    const json_t *result, lf_task_view *out, lf_error *why)
 {
 	struct op op = {.who = who,
 			.why = why,
@@ -595,7 +590,7 @@ int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 
 int lf_tasks_review(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		    const char *decision, const char *comment, const json_t *result,
-		    lf_task_view *out, lf_refusal *why)
+		    lf_task_view *out, lf_error *why)
 {
 	struct op op = {.who = who,
 			.why = why,
@@ -610,17 +605,17 @@ int lf_tasks_review(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 	else if (strcmp(decision, "escalate") == 0)
 		op.ev = LF_EV_L2_ESCALATE;
 	else
-		return refuse(why, LF_ERR_INVALID, "invalid_decision",
-			      "decision must be approve, reject or escalate.");
+		return lf_error_set(why, LF_ERR_INVALID, "invalid_decision",
+				    "decision must be approve, reject or escalate.");
 	if (op.ev != LF_EV_L2_APPROVE && result != NULL && !json_is_null(result))
-		return refuse(why, LF_ERR_INVALID, "invalid_decision",
-			      "Only an approval can carry a corrected result.");
+		return lf_error_set(why, LF_ERR_INVALID, "invalid_decision",
+				    "Only an approval can carry a corrected result.");
 	return run(s, a, &op, task_id, out);
 }
 
 int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		    const char *decision, const char *comment, const json_t *result,
-		    lf_task_view *out, lf_refusal *why)
+		    lf_task_view *out, lf_error *why)
 {
 	static const struct {
 		const char *name;
@@ -641,17 +636,18 @@ int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 		if (strcmp(decision, map[i].name) == 0)
 			op.ev = map[i].ev;
 	if (op.ev == LF_EV__COUNT)
-		return refuse(why, LF_ERR_INVALID, "invalid_decision",
-			      "decision must be approve, override, send_back_l1, send_back_l2 or"
-			      " discard.");
+		return lf_error_set(
+		    why, LF_ERR_INVALID, "invalid_decision",
+		    "decision must be approve, override, send_back_l1, send_back_l2 or"
+		    " discard.");
 	if (op.ev != LF_EV_L3_OVERRIDE && result != NULL && !json_is_null(result))
-		return refuse(why, LF_ERR_INVALID, "invalid_decision",
-			      "Only an override carries a result.");
+		return lf_error_set(why, LF_ERR_INVALID, "invalid_decision",
+				    "Only an override carries a result.");
 	return run(s, a, &op, task_id, out);
 }
 
 int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		     const char *to_state, const char *reason, lf_task_view *out, lf_refusal *why)
+		     const char *to_state, const char *reason, lf_task_view *out, lf_error *why)
 {
 	struct op op = {.who = who,
 			.why = why,
@@ -660,8 +656,8 @@ int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 			.decision = "requeue",
 			.comment = reason};
 	if (lf_wf_state_parse(to_state, &op.requeue_to) != LF_OK || !lf_wf_is_queued(op.requeue_to))
-		return refuse(why, LF_ERR_INVALID, "invalid_target",
-			      "to must be queued_l1, queued_l2 or queued_l3.");
+		return lf_error_set(why, LF_ERR_INVALID, "invalid_target",
+				    "to must be queued_l1, queued_l2 or queued_l3.");
 	return run(s, a, &op, task_id, out);
 }
 
@@ -678,7 +674,7 @@ static int expire_tx(lf_tx *tx, void *ud)
 {
 	static const lf_actor system_actor = {.user_id = 0};
 	struct expiry *e = ud;
-	lf_refusal why;
+	lf_error why;
 	struct op op = {.tx = tx,
 			.who = &system_actor,
 			.why = &why,

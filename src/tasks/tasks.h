@@ -18,13 +18,6 @@
 
 #include "store/store.h"
 
-/* Why an operation was refused: a stable snake_case code for clients and
- * a sentence for people. Filled whenever a function returns an error. */
-typedef struct lf_refusal {
-	char code[48];
-	char message[256];
-} lf_refusal;
-
 typedef struct lf_actor {
 	int64_t user_id;
 	int is_admin;
@@ -42,26 +35,26 @@ typedef struct lf_task_view {
  * LF_ERR_NOTFOUND when there is nothing to do (the API answers 204).
  */
 int lf_tasks_claim(lf_store *s, lf_arena *a, const lf_actor *who, int64_t project_id, int stage,
-		   lf_task_view *out, lf_refusal *why);
+		   lf_task_view *out, lf_error *why);
 int lf_tasks_heartbeat(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		       lf_task_view *out, lf_refusal *why);
+		       lf_task_view *out, lf_error *why);
 int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		     lf_task_view *out, lf_refusal *why);
+		     lf_task_view *out, lf_error *why);
 /* L1 submits result (a Label Studio result array). */
 int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		    const json_t *result, lf_task_view *out, lf_refusal *why);
+		    const json_t *result, lf_task_view *out, lf_error *why);
 /* L2: decision "approve" (result = optional correction), "reject", "escalate". */
 int lf_tasks_review(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		    const char *decision, const char *comment, const json_t *result,
-		    lf_task_view *out, lf_refusal *why);
+		    lf_task_view *out, lf_error *why);
 /* L3: "approve", "override" (result required), "send_back_l1", "send_back_l2",
  * "discard". */
 int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		    const char *decision, const char *comment, const json_t *result,
-		    lf_task_view *out, lf_refusal *why);
+		    lf_task_view *out, lf_error *why);
 /* Admin: back to queued_l1/l2/l3 from any non-final state, reason required. */
 int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
-		     const char *to_state, const char *reason, lf_task_view *out, lf_refusal *why);
+		     const char *to_state, const char *reason, lf_task_view *out, lf_error *why);
 /*
  * Returns every task whose lease ran out before now to its queue (or to
  * L3 past max attempts), in batches. Safe to run in several processes at

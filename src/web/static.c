@@ -331,7 +331,7 @@ static int send_file(lf_http_req *req, const char *path, int fd, const struct st
 
 static int not_found(lf_http_req *req)
 {
-	return lf_http_error(req, 404, "not_found", "No such endpoint: %s", req->path);
+	return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such endpoint: %s", req->path);
 }
 
 int lf_web_serve(const lf_web *w, lf_http_req *req)

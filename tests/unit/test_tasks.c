@@ -63,7 +63,7 @@ static json_t *span(void)
 static int64_t claim(lf_fx *f, const lf_actor *who, int64_t project, int stage)
 {
 	lf_task_view v;
-	lf_refusal why;
+	lf_error why = {.code = 0};
 	int ret = lf_tasks_claim(f->s, f->arena, who, project, stage, &v, &why);
 	if (ret == LF_ERR_NOTFOUND)
 		return 0;
@@ -74,7 +74,7 @@ static int64_t claim(lf_fx *f, const lf_actor *who, int64_t project, int stage)
 static void submit(lf_fx *f, const lf_actor *who, int64_t task)
 {
 	lf_task_view v;
-	lf_refusal why;
+	lf_error why = {.code = 0};
 	json_t *r = span();
 	assert_int_equal(lf_tasks_submit(f->s, f->arena, who, task, r, &v, &why), LF_OK);
 	json_decref(r);
@@ -84,7 +84,7 @@ static void review(lf_fx *f, const lf_actor *who, int64_t task, const char *deci
 		   const char *comment)
 {
 	lf_task_view v;
-	lf_refusal why;
+	lf_error why = {.code = 0};
 	assert_int_equal(lf_tasks_review(f->s, f->arena, who, task, decision, comment, NULL, &v, &why),
 			 LF_OK);
 }
@@ -93,7 +93,7 @@ static void decide(lf_fx *f, const lf_actor *who, int64_t task, const char *deci
 		   const char *comment)
 {
 	lf_task_view v;
-	lf_refusal why;
+	lf_error why = {.code = 0};
 	assert_int_equal(lf_tasks_decide(f->s, f->arena, who, task, decision, comment, NULL, &v, &why),
 			 LF_OK);
 }
@@ -220,20 +220,20 @@ static void test_refusals_leave_the_task_as_it_was(void **state)
 	lf_fx *f = *state;
 	struct people p;
 	lf_task_view v;
-	lf_refusal why;
+	lf_error why = {.code = 0};
 	people(f, "{}", &p);
 	int64_t t = lf_fx_task(f, p.project, "Alice met Bob");
 	claim(f, &p.ann, p.project, 1);
 	/* Only the holder submits. */
 	json_t *r = span();
 	assert_int_not_equal(lf_tasks_submit(f->s, f->arena, &p.ann2, t, r, &v, &why), LF_OK);
-	assert_string_equal(why.code, "lease_lost");
+	assert_string_equal(why.reason, "lease_lost");
 	json_decref(r);
 	submit(f, &p.ann, t);
 	claim(f, &p.rev, p.project, 2);
 	assert_int_not_equal(lf_tasks_review(f->s, f->arena, &p.rev, t, "reject", "", NULL, &v, &why),
 			     LF_OK);
-	assert_string_equal(why.code, "comment_required");
+	assert_string_equal(why.reason, "comment_required");
 	assert_string_equal(state_of(f, t), "locked_l2");
 	assert_int_equal(lf_fx_balance(f, "held", p.project, 0), 110);
 }
@@ -242,13 +242,13 @@ static void test_claim_beyond_the_escrow_is_refused(void **state)
 {
 	lf_fx *f = *state;
 	lf_task_view v;
-	lf_refusal why;
+	lf_error why = {.code = 0};
 	lf_actor a = {.user_id = lf_fx_user(f, "a@example.org", "annotator")};
 	int64_t project = lf_fx_project(f, NULL, "{\"l1\":600}");
 	int64_t t = lf_fx_task(f, project, "Alice met Bob");
 	lf_fx_deposit(f, project, 599);
 	assert_int_equal(lf_tasks_claim(f->s, f->arena, &a, project, 1, &v, &why), LF_ERR_FUNDS);
-	assert_string_equal(why.code, "insufficient_escrow");
+	assert_string_equal(why.reason, "insufficient_escrow");
 	assert_non_null(strstr(why.message, "1 EUR"));
 	assert_string_equal(state_of(f, t), "queued_l1");
 	assert_int_equal(lf_fx_balance(f, "escrow", project, 0), 599);
