@@ -37,16 +37,18 @@ static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who,
 
 static json_t *escrow_json(const lf_project *p, const lf_escrow *e)
 {
-	return json_pack("{s:I,s:s,s:I,s:I,s:I}", "project_id", (json_int_t)p->id, "currency",
-			 p->currency, "available", (json_int_t)e->available, "held",
-			 (json_int_t)e->held, "spent", (json_int_t)e->spent);
+	return json_pack("{s:I,s:s,s:i,s:I,s:I,s:I}", "project_id", (json_int_t)p->id, "currency",
+			 p->currency, "currency_exponent", lf_ledger_currency_exponent(p->currency),
+			 "available", (json_int_t)e->available, "held", (json_int_t)e->held,
+			 "spent", (json_int_t)e->spent);
 }
 
 static json_t *deposit_json(lf_http_req *req, const lf_deposit *d)
 {
-	return json_pack("{s:I,s:I,s:s,s:I,s:s,s:s?,s:s,s:s}", "id", (json_int_t)d->id,
+	return json_pack("{s:I,s:I,s:s,s:I,s:s,s:i,s:s?,s:s,s:s}", "id", (json_int_t)d->id,
 			 "project_id", (json_int_t)d->project_id, "kind", d->kind, "amount",
-			 (json_int_t)d->amount, "currency", d->currency, "reference", d->reference,
+			 (json_int_t)d->amount, "currency", d->currency, "currency_exponent",
+			 lf_ledger_currency_exponent(d->currency), "reference", d->reference,
 			 "idempotency_key", d->idempotency_key, "created_at",
 			 lf_api_time(req, d->created_at));
 }
@@ -187,11 +189,12 @@ int lf_api_ledger(lf_http_req *req)
 	json_t *items = json_array();
 	for (int i = 0; i < n && i < limit; i++) {
 		const lf_ledger_line *l = &lines[i];
-		json_t *o =
-		    json_pack("{s:I,s:I,s:s,s:s,s:s,s:I,s:s}", "entry_id", (json_int_t)l->entry_id,
-			      "txn_id", (json_int_t)l->txn_id, "txn_kind", l->txn_kind, "account",
-			      l->account_kind, "currency", l->currency, "amount",
-			      (json_int_t)l->amount, "created_at", lf_api_time(req, l->created_at));
+		json_t *o = json_pack(
+		    "{s:I,s:I,s:s,s:s,s:s,s:i,s:I,s:s}", "entry_id", (json_int_t)l->entry_id,
+		    "txn_id", (json_int_t)l->txn_id, "txn_kind", l->txn_kind, "account",
+		    l->account_kind, "currency", l->currency, "currency_exponent",
+		    lf_ledger_currency_exponent(l->currency), "amount", (json_int_t)l->amount,
+		    "created_at", lf_api_time(req, l->created_at));
 		if (l->user_id)
 			json_object_set_new(o, "user_id", json_integer(l->user_id));
 		if (l->task_id)
@@ -234,8 +237,9 @@ static json_t *project_slot(struct earnings *e, int64_t project_id, const char *
 	snprintf(key, sizeof(key), "%lld", (long long)project_id);
 	json_t *o = json_object_get(e->projects, key);
 	if (o == NULL) {
-		o = json_pack("{s:I,s:s,s:i,s:i,s:i}", "project_id", (json_int_t)project_id,
-			      "currency", currency ? currency : "", "pending", 0, "earned", 0,
+		o = json_pack("{s:I,s:s,s:i,s:i,s:i,s:i}", "project_id", (json_int_t)project_id,
+			      "currency", currency ? currency : "", "currency_exponent",
+			      lf_ledger_currency_exponent(currency), "pending", 0, "earned", 0,
 			      "paid", 0);
 		json_object_set_new(e->projects, key, o);
 	}
@@ -305,7 +309,9 @@ int lf_api_earnings(lf_http_req *req)
 		const char *cur = json_string_value(json_object_get(v, "currency"));
 		json_t *t = json_object_get(totals, cur);
 		if (t == NULL) {
-			t = json_pack("{s:i,s:i,s:i}", "pending", 0, "earned", 0, "paid", 0);
+			t = json_pack("{s:i,s:i,s:i,s:i}", "currency_exponent",
+				      lf_ledger_currency_exponent(cur), "pending", 0, "earned", 0,
+				      "paid", 0);
 			json_object_set_new(totals, cur, t);
 		}
 		add_field(t, "pending", json_integer_value(json_object_get(v, "pending")));
@@ -324,6 +330,10 @@ int lf_api_earnings(lf_http_req *req)
 		    body, "currency",
 		    only ? json_string(json_object_iter_key(json_object_iter(totals)))
 			 : json_null());
+		json_object_set_new(body, "currency_exponent",
+				    only ? json_integer(json_integer_value(
+					       json_object_get(only, "currency_exponent")))
+					 : json_null());
 		json_object_set_new(
 		    body, "pending",
 		    json_integer(only ? json_integer_value(json_object_get(only, "pending")) : 0));

@@ -4,12 +4,13 @@
  *
  * GET /me/earnings/history?days=N (1..366, default 90): the UTC days of
  * the last N, today included, on which the caller earned or was paid
- * anything, per currency: {"items": [{"day", "currency", "earned",
- * "paid"}]} in minor units, oldest first. Days without money are left
- * out; the client lays them out on a calendar axis.
+ * anything, per currency: {"items": [{"day", "currency",
+ * "currency_exponent", "earned", "paid"}]} in minor units, oldest first. Days without money are
+ * left out; the client lays them out on a calendar axis.
  */
 #include "api/api.h"
 
+#include "ledger/ledger.h"
 #include "store/store_history.h"
 
 #define DAY_MS 86400000LL
@@ -40,10 +41,11 @@ int lf_api_earnings_history(lf_http_req *req)
 		/* The date part of the day's midnight, UTC. */
 		const char *date =
 		    lf_arena_printf(req->arena, "%.10s", lf_api_time(req, days[i].day * DAY_MS));
-		json_array_append_new(items, json_pack("{s:s,s:s,s:I,s:I}", "day", date, "currency",
-						       days[i].currency, "earned",
-						       (json_int_t)days[i].earned, "paid",
-						       (json_int_t)days[i].paid));
+		json_array_append_new(
+		    items, json_pack("{s:s,s:s,s:i,s:I,s:I}", "day", date, "currency",
+				     days[i].currency, "currency_exponent",
+				     lf_ledger_currency_exponent(days[i].currency), "earned",
+				     (json_int_t)days[i].earned, "paid", (json_int_t)days[i].paid));
 	}
 	return lf_api_list(req, items, NULL);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ledger/ledger.h"
 #include "payout/batch.h"
 
 static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
@@ -14,24 +15,29 @@ static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
 static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
 			  const lf_payout_item_row *items, int n)
 {
-	json_t *arr = json_array(), *totals = json_object();
+	/* totals and currency_exponents are keyed by currency: a batch can pay
+	 * projects in several. */
+	json_t *arr = json_array(), *totals = json_object(), *exponents = json_object();
 	for (int i = 0; i < n; i++) {
 		const lf_payout_item_row *it = &items[i];
 		json_array_append_new(
-		    arr, json_pack("{s:I,s:I,s:I,s:s,s:I,s:s,s:i,s:s?,s:s?}", "id",
+		    arr, json_pack("{s:I,s:I,s:I,s:s,s:i,s:I,s:s,s:i,s:s?,s:s?}", "id",
 				   (json_int_t)it->id, "project_id", (json_int_t)it->project_id,
 				   "user_id", (json_int_t)it->user_id, "currency", it->currency,
+				   "currency_exponent", lf_ledger_currency_exponent(it->currency),
 				   "amount", (json_int_t)it->amount, "status", it->status,
 				   "attempts", it->attempts, "last_error", it->last_error,
 				   "external_ref", it->external_ref));
 		json_int_t sum = json_integer_value(json_object_get(totals, it->currency));
 		json_object_set_new(totals, it->currency, json_integer(sum + it->amount));
+		json_object_set_new(exponents, it->currency,
+				    json_integer(lf_ledger_currency_exponent(it->currency)));
 	}
-	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:s?,s:o,s:o,s:s,s:s}", "id", (json_int_t)b->id,
+	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:s?,s:o,s:o,s:o,s:s,s:s}", "id", (json_int_t)b->id,
 			 "idempotency_key", b->idempotency_key, "adapter", b->adapter, "status",
 			 b->status, "min_amount", (json_int_t)b->min_amount, "statement_key",
-			 b->statement_key, "items", arr, "totals", totals, "created_at",
-			 lf_api_time(req, b->created_at), "updated_at",
+			 b->statement_key, "items", arr, "totals", totals, "currency_exponents",
+			 exponents, "created_at", lf_api_time(req, b->created_at), "updated_at",
 			 lf_api_time(req, b->updated_at));
 }
 

@@ -10,6 +10,7 @@
 
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
+#include "ledger/ledger.h"
 #include "tasks/policy.h"
 #include "workflow/workflow.h"
 
@@ -44,13 +45,14 @@ static json_t *project_json(lf_http_req *req, const lf_project *p, const int64_t
 	lf_rates rates;
 	lf_policy_effective(p->policies, NULL, NULL, &pol);
 	lf_rates_from_text(p->rates, &rates);
-	json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o,s:s,s:s,s:s}", "id",
-			      (json_int_t)p->id, "name", p->name, "description", p->description,
-			      "instructions", p->instructions, "label_config", p->label_config,
-			      "currency", p->currency, "rates", lf_rates_json(&rates), "policies",
-			      lf_policy_json(&pol), "task_types", parse_or_empty(p->task_types),
-			      "status", p->status, "created_at", lf_api_time(req, p->created_at),
-			      "updated_at", lf_api_time(req, p->updated_at));
+	json_t *o = json_pack(
+	    "{s:I,s:s,s:s,s:s,s:s,s:s,s:i,s:o,s:o,s:o,s:s,s:s,s:s}", "id", (json_int_t)p->id,
+	    "name", p->name, "description", p->description, "instructions", p->instructions,
+	    "label_config", p->label_config, "currency", p->currency, "currency_exponent",
+	    lf_ledger_currency_exponent(p->currency), "rates", lf_rates_json(&rates), "policies",
+	    lf_policy_json(&pol), "task_types", parse_or_empty(p->task_types), "status", p->status,
+	    "created_at", lf_api_time(req, p->created_at), "updated_at",
+	    lf_api_time(req, p->updated_at));
 	if (o != NULL && counts != NULL) {
 		json_t *c = json_object();
 		int64_t total = 0;

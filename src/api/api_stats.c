@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "ledger/ledger.h"
+
 static json_t *day_json(lf_http_req *req, const lf_stats_day *d);
 static json_t *person_json(const lf_stats_person *p);
 
@@ -70,6 +72,8 @@ int lf_api_project_stats(lf_http_req *req)
 	for (int i = 0; i < npeople; i++)
 		json_array_append_new(jpeople, person_json(&people[i]));
 	return lf_http_json(req, 200,
-			    json_pack("{s:I,s:s,s:o,s:o}", "project_id", (json_int_t)id, "currency",
-				      p.currency, "throughput", jdays, "people", jpeople));
+			    json_pack("{s:I,s:s,s:i,s:o,s:o}", "project_id", (json_int_t)id,
+				      "currency", p.currency, "currency_exponent",
+				      lf_ledger_currency_exponent(p.currency), "throughput", jdays,
+				      "people", jpeople));
 }

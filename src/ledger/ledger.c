@@ -17,6 +17,27 @@ int lf_money_add(lf_money a, lf_money b, lf_money *out)
 	return LF_OK;
 }
 
+/* ISO 4217 codes whose minor unit is not cents, among currencies a project
+ * can hold (funds codes and metals have no use here). One table for the API,
+ * the payout statements and through the API for the web UI, so a worker and
+ * an admin never see one balance scaled differently. */
+int lf_ledger_currency_exponent(const char *currency)
+{
+	static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
+					   "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+					   "VND", "VUV", "XAF", "XOF", "XPF"};
+	static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
+	if (currency == NULL)
+		return 2;
+	for (size_t i = 0; i < LF_ARRAY_LEN(zero); i++)
+		if (strcmp(currency, zero[i]) == 0)
+			return 0;
+	for (size_t i = 0; i < LF_ARRAY_LEN(three); i++)
+		if (strcmp(currency, three[i]) == 0)
+			return 3;
+	return 2;
+}
+
 int lf_ledger_balanced(const lf_posting *p, int n)
 {
 	lf_money sum = 0;

@@ -28,6 +28,17 @@ typedef int64_t lf_money;
 /* a + b without overflow: LF_ERR_LIMIT when it would overflow. Pure. */
 int lf_money_add(lf_money a, lf_money b, lf_money *out);
 
+/*
+ * The ISO 4217 minor-unit exponent of currency: how many decimal places its
+ * minor unit has (2 for USD and EUR: cents; 0 for JPY and KRW; 3 for BHD,
+ * IQD, JOD, KWD, LYD, OMR, TND). Amounts are always integer minor units; the
+ * exponent only says how to show them, and the API sends it next to every
+ * currency so that no client keeps a table of its own. Any other code,
+ * including NULL or an unknown one, gets 2 (cents are the common case).
+ * Pure; never fails.
+ */
+int lf_ledger_currency_exponent(const char *currency);
+
 typedef struct lf_posting {
 	const char *account; /* account kind */
 	int64_t user_id;     /* 0 for project accounts */

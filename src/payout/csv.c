@@ -9,6 +9,8 @@
  */
 #include "payout/payout_int.h"
 
+#include "ledger/ledger.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,6 @@ struct sink {
 	int full;
 };
 
-static int currency_exponent(const char *currency);
 static void put(struct sink *s, const char *data, size_t n);
 static void put_int(struct sink *s, int64_t v, int sep);
 static void put_text(struct sink *s, const char *text, int sep);
@@ -35,19 +36,6 @@ static const lf_payout_ops csv_ops = {
     .send = csv_send,
     .free = csv_free,
 };
-
-/* ISO 4217 minor-unit exponents that differ from 2 among currencies a
- * payout can be made in; funds codes and metals are not payable. */
-static int currency_exponent(const char *currency)
-{
-	static const char *const three[] = {"BHD", "JOD", "KWD", "OMR", "TND"};
-	if (strcmp(currency, "JPY") == 0)
-		return 0;
-	for (size_t i = 0; i < LF_ARRAY_LEN(three); i++)
-		if (strcmp(currency, three[i]) == 0)
-			return 3;
-	return 2;
-}
 
 /* Appends while room remains for the final NUL; afterwards only records
  * that the row did not fit, so the caller checks once at the end. */
@@ -94,7 +82,7 @@ static void put_text(struct sink *s, const char *text, int sep)
 
 static void put_amount(struct sink *s, int64_t amount, const char *currency, int sep)
 {
-	int exp = currency_exponent(currency);
+	int exp = lf_ledger_currency_exponent(currency);
 	int64_t scale = 1;
 	for (int i = 0; i < exp; i++)
 		scale *= 10;

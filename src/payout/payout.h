@@ -103,8 +103,9 @@ const char *lf_payout_csv_header(void);
  * Renders one item as a statement line ending in CRLF into buf (len bytes,
  * NUL-terminated); *written (NULL allowed) gets its length without the NUL.
  * amount_minor is the integer amount; amount its decimal rendering from the
- * currency's exponent (0 for JPY; 3 for KWD, BHD, JOD, OMR, TND; 2 for any
- * other), computed with integers only. A text field starting with '=',
+ * currency's exponent (lf_ledger_currency_exponent: 0 for JPY and KRW, 3
+ * for KWD, BHD, ..., 2 for most others), computed with integers only. A text field starting with
+ * '=',
  * '+', '-', '@', TAB or CR is prefixed with a single quote so spreadsheets
  * do not run it as a formula (OWASP CSV injection); a field containing a
  * comma, double quote, CR or LF is quoted, inner quotes doubled.

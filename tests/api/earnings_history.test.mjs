@@ -54,16 +54,16 @@ test('earned on acceptance, paid on settlement, per day and currency', async () 
   assert.equal((await decide(srv, s1, t1, { decision: 'approve' })).status, 200);
 
   h = await history(a1);
-  assert.deepEqual(h.body.items, [{ day: today(), currency: 'USD', earned: 100, paid: 0 }]);
+  assert.deepEqual(h.body.items, [{ day: today(), currency: 'USD', currency_exponent: 2, earned: 100, paid: 0 }]);
   // The reviewer earned for the reject and for the approval.
-  assert.deepEqual((await history(r1)).body.items, [{ day: today(), currency: 'USD', earned: 100, paid: 0 }]);
+  assert.deepEqual((await history(r1)).body.items, [{ day: today(), currency: 'USD', currency_exponent: 2, earned: 100, paid: 0 }]);
 
   // Pay a1 out (CSV adapter settles at once): paid appears, earned stays what was earned.
   const b = await srv.api('POST', '/api/v1/payouts', { token: admin.access_token, body: { idempotency_key: 'pay-a1', adapter: 'csv', user_ids: [a1.id] } });
   assert.equal(b.status, 201, JSON.stringify(b.body));
   assert.equal((await waitBatch(admin, b.body.id)).status, 'done');
   h = await history(a1);
-  assert.deepEqual(h.body.items, [{ day: today(), currency: 'USD', earned: 100, paid: 100 }]);
+  assert.deepEqual(h.body.items, [{ day: today(), currency: 'USD', currency_exponent: 2, earned: 100, paid: 100 }]);
 
   // Money of earlier days lands on its own day, oldest first, and the window cuts it off.
   const dayMs = 86400000;
@@ -72,10 +72,10 @@ test('earned on acceptance, paid on settlement, per day and currency', async () 
   h = await history(a1);
   const earlier = new Date(threeDaysAgo).toISOString().slice(0, 10);
   assert.deepEqual(h.body.items, [
-    { day: earlier, currency: 'USD', earned: 100, paid: 0 },
-    { day: today(), currency: 'USD', earned: 0, paid: 100 },
+    { day: earlier, currency: 'USD', currency_exponent: 2, earned: 100, paid: 0 },
+    { day: today(), currency: 'USD', currency_exponent: 2, earned: 0, paid: 100 },
   ]);
-  assert.deepEqual((await history(a1, '?days=3')).body.items, [{ day: today(), currency: 'USD', earned: 0, paid: 100 }]);
+  assert.deepEqual((await history(a1, '?days=3')).body.items, [{ day: today(), currency: 'USD', currency_exponent: 2, earned: 0, paid: 100 }]);
   assert.equal((await history(a1, '?days=4')).body.items.length, 2);
 });
 

@@ -28,7 +28,7 @@ test('deposits are idempotent and typed', async () => {
   assert.equal(d1.status, 201);
   assert.equal(d1.body.amount, 1000);
   assert.equal(d1.body.currency, 'USD');
-  assert.deepEqual(d1.body.escrow, { project_id: project.id, currency: 'USD', available: 1000, held: 0, spent: 0 });
+  assert.deepEqual(d1.body.escrow, { project_id: project.id, currency: 'USD', currency_exponent: 2, available: 1000, held: 0, spent: 0 });
   const again = await deposit(admin, project.id, 1000, 'dep-1');
   assert.equal(again.status, 200);
   assert.equal(again.body.id, d1.body.id);
@@ -62,7 +62,7 @@ test('a full project: holds, rework, overturn, acceptance, earnings, to the cent
   // Claim reserves the L1 rate; release gives it back.
   let c = await claim(srv, a1, pid, 'l1');
   const t1 = c.body.id;
-  assert.deepEqual(await escrow(admin, pid), { project_id: pid, currency: 'USD', available: 900, held: 100, spent: 0 });
+  assert.deepEqual(await escrow(admin, pid), { project_id: pid, currency: 'USD', currency_exponent: 2, available: 900, held: 100, spent: 0 });
   await srv.api('POST', `/api/v1/tasks/${t1}/release`, { token: a1.token });
   assert.equal((await escrow(admin, pid)).available, 1000);
 
@@ -98,11 +98,11 @@ test('a full project: holds, rework, overturn, acceptance, earnings, to the cent
   const fin = await decide(srv, s1, t1, { decision: 'approve' });
   assert.equal(fin.body.state, 'accepted');
   e = await escrow(admin, pid);
-  assert.deepEqual(e, { project_id: pid, currency: 'USD', available: 740, held: 0, spent: 260 });
+  assert.deepEqual(e, { project_id: pid, currency: 'USD', currency_exponent: 2, available: 740, held: 0, spent: 260 });
   assert.deepEqual([(await earnings(a1)).earned, (await earnings(r1)).earned, (await earnings(r2)).earned, (await earnings(s1)).earned], [100, 50, 50, 60]);
   const ea = await earnings(a1);
   assert.equal(ea.currency, 'USD');
-  assert.deepEqual(ea.projects, [{ project_id: pid, currency: 'USD', pending: 0, earned: 100, paid: 0 }]);
+  assert.deepEqual(ea.projects, [{ project_id: pid, currency: 'USD', currency_exponent: 2, pending: 0, earned: 100, paid: 0 }]);
 
   // Discard pays nobody and returns every hold.
   const c2 = await claim(srv, a2, pid, 'l1');
@@ -112,7 +112,7 @@ test('a full project: holds, rework, overturn, acceptance, earnings, to the cent
   await claim(srv, s1, pid, 'l3');
   await decide(srv, s1, c2.body.id, { decision: 'discard', comment: 'garbage' });
   e = await escrow(admin, pid);
-  assert.deepEqual(e, { project_id: pid, currency: 'USD', available: 740, held: 0, spent: 260 });
+  assert.deepEqual(e, { project_id: pid, currency: 'USD', currency_exponent: 2, available: 740, held: 0, spent: 260 });
   assert.equal((await earnings(a2)).earned, 0);
 
   // The ledger lists it all, and it verifies; so does the CLI.
@@ -141,7 +141,7 @@ test('402 when escrow cannot cover a claim; work resumes after a deposit', async
   assert.equal(q.body.items.length, 2);
   await deposit(admin, project.id, 500, 'topup');
   assert.equal((await claim(srv, a2, project.id, 'l1')).status, 200);
-  assert.deepEqual(await escrow(admin, project.id), { project_id: project.id, currency: 'USD', available: 450, held: 200, spent: 0 });
+  assert.deepEqual(await escrow(admin, project.id), { project_id: project.id, currency: 'USD', currency_exponent: 2, available: 450, held: 200, spent: 0 });
   await verified(admin);
 });
 
@@ -152,7 +152,7 @@ test('an expired lease returns its hold', async () => {
   await claim(srv, a1, project.id, 'l1');
   assert.equal((await escrow(admin, project.id)).held, 100);
   await new Promise((r) => setTimeout(r, 1500));
-  assert.deepEqual(await escrow(admin, project.id), { project_id: project.id, currency: 'USD', available: 300, held: 0, spent: 0 });
+  assert.deepEqual(await escrow(admin, project.id), { project_id: project.id, currency: 'USD', currency_exponent: 2, available: 300, held: 0, spent: 0 });
   await verified(admin);
 });
 
@@ -192,4 +192,36 @@ test('the balance check catches a tampered ledger', async () => {
   const r = await srv.api('GET', '/api/v1/ledger/verify', { token: admin2.access_token });
   assert.equal(r.body.ok, false);
   sql(dbUrl(dir), `UPDATE ledger_accounts SET balance = balance - 1 WHERE kind = 'escrow' AND project_id = ${project.id}`);
+});
+
+test('every currency the API returns comes with its minor-unit exponent', async () => {
+  // The web UI formats amounts with this exponent and keeps no table of
+  // its own: KRW has no minor unit, so 1000 minor units are ₩1,000.
+  const { admin, project, annotators: [a1] } = await setupProject(srv, { rates: RATES, counts: { annotator: 1, reviewer: 0, super_reviewer: 0 } });
+  const pid = project.id;
+  assert.equal(project.currency_exponent, 2);
+  const patched = await srv.api('PATCH', `/api/v1/projects/${pid}`, { token: admin.access_token, body: { currency: 'KRW' } });
+  assert.equal(patched.status, 200);
+  assert.equal(patched.body.currency_exponent, 0);
+  const d = await deposit(admin, pid, 1000, 'krw');
+  assert.equal(d.status, 201);
+  assert.equal(d.body.currency_exponent, 0);
+  assert.deepEqual(await escrow(admin, pid), { project_id: pid, currency: 'KRW', currency_exponent: 0, available: 1000, held: 0, spent: 0 });
+  await addTasks(srv, admin, pid, ['x']);
+  assert.equal((await claim(srv, a1, pid, 'l1')).status, 200);
+  const ea = await earnings(a1);
+  assert.deepEqual(ea.projects, [{ project_id: pid, currency: 'KRW', currency_exponent: 0, pending: 100, earned: 0, paid: 0 }]);
+  assert.deepEqual(ea.by_currency, { KRW: { currency_exponent: 0, pending: 100, earned: 0, paid: 0 } });
+  assert.equal(ea.currency, 'KRW');
+  assert.equal(ea.currency_exponent, 0);
+  const ledger = await srv.api('GET', `/api/v1/projects/${pid}/ledger`, { token: admin.access_token });
+  assert.ok(ledger.body.items.length > 0);
+  for (const l of ledger.body.items) assert.equal(l.currency_exponent, 0);
+  for (const [cur, exp] of [['EUR', 2], ['JPY', 0], ['KWD', 3], ['USD', 2]]) {
+    const { project: p } = await setupProject(srv, { rates: RATES, counts: { annotator: 0, reviewer: 0, super_reviewer: 0 } });
+    const r = await srv.api('PATCH', `/api/v1/projects/${p.id}`, { token: admin.access_token, body: { currency: cur } });
+    assert.equal(r.body.currency_exponent, exp, cur);
+    assert.equal((await srv.api('GET', `/api/v1/projects/${p.id}`, { token: admin.access_token })).body.currency_exponent, exp, cur);
+  }
+  await verified(admin);
 });

@@ -22,7 +22,7 @@ test('throughput per day and per-person figures follow the workflow', async () =
   // Before any work, nothing to show.
   const empty = await stats(admin.access_token, pid);
   assert.equal(empty.status, 200);
-  assert.deepEqual(empty.body, { project_id: pid, currency: 'USD', throughput: [], people: [] });
+  assert.deepEqual(empty.body, { project_id: pid, currency: 'USD', currency_exponent: 2, throughput: [], people: [] });
 
   const started = Date.now();
   await addTasks(srv, admin, pid, ['Alice at Acme', 'Bob at Initech', 'Carol at Hooli']);

@@ -74,6 +74,20 @@ static void test_money_add_overflow(void **state)
 	assert_int_equal(lf_money_add(INT64_MAX, -1, &out), LF_OK);
 }
 
+/* The exponent the API sends beside every currency (ISO 4217). */
+static void test_currency_exponent(void **state)
+{
+	(void)state;
+	assert_int_equal(lf_ledger_currency_exponent("USD"), 2);
+	assert_int_equal(lf_ledger_currency_exponent("EUR"), 2);
+	assert_int_equal(lf_ledger_currency_exponent("JPY"), 0);
+	assert_int_equal(lf_ledger_currency_exponent("KRW"), 0);
+	assert_int_equal(lf_ledger_currency_exponent("KWD"), 3);
+	assert_int_equal(lf_ledger_currency_exponent("BHD"), 3);
+	assert_int_equal(lf_ledger_currency_exponent("ZZZ"), 2);
+	assert_int_equal(lf_ledger_currency_exponent(NULL), 2);
+}
+
 static void test_balanced(void **state)
 {
 	(void)state;
@@ -185,6 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_money_add_overflow),
+	    cmocka_unit_test(test_currency_exponent),
 	    cmocka_unit_test(test_balanced),
 	    cmocka_unit_test_setup_teardown(test_currency_mismatch_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_hold_life_and_funds, setup, teardown),

@@ -148,6 +148,8 @@ static void test_csv_currency_exponents(void **state)
 	lf_payout_item it = make_item(1);
 	it.currency = "JPY";
 	expect_row(&it, "1,7,42,ann@example.com,Ann,3,JPY,1234,1234,batch-7:1\r\n");
+	it.currency = "KRW";
+	expect_row(&it, "1,7,42,ann@example.com,Ann,3,KRW,1234,1234,batch-7:1\r\n");
 	it.currency = "EUR";
 	it.amount = 5;
 	expect_row(&it, "1,7,42,ann@example.com,Ann,3,EUR,5,0.05,batch-7:1\r\n");

@@ -3,35 +3,24 @@
  * paging and a check of the whole hash chain.
  */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import { TableHead, usePageTitle } from '../ui';
+import { listAudit, verifyAudit } from '../api/audit';
+import { allProjects } from '../api/projects';
+import type { AuditVerdict } from '../api/types';
+import { allUsers } from '../api/users';
+import {
+  ErrorAlert,
+  Loading,
+  PagerControls,
+  TableHead,
+  currentCursor,
+  firstPage,
+  formatTime,
+  pagerPropsFor,
+  useLoad,
+  usePageTitle,
+  type Pager,
+} from '../ui';
 import { auditQuery, emptyAuditFilters, type AuditFilters } from './lib/auditQuery';
-import { currentCursor, firstPage, type Pager } from './lib/pager';
-import { ErrorAlert, Loading, PagerControls, fetchAll, formatTime, pagerPropsFor, useLoad, type ProjectRow, type UserRow } from './ui';
-
-interface AuditRecord {
-  seq: number;
-  time: string;
-  actor_id?: number;
-  actor_role?: string;
-  action: string;
-  entity_type: string;
-  entity_id?: string;
-  project_id?: number;
-  task_id?: number;
-  from_state?: string;
-  to_state?: string;
-  details?: unknown;
-  hash: string;
-}
-
-interface Verdict {
-  ok: boolean;
-  count: number;
-  head: string;
-  broken_seq?: number;
-  reason?: string;
-}
 
 /* Actions the server writes, offered as suggestions; any other name can be typed. */
 const ACTIONS = [
@@ -78,13 +67,13 @@ export function AuditPage() {
   const cursor = currentCursor(pager);
   const q = auditQuery(applied, cursor);
   const query = q.ok ? q.query : '';
-  const records = useLoad<{ items: AuditRecord[]; next_cursor?: string | null }>(() => api('GET', `/audit${query}`), [query]);
-  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
-  const projects = useLoad<ProjectRow[]>(() => fetchAll<ProjectRow>('/projects'), []);
+  const records = useLoad(() => listAudit(query), [query]);
+  const users = useLoad(allUsers, []);
+  const projects = useLoad(() => allProjects(), []);
   const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
   const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
 
-  const [verdict, setVerdict] = useState<Verdict | null>(null);
+  const [verdict, setVerdict] = useState<AuditVerdict | null>(null);
   const [verifyError, setVerifyError] = useState<unknown>(null);
   const [verifying, setVerifying] = useState(false);
 
@@ -112,7 +101,7 @@ export function AuditPage() {
     setVerdict(null);
     setVerifyError(null);
     try {
-      setVerdict(await api<Verdict>('GET', '/audit/verify'));
+      setVerdict(await verifyAudit());
     } catch (e) {
       setVerifyError(e);
     } finally {

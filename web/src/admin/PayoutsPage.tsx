@@ -4,47 +4,24 @@
  * its idempotency key makes a repeated click return the same batch.
  */
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import { EmptyRow, TableHead, usePageTitle } from '../ui';
-import { formatMoney } from './lib/money';
-import { firstPage } from './lib/pager';
+import { createPayout, getPayout, listPayouts } from '../api/payouts';
+import { formatMoney } from '../lib/money';
 import {
+  EmptyRow,
   ErrorAlert,
   FormActions,
   Loading,
   PagerControls,
   StatusMessage,
+  TableHead,
+  firstPage,
   formatTime,
   useLoad,
   usePagedList,
   useMoneyForm,
+  usePageTitle,
   useUserNames,
-} from './ui';
-
-interface PayoutItem {
-  id: number;
-  project_id: number;
-  user_id: number;
-  currency: string;
-  amount: number;
-  status: string;
-  attempts: number;
-  last_error?: string | null;
-  external_ref?: string | null;
-}
-
-interface Batch {
-  id: number;
-  idempotency_key: string;
-  adapter: string;
-  status: 'queued' | 'running' | 'done' | 'partial' | 'failed';
-  min_amount: number;
-  statement_key?: string | null;
-  items: PayoutItem[];
-  totals: Record<string, number>;
-  created_at: string;
-  updated_at: string;
-}
+} from '../ui';
 
 const STATUS_LABELS: Record<string, string> = {
   queued: 'Queued',
@@ -59,7 +36,7 @@ const busyStatus = (s: string) => s === 'queued' || s === 'running';
 export function PayoutsPage() {
   usePageTitle('Payouts');
   const [refresh, setRefresh] = useState(0);
-  const { list, setPager, pagerProps } = usePagedList<Batch>('/payouts', 20, [refresh]);
+  const { list, setPager, pagerProps } = usePagedList(listPayouts, 20, [refresh]);
   const [selected, setSelected] = useState<number | null>(null);
   const names = useUserNames();
 
@@ -76,7 +53,7 @@ export function PayoutsPage() {
       return;
     }
     run(async () => {
-      const b = await api<Batch>('POST', '/payouts', { idempotency_key: key, min_amount: min, adapter });
+      const b = await createPayout({ idempotency_key: key, min_amount: min, adapter });
       setStatus(
         b.items.length === 0
           ? `Batch #${b.id} created; no balance was due.`
@@ -156,7 +133,7 @@ export function PayoutsPage() {
 
 function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number, string>; onChanged: () => void }) {
   const [tick, setTick] = useState(0);
-  const batch = useLoad<Batch>(() => api('GET', `/payouts/${id}`), [id, tick]);
+  const batch = useLoad(() => getPayout(id), [id, tick]);
   const b = batch.data;
   const status = b?.status;
 
@@ -189,7 +166,7 @@ function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number,
             <p>
               Total:{' '}
               {Object.entries(b.totals)
-                .map(([cur, amt]) => formatMoney(amt, cur))
+                .map(([cur, amt]) => formatMoney(amt, cur, b.currency_exponents?.[cur]))
                 .join(', ')}
             </p>
           )}
@@ -202,7 +179,7 @@ function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number,
                 <tr key={it.id}>
                   <td>{names.get(it.user_id) ?? `#${it.user_id}`}</td>
                   <td>{it.project_id}</td>
-                  <td className="num">{formatMoney(it.amount, it.currency)}</td>
+                  <td className="num">{formatMoney(it.amount, it.currency, it.currency_exponent)}</td>
                   <td>{it.status}</td>
                   <td className="num">{it.attempts}</td>
                   <td>{it.last_error ?? ''}</td>

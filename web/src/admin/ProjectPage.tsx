@@ -3,16 +3,14 @@
  * section a nested route so it can be linked to and reloaded.
  */
 import { NavLink, Route, Routes, useParams } from 'react-router-dom';
-import { api } from '../api/client';
-import { usePageTitle } from '../ui';
-import type { Project } from '../api/types';
+import { getProject } from '../api/projects';
+import { ErrorAlert, Loading, useLoad, usePageTitle } from '../ui';
 import { DataTab } from './project/DataTab';
 import { EscrowTab } from './project/EscrowTab';
 import { ExportsTab } from './project/ExportsTab';
 import { MembersTab } from './project/MembersTab';
 import { OverviewTab } from './project/OverviewTab';
 import { SettingsTab } from './project/SettingsTab';
-import { ErrorAlert, Loading, useLoad } from './ui';
 
 const TABS = [
   { to: '', label: 'Overview' },
@@ -25,7 +23,7 @@ const TABS = [
 
 export function ProjectPage() {
   const id = Number(useParams().id);
-  const project = useLoad<Project>(() => api('GET', `/projects/${id}`), [id]);
+  const project = useLoad(() => getProject(id), [id]);
   const p = project.data;
   usePageTitle(p ? `${p.name} (project)` : 'Project');
 

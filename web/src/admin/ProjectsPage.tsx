@@ -3,8 +3,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { api } from '../api/client';
-import { TableHead, usePageTitle } from '../ui';
+import { createProject, listProjects } from '../api/projects';
+import type { Project } from '../api/types';
 import { LABEL_TEMPLATES } from './lib/templates';
 import {
   CodeField,
@@ -13,16 +13,17 @@ import {
   FormActions,
   Loading,
   PagerControls,
+  TableHead,
   formatTime,
   useCreateToggle,
   usePagedList,
+  usePageTitle,
   useSubmit,
-  type ProjectRow,
-} from './ui';
+} from '../ui';
 
 export function ProjectsPage() {
   usePageTitle('Projects');
-  const { list, pager, pagerProps } = usePagedList<ProjectRow>('/projects', 50);
+  const { list, pager, pagerProps } = usePagedList(listProjects, 50);
   const toggle = useCreateToggle();
   const navigate = useNavigate();
 
@@ -59,7 +60,7 @@ export function ProjectsPage() {
   );
 }
 
-function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: ProjectRow) => void; onCancel: () => void }) {
+function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: Project) => void; onCancel: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [config, setConfig] = useState('');
@@ -70,7 +71,7 @@ function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: ProjectRow) =>
     e.preventDefault();
     run(async () =>
       onCreated(
-        await api<ProjectRow>('POST', '/projects', {
+        await createProject({
           name: name.trim(),
           description,
           label_config: config,

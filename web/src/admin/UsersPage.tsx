@@ -3,8 +3,8 @@
  * person's sessions at once (the server revokes them); it can be undone.
  */
 import { useState, type FormEvent } from 'react';
-import { api } from '../api/client';
-import { TableHead, usePageTitle } from '../ui';
+import type { UserPatch, UserRecord } from '../api/types';
+import { createUser, listUsers, updateUser } from '../api/users';
 import {
   CreateHead,
   ErrorAlert,
@@ -13,32 +13,33 @@ import {
   PagerControls,
   ROLE_LABELS,
   StatusMessage,
+  TableHead,
   formatTime,
   useCreateToggle,
   usePagedList,
+  usePageTitle,
   useSubmit,
-  type UserRow,
-} from './ui';
+} from '../ui';
 
 const ROLES = ['annotator', 'reviewer', 'super_reviewer', 'admin'];
 
 export function UsersPage() {
   usePageTitle('Users');
-  const { list, pagerProps } = usePagedList<UserRow>('/users', 50);
+  const { list, pagerProps } = usePagedList(listUsers, 50);
   const toggle = useCreateToggle();
   const [status, setStatus] = useState('');
   const [rowError, setRowError] = useState<unknown>(null);
 
-  function replace(u: UserRow) {
+  function replace(u: UserRecord) {
     if (!list.data) return;
     list.setData({ ...list.data, items: list.data.items.map((x) => (x.id === u.id ? u : x)) });
   }
 
-  async function patch(u: UserRow, body: Partial<UserRow>, done: string) {
+  async function patch(u: UserRecord, body: UserPatch, done: string) {
     setRowError(null);
     setStatus('');
     try {
-      replace(await api<UserRow>('PATCH', `/users/${u.id}`, body));
+      replace(await updateUser(u.id, body));
       setStatus(done);
     } catch (e) {
       setRowError(e);
@@ -108,7 +109,7 @@ export function UsersPage() {
   );
 }
 
-function NewUserForm({ onCreated, onCancel }: { onCreated: (u: UserRow) => void; onCancel: () => void }) {
+function NewUserForm({ onCreated, onCancel }: { onCreated: (u: UserRecord) => void; onCancel: () => void }) {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
@@ -117,7 +118,7 @@ function NewUserForm({ onCreated, onCancel }: { onCreated: (u: UserRow) => void;
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    run(async () => onCreated(await api<UserRow>('POST', '/users', { email: email.trim(), name: name.trim(), password, role })));
+    run(async () => onCreated(await createUser({ email: email.trim(), name: name.trim(), password, role })));
   }
 
   return (

@@ -78,7 +78,7 @@ describe('EscrowTab', () => {
       throw new Error(`unexpected ${method} ${path}`);
     };
     render(<EscrowTab project={project} />);
-    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('0.00 USD'));
+    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('$0.00'));
 
     fireEvent.change(screen.getByLabelText('Amount'), { target: { value: '12.50' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deposit' }));
@@ -86,16 +86,16 @@ describe('EscrowTab', () => {
     expect(screen.getByRole('alert').textContent).toBe('Could not reach the server.');
 
     fireEvent.click(screen.getByRole('button', { name: 'Deposit' }));
-    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('12.50 USD'));
+    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('$12.50'));
     expect(screen.getByTestId('escrow-available').getAttribute('data-minor')).toBe('1250');
     const deposits = calls.filter((c) => c.method === 'POST');
     expect(deposits.map((d) => d.body.amount)).toEqual([1250, 1250]);
     expect(deposits[0].body.idempotency_key).toBe(deposits[1].body.idempotency_key);
-    screen.getByText('Deposited 12.50 USD.');
+    screen.getByText('Deposited $12.50.');
 
     fireEvent.change(screen.getByLabelText('Amount'), { target: { value: '1' } });
     fireEvent.click(screen.getByRole('button', { name: 'Deposit' }));
-    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('13.50 USD'));
+    await waitFor(() => expect(screen.getByTestId('escrow-available').textContent).toBe('$13.50'));
     const third = calls.filter((c) => c.method === 'POST')[2];
     expect(third.body.idempotency_key).not.toBe(deposits[0].body.idempotency_key);
   });
@@ -275,7 +275,7 @@ describe('OverviewTab', () => {
     expect(screen.getByTestId('count-queued_l1').textContent).toBe('3');
     expect(screen.getByTestId('count-discarded').textContent).toBe('0');
     expect(screen.getByTestId('count-total').textContent).toBe('5');
-    await screen.findByText('3.00 USD');
+    await screen.findByText('$3.00');
     screen.getByText('1 min 15 s');
     screen.getByRole('figure', { name: 'Annotations submitted per annotator' });
   });

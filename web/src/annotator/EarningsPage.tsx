@@ -1,9 +1,11 @@
 /* My earnings: pending (work waiting for acceptance), earned (not yet paid out), paid, and how they grew. */
 import { useEffect, useMemo, useState } from 'react';
-import { api, errorMessage } from '../api/client';
-import { formatMoney, toMajor } from '../api/money';
-import type { Earnings, EarningsDay, ListPage, Project } from '../api/types';
+import { errorMessage } from '../api/client';
+import { getEarnings, getEarningsHistory } from '../api/me';
+import { listProjects } from '../api/projects';
+import type { Earnings, EarningsDay } from '../api/types';
 import { LineChart } from '../components/charts';
+import { formatMoney, toMajor, type Exponent } from '../lib/money';
 import { ErrorAlert, Loading, TableHead, usePageTitle } from '../ui';
 
 const DAYS = 90;
@@ -19,8 +21,9 @@ function isoDay(ms: number): string {
  * until today, so the chart shows how earnings grew, with flat stretches
  * on quiet days, rather than isolated dots.
  */
-export function cumulativeSeries(days: EarningsDay[], currency: string, todayMs = Date.now()) {
+export function cumulativeSeries(days: EarningsDay[], currency: string, todayMs = Date.now(), exponent?: Exponent) {
   const rows = days.filter((d) => d.currency === currency).sort((a, b) => a.day.localeCompare(b.day));
+  const exp = exponent ?? rows[0]?.currency_exponent;
   const e: { x: string; y: number }[] = [];
   const p: { x: string; y: number }[] = [];
   if (rows.length > 0) {
@@ -32,8 +35,8 @@ export function cumulativeSeries(days: EarningsDay[], currency: string, todayMs 
       const d = byDay.get(isoDay(t));
       earned += d?.earned ?? 0;
       paid += d?.paid ?? 0;
-      e.push({ x: isoDay(t), y: toMajor(earned, currency) });
-      p.push({ x: isoDay(t), y: toMajor(paid, currency) });
+      e.push({ x: isoDay(t), y: toMajor(earned, currency, exp) });
+      p.push({ x: isoDay(t), y: toMajor(paid, currency, exp) });
     }
   }
   return [
@@ -52,17 +55,17 @@ export function EarningsPage() {
 
   useEffect(() => {
     let live = true;
-    api<Earnings>('GET', '/me/earnings')
+    getEarnings()
       .then((e) => live && setEarnings(e))
       .catch((e) => live && setError(errorMessage(e)));
-    api<ListPage<EarningsDay>>('GET', `/me/earnings/history?days=${DAYS}`)
+    getEarningsHistory(DAYS)
       .then((h) => live && setDays(h.items))
       .catch((e) => {
         if (!live) return;
         setDays([]);
         setHistoryNote(`The history could not be loaded: ${errorMessage(e)}`);
       });
-    api<ListPage<Project>>('GET', '/projects?limit=500')
+    listProjects({ limit: 500 })
       .then((p) => live && setNames(new Map(p.items.map((x) => [x.id, x.name]))))
       .catch(() => undefined);
     return () => {
@@ -72,21 +75,27 @@ export function EarningsPage() {
 
   const currencies = useMemo(() => Object.keys(earnings?.by_currency ?? {}).sort(), [earnings]);
   const main = earnings?.currency ?? currencies[0] ?? 'USD';
-  const totals = earnings?.by_currency?.[main] ?? { pending: earnings?.pending ?? 0, earned: earnings?.earned ?? 0, paid: earnings?.paid ?? 0 };
+  const totals = earnings?.by_currency?.[main] ?? {
+    pending: earnings?.pending ?? 0,
+    earned: earnings?.earned ?? 0,
+    paid: earnings?.paid ?? 0,
+    currency_exponent: earnings?.currency_exponent ?? undefined,
+  };
+  const money = (minor: number) => formatMoney(minor, main, totals.currency_exponent);
 
   return (
     <section aria-labelledby="earnings-title">
       <div className="page-head">
         <h1 id="earnings-title">My earnings</h1>
       </div>
-      <ErrorAlert message={error} />
+      <ErrorAlert error={error} />
       {!earnings && !error && <Loading />}
       {earnings && (
         <>
           <dl className="figures" aria-label={`Totals in ${main}`}>
-            <Figure term="Pending" testId="earnings-pending" value={formatMoney(totals.pending, main)} note="Work in progress or waiting for acceptance" />
-            <Figure term="Earned" testId="earnings-earned" value={formatMoney(totals.earned, main)} note="Accepted, not yet paid out" />
-            <Figure term="Paid" testId="earnings-paid" value={formatMoney(totals.paid, main)} note="Paid out to you" />
+            <Figure term="Pending" testId="earnings-pending" value={money(totals.pending)} note="Work in progress or waiting for acceptance" />
+            <Figure term="Earned" testId="earnings-earned" value={money(totals.earned)} note="Accepted, not yet paid out" />
+            <Figure term="Paid" testId="earnings-paid" value={money(totals.paid)} note="Paid out to you" />
           </dl>
           {currencies.length > 1 && (
             <MoneyTable
@@ -100,7 +109,7 @@ export function EarningsPage() {
           ) : (
             <>
               {historyNote && <p className="warning">{historyNote}</p>}
-              <LineChart title={`Earned and paid over the last ${DAYS} days (${main}, running totals)`} series={cumulativeSeries(days, main)} />
+              <LineChart title={`Earned and paid over the last ${DAYS} days (${main}, running totals)`} series={cumulativeSeries(days, main, Date.now(), totals.currency_exponent)} />
             </>
           )}
           {earnings.projects.length > 0 && (
@@ -130,6 +139,7 @@ interface MoneyRow {
   key: string | number;
   label: string;
   currency: string;
+  currency_exponent?: number;
   pending: number;
   earned: number;
   paid: number;
@@ -145,9 +155,9 @@ function MoneyTable({ caption, head, rows }: { caption: string; head: string; ro
         {rows.map((r) => (
           <tr key={r.key}>
             <th scope="row">{r.label}</th>
-            <td>{formatMoney(r.pending, r.currency)}</td>
-            <td>{formatMoney(r.earned, r.currency)}</td>
-            <td>{formatMoney(r.paid, r.currency)}</td>
+            <td>{formatMoney(r.pending, r.currency, r.currency_exponent)}</td>
+            <td>{formatMoney(r.earned, r.currency, r.currency_exponent)}</td>
+            <td>{formatMoney(r.paid, r.currency, r.currency_exponent)}</td>
           </tr>
         ))}
       </tbody>

@@ -4,13 +4,13 @@
  */
 import { useCallback, useEffect, useMemo, useRef } from 'react';
 import { useParams } from 'react-router-dom';
-import { api } from '../api/client';
+import { submitTask } from '../api/tasks';
 import { LabelCanvas, type CanvasController } from '../canvas/LabelCanvas';
-import { latestResult } from './taskUtil';
-import { useWorkLoop } from './useWorkLoop';
-import { LoopFrame } from './LoopFrame';
 import { usePageTitle } from '../ui';
-import { TaskBar, TaskNote } from '../components/TaskFrame';
+import { LoopFrame } from '../work/LoopFrame';
+import { TaskBar, TaskNote } from '../work/TaskFrame';
+import { latestResult } from '../work/taskUtil';
+import { useWorkLoop } from '../work/useWorkLoop';
 
 export function LabelPage() {
   const projectId = Number(useParams().id);
@@ -26,7 +26,7 @@ export function LabelPage() {
       setError('The canvas is still loading; submit again in a moment.');
       return;
     }
-    return finish((t) => api('POST', `/tasks/${t.id}/submit`, { result }), `Task ${task?.id} submitted.`);
+    return finish((t) => submitTask(t.id, result), `Task ${task?.id} submitted.`);
   }, [phase, finish, setError, task?.id]);
 
   /* Ctrl+Enter submits, Ctrl+Shift+S skips; captured before the canvas sees them. */

@@ -1,25 +1,15 @@
 import { useEffect, useState } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
-import { api, errorMessage } from '../api/client';
-import type { ListPage, Member, Project, ProjectRole } from '../api/types';
+import { errorMessage } from '../api/client';
+import { listMembers } from '../api/members';
+import { allProjects } from '../api/projects';
+import type { Project, ProjectRole } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
-import { ErrorAlert, Loading, usePageTitle } from '../ui';
+import { ErrorAlert, Loading, ROLE_LABELS, usePageTitle } from '../ui';
 
 interface MyProject {
   project: Project;
   roles: ProjectRole[];
-}
-
-/* Every project of mine, following the list's cursor. */
-async function allProjects(): Promise<Project[]> {
-  const out: Project[] = [];
-  let cursor: string | null | undefined = undefined;
-  do {
-    const page: ListPage<Project> = await api('GET', `/projects?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-    out.push(...page.items);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return out;
 }
 
 const ACTIONS: { role: ProjectRole; label: string; path: string }[] = [
@@ -27,12 +17,6 @@ const ACTIONS: { role: ProjectRole; label: string; path: string }[] = [
   { role: 'reviewer', label: 'Review next', path: 'review' },
   { role: 'super_reviewer', label: 'Approve next', path: 'approve' },
 ];
-
-const ROLE_NAMES: Record<ProjectRole, string> = {
-  annotator: 'Annotator',
-  reviewer: 'Reviewer',
-  super_reviewer: 'Super reviewer',
-};
 
 export function WorkHome() {
   const { user } = useAuth();
@@ -45,11 +29,11 @@ export function WorkHome() {
     let live = true;
     (async () => {
       try {
-        const projects = (await allProjects()).filter((p) => p.status !== 'closed');
+        const projects = (await allProjects({ limit: 200, max: Infinity })).filter((p) => p.status !== 'closed');
         /* The project list does not carry my roles; each member list does. */
         const withRoles = await Promise.all(
           projects.map(async (project) => {
-            const members: ListPage<Member> = await api('GET', `/projects/${project.id}/members`);
+            const members = await listMembers(project.id);
             const me = members.items.find((m) => m.user_id === user?.id);
             return { project, roles: me?.roles ?? [] };
           }),
@@ -70,7 +54,7 @@ export function WorkHome() {
         <h1 id="work-title">My projects</h1>
         <Link to="/earnings">My earnings</Link>
       </div>
-      <ErrorAlert message={error} />
+      <ErrorAlert error={error} />
       {!items && !error && <Loading />}
       {items && items.length === 0 && <p>You are not a member of any active project yet. An administrator can add you to one.</p>}
       {items && items.length > 0 && (
@@ -79,7 +63,7 @@ export function WorkHome() {
             <li key={project.id} className="card">
               <h2 id={`project-${project.id}`}>{project.name}</h2>
               {project.description && <p>{project.description}</p>}
-              <p className="muted">Your roles: {roles.map((r) => ROLE_NAMES[r] ?? r).join(', ') || 'none'}</p>
+              <p className="muted">Your roles: {roles.map((r) => ROLE_LABELS[r] ?? r).join(', ') || 'none'}</p>
               <div className="actions" role="group" aria-labelledby={`project-${project.id}`}>
                 {ACTIONS.filter((a) => roles.includes(a.role)).map((a) => (
                   <button

@@ -2,6 +2,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { api, ApiError, onSessionEnded, SESSION_EXPIRED_MESSAGE } from './client';
 import { getSession, setSession } from './session';
 
+/* What the fake server answers: the path and token it saw. */
+type Echo = { path: string; token: string };
+
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const apiErr = (status: number, code: string, message: string) => json(status, { error: { code, message } });
@@ -60,7 +63,7 @@ describe('api error handling', () => {
   it('throws the server error shape as ApiError', async () => {
     signIn();
     vi.stubGlobal('fetch', vi.fn(async () => apiErr(422, 'invalid_result', 'Label "LOC" is not in the config.')));
-    const err = await api('POST', '/tasks/1/submit', { result: [] }).catch((e) => e);
+    const err = await api<never>('POST', '/tasks/1/submit', { result: [] }).catch((e: ApiError) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.code).toBe('invalid_result');
@@ -73,7 +76,7 @@ describe('api error handling', () => {
       'fetch',
       vi.fn(async () => new Response('<html><body><h1>502 Bad Gateway</h1></body></html>', { status: 502, statusText: 'Bad Gateway', headers: { 'content-type': 'text/html' } })),
     );
-    const err = await api('GET', '/projects').catch((e) => e);
+    const err = await api<never>('GET', '/projects').catch((e: ApiError) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(502);
     expect(err.code).toBe('http_502');
@@ -84,7 +87,7 @@ describe('api error handling', () => {
   it('treats a JSON body without the error shape as a plain HTTP error', async () => {
     signIn();
     vi.stubGlobal('fetch', vi.fn(async () => json(500, { oops: true })));
-    const err = await api('GET', '/projects').catch((e) => e);
+    const err = await api<never>('GET', '/projects').catch((e: ApiError) => e);
     expect(err.code).toBe('http_500');
     expect(err.status).toBe(500);
   });
@@ -92,7 +95,7 @@ describe('api error handling', () => {
   it('turns a failed fetch into network_error', async () => {
     signIn();
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('Failed to fetch'))));
-    const err = await api('GET', '/projects').catch((e) => e);
+    const err = await api<never>('GET', '/projects').catch((e: ApiError) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe('network_error');
     expect(err.status).toBe(0);
@@ -123,7 +126,7 @@ describe('token refresh', () => {
     vi.stubGlobal('fetch', vi.fn(srv.handler));
     signIn('A1', 'R1');
 
-    const calls = [api('GET', '/a'), api('GET', '/b'), api('GET', '/c'), api('GET', '/d')];
+    const calls = ['/a', '/b', '/c', '/d'].map((path) => api<Echo>('GET', path));
     /* Let every request hit its 401 before the refresh answers. */
     await vi.waitFor(() => expect(srv.state.seen.filter((s) => s.auth === 'Bearer A1').length).toBe(4));
     open();
@@ -146,7 +149,7 @@ describe('token refresh', () => {
     /* A request that went out with A1 before the refresh comes back 401 afterwards. */
     const late = vi.fn(srv.handler);
     vi.stubGlobal('fetch', late);
-    const r = await api('GET', '/second');
+    const r = await api<Echo>('GET', '/second');
     expect(r.token).toBe('Bearer A2');
     expect(srv.state.refreshCalls).toBe(1);
   });
@@ -159,7 +162,7 @@ describe('token refresh', () => {
     signIn('A1', 'R1');
     const ended = vi.fn();
     const off = onSessionEnded(ended);
-    const errs = await Promise.all([api('GET', '/a').catch((e) => e), api('GET', '/b').catch((e) => e)]);
+    const errs = await Promise.all([api<never>('GET', '/a').catch((e: ApiError) => e), api<never>('GET', '/b').catch((e: ApiError) => e)]);
     off();
     expect(srv.state.refreshCalls).toBe(1);
     for (const e of errs) {
@@ -178,7 +181,7 @@ describe('token refresh', () => {
     signIn();
     const ended = vi.fn();
     const off = onSessionEnded(ended);
-    const err = await api('GET', '/me').catch((e) => e);
+    const err = await api<never>('GET', '/me').catch((e: ApiError) => e);
     off();
     expect(err.code).toBe('session_revoked');
     expect(f).toHaveBeenCalledTimes(1);
@@ -197,7 +200,7 @@ describe('token refresh', () => {
       }),
     );
     signIn();
-    const err = await api('GET', '/me').catch((e) => e);
+    const err = await api<never>('GET', '/me').catch((e: ApiError) => e);
     expect(err.code).toBe('network_error');
     expect(n).toBe(2);
     expect(getSession()?.refresh_token).toBe('R1');

@@ -178,7 +178,11 @@ async function readBody<T>(res: Response): Promise<T> {
   return text as T;
 }
 
-export async function api<T = any>(method: string, path: string, body?: unknown): Promise<T> {
+/*
+ * Components do not call this: each resource's module (projects.ts,
+ * tasks.ts, ...) builds its paths and names what comes back.
+ */
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await withAuth(jsonFetch(method, path, body));
   if (!res.ok) throw await errorFromResponse(res);
   return readBody<T>(res);
@@ -213,12 +217,12 @@ interface XhrResult {
   text: string;
 }
 
-export function apiUpload(
+export function apiUpload<T>(
   path: string,
   body: Blob | File,
   contentType: string,
   onProgress: (sent: number, total: number) => void,
-): Promise<any> {
+): Promise<T> {
   const sendOnce = (token: string | undefined) =>
     new Promise<XhrResult>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
@@ -249,7 +253,7 @@ export function apiUpload(
     const res = await withAuth(async (token) => asResponse(await sendOnce(token)));
     if (!res.ok) throw await errorFromResponse(res);
     onProgress(body.size, body.size);
-    return readBody(res);
+    return readBody<T>(res);
   })();
 }
 

@@ -1,4 +1,8 @@
-/* Shapes of the server's JSON, as written by src/api/*.c. */
+/*
+ * Shapes of the server's JSON, as written by src/api/*.c. Every object with
+ * a `currency` carries its `currency_exponent` (decimal places of the minor
+ * unit); lib/money.ts formats amounts with it.
+ */
 
 export type TaskState =
   | 'queued_l1'
@@ -21,11 +25,53 @@ export interface Project {
   instructions: string;
   label_config: string;
   currency: string;
+  currency_exponent?: number;
   rates: Record<string, number>;
   policies: Record<string, unknown>;
   status: string;
   counts?: Record<string, number>;
   task_count?: number;
+  created_at?: string;
+  updated_at?: string;
+}
+
+/* Fields of POST /projects and PATCH /projects/{id}. */
+export interface ProjectInput {
+  name?: string;
+  description?: string;
+  instructions?: string;
+  label_config?: string;
+  currency?: string;
+  status?: string;
+  rates?: Record<string, number>;
+  policies?: Record<string, unknown>;
+}
+
+/* GET /me, and the users an admin manages (GET /users). */
+export type UserRole = 'admin' | 'annotator' | 'reviewer' | 'super_reviewer';
+
+export interface UserRecord {
+  id: number;
+  email: string;
+  name: string;
+  role: string;
+  active: boolean;
+  created_at: string;
+  updated_at?: string;
+}
+
+export interface NewUser {
+  email: string;
+  name: string;
+  password: string;
+  role: string;
+}
+
+export interface UserPatch {
+  name?: string;
+  role?: string;
+  active?: boolean;
+  password?: string;
 }
 
 export interface Member {
@@ -93,12 +139,14 @@ export interface EarningsTotals {
   pending: number;
   earned: number;
   paid: number;
+  currency_exponent?: number;
 }
 
 export interface Earnings {
   projects: (EarningsTotals & { project_id: number; currency: string })[];
   by_currency: Record<string, EarningsTotals>;
   currency?: string | null;
+  currency_exponent?: number | null;
   pending?: number;
   earned?: number;
   paid?: number;
@@ -107,6 +155,186 @@ export interface Earnings {
 export interface EarningsDay {
   day: string;
   currency: string;
+  currency_exponent?: number;
   earned: number;
   paid: number;
+}
+
+/* GET /projects/{id}/escrow. */
+export interface Escrow {
+  project_id?: number;
+  currency: string;
+  currency_exponent?: number;
+  available: number;
+  held: number;
+  spent: number;
+}
+
+/* POST /projects/{id}/escrow/deposits and /escrow/refund. */
+export interface Deposit {
+  id: number;
+  project_id: number;
+  kind: 'deposit' | 'refund' | string;
+  amount: number;
+  currency: string;
+  currency_exponent?: number;
+  reference?: string | null;
+  idempotency_key: string;
+  created_at: string;
+  replayed?: boolean;
+  escrow: Escrow;
+}
+
+/* GET /projects/{id}/ledger items. */
+export interface LedgerLine {
+  entry_id: number;
+  txn_id: number;
+  txn_kind: string;
+  account: string;
+  currency: string;
+  currency_exponent?: number;
+  amount: number;
+  created_at: string;
+  user_id?: number;
+  task_id?: number;
+  memo?: string;
+}
+
+export interface PayoutItem {
+  id: number;
+  project_id: number;
+  user_id: number;
+  currency: string;
+  currency_exponent?: number;
+  amount: number;
+  status: string;
+  attempts: number;
+  last_error?: string | null;
+  external_ref?: string | null;
+}
+
+export interface PayoutBatch {
+  id: number;
+  idempotency_key: string;
+  adapter: string;
+  status: 'queued' | 'running' | 'done' | 'partial' | 'failed';
+  min_amount: number;
+  statement_key?: string | null;
+  items: PayoutItem[];
+  totals: Record<string, number>;
+  /* The exponent of each currency in totals. */
+  currency_exponents?: Record<string, number>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewPayout {
+  idempotency_key: string;
+  min_amount: number;
+  adapter: string;
+  user_ids?: number[];
+}
+
+export interface AuditRecord {
+  seq: number;
+  time: string;
+  actor_id?: number;
+  actor_role?: string;
+  action: string;
+  entity_type: string;
+  entity_id?: string;
+  project_id?: number;
+  task_id?: number;
+  from_state?: string;
+  to_state?: string;
+  details?: unknown;
+  hash: string;
+}
+
+export interface AuditVerdict {
+  ok: boolean;
+  count: number;
+  head: string;
+  broken_seq?: number;
+  reason?: string;
+}
+
+export interface ExportJob {
+  id: number;
+  format: string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  progress: number;
+  tasks_total: number;
+  tasks_done: number;
+  bytes: number;
+  report: unknown;
+  error?: string | null;
+  file_url?: string;
+}
+
+/* A downloaded export file and the name the server suggests for it. */
+export interface ExportFile {
+  blob: Blob;
+  disposition: string | null;
+}
+
+/* GET /projects/{id}/stats. */
+export interface ThroughputDay {
+  date: string; /* YYYY-MM-DD, UTC */
+  submitted: number;
+  reviewed: number;
+  decided: number;
+  accepted: number;
+}
+
+export interface PersonStats {
+  user_id: number;
+  name: string;
+  email: string;
+  submitted: number;
+  rejected: number;
+  reviewed: number;
+  decided: number;
+  avg_annotate_seconds: number;
+  earned: number;
+}
+
+export interface ProjectStats {
+  project_id?: number;
+  currency: string;
+  currency_exponent?: number;
+  throughput: ThroughputDay[];
+  people: PersonStats[];
+}
+
+/* Bodies of the task transitions. */
+export interface ReviewBody {
+  decision: string;
+  comment?: string;
+  result?: unknown[];
+}
+
+
+export interface ImportError {
+  line: number;
+  message: string;
+}
+
+/* GET /imports/{id} (src/api/api_imports.c). */
+export interface ImportJob {
+  id: number;
+  project_id: number;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  format: string;
+  filename?: string | null;
+  bytes_total: number;
+  bytes_done: number;
+  items_total: number;
+  items_done: number;
+  tasks_created: number;
+  skipped: number;
+  progress: number;
+  errors: ImportError[];
+  error?: string | null;
+  created_at?: string;
 }

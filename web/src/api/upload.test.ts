@@ -85,11 +85,11 @@ describe('apiUpload', () => {
 
   it('throws the server error shape, and network_error when the connection fails', async () => {
     answers = [{ status: 422, body: '{"error":{"code":"bad_row","message":"Line 3: unterminated quote."}}' }];
-    const e1 = await apiUpload('/projects/1/imports', new Blob(['x']), 'text/csv', () => undefined).catch((e) => e);
+    const e1 = await apiUpload<never>('/projects/1/imports', new Blob(['x']), 'text/csv', () => undefined).catch((e: ApiError) => e);
     expect(e1).toBeInstanceOf(ApiError);
     expect([e1.status, e1.code, e1.message]).toEqual([422, 'bad_row', 'Line 3: unterminated quote.']);
     answers = ['network-error'];
-    const e2 = await apiUpload('/projects/1/imports', new Blob(['x']), 'text/csv', () => undefined).catch((e) => e);
+    const e2 = await apiUpload<never>('/projects/1/imports', new Blob(['x']), 'text/csv', () => undefined).catch((e: ApiError) => e);
     expect(e2.code).toBe('network_error');
   });
 });

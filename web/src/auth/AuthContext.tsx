@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { api, login as apiLogin, logout as apiLogout, onSessionEnded } from '../api/client';
+import { login as apiLogin, logout as apiLogout, onSessionEnded } from '../api/client';
+import { getMe } from '../api/me';
 import { getSession, setSession, subscribeSession, type User } from '../api/session';
 
 export interface AuthValue {
@@ -24,7 +25,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const s = getSession();
     if (!s) return;
-    api<User>('GET', '/me')
+    getMe()
       .then((me) => {
         const cur = getSession();
         if (cur && me && cur.user.id === me.id) setSession({ ...cur, user: { id: me.id, email: me.email, name: me.name, role: me.role } });

@@ -5,8 +5,9 @@
  * to L1 or L2, or discard.
  */
 import { useEffect, useState } from 'react';
-import { LoopFrame } from '../annotator/LoopFrame';
-import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionTaskBar, TaskNote } from '../components/TaskFrame';
+import { LoopFrame } from '../work/LoopFrame';
+import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionTaskBar } from './DecisionFrame';
+import { TaskNote } from '../work/TaskFrame';
 import { TaskHistory, VersionCompare } from './History';
 import { useDecisionTask } from './useDecisionTask';
 

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { AnnotationVersion, Task } from '../api/types';
-import { TableHead, formatDateTime } from '../ui';
+import { TableHead, formatTime } from '../ui';
 import { compareVersions, regionWhat, regionWhere, type ComparedRegion } from './versions';
 
 const STAGE = ['', 'L1', 'L2', 'L3'];
@@ -44,8 +44,8 @@ export function TaskHistory({ task, versions, nameOf }: { task: Task; versions: 
               <td>{nameOf(w.user_id)}</td>
               <td>{w.decision ? (DECISIONS[w.decision] ?? w.decision) : w.status === 'active' ? 'In progress' : w.status}</td>
               <td>{w.comment ?? ''}</td>
-              <td>{formatDateTime(w.started_at)}</td>
-              <td>{formatDateTime(w.finished_at)}</td>
+              <td>{formatTime(w.started_at, { seconds: true })}</td>
+              <td>{formatTime(w.finished_at, { seconds: true })}</td>
             </tr>
           ))}
         </tbody>
@@ -61,7 +61,7 @@ export function TaskHistory({ task, versions, nameOf }: { task: Task; versions: 
               <td>{nameOf(v.author_id)}</td>
               <td>{STAGE[v.stage] ?? v.stage}</td>
               <td>{Array.isArray(v.result) ? v.result.length : 0}</td>
-              <td>{formatDateTime(v.created_at)}</td>
+              <td>{formatTime(v.created_at, { seconds: true })}</td>
             </tr>
           ))}
         </tbody>

@@ -2,8 +2,9 @@
  * L2 review: the annotation read-only in the canvas; approve, reject with a
  * comment, correct it and approve, or escalate to a super reviewer.
  */
-import { LoopFrame } from '../annotator/LoopFrame';
-import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionTaskBar, TaskNote } from '../components/TaskFrame';
+import { LoopFrame } from '../work/LoopFrame';
+import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionTaskBar } from './DecisionFrame';
+import { TaskNote } from '../work/TaskFrame';
 import { useDecisionTask } from './useDecisionTask';
 
 export function ReviewPage() {

@@ -4,12 +4,12 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router-dom';
-import { api } from '../api/client';
-import type { Task } from '../api/types';
+import { judgeTask } from '../api/tasks';
+import type { ReviewBody, Task } from '../api/types';
 import type { CanvasController } from '../canvas/LabelCanvas';
-import { sortedVersions } from '../annotator/taskUtil';
-import { useWorkLoop } from '../annotator/useWorkLoop';
 import { usePageTitle } from '../ui';
+import { sortedVersions } from '../work/taskUtil';
+import { useWorkLoop } from '../work/useWorkLoop';
 import { useMemberNames } from './useMembers';
 
 export function useDecisionTask(stage: 'l2' | 'l3', title: string, action: 'review' | 'decide') {
@@ -34,8 +34,7 @@ export function useDecisionTask(stage: 'l2' | 'l3', title: string, action: 'revi
   const result = useMemo(() => current?.result, [current]);
   const note = comment.trim() || undefined;
 
-  const send = (body: Record<string, unknown>, done: string) =>
-    finish((t: Task) => api('POST', `/tasks/${t.id}/${action}`, body), done);
+  const send = (body: ReviewBody, done: string) => finish((t: Task) => judgeTask(t.id, action, body), done);
 
   /* Sending back, rejecting and the like must say why: `what` names the action in the error. */
   function sendCommented(what: string, decision: string, done: string) {

@@ -1,13 +1,12 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api/client';
-import type { ListPage, Member } from '../api/types';
+import { listMembers } from '../api/members';
 
 /* Names for the user ids in a task's history; ids outside the project show as "user #id". */
 export function useMemberNames(projectId: number): (id: number) => string {
   const [names, setNames] = useState<Map<number, string>>(new Map());
   useEffect(() => {
     let live = true;
-    api<ListPage<Member>>('GET', `/projects/${projectId}/members`)
+    listMembers(projectId)
       .then((page) => live && setNames(new Map(page.items.map((m) => [m.user_id, m.name || m.email]))))
       .catch(() => undefined);
     return () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { importPath } from '../../api/imports';
 import {
-  importPath,
   importReducer,
   initialImportState,
   progressOf,
@@ -107,15 +107,15 @@ describe('runImport', () => {
     const last = await runImport(
       { projectId: 3, file, format: '', skipBad: true },
       {
-        upload: async (path, body, type, onProgress) => {
-          uploads.push([path, type]);
-          expect(body).toBe(file);
+        upload: async (o, onProgress) => {
+          uploads.push([importPath(o), o.file.type]);
+          expect(o.file).toBe(file);
           onProgress(8, file.size);
           onProgress(file.size, file.size);
           return job({ status: 'queued' });
         },
-        get: async (path) => {
-          polls.push(path);
+        get: async (id) => {
+          polls.push(`/imports/${id}`);
           return answers.shift()!;
         },
         dispatch: (e) => events.push(e),

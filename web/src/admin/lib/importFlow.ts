@@ -5,29 +5,12 @@
  * kept free of React and of the network so it can be tested on its own.
  */
 
-export interface ImportError {
-  line: number;
-  message: string;
-}
+import type { ImportOptions } from '../../api/imports';
+import type { ImportJob } from '../../api/types';
 
-/* GET /imports/{id} (src/api/api_imports.c). */
-export interface ImportJob {
-  id: number;
-  project_id: number;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  format: string;
-  filename?: string | null;
-  bytes_total: number;
-  bytes_done: number;
-  items_total: number;
-  items_done: number;
-  tasks_created: number;
-  skipped: number;
-  progress: number;
-  errors: ImportError[];
-  error?: string | null;
-  created_at?: string;
-}
+export type { ImportOptions } from '../../api/imports';
+
+export type { ImportError, ImportJob } from '../../api/types';
 
 export type ImportState =
   | { phase: 'idle' }
@@ -106,29 +89,13 @@ function clamp01(x: number): number {
 }
 
 export interface ImportDeps {
-  upload: (path: string, body: Blob, contentType: string, onProgress: (sent: number, total: number) => void) => Promise<ImportJob>;
-  get: (path: string) => Promise<ImportJob>;
+  /* api/imports.ts: uploadImport and getImport. */
+  upload: (o: ImportOptions, onProgress: (sent: number, total: number) => void) => Promise<ImportJob>;
+  get: (id: number) => Promise<ImportJob>;
   dispatch: (ev: ImportEvent) => void;
   sleep?: (ms: number) => Promise<void>;
   signal?: AbortSignal;
   pollMs?: number;
-}
-
-export interface ImportOptions {
-  projectId: number;
-  file: Blob & { name?: string };
-  format?: string; /* '' = let the server detect it */
-  skipBad?: boolean;
-}
-
-/* The query of POST /projects/{id}/imports: the body is the raw file. */
-export function importPath(o: ImportOptions): string {
-  const q = new URLSearchParams();
-  if (o.file.name) q.set('filename', o.file.name);
-  if (o.format) q.set('format', o.format);
-  if (o.skipBad) q.set('skip_bad', 'true');
-  const qs = q.toString();
-  return `/projects/${o.projectId}/imports${qs ? '?' + qs : ''}`;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -149,9 +116,7 @@ export async function runImport(o: ImportOptions, deps: ImportDeps): Promise<Imp
   deps.dispatch({ type: 'start', total: o.file.size });
   let job: ImportJob;
   try {
-    job = await deps.upload(importPath(o), o.file, o.file.type || 'application/octet-stream', (sent, total) =>
-      deps.dispatch({ type: 'progress', sent, total }),
-    );
+    job = await deps.upload(o, (sent, total) => deps.dispatch({ type: 'progress', sent, total }));
   } catch (e) {
     deps.dispatch({ type: 'error', message: messageOf(e) });
     return null;
@@ -163,7 +128,7 @@ export async function runImport(o: ImportOptions, deps: ImportDeps): Promise<Imp
     await sleep(pollMs);
     if (deps.signal?.aborted) return null;
     try {
-      job = await deps.get(`/imports/${job.id}`);
+      job = await deps.get(job.id);
       failures = 0;
     } catch (e) {
       /* One lost poll is not a failed import; several in a row are reported. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstPage, currentCursor, nextPage, pageNumber, prevPage } from './pager';
+import { firstPage, currentCursor, nextPage, pageNumber, prevPage } from '../../ui/pager';
 import { dateRange, throughputSeries } from './series';
 
 describe('throughput series', () => {

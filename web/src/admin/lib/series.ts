@@ -3,13 +3,9 @@
  * every day of the range, with zeros where nothing happened.
  */
 
-export interface ThroughputDay {
-  date: string; /* YYYY-MM-DD, UTC */
-  submitted: number;
-  reviewed: number;
-  decided: number;
-  accepted: number;
-}
+import type { ThroughputDay } from '../../api/types';
+
+export type { ThroughputDay } from '../../api/types';
 
 export const DAY_MS = 86_400_000;
 

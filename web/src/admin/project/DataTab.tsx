@@ -3,11 +3,10 @@
  * then follow the background import job until its tasks exist.
  */
 import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
-import { api, apiUpload } from '../../api/client';
+import { getImport, listImports, uploadImport } from '../../api/imports';
 import type { Project } from '../../api/types';
-import { TableHead } from '../../ui';
-import { importReducer, initialImportState, progressOf, runImport, type ImportJob } from '../lib/importFlow';
-import { ErrorAlert, FormActions, Loading, formatTime, useLoad } from '../ui';
+import { ErrorAlert, FormActions, Loading, TableHead, formatTime, useLoad } from '../../ui';
+import { importReducer, initialImportState, progressOf, runImport } from '../lib/importFlow';
 
 const FORMATS = [
   { value: '', label: 'Detect from the file' },
@@ -45,7 +44,7 @@ export function DataTab({ project }: { project: Project }) {
   const [skipBad, setSkipBad] = useState(false);
   const [formError, setFormError] = useState('');
   const abort = useRef<AbortController | null>(null);
-  const history = useLoad<{ items: ImportJob[] }>(() => api('GET', `/projects/${project.id}/imports?limit=20`), [project.id]);
+  const history = useLoad(() => listImports(project.id, 20), [project.id]);
   const busy = state.phase === 'uploading' || state.phase === 'importing';
   const progress = progressOf(state);
   const reloadHistory = history.reload;
@@ -69,8 +68,8 @@ export function DataTab({ project }: { project: Project }) {
     await runImport(
       { projectId: project.id, file, format, skipBad },
       {
-        upload: apiUpload,
-        get: (path) => api<ImportJob>('GET', path),
+        upload: uploadImport,
+        get: getImport,
         dispatch,
         signal: ctl.signal,
       },

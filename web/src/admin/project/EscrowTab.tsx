@@ -4,44 +4,25 @@
  * changes, so a retried click after a lost answer cannot deposit twice.
  */
 import { useState, type FormEvent } from 'react';
-import { api } from '../../api/client';
+import { depositEscrow, getEscrow, listLedger, refundEscrow } from '../../api/escrow';
 import type { Project } from '../../api/types';
-import { EmptyRow, TableHead } from '../../ui';
-import { newIdempotencyKey } from '../lib/keys';
-import { formatMinor, formatMoney, parseMajor } from '../lib/money';
-import { firstPage } from '../lib/pager';
+import { newIdempotencyKey } from '../../lib/keys';
+import { exampleAmount, formatMinor, formatMoney, parseMajor } from '../../lib/money';
 import {
+  EmptyRow,
   ErrorAlert,
   FormActions,
   Loading,
   PagerControls,
   StatusMessage,
+  TableHead,
+  firstPage,
   formatTime,
   useLoad,
   usePagedList,
   useMoneyForm,
   useUserNames,
-} from '../ui';
-
-interface Escrow {
-  currency: string;
-  available: number;
-  held: number;
-  spent: number;
-}
-
-interface LedgerLine {
-  entry_id: number;
-  txn_id: number;
-  txn_kind: string;
-  account: string;
-  currency: string;
-  amount: number;
-  created_at: string;
-  user_id?: number;
-  task_id?: number;
-  memo?: string;
-}
+} from '../../ui';
 
 const ACCOUNT_LABELS: Record<string, string> = {
   external_funding: 'Funding (outside)',
@@ -54,9 +35,12 @@ const ACCOUNT_LABELS: Record<string, string> = {
 
 export function EscrowTab({ project }: { project: Project }) {
   const [refresh, setRefresh] = useState(0);
-  const escrow = useLoad<Escrow>(() => api('GET', `/projects/${project.id}/escrow`), [project.id, refresh]);
-  const { list: ledger, setPager, pagerProps } = usePagedList<LedgerLine>(`/projects/${project.id}/ledger`, 50, [project.id, refresh]);
+  const escrow = useLoad(() => getEscrow(project.id), [project.id, refresh]);
+  const { list: ledger, setPager, pagerProps } = usePagedList((q) => listLedger(project.id, q), 50, [project.id, refresh]);
+  /* The exponent comes from the API with the currency; the one in the project object is as good. */
   const currency = escrow.data?.currency ?? project.currency;
+  const exponent = escrow.data ? escrow.data.currency_exponent : project.currency_exponent;
+  const money = (minor: number) => formatMoney(minor, currency, exponent);
   const names = useUserNames();
 
   const [amount, setAmount] = useState('');
@@ -67,13 +51,13 @@ export function EscrowTab({ project }: { project: Project }) {
   function deposit(e: FormEvent) {
     e.preventDefault();
     begin();
-    const parsed = parseMajor(amount, currency);
+    const parsed = parseMajor(amount, currency, { exponent });
     if (!parsed.ok) {
       setError(parsed.message);
       return;
     }
     run(async () => {
-      const r = await api<{ amount: number; replayed: boolean; escrow: Escrow }>('POST', `/projects/${project.id}/escrow/deposits`, {
+      const r = await depositEscrow(project.id, {
         amount: parsed.value,
         reference: reference.trim() || undefined,
         idempotency_key: key,
@@ -81,8 +65,8 @@ export function EscrowTab({ project }: { project: Project }) {
       escrow.setData(r.escrow);
       setStatus(
         r.replayed
-          ? `This deposit of ${formatMoney(r.amount, currency)} was already recorded; nothing was added.`
-          : `Deposited ${formatMoney(r.amount, currency)}.`,
+          ? `This deposit of ${money(r.amount)} was already recorded; nothing was added.`
+          : `Deposited ${money(r.amount)}.`,
       );
       setAmount('');
       setReference('');
@@ -95,11 +79,9 @@ export function EscrowTab({ project }: { project: Project }) {
   async function refund() {
     begin();
     try {
-      const r = await api<{ amount: number; escrow: Escrow }>('POST', `/projects/${project.id}/escrow/refund`, {
-        idempotency_key: newIdempotencyKey('refund'),
-      });
+      const r = await refundEscrow(project.id, newIdempotencyKey('refund'));
       escrow.setData(r.escrow);
-      setStatus(`Refunded ${formatMoney(r.amount, currency)}.`);
+      setStatus(`Refunded ${money(r.amount)}.`);
       setRefresh((x) => x + 1);
     } catch (err) {
       setError(err);
@@ -123,19 +105,19 @@ export function EscrowTab({ project }: { project: Project }) {
           <div>
             <dt>Available</dt>
             <dd data-testid="escrow-available" data-minor={e.available}>
-              {formatMoney(e.available, currency)}
+              {money(e.available)}
             </dd>
           </div>
           <div>
             <dt>Held for work in progress</dt>
             <dd data-testid="escrow-held" data-minor={e.held}>
-              {formatMoney(e.held, currency)}
+              {money(e.held)}
             </dd>
           </div>
           <div>
             <dt>Spent (earned by workers)</dt>
             <dd data-testid="escrow-spent" data-minor={e.spent}>
-              {formatMoney(e.spent, currency)}
+              {money(e.spent)}
             </dd>
           </div>
         </dl>
@@ -153,7 +135,7 @@ export function EscrowTab({ project }: { project: Project }) {
           onChange={(ev) => setAmount(ev.target.value)}
         />
         <p id="es-amount-hint" className="hint">
-          In {currency}, for example {currency === 'JPY' ? '5000' : '250.00'}.
+          In {currency}, for example {exampleAmount(currency, exponent)}.
         </p>
         <label htmlFor="es-reference">Reference (optional)</label>
         <input id="es-reference" value={reference} onChange={(ev) => setReference(ev.target.value)} />
@@ -192,7 +174,7 @@ export function EscrowTab({ project }: { project: Project }) {
                   <td>{l.user_id ? names.get(l.user_id) ?? `#${l.user_id}` : ''}</td>
                   <td>{l.task_id ?? ''}</td>
                   <td>{l.memo ?? ''}</td>
-                  <td className="num">{formatMinor(l.amount, l.currency)}</td>
+                  <td className="num">{formatMinor(l.amount, l.currency, l.currency_exponent)}</td>
                 </tr>
               ))}
             </tbody>

@@ -4,35 +4,16 @@
  * it and hands the browser a local copy to save.
  */
 import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 'react';
-import { API_PREFIX, api, errorFromBody } from '../../api/client';
-import { getSession } from '../../api/session';
-import type { Member, Project } from '../../api/types';
+import { createExport, downloadExport, exportFileUrl, getExport } from '../../api/exports';
+import { listMembers } from '../../api/members';
+import type { ExportJob, Project } from '../../api/types';
+import { ErrorAlert, FormActions, STATE_LABELS, STATES, StatusMessage, useLoad } from '../../ui';
 import { EXPORT_FORMATS, dispositionFilename, exportBody } from '../lib/exportFilter';
-import { ErrorAlert, FormActions, STATE_LABELS, STATES, StatusMessage, useLoad } from '../ui';
-
-interface ExportJob {
-  id: number;
-  format: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  progress: number;
-  tasks_total: number;
-  tasks_done: number;
-  bytes: number;
-  report: unknown;
-  error?: string | null;
-  file_url?: string;
-}
 
 async function download(job: ExportJob, projectId: number): Promise<void> {
-  /* Through api() first: it refreshes an expired token before the raw fetch needs it. */
-  await api('GET', `/exports/${job.id}`);
-  const token = getSession()?.access_token;
-  const res = await fetch(`${API_PREFIX}/exports/${job.id}/file`, {
-    headers: token ? { Authorization: `Bearer ${token}` } : {},
-  });
-  if (!res.ok) throw errorFromBody(res.status, res.statusText, res.headers.get('content-type') || '', await res.text());
-  const name = dispositionFilename(res.headers.get('content-disposition'), `project-${projectId}-export-${job.id}`);
-  const url = URL.createObjectURL(await res.blob());
+  const file = await downloadExport(job.id);
+  const name = dispositionFilename(file.disposition, `project-${projectId}-export-${job.id}`);
+  const url = URL.createObjectURL(file.blob);
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
@@ -43,7 +24,7 @@ async function download(job: ExportJob, projectId: number): Promise<void> {
 }
 
 export function ExportsTab({ project }: { project: Project }) {
-  const members = useLoad<{ items: Member[] }>(() => api('GET', `/projects/${project.id}/members`), [project.id]);
+  const members = useLoad(() => listMembers(project.id), [project.id]);
   const [format, setFormat] = useState('label_studio_json');
   const [states, setStates] = useState<string[]>(['accepted']);
   const [annotator, setAnnotator] = useState('');
@@ -68,7 +49,7 @@ export function ExportsTab({ project }: { project: Project }) {
     if (!job || job.status === 'done' || job.status === 'failed') return;
     const t = setTimeout(async () => {
       try {
-        const next = await api<ExportJob>('GET', `/exports/${job.id}`);
+        const next = await getExport(job.id);
         if (live.current) setJob(next);
       } catch (e) {
         if (live.current) setError(e);
@@ -87,7 +68,7 @@ export function ExportsTab({ project }: { project: Project }) {
       return;
     }
     try {
-      setJob(await api<ExportJob>('POST', `/projects/${project.id}/exports`, b.body));
+      setJob(await createExport(project.id, b.body));
     } catch (err) {
       setError(err);
     }
@@ -176,7 +157,7 @@ export function ExportsTab({ project }: { project: Project }) {
           {job.status === 'failed' && <ErrorAlert error={`Export failed: ${job.error ?? 'unknown error'}`} />}
           {job.status === 'done' && (
             <p>
-              <a href={`${API_PREFIX}/exports/${job.id}/file`} onClick={onDownload} className="button-link">
+              <a href={exportFileUrl(job.id)} onClick={onDownload} className="button-link">
                 Download export #{job.id}
               </a>
             </p>

@@ -4,16 +4,16 @@
  * already a member changes their roles.
  */
 import { useState, type FormEvent } from 'react';
-import { api } from '../../api/client';
+import { listMembers, removeMember, setMemberRoles } from '../../api/members';
 import type { Member, Project, ProjectRole } from '../../api/types';
-import { TableHead } from '../../ui';
-import { ErrorAlert, FormActions, Loading, ROLE_LABELS, StatusMessage, fetchAll, useLoad, type UserRow } from '../ui';
+import { allUsers } from '../../api/users';
+import { ErrorAlert, FormActions, Loading, ROLE_LABELS, StatusMessage, TableHead, useLoad } from '../../ui';
 
 const PROJECT_ROLES: ProjectRole[] = ['annotator', 'reviewer', 'super_reviewer'];
 
 export function MembersTab({ project }: { project: Project }) {
-  const members = useLoad<{ items: Member[] }>(() => api('GET', `/projects/${project.id}/members`), [project.id]);
-  const users = useLoad<UserRow[]>(() => fetchAll<UserRow>('/users'), []);
+  const members = useLoad(() => listMembers(project.id), [project.id]);
+  const users = useLoad(allUsers, []);
   const [userId, setUserId] = useState('');
   const [roles, setRoles] = useState<Set<ProjectRole>>(new Set());
   const [error, setError] = useState<unknown>(null);
@@ -46,7 +46,7 @@ export function MembersTab({ project }: { project: Project }) {
     setBusy(true);
     try {
       const chosen = PROJECT_ROLES.filter((r) => roles.has(r));
-      await api('PUT', `/projects/${project.id}/members/${userId}`, { roles: chosen });
+      await setMemberRoles(project.id, Number(userId), chosen);
       const u = candidates.find((x) => x.id === Number(userId));
       setStatus(`${u?.name ?? 'The user'} is now ${chosen.map((r) => ROLE_LABELS[r]).join(', ')} in this project.`);
       setUserId('');
@@ -63,7 +63,7 @@ export function MembersTab({ project }: { project: Project }) {
     setError(null);
     setStatus('');
     try {
-      await api('DELETE', `/projects/${project.id}/members/${m.user_id}`);
+      await removeMember(project.id, m.user_id);
       setStatus(`${m.name} removed from the project.`);
       members.reload();
     } catch (err) {

@@ -3,31 +3,12 @@
  * person from GET /projects/{id}/stats.
  */
 import { useState } from 'react';
-import { api } from '../../api/client';
+import { getProject, getProjectStats } from '../../api/projects';
 import type { Project } from '../../api/types';
 import { BarChart, LineChart } from '../../components/charts';
-import { TableHead } from '../../ui';
-import { formatMoney } from '../lib/money';
-import { DAY_MS, throughputSeries, utcDate, type ThroughputDay } from '../lib/series';
-import { ErrorAlert, Loading, STATES, STATE_LABELS, useLoad } from '../ui';
-
-export interface PersonStats {
-  user_id: number;
-  name: string;
-  email: string;
-  submitted: number;
-  rejected: number;
-  reviewed: number;
-  decided: number;
-  avg_annotate_seconds: number;
-  earned: number;
-}
-
-interface Stats {
-  currency: string;
-  throughput: ThroughputDay[];
-  people: PersonStats[];
-}
+import { formatMoney } from '../../lib/money';
+import { ErrorAlert, Loading, STATES, STATE_LABELS, TableHead, useLoad } from '../../ui';
+import { DAY_MS, throughputSeries, utcDate } from '../lib/series';
 
 const PERIODS = [7, 30, 90];
 
@@ -44,19 +25,17 @@ export function formatDuration(seconds: number): string {
 export function OverviewTab({ project }: { project: Project }) {
   const [days, setDays] = useState(30);
   const [refresh, setRefresh] = useState(0);
-  const counts = useLoad<Project>(() => api('GET', `/projects/${project.id}`), [project.id, refresh]);
+  const counts = useLoad(() => getProject(project.id), [project.id, refresh]);
   /* From the start of the first UTC day of the period, so that day is whole. */
   const to = utcDate(Date.now());
   const from = utcDate(Date.now() - (days - 1) * DAY_MS);
-  const stats = useLoad<Stats>(
-    () => api('GET', `/projects/${project.id}/stats?since=${from}T00:00:00Z`),
-    [project.id, from, refresh],
-  );
+  const stats = useLoad(() => getProjectStats(project.id, from), [project.id, from, refresh]);
   const c = counts.data?.counts ?? {};
   const total = counts.data?.task_count ?? Object.values(c).reduce((a, b) => a + b, 0);
   const people = stats.data?.people ?? [];
   const annotators = people.filter((p) => p.submitted > 0);
   const currency = stats.data?.currency ?? project.currency;
+  const exponent = stats.data ? stats.data.currency_exponent : project.currency_exponent;
 
   return (
     <div className="overview">
@@ -132,7 +111,7 @@ export function OverviewTab({ project }: { project: Project }) {
                     <td className="num">{formatDuration(p.avg_annotate_seconds)}</td>
                     <td className="num">{p.reviewed}</td>
                     <td className="num">{p.decided}</td>
-                    <td className="num">{formatMoney(p.earned, currency)}</td>
+                    <td className="num">{formatMoney(p.earned, currency, exponent)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -4,12 +4,13 @@
  * server is the judge of validity: its 422 message is shown as is.
  */
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { api } from '../../api/client';
-import type { Project } from '../../api/types';
+import { updateProject } from '../../api/projects';
+import { listTasks } from '../../api/tasks';
+import type { Project, ProjectInput } from '../../api/types';
 import { LabelCanvas } from '../../canvas/LabelCanvas';
-import { minorToInput, parseMajor } from '../lib/money';
+import { minorToInput, parseMajor, type Exponent } from '../../lib/money';
+import { CodeField, ErrorAlert, FormActions, StatusMessage, useLoad } from '../../ui';
 import { sampleData, xmlProblem } from '../lib/templates';
-import { CodeField, ErrorAlert, FormActions, StatusMessage, useLoad } from '../ui';
 
 const STAGES = [
   { key: 'l1', label: 'L1 rate', hint: 'paid per accepted annotation' },
@@ -27,9 +28,13 @@ function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
-export type SettingsResult = { ok: true; body: Record<string, unknown> } | { ok: false; message: string };
+export type SettingsResult = { ok: true; body: ProjectInput } | { ok: false; message: string };
 
-/* Turns the form into the PATCH body, or says which field is wrong. */
+/*
+ * Turns the form into the PATCH body, or says which field is wrong. Rates
+ * are read in rateCurrency; rateExponent is the API's exponent for it when
+ * known (the project's own currency), else the money module asks Intl.
+ */
 export function settingsBody(f: {
   name: string;
   description: string;
@@ -39,7 +44,7 @@ export function settingsBody(f: {
   status: string;
   policies: string;
   rates: Record<string, string>;
-}, rateCurrency: string): SettingsResult {
+}, rateCurrency: string, rateExponent?: Exponent): SettingsResult {
   let policies: unknown;
   try {
     policies = JSON.parse(f.policies || '{}');
@@ -50,7 +55,7 @@ export function settingsBody(f: {
     return { ok: false, message: 'Policies (JSON) must be a JSON object, such as {"overlap": 1}.' };
   const rates: Record<string, number> = {};
   for (const s of STAGES) {
-    const r = parseMajor(f.rates[s.key] ?? '', rateCurrency, { allowZero: true });
+    const r = parseMajor(f.rates[s.key] ?? '', rateCurrency, { allowZero: true, exponent: rateExponent });
     if (!r.ok) return { ok: false, message: `${s.label}: ${r.message}` };
     rates[s.key] = r.value;
   }
@@ -63,7 +68,7 @@ export function settingsBody(f: {
       label_config: f.config,
       currency: f.currency.trim().toUpperCase(),
       status: f.status,
-      policies,
+      policies: policies as Record<string, unknown>,
       rates,
     },
   };
@@ -78,16 +83,13 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
   const [status, setStatus] = useState(project.status);
   const [policies, setPolicies] = useState(JSON.stringify(project.policies ?? {}, null, 2));
   const [rates, setRates] = useState<Record<string, string>>(() =>
-    Object.fromEntries(STAGES.map((s) => [s.key, minorToInput(project.rates?.[s.key] ?? 0, project.currency)])),
+    Object.fromEntries(STAGES.map((s) => [s.key, minorToInput(project.rates?.[s.key] ?? 0, project.currency, project.currency_exponent)])),
   );
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState('');
   const [busy, setBusy] = useState(false);
 
-  const firstTask = useLoad<{ items: { data: Record<string, unknown> }[] }>(
-    () => api('GET', `/projects/${project.id}/tasks?limit=1`),
-    [project.id],
-  );
+  const firstTask = useLoad(() => listTasks(project.id, { limit: 1 }), [project.id]);
   const previewConfig = useDebounced(config, 600);
   const problem = xmlProblem(previewConfig);
   const taskData = firstTask.data?.items[0]?.data;
@@ -99,9 +101,11 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
     setError(null);
     setSaved('');
     /* Rates are in the currency the project will have after saving. */
+    const rateCurrency = currency.trim().toUpperCase() || project.currency;
     const r = settingsBody(
       { name, description, instructions, config, currency, status, policies, rates },
-      currency.trim().toUpperCase() || project.currency,
+      rateCurrency,
+      rateCurrency === project.currency ? project.currency_exponent : undefined,
     );
     if (!r.ok) {
       setError(r.message);
@@ -109,7 +113,7 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
     }
     setBusy(true);
     try {
-      const p = await api<Project>('PATCH', `/projects/${project.id}`, r.body);
+      const p = await updateProject(project.id, r.body);
       onSaved(p);
       setPolicies(JSON.stringify(p.policies ?? {}, null, 2));
       setSaved('Settings saved.');

@@ -24,7 +24,7 @@ export function LoopFrame({ loop, titleFallback, children }: { loop: WorkLoop; t
       <p className="sr-only" role="status" aria-live="polite">
         {status}
       </p>
-      <ErrorAlert message={error} />
+      <ErrorAlert error={error} />
       {project?.instructions && (
         <details className="instructions">
           <summary>Instructions</summary>

@@ -4,7 +4,9 @@
  * while it is open, given back when skipped or when the page is left.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
+import { getProject } from '../api/projects';
+import { claimTask, heartbeatTask, releaseTask } from '../api/tasks';
 import type { Project, Stage, Task } from '../api/types';
 import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { leaseMsOf } from './taskUtil';
@@ -65,7 +67,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       stopHeartbeat();
       heartbeat.current = startHeartbeat({
         leaseMs,
-        beat: () => api<Task>('POST', `/tasks/${t.id}/heartbeat`),
+        beat: () => heartbeatTask(t.id),
         onLost: (e) => markLost(t, e),
         onTransientError: (e) => setLeaseNote(`Could not renew the lease on this task: ${errorMessage(e)} Retrying…`),
       });
@@ -90,14 +92,14 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       let t: Task | undefined;
       let failure: unknown = null;
       try {
-        t = await api<Task | undefined>('POST', `/projects/${projectId}/claim`, { stage });
+        t = await claimTask(projectId, stage);
       } catch (e) {
         failure = e;
       }
       const problem = afterClaim ? await afterClaim() : null;
       if (!alive.current) {
         /* Left the page while claiming: give the task straight back. */
-        if (t) api('POST', `/tasks/${t.id}/release`).catch(() => undefined);
+        if (t) releaseTask(t.id).catch(() => undefined);
         return;
       }
       setBusy(null);
@@ -123,7 +125,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   useEffect(() => {
     let live = true;
     alive.current = true;
-    api<Project>('GET', `/projects/${projectId}`)
+    getProject(projectId)
       .then((p) => {
         if (!live) return;
         setProject(p);
@@ -139,7 +141,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       alive.current = false;
       /* Leaving the page gives an open task back instead of letting it sit until the lease runs out. */
       const t = held.current;
-      if (t && heartbeat.current) api('POST', `/tasks/${t.id}/release`).catch(() => undefined);
+      if (t && heartbeat.current) releaseTask(t.id).catch(() => undefined);
       stopHeartbeat();
       held.current = null;
     };
@@ -149,7 +151,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   const resumeLease = useCallback(
     (t: Task) => {
       held.current = t;
-      api<Task>('POST', `/tasks/${t.id}/heartbeat`)
+      heartbeatTask(t.id)
         .then((fresh) => alive.current && held.current === t && keepLease(t, leaseMsOf(fresh)))
         .catch((err) => err instanceof ApiError && err.status === 409 && markLost(t, err));
     },
@@ -194,7 +196,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
     held.current = null;
     await claimThen(async () => {
       try {
-        await api('POST', `/tasks/${t.id}/release`);
+        await releaseTask(t.id);
         setStatus(`Task ${t.id} skipped.`);
         return null;
       } catch (e) {

@@ -1,19 +1,8 @@
-/* Pieces of the work pages (labeling, review, approval) around one claimed task. */
+/* Pieces of the review (L2) and approval (L3) pages around the task being decided. */
 import type { ReactNode } from 'react';
 import { LabelCanvas } from '../canvas/LabelCanvas';
-import type { DecisionTask } from '../review/useDecisionTask';
-
-export function TaskBar({ taskId, info, children }: { taskId: number; info?: ReactNode; children: ReactNode }) {
-  return (
-    <div className="task-bar">
-      <span>
-        Task <strong>{taskId}</strong>
-        {info}
-      </span>
-      {children}
-    </div>
-  );
-}
+import { TaskBar } from '../work/TaskFrame';
+import type { DecisionTask } from './useDecisionTask';
 
 /* The bar above a task under review: who made the version in front of the reviewer, and Skip. */
 export function DecisionTaskBar({ review, children }: { review: DecisionTask; children: ReactNode }) {
@@ -25,17 +14,6 @@ export function DecisionTaskBar({ review, children }: { review: DecisionTask; ch
         Skip
       </button>
     </TaskBar>
-  );
-}
-
-/* Feedback left on the task by an earlier stage. */
-export function TaskNote({ title, text }: { title: string; text: string | null | undefined }) {
-  if (!text) return null;
-  return (
-    <aside className="reviewer-comment" role="note" aria-label={title}>
-      <h2>{title}</h2>
-      <p>{text}</p>
-    </aside>
   );
 }
 

@@ -1,0 +1,17 @@
+/* The signed-in person: /me and their earnings. */
+import { api } from './client';
+import type { User } from './session';
+import type { Earnings, EarningsDay, ListPage } from './types';
+
+export function getMe(): Promise<User> {
+  return api<User>('GET', '/me');
+}
+
+export function getEarnings(): Promise<Earnings> {
+  return api<Earnings>('GET', '/me/earnings');
+}
+
+/* Earned and paid per UTC day over the last `days` days, oldest first. */
+export function getEarningsHistory(days: number): Promise<ListPage<EarningsDay>> {
+  return api<ListPage<EarningsDay>>('GET', `/me/earnings/history?days=${days}`);
+}
