@@ -142,7 +142,12 @@ static int open_store(const config *cfg, int readers, lf_store **out)
 {
 	char err[256];
 	int applied = 0;
-	int ret = lf_store_open(cfg->db, readers, out, err, sizeof(err));
+	lf_store_opts opts = {
+	    .pool = env_int("LABELFLOW_DB_POOL", 0),
+	    .statement_timeout_ms =
+		env_int("LABELFLOW_DB_STATEMENT_TIMEOUT_MS", LF_STORE_STATEMENT_TIMEOUT_MS),
+	};
+	int ret = lf_store_open_opts(cfg->db, readers, &opts, out, err, sizeof(err));
 	if (ret != LF_OK) {
 		fprintf(stderr, "labelflow: %s\n", err);
 		return ret;
@@ -283,7 +288,9 @@ static int job_export(void *ud, lf_job *job, char *err, size_t errlen)
 	lf_app *app = ud;
 	int64_t id;
 	int ret = payload_id(job, "export_id", &id, err, errlen);
-	return ret != LF_OK ? ret : lf_export_run(app->store, app->blobs, id, err, errlen);
+	return ret != LF_OK ? ret
+			    : lf_export_run(app->store, app->blobs,
+					    env_or("LABELFLOW_TMPDIR", NULL), id, err, errlen);
 }
 
 /* Returns expired leases to their queues; every process may run it. */
@@ -636,8 +643,8 @@ static int cmd_export(int argc, char **argv)
 	}
 	if (open_store(&cfg, 1, &s) != LF_OK)
 		goto cleanup;
-	if (lf_export_stream(s, project, format, filter, write_fd, out, NULL, NULL, &rep, err,
-			     sizeof(err)) != LF_OK) {
+	if (lf_export_stream(s, project, format, filter, env_or("LABELFLOW_TMPDIR", NULL), write_fd,
+			     out, NULL, NULL, &rep, err, sizeof(err)) != LF_OK) {
 		fprintf(stderr, "labelflow: %s\n", err[0] ? err : "export failed");
 		goto cleanup;
 	}
