@@ -27,7 +27,8 @@ struct var {
 	enum type type;
 	size_t field;	     /* offset in lf_config */
 	int min, max;	     /* T_INT only */
-	const char *def;     /* as text; NULL: unset (strings), LF_CONFIG_AUTO (ints) */
+	const char *def;     /* as text; NULL: def_fn, else unset or LF_CONFIG_AUTO */
+	int (*def_fn)(void); /* an int default worked out at start */
 	const char *def_doc; /* the default in words, where def cannot say it */
 	const char *meaning;
 };
@@ -36,53 +37,54 @@ struct var {
 #define INT(f, lo, hi) T_INT, offsetof(lf_config, f), lo, hi
 #define BOOL(f)	       T_BOOL, offsetof(lf_config, f), 0, 1
 
-static const struct var vars[] = {
-    {"LABELFLOW_DB", STR(db), "sqlite:./labelflow-data/labelflow.db", NULL,
-     "database URL (sqlite:PATH or postgres://...)"},
-    {"LABELFLOW_STORAGE", STR(storage), "file:./labelflow-data/blobs", NULL, "blob storage URL"},
-    {"LABELFLOW_LISTEN", STR(listen), "127.0.0.1:8080", NULL,
-     "HTTP address; port 0 picks a free one"},
-    {"LABELFLOW_JWT_SECRET", STR(jwt_secret), NULL, "random key in jwt.key beside the database",
-     "token signing secret"},
-    {"LABELFLOW_ADMIN_EMAIL", STR(admin_email), NULL, NULL,
-     "first admin's email, created when there are no users"},
-    {"LABELFLOW_ADMIN_PASSWORD", STR(admin_password), NULL, NULL, "first admin's password"},
-    {"LABELFLOW_THREADS", INT(threads, 1, 256), NULL, "32 (8 per CPU above 4 CPUs)",
-     "HTTP worker threads (= SQLite readers)"},
-    {"LABELFLOW_JOB_THREADS", INT(job_threads, 0, 256), NULL, "2 in serve, 4 in worker",
-     "background job threads"},
-    {"LABELFLOW_JOB_LEASE_MS", INT(job_lease_ms, 1, BIG), "30000", NULL,
-     "how long a dead worker's job waits before another takes it"},
-    {"LABELFLOW_SWEEP_MS", INT(sweep_ms, 1, BIG), "1000", NULL,
-     "how often expired leases are returned"},
-    {"LABELFLOW_PAYOUT_WEBHOOK_URL", STR(payout_webhook_url), NULL, NULL,
-     "the webhook payout adapter's endpoint (set on the server, never via the API)"},
-    {"LABELFLOW_PAYOUT_WEBHOOK_SECRET", STR(payout_webhook_secret), NULL, NULL,
-     "the webhook payout adapter's signing secret"},
-    {"LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", INT(payout_webhook_timeout_ms, 1, 600000), "10000",
-     NULL, "one webhook call's timeout"},
-    {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL,
-     "access token lifetime, seconds"},
-    {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL,
-     "refresh token (session) lifetime, seconds"},
-    {"LABELFLOW_ACCESS_LOG", BOOL(access_log), "1", NULL, "one line per request on stderr"},
-    {"LABELFLOW_LOGIN_ACCOUNT_BURST", INT(login_account_burst, 1, BIG), "10", NULL,
-     "login attempts per account before 429"},
-    {"LABELFLOW_LOGIN_IP_BURST", INT(login_ip_burst, 1, BIG), "60", NULL,
-     "login and refresh attempts per client address before 429"},
-    {"LABELFLOW_DB_POOL", INT(db_pool, 1, 256), NULL, "threads clamped to 4..16",
-     "PostgreSQL connections per process"},
-    {"LABELFLOW_DB_STATEMENT_TIMEOUT_MS", INT(db_statement_timeout_ms, 0, BIG), "30000", NULL,
-     "PostgreSQL statement and lock timeout (0: none)"},
-    {"LABELFLOW_WEB_DIR", STR(web_dir), "web/dist", NULL,
-     "the built web UI (a pointer page when missing)"},
-    {"LABELFLOW_TMPDIR", STR(tmpdir), "/tmp", NULL, "where exports spool temporary files"},
-};
-
 static const struct var *var_find(const char *name);
 static int var_set(lf_config *c, const struct var *v, const char *value, const char *label,
 		   char *err, size_t errlen);
 static int default_threads(void);
+
+static const struct var vars[] = {
+    {"LABELFLOW_DB", STR(db), "sqlite:./labelflow-data/labelflow.db", NULL, NULL,
+     "database URL (sqlite:PATH or postgres://...)"},
+    {"LABELFLOW_STORAGE", STR(storage), "file:./labelflow-data/blobs", NULL, NULL,
+     "blob storage URL"},
+    {"LABELFLOW_LISTEN", STR(listen), "127.0.0.1:8080", NULL, NULL,
+     "HTTP address; port 0 picks a free one"},
+    {"LABELFLOW_JWT_SECRET", STR(jwt_secret), NULL, NULL,
+     "random key in jwt.key beside the database", "token signing secret"},
+    {"LABELFLOW_ADMIN_EMAIL", STR(admin_email), NULL, NULL, NULL,
+     "first admin's email, created when there are no users"},
+    {"LABELFLOW_ADMIN_PASSWORD", STR(admin_password), NULL, NULL, NULL, "first admin's password"},
+    {"LABELFLOW_THREADS", INT(threads, 1, 256), NULL, default_threads,
+     "32 (8 per CPU above 4 CPUs)", "HTTP worker threads (= SQLite readers)"},
+    {"LABELFLOW_JOB_THREADS", INT(job_threads, 0, 256), NULL, NULL, "2 in serve, 4 in worker",
+     "background job threads"},
+    {"LABELFLOW_JOB_LEASE_MS", INT(job_lease_ms, 1, BIG), "30000", NULL, NULL,
+     "how long a dead worker's job waits before another takes it"},
+    {"LABELFLOW_SWEEP_MS", INT(sweep_ms, 1, BIG), "1000", NULL, NULL,
+     "how often expired leases are returned"},
+    {"LABELFLOW_PAYOUT_WEBHOOK_URL", STR(payout_webhook_url), NULL, NULL, NULL,
+     "the webhook payout adapter's endpoint (set on the server, never via the API)"},
+    {"LABELFLOW_PAYOUT_WEBHOOK_SECRET", STR(payout_webhook_secret), NULL, NULL, NULL,
+     "the webhook payout adapter's signing secret"},
+    {"LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", INT(payout_webhook_timeout_ms, 1, 600000), "10000",
+     NULL, NULL, "one webhook call's timeout"},
+    {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
+     "access token lifetime, seconds"},
+    {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL, NULL,
+     "refresh token (session) lifetime, seconds"},
+    {"LABELFLOW_ACCESS_LOG", BOOL(access_log), "1", NULL, NULL, "one line per request on stderr"},
+    {"LABELFLOW_LOGIN_ACCOUNT_BURST", INT(login_account_burst, 1, BIG), "10", NULL, NULL,
+     "login attempts per account before 429"},
+    {"LABELFLOW_LOGIN_IP_BURST", INT(login_ip_burst, 1, BIG), "60", NULL, NULL,
+     "login and refresh attempts per client address before 429"},
+    {"LABELFLOW_DB_POOL", INT(db_pool, 1, 256), NULL, NULL, "threads clamped to 4..16",
+     "PostgreSQL connections per process"},
+    {"LABELFLOW_DB_STATEMENT_TIMEOUT_MS", INT(db_statement_timeout_ms, 0, BIG), "30000", NULL, NULL,
+     "PostgreSQL statement and lock timeout (0: none)"},
+    {"LABELFLOW_WEB_DIR", STR(web_dir), "web/dist", NULL, NULL,
+     "the built web UI (a pointer page when missing)"},
+    {"LABELFLOW_TMPDIR", STR(tmpdir), "/tmp", NULL, NULL, "where exports spool temporary files"},
+};
 
 static const struct var *var_find(const char *name)
 {
@@ -92,19 +94,21 @@ static const struct var *var_find(const char *name)
 	return NULL;
 }
 
-/* value NULL or "" resets the field to unset (strings) or automatic (ints). */
+/* value NULL or "" sets the default. */
 static int var_set(lf_config *c, const struct var *v, const char *value, const char *label,
 		   char *err, size_t errlen)
 {
 	void *field = (char *)c + v->field;
-	int unset = value == NULL || *value == '\0';
 	char *end;
 	long n;
+	if (value == NULL || *value == '\0')
+		value = v->def;
+	int unset = value == NULL;
 	switch (v->type) {
-	case T_STRING: *(const char **)field = unset ? NULL : value; return LF_OK;
+	case T_STRING: *(const char **)field = value; return LF_OK;
 	case T_INT:
 		if (unset) {
-			*(int *)field = LF_CONFIG_AUTO;
+			*(int *)field = v->def_fn ? v->def_fn() : LF_CONFIG_AUTO;
 			return LF_OK;
 		}
 		errno = 0;
@@ -147,16 +151,10 @@ int lf_config_load(lf_config *out, char *err, size_t errlen)
 {
 	int ret = LF_OK;
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < LF_ARRAY_LEN(vars); i++) {
-		const char *env = getenv(vars[i].name);
-		if ((ret = var_set(out, &vars[i], vars[i].def, NULL, err, errlen)) != LF_OK)
+	for (size_t i = 0; i < LF_ARRAY_LEN(vars); i++)
+		if ((ret = var_set(out, &vars[i], getenv(vars[i].name), NULL, err, errlen)) !=
+		    LF_OK)
 			goto cleanup;
-		if (env != NULL && *env != '\0' &&
-		    (ret = var_set(out, &vars[i], env, NULL, err, errlen)) != LF_OK)
-			goto cleanup;
-	}
-	if (out->threads == LF_CONFIG_AUTO)
-		out->threads = default_threads();
 cleanup:
 	return ret;
 }

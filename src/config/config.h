@@ -56,8 +56,9 @@ int lf_config_load(lf_config *out, char *err, size_t errlen);
 
 /*
  * Sets the field of variable name (e.g. "LABELFLOW_THREADS") from text
- * value, checked like the environment: how flags override it. label names
- * the value's source in err (a flag, say); NULL names the variable.
+ * value, checked like the environment: how flags override it. value NULL
+ * or "" sets the default. label names the value's source in err (a flag,
+ * say); NULL names the variable.
  * LF_ERR_INVALID for a bad value, LF_ERR_NOTFOUND for an unknown name. The
  * config keeps a pointer to a string value.
  */

@@ -106,6 +106,8 @@ static void test_flag_overrides(void **state)
 	assert_int_equal(lf_config_set(&c, "LABELFLOW_DB", "sqlite:/x.db", NULL, err, sizeof(err)),
 			 LF_OK);
 	assert_string_equal(c.db, "sqlite:/x.db");
+	assert_int_equal(lf_config_set(&c, "LABELFLOW_DB", "", NULL, err, sizeof(err)), LF_OK);
+	assert_string_equal(c.db, "sqlite:./labelflow-data/labelflow.db");
 	assert_int_equal(lf_config_set(&c, "LABELFLOW_THREADS", "0", "--threads", err, sizeof(err)),
 			 LF_ERR_INVALID);
 	assert_string_equal(err, "--threads must be an integer in 1..256, got '0'");
