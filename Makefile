@@ -2,8 +2,8 @@
 #
 # Every src/<module>/*.c is part of the server library (the subcommands in
 # src/cli/ too); src/main.c adds main(), which dispatches to them. Each
-# tests/unit/test_*.c links against that library, so a
-# new module or test needs no change here.
+# tests/unit/test_*.c links against that library, so a new module or test
+# needs no change here.
 #
 # `make` also builds the web UI (web/, Vite) into web/dist when npm is
 # installed; the server serves it and runs without it. The C-only targets
