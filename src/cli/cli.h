@@ -35,7 +35,7 @@ typedef struct lf_cli {
  */
 int lf_cli_flags(lf_cli *cli, int argc, char **argv);
 /* Sets configuration variable name from flag's optarg (getopt's).
- * Returns LF_CLI_GO, or 2 after reporting a bad value. */
+ * Returns LF_CLI_GO, or 2 after reporting a bad or empty value. */
 int lf_cli_flag(lf_cli *cli, const char *name, const char *flag);
 
 /*

@@ -7,10 +7,16 @@
 #include <getopt.h>
 
 /* A flag goes through the configuration table's checks, so a flag and
- * its variable accept the same values. */
+ * its variable accept the same values. An empty flag is refused rather
+ * than taken as the default: `--db "$DB"` with DB unset must not open
+ * the default database. */
 int lf_cli_flag(lf_cli *cli, const char *name, const char *flag)
 {
 	char err[256];
+	if (*optarg == '\0') {
+		fprintf(stderr, "labelflow: %s needs a value\n", flag);
+		return 2;
+	}
 	if (lf_config_set(&cli->cfg, name, optarg, flag, err, sizeof(err)) != LF_OK) {
 		fprintf(stderr, "labelflow: %s\n", err);
 		return 2;
