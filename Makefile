@@ -1,8 +1,9 @@
 # LabelFlow build. Plain make + pkg-config; `make help` lists the targets.
 #
-# Every src/<module>/*.c is part of the server library; src/main.c adds the
-# command line. Each tests/unit/test_*.c links against that library, so a
-# new module or test needs no change here.
+# Every src/<module>/*.c is part of the server library (the subcommands in
+# src/cli/ too); src/main.c adds main(), which dispatches to them. Each
+# tests/unit/test_*.c links against that library, so a new module or test
+# needs no change here.
 #
 # `make` also builds the web UI (web/, Vite) into web/dist when npm is
 # installed; the server serves it and runs without it. The C-only targets

@@ -203,7 +203,7 @@ static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts
 }
 
 int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const char *filter_json,
-		     lf_export_write_fn out, void *ud,
+		     const char *tmpdir, lf_export_write_fn out, void *ud,
 		     int (*progress)(void *pud, int64_t done, int64_t total), void *pud,
 		     lf_export_report *rep, char *err, size_t errlen)
 {
@@ -239,9 +239,8 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 	if ((ret = lf_labelcfg_parse(project.label_config, strlen(project.label_config), &cfg, err,
 				     errlen)) != LF_OK)
 		goto cleanup;
-	const char *tmp = getenv("LABELFLOW_TMPDIR");
 	opts.cfg = cfg;
-	opts.tmpdir = tmp && *tmp ? tmp : "/tmp";
+	opts.tmpdir = tmpdir;
 	if ((sink = malloc(sizeof(*sink))) == NULL) {
 		ret = LF_ERR_NOMEM;
 		goto cleanup;
@@ -328,7 +327,8 @@ static int save_progress(void *ud, int64_t done, int64_t total)
 	return lf_store_commit(tx);
 }
 
-int lf_export_run(lf_store *s, lf_blob_store *blobs, int64_t export_id, char *err, size_t errlen)
+int lf_export_run(lf_store *s, lf_blob_store *blobs, const char *tmpdir, int64_t export_id,
+		  char *err, size_t errlen)
 {
 	lf_arena *a = lf_arena_create();
 	lf_export_row row;
@@ -360,7 +360,7 @@ int lf_export_run(lf_store *s, lf_blob_store *blobs, int64_t export_id, char *er
 	}
 	row.status = "running";
 	struct run_progress prog = {.s = s, .row = &row};
-	ret = lf_export_stream(s, row.project_id, row.format, row.filter, blob_write, &out,
+	ret = lf_export_stream(s, row.project_id, row.format, row.filter, tmpdir, blob_write, &out,
 			       save_progress, &prog, &rep, err, errlen);
 	if (ret == LF_OK)
 		ret = lf_blob_commit(out.w);

@@ -42,7 +42,9 @@ typedef struct lf_rows {
 /* The functions a driver provides. */
 struct lf_db_driver {
 	const char *name;
-	int (*open)(const char *target, int readers, void **out, char *err, size_t errlen);
+	/* opts is never NULL (lf_store_open_opts fills in defaults). */
+	int (*open)(const char *target, int readers, const lf_store_opts *opts, void **out,
+		    char *err, size_t errlen);
 	void (*close)(void *impl);
 	int (*begin)(void *impl, int write, void **conn);
 	int (*commit)(void *impl, void *conn);

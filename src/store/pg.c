@@ -59,6 +59,7 @@ struct pg_conn {
 
 struct pg_db {
 	char *conninfo;
+	int statement_timeout_ms;
 	int nconns;
 	struct pg_conn *conns;
 	struct pg_conn **idle;
@@ -67,7 +68,8 @@ struct pg_db {
 	pthread_cond_t cv;
 };
 
-static int pg_open(const char *target, int readers, void **out, char *err, size_t errlen);
+static int pg_open(const char *target, int readers, const lf_store_opts *opts, void **out,
+		   char *err, size_t errlen);
 static void pg_close(void *impl);
 static int pg_begin(void *impl, int mode, void **conn);
 static int pg_commit(void *impl, void *conn);
@@ -126,13 +128,10 @@ static int conn_connect(struct pg_db *d, struct pg_conn *c)
 {
 	const char *keys[] = {"dbname", "options", "application_name", NULL};
 	char options[256];
-	const char *timeout = getenv("LABELFLOW_DB_STATEMENT_TIMEOUT_MS");
-	if (timeout == NULL)
-		timeout = "30000";
 	snprintf(options, sizeof(options),
-		 "-c statement_timeout=%s -c lock_timeout=%s"
+		 "-c statement_timeout=%d -c lock_timeout=%d"
 		 " -c idle_in_transaction_session_timeout=60000",
-		 timeout, timeout);
+		 d->statement_timeout_ms, d->statement_timeout_ms);
 	const char *vals[] = {d->conninfo, options, "labelflow", NULL};
 	if (c->h != NULL)
 		PQfinish(c->h);
@@ -149,18 +148,19 @@ static int conn_connect(struct pg_db *d, struct pg_conn *c)
 	return LF_OK;
 }
 
-static int pg_open(const char *target, int readers, void **out, char *err, size_t errlen)
+static int pg_open(const char *target, int readers, const lf_store_opts *opts, void **out,
+		   char *err, size_t errlen)
 {
 	struct pg_db *d = calloc(1, sizeof(*d));
-	const char *env = getenv("LABELFLOW_DB_POOL");
 	int ret = LF_ERR_NOMEM;
 	if (d == NULL)
 		return LF_ERR_NOMEM;
 	pthread_mutex_init(&d->m, NULL);
 	pthread_cond_init(&d->cv, NULL);
-	d->nconns = env != NULL ? atoi(env) : readers < 4 ? 4 : readers > 16 ? 16 : readers;
+	d->statement_timeout_ms = opts->statement_timeout_ms;
+	d->nconns = opts->pool != 0 ? opts->pool : readers < 4 ? 4 : readers > 16 ? 16 : readers;
 	if (d->nconns < 1 || d->nconns > 256) {
-		snprintf(err, errlen, "LABELFLOW_DB_POOL must be 1..256");
+		snprintf(err, errlen, "the PostgreSQL pool must be 1..256 connections");
 		ret = LF_ERR_INVALID;
 		goto fail;
 	}

@@ -99,7 +99,8 @@ struct sqlite_db {
 	int nreaders;
 };
 
-static int sq_open(const char *target, int readers, void **out, char *err, size_t errlen);
+static int sq_open(const char *target, int readers, const lf_store_opts *opts, void **out,
+		   char *err, size_t errlen);
 static void sq_close(void *impl);
 static int sq_begin(void *impl, int mode, void **conn);
 static int sq_commit(void *impl, void *conn);
@@ -238,7 +239,8 @@ static void sqlite_global_init(void)
 	sqlite3_initialize();
 }
 
-static int sq_open(const char *target, int readers, void **out, char *err, size_t errlen)
+static int sq_open(const char *target, int readers, const lf_store_opts *opts, void **out,
+		   char *err, size_t errlen)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int ret = LF_ERR_DB;

@@ -25,6 +25,14 @@ static int tx_release(lf_tx *tx, int commit);
 
 int lf_store_open(const char *url, int readers, lf_store **out, char *err, size_t errlen)
 {
+	return lf_store_open_opts(url, readers, NULL, out, err, errlen);
+}
+
+int lf_store_open_opts(const char *url, int readers, const lf_store_opts *opts, lf_store **out,
+		       char *err, size_t errlen)
+{
+	static const lf_store_opts defaults = {.statement_timeout_ms =
+						   LF_STORE_STATEMENT_TIMEOUT_MS};
 	const char *path = url;
 	int pg = strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
 	if (strncmp(url, "sqlite:", 7) == 0)
@@ -39,7 +47,7 @@ int lf_store_open(const char *url, int readers, lf_store **out, char *err, size_
 	s->drv = pg ? &lf_db_pg : &lf_db_sqlite;
 	s->migrations = pg ? lf_migrations_pg : lf_migrations_sqlite;
 	s->nmigrations = pg ? lf_migrations_pg_count : lf_migrations_sqlite_count;
-	int ret = s->drv->open(path, readers, &s->impl, err, errlen);
+	int ret = s->drv->open(path, readers, opts ? opts : &defaults, &s->impl, err, errlen);
 	if (ret != LF_OK) {
 		free(s);
 		return ret;

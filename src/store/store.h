@@ -25,6 +25,20 @@ typedef struct lf_tx lf_tx;
  * Owner: caller, released with lf_store_close.
  */
 int lf_store_open(const char *url, int readers, lf_store **out, char *err, size_t errlen);
+
+/* Driver settings (PostgreSQL's; SQLite has no pool and no timeouts). */
+typedef struct lf_store_opts {
+	int pool;		  /* connections; 0: readers clamped to 4..16 */
+	int statement_timeout_ms; /* statement and lock timeout; 0: none */
+} lf_store_opts;
+
+/* The statement timeout of lf_store_open. */
+#define LF_STORE_STATEMENT_TIMEOUT_MS 30000
+
+/* lf_store_open with driver settings: opts NULL means a pool by readers
+ * and LF_STORE_STATEMENT_TIMEOUT_MS. */
+int lf_store_open_opts(const char *url, int readers, const lf_store_opts *opts, lf_store **out,
+		       char *err, size_t errlen);
 void lf_store_close(lf_store *s);
 
 /* Applies pending migrations; *applied (may be NULL) gets how many ran. */

@@ -1,0 +1,198 @@
+/*
+ * app.c - the start-up `labelflow serve` and `labelflow worker` share:
+ * the store, blob storage and job threads for both, and for a server the
+ * JWT key, the first admin, the web UI and the login rate limiters.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "users/users.h"
+
+static void block_signals(void);
+static int open_blobs(const lf_config *cfg, lf_blob_store **out);
+static int load_jwt_key(const lf_config *cfg, unsigned char key[32]);
+static int bootstrap_admin(const lf_config *cfg, lf_store *s);
+static int open_web(const lf_config *cfg, lf_web **out);
+static int open_server(lf_cli_app *app, const lf_config *cfg);
+
+/* Blocked before any thread starts, so that every thread inherits the
+ * mask and only lf_cli_wait_signal receives the stop signals. */
+static void block_signals(void)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int open_blobs(const lf_config *cfg, lf_blob_store **out)
+{
+	char err[256];
+	int ret = lf_blob_open(cfg->storage, out, err, sizeof(err));
+	if (ret != LF_OK)
+		fprintf(stderr, "labelflow: storage %s: %s\n", cfg->storage, err);
+	return ret;
+}
+
+/*
+ * The signing key comes from LABELFLOW_JWT_SECRET, or from a random key
+ * kept next to the SQLite database (created 0600 on first start), so
+ * tokens survive restarts without any configuration.
+ */
+static int load_jwt_key(const lf_config *cfg, unsigned char key[32])
+{
+	const char *secret = cfg->jwt_secret;
+	if (secret != NULL) {
+		crypto_hash_sha256(key, (const unsigned char *)secret, strlen(secret));
+		return LF_OK;
+	}
+	char dbpath[4096], path[4200];
+	const char *db = strncmp(cfg->db, "sqlite:", 7) == 0 ? cfg->db + 7 : cfg->db;
+	snprintf(dbpath, sizeof(dbpath), "%s", db);
+	/* dirname() edits its argument and returns a pointer into it (or to a
+	 * static "."), so its result is used in place: copying it back over
+	 * its own argument is an overlapping copy, and glibc's snprintf made
+	 * that "" (the key then went to /jwt.key, shared by every instance). */
+	const char *dir = strstr(db, "://") ? "./labelflow-data" : dirname(dbpath);
+	snprintf(path, sizeof(path), "%s/jwt.key", dir);
+	mkdir(dir, 0700);
+	int fd = open(path, O_RDONLY);
+	if (fd >= 0) {
+		ssize_t n = read(fd, key, 32);
+		close(fd);
+		if (n == 32)
+			return LF_OK;
+		fprintf(stderr, "labelflow: %s is damaged; remove it to make a new key\n", path);
+		return LF_ERR_IO;
+	}
+	randombytes_buf(key, 32);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || write(fd, key, 32) != 32) {
+		fprintf(stderr, "labelflow: cannot write %s: %s\n", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return LF_ERR_IO;
+	}
+	close(fd);
+	return LF_OK;
+}
+
+static int bootstrap_admin(const lf_config *cfg, lf_store *s)
+{
+	lf_tx *tx;
+	int64_t n = 0, id = 0;
+	char err[200];
+	int ret = lf_store_begin(s, 0, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_user_count(tx, &n);
+	lf_store_rollback(tx);
+	if (ret != LF_OK || n > 0)
+		return ret;
+	if (cfg->admin_email == NULL || cfg->admin_password == NULL) {
+		fprintf(stderr,
+			"labelflow: there are no users yet. Create the first admin with\n"
+			"  echo 'a-long-password' | labelflow user add --email you@example.org"
+			" --name You --role admin --password-stdin\n"
+			"or start with LABELFLOW_ADMIN_EMAIL and LABELFLOW_ADMIN_PASSWORD set.\n");
+		return LF_OK;
+	}
+	ret = lf_users_create(s, 0, "system", cfg->admin_email, "Administrator", "admin",
+			      cfg->admin_password, &id, err, sizeof(err));
+	if (ret != LF_OK) {
+		fprintf(stderr, "labelflow: cannot create the first admin: %s\n", err);
+		return ret;
+	}
+	fprintf(stderr, "labelflow: created the first admin %s\n", cfg->admin_email);
+	return LF_OK;
+}
+
+/* The built web UI is optional: without it the server is the API alone. */
+static int open_web(const lf_config *cfg, lf_web **out)
+{
+	char err[256];
+	int ret = lf_web_open(cfg->web_dir, out, err, sizeof(err));
+	if (ret != LF_OK)
+		fprintf(stderr, "labelflow: web UI: %s\n", err);
+	else if (*out == NULL)
+		fprintf(stderr, "labelflow: no web UI in %s (run `make`); serving the API only\n",
+			cfg->web_dir);
+	else
+		fprintf(stderr, "labelflow: serving the web UI from %s\n", lf_web_root(*out));
+	return ret;
+}
+
+/* What the HTTP API needs before the first request, once the store is
+ * open. */
+static int open_server(lf_cli_app *app, const lf_config *cfg)
+{
+	lf_app *api = &app->api;
+	int ret;
+	if ((ret = load_jwt_key(cfg, api->jwt_key)) != LF_OK ||
+	    (ret = bootstrap_admin(cfg, api->store)) != LF_OK ||
+	    (ret = open_web(cfg, &api->web)) != LF_OK)
+		goto cleanup;
+	api->access_ttl_s = cfg->access_ttl_s;
+	api->refresh_ttl_s = cfg->refresh_ttl_s;
+	api->rl_account = lf_ratelimit_create(cfg->login_account_burst, 30000, 100000);
+	api->rl_ip = lf_ratelimit_create(cfg->login_ip_burst, 1000, 100000);
+	if (api->rl_account == NULL || api->rl_ip == NULL)
+		ret = LF_ERR_NOMEM;
+cleanup:
+	return ret;
+}
+
+int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_threads)
+{
+	int readers = mode == LF_CLI_SERVER ? cfg->threads + 2 : job_threads + 2;
+	int ret;
+	memset(app, 0, sizeof(*app));
+	block_signals();
+	if (mode == LF_CLI_SERVER && (ret = lf_auth_init()) != LF_OK)
+		goto cleanup;
+	if ((ret = lf_cli_open_store(cfg, readers, &app->api.store)) != LF_OK ||
+	    (ret = open_blobs(cfg, &app->api.blobs)) != LF_OK)
+		goto cleanup;
+	if (mode == LF_CLI_SERVER && (ret = open_server(app, cfg)) != LF_OK)
+		goto cleanup;
+	app->api.started_ms = lf_now_ms();
+	app->jobs.store = app->api.store;
+	app->jobs.blobs = app->api.blobs;
+	app->jobs.cfg = cfg;
+	if ((ret = lf_jobkinds_start(&app->jobs, job_threads, &app->api.jobs)) != LF_OK)
+		fprintf(stderr, "labelflow: cannot start job workers (%s)\n", lf_err_str(ret));
+cleanup:
+	return ret;
+}
+
+void lf_cli_app_close(lf_cli_app *app)
+{
+	lf_jobs_stop(app->api.jobs);
+	lf_blob_close(app->api.blobs);
+	lf_web_close(app->api.web);
+	lf_ratelimit_destroy(app->api.rl_account);
+	lf_ratelimit_destroy(app->api.rl_ip);
+	lf_store_close(app->api.store);
+	sodium_memzero(app->api.jwt_key, sizeof(app->api.jwt_key));
+	memset(app, 0, sizeof(*app));
+}
+
+int lf_cli_wait_signal(void)
+{
+	sigset_t sigs;
+	int sig = 0;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigwait(&sigs, &sig);
+	return sig;
+}

@@ -1,0 +1,71 @@
+/*
+ * config.h - every LABELFLOW_* environment variable, in one table, read
+ * once at start.
+ *
+ * The command line loads the environment into an lf_config before it does
+ * anything else, lets its flags override fields, and hands the values down
+ * through the open/init functions of the modules that need them; nothing
+ * below the command line reads the environment. The same table prints the
+ * usage text, so the documented variables are the ones that are read.
+ *
+ * An empty variable counts as unset. Strings point into the environment,
+ * argv or string literals: an lf_config owns nothing and needs no release,
+ * but it must not outlive the environment it was read from.
+ */
+#ifndef LF_CONFIG_H
+#define LF_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* An int whose default the program works out (see the table's text). */
+#define LF_CONFIG_AUTO (-1)
+
+typedef struct lf_config {
+	const char *db;		    /* database URL */
+	const char *storage;	    /* blob storage URL */
+	const char *listen;	    /* HTTP address */
+	const char *jwt_secret;	    /* NULL: a random key beside the database */
+	const char *admin_email;    /* NULL: no first admin from the environment */
+	const char *admin_password; /* NULL: unset */
+	int threads;		    /* HTTP threads; the default depends on the CPUs */
+	int job_threads;	    /* LF_CONFIG_AUTO: 2 in serve, 4 in worker */
+	int job_lease_ms;
+	int sweep_ms;
+	const char *payout_webhook_url;	   /* NULL: no webhook adapter */
+	const char *payout_webhook_secret; /* NULL: no webhook adapter */
+	int payout_webhook_timeout_ms;
+	int access_ttl_s;
+	int refresh_ttl_s;
+	bool access_log;
+	int login_account_burst;
+	int login_ip_burst;
+	int db_pool; /* LF_CONFIG_AUTO: the store picks by thread count */
+	int db_statement_timeout_ms;
+	const char *web_dir;
+	const char *tmpdir;
+} lf_config;
+
+/*
+ * Fills out with the defaults, then with every LABELFLOW_* variable that is
+ * set. LF_ERR_INVALID with a sentence in err naming the variable and what
+ * it accepts when one cannot be parsed or is out of range.
+ */
+int lf_config_load(lf_config *out, char *err, size_t errlen);
+
+/*
+ * Sets the field of variable name (e.g. "LABELFLOW_THREADS") from text
+ * value, checked like the environment: how flags override it. value NULL
+ * or "" sets the default. label names the value's source in err (a flag,
+ * say); NULL names the variable.
+ * LF_ERR_INVALID for a bad value, LF_ERR_NOTFOUND for an unknown name. The
+ * config keeps a pointer to a string value.
+ */
+int lf_config_set(lf_config *c, const char *name, const char *value, const char *label, char *err,
+		  size_t errlen);
+
+/* Writes one line per variable to f: name, meaning, range, default. */
+void lf_config_usage(FILE *f);
+
+#endif

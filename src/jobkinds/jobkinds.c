@@ -1,0 +1,107 @@
+/*
+ * jobkinds.c - the job table: which domain function runs each job kind,
+ * and the periodic tasks every job-running process carries out.
+ */
+#include "jobkinds/jobkinds.h"
+
+#include <stdio.h>
+
+#include "export/job.h"
+#include "imports/imports.h"
+#include "payout/batch.h"
+#include "tasks/tasks.h"
+
+static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen);
+static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
+static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
+static int job_export(void *ud, lf_job *job, char *err, size_t errlen);
+static int periodic_sweep(void *ud);
+
+/* The id a job's payload names; a job without it can never succeed. */
+static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(job->payload, key);
+	if (!json_is_integer(v)) {
+		snprintf(err, errlen, "%s job without %s", job->kind, key);
+		return LF_ERR_INVALID;
+	}
+	*id = json_integer_value(v);
+	return LF_OK;
+}
+
+static int job_import(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	int64_t id;
+	int ret = payload_id(job, "import_id", &id, err, errlen);
+	return ret != LF_OK ? ret
+			    : lf_imports_run(ctx->store, ctx->blobs, id, NULL, NULL, err, errlen);
+}
+
+/*
+ * Pays a payout batch. The webhook adapter is configured on the server
+ * (LABELFLOW_PAYOUT_WEBHOOK_URL / _SECRET), never through the API, so its
+ * secret is neither stored in the database nor sent by clients.
+ */
+static int job_payout(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	const lf_config *cfg = ctx->cfg;
+	json_t *webhook = NULL;
+	int64_t id;
+	int ret = payload_id(job, "batch_id", &id, err, errlen);
+	if (ret != LF_OK)
+		goto cleanup;
+	if (cfg->payout_webhook_url != NULL && cfg->payout_webhook_secret != NULL &&
+	    (webhook = json_pack("{s:s,s:s,s:i}", "url", cfg->payout_webhook_url, "secret",
+				 cfg->payout_webhook_secret, "timeout_ms",
+				 cfg->payout_webhook_timeout_ms)) == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	ret = lf_payout_batch_run(ctx->store, ctx->blobs, id, webhook,
+				  job->attempt >= job->max_attempts, err, errlen);
+cleanup:
+	json_decref(webhook);
+	return ret;
+}
+
+static int job_export(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	int64_t id;
+	int ret = payload_id(job, "export_id", &id, err, errlen);
+	return ret != LF_OK
+		   ? ret
+		   : lf_export_run(ctx->store, ctx->blobs, ctx->cfg->tmpdir, id, err, errlen);
+}
+
+/* Returns expired leases to their queues; every process may run it. */
+static int periodic_sweep(void *ud)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	int n = 0;
+	int ret = lf_tasks_sweep(ctx->store, lf_now_ms(), &n);
+	if (n > 0)
+		fprintf(stderr, "labelflow: sweeper returned %d expired lease(s)\n", n);
+	return ret;
+}
+
+int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
+{
+	const lf_job_handler handlers[] = {
+	    {.kind = LF_IMPORTS_JOB, .fn = job_import, .ud = ctx, .timeout_ms = 6 * 3600 * 1000},
+	    {.kind = LF_PAYOUTS_JOB, .fn = job_payout, .ud = ctx, .timeout_ms = 3600 * 1000},
+	    {.kind = LF_EXPORTS_JOB, .fn = job_export, .ud = ctx, .timeout_ms = 6 * 3600 * 1000},
+	};
+	const lf_job_periodic periodic[] = {
+	    {.name = "lease-sweeper",
+	     .interval_ms = ctx->cfg->sweep_ms,
+	     .fn = periodic_sweep,
+	     .ud = ctx},
+	};
+	/* A job whose process died is taken over once its lease runs out. */
+	lf_jobs_config jc = {.threads = threads, .lease_ms = ctx->cfg->job_lease_ms};
+	return lf_jobs_start_cfg(ctx->store, &jc, handlers, LF_ARRAY_LEN(handlers), periodic,
+				 LF_ARRAY_LEN(periodic), out);
+}
