@@ -17,8 +17,8 @@
 #define READ_CHUNK  (64 * 1024)
 
 struct lf_imports_check {
-	lf_ingest_parser *p;
-	lf_labelcfg *cfg; /* NULL: predictions are not kept or not checked */
+	lf_ingest_parser *p; /* in check_only mode */
+	lf_labelcfg *cfg;    /* NULL: predictions are not kept or not checked */
 };
 
 /* State of a running import job. */
@@ -114,14 +114,19 @@ int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, const char *label_c
 {
 	int ret = LF_ERR_NOMEM;
 	lf_imports_check *c = calloc(1, sizeof(*c));
-	lf_ingest_options opt = {.skip_bad = skip_bad != 0};
+	lf_ingest_options opt = {.skip_bad = skip_bad != 0, .check_only = true};
 
 	*out = NULL;
 	if (c == NULL)
 		goto cleanup;
 	if ((ret = config_for(fmt, label_config, &c->cfg, err, errlen)) != LF_OK)
 		goto cleanup;
-	if ((ret = lf_ingest_parser_create(fmt, &opt, check_item, c, &c->p)) != LF_OK)
+	/* Rows are only checked and counted here; the job builds them. The one
+	 * check that needs a row's values is that of its predictions against
+	 * the label config, so with a config the parser builds (only) the
+	 * tasks that carry predictions or annotations and hands them over. */
+	if ((ret = lf_ingest_parser_create(fmt, &opt, c->cfg != NULL ? check_item : NULL, c,
+					   &c->p)) != LF_OK)
 		goto cleanup;
 	*out = c;
 	c = NULL;
