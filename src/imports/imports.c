@@ -11,32 +11,42 @@
 #include "labelcfg/labelcfg.h"
 #include "tasks/policy.h"
 
-/* Tasks per transaction: big enough to amortize the commit, small enough
- * that claims waiting for SQLite's writer wait at most a few ms. */
+/* Tasks per write: big enough to amortize the commit, small enough that
+ * claims queued behind it for SQLite's writer wait at most a few ms. */
 #define BATCH_TASKS 4096
+/* A batch is written early once its tasks' texts reach this, so that the
+ * job's memory stays bounded when tasks are large (items of up to 1 MiB,
+ * several per task). */
+#define BATCH_BYTES (16 * 1024 * 1024)
 #define READ_CHUNK  (64 * 1024)
 
 struct lf_imports_check {
-	lf_ingest_parser *p;
-	lf_labelcfg *cfg; /* NULL: predictions are not kept or not checked */
+	lf_ingest_parser *p; /* in check_only mode */
+	lf_labelcfg *cfg;    /* NULL: predictions are not kept or not checked */
 };
 
-/* State of a running import job. */
+/*
+ * State of a running import job. The blob is parsed into batch with no
+ * transaction open; each full batch is then handed to the writer
+ * (write_batch) with the import's progress, so the writer is held only
+ * for the inserts, never while the job reads or parses.
+ */
 struct run {
 	lf_store *s;
-	lf_tx *tx;
-	lf_arena *arena;
+	lf_arena *arena;       /* im and the project, read once */
+	lf_arena *write_arena; /* rows of one batch write, reset after it */
 	lf_import im;
 	lf_policy policy;
 	int ls_format;	  /* Label Studio tasks: one task each, with predictions */
 	int64_t last_seq; /* tasks with import_seq <= this exist already */
 	int64_t seq;	  /* import_seq of the next task */
-	int64_t in_batch;
 	int64_t bytes_done;
-	json_t *group;			     /* items of the task being assembled */
-	lf_task pending[LF_STORE_TASK_BULK]; /* tasks waiting for one bulk insert */
-	int npending;
+	json_t *group; /* items of the task being assembled */
 	json_t *predictions;
+	lf_task *batch; /* BATCH_TASKS tasks built, not yet stored */
+	int nbatch;
+	size_t batch_bytes;
+	int final; /* the batch being written ends the import */
 	lf_ingest_parser *parser;
 	lf_labelcfg *cfg; /* as in lf_imports_check */
 	int (*heartbeat)(void *ud);
@@ -52,8 +62,10 @@ static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg,
 static int check_item(void *ud, const lf_ingest_item *item);
 static int run_item(void *ud, const lf_ingest_item *item);
 static int emit_task(struct run *r);
-static int flush_batch(struct run *r, int final);
-static int flush_pending(struct run *r);
+static int write_batch(struct run *r, int final);
+static int store_batch(lf_tx *tx, void *ud);
+static void free_batch(struct run *r);
+static int read_import(struct run *r, int64_t import_id, lf_project *project);
 static int set_status(lf_store *s, int64_t id, const char *status, const char *error);
 
 /* The config that Label Studio predictions and annotations are checked
@@ -114,14 +126,19 @@ int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, const char *label_c
 {
 	int ret = LF_ERR_NOMEM;
 	lf_imports_check *c = calloc(1, sizeof(*c));
-	lf_ingest_options opt = {.skip_bad = skip_bad != 0};
+	lf_ingest_options opt = {.skip_bad = skip_bad != 0, .check_only = true};
 
 	*out = NULL;
 	if (c == NULL)
 		goto cleanup;
 	if ((ret = config_for(fmt, label_config, &c->cfg, err, errlen)) != LF_OK)
 		goto cleanup;
-	if ((ret = lf_ingest_parser_create(fmt, &opt, check_item, c, &c->p)) != LF_OK)
+	/* Rows are only checked and counted here; the job builds them. The one
+	 * check that needs a row's values is that of its predictions against
+	 * the label config, so with a config the parser builds (only) the
+	 * tasks that carry predictions or annotations and hands them over. */
+	if ((ret = lf_ingest_parser_create(fmt, &opt, c->cfg != NULL ? check_item : NULL, c,
+					   &c->p)) != LF_OK)
 		goto cleanup;
 	*out = c;
 	c = NULL;
@@ -203,75 +220,85 @@ static int set_status(lf_store *s, int64_t id, const char *status, const char *e
 	return ret;
 }
 
-/* Inserts the buffered tasks and frees their texts. */
-static int flush_pending(struct run *r)
+static void free_batch(struct run *r)
 {
-	int ret = lf_store_task_insert_many(r->tx, r->pending, r->npending);
-	for (int i = 0; i < r->npending; i++) {
-		free((char *)r->pending[i].data);
-		free((char *)r->pending[i].predictions);
+	for (int i = 0; i < r->nbatch; i++) {
+		free((char *)r->batch[i].data);
+		free((char *)r->batch[i].predictions);
 	}
-	r->npending = 0;
-	if (ret != LF_OK)
-		snprintf(r->err, r->errlen, "cannot store tasks (%s)", lf_err_str(ret));
+	r->nbatch = 0;
+	r->batch_bytes = 0;
+}
+
+/*
+ * The write of one batch: its tasks, the import's progress and, for the
+ * last one, the import's end. It reads r and changes nothing in it, since
+ * a store may run it again after a serialization failure.
+ */
+static int store_batch(lf_tx *tx, void *ud)
+{
+	const struct run *r = ud;
+	int ret = LF_OK;
+	json_t *d = NULL;
+	char id[32];
+
+	for (int i = 0; ret == LF_OK && i < r->nbatch; i += LF_STORE_TASK_BULK) {
+		int n = r->nbatch - i < LF_STORE_TASK_BULK ? r->nbatch - i : LF_STORE_TASK_BULK;
+		ret = lf_store_task_insert_many(tx, r->batch + i, n);
+	}
+	if (ret != LF_OK || (ret = lf_store_import_update(tx, &r->im)) != LF_OK || !r->final)
+		goto cleanup;
+	snprintf(id, sizeof(id), "%lld", (long long)r->im.id);
+	d = json_pack("{s:I,s:I,s:I,s:s}", "tasks_created", (json_int_t)r->im.tasks_created,
+		      "items", (json_int_t)r->im.items_done, "skipped", (json_int_t)r->im.skipped,
+		      "format", r->im.format);
+	if (d == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	lf_audit_event ev = {.actor_id = r->im.created_by,
+			     .actor_role = "admin",
+			     .action = "import.done",
+			     .entity_type = "import",
+			     .entity_id = id,
+			     .project_id = r->im.project_id,
+			     .from_state = "running",
+			     .to_state = "done",
+			     .details = d};
+	ret = lf_audit_append(tx, &ev, NULL);
+cleanup:
+	json_decref(d);
 	return ret;
 }
 
-/* Commits the current batch with the import's progress; the final call
- * also marks the import done and audits it. */
-static int flush_batch(struct run *r, int final)
+/* Stores the batch with the import's progress in one write (the writer is
+ * taken here and given back before this returns); the final call also
+ * marks the import done and audits it. */
+static int write_batch(struct run *r, int final)
 {
-	int ret = flush_pending(r);
-	if (ret != LF_OK)
-		return ret;
+	int ret;
+
 	r->im.bytes_done = r->bytes_done;
 	r->im.status = final ? "done" : "running";
 	r->im.updated_at = lf_now_ms();
-	if ((ret = lf_store_import_update(r->tx, &r->im)) != LF_OK)
-		goto fail;
-	if (final) {
-		char id[32];
-		snprintf(id, sizeof(id), "%lld", (long long)r->im.id);
-		json_t *d =
-		    json_pack("{s:I,s:I,s:I,s:s}", "tasks_created", (json_int_t)r->im.tasks_created,
-			      "items", (json_int_t)r->im.items_done, "skipped",
-			      (json_int_t)r->im.skipped, "format", r->im.format);
-		lf_audit_event ev = {.actor_id = r->im.created_by,
-				     .actor_role = "admin",
-				     .action = "import.done",
-				     .entity_type = "import",
-				     .entity_id = id,
-				     .project_id = r->im.project_id,
-				     .from_state = "running",
-				     .to_state = "done",
-				     .details = d};
-		ret = lf_audit_append(r->tx, &ev, NULL);
-		json_decref(d);
-		if (ret != LF_OK)
-			goto fail;
+	r->final = final;
+	ret = lf_store_write(r->s, r->write_arena, store_batch, r);
+	free_batch(r);
+	lf_arena_reset(r->write_arena);
+	if (ret != LF_OK) {
+		snprintf(r->err, r->errlen, "database error while storing tasks (%s)",
+			 lf_err_str(ret));
+		return ret;
 	}
-	ret = lf_store_commit(r->tx);
-	r->tx = NULL;
-	r->in_batch = 0;
-	if (ret != LF_OK)
-		goto fail;
 	if (r->heartbeat != NULL)
 		r->heartbeat(r->ud);
-	if (final)
-		return LF_OK;
-	/* The arena is not reset: r->im's strings live in it, and batches
-	 * allocate nothing from it. */
-	return lf_store_begin(r->s, 1, r->arena, &r->tx);
-fail:
-	snprintf(r->err, r->errlen, "database error while storing tasks (%s)", lf_err_str(ret));
-	return ret;
+	return LF_OK;
 }
 
-/* Turns the assembled group into a task (unless an earlier attempt of this
- * job already stored it). */
+/* Turns the assembled group into a task of the batch (unless an earlier
+ * attempt of this job already stored it), and writes the batch once full. */
 static int emit_task(struct run *r)
 {
-	int ret = LF_OK;
 	size_t n = json_array_size(r->group);
 	if (n == 0)
 		return LF_OK;
@@ -283,31 +310,30 @@ static int emit_task(struct run *r)
 		char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
 		char *pred = r->predictions ? json_dumps(r->predictions, JSON_COMPACT) : NULL;
 		json_decref(data);
-		if (text == NULL) {
+		if (text == NULL || (r->predictions != NULL && pred == NULL)) {
+			free(text);
 			free(pred);
 			snprintf(r->err, r->errlen, "out of memory");
 			return LF_ERR_NOMEM;
 		}
-		r->pending[r->npending++] = (lf_task){.project_id = r->im.project_id,
-						      .import_id = r->im.id,
-						      .import_seq = seq,
-						      .task_type = r->im.task_type,
-						      .state = "queued_l1",
-						      .priority = r->im.priority,
-						      .data = text,
-						      .predictions = pred,
-						      .created_at = lf_now_ms()};
+		r->batch[r->nbatch++] = (lf_task){.project_id = r->im.project_id,
+						  .import_id = r->im.id,
+						  .import_seq = seq,
+						  .task_type = r->im.task_type,
+						  .state = "queued_l1",
+						  .priority = r->im.priority,
+						  .data = text,
+						  .predictions = pred,
+						  .created_at = lf_now_ms()};
+		r->batch_bytes += strlen(text) + (pred != NULL ? strlen(pred) : 0);
 		r->im.tasks_created++;
-		r->in_batch++;
-		if (r->npending == LF_STORE_TASK_BULK && (ret = flush_pending(r)) != LF_OK)
-			return ret;
 	}
 	json_array_clear(r->group);
 	json_decref(r->predictions);
 	r->predictions = NULL;
-	if (r->in_batch >= BATCH_TASKS)
-		ret = flush_batch(r, 0);
-	return ret;
+	if (r->nbatch == BATCH_TASKS || r->batch_bytes >= BATCH_BYTES)
+		return write_batch(r, 0);
+	return LF_OK;
 }
 
 static int run_item(void *ud, const lf_ingest_item *item)
@@ -325,6 +351,25 @@ static int run_item(void *ud, const lf_ingest_item *item)
 	return LF_OK;
 }
 
+/* Reads the import, its project and where an earlier attempt stopped, in
+ * a read transaction: the job writes only in write_batch. */
+static int read_import(struct run *r, int64_t import_id, lf_project *project)
+{
+	lf_tx *tx = NULL;
+	int ret = lf_store_begin(r->s, LF_TX_READ, r->arena, &tx);
+	if (ret != LF_OK)
+		goto cleanup;
+	if ((ret = lf_store_import_get(tx, import_id, &r->im)) != LF_OK ||
+	    (ret = lf_store_project_get(tx, r->im.project_id, project)) != LF_OK ||
+	    (ret = lf_store_import_last_seq(tx, import_id, &r->last_seq)) != LF_OK) {
+		snprintf(r->err, r->errlen, "cannot read import %lld", (long long)import_id);
+		ret = ret == LF_ERR_NOTFOUND ? LF_ERR_INVALID : ret;
+	}
+cleanup:
+	lf_store_rollback(tx);
+	return ret;
+}
+
 int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*heartbeat)(void *ud),
 		   void *ud, char *err, size_t errlen)
 {
@@ -336,21 +381,17 @@ int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*h
 	char *buf = NULL;
 	int ret;
 	r.arena = lf_arena_create();
+	r.write_arena = lf_arena_create();
 	r.group = json_array();
+	r.batch = calloc(BATCH_TASKS, sizeof(*r.batch));
 	buf = malloc(READ_CHUNK);
-	if (r.arena == NULL || r.group == NULL || buf == NULL) {
+	if (r.arena == NULL || r.write_arena == NULL || r.group == NULL || r.batch == NULL ||
+	    buf == NULL) {
 		ret = LF_ERR_NOMEM;
 		goto cleanup;
 	}
-	if ((ret = lf_store_begin(s, 1, r.arena, &r.tx)) != LF_OK)
+	if ((ret = read_import(&r, import_id, &project)) != LF_OK)
 		goto cleanup;
-	if ((ret = lf_store_import_get(r.tx, import_id, &r.im)) != LF_OK ||
-	    (ret = lf_store_project_get(r.tx, r.im.project_id, &project)) != LF_OK ||
-	    (ret = lf_store_import_last_seq(r.tx, import_id, &r.last_seq)) != LF_OK) {
-		snprintf(err, errlen, "cannot read import %lld", (long long)import_id);
-		ret = ret == LF_ERR_NOTFOUND ? LF_ERR_INVALID : ret;
-		goto cleanup;
-	}
 	if (strcmp(r.im.status, "done") == 0)
 		goto cleanup;
 	/* Counters restart with the parse; tasks already stored are skipped by
@@ -379,6 +420,8 @@ int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*h
 		ret = LF_ERR_INVALID;
 		goto cleanup;
 	}
+	/* Reading and parsing run with no transaction open; run_item writes
+	 * each batch as it fills. */
 	for (;;) {
 		size_t n = 0;
 		if ((ret = lf_blob_read(reader, buf, READ_CHUNK, &n)) != LF_OK) {
@@ -396,7 +439,7 @@ int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*h
 	if ((ret = emit_task(&r)) != LF_OK)
 		goto cleanup;
 	r.im.skipped = (int64_t)lf_ingest_skipped(parser);
-	ret = flush_batch(&r, 1);
+	ret = write_batch(&r, 1);
 	goto cleanup;
 parse_failed:
 	/* The upload was validated on arrival, so this is a file changed or
@@ -407,11 +450,8 @@ parse_failed:
 		snprintf(err, errlen, "import failed (%s)", lf_err_str(ret));
 	}
 cleanup:
-	for (int i = 0; i < r.npending; i++) {
-		free((char *)r.pending[i].data);
-		free((char *)r.pending[i].predictions);
-	}
-	lf_store_rollback(r.tx);
+	if (r.batch != NULL)
+		free_batch(&r);
 	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
 		set_status(s, import_id, "failed", err);
 	lf_ingest_parser_free(parser);
@@ -420,6 +460,8 @@ cleanup:
 	json_decref(r.predictions);
 	lf_labelcfg_free(r.cfg);
 	lf_arena_destroy(r.arena);
+	lf_arena_destroy(r.write_arena);
+	free(r.batch);
 	free(buf);
 	return ret == LF_ERR_LIMIT ? LF_ERR_INVALID : ret;
 }

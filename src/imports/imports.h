@@ -1,13 +1,15 @@
 /*
  * imports.h - turning an uploaded dataset into tasks.
  *
- * An upload is parsed twice, both times streaming: once while it arrives
- * (lf_imports_check: a malformed file is refused with its line number
- * before anything is stored) and once by the background job that creates
- * the tasks (lf_imports_run), reading the stored blob. Tasks are inserted
- * in batches, each batch in one transaction with the import's progress, so
- * a job that dies resumes after the last committed batch and never creates
- * a task twice.
+ * An upload is checked while it arrives (lf_imports_check: every row is
+ * validated and counted without being built, so a malformed file is
+ * refused with its line number before anything is stored) and parsed once,
+ * by the background job that creates the tasks (lf_imports_run), reading
+ * the stored blob. The job parses a batch of tasks with no transaction
+ * open and then stores it in one write with the import's progress, so the
+ * database's writer (SQLite has one) is held only for the inserts, and a
+ * job that dies resumes after the last stored batch and never creates a
+ * task twice.
  */
 #ifndef LF_IMPORTS_H
 #define LF_IMPORTS_H
@@ -44,8 +46,10 @@ void lf_imports_check_free(lf_imports_check *c);
 /*
  * The import job: reads the blob of import_id, creates its tasks grouped
  * by the project's items_per_task, records progress, and marks the import
- * done (or failed, with the reason, for a permanent error). heartbeat (may
- * be NULL) is called between batches.
+ * done (or failed, with the reason, for a permanent error). Run again
+ * after a failure it creates only the tasks not yet stored; run on a done
+ * import it does nothing. heartbeat (may be NULL) is called after each
+ * stored batch. Memory is bounded by one batch, whatever the file's size.
  */
 int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*heartbeat)(void *ud),
 		   void *ud, char *err, size_t errlen);

@@ -266,11 +266,14 @@ cleanup:
 
 static int emit_row(lf_ingest_parser *p)
 {
-	json_t *obj = json_object();
+	json_t *obj;
 	json_t *v;
 	size_t i;
 	size_t start;
 
+	if (p->check_only)
+		return lf_ingest_count_item(p);
+	obj = json_object();
 	if (obj == NULL)
 		return LF_ERR_NOMEM;
 	for (i = 0; i < p->nfields; i++) {

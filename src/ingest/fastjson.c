@@ -13,6 +13,11 @@
  * what jansson would; it is free to give up on rare inputs (deep nesting,
  * integers of 19+ digits, \u0000, lone surrogates, very long reals).
  *
+ * lf_ingest_fast_check walks the same grammar without building anything,
+ * for uploads that are only validated: it accepts exactly what the fast
+ * parser would build, so it inherits the parser's promise never to accept
+ * what jansson rejects, and gives up where the parser does.
+ *
  * The input has already been checked to be valid UTF-8, so raw bytes
  * >= 0x80 are copied without decoding. strtod runs in the C locale (the
  * server never calls setlocale), where the decimal point is '.'.
@@ -41,6 +46,19 @@ static bool fj_string(fj *f, const char **out, size_t *outlen, size_t *scratch_m
 static bool fj_unescape(fj *f, const char *start);
 static bool fj_hex4(const char *s, unsigned *out);
 static void fj_ws(fj *f);
+static bool fc_value(fj *f, int *kind, size_t *count, size_t *bad);
+static bool fc_object(fj *f, lf_ingest_shape *shape);
+static bool fc_array(fj *f, size_t *count, size_t *bad);
+static bool fc_number(fj *f);
+static bool fc_literal(fj *f, const char *word, size_t n);
+static bool fc_string(fj *f, bool *escaped);
+static int fc_member(const char *key, size_t len);
+
+/* Kinds of value the check tells apart. */
+enum { FC_SCALAR, FC_NULL, FC_OBJECT, FC_ARRAY };
+/* Top-level members as a Label Studio task sees them; M_META is "meta" and
+ * "id", allowed beside "data" and otherwise ignored. */
+enum { M_OTHER, M_DATA, M_PREDICTIONS, M_ANNOTATIONS, M_META };
 
 json_t *lf_ingest_fast_parse(const char *s, size_t n, lf_ingest_buf *scratch)
 {
@@ -396,4 +414,301 @@ static bool fj_hex4(const char *s, unsigned *out)
 	}
 	*out = v;
 	return true;
+}
+
+bool lf_ingest_fast_check(const char *s, size_t n, lf_ingest_shape *shape)
+{
+	fj f = {.s = s, .end = s + n, .scratch = NULL, .depth = 0};
+	int kind;
+	bool ok;
+
+	memset(shape, 0, sizeof(*shape));
+	fj_ws(&f);
+	if (f.s < f.end && *f.s == '{') {
+		shape->object = true;
+		ok = fc_object(&f, shape);
+	} else {
+		ok = fc_value(&f, &kind, NULL, NULL);
+	}
+	if (!ok)
+		return false;
+	fj_ws(&f);
+	return f.s == f.end;
+}
+
+/* fj_value's grammar; *kind gets what the value is, and for an array
+ * count and bad (may be NULL) get its length and first non-object. */
+static bool fc_value(fj *f, int *kind, size_t *count, size_t *bad)
+{
+	bool escaped;
+
+	fj_ws(f);
+	if (f->s >= f->end)
+		return false;
+	*kind = FC_SCALAR;
+	switch (*f->s) {
+	case '{': *kind = FC_OBJECT; return fc_object(f, NULL);
+	case '[': *kind = FC_ARRAY; return fc_array(f, count, bad);
+	case '"': return fc_string(f, &escaped);
+	case 't': return fc_literal(f, "true", 4);
+	case 'f': return fc_literal(f, "false", 5);
+	case 'n': *kind = FC_NULL; return fc_literal(f, "null", 4);
+	default: return fc_number(f);
+	}
+}
+
+static bool fc_literal(fj *f, const char *word, size_t n)
+{
+	if ((size_t)(f->end - f->s) < n || memcmp(f->s, word, n) != 0)
+		return false;
+	f->s += n;
+	return true;
+}
+
+static int fc_member(const char *key, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+		int member;
+	} members[] = {
+	    {"data", 4, M_DATA},
+	    {"predictions", 11, M_PREDICTIONS},
+	    {"annotations", 11, M_ANNOTATIONS},
+	    {"meta", 4, M_META},
+	    {"id", 2, M_META},
+	};
+	size_t i;
+
+	for (i = 0; i < LF_ARRAY_LEN(members); i++) {
+		if (members[i].len == len && memcmp(members[i].name, key, len) == 0)
+			return members[i].member;
+	}
+	return M_OTHER;
+}
+
+/* fj_object's grammar. At the top level (shape not NULL) the members that
+ * make a Label Studio task are noted; a name with escapes there gives up,
+ * since only its decoded form could say which member it is. */
+static bool fc_object(fj *f, lf_ingest_shape *shape)
+{
+	const char *key;
+	size_t klen;
+	size_t count;
+	size_t bad;
+	bool escaped;
+	int kind;
+	int member;
+	int i;
+
+	if (++f->depth > FJ_MAX_DEPTH)
+		return false;
+	f->s++;
+	fj_ws(f);
+	if (f->s < f->end && *f->s == '}') {
+		f->s++;
+		f->depth--;
+		return true;
+	}
+	for (;;) {
+		fj_ws(f);
+		if (f->s >= f->end || *f->s != '"')
+			return false;
+		key = f->s + 1;
+		if (!fc_string(f, &escaped) || (shape != NULL && escaped))
+			return false;
+		klen = (size_t)(f->s - 1 - key);
+		fj_ws(f);
+		if (f->s >= f->end || *f->s != ':')
+			return false;
+		f->s++;
+		count = 0;
+		bad = SIZE_MAX;
+		if (!fc_value(f, &kind, &count, &bad))
+			return false;
+		member = shape != NULL ? fc_member(key, klen) : M_META;
+		if (member == M_OTHER) {
+			shape->other_keys = true;
+		} else if (member == M_DATA) {
+			shape->data_object = kind == FC_OBJECT;
+		} else if (member == M_PREDICTIONS || member == M_ANNOTATIONS) {
+			i = member == M_ANNOTATIONS;
+			shape->count[i] = count;
+			shape->bad[i] = bad;
+			if (kind == FC_NULL)
+				shape->lists[i] = LF_INGEST_LIST_NONE;
+			else if (kind != FC_ARRAY)
+				shape->lists[i] = LF_INGEST_LIST_NOT_ARRAY;
+			else if (bad < count)
+				shape->lists[i] = LF_INGEST_LIST_BAD_ELEM;
+			else
+				shape->lists[i] = LF_INGEST_LIST_OK;
+		}
+		fj_ws(f);
+		if (f->s < f->end && *f->s == ',') {
+			f->s++;
+			continue;
+		}
+		if (f->s < f->end && *f->s == '}') {
+			f->s++;
+			break;
+		}
+		return false;
+	}
+	f->depth--;
+	return true;
+}
+
+static bool fc_array(fj *f, size_t *count, size_t *bad)
+{
+	size_t n = 0;
+	size_t first_bad = SIZE_MAX;
+	int kind;
+
+	if (++f->depth > FJ_MAX_DEPTH)
+		return false;
+	f->s++;
+	fj_ws(f);
+	if (f->s < f->end && *f->s == ']') {
+		f->s++;
+	} else {
+		for (;;) {
+			if (!fc_value(f, &kind, NULL, NULL))
+				return false;
+			if (kind != FC_OBJECT && first_bad == SIZE_MAX)
+				first_bad = n;
+			n++;
+			fj_ws(f);
+			if (f->s < f->end && *f->s == ',') {
+				f->s++;
+				continue;
+			}
+			if (f->s < f->end && *f->s == ']') {
+				f->s++;
+				break;
+			}
+			return false;
+		}
+	}
+	f->depth--;
+	if (count != NULL)
+		*count = n;
+	if (bad != NULL)
+		*bad = first_bad;
+	return true;
+}
+
+/* fj_number's grammar. A real without an exponent has at most
+ * FJ_MAX_REAL digits, so it cannot overflow: only one with an exponent
+ * needs strtod to tell. */
+static bool fc_number(fj *f)
+{
+	const char *start = f->s;
+	const char *s = f->s;
+	const char *end = f->end;
+	const char *digits;
+	bool real = false;
+	bool exp = false;
+	char tmp[FJ_MAX_REAL + 1];
+	char *ep;
+	double d;
+	size_t len;
+
+	if (s < end && *s == '-')
+		s++;
+	digits = s;
+	if (s < end && *s == '0') {
+		s++;
+	} else if (s < end && *s >= '1' && *s <= '9') {
+		while (s < end && *s >= '0' && *s <= '9') {
+			if (s - digits == 18)
+				return false;
+			s++;
+		}
+	} else {
+		return false;
+	}
+	if (s < end && *s == '.') {
+		real = true;
+		if (++s >= end || *s < '0' || *s > '9')
+			return false;
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	if (s < end && (*s == 'e' || *s == 'E')) {
+		real = exp = true;
+		s++;
+		if (s < end && (*s == '+' || *s == '-'))
+			s++;
+		if (s >= end || *s < '0' || *s > '9')
+			return false;
+		while (s < end && *s >= '0' && *s <= '9')
+			s++;
+	}
+	f->s = s;
+	if (!real)
+		return true;
+	len = (size_t)(s - start);
+	if (len > FJ_MAX_REAL)
+		return false;
+	if (!exp)
+		return true;
+	memcpy(tmp, start, len);
+	tmp[len] = '\0';
+	d = strtod(tmp, &ep);
+	return ep == tmp + len && !isinf(d);
+}
+
+/* fj_string and fj_unescape's grammar, without decoding: *escaped tells
+ * whether the string's bytes differ from its value. */
+static bool fc_string(fj *f, bool *escaped)
+{
+	const char *s = f->s + 1;
+	const char *end = f->end;
+	unsigned cp;
+	unsigned lo;
+	unsigned char c;
+
+	*escaped = false;
+	while (s < end) {
+		c = (unsigned char)*s;
+		if (c == '"') {
+			f->s = s + 1;
+			return true;
+		}
+		if (c < 0x20)
+			return false;
+		if (c != '\\') {
+			s++;
+			continue;
+		}
+		*escaped = true;
+		if (++s >= end)
+			return false;
+		switch (*s) {
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't': s++; break;
+		case 'u':
+			if (end - s < 5 || !fj_hex4(s + 1, &cp) || cp == 0)
+				return false;
+			s += 5;
+			if (cp >= 0xDC00 && cp <= 0xDFFF)
+				return false;
+			if (cp >= 0xD800 && cp <= 0xDBFF) {
+				if (end - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+				    !fj_hex4(s + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+					return false;
+				s += 6;
+			}
+			break;
+		default: return false;
+		}
+	}
+	return false;
 }

@@ -14,6 +14,9 @@ static int feed_bom(lf_ingest_parser *p, const char *s, size_t n, size_t *used);
 static void format_message(char *dst, size_t size, const char *fmt, va_list ap);
 static int deliver(lf_ingest_parser *p, json_t *data, json_t *preds, json_t *meta, json_t *id,
 		   int64_t line);
+static int parse_and_deliver(lf_ingest_parser *p, const char *s, size_t n, int64_t line);
+static int check_shape(lf_ingest_parser *p, const lf_ingest_shape *shape, const char *s, size_t n,
+		       int64_t line);
 static int deliver_task(lf_ingest_parser *p, json_t *task, int64_t line);
 static bool is_task_shape(json_t *v);
 static int collect_predictions(lf_ingest_parser *p, json_t *task, const char *key,
@@ -28,7 +31,8 @@ int lf_ingest_parser_create(lf_ingest_format fmt, const lf_ingest_options *opt,
 	lf_ingest_parser *p = NULL;
 
 	*out = NULL;
-	if (cb == NULL || (unsigned)fmt > LF_INGEST_LABEL_STUDIO)
+	if ((cb == NULL && (opt == NULL || !opt->check_only)) ||
+	    (unsigned)fmt > LF_INGEST_LABEL_STUDIO)
 		goto cleanup;
 	ret = LF_ERR_NOMEM;
 	p = calloc(1, sizeof(*p));
@@ -40,6 +44,7 @@ int lf_ingest_parser_create(lf_ingest_format fmt, const lf_ingest_options *opt,
 		if (opt->max_item_bytes > 0)
 			p->max_item = opt->max_item_bytes;
 		p->skip_bad = opt->skip_bad;
+		p->check_only = opt->check_only;
 	}
 	p->cb = cb;
 	p->ud = ud;
@@ -290,7 +295,12 @@ static int deliver(lf_ingest_parser *p, json_t *data, json_t *preds, json_t *met
 	    .line = line,
 	    .index = p->items,
 	};
-	int ret = p->cb(p->ud, &item);
+	int ret;
+
+	/* check_only items built for want of a check that vouches for them */
+	if (p->check_only && (p->cb == NULL || preds == NULL))
+		return lf_ingest_count_item(p);
+	ret = p->cb(p->ud, &item);
 
 	if (ret == LF_ERR_INVALID && p->refused) {
 		p->refused = false;
@@ -307,6 +317,12 @@ static int deliver(lf_ingest_parser *p, json_t *data, json_t *preds, json_t *met
 	return LF_OK;
 }
 
+int lf_ingest_count_item(lf_ingest_parser *p)
+{
+	p->items++;
+	return LF_OK;
+}
+
 int lf_ingest_deliver_object(lf_ingest_parser *p, json_t *obj, int64_t line)
 {
 	int ret = deliver(p, obj, NULL, NULL, NULL, line);
@@ -317,15 +333,58 @@ int lf_ingest_deliver_object(lf_ingest_parser *p, json_t *obj, int64_t line)
 
 int lf_ingest_deliver_json(lf_ingest_parser *p, const char *s, size_t n, int64_t line)
 {
+	lf_ingest_shape shape;
+
+	if (!lf_utf8_valid(s, n))
+		return lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid UTF-8");
+	if (p->check_only && lf_ingest_fast_check(s, n, &shape))
+		return check_shape(p, &shape, s, n, line);
+	/* Invalid JSON, or JSON the check cannot vouch for: parsing it gives
+	 * the verdict and jansson's error message. */
+	return parse_and_deliver(p, s, n, line);
+}
+
+/*
+ * check_only mode, for an item known to be valid JSON: refuses a bad Label
+ * Studio task with the errors deliver_task would give, in the same order,
+ * and builds the item only when the callback must check its predictions
+ * and annotations.
+ */
+static int check_shape(lf_ingest_parser *p, const lf_ingest_shape *shape, const char *s, size_t n,
+		       int64_t line)
+{
+	static const char *const keys[2] = {"predictions", "annotations"};
+	int i;
+
+	if (p->fmt != LF_INGEST_LABEL_STUDIO &&
+	    !(shape->object && shape->data_object && !shape->other_keys))
+		return lf_ingest_count_item(p);
+	if (!shape->data_object)
+		return lf_ingest_item_error(p, line, LF_ERR_INVALID,
+					    "Label Studio task has no \"data\" object");
+	for (i = 0; i < 2; i++) {
+		if (shape->lists[i] == LF_INGEST_LIST_NOT_ARRAY)
+			return lf_ingest_item_error(p, line, LF_ERR_INVALID,
+						    "\"%s\" is not an array", keys[i]);
+		if (shape->lists[i] == LF_INGEST_LIST_BAD_ELEM)
+			return lf_ingest_item_error(p, line, LF_ERR_INVALID,
+						    "\"%s\" element %zu is not an object", keys[i],
+						    shape->bad[i]);
+	}
+	if (p->cb != NULL && shape->count[0] + shape->count[1] > 0)
+		return parse_and_deliver(p, s, n, line);
+	return lf_ingest_count_item(p);
+}
+
+/* Builds s[0..n) (valid UTF-8) and delivers it as an item of the
+ * json/jsonl/label_studio formats. */
+static int parse_and_deliver(lf_ingest_parser *p, const char *s, size_t n, int64_t line)
+{
 	int ret;
 	json_t *v = NULL;
 	json_t *wrap = NULL;
 	json_error_t jerr;
 
-	if (!lf_utf8_valid(s, n)) {
-		ret = lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid UTF-8");
-		goto cleanup;
-	}
 	v = lf_ingest_fast_parse(s, n, &p->scratch);
 	if (v == NULL)
 		v = json_loadb(s, n, JSON_DECODE_ANY, &jerr);

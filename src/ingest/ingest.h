@@ -73,6 +73,13 @@ typedef struct lf_ingest_options {
 	/* false: the first bad item stops the parse. true: bad items are
 	 * skipped, counted and (the first LF_INGEST_MAX_ERRORS) recorded. */
 	bool skip_bad;
+	/* true: every item is checked exactly as it would be parsed (syntax,
+	 * UTF-8, size, Label Studio task shape; same errors, same lines) and
+	 * counted, but not built. The callback, which may then be NULL, gets
+	 * only the Label Studio tasks that carry predictions or annotations,
+	 * built as usual, so that it can check them. For validating an
+	 * upload whose items are parsed again later. */
+	bool check_only;
 } lf_ingest_options;
 
 /*
@@ -111,8 +118,9 @@ int lf_ingest_refuse(lf_ingest_parser *p, const char *fmt, ...)
 
 /*
  * Creates a parser for fmt. opt may be NULL for the defaults (1 MiB cap,
- * stop on first error). cb is called with ud for every item. Returns
- * LF_ERR_INVALID for an unknown format or a NULL cb, LF_ERR_NOMEM.
+ * stop on first error). cb is called with ud for every item (in check_only
+ * mode, see lf_ingest_options). Returns LF_ERR_INVALID for an unknown
+ * format or a NULL cb outside check_only mode, LF_ERR_NOMEM.
  * Owner: caller, released with lf_ingest_parser_free.
  */
 int lf_ingest_parser_create(lf_ingest_format fmt, const lf_ingest_options *opt,
@@ -146,7 +154,8 @@ const char *lf_ingest_error(const lf_ingest_parser *p);
 /* The 1-based line of the error that stopped the parse, 0 if none. */
 int64_t lf_ingest_error_line(const lf_ingest_parser *p);
 
-/* Number of items delivered to the callback so far. */
+/* Number of items delivered to the callback so far (in check_only mode:
+ * of good items checked so far). */
 int64_t lf_ingest_items(const lf_ingest_parser *p);
 
 /* Number of bad items skipped in skip mode (not bounded). */

@@ -4,7 +4,8 @@
  * ingest.c owns the parser object, error bookkeeping and item delivery;
  * csv.c, lines.c and json.c each scan one family of formats and call back
  * into ingest.c when an item is complete or bad; fastjson.c turns JSON
- * items into jansson values; detect.c maps names and uploads to formats.
+ * items into jansson values, or only checks them (check_only mode);
+ * detect.c maps names and uploads to formats.
  */
 #ifndef LF_INGEST_INT_H
 #define LF_INGEST_INT_H
@@ -32,6 +33,7 @@ struct lf_ingest_parser {
 	lf_ingest_format fmt;
 	size_t max_item;
 	bool skip_bad;
+	bool check_only;
 	lf_ingest_item_cb cb;
 	void *ud;
 
@@ -111,6 +113,9 @@ int lf_ingest_stream_error(lf_ingest_parser *p, int64_t line, const char *fmt, .
 /* Reports an item over the size cap (an item error with LF_ERR_LIMIT). */
 int lf_ingest_oversize(lf_ingest_parser *p, int64_t line);
 
+/* Counts a good item that check_only mode does not build. */
+int lf_ingest_count_item(lf_ingest_parser *p);
+
 /* Delivers a data object (stolen) with no predictions to the callback. */
 int lf_ingest_deliver_object(lf_ingest_parser *p, json_t *obj, int64_t line);
 
@@ -124,6 +129,34 @@ int lf_ingest_deliver_json(lf_ingest_parser *p, const char *s, size_t n, int64_t
  * falls back to json_loadb. scratch is working memory reused across calls.
  */
 json_t *lf_ingest_fast_parse(const char *s, size_t n, lf_ingest_buf *scratch);
+
+/* What delivering a JSON item depends on, learnt without building it. A
+ * member given twice counts as its last value, as in jansson. */
+typedef enum lf_ingest_list {
+	LF_INGEST_LIST_NONE,	  /* absent or null */
+	LF_INGEST_LIST_OK,	  /* an array of count objects */
+	LF_INGEST_LIST_NOT_ARRAY, /* neither null nor an array */
+	LF_INGEST_LIST_BAD_ELEM	  /* an array whose element bad is not an object */
+} lf_ingest_list;
+
+typedef struct lf_ingest_shape {
+	bool object;	  /* the value is an object */
+	bool data_object; /* whose "data" member is an object */
+	bool other_keys;  /* and which has members besides data, predictions,
+			     annotations, meta and id */
+	int lists[2];	  /* "predictions", "annotations": an lf_ingest_list */
+	size_t count[2];  /* their elements (LF_INGEST_LIST_OK) */
+	size_t bad[2];	  /* the first non-object (LF_INGEST_LIST_BAD_ELEM) */
+} lf_ingest_shape;
+
+/*
+ * Checks s[0..n) (valid UTF-8) as one JSON value without building it.
+ * Returns true only when jansson would accept it, with its shape in *shape;
+ * false when it is invalid or when the check cannot tell (the cases where
+ * lf_ingest_fast_parse gives up, and escaped top-level member names): the
+ * caller then parses it.
+ */
+bool lf_ingest_fast_check(const char *s, size_t n, lf_ingest_shape *shape);
 
 int lf_ingest_csv_feed(lf_ingest_parser *p, const char *s, size_t n);
 int lf_ingest_csv_finish(lf_ingest_parser *p);

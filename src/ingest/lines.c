@@ -80,6 +80,8 @@ static int text_item(lf_ingest_parser *p, const char *s, size_t n, int64_t line)
 
 	if (!lf_utf8_valid(s, n))
 		return lf_ingest_item_error(p, line, LF_ERR_INVALID, "invalid UTF-8");
+	if (p->check_only)
+		return lf_ingest_count_item(p);
 	obj = json_object();
 	if (obj == NULL)
 		return LF_ERR_NOMEM;

@@ -1,7 +1,8 @@
 /*
  * test_ingest.c - streaming import parsers: every format fed whole, one
  * byte at a time and split in two at every offset must give identical
- * items, lines and errors.
+ * items, lines and errors, and checking without building (check_only)
+ * must count the same items and report the same errors.
  */
 #include "ingest/ingest.h"
 #include "ingest/ingest_int.h"
@@ -23,8 +24,15 @@ struct run {
 	char err[512];
 	int64_t err_line;
 	size_t skipped;
-	int fail_at; /* callback returns LF_ERR_DB for this index, -1 never */
+	int64_t count;	     /* lf_ingest_items at the end */
+	char recorded[4096]; /* the skipped items' "line: message;" */
+	int fail_at;	     /* callback returns LF_ERR_DB for this index, -1 never */
 };
+
+static void run_parse(lf_ingest_format fmt, const lf_ingest_options *opt, const char *in,
+		      size_t len, int mode, size_t off, struct run *r);
+static void check_only_agrees(lf_ingest_format fmt, const lf_ingest_options *opt, const char *in,
+			      size_t len, const struct run *whole);
 
 static int collect_cb(void *ud, const lf_ingest_item *it)
 {
@@ -80,9 +88,61 @@ static void run_parse(lf_ingest_format fmt, const lf_ingest_options *opt, const 
 	} else {
 		assert_null(e);
 	}
-	assert_int_equal(lf_ingest_items(p), (int64_t)json_array_size(r->items));
+	r->count = lf_ingest_items(p);
+	if (opt == NULL || !opt->check_only)
+		assert_int_equal(r->count, (int64_t)json_array_size(r->items));
 	r->skipped = lf_ingest_skipped(p);
+	r->recorded[0] = '\0';
+	for (i = 0; i < lf_ingest_skipped_recorded(p); i++) {
+		int64_t line = 0;
+		const char *msg = lf_ingest_skipped_error(p, i, &line);
+		size_t used = strlen(r->recorded);
+		snprintf(r->recorded + used, sizeof(r->recorded) - used, "%lld: %s;",
+			 (long long)line, msg);
+	}
 	lf_ingest_parser_free(p);
+}
+
+/*
+ * Runs the parse of whole again in check_only mode, whole, byte by byte
+ * and split at every offset: it must count the same items, fail or skip
+ * with the same errors, and hand the callback exactly the items that carry
+ * predictions.
+ */
+static void check_only_agrees(lf_ingest_format fmt, const lf_ingest_options *opt, const char *in,
+			      size_t len, const struct run *whole)
+{
+	lf_ingest_options copt = opt != NULL ? *opt : (lf_ingest_options){0};
+	struct run r = {.fail_at = -1};
+	json_t *with_preds = json_array();
+	json_t *it;
+	size_t i;
+	size_t off;
+
+	json_array_foreach(whole->items, i, it)
+	{
+		if (json_object_get(it, "p") != NULL)
+			json_array_append(with_preds, it);
+	}
+	copt.check_only = true;
+	for (off = 0; off <= len + 1; off++) {
+		run_parse(fmt, &copt, in, len,
+			  off == len + 1 ? BYTES
+			  : off == 0	 ? WHOLE
+					 : SPLIT,
+			  off, &r);
+		if (r.rc != whole->rc || strcmp(r.err, whole->err) != 0 ||
+		    r.count != whole->count || r.skipped != whole->skipped ||
+		    strcmp(r.recorded, whole->recorded) != 0 || !json_equal(r.items, with_preds))
+			fail_msg("check_only (split %zu) differs: rc %d, err \"%s\", %lld items,"
+				 " %zu skipped \"%s\"; want rc %d, err \"%s\", %lld items, %zu"
+				 " skipped \"%s\"",
+				 off, r.rc, r.err, (long long)r.count, r.skipped, r.recorded,
+				 whole->rc, whole->err, (long long)whole->count, whole->skipped,
+				 whole->recorded);
+		json_decref(r.items);
+	}
+	json_decref(with_preds);
 }
 
 /*
@@ -121,6 +181,7 @@ static void check_all_splits(lf_ingest_format fmt, const lf_ingest_options *opt,
 			fail_msg("split at %zu differs (rc %d, err \"%s\")", off, r.rc, r.err);
 		json_decref(r.items);
 	}
+	check_only_agrees(fmt, opt, in, len, &whole);
 	json_decref(whole.items);
 	json_decref(want);
 }
@@ -391,6 +452,30 @@ static void test_label_studio(void **state)
 	      "line 2: Label Studio task has no \"data\" object");
 	CHECK(LF_INGEST_LABEL_STUDIO, NULL, "[{\"data\": {}, \"predictions\": {}}]", "[]",
 	      LF_ERR_INVALID, "line 1: \"predictions\" is not an array");
+	CHECK(LF_INGEST_JSONL, NULL,
+	      "{\"data\": {}, \"predictions\": [{}], \"annotations\": [{}, 2]}\n", "[]",
+	      LF_ERR_INVALID, "line 1: \"annotations\" element 1 is not an object");
+	/* the last of a repeated member counts; an escaped name means what it
+	 * decodes to; a value the check cannot vouch for (\u0000, a 19-digit
+	 * integer) is judged by parsing it */
+	CHECK(LF_INGEST_JSONL, NULL,
+	      "{\"data\": 1, \"data\": {\"a\": 1}, \"predictions\": [1], \"predictions\": null}\n"
+	      "{\"d\\u0061ta\": {\"b\": 2}, \"annotations\": [{\"result\": []}]}\n"
+	      "{\"data\": {\"n\": 1234567890123456789}, \"annotations\": [{}]}\n"
+	      "{\"s\": \"\\u0000\"}\n",
+	      "[{\"d\":{\"a\":1},\"l\":1,\"i\":0},"
+	      "{\"d\":{\"b\":2},\"l\":2,\"i\":1,\"p\":[{\"result\":[],\"origin\":\"annotation\"}]},"
+	      "{\"d\":{\"n\":1234567890123456789},\"l\":3,\"i\":2,"
+	      "\"p\":[{\"origin\":\"annotation\"}]}]",
+	      LF_ERR_INVALID, "line 4: invalid JSON");
+	/* skip mode: every kind of bad task skipped with its line */
+	lf_ingest_options skip = {.skip_bad = true};
+	CHECK(LF_INGEST_LABEL_STUDIO, &skip,
+	      "[{\"data\": {}, \"predictions\": 5},\n {\"data\": {}, \"predictions\": [[]]},\n"
+	      " 7,\n {\"data\": \"x\"},\n {\"data\": {\"ok\": true}, \"annotations\": [{}]},\n"
+	      " {\"data\": {}, \"annotations\": [{}], \"x\": }]",
+	      "[{\"d\":{\"ok\":true},\"l\":5,\"i\":0,\"p\":[{\"origin\":\"annotation\"}]}]", LF_OK,
+	      NULL);
 }
 
 static void test_oversize(void **state)
@@ -623,23 +708,88 @@ static void test_detect_and_names(void **state)
 	assert_string_equal(lf_ingest_format_name((lf_ingest_format)99), "unknown");
 }
 
+/* The shape lf_ingest_fast_check should find in v (jansson's reading). */
+static void shape_of(json_t *v, lf_ingest_shape *want)
+{
+	static const char *const keys[2] = {"predictions", "annotations"};
+	const char *key;
+	json_t *val;
+	json_t *e;
+	size_t i;
+	int k;
+
+	memset(want, 0, sizeof(*want));
+	if (!json_is_object(v))
+		return;
+	want->object = true;
+	want->data_object = json_is_object(json_object_get(v, "data"));
+	json_object_foreach(v, key, val)
+	{
+		if (strcmp(key, "data") != 0 && strcmp(key, "predictions") != 0 &&
+		    strcmp(key, "annotations") != 0 && strcmp(key, "meta") != 0 &&
+		    strcmp(key, "id") != 0)
+			want->other_keys = true;
+	}
+	for (k = 0; k < 2; k++) {
+		val = json_object_get(v, keys[k]);
+		if (val == NULL || json_is_null(val))
+			continue;
+		if (!json_is_array(val)) {
+			want->lists[k] = LF_INGEST_LIST_NOT_ARRAY;
+			continue;
+		}
+		want->lists[k] = LF_INGEST_LIST_OK;
+		want->count[k] = json_array_size(val);
+		json_array_foreach(val, i, e)
+		{
+			if (!json_is_object(e)) {
+				want->lists[k] = LF_INGEST_LIST_BAD_ELEM;
+				want->bad[k] = i;
+				break;
+			}
+		}
+	}
+}
+
 /* The fast JSON path may give up, but whatever it accepts jansson must
- * accept too and build identically; checked on a corpus and on random
- * mutations of it. */
+ * accept too and build identically; whatever the check accepts jansson
+ * must accept, with the shape jansson sees; checked on a corpus and on
+ * random mutations of it. */
 static void check_fast_vs_jansson(const char *s, size_t n, lf_ingest_buf *scratch, bool must_accept)
 {
 	json_error_t jerr;
 	json_t *fast;
 	json_t *ref;
+	lf_ingest_shape got;
+	lf_ingest_shape want;
+	bool checked;
+	int k;
 
 	if (!lf_utf8_valid(s, n))
 		return;
 	fast = lf_ingest_fast_parse(s, n, scratch);
 	ref = json_loadb(s, n, JSON_DECODE_ANY, &jerr);
+	checked = lf_ingest_fast_check(s, n, &got);
 	if (must_accept && fast == NULL)
 		fail_msg("fast path gave up on %.*s", (int)n, s);
 	if (fast != NULL && (ref == NULL || !json_equal(fast, ref)))
 		fail_msg("fast path differs from jansson on %.*s", (int)n, s);
+	if (checked && ref == NULL)
+		fail_msg("check accepts what jansson rejects: %.*s", (int)n, s);
+	if (checked != (fast != NULL) && (fast == NULL || memchr(s, '\\', n) == NULL))
+		fail_msg("check and fast path disagree on %.*s", (int)n, s);
+	if (checked) {
+		shape_of(ref, &want);
+		if (got.object != want.object || got.data_object != want.data_object ||
+		    got.other_keys != want.other_keys)
+			fail_msg("check finds another shape in %.*s", (int)n, s);
+		for (k = 0; k < 2; k++) {
+			if (got.lists[k] != want.lists[k] ||
+			    (want.lists[k] == LF_INGEST_LIST_OK && got.count[k] != want.count[k]) ||
+			    (want.lists[k] == LF_INGEST_LIST_BAD_ELEM && got.bad[k] != want.bad[k]))
+				fail_msg("check finds other lists in %.*s", (int)n, s);
+		}
+	}
 	json_decref(fast);
 	json_decref(ref);
 }
@@ -656,6 +806,12 @@ static void test_fast_json(void **state)
 	    "\"plain \xE2\x82\xAC\"",
 	    "42",
 	    "{\"nested\": [{\"x\": \"\\u0041\\u00DF\"}, 1e-400]}",
+	    "{\"data\": {\"t\": 1}, \"predictions\": [{\"result\": []}], \"annotations\": null,"
+	    " \"id\": 3, \"meta\": {}}",
+	    "{\"data\": 1, \"data\": {}, \"annotations\": [{}, {}, 2, []]}",
+	    "{\"data\": {}, \"predictions\": {}, \"predictions\": [], \"other\": [1]}",
+	    "{\"data\": [], \"annotations\": \"x\"}",
+	    "{\"d\\u0061ta\": {}}",
 	};
 	static const char *other[] = {
 	    "",
