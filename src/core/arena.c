@@ -20,12 +20,22 @@ struct block {
 	_Alignas(ARENA_ALIGN) unsigned char data[];
 };
 
+/* A cleanup to run when the arena's memory goes: kept in the arena itself,
+ * newest first, so cleanups run in the reverse order of registration. */
+struct deferred {
+	struct deferred *next;
+	void (*fn)(void *);
+	void *p;
+};
+
 struct lf_arena {
 	struct block *head;
 	struct block *first; /* the block kept across resets */
+	struct deferred *defers;
 };
 
 static struct block *block_new(size_t size);
+static void run_defers(lf_arena *a);
 
 static struct block *block_new(size_t size)
 {
@@ -44,6 +54,7 @@ lf_arena *lf_arena_create(void)
 	if (a == NULL)
 		return NULL;
 	a->head = a->first = block_new(ARENA_BLOCK);
+	a->defers = NULL;
 	if (a->head == NULL) {
 		free(a);
 		return NULL;
@@ -51,10 +62,21 @@ lf_arena *lf_arena_create(void)
 	return a;
 }
 
+/* Cleanups first: they may still read memory of the arena. */
+static void run_defers(lf_arena *a)
+{
+	while (a->defers != NULL) {
+		struct deferred *d = a->defers;
+		a->defers = d->next;
+		d->fn(d->p);
+	}
+}
+
 void lf_arena_destroy(lf_arena *a)
 {
 	if (a == NULL)
 		return;
+	run_defers(a);
 	struct block *b = a->head;
 	while (b != NULL) {
 		struct block *next = b->next;
@@ -66,6 +88,7 @@ void lf_arena_destroy(lf_arena *a)
 
 void lf_arena_reset(lf_arena *a)
 {
+	run_defers(a);
 	struct block *b = a->head;
 	while (b != NULL) {
 		struct block *next = b->next;
@@ -158,4 +181,20 @@ char *lf_arena_printf(lf_arena *a, const char *fmt, ...)
 	char *p = lf_arena_vprintf(a, fmt, ap);
 	va_end(ap);
 	return p;
+}
+
+int lf_arena_defer(lf_arena *a, void (*fn)(void *), void *p)
+{
+	struct deferred *d = lf_arena_alloc(a, sizeof(*d));
+	if (d == NULL) {
+		/* Nobody would release p later: release it now, so that an
+		 * allocation failure never turns into a leak. */
+		fn(p);
+		return LF_ERR_NOMEM;
+	}
+	d->fn = fn;
+	d->p = p;
+	d->next = a->defers;
+	a->defers = d;
+	return LF_OK;
 }

@@ -3,14 +3,19 @@
  *
  * Memory handed out by an arena is released all at once by
  * lf_arena_reset/lf_arena_destroy; individual allocations are never freed.
- * A handler allocates from the request's arena and never calls free().
- * On allocation failure the functions return NULL.
+ * What the arena cannot hold itself (a jansson value, a file being
+ * written, a parser's state) is tied to it with lf_arena_defer, so it is
+ * released with the arena too: a handler allocates from the request's
+ * arena and never calls free(). On allocation failure the functions
+ * return NULL.
  */
 #ifndef LF_ARENA_H
 #define LF_ARENA_H
 
 #include <stdarg.h>
 #include <stddef.h>
+
+#include "core/lf.h"
 
 typedef struct lf_arena lf_arena;
 
@@ -32,5 +37,12 @@ char *lf_arena_strndup(lf_arena *a, const char *s, size_t n);
 /* printf into arena memory. */
 char *lf_arena_printf(lf_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *lf_arena_vprintf(lf_arena *a, const char *fmt, va_list ap);
+
+/*
+ * Runs fn(p) when the arena is reset or destroyed, before its memory goes;
+ * cleanups run newest first. LF_ERR_NOMEM when the record cannot be
+ * allocated: fn(p) has then already run, so p is released either way.
+ */
+int lf_arena_defer(lf_arena *a, void (*fn)(void *), void *p);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ALIGN	   16
@@ -272,6 +273,60 @@ static void test_limits(void **state)
 	lf_arena_destroy(NULL);
 }
 
+/* Cleanups run once each, newest first, on reset and on destroy, while
+ * the arena's memory is still there to read. */
+struct trail {
+	char seen[8];
+	int n;
+};
+
+static void note(void *p)
+{
+	const char *tag = p;
+	struct trail *t = *(struct trail **)(tag + 8);
+	t->seen[t->n++] = tag[0];
+}
+
+static char *tagged(lf_arena *a, char c, struct trail *t)
+{
+	char *tag = lf_arena_alloc(a, 8 + sizeof(t));
+	assert_non_null(tag);
+	tag[0] = c;
+	memcpy(tag + 8, &t, sizeof(t));
+	return tag;
+}
+
+static void test_defer_runs_newest_first(void **state)
+{
+	lf_arena *a = *state;
+	struct trail t = {.n = 0};
+	assert_int_equal(lf_arena_defer(a, note, tagged(a, 'a', &t)), LF_OK);
+	assert_int_equal(lf_arena_defer(a, note, tagged(a, 'b', &t)), LF_OK);
+	lf_arena_reset(a);
+	assert_int_equal(t.n, 2);
+	assert_memory_equal(t.seen, "ba", 2);
+	/* A reset arena forgets what already ran. */
+	lf_arena_reset(a);
+	assert_int_equal(t.n, 2);
+	assert_int_equal(lf_arena_defer(a, note, tagged(a, 'c', &t)), LF_OK);
+	lf_arena_destroy(a);
+	*state = NULL;
+	assert_int_equal(t.n, 3);
+	assert_int_equal(t.seen[2], 'c');
+}
+
+/* What a deferred cleanup releases is gone with the arena: under ASan a
+ * missing free is a leak report, a double one an error. */
+static void test_defer_frees_heap_memory(void **state)
+{
+	lf_arena *a = *state;
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(lf_arena_defer(a, free, malloc(64)), LF_OK);
+	lf_arena_reset(a);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(lf_arena_defer(a, free, strdup("x")), LF_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +340,8 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_calloc_zeroes_reused_memory, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_defer_runs_newest_first, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_defer_frees_heap_memory, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
