@@ -4,10 +4,13 @@
  *
  * The browser embeds the Label Studio frontend, so a project's label config
  * is the XML that frontend renders and an annotation's result is the array of
- * regions it produces. This module parses and validates the XML when a
- * project is saved, validates every submitted result against it, and
- * describes the config to the exporters (COCO categories, YOLO classes,
- * CoNLL tags) and to the UI.
+ * regions it produces. This module has two halves behind this one API:
+ *
+ *   parse.c     XML -> lf_labelcfg: parses and validates the XML when a
+ *               project is saved, and describes the config to the exporters
+ *               (COCO categories, YOLO classes, CoNLL tags) and to the UI;
+ *   validate.c  lf_labelcfg_validate_result: checks every submitted result
+ *               against the parsed config and the task's data.
  *
  * Tag and attribute names are matched case-insensitively, as the Label Studio
  * frontend does. DTDs are refused and no entity is ever expanded or fetched.

@@ -6,8 +6,12 @@
  * means a writer never spins on busy_timeout against another thread, and
  * readers under WAL never block the writer. busy_timeout still covers
  * other processes (e.g. `labelflow user add` while the server runs).
+ *
+ * This file is the driver: connections, the statement cache, binding,
+ * cursors, the reader pool and checkpoints. The writer's group commit (who
+ * holds the write connection, when its batch commits) is sqlite_writer.c.
  */
-#include "store/db.h"
+#include "store/sqlite_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,66 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define STMT_CACHE 256 /* power of two; statements per connection */
-
-struct sq_rows {
-	lf_rows base;
-	sqlite3_stmt *st;
-};
-
-/* A cached statement, with the cursor of its one active query: a
- * statement can only run once at a time anyway, and keeping the cursor
- * here saves an allocation per query. */
-struct stmt_slot {
-	const char *sql;
-	sqlite3_stmt *st;
-	struct sq_rows rows;
-};
-
-struct conn {
-	sqlite3 *h;
-	struct conn *next_free;
-	struct stmt_slot cache[STMT_CACHE];
-};
-
-/*
- * Group commit. Each write transaction of a caller runs as a SAVEPOINT
- * inside a batch transaction on the one writer connection. When a caller
- * finishes and others are already waiting for the writer, it hands the
- * open batch on instead of committing, and waits until some later caller
- * commits the batch; the last caller of a burst commits for everyone. A
- * commit writes each touched page once per batch instead of once per
- * caller, which is most of a small transaction's cost. Nobody's call
- * returns before its changes are committed.
- */
-#define BATCH_MAX   128
-#define RESULT_RING 64
-
-/* A write handed to whoever holds the writer (see lf_store_write). */
-struct wjob {
-	int (*fn)(void *conn, void *ud);
-	void *ud;
-	int result;
-	int done;
-	struct wjob *next;
-};
-
-struct writer {
-	struct conn c;
-	struct wjob *queue, *queue_tail; /* writes waiting to be run */
-	struct wjob *pending;		 /* run, waiting for the batch commit */
-	pthread_mutex_t m;
-	pthread_cond_t turn;	  /* the writer connection became free */
-	pthread_cond_t durable;	  /* a batch finished committing */
-	int busy;		  /* a caller (or a commit) is using c */
-	int waiting;		  /* callers queued for c */
-	int in_tx;		  /* the batch transaction is open */
-	int batch_size;		  /* savepoints released into it */
-	uint64_t batch;		  /* id of the open batch */
-	uint64_t done;		  /* every batch <= done has finished */
-	int results[RESULT_RING]; /* outcome of recent batches, by id */
-};
 
 /* Checkpoints run on a connection of their own in a background thread, so
  * the writer never stalls copying the WAL back into the database. */
@@ -255,9 +199,7 @@ static int sq_open(const char *target, int readers, const lf_store_opts *opts, v
 		ret = LF_ERR_IO;
 		goto cleanup;
 	}
-	pthread_mutex_init(&d->w.m, NULL);
-	pthread_cond_init(&d->w.turn, NULL);
-	pthread_cond_init(&d->w.durable, NULL);
+	lf_sqlite_writer_init(&d->w);
 	pthread_mutex_init(&d->cp.m, NULL);
 	pthread_cond_init(&d->cp.cond, NULL);
 	pthread_mutex_init(&d->rlock, NULL);
@@ -311,9 +253,7 @@ static void sq_close(void *impl)
 		sqlite3_wal_checkpoint_v2(d->w.c.h, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	conn_close(&d->cp.c);
 	conn_close(&d->w.c);
-	pthread_mutex_destroy(&d->w.m);
-	pthread_cond_destroy(&d->w.turn);
-	pthread_cond_destroy(&d->w.durable);
+	lf_sqlite_writer_destroy(&d->w);
 	pthread_mutex_destroy(&d->cp.m);
 	pthread_cond_destroy(&d->cp.cond);
 	pthread_mutex_destroy(&d->rlock);
@@ -358,196 +298,17 @@ static void *checkpoint_main(void *arg)
 /* Transaction control statements, prepared once per connection like any
  * other: parsing BEGIN/SAVEPOINT/RELEASE/COMMIT for every transaction was
  * a tenth of the server's CPU time under load. */
-static int exec_simple(struct conn *c, const char *sql)
+int lf_sqlite_exec(struct conn *c, const char *sql)
 {
 	return sq_exec(c, sql, NULL, 0, NULL);
 }
 
-/* Commits the open batch; called with w->m held and w->busy set. */
-static int batch_commit(struct writer *w)
-{
-	uint64_t id = w->batch;
-	pthread_mutex_unlock(&w->m);
-	int ret = exec_simple(&w->c, "COMMIT");
-	if (ret != LF_OK && !sqlite3_get_autocommit(w->c.h))
-		exec_simple(&w->c, "ROLLBACK");
-	pthread_mutex_lock(&w->m);
-	for (struct wjob *j = w->pending; j != NULL; j = j->next) {
-		j->result = ret;
-		j->done = 1;
-	}
-	w->pending = NULL;
-	w->results[id % RESULT_RING] = ret;
-	w->done = id;
-	w->batch = id + 1;
-	w->in_tx = 0;
-	w->batch_size = 0;
-	pthread_cond_broadcast(&w->durable);
-	return ret;
-}
-
-/*
- * Runs the queued writes back to back, each in its own savepoint of the
- * open batch, on the calling thread, which holds the writer (busy). This
- * is what keeps the writer busy under load: the next write runs at once
- * instead of after another thread has been woken up and scheduled.
- * Called with w->m held; unlocks it around each write.
- */
-static void run_queue(struct writer *w)
-{
-	while (w->queue != NULL && w->batch_size < BATCH_MAX) {
-		struct wjob *j = w->queue;
-		w->queue = j->next;
-		if (w->queue == NULL)
-			w->queue_tail = NULL;
-		j->next = NULL;
-		if (!w->in_tx) {
-			if (exec_simple(&w->c, "BEGIN IMMEDIATE") != LF_OK) {
-				j->result = LF_ERR_DB;
-				j->done = 1;
-				continue;
-			}
-			w->in_tx = 1;
-		}
-		pthread_mutex_unlock(&w->m);
-		int ret = exec_simple(&w->c, "SAVEPOINT lf");
-		if (ret == LF_OK) {
-			ret = j->fn(&w->c, j->ud);
-			if (ret == LF_OK && exec_simple(&w->c, "RELEASE lf") != LF_OK)
-				ret = LF_ERR_DB;
-			if (ret != LF_OK) {
-				exec_simple(&w->c, "ROLLBACK TO lf");
-				exec_simple(&w->c, "RELEASE lf");
-			}
-		}
-		pthread_mutex_lock(&w->m);
-		if (ret != LF_OK) {
-			j->result = ret;
-			j->done = 1;
-			continue;
-		}
-		w->batch_size++;
-		j->next = w->pending;
-		w->pending = j;
-	}
-}
-
-/* Gives the writer up after a caller's savepoint ended, first running the
- * queued writes. With callers waiting, the batch stays open for them;
- * otherwise it is committed (or rolled back when nothing in it is to be
- * kept). Called with w->m held. */
-static void writer_done(struct writer *w)
-{
-	for (;;) {
-		run_queue(w);
-		if (w->batch_size >= BATCH_MAX) {
-			batch_commit(w);
-			continue;
-		}
-		if (w->waiting == 0 && w->queue == NULL) {
-			if (w->batch_size > 0) {
-				batch_commit(w);
-			} else if (w->in_tx) {
-				exec_simple(&w->c, "ROLLBACK");
-				w->in_tx = 0;
-			}
-			/* Writes queued during the commit are run now, not left
-			 * behind with the writer free. */
-			if (w->queue != NULL)
-				continue;
-		}
-		break;
-	}
-	w->busy = 0;
-	pthread_cond_signal(&w->turn);
-	pthread_cond_broadcast(&w->durable);
-}
-
-/*
- * Queues fn and returns once it ran and its batch committed. When the
- * writer is free, the caller becomes its holder and runs the queue itself;
- * otherwise the current holder runs fn before giving the writer up.
- */
+/* lf_store_write on SQLite: the writer runs fn (see sqlite_writer.c). */
 static int sq_run_write(void *impl, int (*fn)(void *conn, void *ud), void *ud)
 {
 	struct sqlite_db *d = impl;
-	struct writer *w = &d->w;
-	struct wjob j = {.fn = fn, .ud = ud};
-	pthread_mutex_lock(&w->m);
-	if (w->queue_tail != NULL)
-		w->queue_tail->next = &j;
-	else
-		w->queue = &j;
-	w->queue_tail = &j;
-	if (!w->busy) {
-		w->busy = 1;
-		writer_done(w);
-	}
-	while (!j.done)
-		pthread_cond_wait(&w->durable, &w->m);
-	pthread_mutex_unlock(&w->m);
-	return j.result;
-}
 
-static int writer_begin(struct writer *w)
-{
-	pthread_mutex_lock(&w->m);
-	w->waiting++;
-	while (w->busy)
-		pthread_cond_wait(&w->turn, &w->m);
-	w->waiting--;
-	w->busy = 1;
-	/* IMMEDIATE takes the write lock up front, so a batch never fails
-	 * half-way on a lock upgrade against another process. */
-	if (!w->in_tx) {
-		if (exec_simple(&w->c, "BEGIN IMMEDIATE") != LF_OK) {
-			w->busy = 0;
-			pthread_cond_signal(&w->turn);
-			pthread_mutex_unlock(&w->m);
-			return LF_ERR_DB;
-		}
-		w->in_tx = 1;
-	}
-	pthread_mutex_unlock(&w->m);
-	if (exec_simple(&w->c, "SAVEPOINT lf") != LF_OK) {
-		pthread_mutex_lock(&w->m);
-		writer_done(w);
-		pthread_mutex_unlock(&w->m);
-		return LF_ERR_DB;
-	}
-	return LF_OK;
-}
-
-/* Releases the caller's savepoint into the batch and returns once the
- * batch is committed. */
-static int writer_commit(struct writer *w)
-{
-	if (exec_simple(&w->c, "RELEASE lf") != LF_OK) {
-		exec_simple(&w->c, "ROLLBACK TO lf");
-		exec_simple(&w->c, "RELEASE lf");
-		pthread_mutex_lock(&w->m);
-		writer_done(w);
-		pthread_mutex_unlock(&w->m);
-		return LF_ERR_DB;
-	}
-	pthread_mutex_lock(&w->m);
-	uint64_t mine = w->batch;
-	w->batch_size++;
-	writer_done(w);
-	while (w->done < mine)
-		pthread_cond_wait(&w->durable, &w->m);
-	int ret = w->done - mine < RESULT_RING ? w->results[mine % RESULT_RING] : LF_OK;
-	pthread_mutex_unlock(&w->m);
-	return ret;
-}
-
-static void writer_rollback(struct writer *w)
-{
-	exec_simple(&w->c, "ROLLBACK TO lf");
-	exec_simple(&w->c, "RELEASE lf");
-	pthread_mutex_lock(&w->m);
-	writer_done(w);
-	pthread_mutex_unlock(&w->m);
+	return lf_sqlite_writer_run(&d->w, fn, ud);
 }
 
 static int sq_begin(void *impl, int mode, void **out)
@@ -555,7 +316,7 @@ static int sq_begin(void *impl, int mode, void **out)
 	struct sqlite_db *d = impl;
 	struct conn *c;
 	if (mode == LF_TX_WRITE) {
-		int ret = writer_begin(&d->w);
+		int ret = lf_sqlite_writer_begin(&d->w);
 		if (ret == LF_OK)
 			*out = &d->w.c;
 		return ret;
@@ -567,7 +328,7 @@ static int sq_begin(void *impl, int mode, void **out)
 	d->free_readers = c->next_free;
 	pthread_mutex_unlock(&d->rlock);
 	/* A reader's snapshot starts at its first read under BEGIN. */
-	if (exec_simple(c, "BEGIN") != LF_OK) {
+	if (lf_sqlite_exec(c, "BEGIN") != LF_OK) {
 		sq_rollback(impl, c);
 		return LF_ERR_DB;
 	}
@@ -589,10 +350,10 @@ static int sq_commit(void *impl, void *conn)
 	struct sqlite_db *d = impl;
 	struct conn *c = conn;
 	if (c == &d->w.c)
-		return writer_commit(&d->w);
-	int ret = exec_simple(c, "COMMIT");
+		return lf_sqlite_writer_commit(&d->w);
+	int ret = lf_sqlite_exec(c, "COMMIT");
 	if (ret != LF_OK && !sqlite3_get_autocommit(c->h))
-		exec_simple(c, "ROLLBACK");
+		lf_sqlite_exec(c, "ROLLBACK");
 	release_reader(d, c);
 	return ret;
 }
@@ -602,11 +363,11 @@ static void sq_rollback(void *impl, void *conn)
 	struct sqlite_db *d = impl;
 	struct conn *c = conn;
 	if (c == &d->w.c) {
-		writer_rollback(&d->w);
+		lf_sqlite_writer_rollback(&d->w);
 		return;
 	}
 	if (!sqlite3_get_autocommit(c->h))
-		exec_simple(c, "ROLLBACK");
+		lf_sqlite_exec(c, "ROLLBACK");
 	release_reader(d, c);
 }
 

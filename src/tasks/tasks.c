@@ -1,9 +1,13 @@
 /*
  * tasks.c - carrying out workflow transitions in the store.
+ *
+ * The operations people ask for (claim, heartbeat, release, submit, review,
+ * decide, requeue) and lf_tasks_apply, which every transition goes
+ * through. The lease sweeper (sweeper.c) and the cache of parsed label
+ * configs (config_cache.c) live beside it.
  */
-#include "tasks/tasks.h"
+#include "tasks/tasks_int.h"
 
-#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,60 +17,12 @@
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
 #include "ledger/ledger.h"
-#include "tasks/policy.h"
-#include "workflow/workflow.h"
-
-/* Expired tasks the sweeper lists per round (each then expires in its own
- * transaction). */
-#define SWEEP_BATCH 200
+#include "tasks/config_cache.h"
 
 /* Heartbeat and release act in the role of the stage the task is locked
  * at, known once the task is read. */
 #define HOLDER_ROLE LF_ROLE__COUNT
 
-/* One transition in progress. */
-struct op {
-	lf_tx *tx;
-	const lf_actor *who;
-	lf_error *why;
-	int64_t now;
-	lf_wf_event ev;
-	lf_wf_role role;
-	const char *decision; /* recorded on the actor's work row */
-	const char *comment;  /* may be NULL */
-	const json_t *result; /* may be NULL */
-	lf_task_state requeue_to;
-	lf_task task; /* as read in the transaction */
-	lf_project project;
-	lf_policy policy;
-	int64_t work_id;
-	int annotation_version;
-	int64_t task_id;    /* the task operated on (claims: chosen in the transaction) */
-	int64_t project_id; /* claims */
-	int stage;	    /* claims */
-};
-
-/*
- * Parsed label configs by project, so that a submit does not parse the
- * project's XML again. An entry serves while the project's updated_at is
- * unchanged; a superseded entry is freed once its last user releases it.
- */
-#define CFG_CACHE 64
-
-struct cfg_entry {
-	int64_t project_id, updated_at;
-	lf_labelcfg *cfg;
-	int refs;
-	int stale;
-};
-
-static struct cfg_entry cfg_cache[CFG_CACHE];
-static pthread_mutex_t cfg_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **entry, char *err,
-		   size_t errlen);
-static void cfg_put(lf_labelcfg *cfg, struct cfg_entry *entry);
-static int load(struct op *op, int64_t task_id);
 static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in);
 static int validate_result(struct op *op);
 static int store_annotation(struct op *op, const char *kind, int64_t *annotation_id);
@@ -74,7 +30,6 @@ static int active_work(struct op *op);
 static int void_work(struct op *op, unsigned effects);
 static int write_audit(struct op *op, const char *from, unsigned effects);
 static int move_money(struct op *op, lf_task_state from, unsigned fx);
-static int apply(struct op *op);
 static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out);
 static int run_tx(lf_tx *tx, void *ud);
 static int claim_tx(lf_tx *tx, void *ud);
@@ -82,61 +37,7 @@ static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, vo
 		  lf_task_view *out);
 static const char *annotation_kind(lf_wf_event ev);
 
-static int cfg_get(const lf_project *p, lf_labelcfg **out, struct cfg_entry **entry, char *err,
-		   size_t errlen)
-{
-	struct cfg_entry *free_slot = NULL;
-	*entry = NULL;
-	pthread_mutex_lock(&cfg_lock);
-	for (int i = 0; i < CFG_CACHE; i++) {
-		struct cfg_entry *e = &cfg_cache[i];
-		if (e->cfg != NULL && e->project_id == p->id && !e->stale) {
-			if (e->updated_at == p->updated_at) {
-				e->refs++;
-				*out = e->cfg;
-				*entry = e;
-				pthread_mutex_unlock(&cfg_lock);
-				return LF_OK;
-			}
-			e->stale = 1;
-		}
-		if (e->cfg != NULL && e->stale && e->refs == 0) {
-			lf_labelcfg_free(e->cfg);
-			memset(e, 0, sizeof(*e));
-		}
-		if (e->cfg == NULL && free_slot == NULL)
-			free_slot = e;
-	}
-	pthread_mutex_unlock(&cfg_lock);
-	int ret = lf_labelcfg_parse(p->label_config, strlen(p->label_config), out, err, errlen);
-	if (ret != LF_OK || free_slot == NULL)
-		return ret;
-	pthread_mutex_lock(&cfg_lock);
-	if (free_slot->cfg == NULL) {
-		*free_slot = (struct cfg_entry){
-		    .project_id = p->id, .updated_at = p->updated_at, .cfg = *out, .refs = 1};
-		*entry = free_slot;
-	}
-	pthread_mutex_unlock(&cfg_lock);
-	return LF_OK;
-}
-
-/* Releases what cfg_get returned (an uncached config is freed). */
-static void cfg_put(lf_labelcfg *cfg, struct cfg_entry *entry)
-{
-	if (entry == NULL) {
-		lf_labelcfg_free(cfg);
-		return;
-	}
-	pthread_mutex_lock(&cfg_lock);
-	if (--entry->refs == 0 && entry->stale) {
-		lf_labelcfg_free(entry->cfg);
-		memset(entry, 0, sizeof(*entry));
-	}
-	pthread_mutex_unlock(&cfg_lock);
-}
-
-static int load(struct op *op, int64_t task_id)
+int lf_tasks_load(struct op *op, int64_t task_id)
 {
 	int ret = lf_store_task_lock(op->tx, task_id, &op->task);
 	if (ret == LF_ERR_NOTFOUND)
@@ -194,7 +95,7 @@ static int validate_result(struct op *op)
 {
 	char err[256];
 	lf_labelcfg *cfg = NULL;
-	struct cfg_entry *entry = NULL;
+	struct lf_tasks_cfg_entry *entry = NULL;
 	json_t *data = NULL;
 	int ret = LF_OK;
 
@@ -205,7 +106,7 @@ static int validate_result(struct op *op)
 	}
 	if (op->project.label_config == NULL || op->project.label_config[0] == '\0')
 		goto cleanup;
-	if (cfg_get(&op->project, &cfg, &entry, err, sizeof(err)) != LF_OK) {
+	if (lf_tasks_cfg_get(&op->project, &cfg, &entry, err, sizeof(err)) != LF_OK) {
 		ret = lf_error_set(op->why, LF_ERR_INTERNAL, "bad_label_config",
 				   "The project's label config no longer parses: %s", err);
 		goto cleanup;
@@ -220,7 +121,7 @@ static int validate_result(struct op *op)
 		ret = lf_error_set(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
 cleanup:
 	if (cfg != NULL)
-		cfg_put(cfg, entry);
+		lf_tasks_cfg_put(cfg, entry);
 	json_decref(data);
 	return ret;
 }
@@ -370,7 +271,7 @@ static int move_money(struct op *op, lf_task_state from, unsigned fx)
  * The heart of every operation: decide with the workflow table, then carry
  * out its effects on the loaded task inside op->tx.
  */
-static int apply(struct op *op)
+int lf_tasks_apply(struct op *op)
 {
 	lf_task *t = &op->task;
 	lf_wf_input in;
@@ -479,7 +380,7 @@ static int run_tx(lf_tx *tx, void *ud)
 	struct op *op = ud;
 	int ret;
 	op->tx = tx;
-	if ((ret = load(op, op->task_id)) != LF_OK)
+	if ((ret = lf_tasks_load(op, op->task_id)) != LF_OK)
 		return ret;
 	/* After the lock, as in claim_tx. */
 	op->now = lf_now_ms();
@@ -489,7 +390,7 @@ static int run_tx(lf_tx *tx, void *ud)
 		int stage = lf_wf_stage_of(st);
 		op->role = stage ? lf_wf_stage_role(stage) : LF_ROLE_ANNOTATOR;
 	}
-	return apply(op);
+	return lf_tasks_apply(op);
 }
 
 /* The transaction of a claim: pick the next task, then claim it. */
@@ -506,7 +407,7 @@ static int claim_tx(lf_tx *tx, void *ud)
 				    "No task is waiting for you at this stage.");
 	if (ret != LF_OK)
 		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
-	if ((ret = load(op, task_id)) != LF_OK)
+	if ((ret = lf_tasks_load(op, task_id)) != LF_OK)
 		return ret;
 	/* The clock is read once the task is locked, hence after the commit
 	 * of its previous transition: a stint never appears to start before
@@ -516,7 +417,7 @@ static int claim_tx(lf_tx *tx, void *ud)
 	 * audit record go with it), so it need not wait for the disk. */
 	if ((ret = lf_store_tx_relaxed(tx)) != LF_OK)
 		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
-	return apply(op);
+	return lf_tasks_apply(op);
 }
 
 /* Runs op's transaction and reports the task after it. */
@@ -659,67 +560,4 @@ int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 		return lf_error_set(why, LF_ERR_INVALID, "invalid_target",
 				    "to must be queued_l1, queued_l2 or queued_l3.");
 	return run(s, a, &op, task_id, out);
-}
-
-struct expiry {
-	int64_t task_id;
-	int64_t now;
-	int done;
-};
-
-/* Expires one task in a transaction of its own, so the sweeper holds no
- * lock (task, escrow account, audit tail) for longer than one transition
- * and never across the locks of concurrent claims. */
-static int expire_tx(lf_tx *tx, void *ud)
-{
-	static const lf_actor system_actor = {.user_id = 0};
-	struct expiry *e = ud;
-	lf_error why;
-	struct op op = {.tx = tx,
-			.who = &system_actor,
-			.why = &why,
-			.now = e->now,
-			.ev = LF_EV_EXPIRE,
-			.role = LF_ROLE_SYSTEM,
-			.decision = "expire"};
-	/* Re-checked in this transaction: a heartbeat or a submit may have
-	 * come since the list was read. */
-	if (load(&op, e->task_id) != LF_OK || op.task.lease_owner == 0 ||
-	    op.task.lease_expires >= e->now)
-		return LF_OK;
-	int ret = apply(&op);
-	e->done = ret == LF_OK;
-	return ret;
-}
-
-int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
-{
-	int total = 0, ret = LF_OK;
-	lf_arena *a = lf_arena_create();
-	if (a == NULL)
-		return LF_ERR_NOMEM;
-	for (;;) {
-		lf_tx *tx = NULL;
-		int64_t *ids;
-		int n = 0, done = 0;
-		lf_arena_reset(a);
-		if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK)
-			break;
-		ret = lf_store_task_expired(tx, now, SWEEP_BATCH, &ids, &n);
-		lf_store_rollback(tx);
-		for (int i = 0; ret == LF_OK && i < n; i++) {
-			struct expiry e = {.task_id = ids[i], .now = now};
-			if ((ret = lf_store_write(s, a, expire_tx, &e)) == LF_OK)
-				done += e.done;
-		}
-		total += done;
-		/* A full batch of which nothing could expire would come back
-		 * the same on the next round. */
-		if (ret != LF_OK || n < SWEEP_BATCH || done == 0)
-			break;
-	}
-	lf_arena_destroy(a);
-	if (expired != NULL)
-		*expired = total;
-	return ret;
 }

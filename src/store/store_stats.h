@@ -1,0 +1,36 @@
+/*
+ * store_stats.h - read-only dashboard statistics. Included by store.h.
+ */
+#ifndef LF_STORE_STATS_H
+#define LF_STORE_STATS_H
+
+/* Work finished on one UTC day (day = ms / 86400000). */
+typedef struct lf_stats_day {
+	int64_t day;
+	int64_t submitted; /* L1 annotations */
+	int64_t reviewed;  /* L2 decisions */
+	int64_t decided;   /* L3 decisions */
+	int64_t accepted;  /* tasks that reached accepted */
+} lf_stats_day;
+
+/* Days of [since, until) with any work, in day order; *items is arena memory. */
+int lf_store_stats_throughput(lf_tx *tx, int64_t project_id, int64_t since, int64_t until,
+			      lf_stats_day **items, int *n);
+
+/* One person's work in a project over a time range. */
+typedef struct lf_stats_person {
+	int64_t user_id;
+	const char *name, *email;
+	int64_t submitted;   /* L1 annotations finished */
+	int64_t rejected;    /* of those, sent back or discarded later */
+	int64_t annotate_ms; /* claim-to-submit time of those annotations */
+	int64_t reviewed;    /* L2 decisions */
+	int64_t decided;     /* L3 decisions */
+	int64_t earned;	     /* minor units earned in the project's currency */
+} lf_stats_person;
+
+/* Everyone with work or earnings in [since, until), by user id. */
+int lf_store_stats_people(lf_tx *tx, int64_t project_id, int64_t since, int64_t until,
+			  lf_stats_person **items, int *n);
+
+#endif

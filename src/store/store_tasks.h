@@ -1,0 +1,110 @@
+/*
+ * store_tasks.h - rows of tasks, of the work done on them (who held a task
+ * at which stage and how it ended) and of their annotation versions. Also
+ * the claim query (lf_store_task_next) and the lease sweeper's list.
+ * Included by store.h.
+ */
+#ifndef LF_STORE_TASKS_H
+#define LF_STORE_TASKS_H
+
+/* ---- tasks ---- */
+
+typedef struct lf_task {
+	int64_t id, project_id, import_id, import_seq;
+	const char *task_type; /* may be NULL */
+	const char *state;     /* a workflow state name */
+	int64_t priority;
+	const char *data;		    /* JSON object text */
+	const char *predictions;	    /* JSON array text or NULL */
+	int64_t lease_owner, lease_expires; /* 0 when not leased */
+	int attempts, reworks, annotations_done;
+	int64_t rework_owner, rework_until; /* rework offered to this annotator first */
+	int sampled_l3;
+	const char *last_comment;
+	int64_t created_at, updated_at;
+} lf_task;
+
+/* Inserts a task; *id gets its id (id may be NULL for bulk inserts). */
+int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id);
+/* Inserts n tasks; n == LF_STORE_TASK_BULK takes one statement (fast). */
+#define LF_STORE_TASK_BULK 64
+int lf_store_task_insert_many(lf_tx *tx, const lf_task *ts, int n);
+/* lf_store_task_get for a transition: on stores with row locks the task
+ * stays locked until tx ends, so transitions of one task take turns. */
+int lf_store_task_lock(lf_tx *tx, int64_t id, lf_task *out);
+int lf_store_task_get(lf_tx *tx, int64_t id, lf_task *out);
+/* The project a task belongs to. */
+int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id);
+/*
+ * Writes the mutable fields of t (state, lease, counters, rework, comment,
+ * updated_at) only if the row is still in expect_state: LF_ERR_CONFLICT
+ * otherwise. This compare-and-set is what makes two writers unable to
+ * both win, whatever the database.
+ */
+int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state);
+/*
+ * The next task user may claim at stage (1..3) in project: rework offered
+ * to this user first, then by priority and age, skipping tasks reserved for
+ * another annotator's rework until their grace time and tasks the user may
+ * not take (separation of duties, overlap). LF_ERR_NOTFOUND when none.
+ */
+int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id, int64_t now,
+		       int64_t *task_id);
+/* The query plan of the stage's claim query (EXPLAIN QUERY PLAN), one step
+ * per line, for tests and operators. */
+int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len);
+/* Up to limit tasks whose lease ran out before now. *ids is arena memory. */
+int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int *n);
+
+typedef struct lf_task_filter {
+	int64_t project_id;
+	const char *state; /* NULL = any */
+	int64_t assignee;  /* lease holder, 0 = any */
+	int64_t worker;	   /* tasks this user worked on, 0 = any */
+	int stage;	   /* 1..3: tasks queued or locked at that stage, 0 = any */
+	int64_t after_id;  /* keyset cursor */
+	int limit;
+} lf_task_filter;
+int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n);
+
+/* ---- work on tasks: who held a task at which stage and how it ended ---- */
+
+typedef struct lf_work {
+	int64_t id, task_id, project_id, user_id;
+	int stage;
+	const char *status; /* active done released expired voided requeued */
+	const char *decision, *comment;
+	int64_t annotation_id, started_at, finished_at;
+} lf_work;
+
+int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id);
+/* The active stint on a task (the lease holder's). LF_ERR_NOTFOUND if none. */
+int lf_store_work_active(lf_tx *tx, int64_t task_id, lf_work *out);
+int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *decision,
+			 const char *comment, int64_t annotation_id, int64_t now);
+/* Marks the finished work of a stage as voided (rejected or redone). */
+int lf_store_work_void_stage(lf_tx *tx, int64_t task_id, int stage, int64_t now);
+/* The user whose L1 work on the task finished most recently. */
+int lf_store_work_last_annotator(lf_tx *tx, int64_t task_id, int64_t *user_id);
+/* Every stint on a task, oldest first. */
+int lf_store_work_list(lf_tx *tx, int64_t task_id, lf_work **items, int *n);
+
+/* ---- annotation versions ---- */
+
+typedef struct lf_annotation {
+	int64_t id, task_id;
+	int version;
+	int64_t author_id;
+	int stage;
+	const char *kind; /* annotation | correction | override */
+	int64_t work_id;
+	const char *result; /* JSON array text */
+	int64_t created_at;
+} lf_annotation;
+
+/* Inserts a new version (version = latest + 1, set in *a). */
+int lf_store_annotation_insert(lf_tx *tx, lf_annotation *a);
+/* Every version of a task, oldest first. */
+int lf_store_annotation_list(lf_tx *tx, int64_t task_id, lf_annotation **items, int *n);
+
+#endif

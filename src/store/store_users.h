@@ -1,0 +1,59 @@
+/*
+ * store_users.h - rows of users, their sessions (a refresh-token family) and
+ * refresh tokens. Included by store.h.
+ */
+#ifndef LF_STORE_USERS_H
+#define LF_STORE_USERS_H
+
+/* ---- users ---- */
+
+typedef struct lf_user {
+	int64_t id;
+	const char *email;
+	const char *name;
+	const char *role; /* admin | annotator | reviewer | super_reviewer */
+	int active;
+	int64_t created_at, updated_at; /* ms since epoch */
+} lf_user;
+
+/* Inserts a user. LF_ERR_CONFLICT when the email (case-insensitive) exists. */
+int lf_store_user_insert(lf_tx *tx, const char *email, const char *name, const char *role,
+			 const char *password_hash, int64_t now, int64_t *id);
+int lf_store_user_get(lf_tx *tx, int64_t id, lf_user *out);
+/* Finds a user by email; *password_hash (may be NULL) gets the stored hash. */
+int lf_store_user_by_email(lf_tx *tx, const char *email, lf_user *out, const char **password_hash);
+/* Users with id > after_id, by id, at most limit; *items is arena memory. */
+int lf_store_user_list(lf_tx *tx, int64_t after_id, int limit, lf_user **items, int *n);
+/* Updates the non-NULL fields (active < 0 keeps the current value). */
+int lf_store_user_update(lf_tx *tx, int64_t id, const char *name, const char *role, int active,
+			 const char *password_hash, int64_t now);
+int lf_store_user_count(lf_tx *tx, int64_t *n);
+
+/* ---- sessions (a refresh-token family) and refresh tokens ---- */
+
+int lf_store_session_insert(lf_tx *tx, const char *sid, int64_t user_id, int64_t now,
+			    int64_t expires_at);
+/*
+ * The per-request authentication check: the session exists, belongs to
+ * user_id, is neither revoked nor expired, and the user is active. Fills
+ * *user. LF_ERR_AUTH otherwise.
+ */
+int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, lf_user *user);
+int lf_store_session_revoke(lf_tx *tx, const char *sid, int64_t now, const char *reason);
+/* Revokes every live session of a user (deactivation, password change). */
+int lf_store_session_revoke_user(lf_tx *tx, int64_t user_id, int64_t now, const char *reason);
+int lf_store_refresh_insert(lf_tx *tx, const char *token_hash, const char *sid, int64_t now,
+			    int64_t expires_at);
+
+typedef struct lf_refresh {
+	const char *sid;
+	int64_t user_id;
+	int used;    /* the token was already rotated: a replay */
+	int revoked; /* its session is revoked */
+	int expired;
+} lf_refresh;
+
+/* Looks a refresh token up by hash and marks it used in the same step. */
+int lf_store_refresh_take(lf_tx *tx, const char *token_hash, int64_t now, lf_refresh *out);
+
+#endif

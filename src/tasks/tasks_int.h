@@ -1,0 +1,43 @@
+/*
+ * tasks_int.h - shared by tasks.c, which carries out the transitions people
+ * ask for, and sweeper.c, which expires leases through the same code.
+ * Private to src/tasks/.
+ */
+#ifndef LF_TASKS_INT_H
+#define LF_TASKS_INT_H
+
+#include "tasks/policy.h"
+#include "tasks/tasks.h"
+#include "workflow/workflow.h"
+
+/* One transition in progress. */
+struct op {
+	lf_tx *tx;
+	const lf_actor *who;
+	lf_error *why;
+	int64_t now;
+	lf_wf_event ev;
+	lf_wf_role role;
+	const char *decision; /* recorded on the actor's work row */
+	const char *comment;  /* may be NULL */
+	const json_t *result; /* may be NULL */
+	lf_task_state requeue_to;
+	lf_task task; /* as read in the transaction */
+	lf_project project;
+	lf_policy policy;
+	int64_t work_id;
+	int annotation_version;
+	int64_t task_id;    /* the task operated on (claims: chosen in the transaction) */
+	int64_t project_id; /* claims */
+	int stage;	    /* claims */
+};
+
+/* Locks task_id in op->tx and reads it into op->task, with its project and
+ * effective policy. On failure op->why says why. */
+int lf_tasks_load(struct op *op, int64_t task_id);
+/* Decides op->ev on the loaded task with the workflow table and carries out
+ * its effects inside op->tx (work rows, annotation, money, task row, audit
+ * record). On failure op->why says why; the caller rolls back. */
+int lf_tasks_apply(struct op *op);
+
+#endif
