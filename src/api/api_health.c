@@ -67,10 +67,5 @@ int lf_api_metrics(lf_http_req *req)
 		(double)st.latency_us_total / 1e6, (unsigned long long)st.requests,
 		(long long)((lf_now_ms() - app->started_ms) / 1000));
 	fclose(f);
-	free(req->resp_body);
-	req->resp_body = buf;
-	req->resp_len = len;
-	req->resp_type = "text/plain; version=0.0.4";
-	req->status = 200;
-	return LF_OK;
+	return lf_http_body(req, 200, "text/plain; version=0.0.4", buf, len);
 }

@@ -28,12 +28,7 @@ int lf_api_root(lf_http_req *req)
 	char *body = strdup(page);
 	if (body == NULL)
 		return LF_ERR_NOMEM;
-	free(req->resp_body);
-	req->resp_body = body;
-	req->resp_len = sizeof(page) - 1;
-	req->resp_type = "text/html; charset=utf-8";
-	req->status = 200;
-	return LF_OK;
+	return lf_http_body(req, 200, "text/html; charset=utf-8", body, sizeof(page) - 1);
 }
 
 /* Any other GET the routes do not know: a file or client route of the UI. */

@@ -93,7 +93,7 @@ typedef struct lf_http_route {
 	const lf_http_stream *stream; /* LF_BODY_STREAM only, else NULL */
 } lf_http_route;
 
-typedef struct lf_http_upload lf_http_upload;
+typedef struct lf_http_internal lf_http_internal;
 
 struct lf_http_req {
 	lf_arena *arena;
@@ -103,8 +103,6 @@ struct lf_http_req {
 	const char *captures[LF_HTTP_MAX_CAPTURES];
 	int ncaptures;
 	json_t *json; /* parsed body (LF_BODY_JSON), owned by the server */
-	const char *body;
-	size_t body_len;
 	char client_ip[64];
 	void *app;	/* the application context given to the server */
 	void *user;	/* set by the application's authentication */
@@ -120,31 +118,12 @@ struct lf_http_req {
 				    an empty object for raw bodies; owned by
 				    the server */
 
-	/* response, set through the functions below */
+	/* the response's status once one is set (0: none yet); read-only */
 	int status;
-	char *resp_body;
-	size_t resp_len;
-	const char *resp_type;
-	const char *retry_after;
+	const char *retry_after;      /* Retry-After of a 429, or NULL */
 	const char *resp_disposition; /* Content-Disposition, or NULL */
-	/* a streamed response body (lf_http_stream_body), else NULL */
-	ssize_t (*resp_read)(void *ud, uint64_t pos, char *buf, size_t max);
-	void (*resp_free)(void *ud);
-	void *resp_ud;
-	uint64_t resp_size; /* UINT64_MAX when unknown */
-	/* lf_http_add_header: names and values live as long as the request */
-	const char *resp_hname[LF_HTTP_MAX_RESP_HEADERS];
-	const char *resp_hvalue[LF_HTTP_MAX_RESP_HEADERS];
-	int resp_nheaders;
 
-	/* internal */
-	struct MHD_Connection *conn;
-	int64_t start_us;
-	size_t body_cap;
-	uint64_t body_seen; /* body bytes accepted so far, against the limit */
-	int too_large;
-	int early;
-	lf_http_upload *upload; /* LF_BODY_STREAM state (upload.c) */
+	lf_http_internal *in; /* the server's own state: private to src/http/ */
 };
 
 typedef struct lf_http_config {
@@ -180,6 +159,9 @@ int64_t lf_http_capture_id(lf_http_req *req, int i);
 /* Responses. `json` is stolen (its reference is released). */
 int lf_http_json(lf_http_req *req, int status, json_t *json);
 int lf_http_empty(lf_http_req *req, int status);
+/* A response body made elsewhere (a text page, metrics): body is malloc'd
+ * and stolen, released with the request. */
+int lf_http_body(lf_http_req *req, int status, const char *type, char *body, size_t len);
 /*
  * Describes why the request fails in req->error and returns code, so a
  * handler fails in one statement: `return lf_http_fail(req, LF_ERR_INVALID,

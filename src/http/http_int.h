@@ -10,6 +10,38 @@
 
 #include "http/http.h"
 
+#include <microhttpd.h>
+
+typedef struct lf_http_upload lf_http_upload;
+
+/* What the server keeps of a request besides what handlers see: the body
+ * being read, the response being built, the connection. In the request's
+ * arena; the malloc'd parts are released by the completion callback. */
+struct lf_http_internal {
+	struct MHD_Connection *conn;
+	int64_t start_us;
+	const char *body; /* LF_BODY_JSON: the raw body, NUL-terminated */
+	size_t body_len;
+	size_t body_cap;
+	uint64_t body_seen; /* body bytes accepted so far, against the limit */
+	int too_large;
+	int early;
+	lf_http_upload *upload; /* LF_BODY_STREAM state (upload.c) */
+
+	char *resp_body;
+	size_t resp_len;
+	const char *resp_type;
+	/* a streamed response body (lf_http_stream_body), else NULL */
+	ssize_t (*resp_read)(void *ud, uint64_t pos, char *buf, size_t max);
+	void (*resp_free)(void *ud);
+	void *resp_ud;
+	uint64_t resp_size; /* UINT64_MAX when unknown */
+	/* lf_http_add_header: names and values live as long as the request */
+	const char *resp_hname[LF_HTTP_MAX_RESP_HEADERS];
+	const char *resp_hvalue[LF_HTTP_MAX_RESP_HEADERS];
+	int resp_nheaders;
+};
+
 /*
  * Describes the failure in req->error and answers with it at once, for
  * refusals made before or while the body is read (after that, handlers

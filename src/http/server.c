@@ -230,14 +230,14 @@ static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, cons
 	if (a == NULL)
 		return NULL;
 	lf_http_req *req = lf_arena_calloc(a, sizeof(*req));
-	if (req == NULL) {
+	if (req == NULL || (req->in = lf_arena_calloc(a, sizeof(*req->in))) == NULL) {
 		lf_arena_destroy(a);
 		return NULL;
 	}
 	req->arena = a;
-	req->conn = conn;
+	req->in->conn = conn;
 	req->app = s->cfg.app;
-	req->start_us = lf_mono_us();
+	req->in->start_us = lf_mono_us();
 	req->method = lf_arena_strdup(a, method);
 	req->path = lf_arena_strdup(a, url);
 	const union MHD_ConnectionInfo *ci =
@@ -261,14 +261,14 @@ static void req_free(lf_http_req *req)
 {
 	if (req == NULL)
 		return;
-	if (req->upload != NULL)
+	if (req->in->upload != NULL)
 		lf_http_upload_done(req);
 	json_decref(req->json);
 	json_decref(req->form);
-	free((char *)req->body);
-	free(req->resp_body);
-	if (req->resp_free != NULL)
-		req->resp_free(req->resp_ud);
+	free((char *)req->in->body);
+	free(req->in->resp_body);
+	if (req->in->resp_free != NULL)
+		req->in->resp_free(req->in->resp_ud);
 	lf_arena_destroy(req->arena);
 }
 
@@ -348,7 +348,7 @@ static int refuse_bad_text(lf_http_req *req)
 	if (!lf_utf8_valid(req->path, strlen(req->path)))
 		return lf_http_refuse(req, LF_ERR_MALFORMED, "invalid_utf8",
 				      "The request path is not UTF-8.");
-	MHD_get_connection_values_n(req->conn, MHD_GET_ARGUMENT_KIND | MHD_HEADER_KIND,
+	MHD_get_connection_values_n(req->in->conn, MHD_GET_ARGUMENT_KIND | MHD_HEADER_KIND,
 				    find_bad_text, &bad);
 	if (bad.key == NULL)
 		return 0;
@@ -362,19 +362,19 @@ static int refuse_bad_text(lf_http_req *req)
 
 static int append_body(lf_http_req *req, const char *data, size_t len)
 {
-	if (req->body_len + len + 1 > req->body_cap) {
-		size_t cap = req->body_cap ? req->body_cap : 4096;
-		while (cap < req->body_len + len + 1)
+	if (req->in->body_len + len + 1 > req->in->body_cap) {
+		size_t cap = req->in->body_cap ? req->in->body_cap : 4096;
+		while (cap < req->in->body_len + len + 1)
 			cap *= 2;
-		char *nb = realloc((char *)req->body, cap);
+		char *nb = realloc((char *)req->in->body, cap);
 		if (nb == NULL)
 			return LF_ERR_NOMEM;
-		req->body = nb;
-		req->body_cap = cap;
+		req->in->body = nb;
+		req->in->body_cap = cap;
 	}
-	memcpy((char *)req->body + req->body_len, data, len);
-	req->body_len += len;
-	((char *)req->body)[req->body_len] = '\0';
+	memcpy((char *)req->in->body + req->in->body_len, data, len);
+	req->in->body_len += len;
+	((char *)req->in->body)[req->in->body_len] = '\0';
 	return LF_OK;
 }
 
@@ -386,11 +386,11 @@ static void run_handler(lf_http_req *req)
 	int ret = LF_OK;
 	if (req->route->body == LF_BODY_JSON) {
 		json_error_t jerr;
-		if (req->body_len == 0) {
+		if (req->in->body_len == 0) {
 			req->json = json_object();
 		} else {
-			req->json =
-			    json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &jerr);
+			req->json = json_loadb(req->in->body, req->in->body_len,
+					       JSON_REJECT_DUPLICATES, &jerr);
 			if (req->json == NULL)
 				ret = lf_http_fail(
 				    req, LF_ERR_MALFORMED, "malformed_json",
@@ -410,29 +410,29 @@ static void run_handler(lf_http_req *req)
 static enum MHD_Result send_response(lf_http_req *req)
 {
 	struct MHD_Response *r;
-	if (req->resp_read != NULL) {
+	if (req->in->resp_read != NULL) {
 		r = MHD_create_response_from_callback(
-		    req->resp_size == UINT64_MAX ? MHD_SIZE_UNKNOWN : req->resp_size, 64 * 1024,
-		    req->resp_read, req->resp_ud, req->resp_free);
+		    req->in->resp_size == UINT64_MAX ? MHD_SIZE_UNKNOWN : req->in->resp_size,
+		    64 * 1024, req->in->resp_read, req->in->resp_ud, req->in->resp_free);
 		/* MHD owns ud now and frees it through resp_free. */
-		req->resp_read = NULL;
-		req->resp_free = NULL;
+		req->in->resp_read = NULL;
+		req->in->resp_free = NULL;
 	} else {
-		r = MHD_create_response_from_buffer(req->resp_len, req->resp_body,
-						    req->resp_body ? MHD_RESPMEM_MUST_FREE
-								   : MHD_RESPMEM_PERSISTENT);
-		req->resp_body = NULL; /* MHD owns it now */
+		r = MHD_create_response_from_buffer(req->in->resp_len, req->in->resp_body,
+						    req->in->resp_body ? MHD_RESPMEM_MUST_FREE
+								       : MHD_RESPMEM_PERSISTENT);
+		req->in->resp_body = NULL; /* MHD owns it now */
 	}
 	if (r == NULL)
 		return MHD_NO;
 	if (req->resp_disposition != NULL)
 		MHD_add_response_header(r, "Content-Disposition", req->resp_disposition);
-	if (req->resp_type != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->resp_type);
+	if (req->in->resp_type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->in->resp_type);
 	int cache_set = 0;
-	for (int i = 0; i < req->resp_nheaders; i++) {
-		MHD_add_response_header(r, req->resp_hname[i], req->resp_hvalue[i]);
-		cache_set |= strcasecmp(req->resp_hname[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
+	for (int i = 0; i < req->in->resp_nheaders; i++) {
+		MHD_add_response_header(r, req->in->resp_hname[i], req->in->resp_hvalue[i]);
+		cache_set |= strcasecmp(req->in->resp_hname[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
 	}
 	/* API answers are per user and change with every write. */
 	if (!cache_set)
@@ -440,7 +440,7 @@ static enum MHD_Result send_response(lf_http_req *req)
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (req->retry_after != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
-	enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned)req->status, r);
+	enum MHD_Result rc = MHD_queue_response(req->in->conn, (unsigned)req->status, r);
 	MHD_destroy_response(r);
 	return rc;
 }
@@ -459,29 +459,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*con_cls = req;
 		__atomic_add_fetch(&s->stats.inflight, 1, __ATOMIC_ACQ_REL);
 		if (begin_request(s, req)) {
-			req->early = 1;
+			req->in->early = 1;
 			return send_response(req);
 		}
 		return MHD_YES;
 	}
-	if (req->early) {
+	if (req->in->early) {
 		*upload_size = 0;
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
 		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
-		if (req->route->body == LF_BODY_NONE || req->too_large || req->status != 0) {
+		if (req->route->body == LF_BODY_NONE || req->in->too_large || req->status != 0) {
 			*upload_size = 0;
 			return MHD_YES;
 		}
-		if (req->body_seen + *upload_size > limit) {
+		if (req->in->body_seen + *upload_size > limit) {
 			/* A chunked body with no Content-Length: discard the rest
 			 * and answer 413 once it has been read. */
-			req->too_large = 1;
+			req->in->too_large = 1;
 			*upload_size = 0;
 			return MHD_YES;
 		}
-		req->body_seen += *upload_size;
+		req->in->body_seen += *upload_size;
 		if (req->route->body == LF_BODY_STREAM)
 			lf_http_upload_data(req, upload, *upload_size);
 		else if (append_body(req, upload, *upload_size) != LF_OK)
@@ -489,11 +489,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (req->too_large) {
+	if (req->in->too_large) {
 		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
 		lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
 			       "The request body is larger than the limit of %zu bytes.", limit);
-	} else if (req->status == 0 && (req->upload == NULL || !lf_http_upload_finish(req))) {
+	} else if (req->status == 0 && (req->in->upload == NULL || !lf_http_upload_finish(req))) {
 		run_handler(req);
 	}
 	return send_response(req);
@@ -507,7 +507,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	(void)conn;
 	if (req == NULL)
 		return;
-	int64_t us = lf_mono_us() - req->start_us;
+	int64_t us = lf_mono_us() - req->in->start_us;
 	int status = req->status ? req->status : 499;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && req->status == 0)
 		status = 499;
@@ -522,12 +522,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 const char *lf_http_header(lf_http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+	return MHD_lookup_connection_value(req->in->conn, MHD_HEADER_KIND, name);
 }
 
 const char *lf_http_query(lf_http_req *req, const char *name)
 {
-	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+	return MHD_lookup_connection_value(req->in->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
 int64_t lf_http_capture_id(lf_http_req *req, int i)
@@ -552,10 +552,10 @@ int lf_http_json(lf_http_req *req, int status, json_t *json)
 	json_decref(json);
 	if (text == NULL)
 		return LF_ERR_NOMEM;
-	free(req->resp_body);
-	req->resp_body = text;
-	req->resp_len = strlen(text);
-	req->resp_type = "application/json";
+	free(req->in->resp_body);
+	req->in->resp_body = text;
+	req->in->resp_len = strlen(text);
+	req->in->resp_type = "application/json";
 	req->status = status;
 	return LF_OK;
 }
@@ -564,34 +564,44 @@ int lf_http_stream_body(lf_http_req *req, int status, const char *type, uint64_t
 			ssize_t (*read)(void *ud, uint64_t pos, char *buf, size_t max),
 			void (*free_fn)(void *ud), void *ud)
 {
-	free(req->resp_body);
-	req->resp_body = NULL;
-	req->resp_len = 0;
-	req->resp_type = type;
-	req->resp_read = read;
-	req->resp_free = free_fn;
-	req->resp_ud = ud;
-	req->resp_size = size;
+	free(req->in->resp_body);
+	req->in->resp_body = NULL;
+	req->in->resp_len = 0;
+	req->in->resp_type = type;
+	req->in->resp_read = read;
+	req->in->resp_free = free_fn;
+	req->in->resp_ud = ud;
+	req->in->resp_size = size;
 	req->status = status;
 	return LF_OK;
 }
 
 int lf_http_add_header(lf_http_req *req, const char *name, const char *value)
 {
-	if (req->resp_nheaders >= LF_HTTP_MAX_RESP_HEADERS)
+	if (req->in->resp_nheaders >= LF_HTTP_MAX_RESP_HEADERS)
 		return LF_ERR_LIMIT;
-	req->resp_hname[req->resp_nheaders] = name;
-	req->resp_hvalue[req->resp_nheaders] = value;
-	req->resp_nheaders++;
+	req->in->resp_hname[req->in->resp_nheaders] = name;
+	req->in->resp_hvalue[req->in->resp_nheaders] = value;
+	req->in->resp_nheaders++;
 	return LF_OK;
 }
 
 int lf_http_empty(lf_http_req *req, int status)
 {
-	free(req->resp_body);
-	req->resp_body = NULL;
-	req->resp_len = 0;
-	req->resp_type = NULL;
+	free(req->in->resp_body);
+	req->in->resp_body = NULL;
+	req->in->resp_len = 0;
+	req->in->resp_type = NULL;
+	req->status = status;
+	return LF_OK;
+}
+
+int lf_http_body(lf_http_req *req, int status, const char *type, char *body, size_t len)
+{
+	free(req->in->resp_body);
+	req->in->resp_body = body;
+	req->in->resp_len = len;
+	req->in->resp_type = type;
 	req->status = status;
 	return LF_OK;
 }

@@ -88,7 +88,7 @@ static int deliver(lf_http_req *req, const char *data, size_t len)
 
 static int start_part(lf_http_req *req, const char *name, const char *filename, const char *type)
 {
-	lf_http_upload *up = req->upload;
+	lf_http_upload *up = req->in->upload;
 	/* The part's names are stored and echoed like query parameters, so
 	 * they are held to the same rule (see refuse_bad_text in server.c). */
 	if ((name != NULL && !lf_utf8_valid(name, strlen(name))) ||
@@ -131,7 +131,7 @@ static int start_part(lf_http_req *req, const char *name, const char *filename, 
 
 static int append_field(lf_http_req *req, const char *data, size_t len)
 {
-	lf_http_upload *up = req->upload;
+	lf_http_upload *up = req->in->upload;
 	if (up->field_len + len > LF_HTTP_FORM_VALUE_MAX)
 		return lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
 				      "Form field '%s' is longer than %d bytes.", up->part_name,
@@ -156,7 +156,7 @@ static int append_field(lf_http_req *req, const char *data, size_t len)
  * (the last of repeated names wins). */
 static int end_part(lf_http_req *req)
 {
-	lf_http_upload *up = req->upload;
+	lf_http_upload *up = req->in->upload;
 	enum part_kind k = up->kind;
 	up->kind = PART_NONE;
 	if (k != PART_FIELD)
@@ -175,7 +175,7 @@ static enum MHD_Result part_data(void *cls, enum MHD_ValueKind kind, const char 
 				 size_t size)
 {
 	lf_http_req *req = cls;
-	lf_http_upload *up = req->upload;
+	lf_http_upload *up = req->in->upload;
 	int fresh = up->kind == PART_NONE ||
 		    (off == 0 && (up->part_end > 0 || !same_str(key, up->part_name) ||
 				  !same_str(filename, up->part_filename)));
@@ -196,10 +196,10 @@ int lf_http_upload_begin(lf_http_req *req)
 	req->form = json_object();
 	if (up == NULL || req->form == NULL)
 		return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 1;
-	req->upload = up;
+	req->in->upload = up;
 	const char *ct = lf_http_header(req, "Content-Type");
 	if (is_multipart(ct)) {
-		up->pp = MHD_create_post_processor(req->conn, PP_BUFFER, part_data, req);
+		up->pp = MHD_create_post_processor(req->in->conn, PP_BUFFER, part_data, req);
 		if (up->pp == NULL)
 			return lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
 					      "The multipart body has no boundary."),
@@ -225,7 +225,7 @@ int lf_http_upload_begin(lf_http_req *req)
 
 void lf_http_upload_data(lf_http_req *req, const char *data, size_t len)
 {
-	lf_http_upload *up = req->upload;
+	lf_http_upload *up = req->in->upload;
 	if (up->pp == NULL) {
 		deliver(req, data, len);
 		return;
@@ -237,7 +237,7 @@ void lf_http_upload_data(lf_http_req *req, const char *data, size_t len)
 
 int lf_http_upload_finish(lf_http_req *req)
 {
-	lf_http_upload *up = req->upload;
+	lf_http_upload *up = req->in->upload;
 	if (up->pp != NULL && req->status == 0) {
 		/* The last part has no successor to close it. */
 		end_part(req);
@@ -255,7 +255,7 @@ int lf_http_upload_finish(lf_http_req *req)
 
 void lf_http_upload_done(lf_http_req *req)
 {
-	lf_http_upload *up = req->upload;
+	lf_http_upload *up = req->in->upload;
 	const lf_http_stream *st = req->route->stream;
 	if (up->pp != NULL)
 		MHD_destroy_post_processor(up->pp);
