@@ -6,7 +6,7 @@
  * escapes its root (a path adapter joins keys to a folder, an object
  * store would treat ".." literally: both stay safe).
  */
-#include "blob/blob_int.h"
+#include "blob/adapter.h"
 
 #include <stdio.h>
 #include <string.h>

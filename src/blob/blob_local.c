@@ -9,7 +9,7 @@
  * (0700/0600). The adapter holds no mutable shared state, so concurrent
  * requests need no lock; racing folder creation tolerates EEXIST.
  */
-#include "blob/blob_int.h"
+#include "blob/adapter.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -7,10 +7,10 @@
  * through while it parses.
  *
  * The job reads its blob through an in-memory adapter of the blob
- * interface (blob/blob_int.h), which can fail or stop at a chosen byte,
+ * interface (blob/adapter.h), which can fail or stop at a chosen byte,
  * as a disk would fail or a slow store would stall.
  */
-#include "blob/blob_int.h"
+#include "blob/adapter.h"
 #include "imports/imports.h"
 #include "store/store.h"
 

@@ -1,13 +1,16 @@
 /*
- * blob_int.h - the adapter interface; private to src/blob/.
+ * adapter.h - the interface a storage adapter implements. Not for users of
+ * blob storage (they include blob.h): for adapters, the local disk one
+ * here and the object stores, and for tests that need a store which fails
+ * or pauses at a chosen byte (tests/unit/test_imports.c).
  *
  * blob.c validates keys and dispatches through lf_blob_ops; each adapter
  * (blob_local.c today, object stores later) embeds the base structs below
  * as the first member of its own store, writer and reader, so a pointer to
  * one is a pointer to the other. Adapters receive only valid keys.
  */
-#ifndef LF_BLOB_INT_H
-#define LF_BLOB_INT_H
+#ifndef LF_BLOB_ADAPTER_H
+#define LF_BLOB_ADAPTER_H
 
 #include "blob/blob.h"
 
