@@ -232,15 +232,15 @@ static int result_error(struct pg_conn *c, PGresult *res)
 {
 	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state != NULL ? state : "");
-	snprintf(c->err, sizeof(c->err), "%s",
+	snprintf(c->err, sizeof(c->err), "%s %s", c->sqlstate,
 		 res != NULL ? PQresultErrorMessage(res) : PQerrorMessage(c->h));
+	c->err[strcspn(c->err, "\n")] = '\0';
 	PQclear(res);
 	/* Class 23 is integrity constraint violation, what SQLite reports as
 	 * SQLITE_CONSTRAINT: the caller's business (a duplicate email...).
-	 * Anything else is the operator's, so it goes to the log. */
+	 * Anything else is the operator's: store.c logs it through errmsg. */
 	if (strncmp(c->sqlstate, "23", 2) == 0)
 		return LF_ERR_CONFLICT;
-	fprintf(stderr, "labelflow: database error %s: %s", c->sqlstate, c->err);
 	return LF_ERR_DB;
 }
 
@@ -485,7 +485,7 @@ static int pg_script(void *conn, const char *sql)
 	struct pg_conn *c = conn;
 	int ret = conn_simple(c, sql);
 	if (ret != LF_OK)
-		fprintf(stderr, "labelflow: migration failed: %s", c->err);
+		fprintf(stderr, "labelflow: migration failed: %s\n", c->err);
 	return ret;
 }
 

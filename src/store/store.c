@@ -22,6 +22,7 @@ struct lf_tx {
 };
 
 static int tx_release(lf_tx *tx, int commit);
+static int db_failed(lf_tx *tx, const char *sql, int ret);
 
 int lf_store_open(const char *url, int readers, lf_store **out, char *err, size_t errlen)
 {
@@ -151,14 +152,25 @@ int lf_db_is_sqlite(const lf_tx *tx)
 	return tx->s->drv == &lf_db_sqlite;
 }
 
+/* A statement the database failed for its own reasons (a constraint is
+ * the caller's business, LF_ERR_CONFLICT) goes to the operator's log in
+ * the driver's words: clients are told only that the database failed. */
+static int db_failed(lf_tx *tx, const char *sql, int ret)
+{
+	if (ret == LF_ERR_DB)
+		fprintf(stderr, "labelflow: database error: %s\n  in: %.120s\n",
+			tx->s->drv->errmsg(tx->conn), sql);
+	return ret;
+}
+
 int lf_db_exec(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *changes)
 {
-	return tx->s->drv->exec(tx->conn, sql, p, n, changes);
+	return db_failed(tx, sql, tx->s->drv->exec(tx->conn, sql, p, n, changes));
 }
 
 int lf_db_query(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_rows **out)
 {
-	return tx->s->drv->query(tx->conn, sql, p, n, out);
+	return db_failed(tx, sql, tx->s->drv->query(tx->conn, sql, p, n, out));
 }
 
 int lf_db_script(lf_tx *tx, const char *sql)
