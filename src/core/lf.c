@@ -62,15 +62,21 @@ void lf_fatal(const char *fmt, ...)
 	abort();
 }
 
-int lf_error_set(lf_error *e, int code, const char *reason, const char *fmt, ...)
+int lf_error_vset(lf_error *e, int code, const char *reason, const char *fmt, va_list ap)
 {
-	va_list ap;
 	if (e == NULL)
 		return code;
 	e->code = code;
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
-	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	return code;
+}
+
+int lf_error_set(lf_error *e, int code, const char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	lf_error_vset(e, code, reason, fmt, ap);
 	va_end(ap);
 	return code;
 }

@@ -11,6 +11,7 @@
 #ifndef LF_H
 #define LF_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -53,6 +54,9 @@ typedef struct lf_error {
  * returned in one statement: `return lf_error_set(e, LF_ERR_INVALID, ...)`. */
 int lf_error_set(lf_error *e, int code, const char *reason, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with a va_list, for functions that describe and then do more. */
+int lf_error_vset(lf_error *e, int code, const char *reason, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 /* Describes e with the generic words of code unless whoever failed first
  * described it already (then e keeps its own code, which is returned).
  * what names the thing ("project") or is NULL. */

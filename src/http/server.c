@@ -631,10 +631,8 @@ int lf_http_status(int code)
 int lf_http_fail(lf_http_req *req, int code, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
-	req->error.code = code;
-	snprintf(req->error.reason, sizeof(req->error.reason), "%s", reason);
 	va_start(ap, fmt);
-	vsnprintf(req->error.message, sizeof(req->error.message), fmt, ap);
+	lf_error_vset(&req->error, code, reason, fmt, ap);
 	va_end(ap);
 	return code;
 }
@@ -658,10 +656,8 @@ void lf_http_respond_error(lf_http_req *req, int code)
 int lf_http_refuse(lf_http_req *req, int code, const char *reason, const char *fmt, ...)
 {
 	va_list ap;
-	req->error.code = code;
-	snprintf(req->error.reason, sizeof(req->error.reason), "%s", reason);
 	va_start(ap, fmt);
-	vsnprintf(req->error.message, sizeof(req->error.message), fmt, ap);
+	lf_error_vset(&req->error, code, reason, fmt, ap);
 	va_end(ap);
 	lf_http_respond_error(req, code);
 	return 1;

@@ -18,8 +18,6 @@
 
 #include "ledger/ledger.h"
 
-static void rm_dir(const char *dir);
-
 const char lf_fx_ner_config[] = "<View><Text name=\"text\" value=\"$text\"/>"
 				"<Labels name=\"label\" toName=\"text\">"
 				"<Label value=\"PER\"/><Label value=\"ORG\"/></Labels></View>";
@@ -57,7 +55,7 @@ void lf_fx_close(lf_fx *f)
 	lf_store_close(f->s);
 	lf_arena_destroy(f->arena);
 	if (f->dir[0] != '\0')
-		rm_dir(f->dir);
+		lf_fx_rm_dir(f->dir);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -81,7 +79,7 @@ int lf_fx_teardown(void **state)
 
 /* The folder holds only plain files (db, -wal, -shm) and, for stores
  * that keep them, one level of folders. */
-static void rm_dir(const char *dir)
+void lf_fx_rm_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -93,7 +91,7 @@ static void rm_dir(const char *dir)
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
 		if (unlink(p) != 0)
-			rm_dir(p);
+			lf_fx_rm_dir(p);
 	}
 	closedir(d);
 	rmdir(dir);

@@ -24,6 +24,9 @@ int lf_fx_open(lf_fx *f, const char *name, int readers);
 /* Closes the store and removes the folder. Safe on a zeroed fixture. */
 void lf_fx_close(lf_fx *f);
 
+/* Removes a temporary folder of plain files and one level of folders. */
+void lf_fx_rm_dir(const char *dir);
+
 /* cmocka setup/teardown for tests that need nothing but an lf_fx:
  * *state is a heap lf_fx named "unit". */
 int lf_fx_setup(void **state);

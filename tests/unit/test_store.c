@@ -5,6 +5,8 @@
 #include "store/db.h"
 #include "store/store.h"
 
+#include "fixture.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +46,6 @@ struct reader {
 static int setup(void **state);
 static int teardown(void **state);
 static int open_store(struct fixture *f);
-static void rm_dir(const char *dir);
 static int64_t add_user(lf_store *s, const char *email, const char *role);
 static void *reader_main(void *arg);
 
@@ -77,15 +78,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char sub[96];
 
 	if (f == NULL)
 		return 0;
 	lf_store_close(f->s);
 	lf_arena_destroy(f->arena);
-	snprintf(sub, sizeof(sub), "%s/sub", f->dir);
-	rm_dir(sub);
-	rm_dir(f->dir);
+	lf_fx_rm_dir(f->dir);
 	free(f);
 	return 0;
 }
@@ -97,25 +95,6 @@ static int open_store(struct fixture *f)
 	if (ret != LF_OK)
 		print_error("lf_store_open(%s): %s\n", f->url, err);
 	return ret;
-}
-
-/* The database folder holds only plain files (db, -wal, -shm). */
-static void rm_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char p[512];
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 static int64_t add_user(lf_store *s, const char *email, const char *role)
