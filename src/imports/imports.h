@@ -70,6 +70,37 @@ typedef struct lf_imports_upload {
 int lf_imports_start(lf_store *s, lf_blob_store *blobs, lf_arena *a, const lf_imports_upload *up,
 		     lf_import *out);
 
+/* Tasks given directly (POST /projects/{id}/tasks) rather than in a file. */
+typedef struct lf_imports_tasks {
+	int64_t project_id;
+	/* [{"data": {...}, "priority"?: int, "task_type"?: str, "predictions"?: [...]}],
+	 * borrowed for the call */
+	const json_t *tasks;
+	int64_t actor_id;
+	const char *actor_role;
+} lf_imports_tasks;
+
+/* What lf_imports_add_tasks created: ids first_id..last_id, in order. */
+typedef struct lf_imports_added {
+	int64_t created, first_id, last_id;
+} lf_imports_added;
+
+/* Most tasks one lf_imports_add_tasks call takes; files go through imports. */
+#define LF_IMPORTS_ADD_MAX 10000
+
+/*
+ * Creates rq->tasks in queued_l1, all or none, in one write transaction
+ * with one audit record ("tasks.create"). Every prediction's result must
+ * fit the project's label config and its task's data, as a submitted
+ * result must. Refusals are described in *err (may be NULL):
+ * LF_ERR_INVALID "invalid_tasks" (not 1..LF_IMPORTS_ADD_MAX task objects
+ * of the shape above) or "invalid_result" (naming tasks[i].predictions[k]);
+ * LF_ERR_CONFLICT "bad_label_config" when the project's config no longer
+ * parses; LF_ERR_NOTFOUND for an unknown project.
+ */
+int lf_imports_add_tasks(lf_store *s, lf_arena *a, const lf_imports_tasks *rq,
+			 lf_imports_added *out, lf_error *err);
+
 /*
  * The import job: reads the blob of import_id, creates its tasks grouped
  * by the project's items_per_task, records progress, and marks the import
