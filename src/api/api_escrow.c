@@ -24,7 +24,7 @@ static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who,
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, perm, id, who)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_project_get(tx, id, p);
@@ -108,7 +108,7 @@ int lf_api_escrow(lf_http_req *req)
 	lf_tx *tx;
 	if ((ret = project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_ledger_escrow(tx, p.id, p.currency, &e);
@@ -133,7 +133,7 @@ int lf_api_ledger(lf_http_req *req)
 	if ((ret = lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor)) != LF_OK ||
 	    (ret = lf_api_qint(req, "limit", 1, 1000, &limit)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_ledger_lines(tx, p.id, cursor, (int)limit + 1, &lines, &n);
@@ -238,7 +238,7 @@ int lf_api_earnings(lf_http_req *req)
 		json_decref(e.projects);
 		return ret;
 	}
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret == LF_OK) {
 		int64_t uid = who->user.id;
 		/* In a payout but not yet confirmed still counts as earned. */

@@ -62,7 +62,7 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 	lf_annotation *an;
 	lf_work *w;
 	int nan, nw;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	int ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_annotation_list(tx, t->id, &an, &nan)) != LF_OK ||
@@ -133,7 +133,7 @@ static unsigned roles_in(lf_http_req *req, int64_t project_id, int64_t user_id)
 	lf_app *app = req->app;
 	lf_tx *tx;
 	unsigned roles = 0;
-	if (lf_store_begin(app->store, 0, req->arena, &tx) == LF_OK) {
+	if (lf_store_begin(app->store, LF_TX_READ, req->arena, &tx) == LF_OK) {
 		lf_store_member_roles(tx, project_id, user_id, &roles);
 		lf_store_rollback(tx);
 	}
@@ -179,7 +179,7 @@ int lf_api_tasks_list(lf_http_req *req)
 	/* An annotator only ever sees tasks they worked on. */
 	if (view_of(who, roles_in(req, f.project_id, who->user.id)) == VIEW_WORKER)
 		f.worker = who->user.id;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_task_list(tx, &f, &items, &n);
@@ -203,7 +203,7 @@ int lf_api_tasks_get(lf_http_req *req)
 	int64_t id;
 	if ((ret = task_guard(req, LF_PERM_PROJECT_READ, &who, &id)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_task_get(tx, id, &tv.task);
@@ -219,7 +219,7 @@ int lf_api_tasks_get(lf_http_req *req)
 				    .worker = who->user.id,
 				    .after_id = id - 1,
 				    .limit = 1};
-		if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
+		if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
 			return ret;
 		ret = lf_store_task_list(tx, &f, &mine, &n);
 		lf_store_rollback(tx);
