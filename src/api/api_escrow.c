@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "audit/audit.h"
 #include "ledger/ledger.h"
 
 static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who, lf_project *p);
 static json_t *escrow_json(const lf_project *p, const lf_escrow *e);
 static json_t *deposit_json(lf_http_req *req, const lf_deposit *d);
-static int audit_money(lf_tx *tx, const lf_principal *who, const char *action, const lf_deposit *d);
+static int money_in_or_out(lf_http_req *req, int refund);
 
 static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who, lf_project *p)
 {
@@ -25,7 +24,7 @@ static int project_for_money(lf_http_req *req, lf_perm perm, lf_principal **who,
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, perm, id, who)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_project_get(tx, id, p);
@@ -53,39 +52,17 @@ static json_t *deposit_json(lf_http_req *req, const lf_deposit *d)
 			 lf_api_time(req, d->created_at));
 }
 
-static int audit_money(lf_tx *tx, const lf_principal *who, const char *action, const lf_deposit *d)
-{
-	char id[32];
-	snprintf(id, sizeof(id), "%lld", (long long)d->id);
-	json_t *details = json_pack("{s:I,s:s,s:s?,s:s}", "amount", (json_int_t)d->amount,
-				    "currency", d->currency, "reference", d->reference,
-				    "idempotency_key", d->idempotency_key);
-	lf_audit_event ev = {.actor_id = who->user.id,
-			     .actor_role = who->user.role,
-			     .action = action,
-			     .entity_type = "deposit",
-			     .entity_id = id,
-			     .project_id = d->project_id,
-			     .details = details};
-	int ret = details ? lf_audit_append(tx, &ev, NULL) : LF_ERR_NOMEM;
-	json_decref(details);
-	return ret;
-}
-
-/* Shared by deposits and refunds: one write transaction, idempotent by
- * key, answering 201 for a new movement and 200 for a replay. */
+/* Shared by deposits and refunds: one domain command, idempotent by key,
+ * answering 201 for a new movement and 200 for a replay. */
 static int money_in_or_out(lf_http_req *req, int refund)
 {
 	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
-	lf_deposit d;
-	lf_escrow e;
-	lf_tx *tx = NULL;
+	lf_escrow_receipt r;
 	const char *key, *reference = NULL;
 	int64_t amount = 0;
-	int replayed = 0;
 	if ((ret = project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p)) != LF_OK)
 		return ret;
 	if ((ret = lf_api_str(req, "idempotency_key", 1, 200, &key)) != LF_OK ||
@@ -95,43 +72,20 @@ static int money_in_or_out(lf_http_req *req, int refund)
 	if (key[0] == '\0')
 		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
 				    "idempotency_key must not be empty.");
-	if (refund && strcmp(p.status, "closed") != 0)
-		return lf_http_fail(
-		    req, LF_ERR_CONFLICT, "project_active",
-		    "Close the project (status closed) before refunding its escrow.");
-	ret = lf_store_begin(app->store, 1, req->arena, &tx);
+	lf_escrow_request rq = {.project_id = p.id,
+				.amount = amount,
+				.reference = reference,
+				.idempotency_key = key,
+				.actor_id = who->user.id,
+				.actor_role = who->user.role};
+	ret = refund ? lf_escrow_refund(app->store, req->arena, &rq, &r, &req->error)
+		     : lf_escrow_deposit(app->store, req->arena, &rq, &r, &req->error);
 	if (ret != LF_OK)
 		return ret;
-	ret = refund ? lf_ledger_refund(tx, p.id, p.currency, key, who->user.id, &d, &replayed)
-		     : lf_ledger_deposit(tx, p.id, p.currency, amount, reference, key, who->user.id,
-					 &d, &replayed);
-	if (ret == LF_ERR_CONFLICT) {
-		lf_store_rollback(tx);
-		return lf_http_fail(req, LF_ERR_CONFLICT, "idempotency_key_reused",
-				    refund
-					? "This idempotency_key was already used for a deposit."
-					: "This idempotency_key was already used for a refund or a "
-					  "deposit of another amount or reference.");
-	}
-	if (ret == LF_ERR_NOTFOUND) {
-		lf_store_rollback(tx);
-		return lf_http_fail(req, LF_ERR_CONFLICT, "escrow_empty",
-				    "There is no available escrow to refund.");
-	}
-	if (ret == LF_OK && !replayed)
-		ret = audit_money(tx, who, refund ? "escrow.refund" : "escrow.deposit", &d);
-	if (ret == LF_OK)
-		ret = lf_ledger_escrow(tx, p.id, p.currency, &e);
-	if (ret != LF_OK) {
-		lf_store_rollback(tx);
-		return ret;
-	}
-	if ((ret = lf_store_commit(tx)) != LF_OK)
-		return ret;
-	json_t *body = deposit_json(req, &d);
-	json_object_set_new(body, "replayed", json_boolean(replayed));
-	json_object_set_new(body, "escrow", escrow_json(&p, &e));
-	return lf_http_json(req, replayed ? 200 : 201, body);
+	json_t *body = deposit_json(req, &r.movement);
+	json_object_set_new(body, "replayed", json_boolean(r.replayed));
+	json_object_set_new(body, "escrow", escrow_json(&p, &r.escrow));
+	return lf_http_json(req, r.replayed ? 200 : 201, body);
 }
 
 int lf_api_deposit(lf_http_req *req)
@@ -154,7 +108,7 @@ int lf_api_escrow(lf_http_req *req)
 	lf_tx *tx;
 	if ((ret = project_for_money(req, LF_PERM_PROJECT_MANAGE, &who, &p)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_ledger_escrow(tx, p.id, p.currency, &e);
@@ -179,7 +133,7 @@ int lf_api_ledger(lf_http_req *req)
 	if ((ret = lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor)) != LF_OK ||
 	    (ret = lf_api_qint(req, "limit", 1, 1000, &limit)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_ledger_lines(tx, p.id, cursor, (int)limit + 1, &lines, &n);
@@ -284,7 +238,7 @@ int lf_api_earnings(lf_http_req *req)
 		json_decref(e.projects);
 		return ret;
 	}
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret == LF_OK) {
 		int64_t uid = who->user.id;
 		/* In a payout but not yet confirmed still counts as earned. */

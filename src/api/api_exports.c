@@ -3,11 +3,8 @@
  */
 #include "api/api.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
 #include "export/job.h"
 
 static json_t *export_json(lf_http_req *req, const lf_export_row *e);
@@ -40,70 +37,25 @@ int lf_api_exports_create(lf_http_req *req)
 	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_tx *tx = NULL;
+	lf_export_row row;
 	const char *format;
-	char err[200], eid[32];
-	int64_t project_id = lf_http_capture_id(req, 0), id = 0;
-	json_t *payload = NULL, *details = NULL;
-	char *filter_text = NULL;
+	int64_t project_id = lf_http_capture_id(req, 0);
 	if (project_id == 0)
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
 		return ret;
 	if ((ret = lf_api_str(req, "format", 1, 32, &format)) != LF_OK)
 		return ret;
-	if (!lf_export_format_valid(format))
-		return lf_http_fail(
-		    req, LF_ERR_INVALID, "invalid_format",
-		    "format must be one of label_studio_json, jsonl, csv, tsv, coco,"
-		    " yolo, voc, conll2003, webvtt, srt.");
-	json_t *filter = json_object_get(req->json, "filter");
-	if (lf_export_filter_parse(filter, err, sizeof(err)) != LF_OK)
-		return lf_http_fail(req, LF_ERR_INVALID, "invalid_filter", "%s.", err);
-	filter_text =
-	    filter != NULL && !json_is_null(filter) ? json_dumps(filter, JSON_COMPACT) : NULL;
-	int64_t now = lf_now_ms();
-	lf_export_row row = {.project_id = project_id,
-			     .created_by = who->user.id,
-			     .format = format,
-			     .filter = filter_text ? filter_text : "{}",
-			     .status = "queued",
-			     .created_at = now,
-			     .updated_at = now};
-	ret = lf_store_begin(app->store, 1, req->arena, &tx);
-	if (ret != LF_OK)
-		goto cleanup;
-	if ((ret = lf_store_export_insert(tx, &row, &id)) != LF_OK)
-		goto cleanup;
-	payload = json_pack("{s:I}", "export_id", (json_int_t)id);
-	if ((ret = lf_jobs_enqueue(tx, LF_EXPORTS_JOB, payload, 0, NULL)) != LF_OK)
-		goto cleanup;
-	snprintf(eid, sizeof(eid), "%lld", (long long)id);
-	details = json_pack("{s:s,s:s}", "format", format, "filter", row.filter);
-	lf_audit_event ev = {.actor_id = who->user.id,
-			     .actor_role = who->user.role,
-			     .action = "export.create",
-			     .entity_type = "export",
-			     .entity_id = eid,
-			     .project_id = project_id,
-			     .to_state = "queued",
-			     .details = details};
-	if ((ret = lf_audit_append(tx, &ev, NULL)) != LF_OK)
-		goto cleanup;
-	ret = lf_store_commit(tx);
-	tx = NULL;
-	if (ret != LF_OK)
-		goto cleanup;
+	lf_export_request rq = {.project_id = project_id,
+				.format = format,
+				.filter = json_object_get(req->json, "filter"),
+				.actor_id = who->user.id,
+				.actor_role = who->user.role};
+	if ((ret = lf_export_start(app->store, req->arena, &rq, &row, &req->error)) != LF_OK)
+		return ret;
 	if (app->jobs != NULL)
 		lf_jobs_kick(app->jobs);
-	row.id = id;
-	ret = lf_http_json(req, 202, export_json(req, &row));
-cleanup:
-	lf_store_rollback(tx);
-	json_decref(payload);
-	json_decref(details);
-	free(filter_text);
-	return ret;
+	return lf_http_json(req, 202, export_json(req, &row));
 }
 
 static int get_export(lf_tx *tx, int64_t id, void *out)

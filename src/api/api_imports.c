@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
 #include "imports/imports.h"
 
 struct upload {
@@ -72,7 +71,7 @@ static int up_begin(lf_http_req *req)
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_project_get(tx, project_id, &p);
@@ -177,11 +176,8 @@ int lf_api_imports_finish(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	struct upload *u = req->stream_ctx;
-	lf_tx *tx = NULL;
-	lf_import im = {.id = 0};
-	json_t *errors = NULL;
-	int64_t id = 0, job = 0;
-	int ret, committed = 0;
+	lf_import im;
+	int ret;
 	req->stream_ctx = NULL;
 	if (u == NULL || req->upload_bytes == 0) {
 		up_free(u, 0);
@@ -206,64 +202,24 @@ int lf_api_imports_finish(lf_http_req *req)
 		return lf_http_fail(req, LF_ERR_FULL, "storage_full",
 				    "The upload could not be stored.");
 	}
-	errors = lf_imports_check_errors(u->check);
-	char *errors_text = errors ? json_dumps(errors, JSON_COMPACT) : NULL;
-	memset(&im, 0, sizeof(im));
-	im.project_id = u->project_id;
-	im.created_by = u->who->user.id;
-	im.status = "queued";
-	im.format = u->format;
-	im.filename = req->upload_name;
-	im.blob_key = u->key;
-	im.bytes_total = (int64_t)req->upload_bytes;
-	im.items_total = lf_imports_check_items(u->check) + lf_imports_check_skipped(u->check);
-	im.skipped = lf_imports_check_skipped(u->check);
-	im.skip_bad = u->skip_bad;
-	im.errors = errors_text;
-	im.task_type = param(req, "task_type");
-	im.created_at = im.updated_at = lf_now_ms();
-	json_t *payload = NULL, *details = NULL;
-	if ((ret = lf_store_begin(app->store, 1, req->arena, &tx)) != LF_OK)
-		goto cleanup;
-	if ((ret = lf_store_import_insert(tx, &im, &id)) != LF_OK)
-		goto cleanup;
-	payload = json_pack("{s:I}", "import_id", (json_int_t)id);
-	if ((ret = lf_jobs_enqueue(tx, LF_IMPORTS_JOB, payload, 0, &job)) != LF_OK)
-		goto cleanup;
-	char eid[32];
-	snprintf(eid, sizeof(eid), "%lld", (long long)id);
-	details = json_pack("{s:s,s:s?,s:I,s:I,s:I}", "format", im.format, "filename", im.filename,
-			    "bytes", (json_int_t)im.bytes_total, "items",
-			    (json_int_t)im.items_total, "job_id", (json_int_t)job);
-	lf_audit_event ev = {.actor_id = u->who->user.id,
-			     .actor_role = u->who->user.role,
-			     .action = "import.create",
-			     .entity_type = "import",
-			     .entity_id = eid,
-			     .project_id = u->project_id,
-			     .to_state = "queued",
-			     .details = details};
-	if ((ret = lf_audit_append(tx, &ev, NULL)) != LF_OK)
-		goto cleanup;
-	ret = lf_store_commit(tx);
-	tx = NULL;
-	if (ret != LF_OK)
-		goto cleanup;
-	/* From here on the import exists and its job will read the blob:
-	 * nothing below may delete it, whatever the response. */
-	committed = 1;
-	if (app->jobs != NULL)
-		lf_jobs_kick(app->jobs);
-	im.id = id;
-	ret = lf_http_json(req, 202, import_json(req, &im));
-cleanup:
-	lf_store_rollback(tx);
-	if (ret != LF_OK && !committed)
-		lf_blob_delete(app->blobs, u->key);
-	json_decref(payload);
-	json_decref(details);
-	json_decref(errors);
-	free(errors_text);
+	lf_imports_upload up = {.project_id = u->project_id,
+				.format = u->format,
+				.filename = req->upload_name,
+				.blob_key = u->key,
+				.bytes = (int64_t)req->upload_bytes,
+				.skip_bad = u->skip_bad,
+				.task_type = param(req, "task_type"),
+				.check = u->check,
+				.actor_id = u->who->user.id,
+				.actor_role = u->who->user.role};
+	/* The blob is lf_imports_start's from here: deleted if it fails, the
+	 * import's for good if it succeeds. */
+	ret = lf_imports_start(app->store, app->blobs, req->arena, &up, &im);
+	if (ret == LF_OK) {
+		if (app->jobs != NULL)
+			lf_jobs_kick(app->jobs);
+		ret = lf_http_json(req, 202, import_json(req, &im));
+	}
 	up_free(u, 1);
 	return ret;
 }
@@ -305,7 +261,7 @@ int lf_api_imports_list(lf_http_req *req)
 	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
 	    (ret = lf_api_qint(req, "limit", 1, 200, &limit)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_import_list(tx, project_id, cursor, (int)limit + 1, &items, &n);

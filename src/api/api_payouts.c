@@ -48,7 +48,7 @@ static int load_batch(lf_http_req *req, int64_t id, int status)
 	lf_payout_batch_row b;
 	lf_payout_item_row *items;
 	int n;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	int ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_payout_batch_get(tx, id, &b);
@@ -155,7 +155,7 @@ int lf_api_payouts_list(lf_http_req *req)
 	if ((ret = lf_api_qint(req, "cursor", 1, INT64_MAX, &cursor)) != LF_OK ||
 	    (ret = lf_api_qint(req, "limit", 1, 200, &limit)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_payout_batch_list(tx, cursor, (int)limit + 1, &rows, &n);

@@ -4,12 +4,9 @@
  */
 #include "api/api.h"
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
-#include "labelcfg/labelcfg.h"
+#include "imports/imports.h"
 #include "tasks/tasks.h"
 #include "workflow/workflow.h"
 
@@ -24,7 +21,6 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
 static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self);
 static json_t *load_json_text(const char *text);
-static int check_predictions(lf_http_req *req, const lf_project *p, json_t *tasks);
 
 static json_t *load_json_text(const char *text)
 {
@@ -66,7 +62,7 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 	lf_annotation *an;
 	lf_work *w;
 	int nan, nw;
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	int ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_annotation_list(tx, t->id, &an, &nan)) != LF_OK ||
@@ -137,7 +133,7 @@ static unsigned roles_in(lf_http_req *req, int64_t project_id, int64_t user_id)
 	lf_app *app = req->app;
 	lf_tx *tx;
 	unsigned roles = 0;
-	if (lf_store_begin(app->store, 0, req->arena, &tx) == LF_OK) {
+	if (lf_store_begin(app->store, LF_TX_READ, req->arena, &tx) == LF_OK) {
 		lf_store_member_roles(tx, project_id, user_id, &roles);
 		lf_store_rollback(tx);
 	}
@@ -183,7 +179,7 @@ int lf_api_tasks_list(lf_http_req *req)
 	/* An annotator only ever sees tasks they worked on. */
 	if (view_of(who, roles_in(req, f.project_id, who->user.id)) == VIEW_WORKER)
 		f.worker = who->user.id;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_task_list(tx, &f, &items, &n);
@@ -207,7 +203,7 @@ int lf_api_tasks_get(lf_http_req *req)
 	int64_t id;
 	if ((ret = task_guard(req, LF_PERM_PROJECT_READ, &who, &id)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_task_get(tx, id, &tv.task);
@@ -223,7 +219,7 @@ int lf_api_tasks_get(lf_http_req *req)
 				    .worker = who->user.id,
 				    .after_id = id - 1,
 				    .limit = 1};
-		if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
+		if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
 			return ret;
 		ret = lf_store_task_list(tx, &f, &mine, &n);
 		lf_store_rollback(tx);
@@ -376,57 +372,9 @@ int lf_api_requeue(lf_http_req *req)
 }
 
 /*
- * Predictions given with new tasks are results like submitted ones: each
- * must fit the project's label config and its task's data. Returns
- * LF_ERR_INVALID once it has sent the refusal (422 for the first that does
- * not fit), another lf_err without a response.
- */
-static int check_predictions(lf_http_req *req, const lf_project *p, json_t *tasks)
-{
-	int ret = LF_OK;
-	lf_labelcfg *cfg = NULL;
-	char err[256];
-	size_t i, k;
-	json_t *v, *pred;
-
-	if (p->label_config == NULL || p->label_config[0] == '\0')
-		goto cleanup;
-	if ((ret = lf_labelcfg_parse(p->label_config, strlen(p->label_config), &cfg, err,
-				     sizeof(err))) != LF_OK) {
-		ret = lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
-				   "The project's label config no longer parses: %s", err);
-		goto cleanup;
-	}
-	json_array_foreach(tasks, i, v)
-	{
-		json_array_foreach(json_object_get(v, "predictions"), k, pred)
-		{
-			json_t *result = json_object_get(pred, "result");
-			if (!json_is_array(result)) {
-				ret = LF_ERR_INVALID;
-				lf_http_fail(req, LF_ERR_INVALID, "invalid_result",
-					     "tasks[%zu].predictions[%zu] has no \"result\" array.",
-					     i, k);
-				goto cleanup;
-			}
-			ret = lf_labelcfg_validate_result(cfg, result, json_object_get(v, "data"),
-							  err, sizeof(err));
-			if (ret == LF_ERR_INVALID)
-				lf_http_fail(req, LF_ERR_INVALID, "invalid_result",
-					     "tasks[%zu].predictions[%zu]: %s", i, k, err);
-			if (ret != LF_OK)
-				goto cleanup;
-		}
-	}
-cleanup:
-	lf_labelcfg_free(cfg);
-	return ret;
-}
-
-/*
  * POST /projects/{id}/tasks {"tasks": [{"data": {...}, "priority"?,
- * "task_type"?, "predictions"?}]}: creates tasks directly, all or none, in
- * one transaction. For scripts and small batches; files go through
+ * "task_type"?, "predictions"?}]}: creates tasks directly, all or none
+ * (lf_imports_add_tasks). For scripts and small batches; files go through
  * imports.
  */
 int lf_api_tasks_create(lf_http_req *req)
@@ -434,85 +382,20 @@ int lf_api_tasks_create(lf_http_req *req)
 	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_tx *tx = NULL;
-	size_t i;
-	json_t *v;
+	lf_imports_added added;
 	int64_t project_id = lf_http_capture_id(req, 0);
 	if (project_id == 0)
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
 		return ret;
-	json_t *tasks = json_object_get(req->json, "tasks");
-	if (!json_is_array(tasks) || json_array_size(tasks) == 0 || json_array_size(tasks) > 10000)
-		return lf_http_fail(req, LF_ERR_INVALID, "invalid_tasks",
-				    "tasks must be an array of 1 to 10000 task objects.");
-	json_array_foreach(tasks, i, v)
-	{
-		json_t *pr = json_object_get(v, "priority"), *tt = json_object_get(v, "task_type"),
-		       *pred = json_object_get(v, "predictions");
-		if (!json_is_object(json_object_get(v, "data")) || (pr && !json_is_integer(pr)) ||
-		    (tt && !json_is_string(tt)) || (pred && !json_is_array(pred)))
-			return lf_http_fail(
-			    req, LF_ERR_INVALID, "invalid_tasks",
-			    "tasks[%zu] needs a data object; priority is an integer,"
-			    " task_type a string, predictions an array.",
-			    i);
-	}
-	int64_t now = lf_now_ms(), first = 0, id = 0;
-	lf_project project;
-	ret = lf_store_begin(app->store, 1, req->arena, &tx);
-	if (ret != LF_OK)
+	lf_imports_tasks rq = {.project_id = project_id,
+			       .tasks = json_object_get(req->json, "tasks"),
+			       .actor_id = who->user.id,
+			       .actor_role = who->user.role};
+	if ((ret = lf_imports_add_tasks(app->store, req->arena, &rq, &added, &req->error)) != LF_OK)
 		return ret;
-	if ((ret = lf_store_project_get(tx, project_id, &project)) != LF_OK) {
-		ret = lf_error_default(&req->error, ret, "project");
-		goto cleanup;
-	}
-	if ((ret = check_predictions(req, &project, tasks)) != LF_OK)
-		goto cleanup;
-	json_array_foreach(tasks, i, v)
-	{
-		char *data = json_dumps(json_object_get(v, "data"), JSON_COMPACT);
-		json_t *pred = json_object_get(v, "predictions");
-		char *ptext = pred ? json_dumps(pred, JSON_COMPACT) : NULL;
-		lf_task t = {.project_id = project_id,
-			     .task_type = json_string_value(json_object_get(v, "task_type")),
-			     .state = "queued_l1",
-			     .priority = json_integer_value(json_object_get(v, "priority")),
-			     .data = data,
-			     .predictions = ptext,
-			     .created_at = now};
-		ret = data ? lf_store_task_insert(tx, &t, &id) : LF_ERR_NOMEM;
-		free(data);
-		free(ptext);
-		if (ret != LF_OK)
-			goto cleanup;
-		if (first == 0)
-			first = id;
-	}
-	char pid[32];
-	snprintf(pid, sizeof(pid), "%lld", (long long)project_id);
-	json_t *d = json_pack("{s:I,s:I,s:I}", "count", (json_int_t)json_array_size(tasks),
-			      "first_id", (json_int_t)first, "last_id", (json_int_t)id);
-	lf_audit_event ev = {.actor_id = who->user.id,
-			     .actor_role = who->user.role,
-			     .action = "tasks.create",
-			     .entity_type = "project",
-			     .entity_id = pid,
-			     .project_id = project_id,
-			     .to_state = "queued_l1",
-			     .details = d};
-	ret = lf_audit_append(tx, &ev, NULL);
-	json_decref(d);
-	if (ret != LF_OK)
-		goto cleanup;
-	ret = lf_store_commit(tx);
-	tx = NULL;
-	if (ret == LF_OK)
-		ret = lf_http_json(req, 201,
-				   json_pack("{s:I,s:I,s:I}", "created",
-					     (json_int_t)json_array_size(tasks), "first_id",
-					     (json_int_t)first, "last_id", (json_int_t)id));
-cleanup:
-	lf_store_rollback(tx);
-	return ret;
+	return lf_http_json(req, 201,
+			    json_pack("{s:I,s:I,s:I}", "created", (json_int_t)added.created,
+				      "first_id", (json_int_t)added.first_id, "last_id",
+				      (json_int_t)added.last_id));
 }

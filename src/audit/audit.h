@@ -30,6 +30,18 @@ typedef struct lf_audit_event {
 int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *seq);
 
 /*
+ * Takes the audit chain's append turn in tx now and keeps it until tx
+ * ends; lf_audit_append later in tx takes it again at no cost. The lock
+ * order rule: a transaction that will lock other hot rows (a project's
+ * escrow and held balances) and then append takes the turn first, so
+ * nobody waits for the audit tail while holding those rows: one queue,
+ * not two, and one lock order (audit turn, then balances) everywhere.
+ * Ledger postings do it (ledger/ledger.c). Where the single writer
+ * already serializes appends (SQLite) it costs nothing.
+ */
+int lf_audit_turn(lf_tx *tx);
+
+/*
  * Computes a record's hash from its fields and prev_hash (the row's own
  * hash field is ignored). out gets 64 lowercase hex chars + NUL. Pure.
  */

@@ -1,7 +1,8 @@
 /*
- * job.h - running an export: reading the project's tasks page by page and
- * feeding an export writer (export.h), for the background job (output to
- * blob storage) and the command line (output to a file descriptor).
+ * job.h - starting an export (start.c: the row, its job and its audit
+ * record) and running it (job.c): reading the project's tasks page by page
+ * and feeding an export writer (export.h), for the background job (output
+ * to blob storage) and the command line (output to a file descriptor).
  */
 #ifndef LF_EXPORT_JOB_H
 #define LF_EXPORT_JOB_H
@@ -16,6 +17,27 @@
  * {"state": "accepted" | [...], "since": ms, "until": ms, "annotator": id,
  *  "include_predictions": bool, "include_versions": bool}. Validates it. */
 int lf_export_filter_parse(const json_t *filter, char *err, size_t errlen);
+
+/* An export as an admin asks for it. */
+typedef struct lf_export_request {
+	int64_t project_id;
+	const char *format;   /* checked: one of export.h's formats */
+	const json_t *filter; /* checked by lf_export_filter_parse; NULL or null: {} */
+	int64_t actor_id;
+	const char *actor_role;
+} lf_export_request;
+
+/*
+ * Starts an export: checks rq's format and filter, then in one write
+ * transaction inserts the queued export, enqueues the job that writes its
+ * file (LF_EXPORTS_JOB) and appends its audit record ("export.create").
+ * The caller wakes the job workers (lf_jobs_kick) after it returns.
+ * Refusals are described in *err (may be NULL): LF_ERR_INVALID
+ * "invalid_format" or "invalid_filter". *out gets the export as created;
+ * its strings are rq's or arena a's.
+ */
+int lf_export_start(lf_store *s, lf_arena *a, const lf_export_request *rq, lf_export_row *out,
+		    lf_error *err);
 
 /*
  * Streams the tasks of project_id matching filter_json in format to out.

@@ -43,6 +43,66 @@ int64_t lf_imports_check_skipped(const lf_imports_check *c);
 json_t *lf_imports_check_errors(const lf_imports_check *c);
 void lf_imports_check_free(lf_imports_check *c);
 
+/* A checked upload, committed to blob storage, that becomes an import. */
+typedef struct lf_imports_upload {
+	int64_t project_id;
+	const char *format;	       /* lf_ingest_format_name */
+	const char *filename;	       /* may be NULL */
+	const char *blob_key;	       /* the committed blob holding the upload */
+	int64_t bytes;		       /* the upload's size */
+	int skip_bad;		       /* bad rows were skipped, not refused */
+	const char *task_type;	       /* given to every task; may be NULL */
+	const lf_imports_check *check; /* the upload's finished check */
+	int64_t actor_id;
+	const char *actor_role;
+} lf_imports_upload;
+
+/*
+ * Turns a checked, stored upload into a queued import: the import row
+ * (items and skipped rows as the check counted them), the job that will
+ * create its tasks (LF_IMPORTS_JOB) and the audit record
+ * ("import.create"), in one write transaction. Takes over up->blob_key:
+ * on any failure the blob is deleted (nothing refers to it); once this
+ * returns LF_OK the import is committed and its job reads the blob, so
+ * nobody may delete it, whatever the caller's response. The caller wakes
+ * the job workers (lf_jobs_kick). *out gets the import as created; its
+ * strings are up's or arena a's. It refuses nothing (the check did):
+ * errors are the database's or LF_ERR_NOMEM.
+ */
+int lf_imports_start(lf_store *s, lf_blob_store *blobs, lf_arena *a, const lf_imports_upload *up,
+		     lf_import *out);
+
+/* Tasks given directly (POST /projects/{id}/tasks) rather than in a file. */
+typedef struct lf_imports_tasks {
+	int64_t project_id;
+	/* [{"data": {...}, "priority"?: int, "task_type"?: str, "predictions"?: [...]}],
+	 * borrowed for the call */
+	const json_t *tasks;
+	int64_t actor_id;
+	const char *actor_role;
+} lf_imports_tasks;
+
+/* What lf_imports_add_tasks created: ids first_id..last_id, in order. */
+typedef struct lf_imports_added {
+	int64_t created, first_id, last_id;
+} lf_imports_added;
+
+/* Most tasks one lf_imports_add_tasks call takes; files go through imports. */
+#define LF_IMPORTS_ADD_MAX 10000
+
+/*
+ * Creates rq->tasks in queued_l1, all or none, in one write transaction
+ * with one audit record ("tasks.create"). Every prediction's result must
+ * fit the project's label config and its task's data, as a submitted
+ * result must. Refusals are described in *err (may be NULL):
+ * LF_ERR_INVALID "invalid_tasks" (not 1..LF_IMPORTS_ADD_MAX task objects
+ * of the shape above) or "invalid_result" (naming tasks[i].predictions[k]);
+ * LF_ERR_CONFLICT "bad_label_config" when the project's config no longer
+ * parses; LF_ERR_NOTFOUND for an unknown project.
+ */
+int lf_imports_add_tasks(lf_store *s, lf_arena *a, const lf_imports_tasks *rq,
+			 lf_imports_added *out, lf_error *err);
+
 /*
  * The import job: reads the blob of import_id, creates its tasks grouped
  * by the project's items_per_task, records progress, and marks the import

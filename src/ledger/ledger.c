@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
+
 static int move_holds(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
 		      int stage, int latest_only, const char *to, const char *txn_kind);
 
@@ -71,11 +73,10 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 	int ret;
 	if ((ret = lf_ledger_balanced(p, n)) != LF_OK)
 		return ret;
-	/* Every posting is audited in its transaction: taking the audit turn
-	 * before the balance rows means nobody waits for the audit tail while
-	 * holding a project's escrow row, and the lock order is the same
-	 * (audit turn, then accounts in id order) in every transaction. */
-	if ((ret = lf_store_audit_lock(tx)) != LF_OK)
+	/* Every posting is audited in its transaction, so it takes the audit
+	 * turn before the balance rows (the rule is audit.h's); accounts are
+	 * then locked in id order below. */
+	if ((ret = lf_audit_turn(tx)) != LF_OK)
 		return ret;
 	/* One currency per project: a posting in any other is refused. */
 	if ((ret = lf_store_project_currency(tx, ref->project_id, &currency)) != LF_OK)

@@ -87,6 +87,50 @@ typedef struct lf_escrow {
 } lf_escrow;
 int lf_ledger_escrow(lf_tx *tx, int64_t project_id, const char *currency, lf_escrow *out);
 
+/* ---- deposits and refunds as commands (escrow.c) ---- */
+
+/* A deposit or refund as an admin asks for it. */
+typedef struct lf_escrow_request {
+	int64_t project_id;
+	lf_money amount;	     /* deposits: 1..LF_MONEY_MAX; refunds: unused */
+	const char *reference;	     /* deposits: the funder's reference, may be NULL */
+	const char *idempotency_key; /* not empty */
+	int64_t actor_id;
+	const char *actor_role;
+} lf_escrow_request;
+
+/* What a deposit or refund answers with, as its transaction saw it. */
+typedef struct lf_escrow_receipt {
+	lf_deposit movement; /* on a replay, the movement the key made first */
+	int replayed;	     /* 1: the key was used before, nothing moved now */
+	lf_escrow escrow;    /* the project's balances at commit */
+} lf_escrow_receipt;
+
+/*
+ * Deposits rq->amount into the project's escrow: one write transaction
+ * holding the movement (lf_ledger_deposit, idempotent by key), its audit
+ * record ("escrow.deposit", only when money moved) and the balances the
+ * answer shows, so the answer never comes from another connection.
+ * Refusals are described in *err (may be NULL): LF_ERR_NOTFOUND for an
+ * unknown project; LF_ERR_CONFLICT "idempotency_key_reused" for the key
+ * of a refund or of a deposit with another amount or reference. Strings
+ * in *out are rq's or arena a's.
+ */
+int lf_escrow_deposit(lf_store *s, lf_arena *a, const lf_escrow_request *rq, lf_escrow_receipt *out,
+		      lf_error *err);
+/*
+ * Returns a closed project's whole available escrow to the funder
+ * (lf_ledger_refund), like lf_escrow_deposit (audit action
+ * "escrow.refund"). Refusals: LF_ERR_CONFLICT "project_active" while the
+ * project is not closed (checked in the transaction, before the key, so a
+ * replay of a reopened project's refund is refused too),
+ * "idempotency_key_reused" for a deposit's key, "escrow_empty" when
+ * nothing is available to a new key; LF_ERR_NOTFOUND for an unknown
+ * project.
+ */
+int lf_escrow_refund(lf_store *s, lf_arena *a, const lf_escrow_request *rq, lf_escrow_receipt *out,
+		     lf_error *err);
+
 /* ---- holds: pay reserved for one stint of work ---- */
 
 /*
