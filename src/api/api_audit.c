@@ -29,7 +29,7 @@ int lf_api_audit_list(lf_http_req *req)
 	if (f.action != NULL && f.action[0] == '\0')
 		f.action = NULL;
 	f.limit = (int)limit + 1;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_audit_list(tx, &f, &rows, &n);

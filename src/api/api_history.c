@@ -29,7 +29,7 @@ int lf_api_earnings_history(lf_http_req *req)
 	if ((ret = lf_api_qint(req, "days", 1, 366, &ndays)) != LF_OK)
 		return ret;
 	int64_t since = (lf_now_ms() / DAY_MS - (ndays - 1)) * DAY_MS;
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_earning_days(tx, who->user.id, since, &days, &n);

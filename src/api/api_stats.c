@@ -57,7 +57,7 @@ int lf_api_project_stats(lf_http_req *req)
 	if (since >= until)
 		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
 				    "since must be before until.");
-	ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
 	if ((ret = lf_store_project_get(tx, id, &p)) == LF_OK &&

@@ -54,7 +54,7 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	lf_authz_subject subj = {.is_admin = 0};
 	/* One read snapshot answers both questions: is the session live, and
 	 * which roles does the caller hold in the project. */
-	if ((ret = lf_store_begin(app->store, 0, req->arena, &tx)) != LF_OK)
+	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
 	ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
 	int proj_ret = LF_OK;
@@ -252,7 +252,7 @@ int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), 
 	lf_principal *who;
 	lf_tx *tx;
 	int64_t id = lf_http_capture_id(req, 0);
-	int ret = lf_store_begin(app->store, 0, req->arena, &tx);
+	int ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
 	ret = id ? get(tx, id, out) : LF_ERR_NOTFOUND;

@@ -227,7 +227,7 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 	if ((ret = filter_from_json(filter, &f, &opts, err, errlen)) != LF_OK)
 		goto cleanup;
 	f.project_id = project_id;
-	if ((ret = lf_store_begin(s, 0, a, &tx)) != LF_OK)
+	if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK)
 		goto cleanup;
 	if ((ret = lf_store_project_get(tx, project_id, &project)) != LF_OK ||
 	    (ret = lf_store_export_count(tx, &f, &total)) != LF_OK) {
@@ -268,7 +268,7 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 			lf_export_source *src;
 			int n = 0;
 			lf_arena_reset(page);
-			if ((ret = lf_store_begin(s, 0, page, &tx)) != LF_OK)
+			if ((ret = lf_store_begin(s, LF_TX_READ, page, &tx)) != LF_OK)
 				break;
 			if ((ret = lf_store_export_page(tx, &f, state, after, PAGE, &src, &n)) !=
 			    LF_OK)
@@ -317,7 +317,7 @@ static int save_progress(void *ud, int64_t done, int64_t total)
 	p->row->tasks_done = done;
 	p->row->tasks_total = total > done ? total : done;
 	p->row->updated_at = lf_now_ms();
-	int ret = lf_store_begin(p->s, 1, NULL, &tx);
+	int ret = lf_store_begin(p->s, LF_TX_WRITE, NULL, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_export_update(tx, p->row)) != LF_OK) {
@@ -339,7 +339,7 @@ int lf_export_run(lf_store *s, lf_blob_store *blobs, const char *tmpdir, int64_t
 	int ret;
 	if (a == NULL)
 		return LF_ERR_NOMEM;
-	if ((ret = lf_store_begin(s, 0, a, &tx)) != LF_OK)
+	if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK)
 		goto cleanup;
 	ret = lf_store_export_get(tx, export_id, &row);
 	lf_store_rollback(tx);
@@ -378,7 +378,7 @@ int lf_export_run(lf_store *s, lf_blob_store *blobs, const char *tmpdir, int64_t
 	row.report = report_text;
 	row.error = ret == LF_OK ? NULL : err;
 	row.updated_at = lf_now_ms();
-	int sret = lf_store_begin(s, 1, a, &tx);
+	int sret = lf_store_begin(s, LF_TX_WRITE, a, &tx);
 	if (sret == LF_OK && (sret = lf_store_export_update(tx, &row)) == LF_OK)
 		sret = lf_store_commit(tx);
 	else

@@ -201,7 +201,7 @@ static int set_status(lf_store *s, int64_t id, const char *status, const char *e
 	lf_arena *a = lf_arena_create();
 	if (a == NULL)
 		return LF_ERR_NOMEM;
-	int ret = lf_store_begin(s, 1, a, &tx);
+	int ret = lf_store_begin(s, LF_TX_WRITE, a, &tx);
 	if (ret != LF_OK) {
 		lf_arena_destroy(a);
 		return ret;

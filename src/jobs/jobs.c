@@ -143,7 +143,7 @@ static int slot_renew(lf_jobs_slot *slot, int force)
 	}
 	if (!force && now - slot->beat_us < r->cfg.lease_ms * 1000 / 3)
 		goto cleanup;
-	if ((ret = lf_store_begin(r->s, 1, NULL, &tx)) != LF_OK)
+	if ((ret = lf_store_begin(r->s, LF_TX_WRITE, NULL, &tx)) != LF_OK)
 		goto cleanup;
 	ret = lf_store_job_heartbeat(tx, slot->job_id, slot->owner, lf_now_ms(), r->cfg.lease_ms);
 	if (ret == LF_OK)
@@ -167,7 +167,7 @@ static int claim(lf_jobs_slot *slot, lf_job_row *row)
 {
 	lf_tx *tx = NULL;
 	lf_arena_reset(slot->arena);
-	int ret = lf_store_begin(slot->r->s, 1, slot->arena, &tx);
+	int ret = lf_store_begin(slot->r->s, LF_TX_WRITE, slot->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_job_claim(tx, slot->owner, lf_now_ms(), slot->r->cfg.lease_ms, NULL, row);
@@ -237,7 +237,7 @@ static void record(lf_jobs_slot *slot, const lf_job_row *row, int rc, const char
 	int64_t now = lf_now_ms();
 	const char *msg = err[0] != '\0' ? err : lf_err_str(rc);
 
-	int ret = lf_store_begin(r->s, 1, NULL, &tx);
+	int ret = lf_store_begin(r->s, LF_TX_WRITE, NULL, &tx);
 	if (ret != LF_OK)
 		goto cleanup;
 	if (rc == LF_OK)

@@ -237,7 +237,7 @@ static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, con
 		     const char *error, const char *ref)
 {
 	lf_tx *tx;
-	int ret = lf_store_begin(s, 1, a, &tx);
+	int ret = lf_store_begin(s, LF_TX_WRITE, a, &tx);
 	if (ret != LF_OK)
 		return ret;
 	int64_t now = lf_now_ms();
@@ -296,7 +296,7 @@ int lf_payout_batch_run(lf_store *s, lf_blob_store *blobs, int64_t batch_id, con
 	int n = 0, ret, waiting = 0, paid = 0, failed = 0;
 	if (a == NULL)
 		return LF_ERR_NOMEM;
-	if ((ret = lf_store_begin(s, 0, a, &tx)) != LF_OK)
+	if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK)
 		goto cleanup;
 	if ((ret = lf_store_payout_batch_get(tx, batch_id, &b)) != LF_OK ||
 	    (ret = lf_store_payout_items(tx, batch_id, &items, &n)) != LF_OK) {
@@ -345,7 +345,7 @@ settle_all_failed:
 	ret = LF_ERR_INVALID;
 finish:
 	if ((ret == LF_OK || ret == LF_ERR_INVALID) &&
-	    (ret = lf_store_begin(s, 1, a, &tx)) == LF_OK) {
+	    (ret = lf_store_begin(s, LF_TX_WRITE, a, &tx)) == LF_OK) {
 		const char *status = waiting	   ? "running"
 				     : failed == 0 ? "done"
 				     : paid	   ? "partial"

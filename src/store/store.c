@@ -281,7 +281,7 @@ int lf_store_ping(lf_store *s)
 {
 	lf_tx *tx;
 	int64_t one = 0;
-	int ret = lf_store_begin(s, 0, NULL, &tx);
+	int ret = lf_store_begin(s, LF_TX_READ, NULL, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_db_query_int(tx, "SELECT 1", NULL, 0, &one);
@@ -293,7 +293,7 @@ int lf_store_schema_version(lf_store *s, int *version)
 {
 	lf_tx *tx;
 	int64_t v = 0;
-	int ret = lf_store_begin(s, 0, NULL, &tx);
+	int ret = lf_store_begin(s, LF_TX_READ, NULL, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_db_query_int(tx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL,
@@ -322,7 +322,7 @@ int lf_store_migrate(lf_store *s, int *applied)
 		const lf_migration *m = &s->migrations[i];
 		lf_tx *tx = NULL;
 		int64_t have = 0;
-		if ((ret = lf_store_begin(s, 1, NULL, &tx)) != LF_OK)
+		if ((ret = lf_store_begin(s, LF_TX_WRITE, NULL, &tx)) != LF_OK)
 			goto cleanup;
 		if (!lf_db_is_sqlite(tx) &&
 		    (ret = lf_db_script(tx, "SELECT pg_advisory_xact_lock(7305762)")) != LF_OK)

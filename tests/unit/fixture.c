@@ -100,7 +100,7 @@ void lf_fx_rm_dir(const char *dir)
 lf_tx *lf_fx_begin(lf_fx *f)
 {
 	lf_tx *tx = NULL;
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	return tx;
 }
 
@@ -172,7 +172,7 @@ int64_t lf_fx_balance(lf_fx *f, const char *kind, int64_t project_id, int64_t us
 {
 	lf_tx *tx = NULL;
 	int64_t b = -1;
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_account_balance(tx, kind, project_id, user_id, "EUR", &b), LF_OK);
 	lf_store_rollback(tx);
 	return b;

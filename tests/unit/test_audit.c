@@ -119,7 +119,7 @@ static void append_events(lf_store *s, int first, int count)
 	int i = first;
 	while (i < first + count) {
 		lf_tx *tx = NULL;
-		assert_int_equal(lf_store_begin(s, 1, NULL, &tx), LF_OK);
+		assert_int_equal(lf_store_begin(s, LF_TX_WRITE, NULL, &tx), LF_OK);
 		for (int k = 0; k < PER_TX && i < first + count; k++, i++) {
 			char eid[32];
 			int64_t seq = -1;
@@ -417,7 +417,7 @@ static void test_append_and_verify(void **state)
 
 	/* Every stored record links to its predecessor and hashes to its
 	 * stored hash; the verdict's head is the last record's hash. */
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	lf_audit_filter flt = {.limit = 100};
 	assert_int_equal(lf_store_audit_list(tx, &flt, &items, &n), LF_OK);
 	lf_store_rollback(tx);
@@ -528,7 +528,7 @@ static void test_tamper_with_rehash(void **state)
 	char h[65], sql[256];
 
 	append_events(f->s, 1, NEVENTS);
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	lf_audit_filter flt = {.before_seq = 31, .limit = 1};
 	assert_int_equal(lf_store_audit_list(tx, &flt, &items, &n), LF_OK);
 	lf_store_rollback(tx);
@@ -594,7 +594,7 @@ static void test_rollback_keeps_chain(void **state)
 	lf_audit_event ev = {.actor_id = 1, .action = "x.y", .entity_type = "thing"};
 
 	append_events(f->s, 1, 3);
-	assert_int_equal(lf_store_begin(f->s, 1, NULL, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
 	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
 	assert_int_equal(seq, 4);
 	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
@@ -602,7 +602,7 @@ static void test_rollback_keeps_chain(void **state)
 	lf_store_rollback(tx);
 	expect_ok(f->s, 3);
 
-	assert_int_equal(lf_store_begin(f->s, 1, NULL, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
 	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
 	assert_int_equal(seq, 4);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
@@ -620,7 +620,7 @@ static void *append_worker(void *arg)
 				     .action = "concurrent",
 				     .entity_type = "t",
 				     .entity_id = eid};
-		if (lf_store_begin(w->s, 1, NULL, &tx) != LF_OK) {
+		if (lf_store_begin(w->s, LF_TX_WRITE, NULL, &tx) != LF_OK) {
 			w->failures++;
 			continue;
 		}

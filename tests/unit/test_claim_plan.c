@@ -49,7 +49,7 @@ static void assert_plan(lf_store *s, int stage)
 	char plan[2048], want[32];
 	lf_tx *tx;
 	lf_arena *a = lf_arena_create();
-	assert_int_equal(lf_store_begin(s, 0, a, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(s, LF_TX_READ, a, &tx), LF_OK);
 	assert_int_equal(lf_store_task_next_plan(tx, stage, plan, sizeof(plan)), LF_OK);
 	lf_store_rollback(tx);
 	lf_arena_destroy(a);

@@ -105,7 +105,8 @@ static int sink_begin(lf_http_req *req)
 	__atomic_add_fetch(&begins, 1, __ATOMIC_ACQ_REL);
 	const char *auth = lf_http_header(req, "X-Test-Auth");
 	if (auth == NULL || strcmp(auth, "yes") != 0)
-		return lf_http_fail(req, LF_ERR_AUTH, "unauthorized", "Authentication is required.");
+		return lf_http_fail(req, LF_ERR_AUTH, "unauthorized",
+				    "Authentication is required.");
 	struct sink *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return LF_ERR_NOMEM;

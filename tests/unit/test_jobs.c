@@ -69,7 +69,7 @@ static int64_t enqueue(lf_fx *f, const char *kind, json_t *payload, int max_atte
 {
 	lf_tx *tx = NULL;
 	int64_t id = 0;
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_jobs_enqueue_max(tx, kind, payload, 0, max_attempts, &id), LF_OK);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 	json_decref(payload);
@@ -80,7 +80,7 @@ static void get_job(lf_fx *f, int64_t id, lf_job_row *out)
 {
 	lf_tx *tx = NULL;
 	lf_arena_reset(f->arena);
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_job_get(tx, id, out), LF_OK);
 	lf_store_rollback(tx);
 }
@@ -103,7 +103,7 @@ static int64_t count_jobs(lf_fx *f, const char *status)
 {
 	lf_tx *tx = NULL;
 	int64_t n = -1;
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_job_count(tx, status, &n), LF_OK);
 	lf_store_rollback(tx);
 	return n;
@@ -214,7 +214,7 @@ static void test_store_claim_order_and_owner(void **state)
 	const char *only_b[] = {"b", NULL};
 	const char *nine[] = {"1", "2", "3", "4", "5", "6", "7", "8", "9", NULL};
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_job_insert(tx, "a", "{\"x\":1}", 300, 3, 100, &a), LF_OK);
 	assert_int_equal(lf_store_job_insert(tx, "b", NULL, 200, 3, 100, &b), LF_OK);
 	assert_int_equal(lf_store_job_insert(tx, "a", "[]", 200, 3, 100, &c), LF_OK);
@@ -271,7 +271,7 @@ static void test_store_expired_lease(void **state)
 	lf_job_row row;
 	int64_t a, b;
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_job_insert(tx, "k", "{}", 0, 2, 0, &a), LF_OK);
 	assert_int_equal(lf_store_job_insert(tx, "k", "{}", 0, 1, 0, &b), LF_OK);
 	assert_int_equal(lf_store_job_claim(tx, DEAD, 10, 100, NULL, &row), LF_OK);
@@ -425,7 +425,7 @@ static void test_expired_lease_taken_over(void **state)
 
 	assert_non_null(pr);
 	int64_t id = enqueue(f, "record", json_pack("{s:i}", "n", 7), 5);
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_job_claim(tx, DEAD, lf_now_ms(), 200, NULL, &row), LF_OK);
 	assert_int_equal(row.id, id);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
@@ -458,7 +458,7 @@ static void test_each_job_runs_once(void **state)
 
 	assert_non_null(pr);
 	assert_int_equal(lf_jobs_start(f->s, 4, h, 1, NULL, 0, &r), LF_OK);
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	for (int i = 0; i < NMANY; i++)
 		assert_int_equal(lf_jobs_enqueue(tx, "count", NULL, 0, &id), LF_OK);
 	assert_int_equal(id, NMANY);
@@ -593,7 +593,7 @@ static void test_enqueue_rolled_back(void **state)
 	lf_job_row row;
 	int64_t id = 0;
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	json_t *payload = json_pack("{s:s}", "k", "v");
 	assert_int_equal(lf_jobs_enqueue(tx, "record", payload, 0, &id), LF_OK);
 	json_decref(payload);
@@ -602,7 +602,7 @@ static void test_enqueue_rolled_back(void **state)
 	assert_string_equal(row.payload, "{\"k\":\"v\"}");
 	lf_store_rollback(tx);
 	assert_int_equal(count_jobs(f, NULL), 0);
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_job_get(tx, id, &row), LF_ERR_NOTFOUND);
 	lf_store_rollback(tx);
 }

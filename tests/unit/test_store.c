@@ -101,7 +101,7 @@ static int64_t add_user(lf_store *s, const char *email, const char *role)
 {
 	lf_tx *tx = NULL;
 	int64_t id = 0;
-	assert_int_equal(lf_store_begin(s, 1, NULL, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(s, LF_TX_WRITE, NULL, &tx), LF_OK);
 	assert_int_equal(lf_store_user_insert(tx, email, "Some One", role, HASH, NOW, &id), LF_OK);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 	assert_true(id > 0);
@@ -159,7 +159,7 @@ static void test_user_insert_get(void **state)
 	const char *ph = NULL;
 	int64_t id = 0, id2 = 0, dup = 0, n = 0;
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(
 	    lf_store_user_insert(tx, "Alice@Example.com", "Alice", "annotator", HASH, NOW, &id),
 	    LF_OK);
@@ -179,7 +179,7 @@ static void test_user_insert_get(void **state)
 	assert_true(id2 > id);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	memset(&u, 0, sizeof(u));
 	assert_int_equal(lf_store_user_get(tx, id, &u), LF_OK);
 	assert_int_equal(u.id, id);
@@ -228,7 +228,7 @@ static void test_user_list_pagination(void **state)
 		lf_tx *tx = NULL;
 		lf_user *items = NULL;
 		int n = -1;
-		assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+		assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 		assert_int_equal(lf_store_user_list(tx, after, 10, &items, &n), LF_OK);
 		lf_store_rollback(tx);
 		pages++;
@@ -253,7 +253,7 @@ static void test_user_list_pagination(void **state)
 	lf_tx *tx = NULL;
 	lf_user *items = NULL;
 	int n = -1;
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_user_list(tx, ids[4], 1, &items, &n), LF_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(items[0].id, ids[5]);
@@ -272,7 +272,7 @@ static void test_user_update(void **state)
 	lf_user u;
 	const char *ph = NULL;
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_user_update(tx, id, "Carol C", NULL, -1, NULL, NOW + 10), LF_OK);
 	assert_int_equal(lf_store_user_get(tx, id, &u), LF_OK);
 	assert_string_equal(u.name, "Carol C");
@@ -303,7 +303,7 @@ static void test_user_update(void **state)
 	assert_int_not_equal(lf_store_user_update(tx, id, NULL, "root", -1, NULL, NOW), LF_OK);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_user_get(tx, id, &u), LF_OK);
 	assert_string_equal(u.role, "super_reviewer");
 	assert_string_equal(u.name, "Carol C");
@@ -318,7 +318,7 @@ static void test_sessions(void **state)
 	lf_tx *tx = NULL;
 	lf_user u;
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_session_insert(tx, "s-live", uid, NOW, NOW + 1000), LF_OK);
 	assert_int_equal(lf_store_session_insert(tx, "s-second", uid, NOW, NOW + 1000), LF_OK);
 	assert_int_equal(lf_store_session_insert(tx, "s-other", other, NOW, NOW + 1000), LF_OK);
@@ -327,7 +327,7 @@ static void test_sessions(void **state)
 			 LF_ERR_CONFLICT);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	memset(&u, 0, sizeof(u));
 	assert_int_equal(lf_store_session_check(tx, "s-live", uid, NOW + 1, &u), LF_OK);
 	assert_int_equal(u.id, uid);
@@ -344,23 +344,23 @@ static void test_sessions(void **state)
 	lf_store_rollback(tx);
 
 	/* Revoking one session leaves the others. */
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_session_revoke(tx, "s-live", NOW + 2, "logout"), LF_OK);
 	assert_int_equal(lf_store_session_check(tx, "s-live", uid, NOW + 3, &u), LF_ERR_AUTH);
 	assert_int_equal(lf_store_session_check(tx, "s-second", uid, NOW + 3, &u), LF_OK);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 
 	/* Deactivating the user shuts every session of theirs. */
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_user_update(tx, uid, NULL, NULL, 0, NULL, NOW + 4), LF_OK);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_session_check(tx, "s-second", uid, NOW + 5, &u), LF_ERR_AUTH);
 	assert_int_equal(lf_store_session_check(tx, "s-other", other, NOW + 5, &u), LF_OK);
 	lf_store_rollback(tx);
 
 	/* Reactivated, the unrevoked session works again... */
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_user_update(tx, uid, NULL, NULL, 1, NULL, NOW + 6), LF_OK);
 	assert_int_equal(lf_store_session_check(tx, "s-second", uid, NOW + 7, &u), LF_OK);
 	/* ...until all of the user's sessions are revoked. */
@@ -377,7 +377,7 @@ static void test_refresh_tokens(void **state)
 	lf_tx *tx = NULL;
 	lf_refresh r;
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_session_insert(tx, "fam-1", uid, NOW, NOW + 100000), LF_OK);
 	assert_int_equal(lf_store_session_insert(tx, "fam-2", uid, NOW, NOW + 100000), LF_OK);
 	assert_int_equal(lf_store_refresh_insert(tx, "tok-a", "fam-1", NOW, NOW + 50000), LF_OK);
@@ -387,7 +387,7 @@ static void test_refresh_tokens(void **state)
 			 LF_ERR_CONFLICT);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	memset(&r, 0x7f, sizeof(r));
 	assert_int_equal(lf_store_refresh_take(tx, "tok-a", NOW + 1, &r), LF_OK);
 	assert_string_equal(r.sid, "fam-1");
@@ -398,7 +398,7 @@ static void test_refresh_tokens(void **state)
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 
 	/* The second take is a replay, also in a later transaction. */
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_refresh_take(tx, "tok-a", NOW + 2, &r), LF_OK);
 	assert_int_equal(r.used, 1);
 	assert_string_equal(r.sid, "fam-1");
@@ -420,7 +420,7 @@ static void test_refresh_tokens(void **state)
 	assert_int_equal(r.used, 0);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
 
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_session_insert(tx, "fam-3", uid, NOW, NOW + 100), LF_OK);
 	assert_int_equal(lf_store_refresh_insert(tx, "tok-c", "fam-3", NOW, NOW + 50000), LF_OK);
 	assert_int_equal(lf_store_refresh_take(tx, "tok-c", NOW + 100, &r), LF_OK);
@@ -438,7 +438,7 @@ static void test_rollback_discards(void **state)
 	int64_t id = 0, n = -1;
 
 	int64_t keep = add_user(f->s, "kept@example.com", "annotator");
-	assert_int_equal(lf_store_begin(f->s, 1, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
 	assert_int_equal(
 	    lf_store_user_insert(tx, "ghost@example.com", "Ghost", "admin", HASH, NOW, &id), LF_OK);
 	assert_int_equal(lf_store_user_update(tx, keep, "Renamed", NULL, 0, NULL, NOW + 1), LF_OK);
@@ -450,7 +450,7 @@ static void test_rollback_discards(void **state)
 	lf_store_rollback(tx);
 
 	/* ...and gone afterwards. */
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_user_get(tx, id, &u), LF_ERR_NOTFOUND);
 	assert_int_equal(lf_store_user_by_email(tx, "ghost@example.com", &u, NULL),
 			 LF_ERR_NOTFOUND);
@@ -480,7 +480,7 @@ static void *reader_main(void *arg)
 		lf_user *items = NULL;
 		int n = 0;
 		int64_t count = 0;
-		if (lf_store_begin(r->s, 0, a, &tx) != LF_OK) {
+		if (lf_store_begin(r->s, LF_TX_READ, a, &tx) != LF_OK) {
 			r->errors++;
 			break;
 		}
@@ -521,7 +521,7 @@ static void test_concurrent_readers(void **state)
 	for (int i = 0; i < NWRITES; i++) {
 		int64_t id = 0;
 		snprintf(email, sizeof(email), "w%03d@example.com", i);
-		assert_int_equal(lf_store_begin(f->s, 1, NULL, &tx), LF_OK);
+		assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
 		assert_int_equal(
 		    lf_store_user_insert(tx, email, "Writer", "annotator", HASH, NOW, &id), LF_OK);
 		assert_int_equal(lf_store_commit(tx), LF_OK);
@@ -532,7 +532,7 @@ static void test_concurrent_readers(void **state)
 		assert_int_equal(rd[i].errors, 0);
 		assert_true(rd[i].iterations >= 20);
 	}
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_user_count(tx, &n), LF_OK);
 	lf_store_rollback(tx);
 	assert_int_equal(n, NWRITES + 1);

@@ -85,8 +85,8 @@ static void review(lf_fx *f, const lf_actor *who, int64_t task, const char *deci
 {
 	lf_task_view v;
 	lf_error why = {.code = 0};
-	assert_int_equal(lf_tasks_review(f->s, f->arena, who, task, decision, comment, NULL, &v, &why),
-			 LF_OK);
+	assert_int_equal(
+	    lf_tasks_review(f->s, f->arena, who, task, decision, comment, NULL, &v, &why), LF_OK);
 }
 
 static void decide(lf_fx *f, const lf_actor *who, int64_t task, const char *decision,
@@ -94,8 +94,8 @@ static void decide(lf_fx *f, const lf_actor *who, int64_t task, const char *deci
 {
 	lf_task_view v;
 	lf_error why = {.code = 0};
-	assert_int_equal(lf_tasks_decide(f->s, f->arena, who, task, decision, comment, NULL, &v, &why),
-			 LF_OK);
+	assert_int_equal(
+	    lf_tasks_decide(f->s, f->arena, who, task, decision, comment, NULL, &v, &why), LF_OK);
 }
 
 static const char *state_of(lf_fx *f, int64_t task)
@@ -103,7 +103,7 @@ static const char *state_of(lf_fx *f, int64_t task)
 	static char state[32];
 	lf_tx *tx = NULL;
 	lf_task t;
-	assert_int_equal(lf_store_begin(f->s, 0, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_task_get(tx, task, &t), LF_OK);
 	snprintf(state, sizeof(state), "%s", t.state);
 	lf_store_rollback(tx);
@@ -231,8 +231,8 @@ static void test_refusals_leave_the_task_as_it_was(void **state)
 	json_decref(r);
 	submit(f, &p.ann, t);
 	claim(f, &p.rev, p.project, 2);
-	assert_int_not_equal(lf_tasks_review(f->s, f->arena, &p.rev, t, "reject", "", NULL, &v, &why),
-			     LF_OK);
+	assert_int_not_equal(
+	    lf_tasks_review(f->s, f->arena, &p.rev, t, "reject", "", NULL, &v, &why), LF_OK);
 	assert_string_equal(why.reason, "comment_required");
 	assert_string_equal(state_of(f, t), "locked_l2");
 	assert_int_equal(lf_fx_balance(f, "held", p.project, 0), 110);
