@@ -28,15 +28,15 @@ struct upload {
 
 static int up_begin(lf_http_req *req);
 static int up_chunk(lf_http_req *req, const char *data, size_t len);
-static void up_abort(lf_http_req *req);
-static void up_free(struct upload *u, int keep_blob);
+static void up_release(void *p);
 static const char *param(lf_http_req *req, const char *name);
 static json_t *import_json(lf_http_req *req, const lf_import *im);
 
+/* No abort hook: the upload's state is released with the request's arena
+ * (up_release), whether the upload finished, failed or was cut off. */
 const lf_http_stream lf_api_import_stream = {
     .begin = up_begin,
     .chunk = up_chunk,
-    .abort = up_abort,
 };
 
 /* A query parameter, or else a multipart form field of that name. */
@@ -48,14 +48,13 @@ static const char *param(lf_http_req *req, const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
-static void up_free(struct upload *u, int keep_blob)
+/* A blob still being written was not committed: the partial file goes.
+ * A committed one (u->w cleared) belongs to its import. */
+static void up_release(void *p)
 {
-	if (u == NULL)
-		return;
-	if (!keep_blob)
-		lf_blob_abort(u->w);
+	struct upload *u = p;
+	lf_blob_abort(u->w);
 	lf_imports_check_free(u->check);
-	free(u);
 }
 
 static int up_begin(lf_http_req *req)
@@ -81,8 +80,8 @@ static int up_begin(lf_http_req *req)
 	if (strcmp(p.status, "active") != 0)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "project_closed",
 				    "The project is closed.");
-	struct upload *u = calloc(1, sizeof(*u));
-	if (u == NULL)
+	struct upload *u = lf_arena_calloc(req->arena, sizeof(*u));
+	if (u == NULL || lf_arena_defer(req->arena, up_release, u) != LF_OK)
 		return LF_ERR_NOMEM;
 	u->project_id = project_id;
 	u->who = who;
@@ -92,11 +91,9 @@ static int up_begin(lf_http_req *req)
 		 "imports/%lld/%lld-%02x%02x%02x%02x%02x%02x%02x%02x.upload", (long long)project_id,
 		 (long long)lf_now_ms(), rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6],
 		 rnd[7]);
-	if ((ret = lf_blob_create(app->blobs, u->key, &u->w)) != LF_OK) {
-		free(u);
+	if ((ret = lf_blob_create(app->blobs, u->key, &u->w)) != LF_OK)
 		return lf_http_fail(req, LF_ERR_DB, "storage_unavailable",
 				    "The upload cannot be stored right now.");
-	}
 	req->stream_ctx = u;
 	return LF_OK;
 }
@@ -149,12 +146,6 @@ static int up_chunk(lf_http_req *req, const char *data, size_t len)
 	return ret;
 }
 
-static void up_abort(lf_http_req *req)
-{
-	up_free(req->stream_ctx, 0);
-	req->stream_ctx = NULL;
-}
-
 static json_t *import_json(lf_http_req *req, const lf_import *im)
 {
 	double progress = im->status[0] == 'd'	? 1.0
@@ -178,30 +169,20 @@ int lf_api_imports_finish(lf_http_req *req)
 	struct upload *u = req->stream_ctx;
 	lf_import im;
 	int ret;
-	req->stream_ctx = NULL;
-	if (u == NULL || req->upload_bytes == 0) {
-		up_free(u, 0);
+	if (u == NULL || req->upload_bytes == 0)
 		return lf_http_fail(req, LF_ERR_INVALID, "empty_upload", "The upload is empty.");
-	}
-	if (lf_imports_check_finish(u->check) != LF_OK) {
-		ret = lf_http_fail(req, LF_ERR_INVALID, "malformed_upload", "%s",
-				   lf_imports_check_error(u->check));
-		up_free(u, 0);
-		return ret;
-	}
-	if (lf_imports_check_items(u->check) == 0) {
-		ret = lf_http_fail(req, LF_ERR_INVALID, "no_items", "The file holds no items%s.",
-				   lf_imports_check_skipped(u->check) ? " that could be read" : "");
-		up_free(u, 0);
-		return ret;
-	}
+	if (lf_imports_check_finish(u->check) != LF_OK)
+		return lf_http_fail(req, LF_ERR_INVALID, "malformed_upload", "%s",
+				    lf_imports_check_error(u->check));
+	if (lf_imports_check_items(u->check) == 0)
+		return lf_http_fail(req, LF_ERR_INVALID, "no_items", "The file holds no items%s.",
+				    lf_imports_check_skipped(u->check) ? " that could be read"
+								       : "");
 	ret = lf_blob_commit(u->w);
 	u->w = NULL;
-	if (ret != LF_OK) {
-		up_free(u, 1);
+	if (ret != LF_OK)
 		return lf_http_fail(req, LF_ERR_FULL, "storage_full",
 				    "The upload could not be stored.");
-	}
 	lf_imports_upload up = {.project_id = u->project_id,
 				.format = u->format,
 				.filename = req->upload_name,
@@ -220,7 +201,6 @@ int lf_api_imports_finish(lf_http_req *req)
 			lf_jobs_kick(app->jobs);
 		ret = lf_http_json(req, 202, import_json(req, &im));
 	}
-	up_free(u, 1);
 	return ret;
 }
 

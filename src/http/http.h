@@ -76,7 +76,9 @@ enum lf_http_body {
  *           multipart, client gone mid-upload. It must release what begin
  *           and chunk left in stream_ctx (delete the partial file). It must
  *           not set a response.
- * begin, chunk and abort may be NULL.
+ * begin, chunk and abort may be NULL: a consumer that ties its state to
+ * req->arena with lf_arena_defer has it released with the request in
+ * every case and needs no abort.
  */
 typedef struct lf_http_stream {
 	int (*begin)(lf_http_req *req);
