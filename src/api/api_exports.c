@@ -111,9 +111,14 @@ int lf_api_exports_file(lf_http_req *req)
 		return lf_http_fail(req, LF_ERR_GONE, "gone",
 				    "The export file is no longer stored.");
 	}
-	req->resp_disposition = lf_arena_printf(
+	const char *disposition = lf_arena_printf(
 	    req->arena, "attachment; filename=\"project-%lld-export-%lld.%s\"",
 	    (long long)e.project_id, (long long)e.id, lf_export_extension(e.format));
+	if (disposition == NULL ||
+	    lf_http_add_header(req, "Content-Disposition", disposition) != LF_OK) {
+		lf_blob_close_read(r);
+		return LF_ERR_NOMEM;
+	}
 	return lf_http_stream_body(req, 200, lf_export_content_type(e.format), size, blob_read,
 				   blob_close, r);
 }

@@ -425,8 +425,6 @@ static enum MHD_Result send_response(lf_http_req *req)
 	}
 	if (r == NULL)
 		return MHD_NO;
-	if (req->resp_disposition != NULL)
-		MHD_add_response_header(r, "Content-Disposition", req->resp_disposition);
 	if (req->in->resp_type != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, req->in->resp_type);
 	int cache_set = 0;
