@@ -11,7 +11,7 @@
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
 #include "ledger/ledger.h"
-#include "tasks/policy.h"
+#include "projects/policy.h"
 #include "workflow/workflow.h"
 
 static json_t *project_json(lf_http_req *req, const lf_project *p, const int64_t *counts);

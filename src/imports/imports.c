@@ -9,7 +9,7 @@
 
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
-#include "tasks/policy.h"
+#include "projects/policy.h"
 
 /* Tasks per transaction: big enough to amortize the commit, small enough
  * that claims waiting for SQLite's writer wait at most a few ms. */

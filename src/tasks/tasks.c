@@ -13,7 +13,7 @@
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
 #include "ledger/ledger.h"
-#include "tasks/policy.h"
+#include "projects/policy.h"
 #include "workflow/workflow.h"
 
 /* Expired tasks the sweeper lists per round (each then expires in its own
