@@ -91,7 +91,7 @@ static int bootstrap_admin(const lf_config *cfg, lf_store *s)
 	lf_tx *tx;
 	int64_t n = 0, id = 0;
 	lf_error err = {0};
-	int ret = lf_store_begin(s, 0, NULL, &tx);
+	int ret = lf_store_begin(s, LF_TX_READ, NULL, &tx);
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_user_count(tx, &n);
