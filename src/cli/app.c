@@ -90,7 +90,7 @@ static int bootstrap_admin(const lf_config *cfg, lf_store *s)
 {
 	lf_tx *tx;
 	int64_t n = 0, id = 0;
-	char err[200];
+	lf_error err = {0};
 	int ret = lf_store_begin(s, LF_TX_READ, NULL, &tx);
 	if (ret != LF_OK)
 		return ret;
@@ -107,9 +107,10 @@ static int bootstrap_admin(const lf_config *cfg, lf_store *s)
 		return LF_OK;
 	}
 	ret = lf_users_create(s, 0, "system", cfg->admin_email, "Administrator", "admin",
-			      cfg->admin_password, &id, err, sizeof(err));
+			      cfg->admin_password, &id, &err);
 	if (ret != LF_OK) {
-		fprintf(stderr, "labelflow: cannot create the first admin: %s\n", err);
+		lf_error_default(&err, ret, "user");
+		fprintf(stderr, "labelflow: cannot create the first admin: %s\n", err.message);
 		return ret;
 	}
 	fprintf(stderr, "labelflow: created the first admin %s\n", cfg->admin_email);

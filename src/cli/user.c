@@ -19,7 +19,8 @@ int lf_cli_user(lf_cli *cli, int argc, char **argv)
 	};
 	const char *email = NULL, *name = NULL, *role = NULL;
 	int from_stdin = 0, c, ret = 1;
-	char password[1100], err[200];
+	char password[1100];
+	lf_error err = {0};
 	int64_t id = 0;
 	lf_store *s = NULL;
 	if (argc < 2 || strcmp(argv[1], "add") != 0) {
@@ -51,9 +52,11 @@ int lf_cli_user(lf_cli *cli, int argc, char **argv)
 	password[strcspn(password, "\r\n")] = '\0';
 	if (lf_auth_init() != LF_OK || lf_cli_open_store(&cli->cfg, 1, &s) != LF_OK)
 		goto cleanup;
-	if (lf_users_create(s, 0, "system", email, name ? name : email, role, password, &id, err,
-			    sizeof(err)) != LF_OK) {
-		fprintf(stderr, "labelflow: %s\n", err);
+	int created =
+	    lf_users_create(s, 0, "system", email, name ? name : email, role, password, &id, &err);
+	if (created != LF_OK) {
+		lf_error_default(&err, created, "user");
+		fprintf(stderr, "labelflow: %s\n", err.message);
 		goto cleanup;
 	}
 	printf("labelflow: created user %lld (%s, %s)\n", (long long)id, email, role);

@@ -9,7 +9,7 @@
 
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
-#include "tasks/policy.h"
+#include "projects/policy.h"
 
 /* Tasks per write: big enough to amortize the commit, small enough that
  * claims queued behind it for SQLite's writer wait at most a few ms. */

@@ -10,7 +10,7 @@ typedef struct lf_project {
 	const char *name, *description, *instructions;
 	const char *label_config; /* Label Studio XML */
 	const char *currency;	  /* ISO 4217 code */
-	const char *policies;	  /* JSON object text, see tasks/policy.h */
+	const char *policies;	  /* JSON object text, see projects/policy.h */
 	const char *rates;	  /* JSON {"l1","l2","l3"} minor units */
 	const char *task_types;	  /* JSON {"type": {policy overrides}} */
 	const char *status;	  /* active | closed */

@@ -17,6 +17,7 @@
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
 #include "ledger/ledger.h"
+#include "projects/policy.h"
 #include "tasks/config_cache.h"
 
 /* Heartbeat and release act in the role of the stage the task is locked

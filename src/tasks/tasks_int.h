@@ -6,7 +6,7 @@
 #ifndef LF_TASKS_INT_H
 #define LF_TASKS_INT_H
 
-#include "tasks/policy.h"
+#include "projects/policy.h"
 #include "tasks/tasks.h"
 #include "workflow/workflow.h"
 

@@ -90,10 +90,12 @@ static int counter(int *c)
 }
 
 /* The completion callback runs on the server's thread after the client
- * may already have its answer, so counts it updates are polled. */
+ * may already have its answer, so counts it updates are polled: for up to
+ * 30 s, since a loaded machine's server may take seconds to notice a
+ * closed connection (the wait ends as soon as it does). */
 static int wait_counter(int *c, int at_least)
 {
-	for (int i = 0; i < 500 && counter(c) < at_least; i++) {
+	for (int i = 0; i < 3000 && counter(c) < at_least; i++) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "tasks/policy.h"
+#include "projects/policy.h"
 
 static void expect_refused(const char *json, const char *words);
 

@@ -1,7 +1,7 @@
 /*
  * policy.c - policy defaults and validation.
  */
-#include "tasks/policy.h"
+#include "projects/policy.h"
 
 #include <math.h>
 #include <stddef.h>
