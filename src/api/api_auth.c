@@ -22,11 +22,14 @@ static int rate_limited(lf_http_req *req, lf_ratelimit *rl, const char *key)
 	int64_t retry_ms = 0;
 	if (lf_ratelimit_take(rl, key, lf_now_ms(), &retry_ms) == LF_OK)
 		return LF_OK;
-	int64_t secs = (retry_ms + 999) / 1000;
-	req->retry_after = lf_arena_printf(req->arena, "%lld", (long long)(secs > 0 ? secs : 1));
+	long long secs = (long long)((retry_ms + 999) / 1000);
+	if (secs < 1)
+		secs = 1;
+	const char *after = lf_arena_printf(req->arena, "%lld", secs);
+	if (after == NULL || lf_http_add_header(req, "Retry-After", after) != LF_OK)
+		return LF_ERR_NOMEM;
 	return lf_http_fail(req, LF_ERR_LIMIT, "rate_limited",
-			    "Too many attempts; try again in %lld seconds.",
-			    (long long)(secs > 0 ? secs : 1));
+			    "Too many attempts; try again in %lld seconds.", secs);
 }
 
 /*

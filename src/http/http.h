@@ -122,7 +122,6 @@ struct lf_http_req {
 
 	/* the response's status once one is set (0: none yet); read-only */
 	int status;
-	const char *retry_after; /* Retry-After of a 429, or NULL */
 
 	lf_http_internal *in; /* the server's own state: private to src/http/ */
 };

@@ -436,8 +436,6 @@ static enum MHD_Result send_response(lf_http_req *req)
 	if (!cache_set)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	if (req->retry_after != NULL)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, req->retry_after);
 	enum MHD_Result rc = MHD_queue_response(req->in->conn, (unsigned)req->status, r);
 	MHD_destroy_response(r);
 	return rc;
