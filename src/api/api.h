@@ -2,8 +2,12 @@
  * api.h - the v1 HTTP API: the application context, the route table and
  * the helpers every handler uses (authentication, authorization, input
  * validation, rendering). Handlers live one file per resource
- * (api_auth.c, api_users.c, ...) and stay thin: validate, authorize, call
- * the store or a domain module, render.
+ * (api_auth.c, api_users.c, ...) and stay thin: validate, authorize, make
+ * one call, render. Every write is a domain command of its module (it runs
+ * its own transaction through lf_store_write); handlers only read through
+ * the store, never open a write transaction (tests/lint/layers.sh). A
+ * refusal is described in req->error and its code returned: the server
+ * renders it (see lf_http_fail).
  */
 #ifndef LF_API_H
 #define LF_API_H
