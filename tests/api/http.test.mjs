@@ -125,9 +125,15 @@ test('login attempts are rate limited per account and per address (429)', async 
 
 test('SIGTERM lets in-flight requests finish', async () => {
   const srv = await startServer();
-  // A login spends ~50-100 ms hashing; stop the server while it runs.
+  // A login spends ~50-100 ms hashing; stop the server while it runs. A
+  // fixed delay raced a loaded machine (the signal could come before the
+  // request arrived): wait until /metrics counts it in flight (the
+  // metrics request itself is the other one).
   const pending = srv.api('POST', '/api/v1/auth/login', { body: ADMIN });
-  await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < 500; i++) {
+    const m = await srv.api('GET', '/metrics');
+    if (Number(/labelflow_http_inflight (\d+)/.exec(m.body)[1]) >= 2) break;
+  }
   srv.proc.kill('SIGTERM');
   const r = await pending;
   assert.equal(r.status, 200);
