@@ -83,17 +83,17 @@ int lf_media_range_parse(const char *header, uint64_t size, uint64_t *start, uin
 int lf_media_part_open(lf_blob_store *bs, const char *key, uint64_t start, uint64_t len,
 		       lf_media_part **out)
 {
-	int ret;
+	int ret = LF_ERR_NOMEM;
 	lf_media_part *p = calloc(1, sizeof(*p));
 	if (p == NULL)
-		return LF_ERR_NOMEM;
+		goto cleanup;
 	p->start = start;
 	p->len = len;
 	if ((ret = lf_blob_open_read(bs, key, &p->r)) != LF_OK ||
 	    (ret = lf_blob_seek(p->r, start)) != LF_OK)
 		goto cleanup;
 	*out = p;
-	return LF_OK;
+	p = NULL;
 cleanup:
 	lf_media_part_free(p);
 	return ret;
