@@ -9,7 +9,8 @@
 # installed; the server serves it and runs without it. The C-only targets
 # (the binary, unit tests, API tests, ASan) never need Node.
 
-PKGS      := libmicrohttpd jansson libsodium sqlite3 libxml-2.0 libpq libcurl libarchive
+PKGS      := libmicrohttpd jansson libsodium sqlite3 libxml-2.0 libpq libcurl libarchive \
+             libmagic libavformat libavcodec libavutil
 CC        ?= cc
 BUILD     ?= build
 CFLAGS    ?= -O2 -g

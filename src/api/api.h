@@ -53,6 +53,11 @@ extern const size_t lf_api_nroutes;
  * it in req->error and returns its code, which the handler returns.
  */
 int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out);
+/* The same for user_id, authenticated by the caller some other way (a
+ * signed URL): LF_ERR_FORBIDDEN when that user is unknown, disabled or
+ * lacks perm in project_id now. */
+int lf_api_guard_user(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t user_id,
+		      lf_principal **out);
 /* The same for an operation on a task: perm is checked in the task's
  * project (*project_id gets it); an unknown task is a 404 for an
  * authenticated caller. */
@@ -121,6 +126,11 @@ int lf_api_imports_finish(lf_http_req *req);
 int lf_api_imports_get(lf_http_req *req);
 int lf_api_imports_list(lf_http_req *req);
 extern const lf_http_stream lf_api_import_stream;
+/* api_media.c: media uploads, items and their bytes. */
+int lf_api_media_upload(lf_http_req *req);
+extern const lf_http_stream lf_api_media_stream;
+int lf_api_media_get(lf_http_req *req);
+int lf_api_media_info(lf_http_req *req);
 int lf_api_deposit(lf_http_req *req);
 int lf_api_refund(lf_http_req *req);
 int lf_api_escrow(lf_http_req *req);

@@ -267,3 +267,37 @@ int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), 
 		return lf_error_default(&req->error, ret, NULL);
 	return lf_api_guard(req, perm, *project_id, &who);
 }
+
+/* The same checks as guard() for a caller named by a credential other
+ * than a token (a signed media URL): the user must be active and hold
+ * perm in the project now, not merely when the credential was issued. */
+int lf_api_guard_user(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t user_id,
+		      lf_principal **out)
+{
+	lf_app *app = req->app;
+	lf_tx *tx = NULL;
+	lf_authz_subject subj = {.is_admin = 0};
+	lf_principal *p = lf_arena_calloc(req->arena, sizeof(*p));
+	if (p == NULL)
+		return lf_error_default(&req->error, LF_ERR_NOMEM, NULL);
+	int ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	ret = lf_store_user_get(tx, user_id, &p->user);
+	if (ret == LF_OK)
+		ret = lf_store_member_roles(tx, project_id, user_id, &subj.proj_roles);
+	lf_store_rollback(tx);
+	if (ret == LF_ERR_NOTFOUND || (ret == LF_OK && !p->user.active))
+		return lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
+				    "The account this link was issued to is gone or disabled.");
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	p->is_admin = strcmp(p->user.role, "admin") == 0;
+	subj.is_admin = p->is_admin;
+	if (lf_authz_check(&subj, perm) != LF_OK)
+		return lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
+				    "The user this link was issued to may no longer see it.");
+	req->user = p;
+	*out = p;
+	return LF_OK;
+}

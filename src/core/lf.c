@@ -26,6 +26,7 @@ const char *lf_err_str(int err)
 	case LF_ERR_METHOD: return "method not allowed";
 	case LF_ERR_GONE: return "gone";
 	case LF_ERR_FULL: return "storage full";
+	case LF_ERR_RANGE: return "range not satisfiable";
 	}
 	return "unknown error";
 }
@@ -116,6 +117,9 @@ int lf_error_default(lf_error *e, int code, const char *what)
 				    "The database is unavailable; try again.");
 	case LF_ERR_FULL:
 		return lf_error_set(e, code, "storage_full", "The storage cannot take more.");
+	case LF_ERR_RANGE:
+		return lf_error_set(e, code, "range_not_satisfiable",
+				    "The requested range lies outside the %s.", w);
 	default: return lf_error_set(e, code, "internal", "Internal error (%s).", lf_err_str(code));
 	}
 }

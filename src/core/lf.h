@@ -34,7 +34,8 @@ typedef enum lf_err {
 	LF_ERR_MEDIA = -14,	/* a body of a type the endpoint does not take */
 	LF_ERR_METHOD = -15,	/* the resource exists, the method does not */
 	LF_ERR_GONE = -16,	/* it existed and was removed for good */
-	LF_ERR_FULL = -17	/* storage cannot take more */
+	LF_ERR_FULL = -17,	/* storage cannot take more */
+	LF_ERR_RANGE = -18	/* a byte range outside the resource */
 } lf_err;
 
 /*

@@ -27,7 +27,7 @@
 
 #define LF_HTTP_MAX_CAPTURES 4
 /* Response headers a handler may add beyond the ones the server sets. */
-#define LF_HTTP_MAX_RESP_HEADERS 4
+#define LF_HTTP_MAX_RESP_HEADERS 6
 
 typedef struct lf_http_req lf_http_req;
 typedef struct lf_http_server lf_http_server;
@@ -54,8 +54,9 @@ enum lf_http_body {
  * Content-Type header, upload_name the `filename` query parameter) or
  * multipart/form-data (the first part with a filename is the file, with
  * its own name and type; the other parts are small text fields collected
- * into req->form; a second file part is refused with 400). The route's
- * max_body bounds the whole body (413).
+ * into req->form; a second file part is refused with 400, unless the
+ * consumer has a `file` hook, which takes any number of files). The
+ * route's max_body bounds the whole body (413).
  *
  * Order of calls, all on the request's thread, never concurrently:
  *   begin   once, after routing and the Content-Length check, before any
@@ -63,6 +64,11 @@ enum lf_http_body {
  *           a response (or returning an error) refuses the upload at once,
  *           without reading the body. It usually opens the destination and
  *           keeps its state in req->stream_ctx.
+ *   file    (optional) at the start of each file of a multipart body,
+ *           with upload_name and upload_type set to that file's: the
+ *           pieces that follow belong to it. Failing stops the upload as
+ *           chunk does. Only form fields sent before a file are in
+ *           req->form by then.
  *   chunk   for each piece of file content, in order (pieces are small:
  *           tens of KiB). Setting a response or returning an error stops
  *           the upload: the rest of the body is read and discarded, then
@@ -84,6 +90,7 @@ typedef struct lf_http_stream {
 	int (*begin)(lf_http_req *req);
 	int (*chunk)(lf_http_req *req, const char *data, size_t len);
 	void (*abort)(lf_http_req *req);
+	int (*file)(lf_http_req *req);
 } lf_http_stream;
 
 typedef struct lf_http_route {

@@ -616,6 +616,7 @@ int lf_http_status(int code)
 	case LF_ERR_GONE: return 410;
 	case LF_ERR_TOO_LARGE: return 413;
 	case LF_ERR_MEDIA: return 415;
+	case LF_ERR_RANGE: return 416;
 	case LF_ERR_INVALID: return 422;
 	case LF_ERR_LIMIT: return 429;
 	case LF_ERR_DB: return 503;

@@ -8,8 +8,8 @@
  * of each part with the part's name, filename and offset; it signals no
  * part boundaries, so a new part is recognised by its offset starting
  * again at 0 (or by its name changing while still at 0, for empty parts).
- * Text fields are small and collected whole into req->form; the one file
- * part is passed through.
+ * Text fields are small and collected whole into req->form; the file part
+ * (or each, for a consumer with a file hook) is passed through.
  */
 #include "http/http_int.h"
 
@@ -104,7 +104,9 @@ static int start_part(lf_http_req *req, const char *name, const char *filename, 
 	    (filename != NULL && up->part_filename == NULL))
 		return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 0;
 	if (filename != NULL && filename[0] != '\0') {
-		if (up->seen_file)
+		const lf_http_stream *st = req->route->stream;
+		int many = st != NULL && st->file != NULL;
+		if (up->seen_file && !many)
 			return lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
 					      "One file per upload."),
 			       0;
@@ -115,6 +117,12 @@ static int start_part(lf_http_req *req, const char *name, const char *filename, 
 		    lf_arena_strdup(req->arena, type != NULL ? type : "application/octet-stream");
 		if (req->upload_type == NULL)
 			return lf_http_refuse(req, LF_ERR_NOMEM, "internal", "Out of memory."), 0;
+		if (many) {
+			int ret = st->file(req);
+			if (req->status == 0 && ret != LF_OK)
+				lf_http_respond_error(req, ret);
+			return req->status == 0;
+		}
 		return 1;
 	}
 	/* Every non-file part counts, ignored ones too, so a flood of tiny

@@ -340,6 +340,26 @@ const lf_migration lf_migrations_sqlite[] = {
 	 * compared. */
 	{6, "payout batch users",
 	 "ALTER TABLE payout_batches ADD COLUMN user_ids TEXT;"},
+	/* Uploaded images, audio and video (src/media/): the blob, what its
+	 * content says it is, and what probing found. Tasks point at a media
+	 * item by URL in their data, so the table does not refer to tasks. */
+	{7, "media",
+	 "CREATE TABLE media ("
+	 " id INTEGER PRIMARY KEY,"
+	 " project_id INTEGER NOT NULL REFERENCES projects(id),"
+	 " import_id INTEGER REFERENCES imports(id),"
+	 " blob_key TEXT NOT NULL UNIQUE,"
+	 " filename TEXT NOT NULL,"
+	 " mime TEXT NOT NULL,"
+	 " kind TEXT NOT NULL CHECK (kind IN ('image','audio','video')),"
+	 " bytes INTEGER NOT NULL,"
+	 " sha256 TEXT NOT NULL,"
+	 " width INTEGER,"
+	 " height INTEGER,"
+	 " duration_ms INTEGER,"
+	 " probe TEXT NOT NULL DEFAULT '{}',"
+	 " created_at INTEGER NOT NULL);"
+	 "CREATE INDEX media_project ON media(project_id, id);"},
 };
 /* clang-format on */
 

@@ -108,6 +108,7 @@ int lf_store_ping(lf_store *s);
 #include "store/store_imports.h"
 #include "store/store_jobs.h"
 #include "store/store_ledger.h"
+#include "store/store_media.h"
 #include "store/store_projects.h"
 #include "store/store_stats.h"
 #include "store/store_tasks.h"

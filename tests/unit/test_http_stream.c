@@ -60,7 +60,8 @@ static unsigned char pattern(uint64_t i);
 static int setup(void **state);
 static int teardown(void **state);
 
-static const lf_http_stream sink_stream = {sink_begin, sink_chunk, sink_abort};
+static const lf_http_stream sink_stream = {
+    .begin = sink_begin, .chunk = sink_chunk, .abort = sink_abort};
 
 static const lf_http_route routes[] = {
     {"POST", "/upload", sink_finish, LF_BODY_STREAM, 64 * 1024 * 1024, &sink_stream},

@@ -1,0 +1,243 @@
+/*
+ * api_media.c - media uploads and serving.
+ *
+ * POST /projects/{id}/media streams each file of the upload (a raw body,
+ * or any number of multipart file parts, or archives of them) into its own
+ * blob through an lf_media_batch, which refuses a file by content as soon
+ * as it ends; the handler then imports the batch in one domain command
+ * (lf_media_import). Media has its own endpoint rather than a format of
+ * /imports: an import there is one row-oriented file parsed by a job,
+ * while here every file is an item checked before anything is answered.
+ *
+ * GET /media/{id} streams the item by range to a member of its project,
+ * authenticated by a bearer token or by the signed query that
+ * GET /media/{id}/info hands out for <img>, <audio> and <video> tags.
+ */
+#include "api/api.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "media/media.h"
+
+static void batch_release(void *p);
+static int media_begin(lf_http_req *req);
+static int media_file(lf_http_req *req);
+static int media_chunk(lf_http_req *req, const char *data, size_t len);
+static int get_media(lf_tx *tx, int64_t id, void *out);
+static int load_media(lf_http_req *req, lf_media_row *m);
+static json_t *media_json(lf_http_req *req, const lf_media_row *m);
+static json_t *item_json(const lf_media_item *it, int64_t media_id, int64_t task_id);
+
+/* No abort hook: the batch is tied to the request's arena (batch_release
+ * deletes its blobs unless the import kept them). */
+const lf_http_stream lf_api_media_stream = {
+    .begin = media_begin,
+    .chunk = media_chunk,
+    .file = media_file,
+};
+
+static void batch_release(void *p)
+{
+	lf_media_batch_free(p);
+}
+
+static int media_begin(lf_http_req *req)
+{
+	int ret;
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_project p;
+	lf_tx *tx;
+	lf_media_targets targets;
+	lf_media_batch *b;
+	char why[200] = "";
+	int64_t project_id = lf_http_capture_id(req, 0);
+	if (project_id == 0)
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
+		return ret;
+	ret = lf_store_project_get(tx, project_id, &p);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, "project");
+	if (strcmp(p.status, "active") != 0)
+		return lf_http_fail(req, LF_ERR_CONFLICT, "project_closed",
+				    "The project is closed.");
+	if (lf_media_targets_of(p.label_config, &targets, why, sizeof(why)) != LF_OK)
+		return lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
+				    "The project's label config no longer parses (%s).", why);
+	if ((ret = lf_media_batch_new(app->blobs, project_id, &targets, &b)) != LF_OK)
+		return ret;
+	if (lf_arena_defer(req->arena, batch_release, b) != LF_OK) {
+		batch_release(b);
+		return LF_ERR_NOMEM;
+	}
+	req->stream_ctx = b;
+	return LF_OK;
+}
+
+static int media_file(lf_http_req *req)
+{
+	return lf_media_batch_file(req->stream_ctx, req->upload_name, &req->error);
+}
+
+static int media_chunk(lf_http_req *req, const char *data, size_t len)
+{
+	return lf_media_batch_write(req->stream_ctx, data, len, &req->error);
+}
+
+static json_t *item_json(const lf_media_item *it, int64_t media_id, int64_t task_id)
+{
+	json_t *probe = json_loads(it->probe, 0, NULL);
+	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)media_id,
+			 "task_id", (json_int_t)task_id, "filename", it->filename, "mime", it->mime,
+			 "kind", lf_media_kind_name(it->kind), "bytes", (json_int_t)it->bytes,
+			 "width", (json_int_t)it->width, "height", (json_int_t)it->height,
+			 "duration_ms", (json_int_t)it->duration_ms, "probe",
+			 probe != NULL ? probe : json_object());
+}
+
+int lf_api_media_upload(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_media_batch *b = req->stream_ctx;
+	lf_media_imported out;
+	int ret;
+	if ((ret = lf_media_batch_end(b, &req->error)) != LF_OK)
+		return ret;
+	if (lf_media_batch_count(b) == 0)
+		return lf_http_fail(req, LF_ERR_INVALID, "empty_file", "'%s' is empty (0 bytes).",
+				    req->upload_name != NULL ? req->upload_name : "The upload");
+	const lf_principal *who = req->user;
+	lf_media_import_rq rq = {.project_id = lf_http_capture_id(req, 0),
+				 .batch = b,
+				 .filename = req->upload_name,
+				 .task_type = lf_http_query(req, "task_type"),
+				 .actor_id = who->user.id,
+				 .actor_role = who->user.role};
+	if ((ret = lf_media_import(app->store, req->arena, &rq, &out, &req->error)) != LF_OK)
+		return ret;
+	lf_media_batch_keep(b);
+	json_t *items = json_array();
+	for (int i = 0; i < lf_media_batch_count(b); i++)
+		json_array_append_new(
+		    items, item_json(lf_media_batch_item(b, i), out.media_ids[i], out.task_ids[i]));
+	return lf_http_json(req, 201,
+			    json_pack("{s:I,s:I,s:o}", "import_id", (json_int_t)out.import_id,
+				      "count", (json_int_t)out.count, "items", items));
+}
+
+static int get_media(lf_tx *tx, int64_t id, void *out)
+{
+	return lf_store_media_get(tx, id, out);
+}
+
+/* Loads the item and checks the caller may see it: a bearer token, or a
+ * signed URL whose user is (still) a member of the item's project. */
+static int load_media(lf_http_req *req, lf_media_row *m)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_tx *tx;
+	unsigned char key[32];
+	int64_t uid = 0;
+	const char *sig = lf_http_query(req, "sig");
+	int64_t id = lf_http_capture_id(req, 0);
+	if (sig == NULL)
+		return lf_api_load(req, get_media, m, &m->project_id, LF_PERM_PROJECT_READ,
+				   "media item");
+	lf_media_url_key(app->jwt_key, key);
+	if (id == 0 ||
+	    lf_media_sign_check(key, id, lf_http_query(req, "exp"), lf_http_query(req, "uid"), sig,
+				lf_now_ms() / 1000, &uid) != LF_OK)
+		return lf_http_fail(req, LF_ERR_FORBIDDEN, "invalid_signature",
+				    "The media link is expired or was not issued by this server.");
+	int ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	ret = lf_store_media_get(tx, id, m);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, "media item");
+	return lf_api_guard_user(req, LF_PERM_PROJECT_READ, m->project_id, uid, &who);
+}
+
+static json_t *media_json(lf_http_req *req, const lf_media_row *m)
+{
+	lf_app *app = req->app;
+	const lf_principal *who = req->user;
+	unsigned char key[32];
+	char sig[65];
+	int64_t exp = lf_now_ms() / 1000 + LF_MEDIA_URL_TTL_S;
+	lf_media_url_key(app->jwt_key, key);
+	lf_media_sign(key, m->id, exp, who->user.id, sig);
+	const char *url =
+	    lf_arena_printf(req->arena, "/api/v1/media/%lld?exp=%lld&uid=%lld&sig=%s",
+			    (long long)m->id, (long long)exp, (long long)who->user.id, sig);
+	json_t *probe = json_loads(m->probe, 0, NULL);
+	return json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:o,s:s,s:s?,s:s}", "id",
+			 (json_int_t)m->id, "project_id", (json_int_t)m->project_id, "import_id",
+			 (json_int_t)m->import_id, "filename", m->filename, "mime", m->mime, "kind",
+			 m->kind, "bytes", (json_int_t)m->bytes, "sha256", m->sha256, "width",
+			 (json_int_t)m->width, "height", (json_int_t)m->height, "duration_ms",
+			 (json_int_t)m->duration_ms, "probe", probe != NULL ? probe : json_object(),
+			 "created_at", lf_api_time(req, m->created_at), "url", url,
+			 "url_expires_at", lf_api_time(req, exp * 1000));
+}
+
+int lf_api_media_info(lf_http_req *req)
+{
+	int ret;
+	lf_media_row m = {.id = 0};
+	if ((ret = lf_api_load(req, get_media, &m, &m.project_id, LF_PERM_PROJECT_READ,
+			       "media item")) != LF_OK)
+		return ret;
+	return lf_http_json(req, 200, media_json(req, &m));
+}
+
+int lf_api_media_get(lf_http_req *req)
+{
+	int ret, partial;
+	lf_app *app = req->app;
+	lf_media_row m = {.id = 0};
+	lf_media_part *part;
+	uint64_t size = 0, start, len;
+	if ((ret = load_media(req, &m)) != LF_OK)
+		return ret;
+	const char *etag = lf_arena_printf(req->arena, "\"%s\"", m.sha256);
+	if (etag == NULL || lf_http_add_header(req, "ETag", etag) != LF_OK ||
+	    lf_http_add_header(req, "Accept-Ranges", "bytes") != LF_OK ||
+	    lf_http_add_header(req, "Cache-Control", "private, max-age=300") != LF_OK)
+		return LF_ERR_NOMEM;
+	const char *inm = lf_http_header(req, "If-None-Match");
+	if (inm != NULL && strcmp(inm, etag) == 0)
+		return lf_http_empty(req, 304);
+	if (lf_blob_size(app->blobs, m.blob_key, &size) != LF_OK)
+		return lf_http_fail(req, LF_ERR_GONE, "gone",
+				    "The media file is no longer stored.");
+	ret = lf_media_range_parse(lf_http_header(req, "Range"), size, &start, &len, &partial);
+	if (ret != LF_OK) {
+		const char *cr =
+		    lf_arena_printf(req->arena, "bytes */%llu", (unsigned long long)size);
+		if (cr == NULL || lf_http_add_header(req, "Content-Range", cr) != LF_OK)
+			return LF_ERR_NOMEM;
+		return lf_http_fail(req, LF_ERR_RANGE, "range_not_satisfiable",
+				    "The range '%s' lies outside the file's %llu bytes.",
+				    lf_http_header(req, "Range"), (unsigned long long)size);
+	}
+	if (partial) {
+		const char *cr = lf_arena_printf(
+		    req->arena, "bytes %llu-%llu/%llu", (unsigned long long)start,
+		    (unsigned long long)(start + len - 1), (unsigned long long)size);
+		if (cr == NULL || lf_http_add_header(req, "Content-Range", cr) != LF_OK)
+			return LF_ERR_NOMEM;
+	}
+	if (lf_media_part_open(app->blobs, m.blob_key, start, len, &part) != LF_OK)
+		return lf_http_fail(req, LF_ERR_GONE, "gone",
+				    "The media file is no longer stored.");
+	return lf_http_stream_body(req, partial ? 206 : 200, lf_arena_strdup(req->arena, m.mime),
+				   len, lf_media_part_read, lf_media_part_free, part);
+}

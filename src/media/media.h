@@ -1,0 +1,210 @@
+/*
+ * media.h - images, audio and video as datasets: uploads turned into media
+ * items (one task each), their type told by content, their properties
+ * probed, and their bytes served by range to holders of a short-lived
+ * signed URL.
+ *
+ * An upload is a batch (lf_media_batch): each file, or each entry of an
+ * archive, is streamed to its own blob while its SHA-256 and first bytes
+ * are taken; when it ends, libmagic names its type from those bytes (never
+ * from its name) and libavformat probes it from the blob. A refusal names
+ * the file, and the batch's blobs are deleted when it is freed unless
+ * lf_media_import made them the database's. Nothing is held in memory but
+ * a file's first bytes.
+ *
+ * Archives (zip, tar, tar.gz) are read from their blob with libarchive and
+ * never written to disk as such: an entry whose path is absolute or holds
+ * a ".." segment, or that is a link or a device, refuses the whole upload
+ * (the checks ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS, _NODOTDOT and
+ * _SYMLINKS make on extraction), as does an archive past the entry count,
+ * total size or compression ratio caps below.
+ */
+#ifndef LF_MEDIA_H
+#define LF_MEDIA_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "blob/blob.h"
+#include "store/store.h"
+
+typedef enum lf_media_kind {
+	LF_MEDIA_NONE = 0,
+	LF_MEDIA_IMAGE,
+	LF_MEDIA_AUDIO,
+	LF_MEDIA_VIDEO,
+} lf_media_kind;
+
+/* Caps of one upload: files (archive entries included), bytes unpacked
+ * from archives, and unpacked bytes per byte of archive. */
+#define LF_MEDIA_FILES_MAX	   10000
+#define LF_MEDIA_ARCHIVE_BYTES_MAX ((uint64_t)4 << 30)
+#define LF_MEDIA_ARCHIVE_RATIO_MAX 100
+/* How long a signed URL from lf_media_sign_url stays valid. */
+#define LF_MEDIA_URL_TTL_S 600
+
+/* "image", "audio", "video" (NULL for LF_MEDIA_NONE). */
+const char *lf_media_kind_name(lf_media_kind k);
+
+/*
+ * The MIME type of content from its first len bytes (libmagic,
+ * MAGIC_MIME_TYPE; one magic_t per thread, opened on first use and closed
+ * when the thread ends). Writes it to mime. LF_ERR_INTERNAL when libmagic
+ * cannot load its database.
+ */
+int lf_media_sniff(const void *buf, size_t len, char *mime, size_t cap);
+/* The kind of media a sniffed type is; LF_MEDIA_NONE for anything we do
+ * not serve as media (text, SVG, archives...). */
+lf_media_kind lf_media_kind_of_mime(const char *mime);
+/* The kind a file name's extension promises; LF_MEDIA_NONE when it
+ * promises nothing we know (or could be either audio or video). */
+lf_media_kind lf_media_kind_of_name(const char *name);
+
+/* Where a project's tasks put each kind: the data key of the label
+ * config's Image/Audio/Video object ("$image" -> "image"); "" when the
+ * config has no object of that kind. */
+typedef struct lf_media_targets {
+	char key[4][64]; /* indexed by lf_media_kind */
+} lf_media_targets;
+
+/* Reads the targets from a label config. An empty or NULL config takes
+ * every kind under its own name. LF_ERR_INVALID (reason in err) when the
+ * config does not parse. */
+int lf_media_targets_of(const char *label_config, lf_media_targets *out, char *err, size_t errlen);
+
+/* What probing found. */
+typedef struct lf_media_info {
+	int64_t width, height, duration_ms; /* 0 when none */
+	int has_audio, has_video;
+	json_t *probe; /* {"format": ..., "streams": [{type, codec, ...}]} (owned) */
+} lf_media_info;
+
+/*
+ * Probes the blob key with libavformat: container, streams and codecs,
+ * duration, the first video (or image) stream's dimensions. Reads the
+ * blob through its reader, never whole. LF_ERR_INVALID with the
+ * library's words in err when the content is not readable media (a
+ * truncated MP4, say). On LF_OK release out with lf_media_info_clear.
+ */
+int lf_media_probe(lf_blob_store *bs, const char *key, lf_media_info *out, char *err,
+		   size_t errlen);
+void lf_media_info_clear(lf_media_info *info);
+
+/* One stored, checked file of a batch. */
+typedef struct lf_media_item {
+	char key[LF_BLOB_KEY_MAX + 1];
+	char *filename; /* as uploaded, or the archive's name + "/" + entry path */
+	char mime[96];
+	lf_media_kind kind;
+	int64_t bytes;
+	char sha256[65];
+	int64_t width, height, duration_ms;
+	char *probe;	 /* JSON text */
+	char target[64]; /* the task data key that points at it */
+} lf_media_item;
+
+typedef struct lf_media_batch lf_media_batch;
+
+/* Starts a batch for project_id whose items go where targets say.
+ * Owner: caller, lf_media_batch_free. */
+int lf_media_batch_new(lf_blob_store *bs, int64_t project_id, const lf_media_targets *targets,
+		       lf_media_batch **out);
+/* Starts the next file (ending the current one as lf_media_batch_end
+ * does). name may be NULL ("upload"). */
+int lf_media_batch_file(lf_media_batch *b, const char *name, lf_error *err);
+/* Appends to the current file (one is started, nameless, if none is). */
+int lf_media_batch_write(lf_media_batch *b, const void *data, size_t len, lf_error *err);
+/*
+ * Ends the current file, if any: commits its blob, then refuses it, or
+ * keeps it as an item, or unpacks it when it is an archive (each entry
+ * checked as a file of its own, then the archive's blob deleted).
+ * Refusals are LF_ERR_INVALID in err, naming the file: "empty_file",
+ * "unsupported_media" (not image/audio/video by content),
+ * "media_type_mismatch" (the name promises another kind, or the project
+ * has no object for it), "unreadable_media" (probing failed),
+ * "unsafe_archive" (.., absolute path, link), "archive_too_large" (caps),
+ * "empty_archive", "bad_archive"; LF_ERR_LIMIT "too_many_files".
+ */
+int lf_media_batch_end(lf_media_batch *b, lf_error *err);
+/* The items kept so far, in upload order (owned by b). */
+int lf_media_batch_count(const lf_media_batch *b);
+const lf_media_item *lf_media_batch_item(const lf_media_batch *b, int i);
+/* The folder of the batch's blobs ("media/<project>/<ms>-<random>"). */
+const char *lf_media_batch_prefix(const lf_media_batch *b);
+/* Total bytes of the files as uploaded. */
+int64_t lf_media_batch_bytes(const lf_media_batch *b);
+/* The blobs now belong to the database: lf_media_batch_free keeps them. */
+void lf_media_batch_keep(lf_media_batch *b);
+/* Deletes every blob of the batch (unless kept) and frees it. NULL ok. */
+void lf_media_batch_free(lf_media_batch *b);
+
+/* A batch to import: every item becomes a media row and one task. */
+typedef struct lf_media_import_rq {
+	int64_t project_id;
+	const lf_media_batch *batch;
+	const char *filename;  /* the upload's (first) file name, may be NULL */
+	const char *task_type; /* given to every task, may be NULL */
+	int64_t actor_id;
+	const char *actor_role;
+} lf_media_import_rq;
+
+/* What lf_media_import created: the import, and per item (in upload
+ * order) its media row and task; the arrays are the arena's. */
+typedef struct lf_media_imported {
+	int64_t import_id, count;
+	int64_t *media_ids, *task_ids;
+} lf_media_imported;
+
+/*
+ * Imports a checked batch in one write transaction: an import row (format
+ * "media", done), per item a media row and a task in queued_l1 whose data
+ * is {"<target key>": "/api/v1/media/<id>"}, and one audit record
+ * ("media.import"). Refuses a closed project (LF_ERR_CONFLICT
+ * "project_closed") and an unknown one (LF_ERR_NOTFOUND) in err. The
+ * caller keeps the batch's blobs (lf_media_batch_keep) once it returns
+ * LF_OK, and deletes them otherwise.
+ */
+int lf_media_import(lf_store *s, lf_arena *a, const lf_media_import_rq *rq, lf_media_imported *out,
+		    lf_error *err);
+
+/*
+ * A single-range Range header against a resource of size bytes:
+ * "bytes=A-B", "bytes=A-", "bytes=-N". Sets *start and *len of the part
+ * to send and returns LF_OK. *len == size and *partial == 0 mean the
+ * whole resource: no header, a malformed one, or several ranges (which
+ * RFC 9110 lets a server ignore). LF_ERR_RANGE when the range lies wholly
+ * outside the resource (416). Pure.
+ */
+int lf_media_range_parse(const char *header, uint64_t size, uint64_t *start, uint64_t *len,
+			 int *partial);
+
+/* A byte range of a blob being sent, read in constant memory. */
+typedef struct lf_media_part lf_media_part;
+/* Opens len bytes of the blob key from start. Owner: caller, released
+ * with lf_media_part_free. LF_ERR_NOTFOUND when the blob is gone. */
+int lf_media_part_open(lf_blob_store *bs, const char *key, uint64_t start, uint64_t len,
+		       lf_media_part **out);
+/* lf_http_stream_body's read: up to max bytes at pos (from the range's
+ * start) into buf; -1 at the end of the range or on a read error. */
+ssize_t lf_media_part_read(void *part, uint64_t pos, char *buf, size_t max);
+/* lf_http_stream_body's free. NULL ok. */
+void lf_media_part_free(void *part);
+
+/* The key that signs media URLs, derived from the server's JWT key (so
+ * a leaked URL key cannot sign tokens, and every server agrees on it). */
+void lf_media_url_key(const unsigned char jwt_key[32], unsigned char out[32]);
+/* The hex HMAC-SHA256 under key of "media_id.exp.user_id". */
+void lf_media_sign(const unsigned char key[32], int64_t media_id, int64_t exp, int64_t user_id,
+		   char hex[65]);
+/*
+ * Checks the query parameters of a signed URL for media_id at time now
+ * (seconds): exp and uid decimal, sig the matching hex HMAC (compared in
+ * constant time), exp not past. Returns LF_OK with the signer's *user_id,
+ * else LF_ERR_FORBIDDEN. Whether that user may still see the item is the
+ * caller's question.
+ */
+int lf_media_sign_check(const unsigned char key[32], int64_t media_id, const char *exp,
+			const char *uid, const char *sig, int64_t now, int64_t *user_id);
+
+#endif
