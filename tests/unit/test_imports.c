@@ -527,5 +527,6 @@ int main(void)
 					    lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_job_skip_and_group, lf_fx_setup, lf_fx_teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests_name("imports", tests, NULL, NULL);
 }
