@@ -177,3 +177,15 @@ int64_t lf_fx_balance(lf_fx *f, const char *kind, int64_t project_id, int64_t us
 	lf_store_rollback(tx);
 	return b;
 }
+
+int64_t lf_fx_audit_count(lf_fx *f, const char *action)
+{
+	lf_tx *tx = NULL;
+	lf_audit_row *rows;
+	int n = 0;
+	lf_audit_filter flt = {.action = action, .limit = 1000};
+	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_audit_list(tx, &flt, &rows, &n), LF_OK);
+	lf_store_rollback(tx);
+	return n;
+}

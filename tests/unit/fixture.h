@@ -50,6 +50,9 @@ void lf_fx_deposit(lf_fx *f, int64_t project_id, int64_t amount);
  * user 0 for project accounts). */
 int64_t lf_fx_balance(lf_fx *f, const char *kind, int64_t project_id, int64_t user_id);
 
+/* How many audit records of action the trail holds. */
+int64_t lf_fx_audit_count(lf_fx *f, const char *action);
+
 /* The label config of lf_fx_project: one text, PER and ORG spans. */
 extern const char lf_fx_ner_config[];
 

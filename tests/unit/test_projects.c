@@ -17,21 +17,8 @@
 #include "projects/policy.h"
 #include "projects/projects.h"
 
-static int64_t audit_count(lf_fx *f, const char *action);
 static lf_project project_get(lf_fx *f, int64_t id);
 static unsigned roles_of(lf_fx *f, int64_t project, int64_t user);
-
-static int64_t audit_count(lf_fx *f, const char *action)
-{
-	lf_tx *tx = NULL;
-	lf_audit_row *rows;
-	int n = 0;
-	lf_audit_filter flt = {.action = action, .limit = 1000};
-	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
-	assert_int_equal(lf_store_audit_list(tx, &flt, &rows, &n), LF_OK);
-	lf_store_rollback(tx);
-	return n;
-}
 
 static lf_project project_get(lf_fx *f, int64_t id)
 {
@@ -98,7 +85,7 @@ static void test_create_refuses_bad_settings(void **state)
 	    .name = "p", .label_config = lf_fx_ner_config, .policies = unknown_policy};
 	lf_projects_create(f->s, f->arena, admin, "admin", &pol, &p, &err);
 	assert_string_equal(err.message, "unknown policy \"speed\".");
-	assert_int_equal(audit_count(f, "project.create"), 0);
+	assert_int_equal(lf_fx_audit_count(f, "project.create"), 0);
 	json_decref(bad_policy);
 	json_decref(unknown_policy);
 	json_decref(bad_rates);
@@ -130,7 +117,7 @@ static void test_create_stores_the_effective_policy(void **state)
 	assert_non_null(strstr(stored.policies, "max_attempts"));
 	assert_int_equal(lf_rates_from_text(stored.rates, &r), LF_OK);
 	assert_int_equal(r.l1, 7);
-	assert_int_equal(audit_count(f, "project.create"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "project.create"), 1);
 	json_decref(policies);
 	json_decref(rates);
 }
@@ -160,7 +147,7 @@ static void test_update_merges_and_refuses(void **state)
 	lf_rates_from_text(stored.rates, &r);
 	assert_int_equal(r.l1, 5);
 	assert_int_equal(r.l2, 3);
-	assert_int_equal(audit_count(f, "project.update"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "project.update"), 1);
 
 	lf_project_fields closed = {.status = "archived"};
 	assert_int_equal(
@@ -178,7 +165,7 @@ static void test_update_merges_and_refuses(void **state)
 	assert_int_equal(
 	    lf_projects_update(f->s, f->arena, admin, "admin", 9999, &in, &after, &err),
 	    LF_ERR_NOTFOUND);
-	assert_int_equal(audit_count(f, "project.update"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "project.update"), 1);
 	json_decref(policies);
 	json_decref(rates);
 	json_decref(sent);
@@ -198,7 +185,7 @@ static void test_currency_is_locked_once_money_moved(void **state)
 			 LF_ERR_CONFLICT);
 	assert_string_equal(err.reason, "currency_locked");
 	assert_string_equal(project_get(f, id).currency, "EUR");
-	assert_int_equal(audit_count(f, "project.update"), 0);
+	assert_int_equal(lf_fx_audit_count(f, "project.update"), 0);
 	/* The same currency again is no change. */
 	assert_int_equal(lf_projects_update(f->s, f->arena, admin, "admin", id, &eur, &after, &err),
 			 LF_OK);
@@ -225,17 +212,17 @@ static void test_member_set_and_remove(void **state)
 	assert_int_equal(
 	    lf_projects_member_set(f->s, f->arena, admin, "admin", id, ann, one, 1, &err), LF_OK);
 	assert_int_equal(roles_of(f, id, ann), LF_PROLE_SUPER_REVIEWER);
-	assert_int_equal(audit_count(f, "member.set"), 2);
+	assert_int_equal(lf_fx_audit_count(f, "member.set"), 2);
 
 	assert_int_equal(lf_projects_member_remove(f->s, f->arena, admin, "admin", id, ann, &err),
 			 LF_OK);
 	assert_int_equal(roles_of(f, id, ann), 0);
-	assert_int_equal(audit_count(f, "member.remove"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "member.remove"), 1);
 	assert_int_equal(lf_projects_member_remove(f->s, f->arena, admin, "admin", id, ann, &err),
 			 LF_ERR_NOTFOUND);
 	assert_string_equal(err.reason, "not_found");
 	assert_string_equal(err.message, "That user is not a member.");
-	assert_int_equal(audit_count(f, "member.remove"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "member.remove"), 1);
 }
 
 static void test_member_set_refusals(void **state)
@@ -262,7 +249,7 @@ static void test_member_set_refusals(void **state)
 	    LF_ERR_NOTFOUND);
 	assert_string_equal(err.message, "No such active user.");
 	assert_int_equal(roles_of(f, id, ann), 0);
-	assert_int_equal(audit_count(f, "member.set"), 0);
+	assert_int_equal(lf_fx_audit_count(f, "member.set"), 0);
 }
 
 int main(void)

@@ -20,21 +20,8 @@
 #define PASSWORD "a-long-password"
 #define TTL	 3600
 
-static int64_t audit_count(lf_fx *f, const char *action);
 static int64_t person(lf_fx *f, const char *email);
 static int session_live(lf_fx *f, const lf_session_grant *g);
-
-static int64_t audit_count(lf_fx *f, const char *action)
-{
-	lf_tx *tx = NULL;
-	lf_audit_row *rows;
-	int n = 0;
-	lf_audit_filter flt = {.action = action, .limit = 1000};
-	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
-	assert_int_equal(lf_store_audit_list(tx, &flt, &rows, &n), LF_OK);
-	lf_store_rollback(tx);
-	return n;
-}
 
 /* An annotator whose password is PASSWORD. */
 static int64_t person(lf_fx *f, const char *email)
@@ -69,15 +56,15 @@ static void test_wrong_password_is_refused_and_audited(void **state)
 			 LF_ERR_AUTH);
 	assert_string_equal(err.reason, "invalid_credentials");
 	assert_string_equal(err.message, "The email or password is wrong.");
-	assert_int_equal(audit_count(f, "auth.login_failed"), 1);
-	assert_int_equal(audit_count(f, "auth.login"), 0);
+	assert_int_equal(lf_fx_audit_count(f, "auth.login_failed"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.login"), 0);
 
 	/* An unknown email writes nothing: there is nobody to record it on. */
 	assert_int_equal(lf_sessions_login(f->s, f->arena, "nobody@example.org", PASSWORD,
 					   "10.0.0.1", TTL, &g, &err),
 			 LF_ERR_AUTH);
 	assert_string_equal(err.reason, "invalid_credentials");
-	assert_int_equal(audit_count(f, "auth.login_failed"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.login_failed"), 1);
 }
 
 static void test_disabled_account_is_refused(void **state)
@@ -95,7 +82,7 @@ static void test_disabled_account_is_refused(void **state)
 			 LF_ERR_AUTH);
 	assert_string_equal(err.reason, "invalid_credentials");
 	assert_string_equal(err.message, "This account is disabled.");
-	assert_int_equal(audit_count(f, "auth.login_failed"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.login_failed"), 1);
 }
 
 static void test_refresh_rotates_the_token(void **state)
@@ -109,7 +96,7 @@ static void test_refresh_rotates_the_token(void **state)
 			 LF_OK);
 	assert_int_equal(first.user.id, id);
 	assert_true(session_live(f, &first));
-	assert_int_equal(audit_count(f, "auth.login"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.login"), 1);
 
 	assert_int_equal(
 	    lf_sessions_refresh(f->s, f->arena, first.refresh, "10.0.0.1", TTL, &second, &err),
@@ -117,7 +104,7 @@ static void test_refresh_rotates_the_token(void **state)
 	assert_string_equal(second.sid, first.sid);
 	assert_int_equal(second.user.id, id);
 	assert_string_not_equal(second.refresh, first.refresh);
-	assert_int_equal(audit_count(f, "auth.refresh"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.refresh"), 1);
 
 	assert_int_equal(
 	    lf_sessions_refresh(f->s, f->arena, "not-a-token", "10.0.0.1", TTL, &second, &err),
@@ -144,7 +131,7 @@ static void test_replay_revokes_the_family(void **state)
 	    lf_sessions_refresh(f->s, f->arena, first.refresh, "10.0.0.2", TTL, &third, &err),
 	    LF_ERR_AUTH);
 	assert_string_equal(err.reason, "refresh_token_reused");
-	assert_int_equal(audit_count(f, "auth.refresh_reuse"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.refresh_reuse"), 1);
 	assert_false(session_live(f, &second));
 
 	/* The newest token of the family is dead too. */
@@ -153,7 +140,7 @@ static void test_replay_revokes_the_family(void **state)
 	    LF_ERR_AUTH);
 	assert_string_equal(err.reason, "invalid_refresh_token");
 	assert_string_equal(err.message, "The session has ended. Log in again.");
-	assert_int_equal(audit_count(f, "auth.refresh"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.refresh"), 1);
 }
 
 static void test_logout_ends_the_session(void **state)
@@ -168,7 +155,7 @@ static void test_logout_ends_the_session(void **state)
 	assert_int_equal(lf_sessions_logout(f->s, f->arena, &g.user, g.sid, "10.0.0.1", &err),
 			 LF_OK);
 	assert_false(session_live(f, &g));
-	assert_int_equal(audit_count(f, "auth.logout"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "auth.logout"), 1);
 	assert_int_equal(
 	    lf_sessions_refresh(f->s, f->arena, g.refresh, "10.0.0.1", TTL, &next, &err),
 	    LF_ERR_AUTH);

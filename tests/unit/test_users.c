@@ -18,22 +18,8 @@
 
 #define PASSWORD "a-long-password"
 
-static int64_t audit_count(lf_fx *f, const char *action);
 static int64_t user_count(lf_fx *f);
 static lf_user user_get(lf_fx *f, int64_t id);
-
-/* Records of one action in the audit trail. */
-static int64_t audit_count(lf_fx *f, const char *action)
-{
-	lf_tx *tx = NULL;
-	lf_audit_row *rows;
-	int n = 0;
-	lf_audit_filter flt = {.action = action, .limit = 1000};
-	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
-	assert_int_equal(lf_store_audit_list(tx, &flt, &rows, &n), LF_OK);
-	lf_store_rollback(tx);
-	return n;
-}
 
 static int64_t user_count(lf_fx *f)
 {
@@ -80,7 +66,7 @@ static void test_create_refuses_bad_fields(void **state)
 		assert_string_equal(err.message, bad[i].message);
 	}
 	assert_int_equal(user_count(f), 0);
-	assert_int_equal(audit_count(f, "user.create"), 0);
+	assert_int_equal(lf_fx_audit_count(f, "user.create"), 0);
 }
 
 static void test_create_writes_user_and_audit(void **state)
@@ -96,7 +82,7 @@ static void test_create_writes_user_and_audit(void **state)
 	assert_string_equal(u.name, "Ann");
 	assert_string_equal(u.role, "annotator");
 	assert_true(u.active);
-	assert_int_equal(audit_count(f, "user.create"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "user.create"), 1);
 }
 
 static void test_create_refuses_an_email_taken_in_another_case(void **state)
@@ -113,7 +99,7 @@ static void test_create_refuses_an_email_taken_in_another_case(void **state)
 	assert_string_equal(err.reason, "email_taken");
 	assert_string_equal(err.message, "a user with email ANN@example.ORG already exists.");
 	assert_int_equal(user_count(f), 1);
-	assert_int_equal(audit_count(f, "user.create"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "user.create"), 1);
 }
 
 static void test_update_changes_fields_and_ends_sessions(void **state)
@@ -133,7 +119,7 @@ static void test_update_changes_fields_and_ends_sessions(void **state)
 	assert_string_equal(after.name, "Ann B");
 	assert_string_equal(after.role, "reviewer");
 	assert_true(after.active);
-	assert_int_equal(audit_count(f, "user.update"), 1);
+	assert_int_equal(lf_fx_audit_count(f, "user.update"), 1);
 	/* A rename keeps the sessions. */
 	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_session_check(tx, "s1", ann, 2, &live), LF_OK);
@@ -142,7 +128,7 @@ static void test_update_changes_fields_and_ends_sessions(void **state)
 	patch = (lf_user_patch){.password = "another-long-one", .active = -1};
 	assert_int_equal(lf_users_update(f->s, f->arena, admin, "admin", ann, &patch, &after, &err),
 			 LF_OK);
-	assert_int_equal(audit_count(f, "user.update"), 2);
+	assert_int_equal(lf_fx_audit_count(f, "user.update"), 2);
 	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
 	assert_int_equal(lf_store_session_check(tx, "s1", ann, 2, &live), LF_ERR_AUTH);
 	lf_store_rollback(tx);
@@ -207,7 +193,7 @@ static void test_update_refusals(void **state)
 	    LF_ERR_NOTFOUND);
 	assert_string_equal(err.reason, "not_found");
 	assert_string_equal(err.message, "No such user.");
-	assert_int_equal(audit_count(f, "user.update"), 0);
+	assert_int_equal(lf_fx_audit_count(f, "user.update"), 0);
 	assert_string_equal(user_get(f, ann).role, "annotator");
 }
 
