@@ -73,6 +73,13 @@ int lf_api_guard_task(lf_http_req *req, lf_perm perm, int64_t task_id, lf_princi
 int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), void *out,
 		const int64_t *project_id, lf_perm perm, const char *what);
 
+/*
+ * The guard of an upload into project_id (the path's project): the caller
+ * manages it and it is active (409 project_closed otherwise). *p gets the
+ * project (request arena). A refusal is described in req->error.
+ */
+int lf_api_upload_project(lf_http_req *req, int64_t project_id, lf_principal **who, lf_project *p);
+
 /* Input helpers: bad input is described in req->error and its code
  * returned (LF_ERR_INVALID for fields, LF_ERR_MALFORMED for query
  * parameters). Strings are borrowed from the JSON body. */

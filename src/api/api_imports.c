@@ -63,23 +63,10 @@ static int up_begin(lf_http_req *req)
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
-	lf_tx *tx;
 	unsigned char rnd[8];
 	int64_t project_id = lf_http_capture_id(req, 0);
-	if (project_id == 0)
-		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
-	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+	if ((ret = lf_api_upload_project(req, project_id, &who, &p)) != LF_OK)
 		return ret;
-	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
-	if (ret != LF_OK)
-		return ret;
-	ret = lf_store_project_get(tx, project_id, &p);
-	lf_store_rollback(tx);
-	if (ret != LF_OK)
-		return lf_error_default(&req->error, ret, "project");
-	if (strcmp(p.status, "active") != 0)
-		return lf_http_fail(req, LF_ERR_CONFLICT, "project_closed",
-				    "The project is closed.");
 	struct upload *u = lf_arena_calloc(req->arena, sizeof(*u));
 	if (u == NULL || lf_arena_defer(req->arena, up_release, u) != LF_OK)
 		return LF_ERR_NOMEM;

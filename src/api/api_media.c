@@ -48,33 +48,20 @@ static int media_begin(lf_http_req *req)
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_project p;
-	lf_tx *tx;
 	lf_media_targets targets;
 	lf_media_batch *b;
 	char why[200] = "";
 	int64_t project_id = lf_http_capture_id(req, 0);
-	if (project_id == 0)
-		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
-	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+	if ((ret = lf_api_upload_project(req, project_id, &who, &p)) != LF_OK)
 		return ret;
-	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
-		return ret;
-	ret = lf_store_project_get(tx, project_id, &p);
-	lf_store_rollback(tx);
-	if (ret != LF_OK)
-		return lf_error_default(&req->error, ret, "project");
-	if (strcmp(p.status, "active") != 0)
-		return lf_http_fail(req, LF_ERR_CONFLICT, "project_closed",
-				    "The project is closed.");
 	if (lf_media_targets_of(p.label_config, &targets, why, sizeof(why)) != LF_OK)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
 				    "The project's label config no longer parses (%s).", why);
 	if ((ret = lf_media_batch_new(app->blobs, project_id, &targets, &b)) != LF_OK)
 		return ret;
-	if (lf_arena_defer(req->arena, batch_release, b) != LF_OK) {
-		batch_release(b);
+	/* On failure lf_arena_defer has released b already. */
+	if (lf_arena_defer(req->arena, batch_release, b) != LF_OK)
 		return LF_ERR_NOMEM;
-	}
 	req->stream_ctx = b;
 	return LF_OK;
 }

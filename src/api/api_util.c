@@ -301,3 +301,24 @@ int lf_api_guard_user(lf_http_req *req, lf_perm perm, int64_t project_id, int64_
 	*out = p;
 	return LF_OK;
 }
+
+int lf_api_upload_project(lf_http_req *req, int64_t project_id, lf_principal **who, lf_project *p)
+{
+	lf_app *app = req->app;
+	lf_tx *tx;
+	int ret;
+	if (project_id == 0)
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, who)) != LF_OK)
+		return ret;
+	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
+		return ret;
+	ret = lf_store_project_get(tx, project_id, p);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, "project");
+	if (strcmp(p->status, "active") != 0)
+		return lf_http_fail(req, LF_ERR_CONFLICT, "project_closed",
+				    "The project is closed.");
+	return LF_OK;
+}
