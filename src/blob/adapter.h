@@ -28,7 +28,8 @@ typedef struct lf_blob_ops {
 	void (*close_read)(lf_blob_reader *r);
 	int (*size)(lf_blob_store *bs, const char *key, uint64_t *size);
 	int (*del)(lf_blob_store *bs, const char *key);
-	/* prefix is checked, limit in 1..1000; see lf_blob_list. */
+	/* prefix is checked, limit in 1..1000; see lf_blob_list. NULL (a test
+	 * adapter) makes lf_blob_list give LF_ERR_INVALID. */
 	int (*list)(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
 		    lf_blob_list_fn fn, void *ctx, char **next_cursor);
 	/* NULL for a store that cannot sign URLs. */

@@ -82,13 +82,13 @@ static int take_name(const char **p, char *name, const char *what, const char *u
 		     size_t errlen)
 {
 	size_t n = strcspn(*p, "/");
-	for (size_t i = 0; i < n; i++) {
+	bool ok = n > 0 && n <= NAME_MAX_LEN;
+	for (size_t i = 0; ok && i < n; i++) {
 		char c = (*p)[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-		      c == '_'))
-			n = NAME_MAX_LEN + 1;
+		ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		     c == '_';
 	}
-	if (n == 0 || n > NAME_MAX_LEN) {
+	if (!ok) {
 		snprintf(err, errlen,
 			 "storage URL '%s' needs a %s name of 1..%d lower-case letters, digits, "
 			 "'-', '.', '_'",
@@ -271,7 +271,7 @@ int lf_blob_list(lf_blob_store *bs, const char *prefix, const char *cursor, int 
 {
 	*next_cursor = NULL;
 	if (prefix == NULL || !prefix_valid(prefix) || limit < 1 || limit > LIST_MAX ||
-	    (cursor != NULL && cursor[0] == '\0'))
+	    (cursor != NULL && cursor[0] == '\0') || bs->ops->list == NULL)
 		return LF_ERR_INVALID;
 	return bs->ops->list(bs, prefix, cursor, limit, fn, ctx, next_cursor);
 }
