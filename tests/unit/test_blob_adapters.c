@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -149,6 +150,8 @@ static int start(struct emulator *e, const char *name, char *const argv[])
 		return -1;
 	e->pid = fork();
 	if (e->pid == 0) {
+		/* A test that crashes (a sanitizer's abort) takes it along. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || chdir(dir) != 0)
 			_exit(127);
