@@ -5,7 +5,7 @@
  * or pauses at a chosen byte (tests/unit/test_imports.c).
  *
  * blob.c validates keys and dispatches through lf_blob_ops; each adapter
- * (blob_local.c today, object stores later) embeds the base structs below
+ * (blob_local.c, blob_s3.c for S3 and GCS, blob_azure.c) embeds the base structs below
  * as the first member of its own store, writer and reader, so a pointer to
  * one is a pointer to the other. Adapters receive only valid keys.
  */
@@ -28,6 +28,12 @@ typedef struct lf_blob_ops {
 	void (*close_read)(lf_blob_reader *r);
 	int (*size)(lf_blob_store *bs, const char *key, uint64_t *size);
 	int (*del)(lf_blob_store *bs, const char *key);
+	/* prefix is checked, limit in 1..1000; see lf_blob_list. NULL (a test
+	 * adapter) makes lf_blob_list give LF_ERR_INVALID. */
+	int (*list)(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
+		    lf_blob_list_fn fn, void *ctx, char **next_cursor);
+	/* NULL for a store that cannot sign URLs. */
+	int (*presign)(lf_blob_store *bs, const char *key, int ttl_s, char **url);
 } lf_blob_ops;
 
 struct lf_blob_store {
@@ -44,5 +50,24 @@ struct lf_blob_reader {
 
 /* Local disk adapter (blob_local.c): dir is created if missing. */
 int lf_blob_local_open(const char *dir, lf_blob_store **out, char *err, size_t errlen);
+
+/*
+ * S3 adapter (blob_s3.c), for S3 and GCS's XML API alike: gcs selects
+ * GCS's endpoint, region "auto" and HMAC keys. bucket and prefix come
+ * from the URL (prefix "" or ending in '/'); opts is never NULL.
+ */
+int lf_blob_s3_open(bool gcs, const char *bucket, const char *prefix, const lf_blob_opts *opts,
+		    lf_blob_store **out, char *err, size_t errlen);
+/*
+ * The SigV4 presigned GET URL of key in an S3 store as if signed at time
+ * now (seconds since the epoch): lf_blob_presign's own, exposed so that a
+ * test can check it against AWS's published example. Owner: caller, free.
+ */
+int lf_blob_s3_presign_at(lf_blob_store *bs, const char *key, int ttl_s, int64_t now, char **url);
+
+/* Azure Blob adapter (blob_azure.c): account, container and prefix (""
+ * or ending in '/') come from the URL; opts is never NULL. */
+int lf_blob_azure_open(const char *account, const char *container, const char *prefix,
+		       const lf_blob_opts *opts, lf_blob_store **out, char *err, size_t errlen);
 
 #endif

@@ -2,17 +2,29 @@
  * blob.c - the adapter-independent half of blob storage: store URLs, key
  * validation and dispatch to the adapter's operations.
  *
- * Keys are validated here, once, so no adapter can be handed a key that
- * escapes its root (a path adapter joins keys to a folder, an object
- * store would treat ".." literally: both stay safe).
+ * Keys, list prefixes and the names in a store URL are validated here,
+ * once, so no adapter can be handed a key that escapes its root (a path
+ * adapter joins keys to a folder, an object store would treat ".."
+ * literally: both stay safe) nor a bucket name that changes the host or
+ * path of the URLs it builds.
  */
 #include "blob/adapter.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#define NAME_MAX_LEN 63
+#define LIST_MAX     1000
+#define PRESIGN_MAX  604800
+
 static int is_key_char(char c);
 static int has_scheme(const char *url, const char *scheme);
+static int prefix_valid(const char *prefix);
+static int take_name(const char **p, char *name, const char *what, const char *url, char *err,
+		     size_t errlen);
+static int take_prefix(const char *p, char *prefix, const char *url, char *err, size_t errlen);
+static int open_object_store(const char *url, const lf_blob_opts *opts, lf_blob_store **out,
+			     char *err, size_t errlen);
 
 static int is_key_char(char c)
 {
@@ -49,13 +61,110 @@ int lf_blob_key_valid(const char *key)
 	}
 }
 
+/* Any beginning of a valid key: "", "a/b", "a/b/" or "a/b/pa". */
+static int prefix_valid(const char *prefix)
+{
+	size_t n = strnlen(prefix, LF_BLOB_KEY_MAX + 1);
+	if (n == 0)
+		return 1;
+	if (n > LF_BLOB_KEY_MAX)
+		return 0;
+	char key[LF_BLOB_KEY_MAX + 1];
+	memcpy(key, prefix, n + 1);
+	if (key[n - 1] == '/')
+		key[n - 1] = '\0';
+	return lf_blob_key_valid(key);
+}
+
+/* A bucket, account or container name: lower-case letters, digits, '-',
+ * '.' and '_' (each service is stricter; the service says how). */
+static int take_name(const char **p, char *name, const char *what, const char *url, char *err,
+		     size_t errlen)
+{
+	size_t n = strcspn(*p, "/");
+	bool ok = n > 0 && n <= NAME_MAX_LEN;
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = (*p)[i];
+		ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		     c == '_';
+	}
+	if (!ok) {
+		snprintf(err, errlen,
+			 "storage URL '%s' needs a %s name of 1..%d lower-case letters, digits, "
+			 "'-', '.', '_'",
+			 url, what, NAME_MAX_LEN);
+		return LF_ERR_INVALID;
+	}
+	memcpy(name, *p, n);
+	name[n] = '\0';
+	*p += n + ((*p)[n] == '/');
+	return LF_OK;
+}
+
+/* The rest of the URL as a key prefix: "" or a valid key and a '/'. */
+static int take_prefix(const char *p, char *prefix, const char *url, char *err, size_t errlen)
+{
+	size_t n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	if (n > LF_BLOB_KEY_MAX / 2) {
+		snprintf(err, errlen, "storage URL '%s' has a prefix over %d bytes", url,
+			 LF_BLOB_KEY_MAX / 2);
+		return LF_ERR_INVALID;
+	}
+	memcpy(prefix, p, n);
+	prefix[n] = '\0';
+	if (n > 0 && !lf_blob_key_valid(prefix)) {
+		snprintf(err, errlen, "storage URL '%s' has a prefix that is not a valid key", url);
+		return LF_ERR_INVALID;
+	}
+	if (n > 0)
+		memcpy(prefix + n, "/", 2);
+	return LF_OK;
+}
+
+static int open_object_store(const char *url, const lf_blob_opts *opts, lf_blob_store **out,
+			     char *err, size_t errlen)
+{
+	static const lf_blob_opts none;
+	char bucket[NAME_MAX_LEN + 1], container[NAME_MAX_LEN + 1];
+	char prefix[LF_BLOB_KEY_MAX / 2 + 2];
+	bool azure = has_scheme(url, "azure");
+	const char *p = strstr(url, "://");
+	int ret = LF_ERR_INVALID;
+	if (p == NULL) {
+		snprintf(err, errlen, "storage URL '%s' must start with scheme://", url);
+		return ret;
+	}
+	p += 3;
+	if (opts == NULL)
+		opts = &none;
+	if ((ret = take_name(&p, bucket, azure ? "account" : "bucket", url, err, errlen)) != LF_OK)
+		return ret;
+	if (azure && (ret = take_name(&p, container, "container", url, err, errlen)) != LF_OK)
+		return ret;
+	if ((ret = take_prefix(p, prefix, url, err, errlen)) != LF_OK)
+		return ret;
+	if (azure)
+		return lf_blob_azure_open(bucket, container, prefix, opts, out, err, errlen);
+	return lf_blob_s3_open(has_scheme(url, "gs"), bucket, prefix, opts, out, err, errlen);
+}
+
 int lf_blob_open(const char *url, lf_blob_store **out, char *err, size_t errlen)
 {
-	static const char *const later[] = {"s3", "gs", "azure", "http", "https"};
+	return lf_blob_open_opts(url, NULL, out, err, errlen);
+}
+
+int lf_blob_open_opts(const char *url, const lf_blob_opts *opts, lf_blob_store **out, char *err,
+		      size_t errlen)
+{
+	static const char *const later[] = {"http", "https"};
 	if (url == NULL || url[0] == '\0') {
 		snprintf(err, errlen, "empty storage URL");
 		return LF_ERR_INVALID;
 	}
+	if (has_scheme(url, "s3") || has_scheme(url, "gs") || has_scheme(url, "azure"))
+		return open_object_store(url, opts, out, err, errlen);
 	for (size_t i = 0; i < LF_ARRAY_LEN(later); i++) {
 		if (has_scheme(url, later[i])) {
 			snprintf(err, errlen, "storage scheme '%s:' is not supported yet",
@@ -155,4 +264,21 @@ int lf_blob_delete(lf_blob_store *bs, const char *key)
 	if (!lf_blob_key_valid(key))
 		return LF_ERR_INVALID;
 	return bs->ops->del(bs, key);
+}
+
+int lf_blob_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
+		 lf_blob_list_fn fn, void *ctx, char **next_cursor)
+{
+	*next_cursor = NULL;
+	if (prefix == NULL || !prefix_valid(prefix) || limit < 1 || limit > LIST_MAX ||
+	    (cursor != NULL && cursor[0] == '\0') || bs->ops->list == NULL)
+		return LF_ERR_INVALID;
+	return bs->ops->list(bs, prefix, cursor, limit, fn, ctx, next_cursor);
+}
+
+int lf_blob_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url)
+{
+	if (!lf_blob_key_valid(key) || ttl_s < 1 || ttl_s > PRESIGN_MAX || bs->ops->presign == NULL)
+		return LF_ERR_INVALID;
+	return bs->ops->presign(bs, key, ttl_s, url);
 }

@@ -2,19 +2,25 @@
  * blob.h - blob storage behind one adapter interface: uploads, media and
  * exports are stored under keys such as "imports/12/upload.csv".
  *
- * A store is opened from a URL. Today only local disk exists ("file:DIR"
- * or a bare path); object stores (S3, GCS, Azure) come later as further
- * adapters behind the same functions, so callers never touch paths.
+ * A store is opened from a URL: local disk ("file:DIR" or a bare path),
+ * S3 or an S3-compatible server ("s3://BUCKET/PREFIX"), Google Cloud
+ * Storage ("gs://BUCKET/PREFIX") or Azure Blob
+ * ("azure://ACCOUNT/CONTAINER/PREFIX"); callers never touch paths or
+ * URLs of objects, only keys.
  *
  * Writes are atomic: a writer fills a temporary object that becomes
  * visible under its key only on lf_blob_commit, so readers never see a
- * partial upload and an aborted one leaves nothing behind. All functions
- * are safe to call from many threads at once on the same store; a single
- * writer or reader must be used by one thread at a time.
+ * partial upload and an aborted one leaves nothing behind (object stores:
+ * nothing visible; an uploaded part or block that the store keeps is
+ * discarded by it). Writes and reads stream: an object store's writer
+ * holds at most one part in memory, a reader a small buffer. All
+ * functions are safe to call from many threads at once on the same store;
+ * a single writer or reader must be used by one thread at a time.
  */
 #ifndef LF_BLOB_H
 #define LF_BLOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,12 +33,48 @@ typedef struct lf_blob_store lf_blob_store;
 typedef struct lf_blob_writer lf_blob_writer;
 typedef struct lf_blob_reader lf_blob_reader;
 
+/* Default size of one part (S3) or block (Azure) of an upload: a writer
+ * buffers this much, and an object up to it is sent in one request. */
+#define LF_BLOB_PART_SIZE (8u << 20)
+
+/*
+ * Settings and credentials of the object stores, from the command line's
+ * configuration (config.h): NULL or 0 fields take the defaults. Strings
+ * are copied by lf_blob_open_opts. Credentials are never logged nor put
+ * in an error message.
+ */
+typedef struct lf_blob_opts {
+	const char *s3_endpoint;    /* NULL: https://s3.REGION.amazonaws.com */
+	const char *s3_region;	    /* NULL: us-east-1 */
+	bool s3_path_style;	    /* endpoint/bucket/key rather than bucket.endpoint/key */
+	const char *gcs_endpoint;   /* NULL: https://storage.googleapis.com */
+	const char *azure_endpoint; /* NULL: https://ACCOUNT.blob.core.windows.net */
+	size_t part_size;	    /* 0: LF_BLOB_PART_SIZE */
+	const char *aws_access_key_id;
+	const char *aws_secret_access_key;
+	const char *aws_session_token;
+	const char *gcs_hmac_access_id; /* NULL: the AWS pair */
+	const char *gcs_hmac_secret;
+	const char *azure_account;	     /* must match the URL's when set */
+	const char *azure_key;		     /* base64, as the portal shows it */
+	const char *azure_connection_string; /* AccountKey, BlobEndpoint... */
+	bool create_bucket;		     /* create the bucket or container when missing */
+	bool no_check;			     /* do not ask the store at open: only sign URLs */
+} lf_blob_opts;
+
 /*
  * Opens the store named by url: "file:DIR", "file://DIR" or a bare path
- * DIR (created with mode 0700, parents included, if missing). s3://, gs://,
- * azure://, http(s):// give LF_ERR_INVALID "not supported yet". On failure
+ * DIR (created with mode 0700, parents included, if missing); "s3://B/P",
+ * "gs://B/P", "azure://A/C/P", where the optional prefix P (key
+ * characters, see lf_blob_key_valid) is put before every key. An object
+ * store is asked once for its bucket or container, so a wrong endpoint,
+ * refused credentials (LF_ERR_AUTH) or a missing bucket (LF_ERR_NOTFOUND)
+ * show at start. opts may be NULL (defaults, no credentials). On failure
  * a message goes to err. Owner: caller, released with lf_blob_close.
  */
+int lf_blob_open_opts(const char *url, const lf_blob_opts *opts, lf_blob_store **out, char *err,
+		      size_t errlen);
+/* lf_blob_open_opts with opts NULL: for local disk. */
 int lf_blob_open(const char *url, lf_blob_store **out, char *err, size_t errlen);
 /* Releases the store. Writers and readers must be finished first. NULL ok. */
 void lf_blob_close(lf_blob_store *bs);
@@ -50,10 +92,12 @@ int lf_blob_key_valid(const char *key);
  * Starts writing the blob `key` (replacing any existing one on commit).
  * Parent folders are created as needed. Owner: caller; the writer is freed
  * by exactly one of lf_blob_commit or lf_blob_abort.
- * LF_ERR_CONFLICT when a prefix of the key is an existing blob.
+ * LF_ERR_CONFLICT (local disk only: object stores have no folders) when a
+ * prefix of the key is an existing blob.
  */
 int lf_blob_create(lf_blob_store *bs, const char *key, lf_blob_writer **out);
-/* Appends len bytes. LF_ERR_IO on failure (disk full...): then abort. */
+/* Appends len bytes. LF_ERR_IO on failure (disk full, a part refused...),
+ * LF_ERR_AUTH when an object store refuses the credentials: then abort. */
 int lf_blob_write(lf_blob_writer *w, const void *data, size_t len);
 /*
  * Makes the written bytes durable and visible under the key, atomically.
@@ -86,5 +130,31 @@ void lf_blob_close_read(lf_blob_reader *r);
 int lf_blob_size(lf_blob_store *bs, const char *key, uint64_t *size);
 /* Deletes the blob `key`. LF_ERR_NOTFOUND when there is none. */
 int lf_blob_delete(lf_blob_store *bs, const char *key);
+
+/* Called by lf_blob_list for each blob; a non-zero return stops the
+ * listing and is returned by it. key lives until the call returns. */
+typedef int (*lf_blob_list_fn)(void *ctx, const char *key, uint64_t size);
+
+/*
+ * Lists up to limit (1..1000) blobs whose keys start with prefix ("" for
+ * all; a prefix is any beginning of a valid key, such as "imports/1" or
+ * "imports/12/"), in key order, calling fn for each. cursor is NULL for
+ * the first page, else a *next_cursor of the previous call. *next_cursor
+ * is NULL when the listing is complete, else an opaque string (owned by
+ * the caller, released with free) that continues it. A page may hold
+ * fewer than limit blobs and still have a next one.
+ */
+int lf_blob_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
+		 lf_blob_list_fn fn, void *ctx, char **next_cursor);
+
+/*
+ * A URL anyone can GET the blob `key` from for ttl_s seconds (1..604800):
+ * an S3 or GCS presigned URL, an Azure SAS URL. It names the object, not
+ * its content: a blob replaced meanwhile is served new. Owner: caller,
+ * released with free. LF_ERR_INVALID for a store that cannot sign (local
+ * disk: the server signs its own URLs for that). Does not check that the
+ * blob exists.
+ */
+int lf_blob_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url);
 
 #endif

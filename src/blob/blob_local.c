@@ -8,9 +8,15 @@
  * or overwritten as a blob. Folders and files are private to the server
  * (0700/0600). The adapter holds no mutable shared state, so concurrent
  * requests need no lock; racing folder creation tolerates EEXIST.
+ *
+ * Listing walks the folders depth first with each folder's entries sorted
+ * as keys sort (a folder's name counts with its '/'), so keys come out in
+ * byte order and a page stops the walk as soon as it is full; the cursor
+ * is the last key of the previous page. The adapter signs no URLs.
  */
 #include "blob/adapter.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +43,22 @@ typedef struct local_reader {
 	uint64_t size;
 } local_reader;
 
+struct entry {
+	char *name; /* with a '/' appended for a folder */
+	uint64_t size;
+};
+
+struct listing {
+	const char *prefix;
+	const char *cursor;
+	int limit, count;
+	lf_blob_list_fn fn;
+	void *ctx;
+	char last[LF_BLOB_KEY_MAX + 1];
+	char **next;
+	bool stop;
+};
+
 static char *join(const char *root, const char *key);
 static int mkdirs(char *path, size_t from);
 static int errno_err(int e);
@@ -55,6 +77,12 @@ static int local_reader_fd(lf_blob_reader *r);
 static void local_close_read(lf_blob_reader *r);
 static int local_size(lf_blob_store *bs, const char *key, uint64_t *size);
 static int local_del(lf_blob_store *bs, const char *key);
+static int local_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
+		      lf_blob_list_fn fn, void *ctx, char **next_cursor);
+static int entry_cmp(const void *a, const void *b);
+static int read_entries(int dfd, struct entry **out, size_t *n);
+static int walk(struct listing *l, int dfd, char *rel, size_t rlen);
+static int may_hold(const struct listing *l, const char *key_prefix);
 
 static const lf_blob_ops local_ops = {
     .close = local_close,
@@ -70,6 +98,7 @@ static const lf_blob_ops local_ops = {
     .close_read = local_close_read,
     .size = local_size,
     .del = local_del,
+    .list = local_list,
 };
 
 static char *join(const char *root, const char *key)
@@ -374,5 +403,145 @@ static int local_del(lf_blob_store *bs, const char *key)
 			ret = LF_ERR_NOTFOUND;
 	}
 	free(path);
+	return ret;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name, ((const struct entry *)b)->name);
+}
+
+/* The files and folders of dfd that can be (or hold) blobs, unsorted:
+ * temporary files ('~'), symbolic links and odd names are not blobs. */
+static int read_entries(int dfd, struct entry **out, size_t *n)
+{
+	int ret = LF_ERR_IO;
+	size_t cap = 0;
+	struct entry *v = NULL;
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	*n = 0;
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		goto cleanup;
+	}
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		const char *nm = e->d_name;
+		if (!lf_blob_key_valid(nm) || strchr(nm, '~') != NULL ||
+		    fstatat(dfd, nm, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+			continue;
+		ret = LF_ERR_NOMEM;
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			struct entry *nv = realloc(v, cap * sizeof(*v));
+			if (nv == NULL)
+				goto cleanup;
+			v = nv;
+		}
+		size_t len = strlen(nm);
+		char *name = malloc(len + 2);
+		if (name == NULL)
+			goto cleanup;
+		memcpy(name, nm, len + 1);
+		if (S_ISDIR(st.st_mode))
+			memcpy(name + len, "/", 2);
+		v[(*n)++] = (struct entry){name, (uint64_t)st.st_size};
+	}
+	qsort(v, *n, sizeof(*v), entry_cmp);
+	*out = v;
+	v = NULL;
+	ret = LF_OK;
+cleanup:
+	if (v != NULL) {
+		for (size_t i = 0; i < *n; i++)
+			free(v[i].name);
+		free(v);
+		*n = 0;
+	}
+	if (d != NULL)
+		closedir(d);
+	return ret;
+}
+
+/* Whether keys beginning with key_prefix (a folder, "a/b/") can match the
+ * listing's prefix and come after its cursor. */
+static int may_hold(const struct listing *l, const char *key_prefix)
+{
+	size_t kp = strlen(key_prefix), pl = strlen(l->prefix);
+	if (strncmp(key_prefix, l->prefix, kp < pl ? kp : pl) != 0)
+		return 0;
+	if (l->cursor == NULL || strncmp(l->cursor, key_prefix, kp) == 0)
+		return 1;
+	return strcmp(key_prefix, l->cursor) > 0;
+}
+
+/* rel is the folder's key prefix ("" or "a/b/"), in a buffer of
+ * LF_BLOB_KEY_MAX + 2 bytes. */
+static int walk(struct listing *l, int dfd, char *rel, size_t rlen)
+{
+	struct entry *v = NULL;
+	size_t n = 0;
+	int ret = read_entries(dfd, &v, &n);
+	for (size_t i = 0; i < n && ret == LF_OK && !l->stop; i++) {
+		size_t len = strlen(v[i].name);
+		if (rlen + len > LF_BLOB_KEY_MAX)
+			continue;
+		memcpy(rel + rlen, v[i].name, len + 1);
+		if (rel[rlen + len - 1] == '/') {
+			if (!may_hold(l, rel))
+				continue;
+			rel[rlen + len - 1] = '\0';
+			int sub =
+			    openat(dfd, v[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			rel[rlen + len - 1] = '/';
+			if (sub < 0)
+				continue;
+			ret = walk(l, sub, rel, rlen + len);
+			close(sub);
+			continue;
+		}
+		if (strncmp(rel, l->prefix, strlen(l->prefix)) != 0 ||
+		    (l->cursor != NULL && strcmp(rel, l->cursor) <= 0))
+			continue;
+		if (l->count == l->limit) {
+			*l->next = strdup(l->last);
+			ret = *l->next != NULL ? LF_OK : LF_ERR_NOMEM;
+			l->stop = true;
+			continue;
+		}
+		ret = l->fn(l->ctx, rel, v[i].size);
+		memcpy(l->last, rel, rlen + len + 1);
+		l->count++;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+	return ret;
+}
+
+static int local_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
+		      lf_blob_list_fn fn, void *ctx, char **next_cursor)
+{
+	local_store *ls = (local_store *)bs;
+	struct listing l = {.prefix = prefix,
+			    .cursor = cursor,
+			    .limit = limit,
+			    .fn = fn,
+			    .ctx = ctx,
+			    .next = next_cursor};
+	char rel[LF_BLOB_KEY_MAX + 2] = "";
+	int dfd = open(ls->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return LF_ERR_IO;
+	int ret = walk(&l, dfd, rel, 0);
+	close(dfd);
+	if (ret != LF_OK) {
+		free(*next_cursor);
+		*next_cursor = NULL;
+	}
 	return ret;
 }

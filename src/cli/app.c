@@ -36,8 +36,24 @@ static void block_signals(void)
 
 static int open_blobs(const lf_config *cfg, lf_blob_store **out)
 {
-	char err[256];
-	int ret = lf_blob_open(cfg->storage, out, err, sizeof(err));
+	char err[512];
+	lf_blob_opts opts = {
+	    .s3_endpoint = cfg->s3_endpoint,
+	    .s3_region = cfg->s3_region,
+	    .s3_path_style = cfg->s3_path_style,
+	    .gcs_endpoint = cfg->gcs_endpoint,
+	    .azure_endpoint = cfg->azure_endpoint,
+	    .part_size = (size_t)cfg->storage_part_size,
+	    .aws_access_key_id = cfg->aws_access_key_id,
+	    .aws_secret_access_key = cfg->aws_secret_access_key,
+	    .aws_session_token = cfg->aws_session_token,
+	    .gcs_hmac_access_id = cfg->gcs_hmac_access_id,
+	    .gcs_hmac_secret = cfg->gcs_hmac_secret,
+	    .azure_account = cfg->azure_storage_account,
+	    .azure_key = cfg->azure_storage_key,
+	    .azure_connection_string = cfg->azure_storage_connection_string,
+	};
+	int ret = lf_blob_open_opts(cfg->storage, &opts, out, err, sizeof(err));
 	if (ret != LF_OK)
 		fprintf(stderr, "labelflow: storage %s: %s\n", cfg->storage, err);
 	return ret;

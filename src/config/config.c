@@ -5,7 +5,10 @@
  * environment: a row says the variable's name, the lf_config field it
  * fills, its type and range, its default (as text, parsed by the same code
  * as the environment, so a default can never be out of range) and what it
- * means. README.md's Configuration table lists the same rows.
+ * means. README.md's Configuration table lists the same rows. The last
+ * rows are not LABELFLOW_*: they are the variables a cloud SDK user has
+ * already set for credentials, read here so that nothing below the
+ * command line reads the environment.
  */
 #include "config/config.h"
 
@@ -84,6 +87,36 @@ static const struct var vars[] = {
     {"LABELFLOW_WEB_DIR", STR(web_dir), "web/dist", NULL, NULL,
      "the built web UI (a pointer page when missing)"},
     {"LABELFLOW_TMPDIR", STR(tmpdir), "/tmp", NULL, NULL, "where exports spool temporary files"},
+    {"LABELFLOW_S3_ENDPOINT", STR(s3_endpoint), NULL, NULL, "https://s3.REGION.amazonaws.com",
+     "s3:// storage: the S3 or S3-compatible server, http(s)://HOST[:PORT]"},
+    {"LABELFLOW_S3_REGION", STR(s3_region), "us-east-1", NULL, NULL,
+     "s3:// storage: the region requests are signed for"},
+    {"LABELFLOW_S3_PATH_STYLE", BOOL(s3_path_style), "0", NULL, NULL,
+     "s3:// storage: ENDPOINT/BUCKET/KEY URLs instead of BUCKET.ENDPOINT/KEY (MinIO...)"},
+    {"LABELFLOW_GCS_ENDPOINT", STR(gcs_endpoint), "https://storage.googleapis.com", NULL, NULL,
+     "gs:// storage: the XML API's endpoint"},
+    {"LABELFLOW_AZURE_ENDPOINT", STR(azure_endpoint), NULL, NULL,
+     "https://ACCOUNT.blob.core.windows.net, or the connection string's BlobEndpoint",
+     "azure:// storage: the Blob service, http(s)://HOST[:PORT][/PATH] (the emulator: "
+     "http://127.0.0.1:10000/devstoreaccount1)"},
+    {"LABELFLOW_STORAGE_PART_SIZE", INT(storage_part_size, 5242880, BIG), "8388608", NULL, NULL,
+     "object storage: bytes buffered per upload part (S3 part, Azure block); larger objects "
+     "are multipart uploads"},
+    {"AWS_ACCESS_KEY_ID", STR(aws_access_key_id), NULL, NULL, NULL,
+     "s3:// (and gs:// without GCS_HMAC_*) storage: access key"},
+    {"AWS_SECRET_ACCESS_KEY", STR(aws_secret_access_key), NULL, NULL, NULL,
+     "s3:// storage: secret key"},
+    {"AWS_SESSION_TOKEN", STR(aws_session_token), NULL, NULL, NULL,
+     "s3:// storage: session token of temporary credentials"},
+    {"GCS_HMAC_ACCESS_ID", STR(gcs_hmac_access_id), NULL, NULL, NULL,
+     "gs:// storage: HMAC key access id"},
+    {"GCS_HMAC_SECRET", STR(gcs_hmac_secret), NULL, NULL, NULL, "gs:// storage: HMAC key secret"},
+    {"AZURE_STORAGE_ACCOUNT", STR(azure_storage_account), NULL, NULL, NULL,
+     "azure:// storage: must match the URL's account when set"},
+    {"AZURE_STORAGE_KEY", STR(azure_storage_key), NULL, NULL, NULL,
+     "azure:// storage: account key (base64)"},
+    {"AZURE_STORAGE_CONNECTION_STRING", STR(azure_storage_connection_string), NULL, NULL, NULL,
+     "azure:// storage: AccountName, AccountKey and BlobEndpoint or EndpointSuffix"},
 };
 
 static const struct var *var_find(const char *name)

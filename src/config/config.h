@@ -1,6 +1,7 @@
 /*
- * config.h - every LABELFLOW_* environment variable, in one table, read
- * once at start.
+ * config.h - every LABELFLOW_* environment variable, and the cloud SDKs'
+ * standard credential variables (AWS_*, GCS_HMAC_*, AZURE_STORAGE_*), in
+ * one table, read once at start.
  *
  * The command line loads the environment into an lf_config before it does
  * anything else, lets its flags override fields, and hands the values down
@@ -45,6 +46,21 @@ typedef struct lf_config {
 	int db_statement_timeout_ms;
 	const char *web_dir;
 	const char *tmpdir;
+	/* Object stores (blob.h's lf_blob_opts); credentials are never printed. */
+	const char *s3_endpoint;
+	const char *s3_region;
+	bool s3_path_style;
+	const char *gcs_endpoint;
+	const char *azure_endpoint;
+	int storage_part_size;
+	const char *aws_access_key_id;
+	const char *aws_secret_access_key;
+	const char *aws_session_token;
+	const char *gcs_hmac_access_id;
+	const char *gcs_hmac_secret;
+	const char *azure_storage_account;
+	const char *azure_storage_key;
+	const char *azure_storage_connection_string;
 } lf_config;
 
 /*
