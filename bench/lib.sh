@@ -44,6 +44,9 @@ bench_login() { # email password -> prints the access token
 
 bench_rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$SERVER_PID/status"; }
 bench_hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status"; }
+# Resets VmHWM to the current RSS (Linux >= 4.0): the peak of one phase
+# alone, without the login's 64 MiB argon2 hash.
+bench_hwm_reset() { echo 5 >"/proc/$SERVER_PID/clear_refs"; }
 
 # Stops the server and keeps BENCH_DIR (to restart on the same database).
 bench_kill() {
