@@ -83,7 +83,8 @@ static const struct var vars[] = {
      "PostgreSQL statement and lock timeout (0: none)"},
     {"LABELFLOW_WEB_DIR", STR(web_dir), "web/dist", NULL, NULL,
      "the built web UI (a pointer page when missing)"},
-    {"LABELFLOW_TMPDIR", STR(tmpdir), "/tmp", NULL, NULL, "where exports spool temporary files"},
+    {"LABELFLOW_TMPDIR", STR(tmpdir), "/tmp", NULL, NULL,
+     "where exports spool temporary files and media segments are muxed"},
 };
 
 static const struct var *var_find(const char *name)
