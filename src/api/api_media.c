@@ -8,6 +8,8 @@
  * (lf_media_import). Media has its own endpoint rather than a format of
  * /imports: an import there is one row-oriented file parsed by a job,
  * while here every file is an item checked before anything is answered.
+ * With the project's segment_seconds policy set, long audio and video are
+ * cut into segments as they arrive, one task each (media.h).
  *
  * GET /media/{id} streams the item by range to a member of its project,
  * authenticated by a bearer token or by the signed query that
@@ -19,6 +21,7 @@
 #include <string.h>
 
 #include "media/media.h"
+#include "projects/policy.h"
 
 static void batch_release(void *p);
 static int media_begin(lf_http_req *req);
@@ -27,7 +30,8 @@ static int media_chunk(lf_http_req *req, const char *data, size_t len);
 static int get_media(lf_tx *tx, int64_t id, void *out);
 static int load_media(lf_http_req *req, lf_media_row *m);
 static json_t *media_json(lf_http_req *req, const lf_media_row *m);
-static json_t *item_json(const lf_media_item *it, int64_t media_id, int64_t task_id);
+static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_media_imported *out,
+			 int i);
 
 /* No abort hook: the batch is tied to the request's arena (batch_release
  * deletes its blobs unless the import kept them). */
@@ -50,6 +54,7 @@ static int media_begin(lf_http_req *req)
 	lf_project p;
 	lf_media_targets targets;
 	lf_media_batch *b;
+	lf_policy pol;
 	char why[200] = "";
 	int64_t project_id = lf_http_capture_id(req, 0);
 	if ((ret = lf_api_upload_project(req, project_id, &who, &p)) != LF_OK)
@@ -57,11 +62,16 @@ static int media_begin(lf_http_req *req)
 	if (lf_media_targets_of(p.label_config, &targets, why, sizeof(why)) != LF_OK)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
 				    "The project's label config no longer parses (%s).", why);
+	if (lf_policy_effective(p.policies, p.task_types, lf_http_query(req, "task_type"), &pol) !=
+	    LF_OK)
+		return lf_http_fail(req, LF_ERR_INTERNAL, "bad_policy",
+				    "The project's stored policies are invalid.");
 	if ((ret = lf_media_batch_new(app->blobs, project_id, &targets, &b)) != LF_OK)
 		return ret;
 	/* On failure lf_arena_defer has released b already. */
 	if (lf_arena_defer(req->arena, batch_release, b) != LF_OK)
 		return LF_ERR_NOMEM;
+	lf_media_batch_segment(b, pol.segment_seconds, pol.segment_overlap_seconds, app->tmpdir);
 	req->stream_ctx = b;
 	return LF_OK;
 }
@@ -76,15 +86,33 @@ static int media_chunk(lf_http_req *req, const char *data, size_t len)
 	return lf_media_batch_write(req->stream_ctx, data, len, &req->error);
 }
 
-static json_t *item_json(const lf_media_item *it, int64_t media_id, int64_t task_id)
+/* A cut item lists its segments: each a media item and a task. */
+static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_media_imported *out,
+			 int i)
 {
+	int64_t first = out->first_task[i];
 	json_t *probe = json_loads(it->probe, 0, NULL);
-	return json_pack("{s:I,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)media_id,
-			 "task_id", (json_int_t)task_id, "filename", it->filename, "mime", it->mime,
-			 "kind", lf_media_kind_name(it->kind), "bytes", (json_int_t)it->bytes,
-			 "width", (json_int_t)it->width, "height", (json_int_t)it->height,
-			 "duration_ms", (json_int_t)it->duration_ms, "probe",
-			 probe != NULL ? probe : json_object());
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)media_id, "task_id",
+	    (json_int_t)out->all_task_ids[first], "filename", it->filename, "mime", it->mime,
+	    "kind", lf_media_kind_name(it->kind), "bytes", (json_int_t)it->bytes, "width",
+	    (json_int_t)it->width, "height", (json_int_t)it->height, "duration_ms",
+	    (json_int_t)it->duration_ms, "probe", probe != NULL ? probe : json_object());
+	if (o == NULL || it->nsegments == 0)
+		return o;
+	json_t *segs = json_array();
+	for (int k = 0; k < it->nsegments; k++) {
+		const lf_media_item *s = &it->segments[k];
+		json_array_append_new(
+		    segs, json_pack("{s:I,s:I,s:f,s:f,s:I,s:I}", "media_id",
+				    (json_int_t)out->task_media_ids[first + k], "task_id",
+				    (json_int_t)out->all_task_ids[first + k], "segment_start",
+				    s->segment_start_ms / 1000.0, "segment_end",
+				    s->segment_end_ms / 1000.0, "duration_ms",
+				    (json_int_t)s->duration_ms, "bytes", (json_int_t)s->bytes));
+	}
+	json_object_set_new(o, "segments", segs);
+	return o;
 }
 
 int lf_api_media_upload(lf_http_req *req)
@@ -111,10 +139,11 @@ int lf_api_media_upload(lf_http_req *req)
 	json_t *items = json_array();
 	for (int i = 0; i < lf_media_batch_count(b); i++)
 		json_array_append_new(
-		    items, item_json(lf_media_batch_item(b, i), out.media_ids[i], out.task_ids[i]));
+		    items, item_json(lf_media_batch_item(b, i), out.media_ids[i], &out, i));
 	return lf_http_json(req, 201,
-			    json_pack("{s:I,s:I,s:o}", "import_id", (json_int_t)out.import_id,
-				      "count", (json_int_t)out.count, "items", items));
+			    json_pack("{s:I,s:I,s:I,s:o}", "import_id", (json_int_t)out.import_id,
+				      "count", (json_int_t)out.count, "tasks",
+				      (json_int_t)out.ntasks, "items", items));
 }
 
 static int get_media(lf_tx *tx, int64_t id, void *out)
@@ -165,14 +194,20 @@ static json_t *media_json(lf_http_req *req, const lf_media_row *m)
 	    lf_arena_printf(req->arena, "/api/v1/media/%lld?exp=%lld&uid=%lld&sig=%s",
 			    (long long)m->id, (long long)exp, (long long)who->user.id, sig);
 	json_t *probe = json_loads(m->probe, 0, NULL);
-	return json_pack("{s:I,s:I,s:I,s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:o,s:s,s:s?,s:s}", "id",
-			 (json_int_t)m->id, "project_id", (json_int_t)m->project_id, "import_id",
-			 (json_int_t)m->import_id, "filename", m->filename, "mime", m->mime, "kind",
-			 m->kind, "bytes", (json_int_t)m->bytes, "sha256", m->sha256, "width",
-			 (json_int_t)m->width, "height", (json_int_t)m->height, "duration_ms",
-			 (json_int_t)m->duration_ms, "probe", probe != NULL ? probe : json_object(),
-			 "created_at", lf_api_time(req, m->created_at), "url", url,
-			 "url_expires_at", lf_api_time(req, exp * 1000));
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:I,s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:o,s:s,s:s?,s:s}", "id",
+	    (json_int_t)m->id, "project_id", (json_int_t)m->project_id, "import_id",
+	    (json_int_t)m->import_id, "filename", m->filename, "mime", m->mime, "kind", m->kind,
+	    "bytes", (json_int_t)m->bytes, "sha256", m->sha256, "width", (json_int_t)m->width,
+	    "height", (json_int_t)m->height, "duration_ms", (json_int_t)m->duration_ms, "probe",
+	    probe != NULL ? probe : json_object(), "created_at", lf_api_time(req, m->created_at),
+	    "url", url, "url_expires_at", lf_api_time(req, exp * 1000));
+	if (o != NULL && m->source_id != 0) {
+		json_object_set_new(o, "source_id", json_integer(m->source_id));
+		json_object_set_new(o, "segment_start", json_real(m->segment_start_ms / 1000.0));
+		json_object_set_new(o, "segment_end", json_real(m->segment_end_ms / 1000.0));
+	}
+	return o;
 }
 
 int lf_api_media_info(lf_http_req *req)

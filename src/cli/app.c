@@ -158,6 +158,7 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 	    (ret = bootstrap_admin(cfg, api->store)) != LF_OK ||
 	    (ret = open_web(cfg, &api->web)) != LF_OK)
 		goto cleanup;
+	api->tmpdir = cfg->tmpdir;
 	api->access_ttl_s = cfg->access_ttl_s;
 	api->refresh_ttl_s = cfg->refresh_ttl_s;
 	api->rl_account = lf_ratelimit_create(cfg->login_account_burst, 30000, 100000);

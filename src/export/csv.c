@@ -9,7 +9,11 @@
  * text with " ", Rating/Number as the number, geometry labels by name.
  *
  * csv quotes as RFC 4180 (CRLF rows); tsv cannot quote, so tabs and line
- * breaks inside fields become spaces. Both guard spreadsheet formula
+ * breaks inside fields become spaces.
+ *
+ * A segment of a long recording (data.segment_start) has its span times
+ * written on the source recording's timeline; its data columns
+ * (segment_start, segment_end, source_media) say which recording. Both guard spreadsheet formula
  * injection by prefixing a field starting with = + - @ with a single quote,
  * except plain numbers, which a spreadsheet reads as numbers anyway.
  */
@@ -38,8 +42,10 @@ static int is_number(const char *s, size_t len);
 static int fmt_number(lf_export_buf *b, const json_t *v);
 static int fmt_scalar(lf_export_buf *b, const json_t *v);
 static int join_array(lf_export_buf *b, const json_t *arr, const char *sep);
-static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const json_t *region);
-static int fill_cells(lf_export_writer *w, const json_t *result);
+static int fmt_time(lf_export_buf *b, const json_t *v, double offset);
+static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const json_t *region,
+		       double offset);
+static int fill_cells(lf_export_writer *w, const json_t *result, double offset);
 
 static const lf_export_vt csv_vt = {csv_add, csv_finish, csv_free};
 
@@ -195,7 +201,19 @@ static int join_array(lf_export_buf *b, const json_t *arr, const char *sep)
 	return ret;
 }
 
-static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const json_t *region)
+/* A span bound, moved onto the source's timeline for a segment. */
+static int fmt_time(lf_export_buf *b, const json_t *v, double offset)
+{
+	if (offset == 0 || !json_is_number(v))
+		return fmt_scalar(b, v);
+	json_t *moved = json_real(lf_export_source_time(json_number_value(v), offset));
+	int ret = moved != NULL ? fmt_number(b, moved) : LF_ERR_NOMEM;
+	json_decref(moved);
+	return ret;
+}
+
+static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const json_t *region,
+		       double offset)
 {
 	const json_t *val = json_object_get(region, "value");
 	const json_t *labels = json_object_get(val, ctl->type);
@@ -232,9 +250,9 @@ static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const j
 				break;
 			if ((ret = fmt_scalar(b, v)) != LF_OK ||
 			    (ret = lf_export_buf_adds(b, ":")) != LF_OK ||
-			    (ret = fmt_scalar(b, start)) != LF_OK ||
+			    (ret = fmt_time(b, start, offset)) != LF_OK ||
 			    (ret = lf_export_buf_adds(b, "-")) != LF_OK ||
-			    (ret = fmt_scalar(b, end)) != LF_OK)
+			    (ret = fmt_time(b, end, offset)) != LF_OK)
 				break;
 		}
 		return ret;
@@ -245,7 +263,7 @@ static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const j
 	}
 }
 
-static int fill_cells(lf_export_writer *w, const json_t *result)
+static int fill_cells(lf_export_writer *w, const json_t *result, double offset)
 {
 	csv_w *c = w->impl;
 	size_t i;
@@ -277,7 +295,7 @@ static int fill_cells(lf_export_writer *w, const json_t *result)
 			 &c->cells[k], ctl->shape == LF_LABELCFG_SHAPE_TEXTAREA ? " " : ";")) !=
 			LF_OK)
 			break;
-		if ((ret = region_text(&c->cells[k], ctl, r)) != LF_OK)
+		if ((ret = region_text(&c->cells[k], ctl, r, offset)) != LF_OK)
 			break;
 		w->rep.regions++;
 	}
@@ -292,7 +310,7 @@ static int csv_add(lf_export_writer *w, const lf_export_task *t)
 	int ret = LF_OK;
 	if (!c->header_done && (ret = write_header(w, t->data)) != LF_OK)
 		goto cleanup;
-	if ((ret = fill_cells(w, t->result)) != LF_OK)
+	if ((ret = fill_cells(w, t->result, lf_export_segment_offset(t->data))) != LF_OK)
 		goto cleanup;
 	if ((ret = lf_export_buf_printf(&num, "%lld", (long long)t->id)) != LF_OK ||
 	    (ret = add_field(c, num.p, num.len, 1)) != LF_OK ||

@@ -2,6 +2,7 @@
  * export.c - format table and dispatch to the per-format writers, plus the
  * small helpers they share (output, skip accounting, byte strings).
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@ typedef struct format_def {
 } format_def;
 
 static const format_def *find_format(const char *format);
+static json_t *shifted_result(const json_t *result, double offset);
 
 static const format_def formats[] = {
     {"label_studio_json", "application/json", "json", lf_export_new_label_studio_json},
@@ -194,4 +196,63 @@ void lf_export_buf_free(lf_export_buf *b)
 	free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
+}
+
+int lf_export_is_segment(const json_t *data)
+{
+	const json_t *v = json_object_get(data, "segment_start");
+	return json_is_number(v) || json_is_string(v);
+}
+
+double lf_export_segment_offset(const json_t *data)
+{
+	const json_t *v = json_object_get(data, "segment_start");
+	if (json_is_number(v))
+		return json_number_value(v);
+	if (json_is_string(v))
+		return strtod(json_string_value(v), NULL);
+	return 0;
+}
+
+double lf_export_source_time(double sec, double offset)
+{
+	return round((sec + offset) * 1e6) / 1e6;
+}
+
+/* A deep copy of result whose regions' value.start and value.end (seconds
+ * into the segment) are moved by offset. */
+static json_t *shifted_result(const json_t *result, double offset)
+{
+	static const char *const keys[] = {"start", "end"};
+	json_t *copy = json_is_array(result) ? json_deep_copy(result) : json_array();
+	size_t i;
+	json_t *r;
+	json_array_foreach(copy, i, r)
+	{
+		json_t *val = json_object_get(r, "value");
+		for (size_t k = 0; k < LF_ARRAY_LEN(keys); k++) {
+			json_t *t = json_object_get(val, keys[k]);
+			if (json_is_number(t) &&
+			    json_object_set_new(val, keys[k],
+						json_real(lf_export_source_time(
+						    json_number_value(t), offset))) != 0) {
+				json_decref(copy);
+				return NULL;
+			}
+		}
+	}
+	return copy;
+}
+
+json_t *lf_export_source_block(const json_t *data, const json_t *result)
+{
+	if (!lf_export_is_segment(data))
+		return NULL;
+	double offset = lf_export_segment_offset(data);
+	const json_t *end = json_object_get(data, "segment_end");
+	json_t *shifted = shifted_result(result, offset);
+	if (shifted == NULL)
+		return NULL;
+	return json_pack("{s:O?,s:f,s:O?,s:o}", "media", json_object_get(data, "source_media"),
+			 "segment_start", offset, "segment_end", end, "result", shifted);
 }

@@ -45,6 +45,25 @@ int lf_export_puts(lf_export_writer *w, const char *s);
  * "polygon results in yolo") when it is the first reason. */
 void lf_export_skip(lf_export_writer *w, const char *why);
 
+/*
+ * Segments of a long recording (media.h) are tasks whose data has
+ * "segment_start": seconds on the source's timeline where the segment's
+ * file begins (a number, or a numeric string from an outside import).
+ * Region times in their results are relative to the segment's file.
+ * lf_export_segment_offset returns that offset, 0 for any other task.
+ * lf_export_source_block builds what label_studio_json and jsonl add to
+ * such a task: {"media": data.source_media, "segment_start",
+ * "segment_end", "result": the result with every value.start/value.end
+ * moved onto the source's timeline}; NULL for a task that is not a
+ * segment (or out of memory). New reference.
+ */
+int lf_export_is_segment(const json_t *data);
+double lf_export_segment_offset(const json_t *data);
+json_t *lf_export_source_block(const json_t *data, const json_t *result);
+/* sec + offset, rounded to the microsecond so sums read as typed (33, not
+ * 33.000000000000007). */
+double lf_export_source_time(double sec, double offset);
+
 /* A growable byte string for per-task text (a CSV row, a cue). p is
  * NUL-terminated once anything was added; free with lf_export_buf_free.
  * The add functions return LF_OK or LF_ERR_NOMEM. */

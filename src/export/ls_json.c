@@ -7,6 +7,13 @@
  *    "predictions" (only with include_predictions), "meta": {"state"},
  *    "created_at", "updated_at"}
  *
+ * A segment of a long recording (data.segment_start) also gets "source"
+ * before "meta": its final result with region times moved onto the
+ * source recording's timeline, and that recording's URL
+ * (lf_export_source_block). The annotations stay as labelled, relative to
+ * the segment's own file, so the export imports back into Label Studio
+ * against the same data.
+ *
  * Without include_versions the final result is the task's one annotation;
  * its id is the task id because a task has exactly one final result. With
  * include_versions every stored version is listed (plus its "version",
@@ -39,6 +46,7 @@ static json_t *build_task(const lf_export_writer *w, const lf_export_task *t);
 static json_t *final_annotation(const lf_export_task *t);
 static json_t *version_annotations(const lf_export_task *t);
 static int set_borrowed(json_t *o, const char *key, const json_t *v, const char *fallback);
+static int add_source_raw(lf_export_buf *b, const lf_export_task *t);
 
 static const lf_export_vt ls_vt = {ls_add, ls_finish, ls_free};
 
@@ -135,6 +143,32 @@ static int64_t array_length(const char *text)
 	return empty ? 0 : commas + 1;
 }
 
+/* The fast path's "source": only segment tasks pay for parsing, and a
+ * data text without the key cannot be one. */
+static int add_source_raw(lf_export_buf *b, const lf_export_task *t)
+{
+	int ret = LF_OK;
+	char *text = NULL;
+	if (strstr(t->data_text, "\"segment_start\"") == NULL)
+		return LF_OK;
+	json_t *data = json_loads(t->data_text, 0, NULL);
+	json_t *result = t->result_text != NULL ? json_loads(t->result_text, 0, NULL) : NULL;
+	json_t *src = lf_export_source_block(data, result);
+	if (src != NULL) {
+		text = json_dumps(src, JSON_COMPACT);
+		ret = text != NULL ? lf_export_buf_adds(b, ",\"source\":") : LF_ERR_NOMEM;
+		if (ret == LF_OK)
+			ret = lf_export_buf_adds(b, text);
+	} else if (lf_export_is_segment(data)) {
+		ret = LF_ERR_NOMEM;
+	}
+	free(text);
+	json_decref(src);
+	json_decref(result);
+	json_decref(data);
+	return ret;
+}
+
 /*
  * The fast path of jsonl/label_studio_json without versions: the stored
  * data, result and predictions are already compact JSON, so they are
@@ -170,6 +204,7 @@ static int ls_add_raw(lf_export_writer *w, const lf_export_task *t)
 		ret |= lf_export_buf_adds(&b, ",\"predictions\":");
 		ret |= lf_export_buf_adds(&b, t->predictions_text ? t->predictions_text : "[]");
 	}
+	ret |= add_source_raw(&b, t);
 	ret |= lf_export_buf_printf(&b,
 				    ",\"meta\":{\"state\":%s%s%s},\"created_at\":\"%s\","
 				    "\"updated_at\":\"%s\"}%s",
@@ -283,6 +318,10 @@ static json_t *build_task(const lf_export_writer *w, const lf_export_task *t)
 		bad |= set_borrowed(o, "predictions", t->predictions, "[]");
 	if (w->opts.include_versions)
 		bad |= set_borrowed(o, "review_history", t->history, "[]");
+	if (lf_export_is_segment(t->data)) {
+		json_t *src = lf_export_source_block(t->data, t->result);
+		bad |= src == NULL || json_object_set_new(o, "source", src) != 0;
+	}
 	bad |= json_object_set_new(meta, "state", t->state ? json_string(t->state) : json_null());
 	bad |= json_object_set_new(o, "meta", meta);
 	bad |= json_object_set_new(o, "created_at", iso_time(t->created_at));

@@ -10,7 +10,8 @@
  * value.text.
  *
  * Long recordings are split into segment tasks whose data has
- * "segment_start" (seconds into the source). Adding it to every cue puts
+ * "segment_start" (seconds into the source; lf_export_segment_offset).
+ * Adding it to every cue puts
  * the segments back on the source's timeline; tasks arrive ordered by id,
  * which is the segment order, so sorting each task's cues by start is
  * enough for a monotonic file. SRT numbers cues continuously across tasks.
@@ -51,7 +52,6 @@ static int fmt_time(lf_export_buf *b, int64_t ms, char sep);
 static int add_escaped(lf_export_buf *b, const char *s, size_t len, int vtt);
 static int add_text(lf_export_buf *b, const json_t *text, int vtt);
 static int push_cue(sub_w *s, size_t *n, const cue *c);
-static double segment_start(const json_t *data);
 static int write_cue(lf_export_writer *w, const cue *c);
 static void skip_type(lf_export_writer *w, const char *what);
 
@@ -161,16 +161,6 @@ static int push_cue(sub_w *s, size_t *n, const cue *c)
 	return LF_OK;
 }
 
-static double segment_start(const json_t *data)
-{
-	const json_t *v = json_object_get(data, "segment_start");
-	if (json_is_number(v))
-		return json_number_value(v);
-	if (json_is_string(v))
-		return strtod(json_string_value(v), NULL);
-	return 0;
-}
-
 static int write_cue(lf_export_writer *w, const cue *c)
 {
 	sub_w *s = w->impl;
@@ -213,7 +203,7 @@ static int write_cue(lf_export_writer *w, const cue *c)
 static int sub_add(lf_export_writer *w, const lf_export_task *t)
 {
 	sub_w *s = w->impl;
-	double offset = segment_start(t->data);
+	double offset = lf_export_segment_offset(t->data);
 	size_t n = 0, ncues, i;
 	json_t *r;
 	int ret = LF_OK;

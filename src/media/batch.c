@@ -3,7 +3,7 @@
  * and checked when it ends; archives unpacked entry by entry from their
  * blob. See media.h for the contract; the refusals are all here.
  */
-#include "media/media.h"
+#include "media/media_int.h"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -39,6 +39,9 @@ struct lf_media_batch {
 	int n, cap;
 	int64_t upload_bytes;
 	int kept;
+	/* segmenting (lf_media_batch_segment): 0 ms = off */
+	int64_t seg_ms, overlap_ms;
+	const char *tmpdir;
 };
 
 /* libarchive's view of a blob. */
@@ -55,6 +58,8 @@ static const char *display_name(lf_media_batch *b);
 static int is_archive(const char *mime);
 static int check_media(lf_media_batch *b, const char *mime, lf_media_item *it, lf_error *err);
 static int add_item(lf_media_batch *b, lf_media_item *it, lf_error *err);
+static int cut_item(lf_media_batch *b, lf_media_item *it, lf_error *err);
+static void item_release(lf_media_batch *b, lf_media_item *it, int delete_blobs);
 static int unpack(lf_media_batch *b, const char *key, uint64_t size, lf_error *err);
 static int unpack_entry(lf_media_batch *b, struct archive *a, struct archive_entry *e,
 			uint64_t limit, uint64_t *unpacked, char *buf, lf_error *err);
@@ -80,6 +85,13 @@ int lf_media_batch_new(lf_blob_store *bs, int64_t project_id, const lf_media_tar
 		 (long long)lf_now_ms(), hex);
 	*out = b;
 	return LF_OK;
+}
+
+void lf_media_batch_segment(lf_media_batch *b, int seconds, int overlap_seconds, const char *tmpdir)
+{
+	b->seg_ms = (int64_t)seconds * 1000;
+	b->overlap_ms = (int64_t)overlap_seconds * 1000;
+	b->tmpdir = tmpdir;
 }
 
 static const char *display_name(lf_media_batch *b)
@@ -200,6 +212,68 @@ static int add_item(lf_media_batch *b, lf_media_item *it, lf_error *err)
 }
 
 /*
+ * Cuts a checked audio or video item into its segments when segmenting
+ * is on and it is long enough to have more than one; each segment is
+ * stored as a blob of the batch. A file that cannot be cut refuses the
+ * upload rather than becoming one task the project did not ask for.
+ */
+static int cut_item(lf_media_batch *b, lf_media_item *it, lf_error *err)
+{
+	int ret, n = 0;
+	char why[200] = "";
+	char key[LF_BLOB_KEY_MAX + 1];
+	lf_media_span *spans = NULL;
+	if (b->seg_ms == 0 || it->kind == LF_MEDIA_IMAGE)
+		return LF_OK;
+	lf_media_segments(it->duration_ms, b->seg_ms, b->overlap_ms, NULL, 0, &n);
+	if (n <= 1)
+		return LF_OK;
+	if (n > LF_MEDIA_SEGMENTS_MAX)
+		return lf_error_set(err, LF_ERR_INVALID, "too_many_segments",
+				    "'%s' would make %d segments; at most %d per file.",
+				    display_name(b), n, LF_MEDIA_SEGMENTS_MAX);
+	spans = calloc((size_t)n, sizeof(*spans));
+	it->segments = calloc((size_t)n, sizeof(*it->segments));
+	ret = LF_ERR_NOMEM;
+	if (spans == NULL || it->segments == NULL)
+		goto cleanup;
+	if ((ret = lf_media_segments(it->duration_ms, b->seg_ms, b->overlap_ms, spans, n, &n)) !=
+	    LF_OK)
+		goto cleanup;
+	for (int i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%s/%d", b->prefix, b->seq++);
+		ret = lf_media_cut(b->bs, it, spans[i], b->tmpdir, key, &it->segments[i], why,
+				   sizeof(why));
+		if (ret == LF_ERR_INVALID)
+			ret = lf_error_set(err, LF_ERR_INVALID, "unsegmentable_media",
+					   "'%s' cannot be cut into segments: %s.", display_name(b),
+					   why);
+		if (ret != LF_OK)
+			goto cleanup;
+		it->nsegments++;
+	}
+cleanup:
+	free(spans);
+	return ret;
+}
+
+/* Frees what an item owns, deleting its segments' blobs when asked (its
+ * own blob is the caller's to delete). */
+static void item_release(lf_media_batch *b, lf_media_item *it, int delete_blobs)
+{
+	for (int i = 0; i < it->nsegments; i++) {
+		if (delete_blobs)
+			lf_blob_delete(b->bs, it->segments[i].key);
+		free(it->segments[i].filename);
+		free(it->segments[i].probe);
+	}
+	free(it->segments);
+	free(it->filename);
+	free(it->probe);
+	memset(it, 0, sizeof(*it));
+}
+
+/*
  * The blob is committed first, whatever it turns out to be: probing and
  * unpacking read it back through the storage adapter. A refused file's
  * blob is deleted here; an item's stays until the batch is freed (or for
@@ -239,12 +313,11 @@ static int file_finish(lf_media_batch *b, lf_error *err)
 	crypto_hash_sha256_final(&b->sha, digest);
 	sodium_bin2hex(it.sha256, sizeof(it.sha256), digest, sizeof(digest));
 	if ((ret = check_media(b, mime, &it, err)) != LF_OK ||
-	    (ret = add_item(b, &it, err)) != LF_OK)
+	    (ret = cut_item(b, &it, err)) != LF_OK || (ret = add_item(b, &it, err)) != LF_OK)
 		goto cleanup;
 	return LF_OK;
 cleanup:
-	free(it.filename);
-	free(it.probe);
+	item_release(b, &it, 1);
 	lf_blob_delete(b->bs, key);
 	return ret;
 }
@@ -308,8 +381,7 @@ void lf_media_batch_free(lf_media_batch *b)
 	for (int i = 0; i < b->n; i++) {
 		if (!b->kept)
 			lf_blob_delete(b->bs, b->items[i].key);
-		free(b->items[i].filename);
-		free(b->items[i].probe);
+		item_release(b, &b->items[i], !b->kept);
 	}
 	free(b->items);
 	free(b->name);

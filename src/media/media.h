@@ -91,6 +91,33 @@ int lf_media_probe(lf_blob_store *bs, const char *key, lf_media_info *out, char 
 		   size_t errlen);
 void lf_media_info_clear(lf_media_info *info);
 
+/*
+ * Segments: a project's segment_seconds L and segment_overlap_seconds O
+ * (policy.h) cut long audio and video into tasks. Segment k starts at
+ * k * (L - O) and ends L later or at the end D of the file, whichever
+ * comes first; the one that reaches D is the last. A tail that would add
+ * less than O of new material after a segment (D - end < O) is not a
+ * segment of its own: that segment is stretched to D, so no sliver shorter
+ * than the overlap is ever a task (and the last segment may be up to
+ * L + O long). A file of at most L (or of less than L + O) is one segment,
+ * [0, D], and is not cut. 95 s in 30 s with 2 s overlap: [0,30] [28,58]
+ * [56,86] [84,95].
+ */
+typedef struct lf_media_span {
+	int64_t start_ms, end_ms;
+} lf_media_span;
+/* Most segments one file is cut into (a 10,000-task upload of one file). */
+#define LF_MEDIA_SEGMENTS_MAX 10000
+
+/*
+ * Computes the segments of a file of duration_ms by the rule above into
+ * out (up to cap; *n is set to how many there are). LF_ERR_INVALID when
+ * duration_ms or length_ms is not positive, overlap_ms negative or not
+ * below length_ms; LF_ERR_LIMIT when there are more than cap. Pure.
+ */
+int lf_media_segments(int64_t duration_ms, int64_t length_ms, int64_t overlap_ms,
+		      lf_media_span *out, int cap, int *n);
+
 /* One stored, checked file of a batch. */
 typedef struct lf_media_item {
 	char key[LF_BLOB_KEY_MAX + 1];
@@ -102,6 +129,13 @@ typedef struct lf_media_item {
 	int64_t width, height, duration_ms;
 	char *probe;	 /* JSON text */
 	char target[64]; /* the task data key that points at it */
+	/* A segment: where on its source's timeline the cut file's 0 lies,
+	 * and the segment's end there (ms). */
+	int64_t segment_start_ms, segment_end_ms;
+	/* A cut file: its segments, each an item of its own (blob, probe),
+	 * which become the tasks; 0 when the file is one task. */
+	struct lf_media_item *segments;
+	int nsegments;
 } lf_media_item;
 
 typedef struct lf_media_batch lf_media_batch;
@@ -110,6 +144,11 @@ typedef struct lf_media_batch lf_media_batch;
  * Owner: caller, lf_media_batch_free. */
 int lf_media_batch_new(lf_blob_store *bs, int64_t project_id, const lf_media_targets *targets,
 		       lf_media_batch **out);
+/* Cuts the audio and video files that follow into segments of seconds
+ * with overlap_seconds (see lf_media_span; checked by the policy), using
+ * tmpdir for the muxer's file; seconds 0 leaves files whole. */
+void lf_media_batch_segment(lf_media_batch *b, int seconds, int overlap_seconds,
+			    const char *tmpdir);
 /* Starts the next file (ending the current one as lf_media_batch_end
  * does). name may be NULL ("upload"). */
 int lf_media_batch_file(lf_media_batch *b, const char *name, lf_error *err);
@@ -124,7 +163,9 @@ int lf_media_batch_write(lf_media_batch *b, const void *data, size_t len, lf_err
  * "media_type_mismatch" (the name promises another kind, or the project
  * has no object for it), "unreadable_media" (probing failed),
  * "unsafe_archive" (.., absolute path, link), "archive_too_large" (caps),
- * "empty_archive", "bad_archive"; LF_ERR_LIMIT "too_many_files".
+ * "empty_archive", "bad_archive", "unsegmentable_media" (segmenting is on
+ * and the file cannot be cut: a container we do not write, or no
+ * keyframe); LF_ERR_LIMIT "too_many_files".
  */
 int lf_media_batch_end(lf_media_batch *b, lf_error *err);
 /* The items kept so far, in upload order (owned by b). */
@@ -150,17 +191,24 @@ typedef struct lf_media_import_rq {
 } lf_media_import_rq;
 
 /* What lf_media_import created: the import, and per item (in upload
- * order) its media row and task; the arrays are the arena's. */
+ * order) its media row and its first task; per task (in order) the task
+ * and the media row it points at (the item's, or its segment's); item i's
+ * tasks are first_task[i] .. first_task[i] + max(nsegments, 1) - 1. The
+ * arrays are the arena's. */
 typedef struct lf_media_imported {
-	int64_t import_id, count;
+	int64_t import_id, count, ntasks;
 	int64_t *media_ids, *task_ids;
+	int64_t *first_task, *all_task_ids, *task_media_ids;
 } lf_media_imported;
 
 /*
  * Imports a checked batch in one write transaction: an import row (format
  * "media", done), per item a media row and a task in queued_l1 whose data
  * is {"<target key>": "/api/v1/media/<id>"}, and one audit record
- * ("media.import"). Refuses a closed project (LF_ERR_CONFLICT
+ * ("media.import"). A cut item's row has no task: each of its segments
+ * gets a media row (source_id the item's) and the task, whose data adds
+ * "segment_start" and "segment_end" (seconds on the source's timeline)
+ * and "source_media" (the item's URL). Refuses a closed project (LF_ERR_CONFLICT
  * "project_closed") and an unknown one (LF_ERR_NOTFOUND) in err. The
  * caller keeps the batch's blobs (lf_media_batch_keep) once it returns
  * LF_OK, and deletes them otherwise.

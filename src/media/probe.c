@@ -9,9 +9,8 @@
  * (png_pipe, jpeg_pipe...) report them as one video stream with width and
  * height.
  */
-#include "media/media.h"
+#include "media/media_int.h"
 
-#include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,11 +18,6 @@
 
 /* The AVIOContext's buffer: what one read of the blob asks for. */
 #define PROBE_IO_BUFFER (64 * 1024)
-
-struct probe_io {
-	lf_blob_reader *r;
-	uint64_t pos, size;
-};
 
 static void quiet_logs(void);
 static int io_read(void *opaque, uint8_t *buf, int len);
@@ -41,7 +35,7 @@ static void quiet_logs(void)
 
 static int io_read(void *opaque, uint8_t *buf, int len)
 {
-	struct probe_io *io = opaque;
+	lf_media_input *io = opaque;
 	size_t n = 0;
 	if (lf_blob_read(io->r, buf, (size_t)len, &n) != LF_OK)
 		return AVERROR(EIO);
@@ -53,7 +47,7 @@ static int io_read(void *opaque, uint8_t *buf, int len)
 
 static int64_t io_seek(void *opaque, int64_t offset, int whence)
 {
-	struct probe_io *io = opaque;
+	lf_media_input *io = opaque;
 	int64_t to;
 	switch (whence & ~AVSEEK_FORCE) {
 	case AVSEEK_SIZE: return (int64_t)io->size;
@@ -102,48 +96,62 @@ static int describe(AVFormatContext *fc, lf_media_info *out)
 	return LF_OK;
 }
 
-int lf_media_probe(lf_blob_store *bs, const char *key, lf_media_info *out, char *err, size_t errlen)
+int lf_media_input_open(lf_blob_store *bs, const char *key, lf_media_input *in, char *err,
+			size_t errlen)
 {
 	int ret, av;
-	struct probe_io io = {.r = NULL};
-	AVFormatContext *fc = NULL;
-	AVIOContext *avio = NULL;
 	unsigned char *buf = NULL;
-	memset(out, 0, sizeof(*out));
+	memset(in, 0, sizeof(*in));
 	pthread_once(&log_once, quiet_logs);
-	if ((ret = lf_blob_open_read(bs, key, &io.r)) != LF_OK ||
-	    (ret = lf_blob_reader_size(io.r, &io.size)) != LF_OK)
+	if ((ret = lf_blob_open_read(bs, key, &in->r)) != LF_OK ||
+	    (ret = lf_blob_reader_size(in->r, &in->size)) != LF_OK)
 		goto cleanup;
 	ret = LF_ERR_NOMEM;
 	if ((buf = av_malloc(PROBE_IO_BUFFER)) == NULL)
 		goto cleanup;
-	avio = avio_alloc_context(buf, PROBE_IO_BUFFER, 0, &io, io_read, NULL, io_seek);
-	if (avio == NULL)
+	in->avio = avio_alloc_context(buf, PROBE_IO_BUFFER, 0, in, io_read, NULL, io_seek);
+	if (in->avio == NULL)
 		goto cleanup;
 	buf = NULL; /* the context owns it now (and may replace it) */
-	if ((fc = avformat_alloc_context()) == NULL)
+	if ((in->fc = avformat_alloc_context()) == NULL)
 		goto cleanup;
-	fc->pb = avio;
-	fc->flags |= AVFMT_FLAG_CUSTOM_IO;
+	in->fc->pb = in->avio;
+	in->fc->flags |= AVFMT_FLAG_CUSTOM_IO;
 	ret = LF_ERR_INVALID;
 	/* On failure avformat_open_input frees fc (not the custom pb). */
-	if ((av = avformat_open_input(&fc, NULL, NULL, NULL)) < 0 ||
-	    (av = avformat_find_stream_info(fc, NULL)) < 0) {
+	if ((av = avformat_open_input(&in->fc, NULL, NULL, NULL)) < 0 ||
+	    (av = avformat_find_stream_info(in->fc, NULL)) < 0) {
 		char why[AV_ERROR_MAX_STRING_SIZE];
 		av_strerror(av, why, sizeof(why));
 		snprintf(err, errlen, "%s", why);
 		goto cleanup;
 	}
-	ret = describe(fc, out);
+	ret = LF_OK;
 cleanup:
+	av_free(buf);
+	return ret;
+}
+
+void lf_media_input_close(lf_media_input *in)
+{
+	avformat_close_input(&in->fc);
+	if (in->avio != NULL)
+		av_freep(&in->avio->buffer);
+	avio_context_free(&in->avio);
+	lf_blob_close_read(in->r);
+	in->r = NULL;
+}
+
+int lf_media_probe(lf_blob_store *bs, const char *key, lf_media_info *out, char *err, size_t errlen)
+{
+	lf_media_input in;
+	memset(out, 0, sizeof(*out));
+	int ret = lf_media_input_open(bs, key, &in, err, errlen);
+	if (ret == LF_OK)
+		ret = describe(in.fc, out);
 	if (ret != LF_OK)
 		lf_media_info_clear(out);
-	avformat_close_input(&fc);
-	if (avio != NULL)
-		av_freep(&avio->buffer);
-	avio_context_free(&avio);
-	av_free(buf);
-	lf_blob_close_read(io.r);
+	lf_media_input_close(&in);
 	return ret;
 }
 

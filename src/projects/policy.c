@@ -23,6 +23,8 @@ static const struct {
     {"items_per_task", offsetof(lf_policy, items_per_task), 1, 10000},
     {"overlap", offsetof(lf_policy, overlap), 1, 20},
     {"rework_grace_seconds", offsetof(lf_policy, rework_grace_seconds), 0, 30 * 86400},
+    {"segment_seconds", offsetof(lf_policy, segment_seconds), 0, 86400},
+    {"segment_overlap_seconds", offsetof(lf_policy, segment_overlap_seconds), 0, 86400},
 };
 
 void lf_policy_defaults(lf_policy *p)
@@ -35,6 +37,8 @@ void lf_policy_defaults(lf_policy *p)
 	p->l3_sample_bp = 10000;
 	p->rework_grace_seconds = 300;
 	p->pay_overturned_l2 = 0;
+	p->segment_seconds = 0;
+	p->segment_overlap_seconds = 0;
 }
 
 int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
@@ -81,6 +85,13 @@ int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 			snprintf(err, errlen, "unknown policy \"%.64s\"", key);
 			return LF_ERR_INVALID;
 		}
+	}
+	/* Checked on the combination, not per key: either may come from an
+	 * earlier layer (the project's, under a task type's override). */
+	if (n.segment_seconds > 0 && n.segment_overlap_seconds >= n.segment_seconds) {
+		snprintf(err, errlen,
+			 "policy segment_overlap_seconds must be less than segment_seconds");
+		return LF_ERR_INVALID;
 	}
 	*p = n;
 	return LF_OK;
@@ -135,6 +146,16 @@ int lf_policy_check_task_types(const json_t *obj, char *err, size_t errlen)
 		}
 		if (lf_policy_apply(&p, v, why, sizeof(why)) != LF_OK) {
 			snprintf(err, errlen, "task type \"%s\": %s", key, why);
+			return LF_ERR_INVALID;
+		}
+		/* Segmenting is the project's: a type's length could otherwise
+		 * meet the project's overlap in a combination never checked. */
+		if (json_object_get(v, "segment_seconds") != NULL ||
+		    json_object_get(v, "segment_overlap_seconds") != NULL) {
+			snprintf(err, errlen,
+				 "task type \"%s\": segment_seconds and segment_overlap_seconds"
+				 " are set for the whole project",
+				 key);
 			return LF_ERR_INVALID;
 		}
 	}

@@ -22,6 +22,12 @@ typedef struct lf_policy {
 	int l3_sample_bp;	  /* share of L2-approved tasks L3 checks, basis points; 10000 */
 	int rework_grace_seconds; /* rework waits this long for its annotator; 300 */
 	int pay_overturned_l2;	  /* pay an L2 decision that L3 overturned; 0 */
+	/* Audio and video longer than segment_seconds are cut into segment
+	 * tasks that overlap by segment_overlap_seconds (see media.h,
+	 * lf_media_segments); 0 = one task per file. The overlap is less than
+	 * the length whenever segmenting is on. */
+	int segment_seconds;	     /* 0 */
+	int segment_overlap_seconds; /* 0 */
 } lf_policy;
 
 typedef struct lf_rates {
@@ -32,7 +38,9 @@ void lf_policy_defaults(lf_policy *p);
 /*
  * Overrides the fields of p present in obj (a JSON object; NULL or {} does
  * nothing). Unknown keys and out-of-range values are refused with
- * LF_ERR_INVALID and a sentence in err, leaving p unchanged.
+ * LF_ERR_INVALID and a sentence in err, leaving p unchanged; so is a
+ * result whose segment_overlap_seconds is not below a non-zero
+ * segment_seconds.
  */
 int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen);
 /* The policy as the API shows it. New reference. */

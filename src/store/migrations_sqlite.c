@@ -360,6 +360,13 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " probe TEXT NOT NULL DEFAULT '{}',"
 	 " created_at INTEGER NOT NULL);"
 	 "CREATE INDEX media_project ON media(project_id, id);"},
+	/* A segment cut from a long recording is a media item of its own
+	 * (src/media/segment.c) that remembers its source and where on the
+	 * source's timeline it lies (ms), so exports can map times back. */
+	{8, "media segments",
+	 "ALTER TABLE media ADD COLUMN source_id INTEGER REFERENCES media(id);"
+	 "ALTER TABLE media ADD COLUMN segment_start_ms INTEGER;"
+	 "ALTER TABLE media ADD COLUMN segment_end_ms INTEGER;"},
 };
 /* clang-format on */
 

@@ -5,7 +5,7 @@
 
 #define MEDIA_COLS                                                                                 \
 	"id, project_id, import_id, blob_key, filename, mime, kind, bytes, sha256, width,"         \
-	" height, duration_ms, probe, created_at"
+	" height, duration_ms, probe, created_at, source_id, segment_start_ms, segment_end_ms"
 
 static void media_fill(lf_tx *tx, lf_rows *r, void *p);
 
@@ -26,22 +26,38 @@ static void media_fill(lf_tx *tx, lf_rows *r, void *p)
 	out->duration_ms = lf_rows_int(r, 11);
 	out->probe = lf_rows_dup(tx, r, 12);
 	out->created_at = lf_rows_int(r, 13);
+	out->source_id = lf_rows_int(r, 14);
+	out->segment_start_ms = lf_rows_int(r, 15);
+	out->segment_end_ms = lf_rows_int(r, 16);
 }
 
 int lf_store_media_insert(lf_tx *tx, const lf_media_row *m, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(m->project_id), LF_VID(m->import_id),   LF_VTEXT(m->blob_key),
-		      LF_VTEXT(m->filename),  LF_VTEXT(m->mime),      LF_VTEXT(m->kind),
-		      LF_VINT(m->bytes),      LF_VTEXT(m->sha256),    LF_VID(m->width),
-		      LF_VID(m->height),      LF_VID(m->duration_ms), LF_VTEXT(m->probe),
-		      LF_VINT(m->created_at)};
+	int seg = m->source_id != 0;
+	lf_val v[] = {LF_VINT(m->project_id),
+		      LF_VID(m->import_id),
+		      LF_VTEXT(m->blob_key),
+		      LF_VTEXT(m->filename),
+		      LF_VTEXT(m->mime),
+		      LF_VTEXT(m->kind),
+		      LF_VINT(m->bytes),
+		      LF_VTEXT(m->sha256),
+		      LF_VID(m->width),
+		      LF_VID(m->height),
+		      LF_VID(m->duration_ms),
+		      LF_VTEXT(m->probe),
+		      LF_VINT(m->created_at),
+		      LF_VID(m->source_id),
+		      LF_VINTNULL(m->segment_start_ms, !seg),
+		      LF_VINTNULL(m->segment_end_ms, !seg)};
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO media (project_id, import_id, blob_key, filename, mime,"
-	    " kind, bytes, sha256, width, height, duration_ms, probe, created_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+	    " kind, bytes, sha256, width, height, duration_ms, probe, created_at,"
+	    " source_id, segment_start_ms, segment_end_ms)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
 	    " RETURNING id",
-	    v, 13, id);
+	    v, 16, id);
 }
 
 int lf_store_media_get(lf_tx *tx, int64_t id, lf_media_row *out)

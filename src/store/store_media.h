@@ -14,6 +14,9 @@ typedef struct lf_media_row {
 	int64_t width, height, duration_ms; /* 0 when unknown or not applicable */
 	const char *probe;		    /* JSON object text: format and streams */
 	int64_t created_at;
+	/* A segment: the item it was cut from (0: not a segment) and where
+	 * it lies on that item's timeline, ms. */
+	int64_t source_id, segment_start_ms, segment_end_ms;
 } lf_media_row;
 
 /* Inserts m (id ignored) and returns its id. */

@@ -2,7 +2,8 @@
  * test_media.c - the pure parts of media serving: the Range parser (RFC
  * 9110 single ranges; everything else is the whole file; misses are 416)
  * and the signed-URL check (expiry, forgery, another item or user), plus
- * what a name or a sniffed type says a file is.
+ * what a name or a sniffed type says a file is, and where a long
+ * recording's segments lie.
  */
 #include "media/media.h"
 
@@ -25,6 +26,10 @@ static void test_sign_round_trip(void **state);
 static void test_sign_refusals(void **state);
 static void test_sign_key_derived(void **state);
 static void test_kinds(void **state);
+static void expect_segments(int64_t duration, int64_t length, int64_t overlap, const char *want);
+static void test_segments_rule(void **state);
+static void test_segments_edges(void **state);
+static void test_segments_refused(void **state);
 
 static const unsigned char jwt_key[32] = {1, 2, 3, 4, 5, 6, 7, 8};
 #define NOW 1700000000
@@ -167,6 +172,65 @@ static void test_kinds(void **state)
 	assert_int_equal(lf_media_kind_of_name("noext"), LF_MEDIA_NONE);
 }
 
+/* Compares the segments with want, "start-end start-end ..." in ms. */
+static void expect_segments(int64_t duration, int64_t length, int64_t overlap, const char *want)
+{
+	lf_media_span sp[64];
+	char got[1024] = "";
+	int n = -1;
+	assert_int_equal(lf_media_segments(duration, length, overlap, sp, 64, &n), LF_OK);
+	for (int i = 0; i < n; i++)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%lld-%lld", i ? " " : "",
+			 (long long)sp[i].start_ms, (long long)sp[i].end_ms);
+	assert_string_equal(got, want);
+}
+
+static void test_segments_rule(void **state)
+{
+	/* The example: 95 s in 30 s with 2 s overlap. */
+	expect_segments(95000, 30000, 2000, "0-30000 28000-58000 56000-86000 84000-95000");
+	/* No overlap: back to back. */
+	expect_segments(95000, 30000, 0, "0-30000 30000-60000 60000-90000 90000-95000");
+	/* Odd milliseconds are kept, not rounded to seconds. */
+	expect_segments(61234, 30000, 2000, "0-30000 28000-58000 56000-61234");
+}
+
+static void test_segments_edges(void **state)
+{
+	/* Shorter than one segment, or exactly one: the whole file. */
+	expect_segments(20000, 30000, 2000, "0-20000");
+	expect_segments(30000, 30000, 2000, "0-30000");
+	/* Exact multiples of the step end on the last full segment. */
+	expect_segments(58000, 30000, 2000, "0-30000 28000-58000");
+	expect_segments(86000, 30000, 2000, "0-30000 28000-58000 56000-86000");
+	/* A tail shorter than the overlap stretches the segment before it
+	 * (no 0.5 s sliver), also when that is the only one... */
+	expect_segments(58500, 30000, 2000, "0-30000 28000-58500");
+	expect_segments(31000, 30000, 2000, "0-31000");
+	/* ...while a tail of exactly the overlap is a segment of its own. */
+	expect_segments(60000, 30000, 2000, "0-30000 28000-58000 56000-60000");
+	expect_segments(1, 30000, 0, "0-1");
+}
+
+static void test_segments_refused(void **state)
+{
+	lf_media_span sp[4];
+	int n = -1;
+	/* Overlap at or past the length would never advance. */
+	assert_int_equal(lf_media_segments(95000, 30000, 30000, sp, 4, &n), LF_ERR_INVALID);
+	assert_int_equal(lf_media_segments(95000, 30000, 40000, sp, 4, &n), LF_ERR_INVALID);
+	assert_int_equal(lf_media_segments(95000, 0, 0, sp, 4, &n), LF_ERR_INVALID);
+	assert_int_equal(lf_media_segments(95000, 30000, -1, sp, 4, &n), LF_ERR_INVALID);
+	assert_int_equal(lf_media_segments(0, 30000, 2000, sp, 4, &n), LF_ERR_INVALID);
+	/* More than fit: counted, the first cap written. */
+	assert_int_equal(lf_media_segments(3600000, 30000, 2000, sp, 4, &n), LF_ERR_LIMIT);
+	assert_int_equal(n, 129);
+	assert_int_equal(sp[3].start_ms, 84000);
+	/* Counting only. */
+	assert_int_equal(lf_media_segments(95000, 30000, 2000, NULL, 0, &n), LF_ERR_LIMIT);
+	assert_int_equal(n, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +238,8 @@ int main(void)
 	    cmocka_unit_test(test_range_ignored),    cmocka_unit_test(test_range_unsatisfiable),
 	    cmocka_unit_test(test_sign_round_trip),  cmocka_unit_test(test_sign_refusals),
 	    cmocka_unit_test(test_sign_key_derived), cmocka_unit_test(test_kinds),
+	    cmocka_unit_test(test_segments_rule),    cmocka_unit_test(test_segments_edges),
+	    cmocka_unit_test(test_segments_refused),
 	};
 	if (sodium_init() < 0)
 		return 1;

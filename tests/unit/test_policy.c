@@ -14,6 +14,7 @@
 #include "projects/policy.h"
 
 static void expect_refused(const char *json, const char *words);
+static void test_segments(void **state);
 
 static void test_defaults(void **state)
 {
@@ -28,6 +29,8 @@ static void test_defaults(void **state)
 	assert_int_equal(p.l3_sample_bp, 10000);
 	assert_int_equal(p.rework_grace_seconds, 300);
 	assert_int_equal(p.pay_overturned_l2, 0);
+	assert_int_equal(p.segment_seconds, 0);
+	assert_int_equal(p.segment_overlap_seconds, 0);
 }
 
 /* The project overrides the defaults, the task type the project; a task
@@ -78,6 +81,40 @@ static void test_bounds_are_refused_by_name(void **state)
 	expect_refused("{\"pay_overturned_l2\":1}", "pay_overturned_l2 must be true or false");
 	expect_refused("{\"speed\":1}", "unknown policy \"speed\"");
 	expect_refused("[]", "policies must be an object");
+}
+
+/* Segmenting: a length (0 = off) and an overlap below it, checked on the
+ * combination whichever layer set each; task types cannot set them. */
+static void test_segments(void **state)
+{
+	lf_policy p;
+	char err[160] = "";
+	json_t *on = json_loads("{\"segment_seconds\":30,\"segment_overlap_seconds\":2}", 0, NULL);
+	json_t *shorter = json_loads("{\"segment_seconds\":2}", 0, NULL);
+	json_t *typed = json_loads("{\"t\":{\"segment_seconds\":10}}", 0, NULL);
+	(void)state;
+	lf_policy_defaults(&p);
+	assert_int_equal(lf_policy_apply(&p, on, err, sizeof(err)), LF_OK);
+	assert_int_equal(p.segment_seconds, 30);
+	assert_int_equal(p.segment_overlap_seconds, 2);
+	/* Shortening the length to the overlap already in force is refused. */
+	assert_int_equal(lf_policy_apply(&p, shorter, err, sizeof(err)), LF_ERR_INVALID);
+	assert_non_null(strstr(err, "segment_overlap_seconds must be less than segment_seconds"));
+	assert_int_equal(p.segment_seconds, 30);
+	expect_refused("{\"segment_seconds\":30,\"segment_overlap_seconds\":30}",
+		       "segment_overlap_seconds must be less than segment_seconds");
+	expect_refused("{\"segment_seconds\":-1}", "segment_seconds must be an integer from 0");
+	expect_refused("{\"segment_seconds\":1.5}", "segment_seconds");
+	/* Off, an overlap alone means nothing and is kept for later. */
+	lf_policy_defaults(&p);
+	json_t *off = json_loads("{\"segment_overlap_seconds\":5}", 0, NULL);
+	assert_int_equal(lf_policy_apply(&p, off, err, sizeof(err)), LF_OK);
+	assert_int_equal(lf_policy_check_task_types(typed, err, sizeof(err)), LF_ERR_INVALID);
+	assert_non_null(strstr(err, "set for the whole project"));
+	json_decref(on);
+	json_decref(shorter);
+	json_decref(typed);
+	json_decref(off);
 }
 
 static void test_task_types_are_checked(void **state)
@@ -152,6 +189,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_effective_layers),
 	    cmocka_unit_test(test_bounds_are_refused_by_name),
+	    cmocka_unit_test(test_segments),
 	    cmocka_unit_test(test_task_types_are_checked),
 	    cmocka_unit_test(test_json_round_trip),
 	    cmocka_unit_test(test_rates_are_whole_minor_units),
