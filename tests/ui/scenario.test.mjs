@@ -189,7 +189,7 @@ step('data: a CSV upload with upload and import progress', async () => {
   const page = pages.admin;
   await openTab(page, 'Data');
   await page.getByLabel('Dataset file').setInputFiles({ name: 'news.csv', mimeType: 'text/csv', buffer: Buffer.from(CSV) });
-  await page.getByRole('button', { name: 'Upload' }).click();
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await page.getByText('Import finished').waitFor();
   assert.match(await page.getByText('Import finished').innerText(), /\b1 task/);
   assert.equal(await page.getByRole('progressbar', { name: 'Upload progress' }).getAttribute('value'), '1');

@@ -217,20 +217,27 @@ interface XhrResult {
   text: string;
 }
 
+/*
+ * POSTs a body with real upload progress (XMLHttpRequest; fetch has none).
+ * A FormData body is sent with contentType null: the browser then writes
+ * the multipart boundary itself. `size` is the total to report when the
+ * browser cannot say (a FormData has no size of its own).
+ */
 export function apiUpload<T>(
   path: string,
-  body: Blob | File,
-  contentType: string,
+  body: Blob | File | FormData,
+  contentType: string | null,
   onProgress: (sent: number, total: number) => void,
+  size: number = body instanceof Blob ? body.size : 0,
 ): Promise<T> {
   const sendOnce = (token: string | undefined) =>
     new Promise<XhrResult>((resolve, reject) => {
       const xhr = new XMLHttpRequest();
       xhr.open('POST', API_PREFIX + path);
       if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
-      xhr.setRequestHeader('Content-Type', contentType);
+      if (contentType !== null) xhr.setRequestHeader('Content-Type', contentType);
       xhr.setRequestHeader('Accept', 'application/json');
-      xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : body.size);
+      xhr.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : size);
       xhr.onload = () =>
         resolve({
           status: xhr.status,
@@ -252,7 +259,7 @@ export function apiUpload<T>(
   return (async () => {
     const res = await withAuth(async (token) => asResponse(await sendOnce(token)));
     if (!res.ok) throw await errorFromResponse(res);
-    onProgress(body.size, body.size);
+    onProgress(size, size);
     return readBody<T>(res);
   })();
 }

@@ -338,3 +338,43 @@ export interface ImportJob {
   error?: string | null;
   created_at?: string;
 }
+
+/* A media item (POST /projects/{id}/media, GET /media/{id}/info). */
+export type MediaKind = 'image' | 'audio' | 'video';
+
+export interface MediaStream {
+  type: string;
+  codec?: string;
+  [key: string]: unknown;
+}
+
+export interface MediaItem {
+  id: number;
+  task_id?: number;
+  filename: string;
+  mime: string;
+  kind: MediaKind;
+  bytes: number;
+  /* 0 when not known (audio has none). */
+  width: number;
+  height: number;
+  duration_ms: number;
+  probe: { streams?: MediaStream[]; [key: string]: unknown };
+}
+
+/* 201 of POST /projects/{id}/media: one task per item, all or none. */
+export interface MediaUpload {
+  import_id: number;
+  count: number;
+  items: MediaItem[];
+}
+
+/* GET /media/{id}/info: the item and a signed link for <img>/<audio>/<video>. */
+export interface MediaInfo extends MediaItem {
+  project_id: number;
+  import_id: number;
+  sha256: string;
+  created_at: string;
+  url: string;
+  url_expires_at: string;
+}

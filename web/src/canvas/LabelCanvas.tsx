@@ -6,6 +6,15 @@
 import { useEffect, useRef, useState, type MutableRefObject } from 'react';
 import { loadLabelStudio, type LsAnnotation, type LsInstance, type LsStore } from './labelStudio';
 import { useAuth } from '../auth/AuthContext';
+import { errorMessage } from '../api/client';
+import { getMediaInfo } from '../api/media';
+import { SignedUrlCache, refreshDelay, signMediaData, swapMediaSources, type SignedUrl } from './mediaUrls';
+
+/* Signed media links, per user and task, shared by every canvas of the session. */
+const mediaLinks = new SignedUrlCache(getMediaInfo);
+
+/* After a failed refresh of the links, the next try. */
+const RETRY_REFRESH_MS = 30_000;
 
 /* Lets a page read the canvas's current result for its own buttons. */
 export interface CanvasController {
@@ -64,9 +73,33 @@ export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
 
     const serialize = (a: LsAnnotation | null | undefined) => (a ? a.serializeAnnotation() : []);
 
-    loadLabelStudio()
-      .then((LabelStudio) => {
+    /* Media paths in the data become signed links before Label Studio sees them. */
+    const taskKey = `${userId}:${taskId}`;
+    const signing = signMediaData(mediaLinks, taskKey, data).catch((e) => {
+      throw new Error(`The task's media could not be loaded: ${errorMessage(e)}`);
+    });
+    let refreshTimer: ReturnType<typeof setTimeout> | undefined;
+    const keepFresh = (links: Map<number, SignedUrl>) => {
+      const delay = refreshDelay(links.values(), Date.now());
+      if (delay === null || disposed) return;
+      refreshTimer = setTimeout(() => {
+        mediaLinks
+          .resolve(taskKey, data, true)
+          .then((fresh) => {
+            if (disposed) return;
+            swapMediaSources(root, links, fresh);
+            keepFresh(fresh);
+          })
+          .catch(() => {
+            if (!disposed) refreshTimer = setTimeout(() => keepFresh(links), RETRY_REFRESH_MS);
+          });
+      }, delay);
+    };
+
+    Promise.all([loadLabelStudio(), signing])
+      .then(([LabelStudio, signed]) => {
         if (disposed) return;
+        keepFresh(signed.links);
         const interfaces = readOnlyRef.current
           ? ['side-column']
           : withControls
@@ -78,7 +111,7 @@ export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
           user: { pk: userId || 1, firstName: userName, lastName: '' },
           task: {
             id: taskId,
-            data,
+            data: signed.data,
             annotations: result && result.length ? [{ id: `task-${taskId}-prev`, result }] : [],
             predictions: [],
           },
@@ -114,6 +147,7 @@ export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
 
     return () => {
       disposed = true;
+      clearTimeout(refreshTimer);
       storeRef.current = null;
       if (instance) {
         instance.destroy();

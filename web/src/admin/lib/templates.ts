@@ -1,4 +1,11 @@
-/* Starting points for a project's Label Studio configuration. */
+/*
+ * Starting points for a project's Label Studio configuration. Each one is
+ * accepted by the server's parser (src/labelcfg/parse.c) and uses only tags
+ * the embedded frontend (@heartexlabs/label-studio 1.4.0) knows: it has
+ * <Audio> (player only), <AudioPlus> (waveform with regions) and <Video>
+ * (player only), but no <TimelineLabels> or <VideoRectangle>, so video
+ * projects classify whole clips.
+ */
 export const LABEL_TEMPLATES: { id: string; name: string; config: string }[] = [
   {
     id: 'ner',
@@ -13,17 +20,6 @@ export const LABEL_TEMPLATES: { id: string; name: string; config: string }[] = [
 </View>`,
   },
   {
-    id: 'bbox',
-    name: 'Bounding boxes on images',
-    config: `<View>
-  <Image name="image" value="$image"/>
-  <RectangleLabels name="label" toName="image">
-    <Label value="Car"/>
-    <Label value="Person"/>
-  </RectangleLabels>
-</View>`,
-  },
-  {
     id: 'classify',
     name: 'Text classification',
     config: `<View>
@@ -32,6 +28,55 @@ export const LABEL_TEMPLATES: { id: string; name: string; config: string }[] = [
     <Choice value="Positive"/>
     <Choice value="Negative"/>
     <Choice value="Neutral"/>
+  </Choices>
+</View>`,
+  },
+  {
+    id: 'image-classify',
+    name: 'Image classification',
+    config: `<View>
+  <Image name="image" value="$image"/>
+  <Choices name="class" toName="image" choice="single" showInline="true">
+    <Choice value="Cat"/>
+    <Choice value="Dog"/>
+    <Choice value="Other"/>
+  </Choices>
+</View>`,
+  },
+  {
+    id: 'bbox',
+    name: 'Bounding boxes on images',
+    config: `<View>
+  <Image name="image" value="$image"/>
+  <RectangleLabels name="label" toName="image">
+    <Label value="Car" background="#d32f2f"/>
+    <Label value="Person" background="#1f5fbf"/>
+  </RectangleLabels>
+</View>`,
+  },
+  {
+    id: 'audio-segments',
+    name: 'Audio segmentation and transcription',
+    config: `<View>
+  <Header value="Drag on the waveform to mark a segment, label it, then type what is said in it."/>
+  <AudioPlus name="audio" value="$audio"/>
+  <Labels name="segment" toName="audio">
+    <Label value="Speech" background="#1f5fbf"/>
+    <Label value="Music" background="#2e7d32"/>
+    <Label value="Noise" background="#d32f2f"/>
+  </Labels>
+  <TextArea name="transcription" toName="audio" perRegion="true" editable="true" rows="2" placeholder="Transcription of the selected segment"/>
+</View>`,
+  },
+  {
+    id: 'video-classify',
+    name: 'Video classification',
+    config: `<View>
+  <Video name="video" value="$video"/>
+  <Choices name="scene" toName="video" choice="single" showInline="true">
+    <Choice value="Indoor"/>
+    <Choice value="Outdoor"/>
+    <Choice value="Unclear"/>
   </Choices>
 </View>`,
   },

@@ -1,12 +1,14 @@
 /*
  * Data: upload a dataset (raw body, real upload progress from the XHR),
- * then follow the background import job until its tasks exist.
+ * then follow the background import job until its tasks exist; or upload
+ * media files (MediaUpload), which become tasks in the same request.
  */
 import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import { getImport, listImports, uploadImport } from '../../api/imports';
 import type { Project } from '../../api/types';
 import { ErrorAlert, FormActions, Loading, TableHead, formatTime, useLoad } from '../../ui';
 import { importReducer, initialImportState, progressOf, runImport } from '../lib/importFlow';
+import { MediaUpload } from './MediaUpload';
 
 const FORMATS = [
   { value: '', label: 'Detect from the file' },
@@ -146,6 +148,8 @@ export function DataTab({ project }: { project: Project }) {
           )}
         </section>
       )}
+
+      <MediaUpload project={project} onUploaded={reloadHistory} />
 
       <section aria-labelledby="imports-title">
         <h3 id="imports-title">Earlier imports</h3>
