@@ -34,7 +34,7 @@ async function race(srv, people, projectId, stage) {
   return { counts, won };
 }
 
-test('claims racing for escrow at every stage: the covered ones win, the rest are told 402, never 204', { timeout: 300000 }, async () => {
+test('claims racing for escrow at every stage: the covered ones win, the rest are told 402, never 204', { timeout: 900000 }, async () => {
   const srv = await startServer({ threads: 32, env: { LABELFLOW_ACCESS_LOG: '0', LABELFLOW_DB_POOL: '16' } });
   try {
     const admin = await srv.login(ADMIN.email, ADMIN.password);
