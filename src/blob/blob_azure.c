@@ -60,9 +60,7 @@ typedef struct az_reader {
 	lf_blob_reader base;
 	az_store *s;
 	char *path;
-	uint64_t size, pos;
-	char etag[160];
-	lf_blob_http_stream *stream;
+	lf_blob_http_ranged rg;
 } az_reader;
 
 /* One request: path NULL names the container; q holds name, value pairs
@@ -105,6 +103,7 @@ static int put_block(az_writer *w);
 static int az_commit(lf_blob_writer *w);
 static void az_abort(lf_blob_writer *w);
 static int az_open_read(lf_blob_store *bs, const char *key, lf_blob_reader **out);
+static int az_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_stream **out);
 static int az_read(lf_blob_reader *r, void *buf, size_t cap, size_t *n);
 static int az_seek(lf_blob_reader *r, uint64_t offset);
 static int az_reader_size(lf_blob_reader *r, uint64_t *size);
@@ -586,7 +585,7 @@ static int az_open_read(lf_blob_store *bs, const char *key, lf_blob_reader **out
 	r->path = full_path(r->s, key);
 	if (r->path == NULL)
 		goto cleanup;
-	ret = az_head(r->s, r->path, &r->size, r->etag, sizeof(r->etag));
+	ret = az_head(r->s, r->path, &r->rg.size, r->rg.etag, sizeof(r->rg.etag));
 	if (ret != LF_OK)
 		goto cleanup;
 	*out = &r->base;
@@ -597,67 +596,51 @@ cleanup:
 	return ret;
 }
 
+/* The ranged GET of a read (lf_blob_http_ranged_open). */
+static int az_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_stream **out)
+{
+	az_reader *r = ud;
+	char *url = NULL;
+	struct curl_slist *headers = NULL;
+	struct az_req rq = {.method = "GET",
+			    .path = r->path,
+			    .if_match = rg->etag[0] ? rg->etag : NULL,
+			    .has_range = true,
+			    .range_from = rg->pos};
+	int ret = az_prepare(r->s, &rq, &url, &headers);
+	if (ret != LF_OK) {
+		curl_slist_free_all(headers);
+		free(url);
+		return ret;
+	}
+	lf_blob_http_req req = {.method = "GET", .url = url, .headers = headers};
+	ret = lf_blob_http_stream_open(r->s->http, &req, out);
+	free(url);
+	return ret;
+}
+
 static int az_read(lf_blob_reader *br, void *buf, size_t cap, size_t *n)
 {
 	az_reader *r = (az_reader *)br;
-	int ret;
-	*n = 0;
-	if (r->pos >= r->size || cap == 0)
-		return LF_OK;
-	if (r->stream == NULL) {
-		char *url = NULL;
-		struct curl_slist *headers = NULL;
-		struct az_req rq = {.method = "GET",
-				    .path = r->path,
-				    .if_match = r->etag[0] ? r->etag : NULL,
-				    .has_range = true,
-				    .range_from = r->pos};
-		ret = az_prepare(r->s, &rq, &url, &headers);
-		if (ret != LF_OK) {
-			curl_slist_free_all(headers);
-			free(url);
-			return ret;
-		}
-		lf_blob_http_req req = {.method = "GET", .url = url, .headers = headers};
-		ret = lf_blob_http_stream_open(r->s->http, &req, &r->stream);
-		free(url);
-		if (ret != LF_OK)
-			return ret;
-	}
-	ret = lf_blob_http_stream_read(r->stream, buf, cap, n);
-	if (ret == LF_OK && *n == 0)
-		ret = LF_ERR_IO; /* the body ended before the size HEAD gave */
-	if (ret != LF_OK) {
-		lf_blob_http_stream_close(r->stream);
-		r->stream = NULL;
-		*n = 0;
-		return ret;
-	}
-	r->pos += *n;
-	return LF_OK;
+	return lf_blob_http_ranged_read(&r->rg, az_open_range, r, buf, cap, n);
 }
 
 static int az_seek(lf_blob_reader *br, uint64_t offset)
 {
-	az_reader *r = (az_reader *)br;
-	if (offset != r->pos) {
-		lf_blob_http_stream_close(r->stream);
-		r->stream = NULL;
-		r->pos = offset;
-	}
+	lf_blob_http_ranged_seek(&((az_reader *)br)->rg, offset);
 	return LF_OK;
 }
 
 static int az_reader_size(lf_blob_reader *br, uint64_t *size)
 {
-	*size = ((az_reader *)br)->size;
+	*size = ((az_reader *)br)->rg.size;
 	return LF_OK;
 }
 
 static void az_close_read(lf_blob_reader *br)
 {
 	az_reader *r = (az_reader *)br;
-	lf_blob_http_stream_close(r->stream);
+	lf_blob_http_ranged_close(&r->rg);
 	free(r->path);
 	free(r);
 }

@@ -555,3 +555,38 @@ void lf_blob_xml_find(const char *body, size_t len, const char *path, char *buf,
 		xml_text(root, path, buf, cap);
 	xmlFreeDoc(doc);
 }
+
+int lf_blob_http_ranged_read(lf_blob_http_ranged *r, lf_blob_http_ranged_open open, void *ud,
+			     void *buf, size_t cap, size_t *n)
+{
+	int ret;
+	*n = 0;
+	if (r->pos >= r->size || cap == 0)
+		return LF_OK;
+	if (r->stream == NULL && (ret = open(ud, r, &r->stream)) != LF_OK)
+		return ret;
+	ret = lf_blob_http_stream_read(r->stream, buf, cap, n);
+	if (ret == LF_OK && *n == 0)
+		ret = LF_ERR_IO; /* the body ended before the size HEAD gave */
+	if (ret != LF_OK) {
+		lf_blob_http_ranged_close(r);
+		*n = 0;
+		return ret;
+	}
+	r->pos += *n;
+	return LF_OK;
+}
+
+void lf_blob_http_ranged_seek(lf_blob_http_ranged *r, uint64_t offset)
+{
+	if (offset != r->pos) {
+		lf_blob_http_ranged_close(r);
+		r->pos = offset;
+	}
+}
+
+void lf_blob_http_ranged_close(lf_blob_http_ranged *r)
+{
+	lf_blob_http_stream_close(r->stream);
+	r->stream = NULL;
+}

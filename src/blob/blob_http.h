@@ -82,6 +82,31 @@ int lf_blob_http_stream_read(lf_blob_http_stream *s, void *buf, size_t cap, size
 /* Stops the transfer and releases the stream. NULL ok. */
 void lf_blob_http_stream_close(lf_blob_http_stream *s);
 
+/*
+ * The read side the object stores share: a blob read as one streamed
+ * ranged GET from the current position, tied to the ETag the adapter's
+ * HEAD gave (If-Match), so a blob replaced mid-read fails instead of
+ * mixing two versions. The GET is started by the adapter's open callback
+ * (it signs its own request) on the first read after an open or a seek;
+ * a seek drops the running GET. An adapter's reader embeds one.
+ */
+typedef struct lf_blob_http_ranged {
+	uint64_t size, pos;
+	char etag[160];
+	lf_blob_http_stream *stream;
+} lf_blob_http_ranged;
+
+/* Starts the GET of bytes r->pos..end for the reader ud. */
+typedef int (*lf_blob_http_ranged_open)(void *ud, const lf_blob_http_ranged *r,
+					lf_blob_http_stream **out);
+/* Reads up to cap bytes; *n 0 only at the end. A body shorter than the
+ * size the HEAD gave is LF_ERR_IO. */
+int lf_blob_http_ranged_read(lf_blob_http_ranged *r, lf_blob_http_ranged_open open, void *ud,
+			     void *buf, size_t cap, size_t *n);
+void lf_blob_http_ranged_seek(lf_blob_http_ranged *r, uint64_t offset);
+/* Ends a running GET; r itself belongs to the caller. */
+void lf_blob_http_ranged_close(lf_blob_http_ranged *r);
+
 /* Lower-case hex of n bytes into out (2n + 1 bytes). */
 void lf_blob_hex(const unsigned char *in, size_t n, char *out);
 /* Lower-case hex SHA-256 of n bytes into out[65]. */

@@ -68,9 +68,7 @@ typedef struct s3_reader {
 	lf_blob_reader base;
 	s3_store *s;
 	char *path;
-	uint64_t size, pos;
-	char etag[160];
-	lf_blob_http_stream *stream;
+	lf_blob_http_ranged rg;
 } s3_reader;
 
 struct list_ctx {
@@ -98,6 +96,7 @@ static int s3_commit(lf_blob_writer *w);
 static void s3_abort(lf_blob_writer *w);
 static void writer_free(s3_writer *w);
 static int s3_open_read(lf_blob_store *bs, const char *key, lf_blob_reader **out);
+static int s3_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_stream **out);
 static int s3_read(lf_blob_reader *r, void *buf, size_t cap, size_t *n);
 static int s3_seek(lf_blob_reader *r, uint64_t offset);
 static int s3_reader_size(lf_blob_reader *r, uint64_t *size);
@@ -577,7 +576,7 @@ static int s3_open_read(lf_blob_store *bs, const char *key, lf_blob_reader **out
 	r->path = full_path(r->s, key);
 	if (r->path == NULL)
 		goto cleanup;
-	ret = s3_head(r->s, r->path, &r->size, r->etag, sizeof(r->etag));
+	ret = s3_head(r->s, r->path, &r->rg.size, r->rg.etag, sizeof(r->rg.etag));
 	if (ret != LF_OK)
 		goto cleanup;
 	*out = &r->base;
@@ -588,68 +587,52 @@ cleanup:
 	return ret;
 }
 
+/* The ranged GET of a read (lf_blob_http_ranged_open). */
+static int s3_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_stream **out)
+{
+	s3_reader *r = ud;
+	struct curl_slist *headers = NULL;
+	int ret = LF_ERR_NOMEM;
+	char *url = s3_url(r->s, r->path, NULL);
+	if (url == NULL || s3_headers(r->s, NULL, 0, &headers) != LF_OK ||
+	    lf_blob_header(&headers, "Range: bytes=%llu-", (unsigned long long)rg->pos) != LF_OK ||
+	    (rg->etag[0] && lf_blob_header(&headers, "If-Match: %s", rg->etag) != LF_OK)) {
+		curl_slist_free_all(headers);
+		free(url);
+		return ret;
+	}
+	lf_blob_http_req req = {.method = "GET",
+				.url = url,
+				.headers = headers,
+				.sigv4 = r->s->sigv4,
+				.userpwd = r->s->userpwd};
+	ret = lf_blob_http_stream_open(r->s->http, &req, out);
+	free(url);
+	return ret;
+}
+
 static int s3_read(lf_blob_reader *br, void *buf, size_t cap, size_t *n)
 {
 	s3_reader *r = (s3_reader *)br;
-	int ret = LF_ERR_NOMEM;
-	*n = 0;
-	if (r->pos >= r->size || cap == 0)
-		return LF_OK;
-	if (r->stream == NULL) {
-		struct curl_slist *headers = NULL;
-		char *url = s3_url(r->s, r->path, NULL);
-		if (url == NULL || s3_headers(r->s, NULL, 0, &headers) != LF_OK ||
-		    lf_blob_header(&headers, "Range: bytes=%llu-", (unsigned long long)r->pos) !=
-			LF_OK ||
-		    (r->etag[0] && lf_blob_header(&headers, "If-Match: %s", r->etag) != LF_OK)) {
-			curl_slist_free_all(headers);
-			free(url);
-			return ret;
-		}
-		lf_blob_http_req req = {.method = "GET",
-					.url = url,
-					.headers = headers,
-					.sigv4 = r->s->sigv4,
-					.userpwd = r->s->userpwd};
-		ret = lf_blob_http_stream_open(r->s->http, &req, &r->stream);
-		free(url);
-		if (ret != LF_OK)
-			return ret;
-	}
-	ret = lf_blob_http_stream_read(r->stream, buf, cap, n);
-	if (ret == LF_OK && *n == 0)
-		ret = LF_ERR_IO; /* the body ended before the size HEAD gave */
-	if (ret != LF_OK) {
-		lf_blob_http_stream_close(r->stream);
-		r->stream = NULL;
-		*n = 0;
-		return ret;
-	}
-	r->pos += *n;
-	return LF_OK;
+	return lf_blob_http_ranged_read(&r->rg, s3_open_range, r, buf, cap, n);
 }
 
 static int s3_seek(lf_blob_reader *br, uint64_t offset)
 {
-	s3_reader *r = (s3_reader *)br;
-	if (offset != r->pos) {
-		lf_blob_http_stream_close(r->stream);
-		r->stream = NULL;
-		r->pos = offset;
-	}
+	lf_blob_http_ranged_seek(&((s3_reader *)br)->rg, offset);
 	return LF_OK;
 }
 
 static int s3_reader_size(lf_blob_reader *br, uint64_t *size)
 {
-	*size = ((s3_reader *)br)->size;
+	*size = ((s3_reader *)br)->rg.size;
 	return LF_OK;
 }
 
 static void s3_close_read(lf_blob_reader *br)
 {
 	s3_reader *r = (s3_reader *)br;
-	lf_blob_http_stream_close(r->stream);
+	lf_blob_http_ranged_close(&r->rg);
 	free(r->path);
 	free(r);
 }
