@@ -77,8 +77,7 @@ int lf_fx_teardown(void **state)
 	return 0;
 }
 
-/* The folder holds only plain files (db, -wal, -shm) and, for stores
- * that keep them, one level of folders. */
+/* Whatever cannot be unlinked is a folder: emptied, then removed. */
 void lf_fx_rm_dir(const char *dir)
 {
 	DIR *d = opendir(dir);

@@ -24,7 +24,7 @@ int lf_fx_open(lf_fx *f, const char *name, int readers);
 /* Closes the store and removes the folder. Safe on a zeroed fixture. */
 void lf_fx_close(lf_fx *f);
 
-/* Removes a temporary folder of plain files and one level of folders. */
+/* Removes a temporary folder and everything below it. */
 void lf_fx_rm_dir(const char *dir);
 
 /* cmocka setup/teardown for tests that need nothing but an lf_fx:

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+
+#include "fixture.h"
 #include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -34,31 +36,11 @@ struct writer_job {
 
 static int setup(void **state);
 static int teardown(void **state);
-static void rm_tree(const char *path);
 static int count_files(const char *path);
 static void put(lf_blob_store *bs, const char *key, const void *data, size_t len);
 static char *get(lf_blob_store *bs, const char *key, size_t *len);
 static unsigned char pattern(uint64_t i);
 static void *write_job(void *arg);
-
-static void rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		char sub[1024];
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		rm_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
 
 /* Regular files below path, at any depth: temporary files included. */
 static int count_files(const char *path)
@@ -102,7 +84,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 	lf_blob_close(f->bs);
-	rm_tree(f->dir);
+	lf_fx_rm_dir(f->dir);
 	free(f);
 	return 0;
 }

@@ -20,6 +20,8 @@
 
 #include <arpa/inet.h>
 #include <cmocka.h>
+
+#include "fixture.h"
 #include <curl/curl.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -70,7 +72,6 @@ struct ctx {
 
 static struct world world;
 
-static void rm_tree(const char *path);
 static int free_port(void);
 static int wait_port(int port, int seconds);
 static int start(struct emulator *e, const char *name, char *const argv[]);
@@ -87,25 +88,6 @@ static void check_pattern(lf_blob_store *bs, const char *key, uint64_t len);
 static size_t collect(char *p, size_t size, size_t n, void *ud);
 static long http_get(const char *url, char *body, size_t cap);
 static int list_cb(void *ctx, const char *key, uint64_t size);
-
-static void rm_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		char sub[1024];
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		rm_tree(sub);
-	}
-	closedir(d);
-	rmdir(path);
-}
 
 /* A port the kernel just handed out: free unless taken in the instant
  * between here and the emulator's bind. */
@@ -233,7 +215,7 @@ static int group_teardown(void **state)
 {
 	stop(&world.s3);
 	stop(&world.azure);
-	rm_tree(world.dir);
+	lf_fx_rm_dir(world.dir);
 	curl_global_cleanup();
 	return 0;
 }
