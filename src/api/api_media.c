@@ -27,6 +27,7 @@ static void batch_release(void *p);
 static int media_begin(lf_http_req *req);
 static int media_file(lf_http_req *req);
 static int media_chunk(lf_http_req *req, const char *data, size_t len);
+static int refused(lf_http_req *req, int ret);
 static int get_media(lf_tx *tx, int64_t id, void *out);
 static int load_media(lf_http_req *req, lf_media_row *m);
 static json_t *media_json(lf_http_req *req, const lf_media_row *m);
@@ -76,14 +77,23 @@ static int media_begin(lf_http_req *req)
 	return LF_OK;
 }
 
+/* A refused upload takes back what it stored before the refusal is sent:
+ * the arena would release the batch only after the response. */
+static int refused(lf_http_req *req, int ret)
+{
+	if (ret != LF_OK)
+		lf_media_batch_discard(req->stream_ctx);
+	return ret;
+}
+
 static int media_file(lf_http_req *req)
 {
-	return lf_media_batch_file(req->stream_ctx, req->upload_name, &req->error);
+	return refused(req, lf_media_batch_file(req->stream_ctx, req->upload_name, &req->error));
 }
 
 static int media_chunk(lf_http_req *req, const char *data, size_t len)
 {
-	return lf_media_batch_write(req->stream_ctx, data, len, &req->error);
+	return refused(req, lf_media_batch_write(req->stream_ctx, data, len, &req->error));
 }
 
 /* A cut item lists its segments: each a media item and a task. */
@@ -122,7 +132,7 @@ int lf_api_media_upload(lf_http_req *req)
 	lf_media_imported out;
 	int ret;
 	if ((ret = lf_media_batch_end(b, &req->error)) != LF_OK)
-		return ret;
+		return refused(req, ret);
 	if (lf_media_batch_count(b) == 0)
 		return lf_http_fail(req, LF_ERR_INVALID, "empty_file", "'%s' is empty (0 bytes).",
 				    req->upload_name != NULL ? req->upload_name : "The upload");
@@ -134,7 +144,7 @@ int lf_api_media_upload(lf_http_req *req)
 				 .actor_id = who->user.id,
 				 .actor_role = who->user.role};
 	if ((ret = lf_media_import(app->store, req->arena, &rq, &out, &req->error)) != LF_OK)
-		return ret;
+		return refused(req, ret);
 	lf_media_batch_keep(b);
 	json_t *items = json_array();
 	for (int i = 0; i < lf_media_batch_count(b); i++)

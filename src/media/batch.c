@@ -373,16 +373,23 @@ void lf_media_batch_keep(lf_media_batch *b)
 	b->kept = 1;
 }
 
-void lf_media_batch_free(lf_media_batch *b)
+void lf_media_batch_discard(lf_media_batch *b)
 {
-	if (b == NULL)
-		return;
 	lf_blob_abort(b->w);
+	b->w = NULL;
 	for (int i = 0; i < b->n; i++) {
 		if (!b->kept)
 			lf_blob_delete(b->bs, b->items[i].key);
 		item_release(b, &b->items[i], !b->kept);
 	}
+	b->n = 0;
+}
+
+void lf_media_batch_free(lf_media_batch *b)
+{
+	if (b == NULL)
+		return;
+	lf_media_batch_discard(b);
 	free(b->items);
 	free(b->name);
 	free(b);

@@ -177,7 +177,12 @@ const char *lf_media_batch_prefix(const lf_media_batch *b);
 int64_t lf_media_batch_bytes(const lf_media_batch *b);
 /* The blobs now belong to the database: lf_media_batch_free keeps them. */
 void lf_media_batch_keep(lf_media_batch *b);
-/* Deletes every blob of the batch (unless kept) and frees it. NULL ok. */
+/* Deletes every blob the batch has stored so far (unless kept) and drops
+ * its items, leaving an empty batch. A failed upload calls it before its
+ * refusal is sent, so a client that reads the refusal finds nothing left
+ * behind; lf_media_batch_free would do it only after the response. */
+void lf_media_batch_discard(lf_media_batch *b);
+/* Discards the batch (lf_media_batch_discard) and frees it. NULL ok. */
 void lf_media_batch_free(lf_media_batch *b);
 
 /* A batch to import: every item becomes a media row and one task. */
