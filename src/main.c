@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
+
+extern char **environ;
 
 struct command {
 	const char *name;
@@ -27,6 +30,8 @@ static const struct command commands[] = {
     {"audit", lf_cli_audit, "verify [--db URL]"},
     {"ledger", lf_cli_ledger, "verify [--db URL]"},
     {"export", lf_cli_export, "--project ID --format F [--filter JSON] [--out FILE] [--db URL]"},
+    {"config", lf_cli_config,
+     "[--db URL] [--storage URL] [--listen ADDR] [--threads N] | --markdown"},
 };
 
 static void usage(FILE *f)
@@ -58,6 +63,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "labelflow: %s\n", err);
 			return 2;
 		}
+		lf_log_init(stderr, cli.cfg.log_format == LF_CONFIG_LOG_JSON);
+		lf_config_warn_unknown(environ);
 		return commands[i].run(&cli, argc - 1, argv + 1);
 	}
 	fprintf(stderr, "labelflow: unknown command '%s'\n", name);

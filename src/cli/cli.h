@@ -28,9 +28,9 @@ typedef struct lf_cli {
 #define LF_CLI_GO (-1)
 
 /*
- * Parses the flags every subcommand accepts (--db, --storage, --listen,
- * --threads, --help) from argv[1..] into cli->cfg, through the checks of
- * the configuration table. Returns LF_CLI_GO, or the exit status to stop
+ * Parses the flags every subcommand accepts (the configuration table's:
+ * --db, --storage, --listen, --threads; and --help) from argv[1..] into
+ * cli->cfg, through the checks of the table. Returns LF_CLI_GO, or the exit status to stop
  * with: 0 after --help (usage on stdout), 2 after a bad flag.
  */
 int lf_cli_flags(lf_cli *cli, int argc, char **argv);
@@ -83,5 +83,8 @@ int lf_cli_audit(lf_cli *cli, int argc, char **argv);
 int lf_cli_ledger(lf_cli *cli, int argc, char **argv);
 /* `labelflow export`: the API's export, written to a file or stdout. */
 int lf_cli_export(lf_cli *cli, int argc, char **argv);
+/* `labelflow config`: the effective configuration (environment and
+ * flags, secrets masked); `--markdown`: the reference documentation. */
+int lf_cli_config(lf_cli *cli, int argc, char **argv);
 
 #endif

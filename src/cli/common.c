@@ -6,6 +6,10 @@
 
 #include <getopt.h>
 
+/* Room for the table's flags, and getopt values beyond any character. */
+#define MAX_FLAGS 16
+#define FLAG_BASE 256
+
 /* A flag goes through the configuration table's checks, so a flag and
  * its variable accept the same values. An empty flag is refused rather
  * than taken as the default: `--db "$DB"` with DB unset must not open
@@ -24,29 +28,31 @@ int lf_cli_flag(lf_cli *cli, const char *name, const char *flag)
 	return LF_CLI_GO;
 }
 
+/* The flags are the configuration table's (lf_config_flags), so a flag
+ * exists exactly when the table documents it. */
 int lf_cli_flags(lf_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},     {"storage", required_argument, NULL, 's'},
-	    {"listen", required_argument, NULL, 'l'}, {"threads", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
-	};
+	const char *names[MAX_FLAGS], *flags[MAX_FLAGS];
+	struct option opts[MAX_FLAGS + 2];
+	size_t n = lf_config_flags(names, flags, MAX_FLAGS);
 	int c, ret = LF_CLI_GO;
+	if (n > MAX_FLAGS)
+		lf_fatal("the configuration table has more than %d flags", MAX_FLAGS);
+	for (size_t i = 0; i < n; i++)
+		opts[i] =
+		    (struct option){flags[i] + 2, required_argument, NULL, FLAG_BASE + (int)i};
+	opts[n] = (struct option){"help", no_argument, NULL, 'h'};
+	opts[n + 1] = (struct option){NULL, 0, NULL, 0};
 	optind = 1;
 	while (ret == LF_CLI_GO && (c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': ret = lf_cli_flag(cli, "LABELFLOW_DB", "--db"); break;
-		case 's': ret = lf_cli_flag(cli, "LABELFLOW_STORAGE", "--storage"); break;
-		case 'l': ret = lf_cli_flag(cli, "LABELFLOW_LISTEN", "--listen"); break;
-		case 't': ret = lf_cli_flag(cli, "LABELFLOW_THREADS", "--threads"); break;
-		case 'h':
+		if (c >= FLAG_BASE && (size_t)(c - FLAG_BASE) < n) {
+			ret = lf_cli_flag(cli, names[c - FLAG_BASE], flags[c - FLAG_BASE]);
+		} else if (c == 'h') {
 			cli->usage(stdout);
 			ret = 0;
-			break;
-		default:
+		} else {
 			cli->usage(stderr);
 			ret = 2;
-			break;
 		}
 	}
 	return ret;

@@ -13,17 +13,20 @@
 #include "config/config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "core/lf.h"
+#include "core/log.h"
 
 /* The ceiling every integer setting has always had: larger is a typo. */
 #define BIG 1000000000
 
-enum type { T_STRING, T_INT, T_BOOL };
+/* T_ENUM: an int field, the index of the value among choices. */
+enum type { T_STRING, T_INT, T_BOOL, T_ENUM };
 
 struct var {
 	const char *name;
@@ -34,90 +37,113 @@ struct var {
 	int (*def_fn)(void); /* an int default worked out at start */
 	const char *def_doc; /* the default in words, where def cannot say it */
 	const char *meaning;
+	const char *flag;	    /* the command-line flag that overrides it, or NULL */
+	bool secret;		    /* printed as *** by `labelflow config` */
+	const char *const *choices; /* T_ENUM: the accepted values, NULL-terminated */
 };
 
 #define STR(f)	       T_STRING, offsetof(lf_config, f), 0, 0
 #define INT(f, lo, hi) T_INT, offsetof(lf_config, f), lo, hi
 #define BOOL(f)	       T_BOOL, offsetof(lf_config, f), 0, 1
+#define ENUM(f)	       T_ENUM, offsetof(lf_config, f), 0, 0
+/* The last columns of a row, where it has them. */
+#define FLAG(name) name, false, NULL
+#define SECRET	   NULL, true, NULL
+#define PLAIN	   NULL, false, NULL
+#define CHOICES(c) NULL, false, c
 
 static const struct var *var_find(const char *name);
 static int var_set(lf_config *c, const struct var *v, const char *value, const char *label,
 		   char *err, size_t errlen);
 static int default_threads(void);
+static const char *type_doc(const struct var *v, char *buf, size_t len);
+static const char *value_text(const lf_config *c, const struct var *v, char *buf, size_t len);
+static size_t edit_distance(const char *a, const char *b);
+static void md_cell(FILE *f, const char *text, bool code);
+
+static const char *const log_formats[] = {"text", "json", NULL};
 
 static const struct var vars[] = {
     {"LABELFLOW_DB", STR(db), "sqlite:./labelflow-data/labelflow.db", NULL, NULL,
-     "database URL (sqlite:PATH or postgres://...)"},
+     "database URL (sqlite:PATH or postgres://...)", FLAG("--db")},
     {"LABELFLOW_STORAGE", STR(storage), "file:./labelflow-data/blobs", NULL, NULL,
-     "blob storage URL"},
+     "blob storage URL", FLAG("--storage")},
     {"LABELFLOW_LISTEN", STR(listen), "127.0.0.1:8080", NULL, NULL,
-     "HTTP address; port 0 picks a free one"},
+     "HTTP address; port 0 picks a free one", FLAG("--listen")},
     {"LABELFLOW_JWT_SECRET", STR(jwt_secret), NULL, NULL,
-     "random key in jwt.key beside the database", "token signing secret"},
+     "random key in jwt.key beside the database", "token signing secret", SECRET},
     {"LABELFLOW_ADMIN_EMAIL", STR(admin_email), NULL, NULL, NULL,
-     "first admin's email, created when there are no users"},
-    {"LABELFLOW_ADMIN_PASSWORD", STR(admin_password), NULL, NULL, NULL, "first admin's password"},
+     "first admin's email, created when there are no users", PLAIN},
+    {"LABELFLOW_ADMIN_PASSWORD", STR(admin_password), NULL, NULL, NULL, "first admin's password",
+     SECRET},
     {"LABELFLOW_THREADS", INT(threads, 1, 256), NULL, default_threads,
-     "32 (8 per CPU above 4 CPUs)", "HTTP worker threads (= SQLite readers)"},
+     "32 (8 per CPU above 4 CPUs)", "HTTP worker threads (= SQLite readers)", FLAG("--threads")},
     {"LABELFLOW_JOB_THREADS", INT(job_threads, 0, 256), NULL, NULL, "2 in serve, 4 in worker",
-     "background job threads"},
+     "background job threads", PLAIN},
     {"LABELFLOW_JOB_LEASE_MS", INT(job_lease_ms, 1, BIG), "30000", NULL, NULL,
-     "how long a dead worker's job waits before another takes it"},
+     "how long a dead worker's job waits before another takes it", PLAIN},
     {"LABELFLOW_SWEEP_MS", INT(sweep_ms, 1, BIG), "1000", NULL, NULL,
-     "how often expired leases are returned"},
+     "how often expired leases are returned", PLAIN},
     {"LABELFLOW_PAYOUT_WEBHOOK_URL", STR(payout_webhook_url), NULL, NULL, NULL,
-     "the webhook payout adapter's endpoint (set on the server, never via the API)"},
+     "the webhook payout adapter's endpoint (set on the server, never via the API)", PLAIN},
     {"LABELFLOW_PAYOUT_WEBHOOK_SECRET", STR(payout_webhook_secret), NULL, NULL, NULL,
-     "the webhook payout adapter's signing secret"},
+     "the webhook payout adapter's signing secret", SECRET},
     {"LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", INT(payout_webhook_timeout_ms, 1, 600000), "10000",
-     NULL, NULL, "one webhook call's timeout"},
+     NULL, NULL, "one webhook call's timeout", PLAIN},
     {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
-     "access token lifetime, seconds"},
+     "access token lifetime, seconds", PLAIN},
     {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL, NULL,
-     "refresh token (session) lifetime, seconds"},
-    {"LABELFLOW_ACCESS_LOG", BOOL(access_log), "1", NULL, NULL, "one line per request on stderr"},
+     "refresh token (session) lifetime, seconds", PLAIN},
+    {"LABELFLOW_ACCESS_LOG", BOOL(access_log), "1", NULL, NULL, "one line per request on stderr",
+     PLAIN},
+    {"LABELFLOW_LOG_FORMAT", ENUM(log_format), "text", NULL, NULL,
+     "access and error log lines on stderr: text, or one JSON object per line (json)",
+     CHOICES(log_formats)},
     {"LABELFLOW_LOGIN_ACCOUNT_BURST", INT(login_account_burst, 1, BIG), "10", NULL, NULL,
-     "login attempts per account before 429"},
+     "login attempts per account before 429", PLAIN},
     {"LABELFLOW_LOGIN_IP_BURST", INT(login_ip_burst, 1, BIG), "60", NULL, NULL,
-     "login and refresh attempts per client address before 429"},
+     "login and refresh attempts per client address before 429", PLAIN},
     {"LABELFLOW_DB_POOL", INT(db_pool, 1, 256), NULL, NULL, "threads clamped to 4..16",
-     "PostgreSQL connections per process"},
+     "PostgreSQL connections per process", PLAIN},
     {"LABELFLOW_DB_STATEMENT_TIMEOUT_MS", INT(db_statement_timeout_ms, 0, BIG), "30000", NULL, NULL,
-     "PostgreSQL statement and lock timeout (0: none)"},
+     "PostgreSQL statement and lock timeout (0: none)", PLAIN},
     {"LABELFLOW_WEB_DIR", STR(web_dir), "web/dist", NULL, NULL,
-     "the built web UI (a pointer page when missing)"},
+     "the built web UI (a pointer page when missing)", PLAIN},
     {"LABELFLOW_TMPDIR", STR(tmpdir), "/tmp", NULL, NULL,
-     "where exports spool temporary files and media segments are muxed"},
+     "where exports spool temporary files and media segments are muxed", PLAIN},
     {"LABELFLOW_S3_ENDPOINT", STR(s3_endpoint), NULL, NULL, "https://s3.REGION.amazonaws.com",
-     "s3:// storage: the S3 or S3-compatible server, http(s)://HOST[:PORT]"},
+     "s3:// storage: the S3 or S3-compatible server, http(s)://HOST[:PORT]", PLAIN},
     {"LABELFLOW_S3_REGION", STR(s3_region), "us-east-1", NULL, NULL,
-     "s3:// storage: the region requests are signed for"},
+     "s3:// storage: the region requests are signed for", PLAIN},
     {"LABELFLOW_S3_PATH_STYLE", BOOL(s3_path_style), "0", NULL, NULL,
-     "s3:// storage: ENDPOINT/BUCKET/KEY URLs instead of BUCKET.ENDPOINT/KEY (MinIO...)"},
+     "s3:// storage: ENDPOINT/BUCKET/KEY URLs instead of BUCKET.ENDPOINT/KEY (MinIO...)", PLAIN},
     {"LABELFLOW_GCS_ENDPOINT", STR(gcs_endpoint), "https://storage.googleapis.com", NULL, NULL,
-     "gs:// storage: the XML API's endpoint"},
+     "gs:// storage: the XML API's endpoint", PLAIN},
     {"LABELFLOW_AZURE_ENDPOINT", STR(azure_endpoint), NULL, NULL,
      "https://ACCOUNT.blob.core.windows.net, or the connection string's BlobEndpoint",
      "azure:// storage: the Blob service, http(s)://HOST[:PORT][/PATH] (the emulator: "
-     "http://127.0.0.1:10000/devstoreaccount1)"},
+     "http://127.0.0.1:10000/devstoreaccount1)",
+     PLAIN},
     {"LABELFLOW_STORAGE_PART_SIZE", INT(storage_part_size, 5242880, BIG), "8388608", NULL, NULL,
      "object storage: bytes buffered per upload part (S3 part, Azure block); larger objects "
-     "are multipart uploads"},
+     "are multipart uploads",
+     PLAIN},
     {"AWS_ACCESS_KEY_ID", STR(aws_access_key_id), NULL, NULL, NULL,
-     "s3:// (and gs:// without GCS_HMAC_*) storage: access key"},
+     "s3:// (and gs:// without GCS_HMAC_*) storage: access key", PLAIN},
     {"AWS_SECRET_ACCESS_KEY", STR(aws_secret_access_key), NULL, NULL, NULL,
-     "s3:// storage: secret key"},
+     "s3:// storage: secret key", SECRET},
     {"AWS_SESSION_TOKEN", STR(aws_session_token), NULL, NULL, NULL,
-     "s3:// storage: session token of temporary credentials"},
+     "s3:// storage: session token of temporary credentials", SECRET},
     {"GCS_HMAC_ACCESS_ID", STR(gcs_hmac_access_id), NULL, NULL, NULL,
-     "gs:// storage: HMAC key access id"},
-    {"GCS_HMAC_SECRET", STR(gcs_hmac_secret), NULL, NULL, NULL, "gs:// storage: HMAC key secret"},
+     "gs:// storage: HMAC key access id", PLAIN},
+    {"GCS_HMAC_SECRET", STR(gcs_hmac_secret), NULL, NULL, NULL, "gs:// storage: HMAC key secret",
+     SECRET},
     {"AZURE_STORAGE_ACCOUNT", STR(azure_storage_account), NULL, NULL, NULL,
-     "azure:// storage: must match the URL's account when set"},
+     "azure:// storage: must match the URL's account when set", PLAIN},
     {"AZURE_STORAGE_KEY", STR(azure_storage_key), NULL, NULL, NULL,
-     "azure:// storage: account key (base64)"},
+     "azure:// storage: account key (base64)", SECRET},
     {"AZURE_STORAGE_CONNECTION_STRING", STR(azure_storage_connection_string), NULL, NULL, NULL,
-     "azure:// storage: AccountName, AccountKey and BlobEndpoint or EndpointSuffix"},
+     "azure:// storage: AccountName, AccountKey and BlobEndpoint or EndpointSuffix", SECRET},
 };
 
 static const struct var *var_find(const char *name)
@@ -168,6 +194,16 @@ static int var_set(lf_config *c, const struct var *v, const char *value, const c
 		snprintf(err, errlen, "%s must be 0 or 1 (or true/false, yes/no, on/off), got '%s'",
 			 label ? label : v->name, unset ? "" : value);
 		return LF_ERR_INVALID;
+	case T_ENUM:
+		for (int i = 0; !unset && v->choices[i] != NULL; i++) {
+			if (strcmp(value, v->choices[i]) == 0) {
+				*(int *)field = i;
+				return LF_OK;
+			}
+		}
+		snprintf(err, errlen, "%s must be one of %s, got '%s'", label ? label : v->name,
+			 type_doc(v, (char[96]){0}, 96), unset ? "" : value);
+		return LF_ERR_INVALID;
 	}
 	snprintf(err, errlen, "%s has no type", v->name);
 	return LF_ERR_INTERNAL;
@@ -204,16 +240,206 @@ int lf_config_set(lf_config *c, const char *name, const char *value, const char 
 	return var_set(c, v, value, label, err, errlen);
 }
 
+/* The accepted values in words: "1..256", "0 or 1", "text|json"; "" for
+ * strings. In buf when it has to be made. */
+static const char *type_doc(const struct var *v, char *buf, size_t len)
+{
+	size_t n = 0;
+	switch (v->type) {
+	case T_STRING: return "";
+	case T_BOOL: return "0 or 1";
+	case T_INT: snprintf(buf, len, "%d..%d", v->min, v->max); return buf;
+	case T_ENUM:
+		buf[0] = '\0';
+		for (int i = 0; v->choices[i] != NULL && n < len; i++)
+			n +=
+			    (size_t)snprintf(buf + n, len - n, "%s%s", i ? "|" : "", v->choices[i]);
+		return buf;
+	}
+	return "";
+}
+
 void lf_config_usage(FILE *f)
 {
+	char range[96];
 	for (size_t i = 0; i < LF_ARRAY_LEN(vars); i++) {
 		const struct var *v = &vars[i];
 		const char *def = v->def_doc ? v->def_doc : v->def ? v->def : "unset";
-		fprintf(f, "  %s\n      %s", v->name, v->meaning);
-		if (v->type == T_INT)
-			fprintf(f, "; %d..%d", v->min, v->max);
-		else if (v->type == T_BOOL)
-			fputs("; 0 or 1", f);
+		const char *r = type_doc(v, range, sizeof(range));
+		fprintf(f, "  %s%s%s\n      %s", v->name, v->flag ? ", " : "",
+			v->flag ? v->flag : "", v->meaning);
+		if (*r != '\0')
+			fprintf(f, "; %s", r);
 		fprintf(f, "; default %s\n", def);
 	}
+}
+
+size_t lf_config_flags(const char **names, const char **flags, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < LF_ARRAY_LEN(vars); i++) {
+		if (vars[i].flag == NULL)
+			continue;
+		if (n < max) {
+			names[n] = vars[i].name;
+			flags[n] = vars[i].flag;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A field's value as `labelflow config` shows it: secrets that are set as
+ * ***, and the password of a URL's user (postgres://u:PASSWORD@h/db) too,
+ * since a database URL is the usual place for one. NULL when unset.
+ */
+static const char *value_text(const lf_config *c, const struct var *v, char *buf, size_t len)
+{
+	const void *field = (const char *)c + v->field;
+	const char *str, *scheme, *at, *colon;
+	switch (v->type) {
+	case T_STRING:
+		str = *(const char *const *)field;
+		if (str == NULL || v->secret)
+			return str == NULL ? NULL : "***";
+		scheme = strstr(str, "://");
+		at = scheme ? strchr(scheme + 3, '@') : NULL;
+		colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+		if (colon == NULL)
+			return str;
+		snprintf(buf, len, "%.*s***%s", (int)(colon + 1 - str), str, at);
+		return buf;
+	case T_INT:
+		if (*(const int *)field == LF_CONFIG_AUTO)
+			return NULL;
+		snprintf(buf, len, "%d", *(const int *)field);
+		return buf;
+	case T_BOOL: return *(const bool *)field ? "1" : "0";
+	case T_ENUM: return v->choices[*(const int *)field];
+	}
+	return NULL;
+}
+
+void lf_config_print(FILE *f, const lf_config *c)
+{
+	char buf[4200];
+	for (size_t i = 0; i < LF_ARRAY_LEN(vars); i++) {
+		const struct var *v = &vars[i];
+		const char *val = value_text(c, v, buf, sizeof(buf));
+		if (val != NULL)
+			fprintf(f, "%s=%s\n", v->name, val);
+		else if (v->def_doc != NULL)
+			fprintf(f, "# %s unset: %s\n", v->name, v->def_doc);
+		else
+			fprintf(f, "# %s unset\n", v->name);
+	}
+}
+
+/* One Markdown table cell; a | in the text would end the cell. */
+static void md_cell(FILE *f, const char *text, bool code)
+{
+	bool tick = code && *text != '\0';
+	fputs(tick ? " `" : " ", f);
+	for (; *text != '\0'; text++) {
+		if (*text == '|')
+			fputc('\\', f);
+		fputc(*text, f);
+	}
+	fputs(tick ? "` |" : " |", f);
+}
+
+void lf_config_markdown(FILE *f)
+{
+	char range[96];
+	fputs(
+	    "# Configuration reference\n\n"
+	    "Every setting `labelflow` reads from its environment, with the flag that overrides\n"
+	    "it where there is one. Generated by `labelflow config --markdown` from the table in\n"
+	    "`src/config/config.c`; `tests/api/config.test.mjs` fails when this file and the\n"
+	    "table disagree. An empty variable counts as unset; a value that is not of the\n"
+	    "variable's type or outside its range stops the program with exit status 2 and a\n"
+	    "message naming the variable; an unknown `LABELFLOW_*` variable is warned about at\n"
+	    "start. `labelflow config` prints the effective values (secrets as `***`).\n\n"
+	    "| Variable | Flag | Type | Default | Description |\n"
+	    "|---|---|---|---|---|\n",
+	    f);
+	for (size_t i = 0; i < LF_ARRAY_LEN(vars); i++) {
+		const struct var *v = &vars[i];
+		const char *r = type_doc(v, range, sizeof(range));
+		char type[128];
+		const char *kind = v->type == T_INT    ? "integer "
+				   : v->type == T_BOOL ? "boolean, "
+				   : v->type == T_ENUM ? "one of "
+						       : "string";
+		snprintf(type, sizeof(type), "%s%s%s", kind, r, v->secret ? " (secret)" : "");
+		fputs("|", f);
+		md_cell(f, v->name, true);
+		md_cell(f, v->flag ? v->flag : "", true);
+		md_cell(f, type, false);
+		if (v->def_doc != NULL || v->def == NULL)
+			md_cell(f, v->def_doc ? v->def_doc : "unset", false);
+		else
+			md_cell(f, v->def, true);
+		md_cell(f, v->meaning, false);
+		fputc('\n', f);
+	}
+}
+
+/* Levenshtein distance of two short names, for "did you mean". */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[128];
+	if (lb >= LF_ARRAY_LEN(row))
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+int lf_config_warn_unknown(char *const *env)
+{
+	char name[128];
+	int unknown = 0;
+	for (; *env != NULL; env++) {
+		size_t n = strcspn(*env, "=");
+		if (strncmp(*env, "LABELFLOW_", 10) != 0 || n >= sizeof(name))
+			continue;
+		memcpy(name, *env, n);
+		name[n] = '\0';
+		if (var_find(name) != NULL)
+			continue;
+		/* The closest known name, when it is a plausible typo: at most
+		 * a quarter of the name's letters differ. */
+		const char *near = NULL;
+		size_t best = n / 4 + 1;
+		for (size_t i = 0; i < LF_ARRAY_LEN(vars); i++) {
+			size_t d = edit_distance(name, vars[i].name);
+			if (d < best) {
+				best = d;
+				near = vars[i].name;
+			}
+		}
+		if (near != NULL)
+			lf_log(LF_LOG_WARN, "unknown variable %s ignored (did you mean %s?)", name,
+			       near);
+		else
+			lf_log(LF_LOG_WARN, "unknown variable %s ignored", name);
+		unknown++;
+	}
+	return unknown;
 }

@@ -23,6 +23,9 @@
 /* An int whose default the program works out (see the table's text). */
 #define LF_CONFIG_AUTO (-1)
 
+/* LABELFLOW_LOG_FORMAT, in the order of the table's choices. */
+enum { LF_CONFIG_LOG_TEXT = 0, LF_CONFIG_LOG_JSON = 1 };
+
 typedef struct lf_config {
 	const char *db;		    /* database URL */
 	const char *storage;	    /* blob storage URL */
@@ -40,6 +43,7 @@ typedef struct lf_config {
 	int access_ttl_s;
 	int refresh_ttl_s;
 	bool access_log;
+	int log_format; /* LF_CONFIG_LOG_TEXT or LF_CONFIG_LOG_JSON */
 	int login_account_burst;
 	int login_ip_burst;
 	int db_pool; /* LF_CONFIG_AUTO: the store picks by thread count */
@@ -81,7 +85,33 @@ int lf_config_load(lf_config *out, char *err, size_t errlen);
 int lf_config_set(lf_config *c, const char *name, const char *value, const char *label, char *err,
 		  size_t errlen);
 
-/* Writes one line per variable to f: name, meaning, range, default. */
+/* Writes one entry per variable to f: name, flag, meaning, range,
+ * default (`labelflow --help`). */
 void lf_config_usage(FILE *f);
+
+/*
+ * The variables a command-line flag overrides: fills names[i] (the
+ * variable, for lf_config_set) and flags[i] ("--db") for the first max of
+ * them and returns how many there are. Static strings.
+ */
+size_t lf_config_flags(const char **names, const char **flags, size_t max);
+
+/*
+ * Writes c as `labelflow config` shows it, one NAME=value line per
+ * variable in table order: secrets that are set as ***, and so is the
+ * password in a URL; an unset variable as a comment with its default.
+ */
+void lf_config_print(FILE *f, const lf_config *c);
+
+/* Writes the reference documentation of the table as Markdown (the
+ * committed docs/configuration.md is this output). */
+void lf_config_markdown(FILE *f);
+
+/*
+ * Warns (lf_log) about every LABELFLOW_* entry of env (NAME=value strings,
+ * NULL-terminated, like environ) that the table does not know, naming the
+ * closest known variable when it looks like a typo of it. Returns how many.
+ */
+int lf_config_warn_unknown(char *const *env);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "core/lf.h"
+#include "core/log.h"
 
 static int clear_env(void **state);
 
@@ -148,6 +149,91 @@ static void test_refuses_non_numeric(void **state)
 	assert_non_null(strstr(err, "LABELFLOW_ACCESS_LOG must be 0 or 1"));
 }
 
+static void test_refuses_bad_enum(void **state)
+{
+	lf_config c;
+	char err[200] = "";
+	assert_int_equal(lf_config_load(&c, err, sizeof(err)), LF_OK);
+	assert_int_equal(c.log_format, LF_CONFIG_LOG_TEXT);
+	setenv("LABELFLOW_LOG_FORMAT", "json", 1);
+	assert_int_equal(lf_config_load(&c, err, sizeof(err)), LF_OK);
+	assert_int_equal(c.log_format, LF_CONFIG_LOG_JSON);
+	setenv("LABELFLOW_LOG_FORMAT", "JSON!", 1);
+	assert_int_equal(lf_config_load(&c, err, sizeof(err)), LF_ERR_INVALID);
+	assert_string_equal(err, "LABELFLOW_LOG_FORMAT must be one of text|json, got 'JSON!'");
+}
+
+/* Runs fn with the log captured and returns what it wrote (malloc'd). */
+static char *captured(int (*fn)(char *const *env), char *const *env, int *ret)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	lf_log_init(f, false);
+	*ret = fn(env);
+	fclose(f);
+	lf_log_init(NULL, false);
+	return buf;
+}
+
+/* Typos are warned about (with the likely name), known and foreign
+ * variables are not. */
+static void test_warns_unknown(void **state)
+{
+	char *env[] = {"LABELFLOW_THRAEDS=8", "LABELFLOW_DB=sqlite:x",
+		       "HOME=/root",	      "LABELFLOW_COMPLETELY_DIFFERENT=1",
+		       "AWS_REGION=x",	      NULL};
+	int n = 0;
+	char *out = captured(lf_config_warn_unknown, env, &n);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(out,
+			       "labelflow: warning: unknown variable LABELFLOW_THRAEDS ignored "
+			       "(did you mean LABELFLOW_THREADS?)\n"));
+	assert_non_null(
+	    strstr(out, "labelflow: warning: unknown variable LABELFLOW_COMPLETELY_DIFFERENT "
+			"ignored\n"));
+	assert_null(strstr(out, "LABELFLOW_DB"));
+	free(out);
+}
+
+/* `labelflow config` shows values, never secrets: neither a secret
+ * variable nor the password inside a URL. */
+static void test_print_masks_secrets(void **state)
+{
+	lf_config c;
+	char err[200] = "", *buf = NULL;
+	size_t len = 0;
+	setenv("LABELFLOW_DB", "postgres://app:hunter2@db:5432/lf", 1);
+	setenv("LABELFLOW_JWT_SECRET", "topsecret", 1);
+	setenv("LABELFLOW_ADMIN_PASSWORD", "pw-pw-pw-pw", 1);
+	assert_int_equal(lf_config_load(&c, err, sizeof(err)), LF_OK);
+	FILE *f = open_memstream(&buf, &len);
+	lf_config_print(f, &c);
+	fclose(f);
+	assert_non_null(strstr(buf, "LABELFLOW_DB=postgres://app:***@db:5432/lf\n"));
+	assert_non_null(strstr(buf, "LABELFLOW_JWT_SECRET=***\n"));
+	assert_non_null(strstr(buf, "LABELFLOW_ADMIN_PASSWORD=***\n"));
+	assert_non_null(strstr(buf, "LABELFLOW_LOG_FORMAT=text\n"));
+	assert_non_null(strstr(buf, "# LABELFLOW_JOB_THREADS unset: 2 in serve, 4 in worker\n"));
+	assert_null(strstr(buf, "hunter2"));
+	assert_null(strstr(buf, "topsecret"));
+	assert_null(strstr(buf, "pw-pw"));
+	free(buf);
+}
+
+/* The flags come from the table: each names a variable it sets. */
+static void test_flags_from_table(void **state)
+{
+	const char *names[8], *flags[8];
+	size_t n = lf_config_flags(names, flags, 8);
+	assert_int_equal(n, 4);
+	assert_string_equal(names[0], "LABELFLOW_DB");
+	assert_string_equal(flags[0], "--db");
+	assert_string_equal(names[3], "LABELFLOW_THREADS");
+	assert_string_equal(flags[3], "--threads");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +242,10 @@ int main(void)
 	    cmocka_unit_test_setup(test_flag_overrides, clear_env),
 	    cmocka_unit_test_setup(test_refuses_out_of_range, clear_env),
 	    cmocka_unit_test_setup(test_refuses_non_numeric, clear_env),
+	    cmocka_unit_test_setup(test_refuses_bad_enum, clear_env),
+	    cmocka_unit_test_setup(test_warns_unknown, clear_env),
+	    cmocka_unit_test_setup(test_print_masks_secrets, clear_env),
+	    cmocka_unit_test_setup(test_flags_from_table, clear_env),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
