@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/metrics.h"
+#include "store/store_stats.h"
+
+static void write_db_gauges(lf_http_req *req, FILE *f);
+
 int lf_api_healthz(lf_http_req *req)
 {
 	return lf_http_json(req, 200, json_pack("{s:s}", "status", "ok"));
@@ -20,51 +25,64 @@ int lf_api_readyz(lf_http_req *req)
 	return lf_http_json(req, 200, json_pack("{s:s}", "status", "ready"));
 }
 
-/* Prometheus text exposition format 0.0.4. */
+/*
+ * What only the database knows, read in one snapshot at scrape time:
+ * queued tasks per project and stage, and the money the platform holds
+ * by account kind and currency. A database that does not answer leaves
+ * them out (labelflow_db_up 0) rather than failing the whole scrape.
+ */
+static void write_db_gauges(lf_http_req *req, FILE *f)
+{
+	lf_app *app = req->app;
+	lf_stats_gauge *q = NULL, *m = NULL;
+	int nq = 0, nm = 0;
+	lf_tx *tx = NULL;
+	int ret = lf_store_begin(app->store, LF_TX_SNAPSHOT, req->arena, &tx);
+	if (ret == LF_OK && (ret = lf_store_stats_queues(tx, &q, &nq)) == LF_OK)
+		ret = lf_store_stats_money(tx, &m, &nm);
+	if (tx != NULL)
+		lf_store_rollback(tx);
+	fprintf(f,
+		"# HELP labelflow_db_up Whether the database answered this scrape's queries.\n"
+		"# TYPE labelflow_db_up gauge\n"
+		"labelflow_db_up %d\n",
+		ret == LF_OK);
+	if (ret != LF_OK)
+		return;
+	fputs("# HELP labelflow_queue_depth Tasks waiting to be claimed, by project and "
+	      "stage.\n"
+	      "# TYPE labelflow_queue_depth gauge\n",
+	      f);
+	for (int i = 0; i < nq; i++)
+		fprintf(f, "labelflow_queue_depth{project=\"%lld\",stage=\"%s\"} %lld\n",
+			(long long)q[i].project_id, q[i].a + strlen("queued_"),
+			(long long)q[i].value);
+	fputs("# HELP labelflow_money_balance Money held by the platform, by account kind "
+	      "(escrow, held, payable, payouts_pending) and currency, in minor units.\n"
+	      "# TYPE labelflow_money_balance gauge\n",
+	      f);
+	for (int i = 0; i < nm; i++)
+		fprintf(f, "labelflow_money_balance{kind=\"%s\",currency=\"%s\"} %lld\n", m[i].a,
+			m[i].b ? m[i].b : "", (long long)m[i].value);
+}
+
+/* Prometheus text exposition format 0.0.4: the HTTP server's counters,
+ * the domain's (metrics/), the database's gauges and the process's. */
 int lf_api_metrics(lf_http_req *req)
 {
 	lf_app *app = req->app;
-	lf_http_stats st;
 	char *buf = NULL;
 	size_t len = 0;
-	lf_http_get_stats(app->http, &st);
 	FILE *f = open_memstream(&buf, &len);
 	if (f == NULL)
 		return LF_ERR_NOMEM;
+	lf_http_metrics(app->http, f);
+	lf_metrics_write(f);
+	write_db_gauges(req, f);
 	fprintf(f,
-		"# HELP labelflow_http_requests_total HTTP requests by status class.\n"
-		"# TYPE labelflow_http_requests_total counter\n"
-		"labelflow_http_requests_total{class=\"2xx\"} %llu\n"
-		"labelflow_http_requests_total{class=\"3xx\"} %llu\n"
-		"labelflow_http_requests_total{class=\"4xx\"} %llu\n"
-		"labelflow_http_requests_total{class=\"5xx\"} %llu\n"
-		"# HELP labelflow_http_inflight Requests being served.\n"
-		"# TYPE labelflow_http_inflight gauge\n"
-		"labelflow_http_inflight %lld\n"
-		"# HELP labelflow_http_request_duration_seconds Request latency.\n"
-		"# TYPE labelflow_http_request_duration_seconds histogram\n",
-		(unsigned long long)st.status_2xx, (unsigned long long)st.status_3xx,
-		(unsigned long long)st.status_4xx, (unsigned long long)st.status_5xx,
-		(long long)st.inflight);
-	uint64_t cum = 0;
-	for (int i = 0; i < 8; i++) {
-		cum += st.latency_bucket[i];
-		if (i < 7)
-			fprintf(f,
-				"labelflow_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-				lf_http_latency_bounds_ms[i] / 1000.0, (unsigned long long)cum);
-		else
-			fprintf(
-			    f, "labelflow_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-			    (unsigned long long)cum);
-	}
-	fprintf(f,
-		"labelflow_http_request_duration_seconds_sum %.6f\n"
-		"labelflow_http_request_duration_seconds_count %llu\n"
 		"# HELP labelflow_uptime_seconds Seconds since the server started.\n"
 		"# TYPE labelflow_uptime_seconds gauge\n"
 		"labelflow_uptime_seconds %lld\n",
-		(double)st.latency_us_total / 1e6, (unsigned long long)st.requests,
 		(long long)((lf_now_ms() - app->started_ms) / 1000));
 	fclose(f);
 	return lf_http_body(req, 200, "text/plain; version=0.0.4", buf, len);

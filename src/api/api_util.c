@@ -81,6 +81,7 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 				    "Your role does not allow this.");
 	}
 	req->user = p;
+	req->user_id = p->user.id;
 	*out = p;
 	return LF_OK;
 }
@@ -298,6 +299,7 @@ int lf_api_guard_user(lf_http_req *req, lf_perm perm, int64_t project_id, int64_
 		return lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
 				    "The user this link was issued to may no longer see it.");
 	req->user = p;
+	req->user_id = p->user.id;
 	*out = p;
 	return LF_OK;
 }

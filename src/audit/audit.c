@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics/metrics.h"
+
 struct verify_state {
 	lf_audit_verdict *v;
 	int64_t expect_seq;
@@ -166,5 +168,7 @@ int lf_audit_verify(lf_store *s, lf_audit_verdict *out)
 	lf_store_rollback(tx);
 	if (ret == LF_ERR_CONFLICT && !out->ok)
 		ret = LF_OK;
+	if (ret == LF_OK)
+		lf_metrics_audit_verified(out->ok, out->count);
 	return ret;
 }

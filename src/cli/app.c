@@ -4,6 +4,7 @@
  * JWT key, the first admin, the web UI and the login rate limiters.
  */
 #include "cli/cli.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,7 +56,7 @@ static int open_blobs(const lf_config *cfg, lf_blob_store **out)
 	};
 	int ret = lf_blob_open_opts(cfg->storage, &opts, out, err, sizeof(err));
 	if (ret != LF_OK)
-		fprintf(stderr, "labelflow: storage %s: %s\n", cfg->storage, err);
+		lf_log(LF_LOG_ERROR, "storage %s: %s", cfg->storage, err);
 	return ret;
 }
 
@@ -87,13 +88,13 @@ static int load_jwt_key(const lf_config *cfg, unsigned char key[32])
 		close(fd);
 		if (n == 32)
 			return LF_OK;
-		fprintf(stderr, "labelflow: %s is damaged; remove it to make a new key\n", path);
+		lf_log(LF_LOG_ERROR, "%s is damaged; remove it to make a new key", path);
 		return LF_ERR_IO;
 	}
 	randombytes_buf(key, 32);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0 || write(fd, key, 32) != 32) {
-		fprintf(stderr, "labelflow: cannot write %s: %s\n", path, strerror(errno));
+		lf_log(LF_LOG_ERROR, "cannot write %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return LF_ERR_IO;
@@ -115,21 +116,21 @@ static int bootstrap_admin(const lf_config *cfg, lf_store *s)
 	if (ret != LF_OK || n > 0)
 		return ret;
 	if (cfg->admin_email == NULL || cfg->admin_password == NULL) {
-		fprintf(stderr,
-			"labelflow: there are no users yet. Create the first admin with\n"
-			"  echo 'a-long-password' | labelflow user add --email you@example.org"
-			" --name You --role admin --password-stdin\n"
-			"or start with LABELFLOW_ADMIN_EMAIL and LABELFLOW_ADMIN_PASSWORD set.\n");
+		lf_log(LF_LOG_INFO,
+		       "there are no users yet. Create the first admin with\n"
+		       "  echo 'a-long-password' | labelflow user add --email you@example.org"
+		       " --name You --role admin --password-stdin\n"
+		       "or start with LABELFLOW_ADMIN_EMAIL and LABELFLOW_ADMIN_PASSWORD set.");
 		return LF_OK;
 	}
 	ret = lf_users_create(s, 0, "system", cfg->admin_email, "Administrator", "admin",
 			      cfg->admin_password, &id, &err);
 	if (ret != LF_OK) {
 		lf_error_default(&err, ret, "user");
-		fprintf(stderr, "labelflow: cannot create the first admin: %s\n", err.message);
+		lf_log(LF_LOG_ERROR, "cannot create the first admin: %s", err.message);
 		return ret;
 	}
-	fprintf(stderr, "labelflow: created the first admin %s\n", cfg->admin_email);
+	lf_log(LF_LOG_INFO, "created the first admin %s", cfg->admin_email);
 	return LF_OK;
 }
 
@@ -139,12 +140,12 @@ static int open_web(const lf_config *cfg, lf_web **out)
 	char err[256];
 	int ret = lf_web_open(cfg->web_dir, out, err, sizeof(err));
 	if (ret != LF_OK)
-		fprintf(stderr, "labelflow: web UI: %s\n", err);
+		lf_log(LF_LOG_ERROR, "web UI: %s", err);
 	else if (*out == NULL)
-		fprintf(stderr, "labelflow: no web UI in %s (run `make`); serving the API only\n",
-			cfg->web_dir);
+		lf_log(LF_LOG_INFO, "no web UI in %s (run `make`); serving the API only",
+		       cfg->web_dir);
 	else
-		fprintf(stderr, "labelflow: serving the web UI from %s\n", lf_web_root(*out));
+		lf_log(LF_LOG_INFO, "serving the web UI from %s", lf_web_root(*out));
 	return ret;
 }
 
@@ -187,7 +188,7 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	app->jobs.blobs = app->api.blobs;
 	app->jobs.cfg = cfg;
 	if ((ret = lf_jobkinds_start(&app->jobs, job_threads, &app->api.jobs)) != LF_OK)
-		fprintf(stderr, "labelflow: cannot start job workers (%s)\n", lf_err_str(ret));
+		lf_log(LF_LOG_ERROR, "cannot start job workers (%s)", lf_err_str(ret));
 cleanup:
 	return ret;
 }

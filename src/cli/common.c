@@ -3,6 +3,7 @@
  * (and migrating) the store.
  */
 #include "cli/cli.h"
+#include "core/log.h"
 
 #include <getopt.h>
 
@@ -18,11 +19,11 @@ int lf_cli_flag(lf_cli *cli, const char *name, const char *flag)
 {
 	char err[256];
 	if (*optarg == '\0') {
-		fprintf(stderr, "labelflow: %s needs a value\n", flag);
+		lf_log(LF_LOG_ERROR, "%s needs a value", flag);
 		return 2;
 	}
 	if (lf_config_set(&cli->cfg, name, optarg, flag, err, sizeof(err)) != LF_OK) {
-		fprintf(stderr, "labelflow: %s\n", err);
+		lf_log(LF_LOG_ERROR, "%s", err);
 		return 2;
 	}
 	return LF_CLI_GO;
@@ -68,17 +69,17 @@ int lf_cli_open_store(const lf_config *cfg, int readers, lf_store **out)
 	int applied = 0;
 	int ret = lf_store_open_opts(cfg->db, readers, &opts, out, err, sizeof(err));
 	if (ret != LF_OK) {
-		fprintf(stderr, "labelflow: %s\n", err);
+		lf_log(LF_LOG_ERROR, "%s", err);
 		goto cleanup;
 	}
 	if ((ret = lf_store_migrate(*out, &applied)) != LF_OK) {
-		fprintf(stderr, "labelflow: migrations failed (%s)\n", lf_err_str(ret));
+		lf_log(LF_LOG_ERROR, "migrations failed (%s)", lf_err_str(ret));
 		lf_store_close(*out);
 		*out = NULL;
 		goto cleanup;
 	}
 	if (applied > 0)
-		fprintf(stderr, "labelflow: applied %d migration(s)\n", applied);
+		lf_log(LF_LOG_INFO, "applied %d migration(s)", applied);
 cleanup:
 	return ret;
 }

@@ -4,6 +4,7 @@
  * with the servers).
  */
 #include "cli/cli.h"
+#include "core/log.h"
 
 #include <signal.h>
 #include <string.h>
@@ -42,7 +43,7 @@ int lf_cli_serve(lf_cli *cli, int argc, char **argv)
 	    .fallback = lf_api_static,
 	};
 	if (lf_http_start(&hc, &app.api.http, err, sizeof(err)) != LF_OK) {
-		fprintf(stderr, "labelflow: %s\n", err);
+		lf_log(LF_LOG_ERROR, "%s", err);
 		goto cleanup;
 	}
 	snprintf(host, sizeof(host), "%s", cfg->listen);
@@ -53,8 +54,8 @@ int lf_cli_serve(lf_cli *cli, int argc, char **argv)
 	       host[0] ? host : "0.0.0.0", lf_http_port(app.api.http), cfg->db, cfg->threads);
 	fflush(stdout);
 	sig = lf_cli_wait_signal();
-	fprintf(stderr, "labelflow: %s received, finishing in-flight requests and jobs\n",
-		sig == SIGINT ? "SIGINT" : "SIGTERM");
+	lf_log(LF_LOG_INFO, "%s received, finishing in-flight requests and jobs",
+	       sig == SIGINT ? "SIGINT" : "SIGTERM");
 	lf_http_stop(app.api.http, 10000);
 	ret = 0;
 cleanup:
@@ -76,7 +77,7 @@ int lf_cli_worker(lf_cli *cli, int argc, char **argv)
 	printf("labelflow: worker running %d job threads (db %s)\n", threads, cfg->db);
 	fflush(stdout);
 	lf_cli_wait_signal();
-	fprintf(stderr, "labelflow: stopping, letting running jobs finish\n");
+	lf_log(LF_LOG_INFO, "stopping, letting running jobs finish");
 	ret = 0;
 cleanup:
 	lf_cli_app_close(&app);

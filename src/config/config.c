@@ -5,7 +5,8 @@
  * environment: a row says the variable's name, the lf_config field it
  * fills, its type and range, its default (as text, parsed by the same code
  * as the environment, so a default can never be out of range) and what it
- * means. README.md's Configuration table lists the same rows. The last
+ * means; docs/configuration.md is generated from it (`labelflow config
+ * --markdown`), and a row's flag, if any, is the command line's. The last
  * rows are not LABELFLOW_*: they are the variables a cloud SDK user has
  * already set for credentials, read here so that nothing below the
  * command line reads the environment.

@@ -86,7 +86,7 @@ void lf_log_json(enum lf_log_level level, json_t *obj)
 	json_t *rec = json_pack("{s:s,s:s}", "time", when, "level", level_name(level));
 	char *text = NULL;
 	if (rec != NULL && json_object_update(rec, obj) == 0)
-		text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	json_decref(rec);
 	json_decref(obj);
 	if (text == NULL)

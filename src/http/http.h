@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "core/arena.h"
@@ -113,9 +114,10 @@ struct lf_http_req {
 	int ncaptures;
 	json_t *json; /* parsed body (LF_BODY_JSON), owned by the server */
 	char client_ip[64];
-	void *app;	/* the application context given to the server */
-	void *user;	/* set by the application's authentication */
-	lf_error error; /* why the request fails, when it does (lf_http_fail) */
+	void *app;	 /* the application context given to the server */
+	void *user;	 /* set by the application's authentication */
+	int64_t user_id; /* the authenticated user for the access log, 0: none */
+	lf_error error;	 /* why the request fails, when it does (lf_http_fail) */
 
 	/* LF_BODY_STREAM: what the consumer and the finishing handler see */
 	void *stream_ctx;	 /* the consumer's state, untouched by the server */
@@ -208,14 +210,12 @@ int lf_http_add_header(lf_http_req *req, const char *name, const char *value);
 int lf_http_route_match(const lf_http_route *routes, size_t n, const char *method, const char *path,
 			char *scratch, const char **captures, int *ncaptures);
 
-/* Counters for /metrics. */
-typedef struct lf_http_stats {
-	uint64_t requests, status_2xx, status_3xx, status_4xx, status_5xx;
-	uint64_t latency_us_total;
-	uint64_t latency_bucket[8]; /* <=1ms, 5, 10, 50, 100, 500, 1000, +Inf */
-	int64_t inflight;
-} lf_http_stats;
-void lf_http_get_stats(lf_http_server *s, lf_http_stats *out);
-extern const double lf_http_latency_bounds_ms[8];
+/*
+ * Writes the server's counters to f in the Prometheus text format:
+ * requests by route pattern (never the raw path, so the label set is
+ * bounded by the route table), method and status, a latency histogram per
+ * route, and the requests in flight.
+ */
+void lf_http_metrics(lf_http_server *s, FILE *f);
 
 #endif

@@ -14,6 +14,8 @@
  */
 #include "http/http_int.h"
 
+#include "core/log.h"
+
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -26,21 +28,41 @@
 #include <time.h>
 #include <unistd.h>
 
+/* Latency histogram bounds, seconds: Prometheus's usual ones. */
+#define NBOUNDS 13
+static const double latency_bounds[NBOUNDS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+					       0.25,  0.5,    1,     2.5,  5,	  10};
+/* The statuses the server answers with (lf_http_status, 499 for a client
+ * gone, what handlers choose); anything else is counted as "other". */
+static const int statuses[] = {200, 201, 202, 204, 206, 301, 302, 304, 400, 401, 402, 403, 404,
+			       405, 409, 410, 413, 415, 416, 422, 429, 499, 500, 503, 507};
+#define NSTATUS (LF_ARRAY_LEN(statuses) + 1)
+
+/* One route's counters, updated with relaxed atomic adds: a request costs
+ * three adds on its route's counters and takes no lock. */
+struct route_stats {
+	uint64_t status[NSTATUS];
+	uint64_t bucket[NBOUNDS + 1];
+	uint64_t sum_us;
+};
+
 struct lf_http_server {
 	struct MHD_Daemon *d;
 	lf_http_config cfg;
 	lf_http_route fallback; /* the route of cfg.fallback */
 	int port;
-	lf_http_stats stats;
+	int64_t inflight;
+	/* cfg.nroutes routes, then the fallback, then requests refused
+	 * before a route was found (404, 405, bad text) */
+	struct route_stats *rstats;
 };
-
-const double lf_http_latency_bounds_ms[8] = {1, 5, 10, 50, 100, 500, 1000, 0};
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls);
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe);
+
 static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, const char *url,
 			    const char *method);
 static void req_free(lf_http_req *req);
@@ -90,7 +112,12 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 }
 
 static int parse_listen(const char *listen, struct sockaddr_in *sa, char *err, size_t errlen);
-static void count_status(lf_http_server *s, int status, int64_t us);
+static void count_request(lf_http_server *s, const lf_http_req *req, int status, int64_t us);
+static void access_log(const lf_http_req *req, int status, int64_t us);
+static void route_labels(const lf_http_server *s, size_t i, const char **route,
+			 const char **method);
+static void write_counts(FILE *f, const lf_http_server *s, size_t i);
+static void write_latency(FILE *f, const lf_http_server *s, size_t i);
 static int is_json_type(const char *ct);
 static int hex_value(char c);
 static size_t unescape(void *cls, struct MHD_Connection *conn, char *s);
@@ -144,6 +171,10 @@ int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, si
 	lf_http_server *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return LF_ERR_NOMEM;
+	if ((s->rstats = calloc(cfg->nroutes + 2, sizeof(*s->rstats))) == NULL) {
+		free(s);
+		return LF_ERR_NOMEM;
+	}
 	s->cfg = *cfg;
 	if (s->cfg.threads < 1)
 		s->cfg.threads = 1;
@@ -163,6 +194,7 @@ int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, si
 	if (s->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)",
 			 cfg->listen);
+		free(s->rstats);
 		free(s);
 		return LF_ERR_IO;
 	}
@@ -185,42 +217,139 @@ void lf_http_stop(lf_http_server *s, int grace_ms)
 	if (fd != MHD_INVALID_SOCKET)
 		close(fd);
 	int64_t deadline = lf_mono_us() + (int64_t)grace_ms * 1000;
-	while (__atomic_load_n(&s->stats.inflight, __ATOMIC_ACQUIRE) > 0 &&
-	       lf_mono_us() < deadline) {
+	while (__atomic_load_n(&s->inflight, __ATOMIC_ACQUIRE) > 0 && lf_mono_us() < deadline) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	MHD_stop_daemon(s->d);
+	free(s->rstats);
 	free(s);
 }
 
-void lf_http_get_stats(lf_http_server *s, lf_http_stats *out)
+static void count_request(lf_http_server *s, const lf_http_req *req, int status, int64_t us)
 {
-	out->requests = __atomic_load_n(&s->stats.requests, __ATOMIC_RELAXED);
-	out->status_2xx = __atomic_load_n(&s->stats.status_2xx, __ATOMIC_RELAXED);
-	out->status_3xx = __atomic_load_n(&s->stats.status_3xx, __ATOMIC_RELAXED);
-	out->status_4xx = __atomic_load_n(&s->stats.status_4xx, __ATOMIC_RELAXED);
-	out->status_5xx = __atomic_load_n(&s->stats.status_5xx, __ATOMIC_RELAXED);
-	out->latency_us_total = __atomic_load_n(&s->stats.latency_us_total, __ATOMIC_RELAXED);
-	for (int i = 0; i < 8; i++)
-		out->latency_bucket[i] =
-		    __atomic_load_n(&s->stats.latency_bucket[i], __ATOMIC_RELAXED);
-	out->inflight = __atomic_load_n(&s->stats.inflight, __ATOMIC_RELAXED);
+	size_t r = req->route == NULL		? s->cfg.nroutes + 1
+		   : req->route == &s->fallback ? s->cfg.nroutes
+						: (size_t)(req->route - s->cfg.routes);
+	struct route_stats *rs = &s->rstats[r];
+	size_t k = 0, b = 0;
+	while (k < LF_ARRAY_LEN(statuses) && statuses[k] != status)
+		k++;
+	while (b < NBOUNDS && (double)us > latency_bounds[b] * 1e6)
+		b++;
+	__atomic_add_fetch(&rs->status[k], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&rs->bucket[b], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&rs->sum_us, (uint64_t)us, __ATOMIC_RELAXED);
 }
 
-static void count_status(lf_http_server *s, int status, int64_t us)
+/* Text: the line this server always wrote. JSON: one object, with the
+ * route pattern (groupable) beside the path, the caller's X-Request-Id
+ * when it sent one, and the authenticated user. */
+static void access_log(const lf_http_req *req, int status, int64_t us)
 {
-	uint64_t *bucket = status < 300	  ? &s->stats.status_2xx
-			   : status < 400 ? &s->stats.status_3xx
-			   : status < 500 ? &s->stats.status_4xx
-					  : &s->stats.status_5xx;
-	__atomic_add_fetch(bucket, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&s->stats.requests, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&s->stats.latency_us_total, (uint64_t)us, __ATOMIC_RELAXED);
-	int b = 0;
-	while (b < 7 && (double)us > lf_http_latency_bounds_ms[b] * 1000.0)
-		b++;
-	__atomic_add_fetch(&s->stats.latency_bucket[b], 1, __ATOMIC_RELAXED);
+	char line[4300];
+	if (!lf_log_is_json()) {
+		snprintf(line, sizeof(line), "%s %s %s %d %lldus", req->client_ip, req->method,
+			 req->path, status, (long long)us);
+		lf_log_line(line);
+		return;
+	}
+	json_t *o =
+	    json_pack("{s:s,s:s?,s:s?,s:i,s:f,s:s}", "method", req->method, "route",
+		      req->route ? req->route->pattern : NULL, "path",
+		      lf_utf8_valid(req->path, strlen(req->path)) ? req->path : NULL, "status",
+		      status, "duration_ms", (double)us / 1000.0, "ip", req->client_ip);
+	const char *rid =
+	    MHD_lookup_connection_value(req->in->conn, MHD_HEADER_KIND, "X-Request-Id");
+	if (o != NULL && rid != NULL && strlen(rid) <= 128 && lf_utf8_valid(rid, strlen(rid)))
+		json_object_set_new(o, "request_id", json_string(rid));
+	if (o != NULL && req->user_id != 0)
+		json_object_set_new(o, "user_id", json_integer(req->user_id));
+	lf_log_json(LF_LOG_INFO, o);
+}
+
+/* The labels of rstats[i]. */
+static void route_labels(const lf_http_server *s, size_t i, const char **route, const char **method)
+{
+	*route = i < s->cfg.nroutes    ? s->cfg.routes[i].pattern
+		 : i == s->cfg.nroutes ? "(static)"
+				       : "(unmatched)";
+	*method = i < s->cfg.nroutes	? s->cfg.routes[i].method
+		  : i == s->cfg.nroutes ? "GET"
+					: "(any)";
+}
+
+/* One route's request counters; a status never answered has none. */
+static void write_counts(FILE *f, const lf_http_server *s, size_t i)
+{
+	const struct route_stats *rs = &s->rstats[i];
+	const char *route, *method;
+	uint64_t n;
+	route_labels(s, i, &route, &method);
+	for (size_t k = 0; k < NSTATUS; k++) {
+		if ((n = __atomic_load_n(&rs->status[k], __ATOMIC_RELAXED)) == 0)
+			continue;
+		char code[8];
+		snprintf(code, sizeof(code), "%d", statuses[k]);
+		fprintf(f,
+			"labelflow_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"}"
+			" %llu\n",
+			route, method, k < LF_ARRAY_LEN(statuses) ? code : "other",
+			(unsigned long long)n);
+	}
+}
+
+/* One route's latency histogram; a route no request reached has none. */
+static void write_latency(FILE *f, const lf_http_server *s, size_t i)
+{
+	const struct route_stats *rs = &s->rstats[i];
+	const char *route, *method;
+	uint64_t counts[NBOUNDS + 1], cum = 0;
+	route_labels(s, i, &route, &method);
+	for (size_t b = 0; b <= NBOUNDS; b++)
+		cum += counts[b] = __atomic_load_n(&rs->bucket[b], __ATOMIC_RELAXED);
+	if (cum == 0)
+		return;
+	cum = 0;
+	for (size_t b = 0; b <= NBOUNDS; b++) {
+		cum += counts[b];
+		if (b < NBOUNDS)
+			fprintf(f,
+				"labelflow_http_request_duration_seconds_bucket{route=\"%s\","
+				"method=\"%s\",le=\"%g\"} %llu\n",
+				route, method, latency_bounds[b], (unsigned long long)cum);
+		else
+			fprintf(f,
+				"labelflow_http_request_duration_seconds_bucket{route=\"%s\","
+				"method=\"%s\",le=\"+Inf\"} %llu\n",
+				route, method, (unsigned long long)cum);
+	}
+	fprintf(f,
+		"labelflow_http_request_duration_seconds_sum{route=\"%s\",method=\"%s\"} %.6f\n"
+		"labelflow_http_request_duration_seconds_count{route=\"%s\",method=\"%s\"} "
+		"%llu\n",
+		route, method, (double)__atomic_load_n(&rs->sum_us, __ATOMIC_RELAXED) / 1e6, route,
+		method, (unsigned long long)cum);
+}
+
+void lf_http_metrics(lf_http_server *s, FILE *f)
+{
+	fputs("# HELP labelflow_http_requests_total HTTP requests by route pattern, method and "
+	      "status.\n"
+	      "# TYPE labelflow_http_requests_total counter\n",
+	      f);
+	for (size_t i = 0; i < s->cfg.nroutes + 2; i++)
+		write_counts(f, s, i);
+	fputs("# HELP labelflow_http_request_duration_seconds Request latency by route pattern.\n"
+	      "# TYPE labelflow_http_request_duration_seconds histogram\n",
+	      f);
+	for (size_t i = 0; i < s->cfg.nroutes + 2; i++)
+		write_latency(f, s, i);
+	fprintf(f,
+		"# HELP labelflow_http_inflight Requests being served.\n"
+		"# TYPE labelflow_http_inflight gauge\n"
+		"labelflow_http_inflight %lld\n",
+		(long long)__atomic_load_n(&s->inflight, __ATOMIC_RELAXED));
 }
 
 static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, const char *url,
@@ -453,7 +582,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (req == NULL)
 			return MHD_NO;
 		*con_cls = req;
-		__atomic_add_fetch(&s->stats.inflight, 1, __ATOMIC_ACQ_REL);
+		__atomic_add_fetch(&s->inflight, 1, __ATOMIC_ACQ_REL);
 		if (begin_request(s, req)) {
 			req->in->early = 1;
 			return send_response(req);
@@ -507,11 +636,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	int status = req->status ? req->status : 499;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && req->status == 0)
 		status = 499;
-	count_status(s, status, us);
+	count_request(s, req, status, us);
 	if (s->cfg.access_log)
-		fprintf(stderr, "%s %s %s %d %lldus\n", req->client_ip, req->method, req->path,
-			status, (long long)us);
-	__atomic_sub_fetch(&s->stats.inflight, 1, __ATOMIC_ACQ_REL);
+		access_log(req, status, us);
+	__atomic_sub_fetch(&s->inflight, 1, __ATOMIC_ACQ_REL);
 	req_free(req);
 	*con_cls = NULL;
 }

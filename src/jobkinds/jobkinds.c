@@ -3,6 +3,7 @@
  * and the periodic tasks every job-running process carries out.
  */
 #include "jobkinds/jobkinds.h"
+#include "core/log.h"
 
 #include <stdio.h>
 
@@ -83,7 +84,7 @@ static int periodic_sweep(void *ud)
 	int n = 0;
 	int ret = lf_tasks_sweep(ctx->store, lf_now_ms(), &n);
 	if (n > 0)
-		fprintf(stderr, "labelflow: sweeper returned %d expired lease(s)\n", n);
+		lf_log(LF_LOG_INFO, "sweeper returned %d expired lease(s)", n);
 	return ret;
 }
 

@@ -8,6 +8,7 @@
  * minutes and SQLite has a single writer.
  */
 #include "jobs/jobs.h"
+#include "core/log.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "metrics/metrics.h"
 
 #define OWNER_MAX 320
 #define ERR_MAX	  512
@@ -133,10 +136,10 @@ static int slot_renew(lf_jobs_slot *slot, int force)
 	int64_t now = lf_mono_us();
 	if (now > slot->deadline_us) {
 		if (!slot->timeout_logged)
-			fprintf(stderr,
-				"labelflow: jobs: job %lld passed its timeout on %s;"
-				" its lease is no longer renewed\n",
-				(long long)slot->job_id, slot->owner);
+			lf_log(LF_LOG_ERROR,
+			       "jobs: job %lld passed its timeout on %s;"
+			       " its lease is no longer renewed",
+			       (long long)slot->job_id, slot->owner);
 		slot->timeout_logged = 1;
 		ret = LF_ERR_LIMIT;
 		goto cleanup;
@@ -154,8 +157,8 @@ static int slot_renew(lf_jobs_slot *slot, int force)
 		slot->beat_us = now;
 	if (ret == LF_ERR_CONFLICT) {
 		atomic_store(&slot->lost, 1);
-		fprintf(stderr, "labelflow: jobs: %s lost the lease of job %lld\n", slot->owner,
-			(long long)slot->job_id);
+		lf_log(LF_LOG_ERROR, "jobs: %s lost the lease of job %lld", slot->owner,
+		       (long long)slot->job_id);
 	}
 cleanup:
 	pthread_mutex_unlock(&slot->lock);
@@ -213,8 +216,10 @@ static void run_job(lf_jobs_slot *slot, const lf_job_row *row)
 		      .max_attempts = row->max_attempts,
 		      .last_error = row->last_error,
 		      .slot = slot};
+	int64_t started = lf_mono_us();
 	rc = h->fn(h->ud, &job, err, sizeof(err));
 	err[sizeof(err) - 1] = '\0';
+	lf_metrics_job(h->kind, rc == LF_OK, lf_mono_us() - started);
 
 	pthread_mutex_lock(&slot->lock);
 	slot->job_id = 0;
@@ -255,18 +260,18 @@ static void record(lf_jobs_slot *slot, const lf_job_row *row, int rc, const char
 		lf_store_rollback(tx);
 cleanup:
 	if (ret == LF_ERR_CONFLICT)
-		fprintf(stderr,
-			"labelflow: jobs: job %lld (%s) lost its lease to another worker;"
-			" the result of %s is discarded\n",
-			(long long)row->id, row->kind, slot->owner);
+		lf_log(LF_LOG_ERROR,
+		       "jobs: job %lld (%s) lost its lease to another worker;"
+		       " the result of %s is discarded",
+		       (long long)row->id, row->kind, slot->owner);
 	else if (ret != LF_OK)
-		fprintf(stderr,
-			"labelflow: jobs: cannot record the result of job %lld (%s): %s;"
-			" it runs again when its lease expires\n",
-			(long long)row->id, row->kind, lf_err_str(ret));
+		lf_log(LF_LOG_ERROR,
+		       "jobs: cannot record the result of job %lld (%s): %s;"
+		       " it runs again when its lease expires",
+		       (long long)row->id, row->kind, lf_err_str(ret));
 	else if (failed)
-		fprintf(stderr, "labelflow: jobs: job %lld (%s) failed after %d attempt(s): %s\n",
-			(long long)row->id, row->kind, row->attempts, msg);
+		lf_log(LF_LOG_ERROR, "jobs: job %lld (%s) failed after %d attempt(s): %s",
+		       (long long)row->id, row->kind, row->attempts, msg);
 }
 
 /* Claims and runs jobs until the runner stops; sleeps up to poll_ms when
@@ -290,8 +295,8 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		if (ret != LF_ERR_NOTFOUND)
-			fprintf(stderr, "labelflow: jobs: claim failed on %s: %s\n", slot->owner,
-				lf_err_str(ret));
+			lf_log(LF_LOG_ERROR, "jobs: claim failed on %s: %s", slot->owner,
+			       lf_err_str(ret));
 		pthread_mutex_lock(&r->lock);
 		if (!atomic_load(&r->stopping) && r->kicks == seen)
 			wait_ms(r, r->cfg.poll_ms);
@@ -339,8 +344,8 @@ static void *ticker_main(void *arg)
 			pthread_mutex_unlock(&r->lock);
 			int ret = r->p[i].fn(r->p[i].ud);
 			if (ret != LF_OK)
-				fprintf(stderr, "labelflow: jobs: periodic task %s failed: %s\n",
-					r->p[i].name, lf_err_str(ret));
+				lf_log(LF_LOG_ERROR, "jobs: periodic task %s failed: %s",
+				       r->p[i].name, lf_err_str(ret));
 			pthread_mutex_lock(&r->lock);
 			now = mono_ms();
 			r->next_ms[i] += r->p[i].interval_ms;

@@ -18,6 +18,7 @@
  * outside the transaction until it succeeds); a dropped connection is
  * re-opened the next time it is taken from the pool.
  */
+#include "core/log.h"
 #include "store/db.h"
 
 #include <libpq-fe.h>
@@ -26,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "metrics/metrics.h"
 
 #define STMT_CACHE   512 /* power of two; statements per connection */
 #define WRITE_TRIES  8
@@ -207,12 +210,18 @@ static void pg_close(void *impl)
 static struct pg_conn *pool_take(struct pg_db *d)
 {
 	pthread_mutex_lock(&d->m);
-	while (d->nidle == 0)
-		pthread_cond_wait(&d->cv, &d->m);
+	if (d->nidle == 0) {
+		/* Only waits are timed: a free connection costs no clock read. */
+		int64_t t0 = lf_mono_us();
+		while (d->nidle == 0)
+			pthread_cond_wait(&d->cv, &d->m);
+		lf_metrics_pool_wait(lf_mono_us() - t0);
+	}
 	struct pg_conn *c = d->idle[--d->nidle];
 	pthread_mutex_unlock(&d->m);
 	if ((c->h == NULL || PQstatus(c->h) != CONNECTION_OK) && conn_connect(d, c) != LF_OK) {
-		fprintf(stderr, "labelflow: PostgreSQL connection failed: %s", c->err);
+		lf_log(LF_LOG_ERROR, "PostgreSQL connection failed: %.*s",
+		       (int)strcspn(c->err, "\n"), c->err);
 		pool_give(d, c);
 		return NULL;
 	}
@@ -485,7 +494,7 @@ static int pg_script(void *conn, const char *sql)
 	struct pg_conn *c = conn;
 	int ret = conn_simple(c, sql);
 	if (ret != LF_OK)
-		fprintf(stderr, "labelflow: migration failed: %s\n", c->err);
+		lf_log(LF_LOG_ERROR, "migration failed: %s", c->err);
 	return ret;
 }
 

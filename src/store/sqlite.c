@@ -11,6 +11,7 @@
  * cursors, the reader pool and checkpoints. The writer's group commit (who
  * holds the write connection, when its batch commits) is sqlite_writer.c.
  */
+#include "core/log.h"
 #include "store/sqlite_int.h"
 
 #include <errno.h>
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "metrics/metrics.h"
 
 /* Checkpoints run on a connection of their own in a background thread, so
  * the writer never stalls copying the WAL back into the database. */
@@ -322,8 +325,13 @@ static int sq_begin(void *impl, int mode, void **out)
 		return ret;
 	}
 	pthread_mutex_lock(&d->rlock);
-	while (d->free_readers == NULL)
-		pthread_cond_wait(&d->rcond, &d->rlock);
+	if (d->free_readers == NULL) {
+		/* Only waits are timed: a free reader costs no clock read. */
+		int64_t t0 = lf_mono_us();
+		while (d->free_readers == NULL)
+			pthread_cond_wait(&d->rcond, &d->rlock);
+		lf_metrics_pool_wait(lf_mono_us() - t0);
+	}
 	c = d->free_readers;
 	d->free_readers = c->next_free;
 	pthread_mutex_unlock(&d->rlock);
@@ -399,8 +407,8 @@ static int conn_prepare(struct conn *c, const char *sql, struct stmt_slot **out)
 					    NULL);
 		free(copy);
 		if (rc != SQLITE_OK) {
-			fprintf(stderr, "labelflow: sqlite prepare failed: %s\n  in: %s\n",
-				sqlite3_errmsg(c->h), sql);
+			lf_log(LF_LOG_ERROR, "sqlite prepare failed: %s\n  in: %s",
+			       sqlite3_errmsg(c->h), sql);
 			s->st = NULL;
 			return LF_ERR_DB;
 		}
@@ -505,7 +513,7 @@ static int sq_script(void *conn, const char *sql)
 	char *msg = NULL;
 	int rc = sqlite3_exec(c->h, sql, NULL, NULL, &msg);
 	if (rc != SQLITE_OK) {
-		fprintf(stderr, "labelflow: migration failed: %s\n", msg ? msg : "?");
+		lf_log(LF_LOG_ERROR, "migration failed: %s", msg ? msg : "?");
 		sqlite3_free(msg);
 		return LF_ERR_DB;
 	}

@@ -1,6 +1,7 @@
 /*
  * store.c - transactions, the driver-neutral query helpers and migrations.
  */
+#include "core/log.h"
 #include "store/db.h"
 
 #include <stdio.h>
@@ -158,8 +159,8 @@ int lf_db_is_sqlite(const lf_tx *tx)
 static int db_failed(lf_tx *tx, const char *sql, int ret)
 {
 	if (ret == LF_ERR_DB)
-		fprintf(stderr, "labelflow: database error: %s\n  in: %.120s\n",
-			tx->s->drv->errmsg(tx->conn), sql);
+		lf_log(LF_LOG_ERROR, "database error: %s\n  in: %.120s",
+		       tx->s->drv->errmsg(tx->conn), sql);
 	return ret;
 }
 

@@ -19,6 +19,7 @@ struct bucket {
 };
 
 static void day_fill(lf_tx *tx, lf_rows *r, void *out);
+static void gauge_fill(lf_tx *tx, lf_rows *r, void *out);
 static void user_fill(lf_tx *tx, lf_rows *r, void *out);
 
 static void day_fill(lf_tx *tx, lf_rows *r, void *out)
@@ -144,4 +145,40 @@ int lf_store_stats_people(lf_tx *tx, int64_t project_id, int64_t since, int64_t 
 	*items = out;
 	*n = cnt;
 	return LF_OK;
+}
+
+static void gauge_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_stats_gauge *g = out;
+	g->project_id = lf_rows_int(r, 0);
+	g->a = lf_rows_dup(tx, r, 1);
+	g->b = lf_rows_dup(tx, r, 2);
+	g->value = lf_rows_int(r, 3);
+}
+
+/* One count per stage, each served by that stage's partial index
+ * (tasks_queued_lN), so a scrape costs the queued rows, not the table. */
+int lf_store_stats_queues(lf_tx *tx, lf_stats_gauge **items, int *n)
+{
+	return lf_db_query_list(
+	    tx,
+	    "SELECT project_id, 'queued_l1', NULL, COUNT(*) FROM tasks"
+	    " WHERE state = 'queued_l1' GROUP BY project_id"
+	    " UNION ALL SELECT project_id, 'queued_l2', NULL, COUNT(*) FROM tasks"
+	    " WHERE state = 'queued_l2' GROUP BY project_id"
+	    " UNION ALL SELECT project_id, 'queued_l3', NULL, COUNT(*) FROM tasks"
+	    " WHERE state = 'queued_l3' GROUP BY project_id"
+	    " ORDER BY 1, 2",
+	    NULL, 0, gauge_fill, sizeof(**items), 0, (void **)items, n);
+}
+
+/* The external accounts (funding, payouts made) are the world's side of
+ * the books, not money the platform holds: left out. */
+int lf_store_stats_money(lf_tx *tx, lf_stats_gauge **items, int *n)
+{
+	return lf_db_query_list(tx,
+				"SELECT 0, kind, currency, SUM(balance) FROM ledger_accounts"
+				" WHERE kind IN ('escrow', 'held', 'payable', 'payouts_pending')"
+				" GROUP BY kind, currency ORDER BY kind, currency",
+				NULL, 0, gauge_fill, sizeof(**items), 0, (void **)items, n);
 }

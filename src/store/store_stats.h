@@ -33,4 +33,18 @@ typedef struct lf_stats_person {
 int lf_store_stats_people(lf_tx *tx, int64_t project_id, int64_t since, int64_t until,
 			  lf_stats_person **items, int *n);
 
+/* One gauge of /metrics: a count or sum under up to two labels. */
+typedef struct lf_stats_gauge {
+	int64_t project_id; /* 0 where the gauge is not per project */
+	const char *a, *b;  /* label values (arena); b may be NULL */
+	int64_t value;
+} lf_stats_gauge;
+/* Queued tasks per project and queue state (a = "queued_l1"...), read
+ * through the per-stage partial indexes; projects with an empty queue have
+ * no row. *items is arena memory. */
+int lf_store_stats_queues(lf_tx *tx, lf_stats_gauge **items, int *n);
+/* The balances of money accounts summed by kind (a = "escrow", "held",
+ * "payable", "payouts_pending") and currency (b), in minor units. */
+int lf_store_stats_money(lf_tx *tx, lf_stats_gauge **items, int *n);
+
 #endif

@@ -9,6 +9,8 @@
  */
 #include "tasks/tasks_int.h"
 
+#include "metrics/metrics.h"
+
 /* Expired tasks the sweeper lists per round (each then expires in its own
  * transaction). */
 #define SWEEP_BATCH 200
@@ -63,8 +65,10 @@ int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
 		lf_store_rollback(tx);
 		for (int i = 0; ret == LF_OK && i < n; i++) {
 			struct expiry e = {.task_id = ids[i], .now = now};
-			if ((ret = lf_store_write(s, a, expire_tx, &e)) == LF_OK)
-				done += e.done;
+			if ((ret = lf_store_write(s, a, expire_tx, &e)) == LF_OK && e.done) {
+				done++;
+				lf_metrics_task(LF_EV_EXPIRE, 0, LF_OK, 0);
+			}
 		}
 		total += done;
 		/* A full batch of which nothing could expire would come back
@@ -73,6 +77,7 @@ int lf_tasks_sweep(lf_store *s, int64_t now, int *expired)
 			break;
 	}
 	lf_arena_destroy(a);
+	lf_metrics_leases_expired(total);
 	if (expired != NULL)
 		*expired = total;
 	return ret;

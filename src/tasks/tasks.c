@@ -17,6 +17,7 @@
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
 #include "ledger/ledger.h"
+#include "metrics/metrics.h"
 #include "projects/policy.h"
 #include "tasks/config_cache.h"
 
@@ -421,13 +422,16 @@ static int claim_tx(lf_tx *tx, void *ud)
 	return lf_tasks_apply(op);
 }
 
-/* Runs op's transaction and reports the task after it. */
+/* Runs op's transaction, counts its outcome for /metrics, and reports the
+ * task after it. */
 static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, void *),
 		  lf_task_view *out)
 {
 	op->why->reason[0] = '\0';
 	int ret = lf_store_write(s, a, fn, op);
 	op->tx = NULL;
+	lf_metrics_task(op->ev, op->stage, ret,
+			ret == LF_ERR_NOTFOUND && strcmp(op->why->reason, "nothing_to_do") == 0);
 	if (ret != LF_OK) {
 		if (op->why->reason[0] == '\0')
 			lf_error_set(op->why, ret, "unavailable",

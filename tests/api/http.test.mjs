@@ -94,8 +94,8 @@ test('http layer refuses bad requests with the JSON error shape', async (t) => {
     assert.equal((await srv.api('GET', '/readyz')).body.status, 'ready');
     const m = await srv.api('GET', '/metrics');
     assert.equal(m.status, 200);
-    assert.match(m.body, /labelflow_http_requests_total\{class="4xx"\} [1-9]/);
-    assert.match(m.body, /labelflow_http_request_duration_seconds_bucket\{le="\+Inf"\} [1-9]/);
+    assert.match(m.body, /labelflow_http_requests_total\{route="[^"]+",method="[A-Z()a-z]+",status="4\d\d"\} [1-9]/);
+    assert.match(m.body, /labelflow_http_request_duration_seconds_bucket\{route="\/readyz",method="GET",le="\+Inf"\} [1-9]/);
   });
 
   await t.test('the server still serves after all of that', async () => {
