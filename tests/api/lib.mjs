@@ -36,6 +36,14 @@ function dropDb(url) {
 
 // Starts a server. Options: env (extra environment), dir (reuse a data
 // folder, e.g. after a restart). Resolves once it prints its address.
+// The environment without the harness's own LABELFLOW_* variables (which
+// binary, which test database), which the server would warn about as
+// unknown settings.
+const HARNESS_VARS = /^LABELFLOW_(BIN|TEST_|ASAN_|SANITIZED)/;
+export function baseEnv() {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !HARNESS_VARS.test(k)));
+}
+
 export async function startServer({ env = {}, dir, threads = 8 } = {}) {
   dir = dir || mkdtempSync(join(tmpdir(), 'lf-api-'));
   const logPath = join(dir, `server-${Date.now()}.log`);
@@ -43,7 +51,7 @@ export async function startServer({ env = {}, dir, threads = 8 } = {}) {
   const log = openSync(logPath, 'a');
   const proc = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--threads', String(threads)], {
     env: {
-      ...process.env,
+      ...baseEnv(),
       LABELFLOW_DB: db,
       LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`,
       LABELFLOW_JWT_SECRET: JWT_SECRET,
@@ -138,7 +146,7 @@ export function decodeJwt(token) {
 
 // Runs the labelflow binary (CLI subcommands) synchronously.
 export function cli(args, { env = {}, input } = {}) {
-  return spawnSync(BIN, args, { env: { ...process.env, ...env }, input, encoding: 'utf8' });
+  return spawnSync(BIN, args, { env: { ...baseEnv(), ...env }, input, encoding: 'utf8' });
 }
 
 // Runs SQL directly on a server's database (a dbUrl), as someone with the

@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { startServer, ADMIN, BIN, JWT_SECRET, dbUrl } from './lib.mjs';
+import { startServer, baseEnv, ADMIN, BIN, JWT_SECRET, dbUrl } from './lib.mjs';
 
 function startWorker(dir) {
   const proc = spawn(BIN, ['worker'], {
-    env: { ...process.env, LABELFLOW_DB: dbUrl(dir), LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`, LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000' },
+    env: { ...baseEnv(), LABELFLOW_DB: dbUrl(dir), LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`, LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
