@@ -58,7 +58,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/liblabelflow.a: $(LIB_OBJ)
+# The OpenAPI document, compiled into the binary (GET /api/v1/openapi.json);
+# $(BUILD)/openapi.json is the same JSON for the tests.
+$(BUILD)/gen/openapi_doc.c: openapi/openapi.yaml scripts/openapi-embed
+	@mkdir -p $(dir $@)
+	scripts/openapi-embed $< $@ $(BUILD)/openapi.json
+
+$(BUILD)/gen/openapi_doc.o: $(BUILD)/gen/openapi_doc.c
+	$(CC) $(WARN) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/liblabelflow.a: $(LIB_OBJ) $(BUILD)/gen/openapi_doc.o
 	@rm -f $@
 	ar rcs $@ $^
 
