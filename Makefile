@@ -82,7 +82,7 @@ web: web/dist/index.html
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --ignore-scripts
 
-web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC) openapi/openapi.yaml
 	cd web && npm run build
 	@touch $@
 else
