@@ -58,7 +58,16 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/liblabelflow.a: $(LIB_OBJ)
+# The OpenAPI document, compiled into the binary (GET /api/v1/openapi.json);
+# $(BUILD)/openapi.json is the same JSON for the tests.
+$(BUILD)/gen/openapi_doc.c: openapi/openapi.yaml scripts/openapi-embed
+	@mkdir -p $(dir $@)
+	scripts/openapi-embed $< $@ $(BUILD)/openapi.json
+
+$(BUILD)/gen/openapi_doc.o: $(BUILD)/gen/openapi_doc.c
+	$(CC) $(WARN) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/liblabelflow.a: $(LIB_OBJ) $(BUILD)/gen/openapi_doc.o
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -73,7 +82,7 @@ web: web/dist/index.html
 web/node_modules/.package-lock.json: web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --ignore-scripts
 
-web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC)
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SRC) openapi/openapi.yaml
 	cd web && npm run build
 	@touch $@
 else

@@ -159,6 +159,10 @@ int lf_api_healthz(lf_http_req *req);
 int lf_api_readyz(lf_http_req *req);
 int lf_api_metrics(lf_http_req *req);
 
+/* api_meta.c: the OpenAPI document and the enumerations clients need. */
+int lf_api_openapi(lf_http_req *req);
+int lf_api_meta(lf_http_req *req);
+
 /* api_stats.c: a project's dashboard figures. */
 int lf_api_project_stats(lf_http_req *req);
 

@@ -11,6 +11,9 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/readyz", .handler = lf_api_readyz, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/metrics", .handler = lf_api_metrics, .body = LF_BODY_NONE, .max_body = 0},
 
+	{.method = "GET", .pattern = "/api/v1/openapi.json", .handler = lf_api_openapi, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/meta", .handler = lf_api_meta, .body = LF_BODY_NONE, .max_body = 0},
+
 	{.method = "POST", .pattern = "/api/v1/auth/login", .handler = lf_api_login, .body = LF_BODY_JSON, .max_body = 16 * 1024},
 	{.method = "POST", .pattern = "/api/v1/auth/refresh", .handler = lf_api_refresh, .body = LF_BODY_JSON, .max_body = 16 * 1024},
 	{.method = "POST", .pattern = "/api/v1/auth/logout", .handler = lf_api_logout, .body = LF_BODY_JSON, .max_body = 16 * 1024},

@@ -43,6 +43,11 @@ static const format_def *find_format(const char *format)
 	return NULL;
 }
 
+const char *lf_export_format_at(size_t i)
+{
+	return i < LF_ARRAY_LEN(formats) ? formats[i].name : NULL;
+}
+
 int lf_export_format_valid(const char *format)
 {
 	return find_format(format) != NULL;

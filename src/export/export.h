@@ -58,6 +58,8 @@ typedef struct lf_export_writer lf_export_writer;
 
 /* 1 for a known format name, else 0. */
 int lf_export_format_valid(const char *format);
+/* The name of the i-th format of the table, NULL past its end. */
+const char *lf_export_format_at(size_t i);
 /* Content-Type and file extension of a format's output ("application/zip", "zip"). */
 const char *lf_export_content_type(const char *format);
 const char *lf_export_extension(const char *format);

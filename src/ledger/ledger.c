@@ -21,23 +21,24 @@ int lf_money_add(lf_money a, lf_money b, lf_money *out)
 
 /* ISO 4217 codes whose minor unit is not cents, among currencies a project
  * can hold (funds codes and metals have no use here). One table for the API,
- * the payout statements and through the API for the web UI, so a worker and
- * an admin never see one balance scaled differently. */
+ * the payout statements and through the API for the web UI (GET /meta), so
+ * a worker and an admin never see one balance scaled differently. */
+const lf_currency_exponent lf_ledger_currency_exponents[] = {
+    {"BIF", 0}, {"CLP", 0}, {"DJF", 0}, {"GNF", 0}, {"ISK", 0}, {"JPY", 0}, {"KMF", 0}, {"KRW", 0},
+    {"PYG", 0}, {"RWF", 0}, {"UGX", 0}, {"UYI", 0}, {"VND", 0}, {"VUV", 0}, {"XAF", 0}, {"XOF", 0},
+    {"XPF", 0}, {"BHD", 3}, {"IQD", 3}, {"JOD", 3}, {"KWD", 3}, {"LYD", 3}, {"OMR", 3}, {"TND", 3},
+};
+
+const size_t lf_ledger_ncurrency_exponents = LF_ARRAY_LEN(lf_ledger_currency_exponents);
+
 int lf_ledger_currency_exponent(const char *currency)
 {
-	static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
-					   "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
-					   "VND", "VUV", "XAF", "XOF", "XPF"};
-	static const char *const three[] = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
 	if (currency == NULL)
-		return 2;
-	for (size_t i = 0; i < LF_ARRAY_LEN(zero); i++)
-		if (strcmp(currency, zero[i]) == 0)
-			return 0;
-	for (size_t i = 0; i < LF_ARRAY_LEN(three); i++)
-		if (strcmp(currency, three[i]) == 0)
-			return 3;
-	return 2;
+		return LF_CURRENCY_EXPONENT_DEFAULT;
+	for (size_t i = 0; i < lf_ledger_ncurrency_exponents; i++)
+		if (strcmp(currency, lf_ledger_currency_exponents[i].code) == 0)
+			return lf_ledger_currency_exponents[i].exponent;
+	return LF_CURRENCY_EXPONENT_DEFAULT;
 }
 
 int lf_ledger_balanced(const lf_posting *p, int n)

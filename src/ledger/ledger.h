@@ -39,6 +39,18 @@ int lf_money_add(lf_money a, lf_money b, lf_money *out);
  */
 int lf_ledger_currency_exponent(const char *currency);
 
+/* The exponent of every currency not listed below. */
+#define LF_CURRENCY_EXPONENT_DEFAULT 2
+
+/* The currencies whose exponent is not the default, the table
+ * lf_ledger_currency_exponent reads (GET /api/v1/meta lists it). */
+typedef struct lf_currency_exponent {
+	const char *code;
+	int exponent;
+} lf_currency_exponent;
+extern const lf_currency_exponent lf_ledger_currency_exponents[];
+extern const size_t lf_ledger_ncurrency_exponents;
+
 typedef struct lf_posting {
 	const char *account; /* account kind */
 	int64_t user_id;     /* 0 for project accounts */

@@ -2,8 +2,12 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
+import { getMeta } from './api/meta';
 import { AuthProvider } from './auth/AuthContext';
 import './styles.css';
+
+/* The enumerations and currency exponents (public), before any page needs them. */
+getMeta().catch(() => undefined);
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

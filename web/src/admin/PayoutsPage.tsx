@@ -3,6 +3,7 @@
  * at least the minimum and pays it through an adapter in the background;
  * its idempotency key makes a repeated click return the same batch.
  */
+import type { NewPayout } from '../api/types';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { createPayout, getPayout, listPayouts } from '../api/payouts';
 import { formatMoney } from '../lib/money';
@@ -41,7 +42,7 @@ export function PayoutsPage() {
   const names = useUserNames();
 
   const [minAmount, setMinAmount] = useState('1');
-  const [adapter, setAdapter] = useState('csv');
+  const [adapter, setAdapter] = useState<NonNullable<NewPayout['adapter']>>('csv');
   const { key, renewKey, error, setError, busy, run, status, setStatus, begin } = useMoneyForm('payout', [minAmount, adapter]);
 
   function create(e: FormEvent) {
@@ -83,7 +84,7 @@ export function PayoutsPage() {
           Balances below this (in cents or the currency's smallest unit) wait for a later batch.
         </p>
         <label htmlFor="po-adapter">Adapter</label>
-        <select id="po-adapter" value={adapter} onChange={(e) => setAdapter(e.target.value)}>
+        <select id="po-adapter" value={adapter} onChange={(e) => setAdapter(e.target.value as NonNullable<NewPayout['adapter']>)}>
           <option value="csv">CSV statement</option>
           <option value="webhook">Webhook</option>
         </select>

@@ -3,7 +3,7 @@
  * person's sessions at once (the server revokes them); it can be undone.
  */
 import { useState, type FormEvent } from 'react';
-import type { UserPatch, UserRecord } from '../api/types';
+import type { UserPatch, UserRecord, UserRole } from '../api/types';
 import { createUser, listUsers, updateUser } from '../api/users';
 import {
   CreateHead,
@@ -77,7 +77,7 @@ export function UsersPage() {
                   <select
                     aria-label={`Set ${u.name} as`}
                     value={u.role}
-                    onChange={(e) => patch(u, { role: e.target.value }, `${u.name} is now ${ROLE_LABELS[e.target.value]}.`)}
+                    onChange={(e) => patch(u, { role: e.target.value as UserRole }, `${u.name} is now ${ROLE_LABELS[e.target.value]}.`)}
                   >
                     {ROLES.map((r) => (
                       <option key={r} value={r}>
@@ -113,7 +113,7 @@ function NewUserForm({ onCreated, onCancel }: { onCreated: (u: UserRecord) => vo
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [role, setRole] = useState('annotator');
+  const [role, setRole] = useState<UserRole>('annotator');
   const { error, busy, run } = useSubmit();
 
   function submit(e: FormEvent) {
@@ -143,7 +143,7 @@ function NewUserForm({ onCreated, onCancel }: { onCreated: (u: UserRecord) => vo
         At least 8 characters. Share it with the person privately.
       </p>
       <label htmlFor="nu-role">Role</label>
-      <select id="nu-role" value={role} onChange={(e) => setRole(e.target.value)}>
+      <select id="nu-role" value={role} onChange={(e) => setRole(e.target.value as UserRole)}>
         {ROLES.map((r) => (
           <option key={r} value={r}>
             {ROLE_LABELS[r]}

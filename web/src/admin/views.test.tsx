@@ -49,8 +49,12 @@ const project: Project = {
   label_config: '<View><Text name="text" value="$text"/></View>',
   currency: 'USD',
   rates: { l1: 100, l2: 50, l3: 25 },
-  policies: { overlap: 1, lease_seconds: 600 },
+  policies: { overlap: 1, lease_seconds: 600 } as Project['policies'],
   status: 'active',
+  currency_exponent: 2,
+  task_types: {},
+  created_at: '2026-03-01T00:00:00.000Z',
+  updated_at: '2026-03-01T00:00:00.000Z',
 };
 
 beforeEach(() => {
@@ -261,7 +265,7 @@ describe('OverviewTab', () => {
 
   it('shows counts per state and the stats', async () => {
     handler = (_m, path) => {
-      if (path === '/projects/5') return { ...project, counts: { queued_l1: 3, accepted: 2 }, task_count: 5 };
+      if (path === '/projects/5') return { ...project, counts: { queued_l1: 3, locked_l1: 0, queued_l2: 0, locked_l2: 0, queued_l3: 0, locked_l3: 0, accepted: 2, discarded: 0 }, task_count: 5 };
       if (path.startsWith('/projects/5/stats?since='))
         return {
           currency: 'USD',

@@ -6,9 +6,9 @@ describe('earnings chart series', () => {
     const today = Date.parse('2026-03-05T15:00:00Z');
     const [earned, paid] = cumulativeSeries(
       [
-        { day: '2026-03-04', currency: 'USD', earned: 250, paid: 100 },
-        { day: '2026-03-02', currency: 'USD', earned: 100, paid: 0 },
-        { day: '2026-03-03', currency: 'EUR', earned: 999, paid: 0 },
+        { day: '2026-03-04', currency: 'USD', currency_exponent: 2, earned: 250, paid: 100 },
+        { day: '2026-03-02', currency: 'USD', currency_exponent: 2, earned: 100, paid: 0 },
+        { day: '2026-03-03', currency: 'EUR', currency_exponent: 2, earned: 999, paid: 0 },
       ],
       'USD',
       today,

@@ -22,10 +22,19 @@ function intlDigits(currency: string): number {
   }
 }
 
-/* The exponent the API sent, or Intl's guess when it sent none. */
+/* The server's table of exponents (GET /meta), once loaded (api/meta.ts). */
+let table: { default_exponent: number; exponents: Record<string, number> } | null = null;
+
+export function setCurrencyTable(t: typeof table): void {
+  table = t;
+}
+
+/* The exponent the API sent; else the server's table (GET /meta); Intl's guess only before that loaded. */
 export function currencyExponent(currency: string | null | undefined, exponent?: Exponent): number {
   if (typeof exponent === 'number' && Number.isInteger(exponent) && exponent >= 0 && exponent <= 6) return exponent;
-  return intlDigits(currency || FALLBACK_CURRENCY);
+  const cur = currency || FALLBACK_CURRENCY;
+  if (table) return table.exponents[cur] ?? table.default_exponent;
+  return intlDigits(cur);
 }
 
 /* 123456, 2 -> "1234.56"; exact for every safe integer. */

@@ -46,8 +46,11 @@ const project: Project = {
   label_config: '<View/>',
   ...KRW,
   rates: { l1: 100, l2: 50, l3: 25 },
-  policies: {},
+  policies: {} as Project['policies'],
   status: 'active',
+  task_types: {},
+  created_at: '2026-03-01T00:00:00.000Z',
+  updated_at: '2026-03-01T00:00:00.000Z',
 };
 
 afterEach(cleanup);

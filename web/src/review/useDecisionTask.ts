@@ -37,7 +37,7 @@ export function useDecisionTask(stage: 'l2' | 'l3', title: string, action: 'revi
   const send = (body: ReviewBody, done: string) => finish((t: Task) => judgeTask(t.id, action, body), done);
 
   /* Sending back, rejecting and the like must say why: `what` names the action in the error. */
-  function sendCommented(what: string, decision: string, done: string) {
+  function sendCommented(what: string, decision: ReviewBody['decision'], done: string) {
     if (!note) {
       setError(`Write a comment before you ${what}.`);
       commentRef.current?.focus();
@@ -47,13 +47,13 @@ export function useDecisionTask(stage: 'l2' | 'l3', title: string, action: 'revi
   }
 
   /* Sends the reviewer's own version from the canvas, which may still be loading. */
-  function sendOwn(decision: string, done: string) {
+  function sendOwn(decision: ReviewBody['decision'], done: string) {
     const own = controller.current?.getResult();
     if (!own) {
       setError('The canvas is still loading; try again in a moment.');
       return;
     }
-    send({ decision, comment: note, result: own }, done);
+    send({ decision, comment: note, result: own as ReviewBody['result'] }, done);
   }
 
   return {

@@ -1,3 +1,5 @@
+import type { TaskState } from '../api/types';
+
 /* Text for times and the names of states and roles, the same on every page. */
 
 /* An ISO time in the reader's locale: "Mar 4, 2026, 10:15 AM"; seconds when they matter. */
@@ -8,7 +10,8 @@ export function formatTime(iso: string | null | undefined, { seconds = false } =
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: seconds ? 'medium' : 'short' });
 }
 
-export const STATE_LABELS: Record<string, string> = {
+/* Labels only: which states exist, and their order, come from the API (GET /meta, a project's counts). */
+export const STATE_LABELS: Record<TaskState, string> = {
   queued_l1: 'Waiting for annotation',
   locked_l1: 'Being annotated',
   queued_l2: 'Waiting for review',
@@ -19,7 +22,6 @@ export const STATE_LABELS: Record<string, string> = {
   discarded: 'Discarded',
 };
 
-export const STATES = Object.keys(STATE_LABELS);
 
 export const ROLE_LABELS: Record<string, string> = {
   admin: 'Admin',

@@ -4,7 +4,7 @@
  */
 export { ErrorAlert, Loading, StatusMessage } from './feedback';
 export { CodeField, CreateHead, FormActions } from './forms';
-export { ROLE_LABELS, STATES, STATE_LABELS, formatTime } from './format';
+export { ROLE_LABELS, STATE_LABELS, formatTime } from './format';
 export { useCreateToggle, useIdempotencyKey, useLoad, useMoneyForm, usePageTitle, useSubmit, type Loaded } from './hooks';
 export { PagerControls, pagerPropsFor, usePagedList } from './paging';
 export { currentCursor, firstPage, nextPage, pageNumber, prevPage, type Pager } from './pager';

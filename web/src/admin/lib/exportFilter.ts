@@ -3,20 +3,24 @@
  * (src/export/job.c): state list, updated-at range in ms, the author of the
  * final version, and the two include switches.
  */
+import type { ExportFormat } from '../../api/types';
 import { nextDay } from './auditQuery';
 
-export const EXPORT_FORMATS: { value: string; label: string }[] = [
-  { value: 'label_studio_json', label: 'Label Studio JSON' },
-  { value: 'jsonl', label: 'JSON Lines' },
-  { value: 'csv', label: 'CSV' },
-  { value: 'tsv', label: 'TSV' },
-  { value: 'coco', label: 'COCO (images)' },
-  { value: 'yolo', label: 'YOLO (images, zip)' },
-  { value: 'voc', label: 'Pascal VOC (images, zip)' },
-  { value: 'conll2003', label: 'CoNLL 2003 (text entities)' },
-  { value: 'webvtt', label: 'WebVTT (audio/video segments)' },
-  { value: 'srt', label: 'SRT (audio/video segments)' },
-];
+/* Labels only: the formats the server writes come from GET /meta. */
+export const EXPORT_LABELS: Record<ExportFormat, string> = {
+  label_studio_json: 'Label Studio JSON',
+  jsonl: 'JSON Lines',
+  csv: 'CSV',
+  tsv: 'TSV',
+  coco: 'COCO (images)',
+  yolo: 'YOLO (images, zip)',
+  voc: 'Pascal VOC (images, zip)',
+  conll2003: 'CoNLL 2003 (text entities)',
+  webvtt: 'WebVTT (audio/video segments)',
+  srt: 'SRT (audio/video segments)',
+};
+
+const isExportFormat = (f: string): f is ExportFormat => Object.hasOwn(EXPORT_LABELS, f);
 
 export interface ExportForm {
   format: string;
@@ -28,12 +32,13 @@ export interface ExportForm {
   includeVersions: boolean;
 }
 
-export type ExportBody = { ok: true; body: { format: string; filter: Record<string, unknown> } } | { ok: false; message: string };
+export type ExportBody = { ok: true; body: { format: ExportFormat; filter: Record<string, unknown> } } | { ok: false; message: string };
 
 const dayStart = (d: string) => Date.parse(`${d}T00:00:00Z`);
 
 export function exportBody(f: ExportForm): ExportBody {
-  if (!EXPORT_FORMATS.some((x) => x.value === f.format)) return { ok: false, message: 'Choose a format.' };
+  const format = f.format;
+  if (!isExportFormat(format)) return { ok: false, message: 'Choose a format.' };
   if (f.states.length === 0) return { ok: false, message: 'Choose at least one task state.' };
   const filter: Record<string, unknown> = { state: f.states };
   if (f.annotator) filter.annotator = Number(f.annotator);
@@ -48,7 +53,7 @@ export function exportBody(f: ExportForm): ExportBody {
   }
   if (f.includePredictions) filter.include_predictions = true;
   if (f.includeVersions) filter.include_versions = true;
-  return { ok: true, body: { format: f.format, filter } };
+  return { ok: true, body: { format, filter } };
 }
 
 /* The name in Content-Disposition: attachment; filename="..." */

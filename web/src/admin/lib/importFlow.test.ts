@@ -26,6 +26,8 @@ function job(over: Partial<ImportJob>): ImportJob {
     progress: 0,
     errors: [],
     error: null,
+    created_at: '2026-03-04T10:00:00.000Z',
+    updated_at: '2026-03-04T10:00:00.000Z',
     ...over,
   };
 }

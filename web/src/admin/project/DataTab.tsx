@@ -5,20 +5,21 @@
  */
 import { useEffect, useReducer, useRef, useState, type FormEvent } from 'react';
 import { getImport, listImports, uploadImport } from '../../api/imports';
-import type { Project } from '../../api/types';
+import type { ImportFormat, Project } from '../../api/types';
+import { getMeta } from '../../api/meta';
 import { ErrorAlert, FormActions, Loading, TableHead, formatTime, useLoad } from '../../ui';
 import { importReducer, initialImportState, progressOf, runImport } from '../lib/importFlow';
 import { MediaUpload } from './MediaUpload';
 
-const FORMATS = [
-  { value: '', label: 'Detect from the file' },
-  { value: 'csv', label: 'CSV' },
-  { value: 'tsv', label: 'TSV' },
-  { value: 'json', label: 'JSON (array of tasks)' },
-  { value: 'jsonl', label: 'JSON Lines' },
-  { value: 'text', label: 'Plain text (one task per line)' },
-  { value: 'label_studio', label: 'Label Studio tasks JSON' },
-];
+/* Labels only: the formats the server reads come from GET /meta. */
+const FORMAT_LABELS: Record<ImportFormat, string> = {
+  csv: 'CSV',
+  tsv: 'TSV',
+  json: 'JSON (array of tasks)',
+  jsonl: 'JSON Lines',
+  text: 'Plain text (one task per line)',
+  label_studio: 'Label Studio tasks JSON',
+};
 
 function plural(n: number, word: string): string {
   return `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
@@ -47,6 +48,7 @@ export function DataTab({ project }: { project: Project }) {
   const [formError, setFormError] = useState('');
   const abort = useRef<AbortController | null>(null);
   const history = useLoad(() => listImports(project.id, 20), [project.id]);
+  const meta = useLoad(getMeta, []);
   const busy = state.phase === 'uploading' || state.phase === 'importing';
   const progress = progressOf(state);
   const reloadHistory = history.reload;
@@ -98,9 +100,10 @@ export function DataTab({ project }: { project: Project }) {
         </p>
         <label htmlFor="dt-format">Format</label>
         <select id="dt-format" value={format} onChange={(e) => setFormat(e.target.value)}>
-          {FORMATS.map((f) => (
-            <option key={f.value} value={f.value}>
-              {f.label}
+          <option value="">Detect from the file</option>
+          {(meta.data?.import_formats ?? []).map((f) => (
+            <option key={f} value={f}>
+              {FORMAT_LABELS[f] ?? f}
             </option>
           ))}
         </select>

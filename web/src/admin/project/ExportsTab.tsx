@@ -7,8 +7,9 @@ import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 're
 import { createExport, downloadExport, exportFileUrl, getExport } from '../../api/exports';
 import { listMembers } from '../../api/members';
 import type { ExportJob, Project } from '../../api/types';
-import { ErrorAlert, FormActions, STATE_LABELS, STATES, StatusMessage, useLoad } from '../../ui';
-import { EXPORT_FORMATS, dispositionFilename, exportBody } from '../lib/exportFilter';
+import { ErrorAlert, FormActions, STATE_LABELS, StatusMessage, useLoad } from '../../ui';
+import { getMeta } from '../../api/meta';
+import { EXPORT_LABELS, dispositionFilename, exportBody } from '../lib/exportFilter';
 
 async function download(job: ExportJob, projectId: number): Promise<void> {
   const file = await downloadExport(job.id);
@@ -25,6 +26,7 @@ async function download(job: ExportJob, projectId: number): Promise<void> {
 
 export function ExportsTab({ project }: { project: Project }) {
   const members = useLoad(() => listMembers(project.id), [project.id]);
+  const meta = useLoad(getMeta, []);
   const [format, setFormat] = useState('label_studio_json');
   const [states, setStates] = useState<string[]>(['accepted']);
   const [annotator, setAnnotator] = useState('');
@@ -96,15 +98,15 @@ export function ExportsTab({ project }: { project: Project }) {
         <h3 id="export-title">New export</h3>
         <label htmlFor="ex-format">Format</label>
         <select id="ex-format" value={format} onChange={(e) => setFormat(e.target.value)}>
-          {EXPORT_FORMATS.map((f) => (
-            <option key={f.value} value={f.value}>
-              {f.label}
+          {(meta.data?.export_formats ?? []).map((f) => (
+            <option key={f.name} value={f.name}>
+              {EXPORT_LABELS[f.name] ?? f.name}
             </option>
           ))}
         </select>
         <fieldset className="checks">
           <legend>Task states</legend>
-          {STATES.map((s) => (
+          {(meta.data?.task_states ?? []).map((s) => (
             <label key={s}>
               <input
                 type="checkbox"
@@ -143,7 +145,7 @@ export function ExportsTab({ project }: { project: Project }) {
       {job && (
         <section className="card" aria-labelledby="export-job-title">
           <h3 id="export-job-title">
-            Export #{job.id} ({EXPORT_FORMATS.find((f) => f.value === job.format)?.label ?? job.format})
+            Export #{job.id} ({EXPORT_LABELS[job.format] ?? job.format})
           </h3>
           <div className="progress-row">
             <span>Progress</span>

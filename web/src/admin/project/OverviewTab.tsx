@@ -7,7 +7,8 @@ import { getProject, getProjectStats } from '../../api/projects';
 import type { Project } from '../../api/types';
 import { BarChart, LineChart } from '../../components/charts';
 import { formatMoney } from '../../lib/money';
-import { ErrorAlert, Loading, STATES, STATE_LABELS, TableHead, useLoad } from '../../ui';
+import { ErrorAlert, Loading, STATE_LABELS, TableHead, useLoad } from '../../ui';
+import type { TaskState } from '../../api/types';
 import { DAY_MS, throughputSeries, utcDate } from '../lib/series';
 
 const PERIODS = [7, 30, 90];
@@ -56,7 +57,7 @@ export function OverviewTab({ project }: { project: Project }) {
               <dt>All tasks</dt>
               <dd data-testid="count-total">{total}</dd>
             </div>
-            {STATES.map((s) => (
+            {(Object.keys(c) as TaskState[]).map((s) => (
               <div key={s}>
                 <dt>{STATE_LABELS[s]}</dt>
                 <dd data-testid={`count-${s}`}>{c[s] ?? 0}</dd>

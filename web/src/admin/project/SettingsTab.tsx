@@ -41,7 +41,7 @@ export function settingsBody(f: {
   instructions: string;
   config: string;
   currency: string;
-  status: string;
+  status: Project['status'];
   policies: string;
   rates: Record<string, string>;
 }, rateCurrency: string, rateExponent?: Exponent): SettingsResult {
@@ -184,7 +184,7 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
         <label htmlFor="st-currency">Currency</label>
         <input id="st-currency" maxLength={3} value={currency} onChange={(e) => setCurrency(e.target.value)} />
         <label htmlFor="st-status">Status</label>
-        <select id="st-status" value={status} onChange={(e) => setStatus(e.target.value)}>
+        <select id="st-status" value={status} onChange={(e) => setStatus(e.target.value as Project['status'])}>
           <option value="active">Active</option>
           <option value="closed">Closed</option>
         </select>
