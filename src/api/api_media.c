@@ -14,10 +14,14 @@
  * GET /media/{id} streams the item by range to a member of its project,
  * authenticated by a bearer token or by the signed query that
  * GET /media/{id}/info hands out for <img>, <audio> and <video> tags.
+ * With LABELFLOW_MEDIA_REDIRECT on an object store, a signed query that
+ * passes our checks is answered 302 to the bucket's own presigned or SAS
+ * URL instead, so the bytes never pass through this server.
  */
 #include "api/api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "media/media.h"
@@ -29,7 +33,8 @@ static int media_file(lf_http_req *req);
 static int media_chunk(lf_http_req *req, const char *data, size_t len);
 static int refused(lf_http_req *req, int ret);
 static int get_media(lf_tx *tx, int64_t id, void *out);
-static int load_media(lf_http_req *req, lf_media_row *m);
+static int load_media(lf_http_req *req, lf_media_row *m, int64_t *exp);
+static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t exp);
 static json_t *media_json(lf_http_req *req, const lf_media_row *m);
 static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_media_imported *out,
 			 int i);
@@ -162,8 +167,9 @@ static int get_media(lf_tx *tx, int64_t id, void *out)
 }
 
 /* Loads the item and checks the caller may see it: a bearer token, or a
- * signed URL whose user is (still) a member of the item's project. */
-static int load_media(lf_http_req *req, lf_media_row *m)
+ * signed URL whose user is (still) a member of the item's project; *exp
+ * is the signed URL's expiry (seconds), 0 for a bearer token. */
+static int load_media(lf_http_req *req, lf_media_row *m, int64_t *exp)
 {
 	lf_app *app = req->app;
 	lf_principal *who;
@@ -172,6 +178,7 @@ static int load_media(lf_http_req *req, lf_media_row *m)
 	int64_t uid = 0;
 	const char *sig = lf_http_query(req, "sig");
 	int64_t id = lf_http_capture_id(req, 0);
+	*exp = 0;
 	if (sig == NULL)
 		return lf_api_load(req, get_media, m, &m->project_id, LF_PERM_PROJECT_READ,
 				   "media item");
@@ -188,7 +195,34 @@ static int load_media(lf_http_req *req, lf_media_row *m)
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, "media item");
-	return lf_api_guard_user(req, LF_PERM_PROJECT_READ, m->project_id, uid, &who);
+	if ((ret = lf_api_guard_user(req, LF_PERM_PROJECT_READ, m->project_id, uid, &who)) != LF_OK)
+		return ret;
+	/* Checked by lf_media_sign_check: a positive decimal. */
+	*exp = strtoll(lf_http_query(req, "exp"), NULL, 10);
+	return LF_OK;
+}
+
+/*
+ * Sends the browser to the store's own URL of the item (LF_OK); the
+ * browser repeats its Range there. The URL carries the store's signature:
+ * it goes in the Location header only, never in a log (the access log
+ * prints the path without its query) nor in a cache (the server's default
+ * Cache-Control: no-store). Whether the blob still exists is the store's
+ * to say (its 404): asking it first would cost the round trip the
+ * redirect saves. LF_ERR_INVALID when the store cannot presign (local
+ * disk): the caller streams instead.
+ */
+static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t exp)
+{
+	lf_app *app = req->app;
+	const char *url;
+	int ret =
+	    lf_media_store_url(app->blobs, req->arena, m->blob_key, exp, lf_now_ms() / 1000, &url);
+	if (ret != LF_OK)
+		return ret;
+	if (lf_http_add_header(req, "Location", url) != LF_OK)
+		return LF_ERR_NOMEM;
+	return lf_http_empty(req, 302);
 }
 
 static json_t *media_json(lf_http_req *req, const lf_media_row *m)
@@ -237,7 +271,11 @@ int lf_api_media_get(lf_http_req *req)
 	lf_media_row m = {.id = 0};
 	lf_media_part *part;
 	uint64_t size = 0, start, len;
-	if ((ret = load_media(req, &m)) != LF_OK)
+	int64_t exp;
+	if ((ret = load_media(req, &m, &exp)) != LF_OK)
+		return ret;
+	if (exp != 0 && app->media_redirect &&
+	    (ret = redirect_to_store(req, &m, exp)) != LF_ERR_INVALID)
 		return ret;
 	const char *etag = lf_arena_printf(req->arena, "\"%s\"", m.sha256);
 	if (etag == NULL || lf_http_add_header(req, "ETag", etag) != LF_OK ||

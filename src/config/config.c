@@ -103,6 +103,10 @@ static const struct var vars[] = {
     {"LABELFLOW_STORAGE_PART_SIZE", INT(storage_part_size, 5242880, BIG), "8388608", NULL, NULL,
      "object storage: bytes buffered per upload part (S3 part, Azure block); larger objects "
      "are multipart uploads"},
+    {"LABELFLOW_MEDIA_REDIRECT", BOOL(media_redirect), "0", NULL, NULL,
+     "object storage: a signed media link answers 302 to the bucket's own presigned or SAS "
+     "URL, which expires when the link does, instead of streaming the bytes through the "
+     "server"},
     {"AWS_ACCESS_KEY_ID", STR(aws_access_key_id), NULL, NULL, NULL,
      "s3:// (and gs:// without GCS_HMAC_*) storage: access key"},
     {"AWS_SECRET_ACCESS_KEY", STR(aws_secret_access_key), NULL, NULL, NULL,
