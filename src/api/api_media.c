@@ -38,6 +38,14 @@ static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t ex
 static json_t *media_json(lf_http_req *req, const lf_media_row *m);
 static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_media_imported *out,
 			 int i);
+static json_t *next_item(void *ud, int64_t i);
+
+/* The upload's answer, its items listed one at a time from the batch as
+ * the response is sent (an upload may hold 10,000 files). */
+struct answer {
+	lf_media_batch *b;
+	lf_media_imported out;
+};
 
 /* No abort hook: the batch is tied to the request's arena (batch_release
  * deletes its blobs unless the import kept them). */
@@ -72,12 +80,12 @@ static int media_begin(lf_http_req *req)
 	    LF_OK)
 		return lf_http_fail(req, LF_ERR_INTERNAL, "bad_policy",
 				    "The project's stored policies are invalid.");
-	if ((ret = lf_media_batch_new(app->blobs, project_id, &targets, &b)) != LF_OK)
+	if ((ret = lf_media_batch_new(app->blobs, project_id, &targets, app->tmpdir, &b)) != LF_OK)
 		return ret;
 	/* On failure lf_arena_defer has released b already. */
 	if (lf_arena_defer(req->arena, batch_release, b) != LF_OK)
 		return LF_ERR_NOMEM;
-	lf_media_batch_segment(b, pol.segment_seconds, pol.segment_overlap_seconds, app->tmpdir);
+	lf_media_batch_segment(b, pol.segment_seconds, pol.segment_overlap_seconds);
 	req->stream_ctx = b;
 	return LF_OK;
 }
@@ -130,12 +138,24 @@ static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_med
 	return o;
 }
 
+/* Items are read in order, i being the one lf_media_batch_next gives. */
+static json_t *next_item(void *ud, int64_t i)
+{
+	struct answer *an = ud;
+	const lf_media_item *it;
+	if (lf_media_batch_next(an->b, &it) != LF_OK)
+		return NULL;
+	return item_json(it, an->out.media_ids[i], &an->out, (int)i);
+}
+
 int lf_api_media_upload(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	lf_media_batch *b = req->stream_ctx;
-	lf_media_imported out;
+	struct answer *an = lf_arena_calloc(req->arena, sizeof(*an));
 	int ret;
+	if (an == NULL)
+		return refused(req, LF_ERR_NOMEM);
 	if ((ret = lf_media_batch_end(b, &req->error)) != LF_OK)
 		return refused(req, ret);
 	if (lf_media_batch_count(b) == 0)
@@ -148,17 +168,17 @@ int lf_api_media_upload(lf_http_req *req)
 				 .task_type = lf_http_query(req, "task_type"),
 				 .actor_id = who->user.id,
 				 .actor_role = who->user.role};
-	if ((ret = lf_media_import(app->store, req->arena, &rq, &out, &req->error)) != LF_OK)
+	if ((ret = lf_media_import(app->store, req->arena, &rq, &an->out, &req->error)) != LF_OK)
 		return refused(req, ret);
 	lf_media_batch_keep(b);
-	json_t *items = json_array();
-	for (int i = 0; i < lf_media_batch_count(b); i++)
-		json_array_append_new(
-		    items, item_json(lf_media_batch_item(b, i), out.media_ids[i], &out, i));
-	return lf_http_json(req, 201,
-			    json_pack("{s:I,s:I,s:I,s:o}", "import_id", (json_int_t)out.import_id,
-				      "count", (json_int_t)out.count, "tasks",
-				      (json_int_t)out.ntasks, "items", items));
+	an->b = b;
+	if ((ret = lf_media_batch_rewind(b)) != LF_OK)
+		return ret;
+	return lf_http_json_stream(
+	    req, 201,
+	    json_pack("{s:I,s:I,s:I}", "import_id", (json_int_t)an->out.import_id, "count",
+		      (json_int_t)an->out.count, "tasks", (json_int_t)an->out.ntasks),
+	    "items", an->out.count, next_item, an);
 }
 
 static int get_media(lf_tx *tx, int64_t id, void *out)
