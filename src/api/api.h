@@ -34,7 +34,8 @@ typedef struct lf_app {
 	lf_ratelimit *rl_account; /* login attempts per account */
 	lf_ratelimit *rl_ip;	  /* login/refresh attempts per client address */
 	int64_t started_ms;
-	const char *tmpdir; /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
+	const char *tmpdir;  /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
+	bool media_redirect; /* LABELFLOW_MEDIA_REDIRECT: signed media links go to the bucket */
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */

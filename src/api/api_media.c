@@ -14,10 +14,14 @@
  * GET /media/{id} streams the item by range to a member of its project,
  * authenticated by a bearer token or by the signed query that
  * GET /media/{id}/info hands out for <img>, <audio> and <video> tags.
+ * With LABELFLOW_MEDIA_REDIRECT on an object store, a signed query that
+ * passes our checks is answered 302 to the bucket's own presigned or SAS
+ * URL instead, so the bytes never pass through this server.
  */
 #include "api/api.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "media/media.h"
@@ -29,10 +33,19 @@ static int media_file(lf_http_req *req);
 static int media_chunk(lf_http_req *req, const char *data, size_t len);
 static int refused(lf_http_req *req, int ret);
 static int get_media(lf_tx *tx, int64_t id, void *out);
-static int load_media(lf_http_req *req, lf_media_row *m);
+static int load_media(lf_http_req *req, lf_media_row *m, int64_t *exp);
+static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t exp);
 static json_t *media_json(lf_http_req *req, const lf_media_row *m);
 static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_media_imported *out,
 			 int i);
+static json_t *next_item(void *ud, int64_t i);
+
+/* The upload's answer, its items listed one at a time from the batch as
+ * the response is sent (an upload may hold 10,000 files). */
+struct answer {
+	lf_media_batch *b;
+	lf_media_imported out;
+};
 
 /* No abort hook: the batch is tied to the request's arena (batch_release
  * deletes its blobs unless the import kept them). */
@@ -67,12 +80,12 @@ static int media_begin(lf_http_req *req)
 	    LF_OK)
 		return lf_http_fail(req, LF_ERR_INTERNAL, "bad_policy",
 				    "The project's stored policies are invalid.");
-	if ((ret = lf_media_batch_new(app->blobs, project_id, &targets, &b)) != LF_OK)
+	if ((ret = lf_media_batch_new(app->blobs, project_id, &targets, app->tmpdir, &b)) != LF_OK)
 		return ret;
 	/* On failure lf_arena_defer has released b already. */
 	if (lf_arena_defer(req->arena, batch_release, b) != LF_OK)
 		return LF_ERR_NOMEM;
-	lf_media_batch_segment(b, pol.segment_seconds, pol.segment_overlap_seconds, app->tmpdir);
+	lf_media_batch_segment(b, pol.segment_seconds, pol.segment_overlap_seconds);
 	req->stream_ctx = b;
 	return LF_OK;
 }
@@ -125,12 +138,24 @@ static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_med
 	return o;
 }
 
+/* Items are read in order, i being the one lf_media_batch_next gives. */
+static json_t *next_item(void *ud, int64_t i)
+{
+	struct answer *an = ud;
+	const lf_media_item *it;
+	if (lf_media_batch_next(an->b, &it) != LF_OK)
+		return NULL;
+	return item_json(it, an->out.media_ids[i], &an->out, (int)i);
+}
+
 int lf_api_media_upload(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	lf_media_batch *b = req->stream_ctx;
-	lf_media_imported out;
+	struct answer *an = lf_arena_calloc(req->arena, sizeof(*an));
 	int ret;
+	if (an == NULL)
+		return refused(req, LF_ERR_NOMEM);
 	if ((ret = lf_media_batch_end(b, &req->error)) != LF_OK)
 		return refused(req, ret);
 	if (lf_media_batch_count(b) == 0)
@@ -143,17 +168,17 @@ int lf_api_media_upload(lf_http_req *req)
 				 .task_type = lf_http_query(req, "task_type"),
 				 .actor_id = who->user.id,
 				 .actor_role = who->user.role};
-	if ((ret = lf_media_import(app->store, req->arena, &rq, &out, &req->error)) != LF_OK)
+	if ((ret = lf_media_import(app->store, req->arena, &rq, &an->out, &req->error)) != LF_OK)
 		return refused(req, ret);
 	lf_media_batch_keep(b);
-	json_t *items = json_array();
-	for (int i = 0; i < lf_media_batch_count(b); i++)
-		json_array_append_new(
-		    items, item_json(lf_media_batch_item(b, i), out.media_ids[i], &out, i));
-	return lf_http_json(req, 201,
-			    json_pack("{s:I,s:I,s:I,s:o}", "import_id", (json_int_t)out.import_id,
-				      "count", (json_int_t)out.count, "tasks",
-				      (json_int_t)out.ntasks, "items", items));
+	an->b = b;
+	if ((ret = lf_media_batch_rewind(b)) != LF_OK)
+		return ret;
+	return lf_http_json_stream(
+	    req, 201,
+	    json_pack("{s:I,s:I,s:I}", "import_id", (json_int_t)an->out.import_id, "count",
+		      (json_int_t)an->out.count, "tasks", (json_int_t)an->out.ntasks),
+	    "items", an->out.count, next_item, an);
 }
 
 static int get_media(lf_tx *tx, int64_t id, void *out)
@@ -162,8 +187,9 @@ static int get_media(lf_tx *tx, int64_t id, void *out)
 }
 
 /* Loads the item and checks the caller may see it: a bearer token, or a
- * signed URL whose user is (still) a member of the item's project. */
-static int load_media(lf_http_req *req, lf_media_row *m)
+ * signed URL whose user is (still) a member of the item's project; *exp
+ * is the signed URL's expiry (seconds), 0 for a bearer token. */
+static int load_media(lf_http_req *req, lf_media_row *m, int64_t *exp)
 {
 	lf_app *app = req->app;
 	lf_principal *who;
@@ -172,6 +198,7 @@ static int load_media(lf_http_req *req, lf_media_row *m)
 	int64_t uid = 0;
 	const char *sig = lf_http_query(req, "sig");
 	int64_t id = lf_http_capture_id(req, 0);
+	*exp = 0;
 	if (sig == NULL)
 		return lf_api_load(req, get_media, m, &m->project_id, LF_PERM_PROJECT_READ,
 				   "media item");
@@ -188,7 +215,34 @@ static int load_media(lf_http_req *req, lf_media_row *m)
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, "media item");
-	return lf_api_guard_user(req, LF_PERM_PROJECT_READ, m->project_id, uid, &who);
+	if ((ret = lf_api_guard_user(req, LF_PERM_PROJECT_READ, m->project_id, uid, &who)) != LF_OK)
+		return ret;
+	/* Checked by lf_media_sign_check: a positive decimal. */
+	*exp = strtoll(lf_http_query(req, "exp"), NULL, 10);
+	return LF_OK;
+}
+
+/*
+ * Sends the browser to the store's own URL of the item (LF_OK); the
+ * browser repeats its Range there. The URL carries the store's signature:
+ * it goes in the Location header only, never in a log (the access log
+ * prints the path without its query) nor in a cache (the server's default
+ * Cache-Control: no-store). Whether the blob still exists is the store's
+ * to say (its 404): asking it first would cost the round trip the
+ * redirect saves. LF_ERR_INVALID when the store cannot presign (local
+ * disk): the caller streams instead.
+ */
+static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t exp)
+{
+	lf_app *app = req->app;
+	const char *url;
+	int ret =
+	    lf_media_store_url(app->blobs, req->arena, m->blob_key, exp, lf_now_ms() / 1000, &url);
+	if (ret != LF_OK)
+		return ret;
+	if (lf_http_add_header(req, "Location", url) != LF_OK)
+		return LF_ERR_NOMEM;
+	return lf_http_empty(req, 302);
 }
 
 static json_t *media_json(lf_http_req *req, const lf_media_row *m)
@@ -237,7 +291,11 @@ int lf_api_media_get(lf_http_req *req)
 	lf_media_row m = {.id = 0};
 	lf_media_part *part;
 	uint64_t size = 0, start, len;
-	if ((ret = load_media(req, &m)) != LF_OK)
+	int64_t exp;
+	if ((ret = load_media(req, &m, &exp)) != LF_OK)
+		return ret;
+	if (exp != 0 && app->media_redirect &&
+	    (ret = redirect_to_store(req, &m, exp)) != LF_ERR_INVALID)
 		return ret;
 	const char *etag = lf_arena_printf(req->arena, "\"%s\"", m.sha256);
 	if (etag == NULL || lf_http_add_header(req, "ETag", etag) != LF_OK ||

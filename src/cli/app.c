@@ -160,6 +160,7 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 	    (ret = open_web(cfg, &api->web)) != LF_OK)
 		goto cleanup;
 	api->tmpdir = cfg->tmpdir;
+	api->media_redirect = cfg->media_redirect;
 	api->access_ttl_s = cfg->access_ttl_s;
 	api->refresh_ttl_s = cfg->refresh_ttl_s;
 	api->rl_account = lf_ratelimit_create(cfg->login_account_burst, 30000, 100000);

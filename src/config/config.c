@@ -129,6 +129,11 @@ static const struct var vars[] = {
      "object storage: bytes buffered per upload part (S3 part, Azure block); larger objects "
      "are multipart uploads",
      PLAIN},
+    {"LABELFLOW_MEDIA_REDIRECT", BOOL(media_redirect), "0", NULL, NULL,
+     "object storage: a signed media link answers 302 to the bucket's own presigned or SAS "
+     "URL, which expires when the link does, instead of streaming the bytes through the "
+     "server",
+     PLAIN},
     {"AWS_ACCESS_KEY_ID", STR(aws_access_key_id), NULL, NULL, NULL,
      "s3:// (and gs:// without GCS_HMAC_*) storage: access key", PLAIN},
     {"AWS_SECRET_ACCESS_KEY", STR(aws_secret_access_key), NULL, NULL, NULL,

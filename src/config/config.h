@@ -57,6 +57,7 @@ typedef struct lf_config {
 	const char *gcs_endpoint;
 	const char *azure_endpoint;
 	int storage_part_size;
+	bool media_redirect; /* signed media URLs answer 302 to the store's own URL */
 	const char *aws_access_key_id;
 	const char *aws_secret_access_key;
 	const char *aws_session_token;

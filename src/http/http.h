@@ -195,6 +195,17 @@ int lf_http_stream_body(lf_http_req *req, int status, const char *type, uint64_t
 			ssize_t (*read)(void *ud, uint64_t pos, char *buf, size_t max),
 			void (*free_fn)(void *ud), void *ud);
 /*
+ * A JSON response {<head's members>, "<key>": [n elements]} whose array
+ * may be too long to hold in memory: item(ud, i) makes element i, for i
+ * from 0 to n - 1 in order, as the response is sent, and each is released
+ * once serialized. head (an object) is stolen; key and ud must outlive
+ * the response (static or request arena). Sent chunked: an element that
+ * cannot be made (item returns NULL) cuts the response short, which the
+ * client sees as an error, since the status is gone already.
+ */
+int lf_http_json_stream(lf_http_req *req, int status, json_t *head, const char *key, int64_t n,
+			json_t *(*item)(void *ud, int64_t i), void *ud);
+/*
  * Adds a response header. name and value must outlive the request (static
  * or request arena). A Cache-Control given here replaces the server's
  * default "no-store". LF_ERR_LIMIT beyond LF_HTTP_MAX_RESP_HEADERS.

@@ -2,6 +2,13 @@
  * batch.c - the files of one media upload, each streamed to its own blob
  * and checked when it ends; archives unpacked entry by entry from their
  * blob. See media.h for the contract; the refusals are all here.
+ *
+ * A checked item is not kept in memory: it is appended to a scratch file
+ * (unlinked as soon as it is made) and read back one at a time by
+ * lf_media_batch_next, so a batch of 10,000 files costs what a batch of
+ * one does (bench/media-import.sh). Item records hold the lf_media_item
+ * as it is in memory, then its two strings and its segments: the file is
+ * this process's own, written and read by the same code.
  */
 #include "media/media_int.h"
 
@@ -12,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* What libmagic is shown of each file: enough for every container we take
  * (their signatures sit in the first few KiB). */
@@ -34,14 +42,17 @@ struct lf_media_batch {
 	unsigned char head[HEAD_MAX];
 	size_t head_len;
 	char display[512]; /* the file's name as refusals give it */
-	/* the result */
-	lf_media_item *items;
-	int n, cap;
+	/* the result: n item records in spill, read back into cur */
+	FILE *spill; /* NULL until the first item */
+	lf_media_item cur;
+	int n;
+	int64_t ntasks;
 	int64_t upload_bytes;
 	int kept;
+	int swept; /* discard deleted the blobs below this seq */
+	const char *tmpdir;
 	/* segmenting (lf_media_batch_segment): 0 ms = off */
 	int64_t seg_ms, overlap_ms;
-	const char *tmpdir;
 };
 
 /* libarchive's view of a blob. */
@@ -58,6 +69,10 @@ static const char *display_name(lf_media_batch *b);
 static int is_archive(const char *mime);
 static int check_media(lf_media_batch *b, const char *mime, lf_media_item *it, lf_error *err);
 static int add_item(lf_media_batch *b, lf_media_item *it, lf_error *err);
+static int spill_open(lf_media_batch *b);
+static int spill_write(FILE *f, const lf_media_item *it);
+static int spill_read(FILE *f, lf_media_item *it);
+static int read_str(FILE *f, char **out);
 static int cut_item(lf_media_batch *b, lf_media_item *it, lf_error *err);
 static void item_release(lf_media_batch *b, lf_media_item *it, int delete_blobs);
 static int unpack(lf_media_batch *b, const char *key, uint64_t size, lf_error *err);
@@ -70,7 +85,7 @@ static la_int64_t arc_seek(struct archive *a, void *ud, la_int64_t offset, int w
 static la_int64_t arc_skip(struct archive *a, void *ud, la_int64_t request);
 
 int lf_media_batch_new(lf_blob_store *bs, int64_t project_id, const lf_media_targets *targets,
-		       lf_media_batch **out)
+		       const char *tmpdir, lf_media_batch **out)
 {
 	unsigned char rnd[6];
 	char hex[13];
@@ -79,6 +94,7 @@ int lf_media_batch_new(lf_blob_store *bs, int64_t project_id, const lf_media_tar
 		return LF_ERR_NOMEM;
 	b->bs = bs;
 	b->targets = *targets;
+	b->tmpdir = tmpdir;
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 	snprintf(b->prefix, sizeof(b->prefix), "media/%lld/%lld-%s", (long long)project_id,
@@ -87,11 +103,10 @@ int lf_media_batch_new(lf_blob_store *bs, int64_t project_id, const lf_media_tar
 	return LF_OK;
 }
 
-void lf_media_batch_segment(lf_media_batch *b, int seconds, int overlap_seconds, const char *tmpdir)
+void lf_media_batch_segment(lf_media_batch *b, int seconds, int overlap_seconds)
 {
 	b->seg_ms = (int64_t)seconds * 1000;
 	b->overlap_ms = (int64_t)overlap_seconds * 1000;
-	b->tmpdir = tmpdir;
 }
 
 static const char *display_name(lf_media_batch *b)
@@ -194,20 +209,88 @@ static int check_media(lf_media_batch *b, const char *mime, lf_media_item *it, l
 	return it->probe != NULL && it->filename != NULL ? LF_OK : LF_ERR_NOMEM;
 }
 
+/* Appends the item's record to the scratch file; its strings and
+ * segments stay the caller's (item_release). */
 static int add_item(lf_media_batch *b, lf_media_item *it, lf_error *err)
 {
+	int ret;
 	if (b->n >= LF_MEDIA_FILES_MAX)
 		return lf_error_set(err, LF_ERR_INVALID, "too_many_files",
 				    "An upload holds at most %d files.", LF_MEDIA_FILES_MAX);
-	if (b->n == b->cap) {
-		int cap = b->cap ? b->cap * 2 : 16;
-		lf_media_item *n = realloc(b->items, (size_t)cap * sizeof(*n));
-		if (n == NULL)
-			return LF_ERR_NOMEM;
-		b->items = n;
-		b->cap = cap;
+	if ((ret = spill_open(b)) != LF_OK || (ret = spill_write(b->spill, it)) != LF_OK)
+		return lf_error_set(err, ret, "storage_full",
+				    "The list of checked files could not be written in %s.",
+				    b->tmpdir);
+	b->n++;
+	b->ntasks += it->nsegments > 0 ? it->nsegments : 1;
+	return LF_OK;
+}
+
+/* The scratch file is unlinked at once: nothing is left behind by a crash,
+ * and nobody else can open it. */
+static int spill_open(lf_media_batch *b)
+{
+	char path[4096];
+	if (b->spill != NULL)
+		return LF_OK;
+	if (snprintf(path, sizeof(path), "%s/labelflow-media-XXXXXX", b->tmpdir) >=
+	    (int)sizeof(path))
+		return LF_ERR_IO;
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return LF_ERR_IO;
+	unlink(path);
+	if ((b->spill = fdopen(fd, "w+")) == NULL) {
+		close(fd);
+		return LF_ERR_IO;
 	}
-	b->items[b->n++] = *it;
+	return LF_OK;
+}
+
+static int spill_write(FILE *f, const lf_media_item *it)
+{
+	size_t fl = strlen(it->filename), pl = strlen(it->probe);
+	if (fwrite(it, sizeof(*it), 1, f) != 1 || fwrite(&fl, sizeof(fl), 1, f) != 1 ||
+	    fwrite(it->filename, 1, fl, f) != fl || fwrite(&pl, sizeof(pl), 1, f) != 1 ||
+	    fwrite(it->probe, 1, pl, f) != pl)
+		return LF_ERR_IO;
+	for (int i = 0; i < it->nsegments; i++)
+		if (spill_write(f, &it->segments[i]) != LF_OK)
+			return LF_ERR_IO;
+	return LF_OK;
+}
+
+static int read_str(FILE *f, char **out)
+{
+	size_t len;
+	if (fread(&len, sizeof(len), 1, f) != 1 || (*out = malloc(len + 1)) == NULL)
+		return LF_ERR_IO;
+	(*out)[len] = '\0';
+	return fread(*out, 1, len, f) == len ? LF_OK : LF_ERR_IO;
+}
+
+/* The inverse of spill_write into *it, which owns what it points at
+ * afterwards (item_release) even when the read fails half-way. */
+static int spill_read(FILE *f, lf_media_item *it)
+{
+	int n;
+	if (fread(it, sizeof(*it), 1, f) != 1) {
+		memset(it, 0, sizeof(*it));
+		return LF_ERR_IO;
+	}
+	n = it->nsegments;
+	it->filename = it->probe = NULL;
+	it->segments = NULL;
+	it->nsegments = 0;
+	if (read_str(f, &it->filename) != LF_OK || read_str(f, &it->probe) != LF_OK)
+		return LF_ERR_IO;
+	if (n > 0 && (it->segments = calloc((size_t)n, sizeof(*it->segments))) == NULL)
+		return LF_ERR_NOMEM;
+	for (; it->nsegments < n; it->nsegments++)
+		if (spill_read(f, &it->segments[it->nsegments]) != LF_OK) {
+			it->nsegments++;
+			return LF_ERR_IO;
+		}
 	return LF_OK;
 }
 
@@ -315,6 +398,7 @@ static int file_finish(lf_media_batch *b, lf_error *err)
 	if ((ret = check_media(b, mime, &it, err)) != LF_OK ||
 	    (ret = cut_item(b, &it, err)) != LF_OK || (ret = add_item(b, &it, err)) != LF_OK)
 		goto cleanup;
+	item_release(b, &it, 0);
 	return LF_OK;
 cleanup:
 	item_release(b, &it, 1);
@@ -353,9 +437,25 @@ int lf_media_batch_count(const lf_media_batch *b)
 	return b->n;
 }
 
-const lf_media_item *lf_media_batch_item(const lf_media_batch *b, int i)
+int64_t lf_media_batch_tasks(const lf_media_batch *b)
 {
-	return &b->items[i];
+	return b->ntasks;
+}
+
+int lf_media_batch_rewind(lf_media_batch *b)
+{
+	item_release(b, &b->cur, 0);
+	if (b->spill == NULL)
+		return LF_OK;
+	return fflush(b->spill) == 0 && fseek(b->spill, 0, SEEK_SET) == 0 ? LF_OK : LF_ERR_IO;
+}
+
+int lf_media_batch_next(lf_media_batch *b, const lf_media_item **it)
+{
+	item_release(b, &b->cur, 0);
+	int ret = b->spill != NULL ? spill_read(b->spill, &b->cur) : LF_ERR_IO;
+	*it = &b->cur;
+	return ret;
 }
 
 const char *lf_media_batch_prefix(const lf_media_batch *b)
@@ -373,16 +473,24 @@ void lf_media_batch_keep(lf_media_batch *b)
 	b->kept = 1;
 }
 
+/* Every blob of the batch is <prefix>/<k> for a k below seq (files,
+ * archive entries, segments), so they are deleted without reading the
+ * scratch file back; a refused file's is gone already (LF_ERR_NOTFOUND). */
 void lf_media_batch_discard(lf_media_batch *b)
 {
+	char key[LF_BLOB_KEY_MAX + 1];
 	lf_blob_abort(b->w);
 	b->w = NULL;
-	for (int i = 0; i < b->n; i++) {
-		if (!b->kept)
-			lf_blob_delete(b->bs, b->items[i].key);
-		item_release(b, &b->items[i], !b->kept);
+	for (; b->swept < b->seq && !b->kept; b->swept++) {
+		snprintf(key, sizeof(key), "%s/%d", b->prefix, b->swept);
+		lf_blob_delete(b->bs, key);
 	}
+	item_release(b, &b->cur, 0);
+	if (b->spill != NULL)
+		fclose(b->spill);
+	b->spill = NULL;
 	b->n = 0;
+	b->ntasks = 0;
 }
 
 void lf_media_batch_free(lf_media_batch *b)
@@ -390,7 +498,6 @@ void lf_media_batch_free(lf_media_batch *b)
 	if (b == NULL)
 		return;
 	lf_media_batch_discard(b);
-	free(b->items);
 	free(b->name);
 	free(b);
 }

@@ -98,10 +98,10 @@ static int insert_task(lf_tx *tx, const lf_media_import_rq *rq, const lf_project
 static int insert_item(lf_tx *tx, const lf_media_import_rq *rq, const lf_project *p,
 		       int64_t import_id, int i, lf_media_imported *out)
 {
-	const lf_media_item *it = lf_media_batch_item(rq->batch, i);
+	const lf_media_item *it;
 	int64_t media_id = 0, seg_id = 0;
-	int ret = insert_media(tx, p, import_id, it, 0, &media_id);
-	if (ret != LF_OK)
+	int ret = lf_media_batch_next(rq->batch, &it);
+	if (ret != LF_OK || (ret = insert_media(tx, p, import_id, it, 0, &media_id)) != LF_OK)
 		return ret;
 	out->first_task[i] = out->ntasks;
 	if (it->nsegments == 0)
@@ -144,7 +144,7 @@ static int audit_import(lf_tx *tx, const lf_media_import_rq *rq, const lf_media_
 }
 
 /* May run again after a serialization failure (PostgreSQL): it starts by
- * forgetting what an earlier run counted. */
+ * forgetting what an earlier run counted and reading the items afresh. */
 static int import_tx(lf_tx *tx, void *ud)
 {
 	struct import *im = ud;
@@ -155,6 +155,8 @@ static int import_tx(lf_tx *tx, void *ud)
 	int ret;
 	im->out->count = 0;
 	im->out->ntasks = 0;
+	if ((ret = lf_media_batch_rewind(rq->batch)) != LF_OK)
+		return ret;
 	if ((ret = lf_store_project_get(tx, rq->project_id, &p)) != LF_OK)
 		return lf_error_default(im->err, ret, "project");
 	if (strcmp(p.status, "active") != 0)
@@ -194,11 +196,7 @@ int lf_media_import(lf_store *s, lf_arena *a, const lf_media_import_rq *rq, lf_m
 	if (n == 0)
 		return lf_error_set(err, LF_ERR_INVALID, "empty_upload",
 				    "The upload holds no files.");
-	size_t tasks = 0;
-	for (size_t i = 0; i < n; i++) {
-		int segs = lf_media_batch_item(rq->batch, (int)i)->nsegments;
-		tasks += segs > 0 ? (size_t)segs : 1;
-	}
+	size_t tasks = (size_t)lf_media_batch_tasks(rq->batch);
 	out->media_ids = lf_arena_calloc(a, n * sizeof(int64_t));
 	out->task_ids = lf_arena_calloc(a, n * sizeof(int64_t));
 	out->first_task = lf_arena_calloc(a, n * sizeof(int64_t));

@@ -10,7 +10,8 @@
  * from its name) and libavformat probes it from the blob. A refusal names
  * the file, and the batch's blobs are deleted when it is freed unless
  * lf_media_import made them the database's. Nothing is held in memory but
- * a file's first bytes.
+ * a file's first bytes and the item being read: checked items wait in a
+ * scratch file until they are imported and listed in the response.
  *
  * Archives (zip, tar, tar.gz) are read from their blob with libarchive and
  * never written to disk as such: an entry whose path is absolute or holds
@@ -140,15 +141,15 @@ typedef struct lf_media_item {
 
 typedef struct lf_media_batch lf_media_batch;
 
-/* Starts a batch for project_id whose items go where targets say.
- * Owner: caller, lf_media_batch_free. */
+/* Starts a batch for project_id whose items go where targets say, its
+ * scratch files (the checked items, the muxer's) in tmpdir, which must
+ * outlive it. Owner: caller, lf_media_batch_free. */
 int lf_media_batch_new(lf_blob_store *bs, int64_t project_id, const lf_media_targets *targets,
-		       lf_media_batch **out);
+		       const char *tmpdir, lf_media_batch **out);
 /* Cuts the audio and video files that follow into segments of seconds
- * with overlap_seconds (see lf_media_span; checked by the policy), using
- * tmpdir for the muxer's file; seconds 0 leaves files whole. */
-void lf_media_batch_segment(lf_media_batch *b, int seconds, int overlap_seconds,
-			    const char *tmpdir);
+ * with overlap_seconds (see lf_media_span; checked by the policy);
+ * seconds 0 leaves files whole. */
+void lf_media_batch_segment(lf_media_batch *b, int seconds, int overlap_seconds);
 /* Starts the next file (ending the current one as lf_media_batch_end
  * does). name may be NULL ("upload"). */
 int lf_media_batch_file(lf_media_batch *b, const char *name, lf_error *err);
@@ -165,12 +166,22 @@ int lf_media_batch_write(lf_media_batch *b, const void *data, size_t len, lf_err
  * "unsafe_archive" (.., absolute path, link), "archive_too_large" (caps),
  * "empty_archive", "bad_archive", "unsegmentable_media" (segmenting is on
  * and the file cannot be cut: a container we do not write, or no
- * keyframe); LF_ERR_LIMIT "too_many_files".
+ * keyframe); LF_ERR_INVALID "too_many_files"; "storage_full" when the
+ * scratch file cannot be written.
  */
 int lf_media_batch_end(lf_media_batch *b, lf_error *err);
-/* The items kept so far, in upload order (owned by b). */
+/* How many items were kept so far, and how many tasks they make (one
+ * per item, or one per segment of a cut item). */
 int lf_media_batch_count(const lf_media_batch *b);
-const lf_media_item *lf_media_batch_item(const lf_media_batch *b, int i);
+int64_t lf_media_batch_tasks(const lf_media_batch *b);
+/*
+ * Reads the kept items back in upload order, one at a time, once the
+ * batch has ended: lf_media_batch_rewind, then lf_media_batch_next up to
+ * count times. *it is b's, valid until the next call. LF_ERR_IO when the
+ * scratch file cannot be read (or there is no next item).
+ */
+int lf_media_batch_rewind(lf_media_batch *b);
+int lf_media_batch_next(lf_media_batch *b, const lf_media_item **it);
 /* The folder of the batch's blobs ("media/<project>/<ms>-<random>"). */
 const char *lf_media_batch_prefix(const lf_media_batch *b);
 /* Total bytes of the files as uploaded. */
@@ -188,7 +199,7 @@ void lf_media_batch_free(lf_media_batch *b);
 /* A batch to import: every item becomes a media row and one task. */
 typedef struct lf_media_import_rq {
 	int64_t project_id;
-	const lf_media_batch *batch;
+	lf_media_batch *batch; /* read through (lf_media_batch_next) */
 	const char *filename;  /* the upload's (first) file name, may be NULL */
 	const char *task_type; /* given to every task, may be NULL */
 	int64_t actor_id;
@@ -259,5 +270,16 @@ void lf_media_sign(const unsigned char key[32], int64_t media_id, int64_t exp, i
  */
 int lf_media_sign_check(const unsigned char key[32], int64_t media_id, const char *exp,
 			const char *uid, const char *sig, int64_t now, int64_t *user_id);
+
+/*
+ * The store's own URL of the blob key (an S3 or GCS presigned URL, an
+ * Azure SAS URL) for a signed link of ours that expires at exp, at time
+ * now (seconds): it expires when the link does (at least 1 s later, so a
+ * link checked in its last second still works once), so handing it out
+ * lengthens nothing a leaked link can fetch. *url is a's. LF_ERR_INVALID
+ * when the store cannot presign (local disk).
+ */
+int lf_media_store_url(lf_blob_store *bs, lf_arena *a, const char *key, int64_t exp, int64_t now,
+		       const char **url);
 
 #endif

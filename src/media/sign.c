@@ -4,7 +4,8 @@
  * query carries an expiry, the user it was issued to, and an HMAC over
  * both and the item. The HMAC proves only that we issued the URL; the
  * server still checks, when serving, that the user is active and a member
- * of the item's project.
+ * of the item's project. With LABELFLOW_MEDIA_REDIRECT the link leads on
+ * to the store's own presigned URL (lf_media_store_url).
  */
 #include "media/media.h"
 
@@ -59,4 +60,17 @@ int lf_media_sign_check(const unsigned char key[32], int64_t media_id, const cha
 		return LF_ERR_FORBIDDEN;
 	*user_id = u;
 	return LF_OK;
+}
+
+int lf_media_store_url(lf_blob_store *bs, lf_arena *a, const char *key, int64_t exp, int64_t now,
+		       const char **url)
+{
+	char *presigned = NULL;
+	int64_t ttl = exp - now;
+	int ret = lf_blob_presign(bs, key, ttl > 1 ? (int)ttl : 1, &presigned);
+	if (ret != LF_OK)
+		return ret;
+	*url = lf_arena_strdup(a, presigned);
+	free(presigned);
+	return *url != NULL ? LF_OK : LF_ERR_NOMEM;
 }

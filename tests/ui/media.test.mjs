@@ -7,8 +7,12 @@
 // (b) An audio project from the segmentation template: the annotator's
 // canvas plays the uploaded WAV through its signed link, a segment is
 // labeled and transcribed and submitted. (c) A video classification
-// project: the player loads the clip through its signed link and seeks
-// (a Range read on that link), and a choice is submitted.
+// project: the player loads the clip through its signed link (read by
+// Range, answered 206) and seeks, and a choice is submitted. (d) An audio
+// project cut into 30 s segments with 2 s overlap: the annotator draws a
+// region at 5-7 s on the waveform of the SECOND segment and submits it;
+// once reviewed and accepted (through the API) the export puts it at
+// 33-35 s of the source recording.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -34,6 +38,7 @@ before(async () => {
   media.park = ffmpeg(['-f', 'lavfi', '-i', 'smptebars=size=320x240', '-frames:v', '1'], 'park.png');
   media.clip = ffmpeg(['-f', 'lavfi', '-i', 'testsrc=duration=3:size=320x240:rate=25', '-c:v', 'libvpx', '-b:v', '300k', '-g', '25'], 'clip.webm');
   media.tone = ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=4', '-ac', '1', '-ar', '16000'], 'tone.wav');
+  media.call = ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=58', '-ac', '1', '-ar', '16000'], 'call.wav');
   srv = await startUiServer();
   browser = await launchBrowser();
   admin = (await srv.login(ADMIN.email, ADMIN.password)).access_token;
@@ -272,6 +277,11 @@ test('a video project: the player loads the clip through its signed link, seeks,
 
   const ann = await newPage(browser, srv);
   pages.push(ann);
+  // What the player asks of the signed link, and what it is answered.
+  const reads = [];
+  ann.on('response', async (r) => {
+    if (/\/api\/v1\/media\/\d+\?exp=/.test(r.url())) reads.push({ status: r.status(), range: (await r.request().allHeaders()).range });
+  });
   await signInAs(ann, annotator);
   await ann.getByRole('button', { name: 'Label next' }).first().click();
   await ann.waitForURL(`**/work/projects/${pid}/label`);
@@ -290,6 +300,8 @@ test('a video project: the player loads the clip through its signed link, seeks,
   );
   assert.ok(Math.abs(seeked.at - 2) < 0.1, `seeked to ${seeked.at}`);
   assert.equal(seeked.width, 320);
+  // The media element reads by byte range, and the server answers 206.
+  assert.ok(reads.some((r) => r.status === 206 && /^bytes=\d+-/.test(r.range ?? '')), JSON.stringify(reads));
   await ann.locator('.label-canvas').getByText(/^Outdoor/).first().click();
   await screenshot(ann, 'annotator-video-choice');
   await ann.getByRole('button', { name: 'Submit', exact: true }).first().click();
@@ -298,4 +310,104 @@ test('a video project: the player loads the clip through its signed link, seeks,
   const choice = stored.annotations.at(-1).result.find((r) => r.type === 'choices');
   assert.ok(choice, JSON.stringify(stored.annotations));
   assert.deepEqual([choice.from_name, choice.to_name, choice.value.choices], ['scene', 'video', ['Outdoor']]);
+});
+
+// Exports a project in format and returns the file's text.
+async function runExport(pid, format) {
+  const r = await srv.api('POST', `/api/v1/projects/${pid}/exports`, { token: admin, body: { format } });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  let e;
+  for (let i = 0; i < 400 && !['done', 'failed'].includes(e?.status); i++) {
+    if (i > 0) await new Promise((res) => setTimeout(res, 50));
+    e = await apiGet(`/api/v1/exports/${r.body.id}`);
+  }
+  assert.equal(e.status, 'done', JSON.stringify(e));
+  const res = await fetch(srv.url + e.file_url, { headers: { authorization: `Bearer ${admin}` } });
+  assert.equal(res.status, 200);
+  return res.text();
+}
+
+test('a segmented audio project: a region drawn in the second segment exports on the source timeline', async (t) => {
+  const pages = [];
+  t.after(() => { dumpProblems(t, ...pages); return Promise.all(pages.map((p) => p.context().close())); });
+  const adminPage = await newPage(browser, srv);
+  pages.push(adminPage);
+  await signInAs(adminPage, ADMIN, { admin: true });
+  const pid = await createFromTemplate(adminPage, 'Long calls', 'Audio segmentation and transcription');
+  const patch = await srv.api('PATCH', `/api/v1/projects/${pid}`, { token: admin, body: { policies: { segment_seconds: 30, segment_overlap_seconds: 2 } } });
+  assert.equal(patch.status, 200, JSON.stringify(patch.body));
+  // 58 s in 30 s with 2 s overlap: [0,30] [28,58], a task each.
+  const up = await srv.api('POST', `/api/v1/projects/${pid}/media?filename=call.wav`, {
+    token: admin, raw: readFileSync(media.call), headers: { 'content-type': 'application/octet-stream' },
+  });
+  assert.equal(up.status, 201, JSON.stringify(up.body));
+  const [first, second] = up.body.items[0].segments;
+  assert.deepEqual(up.body.items[0].segments.map((s) => [s.segment_start, s.segment_end]), [[0, 30], [28, 58]]);
+
+  const [annotator, other, reviewer, superReviewer] = await Promise.all(
+    ['annotator', 'annotator', 'reviewer', 'super_reviewer'].map((role) => createUser(srv, admin, role)));
+  for (const [u, role] of [[annotator, 'annotator'], [other, 'annotator'], [reviewer, 'reviewer'], [superReviewer, 'super_reviewer']])
+    await addMember(pid, u, role);
+  const tokenOf = async (u) => (await srv.login(u.email, u.password)).access_token;
+  const act = async (u, method, path, body) => {
+    const r = await srv.api(method, path, { token: await tokenOf(u), body });
+    assert.equal(r.status, 200, `${path}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  // Someone else holds the first segment, so "Label next" brings the second.
+  assert.equal((await act(other, 'POST', `/api/v1/projects/${pid}/claim`, { stage: 'l1' })).id, first.task_id);
+
+  const ann = await newPage(browser, srv);
+  pages.push(ann);
+  await signInAs(ann, annotator);
+  await ann.getByRole('button', { name: 'Label next' }).first().click();
+  await ann.waitForURL(`**/work/projects/${pid}/label`);
+  await waitForCanvas(ann);
+  // The player has the second segment's own file (30 s) by its signed link.
+  await ann.waitForFunction((id) => {
+    const a = document.querySelector('.label-canvas audio');
+    return a && new RegExp(`/api/v1/media/${id}\\?exp=\\d+&uid=\\d+&sig=[0-9a-f]+$`).test(a.currentSrc || a.src) && a.readyState >= 1;
+  }, second.media_id);
+  const duration = await ann.evaluate(() => document.querySelector('.label-canvas audio').duration);
+  assert.ok(Math.abs(duration - 30) < 0.2, `duration ${duration}`);
+  assert.equal(Number((await ann.locator('.task-bar strong').first().textContent()).trim()), second.task_id);
+
+  // The waveform spans the segment's 30 s: 5-7 s is 1/6 to 7/30 of its width.
+  const wave = ann.locator('.label-canvas wave').first();
+  await wave.waitFor();
+  await ann.locator('.lsf-label', { hasText: /^Speech/ }).first().click();
+  const bb = await wave.boundingBox();
+  const y = bb.y + bb.height / 2;
+  await ann.mouse.move(bb.x + (bb.width * 5) / 30, y);
+  await ann.mouse.down();
+  await ann.mouse.move(bb.x + (bb.width * 6) / 30, y, { steps: 5 });
+  await ann.mouse.move(bb.x + (bb.width * 7) / 30, y, { steps: 5 });
+  await ann.mouse.up();
+  await ann.locator('.label-canvas region').first().waitFor();
+  await screenshot(ann, 'annotator-audio-second-segment');
+  await ann.getByRole('button', { name: 'Submit', exact: true }).first().click();
+  const stored = await waitForState(second.task_id, 'queued_l2');
+  const seg = stored.annotations.at(-1).result.find((r) => r.type === 'labels');
+  assert.ok(seg, JSON.stringify(stored.annotations));
+  assert.deepEqual(seg.value.labels, ['Speech']);
+  // Times on the segment's own file, as the canvas reports them.
+  assert.ok(Math.abs(seg.value.start - 5) < 0.3, `start ${seg.value.start}`);
+  assert.ok(Math.abs(seg.value.end - 7) < 0.3, `end ${seg.value.end}`);
+
+  // Review and acceptance through the API: L2 approves, L3 accepts.
+  assert.equal((await act(reviewer, 'POST', `/api/v1/projects/${pid}/claim`, { stage: 'l2' })).id, second.task_id);
+  await act(reviewer, 'POST', `/api/v1/tasks/${second.task_id}/review`, { decision: 'approve' });
+  assert.equal((await act(superReviewer, 'POST', `/api/v1/projects/${pid}/claim`, { stage: 'l3' })).id, second.task_id);
+  assert.equal((await act(superReviewer, 'POST', `/api/v1/tasks/${second.task_id}/decide`, { decision: 'approve' })).state, 'accepted');
+
+  // The export maps the region onto the 58 s recording: 28 s later.
+  const exported = JSON.parse(await runExport(pid, 'label_studio_json'));
+  const task = exported.find((x) => x.id === second.task_id);
+  assert.ok(task, JSON.stringify(exported));
+  assert.equal(task.source.media, `/api/v1/media/${up.body.items[0].id}`);
+  assert.equal(task.source.segment_start, 28);
+  const onSource = task.source.result.find((r) => r.type === 'labels');
+  assert.ok(Math.abs(onSource.value.start - (seg.value.start + 28)) < 1e-6, JSON.stringify(onSource));
+  assert.ok(Math.abs(onSource.value.end - (seg.value.end + 28)) < 1e-6, JSON.stringify(onSource));
+  assert.ok(Math.abs(onSource.value.start - 33) < 0.3 && Math.abs(onSource.value.end - 35) < 0.3, JSON.stringify(onSource));
 });
