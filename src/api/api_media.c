@@ -236,8 +236,8 @@ static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t ex
 {
 	lf_app *app = req->app;
 	const char *url;
-	int ret =
-	    lf_media_store_url(app->blobs, req->arena, m->blob_key, exp, lf_now_ms() / 1000, &url);
+	int ret = lf_media_store_url(app->blobs, req->arena, m->blob_key, m->mime, exp,
+				     lf_now_ms() / 1000, &url);
 	if (ret != LF_OK)
 		return ret;
 	if (lf_http_add_header(req, "Location", url) != LF_OK)

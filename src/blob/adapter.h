@@ -33,7 +33,8 @@ typedef struct lf_blob_ops {
 	int (*list)(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
 		    lf_blob_list_fn fn, void *ctx, char **next_cursor);
 	/* NULL for a store that cannot sign URLs. */
-	int (*presign)(lf_blob_store *bs, const char *key, int ttl_s, char **url);
+	int (*presign)(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+		       char **url);
 } lf_blob_ops;
 
 struct lf_blob_store {
@@ -63,7 +64,8 @@ int lf_blob_s3_open(bool gcs, const char *bucket, const char *prefix, const lf_b
  * now (seconds since the epoch): lf_blob_presign's own, exposed so that a
  * test can check it against AWS's published example. Owner: caller, free.
  */
-int lf_blob_s3_presign_at(lf_blob_store *bs, const char *key, int ttl_s, int64_t now, char **url);
+int lf_blob_s3_presign_at(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+			  int64_t now, char **url);
 
 /* Azure Blob adapter (blob_azure.c): account, container and prefix (""
  * or ending in '/') come from the URL; opts is never NULL. */

@@ -276,9 +276,10 @@ int lf_blob_list(lf_blob_store *bs, const char *prefix, const char *cursor, int 
 	return bs->ops->list(bs, prefix, cursor, limit, fn, ctx, next_cursor);
 }
 
-int lf_blob_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url)
+int lf_blob_presign(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+		    char **url)
 {
 	if (!lf_blob_key_valid(key) || ttl_s < 1 || ttl_s > PRESIGN_MAX || bs->ops->presign == NULL)
 		return LF_ERR_INVALID;
-	return bs->ops->presign(bs, key, ttl_s, url);
+	return bs->ops->presign(bs, key, ttl_s, content_type, url);
 }

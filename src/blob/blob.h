@@ -150,11 +150,15 @@ int lf_blob_list(lf_blob_store *bs, const char *prefix, const char *cursor, int 
 /*
  * A URL anyone can GET the blob `key` from for ttl_s seconds (1..604800):
  * an S3 or GCS presigned URL, an Azure SAS URL. It names the object, not
- * its content: a blob replaced meanwhile is served new. Owner: caller,
- * released with free. LF_ERR_INVALID for a store that cannot sign (local
- * disk: the server signs its own URLs for that). Does not check that the
- * blob exists.
+ * its content: a blob replaced meanwhile is served new. content_type
+ * (NULL: the store's own, which for our blobs is a generic binary type,
+ * as puts send none) is signed into the URL as the response's
+ * Content-Type, so a browser opening the link shows the image rather
+ * than downloading it. Owner: caller, released with free. LF_ERR_INVALID
+ * for a store that cannot sign (local disk: the server signs its own URLs
+ * for that). Does not check that the blob exists.
  */
-int lf_blob_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url);
+int lf_blob_presign(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+		    char **url);
 
 #endif

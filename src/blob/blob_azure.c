@@ -113,7 +113,8 @@ static int az_del(lf_blob_store *bs, const char *key);
 static int list_item(void *ctx, void *node, lf_blob_xml_text text);
 static int az_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
 		   lf_blob_list_fn fn, void *ctx, char **next_cursor);
-static int az_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url);
+static int az_presign(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+		      char **url);
 
 static const lf_blob_ops az_ops = {
     .close = az_close,
@@ -714,9 +715,11 @@ static int az_list(lf_blob_store *bs, const char *prefix, const char *cursor, in
  * sign of versions 2018-11-09 up to 2020-12-06 (which added the
  * encryption scope): permissions, start, expiry, /blob/ACCOUNT/CONTAINER/
  * BLOB, identifier, IP, protocol, version, resource, snapshot time and
- * the five response-header overrides, all but the ones set empty.
+ * the five response-header overrides, of which only the content type
+ * (rsct, the last) may be set.
  */
-static int az_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url)
+static int az_presign(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+		      char **url)
 {
 	az_store *s = (az_store *)bs;
 	char expiry[32];
@@ -729,8 +732,9 @@ static int az_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url)
 	gmtime_r(&t, &tm);
 	strftime(expiry, sizeof(expiry), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if (path == NULL ||
-	    lf_blob_appendf(&sts, "r\n\n%s\n/blob/%s/%s/%s\n\n\n\n%s\nb\n\n\n\n\n\n", expiry,
-			    s->account, s->container, path, SAS_VERSION) != LF_OK)
+	    lf_blob_appendf(&sts, "r\n\n%s\n/blob/%s/%s/%s\n\n\n\n%s\nb\n\n\n\n\n\n%s", expiry,
+			    s->account, s->container, path, SAS_VERSION,
+			    content_type != NULL ? content_type : "") != LF_OK)
 		goto cleanup;
 	lf_blob_hmac(s->key, s->keylen, sts, strlen(sts), mac);
 	sodium_bin2base64(sig, sizeof(sig), mac, sizeof(mac), sodium_base64_VARIANT_ORIGINAL);
@@ -739,6 +743,9 @@ static int az_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url)
 	    lf_blob_appendf(&u, "?sv=%s&sr=b&sp=r&se=", SAS_VERSION) != LF_OK ||
 	    lf_blob_append_enc(&u, expiry, false) != LF_OK ||
 	    lf_blob_appendf(&u, "&sig=") != LF_OK || lf_blob_append_enc(&u, sig, false) != LF_OK)
+		goto cleanup;
+	if (content_type != NULL && (lf_blob_appendf(&u, "&rsct=") != LF_OK ||
+				     lf_blob_append_enc(&u, content_type, false) != LF_OK))
 		goto cleanup;
 	*url = u;
 	u = NULL;

@@ -106,7 +106,8 @@ static int s3_del(lf_blob_store *bs, const char *key);
 static int list_item(void *ctx, void *node, lf_blob_xml_text text);
 static int s3_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,
 		   lf_blob_list_fn fn, void *ctx, char **next_cursor);
-static int s3_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url);
+static int s3_presign(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+		      char **url);
 
 static const lf_blob_ops s3_ops = {
     .close = s3_close,
@@ -710,18 +711,21 @@ cleanup:
 	return ret;
 }
 
-static int s3_presign(lf_blob_store *bs, const char *key, int ttl_s, char **url)
+static int s3_presign(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+		      char **url)
 {
-	return lf_blob_s3_presign_at(bs, key, ttl_s, (int64_t)time(NULL), url);
+	return lf_blob_s3_presign_at(bs, key, ttl_s, content_type, (int64_t)time(NULL), url);
 }
 
 /*
  * SigV4 query signing (AWS's "Authenticating Requests: Using Query
  * Parameters"): the canonical request of a GET with only Host signed and
  * an unsigned payload, its hash signed with the key derived from the
- * secret, date, region and service.
+ * secret, date, region and service. The canonical query is sorted by
+ * byte: response-content-type comes after every X-Amz- parameter.
  */
-int lf_blob_s3_presign_at(lf_blob_store *bs, const char *key, int ttl_s, int64_t now, char **url)
+int lf_blob_s3_presign_at(lf_blob_store *bs, const char *key, int ttl_s, const char *content_type,
+			  int64_t now, char **url)
 {
 	s3_store *s = (s3_store *)bs;
 	char day[16], stamp[32], hash[65], sig[65];
@@ -745,8 +749,12 @@ int lf_blob_s3_presign_at(lf_blob_store *bs, const char *key, int ttl_s, int64_t
 	if (s->token != NULL && (lf_blob_appendf(&query, "&X-Amz-Security-Token=") != LF_OK ||
 				 lf_blob_append_enc(&query, s->token, false) != LF_OK))
 		goto cleanup;
-	if (lf_blob_appendf(&query, "&X-Amz-SignedHeaders=host") != LF_OK ||
-	    lf_blob_appendf(&canon, "GET\n%s/", s->base_path) != LF_OK ||
+	if (lf_blob_appendf(&query, "&X-Amz-SignedHeaders=host") != LF_OK)
+		goto cleanup;
+	if (content_type != NULL && (lf_blob_appendf(&query, "&response-content-type=") != LF_OK ||
+				     lf_blob_append_enc(&query, content_type, false) != LF_OK))
+		goto cleanup;
+	if (lf_blob_appendf(&canon, "GET\n%s/", s->base_path) != LF_OK ||
 	    lf_blob_append_enc(&canon, path, true) != LF_OK ||
 	    lf_blob_appendf(&canon, "\n%s\nhost:%s\n\nhost\nUNSIGNED-PAYLOAD", query, s->host) !=
 		LF_OK)

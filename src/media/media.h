@@ -276,10 +276,11 @@ int lf_media_sign_check(const unsigned char key[32], int64_t media_id, const cha
  * Azure SAS URL) for a signed link of ours that expires at exp, at time
  * now (seconds): it expires when the link does (at least 1 s later, so a
  * link checked in its last second still works once), so handing it out
- * lengthens nothing a leaked link can fetch. *url is a's. LF_ERR_INVALID
+ * lengthens nothing a leaked link can fetch. The store answers with
+ * content_type (the item's detected type). *url is a's. LF_ERR_INVALID
  * when the store cannot presign (local disk).
  */
-int lf_media_store_url(lf_blob_store *bs, lf_arena *a, const char *key, int64_t exp, int64_t now,
-		       const char **url);
+int lf_media_store_url(lf_blob_store *bs, lf_arena *a, const char *key, const char *content_type,
+		       int64_t exp, int64_t now, const char **url);
 
 #endif

@@ -62,12 +62,12 @@ int lf_media_sign_check(const unsigned char key[32], int64_t media_id, const cha
 	return LF_OK;
 }
 
-int lf_media_store_url(lf_blob_store *bs, lf_arena *a, const char *key, int64_t exp, int64_t now,
-		       const char **url)
+int lf_media_store_url(lf_blob_store *bs, lf_arena *a, const char *key, const char *content_type,
+		       int64_t exp, int64_t now, const char **url)
 {
 	char *presigned = NULL;
 	int64_t ttl = exp - now;
-	int ret = lf_blob_presign(bs, key, ttl > 1 ? (int)ttl : 1, &presigned);
+	int ret = lf_blob_presign(bs, key, ttl > 1 ? (int)ttl : 1, content_type, &presigned);
 	if (ret != LF_OK)
 		return ret;
 	*url = lf_arena_strdup(a, presigned);

@@ -118,6 +118,8 @@ test('a signed link to a blob in a bucket answers 302 to the store, which serves
   // The store, fetched by a plain client without any of our credentials.
   let b = await fetch(location);
   assert.equal(b.status, 200);
+  // The detected type, signed into the URL: the store itself keeps none.
+  assert.equal(b.headers.get('content-type'), item.mime);
   assert.ok(Buffer.from(await b.arrayBuffer()).equals(wav));
   b = await fetch(location, { headers: { range: 'bytes=100-199' } });
   assert.equal(b.status, 206);

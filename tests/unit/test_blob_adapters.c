@@ -87,6 +87,7 @@ static void put(lf_blob_store *bs, const char *key, const char *text);
 static void check_pattern(lf_blob_store *bs, const char *key, uint64_t len);
 static size_t collect(char *p, size_t size, size_t n, void *ud);
 static long http_get(const char *url, char *body, size_t cap);
+static long http_content_type(const char *url, char *type, size_t cap);
 static int list_cb(void *ctx, const char *key, uint64_t size);
 
 /* A port the kernel just handed out: free unless taken in the instant
@@ -527,20 +528,47 @@ static long http_get(const char *url, char *body, size_t cap)
 	return status;
 }
 
+/* The Content-Type a plain GET of url is answered with. */
+static long http_content_type(const char *url, char *type, size_t cap)
+{
+	long status = 0;
+	char *ct = NULL;
+	char body[4096] = "";
+	CURL *h = curl_easy_init();
+	type[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)body);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 20L);
+	if (curl_easy_perform(h) == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+		if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct != NULL)
+			snprintf(type, cap, "%s", ct);
+	}
+	curl_easy_cleanup(h);
+	return status;
+}
+
 static void test_presign(void **state)
 {
 	CTX();
 	char body[4096], *url = NULL, *expired = NULL;
 	put(c->bs, "share/hello.txt", "hello, browser");
 	if (c->b == LOCAL) {
-		assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 60, &url),
+		assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 60, NULL, &url),
 				 LF_ERR_INVALID);
 		return;
 	}
-	assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 0, &url), LF_ERR_INVALID);
-	assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 300, &url), LF_OK);
+	assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 0, NULL, &url), LF_ERR_INVALID);
+	assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 300, NULL, &url), LF_OK);
 	assert_int_equal(http_get(url, body, sizeof(body)), 200);
 	assert_string_equal(body, "hello, browser");
+	/* The type asked for is the type served (signed into the URL). */
+	char *typed = NULL, type[128];
+	assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 60, "image/png", &typed), LF_OK);
+	assert_int_equal(http_content_type(typed, type, sizeof(type)), 200);
+	assert_string_equal(type, "image/png");
+	free(typed);
 	/* One signature character changed: refused. (s3rver checks SigV4
 	 * credentials and expiry but not signatures: that the signature is
 	 * right is test_presign_vector's to show.) */
@@ -550,7 +578,7 @@ static void test_presign(void **state)
 		assert_int_equal(http_get(url, body, sizeof(body)), 403);
 	}
 	/* Expired: signed for one second, used after two. */
-	assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 1, &expired), LF_OK);
+	assert_int_equal(lf_blob_presign(c->bs, "share/hello.txt", 1, NULL, &expired), LF_OK);
 	sleep(2);
 	assert_int_equal(http_get(expired, body, sizeof(body)), 403);
 	free(url);
@@ -598,7 +626,8 @@ static void test_presign_vector(void **state)
 	lf_blob_store *bs;
 	char err[256], *url;
 	assert_int_equal(lf_blob_open_opts("s3://examplebucket", &o, &bs, err, sizeof(err)), LF_OK);
-	assert_int_equal(lf_blob_s3_presign_at(bs, "test.txt", 86400, 1369353600, &url), LF_OK);
+	assert_int_equal(lf_blob_s3_presign_at(bs, "test.txt", 86400, NULL, 1369353600, &url),
+			 LF_OK);
 	assert_string_equal(
 	    url, "https://examplebucket.s3.amazonaws.com/test.txt"
 		 "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
@@ -632,7 +661,7 @@ static void test_urls(void **state)
 	o.gcs_hmac_secret = "gsecret";
 	assert_int_equal(lf_blob_open_opts("gs://my-bucket/pre/fix/", &o, &bs, err, sizeof(err)),
 			 LF_OK);
-	assert_int_equal(lf_blob_presign(bs, "a/b.png", 60, &url), LF_OK);
+	assert_int_equal(lf_blob_presign(bs, "a/b.png", 60, NULL, &url), LF_OK);
 	assert_non_null(strstr(url, "https://storage.googleapis.com/my-bucket/pre/fix/a/b.png?"));
 	assert_non_null(strstr(url, "X-Amz-Credential=GOOG1EXAMPLE%2F"));
 	assert_non_null(strstr(url, "%2Fauto%2Fs3%2Faws4_request"));
@@ -642,7 +671,7 @@ static void test_urls(void **state)
 	 * whose account must be the URL's. */
 	assert_int_equal(lf_blob_open_opts("azure://acct/cont/p", &o, &bs, err, sizeof(err)),
 			 LF_OK);
-	assert_int_equal(lf_blob_presign(bs, "k", 60, &url), LF_OK);
+	assert_int_equal(lf_blob_presign(bs, "k", 60, NULL, &url), LF_OK);
 	assert_non_null(strstr(url, "https://acct.blob.core.windows.net/cont/p/k?sv="));
 	free(url);
 	lf_blob_close(bs);
@@ -654,7 +683,7 @@ static void test_urls(void **state)
 	o.azure_connection_string = "AccountName=acct;AccountKey=a2V5;"
 				    "BlobEndpoint=http://127.0.0.1:1/acct";
 	assert_int_equal(lf_blob_open_opts("azure://acct/cont", &o, &bs, err, sizeof(err)), LF_OK);
-	assert_int_equal(lf_blob_presign(bs, "k", 60, &url), LF_OK);
+	assert_int_equal(lf_blob_presign(bs, "k", 60, NULL, &url), LF_OK);
 	assert_non_null(strstr(url, "http://127.0.0.1:1/acct/cont/k?sv="));
 	free(url);
 	lf_blob_close(bs);
