@@ -21,7 +21,8 @@ enum view {
 static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id);
 static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view v, int64_t self);
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
-static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self);
+static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self,
+			int claimed);
 static json_t *load_json_text(const char *text);
 static void add_beacon(lf_http_req *req, json_t *o, const lf_task_view *tv);
 static json_t *claim_json(lf_http_req *req, json_t *o, const lf_task_view *tv);
@@ -151,12 +152,14 @@ static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_
 	return lf_api_guard_task(req, perm, *task_id, who, &project_id);
 }
 
-static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self)
+/* claimed: the answer to the holder's claim, with what only it carries. */
+static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self,
+			int claimed)
 {
 	json_t *o = task_json(req, &tv->task, tv->work_id);
 	if (o == NULL)
 		return LF_ERR_NOMEM;
-	if (self == tv->task.lease_owner)
+	if (claimed)
 		claim_json(req, o, tv);
 	int ret = add_history(req, o, &tv->task, v, self);
 	if (ret != LF_OK) {
@@ -274,7 +277,7 @@ int lf_api_tasks_get(lf_http_req *req)
 			return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found",
 					    "No such task.");
 	}
-	return respond_task(req, &tv, v, who->user.id);
+	return respond_task(req, &tv, v, who->user.id, 0);
 }
 
 int lf_api_claim(lf_http_req *req)
@@ -313,7 +316,7 @@ int lf_api_claim(lf_http_req *req)
 		json_object_set_new(o, "annotations", json_array());
 		return lf_http_json(req, 200, o);
 	}
-	return respond_task(req, &tv, stage == 1 ? VIEW_WORKER : VIEW_REVIEWER, who->user.id);
+	return respond_task(req, &tv, stage == 1 ? VIEW_WORKER : VIEW_REVIEWER, who->user.id, 1);
 }
 
 /* heartbeat and release: the lease holder, whatever the stage. A

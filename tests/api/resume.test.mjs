@@ -69,6 +69,7 @@ test('resume returns the held task with its draft; a fresh claim still takes ano
     assert.equal(t.status, 200);
     assert.equal(t.body.draft, undefined);
     assert.equal(t.body.release_beacon, undefined);
+    assert.equal(t.body.resumed, undefined);
     assert.ok(!JSON.stringify(t.body).includes('"end":11'), 'the draft leaks into the task');
   }
 
@@ -84,6 +85,11 @@ test('resume returns the held task with its draft; a fresh claim still takes ano
   assert.equal((await putDraft(a, first.body.id, draft)).status, 409);
   const task = await getTask(a, first.body.id);
   assert.equal(task.body.annotations.length, 1);
+  // The holder's own GET carries no claim-only fields either.
+  const mine = await getTask(a, next.body.id);
+  assert.equal(mine.status, 200);
+  assert.equal(mine.body.resumed, undefined);
+  assert.equal(mine.body.release_beacon, undefined);
 });
 
 test('a release beacon gives the task back after the grace, with its escrow hold', async () => {
