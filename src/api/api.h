@@ -127,6 +127,8 @@ int lf_api_tasks_get(lf_http_req *req);
 int lf_api_claim(lf_http_req *req);
 int lf_api_heartbeat(lf_http_req *req);
 int lf_api_release(lf_http_req *req);
+int lf_api_draft_put(lf_http_req *req);
+int lf_api_release_beacon(lf_http_req *req);
 int lf_api_submit(lf_http_req *req);
 int lf_api_review(lf_http_req *req);
 int lf_api_decide(lf_http_req *req);

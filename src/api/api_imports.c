@@ -24,6 +24,7 @@ struct upload {
 	char key[128];
 	char format[24];
 	int skip_bad;
+	const char *annotations; /* "refuse" or "prior" */
 };
 
 static int up_begin(lf_http_req *req);
@@ -104,9 +105,20 @@ static int start_check(lf_http_req *req, struct upload *u, const char *data, siz
 				    "jsonl|text|label_studio.");
 	}
 	snprintf(u->format, sizeof(u->format), "%s", lf_ingest_format_name(fmt));
+	/* Annotations are refused unless the import says what they become;
+	 * only the Label Studio format keeps what comes beside a task's data. */
+	u->annotations = param(req, "annotations") ? param(req, "annotations") : "refuse";
+	if (strcmp(u->annotations, "refuse") != 0 && strcmp(u->annotations, "prior") != 0)
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_annotations",
+				    "annotations must be refuse or prior.");
+	if (strcmp(u->annotations, "prior") == 0 && fmt != LF_INGEST_LABEL_STUDIO)
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_annotations",
+				    "annotations=prior needs the label_studio format; this file"
+				    " is read as %s.",
+				    u->format);
 	char err[200] = "";
-	int ret =
-	    lf_imports_check_new(fmt, u->skip_bad, u->label_config, &u->check, err, sizeof(err));
+	int ret = lf_imports_check_new(fmt, u->skip_bad, strcmp(u->annotations, "prior") == 0,
+				       u->label_config, &u->check, err, sizeof(err));
 	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
 				    "The project's label config no longer parses (%s); fix it"
@@ -140,14 +152,15 @@ static json_t *import_json(lf_http_req *req, const lf_import *im)
 						: 0.0;
 	json_t *errors = im->errors ? json_loads(im->errors, 0, NULL) : NULL;
 	return json_pack(
-	    "{s:I,s:I,s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:s?,s:s,s:s}", "id",
+	    "{s:I,s:I,s:s,s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o,s:s?,s:s,s:s}", "id",
 	    (json_int_t)im->id, "project_id", (json_int_t)im->project_id, "status", im->status,
-	    "format", im->format, "filename", im->filename, "bytes_total",
-	    (json_int_t)im->bytes_total, "bytes_done", (json_int_t)im->bytes_done, "items_total",
-	    (json_int_t)im->items_total, "items_done", (json_int_t)im->items_done, "tasks_created",
-	    (json_int_t)im->tasks_created, "skipped", (json_int_t)im->skipped, "progress", progress,
-	    "errors", errors ? errors : json_array(), "error", im->error, "created_at",
-	    lf_api_time(req, im->created_at), "updated_at", lf_api_time(req, im->updated_at));
+	    "format", im->format, "annotations", im->annotations, "filename", im->filename,
+	    "bytes_total", (json_int_t)im->bytes_total, "bytes_done", (json_int_t)im->bytes_done,
+	    "items_total", (json_int_t)im->items_total, "items_done", (json_int_t)im->items_done,
+	    "tasks_created", (json_int_t)im->tasks_created, "skipped", (json_int_t)im->skipped,
+	    "progress", progress, "errors", errors ? errors : json_array(), "error", im->error,
+	    "created_at", lf_api_time(req, im->created_at), "updated_at",
+	    lf_api_time(req, im->updated_at));
 }
 
 int lf_api_imports_finish(lf_http_req *req)
@@ -176,6 +189,7 @@ int lf_api_imports_finish(lf_http_req *req)
 				.blob_key = u->key,
 				.bytes = (int64_t)req->upload_bytes,
 				.skip_bad = u->skip_bad,
+				.annotations = u->annotations,
 				.task_type = param(req, "task_type"),
 				.check = u->check,
 				.actor_id = u->who->user.id,

@@ -43,6 +43,8 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/api/v1/tasks/{id}", .handler = lf_api_tasks_get, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/heartbeat", .handler = lf_api_heartbeat, .body = LF_BODY_JSON, .max_body = 0},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/release", .handler = lf_api_release, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "PUT", .pattern = "/api/v1/tasks/{id}/draft", .handler = lf_api_draft_put, .body = LF_BODY_JSON, .max_body = 8 << 20},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/release-beacon", .handler = lf_api_release_beacon, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/submit", .handler = lf_api_submit, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/review", .handler = lf_api_review, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/decide", .handler = lf_api_decide, .body = LF_BODY_JSON, .max_body = 8 << 20},

@@ -1,9 +1,11 @@
 /*
- * api_tasks.c - task listing and the workflow endpoints: claim, heartbeat,
- * release, submit, review, decide, requeue.
+ * api_tasks.c - task listing and the workflow endpoints: claim (or resume),
+ * heartbeat, release, the holder's draft, the closing page's release
+ * beacon, submit, review, decide, requeue.
  */
 #include "api/api.h"
 
+#include <sodium.h>
 #include <string.h>
 
 #include "imports/imports.h"
@@ -19,8 +21,11 @@ enum view {
 static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id);
 static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view v, int64_t self);
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
-static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self);
+static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self,
+			int claimed);
 static json_t *load_json_text(const char *text);
+static void add_beacon(lf_http_req *req, json_t *o, const lf_task_view *tv);
+static json_t *claim_json(lf_http_req *req, json_t *o, const lf_task_view *tv);
 
 static json_t *load_json_text(const char *text)
 {
@@ -48,6 +53,45 @@ static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id)
 					      (json_int_t)(t->lease_expires - lf_now_ms())));
 	if (work_id != 0)
 		json_object_set_new(o, "work_id", json_integer(work_id));
+	return o;
+}
+
+/*
+ * The URL a closing page sends its beacon to (beacon.c): only the holder
+ * gets it, in the answers to their claim and heartbeats, valid as long as
+ * the lease they were just given.
+ */
+static void add_beacon(lf_http_req *req, json_t *o, const lf_task_view *tv)
+{
+	lf_app *app = req->app;
+	unsigned char key[32];
+	char sig[65];
+	int64_t exp = tv->task.lease_expires / 1000 + 1;
+	if (tv->work_id == 0 || tv->task.lease_owner == 0)
+		return;
+	lf_tasks_beacon_key(app->jwt_key, key);
+	lf_tasks_beacon_sign(key, tv->task.id, tv->work_id, tv->task.lease_owner, exp, sig);
+	json_object_set_new(
+	    o, "release_beacon",
+	    json_string(lf_arena_printf(
+		req->arena, "/api/v1/tasks/%lld/release-beacon?work=%lld&uid=%lld&exp=%lld&sig=%s",
+		(long long)tv->task.id, (long long)tv->work_id, (long long)tv->task.lease_owner,
+		(long long)exp, sig)));
+	sodium_memzero(key, sizeof(key));
+}
+
+/* What a claim adds to the task: whether it was resumed, the holder's
+ * draft, and the release beacon. */
+static json_t *claim_json(lf_http_req *req, json_t *o, const lf_task_view *tv)
+{
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "resumed", json_boolean(tv->resumed));
+	if (tv->draft != NULL)
+		json_object_set_new(o, "draft",
+				    json_pack("{s:o,s:s}", "result", load_json_text(tv->draft),
+					      "saved_at", lf_api_time(req, tv->draft_at)));
+	add_beacon(req, o, tv);
 	return o;
 }
 
@@ -108,11 +152,15 @@ static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_
 	return lf_api_guard_task(req, perm, *task_id, who, &project_id);
 }
 
-static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self)
+/* claimed: the answer to the holder's claim, with what only it carries. */
+static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self,
+			int claimed)
 {
 	json_t *o = task_json(req, &tv->task, tv->work_id);
 	if (o == NULL)
 		return LF_ERR_NOMEM;
+	if (claimed)
+		claim_json(req, o, tv);
 	int ret = add_history(req, o, &tv->task, v, self);
 	if (ret != LF_OK) {
 		json_decref(o);
@@ -229,7 +277,7 @@ int lf_api_tasks_get(lf_http_req *req)
 			return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found",
 					    "No such task.");
 	}
-	return respond_task(req, &tv, v, who->user.id);
+	return respond_task(req, &tv, v, who->user.id, 0);
 }
 
 int lf_api_claim(lf_http_req *req)
@@ -239,9 +287,10 @@ int lf_api_claim(lf_http_req *req)
 	lf_principal *who;
 	lf_task_view tv;
 	const char *stage_name;
-	int stage;
+	int stage, resume = 0;
 	int64_t project_id = lf_http_capture_id(req, 0);
-	if ((ret = lf_api_str(req, "stage", 1, 8, &stage_name)) != LF_OK)
+	if ((ret = lf_api_str(req, "stage", 1, 8, &stage_name)) != LF_OK ||
+	    (ret = lf_api_bool(req, "resume", 0, &resume)) != LF_OK)
 		return ret;
 	if (lf_wf_stage_parse(stage_name, &stage) != LF_OK)
 		return lf_http_fail(req, LF_ERR_INVALID, "invalid_stage",
@@ -252,7 +301,8 @@ int lf_api_claim(lf_http_req *req)
 	if ((ret = lf_api_guard(req, perms[stage - 1], project_id, &who)) != LF_OK)
 		return ret;
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
-	ret = lf_tasks_claim(app->store, req->arena, &actor, project_id, stage, &tv, &req->error);
+	ret = lf_tasks_claim(app->store, req->arena, &actor, project_id, stage, resume, &tv,
+			     &req->error);
 	if (ret == LF_ERR_NOTFOUND)
 		return lf_http_empty(req, 204);
 	if (ret != LF_OK)
@@ -262,14 +312,15 @@ int lf_api_claim(lf_http_req *req)
 	 * so the common claim skips reading it. */
 	if (stage == 1 && tv.task.reworks == 0 && tv.task.last_comment == NULL &&
 	    tv.task.annotations_done == 0) {
-		json_t *o = task_json(req, &tv.task, tv.work_id);
+		json_t *o = claim_json(req, task_json(req, &tv.task, tv.work_id), &tv);
 		json_object_set_new(o, "annotations", json_array());
 		return lf_http_json(req, 200, o);
 	}
-	return respond_task(req, &tv, stage == 1 ? VIEW_WORKER : VIEW_REVIEWER, who->user.id);
+	return respond_task(req, &tv, stage == 1 ? VIEW_WORKER : VIEW_REVIEWER, who->user.id, 1);
 }
 
-/* heartbeat and release: the lease holder, whatever the stage. */
+/* heartbeat and release: the lease holder, whatever the stage. A
+ * heartbeat's answer carries a release beacon for the renewed lease. */
 static int holder_op(lf_http_req *req, int (*op)(lf_store *, lf_arena *, const lf_actor *, int64_t,
 						 lf_task_view *, lf_error *))
 {
@@ -284,7 +335,10 @@ static int holder_op(lf_http_req *req, int (*op)(lf_store *, lf_arena *, const l
 	ret = op(app->store, req->arena, &actor, id, &tv, &req->error);
 	if (ret != LF_OK)
 		return ret;
-	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
+	json_t *o = task_json(req, &tv.task, tv.work_id);
+	if (o != NULL && tv.task.lease_owner == who->user.id)
+		add_beacon(req, o, &tv);
+	return lf_http_json(req, 200, o);
 }
 
 int lf_api_heartbeat(lf_http_req *req)
@@ -295,6 +349,59 @@ int lf_api_heartbeat(lf_http_req *req)
 int lf_api_release(lf_http_req *req)
 {
 	return holder_op(req, lf_tasks_release);
+}
+
+/* PUT /tasks/{id}/draft {"result": [...]}: the holder's work in progress. */
+int lf_api_draft_put(lf_http_req *req)
+{
+	int ret;
+	lf_app *app = req->app;
+	lf_principal *who;
+	int64_t id, saved_at = 0;
+	if ((ret = task_guard(req, LF_PERM_PROJECT_READ, &who, &id)) != LF_OK)
+		return ret;
+	json_t *result = json_object_get(req->json, "result");
+	if (result == NULL)
+		return lf_http_fail(req, LF_ERR_INVALID, "missing_field",
+				    "The field \"result\" is required.");
+	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
+	ret =
+	    lf_tasks_draft_save(app->store, req->arena, &actor, id, result, &saved_at, &req->error);
+	if (ret != LF_OK)
+		return ret;
+	return lf_http_json(req, 200,
+			    json_pack("{s:I,s:s}", "task_id", (json_int_t)id, "saved_at",
+				      lf_api_time(req, saved_at)));
+}
+
+/*
+ * POST /tasks/{id}/release-beacon?work=&uid=&exp=&sig=: sent by a page
+ * closing (navigator.sendBeacon, which cannot authenticate otherwise).
+ * The signed query is the credential: it names one stint, so it can give
+ * back only the task its holder was given it for.
+ */
+int lf_api_release_beacon(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	unsigned char key[32];
+	int64_t work_id = 0, user_id = 0;
+	int64_t id = lf_http_capture_id(req, 0);
+	lf_tasks_beacon_key(app->jwt_key, key);
+	int ret =
+	    lf_tasks_beacon_check(key, id, lf_http_query(req, "work"), lf_http_query(req, "uid"),
+				  lf_http_query(req, "exp"), lf_http_query(req, "sig"),
+				  lf_now_ms() / 1000, &work_id, &user_id);
+	sodium_memzero(key, sizeof(key));
+	if (id == 0 || ret != LF_OK)
+		return lf_http_fail(
+		    req, LF_ERR_FORBIDDEN, "invalid_signature",
+		    "The release link is expired or was not issued by this server.");
+	ret = lf_tasks_release_later(app->store, req->arena, user_id, id, work_id, &req->error);
+	if (ret != LF_OK)
+		return ret;
+	return lf_http_json(req, 202,
+			    json_pack("{s:I,s:i}", "task_id", (json_int_t)id, "release_in_ms",
+				      LF_TASKS_RELEASE_GRACE_MS));
 }
 
 int lf_api_submit(lf_http_req *req)

@@ -121,12 +121,13 @@ static int check_item(void *ud, const lf_ingest_item *item)
 	return check_predictions(c->p, c->cfg, item);
 }
 
-int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, const char *label_config,
-			 lf_imports_check **out, char *err, size_t errlen)
+int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, int keep_annotations,
+			 const char *label_config, lf_imports_check **out, char *err, size_t errlen)
 {
 	int ret = LF_ERR_NOMEM;
 	lf_imports_check *c = calloc(1, sizeof(*c));
-	lf_ingest_options opt = {.skip_bad = skip_bad != 0, .check_only = true};
+	lf_ingest_options opt = {
+	    .skip_bad = skip_bad != 0, .check_only = true, .refuse_annotations = !keep_annotations};
 
 	*out = NULL;
 	if (c == NULL)
@@ -411,7 +412,9 @@ int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*h
 		snprintf(err, errlen, "the project's label config no longer parses: %s", cfg_err);
 		goto cleanup;
 	}
-	lf_ingest_options opt = {.skip_bad = r.im.skip_bad != 0};
+	/* The job reads the file as its check did, so the same rows are bad. */
+	lf_ingest_options opt = {.skip_bad = r.im.skip_bad != 0,
+				 .refuse_annotations = strcmp(r.im.annotations, "refuse") == 0};
 	if ((ret = lf_ingest_parser_create(fmt, &opt, run_item, &r, &parser)) != LF_OK)
 		goto cleanup;
 	r.parser = parser;

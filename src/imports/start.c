@@ -42,6 +42,7 @@ static int import_row(lf_arena *a, const lf_imports_upload *up, lf_import *im)
 					 lf_imports_check_skipped(up->check),
 			  .skipped = lf_imports_check_skipped(up->check),
 			  .skip_bad = up->skip_bad,
+			  .annotations = up->annotations,
 			  .errors = text != NULL ? lf_arena_strdup(a, text) : NULL,
 			  .task_type = up->task_type,
 			  .created_at = now,

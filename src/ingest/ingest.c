@@ -19,6 +19,7 @@ static int check_shape(lf_ingest_parser *p, const lf_ingest_shape *shape, const 
 		       int64_t line);
 static int deliver_task(lf_ingest_parser *p, json_t *task, int64_t line);
 static bool is_task_shape(json_t *v);
+static int annotations_refused(lf_ingest_parser *p, size_t n, int64_t line);
 static int collect_predictions(lf_ingest_parser *p, json_t *task, const char *key,
 			       const char *origin, json_t *preds, int64_t line, bool *bad);
 
@@ -45,6 +46,7 @@ int lf_ingest_parser_create(lf_ingest_format fmt, const lf_ingest_options *opt,
 			p->max_item = opt->max_item_bytes;
 		p->skip_bad = opt->skip_bad;
 		p->check_only = opt->check_only;
+		p->refuse_annotations = opt->refuse_annotations;
 	}
 	p->cb = cb;
 	p->ud = ud;
@@ -371,6 +373,8 @@ static int check_shape(lf_ingest_parser *p, const lf_ingest_shape *shape, const 
 						    "\"%s\" element %zu is not an object", keys[i],
 						    shape->bad[i]);
 	}
+	if (p->refuse_annotations && shape->count[1] > 0)
+		return annotations_refused(p, shape->count[1], line);
 	if (p->cb != NULL && shape->count[0] + shape->count[1] > 0)
 		return parse_and_deliver(p, s, n, line);
 	return lf_ingest_count_item(p);
@@ -449,6 +453,7 @@ static int deliver_task(lf_ingest_parser *p, json_t *task, int64_t line)
 	int ret;
 	json_t *data = json_is_object(task) ? json_object_get(task, "data") : NULL;
 	json_t *preds = NULL;
+	size_t n_pred, n_ann;
 	bool bad = false;
 
 	if (!json_is_object(data)) {
@@ -463,14 +468,35 @@ static int deliver_task(lf_ingest_parser *p, json_t *task, int64_t line)
 	ret = collect_predictions(p, task, "predictions", "prediction", preds, line, &bad);
 	if (ret != LF_OK || bad)
 		goto cleanup;
+	n_pred = json_array_size(preds);
 	ret = collect_predictions(p, task, "annotations", "annotation", preds, line, &bad);
 	if (ret != LF_OK || bad)
 		goto cleanup;
+	n_ann = json_array_size(preds) - n_pred;
+	if (p->refuse_annotations && n_ann > 0) {
+		ret = annotations_refused(p, n_ann, line);
+		goto cleanup;
+	}
 	ret = deliver(p, data, json_array_size(preds) > 0 ? preds : NULL,
 		      json_object_get(task, "meta"), json_object_get(task, "id"), line);
 cleanup:
 	json_decref(preds);
 	return ret;
+}
+
+/*
+ * Annotations are people's work: importing them without saying as what
+ * would leave nobody knowing where they went, so a task carrying them is
+ * refused (or skipped, and reported) unless the import keeps them.
+ */
+static int annotations_refused(lf_ingest_parser *p, size_t n, int64_t line)
+{
+	return lf_ingest_item_error(
+	    p, line, LF_ERR_INVALID,
+	    "the task has %zu annotation%s, which are imported only when asked:"
+	    " send annotations=prior to keep them as prior annotations (pre-annotations"
+	    " for the annotator, nobody's work), or remove them from the file",
+	    n, n == 1 ? "" : "s");
 }
 
 /*

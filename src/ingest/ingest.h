@@ -80,6 +80,10 @@ typedef struct lf_ingest_options {
 	 * built as usual, so that it can check them. For validating an
 	 * upload whose items are parsed again later. */
 	bool check_only;
+	/* true: a Label Studio task that carries annotations is a bad item.
+	 * false: they are delivered after its predictions, marked "origin":
+	 * "annotation". */
+	bool refuse_annotations;
 } lf_ingest_options;
 
 /*

@@ -34,6 +34,7 @@ struct lf_ingest_parser {
 	size_t max_item;
 	bool skip_bad;
 	bool check_only;
+	bool refuse_annotations;
 	lf_ingest_item_cb cb;
 	void *ud;
 

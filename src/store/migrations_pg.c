@@ -405,6 +405,22 @@ const lf_migration lf_migrations_pg[] = {
 	 "ALTER TABLE media ADD COLUMN source_id BIGINT REFERENCES media(id);"
 	 "ALTER TABLE media ADD COLUMN segment_start_ms BIGINT;"
 	 "ALTER TABLE media ADD COLUMN segment_end_ms BIGINT;"},
+	/* The stint (task_work row) carries what belongs to it alone: the
+	 * holder's unsaved draft, never shown to anyone else and dropped when
+	 * the stint ends, and the time a closed page asked the task to be
+	 * given back (src/tasks/beacon.c), cancelled by a heartbeat. The
+	 * partial index keeps the sweeper's scan to the pending requests. An
+	 * import says what to do with the annotations of Label Studio tasks:
+	 * refuse the row, or keep them as prior annotations; imports made
+	 * before were checked keeping them, so they default to that. */
+	{10, "drafts, release requests, import annotations",
+	 "ALTER TABLE task_work ADD COLUMN draft TEXT;"
+	 "ALTER TABLE task_work ADD COLUMN draft_at BIGINT;"
+	 "ALTER TABLE task_work ADD COLUMN release_due BIGINT;"
+	 "CREATE INDEX task_work_release_due ON task_work(release_due)"
+	 " WHERE release_due IS NOT NULL;"
+	 "ALTER TABLE imports ADD COLUMN annotations TEXT NOT NULL DEFAULT 'prior'"
+	 " CHECK (annotations IN ('refuse','prior'));"},
 };
 /* clang-format on */
 

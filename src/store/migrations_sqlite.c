@@ -367,6 +367,22 @@ const lf_migration lf_migrations_sqlite[] = {
 	 "ALTER TABLE media ADD COLUMN source_id INTEGER REFERENCES media(id);"
 	 "ALTER TABLE media ADD COLUMN segment_start_ms INTEGER;"
 	 "ALTER TABLE media ADD COLUMN segment_end_ms INTEGER;"},
+	/* The stint (task_work row) carries what belongs to it alone: the
+	 * holder's unsaved draft, never shown to anyone else and dropped when
+	 * the stint ends, and the time a closed page asked the task to be
+	 * given back (src/tasks/beacon.c), cancelled by a heartbeat. The
+	 * partial index keeps the sweeper's scan to the pending requests. An
+	 * import says what to do with the annotations of Label Studio tasks:
+	 * refuse the row, or keep them as prior annotations; imports made
+	 * before were checked keeping them, so they default to that. */
+	{9, "drafts, release requests, import annotations",
+	 "ALTER TABLE task_work ADD COLUMN draft TEXT;"
+	 "ALTER TABLE task_work ADD COLUMN draft_at INTEGER;"
+	 "ALTER TABLE task_work ADD COLUMN release_due INTEGER;"
+	 "CREATE INDEX task_work_release_due ON task_work(release_due)"
+	 " WHERE release_due IS NOT NULL;"
+	 "ALTER TABLE imports ADD COLUMN annotations TEXT NOT NULL DEFAULT 'prior'"
+	 " CHECK (annotations IN ('refuse','prior'));"},
 };
 /* clang-format on */
 

@@ -6,7 +6,7 @@
 #define IMPORT_COLS                                                                                \
 	"id, project_id, created_by, status, format, filename, blob_key, bytes_total, bytes_done," \
 	" items_total, items_done, tasks_created, skipped, skip_bad, errors, error, task_type,"    \
-	" priority, created_at, updated_at"
+	" priority, created_at, updated_at, annotations"
 
 static void import_fill(lf_tx *tx, lf_rows *r, void *out);
 
@@ -33,23 +33,26 @@ static void import_fill(lf_tx *tx, lf_rows *r, void *out)
 	im->priority = lf_rows_int(r, 17);
 	im->created_at = lf_rows_int(r, 18);
 	im->updated_at = lf_rows_int(r, 19);
+	im->annotations = lf_rows_dup(tx, r, 20);
 }
 
 int lf_store_import_insert(lf_tx *tx, const lf_import *im, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(im->project_id),	LF_VINT(im->created_by),  LF_VTEXT(im->status),
-		      LF_VTEXT(im->format),	LF_VTEXT(im->filename),	  LF_VTEXT(im->blob_key),
-		      LF_VINT(im->bytes_total), LF_VINT(im->items_total), LF_VINT(im->skip_bad),
-		      LF_VTEXT(im->task_type),	LF_VINT(im->priority),	  LF_VINT(im->created_at),
-		      LF_VTEXT(im->errors),	LF_VINT(im->skipped)};
+	lf_val v[] = {
+	    LF_VINT(im->project_id),  LF_VINT(im->created_by),	LF_VTEXT(im->status),
+	    LF_VTEXT(im->format),     LF_VTEXT(im->filename),	LF_VTEXT(im->blob_key),
+	    LF_VINT(im->bytes_total), LF_VINT(im->items_total), LF_VINT(im->skip_bad),
+	    LF_VTEXT(im->task_type),  LF_VINT(im->priority),	LF_VINT(im->created_at),
+	    LF_VTEXT(im->errors),     LF_VINT(im->skipped),	LF_VTEXT(im->annotations)};
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO imports (project_id, created_by, status, format, filename,"
 	    " blob_key, bytes_total, items_total, skip_bad, task_type, priority,"
-	    " created_at, updated_at, errors, skipped)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)"
+	    " created_at, updated_at, errors, skipped, annotations)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14,"
+	    " COALESCE($15, 'refuse'))"
 	    " RETURNING id",
-	    v, 14, id);
+	    v, 15, id);
 }
 
 int lf_store_import_get(lf_tx *tx, int64_t id, lf_import *out)

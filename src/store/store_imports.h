@@ -15,6 +15,10 @@ typedef struct lf_import {
 	const char *error;  /* why it failed, or NULL */
 	const char *task_type;
 	int64_t priority, created_at, updated_at;
+	/* Annotations in Label Studio tasks: "refuse" (the row is bad) or
+	 * "prior" (kept with the task's predictions, marked as annotations);
+	 * NULL on insert means "refuse" */
+	const char *annotations;
 } lf_import;
 
 int lf_store_import_insert(lf_tx *tx, const lf_import *im, int64_t *id);

@@ -62,6 +62,7 @@
 static void task_fill(lf_tx *tx, lf_rows *r, void *out);
 static void work_fill(lf_tx *tx, lf_rows *r, void *out);
 static void annotation_fill(lf_tx *tx, lf_rows *r, void *out);
+static void draft_fill(lf_tx *tx, lf_rows *r, void *out);
 
 static void task_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -317,6 +318,17 @@ int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int 
 	return rc < 0 ? rc : LF_OK;
 }
 
+int lf_store_task_held(lf_tx *tx, int64_t project_id, const char *state, int64_t user_id,
+		       int64_t now, int64_t *task_id)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VTEXT(state), LF_VINT(user_id), LF_VINT(now)};
+	return lf_db_query_int(tx,
+			       "SELECT id FROM tasks WHERE project_id = $1 AND state = $2"
+			       " AND lease_owner = $3 AND lease_expires > $4"
+			       " ORDER BY lease_expires DESC, id LIMIT 1",
+			       v, 4, task_id);
+}
+
 int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n)
 {
 	char stage[2] = {(char)('0' + f->stage), '\0'};
@@ -360,12 +372,65 @@ int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *
 	lf_val v[] = {LF_VINT(id),	 LF_VTEXT(status),	LF_VTEXT(decision),
 		      LF_VTEXT(comment), LF_VID(annotation_id), LF_VINT(now)};
 	int64_t changes = 0;
-	int ret =
-	    lf_db_exec(tx,
-		       "UPDATE task_work SET status = $2, decision = $3, comment = $4,"
-		       " annotation_id = $5, finished_at = $6 WHERE id = $1 AND status = 'active'",
-		       v, 6, &changes);
+	int ret = lf_db_exec(tx,
+			     "UPDATE task_work SET status = $2, decision = $3, comment = $4,"
+			     " annotation_id = $5, finished_at = $6, draft = NULL, draft_at = NULL,"
+			     " release_due = NULL WHERE id = $1 AND status = 'active'",
+			     v, 6, &changes);
 	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+}
+
+int lf_store_work_draft_put(lf_tx *tx, int64_t id, const char *draft, int64_t now)
+{
+	lf_val v[] = {LF_VINT(id), LF_VTEXT(draft), LF_VINT(now)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE task_work SET draft = $2, draft_at = $3"
+			     " WHERE id = $1 AND status = 'active'",
+			     v, 3, &changes);
+	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+}
+
+struct draft_row {
+	const char **text;
+	int64_t *at;
+};
+
+static void draft_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	struct draft_row *d = out;
+	*d->text = lf_rows_dup(tx, r, 0);
+	*d->at = lf_rows_int(r, 1);
+}
+
+int lf_store_work_draft_get(lf_tx *tx, int64_t id, const char **draft, int64_t *at)
+{
+	lf_val v[] = {LF_VINT(id)};
+	struct draft_row d = {.text = draft, .at = at};
+	return lf_db_query_one(tx,
+			       "SELECT draft, draft_at FROM task_work WHERE id = $1"
+			       " AND draft IS NOT NULL",
+			       v, 1, draft_fill, &d);
+}
+
+int lf_store_work_release_at(lf_tx *tx, int64_t id, int64_t task_id, int64_t user_id, int64_t due)
+{
+	lf_val v[] = {LF_VINT(id), LF_VINT(task_id), LF_VINT(user_id), LF_VID(due)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE task_work SET release_due = $4 WHERE id = $1 AND task_id = $2"
+			     " AND user_id = $3 AND status = 'active'",
+			     v, 4, &changes);
+	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+}
+
+int lf_store_work_release_due(lf_tx *tx, int64_t now, int limit, lf_work **items, int *n)
+{
+	lf_val v[] = {LF_VINT(now), LF_VINT(limit)};
+	return lf_db_query_list(tx,
+				"SELECT " WORK_COLS " FROM task_work WHERE release_due IS NOT NULL"
+				" AND release_due <= $1 ORDER BY release_due LIMIT $2",
+				v, 2, work_fill, sizeof(lf_work), limit, (void **)items, n);
 }
 
 int lf_store_work_void_stage(lf_tx *tx, int64_t task_id, int stage, int64_t now)

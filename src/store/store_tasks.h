@@ -53,6 +53,11 @@ int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id
 /* The query plan of the stage's claim query (EXPLAIN QUERY PLAN), one step
  * per line, for tests and operators. */
 int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len);
+/* The task user holds at state (a locked_* state) in project, the one
+ * claimed last if several: what a reopened work page resumes.
+ * LF_ERR_NOTFOUND when none. */
+int lf_store_task_held(lf_tx *tx, int64_t project_id, const char *state, int64_t user_id,
+		       int64_t now, int64_t *task_id);
 /* Up to limit tasks whose lease ran out before now. *ids is arena memory. */
 int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int *n);
 
@@ -80,8 +85,20 @@ typedef struct lf_work {
 int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id);
 /* The active stint on a task (the lease holder's). LF_ERR_NOTFOUND if none. */
 int lf_store_work_active(lf_tx *tx, int64_t task_id, lf_work *out);
+/* Ends an active stint; its draft and pending release go with it. */
 int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *decision,
 			 const char *comment, int64_t annotation_id, int64_t now);
+/* The holder's unsaved result (JSON array text) on an active stint:
+ * LF_ERR_CONFLICT when the stint is no longer active. */
+int lf_store_work_draft_put(lf_tx *tx, int64_t id, const char *draft, int64_t now);
+/* The stint's draft (tx arena memory) and when it was saved;
+ * LF_ERR_NOTFOUND when there is none. */
+int lf_store_work_draft_get(lf_tx *tx, int64_t id, const char **draft, int64_t *at);
+/* Asks for the active stint id of user on task_id to be released at due
+ * (ms; 0 cancels the request). LF_ERR_CONFLICT when no such stint is active. */
+int lf_store_work_release_at(lf_tx *tx, int64_t id, int64_t task_id, int64_t user_id, int64_t due);
+/* Up to limit stints whose release was asked for by now, earliest first. */
+int lf_store_work_release_due(lf_tx *tx, int64_t now, int limit, lf_work **items, int *n);
 /* Marks the finished work of a stage as voided (rejected or redone). */
 int lf_store_work_void_stage(lf_tx *tx, int64_t task_id, int stage, int64_t now);
 /* The user whose L1 work on the task finished most recently. */

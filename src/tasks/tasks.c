@@ -35,6 +35,8 @@ static int move_money(struct op *op, lf_task_state from, unsigned fx);
 static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out);
 static int run_tx(lf_tx *tx, void *ud);
 static int claim_tx(lf_tx *tx, void *ud);
+static int resume_held(struct op *op);
+static int draft_tx(lf_tx *tx, void *ud);
 static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, void *),
 		  lf_task_view *out);
 static const char *annotation_kind(lf_wf_event ev);
@@ -324,6 +326,9 @@ int lf_tasks_apply(struct op *op)
 								     : "done";
 		if ((ret = active_work(op)) != LF_OK)
 			return ret;
+		if (op->expect_work != 0 && op->work_id != op->expect_work)
+			return lf_error_set(op->why, LF_ERR_CONFLICT, "lease_lost",
+					    "The stint this release was asked for has ended.");
 		if ((out.effects & LF_FX_NEW_VERSION) && in.has_result &&
 		    (ret = store_annotation(op, annotation_kind(op->ev), &annotation_id)) != LF_OK)
 			return ret;
@@ -334,6 +339,12 @@ int lf_tasks_apply(struct op *op)
 					    "The work record changed concurrently; try again.");
 	} else if ((ret = active_work(op)) != LF_OK) {
 		return ret;
+	} else if (op->work_id != 0 &&
+		   (ret = lf_store_work_release_at(op->tx, op->work_id, t->id, op->who->user_id,
+						   0)) != LF_OK) {
+		/* The holder is still here: a release its closing page asked
+		 * for (a reload, say) is off. */
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	}
 
 	if ((ret = move_money(op, in.state, out.effects)) != LF_OK)
@@ -395,13 +406,53 @@ static int run_tx(lf_tx *tx, void *ud)
 	return lf_tasks_apply(op);
 }
 
-/* The transaction of a claim: pick the next task, then claim it. */
+/*
+ * A resuming claim finds the task the actor holds at the stage and renews
+ * its lease with a heartbeat: the task is already the actor's, so nothing
+ * is assigned. LF_ERR_NOTFOUND when the actor holds none.
+ */
+static int resume_held(struct op *op)
+{
+	int64_t task_id = 0;
+	int ret = lf_store_task_held(op->tx, op->project_id,
+				     lf_wf_state_name(lf_wf_locked_state(op->stage)),
+				     op->who->user_id, op->now, &task_id);
+	if (ret == LF_ERR_NOTFOUND)
+		return ret;
+	if (ret != LF_OK)
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
+	if ((ret = lf_tasks_load(op, task_id)) != LF_OK)
+		return ret;
+	op->now = lf_now_ms();
+	op->ev = LF_EV_HEARTBEAT;
+	if ((ret = lf_tasks_apply(op)) != LF_OK)
+		return ret;
+	op->view->resumed = 1;
+	ret = lf_store_work_draft_get(op->tx, op->work_id, &op->view->draft, &op->view->draft_at);
+	if (ret != LF_OK && ret != LF_ERR_NOTFOUND)
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
+	return LF_OK;
+}
+
+/* The transaction of a claim: resume the task the actor holds if asked
+ * to, else pick the next task and claim it. */
 static int claim_tx(lf_tx *tx, void *ud)
 {
 	struct op *op = ud;
 	int64_t task_id = 0;
 	op->tx = tx;
 	op->now = lf_now_ms();
+	/* Forgotten between runs (PostgreSQL retries after a serialization
+	 * failure). */
+	op->ev = LF_EV_CLAIM;
+	op->view->resumed = 0;
+	op->view->draft = NULL;
+	op->view->draft_at = 0;
+	if (op->resume) {
+		int held = resume_held(op);
+		if (held != LF_ERR_NOTFOUND)
+			return held;
+	}
 	int ret =
 	    lf_store_task_next(tx, op->project_id, op->stage, op->who->user_id, op->now, &task_id);
 	if (ret == LF_ERR_NOTFOUND)
@@ -446,18 +497,21 @@ static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, vo
 static int run(lf_store *s, lf_arena *a, struct op *op, int64_t task_id, lf_task_view *out)
 {
 	op->task_id = task_id;
+	*out = (lf_task_view){.work_id = 0};
 	return run_op(s, a, op, run_tx, out);
 }
 
 int lf_tasks_claim(lf_store *s, lf_arena *a, const lf_actor *who, int64_t project_id, int stage,
-		   lf_task_view *out, lf_error *why)
+		   int resume, lf_task_view *out, lf_error *why)
 {
 	struct op op = {.who = who,
 			.why = why,
 			.ev = LF_EV_CLAIM,
 			.role = lf_wf_stage_role(stage),
 			.project_id = project_id,
-			.stage = stage};
+			.stage = stage,
+			.resume = resume,
+			.view = out};
 	if (stage < 1 || stage > 3)
 		return lf_error_set(why, LF_ERR_INVALID, "invalid_stage",
 				    "stage must be l1, l2 or l3.");
@@ -480,6 +534,62 @@ int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 			.role = HOLDER_ROLE,
 			.decision = "release"};
 	return run(s, a, &op, task_id, out);
+}
+
+struct draft {
+	const lf_actor *who;
+	int64_t task_id;
+	const char *text;
+	int64_t saved_at;
+	lf_error *why;
+};
+
+/* Saving a draft is no transition (the task stays where it is), so it
+ * asks the workflow nothing; but it locks the task like one, so that it
+ * is ordered with a concurrent release or submit and never outlives the
+ * stint it belongs to. */
+static int draft_tx(lf_tx *tx, void *ud)
+{
+	struct draft *d = ud;
+	lf_task t;
+	lf_work w;
+	int ret = lf_store_task_lock(tx, d->task_id, &t);
+	if (ret == LF_ERR_NOTFOUND)
+		return lf_error_set(d->why, ret, "task_not_found", "No such task.");
+	if (ret != LF_OK)
+		return lf_error_set(d->why, ret, "unavailable", "The database failed.");
+	d->saved_at = lf_now_ms();
+	if (t.lease_owner != d->who->user_id || t.lease_expires <= d->saved_at ||
+	    (ret = lf_store_work_active(tx, t.id, &w)) == LF_ERR_NOTFOUND)
+		return lf_error_set(d->why, LF_ERR_CONFLICT, "lease_lost",
+				    "You do not hold the lease on this task: it expired or"
+				    " belongs to someone else.");
+	if (ret != LF_OK ||
+	    (ret = lf_store_work_draft_put(tx, w.id, d->text, d->saved_at)) != LF_OK)
+		return lf_error_set(d->why, ret, "unavailable", "The draft could not be saved.");
+	return LF_OK;
+}
+
+int lf_tasks_draft_save(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			const json_t *result, int64_t *saved_at, lf_error *why)
+{
+	struct draft d = {.who = who, .task_id = task_id, .why = why};
+	int ret;
+	if (!json_is_array(result))
+		return lf_error_set(why, LF_ERR_INVALID, "invalid_result",
+				    "result must be an array of Label Studio regions.");
+	char *text = json_dumps(result, JSON_COMPACT);
+	if (text == NULL)
+		return lf_error_set(why, LF_ERR_NOMEM, "internal", "Out of memory.");
+	d.text = text;
+	why->reason[0] = '\0';
+	ret = lf_store_write(s, a, draft_tx, &d);
+	free(text);
+	if (ret == LF_OK)
+		*saved_at = d.saved_at;
+	else if (why->reason[0] == '\0')
+		lf_error_set(why, ret, "unavailable", "The draft could not be saved.");
+	return ret;
 }
 
 int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,

@@ -28,18 +28,65 @@ typedef struct lf_actor {
 typedef struct lf_task_view {
 	lf_task task;
 	int64_t work_id;
+	int resumed;	   /* claim: the actor already held this task */
+	const char *draft; /* resumed claim: the holder's saved draft, or NULL */
+	int64_t draft_at;
 } lf_task_view;
 
 /*
- * Claims the next task of stage (1..3) in project for the actor. Returns
- * LF_ERR_NOTFOUND when there is nothing to do (the API answers 204).
+ * Claims the next task of stage (1..3) in project for the actor. With
+ * resume, a task the actor already holds at that stage (a reloaded page)
+ * comes first: its lease is renewed as by a heartbeat (which also cancels
+ * a pending release, see lf_tasks_release_later) and out gets its draft;
+ * nothing new is assigned, so a resume can never hand a task to two
+ * people. Returns LF_ERR_NOTFOUND when there is nothing to do (the API
+ * answers 204).
  */
 int lf_tasks_claim(lf_store *s, lf_arena *a, const lf_actor *who, int64_t project_id, int stage,
-		   lf_task_view *out, lf_error *why);
+		   int resume, lf_task_view *out, lf_error *why);
 int lf_tasks_heartbeat(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		       lf_task_view *out, lf_error *why);
 int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		     lf_task_view *out, lf_error *why);
+/*
+ * Saves result (any JSON array: work in progress, not validated) as the
+ * draft of the actor's stint on task_id, replacing the previous one. Only
+ * the lease holder may (LF_ERR_CONFLICT "lease_lost" otherwise); the
+ * draft is shown to nobody else and is dropped when the stint ends
+ * (submit, release, expiry, requeue). *saved_at gets its time.
+ */
+int lf_tasks_draft_save(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			const json_t *result, int64_t *saved_at, lf_error *why);
+
+/* How long a closed page's release waits for the page to come back (a
+ * reload resumes the task and cancels it), in ms. */
+#define LF_TASKS_RELEASE_GRACE_MS 5000
+
+/*
+ * A page that holds a task is closing (a beacon, see beacon.c): the
+ * stint work_id of user_id on task_id is released by the sweeper after
+ * LF_TASKS_RELEASE_GRACE_MS unless a heartbeat (or a resuming claim)
+ * comes first. LF_ERR_CONFLICT "lease_lost" when that stint is not active.
+ */
+int lf_tasks_release_later(lf_store *s, lf_arena *a, int64_t user_id, int64_t task_id,
+			   int64_t work_id, lf_error *why);
+
+/* The key that signs release beacons, derived from the server's JWT key
+ * (so a leaked beacon key cannot sign access tokens). */
+void lf_tasks_beacon_key(const unsigned char jwt_key[32], unsigned char out[32]);
+/* The signature (64 hex digits and a NUL) of a release beacon for the
+ * stint work_id of user_id on task_id, valid until exp (seconds). */
+void lf_tasks_beacon_sign(const unsigned char key[32], int64_t task_id, int64_t work_id,
+			  int64_t user_id, int64_t exp, char hex[65]);
+/*
+ * Checks a release beacon's query values (decimal strings as sent) for
+ * task_id at time now (seconds): signature (constant time) and expiry.
+ * Returns LF_OK with *work_id and *user_id, LF_ERR_FORBIDDEN otherwise.
+ */
+int lf_tasks_beacon_check(const unsigned char key[32], int64_t task_id, const char *work,
+			  const char *uid, const char *exp, const char *sig, int64_t now,
+			  int64_t *work_id, int64_t *user_id);
+
 /* L1 submits result (a Label Studio result array). */
 int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		    const json_t *result, lf_task_view *out, lf_error *why);
@@ -56,10 +103,12 @@ int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		     const char *to_state, const char *reason, lf_task_view *out, lf_error *why);
 /*
- * Returns every task whose lease ran out before now to its queue (or to
- * L3 past max attempts), in batches. Safe to run in several processes at
+ * Releases the stints whose closed page asked for it and whose grace ran
+ * out by now (lf_tasks_release_later), then returns every task whose
+ * lease ran out before now to its queue (or to L3 past max attempts), in
+ * batches. Safe to run in several processes at
  * once: each task is re-read and re-checked inside the transaction that
- * expires it. *expired (may be NULL) gets how many were expired.
+ * releases or expires it. *expired (may be NULL) gets how many expired.
  */
 int lf_tasks_sweep(lf_store *s, int64_t now, int *expired);
 

@@ -27,9 +27,12 @@ struct op {
 	lf_policy policy;
 	int64_t work_id;
 	int annotation_version;
-	int64_t task_id;    /* the task operated on (claims: chosen in the transaction) */
-	int64_t project_id; /* claims */
-	int stage;	    /* claims */
+	int64_t task_id;     /* the task operated on (claims: chosen in the transaction) */
+	int64_t project_id;  /* claims */
+	int stage;	     /* claims */
+	int resume;	     /* claims: the task the actor holds at the stage comes first */
+	int64_t expect_work; /* release asked for by a closed page: of this stint only */
+	lf_task_view *view;  /* claims: resumed, draft */
 };
 
 /* Locks task_id in op->tx and reads it into op->task, with its project and

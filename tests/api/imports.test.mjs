@@ -186,3 +186,52 @@ test('a large upload streams through in constant memory', async () => {
   const hwm = Number(status.match(/VmHWM:\s+(\d+)/)[1]);
   assert.ok(hwm < 200 * 1024, `peak RSS ${hwm} kB`);
 });
+
+// Annotations are people's work: an import neither drops them silently
+// nor passes them off as anyone's. By default the task carrying them is
+// refused, naming its line; annotations=prior keeps them beside the
+// predictions, marked as imported annotations.
+test('Label Studio annotations are refused by default, naming the row, or kept as prior annotations', async () => {
+  const pid = await project();
+  const span = { from_name: 'label', to_name: 'text', type: 'labels', value: { start: 0, end: 3, labels: ['PER'] } };
+  const ls = [
+    { data: { text: 'Ann at Acme' } },
+    { data: { text: 'Bob at Initech' }, annotations: [{ completed_by: 7, result: [span] }] },
+  ];
+  const body = JSON.stringify(ls, null, 1);
+  const line = body.split('\n').findIndex((l) => l.includes('Bob')) ;
+  const r = await upload(pid, body, { type: 'application/json', query: '?format=label_studio' });
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.equal(errorCode(r), 'malformed_upload');
+  assert.match(r.body.error.message, /^line \d+: the task has 1 annotation, which are imported only when asked: send annotations=prior/);
+  assert.ok(Number(r.body.error.message.match(/^line (\d+)/)[1]) <= line + 1);
+  assert.equal((await tasksOf(pid)).length, 0);
+
+  // skip_bad skips and reports that row instead of refusing the file.
+  const skipped = await upload(pid, body, { type: 'application/json', query: '?format=label_studio&skip_bad=true' });
+  assert.equal(skipped.status, 202, JSON.stringify(skipped.body));
+  assert.equal(skipped.body.annotations, 'refuse');
+  assert.equal(skipped.body.skipped, 1);
+  assert.match(skipped.body.errors[0].message, /1 annotation/);
+  assert.equal((await waitDone(skipped.body.id)).tasks_created, 1);
+
+  const bad = await upload(pid, body, { type: 'application/json', query: '?format=label_studio&annotations=l1' });
+  assert.equal(bad.status, 422);
+  assert.equal(errorCode(bad), 'invalid_annotations');
+  const notLs = await upload(pid, '{"text":"x"}\n', { type: 'application/x-ndjson', query: '?annotations=prior' });
+  assert.equal(notLs.status, 422);
+  assert.equal(errorCode(notLs), 'invalid_annotations');
+
+  const pid2 = await project();
+  const kept = await upload(pid2, body, { type: 'application/json', query: '?format=label_studio&annotations=prior' });
+  assert.equal(kept.status, 202, JSON.stringify(kept.body));
+  assert.equal(kept.body.annotations, 'prior');
+  assert.equal((await waitDone(kept.body.id)).tasks_created, 2);
+  const bob = (await tasksOf(pid2)).find((t) => t.data.text.startsWith('Bob'));
+  assert.equal(bob.predictions.length, 1);
+  assert.equal(bob.predictions[0].origin, 'annotation');
+  assert.deepEqual(bob.predictions[0].result, [span]);
+  assert.equal(bob.state, 'queued_l1');
+  const full = await srv.api('GET', `/api/v1/tasks/${bob.id}`, { token: admin.access_token });
+  assert.deepEqual(full.body.annotations, [], 'prior annotations are nobody\'s work');
+});

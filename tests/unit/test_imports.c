@@ -157,7 +157,7 @@ static lf_imports_check *check_blob(lf_ingest_format fmt, int skip_bad, const ch
 	char err[200] = "";
 	size_t len = strlen(data);
 
-	assert_int_equal(lf_imports_check_new(fmt, skip_bad, cfg, &c, err, sizeof(err)), LF_OK);
+	assert_int_equal(lf_imports_check_new(fmt, skip_bad, 1, cfg, &c, err, sizeof(err)), LF_OK);
 	*ret = LF_OK;
 	for (size_t off = 0; off < len && *ret == LF_OK; off += 7)
 		*ret = lf_imports_check_feed(c, data + off, len - off < 7 ? len - off : 7);

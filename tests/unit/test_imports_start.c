@@ -40,7 +40,8 @@ static int setup(void **state)
 		return -1;
 	snprintf(url, sizeof(url), "file:%s/blobs", w.fx.dir);
 	if (lf_blob_open(url, &w.blobs, err, sizeof(err)) != LF_OK ||
-	    lf_imports_check_new(LF_INGEST_JSONL, 0, NULL, &w.check, err, sizeof(err)) != LF_OK ||
+	    lf_imports_check_new(LF_INGEST_JSONL, 0, 1, NULL, &w.check, err, sizeof(err)) !=
+		LF_OK ||
 	    lf_imports_check_feed(w.check, upload, strlen(upload)) != LF_OK ||
 	    lf_imports_check_finish(w.check) != LF_OK)
 		return -1;

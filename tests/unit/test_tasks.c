@@ -2,7 +2,8 @@
  * test_tasks.c - the task operations of tasks/ on a real database: the
  * money of each stage, overturned L2 work with and without pay, rework
  * routed back to its annotator for the grace period, separation of
- * duties, refusals that leave the task as it was, and the lease sweeper.
+ * duties, refusals that leave the task as it was, the lease sweeper and
+ * the release beacon's signature.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -64,7 +65,7 @@ static int64_t claim(lf_fx *f, const lf_actor *who, int64_t project, int stage)
 {
 	lf_task_view v;
 	lf_error why = {.code = 0};
-	int ret = lf_tasks_claim(f->s, f->arena, who, project, stage, &v, &why);
+	int ret = lf_tasks_claim(f->s, f->arena, who, project, stage, 0, &v, &why);
 	if (ret == LF_ERR_NOTFOUND)
 		return 0;
 	assert_int_equal(ret, LF_OK);
@@ -247,7 +248,7 @@ static void test_claim_beyond_the_escrow_is_refused(void **state)
 	int64_t project = lf_fx_project(f, NULL, "{\"l1\":600}");
 	int64_t t = lf_fx_task(f, project, "Alice met Bob");
 	lf_fx_deposit(f, project, 599);
-	assert_int_equal(lf_tasks_claim(f->s, f->arena, &a, project, 1, &v, &why), LF_ERR_FUNDS);
+	assert_int_equal(lf_tasks_claim(f->s, f->arena, &a, project, 1, 0, &v, &why), LF_ERR_FUNDS);
 	assert_string_equal(why.reason, "insufficient_escrow");
 	assert_non_null(strstr(why.message, "1 EUR"));
 	assert_string_equal(state_of(f, t), "queued_l1");
@@ -278,6 +279,44 @@ static void test_sweeper_returns_expired_leases(void **state)
 	assert_string_equal(state_of(f, t), "queued_l3");
 }
 
+/* A release beacon's signature binds task, stint, user and expiry: any
+ * change, a truncated signature or a passed expiry is refused. */
+static void test_release_beacon_signature(void **state)
+{
+	(void)state;
+	unsigned char jwt[32] = {1, 2, 3}, key[32];
+	char sig[65], bad[65];
+	int64_t work = 0, user = 0;
+	lf_tasks_beacon_key(jwt, key);
+	lf_tasks_beacon_sign(key, 5, 9, 3, 1000, sig);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9", "3", "1000", sig, 999, &work, &user),
+			 LF_OK);
+	assert_int_equal(work, 9);
+	assert_int_equal(user, 3);
+	assert_int_equal(lf_tasks_beacon_check(key, 6, "9", "3", "1000", sig, 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "8", "3", "1000", sig, 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9", "4", "1000", sig, 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9", "3", "1001", sig, 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9", "3", "1000", sig, 1001, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9", "3", "1000", "abc", 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9x", "3", "1000", sig, 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	memcpy(bad, sig, sizeof(bad));
+	bad[0] = bad[0] == '0' ? '1' : '0';
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9", "3", "1000", bad, 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+	/* The JWT key itself does not sign beacons: only the derived key does. */
+	lf_tasks_beacon_sign(jwt, 5, 9, 3, 1000, bad);
+	assert_int_equal(lf_tasks_beacon_check(key, 5, "9", "3", "1000", bad, 999, &work, &user),
+			 LF_ERR_FORBIDDEN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +338,7 @@ int main(void)
 					    lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_sweeper_returns_expired_leases, lf_fx_setup,
 					    lf_fx_teardown),
+	    cmocka_unit_test(test_release_beacon_signature),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);

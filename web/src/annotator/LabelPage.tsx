@@ -1,23 +1,66 @@
 /*
  * The label-next loop: claim a task, label it in the canvas, submit, and
- * the next one is claimed.
+ * the next one is claimed. While labeling, the regions are saved to the
+ * server as a draft, so a reloaded page resumes the task where it was.
  */
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router-dom';
-import { submitTask } from '../api/tasks';
+import { saveDraft, saveDraftOnLeave, submitTask } from '../api/tasks';
 import { LabelCanvas, type CanvasController } from '../canvas/LabelCanvas';
 import { usePageTitle } from '../ui';
 import { LoopFrame } from '../work/LoopFrame';
 import { TaskBar, TaskNote } from '../work/TaskFrame';
-import { latestResult } from '../work/taskUtil';
+import { createDraftSaver, describePrediction, initialResult, predictionsOf } from '../work/draft';
 import { useWorkLoop } from '../work/useWorkLoop';
+
+/* How often the canvas is read for changes to save (Label Studio reports no edits as they happen). */
+const DRAFT_POLL_MS = 1000;
 
 export function LabelPage() {
   const projectId = Number(useParams().id);
   const loop = useWorkLoop(projectId, 'l1');
   const { project, task, phase, busy, finish, skip, setError } = loop;
   const controller = useRef<CanvasController | null>(null);
+  const [draftNote, setDraftNote] = useState('');
   usePageTitle(project ? `Label · ${project.name}` : 'Label');
+
+  const data = useMemo(() => task?.data ?? {}, [task]);
+  const opening = useMemo(() => (task ? initialResult(task) : undefined), [task]);
+  const predictions = useMemo(() => (task ? predictionsOf(task) : []), [task]);
+
+  /* The open task's draft: saved a moment after each change, and sent once more as the page goes. */
+  const taskId = task?.id;
+  useEffect(() => {
+    if (taskId === undefined) return;
+    setDraftNote(task?.resumed && task.draft ? 'Your unsaved work was restored.' : '');
+    const saver = createDraftSaver(
+      {
+        save: (r) => saveDraft(taskId, r),
+        onSaved: () => setDraftNote(`Draft saved at ${new Date().toLocaleTimeString()}.`),
+        onError: () => setDraftNote('The draft could not be saved; it is retried with your next change.'),
+      },
+      opening,
+    );
+    const poll = setInterval(() => {
+      const r = controller.current?.getResult();
+      if (r) saver.update(r);
+    }, DRAFT_POLL_MS);
+    const onHide = () => {
+      const r = controller.current?.getResult();
+      if (r) saver.update(r);
+      const last = saver.pending();
+      if (last) saveDraftOnLeave(taskId, last);
+    };
+    window.addEventListener('pagehide', onHide);
+    /* A save that lands after the submit is refused (the stint is over), and
+     * the draft went with the stint: nothing to undo. */
+    return () => {
+      clearInterval(poll);
+      window.removeEventListener('pagehide', onHide);
+      saver.stop();
+    };
+    /* One saver per task: the task's other fields never change while it is open. */
+  }, [taskId]);
 
   const submit = useCallback(() => {
     if (phase !== 'task') return;
@@ -47,14 +90,20 @@ export function LabelPage() {
     return () => window.removeEventListener('keydown', onKey, true);
   }, [submit, skip, phase]);
 
-  const data = useMemo(() => task?.data ?? {}, [task]);
-  const previous = useMemo(() => (task ? latestResult(task) : undefined), [task]);
-
   return (
     <LoopFrame loop={loop} titleFallback="Labeling">
       {task && project && (
         <>
-          <TaskBar taskId={task.id} info={task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}>
+          <TaskBar
+            taskId={task.id}
+            info={
+              <>
+                {task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}
+                {predictions.length > 0 && <span className="badge prediction-source">Pre-annotated by {describePrediction(predictions[0])}</span>}
+                {draftNote && <span className="muted draft-note">{draftNote}</span>}
+              </>
+            }
+          >
             <div className="actions">
               <button type="button" className="primary" onClick={submit} disabled={busy !== null} aria-keyshortcuts="Control+Enter">
                 Submit
@@ -71,7 +120,8 @@ export function LabelPage() {
             taskId={task.id}
             config={project.label_config}
             data={data}
-            result={previous}
+            result={opening}
+            predictions={predictions}
             controller={controller}
             onReady={() => controller.current?.focus()}
           />

@@ -188,6 +188,18 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   return readBody<T>(res);
 }
 
+/*
+ * Sends a request that outlives the page (fetch keepalive), for the last
+ * word of a page being closed or reloaded; its answer is not awaited.
+ * Unlike a beacon it carries the session's token.
+ */
+export function apiKeepalive(method: string, path: string, body: unknown): void {
+  const token = getSession()?.access_token;
+  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  fetch(API_PREFIX + path, { method, headers, body: JSON.stringify(body), keepalive: true }).catch(() => undefined);
+}
+
 /* Signs in and stores the session. Not through api(): a 401 here means wrong credentials, not an expired token. */
 export async function login(email: string, password: string): Promise<Session> {
   const res = await jsonFetch('POST', '/auth/login', { email, password })(undefined);

@@ -1,16 +1,36 @@
 /* Tasks and the workflow's transitions: claim, heartbeat, release, submit, review, decide. */
-import { api } from './client';
+import { api, apiKeepalive } from './client';
 import { pagePath, type PageQuery } from './paging';
-import type { ListPage, ReviewBody, Stage, Task } from './types';
+import type { ClaimedTask, ListPage, ReviewBody, Stage, Task } from './types';
 
 export function listTasks(projectId: number, q: PageQuery & { state?: string } = {}): Promise<ListPage<Task>> {
   const path = q.state ? `/projects/${projectId}/tasks?state=${encodeURIComponent(q.state)}` : `/projects/${projectId}/tasks`;
   return api<ListPage<Task>>('GET', pagePath(path, q));
 }
 
-/* The next task of the stage with its lease, or undefined (204) when there is none. */
-export function claimTask(projectId: number, stage: Stage): Promise<Task | undefined> {
-  return api<Task | undefined>('POST', `/projects/${projectId}/claim`, { stage });
+/* The next task of the stage with its lease, or undefined (204) when there is none. With
+ * resume, the task the caller already holds at the stage (and its draft) comes first. */
+export function claimTask(projectId: number, stage: Stage, resume = false): Promise<ClaimedTask | undefined> {
+  return api<ClaimedTask | undefined>('POST', `/projects/${projectId}/claim`, { stage, resume });
+}
+
+/* The holder's unsaved regions, kept on the server for a resume. */
+export function saveDraft(taskId: number, result: unknown[]): Promise<unknown> {
+  return api<unknown>('PUT', `/tasks/${taskId}/draft`, { result });
+}
+
+/* The same from a page being left: sent even if the page is gone before it answers. */
+export function saveDraftOnLeave(taskId: number, result: unknown[]): void {
+  apiKeepalive('PUT', `/tasks/${taskId}/draft`, { result });
+}
+
+/*
+ * A closing page gives its task back: the claim's signed release URL, sent
+ * as a beacon (which can carry no token). The server waits a few seconds
+ * before releasing, so a reload that resumes the task keeps it.
+ */
+export function sendReleaseBeacon(url: string): boolean {
+  return typeof navigator.sendBeacon === 'function' && navigator.sendBeacon(url);
 }
 
 export function heartbeatTask(taskId: number): Promise<Task> {

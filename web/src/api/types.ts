@@ -42,6 +42,8 @@ export type AnnotationVersion = Schemas['Annotation'];
 /* One stint of work on a task: a claim and how it ended. */
 export type WorkEntry = Schemas['WorkEntry'];
 export type Task = Schemas['Task'];
+/* A claimed or resumed task as its holder sees it: resumed, draft, release beacon. */
+export type ClaimedTask = Schemas['ClaimedTask'];
 
 /* Every list answers {items, next_cursor}. */
 export interface ListPage<T> {

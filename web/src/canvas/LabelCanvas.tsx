@@ -4,7 +4,7 @@
  * and the canvas could be replaced without touching the pages.
  */
 import { useEffect, useRef, useState, type MutableRefObject } from 'react';
-import { loadLabelStudio, type LsAnnotation, type LsInstance, type LsStore } from './labelStudio';
+import { loadLabelStudio, type LsAnnotation, type LsInstance, type LsPrediction, type LsStore } from './labelStudio';
 import { useAuth } from '../auth/AuthContext';
 import { errorMessage } from '../api/client';
 import { getMediaInfo } from '../api/media';
@@ -27,6 +27,8 @@ export interface LabelCanvasProps {
   config: string;
   data: Record<string, unknown>;
   result?: unknown[];
+  /* Pre-annotations: with no result, the canvas opens on an editable copy of the first. */
+  predictions?: LsPrediction[];
   readOnly?: boolean;
   onSubmit?: (result: unknown[]) => void;
   onUpdate?: (result: unknown[]) => void;
@@ -42,7 +44,7 @@ const EDIT_INTERFACES = ['panel', 'side-column'];
 const CONTROL_INTERFACES = ['update', 'submit', 'controls'];
 
 export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
-  const { config, data, result, readOnly = false, taskId = 1, label = 'Labeling canvas' } = props;
+  const { config, data, result, predictions, readOnly = false, taskId = 1, label = 'Labeling canvas' } = props;
   const { user } = useAuth();
   const hostRef = useRef<HTMLDivElement>(null);
   const regionRef = useRef<HTMLDivElement>(null);
@@ -113,7 +115,7 @@ export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
             id: taskId,
             data: signed.data,
             annotations: result && result.length ? [{ id: `task-${taskId}-prev`, result }] : [],
-            predictions: [],
+            predictions: predictions ?? [],
           },
           onLabelStudioLoad(store) {
             if (disposed) {
@@ -125,6 +127,10 @@ export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
             const as = store.annotationStore;
             if (as.annotations.length > 0) {
               as.selectAnnotation(as.annotations[0].id);
+            } else if (!readOnlyRef.current && as.predictions?.length > 0) {
+              /* The model's regions, as the annotator's own to correct. */
+              const a = as.addAnnotationFromPrediction(as.predictions[0]);
+              as.selectAnnotation(a.id);
             } else {
               const a = as.addAnnotation({ userGenerate: true });
               as.selectAnnotation(a.id);
@@ -155,7 +161,7 @@ export function LabelCanvas(props: LabelCanvasProps): JSX.Element {
       }
       root.remove();
     };
-  }, [config, data, result, taskId, withControls, userId, userName]);
+  }, [config, data, result, predictions, taskId, withControls, userId, userName]);
 
   /* Switching between reviewing and correcting keeps the regions on screen. */
   useEffect(() => {

@@ -18,10 +18,21 @@ export interface LsAnnotation {
 export interface LsStore {
   annotationStore: {
     annotations: LsAnnotation[];
+    predictions: LsAnnotation[];
     selected: LsAnnotation | null;
     addAnnotation(opts: { userGenerate: boolean }): LsAnnotation;
+    /* A new, editable annotation that starts as a copy of the prediction. */
+    addAnnotationFromPrediction(prediction: LsAnnotation): LsAnnotation;
     selectAnnotation(id: string): void;
   };
+}
+
+/* A pre-annotation as Label Studio takes it. */
+export interface LsPrediction {
+  id: number;
+  result: unknown[];
+  model_version: string;
+  score?: number;
 }
 
 export interface LsInstance {
@@ -33,7 +44,7 @@ export interface LsOptions {
   config: string;
   interfaces: string[];
   user: { pk: number; firstName: string; lastName: string };
-  task: { id: number; data: Record<string, unknown>; annotations: { id: string; result: unknown[] }[]; predictions: unknown[] };
+  task: { id: number; data: Record<string, unknown>; annotations: { id: string; result: unknown[] }[]; predictions: LsPrediction[] };
   onLabelStudioLoad?: (store: LsStore) => void;
   onSubmitAnnotation?: (store: LsStore, annotation: LsAnnotation) => void;
   onUpdateAnnotation?: (store: LsStore, annotation: LsAnnotation) => void;

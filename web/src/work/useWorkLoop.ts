@@ -2,12 +2,16 @@
  * The claim -> work -> finish -> next loop shared by labeling (L1),
  * review (L2) and approval (L3): one task at a time, its lease kept alive
  * while it is open, given back when skipped or when the page is left.
+ * Opening the page resumes the task the user already holds at the stage
+ * (a reload, a crashed tab); closing the page for good gives it back with
+ * the claim's release beacon, which the server carries out after a grace
+ * that a resume cancels.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../api/client';
 import { getProject } from '../api/projects';
-import { claimTask, heartbeatTask, releaseTask } from '../api/tasks';
-import type { Project, Stage, Task } from '../api/types';
+import { claimTask, heartbeatTask, releaseTask, sendReleaseBeacon } from '../api/tasks';
+import type { ClaimedTask, Project, Stage, Task } from '../api/types';
 import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { leaseMsOf } from './taskUtil';
 
@@ -16,7 +20,7 @@ export type Busy = null | 'claim' | 'finish' | 'skip';
 
 export interface WorkLoop {
   project: Project | null;
-  task: Task | null;
+  task: ClaimedTask | null;
   phase: Phase;
   busy: Busy;
   error: string | null;
@@ -33,7 +37,7 @@ export interface WorkLoop {
 
 export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   const [project, setProject] = useState<Project | null>(null);
-  const [task, setTask] = useState<Task | null>(null);
+  const [task, setTask] = useState<ClaimedTask | null>(null);
   const [phase, setPhase] = useState<Phase>('loading');
   const [busy, setBusyState] = useState<Busy>(null);
   const [error, setError] = useState<string | null>(null);
@@ -44,6 +48,8 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   const busyRef = useRef<Busy>(null);
   const alive = useRef(true);
   const held = useRef<Task | null>(null);
+  /* The signed URL that gives the held task back from a closing page; renewed with each heartbeat. */
+  const beaconUrl = useRef<string | null>(null);
 
   const setBusy = (b: Busy) => {
     busyRef.current = b;
@@ -67,7 +73,11 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       stopHeartbeat();
       heartbeat.current = startHeartbeat({
         leaseMs,
-        beat: () => heartbeatTask(t.id),
+        beat: () =>
+          heartbeatTask(t.id).then((answer) => {
+            if (answer.release_beacon) beaconUrl.current = answer.release_beacon;
+            return answer;
+          }),
         onLost: (e) => markLost(t, e),
         onTransientError: (e) => setLeaseNote(`Could not renew the lease on this task: ${errorMessage(e)} Retrying…`),
       });
@@ -78,21 +88,23 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   /*
    * Claims and shows the next task. `afterClaim` runs once the claim has
    * answered and may return a problem to show: skipping gives its task back
-   * there, so that the claim cannot hand the same task straight back.
+   * there, so that the claim cannot hand the same task straight back. With
+   * `resume`, a task the user already holds at the stage comes first.
    */
   const claimThen = useCallback(
-    async (afterClaim?: () => Promise<string | null>) => {
+    async (afterClaim?: () => Promise<string | null>, resume = false) => {
       stopHeartbeat();
       held.current = null;
+      beaconUrl.current = null;
       setBusy('claim');
       setError(null);
       setLeaseNote(null);
       setTask(null);
       setPhase('loading');
-      let t: Task | undefined;
+      let t: ClaimedTask | undefined;
       let failure: unknown = null;
       try {
-        t = await claimTask(projectId, stage);
+        t = await claimTask(projectId, stage, resume);
       } catch (e) {
         failure = e;
       }
@@ -111,16 +123,22 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
         return;
       }
       held.current = t;
+      beaconUrl.current = t.release_beacon ?? null;
       setTask(t);
       setPhase('task');
       setError(problem);
-      setStatus(`Task ${t.id} loaded${t.last_comment ? ' with a reviewer comment' : ''}.`);
+      setStatus(
+        t.resumed
+          ? `Task ${t.id} resumed${t.draft ? ' with your unsaved work' : ''}.`
+          : `Task ${t.id} loaded${t.last_comment ? ' with a reviewer comment' : ''}.`,
+      );
       keepLease(t, leaseMsOf(t));
     },
     [projectId, stage, keepLease],
   );
 
-  const claimNext = useCallback(() => claimThen(), [claimThen]);
+  /* Whatever the user still holds here (a reload, another tab) comes before a new task. */
+  const claimNext = useCallback(() => claimThen(undefined, true), [claimThen]);
 
   useEffect(() => {
     let live = true;
@@ -152,11 +170,37 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
     (t: Task) => {
       held.current = t;
       heartbeatTask(t.id)
-        .then((fresh) => alive.current && held.current === t && keepLease(t, leaseMsOf(fresh)))
+        .then((fresh) => {
+          if (!alive.current || held.current !== t) return;
+          if (fresh.release_beacon) beaconUrl.current = fresh.release_beacon;
+          keepLease(t, leaseMsOf(fresh));
+        })
         .catch((err) => err instanceof ApiError && err.status === 409 && markLost(t, err));
     },
     [keepLease, markLost],
   );
+
+  /*
+   * The page itself goes away (tab closed, reload, another site): React
+   * unmounts nothing, so the beacon is the only word the server gets. A
+   * page restored from the back/forward cache renews the lease at once,
+   * which also cancels the release its leaving asked for.
+   */
+  useEffect(() => {
+    const onHide = () => {
+      if (held.current && heartbeat.current && beaconUrl.current) sendReleaseBeacon(beaconUrl.current);
+    };
+    const onShow = (e: PageTransitionEvent) => {
+      const t = held.current;
+      if (e.persisted && t && heartbeat.current) resumeLease(t);
+    };
+    window.addEventListener('pagehide', onHide);
+    window.addEventListener('pageshow', onShow);
+    return () => {
+      window.removeEventListener('pagehide', onHide);
+      window.removeEventListener('pageshow', onShow);
+    };
+  }, [resumeLease]);
 
   const finish = useCallback(
     async (send: (t: Task) => Promise<unknown>, done: string) => {
