@@ -493,9 +493,8 @@ static int annotations_refused(lf_ingest_parser *p, size_t n, int64_t line)
 {
 	return lf_ingest_item_error(
 	    p, line, LF_ERR_INVALID,
-	    "the task has %zu annotation%s, which are imported only when asked:"
-	    " send annotations=prior to keep them as prior annotations (pre-annotations"
-	    " for the annotator, nobody's work), or remove them from the file",
+	    "the task has %zu annotation%s: send annotations=prior to import them as"
+	    " pre-annotations, or remove them",
 	    n, n == 1 ? "" : "s");
 }
 

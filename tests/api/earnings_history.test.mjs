@@ -4,7 +4,7 @@
 // another person's money.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, errorCode, sql } from './lib.mjs';
+import { startServer, waitJob, errorCode, sql } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, decide, nerResult } from './workflow-lib.mjs';
 
 let srv;
@@ -14,14 +14,8 @@ after(async () => { await srv.stop(); });
 const history = (u, q = '') => srv.api('GET', `/api/v1/me/earnings/history${q}`, { token: u.token });
 const today = () => new Date().toISOString().slice(0, 10);
 
-async function waitBatch(admin, id) {
-  for (let i = 0; i < 200; i++) {
-    const b = await srv.api('GET', `/api/v1/payouts/${id}`, { token: admin.access_token });
-    if (!['queued', 'running'].includes(b.body.status)) return b.body;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('payout batch did not finish');
-}
+const waitBatch = (admin, id) =>
+  waitJob(srv, admin.access_token, `/api/v1/payouts/${id}`, { until: (b) => !['queued', 'running'].includes(b.status) });
 
 test('earned on acceptance, paid on settlement, per day and currency', async () => {
   const { admin, project, annotators: [a1], reviewers: [r1], supers: [s1] } = await setupProject(srv, {

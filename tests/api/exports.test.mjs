@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, errorCode } from './lib.mjs';
+import { startServer, waitJob, errorCode } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, decide, nerResult } from './workflow-lib.mjs';
 
 let srv;
@@ -32,12 +32,7 @@ async function accept(ctx, taskId, result) {
 async function runExport(admin, pid, format, filter) {
   const r = await srv.api('POST', `/api/v1/projects/${pid}/exports`, { token: admin.access_token, body: { format, filter } });
   assert.equal(r.status, 202, JSON.stringify(r.body));
-  let e;
-  for (let i = 0; i < 200; i++) {
-    e = (await srv.api('GET', `/api/v1/exports/${r.body.id}`, { token: admin.access_token })).body;
-    if (e.status === 'done' || e.status === 'failed') break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
+  const e = await waitJob(srv, admin.access_token, `/api/v1/exports/${r.body.id}`);
   assert.equal(e.status, 'done', JSON.stringify(e));
   const res = await fetch(srv.url + e.file_url, { headers: { authorization: `Bearer ${admin.access_token}` } });
   assert.equal(res.status, 200);
@@ -72,16 +67,13 @@ test('text project: JSONL, Label Studio JSON (round trip), CSV, CoNLL-2003, filt
   const tasks = JSON.parse(ls.body.toString());
   assert.equal(tasks.length, 2);
   assert.deepEqual(tasks[1].annotations.at(-1).result, nerResult('PER', 0, 3));
-  // Round trip: the export imports back into a new project with the same results.
+  // Round trip: the export imports back into a new project with the same
+  // results, its accepted annotations kept as prior annotations.
   const ctx2 = await setupProject(srv, { counts: { annotator: 0, reviewer: 0, super_reviewer: 0 } });
   const plain = await runExport(admin, project.id, 'label_studio_json');
-  const imp = await srv.api('POST', `/api/v1/projects/${ctx2.project.id}/imports?format=label_studio`, { token: admin.access_token, raw: plain.body, headers: { 'content-type': 'application/json' } });
+  const imp = await srv.api('POST', `/api/v1/projects/${ctx2.project.id}/imports?format=label_studio&annotations=prior`, { token: admin.access_token, raw: plain.body, headers: { 'content-type': 'application/json' } });
   assert.equal(imp.status, 202, JSON.stringify(imp.body));
-  for (let i = 0; i < 100; i++) {
-    const s = await srv.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token });
-    if (s.body.status === 'done') break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
+  assert.equal((await waitJob(srv, admin.access_token, `/api/v1/imports/${imp.body.id}`)).status, 'done');
   const back = (await srv.api('GET', `/api/v1/projects/${ctx2.project.id}/tasks`, { token: admin.access_token })).body.items;
   assert.equal(back.length, 2);
   assert.deepEqual(back.map((t) => t.data.text), ['Alice works at Acme', 'Bob lives here']);

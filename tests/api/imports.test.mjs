@@ -3,7 +3,7 @@
 // files that leave nothing behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, ADMIN, errorCode, createUser, sql, dbUrl } from './lib.mjs';
+import { startServer, waitJob, ADMIN, errorCode, createUser, sql, dbUrl } from './lib.mjs';
 import { NER_CONFIG } from './workflow-lib.mjs';
 
 let srv, admin;
@@ -23,14 +23,7 @@ function upload(projectId, body, { type = 'text/csv', query = '', token = admin.
   return srv.api('POST', `/api/v1/projects/${projectId}/imports${query}`, { token, raw: body, headers: { 'content-type': type } });
 }
 
-async function waitDone(id) {
-  for (let i = 0; i < 400; i++) {
-    const r = await srv.api('GET', `/api/v1/imports/${id}`, { token: admin.access_token });
-    if (r.body.status === 'done' || r.body.status === 'failed') return r.body;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error('import did not finish');
-}
+const waitDone = (id) => waitJob(srv, admin.access_token, `/api/v1/imports/${id}`);
 
 async function tasksOf(projectId) {
   const out = [];
@@ -203,7 +196,7 @@ test('Label Studio annotations are refused by default, naming the row, or kept a
   const r = await upload(pid, body, { type: 'application/json', query: '?format=label_studio' });
   assert.equal(r.status, 422, JSON.stringify(r.body));
   assert.equal(errorCode(r), 'malformed_upload');
-  assert.match(r.body.error.message, /^line \d+: the task has 1 annotation, which are imported only when asked: send annotations=prior/);
+  assert.match(r.body.error.message, /^line \d+: the task has 1 annotation: send annotations=prior to import them as pre-annotations, or remove them$/);
   assert.ok(Number(r.body.error.message.match(/^line (\d+)/)[1]) <= line + 1);
   assert.equal((await tasksOf(pid)).length, 0);
 

@@ -175,3 +175,17 @@ export async function createUser(srv, adminToken, role, extra = {}) {
   if (r.status !== 201) throw new Error(`create user: ${r.status} ${JSON.stringify(r.body)}`);
   return { ...r.body, password: u.password };
 }
+
+// Polls GET path (a job: an import, export or payout batch) until until()
+// holds for its body, which it returns. The limit is time, not a number of
+// polls: on a loaded machine each poll is slower, the job too.
+export async function waitJob(srv, token, path, { until = (b) => b.status === 'done' || b.status === 'failed', timeoutMs = 180000 } = {}) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await srv.api('GET', path, { token });
+    if (r.status !== 200) throw new Error(`GET ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (until(r.body)) return r.body;
+    if (Date.now() > end) throw new Error(`${path} did not finish in ${timeoutMs / 1000} s: ${JSON.stringify(r.body)}`);
+    await new Promise((res) => setTimeout(res, 25));
+  }
+}

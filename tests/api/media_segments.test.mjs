@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, errorCode } from './lib.mjs';
+import { startServer, waitJob, errorCode } from './lib.mjs';
 import { setupProject, claim, submit, review, decide } from './workflow-lib.mjs';
 
 const CONFIG = `<View>
@@ -70,12 +70,7 @@ async function media(admin, id) {
 async function runExport(admin, pid, format) {
   const r = await srv.api('POST', `/api/v1/projects/${pid}/exports`, { token: admin.access_token, body: { format } });
   assert.equal(r.status, 202, JSON.stringify(r.body));
-  let e;
-  for (let i = 0; i < 400; i++) {
-    e = (await srv.api('GET', `/api/v1/exports/${r.body.id}`, { token: admin.access_token })).body;
-    if (e.status === 'done' || e.status === 'failed') break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
+  const e = await waitJob(srv, admin.access_token, `/api/v1/exports/${r.body.id}`);
   assert.equal(e.status, 'done', JSON.stringify(e));
   const res = await fetch(srv.url + e.file_url, { headers: { authorization: `Bearer ${admin.access_token}` } });
   assert.equal(res.status, 200);

@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer } from './lib.mjs';
+import { startServer, waitJob } from './lib.mjs';
 import { setupProject, addTasks, claim, nerResult } from './workflow-lib.mjs';
 
 // { 'name{labels}': value } of a scrape.
@@ -49,11 +49,7 @@ test('/metrics counts requests by route, claims, transitions and jobs, and passe
     token: admin.access_token, raw: 'text\nDora four\nEve five\n', headers: { 'content-type': 'text/csv' },
   });
   assert.equal(imp.status, 202, JSON.stringify(imp.body));
-  for (let i = 0; i < 400; i++) {
-    const r = await srv.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token });
-    if (r.body.status === 'done') break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
+  assert.equal((await waitJob(srv, admin.access_token, `/api/v1/imports/${imp.body.id}`)).status, 'done');
 
   const text = await scrape(srv);
   if (promtool) {

@@ -8,7 +8,7 @@ import http from 'node:http';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer } from './lib.mjs';
+import { startServer, waitJob } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, decide, nerResult } from './workflow-lib.mjs';
 
 const SECRET = 'webhook-secret-for-tests';
@@ -53,14 +53,8 @@ after(async () => {
 });
 
 const earnings = async (u) => (await srv.api('GET', '/api/v1/me/earnings', { token: u.token })).body;
-async function waitBatch(admin, id) {
-  for (let i = 0; i < 200; i++) {
-    const b = await srv.api('GET', `/api/v1/payouts/${id}`, { token: admin.access_token });
-    if (!['queued', 'running'].includes(b.body.status)) return b.body;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('payout batch did not finish');
-}
+const waitBatch = (admin, id) =>
+  waitJob(srv, admin.access_token, `/api/v1/payouts/${id}`, { until: (b) => !['queued', 'running'].includes(b.status) });
 
 // One accepted task: a1 earns 100, r1 50, s1 30.
 async function acceptedProject() {

@@ -3,7 +3,7 @@
 // predictions given with new tasks and in imported Label Studio tasks.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, errorCode } from './lib.mjs';
+import { startServer, waitJob, errorCode } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, nerResult } from './workflow-lib.mjs';
 
 const TEXT = 'Alice works at Acme today'; // 25 characters
@@ -12,14 +12,7 @@ let srv;
 before(async () => { srv = await startServer(); });
 after(async () => { await srv.stop(); });
 
-async function waitDone(admin, id) {
-  for (let i = 0; i < 400; i++) {
-    const r = await srv.api('GET', `/api/v1/imports/${id}`, { token: admin.access_token });
-    if (r.body.status === 'done' || r.body.status === 'failed') return r.body;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  throw new Error('import did not finish');
-}
+const waitDone = (admin, id) => waitJob(srv, admin.access_token, `/api/v1/imports/${id}`);
 
 test('a span past the end of the text is refused on submit and on review; the lease stays', async () => {
   const { admin, project, annotators: [a1], reviewers: [r1] } = await setupProject(srv);
@@ -78,7 +71,8 @@ test('predictions past the text are refused when tasks are created or imported',
     JSON.stringify({ data: { text: 'short' }, annotations: [{ result: nerResult('PER', 0, 6) }] }),
     JSON.stringify({ data: { text: 'Bob' }, predictions: pred(0, 3) }),
   ].join('\n') + '\n';
-  const upload = (query) => srv.api('POST', `/api/v1/projects/${project.id}/imports?format=label_studio${query}`, {
+  // annotations=prior: imported annotations are checked like predictions.
+  const upload = (query) => srv.api('POST', `/api/v1/projects/${project.id}/imports?format=label_studio&annotations=prior${query}`, {
     token: admin.access_token, raw: lines, headers: { 'content-type': 'application/x-ndjson' },
   });
   r = await upload('');

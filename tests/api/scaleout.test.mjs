@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, baseEnv, BIN, JWT_SECRET, PG, sql, dbUrl, request } from './lib.mjs';
+import { startServer, waitJob, baseEnv, BIN, JWT_SECRET, PG, sql, dbUrl, request } from './lib.mjs';
 import { setupProject, nerResult } from './workflow-lib.mjs';
 
 const TASKS = Number(process.env.LF_SCALEOUT_TASKS || 20000);
@@ -60,12 +60,7 @@ test('two servers and two workers on one PostgreSQL survive kill -9 of one of ea
     const rows = Array.from({ length: TASKS }, (_, i) => JSON.stringify({ text: `Alice number ${i}` })).join('\n') + '\n';
     const imp = await a.api('POST', `/api/v1/projects/${project.id}/imports`, { token: admin.access_token, raw: rows, headers: { 'content-type': 'application/x-ndjson' } });
     assert.equal(imp.status, 202);
-    let st;
-    for (let i = 0; i < 1200; i++) {
-      st = (await b.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token })).body;
-      if (st.status === 'done' || st.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const st = await waitJob(b, admin.access_token, `/api/v1/imports/${imp.body.id}`, { timeoutMs: 600000 });
     assert.equal(st.status, 'done', JSON.stringify(st));
 
     // Each client starts on one server and moves to the other when its

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, ADMIN, errorCode } from './lib.mjs';
+import { startServer, waitJob, ADMIN, errorCode } from './lib.mjs';
 import { NER_CONFIG } from './workflow-lib.mjs';
 
 let srv, admin, pid;
@@ -104,14 +104,8 @@ test('UTF-8 names are kept and read back everywhere', async () => {
   assert.equal(r.status, 202);
   const im = await r.json();
   assert.equal(im.filename, 'naïve-日本.csv');
-  let done;
-  for (let i = 0; i < 400; i++) {
-    done = await srv.api('GET', `/api/v1/imports/${im.id}`, { token: admin.access_token });
-    assert.equal(done.status, 200);
-    if (done.body.status === 'done') break;
-    await new Promise((res) => setTimeout(res, 25));
-  }
-  assert.equal(done.body.status, 'done');
+  const done = await waitJob(srv, admin.access_token, `/api/v1/imports/${im.id}`);
+  assert.equal(done.status, 'done');
   const list = await srv.api('GET', `/api/v1/projects/${pid}/imports`, { token: admin.access_token });
   assert.deepEqual(list.body.items.map((x) => x.filename), ['naïve-日本.csv']);
   const tasks = await srv.api('GET', `/api/v1/projects/${pid}/tasks`, { token: admin.access_token });
