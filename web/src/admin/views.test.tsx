@@ -184,6 +184,42 @@ describe('AuditPage', () => {
 });
 
 describe('DataTab', () => {
+  it('a refused file shows the reason, no "Upload 0%", and where media goes', async () => {
+    uploadHandler = async () => {
+      throw new ApiError(415, 'media_not_dataset', 'cat.png is an image file (image/png), not a dataset: imports take csv, tsv, json, jsonl, text or label_studio. Upload media to POST /api/v1/projects/5/media.');
+    };
+    handler = (_m, path) => {
+      if (path.startsWith('/projects/5/imports')) return list();
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<DataTab project={project} />);
+    fireEvent.change(screen.getByLabelText('Dataset file'), { target: { files: [new File(['x'], 'cat.png', { type: 'image/png' })] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/^Upload failed: cat\.png is an image file \(image\/png\)/);
+    expect(alert.textContent).toMatch(/through Upload media below/);
+    expect(screen.queryByLabelText('Upload progress')).toBeNull();
+    expect(screen.queryByText('0%')).toBeNull();
+    screen.getByText(/refused the file; nothing was imported/);
+  });
+
+  it('a new error does not stand beside the last import\'s success', async () => {
+    uploadHandler = async () => ({ id: 4, status: 'done', items_total: 1, items_done: 1, tasks_created: 1, skipped: 0, progress: 1, errors: [] });
+    handler = (_m, path) => {
+      if (path.startsWith('/projects/5/imports')) return list();
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<DataTab project={project} />);
+    const input = screen.getByLabelText('Dataset file');
+    fireEvent.change(input, { target: { files: [new File(['text\na\n'], 'a.csv', { type: 'text/csv' })] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    await screen.findByText(/Import finished: 1 task created/);
+    fireEvent.change(input, { target: { files: [] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Choose a dataset file first.');
+    expect(screen.queryByText(/Import finished/)).toBeNull();
+  });
+
   it('shows upload and import progress, then the tasks created and skipped rows', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
