@@ -4,8 +4,10 @@
  * its idempotency key makes a repeated click return the same batch.
  */
 import type { NewPayout } from '../api/types';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { createPayout, getPayout, listPayouts } from '../api/payouts';
+import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 'react';
+import { createPayout, downloadStatement, getPayout, listPayouts, payoutStatementUrl } from '../api/payouts';
+import { allProjects } from '../api/projects';
+import { saveFile } from './lib/download';
 import { formatMoney } from '../lib/money';
 import {
   EmptyRow,
@@ -135,6 +137,20 @@ export function PayoutsPage() {
 function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number, string>; onChanged: () => void }) {
   const [tick, setTick] = useState(0);
   const batch = useLoad(() => getPayout(id), [id, tick]);
+  const projects = useLoad(() => allProjects(), []);
+  const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
+  const [downloadError, setDownloadError] = useState<unknown>(null);
+
+  /* The statement needs the bearer token: fetched, then handed to the browser to save. */
+  async function onStatement(e: MouseEvent<HTMLAnchorElement>) {
+    e.preventDefault();
+    setDownloadError(null);
+    try {
+      saveFile(await downloadStatement(id), `payout-${id}-statement.csv`);
+    } catch (err) {
+      setDownloadError(err);
+    }
+  }
   const b = batch.data;
   const status = b?.status;
 
@@ -163,6 +179,14 @@ function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number,
             Status: <strong data-testid="batch-status">{STATUS_LABELS[b.status] ?? b.status}</strong> · adapter {b.adapter} ·
             created {formatTime(b.created_at)}
           </p>
+          {b.statement_key && (
+            <p>
+              <a href={payoutStatementUrl(id)} onClick={onStatement} className="button-link">
+                Download the CSV statement
+              </a>
+            </p>
+          )}
+          <ErrorAlert error={downloadError} />
           {Object.keys(b.totals).length > 0 && (
             <p>
               Total:{' '}
@@ -179,7 +203,7 @@ function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number,
               {b.items.map((it) => (
                 <tr key={it.id}>
                   <td>{names.get(it.user_id) ?? `#${it.user_id}`}</td>
-                  <td>{it.project_id}</td>
+                  <td>{projectNames.get(it.project_id) ?? `Project ${it.project_id}`}</td>
                   <td className="num">{formatMoney(it.amount, it.currency, it.currency_exponent)}</td>
                   <td>{it.status}</td>
                   <td className="num">{it.attempts}</td>

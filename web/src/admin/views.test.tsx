@@ -40,6 +40,7 @@ const { DataTab } = await import('./project/DataTab');
 const { SettingsTab, settingsBody } = await import('./project/SettingsTab');
 const { OverviewTab, formatDuration } = await import('./project/OverviewTab');
 const { MembersTab } = await import('./project/MembersTab');
+const { PayoutsPage } = await import('./PayoutsPage');
 
 const project: Project = {
   id: 5,
@@ -133,6 +134,29 @@ describe('EscrowTab', () => {
     expect((screen.getByRole('button', { name: 'Older' }) as HTMLButtonElement).disabled).toBe(true);
     fireEvent.click(screen.getByRole('button', { name: 'Newer' }));
     await screen.findByText('9');
+  });
+});
+
+describe('PayoutsPage', () => {
+  it('names each payment\'s project and links the CSV statement', async () => {
+    const batch = {
+      id: 3, idempotency_key: 'k', adapter: 'csv', status: 'done', min_amount: 100, statement_key: 'payouts/3/statement.csv',
+      totals: { USD: 250 }, currency_exponents: { USD: 2 }, created_at: '2026-03-01T00:00:00.000Z', updated_at: '2026-03-01T00:00:00.000Z',
+      items: [{ id: 1, project_id: 5, user_id: 1, currency: 'USD', currency_exponent: 2, amount: 250, status: 'paid', attempts: 1, last_error: null, external_ref: 'statement' }],
+    };
+    handler = (_m, path) => {
+      if (path.startsWith('/users')) return list([{ id: 1, name: 'Ann', email: 'a@x', role: 'annotator', active: true }]);
+      if (path.startsWith('/projects')) return list([{ id: 5, name: 'NER' }]);
+      if (path.startsWith('/payouts?')) return list([{ ...batch, items: [] }]);
+      if (path === '/payouts/3') return batch;
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<PayoutsPage />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Show batch 3' }));
+    const payments = await screen.findByRole('table', { name: 'Payments' });
+    await waitFor(() => expect(payments.textContent).toContain('NER'));
+    const link = screen.getByRole('link', { name: 'Download the CSV statement' });
+    expect(link.getAttribute('href')).toBe('/api/v1/payouts/3/statement');
   });
 });
 
