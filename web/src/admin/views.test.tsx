@@ -318,6 +318,28 @@ describe('SettingsTab', () => {
   });
 });
 
+describe('SettingsTab policies', () => {
+  it('shows every invalid policy key the server reports, not just the first', async () => {
+    handler = (method, path) => {
+      if (path.startsWith('/projects/5/tasks')) return list();
+      if (method === 'PATCH')
+        throw new ApiError(422, 'invalid_policy', '2 policy problems: policy overlap must be an integer from 1 to 20; unknown policy "colour".', [
+          'policy overlap must be an integer from 1 to 20',
+          'unknown policy "colour"',
+        ]);
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<SettingsTab project={project} onSaved={() => {}} />);
+    fireEvent.change(screen.getByLabelText('Policies (JSON)'), { target: { value: '{"overlap": 0, "colour": "red"}' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const alert = await screen.findByRole('alert');
+    expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual([
+      'policy overlap must be an integer from 1 to 20',
+      'unknown policy "colour"',
+    ]);
+  });
+});
+
 describe('OverviewTab', () => {
   it('writes durations for people', () => {
     expect([0, 0.2, 4.6, 75, 3725].map(formatDuration)).toEqual(['—', 'under 1 s', '5 s', '1 min 15 s', '1 h 2 min']);
