@@ -167,8 +167,18 @@ describe('AuditPage', () => {
       if (path.startsWith('/projects')) return list([{ id: 5, name: 'NER' }]);
       if (path.startsWith('/audit?')) return list([{ seq: 3, time: '2026-01-01T00:00:00.000Z', actor_id: 1, action: 'project.create', entity_type: 'project', entity_id: '5', project_id: 5, hash: 'h' }]);
       if (path === '/audit/verify') return { ok: true, count: 3, head: 'abcdef0123456789abcdef' };
+      if (path === '/meta') return { currencies: { default_exponent: 2, exponents: {} }, audit_actions: ['project.create', 'task.l2_reject', 'task.submit'] };
       throw new Error(`unexpected ${path}`);
     };
+  });
+
+  it('offers the server\'s list of actions to filter by', async () => {
+    render(<AuditPage />);
+    const select = (await screen.findByRole('combobox', { name: 'Action' })) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['', 'project.create', 'task.l2_reject', 'task.submit']);
+    fireEvent.change(select, { target: { value: 'task.l2_reject' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() => expect(calls.map((c) => c.path)).toContain('/audit?action=task.l2_reject&limit=50'));
   });
 
   it('verifies the chain', async () => {
@@ -189,8 +199,9 @@ describe('AuditPage', () => {
 
   it('applies the filters to the query and shows names for ids', async () => {
     render(<AuditPage />);
-    await screen.findByText('project.create');
+    await screen.findByText('project.create', { selector: 'code' });
     await waitFor(() => expect(screen.getAllByText('NER').length).toBeGreaterThan(0));
+    await screen.findByRole('combobox', { name: 'Action' });
     fireEvent.change(screen.getByLabelText('Action'), { target: { value: 'task.submit' } });
     fireEvent.change(screen.getByLabelText('Task'), { target: { value: '12' } });
     fireEvent.change(screen.getByLabelText('From date'), { target: { value: '2026-01-01' } });
