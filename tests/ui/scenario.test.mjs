@@ -263,7 +263,8 @@ step('the reviewer rejects with a comment', async () => {
 step('the annotator sees the comment and resubmits', async () => {
   const page = pages.annotator;
   await openQueue('annotator', 'Label next', 'label');
-  const note = page.getByRole('note', { name: 'Reviewer comment' });
+  const note = page.getByRole('note', { name: 'Sent back with this comment' });
+  await page.locator('.badge', { hasText: 'Rework 1' }).waitFor();
   await note.waitFor();
   assert.match(await note.innerText(), new RegExp(COMMENT.replace(/[.]/g, '\\.')));
   await page.locator('.lsf-richtext__container', { hasText: TEXT }).waitFor();

@@ -11,6 +11,7 @@ import { LoopFrame } from '../work/LoopFrame';
 import { TaskBar, TaskNote } from '../work/TaskFrame';
 import { latestResult } from '../work/taskUtil';
 import { useWorkLoop } from '../work/useWorkLoop';
+import { SENT_BACK_TITLE, reworkBadge } from './rework';
 
 export function LabelPage() {
   const projectId = Number(useParams().id);
@@ -49,12 +50,13 @@ export function LabelPage() {
 
   const data = useMemo(() => task?.data ?? {}, [task]);
   const previous = useMemo(() => (task ? latestResult(task) : undefined), [task]);
+  const badge = task ? reworkBadge(task) : null;
 
   return (
     <LoopFrame loop={loop} titleFallback="Labeling">
       {task && project && (
         <>
-          <TaskBar taskId={task.id} info={task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}>
+          <TaskBar taskId={task.id} info={badge && <span className="badge">{badge}</span>}>
             <div className="actions">
               <button type="button" className="primary" onClick={submit} disabled={busy !== null} aria-keyshortcuts="Control+Enter">
                 Submit
@@ -65,7 +67,7 @@ export function LabelPage() {
             </div>
           </TaskBar>
           <p className="muted shortcuts">Shortcuts: Ctrl+Enter submits, Ctrl+Shift+S skips.</p>
-          <TaskNote title="Reviewer comment" text={task.last_comment} />
+          <TaskNote title={SENT_BACK_TITLE} text={task.last_comment} />
           <LabelCanvas
             key={task.id}
             taskId={task.id}
