@@ -158,6 +158,34 @@ describe('PayoutsPage', () => {
     const link = screen.getByRole('link', { name: 'Download the CSV statement' });
     expect(link.getAttribute('href')).toBe('/api/v1/payouts/3/statement');
   });
+
+  it('takes the minimum in major units, as escrow does, and says what it means in other currencies', async () => {
+    handler = (method, path, body) => {
+      if (path.startsWith('/users')) return list();
+      if (path.startsWith('/projects'))
+        return list([
+          { id: 5, name: 'NER', currency: 'USD', currency_exponent: 2 },
+          { id: 6, name: 'Tokyo', currency: 'JPY', currency_exponent: 0 },
+        ]);
+      if (path.startsWith('/payouts?')) return list();
+      if (method === 'POST' && path === '/payouts') return { id: 9, adapter: 'csv', status: 'queued', min_amount: body.min_amount, items: [], totals: {}, currency_exponents: {} };
+      if (path === '/payouts/9') return { id: 9, adapter: 'csv', status: 'done', min_amount: 250, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' };
+      throw new Error(`unexpected ${method} ${path}`);
+    };
+    render(<PayoutsPage />);
+    const min = screen.getByLabelText('Minimum amount');
+    fireEvent.change(min, { target: { value: '2.50' } });
+    await screen.findByText(/In JPY|In USD/);
+    fireEvent.change(await screen.findByLabelText('Currency of the minimum'), { target: { value: 'USD' } });
+    expect(screen.getByText(/In USD, for example/).textContent).toMatch(/applies to the other currencies: ¥250\./);
+    fireEvent.change(min, { target: { value: '2.505' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/^Minimum amount: /);
+    fireEvent.change(min, { target: { value: '2.50' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
+    await screen.findByText(/Batch #9 created/);
+    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ min_amount: 250, adapter: 'csv' });
+  });
 });
 
 describe('AuditPage', () => {
