@@ -103,6 +103,11 @@ json_t *lf_api_user_json(lf_http_req *req, const lf_user *u);
 const char *lf_api_next_cursor(lf_http_req *req, int n, int64_t limit, int64_t last_key);
 /* {items, next_cursor}: steals items; cursor NULL renders null. */
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor);
+/* Streams the blob at key as an attachment named filename, of the given
+ * content type, in constant memory; 410 gone (what names the file, "The
+ * export file") when storage no longer has it. */
+int lf_api_send_blob(lf_http_req *req, const char *key, const char *type, const char *filename,
+		     const char *what);
 
 /* Handlers, by file. */
 int lf_api_login(lf_http_req *req);
@@ -153,6 +158,7 @@ int lf_api_earnings_history(lf_http_req *req);
 int lf_api_payouts_create(lf_http_req *req);
 int lf_api_payouts_get(lf_http_req *req);
 int lf_api_payouts_list(lf_http_req *req);
+int lf_api_payouts_statement(lf_http_req *req);
 int lf_api_exports_create(lf_http_req *req);
 int lf_api_exports_get(lf_http_req *req);
 int lf_api_exports_file(lf_http_req *req);

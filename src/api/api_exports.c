@@ -78,47 +78,21 @@ int lf_api_exports_get(lf_http_req *req)
 	return lf_http_json(req, 200, export_json(req, &e));
 }
 
-static ssize_t blob_read(void *ud, uint64_t pos, char *buf, size_t max)
-{
-	size_t n = 0;
-	(void)pos; /* MHD reads sequentially */
-	if (lf_blob_read(ud, buf, max, &n) != LF_OK || n == 0)
-		return -1;
-	return (ssize_t)n;
-}
-
-static void blob_close(void *ud)
-{
-	lf_blob_close_read(ud);
-}
-
 /* Streams the file from blob storage in 64 KiB blocks. */
 int lf_api_exports_file(lf_http_req *req)
 {
 	int ret;
-	lf_app *app = req->app;
 	lf_export_row e = {.id = 0};
-	lf_blob_reader *r = NULL;
-	uint64_t size = 0;
 	if ((ret = load_export(req, &e)) != LF_OK)
 		return ret;
 	if (strcmp(e.status, "done") != 0 || e.blob_key == NULL)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "not_ready",
 				    "The export is %s; the file is not ready.", e.status);
-	if (lf_blob_open_read(app->blobs, e.blob_key, &r) != LF_OK ||
-	    lf_blob_reader_size(r, &size) != LF_OK) {
-		lf_blob_close_read(r);
-		return lf_http_fail(req, LF_ERR_GONE, "gone",
-				    "The export file is no longer stored.");
-	}
-	const char *disposition = lf_arena_printf(
-	    req->arena, "attachment; filename=\"project-%lld-export-%lld.%s\"",
-	    (long long)e.project_id, (long long)e.id, lf_export_extension(e.format));
-	if (disposition == NULL ||
-	    lf_http_add_header(req, "Content-Disposition", disposition) != LF_OK) {
-		lf_blob_close_read(r);
+	const char *name =
+	    lf_arena_printf(req->arena, "project-%lld-export-%lld.%s", (long long)e.project_id,
+			    (long long)e.id, lf_export_extension(e.format));
+	if (name == NULL)
 		return LF_ERR_NOMEM;
-	}
-	return lf_http_stream_body(req, 200, lf_export_content_type(e.format), size, blob_read,
-				   blob_close, r);
+	return lf_api_send_blob(req, e.blob_key, lf_export_content_type(e.format), name,
+				"The export file");
 }

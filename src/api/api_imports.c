@@ -5,7 +5,8 @@
  * to blob storage while validating it with the streaming parser, so a
  * malformed file is refused with its line number and nothing is stored.
  * A valid upload becomes an import row and a background job that creates
- * the tasks; GET /imports/{id} shows its progress.
+ * the tasks; GET /imports/{id} shows its progress. An image, recording or
+ * video sent here by mistake is named and sent to the media endpoint.
  */
 #include "api/api.h"
 
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "imports/imports.h"
+#include "media/media.h"
 
 struct upload {
 	int64_t project_id;
@@ -31,6 +33,7 @@ static int up_begin(lf_http_req *req);
 static int up_chunk(lf_http_req *req, const char *data, size_t len);
 static void up_release(void *p);
 static const char *param(lf_http_req *req, const char *name);
+static int refuse_media(lf_http_req *req, const struct upload *u, const char *data, size_t len);
 static json_t *import_json(lf_http_req *req, const lf_import *im);
 
 /* No abort hook: the upload's state is released with the request's arena
@@ -86,6 +89,31 @@ static int up_begin(lf_http_req *req)
 	return LF_OK;
 }
 
+/* A PNG or WAV parsed as rows fails as "line 1: invalid UTF-8", which
+ * tells the user nothing. Its first bytes say what it is (libmagic, as the
+ * media endpoint does), whatever the name or format parameter claim, so
+ * the refusal can name it and point at POST /projects/{id}/media. */
+static int refuse_media(lf_http_req *req, const struct upload *u, const char *data, size_t len)
+{
+	char mime[96];
+	lf_media_kind kind;
+	const char *name = req->upload_name != NULL ? req->upload_name : "The file";
+	if (lf_media_sniff(data, len, mime, sizeof(mime)) != LF_OK)
+		return LF_OK;
+	kind = lf_media_kind_of_mime(mime);
+	if (kind == LF_MEDIA_NONE)
+		return LF_OK;
+	return lf_http_fail(req, LF_ERR_MEDIA, "media_not_dataset",
+			    "%.60s is %s file (%s), not a dataset: imports take csv, tsv, json,"
+			    " jsonl, text or label_studio. Upload media to POST"
+			    " /api/v1/projects/%lld/media.",
+			    name,
+			    kind == LF_MEDIA_IMAGE   ? "an image"
+			    : kind == LF_MEDIA_AUDIO ? "an audio"
+						     : "a video",
+			    mime, (long long)u->project_id);
+}
+
 /* The first chunk fixes the format: an explicit format parameter, or the
  * file's type, name and first bytes. */
 static int start_check(lf_http_req *req, struct upload *u, const char *data, size_t len)
@@ -93,7 +121,10 @@ static int start_check(lf_http_req *req, struct upload *u, const char *data, siz
 	lf_ingest_format fmt;
 	const char *f = param(req, "format");
 	const char *skip = param(req, "skip_bad");
+	int ret;
 	u->skip_bad = skip != NULL && (strcmp(skip, "true") == 0 || strcmp(skip, "1") == 0);
+	if ((ret = refuse_media(req, u, data, len)) != LF_OK)
+		return ret;
 	if (f != NULL) {
 		if (lf_ingest_format_parse(f, &fmt) != LF_OK)
 			return lf_http_fail(req, LF_ERR_INVALID, "invalid_format",
@@ -117,8 +148,8 @@ static int start_check(lf_http_req *req, struct upload *u, const char *data, siz
 				    " is read as %s.",
 				    u->format);
 	char err[200] = "";
-	int ret = lf_imports_check_new(fmt, u->skip_bad, strcmp(u->annotations, "prior") == 0,
-				       u->label_config, &u->check, err, sizeof(err));
+	ret = lf_imports_check_new(fmt, u->skip_bad, strcmp(u->annotations, "prior") == 0,
+				   u->label_config, &u->check, err, sizeof(err));
 	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
 				    "The project's label config no longer parses (%s); fix it"

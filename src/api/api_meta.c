@@ -1,7 +1,7 @@
 /*
  * api_meta.c - what the API says about itself: its OpenAPI document and
  * the enumerations clients need (task states, stages, import and export
- * formats, currency exponents), read from the tables the server itself
+ * formats, currency exponents, audit actions), read from the tables the server itself
  * uses so that no client keeps a copy.
  *
  * The document is openapi/openapi.yaml, converted to JSON and compiled
@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "export/export.h"
 #include "ingest/ingest.h"
 #include "ledger/ledger.h"
@@ -24,6 +25,7 @@ extern const size_t lf_openapi_json_len;
 
 static json_t *export_formats_json(void);
 static json_t *currencies_json(void);
+static json_t *audit_actions_json(void);
 
 int lf_api_openapi(lf_http_req *req)
 {
@@ -55,6 +57,15 @@ static json_t *currencies_json(void)
 			 exceptions);
 }
 
+static json_t *audit_actions_json(void)
+{
+	json_t *arr = json_array();
+	char name[64];
+	for (size_t i = 0; arr != NULL && lf_audit_action_at(i, name, sizeof(name)); i++)
+		json_array_append_new(arr, json_string(name));
+	return arr;
+}
+
 int lf_api_meta(lf_http_req *req)
 {
 	json_t *states = json_array(), *imports = json_array();
@@ -63,8 +74,9 @@ int lf_api_meta(lf_http_req *req)
 	for (int f = LF_INGEST_CSV; imports != NULL && f <= LF_INGEST_LABEL_STUDIO; f++)
 		json_array_append_new(imports,
 				      json_string(lf_ingest_format_name((lf_ingest_format)f)));
-	json_t *body = json_pack("{s:o,s:[sss],s:o,s:o,s:o}", "task_states", states, "stages", "l1",
-				 "l2", "l3", "import_formats", imports, "export_formats",
-				 export_formats_json(), "currencies", currencies_json());
+	json_t *body =
+	    json_pack("{s:o,s:[sss],s:o,s:o,s:o,s:o}", "task_states", states, "stages", "l1", "l2",
+		      "l3", "import_formats", imports, "export_formats", export_formats_json(),
+		      "currencies", currencies_json(), "audit_actions", audit_actions_json());
 	return body != NULL ? lf_http_json(req, 200, body) : LF_ERR_NOMEM;
 }

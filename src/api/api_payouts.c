@@ -168,3 +168,38 @@ int lf_api_payouts_list(lf_http_req *req)
 	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? rows[limit - 1].id : 0);
 	return lf_api_list(req, items, next);
 }
+
+/* The CSV statement a csv-adapter batch wrote for finance, as a download:
+ * without it the statement sat in blob storage with no way to fetch it. */
+int lf_api_payouts_statement(lf_http_req *req)
+{
+	int ret;
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_payout_batch_row b;
+	lf_tx *tx;
+	if ((ret = lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who)) != LF_OK)
+		return ret;
+	int64_t id = lf_http_capture_id(req, 0);
+	if (id == 0)
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such payout batch.");
+	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
+		return ret;
+	ret = lf_store_payout_batch_get(tx, id, &b);
+	lf_store_rollback(tx);
+	if (ret == LF_ERR_NOTFOUND)
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such payout batch.");
+	if (ret != LF_OK)
+		return ret;
+	if (b.statement_key == NULL)
+		return lf_http_fail(req, LF_ERR_CONFLICT, "no_statement",
+				    strcmp(b.adapter, "csv") == 0
+					? "The batch is %s; its statement is not written yet."
+					: "The batch is %s and paid by %s: it has no statement.",
+				    b.status, b.adapter);
+	const char *name = lf_arena_printf(req->arena, "payout-%lld-statement.csv", (long long)id);
+	if (name == NULL)
+		return LF_ERR_NOMEM;
+	return lf_api_send_blob(req, b.statement_key, "text/csv; charset=utf-8", name,
+				"The statement");
+}

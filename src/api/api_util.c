@@ -11,6 +11,8 @@
 #include <time.h>
 
 static int bearer_token(lf_http_req *req, const char **token);
+static ssize_t blob_read(void *ud, uint64_t pos, char *buf, size_t max);
+static void blob_close(void *ud);
 
 static int bearer_token(lf_http_req *req, const char **token)
 {
@@ -323,4 +325,39 @@ int lf_api_upload_project(lf_http_req *req, int64_t project_id, lf_principal **w
 		return lf_http_fail(req, LF_ERR_CONFLICT, "project_closed",
 				    "The project is closed.");
 	return LF_OK;
+}
+
+static ssize_t blob_read(void *ud, uint64_t pos, char *buf, size_t max)
+{
+	size_t n = 0;
+	(void)pos; /* MHD reads sequentially */
+	if (lf_blob_read(ud, buf, max, &n) != LF_OK || n == 0)
+		return -1;
+	return (ssize_t)n;
+}
+
+static void blob_close(void *ud)
+{
+	lf_blob_close_read(ud);
+}
+
+int lf_api_send_blob(lf_http_req *req, const char *key, const char *type, const char *filename,
+		     const char *what)
+{
+	lf_app *app = req->app;
+	lf_blob_reader *r = NULL;
+	uint64_t size = 0;
+	if (lf_blob_open_read(app->blobs, key, &r) != LF_OK ||
+	    lf_blob_reader_size(r, &size) != LF_OK) {
+		lf_blob_close_read(r);
+		return lf_http_fail(req, LF_ERR_GONE, "gone", "%s is no longer stored.", what);
+	}
+	const char *disposition =
+	    lf_arena_printf(req->arena, "attachment; filename=\"%s\"", filename);
+	if (disposition == NULL ||
+	    lf_http_add_header(req, "Content-Disposition", disposition) != LF_OK) {
+		lf_blob_close_read(r);
+		return LF_ERR_NOMEM;
+	}
+	return lf_http_stream_body(req, 200, type, size, blob_read, blob_close, r);
 }

@@ -10,11 +10,20 @@
 #include <string.h>
 
 #include "metrics/metrics.h"
+#include "workflow/workflow.h"
 
 struct verify_state {
 	lf_audit_verdict *v;
 	int64_t expect_seq;
 	char prev[65];
+};
+
+/* The actions modules record besides the task events, by area. */
+static const char *const actions[] = {
+    "auth.login",    "auth.login_failed", "auth.logout",    "auth.refresh",   "auth.refresh_reuse",
+    "user.create",   "user.update",	  "project.create", "project.update", "member.set",
+    "member.remove", "import.create",	  "import.done",    "tasks.create",   "media.import",
+    "export.create", "escrow.deposit",	  "escrow.refund",  "payout.create",
 };
 
 static void put_field(crypto_hash_sha256_state *st, const char *name, const char *val);
@@ -65,6 +74,20 @@ void lf_audit_hash(const lf_audit_row *row, char out[65])
 	put_field(&st, "details", row->details);
 	crypto_hash_sha256_final(&st, digest);
 	sodium_bin2hex(out, 65, digest, sizeof(digest));
+}
+
+int lf_audit_action_at(size_t i, char *buf, size_t len)
+{
+	if (i < LF_ARRAY_LEN(actions)) {
+		snprintf(buf, len, "%s", actions[i]);
+		return 1;
+	}
+	i -= LF_ARRAY_LEN(actions);
+	if (i >= LF_EV__COUNT)
+		return 0;
+	/* tasks.c records every transition as "task.<event>". */
+	snprintf(buf, len, "task.%s", lf_wf_event_name((lf_wf_event)i));
+	return 1;
 }
 
 /*

@@ -25,6 +25,15 @@ typedef struct lf_audit_event {
 	const json_t *details; /* borrowed; NULL means {} */
 } lf_audit_event;
 
+/*
+ * Writes the i-th action the trail records to buf ("user.create", and
+ * "task.<event>" for every workflow event, e.g. "task.l2_reject") and
+ * returns 1; 0 past the last. The audit filter matches exact names, so
+ * clients offer this list (GET /api/v1/meta) instead of making people
+ * guess; tests/lint/audit_actions.sh keeps it complete.
+ */
+int lf_audit_action_at(size_t i, char *buf, size_t len);
+
 /* Appends ev to the chain inside tx (which must be a write transaction).
  * *seq (may be NULL) gets the new record's sequence number. */
 int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *seq);

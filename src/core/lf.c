@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 const char *lf_err_str(int err)
@@ -70,7 +71,18 @@ int lf_error_vset(lf_error *e, int code, const char *reason, const char *fmt, va
 	e->code = code;
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	e->details[0] = '\0';
 	return code;
+}
+
+void lf_error_add_detail(lf_error *e, const char *problem)
+{
+	size_t len = strlen(e->details), n = strlen(problem);
+	if (len + n + 2 > sizeof(e->details))
+		return;
+	if (len > 0)
+		e->details[len++] = '\n';
+	memcpy(e->details + len, problem, n + 1);
 }
 
 int lf_error_set(lf_error *e, int code, const char *reason, const char *fmt, ...)

@@ -43,12 +43,15 @@ typedef enum lf_err {
  * (see lf_http_status), reason is a stable snake_case name clients can
  * branch on ("lease_lost", "missing_field"), message a sentence for people.
  * An empty reason means nobody described the failure yet: the code's
- * generic words are used.
+ * generic words are used. details lists every problem when there are
+ * several (all the invalid keys of one object, not just the first), one
+ * per line; the API renders them as error.details.
  */
 typedef struct lf_error {
 	int code;
 	char reason[48];
 	char message[256];
+	char details[1024];
 } lf_error;
 
 /* Fills e (may be NULL) and returns code, so a failure is described and
@@ -58,6 +61,9 @@ int lf_error_set(lf_error *e, int code, const char *reason, const char *fmt, ...
 /* The same with a va_list, for functions that describe and then do more. */
 int lf_error_vset(lf_error *e, int code, const char *reason, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
+/* Appends one problem to e->details (setting e clears them); a problem
+ * that does not fit is left out, the message still counts it. */
+void lf_error_add_detail(lf_error *e, const char *problem);
 /* Describes e with the generic words of code unless whoever failed first
  * described it already (then e keeps its own code, which is returned).
  * what names the thing ("project") or is NULL. */

@@ -213,12 +213,12 @@ static int coco_add(lf_export_writer *w, const lf_export_task *t)
 	{
 		lf_export_img_region r;
 		if (lf_export_img_region_read(&c->cats, reg, &r, why, sizeof(why)) != LF_OK) {
-			lf_export_img_skip(w, why, "coco");
+			lf_export_img_skip(w, t, reg, why, "coco");
 			continue;
 		}
 		if (r.ow <= 0) {
-			lf_export_img_skip(w, "regions without original_width/original_height",
-					   "coco");
+			lf_export_img_skip(
+			    w, t, reg, "regions without original_width/original_height", "coco");
 			continue;
 		}
 		ann = annotation_new(&r, c->annotations + 1, t->id);

@@ -45,7 +45,7 @@ static int join_array(lf_export_buf *b, const json_t *arr, const char *sep);
 static int fmt_time(lf_export_buf *b, const json_t *v, double offset);
 static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const json_t *region,
 		       double offset);
-static int fill_cells(lf_export_writer *w, const json_t *result, double offset);
+static int fill_cells(lf_export_writer *w, const lf_export_task *t, double offset);
 
 static const lf_export_vt csv_vt = {csv_add, csv_finish, csv_free};
 
@@ -263,7 +263,7 @@ static int region_text(lf_export_buf *b, const lf_labelcfg_control *ctl, const j
 	}
 }
 
-static int fill_cells(lf_export_writer *w, const json_t *result, double offset)
+static int fill_cells(lf_export_writer *w, const lf_export_task *t, double offset)
 {
 	csv_w *c = w->impl;
 	size_t i;
@@ -271,14 +271,14 @@ static int fill_cells(lf_export_writer *w, const json_t *result, double offset)
 	int ret = LF_OK;
 	for (size_t k = 0; k < c->ncontrols; k++)
 		c->cells[k].len = 0;
-	json_array_foreach((json_t *)result, i, r)
+	json_array_foreach((json_t *)t->result, i, r)
 	{
 		const char *from = json_string_value(json_object_get(r, "from_name"));
 		const char *type = json_string_value(json_object_get(r, "type"));
 		const lf_labelcfg_control *ctl = NULL;
 		size_t k;
 		if (type != NULL && strcmp(type, "relation") == 0) {
-			lf_export_skip(w, "relation results in csv");
+			lf_export_skip(w, t, r, "relation results in csv");
 			continue;
 		}
 		for (k = 0; from != NULL && k < c->ncontrols; k++) {
@@ -287,7 +287,8 @@ static int fill_cells(lf_export_writer *w, const json_t *result, double offset)
 				break;
 		}
 		if (from == NULL || k == c->ncontrols) {
-			lf_export_skip(w, "results of controls not in the label config, in csv");
+			lf_export_skip(w, t, r,
+				       "results of controls not in the label config, in csv");
 			continue;
 		}
 		if (c->cells[k].len > 0 &&
@@ -310,7 +311,7 @@ static int csv_add(lf_export_writer *w, const lf_export_task *t)
 	int ret = LF_OK;
 	if (!c->header_done && (ret = write_header(w, t->data)) != LF_OK)
 		goto cleanup;
-	if ((ret = fill_cells(w, t->result, lf_export_segment_offset(t->data))) != LF_OK)
+	if ((ret = fill_cells(w, t, lf_export_segment_offset(t->data))) != LF_OK)
 		goto cleanup;
 	if ((ret = lf_export_buf_printf(&num, "%lld", (long long)t->id)) != LF_OK ||
 	    (ret = add_field(c, num.p, num.len, 1)) != LF_OK ||

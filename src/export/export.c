@@ -141,10 +141,27 @@ int lf_export_puts(lf_export_writer *w, const char *s)
 	return lf_export_put(w, s, strlen(s));
 }
 
-void lf_export_skip(lf_export_writer *w, const char *why)
+void lf_export_skip(lf_export_writer *w, const lf_export_task *t, const json_t *region,
+		    const char *why)
 {
+	lf_export_skip_item *it;
+	const char *id = json_string_value(json_object_get(region, "id"));
+	const char *type = json_string_value(json_object_get(region, "type"));
+	const json_t *value = json_object_get(region, "value");
+	const char *label = NULL;
 	if (w->rep.skipped++ == 0)
 		snprintf(w->rep.skipped_why, sizeof(w->rep.skipped_why), "%s", why);
+	if (w->rep.nskipped_regions == LF_EXPORT_SKIP_NAMED)
+		return;
+	/* Label Studio keeps a region's labels under its type's name
+	 * ("labels", "rectanglelabels"...). */
+	if (type != NULL)
+		label = json_string_value(json_array_get(json_object_get(value, type), 0));
+	it = &w->rep.skipped_regions[w->rep.nskipped_regions++];
+	it->task_id = t->id;
+	snprintf(it->region, sizeof(it->region), "%s", id ? id : "");
+	snprintf(it->label, sizeof(it->label), "%s", label ? label : "");
+	snprintf(it->why, sizeof(it->why), "%s", why);
 }
 
 int lf_export_buf_add(lf_export_buf *b, const void *s, size_t n)

@@ -46,12 +46,28 @@ typedef struct lf_export_opts {
 	const char *tmpdir;	 /* where spool files go (deleted when done) */
 } lf_export_opts;
 
+/* How many skipped regions a report names one by one: enough to find and
+ * fix the pattern, bounded so a report stays small when a format drops a
+ * whole region type from a million tasks (skipped still counts them all). */
+#define LF_EXPORT_SKIP_NAMED 100
+
+/* One region an export left out, named so a reader can find it. */
+typedef struct lf_export_skip_item {
+	int64_t task_id;
+	char region[48]; /* the result's "id", "" when it has none */
+	char label[64];	 /* its first label, "" when it has none */
+	char why[120];	 /* e.g. "labels spans nested in another span in conll2003" */
+} lf_export_skip_item;
+
 /* What a finished export did, for the job's report. */
 typedef struct lf_export_report {
 	int64_t tasks;	       /* tasks written */
 	int64_t regions;       /* result regions written */
 	int64_t skipped;       /* regions the format cannot express */
 	char skipped_why[200]; /* the first reason, e.g. "polygon results in yolo" */
+	/* The first LF_EXPORT_SKIP_NAMED of the skipped regions. */
+	lf_export_skip_item skipped_regions[LF_EXPORT_SKIP_NAMED];
+	size_t nskipped_regions;
 } lf_export_report;
 
 typedef struct lf_export_writer lf_export_writer;

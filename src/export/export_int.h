@@ -11,7 +11,7 @@
  * vt->free releases impl (may be NULL; called once, whether or not finish
  * ran). The dispatcher frees the writer itself.
  * Formats count w->rep.tasks / regions / skipped as they go; the helper
- * lf_export_skip records the first skip reason.
+ * lf_export_skip counts and names every region a format leaves out.
  */
 #ifndef LF_EXPORT_INT_H
 #define LF_EXPORT_INT_H
@@ -41,9 +41,14 @@ struct lf_export_writer {
 int lf_export_put(lf_export_writer *w, const void *buf, size_t len);
 int lf_export_puts(lf_export_writer *w, const char *s);
 
-/* Counts one skipped region in w->rep and keeps why (a short sentence such as
- * "polygon results in yolo") when it is the first reason. */
-void lf_export_skip(lf_export_writer *w, const char *why);
+/* Counts one skipped region of task t in w->rep, keeps why (a short sentence
+ * such as "polygon results in yolo") when it is the first reason, and names
+ * the region (its id and first label, from the result item region; NULL
+ * when there is no single item) in rep.skipped_regions while there is room.
+ * A format never leaves a region out without calling it: an export whose
+ * report says skipped 0 carries every region. */
+void lf_export_skip(lf_export_writer *w, const lf_export_task *t, const json_t *region,
+		    const char *why);
 
 /*
  * Segments of a long recording (media.h) are tasks whose data has

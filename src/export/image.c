@@ -244,10 +244,11 @@ void lf_export_img_basename(const char *url, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)(n - start), url + start);
 }
 
-void lf_export_img_skip(lf_export_writer *w, const char *why, const char *format)
+void lf_export_img_skip(lf_export_writer *w, const lf_export_task *t, const json_t *region,
+			const char *why, const char *format)
 {
 	char msg[sizeof(w->rep.skipped_why)];
 
 	snprintf(msg, sizeof(msg), "%s in %s", why, format);
-	lf_export_skip(w, msg);
+	lf_export_skip(w, t, region, msg);
 }

@@ -66,7 +66,9 @@ int lf_export_img_region_read(const lf_export_img_cats *c, const json_t *region,
  * Pascal VOC expects in <filename>. Writes at most len bytes to buf. */
 void lf_export_img_basename(const char *url, char *buf, size_t len);
 
-/* Counts a skipped region: reason is "<why> in <format>". */
-void lf_export_img_skip(lf_export_writer *w, const char *why, const char *format);
+/* Counts and names the skipped region of task t (lf_export_skip): reason
+ * is "<why> in <format>". */
+void lf_export_img_skip(lf_export_writer *w, const lf_export_task *t, const json_t *region,
+			const char *why, const char *format);
 
 #endif

@@ -60,6 +60,7 @@ static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts
 			    size_t errlen);
 static int blob_write(void *ud, const void *buf, size_t len);
 static int save_progress(void *ud, int64_t done, int64_t total);
+static json_t *report_json(const lf_export_report *rep);
 static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotations,
 			json_t **history);
 static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts,
@@ -327,6 +328,29 @@ static int save_progress(void *ud, int64_t done, int64_t total)
 	return lf_store_commit(tx);
 }
 
+/* The export's stored report: the counts, the first reason, and the named
+ * skipped regions, so "skipped: 3" comes with which three and why. NULL
+ * when out of memory. */
+static json_t *report_json(const lf_export_report *rep)
+{
+	json_t *named = json_array();
+	for (size_t i = 0; named != NULL && i < rep->nskipped_regions; i++) {
+		const lf_export_skip_item *it = &rep->skipped_regions[i];
+		if (json_array_append_new(named,
+					  json_pack("{s:I,s:s,s:s,s:s}", "task_id",
+						    (json_int_t)it->task_id, "region", it->region,
+						    "label", it->label, "reason", it->why)) != 0) {
+			json_decref(named);
+			return NULL;
+		}
+	}
+	if (named == NULL)
+		return NULL;
+	return json_pack("{s:I,s:I,s:I,s:s,s:o}", "tasks", (json_int_t)rep->tasks, "regions",
+			 (json_int_t)rep->regions, "skipped", (json_int_t)rep->skipped,
+			 "skipped_why", rep->skipped_why, "skipped_regions", named);
+}
+
 int lf_export_run(lf_store *s, lf_blob_store *blobs, const char *tmpdir, int64_t export_id,
 		  char *err, size_t errlen)
 {
@@ -367,9 +391,7 @@ int lf_export_run(lf_store *s, lf_blob_store *blobs, const char *tmpdir, int64_t
 	else
 		lf_blob_abort(out.w);
 	out.w = NULL;
-	json_t *report = json_pack("{s:I,s:I,s:I,s:s}", "tasks", (json_int_t)rep.tasks, "regions",
-				   (json_int_t)rep.regions, "skipped", (json_int_t)rep.skipped,
-				   "skipped_why", rep.skipped_why);
+	json_t *report = report_json(&rep);
 	char *report_text = report ? json_dumps(report, JSON_COMPACT) : NULL;
 	json_decref(report);
 	row.status = ret == LF_OK ? "done" : ret == LF_ERR_INVALID ? "failed" : "running";

@@ -31,7 +31,9 @@ typedef struct cue {
 	const char *id;	    /* region id, to find the speaker label */
 	const json_t *text; /* array of lines or a string */
 	const char *speaker;
-	int regions; /* result regions the cue stands for (2 with a speaker label) */
+	/* The result items the cue stands for: the transcription (or a Labels
+	 * region with its own text) and the speaker's Labels item, if any. */
+	const json_t *region, *speaker_region;
 } cue;
 
 typedef struct sub_w {
@@ -52,8 +54,9 @@ static int fmt_time(lf_export_buf *b, int64_t ms, char sep);
 static int add_escaped(lf_export_buf *b, const char *s, size_t len, int vtt);
 static int add_text(lf_export_buf *b, const json_t *text, int vtt);
 static int push_cue(sub_w *s, size_t *n, const cue *c);
-static int write_cue(lf_export_writer *w, const cue *c);
-static void skip_type(lf_export_writer *w, const char *what);
+static int write_cue(lf_export_writer *w, const lf_export_task *t, const cue *c);
+static void skip_type(lf_export_writer *w, const lf_export_task *t, const json_t *region,
+		      const char *what);
 
 static const lf_export_vt sub_vt = {sub_add, sub_finish, sub_free};
 
@@ -69,12 +72,13 @@ int lf_export_new_webvtt(lf_export_writer *w, const char *format)
 	return s->srt ? LF_OK : lf_export_puts(w, "WEBVTT\n\n");
 }
 
-static void skip_type(lf_export_writer *w, const char *what)
+static void skip_type(lf_export_writer *w, const lf_export_task *t, const json_t *region,
+		      const char *what)
 {
 	sub_w *s = w->impl;
 	char why[160];
 	snprintf(why, sizeof(why), "%s in %s", what, s->name);
-	lf_export_skip(w, why);
+	lf_export_skip(w, t, region, why);
 }
 
 static int cue_cmp(const void *a, const void *b)
@@ -161,7 +165,7 @@ static int push_cue(sub_w *s, size_t *n, const cue *c)
 	return LF_OK;
 }
 
-static int write_cue(lf_export_writer *w, const cue *c)
+static int write_cue(lf_export_writer *w, const lf_export_task *t, const cue *c)
 {
 	sub_w *s = w->impl;
 	size_t text_at;
@@ -188,15 +192,16 @@ static int write_cue(lf_export_writer *w, const cue *c)
 	if (ret != LF_OK)
 		return ret;
 	if (s->out.len == text_at) {
-		for (int i = 0; i < c->regions; i++)
-			skip_type(w, "empty transcriptions");
+		skip_type(w, t, c->region, "empty transcriptions");
+		if (c->speaker_region != NULL)
+			skip_type(w, t, c->speaker_region, "empty transcriptions");
 		return LF_OK;
 	}
 	if ((ret = lf_export_buf_adds(&s->out, "\n\n")) != LF_OK ||
 	    (ret = lf_export_put(w, s->out.p, s->out.len)) != LF_OK)
 		return ret;
 	s->seq++;
-	w->rep.regions += c->regions;
+	w->rep.regions += c->speaker_region != NULL ? 2 : 1;
 	return LF_OK;
 }
 
@@ -218,17 +223,17 @@ static int sub_add(lf_export_writer *w, const lf_export_task *t)
 		if (type == NULL || strcmp(type, "textarea") != 0) {
 			char what[120];
 			snprintf(what, sizeof(what), "%s results", type ? type : "untyped");
-			skip_type(w, what);
+			skip_type(w, t, r, what);
 			continue;
 		}
 		if (!json_is_number(st) || !json_is_number(en)) {
-			skip_type(w, "textarea results without start/end");
+			skip_type(w, t, r, "textarea results without start/end");
 			continue;
 		}
 		c.start_ms = to_ms(json_number_value(st), offset);
 		c.end_ms = to_ms(json_number_value(en), offset);
 		c.order = i;
-		c.regions = 1;
+		c.region = r;
 		c.id = json_string_value(json_object_get(r, "id"));
 		c.text = json_object_get(val, "text");
 		if ((ret = push_cue(s, &n, &c)) != LF_OK)
@@ -254,11 +259,11 @@ static int sub_add(lf_export_writer *w, const lf_export_task *t)
 				break;
 		if (id != NULL && k < ncues && label != NULL) {
 			s->cues[k].speaker = label;
-			s->cues[k].regions++;
+			s->cues[k].speaker_region = r;
 			continue;
 		}
 		if (!json_is_number(st) || !json_is_number(en) || !json_is_string(text)) {
-			skip_type(w, "labels regions without a transcription");
+			skip_type(w, t, r, "labels regions without a transcription");
 			continue;
 		}
 		c.start_ms = to_ms(json_number_value(st), offset);
@@ -266,7 +271,7 @@ static int sub_add(lf_export_writer *w, const lf_export_task *t)
 		c.order = i;
 		c.text = text;
 		c.speaker = label;
-		c.regions = 1;
+		c.region = r;
 		if ((ret = push_cue(s, &n, &c)) != LF_OK)
 			return ret;
 	}
@@ -274,7 +279,7 @@ static int sub_add(lf_export_writer *w, const lf_export_task *t)
 	for (size_t k = 0; k < n && ret == LF_OK; k++) {
 		if (s->cues[k].end_ms < s->cues[k].start_ms)
 			s->cues[k].end_ms = s->cues[k].start_ms;
-		ret = write_cue(w, &s->cues[k]);
+		ret = write_cue(w, t, &s->cues[k]);
 	}
 	if (ret == LF_OK)
 		w->rep.tasks++;

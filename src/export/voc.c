@@ -129,16 +129,16 @@ static int voc_add(lf_export_writer *w, const lf_export_task *t)
 	{
 		lf_export_img_region r;
 		if (lf_export_img_region_read(&v->cats, reg, &r, why, sizeof(why)) != LF_OK) {
-			lf_export_img_skip(w, why, "voc");
+			lf_export_img_skip(w, t, reg, why, "voc");
 			continue;
 		}
 		if (r.kind != LF_EXPORT_IMG_BOX) {
-			lf_export_img_skip(w, "polygonlabels results", "voc");
+			lf_export_img_skip(w, t, reg, "polygonlabels results", "voc");
 			continue;
 		}
 		if (r.ow <= 0) {
-			lf_export_img_skip(w, "regions without original_width/original_height",
-					   "voc");
+			lf_export_img_skip(w, t, reg,
+					   "regions without original_width/original_height", "voc");
 			continue;
 		}
 		ret = voc_object(&b, &r);

@@ -107,11 +107,11 @@ static int yolo_add(lf_export_writer *w, const lf_export_task *t)
 	{
 		lf_export_img_region r;
 		if (lf_export_img_region_read(&y->cats, reg, &r, why, sizeof(why)) != LF_OK) {
-			lf_export_img_skip(w, why, "yolo");
+			lf_export_img_skip(w, t, reg, why, "yolo");
 			continue;
 		}
 		if (r.kind != LF_EXPORT_IMG_BOX) {
-			lf_export_img_skip(w, "polygonlabels results", "yolo");
+			lf_export_img_skip(w, t, reg, "polygonlabels results", "yolo");
 			continue;
 		}
 		ret = lf_export_buf_printf(&b, "%d %.6f %.6f %.6f %.6f\n", r.category,

@@ -773,6 +773,14 @@ void lf_http_respond_error(lf_http_req *req, int code)
 		 * answer with the code alone rather than fail. */
 		body = json_pack("{s:{s:s,s:s}}", "error", "code", e->reason, "message",
 				 "The request was refused.");
+	} else if (e->details[0] != '\0') {
+		json_t *list = json_array();
+		for (const char *p = e->details; list != NULL && *p != '\0';) {
+			size_t n = strcspn(p, "\n");
+			json_array_append_new(list, json_stringn(p, n));
+			p += n + (p[n] == '\n');
+		}
+		json_object_set_new(json_object_get(body, "error"), "details", list);
 	}
 	if (lf_http_json(req, lf_http_status(e->code), body) != LF_OK)
 		req->status = lf_http_status(e->code);

@@ -4,9 +4,13 @@
 #include "projects/policy.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+
+static void add_problem(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Upper bound of a rate: a trillion minor units keeps every sum of rates
  * far from int64 overflow. */
@@ -41,11 +45,27 @@ void lf_policy_defaults(lf_policy *p)
 	p->segment_overlap_seconds = 0;
 }
 
+/* Appends one line to err, so a form with three wrong keys hears about all
+ * three at once instead of one per attempt. */
+static void add_problem(char *err, size_t errlen, const char *fmt, ...)
+{
+	size_t len = strlen(err);
+	va_list ap;
+	if (len > 0 && len + 1 < errlen)
+		err[len++] = '\n';
+	if (len + 1 >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + len, errlen - len, fmt, ap);
+	va_end(ap);
+}
+
 int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 {
 	lf_policy n = *p;
 	const char *key;
 	json_t *v;
+	err[0] = '\0';
 	if (obj == NULL || json_is_null(obj))
 		return LF_OK;
 	if (!json_is_object(obj)) {
@@ -61,38 +81,39 @@ int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 		if (i < LF_ARRAY_LEN(int_fields)) {
 			if (!json_is_integer(v) || json_integer_value(v) < int_fields[i].min ||
 			    json_integer_value(v) > int_fields[i].max) {
-				snprintf(err, errlen, "policy %s must be an integer from %d to %d",
-					 key, int_fields[i].min, int_fields[i].max);
-				return LF_ERR_INVALID;
+				add_problem(err, errlen,
+					    "policy %.64s must be an integer from %d to %d", key,
+					    int_fields[i].min, int_fields[i].max);
+				continue;
 			}
 			*(int *)((char *)&n + int_fields[i].offset) = (int)json_integer_value(v);
 		} else if (strcmp(key, "l3_sample_rate") == 0) {
 			double r = json_is_number(v) ? json_number_value(v) : -1;
 			if (!(r >= 0 && r <= 1)) {
-				snprintf(err, errlen,
-					 "policy l3_sample_rate must be a number from 0 to 1");
-				return LF_ERR_INVALID;
+				add_problem(err, errlen,
+					    "policy l3_sample_rate must be a number from 0 to 1");
+				continue;
 			}
 			n.l3_sample_bp = (int)lround(r * 10000);
 		} else if (strcmp(key, "pay_overturned_l2") == 0) {
 			if (!json_is_boolean(v)) {
-				snprintf(err, errlen,
-					 "policy pay_overturned_l2 must be true or false");
-				return LF_ERR_INVALID;
+				add_problem(err, errlen,
+					    "policy pay_overturned_l2 must be true or false");
+				continue;
 			}
 			n.pay_overturned_l2 = json_is_true(v);
 		} else {
-			snprintf(err, errlen, "unknown policy \"%.64s\"", key);
-			return LF_ERR_INVALID;
+			add_problem(err, errlen, "unknown policy \"%.64s\"", key);
 		}
 	}
 	/* Checked on the combination, not per key: either may come from an
 	 * earlier layer (the project's, under a task type's override). */
-	if (n.segment_seconds > 0 && n.segment_overlap_seconds >= n.segment_seconds) {
-		snprintf(err, errlen,
-			 "policy segment_overlap_seconds must be less than segment_seconds");
+	if (err[0] == '\0' && n.segment_seconds > 0 &&
+	    n.segment_overlap_seconds >= n.segment_seconds)
+		add_problem(err, errlen,
+			    "policy segment_overlap_seconds must be less than segment_seconds");
+	if (err[0] != '\0')
 		return LF_ERR_INVALID;
-	}
 	*p = n;
 	return LF_OK;
 }
@@ -138,14 +159,19 @@ int lf_policy_check_task_types(const json_t *obj, char *err, size_t errlen)
 	json_object_foreach((json_t *)obj, key, v)
 	{
 		lf_policy p;
-		char why[160];
+		char why[512];
 		lf_policy_defaults(&p);
 		if (strlen(key) == 0 || strlen(key) > 64) {
 			snprintf(err, errlen, "task type names must be 1 to 64 characters");
 			return LF_ERR_INVALID;
 		}
 		if (lf_policy_apply(&p, v, why, sizeof(why)) != LF_OK) {
-			snprintf(err, errlen, "task type \"%s\": %s", key, why);
+			/* One line per problem, each naming its task type. */
+			char *save = NULL;
+			err[0] = '\0';
+			for (char *line = strtok_r(why, "\n", &save); line != NULL;
+			     line = strtok_r(NULL, "\n", &save))
+				add_problem(err, errlen, "task type \"%.64s\": %s", key, line);
 			return LF_ERR_INVALID;
 		}
 		/* Segmenting is the project's: a type's length could otherwise

@@ -38,7 +38,8 @@ void lf_policy_defaults(lf_policy *p);
 /*
  * Overrides the fields of p present in obj (a JSON object; NULL or {} does
  * nothing). Unknown keys and out-of-range values are refused with
- * LF_ERR_INVALID and a sentence in err, leaving p unchanged; so is a
+ * LF_ERR_INVALID, leaving p unchanged, and err holds every one of them,
+ * a sentence per line (newline-separated, no trailing newline); so is a
  * result whose segment_overlap_seconds is not below a non-zero
  * segment_seconds.
  */
@@ -51,7 +52,8 @@ json_t *lf_policy_json(const lf_policy *p);
  */
 int lf_policy_effective(const char *project_policies, const char *task_types, const char *task_type,
 			lf_policy *out);
-/* Validates a task_types object: each value a valid policy override. */
+/* Validates a task_types object: each value a valid policy override. err
+ * as for lf_policy_apply, each line naming its task type. */
 int lf_policy_check_task_types(const json_t *obj, char *err, size_t errlen);
 
 int lf_rates_parse(const json_t *obj, lf_rates *out, char *err, size_t errlen);

@@ -36,6 +36,7 @@ static int check_fields(const lf_project_fields *f, int creating, lf_error *err)
 static int merge_fields(lf_project *p, const lf_project_fields *f, lf_arena *a, lf_error *err);
 static const char *text_of(lf_arena *a, const json_t *j);
 static int currency_valid(const char *c);
+static int policy_error(lf_error *err, char *why);
 static int create_tx(lf_tx *tx, void *ud);
 static int update_tx(lf_tx *tx, void *ud);
 
@@ -84,9 +85,40 @@ static int currency_valid(const char *c)
  * on the stored project (policies and rates are checked over the
  * defaults: a value is valid or not whatever it overrides).
  */
+/* Every policy problem (why: one per line, from lf_policy_apply) in one
+ * answer: the message lists them all and error.details has one each, so a
+ * form can mark every wrong field instead of the first. */
+static int policy_error(lf_error *err, char *why)
+{
+	char *save = NULL;
+	int n = 1;
+	size_t len;
+	for (const char *c = why; *c != '\0'; c++)
+		n += *c == '\n';
+	if (n > 1)
+		lf_error_set(err, LF_ERR_INVALID, "invalid_policy", "%d policy problems: ", n);
+	else
+		lf_error_set(err, LF_ERR_INVALID, "invalid_policy", "%s", "");
+	len = strlen(err->message);
+	for (const char *c = why; *c != '\0' && len + 3 < sizeof(err->message); c++) {
+		if (*c == '\n') {
+			err->message[len++] = ';';
+			err->message[len++] = ' ';
+		} else {
+			err->message[len++] = *c;
+		}
+	}
+	err->message[len++] = '.';
+	err->message[len] = '\0';
+	for (char *line = strtok_r(why, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save))
+		lf_error_add_detail(err, line);
+	return LF_ERR_INVALID;
+}
+
 static int check_fields(const lf_project_fields *f, int creating, lf_error *err)
 {
-	char why[256];
+	char why[1024];
 	if (creating && f->name == NULL)
 		return lf_error_set(err, LF_ERR_INVALID, "missing_field",
 				    "The field \"name\" is required.");
@@ -114,7 +146,7 @@ static int check_fields(const lf_project_fields *f, int creating, lf_error *err)
 		lf_policy pol;
 		lf_policy_defaults(&pol);
 		if (lf_policy_apply(&pol, f->policies, why, sizeof(why)) != LF_OK)
-			return lf_error_set(err, LF_ERR_INVALID, "invalid_policy", "%s.", why);
+			return policy_error(err, why);
 	}
 	if (f->rates != NULL) {
 		lf_rates r = {0};
@@ -123,7 +155,7 @@ static int check_fields(const lf_project_fields *f, int creating, lf_error *err)
 	}
 	if (f->task_types != NULL &&
 	    lf_policy_check_task_types(f->task_types, why, sizeof(why)) != LF_OK)
-		return lf_error_set(err, LF_ERR_INVALID, "invalid_policy", "%s.", why);
+		return policy_error(err, why);
 	return LF_OK;
 }
 
@@ -135,7 +167,7 @@ static int check_fields(const lf_project_fields *f, int creating, lf_error *err)
  */
 static int merge_fields(lf_project *p, const lf_project_fields *f, lf_arena *a, lf_error *err)
 {
-	char why[256];
+	char why[1024];
 	if (f->label_config != NULL)
 		p->label_config = f->label_config;
 	if (f->currency != NULL)
@@ -146,7 +178,7 @@ static int merge_fields(lf_project *p, const lf_project_fields *f, lf_arena *a, 
 		lf_policy pol;
 		lf_policy_effective(p->policies, NULL, NULL, &pol);
 		if (lf_policy_apply(&pol, f->policies, why, sizeof(why)) != LF_OK)
-			return lf_error_set(err, LF_ERR_INVALID, "invalid_policy", "%s.", why);
+			return policy_error(err, why);
 		json_t *j = lf_policy_json(&pol);
 		p->policies = j != NULL ? text_of(a, j) : NULL;
 		json_decref(j);

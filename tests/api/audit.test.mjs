@@ -27,6 +27,16 @@ test('audit trail records changes, filters them, and detects tampering', async (
     assert.equal(upd.details.after.role, 'reviewer');
   });
 
+  await t.test('GET /meta lists every action the filter matches, and the records use them', async () => {
+    const meta = await srv.api('GET', '/api/v1/meta', { token: admin.access_token });
+    assert.equal(meta.status, 200);
+    const listed = meta.body.audit_actions;
+    for (const a of ['user.create', 'auth.login_failed', 'task.l2_reject', 'task.l3_send_back_l1', 'payout.create']) assert.ok(listed.includes(a), a);
+    assert.equal(new Set(listed).size, listed.length);
+    const r = await srv.api('GET', '/api/v1/audit?limit=100', { token: admin.access_token });
+    for (const rec of r.body.items) assert.ok(listed.includes(rec.action), rec.action);
+  });
+
   await t.test('filters by action, actor and time; cursor pages', async () => {
     const byAction = await srv.api('GET', '/api/v1/audit?action=user.create', { token: admin.access_token });
     assert.ok(byAction.body.items.length >= 2);

@@ -105,6 +105,34 @@ test('text project: JSONL, Label Studio JSON (round trip), CSV, CoNLL-2003, filt
   assert.equal((await srv.api('GET', '/api/v1/imports/999999', { token: admin.access_token })).status, 404);
 });
 
+test('CoNLL-2003 skips a nested entity whole, and the report counts and names it', async () => {
+  const label_config = `<View><Text name="text" value="$text"/><Labels name="label" toName="text">
+    <Label value="PER"/><Label value="ORG"/><Label value="LOC"/></Labels></View>`;
+  const ctx = await setupProject(srv, { label_config });
+  const { admin, project } = ctx;
+  const { first_id } = await addTasks(srv, admin, project.id, ['She studied at University of Paris today']);
+  await accept(ctx, first_id, [
+    { id: 'org', from_name: 'label', to_name: 'text', type: 'labels', value: { start: 15, end: 34, labels: ['ORG'] } },
+    { id: 'loc', from_name: 'label', to_name: 'text', type: 'labels', value: { start: 29, end: 34, labels: ['LOC'] } },
+    { id: 'gap', from_name: 'label', to_name: 'text', type: 'labels', value: { start: 3, end: 4, labels: ['PER'] } },
+  ]);
+  const conll = await runExport(admin, project.id, 'conll2003');
+  const text = conll.body.toString();
+  // The outer entity keeps its tokens, none of them is cut.
+  assert.match(text, /\nUniversity -X- _ B-ORG\nof -X- _ I-ORG\nParis -X- _ I-ORG\ntoday -X- _ O\n/);
+  assert.doesNotMatch(text, /LOC|PER/);
+  const rep = conll.export.report;
+  assert.equal(rep.regions, 1);
+  assert.equal(rep.skipped, 2);
+  // Named in text order, each with its reason; skipped_why is the first.
+  assert.deepEqual(rep.skipped_regions.map(({ task_id, region, label }) => [task_id, region, label]), [
+    [first_id, 'gap', 'PER'], [first_id, 'loc', 'LOC'],
+  ]);
+  assert.equal(rep.skipped_regions[0].reason, 'labels spans covering no token in conll2003');
+  assert.equal(rep.skipped_regions[1].reason, 'labels spans nested in or overlapping another span in conll2003');
+  assert.equal(rep.skipped_why, rep.skipped_regions[0].reason);
+});
+
 test('image project: COCO (parsed by python), YOLO and VOC zips, polygons reported as skipped in YOLO', async () => {
   const ctx = await setupProject(srv, { label_config: IMAGE_CONFIG });
   const { admin, project } = ctx;
@@ -136,6 +164,7 @@ print(z.read('classes.txt').decode().split(), z.read(lab).decode().strip())`, jo
   assert.match(y, /\['cat', 'dog'\] 1 0\.350000 0\.400000 0\.500000 0\.400000/);
   assert.equal(yolo.export.report.skipped, 1);
   assert.match(yolo.export.report.skipped_why, /polygon/i);
+  assert.deepEqual(yolo.export.report.skipped_regions, [{ task_id: first_id, region: 'p1', label: 'cat', reason: 'polygonlabels results in yolo' }]);
 
   const voc = await runExport(admin, project.id, 'voc');
   writeFileSync(join(dir, 'v.zip'), voc.body);

@@ -135,6 +135,31 @@ test('a malformed file is refused with its line number and nothing is stored', a
   assert.equal(sql(srv.db, `SELECT COUNT(*) FROM imports WHERE project_id = ${pid}`).trim(), '0');
 });
 
+test('an image or a recording sent as a dataset is named and pointed at the media endpoint', async () => {
+  const pid = await project();
+  // A 1x1 PNG and a WAV header, as a user drops them on the dataset upload.
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5d0b0f00000000049454e44ae426082', 'hex');
+  const wav = Buffer.alloc(44);
+  wav.write('RIFF', 0); wav.writeUInt32LE(36, 4); wav.write('WAVEfmt ', 8); wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22); wav.writeUInt32LE(8000, 24); wav.writeUInt32LE(16000, 28);
+  wav.writeUInt16LE(2, 32); wav.writeUInt16LE(16, 34); wav.write('data', 36); wav.writeUInt32LE(0, 40);
+  const cases = [
+    [png, 'image/png', '?filename=cat.png', /^cat\.png is an image file \(image\/png\)/],
+    // The content decides, not the name or an explicit format.
+    [wav, 'text/csv', '?filename=rows.csv&format=csv', /^rows\.csv is an audio file \(audio\/[a-z-]*wav\)/],
+  ];
+  for (const [body, type, query, re] of cases) {
+    const r = await upload(pid, body, { type, query });
+    assert.equal(r.status, 415, JSON.stringify(r.body));
+    assert.equal(errorCode(r), 'media_not_dataset');
+    assert.match(r.body.error.message, re);
+    assert.match(r.body.error.message, /csv, tsv, json, jsonl, text or label_studio/);
+    assert.ok(r.body.error.message.includes(`POST /api/v1/projects/${pid}/media`), r.body.error.message);
+    assert.doesNotMatch(r.body.error.message, /UTF-8/);
+  }
+  assert.equal(sql(srv.db, `SELECT COUNT(*) FROM imports WHERE project_id = ${pid}`).trim(), '0');
+});
+
 test('skip_bad imports the good rows and lists the bad ones', async () => {
   const pid = await project();
   const r = await upload(pid, '{"text":"a"}\nbroken\n{"text":"c"}\n[1,\n', { type: 'application/x-ndjson', query: '?skip_bad=true' });

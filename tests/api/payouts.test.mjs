@@ -79,6 +79,10 @@ test('webhook payouts retry through failures, are signed, idempotent and settle 
   assert.equal(b.status, 201, JSON.stringify(b.body));
   assert.equal(b.body.items.length, 3);
   assert.deepEqual(b.body.totals, { USD: 180 });
+  // A webhook batch writes no statement.
+  const none = await srv.api('GET', `/api/v1/payouts/${b.body.id}/statement`, { token: admin.access_token });
+  assert.equal(none.status, 409);
+  assert.equal(none.body.error.code, 'no_statement');
   // Money in a batch still shows as earned, not paid, until confirmed.
   assert.deepEqual([(await earnings(a1)).earned, (await earnings(a1)).paid], [100, 0]);
   const replay = await srv.api('POST', '/api/v1/payouts', { token: admin.access_token, body });
@@ -126,6 +130,14 @@ test('CSV statement batch, with a minimum amount', async () => {
   assert.equal(csv[0], 'item_id,batch_id,user_id,email,name,project_id,currency,amount_minor,amount,idempotency_key');
   assert.equal(csv.length, 3);
   assert.ok(csv.some((l) => l.includes(',USD,100,1.00,')));
+  // Finance downloads the statement over the API.
+  const st = await fetch(`${srv.url}/api/v1/payouts/${b.body.id}/statement`, { headers: { authorization: `Bearer ${admin.access_token}` } });
+  assert.equal(st.status, 200);
+  assert.match(st.headers.get('content-type'), /^text\/csv/);
+  assert.equal(st.headers.get('content-disposition'), `attachment; filename="payout-${b.body.id}-statement.csv"`);
+  assert.deepEqual((await st.text()).trim().split('\r\n'), csv);
+  assert.equal((await srv.api('GET', `/api/v1/payouts/${b.body.id}/statement`, { token: a1.token })).status, 403);
+  assert.equal((await srv.api('GET', '/api/v1/payouts/999999/statement', { token: admin.access_token })).status, 404);
   assert.equal((await earnings(s1)).earned, 30);
   assert.equal((await earnings(a1)).paid, 100);
   const list = await srv.api('GET', '/api/v1/payouts', { token: admin.access_token });

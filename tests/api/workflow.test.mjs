@@ -242,6 +242,19 @@ test('project validation: label config errors are 422 with the reason', async ()
   const pol = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'x', label_config: bad[0][0].replace('nope', 't'), policies: { lease_seconds: -1 } } });
   assert.equal(pol.status, 422);
   assert.equal(errorCode(pol), 'invalid_policy');
+  // Every wrong key in one answer, not one per attempt.
+  const many = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'x', label_config: bad[0][0].replace('nope', 't'), policies: { lease_seconds: -1, overlap: 1, colour: 'red', l3_sample_rate: 2 } } });
+  assert.equal(many.status, 422);
+  assert.equal(errorCode(many), 'invalid_policy');
+  assert.deepEqual(many.body.error.details, [
+    'policy lease_seconds must be an integer from 1 to 604800',
+    'unknown policy "colour"',
+    'policy l3_sample_rate must be a number from 0 to 1',
+  ]);
+  assert.match(many.body.error.message, /^3 policy problems: policy lease_seconds .*; unknown policy "colour"; policy l3_sample_rate .*\.$/);
+  const types = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'x', label_config: bad[0][0].replace('nope', 't'), task_types: { hard: { overlap: 0, nope: 1 } } } });
+  assert.equal(types.status, 422);
+  assert.deepEqual(types.body.error.details, ['task type "hard": policy overlap must be an integer from 1 to 20', 'task type "hard": unknown policy "nope"']);
   const rates = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'x', label_config: bad[0][0].replace('nope', 't'), rates: { l1: 1.5 } } });
   assert.equal(rates.status, 422);
 });

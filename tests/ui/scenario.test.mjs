@@ -185,6 +185,21 @@ step('members: one person per role', async () => {
   await screenshot(page, 'admin-members');
 });
 
+step('data: a picture sent as a dataset is named and pointed at the media form', async () => {
+  const page = pages.admin;
+  await openTab(page, 'Data');
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5d0b0f00000000049454e44ae426082', 'hex');
+  await page.getByLabel('Dataset file').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: png });
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'photo.png' });
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /photo\.png is an image file \(image\/png\), not a dataset/);
+  assert.doesNotMatch(await alert.innerText(), /UTF-8/);
+  await alert.getByRole('link', { name: 'Upload media' }).waitFor();
+  // Refused, not stuck at "Upload 0%".
+  assert.equal(await page.getByRole('progressbar', { name: 'Upload progress' }).count(), 0);
+});
+
 step('data: a CSV upload with upload and import progress', async () => {
   const page = pages.admin;
   await openTab(page, 'Data');
@@ -263,7 +278,8 @@ step('the reviewer rejects with a comment', async () => {
 step('the annotator sees the comment and resubmits', async () => {
   const page = pages.annotator;
   await openQueue('annotator', 'Label next', 'label');
-  const note = page.getByRole('note', { name: 'Reviewer comment' });
+  const note = page.getByRole('note', { name: 'Sent back with this comment' });
+  await page.locator('.badge', { hasText: 'Rework 1' }).waitFor();
   await note.waitFor();
   assert.match(await note.innerText(), new RegExp(COMMENT.replace(/[.]/g, '\\.')));
   await page.locator('.lsf-richtext__container', { hasText: TEXT }).waitFor();

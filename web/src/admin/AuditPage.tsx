@@ -4,6 +4,7 @@
  */
 import { useState, type FormEvent } from 'react';
 import { listAudit, verifyAudit } from '../api/audit';
+import { getMeta } from '../api/meta';
 import { allProjects } from '../api/projects';
 import type { AuditVerdict } from '../api/types';
 import { allUsers } from '../api/users';
@@ -22,42 +23,6 @@ import {
 } from '../ui';
 import { auditQuery, emptyAuditFilters, type AuditFilters } from './lib/auditQuery';
 
-/* Actions the server writes, offered as suggestions; any other name can be typed. */
-const ACTIONS = [
-  'auth.login',
-  'auth.login_failed',
-  'auth.logout',
-  'auth.refresh',
-  'auth.refresh_reuse',
-  'user.create',
-  'user.update',
-  'project.create',
-  'project.update',
-  'member.set',
-  'member.remove',
-  'import.create',
-  'import.done',
-  'tasks.create',
-  'export.create',
-  'escrow.deposit',
-  'escrow.refund',
-  'payout.create',
-  'task.claim',
-  'task.heartbeat',
-  'task.submit',
-  'task.release',
-  'task.expire',
-  'task.l2_approve',
-  'task.l2_reject',
-  'task.l2_escalate',
-  'task.l3_approve',
-  'task.l3_override',
-  'task.l3_send_back_l1',
-  'task.l3_send_back_l2',
-  'task.l3_discard',
-  'task.admin_requeue',
-];
-
 export function AuditPage() {
   usePageTitle('Audit log');
   const [draft, setDraft] = useState<AuditFilters>(emptyAuditFilters);
@@ -70,6 +35,9 @@ export function AuditPage() {
   const records = useLoad(() => listAudit(query), [query]);
   const users = useLoad(allUsers, []);
   const projects = useLoad(() => allProjects(), []);
+  /* The filter matches exact names: offer the server's own list of them. */
+  const meta = useLoad(getMeta, []);
+  const actions = meta.data?.audit_actions;
   const names = new Map((users.data ?? []).map((u) => [u.id, u.name]));
   const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
 
@@ -139,12 +107,19 @@ export function AuditPage() {
         <div className="filter-grid">
           <div>
             <label htmlFor="au-action">Action</label>
-            <input id="au-action" list="au-actions" value={draft.action} onChange={set('action')} />
-            <datalist id="au-actions">
-              {ACTIONS.map((a) => (
-                <option key={a} value={a} />
-              ))}
-            </datalist>
+            {actions ? (
+              <select id="au-action" value={draft.action} onChange={set('action')}>
+                <option value="">Any action</option>
+                {actions.map((a) => (
+                  <option key={a} value={a}>
+                    {a}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              /* Without the list (GET /meta failed) an exact name can still be typed. */
+              <input id="au-action" value={draft.action} onChange={set('action')} />
+            )}
           </div>
           <div>
             <label htmlFor="au-actor">Actor</label>

@@ -2,11 +2,18 @@
  * "/admin/payouts": payout batches. A batch takes every payable balance of
  * at least the minimum and pays it through an adapter in the background;
  * its idempotency key makes a repeated click return the same batch.
+ *
+ * The minimum is typed in major units, as escrow amounts are, and sent in
+ * minor units with the currency's exponent. The server applies one minor
+ * amount to every currency, so when projects pay in several the form says
+ * what that amount is in each.
  */
 import type { NewPayout } from '../api/types';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { createPayout, getPayout, listPayouts } from '../api/payouts';
-import { formatMoney } from '../lib/money';
+import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 'react';
+import { createPayout, downloadStatement, getPayout, listPayouts, payoutStatementUrl } from '../api/payouts';
+import { allProjects } from '../api/projects';
+import { saveFile } from './lib/download';
+import { exampleAmount, formatMoney, parseMajor, type Exponent } from '../lib/money';
 import {
   EmptyRow,
   ErrorAlert,
@@ -34,6 +41,15 @@ const STATUS_LABELS: Record<string, string> = {
 
 const busyStatus = (s: string) => s === 'queued' || s === 'running';
 
+type Currency = { code: string; exponent: Exponent };
+
+/* The currencies projects pay in, each once, in code order. */
+function projectCurrencies(projects: { currency: string; currency_exponent?: Exponent }[]): Currency[] {
+  const seen = new Map<string, Currency>();
+  for (const p of projects) if (!seen.has(p.currency)) seen.set(p.currency, { code: p.currency, exponent: p.currency_exponent });
+  return [...seen.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
+
 export function PayoutsPage() {
   usePageTitle('Payouts');
   const [refresh, setRefresh] = useState(0);
@@ -41,18 +57,28 @@ export function PayoutsPage() {
   const [selected, setSelected] = useState<number | null>(null);
   const names = useUserNames();
 
-  const [minAmount, setMinAmount] = useState('1');
+  const projects = useLoad(() => allProjects(), []);
+  const currencies = projectCurrencies(projects.data ?? []);
+  const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
+  const [chosen, setChosen] = useState('');
+  const currency = currencies.find((c) => c.code === chosen) ?? currencies[0] ?? { code: 'USD', exponent: undefined };
+  const [minAmount, setMinAmount] = useState('0.01');
   const [adapter, setAdapter] = useState<NonNullable<NewPayout['adapter']>>('csv');
-  const { key, renewKey, error, setError, busy, run, status, setStatus, begin } = useMoneyForm('payout', [minAmount, adapter]);
+  const { key, renewKey, error, setError, busy, run, status, setStatus, begin } = useMoneyForm('payout', [minAmount, adapter, currency.code]);
+  const parsed = parseMajor(minAmount, currency.code, { exponent: currency.exponent });
+  /* What the one minor amount means in the other currencies. */
+  const elsewhere = parsed.ok
+    ? currencies.filter((c) => c.code !== currency.code).map((c) => formatMoney(parsed.value, c.code, c.exponent))
+    : [];
 
   function create(e: FormEvent) {
     e.preventDefault();
     begin();
-    const min = Number(minAmount);
-    if (!/^\d+$/.test(minAmount.trim()) || min < 1) {
-      setError('Minimum amount must be a whole number of minor units (cents), 1 or more.');
+    if (!parsed.ok) {
+      setError(`Minimum amount: ${parsed.message}`);
       return;
     }
+    const min = parsed.value;
     run(async () => {
       const b = await createPayout({ idempotency_key: key, min_amount: min, adapter });
       setStatus(
@@ -72,16 +98,30 @@ export function PayoutsPage() {
       <h1>Payouts</h1>
       <form className="card form-grid" onSubmit={create} aria-labelledby="payout-title">
         <h2 id="payout-title">New payout batch</h2>
-        <label htmlFor="po-min">Minimum amount (minor units)</label>
+        {currencies.length > 1 && (
+          <>
+            <label htmlFor="po-currency">Currency of the minimum</label>
+            <select id="po-currency" value={currency.code} onChange={(e) => setChosen(e.target.value)}>
+              {currencies.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.code}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
+        <label htmlFor="po-min">Minimum amount</label>
         <input
           id="po-min"
-          inputMode="numeric"
+          inputMode="decimal"
           aria-describedby="po-min-hint"
           value={minAmount}
           onChange={(e) => setMinAmount(e.target.value)}
         />
         <p id="po-min-hint" className="hint">
-          Balances below this (in cents or the currency's smallest unit) wait for a later batch.
+          In {currency.code}, for example {exampleAmount(currency.code, currency.exponent)}. Balances below this wait for a
+          later batch.
+          {elsewhere.length > 0 && ` The same number of minor units applies to the other currencies: ${elsewhere.join(', ')}.`}
         </p>
         <label htmlFor="po-adapter">Adapter</label>
         <select id="po-adapter" value={adapter} onChange={(e) => setAdapter(e.target.value as NonNullable<NewPayout['adapter']>)}>
@@ -113,7 +153,9 @@ export function PayoutsPage() {
                   <th scope="row">#{b.id}</th>
                   <td>{formatTime(b.created_at)}</td>
                   <td>{b.adapter}</td>
-                  <td className="num">{b.min_amount}</td>
+                  <td className="num">
+                    {currencies.length === 1 ? formatMoney(b.min_amount, currency.code, currency.exponent) : `${b.min_amount} minor units`}
+                  </td>
                   <td data-testid={`payout-status-${b.id}`}>{STATUS_LABELS[b.status] ?? b.status}</td>
                   <td>
                     <button type="button" className="secondary" aria-label={`Show batch ${b.id}`} onClick={() => setSelected(b.id)}>
@@ -127,14 +169,38 @@ export function PayoutsPage() {
         )}
         <PagerControls label="Batch pages" newer {...pagerProps} />
       </section>
-      {selected !== null && <BatchDetails id={selected} names={names} onChanged={() => setRefresh((x) => x + 1)} />}
+      {selected !== null && (
+        <BatchDetails id={selected} names={names} projectNames={projectNames} onChanged={() => setRefresh((x) => x + 1)} />
+      )}
     </section>
   );
 }
 
-function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number, string>; onChanged: () => void }) {
+function BatchDetails({
+  id,
+  names,
+  projectNames,
+  onChanged,
+}: {
+  id: number;
+  names: Map<number, string>;
+  projectNames: Map<number, string>;
+  onChanged: () => void;
+}) {
   const [tick, setTick] = useState(0);
   const batch = useLoad(() => getPayout(id), [id, tick]);
+  const [downloadError, setDownloadError] = useState<unknown>(null);
+
+  /* The statement needs the bearer token: fetched, then handed to the browser to save. */
+  async function onStatement(e: MouseEvent<HTMLAnchorElement>) {
+    e.preventDefault();
+    setDownloadError(null);
+    try {
+      saveFile(await downloadStatement(id), `payout-${id}-statement.csv`);
+    } catch (err) {
+      setDownloadError(err);
+    }
+  }
   const b = batch.data;
   const status = b?.status;
 
@@ -163,6 +229,14 @@ function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number,
             Status: <strong data-testid="batch-status">{STATUS_LABELS[b.status] ?? b.status}</strong> · adapter {b.adapter} ·
             created {formatTime(b.created_at)}
           </p>
+          {b.statement_key && (
+            <p>
+              <a href={payoutStatementUrl(id)} onClick={onStatement} className="button-link">
+                Download the CSV statement
+              </a>
+            </p>
+          )}
+          <ErrorAlert error={downloadError} />
           {Object.keys(b.totals).length > 0 && (
             <p>
               Total:{' '}
@@ -179,7 +253,7 @@ function BatchDetails({ id, names, onChanged }: { id: number; names: Map<number,
               {b.items.map((it) => (
                 <tr key={it.id}>
                   <td>{names.get(it.user_id) ?? `#${it.user_id}`}</td>
-                  <td>{it.project_id}</td>
+                  <td>{projectNames.get(it.project_id) ?? `Project ${it.project_id}`}</td>
                   <td className="num">{formatMoney(it.amount, it.currency, it.currency_exponent)}</td>
                   <td>{it.status}</td>
                   <td className="num">{it.attempts}</td>

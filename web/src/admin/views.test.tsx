@@ -40,6 +40,7 @@ const { DataTab } = await import('./project/DataTab');
 const { SettingsTab, settingsBody } = await import('./project/SettingsTab');
 const { OverviewTab, formatDuration } = await import('./project/OverviewTab');
 const { MembersTab } = await import('./project/MembersTab');
+const { PayoutsPage } = await import('./PayoutsPage');
 
 const project: Project = {
   id: 5,
@@ -136,6 +137,57 @@ describe('EscrowTab', () => {
   });
 });
 
+describe('PayoutsPage', () => {
+  it('names each payment\'s project and links the CSV statement', async () => {
+    const batch = {
+      id: 3, idempotency_key: 'k', adapter: 'csv', status: 'done', min_amount: 100, statement_key: 'payouts/3/statement.csv',
+      totals: { USD: 250 }, currency_exponents: { USD: 2 }, created_at: '2026-03-01T00:00:00.000Z', updated_at: '2026-03-01T00:00:00.000Z',
+      items: [{ id: 1, project_id: 5, user_id: 1, currency: 'USD', currency_exponent: 2, amount: 250, status: 'paid', attempts: 1, last_error: null, external_ref: 'statement' }],
+    };
+    handler = (_m, path) => {
+      if (path.startsWith('/users')) return list([{ id: 1, name: 'Ann', email: 'a@x', role: 'annotator', active: true }]);
+      if (path.startsWith('/projects')) return list([{ id: 5, name: 'NER' }]);
+      if (path.startsWith('/payouts?')) return list([{ ...batch, items: [] }]);
+      if (path === '/payouts/3') return batch;
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<PayoutsPage />);
+    fireEvent.click(await screen.findByRole('button', { name: 'Show batch 3' }));
+    const payments = await screen.findByRole('table', { name: 'Payments' });
+    await waitFor(() => expect(payments.textContent).toContain('NER'));
+    const link = screen.getByRole('link', { name: 'Download the CSV statement' });
+    expect(link.getAttribute('href')).toBe('/api/v1/payouts/3/statement');
+  });
+
+  it('takes the minimum in major units, as escrow does, and says what it means in other currencies', async () => {
+    handler = (method, path, body) => {
+      if (path.startsWith('/users')) return list();
+      if (path.startsWith('/projects'))
+        return list([
+          { id: 5, name: 'NER', currency: 'USD', currency_exponent: 2 },
+          { id: 6, name: 'Tokyo', currency: 'JPY', currency_exponent: 0 },
+        ]);
+      if (path.startsWith('/payouts?')) return list();
+      if (method === 'POST' && path === '/payouts') return { id: 9, adapter: 'csv', status: 'queued', min_amount: body.min_amount, items: [], totals: {}, currency_exponents: {} };
+      if (path === '/payouts/9') return { id: 9, adapter: 'csv', status: 'done', min_amount: 250, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' };
+      throw new Error(`unexpected ${method} ${path}`);
+    };
+    render(<PayoutsPage />);
+    const min = screen.getByLabelText('Minimum amount');
+    fireEvent.change(min, { target: { value: '2.50' } });
+    await screen.findByText(/In JPY|In USD/);
+    fireEvent.change(await screen.findByLabelText('Currency of the minimum'), { target: { value: 'USD' } });
+    expect(screen.getByText(/In USD, for example/).textContent).toMatch(/applies to the other currencies: ¥250\./);
+    fireEvent.change(min, { target: { value: '2.505' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
+    expect((await screen.findByRole('alert')).textContent).toMatch(/^Minimum amount: /);
+    fireEvent.change(min, { target: { value: '2.50' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
+    await screen.findByText(/Batch #9 created/);
+    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ min_amount: 250, adapter: 'csv' });
+  });
+});
+
 describe('AuditPage', () => {
   beforeEach(() => {
     handler = (_m, path) => {
@@ -143,8 +195,18 @@ describe('AuditPage', () => {
       if (path.startsWith('/projects')) return list([{ id: 5, name: 'NER' }]);
       if (path.startsWith('/audit?')) return list([{ seq: 3, time: '2026-01-01T00:00:00.000Z', actor_id: 1, action: 'project.create', entity_type: 'project', entity_id: '5', project_id: 5, hash: 'h' }]);
       if (path === '/audit/verify') return { ok: true, count: 3, head: 'abcdef0123456789abcdef' };
+      if (path === '/meta') return { currencies: { default_exponent: 2, exponents: {} }, audit_actions: ['project.create', 'task.l2_reject', 'task.submit'] };
       throw new Error(`unexpected ${path}`);
     };
+  });
+
+  it('offers the server\'s list of actions to filter by', async () => {
+    render(<AuditPage />);
+    const select = (await screen.findByRole('combobox', { name: 'Action' })) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['', 'project.create', 'task.l2_reject', 'task.submit']);
+    fireEvent.change(select, { target: { value: 'task.l2_reject' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() => expect(calls.map((c) => c.path)).toContain('/audit?action=task.l2_reject&limit=50'));
   });
 
   it('verifies the chain', async () => {
@@ -165,8 +227,9 @@ describe('AuditPage', () => {
 
   it('applies the filters to the query and shows names for ids', async () => {
     render(<AuditPage />);
-    await screen.findByText('project.create');
+    await screen.findByText('project.create', { selector: 'code' });
     await waitFor(() => expect(screen.getAllByText('NER').length).toBeGreaterThan(0));
+    await screen.findByRole('combobox', { name: 'Action' });
     fireEvent.change(screen.getByLabelText('Action'), { target: { value: 'task.submit' } });
     fireEvent.change(screen.getByLabelText('Task'), { target: { value: '12' } });
     fireEvent.change(screen.getByLabelText('From date'), { target: { value: '2026-01-01' } });
@@ -184,6 +247,42 @@ describe('AuditPage', () => {
 });
 
 describe('DataTab', () => {
+  it('a refused file shows the reason, no "Upload 0%", and where media goes', async () => {
+    uploadHandler = async () => {
+      throw new ApiError(415, 'media_not_dataset', 'cat.png is an image file (image/png), not a dataset: imports take csv, tsv, json, jsonl, text or label_studio. Upload media to POST /api/v1/projects/5/media.');
+    };
+    handler = (_m, path) => {
+      if (path.startsWith('/projects/5/imports')) return list();
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<DataTab project={project} />);
+    fireEvent.change(screen.getByLabelText('Dataset file'), { target: { files: [new File(['x'], 'cat.png', { type: 'image/png' })] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toMatch(/^Upload failed: cat\.png is an image file \(image\/png\)/);
+    expect(alert.textContent).toMatch(/through Upload media below/);
+    expect(screen.queryByLabelText('Upload progress')).toBeNull();
+    expect(screen.queryByText('0%')).toBeNull();
+    screen.getByText(/refused the file; nothing was imported/);
+  });
+
+  it('a new error does not stand beside the last import\'s success', async () => {
+    uploadHandler = async () => ({ id: 4, status: 'done', items_total: 1, items_done: 1, tasks_created: 1, skipped: 0, progress: 1, errors: [] });
+    handler = (_m, path) => {
+      if (path.startsWith('/projects/5/imports')) return list();
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<DataTab project={project} />);
+    const input = screen.getByLabelText('Dataset file');
+    fireEvent.change(input, { target: { files: [new File(['text\na\n'], 'a.csv', { type: 'text/csv' })] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    await screen.findByText(/Import finished: 1 task created/);
+    fireEvent.change(input, { target: { files: [] } });
+    fireEvent.click(screen.getByRole('button', { name: 'Upload' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Choose a dataset file first.');
+    expect(screen.queryByText(/Import finished/)).toBeNull();
+  });
+
   it('shows upload and import progress, then the tasks created and skipped rows', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -255,6 +354,28 @@ describe('SettingsTab', () => {
     expect((await screen.findByRole('alert')).textContent).toBe('Labels "label" points to unknown tag "txt".');
     const patch = calls.find((c) => c.method === 'PATCH');
     expect(patch?.body).toMatchObject({ label_config: '<View><Labels name="label" toName="txt"/></View>', rates: { l1: 100, l2: 50, l3: 25 }, policies: { overlap: 1, lease_seconds: 600 } });
+  });
+});
+
+describe('SettingsTab policies', () => {
+  it('shows every invalid policy key the server reports, not just the first', async () => {
+    handler = (method, path) => {
+      if (path.startsWith('/projects/5/tasks')) return list();
+      if (method === 'PATCH')
+        throw new ApiError(422, 'invalid_policy', '2 policy problems: policy overlap must be an integer from 1 to 20; unknown policy "colour".', [
+          'policy overlap must be an integer from 1 to 20',
+          'unknown policy "colour"',
+        ]);
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<SettingsTab project={project} onSaved={() => {}} />);
+    fireEvent.change(screen.getByLabelText('Policies (JSON)'), { target: { value: '{"overlap": 0, "colour": "red"}' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    const alert = await screen.findByRole('alert');
+    expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual([
+      'policy overlap must be an integer from 1 to 20',
+      'unknown policy "colour"',
+    ]);
   });
 });
 

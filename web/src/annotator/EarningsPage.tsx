@@ -45,6 +45,25 @@ export function cumulativeSeries(days: EarningsDay[], currency: string, todayMs 
   ];
 }
 
+export type FigureLines = Record<'pending' | 'earned' | 'paid', string[]>;
+
+/*
+ * The headline figures, one line per currency: money in EUR and USD is two
+ * amounts, and showing only the first currency's read "Paid €0.00" after a
+ * USD payout. Without by_currency (no money yet) the single top-level
+ * amounts stand.
+ */
+export function headlineLines(e: Earnings): FigureLines {
+  const currencies = Object.keys(e.by_currency ?? {}).sort();
+  if (currencies.length === 0) {
+    const one = (minor: number) => [formatMoney(minor, e.currency, e.currency_exponent ?? undefined)];
+    return { pending: one(e.pending ?? 0), earned: one(e.earned ?? 0), paid: one(e.paid ?? 0) };
+  }
+  const lines = (k: keyof FigureLines) =>
+    currencies.map((c) => formatMoney(e.by_currency[c][k], c, e.by_currency[c].currency_exponent));
+  return { pending: lines('pending'), earned: lines('earned'), paid: lines('paid') };
+}
+
 export function EarningsPage() {
   const [earnings, setEarnings] = useState<Earnings | null>(null);
   const [days, setDays] = useState<EarningsDay[] | null>(null);
@@ -75,13 +94,8 @@ export function EarningsPage() {
 
   const currencies = useMemo(() => Object.keys(earnings?.by_currency ?? {}).sort(), [earnings]);
   const main = earnings?.currency ?? currencies[0] ?? 'USD';
-  const totals = earnings?.by_currency?.[main] ?? {
-    pending: earnings?.pending ?? 0,
-    earned: earnings?.earned ?? 0,
-    paid: earnings?.paid ?? 0,
-    currency_exponent: earnings?.currency_exponent ?? undefined,
-  };
-  const money = (minor: number) => formatMoney(minor, main, totals.currency_exponent);
+  const exponent = earnings?.by_currency?.[main]?.currency_exponent ?? earnings?.currency_exponent ?? undefined;
+  const lines = earnings ? headlineLines(earnings) : null;
 
   return (
     <section aria-labelledby="earnings-title">
@@ -90,12 +104,12 @@ export function EarningsPage() {
       </div>
       <ErrorAlert error={error} />
       {!earnings && !error && <Loading />}
-      {earnings && (
+      {earnings && lines && (
         <>
-          <dl className="figures" aria-label={`Totals in ${main}`}>
-            <Figure term="Pending" testId="earnings-pending" value={money(totals.pending)} note="Work in progress or waiting for acceptance" />
-            <Figure term="Earned" testId="earnings-earned" value={money(totals.earned)} note="Accepted, not yet paid out" />
-            <Figure term="Paid" testId="earnings-paid" value={money(totals.paid)} note="Paid out to you" />
+          <dl className="figures" aria-label={currencies.length > 1 ? `Totals in ${currencies.join(' and ')}` : `Totals in ${main}`}>
+            <Figure term="Pending" testId="earnings-pending" lines={lines.pending} note="Work in progress or waiting for acceptance" />
+            <Figure term="Earned" testId="earnings-earned" lines={lines.earned} note="Accepted, not yet paid out" />
+            <Figure term="Paid" testId="earnings-paid" lines={lines.paid} note="Paid out to you" />
           </dl>
           {currencies.length > 1 && (
             <MoneyTable
@@ -109,7 +123,7 @@ export function EarningsPage() {
           ) : (
             <>
               {historyNote && <p className="warning">{historyNote}</p>}
-              <LineChart title={`Earned and paid over the last ${DAYS} days (${main}, running totals)`} series={cumulativeSeries(days, main, Date.now(), totals.currency_exponent)} />
+              <LineChart title={`Earned and paid over the last ${DAYS} days (${main}, running totals)`} series={cumulativeSeries(days, main, Date.now(), exponent)} />
             </>
           )}
           {earnings.projects.length > 0 && (
@@ -125,11 +139,17 @@ export function EarningsPage() {
   );
 }
 
-function Figure({ term, testId, value, note }: { term: string; testId: string; value: string; note: string }) {
+function Figure({ term, testId, lines, note }: { term: string; testId: string; lines: string[]; note: string }) {
   return (
     <div className="figure">
       <dt>{term}</dt>
-      <dd data-testid={testId}>{value}</dd>
+      <dd data-testid={testId}>
+        {lines.map((l, i) => (
+          <span key={i} className="money-line">
+            {l}
+          </span>
+        ))}
+      </dd>
       <dd className="muted">{note}</dd>
     </div>
   );

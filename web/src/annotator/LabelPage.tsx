@@ -12,6 +12,7 @@ import { LoopFrame } from '../work/LoopFrame';
 import { TaskBar, TaskNote } from '../work/TaskFrame';
 import { createDraftSaver, describePrediction, initialResult, predictionsOf } from '../work/draft';
 import { useWorkLoop } from '../work/useWorkLoop';
+import { SENT_BACK_TITLE, reworkBadge } from './rework';
 
 /* How often the canvas is read for changes to save (Label Studio reports no edits as they happen). */
 const DRAFT_POLL_MS = 1000;
@@ -90,6 +91,8 @@ export function LabelPage() {
     return () => window.removeEventListener('keydown', onKey, true);
   }, [submit, skip, phase]);
 
+  const badge = task ? reworkBadge(task) : null;
+
   return (
     <LoopFrame loop={loop} titleFallback="Labeling">
       {task && project && (
@@ -98,7 +101,7 @@ export function LabelPage() {
             taskId={task.id}
             info={
               <>
-                {task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}
+                {badge && <span className="badge">{badge}</span>}
                 {predictions.length > 0 && <span className="badge prediction-source">Pre-annotated by {describePrediction(predictions[0])}</span>}
                 {draftNote && <span className="muted draft-note">{draftNote}</span>}
               </>
@@ -114,7 +117,7 @@ export function LabelPage() {
             </div>
           </TaskBar>
           <p className="muted shortcuts">Shortcuts: Ctrl+Enter submits, Ctrl+Shift+S skips.</p>
-          <TaskNote title="Reviewer comment" text={task.last_comment} />
+          <TaskNote title={SENT_BACK_TITLE} text={task.last_comment} />
           <LabelCanvas
             key={task.id}
             taskId={task.id}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cumulativeSeries } from './EarningsPage';
+import { cumulativeSeries, headlineLines } from './EarningsPage';
 
 describe('earnings chart series', () => {
   it('runs totals over every day from the day before the first money until today', () => {
@@ -26,5 +26,30 @@ describe('earnings chart series', () => {
   it('has no points without money', () => {
     const s = cumulativeSeries([], 'USD');
     expect(s.every((x) => x.points.length === 0)).toBe(true);
+  });
+});
+
+describe('earnings headline', () => {
+  it('has one line per currency, so a USD payout shows beside EUR work', () => {
+    const lines = headlineLines({
+      currency: null,
+      currency_exponent: null,
+      pending: 0,
+      earned: 0,
+      paid: 0,
+      projects: [],
+      by_currency: {
+        USD: { currency_exponent: 2, pending: 0, earned: 0, paid: 1250 },
+        EUR: { currency_exponent: 2, pending: 300, earned: 4000, paid: 0 },
+      },
+    });
+    expect(lines.paid).toEqual(['€0.00', '$12.50']);
+    expect(lines.earned).toEqual(['€40.00', '$0.00']);
+    expect(lines.pending).toEqual(['€3.00', '$0.00']);
+  });
+
+  it('falls back to the single amounts before any money moved', () => {
+    const lines = headlineLines({ currency: null, currency_exponent: null, pending: 0, earned: 0, paid: 0, projects: [], by_currency: {} });
+    expect(lines.paid).toEqual(['$0.00']);
   });
 });

@@ -12,13 +12,16 @@ export class ApiError extends Error {
   status: number;
   code: string;
   override message: string;
+  /* error.details: every problem when the server found several. */
+  details: string[];
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, details: string[] = []) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.message = message;
+    this.details = details;
   }
 }
 
@@ -54,7 +57,8 @@ export function errorFromBody(status: number, statusText: string, contentType: s
       const body = JSON.parse(text);
       const e = body && body.error;
       if (e && typeof e.code === 'string' && typeof e.message === 'string' && e.message) {
-        return new ApiError(status, e.code, e.message);
+        const details = Array.isArray(e.details) ? e.details.filter((d: unknown): d is string => typeof d === 'string') : [];
+        return new ApiError(status, e.code, e.message, details);
       }
     } catch {
       /* not JSON after all: described below */

@@ -1,17 +1,27 @@
 /* What a page says about itself: errors, loading, confirmations. */
 import type { ReactNode } from 'react';
-import { errorMessage } from '../api/client';
+import { ApiError, errorMessage } from '../api/client';
 
 /*
  * An API or client error, announced to screen readers as it appears. Takes
- * a message or anything thrown; renders nothing for none.
+ * a message or anything thrown; renders nothing for none. When the server
+ * listed several problems (error.details), each gets its own line, so a
+ * form can be fixed in one go.
  */
 export function ErrorAlert({ error, id, children }: { error: unknown; id?: string; children?: ReactNode }) {
   if (error === null || error === undefined || error === '') return null;
-  const text = typeof error === 'string' ? error : errorMessage(error);
+  const details = error instanceof ApiError && error.details.length > 1 ? error.details : null;
+  const text = details ? `${details.length} problems:` : typeof error === 'string' ? error : errorMessage(error);
   return (
     <div className="error" role="alert" id={id}>
       <p>{text}</p>
+      {details && (
+        <ul>
+          {details.map((d, i) => (
+            <li key={i}>{d}</li>
+          ))}
+        </ul>
+      )}
       {children}
     </div>
   );

@@ -7,6 +7,7 @@
 
 import type { ImportOptions } from '../../api/imports';
 import type { ImportJob } from '../../api/types';
+import { ApiError } from '../../api/client';
 
 export type { ImportOptions } from '../../api/imports';
 
@@ -17,13 +18,14 @@ export type ImportState =
   | { phase: 'uploading'; sent: number; total: number }
   | { phase: 'importing'; job: ImportJob }
   | { phase: 'done'; job: ImportJob }
-  | { phase: 'failed'; stage: 'upload' | 'import'; message: string; job?: ImportJob };
+  /* code: the API's error code when the server refused (media_not_dataset...). */
+  | { phase: 'failed'; stage: 'upload' | 'import'; message: string; code?: string; job?: ImportJob };
 
 export type ImportEvent =
   | { type: 'start'; total: number }
   | { type: 'progress'; sent: number; total: number }
   | { type: 'job'; job: ImportJob }
-  | { type: 'error'; message: string }
+  | { type: 'error'; message: string; code?: string }
   | { type: 'reset' };
 
 export const initialImportState: ImportState = { phase: 'idle' };
@@ -62,6 +64,7 @@ export function importReducer(state: ImportState, ev: ImportEvent): ImportState 
         phase: 'failed',
         stage: state.phase === 'uploading' ? 'upload' : 'import',
         message: ev.message,
+        code: ev.code,
         job: state.phase === 'importing' ? state.job : undefined,
       };
   }
@@ -118,7 +121,7 @@ export async function runImport(o: ImportOptions, deps: ImportDeps): Promise<Imp
   try {
     job = await deps.upload(o, (sent, total) => deps.dispatch({ type: 'progress', sent, total }));
   } catch (e) {
-    deps.dispatch({ type: 'error', message: messageOf(e) });
+    deps.dispatch({ type: 'error', message: messageOf(e), code: e instanceof ApiError ? e.code : undefined });
     return null;
   }
   if (deps.signal?.aborted) return null;

@@ -63,6 +63,8 @@ export function DataTab({ project }: { project: Project }) {
     e.preventDefault();
     setFormError('');
     if (!file) {
+      /* The last import's outcome would read as this attempt's. */
+      dispatch({ type: 'reset' });
       setFormError('Choose a dataset file first.');
       return;
     }
@@ -80,6 +82,8 @@ export function DataTab({ project }: { project: Project }) {
     );
   }
 
+  /* A refused upload sent nothing that counts: "Upload 0%" would read as still waiting. */
+  const refused = state.phase === 'failed' && state.stage === 'upload';
   const job = state.phase === 'importing' || state.phase === 'done' ? state.job : state.phase === 'failed' ? state.job : undefined;
 
   return (
@@ -119,8 +123,18 @@ export function DataTab({ project }: { project: Project }) {
           <h3 id="import-status-title">
             {file?.name ?? 'Upload'}
           </h3>
-          <ProgressRow step="Upload" value={progress.upload} text={pct(progress.upload)} />
-          <ProgressRow step="Import" value={progress.import} text={state.phase === 'uploading' ? 'waiting for the upload' : pct(progress.import)} />
+          {refused ? (
+            <p>The server refused the file; nothing was imported.</p>
+          ) : (
+            <>
+              <ProgressRow step="Upload" value={progress.upload} text={pct(progress.upload)} />
+              <ProgressRow
+                step="Import"
+                value={progress.import}
+                text={state.phase === 'uploading' ? 'waiting for the upload' : pct(progress.import)}
+              />
+            </>
+          )}
           <div role="status" className="status-message">
             {state.phase === 'uploading' && `Uploading… ${state.sent.toLocaleString()} of ${state.total.toLocaleString()} bytes sent.`}
             {state.phase === 'importing' &&
@@ -133,7 +147,13 @@ export function DataTab({ project }: { project: Project }) {
             )}
           </div>
           {state.phase === 'failed' && (
-            <ErrorAlert error={`${state.stage === 'upload' ? 'Upload failed' : 'Import failed'}: ${state.message}`} />
+            <ErrorAlert error={`${state.stage === 'upload' ? 'Upload failed' : 'Import failed'}: ${state.message}`}>
+              {state.code === 'media_not_dataset' && (
+                <p>
+                  Images, audio and video become tasks through <a href="#media-title">Upload media</a> below.
+                </p>
+              )}
+            </ErrorAlert>
           )}
           {job && job.errors.length > 0 && (
             <table className="data-table">

@@ -9,19 +9,11 @@ import { listMembers } from '../../api/members';
 import type { ExportJob, Project } from '../../api/types';
 import { ErrorAlert, FormActions, STATE_LABELS, StatusMessage, useLoad } from '../../ui';
 import { getMeta } from '../../api/meta';
-import { EXPORT_LABELS, dispositionFilename, exportBody } from '../lib/exportFilter';
+import { EXPORT_LABELS, exportBody } from '../lib/exportFilter';
+import { saveFile } from '../lib/download';
 
 async function download(job: ExportJob, projectId: number): Promise<void> {
-  const file = await downloadExport(job.id);
-  const name = dispositionFilename(file.disposition, `project-${projectId}-export-${job.id}`);
-  const url = URL.createObjectURL(file.blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  saveFile(await downloadExport(job.id), `project-${projectId}-export-${job.id}`);
 }
 
 export function ExportsTab({ project }: { project: Project }) {

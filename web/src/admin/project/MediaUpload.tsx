@@ -42,6 +42,8 @@ export function MediaUpload({ project, onUploaded }: { project: Project; onUploa
   async function upload(e: FormEvent) {
     e.preventDefault();
     setFormError('');
+    /* The last upload's outcome would read as this attempt's. */
+    setState({ phase: 'idle' });
     if (files.length === 0) {
       setFormError('Choose or drop media files first.');
       return;
