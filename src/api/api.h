@@ -17,6 +17,7 @@
 #include "auth/auth.h"
 #include "authz/authz.h"
 #include "blob/blob.h"
+#include "blob/pool.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -26,8 +27,9 @@ typedef struct lf_app {
 	lf_store *store;
 	lf_http_server *http;
 	lf_blob_store *blobs;
-	lf_jobs *jobs; /* NULL when this process runs no job workers */
-	lf_web *web;   /* the built web UI, NULL when it is not built */
+	lf_blob_pool *buckets; /* bucket sources and export targets (blob/pool.h) */
+	lf_jobs *jobs;	       /* NULL when this process runs no job workers */
+	lf_web *web;	       /* the built web UI, NULL when it is not built */
 	unsigned char jwt_key[32];
 	int access_ttl_s;	  /* access token lifetime */
 	int refresh_ttl_s;	  /* refresh token / session lifetime */
@@ -139,6 +141,12 @@ int lf_api_media_upload(lf_http_req *req);
 extern const lf_http_stream lf_api_media_stream;
 int lf_api_media_get(lf_http_req *req);
 int lf_api_media_info(lf_http_req *req);
+/* api_sources.c: buckets connected as datasets, and their syncs. */
+int lf_api_sources_create(lf_http_req *req);
+int lf_api_sources_list(lf_http_req *req);
+int lf_api_sources_get(lf_http_req *req);
+int lf_api_sources_delete(lf_http_req *req);
+int lf_api_sources_sync(lf_http_req *req);
 int lf_api_deposit(lf_http_req *req);
 int lf_api_refund(lf_http_req *req);
 int lf_api_escrow(lf_http_req *req);

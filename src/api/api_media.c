@@ -13,7 +13,9 @@
  *
  * GET /media/{id} streams the item by range to a member of its project,
  * authenticated by a bearer token or by the signed query that
- * GET /media/{id}/info hands out for <img>, <audio> and <video> tags.
+ * GET /media/{id}/info hands out for <img>, <audio> and <video> tags. An
+ * item of a bucket source (sources/sources.h) is streamed from that
+ * bucket, in place; its ETag is the bucket's.
  */
 #include "api/api.h"
 
@@ -22,6 +24,7 @@
 
 #include "media/media.h"
 #include "projects/policy.h"
+#include "sources/sources.h"
 
 static void batch_release(void *p);
 static int media_begin(lf_http_req *req);
@@ -236,18 +239,32 @@ int lf_api_media_get(lf_http_req *req)
 	lf_app *app = req->app;
 	lf_media_row m = {.id = 0};
 	lf_media_part *part;
+	lf_blob_store *bs = app->blobs;
+	const char *key, *etag;
+	char why[512];
 	uint64_t size = 0, start, len;
 	if ((ret = load_media(req, &m)) != LF_OK)
 		return ret;
-	const char *etag = lf_arena_printf(req->arena, "\"%s\"", m.sha256);
-	if (etag == NULL || lf_http_add_header(req, "ETag", etag) != LF_OK ||
+	key = m.blob_key;
+	if ((etag = lf_arena_printf(req->arena, "\"%s\"", m.sha256)) == NULL)
+		return LF_ERR_NOMEM;
+	if (m.storage_source_id != 0) {
+		/* The bucket's own ETag as it sent it (quoted), if it sent one. */
+		key = lf_sources_media_key(&m);
+		etag = m.source_etag;
+		if (m.source_url == NULL ||
+		    lf_blob_pool_get(app->buckets, m.source_url, &bs, why, sizeof(why)) != LF_OK)
+			return lf_http_fail(req, LF_ERR_GONE, "gone",
+					    "The media file's bucket cannot be read now.");
+	}
+	if ((etag != NULL && lf_http_add_header(req, "ETag", etag) != LF_OK) ||
 	    lf_http_add_header(req, "Accept-Ranges", "bytes") != LF_OK ||
 	    lf_http_add_header(req, "Cache-Control", "private, max-age=300") != LF_OK)
 		return LF_ERR_NOMEM;
 	const char *inm = lf_http_header(req, "If-None-Match");
-	if (inm != NULL && strcmp(inm, etag) == 0)
+	if (inm != NULL && etag != NULL && strcmp(inm, etag) == 0)
 		return lf_http_empty(req, 304);
-	if (lf_blob_size(app->blobs, m.blob_key, &size) != LF_OK)
+	if (lf_blob_size(bs, key, &size) != LF_OK)
 		return lf_http_fail(req, LF_ERR_GONE, "gone",
 				    "The media file is no longer stored.");
 	ret = lf_media_range_parse(lf_http_header(req, "Range"), size, &start, &len, &partial);
@@ -267,7 +284,7 @@ int lf_api_media_get(lf_http_req *req)
 		if (cr == NULL || lf_http_add_header(req, "Content-Range", cr) != LF_OK)
 			return LF_ERR_NOMEM;
 	}
-	if (lf_media_part_open(app->blobs, m.blob_key, start, len, &part) != LF_OK)
+	if (lf_media_part_open(bs, key, start, len, &part) != LF_OK)
 		return lf_http_fail(req, LF_ERR_GONE, "gone",
 				    "The media file is no longer stored.");
 	return lf_http_stream_body(req, partial ? 206 : 200, lf_arena_strdup(req->arena, m.mime),

@@ -123,6 +123,12 @@ int lf_blob_reader_size(lf_blob_reader *r, uint64_t *size);
  * owned by the reader: do not close it.
  */
 int lf_blob_reader_fd(lf_blob_reader *r);
+/*
+ * The object store's entity tag of the open blob (from the request that
+ * opened it, so asking costs nothing), as the store sent it, quotes
+ * included; NULL on local disk. Owned by the reader.
+ */
+const char *lf_blob_reader_etag(lf_blob_reader *r);
 /* Releases the reader. NULL ok. */
 void lf_blob_close_read(lf_blob_reader *r);
 

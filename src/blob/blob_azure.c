@@ -107,6 +107,7 @@ static int az_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_s
 static int az_read(lf_blob_reader *r, void *buf, size_t cap, size_t *n);
 static int az_seek(lf_blob_reader *r, uint64_t offset);
 static int az_reader_size(lf_blob_reader *r, uint64_t *size);
+static const char *az_reader_etag(lf_blob_reader *r);
 static void az_close_read(lf_blob_reader *r);
 static int az_size(lf_blob_store *bs, const char *key, uint64_t *size);
 static int az_del(lf_blob_store *bs, const char *key);
@@ -125,6 +126,7 @@ static const lf_blob_ops az_ops = {
     .read = az_read,
     .seek = az_seek,
     .reader_size = az_reader_size,
+    .reader_etag = az_reader_etag,
     .close_read = az_close_read,
     .size = az_size,
     .del = az_del,
@@ -635,6 +637,11 @@ static int az_reader_size(lf_blob_reader *br, uint64_t *size)
 {
 	*size = ((az_reader *)br)->rg.size;
 	return LF_OK;
+}
+
+static const char *az_reader_etag(lf_blob_reader *br)
+{
+	return ((az_reader *)br)->rg.etag;
 }
 
 static void az_close_read(lf_blob_reader *br)

@@ -100,6 +100,7 @@ static int s3_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_s
 static int s3_read(lf_blob_reader *r, void *buf, size_t cap, size_t *n);
 static int s3_seek(lf_blob_reader *r, uint64_t offset);
 static int s3_reader_size(lf_blob_reader *r, uint64_t *size);
+static const char *s3_reader_etag(lf_blob_reader *r);
 static void s3_close_read(lf_blob_reader *r);
 static int s3_size(lf_blob_store *bs, const char *key, uint64_t *size);
 static int s3_del(lf_blob_store *bs, const char *key);
@@ -118,6 +119,7 @@ static const lf_blob_ops s3_ops = {
     .read = s3_read,
     .seek = s3_seek,
     .reader_size = s3_reader_size,
+    .reader_etag = s3_reader_etag,
     .close_read = s3_close_read,
     .size = s3_size,
     .del = s3_del,
@@ -627,6 +629,11 @@ static int s3_reader_size(lf_blob_reader *br, uint64_t *size)
 {
 	*size = ((s3_reader *)br)->rg.size;
 	return LF_OK;
+}
+
+static const char *s3_reader_etag(lf_blob_reader *br)
+{
+	return ((s3_reader *)br)->rg.etag;
 }
 
 static void s3_close_read(lf_blob_reader *br)
