@@ -8,6 +8,7 @@ import { getImport, listImports, uploadImport } from '../../api/imports';
 import type { Project } from '../../api/types';
 import { ErrorAlert, FormActions, Loading, TableHead, formatTime, useLoad } from '../../ui';
 import { importReducer, initialImportState, progressOf, runImport } from '../lib/importFlow';
+import { BucketSources } from './BucketSources';
 import { MediaUpload } from './MediaUpload';
 
 const FORMATS = [
@@ -150,6 +151,7 @@ export function DataTab({ project }: { project: Project }) {
       )}
 
       <MediaUpload project={project} onUploaded={reloadHistory} />
+      <BucketSources project={project} onSynced={reloadHistory} />
 
       <section aria-labelledby="imports-title">
         <h3 id="imports-title">Earlier imports</h3>
