@@ -174,7 +174,7 @@ test('a bucket prefix syncs into tasks, refuses junk, serves in place by range, 
   assert.deepEqual([again.body.mime, again.body.width, again.body.bytes], ['image/png', 64, f.png.length], 'not re-probed');
 
   // Syncs and the connection are in the audit trail.
-  const audit = await srv.api('GET', `/api/v1/audit?project_id=${pid}&limit=100`, { token: admin.access_token });
+  const audit = await srv.api('GET', `/api/v1/audit?project=${pid}&limit=100`, { token: admin.access_token });
   assert.equal(audit.status, 200);
   const actions = audit.body.items.map((e) => e.action);
   assert.ok(actions.includes('source.create'), actions.join());
