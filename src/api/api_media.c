@@ -215,6 +215,8 @@ static json_t *media_json(lf_http_req *req, const lf_media_row *m)
 	    "height", (json_int_t)m->height, "duration_ms", (json_int_t)m->duration_ms, "probe",
 	    probe != NULL ? probe : json_object(), "created_at", lf_api_time(req, m->created_at),
 	    "url", url, "url_expires_at", lf_api_time(req, exp * 1000));
+	if (o != NULL && m->storage_source_id != 0)
+		json_object_set_new(o, "storage_source_id", json_integer(m->storage_source_id));
 	if (o != NULL && m->source_id != 0) {
 		json_object_set_new(o, "source_id", json_integer(m->source_id));
 		json_object_set_new(o, "segment_start", json_real(m->segment_start_ms / 1000.0));

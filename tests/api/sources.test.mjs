@@ -135,6 +135,8 @@ test('a bucket prefix syncs into tasks, refuses junk, serves in place by range, 
   const img = byKind.image, aud = byKind.audio;
   assert.deepEqual([img.info.filename, img.info.mime, img.info.width, img.info.height], ['img/a.png', 'image/png', 64, 48]);
   assert.equal(img.info.bytes, f.png.length);
+  assert.equal(img.info.storage_source_id, sid);
+  assert.equal(img.info.sha256, '');
   assert.equal(aud.info.kind, 'audio');
   assert.ok(Math.abs(aud.info.duration_ms - 1000) <= 50, `wav duration ${aud.info.duration_ms}`);
 
