@@ -25,8 +25,6 @@ typedef struct lf_blob_ops {
 	int (*seek)(lf_blob_reader *r, uint64_t offset);
 	int (*reader_size)(lf_blob_reader *r, uint64_t *size);
 	int (*reader_fd)(lf_blob_reader *r);
-	/* NULL for an adapter without entity tags (local disk). */
-	const char *(*reader_etag)(lf_blob_reader *r);
 	void (*close_read)(lf_blob_reader *r);
 	int (*size)(lf_blob_store *bs, const char *key, uint64_t *size);
 	int (*del)(lf_blob_store *bs, const char *key);

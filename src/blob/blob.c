@@ -246,11 +246,6 @@ int lf_blob_reader_fd(lf_blob_reader *r)
 	return r->ops->reader_fd != NULL ? r->ops->reader_fd(r) : -1;
 }
 
-const char *lf_blob_reader_etag(lf_blob_reader *r)
-{
-	return r->ops->reader_etag != NULL ? r->ops->reader_etag(r) : NULL;
-}
-
 void lf_blob_close_read(lf_blob_reader *r)
 {
 	if (r != NULL)

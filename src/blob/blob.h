@@ -123,12 +123,6 @@ int lf_blob_reader_size(lf_blob_reader *r, uint64_t *size);
  * owned by the reader: do not close it.
  */
 int lf_blob_reader_fd(lf_blob_reader *r);
-/*
- * The object store's entity tag of the open blob (from the request that
- * opened it, so asking costs nothing), as the store sent it, quotes
- * included; NULL on local disk. Owned by the reader.
- */
-const char *lf_blob_reader_etag(lf_blob_reader *r);
 /* Releases the reader. NULL ok. */
 void lf_blob_close_read(lf_blob_reader *r);
 
@@ -138,8 +132,10 @@ int lf_blob_size(lf_blob_store *bs, const char *key, uint64_t *size);
 int lf_blob_delete(lf_blob_store *bs, const char *key);
 
 /* Called by lf_blob_list for each blob; a non-zero return stops the
- * listing and is returned by it. key lives until the call returns. */
-typedef int (*lf_blob_list_fn)(void *ctx, const char *key, uint64_t size);
+ * listing and is returned by it. etag is the object store's entity tag
+ * as it listed it (quotes included; it changes when the content does),
+ * NULL on local disk. key and etag live until the call returns. */
+typedef int (*lf_blob_list_fn)(void *ctx, const char *key, uint64_t size, const char *etag);
 
 /*
  * Lists up to limit (1..1000) blobs whose keys start with prefix ("" for

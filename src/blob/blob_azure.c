@@ -107,7 +107,6 @@ static int az_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_s
 static int az_read(lf_blob_reader *r, void *buf, size_t cap, size_t *n);
 static int az_seek(lf_blob_reader *r, uint64_t offset);
 static int az_reader_size(lf_blob_reader *r, uint64_t *size);
-static const char *az_reader_etag(lf_blob_reader *r);
 static void az_close_read(lf_blob_reader *r);
 static int az_size(lf_blob_store *bs, const char *key, uint64_t *size);
 static int az_del(lf_blob_store *bs, const char *key);
@@ -126,7 +125,6 @@ static const lf_blob_ops az_ops = {
     .read = az_read,
     .seek = az_seek,
     .reader_size = az_reader_size,
-    .reader_etag = az_reader_etag,
     .close_read = az_close_read,
     .size = az_size,
     .del = az_del,
@@ -639,11 +637,6 @@ static int az_reader_size(lf_blob_reader *br, uint64_t *size)
 	return LF_OK;
 }
 
-static const char *az_reader_etag(lf_blob_reader *br)
-{
-	return ((az_reader *)br)->rg.etag;
-}
-
 static void az_close_read(lf_blob_reader *br)
 {
 	az_reader *r = (az_reader *)br;
@@ -681,13 +674,18 @@ static int az_del(lf_blob_store *bs, const char *key)
 static int list_item(void *ctx, void *node, lf_blob_xml_text text)
 {
 	struct list_ctx *l = ctx;
-	char key[LF_BLOB_KEY_MAX * 2], num[32];
+	char key[LF_BLOB_KEY_MAX * 2], num[32], bare[150], etag[160] = "";
 	text(node, "Name", key, sizeof(key));
 	text(node, "Properties/Content-Length", num, sizeof(num));
+	/* Listed bare (0x8D...), sent quoted in the ETag header: quoted here
+	 * too, so both compare and the listed one is a valid header value. */
+	text(node, "Properties/Etag", bare, sizeof(bare));
+	if (bare[0] != '\0')
+		snprintf(etag, sizeof(etag), bare[0] == '"' ? "%s" : "\"%s\"", bare);
 	size_t pl = strlen(l->s->prefix);
 	if (strncmp(key, l->s->prefix, pl) != 0 || !lf_blob_key_valid(key + pl))
 		return LF_OK;
-	return l->fn(l->ctx, key + pl, strtoull(num, NULL, 10));
+	return l->fn(l->ctx, key + pl, strtoull(num, NULL, 10), etag[0] != '\0' ? etag : NULL);
 }
 
 static int az_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,

@@ -100,7 +100,6 @@ static int s3_open_range(void *ud, const lf_blob_http_ranged *rg, lf_blob_http_s
 static int s3_read(lf_blob_reader *r, void *buf, size_t cap, size_t *n);
 static int s3_seek(lf_blob_reader *r, uint64_t offset);
 static int s3_reader_size(lf_blob_reader *r, uint64_t *size);
-static const char *s3_reader_etag(lf_blob_reader *r);
 static void s3_close_read(lf_blob_reader *r);
 static int s3_size(lf_blob_store *bs, const char *key, uint64_t *size);
 static int s3_del(lf_blob_store *bs, const char *key);
@@ -119,7 +118,6 @@ static const lf_blob_ops s3_ops = {
     .read = s3_read,
     .seek = s3_seek,
     .reader_size = s3_reader_size,
-    .reader_etag = s3_reader_etag,
     .close_read = s3_close_read,
     .size = s3_size,
     .del = s3_del,
@@ -631,11 +629,6 @@ static int s3_reader_size(lf_blob_reader *br, uint64_t *size)
 	return LF_OK;
 }
 
-static const char *s3_reader_etag(lf_blob_reader *br)
-{
-	return ((s3_reader *)br)->rg.etag;
-}
-
 static void s3_close_read(lf_blob_reader *br)
 {
 	s3_reader *r = (s3_reader *)br;
@@ -678,13 +671,14 @@ static int s3_del(lf_blob_store *bs, const char *key)
 static int list_item(void *ctx, void *node, lf_blob_xml_text text)
 {
 	struct list_ctx *l = ctx;
-	char key[LF_BLOB_KEY_MAX * 2], num[32];
+	char key[LF_BLOB_KEY_MAX * 2], num[32], etag[160];
 	text(node, "Key", key, sizeof(key));
 	text(node, "Size", num, sizeof(num));
+	text(node, "ETag", etag, sizeof(etag));
 	size_t pl = strlen(l->s->prefix);
 	if (strncmp(key, l->s->prefix, pl) != 0 || !lf_blob_key_valid(key + pl))
 		return LF_OK;
-	return l->fn(l->ctx, key + pl, strtoull(num, NULL, 10));
+	return l->fn(l->ctx, key + pl, strtoull(num, NULL, 10), etag[0] != '\0' ? etag : NULL);
 }
 
 static int s3_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,

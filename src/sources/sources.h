@@ -18,8 +18,8 @@
  * a new key is read: its first bytes (one ranged GET) tell its type by
  * content (libmagic), and libavformat probes it through the same reader,
  * starting from the bytes already read. An object that changed since it
- * was imported (another size) is counted, not imported again: the tasks
- * made from it may hold labels already.
+ * was imported (another size or listed ETag) is counted, not imported
+ * again: the tasks made from it may hold labels already.
  *
  * Segmenting (the project's segment_seconds) is not applied: a cut is a
  * new file, and a source is read in place; a long recording of a bucket is

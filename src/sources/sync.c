@@ -25,6 +25,7 @@
 struct listed {
 	char *key;
 	uint64_t size;
+	char *etag; /* NULL when the store lists none */
 };
 
 /* A new object once read: imported (code "") or refused. */
@@ -34,7 +35,6 @@ struct fresh {
 	char mime[96];
 	lf_media_kind kind;
 	lf_media_info info;
-	char *etag;
 	char code[48];
 	char message[300];
 };
@@ -58,7 +58,7 @@ struct run {
 	pthread_mutex_t lock;
 };
 
-static int list_one(void *ctx, const char *key, uint64_t size);
+static int list_one(void *ctx, const char *key, uint64_t size, const char *etag);
 static void page_clear(struct run *r);
 static int cmp_key(const void *a, const void *b);
 static void refuse(struct fresh *f, const char *code, const char *fmt, ...)
@@ -76,7 +76,7 @@ static int finish_tx(lf_tx *tx, void *ud);
 static int save_row(struct run *r, lf_arena *a, int (*fn)(lf_tx *tx, void *ud));
 static int state_tx(lf_tx *tx, void *ud);
 
-static int list_one(void *ctx, const char *key, uint64_t size)
+static int list_one(void *ctx, const char *key, uint64_t size, const char *etag)
 {
 	struct run *r = ctx;
 	if (r->npage == r->cap) {
@@ -87,23 +87,30 @@ static int list_one(void *ctx, const char *key, uint64_t size)
 		r->page = p;
 		r->cap = cap;
 	}
-	if ((r->page[r->npage].key = strdup(key)) == NULL)
+	struct listed *o = &r->page[r->npage];
+	o->size = size;
+	o->key = strdup(key);
+	o->etag = etag != NULL ? strdup(etag) : NULL;
+	if (o->key == NULL || (etag != NULL && o->etag == NULL)) {
+		free(o->key);
+		free(o->etag);
 		return LF_ERR_NOMEM;
-	r->page[r->npage++].size = size;
+	}
+	r->npage++;
 	return LF_OK;
 }
 
 static void page_clear(struct run *r)
 {
-	for (int i = 0; i < r->nfresh; i++) {
+	for (int i = 0; i < r->nfresh; i++)
 		lf_media_info_clear(&r->fresh[i].info);
-		free(r->fresh[i].etag);
-	}
 	free(r->fresh);
 	r->fresh = NULL;
 	r->nfresh = 0;
-	for (int i = 0; i < r->npage; i++)
+	for (int i = 0; i < r->npage; i++) {
 		free(r->page[i].key);
+		free(r->page[i].etag);
+	}
 	r->npage = 0;
 }
 
@@ -149,11 +156,6 @@ static int examine(lf_blob_store *bs, const lf_media_targets *t, struct fresh *f
 		got += n;
 	if (ret != LF_OK)
 		goto cleanup;
-	const char *etag = lf_blob_reader_etag(rd);
-	if (etag != NULL && (f->etag = strdup(etag)) == NULL) {
-		ret = LF_ERR_NOMEM;
-		goto cleanup;
-	}
 	if (got == 0) {
 		refuse(f, "empty_file", "'%s' is empty (0 bytes).", key);
 		goto cleanup;
@@ -216,7 +218,8 @@ static int read_fresh(struct run *r)
 
 /* Which keys of the page no sync has seen: the remembered keys of the
  * page's key range, looked up per key (whatever order the store listed
- * in). Counts known and changed ones. */
+ * in). Counts known and changed ones: another size, or another ETag when
+ * both listings gave one. */
 static int find_fresh(struct run *r, lf_arena *a)
 {
 	lf_source_object *known = NULL;
@@ -247,7 +250,9 @@ static int find_fresh(struct run *r, lf_arena *a)
 			continue;
 		}
 		r->row.known++;
-		if ((uint64_t)k->size != r->page[i].size)
+		const char *etag = r->page[i].etag;
+		if ((uint64_t)k->size != r->page[i].size ||
+		    (etag != NULL && k->etag != NULL && strcmp(etag, k->etag) != 0))
 			r->row.changed++;
 	}
 	r->row.listed += r->npage;
@@ -277,7 +282,7 @@ static int insert_item(lf_tx *tx, struct run *r, const struct fresh *f, int64_t 
 			  .probe = probe,
 			  .created_at = lf_now_ms(),
 			  .storage_source_id = r->src.id,
-			  .source_etag = f->etag};
+			  .source_etag = f->obj->etag};
 	if (probe == NULL || (ret = lf_store_media_insert(tx, &m, media_id)) != LF_OK)
 		goto cleanup;
 	snprintf(url, sizeof(url), "/api/v1/media/%lld", (long long)*media_id);
@@ -307,7 +312,7 @@ static int page_tx(lf_tx *tx, void *ud)
 		const struct fresh *f = &r->fresh[i];
 		lf_source_object o = {.key = f->obj->key,
 				      .size = (int64_t)f->obj->size,
-				      .etag = f->etag,
+				      .etag = f->obj->etag,
 				      .sync_id = r->row.id};
 		if (!f->record)
 			continue;

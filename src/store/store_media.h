@@ -18,8 +18,8 @@ typedef struct lf_media_row {
 	 * it lies on that item's timeline, ms. */
 	int64_t source_id, segment_start_ms, segment_end_ms;
 	/* An object of a bucket source, read in place (0: a blob of the
-	 * server's store): the source, the object's entity tag when it was
-	 * imported, and (read only) the source's URL. sha256 is then "": the
+	 * server's store): the source, the object's entity tag as listed when
+	 * it was imported, and (read only) the source's URL. sha256 is then "": the
 	 * object was never read whole. */
 	int64_t storage_source_id;
 	const char *source_etag, *source_url;

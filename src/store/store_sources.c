@@ -141,6 +141,7 @@ static void object_fill(lf_tx *tx, lf_rows *r, void *p)
 	lf_source_object *out = p;
 	out->key = lf_rows_dup(tx, r, 0);
 	out->size = lf_rows_int(r, 1);
+	out->etag = lf_rows_dup(tx, r, 2);
 }
 
 int lf_store_source_object_range(lf_tx *tx, int64_t source_id, const char *first, const char *last,
@@ -148,7 +149,7 @@ int lf_store_source_object_range(lf_tx *tx, int64_t source_id, const char *first
 {
 	lf_val v[] = {LF_VINT(source_id), LF_VTEXT(first), LF_VTEXT(last)};
 	return lf_db_query_list(tx,
-				"SELECT key, size FROM source_objects"
+				"SELECT key, size, etag FROM source_objects"
 				" WHERE source_id = $1 AND key >= $2 AND key <= $3 ORDER BY key",
 				v, 3, object_fill, sizeof(lf_source_object), 0, (void **)items, n);
 }

@@ -29,7 +29,7 @@ typedef struct lf_source_sync_row {
 	int64_t listed;	    /* objects listed under the prefix */
 	int64_t fresh;	    /* of them, keys no earlier sync had seen */
 	int64_t known;	    /* keys seen before: not read again */
-	int64_t changed;    /* known keys whose size differs now (not re-imported) */
+	int64_t changed;    /* known keys of another size or ETag now (not re-imported) */
 	int64_t refused;    /* fresh objects refused (reasons in report) */
 	int64_t objects_read, tasks_created;
 	const char *report; /* JSON {"refused": [{key, code, message}...]} */
@@ -58,7 +58,7 @@ typedef struct lf_source_object {
 /* Records an object; LF_ERR_CONFLICT when (source_id, key) is known. */
 int lf_store_source_object_insert(lf_tx *tx, int64_t source_id, const lf_source_object *o);
 /* The objects of source_id whose keys lie in [first, last] (bytewise),
- * by key: only key and size are filled (arena). */
+ * by key: only key, size and etag are filled (arena). */
 int lf_store_source_object_range(lf_tx *tx, int64_t source_id, const char *first, const char *last,
 				 lf_source_object **items, int *n);
 
