@@ -91,9 +91,9 @@ int lf_media_probe(lf_blob_store *bs, const char *key, lf_media_info *out, char 
 		   size_t errlen);
 /*
  * The same through r, an open reader (still the caller's) whose first
- * head_len bytes the caller has read into head (r stands at head_len):
- * those bytes are not read again, so an object that fits in them is
- * probed without another request to its store.
+ * head_len bytes the caller has read into head: those bytes are not read
+ * again (r is moved past them when more is needed). r NULL: head is the
+ * whole blob, probed with no request to its store.
  */
 int lf_media_probe_reader(lf_blob_reader *r, const void *head, size_t head_len, lf_media_info *out,
 			  char *err, size_t errlen);

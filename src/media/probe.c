@@ -46,6 +46,8 @@ static int io_read(void *opaque, uint8_t *buf, int len)
 		io->pos += n;
 		return (int)n;
 	}
+	if (io->r == NULL)
+		return AVERROR_EOF;
 	if (io->rpos != io->pos) {
 		if (lf_blob_seek(io->r, io->pos) != LF_OK)
 			return AVERROR(EIO);
@@ -189,8 +191,9 @@ int lf_media_probe_reader(lf_blob_reader *r, const void *head, size_t head_len, 
 	in.r = r;
 	in.head = head;
 	in.head_len = head_len;
-	in.rpos = head_len;
-	int ret = lf_blob_reader_size(r, &in.size);
+	in.rpos = UINT64_MAX; /* unknown: the first read past the head seeks */
+	in.size = head_len;
+	int ret = r != NULL ? lf_blob_reader_size(r, &in.size) : LF_OK;
 	if (ret == LF_OK)
 		ret = input_start(&in, err, errlen);
 	if (ret == LF_OK)

@@ -16,8 +16,8 @@
  * range in one query: a known key is never read again, so a sync with
  * nothing new costs the listing and one indexed range read per page. Only
  * a new key is read: its first bytes (one ranged GET) tell its type by
- * content (libmagic), and libavformat probes it through the same reader,
- * starting from the bytes already read. An object that changed since it
+ * content (libmagic), and libavformat probes it from those bytes, going
+ * on through a reader only when the object is longer. An object that changed since it
  * was imported (another size or listed ETag) is counted, not imported
  * again: the tasks made from it may hold labels already.
  *

@@ -32,6 +32,7 @@ struct listed {
 struct fresh {
 	const struct listed *obj;
 	int record; /* 0: gone before it was read; not remembered, seen again next time */
+	int read;   /* its bytes were fetched */
 	char mime[96];
 	lf_media_kind kind;
 	lf_media_info info;
@@ -48,6 +49,7 @@ struct run {
 	lf_media_targets targets;
 	json_t *report;	   /* {"refused": [{key, code, message}...]} */
 	char *report_text; /* its text as last stored (row.report) */
+	int64_t saved_ms;  /* when the row was last written */
 	struct listed *page;
 	int npage, cap;
 	struct fresh *fresh;
@@ -130,32 +132,36 @@ static void refuse(struct fresh *f, const char *code, const char *fmt, ...)
 }
 
 /*
- * Reads the first bytes of one new object (one ranged GET, which a small
- * object ends), tells its type from them and probes it through the same
- * reader. A refusal is f's, not an error; an error is the store's (it
- * does not answer) and fails the page, to be retried.
+ * Reads the first bytes of one new object (one ranged GET on S3 and GCS),
+ * tells its type from them and probes it: from those bytes alone when
+ * they are the whole object (a small image: one request in all), else
+ * through a reader that goes on after them. A refusal is f's, not an
+ * error; an error is the store's (it does not answer) and fails the page,
+ * to be retried.
  */
 static int examine(lf_blob_store *bs, const lf_media_targets *t, struct fresh *f,
 		   unsigned char *head)
 {
 	lf_blob_reader *rd = NULL;
-	size_t got = 0, n = 0;
+	size_t got = 0;
 	char why[200] = "";
 	const char *key = f->obj->key;
-	int ret = lf_blob_open_read(bs, key, &rd);
+	/* Listed empty: nothing to read (and S3 would answer 416). */
+	if (f->obj->size == 0) {
+		f->record = 1;
+		refuse(f, "empty_file", "'%s' is empty (0 bytes).", key);
+		return LF_OK;
+	}
+	int ret = lf_blob_read_head(bs, key, head, LF_SOURCES_HEAD_BYTES, &got);
+	if (ret == LF_OK && got == LF_SOURCES_HEAD_BYTES)
+		ret = lf_blob_open_read(bs, key, &rd);
 	if (ret == LF_ERR_NOTFOUND) {
 		refuse(f, "object_gone", "'%s' was deleted before it could be read.", key);
 		return LF_OK;
 	}
 	if (ret != LF_OK)
 		goto cleanup;
-	f->record = 1;
-	while (got < LF_SOURCES_HEAD_BYTES &&
-	       (ret = lf_blob_read(rd, head + got, LF_SOURCES_HEAD_BYTES - got, &n)) == LF_OK &&
-	       n > 0)
-		got += n;
-	if (ret != LF_OK)
-		goto cleanup;
+	f->record = f->read = 1;
 	if (got == 0) {
 		refuse(f, "empty_file", "'%s' is empty (0 bytes).", key);
 		goto cleanup;
@@ -326,14 +332,21 @@ static int page_tx(lf_tx *tx, void *ud)
 	return lf_store_source_sync_update(tx, &r->row);
 }
 
+/* How often a page with nothing new writes the sync's counts, so that a
+ * sync with nothing to do costs no write per page, yet shows progress. */
+#define PROGRESS_MS 1000
+
 /* Counts the page's new objects into the row and report, then stores. */
 static int save_page(struct run *r, lf_arena *a)
 {
 	json_t *refused = json_object_get(r->report, "refused");
 	char *text;
+	int64_t now = lf_now_ms();
+	if (r->nfresh == 0 && now - r->saved_ms < PROGRESS_MS)
+		return LF_OK;
 	for (int i = 0; i < r->nfresh; i++) {
 		const struct fresh *f = &r->fresh[i];
-		r->row.objects_read += f->record;
+		r->row.objects_read += f->read;
 		r->row.fresh++;
 		if (f->code[0] == '\0') {
 			r->row.tasks_created++;
@@ -349,7 +362,7 @@ static int save_page(struct run *r, lf_arena *a)
 		return LF_ERR_NOMEM;
 	free(r->report_text);
 	r->row.report = r->report_text = text;
-	r->row.updated_at = lf_now_ms();
+	r->row.updated_at = r->saved_ms = now;
 	lf_arena_reset(a);
 	return lf_store_write(r->s, a, page_tx, r);
 }

@@ -106,6 +106,7 @@ test('a bucket prefix syncs into tasks, refuses junk, serves in place by range, 
   await put('ds1/img/a.png', f.png);
   await put('ds1/tone.wav', f.wav);
   await put('ds1/junk.bin', Buffer.from('this is not an image at all, just text\n'));
+  await put('ds1/empty.bin', Buffer.alloc(0));
   await put('other/c.png', f.png2); // outside the prefix
 
   const c = await srv.api('POST', `/api/v1/projects/${pid}/sources`, { token: admin.access_token, body: { url: 's3://lfsrc/ds1/' } });
@@ -117,11 +118,13 @@ test('a bucket prefix syncs into tasks, refuses junk, serves in place by range, 
 
   const s1 = await sync(sid);
   assert.equal(s1.status, 'done', JSON.stringify(s1));
-  assert.deepEqual([s1.listed, s1.new, s1.known, s1.refused, s1.objects_read, s1.tasks_created], [3, 3, 0, 1, 3, 2]);
-  assert.equal(s1.report.refused.length, 1);
-  assert.equal(s1.report.refused[0].key, 'junk.bin');
-  assert.equal(s1.report.refused[0].code, 'unsupported_media');
-  assert.match(s1.report.refused[0].message, /junk\.bin.*text\/plain/);
+  // The empty object is refused from its listed size, without a read.
+  assert.deepEqual([s1.listed, s1.new, s1.known, s1.refused, s1.objects_read, s1.tasks_created], [4, 4, 0, 2, 3, 2]);
+  const refusals = Object.fromEntries(s1.report.refused.map((x) => [x.key, x]));
+  assert.deepEqual(Object.keys(refusals).sort(), ['empty.bin', 'junk.bin']);
+  assert.equal(refusals['junk.bin'].code, 'unsupported_media');
+  assert.match(refusals['junk.bin'].message, /junk\.bin.*text\/plain/);
+  assert.equal(refusals['empty.bin'].code, 'empty_file');
 
   const tasks = await tasksOf(pid);
   assert.equal(tasks.length, 2);
@@ -158,7 +161,7 @@ test('a bucket prefix syncs into tasks, refuses junk, serves in place by range, 
 
   // Nothing new: the second sync lists and reads nothing.
   const s2 = await sync(sid);
-  assert.deepEqual([s2.status, s2.listed, s2.new, s2.known, s2.objects_read, s2.tasks_created], ['done', 3, 0, 3, 0, 0]);
+  assert.deepEqual([s2.status, s2.listed, s2.new, s2.known, s2.objects_read, s2.tasks_created], ['done', 4, 0, 4, 0, 0]);
 
   // Imported objects altered in the bucket (junk of another size; the
   // same size with other bytes, told by the listed ETag) and the refused
@@ -171,7 +174,7 @@ test('a bucket prefix syncs into tasks, refuses junk, serves in place by range, 
   const s3sync = await sync(sid);
   assert.equal(s3sync.status, 'done');
   assert.deepEqual([s3sync.listed, s3sync.new, s3sync.known, s3sync.changed, s3sync.objects_read, s3sync.tasks_created, s3sync.refused],
-    [5, 2, 3, 3, 2, 2, 0]);
+    [6, 2, 4, 3, 2, 2, 0]);
   const after3 = await tasksOf(pid);
   assert.equal(after3.length, 4);
   const again = await srv.api('GET', `${img.url}/info`, { token: admin.access_token });

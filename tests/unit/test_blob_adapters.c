@@ -491,6 +491,32 @@ static void test_list_pages(void **state)
 		assert_string_equal(got.keys[i], order[i]);
 }
 
+/* The first bytes of an object in one call (a bucket sync's sniff). */
+static void test_read_head(void **state)
+{
+	CTX();
+	char buf[64];
+	size_t n = 99;
+	put(c->bs, "head/text", "hello, world");
+	put(c->bs, "head/empty", "");
+	assert_int_equal(lf_blob_read_head(c->bs, "head/text", buf, 5, &n), LF_OK);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(lf_blob_read_head(c->bs, "head/text", buf, sizeof(buf), &n), LF_OK);
+	assert_int_equal(n, 12);
+	assert_memory_equal(buf, "hello, world", 12);
+	/* s3rver 3.7.1 answers a ranged GET of an empty object with a 206 of
+	 * "Content-Length: 1" and no byte (S3 answers 416): not its case. */
+	if (c->b != S3 && c->b != GCS) {
+		assert_int_equal(lf_blob_read_head(c->bs, "head/empty", buf, sizeof(buf), &n),
+				 LF_OK);
+		assert_int_equal(n, 0);
+	}
+	assert_int_equal(lf_blob_read_head(c->bs, "head/none", buf, sizeof(buf), &n),
+			 LF_ERR_NOTFOUND);
+	assert_int_equal(lf_blob_read_head(c->bs, "../x", buf, sizeof(buf), &n), LF_ERR_INVALID);
+}
+
 static void test_delete(void **state)
 {
 	CTX();
@@ -689,6 +715,7 @@ int main(void)
 	    EACH(test_multipart),
 	    EACH(test_abort),
 	    EACH(test_list_pages),
+	    EACH(test_read_head),
 	    EACH(test_delete),
 	    EACH(test_presign),
 	    EACH_REMOTE(test_bad_credentials),
