@@ -17,6 +17,7 @@
 #include "auth/auth.h"
 #include "authz/authz.h"
 #include "blob/blob.h"
+#include "blob/pool.h"
 #include "http/http.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -26,8 +27,9 @@ typedef struct lf_app {
 	lf_store *store;
 	lf_http_server *http;
 	lf_blob_store *blobs;
-	lf_jobs *jobs; /* NULL when this process runs no job workers */
-	lf_web *web;   /* the built web UI, NULL when it is not built */
+	lf_blob_pool *buckets; /* bucket sources and export targets (blob/pool.h) */
+	lf_jobs *jobs;	       /* NULL when this process runs no job workers */
+	lf_web *web;	       /* the built web UI, NULL when it is not built */
 	unsigned char jwt_key[32];
 	int access_ttl_s;	  /* access token lifetime */
 	int refresh_ttl_s;	  /* refresh token / session lifetime */
@@ -103,11 +105,12 @@ json_t *lf_api_user_json(lf_http_req *req, const lf_user *u);
 const char *lf_api_next_cursor(lf_http_req *req, int n, int64_t limit, int64_t last_key);
 /* {items, next_cursor}: steals items; cursor NULL renders null. */
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor);
-/* Streams the blob at key as an attachment named filename, of the given
- * content type, in constant memory; 410 gone (what names the file, "The
- * export file") when storage no longer has it. */
-int lf_api_send_blob(lf_http_req *req, const char *key, const char *type, const char *filename,
-		     const char *what);
+/* Streams the blob at key in bs (NULL: the server's own store) as an
+ * attachment named filename, of the given content type, in constant
+ * memory; 410 gone (what names the file, "The export file") when storage
+ * no longer has it. */
+int lf_api_send_blob(lf_http_req *req, lf_blob_store *bs, const char *key, const char *type,
+		     const char *filename, const char *what);
 
 /* Handlers, by file. */
 int lf_api_login(lf_http_req *req);
@@ -147,6 +150,12 @@ int lf_api_media_upload(lf_http_req *req);
 extern const lf_http_stream lf_api_media_stream;
 int lf_api_media_get(lf_http_req *req);
 int lf_api_media_info(lf_http_req *req);
+/* api_sources.c: buckets connected as datasets, and their syncs. */
+int lf_api_sources_create(lf_http_req *req);
+int lf_api_sources_list(lf_http_req *req);
+int lf_api_sources_get(lf_http_req *req);
+int lf_api_sources_delete(lf_http_req *req);
+int lf_api_sources_sync(lf_http_req *req);
 int lf_api_deposit(lf_http_req *req);
 int lf_api_refund(lf_http_req *req);
 int lf_api_escrow(lf_http_req *req);

@@ -1,5 +1,9 @@
 /*
  * api_exports.c - export jobs and their streamed download.
+ *
+ * An export with a "target" bucket (s3://, gs://, azure://) is written
+ * there instead of the server's store, with the server's credentials: the
+ * export says where ("location"), and its download streams from there.
  */
 #include "api/api.h"
 
@@ -24,6 +28,15 @@ static json_t *export_json(lf_http_req *req, const lf_export_row *e)
 	    (json_int_t)e->bytes, "report", report ? report : json_null(), "error", e->error,
 	    "created_at", lf_api_time(req, e->created_at), "updated_at",
 	    lf_api_time(req, e->updated_at));
+	if (o != NULL && e->target != NULL) {
+		json_object_set_new(o, "target", json_string(e->target));
+		if (strcmp(e->status, "done") == 0 && e->blob_key != NULL)
+			json_object_set_new(
+			    o, "location",
+			    json_string(lf_arena_printf(
+				req->arena, "%s%s%s", e->target,
+				e->target[strlen(e->target) - 1] == '/' ? "" : "/", e->blob_key)));
+	}
 	if (o != NULL && strcmp(e->status, "done") == 0)
 		json_object_set_new(
 		    o, "file_url",
@@ -38,17 +51,20 @@ int lf_api_exports_create(lf_http_req *req)
 	lf_app *app = req->app;
 	lf_principal *who;
 	lf_export_row row;
-	const char *format;
+	const char *format, *target = NULL;
 	int64_t project_id = lf_http_capture_id(req, 0);
 	if (project_id == 0)
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
 		return ret;
-	if ((ret = lf_api_str(req, "format", 1, 32, &format)) != LF_OK)
+	if ((ret = lf_api_str(req, "format", 1, 32, &format)) != LF_OK ||
+	    (ret = lf_api_str(req, "target", 0, 1024, &target)) != LF_OK)
 		return ret;
 	lf_export_request rq = {.project_id = project_id,
 				.format = format,
 				.filter = json_object_get(req->json, "filter"),
+				.target = target,
+				.targets = app->buckets,
 				.actor_id = who->user.id,
 				.actor_role = who->user.role};
 	if ((ret = lf_export_start(app->store, req->arena, &rq, &row, &req->error)) != LF_OK)
@@ -83,16 +99,23 @@ int lf_api_exports_file(lf_http_req *req)
 {
 	int ret;
 	lf_export_row e = {.id = 0};
+	lf_app *app = req->app;
+	lf_blob_store *bs = NULL;
+	char why[512];
 	if ((ret = load_export(req, &e)) != LF_OK)
 		return ret;
 	if (strcmp(e.status, "done") != 0 || e.blob_key == NULL)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "not_ready",
 				    "The export is %s; the file is not ready.", e.status);
+	if (e.target != NULL &&
+	    lf_blob_pool_get(app->buckets, e.target, &bs, why, sizeof(why)) != LF_OK)
+		return lf_http_fail(req, LF_ERR_GONE, "gone",
+				    "The export file is no longer stored.");
 	const char *name =
 	    lf_arena_printf(req->arena, "project-%lld-export-%lld.%s", (long long)e.project_id,
 			    (long long)e.id, lf_export_extension(e.format));
 	if (name == NULL)
 		return LF_ERR_NOMEM;
-	return lf_api_send_blob(req, e.blob_key, lf_export_content_type(e.format), name,
+	return lf_api_send_blob(req, bs, e.blob_key, lf_export_content_type(e.format), name,
 				"The export file");
 }

@@ -13,10 +13,12 @@
  *
  * GET /media/{id} streams the item by range to a member of its project,
  * authenticated by a bearer token or by the signed query that
- * GET /media/{id}/info hands out for <img>, <audio> and <video> tags.
- * With LABELFLOW_MEDIA_REDIRECT on an object store, a signed query that
- * passes our checks is answered 302 to the bucket's own presigned or SAS
- * URL instead, so the bytes never pass through this server.
+ * GET /media/{id}/info hands out for <img>, <audio> and <video> tags. An
+ * item of a bucket source (sources/sources.h) is streamed from that
+ * bucket, in place; its ETag is the bucket's. With LABELFLOW_MEDIA_REDIRECT
+ * on an object store, a signed query that passes our checks is answered
+ * 302 to the bucket's own presigned or SAS URL instead, so the bytes never
+ * pass through this server.
  */
 #include "api/api.h"
 
@@ -26,6 +28,7 @@
 
 #include "media/media.h"
 #include "projects/policy.h"
+#include "sources/sources.h"
 
 static void batch_release(void *p);
 static int media_begin(lf_http_req *req);
@@ -34,7 +37,8 @@ static int media_chunk(lf_http_req *req, const char *data, size_t len);
 static int refused(lf_http_req *req, int ret);
 static int get_media(lf_tx *tx, int64_t id, void *out);
 static int load_media(lf_http_req *req, lf_media_row *m, int64_t *exp);
-static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t exp);
+static int redirect_to_store(lf_http_req *req, lf_blob_store *bs, const char *key,
+			     const lf_media_row *m, int64_t exp);
 static json_t *media_json(lf_http_req *req, const lf_media_row *m);
 static json_t *item_json(const lf_media_item *it, int64_t media_id, const lf_media_imported *out,
 			 int i);
@@ -232,12 +236,11 @@ static int load_media(lf_http_req *req, lf_media_row *m, int64_t *exp)
  * redirect saves. LF_ERR_INVALID when the store cannot presign (local
  * disk): the caller streams instead.
  */
-static int redirect_to_store(lf_http_req *req, const lf_media_row *m, int64_t exp)
+static int redirect_to_store(lf_http_req *req, lf_blob_store *bs, const char *key,
+			     const lf_media_row *m, int64_t exp)
 {
-	lf_app *app = req->app;
 	const char *url;
-	int ret = lf_media_store_url(app->blobs, req->arena, m->blob_key, m->mime, exp,
-				     lf_now_ms() / 1000, &url);
+	int ret = lf_media_store_url(bs, req->arena, key, m->mime, exp, lf_now_ms() / 1000, &url);
 	if (ret != LF_OK)
 		return ret;
 	if (lf_http_add_header(req, "Location", url) != LF_OK)
@@ -266,6 +269,8 @@ static json_t *media_json(lf_http_req *req, const lf_media_row *m)
 	    "height", (json_int_t)m->height, "duration_ms", (json_int_t)m->duration_ms, "probe",
 	    probe != NULL ? probe : json_object(), "created_at", lf_api_time(req, m->created_at),
 	    "url", url, "url_expires_at", lf_api_time(req, exp * 1000));
+	if (o != NULL && m->storage_source_id != 0)
+		json_object_set_new(o, "storage_source_id", json_integer(m->storage_source_id));
 	if (o != NULL && m->source_id != 0) {
 		json_object_set_new(o, "source_id", json_integer(m->source_id));
 		json_object_set_new(o, "segment_start", json_real(m->segment_start_ms / 1000.0));
@@ -290,22 +295,36 @@ int lf_api_media_get(lf_http_req *req)
 	lf_app *app = req->app;
 	lf_media_row m = {.id = 0};
 	lf_media_part *part;
+	lf_blob_store *bs = app->blobs;
+	const char *key, *etag;
+	char why[512];
 	uint64_t size = 0, start, len;
 	int64_t exp;
 	if ((ret = load_media(req, &m, &exp)) != LF_OK)
 		return ret;
+	key = m.blob_key;
+	if ((etag = lf_arena_printf(req->arena, "\"%s\"", m.sha256)) == NULL)
+		return LF_ERR_NOMEM;
+	if (m.storage_source_id != 0) {
+		/* The bucket's own ETag as it sent it (quoted), if it sent one. */
+		key = lf_sources_media_key(&m);
+		etag = m.source_etag;
+		if (m.source_url == NULL ||
+		    lf_blob_pool_get(app->buckets, m.source_url, &bs, why, sizeof(why)) != LF_OK)
+			return lf_http_fail(req, LF_ERR_GONE, "gone",
+					    "The media file's bucket cannot be read now.");
+	}
 	if (exp != 0 && app->media_redirect &&
-	    (ret = redirect_to_store(req, &m, exp)) != LF_ERR_INVALID)
+	    (ret = redirect_to_store(req, bs, key, &m, exp)) != LF_ERR_INVALID)
 		return ret;
-	const char *etag = lf_arena_printf(req->arena, "\"%s\"", m.sha256);
-	if (etag == NULL || lf_http_add_header(req, "ETag", etag) != LF_OK ||
+	if ((etag != NULL && lf_http_add_header(req, "ETag", etag) != LF_OK) ||
 	    lf_http_add_header(req, "Accept-Ranges", "bytes") != LF_OK ||
 	    lf_http_add_header(req, "Cache-Control", "private, max-age=300") != LF_OK)
 		return LF_ERR_NOMEM;
 	const char *inm = lf_http_header(req, "If-None-Match");
-	if (inm != NULL && strcmp(inm, etag) == 0)
+	if (inm != NULL && etag != NULL && strcmp(inm, etag) == 0)
 		return lf_http_empty(req, 304);
-	if (lf_blob_size(app->blobs, m.blob_key, &size) != LF_OK)
+	if (lf_blob_size(bs, key, &size) != LF_OK)
 		return lf_http_fail(req, LF_ERR_GONE, "gone",
 				    "The media file is no longer stored.");
 	ret = lf_media_range_parse(lf_http_header(req, "Range"), size, &start, &len, &partial);
@@ -325,7 +344,7 @@ int lf_api_media_get(lf_http_req *req)
 		if (cr == NULL || lf_http_add_header(req, "Content-Range", cr) != LF_OK)
 			return LF_ERR_NOMEM;
 	}
-	if (lf_media_part_open(app->blobs, m.blob_key, start, len, &part) != LF_OK)
+	if (lf_media_part_open(bs, key, start, len, &part) != LF_OK)
 		return lf_http_fail(req, LF_ERR_GONE, "gone",
 				    "The media file is no longer stored.");
 	return lf_http_stream_body(req, partial ? 206 : 200, lf_arena_strdup(req->arena, m.mime),

@@ -200,6 +200,6 @@ int lf_api_payouts_statement(lf_http_req *req)
 	const char *name = lf_arena_printf(req->arena, "payout-%lld-statement.csv", (long long)id);
 	if (name == NULL)
 		return LF_ERR_NOMEM;
-	return lf_api_send_blob(req, b.statement_key, "text/csv; charset=utf-8", name,
+	return lf_api_send_blob(req, NULL, b.statement_key, "text/csv; charset=utf-8", name,
 				"The statement");
 }

@@ -341,13 +341,13 @@ static void blob_close(void *ud)
 	lf_blob_close_read(ud);
 }
 
-int lf_api_send_blob(lf_http_req *req, const char *key, const char *type, const char *filename,
-		     const char *what)
+int lf_api_send_blob(lf_http_req *req, lf_blob_store *bs, const char *key, const char *type,
+		     const char *filename, const char *what)
 {
 	lf_app *app = req->app;
 	lf_blob_reader *r = NULL;
 	uint64_t size = 0;
-	if (lf_blob_open_read(app->blobs, key, &r) != LF_OK ||
+	if (lf_blob_open_read(bs != NULL ? bs : app->blobs, key, &r) != LF_OK ||
 	    lf_blob_reader_size(r, &size) != LF_OK) {
 		lf_blob_close_read(r);
 		return lf_http_fail(req, LF_ERR_GONE, "gone", "%s is no longer stored.", what);

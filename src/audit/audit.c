@@ -23,7 +23,8 @@ static const char *const actions[] = {
     "auth.login",    "auth.login_failed", "auth.logout",    "auth.refresh",   "auth.refresh_reuse",
     "user.create",   "user.update",	  "project.create", "project.update", "member.set",
     "member.remove", "import.create",	  "import.done",    "tasks.create",   "media.import",
-    "export.create", "escrow.deposit",	  "escrow.refund",  "payout.create",
+    "export.create", "escrow.deposit",	  "escrow.refund",  "payout.create",  "source.create",
+    "source.sync",   "source.sync.done",  "source.delete",
 };
 
 static void put_field(crypto_hash_sha256_state *st, const char *name, const char *val);

@@ -26,6 +26,8 @@ typedef struct lf_blob_ops {
 	int (*reader_size)(lf_blob_reader *r, uint64_t *size);
 	int (*reader_fd)(lf_blob_reader *r);
 	void (*close_read)(lf_blob_reader *r);
+	/* NULL: lf_blob_read_head opens a reader. */
+	int (*read_head)(lf_blob_store *bs, const char *key, void *buf, size_t cap, size_t *n);
 	int (*size)(lf_blob_store *bs, const char *key, uint64_t *size);
 	int (*del)(lf_blob_store *bs, const char *key);
 	/* prefix is checked, limit in 1..1000; see lf_blob_list. NULL (a test

@@ -252,6 +252,23 @@ void lf_blob_close_read(lf_blob_reader *r)
 		r->ops->close_read(r);
 }
 
+int lf_blob_read_head(lf_blob_store *bs, const char *key, void *buf, size_t cap, size_t *n)
+{
+	lf_blob_reader *r = NULL;
+	size_t got = 0, k = 0;
+	if (!lf_blob_key_valid(key))
+		return LF_ERR_INVALID;
+	if (bs->ops->read_head != NULL)
+		return bs->ops->read_head(bs, key, buf, cap, n);
+	int ret = bs->ops->open_read(bs, key, &r);
+	while (ret == LF_OK && got < cap &&
+	       (ret = lf_blob_read(r, (char *)buf + got, cap - got, &k)) == LF_OK && k > 0)
+		got += k;
+	lf_blob_close_read(r);
+	*n = got;
+	return ret;
+}
+
 int lf_blob_size(lf_blob_store *bs, const char *key, uint64_t *size)
 {
 	if (!lf_blob_key_valid(key))

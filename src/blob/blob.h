@@ -126,14 +126,23 @@ int lf_blob_reader_fd(lf_blob_reader *r);
 /* Releases the reader. NULL ok. */
 void lf_blob_close_read(lf_blob_reader *r);
 
+/*
+ * Reads up to cap bytes of the blob `key` from its start into buf; *n is
+ * the count (less than cap only at the blob's end). On S3 and GCS one
+ * ranged GET, where opening a reader takes a HEAD first: for looking at
+ * the first bytes of many objects. LF_ERR_NOTFOUND when there is none.
+ */
+int lf_blob_read_head(lf_blob_store *bs, const char *key, void *buf, size_t cap, size_t *n);
 /* Size in bytes of the blob `key`. LF_ERR_NOTFOUND when there is none. */
 int lf_blob_size(lf_blob_store *bs, const char *key, uint64_t *size);
 /* Deletes the blob `key`. LF_ERR_NOTFOUND when there is none. */
 int lf_blob_delete(lf_blob_store *bs, const char *key);
 
 /* Called by lf_blob_list for each blob; a non-zero return stops the
- * listing and is returned by it. key lives until the call returns. */
-typedef int (*lf_blob_list_fn)(void *ctx, const char *key, uint64_t size);
+ * listing and is returned by it. etag is the object store's entity tag
+ * as it listed it (quotes included; it changes when the content does),
+ * NULL on local disk. key and etag live until the call returns. */
+typedef int (*lf_blob_list_fn)(void *ctx, const char *key, uint64_t size, const char *etag);
 
 /*
  * Lists up to limit (1..1000) blobs whose keys start with prefix ("" for

@@ -675,13 +675,18 @@ static int az_del(lf_blob_store *bs, const char *key)
 static int list_item(void *ctx, void *node, lf_blob_xml_text text)
 {
 	struct list_ctx *l = ctx;
-	char key[LF_BLOB_KEY_MAX * 2], num[32];
+	char key[LF_BLOB_KEY_MAX * 2], num[32], bare[150], etag[160] = "";
 	text(node, "Name", key, sizeof(key));
 	text(node, "Properties/Content-Length", num, sizeof(num));
+	/* Listed bare (0x8D...), sent quoted in the ETag header: quoted here
+	 * too, so both compare and the listed one is a valid header value. */
+	text(node, "Properties/Etag", bare, sizeof(bare));
+	if (bare[0] != '\0')
+		snprintf(etag, sizeof(etag), bare[0] == '"' ? "%s" : "\"%s\"", bare);
 	size_t pl = strlen(l->s->prefix);
 	if (strncmp(key, l->s->prefix, pl) != 0 || !lf_blob_key_valid(key + pl))
 		return LF_OK;
-	return l->fn(l->ctx, key + pl, strtoull(num, NULL, 10));
+	return l->fn(l->ctx, key + pl, strtoull(num, NULL, 10), etag[0] != '\0' ? etag : NULL);
 }
 
 static int az_list(lf_blob_store *bs, const char *prefix, const char *cursor, int limit,

@@ -513,7 +513,7 @@ static int walk(struct listing *l, int dfd, char *rel, size_t rlen)
 			l->stop = true;
 			continue;
 		}
-		ret = l->fn(l->ctx, rel, v[i].size);
+		ret = l->fn(l->ctx, rel, v[i].size, NULL);
 		memcpy(l->last, rel, rlen + len + 1);
 		l->count++;
 	}

@@ -17,6 +17,7 @@
 #include "users/users.h"
 
 static void block_signals(void);
+static void blob_opts(const lf_config *cfg, lf_blob_opts *opts);
 static int open_blobs(const lf_config *cfg, lf_blob_store **out);
 static int load_jwt_key(const lf_config *cfg, unsigned char key[32]);
 static int bootstrap_admin(const lf_config *cfg, lf_store *s);
@@ -35,10 +36,11 @@ static void block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static int open_blobs(const lf_config *cfg, lf_blob_store **out)
+/* The object store settings of the server's store, of bucket sources and
+ * of export targets alike. */
+static void blob_opts(const lf_config *cfg, lf_blob_opts *opts)
 {
-	char err[512];
-	lf_blob_opts opts = {
+	*opts = (lf_blob_opts){
 	    .s3_endpoint = cfg->s3_endpoint,
 	    .s3_region = cfg->s3_region,
 	    .s3_path_style = cfg->s3_path_style,
@@ -54,6 +56,13 @@ static int open_blobs(const lf_config *cfg, lf_blob_store **out)
 	    .azure_key = cfg->azure_storage_key,
 	    .azure_connection_string = cfg->azure_storage_connection_string,
 	};
+}
+
+static int open_blobs(const lf_config *cfg, lf_blob_store **out)
+{
+	char err[512];
+	lf_blob_opts opts;
+	blob_opts(cfg, &opts);
 	int ret = lf_blob_open_opts(cfg->storage, &opts, out, err, sizeof(err));
 	if (ret != LF_OK)
 		lf_log(LF_LOG_ERROR, "storage %s: %s", cfg->storage, err);
@@ -179,14 +188,18 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	block_signals();
 	if (mode == LF_CLI_SERVER && (ret = lf_auth_init()) != LF_OK)
 		goto cleanup;
+	lf_blob_opts opts;
+	blob_opts(cfg, &opts);
 	if ((ret = lf_cli_open_store(cfg, readers, &app->api.store)) != LF_OK ||
-	    (ret = open_blobs(cfg, &app->api.blobs)) != LF_OK)
+	    (ret = open_blobs(cfg, &app->api.blobs)) != LF_OK ||
+	    (ret = lf_blob_pool_new(&opts, &app->api.buckets)) != LF_OK)
 		goto cleanup;
 	if (mode == LF_CLI_SERVER && (ret = open_server(app, cfg)) != LF_OK)
 		goto cleanup;
 	app->api.started_ms = lf_now_ms();
 	app->jobs.store = app->api.store;
 	app->jobs.blobs = app->api.blobs;
+	app->jobs.buckets = app->api.buckets;
 	app->jobs.cfg = cfg;
 	if ((ret = lf_jobkinds_start(&app->jobs, job_threads, &app->api.jobs)) != LF_OK)
 		lf_log(LF_LOG_ERROR, "cannot start job workers (%s)", lf_err_str(ret));
@@ -198,6 +211,7 @@ void lf_cli_app_close(lf_cli_app *app)
 {
 	lf_jobs_stop(app->api.jobs);
 	lf_blob_close(app->api.blobs);
+	lf_blob_pool_free(app->api.buckets);
 	lf_web_close(app->api.web);
 	lf_ratelimit_destroy(app->api.rl_account);
 	lf_ratelimit_destroy(app->api.rl_ip);

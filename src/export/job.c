@@ -351,8 +351,8 @@ static json_t *report_json(const lf_export_report *rep)
 			 "skipped_why", rep->skipped_why, "skipped_regions", named);
 }
 
-int lf_export_run(lf_store *s, lf_blob_store *blobs, const char *tmpdir, int64_t export_id,
-		  char *err, size_t errlen)
+int lf_export_run(lf_store *s, lf_blob_store *blobs, lf_blob_pool *targets, const char *tmpdir,
+		  int64_t export_id, char *err, size_t errlen)
 {
 	lf_arena *a = lf_arena_create();
 	lf_export_row row;
@@ -375,9 +375,20 @@ int lf_export_run(lf_store *s, lf_blob_store *blobs, const char *tmpdir, int64_t
 	}
 	if (strcmp(row.status, "done") == 0)
 		goto cleanup;
-	/* A retried job starts the file over: the writer replaces it. */
-	snprintf(key, sizeof(key), "exports/%lld/export-%lld.%s", (long long)row.project_id,
-		 (long long)row.id, lf_export_extension(row.format));
+	/* A retried job starts the file over: the writer replaces it. In a
+	 * target bucket the file is the prefix's, named for the export. */
+	if (row.target == NULL)
+		snprintf(key, sizeof(key), "exports/%lld/export-%lld.%s", (long long)row.project_id,
+			 (long long)row.id, lf_export_extension(row.format));
+	else
+		snprintf(key, sizeof(key), "export-%lld.%s", (long long)row.id,
+			 lf_export_extension(row.format));
+	if (row.target != NULL &&
+	    (targets == NULL ||
+	     (ret = lf_blob_pool_get(targets, row.target, &blobs, err, errlen)) != LF_OK)) {
+		ret = targets == NULL ? LF_ERR_INVALID : ret;
+		goto cleanup;
+	}
 	if ((ret = lf_blob_create(blobs, key, &out.w)) != LF_OK) {
 		snprintf(err, errlen, "cannot create the export file");
 		goto cleanup;

@@ -34,6 +34,19 @@ static int check(lf_arena *a, const lf_export_request *rq, const char **filter_t
 		    " yolo, voc, conll2003, webvtt, srt.");
 	if (lf_export_filter_parse(rq->filter, why, sizeof(why)) != LF_OK)
 		return lf_error_set(err, LF_ERR_INVALID, "invalid_filter", "%s.", why);
+	if (rq->target != NULL) {
+		lf_blob_store *bs;
+		char msg[512] = "";
+		if (lf_blob_pool_url_check(rq->target, msg, sizeof(msg)) != LF_OK)
+			return lf_error_set(err, LF_ERR_INVALID, "invalid_target", "target: %s.",
+					    msg);
+		if (rq->targets == NULL ||
+		    lf_blob_pool_get(rq->targets, rq->target, &bs, msg, sizeof(msg)) != LF_OK)
+			return lf_error_set(err, LF_ERR_INVALID, "target_unreachable",
+					    "The target bucket cannot be written with the server's"
+					    " storage settings (%s).",
+					    msg);
+	}
 	*filter_text = "{}";
 	if (rq->filter == NULL || json_is_null(rq->filter))
 		return LF_OK;
@@ -59,7 +72,8 @@ static int start_tx(lf_tx *tx, void *ud)
 	if ((ret = lf_jobs_enqueue(tx, LF_EXPORTS_JOB, payload, 0, NULL)) != LF_OK)
 		goto cleanup;
 	snprintf(eid, sizeof(eid), "%lld", (long long)row.id);
-	details = json_pack("{s:s,s:s}", "format", row.format, "filter", row.filter);
+	details = json_pack("{s:s,s:s,s:s?}", "format", row.format, "filter", row.filter, "target",
+			    row.target);
 	lf_audit_event ev = {.actor_id = rq->actor_id,
 			     .actor_role = rq->actor_role,
 			     .action = "export.create",
@@ -91,6 +105,7 @@ int lf_export_start(lf_store *s, lf_arena *a, const lf_export_request *rq, lf_ex
 				   .format = rq->format,
 				   .filter = filter_text,
 				   .status = "queued",
+				   .target = rq->target,
 				   .created_at = now,
 				   .updated_at = now},
 			   .out = out};

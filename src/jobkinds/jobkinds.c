@@ -10,12 +10,14 @@
 #include "export/job.h"
 #include "imports/imports.h"
 #include "payout/batch.h"
+#include "sources/sources.h"
 #include "tasks/tasks.h"
 
 static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen);
 static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_export(void *ud, lf_job *job, char *err, size_t errlen);
+static int job_source_sync(void *ud, lf_job *job, char *err, size_t errlen);
 static int periodic_sweep(void *ud);
 
 /* The id a job's payload names; a job without it can never succeed. */
@@ -72,9 +74,18 @@ static int job_export(void *ud, lf_job *job, char *err, size_t errlen)
 	lf_jobkinds_ctx *ctx = ud;
 	int64_t id;
 	int ret = payload_id(job, "export_id", &id, err, errlen);
-	return ret != LF_OK
-		   ? ret
-		   : lf_export_run(ctx->store, ctx->blobs, ctx->cfg->tmpdir, id, err, errlen);
+	return ret != LF_OK ? ret
+			    : lf_export_run(ctx->store, ctx->blobs, ctx->buckets, ctx->cfg->tmpdir,
+					    id, err, errlen);
+}
+
+static int job_source_sync(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	int64_t id;
+	int ret = payload_id(job, "sync_id", &id, err, errlen);
+	return ret != LF_OK ? ret
+			    : lf_sources_sync_run(ctx->store, ctx->buckets, id, job, err, errlen);
 }
 
 /* Returns expired leases to their queues; every process may run it. */
@@ -94,6 +105,10 @@ int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
 	    {.kind = LF_IMPORTS_JOB, .fn = job_import, .ud = ctx, .timeout_ms = 6 * 3600 * 1000},
 	    {.kind = LF_PAYOUTS_JOB, .fn = job_payout, .ud = ctx, .timeout_ms = 3600 * 1000},
 	    {.kind = LF_EXPORTS_JOB, .fn = job_export, .ud = ctx, .timeout_ms = 6 * 3600 * 1000},
+	    {.kind = LF_SOURCES_JOB,
+	     .fn = job_source_sync,
+	     .ud = ctx,
+	     .timeout_ms = 6 * 3600 * 1000},
 	};
 	const lf_job_periodic periodic[] = {
 	    {.name = "lease-sweeper",

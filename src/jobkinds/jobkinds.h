@@ -14,6 +14,7 @@
 #define LF_JOBKINDS_H
 
 #include "blob/blob.h"
+#include "blob/pool.h"
 #include "config/config.h"
 #include "jobs/jobs.h"
 #include "store/store.h"
@@ -23,6 +24,7 @@
 typedef struct lf_jobkinds_ctx {
 	lf_store *store;
 	lf_blob_store *blobs;
+	lf_blob_pool *buckets; /* bucket sources and export targets */
 	/* Job lease, sweep interval, the payout webhook adapter (configured on
 	 * the server, never through the API) and the exports' spool folder. */
 	const lf_config *cfg;
@@ -30,7 +32,7 @@ typedef struct lf_jobkinds_ctx {
 
 /*
  * Starts a job runner with threads workers (0: periodic tasks only) that
- * runs imports, exports and payouts and sweeps expired task leases. ctx
+ * runs imports, exports, payouts and bucket syncs and sweeps expired task leases. ctx
  * must outlive the runner. Owner: caller, released with lf_jobs_stop.
  */
 int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out);

@@ -90,6 +90,14 @@ typedef struct lf_media_info {
  */
 int lf_media_probe(lf_blob_store *bs, const char *key, lf_media_info *out, char *err,
 		   size_t errlen);
+/*
+ * The same through r, an open reader (still the caller's) whose first
+ * head_len bytes the caller has read into head: those bytes are not read
+ * again (r is moved past them when more is needed). r NULL: head is the
+ * whole blob, probed with no request to its store.
+ */
+int lf_media_probe_reader(lf_blob_reader *r, const void *head, size_t head_len, lf_media_info *out,
+			  char *err, size_t errlen);
 void lf_media_info_clear(lf_media_info *info);
 
 /*

@@ -13,7 +13,11 @@ typedef struct lf_media_input {
 	AVFormatContext *fc; /* streams found (avformat_find_stream_info ran) */
 	AVIOContext *avio;
 	lf_blob_reader *r;
-	uint64_t pos, size;
+	int own_reader;	     /* closed with the input */
+	uint64_t pos, size;  /* libavformat's position, the blob's size */
+	uint64_t rpos;	     /* the reader's position (seeks are lazy) */
+	const uint8_t *head; /* the blob's first head_len bytes, read already */
+	size_t head_len;
 } lf_media_input;
 
 /*

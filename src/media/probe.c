@@ -7,7 +7,9 @@
  * demuxer asks for (headers, and a few packets for stream parameters).
  * Images go through the same path: libavformat's image demuxers
  * (png_pipe, jpeg_pipe...) report them as one video stream with width and
- * height.
+ * height. A caller that has read the first bytes already (to sniff them)
+ * hands them over, and they are not fetched again: a small object of a
+ * bucket is then probed with no request of its own.
  */
 #include "media/media_int.h"
 
@@ -23,6 +25,7 @@ static void quiet_logs(void);
 static int io_read(void *opaque, uint8_t *buf, int len);
 static int64_t io_seek(void *opaque, int64_t offset, int whence);
 static int describe(AVFormatContext *fc, lf_media_info *out);
+static int input_start(lf_media_input *in, char *err, size_t errlen);
 
 static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 
@@ -37,11 +40,25 @@ static int io_read(void *opaque, uint8_t *buf, int len)
 {
 	lf_media_input *io = opaque;
 	size_t n = 0;
+	if (io->pos < io->head_len) {
+		n = io->head_len - io->pos < (size_t)len ? io->head_len - io->pos : (size_t)len;
+		memcpy(buf, io->head + io->pos, n);
+		io->pos += n;
+		return (int)n;
+	}
+	if (io->r == NULL)
+		return AVERROR_EOF;
+	if (io->rpos != io->pos) {
+		if (lf_blob_seek(io->r, io->pos) != LF_OK)
+			return AVERROR(EIO);
+		io->rpos = io->pos;
+	}
 	if (lf_blob_read(io->r, buf, (size_t)len, &n) != LF_OK)
 		return AVERROR(EIO);
 	if (n == 0)
 		return AVERROR_EOF;
 	io->pos += n;
+	io->rpos += n;
 	return (int)n;
 }
 
@@ -56,7 +73,9 @@ static int64_t io_seek(void *opaque, int64_t offset, int whence)
 	case SEEK_END: to = (int64_t)io->size + offset; break;
 	default: return AVERROR(EINVAL);
 	}
-	if (to < 0 || lf_blob_seek(io->r, (uint64_t)to) != LF_OK)
+	/* The reader follows on the next read past the head: a seek back
+	 * into the head costs no request. */
+	if (to < 0)
 		return AVERROR(EINVAL);
 	io->pos = (uint64_t)to;
 	return to;
@@ -96,17 +115,12 @@ static int describe(AVFormatContext *fc, lf_media_info *out)
 	return LF_OK;
 }
 
-int lf_media_input_open(lf_blob_store *bs, const char *key, lf_media_input *in, char *err,
-			size_t errlen)
+/* Sets up libavformat on in's reader and reads the stream information. */
+static int input_start(lf_media_input *in, char *err, size_t errlen)
 {
-	int ret, av;
+	int ret = LF_ERR_NOMEM, av;
 	unsigned char *buf = NULL;
-	memset(in, 0, sizeof(*in));
 	pthread_once(&log_once, quiet_logs);
-	if ((ret = lf_blob_open_read(bs, key, &in->r)) != LF_OK ||
-	    (ret = lf_blob_reader_size(in->r, &in->size)) != LF_OK)
-		goto cleanup;
-	ret = LF_ERR_NOMEM;
 	if ((buf = av_malloc(PROBE_IO_BUFFER)) == NULL)
 		goto cleanup;
 	in->avio = avio_alloc_context(buf, PROBE_IO_BUFFER, 0, in, io_read, NULL, io_seek);
@@ -132,13 +146,26 @@ cleanup:
 	return ret;
 }
 
+int lf_media_input_open(lf_blob_store *bs, const char *key, lf_media_input *in, char *err,
+			size_t errlen)
+{
+	int ret;
+	memset(in, 0, sizeof(*in));
+	in->own_reader = 1;
+	if ((ret = lf_blob_open_read(bs, key, &in->r)) != LF_OK ||
+	    (ret = lf_blob_reader_size(in->r, &in->size)) != LF_OK)
+		return ret;
+	return input_start(in, err, errlen);
+}
+
 void lf_media_input_close(lf_media_input *in)
 {
 	avformat_close_input(&in->fc);
 	if (in->avio != NULL)
 		av_freep(&in->avio->buffer);
 	avio_context_free(&in->avio);
-	lf_blob_close_read(in->r);
+	if (in->own_reader)
+		lf_blob_close_read(in->r);
 	in->r = NULL;
 }
 
@@ -147,6 +174,28 @@ int lf_media_probe(lf_blob_store *bs, const char *key, lf_media_info *out, char 
 	lf_media_input in;
 	memset(out, 0, sizeof(*out));
 	int ret = lf_media_input_open(bs, key, &in, err, errlen);
+	if (ret == LF_OK)
+		ret = describe(in.fc, out);
+	if (ret != LF_OK)
+		lf_media_info_clear(out);
+	lf_media_input_close(&in);
+	return ret;
+}
+
+int lf_media_probe_reader(lf_blob_reader *r, const void *head, size_t head_len, lf_media_info *out,
+			  char *err, size_t errlen)
+{
+	lf_media_input in;
+	memset(out, 0, sizeof(*out));
+	memset(&in, 0, sizeof(in));
+	in.r = r;
+	in.head = head;
+	in.head_len = head_len;
+	in.rpos = UINT64_MAX; /* unknown: the first read past the head seeks */
+	in.size = head_len;
+	int ret = r != NULL ? lf_blob_reader_size(r, &in.size) : LF_OK;
+	if (ret == LF_OK)
+		ret = input_start(&in, err, errlen);
 	if (ret == LF_OK)
 		ret = describe(in.fc, out);
 	if (ret != LF_OK)

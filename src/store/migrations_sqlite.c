@@ -383,6 +383,53 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " WHERE release_due IS NOT NULL;"
 	 "ALTER TABLE imports ADD COLUMN annotations TEXT NOT NULL DEFAULT 'prior'"
 	 " CHECK (annotations IN ('refuse','prior'));"},
+	/* Buckets connected to a project as datasets (src/sources/): each
+	 * sync is a row with its counts; every object a sync has seen is
+	 * remembered by (source, key), imported (media_id) or refused (the
+	 * reason), so the next sync reads only keys it has not seen. Keys
+	 * compare bytewise, the order in which object stores list them. A
+	 * bucket object's media row points at its source and its blob_key is
+	 * "sources/<source id>/<key>" (unique; the server's own store writes
+	 * no such key); it is read in place, never copied. An export may be
+	 * written to a bucket (target) instead of the server's store. */
+	{10, "bucket sources",
+	 "CREATE TABLE storage_sources ("
+	 " id INTEGER PRIMARY KEY,"
+	 " project_id INTEGER NOT NULL REFERENCES projects(id),"
+	 " url TEXT NOT NULL,"
+	 " created_by INTEGER NOT NULL REFERENCES users(id),"
+	 " created_at INTEGER NOT NULL,"
+	 " deleted_at INTEGER);"
+	 "CREATE INDEX storage_sources_project ON storage_sources(project_id, id);"
+	 "CREATE TABLE source_syncs ("
+	 " id INTEGER PRIMARY KEY,"
+	 " source_id INTEGER NOT NULL REFERENCES storage_sources(id),"
+	 " created_by INTEGER NOT NULL REFERENCES users(id),"
+	 " status TEXT NOT NULL CHECK (status IN ('queued','running','done','failed')),"
+	 " listed INTEGER NOT NULL DEFAULT 0,"
+	 " fresh INTEGER NOT NULL DEFAULT 0,"
+	 " known INTEGER NOT NULL DEFAULT 0,"
+	 " changed INTEGER NOT NULL DEFAULT 0,"
+	 " refused INTEGER NOT NULL DEFAULT 0,"
+	 " objects_read INTEGER NOT NULL DEFAULT 0,"
+	 " tasks_created INTEGER NOT NULL DEFAULT 0,"
+	 " report TEXT NOT NULL DEFAULT '{}',"
+	 " error TEXT,"
+	 " created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX source_syncs_source ON source_syncs(source_id, id);"
+	 "CREATE TABLE source_objects ("
+	 " source_id INTEGER NOT NULL REFERENCES storage_sources(id),"
+	 " key TEXT NOT NULL,"
+	 " size INTEGER NOT NULL,"
+	 " etag TEXT,"
+	 " media_id INTEGER REFERENCES media(id),"
+	 " refused TEXT,"
+	 " sync_id INTEGER NOT NULL REFERENCES source_syncs(id),"
+	 " PRIMARY KEY (source_id, key));"
+	 "ALTER TABLE media ADD COLUMN storage_source_id INTEGER REFERENCES storage_sources(id);"
+	 "ALTER TABLE media ADD COLUMN source_etag TEXT;"
+	 "ALTER TABLE exports ADD COLUMN target TEXT;"},
 };
 /* clang-format on */
 

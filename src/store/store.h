@@ -110,6 +110,7 @@ int lf_store_ping(lf_store *s);
 #include "store/store_ledger.h"
 #include "store/store_media.h"
 #include "store/store_projects.h"
+#include "store/store_sources.h"
 #include "store/store_stats.h"
 #include "store/store_tasks.h"
 #include "store/store_users.h"

@@ -8,18 +8,19 @@
 
 #define EXPORT_COLS                                                                                \
 	"id, project_id, created_by, format, filter, status, blob_key, report, error,"             \
-	" tasks_total, tasks_done, bytes, created_at, updated_at"
+	" tasks_total, tasks_done, bytes, created_at, updated_at, target"
 
 int lf_store_export_insert(lf_tx *tx, const lf_export_row *e, int64_t *id)
 {
 	lf_val v[] = {LF_VINT(e->project_id), LF_VINT(e->created_by), LF_VTEXT(e->format),
-		      LF_VTEXT(e->filter),    LF_VTEXT(e->status),    LF_VINT(e->created_at)};
+		      LF_VTEXT(e->filter),    LF_VTEXT(e->status),    LF_VINT(e->created_at),
+		      LF_VTEXT(e->target)};
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO exports (project_id, created_by, format, filter, status,"
-	    " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)"
+	    " created_at, updated_at, target) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)"
 	    " RETURNING id",
-	    v, 6, id);
+	    v, 7, id);
 }
 
 static void export_fill(lf_tx *tx, lf_rows *r, void *p)
@@ -39,6 +40,7 @@ static void export_fill(lf_tx *tx, lf_rows *r, void *p)
 	out->bytes = lf_rows_int(r, 11);
 	out->created_at = lf_rows_int(r, 12);
 	out->updated_at = lf_rows_int(r, 13);
+	out->target = lf_rows_dup(tx, r, 14);
 }
 
 int lf_store_export_get(lf_tx *tx, int64_t id, lf_export_row *out)

@@ -11,6 +11,9 @@
 typedef struct lf_export_row {
 	int64_t id, project_id, created_by;
 	const char *format, *filter, *status, *blob_key, *report, *error;
+	/* The bucket the file is written to (blob/pool.h), blob_key then
+	 * being its key there; NULL: the server's store. */
+	const char *target;
 	int64_t tasks_total, tasks_done, bytes, created_at, updated_at;
 } lf_export_row;
 

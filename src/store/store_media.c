@@ -4,8 +4,10 @@
 #include "store/db.h"
 
 #define MEDIA_COLS                                                                                 \
-	"id, project_id, import_id, blob_key, filename, mime, kind, bytes, sha256, width,"         \
-	" height, duration_ms, probe, created_at, source_id, segment_start_ms, segment_end_ms"
+	"m.id, m.project_id, m.import_id, m.blob_key, m.filename, m.mime, m.kind, m.bytes,"        \
+	" m.sha256, m.width, m.height, m.duration_ms, m.probe, m.created_at, m.source_id,"         \
+	" m.segment_start_ms, m.segment_end_ms, m.storage_source_id, m.source_etag, s.url"         \
+	" FROM media m LEFT JOIN storage_sources s ON s.id = m.storage_source_id"
 
 static void media_fill(lf_tx *tx, lf_rows *r, void *p);
 
@@ -29,6 +31,9 @@ static void media_fill(lf_tx *tx, lf_rows *r, void *p)
 	out->source_id = lf_rows_int(r, 14);
 	out->segment_start_ms = lf_rows_int(r, 15);
 	out->segment_end_ms = lf_rows_int(r, 16);
+	out->storage_source_id = lf_rows_int(r, 17);
+	out->source_etag = lf_rows_dup(tx, r, 18);
+	out->source_url = lf_rows_dup(tx, r, 19);
 }
 
 int lf_store_media_insert(lf_tx *tx, const lf_media_row *m, int64_t *id)
@@ -49,22 +54,23 @@ int lf_store_media_insert(lf_tx *tx, const lf_media_row *m, int64_t *id)
 		      LF_VINT(m->created_at),
 		      LF_VID(m->source_id),
 		      LF_VINTNULL(m->segment_start_ms, !seg),
-		      LF_VINTNULL(m->segment_end_ms, !seg)};
+		      LF_VINTNULL(m->segment_end_ms, !seg),
+		      LF_VID(m->storage_source_id),
+		      LF_VTEXT(m->source_etag)};
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO media (project_id, import_id, blob_key, filename, mime,"
 	    " kind, bytes, sha256, width, height, duration_ms, probe, created_at,"
-	    " source_id, segment_start_ms, segment_end_ms)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
-	    " RETURNING id",
-	    v, 16, id);
+	    " source_id, segment_start_ms, segment_end_ms, storage_source_id, source_etag)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,"
+	    " $17, $18) RETURNING id",
+	    v, 18, id);
 }
 
 int lf_store_media_get(lf_tx *tx, int64_t id, lf_media_row *out)
 {
 	lf_val v[] = {LF_VINT(id)};
-	return lf_db_query_one(tx, "SELECT " MEDIA_COLS " FROM media WHERE id = $1", v, 1,
-			       media_fill, out);
+	return lf_db_query_one(tx, "SELECT " MEDIA_COLS " WHERE m.id = $1", v, 1, media_fill, out);
 }
 
 int lf_store_media_list(lf_tx *tx, int64_t project_id, int64_t after_id, int limit,
@@ -72,7 +78,7 @@ int lf_store_media_list(lf_tx *tx, int64_t project_id, int64_t after_id, int lim
 {
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(after_id), LF_VINT(limit)};
 	return lf_db_query_list(tx,
-				"SELECT " MEDIA_COLS " FROM media WHERE project_id = $1 AND id > $2"
-				" ORDER BY id LIMIT $3",
+				"SELECT " MEDIA_COLS " WHERE m.project_id = $1 AND m.id > $2"
+				" ORDER BY m.id LIMIT $3",
 				v, 3, media_fill, sizeof(lf_media_row), limit, (void **)items, n);
 }

@@ -17,9 +17,15 @@ typedef struct lf_media_row {
 	/* A segment: the item it was cut from (0: not a segment) and where
 	 * it lies on that item's timeline, ms. */
 	int64_t source_id, segment_start_ms, segment_end_ms;
+	/* An object of a bucket source, read in place (0: a blob of the
+	 * server's store): the source, the object's entity tag as listed when
+	 * it was imported, and (read only) the source's URL. sha256 is then "": the
+	 * object was never read whole. */
+	int64_t storage_source_id;
+	const char *source_etag, *source_url;
 } lf_media_row;
 
-/* Inserts m (id ignored) and returns its id. */
+/* Inserts m (id and source_url ignored) and returns its id. */
 int lf_store_media_insert(lf_tx *tx, const lf_media_row *m, int64_t *id);
 /* The item id; LF_ERR_NOTFOUND when none. Strings are tx arena memory. */
 int lf_store_media_get(lf_tx *tx, int64_t id, lf_media_row *out);

@@ -4,11 +4,18 @@
 # records must be in src/audit/audit.c's table, or people could not pick
 # it. Action names are "<area>.<verb>" string literals in src/; task
 # actions are "task.<event>" from the workflow table and need no entry.
-# A new area must be added to areas below as well as to the table.
+# Two nets: names of the known areas anywhere, and any dotted name on a
+# line that records an audit entry (audit...( or .action =), which
+# catches a new area recorded that way.
 cd "$(dirname "$0")/../.."
-areas='auth|user|project|member|import|tasks|media|export|escrow|payout'
+areas='auth|user|project|member|import|tasks|media|export|escrow|payout|source'
+names=$({
+	grep -rhoE "\"($areas)\\.[a-z_.]+\"" src --include=*.c
+	grep -rhE 'audit[a-z_]*\(|\.action *=' src --include=*.c | grep -oE '"[a-z_]+\.[a-z_.]+"' |
+		grep -v '^"task\.'
+} | sort -u)
 missing=""
-for a in $(grep -rhoE "\"($areas)\\.[a-z_]+\"" src --include=*.c | sort -u); do
+for a in $names; do
 	grep -qF "$a" src/audit/audit.c || missing="$missing $a"
 done
 if [ -z "$missing" ]; then

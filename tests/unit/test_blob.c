@@ -4,6 +4,7 @@
  * seek, size and delete.
  */
 #include "blob/blob.h"
+#include "blob/pool.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,6 +160,31 @@ static void test_traversal_refused(void **state)
 	char path[128];
 	snprintf(path, sizeof(path), "%s/x", f->dir);
 	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* A pool (bucket sources, export targets) opens object stores only: a
+ * local path named by an admin would expose the server's disk. */
+static void test_pool_refuses_local(void **state)
+{
+	static const char *const bad[] = {
+	    "file:/etc", "file:///etc", "/var/lib", "../blobs",	     "http://x/y",
+	    "s3://",	 "gs:///b",	"azure://", "S3://bucket/p", ""};
+	static const char *const good[] = {"s3://bucket", "s3://bucket/prefix/", "gs://b/p",
+					   "azure://acct/container/p"};
+	lf_blob_pool *p = NULL;
+	lf_blob_store *bs = NULL;
+	char err[256];
+	(void)state;
+	for (size_t i = 0; i < LF_ARRAY_LEN(bad); i++)
+		assert_int_equal(lf_blob_pool_url_check(bad[i], err, sizeof(err)), LF_ERR_INVALID);
+	assert_non_null(strstr(err, "file: URLs are refused"));
+	assert_int_equal(lf_blob_pool_url_check(NULL, err, sizeof(err)), LF_ERR_INVALID);
+	for (size_t i = 0; i < LF_ARRAY_LEN(good); i++)
+		assert_int_equal(lf_blob_pool_url_check(good[i], err, sizeof(err)), LF_OK);
+	assert_int_equal(lf_blob_pool_new(NULL, &p), LF_OK);
+	assert_int_equal(lf_blob_pool_get(p, "file:/tmp", &bs, err, sizeof(err)), LF_ERR_INVALID);
+	assert_null(bs);
+	lf_blob_pool_free(p);
 }
 
 static void test_open_urls(void **state)
@@ -390,6 +416,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_key_valid),
+	    cmocka_unit_test(test_pool_refuses_local),
 	    cmocka_unit_test_setup_teardown(test_traversal_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_urls, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_read_back, setup, teardown),

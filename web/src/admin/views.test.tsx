@@ -253,6 +253,7 @@ describe('DataTab', () => {
     };
     handler = (_m, path) => {
       if (path.startsWith('/projects/5/imports')) return list();
+      if (path === '/projects/5/sources') return list();
       throw new Error(`unexpected ${path}`);
     };
     render(<DataTab project={project} />);
@@ -270,6 +271,7 @@ describe('DataTab', () => {
     uploadHandler = async () => ({ id: 4, status: 'done', items_total: 1, items_done: 1, tasks_created: 1, skipped: 0, progress: 1, errors: [] });
     handler = (_m, path) => {
       if (path.startsWith('/projects/5/imports')) return list();
+      if (path === '/projects/5/sources') return list();
       throw new Error(`unexpected ${path}`);
     };
     render(<DataTab project={project} />);
@@ -294,6 +296,7 @@ describe('DataTab', () => {
     };
     handler = (_m, path) => {
       if (path.startsWith('/projects/5/imports')) return list();
+      if (path === '/projects/5/sources') return list();
       if (path === '/imports/4')
         return { id: 4, status: 'done', items_total: 3, items_done: 3, tasks_created: 2, skipped: 1, progress: 1, errors: [{ line: 3, message: 'unterminated quote' }] };
       throw new Error(`unexpected ${path}`);

@@ -9,6 +9,7 @@ import type { ImportFormat, Project } from '../../api/types';
 import { getMeta } from '../../api/meta';
 import { ErrorAlert, FormActions, Loading, TableHead, formatTime, useLoad } from '../../ui';
 import { importReducer, initialImportState, progressOf, runImport } from '../lib/importFlow';
+import { BucketSources } from './BucketSources';
 import { MediaUpload } from './MediaUpload';
 
 /* Labels only: the formats the server reads come from GET /meta. */
@@ -173,6 +174,7 @@ export function DataTab({ project }: { project: Project }) {
       )}
 
       <MediaUpload project={project} onUploaded={reloadHistory} />
+      <BucketSources project={project} onSynced={reloadHistory} />
 
       <section aria-labelledby="imports-title">
         <h3 id="imports-title">Earlier imports</h3>
