@@ -85,13 +85,15 @@ async function tasksOf(pid) {
   return r.body.items;
 }
 
-// Starts a sync and waits for it to end; returns the finished sync.
-async function sync(sid) {
-  const r = await srv.api('POST', `/api/v1/sources/${sid}/sync`, { token: admin.access_token, body: {} });
+// Starts a sync and waits for it to end (3 minutes at most, however slow
+// the machine); returns the finished sync.
+async function sync(sid, on = srv, token = admin.access_token) {
+  const r = await on.api('POST', `/api/v1/sources/${sid}/sync`, { token, body: {} });
   assert.equal(r.status, 202, JSON.stringify(r.body));
   assert.equal(r.body.status, 'queued');
-  for (let i = 0; i < 300; i++) {
-    const g = await srv.api('GET', `/api/v1/sources/${sid}`, { token: admin.access_token });
+  const end = Date.now() + 180000;
+  while (Date.now() < end) {
+    const g = await on.api('GET', `/api/v1/sources/${sid}`, { token });
     assert.equal(g.status, 200);
     const s = g.body.last_sync;
     assert.equal(s.id, r.body.id);
@@ -251,4 +253,35 @@ test('an export is written to a bucket, and says where', async () => {
   const file = await fetch(srv.url + e.file_url, { headers: { authorization: `Bearer ${admin.access_token}` } });
   assert.equal(file.status, 200);
   assert.deepEqual(Buffer.from(await file.arrayBuffer()), body);
+});
+
+test('with LABELFLOW_MEDIA_REDIRECT a signed link to a bucket object answers 302 to that bucket, typed', async () => {
+  const red = await startServer({
+    env: {
+      LABELFLOW_S3_ENDPOINT: s3url, LABELFLOW_S3_PATH_STYLE: '1', LABELFLOW_MEDIA_REDIRECT: '1',
+      AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+    },
+  });
+  try {
+    const tok = (await red.login(ADMIN.email, ADMIN.password)).access_token;
+    await put('ds-red/a.png', f.png);
+    const p = await red.api('POST', '/api/v1/projects', { token: tok, body: { name: 'redirect', label_config: CONFIG } });
+    assert.equal(p.status, 201);
+    const c = await red.api('POST', `/api/v1/projects/${p.body.id}/sources`, { token: tok, body: { url: 's3://lfsrc/ds-red/' } });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    assert.equal((await sync(c.body.id, red, tok)).tasks_created, 1);
+    const t = (await red.api('GET', `/api/v1/projects/${p.body.id}/tasks`, { token: tok })).body.items[0];
+    const info = await red.api('GET', `${t.data.image}/info`, { token: tok });
+    const r = await fetch(red.url + info.body.url, { redirect: 'manual' });
+    assert.equal(r.status, 302);
+    // The source bucket's own object, not the server's store.
+    const location = r.headers.get('location');
+    assert.ok(location.startsWith(`${s3url}/lfsrc/ds-red/a.png?`), location);
+    const b = await fetch(location);
+    assert.equal(b.status, 200);
+    assert.equal(b.headers.get('content-type'), 'image/png');
+    assert.ok(Buffer.from(await b.arrayBuffer()).equals(f.png));
+  } finally {
+    await red.stop();
+  }
 });
