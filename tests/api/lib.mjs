@@ -39,7 +39,7 @@ function dropDb(url) {
 // The environment without the harness's own LABELFLOW_* variables (which
 // binary, which test database), which the server would warn about as
 // unknown settings.
-const HARNESS_VARS = /^LABELFLOW_(BIN|TEST_|ASAN_|SANITIZED)/;
+const HARNESS_VARS = /^LABELFLOW_(BIN|TEST_|ASAN_|UNIT_DIR|SANITIZED)/;
 export function baseEnv() {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !HARNESS_VARS.test(k)));
 }
