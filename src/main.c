@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"audit", lf_cli_audit, "verify [--db URL]"},
     {"ledger", lf_cli_ledger, "verify [--db URL]"},
     {"export", lf_cli_export, "--project ID --format F [--filter JSON] [--out FILE] [--db URL]"},
+    {"backup", lf_cli_backup, "--out FILE [--db URL]   (SQLite, online; PostgreSQL: pg_dump/PITR)"},
 };
 
 static void usage(FILE *f)

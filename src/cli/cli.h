@@ -83,5 +83,8 @@ int lf_cli_audit(lf_cli *cli, int argc, char **argv);
 int lf_cli_ledger(lf_cli *cli, int argc, char **argv);
 /* `labelflow export`: the API's export, written to a file or stdout. */
 int lf_cli_export(lf_cli *cli, int argc, char **argv);
+/* `labelflow backup`: an online consistent copy of a SQLite database;
+ * refuses PostgreSQL (pg_dump, PITR). */
+int lf_cli_backup(lf_cli *cli, int argc, char **argv);
 
 #endif
