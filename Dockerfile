@@ -26,10 +26,13 @@ COPY Makefile ./
 COPY src src
 RUN make build/labelflow \
 	&& install -D -s -m 0755 build/labelflow /out/usr/local/bin/labelflow
-# The Debian packages that own the libraries the binary loads (ldd), e.g.
-# libjansson4, libavcodec59: the runtime stage installs exactly these.
-RUN ldd /out/usr/local/bin/labelflow | awk '$2 == "=>" && $3 ~ /^\// { print $1 }' \
-	| while read -r lib; do dpkg -S "*/$lib" | cut -d: -f1; done \
+# The Debian packages that own the libraries the binary names (its ELF
+# NEEDED entries, e.g. libjansson4, libavcodec59): the runtime stage
+# installs exactly these, and apt brings what they depend on.
+# (Only this architecture's copy: libc6-i386 also has a libc.so.6.)
+RUN arch=$(gcc -print-multiarch) \
+	&& objdump -p /out/usr/local/bin/labelflow | awk '$1 == "NEEDED" { print $2 }' \
+	| while read -r lib; do dpkg -S "*/$lib" | grep "/$arch/" | cut -d: -f1; done \
 	| sort -u > /out/runtime-packages \
 	&& cat /out/runtime-packages
 
@@ -39,7 +42,13 @@ COPY scripts/install-deps scripts/
 COPY web/package.json web/package-lock.json web/
 # Node 20.19+ (from the npm registry when the base's is older) and
 # `npm ci` in web/, reused until the lock file or the script changes.
-RUN scripts/install-deps ui && rm -rf /var/lib/apt/lists/*
+# The optional build secret extra_ca is a PEM file of certificates to
+# trust besides Node's own, for networks whose egress proxy re-signs TLS
+# (scripts/image passes the machine's local CAs); without it Node only
+# warns that the file is missing.
+RUN --mount=type=secret,id=extra_ca \
+	NODE_EXTRA_CA_CERTS=/run/secrets/extra_ca scripts/install-deps ui \
+	&& rm -rf /var/lib/apt/lists/*
 COPY Makefile ./
 COPY web web
 RUN make web && test -f web/dist/index.html
