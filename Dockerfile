@@ -60,7 +60,8 @@ COPY --from=build /out/runtime-packages /tmp/runtime-packages
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		ca-certificates curl $(cat /tmp/runtime-packages) \
-	&& rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb /tmp/runtime-packages \
+	&& apt-get clean \
+	&& rm -rf /var/lib/apt/lists/* /var/log/apt /var/log/dpkg.log /tmp/runtime-packages \
 	&& useradd --system --uid 10001 --user-group --home-dir /var/lib/labelflow \
 		--shell /usr/sbin/nologin labelflow \
 	&& install -d -o labelflow -g labelflow -m 0750 /var/lib/labelflow
