@@ -36,7 +36,16 @@ NODE_OK   := $(shell PATH='$(PATH)' node -e 'const [a, b] = process.versions.nod
 WEB_SRC   := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o -type f \
 		-print 2>/dev/null)
 
-.PHONY: all deps run test test-unit test-api test-pg test-asan test-ui bench clean format help web
+# The container image (Dockerfile, built with podman: scripts/image). The
+# default base is a local debian:12-slim made with mmdebstrap, for machines
+# that reach no image registry; elsewhere BASE_IMAGE=debian:12-slim (and
+# NODE_IMAGE=node:20-bookworm-slim for a quicker UI stage).
+IMAGE      ?= localhost/labelflow:dev
+BASE_IMAGE ?= localhost/debian:12-slim
+NODE_IMAGE ?= $(BASE_IMAGE)
+
+.PHONY: all deps run test test-unit test-api test-pg test-asan test-ui bench clean format help web \
+	image test-image
 
 all: $(BUILD)/labelflow web
 
@@ -49,6 +58,8 @@ help:
 	@echo "make test-asan  unit + API tests on an ASan/UBSan build"
 	@echo "make test-ui    browser tests (chromium) against the built UI"
 	@echo "make web        the web UI only (web/dist)"
+	@echo "make image      the container image $(IMAGE) (podman; BASE_IMAGE=debian:12-slim off this machine)"
+	@echo "make test-image build the image and smoke-test its binary (chroot: /healthz, migrations, UI, user)"
 	@echo "make bench      benchmarks (figures on stdout)"
 
 deps:
@@ -133,6 +144,13 @@ test-asan:
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/labelflow $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
 	LABELFLOW_ASAN_BIN=$(CURDIR)/build-asan/labelflow LABELFLOW_ASAN_UNIT_DIR=build-asan/tests scripts/run-tests asan
+
+image:
+	@scripts/install-deps image
+	BASE_IMAGE=$(BASE_IMAGE) NODE_IMAGE=$(NODE_IMAGE) scripts/image $(IMAGE)
+
+test-image: image
+	scripts/test-image $(IMAGE)
 
 bench: all
 	bench/run-all

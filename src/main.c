@@ -32,6 +32,7 @@ static const struct command commands[] = {
     {"export", lf_cli_export, "--project ID --format F [--filter JSON] [--out FILE] [--db URL]"},
     {"config", lf_cli_config,
      "[--db URL] [--storage URL] [--listen ADDR] [--threads N] | --markdown"},
+    {"backup", lf_cli_backup, "--out FILE [--db URL]   (SQLite, online; PostgreSQL: pg_dump/PITR)"},
 };
 
 static void usage(FILE *f)

@@ -87,4 +87,8 @@ int lf_cli_export(lf_cli *cli, int argc, char **argv);
  * flags, secrets masked); `--markdown`: the reference documentation. */
 int lf_cli_config(lf_cli *cli, int argc, char **argv);
 
+/* `labelflow backup`: an online consistent copy of a SQLite database;
+ * refuses PostgreSQL (pg_dump, PITR). */
+int lf_cli_backup(lf_cli *cli, int argc, char **argv);
+
 #endif

@@ -102,6 +102,25 @@ int lf_store_tx_relaxed(lf_tx *tx);
 /* Cheap liveness probe for /readyz. */
 int lf_store_ping(lf_store *s);
 
+/* What lf_store_backup copied. */
+typedef struct lf_store_backup_info {
+	int64_t pages; /* database pages in the copy */
+	int64_t bytes; /* pages times the page size */
+} lf_store_backup_info;
+
+/*
+ * Copies the SQLite database url ("sqlite:PATH" or a bare path) to the new
+ * file dest while servers and workers keep using it: the copy is one
+ * consistent snapshot (one read transaction), a single file in rollback
+ * journal mode, checked with integrity_check, written under a temporary
+ * name and renamed to dest only when complete. Never migrates the source
+ * and never replaces an existing dest (LF_ERR_CONFLICT). A PostgreSQL url
+ * is refused with LF_ERR_INVALID: its backups are pg_dump or the server's
+ * point-in-time recovery. On failure writes a sentence to err.
+ */
+int lf_store_backup(const char *url, const char *dest, lf_store_backup_info *info, char *err,
+		    size_t errlen);
+
 /* The rows and functions of each entity, one header per entity. */
 #include "store/store_audit.h"
 #include "store/store_exports.h"
