@@ -29,7 +29,7 @@ const help = spawnSync(BIN, ['--help'], { encoding: 'utf8' });
 const commands = new Map();
 for (const m of help.stdout.matchAll(/^ {2}labelflow (\S+)\s*(.*)$/gm))
   commands.set(m[1], new Set([...m[2].matchAll(/--[a-z][a-z-]*/g)].map((f) => f[0])));
-const variables = new Set([...help.stdout.matchAll(/^ {2}([A-Z][A-Z0-9_]+)\s*$/gm)].map((m) => m[1]));
+const variables = new Set([...help.stdout.matchAll(/^ {2}([A-Z][A-Z0-9_]+)(?:, --[a-z-]+)?\s*$/gm)].map((m) => m[1]));
 
 // Asks the binary whether argv and env are a valid invocation: flags are
 // parsed and every variable's value checked before --help answers.
