@@ -1,5 +1,6 @@
 #include "core/lf.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,19 @@ const char *lf_err_str(int err)
 	case LF_ERR_RANGE: return "range not satisfiable";
 	}
 	return "unknown error";
+}
+
+int lf_parse_pos(const char *s, int64_t *out)
+{
+	char *end;
+	if (s == NULL || *s < '0' || *s > '9')
+		return 0;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return 0;
+	*out = v;
+	return 1;
 }
 
 int64_t lf_now_ms(void)

@@ -80,6 +80,10 @@ int64_t lf_now_us(void);
 /* Monotonic clock in microseconds, for durations. */
 int64_t lf_mono_us(void);
 
+/* 1 when s is a decimal int64 > 0 and nothing else (no sign, no space),
+ * stored in *out; else 0. For ids and times taken from URLs. */
+int lf_parse_pos(const char *s, int64_t *out);
+
 /* Whether the n bytes at s are UTF-8 text: well-formed, no overlong forms
  * or surrogates, and no NUL (which no C string column can hold). */
 bool lf_utf8_valid(const char *s, size_t n);

@@ -9,27 +9,10 @@
  */
 #include "media/media.h"
 
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int parse_pos(const char *s, int64_t *out);
-
-/* A decimal int64 > 0 and nothing else. */
-static int parse_pos(const char *s, int64_t *out)
-{
-	char *end;
-	if (s == NULL || *s < '0' || *s > '9')
-		return 0;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0)
-		return 0;
-	*out = v;
-	return 1;
-}
 
 void lf_media_url_key(const unsigned char jwt_key[32], unsigned char out[32])
 {
@@ -53,7 +36,7 @@ int lf_media_sign_check(const unsigned char key[32], int64_t media_id, const cha
 {
 	int64_t e, u;
 	char want[65];
-	if (!parse_pos(exp, &e) || !parse_pos(uid, &u) || sig == NULL || strlen(sig) != 64)
+	if (!lf_parse_pos(exp, &e) || !lf_parse_pos(uid, &u) || sig == NULL || strlen(sig) != 64)
 		return LF_ERR_FORBIDDEN;
 	lf_media_sign(key, media_id, e, u, want);
 	if (sodium_memcmp(want, sig, 64) != 0 || e < now)

@@ -16,10 +16,8 @@
  */
 #include "tasks/tasks_int.h"
 
-#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 struct later {
@@ -27,22 +25,7 @@ struct later {
 	lf_error *why;
 };
 
-static int parse_pos(const char *s, int64_t *out);
 static int later_tx(lf_tx *tx, void *ud);
-
-/* A decimal int64 > 0 and nothing else. */
-static int parse_pos(const char *s, int64_t *out)
-{
-	char *end;
-	if (s == NULL || *s < '0' || *s > '9')
-		return 0;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v <= 0)
-		return 0;
-	*out = v;
-	return 1;
-}
 
 void lf_tasks_beacon_key(const unsigned char jwt_key[32], unsigned char out[32])
 {
@@ -67,8 +50,8 @@ int lf_tasks_beacon_check(const unsigned char key[32], int64_t task_id, const ch
 {
 	int64_t w, u, e;
 	char want[65];
-	if (!parse_pos(work, &w) || !parse_pos(uid, &u) || !parse_pos(exp, &e) || sig == NULL ||
-	    strlen(sig) != 64)
+	if (!lf_parse_pos(work, &w) || !lf_parse_pos(uid, &u) || !lf_parse_pos(exp, &e) ||
+	    sig == NULL || strlen(sig) != 64)
 		return LF_ERR_FORBIDDEN;
 	lf_tasks_beacon_sign(key, task_id, w, u, e, want);
 	if (sodium_memcmp(want, sig, 64) != 0 || e < now)
