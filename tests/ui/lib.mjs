@@ -19,6 +19,16 @@ export const ARTIFACTS = join(root, 'test-artifacts', 'ui');
 // and the Label Studio bundle is 2 MB of JavaScript to parse.
 export const TIMEOUT = 30000;
 
+// A named-entity project (PER, ORG over $text), as the text tests use.
+export const NER_CONFIG = `<View>
+  <Labels name="label" toName="text">
+    <Label value="PER" background="#d33"/>
+    <Label value="ORG" background="#33d"/>
+  </Labels>
+  <Text name="text" value="$text"/>
+</View>`;
+
+
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',

@@ -5,17 +5,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN, createUser, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems,
+  ADMIN, NER_CONFIG, createUser, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems,
   waitForCanvas, labelText,
 } from './lib.mjs';
-
-const CONFIG = `<View>
-  <Labels name="label" toName="text">
-    <Label value="PER" background="#d33"/>
-    <Label value="ORG" background="#33d"/>
-  </Labels>
-  <Text name="text" value="$text"/>
-</View>`;
 
 let srv, browser, admin;
 before(async () => {
@@ -35,7 +27,7 @@ const api = async (method, path, body) => {
 };
 
 async function project(name, tasks) {
-  const p = await api('POST', '/api/v1/projects', { name, label_config: CONFIG });
+  const p = await api('POST', '/api/v1/projects', { name, label_config: NER_CONFIG });
   const annotator = await createUser(srv, admin, 'annotator');
   await api('PUT', `/api/v1/projects/${p.id}/members/${annotator.id}`, { role: 'annotator' });
   const created = await api('POST', `/api/v1/projects/${p.id}/tasks`, { tasks });

@@ -8,17 +8,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems,
+  ADMIN, NER_CONFIG, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems,
   waitForCanvas, labelText,
 } from './lib.mjs';
 
-const NER_CONFIG = `<View>
-  <Labels name="label" toName="text">
-    <Label value="PER" background="#d33"/>
-    <Label value="ORG" background="#33d"/>
-  </Labels>
-  <Text name="text" value="$text"/>
-</View>`;
 const TEXT = 'Alice Smith works at Acme Corp in Paris.';
 const CSV = `text\n"${TEXT}"\n`;
 const COMMENT = 'Acme Corp is right, but check the PER span once more.';
