@@ -24,7 +24,7 @@ export function ApprovePage() {
   const text = typeof task?.data?.text === 'string' ? (task.data.text as string) : undefined;
 
   return (
-    <LoopFrame loop={loop} titleFallback="Approve">
+    <LoopFrame loop={loop} titleFallback="Approve" stage="l3">
       {task && project && (
         <>
           <DecisionTaskBar review={review}>

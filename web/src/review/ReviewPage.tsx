@@ -13,7 +13,7 @@ export function ReviewPage() {
   const { project, task } = loop;
 
   return (
-    <LoopFrame loop={loop} titleFallback="Review">
+    <LoopFrame loop={loop} titleFallback="Review" stage="l2">
       {task && project && (
         <>
           <DecisionTaskBar review={review}>
