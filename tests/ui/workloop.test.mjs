@@ -65,7 +65,13 @@ test('instructions overlay once, queue and progress, Submit reachable on a 240 K
   );
   const page = await newPage(browser, srv);
   t.after(() => { dumpProblems(t, page); return page.context().close().catch(() => {}); });
+  // The list of one's projects fetches the canvas bundle ahead (a prefetch, not a claim).
+  const prefetched = page.waitForRequest((r) => /label-studio-[\d.]+\/main\.js$/.test(r.url()));
   await signInAs(page, annotator);
+  await prefetched;
+  assert.equal(await page.evaluate(() => typeof window.LabelStudio), 'undefined', 'prefetched, not run');
+  const unclaimed = (await api('GET', `/api/v1/projects/${pid}`)).counts;
+  assert.equal(unclaimed.locked_l1 ?? 0, 0, 'nothing is claimed before the label page opens');
   await page.goto(`/work/projects/${pid}/label`);
 
   const dialog = page.getByRole('dialog', { name: 'Instructions for Long texts' });

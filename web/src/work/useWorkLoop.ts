@@ -12,6 +12,7 @@ import { ApiError, errorMessage } from '../api/client';
 import { getProject } from '../api/projects';
 import { claimTask, heartbeatTask, releaseTask, sendReleaseBeacon } from '../api/tasks';
 import type { ClaimedTask, Project, Stage, Task } from '../api/types';
+import { loadLabelStudio } from '../canvas/labelStudio';
 import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { leaseMsOf } from './taskUtil';
 
@@ -161,6 +162,8 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   useEffect(() => {
     let live = true;
     alive.current = true;
+    /* The canvas bundle loads while the project and the claim are asked for, not after. */
+    loadLabelStudio().catch(() => undefined);
     getProject(projectId)
       .then((p) => {
         if (!live) return;
