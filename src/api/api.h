@@ -169,6 +169,7 @@ int lf_api_payouts_get(lf_http_req *req);
 int lf_api_payouts_list(lf_http_req *req);
 int lf_api_payouts_statement(lf_http_req *req);
 int lf_api_exports_create(lf_http_req *req);
+int lf_api_exports_list(lf_http_req *req);
 int lf_api_exports_get(lf_http_req *req);
 int lf_api_exports_file(lf_http_req *req);
 int lf_api_root(lf_http_req *req);

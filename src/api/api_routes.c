@@ -69,6 +69,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/api/v1/payouts/{id}/statement", .handler = lf_api_payouts_statement, .body = LF_BODY_NONE, .max_body = 0},
 
 	{.method = "POST", .pattern = "/api/v1/projects/{id}/exports", .handler = lf_api_exports_create, .body = LF_BODY_JSON, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}/exports", .handler = lf_api_exports_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/exports/{id}", .handler = lf_api_exports_get, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/exports/{id}/file", .handler = lf_api_exports_file, .body = LF_BODY_NONE, .max_body = 0},
 

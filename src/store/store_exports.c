@@ -50,6 +50,16 @@ int lf_store_export_get(lf_tx *tx, int64_t id, lf_export_row *out)
 			       export_fill, out);
 }
 
+int lf_store_export_list(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
+			 lf_export_row **items, int *n)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VID(before_id), LF_VINT(limit)};
+	return lf_db_query_list(tx,
+				"SELECT " EXPORT_COLS " FROM exports WHERE project_id = $1"
+				" AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3",
+				v, 3, export_fill, sizeof(lf_export_row), limit, (void **)items, n);
+}
+
 int lf_store_export_update(lf_tx *tx, const lf_export_row *e)
 {
 	lf_val v[] = {LF_VINT(e->id),	      LF_VTEXT(e->status), LF_VINT(e->tasks_total),

@@ -21,6 +21,9 @@ int lf_store_export_insert(lf_tx *tx, const lf_export_row *e, int64_t *id);
 int lf_store_export_get(lf_tx *tx, int64_t id, lf_export_row *out);
 /* Writes status, counters, blob_key, report and error of e->id. */
 int lf_store_export_update(lf_tx *tx, const lf_export_row *e);
+/* Up to limit exports of a project with id < before_id (0: from the newest), newest first. */
+int lf_store_export_list(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
+			 lf_export_row **items, int *n);
 
 /* Which tasks an export takes. */
 typedef struct lf_export_filter {

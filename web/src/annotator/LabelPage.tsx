@@ -94,7 +94,7 @@ export function LabelPage() {
   const badge = task ? reworkBadge(task) : null;
 
   return (
-    <LoopFrame loop={loop} titleFallback="Labeling">
+    <LoopFrame loop={loop} titleFallback="Labeling" stage="l1" instructionsOverlay>
       {task && project && (
         <>
           <TaskBar

@@ -5,6 +5,7 @@ import { listMembers } from '../api/members';
 import { allProjects } from '../api/projects';
 import type { Project, ProjectRole } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
+import { prefetchLabelStudio } from '../canvas/labelStudio';
 import { ErrorAlert, Loading, ROLE_LABELS, usePageTitle } from '../ui';
 
 interface MyProject {
@@ -25,6 +26,8 @@ export function WorkHome() {
   const [error, setError] = useState<string | null>(null);
   usePageTitle('My work');
 
+  /* The canvas is what the next click most likely needs: fetch it into the cache now. */
+  useEffect(() => prefetchLabelStudio(), []);
   useEffect(() => {
     let live = true;
     (async () => {

@@ -1,10 +1,16 @@
 /* Exports: start a background export, follow it, download its file. */
 import { API_PREFIX, api } from './client';
 import { fetchFile } from './files';
-import type { ExportFile, ExportJob } from './types';
+import { pagePath, type PageQuery } from './paging';
+import type { ExportFile, ExportJob, ListPage } from './types';
 
 export function createExport(projectId: number, body: { format: string; filter?: Record<string, unknown> }): Promise<ExportJob> {
   return api<ExportJob>('POST', `/projects/${projectId}/exports`, body);
+}
+
+/* The project's past exports, newest first. */
+export function listExports(projectId: number, q: PageQuery = {}): Promise<ListPage<ExportJob>> {
+  return api<ListPage<ExportJob>>('GET', pagePath(`/projects/${projectId}/exports`, q));
 }
 
 export function getExport(id: number): Promise<ExportJob> {

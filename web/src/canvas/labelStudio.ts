@@ -90,3 +90,27 @@ export function loadLabelStudio(): Promise<LsConstructor> {
   }
   return loading;
 }
+
+/*
+ * Warms the browser's cache with the canvas bundle without running it
+ * (2 MB of script to parse is only paid where a canvas is shown): called
+ * where a labeling page is likely next, such as the list of one's projects.
+ * This is the only "preloading of the next task" that holds no lease: which
+ * task comes next is known only by claiming it, and claiming ahead would
+ * keep a second task locked (and its escrow held) away from everyone else.
+ */
+export function prefetchLabelStudio(): void {
+  if (window.LabelStudio || loading) return;
+  for (const [file, as] of [
+    ['main.js', 'script'],
+    ['main.css', 'style'],
+  ] as const) {
+    const href = `${base}/${file}`;
+    if (document.querySelector(`link[rel="prefetch"][href="${href}"]`)) continue;
+    const link = document.createElement('link');
+    link.rel = 'prefetch';
+    link.setAttribute('as', as);
+    link.href = href;
+    document.head.appendChild(link);
+  }
+}

@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { LoopFrame } from '../work/LoopFrame';
-import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionTaskBar } from './DecisionFrame';
+import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionShortcuts, DecisionTaskBar, SHORTCUT_KEYS } from './DecisionFrame';
 import { TaskNote } from '../work/TaskFrame';
 import { TaskHistory, VersionCompare } from './History';
 import { useDecisionTask } from './useDecisionTask';
@@ -21,10 +21,13 @@ export function ApprovePage() {
 
   const sentBackTo = backTo === 'send_back_l1' ? 'the annotator' : 'review';
 
+  const approve = () => task && send({ decision: 'approve', comment: note }, `Task ${task.id} approved.`);
+  const sendBack = () => task && sendCommented('send the task back', backTo, `Task ${task.id} sent back to ${sentBackTo}.`);
+
   const text = typeof task?.data?.text === 'string' ? (task.data.text as string) : undefined;
 
   return (
-    <LoopFrame loop={loop} titleFallback="Approve">
+    <LoopFrame loop={loop} titleFallback="Approve" stage="l3">
       {task && project && (
         <>
           <DecisionTaskBar review={review}>
@@ -36,6 +39,7 @@ export function ApprovePage() {
             {task.reworks > 0 && <span className="badge">Reworks {task.reworks}</span>}
             {task.attempts > 0 && <span className="badge">Expired leases {task.attempts}</span>}
           </DecisionTaskBar>
+          <DecisionShortcuts review={review} approve={approve} reject={sendBack} rejectLabel="Send back" rejectDoes="sends the task back" />
           <TaskNote title="Latest feedback" text={task.last_comment} />
           <DecisionPanel
             review={review}
@@ -52,13 +56,13 @@ export function ApprovePage() {
               </div>
             }
           >
-            <DecisionButton review={review} className="primary" onClick={() => send({ decision: 'approve', comment: note }, `Task ${task.id} approved.`)}>
+            <DecisionButton review={review} className="primary" keys={SHORTCUT_KEYS.approve} onClick={approve}>
               Approve
             </DecisionButton>
             <DecisionButton review={review} onClick={() => sendOwn('override', `Task ${task.id} overridden and accepted.`)}>
               Override
             </DecisionButton>
-            <DecisionButton review={review} onClick={() => sendCommented('send the task back', backTo, `Task ${task.id} sent back to ${sentBackTo}.`)}>
+            <DecisionButton review={review} keys={SHORTCUT_KEYS.reject} onClick={sendBack}>
               Send back
             </DecisionButton>
             <DecisionButton review={review} className="danger" onClick={() => sendCommented('discard the task', 'discard', `Task ${task.id} discarded.`)}>

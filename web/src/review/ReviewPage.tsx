@@ -3,17 +3,21 @@
  * comment, correct it and approve, or escalate to a super reviewer.
  */
 import { LoopFrame } from '../work/LoopFrame';
-import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionTaskBar } from './DecisionFrame';
+import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionShortcuts, DecisionTaskBar, SHORTCUT_KEYS } from './DecisionFrame';
+import { TaskHistory, VersionCompare } from './History';
 import { TaskNote } from '../work/TaskFrame';
 import { useDecisionTask } from './useDecisionTask';
 
 export function ReviewPage() {
   const review = useDecisionTask('l2', 'Review', 'review');
-  const { loop, nameOf, current, note, send, sendCommented, sendOwn } = review;
+  const { loop, nameOf, versions, current, note, send, sendCommented, sendOwn } = review;
   const { project, task } = loop;
+  const text = typeof task?.data?.text === 'string' ? (task.data.text as string) : undefined;
+  const approve = () => task && send({ decision: 'approve', comment: note }, `Task ${task.id} approved.`);
+  const reject = () => task && sendCommented('reject', 'reject', `Task ${task.id} rejected.`);
 
   return (
-    <LoopFrame loop={loop} titleFallback="Review">
+    <LoopFrame loop={loop} titleFallback="Review" stage="l2">
       {task && project && (
         <>
           <DecisionTaskBar review={review}>
@@ -24,6 +28,7 @@ export function ReviewPage() {
             )}
             {task.reworks > 0 && <span className="badge">Rework {task.reworks}</span>}
           </DecisionTaskBar>
+          <DecisionShortcuts review={review} approve={approve} reject={reject} rejectLabel="Reject" rejectDoes="rejects" />
           <TaskNote title="Earlier feedback" text={task.last_comment} />
           <DecisionPanel
             review={review}
@@ -31,10 +36,10 @@ export function ReviewPage() {
             commentHint="Required to reject or escalate; a rejection comment is shown to the annotator."
             editingHint="The canvas is editable: correct the regions, then choose “Correct and approve”."
           >
-            <DecisionButton review={review} className="primary" onClick={() => send({ decision: 'approve', comment: note }, `Task ${task.id} approved.`)}>
+            <DecisionButton review={review} className="primary" keys={SHORTCUT_KEYS.approve} onClick={approve}>
               Approve
             </DecisionButton>
-            <DecisionButton review={review} className="danger" onClick={() => sendCommented('reject', 'reject', `Task ${task.id} rejected.`)}>
+            <DecisionButton review={review} className="danger" keys={SHORTCUT_KEYS.reject} onClick={reject}>
               Reject
             </DecisionButton>
             <DecisionButton review={review} onClick={() => sendOwn('approve', `Task ${task.id} corrected and approved.`)}>
@@ -45,6 +50,8 @@ export function ReviewPage() {
             </DecisionButton>
           </DecisionPanel>
           <DecisionCanvas review={review} readOnlyLabel="Annotation under review (read-only)" />
+          <VersionCompare versions={versions} nameOf={nameOf} text={text} />
+          <TaskHistory task={task} versions={versions} nameOf={nameOf} />
         </>
       )}
     </LoopFrame>

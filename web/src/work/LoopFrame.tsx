@@ -2,10 +2,25 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { ErrorAlert, Loading } from '../ui';
+import type { Stage } from '../api/types';
+import { InstructionsOverlay, LeaseTimer, QueueInfo } from './LoopStatus';
 import type { WorkLoop } from './useWorkLoop';
 
-export function LoopFrame({ loop, titleFallback, children }: { loop: WorkLoop; titleFallback: string; children: ReactNode }) {
-  const { project, phase, busy, error, status, leaseNote, claimNext } = loop;
+export function LoopFrame({
+  loop,
+  titleFallback,
+  stage,
+  instructionsOverlay = false,
+  children,
+}: {
+  loop: WorkLoop;
+  titleFallback: string;
+  stage: Stage;
+  /* Open the project's instructions over the page on first visit (labeling). */
+  instructionsOverlay?: boolean;
+  children: ReactNode;
+}) {
+  const { project, phase, busy, error, status, leaseNote, leaseExpiresAt, doneCount, claimNext } = loop;
   const headRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -25,6 +40,13 @@ export function LoopFrame({ loop, titleFallback, children }: { loop: WorkLoop; t
         {status}
       </p>
       <ErrorAlert error={error} />
+      {instructionsOverlay && project?.instructions && <InstructionsOverlay key={project.id} project={project} />}
+      {project && (
+        <p className="loop-status">
+          <QueueInfo project={project} stage={stage} doneCount={doneCount} />
+          {phase === 'task' && <LeaseTimer expiresAt={leaseExpiresAt} />}
+        </p>
+      )}
       {project?.instructions && (
         <details className="instructions">
           <summary>Instructions</summary>

@@ -12,6 +12,7 @@ import { ApiError, errorMessage } from '../api/client';
 import { getProject } from '../api/projects';
 import { claimTask, heartbeatTask, releaseTask, sendReleaseBeacon } from '../api/tasks';
 import type { ClaimedTask, Project, Stage, Task } from '../api/types';
+import { loadLabelStudio } from '../canvas/labelStudio';
 import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { leaseMsOf } from './taskUtil';
 
@@ -29,6 +30,10 @@ export interface WorkLoop {
   status: string;
   /* Why the lease is in trouble (renewal failing, or lost). */
   leaseNote: string | null;
+  /* When the lease on the open task ends (ms since the epoch), as last granted; null without one. */
+  leaseExpiresAt: number | null;
+  /* Tasks finished (submitted, reviewed, decided) on this page since it opened. */
+  doneCount: number;
   claimNext(): Promise<void>;
   /* Sends the task's outcome (submit, review, decide); on success claims the next task. */
   finish(send: (t: Task) => Promise<unknown>, done: string): Promise<void>;
@@ -43,6 +48,8 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   const [error, setError] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const [leaseNote, setLeaseNote] = useState<string | null>(null);
+  const [leaseExpiresAt, setLeaseExpiresAt] = useState<number | null>(null);
+  const [doneCount, setDoneCount] = useState(0);
   const heartbeat = useRef<Heartbeat | null>(null);
   /* Synchronous guard: a key press and a click in the same tick must not both act. */
   const busyRef = useRef<Busy>(null);
@@ -64,6 +71,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   const markLost = useCallback((t: Task, e: ApiError) => {
     stopHeartbeat();
     held.current = null;
+    setLeaseExpiresAt(null);
     setPhase('lost');
     setLeaseNote(`Your lease on task ${t.id} has ended, so your work on it can no longer be sent. The server said: ${e.message}`);
   }, []);
@@ -76,6 +84,11 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
         beat: () =>
           heartbeatTask(t.id).then((answer) => {
             if (answer.release_beacon) beaconUrl.current = answer.release_beacon;
+            const left = answer.lease?.expires_in_ms;
+            if (typeof left === 'number' && left > 0 && held.current === t) {
+              setLeaseExpiresAt(Date.now() + left);
+              setLeaseNote(null);
+            }
             return answer;
           }),
         onLost: (e) => markLost(t, e),
@@ -99,6 +112,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       setBusy('claim');
       setError(null);
       setLeaseNote(null);
+      setLeaseExpiresAt(null);
       setTask(null);
       setPhase('loading');
       let t: ClaimedTask | undefined;
@@ -124,6 +138,10 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       }
       held.current = t;
       beaconUrl.current = t.release_beacon ?? null;
+      /* The queue size shown beside the task: the project's counts after this claim. */
+      getProject(projectId)
+        .then((p) => alive.current && setProject(p))
+        .catch(() => undefined);
       setTask(t);
       setPhase('task');
       setError(problem);
@@ -132,6 +150,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
           ? `Task ${t.id} resumed${t.draft ? ' with your unsaved work' : ''}.`
           : `Task ${t.id} loaded${t.last_comment ? ' with a reviewer comment' : ''}.`,
       );
+      setLeaseExpiresAt(Date.now() + leaseMsOf(t));
       keepLease(t, leaseMsOf(t));
     },
     [projectId, stage, keepLease],
@@ -143,6 +162,8 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   useEffect(() => {
     let live = true;
     alive.current = true;
+    /* The canvas bundle loads while the project and the claim are asked for, not after. */
+    loadLabelStudio().catch(() => undefined);
     getProject(projectId)
       .then((p) => {
         if (!live) return;
@@ -173,6 +194,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
         .then((fresh) => {
           if (!alive.current || held.current !== t) return;
           if (fresh.release_beacon) beaconUrl.current = fresh.release_beacon;
+          setLeaseExpiresAt(Date.now() + leaseMsOf(fresh));
           keepLease(t, leaseMsOf(fresh));
         })
         .catch((err) => err instanceof ApiError && err.status === 409 && markLost(t, err));
@@ -225,6 +247,7 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
         return;
       }
       held.current = null;
+      setDoneCount((n) => n + 1);
       setStatus(done);
       await claimNext();
     },
@@ -251,5 +274,5 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
     });
   }, [claimThen]);
 
-  return { project, task, phase, busy, error, setError, status, leaseNote, claimNext, finish, skip };
+  return { project, task, phase, busy, error, setError, status, leaseNote, leaseExpiresAt, doneCount, claimNext, finish, skip };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dispositionFilename, exportBody, type ExportForm } from './exportFilter';
+import { describeFilter, dispositionFilename, exportBody, type ExportForm } from './exportFilter';
 
 const base: ExportForm = { format: 'jsonl', states: ['accepted'], annotator: '', from: '', to: '', includePredictions: false, includeVersions: false };
 
@@ -35,5 +35,17 @@ describe('export request', () => {
   it('reads the file name the server suggests', () => {
     expect(dispositionFilename('attachment; filename="project-3-export-9.zip"', 'x')).toBe('project-3-export-9.zip');
     expect(dispositionFilename(null, 'fallback')).toBe('fallback');
+  });
+});
+
+describe('a past export\'s filter in words', () => {
+  it('names the states, annotator, inclusive days and switches', () => {
+    const r = exportBody({ ...base, states: ['accepted', 'queued_l2'], annotator: '12', from: '2026-01-01', to: '2026-01-31', includeVersions: true });
+    expect(r.ok && describeFilter(r.body.filter, (id) => `#${id}`)).toBe('accepted, queued_l2; by #12; from 2026-01-01; to 2026-01-31; every version');
+  });
+  it('reads an empty filter as accepted tasks', () => {
+    expect(describeFilter({})).toBe('accepted');
+    expect(describeFilter(null)).toBe('accepted');
+    expect(describeFilter({ state: 'queued_l1' })).toBe('queued_l1');
   });
 });

@@ -56,6 +56,25 @@ export function exportBody(f: ExportForm): ExportBody {
   return { ok: true, body: { format, filter } };
 }
 
+/*
+ * A past export's filter in words, for the list of exports: states,
+ * annotator, the updated-at range as inclusive UTC days, and the switches.
+ */
+export function describeFilter(filter: Record<string, unknown> | null | undefined, nameOf: (id: number) => string = (id) => `user ${id}`): string {
+  const f = filter ?? {};
+  const parts: string[] = [];
+  const st = f.state;
+  const states = Array.isArray(st) ? st.map(String) : typeof st === 'string' ? [st] : ['accepted'];
+  parts.push(states.join(', '));
+  if (typeof f.annotator === 'number' && f.annotator > 0) parts.push(`by ${nameOf(f.annotator)}`);
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  if (typeof f.since === 'number' && f.since > 0) parts.push(`from ${day(f.since)}`);
+  if (typeof f.until === 'number' && f.until > 0) parts.push(`to ${day(f.until - 1)}`);
+  if (f.include_predictions) parts.push('with predictions');
+  if (f.include_versions) parts.push('every version');
+  return parts.join('; ');
+}
+
 /* The name in Content-Disposition: attachment; filename="..." */
 export function dispositionFilename(header: string | null, fallback: string): string {
   const m = header ? /filename="([^"]+)"/.exec(header) : null;

@@ -4,12 +4,12 @@
  * it and hands the browser a local copy to save.
  */
 import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 'react';
-import { createExport, downloadExport, exportFileUrl, getExport } from '../../api/exports';
+import { createExport, downloadExport, exportFileUrl, getExport, listExports } from '../../api/exports';
 import { listMembers } from '../../api/members';
 import type { ExportJob, Project } from '../../api/types';
-import { ErrorAlert, FormActions, STATE_LABELS, StatusMessage, useLoad } from '../../ui';
+import { ErrorAlert, FormActions, Loading, PagerControls, STATE_LABELS, StatusMessage, formatTime, useLoad, usePagedList } from '../../ui';
 import { getMeta } from '../../api/meta';
-import { EXPORT_LABELS, exportBody } from '../lib/exportFilter';
+import { EXPORT_LABELS, describeFilter, exportBody } from '../lib/exportFilter';
 import { saveFile } from '../lib/download';
 
 async function download(job: ExportJob, projectId: number): Promise<void> {
@@ -30,6 +30,9 @@ export function ExportsTab({ project }: { project: Project }) {
   const [error, setError] = useState<unknown>(null);
   const [saving, setSaving] = useState('');
   const live = useRef(true);
+  /* Past exports: reloaded when the followed job ends. */
+  const finished = job && (job.status === 'done' || job.status === 'failed') ? `${job.id}:${job.status}` : '';
+  const past = usePagedList((q) => listExports(project.id, q), 20, [project.id, finished]);
 
   useEffect(() => {
     live.current = true;
@@ -68,12 +71,12 @@ export function ExportsTab({ project }: { project: Project }) {
     }
   }
 
-  async function onDownload(e: MouseEvent<HTMLAnchorElement>) {
+  async function onDownload(e: MouseEvent<HTMLAnchorElement>, which: ExportJob | null = job) {
     e.preventDefault();
-    if (!job) return;
+    if (!which) return;
     setError(null);
     try {
-      await download(job, project.id);
+      await download(which, project.id);
       setSaving('Download started.');
     } catch (err) {
       setError(err);
@@ -81,6 +84,7 @@ export function ExportsTab({ project }: { project: Project }) {
   }
 
   const annotators = (members.data?.items ?? []).filter((m) => m.roles.includes('annotator'));
+  const memberName = (id: number) => members.data?.items.find((m) => m.user_id === id)?.name ?? `user ${id}`;
   const running = job !== null && (job.status === 'queued' || job.status === 'running');
 
   return (
@@ -165,6 +169,55 @@ export function ExportsTab({ project }: { project: Project }) {
           <StatusMessage>{saving}</StatusMessage>
         </section>
       )}
+
+      <section aria-labelledby="past-exports-title">
+        <h3 id="past-exports-title">Past exports</h3>
+        <ErrorAlert error={past.list.error} />
+        {past.list.loading && !past.list.data ? (
+          <Loading what="exports" />
+        ) : (
+          <table className="past-exports">
+            <thead>
+              <tr>
+                <th scope="col">Export</th>
+                <th scope="col">Format</th>
+                <th scope="col">Filters</th>
+                <th scope="col">Status</th>
+                <th scope="col">Tasks</th>
+                <th scope="col">Size</th>
+                <th scope="col">Created</th>
+                <th scope="col">File</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(past.list.data?.items ?? []).length === 0 && (
+                <tr>
+                  <td colSpan={8}>No exports yet.</td>
+                </tr>
+              )}
+              {(past.list.data?.items ?? []).map((x) => (
+                <tr key={x.id}>
+                  <td>#{x.id}</td>
+                  <td>{EXPORT_LABELS[x.format] ?? x.format}</td>
+                  <td>{describeFilter(x.filter as Record<string, unknown>, memberName)}</td>
+                  <td>{x.status === 'failed' ? `failed: ${x.error ?? 'unknown error'}` : x.status}</td>
+                  <td>{x.tasks_total}</td>
+                  <td>{x.status === 'done' ? `${x.bytes.toLocaleString()} bytes` : ''}</td>
+                  <td>{formatTime(x.created_at)}</td>
+                  <td>
+                    {x.status === 'done' && (
+                      <a href={exportFileUrl(x.id)} onClick={(e) => onDownload(e, x)}>
+                        Download #{x.id}
+                      </a>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <PagerControls label="Past exports pages" newer {...past.pagerProps} />
+      </section>
     </div>
   );
 }
