@@ -204,8 +204,13 @@ int lf_api_tasks_list(lf_http_req *req)
 		return ret;
 	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &f.after_id)) != LF_OK ||
 	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK ||
-	    (ret = lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee)) != LF_OK)
+	    (ret = lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee)) != LF_OK ||
+	    (ret = lf_api_qtime(req, "updated_since", &f.updated_since)) != LF_OK ||
+	    (ret = lf_api_qtime(req, "updated_until", &f.updated_until)) != LF_OK)
 		return ret;
+	f.text = lf_http_query(req, "q");
+	if (f.text != NULL && f.text[0] == '\0')
+		f.text = NULL;
 	f.state = lf_http_query(req, "state");
 	lf_task_state st;
 	if (f.state != NULL && f.state[0] != '\0' && lf_wf_state_parse(f.state, &st) != LF_OK)

@@ -332,19 +332,27 @@ int lf_store_task_held(lf_tx *tx, int64_t project_id, const char *state, int64_t
 int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n)
 {
 	char stage[2] = {(char)('0' + f->stage), '\0'};
-	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(f->state),
-		      LF_VID(f->assignee),    LF_VTEXT(f->stage ? stage : NULL),
-		      LF_VINT(f->after_id),   LF_VINT(f->limit),
-		      LF_VID(f->worker)};
-	return lf_db_query_list(
-	    tx,
-	    "SELECT " TASK_COLS " FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"
-	    " AND ($3 IS NULL OR lease_owner = $3)"
-	    " AND ($4 IS NULL OR state IN ('queued_l' || $4, 'locked_l' || $4))"
-	    " AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"
-	    " AND w.user_id = $7))"
-	    " AND id > $5 ORDER BY id LIMIT $6",
-	    v, 7, task_fill, sizeof(lf_task), f->limit, (void **)items, n);
+	lf_val v[] = {LF_VINT(f->project_id),	LF_VTEXT(f->state),
+		      LF_VID(f->assignee),	LF_VTEXT(f->stage ? stage : NULL),
+		      LF_VINT(f->after_id),	LF_VINT(f->limit),
+		      LF_VID(f->worker),	LF_VTEXT(f->text),
+		      LF_VID(f->updated_since), LF_VID(f->updated_until)};
+	/* instr and strpos: a plain substring, so %, _ and \\ in the text
+	 * need no escaping as they would with LIKE. */
+#define TASK_LIST(find)                                                                            \
+	"SELECT " TASK_COLS " FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"     \
+	" AND ($3 IS NULL OR lease_owner = $3)"                                                    \
+	" AND ($4 IS NULL OR state IN ('queued_l' || $4, 'locked_l' || $4))"                       \
+	" AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"         \
+	" AND w.user_id = $7))"                                                                    \
+	" AND ($8 IS NULL OR " find " > 0)"                                                        \
+	" AND ($9 IS NULL OR updated_at >= $9) AND ($10 IS NULL OR updated_at < $10)"              \
+	" AND id > $5 ORDER BY id LIMIT $6"
+	const char *sql =
+	    LF_DB_SQL(tx, TASK_LIST("instr(data, $8)"), TASK_LIST("strpos(data, $8::text)"));
+#undef TASK_LIST
+	return lf_db_query_list(tx, sql, v, 10, task_fill, sizeof(lf_task), f->limit,
+				(void **)items, n);
 }
 
 int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id)

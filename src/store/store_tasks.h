@@ -67,7 +67,13 @@ typedef struct lf_task_filter {
 	int64_t assignee;  /* lease holder, 0 = any */
 	int64_t worker;	   /* tasks this user worked on, 0 = any */
 	int stage;	   /* 1..3: tasks queued or locked at that stage, 0 = any */
-	int64_t after_id;  /* keyset cursor */
+	/* Substring of the task's data JSON, case-sensitive, NULL = any. No
+	 * index serves it: each page scans the project's rows in id order
+	 * until it has limit matches, so a rare text costs a scan. */
+	const char *text;
+	int64_t updated_since; /* updated_at >= this (ms), 0 = any */
+	int64_t updated_until; /* updated_at < this (ms), 0 = any */
+	int64_t after_id;      /* keyset cursor */
 	int limit;
 } lf_task_filter;
 int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n);

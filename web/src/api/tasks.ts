@@ -3,9 +3,24 @@ import { api, apiKeepalive } from './client';
 import { pagePath, type PageQuery } from './paging';
 import type { ClaimedTask, ListPage, ReviewBody, Stage, Task } from './types';
 
-export function listTasks(projectId: number, q: PageQuery & { state?: string } = {}): Promise<ListPage<Task>> {
-  const path = q.state ? `/projects/${projectId}/tasks?state=${encodeURIComponent(q.state)}` : `/projects/${projectId}/tasks`;
-  return api<ListPage<Task>>('GET', pagePath(path, q));
+/* The listing's filters (GET /projects/{id}/tasks); unset or empty ones are left out. q is a
+ * plain, case-sensitive substring of the data; the times are ms or ISO 8601. */
+export type TaskFilter = {
+  state?: string;
+  assignee?: number;
+  q?: string;
+  updated_since?: string;
+  updated_until?: string;
+};
+
+export function listTasks(projectId: number, q: PageQuery & TaskFilter = {}): Promise<ListPage<Task>> {
+  const params = new URLSearchParams();
+  for (const key of ['state', 'assignee', 'q', 'updated_since', 'updated_until'] as const) {
+    const v = q[key];
+    if (v !== undefined && v !== '') params.set(key, String(v));
+  }
+  const qs = params.toString();
+  return api<ListPage<Task>>('GET', pagePath(`/projects/${projectId}/tasks${qs ? '?' + qs : ''}`, q));
 }
 
 /* The next task of the stage with its lease, or undefined (204) when there is none. With
