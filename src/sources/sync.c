@@ -249,8 +249,10 @@ static int find_fresh(struct run *r, lf_arena *a)
 		return LF_ERR_NOMEM;
 	for (int i = 0; i < r->npage; i++) {
 		lf_source_object probe = {.key = r->page[i].key};
+		/* bsearch may not be given NULL, which an empty range is. */
 		const lf_source_object *k =
-		    bsearch(&probe, known, (size_t)nknown, sizeof(*known), cmp_key);
+		    nknown > 0 ? bsearch(&probe, known, (size_t)nknown, sizeof(*known), cmp_key)
+			       : NULL;
 		if (k == NULL) {
 			r->fresh[r->nfresh++].obj = &r->page[i];
 			continue;
