@@ -127,6 +127,21 @@ static const struct row table[] = {
 	REQ(L2, Q1, GIVE_BACK | LF_FX_VOID_L1), REQ(L2, Q2, GIVE_BACK),                 REQ(L2, Q3, GIVE_BACK),
 	REQ(Q3, Q1, VOID_L1_L2),                REQ(Q3, Q2, LF_FX_VOID_L2),             REQ(Q3, Q3, 0),
 	REQ(L3, Q1, GIVE_BACK | VOID_L1_L2),    REQ(L3, Q2, GIVE_BACK | LF_FX_VOID_L2), REQ(L3, Q3, GIVE_BACK),
+
+	/* The data manager's "release held tasks": only a task somebody holds,
+	 * so a bulk release can never move a task whose holder just submitted. */
+	{L1,  LF_EV_ADMIN_RELEASE,   ADM, 0,                          Q1,  GIVE_BACK,                                   G_NONE,              0,   0},
+	{L2,  LF_EV_ADMIN_RELEASE,   ADM, 0,                          Q2,  GIVE_BACK,                                   G_NONE,              0,   0},
+	{L3,  LF_EV_ADMIN_RELEASE,   ADM, 0,                          Q3,  GIVE_BACK,                                   G_NONE,              0,   0},
+
+	/* As an L3 discard, from any stage: the holder's hold and every
+	 * pending hold go back to escrow. */
+	{Q1,  LF_EV_ADMIN_DISCARD,   ADM, NEED_COMMENT,               DIS, LF_FX_VOID_ALL,                              G_NONE,              0,   0},
+	{L1,  LF_EV_ADMIN_DISCARD,   ADM, NEED_COMMENT,               DIS, GIVE_BACK | LF_FX_VOID_ALL,                  G_NONE,              0,   0},
+	{Q2,  LF_EV_ADMIN_DISCARD,   ADM, NEED_COMMENT,               DIS, LF_FX_VOID_ALL,                              G_NONE,              0,   0},
+	{L2,  LF_EV_ADMIN_DISCARD,   ADM, NEED_COMMENT,               DIS, GIVE_BACK | LF_FX_VOID_ALL,                  G_NONE,              0,   0},
+	{Q3,  LF_EV_ADMIN_DISCARD,   ADM, NEED_COMMENT,               DIS, LF_FX_VOID_ALL,                              G_NONE,              0,   0},
+	{L3,  LF_EV_ADMIN_DISCARD,   ADM, NEED_COMMENT,               DIS, GIVE_BACK | LF_FX_VOID_ALL,                  G_NONE,              0,   0},
 };
 /* clang-format on */
 
@@ -152,6 +167,8 @@ static const char *const event_names[LF_EV__COUNT] = {
     [LF_EV_L3_SEND_BACK_L2] = "l3_send_back_l2",
     [LF_EV_L3_DISCARD] = "l3_discard",
     [LF_EV_ADMIN_REQUEUE] = "admin_requeue",
+    [LF_EV_ADMIN_RELEASE] = "admin_release",
+    [LF_EV_ADMIN_DISCARD] = "admin_discard",
 };
 
 static const char *const role_names[LF_ROLE__COUNT] = {

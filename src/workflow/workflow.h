@@ -32,7 +32,7 @@ typedef enum lf_task_state {
 /* What happens to a task. Names: "claim", "heartbeat", "release", "expire",
  * "submit", "l2_approve", "l2_reject", "l2_escalate", "l3_approve",
  * "l3_override", "l3_send_back_l1", "l3_send_back_l2", "l3_discard",
- * "admin_requeue". */
+ * "admin_requeue", "admin_release", "admin_discard". */
 typedef enum lf_wf_event {
 	LF_EV_CLAIM,	       /* take the lease of a queued task of a stage */
 	LF_EV_HEARTBEAT,       /* holder extends the lease */
@@ -48,6 +48,8 @@ typedef enum lf_wf_event {
 	LF_EV_L3_SEND_BACK_L2, /* comment required */
 	LF_EV_L3_DISCARD,      /* bad data, reason required */
 	LF_EV_ADMIN_REQUEUE,   /* unlock / move to a queue chosen by the admin */
+	LF_EV_ADMIN_RELEASE,   /* take a held task from its holder, back to its queue */
+	LF_EV_ADMIN_DISCARD,   /* bad data, found before L3: reason required */
 	LF_EV__COUNT
 } lf_wf_event;
 

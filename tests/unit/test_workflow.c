@@ -82,7 +82,9 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 	case LF_EV_L2_APPROVE:
 	case LF_EV_L2_REJECT:
 	case LF_EV_L2_ESCALATE: ever = BIT(LF_ROLE_REVIEWER); break;
-	case LF_EV_ADMIN_REQUEUE: ever = BIT(LF_ROLE_ADMIN); break;
+	case LF_EV_ADMIN_REQUEUE:
+	case LF_EV_ADMIN_RELEASE:
+	case LF_EV_ADMIN_DISCARD: ever = BIT(LF_ROLE_ADMIN); break;
 	default: ever = BIT(LF_ROLE_SUPER_REVIEWER); break;
 	}
 	if (!(ever & BIT(role)))
@@ -114,9 +116,11 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 		comment = ev != LF_EV_L2_APPROVE;
 		break;
 	case LF_EV_ADMIN_REQUEUE:
+	case LF_EV_ADMIN_DISCARD:
 		state_ok = st != 0;
 		comment = 1;
 		break;
+	case LF_EV_ADMIN_RELEASE: state_ok = is_locked_state(s); break;
 	default:
 		state_ok = s == LF_TS_LOCKED_L3;
 		holder = 1;
@@ -222,6 +226,15 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 			o->effects |= LF_FX_VOID_L2;
 		break;
 	}
+	case LF_EV_ADMIN_RELEASE:
+		o->to = queued[st];
+		o->effects = GIVE_BACK;
+		break;
+	case LF_EV_ADMIN_DISCARD:
+		o->to = LF_TS_DISCARDED;
+		o->annotations_done = 0;
+		o->effects = (is_locked_state(s) ? GIVE_BACK : 0) | LF_FX_VOID_ALL;
+		break;
 	default: return LF_ERR_INTERNAL;
 	}
 	return LF_OK;
@@ -555,6 +568,56 @@ static void test_l3_decisions(void **state)
 			 LF_ERR_CONFLICT);
 }
 
+/* The data manager's bulk release and discard: release only takes a task
+ * somebody holds back to its own queue; discard ends any unfinished task
+ * and returns every hold, with a reason. */
+static void test_admin_release_and_discard(void **state)
+{
+	static const lf_task_state locked[] = {LF_TS_LOCKED_L1, LF_TS_LOCKED_L2, LF_TS_LOCKED_L3};
+	static const lf_task_state queued[] = {LF_TS_QUEUED_L1, LF_TS_QUEUED_L2, LF_TS_QUEUED_L3};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		lf_wf_input in = base_input(locked[i]);
+		lf_wf_outcome o;
+
+		in.is_holder = 0;
+		o = apply_ok(LF_EV_ADMIN_RELEASE, LF_ROLE_ADMIN, &in);
+		assert_int_equal(o.to, queued[i]);
+		assert_int_equal(o.effects, LF_FX_CLEAR_LEASE | LF_FX_HOLD_RETURN);
+		assert_int_equal(lf_wf_apply(LF_EV_ADMIN_RELEASE, LF_ROLE_SUPER_REVIEWER, &in, &o),
+				 LF_ERR_FORBIDDEN);
+		in.state = queued[i];
+		assert_int_equal(lf_wf_apply(LF_EV_ADMIN_RELEASE, LF_ROLE_ADMIN, &in, &o),
+				 LF_ERR_CONFLICT);
+
+		in.annotations_done = 1;
+		assert_int_equal(lf_wf_apply(LF_EV_ADMIN_DISCARD, LF_ROLE_ADMIN, &in, &o),
+				 LF_ERR_INVALID); /* no reason */
+		in.has_comment = 1;
+		o = apply_ok(LF_EV_ADMIN_DISCARD, LF_ROLE_ADMIN, &in);
+		assert_int_equal(o.to, LF_TS_DISCARDED);
+		assert_int_equal(o.effects, LF_FX_VOID_ALL);
+		assert_int_equal(o.annotations_done, 0);
+		in.state = locked[i];
+		o = apply_ok(LF_EV_ADMIN_DISCARD, LF_ROLE_ADMIN, &in);
+		assert_int_equal(o.effects, LF_FX_CLEAR_LEASE | LF_FX_HOLD_RETURN | LF_FX_VOID_ALL);
+		assert_int_equal(lf_wf_apply(LF_EV_ADMIN_DISCARD, LF_ROLE_REVIEWER, &in, &o),
+				 LF_ERR_FORBIDDEN);
+	}
+	for (i = 0; i < 2; i++) {
+		lf_wf_input in = base_input(i ? LF_TS_DISCARDED : LF_TS_ACCEPTED);
+		lf_wf_outcome o;
+
+		in.has_comment = 1;
+		assert_int_equal(lf_wf_apply(LF_EV_ADMIN_DISCARD, LF_ROLE_ADMIN, &in, &o),
+				 LF_ERR_CONFLICT);
+		assert_int_equal(lf_wf_apply(LF_EV_ADMIN_RELEASE, LF_ROLE_ADMIN, &in, &o),
+				 LF_ERR_CONFLICT);
+	}
+}
+
 static void test_admin_requeue(void **state)
 {
 	/* Expected effects by (from, target): voids for every stage moved back over. */
@@ -803,9 +866,10 @@ static void test_names_round_trip(void **state)
 	static const char *const states[] = {"queued_l1", "locked_l1", "queued_l2", "locked_l2",
 					     "queued_l3", "locked_l3", "accepted",  "discarded"};
 	static const char *const events[] = {
-	    "claim",	       "heartbeat",	  "release",	 "expire",	 "submit",
-	    "l2_approve",      "l2_reject",	  "l2_escalate", "l3_approve",	 "l3_override",
-	    "l3_send_back_l1", "l3_send_back_l2", "l3_discard",	 "admin_requeue"};
+	    "claim",	  "heartbeat",	   "release",	      "expire",
+	    "submit",	  "l2_approve",	   "l2_reject",	      "l2_escalate",
+	    "l3_approve", "l3_override",   "l3_send_back_l1", "l3_send_back_l2",
+	    "l3_discard", "admin_requeue", "admin_release",   "admin_discard"};
 	static const char *const roles[] = {"annotator", "reviewer", "super_reviewer", "admin",
 					    "system"};
 	lf_task_state s;
@@ -894,6 +958,7 @@ int main(void)
 	    cmocka_unit_test(test_l2_escalate),
 	    cmocka_unit_test(test_l3_decisions),
 	    cmocka_unit_test(test_admin_requeue),
+	    cmocka_unit_test(test_admin_release_and_discard),
 	    cmocka_unit_test(test_final_states_refuse_everything),
 	    cmocka_unit_test(test_full_life_cycle),
 	    cmocka_unit_test(test_refusal_precedence),
