@@ -40,6 +40,8 @@ static int draft_tx(lf_tx *tx, void *ud);
 static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, void *),
 		  lf_task_view *out);
 static const char *annotation_kind(lf_wf_event ev);
+static const char *work_status(lf_wf_event ev);
+static int priority_tx(lf_tx *tx, void *ud);
 
 int lf_tasks_load(struct op *op, int64_t task_id)
 {
@@ -135,6 +137,20 @@ static const char *annotation_kind(lf_wf_event ev)
 	return ev == LF_EV_SUBMIT	 ? "annotation"
 	       : ev == LF_EV_L3_OVERRIDE ? "override"
 					 : "correction";
+}
+
+/* How the stint of whoever held the task ends: an admin taking the task
+ * away (release, discard) ends it as a release, the work undone. */
+static const char *work_status(lf_wf_event ev)
+{
+	switch (ev) {
+	case LF_EV_RELEASE:
+	case LF_EV_ADMIN_RELEASE:
+	case LF_EV_ADMIN_DISCARD: return "released";
+	case LF_EV_EXPIRE: return "expired";
+	case LF_EV_ADMIN_REQUEUE: return "requeued";
+	default: return "done";
+	}
 }
 
 static int store_annotation(struct op *op, const char *kind, int64_t *annotation_id)
@@ -320,10 +336,7 @@ int lf_tasks_apply(struct op *op)
 		if ((ret = lf_store_work_insert(op->tx, &w, &op->work_id)) != LF_OK)
 			return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	} else if (op->ev != LF_EV_HEARTBEAT) {
-		const char *status = op->ev == LF_EV_RELEASE	     ? "released"
-				     : op->ev == LF_EV_EXPIRE	     ? "expired"
-				     : op->ev == LF_EV_ADMIN_REQUEUE ? "requeued"
-								     : "done";
+		const char *status = work_status(op->ev);
 		if ((ret = active_work(op)) != LF_OK)
 			return ret;
 		if (op->expect_work != 0 && op->work_id != op->expect_work)
@@ -675,4 +688,97 @@ int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 		return lf_error_set(why, LF_ERR_INVALID, "invalid_target",
 				    "to must be queued_l1, queued_l2 or queued_l3.");
 	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_admin_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			   const char *reason, lf_task_view *out, lf_error *why)
+{
+	struct op op = {.who = who,
+			.why = why,
+			.ev = LF_EV_ADMIN_RELEASE,
+			.role = LF_ROLE_ADMIN,
+			.decision = "release",
+			.comment = reason};
+	int ret = run(s, a, &op, task_id, out);
+	if (ret == LF_ERR_CONFLICT && strcmp(why->reason, "wrong_state") == 0)
+		lf_error_set(why, ret, "not_held", "Nobody holds this task (it is %s).",
+			     op.task.state);
+	return ret;
+}
+
+int lf_tasks_admin_discard(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			   const char *reason, lf_task_view *out, lf_error *why)
+{
+	struct op op = {.who = who,
+			.why = why,
+			.ev = LF_EV_ADMIN_DISCARD,
+			.role = LF_ROLE_ADMIN,
+			.decision = "discard",
+			.comment = reason};
+	return run(s, a, &op, task_id, out);
+}
+
+struct priority {
+	const lf_actor *who;
+	int64_t task_id, priority;
+	lf_task task;
+	lf_error *why;
+};
+
+/* A priority change is no transition, but it locks the task like one and
+ * writes with the same compare-and-set, so it cannot resurrect a task
+ * that was accepted or discarded meanwhile. */
+static int priority_tx(lf_tx *tx, void *ud)
+{
+	struct priority *p = ud;
+	lf_task_state st;
+	char id[32];
+	int ret = lf_store_task_lock(tx, p->task_id, &p->task);
+	if (ret == LF_ERR_NOTFOUND)
+		return lf_error_set(p->why, ret, "task_not_found", "No such task.");
+	if (ret != LF_OK)
+		return lf_error_set(p->why, ret, "unavailable", "The database failed.");
+	if (lf_wf_state_parse(p->task.state, &st) != LF_OK || lf_wf_is_final(st))
+		return lf_error_set(p->why, LF_ERR_CONFLICT, "wrong_state",
+				    "The task is %s; its priority no longer matters.",
+				    p->task.state);
+	int64_t was = p->task.priority;
+	p->task.priority = p->priority;
+	p->task.updated_at = lf_now_ms();
+	if ((ret = lf_store_task_update(tx, &p->task, p->task.state)) != LF_OK)
+		return lf_error_set(p->why, ret, "conflict",
+				    "The task changed concurrently; try again.");
+	json_t *d = json_pack("{s:I,s:I}", "from", (json_int_t)was, "to", (json_int_t)p->priority);
+	if (d == NULL)
+		return lf_error_set(p->why, LF_ERR_NOMEM, "internal", "Out of memory.");
+	snprintf(id, sizeof(id), "%lld", (long long)p->task.id);
+	lf_audit_event ev = {.actor_id = p->who->user_id,
+			     .actor_role = lf_wf_role_name(LF_ROLE_ADMIN),
+			     .action = "task.priority",
+			     .entity_type = "task",
+			     .entity_id = id,
+			     .project_id = p->task.project_id,
+			     .task_id = p->task.id,
+			     .from_state = p->task.state,
+			     .to_state = p->task.state,
+			     .details = d};
+	ret = lf_audit_append(tx, &ev, NULL);
+	json_decref(d);
+	return ret == LF_OK ? LF_OK
+			    : lf_error_set(p->why, ret, "unavailable", "The audit write failed.");
+}
+
+int lf_tasks_set_priority(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			  int64_t priority, lf_task_view *out, lf_error *why)
+{
+	struct priority p = {.who = who, .task_id = task_id, .priority = priority, .why = why};
+	why->reason[0] = '\0';
+	int ret = lf_store_write(s, a, priority_tx, &p);
+	if (ret != LF_OK) {
+		if (why->reason[0] == '\0')
+			lf_error_set(why, ret, "unavailable", "The change could not be committed.");
+		return ret;
+	}
+	*out = (lf_task_view){.task = p.task};
+	return LF_OK;
 }

@@ -103,6 +103,21 @@ int lf_tasks_decide(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 int lf_tasks_requeue(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		     const char *to_state, const char *reason, lf_task_view *out, lf_error *why);
 /*
+ * Admin, the data manager's bulk actions on one task each:
+ * admin_release gives a held task back to its stage's queue, the holder's
+ * hold returned (LF_ERR_CONFLICT "not_held" when nobody holds it); reason
+ * may be NULL. admin_discard ends any unfinished task as discarded, every
+ * hold returned to escrow; reason required.
+ */
+int lf_tasks_admin_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			   const char *reason, lf_task_view *out, lf_error *why);
+int lf_tasks_admin_discard(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			   const char *reason, lf_task_view *out, lf_error *why);
+/* Admin: sets the priority of an unfinished task (LF_ERR_CONFLICT
+ * "wrong_state" for accepted or discarded ones), audited as task.priority. */
+int lf_tasks_set_priority(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+			  int64_t priority, lf_task_view *out, lf_error *why);
+/*
  * Releases the stints whose closed page asked for it and whose grace ran
  * out by now (lf_tasks_release_later), then returns every task whose
  * lease ran out before now to its queue (or to L3 past max attempts), in
