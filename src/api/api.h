@@ -131,6 +131,7 @@ int lf_api_members_put(lf_http_req *req);
 int lf_api_members_delete(lf_http_req *req);
 int lf_api_tasks_list(lf_http_req *req);
 int lf_api_tasks_create(lf_http_req *req);
+int lf_api_tasks_bulk(lf_http_req *req);
 int lf_api_tasks_get(lf_http_req *req);
 int lf_api_claim(lf_http_req *req);
 int lf_api_heartbeat(lf_http_req *req);

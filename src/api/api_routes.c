@@ -33,6 +33,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "DELETE", .pattern = "/api/v1/projects/{id}/members/{user_id}", .handler = lf_api_members_delete, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/projects/{id}/tasks", .handler = lf_api_tasks_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "POST", .pattern = "/api/v1/projects/{id}/tasks", .handler = lf_api_tasks_create, .body = LF_BODY_JSON, .max_body = 16 << 20},
+	{.method = "POST", .pattern = "/api/v1/projects/{id}/tasks/bulk", .handler = lf_api_tasks_bulk, .body = LF_BODY_JSON, .max_body = 64 * 1024},
 	{.method = "POST", .pattern = "/api/v1/projects/{id}/imports", .handler = lf_api_imports_finish, .body = LF_BODY_STREAM, .max_body = (size_t)4 << 30, .stream = &lf_api_import_stream},
 	{.method = "GET", .pattern = "/api/v1/projects/{id}/imports", .handler = lf_api_imports_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "POST", .pattern = "/api/v1/projects/{id}/media", .handler = lf_api_media_upload, .body = LF_BODY_STREAM, .max_body = (size_t)4 << 30, .stream = &lf_api_media_stream},

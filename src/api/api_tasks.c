@@ -5,7 +5,9 @@
  */
 #include "api/api.h"
 
+#include <limits.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "imports/imports.h"
@@ -188,12 +190,128 @@ static unsigned roles_in(lf_http_req *req, int64_t project_id, int64_t user_id)
 	return roles;
 }
 
+/* The orders of GET /projects/{id}/tasks?sort=, as the store numbers them,
+ * and the letter that marks a cursor of each. */
+static const struct {
+	const char *name;
+	char mark;
+} sorts[LF_TASK_SORT__COUNT] = {
+    [LF_TASK_SORT_ID] = {"id", 'i'},
+    [LF_TASK_SORT_ID_DESC] = {"-id", 'I'},
+    [LF_TASK_SORT_UPDATED] = {"updated_at", 'u'},
+    [LF_TASK_SORT_UPDATED_DESC] = {"-updated_at", 'U'},
+    [LF_TASK_SORT_PRIORITY] = {"priority", 'p'},
+    [LF_TASK_SORT_PRIORITY_DESC] = {"-priority", 'P'},
+};
+
+/*
+ * Reads sort and cursor into f. A cursor is "<mark><key>.<id>" (the id
+ * orders leave out the key), opaque to clients; the default order also
+ * takes a bare id, as every cursor of the listing was before it had
+ * orders. A cursor of another order is refused, not misread.
+ */
+static int parse_order(lf_http_req *req, lf_task_filter *f)
+{
+	const char *sort = lf_http_query(req, "sort");
+	const char *cur = lf_http_query(req, "cursor");
+	f->sort = LF_TASK_SORT__COUNT;
+	for (int i = 0; i < LF_TASK_SORT__COUNT; i++)
+		if (sort == NULL || sort[0] == '\0' ? i == LF_TASK_SORT_ID
+						    : strcmp(sort, sorts[i].name) == 0)
+			f->sort = (lf_task_sort)i;
+	if (f->sort == LF_TASK_SORT__COUNT)
+		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
+				    "sort must be one of id, -id, updated_at, -updated_at,"
+				    " priority, -priority.");
+	if (cur == NULL || cur[0] == '\0')
+		return LF_OK;
+	int keyed = f->sort != LF_TASK_SORT_ID && f->sort != LF_TASK_SORT_ID_DESC;
+	const char *p = cur[0] == sorts[f->sort].mark ? cur + 1
+			: f->sort == LF_TASK_SORT_ID  ? cur
+						      : NULL;
+	char *end = NULL;
+	long long key = 0, id = 0;
+	if (p != NULL && keyed) {
+		key = strtoll(p, &end, 10);
+		p = end != p && *end == '.' ? end + 1 : NULL;
+	}
+	if (p != NULL && *p >= '0' && *p <= '9')
+		id = strtoll(p, &end, 10);
+	if (p == NULL || end == p || *end != '\0' || id < 0 || id == LLONG_MAX)
+		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
+				    "cursor is not a cursor of this listing's order (%s): pass"
+				    " next_cursor back with the same sort.",
+				    sorts[f->sort].name);
+	f->has_cursor = 1;
+	f->after_key = key;
+	f->after_id = id;
+	return LF_OK;
+}
+
+static const char *next_cursor(lf_http_req *req, const lf_task_filter *f, const lf_task *last)
+{
+	if (f->sort == LF_TASK_SORT_ID)
+		return lf_arena_printf(req->arena, "%lld", (long long)last->id);
+	if (f->sort == LF_TASK_SORT_ID_DESC)
+		return lf_arena_printf(req->arena, "I%lld", (long long)last->id);
+	return lf_arena_printf(req->arena, "%c%lld.%lld", sorts[f->sort].mark,
+			       (long long)lf_store_task_sort_key(last, f->sort),
+			       (long long)last->id);
+}
+
+/* Names of the people a page of the table mentions, each read once. */
+struct names {
+	int64_t id[3 * 500];
+	json_t *person[3 * 500];
+	int n;
+};
+
+static json_t *person(struct names *nm, lf_tx *tx, int64_t user_id)
+{
+	lf_user u;
+	if (user_id == 0)
+		return json_null();
+	for (int i = 0; i < nm->n; i++)
+		if (nm->id[i] == user_id)
+			return json_incref(nm->person[i]);
+	json_t *p = json_pack("{s:I,s:s?}", "id", (json_int_t)user_id, "name",
+			      lf_store_user_get(tx, user_id, &u) == LF_OK ? u.name : NULL);
+	if (p != NULL && nm->n < (int)LF_ARRAY_LEN(nm->id)) {
+		nm->id[nm->n] = user_id;
+		nm->person[nm->n++] = json_incref(p);
+	}
+	return p;
+}
+
+/*
+ * A row of the data manager's table: the task without its data and
+ * predictions (a page of long texts would be megabytes), a one-line
+ * preview instead, and the people: holder, annotator, reviewer. score is
+ * null until the project measures agreement.
+ */
+static json_t *table_row(lf_http_req *req, lf_tx *tx, struct names *nm, const lf_task_item *it)
+{
+	char preview[LF_TASKS_PREVIEW_BYTES];
+	json_t *o = task_json(req, &it->task, 0);
+	if (o == NULL)
+		return NULL;
+	json_object_del(o, "data");
+	json_object_del(o, "predictions");
+	lf_tasks_preview(it->task.data, preview, sizeof(preview));
+	json_object_set_new(o, "preview", json_string(preview));
+	json_object_set_new(o, "holder", person(nm, tx, it->task.lease_owner));
+	json_object_set_new(o, "annotator", person(nm, tx, it->annotator_id));
+	json_object_set_new(o, "reviewer", person(nm, tx, it->reviewer_id));
+	json_object_set_new(o, "score", json_null());
+	return o;
+}
+
 int lf_api_tasks_list(lf_http_req *req)
 {
 	int ret;
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_task *items;
+	lf_task_item *items;
 	int n;
 	lf_tx *tx;
 	int64_t limit = 50, stage = 0;
@@ -202,12 +320,19 @@ int lf_api_tasks_list(lf_http_req *req)
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_READ, f.project_id, &who)) != LF_OK)
 		return ret;
-	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &f.after_id)) != LF_OK ||
+	if ((ret = parse_order(req, &f)) != LF_OK ||
 	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK ||
 	    (ret = lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee)) != LF_OK ||
+	    (ret = lf_api_qint(req, "annotator", 1, INT64_MAX, &f.annotator)) != LF_OK ||
+	    (ret = lf_api_qint(req, "reviewer", 1, INT64_MAX, &f.reviewer)) != LF_OK ||
 	    (ret = lf_api_qtime(req, "updated_since", &f.updated_since)) != LF_OK ||
 	    (ret = lf_api_qtime(req, "updated_until", &f.updated_until)) != LF_OK)
 		return ret;
+	const char *view = lf_http_query(req, "view");
+	int table = view != NULL && strcmp(view, "table") == 0;
+	if (view != NULL && view[0] != '\0' && !table)
+		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
+				    "view must be table (or left out).");
 	f.text = lf_http_query(req, "q");
 	if (f.text != NULL && f.text[0] == '\0')
 		f.text = NULL;
@@ -235,14 +360,25 @@ int lf_api_tasks_list(lf_http_req *req)
 	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
-	ret = lf_store_task_list(tx, &f, &items, &n);
-	lf_store_rollback(tx);
-	if (ret != LF_OK)
+	if ((ret = lf_store_task_list(tx, &f, &items, &n)) != LF_OK) {
+		lf_store_rollback(tx);
 		return ret;
+	}
+	struct names *nm = table ? lf_arena_alloc(req->arena, sizeof(*nm)) : NULL;
+	if (table && nm == NULL) {
+		lf_store_rollback(tx);
+		return LF_ERR_NOMEM;
+	}
+	if (nm != NULL)
+		nm->n = 0;
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(arr, task_json(req, &items[i], 0));
-	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? items[limit - 1].id : 0);
+		json_array_append_new(arr, table ? table_row(req, tx, nm, &items[i])
+						 : task_json(req, &items[i].task, 0));
+	lf_store_rollback(tx);
+	for (int i = 0; nm != NULL && i < nm->n; i++)
+		json_decref(nm->person[i]);
+	const char *next = n > limit ? next_cursor(req, &f, &items[limit - 1].task) : NULL;
 	return lf_api_list(req, arr, next);
 }
 
@@ -266,10 +402,11 @@ int lf_api_tasks_get(lf_http_req *req)
 	enum view v = view_of(who, roles_in(req, tv.task.project_id, who->user.id));
 	if (v == VIEW_WORKER && tv.task.lease_owner != who->user.id) {
 		/* Annotators may read tasks they hold or worked on only. */
-		lf_task *mine;
+		lf_task_item *mine;
 		int n = 0;
 		lf_task_filter f = {.project_id = tv.task.project_id,
 				    .worker = who->user.id,
+				    .has_cursor = 1,
 				    .after_id = id - 1,
 				    .limit = 1};
 		if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
@@ -278,7 +415,7 @@ int lf_api_tasks_get(lf_http_req *req)
 		lf_store_rollback(tx);
 		if (ret != LF_OK)
 			return ret;
-		if (n == 0 || mine[0].id != id)
+		if (n == 0 || mine[0].task.id != id)
 			return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found",
 					    "No such task.");
 	}

@@ -56,8 +56,8 @@ struct run_progress {
 	lf_export_row *row;
 };
 
-static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts, char *err,
-			    size_t errlen);
+static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
+			    const json_t **selection, char *err, size_t errlen);
 static int blob_write(void *ud, const void *buf, size_t len);
 static int save_progress(void *ud, int64_t done, int64_t total);
 static json_t *report_json(const lf_export_report *rep);
@@ -66,8 +66,10 @@ static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotat
 static int export_one(lf_tx *tx, lf_export_writer *w, const lf_export_opts *opts,
 		      const lf_export_source *src);
 
-static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts, char *err,
-			    size_t errlen)
+/* Reads a stored or requested filter into f and opts; *selection gets
+ * its task_ids array (borrowed from o), which f carries as text. */
+static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
+			    const json_t **selection, char *err, size_t errlen)
 {
 	const char *key;
 	json_t *v;
@@ -107,6 +109,22 @@ static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts
 					: key[0] == 'u' ? &f->until
 							: &f->annotator;
 			*slot = json_integer_value(v);
+		} else if (strcmp(key, "task_ids") == 0) {
+			size_t n = json_array_size(v);
+			if (!json_is_array(v) || n == 0 || n > LF_EXPORT_SELECTION_MAX) {
+				snprintf(err, errlen, "filter.task_ids lists 1 to %d task ids",
+					 LF_EXPORT_SELECTION_MAX);
+				return LF_ERR_INVALID;
+			}
+			for (size_t i = 0; i < n; i++) {
+				json_t *id = json_array_get(v, i);
+				if (!json_is_integer(id) || json_integer_value(id) < 1) {
+					snprintf(err, errlen,
+						 "filter.task_ids[%zu] is not a task id", i);
+					return LF_ERR_INVALID;
+				}
+			}
+			*selection = v;
 		} else if (strcmp(key, "include_predictions") == 0 ||
 			   strcmp(key, "include_versions") == 0) {
 			if (!json_is_boolean(v)) {
@@ -129,9 +147,10 @@ int lf_export_filter_parse(const json_t *filter, char *err, size_t errlen)
 {
 	lf_export_filter f;
 	lf_export_opts o;
+	const json_t *selection = NULL;
 	memset(&f, 0, sizeof(f));
 	memset(&o, 0, sizeof(o));
-	return filter_from_json(filter, &f, &o, err, errlen);
+	return filter_from_json(filter, &f, &o, &selection, err, errlen);
 }
 
 static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotations,
@@ -213,6 +232,8 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 	lf_export_writer *w = NULL;
 	struct sink *sink = NULL;
 	json_t *filter = NULL;
+	const json_t *selection = NULL;
+	char *selection_text = NULL;
 	lf_project project;
 	lf_export_filter f;
 	lf_export_opts opts;
@@ -225,9 +246,13 @@ int lf_export_stream(lf_store *s, int64_t project_id, const char *format, const 
 	if (a == NULL)
 		return LF_ERR_NOMEM;
 	filter = filter_json ? json_loads(filter_json, 0, NULL) : NULL;
-	if ((ret = filter_from_json(filter, &f, &opts, err, errlen)) != LF_OK)
+	if ((ret = filter_from_json(filter, &f, &opts, &selection, err, errlen)) != LF_OK)
 		goto cleanup;
 	f.project_id = project_id;
+	if (selection != NULL && (f.task_ids = selection_text = json_dumps(selection, 0)) == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
 	if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK)
 		goto cleanup;
 	if ((ret = lf_store_project_get(tx, project_id, &project)) != LF_OK ||
@@ -299,6 +324,7 @@ cleanup:
 	lf_export_writer_free(w);
 	free(sink);
 	lf_labelcfg_free(cfg);
+	free(selection_text);
 	json_decref(filter);
 	lf_arena_destroy(a);
 	return ret;

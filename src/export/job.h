@@ -16,7 +16,10 @@
 
 /* Export options as stored with an export (the API's "filter" object):
  * {"state": "accepted" | [...], "since": ms, "until": ms, "annotator": id,
- *  "include_predictions": bool, "include_versions": bool}. Validates it. */
+ *  "include_predictions": bool, "include_versions": bool, "task_ids": [id, ...]
+ *  (a selection from the data manager, at most LF_EXPORT_SELECTION_MAX)}.
+ * Validates it. */
+#define LF_EXPORT_SELECTION_MAX 10000
 int lf_export_filter_parse(const json_t *filter, char *err, size_t errlen);
 
 /* An export as an admin asks for it. */

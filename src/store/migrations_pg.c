@@ -474,6 +474,12 @@ const lf_migration lf_migrations_pg[] = {
 	 * a page at 1,000,000 tasks). */
 	{12, "task listing by id",
 	 "CREATE INDEX tasks_project ON tasks(project_id, id);"},
+	/* The data manager's other orders, paged by (key, id) keysets.
+	 * Every transition moves a task in tasks_updated; a claim costs one
+	 * more index entry rewritten for it. */
+	{13, "task listing by update and priority",
+	 "CREATE INDEX tasks_updated ON tasks(project_id, updated_at, id);"
+	 "CREATE INDEX tasks_priority ON tasks(project_id, priority, id);"},
 };
 /* clang-format on */
 

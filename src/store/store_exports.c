@@ -89,17 +89,28 @@ static void bind_filter(const lf_export_filter *f, lf_val *v)
 	v[9] = LF_VID(f->since);
 	v[10] = LF_VID(f->until);
 	v[11] = LF_VID(f->annotator);
+	v[12] = LF_VTEXT(f->task_ids);
 }
+
+/* A selection of ids travels as one JSON array parameter, so a statement
+ * serves selections of any size. */
+#define IN_SELECTION(p) " AND (" p " IS NULL OR t.id IN (SELECT value FROM json_each(" p ")))"
+#define IN_SELECTION_PG(p)                                                                         \
+	" AND (" p "::text IS NULL OR t.id IN (SELECT value::bigint FROM"                          \
+	" json_array_elements_text(" p "::json)))"
 
 int lf_store_export_count(lf_tx *tx, const lf_export_filter *f, int64_t *n)
 {
-	lf_val v[12];
+	lf_val v[13];
 	bind_filter(f, v);
-	return lf_db_query_int(tx,
-			       "SELECT COUNT(*) FROM tasks t" EXPORT_WHERE
-			       " AND ($12 IS NULL OR (SELECT a.author_id FROM annotations a"
-			       " WHERE a.task_id = t.id ORDER BY a.version DESC LIMIT 1) = $12)",
-			       v, 12, n);
+#define EXPORT_COUNT(sel)                                                                          \
+	"SELECT COUNT(*) FROM tasks t" EXPORT_WHERE                                                \
+	" AND ($12 IS NULL OR (SELECT a.author_id FROM annotations a"                              \
+	" WHERE a.task_id = t.id ORDER BY a.version DESC LIMIT 1) = $12)" sel
+	const char *sql =
+	    LF_DB_SQL(tx, EXPORT_COUNT(IN_SELECTION("$13")), EXPORT_COUNT(IN_SELECTION_PG("$13")));
+#undef EXPORT_COUNT
+	return lf_db_query_int(tx, sql, v, 13, n);
 }
 
 static void source_fill(lf_tx *tx, lf_rows *r, void *out)
@@ -121,18 +132,22 @@ static void source_fill(lf_tx *tx, lf_rows *r, void *out)
 int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state, int64_t after_id,
 			 int limit, lf_export_source **items, int *n)
 {
-	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(state),	 LF_VID(f->since), LF_VID(f->until),
-		      LF_VID(f->annotator),   LF_VINT(after_id), LF_VINT(limit)};
+	lf_val v[] = {LF_VINT(f->project_id), LF_VTEXT(state),	    LF_VID(f->since),
+		      LF_VID(f->until),	      LF_VID(f->annotator), LF_VINT(after_id),
+		      LF_VINT(limit),	      LF_VTEXT(f->task_ids)};
 	/* One state per query: (project_id, state, id) of tasks_list then
 	 * yields the page in id order without sorting the whole state. */
-	return lf_db_query_list(
-	    tx,
-	    "SELECT t.id, t.project_id, t.state, t.data, t.predictions, t.created_at,"
-	    " t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"
-	    " LEFT JOIN annotations a ON a.id = (SELECT a2.id FROM annotations a2"
-	    " WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)"
-	    " WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6"
-	    " AND ($3 IS NULL OR t.updated_at >= $3) AND ($4 IS NULL OR t.updated_at < $4)"
-	    " AND ($5 IS NULL OR a.author_id = $5) ORDER BY t.id LIMIT $7",
-	    v, 7, source_fill, sizeof(lf_export_source), limit, (void **)items, n);
+#define EXPORT_PAGE(sel)                                                                           \
+	"SELECT t.id, t.project_id, t.state, t.data, t.predictions, t.created_at,"                 \
+	" t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"                          \
+	" LEFT JOIN annotations a ON a.id = (SELECT a2.id FROM annotations a2"                     \
+	" WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)"                               \
+	" WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6"                                  \
+	" AND ($3 IS NULL OR t.updated_at >= $3) AND ($4 IS NULL OR t.updated_at < $4)"            \
+	" AND ($5 IS NULL OR a.author_id = $5)" sel " ORDER BY t.id LIMIT $7"
+	const char *sql =
+	    LF_DB_SQL(tx, EXPORT_PAGE(IN_SELECTION("$8")), EXPORT_PAGE(IN_SELECTION_PG("$8")));
+#undef EXPORT_PAGE
+	return lf_db_query_list(tx, sql, v, 8, source_fill, sizeof(lf_export_source), limit,
+				(void **)items, n);
 }

@@ -31,6 +31,7 @@ typedef struct lf_export_filter {
 	const char *states[8]; /* NULL-terminated; states[0] NULL = accepted only */
 	int64_t since, until;  /* updated_at range in ms, 0 = open */
 	int64_t annotator;     /* author of the final version, 0 = any */
+	const char *task_ids;  /* JSON array text of task ids (a selection), NULL = any */
 } lf_export_filter;
 
 /* A task with its final annotation version, for exporters. */

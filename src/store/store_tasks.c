@@ -63,6 +63,7 @@ static void task_fill(lf_tx *tx, lf_rows *r, void *out);
 static void work_fill(lf_tx *tx, lf_rows *r, void *out);
 static void annotation_fill(lf_tx *tx, lf_rows *r, void *out);
 static void draft_fill(lf_tx *tx, lf_rows *r, void *out);
+static void item_fill(lf_tx *tx, lf_rows *r, void *out);
 
 static void task_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -329,29 +330,96 @@ int lf_store_task_held(lf_tx *tx, int64_t project_id, const char *state, int64_t
 			       v, 4, task_id);
 }
 
-int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n)
-{
-	char stage[2] = {(char)('0' + f->stage), '\0'};
-	lf_val v[] = {LF_VINT(f->project_id),	LF_VTEXT(f->state),
-		      LF_VID(f->assignee),	LF_VTEXT(f->stage ? stage : NULL),
-		      LF_VINT(f->after_id),	LF_VINT(f->limit),
-		      LF_VID(f->worker),	LF_VTEXT(f->text),
-		      LF_VID(f->updated_since), LF_VID(f->updated_until)};
-	/* instr and strpos: a plain substring, so %, _ and \\ in the text
-	 * need no escaping as they would with LIKE. */
-#define TASK_LIST(find)                                                                            \
-	"SELECT " TASK_COLS " FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"     \
+/*
+ * The listing, one statement per sort order and dialect. The person
+ * filters and the two "who" columns read task_work and annotations by
+ * task id (indexed), so they cost a few lookups per row shown. Each order
+ * pages by a row-value keyset on its own index (project_id, key, id),
+ * so page 10,000 costs what page 1 does.
+ */
+#define TASK_LIST(find, after, order)                                                              \
+	"SELECT " TASK_COLS ","                                                                    \
+	" (SELECT a.author_id FROM annotations a WHERE a.task_id = tasks.id AND a.stage = 1"       \
+	" ORDER BY a.version DESC LIMIT 1),"                                                       \
+	" (SELECT w.user_id FROM task_work w WHERE w.task_id = tasks.id AND w.stage > 1"           \
+	" AND w.status = 'done' ORDER BY w.id DESC LIMIT 1)"                                       \
+	" FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"                         \
 	" AND ($3 IS NULL OR lease_owner = $3)"                                                    \
 	" AND ($4 IS NULL OR state IN ('queued_l' || $4, 'locked_l' || $4))"                       \
 	" AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"         \
 	" AND w.user_id = $7))"                                                                    \
 	" AND ($8 IS NULL OR " find " > 0)"                                                        \
 	" AND ($9 IS NULL OR updated_at >= $9) AND ($10 IS NULL OR updated_at < $10)"              \
-	" AND id > $5 ORDER BY id LIMIT $6"
-	const char *sql =
-	    LF_DB_SQL(tx, TASK_LIST("instr(data, $8)"), TASK_LIST("strpos(data, $8::text)"));
-#undef TASK_LIST
-	return lf_db_query_list(tx, sql, v, 10, task_fill, sizeof(lf_task), f->limit,
+	" AND ($11 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"        \
+	" AND w.user_id = $11 AND w.stage = 1))"                                                   \
+	" AND ($12 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"        \
+	" AND w.user_id = $12 AND w.stage > 1))"                                                   \
+	" AND " after " ORDER BY " order " LIMIT $6"
+/* instr and strpos: a plain substring, so %, _ and \\ in the text need no
+ * escaping as they would with LIKE. */
+#define TASK_LISTS(find)                                                                           \
+	{                                                                                          \
+		[LF_TASK_SORT_ID] = TASK_LIST(find, "id > $5", "id"),                              \
+		[LF_TASK_SORT_ID_DESC] = TASK_LIST(find, "id < $5", "id DESC"),                    \
+		[LF_TASK_SORT_UPDATED] =                                                           \
+		    TASK_LIST(find, "(updated_at, id) > ($13, $5)", "updated_at, id"),             \
+		[LF_TASK_SORT_UPDATED_DESC] =                                                      \
+		    TASK_LIST(find, "(updated_at, id) < ($13, $5)", "updated_at DESC, id DESC"),   \
+		[LF_TASK_SORT_PRIORITY] =                                                          \
+		    TASK_LIST(find, "(priority, id) > ($13, $5)", "priority, id"),                 \
+		[LF_TASK_SORT_PRIORITY_DESC] =                                                     \
+		    TASK_LIST(find, "(priority, id) < ($13, $5)", "priority DESC, id DESC"),       \
+	}
+
+static void item_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_task_item *it = out;
+	task_fill(tx, r, &it->task);
+	it->annotator_id = lf_rows_int(r, 20);
+	it->reviewer_id = lf_rows_int(r, 21);
+}
+
+int64_t lf_store_task_sort_key(const lf_task *t, lf_task_sort sort)
+{
+	switch (sort) {
+	case LF_TASK_SORT_UPDATED:
+	case LF_TASK_SORT_UPDATED_DESC: return t->updated_at;
+	case LF_TASK_SORT_PRIORITY:
+	case LF_TASK_SORT_PRIORITY_DESC: return t->priority;
+	default: return t->id;
+	}
+}
+
+int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task_item **items, int *n)
+{
+	static const char *const sqlite_sql[LF_TASK_SORT__COUNT] = TASK_LISTS("instr(data, $8)");
+	static const char *const pg_sql[LF_TASK_SORT__COUNT] = TASK_LISTS("strpos(data, $8::text)");
+	char stage[2] = {(char)('0' + f->stage), '\0'};
+	if ((unsigned)f->sort >= LF_TASK_SORT__COUNT)
+		return LF_ERR_INVALID;
+	int desc = f->sort == LF_TASK_SORT_ID_DESC || f->sort == LF_TASK_SORT_UPDATED_DESC ||
+		   f->sort == LF_TASK_SORT_PRIORITY_DESC;
+	/* Without a cursor: a key before (or after) every row, so one
+	 * statement serves the first page too and keeps its index range. */
+	int64_t key = f->has_cursor ? f->after_key : desc ? INT64_MAX : INT64_MIN;
+	int64_t after = f->has_cursor ? f->after_id : desc ? INT64_MAX : 0;
+	lf_val v[] = {LF_VINT(f->project_id),
+		      LF_VTEXT(f->state),
+		      LF_VID(f->assignee),
+		      LF_VTEXT(f->stage ? stage : NULL),
+		      LF_VINT(after),
+		      LF_VINT(f->limit),
+		      LF_VID(f->worker),
+		      LF_VTEXT(f->text),
+		      LF_VID(f->updated_since),
+		      LF_VID(f->updated_until),
+		      LF_VID(f->annotator),
+		      LF_VID(f->reviewer),
+		      LF_VINT(key)};
+	/* The id orders have no $13 (PostgreSQL wants every parameter used). */
+	int nv = f->sort == LF_TASK_SORT_ID || f->sort == LF_TASK_SORT_ID_DESC ? 12 : 13;
+	const char *sql = LF_DB_SQL(tx, sqlite_sql[f->sort], pg_sql[f->sort]);
+	return lf_db_query_list(tx, sql, v, nv, item_fill, sizeof(lf_task_item), f->limit,
 				(void **)items, n);
 }
 

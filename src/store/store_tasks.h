@@ -61,22 +61,51 @@ int lf_store_task_held(lf_tx *tx, int64_t project_id, const char *state, int64_t
 /* Up to limit tasks whose lease ran out before now. *ids is arena memory. */
 int lf_store_task_expired(lf_tx *tx, int64_t now, int limit, int64_t **ids, int *n);
 
+/* Orders of the task listing; each is a keyset: ties go by id in the same
+ * direction, and the next page starts after (key, id) of the last row. */
+typedef enum lf_task_sort {
+	LF_TASK_SORT_ID, /* the default */
+	LF_TASK_SORT_ID_DESC,
+	LF_TASK_SORT_UPDATED,
+	LF_TASK_SORT_UPDATED_DESC,
+	LF_TASK_SORT_PRIORITY,
+	LF_TASK_SORT_PRIORITY_DESC,
+	LF_TASK_SORT__COUNT
+} lf_task_sort;
+
 typedef struct lf_task_filter {
 	int64_t project_id;
 	const char *state; /* NULL = any */
 	int64_t assignee;  /* lease holder, 0 = any */
 	int64_t worker;	   /* tasks this user worked on, 0 = any */
+	int64_t annotator; /* tasks with L1 work by this user, 0 = any */
+	int64_t reviewer;  /* tasks with L2 or L3 work by this user, 0 = any */
 	int stage;	   /* 1..3: tasks queued or locked at that stage, 0 = any */
 	/* Substring of the task's data JSON, case-sensitive, NULL = any. No
-	 * index serves it: each page scans the project's rows in id order
+	 * index serves it: each page scans the project's rows in sort order
 	 * until it has limit matches, so a rare text costs a scan. */
 	const char *text;
 	int64_t updated_since; /* updated_at >= this (ms), 0 = any */
 	int64_t updated_until; /* updated_at < this (ms), 0 = any */
-	int64_t after_id;      /* keyset cursor */
+	lf_task_sort sort;
+	/* Keyset cursor: rows after (after_key, after_id) in sort order, where
+	 * after_key is the sort's column (unused for the id orders). With
+	 * has_cursor 0 the listing starts at the first row. */
+	int has_cursor;
+	int64_t after_key, after_id;
 	int limit;
 } lf_task_filter;
-int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task **items, int *n);
+
+/* A listed task and who worked on it: the author of its latest L1
+ * version and whoever made its latest L2 or L3 decision (0 = nobody). */
+typedef struct lf_task_item {
+	lf_task task;
+	int64_t annotator_id, reviewer_id;
+} lf_task_item;
+/* Up to f->limit tasks in f->sort order; *items is tx arena memory. */
+int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task_item **items, int *n);
+/* The sort key of t in sort (what a cursor after t carries). */
+int64_t lf_store_task_sort_key(const lf_task *t, lf_task_sort sort);
 
 /* ---- work on tasks: who held a task at which stage and how it ended ---- */
 

@@ -118,6 +118,17 @@ int lf_tasks_admin_discard(lf_store *s, lf_arena *a, const lf_actor *who, int64_
 int lf_tasks_set_priority(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 			  int64_t priority, lf_task_view *out, lf_error *why);
 /*
+ * The task data JSON as one line for a table (preview.c): its string
+ * values (keys left out) joined by " · ", white space runs as one space,
+ * cut to LF_TASKS_PREVIEW_CHARS characters with "…" when there is more;
+ * the JSON text itself when it holds no string. Reads only the first few
+ * kilobytes of json (NULL gives ""). out (caller-owned) needs
+ * LF_TASKS_PREVIEW_BYTES; returns the length written, NUL excluded.
+ */
+#define LF_TASKS_PREVIEW_CHARS 160
+#define LF_TASKS_PREVIEW_BYTES (LF_TASKS_PREVIEW_CHARS * 4 + 4)
+size_t lf_tasks_preview(const char *json, char *out, size_t outlen);
+/*
  * Releases the stints whose closed page asked for it and whose grace ran
  * out by now (lf_tasks_release_later), then returns every task whose
  * lease ran out before now to its queue (or to L3 past max attempts), in
