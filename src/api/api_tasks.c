@@ -235,9 +235,10 @@ static int parse_order(lf_http_req *req, lf_task_filter *f)
 		key = strtoll(p, &end, 10);
 		p = end != p && *end == '.' ? end + 1 : NULL;
 	}
+	end = (char *)p;
 	if (p != NULL && *p >= '0' && *p <= '9')
 		id = strtoll(p, &end, 10);
-	if (p == NULL || end == p || *end != '\0' || id < 0 || id == LLONG_MAX)
+	if (p == NULL || end == p || *end != '\0' || id == LLONG_MAX)
 		return lf_http_fail(req, LF_ERR_MALFORMED, "bad_parameter",
 				    "cursor is not a cursor of this listing's order (%s): pass"
 				    " next_cursor back with the same sort.",
