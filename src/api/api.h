@@ -105,6 +105,18 @@ json_t *lf_api_user_json(lf_http_req *req, const lf_user *u);
 const char *lf_api_next_cursor(lf_http_req *req, int n, int64_t limit, int64_t last_key);
 /* {items, next_cursor}: steals items; cursor NULL renders null. */
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor);
+/*
+ * A project's rows of one kind for its managers, newest first, keyset
+ * paged by id (GET /projects/{id}/imports, /exports): reads cursor and
+ * limit (1..200), asks list for limit + 1 rows of elem bytes before the
+ * cursor, and answers {items, next_cursor} with each row rendered. A
+ * row's id is the int64_t at id_offset.
+ */
+typedef int (*lf_api_page_fn)(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
+			      void **items, int *n);
+typedef json_t *(*lf_api_render_fn)(lf_http_req *req, const void *row);
+int lf_api_project_page(lf_http_req *req, lf_api_page_fn list, size_t elem, size_t id_offset,
+			lf_api_render_fn render);
 /* Streams the blob at key in bs (NULL: the server's own store) as an
  * attachment named filename, of the given content type, in constant
  * memory; 410 gone (what names the file, "The export file") when storage

@@ -10,6 +10,7 @@
  */
 #include "api/api.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,33 +257,20 @@ int lf_api_imports_get(lf_http_req *req)
 	return lf_http_json(req, 200, import_json(req, &im));
 }
 
+static int list_imports(lf_tx *tx, int64_t project_id, int64_t before_id, int limit, void **items,
+			int *n)
+{
+	return lf_store_import_list(tx, project_id, before_id, limit, (lf_import **)items, n);
+}
+
+static json_t *render_import(lf_http_req *req, const void *row)
+{
+	return import_json(req, row);
+}
+
+/* The project's imports, newest first, keyset paged by id. */
 int lf_api_imports_list(lf_http_req *req)
 {
-	int ret;
-	lf_app *app = req->app;
-	lf_principal *who;
-	lf_import *items;
-	lf_tx *tx;
-	int n;
-	int64_t cursor = 0, limit = 50;
-	int64_t project_id = lf_http_capture_id(req, 0);
-	if (project_id == 0)
-		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
-	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
-		return ret;
-	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
-	    (ret = lf_api_qint(req, "limit", 1, 200, &limit)) != LF_OK)
-		return ret;
-	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
-	if (ret != LF_OK)
-		return ret;
-	ret = lf_store_import_list(tx, project_id, cursor, (int)limit + 1, &items, &n);
-	lf_store_rollback(tx);
-	if (ret != LF_OK)
-		return ret;
-	json_t *arr = json_array();
-	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(arr, import_json(req, &items[i]));
-	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? items[limit - 1].id : 0);
-	return lf_api_list(req, arr, next);
+	return lf_api_project_page(req, list_imports, sizeof(lf_import), offsetof(lf_import, id),
+				   render_import);
 }

@@ -240,6 +240,38 @@ const char *lf_api_next_cursor(lf_http_req *req, int n, int64_t limit, int64_t l
 	return n > limit ? lf_arena_printf(req->arena, "%lld", (long long)last_key) : NULL;
 }
 
+int lf_api_project_page(lf_http_req *req, lf_api_page_fn list, size_t elem, size_t id_offset,
+			lf_api_render_fn render)
+{
+	int ret;
+	lf_app *app = req->app;
+	lf_principal *who;
+	char *items;
+	lf_tx *tx;
+	int n;
+	int64_t cursor = 0, limit = 50, last = 0;
+	int64_t project_id = lf_http_capture_id(req, 0);
+	if (project_id == 0)
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 200, &limit)) != LF_OK)
+		return ret;
+	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
+		return ret;
+	ret = list(tx, project_id, cursor, (int)limit + 1, (void **)&items, &n);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return ret;
+	json_t *arr = json_array();
+	for (int i = 0; i < n && i < limit; i++)
+		json_array_append_new(arr, render(req, items + (size_t)i * elem));
+	if (n > limit)
+		memcpy(&last, items + (size_t)(limit - 1) * elem + id_offset, sizeof(last));
+	return lf_api_list(req, arr, lf_api_next_cursor(req, n, limit, last));
+}
+
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor)
 {
 	json_t *body = json_pack("{s:o,s:s?}", "items", items, "next_cursor", next_cursor);
