@@ -138,6 +138,7 @@ int lf_api_release(lf_http_req *req);
 int lf_api_draft_put(lf_http_req *req);
 int lf_api_release_beacon(lf_http_req *req);
 int lf_api_submit(lf_http_req *req);
+int lf_api_revise(lf_http_req *req);
 int lf_api_review(lf_http_req *req);
 int lf_api_decide(lf_http_req *req);
 int lf_api_requeue(lf_http_req *req);

@@ -51,6 +51,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "PUT", .pattern = "/api/v1/tasks/{id}/draft", .handler = lf_api_draft_put, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/release-beacon", .handler = lf_api_release_beacon, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/submit", .handler = lf_api_submit, .body = LF_BODY_JSON, .max_body = 8 << 20},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/revise", .handler = lf_api_revise, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/review", .handler = lf_api_review, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/decide", .handler = lf_api_decide, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/requeue", .handler = lf_api_requeue, .body = LF_BODY_JSON, .max_body = 0},
