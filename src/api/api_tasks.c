@@ -205,6 +205,7 @@ int lf_api_tasks_list(lf_http_req *req)
 	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &f.after_id)) != LF_OK ||
 	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK ||
 	    (ret = lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee)) != LF_OK ||
+	    (ret = lf_api_qint(req, "worker", 1, INT64_MAX, &f.worker)) != LF_OK ||
 	    (ret = lf_api_qtime(req, "updated_since", &f.updated_since)) != LF_OK ||
 	    (ret = lf_api_qtime(req, "updated_until", &f.updated_until)) != LF_OK)
 		return ret;
@@ -229,7 +230,8 @@ int lf_api_tasks_list(lf_http_req *req)
 	}
 	f.stage = (int)stage;
 	f.limit = (int)limit + 1;
-	/* An annotator only ever sees tasks they worked on. */
+	/* An annotator only ever sees tasks they worked on, whatever worker
+	 * they asked for. */
 	if (view_of(who, roles_in(req, f.project_id, who->user.id)) == VIEW_WORKER)
 		f.worker = who->user.id;
 	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);

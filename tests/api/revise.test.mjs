@@ -89,6 +89,12 @@ test('revise while queued for L2', async (t) => {
 
     await t.test('another annotator, a reviewer, a task still at L1: refused', async () => {
       const id = await claimAndSubmit(srv, a1, project.id);
+      // The work page lists what a1 may revise with worker=: only a1's.
+      const mine = await srv.api('GET', `/api/v1/projects/${project.id}/tasks?state=queued_l2&worker=${a1.id}`, { token: admin.access_token });
+      assert.equal(mine.status, 200);
+      assert.deepEqual(mine.body.items.map((x) => x.id), [id]);
+      const none = await srv.api('GET', `/api/v1/projects/${project.id}/tasks?state=queued_l2&worker=${a2.id}`, { token: admin.access_token });
+      assert.deepEqual(none.body.items, []);
       // a2 never worked on it: as if it did not exist, like reading it.
       const other = await revise(srv, a2, id, REVISED);
       assert.equal(other.status, 404);

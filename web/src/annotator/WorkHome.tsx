@@ -7,6 +7,7 @@ import type { Project, ProjectRole } from '../api/types';
 import { useAuth } from '../auth/AuthContext';
 import { prefetchLabelStudio } from '../canvas/labelStudio';
 import { ErrorAlert, Loading, ROLE_LABELS, usePageTitle } from '../ui';
+import { SubmittedTasks } from './SubmittedTasks';
 
 interface MyProject {
   project: Project;
@@ -79,6 +80,7 @@ export function WorkHome() {
                   </button>
                 ))}
               </div>
+              {user && roles.includes('annotator') && <SubmittedTasks projectId={project.id} userId={user.id} />}
             </li>
           ))}
         </ul>
