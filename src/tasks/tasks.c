@@ -69,7 +69,8 @@ static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
 			return lf_error_set(
 			    op->why, err, "not_author",
 			    "Only the annotator whose submission is the task's latest"
-			    " version may revise it.");
+			    " version may revise it, and only before a reviewer"
+			    " has decided on it.");
 		return lf_error_set(op->why, err, "role_not_allowed",
 				    "A %s cannot %s a task in state %s.", lf_wf_role_name(op->role),
 				    lf_wf_event_name(op->ev), state);
