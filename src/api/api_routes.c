@@ -63,6 +63,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/api/v1/ledger/verify", .handler = lf_api_ledger_verify, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/me/earnings", .handler = lf_api_earnings, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/me/earnings/history", .handler = lf_api_earnings_history, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/me/progress", .handler = lf_api_me_progress, .body = LF_BODY_NONE, .max_body = 0},
 
 	{.method = "POST", .pattern = "/api/v1/payouts", .handler = lf_api_payouts_create, .body = LF_BODY_JSON, .max_body = 1 << 20},
 	{.method = "GET", .pattern = "/api/v1/payouts", .handler = lf_api_payouts_list, .body = LF_BODY_NONE, .max_body = 0},

@@ -2,7 +2,8 @@
 // finds the task under "Submitted, waiting for review", opens it with the
 // submitted regions on the canvas, adds one and saves the revision, which
 // the API then shows as the task's latest version. Once a reviewer has
-// claimed the task, saving again is refused and the page says so.
+// claimed the task, saving again is refused and the page says so. The work
+// home's own progress counts the submission once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -21,6 +22,11 @@ after(async () => {
   await srv?.stop();
 });
 
+// The work home's progress figures of the (only) project, label -> value.
+const figures = (page) =>
+  page.locator('.my-progress dl > div').evaluateAll((divs) =>
+    Object.fromEntries(divs.map((d) => [d.querySelector('dt').textContent, d.querySelector('dd').textContent])));
+
 const spans = (result) => result.map((r) => `${r.value.labels[0]}:${r.value.start}-${r.value.end}`).sort();
 
 test('submit, then revise from the work home; a claimed task can no longer be revised', async (t) => {
@@ -37,6 +43,9 @@ test('submit, then revise from the work home; a claimed task can no longer be re
   await page.getByText('No more tasks').waitFor();
 
   await page.goto('/work');
+  // The work home's own progress counts the submission as waiting for review.
+  await page.getByRole('heading', { name: 'Your progress' }).waitFor();
+  assert.deepEqual(await figures(page), { Submitted: '1', Accepted: '0', 'Sent back': '0', 'Waiting for review': '1', 'Last 7 days': '1' });
   const list = page.getByRole('list', { name: 'Submitted, waiting for review' });
   await list.getByText(`Task ${first}`).waitFor();
   await list.getByRole('link', { name: `Revise task ${first}` }).click();
@@ -77,4 +86,7 @@ test('submit, then revise from the work home; a claimed task can no longer be re
   assert.deepEqual((await (await listed).json()).items, []);
   await page.getByRole('heading', { name: 'Revise' }).waitFor();
   assert.equal(await page.getByRole('link', { name: `Revise task ${first}` }).count(), 0);
+  // A revision is not a second submission.
+  assert.equal((await figures(page)).Submitted, '1');
+  await screenshot(page, 'revise-work-home');
 });
