@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, errorCode } from './lib.mjs';
-import { setupProject, addTasks, claim, submit, review, revise, nerResult } from './workflow-lib.mjs';
+import { setupProject, addTasks, claim, submit, review, decide, revise, nerResult } from './workflow-lib.mjs';
 
 const ORIGINAL = nerResult('PER', 0, 5);
 const REVISED = nerResult('ORG', 0, 5);
@@ -160,6 +160,31 @@ test('with overlap 2 only the author of the latest version revises', async () =>
     r = await revise(srv, a2, id, REVISED);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(latest(r.body).version, 3);
+  } finally {
+    await srv.stop();
+  }
+});
+
+test('a task an L3 sent back to L2 was decided on: its author cannot revise it', async () => {
+  const srv = await startServer();
+  try {
+    const { admin, project, annotators: [a1], reviewers: [r1], supers: [s1] } = await setupProject(srv, {
+      policies: { l3_sample_rate: 1 },
+    });
+    await addTasks(srv, admin, project.id, ['Alice met Bob.']);
+    const id = await claimAndSubmit(srv, a1, project.id);
+    assert.equal((await claim(srv, r1, project.id, 'l2')).body.id, id);
+    assert.equal((await review(srv, r1, id, { decision: 'approve' })).status, 200);
+    assert.equal((await claim(srv, s1, project.id, 'l3')).body.id, id);
+    assert.equal((await decide(srv, s1, id, { decision: 'send_back_l2', comment: 'look again' })).status, 200);
+    const g = await srv.api('GET', `/api/v1/tasks/${id}`, { token: admin.access_token });
+    assert.equal(g.body.state, 'queued_l2');
+    // The latest version is still a1's submission, but L2 approved it once.
+    assert.equal(latest(g.body).author_id, a1.id);
+    const r = await revise(srv, a1, id, REVISED);
+    assert.equal(r.status, 403);
+    assert.equal(errorCode(r), 'not_author');
+    assert.match(r.body.error.message, /before a reviewer has decided/);
   } finally {
     await srv.stop();
   }
