@@ -1,4 +1,4 @@
-/* Tasks and the workflow's transitions: claim, heartbeat, release, submit, review, decide. */
+/* Tasks and the workflow's transitions: claim, heartbeat, release, submit, revise, review, decide. */
 import { api, apiKeepalive } from './client';
 import { pagePath, type PageQuery } from './paging';
 import type { ClaimedTask, ListPage, ReviewBody, Stage, Task } from './types';
@@ -8,6 +8,7 @@ import type { ClaimedTask, ListPage, ReviewBody, Stage, Task } from './types';
 export type TaskFilter = {
   state?: string;
   assignee?: number;
+  worker?: number;
   q?: string;
   updated_since?: string;
   updated_until?: string;
@@ -15,7 +16,7 @@ export type TaskFilter = {
 
 export function listTasks(projectId: number, q: PageQuery & TaskFilter = {}): Promise<ListPage<Task>> {
   const params = new URLSearchParams();
-  for (const key of ['state', 'assignee', 'q', 'updated_since', 'updated_until'] as const) {
+  for (const key of ['state', 'assignee', 'worker', 'q', 'updated_since', 'updated_until'] as const) {
     const v = q[key];
     if (v !== undefined && v !== '') params.set(key, String(v));
   }
@@ -58,6 +59,16 @@ export function releaseTask(taskId: number): Promise<void> {
 
 export function submitTask(taskId: number, result: unknown[]): Promise<Task> {
   return api<Task>('POST', `/tasks/${taskId}/submit`, { result });
+}
+
+/* One task with the versions and work the caller may see. */
+export function getTask(taskId: number): Promise<Task> {
+  return api<Task>('GET', `/tasks/${taskId}`);
+}
+
+/* The author replaces their submitted result while the task waits for review (queued_l2). */
+export function reviseTask(taskId: number, result: unknown[]): Promise<Task> {
+  return api<Task>('POST', `/tasks/${taskId}/revise`, { result });
 }
 
 /* L2's review or L3's decision on the task. */
