@@ -211,15 +211,19 @@ int lf_api_members_list(lf_http_req *req)
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return ret;
-	/* One entry per person with the list of their roles. */
+	/* One entry per person with the list of their roles. Members see
+	 * each other's names (who reviewed, who sent back); contact data is
+	 * for the people who manage the project only. */
+	int manager = who->is_admin;
 	json_t *arr = json_array();
 	json_t *cur = NULL;
 	for (int i = 0; i < n; i++) {
 		if (cur == NULL ||
 		    json_integer_value(json_object_get(cur, "user_id")) != items[i].user_id) {
-			cur =
-			    json_pack("{s:I,s:s,s:s,s:[]}", "user_id", (json_int_t)items[i].user_id,
-				      "email", items[i].email, "name", items[i].name, "roles");
+			cur = json_pack("{s:I,s:s,s:[]}", "user_id", (json_int_t)items[i].user_id,
+					"name", items[i].name, "roles");
+			if (manager)
+				json_object_set_new(cur, "email", json_string(items[i].email));
 			json_array_append_new(arr, cur);
 		}
 		json_array_append_new(json_object_get(cur, "roles"), json_string(items[i].role));

@@ -78,6 +78,15 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 		return lf_error_default(&req->error, proj_ret, "project");
 	p->is_admin = strcmp(p->user.role, "admin") == 0;
 	subj.is_admin = p->is_admin;
+	/* To someone outside a project, its things do not exist: another
+	 * project (or its task) answers as a missing one would, so that ids
+	 * cannot be probed. A member without the right role is told 403. */
+	if (project_id != 0 && !p->is_admin && subj.proj_roles == 0) {
+		if (task_id != 0)
+			return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found",
+					    "No such task.");
+		return lf_error_default(&req->error, LF_ERR_NOTFOUND, "project");
+	}
 	if (lf_authz_check(&subj, perm) != LF_OK) {
 		return lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
 				    "Your role does not allow this.");
@@ -300,7 +309,12 @@ int lf_api_load(lf_http_req *req, int (*get)(lf_tx *tx, int64_t id, void *out), 
 	}
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
-	return lf_api_guard(req, perm, *project_id, &who);
+	/* Another project's row answers as a missing one (see guard). */
+	if ((ret = lf_api_guard(req, perm, *project_id, &who)) == LF_ERR_NOTFOUND) {
+		req->error.reason[0] = '\0';
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such %s.", what);
+	}
+	return ret;
 }
 
 /* The same checks as guard() for a caller named by a credential other

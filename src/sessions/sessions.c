@@ -104,13 +104,18 @@ int lf_sessions_login(lf_store *s, lf_arena *a, const char *email, const char *p
 	}
 	if (ret != LF_OK)
 		return ret;
-	if (lf_password_verify(hash, password) != LF_OK || !u.active) {
+	/* That an account exists and is disabled is told only to someone who
+	 * knows its password: to anyone else it is a wrong password. */
+	int right = lf_password_verify(hash, password) == LF_OK;
+	if (!right || !u.active) {
 		op.failed = 1;
 		if ((ret = lf_store_write(s, a, login_tx, &op)) != LF_OK)
 			return ret;
-		return lf_error_set(err, LF_ERR_AUTH, "invalid_credentials", "%s",
-				    u.active ? "The email or password is wrong."
-					     : "This account is disabled.");
+		if (right)
+			return lf_error_set(err, LF_ERR_AUTH, "account_disabled",
+					    "This account is disabled.");
+		return lf_error_set(err, LF_ERR_AUTH, "invalid_credentials",
+				    "The email or password is wrong.");
 	}
 	lf_token_id(out->sid, sizeof(out->sid));
 	if ((ret = lf_token_new(out->refresh, sizeof(out->refresh))) != LF_OK)

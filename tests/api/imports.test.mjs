@@ -175,6 +175,9 @@ test('uploads are refused before reading: wrong role, unknown project, unknown f
   const pid = await project();
   const u = await createUser(srv, admin.access_token, 'annotator');
   const s = await srv.login(u.email, u.password);
+  // Outside the project it does not exist; a member lacks the role.
+  assert.equal((await upload(pid, 'text\na\n', { token: s.access_token })).status, 404);
+  await srv.api('PUT', `/api/v1/projects/${pid}/members/${u.id}`, { token: admin.access_token, body: { role: 'annotator' } });
   const r = await upload(pid, 'text\na\n', { token: s.access_token });
   assert.equal(r.status, 403);
   assert.equal((await upload(999999, 'text\na\n')).status, 404);

@@ -256,8 +256,9 @@ test('signed URLs work without a bearer token; expired, forged, foreign and revo
   // Someone outside the project: neither a token nor a link they sign for themselves.
   const other = await createUser(srv, admin.access_token, 'annotator');
   const otherTok = (await srv.login(other.email, other.password)).access_token;
-  assert.equal((await srv.api('GET', `/api/v1/media/${wav.id}`, { token: otherTok })).status, 403);
-  assert.equal((await srv.api('GET', `/api/v1/media/${wav.id}/info`, { token: otherTok })).status, 403);
+  // To them the item does not exist (as any other project's thing).
+  assert.equal((await srv.api('GET', `/api/v1/media/${wav.id}`, { token: otherTok })).status, 404);
+  assert.equal((await srv.api('GET', `/api/v1/media/${wav.id}/info`, { token: otherTok })).status, 404);
   const exp = Math.floor(Date.now() / 1000) + 600;
   await refused(`/api/v1/media/${wav.id}?exp=${exp}&uid=${other.id}&sig=${sign(wav.id, exp, other.id)}`, 'forbidden');
 
@@ -303,10 +304,11 @@ test('bad uploads are refused naming the file, and nothing is imported', async (
     const imps = await srv.api('GET', `/api/v1/projects/${p}/imports`, { token: admin.access_token });
     assert.equal(imps.body.items.length, 0);
   }
-  // Only admins upload (refused before the body is read: a small one).
+  // Only admins upload (refused before the body is read: a small one);
+  // to someone outside the project it does not exist.
   const ann = await createUser(srv, admin.access_token, 'annotator');
   const annTok = (await srv.login(ann.email, ann.password)).access_token;
   const small = { raw: 'x', headers: { 'content-type': 'image/png' } };
-  assert.equal((await srv.api('POST', `/api/v1/projects/${pid}/media`, { token: annTok, ...small })).status, 403);
+  assert.equal((await srv.api('POST', `/api/v1/projects/${pid}/media`, { token: annTok, ...small })).status, 404);
   assert.equal((await srv.api('POST', '/api/v1/projects/999999/media', { token: admin.access_token, ...small })).status, 404);
 });

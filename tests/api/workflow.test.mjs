@@ -216,13 +216,13 @@ test('annotators see only their own tasks; non-members see nothing', async () =>
   const q = await srv.api('GET', `/api/v1/projects/${project.id}/tasks?state=queued_l2`, { token: admin.access_token });
   assert.deepEqual(q.body.items.map((t) => t.id), [c1.body.id]);
   assert.equal((await srv.api('GET', `/api/v1/projects/${project.id}/tasks?state=bogus`, { token: admin.access_token })).status, 400);
-  // Someone from another project.
+  // Someone from another project: to them it does not exist.
   const other = await setupProject(srv, { counts: { annotator: 1, reviewer: 0, super_reviewer: 0 } });
   const outsider = other.annotators[0];
-  assert.equal((await srv.api('GET', `/api/v1/projects/${project.id}`, { token: outsider.token })).status, 403);
-  assert.equal((await srv.api('GET', `/api/v1/projects/${project.id}/tasks`, { token: outsider.token })).status, 403);
-  assert.equal((await claim(srv, outsider, project.id, 'l1')).status, 403);
-  assert.equal((await srv.api('GET', `/api/v1/tasks/${c1.body.id}`, { token: outsider.token })).status, 403);
+  assert.equal((await srv.api('GET', `/api/v1/projects/${project.id}`, { token: outsider.token })).status, 404);
+  assert.equal((await srv.api('GET', `/api/v1/projects/${project.id}/tasks`, { token: outsider.token })).status, 404);
+  assert.equal((await claim(srv, outsider, project.id, 'l1')).status, 404);
+  assert.equal((await srv.api('GET', `/api/v1/tasks/${c1.body.id}`, { token: outsider.token })).status, 404);
 });
 
 test('project validation: label config errors are 422 with the reason', async () => {

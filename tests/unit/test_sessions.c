@@ -80,9 +80,15 @@ static void test_disabled_account_is_refused(void **state)
 	assert_int_equal(lf_sessions_login(f->s, f->arena, "ann@example.org", PASSWORD, "10.0.0.1",
 					   TTL, &g, &err),
 			 LF_ERR_AUTH);
-	assert_string_equal(err.reason, "invalid_credentials");
+	assert_string_equal(err.reason, "account_disabled");
 	assert_string_equal(err.message, "This account is disabled.");
-	assert_int_equal(lf_fx_audit_count(f, "auth.login_failed"), 1);
+	/* A wrong password learns nothing: not even that the account exists. */
+	assert_int_equal(lf_sessions_login(f->s, f->arena, "ann@example.org", "wrong password",
+					   "10.0.0.1", TTL, &g, &err),
+			 LF_ERR_AUTH);
+	assert_string_equal(err.reason, "invalid_credentials");
+	assert_string_equal(err.message, "The email or password is wrong.");
+	assert_int_equal(lf_fx_audit_count(f, "auth.login_failed"), 2);
 }
 
 static void test_refresh_rotates_the_token(void **state)

@@ -7,7 +7,7 @@ export function useMemberNames(projectId: number): (id: number) => string {
   useEffect(() => {
     let live = true;
     listMembers(projectId)
-      .then((page) => live && setNames(new Map(page.items.map((m) => [m.user_id, m.name || m.email]))))
+      .then((page) => live && setNames(new Map(page.items.map((m) => [m.user_id, m.name || m.email || `#${m.user_id}`]))))
       .catch(() => undefined);
     return () => {
       live = false;
