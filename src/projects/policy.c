@@ -38,6 +38,8 @@ static const lf_policy_field fields[] = {
      "Audio and video longer than this are cut into segment tasks; 0 keeps one task per file."},
     {"segment_overlap_seconds", LF_POLICY_INT, F(segment_overlap_seconds), 0, 86400, 0, "seconds",
      "How much consecutive segments overlap; less than the segment length."},
+    {"release_grace_seconds", LF_POLICY_INT, F(release_grace_seconds), 0, 300, 5, "seconds",
+     "After a labeling page closes, how long its task waits for a reload before it is released."},
     {"l3_sample_rate", LF_POLICY_FRACTION, F(l3_sample_bp), 0, 10000, 10000, "fraction",
      "Share of L2-approved tasks that L3 checks."},
     {"pay_overturned_l2", LF_POLICY_BOOL, F(pay_overturned_l2), 0, 1, 0, "",

@@ -28,6 +28,9 @@ typedef struct lf_policy {
 	 * the length whenever segmenting is on. */
 	int segment_seconds;	     /* 0 */
 	int segment_overlap_seconds; /* 0 */
+	/* A closed page's release waits this long for a reload to resume the
+	 * task (beacon.c); 5. */
+	int release_grace_seconds;
 } lf_policy;
 
 typedef enum lf_policy_kind {

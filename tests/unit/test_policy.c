@@ -31,6 +31,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p.pay_overturned_l2, 0);
 	assert_int_equal(p.segment_seconds, 0);
 	assert_int_equal(p.segment_overlap_seconds, 0);
+	assert_int_equal(p.release_grace_seconds, 5);
 }
 
 /* The project overrides the defaults, the task type the project; a task
