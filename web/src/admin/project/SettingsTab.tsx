@@ -27,6 +27,7 @@ import {
   type PolicyValues,
 } from '../lib/policyForm';
 import { sampleData, xmlProblem } from '../lib/templates';
+import { TemplateGallery } from '../TemplateGallery';
 
 const STAGES = [
   { key: 'l1', label: 'L1 rate', hint: 'paid per accepted annotation' },
@@ -147,6 +148,7 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
   const [rates, setRates] = useState<Record<string, string>>(() =>
     Object.fromEntries(STAGES.map((s) => [s.key, minorToInput(project.rates?.[s.key] ?? 0, project.currency, project.currency_exponent)])),
   );
+  const [gallery, setGallery] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState('');
   const [busy, setBusy] = useState(false);
@@ -228,6 +230,24 @@ export function SettingsTab({ project, onSaved }: { project: Project; onSaved: (
             onChange={setConfig}
             hint="Label Studio XML; the preview follows as you type. The server checks it when you save."
           />
+          <div className="form-actions">
+            <button type="button" className="secondary" aria-expanded={gallery} aria-controls="st-templates" onClick={() => setGallery(!gallery)}>
+              Start from a template
+            </button>
+          </div>
+          {gallery && (
+            <fieldset id="st-templates" className="templates">
+              <legend>Templates</legend>
+              <TemplateGallery
+                idPrefix="st-tpl"
+                current={config}
+                onPick={(c) => {
+                  setConfig(c);
+                  setGallery(false);
+                }}
+              />
+            </fieldset>
+          )}
         </div>
         <section className="preview" aria-labelledby="preview-title">
           <h3 id="preview-title">Preview</h3>
