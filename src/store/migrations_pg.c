@@ -474,6 +474,11 @@ const lf_migration lf_migrations_pg[] = {
 	 * a page at 1,000,000 tasks). */
 	{12, "task listing by id",
 	 "CREATE INDEX tasks_project ON tasks(project_id, id);"},
+	/* A payout batch's minimum per currency ("EUR:1000,USD:500", codes
+	 * sorted; "" none), compared on a replayed key like user_ids. NULL in
+	 * batches made before: they had none. */
+	{13, "payout minimums per currency",
+	 "ALTER TABLE payout_batches ADD COLUMN min_amounts TEXT;"},
 };
 /* clang-format on */
 

@@ -172,32 +172,36 @@ describe('PayoutsPage', () => {
     expect(link.getAttribute('href')).toBe('/api/v1/payouts/3/statement');
   });
 
-  it('takes the minimum in major units, as escrow does, and says what it means in other currencies', async () => {
+  it('takes one minimum per currency in its major units and sends them in minor units', async () => {
     handler = (method, path, body) => {
       if (path.startsWith('/users')) return list();
       if (path.startsWith('/projects'))
         return list([
           { id: 5, name: 'NER', currency: 'USD', currency_exponent: 2 },
           { id: 6, name: 'Tokyo', currency: 'JPY', currency_exponent: 0 },
+          { id: 7, name: 'More', currency: 'USD', currency_exponent: 2 },
         ]);
-      if (path.startsWith('/payouts?')) return list();
-      if (method === 'POST' && path === '/payouts') return { id: 9, adapter: 'csv', status: 'queued', min_amount: body.min_amount, items: [], totals: {}, currency_exponents: {} };
-      if (path === '/payouts/9') return { id: 9, adapter: 'csv', status: 'done', min_amount: 250, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' };
+      if (path.startsWith('/payouts?')) return list([{ id: 8, adapter: 'csv', status: 'done', min_amount: 1, min_amounts: { JPY: 300, USD: 250 }, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' }]);
+      if (method === 'POST' && path === '/payouts') return { id: 9, adapter: 'csv', status: 'queued', min_amount: 1, min_amounts: body.min_amounts, items: [], totals: {}, currency_exponents: {} };
+      if (path === '/payouts/9') return { id: 9, adapter: 'csv', status: 'done', min_amount: 1, min_amounts: {}, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' };
       throw new Error(`unexpected ${method} ${path}`);
     };
     render(<PayoutsPage />);
-    const min = screen.getByLabelText('Minimum amount');
-    fireEvent.change(min, { target: { value: '2.50' } });
-    await screen.findByText(/In JPY|In USD/);
-    fireEvent.change(await screen.findByLabelText('Currency of the minimum'), { target: { value: 'USD' } });
-    expect(screen.getByText(/In USD, for example/).textContent).toMatch(/applies to the other currencies: ¥250\./);
-    fireEvent.change(min, { target: { value: '2.505' } });
+    const usd = (await screen.findByLabelText('Minimum in USD')) as HTMLInputElement;
+    const jpy = screen.getByLabelText('Minimum in JPY') as HTMLInputElement;
+    expect([usd.value, jpy.value]).toEqual(['0.01', '1']);
+    expect(screen.getAllByLabelText(/^Minimum in/)).toHaveLength(2);
+    await screen.findByText('¥300, $2.50');
+    fireEvent.change(usd, { target: { value: '2.505' } });
+    fireEvent.change(jpy, { target: { value: '1.5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
-    expect((await screen.findByRole('alert')).textContent).toMatch(/^Minimum amount: /);
-    fireEvent.change(min, { target: { value: '2.50' } });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/^Minimum amounts: JPY: .* USD: /);
+    expect(jpy.getAttribute('aria-invalid')).toBe('true');
+    fireEvent.change(usd, { target: { value: '2.50' } });
+    fireEvent.change(jpy, { target: { value: '500' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
     await screen.findByText(/Batch #9 created/);
-    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ min_amount: 250, adapter: 'csv' });
+    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ min_amounts: { USD: 250, JPY: 500 }, adapter: 'csv' });
   });
 });
 
