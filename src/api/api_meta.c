@@ -1,7 +1,8 @@
 /*
  * api_meta.c - what the API says about itself: its OpenAPI document and
  * the enumerations clients need (task states, stages, import and export
- * formats, currency exponents, audit actions), read from the tables the server itself
+ * formats, currency exponents, audit actions, policy fields and their
+ * bounds), read from the tables the server itself
  * uses so that no client keeps a copy.
  *
  * The document is openapi/openapi.yaml, converted to JSON and compiled
@@ -17,6 +18,7 @@
 #include "export/export.h"
 #include "ingest/ingest.h"
 #include "ledger/ledger.h"
+#include "projects/policy.h"
 #include "workflow/workflow.h"
 
 /* The generated $(BUILD)/gen/openapi_doc.c. */
@@ -75,8 +77,9 @@ int lf_api_meta(lf_http_req *req)
 		json_array_append_new(imports,
 				      json_string(lf_ingest_format_name((lf_ingest_format)f)));
 	json_t *body =
-	    json_pack("{s:o,s:[sss],s:o,s:o,s:o,s:o}", "task_states", states, "stages", "l1", "l2",
-		      "l3", "import_formats", imports, "export_formats", export_formats_json(),
-		      "currencies", currencies_json(), "audit_actions", audit_actions_json());
+	    json_pack("{s:o,s:[sss],s:o,s:o,s:o,s:o,s:o}", "task_states", states, "stages", "l1",
+		      "l2", "l3", "import_formats", imports, "export_formats",
+		      export_formats_json(), "currencies", currencies_json(), "audit_actions",
+		      audit_actions_json(), "policy_fields", lf_policy_fields_json());
 	return body != NULL ? lf_http_json(req, 200, body) : LF_ERR_NOMEM;
 }

@@ -11,6 +11,10 @@
 
 static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
 			  const lf_payout_item_row *items, int n);
+static int read_minimums(lf_http_req *req, lf_payout_minimum **out, int *n);
+
+/* Largest minimum accepted, as for min_amount. */
+#define MIN_AMOUNT_MAX 1000000000000000LL
 
 static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
 			  const lf_payout_item_row *items, int n)
@@ -33,9 +37,10 @@ static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
 		json_object_set_new(exponents, it->currency,
 				    json_integer(lf_ledger_currency_exponent(it->currency)));
 	}
-	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:s?,s:o,s:o,s:o,s:s,s:s}", "id", (json_int_t)b->id,
-			 "idempotency_key", b->idempotency_key, "adapter", b->adapter, "status",
-			 b->status, "min_amount", (json_int_t)b->min_amount, "statement_key",
+	return json_pack("{s:I,s:s,s:s,s:s,s:I,s:o,s:s?,s:o,s:o,s:o,s:s,s:s}", "id",
+			 (json_int_t)b->id, "idempotency_key", b->idempotency_key, "adapter",
+			 b->adapter, "status", b->status, "min_amount", (json_int_t)b->min_amount,
+			 "min_amounts", lf_payout_minimums_json(b->min_amounts), "statement_key",
 			 b->statement_key, "items", arr, "totals", totals, "currency_exponents",
 			 exponents, "created_at", lf_api_time(req, b->created_at), "updated_at",
 			 lf_api_time(req, b->updated_at));
@@ -62,11 +67,47 @@ static int load_batch(lf_http_req *req, int64_t id, int status)
 	return lf_http_json(req, status, batch_json(req, &b, items, n));
 }
 
+/* min_amounts: {"EUR": 1000, ...}, each a currency code and a whole
+ * number of its minor units from 0; absent or null is none. */
+static int read_minimums(lf_http_req *req, lf_payout_minimum **out, int *n)
+{
+	json_t *obj = json_object_get(req->json, "min_amounts"), *v;
+	const char *code;
+	*out = NULL;
+	*n = 0;
+	if (obj == NULL || json_is_null(obj))
+		return LF_OK;
+	if (!json_is_object(obj) || json_object_size(obj) > 200)
+		return lf_http_fail(
+		    req, LF_ERR_INVALID, "invalid_field",
+		    "min_amounts must be an object of currency codes to minor units.");
+	*out = lf_arena_alloc(req->arena, sizeof(**out) * (json_object_size(obj) + 1));
+	if (*out == NULL)
+		return LF_ERR_NOMEM;
+	json_object_foreach(obj, code, v)
+	{
+		if (strlen(code) != 3 || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != 3)
+			return lf_http_fail(
+			    req, LF_ERR_INVALID, "invalid_field",
+			    "min_amounts: \"%.16s\" is not a currency code such as EUR.", code);
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > MIN_AMOUNT_MAX)
+			return lf_http_fail(
+			    req, LF_ERR_INVALID, "invalid_field",
+			    "min_amounts.%s must be a whole number of minor units from 0"
+			    " to %lld.",
+			    code, MIN_AMOUNT_MAX);
+		memcpy((*out)[*n].currency, code, 4);
+		(*out)[(*n)++].amount = json_integer_value(v);
+	}
+	return LF_OK;
+}
+
 /*
- * POST /payouts {idempotency_key, min_amount?, user_ids?, adapter?}: one
- * batch of every payable balance of at least min_amount (of the listed
- * users). The same key again returns the same batch (200), with other
- * parameters 409.
+ * POST /payouts {idempotency_key, min_amount?, min_amounts?, user_ids?,
+ * adapter?}: one batch of every payable balance of at least its
+ * currency's min_amounts entry, else min_amount (of the listed users). The
+ * same key again returns the same batch (200), with other parameters 409.
  */
 int lf_api_payouts_create(lf_http_req *req)
 {
@@ -76,14 +117,16 @@ int lf_api_payouts_create(lf_http_req *req)
 	const char *key, *adapter = "csv";
 	int64_t min_amount = 1;
 	int64_t *users = NULL;
-	int nusers = 0, replayed = 0, n = 0;
+	int nusers = 0, replayed = 0, n = 0, nmin = 0;
+	lf_payout_minimum *minimums = NULL;
 	lf_payout_batch_row b;
 	lf_payout_item_row *items = NULL;
 	if ((ret = lf_api_guard(req, LF_PERM_PAYOUTS, 0, &who)) != LF_OK)
 		return ret;
 	if ((ret = lf_api_str(req, "idempotency_key", 1, 200, &key)) != LF_OK ||
 	    (ret = lf_api_str(req, "adapter", 0, 16, &adapter)) != LF_OK ||
-	    (ret = lf_api_int(req, "min_amount", 0, 1, 1000000000000000LL, &min_amount)) != LF_OK)
+	    (ret = lf_api_int(req, "min_amount", 0, 1, MIN_AMOUNT_MAX, &min_amount)) != LF_OK ||
+	    (ret = read_minimums(req, &minimums, &nmin)) != LF_OK)
 		return ret;
 	if (key[0] == '\0')
 		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
@@ -110,16 +153,19 @@ int lf_api_payouts_create(lf_http_req *req)
 	lf_payout_request rq = {.idempotency_key = key,
 				.adapter = adapter,
 				.min_amount = min_amount,
+				.minimums = minimums,
+				.nminimums = nmin,
 				.user_ids = users,
 				.nusers = nusers,
 				.actor_id = who->user.id,
 				.actor_role = who->user.role};
-	ret = lf_payout_batch_create(app->store, req->arena, &rq, &b, &items, &n, &replayed);
+	ret = lf_payout_batch_create(app->store, req->arena, &rq, &b, &items, &n, &replayed,
+				     &req->error);
 	if (ret == LF_ERR_CONFLICT)
 		return lf_http_fail(
 		    req, LF_ERR_CONFLICT, "idempotency_key_reused",
 		    "This idempotency_key was already used for a payout with another "
-		    "adapter, min_amount or user_ids.");
+		    "adapter, min_amount, min_amounts or user_ids.");
 	if (ret != LF_OK)
 		return ret;
 	if (!replayed && app->jobs != NULL)

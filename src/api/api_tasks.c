@@ -529,7 +529,7 @@ int lf_api_release_beacon(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	unsigned char key[32];
-	int64_t work_id = 0, user_id = 0;
+	int64_t work_id = 0, user_id = 0, grace_ms = 0;
 	int64_t id = lf_http_capture_id(req, 0);
 	lf_tasks_beacon_key(app->jwt_key, key);
 	int ret =
@@ -541,12 +541,13 @@ int lf_api_release_beacon(lf_http_req *req)
 		return lf_http_fail(
 		    req, LF_ERR_FORBIDDEN, "invalid_signature",
 		    "The release link is expired or was not issued by this server.");
-	ret = lf_tasks_release_later(app->store, req->arena, user_id, id, work_id, &req->error);
+	ret = lf_tasks_release_later(app->store, req->arena, user_id, id, work_id, &grace_ms,
+				     &req->error);
 	if (ret != LF_OK)
 		return ret;
 	return lf_http_json(req, 202,
-			    json_pack("{s:I,s:i}", "task_id", (json_int_t)id, "release_in_ms",
-				      LF_TASKS_RELEASE_GRACE_MS));
+			    json_pack("{s:I,s:I}", "task_id", (json_int_t)id, "release_in_ms",
+				      (json_int_t)grace_ms));
 }
 
 /* submit (the L1 holder) and revise (its author, while queued_l2) share

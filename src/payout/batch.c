@@ -25,6 +25,9 @@ struct collect {
 
 static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const char *currency,
 			   int64_t amount);
+static int64_t minimum_for(const lf_payout_request *rq, const char *currency);
+static int minimums_text(lf_arena *a, const lf_payout_request *rq, const char **out);
+static int check_minimums(lf_tx *tx, const lf_payout_request *rq, lf_error *why);
 static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, const char *status,
 		     const char *error, const char *ref);
 static int write_statement(lf_blob_store *blobs, const lf_payout_batch_row *b,
@@ -41,7 +44,7 @@ static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const 
 	int wanted = c->rq->user_ids == NULL;
 	for (int i = 0; !wanted && i < c->rq->nusers; i++)
 		wanted = c->rq->user_ids[i] == user_id;
-	if (!wanted)
+	if (!wanted || amount < minimum_for(c->rq, currency))
 		return LF_OK;
 	if (c->n == c->cap) {
 		int cap = c->cap ? c->cap * 2 : 64;
@@ -56,6 +59,75 @@ static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const 
 	p->user_id = user_id;
 	p->amount = amount;
 	snprintf(p->currency, sizeof(p->currency), "%s", currency);
+	return LF_OK;
+}
+
+/* The minimum a balance in currency must reach: its own, else the
+ * batch's single one. */
+static int64_t minimum_for(const lf_payout_request *rq, const char *currency)
+{
+	for (int i = 0; i < rq->nminimums; i++)
+		if (strcmp(rq->minimums[i].currency, currency) == 0)
+			return rq->minimums[i].amount;
+	return rq->min_amount;
+}
+
+static int minimum_cmp(const void *a, const void *b)
+{
+	return strcmp(((const lf_payout_minimum *)a)->currency,
+		      ((const lf_payout_minimum *)b)->currency);
+}
+
+/* The minimums as stored with the batch, codes sorted, so that the same
+ * minimums in another order are the same request. */
+static int minimums_text(lf_arena *a, const lf_payout_request *rq, const char **out)
+{
+	lf_payout_minimum *m = lf_arena_alloc(a, sizeof(*m) * (size_t)(rq->nminimums + 1));
+	char *text = lf_arena_alloc(a, 25 * (size_t)rq->nminimums + 1);
+	size_t len = 0;
+	if (m == NULL || text == NULL)
+		return LF_ERR_NOMEM;
+	if (rq->nminimums > 0)
+		memcpy(m, rq->minimums, sizeof(*m) * (size_t)rq->nminimums);
+	qsort(m, (size_t)rq->nminimums, sizeof(*m), minimum_cmp);
+	text[0] = '\0';
+	for (int i = 0; i < rq->nminimums; i++)
+		len += (size_t)sprintf(text + len, "%s%.3s:%lld", len ? "," : "", m[i].currency,
+				       (long long)m[i].amount);
+	*out = text;
+	return LF_OK;
+}
+
+json_t *lf_payout_minimums_json(const char *text)
+{
+	json_t *o = json_object();
+	char code[4];
+	long long amount;
+	int used;
+	for (const char *p = text; o != NULL && p != NULL && *p != '\0';) {
+		if (sscanf(p, "%3[A-Z]:%lld%n", code, &amount, &used) != 2)
+			break;
+		json_object_set_new(o, code, json_integer(amount));
+		p += used;
+		p += *p == ',';
+	}
+	return o;
+}
+
+/* A minimum is for a currency some project pays in: any other code is a
+ * typo that would silently apply to nothing. */
+static int check_minimums(lf_tx *tx, const lf_payout_request *rq, lf_error *why)
+{
+	for (int i = 0; i < rq->nminimums; i++) {
+		int used = 0;
+		int ret = lf_store_currency_used(tx, rq->minimums[i].currency, &used);
+		if (ret != LF_OK)
+			return ret;
+		if (!used)
+			return lf_error_set(why, LF_ERR_INVALID, "unknown_currency",
+					    "min_amounts names %.3s, which no project pays in.",
+					    rq->minimums[i].currency);
+	}
 	return LF_OK;
 }
 
@@ -92,10 +164,11 @@ static int users_text(lf_arena *a, const lf_payout_request *rq, const char **out
 /* Whether an existing batch answers this request: a key names one request,
  * so the same key with other parameters is refused rather than replayed. */
 static int same_request(const lf_payout_batch_row *b, const lf_payout_request *rq,
-			const char *users)
+			const char *users, const char *minimums)
 {
 	if (strcmp(b->adapter, rq->adapter) != 0 || b->min_amount != rq->min_amount ||
-	    (b->user_ids != NULL && strcmp(b->user_ids, users) != 0))
+	    (b->user_ids != NULL && strcmp(b->user_ids, users) != 0) ||
+	    strcmp(b->min_amounts ? b->min_amounts : "", minimums) != 0)
 		return LF_ERR_CONFLICT;
 	return LF_OK;
 }
@@ -106,11 +179,24 @@ static int fill_batch(lf_tx *tx, const lf_payout_request *rq, int64_t batch_id, 
 {
 	json_t *details = NULL;
 	struct collect c = {.rq = rq};
+	int64_t lowest = rq->min_amount;
 	int ret;
-	if ((ret = lf_store_payables(tx, rq->min_amount, collect_payable, &c)) != LF_OK)
+	/* Read from the lowest minimum; collect_payable applies each
+	 * currency's own. */
+	for (int i = 0; i < rq->nminimums; i++)
+		if (rq->minimums[i].amount < lowest)
+			lowest = rq->minimums[i].amount;
+	if ((ret = lf_store_payables(tx, lowest, collect_payable, &c)) != LF_OK)
 		goto cleanup;
 	details = json_pack("{s:s,s:I,s:i,s:{}}", "adapter", rq->adapter, "min_amount",
 			    (json_int_t)rq->min_amount, "items", c.n, "totals");
+	if (details != NULL && rq->nminimums > 0) {
+		json_t *mins = json_object();
+		for (int i = 0; mins != NULL && i < rq->nminimums; i++)
+			json_object_set_new(mins, rq->minimums[i].currency,
+					    json_integer(rq->minimums[i].amount));
+		json_object_set_new(details, "min_amounts", mins);
+	}
 	if (details == NULL) {
 		ret = LF_ERR_NOMEM;
 		goto cleanup;
@@ -162,14 +248,15 @@ cleanup:
 
 int lf_payout_batch_create(lf_store *s, lf_arena *a, const lf_payout_request *rq,
 			   lf_payout_batch_row *out, lf_payout_item_row **items, int *n,
-			   int *replayed)
+			   int *replayed, lf_error *why)
 {
 	lf_tx *tx = NULL;
-	const char *users;
+	const char *users, *minimums;
 	int64_t batch_id = 0;
 	int ret;
 	*replayed = 0;
-	if ((ret = users_text(a, rq, &users)) != LF_OK)
+	if ((ret = users_text(a, rq, &users)) != LF_OK ||
+	    (ret = minimums_text(a, rq, &minimums)) != LF_OK)
 		goto cleanup;
 	if ((ret = lf_store_begin(s, LF_TX_WRITE, a, &tx)) != LF_OK)
 		goto cleanup;
@@ -186,9 +273,12 @@ int lf_payout_batch_create(lf_store *s, lf_arena *a, const lf_payout_request *rq
 					  .status = "queued",
 					  .min_amount = rq->min_amount,
 					  .user_ids = users,
+					  .min_amounts = minimums,
 					  .created_by = rq->actor_id,
 					  .created_at = now};
-		ret = lf_store_payout_batch_insert(tx, &nb, &batch_id);
+		ret = check_minimums(tx, rq, why);
+		if (ret == LF_OK)
+			ret = lf_store_payout_batch_insert(tx, &nb, &batch_id);
 		if (ret == LF_ERR_CONFLICT) {
 			/* On PostgreSQL the insert waited for a concurrent
 			 * request with this key; it committed, so its batch is
@@ -204,7 +294,7 @@ int lf_payout_batch_create(lf_store *s, lf_arena *a, const lf_payout_request *rq
 		*replayed = 1;
 	}
 	if (ret == LF_OK && *replayed)
-		ret = same_request(out, rq, users);
+		ret = same_request(out, rq, users, minimums);
 	if (ret == LF_OK)
 		ret = lf_store_payout_items(tx, out->id, items, n);
 	if (ret != LF_OK)

@@ -11,38 +11,92 @@
 
 static void add_problem(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static int *slot(lf_policy *p, const lf_policy_field *f);
+static int get(const lf_policy *p, const lf_policy_field *f);
+static json_t *value_json(const lf_policy_field *f, int v);
 
 /* Upper bound of a rate: a trillion minor units keeps every sum of rates
  * far from int64 overflow. */
 #define RATE_MAX 1000000000000LL
 
-static const struct {
-	const char *name;
-	size_t offset;
-	int min, max;
-} int_fields[] = {
-    {"lease_seconds", offsetof(lf_policy, lease_seconds), 1, 7 * 86400},
-    {"max_attempts", offsetof(lf_policy, max_attempts), 0, 100},
-    {"max_reworks", offsetof(lf_policy, max_reworks), 0, 100},
-    {"items_per_task", offsetof(lf_policy, items_per_task), 1, 10000},
-    {"overlap", offsetof(lf_policy, overlap), 1, 20},
-    {"rework_grace_seconds", offsetof(lf_policy, rework_grace_seconds), 0, 30 * 86400},
-    {"segment_seconds", offsetof(lf_policy, segment_seconds), 0, 86400},
-    {"segment_overlap_seconds", offsetof(lf_policy, segment_overlap_seconds), 0, 86400},
+#define F(field) offsetof(lf_policy, field)
+
+static const lf_policy_field fields[] = {
+    {"lease_seconds", LF_POLICY_INT, F(lease_seconds), 1, 7 * 86400, 600, "seconds",
+     "How long a claimed task stays with its annotator without a heartbeat."},
+    {"max_attempts", LF_POLICY_INT, F(max_attempts), 0, 100, 3, "expiries",
+     "Lease expiries before the task escalates to L3."},
+    {"max_reworks", LF_POLICY_INT, F(max_reworks), 0, 100, 2, "rejections",
+     "L2 rejections before the task escalates to L3."},
+    {"items_per_task", LF_POLICY_INT, F(items_per_task), 1, 10000, 1, "items",
+     "Imported rows grouped into one task."},
+    {"overlap", LF_POLICY_INT, F(overlap), 1, 20, 1, "annotations",
+     "Independent L1 annotations each task needs."},
+    {"rework_grace_seconds", LF_POLICY_INT, F(rework_grace_seconds), 0, 30 * 86400, 300, "seconds",
+     "How long a rejected task waits for its own annotator."},
+    {"segment_seconds", LF_POLICY_INT, F(segment_seconds), 0, 86400, 0, "seconds",
+     "Audio and video longer than this are cut into segment tasks; 0 keeps one task per file."},
+    {"segment_overlap_seconds", LF_POLICY_INT, F(segment_overlap_seconds), 0, 86400, 0, "seconds",
+     "How much consecutive segments overlap; less than the segment length."},
+    {"release_grace_seconds", LF_POLICY_INT, F(release_grace_seconds), 0, 300, 5, "seconds",
+     "After a labeling page closes, how long its task waits for a reload before it is released."},
+    {"l3_sample_rate", LF_POLICY_FRACTION, F(l3_sample_bp), 0, 10000, 10000, "fraction",
+     "Share of L2-approved tasks that L3 checks."},
+    {"pay_overturned_l2", LF_POLICY_BOOL, F(pay_overturned_l2), 0, 1, 0, "",
+     "Pay an L2 decision even when L3 overturns it."},
 };
+
+#undef F
+
+static int *slot(lf_policy *p, const lf_policy_field *f)
+{
+	return (int *)((char *)p + f->offset);
+}
+
+static int get(const lf_policy *p, const lf_policy_field *f)
+{
+	return *(const int *)((const char *)p + f->offset);
+}
+
+const lf_policy_field *lf_policy_field_at(size_t i)
+{
+	return i < LF_ARRAY_LEN(fields) ? &fields[i] : NULL;
+}
 
 void lf_policy_defaults(lf_policy *p)
 {
-	p->lease_seconds = 600;
-	p->max_attempts = 3;
-	p->max_reworks = 2;
-	p->items_per_task = 1;
-	p->overlap = 1;
-	p->l3_sample_bp = 10000;
-	p->rework_grace_seconds = 300;
-	p->pay_overturned_l2 = 0;
-	p->segment_seconds = 0;
-	p->segment_overlap_seconds = 0;
+	for (size_t i = 0; i < LF_ARRAY_LEN(fields); i++)
+		*slot(p, &fields[i]) = fields[i].def;
+}
+
+/* A fraction's basis points as the API shows them: 0 to 1. */
+static json_t *value_json(const lf_policy_field *f, int v)
+{
+	if (f->kind == LF_POLICY_FRACTION)
+		return json_real(v / 10000.0);
+	if (f->kind == LF_POLICY_BOOL)
+		return json_boolean(v);
+	return json_integer(v);
+}
+
+json_t *lf_policy_fields_json(void)
+{
+	static const char *const kinds[] = {"integer", "fraction", "boolean"};
+	json_t *arr = json_array();
+	for (size_t i = 0; arr != NULL && i < LF_ARRAY_LEN(fields); i++) {
+		const lf_policy_field *f = &fields[i];
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "name", f->name, "type", kinds[f->kind],
+				      "unit", f->unit, "description", f->description);
+		if (o == NULL)
+			continue;
+		json_object_set_new(o, "default", value_json(f, f->def));
+		if (f->kind != LF_POLICY_BOOL) {
+			json_object_set_new(o, "min", value_json(f, f->min));
+			json_object_set_new(o, "max", value_json(f, f->max));
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
 }
 
 /* Appends one line to err, so a form with three wrong keys hears about all
@@ -74,36 +128,36 @@ int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 	}
 	json_object_foreach((json_t *)obj, key, v)
 	{
-		size_t i;
-		for (i = 0; i < LF_ARRAY_LEN(int_fields); i++)
-			if (strcmp(key, int_fields[i].name) == 0)
-				break;
-		if (i < LF_ARRAY_LEN(int_fields)) {
-			if (!json_is_integer(v) || json_integer_value(v) < int_fields[i].min ||
-			    json_integer_value(v) > int_fields[i].max) {
+		const lf_policy_field *f = NULL;
+		for (size_t i = 0; i < LF_ARRAY_LEN(fields) && f == NULL; i++)
+			if (strcmp(key, fields[i].name) == 0)
+				f = &fields[i];
+		if (f == NULL) {
+			add_problem(err, errlen, "unknown policy \"%.64s\"", key);
+		} else if (f->kind == LF_POLICY_INT) {
+			if (!json_is_integer(v) || json_integer_value(v) < f->min ||
+			    json_integer_value(v) > f->max) {
 				add_problem(err, errlen,
-					    "policy %.64s must be an integer from %d to %d", key,
-					    int_fields[i].min, int_fields[i].max);
+					    "policy %s must be an integer from %d to %d", f->name,
+					    f->min, f->max);
 				continue;
 			}
-			*(int *)((char *)&n + int_fields[i].offset) = (int)json_integer_value(v);
-		} else if (strcmp(key, "l3_sample_rate") == 0) {
+			*slot(&n, f) = (int)json_integer_value(v);
+		} else if (f->kind == LF_POLICY_FRACTION) {
 			double r = json_is_number(v) ? json_number_value(v) : -1;
 			if (!(r >= 0 && r <= 1)) {
-				add_problem(err, errlen,
-					    "policy l3_sample_rate must be a number from 0 to 1");
+				add_problem(err, errlen, "policy %s must be a number from 0 to 1",
+					    f->name);
 				continue;
 			}
-			n.l3_sample_bp = (int)lround(r * 10000);
-		} else if (strcmp(key, "pay_overturned_l2") == 0) {
-			if (!json_is_boolean(v)) {
-				add_problem(err, errlen,
-					    "policy pay_overturned_l2 must be true or false");
-				continue;
-			}
-			n.pay_overturned_l2 = json_is_true(v);
+			*slot(&n, f) = (int)lround(r * 10000);
 		} else {
-			add_problem(err, errlen, "unknown policy \"%.64s\"", key);
+			if (!json_is_boolean(v)) {
+				add_problem(err, errlen, "policy %s must be true or false",
+					    f->name);
+				continue;
+			}
+			*slot(&n, f) = json_is_true(v);
 		}
 	}
 	/* Checked on the combination, not per key: either may come from an
@@ -121,12 +175,8 @@ int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 json_t *lf_policy_json(const lf_policy *p)
 {
 	json_t *o = json_object();
-	for (size_t i = 0; o != NULL && i < LF_ARRAY_LEN(int_fields); i++)
-		json_object_set_new(
-		    o, int_fields[i].name,
-		    json_integer(*(const int *)((const char *)p + int_fields[i].offset)));
-	json_object_set_new(o, "l3_sample_rate", json_real(p->l3_sample_bp / 10000.0));
-	json_object_set_new(o, "pay_overturned_l2", json_boolean(p->pay_overturned_l2));
+	for (size_t i = 0; o != NULL && i < LF_ARRAY_LEN(fields); i++)
+		json_object_set_new(o, fields[i].name, value_json(&fields[i], get(p, &fields[i])));
 	return o;
 }
 

@@ -28,7 +28,35 @@ typedef struct lf_policy {
 	 * the length whenever segmenting is on. */
 	int segment_seconds;	     /* 0 */
 	int segment_overlap_seconds; /* 0 */
+	/* A closed page's release waits this long for a reload to resume the
+	 * task (beacon.c); 5. */
+	int release_grace_seconds;
 } lf_policy;
+
+typedef enum lf_policy_kind {
+	LF_POLICY_INT,	    /* a JSON integer from min to max */
+	LF_POLICY_FRACTION, /* a JSON number from 0 to 1, kept as basis points */
+	LF_POLICY_BOOL,	    /* true or false, kept as 0 or 1 */
+} lf_policy_kind;
+
+/* One policy field: its API name, bounds and default (basis points for a
+ * fraction), unit and a one-line description. The one table behind the
+ * defaults, the validation and GET /meta's policy_fields, so a client's
+ * bounds cannot drift from the server's. */
+typedef struct lf_policy_field {
+	const char *name;
+	lf_policy_kind kind;
+	size_t offset; /* of its int in lf_policy */
+	int min, max, def;
+	const char *unit;
+	const char *description;
+} lf_policy_field;
+
+/* The i-th policy field, NULL past the last. */
+const lf_policy_field *lf_policy_field_at(size_t i);
+/* The policy fields as GET /meta lists them (fractions as 0..1). New
+ * reference. */
+json_t *lf_policy_fields_json(void);
 
 typedef struct lf_rates {
 	int64_t l1, l2, l3; /* minor units of the project currency per task and stage */

@@ -480,6 +480,11 @@ const lf_migration lf_migrations_pg[] = {
 	{13, "task listing by update and priority",
 	 "CREATE INDEX tasks_updated ON tasks(project_id, updated_at, id);"
 	 "CREATE INDEX tasks_priority ON tasks(project_id, priority, id);"},
+	/* A payout batch's minimum per currency ("EUR:1000,USD:500", codes
+	 * sorted; "" none), compared on a replayed key like user_ids. NULL in
+	 * batches made before: they had none. */
+	{14, "payout minimums per currency",
+	 "ALTER TABLE payout_batches ADD COLUMN min_amounts TEXT;"},
 };
 /* clang-format on */
 

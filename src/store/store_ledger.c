@@ -354,7 +354,7 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 
 #define BATCH_COLS                                                                                 \
 	"id, idempotency_key, adapter, status, statement_key, min_amount, created_by,"             \
-	" created_at, updated_at, user_ids"
+	" created_at, updated_at, user_ids, min_amounts"
 
 static void batch_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -369,20 +369,21 @@ static void batch_fill(lf_tx *tx, lf_rows *r, void *out)
 	b->created_at = lf_rows_int(r, 7);
 	b->updated_at = lf_rows_int(r, 8);
 	b->user_ids = lf_rows_dup(tx, r, 9);
+	b->min_amounts = lf_rows_dup(tx, r, 10);
 }
 
 int lf_store_payout_batch_insert(lf_tx *tx, const lf_payout_batch_row *b, int64_t *id)
 {
-	lf_val v[] = {LF_VTEXT(b->idempotency_key), LF_VTEXT(b->adapter),   LF_VTEXT(b->status),
-		      LF_VINT(b->min_amount),	    LF_VINT(b->created_by), LF_VINT(b->created_at),
-		      LF_VTEXT(b->user_ids)};
+	lf_val v[] = {LF_VTEXT(b->idempotency_key), LF_VTEXT(b->adapter),    LF_VTEXT(b->status),
+		      LF_VINT(b->min_amount),	    LF_VINT(b->created_by),  LF_VINT(b->created_at),
+		      LF_VTEXT(b->user_ids),	    LF_VTEXT(b->min_amounts)};
 	/* As for deposits: a taken key leaves the transaction usable. */
 	int ret = lf_db_query_int(tx,
 				  "INSERT INTO payout_batches (idempotency_key, adapter, status,"
-				  " min_amount, created_by, created_at, updated_at, user_ids)"
-				  " VALUES ($1, $2, $3, $4, $5, $6, $6, $7)"
+				  " min_amount, created_by, created_at, updated_at, user_ids,"
+				  " min_amounts) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)"
 				  " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-				  v, 7, id);
+				  v, 8, id);
 	return ret == LF_ERR_NOTFOUND ? LF_ERR_CONFLICT : ret;
 }
 
@@ -474,6 +475,17 @@ int lf_store_payout_item_set(lf_tx *tx, int64_t id, const char *status, int atte
 			  "UPDATE payout_items SET status = $2, attempts = $3, last_error = $4,"
 			  " external_ref = $5, updated_at = $6 WHERE id = $1",
 			  v, 6, NULL);
+}
+
+int lf_store_currency_used(lf_tx *tx, const char *currency, int *used)
+{
+	lf_val v[] = {LF_VTEXT(currency)};
+	int64_t n = 0;
+	int ret = lf_db_query_int(
+	    tx, "SELECT COUNT(*) FROM (SELECT 1 FROM projects WHERE currency = $1 LIMIT 1) x", v, 1,
+	    &n);
+	*used = n > 0;
+	return ret;
 }
 
 int lf_store_payables(lf_tx *tx, int64_t min_amount, lf_store_payable_cb cb, void *ud)

@@ -92,6 +92,10 @@ typedef struct lf_payout_batch_row {
 	/* Whom the request was for: "*" everyone, else its distinct user ids
 	 * sorted ("3,5,9"; "" none); NULL for batches older than the column. */
 	const char *user_ids;
+	/* Minimums per currency replacing min_amount for those currencies:
+	 * "EUR:1000,USD:500", codes sorted ("" none); NULL for batches older
+	 * than the column. */
+	const char *min_amounts;
 } lf_payout_batch_row;
 
 typedef struct lf_payout_item_row {
@@ -121,6 +125,8 @@ int lf_store_payout_item_set(lf_tx *tx, int64_t id, const char *status, int atte
 typedef int (*lf_store_payable_cb)(void *ud, int64_t project_id, int64_t user_id,
 				   const char *currency, int64_t amount);
 int lf_store_payables(lf_tx *tx, int64_t min_amount, lf_store_payable_cb cb, void *ud);
+/* *used = whether any project has the currency (a code, "EUR"). */
+int lf_store_currency_used(lf_tx *tx, const char *currency, int *used);
 
 /* ---- invariants, for `labelflow ledger verify` ---- */
 

@@ -9,9 +9,9 @@
  * useless to anyone else and useless to its holder once the task moved on.
  *
  * A reload closes the page too, and must find its task (and draft) again;
- * so a beacon does not release at once but asks for a release after
- * LF_TASKS_RELEASE_GRACE_MS, which the reloaded page's resume (a heartbeat)
- * cancels. The sweeper carries out the releases that come due
+ * so a beacon does not release at once but asks for a release after the
+ * project's release_grace_seconds (per task type if overridden), which the
+ * reloaded page's resume (a heartbeat) cancels. The sweeper carries out the releases that come due
  * (sweeper.c), as the holder, through the workflow table like any release.
  */
 #include "tasks/tasks_int.h"
@@ -22,6 +22,7 @@
 
 struct later {
 	int64_t user_id, task_id, work_id;
+	int64_t grace_ms; /* out */
 	lf_error *why;
 };
 
@@ -64,8 +65,13 @@ int lf_tasks_beacon_check(const unsigned char key[32], int64_t task_id, const ch
 static int later_tx(lf_tx *tx, void *ud)
 {
 	struct later *l = ud;
-	int ret = lf_store_work_release_at(tx, l->work_id, l->task_id, l->user_id,
-					   lf_now_ms() + LF_TASKS_RELEASE_GRACE_MS);
+	struct op op = {.tx = tx, .why = l->why};
+	int ret = lf_tasks_load(&op, l->task_id);
+	if (ret != LF_OK)
+		return ret;
+	l->grace_ms = (int64_t)op.policy.release_grace_seconds * 1000;
+	ret = lf_store_work_release_at(tx, l->work_id, l->task_id, l->user_id,
+				       lf_now_ms() + l->grace_ms);
 	if (ret == LF_ERR_CONFLICT)
 		return lf_error_set(l->why, ret, "lease_lost",
 				    "This task is no longer held under that release link.");
@@ -75,11 +81,12 @@ static int later_tx(lf_tx *tx, void *ud)
 }
 
 int lf_tasks_release_later(lf_store *s, lf_arena *a, int64_t user_id, int64_t task_id,
-			   int64_t work_id, lf_error *why)
+			   int64_t work_id, int64_t *grace_ms, lf_error *why)
 {
 	struct later l = {.user_id = user_id, .task_id = task_id, .work_id = work_id, .why = why};
 	why->reason[0] = '\0';
 	int ret = lf_store_write(s, a, later_tx, &l);
+	*grace_ms = l.grace_ms;
 	if (ret != LF_OK && why->reason[0] == '\0')
 		lf_error_set(why, ret, "unavailable", "The change could not be committed.");
 	return ret;

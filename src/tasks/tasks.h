@@ -58,18 +58,15 @@ int lf_tasks_release(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task
 int lf_tasks_draft_save(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 			const json_t *result, int64_t *saved_at, lf_error *why);
 
-/* How long a closed page's release waits for the page to come back (a
- * reload resumes the task and cancels it), in ms. */
-#define LF_TASKS_RELEASE_GRACE_MS 5000
-
 /*
  * A page that holds a task is closing (a beacon, see beacon.c): the
  * stint work_id of user_id on task_id is released by the sweeper after
- * LF_TASKS_RELEASE_GRACE_MS unless a heartbeat (or a resuming claim)
- * comes first. LF_ERR_CONFLICT "lease_lost" when that stint is not active.
+ * the task's release_grace_seconds policy (*grace_ms gets it) unless a
+ * heartbeat (or a resuming claim) comes first. LF_ERR_CONFLICT
+ * "lease_lost" when that stint is not active.
  */
 int lf_tasks_release_later(lf_store *s, lf_arena *a, int64_t user_id, int64_t task_id,
-			   int64_t work_id, lf_error *why);
+			   int64_t work_id, int64_t *grace_ms, lf_error *why);
 
 /* The key that signs release beacons, derived from the server's JWT key
  * (so a leaked beacon key cannot sign access tokens). */

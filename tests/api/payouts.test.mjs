@@ -56,10 +56,14 @@ const earnings = async (u) => (await srv.api('GET', '/api/v1/me/earnings', { tok
 const waitBatch = (admin, id) =>
   waitJob(srv, admin.access_token, `/api/v1/payouts/${id}`, { until: (b) => !['queued', 'running'].includes(b.status) });
 
-// One accepted task: a1 earns 100, r1 50, s1 30.
-async function acceptedProject() {
+// One accepted task: a1 earns 100, r1 50, s1 30 (in USD unless told).
+async function acceptedProject(currency) {
   const ctx = await setupProject(srv, { rates: { l1: 100, l2: 50, l3: 30 }, counts: { annotator: 1, reviewer: 1, super_reviewer: 1 } });
   const { admin, project, annotators: [a1], reviewers: [r1], supers: [s1] } = ctx;
+  if (currency) {
+    const r = await srv.api('PATCH', `/api/v1/projects/${project.id}`, { token: admin.access_token, body: { currency } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  }
   await srv.api('POST', `/api/v1/projects/${project.id}/escrow/deposits`, { token: admin.access_token, body: { amount: 1000, idempotency_key: 'f' } });
   await addTasks(srv, admin, project.id, ['Ann']);
   const c = await claim(srv, a1, project.id, 'l1');
@@ -145,6 +149,54 @@ test('CSV statement batch, with a minimum amount', async () => {
   assert.equal((await srv.api('GET', '/api/v1/payouts', { token: a1.token })).status, 403);
   const bad = await srv.api('POST', '/api/v1/payouts', { token: admin.access_token, body: { idempotency_key: 'x', adapter: 'paypal' } });
   assert.equal(bad.status, 422);
+  const v = await srv.api('GET', '/api/v1/ledger/verify', { token: admin.access_token });
+  assert.equal(v.body.ok, true, v.body.reason);
+});
+
+test('a minimum per currency, beside the single one', async () => {
+  const usd = await acceptedProject();
+  const eur = await acceptedProject('EUR');
+  const { admin } = usd;
+  const users = [usd, eur].flatMap((c) => [c.annotators[0].id, c.reviewers[0].id, c.supers[0].id]);
+  const post = (body) => srv.api('POST', '/api/v1/payouts', { token: admin.access_token, body: { adapter: 'csv', user_ids: users, ...body } });
+  const b = await post({ idempotency_key: 'per-currency-1', min_amount: 1, min_amounts: { USD: 40, EUR: 60 } });
+  assert.equal(b.status, 201, JSON.stringify(b.body));
+  assert.deepEqual(b.body.min_amounts, { EUR: 60, USD: 40 });
+  // USD: 100 and 50 reach 40, 30 does not; EUR: only 100 reaches 60.
+  const got = b.body.items.map((i) => `${i.currency} ${i.user_id} ${i.amount}`).sort();
+  assert.deepEqual(got, [
+    `EUR ${eur.annotators[0].id} 100`,
+    `USD ${usd.annotators[0].id} 100`,
+    `USD ${usd.reviewers[0].id} 50`,
+  ].sort());
+  assert.deepEqual(b.body.totals, { EUR: 100, USD: 150 });
+  // The same minimums in another order are the same request; others are not.
+  const again = await post({ idempotency_key: 'per-currency-1', min_amount: 1, min_amounts: { EUR: 60, USD: 40 } });
+  assert.equal(again.status, 200);
+  assert.equal(again.body.id, b.body.id);
+  const other = await post({ idempotency_key: 'per-currency-1', min_amount: 1, min_amounts: { EUR: 61, USD: 40 } });
+  assert.equal(other.status, 409);
+  // A currency without a minimum of its own keeps min_amount.
+  const rest = await post({ idempotency_key: 'per-currency-2', min_amount: 40, min_amounts: { USD: 1 } });
+  assert.equal(rest.status, 201);
+  assert.deepEqual(rest.body.items.map((i) => `${i.currency} ${i.amount}`).sort(), ['EUR 50', 'USD 30']);
+  const listed = await srv.api('GET', `/api/v1/payouts/${rest.body.id}`, { token: admin.access_token });
+  assert.deepEqual(listed.body.min_amounts, { USD: 1 });
+  // Only currency codes, only whole non-negative minor units, only currencies in use.
+  for (const [min_amounts, code] of [
+    [{ usd: 1 }, 'invalid_field'],
+    [{ EURO: 1 }, 'invalid_field'],
+    [{ EUR: -1 }, 'invalid_field'],
+    [{ EUR: 1.5 }, 'invalid_field'],
+    [{ EUR: '10' }, 'invalid_field'],
+    [[1], 'invalid_field'],
+    [{ XTS: 1 }, 'unknown_currency'],
+  ]) {
+    const r = await post({ idempotency_key: `bad-${JSON.stringify(min_amounts)}`, min_amounts });
+    assert.equal(r.status, 422, JSON.stringify(min_amounts));
+    assert.equal(r.body.error.code, code, JSON.stringify(r.body));
+  }
+  assert.deepEqual((await post({ idempotency_key: 'per-currency-zero', min_amounts: { EUR: 0 } })).status, 201);
   const v = await srv.api('GET', '/api/v1/ledger/verify', { token: admin.access_token });
   assert.equal(v.body.ok, true, v.body.reason);
 });

@@ -155,6 +155,32 @@ test('a release beacon gives the task back after the grace, with its escrow hold
   assert.equal((await resume(a, project.id)).status, 204);
 });
 
+// The grace is the project's release_grace_seconds: polled, with bounds
+// generous for a loaded machine (the sweeper runs every second).
+test('the release grace is a project policy: 1 s releases soon, 30 s not within 3 s', async () => {
+  const state = async (who, id) => (await getTask(who, id)).body.state;
+  const short = await setupProject(srv, { policies: { release_grace_seconds: 1 } });
+  const long = await setupProject(srv, { policies: { release_grace_seconds: 30 } });
+  await addTasks(srv, short.admin, short.project.id, ['Short grace.']);
+  await addTasks(srv, long.admin, long.project.id, ['Long grace.']);
+  const cs = await claim(srv, short.annotators[0], short.project.id, 'l1');
+  const cl = await claim(srv, long.annotators[0], long.project.id, 'l1');
+
+  const t0 = Date.now();
+  const as = await beacon(cs.body.release_beacon);
+  const al = await beacon(cl.body.release_beacon);
+  assert.equal(as.status, 202);
+  assert.equal(as.body.release_in_ms, 1000);
+  assert.equal(al.body.release_in_ms, 30000);
+  await waitFor(async () => (await state(short.annotators[0], cs.body.id)) === 'queued_l1', 4500);
+  const took = Date.now() - t0;
+  assert.ok(took >= 900, `released after ${took} ms, before its grace`);
+  while (Date.now() - t0 < 3000) {
+    assert.equal(await state(long.annotators[0], cl.body.id), 'locked_l1', `released within ${Date.now() - t0} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+});
+
 test('an expired release link is refused', async () => {
   const { admin, project, annotators } = await setupProject(srv, { policies: { lease_seconds: 1 } });
   const [a] = annotators;

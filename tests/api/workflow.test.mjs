@@ -259,6 +259,29 @@ test('project validation: label config errors are 422 with the reason', async ()
   assert.equal(rates.status, 422);
 });
 
+test('GET /meta publishes every policy with the bounds and default the server enforces', async () => {
+  const admin = await srv.login('admin@example.org', 'admin-password-1');
+  const label_config = '<View><Text name="t" value="$t"/><Choices name="c" toName="t"><Choice value="A"/></Choices></View>';
+  const meta = await srv.api('GET', '/api/v1/meta', { token: admin.access_token });
+  const fields = meta.body.policy_fields;
+  const fresh = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'meta', label_config } });
+  assert.equal(fresh.status, 201, JSON.stringify(fresh.body));
+  assert.deepEqual(fields.map((f) => f.name).sort(), Object.keys(fresh.body.policies).sort());
+  for (const f of fields) {
+    assert.deepEqual(fresh.body.policies[f.name], f.default, `${f.name} default`);
+    assert.ok(f.description.length > 0, `${f.name} description`);
+    if (f.type === 'boolean') continue;
+    const step = f.type === 'integer' ? 1 : 0.0001;
+    // The segment overlap must stay below a non-zero segment length.
+    const extra = f.name === 'segment_overlap_seconds' ? { segment_seconds: 86400 } : {};
+    const at = (v) => srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'b', label_config, policies: { ...extra, [f.name]: v } } });
+    assert.equal((await at(f.min)).status, 201, `${f.name} min`);
+    assert.equal((await at(f.name === 'segment_overlap_seconds' ? f.max - 1 : f.max)).status, 201, `${f.name} max`);
+    assert.equal((await at(f.min - step)).status, 422, `${f.name} below min`);
+    assert.equal((await at(f.max + step)).status, 422, `${f.name} above max`);
+  }
+});
+
 test('expired leases return to the queue; past max attempts the task escalates to L3', async () => {
   const fast = await startServer({ env: { LABELFLOW_SWEEP_MS: '100' } });
   try {

@@ -72,12 +72,12 @@ async function addMember(pid, user, role) {
   assert.equal(r.status, 200, JSON.stringify(r.body));
 }
 
-// The admin's "New project" form with a template chosen by its name.
+// The admin's "New project" form with a gallery card chosen by its name.
 async function createFromTemplate(page, name, template) {
   await page.goto('/admin/projects');
   await page.getByRole('button', { name: 'New project' }).click();
   await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByLabel('Start from a template').selectOption({ label: template });
+  await page.getByRole('button', { name: new RegExp(`^${template}`) }).click();
   await page.getByRole('button', { name: 'Create project' }).click();
   await page.waitForURL(/\/admin\/projects\/\d+/);
   return Number(new URL(page.url()).pathname.match(/\/admin\/projects\/(\d+)/)[1]);

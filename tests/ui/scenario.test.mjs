@@ -131,7 +131,8 @@ step('settings: L3 required, rates, and a live preview of the config', async () 
   await openTab(page, 'Settings');
   // The preview is a real canvas with the project's labels.
   await page.locator('.lsf-label', { hasText: /^ORG/ }).first().waitFor();
-  await page.getByLabel('Policies (JSON)').fill(JSON.stringify({ l3_sample_rate: 1, max_reworks: 2 }));
+  await page.getByLabel('L3 sample rate').fill('100');
+  await page.getByLabel('Max reworks').fill('2');
   await page.getByLabel('L1 rate').fill('1.00');
   await page.getByLabel('L2 rate').fill('0.50');
   await page.getByLabel('L3 rate').fill('0.30');

@@ -31,6 +31,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p.pay_overturned_l2, 0);
 	assert_int_equal(p.segment_seconds, 0);
 	assert_int_equal(p.segment_overlap_seconds, 0);
+	assert_int_equal(p.release_grace_seconds, 5);
 }
 
 /* The project overrides the defaults, the task type the project; a task
@@ -150,6 +151,42 @@ static void test_json_round_trip(void **state)
 	json_decref(o);
 }
 
+/* Every integer field of the table GET /meta publishes takes its bounds
+ * and refuses one past them, so the bounds a client reads are the ones
+ * lf_policy_apply enforces. */
+static void test_published_bounds_are_enforced(void **state)
+{
+	const lf_policy_field *f;
+	char err[160];
+	(void)state;
+	for (size_t i = 0; (f = lf_policy_field_at(i)) != NULL; i++) {
+		if (f->kind != LF_POLICY_INT)
+			continue;
+		int cases[][2] = {{f->min, LF_OK},
+				  {f->max, LF_OK},
+				  {f->min - 1, LF_ERR_INVALID},
+				  {f->max + 1, LF_ERR_INVALID}};
+		for (size_t c = 0; c < 4; c++) {
+			lf_policy p;
+			json_t *o = json_pack("{s:i}", f->name, cases[c][0]);
+			lf_policy_defaults(&p);
+			/* Segment overlap must stay below a non-zero length. */
+			if (strcmp(f->name, "segment_overlap_seconds") == 0)
+				json_object_set_new(o, "segment_seconds", json_integer(86400));
+			if (strcmp(f->name, "segment_overlap_seconds") == 0 &&
+			    cases[c][0] == f->max)
+				json_object_set_new(o, f->name, json_integer(f->max - 1));
+			assert_int_equal(lf_policy_apply(&p, o, err, sizeof(err)), cases[c][1]);
+			json_decref(o);
+		}
+	}
+	json_t *list = lf_policy_fields_json();
+	json_t *fresh = lf_policy_json(&(lf_policy){0});
+	assert_int_equal(json_array_size(list), json_object_size(fresh));
+	json_decref(list);
+	json_decref(fresh);
+}
+
 static void test_rates_are_whole_minor_units(void **state)
 {
 	lf_rates r = {0};
@@ -192,6 +229,7 @@ int main(void)
 	    cmocka_unit_test(test_segments),
 	    cmocka_unit_test(test_task_types_are_checked),
 	    cmocka_unit_test(test_json_round_trip),
+	    cmocka_unit_test(test_published_bounds_are_enforced),
 	    cmocka_unit_test(test_rates_are_whole_minor_units),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);

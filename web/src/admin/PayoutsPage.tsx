@@ -3,17 +3,16 @@
  * at least the minimum and pays it through an adapter in the background;
  * its idempotency key makes a repeated click return the same batch.
  *
- * The minimum is typed in major units, as escrow amounts are, and sent in
- * minor units with the currency's exponent. The server applies one minor
- * amount to every currency, so when projects pay in several the form says
- * what that amount is in each.
+ * There is one minimum per currency projects pay in, typed in its major
+ * units, as escrow amounts are, and sent as min_amounts in its minor
+ * units: 5 EUR and 500 JPY are each their own threshold.
  */
 import type { NewPayout } from '../api/types';
 import { useEffect, useRef, useState, type FormEvent, type MouseEvent } from 'react';
 import { createPayout, downloadStatement, getPayout, listPayouts, payoutStatementUrl } from '../api/payouts';
 import { allProjects } from '../api/projects';
 import { saveFile } from './lib/download';
-import { exampleAmount, formatMoney, parseMajor, type Exponent } from '../lib/money';
+import { exampleAmount, formatMoney, minorToInput, parseMajor, type Exponent } from '../lib/money';
 import {
   EmptyRow,
   ErrorAlert,
@@ -50,6 +49,32 @@ function projectCurrencies(projects: { currency: string; currency_exponent?: Exp
   return [...seen.values()].sort((a, b) => a.code.localeCompare(b.code));
 }
 
+/*
+ * The min_amounts body from one typed minimum per currency, or every
+ * currency's problem. An empty input is refused rather than read as 0.
+ */
+export function payoutMinimums(
+  currencies: Currency[],
+  inputs: Record<string, string>,
+): { ok: true; min_amounts: Record<string, number> } | { ok: false; errors: Record<string, string> } {
+  const min_amounts: Record<string, number> = {};
+  const errors: Record<string, string> = {};
+  for (const c of currencies) {
+    const r = parseMajor(inputs[c.code] ?? '', c.code, { allowZero: true, exponent: c.exponent });
+    if (r.ok) min_amounts[c.code] = r.value;
+    else errors[c.code] = r.message;
+  }
+  return Object.keys(errors).length ? { ok: false, errors } : { ok: true, min_amounts };
+}
+
+/* A batch's minimum as people read it: per currency when it had them. */
+function minimumText(b: { min_amount: number; min_amounts?: Record<string, number> }, currencies: Currency[]): string {
+  const exp = (code: string) => currencies.find((c) => c.code === code)?.exponent;
+  const per = Object.entries(b.min_amounts ?? {});
+  if (per.length) return per.map(([code, v]) => formatMoney(v, code, exp(code))).join(', ');
+  return currencies.length === 1 ? formatMoney(b.min_amount, currencies[0].code, currencies[0].exponent) : `${b.min_amount} minor units`;
+}
+
 export function PayoutsPage() {
   usePageTitle('Payouts');
   const [refresh, setRefresh] = useState(0);
@@ -60,27 +85,25 @@ export function PayoutsPage() {
   const projects = useLoad(() => allProjects(), []);
   const currencies = projectCurrencies(projects.data ?? []);
   const projectNames = new Map((projects.data ?? []).map((p) => [p.id, p.name]));
-  const [chosen, setChosen] = useState('');
-  const currency = currencies.find((c) => c.code === chosen) ?? currencies[0] ?? { code: 'USD', exponent: undefined };
-  const [minAmount, setMinAmount] = useState('0.01');
+  /* Typed minimums by currency; a currency not typed in yet starts at its smallest unit. */
+  const [typed, setTyped] = useState<Record<string, string>>({});
+  const minimums = Object.fromEntries(currencies.map((c) => [c.code, typed[c.code] ?? minorToInput(1, c.code, c.exponent)]));
   const [adapter, setAdapter] = useState<NonNullable<NewPayout['adapter']>>('csv');
-  const { key, renewKey, error, setError, busy, run, status, setStatus, begin } = useMoneyForm('payout', [minAmount, adapter, currency.code]);
-  const parsed = parseMajor(minAmount, currency.code, { exponent: currency.exponent });
-  /* What the one minor amount means in the other currencies. */
-  const elsewhere = parsed.ok
-    ? currencies.filter((c) => c.code !== currency.code).map((c) => formatMoney(parsed.value, c.code, c.exponent))
-    : [];
+  const { key, renewKey, error, setError, busy, run, status, setStatus, begin } = useMoneyForm('payout', [JSON.stringify(minimums), adapter]);
+  const checked = payoutMinimums(currencies, minimums);
+  const [showErrors, setShowErrors] = useState(false);
 
   function create(e: FormEvent) {
     e.preventDefault();
     begin();
-    if (!parsed.ok) {
-      setError(`Minimum amount: ${parsed.message}`);
+    if (!checked.ok) {
+      setShowErrors(true);
+      setError(`Minimum amounts: ${Object.entries(checked.errors).map(([code, m]) => `${code}: ${m}`).join(' ')}`);
       return;
     }
-    const min = parsed.value;
+    const min_amounts = checked.min_amounts;
     run(async () => {
-      const b = await createPayout({ idempotency_key: key, min_amount: min, adapter });
+      const b = await createPayout({ idempotency_key: key, min_amounts, adapter });
       setStatus(
         b.items.length === 0
           ? `Batch #${b.id} created; no balance was due.`
@@ -98,31 +121,28 @@ export function PayoutsPage() {
       <h1>Payouts</h1>
       <form className="card form-grid" onSubmit={create} aria-labelledby="payout-title">
         <h2 id="payout-title">New payout batch</h2>
-        {currencies.length > 1 && (
-          <>
-            <label htmlFor="po-currency">Currency of the minimum</label>
-            <select id="po-currency" value={currency.code} onChange={(e) => setChosen(e.target.value)}>
-              {currencies.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.code}
-                </option>
-              ))}
-            </select>
-          </>
-        )}
-        <label htmlFor="po-min">Minimum amount</label>
-        <input
-          id="po-min"
-          inputMode="decimal"
-          aria-describedby="po-min-hint"
-          value={minAmount}
-          onChange={(e) => setMinAmount(e.target.value)}
-        />
         <p id="po-min-hint" className="hint">
-          In {currency.code}, for example {exampleAmount(currency.code, currency.exponent)}. Balances below this wait for a
-          later batch.
-          {elsewhere.length > 0 && ` The same number of minor units applies to the other currencies: ${elsewhere.join(', ')}.`}
+          One minimum per currency projects pay in: balances below their currency's minimum wait for a later batch.
         </p>
+        {currencies.map((c) => {
+          const problem = showErrors && !checked.ok ? checked.errors[c.code] : undefined;
+          return (
+            <div className="form-row" key={c.code}>
+              <label htmlFor={`po-min-${c.code}`}>Minimum in {c.code}</label>
+              <input
+                id={`po-min-${c.code}`}
+                inputMode="decimal"
+                aria-describedby={`po-min-hint po-min-${c.code}-hint`}
+                aria-invalid={problem ? true : undefined}
+                value={minimums[c.code]}
+                onChange={(e) => setTyped({ ...typed, [c.code]: e.target.value })}
+              />
+              <span id={`po-min-${c.code}-hint`} className={problem ? 'field-error' : 'hint'}>
+                {problem ?? `for example ${exampleAmount(c.code, c.exponent)}`}
+              </span>
+            </div>
+          );
+        })}
         <label htmlFor="po-adapter">Adapter</label>
         <select id="po-adapter" value={adapter} onChange={(e) => setAdapter(e.target.value as NonNullable<NewPayout['adapter']>)}>
           <option value="csv">CSV statement</option>
@@ -153,9 +173,7 @@ export function PayoutsPage() {
                   <th scope="row">#{b.id}</th>
                   <td>{formatTime(b.created_at)}</td>
                   <td>{b.adapter}</td>
-                  <td className="num">
-                    {currencies.length === 1 ? formatMoney(b.min_amount, currency.code, currency.exponent) : `${b.min_amount} minor units`}
-                  </td>
+                  <td className="num">{minimumText(b, currencies)}</td>
                   <td data-testid={`payout-status-${b.id}`}>{STATUS_LABELS[b.status] ?? b.status}</td>
                   <td>
                     <button type="button" className="secondary" aria-label={`Show batch ${b.id}`} onClick={() => setSelected(b.id)}>

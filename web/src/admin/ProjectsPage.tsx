@@ -5,7 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router-dom';
 import { createProject, listProjects } from '../api/projects';
 import type { Project } from '../api/types';
-import { LABEL_TEMPLATES } from './lib/templates';
+import { TemplateGallery } from './TemplateGallery';
 import {
   CodeField,
   CreateHead,
@@ -88,22 +88,10 @@ function NewProjectForm({ onCreated, onCancel }: { onCreated: (p: Project) => vo
       <input id="np-name" required value={name} onChange={(e) => setName(e.target.value)} autoFocus />
       <label htmlFor="np-description">Description</label>
       <input id="np-description" value={description} onChange={(e) => setDescription(e.target.value)} />
-      <label htmlFor="np-template">Start from a template</label>
-      <select
-        id="np-template"
-        value=""
-        onChange={(e) => {
-          const t = LABEL_TEMPLATES.find((x) => x.id === e.target.value);
-          if (t) setConfig(t.config);
-        }}
-      >
-        <option value="">Choose a template…</option>
-        {LABEL_TEMPLATES.map((t) => (
-          <option key={t.id} value={t.id}>
-            {t.name}
-          </option>
-        ))}
-      </select>
+      <fieldset className="templates">
+        <legend>Start from a template</legend>
+        <TemplateGallery idPrefix="np-tpl" current={config} onPick={setConfig} />
+      </fieldset>
       <CodeField
         id="np-config"
         label="Label config"

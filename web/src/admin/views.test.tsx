@@ -65,6 +65,19 @@ afterEach(cleanup);
 
 const list = (items: unknown[] = [], next_cursor: string | null = null) => ({ items, next_cursor });
 
+/* GET /meta's policy_fields as the server publishes them (a subset); getMeta keeps the
+ * first answer for the whole file. */
+const policyFields = [
+  { name: 'lease_seconds', type: 'integer', unit: 'seconds', description: 'Lease.', default: 600, min: 1, max: 604800 },
+  { name: 'overlap', type: 'integer', unit: 'annotations', description: 'Overlap.', default: 1, min: 1, max: 20 },
+  { name: 'segment_seconds', type: 'integer', unit: 'seconds', description: 'Segments.', default: 0, min: 0, max: 86400 },
+  { name: 'segment_overlap_seconds', type: 'integer', unit: 'seconds', description: 'Segment overlap.', default: 0, min: 0, max: 86400 },
+  { name: 'l3_sample_rate', type: 'fraction', unit: 'fraction', description: 'L3 share.', default: 1, min: 0, max: 1 },
+  { name: 'pay_overturned_l2', type: 'boolean', unit: '', description: 'Pay overturned.', default: false },
+] as const;
+const meta = { task_states: [], stages: ['l1', 'l2', 'l3'], import_formats: [], export_formats: [], currencies: { default_exponent: 2, exponents: {} }, audit_actions: [], policy_fields: policyFields };
+
+
 describe('EscrowTab', () => {
   it('shows balances and keeps the idempotency key across a retry, a new one after success', async () => {
     let escrow = { currency: 'USD', available: 0, held: 0, spent: 0 };
@@ -159,32 +172,36 @@ describe('PayoutsPage', () => {
     expect(link.getAttribute('href')).toBe('/api/v1/payouts/3/statement');
   });
 
-  it('takes the minimum in major units, as escrow does, and says what it means in other currencies', async () => {
+  it('takes one minimum per currency in its major units and sends them in minor units', async () => {
     handler = (method, path, body) => {
       if (path.startsWith('/users')) return list();
       if (path.startsWith('/projects'))
         return list([
           { id: 5, name: 'NER', currency: 'USD', currency_exponent: 2 },
           { id: 6, name: 'Tokyo', currency: 'JPY', currency_exponent: 0 },
+          { id: 7, name: 'More', currency: 'USD', currency_exponent: 2 },
         ]);
-      if (path.startsWith('/payouts?')) return list();
-      if (method === 'POST' && path === '/payouts') return { id: 9, adapter: 'csv', status: 'queued', min_amount: body.min_amount, items: [], totals: {}, currency_exponents: {} };
-      if (path === '/payouts/9') return { id: 9, adapter: 'csv', status: 'done', min_amount: 250, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' };
+      if (path.startsWith('/payouts?')) return list([{ id: 8, adapter: 'csv', status: 'done', min_amount: 1, min_amounts: { JPY: 300, USD: 250 }, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' }]);
+      if (method === 'POST' && path === '/payouts') return { id: 9, adapter: 'csv', status: 'queued', min_amount: 1, min_amounts: body.min_amounts, items: [], totals: {}, currency_exponents: {} };
+      if (path === '/payouts/9') return { id: 9, adapter: 'csv', status: 'done', min_amount: 1, min_amounts: {}, statement_key: null, items: [], totals: {}, currency_exponents: {}, created_at: '2026-03-01T00:00:00.000Z' };
       throw new Error(`unexpected ${method} ${path}`);
     };
     render(<PayoutsPage />);
-    const min = screen.getByLabelText('Minimum amount');
-    fireEvent.change(min, { target: { value: '2.50' } });
-    await screen.findByText(/In JPY|In USD/);
-    fireEvent.change(await screen.findByLabelText('Currency of the minimum'), { target: { value: 'USD' } });
-    expect(screen.getByText(/In USD, for example/).textContent).toMatch(/applies to the other currencies: ¥250\./);
-    fireEvent.change(min, { target: { value: '2.505' } });
+    const usd = (await screen.findByLabelText('Minimum in USD')) as HTMLInputElement;
+    const jpy = screen.getByLabelText('Minimum in JPY') as HTMLInputElement;
+    expect([usd.value, jpy.value]).toEqual(['0.01', '1']);
+    expect(screen.getAllByLabelText(/^Minimum in/)).toHaveLength(2);
+    await screen.findByText('¥300, $2.50');
+    fireEvent.change(usd, { target: { value: '2.505' } });
+    fireEvent.change(jpy, { target: { value: '1.5' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
-    expect((await screen.findByRole('alert')).textContent).toMatch(/^Minimum amount: /);
-    fireEvent.change(min, { target: { value: '2.50' } });
+    expect((await screen.findByRole('alert')).textContent).toMatch(/^Minimum amounts: JPY: .* USD: /);
+    expect(jpy.getAttribute('aria-invalid')).toBe('true');
+    fireEvent.change(usd, { target: { value: '2.50' } });
+    fireEvent.change(jpy, { target: { value: '500' } });
     fireEvent.click(screen.getByRole('button', { name: 'Create payout batch' }));
     await screen.findByText(/Batch #9 created/);
-    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ min_amount: 250, adapter: 'csv' });
+    expect(calls.find((c) => c.method === 'POST')?.body).toMatchObject({ min_amounts: { USD: 250, JPY: 500 }, adapter: 'csv' });
   });
 });
 
@@ -195,7 +212,7 @@ describe('AuditPage', () => {
       if (path.startsWith('/projects')) return list([{ id: 5, name: 'NER' }]);
       if (path.startsWith('/audit?')) return list([{ seq: 3, time: '2026-01-01T00:00:00.000Z', actor_id: 1, action: 'project.create', entity_type: 'project', entity_id: '5', project_id: 5, hash: 'h' }]);
       if (path === '/audit/verify') return { ok: true, count: 3, head: 'abcdef0123456789abcdef' };
-      if (path === '/meta') return { currencies: { default_exponent: 2, exponents: {} }, audit_actions: ['project.create', 'task.l2_reject', 'task.submit'] };
+      if (path === '/meta') return { ...meta, audit_actions: ['project.create', 'task.l2_reject', 'task.submit'] };
       throw new Error(`unexpected ${path}`);
     };
   });
@@ -329,21 +346,17 @@ describe('DataTab', () => {
 
 describe('SettingsTab', () => {
   it('builds the PATCH body with rates in minor units', () => {
-    const r = settingsBody(
-      { name: ' N ', description: 'd', instructions: '', config: '<View/>', currency: 'usd', status: 'active', policies: '{"overlap":2}', rates: { l1: '1.25', l2: '0.5', l3: '0' } },
-      'USD',
-    );
-    expect(r).toEqual({
+    const f = { name: ' N ', description: 'd', instructions: '', config: '<View/>', currency: 'usd', status: 'active' as const, policies: { overlap: 2 }, task_types: { hard: { lease_seconds: 60 } } };
+    expect(settingsBody({ ...f, rates: { l1: '1.25', l2: '0.5', l3: '0' } }, 'USD')).toEqual({
       ok: true,
-      body: { name: 'N', description: 'd', instructions: '', label_config: '<View/>', currency: 'USD', status: 'active', policies: { overlap: 2 }, rates: { l1: 125, l2: 50, l3: 0 } },
+      body: { name: 'N', description: 'd', instructions: '', label_config: '<View/>', currency: 'USD', status: 'active', policies: { overlap: 2 }, task_types: { hard: { lease_seconds: 60 } }, rates: { l1: 125, l2: 50, l3: 0 } },
     });
-    expect(settingsBody({ name: 'n', description: '', instructions: '', config: '', currency: 'USD', status: 'active', policies: '[1]', rates: { l1: '0', l2: '0', l3: '0' } }, 'USD')).toMatchObject({ ok: false });
-    expect(settingsBody({ name: 'n', description: '', instructions: '', config: '', currency: 'USD', status: 'active', policies: '{', rates: { l1: '0', l2: '0', l3: '0' } }, 'USD')).toMatchObject({ ok: false, message: expect.stringMatching(/^Policies \(JSON\) is not valid JSON/) });
-    expect(settingsBody({ name: 'n', description: '', instructions: '', config: '', currency: 'USD', status: 'active', policies: '{}', rates: { l1: 'x', l2: '0', l3: '0' } }, 'USD')).toMatchObject({ ok: false, message: expect.stringMatching(/^L1 rate/) });
+    expect(settingsBody({ ...f, rates: { l1: 'x', l2: '0', l3: '0' } }, 'USD')).toMatchObject({ ok: false, message: expect.stringMatching(/^L1 rate/) });
   });
 
   it('previews the config with sample data and shows the server\'s validation error', async () => {
     handler = (method, path) => {
+      if (path === '/meta') return meta;
       if (path.startsWith('/projects/5/tasks')) return list();
       if (method === 'PATCH') throw new ApiError(422, 'invalid_label_config', 'Labels "label" points to unknown tag "txt".');
       throw new Error(`unexpected ${path}`);
@@ -352,33 +365,74 @@ describe('SettingsTab', () => {
     const canvas = await screen.findByTestId('canvas');
     expect(JSON.parse(canvas.getAttribute('data-data') || '{}')).toHaveProperty('text');
     expect((screen.getByLabelText('L1 rate') as HTMLInputElement).value).toBe('1.00');
+    await screen.findByLabelText('Lease seconds');
     fireEvent.change(screen.getByLabelText('Label config'), { target: { value: '<View><Labels name="label" toName="txt"/></View>' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
     expect((await screen.findByRole('alert')).textContent).toBe('Labels "label" points to unknown tag "txt".');
     const patch = calls.find((c) => c.method === 'PATCH');
-    expect(patch?.body).toMatchObject({ label_config: '<View><Labels name="label" toName="txt"/></View>', rates: { l1: 100, l2: 50, l3: 25 }, policies: { overlap: 1, lease_seconds: 600 } });
+    expect(patch?.body).toMatchObject({
+      label_config: '<View><Labels name="label" toName="txt"/></View>',
+      rates: { l1: 100, l2: 50, l3: 25 },
+      policies: { overlap: 1, lease_seconds: 600, l3_sample_rate: 1, pay_overturned_l2: false },
+      task_types: {},
+    });
   });
 });
 
 describe('SettingsTab policies', () => {
-  it('shows every invalid policy key the server reports, not just the first', async () => {
+  it('shows every invalid field next to it at once and keeps Save disabled until all are fixed', async () => {
     handler = (method, path) => {
+      if (path === '/meta') return meta;
+      if (path.startsWith('/projects/5/tasks')) return list();
+      if (method === 'PATCH') return { ...project, policies: { ...project.policies, overlap: 3 } };
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<SettingsTab project={project} onSaved={() => {}} />);
+    const overlap = (await screen.findByLabelText('Overlap')) as HTMLInputElement;
+    const share = screen.getByLabelText('L3 sample rate') as HTMLInputElement;
+    expect(share.value).toBe('100');
+    const save = screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement;
+    fireEvent.change(overlap, { target: { value: '0' } });
+    fireEvent.change(share, { target: { value: '101' } });
+    expect(document.getElementById('st-policy-overlap-error')?.textContent).toBe('Enter a whole number from 1 to 20 (annotations).');
+    expect(document.getElementById('st-policy-l3_sample_rate-error')?.textContent).toBe('Enter a percentage from 0 to 100, at most two decimals.');
+    expect(overlap.getAttribute('aria-describedby')).toContain('st-policy-overlap-error');
+    expect(save.disabled).toBe(true);
+    fireEvent.change(overlap, { target: { value: '3' } });
+    expect(save.disabled).toBe(true);
+    fireEvent.change(share, { target: { value: '12.5' } });
+    expect(save.disabled).toBe(false);
+    fireEvent.change(screen.getByLabelText('Per-task-type overrides (JSON)'), { target: { value: '{"hard": {"overlap": 99}}' } });
+    expect(document.getElementById('st-task-types-error')?.textContent).toBe('"hard": overlap must be an integer from 1 to 20.');
+    expect(save.disabled).toBe(true);
+    fireEvent.change(screen.getByLabelText('Per-task-type overrides (JSON)'), { target: { value: '{"hard": {"overlap": 2}}' } });
+    fireEvent.click(save);
+    await screen.findByText('Settings saved.');
+    const patch = calls.find((c) => c.method === 'PATCH');
+    expect(patch?.body.policies).toMatchObject({ overlap: 3, l3_sample_rate: 0.125 });
+    expect(patch?.body.task_types).toEqual({ hard: { overlap: 2 } });
+  });
+
+  it('puts the server\'s policy problems next to their fields', async () => {
+    handler = (method, path) => {
+      if (path === '/meta') return meta;
       if (path.startsWith('/projects/5/tasks')) return list();
       if (method === 'PATCH')
-        throw new ApiError(422, 'invalid_policy', '2 policy problems: policy overlap must be an integer from 1 to 20; unknown policy "colour".', [
+        throw new ApiError(422, 'invalid_policy', '2 policy problems: policy overlap must be an integer from 1 to 20; policy lease_seconds must be an integer from 1 to 604800.', [
           'policy overlap must be an integer from 1 to 20',
-          'unknown policy "colour"',
+          'policy lease_seconds must be an integer from 1 to 604800',
         ]);
       throw new Error(`unexpected ${path}`);
     };
     render(<SettingsTab project={project} onSaved={() => {}} />);
-    fireEvent.change(screen.getByLabelText('Policies (JSON)'), { target: { value: '{"overlap": 0, "colour": "red"}' } });
+    await screen.findByLabelText('Overlap');
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
-    const alert = await screen.findByRole('alert');
-    expect([...alert.querySelectorAll('li')].map((li) => li.textContent)).toEqual([
-      'policy overlap must be an integer from 1 to 20',
-      'unknown policy "colour"',
-    ]);
+    expect((await screen.findByRole('alert')).textContent).toBe('Some policies were refused: see the fields marked.');
+    expect(document.getElementById('st-policy-overlap-error')?.textContent).toBe('policy overlap must be an integer from 1 to 20');
+    expect(document.getElementById('st-policy-lease_seconds-error')?.textContent).toBe('policy lease_seconds must be an integer from 1 to 604800');
+    fireEvent.change(screen.getByLabelText('Overlap'), { target: { value: '2' } });
+    expect(document.getElementById('st-policy-overlap-error')).toBeNull();
+    expect(document.getElementById('st-policy-lease_seconds-error')).not.toBeNull();
   });
 });
 

@@ -94,7 +94,10 @@ export function EarningsPage() {
 
   const currencies = useMemo(() => Object.keys(earnings?.by_currency ?? {}).sort(), [earnings]);
   const main = earnings?.currency ?? currencies[0] ?? 'USD';
-  const exponent = earnings?.by_currency?.[main]?.currency_exponent ?? earnings?.currency_exponent ?? undefined;
+  /* One chart per currency: amounts in two currencies share no axis, and
+   * charting only the first hid a payout made in the other. */
+  const charted = currencies.length > 1 ? currencies : [main];
+  const exponentOf = (c: string) => earnings?.by_currency?.[c]?.currency_exponent ?? (c === main ? earnings?.currency_exponent ?? undefined : undefined);
   const lines = earnings ? headlineLines(earnings) : null;
 
   return (
@@ -123,7 +126,9 @@ export function EarningsPage() {
           ) : (
             <>
               {historyNote && <p className="warning">{historyNote}</p>}
-              <LineChart title={`Earned and paid over the last ${DAYS} days (${main}, running totals)`} series={cumulativeSeries(days, main, Date.now(), exponent)} />
+              {charted.map((c) => (
+                <LineChart key={c} title={`Earned and paid over the last ${DAYS} days (${c}, running totals)`} series={cumulativeSeries(days, c, Date.now(), exponentOf(c))} />
+              ))}
             </>
           )}
           {earnings.projects.length > 0 && (

@@ -33,11 +33,12 @@ export function CodeField(props: {
   );
 }
 
-/* The buttons under a form: the submit button first, then any others. */
-export function FormActions({ submit, busy, children }: { submit: string; busy: boolean; children?: ReactNode }) {
+/* The buttons under a form: the submit button first, then any others.
+ * disabled keeps the form from being sent while it is known to be wrong. */
+export function FormActions({ submit, busy, disabled, children }: { submit: string; busy: boolean; disabled?: boolean; children?: ReactNode }) {
   return (
     <div className="form-actions">
-      <button type="submit" disabled={busy}>
+      <button type="submit" disabled={busy || disabled}>
         {submit}
       </button>
       {children}

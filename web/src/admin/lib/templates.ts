@@ -1,86 +1,54 @@
 /*
- * Starting points for a project's Label Studio configuration. Each one is
- * accepted by the server's parser (src/labelcfg/parse.c) and uses only tags
- * the embedded frontend (@heartexlabs/label-studio 1.4.0) knows: it has
- * <Audio> (player only), <AudioPlus> (waveform with regions) and <Video>
- * (player only), but no <TimelineLabels> or <VideoRectangle>, so video
+ * Starting points for a project's Label Studio configuration, shown as a
+ * gallery grouped by data type. They live in templates.json so that an
+ * API test (tests/api/templates.test.mjs) can prove each one is accepted by
+ * the server's parser (src/labelcfg/parse.c). Each uses only tags the
+ * embedded frontend (@heartexlabs/label-studio 1.4.0) knows: it has
+ * <Audio> (player only), <AudioPlus> (waveform with regions), <Video>
+ * (player only), <PolygonLabels>, <KeyPointLabels>, <Relations> and
+ * <Rating>, but no <TimelineLabels> or <VideoRectangle>, so video
  * projects classify whole clips.
  */
-export const LABEL_TEMPLATES: { id: string; name: string; config: string }[] = [
-  {
-    id: 'ner',
-    name: 'Named entities in text',
-    config: `<View>
-  <Labels name="label" toName="text">
-    <Label value="PER"/>
-    <Label value="ORG"/>
-    <Label value="LOC"/>
-  </Labels>
-  <Text name="text" value="$text"/>
-</View>`,
-  },
-  {
-    id: 'classify',
-    name: 'Text classification',
-    config: `<View>
-  <Text name="text" value="$text"/>
-  <Choices name="sentiment" toName="text" choice="single">
-    <Choice value="Positive"/>
-    <Choice value="Negative"/>
-    <Choice value="Neutral"/>
-  </Choices>
-</View>`,
-  },
-  {
-    id: 'image-classify',
-    name: 'Image classification',
-    config: `<View>
-  <Image name="image" value="$image"/>
-  <Choices name="class" toName="image" choice="single" showInline="true">
-    <Choice value="Cat"/>
-    <Choice value="Dog"/>
-    <Choice value="Other"/>
-  </Choices>
-</View>`,
-  },
-  {
-    id: 'bbox',
-    name: 'Bounding boxes on images',
-    config: `<View>
-  <Image name="image" value="$image"/>
-  <RectangleLabels name="label" toName="image">
-    <Label value="Car" background="#d32f2f"/>
-    <Label value="Person" background="#1f5fbf"/>
-  </RectangleLabels>
-</View>`,
-  },
-  {
-    id: 'audio-segments',
-    name: 'Audio segmentation and transcription',
-    config: `<View>
-  <Header value="Drag on the waveform to mark a segment, label it, then type what is said in it."/>
-  <AudioPlus name="audio" value="$audio"/>
-  <Labels name="segment" toName="audio">
-    <Label value="Speech" background="#1f5fbf"/>
-    <Label value="Music" background="#2e7d32"/>
-    <Label value="Noise" background="#d32f2f"/>
-  </Labels>
-  <TextArea name="transcription" toName="audio" perRegion="true" editable="true" rows="2" placeholder="Transcription of the selected segment"/>
-</View>`,
-  },
-  {
-    id: 'video-classify',
-    name: 'Video classification',
-    config: `<View>
-  <Video name="video" value="$video"/>
-  <Choices name="scene" toName="video" choice="single" showInline="true">
-    <Choice value="Indoor"/>
-    <Choice value="Outdoor"/>
-    <Choice value="Unclear"/>
-  </Choices>
-</View>`,
-  },
-];
+import raw from './templates.json';
+
+export type TemplateGroup = 'Text' | 'Image' | 'Audio' | 'Video';
+export interface LabelTemplate {
+  id: string;
+  group: TemplateGroup;
+  name: string;
+  description: string;
+  config: string;
+}
+
+export const TEMPLATE_GROUPS: TemplateGroup[] = ['Text', 'Image', 'Audio', 'Video'];
+
+/* The JSON keeps a config as its lines, for a readable file. */
+export const LABEL_TEMPLATES: LabelTemplate[] = raw.map((t) => ({ ...t, group: t.group as TemplateGroup, config: t.config.join('\n') }));
+
+/* What a card previews: each label or choice with its colour, then the
+ * controls that have none (a text box, a rating, relations). */
+export function templatePreview(config: string): { labels: { value: string; background?: string }[]; controls: string[] } {
+  const labels: { value: string; background?: string }[] = [];
+  const re = /<(Label|Choice)\b([^>]*)>/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(config)) !== null) {
+    const value = /\bvalue="([^"]*)"/.exec(m[2])?.[1];
+    const background = /\bbackground="([^"]*)"/.exec(m[2])?.[1];
+    if (value) labels.push(background ? { value, background } : { value });
+  }
+  const controls: string[] = [];
+  if (/<TextArea\b/.test(config)) controls.push('Text box');
+  if (/<Rating\b/.test(config)) controls.push('Rating');
+  if (/<Relations\b/.test(config)) controls.push('Relations');
+  return { labels, controls };
+}
+
+/* Whether replacing config would lose work: it is neither empty nor one
+ * of the templates unchanged. */
+export function isEditedConfig(config: string): boolean {
+  const c = config.trim();
+  return c !== '' && !LABEL_TEMPLATES.some((t) => t.config.trim() === c);
+}
 
 /**
  * Data to preview a configuration with when the project has no task yet:
