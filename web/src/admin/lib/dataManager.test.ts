@@ -36,9 +36,11 @@ describe('data manager filters in the URL', () => {
     expect(got).toEqual(defaultFilters);
   });
 
-  it('names the role only with a person', () => {
-    expect(filtersToSearch(f({ role: 'holder' })).toString()).toBe('');
+  it('keeps the person\'s role, which alone does not change the listing', () => {
+    expect(filtersToSearch(f({ role: 'holder' })).toString()).toBe('as=holder');
     expect(filtersToSearch(f({ role: 'holder', person: '3' })).toString()).toBe('person=3&as=holder');
+    expect(filterKey(f({ role: 'holder' }))).toBe(filterKey(defaultFilters));
+    expect(filterKey(f({ role: 'holder', person: '3' }))).not.toBe(filterKey(f({ person: '3' })));
   });
 });
 

@@ -56,14 +56,12 @@ export function parseFilters(search: URLSearchParams): DmFilters {
   };
 }
 
-/* The filters as the page's URL query, defaults left out (the person's role only with a person). */
+/* The filters as the page's URL query, defaults left out. */
 export function filtersToSearch(f: DmFilters): URLSearchParams {
   const s = new URLSearchParams();
   if (f.state) s.set('state', f.state);
-  if (f.person) {
-    s.set('person', f.person);
-    s.set('as', f.role);
-  }
+  if (f.person) s.set('person', f.person);
+  if (f.role !== defaultFilters.role) s.set('as', f.role);
   if (f.from) s.set('from', f.from);
   if (f.to) s.set('to', f.to);
   if (f.q) s.set('q', f.q);
@@ -72,9 +70,10 @@ export function filtersToSearch(f: DmFilters): URLSearchParams {
   return s;
 }
 
-/* One string per distinct listing: a change of it starts again at the first page. */
+/* One string per distinct listing: a change of it starts again at the first page. The
+ * person's role alone, with nobody chosen yet, changes nothing. */
 export function filterKey(f: DmFilters): string {
-  return filtersToSearch(f).toString();
+  return filtersToSearch(f.person ? f : { ...f, role: defaultFilters.role }).toString();
 }
 
 export type ListQuery = { ok: true; query: PageQuery & TaskFilter & { sort: TaskSort } } | { ok: false; message: string };
