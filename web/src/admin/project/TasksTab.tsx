@@ -65,6 +65,12 @@ function PageCheckbox({ state, onChange }: { state: 'all' | 'some' | 'none'; onC
   return <input type="checkbox" ref={ref} aria-label="Select every task on this page" checked={state === 'all'} onChange={onChange} />;
 }
 
+/* A lease's end: the time of day, as leases last minutes to hours; the full date is in its title. */
+function untilTime(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString(undefined, { timeStyle: 'short' });
+}
+
 function personName(p: { id: number; name?: string | null } | null | undefined): string {
   return p ? (p.name ?? `user #${p.id}`) : '';
 }
@@ -286,7 +292,7 @@ export function TasksTab({ project }: { project: Project }) {
                         {personName(r.holder)}
                         {r.lease && (
                           <div className="hint" title={`until ${formatTime(r.lease.expires_at, { seconds: true })}`}>
-                            {leaseLeft(r.lease, rows.data?.loadedAt ?? now, now)} (until {formatTime(r.lease.expires_at)})
+                            until {untilTime(r.lease.expires_at)} · {leaseLeft(r.lease, rows.data?.loadedAt ?? now, now)}
                           </div>
                         )}
                       </>
