@@ -353,7 +353,8 @@ function BulkBar(props: { project: Project; selected: Set<number>; states: strin
     };
   }, [job]);
 
-  async function run(action: BulkAction) {
+  /* A form that is not complete says so before anything is confirmed or sent. */
+  async function run(action: BulkAction, confirmText?: string) {
     setError(null);
     setResult(null);
     const b = bulkBody(action, selected, { to, priority, comment });
@@ -361,6 +362,7 @@ function BulkBar(props: { project: Project; selected: Set<number>; states: strin
       setError(b.message);
       return;
     }
+    if (confirmText && !window.confirm(confirmText)) return;
     setBusy(true);
     try {
       setResult(await bulkTasks(project.id, b.body));
@@ -395,9 +397,8 @@ function BulkBar(props: { project: Project; selected: Set<number>; states: strin
   function submit(e: FormEvent) {
     e.preventDefault();
     if (form === 'export') void exportSelection();
-    else if (form === 'discard') {
-      if (window.confirm(`Discard ${n} ${n === 1 ? 'task' : 'tasks'}? Discarded tasks leave the workflow.`)) void run('discard');
-    } else if (form) void run(form);
+    else if (form === 'discard') void run('discard', `Discard ${n} ${n === 1 ? 'task' : 'tasks'}? Discarded tasks leave the workflow.`);
+    else if (form) void run(form);
   }
 
   const toggle = (f: typeof form) => setForm(form === f ? '' : f);
