@@ -2,7 +2,7 @@
 // through the API: paging forward and back, page size, sorting, text
 // search, person and state filters, each listing answered in under 300 ms
 // as the browser measures it; the filters survive a reload; a task opens
-// with its history; a bulk "Release held" gives the selected held tasks
+// with its history; a selection is exported; a bulk "Release held" gives the selected held tasks
 // back to the queue, which the API confirms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -62,7 +62,7 @@ async function timedPage(page, what, action, times) {
 const rowIds = (page) => page.locator('table.dm-table tbody tr[data-task-id]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.taskId)));
 const button = (page, name) => page.getByRole('button', { name, exact: true });
 
-test('data manager: filters and pages 100,000 tasks under 300 ms a page, and releases held tasks in bulk', async (t) => {
+test('data manager: filters and pages 100,000 tasks under 300 ms a page, exports a selection and releases held tasks in bulk', async (t) => {
   const p = await callApi(srv, admin, 'POST', '/api/v1/projects', { name: 'Large', label_config: CONFIG });
   const annotators = [];
   for (let i = 0; i < 3; i++) {
@@ -172,10 +172,18 @@ test('data manager: filters and pages 100,000 tasks under 300 ms a page, and rel
   await screenshot(page, 'data-manager');
   await page.keyboard.press('Escape');
   await panel.waitFor({ state: 'detached' });
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Open task ${held[2]}`, 'focus is back on the row');
 
-  // Bulk release of the selected held tasks.
+  // Export of the selection: only the selected tasks, whatever their state.
   await page.getByLabel('Select every task on this page').check();
   await page.getByRole('heading', { name: '3 tasks selected' }).waitFor();
+  await button(page, 'Export selection').click();
+  await page.getByLabel('Export format').selectOption('jsonl');
+  await button(page, 'Start export').click();
+  await page.getByRole('status').filter({ hasText: /Export #\d+: done, 3 tasks/ }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'See it in Exports' }).getAttribute('href'), `/admin/projects/${p.id}/exports`);
+
+  // Bulk release of the selected held tasks.
   const bulk = page.waitForResponse((x) => x.url().endsWith(`/projects/${p.id}/tasks/bulk`));
   await button(page, 'Release held').click();
   const answer = await (await bulk).json();

@@ -126,6 +126,12 @@ export function TasksTab({ project }: { project: Project }) {
     const m = memberList.find((x) => x.user_id === id);
     return m ? m.name || m.email : `user #${id}`;
   };
+  const table = useRef<HTMLTableElement>(null);
+  /* Closing the panel gives focus back to the row it was opened from, as a dialog would. */
+  const closePanel = (id: number) => {
+    setOpen(null);
+    table.current?.querySelector<HTMLButtonElement>(`tr[data-task-id="${id}"] button`)?.focus();
+  };
   const c = counts.data?.counts ?? {};
   const done = () => {
     setSelected(new Set());
@@ -230,7 +236,7 @@ export function TasksTab({ project }: { project: Project }) {
       <ErrorAlert error={rows.error} />
       <div className="dm-body">
         <div className="dm-table-wrap">
-          <table className="data-table dm-table" aria-busy={rows.loading}>
+          <table className="data-table dm-table" ref={table} aria-busy={rows.loading}>
             <caption>
               Tasks, page {pageNumber(pager)}
               {rows.loading ? ' (loading…)' : ''}
@@ -317,7 +323,7 @@ export function TasksTab({ project }: { project: Project }) {
             </button>
           </nav>
         </div>
-        {open !== null && <TaskPanel taskId={open} nameOf={nameOf} onClose={() => setOpen(null)} />}
+        {open !== null && <TaskPanel taskId={open} nameOf={nameOf} onClose={() => closePanel(open)} />}
       </div>
     </div>
   );
