@@ -2,8 +2,8 @@
 // through the API: paging forward and back, page size, sorting, text
 // search, person and state filters, each listing answered in under 300 ms
 // as the browser measures it; the filters survive a reload; a task opens
-// with its history; a selection is exported; a bulk "Release held" gives the selected held tasks
-// back to the queue, which the API confirms.
+// with its history; a selection is exported; a bulk "Release held" gives
+// the selected held tasks back to the queue, which the API confirms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
