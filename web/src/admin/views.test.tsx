@@ -518,6 +518,20 @@ describe('TasksTab', () => {
     await screen.findByRole('heading', { name: '0 tasks selected' });
   });
 
+  it('searches once typing pauses, keeping a filter changed meanwhile', async () => {
+    render(
+      <MemoryRouter>
+        <TasksTab project={project} />
+      </MemoryRouter>,
+    );
+    await screen.findByText('Item 2');
+    fireEvent.change(screen.getByLabelText('Search in data'), { target: { value: 'Ber' } });
+    fireEvent.change(screen.getByLabelText('Search in data'), { target: { value: 'Berlin' } });
+    fireEvent.change(screen.getByLabelText('Tasks per page'), { target: { value: '200' } });
+    await waitFor(() => expect(taskGets().at(-1)).toBe('/projects/5/tasks?view=table&q=Berlin&limit=200'));
+    expect(taskGets().filter((p) => p.includes('q=Ber&'))).toEqual([]);
+  });
+
   it('asks for the comment a discard needs before sending it', async () => {
     render(
       <MemoryRouter>

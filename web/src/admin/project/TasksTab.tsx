@@ -80,13 +80,16 @@ export function TasksTab({ project }: { project: Project }) {
   const filters = parseFilters(search);
   const key = filterKey(filters);
   const setFilters = (f: DmFilters) => setSearch(filtersToSearch(f), { replace: true });
+  /* The filters of the latest render, for the delayed search: it must not undo a filter set meanwhile. */
+  const latest = useRef(filters);
+  latest.current = filters;
 
   /* The text search waits for typing to pause, so each key press is not a request. */
   const [qInput, setQInput] = useState(filters.q);
   useEffect(() => setQInput(filters.q), [filters.q]);
   useEffect(() => {
     if (qInput === filters.q) return;
-    const t = setTimeout(() => setFilters({ ...filters, q: qInput }), SEARCH_DELAY_MS);
+    const t = setTimeout(() => setFilters({ ...latest.current, q: qInput }), SEARCH_DELAY_MS);
     return () => clearTimeout(t);
   }, [qInput]);
 
