@@ -151,6 +151,7 @@ int lf_api_release(lf_http_req *req);
 int lf_api_draft_put(lf_http_req *req);
 int lf_api_release_beacon(lf_http_req *req);
 int lf_api_submit(lf_http_req *req);
+int lf_api_revise(lf_http_req *req);
 int lf_api_review(lf_http_req *req);
 int lf_api_decide(lf_http_req *req);
 int lf_api_requeue(lf_http_req *req);
@@ -197,5 +198,6 @@ int lf_api_meta(lf_http_req *req);
 
 /* api_stats.c: a project's dashboard figures. */
 int lf_api_project_stats(lf_http_req *req);
+int lf_api_me_progress(lf_http_req *req);
 
 #endif

@@ -52,6 +52,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "PUT", .pattern = "/api/v1/tasks/{id}/draft", .handler = lf_api_draft_put, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/release-beacon", .handler = lf_api_release_beacon, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/submit", .handler = lf_api_submit, .body = LF_BODY_JSON, .max_body = 8 << 20},
+	{.method = "POST", .pattern = "/api/v1/tasks/{id}/revise", .handler = lf_api_revise, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/review", .handler = lf_api_review, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/decide", .handler = lf_api_decide, .body = LF_BODY_JSON, .max_body = 8 << 20},
 	{.method = "POST", .pattern = "/api/v1/tasks/{id}/requeue", .handler = lf_api_requeue, .body = LF_BODY_JSON, .max_body = 0},
@@ -63,6 +64,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/api/v1/ledger/verify", .handler = lf_api_ledger_verify, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/me/earnings", .handler = lf_api_earnings, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/me/earnings/history", .handler = lf_api_earnings_history, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/me/progress", .handler = lf_api_me_progress, .body = LF_BODY_NONE, .max_body = 0},
 
 	{.method = "POST", .pattern = "/api/v1/payouts", .handler = lf_api_payouts_create, .body = LF_BODY_JSON, .max_body = 1 << 20},
 	{.method = "GET", .pattern = "/api/v1/payouts", .handler = lf_api_payouts_list, .body = LF_BODY_NONE, .max_body = 0},

@@ -1,9 +1,13 @@
 /*
- * api_stats.c - a project's dashboard figures: work per day and per person.
+ * api_stats.c - a project's dashboard figures: work per day and per person;
+ * and an annotator's own progress across their projects.
  *
  * GET /projects/{id}/stats?since=&until= (ms or ISO 8601, until exclusive;
  * both optional). Days with no work are left out; the client lays them
  * out on a calendar axis.
+ *
+ * GET /me/progress: per project the caller did L1 work in, lifetime counts
+ * of their submissions and how they ended, and those of the last 7 days.
  */
 #include "api/api.h"
 
@@ -13,6 +17,8 @@
 
 static json_t *day_json(lf_http_req *req, const lf_stats_day *d);
 static json_t *person_json(const lf_stats_person *p);
+
+#define WEEK_MS (7 * 86400000LL)
 
 static json_t *day_json(lf_http_req *req, const lf_stats_day *d)
 {
@@ -76,4 +82,34 @@ int lf_api_project_stats(lf_http_req *req)
 				      "currency", p.currency, "currency_exponent",
 				      lf_ledger_currency_exponent(p.currency), "throughput", jdays,
 				      "people", jpeople));
+}
+
+int lf_api_me_progress(lf_http_req *req)
+{
+	int ret;
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_stats_progress *rows = NULL;
+	int n = 0;
+	lf_tx *tx;
+	if ((ret = lf_api_guard(req, LF_PERM_SELF, 0, &who)) != LF_OK)
+		return ret;
+	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	ret = lf_store_stats_progress(tx, who->user.id, lf_now_ms() - WEEK_MS, &rows, &n);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	json_t *items = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(items,
+				      json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "project_id",
+						(json_int_t)rows[i].project_id, "submitted",
+						(json_int_t)rows[i].submitted, "accepted",
+						(json_int_t)rows[i].accepted, "rejected",
+						(json_int_t)rows[i].rejected, "pending_review",
+						(json_int_t)rows[i].pending_review, "last_7_days",
+						(json_int_t)rows[i].recent));
+	return lf_api_list(req, items, NULL);
 }

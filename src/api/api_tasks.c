@@ -1,7 +1,7 @@
 /*
  * api_tasks.c - task listing and the workflow endpoints: claim (or resume),
  * heartbeat, release, the holder's draft, the closing page's release
- * beacon, submit, review, decide, requeue.
+ * beacon, submit, revise, review, decide, requeue.
  */
 #include "api/api.h"
 
@@ -326,6 +326,7 @@ int lf_api_tasks_list(lf_http_req *req)
 	    (ret = lf_api_qint(req, "assignee", 1, INT64_MAX, &f.assignee)) != LF_OK ||
 	    (ret = lf_api_qint(req, "annotator", 1, INT64_MAX, &f.annotator)) != LF_OK ||
 	    (ret = lf_api_qint(req, "reviewer", 1, INT64_MAX, &f.reviewer)) != LF_OK ||
+	    (ret = lf_api_qint(req, "worker", 1, INT64_MAX, &f.worker)) != LF_OK ||
 	    (ret = lf_api_qtime(req, "updated_since", &f.updated_since)) != LF_OK ||
 	    (ret = lf_api_qtime(req, "updated_until", &f.updated_until)) != LF_OK)
 		return ret;
@@ -355,7 +356,8 @@ int lf_api_tasks_list(lf_http_req *req)
 	}
 	f.stage = (int)stage;
 	f.limit = (int)limit + 1;
-	/* An annotator only ever sees tasks they worked on. */
+	/* An annotator only ever sees tasks they worked on, whatever worker
+	 * they asked for. */
 	if (view_of(who, roles_in(req, f.project_id, who->user.id)) == VIEW_WORKER)
 		f.worker = who->user.id;
 	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
@@ -547,7 +549,13 @@ int lf_api_release_beacon(lf_http_req *req)
 				      LF_TASKS_RELEASE_GRACE_MS));
 }
 
-int lf_api_submit(lf_http_req *req)
+/* submit (the L1 holder) and revise (its author, while queued_l2) share
+ * their input shape; with history, the answer also carries the caller's
+ * annotations and work on the task. */
+static int result_op(lf_http_req *req,
+		     int (*op)(lf_store *, lf_arena *, const lf_actor *, int64_t, const json_t *,
+			       lf_task_view *, lf_error *),
+		     int history)
 {
 	int ret;
 	lf_app *app = req->app;
@@ -561,10 +569,24 @@ int lf_api_submit(lf_http_req *req)
 		return lf_http_fail(req, LF_ERR_INVALID, "missing_field",
 				    "The field \"result\" is required.");
 	lf_actor actor = {.user_id = who->user.id, .is_admin = who->is_admin};
-	ret = lf_tasks_submit(app->store, req->arena, &actor, id, result, &tv, &req->error);
+	ret = op(app->store, req->arena, &actor, id, result, &tv, &req->error);
 	if (ret != LF_OK)
 		return ret;
+	if (history)
+		return respond_task(req, &tv, VIEW_WORKER, who->user.id, 0);
 	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
+}
+
+int lf_api_submit(lf_http_req *req)
+{
+	return result_op(req, lf_tasks_submit, 0);
+}
+
+/* POST /tasks/{id}/revise {"result": [...]}: the answer shows the author
+ * their versions, the new one last. */
+int lf_api_revise(lf_http_req *req)
+{
+	return result_op(req, lf_tasks_revise, 1);
 }
 
 /* review (L2) and decide (L3) share their input shape. */

@@ -1,5 +1,6 @@
 /*
- * store_stats.c - read-only aggregates behind a project's dashboard.
+ * store_stats.c - read-only aggregates behind a project's dashboard and
+ * an annotator's own progress.
  *
  * Days are UTC days since the epoch (created_at / 86400000 with integer
  * millisecond timestamps), which both SQLite and PostgreSQL compute with
@@ -21,6 +22,7 @@ struct bucket {
 static void day_fill(lf_tx *tx, lf_rows *r, void *out);
 static void gauge_fill(lf_tx *tx, lf_rows *r, void *out);
 static void user_fill(lf_tx *tx, lf_rows *r, void *out);
+static void progress_fill(lf_tx *tx, lf_rows *r, void *out);
 
 static void day_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -145,6 +147,39 @@ int lf_store_stats_people(lf_tx *tx, int64_t project_id, int64_t since, int64_t 
 	*items = out;
 	*n = cnt;
 	return LF_OK;
+}
+
+static void progress_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_stats_progress *p = out;
+	(void)tx;
+	p->project_id = lf_rows_int(r, 0);
+	p->submitted = lf_rows_int(r, 1);
+	p->accepted = lf_rows_int(r, 2);
+	p->rejected = lf_rows_int(r, 3);
+	p->pending_review = lf_rows_int(r, 4);
+	p->recent = lf_rows_int(r, 5);
+}
+
+/* Rejected work is voided whatever happens to the task later, and done
+ * work counts once its task is accepted: so the task's state splits the
+ * done stints into accepted and pending, and a discarded task (which
+ * voids all its work) leaves none pending. */
+int lf_store_stats_progress(lf_tx *tx, int64_t user_id, int64_t since, lf_stats_progress **items,
+			    int *n)
+{
+	lf_val v[] = {LF_VINT(user_id), LF_VINT(since)};
+	return lf_db_query_list(
+	    tx,
+	    "SELECT w.project_id, COUNT(*),"
+	    " SUM(CASE WHEN w.status = 'done' AND t.state = 'accepted' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN w.status = 'voided' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN w.status = 'done' AND t.state <> 'accepted' THEN 1 ELSE 0 END),"
+	    " SUM(CASE WHEN w.finished_at >= $2 THEN 1 ELSE 0 END)"
+	    " FROM task_work w JOIN tasks t ON t.id = w.task_id"
+	    " WHERE w.user_id = $1 AND w.stage = 1 AND w.status IN ('done', 'voided')"
+	    " GROUP BY w.project_id ORDER BY w.project_id",
+	    v, 2, progress_fill, sizeof(lf_stats_progress), 0, (void **)items, n);
 }
 
 static void gauge_fill(lf_tx *tx, lf_rows *r, void *out)

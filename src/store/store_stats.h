@@ -33,6 +33,21 @@ typedef struct lf_stats_person {
 int lf_store_stats_people(lf_tx *tx, int64_t project_id, int64_t since, int64_t until,
 			  lf_stats_person **items, int *n);
 
+/* One annotator's L1 work in one project, over its whole life. Each submit
+ * is one finished L1 stint; a revision adds none. */
+typedef struct lf_stats_progress {
+	int64_t project_id;
+	int64_t submitted;	/* L1 annotations finished */
+	int64_t accepted;	/* of those, on tasks accepted with that work counting */
+	int64_t rejected;	/* of those, sent back or discarded later (voided) */
+	int64_t pending_review; /* of those, on tasks not decided yet */
+	int64_t recent;		/* of those, finished at or after `since` */
+} lf_stats_progress;
+
+/* user_id's L1 work per project, by project id, read through the
+ * task_work_user index (user_id, project_id, stage). *items is arena memory. */
+int lf_store_stats_progress(lf_tx *tx, int64_t user_id, int64_t since, lf_stats_progress **items,
+			    int *n);
 /* One gauge of /metrics: a count or sum under up to two labels. */
 typedef struct lf_stats_gauge {
 	int64_t project_id; /* 0 where the gauge is not per project */

@@ -519,6 +519,33 @@ int lf_store_work_void_stage(lf_tx *tx, int64_t task_id, int stage, int64_t now)
 	    v, 3, NULL);
 }
 
+/* A revision carries its submission's work_id, so a task revised several
+ * times still leads back to the same stint. */
+int lf_store_work_revisable(lf_tx *tx, int64_t task_id, lf_work *out)
+{
+	lf_val v[] = {LF_VINT(task_id)};
+	return lf_db_query_one(
+	    tx,
+	    "SELECT " WORK_COLS " FROM task_work WHERE task_id = $1 AND stage = 1"
+	    " AND status = 'done' AND id = (SELECT a.work_id FROM annotations a"
+	    " WHERE a.task_id = $1 ORDER BY a.version DESC LIMIT 1)"
+	    " AND NOT EXISTS (SELECT 1 FROM task_work r WHERE r.task_id = $1 AND r.stage >= 2"
+	    " AND r.status IN ('done', 'voided') AND r.id > task_work.id)",
+	    v, 1, work_fill, out);
+}
+
+int lf_store_work_by_user(lf_tx *tx, int64_t task_id, int64_t user_id, int *worked)
+{
+	lf_val v[] = {LF_VINT(task_id), LF_VINT(user_id)};
+	int64_t one = 0;
+	int ret = lf_db_query_int(
+	    tx, "SELECT 1 FROM task_work WHERE task_id = $1 AND user_id = $2 LIMIT 1", v, 2, &one);
+	if (ret != LF_OK && ret != LF_ERR_NOTFOUND)
+		return ret;
+	*worked = ret == LF_OK;
+	return LF_OK;
+}
+
 int lf_store_work_last_annotator(lf_tx *tx, int64_t task_id, int64_t *user_id)
 {
 	lf_val v[] = {LF_VINT(task_id)};

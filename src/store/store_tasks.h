@@ -136,6 +136,16 @@ int lf_store_work_release_at(lf_tx *tx, int64_t id, int64_t task_id, int64_t use
 int lf_store_work_release_due(lf_tx *tx, int64_t now, int limit, lf_work **items, int *n);
 /* Marks the finished work of a stage as voided (rejected or redone). */
 int lf_store_work_void_stage(lf_tx *tx, int64_t task_id, int stage, int64_t now);
+/*
+ * The L1 stint whose result is task_id's latest annotation version, what a
+ * revise replaces: LF_ERR_NOTFOUND when the latest version is not an L1
+ * submission or a reviewer has finished a stint with a decision on the
+ * task since (one that released it or let its lease run out decided
+ * nothing).
+ */
+int lf_store_work_revisable(lf_tx *tx, int64_t task_id, lf_work *out);
+/* 1 in *worked when user has ever held task_id, at any stage, else 0. */
+int lf_store_work_by_user(lf_tx *tx, int64_t task_id, int64_t user_id, int *worked);
 /* The user whose L1 work on the task finished most recently. */
 int lf_store_work_last_annotator(lf_tx *tx, int64_t task_id, int64_t *user_id);
 /* Every stint on a task, oldest first. */
@@ -148,7 +158,7 @@ typedef struct lf_annotation {
 	int version;
 	int64_t author_id;
 	int stage;
-	const char *kind; /* annotation | correction | override */
+	const char *kind; /* annotation (also an L1 revision) | correction | override */
 	int64_t work_id;
 	const char *result; /* JSON array text */
 	int64_t created_at;

@@ -1,8 +1,8 @@
 /*
  * tasks.c - carrying out workflow transitions in the store.
  *
- * The operations people ask for (claim, heartbeat, release, submit, review,
- * decide, requeue) and lf_tasks_apply, which every transition goes
+ * The operations people ask for (claim, heartbeat, release, submit, revise,
+ * review, decide, requeue) and lf_tasks_apply, which every transition goes
  * through. The lease sweeper (sweeper.c) and the cache of parsed label
  * configs (config_cache.c) live beside it.
  */
@@ -42,6 +42,7 @@ static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, vo
 static const char *annotation_kind(lf_wf_event ev);
 static const char *work_status(lf_wf_event ev);
 static int priority_tx(lf_tx *tx, void *ud);
+static int find_author(struct op *op, int *is_author);
 
 int lf_tasks_load(struct op *op, int64_t task_id)
 {
@@ -66,10 +67,25 @@ static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
 	const char *state = lf_wf_state_name(in->state);
 	switch (err) {
 	case LF_ERR_FORBIDDEN:
+		if (op->ev == LF_EV_REVISE && op->role == LF_ROLE_ANNOTATOR)
+			return lf_error_set(
+			    op->why, err, "not_author",
+			    "Only the annotator whose submission is the task's latest"
+			    " version may revise it, and only before a reviewer"
+			    " has decided on it.");
 		return lf_error_set(op->why, err, "role_not_allowed",
 				    "A %s cannot %s a task in state %s.", lf_wf_role_name(op->role),
 				    lf_wf_event_name(op->ev), state);
 	case LF_ERR_CONFLICT:
+		if (op->ev == LF_EV_REVISE && in->state == LF_TS_LOCKED_L2)
+			return lf_error_set(op->why, err, "task_claimed",
+					    "A reviewer has claimed this task; it can no longer be"
+					    " revised.");
+		if (op->ev == LF_EV_REVISE)
+			return lf_error_set(op->why, err, "wrong_state",
+					    "The task is %s; only a task waiting for review"
+					    " (queued_l2) can be revised.",
+					    state);
 		if (lf_wf_is_locked(in->state) && !in->is_holder && op->ev != LF_EV_CLAIM)
 			return lf_error_set(op->why, err, "lease_lost",
 					    "You do not hold the lease on this task: it expired or"
@@ -82,7 +98,8 @@ static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
 			return lf_error_set(
 			    op->why, err, "invalid_target",
 			    "A task can be requeued to queued_l1, queued_l2 or queued_l3.");
-		if (!in->has_comment && op->ev != LF_EV_SUBMIT && op->ev != LF_EV_L3_OVERRIDE)
+		if (!in->has_comment && op->ev != LF_EV_SUBMIT && op->ev != LF_EV_REVISE &&
+		    op->ev != LF_EV_L3_OVERRIDE)
 			return lf_error_set(op->why, err, "comment_required",
 					    "A comment (reason) is required for %s.",
 					    lf_wf_event_name(op->ev));
@@ -134,9 +151,9 @@ cleanup:
 
 static const char *annotation_kind(lf_wf_event ev)
 {
-	return ev == LF_EV_SUBMIT	 ? "annotation"
-	       : ev == LF_EV_L3_OVERRIDE ? "override"
-					 : "correction";
+	return ev == LF_EV_SUBMIT || ev == LF_EV_REVISE ? "annotation"
+	       : ev == LF_EV_L3_OVERRIDE		? "override"
+							: "correction";
 }
 
 /* How the stint of whoever held the task ends: an admin taking the task
@@ -160,7 +177,8 @@ static int store_annotation(struct op *op, const char *kind, int64_t *annotation
 		return lf_error_set(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
 	lf_annotation an = {.task_id = op->task.id,
 			    .author_id = op->who->user_id,
-			    .stage = lf_wf_stage_of(op->ev == LF_EV_SUBMIT	 ? LF_TS_LOCKED_L1
+			    .stage = lf_wf_stage_of(op->ev == LF_EV_SUBMIT || op->ev == LF_EV_REVISE
+							? LF_TS_LOCKED_L1
 						    : op->ev == LF_EV_L2_APPROVE ? LF_TS_LOCKED_L2
 										 : LF_TS_LOCKED_L3),
 			    .kind = kind,
@@ -174,6 +192,31 @@ static int store_annotation(struct op *op, const char *kind, int64_t *annotation
 				    "The annotation could not be stored.");
 	*annotation_id = an.id;
 	op->annotation_version = an.version;
+	return LF_OK;
+}
+
+/*
+ * Revise: whether the actor wrote the version a revise would replace (see
+ * lf_store_work_revisable); if so op->work_id gets that submission's stint,
+ * which the new version belongs to. Someone who never worked on the task
+ * may not even learn that it exists, as with reading it (404).
+ */
+static int find_author(struct op *op, int *is_author)
+{
+	lf_work w;
+	int worked = 0;
+	int ret = lf_store_work_revisable(op->tx, op->task.id, &w);
+	if (ret != LF_OK && ret != LF_ERR_NOTFOUND)
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
+	*is_author = ret == LF_OK && w.user_id == op->who->user_id;
+	if (*is_author) {
+		op->work_id = w.id;
+		return LF_OK;
+	}
+	if ((ret = lf_store_work_by_user(op->tx, op->task.id, op->who->user_id, &worked)) != LF_OK)
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
+	if (!worked)
+		return lf_error_set(op->why, LF_ERR_NOTFOUND, "task_not_found", "No such task.");
 	return LF_OK;
 }
 
@@ -316,6 +359,8 @@ int lf_tasks_apply(struct op *op)
 				? (int)randombytes_uniform(10000) < op->policy.l3_sample_bp
 				: 1;
 	in.requeue_to = op->requeue_to;
+	if (op->ev == LF_EV_REVISE && (ret = find_author(op, &in.is_author)) != LF_OK)
+		return ret;
 	if ((ret = lf_wf_apply(op->ev, op->role, &in, &out)) != LF_OK)
 		return refusal_from_wf(op, ret, &in);
 
@@ -335,6 +380,11 @@ int lf_tasks_apply(struct op *op)
 			     .started_at = op->now};
 		if ((ret = lf_store_work_insert(op->tx, &w, &op->work_id)) != LF_OK)
 			return lf_error_set(op->why, ret, "unavailable", "The database failed.");
+	} else if (op->ev == LF_EV_REVISE) {
+		/* Nobody holds the task: the submission's stint stays as it
+		 * ended, and the new version joins it. */
+		if ((ret = store_annotation(op, annotation_kind(op->ev), &annotation_id)) != LF_OK)
+			return ret;
 	} else if (op->ev != LF_EV_HEARTBEAT) {
 		const char *status = work_status(op->ev);
 		if ((ret = active_work(op)) != LF_OK)
@@ -613,6 +663,18 @@ int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_
 			.ev = LF_EV_SUBMIT,
 			.role = LF_ROLE_ANNOTATOR,
 			.decision = "submit",
+			.result = result};
+	return run(s, a, &op, task_id, out);
+}
+
+int lf_tasks_revise(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		    const json_t *result, lf_task_view *out, lf_error *why)
+{
+	struct op op = {.who = who,
+			.why = why,
+			.ev = LF_EV_REVISE,
+			.role = LF_ROLE_ANNOTATOR,
+			.decision = "revise",
 			.result = result};
 	return run(s, a, &op, task_id, out);
 }

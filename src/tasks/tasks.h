@@ -1,6 +1,6 @@
 /*
  * tasks.h - the task life cycle as domain operations: claim, heartbeat,
- * release, submit, review, decide, requeue and the lease sweeper.
+ * release, submit, revise, review, decide, requeue and the lease sweeper.
  *
  * Each operation is one write transaction that reads the task, asks the
  * workflow table (workflow/workflow.h) whether the event is allowed,
@@ -89,6 +89,19 @@ int lf_tasks_beacon_check(const unsigned char key[32], int64_t task_id, const ch
 
 /* L1 submits result (a Label Studio result array). */
 int lf_tasks_submit(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
+		    const json_t *result, lf_task_view *out, lf_error *why);
+/*
+ * The author replaces their submitted result while the task waits for L2:
+ * the task stays queued_l2 with a new annotation version, validated as a
+ * submit's. Only the annotator whose L1 submission is the latest version,
+ * before any reviewer decided on it (with overlap > 1, the last of the L1
+ * authors): LF_ERR_FORBIDDEN "not_author" for another who worked on the
+ * task, LF_ERR_NOTFOUND for anyone else. LF_ERR_CONFLICT "task_claimed"
+ * once a reviewer holds it: the state is compared and set in the same
+ * transaction, so a racing claim either comes after the new version or
+ * refuses the revise.
+ */
+int lf_tasks_revise(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,
 		    const json_t *result, lf_task_view *out, lf_error *why);
 /* L2: decision "approve" (result = optional correction), "reject", "escalate". */
 int lf_tasks_review(lf_store *s, lf_arena *a, const lf_actor *who, int64_t task_id,

@@ -18,7 +18,8 @@ enum need {
 	NEED_COMMENT = 1u << 1, /* comment / reason given */
 	NEED_RESULT = 1u << 2,	/* result given */
 	OPT_RESULT = 1u << 3,	/* a result, if given, is a new version */
-	CALLER_TO = 1u << 4	/* the caller picks TO among this (from, ev)'s rows */
+	CALLER_TO = 1u << 4,	/* the caller picks TO among this (from, ev)'s rows */
+	NEED_AUTHOR = 1u << 5	/* actor wrote the task's latest L1 version (is_author) */
 };
 
 /*
@@ -109,6 +110,9 @@ static const struct row table[] = {
 	{L3,  LF_EV_EXPIRE,          SYS, 0,                          Q3,  EXPIRED,                                     G_NONE,              0,   0},
 
 	{L1,  LF_EV_SUBMIT,          ANN, NEED_HOLDER | NEED_RESULT,  Q2,  SUBMITTED,                                   G_OVERLAP_PENDING,   Q1,  SUBMITTED},
+	/* Until a reviewer claims it, the author may replace the submitted
+	 * result: a new version, the same pending hold, no lease. */
+	{Q2,  LF_EV_REVISE,          ANN, NEED_AUTHOR | NEED_RESULT,  Q2,  LF_FX_NEW_VERSION,                           G_NONE,              0,   0},
 
 	{L2,  LF_EV_L2_APPROVE,      REV, NEED_HOLDER | OPT_RESULT,   Q3,  DONE,                                        G_NOT_SAMPLED,       ACC, DONE | LF_FX_PAY},
 	{L2,  LF_EV_L2_REJECT,       REV, NEED_HOLDER | NEED_COMMENT, Q1,  REJECTED | PREV_ANN,                         G_REWORKS_PAST_MAX,  Q3,  REJECTED | ESC},
@@ -158,6 +162,7 @@ static const char *const event_names[LF_EV__COUNT] = {
     [LF_EV_RELEASE] = "release",
     [LF_EV_EXPIRE] = "expire",
     [LF_EV_SUBMIT] = "submit",
+    [LF_EV_REVISE] = "revise",
     [LF_EV_L2_APPROVE] = "l2_approve",
     [LF_EV_L2_REJECT] = "l2_reject",
     [LF_EV_L2_ESCALATE] = "l2_escalate",
@@ -283,6 +288,9 @@ int lf_wf_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, lf_wf_ou
 		goto cleanup;
 	ret = LF_ERR_CONFLICT;
 	if ((first->need & NEED_HOLDER) && !in->is_holder)
+		goto cleanup;
+	ret = LF_ERR_FORBIDDEN;
+	if ((first->need & NEED_AUTHOR) && !in->is_author)
 		goto cleanup;
 	ret = LF_ERR_INVALID;
 	if ((first->need & NEED_COMMENT) && !in->has_comment)

@@ -30,7 +30,7 @@ typedef enum lf_task_state {
 } lf_task_state;
 
 /* What happens to a task. Names: "claim", "heartbeat", "release", "expire",
- * "submit", "l2_approve", "l2_reject", "l2_escalate", "l3_approve",
+ * "submit", "revise", "l2_approve", "l2_reject", "l2_escalate", "l3_approve",
  * "l3_override", "l3_send_back_l1", "l3_send_back_l2", "l3_discard",
  * "admin_requeue", "admin_release", "admin_discard". */
 typedef enum lf_wf_event {
@@ -39,6 +39,7 @@ typedef enum lf_wf_event {
 	LF_EV_RELEASE,	       /* holder gives the task back (also "skip") */
 	LF_EV_EXPIRE,	       /* the sweeper found the lease ran out */
 	LF_EV_SUBMIT,	       /* L1 annotation */
+	LF_EV_REVISE,	       /* the author replaces an L1 annotation no reviewer has taken */
 	LF_EV_L2_APPROVE,      /* optionally with a corrected result */
 	LF_EV_L2_REJECT,       /* back to L1 for rework, comment required */
 	LF_EV_L2_ESCALATE,     /* straight to L3, reason required */
@@ -99,6 +100,9 @@ typedef struct lf_wf_input {
 	int is_holder;		  /* the actor holds the current lease */
 	int has_comment;	  /* a non-empty comment / reason was given */
 	int has_result;		  /* a result was given (validated by the caller) */
+	int is_author;		  /* revise: the actor wrote the task's latest version, an
+				   * L1 one, and no reviewer has decided on it yet; with
+				   * overlap > 1 only the last of the L1 authors is */
 	int attempts;		  /* lease expiries so far */
 	int max_attempts;	  /* policy: more expiries than this escalate */
 	int reworks;		  /* L2 rejections so far */
@@ -130,6 +134,10 @@ typedef struct lf_wf_outcome {
  *                    annotator claiming an L2 task);
  *   LF_ERR_CONFLICT  the event needs the lease holder and the actor is not
  *                    (lease lost);
+ *   LF_ERR_FORBIDDEN revise by someone who is not in->is_author: whoever
+ *                    wrote the latest version decides, which waiting does
+ *                    not change (a claimed task is refused earlier, with
+ *                    LF_ERR_CONFLICT, as locked_l2 is the wrong state);
  *   LF_ERR_INVALID   a required comment or result is missing, or the
  *                    admin_requeue target is not a queued state.
  * Returns LF_OK on success.

@@ -52,3 +52,5 @@ export const review = (srv, who, taskId, body) =>
   srv.api('POST', `/api/v1/tasks/${taskId}/review`, { token: who.token, body });
 export const decide = (srv, who, taskId, body) =>
   srv.api('POST', `/api/v1/tasks/${taskId}/decide`, { token: who.token, body });
+export const revise = (srv, who, taskId, result) =>
+  srv.api('POST', `/api/v1/tasks/${taskId}/revise`, { token: who.token, body: { result } });

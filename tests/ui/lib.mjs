@@ -7,7 +7,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, crc32 } from 'node:zlib';
-import { startServer, waitJob } from '../api/lib.mjs';
+import { createUser, startServer, waitJob } from '../api/lib.mjs';
 
 export { ADMIN, createUser, errorCode } from '../api/lib.mjs';
 
@@ -28,6 +28,21 @@ export const NER_CONFIG = `<View>
   <Text name="text" value="$text"/>
 </View>`;
 
+// A project (NER_CONFIG unless fields say otherwise) with a new annotator
+// as its member and the given tasks, made through the API by the admin
+// (adminToken). Returns { pid, annotator, first } (first: the first task's id).
+export async function annotatorProject(srv, adminToken, fields, tasks) {
+  const api = async (method, path, body) => {
+    const r = await srv.api(method, path, { token: adminToken, body });
+    if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const p = await api('POST', '/api/v1/projects', { label_config: NER_CONFIG, ...fields });
+  const annotator = await createUser(srv, adminToken, 'annotator');
+  await api('PUT', `/api/v1/projects/${p.id}/members/${annotator.id}`, { role: 'annotator' });
+  const created = await api('POST', `/api/v1/projects/${p.id}/tasks`, { tasks });
+  return { pid: p.id, annotator, first: created.first_id };
+}
 
 const CHROMIUM_ARGS = [
   '--headless',

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN, NER_CONFIG, createUser, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems,
+  ADMIN, annotatorProject, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems,
   waitForCanvas, labelText,
 } from './lib.mjs';
 
@@ -20,19 +20,7 @@ after(async () => {
   await srv?.stop();
 });
 
-const api = async (method, path, body) => {
-  const r = await srv.api(method, path, { token: admin, body });
-  assert.ok(r.status < 300, `${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-};
-
-async function project(name, tasks) {
-  const p = await api('POST', '/api/v1/projects', { name, label_config: NER_CONFIG });
-  const annotator = await createUser(srv, admin, 'annotator');
-  await api('PUT', `/api/v1/projects/${p.id}/members/${annotator.id}`, { role: 'annotator' });
-  const created = await api('POST', `/api/v1/projects/${p.id}/tasks`, { tasks });
-  return { pid: p.id, annotator, first: created.first_id };
-}
+const project = (name, tasks) => annotatorProject(srv, admin, { name }, tasks);
 
 // The task the label page shows, from its task bar.
 const shownTask = async (page) => Number(await page.locator('.task-bar strong').first().innerText());

@@ -54,8 +54,8 @@ static int is_locked_state(lf_task_state s)
 /*
  * The spec's life cycle written out by hand. Precedence of refusals: role
  * never allowed for the event (403), wrong state (409), role not the one of
- * this stage (403), not the holder (409), missing comment/result or bad
- * requeue target (422).
+ * this stage (403), not the holder (409), not the author of the version a
+ * revise replaces (403), missing comment/result or bad requeue target (422).
  */
 static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, lf_wf_outcome *o)
 {
@@ -68,7 +68,7 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 	lf_task_state s = in->state;
 	int st = stage_num(s);
 	unsigned ever;
-	int state_ok, want_role, holder, comment, result;
+	int state_ok, want_role, holder, author, comment, result;
 	int overlap = in->overlap < 1 ? 1 : in->overlap;
 
 	switch (ev) {
@@ -78,7 +78,8 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 		ever = BIT(LF_ROLE_ANNOTATOR) | BIT(LF_ROLE_REVIEWER) | BIT(LF_ROLE_SUPER_REVIEWER);
 		break;
 	case LF_EV_EXPIRE: ever = BIT(LF_ROLE_SYSTEM); break;
-	case LF_EV_SUBMIT: ever = BIT(LF_ROLE_ANNOTATOR); break;
+	case LF_EV_SUBMIT:
+	case LF_EV_REVISE: ever = BIT(LF_ROLE_ANNOTATOR); break;
 	case LF_EV_L2_APPROVE:
 	case LF_EV_L2_REJECT:
 	case LF_EV_L2_ESCALATE: ever = BIT(LF_ROLE_REVIEWER); break;
@@ -91,7 +92,7 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 		return LF_ERR_FORBIDDEN;
 
 	want_role = -1;
-	holder = comment = result = 0;
+	holder = author = comment = result = 0;
 	switch (ev) {
 	case LF_EV_CLAIM:
 		state_ok = st && !is_locked_state(s);
@@ -107,6 +108,10 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 	case LF_EV_SUBMIT:
 		state_ok = s == LF_TS_LOCKED_L1;
 		holder = result = 1;
+		break;
+	case LF_EV_REVISE:
+		state_ok = s == LF_TS_QUEUED_L2;
+		author = result = 1;
 		break;
 	case LF_EV_L2_APPROVE:
 	case LF_EV_L2_REJECT:
@@ -134,6 +139,8 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 		return LF_ERR_FORBIDDEN;
 	if (holder && !in->is_holder)
 		return LF_ERR_CONFLICT;
+	if (author && !in->is_author)
+		return LF_ERR_FORBIDDEN;
 	if ((comment && !in->has_comment) || (result && !in->has_result))
 		return LF_ERR_INVALID;
 
@@ -166,6 +173,10 @@ static int model_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, l
 		o->annotations_done++;
 		o->to = o->annotations_done < overlap ? LF_TS_QUEUED_L1 : LF_TS_QUEUED_L2;
 		o->effects = DONE | LF_FX_NEW_VERSION | LF_FX_ANNOTATION_INC;
+		break;
+	case LF_EV_REVISE:
+		o->to = LF_TS_QUEUED_L2;
+		o->effects = LF_FX_NEW_VERSION;
 		break;
 	case LF_EV_L2_APPROVE:
 		o->to = in->sampled_for_l3 ? LF_TS_QUEUED_L3 : LF_TS_ACCEPTED;
@@ -249,6 +260,7 @@ static lf_wf_input base_input(lf_task_state s)
 	memset(&in, 0, sizeof(in));
 	in.state = s;
 	in.is_holder = 1;
+	in.is_author = 1;
 	in.max_attempts = 3;
 	in.max_reworks = 2;
 	in.overlap = 1;
@@ -287,15 +299,15 @@ static int compare_with_model(lf_wf_event ev, lf_wf_role role, const lf_wf_input
 	rw = model_apply(ev, role, in, &want);
 	if (rg == rw && (rg != LF_OK || memcmp(&got, &want, sizeof(got)) == 0))
 		return 1;
-	print_error("mismatch: %s by %s in %s (holder=%d comment=%d result=%d sampled=%d "
+	print_error("mismatch: %s by %s in %s (holder=%d author=%d comment=%d result=%d sampled=%d "
 		    "to=%s a=%d/%d r=%d/%d n=%d/%d): got %d to=%s fx=%#x, want %d to=%s "
 		    "fx=%#x\n",
 		    lf_wf_event_name(ev), lf_wf_role_name(role), lf_wf_state_name(in->state),
-		    in->is_holder, in->has_comment, in->has_result, in->sampled_for_l3,
-		    lf_wf_state_name(in->requeue_to), in->attempts, in->max_attempts, in->reworks,
-		    in->max_reworks, in->annotations_done, in->overlap, rg,
-		    lf_wf_state_name(got.to), got.effects, rw, lf_wf_state_name(want.to),
-		    want.effects);
+		    in->is_holder, in->is_author, in->has_comment, in->has_result,
+		    in->sampled_for_l3, lf_wf_state_name(in->requeue_to), in->attempts,
+		    in->max_attempts, in->reworks, in->max_reworks, in->annotations_done,
+		    in->overlap, rg, lf_wf_state_name(got.to), got.effects, rw,
+		    lf_wf_state_name(want.to), want.effects);
 	return 0;
 }
 
@@ -449,6 +461,55 @@ static void test_submit_and_overlap(void **state)
 	in.is_holder = 0;
 	assert_int_equal(lf_wf_apply(LF_EV_SUBMIT, LF_ROLE_ANNOTATOR, &in, &o), LF_ERR_CONFLICT);
 	assert_int_equal(lf_wf_apply(LF_EV_SUBMIT, LF_ROLE_REVIEWER, &in, &o), LF_ERR_FORBIDDEN);
+}
+
+/*
+ * The author may replace a submitted result while the task waits for L2:
+ * the task stays queued_l2, a new version is stored, and the lease and the
+ * money are left alone (the submit's pending hold stays).
+ */
+static void test_revise_queued_l2_author_only(void **state)
+{
+	static const lf_task_state elsewhere[] = {LF_TS_QUEUED_L1, LF_TS_LOCKED_L1, LF_TS_LOCKED_L2,
+						  LF_TS_QUEUED_L3, LF_TS_LOCKED_L3, LF_TS_ACCEPTED,
+						  LF_TS_DISCARDED};
+	lf_wf_input in = base_input(LF_TS_QUEUED_L2);
+	lf_wf_outcome o;
+	size_t i;
+
+	in.is_holder = 0;
+	in.has_result = 1;
+	in.annotations_done = 1;
+	o = apply_ok(LF_EV_REVISE, LF_ROLE_ANNOTATOR, &in);
+	assert_int_equal(o.to, LF_TS_QUEUED_L2);
+	assert_int_equal(o.effects, LF_FX_NEW_VERSION);
+	assert_int_equal(o.annotations_done, 1);
+	assert_int_equal(o.attempts, 0);
+	assert_int_equal(o.reworks, 0);
+
+	/* Another annotator: who wrote the version does not change by
+	 * waiting, so it is 403, not 409. */
+	in.is_author = 0;
+	assert_int_equal(lf_wf_apply(LF_EV_REVISE, LF_ROLE_ANNOTATOR, &in, &o), LF_ERR_FORBIDDEN);
+	in.is_author = 1;
+	/* Reviewers and admins never revise, not even their own work. */
+	assert_int_equal(lf_wf_apply(LF_EV_REVISE, LF_ROLE_REVIEWER, &in, &o), LF_ERR_FORBIDDEN);
+	assert_int_equal(lf_wf_apply(LF_EV_REVISE, LF_ROLE_ADMIN, &in, &o), LF_ERR_FORBIDDEN);
+	in.has_result = 0;
+	assert_int_equal(lf_wf_apply(LF_EV_REVISE, LF_ROLE_ANNOTATOR, &in, &o), LF_ERR_INVALID);
+	in.has_result = 1;
+
+	/* Claimed by a reviewer (locked_l2), sent back, still being written,
+	 * or decided: the state is wrong, for the author and anyone else. */
+	for (i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++) {
+		in.state = elsewhere[i];
+		in.is_author = 1;
+		assert_int_equal(lf_wf_apply(LF_EV_REVISE, LF_ROLE_ANNOTATOR, &in, &o),
+				 LF_ERR_CONFLICT);
+		in.is_author = 0;
+		assert_int_equal(lf_wf_apply(LF_EV_REVISE, LF_ROLE_ANNOTATOR, &in, &o),
+				 LF_ERR_CONFLICT);
+	}
 }
 
 static void test_l2_approve_sampling_and_correction(void **state)
@@ -804,7 +865,7 @@ static void test_invalid_arguments_and_untouched_output(void **state)
 static void test_exhaustive_flags(void **state)
 {
 	const long total =
-	    (long)LF_TS__COUNT * LF_EV__COUNT * LF_ROLE__COUNT * 16 * (LF_TS__COUNT + 1);
+	    (long)LF_TS__COUNT * LF_EV__COUNT * LF_ROLE__COUNT * 32 * (LF_TS__COUNT + 1);
 	int mismatches = 0, ok = 0;
 	long i;
 
@@ -816,6 +877,7 @@ static void test_exhaustive_flags(void **state)
 		lf_wf_outcome o;
 
 		in.is_holder = next_digit(&k, 2);
+		in.is_author = next_digit(&k, 2);
 		in.has_comment = next_digit(&k, 2);
 		in.has_result = next_digit(&k, 2);
 		in.sampled_for_l3 = next_digit(&k, 2);
@@ -866,10 +928,10 @@ static void test_names_round_trip(void **state)
 	static const char *const states[] = {"queued_l1", "locked_l1", "queued_l2", "locked_l2",
 					     "queued_l3", "locked_l3", "accepted",  "discarded"};
 	static const char *const events[] = {
-	    "claim",	  "heartbeat",	   "release",	      "expire",
-	    "submit",	  "l2_approve",	   "l2_reject",	      "l2_escalate",
-	    "l3_approve", "l3_override",   "l3_send_back_l1", "l3_send_back_l2",
-	    "l3_discard", "admin_requeue", "admin_release",   "admin_discard"};
+	    "claim",	     "heartbeat",	"release",	   "expire",	  "submit",
+	    "revise",	     "l2_approve",	"l2_reject",	   "l2_escalate", "l3_approve",
+	    "l3_override",   "l3_send_back_l1", "l3_send_back_l2", "l3_discard",  "admin_requeue",
+	    "admin_release", "admin_discard"};
 	static const char *const roles[] = {"annotator", "reviewer", "super_reviewer", "admin",
 					    "system"};
 	lf_task_state s;
@@ -953,6 +1015,7 @@ int main(void)
 	    cmocka_unit_test(test_heartbeat_and_release_holder_only),
 	    cmocka_unit_test(test_expire_and_attempt_limit),
 	    cmocka_unit_test(test_submit_and_overlap),
+	    cmocka_unit_test(test_revise_queued_l2_author_only),
 	    cmocka_unit_test(test_l2_approve_sampling_and_correction),
 	    cmocka_unit_test(test_l2_reject_and_rework_limit),
 	    cmocka_unit_test(test_l2_escalate),

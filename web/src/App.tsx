@@ -5,6 +5,7 @@ import { homeFor, useAuth } from './auth/AuthContext';
 import { LoginPage } from './auth/LoginPage';
 import { WorkHome } from './annotator/WorkHome';
 import { LabelPage } from './annotator/LabelPage';
+import { RevisePage } from './annotator/RevisePage';
 import { EarningsPage } from './annotator/EarningsPage';
 import { ReviewPage } from './review/ReviewPage';
 import { ApprovePage } from './review/ApprovePage';
@@ -116,6 +117,7 @@ export function App() {
       <Route element={<Protected admin={false} />}>
         <Route path="/work" element={<WorkHome />} />
         <Route path="/work/projects/:id/label" element={<LabelPage />} />
+        <Route path="/work/projects/:id/revise/:taskId" element={<RevisePage />} />
         <Route path="/work/projects/:id/review" element={<ReviewPage />} />
         <Route path="/work/projects/:id/approve" element={<ApprovePage />} />
         <Route path="/earnings" element={<EarningsPage />} />

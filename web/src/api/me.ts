@@ -1,7 +1,7 @@
-/* The signed-in person: /me and their earnings. */
+/* The signed-in person: /me, their earnings and their own progress. */
 import { api } from './client';
 import type { User } from './session';
-import type { Earnings, EarningsDay, ListPage } from './types';
+import type { Earnings, EarningsDay, ListPage, ProjectProgress } from './types';
 
 export function getMe(): Promise<User> {
   return api<User>('GET', '/me');
@@ -14,4 +14,9 @@ export function getEarnings(): Promise<Earnings> {
 /* Earned and paid per UTC day over the last `days` days, oldest first. */
 export function getEarningsHistory(days: number): Promise<ListPage<EarningsDay>> {
   return api<ListPage<EarningsDay>>('GET', `/me/earnings/history?days=${days}`);
+}
+
+/* Lifetime and last-7-days counts of the caller's L1 submissions, per project they worked in. */
+export function getProgress(): Promise<ListPage<ProjectProgress>> {
+  return api<ListPage<ProjectProgress>>('GET', '/me/progress');
 }

@@ -1,14 +1,16 @@
-/* Tasks and the workflow's transitions: claim, heartbeat, release, submit, review, decide. */
+/* Tasks and the workflow's transitions: claim, heartbeat, release, submit, revise, review, decide. */
 import { api, apiKeepalive } from './client';
 import { pagePath, type PageQuery } from './paging';
 import type { BulkBody, BulkResult, ClaimedTask, ListPage, ReviewBody, Stage, Task, TaskRow } from './types';
 
 /* The listing's filters (GET /projects/{id}/tasks); unset or empty ones are left out. q is a
  * plain, case-sensitive substring of the data; the times are ms or ISO 8601. assignee is the
- * current holder, annotator and reviewer who worked on it at L1 and at L2/L3. */
+ * current holder, worker anyone who worked on it, annotator and reviewer who did at L1 and at
+ * L2/L3. */
 export type TaskFilter = {
   state?: string;
   assignee?: number;
+  worker?: number;
   annotator?: number;
   reviewer?: number;
   q?: string;
@@ -19,7 +21,7 @@ export type TaskFilter = {
 /* The listing's orders; a minus sorts descending. */
 export type TaskSort = 'id' | '-id' | 'updated_at' | '-updated_at' | 'priority' | '-priority';
 
-const FILTER_KEYS = ['state', 'assignee', 'annotator', 'reviewer', 'q', 'updated_since', 'updated_until'] as const;
+const FILTER_KEYS = ['state', 'assignee', 'worker', 'annotator', 'reviewer', 'q', 'updated_since', 'updated_until'] as const;
 
 function tasksPath(projectId: number, q: PageQuery & TaskFilter & { sort?: TaskSort }, view?: 'table'): string {
   const params = new URLSearchParams();
@@ -41,11 +43,6 @@ export function listTasks(projectId: number, q: PageQuery & TaskFilter & { sort?
  * of a page is only valid with the same sort. */
 export function listTaskRows(projectId: number, q: PageQuery & TaskFilter & { sort?: TaskSort } = {}): Promise<ListPage<TaskRow>> {
   return api<ListPage<TaskRow>>('GET', tasksPath(projectId, q, 'table'));
-}
-
-/* One task with its annotation versions and work history. */
-export function getTask(taskId: number): Promise<Task> {
-  return api<Task>('GET', `/tasks/${taskId}`);
 }
 
 /* A bulk action on a selection: each task on its own, failures listed one by one. */
@@ -88,6 +85,16 @@ export function releaseTask(taskId: number): Promise<void> {
 
 export function submitTask(taskId: number, result: unknown[]): Promise<Task> {
   return api<Task>('POST', `/tasks/${taskId}/submit`, { result });
+}
+
+/* One task with the versions and work the caller may see. */
+export function getTask(taskId: number): Promise<Task> {
+  return api<Task>('GET', `/tasks/${taskId}`);
+}
+
+/* The author replaces their submitted result while the task waits for review (queued_l2). */
+export function reviseTask(taskId: number, result: unknown[]): Promise<Task> {
+  return api<Task>('POST', `/tasks/${taskId}/revise`, { result });
 }
 
 /* L2's review or L3's decision on the task. */

@@ -54,6 +54,8 @@ export interface ListPage<T> {
 export type EarningsTotals = Schemas['EarningsTotals'];
 export type Earnings = Schemas['Earnings'];
 export type EarningsDay = Schemas['EarningsDay'];
+/* GET /me/progress: the caller's own L1 work in one project. */
+export type ProjectProgress = Schemas['ProjectProgress'];
 
 /* GET /projects/{id}/escrow. */
 export type Escrow = Schemas['Escrow'];
