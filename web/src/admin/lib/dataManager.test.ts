@@ -178,6 +178,7 @@ describe('data manager bulk actions', () => {
     });
     expect(exportSelectionBody('jsonl', [], ['accepted']).ok).toBe(false);
     expect(exportSelectionBody('', [1], ['accepted']).ok).toBe(false);
+    expect(exportSelectionBody('jsonl', [1], []).ok).toBe(false);
   });
 });
 

@@ -212,6 +212,7 @@ export function exportSelectionBody(format: string, ids: Iterable<number>, state
   if (task_ids.length === 0) return { ok: false, message: 'Select at least one task.' };
   if (task_ids.length > EXPORT_MAX) return { ok: false, message: `Select at most ${EXPORT_MAX} tasks to export.` };
   if (!format) return { ok: false, message: 'Choose a format.' };
+  if (states.length === 0) return { ok: false, message: 'The task states are not loaded yet; try again.' };
   return { ok: true, body: { format, filter: { task_ids, state: states } } };
 }
 
