@@ -45,7 +45,7 @@ BASE_IMAGE ?= localhost/debian:12-slim
 NODE_IMAGE ?= $(BASE_IMAGE)
 
 .PHONY: all deps run test test-unit test-api test-pg test-asan test-ui bench clean format help web \
-	image test-image
+	image test-image soak
 
 all: $(BUILD)/labelflow web
 
@@ -61,6 +61,7 @@ help:
 	@echo "make image      the container image $(IMAGE) (podman; BASE_IMAGE=debian:12-slim off this machine)"
 	@echo "make test-image build the image and smoke-test its binary (chroot: /healthz, migrations, UI, user)"
 	@echo "make bench      benchmarks (figures on stdout)"
+	@echo "make soak       kill -9 soak, SOAK_ROUNDS rounds (default 50) on SQLite and on PostgreSQL"
 
 deps:
 	@scripts/install-deps
@@ -154,6 +155,11 @@ test-image: image
 
 bench: all
 	bench/run-all
+
+SOAK_ROUNDS ?= 50
+soak: deps
+	$(MAKE) $(BUILD)/labelflow
+	LF_SOAK_ROUNDS=$(SOAK_ROUNDS) LABELFLOW_BIN=$(CURDIR)/$(BUILD)/labelflow scripts/run-tests soak
 
 format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c)

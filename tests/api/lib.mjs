@@ -98,6 +98,17 @@ export async function startServer({ env = {}, dir, threads = 8 } = {}) {
   return srv;
 }
 
+// `labelflow worker` on a server's data folder: the job runner as a
+// process of its own (a 2 s job lease, so a successor takes over soon).
+export function startWorker(dir, env = {}) {
+  const proc = spawn(BIN, ['worker'], {
+    env: { ...baseEnv(), LABELFLOW_DB: dbUrl(dir), LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`, LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
+  return { proc, exited };
+}
+
 // One HTTP request. opts: token, body (object -> JSON), raw (string/Buffer),
 // headers. Returns { status, headers, body } with body parsed when JSON.
 export async function request(base, method, path, { token, body, raw, headers = {} } = {}) {

@@ -3,18 +3,7 @@
 // runs it. Killing that worker and starting another finishes the job.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { startServer, baseEnv, ADMIN, BIN, JWT_SECRET, dbUrl } from './lib.mjs';
-
-function startWorker(dir) {
-  const proc = spawn(BIN, ['worker'], {
-    env: { ...baseEnv(), LABELFLOW_DB: dbUrl(dir), LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`, LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
-  return { proc, exited };
-}
+import { startServer, startWorker, ADMIN } from './lib.mjs';
 
 test('imports run in a separate worker process, and survive its death', { timeout: 120000 }, async () => {
   const srv = await startServer({ env: { LABELFLOW_JOB_THREADS: '0' } });
