@@ -7,7 +7,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, crc32 } from 'node:zlib';
-import { createUser, startServer } from '../api/lib.mjs';
+import { createUser, startServer, waitJob } from '../api/lib.mjs';
 
 export { ADMIN, createUser, errorCode } from '../api/lib.mjs';
 
@@ -61,6 +61,36 @@ export async function startUiServer(env = {}) {
     throw new Error(`no built web UI in ${WEB_DIR}: run \`make\` (it runs npm run build in web/)`);
   const srv = await startServer({ env: { LABELFLOW_WEB_DIR: WEB_DIR, LABELFLOW_ACCESS_LOG: '0', ...env } });
   return srv;
+}
+
+// One API call as `token`; throws with the answer unless it is a success,
+// and returns the body.
+export async function callApi(srv, token, method, path, body) {
+  const r = await srv.api(method, path, { token, body });
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+// Makes a user a member of the project in one role.
+export function addMember(srv, adminToken, projectId, userId, role) {
+  return callApi(srv, adminToken, 'PUT', `/api/v1/projects/${projectId}/members/${userId}`, { role });
+}
+
+// Seeds n tasks, data dataOf(i) for i = 0..n-1, through one JSONL import
+// upload (one request and one background job: the fastest way in for a
+// large project), and waits until they all exist.
+export async function importTasks(srv, adminToken, projectId, n, dataOf) {
+  const lines = new Array(n);
+  for (let i = 0; i < n; i++) lines[i] = JSON.stringify(dataOf(i));
+  const r = await srv.api('POST', `/api/v1/projects/${projectId}/imports`, {
+    token: adminToken,
+    raw: lines.join('\n') + '\n',
+    headers: { 'content-type': 'application/x-ndjson' },
+  });
+  if (r.status !== 202) throw new Error(`import: ${r.status} ${JSON.stringify(r.body)}`);
+  const done = await waitJob(srv, adminToken, `/api/v1/imports/${r.body.id}`);
+  if (done.status !== 'done' || done.tasks_created !== n) throw new Error(`import: ${JSON.stringify(done)}`);
+  return done;
 }
 
 export function launchBrowser() {

@@ -11,11 +11,13 @@ import { ExportsTab } from './project/ExportsTab';
 import { MembersTab } from './project/MembersTab';
 import { OverviewTab } from './project/OverviewTab';
 import { SettingsTab } from './project/SettingsTab';
+import { TasksTab } from './project/TasksTab';
 
 const TABS = [
   { to: '', label: 'Overview' },
   { to: 'settings', label: 'Settings' },
   { to: 'members', label: 'Members' },
+  { to: 'tasks', label: 'Tasks' },
   { to: 'data', label: 'Data' },
   { to: 'escrow', label: 'Escrow' },
   { to: 'exports', label: 'Exports' },
@@ -62,6 +64,7 @@ export function ProjectPage() {
             <Route index element={<OverviewTab project={p} />} />
             <Route path="settings" element={<SettingsTab project={p} onSaved={project.setData} />} />
             <Route path="members" element={<MembersTab project={p} />} />
+            <Route path="tasks" element={<TasksTab project={p} />} />
             <Route path="data" element={<DataTab project={p} />} />
             <Route path="escrow" element={<EscrowTab project={p} />} />
             <Route path="exports" element={<ExportsTab project={p} />} />

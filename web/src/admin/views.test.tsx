@@ -41,6 +41,8 @@ const { SettingsTab, settingsBody } = await import('./project/SettingsTab');
 const { OverviewTab, formatDuration } = await import('./project/OverviewTab');
 const { MembersTab } = await import('./project/MembersTab');
 const { PayoutsPage } = await import('./PayoutsPage');
+const { TasksTab } = await import('./project/TasksTab');
+const { MemoryRouter } = await import('react-router-dom');
 
 const project: Project = {
   id: 5,
@@ -498,5 +500,109 @@ describe('MembersTab', () => {
     expect((screen.getByLabelText('Annotator') as HTMLInputElement).checked).toBe(false);
     fireEvent.click(screen.getByRole('button', { name: 'Remove Rita' }));
     await waitFor(() => expect(screen.queryByRole('row', { name: /Rita/ })).toBeNull());
+  });
+});
+
+describe('TasksTab', () => {
+  const row = (id: number, over: Record<string, unknown> = {}) => ({
+    id,
+    project_id: 5,
+    state: 'locked_l1',
+    preview: `Item ${id}`,
+    priority: 0,
+    attempts: 1,
+    reworks: 0,
+    annotations_done: 0,
+    created_at: '2026-03-01T00:00:00.000Z',
+    updated_at: '2026-03-01T00:00:00.000Z',
+    lease: { holder: 2, expires_at: '2026-03-01T00:10:00.000Z', expires_in_ms: 600000 },
+    holder: { id: 2, name: 'Ann' },
+    annotator: null,
+    reviewer: null,
+    score: null,
+    ...over,
+  });
+  beforeEach(() => {
+    handler = (method, path) => {
+      if (path === '/projects/5') return { ...project, counts: { queued_l1: 8, locked_l1: 2 }, task_count: 10 };
+      if (path === '/projects/5/members') return list([{ user_id: 2, name: 'Ann', email: 'ann@x', roles: ['annotator'] }]);
+      if (path === '/meta') return { currencies: { default_exponent: 2, exponents: {} }, task_states: ['queued_l1', 'locked_l1'], export_formats: [{ name: 'jsonl' }] };
+      if (method === 'GET' && path.startsWith('/projects/5/tasks?')) return list([row(1), row(2)], path.includes('cursor=') ? null : 'c1');
+      if (path === '/projects/5/tasks/bulk')
+        return { action: 'release', done: [1], failed: [{ id: 2, error: { code: 'not_held', message: 'Nobody holds task 2.' } }] };
+      throw new Error(`unexpected ${method} ${path}`);
+    };
+  });
+  const taskGets = () => calls.filter((c) => c.method === 'GET' && c.path.startsWith('/projects/5/tasks?')).map((c) => c.path);
+
+  it('lists with the filters from the address, pages by cursor, and drops the cursor when the listing changes', async () => {
+    render(
+      <MemoryRouter initialEntries={['/?state=locked_l1&sort=-updated_at']}>
+        <TasksTab project={project} />
+      </MemoryRouter>,
+    );
+    await screen.findByText('Item 2');
+    expect(taskGets()).toEqual(['/projects/5/tasks?view=table&state=locked_l1&sort=-updated_at&limit=50']);
+    expect(screen.getByRole('columnheader', { name: /Updated/ }).getAttribute('aria-sort')).toBe('descending');
+    expect(screen.getByTestId('dm-count-locked_l1').textContent).toBe('2');
+    fireEvent.click(screen.getByRole('button', { name: 'Next page' }));
+    await waitFor(() => expect(taskGets()).toContain('/projects/5/tasks?view=table&state=locked_l1&sort=-updated_at&limit=50&cursor=c1'));
+    await screen.findByText('Page 2');
+    fireEvent.change(screen.getByLabelText('Tasks per page'), { target: { value: '100' } });
+    await waitFor(() => expect(taskGets().at(-1)).toBe('/projects/5/tasks?view=table&state=locked_l1&sort=-updated_at&limit=100'));
+    expect(taskGets().filter((p) => p.includes('limit=100') && p.includes('cursor'))).toEqual([]);
+    await screen.findByText('Page 1');
+  });
+
+  it('releases the selection and lists what failed with its message', async () => {
+    render(
+      <MemoryRouter>
+        <TasksTab project={project} />
+      </MemoryRouter>,
+    );
+    await screen.findByText('Item 2');
+    fireEvent.click(screen.getByLabelText('Select every task on this page'));
+    await screen.findByRole('heading', { name: '2 tasks selected' });
+    const before = taskGets().length;
+    fireEvent.click(screen.getByRole('button', { name: 'Release held' }));
+    await screen.findByText('1 task released, 1 failed.');
+    screen.getByText('Task #2: Nobody holds task 2. (not_held)');
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ action: 'release', task_ids: [1, 2] });
+    await waitFor(() => expect(taskGets().length).toBe(before + 1));
+    await screen.findByRole('heading', { name: '0 tasks selected' });
+  });
+
+  it('searches once typing pauses, keeping a filter changed meanwhile', async () => {
+    render(
+      <MemoryRouter>
+        <TasksTab project={project} />
+      </MemoryRouter>,
+    );
+    await screen.findByText('Item 2');
+    fireEvent.change(screen.getByLabelText('Search in data'), { target: { value: 'Ber' } });
+    fireEvent.change(screen.getByLabelText('Search in data'), { target: { value: 'Berlin' } });
+    fireEvent.change(screen.getByLabelText('Tasks per page'), { target: { value: '200' } });
+    await waitFor(() => expect(taskGets().at(-1)).toBe('/projects/5/tasks?view=table&q=Berlin&limit=200'));
+    expect(taskGets().filter((p) => p.includes('q=Ber&'))).toEqual([]);
+  });
+
+  it('asks for the comment a discard needs before sending it', async () => {
+    render(
+      <MemoryRouter>
+        <TasksTab project={project} />
+      </MemoryRouter>,
+    );
+    await screen.findByText('Item 2');
+    fireEvent.click(screen.getByLabelText('Select task 1'));
+    fireEvent.click(screen.getByRole('button', { name: 'Discard' }));
+    fireEvent.submit(screen.getByRole('form', { name: 'Bulk action details' }));
+    expect((await screen.findByRole('alert')).textContent).toBe('Say why in the comment.');
+    expect(calls.some((c) => c.method === 'POST')).toBe(false);
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(true);
+    fireEvent.change(screen.getByLabelText('Comment (why)'), { target: { value: 'duplicate' } });
+    fireEvent.submit(screen.getByRole('form', { name: 'Bulk action details' }));
+    await waitFor(() => expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ action: 'discard', task_ids: [1], comment: 'duplicate' }));
+    expect(confirm).toHaveBeenCalledWith('Discard 1 task? Discarded tasks leave the workflow.');
+    confirm.mockRestore();
   });
 });

@@ -1,27 +1,53 @@
 /* Tasks and the workflow's transitions: claim, heartbeat, release, submit, revise, review, decide. */
 import { api, apiKeepalive } from './client';
 import { pagePath, type PageQuery } from './paging';
-import type { ClaimedTask, ListPage, ReviewBody, Stage, Task } from './types';
+import type { BulkBody, BulkResult, ClaimedTask, ListPage, ReviewBody, Stage, Task, TaskRow } from './types';
 
 /* The listing's filters (GET /projects/{id}/tasks); unset or empty ones are left out. q is a
- * plain, case-sensitive substring of the data; the times are ms or ISO 8601. */
+ * plain, case-sensitive substring of the data; the times are ms or ISO 8601. assignee is the
+ * current holder, worker anyone who worked on it, annotator and reviewer who did at L1 and at
+ * L2/L3. */
 export type TaskFilter = {
   state?: string;
   assignee?: number;
   worker?: number;
+  annotator?: number;
+  reviewer?: number;
   q?: string;
   updated_since?: string;
   updated_until?: string;
 };
 
-export function listTasks(projectId: number, q: PageQuery & TaskFilter = {}): Promise<ListPage<Task>> {
+/* The listing's orders; a minus sorts descending. */
+export type TaskSort = 'id' | '-id' | 'updated_at' | '-updated_at' | 'priority' | '-priority';
+
+const FILTER_KEYS = ['state', 'assignee', 'worker', 'annotator', 'reviewer', 'q', 'updated_since', 'updated_until'] as const;
+
+function tasksPath(projectId: number, q: PageQuery & TaskFilter & { sort?: TaskSort }, view?: 'table'): string {
   const params = new URLSearchParams();
-  for (const key of ['state', 'assignee', 'worker', 'q', 'updated_since', 'updated_until'] as const) {
+  if (view) params.set('view', view);
+  for (const key of FILTER_KEYS) {
     const v = q[key];
     if (v !== undefined && v !== '') params.set(key, String(v));
   }
+  if (q.sort && q.sort !== 'id') params.set('sort', q.sort);
   const qs = params.toString();
-  return api<ListPage<Task>>('GET', pagePath(`/projects/${projectId}/tasks${qs ? '?' + qs : ''}`, q));
+  return pagePath(`/projects/${projectId}/tasks${qs ? '?' + qs : ''}`, q);
+}
+
+export function listTasks(projectId: number, q: PageQuery & TaskFilter & { sort?: TaskSort } = {}): Promise<ListPage<Task>> {
+  return api<ListPage<Task>>('GET', tasksPath(projectId, q));
+}
+
+/* The data manager's rows: a preview instead of the data, and the people. The cursor
+ * of a page is only valid with the same sort. */
+export function listTaskRows(projectId: number, q: PageQuery & TaskFilter & { sort?: TaskSort } = {}): Promise<ListPage<TaskRow>> {
+  return api<ListPage<TaskRow>>('GET', tasksPath(projectId, q, 'table'));
+}
+
+/* A bulk action on a selection: each task on its own, failures listed one by one. */
+export function bulkTasks(projectId: number, body: BulkBody): Promise<BulkResult> {
+  return api<BulkResult>('POST', `/projects/${projectId}/tasks/bulk`, body);
 }
 
 /* The next task of the stage with its lease, or undefined (204) when there is none. With

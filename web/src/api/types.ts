@@ -101,3 +101,11 @@ export type MediaItem = Schemas['MediaUploadItem'];
 export type MediaUpload = Schemas['MediaUpload'];
 /* GET /media/{id}/info: the item and a signed link for <img>/<audio>/<video>. */
 export type MediaInfo = Schemas['MediaInfo'];
+
+/* A row of the data manager's table (GET /projects/{id}/tasks?view=table). */
+export type TaskRow = Schemas['TaskRow'];
+export type Person = Schemas['Person'];
+/* POST /projects/{id}/tasks/bulk: the request, and what was done and what failed. */
+export type BulkBody = JsonBody<'tasksBulk'>;
+export type BulkAction = BulkBody['action'];
+export type BulkResult = operations['tasksBulk']['responses'][200]['content']['application/json'];
