@@ -127,7 +127,7 @@ export function TasksTab({ project }: { project: Project }) {
   const memberList = members.data?.items ?? [];
   const nameOf = (id: number) => {
     const m = memberList.find((x) => x.user_id === id);
-    return m ? m.name || m.email : `user #${id}`;
+    return (m && (m.name || m.email)) || `user #${id}`;
   };
   const table = useRef<HTMLTableElement>(null);
   /* Closing the panel gives focus back to the row it was opened from, as a dialog would. */
