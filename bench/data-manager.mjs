@@ -63,6 +63,8 @@ try {
     'table, -updated_at': 'view=table&sort=-updated_at',
     'table, priority': 'view=table&sort=priority',
     'table, annotator=1': 'view=table&annotator=1',
+    'table, state=accepted (0)': 'view=table&state=accepted',
+    'table, assignee=1 (0)': 'view=table&assignee=1',
   };
   const p50 = {};
   for (const [name, q] of Object.entries(queries)) {

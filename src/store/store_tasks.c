@@ -331,45 +331,107 @@ int lf_store_task_held(lf_tx *tx, int64_t project_id, const char *state, int64_t
 }
 
 /*
- * The listing, one statement per sort order and dialect. The person
- * filters and the two "who" columns read task_work and annotations by
- * task id (indexed), so they cost a few lookups per row shown. Each order
- * pages by a row-value keyset on its own index (project_id, key, id),
- * so page 10,000 costs what page 1 does.
+ * The listing. Its statement is made from the filters that are set, so
+ * that each is a plain condition the planner can use an index for
+ * ("state = $2" walks tasks_list, a person's tasks come from task_work by
+ * user), where one statement with "($2 IS NULL OR state = $2)" for every
+ * filter made a rare state or a person scan the whole project. Each
+ * order pages by a row-value keyset on its own index (project_id, key,
+ * id), so page 10,000 costs what page 1 does. The two "who" columns read
+ * annotations and task_work by task id: a few lookups per row shown.
  */
-#define TASK_LIST(find, after, order)                                                              \
+#define LIST_SELECT                                                                                \
 	"SELECT " TASK_COLS ","                                                                    \
 	" (SELECT a.author_id FROM annotations a WHERE a.task_id = tasks.id AND a.stage = 1"       \
 	" ORDER BY a.version DESC LIMIT 1),"                                                       \
 	" (SELECT w.user_id FROM task_work w WHERE w.task_id = tasks.id AND w.stage > 1"           \
 	" AND w.status = 'done' ORDER BY w.id DESC LIMIT 1)"                                       \
-	" FROM tasks WHERE project_id = $1 AND ($2 IS NULL OR state = $2)"                         \
-	" AND ($3 IS NULL OR lease_owner = $3)"                                                    \
-	" AND ($4 IS NULL OR state IN ('queued_l' || $4, 'locked_l' || $4))"                       \
-	" AND ($7 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"         \
-	" AND w.user_id = $7))"                                                                    \
-	" AND ($8 IS NULL OR " find " > 0)"                                                        \
-	" AND ($9 IS NULL OR updated_at >= $9) AND ($10 IS NULL OR updated_at < $10)"              \
-	" AND ($11 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"        \
-	" AND w.user_id = $11 AND w.stage = 1))"                                                   \
-	" AND ($12 IS NULL OR EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = tasks.id"        \
-	" AND w.user_id = $12 AND w.stage > 1))"                                                   \
-	" AND " after " ORDER BY " order " LIMIT $6"
-/* instr and strpos: a plain substring, so %, _ and \\ in the text need no
- * escaping as they would with LIKE. */
-#define TASK_LISTS(find)                                                                           \
-	{                                                                                          \
-		[LF_TASK_SORT_ID] = TASK_LIST(find, "id > $5", "id"),                              \
-		[LF_TASK_SORT_ID_DESC] = TASK_LIST(find, "id < $5", "id DESC"),                    \
-		[LF_TASK_SORT_UPDATED] =                                                           \
-		    TASK_LIST(find, "(updated_at, id) > ($13, $5)", "updated_at, id"),             \
-		[LF_TASK_SORT_UPDATED_DESC] =                                                      \
-		    TASK_LIST(find, "(updated_at, id) < ($13, $5)", "updated_at DESC, id DESC"),   \
-		[LF_TASK_SORT_PRIORITY] =                                                          \
-		    TASK_LIST(find, "(priority, id) > ($13, $5)", "priority, id"),                 \
-		[LF_TASK_SORT_PRIORITY_DESC] =                                                     \
-		    TASK_LIST(find, "(priority, id) < ($13, $5)", "priority DESC, id DESC"),       \
+	" FROM tasks WHERE "
+#define BY_PERSON "id IN (SELECT task_id FROM task_work WHERE user_id = ? AND project_id = ?"
+
+/* The optional filters, in the order their conditions are written. */
+enum {
+	LIST_STATE,
+	LIST_ASSIGNEE,
+	LIST_STAGE,
+	LIST_WORKER,
+	LIST_TEXT,
+	LIST_SINCE,
+	LIST_UNTIL,
+	LIST_ANNOTATOR,
+	LIST_REVIEWER,
+	LIST__COUNT
+};
+
+static const char *const list_where[LIST__COUNT] = {
+    [LIST_STATE] = " AND state = ?",
+    /* Held tasks are few, and tasks_leased lists them. */
+    [LIST_ASSIGNEE] = " AND id IN (SELECT id FROM tasks WHERE lease_owner = ?)",
+    [LIST_STAGE] = " AND state IN (?, ?)",
+    [LIST_WORKER] = " AND " BY_PERSON ")",
+    /* instr and strpos: a plain substring, so %, _ and \\ need no
+     * escaping as they would with LIKE (the dialects differ here). */
+    [LIST_TEXT] = NULL,
+    [LIST_SINCE] = " AND updated_at >= ?",
+    [LIST_UNTIL] = " AND updated_at < ?",
+    [LIST_ANNOTATOR] = " AND " BY_PERSON " AND stage = 1)",
+    [LIST_REVIEWER] = " AND " BY_PERSON " AND stage > 1)",
+};
+
+static const char *const list_order[LF_TASK_SORT__COUNT][2] = {
+    [LF_TASK_SORT_ID] = {" AND id > ?", " ORDER BY id"},
+    [LF_TASK_SORT_ID_DESC] = {" AND id < ?", " ORDER BY id DESC"},
+    [LF_TASK_SORT_UPDATED] = {" AND (updated_at, id) > (?, ?)", " ORDER BY updated_at, id"},
+    [LF_TASK_SORT_UPDATED_DESC] = {" AND (updated_at, id) < (?, ?)",
+				   " ORDER BY updated_at DESC, id DESC"},
+    [LF_TASK_SORT_PRIORITY] = {" AND (priority, id) > (?, ?)", " ORDER BY priority, id"},
+    [LF_TASK_SORT_PRIORITY_DESC] = {" AND (priority, id) < (?, ?)",
+				    " ORDER BY priority DESC, id DESC"},
+};
+
+/* A statement being written: its text with ? numbered $1, $2... and the
+ * values in the same order. */
+struct list_q {
+	char sql[1536];
+	size_t len;
+	lf_val v[20];
+	int n;
+};
+
+/* Appends text, numbering its placeholders and taking one value of vals
+ * for each, in order. The buffer fits the longest statement by far. */
+static void list_put(struct list_q *q, const char *text, const lf_val *vals)
+{
+	int k = 0;
+	for (const char *c = text; *c != '\0'; c++) {
+		if (*c != '?') {
+			q->sql[q->len++] = *c;
+			continue;
+		}
+		q->v[q->n++] = vals[k++];
+		q->len += (size_t)snprintf(q->sql + q->len, sizeof(q->sql) - q->len, "$%d", q->n);
 	}
+	q->sql[q->len] = '\0';
+}
+
+/*
+ * The statement cache keys statements by the address of their text, so
+ * each distinct text is kept for the process's life: one per combination
+ * of filters, order and dialect that is ever asked for (a few dozen in
+ * practice, 2^13 at most).
+ */
+static const char *list_texts[1 << (LIST__COUNT + 4)];
+static pthread_mutex_t list_texts_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *list_text(unsigned key, const char *sql)
+{
+	pthread_mutex_lock(&list_texts_lock);
+	if (list_texts[key] == NULL)
+		list_texts[key] = strdup(sql);
+	const char *t = list_texts[key];
+	pthread_mutex_unlock(&list_texts_lock);
+	return t;
+}
 
 static void item_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -392,34 +454,70 @@ int64_t lf_store_task_sort_key(const lf_task *t, lf_task_sort sort)
 
 int lf_store_task_list(lf_tx *tx, const lf_task_filter *f, lf_task_item **items, int *n)
 {
-	static const char *const sqlite_sql[LF_TASK_SORT__COUNT] = TASK_LISTS("instr(data, $8)");
-	static const char *const pg_sql[LF_TASK_SORT__COUNT] = TASK_LISTS("strpos(data, $8::text)");
-	char stage[2] = {(char)('0' + f->stage), '\0'};
-	if ((unsigned)f->sort >= LF_TASK_SORT__COUNT)
+	int pg = !lf_db_is_sqlite(tx);
+	char queued[16], locked[16];
+	struct list_q q = {.len = 0};
+	unsigned mask = 0;
+	if ((unsigned)f->sort >= LF_TASK_SORT__COUNT || f->stage < 0 || f->stage > 3)
 		return LF_ERR_INVALID;
+	snprintf(queued, sizeof(queued), "queued_l%d", f->stage);
+	snprintf(locked, sizeof(locked), "locked_l%d", f->stage);
+	const lf_val pid = LF_VINT(f->project_id);
+	const lf_val vals[LIST__COUNT][2] = {
+	    [LIST_STATE] = {LF_VTEXT(f->state)},
+	    [LIST_ASSIGNEE] = {LF_VINT(f->assignee)},
+	    [LIST_STAGE] = {LF_VTEXT(queued), LF_VTEXT(locked)},
+	    [LIST_WORKER] = {LF_VINT(f->worker), pid},
+	    [LIST_TEXT] = {LF_VTEXT(f->text)},
+	    [LIST_SINCE] = {LF_VINT(f->updated_since)},
+	    [LIST_UNTIL] = {LF_VINT(f->updated_until)},
+	    [LIST_ANNOTATOR] = {LF_VINT(f->annotator), pid},
+	    [LIST_REVIEWER] = {LF_VINT(f->reviewer), pid},
+	};
+	const int set[LIST__COUNT] = {
+	    [LIST_STATE] = f->state != NULL,	  [LIST_ASSIGNEE] = f->assignee != 0,
+	    [LIST_STAGE] = f->stage != 0,	  [LIST_WORKER] = f->worker != 0,
+	    [LIST_TEXT] = f->text != NULL,	  [LIST_SINCE] = f->updated_since != 0,
+	    [LIST_UNTIL] = f->updated_until != 0, [LIST_ANNOTATOR] = f->annotator != 0,
+	    [LIST_REVIEWER] = f->reviewer != 0,
+	};
 	int desc = f->sort == LF_TASK_SORT_ID_DESC || f->sort == LF_TASK_SORT_UPDATED_DESC ||
 		   f->sort == LF_TASK_SORT_PRIORITY_DESC;
+	int keyed = f->sort != LF_TASK_SORT_ID && f->sort != LF_TASK_SORT_ID_DESC;
 	/* Without a cursor: a key before (or after) every row, so one
 	 * statement serves the first page too and keeps its index range. */
 	int64_t key = f->has_cursor ? f->after_key : desc ? INT64_MAX : INT64_MIN;
 	int64_t after = f->has_cursor ? f->after_id : desc ? INT64_MAX : 0;
-	lf_val v[] = {LF_VINT(f->project_id),
-		      LF_VTEXT(f->state),
-		      LF_VID(f->assignee),
-		      LF_VTEXT(f->stage ? stage : NULL),
-		      LF_VINT(after),
-		      LF_VINT(f->limit),
-		      LF_VID(f->worker),
-		      LF_VTEXT(f->text),
-		      LF_VID(f->updated_since),
-		      LF_VID(f->updated_until),
-		      LF_VID(f->annotator),
-		      LF_VID(f->reviewer),
-		      LF_VINT(key)};
-	/* The id orders have no $13 (PostgreSQL wants every parameter used). */
-	int nv = f->sort == LF_TASK_SORT_ID || f->sort == LF_TASK_SORT_ID_DESC ? 12 : 13;
-	const char *sql = LF_DB_SQL(tx, sqlite_sql[f->sort], pg_sql[f->sort]);
-	return lf_db_query_list(tx, sql, v, nv, item_fill, sizeof(lf_task_item), f->limit,
+	const lf_val keyset[2] = {keyed ? LF_VINT(key) : LF_VINT(after), LF_VINT(after)};
+	const lf_val lim = LF_VINT(f->limit);
+
+	/*
+	 * A person's tasks are few next to a project's: SQLite without
+	 * statistics would still walk the project in order and test each
+	 * task against them, so "+" takes project_id off the indexes and the
+	 * page is read from the person's tasks instead (then sorted, unless
+	 * by id). PostgreSQL keeps statistics and chooses by itself.
+	 */
+	int person =
+	    set[LIST_ASSIGNEE] || set[LIST_WORKER] || set[LIST_ANNOTATOR] || set[LIST_REVIEWER];
+	list_put(&q, LIST_SELECT, NULL);
+	list_put(&q, person && !pg ? "+project_id = ?" : "project_id = ?", &pid);
+	for (int i = 0; i < LIST__COUNT; i++) {
+		if (!set[i])
+			continue;
+		mask |= 1u << i;
+		const char *w = list_where[i];
+		if (i == LIST_TEXT)
+			w = pg ? " AND strpos(data, ?::text) > 0" : " AND instr(data, ?) > 0";
+		list_put(&q, w, vals[i]);
+	}
+	list_put(&q, list_order[f->sort][0], keyset);
+	list_put(&q, list_order[f->sort][1], NULL);
+	list_put(&q, " LIMIT ?", &lim);
+	const char *sql = list_text((mask << 4) | ((unsigned)f->sort << 1) | (unsigned)pg, q.sql);
+	if (sql == NULL)
+		return LF_ERR_NOMEM;
+	return lf_db_query_list(tx, sql, q.v, q.n, item_fill, sizeof(lf_task_item), f->limit,
 				(void **)items, n);
 }
 
