@@ -51,6 +51,24 @@ typedef struct lf_principal {
 extern const lf_http_route lf_api_routes[];
 extern const size_t lf_api_nroutes;
 
+/* lf_http_route.access of a route with a body: who may send it one,
+ * checked by lf_api_authorize before the body is read. The handler still
+ * checks its exact permission; these are what the headers can tell. */
+enum lf_api_access {
+	LF_API_TOKEN = 0, /* a live session (the default) */
+	LF_API_PUBLIC,	  /* anyone: the body carries the credentials (login) */
+	LF_API_ADMIN,	  /* a live session of an admin */
+	LF_API_PROJECT,	  /* one who may see the project of capture 0 */
+	LF_API_TASK,	  /* one who may see the project of the task of capture 0 */
+};
+
+/*
+ * The server's authorize hook (lf_http_config.authorize): checks the
+ * route's access on the headers. The principal it finds is the request's
+ * (req->user), so the handler's own guard does not authenticate again.
+ */
+int lf_api_authorize(lf_http_req *req);
+
 /*
  * Authenticates the request and checks perm (in project_id's scope when
  * non-zero: the caller's membership roles are loaded). On refusal describes

@@ -41,6 +41,7 @@ int lf_cli_serve(lf_cli *cli, int argc, char **argv)
 	    .app = &app.api,
 	    .access_log = cfg->access_log,
 	    .fallback = lf_api_static,
+	    .authorize = lf_api_authorize,
 	};
 	if (lf_http_start(&hc, &app.api.http, err, sizeof(err)) != LF_OK) {
 		lf_log(LF_LOG_ERROR, "%s", err);

@@ -3,11 +3,10 @@
  * in and out, per-request arenas, body limits and an access log.
  *
  * A request's life: the server matches the route on the first callback,
- * refuses early what it can (404/405, 413 from Content-Length, 415 from
- * Content-Type), accumulates the body up to the route's limit, parses JSON
- * bodies, then calls the handler once with the whole request. The handler
- * sets exactly one response with lf_http_json/lf_http_empty/... or
- * fails with lf_http_fail. All memory
+ * refuses early what it can (404/405, the application's authorization
+ * check, 413 from Content-Length, 415 from Content-Type), accumulates the body up to the route's
+ * limit, parses JSON bodies, then calls the handler once with the whole request. The handler sets
+ * exactly one response with lf_http_json/lf_http_empty/... or fails with lf_http_fail. All memory
  * of a request comes from req->arena and is freed when the response has
  * been sent.
  *
@@ -101,6 +100,9 @@ typedef struct lf_http_route {
 	int body;		      /* enum lf_http_body */
 	size_t max_body;	      /* 0 = the server default */
 	const lf_http_stream *stream; /* LF_BODY_STREAM only, else NULL */
+	/* What lf_http_config.authorize checks on the headers of a request
+	 * with a body; the application's own values, 0 its default. */
+	int access;
 } lf_http_route;
 
 typedef struct lf_http_internal lf_http_internal;
@@ -147,6 +149,16 @@ typedef struct lf_http_config {
 	 * files of the web UI), with req->route a GET route of this handler
 	 * and no body; NULL answers them with the JSON 404. */
 	lf_http_handler fallback;
+	/*
+	 * Runs on the headers of every request to a route that takes a body
+	 * (LF_BODY_JSON or LF_BODY_STREAM), after routing and before any
+	 * other check or body byte is read, with req->captures set: it
+	 * authenticates and authorizes what it can from the headers and the
+	 * path (route->access says what). An error refuses the request with
+	 * its response and the body is never read, so that an anonymous
+	 * client cannot make the server hold megabytes. NULL: no check.
+	 */
+	lf_http_handler authorize;
 } lf_http_config;
 
 /* Starts listening. Owner: caller, stop with lf_http_stop. */

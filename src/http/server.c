@@ -429,6 +429,13 @@ static int begin_request(lf_http_server *s, lf_http_req *req)
 	req->route = &s->cfg.routes[idx];
 	if (req->route->body == LF_BODY_NONE)
 		return 0;
+	if (s->cfg.authorize != NULL) {
+		int ret = s->cfg.authorize(req);
+		if (req->status == 0 && ret != LF_OK)
+			lf_http_respond_error(req, ret);
+		if (req->status != 0)
+			return 1;
+	}
 	size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
 	const char *cl = lf_http_header(req, "Content-Length");
 	if (cl != NULL && strtoull(cl, NULL, 10) > limit)
