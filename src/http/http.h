@@ -159,6 +159,21 @@ typedef struct lf_http_config {
 	 * client cannot make the server hold megabytes. NULL: no check.
 	 */
 	lf_http_handler authorize;
+	/*
+	 * Limits against clients that hold connections open: at most
+	 * max_conns connections (clamped to what the open-file limit leaves
+	 * room for), max_conns_per_ip from one address (0: no limit; behind
+	 * a proxy every client has the proxy's address), the complete header
+	 * block of a request within header_timeout_ms of the connection's
+	 * opening or of its previous response, and the whole request, body
+	 * included, within request_timeout_ms (0: no deadline). A connection
+	 * past a deadline is closed. 0 for max_conns or header_timeout_ms
+	 * takes the defaults (1000, 10 s).
+	 */
+	int max_conns;
+	int max_conns_per_ip;
+	int header_timeout_ms;
+	int request_timeout_ms;
 } lf_http_config;
 
 /* Starts listening. Owner: caller, stop with lf_http_stop. */
