@@ -38,6 +38,11 @@ typedef struct lf_app {
 	int64_t started_ms;
 	const char *tmpdir;  /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
 	bool media_redirect; /* LABELFLOW_MEDIA_REDIRECT: signed media links go to the bucket */
+	/* Who may read /metrics: these addresses (LABELFLOW_METRICS_ALLOW), or
+	 * anyone with metrics_token (NULL: none) */
+	lf_http_cidr metrics_allow[LF_HTTP_CIDR_MAX];
+	size_t metrics_nallow;
+	const char *metrics_token;
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */

@@ -239,6 +239,26 @@ int lf_http_json_stream(lf_http_req *req, int status, json_t *head, const char *
  */
 int lf_http_add_header(lf_http_req *req, const char *name, const char *value);
 
+/* An address block of a CIDR list (lf_http_cidr_parse). */
+typedef struct lf_http_cidr {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits;
+} lf_http_cidr;
+
+/* The most blocks a list may have. */
+#define LF_HTTP_CIDR_MAX 32
+
+/*
+ * Parses a comma-separated list of address blocks, "10.0.0.0/8, ::1/128,
+ * 192.0.2.7" (a bare address is a block of one), into out (at most
+ * LF_HTTP_CIDR_MAX, *n of them). LF_ERR_INVALID with a sentence in err
+ * naming the entry that is not one.
+ */
+int lf_http_cidr_parse(const char *list, lf_http_cidr *out, size_t *n, char *err, size_t errlen);
+/* 1 when the request's client address is in one of the n blocks. */
+int lf_http_client_in(const lf_http_req *req, const lf_http_cidr *list, size_t n);
+
 /*
  * Matches method+path against routes. Returns the route index, -1 when no
  * pattern matches the path (404), -2 when the path matches but not the
