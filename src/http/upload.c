@@ -140,6 +140,10 @@ static int start_part(lf_http_req *req, const char *name, const char *filename, 
 static int append_field(lf_http_req *req, const char *data, size_t len)
 {
 	lf_http_upload *up = req->in->upload;
+	/* An empty field's piece: field may still be NULL, and NULL + 0 is
+	 * undefined behaviour (UBSan stops the server on it). */
+	if (len == 0)
+		return 1;
 	if (up->field_len + len > LF_HTTP_FORM_VALUE_MAX)
 		return lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
 				      "Form field '%s' is longer than %d bytes.", up->part_name,
