@@ -49,7 +49,8 @@ static void shape_of(json_t *v, lf_ingest_shape *sh)
 		for (k = 0; k < sh->count[i] && sh->bad[i] == SIZE_MAX; k++)
 			if (!json_is_object(json_array_get(m, k)))
 				sh->bad[i] = k;
-		sh->lists[i] = sh->bad[i] < sh->count[i] ? LF_INGEST_LIST_BAD_ELEM : LF_INGEST_LIST_OK;
+		sh->lists[i] =
+		    sh->bad[i] < sh->count[i] ? LF_INGEST_LIST_BAD_ELEM : LF_INGEST_LIST_OK;
 	}
 }
 

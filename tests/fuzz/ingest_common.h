@@ -101,7 +101,8 @@ static void ingest_agree(const char *what, const struct ingest_run *a, const str
 	char *ra, *rb;
 
 	if (a->rc == b->rc && strcmp(a->err, b->err) == 0 && a->err_line == b->err_line &&
-	    a->count == b->count && a->skipped == b->skipped && json_equal(a->recorded, b->recorded))
+	    a->count == b->count && a->skipped == b->skipped &&
+	    json_equal(a->recorded, b->recorded))
 		return;
 	ra = json_dumps(a->recorded, JSON_COMPACT);
 	rb = json_dumps(b->recorded, JSON_COMPACT);
