@@ -61,7 +61,7 @@ all: $(BUILD)/labelflow web
 
 help:
 	@echo "make run        install deps, build, start the server on 127.0.0.1:8080"
-	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan, SQLite and PostgreSQL) + UI tests"
+	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan, SQLite and PostgreSQL) + UI tests + short fuzz runs"
 	@echo "make test-unit  C unit tests only (cmocka under prove)"
 	@echo "make test-api   black-box HTTP tests only (SQLite)"
 	@echo "make test-pg    black-box HTTP tests on a throwaway PostgreSQL server"
