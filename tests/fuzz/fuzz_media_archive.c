@@ -22,6 +22,8 @@ static char dir[64];
 static lf_media_targets targets;
 static int files_left;
 
+static void cleanup(void);
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char err[256];
@@ -34,14 +36,32 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "%s\n", err);
 		abort();
 	}
+	atexit(cleanup);
 	return 0;
 }
 
-static int count_file(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/* Counts the files left and removes the folders the store made (each
+ * batch has its own), so that the walk stays short. */
+static int sweep(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
 	if (flag == FTW_F)
 		files_left++;
+	else if (flag == FTW_DP && ftw->level > 0)
+		rmdir(path);
 	return 0;
+}
+
+static void remove_all(const char *path)
+{
+	files_left = 0;
+	nftw(path, sweep, 16, FTW_PHYS | FTW_DEPTH);
+}
+
+static void cleanup(void)
+{
+	lf_blob_close(bs);
+	remove_all(dir);
+	rmdir(dir);
 }
 
 static int path_inside(const char *p)
@@ -87,8 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	lf_media_batch_free(b);
-	files_left = 0;
-	nftw(dir, count_file, 16, FTW_PHYS);
+	remove_all(dir);
 	FUZZ_CHECK(files_left == 0);
 	return 0;
 }
