@@ -27,9 +27,24 @@ static int note(lf_http_req *req)
 }
 
 static const lf_http_route routes[] = {
-    {"POST", "/echo", echo, LF_BODY_JSON, 0, NULL},
-    {"POST", "/items/{id}/notes/{note}", note, LF_BODY_JSON, 0, NULL},
-    {"GET", "/items/{id}", note, LF_BODY_NONE, 0, NULL},
+    {.method = "POST",
+     .pattern = "/echo",
+     .handler = echo,
+     .body = LF_BODY_JSON,
+     .max_body = 0,
+     .stream = NULL},
+    {.method = "POST",
+     .pattern = "/items/{id}/notes/{note}",
+     .handler = note,
+     .body = LF_BODY_JSON,
+     .max_body = 0,
+     .stream = NULL},
+    {.method = "GET",
+     .pattern = "/items/{id}",
+     .handler = note,
+     .body = LF_BODY_NONE,
+     .max_body = 0,
+     .stream = NULL},
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

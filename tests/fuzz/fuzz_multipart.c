@@ -63,10 +63,30 @@ static const lf_http_stream many_files = {
     .begin = sink_begin, .chunk = sink_chunk, .abort = sink_abort, .file = sink_file};
 
 static const lf_http_route routes[] = {
-    {"POST", "/one", sink_finish, LF_BODY_STREAM, 0, &one_file},
-    {"POST", "/many", sink_finish, LF_BODY_STREAM, 0, &many_files},
-    {"POST", "/one-small", sink_finish, LF_BODY_STREAM, 2000, &one_file},
-    {"POST", "/many-small", sink_finish, LF_BODY_STREAM, 2000, &many_files},
+    {.method = "POST",
+     .pattern = "/one",
+     .handler = sink_finish,
+     .body = LF_BODY_STREAM,
+     .max_body = 0,
+     .stream = &one_file},
+    {.method = "POST",
+     .pattern = "/many",
+     .handler = sink_finish,
+     .body = LF_BODY_STREAM,
+     .max_body = 0,
+     .stream = &many_files},
+    {.method = "POST",
+     .pattern = "/one-small",
+     .handler = sink_finish,
+     .body = LF_BODY_STREAM,
+     .max_body = 2000,
+     .stream = &one_file},
+    {.method = "POST",
+     .pattern = "/many-small",
+     .handler = sink_finish,
+     .body = LF_BODY_STREAM,
+     .max_body = 2000,
+     .stream = &many_files},
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
