@@ -1,0 +1,330 @@
+// The OWASP API Top 10 checks as one table-driven test. RULES names, for
+// every route the server has, who may call it, which fixture object fills
+// its {id} and {user_id}, and a minimal valid body. The route list comes
+// from the server itself (GET /api/v1/openapi.json, which
+// tests/openapi/routes.test.mjs ties to src/api/api_routes.c), so a new
+// route without a rule, or a rule whose route is gone, fails here.
+//
+// With that table the test walks every route with every actor and checks:
+// - authorization (API1 object level, API5 function level): anonymous 401,
+//   an outsider 404 on another project's things (byte for byte the answer
+//   for a missing id), a member without the role 403, and anyone allowed
+//   neither 401, 403 nor 404;
+// - mass assignment (API3/API6): each write route's body plus fields it
+//   must not take changes nothing they name;
+// - data exposure (API3): no password, hash, secret or foreign token in any
+//   response, no other person's e-mail to a non-admin, no SQL or source
+//   locations in error messages, never a 500;
+// - resource limits (API4): a JSON body of max_body + 1 bytes is 413, a
+//   page limit above its maximum is 400, and no page is longer than that.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { startServer, ADMIN, createUser, waitJob, sql, login } from './lib.mjs';
+import { setupProject, addTasks, nerResult, NER_CONFIG } from './workflow-lib.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MISSING = 2147483000;
+const ACTORS = ['anonymous', 'outsider', 'annotator', 'reviewer', 'super_reviewer', 'admin'];
+const MEMBERS = ['annotator', 'reviewer', 'super_reviewer'];
+
+// Who may call a route. For each actor: 'ok' (anything but 401, 403 and
+// 404: a 400/409/422 from a minimal body or the state of the fixture is
+// fine) or the status the actor must get.
+const ACCESS = {
+  // Anyone, with or without a token.
+  public: () => 'ok',
+  // Any signed-in user.
+  user: (a) => (a === 'anonymous' ? 401 : 'ok'),
+  // Global admin routes.
+  admin: (a) => (a === 'anonymous' ? 401 : a === 'admin' ? 'ok' : 403),
+  // A project's management (admins): another project's things answer as
+  // missing ones to outsiders; members learn the thing exists, and 403.
+  manage: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'admin' ? 'ok' : 403),
+  // Any member of the project, and admins.
+  member: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : 'ok'),
+  // A stage's role in the project; admins hold no stage unless a member.
+  l1: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'annotator' ? 'ok' : 403),
+  l2: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'reviewer' ? 'ok' : 403),
+  l3: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'super_reviewer' ? 'ok' : 403),
+  // A signed link (release beacon) rather than a token: without its
+  // signature everyone, token or not, gets 403.
+  signed: () => 403,
+};
+
+const json = (body) => ({ body });
+// The rules: one per route. access: a key of ACCESS. id / user_id: the
+// fixture object filling the capture. req(fx, actor): the minimal valid
+// request (body, raw, query). state: when "allowed" depends on state, what
+// the allowed actor gets otherwise. inputs: fields of the body that are
+// legitimately the caller's to set (left out of the mass-assignment probe).
+// fresh: the route ends the caller's session, so it gets a new one.
+const RULES = {
+  'GET /': { access: 'public' },
+  'GET /healthz': { access: 'public' },
+  'GET /readyz': { access: 'public' },
+  'GET /metrics': { access: 'public' },
+  'GET /api/v1/openapi.json': { access: 'public' },
+  'GET /api/v1/meta': { access: 'public' },
+  'POST /api/v1/auth/login': { access: 'public', req: (fx, a) => json(fx.creds(a)), inputs: ['email', 'password'], tokens: true },
+  'POST /api/v1/auth/refresh': { access: 'public', req: async (fx, a) => json({ refresh_token: (await login(fx.url, fx.creds(a).email, fx.creds(a).password)).refresh_token }), inputs: ['refresh_token'], tokens: true },
+  'POST /api/v1/auth/logout': { access: 'user', fresh: true, req: () => json({}) },
+  'GET /api/v1/me': { access: 'user' },
+  'POST /api/v1/users': { access: 'admin', req: (fx) => json({ email: `u${++fx.seq}@owasp.example.org`, name: 'New', password: 'new-password-1', role: 'annotator' }), inputs: ['email', 'name', 'password', 'role'] },
+  'GET /api/v1/users': { access: 'admin', list: true },
+  'PATCH /api/v1/users/{id}': { access: 'admin', id: 'spare', req: () => json({ name: 'Spare renamed' }), inputs: ['name'] },
+  'POST /api/v1/projects': { access: 'admin', req: () => json({ name: 'OWASP new', label_config: '<View><Text name="text" value="$text"/></View>' }), inputs: ['name', 'label_config'] },
+  'GET /api/v1/projects': { access: 'user', list: true },
+  'GET /api/v1/projects/{id}': { access: 'member', id: 'P' },
+  'PATCH /api/v1/projects/{id}': { access: 'manage', id: 'P', req: () => json({ description: 'changed' }), inputs: ['description'] },
+  'GET /api/v1/projects/{id}/stats': { access: 'manage', id: 'P' },
+  'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true },
+  'PUT /api/v1/projects/{id}/members/{user_id}': { access: 'manage', id: 'P', user_id: 'spare2', req: () => json({ role: 'annotator' }), inputs: ['role'] },
+  'DELETE /api/v1/projects/{id}/members/{user_id}': { access: 'manage', id: 'P', user_id: 'spare2' },
+  'GET /api/v1/projects/{id}/tasks': { access: 'member', id: 'P', list: true },
+  'POST /api/v1/projects/{id}/tasks': { access: 'manage', id: 'P', req: () => json({ tasks: [{ data: { text: 'added' } }] }), inputs: ['tasks'] },
+  'POST /api/v1/projects/{id}/tasks/bulk': { access: 'manage', id: 'P', req: (fx) => json({ action: 'priority', task_ids: [fx.T2], priority: 3 }), inputs: ['action', 'task_ids', 'priority'] },
+  'POST /api/v1/projects/{id}/imports': { access: 'manage', id: 'P', req: () => ({ query: '?format=jsonl', raw: '{"text":"imported"}\n', headers: { 'content-type': 'application/x-ndjson' } }) },
+  'GET /api/v1/projects/{id}/imports': { access: 'manage', id: 'P', list: true },
+  'POST /api/v1/projects/{id}/media': { access: 'manage', id: 'P', req: () => ({ query: '?filename=dot.png', raw: PNG, headers: { 'content-type': 'image/png' } }) },
+  'GET /api/v1/media/{id}': { access: 'member', id: 'media' },
+  'GET /api/v1/media/{id}/info': { access: 'member', id: 'media' },
+  'POST /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', req: () => json({ url: 's3://owasp-none/prefix/' }), inputs: ['url'] },
+  'GET /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', list: true },
+  'GET /api/v1/sources/{id}': { access: 'manage', id: 'source' },
+  'DELETE /api/v1/sources/{id}': { access: 'manage', id: 'source2' },
+  'POST /api/v1/sources/{id}/sync': { access: 'manage', id: 'source', req: () => json({}) },
+  'GET /api/v1/imports/{id}': { access: 'manage', id: 'import' },
+  'POST /api/v1/projects/{id}/claim': { access: 'l1', id: 'P', req: () => json({ stage: 'l1' }), inputs: ['stage'] },
+  'GET /api/v1/tasks/{id}': { access: 'member', id: 'T1' },
+  'POST /api/v1/tasks/{id}/heartbeat': { access: 'member', id: 'T1', state: 'lease holder; other members 409 lease_lost', req: () => json({}) },
+  'POST /api/v1/tasks/{id}/release': { access: 'member', id: 'T1', state: 'lease holder; other members 409 lease_lost', req: () => json({}) },
+  'PUT /api/v1/tasks/{id}/draft': { access: 'member', id: 'T1', state: 'lease holder; other members 409 lease_lost', req: () => json({ result: [] }), inputs: ['result'] },
+  'POST /api/v1/tasks/{id}/release-beacon': { access: 'signed', id: 'T1' },
+  'POST /api/v1/tasks/{id}/submit': { access: 'l1', id: 'T1', state: 'L1 lease holder; else 409', req: () => json({ result: nerResult() }), inputs: ['result'] },
+  'POST /api/v1/tasks/{id}/revise': { access: 'l1', id: 'T1', state: 'author while queued_l2; else 409', req: () => json({ result: nerResult() }), inputs: ['result'] },
+  'POST /api/v1/tasks/{id}/review': { access: 'l2', id: 'T1', state: 'L2 lease holder; else 409', req: () => json({ decision: 'approve', comment: 'ok' }), inputs: ['decision', 'comment'] },
+  'POST /api/v1/tasks/{id}/decide': { access: 'l3', id: 'T1', state: 'L3 lease holder; else 409', req: () => json({ decision: 'approve', comment: 'ok' }), inputs: ['decision', 'comment'] },
+  'POST /api/v1/tasks/{id}/requeue': { access: 'manage', id: 'T2', req: () => json({ to: 'queued_l1', reason: 'owasp' }), inputs: ['to', 'reason'] },
+  'POST /api/v1/projects/{id}/escrow/deposits': { access: 'manage', id: 'P', req: (fx) => json({ amount: 100, reference: 'owasp', idempotency_key: `dep-${++fx.seq}` }), inputs: ['amount', 'reference', 'idempotency_key'] },
+  'POST /api/v1/projects/{id}/escrow/refund': { access: 'manage', id: 'P', state: 'closed projects; an active one 409', req: (fx) => json({ idempotency_key: `ref-${++fx.seq}` }), inputs: ['idempotency_key'] },
+  'GET /api/v1/projects/{id}/escrow': { access: 'manage', id: 'P' },
+  'GET /api/v1/projects/{id}/ledger': { access: 'manage', id: 'P', list: true },
+  'GET /api/v1/ledger/verify': { access: 'admin' },
+  'GET /api/v1/me/earnings': { access: 'user' },
+  'GET /api/v1/me/earnings/history': { access: 'user' },
+  'GET /api/v1/me/progress': { access: 'user' },
+  'POST /api/v1/payouts': { access: 'admin', req: (fx) => json({ idempotency_key: `pay-${++fx.seq}`, adapter: 'csv' }), inputs: ['idempotency_key', 'adapter'] },
+  'GET /api/v1/payouts': { access: 'admin', list: true },
+  'GET /api/v1/payouts/{id}': { access: 'admin', id: 'payout' },
+  'GET /api/v1/payouts/{id}/statement': { access: 'admin', id: 'payout' },
+  'POST /api/v1/projects/{id}/exports': { access: 'manage', id: 'P', req: () => json({ format: 'jsonl' }), inputs: ['format'] },
+  'GET /api/v1/projects/{id}/exports': { access: 'manage', id: 'P', list: true },
+  'GET /api/v1/exports/{id}': { access: 'manage', id: 'export' },
+  'GET /api/v1/exports/{id}/file': { access: 'manage', id: 'export' },
+  'GET /api/v1/audit': { access: 'admin', list: true },
+  'GET /api/v1/audit/verify': { access: 'admin' },
+};
+
+// Fields no write route takes from its caller; each names what it would
+// forge. Values point at the other project and the outsider.
+const forged = (fx) => ({
+  id: 987654,
+  project_id: fx.Q,
+  role: 'admin',
+  is_admin: true,
+  created_by: fx.ids.outsider,
+  created_at: '2001-01-01T00:00:00Z',
+  updated_at: '2001-01-01T00:00:00Z',
+  password_hash: 'x',
+  state: 'accepted',
+  status: 'done',
+  lease_owner: fx.ids.outsider,
+  assignee: fx.ids.outsider,
+  user_id: fx.ids.outsider,
+  balance: 1000000000,
+  available: 1000000000,
+  totals: { USD: 1000000000 },
+  active: false,
+});
+
+// A 1x1 PNG, built here so that no binary fixture is needed.
+const PNG = (() => {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const t = Buffer.concat([Buffer.from(type), data]);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(t));
+    return Buffer.concat([len, t, c]);
+  };
+  const ihdr = Buffer.from([0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.from([0, 255, 0, 0]))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+})();
+
+// max_body per route, read from the route table (0: the server's default).
+const DEFAULT_MAX_BODY = 1 << 20;
+function routeTable() {
+  const src = readFileSync(join(root, 'src', 'api', 'api_routes.c'), 'utf8');
+  const out = {};
+  const re = /\.method = "(\w+)", \.pattern = "([^"]+)",.*?\.body = (LF_BODY_\w+), \.max_body = ([^,}]+)/g;
+  for (const m of src.matchAll(re)) {
+    // The expressions are C integer constants: "16 * 1024", "2 << 20", "(size_t)4 << 30".
+    const expr = m[4].replace(/\(size_t\)/g, '').trim();
+    const v = /^\d+$/.test(expr) ? Number(expr)
+      : /^(\d+) \* (\d+)$/.test(expr) ? Number(RegExp.$1) * Number(RegExp.$2)
+      : /^(\d+) << (\d+)$/.test(expr) ? Number(RegExp.$1) * 2 ** Number(RegExp.$2)
+      : NaN;
+    assert.ok(!Number.isNaN(v), `cannot read max_body ${m[4]}`);
+    out[`${m[1]} ${m[2]}`] = { body: m[3], maxBody: v || DEFAULT_MAX_BODY };
+  }
+  return out;
+}
+
+let srv;
+let fx;
+let doc;
+const seen = []; // every response of the walk: { actor, route, status, body }
+const failures = [];
+
+async function call(actor, route, { id, userId, query = '', body, raw, headers = {}, token } = {}) {
+  const [method, pattern] = route.split(' ');
+  const path = pattern.replace('{id}', String(id)).replace('{user_id}', String(userId)) + query;
+  const t = token ?? (actor === 'anonymous' ? undefined : fx.tokens[actor]);
+  const r = await srv.api(method, path, { token: t, body, raw, headers });
+  seen.push({ actor, route, status: r.status, body: r.body });
+  return r;
+}
+
+before(async () => {
+  srv = await startServer();
+  const world = await setupProject(srv, {
+    counts: { annotator: 1, reviewer: 1, super_reviewer: 1 },
+    // A release beacon must not hand the held task back during the walk.
+    policies: { release_grace_seconds: 300 },
+    // Text tasks and an uploaded image in one project.
+    label_config: NER_CONFIG.replace('</View>', '  <Image name="image" value="$image"/>\n</View>'),
+  });
+  const other = await setupProject(srv, { counts: { annotator: 1, reviewer: 0, super_reviewer: 0 } });
+  const admin = world.admin;
+  const at = admin.access_token;
+  const [ann, rev, sup, out] = [world.annotators[0], world.reviewers[0], world.supers[0], other.annotators[0]];
+  const P = world.project.id;
+  const spare = await createUser(srv, at, 'annotator');
+  const spare2 = await createUser(srv, at, 'annotator');
+  const m = await srv.api('PUT', `/api/v1/projects/${P}/members/${spare2.id}`, { token: at, body: { role: 'annotator' } });
+  assert.equal(m.status, 200);
+  const tasks = await addTasks(srv, admin, P, ['first task', 'second task', 'third task']);
+  const claim = await srv.api('POST', `/api/v1/projects/${P}/claim`, { token: ann.token, body: { stage: 'l1' } });
+  assert.equal(claim.status, 200, JSON.stringify(claim.body));
+  const T1 = claim.body.id ?? claim.body.task?.id;
+  const T2 = [tasks.first_id, tasks.first_id + 1, tasks.first_id + 2].find((t) => t !== T1);
+  const imp = await srv.api('POST', `/api/v1/projects/${P}/imports?format=jsonl`, { token: at, raw: '{"text":"x"}\n', headers: { 'content-type': 'application/x-ndjson' } });
+  assert.equal(imp.status, 202, JSON.stringify(imp.body));
+  await waitJob(srv, at, `/api/v1/imports/${imp.body.id}`);
+  const exp = await srv.api('POST', `/api/v1/projects/${P}/exports`, { token: at, body: { format: 'jsonl' } });
+  assert.equal(exp.status, 202, JSON.stringify(exp.body));
+  await waitJob(srv, at, `/api/v1/exports/${exp.body.id}`);
+  const media = await srv.api('POST', `/api/v1/projects/${P}/media?filename=dot.png`, { token: at, raw: PNG, headers: { 'content-type': 'image/png' } });
+  assert.equal(media.status, 201, JSON.stringify(media.body));
+  const pay = await srv.api('POST', '/api/v1/payouts', { token: at, body: { idempotency_key: 'owasp-fixture', adapter: 'csv' } });
+  assert.ok(pay.status === 201 || pay.status === 200, JSON.stringify(pay.body));
+  // A bucket source needs a bucket to be created through the API; its row
+  // is all the authorization checks read, so the fixture writes it.
+  const adminId = (await srv.api('GET', '/api/v1/me', { token: at })).body.id;
+  const now = Date.now();
+  sql(srv.db, `INSERT INTO storage_sources (project_id, url, created_by, created_at) VALUES (${P}, 's3://owasp-none/a/', ${adminId}, ${now}), (${P}, 's3://owasp-none/b/', ${adminId}, ${now})`);
+  const srcIds = sql(srv.db, `SELECT id FROM storage_sources WHERE project_id = ${P} ORDER BY id`).trim().split('\n').map(Number);
+  const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out };
+  fx = {
+    url: srv.url,
+    seq: 0,
+    P, Q: other.project.id, T1, T2,
+    import: imp.body.id, export: exp.body.id, media: media.body.items[0].id, payout: pay.body.id,
+    source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id,
+    beacon: claim.body.release_beacon,
+    people,
+    ids: Object.fromEntries(Object.entries(people).map(([k, v]) => [k, v.id])),
+    emails: Object.fromEntries(Object.entries(people).map(([k, v]) => [k, v.email])),
+    tokens: { admin: at, annotator: ann.token, reviewer: rev.token, super_reviewer: sup.token, outsider: out.token },
+    // Login credentials per actor (anonymous signs in as the spare user).
+    creds: (a) => (a === 'anonymous' ? { email: spare.email, password: spare.password } : { email: people[a].email, password: people[a].password }),
+  };
+  doc = (await srv.api('GET', '/api/v1/openapi.json')).body;
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+const serverRoutes = () => {
+  const out = [];
+  for (const [path, ops] of Object.entries(doc.paths))
+    for (const m of Object.keys(ops)) if (['get', 'post', 'put', 'patch', 'delete'].includes(m)) out.push(`${m.toUpperCase()} ${path}`);
+  return out;
+};
+
+test('every route has a rule and every rule a route', () => {
+  const routes = serverRoutes();
+  const missing = routes.filter((r) => !RULES[r]);
+  const stale = Object.keys(RULES).filter((r) => !routes.includes(r));
+  assert.deepEqual(missing, [], `routes without a rule in tests/api/owasp.test.mjs: ${missing.join(', ')}`);
+  assert.deepEqual(stale, [], `rules without a route: ${stale.join(', ')}`);
+  const table = routeTable();
+  assert.deepEqual(Object.keys(table).sort(), routes.sort(), 'api_routes.c parsed as the served document');
+});
+
+// Runs one route as one actor and checks the answer's class.
+async function walkOne(route, rule, actor) {
+  const want = ACCESS[rule.access](actor);
+  const r0 = rule.req ? await rule.req(fx, actor) : {};
+  let token;
+  if (rule.fresh && actor !== 'anonymous') token = (await login(srv.url, fx.creds(actor).email, fx.creds(actor).password)).access_token;
+  const ids = { id: fx[rule.id], userId: fx[rule.user_id] };
+  const r = await call(actor, route, { ...ids, ...r0, token });
+  const where = `${route} as ${actor}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`;
+  if (r.status >= 500) return failures.push(`${where} (a server error)`);
+  if (want === 'ok') {
+    if ([401, 403, 404].includes(r.status)) failures.push(`${where} (expected allowed)`);
+    return;
+  }
+  if (r.status !== want) return failures.push(`${where} (expected ${want})`);
+  if (typeof r.body !== 'object' || !r.body.error || typeof r.body.error.code !== 'string')
+    failures.push(`${where} (not an error body)`);
+  // Another project's thing must read exactly as a missing one.
+  if (want === 404 && rule.id) {
+    const r0b = rule.req ? await rule.req(fx, actor) : {};
+    const none = await call(actor, route, { ...r0b, id: MISSING, userId: ids.userId });
+    if (none.status !== r.status || JSON.stringify(none.body) !== JSON.stringify(r.body))
+      failures.push(`${where} differs from a missing id: ${none.status} ${JSON.stringify(none.body)}`);
+  }
+}
+
+test('authorization: every route x every actor', async () => {
+  // Routes that end what later routes use (a member, a source, the held
+  // lease) come last; within a route the admin comes last.
+  const order = Object.keys(RULES).sort((a, b) => last(a) - last(b));
+  for (const route of order) for (const actor of ACTORS) await walkOne(route, RULES[route], actor);
+  // The release beacon is allowed with its signed link, and no token.
+  assert.ok(fx.beacon, 'the claim answers a release_beacon');
+  assert.deepEqual(failures, [], '\n' + failures.join('\n'));
+});
+const last = (route) => (/^DELETE|\/release$|\/submit$/.test(route) ? 1 : 0);
