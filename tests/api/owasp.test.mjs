@@ -23,6 +23,7 @@ import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
+import { request as httpRequest } from 'node:http';
 import { startServer, ADMIN, createUser, waitJob, sql, login } from './lib.mjs';
 import { setupProject, addTasks, nerResult, NER_CONFIG } from './workflow-lib.mjs';
 
@@ -69,23 +70,57 @@ const RULES = {
   'GET /metrics': { access: 'public' },
   'GET /api/v1/openapi.json': { access: 'public' },
   'GET /api/v1/meta': { access: 'public' },
-  'POST /api/v1/auth/login': { access: 'public', req: (fx, a) => json(fx.creds(a)), inputs: ['email', 'password'], tokens: true },
+  'POST /api/v1/auth/login': { access: 'public', req: (fx, a) => json(fx.creds(a)), inputs: ['email', 'password'], tokens: true, after: async (fx, r) => assert.notEqual(r.body.user?.role, 'admin') },
   'POST /api/v1/auth/refresh': { access: 'public', req: async (fx, a) => json({ refresh_token: (await login(fx.url, fx.creds(a).email, fx.creds(a).password)).refresh_token }), inputs: ['refresh_token'], tokens: true },
   'POST /api/v1/auth/logout': { access: 'user', fresh: true, req: () => json({}) },
   'GET /api/v1/me': { access: 'user' },
-  'POST /api/v1/users': { access: 'admin', req: (fx) => json({ email: `u${++fx.seq}@owasp.example.org`, name: 'New', password: 'new-password-1', role: 'annotator' }), inputs: ['email', 'name', 'password', 'role'] },
+  'POST /api/v1/users': {
+    access: 'admin', req: (fx) => json({ email: `u${++fx.seq}@owasp.example.org`, name: 'New', password: 'new-password-1', role: 'annotator' }), inputs: ['email', 'name', 'password', 'role'],
+    // A created user is what its role says, whatever else the body claims.
+    after: async (fx, r) => assert.ok(r.status >= 400 || (r.body.role === 'annotator' && r.body.is_admin === undefined), JSON.stringify(r.body)),
+  },
   'GET /api/v1/users': { access: 'admin', list: true },
-  'PATCH /api/v1/users/{id}': { access: 'admin', id: 'spare', req: () => json({ name: 'Spare renamed' }), inputs: ['name'] },
-  'POST /api/v1/projects': { access: 'admin', req: () => json({ name: 'OWASP new', label_config: '<View><Text name="text" value="$text"/></View>' }), inputs: ['name', 'label_config'] },
+  'PATCH /api/v1/users/{id}': {
+    access: 'admin', id: 'spare', req: () => json({ name: 'Spare renamed' }), inputs: ['name', 'email', 'password', 'role', 'active'],
+    after: async (fx) => {
+      const u = (await fx.get('admin', '/api/v1/users?limit=200')).items.find((x) => x.id === fx.spare);
+      assert.equal(u.role, 'annotator');
+      await login(fx.url, fx.people.spare.email, fx.people.spare.password);
+    },
+  },
+  'POST /api/v1/projects': { access: 'admin', req: () => json({ name: `OWASP ${++fx.seq}`, label_config: NER_CONFIG }), inputs: ['name', 'label_config'] },
   'GET /api/v1/projects': { access: 'user', list: true },
   'GET /api/v1/projects/{id}': { access: 'member', id: 'P' },
-  'PATCH /api/v1/projects/{id}': { access: 'manage', id: 'P', req: () => json({ description: 'changed' }), inputs: ['description'] },
+  'PATCH /api/v1/projects/{id}': {
+    access: 'manage', id: 'P', req: () => json({ description: 'changed' }), inputs: ['description', 'name', 'status', 'label_config', 'policies', 'rates', 'currency'],
+    after: async (fx) => {
+      const p = await fx.get('admin', `/api/v1/projects/${fx.P}`);
+      assert.equal(p.id, fx.P);
+      assert.notEqual(p.created_by, fx.ids.outsider);
+    },
+  },
   'GET /api/v1/projects/{id}/stats': { access: 'manage', id: 'P' },
   'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true },
-  'PUT /api/v1/projects/{id}/members/{user_id}': { access: 'manage', id: 'P', user_id: 'spare2', req: () => json({ role: 'annotator' }), inputs: ['role'] },
+  'PUT /api/v1/projects/{id}/members/{user_id}': {
+    access: 'manage', id: 'P', user_id: 'spare2', req: () => json({ role: 'annotator' }), inputs: ['role', 'roles'],
+    // The project is the one in the path, not one named in the body.
+    after: async (fx) => assert.ok(!(await fx.get('admin', `/api/v1/projects/${fx.Q}/members`)).items.some((m) => (m.user_id ?? m.id) === fx.spare2)),
+  },
   'DELETE /api/v1/projects/{id}/members/{user_id}': { access: 'manage', id: 'P', user_id: 'spare2' },
   'GET /api/v1/projects/{id}/tasks': { access: 'member', id: 'P', list: true },
-  'POST /api/v1/projects/{id}/tasks': { access: 'manage', id: 'P', req: () => json({ tasks: [{ data: { text: 'added' } }] }), inputs: ['tasks'] },
+  'POST /api/v1/projects/{id}/tasks': {
+    access: 'manage', id: 'P', req: () => json({ tasks: [{ data: { text: 'added' } }] }), inputs: ['tasks'],
+    // The forged fields inside a task too: a new task is queued, unheld,
+    // in the project of the path.
+    forgeInside: (body, f) => ({ ...body, tasks: body.tasks.map((t) => ({ ...t, ...f })) }),
+    after: async (fx, r) => {
+      if (r.status >= 400) return;
+      const t = await fx.get('admin', `/api/v1/tasks/${r.body.first_id}`);
+      assert.equal(t.project_id, fx.P);
+      assert.equal(t.state, 'queued_l1');
+      assert.equal(t.lease, undefined, JSON.stringify(t));
+    },
+  },
   'POST /api/v1/projects/{id}/tasks/bulk': { access: 'manage', id: 'P', req: (fx) => json({ action: 'priority', task_ids: [fx.T2], priority: 3 }), inputs: ['action', 'task_ids', 'priority'] },
   'POST /api/v1/projects/{id}/imports': { access: 'manage', id: 'P', req: () => ({ query: '?format=jsonl', raw: '{"text":"imported"}\n', headers: { 'content-type': 'application/x-ndjson' } }) },
   'GET /api/v1/projects/{id}/imports': { access: 'manage', id: 'P', list: true },
@@ -98,18 +133,38 @@ const RULES = {
   'DELETE /api/v1/sources/{id}': { access: 'manage', id: 'source2' },
   'POST /api/v1/sources/{id}/sync': { access: 'manage', id: 'source', req: () => json({}) },
   'GET /api/v1/imports/{id}': { access: 'manage', id: 'import' },
-  'POST /api/v1/projects/{id}/claim': { access: 'l1', id: 'P', req: () => json({ stage: 'l1' }), inputs: ['stage'] },
+  'POST /api/v1/projects/{id}/claim': {
+    access: 'l1', id: 'P', req: () => json({ stage: 'l1' }), inputs: ['stage', 'resume'],
+    // The lease is the caller's, not the one the body names.
+    after: async (fx, r) => {
+      if (r.status !== 200) return;
+      assert.equal(r.body.lease.holder, fx.ids.annotator);
+      assert.equal(r.body.project_id, fx.P);
+      fx.T1 = r.body.id;
+    },
+  },
   'GET /api/v1/tasks/{id}': { access: 'member', id: 'T1' },
   'POST /api/v1/tasks/{id}/heartbeat': { access: 'member', id: 'T1', state: 'lease holder; other members 409 lease_lost', req: () => json({}) },
   'POST /api/v1/tasks/{id}/release': { access: 'member', id: 'T1', state: 'lease holder; other members 409 lease_lost', req: () => json({}) },
   'PUT /api/v1/tasks/{id}/draft': { access: 'member', id: 'T1', state: 'lease holder; other members 409 lease_lost', req: () => json({ result: [] }), inputs: ['result'] },
   'POST /api/v1/tasks/{id}/release-beacon': { access: 'signed', id: 'T1' },
-  'POST /api/v1/tasks/{id}/submit': { access: 'l1', id: 'T1', state: 'L1 lease holder; else 409', req: () => json({ result: nerResult() }), inputs: ['result'] },
+  'POST /api/v1/tasks/{id}/submit': {
+    access: 'l1', id: 'T1', state: 'L1 lease holder; else 409', req: () => json({ result: nerResult() }), inputs: ['result'],
+    after: async (fx) => assert.notEqual((await fx.get('admin', `/api/v1/tasks/${fx.T1}`)).state, 'accepted'),
+  },
   'POST /api/v1/tasks/{id}/revise': { access: 'l1', id: 'T1', state: 'author while queued_l2; else 409', req: () => json({ result: nerResult() }), inputs: ['result'] },
   'POST /api/v1/tasks/{id}/review': { access: 'l2', id: 'T1', state: 'L2 lease holder; else 409', req: () => json({ decision: 'approve', comment: 'ok' }), inputs: ['decision', 'comment'] },
   'POST /api/v1/tasks/{id}/decide': { access: 'l3', id: 'T1', state: 'L3 lease holder; else 409', req: () => json({ decision: 'approve', comment: 'ok' }), inputs: ['decision', 'comment'] },
   'POST /api/v1/tasks/{id}/requeue': { access: 'manage', id: 'T2', req: () => json({ to: 'queued_l1', reason: 'owasp' }), inputs: ['to', 'reason'] },
-  'POST /api/v1/projects/{id}/escrow/deposits': { access: 'manage', id: 'P', req: (fx) => json({ amount: 100, reference: 'owasp', idempotency_key: `dep-${++fx.seq}` }), inputs: ['amount', 'reference', 'idempotency_key'] },
+  'POST /api/v1/projects/{id}/escrow/deposits': {
+    access: 'manage', id: 'P', req: (fx) => json({ amount: 100, reference: 'owasp', idempotency_key: `dep-${++fx.seq}` }), inputs: ['amount', 'reference', 'idempotency_key'],
+    before: async (fx) => ({ p: await fx.get('admin', `/api/v1/projects/${fx.P}/escrow`), q: await fx.get('admin', `/api/v1/projects/${fx.Q}/escrow`) }),
+    // Exactly the amount, into the project of the path.
+    after: async (fx, r, was) => {
+      assert.deepEqual(await fx.get('admin', `/api/v1/projects/${fx.Q}/escrow`), was.q);
+      assert.equal((await fx.get('admin', `/api/v1/projects/${fx.P}/escrow`)).available, was.p.available + 100);
+    },
+  },
   'POST /api/v1/projects/{id}/escrow/refund': { access: 'manage', id: 'P', state: 'closed projects; an active one 409', req: (fx) => json({ idempotency_key: `ref-${++fx.seq}` }), inputs: ['idempotency_key'] },
   'GET /api/v1/projects/{id}/escrow': { access: 'manage', id: 'P' },
   'GET /api/v1/projects/{id}/ledger': { access: 'manage', id: 'P', list: true },
@@ -141,7 +196,6 @@ const forged = (fx) => ({
   updated_at: '2001-01-01T00:00:00Z',
   password_hash: 'x',
   state: 'accepted',
-  status: 'done',
   lease_owner: fx.ids.outsider,
   assignee: fx.ids.outsider,
   user_id: fx.ids.outsider,
@@ -253,7 +307,7 @@ before(async () => {
   const now = Date.now();
   sql(srv.db, `INSERT INTO storage_sources (project_id, url, created_by, created_at) VALUES (${P}, 's3://owasp-none/a/', ${adminId}, ${now}), (${P}, 's3://owasp-none/b/', ${adminId}, ${now})`);
   const srcIds = sql(srv.db, `SELECT id FROM storage_sources WHERE project_id = ${P} ORDER BY id`).trim().split('\n').map(Number);
-  const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out };
+  const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out, spare, spare2 };
   fx = {
     url: srv.url,
     seq: 0,
@@ -266,6 +320,11 @@ before(async () => {
     emails: Object.fromEntries(Object.entries(people).map(([k, v]) => [k, v.email])),
     tokens: { admin: at, annotator: ann.token, reviewer: rev.token, super_reviewer: sup.token, outsider: out.token },
     // Login credentials per actor (anonymous signs in as the spare user).
+    get: async (a, path) => {
+      const r = await srv.api('GET', path, { token: fx.tokens[a] });
+      assert.equal(r.status, 200, `GET ${path}: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    },
     creds: (a) => (a === 'anonymous' ? { email: spare.email, password: spare.password } : { email: people[a].email, password: people[a].password }),
   };
   doc = (await srv.api('GET', '/api/v1/openapi.json')).body;
@@ -327,4 +386,168 @@ test('authorization: every route x every actor', async () => {
   assert.ok(fx.beacon, 'the claim answers a release_beacon');
   assert.deepEqual(failures, [], '\n' + failures.join('\n'));
 });
-const last = (route) => (/^DELETE|\/release$|\/submit$/.test(route) ? 1 : 0);
+const last = (route) => (/^DELETE|\/submit$/.test(route) ? 1 : /\/release$/.test(route) ? 2 : 0);
+
+// The first actor a rule allows, for the checks that need one.
+// Routes anyone may call are tried as an annotator, whose forged role
+// would show.
+const allowedActor = (rule) =>
+  (['public', 'user'].includes(rule.access) ? ['annotator'] : ['admin', 'annotator', 'reviewer', 'super_reviewer']).find((a) => ACCESS[rule.access](a) === 'ok');
+
+// A forged value that came back: a response field named like a forged one
+// that holds the forged value.
+function forgedEcho(body, f, inputs) {
+  const hits = [];
+  const visit = (o) => {
+    if (Array.isArray(o)) return o.forEach(visit);
+    if (!o || typeof o !== 'object') return;
+    for (const [k, v] of Object.entries(o)) {
+      if (k in f && !inputs.includes(k) && JSON.stringify(v) === JSON.stringify(f[k])) hits.push(`${k}=${JSON.stringify(v)}`);
+      visit(v);
+    }
+  };
+  visit(body);
+  return hits;
+}
+
+test('mass assignment: no write route takes fields that are not its inputs', async () => {
+  const problems = [];
+  // A held lease again (the walk released it), for the lease holder's routes.
+  const c = await srv.api('POST', `/api/v1/projects/${fx.P}/claim`, { token: fx.tokens.annotator, body: { stage: 'l1' } });
+  assert.equal(c.status, 200, JSON.stringify(c.body));
+  fx.T1 = c.body.id;
+  const writes = Object.keys(RULES).filter((r) => !r.startsWith('GET') && !r.startsWith('DELETE') && RULES[r].req).sort((a, b) => last(a) - last(b));
+  for (const route of writes) {
+    const rule = RULES[route];
+    const actor = allowedActor(rule);
+    if (!actor) continue;
+    const req = await rule.req(fx, actor);
+    if (!req.body) continue; // a stream upload: no JSON fields to forge
+    const f = Object.fromEntries(Object.entries(forged(fx)).filter(([k]) => !(rule.inputs || []).includes(k)));
+    const body = rule.forgeInside ? rule.forgeInside({ ...req.body, ...f }, f) : { ...req.body, ...f };
+    let token;
+    if (rule.fresh) token = (await login(srv.url, fx.creds(actor).email, fx.creds(actor).password)).access_token;
+    const was = rule.before ? await rule.before(fx) : undefined;
+    const r = await call(actor, route, { id: fx[rule.id], userId: fx[rule.user_id], ...req, body, token });
+    if (r.status >= 500 || [401, 403, 404].includes(r.status)) {
+      problems.push(`${route} as ${actor}: ${r.status} ${JSON.stringify(r.body)}`);
+      continue;
+    }
+    const echo = forgedEcho(r.body, f, rule.inputs || []);
+    if (echo.length) problems.push(`${route}: the answer carries forged ${echo.join(', ')}`);
+    if (rule.after) {
+      try {
+        await rule.after(fx, r, was);
+      } catch (e) {
+        problems.push(`${route}: ${e.message}`);
+      }
+    }
+  }
+  assert.deepEqual(problems, [], '\n' + problems.join('\n'));
+});
+
+// Sends a body the server may refuse before reading it all: the answer
+// counts even when the server then closes the connection mid-upload (which
+// fetch would report as a failure).
+function oversized(actor, route, id, userId, raw) {
+  const [method, pattern] = route.split(' ');
+  const u = new URL(srv.url + pattern.replace('{id}', String(id)).replace('{user_id}', String(userId)));
+  const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw) };
+  if (actor !== 'anonymous') headers.authorization = `Bearer ${fx.tokens[actor]}`;
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(u, { method, headers }, (res) => {
+      answered = true;
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => {
+        let body = text;
+        try { body = JSON.parse(text); } catch { /* not JSON: reported as such */ }
+        seen.push({ actor, route, status: res.statusCode, body });
+        resolve({ status: res.statusCode, body });
+      });
+    });
+    req.on('error', (e) => { if (!answered) reject(new Error(`${route}: ${e.message}`)); });
+    req.end(raw);
+  });
+}
+
+test('resource limits: bodies over max_body are 413, page limits are capped', async () => {
+  const problems = [];
+  const table = routeTable();
+  for (const [route, { body, maxBody }] of Object.entries(table)) {
+    if (body !== 'LF_BODY_JSON') continue;
+    const rule = RULES[route];
+    const actor = allowedActor(rule);
+    const pad = maxBody + 1 - '{"a":""}'.length;
+    const raw = `{"a":"${'x'.repeat(pad)}"}`;
+    const r = await oversized(actor, route, fx[rule.id] ?? MISSING, fx[rule.user_id], raw);
+    if (r.status !== 413 || !r.body?.error?.code) problems.push(`${route} as ${actor}, ${raw.length} bytes: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+  }
+  const ref = (p) => (p.$ref ? p.$ref.split('/').slice(1).reduce((o, k) => o[k], doc) : p);
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    const op = ops.get;
+    if (!op) continue;
+    const params = [...(ops.parameters || []), ...(op.parameters || [])].map(ref);
+    const limit = params.find((p) => p.name === 'limit' && p.in === 'query');
+    if (!limit) continue;
+    const route = `GET ${path}`;
+    const rule = RULES[route];
+    const actor = allowedActor(rule);
+    const max = limit.schema?.maximum;
+    if (typeof max !== 'number') {
+      problems.push(`${route}: limit has no documented maximum`);
+      continue;
+    }
+    const over = await call(actor, route, { id: fx[rule.id], userId: fx[rule.user_id], query: '?limit=100000' });
+    if (over.status !== 400 || !over.body?.error) problems.push(`${route}?limit=100000 as ${actor}: ${over.status}`);
+    const page = await call(actor, route, { id: fx[rule.id], userId: fx[rule.user_id], query: `?limit=${max}` });
+    if (page.status !== 200 || !Array.isArray(page.body.items) || page.body.items.length > max)
+      problems.push(`${route}?limit=${max}: ${page.status} ${page.body.items?.length} items`);
+    const dflt = await call(actor, route, { id: fx[rule.id], userId: fx[rule.user_id] });
+    if (dflt.status !== 200 || dflt.body.items.length > max) problems.push(`${route}: ${dflt.body.items?.length} items with no limit`);
+  }
+  assert.deepEqual(problems, [], '\n' + problems.join('\n'));
+});
+
+// Keys no response may carry: secrets and credentials. The audit trail's
+// `hash` and `prev_hash` are the links of its public hash chain, not secrets.
+const SECRET_KEY = /(^|_)password($|_hash)|secret|^hash$|_hash$|^salt$|api_key|private_key/i;
+const TOKEN_KEY = /token/i;
+// What an error message must not show: SQL, database engines, source
+// locations, stack traces.
+const INTERNALS = /sqlite|postgres|libpq|syntax error|\bselect\b.*\bfrom\b|\binsert into\b|\bupdate\b.*\bset\b|\bdelete from\b|constraint|\.c:\d+|backtrace|stack trace|segmentation|0x[0-9a-f]{8,}/i;
+
+test('data exposure: no secrets, tokens, other people\'s e-mails or internals in any response', () => {
+  const problems = [];
+  const emails = Object.entries(fx.people).map(([k, v]) => [k, v.email.toLowerCase()]);
+  for (const s of seen) {
+    if (s.status >= 500) problems.push(`${s.route} as ${s.actor}: ${s.status}`);
+    if (!s.body || typeof s.body !== 'object') continue;
+    const isAudit = s.route === 'GET /api/v1/audit';
+    const tokensOk = RULES[s.route]?.tokens && s.status === 200;
+    const own = fx.creds(s.actor).email.toLowerCase();
+    const visit = (o, path) => {
+      if (Array.isArray(o)) return o.forEach((v, i) => visit(v, `${path}[${i}]`));
+      if (typeof o === 'string') {
+        // Other people's addresses: admins see them, nobody else does.
+        if (s.actor !== 'admin' && s.route !== 'GET /api/v1/openapi.json')
+          for (const [who, e] of emails) if (e !== own && o.toLowerCase().includes(e)) problems.push(`${s.route} as ${s.actor}: ${who}'s e-mail at ${path}`);
+        return;
+      }
+      if (!o || typeof o !== 'object') return;
+      for (const [k, v] of Object.entries(o)) {
+        if (SECRET_KEY.test(k) && !(isAudit && /^(prev_)?hash$/.test(k)) && s.route !== 'GET /api/v1/openapi.json')
+          problems.push(`${s.route} as ${s.actor}: key ${path}.${k}`);
+        if (TOKEN_KEY.test(k) && !tokensOk && s.route !== 'GET /api/v1/openapi.json')
+          problems.push(`${s.route} as ${s.actor}: token key ${path}.${k}`);
+        visit(v, `${path}.${k}`);
+      }
+    };
+    visit(s.body, '$');
+    const msg = s.body.error?.message;
+    if (typeof msg === 'string' && INTERNALS.test(msg)) problems.push(`${s.route} as ${s.actor}: error message shows internals: ${msg}`);
+  }
+  assert.ok(seen.length > 400, `only ${seen.length} responses were collected`);
+  assert.deepEqual([...new Set(problems)], [], '\n' + [...new Set(problems)].join('\n'));
+});
