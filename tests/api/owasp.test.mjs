@@ -311,7 +311,7 @@ before(async () => {
   fx = {
     url: srv.url,
     seq: 0,
-    P, Q: other.project.id, T1, T2,
+    P, Q: other.project.id, T1, T2, projectName: world.project.name,
     import: imp.body.id, export: exp.body.id, media: media.body.items[0].id, payout: pay.body.id,
     source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id,
     beacon: claim.body.release_beacon,
@@ -381,9 +381,19 @@ test('authorization: every route x every actor', async () => {
   // Routes that end what later routes use (a member, a source, the held
   // lease) come last; within a route the admin comes last.
   const order = Object.keys(RULES).sort((a, b) => last(a) - last(b));
-  for (const route of order) for (const actor of ACTORS) await walkOne(route, RULES[route], actor);
-  // The release beacon is allowed with its signed link, and no token.
+  // The release beacon is allowed with its signed link and no token; the
+  // link names one task, one stint and one person, and nothing else.
   assert.ok(fx.beacon, 'the claim answers a release_beacon');
+  const beacon = 'POST /api/v1/tasks/{id}/release-beacon';
+  const forgedSig = fx.beacon.replace(/sig=([0-9a-f])/, (_, c) => `sig=${c === '0' ? '1' : '0'}`);
+  const otherTask = fx.beacon.replace(`/tasks/${fx.T1}/`, `/tasks/${fx.T2}/`);
+  const otherUser = fx.beacon.replace(/uid=\d+/, `uid=${fx.ids.reviewer}`);
+  for (const [url, want] of [[forgedSig, 403], [otherTask, 403], [otherUser, 403], [fx.beacon, 202]]) {
+    const r = await srv.api('POST', url);
+    seen.push({ actor: 'anonymous', route: beacon, status: r.status, body: r.body });
+    if (r.status !== want) failures.push(`${url}: ${r.status} ${JSON.stringify(r.body)} (expected ${want})`);
+  }
+  for (const route of order) for (const actor of ACTORS) await walkOne(route, RULES[route], actor);
   assert.deepEqual(failures, [], '\n' + failures.join('\n'));
 });
 const last = (route) => (/^DELETE|\/submit$/.test(route) ? 1 : /\/release$/.test(route) ? 2 : 0);
@@ -546,6 +556,15 @@ test('data exposure: no secrets, tokens, other people\'s e-mails or internals in
       }
     };
     visit(s.body, '$');
+    // The beacon link releases the caller's lease: only its holder gets it.
+    if (JSON.stringify(s.body).includes('release_beacon') && s.route !== 'GET /api/v1/openapi.json' &&
+        !(s.actor === 'annotator' && /\/claim$|\/heartbeat$/.test(s.route)))
+      problems.push(`${s.route} as ${s.actor}: a release_beacon`);
+    // Another project's things never reach an outsider or anonymous caller:
+    // neither its name nor its tasks' text.
+    if (['outsider', 'anonymous'].includes(s.actor) && s.route !== 'GET /api/v1/openapi.json')
+      for (const marker of [fx.projectName, 'first task', 'second task', 'third task'])
+        if (JSON.stringify(s.body).includes(marker)) problems.push(`${s.route} as ${s.actor}: shows "${marker}" of project P`);
     const msg = s.body.error?.message;
     if (typeof msg === 'string' && INTERNALS.test(msg)) problems.push(`${s.route} as ${s.actor}: error message shows internals: ${msg}`);
   }
