@@ -38,6 +38,11 @@ typedef struct lf_app {
 	int64_t started_ms;
 	const char *tmpdir;  /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
 	bool media_redirect; /* LABELFLOW_MEDIA_REDIRECT: signed media links go to the bucket */
+	/* Who may read /metrics: these addresses (LABELFLOW_METRICS_ALLOW), or
+	 * anyone with metrics_token (NULL: none) */
+	lf_http_cidr metrics_allow[LF_HTTP_CIDR_MAX];
+	size_t metrics_nallow;
+	const char *metrics_token;
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */
@@ -50,6 +55,24 @@ typedef struct lf_principal {
 /* The route table of the whole API. */
 extern const lf_http_route lf_api_routes[];
 extern const size_t lf_api_nroutes;
+
+/* lf_http_route.access of a route with a body: who may send it one,
+ * checked by lf_api_authorize before the body is read. The handler still
+ * checks its exact permission; these are what the headers can tell. */
+enum lf_api_access {
+	LF_API_TOKEN = 0, /* a live session (the default) */
+	LF_API_PUBLIC,	  /* anyone: the body carries the credentials (login) */
+	LF_API_ADMIN,	  /* a live session of an admin */
+	LF_API_PROJECT,	  /* one who may see the project of capture 0 */
+	LF_API_TASK,	  /* one who may see the project of the task of capture 0 */
+};
+
+/*
+ * The server's authorize hook (lf_http_config.authorize): checks the
+ * route's access on the headers. The principal it finds is the request's
+ * (req->user), so the handler's own guard does not authenticate again.
+ */
+int lf_api_authorize(lf_http_req *req);
 
 /*
  * Authenticates the request and checks perm (in project_id's scope when

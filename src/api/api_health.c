@@ -3,13 +3,16 @@
  */
 #include "api/api.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "metrics/metrics.h"
 #include "store/store_stats.h"
 
+static int metrics_allowed(lf_http_req *req);
 static void write_db_gauges(lf_http_req *req, FILE *f);
 
 int lf_api_healthz(lf_http_req *req)
@@ -66,6 +69,26 @@ static void write_db_gauges(lf_http_req *req, FILE *f)
 			m[i].b ? m[i].b : "", (long long)m[i].value);
 }
 
+/*
+ * The scrape reveals traffic and money totals: it is for the monitoring
+ * system, from the addresses of LABELFLOW_METRICS_ALLOW or with the
+ * metrics token (compared in constant time) from anywhere.
+ */
+static int metrics_allowed(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	if (lf_http_client_in(req, app->metrics_allow, app->metrics_nallow))
+		return 1;
+	const char *h = lf_http_header(req, "Authorization");
+	if (app->metrics_token == NULL || h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	size_t n = strlen(app->metrics_token);
+	return strlen(h) == n && sodium_memcmp(h, app->metrics_token, n) == 0;
+}
+
 /* Prometheus text exposition format 0.0.4: the HTTP server's counters,
  * the domain's (metrics/), the database's gauges and the process's. */
 int lf_api_metrics(lf_http_req *req)
@@ -73,6 +96,10 @@ int lf_api_metrics(lf_http_req *req)
 	lf_app *app = req->app;
 	char *buf = NULL;
 	size_t len = 0;
+	if (!metrics_allowed(req))
+		return lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
+				    "Metrics are served to allowed addresses or with the metrics "
+				    "token.");
 	FILE *f = open_memstream(&buf, &len);
 	if (f == NULL)
 		return LF_ERR_NOMEM;

@@ -32,7 +32,9 @@ static int bearer_token(lf_http_req *req, const char **token)
  * Authentication is a signature check (no I/O) followed by one indexed
  * query that proves the session is live and the user active, so logout,
  * refresh-token theft detection and deactivation take effect on the next
- * request rather than when the access token expires.
+ * request rather than when the access token expires. A request
+ * authenticated on its headers (lf_api_authorize) has its principal in
+ * req->user already: only the project roles are read then.
  */
 static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t task_id,
 		 lf_principal **out, int64_t *task_project)
@@ -41,31 +43,33 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	lf_jwt_claims c;
 	const char *token;
 	lf_tx *tx = NULL;
-	int ret;
-	if (bearer_token(req, &token) != LF_OK) {
+	lf_principal *p = req->user;
+	int ret = LF_OK;
+	if (p == NULL && bearer_token(req, &token) != LF_OK) {
 		return lf_http_fail(req, LF_ERR_AUTH, "unauthorized",
 				    "Send an access token: Authorization: Bearer <token>.");
 	}
-	if (lf_jwt_verify(app->jwt_key, token, lf_now_ms() / 1000, &c) != LF_OK) {
+	if (p == NULL && lf_jwt_verify(app->jwt_key, token, lf_now_ms() / 1000, &c) != LF_OK) {
 		return lf_http_fail(req, LF_ERR_AUTH, "invalid_token",
 				    "The access token is invalid or expired; log in or refresh.");
 	}
-	lf_principal *p = lf_arena_calloc(req->arena, sizeof(*p));
-	if (p == NULL || (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL)
+	if (p == NULL && ((p = lf_arena_calloc(req->arena, sizeof(*p))) == NULL ||
+			  (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL))
 		return lf_error_default(&req->error, LF_ERR_NOMEM, NULL);
 	lf_authz_subject subj = {.is_admin = 0};
 	/* One read snapshot answers both questions: is the session live, and
 	 * which roles does the caller hold in the project. */
 	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
 		return lf_error_default(&req->error, ret, NULL);
-	ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
+	if (req->user == NULL)
+		ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
 	int proj_ret = LF_OK;
 	if (ret == LF_OK && task_id != 0) {
 		proj_ret = lf_store_task_project(tx, task_id, &project_id);
 		*task_project = project_id;
 	}
 	if (ret == LF_OK && proj_ret == LF_OK && project_id != 0)
-		proj_ret = lf_store_member_roles(tx, project_id, c.sub, &subj.proj_roles);
+		proj_ret = lf_store_member_roles(tx, project_id, p->user.id, &subj.proj_roles);
 	lf_store_rollback(tx);
 	if (ret == LF_ERR_AUTH)
 		return lf_http_fail(req, LF_ERR_AUTH, "session_revoked",
@@ -95,6 +99,29 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	req->user_id = p->user.id;
 	*out = p;
 	return LF_OK;
+}
+
+int lf_api_authorize(lf_http_req *req)
+{
+	lf_principal *p;
+	int64_t id = lf_http_capture_id(req, 0), project_id;
+	int ret;
+	switch (req->route->access) {
+	case LF_API_PUBLIC: return LF_OK;
+	case LF_API_ADMIN:
+		if ((ret = guard(req, LF_PERM_SELF, 0, 0, &p, NULL)) != LF_OK)
+			return ret;
+		return p->is_admin ? LF_OK
+				   : lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
+						  "Your role does not allow this.");
+	case LF_API_PROJECT:
+		/* A path that names no project is the handler's 404. */
+		return guard(req, id != 0 ? LF_PERM_PROJECT_READ : LF_PERM_SELF, id, 0, &p, NULL);
+	case LF_API_TASK:
+		return guard(req, id != 0 ? LF_PERM_PROJECT_READ : LF_PERM_SELF, 0, id, &p,
+			     &project_id);
+	default: return guard(req, LF_PERM_SELF, 0, 0, &p, NULL);
+	}
 }
 
 int lf_api_guard(lf_http_req *req, lf_perm perm, int64_t project_id, lf_principal **out)

@@ -163,7 +163,14 @@ static int open_web(const lf_config *cfg, lf_web **out)
 static int open_server(lf_cli_app *app, const lf_config *cfg)
 {
 	lf_app *api = &app->api;
+	char err[160];
 	int ret;
+	if ((ret = lf_http_cidr_parse(cfg->metrics_allow, api->metrics_allow, &api->metrics_nallow,
+				      err, sizeof(err))) != LF_OK) {
+		lf_log(LF_LOG_ERROR, "LABELFLOW_METRICS_ALLOW: %s", err);
+		goto cleanup;
+	}
+	api->metrics_token = cfg->metrics_token;
 	if ((ret = load_jwt_key(cfg, api->jwt_key)) != LF_OK ||
 	    (ret = bootstrap_admin(cfg, api->store)) != LF_OK ||
 	    (ret = open_web(cfg, &api->web)) != LF_OK)

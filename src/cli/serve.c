@@ -41,6 +41,11 @@ int lf_cli_serve(lf_cli *cli, int argc, char **argv)
 	    .app = &app.api,
 	    .access_log = cfg->access_log,
 	    .fallback = lf_api_static,
+	    .authorize = lf_api_authorize,
+	    .max_conns = cfg->max_connections,
+	    .max_conns_per_ip = cfg->max_connections_per_ip,
+	    .header_timeout_ms = cfg->header_timeout_ms,
+	    .request_timeout_ms = cfg->request_timeout_ms,
 	};
 	if (lf_http_start(&hc, &app.api.http, err, sizeof(err)) != LF_OK) {
 		lf_log(LF_LOG_ERROR, "%s", err);

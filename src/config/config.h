@@ -42,6 +42,12 @@ typedef struct lf_config {
 	int payout_webhook_timeout_ms;
 	int access_ttl_s;
 	int refresh_ttl_s;
+	int max_connections;
+	int max_connections_per_ip; /* 0: no limit */
+	int header_timeout_ms;
+	int request_timeout_ms;	   /* 0: no deadline */
+	const char *metrics_allow; /* CIDR list of addresses that may read /metrics */
+	const char *metrics_token; /* NULL: /metrics by address only */
 	bool access_log;
 	int log_format; /* LF_CONFIG_LOG_TEXT or LF_CONFIG_LOG_JSON */
 	int login_account_burst;

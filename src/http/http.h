@@ -3,11 +3,10 @@
  * in and out, per-request arenas, body limits and an access log.
  *
  * A request's life: the server matches the route on the first callback,
- * refuses early what it can (404/405, 413 from Content-Length, 415 from
- * Content-Type), accumulates the body up to the route's limit, parses JSON
- * bodies, then calls the handler once with the whole request. The handler
- * sets exactly one response with lf_http_json/lf_http_empty/... or
- * fails with lf_http_fail. All memory
+ * refuses early what it can (404/405, the application's authorization
+ * check, 413 from Content-Length, 415 from Content-Type), accumulates the body up to the route's
+ * limit, parses JSON bodies, then calls the handler once with the whole request. The handler sets
+ * exactly one response with lf_http_json/lf_http_empty/... or fails with lf_http_fail. All memory
  * of a request comes from req->arena and is freed when the response has
  * been sent.
  *
@@ -101,6 +100,9 @@ typedef struct lf_http_route {
 	int body;		      /* enum lf_http_body */
 	size_t max_body;	      /* 0 = the server default */
 	const lf_http_stream *stream; /* LF_BODY_STREAM only, else NULL */
+	/* What lf_http_config.authorize checks on the headers of a request
+	 * with a body; the application's own values, 0 its default. */
+	int access;
 } lf_http_route;
 
 typedef struct lf_http_internal lf_http_internal;
@@ -147,6 +149,31 @@ typedef struct lf_http_config {
 	 * files of the web UI), with req->route a GET route of this handler
 	 * and no body; NULL answers them with the JSON 404. */
 	lf_http_handler fallback;
+	/*
+	 * Runs on the headers of every request to a route that takes a body
+	 * (LF_BODY_JSON or LF_BODY_STREAM), after routing and before any
+	 * other check or body byte is read, with req->captures set: it
+	 * authenticates and authorizes what it can from the headers and the
+	 * path (route->access says what). An error refuses the request with
+	 * its response and the body is never read, so that an anonymous
+	 * client cannot make the server hold megabytes. NULL: no check.
+	 */
+	lf_http_handler authorize;
+	/*
+	 * Limits against clients that hold connections open: at most
+	 * max_conns connections (clamped to what the open-file limit leaves
+	 * room for), max_conns_per_ip from one address (0: no limit; behind
+	 * a proxy every client has the proxy's address), the complete header
+	 * block of a request within header_timeout_ms of the connection's
+	 * opening or of its previous response, and the whole request, body
+	 * included, within request_timeout_ms (0: no deadline). A connection
+	 * past a deadline is closed. 0 for max_conns or header_timeout_ms
+	 * takes the defaults (1000, 10 s).
+	 */
+	int max_conns;
+	int max_conns_per_ip;
+	int header_timeout_ms;
+	int request_timeout_ms;
 } lf_http_config;
 
 /* Starts listening. Owner: caller, stop with lf_http_stop. */
@@ -211,6 +238,26 @@ int lf_http_json_stream(lf_http_req *req, int status, json_t *head, const char *
  * default "no-store". LF_ERR_LIMIT beyond LF_HTTP_MAX_RESP_HEADERS.
  */
 int lf_http_add_header(lf_http_req *req, const char *name, const char *value);
+
+/* An address block of a CIDR list (lf_http_cidr_parse). */
+typedef struct lf_http_cidr {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits;
+} lf_http_cidr;
+
+/* The most blocks a list may have. */
+#define LF_HTTP_CIDR_MAX 32
+
+/*
+ * Parses a comma-separated list of address blocks, "10.0.0.0/8, ::1/128,
+ * 192.0.2.7" (a bare address is a block of one), into out (at most
+ * LF_HTTP_CIDR_MAX, *n of them). LF_ERR_INVALID with a sentence in err
+ * naming the entry that is not one.
+ */
+int lf_http_cidr_parse(const char *list, lf_http_cidr *out, size_t *n, char *err, size_t errlen);
+/* 1 when the request's client address is in one of the n blocks. */
+int lf_http_client_in(const lf_http_req *req, const lf_http_cidr *list, size_t n);
 
 /*
  * Matches method+path against routes. Returns the route index, -1 when no

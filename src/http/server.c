@@ -10,7 +10,16 @@
  *
  * Once a response is set (req->status != 0) before the body has been
  * read, the rest of the body is discarded: libmicrohttpd accepts a
- * response only before the body or after all of it.
+ * response only before the body or after all of it. A response queued on
+ * the first call (a refusal on the headers) is sent at once and the
+ * connection closed, the body unread.
+ *
+ * libmicrohttpd's own timeout is an idle one, which a client sending a
+ * byte now and then never reaches. Every connection is therefore tracked
+ * from its opening (the connection notifications) with the phase of its
+ * current request, and a sweeper thread shuts down the socket of one
+ * whose header block or whole request is late: libmicrohttpd then sees
+ * the end of the stream and closes the connection in its own thread.
  */
 #include "http/http_int.h"
 
@@ -19,11 +28,13 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -46,6 +57,25 @@ struct route_stats {
 	uint64_t sum_us;
 };
 
+/* Where a connection's current request is, for the deadlines. */
+enum conn_phase {
+	PHASE_HEADERS = 0, /* waiting for the complete header block */
+	PHASE_BODY,	   /* headers in, body being received */
+	PHASE_ANSWER,	   /* the handler runs or the response is being sent */
+};
+
+/* One open connection, from its start notification to its close one. The
+ * owning MHD thread writes phase and since_us (atomics); the list links
+ * are under conns_lock, which the close notification takes before
+ * libmicrohttpd closes fd, so the sweeper never shuts down a reused fd. */
+struct conn_track {
+	struct conn_track *prev, *next;
+	MHD_socket fd;
+	int phase;	  /* enum conn_phase */
+	int64_t since_us; /* opening, or the end of the previous request */
+	int cut;	  /* shut down by the sweeper already */
+};
+
 struct lf_http_server {
 	struct MHD_Daemon *d;
 	lf_http_config cfg;
@@ -55,6 +85,12 @@ struct lf_http_server {
 	/* cfg.nroutes routes, then the fallback, then requests refused
 	 * before a route was found (404, 405, bad text) */
 	struct route_stats *rstats;
+	pthread_mutex_t conns_lock;
+	struct conn_track conns; /* list head */
+	pthread_t sweeper;
+	pthread_cond_t sweeper_wake;
+	int stopping; /* under conns_lock */
+	uint64_t cut_headers, cut_requests;
 };
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -62,6 +98,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 				  size_t *upload_size, void **con_cls);
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe);
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe);
+static void set_phase(struct MHD_Connection *conn, int phase);
+static void *sweep(void *arg);
+static int clamp_conns(int want);
 
 static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, const char *url,
 			    const char *method);
@@ -182,26 +223,159 @@ int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, si
 		s->cfg.max_body = 1 << 20;
 	s->fallback = (lf_http_route){
 	    .method = "GET", .pattern = "", .handler = cfg->fallback, .body = LF_BODY_NONE};
+	if (s->cfg.max_conns <= 0)
+		s->cfg.max_conns = 1000;
+	if (s->cfg.header_timeout_ms <= 0)
+		s->cfg.header_timeout_ms = 10000;
+	s->cfg.max_conns = clamp_conns(s->cfg.max_conns);
+	/* Each pool thread takes an equal share of the connection limit. */
+	if (s->cfg.max_conns < s->cfg.threads)
+		s->cfg.max_conns = s->cfg.threads;
+	s->conns.next = s->conns.prev = &s->conns;
+	pthread_mutex_init(&s->conns_lock, NULL);
+	pthread_cond_init(&s->sweeper_wake, NULL);
 	/* ITC is required to quiesce (stop accepting) while requests finish. */
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 			 MHD_USE_ERROR_LOG | MHD_USE_TURBO;
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-				(struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-				s, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
-				MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-				1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024,
-				MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_THREAD_POOL_SIZE,
+	    (unsigned)s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)64 * 1024, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)s->cfg.max_conns, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)(s->cfg.max_conns_per_ip > 0 ? s->cfg.max_conns_per_ip : 0), MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errlen, "cannot listen on %s (address in use or not permitted)",
 			 cfg->listen);
-		free(s->rstats);
-		free(s);
-		return LF_ERR_IO;
+		goto fail;
+	}
+	if (pthread_create(&s->sweeper, NULL, sweep, s) != 0) {
+		snprintf(err, errlen, "cannot start the connection sweeper thread");
+		MHD_stop_daemon(s->d);
+		goto fail;
 	}
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di != NULL ? di->port : ntohs(sa.sin_port);
 	*out = s;
 	return LF_OK;
+fail:
+	pthread_cond_destroy(&s->sweeper_wake);
+	pthread_mutex_destroy(&s->conns_lock);
+	free(s->rstats);
+	free(s);
+	return LF_ERR_IO;
+}
+
+/*
+ * The connection limit that the open-file limit has room for: raises the
+ * soft limit towards the hard one if needed, and keeps 64 descriptors for
+ * the database, blobs and spool files, so that accepting never starves
+ * the server of descriptors of its own.
+ */
+static int clamp_conns(int want)
+{
+	const rlim_t reserve = 64;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return want;
+	if (rl.rlim_cur < (rlim_t)want + reserve && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)want + reserve
+				  ? (rlim_t)want + reserve
+				  : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= (rlim_t)want + reserve)
+		return want;
+	int room = rl.rlim_cur > 2 * reserve ? (int)(rl.rlim_cur - reserve) : (int)rl.rlim_cur / 2;
+	lf_log(LF_LOG_WARN,
+	       "open-file limit %llu leaves room for %d connections, not %d (raise ulimit -n)",
+	       (unsigned long long)rl.rlim_cur, room, want);
+	return room;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	lf_http_server *s = cls;
+	struct conn_track *t = *socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		/* Untracked (out of memory), a connection still has the idle
+		 * timeout. */
+		if (ci == NULL || (t = calloc(1, sizeof(*t))) == NULL)
+			return;
+		t->fd = ci->connect_fd;
+		t->since_us = lf_mono_us();
+		pthread_mutex_lock(&s->conns_lock);
+		t->next = s->conns.next;
+		t->prev = &s->conns;
+		t->next->prev = t;
+		s->conns.next = t;
+		pthread_mutex_unlock(&s->conns_lock);
+		*socket_context = t;
+		return;
+	}
+	if (t == NULL)
+		return;
+	pthread_mutex_lock(&s->conns_lock);
+	t->prev->next = t->next;
+	t->next->prev = t->prev;
+	pthread_mutex_unlock(&s->conns_lock);
+	free(t);
+	*socket_context = NULL;
+}
+
+/* Moves the connection's request to phase; PHASE_HEADERS (a request is
+ * over) restarts the connection's clock for the next one. */
+static void set_phase(struct MHD_Connection *conn, int phase)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct conn_track *t = ci != NULL ? ci->socket_context : NULL;
+	if (t == NULL)
+		return;
+	if (phase == PHASE_HEADERS)
+		__atomic_store_n(&t->since_us, lf_mono_us(), __ATOMIC_RELAXED);
+	__atomic_store_n(&t->phase, phase, __ATOMIC_RELEASE);
+}
+
+/* Every 100 ms: shuts down the connections past a deadline. */
+static void *sweep(void *arg)
+{
+	lf_http_server *s = arg;
+	int64_t header_us = (int64_t)s->cfg.header_timeout_ms * 1000;
+	int64_t request_us = (int64_t)s->cfg.request_timeout_ms * 1000;
+	pthread_mutex_lock(&s->conns_lock);
+	while (!s->stopping) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&s->sweeper_wake, &s->conns_lock, &ts);
+		int64_t now = lf_mono_us();
+		for (struct conn_track *t = s->conns.next; t != &s->conns; t = t->next) {
+			int phase = __atomic_load_n(&t->phase, __ATOMIC_ACQUIRE);
+			int64_t age = now - __atomic_load_n(&t->since_us, __ATOMIC_RELAXED);
+			int late_headers = phase == PHASE_HEADERS && age > header_us;
+			int late_request =
+			    phase == PHASE_BODY && request_us > 0 && age > request_us;
+			if (t->cut || !(late_headers || late_request))
+				continue;
+			t->cut = 1;
+			shutdown(t->fd, SHUT_RDWR);
+			__atomic_add_fetch(late_headers ? &s->cut_headers : &s->cut_requests, 1,
+					   __ATOMIC_RELAXED);
+		}
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+	return NULL;
 }
 
 int lf_http_port(const lf_http_server *s)
@@ -221,7 +395,14 @@ void lf_http_stop(lf_http_server *s, int grace_ms)
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
+	pthread_mutex_lock(&s->conns_lock);
+	s->stopping = 1;
+	pthread_cond_signal(&s->sweeper_wake);
+	pthread_mutex_unlock(&s->conns_lock);
+	pthread_join(s->sweeper, NULL);
 	MHD_stop_daemon(s->d);
+	pthread_cond_destroy(&s->sweeper_wake);
+	pthread_mutex_destroy(&s->conns_lock);
 	free(s->rstats);
 	free(s);
 }
@@ -350,6 +531,14 @@ void lf_http_metrics(lf_http_server *s, FILE *f)
 		"# TYPE labelflow_http_inflight gauge\n"
 		"labelflow_http_inflight %lld\n",
 		(long long)__atomic_load_n(&s->inflight, __ATOMIC_RELAXED));
+	fprintf(f,
+		"# HELP labelflow_http_connections_cut_total Connections closed for missing a "
+		"deadline: the header block's or the whole request's.\n"
+		"# TYPE labelflow_http_connections_cut_total counter\n"
+		"labelflow_http_connections_cut_total{deadline=\"header\"} %llu\n"
+		"labelflow_http_connections_cut_total{deadline=\"request\"} %llu\n",
+		(unsigned long long)__atomic_load_n(&s->cut_headers, __ATOMIC_RELAXED),
+		(unsigned long long)__atomic_load_n(&s->cut_requests, __ATOMIC_RELAXED));
 }
 
 static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, const char *url,
@@ -429,6 +618,13 @@ static int begin_request(lf_http_server *s, lf_http_req *req)
 	req->route = &s->cfg.routes[idx];
 	if (req->route->body == LF_BODY_NONE)
 		return 0;
+	if (s->cfg.authorize != NULL) {
+		int ret = s->cfg.authorize(req);
+		if (req->status == 0 && ret != LF_OK)
+			lf_http_respond_error(req, ret);
+		if (req->status != 0)
+			return 1;
+	}
 	size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
 	const char *cl = lf_http_header(req, "Content-Length");
 	if (cl != NULL && strtoull(cl, NULL, 10) > limit)
@@ -585,8 +781,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		__atomic_add_fetch(&s->inflight, 1, __ATOMIC_ACQ_REL);
 		if (begin_request(s, req)) {
 			req->in->early = 1;
+			set_phase(conn, PHASE_ANSWER);
 			return send_response(req);
 		}
+		set_phase(conn, PHASE_BODY);
 		return MHD_YES;
 	}
 	if (req->in->early) {
@@ -614,6 +812,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	set_phase(conn, PHASE_ANSWER);
 	if (req->in->too_large) {
 		size_t limit = req->route->max_body ? req->route->max_body : s->cfg.max_body;
 		lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
@@ -629,7 +828,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
 	lf_http_server *s = cls;
 	lf_http_req *req = *con_cls;
-	(void)conn;
 	if (req == NULL)
 		return;
 	int64_t us = lf_mono_us() - req->in->start_us;
@@ -642,6 +840,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	__atomic_sub_fetch(&s->inflight, 1, __ATOMIC_ACQ_REL);
 	req_free(req);
 	*con_cls = NULL;
+	set_phase(conn, PHASE_HEADERS);
 }
 
 const char *lf_http_header(lf_http_req *req, const char *name)

@@ -58,6 +58,9 @@ export async function startServer({ env = {}, dir, threads = 8 } = {}) {
       LABELFLOW_ADMIN_EMAIL: ADMIN.email,
       LABELFLOW_ADMIN_PASSWORD: ADMIN.password,
       LABELFLOW_LOGIN_IP_BURST: '100000',
+      // Every test client is 127.0.0.1, and some open hundreds of
+      // connections at once (http_hardening tests the limit itself).
+      LABELFLOW_MAX_CONNECTIONS_PER_IP: '0',
       // The API alone unless a test serves a UI folder: whether web/dist
       // happens to be built must not change what the API tests see.
       LABELFLOW_WEB_DIR: join(dir, 'no-web-ui'),

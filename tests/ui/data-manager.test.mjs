@@ -6,34 +6,15 @@
 // the selected held tasks back to the queue, which the API confirms.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ADMIN,
-  addMember,
-  callApi,
-  createUser,
-  dumpProblems,
-  importTasks,
-  launchBrowser,
-  newPage,
-  screenshot,
-  signInAs,
-  startUiServer,
-} from './lib.mjs';
+import { addMember, ADMIN, callApi, closeUi, createUser, dumpProblems, importTasks, newPage, openUi, screenshot, signInAs } from './lib.mjs';
 
 const N = 100000;
 const PAGE_MS = 300;
 const CONFIG = `<View><Labels name="label" toName="text"><Label value="PER"/></Labels><Text name="text" value="$text"/></View>`;
 
 let srv, browser, admin;
-before(async () => {
-  srv = await startUiServer();
-  browser = await launchBrowser();
-  admin = (await srv.login(ADMIN.email, ADMIN.password)).access_token;
-});
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+before(async () => ({ srv, browser, admin } = await openUi()));
+after(() => closeUi(srv, browser));
 
 // Runs a UI action that loads a page of the table, and returns the listing's
 // answer with its time in the browser, from sending the request to the last

@@ -7,7 +7,7 @@ import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync, crc32 } from 'node:zlib';
-import { createUser, startServer, waitJob } from '../api/lib.mjs';
+import { ADMIN, createUser, startServer, waitJob } from '../api/lib.mjs';
 
 export { ADMIN, createUser, errorCode } from '../api/lib.mjs';
 
@@ -61,6 +61,22 @@ export async function startUiServer(env = {}) {
     throw new Error(`no built web UI in ${WEB_DIR}: run \`make\` (it runs npm run build in web/)`);
   const srv = await startServer({ env: { LABELFLOW_WEB_DIR: WEB_DIR, LABELFLOW_ACCESS_LOG: '0', ...env } });
   return srv;
+}
+
+// What most UI test files share: a UI server, a browser and the admin's
+// token, opened before their tests and closed after them:
+//   before(async () => ({ srv, browser, admin } = await openUi()));
+//   after(() => closeUi(srv, browser));
+export async function openUi(env = {}) {
+  const srv = await startUiServer(env);
+  const browser = await launchBrowser();
+  const admin = (await srv.login(ADMIN.email, ADMIN.password)).access_token;
+  return { srv, browser, admin };
+}
+
+export async function closeUi(srv, browser) {
+  await browser?.close();
+  await srv?.stop();
 }
 
 // One API call as `token`; throws with the answer unless it is a success,

@@ -4,21 +4,11 @@
 // what the page did.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ADMIN, annotatorProject, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems,
-  waitForCanvas, labelText,
-} from './lib.mjs';
+import { annotatorProject, closeUi, dumpProblems, labelText, newPage, openUi, screenshot, signInAs, waitForCanvas } from './lib.mjs';
 
 let srv, browser, admin;
-before(async () => {
-  srv = await startUiServer();
-  browser = await launchBrowser();
-  admin = (await srv.login(ADMIN.email, ADMIN.password)).access_token;
-});
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+before(async () => ({ srv, browser, admin } = await openUi()));
+after(() => closeUi(srv, browser));
 
 const project = (name, tasks) => annotatorProject(srv, admin, { name }, tasks);
 

@@ -6,21 +6,11 @@
 // home's own progress counts the submission once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ADMIN, createUser, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems, waitForCanvas,
-  labelText, annotatorProject,
-} from './lib.mjs';
+import { annotatorProject, closeUi, createUser, dumpProblems, labelText, newPage, openUi, screenshot, signInAs, waitForCanvas } from './lib.mjs';
 
 let srv, browser, admin;
-before(async () => {
-  srv = await startUiServer();
-  browser = await launchBrowser();
-  admin = (await srv.login(ADMIN.email, ADMIN.password)).access_token;
-});
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+before(async () => ({ srv, browser, admin } = await openUi()));
+after(() => closeUi(srv, browser));
 
 // The work home's progress figures of the (only) project, label -> value.
 const figures = (page) =>

@@ -5,20 +5,13 @@
 // templates, when creating a project and in its settings.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems } from './lib.mjs';
+import { ADMIN, closeUi, dumpProblems, newPage, openUi, screenshot, signInAs } from './lib.mjs';
 
 const CONFIG = `<View><Labels name="label" toName="text"><Label value="PER"/></Labels><Text name="text" value="$text"/></View>`;
 
 let srv, browser, admin;
-before(async () => {
-  srv = await startUiServer();
-  browser = await launchBrowser();
-  admin = (await srv.login(ADMIN.email, ADMIN.password)).access_token;
-});
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+before(async () => ({ srv, browser, admin } = await openUi()));
+after(() => closeUi(srv, browser));
 
 const api = async (method, path, body) => {
   const r = await srv.api(method, path, { token: admin, body });

@@ -5,9 +5,7 @@
 // lease countdown warns in its last minute when the lease is not renewed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  ADMIN, createUser, startUiServer, launchBrowser, newPage, signInAs, screenshot, dumpProblems, waitForCanvas,
-} from './lib.mjs';
+import { closeUi, createUser, dumpProblems, newPage, openUi, screenshot, signInAs, waitForCanvas } from './lib.mjs';
 
 const CONFIG = `<View>
   <Labels name="label" toName="text">
@@ -18,15 +16,8 @@ const CONFIG = `<View>
 </View>`;
 
 let srv, browser, admin;
-before(async () => {
-  srv = await startUiServer();
-  browser = await launchBrowser();
-  admin = (await srv.login(ADMIN.email, ADMIN.password)).access_token;
-});
-after(async () => {
-  await browser?.close();
-  await srv?.stop();
-});
+before(async () => ({ srv, browser, admin } = await openUi()));
+after(() => closeUi(srv, browser));
 
 const api = async (method, path, body) => {
   const r = await srv.api(method, path, { token: admin, body });

@@ -64,8 +64,8 @@ static const lf_http_stream sink_stream = {
     .begin = sink_begin, .chunk = sink_chunk, .abort = sink_abort};
 
 static const lf_http_route routes[] = {
-    {"POST", "/upload", sink_finish, LF_BODY_STREAM, 64 * 1024 * 1024, &sink_stream},
-    {"POST", "/small", sink_finish, LF_BODY_STREAM, SMALL_LIMIT, &sink_stream},
+    {"POST", "/upload", sink_finish, LF_BODY_STREAM, 64 * 1024 * 1024, &sink_stream, 0},
+    {"POST", "/small", sink_finish, LF_BODY_STREAM, SMALL_LIMIT, &sink_stream, 0},
 };
 
 static uint64_t fnv(uint64_t h, const void *data, size_t len)

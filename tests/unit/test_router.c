@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,16 +29,16 @@ static int dummy(lf_http_req *req)
 }
 
 static const lf_http_route routes[] = {
-    {"GET", "/healthz", dummy, LF_BODY_NONE, 0, NULL},					/* 0 */
-    {"GET", "/api/v1/users", dummy, LF_BODY_NONE, 0, NULL},				/* 1 */
-    {"POST", "/api/v1/users", dummy, LF_BODY_JSON, 0, NULL},				/* 2 */
-    {"GET", "/api/v1/users/{id}", dummy, LF_BODY_NONE, 0, NULL},			/* 3 */
-    {"PATCH", "/api/v1/users/{id}", dummy, LF_BODY_JSON, 0, NULL},			/* 4 */
-    {"GET", "/api/v1/users/me", dummy, LF_BODY_NONE, 0, NULL},				/* 5 */
-    {"GET", "/api/v1/projects/{pid}/tasks/{tid}", dummy, LF_BODY_NONE, 0, NULL},	/* 6 */
-    {"POST", "/api/v1/projects/{pid}/tasks/{tid}/claim", dummy, LF_BODY_NONE, 0, NULL}, /* 7 */
-    {"DELETE", "/api/v1/projects/{pid}/members/{uid}", dummy, LF_BODY_NONE, 0, NULL},	/* 8 */
-    {"GET", "/", dummy, LF_BODY_NONE, 0, NULL},						/* 9 */
+    {"GET", "/healthz", dummy, LF_BODY_NONE, 0, NULL, 0},				   /* 0 */
+    {"GET", "/api/v1/users", dummy, LF_BODY_NONE, 0, NULL, 0},				   /* 1 */
+    {"POST", "/api/v1/users", dummy, LF_BODY_JSON, 0, NULL, 0},				   /* 2 */
+    {"GET", "/api/v1/users/{id}", dummy, LF_BODY_NONE, 0, NULL, 0},			   /* 3 */
+    {"PATCH", "/api/v1/users/{id}", dummy, LF_BODY_JSON, 0, NULL, 0},			   /* 4 */
+    {"GET", "/api/v1/users/me", dummy, LF_BODY_NONE, 0, NULL, 0},			   /* 5 */
+    {"GET", "/api/v1/projects/{pid}/tasks/{tid}", dummy, LF_BODY_NONE, 0, NULL, 0},	   /* 6 */
+    {"POST", "/api/v1/projects/{pid}/tasks/{tid}/claim", dummy, LF_BODY_NONE, 0, NULL, 0}, /* 7 */
+    {"DELETE", "/api/v1/projects/{pid}/members/{uid}", dummy, LF_BODY_NONE, 0, NULL, 0},   /* 8 */
+    {"GET", "/", dummy, LF_BODY_NONE, 0, NULL, 0},					   /* 9 */
 };
 
 /* Matches with a scratch buffer pre-filled with junk, so a match that
@@ -212,8 +213,8 @@ static void test_scratch_buffer(void **state)
 static void test_too_many_captures(void **state)
 {
 	static const lf_http_route many[] = {
-	    {"GET", "/{a}/{b}/{c}/{d}/{e}", dummy, LF_BODY_NONE, 0, NULL},
-	    {"GET", "/{a}/{b}/{c}/{d}", dummy, LF_BODY_NONE, 0, NULL},
+	    {"GET", "/{a}/{b}/{c}/{d}/{e}", dummy, LF_BODY_NONE, 0, NULL, 0},
+	    {"GET", "/{a}/{b}/{c}/{d}", dummy, LF_BODY_NONE, 0, NULL, 0},
 	};
 	const char *cap[LF_HTTP_MAX_CAPTURES + 1] = {0};
 	char scratch[64];
@@ -231,6 +232,53 @@ static void test_too_many_captures(void **state)
 	assert_int_equal(lf_http_route_match(many, 0, "GET", "/1", scratch, cap, &ncap), -1);
 }
 
+static int client_in(const char *ip, const lf_http_cidr *list, size_t n)
+{
+	lf_http_req req = {.arena = NULL};
+	snprintf(req.client_ip, sizeof(req.client_ip), "%s", ip);
+	return lf_http_client_in(&req, list, n);
+}
+
+/* Address blocks: prefixes on and off byte boundaries, both families,
+ * bare addresses, and what is not a block. */
+static void test_cidr(void **state)
+{
+	lf_http_cidr list[LF_HTTP_CIDR_MAX];
+	size_t n = 0;
+	char err[160];
+	(void)state;
+
+	assert_int_equal(lf_http_cidr_parse(" 10.0.0.0/8,192.168.4.0/22 ,::1, fd00::/8,203.0.113.7",
+					    list, &n, err, sizeof(err)),
+			 LF_OK);
+	assert_int_equal(n, 5);
+	assert_true(client_in("10.200.3.4", list, n));
+	assert_true(client_in("192.168.7.255", list, n));
+	assert_false(client_in("192.168.8.0", list, n));
+	assert_true(client_in("::1", list, n));
+	assert_true(client_in("fd12::5", list, n));
+	assert_false(client_in("fe80::1", list, n));
+	assert_true(client_in("203.0.113.7", list, n));
+	assert_false(client_in("203.0.113.8", list, n));
+	assert_false(client_in("127.0.0.1", list, n));
+	assert_false(client_in("", list, n));
+
+	assert_int_equal(lf_http_cidr_parse("0.0.0.0/0", list, &n, err, sizeof(err)), LF_OK);
+	assert_true(client_in("198.51.100.1", list, n));
+	assert_false(client_in("::1", list, n));
+	assert_int_equal(lf_http_cidr_parse("", list, &n, err, sizeof(err)), LF_OK);
+	assert_int_equal(n, 0);
+	assert_false(client_in("127.0.0.1", list, n));
+
+	const char *bad[] = {"10.0.0.0/33", "::/129",	    "10.0.0/8",	   "10.0.0.0/",
+			     "10.0.0.0/x",  "host.example", "10.0.0.0/-1", "1.2.3.4/8/8"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(lf_http_cidr_parse(bad[i], list, &n, err, sizeof(err)),
+				 LF_ERR_INVALID);
+		assert_non_null(strstr(err, bad[i]));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +291,7 @@ int main(void)
 	    cmocka_unit_test(test_method_selects_route),
 	    cmocka_unit_test(test_scratch_buffer),
 	    cmocka_unit_test(test_too_many_captures),
+	    cmocka_unit_test(test_cidr),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
