@@ -29,6 +29,7 @@ import { setupProject, addTasks, nerResult, NER_CONFIG } from './workflow-lib.mj
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MISSING = 2147483000;
+const METRICS_TOKEN = 'owasp-metrics-token-0123456789abcdef';
 const ACTORS = ['anonymous', 'outsider', 'annotator', 'reviewer', 'super_reviewer', 'admin'];
 const MEMBERS = ['annotator', 'reviewer', 'super_reviewer'];
 
@@ -51,6 +52,10 @@ const ACCESS = {
   l1: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'annotator' ? 'ok' : 403),
   l2: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'reviewer' ? 'ok' : 403),
   l3: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'super_reviewer' ? 'ok' : 403),
+  // Metrics: the server here allows no client address (see before()), so
+  // only the metrics token opens them; a user's token, even an admin's,
+  // does not.
+  metrics: () => 403,
   // A signed link (release beacon) rather than a token: without its
   // signature everyone, token or not, gets 403.
   signed: () => 403,
@@ -67,7 +72,7 @@ const RULES = {
   'GET /': { access: 'public' },
   'GET /healthz': { access: 'public' },
   'GET /readyz': { access: 'public' },
-  'GET /metrics': { access: 'public' },
+  'GET /metrics': { access: 'metrics' },
   'GET /api/v1/openapi.json': { access: 'public' },
   'GET /api/v1/meta': { access: 'public' },
   'POST /api/v1/auth/login': { access: 'public', req: (fx, a) => json(fx.creds(a)), inputs: ['email', 'password'], tokens: true, after: async (fx, r) => assert.notEqual(r.body.user?.role, 'admin') },
@@ -269,7 +274,7 @@ async function call(actor, route, { id, userId, query = '', body, raw, headers =
 }
 
 before(async () => {
-  srv = await startServer();
+  srv = await startServer({ env: { LABELFLOW_METRICS_ALLOW: '10.0.0.0/8', LABELFLOW_METRICS_TOKEN: METRICS_TOKEN } });
   const world = await setupProject(srv, {
     counts: { annotator: 1, reviewer: 1, super_reviewer: 1 },
     // A release beacon must not hand the held task back during the walk.
@@ -393,6 +398,8 @@ test('authorization: every route x every actor', async () => {
     seen.push({ actor: 'anonymous', route: beacon, status: r.status, body: r.body });
     if (r.status !== want) failures.push(`${url}: ${r.status} ${JSON.stringify(r.body)} (expected ${want})`);
   }
+  const m = await srv.api('GET', '/metrics', { token: METRICS_TOKEN });
+  if (m.status !== 200) failures.push(`/metrics with the metrics token: ${m.status}`);
   for (const route of order) for (const actor of ACTORS) await walkOne(route, RULES[route], actor);
   assert.deepEqual(failures, [], '\n' + failures.join('\n'));
 });
