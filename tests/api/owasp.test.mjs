@@ -501,6 +501,12 @@ test('resource limits: bodies over max_body are 413, page limits are capped', as
     const raw = `{"a":"${'x'.repeat(pad)}"}`;
     const r = await oversized(actor, route, fx[rule.id] ?? MISSING, fx[rule.user_id], raw);
     if (r.status !== 413 || !r.body?.error?.code) problems.push(`${route} as ${actor}, ${raw.length} bytes: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`);
+    // Authorization comes before the body: an anonymous caller of a route
+    // that needs a token is told 401, whatever it sends.
+    if (rule.access !== 'public') {
+      const a = await oversized('anonymous', route, fx[rule.id] ?? MISSING, fx[rule.user_id], raw);
+      if (a.status !== 401) problems.push(`${route} as anonymous, ${raw.length} bytes: ${a.status} (expected 401)`);
+    }
   }
   const ref = (p) => (p.$ref ? p.$ref.split('/').slice(1).reduce((o, k) => o[k], doc) : p);
   for (const [path, ops] of Object.entries(doc.paths)) {
