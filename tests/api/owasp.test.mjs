@@ -276,7 +276,7 @@ async function call(actor, route, { id, userId, query = '', body, raw, headers =
 before(async () => {
   srv = await startServer({ env: { LABELFLOW_METRICS_ALLOW: '10.0.0.0/8', LABELFLOW_METRICS_TOKEN: METRICS_TOKEN } });
   const world = await setupProject(srv, {
-    counts: { annotator: 1, reviewer: 1, super_reviewer: 1 },
+    counts: { annotator: 2, reviewer: 1, super_reviewer: 1 },
     // A release beacon must not hand the held task back during the walk.
     policies: { release_grace_seconds: 300 },
     // Text tasks and an uploaded image in one project.
@@ -295,7 +295,10 @@ before(async () => {
   const claim = await srv.api('POST', `/api/v1/projects/${P}/claim`, { token: ann.token, body: { stage: 'l1' } });
   assert.equal(claim.status, 200, JSON.stringify(claim.body));
   const T1 = claim.body.id ?? claim.body.task?.id;
-  const T2 = [tasks.first_id, tasks.first_id + 1, tasks.first_id + 2].find((t) => t !== T1);
+  // A task another annotator of P holds: the annotator never worked on it.
+  const held = await srv.api('POST', `/api/v1/projects/${P}/claim`, { token: world.annotators[1].token, body: { stage: 'l1' } });
+  assert.equal(held.status, 200, JSON.stringify(held.body));
+  const T2 = [tasks.first_id, tasks.first_id + 1, tasks.first_id + 2].find((t) => t !== T1 && t !== held.body.id);
   const imp = await srv.api('POST', `/api/v1/projects/${P}/imports?format=jsonl`, { token: at, raw: '{"text":"x"}\n', headers: { 'content-type': 'application/x-ndjson' } });
   assert.equal(imp.status, 202, JSON.stringify(imp.body));
   await waitJob(srv, at, `/api/v1/imports/${imp.body.id}`);
@@ -312,11 +315,11 @@ before(async () => {
   const now = Date.now();
   sql(srv.db, `INSERT INTO storage_sources (project_id, url, created_by, created_at) VALUES (${P}, 's3://owasp-none/a/', ${adminId}, ${now}), (${P}, 's3://owasp-none/b/', ${adminId}, ${now})`);
   const srcIds = sql(srv.db, `SELECT id FROM storage_sources WHERE project_id = ${P} ORDER BY id`).trim().split('\n').map(Number);
-  const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out, spare, spare2 };
+  const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out, spare, spare2, annotator2: world.annotators[1] };
   fx = {
     url: srv.url,
     seq: 0,
-    P, Q: other.project.id, T1, T2, projectName: world.project.name,
+    P, Q: other.project.id, T1, T2, Tother: held.body.id, projectName: world.project.name,
     import: imp.body.id, export: exp.body.id, media: media.body.items[0].id, payout: pay.body.id,
     source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id,
     beacon: claim.body.release_beacon,
@@ -401,6 +404,18 @@ test('authorization: every route x every actor', async () => {
   const m = await srv.api('GET', '/metrics', { token: METRICS_TOKEN });
   if (m.status !== 200) failures.push(`/metrics with the metrics token: ${m.status}`);
   for (const route of order) for (const actor of ACTORS) await walkOne(route, RULES[route], actor);
+  // Inside the project, annotators see only the tasks they worked on: one
+  // another annotator holds reads as missing, and no lease holder's route
+  // acts on it (409 lease_lost, or 404).
+  for (const route of order.filter((r) => r.includes(' /api/v1/tasks/{id}') && ['member', 'l1'].includes(RULES[r].access))) {
+    const r0 = RULES[route].req ? await RULES[route].req(fx, 'annotator') : {};
+    const r = await call('annotator', route, { ...r0, id: fx.Tother });
+    const where = `${route} as annotator on another annotator's task: ${r.status} ${JSON.stringify(r.body).slice(0, 200)}`;
+    if (route.startsWith('GET')) {
+      const none = await call('annotator', route, { ...r0, id: MISSING });
+      if (r.status !== 404 || JSON.stringify(r.body) !== JSON.stringify(none.body)) failures.push(`${where} (expected the missing task's 404)`);
+    } else if (![404, 409].includes(r.status) || !r.body?.error) failures.push(`${where} (expected 404 or 409)`);
+  }
   assert.deepEqual(failures, [], '\n' + failures.join('\n'));
 });
 const last = (route) => (/^DELETE|\/submit$/.test(route) ? 1 : /\/release$/.test(route) ? 2 : 0);
