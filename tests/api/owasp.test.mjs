@@ -68,6 +68,10 @@ const json = (body) => ({ body });
 // the allowed actor gets otherwise. inputs: fields of the body that are
 // legitimately the caller's to set (left out of the mass-assignment probe).
 // fresh: the route ends the caller's session, so it gets a new one.
+// tokens: the answer may carry tokens (login, refresh). For the mass-
+// assignment probe: before(fx) reads what after(fx, res, was) compares;
+// forgeInside(body, forged) also forges inside nested objects.
+// A new route: add its line here (the first test names it until then).
 const RULES = {
   'GET /': { access: 'public' },
   'GET /healthz': { access: 'public' },
