@@ -109,7 +109,7 @@ const RULES = {
     },
   },
   'GET /api/v1/projects/{id}/stats': { access: 'manage', id: 'P' },
-  'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true },
+  'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true, unpaged: 'every member in one answer, to any member: needs cursor/limit paging (API, UI members tab, OpenAPI)' },
   'PUT /api/v1/projects/{id}/members/{user_id}': {
     access: 'manage', id: 'P', user_id: 'spare2', req: () => json({ role: 'annotator' }), inputs: ['role', 'roles'],
     // The project is the one in the path, not one named in the body.
@@ -137,7 +137,7 @@ const RULES = {
   'GET /api/v1/media/{id}': { access: 'member', id: 'media' },
   'GET /api/v1/media/{id}/info': { access: 'member', id: 'media' },
   'POST /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', req: () => json({ url: 's3://owasp-none/prefix/' }), inputs: ['url'] },
-  'GET /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', list: true },
+  'GET /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', list: true, unpaged: 'every source in one answer (admins only, each with its latest sync)' },
   'GET /api/v1/sources/{id}': { access: 'manage', id: 'source' },
   'DELETE /api/v1/sources/{id}': { access: 'manage', id: 'source2' },
   'POST /api/v1/sources/{id}/sync': { access: 'manage', id: 'source', req: () => json({}) },
@@ -179,11 +179,11 @@ const RULES = {
   'GET /api/v1/projects/{id}/ledger': { access: 'manage', id: 'P', list: true },
   'GET /api/v1/ledger/verify': { access: 'admin' },
   'GET /api/v1/me/earnings': { access: 'user' },
-  'GET /api/v1/me/earnings/history': { access: 'user' },
-  'GET /api/v1/me/progress': { access: 'user' },
+  'GET /api/v1/me/earnings/history': { access: 'user', bounded: 'one item per day and currency, days <= 366' },
+  'GET /api/v1/me/progress': { access: 'user', bounded: "one item per project of the caller's own work" },
   'POST /api/v1/payouts': { access: 'admin', req: (fx) => json({ idempotency_key: `pay-${++fx.seq}`, adapter: 'csv' }), inputs: ['idempotency_key', 'adapter'] },
   'GET /api/v1/payouts': { access: 'admin', list: true },
-  'GET /api/v1/payouts/{id}': { access: 'admin', id: 'payout' },
+  'GET /api/v1/payouts/{id}': { access: 'admin', id: 'payout', bounded: 'one item per payee of the batch, to admins' },
   'GET /api/v1/payouts/{id}/statement': { access: 'admin', id: 'payout' },
   'POST /api/v1/projects/{id}/exports': { access: 'manage', id: 'P', req: () => json({ format: 'jsonl' }), inputs: ['format'] },
   'GET /api/v1/projects/{id}/exports': { access: 'manage', id: 'P', list: true },
@@ -555,6 +555,27 @@ test('resource limits: bodies over max_body are 413, page limits are capped', as
   }
   assert.deepEqual(problems, [], '\n' + problems.join('\n'));
 });
+
+// Every answer with a list of items is paged with a documented maximum,
+// or its rule says what bounds it.
+const limitParam = (route) => {
+  const [, path] = route.split(' ');
+  const ops = doc.paths[path];
+  const ref = (p) => (p.$ref ? p.$ref.split('/').slice(1).reduce((o, k) => o[k], doc) : p);
+  return [...(ops.parameters || []), ...(ops.get?.parameters || [])].map(ref).find((p) => p.name === 'limit' && p.in === 'query');
+};
+const lists = () => [...new Set(seen.filter((x) => x.route.startsWith('GET') && x.status === 200 && Array.isArray(x.body?.items)).map((x) => x.route))];
+
+test('resource limits: every list is paged or bounded', () => {
+  const unbounded = lists().filter((r) => !limitParam(r) && !RULES[r].bounded && !RULES[r].unpaged);
+  assert.deepEqual(unbounded, [], 'lists with neither a limit nor a bound');
+});
+
+for (const [route, rule] of Object.entries(RULES).filter(([, r]) => r.unpaged)) {
+  test(`resource limits: ${route} is paged`, { todo: rule.unpaged }, () => {
+    assert.ok(limitParam(route), `${route} answers ${rule.unpaged}`);
+  });
+}
 
 // Keys no response may carry: secrets and credentials. The audit trail's
 // `hash` and `prev_hash` are the links of its public hash chain, not secrets.
