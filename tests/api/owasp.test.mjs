@@ -556,6 +556,16 @@ test('resource limits: bodies over max_body are 413, page limits are capped', as
   assert.deepEqual(problems, [], '\n' + problems.join('\n'));
 });
 
+test('authorization and exposure again on every read, after work was submitted and claimed for review', async () => {
+  // Reads now carry history: who submitted, who reviews.
+  const r = await srv.api('POST', `/api/v1/projects/${fx.P}/claim`, { token: fx.tokens.reviewer, body: { stage: 'l2' } });
+  assert.ok([200, 204].includes(r.status), JSON.stringify(r.body));
+  if (r.status === 200) fx.T1 = r.body.id;
+  failures.length = 0;
+  for (const route of Object.keys(RULES).filter((x) => x.startsWith('GET'))) for (const actor of ACTORS) await walkOne(route, RULES[route], actor);
+  assert.deepEqual(failures, [], '\n' + failures.join('\n'));
+});
+
 // Every answer with a list of items is paged with a documented maximum,
 // or its rule says what bounds it.
 const limitParam = (route) => {
