@@ -23,6 +23,16 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c): clang 14 with the fuzzer, ASan
+# and UBSan, the library compiled for them into its own build directory.
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      ?= clang-14
+FUZZ_CFLAGS  := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+		-fno-sanitize-recover=all
+FUZZ_SECONDS ?= 60
+FUZZ_SRC     := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/fuzz/%)
+
 # A Node installed by scripts/install-deps (when the system's is too old
 # for Vite) comes first, for npm and for the JavaScript tests.
 export PATH := $(if $(wildcard .tools/node/bin/node),$(CURDIR)/.tools/node/bin:)$(PATH)
@@ -45,13 +55,13 @@ BASE_IMAGE ?= localhost/debian:12-slim
 NODE_IMAGE ?= $(BASE_IMAGE)
 
 .PHONY: all deps run test test-unit test-api test-pg test-asan test-ui bench clean format help web \
-	image test-image soak
+	image test-image soak fuzz fuzz-build test-fuzz
 
 all: $(BUILD)/labelflow web
 
 help:
 	@echo "make run        install deps, build, start the server on 127.0.0.1:8080"
-	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan, SQLite and PostgreSQL) + UI tests"
+	@echo "make test       install deps, build, run unit + API tests (normal and ASan/UBSan, SQLite and PostgreSQL) + UI tests + short fuzz runs"
 	@echo "make test-unit  C unit tests only (cmocka under prove)"
 	@echo "make test-api   black-box HTTP tests only (SQLite)"
 	@echo "make test-pg    black-box HTTP tests on a throwaway PostgreSQL server"
@@ -62,6 +72,8 @@ help:
 	@echo "make test-image build the image and smoke-test its binary (chroot: /healthz, migrations, UI, user)"
 	@echo "make bench      benchmarks (figures on stdout)"
 	@echo "make soak       kill -9 soak, SOAK_ROUNDS rounds (default 50) on SQLite and on PostgreSQL"
+	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each, from its kept corpus"
+	@echo "make test-fuzz  a short run of every fuzz target plus its regression inputs (TAP)"
 
 deps:
 	@scripts/install-deps
@@ -113,19 +125,41 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/fixture.o $(BUILD)/liblabelflow.
 	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/unit -o $@ $< $(BUILD)/tests/fixture.o \
 		$(BUILD)/liblabelflow.a $(LDLIBS) -lcmocka
 
+# A fuzz target: the library as built for fuzzing (FUZZ_CFLAGS) plus the
+# harness, linked with libFuzzer's main.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(wildcard tests/fuzz/*.h) $(BUILD)/liblabelflow.a
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) $(CPPFLAGS) -Itests/fuzz -fsanitize=fuzzer,address,undefined -o $@ $< \
+		$(BUILD)/liblabelflow.a $(LDLIBS)
+
+fuzz-build:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" $(FUZZ_BIN)
+
+# Each target for FUZZ_SECONDS from tests/fuzz/corpus/<target> (copied to
+# build-fuzz/corpus, where new finds go); execs/s and runs per target.
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz run
+
+test-fuzz: fuzz-build
+	LABELFLOW_FUZZ_DIR=$(FUZZ_BUILD)/fuzz scripts/run-tests fuzz
+
 # A sub-make: npm may have been installed by deps after this one started.
 run: deps
 	$(MAKE) all
 	@mkdir -p labelflow-data
 	$(BUILD)/labelflow serve
 
+# The three builds (normal, fuzz, ASan) use every core: on two cores a
+# serial build of all three took a third of the run.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 test: deps
-	$(MAKE) all $(UNIT_BIN)
-	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	$(MAKE) -j$(JOBS) all $(UNIT_BIN)
+	$(MAKE) -j$(JOBS) fuzz-build
+	$(MAKE) -j$(JOBS) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/labelflow $(UNIT_SRC:tests/unit/%.c=build-asan/tests/%)
 	LABELFLOW_BIN=$(CURDIR)/build/labelflow LABELFLOW_UNIT_DIR=build/tests \
 	LABELFLOW_ASAN_BIN=$(CURDIR)/build-asan/labelflow LABELFLOW_ASAN_UNIT_DIR=build-asan/tests \
-		scripts/run-tests all
+	LABELFLOW_FUZZ_DIR=$(FUZZ_BUILD)/fuzz scripts/run-tests all
 
 test-unit: $(BUILD)/labelflow $(UNIT_BIN)
 	LABELFLOW_UNIT_DIR=$(BUILD)/tests scripts/run-tests unit
@@ -165,6 +199,6 @@ format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h tests/unit/*.c)
 
 clean:
-	rm -rf build build-asan web/dist
+	rm -rf build build-asan $(FUZZ_BUILD) web/dist
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d

@@ -140,6 +140,10 @@ static int start_part(lf_http_req *req, const char *name, const char *filename, 
 static int append_field(lf_http_req *req, const char *data, size_t len)
 {
 	lf_http_upload *up = req->in->upload;
+	/* An empty field's piece: field may still be NULL, and NULL + 0 is
+	 * undefined behaviour (UBSan stops the server on it). */
+	if (len == 0)
+		return 1;
 	if (up->field_len + len > LF_HTTP_FORM_VALUE_MAX)
 		return lf_http_refuse(req, LF_ERR_TOO_LARGE, "payload_too_large",
 				      "Form field '%s' is longer than %d bytes.", up->part_name,
@@ -169,7 +173,11 @@ static int end_part(lf_http_req *req)
 	up->kind = PART_NONE;
 	if (k != PART_FIELD)
 		return 1;
-	json_t *v = json_stringn(up->field_len ? up->field : "", up->field_len);
+	const char *text = up->field_len ? up->field : "";
+	/* The rule of every other text of a request (refuse_bad_text in
+	 * server.c): jansson would take a NUL, which handlers reading the
+	 * value as a C string would silently cut at. */
+	json_t *v = lf_utf8_valid(text, up->field_len) ? json_stringn(text, up->field_len) : NULL;
 	if (v == NULL || json_object_set_new(req->form, up->part_name, v) != 0)
 		return lf_http_refuse(req, LF_ERR_MALFORMED, "bad_request",
 				      "Form fields must be UTF-8 text."),

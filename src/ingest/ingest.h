@@ -16,11 +16,13 @@
  *                 (at most LF_INGEST_MAX_COLUMNS distinct, non-empty
  *                 names); each later row becomes {header: value string}.
  *                 Blank lines are skipped.
- *   jsonl         one JSON value per line; blank lines skipped.
+ *   jsonl         one JSON value per line; blank lines skipped (a line
+ *                 over the size cap is refused, blank or not).
  *   json          a top-level array of items, or one top-level object (a
  *                 sequence of whitespace-separated objects is accepted too,
  *                 so JSON Lines uploaded as .json works).
- *   text          one item {"text": line} per line that is not blank.
+ *   text          one item {"text": line} per line that is not blank (the
+ *                 same size rule as jsonl).
  *   label_studio  Label Studio tasks (array, single object or one per
  *                 line): {"data": {...}, "predictions": [...],
  *                 "annotations": [...], "meta": ..., "id": ...}.

@@ -59,7 +59,8 @@ struct lf_ingest_parser {
 
 	int64_t line;	       /* line of the next input byte, 1-based */
 	int64_t item_line;     /* line where the current item starts */
-	bool discard;	       /* skip mode: dropping the rest of a bad item */
+	bool discard;	       /* dropping the rest of a bad item (skip mode; json.c:
+				  an oversize element, judged at its end) */
 	lf_ingest_buf buf;     /* bytes of the current item */
 	lf_ingest_buf scratch; /* unescaped JSON strings (fastjson.c) */
 

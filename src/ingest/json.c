@@ -211,19 +211,22 @@ cleanup:
 	return ret;
 }
 
-/* The element continues past this chunk: keep its bytes, within the cap. */
+/*
+ * The element continues past this chunk: keep its bytes, within the cap.
+ * Past the cap its bytes are dropped (discard) but the verdict waits for
+ * its end, as when the element comes in one chunk: a stream error inside
+ * it must win over its size wherever the chunks split the input.
+ */
 static int elem_partial(lf_ingest_parser *p, const char *seg, const char *seg_end)
 {
 	size_t n = (size_t)(seg_end - seg);
-	int ret;
 
 	if (p->discard)
 		return LF_OK;
 	if (p->buf.len + n > p->max_item) {
 		p->buf.len = 0;
 		p->discard = true;
-		ret = lf_ingest_oversize(p, p->item_line);
-		return ret;
+		return LF_OK;
 	}
 	return lf_ingest_buf_append(&p->buf, seg, n);
 }
@@ -235,9 +238,7 @@ static int elem_done(lf_ingest_parser *p, const char *seg, const char *seg_end)
 	size_t n = (size_t)(seg_end - seg);
 	int ret;
 
-	if (p->discard) {
-		ret = LF_OK;
-	} else if (p->buf.len + n > p->max_item) {
+	if (p->discard || p->buf.len + n > p->max_item) {
 		ret = lf_ingest_oversize(p, p->item_line);
 	} else if (p->buf.len == 0) {
 		ret = lf_ingest_deliver_json(p, seg, n, p->item_line);

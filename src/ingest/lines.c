@@ -64,10 +64,12 @@ static int line_done(lf_ingest_parser *p, const char *s, size_t n, int64_t line)
 {
 	if (n > 0 && s[n - 1] == '\r')
 		n--;
-	if (is_blank(s, n))
-		return LF_OK;
+	/* Size first: a line split across chunks is refused by its size before
+	 * its end shows whether it is blank, so a whole one must be too. */
 	if (n > p->max_item)
 		return lf_ingest_oversize(p, line);
+	if (is_blank(s, n))
+		return LF_OK;
 	if (p->fmt == LF_INGEST_TEXT)
 		return text_item(p, s, n, line);
 	return lf_ingest_deliver_json(p, s, n, line);

@@ -59,7 +59,6 @@ static int inside_root(const lf_web *w, const char *real);
 static int lookup(const lf_web *w, lf_http_req *req, const char *path, int *fd, struct stat *st);
 static int is_static_asset(const char *path);
 static const char *make_etag(lf_http_req *req, const struct stat *st);
-static int etag_matches(const char *header, const char *etag);
 static int send_file(lf_http_req *req, const char *path, int fd, const struct stat *st);
 static int not_found(lf_http_req *req);
 static ssize_t file_read(void *ud, uint64_t pos, char *buf, size_t max);
@@ -269,8 +268,7 @@ static const char *make_etag(lf_http_req *req, const struct stat *st)
 			       (unsigned long)st->st_ino);
 }
 
-/* If-None-Match: "*" or a comma-separated list of (possibly weak) tags. */
-static int etag_matches(const char *header, const char *etag)
+int lf_web_etag_matches(const char *header, const char *etag)
 {
 	size_t elen = strlen(etag);
 	const char *p = header;
@@ -315,7 +313,7 @@ static int send_file(lf_http_req *req, const char *path, int fd, const struct st
 	}
 	lf_http_add_header(req, "ETag", etag);
 	lf_http_add_header(req, "Cache-Control", lf_web_cache_control(path));
-	if (inm != NULL && etag_matches(inm, etag)) {
+	if (inm != NULL && lf_web_etag_matches(inm, etag)) {
 		close(fd);
 		return lf_http_empty(req, 304);
 	}

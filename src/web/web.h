@@ -50,5 +50,8 @@ int lf_web_path_safe(const char *path);
 int lf_web_path_reserved(const char *path);
 /* Cache-Control for a served path (static string). */
 const char *lf_web_cache_control(const char *path);
+/* 1 when an If-None-Match header (a client's text: "*" or a
+ * comma-separated list of possibly weak tags) names etag, a quoted tag. */
+int lf_web_etag_matches(const char *header, const char *etag);
 
 #endif

@@ -131,12 +131,12 @@ test('bodies without a valid token are refused on their headers, unread', async 
     assert.ok(r.sent < size / 2);
   });
 
-  await t.test("a caller outside the project is 403 before the body", async () => {
+  await t.test("a caller outside the project is 404 before the body (as for a missing project)", async () => {
     const outsider = await createUser(srv, admin.access_token, 'annotator');
     const s = await srv.login(outsider.email, outsider.password);
     const r = await slowPost(srv.url, path, size, { token: s.access_token });
-    assert.equal(r.status, 403, JSON.stringify(r.body));
-    assert.equal(errorCode(r), 'forbidden');
+    assert.equal(r.status, 404, JSON.stringify(r.body));
+    assert.equal(errorCode(r), 'not_found');
     assert.ok(r.sent < size / 2);
   });
 

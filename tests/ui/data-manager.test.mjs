@@ -183,3 +183,21 @@ test('data manager: filters and pages 100,000 tasks under 300 ms a page, exports
   const rows = await callApi(srv, admin, 'GET', `/api/v1/projects/${p.id}/tasks?view=table&state=locked_l1`);
   assert.equal(rows.items.length, 0);
 });
+
+test('reviewers read the task table from their work page, without the bulk actions', async (t) => {
+  const p = await callApi(srv, admin, 'POST', '/api/v1/projects', { name: 'Reviewed', label_config: CONFIG });
+  const reviewer = await createUser(srv, admin, 'reviewer');
+  await addMember(srv, admin, p.id, reviewer.id, 'reviewer');
+  await importTasks(srv, admin, p.id, 3, (i) => ({ text: `Short text ${i}` }));
+  const page = await newPage(browser, srv);
+  t.after(() => { dumpProblems(t, page); return page.context().close().catch(() => {}); });
+  await signInAs(page, reviewer);
+  await page.getByRole('link', { name: 'All tasks' }).click();
+  await page.waitForURL(`**/work/projects/${p.id}/tasks`);
+  await page.locator('table.dm-table[aria-busy="false"] tbody tr[data-task-id]').first().waitFor();
+  assert.equal((await rowIds(page)).length, 3);
+  assert.equal(await page.getByRole('group', { name: 'Bulk actions' }).count(), 0);
+  assert.equal(await page.locator('table.dm-table input[type="checkbox"]').count(), 0);
+  assert.match(await page.locator('table.dm-table td.preview').first().innerText(), /^Short text \d$/);
+  await screenshot(page, 'data-manager-reviewer');
+});

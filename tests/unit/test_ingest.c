@@ -488,11 +488,20 @@ static void test_oversize(void **state)
 	CHECK(LF_INGEST_JSON, &opt, "[1,\n\"0123456789abcdefghij\",2]",
 	      "[{\"d\":{\"text\":1},\"l\":1,\"i\":0}]", LF_ERR_LIMIT,
 	      "line 2: item larger than 16 bytes");
+	/* a stream error inside an oversize element wins over its size however
+	 * the chunks split it (found by fuzz_ingest_label_studio) */
+	CHECK(LF_INGEST_JSON, &opt, "[\"0123456789abcdefghij\" }]", "[]", LF_ERR_INVALID,
+	      "line 1: unexpected '}'");
 	CHECK(LF_INGEST_CSV, &opt, "a,b\n1,2\n0123456789,0123456789\n",
 	      "[{\"d\":{\"a\":\"1\",\"b\":\"2\"},\"l\":2,\"i\":0}]", LF_ERR_LIMIT,
 	      "line 3: item larger than 16 bytes");
 	CHECK(LF_INGEST_CSV, &opt, "0123456789,0123456789\n", "[]", LF_ERR_INVALID,
 	      "line 1: header larger than 16 bytes");
+	/* a blank line over the cap is refused too, however chunks split it
+	 * (found by fuzz_ingest_text) */
+	CHECK(LF_INGEST_TEXT, &opt, "a\n                    \nb\n",
+	      "[{\"d\":{\"text\":\"a\"},\"l\":1,\"i\":0}]", LF_ERR_LIMIT,
+	      "line 2: item larger than 16 bytes");
 	/* exactly at the cap is fine, CRLF included */
 	CHECK(LF_INGEST_TEXT, &opt, "0123456789abcdef\r\n",
 	      "[{\"d\":{\"text\":\"0123456789abcdef\"},\"l\":1,\"i\":0}]", LF_OK, NULL);

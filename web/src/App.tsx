@@ -8,6 +8,7 @@ import { LabelPage } from './annotator/LabelPage';
 import { RevisePage } from './annotator/RevisePage';
 import { EarningsPage } from './annotator/EarningsPage';
 import { ReviewPage } from './review/ReviewPage';
+import { TasksPage } from './review/TasksPage';
 import { ApprovePage } from './review/ApprovePage';
 import { usePageTitle } from './ui';
 
@@ -120,6 +121,7 @@ export function App() {
         <Route path="/work/projects/:id/revise/:taskId" element={<RevisePage />} />
         <Route path="/work/projects/:id/review" element={<ReviewPage />} />
         <Route path="/work/projects/:id/approve" element={<ApprovePage />} />
+        <Route path="/work/projects/:id/tasks" element={<TasksPage />} />
         <Route path="/earnings" element={<EarningsPage />} />
       </Route>
       <Route element={<Protected admin={true} />}>

@@ -84,6 +84,7 @@ export function WorkHome() {
                     {a.label}
                   </button>
                 ))}
+                {(roles.includes('reviewer') || roles.includes('super_reviewer')) && <Link to={`/work/projects/${project.id}/tasks`}>All tasks</Link>}
               </div>
               {roles.includes('annotator') && <ProgressFigures projectId={project.id} progress={progress} />}
               {user && roles.includes('annotator') && <SubmittedTasks projectId={project.id} userId={user.id} />}

@@ -75,7 +75,9 @@ function personName(p: { id: number; name?: string | null } | null | undefined):
   return p ? (p.name ?? `user #${p.id}`) : '';
 }
 
-export function TasksTab({ project }: { project: Project }) {
+/* manage: the bulk actions and the selection they act on (admins); reviewers get the
+ * table, the filters and the task panel only, as the API allows them. */
+export function TasksTab({ project, manage = true }: { project: Project; manage?: boolean }) {
   const [search, setSearch] = useSearchParams();
   const filters = parseFilters(search);
   const key = filterKey(filters);
@@ -227,14 +229,16 @@ export function TasksTab({ project }: { project: Project }) {
         </div>
       </form>
 
-      <BulkBar
-        project={project}
-        selected={selected}
-        states={meta.data?.task_states ?? []}
-        formats={(meta.data?.export_formats ?? []).map((f) => f.name)}
-        onClear={() => setSelected(new Set())}
-        onDone={done}
-      />
+      {manage && (
+        <BulkBar
+          project={project}
+          selected={selected}
+          states={meta.data?.task_states ?? []}
+          formats={(meta.data?.export_formats ?? []).map((f) => f.name)}
+          onClear={() => setSelected(new Set())}
+          onDone={done}
+        />
+      )}
 
       <ErrorAlert error={rows.error} />
       <div className="dm-body">
@@ -246,9 +250,11 @@ export function TasksTab({ project }: { project: Project }) {
             </caption>
             <thead>
               <tr>
-                <th scope="col">
-                  <PageCheckbox state={pageSelection(selected, pageIds)} onChange={() => setSelected(togglePage(selected, pageIds))} />
-                </th>
+                {manage && (
+                  <th scope="col">
+                    <PageCheckbox state={pageSelection(selected, pageIds)} onChange={() => setSelected(togglePage(selected, pageIds))} />
+                  </th>
+                )}
                 <SortHeader label="ID" column="id" sort={filters.sort} onSort={(col) => setFilters({ ...filters, sort: toggleSort(filters.sort, col) })} />
                 <th scope="col">State</th>
                 <th scope="col">Data</th>
@@ -275,9 +281,11 @@ export function TasksTab({ project }: { project: Project }) {
               )}
               {items.map((r) => (
                 <tr key={r.id} data-task-id={r.id} className={open === r.id ? 'open' : undefined} onClick={() => setOpen(r.id)}>
-                  <td onClick={(e) => e.stopPropagation()}>
-                    <input type="checkbox" aria-label={`Select task ${r.id}`} checked={selected.has(r.id)} onChange={() => setSelected(toggleOne(selected, r.id))} />
-                  </td>
+                  {manage && (
+                    <td onClick={(e) => e.stopPropagation()}>
+                      <input type="checkbox" aria-label={`Select task ${r.id}`} checked={selected.has(r.id)} onChange={() => setSelected(toggleOne(selected, r.id))} />
+                    </td>
+                  )}
                   <th scope="row">
                     <button
                       type="button"
