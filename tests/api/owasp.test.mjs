@@ -529,6 +529,16 @@ test('resource limits: bodies over max_body are 413, page limits are capped', as
       const a = await oversized('anonymous', route, fx[rule.id] ?? MISSING, fx[rule.user_id], raw);
       if (a.status !== 401) problems.push(`${route} as anonymous, ${raw.length} bytes: ${a.status} (expected 401)`);
     }
+    // And an outsider learns nothing of another project from the headers
+    // either: its thing answers as a missing one (404 where the headers
+    // name the project or task; a source's sync is judged after its body,
+    // 413 for both).
+    if (rule.id && ACCESS[rule.access]('outsider') === 404) {
+      const o = await oversized('outsider', route, fx[rule.id], fx[rule.user_id], raw);
+      const none = await oversized('outsider', route, MISSING, fx[rule.user_id], raw);
+      if (![404, 413].includes(o.status) || o.status !== none.status || JSON.stringify(o.body) !== JSON.stringify(none.body))
+        problems.push(`${route} as outsider, ${raw.length} bytes: ${o.status} ${JSON.stringify(o.body)}; a missing id: ${none.status} ${JSON.stringify(none.body)}`);
+    }
   }
   const ref = (p) => (p.$ref ? p.$ref.split('/').slice(1).reduce((o, k) => o[k], doc) : p);
   for (const [path, ops] of Object.entries(doc.paths)) {
