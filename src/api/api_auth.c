@@ -2,8 +2,9 @@
  * api_auth.c - login, refresh-token rotation, logout and /me.
  *
  * Sessions and refresh-token rotation are sessions/'s (see sessions.h);
- * handlers read the body, apply the rate limits (HTTP policy: per client
- * address and per account), make one call and sign the access token.
+ * handlers read the body, apply the rate limits (HTTP policy: attempts per
+ * client address, and growing delays after wrong passwords per account and
+ * address), make one call and sign the access token.
  * Access tokens carry the session id and stop working as soon as the
  * session is revoked.
  */
@@ -16,12 +17,20 @@
 
 static int issue_tokens(lf_http_req *req, const lf_session_grant *g);
 static int rate_limited(lf_http_req *req, lf_ratelimit *rl, const char *key);
+static int too_many(lf_http_req *req, int64_t retry_ms);
+static const char *login_key(lf_http_req *req, const char *email);
 
 static int rate_limited(lf_http_req *req, lf_ratelimit *rl, const char *key)
 {
 	int64_t retry_ms = 0;
 	if (lf_ratelimit_take(rl, key, lf_now_ms(), &retry_ms) == LF_OK)
 		return LF_OK;
+	return too_many(req, retry_ms);
+}
+
+/* The 429 of both limits: Retry-After in whole seconds, at least 1. */
+static int too_many(lf_http_req *req, int64_t retry_ms)
+{
 	long long secs = (long long)((retry_ms + 999) / 1000);
 	if (secs < 1)
 		secs = 1;
@@ -30,6 +39,21 @@ static int rate_limited(lf_http_req *req, lf_ratelimit *rl, const char *key)
 		return LF_ERR_NOMEM;
 	return lf_http_fail(req, LF_ERR_LIMIT, "rate_limited",
 			    "Too many attempts; try again in %lld seconds.", secs);
+}
+
+/*
+ * Login failures are counted per (account, client address), never per
+ * account alone: counting per account let anyone lock an owner out by
+ * typing wrong passwords for their e-mail. E-mails are compared without
+ * letter case, as sessions/ looks them up.
+ */
+static const char *login_key(lf_http_req *req, const char *email)
+{
+	char *key = lf_arena_printf(req->arena, "%s|%s", email, req->client_ip);
+	for (char *p = key; p != NULL && *p != '|'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return key;
 }
 
 /*
@@ -72,16 +96,19 @@ int lf_api_login(lf_http_req *req)
 	if ((ret = rate_limited(req, app->rl_ip,
 				lf_arena_printf(req->arena, "ip:%s", req->client_ip))) != LF_OK)
 		return ret;
-	const char *acct = lf_arena_printf(req->arena, "acct:%s", email);
-	for (char *p = (char *)acct; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	if ((ret = rate_limited(req, app->rl_account, acct)) != LF_OK)
-		return ret;
+	const char *key = login_key(req, email);
+	int64_t retry_ms = 0;
+	if (key == NULL)
+		return LF_ERR_NOMEM;
+	if (lf_backoff_check(app->rl_login, key, lf_now_ms(), &retry_ms) != LF_OK)
+		return too_many(req, retry_ms);
 	if ((ret = lf_sessions_login(app->store, req->arena, email, password, req->client_ip,
-				     app->refresh_ttl_s, &g, &req->error)) != LF_OK)
+				     app->refresh_ttl_s, &g, &req->error)) != LF_OK) {
+		if (ret == LF_ERR_AUTH)
+			lf_backoff_fail(app->rl_login, key, lf_now_ms());
 		return ret;
-	lf_ratelimit_reset(app->rl_account, acct);
+	}
+	lf_ratelimit_reset(app->rl_login, key);
 	ret = issue_tokens(req, &g);
 	sodium_memzero(g.refresh, sizeof(g.refresh));
 	return ret;

@@ -44,7 +44,7 @@ typedef struct lf_config {
 	int refresh_ttl_s;
 	bool access_log;
 	int log_format; /* LF_CONFIG_LOG_TEXT or LF_CONFIG_LOG_JSON */
-	int login_account_burst;
+	int login_failures;
 	int login_ip_burst;
 	int db_pool; /* LF_CONFIG_AUTO: the store picks by thread count */
 	int db_statement_timeout_ms;

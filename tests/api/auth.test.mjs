@@ -1,7 +1,9 @@
-// Login, refresh-token rotation and reuse detection, logout, and refusal
-// of forged, alg:none, wrong-algorithm and expired tokens.
+// Login, refresh-token rotation and reuse detection, logout, refusal of
+// forged, alg:none, wrong-algorithm and expired tokens, and login backoff
+// per (account, address).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startServer, ADMIN, errorCode, signJwt, decodeJwt, createUser } from './lib.mjs';
 
 let srv, admin;
@@ -125,4 +127,66 @@ test('a deactivated user is refused at once, and cannot log in', async () => {
   assert.equal(again.status, 401);
   const r = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token } });
   assert.equal(r.status, 401);
+});
+
+// A request from another loopback address (all of 127/8 is local on
+// Linux), so one server sees two clients: an attacker and the owner.
+function fromAddress(url, localAddress, method, path, body) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(url + path, {
+      method, localAddress,
+      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        const json = (res.headers['content-type'] || '').includes('application/json');
+        resolve({ status: res.statusCode, headers: res.headers, body: json ? JSON.parse(text) : text });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+test('wrong passwords from one address delay that address only, growing, never a lockout', async (t) => {
+  const s = await startServer({ env: { LABELFLOW_LOGIN_FAILURES: '3' } });
+  t.after(() => s.stop());
+  const attacker = (body) => fromAddress(s.url, '127.0.0.2', 'POST', '/api/v1/auth/login', body);
+  const owner = (body) => fromAddress(s.url, '127.0.0.1', 'POST', '/api/v1/auth/login', body);
+  // Mixed case is one account: three wrong passwords, then a delay.
+  const cases = [ADMIN.email.toUpperCase(), ADMIN.email, 'Admin@Example.ORG'];
+  for (const email of cases)
+    assert.equal((await attacker({ email, password: 'wrong-password' })).status, 401);
+  const limited = await attacker({ email: ADMIN.email, password: 'wrong-password' });
+  assert.equal(limited.status, 429);
+  assert.equal(limited.body.error.code, 'rate_limited');
+  assert.match(limited.body.error.message, /try again in \d+ second/);
+  assert.equal(limited.headers['retry-after'], '1');
+  // While it waits, even the right password is refused from there.
+  assert.equal((await attacker(ADMIN)).status, 429);
+  // The owner, elsewhere, is not delayed at all, however long the attack.
+  for (let i = 0; i < 12; i++) {
+    const r = await attacker({ email: ADMIN.email, password: 'wrong-password' });
+    assert.ok(r.status === 401 || r.status === 429, `attacker got ${r.status}`);
+  }
+  const ok = await owner(ADMIN);
+  assert.equal(ok.status, 200);
+  assert.equal(typeof ok.body.access_token, 'string');
+  // The delay ends: after Retry-After the right password works from the
+  // attacker's address too (a wrong one would have doubled the delay).
+  const s2 = await startServer({ env: { LABELFLOW_LOGIN_FAILURES: '2' } });
+  t.after(() => s2.stop());
+  const from2 = (body) => fromAddress(s2.url, '127.0.0.3', 'POST', '/api/v1/auth/login', body);
+  for (let i = 0; i < 2; i++)
+    assert.equal((await from2({ email: ADMIN.email, password: 'wrong-password' })).status, 401);
+  const wait = await from2(ADMIN);
+  assert.equal(wait.status, 429);
+  await new Promise((r) => setTimeout(r, Number(wait.headers['retry-after']) * 1000 + 50));
+  assert.equal((await from2({ email: ADMIN.email.toUpperCase(), password: ADMIN.password })).status, 200);
+  // A success forgets the failures: two more wrong tries are free again.
+  for (let i = 0; i < 2; i++)
+    assert.equal((await from2({ email: ADMIN.email, password: 'wrong-password' })).status, 401);
 });
