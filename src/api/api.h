@@ -38,6 +38,8 @@ typedef struct lf_app {
 	int64_t started_ms;
 	const char *tmpdir;  /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
 	bool media_redirect; /* LABELFLOW_MEDIA_REDIRECT: signed media links go to the bucket */
+	const char *payout_webhook_url;	   /* NULL: no webhook adapter configured */
+	bool payout_webhook_allow_private; /* LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE */
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */

@@ -170,6 +170,8 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 		goto cleanup;
 	api->tmpdir = cfg->tmpdir;
 	api->media_redirect = cfg->media_redirect;
+	api->payout_webhook_url = cfg->payout_webhook_url;
+	api->payout_webhook_allow_private = cfg->payout_webhook_allow_private;
 	api->access_ttl_s = cfg->access_ttl_s;
 	api->refresh_ttl_s = cfg->refresh_ttl_s;
 	/* After the free failures, 1 s doubling to 15 min: a guesser gets a few

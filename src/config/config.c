@@ -91,6 +91,10 @@ static const struct var vars[] = {
      "the webhook payout adapter's signing secret", SECRET},
     {"LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", INT(payout_webhook_timeout_ms, 1, 600000), "10000",
      NULL, NULL, "one webhook call's timeout", PLAIN},
+    {"LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE", BOOL(payout_webhook_allow_private), "0", NULL, NULL,
+     "let the payout webhook reach loopback, private, link-local and other internal addresses "
+     "(refused by default: the endpoint must be a public address)",
+     PLAIN},
     {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
      "access token lifetime, seconds", PLAIN},
     {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL, NULL,

@@ -40,6 +40,7 @@ typedef struct lf_config {
 	const char *payout_webhook_url;	   /* NULL: no webhook adapter */
 	const char *payout_webhook_secret; /* NULL: no webhook adapter */
 	int payout_webhook_timeout_ms;
+	bool payout_webhook_allow_private;
 	int access_ttl_s;
 	int refresh_ttl_s;
 	bool access_log;
