@@ -190,3 +190,64 @@ test('wrong passwords from one address delay that address only, growing, never a
   for (let i = 0; i < 2; i++)
     assert.equal((await from2({ email: ADMIN.email, password: 'wrong-password' })).status, 401);
 });
+
+// The browser's session: the refresh token only in an HttpOnly cookie the
+// page's scripts cannot read, sent only to /api/v1/auth, and a refresh by
+// cookie needs the X-LabelFlow-CSRF header, which a cross-site form or
+// fetch cannot set (SameSite=Strict keeps the cookie off them as well).
+test('browsers keep the refresh token in an HttpOnly cookie; a cookie refresh needs the CSRF header', async () => {
+  const BROWSER = { 'x-labelflow-csrf': '1' };
+  const cookieOf = (r) => {
+    const c = r.headers.get('set-cookie');
+    assert.ok(c, 'no Set-Cookie');
+    return c;
+  };
+  const login = await srv.api('POST', '/api/v1/auth/login', { body: ADMIN, headers: BROWSER });
+  assert.equal(login.status, 200);
+  assert.equal(typeof login.body.access_token, 'string');
+  // Scripts on the page never see the refresh token.
+  assert.equal(login.body.refresh_token, undefined);
+  const set = cookieOf(login);
+  const attrs = set.split(';').map((a) => a.trim());
+  const [name, value] = attrs[0].split('=');
+  assert.equal(name, 'lf_refresh');
+  assert.ok(value.length >= 40);
+  const lower = attrs.slice(1).map((a) => a.toLowerCase());
+  for (const a of ['httponly', 'secure', 'samesite=strict', 'path=/api/v1/auth'])
+    assert.ok(lower.includes(a), `${a} missing in ${set}`);
+  assert.ok(lower.includes(`max-age=${2592000}`), set);
+  const cookie = `lf_refresh=${value}`;
+
+  // Without the CSRF header the cookie is not honoured.
+  const forged = await srv.api('POST', '/api/v1/auth/refresh', { headers: { cookie } });
+  assert.equal(forged.status, 403);
+  assert.equal(errorCode(forged), 'csrf_header_required');
+  const forged2 = await srv.api('POST', '/api/v1/auth/refresh', { body: {}, headers: { cookie } });
+  assert.equal(forged2.status, 403);
+
+  // With it, the cookie rotates and the body carries only the access token.
+  const ok = await srv.api('POST', '/api/v1/auth/refresh', { headers: { cookie, ...BROWSER } });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal(ok.body.refresh_token, undefined);
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: ok.body.access_token })).status, 200);
+  const next = cookieOf(ok).split(';')[0];
+  assert.notEqual(next, cookie);
+  // The old cookie is spent: presenting it again ends the family.
+  assert.equal((await srv.api('POST', '/api/v1/auth/refresh', { headers: { cookie, ...BROWSER } })).status, 401);
+
+  // Logout clears the cookie.
+  const again = await srv.api('POST', '/api/v1/auth/login', { body: ADMIN, headers: BROWSER });
+  const out = await srv.api('POST', '/api/v1/auth/logout', { token: again.body.access_token, headers: { cookie: cookieOf(again).split(';')[0] } });
+  assert.equal(out.status, 204);
+  assert.match(out.headers.get('set-cookie') || '', /^lf_refresh=;.*Max-Age=0/i);
+
+  // Scripts keep the body token and get no cookie.
+  const script = await srv.api('POST', '/api/v1/auth/login', { body: ADMIN });
+  assert.equal(typeof script.body.refresh_token, 'string');
+  assert.equal(script.headers.get('set-cookie'), null);
+  const rot = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: script.body.refresh_token } });
+  assert.equal(rot.status, 200);
+  assert.equal(typeof rot.body.refresh_token, 'string');
+  // No token at all is a 422 naming the field, as before.
+  assert.equal((await srv.api('POST', '/api/v1/auth/refresh', { body: {} })).status, 422);
+});
