@@ -93,8 +93,24 @@ export async function importTasks(srv, adminToken, projectId, n, dataOf) {
   return done;
 }
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: TIMEOUT });
+// Every page runs under the Content-Security-Policy the server sends
+// (src/web/web.h, LF_WEB_CSP). A violation anywhere fails the test that
+// closes the page's context and, in any case, the file at browser.close():
+// the whole UI, canvas included, must work within the policy.
+const cspViolations = [];
+
+function checkCsp(list, where) {
+  if (list.length > 0) throw new Error(`Content-Security-Policy violations (${where}):\n${list.join('\n')}`);
+}
+
+export async function launchBrowser() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: TIMEOUT });
+  const close = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await close(...args);
+    checkCsp(cspViolations, 'all pages');
+  };
+  return browser;
 }
 
 // A fresh browser context (own storage: one person) with one page. Page
@@ -103,7 +119,25 @@ export function launchBrowser() {
 export async function newPage(browser, srv) {
   const context = await browser.newContext({ baseURL: srv.url, viewport: { width: 1366, height: 820 } });
   context.setDefaultTimeout(TIMEOUT);
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} (${e.sourceFile || 'page'}:${e.lineNumber})`),
+    );
+  });
   const page = await context.newPage();
+  page.csp = [];
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/^Refused to|Content Security Policy|^CSP violation/.test(text)) {
+      page.csp.push(text.slice(0, 400));
+      cspViolations.push(text.slice(0, 400));
+    }
+  });
+  const closeContext = context.close.bind(context);
+  context.close = async (...args) => {
+    await closeContext(...args);
+    checkCsp(page.csp, page.url());
+  };
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

@@ -48,9 +48,31 @@ test('the admin lands on projects, others on their work, and sign-out ends it', 
   await ann.getByText(annotator.name).first().waitFor();
   await screenshot(ann, 'annotator-work-empty');
 
-  // Reloading keeps the session; an annotator cannot open the admin area.
+  // No token is where a script could read it: the refresh token is an
+  // HttpOnly, Secure, SameSite=Strict cookie for /api/v1/auth only, and
+  // the access token lives in memory.
+  const storage = () => ann.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)]));
+  assert.doesNotMatch(await storage(), /eyJ|token/i);
+  assert.equal(await ann.evaluate(() => document.cookie), '');
+  const cookies = await ann.context().cookies();
+  assert.equal(cookies.length, 1, JSON.stringify(cookies));
+  assert.equal(cookies[0].name, 'lf_refresh');
+  assert.equal(cookies[0].path, '/api/v1/auth');
+  assert.equal(cookies[0].httpOnly, true);
+  assert.equal(cookies[0].secure, true);
+  assert.equal(cookies[0].sameSite, 'Strict');
+
+  // Reloading keeps the session (through the cookie); an annotator cannot
+  // open the admin area.
   await ann.reload();
   await ann.waitForURL('**/work');
+  await ann.getByText(annotator.name).first().waitFor();
+  assert.doesNotMatch(await storage(), /eyJ|token/i);
+  // A new tab of the same browser is signed in too.
+  const tab = await ann.context().newPage();
+  await tab.goto('/work');
+  await tab.getByText(annotator.name).first().waitFor();
+  await tab.close();
   await ann.goto('/admin/users');
   await ann.getByRole('button', { name: 'Sign out' }).waitFor();
   await ann.waitForTimeout(500);
