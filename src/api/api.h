@@ -31,10 +31,10 @@ typedef struct lf_app {
 	lf_jobs *jobs;	       /* NULL when this process runs no job workers */
 	lf_web *web;	       /* the built web UI, NULL when it is not built */
 	unsigned char jwt_key[32];
-	int access_ttl_s;	  /* access token lifetime */
-	int refresh_ttl_s;	  /* refresh token / session lifetime */
-	lf_ratelimit *rl_account; /* login attempts per account */
-	lf_ratelimit *rl_ip;	  /* login/refresh attempts per client address */
+	int access_ttl_s;	/* access token lifetime */
+	int refresh_ttl_s;	/* refresh token / session lifetime */
+	lf_ratelimit *rl_login; /* wrong passwords per (account, address): lf_backoff_* */
+	lf_ratelimit *rl_ip;	/* login/refresh attempts per client address */
 	int64_t started_ms;
 	const char *tmpdir;  /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
 	bool media_redirect; /* LABELFLOW_MEDIA_REDIRECT: signed media links go to the bucket */
@@ -43,6 +43,8 @@ typedef struct lf_app {
 	lf_http_cidr metrics_allow[LF_HTTP_CIDR_MAX];
 	size_t metrics_nallow;
 	const char *metrics_token;
+	const char *payout_webhook_url;	   /* NULL: no webhook adapter configured */
+	bool payout_webhook_allow_private; /* LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE */
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */

@@ -8,6 +8,7 @@
 
 #include "ledger/ledger.h"
 #include "payout/batch.h"
+#include "payout/payout.h"
 
 static json_t *batch_json(lf_http_req *req, const lf_payout_batch_row *b,
 			  const lf_payout_item_row *items, int n);
@@ -134,6 +135,15 @@ int lf_api_payouts_create(lf_http_req *req)
 	if (strcmp(adapter, "csv") != 0 && strcmp(adapter, "webhook") != 0)
 		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
 				    "adapter must be csv or webhook.");
+	/* Refused here, where the admin sees why, rather than item by item in
+	 * the job; the adapter checks again at each send. */
+	if (strcmp(adapter, "webhook") == 0 && app->payout_webhook_url != NULL) {
+		char why[320];
+		ret = lf_payout_webhook_check(app->payout_webhook_url,
+					      app->payout_webhook_allow_private, why, sizeof(why));
+		if (ret != LF_OK)
+			return lf_http_fail(req, ret, "webhook_refused", "%s.", why);
+	}
 	json_t *ids = json_object_get(req->json, "user_ids");
 	if (ids != NULL && !json_is_null(ids)) {
 		size_t i;

@@ -149,4 +149,27 @@ int lf_ratelimit_take(lf_ratelimit *rl, const char *key, int64_t now_ms, int64_t
  * full bucket. Unknown keys and NULL arguments are ignored. */
 void lf_ratelimit_reset(lf_ratelimit *rl, const char *key);
 
+/* ---- Failure backoff ----------------------------------------------------- */
+
+/* Creates a limiter of consecutive failures per key, sharing lf_ratelimit's
+ * bounded table (capacity keys, least recently used forgotten): after
+ * free_failures failures of a key each further failure makes the key wait,
+ * base_ms after the first, doubling each time up to max_ms. A wait is a
+ * delay, never a lockout: once it ends one attempt is allowed again. Used
+ * for logins keyed by (account, client address), so that nobody elsewhere
+ * can delay an account's owner. Returns NULL on a bad argument or no
+ * memory. Released with lf_ratelimit_destroy; lf_ratelimit_reset forgets a
+ * key's failures (after a success). Never pass it to lf_ratelimit_take. */
+lf_ratelimit *lf_backoff_create(int free_failures, int64_t base_ms, int64_t max_ms,
+				size_t capacity);
+
+/* Returns LF_OK when key may try now, LF_ERR_LIMIT while it must wait
+ * (*retry_after_ms, if not NULL, gets the wait; 0 when allowed), or
+ * LF_ERR_INVALID for NULL arguments. Checking records nothing. */
+int lf_backoff_check(lf_ratelimit *rl, const char *key, int64_t now_ms, int64_t *retry_after_ms);
+
+/* Records one failure of key at now_ms, starting or lengthening its wait
+ * once it has had free_failures. NULL arguments are ignored. */
+void lf_backoff_fail(lf_ratelimit *rl, const char *key, int64_t now_ms);
+
 #endif

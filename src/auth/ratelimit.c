@@ -11,12 +11,18 @@
  * whatever the key length, and because the hash key is random per limiter a
  * client cannot choose keys that all land in one hash chain.
  *
+ * The same table also serves failure backoff (lf_backoff_*): there an
+ * entry counts consecutive failures and tat is the moment the next attempt
+ * is allowed, so one key's delays grow without ever becoming a wall, and
+ * another key (the same account from another address) is never touched.
+ *
  * All entries are allocated at create. When every entry is in use the least
  * recently touched one is recycled; a forgotten key simply starts again with
  * a full bucket, which is the documented price of bounded memory.
  */
 #include "auth/auth.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
@@ -31,7 +37,8 @@
 
 struct entry {
 	unsigned char id[ID_BYTES];
-	int64_t tat;		 /* when the bucket is full again, ms */
+	int64_t tat;		 /* when the bucket is full again (backoff: next try allowed), ms */
+	int failures;		 /* backoff only: consecutive failures */
 	LIST_ENTRY(entry) chain; /* in a hash bucket, or in the free list */
 	TAILQ_ENTRY(entry) lru;	 /* only while in use; head = stalest */
 };
@@ -43,6 +50,8 @@ struct lf_ratelimit {
 	pthread_mutex_t mu;
 	int64_t interval;  /* refill_ms */
 	int64_t tolerance; /* (burst - 1) * interval */
+	int free_failures; /* backoff only: failures before the first delay */
+	int64_t max_delay; /* backoff only: the longest delay */
 	size_t mask;	   /* nbuckets - 1 */
 	struct entry_list *buckets;
 	struct entry_list free;
@@ -97,6 +106,20 @@ fail:
 		free(rl);
 	}
 	return NULL;
+}
+
+lf_ratelimit *lf_backoff_create(int free_failures, int64_t base_ms, int64_t max_ms, size_t capacity)
+{
+	lf_ratelimit *rl;
+
+	if (free_failures < 1 || base_ms < 1 || max_ms < base_ms || max_ms > MAX_WINDOW_MS)
+		return NULL;
+	rl = lf_ratelimit_create(1, base_ms, capacity);
+	if (rl) {
+		rl->free_failures = free_failures;
+		rl->max_delay = max_ms;
+	}
+	return rl;
 }
 
 void lf_ratelimit_destroy(lf_ratelimit *rl)
@@ -161,6 +184,63 @@ void lf_ratelimit_reset(lf_ratelimit *rl, const char *key)
 	pthread_mutex_unlock(&rl->mu);
 }
 
+int lf_backoff_check(lf_ratelimit *rl, const char *key, int64_t now_ms, int64_t *retry_after_ms)
+{
+	int ret = LF_ERR_INVALID;
+	unsigned char id[ID_BYTES];
+	struct entry *e;
+	int64_t wait = 0;
+
+	if (!rl || !key)
+		goto cleanup;
+	key_id(rl, key, id);
+	ret = LF_OK;
+	pthread_mutex_lock(&rl->mu);
+	e = lookup(rl, id);
+	if (e && e->tat > now_ms) {
+		wait = e->tat - now_ms;
+		ret = LF_ERR_LIMIT;
+	}
+	pthread_mutex_unlock(&rl->mu);
+
+cleanup:
+	if (retry_after_ms)
+		*retry_after_ms = wait;
+	return ret;
+}
+
+void lf_backoff_fail(lf_ratelimit *rl, const char *key, int64_t now_ms)
+{
+	unsigned char id[ID_BYTES];
+	struct entry *e;
+	int64_t delay;
+	int n;
+
+	if (!rl || !key)
+		return;
+	key_id(rl, key, id);
+	pthread_mutex_lock(&rl->mu);
+	e = lookup(rl, id);
+	if (e) {
+		TAILQ_REMOVE(&rl->lru, e, lru);
+		TAILQ_INSERT_TAIL(&rl->lru, e, lru);
+	} else {
+		e = insert(rl, id, now_ms);
+	}
+	if (e->failures < INT_MAX)
+		e->failures++;
+	n = e->failures - rl->free_failures;
+	if (n >= 0) {
+		/* base * 2^n, stopping the doubling once it reaches the cap. */
+		for (delay = rl->interval; n > 0 && delay < rl->max_delay; n--)
+			delay *= 2;
+		if (delay > rl->max_delay)
+			delay = rl->max_delay;
+		e->tat = now_ms + delay;
+	}
+	pthread_mutex_unlock(&rl->mu);
+}
+
 /* Hashed outside the lock: it is the only costly step of a take. */
 static void key_id(const lf_ratelimit *rl, const char *key, unsigned char id[ID_BYTES])
 {
@@ -202,6 +282,7 @@ static struct entry *insert(lf_ratelimit *rl, const unsigned char id[ID_BYTES], 
 	LIST_REMOVE(e, chain);
 	memcpy(e->id, id, ID_BYTES);
 	e->tat = now_ms;
+	e->failures = 0;
 	LIST_INSERT_HEAD(bucket_of(rl, id), e, chain);
 	TAILQ_INSERT_TAIL(&rl->lru, e, lru);
 	return e;

@@ -177,11 +177,15 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 		goto cleanup;
 	api->tmpdir = cfg->tmpdir;
 	api->media_redirect = cfg->media_redirect;
+	api->payout_webhook_url = cfg->payout_webhook_url;
+	api->payout_webhook_allow_private = cfg->payout_webhook_allow_private;
 	api->access_ttl_s = cfg->access_ttl_s;
 	api->refresh_ttl_s = cfg->refresh_ttl_s;
-	api->rl_account = lf_ratelimit_create(cfg->login_account_burst, 30000, 100000);
+	/* After the free failures, 1 s doubling to 15 min: a guesser gets a few
+	 * hundred tries a day per address, a typing owner waits seconds. */
+	api->rl_login = lf_backoff_create(cfg->login_failures, 1000, 15 * 60 * 1000, 100000);
 	api->rl_ip = lf_ratelimit_create(cfg->login_ip_burst, 1000, 100000);
-	if (api->rl_account == NULL || api->rl_ip == NULL)
+	if (api->rl_login == NULL || api->rl_ip == NULL)
 		ret = LF_ERR_NOMEM;
 cleanup:
 	return ret;
@@ -220,7 +224,7 @@ void lf_cli_app_close(lf_cli_app *app)
 	lf_blob_close(app->api.blobs);
 	lf_blob_pool_free(app->api.buckets);
 	lf_web_close(app->api.web);
-	lf_ratelimit_destroy(app->api.rl_account);
+	lf_ratelimit_destroy(app->api.rl_login);
 	lf_ratelimit_destroy(app->api.rl_ip);
 	lf_store_close(app->api.store);
 	sodium_memzero(app->api.jwt_key, sizeof(app->api.jwt_key));

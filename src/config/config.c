@@ -91,6 +91,10 @@ static const struct var vars[] = {
      "the webhook payout adapter's signing secret", SECRET},
     {"LABELFLOW_PAYOUT_WEBHOOK_TIMEOUT_MS", INT(payout_webhook_timeout_ms, 1, 600000), "10000",
      NULL, NULL, "one webhook call's timeout", PLAIN},
+    {"LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE", BOOL(payout_webhook_allow_private), "0", NULL, NULL,
+     "let the payout webhook reach loopback, private, link-local and other internal addresses "
+     "(refused by default: the endpoint must be a public address)",
+     PLAIN},
     {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
      "access token lifetime, seconds", PLAIN},
     {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL, NULL,
@@ -118,8 +122,10 @@ static const struct var vars[] = {
     {"LABELFLOW_LOG_FORMAT", ENUM(log_format), "text", NULL, NULL,
      "access and error log lines on stderr: text, or one JSON object per line (json)",
      CHOICES(log_formats)},
-    {"LABELFLOW_LOGIN_ACCOUNT_BURST", INT(login_account_burst, 1, BIG), "10", NULL, NULL,
-     "login attempts per account before 429", PLAIN},
+    {"LABELFLOW_LOGIN_FAILURES", INT(login_failures, 1, BIG), "5", NULL, NULL,
+     "wrong passwords for one account from one client address before each further login from "
+     "there waits (429): 1 s, doubling up to 15 min, until a success",
+     PLAIN},
     {"LABELFLOW_LOGIN_IP_BURST", INT(login_ip_burst, 1, BIG), "60", NULL, NULL,
      "login and refresh attempts per client address before 429", PLAIN},
     {"LABELFLOW_DB_POOL", INT(db_pool, 1, 256), NULL, NULL, "threads clamped to 4..16",

@@ -40,6 +40,7 @@ typedef struct lf_config {
 	const char *payout_webhook_url;	   /* NULL: no webhook adapter */
 	const char *payout_webhook_secret; /* NULL: no webhook adapter */
 	int payout_webhook_timeout_ms;
+	bool payout_webhook_allow_private;
 	int access_ttl_s;
 	int refresh_ttl_s;
 	int max_connections;
@@ -50,7 +51,7 @@ typedef struct lf_config {
 	const char *metrics_token; /* NULL: /metrics by address only */
 	bool access_log;
 	int log_format; /* LF_CONFIG_LOG_TEXT or LF_CONFIG_LOG_JSON */
-	int login_account_burst;
+	int login_failures;
 	int login_ip_burst;
 	int db_pool; /* LF_CONFIG_AUTO: the store picks by thread count */
 	int db_statement_timeout_ms;

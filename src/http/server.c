@@ -761,6 +761,10 @@ static enum MHD_Result send_response(lf_http_req *req)
 	if (!cache_set)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* No page of ours is framed (clickjacking), and no URL of ours, which
+	 * may carry a signed media link, leaks to another site as a Referer. */
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
 	enum MHD_Result rc = MHD_queue_response(req->in->conn, (unsigned)req->status, r);
 	MHD_destroy_response(r);
 	return rc;

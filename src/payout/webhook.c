@@ -12,11 +12,23 @@
  * threads share nothing mutable. Signals are disabled (threads), redirects
  * are never followed (a redirect could send money orders elsewhere) and
  * only http and https are allowed, on the request and on any redirect.
+ *
+ * The endpoint must not be this machine or its network (a URL of
+ * 169.254.169.254 or 127.0.0.1 would turn payouts into requests against
+ * cloud metadata or internal services): each send resolves the host once,
+ * refuses loopback, private, link-local, unique-local, multicast and
+ * unspecified addresses in every spelling (0x7f000001, 2130706433,
+ * ::ffff:127.0.0.1...) unless the configuration allows private targets,
+ * and pins libcurl to the address it checked, so a second DNS answer
+ * (rebinding) cannot move the connection elsewhere.
  */
 #include "payout/payout_int.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -33,7 +45,9 @@
 struct webhook {
 	lf_payout_adapter base;
 	char *url;
-	char *host;
+	char *host;	    /* as the URL spells it, [brackets] for IPv6 */
+	long port;	    /* the URL's, or its scheme's default */
+	bool allow_private; /* the operator allows internal targets */
 	long timeout_ms;
 	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
 };
@@ -49,13 +63,17 @@ static void derive_key(const char *secret, unsigned char key[crypto_auth_hmacsha
 static void sign_with_key(const unsigned char *key, int64_t t, const char *body, size_t len,
 			  unsigned char mac[crypto_auth_hmacsha256_BYTES]);
 static int parse_t(const char *s, size_t n, int64_t *t);
-static int check_url(const char *url, char **host, char *err, size_t errlen);
+static int check_url(const char *url, char **host, long *port, char *err, size_t errlen);
 static int read_config(const json_t *config, const char **url, const char **secret,
-		       long *timeout_ms, char *err, size_t errlen);
+		       long *timeout_ms, bool *allow_private, char *err, size_t errlen);
+static bool v4_internal(const unsigned char a[4]);
+static bool v6_internal(const unsigned char a[16]);
+static int resolve_target(const char *host, bool allow_private, char *addr, size_t addrlen,
+			  char *err, size_t errlen);
 static char *item_body(const lf_payout_item *item, int64_t created, int *ret);
 static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata);
 static int set_options(CURL *c, const struct webhook *w, const char *body, struct curl_slist *hdrs,
-		       struct response *resp, char *curl_err);
+		       struct curl_slist *pin, struct response *resp, char *curl_err);
 static int classify(const struct webhook *w, const lf_payout_item *item, long status,
 		    struct response *resp, char *ref, size_t reflen, char *err, size_t errlen);
 static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *ref, size_t reflen,
@@ -182,10 +200,10 @@ int lf_payout_verify(const char *secret, const char *header, const char *body, s
 
 /* Parses with libcurl's own URL parser, so what is checked here is exactly
  * what libcurl will connect to. */
-static int check_url(const char *url, char **host, char *err, size_t errlen)
+static int check_url(const char *url, char **host, long *port, char *err, size_t errlen)
 {
 	int ret = LF_ERR_NOMEM;
-	char *scheme = NULL, *h = NULL;
+	char *scheme = NULL, *h = NULL, *p = NULL;
 	CURLU *u = curl_url();
 	if (u == NULL)
 		goto cleanup;
@@ -204,6 +222,11 @@ static int check_url(const char *url, char **host, char *err, size_t errlen)
 		snprintf(err, errlen, "the payout webhook url names no host");
 		goto cleanup;
 	}
+	if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+		snprintf(err, errlen, "the payout webhook url has no valid port");
+		goto cleanup;
+	}
+	*port = strtol(p, NULL, 10);
 	ret = LF_ERR_NOMEM;
 	*host = strdup(h);
 	if (*host == NULL)
@@ -212,15 +235,123 @@ static int check_url(const char *url, char **host, char *err, size_t errlen)
 cleanup:
 	curl_free(scheme);
 	curl_free(h);
+	curl_free(p);
 	curl_url_cleanup(u);
 	return ret;
 }
 
+/* Addresses that are this host or its private networks, or that no public
+ * server has: 0/8, 10/8, 100.64/10 (carrier NAT), 127/8, 169.254/16
+ * (cloud metadata lives there), 172.16/12, 192.0.0/24, 192.168/16,
+ * 198.18/15 and 224/3 (multicast, reserved, broadcast). */
+static bool v4_internal(const unsigned char a[4])
+{
+	return a[0] == 0 || a[0] == 10 || (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] == 127 ||
+	       (a[0] == 169 && a[1] == 254) || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+	       (a[0] == 192 && a[1] == 0 && a[2] == 0) || (a[0] == 192 && a[1] == 168) ||
+	       (a[0] == 198 && (a[1] & 0xfe) == 18) || a[0] >= 224;
+}
+
+/* ::, ::1, fc00::/7, fe80::/10, ff00::/8, and IPv4 addresses embedded by
+ * mapping (::ffff:0:0/96), the old compatible form (::/96) or NAT64
+ * (64:ff9b::/96), judged as the IPv4 address they carry. */
+static bool v6_internal(const unsigned char a[16])
+{
+	static const unsigned char zero[12],
+	    mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
+	    nat64[12] = {0, 0x64, 0xff, 0x9b};
+	if (memcmp(a, zero, 12) == 0 || memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
+		return v4_internal(a + 12);
+	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff;
+}
+
+/* Resolves host once and writes the first address into addr (numeric
+ * text); with allow_private false, any internal address among the answers
+ * refuses the host (an answer list mixing public and internal addresses is
+ * a rebinding trick). */
+static int resolve_target(const char *host, bool allow_private, char *addr, size_t addrlen,
+			  char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char name[256];
+	size_t n = strlen(host);
+	int ret = LF_ERR_INVALID, rc;
+	if (n >= sizeof(name)) {
+		snprintf(err, errlen, "the payout webhook host name is too long");
+		return LF_ERR_INVALID;
+	}
+	memcpy(name, host, n + 1);
+	if (name[0] == '[' && n > 2 && name[n - 1] == ']') {
+		memmove(name, name + 1, n - 2);
+		name[n - 2] = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "the payout webhook host %.64s does not resolve: %s", host,
+			 gai_strerror(rc));
+		return rc == EAI_NONAME ? LF_ERR_INVALID : LF_ERR_IO;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		const void *bytes;
+		bool internal;
+		if (ai->ai_family == AF_INET) {
+			bytes = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
+			internal = v4_internal(bytes);
+		} else if (ai->ai_family == AF_INET6) {
+			bytes = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+			internal = v6_internal(bytes);
+		} else {
+			continue;
+		}
+		if (inet_ntop(ai->ai_family, bytes, name, sizeof(name)) == NULL)
+			continue;
+		if (internal && !allow_private) {
+			snprintf(err, errlen,
+				 "the payout webhook host %.64s is the internal address %s "
+				 "(loopback, private, link-local or reserved); set "
+				 "LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE=1 to allow it",
+				 host, name);
+			ret = LF_ERR_INVALID;
+			goto cleanup;
+		}
+		if (ret != LF_OK) {
+			snprintf(addr, addrlen, ai->ai_family == AF_INET6 ? "[%s]" : "%s", name);
+			ret = LF_OK;
+		}
+	}
+	if (ret != LF_OK)
+		snprintf(err, errlen, "the payout webhook host %.64s has no IP address", host);
+cleanup:
+	freeaddrinfo(res);
+	return ret;
+}
+
+int lf_payout_webhook_check(const char *url, bool allow_private, char *err, size_t errlen)
+{
+	char *host = NULL;
+	char addr[INET6_ADDRSTRLEN + 2];
+	long port;
+	int ret;
+	if (!libs_ready()) {
+		snprintf(err, errlen, "libcurl or libsodium failed to initialise");
+		return LF_ERR_INTERNAL;
+	}
+	ret = check_url(url, &host, &port, err, errlen);
+	if (ret == LF_OK)
+		ret = resolve_target(host, allow_private, addr, sizeof(addr), err, errlen);
+	free(host);
+	return ret;
+}
+
 static int read_config(const json_t *config, const char **url, const char **secret,
-		       long *timeout_ms, char *err, size_t errlen)
+		       long *timeout_ms, bool *allow_private, char *err, size_t errlen)
 {
 	const char *k;
 	json_t *v;
+	*allow_private = false;
 	*url = NULL;
 	*secret = NULL;
 	*timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -243,10 +374,13 @@ static int read_config(const json_t *config, const char **url, const char **secr
 				return LF_ERR_INVALID;
 			}
 			*timeout_ms = (long)ms;
+		} else if (strcmp(k, "allow_private") == 0 && json_is_boolean(v)) {
+			*allow_private = json_is_true(v);
 		} else {
 			snprintf(err, errlen,
 				 "unknown or mistyped payout webhook setting '%.32s' (expected "
-				 "url and secret strings, timeout_ms integer)",
+				 "url and secret strings, timeout_ms integer, allow_private "
+				 "boolean)",
 				 k);
 			return LF_ERR_INVALID;
 		}
@@ -262,8 +396,9 @@ int lf_payout_webhook_new(const json_t *config, lf_payout_adapter **out, char *e
 {
 	const char *url, *secret;
 	long timeout_ms;
+	bool allow_private;
 	struct webhook *w = NULL;
-	int ret = read_config(config, &url, &secret, &timeout_ms, err, errlen);
+	int ret = read_config(config, &url, &secret, &timeout_ms, &allow_private, err, errlen);
 	if (ret != LF_OK)
 		goto cleanup;
 	ret = LF_ERR_INTERNAL;
@@ -277,7 +412,8 @@ int lf_payout_webhook_new(const json_t *config, lf_payout_adapter **out, char *e
 		goto cleanup;
 	w->base.ops = &webhook_ops;
 	w->timeout_ms = timeout_ms;
-	ret = check_url(url, &w->host, err, errlen);
+	w->allow_private = allow_private;
+	ret = check_url(url, &w->host, &w->port, err, errlen);
 	if (ret != LF_OK)
 		goto cleanup;
 	ret = LF_ERR_NOMEM;
@@ -340,10 +476,13 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
+/* pin maps the URL's host and port to the address resolve_target checked:
+ * libcurl connects there and never asks DNS itself. */
 static int set_options(CURL *c, const struct webhook *w, const char *body, struct curl_slist *hdrs,
-		       struct response *resp, char *curl_err)
+		       struct curl_slist *pin, struct response *resp, char *curl_err)
 {
 	return curl_easy_setopt(c, CURLOPT_URL, w->url) != CURLE_OK ||
+	       curl_easy_setopt(c, CURLOPT_RESOLVE, pin) != CURLE_OK ||
 	       curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
 	       curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 	       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body)) != CURLE_OK ||
@@ -409,7 +548,8 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 			char *err, size_t errlen)
 {
 	struct webhook *w = (struct webhook *)a;
-	struct curl_slist *hdrs = NULL, *tmp;
+	struct curl_slist *hdrs = NULL, *pin = NULL, *tmp;
+	char addr[INET6_ADDRSTRLEN + 2], pin_entry[512];
 	struct response *resp = NULL;
 	char *body = NULL;
 	CURL *c = NULL;
@@ -446,8 +586,17 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 	c = curl_easy_init();
 	if (resp == NULL || c == NULL)
 		goto cleanup;
+	ret = resolve_target(w->host, w->allow_private, addr, sizeof(addr), err, errlen);
+	if (ret != LF_OK)
+		goto cleanup;
+	ret = LF_ERR_NOMEM;
+	snprintf(err, errlen, "out of memory preparing payout item %lld", (long long)item->id);
+	snprintf(pin_entry, sizeof(pin_entry), "%s:%ld:%s", w->host, w->port, addr);
+	pin = curl_slist_append(NULL, pin_entry);
+	if (pin == NULL)
+		goto cleanup;
 	ret = LF_ERR_INTERNAL;
-	if (set_options(c, w, body, hdrs, resp, curl_err)) {
+	if (set_options(c, w, body, hdrs, pin, resp, curl_err)) {
 		snprintf(err, errlen, "libcurl refused the payout webhook options");
 		goto cleanup;
 	}
@@ -464,6 +613,7 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 cleanup:
 	curl_easy_cleanup(c);
 	curl_slist_free_all(hdrs);
+	curl_slist_free_all(pin);
 	free(resp);
 	free(body);
 	return ret;

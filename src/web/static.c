@@ -313,6 +313,7 @@ static int send_file(lf_http_req *req, const char *path, int fd, const struct st
 	}
 	lf_http_add_header(req, "ETag", etag);
 	lf_http_add_header(req, "Cache-Control", lf_web_cache_control(path));
+	lf_http_add_header(req, "Content-Security-Policy", LF_WEB_CSP);
 	if (inm != NULL && lf_web_etag_matches(inm, etag)) {
 		close(fd);
 		return lf_http_empty(req, 304);

@@ -48,6 +48,22 @@ const char *lf_web_content_type(const char *name);
 int lf_web_path_safe(const char *path);
 /* 1 for the server's own prefixes, never answered with index.html. */
 int lf_web_path_reserved(const char *path);
+/*
+ * The Content-Security-Policy of every file of the UI. Scripts come only
+ * from this origin (no inline script, no eval): an injected <script> or
+ * handler attribute does not run. Styles may be inline because React and
+ * the Label Studio canvas set style attributes. Images, audio, video and
+ * the canvas's fetches of them may come from anywhere (a task's data can
+ * name any URL; LABELFLOW_MEDIA_REDIRECT sends them to the bucket), and
+ * blob:/data: for what the canvas makes itself. No plugins, no <base>, no
+ * framing by anyone.
+ */
+#define LF_WEB_CSP                                                                                 \
+	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "                \
+	"img-src 'self' data: blob: http: https:; media-src 'self' data: blob: http: https:; "     \
+	"connect-src 'self' http: https:; font-src 'self' data:; worker-src 'self' blob:; "        \
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 /* Cache-Control for a served path (static string). */
 const char *lf_web_cache_control(const char *path);
 /* 1 when an If-None-Match header (a client's text: "*" or a

@@ -1,7 +1,9 @@
-// Login, refresh-token rotation and reuse detection, logout, and refusal
-// of forged, alg:none, wrong-algorithm and expired tokens.
+// Login, refresh-token rotation and reuse detection, logout, refusal of
+// forged, alg:none, wrong-algorithm and expired tokens, and login backoff
+// per (account, address).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { startServer, ADMIN, errorCode, signJwt, decodeJwt, createUser } from './lib.mjs';
 
 let srv, admin;
@@ -125,4 +127,127 @@ test('a deactivated user is refused at once, and cannot log in', async () => {
   assert.equal(again.status, 401);
   const r = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: s.refresh_token } });
   assert.equal(r.status, 401);
+});
+
+// A request from another loopback address (all of 127/8 is local on
+// Linux), so one server sees two clients: an attacker and the owner.
+function fromAddress(url, localAddress, method, path, body) {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(url + path, {
+      method, localAddress,
+      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => {
+        const json = (res.headers['content-type'] || '').includes('application/json');
+        resolve({ status: res.statusCode, headers: res.headers, body: json ? JSON.parse(text) : text });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+test('wrong passwords from one address delay that address only, growing, never a lockout', async (t) => {
+  const s = await startServer({ env: { LABELFLOW_LOGIN_FAILURES: '3' } });
+  t.after(() => s.stop());
+  const attacker = (body) => fromAddress(s.url, '127.0.0.2', 'POST', '/api/v1/auth/login', body);
+  const owner = (body) => fromAddress(s.url, '127.0.0.1', 'POST', '/api/v1/auth/login', body);
+  // Mixed case is one account: three wrong passwords, then a delay.
+  const cases = [ADMIN.email.toUpperCase(), ADMIN.email, 'Admin@Example.ORG'];
+  for (const email of cases)
+    assert.equal((await attacker({ email, password: 'wrong-password' })).status, 401);
+  const limited = await attacker({ email: ADMIN.email, password: 'wrong-password' });
+  assert.equal(limited.status, 429);
+  assert.equal(limited.body.error.code, 'rate_limited');
+  assert.match(limited.body.error.message, /try again in \d+ second/);
+  assert.equal(limited.headers['retry-after'], '1');
+  // While it waits, even the right password is refused from there.
+  assert.equal((await attacker(ADMIN)).status, 429);
+  // The owner, elsewhere, is not delayed at all, however long the attack.
+  for (let i = 0; i < 12; i++) {
+    const r = await attacker({ email: ADMIN.email, password: 'wrong-password' });
+    assert.ok(r.status === 401 || r.status === 429, `attacker got ${r.status}`);
+  }
+  const ok = await owner(ADMIN);
+  assert.equal(ok.status, 200);
+  assert.equal(typeof ok.body.access_token, 'string');
+  // The delay ends: after Retry-After the right password works from the
+  // attacker's address too (a wrong one would have doubled the delay).
+  const s2 = await startServer({ env: { LABELFLOW_LOGIN_FAILURES: '2' } });
+  t.after(() => s2.stop());
+  const from2 = (body) => fromAddress(s2.url, '127.0.0.3', 'POST', '/api/v1/auth/login', body);
+  for (let i = 0; i < 2; i++)
+    assert.equal((await from2({ email: ADMIN.email, password: 'wrong-password' })).status, 401);
+  const wait = await from2(ADMIN);
+  assert.equal(wait.status, 429);
+  await new Promise((r) => setTimeout(r, Number(wait.headers['retry-after']) * 1000 + 50));
+  assert.equal((await from2({ email: ADMIN.email.toUpperCase(), password: ADMIN.password })).status, 200);
+  // A success forgets the failures: two more wrong tries are free again.
+  for (let i = 0; i < 2; i++)
+    assert.equal((await from2({ email: ADMIN.email, password: 'wrong-password' })).status, 401);
+});
+
+// The browser's session: the refresh token only in an HttpOnly cookie the
+// page's scripts cannot read, sent only to /api/v1/auth, and a refresh by
+// cookie needs the X-LabelFlow-CSRF header, which a cross-site form or
+// fetch cannot set (SameSite=Strict keeps the cookie off them as well).
+test('browsers keep the refresh token in an HttpOnly cookie; a cookie refresh needs the CSRF header', async () => {
+  const BROWSER = { 'x-labelflow-csrf': '1' };
+  const cookieOf = (r) => {
+    const c = r.headers.get('set-cookie');
+    assert.ok(c, 'no Set-Cookie');
+    return c;
+  };
+  const login = await srv.api('POST', '/api/v1/auth/login', { body: ADMIN, headers: BROWSER });
+  assert.equal(login.status, 200);
+  assert.equal(typeof login.body.access_token, 'string');
+  // Scripts on the page never see the refresh token.
+  assert.equal(login.body.refresh_token, undefined);
+  const set = cookieOf(login);
+  const attrs = set.split(';').map((a) => a.trim());
+  const [name, value] = attrs[0].split('=');
+  assert.equal(name, 'lf_refresh');
+  assert.ok(value.length >= 40);
+  const lower = attrs.slice(1).map((a) => a.toLowerCase());
+  for (const a of ['httponly', 'secure', 'samesite=strict', 'path=/api/v1/auth'])
+    assert.ok(lower.includes(a), `${a} missing in ${set}`);
+  assert.ok(lower.includes(`max-age=${2592000}`), set);
+  const cookie = `lf_refresh=${value}`;
+
+  // Without the CSRF header the cookie is not honoured.
+  const forged = await srv.api('POST', '/api/v1/auth/refresh', { headers: { cookie } });
+  assert.equal(forged.status, 403);
+  assert.equal(errorCode(forged), 'csrf_header_required');
+  const forged2 = await srv.api('POST', '/api/v1/auth/refresh', { body: {}, headers: { cookie } });
+  assert.equal(forged2.status, 403);
+
+  // With it, the cookie rotates and the body carries only the access token.
+  const ok = await srv.api('POST', '/api/v1/auth/refresh', { headers: { cookie, ...BROWSER } });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal(ok.body.refresh_token, undefined);
+  assert.equal((await srv.api('GET', '/api/v1/me', { token: ok.body.access_token })).status, 200);
+  const next = cookieOf(ok).split(';')[0];
+  assert.notEqual(next, cookie);
+  // The old cookie is spent: presenting it again ends the family.
+  assert.equal((await srv.api('POST', '/api/v1/auth/refresh', { headers: { cookie, ...BROWSER } })).status, 401);
+
+  // Logout clears the cookie.
+  const again = await srv.api('POST', '/api/v1/auth/login', { body: ADMIN, headers: BROWSER });
+  const out = await srv.api('POST', '/api/v1/auth/logout', { token: again.body.access_token, headers: { cookie: cookieOf(again).split(';')[0] } });
+  assert.equal(out.status, 204);
+  assert.match(out.headers.get('set-cookie') || '', /^lf_refresh=;.*Max-Age=0/i);
+
+  // Scripts keep the body token and get no cookie.
+  const script = await srv.api('POST', '/api/v1/auth/login', { body: ADMIN });
+  assert.equal(typeof script.body.refresh_token, 'string');
+  assert.equal(script.headers.get('set-cookie'), null);
+  const rot = await srv.api('POST', '/api/v1/auth/refresh', { body: { refresh_token: script.body.refresh_token } });
+  assert.equal(rot.status, 200);
+  assert.equal(typeof rot.body.refresh_token, 'string');
+  // No token at all is a 422 naming the field, as before.
+  assert.equal((await srv.api('POST', '/api/v1/auth/refresh', { body: {} })).status, 422);
 });

@@ -103,8 +103,8 @@ test('http layer refuses bad requests with the JSON error shape', async (t) => {
   });
 });
 
-test('login attempts are rate limited per account and per address (429)', async (t) => {
-  const srv = await startServer({ env: { LABELFLOW_LOGIN_ACCOUNT_BURST: '3', LABELFLOW_LOGIN_IP_BURST: '8' } });
+test('login attempts are rate limited per account and address and per address (429)', async (t) => {
+  const srv = await startServer({ env: { LABELFLOW_LOGIN_FAILURES: '3', LABELFLOW_LOGIN_IP_BURST: '8' } });
   t.after(() => srv.stop());
   const bad = { email: ADMIN.email, password: 'wrong-password' };
   for (let i = 0; i < 3; i++)
@@ -113,7 +113,7 @@ test('login attempts are rate limited per account and per address (429)', async 
   assert.equal(limited.status, 429);
   assert.equal(errorCode(limited), 'rate_limited');
   assert.ok(Number(limited.headers.get('retry-after')) >= 1);
-  // Even the right password is refused while the account is limited.
+  // Even the right password is refused from here while the delay runs.
   assert.equal((await srv.api('POST', '/api/v1/auth/login', { body: ADMIN })).status, 429);
   // Other accounts are limited by address only: 8 attempts from this
   // address in all, 5 used above.

@@ -1,7 +1,8 @@
 // Payouts: batches with an idempotency key, the signed webhook adapter
 // against a real local receiver that verifies signatures and fails the
 // first attempts, a refused payout returning to payable, the CSV
-// statement, and the ledger verifying afterwards.
+// statement, the ledger verifying afterwards, and webhook URLs that point
+// inside the network refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -44,6 +45,8 @@ before(async () => {
   srv = await startServer({ env: {
     LABELFLOW_PAYOUT_WEBHOOK_URL: `http://127.0.0.1:${receiver.address().port}/payouts`,
     LABELFLOW_PAYOUT_WEBHOOK_SECRET: SECRET,
+    // The receiver is on loopback, which is refused unless allowed.
+    LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE: '1',
   } });
 });
 after(async () => {
@@ -199,4 +202,22 @@ test('a minimum per currency, beside the single one', async () => {
   assert.deepEqual((await post({ idempotency_key: 'per-currency-zero', min_amounts: { EUR: 0 } })).status, 201);
   const v = await srv.api('GET', '/api/v1/ledger/verify', { token: admin.access_token });
   assert.equal(v.body.ok, true, v.body.reason);
+});
+
+test('a webhook url on an internal address is refused (422) unless allowed', async (t) => {
+  for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://0x7f000001:9/pay', 'http://2130706433/pay', 'http://[::ffff:127.0.0.1]/pay', 'http://10.0.0.7/pay']) {
+    const s = await startServer({ env: { LABELFLOW_PAYOUT_WEBHOOK_URL: url, LABELFLOW_PAYOUT_WEBHOOK_SECRET: SECRET } });
+    const admin = await s.login('admin@example.org', 'admin-password-1');
+    const r = await s.api('POST', '/api/v1/payouts', { token: admin.access_token, body: { idempotency_key: 'x', adapter: 'webhook' } });
+    await s.stop();
+    assert.equal(r.status, 422, `${url}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.code, 'webhook_refused');
+    assert.match(r.body.error.message, /internal address .*LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE=1/);
+  }
+  // The csv adapter does not care where the webhook points.
+  const s = await startServer({ env: { LABELFLOW_PAYOUT_WEBHOOK_URL: 'http://127.0.0.1:9/pay', LABELFLOW_PAYOUT_WEBHOOK_SECRET: SECRET } });
+  t.after(() => s.stop());
+  const admin = await s.login('admin@example.org', 'admin-password-1');
+  const r = await s.api('POST', '/api/v1/payouts', { token: admin.access_token, body: { idempotency_key: 'y', adapter: 'csv' } });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
 });

@@ -97,6 +97,29 @@ test('the server serves the built web UI', async (t) => {
     assert.equal(html.body.toString(), INDEX);
   });
 
+  await t.test('the UI is sent with a Content-Security-Policy and may not be framed', async () => {
+    for (const path of ['/', '/work', '/assets/index-3f9a1c.js', '/vendor/label-studio-1.4.0/main.js']) {
+      const r = await raw(srv.url, path);
+      assert.equal(r.status, 200, path);
+      const csp = r.headers['content-security-policy'] || '';
+      const directive = (name) => (csp.split(';').map((d) => d.trim()).find((d) => d.startsWith(name + ' ')) || '').split(/\s+/).slice(1);
+      assert.deepEqual(directive('default-src'), ["'self'"], `${path}: ${csp}`);
+      assert.deepEqual(directive('frame-ancestors'), ["'none'"], path);
+      assert.deepEqual(directive('object-src'), ["'none'"], path);
+      assert.deepEqual(directive('base-uri'), ["'none'"], path);
+      // Scripts only from this origin: no inline script, nothing remote.
+      assert.ok(directive('script-src').includes("'self'"), path);
+      assert.ok(!directive('script-src').some((v) => /unsafe-inline|^https?:|^\*$|^data:/.test(v)), `${path}: ${csp}`);
+      assert.equal(r.headers['x-frame-options'], 'DENY', path);
+      assert.equal(r.headers['referrer-policy'], 'no-referrer', path);
+      assert.equal(r.headers['x-content-type-options'], 'nosniff', path);
+    }
+    // The API's answers are not to be framed or leak referrers either.
+    const api = await raw(srv.url, '/api/v1/me');
+    assert.equal(api.headers['x-frame-options'], 'DENY');
+    assert.equal(api.headers['referrer-policy'], 'no-referrer');
+  });
+
   await t.test('hashed assets are immutable, index.html is revalidated', async () => {
     const asset = await raw(srv.url, '/assets/index-3f9a1c.js');
     assert.equal(asset.headers['cache-control'], 'public, max-age=31536000, immutable');

@@ -109,8 +109,37 @@ export async function importTasks(srv, adminToken, projectId, n, dataOf) {
   return done;
 }
 
-export function launchBrowser() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: TIMEOUT });
+// Every page runs under the Content-Security-Policy the server sends
+// (src/web/web.h, LF_WEB_CSP). A violation fails the test that closes the
+// page's context; one on a page whose context is never closed (or whose
+// close error is ignored) fails the file at browser.close, by exit status
+// rather than by throwing, so the caller's after() still stops its server.
+// The whole UI, canvas included, must work within the policy.
+const cspViolations = [];
+
+function checkCsp(list, where) {
+  if (list.length > 0) throw new Error(`Content-Security-Policy violations (${where}):\n${list.join('\n')}`);
+}
+
+// For a test that provokes violations on purpose: returns the page's and
+// forgets them.
+export function takeCspViolations(page) {
+  const seen = page.csp.splice(0);
+  for (const m of seen) cspViolations.splice(cspViolations.indexOf(m), 1);
+  return seen;
+}
+
+export async function launchBrowser() {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, timeout: TIMEOUT });
+  const close = browser.close.bind(browser);
+  browser.close = async (...args) => {
+    await close(...args);
+    if (cspViolations.length > 0) {
+      console.error(`Content-Security-Policy violations:\n${cspViolations.join('\n')}`);
+      process.exitCode = 1;
+    }
+  };
+  return browser;
 }
 
 // A fresh browser context (own storage: one person) with one page. Page
@@ -119,7 +148,26 @@ export function launchBrowser() {
 export async function newPage(browser, srv) {
   const context = await browser.newContext({ baseURL: srv.url, viewport: { width: 1366, height: 820 } });
   context.setDefaultTimeout(TIMEOUT);
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline code'} (${e.sourceFile || 'page'}:${e.lineNumber})`),
+    );
+  });
   const page = await context.newPage();
+  page.csp = [];
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/^Refused to|Content Security Policy|^CSP violation/.test(text)) {
+      page.csp.push(text.slice(0, 400));
+      cspViolations.push(text.slice(0, 400));
+    }
+  });
+  const closeContext = context.close.bind(context);
+  context.close = async (...args) => {
+    const url = page.url();
+    await closeContext(...args);
+    checkCsp(page.csp, url);
+  };
   page.problems = [];
   page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {

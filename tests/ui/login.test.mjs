@@ -1,9 +1,11 @@
 // Signing in and out in a real browser: the API's error shown to the
-// user, each role's landing page, sign-out, the silent token refresh and
-// what happens when the session cannot be refreshed any more.
+// user, each role's landing page, sign-out, the session kept in an
+// HttpOnly cookie (no token in storage) across reloads and tabs, the
+// silent token refresh, what happens when the session cannot be
+// refreshed any more, and the Content-Security-Policy at work.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, createUser, startUiServer, launchBrowser, newPage, signIn, signInAs, screenshot, dumpProblems } from './lib.mjs';
+import { ADMIN, createUser, startUiServer, launchBrowser, newPage, signIn, signInAs, screenshot, dumpProblems, takeCspViolations } from './lib.mjs';
 
 let srv, browser;
 // Access tokens live 3 s: long enough to load a page, short enough to
@@ -48,9 +50,31 @@ test('the admin lands on projects, others on their work, and sign-out ends it', 
   await ann.getByText(annotator.name).first().waitFor();
   await screenshot(ann, 'annotator-work-empty');
 
-  // Reloading keeps the session; an annotator cannot open the admin area.
+  // No token is where a script could read it: the refresh token is an
+  // HttpOnly, Secure, SameSite=Strict cookie for /api/v1/auth only, and
+  // the access token lives in memory.
+  const storage = () => ann.evaluate(() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)]));
+  assert.doesNotMatch(await storage(), /eyJ|token/i);
+  assert.equal(await ann.evaluate(() => document.cookie), '');
+  const cookies = await ann.context().cookies();
+  assert.equal(cookies.length, 1, JSON.stringify(cookies));
+  assert.equal(cookies[0].name, 'lf_refresh');
+  assert.equal(cookies[0].path, '/api/v1/auth');
+  assert.equal(cookies[0].httpOnly, true);
+  assert.equal(cookies[0].secure, true);
+  assert.equal(cookies[0].sameSite, 'Strict');
+
+  // Reloading keeps the session (through the cookie); an annotator cannot
+  // open the admin area.
   await ann.reload();
   await ann.waitForURL('**/work');
+  await ann.getByText(annotator.name).first().waitFor();
+  assert.doesNotMatch(await storage(), /eyJ|token/i);
+  // A new tab of the same browser is signed in too.
+  const tab = await ann.context().newPage();
+  await tab.goto('/work');
+  await tab.getByText(annotator.name).first().waitFor();
+  await tab.close();
   await ann.goto('/admin/users');
   await ann.getByRole('button', { name: 'Sign out' }).waitFor();
   await ann.waitForTimeout(500);
@@ -92,4 +116,28 @@ test('a session that cannot be refreshed sends the user back to sign in', async 
   await page.getByRole('link', { name: 'My earnings' }).first().click();
   await page.waitForURL('**/login');
   await page.getByRole('button', { name: 'Sign in' }).waitFor();
+});
+
+test('the page runs under the CSP: an injected inline script does not run, and the harness sees it', async (t) => {
+  const page = await newPage(browser, srv);
+  t.after(() => { dumpProblems(t, page); return page.context().close(); });
+  await page.goto('/login');
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  const ran = await page.evaluate(async () => {
+    window.injected = false;
+    const s = document.createElement('script');
+    s.textContent = 'window.injected = true';
+    document.body.append(s);
+    const img = document.createElement('img');
+    img.setAttribute('onerror', 'window.injected = true');
+    img.src = 'data:,not-an-image';
+    document.body.append(img);
+    await new Promise((r) => setTimeout(r, 300));
+    return window.injected;
+  });
+  assert.equal(ran, false);
+  await page.waitForTimeout(200);
+  // Expected here, so taken off the list that fails any other test.
+  const seen = takeCspViolations(page);
+  assert.ok(seen.some((m) => /script-src/.test(m)), JSON.stringify(seen));
 });

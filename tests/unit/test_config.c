@@ -63,7 +63,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.access_ttl_s, 900);
 	assert_int_equal(c.refresh_ttl_s, 30 * 24 * 3600);
 	assert_true(c.access_log);
-	assert_int_equal(c.login_account_burst, 10);
+	assert_int_equal(c.login_failures, 5);
 	assert_int_equal(c.login_ip_burst, 60);
 	assert_int_equal(c.db_statement_timeout_ms, 30000);
 }

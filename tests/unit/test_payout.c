@@ -452,11 +452,84 @@ static lf_payout_adapter *webhook_for(struct receiver *r, const char *secret, in
 	char url[128], err[256];
 	lf_payout_adapter *a = NULL;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/payouts", r->port);
-	json_t *cfg =
-	    json_pack("{s:s,s:s,s:i}", "url", url, "secret", secret, "timeout_ms", timeout_ms);
+	json_t *cfg = json_pack("{s:s,s:s,s:i,s:b}", "url", url, "secret", secret, "timeout_ms",
+				timeout_ms, "allow_private", 1);
 	assert_int_equal(lf_payout_adapter_new("webhook", cfg, &a, err, sizeof(err)), LF_OK);
 	json_decref(cfg);
 	return a;
+}
+
+/* Every spelling of an internal address is refused, by default, before any
+ * connection: loopback in decimal, hex, octal and short forms, IPv6 and
+ * IPv4-mapped loopback, cloud metadata, the private ranges, unique-local,
+ * link-local, multicast and unspecified. */
+static void test_webhook_internal_targets(void **state)
+{
+	static const char *const internal[] = {
+	    "http://127.0.0.1/x",
+	    "http://127.1/x",
+	    "http://0x7f.1/x",
+	    "http://0x7f000001/x",
+	    "http://2130706433/x",
+	    "http://0177.0.0.1/x",
+	    "http://localhost:8080/x",
+	    "http://[::1]/x",
+	    "http://[::ffff:127.0.0.1]/x",
+	    "http://[::ffff:7f00:1]/x",
+	    "http://[::]/x",
+	    "http://169.254.169.254/latest/meta-data/",
+	    "https://10.1.2.3/x",
+	    "http://172.16.0.1/x",
+	    "http://172.31.255.255/x",
+	    "http://192.168.1.1/x",
+	    "http://100.64.0.1/x",
+	    "http://0.0.0.0/x",
+	    "http://[fc00::1]/x",
+	    "http://[fd12:3456::1]/x",
+	    "http://[fe80::1]/x",
+	    "http://[ff02::1]/x",
+	    "http://224.0.0.1/x",
+	    "http://255.255.255.255/x",
+	    "http://[64:ff9b::a9fe:a9fe]/x",
+	};
+	static const char *const public[] = {
+	    "https://93.184.216.34/pay",  "http://172.32.0.1/x",       "http://172.15.255.255/x",
+	    "http://[2606:4700::1111]/x", "http://[::ffff:8.8.8.8]/x",
+	};
+	char err[512];
+	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
+		err[0] = '\0';
+		if (lf_payout_webhook_check(internal[i], false, err, sizeof(err)) != LF_ERR_INVALID)
+			fail_msg("%s was not refused", internal[i]);
+		assert_non_null(strstr(err, "LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE"));
+		assert_int_equal(lf_payout_webhook_check(internal[i], true, err, sizeof(err)),
+				 LF_OK);
+	}
+	for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++)
+		if (lf_payout_webhook_check(public[i], false, err, sizeof(err)) != LF_OK)
+			fail_msg("%s was refused: %s", public[i], err);
+	assert_int_equal(lf_payout_webhook_check("ftp://8.8.8.8/x", false, err, sizeof(err)),
+			 LF_ERR_INVALID);
+}
+
+/* The adapter checks at send time too: a loopback receiver is not called
+ * unless allowed, and the item fails for good with the reason. */
+static void test_webhook_send_refuses_internal(void **state)
+{
+	struct receiver *r = *state;
+	char err[512], ref[LF_PAYOUT_REF_MAX];
+	char url[128];
+	lf_payout_adapter *a = NULL;
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/payouts", r->port);
+	json_t *cfg = json_pack("{s:s,s:s}", "url", url, "secret", SECRET);
+	assert_int_equal(lf_payout_adapter_new("webhook", cfg, &a, err, sizeof(err)), LF_OK);
+	lf_payout_item it = make_item(1);
+	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)),
+			 LF_ERR_INVALID);
+	assert_non_null(strstr(err, "internal address 127.0.0.1"));
+	assert_int_equal(r->requests, 0);
+	lf_payout_adapter_free(a);
+	json_decref(cfg);
 }
 
 static void test_webhook_retry_then_paid(void **state)
@@ -614,7 +687,7 @@ static void test_webhook_connection_refused(void **state)
 	char url[128], err[512], ref[LF_PAYOUT_REF_MAX];
 	lf_payout_adapter *a = NULL;
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/payouts", ntohs(sin.sin_port));
-	json_t *cfg = json_pack("{s:s,s:s}", "url", url, "secret", SECRET);
+	json_t *cfg = json_pack("{s:s,s:s,s:b}", "url", url, "secret", SECRET, "allow_private", 1);
 	assert_int_equal(lf_payout_adapter_new("webhook", cfg, &a, err, sizeof(err)), LF_OK);
 	lf_payout_item it = make_item(1);
 	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)), LF_ERR_IO);
@@ -638,6 +711,8 @@ int main(void)
 	    cmocka_unit_test(test_sign_known_vector),
 	    cmocka_unit_test(test_verify),
 	    cmocka_unit_test(test_webhook_config),
+	    cmocka_unit_test(test_webhook_internal_targets),
+	    cmocka_unit_test_setup_teardown(test_webhook_send_refuses_internal, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_retry_then_paid, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_rejected_item, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_wrong_secret, setup, teardown),

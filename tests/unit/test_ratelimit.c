@@ -159,6 +159,84 @@ static void test_bad_arguments(void **state)
 	lf_ratelimit_destroy(NULL);
 }
 
+/* Login failures are counted per (account, address): an attacker's wrong
+ * passwords delay the attacker's address only, with delays that double
+ * from 1 s up to a cap instead of a lockout, and a success starts over. */
+static void test_backoff_per_address(void **state)
+{
+	lf_ratelimit *rl = lf_backoff_create(5, 1000, 900000, 16);
+	const char *attacker = "alice@example.org|203.0.113.9";
+	const char *owner = "alice@example.org|198.51.100.7";
+	int64_t retry = -1, now = T0;
+	int i;
+
+	assert_non_null(rl);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(lf_backoff_check(rl, attacker, now, &retry), LF_OK);
+		assert_int_equal(retry, 0);
+		lf_backoff_fail(rl, attacker, now);
+	}
+	assert_int_equal(lf_backoff_check(rl, attacker, now, &retry), LF_ERR_LIMIT);
+	assert_int_equal(retry, 1000);
+	assert_int_equal(lf_backoff_check(rl, attacker, now + 999, &retry), LF_ERR_LIMIT);
+	assert_int_equal(retry, 1);
+	/* Each further failure doubles the wait: 2 s, 4 s, 8 s... 512 s... */
+	for (i = 1; i <= 9; i++) {
+		now += 1000LL << (i - 1);
+		assert_int_equal(lf_backoff_check(rl, attacker, now, NULL), LF_OK);
+		lf_backoff_fail(rl, attacker, now);
+		assert_int_equal(lf_backoff_check(rl, attacker, now, &retry), LF_ERR_LIMIT);
+		assert_int_equal(retry, 1000LL << i);
+	}
+	/* ...up to the cap, however many more: a delay, never a wall. */
+	for (i = 0; i < 100; i++) {
+		now += 900000;
+		assert_int_equal(lf_backoff_check(rl, attacker, now, NULL), LF_OK);
+		lf_backoff_fail(rl, attacker, now);
+		assert_int_equal(lf_backoff_check(rl, attacker, now, &retry), LF_ERR_LIMIT);
+		assert_int_equal(retry, 900000);
+	}
+	/* The owner, at another address, was never delayed. */
+	assert_int_equal(lf_backoff_check(rl, owner, now, &retry), LF_OK);
+	assert_int_equal(retry, 0);
+	/* The owner's own typos count for the owner's address only... */
+	for (i = 0; i < 4; i++)
+		lf_backoff_fail(rl, owner, now);
+	assert_int_equal(lf_backoff_check(rl, owner, now, NULL), LF_OK);
+	/* ...and a success forgets them. */
+	lf_ratelimit_reset(rl, owner);
+	for (i = 0; i < 4; i++)
+		lf_backoff_fail(rl, owner, now);
+	assert_int_equal(lf_backoff_check(rl, owner, now, NULL), LF_OK);
+	lf_backoff_fail(rl, owner, now);
+	assert_int_equal(lf_backoff_check(rl, owner, now, &retry), LF_ERR_LIMIT);
+	assert_int_equal(retry, 1000);
+	lf_ratelimit_destroy(rl);
+}
+
+/* Memory stays bounded: past capacity the stalest key's failures go. */
+static void test_backoff_bounded(void **state)
+{
+	lf_ratelimit *rl = lf_backoff_create(1, 1000, 4000, 2);
+	int64_t retry = -1;
+
+	assert_non_null(rl);
+	assert_null(lf_backoff_create(0, 1000, 4000, 2));
+	assert_null(lf_backoff_create(1, 1000, 999, 2));
+	assert_null(lf_backoff_create(1, 1000, 4000, 0));
+	lf_backoff_fail(rl, "a", T0);
+	lf_backoff_fail(rl, "b", T0);
+	lf_backoff_fail(rl, "c", T0);
+	assert_int_equal(lf_backoff_check(rl, "a", T0, &retry), LF_OK);
+	assert_int_equal(lf_backoff_check(rl, "b", T0, NULL), LF_ERR_LIMIT);
+	assert_int_equal(lf_backoff_check(rl, "c", T0, NULL), LF_ERR_LIMIT);
+	assert_int_equal(lf_backoff_check(NULL, "c", T0, &retry), LF_ERR_INVALID);
+	assert_int_equal(retry, 0);
+	lf_backoff_fail(NULL, "a", T0);
+	lf_backoff_fail(rl, NULL, T0);
+	lf_ratelimit_destroy(rl);
+}
+
 static void *race_worker(void *arg)
 {
 	struct race *r = arg;
@@ -198,6 +276,8 @@ int main(void)
 	    cmocka_unit_test(test_burst_refuse_refill),
 	    cmocka_unit_test(test_refusals_do_not_extend),
 	    cmocka_unit_test(test_keys_independent_and_reset),
+	    cmocka_unit_test(test_backoff_per_address),
+	    cmocka_unit_test(test_backoff_bounded),
 	    cmocka_unit_test(test_eviction_lru),
 	    cmocka_unit_test(test_eviction_many_keys),
 	    cmocka_unit_test(test_bad_arguments),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { api, ApiError, onSessionEnded, SESSION_EXPIRED_MESSAGE } from './client';
+import { api, ApiError, login, onSessionEnded, restoreSession, SESSION_EXPIRED_MESSAGE } from './client';
 import { getSession, setSession } from './session';
 
 /* What the fake server answers: the path and token it saw. */
@@ -11,8 +11,10 @@ const apiErr = (status: number, code: string, message: string) => json(status, {
 
 /*
  * A small model of the server's auth: one valid access token at a time,
- * refresh tokens that rotate and are refused (and end the session) when
- * used twice, as src/api/api_auth.c does.
+ * and a refresh by the browser's HttpOnly cookie (which the page never
+ * sees: the fake keeps it in state.cookie) that rotates it, as
+ * src/api/api_auth.c does. A refresh without the CSRF header, or with a
+ * token in the body, is refused.
  */
 function fakeServer() {
   const state = {
@@ -32,13 +34,14 @@ function fakeServer() {
     if (url === '/api/v1/auth/refresh') {
       state.refreshCalls++;
       if (state.refreshGate) await state.refreshGate;
-      const { refresh_token } = JSON.parse(String(init?.body));
-      if (state.refreshFails || refresh_token !== state.refresh)
+      if (headers.get('x-labelflow-csrf') !== '1' || init?.body !== undefined)
+        return apiErr(403, 'csrf_header_required', 'A refresh by cookie needs the X-LabelFlow-CSRF header.');
+      if (state.refreshFails || state.refresh === '')
         return apiErr(401, 'invalid_refresh_token', 'The session has ended. Log in again.');
       const n = state.refreshCalls + 1;
       state.access = `A${n}`;
       state.refresh = `R${n}`;
-      return json(200, { access_token: state.access, refresh_token: state.refresh, user: { id: 7, email: 'a@x', name: 'A', role: 'annotator' } });
+      return json(200, { access_token: state.access, user: { id: 7, email: 'a@x', name: 'A', role: 'annotator' } });
     }
     if (auth !== `Bearer ${state.access}`)
       return apiErr(401, 'invalid_token', 'The access token is invalid or expired; log in or refresh.');
@@ -47,12 +50,14 @@ function fakeServer() {
   return { state, handler };
 }
 
-function signIn(access = 'A1', refresh = 'R1') {
-  setSession({ access_token: access, refresh_token: refresh, user: { id: 7, email: 'a@x', name: 'A', role: 'annotator' } });
+function signIn(access = 'A1') {
+  setSession({ access_token: access, user: { id: 7, email: 'a@x', name: 'A', role: 'annotator' } });
 }
 
 beforeEach(() => {
+  setSession(null);
   localStorage.clear();
+  sessionStorage.clear();
 });
 
 afterEach(() => {
@@ -124,7 +129,7 @@ describe('token refresh', () => {
     let open!: () => void;
     srv.state.refreshGate = new Promise<void>((r) => (open = r));
     vi.stubGlobal('fetch', vi.fn(srv.handler));
-    signIn('A1', 'R1');
+    signIn('A1');
 
     const calls = ['/a', '/b', '/c', '/d'].map((path) => api<Echo>('GET', path));
     /* Let every request hit its 401 before the refresh answers. */
@@ -136,14 +141,13 @@ describe('token refresh', () => {
     expect(results.map((r) => r.path)).toEqual(['/api/v1/a', '/api/v1/b', '/api/v1/c', '/api/v1/d']);
     for (const r of results) expect(r.token).toBe('Bearer A2');
     expect(getSession()?.access_token).toBe('A2');
-    expect(getSession()?.refresh_token).toBe('R2');
   });
 
   it('does not refresh again for a 401 on a token that was already replaced', async () => {
     const srv = fakeServer();
     srv.state.access = 'A0';
     vi.stubGlobal('fetch', vi.fn(srv.handler));
-    signIn('A1', 'R1');
+    signIn('A1');
     await api('GET', '/first');
     expect(srv.state.refreshCalls).toBe(1);
     /* A request that went out with A1 before the refresh comes back 401 afterwards. */
@@ -159,7 +163,7 @@ describe('token refresh', () => {
     srv.state.access = 'A0';
     srv.state.refreshFails = true;
     vi.stubGlobal('fetch', vi.fn(srv.handler));
-    signIn('A1', 'R1');
+    signIn('A1');
     const ended = vi.fn();
     const off = onSessionEnded(ended);
     const errs = await Promise.all([api<never>('GET', '/a').catch((e: ApiError) => e), api<never>('GET', '/b').catch((e: ApiError) => e)]);
@@ -203,6 +207,39 @@ describe('token refresh', () => {
     const err = await api<never>('GET', '/me').catch((e: ApiError) => e);
     expect(err.code).toBe('network_error');
     expect(n).toBe(2);
-    expect(getSession()?.refresh_token).toBe('R1');
+    expect(getSession()?.access_token).toBe('A1');
+  });
+});
+
+describe('the browser session', () => {
+  it('keeps no token in localStorage or sessionStorage after sign-in and refresh', async () => {
+    const srv = fakeServer();
+    const f = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      if (String(input) === '/api/v1/auth/login') {
+        expect(new Headers(init?.headers).get('x-labelflow-csrf')).toBe('1');
+        return json(200, { access_token: 'A0', user: { id: 7, email: 'a@x', name: 'A', role: 'annotator' } });
+      }
+      return srv.handler(input, init);
+    });
+    vi.stubGlobal('fetch', f);
+    await login('a@x', 'pw');
+    expect(getSession()?.access_token).toBe('A0');
+    await api('GET', '/me'); // A0 is not the server's token: refreshed by cookie
+    expect(srv.state.refreshCalls).toBe(1);
+    expect(getSession()?.access_token).toBe('A2');
+    expect(localStorage.length).toBe(0);
+    expect(sessionStorage.length).toBe(0);
+  });
+
+  it('restores the session from the cookie at load, or resolves null without one', async () => {
+    const srv = fakeServer();
+    vi.stubGlobal('fetch', vi.fn(srv.handler));
+    const s = await restoreSession();
+    expect(s?.access_token).toBe('A2');
+    expect(s?.user.id).toBe(7);
+    setSession(null);
+    srv.state.refresh = '';
+    expect(await restoreSession()).toBeNull();
+    expect(getSession()).toBeNull();
   });
 });

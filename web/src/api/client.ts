@@ -3,10 +3,17 @@
  * bearer token, a transparent refresh when the access token has expired,
  * and every failure turned into an ApiError carrying the server's
  * {"error":{"code","message"}}.
+ *
+ * The refresh token never reaches this code: sign-in and refresh send
+ * CSRF_HEADER, and the server then keeps the refresh token in an HttpOnly
+ * cookie on /api/v1/auth instead of putting it in the answer.
  */
 import { getSession, setSession, type Session } from './session';
 
 export const API_PREFIX = '/api/v1';
+
+/* Marks the browser UI's auth calls; the server refuses a refresh by cookie without it (CSRF). */
+const CSRF_HEADER = { 'X-LabelFlow-CSRF': '1' };
 
 export class ApiError extends Error {
   status: number;
@@ -86,11 +93,12 @@ async function errorFromResponse(res: Response): Promise<ApiError> {
  */
 let inFlight: Promise<string> | null = null;
 
-function refreshAccessToken(staleAccess: string): Promise<string> {
+/* staleAccess null: restoring the session at page load, nothing to compare. */
+function refreshAccessToken(staleAccess: string | null): Promise<string> {
   if (!inFlight) {
     const run = () => doRefresh(staleAccess);
     const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
-    /* Tabs share the stored session; the lock keeps them from refreshing the same token twice. */
+    /* Tabs share the refresh cookie; the lock keeps them from presenting the same one twice. */
     const p: Promise<string> = locks ? (locks.request('labelflow-refresh', run) as unknown as Promise<string>) : run();
     inFlight = p.finally(() => {
       inFlight = null;
@@ -99,17 +107,19 @@ function refreshAccessToken(staleAccess: string): Promise<string> {
   return inFlight as Promise<string>;
 }
 
-async function doRefresh(staleAccess: string): Promise<string> {
+async function doRefresh(staleAccess: string | null): Promise<string> {
   const s = getSession();
-  if (!s) throw new ApiError(401, 'session_expired', SESSION_EXPIRED_MESSAGE);
-  /* Someone (another tab, or an earlier refresh) already replaced the token. */
-  if (s.access_token !== staleAccess) return s.access_token;
+  if (staleAccess !== null) {
+    if (!s) throw new ApiError(401, 'session_expired', SESSION_EXPIRED_MESSAGE);
+    /* An earlier refresh already replaced the token. */
+    if (s.access_token !== staleAccess) return s.access_token;
+  }
   let res: Response;
   try {
     res = await fetch(`${API_PREFIX}/auth/refresh`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ refresh_token: s.refresh_token }),
+      credentials: 'same-origin',
+      headers: { Accept: 'application/json', ...CSRF_HEADER },
     });
   } catch (e) {
     throw networkError(e);
@@ -123,9 +133,25 @@ async function doRefresh(staleAccess: string): Promise<string> {
     throw err;
   }
   const body = (await res.json()) as Session;
-  const next: Session = { access_token: body.access_token, refresh_token: body.refresh_token, user: body.user ?? s.user };
-  setSession(next);
-  return next.access_token;
+  const user = body.user ?? s?.user;
+  if (!user) throw new ApiError(res.status, 'bad_response', 'The server did not say who is signed in.');
+  setSession({ access_token: body.access_token, user });
+  return body.access_token;
+}
+
+/*
+ * At page load: the session comes back from the refresh cookie, if the
+ * browser has a live one. Resolves null when it has none (or the server
+ * cannot be reached); never signs anyone out with a message.
+ */
+export async function restoreSession(): Promise<Session | null> {
+  if (getSession()) return getSession();
+  try {
+    await refreshAccessToken(null);
+  } catch {
+    return null;
+  }
+  return getSession();
 }
 
 /*
@@ -151,9 +177,9 @@ async function withAuth(send: (token: string | undefined) => Promise<Response>):
   return res;
 }
 
-function jsonFetch(method: string, path: string, body: unknown) {
+function jsonFetch(method: string, path: string, body: unknown, extra: Record<string, string> = {}) {
   return async (token: string | undefined): Promise<Response> => {
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { Accept: 'application/json', ...extra };
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
@@ -206,15 +232,15 @@ export function apiKeepalive(method: string, path: string, body: unknown): void 
 
 /* Signs in and stores the session. Not through api(): a 401 here means wrong credentials, not an expired token. */
 export async function login(email: string, password: string): Promise<Session> {
-  const res = await jsonFetch('POST', '/auth/login', { email, password })(undefined);
+  const res = await jsonFetch('POST', '/auth/login', { email, password }, CSRF_HEADER)(undefined);
   if (!res.ok) throw await errorFromResponse(res);
   const body = (await res.json()) as Session;
-  const s: Session = { access_token: body.access_token, refresh_token: body.refresh_token, user: body.user };
+  const s: Session = { access_token: body.access_token, user: body.user };
   setSession(s);
   return s;
 }
 
-/* Ends the session on the server too; signs out locally even when the server cannot be reached. */
+/* Ends the session on the server too (which drops the refresh cookie); signs out locally even when the server cannot be reached. */
 export async function logout(): Promise<void> {
   const s = getSession();
   if (!s) return;

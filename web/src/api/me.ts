@@ -1,11 +1,6 @@
 /* The signed-in person: /me, their earnings and their own progress. */
 import { api } from './client';
-import type { User } from './session';
 import type { Earnings, EarningsDay, ListPage, ProjectProgress } from './types';
-
-export function getMe(): Promise<User> {
-  return api<User>('GET', '/me');
-}
 
 export function getEarnings(): Promise<Earnings> {
   return api<Earnings>('GET', '/me/earnings');

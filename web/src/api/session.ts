@@ -1,10 +1,11 @@
 /*
- * The signed-in session: tokens and the user they belong to.
+ * The signed-in session: the access token and the user it belongs to.
  *
- * Kept in localStorage so a reload or a second tab stays signed in. Every
- * read goes to storage rather than a cached copy, because another tab may
- * have rotated the refresh token in the meantime (the server revokes the
- * whole session when a used refresh token is presented again).
+ * Held in memory only, never in localStorage or sessionStorage, where any
+ * script injected into the page could read it. What keeps a reload or a
+ * second tab signed in is the refresh token, which the server keeps in an
+ * HttpOnly cookie no script can read (see client.ts, restoreSession).
+ * Signing out is announced to the other tabs over a BroadcastChannel.
  */
 
 export interface User {
@@ -16,59 +17,30 @@ export interface User {
 
 export interface Session {
   access_token: string;
-  refresh_token: string;
   user: User;
 }
-
-const KEY = 'labelflow.session';
 
 type Listener = (s: Session | null) => void;
 const listeners = new Set<Listener>();
 
-function storage(): Storage | null {
-  try {
-    return globalThis.localStorage ?? null;
-  } catch {
-    return null; // storage disabled by the browser
-  }
-}
+let current: Session | null = null;
 
-/* Fallback for browsers that refuse storage: the session then lasts as long as the page. */
-let memory: Session | null = null;
-
-function isSession(v: unknown): v is Session {
-  const s = v as Session;
-  return (
-    !!s &&
-    typeof s.access_token === 'string' &&
-    typeof s.refresh_token === 'string' &&
-    !!s.user &&
-    typeof s.user.id === 'number'
-  );
-}
+const channel: BroadcastChannel | null = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('labelflow.session') : null;
 
 export function getSession(): Session | null {
-  const st = storage();
-  if (!st) return memory;
-  const raw = st.getItem(KEY);
-  if (!raw) return null;
-  try {
-    const v: unknown = JSON.parse(raw);
-    return isSession(v) ? v : null;
-  } catch {
-    return null;
-  }
+  return current;
+}
+
+function publish(s: Session | null): void {
+  current = s;
+  for (const l of listeners) l(s);
 }
 
 export function setSession(s: Session | null): void {
-  const st = storage();
-  if (st) {
-    if (s) st.setItem(KEY, JSON.stringify(s));
-    else st.removeItem(KEY);
-  } else {
-    memory = s;
-  }
-  for (const l of listeners) l(s);
+  const wasSignedIn = current !== null;
+  publish(s);
+  /* The server ended the whole cookie session: the other tabs' access tokens die with it. */
+  if (!s && wasSignedIn) channel?.postMessage('signed-out');
 }
 
 export function subscribeSession(l: Listener): () => void {
@@ -76,11 +48,9 @@ export function subscribeSession(l: Listener): () => void {
   return () => listeners.delete(l);
 }
 
-/* Sign-in or sign-out in another tab shows up here too. */
-if (typeof window !== 'undefined') {
-  window.addEventListener('storage', (e) => {
-    if (e.key !== KEY && e.key !== null) return;
-    const s = getSession();
-    for (const l of listeners) l(s);
-  });
+/* Sign-out in another tab shows up here too. */
+if (channel) {
+  channel.onmessage = (e) => {
+    if (e.data === 'signed-out' && current) publish(null);
+  };
 }

@@ -46,7 +46,7 @@ beforeEach(() => {
   answers = [];
   sent.length = 0;
   vi.stubGlobal('XMLHttpRequest', FakeXhr);
-  setSession({ access_token: 'A1', refresh_token: 'R1', user: { id: 1, email: 'a@x', name: 'A', role: 'admin' } });
+  setSession({ access_token: 'A1', user: { id: 1, email: 'a@x', name: 'A', role: 'admin' } });
 });
 
 afterEach(() => {
@@ -69,7 +69,7 @@ describe('apiUpload', () => {
   it('refreshes an expired token and sends the file again', async () => {
     answers = [{ status: 401, body: '{"error":{"code":"invalid_token","message":"expired"}}' }, { status: 201, body: '{"id":3}' }];
     const fetchMock = vi.fn(async () =>
-      new Response(JSON.stringify({ access_token: 'A2', refresh_token: 'R2', user: { id: 1, email: 'a@x', name: 'A', role: 'admin' } }), {
+      new Response(JSON.stringify({ access_token: 'A2', user: { id: 1, email: 'a@x', name: 'A', role: 'admin' } }), {
         status: 200,
         headers: { 'content-type': 'application/json' },
       }),
@@ -80,7 +80,7 @@ describe('apiUpload', () => {
     expect(fetchMock).toHaveBeenCalledTimes(1);
     expect(sent.map((s) => s.headers.authorization)).toEqual(['Bearer A1', 'Bearer A2']);
     expect(sent[1].body).toBe(blob);
-    expect(getSession()?.refresh_token).toBe('R2');
+    expect(getSession()?.access_token).toBe('A2');
   });
 
   it('throws the server error shape, and network_error when the connection fails', async () => {

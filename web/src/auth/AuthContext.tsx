@@ -1,7 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { login as apiLogin, logout as apiLogout, onSessionEnded } from '../api/client';
-import { getMe } from '../api/me';
-import { getSession, setSession, subscribeSession, type User } from '../api/session';
+import { login as apiLogin, logout as apiLogout, onSessionEnded, restoreSession } from '../api/client';
+import { getSession, subscribeSession, type User } from '../api/session';
 
 export interface AuthValue {
   user: User | null;
@@ -16,24 +15,24 @@ const AuthContext = createContext<AuthValue | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(() => getSession()?.user ?? null);
+  /* Until the refresh cookie has been tried nobody knows who is signed in: routes wait. */
+  const [ready, setReady] = useState(() => getSession() !== null);
   const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => subscribeSession((s) => setUser(s?.user ?? null)), []);
   useEffect(() => onSessionEnded((message) => setNotice(message)), []);
 
-  /* The stored user may be stale (renamed, role changed, deactivated): ask once per load. */
+  /* A reload or a new tab: the session (and a fresh copy of the user) comes back from the cookie. */
   useEffect(() => {
-    const s = getSession();
-    if (!s) return;
-    getMe()
-      .then((me) => {
-        const cur = getSession();
-        if (cur && me && cur.user.id === me.id) setSession({ ...cur, user: { id: me.id, email: me.email, name: me.name, role: me.role } });
-      })
-      .catch(() => {
-        /* an ended session is handled by the client; offline keeps the stored user */
-      });
-  }, []);
+    if (ready) return;
+    let live = true;
+    restoreSession().finally(() => {
+      if (live) setReady(true);
+    });
+    return () => {
+      live = false;
+    };
+  }, [ready]);
 
   const login = useCallback(async (email: string, password: string) => {
     const s = await apiLogin(email, password);
@@ -49,7 +48,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const clearNotice = useCallback(() => setNotice(null), []);
 
   const value = useMemo(() => ({ user, login, logout, notice, clearNotice }), [user, login, logout, notice, clearNotice]);
-  return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
+  return (
+    <AuthContext.Provider value={value}>
+      {ready ? (
+        children
+      ) : (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      )}
+    </AuthContext.Provider>
+  );
 }
 
 export function useAuth(): AuthValue {
