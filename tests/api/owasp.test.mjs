@@ -591,11 +591,13 @@ test('resource limits: every list is paged or bounded', () => {
   assert.deepEqual(unbounded, [], 'lists with neither a limit nor a bound');
 });
 
-for (const [route, rule] of Object.entries(RULES).filter(([, r]) => r.unpaged)) {
-  test(`resource limits: ${route} is paged`, { todo: rule.unpaged }, () => {
-    assert.ok(limitParam(route), `${route} answers ${rule.unpaged}`);
-  });
-}
+// The lists still answered whole (a rule's `unpaged` says why) are the
+// known gaps, named here so that a new one cannot join them unseen.
+test('resource limits: the only lists answered whole are the known ones', () => {
+  const whole = Object.keys(RULES).filter((r) => RULES[r].unpaged);
+  assert.deepEqual(whole.sort(), ['GET /api/v1/projects/{id}/members', 'GET /api/v1/projects/{id}/sources']);
+  for (const r of whole) assert.ok(!limitParam(r), `${r} is paged now: drop its unpaged mark`);
+});
 
 // Keys no response may carry: secrets and credentials. The audit trail's
 // `hash` and `prev_hash` are the links of its public hash chain, not secrets.
