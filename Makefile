@@ -71,7 +71,7 @@ help:
 	@echo "make image      the container image $(IMAGE) (podman; BASE_IMAGE=debian:12-slim off this machine)"
 	@echo "make test-image build the image and smoke-test its binary (chroot: /healthz, migrations, UI, user)"
 	@echo "make bench      benchmarks (figures on stdout)"
-	@echo "make soak       kill -9 soak, SOAK_ROUNDS rounds (default 50) on SQLite and on PostgreSQL"
+	@echo "make soak       kill -9 soak, SOAK_ROUNDS rounds (default 50), and the 20,000-task drains, on SQLite and on PostgreSQL"
 	@echo "make fuzz       every libFuzzer target for FUZZ_SECONDS (default 60) each, from its kept corpus"
 	@echo "make test-fuzz  a short run of every fuzz target plus its regression inputs (TAP)"
 
