@@ -65,6 +65,7 @@ static struct entry_list *bucket_of(const lf_ratelimit *rl, const unsigned char 
 static struct entry *lookup(lf_ratelimit *rl, const unsigned char id[ID_BYTES]);
 static struct entry *insert(lf_ratelimit *rl, const unsigned char id[ID_BYTES], int64_t now_ms);
 static void forget(lf_ratelimit *rl, struct entry *e);
+static struct entry *touch(lf_ratelimit *rl, const unsigned char id[ID_BYTES], int64_t now_ms);
 
 lf_ratelimit *lf_ratelimit_create(int burst, int64_t refill_ms, size_t capacity)
 {
@@ -145,13 +146,7 @@ int lf_ratelimit_take(lf_ratelimit *rl, const char *key, int64_t now_ms, int64_t
 	key_id(rl, key, id);
 
 	pthread_mutex_lock(&rl->mu);
-	e = lookup(rl, id);
-	if (e) {
-		TAILQ_REMOVE(&rl->lru, e, lru);
-		TAILQ_INSERT_TAIL(&rl->lru, e, lru);
-	} else {
-		e = insert(rl, id, now_ms);
-	}
+	e = touch(rl, id, now_ms);
 	if (e->tat < now_ms)
 		e->tat = now_ms;
 	if (e->tat - now_ms <= rl->tolerance) {
@@ -220,13 +215,7 @@ void lf_backoff_fail(lf_ratelimit *rl, const char *key, int64_t now_ms)
 		return;
 	key_id(rl, key, id);
 	pthread_mutex_lock(&rl->mu);
-	e = lookup(rl, id);
-	if (e) {
-		TAILQ_REMOVE(&rl->lru, e, lru);
-		TAILQ_INSERT_TAIL(&rl->lru, e, lru);
-	} else {
-		e = insert(rl, id, now_ms);
-	}
+	e = touch(rl, id, now_ms);
 	if (e->failures < INT_MAX)
 		e->failures++;
 	n = e->failures - rl->free_failures;
@@ -239,6 +228,18 @@ void lf_backoff_fail(lf_ratelimit *rl, const char *key, int64_t now_ms)
 		e->tat = now_ms + delay;
 	}
 	pthread_mutex_unlock(&rl->mu);
+}
+
+/* The entry of id, made the most recently used, or a new one: a take and
+ * a failure both count as use. Called with rl->mu held. */
+static struct entry *touch(lf_ratelimit *rl, const unsigned char id[ID_BYTES], int64_t now_ms)
+{
+	struct entry *e = lookup(rl, id);
+	if (e == NULL)
+		return insert(rl, id, now_ms);
+	TAILQ_REMOVE(&rl->lru, e, lru);
+	TAILQ_INSERT_TAIL(&rl->lru, e, lru);
+	return e;
 }
 
 /* Hashed outside the lock: it is the only costly step of a take. */
