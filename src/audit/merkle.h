@@ -42,7 +42,10 @@ int lf_merkle_proof(const lf_merkle_hash *leaves, size_t n, size_t i,
 
 /* Whether path proves that leaf is leaf i of a tree of n leaves whose root
  * is root: LF_OK, or LF_ERR_CONFLICT when it does not (LF_ERR_INVALID for
- * i >= n or a path of the wrong length). */
+ * i >= n or a path of the wrong length). The path alone does not pin n:
+ * a leaf in the complete left part of the tree has the same path in
+ * trees of several sizes (leaf 0 of 5 and of 6), so n must come from
+ * something signed, the checkpoint's first..last. */
 int lf_merkle_verify(const lf_merkle_hash leaf, size_t i, size_t n,
 		     const lf_merkle_hash *path, size_t len, const lf_merkle_hash root);
 
