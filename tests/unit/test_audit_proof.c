@@ -352,5 +352,8 @@ int main(void)
 	    cmocka_unit_test(test_root_altered),   cmocka_unit_test(test_signature_altered),
 	    cmocka_unit_test(test_wrong_place),	   cmocka_unit_test(test_other_key),
 	};
+	if (sodium_init() < 0)
+		return 1;
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -356,5 +356,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_key_create_race, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(test_key_bad_files, setup_dir, teardown_dir),
 	};
+	if (sodium_init() < 0)
+		return 1;
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

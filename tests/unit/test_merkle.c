@@ -323,5 +323,6 @@ int main(void)
 	};
 	if (sodium_init() < 0)
 		return 1;
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
