@@ -86,7 +86,9 @@ int lf_merkle_leaf(const char *record_hex, lf_merkle_hash out)
 	size_t bin_len = 0;
 	const char *end = NULL;
 	crypto_hash_sha256_state st;
+	/* Lowercase only, as records are hashed: one spelling per leaf. */
 	if (record_hex == NULL || strlen(record_hex) != 2 * LF_MERKLE_HASH ||
+	    strspn(record_hex, "0123456789abcdef") != 2 * LF_MERKLE_HASH ||
 	    sodium_hex2bin(d, sizeof(d), record_hex, 2 * LF_MERKLE_HASH, NULL, &bin_len, &end) !=
 		0 ||
 	    bin_len != sizeof(d))
@@ -110,8 +112,8 @@ int lf_merkle_root(const lf_merkle_hash *leaves, size_t n, lf_merkle_hash out)
  * RFC 6962's PATH(m, D[n]) walked from the top: at each level the sibling
  * is the root of the half that does not hold leaf i. Found top first, the
  * hashes are stored bottom first, the order verification consumes them.
- * Each level hashes about n leaves, so a proof costs O(n log n) hashing
- * and no memory beyond path.
+ * The siblings are disjoint subtrees covering every leaf but i, so a
+ * proof costs about n hashes and no memory beyond path.
  */
 int lf_merkle_proof(const lf_merkle_hash *leaves, size_t n, size_t i,
 		    lf_merkle_hash path[LF_MERKLE_MAX_PATH], size_t *len)

@@ -153,6 +153,10 @@ static void test_leaf(void **state)
 			   leaf),
 	    LF_OK);
 	assert_hex(leaf, "d9de27625445003d8a9739a851e3ff8d41c0683630b4d63a88327a6aaa37c409");
+	assert_int_equal(
+	    lf_merkle_leaf("6E340B9CFFB37A989CA544E6BB780A2C78901D3FB33738768511A30617AFA01D",
+			   leaf),
+	    LF_ERR_INVALID);
 	assert_int_equal(lf_merkle_leaf(NULL, leaf), LF_ERR_INVALID);
 	assert_int_equal(lf_merkle_leaf("", leaf), LF_ERR_INVALID);
 	assert_int_equal(
