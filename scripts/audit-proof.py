@@ -67,8 +67,11 @@ import json
 import re
 import sys
 
-import nacl.exceptions
-import nacl.signing
+try:
+    import nacl.exceptions
+    import nacl.signing
+except ImportError:
+    sys.exit("FAIL: audit-proof.py needs PyNaCl (Debian: apt-get install python3-nacl)")
 
 HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 HEX128 = re.compile(r"[0-9a-f]{128}\Z")
