@@ -74,10 +74,10 @@ static void write_db_gauges(lf_http_req *req, FILE *f)
 		"# HELP labelflow_audit_unsealed Audit records appended but not sealed yet.\n"
 		"# TYPE labelflow_audit_unsealed gauge\n"
 		"labelflow_audit_unsealed %lld\n"
-		"# HELP labelflow_audit_unsealed_age_ms Age of the oldest of them, ms (0: none).\n"
-		"# TYPE labelflow_audit_unsealed_age_ms gauge\n"
-		"labelflow_audit_unsealed_age_ms %lld\n",
-		(long long)unsealed, (long long)(unsealed > 0 ? lf_now_ms() - oldest : 0));
+		"# HELP labelflow_audit_unsealed_age_seconds Age of the oldest of them (0: none).\n"
+		"# TYPE labelflow_audit_unsealed_age_seconds gauge\n"
+		"labelflow_audit_unsealed_age_seconds %.3f\n",
+		(long long)unsealed, unsealed > 0 ? (double)(lf_now_ms() - oldest) / 1000 : 0.0);
 }
 
 /*

@@ -161,17 +161,18 @@ static void write_seal(FILE *f)
 		"# HELP labelflow_audit_sealed_records_total Audit records this process sealed.\n"
 		"# TYPE labelflow_audit_sealed_records_total counter\n"
 		"labelflow_audit_sealed_records_total %llu\n"
-		"# HELP labelflow_audit_seal_lag_ms Time from a record's append to its sealing, "
-		"ms, over the last %d records this process sealed.\n"
-		"# TYPE labelflow_audit_seal_lag_ms summary\n",
+		"# HELP labelflow_audit_seal_lag_seconds Time from a record's append to its "
+		"sealing, over the last %d records this process sealed.\n"
+		"# TYPE labelflow_audit_seal_lag_seconds summary\n",
 		(unsigned long long)seal_batches, (unsigned long long)seal_records, SEAL_LAGS);
 	for (size_t i = 0; i < LF_ARRAY_LEN(qs); i++)
-		fprintf(f, "labelflow_audit_seal_lag_ms{quantile=\"%g\"} %lld\n", qs[i],
-			n > 0 ? (long long)sorted[(size_t)(qs[i] * (double)(n - 1) + 0.5)] : 0LL);
+		fprintf(f, "labelflow_audit_seal_lag_seconds{quantile=\"%g\"} %.3f\n", qs[i],
+			n > 0 ? (double)sorted[(size_t)(qs[i] * (double)(n - 1) + 0.5)] / 1000
+			      : 0.0);
 	fprintf(f,
-		"labelflow_audit_seal_lag_ms_sum %llu\n"
-		"labelflow_audit_seal_lag_ms_count %llu\n",
-		(unsigned long long)seal_lag_sum_ms, (unsigned long long)seal_records);
+		"labelflow_audit_seal_lag_seconds_sum %.3f\n"
+		"labelflow_audit_seal_lag_seconds_count %llu\n",
+		(double)seal_lag_sum_ms / 1000, (unsigned long long)seal_records);
 	pthread_mutex_unlock(&seal_lock);
 }
 
