@@ -15,6 +15,12 @@
  *
  * (integers in decimal, hex lowercase; the first checkpoint's prev is 64
  * zeros). The checkpoint's hash is SHA-256 of that message, hex.
+ *
+ * root is the Merkle root over the records first..last in seq order:
+ * leaf i is leaf(hash of record first + i), the tree has last - first + 1
+ * leaves. The proof checker relies on that order: it takes the tree size
+ * and the leaf's index from the signed range and the record's seq, since
+ * an audit path alone does not pin the tree size (merkle.h).
  */
 #ifndef LF_AUDIT_CHECKPOINT_H
 #define LF_AUDIT_CHECKPOINT_H
@@ -44,15 +50,25 @@ typedef struct lf_audit_key {
 
 /*
  * Reads the key from path: a file of 64 hex digits (the Ed25519 seed) and
- * a newline. When the file does not exist and create is set, a new seed
- * from libsodium's generator is written to it first (mode 0600, created
- * exclusively, so two processes starting at once end up with one key).
- * LF_ERR_IO or LF_ERR_INVALID with a sentence in err.
+ * an optional newline; anything else is refused, never replaced. When the
+ * file does not exist and create is set, a new seed from libsodium's
+ * generator is written to it first (mode 0600, written whole to a
+ * temporary file and linked into place, so two processes starting at once
+ * end up with one key and neither reads half of one). LF_ERR_IO or
+ * LF_ERR_INVALID with a sentence in err. out holds the secret key: wipe
+ * it with sodium_memzero when done.
  */
 int lf_audit_key_load(const char *path, int create, lf_audit_key *out, char *err, size_t errlen);
 
+/* The longest message and its NUL: every integer at 19 digits. */
+#define LF_CHECKPOINT_MSG_MAX 270
+
 /* Writes c's signed message to buf; LF_ERR_LIMIT when it does not fit
- * (256 bytes always do). *len gets its length. */
+ * (LF_CHECKPOINT_MSG_MAX bytes always do; 256 do for any batch and seq
+ * below 10^12 and a time before the year 2286). LF_ERR_INVALID when root or
+ * prev is not 64 lowercase hex digits, batch or first_seq is below 1,
+ * last_seq is below first_seq or sealed_at is negative: no such
+ * checkpoint gets signed. *len gets its length. */
 int lf_checkpoint_message(const lf_checkpoint *c, char *buf, size_t size, size_t *len);
 
 /* Fills c->hash, c->signature and c->key_id from the other fields. */

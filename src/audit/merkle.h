@@ -26,8 +26,8 @@
 
 typedef unsigned char lf_merkle_hash[LF_MERKLE_HASH];
 
-/* leaf(d) for a record hash given as 64 hex digits. LF_ERR_INVALID when
- * record_hex is not 64 hex digits. */
+/* leaf(d) for a record hash given as 64 lowercase hex digits (as
+ * lf_audit_hash writes it). LF_ERR_INVALID when record_hex is not. */
 int lf_merkle_leaf(const char *record_hex, lf_merkle_hash out);
 
 /* MTH over leaves[0..n), n >= 1 (leaf hashes, i.e. already leaf()-ed).
@@ -42,8 +42,11 @@ int lf_merkle_proof(const lf_merkle_hash *leaves, size_t n, size_t i,
 
 /* Whether path proves that leaf is leaf i of a tree of n leaves whose root
  * is root: LF_OK, or LF_ERR_CONFLICT when it does not (LF_ERR_INVALID for
- * i >= n or a path of the wrong length). */
-int lf_merkle_verify(const lf_merkle_hash leaf, size_t i, size_t n,
-		     const lf_merkle_hash *path, size_t len, const lf_merkle_hash root);
+ * i >= n or a path of the wrong length). The path alone does not pin n:
+ * a leaf in the complete left part of the tree has the same path in
+ * trees of several sizes (leaf 0 of 5 and of 6), so n must come from
+ * something signed, the checkpoint's first..last. */
+int lf_merkle_verify(const lf_merkle_hash leaf, size_t i, size_t n, const lf_merkle_hash *path,
+		     size_t len, const lf_merkle_hash root);
 
 #endif
