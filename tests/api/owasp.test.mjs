@@ -603,7 +603,8 @@ test('resource limits: the only lists answered whole are the known ones', () => 
 });
 
 // Keys no response may carry: secrets and credentials. The audit trail's
-// `hash` and `prev_hash` are the links of its public hash chain, not secrets.
+// `hash` and `prev_hash` (and a proof's checkpoint `hash`) are the links of
+// its public hash chain, not secrets.
 const SECRET_KEY = /(^|_)password($|_hash)|secret|^hash$|_hash$|^salt$|api_key|private_key/i;
 const TOKEN_KEY = /token/i;
 // What an error message must not show: SQL, database engines, source
@@ -616,7 +617,7 @@ test('data exposure: no secrets, tokens, other people\'s e-mails or internals in
   for (const s of seen) {
     if (s.status >= 500) problems.push(`${s.route} as ${s.actor}: ${s.status}`);
     if (!s.body || typeof s.body !== 'object') continue;
-    const isAudit = s.route === 'GET /api/v1/audit';
+    const isAudit = s.route === 'GET /api/v1/audit' || s.route === 'GET /api/v1/audit/{seq}/proof';
     const tokensOk = RULES[s.route]?.tokens && s.status === 200;
     const own = fx.creds(s.actor).email.toLowerCase();
     const visit = (o, path) => {
