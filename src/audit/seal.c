@@ -170,6 +170,11 @@ static int seal_tx(lf_tx *tx, void *ud)
 		prev_row.hash = last.hash;
 	} else if (ret != LF_OK) {
 		return ret;
+	} else if (strcmp(last.key_id, b->key->key_id) != 0) {
+		/* A process started with another key file would sign batches
+		 * that every verifier (holding the configured key) calls forged:
+		 * it leaves the sealing to the others. */
+		return LF_ERR_FORBIDDEN;
 	} else if ((ret = lf_store_audit_get(tx, last.last_seq, &prev_row)) != LF_OK) {
 		/* The newest checkpoint's last record is gone: verify names it;
 		 * sealing onto a guess would hide it. */
@@ -245,7 +250,12 @@ static void round_once(lf_audit_sealer *sl)
 	do
 		ret = lf_audit_seal_once(sl->store, sl->key, &sl->o, &n);
 	while (ret == LF_OK && n >= LF_AUDIT_SEAL_BATCH);
-	if (ret != LF_OK && ret != sl->last_err)
+	if (ret == LF_ERR_FORBIDDEN && ret != sl->last_err)
+		lf_log(LF_LOG_ERROR,
+		       "audit: the chain is signed with another key than this process's (%s); "
+		       "not sealing: give every server and worker the same LABELFLOW_AUDIT_KEY",
+		       sl->key->key_id);
+	else if (ret != LF_OK && ret != sl->last_err)
 		lf_log(LF_LOG_ERROR, "audit: sealing failed (%s); retrying every %d ms",
 		       lf_err_str(ret), sl->o.interval_ms);
 	sl->last_err = ret;

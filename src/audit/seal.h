@@ -47,7 +47,9 @@ typedef struct lf_audit_sealer lf_audit_sealer;
  * Seals one batch now. *sealed (may be NULL) gets how many records it
  * sealed: 0 when there were none, or when another process holds the
  * sealer's turn. LF_ERR_CONFLICT when the pre-sealing chain is broken
- * and cannot be signed.
+ * and cannot be signed; LF_ERR_FORBIDDEN when the newest checkpoint was
+ * signed with another key than key (a misconfigured process: it must
+ * not extend a chain its verifiers would call forged).
  */
 int lf_audit_seal_once(lf_store *s, const lf_audit_key *key, const lf_audit_seal_opts *o,
 		       int64_t *sealed);

@@ -6,6 +6,7 @@
 // when their chain verifies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { startServer, ADMIN, createUser, sealed, sql, cli, dropGuard } from './lib.mjs';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -81,6 +82,23 @@ test('two sealers started at once and 64 concurrent writers leave one chain with
   const vb = await b.api('GET', '/api/v1/audit/verify', { token: tokens[1] });
   assert.equal(vb.body.ok, true);
   assert.equal(vb.body.count, total);
+  await b.stop({ keep: true });
+  await a.stop();
+});
+
+test('a process with another key file leaves the sealing to the others instead of forging the chain', { timeout: 60000 }, async () => {
+  const env = { LABELFLOW_AUDIT_SEAL_MS: '20' };
+  const a = await startServer({ env });
+  const admin = await a.login(ADMIN.email, ADMIN.password);
+  await sealed(a, admin.access_token);
+  const b = await startServer({ dir: a.dir, env: { ...env, LABELFLOW_AUDIT_KEY: join(a.dir, 'other.key') } });
+  const tb = (await b.login(ADMIN.email, ADMIN.password)).access_token;
+  for (let i = 0; i < 10; i++) await createUser(i % 2 ? a : b, i % 2 ? admin.access_token : tb, 'annotator');
+  const v = await sealed(a, admin.access_token);
+  assertOneChain(a.db, v.body);
+  assert.equal(count(a.db, `SELECT COUNT(*) FROM audit_checkpoints WHERE key_id <> '${v.body.key_id}'`), 0);
+  await sleep(200);
+  assert.match(b.log(), /signed with another key than this process's/);
   await b.stop({ keep: true });
   await a.stop();
 });
