@@ -2,8 +2,8 @@
 -- serve` sends them on PostgreSQL (logged with log_statement = all from one
 -- claim + submit through the API, steady state: the project's accounts
 -- exist; `bench/pgbench-claim.sh statements` prints the current build's
--- sequence). The schema must come from the same build (lf_audit_tail() is
--- migration 6). Run by bench/pgbench-claim.sh with -M prepared; each
+-- sequence). The schema must come from the same build (audit records are
+-- appended unsealed since migration 15). Run by bench/pgbench-claim.sh with -M prepared; each
 -- client is one annotator. Variables (-D): project, first_uid, now (ms), audit (0|1),
 -- paid (0|1). A session's id is its user's id (see the populate step).
 -- Where the server binds a value the script writes a literal; JSON literals
@@ -25,7 +25,6 @@ INSERT INTO task_work (task_id, project_id, user_id, stage, status, started_at) 
 \if :paid
 SELECT balance FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD';
 INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at) VALUES (:work_id, :task_id, :project, :uid, 1, 7, 'held', :now, :now) RETURNING id AS hold_id \gset
-SELECT pg_advisory_xact_lock(7305761);
 SELECT currency FROM projects WHERE id = :project;
 INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id, deposit_id, payout_item_id, actor_id, memo, created_at) VALUES ('hold', :project, 'USD', :task_id, :hold_id, NULL, NULL, :uid, NULL, :now) RETURNING id AS txn_id \gset
 SELECT id AS escrow_id FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' \gset
@@ -37,9 +36,7 @@ UPDATE ledger_accounts SET balance = balance + 7 WHERE id = :held_id;
 \endif
 UPDATE tasks SET state = 'locked_l1', lease_owner = :uid, lease_expires = :lease_expires, attempts = 0, reworks = 0, annotations_done = 0, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :task_id AND state = 'queued_l1';
 \if :audit
-SELECT tail_seq AS seq, tail_hash AS hash FROM lf_audit_tail() \gset
-\set seq :seq + 1
-INSERT INTO audit_log (seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details, prev_hash, hash) VALUES (:seq, :now, :uid, 'annotator', 'task.claim', 'task', :task_id, :project, :task_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1795972374227,"reworks"\x3a0,"work_id"\x3a1}', :hash, '6dc16d0745c1a90841411d9d3ee544f05c5c5c0dd63e0a3494e53b95cebc2d12');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.claim', 'task', :task_id, :project, :task_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1795972374227,"reworks"\x3a0,"work_id"\x3a1}');
 \endif
 COMMIT;
 
@@ -59,8 +56,6 @@ UPDATE holds SET status = 'pending', updated_at = :now WHERE id = :hold_id AND s
 \endif
 UPDATE tasks SET state = 'queued_l2', lease_owner = NULL, lease_expires = NULL, attempts = 0, reworks = 0, annotations_done = 1, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :task_id AND state = 'locked_l1';
 \if :audit
-SELECT tail_seq AS seq, tail_hash AS hash FROM lf_audit_tail() \gset
-\set seq :seq + 1
-INSERT INTO audit_log (seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details, prev_hash, hash) VALUES (:seq, :now, :uid, 'annotator', 'task.submit', 'task', :task_id, :project, :task_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a1}', :hash, '86502f0826e59e97f0b56fbfdd4661e2f882cc7754255803d842980d554dd802');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.submit', 'task', :task_id, :project, :task_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a1}');
 \endif
 COMMIT;

@@ -36,6 +36,8 @@ typedef struct lf_app {
 	lf_ratelimit *rl_login; /* wrong passwords per (account, address): lf_backoff_* */
 	lf_ratelimit *rl_ip;	/* login/refresh attempts per client address */
 	int64_t started_ms;
+	const lf_audit_key *audit_key; /* verifies audit checkpoints (the configured key) */
+	int64_t audit_max_lag_ms;      /* LABELFLOW_AUDIT_SEAL_MAX_LAG_MS */
 	const char *tmpdir;  /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
 	bool media_redirect; /* LABELFLOW_MEDIA_REDIRECT: signed media links go to the bucket */
 	/* Who may read /metrics: these addresses (LABELFLOW_METRICS_ALLOW), or
@@ -159,6 +161,7 @@ int lf_api_users_list(lf_http_req *req);
 int lf_api_users_patch(lf_http_req *req);
 int lf_api_audit_list(lf_http_req *req);
 int lf_api_audit_verify(lf_http_req *req);
+int lf_api_audit_proof(lf_http_req *req);
 int lf_api_projects_create(lf_http_req *req);
 int lf_api_projects_list(lf_http_req *req);
 int lf_api_projects_get(lf_http_req *req);

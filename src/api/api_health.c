@@ -30,19 +30,22 @@ int lf_api_readyz(lf_http_req *req)
 
 /*
  * What only the database knows, read in one snapshot at scrape time:
- * queued tasks per project and stage, and the money the platform holds
- * by account kind and currency. A database that does not answer leaves
- * them out (labelflow_db_up 0) rather than failing the whole scrape.
+ * queued tasks per project and stage, the money the platform holds by
+ * account kind and currency, and the audit records waiting for the
+ * sealer (the partial index audit_unsealed holds just those). A database that does not answer
+ * leaves them out (labelflow_db_up 0) rather than failing the whole scrape.
  */
 static void write_db_gauges(lf_http_req *req, FILE *f)
 {
 	lf_app *app = req->app;
 	lf_stats_gauge *q = NULL, *m = NULL;
 	int nq = 0, nm = 0;
+	int64_t unsealed = 0, oldest = 0;
 	lf_tx *tx = NULL;
 	int ret = lf_store_begin(app->store, LF_TX_SNAPSHOT, req->arena, &tx);
-	if (ret == LF_OK && (ret = lf_store_stats_queues(tx, &q, &nq)) == LF_OK)
-		ret = lf_store_stats_money(tx, &m, &nm);
+	if (ret == LF_OK && (ret = lf_store_stats_queues(tx, &q, &nq)) == LF_OK &&
+	    (ret = lf_store_stats_money(tx, &m, &nm)) == LF_OK)
+		ret = lf_store_audit_unsealed_stats(tx, &unsealed, &oldest);
 	if (tx != NULL)
 		lf_store_rollback(tx);
 	fprintf(f,
@@ -67,6 +70,14 @@ static void write_db_gauges(lf_http_req *req, FILE *f)
 	for (int i = 0; i < nm; i++)
 		fprintf(f, "labelflow_money_balance{kind=\"%s\",currency=\"%s\"} %lld\n", m[i].a,
 			m[i].b ? m[i].b : "", (long long)m[i].value);
+	fprintf(f,
+		"# HELP labelflow_audit_unsealed Audit records appended but not sealed yet.\n"
+		"# TYPE labelflow_audit_unsealed gauge\n"
+		"labelflow_audit_unsealed %lld\n"
+		"# HELP labelflow_audit_unsealed_age_seconds Age of the oldest of them (0: none).\n"
+		"# TYPE labelflow_audit_unsealed_age_seconds gauge\n"
+		"labelflow_audit_unsealed_age_seconds %.3f\n",
+		(long long)unsealed, unsealed > 0 ? (double)(lf_now_ms() - oldest) / 1000 : 0.0);
 }
 
 /*

@@ -78,6 +78,7 @@ const lf_http_route lf_api_routes[] = {
 
 	{.method = "GET", .pattern = "/api/v1/audit", .handler = lf_api_audit_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/audit/verify", .handler = lf_api_audit_verify, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/audit/{seq}/proof", .handler = lf_api_audit_proof, .body = LF_BODY_NONE, .max_body = 0},
 };
 /* clang-format on */
 

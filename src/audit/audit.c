@@ -1,5 +1,6 @@
 /*
- * audit.c - the hash chain over audit_log.
+ * audit.c - appending to the audit trail and the record hash the sealer
+ * (seal.c) chains and verify.c checks.
  */
 #include "audit/audit.h"
 
@@ -9,14 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics/metrics.h"
 #include "workflow/workflow.h"
-
-struct verify_state {
-	lf_audit_verdict *v;
-	int64_t expect_seq;
-	char prev[65];
-};
 
 /* The actions modules record besides the task events ("task.<event>",
  * added below from the workflow table), by area. */
@@ -30,7 +24,6 @@ static const char *const actions[] = {
 
 static void put_field(crypto_hash_sha256_state *st, const char *name, const char *val);
 static void put_int(crypto_hash_sha256_state *st, const char *name, int64_t val);
-static int verify_row(void *ud, const lf_audit_row *row);
 
 /*
  * Canonical encoding: name, then the value length-prefixed ("name=5:hello;")
@@ -78,6 +71,21 @@ void lf_audit_hash(const lf_audit_row *row, char out[65])
 	sodium_bin2hex(out, 65, digest, sizeof(digest));
 }
 
+const char *lf_audit_link_error(const lf_audit_row *row, int64_t expect_seq, const char *prev)
+{
+	char want[65];
+	if (row->seq != expect_seq)
+		return "sequence gap: a record was deleted or inserted";
+	if (row->prev_hash == NULL || strcmp(row->prev_hash, prev) != 0)
+		return "prev_hash does not match the previous record's hash";
+	if (row->hash == NULL)
+		return "hash missing";
+	lf_audit_hash(row, want);
+	if (strcmp(want, row->hash) != 0)
+		return "hash does not match the record's contents: the record was altered";
+	return NULL;
+}
+
 int lf_audit_action_at(size_t i, char *buf, size_t len)
 {
 	if (i < LF_ARRAY_LEN(actions)) {
@@ -92,21 +100,13 @@ int lf_audit_action_at(size_t i, char *buf, size_t len)
 	return 1;
 }
 
-/*
- * The tail (last seq and hash) is read inside the caller's write
- * transaction; the store makes appends take turns from that read until
- * commit (see lf_store_audit_tail), so two appends can never chain onto
- * the same predecessor.
- */
-int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *seq)
+/* No tail is read: the record gets its seq and hash when it is sealed. */
+int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *id)
 {
 	int ret;
-	char prev[65], hash[65];
 	char *details = NULL;
 	lf_audit_row row;
 	memset(&row, 0, sizeof(row));
-	if ((ret = lf_store_audit_tail(tx, &row.seq, prev)) != LF_OK)
-		goto cleanup;
 	/* Sorted keys and compact separators make the stored text canonical,
 	 * so verification hashes exactly the bytes that were stored. */
 	if (ev->details != NULL) {
@@ -116,7 +116,6 @@ int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *seq)
 			goto cleanup;
 		}
 	}
-	row.seq++;
 	row.ts = lf_now_ms();
 	row.actor_id = ev->actor_id;
 	row.actor_role = ev->actor_role;
@@ -128,72 +127,8 @@ int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *seq)
 	row.from_state = ev->from_state;
 	row.to_state = ev->to_state;
 	row.details = details != NULL ? details : "{}";
-	row.prev_hash = prev;
-	lf_audit_hash(&row, hash);
-	row.hash = hash;
-	if ((ret = lf_store_audit_insert(tx, &row)) != LF_OK)
-		goto cleanup;
-	if (seq != NULL)
-		*seq = row.seq;
+	ret = lf_store_audit_insert(tx, &row, id);
 cleanup:
 	free(details);
-	return ret;
-}
-
-/* The turn is the store's advisory lock; the rule of when to take it is
- * this module's, so that callers name the audit chain, not a lock. */
-int lf_audit_turn(lf_tx *tx)
-{
-	return lf_store_audit_lock(tx);
-}
-
-static int verify_row(void *ud, const lf_audit_row *row)
-{
-	struct verify_state *vs = ud;
-	lf_audit_verdict *v = vs->v;
-	char want[65];
-	const char *why = NULL;
-	if (row->seq != vs->expect_seq)
-		why = "sequence gap: a record was deleted or inserted";
-	else if (row->prev_hash == NULL || strcmp(row->prev_hash, vs->prev) != 0)
-		why = "prev_hash does not match the previous record's hash";
-	else if (row->hash == NULL)
-		why = "hash missing";
-	if (why == NULL) {
-		lf_audit_hash(row, want);
-		if (strcmp(want, row->hash) != 0)
-			why = "hash does not match the record's contents: the record was altered";
-	}
-	if (why != NULL) {
-		v->ok = 0;
-		v->broken_seq = row->seq;
-		snprintf(v->reason, sizeof(v->reason), "%s", why);
-		return LF_ERR_CONFLICT;
-	}
-	v->count++;
-	vs->expect_seq++;
-	memcpy(vs->prev, row->hash, 65);
-	memcpy(v->head, row->hash, 65);
-	return LF_OK;
-}
-
-int lf_audit_verify(lf_store *s, lf_audit_verdict *out)
-{
-	struct verify_state vs = {.v = out, .expect_seq = 1};
-	lf_tx *tx = NULL;
-	memset(out, 0, sizeof(*out));
-	out->ok = 1;
-	memset(vs.prev, '0', 64);
-	vs.prev[64] = '\0';
-	memcpy(out->head, vs.prev, 65);
-	int ret = lf_store_begin(s, LF_TX_SNAPSHOT, NULL, &tx);
-	if (ret != LF_OK)
-		return ret;
-	ret = lf_store_audit_scan(tx, verify_row, &vs);
-	lf_store_rollback(tx);
-	if (ret == LF_ERR_CONFLICT && !out->ok)
-		ret = LF_OK;
-	if (ret == LF_OK)
-		lf_metrics_audit_verified(out->ok, out->count);
 	return ret;
 }

@@ -2,16 +2,29 @@
  * audit.h - the tamper-evident audit trail.
  *
  * Every state change appends one record in the same transaction as the
- * change itself, through lf_audit_append and nothing else. Each record's
- * hash is SHA-256 over the previous record's hash and a canonical encoding
- * of the record, so editing or deleting any record (or reordering) breaks
- * every hash after it, which lf_audit_verify reports.
+ * change itself, through lf_audit_append and nothing else. The sealer
+ * (seal.h) then chains committed records in batches: each record's hash
+ * is SHA-256 over the previous record's hash and a canonical encoding of
+ * the record, and each batch ends with a signed checkpoint over the
+ * Merkle root of its hashes (checkpoint.h, merkle.h). Editing or deleting
+ * any record or checkpoint (or reordering) breaks a hash, a root or a
+ * signature, which lf_audit_verify reports; lf_audit_proof_get proves one
+ * record's place in a signed checkpoint to anyone.
+ *
+ *   lf_audit_action_at   the actions the trail records
+ *   lf_audit_append      append a record (unsealed)
+ *   lf_audit_hash        a record's chain hash
+ *   lf_audit_link_error  whether a record follows its predecessor
+ *   lf_audit_verify      check the whole trail (verify.c)
+ *   lf_audit_proof_get   inclusion proof of one record (verify.c)
  */
 #ifndef LF_AUDIT_H
 #define LF_AUDIT_H
 
 #include <jansson.h>
 
+#include "audit/checkpoint.h"
+#include "audit/merkle.h"
 #include "store/store.h"
 
 typedef struct lf_audit_event {
@@ -34,38 +47,69 @@ typedef struct lf_audit_event {
  */
 int lf_audit_action_at(size_t i, char *buf, size_t len);
 
-/* Appends ev to the chain inside tx (which must be a write transaction).
- * *seq (may be NULL) gets the new record's sequence number. */
-int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *seq);
-
 /*
- * Takes the audit chain's append turn in tx now and keeps it until tx
- * ends; lf_audit_append later in tx takes it again at no cost. The lock
- * order rule: a transaction that will lock other hot rows (a project's
- * escrow and held balances) and then append takes the turn first, so
- * nobody waits for the audit tail while holding those rows: one queue,
- * not two, and one lock order (audit turn, then balances) everywhere.
- * Ledger postings do it (ledger/ledger.c). Where the single writer
- * already serializes appends (SQLite) it costs nothing.
+ * Appends ev inside tx (which must be a write transaction), unsealed: it
+ * reads no chain tail and takes no lock, so audited transactions never
+ * wait for each other. The sealer (seal.h) gives it its place in the
+ * chain shortly after it commits. *id (may be NULL) gets its append-order
+ * id.
  */
-int lf_audit_turn(lf_tx *tx);
+int lf_audit_append(lf_tx *tx, const lf_audit_event *ev, int64_t *id);
 
 /*
- * Computes a record's hash from its fields and prev_hash (the row's own
- * hash field is ignored). out gets 64 lowercase hex chars + NUL. Pure.
+ * Computes a record's hash from its fields, seq and prev_hash (the row's
+ * own hash field is ignored). out gets 64 lowercase hex chars + NUL. Pure.
  */
 void lf_audit_hash(const lf_audit_row *row, char out[65]);
 
+/*
+ * Why row cannot be the record at expect_seq after a record of hash prev
+ * (a sentence: a gap, a broken link, an altered record), or NULL when it
+ * can. Shared by verification and the sealer's check of old records.
+ */
+const char *lf_audit_link_error(const lf_audit_row *row, int64_t expect_seq, const char *prev);
+
 typedef struct lf_audit_verdict {
 	int ok;
-	int64_t count;	    /* records checked */
-	int64_t broken_seq; /* first bad record (0 when ok) */
-	char reason[160];
-	char head[65]; /* hash of the last good record */
+	int64_t count;	    /* sealed records checked */
+	int64_t broken_seq; /* first bad record (0 when ok or none is to blame) */
+	char reason[200];
+	char head[65];		    /* hash of the last good record */
+	int64_t checkpoints;	    /* checkpoints checked */
+	int64_t broken_batch;	    /* first bad batch (0 when ok or none to blame) */
+	int64_t unsealed;	    /* records not sealed yet */
+	int64_t oldest_unsealed_ms; /* age of the oldest of them (0: none) */
+	int64_t max_lag_ms;	    /* the bound it was held to */
+	char key_id[17];	    /* the key signatures were checked with */
 } lf_audit_verdict;
 
-/* Recomputes the whole chain in one read snapshot, streaming. Returns LF_OK
- * when the check ran (the verdict says whether the chain is intact). */
-int lf_audit_verify(lf_store *s, lf_audit_verdict *out);
+/*
+ * Checks the whole trail in one read snapshot, streaming: every sealed
+ * record's hash and chain link in seq order without gaps, every batch's
+ * Merkle root against its checkpoint, every checkpoint's hash, signature
+ * (by key, the configured key: a key read from the checkpoints themselves
+ * would prove nothing) and link to the previous one without gaps, and that
+ * no record has waited for sealing longer than max_lag_ms. Returns LF_OK
+ * when the check ran (the verdict says whether the trail is intact).
+ */
+int lf_audit_verify(lf_store *s, const lf_audit_key *key, int64_t max_lag_ms,
+		    lf_audit_verdict *out);
+
+/* An inclusion proof (GET /api/v1/audit/{seq}/proof). */
+typedef struct lf_audit_proof {
+	lf_audit_row record;
+	int64_t leaf_index, tree_size;
+	char path[LF_MERKLE_MAX_PATH][65]; /* hex, leaf side first */
+	size_t path_len;
+	lf_checkpoint checkpoint;
+} lf_audit_proof;
+
+/*
+ * The audit path of sealed record seq in its batch's Merkle tree, with the
+ * record and its checkpoint; rows in arena. LF_ERR_NOTFOUND when no record
+ * has that seq, LF_ERR_CONFLICT when it is past the sealed part while
+ * records wait for sealing (not sealed yet).
+ */
+int lf_audit_proof_get(lf_store *s, lf_arena *arena, int64_t seq, lf_audit_proof *out);
 
 #endif

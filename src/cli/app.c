@@ -74,14 +74,11 @@ static int open_blobs(const lf_config *cfg, lf_blob_store **out)
  * kept next to the SQLite database (created 0600 on first start), so
  * tokens survive restarts without any configuration.
  */
-static int load_jwt_key(const lf_config *cfg, unsigned char key[32])
+/* Writes the path of file name beside the SQLite database (in
+ * ./labelflow-data for PostgreSQL) to path, creating the folder. */
+static void data_file(const lf_config *cfg, const char *name, char *path, size_t size)
 {
-	const char *secret = cfg->jwt_secret;
-	if (secret != NULL) {
-		crypto_hash_sha256(key, (const unsigned char *)secret, strlen(secret));
-		return LF_OK;
-	}
-	char dbpath[4096], path[4200];
+	char dbpath[4096];
 	const char *db = strncmp(cfg->db, "sqlite:", 7) == 0 ? cfg->db + 7 : cfg->db;
 	snprintf(dbpath, sizeof(dbpath), "%s", db);
 	/* dirname() edits its argument and returns a pointer into it (or to a
@@ -89,8 +86,19 @@ static int load_jwt_key(const lf_config *cfg, unsigned char key[32])
 	 * its own argument is an overlapping copy, and glibc's snprintf made
 	 * that "" (the key then went to /jwt.key, shared by every instance). */
 	const char *dir = strstr(db, "://") ? "./labelflow-data" : dirname(dbpath);
-	snprintf(path, sizeof(path), "%s/jwt.key", dir);
+	snprintf(path, size, "%s/%s", dir, name);
 	mkdir(dir, 0700);
+}
+
+static int load_jwt_key(const lf_config *cfg, unsigned char key[32])
+{
+	const char *secret = cfg->jwt_secret;
+	if (secret != NULL) {
+		crypto_hash_sha256(key, (const unsigned char *)secret, strlen(secret));
+		return LF_OK;
+	}
+	char path[4200];
+	data_file(cfg, "jwt.key", path, sizeof(path));
 	int fd = open(path, O_RDONLY);
 	if (fd >= 0) {
 		ssize_t n = read(fd, key, 32);
@@ -110,6 +118,19 @@ static int load_jwt_key(const lf_config *cfg, unsigned char key[32])
 	}
 	close(fd);
 	return LF_OK;
+}
+
+int lf_cli_audit_key(const lf_config *cfg, int create, lf_audit_key *out)
+{
+	char path[4200], err[512];
+	if (cfg->audit_key != NULL)
+		snprintf(path, sizeof(path), "%s", cfg->audit_key);
+	else
+		data_file(cfg, "audit-ed25519.key", path, sizeof(path));
+	int ret = lf_audit_key_load(path, create, out, err, sizeof(err));
+	if (ret != LF_OK)
+		lf_log(LF_LOG_ERROR, "audit key: %s", err);
+	return ret;
 }
 
 static int bootstrap_admin(const lf_config *cfg, lf_store *s)
@@ -207,6 +228,16 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 		goto cleanup;
 	if (mode == LF_CLI_SERVER && (ret = open_server(app, cfg)) != LF_OK)
 		goto cleanup;
+	/* Every process seals (one at a time, see audit/seal.h), so the chain
+	 * keeps growing while any of them runs. */
+	lf_audit_seal_opts seal = {.interval_ms = cfg->audit_seal_ms,
+				   .test_pause_ms = cfg->audit_seal_test_pause_ms};
+	if ((ret = lf_cli_audit_key(cfg, 1, &app->audit_key)) != LF_OK ||
+	    (ret = lf_audit_seal_start(app->api.store, &app->audit_key, &seal, &app->sealer)) !=
+		LF_OK)
+		goto cleanup;
+	app->api.audit_key = &app->audit_key;
+	app->api.audit_max_lag_ms = cfg->audit_seal_max_lag_ms;
 	app->api.started_ms = lf_now_ms();
 	app->jobs.store = app->api.store;
 	app->jobs.blobs = app->api.blobs;
@@ -221,6 +252,7 @@ cleanup:
 void lf_cli_app_close(lf_cli_app *app)
 {
 	lf_jobs_stop(app->api.jobs);
+	lf_audit_seal_stop(app->sealer);
 	lf_blob_close(app->api.blobs);
 	lf_blob_pool_free(app->api.buckets);
 	lf_web_close(app->api.web);
@@ -228,6 +260,7 @@ void lf_cli_app_close(lf_cli_app *app)
 	lf_ratelimit_destroy(app->api.rl_ip);
 	lf_store_close(app->api.store);
 	sodium_memzero(app->api.jwt_key, sizeof(app->api.jwt_key));
+	sodium_memzero(&app->audit_key, sizeof(app->audit_key));
 	memset(app, 0, sizeof(*app));
 }
 

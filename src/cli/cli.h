@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "api/api.h"
+#include "audit/seal.h"
 #include "config/config.h"
 #include "jobkinds/jobkinds.h"
 
@@ -47,9 +48,18 @@ int lf_cli_open_store(const lf_config *cfg, int readers, lf_store **out);
 
 /* A running server or job worker: everything it opened. */
 typedef struct lf_cli_app {
-	lf_app api;	      /* the HTTP API's context; store, blobs, jobs */
-	lf_jobkinds_ctx jobs; /* what the job handlers work on */
+	lf_app api;		 /* the HTTP API's context; store, blobs, jobs */
+	lf_jobkinds_ctx jobs;	 /* what the job handlers work on */
+	lf_audit_key audit_key;	 /* signs audit checkpoints */
+	lf_audit_sealer *sealer; /* this process's audit sealer thread */
 } lf_cli_app;
+
+/*
+ * Loads the audit signing key of cfg (LABELFLOW_AUDIT_KEY, or
+ * audit-ed25519.key beside the database), creating it when create is set
+ * and it does not exist. Reports failures on stderr.
+ */
+int lf_cli_audit_key(const lf_config *cfg, int create, lf_audit_key *out);
 
 /* How lf_cli_app_open starts a process. */
 enum { LF_CLI_WORKER = 0, LF_CLI_SERVER = 1 };

@@ -85,6 +85,18 @@ static const struct var vars[] = {
      "how long a dead worker's job waits before another takes it", PLAIN},
     {"LABELFLOW_SWEEP_MS", INT(sweep_ms, 1, BIG), "1000", NULL, NULL,
      "how often expired leases are returned", PLAIN},
+    {"LABELFLOW_AUDIT_KEY", STR(audit_key), NULL, NULL,
+     "audit-ed25519.key beside the database (./labelflow-data for PostgreSQL), created on first "
+     "start",
+     "file holding the Ed25519 seed (64 hex digits) that signs audit checkpoints; every server "
+     "and worker of one database needs the same file",
+     PLAIN},
+    {"LABELFLOW_AUDIT_SEAL_MS", INT(audit_seal_ms, 1, 60000), "100", NULL, NULL,
+     "how often committed audit records are sealed into the signed chain", PLAIN},
+    {"LABELFLOW_AUDIT_SEAL_MAX_LAG_MS", INT(audit_seal_max_lag_ms, 1, BIG), "10000", NULL, NULL,
+     "audit verification fails when a record has waited longer than this for sealing", PLAIN},
+    {"LABELFLOW_AUDIT_SEAL_TEST_PAUSE_MS", INT(audit_seal_test_pause_ms, 0, BIG), "0", NULL, NULL,
+     "tests only: the sealer sleeps this long before committing each batch", PLAIN},
     {"LABELFLOW_PAYOUT_WEBHOOK_URL", STR(payout_webhook_url), NULL, NULL, NULL,
      "the webhook payout adapter's endpoint (set on the server, never via the API)", PLAIN},
     {"LABELFLOW_PAYOUT_WEBHOOK_SECRET", STR(payout_webhook_secret), NULL, NULL, NULL,

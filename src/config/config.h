@@ -37,6 +37,10 @@ typedef struct lf_config {
 	int job_threads;	    /* LF_CONFIG_AUTO: 2 in serve, 4 in worker */
 	int job_lease_ms;
 	int sweep_ms;
+	const char *audit_key; /* NULL: audit-ed25519.key beside the database */
+	int audit_seal_ms;
+	int audit_seal_max_lag_ms;
+	int audit_seal_test_pause_ms;
 	const char *payout_webhook_url;	   /* NULL: no webhook adapter */
 	const char *payout_webhook_secret; /* NULL: no webhook adapter */
 	int payout_webhook_timeout_ms;

@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit/audit.h"
-
 static int move_holds(lf_tx *tx, const char *currency, int64_t project_id, int64_t task_id,
 		      int stage, int latest_only, const char *to, const char *txn_kind);
 
@@ -73,11 +71,6 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 	const char *currency = NULL;
 	int ret;
 	if ((ret = lf_ledger_balanced(p, n)) != LF_OK)
-		return ret;
-	/* Every posting is audited in its transaction, so it takes the audit
-	 * turn before the balance rows (the rule is audit.h's); accounts are
-	 * then locked in id order below. */
-	if ((ret = lf_audit_turn(tx)) != LF_OK)
 		return ret;
 	/* One currency per project: a posting in any other is refused. */
 	if ((ret = lf_store_project_currency(tx, ref->project_id, &currency)) != LF_OK)

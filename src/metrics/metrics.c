@@ -34,6 +34,8 @@ static enum outcome outcome_of(int ret, int empty);
 static void write_tasks(FILE *f);
 static void write_jobs(FILE *f);
 static void write_process(FILE *f);
+static void write_seal(FILE *f);
+static int cmp_i64(const void *a, const void *b);
 static double boot_time(void);
 
 static const char *const outcome_names[OUT__COUNT] = {"ok", "refused", "error", "empty"};
@@ -47,6 +49,12 @@ static uint64_t pool_waits, pool_wait_us;
 static int64_t audit_verified_at_ms; /* 0: not verified by this process */
 static int audit_ok;
 static int64_t audit_records;
+/* The seal lags of the last SEAL_LAGS sealed records, a ring: the summary's
+ * quantiles describe recent sealing, not the process's whole life. */
+#define SEAL_LAGS 4096
+static int64_t seal_lags[SEAL_LAGS];
+static uint64_t seal_batches, seal_records, seal_lag_sum_ms;
+static pthread_mutex_t seal_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct job_stats jobs[MAX_KINDS];
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -115,6 +123,57 @@ void lf_metrics_audit_verified(int ok, int64_t records)
 	__atomic_store_n(&audit_ok, ok, __ATOMIC_RELAXED);
 	__atomic_store_n(&audit_records, records, __ATOMIC_RELAXED);
 	__atomic_store_n(&audit_verified_at_ms, lf_now_ms(), __ATOMIC_RELEASE);
+}
+
+void lf_metrics_audit_sealed(int64_t records, const int64_t *lag_ms, int n)
+{
+	pthread_mutex_lock(&seal_lock);
+	seal_batches++;
+	for (int i = 0; i < n; i++) {
+		seal_lags[seal_records % SEAL_LAGS] = lag_ms[i] > 0 ? lag_ms[i] : 0;
+		seal_lag_sum_ms += (uint64_t)(lag_ms[i] > 0 ? lag_ms[i] : 0);
+		seal_records++;
+	}
+	seal_records += (uint64_t)(records - n);
+	pthread_mutex_unlock(&seal_lock);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Only the process that held the sealer's turn has sealed anything; the
+ * others report zeros, so sum the counters over processes. */
+static void write_seal(FILE *f)
+{
+	static int64_t sorted[SEAL_LAGS];
+	static const double qs[] = {0.5, 0.9, 0.99};
+	pthread_mutex_lock(&seal_lock);
+	size_t n = seal_records < SEAL_LAGS ? (size_t)seal_records : SEAL_LAGS;
+	memcpy(sorted, seal_lags, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), cmp_i64);
+	fprintf(f,
+		"# HELP labelflow_audit_seal_batches_total Audit batches this process sealed.\n"
+		"# TYPE labelflow_audit_seal_batches_total counter\n"
+		"labelflow_audit_seal_batches_total %llu\n"
+		"# HELP labelflow_audit_sealed_records_total Audit records this process sealed.\n"
+		"# TYPE labelflow_audit_sealed_records_total counter\n"
+		"labelflow_audit_sealed_records_total %llu\n"
+		"# HELP labelflow_audit_seal_lag_seconds Time from a record's append to its "
+		"sealing, over the last %d records this process sealed.\n"
+		"# TYPE labelflow_audit_seal_lag_seconds summary\n",
+		(unsigned long long)seal_batches, (unsigned long long)seal_records, SEAL_LAGS);
+	for (size_t i = 0; i < LF_ARRAY_LEN(qs); i++)
+		fprintf(f, "labelflow_audit_seal_lag_seconds{quantile=\"%g\"} %.3f\n", qs[i],
+			n > 0 ? (double)sorted[(size_t)(qs[i] * (double)(n - 1) + 0.5)] / 1000
+			      : 0.0);
+	fprintf(f,
+		"labelflow_audit_seal_lag_seconds_sum %.3f\n"
+		"labelflow_audit_seal_lag_seconds_count %llu\n",
+		(double)seal_lag_sum_ms / 1000, (unsigned long long)seal_records);
+	pthread_mutex_unlock(&seal_lock);
 }
 
 static void write_tasks(FILE *f)
@@ -296,5 +355,6 @@ void lf_metrics_write(FILE *f)
 {
 	write_tasks(f);
 	write_jobs(f);
+	write_seal(f);
 	write_process(f);
 }

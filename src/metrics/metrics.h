@@ -36,6 +36,9 @@ void lf_metrics_job(const char *kind, int ok, int64_t us);
 void lf_metrics_pool_wait(int64_t us);
 /* Records the outcome of an audit chain verification (ok: intact). */
 void lf_metrics_audit_verified(int ok, int64_t records);
+/* Counts one sealed audit batch of records records, n of them with their
+ * seal lag (ms from append to sealing) in lag_ms. */
+void lf_metrics_audit_sealed(int64_t records, const int64_t *lag_ms, int n);
 /* Writes every counter above, then the process metrics, to f. */
 void lf_metrics_write(FILE *f);
 

@@ -447,6 +447,75 @@ const lf_migration lf_migrations_sqlite[] = {
 	 * batches made before: they had none. */
 	{13, "payout minimums per currency",
 	 "ALTER TABLE payout_batches ADD COLUMN min_amounts TEXT;"},
+	/* Audit sealing (audit/seal.c): a transition appends its record with
+	 * no seq, prev_hash, hash or batch, so it reads no chain tail; the
+	 * sealer later sets those four once, in append (id) order, and closes
+	 * each batch with a signed checkpoint. seq was the rowid, so the
+	 * table is rebuilt around id; existing records keep their seq and
+	 * hash (id = seq) and form batch 1, which the sealer's first run
+	 * signs as the legacy checkpoint once it has verified their chain.
+	 * The update trigger lets exactly that one sealing through: NULL to
+	 * set for the four, every other column unchanged. Listings page by
+	 * id now (an unsealed record has no seq), hence the indexes. */
+	{14, "audit sealing",
+	 "CREATE TABLE audit_log_sealed ("
+	 " id INTEGER PRIMARY KEY,"
+	 " seq INTEGER,"
+	 " ts INTEGER NOT NULL,"
+	 " actor_id INTEGER,"
+	 " actor_role TEXT,"
+	 " action TEXT NOT NULL,"
+	 " entity_type TEXT NOT NULL,"
+	 " entity_id TEXT,"
+	 " project_id INTEGER,"
+	 " task_id INTEGER,"
+	 " from_state TEXT,"
+	 " to_state TEXT,"
+	 " details TEXT NOT NULL,"
+	 " prev_hash TEXT,"
+	 " hash TEXT,"
+	 " batch INTEGER);"
+	 "INSERT INTO audit_log_sealed SELECT seq, seq, ts, actor_id, actor_role, action,"
+	 " entity_type, entity_id, project_id, task_id, from_state, to_state, details,"
+	 " prev_hash, hash, 1 FROM audit_log ORDER BY seq;"
+	 /* DROP TABLE's implicit delete fires no triggers, and drops them. */
+	 "DROP TABLE audit_log;"
+	 "ALTER TABLE audit_log_sealed RENAME TO audit_log;"
+	 "CREATE UNIQUE INDEX audit_seq ON audit_log(seq) WHERE seq IS NOT NULL;"
+	 "CREATE INDEX audit_unsealed ON audit_log(id) WHERE seq IS NULL;"
+	 "CREATE INDEX audit_project ON audit_log(project_id, id) WHERE project_id IS NOT NULL;"
+	 "CREATE INDEX audit_task ON audit_log(task_id, id) WHERE task_id IS NOT NULL;"
+	 "CREATE INDEX audit_actor ON audit_log(actor_id, id);"
+	 "CREATE INDEX audit_action ON audit_log(action, id);"
+	 "CREATE INDEX audit_ts ON audit_log(ts);"
+	 "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_log"
+	 " WHEN NOT (OLD.seq IS NULL AND OLD.prev_hash IS NULL AND OLD.hash IS NULL"
+	 "  AND OLD.batch IS NULL AND NEW.seq IS NOT NULL AND NEW.prev_hash IS NOT NULL"
+	 "  AND NEW.hash IS NOT NULL AND NEW.batch IS NOT NULL AND NEW.id = OLD.id"
+	 "  AND NEW.ts IS OLD.ts AND NEW.actor_id IS OLD.actor_id"
+	 "  AND NEW.actor_role IS OLD.actor_role AND NEW.action IS OLD.action"
+	 "  AND NEW.entity_type IS OLD.entity_type AND NEW.entity_id IS OLD.entity_id"
+	 "  AND NEW.project_id IS OLD.project_id AND NEW.task_id IS OLD.task_id"
+	 "  AND NEW.from_state IS OLD.from_state AND NEW.to_state IS OLD.to_state"
+	 "  AND NEW.details IS OLD.details)"
+	 " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+	 "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_log"
+	 " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+	 /* One row per sealed batch, chained by prev; see audit/checkpoint.h. */
+	 "CREATE TABLE audit_checkpoints ("
+	 " batch INTEGER PRIMARY KEY,"
+	 " first_seq INTEGER NOT NULL,"
+	 " last_seq INTEGER NOT NULL,"
+	 " sealed_at INTEGER NOT NULL,"
+	 " root TEXT NOT NULL,"
+	 " prev TEXT NOT NULL,"
+	 " hash TEXT NOT NULL,"
+	 " signature TEXT NOT NULL,"
+	 " key_id TEXT NOT NULL);"
+	 "CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints"
+	 " BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;"
+	 "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"
+	 " BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;"},
 };
 /* clang-format on */
 

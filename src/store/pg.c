@@ -125,7 +125,7 @@ static void quiet_notices(void *arg, const char *message)
 /*
  * Settings every session gets: a statement may not run away with a pool
  * connection, and a transaction left open by a stuck caller cannot hold
- * locks (e.g. the audit tail) for long.
+ * locks (e.g. a task row or the sealer's turn) for long.
  */
 static int conn_connect(struct pg_db *d, struct pg_conn *c)
 {

@@ -27,7 +27,7 @@ static int release_tx(lf_tx *tx, void *ud);
 static int release_due(lf_store *s, lf_arena *a, int64_t now);
 
 /* Expires one task in a transaction of its own, so the sweeper holds no
- * lock (task, escrow account, audit tail) for longer than one transition
+ * lock (task, escrow account) for longer than one transition
  * and never across the locks of concurrent claims. */
 static int expire_tx(lf_tx *tx, void *ud)
 {

@@ -4,7 +4,7 @@
 // twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, sql, dbUrl } from './lib.mjs';
+import { startServer, sql, dbUrl, sealed } from './lib.mjs';
 import { setupProject, addTasks, nerResult } from './workflow-lib.mjs';
 
 test('acknowledged transitions survive kill -9; chain and ledger verify after restart', { timeout: 300000 }, async () => {
@@ -45,8 +45,10 @@ test('acknowledged transitions survive kill -9; chain and ledger verify after re
   const done = new Set(sql(srv.db, `SELECT id FROM tasks WHERE project_id = ${project.id} AND state = 'queued_l2'`).trim().split('\n').map(Number));
   for (const id of acked) assert.ok(done.has(id), `task ${id} was acknowledged but lost`);
   assert.equal(sql(srv.db, `SELECT COUNT(*) FROM tasks WHERE project_id = ${project.id}`).trim(), '3000');
-  const v = await srv.api('GET', '/api/v1/audit/verify', { token: a2.access_token });
+  // What was committed but not sealed before the kill is sealed now.
+  const v = await sealed(srv, a2.access_token);
   assert.equal(v.body.ok, true, v.body.reason);
+  assert.equal(v.body.unsealed, 0);
   const lv = await srv.api('GET', '/api/v1/ledger/verify', { token: a2.access_token });
   assert.equal(lv.body.ok, true, lv.body.reason);
   await srv.stop();

@@ -18,7 +18,22 @@ export const PG = process.env.LABELFLOW_TEST_PG || '';
 // The database URL of a data folder: its SQLite file, or a PostgreSQL
 // database named after the folder (so a restart on the same folder finds
 // the same data), created on first use.
+const dirOfDb = new Map();
 export function dbUrl(dir) {
+  const url = dbUrlOf(dir);
+  dirOfDb.set(url, dir);
+  return url;
+}
+
+// The audit signing key of a data folder: every server, worker and CLI
+// verify on one database must share it (a key of their own would sign a
+// chain the others call forged), and on PostgreSQL the default place
+// (./labelflow-data) would be the repository's, shared by every test.
+export function auditKey(dir) {
+  return join(dir, 'audit-ed25519.key');
+}
+
+function dbUrlOf(dir) {
   if (!PG) return `sqlite:${join(dir, 'labelflow.db')}`;
   const name = 'lf_' + createHash('sha256').update(dir).digest('hex').slice(0, 16);
   const url = new URL(PG);
@@ -64,6 +79,7 @@ export async function startServer({ env = {}, dir, threads = 8 } = {}) {
       // The API alone unless a test serves a UI folder: whether web/dist
       // happens to be built must not change what the API tests see.
       LABELFLOW_WEB_DIR: join(dir, 'no-web-ui'),
+      LABELFLOW_AUDIT_KEY: auditKey(dir),
       ...env,
     },
     stdio: ['ignore', 'pipe', log],
@@ -105,7 +121,7 @@ export async function startServer({ env = {}, dir, threads = 8 } = {}) {
 // process of its own (a 2 s job lease, so a successor takes over soon).
 export function startWorker(dir, env = {}) {
   const proc = spawn(BIN, ['worker'], {
-    env: { ...baseEnv(), LABELFLOW_DB: dbUrl(dir), LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`, LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000', ...env },
+    env: { ...baseEnv(), LABELFLOW_DB: dbUrl(dir), LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`, LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_AUDIT_KEY: auditKey(dir), LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise((r) => proc.on('exit', (code, signal) => r({ code, signal })));
@@ -159,8 +175,24 @@ export function decodeJwt(token) {
 }
 
 // Runs the labelflow binary (CLI subcommands) synchronously.
+// With --db of a test folder's database, it gets that folder's audit key.
 export function cli(args, { env = {}, input } = {}) {
-  return spawnSync(BIN, args, { env: { ...baseEnv(), ...env }, input, encoding: 'utf8' });
+  const i = args.indexOf('--db');
+  const dir = i >= 0 ? dirOfDb.get(args[i + 1]) : undefined;
+  const key = dir ? { LABELFLOW_AUDIT_KEY: auditKey(dir) } : {};
+  return spawnSync(BIN, args, { env: { ...baseEnv(), ...key, ...env }, input, encoding: 'utf8' });
+}
+
+// Polls GET /audit/verify until every committed record is sealed (the
+// sealer runs every 100 ms) and returns that verdict.
+export async function sealed(srv, token, { timeoutMs = 15000 } = {}) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await srv.api('GET', '/api/v1/audit/verify', { token });
+    if (v.status !== 200) throw new Error(`audit/verify: ${v.status} ${JSON.stringify(v.body)}`);
+    if (v.body.unsealed === 0 || !v.body.ok || Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 // Runs SQL directly on a server's database (a dbUrl), as someone with the

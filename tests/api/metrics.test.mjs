@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { startServer, waitJob } from './lib.mjs';
+import { startServer, waitJob, sealed } from './lib.mjs';
 import { setupProject, addTasks, claim, nerResult } from './workflow-lib.mjs';
 
 // { 'name{labels}': value } of a scrape.
@@ -87,6 +87,21 @@ test('/metrics counts requests by route, claims, transitions and jobs, and passe
   const audited = parse(await scrape(srv));
   assert.equal(audited.labelflow_audit_verify_ok, 1);
   assert.ok(audited.labelflow_audit_verify_records > 0);
+
+  // The sealer's work: every record it sealed, in batches, and how long
+  // records waited (a summary a benchmark reads p50/p99 from).
+  const v = await sealed(srv, admin.access_token);
+  const seal = parse(await scrape(srv));
+  assert.equal(seal.labelflow_audit_unsealed, 0);
+  assert.equal(seal.labelflow_audit_unsealed_age_seconds, 0);
+  assert.equal(seal.labelflow_audit_sealed_records_total, v.body.count);
+  assert.ok(seal.labelflow_audit_seal_batches_total >= 1);
+  assert.ok(seal.labelflow_audit_seal_batches_total <= v.body.checkpoints);
+  assert.equal(seal.labelflow_audit_seal_lag_seconds_count, v.body.count);
+  const p50 = seal['labelflow_audit_seal_lag_seconds{quantile="0.5"}'];
+  const p99 = seal['labelflow_audit_seal_lag_seconds{quantile="0.99"}'];
+  assert.ok(p50 >= 0 && p50 <= p99, `p50 ${p50} p99 ${p99}`);
+  assert.ok(p99 < 10, `p99 ${p99}`);
 
   // The same requests in the JSON access log: one object per line.
   const records = srv.log().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));

@@ -191,6 +191,7 @@ const RULES = {
   'GET /api/v1/exports/{id}/file': { access: 'manage', id: 'export' },
   'GET /api/v1/audit': { access: 'admin', list: true },
   'GET /api/v1/audit/verify': { access: 'admin' },
+  'GET /api/v1/audit/{seq}/proof': { access: 'admin', id: 'auditSeq' },
 };
 
 // Fields no write route takes from its caller; each names what it would
@@ -273,7 +274,7 @@ const failures = [];
 
 async function call(actor, route, { id, userId, query = '', body, raw, headers = {}, token } = {}) {
   const [method, pattern] = route.split(' ');
-  const path = pattern.replace('{id}', String(id)).replace('{user_id}', String(userId)) + query;
+  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)) + query;
   const t = token ?? (actor === 'anonymous' ? undefined : fx.tokens[actor]);
   const r = await srv.api(method, path, { token: t, body, raw, headers });
   seen.push({ actor, route, status: r.status, body: r.body });
@@ -329,6 +330,8 @@ before(async () => {
     P, Q: other.project.id, T1, T2, Tother: held.body.id, projectName: world.project.name,
     import: imp.body.id, export: exp.body.id, media: media.body.items[0].id, payout: pay.body.id,
     source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id,
+    // The first admin's creation: sealed within 100 ms of the start.
+    auditSeq: 1,
     beacon: claim.body.release_beacon,
     people,
     ids: Object.fromEntries(Object.entries(people).map(([k, v]) => [k, v.id])),
@@ -491,7 +494,7 @@ test('mass assignment: no write route takes fields that are not its inputs', asy
 // closes mid-upload.
 function oversized(actor, route, id, userId, raw) {
   const [method, pattern] = route.split(' ');
-  const u = new URL(srv.url + pattern.replace('{id}', String(id)).replace('{user_id}', String(userId)));
+  const u = new URL(srv.url + pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)));
   const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), expect: '100-continue' };
   if (actor !== 'anonymous') headers.authorization = `Bearer ${fx.tokens[actor]}`;
   return new Promise((resolve, reject) => {
@@ -600,7 +603,8 @@ test('resource limits: the only lists answered whole are the known ones', () => 
 });
 
 // Keys no response may carry: secrets and credentials. The audit trail's
-// `hash` and `prev_hash` are the links of its public hash chain, not secrets.
+// `hash` and `prev_hash` (and a proof's checkpoint `hash`) are the links of
+// its public hash chain, not secrets.
 const SECRET_KEY = /(^|_)password($|_hash)|secret|^hash$|_hash$|^salt$|api_key|private_key/i;
 const TOKEN_KEY = /token/i;
 // What an error message must not show: SQL, database engines, source
@@ -613,7 +617,7 @@ test('data exposure: no secrets, tokens, other people\'s e-mails or internals in
   for (const s of seen) {
     if (s.status >= 500) problems.push(`${s.route} as ${s.actor}: ${s.status}`);
     if (!s.body || typeof s.body !== 'object') continue;
-    const isAudit = s.route === 'GET /api/v1/audit';
+    const isAudit = s.route === 'GET /api/v1/audit' || s.route === 'GET /api/v1/audit/{seq}/proof';
     const tokensOk = RULES[s.route]?.tokens && s.status === 200;
     const own = fx.creds(s.actor).email.toLowerCase();
     const visit = (o, path) => {

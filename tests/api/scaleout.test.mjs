@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, waitJob, baseEnv, BIN, JWT_SECRET, PG, sql, dbUrl, request } from './lib.mjs';
+import { startServer, waitJob, baseEnv, BIN, JWT_SECRET, PG, sql, dbUrl, request, auditKey, sealed } from './lib.mjs';
 import { setupProject, nerResult } from './workflow-lib.mjs';
 
 const TASKS = Number(process.env.LF_SCALEOUT_TASKS || 20000);
@@ -23,7 +23,7 @@ function startWorker(dir, name) {
   const proc = spawn(BIN, ['worker'], {
     env: {
       ...baseEnv(), LABELFLOW_DB: dbUrl(dir), LABELFLOW_STORAGE: `file:${join(dir, 'blobs')}`,
-      LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000', LABELFLOW_SWEEP_MS: '300',
+      LABELFLOW_JWT_SECRET: JWT_SECRET, LABELFLOW_AUDIT_KEY: auditKey(dir), LABELFLOW_JOB_THREADS: '2', LABELFLOW_JOB_LEASE_MS: '2000', LABELFLOW_SWEEP_MS: '300',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -173,8 +173,9 @@ test('two servers and two workers on one PostgreSQL survive kill -9 of one of ea
     assert.equal(e.available, DEPOSIT - TASKS * per);
     const lv = await b.api('GET', '/api/v1/ledger/verify', { token: admin.access_token });
     assert.equal(lv.body.ok, true, lv.body.reason);
-    const v = await b.api('GET', '/api/v1/audit/verify', { token: admin.access_token });
+    const v = await sealed(b, admin.access_token);
     assert.equal(v.body.ok, true, JSON.stringify(v.body));
+    assert.equal(v.body.unsealed, 0);
     assert.ok(v.body.count >= TASKS * 6);
   } finally {
     for (const w of workers) w.proc.kill('SIGTERM');

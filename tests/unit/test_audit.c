@@ -1,8 +1,10 @@
 /*
  * test_audit.c - the audit hash chain: the record hash itself, then
- * appends, verification and tampering on a real SQLite file.
+ * appends, sealing into signed batches, verification, inclusion proofs
+ * and tampering on a real SQLite file.
  */
 #include "audit/audit.h"
+#include "audit/seal.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,9 +38,11 @@ static lf_audit_row base_row(void);
 static void enc_field(crypto_hash_sha256_state *st, const char *name, const char *val);
 static void enc_int(crypto_hash_sha256_state *st, const char *name, int64_t val);
 static void reference_hash(const lf_audit_row *r, char out[65]);
+static int64_t seal_all(lf_store *s);
 static void append_events(lf_store *s, int first, int count);
 static void raw_exec(const char *path, const char *sql);
 static void raw_text(const char *path, const char *sql, char *out, size_t outlen);
+static void verify(lf_store *s, lf_audit_verdict *v);
 static void expect_ok(lf_store *s, int64_t count);
 static void expect_broken(lf_store *s, int64_t broken, int64_t good, const char *reason_part);
 static void *append_worker(void *arg);
@@ -112,8 +116,24 @@ static void reference_hash(const lf_audit_row *r, char out[65])
 	out[64] = '\0';
 }
 
+/* One signing key for the whole run (made in main). */
+static lf_audit_key key;
+
+/* Seals until nothing is left; how many records that took. */
+static int64_t seal_all(lf_store *s)
+{
+	lf_audit_seal_opts o = {.interval_ms = 1};
+	int64_t n = 0, total = 0;
+	do {
+		assert_int_equal(lf_audit_seal_once(s, &key, &o, &n), LF_OK);
+		total += n;
+	} while (n > 0);
+	return total;
+}
+
 /* Appends events first..first+count-1, PER_TX per write transaction, with
- * a mix of NULL and set optional fields. */
+ * a mix of NULL and set optional fields, and seals each transaction's
+ * records as a batch of its own. */
 static void append_events(lf_store *s, int first, int count)
 {
 	int i = first;
@@ -122,7 +142,7 @@ static void append_events(lf_store *s, int first, int count)
 		assert_int_equal(lf_store_begin(s, LF_TX_WRITE, NULL, &tx), LF_OK);
 		for (int k = 0; k < PER_TX && i < first + count; k++, i++) {
 			char eid[32];
-			int64_t seq = -1;
+			int64_t id = -1;
 			json_t *d = json_pack("{s:i, s:s, s:[i,i]}", "n", i, "who", "tester", "xs",
 					      i, i * 2);
 			assert_non_null(d);
@@ -139,11 +159,12 @@ static void append_events(lf_store *s, int first, int count)
 			    .to_state = i % 3 ? "submitted" : NULL,
 			    .details = i % 6 ? d : NULL,
 			};
-			assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
-			assert_int_equal(seq, i);
+			assert_int_equal(lf_audit_append(tx, &ev, &id), LF_OK);
+			assert_int_equal(id, i);
 			json_decref(d);
 		}
 		assert_int_equal(lf_store_commit(tx), LF_OK);
+		seal_all(s);
 	}
 }
 
@@ -178,10 +199,15 @@ static void raw_text(const char *path, const char *sql, char *out, size_t outlen
 	assert_int_equal(rc, SQLITE_OK);
 }
 
+static void verify(lf_store *s, lf_audit_verdict *v)
+{
+	assert_int_equal(lf_audit_verify(s, &key, 60000, v), LF_OK);
+}
+
 static void expect_ok(lf_store *s, int64_t count)
 {
 	lf_audit_verdict v;
-	assert_int_equal(lf_audit_verify(s, &v), LF_OK);
+	verify(s, &v);
 	if (!v.ok)
 		print_error("verify: broken at %" PRId64 ": %s\n", v.broken_seq, v.reason);
 	assert_true(v.ok);
@@ -194,7 +220,7 @@ static void expect_ok(lf_store *s, int64_t count)
 static void expect_broken(lf_store *s, int64_t broken, int64_t good, const char *reason_part)
 {
 	lf_audit_verdict v;
-	assert_int_equal(lf_audit_verify(s, &v), LF_OK);
+	verify(s, &v);
 	assert_false(v.ok);
 	assert_int_equal(v.broken_seq, broken);
 	assert_int_equal(v.count, good);
@@ -393,9 +419,10 @@ static void test_empty_chain(void **state)
 	lf_fx *f = *state;
 	lf_audit_verdict v;
 
-	assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
+	verify(f->s, &v);
 	assert_true(v.ok);
 	assert_int_equal(v.count, 0);
+	assert_int_equal(v.checkpoints, 0);
 	assert_string_equal(v.head,
 			    "0000000000000000000000000000000000000000000000000000000000000000");
 }
@@ -410,10 +437,12 @@ static void test_append_and_verify(void **state)
 	char want[65];
 
 	append_events(f->s, 1, NEVENTS);
-	assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
+	verify(f->s, &v);
 	assert_true(v.ok);
 	assert_int_equal(v.count, NEVENTS);
 	assert_int_equal(v.broken_seq, 0);
+	assert_int_equal(v.checkpoints, NEVENTS / PER_TX);
+	assert_int_equal(v.unsealed, 0);
 
 	/* Every stored record links to its predecessor and hashes to its
 	 * stored hash; the verdict's head is the last record's hash. */
@@ -503,7 +532,7 @@ static void test_tamper_each_column(void **state)
 					 c, c, target);
 			raw_exec(f->path, sql);
 			lf_audit_verdict v;
-			assert_int_equal(lf_audit_verify(f->s, &v), LF_OK);
+			verify(f->s, &v);
 			if (v.ok || v.broken_seq != target)
 				print_error("seq %d column %s: ok=%d broken_seq=%" PRId64 "\n",
 					    target, c, v.ok, v.broken_seq);
@@ -529,7 +558,7 @@ static void test_tamper_with_rehash(void **state)
 
 	append_events(f->s, 1, NEVENTS);
 	assert_int_equal(lf_store_begin(f->s, LF_TX_READ, f->arena, &tx), LF_OK);
-	lf_audit_filter flt = {.before_seq = 31, .limit = 1};
+	lf_audit_filter flt = {.before_id = 31, .limit = 1};
 	assert_int_equal(lf_store_audit_list(tx, &flt, &items, &n), LF_OK);
 	lf_store_rollback(tx);
 	assert_int_equal(n, 1);
@@ -573,7 +602,13 @@ static void test_triggers_refuse(void **state)
 	lf_fx *f = *state;
 	sqlite3 *h = NULL;
 
+	lf_tx *tx = NULL;
+	lf_audit_event ev = {.actor_id = 1, .action = "x.y", .entity_type = "thing"};
+
 	append_events(f->s, 1, 3);
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
+	assert_int_equal(lf_audit_append(tx, &ev, NULL), LF_OK);
+	assert_int_equal(lf_store_commit(tx), LF_OK);
 	assert_int_equal(sqlite3_open_v2(f->path, &h, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
 	sqlite3_busy_timeout(h, 5000);
 	assert_int_not_equal(
@@ -581,8 +616,30 @@ static void test_triggers_refuse(void **state)
 	    SQLITE_OK);
 	assert_int_not_equal(
 	    sqlite3_exec(h, "DELETE FROM audit_log WHERE seq = 2", NULL, NULL, NULL), SQLITE_OK);
+	/* Sealed once: a second sealing is refused... */
+	assert_int_not_equal(sqlite3_exec(h,
+					  "UPDATE audit_log SET seq = 99, batch = 99 WHERE seq = 2",
+					  NULL, NULL, NULL),
+			     SQLITE_OK);
+	/* ...and so is any other change to an unsealed record, or a sealing
+	 * that edits a field on the way. */
+	assert_int_not_equal(
+	    sqlite3_exec(h, "UPDATE audit_log SET details = '{}' WHERE id = 4", NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_not_equal(
+	    sqlite3_exec(h,
+			 "UPDATE audit_log SET seq = 4, batch = 9, prev_hash = 'a',"
+			 " hash = 'b', action = 'z' WHERE id = 4",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	assert_int_not_equal(sqlite3_exec(h, "DELETE FROM audit_checkpoints", NULL, NULL, NULL),
+			     SQLITE_OK);
+	assert_int_not_equal(
+	    sqlite3_exec(h, "UPDATE audit_checkpoints SET root = 'x'", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(h);
-	expect_ok(f->s, 3);
+	assert_int_equal(seal_all(f->s), 1);
+	expect_ok(f->s, 4);
 }
 
 /* A rolled-back append leaves no trace and the chain continues. */
@@ -590,22 +647,24 @@ static void test_rollback_keeps_chain(void **state)
 {
 	lf_fx *f = *state;
 	lf_tx *tx = NULL;
-	int64_t seq = 0;
+	int64_t id = 0;
 	lf_audit_event ev = {.actor_id = 1, .action = "x.y", .entity_type = "thing"};
 
 	append_events(f->s, 1, 3);
 	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
-	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
-	assert_int_equal(seq, 4);
-	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
-	assert_int_equal(seq, 5);
+	assert_int_equal(lf_audit_append(tx, &ev, &id), LF_OK);
+	assert_int_equal(id, 4);
+	assert_int_equal(lf_audit_append(tx, &ev, &id), LF_OK);
+	assert_int_equal(id, 5);
 	lf_store_rollback(tx);
+	assert_int_equal(seal_all(f->s), 0);
 	expect_ok(f->s, 3);
 
 	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
-	assert_int_equal(lf_audit_append(tx, &ev, &seq), LF_OK);
-	assert_int_equal(seq, 4);
+	assert_int_equal(lf_audit_append(tx, &ev, &id), LF_OK);
+	assert_int_equal(id, 4);
 	assert_int_equal(lf_store_commit(tx), LF_OK);
+	assert_int_equal(seal_all(f->s), 1);
 	expect_ok(f->s, 4);
 }
 
@@ -635,13 +694,17 @@ static void *append_worker(void *arg)
 	return NULL;
 }
 
-/* Concurrent appenders never chain onto the same predecessor. */
+/* Concurrent appenders beside a running sealer: every record is sealed
+ * once, in one chain. */
 static void test_concurrent_appends(void **state)
 {
 	lf_fx *f = *state;
 	pthread_t th[NTHREADS];
 	struct appender w[NTHREADS];
+	lf_audit_sealer *sl = NULL;
+	lf_audit_seal_opts o = {.interval_ms = 1};
 
+	assert_int_equal(lf_audit_seal_start(f->s, &key, &o, &sl), LF_OK);
 	for (int i = 0; i < NTHREADS; i++) {
 		w[i] = (struct appender){.s = f->s, .id = i};
 		assert_int_equal(pthread_create(&th[i], NULL, append_worker, &w[i]), 0);
@@ -650,7 +713,44 @@ static void test_concurrent_appends(void **state)
 		pthread_join(th[i], NULL);
 		assert_int_equal(w[i].failures, 0);
 	}
+	lf_audit_seal_stop(sl);
 	expect_ok(f->s, NTHREADS * PER_THREAD);
+}
+
+/* Every record's proof leads from its leaf to its signed checkpoint's
+ * root, and the checkpoint verifies with the key. */
+static void test_proofs(void **state)
+{
+	lf_fx *f = *state;
+	char why[128];
+
+	append_events(f->s, 1, NEVENTS);
+	for (int64_t seq = 1; seq <= NEVENTS; seq++) {
+		lf_audit_proof *p = lf_arena_alloc(f->arena, sizeof(*p));
+		lf_merkle_hash leaf, root, path[LF_MERKLE_MAX_PATH];
+		size_t rootlen = 0;
+		assert_non_null(p);
+		assert_int_equal(lf_audit_proof_get(f->s, f->arena, seq, p), LF_OK);
+		assert_int_equal(p->record.seq, seq);
+		assert_int_equal(p->tree_size, PER_TX);
+		assert_int_equal(p->leaf_index, (seq - 1) % PER_TX);
+		assert_int_equal(p->checkpoint.batch, (seq - 1) / PER_TX + 1);
+		assert_int_equal(lf_checkpoint_verify(&p->checkpoint, key.pk, why, sizeof(why)),
+				 LF_OK);
+		assert_int_equal(lf_merkle_leaf(p->record.hash, leaf), LF_OK);
+		for (size_t i = 0; i < p->path_len; i++)
+			assert_int_equal(sodium_hex2bin(path[i], LF_MERKLE_HASH, p->path[i], 64,
+							NULL, NULL, NULL),
+					 0);
+		assert_int_equal(sodium_hex2bin(root, sizeof(root), p->checkpoint.root, 64, NULL,
+						&rootlen, NULL),
+				 0);
+		assert_int_equal(lf_merkle_verify(leaf, (size_t)p->leaf_index, (size_t)p->tree_size,
+						  (const lf_merkle_hash *)path, p->path_len, root),
+				 LF_OK);
+	}
+	lf_audit_proof *p = lf_arena_alloc(f->arena, sizeof(*p));
+	assert_int_equal(lf_audit_proof_get(f->s, f->arena, NEVENTS + 1, p), LF_ERR_NOTFOUND);
 }
 
 int main(void)
@@ -669,10 +769,19 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_triggers_refuse, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_keeps_chain, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_appends, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_proofs, lf_fx_setup, lf_fx_teardown),
 	};
 
-	if (sodium_init() < 0)
+	char dir[] = "/tmp/lf_test_audit_key_XXXXXX", path[64], err[256];
+	if (sodium_init() < 0 || mkdtemp(dir) == NULL)
 		return 1;
+	snprintf(path, sizeof(path), "%s/audit-ed25519.key", dir);
+	if (lf_audit_key_load(path, 1, &key, err, sizeof(err)) != LF_OK) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	lf_fx_rm_dir(dir);
+	return failed;
 }

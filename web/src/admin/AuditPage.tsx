@@ -91,13 +91,18 @@ export function AuditPage() {
         {verifying && 'Checking every record of the chain…'}
         {verdict?.ok && (
           <span className="ok">
-            Chain verified: {verdict.count.toLocaleString()} records, head {verdict.head.slice(0, 16)}…
+            Chain verified: {verdict.count.toLocaleString()} records in {verdict.checkpoints.toLocaleString()} signed
+            batches, head {verdict.head.slice(0, 16)}…{verdict.unsealed > 0 && ` (${verdict.unsealed.toLocaleString()} awaiting sealing)`}
           </span>
         )}
       </div>
       {verdict && !verdict.ok && (
         <ErrorAlert
-          error={`The chain is broken at record #${verdict.broken_seq}: ${verdict.reason ?? 'hash mismatch'}. Records from there on cannot be trusted.`}
+          error={
+            verdict.broken_seq || verdict.broken_batch
+              ? `The chain is broken at ${verdict.broken_seq ? `record #${verdict.broken_seq}` : `batch ${verdict.broken_batch}`}: ${verdict.reason ?? 'hash mismatch'}. Records from there on cannot be trusted.`
+              : `The audit trail does not verify: ${verdict.reason ?? 'unknown reason'}.`
+          }
         />
       )}
       <ErrorAlert error={verifyError} />
@@ -179,8 +184,10 @@ export function AuditPage() {
               </tr>
             )}
             {records.data?.items.map((r) => (
-              <tr key={r.seq}>
-                <td className="num">{r.seq}</td>
+              <tr key={r.id}>
+                <td className="num" title={r.seq === null ? 'Not sealed yet' : undefined}>
+                  {r.seq ?? '…'}
+                </td>
                 <td>{formatTime(r.time, { seconds: true })}</td>
                 <td>
                   {r.actor_id ? names.get(r.actor_id) ?? `#${r.actor_id}` : 'System'}

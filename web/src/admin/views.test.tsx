@@ -212,8 +212,8 @@ describe('AuditPage', () => {
     handler = (_m, path) => {
       if (path.startsWith('/users')) return list([{ id: 1, name: 'Admin', email: 'a@x', role: 'admin', active: true }]);
       if (path.startsWith('/projects')) return list([{ id: 5, name: 'NER' }]);
-      if (path.startsWith('/audit?')) return list([{ seq: 3, time: '2026-01-01T00:00:00.000Z', actor_id: 1, action: 'project.create', entity_type: 'project', entity_id: '5', project_id: 5, hash: 'h' }]);
-      if (path === '/audit/verify') return { ok: true, count: 3, head: 'abcdef0123456789abcdef' };
+      if (path.startsWith('/audit?')) return list([{ id: 3, seq: 3, time: '2026-01-01T00:00:00.000Z', actor_id: 1, action: 'project.create', entity_type: 'project', entity_id: '5', project_id: 5, hash: 'h' }]);
+      if (path === '/audit/verify') return { ok: true, count: 3, head: 'abcdef0123456789abcdef', checkpoints: 2, unsealed: 0, oldest_unsealed_ms: 0, max_lag_ms: 10000, key_id: '0123456789abcdef' };
       if (path === '/meta') return { ...meta, audit_actions: ['project.create', 'task.l2_reject', 'task.submit'] };
       throw new Error(`unexpected ${path}`);
     };
@@ -237,7 +237,7 @@ describe('AuditPage', () => {
 
   it('names the first bad record in an alert', async () => {
     const base = handler;
-    handler = (m, path) => (path === '/audit/verify' ? { ok: false, count: 7, head: 'x', broken_seq: 4, reason: 'hash mismatch' } : base(m, path));
+    handler = (m, path) => (path === '/audit/verify' ? { ok: false, count: 7, head: 'x', checkpoints: 2, unsealed: 0, oldest_unsealed_ms: 0, max_lag_ms: 10000, key_id: 'k', broken_seq: 4, reason: 'hash mismatch' } : base(m, path));
     render(<AuditPage />);
     fireEvent.click(screen.getByRole('button', { name: 'Verify chain' }));
     expect((await screen.findByRole('alert')).textContent).toMatch(/record #4: hash mismatch/);
