@@ -153,8 +153,8 @@ int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int
 
 /*
  * lf_ledger_post, where posting `taken` (-1: none) has already changed its
- * account's balance (the claim's conditional take from its escrow shard):
- * its entry is written, its balance left alone.
+ * account's balance (the claim's conditional take from its escrow shard,
+ * after the audit turn): its entry is written, its balance left alone.
  */
 static int post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n, int taken,
 		int64_t *txn_id)
@@ -165,9 +165,11 @@ static int post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n,
 	if ((ret = lf_ledger_balanced(p, n)) != LF_OK)
 		return ret;
 	/* Every posting is audited in its transaction, so it takes the audit
-	 * turn before the balance rows (the rule is audit.h's); accounts are
-	 * then locked in the order ledger.h gives. */
-	if ((ret = lf_audit_turn(tx)) != LF_OK)
+	 * turn before the balance rows (the rule is audit.h's; a caller that
+	 * took a balance already took the turn before it, and saves the
+	 * round trip here); accounts are then locked in the order ledger.h
+	 * gives. */
+	if (taken < 0 && (ret = lf_audit_turn(tx)) != LF_OK)
 		return ret;
 	/* One currency per project: a posting in any other is refused. */
 	if ((ret = lf_store_project_currency(tx, ref->project_id, &currency)) != LF_OK)

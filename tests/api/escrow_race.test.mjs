@@ -8,7 +8,8 @@
 // verifies, the escrow figures are the sums of the shards, and a refund
 // returns the whole sum. A second load mixes claims, give-backs, submits
 // and deposits to prove the lock order: no deadlock. On PostgreSQL the
-// clients are spread over two servers on one database.
+// clients are spread over two servers on one database. A project funded
+// before the shards existed keeps working from its shard 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, errorCode, cli, sql, PG } from './lib.mjs';
@@ -176,5 +177,50 @@ test('claims, give-backs, submits and deposits at once: no deadlock, the ledger 
     assert.equal(deadlocks(srv), deadlocksBefore);
   } finally {
     await s.stop();
+  }
+});
+
+test('a project funded before the shards: claims refill their shards from shard 0', async () => {
+  const srv = await startServer();
+  try {
+    const { admin, project, annotators } = await setupProject(srv, {
+      rates: { l1: RATE, l2: 0, l3: 0 },
+      counts: { annotator: 4, reviewer: 0, super_reviewer: 0 },
+    });
+    const pid = project.id;
+    await addTasks(srv, admin, pid, Array.from({ length: 14 }, (_, i) => `Carol ${i}`));
+    // What a deposit made before migration 15/16 left: one escrow
+    // account (shard 0) holding it all, no other shard.
+    sql(srv.db, `INSERT INTO ledger_txns (kind, project_id, currency, created_at) VALUES ('deposit', ${pid}, 'USD', 0);
+      INSERT INTO ledger_accounts (kind, project_id, user_id, currency, balance) VALUES ('external_funding', ${pid}, 0, 'USD', -1050), ('escrow', ${pid}, 0, 'USD', 1050);
+      INSERT INTO ledger_entries (txn_id, account_id, amount) SELECT t.id, a.id, CASE a.kind WHEN 'escrow' THEN 1050 ELSE -1050 END
+        FROM ledger_txns t, ledger_accounts a WHERE t.project_id = ${pid} AND a.project_id = ${pid};`);
+    await verified(srv, admin);
+    let ok = 0, refused = 0;
+    for (let i = 0; i < 14; i++) {
+      const u = annotators[i % annotators.length];
+      const c = await srv.api('POST', `/api/v1/projects/${pid}/claim`, { token: u.token, body: { stage: 'l1' } });
+      if (c.status === 402) {
+        assert.match(c.body.error.message, /needs 50 USD more/);
+        refused++;
+        continue;
+      }
+      assert.equal(c.status, 200);
+      ok++;
+      if (i === 3 || i === 7) assert.equal((await srv.api('POST', `/api/v1/tasks/${c.body.id}/release`, { token: u.token })).status, 200);
+      else assert.equal((await srv.api('POST', `/api/v1/tasks/${c.body.id}/submit`, { token: u.token, body: { result: nerResult('PER', 0, 5) } })).status, 200);
+    }
+    // 1050 pays 10 claims that keep their hold and 2 given back; the
+    // last 2 find 50 in all the shards.
+    assert.equal(ok, 12);
+    assert.equal(refused, 2);
+    const e = await escrow(srv, admin, pid);
+    assert.equal(e.available, 50);
+    assert.equal(e.held, 1000);
+    assert.equal(e.available, shardSums(srv, pid, 'escrow')[1]);
+    assert.ok(shardSums(srv, pid, 'escrow')[0] > 1, 'no shard was made');
+    await verified(srv, admin);
+  } finally {
+    await srv.stop();
   }
 });
