@@ -14,8 +14,15 @@
 	"updated_at,"                                                                              \
 	" shard"
 
+struct account_slot;
+
 static void hold_fill(lf_tx *tx, lf_rows *r, void *out);
 static int count(lf_tx *tx, const char *sql, int64_t *n, int64_t *first);
+static struct account_slot *account_slot(const lf_account_key *k, struct account_slot *key);
+static int same_key(const struct account_slot *a, const struct account_slot *b);
+static int account_cached(const lf_account_key *k, int64_t *id);
+static void account_remember(const lf_account_key *k, int64_t id);
+static void shard_fill(lf_tx *tx, lf_rows *r, void *out);
 
 static void hold_fill(lf_tx *tx, lf_rows *r, void *out)
 {
