@@ -287,10 +287,18 @@ static int external_move(lf_tx *tx, const char *kind, int64_t project_id, const 
 	pp[n++] = (lf_posting){"external_funding", 0, in ? -amount : amount, 0};
 	if (in) {
 		lf_money parts[LF_LEDGER_SHARDS];
+		lf_shard_row *locked;
+		int nlocked = 0;
 		lf_ledger_spread(amount, parts);
-		/* Escrow shards before held shards: for a new project the ids
-		 * then follow the lock order too. */
-		if ((ret = lf_store_accounts_create(tx, "escrow", project_id, currency,
+		/* Missing shards are made holding the audit turn and the
+		 * existing escrow shards, as a refill makes them, so that two
+		 * makers queue on those locks instead of each waiting for the
+		 * other's new rows. Escrow shards before held shards: for a new
+		 * project the ids then follow the lock order too. */
+		if ((ret = lf_audit_turn(tx)) != LF_OK ||
+		    (ret = lf_store_escrow_lock(tx, project_id, currency, &locked, &nlocked)) !=
+			LF_OK ||
+		    (ret = lf_store_accounts_create(tx, "escrow", project_id, currency,
 						    LF_LEDGER_SHARDS)) != LF_OK ||
 		    (ret = lf_store_accounts_create(tx, "held", project_id, currency,
 						    LF_LEDGER_SHARDS)) != LF_OK)
@@ -342,8 +350,10 @@ int lf_ledger_refund(lf_tx *tx, int64_t project_id, const char *currency, const 
 	 * committed when it started, so an escrow found empty by a refund
 	 * with this key is followed by a look-up that finds that refund. The
 	 * shards stay locked to the end: what the refund takes is what they
-	 * hold. */
-	int ret = lf_store_escrow_lock(tx, project_id, currency, &rows, &nrows);
+	 * hold. The audit turn comes first, as for any balance row. */
+	int ret = lf_audit_turn(tx);
+	if (ret == LF_OK)
+		ret = lf_store_escrow_lock(tx, project_id, currency, &rows, &nrows);
 	if (ret != LF_OK)
 		return ret;
 	for (int i = 0; i < nrows; i++)
