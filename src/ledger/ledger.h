@@ -14,6 +14,10 @@
  *   payable           earned by a worker, not yet paid out
  *   payouts_pending   in a payout batch, not yet confirmed
  *   external_payouts  paid out to a worker
+ *
+ * A project's escrow and held are each split into LF_LEDGER_SHARDS
+ * sub-accounts, its shards (below); everything that shows balances sums
+ * them, so nothing outside the ledger sees them.
  */
 #ifndef LF_LEDGER_H
 #define LF_LEDGER_H
@@ -51,10 +55,45 @@ typedef struct lf_currency_exponent {
 extern const lf_currency_exponent lf_ledger_currency_exponents[];
 extern const size_t lf_ledger_ncurrency_exponents;
 
+/*
+ * Shards. Every paid claim moves its rate from the project's escrow to
+ * its held account, so with one row each every claim of a project would
+ * update the same two balance rows and wait for every other claim's
+ * transaction to end. Split into 16 rows each, a claim updates the two of
+ * its task's shard: 64 annotators claiming at once collide about four to
+ * a row instead of 64, while a deposit or a refund touches 16 rows and a
+ * balance is a sum of 16 - small, at the cost of a refill when one shard
+ * runs dry (lf_ledger_reserve). Changing the number is safe: holds keep
+ * the shard they came from, and a refill reads every escrow shard the
+ * project has, whatever its number.
+ */
+#define LF_LEDGER_SHARDS 16
+
+/* The shard of a task's money: task_id mod LF_LEDGER_SHARDS. Pure. */
+int lf_ledger_shard(int64_t task_id);
+
+/* A deposit spread over the shards: amount / LF_LEDGER_SHARDS each, the
+ * remainder one unit each to the first shards. Pure. */
+void lf_ledger_spread(lf_money amount, lf_money parts[LF_LEDGER_SHARDS]);
+
+/*
+ * How to refill shard row `to` of n escrow shard rows with balances bal
+ * so that it covers amount: moves[i] gets what row i gives (0 for `to`
+ * and for rows that give nothing), taking first what the richer rows hold
+ * above an even share, then from the richest. The refilled row is brought
+ * to the even share when that is more than amount, so that the next
+ * claims of its tasks need no refill. LF_ERR_FUNDS when all rows together
+ * hold less than amount, with *shortfall = amount - their sum; LF_OK with
+ * no moves when row `to` covers amount already. Pure.
+ */
+int lf_ledger_refill_plan(const lf_money *bal, int n, int to, lf_money amount, lf_money *moves,
+			  lf_money *shortfall);
+
 typedef struct lf_posting {
 	const char *account; /* account kind */
 	int64_t user_id;     /* 0 for project accounts */
 	lf_money amount;     /* signed, non-zero */
+	int shard;	     /* escrow and held: which shard; else 0 */
 } lf_posting;
 
 /*
@@ -72,15 +111,29 @@ typedef struct lf_ledger_ref {
 	const char *memo;
 } lf_ledger_ref;
 
-/* Writes a balanced transaction. LF_ERR_FUNDS when an internal account
+/*
+ * Writes a balanced transaction. LF_ERR_FUNDS when an internal account
  * would go negative, LF_ERR_INVALID when unbalanced or not in the
- * project's currency. */
+ * project's currency.
+ *
+ * The lock order, the same in every transaction so that none can wait
+ * for another in a cycle (PostgreSQL; SQLite has one writer): accounts
+ * by kind - escrow, held, payable,
+ * payouts_pending, then the external ones - and by id within a kind.
+ * Postings update their accounts in that order; a claim locks its escrow
+ * shard, or when refilling every escrow shard in id order, before its
+ * held shard; a refund locks the escrow shards in id order before the
+ * posting that also moves external_funding. Kinds come before ids because
+ * a project's held shard 0 may be older than its escrow shards 1..15
+ * (projects from before the shards).
+ */
 int lf_ledger_post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n,
 		   int64_t *txn_id);
 
 /* ---- escrow ---- */
 
-/* Deposit from outside into the project's escrow. Idempotent by key: a
+/* Deposit from outside into the project's escrow, spread over its shards
+ * (lf_ledger_spread). Idempotent by key: a
  * second call with the same key returns the first deposit (*replayed = 1)
  * and moves nothing — also when the first is a concurrent transaction
  * (see lf_store_deposit_insert); the same key with another amount or
@@ -146,9 +199,12 @@ int lf_escrow_refund(lf_store *s, lf_arena *a, const lf_escrow_request *rq, lf_e
 /* ---- holds: pay reserved for one stint of work ---- */
 
 /*
- * Reserves amount for a claim: escrow -> held, and a hold on work_id.
- * LF_ERR_FUNDS when the escrow cannot cover it; *shortfall gets by how
- * much. amount 0 reserves nothing.
+ * Reserves amount for a claim: escrow -> held in the task's shard
+ * (lf_ledger_shard), and a hold on work_id that remembers the shard.
+ * When that escrow shard cannot cover amount, it is first refilled from
+ * the project's other escrow shards (a "rebalance" transaction). LF_ERR_FUNDS
+ * only when all the escrow shards together cannot cover it; *shortfall
+ * gets by how much. amount 0 reserves nothing.
  */
 int lf_ledger_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64_t task_id,
 		      int64_t work_id, int64_t user_id, int stage, lf_money amount,
@@ -188,7 +244,8 @@ typedef struct lf_ledger_verdict {
 
 /* Recomputes the invariants in one read snapshot: every transaction sums
  * to zero in one currency, balances equal their entries, no internal
- * account is negative, held equals the open holds. */
+ * account is negative, each held shard of a project equals its open holds
+ * (so held, their sum, equals all of them). */
 int lf_ledger_verify(lf_store *s, lf_ledger_verdict *out);
 
 #endif

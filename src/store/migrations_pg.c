@@ -544,6 +544,20 @@ const lf_migration lf_migrations_pg[] = {
 	 " FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();"
 	 "CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints"
 	 " FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();"},
+	/* A project's escrow and held accounts split into shards (ledger.h,
+	 * LF_LEDGER_SHARDS), so that claims of different tasks update
+	 * different balance rows; every other account is shard 0, and so are
+	 * the accounts and holds made before. A hold remembers the shard it
+	 * was reserved from, which its release, void or payment returns to
+	 * (holds made before the shards came from shard 0). */
+	{16, "ledger shards",
+	 "ALTER TABLE ledger_accounts ADD COLUMN shard BIGINT NOT NULL DEFAULT 0"
+	 " CHECK (shard >= 0 AND (shard = 0 OR kind IN ('escrow','held')));"
+	 "ALTER TABLE ledger_accounts"
+	 " DROP CONSTRAINT ledger_accounts_kind_project_id_user_id_currency_key;"
+	 "ALTER TABLE ledger_accounts ADD CONSTRAINT ledger_accounts_kind_project_id_user_id_currency_shard_key"
+	 " UNIQUE (kind, project_id, user_id, currency, shard);"
+	 "ALTER TABLE holds ADD COLUMN shard BIGINT NOT NULL DEFAULT 0;"},
 };
 /* clang-format on */
 

@@ -516,6 +516,52 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;"
 	 "CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints"
 	 " BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;"},
+	/* A project's escrow and held accounts split into shards (ledger.h,
+	 * LF_LEDGER_SHARDS), so that claims of different tasks update
+	 * different balance rows; every other account is shard 0, and so are
+	 * the accounts and holds made before. The shard joins the accounts'
+	 * unique key, a table constraint SQLite cannot alter: the table is
+	 * rebuilt, and ledger_entries with it, since SQLite with foreign keys
+	 * on (always, here) refuses to drop a table whose rows other rows
+	 * reference, and renaming the old table away would carry the entries'
+	 * reference with it. Both copies keep every id. A hold remembers the
+	 * shard it was reserved from, which its release, void or payment
+	 * returns to (holds made before the shards came from shard 0). */
+	{15, "ledger shards",
+	 "CREATE TABLE ledger_accounts_sharded ("
+	 " id INTEGER PRIMARY KEY,"
+	 " kind TEXT NOT NULL CHECK (kind IN ('external_funding','escrow','held','payable',"
+	 "  'payouts_pending','external_payouts')),"
+	 " project_id INTEGER NOT NULL,"
+	 " user_id INTEGER NOT NULL,"
+	 " currency TEXT NOT NULL,"
+	 " shard INTEGER NOT NULL DEFAULT 0"
+	 "  CHECK (shard >= 0 AND (shard = 0 OR kind IN ('escrow','held'))),"
+	 " balance INTEGER NOT NULL DEFAULT 0,"
+	 " CHECK (kind = 'external_funding' OR balance >= 0),"
+	 " UNIQUE (kind, project_id, user_id, currency, shard));"
+	 "INSERT INTO ledger_accounts_sharded (id, kind, project_id, user_id, currency, balance)"
+	 " SELECT id, kind, project_id, user_id, currency, balance FROM ledger_accounts;"
+	 "CREATE TABLE ledger_entries_sharded ("
+	 " id INTEGER PRIMARY KEY,"
+	 " txn_id INTEGER NOT NULL REFERENCES ledger_txns(id),"
+	 " account_id INTEGER NOT NULL REFERENCES ledger_accounts_sharded(id),"
+	 " amount INTEGER NOT NULL CHECK (amount <> 0));"
+	 "INSERT INTO ledger_entries_sharded (id, txn_id, account_id, amount)"
+	 " SELECT id, txn_id, account_id, amount FROM ledger_entries;"
+	 "DROP TABLE ledger_entries;"
+	 "DROP TABLE ledger_accounts;"
+	 /* Renaming also renames the entries' reference. */
+	 "ALTER TABLE ledger_accounts_sharded RENAME TO ledger_accounts;"
+	 "ALTER TABLE ledger_entries_sharded RENAME TO ledger_entries;"
+	 "CREATE INDEX ledger_accounts_user ON ledger_accounts(user_id, kind) WHERE user_id <> 0;"
+	 "CREATE INDEX ledger_entries_txn ON ledger_entries(txn_id);"
+	 "CREATE INDEX ledger_entries_account ON ledger_entries(account_id, id);"
+	 "CREATE TRIGGER ledger_entries_no_update BEFORE UPDATE ON ledger_entries"
+	 " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+	 "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
+	 " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
+	 "ALTER TABLE holds ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;"},
 };
 /* clang-format on */
 

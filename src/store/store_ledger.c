@@ -5,11 +5,24 @@
  */
 #include "store/db.h"
 
+#include <pthread.h>
+#include <stddef.h>
+#include <string.h>
+
 #define HOLD_COLS                                                                                  \
-	"id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at"
+	"id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, "           \
+	"updated_at,"                                                                              \
+	" shard"
+
+struct account_slot;
 
 static void hold_fill(lf_tx *tx, lf_rows *r, void *out);
 static int count(lf_tx *tx, const char *sql, int64_t *n, int64_t *first);
+static struct account_slot *account_slot(const lf_account_key *k, struct account_slot *key);
+static int same_key(const struct account_slot *a, const struct account_slot *b);
+static int account_cached(const lf_account_key *k, int64_t *id);
+static void account_remember(const lf_account_key *k, int64_t id);
+static void shard_fill(lf_tx *tx, lf_rows *r, void *out);
 
 static void hold_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -24,58 +37,210 @@ static void hold_fill(lf_tx *tx, lf_rows *r, void *out)
 	h->status = lf_rows_dup(tx, r, 7);
 	h->created_at = lf_rows_int(r, 8);
 	h->updated_at = lf_rows_int(r, 9);
+	h->shard = (int)lf_rows_int(r, 10);
 }
 
-int lf_store_account_id(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
-			const char *currency, int64_t *id)
+/*
+ * The account id cache: direct-mapped, a colliding key evicts the slot's.
+ * Ids are hints checked by the statements that use them (store_ledger.h),
+ * so what the cache needs is only to answer fast and never to answer for
+ * another key than the one asked: each slot keeps its whole key.
+ */
+#define ACCOUNT_SLOTS 4096
+
+struct account_slot {
+	int used;
+	char kind[24], currency[16];
+	int64_t project_id, user_id, id;
+	int shard;
+};
+
+static struct account_slot account_slots[ACCOUNT_SLOTS];
+static pthread_mutex_t account_slots_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The key's slot, or NULL for a key too long to be kept. */
+static struct account_slot *account_slot(const lf_account_key *k, struct account_slot *key)
 {
-	lf_val v[] = {LF_VTEXT(kind), LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(currency)};
-	int ret =
-	    lf_db_query_int(tx,
-			    "SELECT id FROM ledger_accounts WHERE kind = $1 AND project_id = $2"
-			    " AND user_id = $3 AND currency = $4",
-			    v, 4, id);
-	if (ret != LF_ERR_NOTFOUND)
+	uint64_t h = 1469598103934665603ULL;
+	if (strlen(k->kind) >= sizeof(key->kind) || strlen(k->currency) >= sizeof(key->currency))
+		return NULL;
+	memset(key, 0, sizeof(*key));
+	strcpy(key->kind, k->kind);
+	strcpy(key->currency, k->currency);
+	key->project_id = k->project_id;
+	key->user_id = k->user_id;
+	key->shard = k->shard;
+	key->used = 1;
+	const unsigned char *b = (const unsigned char *)key;
+	for (size_t i = 0; i < offsetof(struct account_slot, id); i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	h ^= (uint64_t)key->shard * 0x9e3779b97f4a7c15ULL;
+	return &account_slots[h % ACCOUNT_SLOTS];
+}
+
+static int same_key(const struct account_slot *a, const struct account_slot *b)
+{
+	return a->used && strcmp(a->kind, b->kind) == 0 && strcmp(a->currency, b->currency) == 0 &&
+	       a->project_id == b->project_id && a->user_id == b->user_id && a->shard == b->shard;
+}
+
+static int account_cached(const lf_account_key *k, int64_t *id)
+{
+	struct account_slot key, *slot = account_slot(k, &key);
+	int hit = 0;
+	if (slot == NULL)
+		return 0;
+	pthread_mutex_lock(&account_slots_lock);
+	if (same_key(slot, &key)) {
+		*id = slot->id;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&account_slots_lock);
+	return hit;
+}
+
+static void account_remember(const lf_account_key *k, int64_t id)
+{
+	struct account_slot key, *slot = account_slot(k, &key);
+	if (slot == NULL)
+		return;
+	key.id = id;
+	pthread_mutex_lock(&account_slots_lock);
+	*slot = key;
+	pthread_mutex_unlock(&account_slots_lock);
+}
+
+void lf_store_account_forget(const lf_account_key *k)
+{
+	struct account_slot key, *slot = account_slot(k, &key);
+	if (slot == NULL)
+		return;
+	pthread_mutex_lock(&account_slots_lock);
+	if (same_key(slot, &key))
+		slot->used = 0;
+	pthread_mutex_unlock(&account_slots_lock);
+}
+
+#define ACCOUNT_KEY_WHERE                                                                          \
+	" kind = $1 AND project_id = $2 AND user_id = $3 AND currency = $4 AND shard = $5"
+
+int lf_store_account_id(lf_tx *tx, const lf_account_key *k, int create, int fresh, int64_t *id)
+{
+	static const char find[] = "SELECT id FROM ledger_accounts WHERE" ACCOUNT_KEY_WHERE;
+	if (!fresh && account_cached(k, id))
+		return LF_OK;
+	lf_val v[] = {LF_VTEXT(k->kind), LF_VINT(k->project_id), LF_VINT(k->user_id),
+		      LF_VTEXT(k->currency), LF_VINT(k->shard)};
+	int ret = lf_db_query_int(tx, find, v, 5, id);
+	if (ret == LF_OK)
+		account_remember(k, *id);
+	if (ret != LF_ERR_NOTFOUND || !create)
 		return ret;
 	/* Another transaction may create the same account first: then its
-	 * row is the one (read again once it committed). */
-	ret = lf_db_query_int(tx,
-			      "INSERT INTO ledger_accounts (kind, project_id, user_id, currency)"
-			      " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING id",
-			      v, 4, id);
+	 * row is the one (read again once it committed). Neither id is
+	 * cached here: the next look-up that finds the row caches it. */
+	ret = lf_db_query_int(
+	    tx,
+	    "INSERT INTO ledger_accounts (kind, project_id, user_id, currency, shard)"
+	    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+	    v, 5, id);
 	if (ret != LF_ERR_NOTFOUND)
 		return ret;
-	return lf_db_query_int(tx,
-			       "SELECT id FROM ledger_accounts WHERE kind = $1 AND project_id = $2"
-			       " AND user_id = $3 AND currency = $4",
-			       v, 4, id);
+	return lf_db_query_int(tx, find, v, 5, id);
 }
 
 int lf_store_account_balance(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
 			     const char *currency, int64_t *balance)
 {
 	lf_val v[] = {LF_VTEXT(kind), LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(currency)};
-	int ret = lf_db_query_int(tx,
-				  "SELECT balance FROM ledger_accounts WHERE kind = $1"
-				  " AND project_id = $2 AND user_id = $3 AND currency = $4",
-				  v, 4, balance);
-	if (ret == LF_ERR_NOTFOUND) {
-		*balance = 0;
-		ret = LF_OK;
-	}
-	return ret;
+	return lf_db_query_int(
+	    tx,
+	    "SELECT COALESCE(SUM(balance), 0) FROM ledger_accounts WHERE kind = $1"
+	    " AND project_id = $2 AND user_id = $3 AND currency = $4",
+	    v, 4, balance);
 }
 
-int lf_store_account_add(lf_tx *tx, int64_t account_id, int64_t delta)
+int lf_store_account_add(lf_tx *tx, int64_t id, const lf_account_key *k, int64_t delta)
 {
-	lf_val v[] = {LF_VINT(account_id), LF_VINT(delta)};
+	lf_val v[] = {LF_VTEXT(k->kind),     LF_VINT(k->project_id), LF_VINT(k->user_id),
+		      LF_VTEXT(k->currency), LF_VINT(k->shard),	     LF_VINT(id),
+		      LF_VINT(delta)};
 	int64_t changes = 0;
-	int ret = lf_db_exec(tx, "UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1",
-			     v, 2, &changes);
+	int ret = lf_db_exec(
+	    tx,
+	    "UPDATE ledger_accounts SET balance = balance + $7 WHERE id = $6 AND" ACCOUNT_KEY_WHERE,
+	    v, 7, &changes);
 	/* The only constraint on the row is the non-negative balance. */
 	if (ret == LF_ERR_CONFLICT)
 		return LF_ERR_FUNDS;
 	return ret == LF_OK && changes != 1 ? LF_ERR_NOTFOUND : ret;
+}
+
+int lf_store_account_take(lf_tx *tx, int64_t id, const lf_account_key *k, int64_t amount,
+			  int *taken)
+{
+	lf_val v[] = {LF_VTEXT(k->kind),     LF_VINT(k->project_id), LF_VINT(k->user_id),
+		      LF_VTEXT(k->currency), LF_VINT(k->shard),	     LF_VINT(id),
+		      LF_VINT(amount)};
+	int64_t changes = 0;
+	int pg = !lf_db_is_sqlite(tx);
+	*taken = 0;
+	/* SQLite's single writer waits for nobody, so it keeps no lock of a
+	 * failed update. On PostgreSQL the savepoint stays open when the
+	 * take succeeds: COMMIT ends it with the transaction, and RELEASE
+	 * would cost one more round trip. */
+	int ret = pg ? lf_db_exec(tx, "SAVEPOINT lf_take", NULL, 0, NULL) : LF_OK;
+	if (ret == LF_OK)
+		ret = lf_db_exec(tx,
+				 "UPDATE ledger_accounts SET balance = balance - $7 WHERE id = $6"
+				 " AND balance >= $7 AND" ACCOUNT_KEY_WHERE,
+				 v, 7, &changes);
+	if (ret != LF_OK)
+		return ret;
+	*taken = changes == 1;
+	if (!*taken && pg)
+		ret = lf_db_exec(tx, "ROLLBACK TO SAVEPOINT lf_take", NULL, 0, NULL);
+	return ret;
+}
+
+int lf_store_accounts_create(lf_tx *tx, const char *kind, int64_t project_id, const char *currency,
+			     int nshards)
+{
+	lf_val v[] = {LF_VTEXT(kind), LF_VINT(project_id), LF_VTEXT(currency), LF_VINT(nshards)};
+	/* WHERE true: SQLite reads ON CONFLICT after a bare FROM as a join. */
+	return lf_db_exec(
+	    tx,
+	    "WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s"
+	    " WHERE n + 1 < $4)"
+	    " INSERT INTO ledger_accounts (kind, project_id, user_id, currency, shard)"
+	    " SELECT $1, $2, 0, $3, n FROM s WHERE true ORDER BY n"
+	    " ON CONFLICT DO NOTHING",
+	    v, 4, NULL);
+}
+
+static void shard_fill(lf_tx *tx, lf_rows *r, void *out)
+{
+	lf_shard_row *row = out;
+	(void)tx;
+	row->id = lf_rows_int(r, 0);
+	row->shard = (int)lf_rows_int(r, 1);
+	row->balance = lf_rows_int(r, 2);
+}
+
+int lf_store_escrow_lock(lf_tx *tx, int64_t project_id, const char *currency, lf_shard_row **rows,
+			 int *n)
+{
+	lf_val v[] = {LF_VINT(project_id), LF_VTEXT(currency)};
+	/* PostgreSQL locks the rows as the sort hands them out: in id order. */
+	return lf_db_query_list(
+	    tx,
+	    LF_DB_SQL(tx,
+		      "SELECT id, shard, balance FROM ledger_accounts WHERE kind = 'escrow'"
+		      " AND project_id = $1 AND user_id = 0 AND currency = $2 ORDER BY id",
+		      "SELECT id, shard, balance FROM ledger_accounts WHERE kind = 'escrow'"
+		      " AND project_id = $1 AND user_id = 0 AND currency = $2 ORDER BY id"
+		      " FOR UPDATE"),
+	    v, 2, shard_fill, sizeof(lf_shard_row), 0, (void **)rows, n);
 }
 
 int lf_store_project_currency(lf_tx *tx, int64_t project_id, const char **currency)
@@ -128,15 +293,15 @@ int lf_store_entry_insert(lf_tx *tx, int64_t txn_id, int64_t account_id, int64_t
 
 int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(h->work_id), LF_VINT(h->task_id),	  LF_VINT(h->project_id),
-		      LF_VINT(h->user_id), LF_VINT(h->stage),	  LF_VINT(h->amount),
-		      LF_VTEXT(h->status), LF_VINT(h->created_at)};
+	lf_val v[] = {LF_VINT(h->work_id), LF_VINT(h->task_id),	   LF_VINT(h->project_id),
+		      LF_VINT(h->user_id), LF_VINT(h->stage),	   LF_VINT(h->amount),
+		      LF_VTEXT(h->status), LF_VINT(h->created_at), LF_VINT(h->shard)};
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount,"
-	    " status, created_at, updated_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-	    v, 8, id);
+	    " status, created_at, updated_at, shard)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) RETURNING id",
+	    v, 9, id);
 }
 
 int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out)
@@ -326,13 +491,15 @@ int lf_store_ledger_audit(lf_tx *tx, lf_ledger_audit *out)
 			 "SELECT COUNT(*), 0 FROM ledger_accounts WHERE kind <> 'external_funding'"
 			 " AND balance < 0",
 			 &out->negative_accounts, NULL)) != LF_OK ||
-	    (ret =
-		 count(tx,
-		       "SELECT COUNT(*), COALESCE(MIN(a.project_id), 0) FROM ledger_accounts a"
-		       " WHERE a.kind = 'held' AND a.balance <> (SELECT COALESCE(SUM(h.amount), 0)"
-		       " FROM holds h WHERE h.project_id = a.project_id"
-		       " AND h.status IN ('held', 'pending'))",
-		       &out->held_mismatch, &out->first_held_project)) != LF_OK ||
+	    /* Per project and shard, from both sides: a held shard without
+	     * open holds, and open holds without their held shard, count. */
+	    (ret = count(tx,
+			 "SELECT COUNT(*), COALESCE(MIN(project_id), 0) FROM (SELECT project_id"
+			 " FROM (SELECT project_id, shard, balance AS amount FROM ledger_accounts"
+			 " WHERE kind = 'held' UNION ALL SELECT project_id, shard, -amount FROM"
+			 " holds WHERE status IN ('held', 'pending')) x GROUP BY project_id, shard"
+			 " HAVING SUM(amount) <> 0) y",
+			 &out->held_mismatch, &out->first_held_project)) != LF_OK ||
 	    (ret = count(tx,
 			 "SELECT COUNT(*), 0 FROM (SELECT e.txn_id FROM ledger_entries e"
 			 " JOIN ledger_accounts a ON a.id = e.account_id GROUP BY e.txn_id"

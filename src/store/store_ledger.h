@@ -5,16 +5,66 @@
 #ifndef LF_STORE_LEDGER_H
 #define LF_STORE_LEDGER_H
 
-/* The account (kind, project, user, currency), created with balance 0 if
- * missing. project_id/user_id 0 mean none. */
-int lf_store_account_id(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
-			const char *currency, int64_t *id);
-/* Balance of an account; 0 for an account that does not exist yet. */
+/* What names an account. project_id/user_id 0 mean none; shard is 0 but
+ * for a project's escrow and held accounts (ledger.h). */
+typedef struct lf_account_key {
+	const char *kind;
+	int64_t project_id, user_id;
+	const char *currency;
+	int shard;
+} lf_account_key;
+
+/*
+ * The id of account k; when it does not exist yet, created with balance 0
+ * if create, else LF_ERR_NOTFOUND. Ids come from a process-wide cache
+ * when they can, so that a claim does not look its accounts up by query.
+ * An id is never reused for another account and never changes while its
+ * row lives, but a cached id may still be wrong: read from a row that a
+ * transaction still open created (SQLite shows one savepoint of a group
+ * commit the rows of the others before they commit; the batch, or that
+ * savepoint, can still roll back and hand the id to another account
+ * later), or from another database in the same process (the unit tests).
+ * So a cached id is a hint: every statement that uses one also checks
+ * that the row is still account k (lf_store_account_add and _take), and
+ * the caller forgets it (lf_store_account_forget) and asks again with
+ * fresh = 1, which reads the database, when it is not.
+ */
+int lf_store_account_id(lf_tx *tx, const lf_account_key *k, int create, int fresh, int64_t *id);
+void lf_store_account_forget(const lf_account_key *k);
+/* Balance of an account kind, summed over its shards; 0 when none exists. */
 int lf_store_account_balance(lf_tx *tx, const char *kind, int64_t project_id, int64_t user_id,
 			     const char *currency, int64_t *balance);
-/* Adds delta to an account's balance. LF_ERR_FUNDS when the database
- * refuses because an internal account would go negative. */
-int lf_store_account_add(lf_tx *tx, int64_t account_id, int64_t delta);
+/* Adds delta to account id, which must be account k (LF_ERR_NOTFOUND when
+ * it is not: a stale cached id). LF_ERR_FUNDS when the database refuses
+ * because an internal account would go negative. */
+int lf_store_account_add(lf_tx *tx, int64_t id, const lf_account_key *k, int64_t delta);
+/*
+ * Takes amount from account id (account k) only if its balance covers it:
+ * *taken = 1 when it did, 0 when the balance was short or id is not
+ * account k. One conditional update; when nothing was taken the
+ * transaction holds no lock on the row afterwards, even where the update
+ * had to wait for another writer of the row (PostgreSQL keeps the lock of
+ * an update whose condition failed after the wait: the update runs in a
+ * savepoint that is then rolled back), so that the caller can go on to
+ * lock the project's shards in their order.
+ */
+int lf_store_account_take(lf_tx *tx, int64_t id, const lf_account_key *k, int64_t amount,
+			  int *taken);
+/* Creates the project's accounts of a kind for shards 0..nshards-1 that
+ * do not exist yet, in shard order. */
+int lf_store_accounts_create(lf_tx *tx, const char *kind, int64_t project_id, const char *currency,
+			     int nshards);
+
+/* One shard of a project's escrow. */
+typedef struct lf_shard_row {
+	int64_t id;
+	int shard;
+	int64_t balance;
+} lf_shard_row;
+/* Every escrow shard of a project in the currency, locked (PostgreSQL:
+ * FOR UPDATE) in account id order, with their balances once locked. */
+int lf_store_escrow_lock(lf_tx *tx, int64_t project_id, const char *currency, lf_shard_row **rows,
+			 int *n);
 /* The currency of a project (arena copy). */
 int lf_store_project_currency(lf_tx *tx, int64_t project_id, const char **currency);
 /* Whether any account of the project exists (money has moved). */
@@ -35,6 +85,7 @@ int lf_store_entry_insert(lf_tx *tx, int64_t txn_id, int64_t account_id, int64_t
 typedef struct lf_hold {
 	int64_t id, work_id, task_id, project_id, user_id;
 	int stage;
+	int shard; /* of the escrow and held accounts it was reserved from */
 	int64_t amount;
 	const char *status; /* held pending released earned */
 	int64_t created_at, updated_at;
@@ -138,7 +189,7 @@ typedef struct lf_ledger_audit {
 	int64_t wrong_balances; /* accounts whose balance != sum of entries */
 	int64_t first_wrong_account;
 	int64_t negative_accounts; /* internal accounts below zero */
-	int64_t held_mismatch;	   /* projects whose held != sum of open holds */
+	int64_t held_mismatch;	   /* held shards != sum of their open holds */
 	int64_t first_held_project;
 	int64_t mixed_currency;	  /* transactions mixing currencies */
 	int64_t payable_mismatch; /* workers whose payable + paid != earned holds */
