@@ -15,9 +15,9 @@
  * One sealer at a time: on PostgreSQL every server and worker runs one and
  * each batch first takes a transaction-level advisory lock without
  * waiting, so whoever holds it seals and the others skip the round; on
- * SQLite the batch is a job of the single writer. Either way a batch that
- * raced another (it cannot, but) would hit the UNIQUE seq and the batch
- * key and roll back whole.
+ * SQLite the batch is a job of the single writer. Should two batches
+ * ever overlap all the same, the second hits the UNIQUE seq or the batch
+ * key and rolls back whole.
  *
  * A database that had records before sealing existed has them sealed
  * already (seq and hash, batch 1) but no checkpoint: the first batch signs
