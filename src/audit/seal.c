@@ -15,7 +15,7 @@
 #include "audit/merkle.h"
 #include "core/log.h"
 #include "metrics/metrics.h"
-#include "store/db.h"
+#include "store/store.h"
 
 struct batch {
 	const lf_audit_key *key;
@@ -46,7 +46,6 @@ struct lf_audit_sealer {
 	int last_err; /* logged once until it changes */
 };
 
-static int take_turn(lf_tx *tx, int *mine);
 static int legacy_row(void *ud, const lf_audit_row *row);
 static int seal_legacy(lf_tx *tx, struct batch *b, int64_t last_seq);
 static int close_batch(lf_tx *tx, struct batch *b, const lf_checkpoint *prev,
@@ -54,23 +53,6 @@ static int close_batch(lf_tx *tx, struct batch *b, const lf_checkpoint *prev,
 static int seal_tx(lf_tx *tx, void *ud);
 static void round_once(lf_audit_sealer *sl);
 static void *sealer_main(void *arg);
-
-/* Whether this transaction holds the sealer's turn: PostgreSQL processes
- * race for advisory lock 7305762 (any number no other lock of the program
- * uses) without waiting, and the loser's round is simply skipped; the
- * SQLite writer is the turn itself. */
-static int take_turn(lf_tx *tx, int *mine)
-{
-	int64_t got = 1;
-	int ret = LF_OK;
-	if (!lf_db_is_sqlite(tx))
-		ret = lf_db_query_int(tx,
-				      "SELECT CASE WHEN pg_try_advisory_xact_lock(7305762)"
-				      " THEN 1 ELSE 0 END",
-				      NULL, 0, &got);
-	*mine = got == 1;
-	return ret;
-}
 
 static int legacy_row(void *ud, const lf_audit_row *row)
 {
@@ -156,7 +138,7 @@ static int seal_tx(lf_tx *tx, void *ud)
 	b->n = 0;
 	b->legacy = 0;
 	b->sealed_at = lf_now_ms();
-	if ((ret = take_turn(tx, &mine)) != LF_OK || !mine)
+	if ((ret = lf_store_audit_seal_turn(tx, &mine)) != LF_OK || !mine)
 		return ret;
 	ret = lf_store_audit_checkpoint_last(tx, &last);
 	if (ret == LF_ERR_NOTFOUND) {

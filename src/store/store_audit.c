@@ -5,6 +5,7 @@
  *
  *   lf_store_audit_insert           append one record, unsealed
  *   lf_store_audit_list             browse, newest first, sealed or not
+ *   lf_store_audit_seal_turn        one sealer at a time
  *   lf_store_audit_unsealed         the sealer's next batch
  *   lf_store_audit_unsealed_stats   how far behind the sealer is
  *   lf_store_audit_seal             set a batch's seq, prev_hash, hash
@@ -146,6 +147,20 @@ int lf_store_audit_list(lf_tx *tx, const lf_audit_filter *f, lf_audit_row **item
 
 /* The partial index audit_unsealed holds exactly these rows, so the scan
  * costs the batch, not the table. */
+/* Lock 7305762: any number no other lock of the program uses. */
+int lf_store_audit_seal_turn(lf_tx *tx, int *mine)
+{
+	int64_t got = 1;
+	int ret = LF_OK;
+	if (!lf_db_is_sqlite(tx))
+		ret = lf_db_query_int(tx,
+				      "SELECT CASE WHEN pg_try_advisory_xact_lock(7305762)"
+				      " THEN 1 ELSE 0 END",
+				      NULL, 0, &got);
+	*mine = got == 1;
+	return ret;
+}
+
 int lf_store_audit_unsealed(lf_tx *tx, int limit, lf_audit_row **items, int *n)
 {
 	lf_val p[] = {LF_VINT(limit)};

@@ -39,6 +39,11 @@ int lf_store_audit_insert(lf_tx *tx, const lf_audit_row *row, int64_t *id);
  * memory. */
 int lf_store_audit_list(lf_tx *tx, const lf_audit_filter *f, lf_audit_row **items, int *n);
 
+/* Whether tx may seal now (*mine): one sealer at a time. PostgreSQL
+ * processes race for an advisory lock held to the end of tx, without
+ * waiting, and the loser's round is simply skipped; on SQLite the writer
+ * is the turn itself, so *mine is always 1. */
+int lf_store_audit_seal_turn(lf_tx *tx, int *mine);
 /* Up to limit unsealed records, oldest id first (arena copies). */
 int lf_store_audit_unsealed(lf_tx *tx, int limit, lf_audit_row **items, int *n);
 /* How many records are unsealed and the ts of the oldest (0 when none). */
