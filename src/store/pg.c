@@ -54,6 +54,7 @@ struct pg_conn {
 	struct pg_db *db;
 	PGconn *h;
 	int in_tx;
+	int relaxed; /* the open transaction commits without waiting for WAL */
 	int nstmts;
 	char sqlstate[6];
 	char err[512];
@@ -87,6 +88,7 @@ static void pg_close_rows(lf_rows *r);
 static int pg_script(void *conn, const char *sql);
 static const char *pg_errmsg(void *conn);
 static int pg_run_write(void *impl, int (*fn)(void *conn, void *ud), void *ud);
+static void pg_relax(void *conn);
 static int conn_connect(struct pg_db *d, struct pg_conn *c);
 static int conn_simple(struct pg_conn *c, const char *sql);
 static int conn_end(struct pg_conn *c, int commit);
@@ -112,6 +114,7 @@ const lf_db_driver lf_db_pg = {
     .script = pg_script,
     .errmsg = pg_errmsg,
     .run_write = pg_run_write,
+    .relax = pg_relax,
 };
 
 /* Keeps libpq's notices (e.g. "there is no transaction in progress") off
@@ -283,11 +286,17 @@ static int pg_begin(void *impl, int mode, void **conn)
 		return ret;
 	}
 	c->in_tx = mode != LF_TX_READ;
+	c->relaxed = 0;
 	*conn = c;
 	return LF_OK;
 }
 
-/* Ends the connection's transaction, keeping the connection. */
+/*
+ * Ends the connection's transaction, keeping the connection. A relaxed
+ * transaction sets synchronous_commit in the COMMIT's own round trip (one
+ * simple query of two statements), where the setting is read; a failure
+ * of either leaves the transaction to a ROLLBACK.
+ */
 static int conn_end(struct pg_conn *c, int commit)
 {
 	int ret = LF_OK;
@@ -296,9 +305,14 @@ static int conn_end(struct pg_conn *c, int commit)
 	c->in_tx = 0;
 	if (!commit)
 		return conn_simple(c, "ROLLBACK");
-	PGresult *res = PQexec(c->h, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return result_error(c, res);
+	PGresult *res =
+	    PQexec(c->h, c->relaxed ? "SET LOCAL synchronous_commit = off; COMMIT" : "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		ret = result_error(c, res);
+		if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
+			conn_simple(c, "ROLLBACK");
+		return ret;
+	}
 	/* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
 	if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		snprintf(c->err, sizeof(c->err), "transaction was rolled back");
@@ -502,6 +516,12 @@ static const char *pg_errmsg(void *conn)
 {
 	struct pg_conn *c = conn;
 	return c->err;
+}
+
+static void pg_relax(void *conn)
+{
+	struct pg_conn *c = conn;
+	c->relaxed = 1;
 }
 
 /* SQLSTATEs after which running the transaction again can succeed. */
