@@ -235,14 +235,16 @@ int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
  * behind, which is no more than the project being changed just after it
  * was read. SQLite's single writer never waits: its answer is always 1.
  */
-#define PROJECT_VERSION ", (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id)"
+#define PROJECT_VERSION                                                                            \
+	", (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version"
 #define LOCK_CTX                                                                                   \
 	"SELECT " TASK_COLS PROJECT_VERSION                                                        \
 	", (SELECT w.id FROM task_work w WHERE w.task_id = t.id AND w.status = 'active'"           \
-	" ORDER BY w.id DESC LIMIT 1)"
-#define LOCK_CTX_SQLITE LOCK_CTX ", 1 FROM tasks t WHERE t.id = $1"
+	" ORDER BY w.id DESC LIMIT 1) AS active_work"
+#define LOCK_CTX_SQLITE LOCK_CTX ", 1 AS is_current FROM tasks t WHERE t.id = $1"
 #define LOCK_CTX_PG                                                                                \
-	LOCK_CTX ", t.xmin = (SELECT s.xmin FROM tasks s WHERE s.id = t.id) FROM tasks t"          \
+	LOCK_CTX ", t.xmin = (SELECT s.xmin FROM tasks s WHERE s.id = t.id) AS is_current"         \
+		 " FROM tasks t"                                                                   \
 		 " WHERE t.id = $1 FOR NO KEY UPDATE"
 
 /*
@@ -252,7 +254,9 @@ int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
  * the outer query locks that row again, which on PostgreSQL returns its
  * newest version. A claimed task is queued, so it has no active stint.
  */
-#define CLAIM_HEAD	   "SELECT " TASK_COLS PROJECT_VERSION ", 0, 0 FROM tasks t WHERE t.id = "
+#define CLAIM_HEAD                                                                                 \
+	"SELECT " TASK_COLS PROJECT_VERSION ", 0 AS active_work, 0 AS is_current FROM tasks t"     \
+	" WHERE t.id = "
 #define CLAIM_L1(lock)	   CLAIM_HEAD "COALESCE((" NEXT_REWORK lock "), (" NEXT_L1 lock "))"
 #define CLAIM_ONE(q, lock) CLAIM_HEAD "(" q lock ")"
 
