@@ -3,7 +3,7 @@
 -- `bench/pgbench-claim.sh generate` from a logged run (log_statement = all,
 -- one warm-up pair, then this pair) of the build below; do not edit: run it
 -- again (`bench/pgbench-claim.sh check` fails when this file is stale).
--- Build: 5248fa0-dirty
+-- Build: 45b8037-dirty
 -- Run by bench/pgbench-claim.sh with -M prepared; each client is one
 -- annotator. Variables (-D): project, first_uid, now (ms), audit (0|1). A
 -- session's id is its user's id (bench/pg/users.sql). Values the server took
@@ -13,6 +13,7 @@
 
 -- ---- POST /projects/{id}/claim ----
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, p.id, m.role FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN projects p ON p.id = :project LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = u.id WHERE s.id = :uid AND s.user_id = :uid AND s.revoked_at IS NULL AND s.expires_at > :now AND u.active = 1;
+-- (the server sends the BEGIN below in one pipeline with the next statement)
 BEGIN;
 SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, 0 AS active_work, 0 AS is_current FROM tasks t WHERE t.id = COALESCE((SELECT id FROM tasks WHERE project_id = :project AND state = 'queued_l1' AND rework_owner = :uid ORDER BY priority DESC, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED), (SELECT t.id FROM tasks t WHERE t.project_id = :project AND t.state = 'queued_l1' AND (t.rework_owner IS NULL OR t.rework_owner = :uid OR t.rework_until < :now) AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = :uid AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done', 'voided')))) ORDER BY t.priority DESC, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)) FOR NO KEY UPDATE \gset tasks_
 INSERT INTO task_work (task_id, project_id, user_id, stage, status, started_at) VALUES (:tasks_id, :project, :uid, 1, 'active', :now) RETURNING id \gset task_work_
@@ -39,8 +40,10 @@ COMMIT;
 
 -- ---- POST /tasks/{id}/submit ----
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, t.project_id, m.role FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tasks t ON t.id = :tasks_id LEFT JOIN project_members m ON m.project_id = t.project_id AND m.user_id = u.id WHERE s.id = :uid AND s.user_id = :uid AND s.revoked_at IS NULL AND s.expires_at > :now AND u.active = 1;
+\startpipeline
 BEGIN;
 SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, (SELECT w.id FROM task_work w WHERE w.task_id = t.id AND w.status = 'active' ORDER BY w.id DESC LIMIT 1) AS active_work, t.xmin = (SELECT s.xmin FROM tasks s WHERE s.id = t.id) AS is_current FROM tasks t WHERE t.id = :tasks_id FOR NO KEY UPDATE;
+\endpipeline
 INSERT INTO annotations (task_id, version, author_id, stage, kind, work_id, result, created_at) SELECT :tasks_id, COALESCE(MAX(version), 0) + 1, :uid, 1, 'annotation', :task_work_id, E'[{"id"\x3a"r1","from_name"\x3a"label","to_name"\x3a"text","type"\x3a"labels","value"\x3a{"start"\x3a0,"end"\x3a5,"labels"\x3a["PER"]}}]', :now FROM annotations WHERE task_id = :tasks_id RETURNING id, version \gset annotations_
 UPDATE task_work SET status = 'done', decision = 'submit', comment = NULL, annotation_id = :annotations_id, finished_at = :now, draft = NULL, draft_at = NULL, release_due = NULL WHERE id = :task_work_id AND status = 'active';
 SELECT id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at FROM holds WHERE work_id = :task_work_id;
