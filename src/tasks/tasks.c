@@ -3,8 +3,14 @@
  *
  * The operations people ask for (claim, heartbeat, release, submit, revise,
  * review, decide, requeue) and lf_tasks_apply, which every transition goes
- * through. The lease sweeper (sweeper.c) and the cache of parsed label
- * configs (config_cache.c) live beside it.
+ * through. The lease sweeper (sweeper.c) and the cache of project
+ * configurations (config_cache.c) live beside it.
+ *
+ * Round trips: a transition reads once, in the statement that locks its
+ * task (with the project's version and the active stint), and otherwise
+ * only writes. It is not one server-side function per transition: that
+ * would write the workflow table again in PL/pgSQL, beside the one pure
+ * table (workflow/) both stores use, and the two would drift.
  */
 #include "tasks/tasks_int.h"
 
