@@ -8,7 +8,8 @@
 # Then, on the same cluster, pgbench runs the same SQL work
 # (bench/pg/claim-submit.sql, see bench/pgbench-claim.sh) for 20 s at
 # PGBENCH_CLIENTS (16) clients, and the HTTP figure is given as a share of
-# it (PGBENCH=0 skips this).
+# it (PGBENCH=0 skips this, and so does PAID=0: the script is a paid
+# project's).
 #
 #   bench/claim-pg.sh [tasks=20000] [clients=64]
 #       a fresh project of `tasks` tasks, drained (or LOAD_SECONDS passed)
@@ -249,7 +250,8 @@ if [ "${1:-}" != late ]; then
 	claim_tokens "$clients"
 	run_load "$project" 0 fresh
 	echo "check:            $(psql_q -c "SELECT count(*) FROM tasks WHERE project_id = $project AND state = 'queued_l2'") tasks of the project now wait for L2"
-	if [ "${PGBENCH:-1}" = 1 ]; then
+	# bench/pg/claim-submit.sql is a paid project's pair.
+	if [ "${PGBENCH:-1}" = 1 ] && [ "$PAID" = 1 ]; then
 		http_cps=$(claim_field cps)
 		pgb_clients=${PGBENCH_CLIENTS:-16}
 		now=$(date +%s%3N)

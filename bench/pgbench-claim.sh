@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
 # The SQL work of one claim + submit pair, without LabelFlow: pgbench runs
 # bench/pg/claim-submit.sql (the statements `labelflow serve` sends for one
-# claim and one submit, see its header) on the same kind of cluster as
-# bench/claim-pg.sh (scripts/pg-cluster, durable commits), schema made by
-# `labelflow migrate`, with prepared statements. Prints pairs/s (pgbench's
-# tps: one transaction of pgbench = one pass of the script = one pair) and
-# latency for a paid project (rates set: every claim reserves escrow, every
-# submit moves the hold) and an unpaid one, each with and without the audit
-# statements.
+# claim and one submit on a paid project, generated from a logged run, see
+# below) on the same kind of cluster as bench/claim-pg.sh (scripts/pg-cluster,
+# durable commits), schema made by `labelflow migrate`, with prepared
+# statements. Prints pairs/s (pgbench's tps: one transaction of pgbench =
+# one pass of the script = one pair) and latency on a paid project (rates
+# set: every claim reserves escrow, every submit moves the hold), with and
+# without the audit statements.
 #
 #   bench/pgbench-claim.sh [clients=16] [seconds=20]
 #   bench/pgbench-claim.sh statements
 #       prints the statements the current build sends for one claim and one
 #       submit on a paid project (log_statement = all, after one warm-up
-#       pair), to compare with bench/pg/claim-submit.sql when the code
-#       changes
+#       pair)
+#   bench/pgbench-claim.sh generate [FILE]
+#       writes bench/pg/claim-submit.sql (or FILE) from such a logged pair
+#       of the current build (bench/pg/generate.py: parameters become
+#       pgbench variables) and checks that pgbench runs it; the one command
+#       to run after changing what a claim or a submit sends
+#   bench/pgbench-claim.sh check
+#       fails, naming the first differing line, when the committed
+#       bench/pg/claim-submit.sql is not what `generate` makes
+#       (tests/api/bench_script.test.mjs runs it on PostgreSQL)
 #
-# PAID=1 or PAID=0 runs only the paid or the unpaid project. PGBENCH_OPTS
+# LABELFLOW_BIN names the build (default build/labelflow). PGBENCH_OPTS
 # adds pgbench options (e.g. -r for per-statement latencies). Each figure
 # runs on a project of its own with TASKS (default 300000) queued tasks, so
 # every run starts at the head of a full queue.
@@ -110,8 +118,8 @@ pgb_run() {
 }
 
 pgb_main() {
-	local clients=${1:-16} seconds=${2:-20} tasks=${TASKS:-300000} only=${PAID:-}
-	local bin=${LABELFLOW_BIN:-$PGB_ROOT/build/labelflow} work db now paid name
+	local clients=${1:-16} seconds=${2:-20} tasks=${TASKS:-300000}
+	local bin=${LABELFLOW_BIN:-$PGB_ROOT/build/labelflow} work db now
 	work=$(mktemp -d /tmp/lf-pgbench.XXXXXX)
 	# shellcheck disable=SC2064 # the folder is known now
 	trap "'$PGB_ROOT/scripts/pg-cluster' stop '$work/pg' >/dev/null 2>&1 || true; rm -rf '$work'" EXIT
@@ -123,28 +131,31 @@ pgb_main() {
 		"fsync=$(psql "$db" -XAtc 'SHOW fsync'); schema version $(psql "$db" -XAtc 'SELECT max(version) FROM schema_migrations') (labelflow migrate)"
 	now=$(date +%s%3N)
 	pgb_users "$db" "$clients" "$now"
-	for paid in 1 0; do
-		[ -z "$only" ] || [ "$only" = "$paid" ] || continue
-		name=$([ "$paid" = 1 ] && echo paid || echo unpaid)
-		pgb_run "$db" "$work/pg" "$work" "$name-with-audit" "$paid" 1 "$clients" "$seconds" "$tasks" "$now"
-		pgb_run "$db" "$work/pg" "$work" "$name-without-audit" "$paid" 0 "$clients" "$seconds" "$tasks" "$now"
-	done
+	pgb_run "$db" "$work/pg" "$work" paid-with-audit 1 1 "$clients" "$seconds" "$tasks" "$now"
+	pgb_run "$db" "$work/pg" "$work" paid-without-audit 1 0 "$clients" "$seconds" "$tasks" "$now"
 }
 
-# One claim + submit through the API of a server on a logging cluster.
-pgb_statements() {
-	local work project admin token id log_from
+# One claim + submit through the API of a server on a logging cluster:
+# pgb_logged_pair WORK [SNAPSHOT] leaves the log of the second pair (the
+# first prepares the statements, makes the held account and fills the
+# server's caches) in WORK/pair.log and sets PGB_PROJECT, PGB_UID and
+# PGB_SID. With SNAPSHOT, a copy of the database as it was just before the
+# logged pair is made under that name (the server's connections are ended
+# for it; it opens them again).
+pgb_logged_pair() {
+	local work=$1 snap=${2:-} project admin token id log_from pass db
 	cd "$PGB_ROOT"
 	. bench/claim.sh
 	. bench/lib.sh
-	work=$(mktemp -d /tmp/lf-pgbench.XXXXXX)
-	# shellcheck disable=SC2064 # the folder is known now
-	trap "bench_kill; scripts/pg-cluster stop '$work/pg' >/dev/null 2>&1 || true; rm -rf '$work'" EXIT
 	BENCH_DB=$(scripts/pg-cluster start "$work/pg")
 	psql "$BENCH_DB" -XqAt -c "ALTER SYSTEM SET log_statement = 'all'" -c "SELECT pg_reload_conf()" >/dev/null
 	BENCH_DIR=$work
 	: >"$work/out"
-	bench_start env LABELFLOW_JOB_THREADS=0 LABELFLOW_STORAGE="file:$work/blobs"
+	# No sweeps in the log: the first runs at start, the next in a day.
+	bench_start env LABELFLOW_JOB_THREADS=0 LABELFLOW_SWEEP_MS=86400000 LABELFLOW_STORAGE="file:$work/blobs"
+	# Each table's ids far from every other's and from small constants,
+	# so that a value in the log names the row it came from.
+	psql "$BENCH_DB" -XqAt -v ON_ERROR_STOP=1 -c "SELECT setval(c.oid, 1000000 * x.n) FROM pg_class c JOIN (SELECT oid, row_number() OVER (ORDER BY relname) AS n FROM pg_class WHERE relkind = 'S') x ON x.oid = c.oid" >/dev/null
 	project=$(claim_setup 3 1)
 	admin=$(bench_login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
 	curl -sf -X PATCH -H "authorization: Bearer $admin" -H 'content-type: application/json' \
@@ -153,9 +164,13 @@ pgb_statements() {
 		-d '{"amount":1000000,"idempotency_key":"fund"}' "$URL/api/v1/projects/$project/escrow/deposits" >/dev/null
 	claim_tokens 1
 	token=$(head -n 1 "$BENCH_DIR/tokens")
-	# The first pair prepares the statements and makes the held account;
-	# the log of the second is printed.
-	for _ in warm-up logged; do
+	for pass in warm-up logged; do
+		if [ "$pass" = logged ] && [ -n "$snap" ]; then
+			db=$(psql "$BENCH_DB" -XqAt -c "SELECT current_database()")
+			psql "$BENCH_DB" -XqAt -v ON_ERROR_STOP=1 \
+				-c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db' AND pid <> pg_backend_pid()" >/dev/null
+			psql "${BENCH_DB%/*}/postgres" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $snap TEMPLATE $db" >/dev/null
+		fi
 		log_from=$(stat -c %s "$work/pg/pg.log")
 		id=$(curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' \
 			-d '{"stage":"l1"}' "$URL/api/v1/projects/$project/claim" |
@@ -166,17 +181,86 @@ pgb_statements() {
 			"$URL/api/v1/tasks/$id/submit" >/dev/null
 	done
 	sleep 0.2
+	tail -c +$((log_from + 1)) "$work/pg/pg.log" >"$work/pair.log"
+	PGB_PROJECT=$project
+	PGB_UID=$(psql "$BENCH_DB" -XqAt -c "SELECT id FROM users WHERE email = 'bench-annotator-0@example.org'")
+	PGB_SID=$(psql "$BENCH_DB" -XqAt -c "SELECT id FROM sessions WHERE user_id = $PGB_UID AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1")
+}
+
+pgb_statements() {
+	local work
+	work=$(mktemp -d /tmp/lf-pgbench.XXXXXX)
+	# shellcheck disable=SC2064 # the folder is known now
+	trap "bench_kill; '$PGB_ROOT/scripts/pg-cluster' stop '$work/pg' >/dev/null 2>&1 || true; rm -rf '$work'" EXIT
+	pgb_logged_pair "$work"
 	echo "-- claim"
-	tail -c +$((log_from + 1)) "$work/pg/pg.log" |
-		sed -n 's/^.* LOG:  \(statement\|execute [^:]*\): //p' |
-		sed "s/^SELECT 'pgbench-claim: submit'\$/-- submit/" |
-		awk '{ print } /^COMMIT$/ && ++n == 2 { exit }'
+	sed -n 's/^.* LOG:  \(statement\|execute [^:]*\): //p' "$work/pair.log" |
+		sed "s/^SELECT 'pgbench-claim: submit'\$/-- submit/"
+}
+
+# pgb_generate OUT: writes to OUT the pgbench script of the current build's
+# pair (bench/pg/generate.py), after checking that it runs.
+pgb_generate() {
+	local out=$1 work bin project audit
+	bin=${LABELFLOW_BIN:-$PGB_ROOT/build/labelflow}
+	work=$(mktemp -d /tmp/lf-pgbench.XXXXXX)
+	# shellcheck disable=SC2064 # the folder is known now
+	trap "bench_kill; '$PGB_ROOT/scripts/pg-cluster' stop '$work/pg' >/dev/null 2>&1 || true; rm -rf '$work'" EXIT
+	pgb_logged_pair "$work" lf_pair_snapshot
+	python3 "$PGB_ROOT/bench/pg/generate.py" "$work/pair.log" "${BENCH_DB%/*}/lf_pair_snapshot" \
+		"$PGB_PROJECT" "$PGB_UID" "$PGB_SID" \
+		"$(git -C "$PGB_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" >"$work/gen.sql"
+	# The script must run: a few pairs on a fresh project of the cluster.
+	pgb_users "$BENCH_DB" 2 "$(date +%s%3N)"
+	project=$(psql "$BENCH_DB" -XqAt -v ON_ERROR_STOP=1 -v now="$(date +%s%3N)" -v paid=1 \
+		-v tasks=20 -v first_uid="$PGB_FIRST_UID" -v last_uid="$PGB_LAST_UID" \
+		-f "$PGB_ROOT/bench/pg/project.sql")
+	for audit in 0 1; do
+		if ! pgbench -n -M prepared -c 2 -t 3 -D project="$project" -D first_uid="$PGB_FIRST_UID" \
+			-D now="$(date +%s%3N)" -D audit=$audit -f "$work/gen.sql" "$BENCH_DB" \
+			>"$work/try.out" 2>&1 || grep -qiE 'aborted|error' "$work/try.out"; then
+			echo "pgbench-claim.sh: the generated script does not run (audit=$audit):" >&2
+			grep -iE 'aborted|error' "$work/try.out" | head -n 5 >&2
+			return 1
+		fi
+	done
+	cp "$work/gen.sql" "$out"
+}
+
+# pgb_check: fails, naming the first differing line, when the committed
+# bench/pg/claim-submit.sql is not what the current build generates (the
+# Build line, which names the commit, is left out of the comparison).
+pgb_check() {
+	local fresh committed=$PGB_ROOT/bench/pg/claim-submit.sql
+	fresh=$(mktemp /tmp/lf-claim-submit.XXXXXX)
+	if ! (pgb_generate "$fresh"); then
+		rm -f "$fresh"
+		return 1
+	fi
+	local ret=0
+	python3 - "$committed" "$fresh" <<'EOF' || ret=$?
+import sys
+a = [l for l in open(sys.argv[1]) if not l.startswith("-- Build: ")]
+b = [l for l in open(sys.argv[2]) if not l.startswith("-- Build: ")]
+if a == b:
+    print("bench/pg/claim-submit.sql is what the current build generates")
+    sys.exit(0)
+n = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+print(f"bench/pg/claim-submit.sql is stale; first difference at line {n + 1} (Build line left out):")
+print("  committed: " + (a[n].rstrip() if n < len(a) else "(end of file)"))
+print("  generated: " + (b[n].rstrip() if n < len(b) else "(end of file)"))
+print("Run bench/pgbench-claim.sh generate (LABELFLOW_BIN names the build) and commit the file.")
+sys.exit(1)
+EOF
+	rm -f "$fresh"
+	return $ret
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	if [ "${1:-}" = statements ]; then
-		pgb_statements
-	else
-		pgb_main "$@"
-	fi
+	case "${1:-}" in
+	statements) pgb_statements ;;
+	generate) pgb_generate "${2:-$PGB_ROOT/bench/pg/claim-submit.sql}" ;;
+	check) pgb_check ;;
+	*) pgb_main "$@" ;;
+	esac
 fi

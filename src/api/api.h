@@ -54,6 +54,13 @@ typedef struct lf_principal {
 	lf_user user;
 	const char *sid;
 	int is_admin;
+	/* The roles last read for this request (guard): in the project
+	 * scope_project or the task scope_task, which exists (found) in
+	 * project; so that the handler's own check after lf_api_authorize's
+	 * reads nothing again. */
+	int64_t scope_project, scope_task, project;
+	int found;
+	unsigned roles;
 } lf_principal;
 
 /* The route table of the whole API. */

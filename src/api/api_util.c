@@ -32,9 +32,16 @@ static int bearer_token(lf_http_req *req, const char **token)
  * Authentication is a signature check (no I/O) followed by one indexed
  * query that proves the session is live and the user active, so logout,
  * refresh-token theft detection and deactivation take effect on the next
- * request rather than when the access token expires. A request
+ * request rather than when the access token expires. The caller's roles
+ * in the project (or the task's project) come with it, in the same
+ * statement (lf_store_access): one round trip per request, and nothing
+ * cached across requests, so a revoked session, a disabled user, a
+ * removed member or a changed role is refused on its next request, on
+ * every server, with no invalidation to get wrong. A request
  * authenticated on its headers (lf_api_authorize) has its principal in
- * req->user already: only the project roles are read then.
+ * req->user already: the handler's own check then reads only roles it
+ * was not given yet (another project), the same request's roles being
+ * those read a moment before.
  */
 static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t task_id,
 		 lf_principal **out, int64_t *task_project)
@@ -44,6 +51,7 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	const char *token;
 	lf_tx *tx = NULL;
 	lf_principal *p = req->user;
+	lf_access acc;
 	int ret = LF_OK;
 	if (p == NULL && bearer_token(req, &token) != LF_OK) {
 		return lf_http_fail(req, LF_ERR_AUTH, "unauthorized",
@@ -56,30 +64,42 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	if (p == NULL && ((p = lf_arena_calloc(req->arena, sizeof(*p))) == NULL ||
 			  (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL))
 		return lf_error_default(&req->error, LF_ERR_NOMEM, NULL);
-	lf_authz_subject subj = {.is_admin = 0};
-	/* One read snapshot answers both questions: is the session live, and
-	 * which roles does the caller hold in the project. */
-	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
-		return lf_error_default(&req->error, ret, NULL);
-	if (req->user == NULL)
-		ret = lf_store_session_check(tx, c.sid, c.sub, lf_now_ms(), &p->user);
-	int proj_ret = LF_OK;
-	if (ret == LF_OK && task_id != 0) {
-		proj_ret = lf_store_task_project(tx, task_id, &project_id);
-		*task_project = project_id;
+	int session = req->user == NULL;
+	int scope = (project_id != 0 || task_id != 0) &&
+		    (p->scope_project != project_id || p->scope_task != task_id);
+	if (session || scope) {
+		if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
+			return lf_error_default(&req->error, ret, NULL);
+		ret = lf_store_access(tx, session ? c.sid : NULL, session ? c.sub : p->user.id,
+				      lf_now_ms(), task_id != 0 ? 0 : project_id, task_id, &acc);
+		lf_store_rollback(tx);
+		if (ret == LF_ERR_AUTH)
+			return lf_http_fail(req, LF_ERR_AUTH, "session_revoked",
+					    "The session has ended or the account is disabled.");
+		if (ret != LF_OK)
+			return lf_error_default(&req->error, ret, NULL);
+		if (session)
+			p->user = acc.user;
+		if (scope) {
+			p->scope_project = project_id;
+			p->scope_task = task_id;
+			p->project = acc.project_id;
+			p->found = acc.found;
+			p->roles = acc.roles;
+		}
 	}
-	if (ret == LF_OK && proj_ret == LF_OK && project_id != 0)
-		proj_ret = lf_store_member_roles(tx, project_id, p->user.id, &subj.proj_roles);
-	lf_store_rollback(tx);
-	if (ret == LF_ERR_AUTH)
-		return lf_http_fail(req, LF_ERR_AUTH, "session_revoked",
-				    "The session has ended or the account is disabled.");
-	if (ret != LF_OK)
-		return lf_error_default(&req->error, ret, NULL);
-	if (proj_ret == LF_ERR_NOTFOUND && task_id != 0)
-		return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found", "No such task.");
-	if (proj_ret != LF_OK)
-		return lf_error_default(&req->error, proj_ret, "project");
+	lf_authz_subject subj = {.is_admin = 0};
+	if (task_id != 0) {
+		project_id = p->found ? p->project : 0;
+		*task_project = project_id;
+		if (!p->found)
+			return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found",
+					    "No such task.");
+	} else if (project_id != 0 && !p->found) {
+		return lf_error_default(&req->error, LF_ERR_NOTFOUND, "project");
+	}
+	if (project_id != 0)
+		subj.proj_roles = p->roles;
 	p->is_admin = strcmp(p->user.role, "admin") == 0;
 	subj.is_admin = p->is_admin;
 	/* To someone outside a project, its things do not exist: another

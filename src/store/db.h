@@ -61,6 +61,9 @@ struct lf_db_driver {
 	const char *(*errmsg)(void *conn);
 	/* Runs fn(conn, ud) as one write transaction (see lf_store_write). */
 	int (*run_write)(void *impl, int (*fn)(void *conn, void *ud), void *ud);
+	/* Lets the open write transaction commit without waiting for the
+	 * disk (lf_store_tx_relaxed); NULL where commits are already grouped. */
+	void (*relax)(void *conn);
 };
 
 extern const lf_db_driver lf_db_sqlite;

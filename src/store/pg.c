@@ -54,6 +54,8 @@ struct pg_conn {
 	struct pg_db *db;
 	PGconn *h;
 	int in_tx;
+	int begin_pending; /* a write transaction whose BEGIN goes with its first statement */
+	int relaxed;	   /* the open transaction commits without waiting for WAL */
 	int nstmts;
 	char sqlstate[6];
 	char err[512];
@@ -87,10 +89,12 @@ static void pg_close_rows(lf_rows *r);
 static int pg_script(void *conn, const char *sql);
 static const char *pg_errmsg(void *conn);
 static int pg_run_write(void *impl, int (*fn)(void *conn, void *ud), void *ud);
+static void pg_relax(void *conn);
 static int conn_connect(struct pg_db *d, struct pg_conn *c);
 static int conn_simple(struct pg_conn *c, const char *sql);
 static int conn_end(struct pg_conn *c, int commit);
 static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, PGresult **out);
+static PGresult *exec_begun(struct pg_conn *c, const char *name, int n, const char *const *vals);
 static int result_error(struct pg_conn *c, PGresult *res);
 static struct pg_conn *pool_take(struct pg_db *d);
 static void pool_give(struct pg_db *d, struct pg_conn *c);
@@ -112,6 +116,7 @@ const lf_db_driver lf_db_pg = {
     .script = pg_script,
     .errmsg = pg_errmsg,
     .run_write = pg_run_write,
+    .relax = pg_relax,
 };
 
 /* Keeps libpq's notices (e.g. "there is no transaction in progress") off
@@ -141,6 +146,7 @@ static int conn_connect(struct pg_db *d, struct pg_conn *c)
 	memset(c->cache, 0, sizeof(c->cache));
 	c->nstmts = 0;
 	c->in_tx = 0;
+	c->begin_pending = 0;
 	c->h = PQconnectdbParams(keys, vals, 1);
 	if (c->h == NULL || PQstatus(c->h) != CONNECTION_OK) {
 		snprintf(c->err, sizeof(c->err), "%s",
@@ -270,35 +276,53 @@ static int pg_begin(void *impl, int mode, void **conn)
 	if (c == NULL)
 		return LF_ERR_DB;
 	c->sqlstate[0] = '\0';
-	const char *begin = mode == LF_TX_WRITE ? "BEGIN"
-			    : mode == LF_TX_SNAPSHOT
-				? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-				: NULL;
-	/* A connection found dropped at BEGIN is opened again once. */
-	if (begin != NULL && (ret = conn_simple(c, begin)) != LF_OK &&
-	    PQstatus(c->h) != CONNECTION_OK && conn_connect(d, c) == LF_OK)
-		ret = conn_simple(c, begin);
+	/* A write transaction's BEGIN waits for its first statement
+	 * (exec_begun); a snapshot's is sent now. A connection found dropped
+	 * at BEGIN is opened again once. */
+	if (mode == LF_TX_SNAPSHOT) {
+		const char *begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+		if ((ret = conn_simple(c, begin)) != LF_OK && PQstatus(c->h) != CONNECTION_OK &&
+		    conn_connect(d, c) == LF_OK)
+			ret = conn_simple(c, begin);
+	}
 	if (ret != LF_OK) {
 		pool_give(d, c);
 		return ret;
 	}
 	c->in_tx = mode != LF_TX_READ;
+	c->begin_pending = mode == LF_TX_WRITE;
+	c->relaxed = 0;
 	*conn = c;
 	return LF_OK;
 }
 
-/* Ends the connection's transaction, keeping the connection. */
+/*
+ * Ends the connection's transaction, keeping the connection. A relaxed
+ * transaction sets synchronous_commit in the COMMIT's own round trip (one
+ * simple query of two statements), where the setting is read; a failure
+ * of either leaves the transaction to a ROLLBACK.
+ */
 static int conn_end(struct pg_conn *c, int commit)
 {
 	int ret = LF_OK;
 	if (!c->in_tx)
 		return LF_OK;
 	c->in_tx = 0;
+	/* Nothing was sent: there is no transaction to end. */
+	if (c->begin_pending) {
+		c->begin_pending = 0;
+		return LF_OK;
+	}
 	if (!commit)
 		return conn_simple(c, "ROLLBACK");
-	PGresult *res = PQexec(c->h, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		return result_error(c, res);
+	PGresult *res =
+	    PQexec(c->h, c->relaxed ? "SET LOCAL synchronous_commit = off; COMMIT" : "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		ret = result_error(c, res);
+		if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
+			conn_simple(c, "ROLLBACK");
+		return ret;
+	}
 	/* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
 	if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
 		snprintf(c->err, sizeof(c->err), "transaction was rolled back");
@@ -362,6 +386,45 @@ static int conn_prepare(struct pg_conn *c, const char *sql, const lf_val *p, int
 	return LF_ERR_INTERNAL;
 }
 
+/*
+ * The first statement of a write transaction, sent behind its BEGIN in one
+ * pipeline (libpq pipeline mode: both queries and a sync, then their
+ * results): one round trip where two were, for every write transaction.
+ * The sync ends no transaction, as BEGIN opened a block. Returns the
+ * statement's result, or BEGIN's when BEGIN failed (NULL when nothing
+ * could be sent); a connection left in pipeline mode is closed, to be
+ * opened again.
+ */
+static PGresult *exec_begun(struct pg_conn *c, const char *name, int n, const char *const *vals)
+{
+	PGresult *begin = NULL, *res = NULL, *r;
+	if (PQenterPipelineMode(c->h) != 1)
+		return NULL;
+	if (PQsendQueryParams(c->h, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	    PQsendQueryPrepared(c->h, name, n, vals, NULL, NULL, 0) == 1 &&
+	    PQpipelineSync(c->h) == 1) {
+		/* Each query's results end with a NULL; then the sync's. */
+		begin = PQgetResult(c->h);
+		while ((r = PQgetResult(c->h)) != NULL)
+			PQclear(r);
+		res = PQgetResult(c->h);
+		while ((r = PQgetResult(c->h)) != NULL)
+			PQclear(r);
+		PQclear(PQgetResult(c->h));
+	}
+	if (PQexitPipelineMode(c->h) != 1) {
+		PQfinish(c->h);
+		c->h = NULL;
+	}
+	if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
+		PQclear(res);
+		return begin;
+	}
+	PQclear(begin);
+	c->begin_pending = 0;
+	return res;
+}
+
 static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, PGresult **out)
 {
 	char small_buf[SMALL_PARAMS][24];
@@ -391,7 +454,9 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 	for (int attempt = 0;; attempt++) {
 		if ((ret = conn_prepare(c, sql, p, n, &id)) == LF_OK) {
 			snprintf(name, sizeof(name), "s%d", id);
-			PGresult *res = PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
+			PGresult *res = c->begin_pending
+					    ? exec_begun(c, name, n, vals)
+					    : PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
 			ExecStatusType st = PQresultStatus(res);
 			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 				*out = res;
@@ -400,11 +465,14 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 			ret = result_error(c, res);
 		}
 		/* A connection the server dropped (restart, idle kill) is
-		 * opened again, once, outside transactions only: inside one,
-		 * the work so far is gone and the caller must start over. */
-		if (attempt > 0 || c->in_tx || PQstatus(c->h) == CONNECTION_OK ||
+		 * opened again, once, outside transactions only (or before a
+		 * write transaction's first statement): inside one, the work
+		 * so far is gone and the caller must start over. */
+		int pending = c->begin_pending;
+		if (attempt > 0 || (c->in_tx && !pending) || PQstatus(c->h) == CONNECTION_OK ||
 		    conn_connect(c->db, c) != LF_OK)
 			break;
+		c->in_tx = c->begin_pending = pending;
 	}
 cleanup:
 	if (buf != small_buf)
@@ -492,7 +560,11 @@ static void pg_close_rows(lf_rows *base)
 static int pg_script(void *conn, const char *sql)
 {
 	struct pg_conn *c = conn;
-	int ret = conn_simple(c, sql);
+	int ret = LF_OK;
+	if (c->begin_pending && (ret = conn_simple(c, "BEGIN")) == LF_OK)
+		c->begin_pending = 0;
+	if (ret == LF_OK)
+		ret = conn_simple(c, sql);
 	if (ret != LF_OK)
 		lf_log(LF_LOG_ERROR, "migration failed: %s", c->err);
 	return ret;
@@ -502,6 +574,12 @@ static const char *pg_errmsg(void *conn)
 {
 	struct pg_conn *c = conn;
 	return c->err;
+}
+
+static void pg_relax(void *conn)
+{
+	struct pg_conn *c = conn;
+	c->relaxed = 1;
 }
 
 /* SQLSTATEs after which running the transaction again can succeed. */

@@ -11,6 +11,7 @@
 struct lf_store {
 	const lf_db_driver *drv;
 	void *impl;
+	uint64_t serial;
 	const lf_migration *migrations;
 	int nmigrations;
 };
@@ -46,6 +47,8 @@ int lf_store_open_opts(const char *url, int readers, const lf_store_opts *opts, 
 	lf_store *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return LF_ERR_NOMEM;
+	static uint64_t opened;
+	s->serial = __atomic_add_fetch(&opened, 1, __ATOMIC_RELAXED);
 	s->drv = pg ? &lf_db_pg : &lf_db_sqlite;
 	s->migrations = pg ? lf_migrations_pg : lf_migrations_sqlite;
 	s->nmigrations = pg ? lf_migrations_pg_count : lf_migrations_sqlite_count;
@@ -132,6 +135,16 @@ void lf_store_rollback(lf_tx *tx)
 
 /* A transaction begun without an arena gets one when a row is first
  * copied; it lives until the transaction ends. */
+int lf_store_single_writer(const lf_store *s)
+{
+	return s->drv == &lf_db_sqlite;
+}
+
+uint64_t lf_store_serial(const lf_tx *tx)
+{
+	return tx->s->serial;
+}
+
 lf_arena *lf_store_arena(lf_tx *tx)
 {
 	if (tx->arena == NULL && (tx->arena = lf_arena_create()) != NULL)
@@ -140,12 +153,12 @@ lf_arena *lf_store_arena(lf_tx *tx)
 }
 
 /* SQLite's group commit already amortizes the sync; PostgreSQL flushes
- * WAL at every commit unless told otherwise for this transaction. */
-int lf_store_tx_relaxed(lf_tx *tx)
+ * WAL at every commit unless told otherwise for this transaction, which
+ * pg.c does in the COMMIT's own round trip. */
+void lf_store_tx_relaxed(lf_tx *tx)
 {
-	if (lf_db_is_sqlite(tx))
-		return LF_OK;
-	return lf_db_exec(tx, "SET LOCAL synchronous_commit = off", NULL, 0, NULL);
+	if (tx->s->drv->relax != NULL)
+		tx->s->drv->relax(tx->conn);
 }
 
 int lf_db_is_sqlite(const lf_tx *tx)

@@ -95,10 +95,17 @@ int lf_store_commit(lf_tx *tx);
 /* Rolls back and releases tx; NULL is allowed. */
 void lf_store_rollback(lf_tx *tx);
 lf_arena *lf_store_arena(lf_tx *tx);
+/* A number no other store this process opened has: the key of a cache of
+ * rows that must not serve one database's rows to another. */
+uint64_t lf_store_serial(const lf_tx *tx);
+/* 1 when every write of s goes through one writer (SQLite), so that work
+ * a write can do before it is queued should be done there, 0 when
+ * writers run side by side (PostgreSQL). */
+int lf_store_single_writer(const lf_store *s);
 /* Marks write transaction tx as one that may be lost in a crash (the
  * client redoes it) but never half-applied: its commit need not wait for
  * the disk. Only for work nobody was told is done, e.g. a claim. */
-int lf_store_tx_relaxed(lf_tx *tx);
+void lf_store_tx_relaxed(lf_tx *tx);
 /* Cheap liveness probe for /readyz. */
 int lf_store_ping(lf_store *s);
 

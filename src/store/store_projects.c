@@ -55,7 +55,11 @@ int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out)
 			       project_fill, out);
 }
 
-int lf_store_project_update(lf_tx *tx, const lf_project *p)
+/* The version transitions cache a project's configuration by
+ * (tasks/config_cache.h) must move with every change, also when two
+ * servers change the project in the same millisecond or one's clock lags:
+ * never the same, never backwards. */
+int lf_store_project_update(lf_tx *tx, lf_project *p)
 {
 	lf_val v[] = {LF_VINT(p->id),
 		      LF_VTEXT(p->name),
@@ -68,13 +72,14 @@ int lf_store_project_update(lf_tx *tx, const lf_project *p)
 		      LF_VTEXT(p->task_types),
 		      LF_VTEXT(p->status),
 		      LF_VINT(p->updated_at)};
-	int64_t changes = 0;
-	int ret = lf_db_exec(tx,
-			     "UPDATE projects SET name = $2, description = $3, instructions = $4,"
-			     " label_config = $5, currency = $6, policies = $7, rates = $8,"
-			     " task_types = $9, status = $10, updated_at = $11 WHERE id = $1",
-			     v, 11, &changes);
-	return ret == LF_OK && changes == 0 ? LF_ERR_NOTFOUND : ret;
+	return lf_db_query_int(
+	    tx,
+	    "UPDATE projects SET name = $2, description = $3, instructions = $4,"
+	    " label_config = $5, currency = $6, policies = $7, rates = $8,"
+	    " task_types = $9, status = $10,"
+	    " updated_at = CASE WHEN $11 > updated_at THEN $11 ELSE updated_at + 1 END"
+	    " WHERE id = $1 RETURNING updated_at",
+	    v, 11, &p->updated_at);
 }
 
 int lf_store_project_list(lf_tx *tx, int64_t member_id, int64_t after_id, int limit,

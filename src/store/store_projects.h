@@ -19,8 +19,11 @@ typedef struct lf_project {
 
 int lf_store_project_insert(lf_tx *tx, const lf_project *p, int64_t *id);
 int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out);
-/* Rewrites every mutable field of p->id. */
-int lf_store_project_update(lf_tx *tx, const lf_project *p);
+/* Rewrites every mutable field of p->id; its updated_at becomes
+ * p->updated_at or, when that is not later than the stored one, the
+ * stored one plus 1 (written back to p->updated_at), so that every change
+ * moves it forward. LF_ERR_NOTFOUND when there is no such project. */
+int lf_store_project_update(lf_tx *tx, lf_project *p);
 /* Projects with id > after_id by id; member_id != 0 limits the list to the
  * projects that user is a member of. */
 int lf_store_project_list(lf_tx *tx, int64_t member_id, int64_t after_id, int limit,

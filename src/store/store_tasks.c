@@ -219,30 +219,86 @@ int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
 	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
 }
 
-int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id, int64_t now,
-		       int64_t *task_id)
+/*
+ * What a transition reads with its task, in the statement that locks it
+ * (so that the common transition needs no other read before it writes):
+ * the version of the task's project (the configuration cache's key, see
+ * tasks/config_cache.h) and the task's active stint.
+ *
+ * On PostgreSQL a statement that waited for the row lock returns the
+ * row's newest version, but its subqueries still read the snapshot the
+ * statement began with, from before the transaction it waited for. The
+ * last column tells whether the row locked is the version that snapshot
+ * saw (same xmin): only then is the stint read with it current (every
+ * change of a stint's status updates its task). Otherwise the caller
+ * reads the stint again; the project version may then be one update
+ * behind, which is no more than the project being changed just after it
+ * was read. SQLite's single writer never waits: its answer is always 1.
+ */
+#define PROJECT_VERSION                                                                            \
+	", (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version"
+#define LOCK_CTX                                                                                   \
+	"SELECT " TASK_COLS PROJECT_VERSION                                                        \
+	", (SELECT w.id FROM task_work w WHERE w.task_id = t.id AND w.status = 'active'"           \
+	" ORDER BY w.id DESC LIMIT 1) AS active_work"
+#define LOCK_CTX_SQLITE LOCK_CTX ", 1 AS is_current FROM tasks t WHERE t.id = $1"
+#define LOCK_CTX_PG                                                                                \
+	LOCK_CTX ", t.xmin = (SELECT s.xmin FROM tasks s WHERE s.id = t.id) AS is_current"         \
+		 " FROM tasks t"                                                                   \
+		 " WHERE t.id = $1 FOR NO KEY UPDATE"
+
+/*
+ * A claim takes the next task and locks it in one statement: the stage's
+ * queue query (rework offered to the annotator first at L1: COALESCE runs
+ * its second query only when the first finds nothing) picks the id, and
+ * the outer query locks that row again, which on PostgreSQL returns its
+ * newest version. A claimed task is queued, so it has no active stint.
+ */
+#define CLAIM_HEAD                                                                                 \
+	"SELECT " TASK_COLS PROJECT_VERSION ", 0 AS active_work, 0 AS is_current FROM tasks t"     \
+	" WHERE t.id = "
+#define CLAIM_L1(lock)	   CLAIM_HEAD "COALESCE((" NEXT_REWORK lock "), (" NEXT_L1 lock "))"
+#define CLAIM_ONE(q, lock) CLAIM_HEAD "(" q lock ")"
+
+static void locked_fill(lf_tx *tx, lf_rows *r, void *out)
 {
-	static const char *const next[] = {NEXT_L1, NEXT_L2, NEXT_L3};
-	static const char *const skip[] = {NEXT_L1 SKIP_LOCKED, NEXT_L2 SKIP_LOCKED,
-					   NEXT_L3 SKIP_LOCKED};
-	static const char *const wait[] = {NEXT_L1 WAIT_LOCKED, NEXT_L2 WAIT_LOCKED,
-					   NEXT_L3 WAIT_LOCKED};
+	lf_task_locked *l = out;
+	task_fill(tx, r, &l->task);
+	l->project_version = lf_rows_int(r, 20);
+	l->active_work = lf_rows_int(r, 21);
+	l->current = (int)lf_rows_int(r, 22);
+}
+
+int lf_store_task_lock_ctx(lf_tx *tx, int64_t id, lf_task_locked *out)
+{
+	lf_val v[] = {LF_VINT(id)};
+	return lf_db_query_one(tx, LF_DB_SQL(tx, LOCK_CTX_SQLITE, LOCK_CTX_PG), v, 1, locked_fill,
+			       out);
+}
+
+int lf_store_task_claim(lf_tx *tx, int64_t project_id, int stage, int64_t user_id, int64_t now,
+			lf_task_locked *out)
+{
+	static const char *const next[] = {CLAIM_L1(""), CLAIM_ONE(NEXT_L2, ""),
+					   CLAIM_ONE(NEXT_L3, "")};
+	static const char *const skip[] = {CLAIM_L1(SKIP_LOCKED) WAIT_LOCKED,
+					   CLAIM_ONE(NEXT_L2, SKIP_LOCKED) WAIT_LOCKED,
+					   CLAIM_ONE(NEXT_L3, SKIP_LOCKED) WAIT_LOCKED};
+	/* Rework was looked for without waiting just before: what waits is
+	 * the queue. */
+	static const char *const wait[] = {CLAIM_ONE(NEXT_L1, WAIT_LOCKED) WAIT_LOCKED,
+					   CLAIM_ONE(NEXT_L2, WAIT_LOCKED) WAIT_LOCKED,
+					   CLAIM_ONE(NEXT_L3, WAIT_LOCKED) WAIT_LOCKED};
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id), LF_VINT(now)};
 	int ret;
 	if (stage < 1 || stage > 3)
 		return LF_ERR_INVALID;
-	if (stage == 1) {
-		ret = lf_db_query_int(tx, LF_DB_SQL(tx, NEXT_REWORK, NEXT_REWORK SKIP_LOCKED), v, 2,
-				      task_id);
-		if (ret != LF_ERR_NOTFOUND)
-			return ret;
-	}
 	if (lf_db_is_sqlite(tx))
-		return lf_db_query_int(tx, next[stage - 1], v, 3, task_id);
-	ret = lf_db_query_int(tx, skip[stage - 1], v, 3, task_id);
+		return lf_db_query_one(tx, next[stage - 1], v, 3, locked_fill, out);
+	ret = lf_db_query_one(tx, skip[stage - 1], v, 3, locked_fill, out);
 	if (ret != LF_ERR_NOTFOUND)
 		return ret;
-	return lf_db_query_int(tx, wait[stage - 1], v, 3, task_id);
+	return lf_db_query_one(tx, wait[stage - 1], v, 3, locked_fill, out);
 }
 
 /* The plan of the claim queries: SQLite's EXPLAIN QUERY PLAN details

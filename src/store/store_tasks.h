@@ -1,7 +1,7 @@
 /*
  * store_tasks.h - rows of tasks, of the work done on them (who held a task
  * at which stage and how it ended) and of their annotation versions. Also
- * the claim query (lf_store_task_next) and the lease sweeper's list.
+ * the claim query (lf_store_task_claim) and the lease sweeper's list.
  * Included by store.h.
  */
 #ifndef LF_STORE_TASKS_H
@@ -42,14 +42,27 @@ int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id);
  * both win, whatever the database.
  */
 int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state);
+/* A task locked for a transition, with what the transition needs beside
+ * it, read by the same statement. */
+typedef struct lf_task_locked {
+	lf_task task;
+	int64_t project_version; /* its project's updated_at (tasks/config_cache.h) */
+	int64_t active_work;	 /* the id of its active stint, 0 when none */
+	int current;		 /* 0: active_work may be stale (the row changed while the
+				  * statement waited for it); read it with lf_store_work_active */
+} lf_task_locked;
+/* lf_store_task_lock with the project's version and the active stint. */
+int lf_store_task_lock_ctx(lf_tx *tx, int64_t id, lf_task_locked *out);
 /*
- * The next task user may claim at stage (1..3) in project: rework offered
- * to this user first, then by priority and age, skipping tasks reserved for
- * another annotator's rework until their grace time and tasks the user may
- * not take (separation of duties, overlap). LF_ERR_NOTFOUND when none.
+ * Takes the next task user may claim at stage (1..3) in project and locks
+ * it as lf_store_task_lock_ctx does (active_work is not read: a queued
+ * task has none, and current is 0): rework offered to this user first,
+ * then by priority and age, skipping tasks reserved for another
+ * annotator's rework until their grace time and tasks the user may not
+ * take (separation of duties, overlap). LF_ERR_NOTFOUND when none.
  */
-int lf_store_task_next(lf_tx *tx, int64_t project_id, int stage, int64_t user_id, int64_t now,
-		       int64_t *task_id);
+int lf_store_task_claim(lf_tx *tx, int64_t project_id, int stage, int64_t user_id, int64_t now,
+			lf_task_locked *out);
 /* The query plan of the stage's claim query (EXPLAIN QUERY PLAN), one step
  * per line, for tests and operators. */
 int lf_store_task_next_plan(lf_tx *tx, int stage, char *buf, size_t len);

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "authz/authz.h"
+
 #define USER_COLS "id, email, name, role, active, created_at, updated_at"
 
 static void user_from_row(lf_tx *tx, lf_rows *r, int base, lf_user *u);
@@ -144,6 +146,77 @@ int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t 
 				 " AND s.expires_at > $3 AND u.active = 1",
 				 p, 3, user, NULL);
 	return ret == LF_ERR_NOTFOUND ? LF_ERR_AUTH : ret;
+}
+
+/*
+ * The statements of lf_store_access, by what is asked: the session check
+ * of lf_store_session_check, the caller's roles in a project (a row per
+ * role; the project's id is NULL when there is no such project) or in a
+ * task's project, or both at once. Columns: USER_COLS when the session
+ * is checked, then the project's id and a role.
+ */
+#define SESSION_FROM " FROM sessions s JOIN users u ON u.id = s.user_id"
+#define SESSION_WHERE                                                                              \
+	" WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3"       \
+	" AND u.active = 1"
+#define SESSION_USER "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at"
+#define SESSION_ONLY SESSION_USER ", NULL, NULL" SESSION_FROM SESSION_WHERE
+#define SESSION_PROJECT                                                                            \
+	SESSION_USER ", p.id, m.role" SESSION_FROM " LEFT JOIN projects p ON p.id = $4"            \
+		     " LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = "        \
+		     "u.id" SESSION_WHERE
+#define SESSION_TASK                                                                               \
+	SESSION_USER ", t.project_id, m.role" SESSION_FROM " LEFT JOIN tasks t ON t.id = $4"       \
+		     " LEFT JOIN project_members m ON m.project_id = t.project_id"                 \
+		     " AND m.user_id = u.id" SESSION_WHERE
+#define USER_PROJECT                                                                               \
+	"SELECT p.id, m.role FROM projects p LEFT JOIN project_members m"                          \
+	" ON m.project_id = p.id AND m.user_id = $2 WHERE p.id = $1"
+#define USER_TASK                                                                                  \
+	"SELECT t.project_id, m.role FROM tasks t LEFT JOIN project_members m"                     \
+	" ON m.project_id = t.project_id AND m.user_id = $2 WHERE t.id = $1"
+
+int lf_store_access(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, int64_t project_id,
+		    int64_t task_id, lf_access *out)
+{
+	int64_t scope = task_id != 0 ? task_id : project_id;
+	lf_val session[] = {LF_VTEXT(sid), LF_VINT(user_id), LF_VINT(now), LF_VINT(scope)};
+	lf_val user[] = {LF_VINT(scope), LF_VINT(user_id)};
+	const char *sql;
+	lf_rows *r = NULL;
+	int rc, rows = 0, base = sid != NULL ? 7 : 0;
+	memset(out, 0, sizeof(*out));
+	if (sid != NULL)
+		sql = task_id != 0	? SESSION_TASK
+		      : project_id != 0 ? SESSION_PROJECT
+					: SESSION_ONLY;
+	else if (scope != 0)
+		sql = task_id != 0 ? USER_TASK : USER_PROJECT;
+	else
+		return LF_OK;
+	int ret = sid != NULL ? lf_db_query(tx, sql, session, scope != 0 ? 4 : 3, &r)
+			      : lf_db_query(tx, sql, user, 2, &r);
+	if (ret != LF_OK)
+		return ret;
+	while ((rc = lf_rows_next(r)) == 1) {
+		if (rows++ == 0 && sid != NULL) {
+			user_from_row(tx, r, 0, &out->user);
+			if (out->user.email == NULL || out->user.name == NULL ||
+			    out->user.role == NULL)
+				rc = LF_ERR_NOMEM;
+		}
+		if (!lf_rows_null(r, base)) {
+			out->found = 1;
+			out->project_id = lf_rows_int(r, base);
+		}
+		out->roles |= lf_authz_prole_parse(lf_rows_text(r, base + 1));
+		if (rc < 0)
+			break;
+	}
+	lf_rows_close(r);
+	if (rc < 0)
+		return rc;
+	return rows == 0 && sid != NULL ? LF_ERR_AUTH : LF_OK;
 }
 
 int lf_store_session_revoke(lf_tx *tx, const char *sid, int64_t now, const char *reason)

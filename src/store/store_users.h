@@ -39,6 +39,23 @@ int lf_store_session_insert(lf_tx *tx, const char *sid, int64_t user_id, int64_t
  * *user. LF_ERR_AUTH otherwise.
  */
 int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, lf_user *user);
+/* What one request's authorization reads (lf_store_access). */
+typedef struct lf_access {
+	lf_user user;	    /* the session's user, when a session was checked */
+	int found;	    /* the project (or task) asked about exists */
+	int64_t project_id; /* its project */
+	unsigned roles;	    /* the user's LF_PROLE_* bits there, 0 for none */
+} lf_access;
+/*
+ * A request's authentication and membership in one statement: with sid,
+ * the check of lf_store_session_check (LF_ERR_AUTH when it fails, *out's
+ * user otherwise); with project_id or task_id (not both), the roles of
+ * the user (user_id, or the session's) in that project or in the task's.
+ * Nothing is read when there is neither. One statement, so one round trip
+ * and one snapshot: the check is as fresh as a separate read would be.
+ */
+int lf_store_access(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, int64_t project_id,
+		    int64_t task_id, lf_access *out);
 int lf_store_session_revoke(lf_tx *tx, const char *sid, int64_t now, const char *reason);
 /* Revokes every live session of a user (deactivation, password change). */
 int lf_store_session_revoke_user(lf_tx *tx, int64_t user_id, int64_t now, const char *reason);

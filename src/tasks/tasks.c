@@ -3,8 +3,14 @@
  *
  * The operations people ask for (claim, heartbeat, release, submit, revise,
  * review, decide, requeue) and lf_tasks_apply, which every transition goes
- * through. The lease sweeper (sweeper.c) and the cache of parsed label
- * configs (config_cache.c) live beside it.
+ * through. The lease sweeper (sweeper.c) and the cache of project
+ * configurations (config_cache.c) live beside it.
+ *
+ * Round trips: a transition reads once, in the statement that locks its
+ * task (with the project's version and the active stint), and otherwise
+ * only writes. It is not one server-side function per transition: that
+ * would write the workflow table again in PL/pgSQL, beside the one pure
+ * table (workflow/) both stores use, and the two would drift.
  */
 #include "tasks/tasks_int.h"
 
@@ -25,8 +31,12 @@
  * at, known once the task is read. */
 #define HOLDER_ROLE LF_ROLE__COUNT
 
+static int loaded(struct op *op, const lf_task_locked *l);
 static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in);
-static int validate_result(struct op *op);
+static int validate_result(const json_t *result, const lf_task *t, const lf_tasks_conf *conf,
+			   lf_error *why);
+static int check_result(struct op *op);
+static void check_early(lf_store *s, lf_arena *a, struct op *op);
 static int store_annotation(struct op *op, const char *kind, int64_t *annotation_id);
 static int active_work(struct op *op);
 static int void_work(struct op *op, unsigned effects);
@@ -44,21 +54,32 @@ static const char *work_status(lf_wf_event ev);
 static int priority_tx(lf_tx *tx, void *ud);
 static int find_author(struct op *op, int *is_author);
 
+/* Takes a task locked in op->tx, and its project's configuration at the
+ * version read with it, into op. */
+static int loaded(struct op *op, const lf_task_locked *l)
+{
+	op->task = l->task;
+	op->active_work = l->active_work;
+	op->active_known = l->current;
+	int ret = lf_tasks_conf_get(op->tx, op->task.project_id, l->project_version, &op->conf);
+	if (ret != LF_OK)
+		return lf_error_set(op->why, ret, "unavailable",
+				    "The task's project cannot be read.");
+	if (lf_tasks_conf_policy(op->conf, op->task.task_type, &op->policy) != LF_OK)
+		return lf_error_set(op->why, LF_ERR_INTERNAL, "bad_policy",
+				    "The project's stored policies are invalid.");
+	return LF_OK;
+}
+
 int lf_tasks_load(struct op *op, int64_t task_id)
 {
-	int ret = lf_store_task_lock(op->tx, task_id, &op->task);
+	lf_task_locked l;
+	int ret = lf_store_task_lock_ctx(op->tx, task_id, &l);
 	if (ret == LF_ERR_NOTFOUND)
 		return lf_error_set(op->why, ret, "task_not_found", "No such task.");
 	if (ret != LF_OK)
 		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
-	if ((ret = lf_store_project_get(op->tx, op->task.project_id, &op->project)) != LF_OK)
-		return lf_error_set(op->why, ret, "unavailable",
-				    "The task's project cannot be read.");
-	if (lf_policy_effective(op->project.policies, op->project.task_types, op->task.task_type,
-				&op->policy) != LF_OK)
-		return lf_error_set(op->why, LF_ERR_INTERNAL, "bad_policy",
-				    "The project's stored policies are invalid.");
-	return LF_OK;
+	return loaded(op, &l);
 }
 
 /* Turns a workflow refusal into a precise reason for the client. */
@@ -113,40 +134,74 @@ static int refusal_from_wf(struct op *op, int err, const lf_wf_input *in)
 
 /* Checks the result against the project's label config and the task's
  * data: known controls and labels, value shapes per result type, regions
- * within their object (a span inside the text). */
-static int validate_result(struct op *op)
+ * within their object (a span inside the text). Depends on nothing else,
+ * and a task's data never changes: the outcome holds for as long as the
+ * project's configuration stays at conf's version. */
+static int validate_result(const json_t *result, const lf_task *t, const lf_tasks_conf *conf,
+			   lf_error *why)
 {
 	char err[256];
-	lf_labelcfg *cfg = NULL;
-	struct lf_tasks_cfg_entry *entry = NULL;
-	json_t *data = NULL;
+	const lf_labelcfg *cfg;
 	int ret = LF_OK;
-
-	if (!json_is_array(op->result)) {
-		ret = lf_error_set(op->why, LF_ERR_INVALID, "invalid_result",
-				   "result must be an array of Label Studio regions.");
-		goto cleanup;
-	}
-	if (op->project.label_config == NULL || op->project.label_config[0] == '\0')
-		goto cleanup;
-	if (lf_tasks_cfg_get(&op->project, &cfg, &entry, err, sizeof(err)) != LF_OK) {
-		ret = lf_error_set(op->why, LF_ERR_INTERNAL, "bad_label_config",
-				   "The project's label config no longer parses: %s", err);
-		goto cleanup;
-	}
-	data = json_loads(op->task.data, 0, NULL);
-	if (data == NULL) {
-		ret = lf_error_set(op->why, LF_ERR_INTERNAL, "internal",
-				   "The task's stored data cannot be read.");
-		goto cleanup;
-	}
-	if (lf_labelcfg_validate_result(cfg, op->result, data, err, sizeof(err)) != LF_OK)
-		ret = lf_error_set(op->why, LF_ERR_INVALID, "invalid_result", "%s", err);
-cleanup:
-	if (cfg != NULL)
-		lf_tasks_cfg_put(cfg, entry);
+	if (!json_is_array(result))
+		return lf_error_set(why, LF_ERR_INVALID, "invalid_result",
+				    "result must be an array of Label Studio regions.");
+	if (conf->project.label_config == NULL || conf->project.label_config[0] == '\0')
+		return LF_OK;
+	if (lf_tasks_conf_labels(conf, &cfg, err, sizeof(err)) != LF_OK)
+		return lf_error_set(why, LF_ERR_INTERNAL, "bad_label_config",
+				    "The project's label config no longer parses: %s", err);
+	json_t *data = json_loads(t->data, 0, NULL);
+	if (data == NULL)
+		return lf_error_set(why, LF_ERR_INTERNAL, "internal",
+				    "The task's stored data cannot be read.");
+	if (lf_labelcfg_validate_result(cfg, result, data, err, sizeof(err)) != LF_OK)
+		ret = lf_error_set(why, LF_ERR_INVALID, "invalid_result", "%s", err);
 	json_decref(data);
 	return ret;
+}
+
+/* The check of the result in the transaction: the one made before it
+ * (check_early) when the configuration is still the version it was made
+ * for, else made now. */
+static int check_result(struct op *op)
+{
+	if (!op->checked || op->checked_version != op->conf->project.updated_at)
+		return validate_result(op->result, &op->task, op->conf, op->why);
+	if (op->checked_ret != LF_OK)
+		*op->why = op->checked_why;
+	return op->checked_ret;
+}
+
+/*
+ * Where every write goes through one writer (SQLite), whatever a write
+ * can do before it is queued is time the writer does not wait: the check
+ * of a result (parsing the task's data, walking the regions) is made
+ * first, on a reader, against the task and the configuration version it
+ * reads. Its outcome is reported only where the transaction would have
+ * made the check, after the workflow's refusals. On PostgreSQL that read
+ * would cost a round trip more than the check it moves, so the check
+ * stays in the transaction (which holds only its task's row).
+ */
+static void check_early(lf_store *s, lf_arena *a, struct op *op)
+{
+	lf_tx *tx = NULL;
+	lf_task_locked l;
+	const lf_tasks_conf *conf;
+	if (op->result == NULL || json_is_null(op->result) || !lf_store_single_writer(s))
+		return;
+	int ret = lf_store_begin(s, LF_TX_READ, a, &tx);
+	if (ret == LF_OK)
+		ret = lf_store_task_lock_ctx(tx, op->task_id, &l);
+	if (ret == LF_OK)
+		ret = lf_tasks_conf_get(tx, l.task.project_id, l.project_version, &conf);
+	if (ret == LF_OK) {
+		op->checked = 1;
+		op->checked_version = conf->project.updated_at;
+		op->checked_ret = validate_result(op->result, &l.task, conf, &op->checked_why);
+	}
+	/* Whatever failed here, the transaction finds and reports. */
+	lf_store_rollback(tx);
 }
 
 static const char *annotation_kind(lf_wf_event ev)
@@ -172,9 +227,6 @@ static const char *work_status(lf_wf_event ev)
 
 static int store_annotation(struct op *op, const char *kind, int64_t *annotation_id)
 {
-	char *text = json_dumps(op->result, JSON_COMPACT);
-	if (text == NULL)
-		return lf_error_set(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
 	lf_annotation an = {.task_id = op->task.id,
 			    .author_id = op->who->user_id,
 			    .stage = lf_wf_stage_of(op->ev == LF_EV_SUBMIT || op->ev == LF_EV_REVISE
@@ -183,10 +235,9 @@ static int store_annotation(struct op *op, const char *kind, int64_t *annotation
 										 : LF_TS_LOCKED_L3),
 			    .kind = kind,
 			    .work_id = op->work_id,
-			    .result = text,
+			    .result = op->result_text,
 			    .created_at = op->now};
 	int ret = lf_store_annotation_insert(op->tx, &an);
-	free(text);
 	if (ret != LF_OK)
 		return lf_error_set(op->why, ret, "unavailable",
 				    "The annotation could not be stored.");
@@ -221,10 +272,15 @@ static int find_author(struct op *op, int *is_author)
 }
 
 /* Finds the stint of whoever holds the task (the actor, or for expiry and
- * requeue, the holder); op->work_id stays 0 when nobody does. */
+ * requeue, the holder), as read with the task when that read is current;
+ * op->work_id stays 0 when nobody holds it. */
 static int active_work(struct op *op)
 {
 	lf_work w;
+	if (op->active_known) {
+		op->work_id = op->active_work;
+		return LF_OK;
+	}
 	int ret = lf_store_work_active(op->tx, op->task.id, &w);
 	if (ret == LF_ERR_NOTFOUND)
 		return LF_OK;
@@ -290,16 +346,14 @@ static int write_audit(struct op *op, const char *from, unsigned fx)
  */
 static int move_money(struct op *op, lf_task_state from, unsigned fx)
 {
-	const char *cur = op->project.currency;
+	const char *cur = op->conf->project.currency;
 	int64_t pid = op->task.project_id, tid = op->task.id;
 	int overturned = (fx & LF_FX_L2_OVERTURNED) && !op->policy.pay_overturned_l2;
 	int ret = LF_OK;
 	if (fx & LF_FX_HOLD_RESERVE) {
-		lf_rates rates;
 		lf_money shortfall = 0;
 		int stage = lf_wf_stage_of(from);
-		lf_rates_from_text(op->project.rates, &rates);
-		lf_money rate = lf_rates_stage(&rates, stage);
+		lf_money rate = lf_rates_stage(&op->conf->rates, stage);
 		ret = lf_ledger_reserve(op->tx, pid, cur, tid, op->work_id, op->who->user_id, stage,
 					rate, &shortfall);
 		if (ret == LF_ERR_FUNDS)
@@ -366,7 +420,7 @@ int lf_tasks_apply(struct op *op)
 
 	const char *from = t->state;
 	if ((out.effects & LF_FX_NEW_VERSION) && in.has_result) {
-		if ((ret = validate_result(op)) != LF_OK)
+		if ((ret = check_result(op)) != LF_OK)
 			return ret;
 	}
 	if ((ret = void_work(op, out.effects)) != LF_OK)
@@ -502,7 +556,7 @@ static int resume_held(struct op *op)
 static int claim_tx(lf_tx *tx, void *ud)
 {
 	struct op *op = ud;
-	int64_t task_id = 0;
+	lf_task_locked l;
 	op->tx = tx;
 	op->now = lf_now_ms();
 	/* Forgotten between runs (PostgreSQL retries after a serialization
@@ -516,14 +570,13 @@ static int claim_tx(lf_tx *tx, void *ud)
 		if (held != LF_ERR_NOTFOUND)
 			return held;
 	}
-	int ret =
-	    lf_store_task_next(tx, op->project_id, op->stage, op->who->user_id, op->now, &task_id);
+	int ret = lf_store_task_claim(tx, op->project_id, op->stage, op->who->user_id, op->now, &l);
 	if (ret == LF_ERR_NOTFOUND)
 		return lf_error_set(op->why, ret, "nothing_to_do",
 				    "No task is waiting for you at this stage.");
 	if (ret != LF_OK)
 		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
-	if ((ret = lf_tasks_load(op, task_id)) != LF_OK)
+	if ((ret = loaded(op, &l)) != LF_OK)
 		return ret;
 	/* The clock is read once the task is locked, hence after the commit
 	 * of its previous transition: a stint never appears to start before
@@ -531,8 +584,7 @@ static int claim_tx(lf_tx *tx, void *ud)
 	op->now = lf_now_ms();
 	/* A claim lost in a crash is simply asked for again (its hold and
 	 * audit record go with it), so it need not wait for the disk. */
-	if ((ret = lf_store_tx_relaxed(tx)) != LF_OK)
-		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
+	lf_store_tx_relaxed(tx);
 	return lf_tasks_apply(op);
 }
 
@@ -541,8 +593,17 @@ static int claim_tx(lf_tx *tx, void *ud)
 static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, void *),
 		  lf_task_view *out)
 {
+	char *text = NULL;
 	op->why->reason[0] = '\0';
+	/* JSON work done before the write, not in it. */
+	if (op->result != NULL && !json_is_null(op->result)) {
+		if ((text = json_dumps(op->result, JSON_COMPACT)) == NULL)
+			return lf_error_set(op->why, LF_ERR_NOMEM, "internal", "Out of memory.");
+		op->result_text = text;
+		check_early(s, a, op);
+	}
 	int ret = lf_store_write(s, a, fn, op);
+	free(text);
 	op->tx = NULL;
 	lf_metrics_task(op->ev, op->stage, ret,
 			ret == LF_ERR_NOTFOUND && strcmp(op->why->reason, "nothing_to_do") == 0);
@@ -614,21 +675,24 @@ struct draft {
 static int draft_tx(lf_tx *tx, void *ud)
 {
 	struct draft *d = ud;
-	lf_task t;
-	lf_work w;
-	int ret = lf_store_task_lock(tx, d->task_id, &t);
+	lf_task_locked l;
+	lf_work w = {.id = 0};
+	int ret = lf_store_task_lock_ctx(tx, d->task_id, &l);
 	if (ret == LF_ERR_NOTFOUND)
 		return lf_error_set(d->why, ret, "task_not_found", "No such task.");
 	if (ret != LF_OK)
 		return lf_error_set(d->why, ret, "unavailable", "The database failed.");
 	d->saved_at = lf_now_ms();
-	if (t.lease_owner != d->who->user_id || t.lease_expires <= d->saved_at ||
-	    (ret = lf_store_work_active(tx, t.id, &w)) == LF_ERR_NOTFOUND)
+	if (l.current)
+		w.id = l.active_work;
+	else if ((ret = lf_store_work_active(tx, l.task.id, &w)) != LF_OK && ret != LF_ERR_NOTFOUND)
+		return lf_error_set(d->why, ret, "unavailable", "The database failed.");
+	if (l.task.lease_owner != d->who->user_id || l.task.lease_expires <= d->saved_at ||
+	    w.id == 0)
 		return lf_error_set(d->why, LF_ERR_CONFLICT, "lease_lost",
 				    "You do not hold the lease on this task: it expired or"
 				    " belongs to someone else.");
-	if (ret != LF_OK ||
-	    (ret = lf_store_work_draft_put(tx, w.id, d->text, d->saved_at)) != LF_OK)
+	if ((ret = lf_store_work_draft_put(tx, w.id, d->text, d->saved_at)) != LF_OK)
 		return lf_error_set(d->why, ret, "unavailable", "The draft could not be saved.");
 	return LF_OK;
 }

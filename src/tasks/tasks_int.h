@@ -7,6 +7,7 @@
 #define LF_TASKS_INT_H
 
 #include "projects/policy.h"
+#include "tasks/config_cache.h"
 #include "tasks/tasks.h"
 #include "workflow/workflow.h"
 
@@ -22,9 +23,19 @@ struct op {
 	const char *comment;  /* may be NULL */
 	const json_t *result; /* may be NULL */
 	lf_task_state requeue_to;
-	lf_task task; /* as read in the transaction */
-	lf_project project;
+	lf_task task;		   /* as read in the transaction */
+	const lf_tasks_conf *conf; /* its project's, as of the version read with it */
 	lf_policy policy;
+	int64_t active_work;	 /* the task's active stint as read with it, */
+	int active_known;	 /* when that read is current (lf_task_locked) */
+	const char *result_text; /* result as stored, serialized before the transaction */
+	/* The result's check against the label config, when made before the
+	 * transaction (see check_early): its outcome and the project version
+	 * it was made for. */
+	int checked;
+	int64_t checked_version;
+	int checked_ret;
+	lf_error checked_why;
 	int64_t work_id;
 	int annotation_version;
 	int64_t task_id;     /* the task operated on (claims: chosen in the transaction) */
@@ -35,8 +46,9 @@ struct op {
 	lf_task_view *view;  /* claims: resumed, draft */
 };
 
-/* Locks task_id in op->tx and reads it into op->task, with its project and
- * effective policy. On failure op->why says why. */
+/* Locks task_id in op->tx and reads it into op->task, with its project's
+ * configuration and effective policy (released with the arena of op->tx).
+ * On failure op->why says why. */
 int lf_tasks_load(struct op *op, int64_t task_id);
 /* Decides op->ev on the loaded task with the workflow table and carries out
  * its effects inside op->tx (work rows, annotation, money, task row, audit
