@@ -24,6 +24,7 @@ claim_build() {
 #   setup URL TASKS CLIENTS  -> creates annotators, members, the project and
 #                               its tasks (batches of 10000); prints the id
 #   tokens URL CLIENTS FILE  -> logs the annotators in, one token a line
+#   tasks URL PROJECT TASKS  -> adds TASKS tasks to PROJECT (batches of 10000)
 claim_py() {
 	python3 - "$@" <<'EOF'
 import json, sys, urllib.request
@@ -70,11 +71,14 @@ def setup(url, ntasks, nclients):
         api(url, "PUT", f"/api/v1/projects/{project}/members/{u['id']}", {"role": "annotator"}, admin)
     with ThreadPoolExecutor(4) as ex:
         list(ex.map(add, range(nclients)))
+    add_tasks(url, admin, project, ntasks)
+    print(project)
+
+def add_tasks(url, admin, project, ntasks):
     for start in range(0, ntasks, 10000):
         batch = [{"data": {"text": f"Task {i}: Ada Lovelace met Charles Babbage at the Royal Society."}}
                  for i in range(start, min(ntasks, start + 10000))]
         api(url, "POST", f"/api/v1/projects/{project}/tasks", {"tasks": batch}, admin)
-    print(project)
 
 def tokens(url, nclients, path):
     with ThreadPoolExecutor(4) as ex:
@@ -85,6 +89,8 @@ def tokens(url, nclients, path):
 mode, url = sys.argv[1], sys.argv[2]
 if mode == "setup":
     setup(url, int(sys.argv[3]), int(sys.argv[4]))
+elif mode == "tasks":
+    add_tasks(url, login(url, *ADMIN), int(sys.argv[3]), int(sys.argv[4]))
 else:
     tokens(url, int(sys.argv[3]), sys.argv[4])
 EOF
