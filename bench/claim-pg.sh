@@ -264,8 +264,10 @@ if [ "${1:-}" != late ]; then
 	# One fresh project per client count, all made before any load.
 	t0=$(date +%s%N)
 	declare -A project_of
+	first=1
 	for c in $counts; do
-		if [ ${#project_of[@]} = 0 ]; then
+		if [ "$first" = 1 ]; then
+			first=0
 			project_of[$c]=$(claim_setup "$tasks" "$max_clients")
 		else
 			project_of[$c]=$(empty_project "claim bench $c")
