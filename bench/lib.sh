@@ -62,25 +62,50 @@ bench_stop() {
 }
 
 # bench_seal_lag URL...: the audit sealer's figures from each server's
-# /metrics (labelflow_audit_seal_lag_ms quantiles 0.5 and 0.99,
-# labelflow_audit_unsealed), one line per server that exports them, or
-# "n/a (no sealer)" when none does. Sets SEAL_P50 and SEAL_P99 (ms) to the
-# highest any server reports, empty when none does.
+# /metrics, one line per server that has sealed records: the seal lag
+# quantiles 0.5 and 0.99 (labelflow_audit_seal_lag_seconds, or _ms), the
+# records it sealed (labelflow_audit_sealed_records_total) and, when
+# exported, labelflow_audit_unsealed. "n/a (no sealer)" when no server
+# exports them; a sealer that runs only in the worker (which serves no
+# /metrics) is said so. Sets SEAL_P50 and SEAL_P99 (ms) to the highest any
+# server reports, empty when none does.
 bench_seal_lag() {
-	local u m p50 p99 unsealed found=0
+	local u m line p50 p99 sealed unsealed found=0 exported=0
 	SEAL_P50= SEAL_P99=
 	for u in "$@"; do
 		m=$(curl -sf "$u/metrics" 2>/dev/null || true)
-		p50=$(echo "$m" | awk '/^labelflow_audit_seal_lag_ms\{/ && /quantile="0\.5"/ {print $NF; exit}')
-		p99=$(echo "$m" | awk '/^labelflow_audit_seal_lag_ms\{/ && /quantile="0\.99"/ {print $NF; exit}')
-		unsealed=$(echo "$m" | awk '/^labelflow_audit_unsealed[ {]/ {print $NF; exit}')
-		[ -n "$p50$p99$unsealed" ] || continue
+		# "p50_ms p99_ms sealed unsealed", "-" where the server exports none.
+		line=$(echo "$m" | awk '
+			function q(name, want) { return $0 ~ "^" name "\\{" && index($0, "quantile=\"" want "\"") }
+			q("labelflow_audit_seal_lag_seconds", "0.5") { p50 = $NF * 1000 }
+			q("labelflow_audit_seal_lag_seconds", "0.99") { p99 = $NF * 1000 }
+			q("labelflow_audit_seal_lag_ms", "0.5") { p50 = $NF + 0 }
+			q("labelflow_audit_seal_lag_ms", "0.99") { p99 = $NF + 0 }
+			/^labelflow_audit_sealed_records_total[ {]/ { sealed = $NF }
+			/^labelflow_audit_unsealed[ {]/ { unsealed = $NF }
+			END {
+				if (p50 == "" && p99 == "" && unsealed == "") exit
+				printf "%s %s %s %s\n", p50 == "" ? "-" : p50, p99 == "" ? "-" : p99,
+				       sealed == "" ? "-" : sealed, unsealed == "" ? "-" : unsealed
+			}')
+		[ -n "$line" ] || continue
+		exported=1
+		read -r p50 p99 sealed unsealed <<<"$line"
+		# A server that did not hold the sealer's turn reports zeros.
+		[ "$sealed" != 0 ] || continue
 		found=1
-		echo "seal lag:         $u: p50 ${p50:-?} ms, p99 ${p99:-?} ms, unsealed ${unsealed:-?} records"
-		SEAL_P50=$(python3 -c 'import sys; v = [float(x) for x in sys.argv[1:] if x]; print(max(v) if v else "")' "$SEAL_P50" "$p50")
-		SEAL_P99=$(python3 -c 'import sys; v = [float(x) for x in sys.argv[1:] if x]; print(max(v) if v else "")' "$SEAL_P99" "$p99")
+		line="seal lag:         $u: p50 $p50 ms, p99 $p99 ms"
+		[ "$sealed" = - ] || line="$line; $sealed records sealed by it"
+		[ "$unsealed" = - ] || line="$line; $unsealed unsealed now"
+		echo "$line"
+		SEAL_P50=$(python3 -c 'import sys; v = [float(x) for x in sys.argv[1:] if x not in ("", "-")]; print(max(v) if v else "")' "$SEAL_P50" "$p50")
+		SEAL_P99=$(python3 -c 'import sys; v = [float(x) for x in sys.argv[1:] if x not in ("", "-")]; print(max(v) if v else "")' "$SEAL_P99" "$p99")
 	done
-	[ "$found" = 1 ] || echo "seal lag:         n/a (no sealer)"
+	if [ "$found" = 0 ] && [ "$exported" = 1 ]; then
+		echo "seal lag:         n/a (no server sealed during the load: the sealer ran in the worker, which has no /metrics)"
+	elif [ "$found" = 0 ]; then
+		echo "seal lag:         n/a (no sealer)"
+	fi
 }
 
 # bench_side_by_side FLOOR_LABEL [PEER_LABEL]: the table that closes a run
