@@ -260,6 +260,7 @@ if [ "${1:-}" != late ]; then
 	tasks=${1:-20000}
 	counts=${2:-16 64}
 	floor_seconds=${FLOOR_SECONDS:-20}
+	# shellcheck disable=SC2086 # counts is a list
 	max_clients=$(printf '%s\n' $counts | sort -n | tail -n 1)
 	# One fresh project per client count, all made before any load.
 	t0=$(date +%s%N)

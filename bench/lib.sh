@@ -71,7 +71,7 @@ bench_stop() {
 # server reports, empty when none does.
 bench_seal_lag() {
 	local u m line p50 p99 sealed unsealed found=0 exported=0
-	SEAL_P50= SEAL_P99=
+	SEAL_P50='' SEAL_P99=''
 	for u in "$@"; do
 		m=$(curl -sf "$u/metrics" 2>/dev/null || true)
 		# "p50_ms p99_ms sealed unsealed", "-" where the server exports none.

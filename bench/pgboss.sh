@@ -54,7 +54,7 @@ pgboss_run() {
 	local out
 	echo "--- pg-boss $2: $([ "$2" = backlog ] && echo "$3 jobs queued beforehand" || echo "about $3 jobs kept queued")," \
 		"$4 workers, ${5} s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-	PGBOSS_JPS= PGBOSS_P99=
+	PGBOSS_JPS='' PGBOSS_P99=''
 	out=$(NODE_PATH=$PGBOSS_MODULES/node_modules node "$PGBOSS_ROOT/bench/pgboss/fetch-complete.cjs" "$1" "$2" \
 		"$3" "$4" "$5") || echo "  pg-boss failed (exit $?)"
 	echo "$out"
