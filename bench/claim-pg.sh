@@ -162,13 +162,14 @@ pg_stats() {
 # client per line of TOKENS, default $BENCH_DIR/tokens), then its figures
 # and the sealer's. CYCLES 0: until the queue is drained.
 run_load() {
-	local project=$1 cycles=$2 label=$3 tokens=${4:-$BENCH_DIR/tokens} hz c0 c1 w0 w1 p0 p1 l0 l1
+	local project=$1 cycles=$2 label=$3 tokens=${4:-$BENCH_DIR/tokens} hz c0 c1 w0 w1 p0 p1 l0 l1 since
 	hz=$(getconf CLK_TCK)
 	c0=$(($(cpu_s "$S1_PID") + $(cpu_s "$S2_PID")))
 	w0=$(cpu_s "$WORKER_PID")
 	p0=$(cpu_s "$(pg_pid)" 1)
 	l0=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
 	echo "load average:     $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
+	since=$(date +%s%3N)
 	pg_stats reset
 	"$LOADGEN" --url "$URL1" --url "$URL2" --project "$project" --tokens "$tokens" \
 		--stage l1 --max-cycles "$cycles" --seconds "${LOAD_SECONDS:-60}" | tee "$BENCH_DIR/loadgen.txt"
@@ -191,6 +192,27 @@ print(f"cpu:              servers {v[0]:.1f} s, worker {v[1]:.1f} s, postgres {v
 		"submit_p50/p90/p99_ms=$(claim_field submit_p50)/$(claim_field submit_p90)/$(claim_field submit_p99)" \
 		"rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$S1_PID/status"),$(awk '/VmHWM/ {print $2}' "/proc/$S2_PID/status")"
 	bench_seal_lag "$URL1" "$URL2"
+	seal_lag_db "$since"
+}
+
+# seal_lag_db SINCE_MS: with a sealer (the audit_checkpoints table), the
+# seal lag of the records appended since SINCE_MS, from the database: the
+# same measure as the sealer's metric (its batch's sealed_at minus the
+# record's ts), but of this load's records only, whichever process sealed
+# them (/metrics keeps each process's last 4,096, across loads, and the
+# worker has none). Overrides SEAL_P50 and SEAL_P99 when there are any.
+seal_lag_db() {
+	local line sealed unsealed p50 p99
+	[ "$(psql_q -c "SELECT to_regclass('audit_checkpoints') IS NOT NULL")" = t ] || return 0
+	sleep 0.5 # the sealer's next round (every 100 ms)
+	line=$(psql_q -F ' ' -c "SELECT count(c.batch), count(*) - count(c.batch),
+		percentile_disc(0.5) WITHIN GROUP (ORDER BY c.sealed_at - a.ts),
+		percentile_disc(0.99) WITHIN GROUP (ORDER BY c.sealed_at - a.ts)
+		FROM audit_log a LEFT JOIN audit_checkpoints c ON c.batch = a.batch WHERE a.ts >= $1")
+	read -r sealed unsealed p50 p99 <<<"$line"
+	echo "seal lag (db):    p50 ${p50:--} ms, p99 ${p99:--} ms over the $sealed records of this load" \
+		"sealed by now; $unsealed of its records not sealed 0.5 s after it"
+	if [ -n "$p50" ]; then SEAL_P50=$p50 SEAL_P99=$p99; fi
 }
 
 # The claim query of store_tasks.c (macro NAME, SKIP LOCKED appended),
