@@ -302,6 +302,13 @@ if [ "${1:-}" != late ]; then
 	echo "setup:            $max_clients annotators; projects $(for c in $counts; do printf '%s ' "${project_of[$c]}"; done)of $tasks tasks each via the API in $(((t1 - t0) / 1000000)) ms"
 	claim_tokens "$max_clients"
 	declare -A lf_cps lf_p50 lf_p99 seal_p50 seal_p99 fl_pps fl_p50 fl_p99 pb_jps pb_p99
+	floor=$(floor_db "$BENCH_DB")
+	if [ "${PGBOSS:-1}" = 1 ]; then
+		pgboss_install
+		boss=$(pgboss_db "$BENCH_DB")
+	fi
+	# Per client count LabelFlow, the floor and pg-boss back to back: on a
+	# shared machine the three of one ratio then see the same neighbours.
 	for c in $counts; do
 		clients=$c
 		head -n "$c" "$BENCH_DIR/tokens" >"$BENCH_DIR/tokens-$c"
@@ -310,20 +317,13 @@ if [ "${1:-}" != late ]; then
 		lf_cps[$c]=$(claim_field cps) lf_p50[$c]=$(claim_field p50) lf_p99[$c]=$(claim_field p99)
 		seal_p50[$c]=$SEAL_P50 seal_p99[$c]=$SEAL_P99
 		echo "check:            $(psql_q -c "SELECT count(*) FROM tasks WHERE project_id = ${project_of[$c]} AND state = 'queued_l2'") tasks of the project now wait for L2"
-	done
-	floor=$(floor_db "$BENCH_DB")
-	for c in $counts; do
 		floor_run "$floor" "$WORK" "$c" "$floor_seconds" "${FLOOR_TASKS:-300000}"
 		fl_pps[$c]=$FLOOR_PPS fl_p50[$c]=$FLOOR_P50 fl_p99[$c]=$FLOOR_P99
-	done
-	if [ "${PGBOSS:-1}" = 1 ]; then
-		pgboss_install
-		boss=$(pgboss_db "$BENCH_DB")
-		for c in $counts; do
+		if [ "${PGBOSS:-1}" = 1 ]; then
 			pgboss_run "$boss" standing "${PGBOSS_DEPTH:-1000}" "$c" "$floor_seconds"
 			pb_jps[$c]=$PGBOSS_JPS pb_p99[$c]=$PGBOSS_P99
-		done
-	fi
+		fi
+	done
 	if [ "${PGBENCH:-0}" = 1 ]; then
 		pgb_clients=${PGBENCH_CLIENTS:-16}
 		now=$(date +%s%3N)
