@@ -8,7 +8,8 @@
 # (scripts/pg-cluster, durable commits). One pgbench transaction is one
 # pass of the script, i.e. one pair; the pair latency percentiles come from
 # pgbench's per-transaction log. Each client count starts on a freshly
-# seeded queue.
+# seeded queue. FLOOR_HOLDS_INDEX=1 adds an index on holds(task_id), which
+# the issue's appendix lacks (see bench/pg/floor.sql).
 #
 #   bench/pg-floor.sh [clients="16 64"] [seconds=20]
 #
@@ -33,10 +34,11 @@ floor_db() {
 floor_run() {
 	local db=$1 work=$2 clients=$3 seconds=$4 tasks=$5 t0 t1 out logs line
 	t0=$(date +%s%N)
-	psql "$db" -XqAt -v ON_ERROR_STOP=1 -v tasks="$tasks" -f "$FLOOR_ROOT/bench/pg/floor.sql" \
+	psql "$db" -XqAt -v ON_ERROR_STOP=1 -v tasks="$tasks" -v holds_index="${FLOOR_HOLDS_INDEX:-0}" \
+		-f "$FLOOR_ROOT/bench/pg/floor.sql" \
 		2> >(grep -v 'does not exist, skipping' >&2)
 	t1=$(date +%s%N)
-	echo "--- floor (pgbench, ${clients} clients, ${seconds} s): $tasks queued tasks seeded in" \
+	echo "--- floor (pgbench, ${clients} clients, ${seconds} s$([ "${FLOOR_HOLDS_INDEX:-0}" = 1 ] && echo ", index on holds(task_id)")): $tasks queued tasks seeded in" \
 		"$(((t1 - t0) / 1000000)) ms; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	out=$work/floor-$clients.out
 	logs=$work/floor-log-$clients
