@@ -84,7 +84,7 @@ fresh_out=${CLAIM_FRESH_OUT:-}
 if [ -z "$fresh_out" ]; then
 	fresh_out=$(mktemp /tmp/lf-claim-fresh.XXXXXX)
 	echo "fresh project for comparison (bench/claim.sh ${FRESH_TASKS:-50000} $clients):"
-	bench/claim.sh "${FRESH_TASKS:-50000}" "$clients" | tee "$fresh_out" | grep '^claim.sh:'
+	SQLITE_FLOOR=0 bench/claim.sh "${FRESH_TASKS:-50000}" "$clients" | tee "$fresh_out" | grep '^claim.sh:'
 fi
 fresh_cps=$(sed -n 's/^claim\.sh: .*cycles_per_s=\([0-9.]*\).*/\1/p' "$fresh_out")
 [ -z "${CLAIM_FRESH_OUT:-}" ] && rm -f "$fresh_out"

@@ -1,18 +1,32 @@
 #!/usr/bin/env bash
-# Claim/submit throughput over HTTP on PostgreSQL, scaled out: a throwaway
-# cluster with durable commits (scripts/pg-cluster, no LF_PG_FAST), two
-# `labelflow serve` processes on its database (no job threads) and one
-# `labelflow worker` running the lease sweeper; loadgen spreads its clients
-# round-robin over both servers. Prints cycles/s, latency percentiles per
-# cycle and per request type, the servers' peak RSS and where the CPU went.
-# Then, on the same cluster, pgbench runs the same SQL work
+# Claim/submit throughput over HTTP on PostgreSQL, scaled out, side by side
+# with its floors, all on one throwaway cluster with durable commits
+# (scripts/pg-cluster, no LF_PG_FAST) in one run, so that the ratios hold
+# even where the absolute figures are noisy (issue 17):
+#   - LabelFlow: two `labelflow serve` processes on the cluster's database
+#     (no job threads) and one `labelflow worker` running the lease
+#     sweeper; loadgen spreads its clients round-robin over both servers.
+#     Cycles/s, latency percentiles per cycle and per request type, the
+#     servers' peak RSS, where the CPU went and, when the server has an
+#     audit sealer, its seal lag (from /metrics). One fresh project per
+#     client count.
+#   - the floor: pgbench of the least SQL that does the same work
+#     (bench/pg-floor.sh: bench/pg/floor-pair.sql on bench/pg/floor.sql,
+#     300,000 queued tasks), in the database "floor" of the same cluster,
+#     for FLOOR_SECONDS (20) at each client count.
+#   - pg-boss fetch+complete with a standing queue of PGBOSS_DEPTH (1,000)
+#     jobs (bench/pgboss.sh), in the database "pgboss", for FLOOR_SECONDS
+#     with as many workers as clients (PGBOSS=0 skips it).
+# The last lines are the table: cycles/s and p99 of each, LabelFlow / floor,
+# LabelFlow / pg-boss and LabelFlow's p99 / the floor's.
+# PGBENCH=1 adds pgbench of the server's own statements
 # (bench/pg/claim-submit.sql, see bench/pgbench-claim.sh) for 20 s at
-# PGBENCH_CLIENTS (16) clients, and the HTTP figure is given as a share of
-# it (PGBENCH=0 skips this, and so does PAID=0: the script is a paid
-# project's).
+# PGBENCH_CLIENTS (16) clients (only with PAID=1: the script is a paid
+# project's pair).
 #
-#   bench/claim-pg.sh [tasks=20000] [clients=64]
-#       a fresh project of `tasks` tasks, drained (or LOAD_SECONDS passed)
+#   bench/claim-pg.sh [tasks=20000] [clients="16 64"]
+#       a fresh project of `tasks` tasks per client count, drained (or
+#       LOAD_SECONDS passed)
 #   bench/claim-pg.sh late [cycles=20000] [clients=64]
 #       a project of 1,000,000 tasks whose first 900,000 (in id order) are
 #       accepted, bulk-created in SQL; shows the claim query's plans (after
@@ -26,13 +40,15 @@
 # LATE_TOTAL scales the late project (90% accepted). PG_STATS=1 loads
 # pg_stat_statements and prints, after each load, the statements that took
 # the most time (lock waits included) with the buffers each call touched.
-# Server settings pass through the environment (LABELFLOW_THREADS,
-# LABELFLOW_DB_POOL, ...).
+# FLOOR_TASKS (300000) sizes the floor's queue. Server settings pass
+# through the environment (LABELFLOW_THREADS, LABELFLOW_DB_POOL, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/claim.sh
 . bench/lib.sh
 . bench/pgbench-claim.sh
+. bench/pg-floor.sh
+. bench/pgboss.sh
 
 PAID=${PAID:-1}
 WORK=$(mktemp -d /tmp/lf-claim-pg.XXXXXX)
@@ -100,12 +116,12 @@ fund() { # project amount
 
 # A second project for the annotators claim_setup made, created through the
 # API with no tasks; prints its id.
-empty_project() {
+empty_project() { # [name]
 	local admin project uid
 	admin=$(bench_login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
 	# shellcheck disable=SC2016 # $text is the label config's, not the shell's
 	project=$(curl -sf -H "authorization: Bearer $admin" -H 'content-type: application/json' \
-		-d '{"name":"late claim bench","label_config":"<View><Text name=\"text\" value=\"$text\"/><Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/><Label value=\"ORG\"/></Labels></View>","policies":{"lease_seconds":600}}' \
+		-d '{"name":"'"${1:-late claim bench}"'","label_config":"<View><Text name=\"text\" value=\"$text\"/><Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/><Label value=\"ORG\"/></Labels></View>","policies":{"lease_seconds":600}}' \
 		"$URL/api/v1/projects" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 	for uid in $(psql_q -c "SELECT id FROM users WHERE role = 'annotator' ORDER BY id"); do
 		curl -sf -X PUT -H "authorization: Bearer $admin" -H 'content-type: application/json' \
@@ -143,18 +159,20 @@ pg_stats() {
 		FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time DESC LIMIT 14" | sed 's/^/  /'
 }
 
-# run_load PROJECT CYCLES LABEL: the load over both servers, then its
-# figures. CYCLES 0: until the queue is drained.
+# run_load PROJECT CYCLES LABEL [TOKENS]: the load over both servers (one
+# client per line of TOKENS, default $BENCH_DIR/tokens), then its figures
+# and the sealer's. CYCLES 0: until the queue is drained.
 run_load() {
-	local project=$1 cycles=$2 label=$3 hz c0 c1 w0 w1 p0 p1 l0 l1
+	local project=$1 cycles=$2 label=$3 tokens=${4:-$BENCH_DIR/tokens} hz c0 c1 w0 w1 p0 p1 l0 l1 since
 	hz=$(getconf CLK_TCK)
 	c0=$(($(cpu_s "$S1_PID") + $(cpu_s "$S2_PID")))
 	w0=$(cpu_s "$WORKER_PID")
 	p0=$(cpu_s "$(pg_pid)" 1)
 	l0=$(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat)
 	echo "load average:     $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
+	since=$(date +%s%3N)
 	pg_stats reset
-	"$LOADGEN" --url "$URL1" --url "$URL2" --project "$project" --tokens "$BENCH_DIR/tokens" \
+	"$LOADGEN" --url "$URL1" --url "$URL2" --project "$project" --tokens "$tokens" \
 		--stage l1 --max-cycles "$cycles" --seconds "${LOAD_SECONDS:-60}" | tee "$BENCH_DIR/loadgen.txt"
 	c1=$(($(cpu_s "$S1_PID") + $(cpu_s "$S2_PID")))
 	w1=$(cpu_s "$WORKER_PID")
@@ -174,6 +192,28 @@ print(f"cpu:              servers {v[0]:.1f} s, worker {v[1]:.1f} s, postgres {v
 		"claim_p50/p90/p99_ms=$(claim_field claim_p50)/$(claim_field claim_p90)/$(claim_field claim_p99)" \
 		"submit_p50/p90/p99_ms=$(claim_field submit_p50)/$(claim_field submit_p90)/$(claim_field submit_p99)" \
 		"rss_kb=$(awk '/VmHWM/ {print $2}' "/proc/$S1_PID/status"),$(awk '/VmHWM/ {print $2}' "/proc/$S2_PID/status")"
+	bench_seal_lag "$URL1" "$URL2"
+	seal_lag_db "$since"
+}
+
+# seal_lag_db SINCE_MS: with a sealer (the audit_checkpoints table), the
+# seal lag of the records appended since SINCE_MS, from the database: the
+# same measure as the sealer's metric (its batch's sealed_at minus the
+# record's ts), but of this load's records only, whichever process sealed
+# them (/metrics keeps each process's last 4,096, across loads, and the
+# worker has none). Overrides SEAL_P50 and SEAL_P99 when there are any.
+seal_lag_db() {
+	local line sealed unsealed p50 p99
+	[ "$(psql_q -c "SELECT to_regclass('audit_checkpoints') IS NOT NULL")" = t ] || return 0
+	sleep 0.5 # the sealer's next round (every 100 ms)
+	line=$(psql_q -F ' ' -c "SELECT count(c.batch), count(*) - count(c.batch),
+		percentile_disc(0.5) WITHIN GROUP (ORDER BY c.sealed_at - a.ts),
+		percentile_disc(0.99) WITHIN GROUP (ORDER BY c.sealed_at - a.ts)
+		FROM audit_log a LEFT JOIN audit_checkpoints c ON c.batch = a.batch WHERE a.ts >= $1")
+	read -r sealed unsealed p50 p99 <<<"$line"
+	echo "seal lag (db):    p50 ${p50:--} ms, p99 ${p99:--} ms over the $sealed records of this load" \
+		"sealed by now; $unsealed of its records not sealed 0.5 s after it"
+	if [ -n "$p50" ]; then SEAL_P50=$p50 SEAL_P99=$p99; fi
 }
 
 # The claim query of store_tasks.c (macro NAME, SKIP LOCKED appended),
@@ -241,18 +281,51 @@ start_all
 
 if [ "${1:-}" != late ]; then
 	tasks=${1:-20000}
-	clients=${2:-64}
+	counts=${2:-16 64}
+	floor_seconds=${FLOOR_SECONDS:-20}
+	# shellcheck disable=SC2086 # counts is a list
+	max_clients=$(printf '%s\n' $counts | sort -n | tail -n 1)
+	# One fresh project per client count, all made before any load.
 	t0=$(date +%s%N)
-	project=$(claim_setup "$tasks" "$clients")
-	fund "$project" $((tasks * 10 + 1000))
+	declare -A project_of
+	first=1
+	for c in $counts; do
+		if [ "$first" = 1 ]; then
+			first=0
+			project_of[$c]=$(claim_setup "$tasks" "$max_clients")
+		else
+			project_of[$c]=$(empty_project "claim bench $c")
+			claim_py tasks "$URL" "${project_of[$c]}" "$tasks"
+		fi
+		fund "${project_of[$c]}" $((tasks * 10 + 1000))
+	done
 	t1=$(date +%s%N)
-	echo "setup:            $clients annotators, $tasks tasks via the API in $(((t1 - t0) / 1000000)) ms"
-	claim_tokens "$clients"
-	run_load "$project" 0 fresh
-	echo "check:            $(psql_q -c "SELECT count(*) FROM tasks WHERE project_id = $project AND state = 'queued_l2'") tasks of the project now wait for L2"
-	# bench/pg/claim-submit.sql is a paid project's pair.
-	if [ "${PGBENCH:-1}" = 1 ] && [ "$PAID" = 1 ]; then
-		http_cps=$(claim_field cps)
+	echo "setup:            $max_clients annotators; projects $(for c in $counts; do printf '%s ' "${project_of[$c]}"; done)of $tasks tasks each via the API in $(((t1 - t0) / 1000000)) ms"
+	claim_tokens "$max_clients"
+	declare -A lf_cps lf_p50 lf_p99 seal_p50 seal_p99 fl_pps fl_p50 fl_p99 pb_jps pb_p99
+	floor=$(floor_db "$BENCH_DB")
+	if [ "${PGBOSS:-1}" = 1 ]; then
+		pgboss_install
+		boss=$(pgboss_db "$BENCH_DB")
+	fi
+	# Per client count LabelFlow, the floor and pg-boss back to back: on a
+	# shared machine the three of one ratio then see the same neighbours.
+	for c in $counts; do
+		clients=$c
+		head -n "$c" "$BENCH_DIR/tokens" >"$BENCH_DIR/tokens-$c"
+		echo "--- LabelFlow, $c clients: project ${project_of[$c]}"
+		run_load "${project_of[$c]}" 0 "fresh-$c" "$BENCH_DIR/tokens-$c"
+		lf_cps[$c]=$(claim_field cps) lf_p50[$c]=$(claim_field p50) lf_p99[$c]=$(claim_field p99)
+		seal_p50[$c]=$SEAL_P50 seal_p99[$c]=$SEAL_P99
+		echo "check:            $(psql_q -c "SELECT count(*) FROM tasks WHERE project_id = ${project_of[$c]} AND state = 'queued_l2'") tasks of the project now wait for L2"
+		floor_run "$floor" "$WORK" "$c" "$floor_seconds" "${FLOOR_TASKS:-300000}"
+		fl_pps[$c]=$FLOOR_PPS fl_p50[$c]=$FLOOR_P50 fl_p99[$c]=$FLOOR_P99
+		if [ "${PGBOSS:-1}" = 1 ]; then
+			pgboss_run "$boss" standing "${PGBOSS_DEPTH:-1000}" "$c" "$floor_seconds"
+			pb_jps[$c]=$PGBOSS_JPS pb_p99[$c]=$PGBOSS_P99
+		fi
+	done
+	if [ "${PGBENCH:-0}" = 1 ] && [ "$PAID" = 1 ]; then
 		pgb_clients=${PGBENCH_CLIENTS:-16}
 		now=$(date +%s%3N)
 		pgb_users "$BENCH_DB" "$pgb_clients" "$now"
@@ -260,8 +333,13 @@ if [ "${1:-}" != late ]; then
 		python3 -c 'import sys; h, p = float(sys.argv[1]), float(sys.argv[2] or 0)
 print(f"http / pgbench:   {h:.1f} cycles/s at {sys.argv[3]} clients over HTTP / {p:.1f} pairs/s at"
       f" {sys.argv[4]} pgbench clients = {100 * h / p:.0f}%" if p > 0 else "http / pgbench:   no pgbench figure")' \
-			"$http_cps" "${PGB_TPS:-}" "$clients" "$pgb_clients"
+			"${lf_cps[$pgb_clients]:-${lf_cps[$max_clients]}}" "${PGB_TPS:-}" "$pgb_clients" "$pgb_clients"
 	fi
+	echo "=== side by side (one run, one cluster; LabelFlow: 2 servers + 1 worker, paid=$PAID)"
+	for c in $counts; do
+		echo "$c ${lf_cps[$c]:--} ${lf_p50[$c]:--} ${lf_p99[$c]:--} ${fl_pps[$c]:--} ${fl_p50[$c]:--} ${fl_p99[$c]:--}" \
+			"${pb_jps[$c]:--} ${pb_p99[$c]:--} ${seal_p50[$c]:--} ${seal_p99[$c]:--}"
+	done | bench_side_by_side "floor (pgbench)" "pg-boss (standing ${PGBOSS_DEPTH:-1000})"
 	exit 0
 fi
 

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Claim/submit throughput on a fresh project: `clients` annotators, each on
 # its own keep-alive connection (bench/loadgen.c), loop claim (L1) ->
-# submit until the queue is drained. Prints cycles/s, latency percentiles
-# and the server's peak RSS. Usage: bench/claim.sh [tasks=50000] [clients=64]
+# submit until the queue is drained or LOAD_SECONDS (default: no limit)
+# passed. Prints cycles/s, latency percentiles, the server's peak RSS and,
+# when the server has an audit sealer, its seal lag (from /metrics).
+# Usage: bench/claim.sh [tasks=50000] [clients=64]
+#
+# Then the SQLite floor (bench/sqlite_floor.c: the least SQL of a claim +
+# submit pair run in-process by one thread, FLOOR_TASKS (300000) queued
+# tasks, FLOOR_SECONDS (10) s) and a table of both side by side with the
+# ratio, from the same run (SQLITE_FLOOR=0 skips it).
 #
 # Sourced by bench/claim-late.sh for its helpers (claim_build, claim_setup,
 # claim_tokens, claim_run); it then runs nothing itself.
@@ -10,6 +17,7 @@ set -euo pipefail
 
 CLAIM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LOADGEN=${LOADGEN:-$CLAIM_ROOT/build/bench/loadgen}
+SQLITE_FLOOR_BIN=${SQLITE_FLOOR_BIN:-$(dirname "$LOADGEN")/sqlite_floor}
 
 # Builds the load generator when its source is newer than the binary.
 claim_build() {
@@ -20,10 +28,21 @@ claim_build() {
 	fi
 }
 
+# Builds the SQLite floor when its source is newer than the binary.
+claim_floor_build() {
+	if [ ! -x "$SQLITE_FLOOR_BIN" ] || [ "$CLAIM_ROOT/bench/sqlite_floor.c" -nt "$SQLITE_FLOOR_BIN" ]; then
+		mkdir -p "$(dirname "$SQLITE_FLOOR_BIN")"
+		# shellcheck disable=SC2046 # pkg-config prints a list of options
+		cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -o "$SQLITE_FLOOR_BIN" \
+			"$CLAIM_ROOT/bench/sqlite_floor.c" $(pkg-config --cflags --libs sqlite3)
+	fi
+}
+
 # claim_py MODE ARGS...: the JSON/HTTP side of the setup, in Python.
 #   setup URL TASKS CLIENTS  -> creates annotators, members, the project and
 #                               its tasks (batches of 10000); prints the id
 #   tokens URL CLIENTS FILE  -> logs the annotators in, one token a line
+#   tasks URL PROJECT TASKS  -> adds TASKS tasks to PROJECT (batches of 10000)
 claim_py() {
 	python3 - "$@" <<'EOF'
 import json, sys, urllib.request
@@ -70,11 +89,14 @@ def setup(url, ntasks, nclients):
         api(url, "PUT", f"/api/v1/projects/{project}/members/{u['id']}", {"role": "annotator"}, admin)
     with ThreadPoolExecutor(4) as ex:
         list(ex.map(add, range(nclients)))
+    add_tasks(url, admin, project, ntasks)
+    print(project)
+
+def add_tasks(url, admin, project, ntasks):
     for start in range(0, ntasks, 10000):
         batch = [{"data": {"text": f"Task {i}: Ada Lovelace met Charles Babbage at the Royal Society."}}
                  for i in range(start, min(ntasks, start + 10000))]
         api(url, "POST", f"/api/v1/projects/{project}/tasks", {"tasks": batch}, admin)
-    print(project)
 
 def tokens(url, nclients, path):
     with ThreadPoolExecutor(4) as ex:
@@ -85,6 +107,8 @@ def tokens(url, nclients, path):
 mode, url = sys.argv[1], sys.argv[2]
 if mode == "setup":
     setup(url, int(sys.argv[3]), int(sys.argv[4]))
+elif mode == "tasks":
+    add_tasks(url, login(url, *ADMIN), int(sys.argv[3]), int(sys.argv[4]))
 else:
     tokens(url, int(sys.argv[3]), sys.argv[4])
 EOF
@@ -98,7 +122,7 @@ claim_tokens() { claim_py tokens "$URL" "$1" "$BENCH_DIR/tokens"; } # clients
 # loadgen's k=v summary).
 claim_run() {
 	"$LOADGEN" --url "$URL" --project "$1" --tokens "$BENCH_DIR/tokens" --stage l1 \
-		--max-cycles "$2" | tee "$BENCH_DIR/loadgen.txt"
+		--max-cycles "$2" --seconds "${LOAD_SECONDS:-0}" | tee "$BENCH_DIR/loadgen.txt"
 }
 
 # claim_field NAME: one value of loadgen's summary line.
@@ -124,6 +148,21 @@ claim_main() {
 		"errors=$(claim_field errors) cycles_per_s=$(claim_field cps)" \
 		"p50_ms=$(claim_field p50) p90_ms=$(claim_field p90) p99_ms=$(claim_field p99)" \
 		"max_ms=$(claim_field max) peak_rss_kb=$(bench_hwm_kb)"
+	bench_seal_lag "$URL"
+	[ "${SQLITE_FLOOR:-1}" = 1 ] || return 0
+	local cps p50 p99 seal50=$SEAL_P50 seal99=$SEAL_P99 floor_out
+	cps=$(claim_field cps) p50=$(claim_field p50) p99=$(claim_field p99)
+	bench_stop
+	trap - EXIT
+	claim_floor_build
+	echo "--- SQLite floor: $SQLITE_FLOOR_BIN ${FLOOR_TASKS:-300000} ${FLOOR_SECONDS:-10}; load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	floor_out=$("$SQLITE_FLOOR_BIN" "${FLOOR_TASKS:-300000}" "${FLOOR_SECONDS:-10}")
+	echo "$floor_out"
+	floor_out=$(echo "$floor_out" | tail -n 1 | tr ' ' '\n')
+	echo "=== side by side (one run; LabelFlow on SQLite over HTTP, the floor in-process)"
+	echo "$clients ${cps:--} ${p50:--} ${p99:--} $(echo "$floor_out" | sed -n 's/^pairs_per_s=//p')" \
+		"$(echo "$floor_out" | sed -n 's/^p50_ms=//p') $(echo "$floor_out" | sed -n 's/^p99_ms=//p')" \
+		"- - ${seal50:--} ${seal99:--}" | bench_side_by_side "floor (in-process)"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
