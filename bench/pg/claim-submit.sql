@@ -3,7 +3,7 @@
 -- `bench/pgbench-claim.sh generate` from a logged run (log_statement = all,
 -- one warm-up pair, then this pair) of the build below; do not edit: run it
 -- again (`bench/pgbench-claim.sh check` fails when this file is stale).
--- Build: 45b8037-dirty
+-- Build: 64163de-dirty
 -- Run by bench/pgbench-claim.sh with -M prepared; each client is one
 -- annotator. Variables (-D): project, first_uid, now (ms), audit (0|1). A
 -- session's id is its user's id (bench/pg/users.sql). Values the server took
@@ -17,21 +17,18 @@ SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, p.id
 BEGIN;
 SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, 0 AS active_work, 0 AS is_current FROM tasks t WHERE t.id = COALESCE((SELECT id FROM tasks WHERE project_id = :project AND state = 'queued_l1' AND rework_owner = :uid ORDER BY priority DESC, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED), (SELECT t.id FROM tasks t WHERE t.project_id = :project AND t.state = 'queued_l1' AND (t.rework_owner IS NULL OR t.rework_owner = :uid OR t.rework_until < :now) AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = :uid AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done', 'voided')))) ORDER BY t.priority DESC, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)) FOR NO KEY UPDATE \gset tasks_
 INSERT INTO task_work (task_id, project_id, user_id, stage, status, started_at) VALUES (:tasks_id, :project, :uid, 1, 'active', :now) RETURNING id \gset task_work_
-SELECT balance FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD';
-INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at) VALUES (:task_work_id, :tasks_id, :project, :uid, 1, 7, 'held', :now, :now) RETURNING id \gset holds_
-SELECT pg_advisory_xact_lock(7305761);
+SAVEPOINT lf_take;
+UPDATE ledger_accounts SET balance = balance - 7 WHERE id = 8000003 AND balance >= 7 AND kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2;
+INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard) VALUES (:task_work_id, :tasks_id, :project, :uid, 1, 7, 'held', :now, :now, 2) RETURNING id \gset holds_
 SELECT currency FROM projects WHERE id = :project;
 INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id, deposit_id, payout_item_id, actor_id, memo, created_at) VALUES ('hold', :project, 'USD', :tasks_id, :holds_id, NULL, NULL, :uid, NULL, :now) RETURNING id \gset ledger_txns_
-SELECT id FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' \gset ledger_accounts2_
-SELECT id FROM ledger_accounts WHERE kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' \gset ledger_accounts3_
-INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, :ledger_accounts2_id, -7);
-UPDATE ledger_accounts SET balance = balance + -7 WHERE id = :ledger_accounts2_id;
-INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, :ledger_accounts3_id, 7);
-UPDATE ledger_accounts SET balance = balance + 7 WHERE id = :ledger_accounts3_id;
+SELECT id FROM ledger_accounts WHERE kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2 \gset ledger_accounts_
+INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, 8000003, -7);
+UPDATE ledger_accounts SET balance = balance + 7 WHERE id = :ledger_accounts_id AND kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2;
+INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, :ledger_accounts_id, 7);
 UPDATE tasks SET state = 'locked_l1', lease_owner = :uid, lease_expires = :lease_expires, attempts = 0, reworks = 0, annotations_done = 0, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :tasks_id AND state = 'queued_l1';
 \if :audit
-SELECT tail_seq, tail_hash FROM lf_audit_tail() \gset lf_audit_tail_
-INSERT INTO audit_log (seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details, prev_hash, hash) VALUES ((:lf_audit_tail_tail_seq + 1), :now, :uid, 'annotator', 'task.claim', 'task', :tasks_id, :project, :tasks_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1700000600000,"reworks"\x3a0,"work_id"\x3a16000002}', :lf_audit_tail_tail_hash, '4523540f1504cd17100c4835e85b7eefd49911580f8efff0599a8f283be6b9e3');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.claim', 'task', :tasks_id, :project, :tasks_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1700000600000,"reworks"\x3a0,"work_id"\x3a17000002}');
 \endif
 \startpipeline
 SET LOCAL synchronous_commit = off;
@@ -46,11 +43,10 @@ SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, 
 \endpipeline
 INSERT INTO annotations (task_id, version, author_id, stage, kind, work_id, result, created_at) SELECT :tasks_id, COALESCE(MAX(version), 0) + 1, :uid, 1, 'annotation', :task_work_id, E'[{"id"\x3a"r1","from_name"\x3a"label","to_name"\x3a"text","type"\x3a"labels","value"\x3a{"start"\x3a0,"end"\x3a5,"labels"\x3a["PER"]}}]', :now FROM annotations WHERE task_id = :tasks_id RETURNING id, version \gset annotations_
 UPDATE task_work SET status = 'done', decision = 'submit', comment = NULL, annotation_id = :annotations_id, finished_at = :now, draft = NULL, draft_at = NULL, release_due = NULL WHERE id = :task_work_id AND status = 'active';
-SELECT id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at FROM holds WHERE work_id = :task_work_id;
+SELECT id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard FROM holds WHERE work_id = :task_work_id;
 UPDATE holds SET status = 'pending', updated_at = :now WHERE id = :holds_id AND status = 'held';
 UPDATE tasks SET state = 'queued_l2', lease_owner = NULL, lease_expires = NULL, attempts = 0, reworks = 0, annotations_done = 1, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :tasks_id AND state = 'locked_l1';
 \if :audit
-SELECT tail_seq, tail_hash FROM lf_audit_tail() \gset lf_audit_tail2_
-INSERT INTO audit_log (seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details, prev_hash, hash) VALUES ((:lf_audit_tail2_tail_seq + 1), :now, :uid, 'annotator', 'task.submit', 'task', :tasks_id, :project, :tasks_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a16000002}', :lf_audit_tail2_tail_hash, '59e19706d51d39f66711c2653cd7eb1291c94d9b55eb14bda74ce4dc636d015a');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.submit', 'task', :tasks_id, :project, :tasks_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a17000002}');
 \endif
 COMMIT;

@@ -12,10 +12,15 @@ VALUES ('pgbench claim', :now,
 RETURNING id AS pid \gset
 INSERT INTO project_members (project_id, user_id, role, created_at)
 SELECT :pid, id, 'annotator', :now FROM users WHERE id BETWEEN :first_uid AND :last_uid;
-INSERT INTO ledger_accounts (kind, project_id, user_id, currency, balance)
-SELECT k, :pid, 0, 'USD', CASE k WHEN 'external_funding' THEN -1000000000000
-                                 WHEN 'escrow' THEN 1000000000000 ELSE 0 END
-FROM unnest(ARRAY['external_funding', 'escrow', 'held']) AS k WHERE :paid = 1;
+-- Escrow and held in LF_LEDGER_SHARDS (16) shards each, escrow first (the
+-- ledger's lock order, ledger.h), the deposit spread evenly over them.
+INSERT INTO ledger_accounts (kind, project_id, user_id, currency, shard, balance)
+SELECT k, :pid, 0, 'USD', sh, CASE k WHEN 'external_funding' THEN -1000000000000
+                                     WHEN 'escrow' THEN 1000000000000 / 16 ELSE 0 END
+FROM (SELECT 'external_funding' AS k, 0 AS sh, 0 AS o
+      UNION ALL SELECT 'escrow', sh, 1 FROM generate_series(0, 15) AS sh
+      UNION ALL SELECT 'held', sh, 2 FROM generate_series(0, 15) AS sh) a
+WHERE :paid = 1 ORDER BY o, sh;
 INSERT INTO tasks (project_id, state, priority, data, created_at, updated_at)
 SELECT :pid, 'queued_l1', 0,
        '{"text":"Task ' || x || ': Ada Lovelace met Charles Babbage at the Royal Society."}', :now, :now
