@@ -412,42 +412,79 @@ int lf_store_deposit_by_key(lf_tx *tx, int64_t project_id, const char *key, lf_d
 			       v, 2, deposit_fill, out);
 }
 
+/*
+ * A project's money is spread over shard accounts (ledger.h), so one
+ * deposit is sixteen escrow entries: people read it as one line. Entries
+ * of one transaction, account kind and user are read as one line (summed,
+ * keyed by their lowest entry id), and lines that sum to zero (a refill
+ * moving money between escrow shards) are left out. The rows of a
+ * transaction's kind are adjacent in entry order, as lf_ledger_post writes
+ * them in kind order. Rows are read a page at a time until `limit` whole
+ * lines are known: a line is whole once a row of another line follows it
+ * or the entries end.
+ */
 int lf_store_ledger_lines(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
 			  lf_ledger_line **items, int *n)
 {
-	lf_val v[] = {LF_VINT(project_id), LF_VID(before_id), LF_VINT(limit)};
-	lf_rows *r = NULL;
-	int rc = 0, cnt = 0;
+	const int page = 500;
+	int cnt = 0, more = 1, ret = LF_OK;
 	lf_ledger_line *out = lf_arena_alloc(lf_store_arena(tx), sizeof(*out) * (size_t)limit);
+	lf_ledger_line cur;
+	int have = 0;
 	if (out == NULL)
 		return LF_ERR_NOMEM;
-	int ret = lf_db_query(tx,
-			      "SELECT e.id, t.id, t.kind, a.kind, a.currency, t.memo, a.user_id,"
-			      " e.amount, t.task_id, t.created_at FROM ledger_entries e"
-			      " JOIN ledger_accounts a ON a.id = e.account_id"
-			      " JOIN ledger_txns t ON t.id = e.txn_id"
-			      " WHERE t.project_id = $1 AND ($2 IS NULL OR e.id < $2)"
-			      " ORDER BY e.id DESC LIMIT $3",
-			      v, 3, &r);
-	if (ret != LF_OK)
-		return ret;
-	while (cnt < limit && (rc = lf_rows_next(r)) == 1) {
-		lf_ledger_line *l = &out[cnt++];
-		l->entry_id = lf_rows_int(r, 0);
-		l->txn_id = lf_rows_int(r, 1);
-		l->txn_kind = lf_rows_dup(tx, r, 2);
-		l->account_kind = lf_rows_dup(tx, r, 3);
-		l->currency = lf_rows_dup(tx, r, 4);
-		l->memo = lf_rows_dup(tx, r, 5);
-		l->user_id = lf_rows_int(r, 6);
-		l->amount = lf_rows_int(r, 7);
-		l->task_id = lf_rows_int(r, 8);
-		l->created_at = lf_rows_int(r, 9);
+	while (more && cnt < limit && ret == LF_OK) {
+		lf_val v[] = {LF_VINT(project_id), LF_VID(before_id), LF_VINT(page)};
+		lf_rows *r = NULL;
+		int rc = 0, rows = 0;
+		ret =
+		    lf_db_query(tx,
+				"SELECT e.id, t.id, t.kind, a.kind, a.currency, t.memo, a.user_id,"
+				" e.amount, t.task_id, t.created_at FROM ledger_entries e"
+				" JOIN ledger_accounts a ON a.id = e.account_id"
+				" JOIN ledger_txns t ON t.id = e.txn_id"
+				" WHERE t.project_id = $1 AND ($2 IS NULL OR e.id < $2)"
+				" ORDER BY e.id DESC LIMIT $3",
+				v, 3, &r);
+		if (ret != LF_OK)
+			return ret;
+		while (cnt < limit && (rc = lf_rows_next(r)) == 1) {
+			int64_t txn = lf_rows_int(r, 1), user = lf_rows_int(r, 6);
+			const char *kind = lf_rows_text(r, 3);
+			rows++;
+			before_id = lf_rows_int(r, 0);
+			if (have && cur.txn_id == txn && cur.user_id == user &&
+			    strcmp(cur.account_kind, kind) == 0) {
+				cur.amount += lf_rows_int(r, 7);
+				cur.entry_id = before_id;
+				continue;
+			}
+			if (have && cur.amount != 0)
+				out[cnt++] = cur;
+			have = 1;
+			cur = (lf_ledger_line){.entry_id = before_id,
+					       .txn_id = txn,
+					       .txn_kind = lf_rows_dup(tx, r, 2),
+					       .account_kind = lf_rows_dup(tx, r, 3),
+					       .currency = lf_rows_dup(tx, r, 4),
+					       .memo = lf_rows_dup(tx, r, 5),
+					       .user_id = user,
+					       .amount = lf_rows_int(r, 7),
+					       .task_id = lf_rows_int(r, 8),
+					       .created_at = lf_rows_int(r, 9)};
+		}
+		lf_rows_close(r);
+		if (rc < 0)
+			return rc;
+		more = rows == page;
 	}
-	lf_rows_close(r);
+	/* The entries ended (or the last page stopped inside it): the line in
+	 * hand is whole only when nothing is left to read. */
+	if (have && !more && cnt < limit && cur.amount != 0)
+		out[cnt++] = cur;
 	*items = out;
 	*n = cnt;
-	return rc < 0 ? rc : LF_OK;
+	return ret;
 }
 
 /* COUNT(*) and MIN(id) of the offending rows of a check query. */

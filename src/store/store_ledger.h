@@ -130,7 +130,10 @@ typedef struct lf_ledger_line {
 	int64_t user_id, amount, task_id, created_at;
 } lf_ledger_line;
 
-/* Entries touching a project's accounts, newest first, keyset by entry id. */
+/* A project's ledger as people read it, newest first: the entries of one
+ * transaction, account kind and user summed into one line (shards are not
+ * shown), lines summing to zero left out; entry_id is the line's lowest
+ * entry id, the keyset cursor (before_id) of the next page. */
 int lf_store_ledger_lines(lf_tx *tx, int64_t project_id, int64_t before_id, int limit,
 			  lf_ledger_line **items, int *n);
 

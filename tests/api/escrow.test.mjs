@@ -119,6 +119,23 @@ test('a full project: holds, rework, overturn, acceptance, earnings, to the cent
   const ledger = await srv.api('GET', `/api/v1/projects/${pid}/ledger?limit=500`, { token: admin.access_token });
   assert.ok(ledger.body.items.length > 10);
   assert.equal(ledger.body.items.reduce((s, l) => s + l.amount, 0), 0);
+  // Shards stay inside the ledger: a deposit reads as two lines (funding
+  // out, escrow in), not one per escrow shard, and no line is zero.
+  const deposits = ledger.body.items.filter((l) => l.txn_kind === 'deposit');
+  assert.ok(deposits.length > 0);
+  for (const txn of new Set(deposits.map((l) => l.txn_id))) {
+    assert.deepEqual(deposits.filter((l) => l.txn_id === txn).map((l) => l.account).sort(), ['escrow', 'external_funding']);
+  }
+  assert.ok(ledger.body.items.every((l) => l.amount !== 0));
+  // Pages of three lines give back the same lines, none split or repeated.
+  const paged = [];
+  for (let cursor = ''; ;) {
+    const page = await srv.api('GET', `/api/v1/projects/${pid}/ledger?limit=3${cursor}`, { token: admin.access_token });
+    paged.push(...page.body.items);
+    if (!page.body.next_cursor) break;
+    cursor = `&cursor=${page.body.next_cursor}`;
+  }
+  assert.deepEqual(paged, ledger.body.items);
   await verified(admin);
   const v = cli(['ledger', 'verify', '--db', srv.db]);
   assert.equal(v.status, 0, v.stdout + v.stderr);
