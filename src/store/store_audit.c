@@ -33,6 +33,7 @@ static void audit_fill(lf_tx *tx, lf_rows *r, void *out);
 static void checkpoint_fill(lf_tx *tx, lf_rows *r, void *out);
 static void copy_hex(char *dst, size_t size, const char *src);
 static int seal_pg(lf_tx *tx, const lf_audit_row *rows, int n);
+static int two_ints(lf_tx *tx, const char *sql, int64_t *a, int64_t *b);
 static char *pg_array(const lf_audit_row *rows, int n, int field);
 
 /* copy=0 borrows the row's text (valid until the next row) for streaming. */
@@ -170,40 +171,35 @@ int lf_store_audit_unsealed(lf_tx *tx, int limit, lf_audit_row **items, int *n)
 				p, 1, audit_fill, sizeof(lf_audit_row), limit, (void **)items, n);
 }
 
-int lf_store_audit_unsealed_stats(lf_tx *tx, int64_t *count, int64_t *oldest_ts)
+/* The two integers of a one-row aggregate query. */
+static int two_ints(lf_tx *tx, const char *sql, int64_t *a, int64_t *b)
 {
 	lf_rows *r = NULL;
-	int ret = lf_db_query(tx,
-			      "SELECT COUNT(*), COALESCE(MIN(ts), 0) FROM audit_log"
-			      " WHERE seq IS NULL",
-			      NULL, 0, &r);
+	int ret = lf_db_query(tx, sql, NULL, 0, &r);
 	if (ret != LF_OK)
 		return ret;
 	int rc = lf_rows_next(r);
 	if (rc == 1) {
-		*count = lf_rows_int(r, 0);
-		*oldest_ts = lf_rows_int(r, 1);
+		*a = lf_rows_int(r, 0);
+		*b = lf_rows_int(r, 1);
 	}
 	lf_rows_close(r);
 	return rc < 0 ? rc : rc == 1 ? LF_OK : LF_ERR_DB;
 }
 
+int lf_store_audit_unsealed_stats(lf_tx *tx, int64_t *count, int64_t *oldest_ts)
+{
+	return two_ints(tx,
+			"SELECT COUNT(*), COALESCE(MIN(ts), 0) FROM audit_log WHERE seq IS NULL",
+			count, oldest_ts);
+}
+
 int lf_store_audit_sealed_stats(lf_tx *tx, int64_t *count, int64_t *max_seq)
 {
-	lf_rows *r = NULL;
-	int ret = lf_db_query(tx,
-			      "SELECT COUNT(seq), COALESCE(MAX(seq), 0) FROM audit_log"
-			      " WHERE seq IS NOT NULL",
-			      NULL, 0, &r);
-	if (ret != LF_OK)
-		return ret;
-	int rc = lf_rows_next(r);
-	if (rc == 1) {
-		*count = lf_rows_int(r, 0);
-		*max_seq = lf_rows_int(r, 1);
-	}
-	lf_rows_close(r);
-	return rc < 0 ? rc : rc == 1 ? LF_OK : LF_ERR_DB;
+	return two_ints(tx,
+			"SELECT COUNT(seq), COALESCE(MAX(seq), 0) FROM audit_log"
+			" WHERE seq IS NOT NULL",
+			count, max_seq);
 }
 
 /* field 0: id, 1: seq, 2: prev_hash, 3: hash, as a PostgreSQL array

@@ -18,74 +18,12 @@
 #include <cmocka.h>
 #include <libpq-fe.h>
 
+#include "pg_fixture.h"
 #include "store/store.h"
-
-struct fixture {
-	lf_store *s;
-	PGconn *admin;
-	PGconn *db;
-	char name[64];
-};
-
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
-static void run_sql(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-}
-
-/* A database URL on the same server: base URL with the path replaced. */
-static void url_with_db(const char *base, const char *name, char *out, size_t len)
-{
-	const char *slash = strchr(strstr(base, "://") + 3, '/');
-	int host_len = slash != NULL ? (int)(slash - base) : (int)strlen(base);
-	snprintf(out, len, "%.*s/%s", host_len, base, name);
-}
 
 static int setup(void **state)
 {
-	const char *base = getenv("LABELFLOW_TEST_PG");
-	char sql[128], url[512], err[256];
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return -1;
-	*state = f;
-	snprintf(f->name, sizeof(f->name), "lf_plan_%d", (int)getpid());
-	f->admin = PQconnectdb(base);
-	if (PQstatus(f->admin) != CONNECTION_OK)
-		return -1;
-	PQsetNoticeProcessor(f->admin, quiet, NULL);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", f->name);
-	run_sql(f->admin, sql);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->name);
-	run_sql(f->admin, sql);
-	url_with_db(base, f->name, url, sizeof(url));
-	if (lf_store_open(url, 2, &f->s, err, sizeof(err)) != LF_OK ||
-	    lf_store_migrate(f->s, NULL) != LF_OK)
-		return -1;
-	f->db = PQconnectdb(url);
-	return PQstatus(f->db) == CONNECTION_OK ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char sql[128];
-	lf_store_close(f->s);
-	PQfinish(f->db);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->name);
-	run_sql(f->admin, sql);
-	PQfinish(f->admin);
-	free(f);
-	return 0;
+	return lf_pgfx_open(state, "lf_plan", 2);
 }
 
 static void assert_plan(lf_store *s, int stage)
@@ -108,7 +46,7 @@ static void assert_plan(lf_store *s, int stage)
 
 static void test_plans_fresh(void **state)
 {
-	struct fixture *f = *state;
+	struct lf_pgfx *f = *state;
 	for (int stage = 1; stage <= 3; stage++)
 		assert_plan(f->s, stage);
 }
@@ -117,14 +55,14 @@ static void test_plans_fresh(void **state)
  * analyzed: the case where the planner is tempted by a primary-key scan. */
 static void test_plans_late_project(void **state)
 {
-	struct fixture *f = *state;
-	run_sql(f->db, "INSERT INTO projects (id, name, created_at, updated_at)"
-		       " VALUES (1, 'p', 0, 0)");
-	run_sql(f->db, "INSERT INTO tasks (project_id, state, data, created_at, updated_at)"
-		       " SELECT 1, CASE WHEN i <= 90000 THEN 'accepted' WHEN i % 3 = 0 THEN"
-		       " 'queued_l1' WHEN i % 3 = 1 THEN 'queued_l2' ELSE 'queued_l3' END,"
-		       " '{}', 0, 0 FROM generate_series(1, 100000) i");
-	run_sql(f->db, "ANALYZE");
+	struct lf_pgfx *f = *state;
+	lf_pgfx_sql(f->db, "INSERT INTO projects (id, name, created_at, updated_at)"
+			   " VALUES (1, 'p', 0, 0)");
+	lf_pgfx_sql(f->db, "INSERT INTO tasks (project_id, state, data, created_at, updated_at)"
+			   " SELECT 1, CASE WHEN i <= 90000 THEN 'accepted' WHEN i % 3 = 0 THEN"
+			   " 'queued_l1' WHEN i % 3 = 1 THEN 'queued_l2' ELSE 'queued_l3' END,"
+			   " '{}', 0, 0 FROM generate_series(1, 100000) i");
+	lf_pgfx_sql(f->db, "ANALYZE");
 	for (int stage = 1; stage <= 3; stage++)
 		assert_plan(f->s, stage);
 }
@@ -140,5 +78,5 @@ int main(void)
 		return 0;
 	}
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests_name("claim_plan_pg", tests, setup, teardown);
+	return cmocka_run_group_tests_name("claim_plan_pg", tests, setup, lf_pgfx_close);
 }

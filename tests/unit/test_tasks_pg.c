@@ -20,14 +20,8 @@
 #include <libpq-fe.h>
 #include <pthread.h>
 
+#include "pg_fixture.h"
 #include "store/store.h"
-
-struct fixture {
-	lf_store *s;
-	PGconn *admin;
-	PGconn *db;
-	char name[64];
-};
 
 struct waiter {
 	lf_store *s;
@@ -37,73 +31,18 @@ struct waiter {
 	int ret;
 };
 
-static void quiet(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message;
-}
-
-static void run_sql(PGconn *c, const char *sql)
-{
-	PGresult *r = PQexec(c, sql);
-	ExecStatusType st = PQresultStatus(r);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-	PQclear(r);
-}
-
-/* A database URL on the same server: base URL with the path replaced. */
-static void url_with_db(const char *base, const char *name, char *out, size_t len)
-{
-	const char *slash = strchr(strstr(base, "://") + 3, '/');
-	int host_len = slash != NULL ? (int)(slash - base) : (int)strlen(base);
-	snprintf(out, len, "%.*s/%s", host_len, base, name);
-}
-
 static int setup(void **state)
 {
-	const char *base = getenv("LABELFLOW_TEST_PG");
-	char sql[128], url[512], err[256];
-	struct fixture *f = calloc(1, sizeof(*f));
-	if (f == NULL)
+	if (lf_pgfx_open(state, "lf_tasks_pg", 4) != 0)
 		return -1;
-	*state = f;
-	snprintf(f->name, sizeof(f->name), "lf_tasks_pg_%d", (int)getpid());
-	f->admin = PQconnectdb(base);
-	if (PQstatus(f->admin) != CONNECTION_OK)
-		return -1;
-	PQsetNoticeProcessor(f->admin, quiet, NULL);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s", f->name);
-	run_sql(f->admin, sql);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->name);
-	run_sql(f->admin, sql);
-	url_with_db(base, f->name, url, sizeof(url));
-	if (lf_store_open(url, 4, &f->s, err, sizeof(err)) != LF_OK ||
-	    lf_store_migrate(f->s, NULL) != LF_OK)
-		return -1;
-	f->db = PQconnectdb(url);
-	if (PQstatus(f->db) != CONNECTION_OK)
-		return -1;
-	run_sql(f->db,
-		"INSERT INTO projects (id, name, created_at, updated_at) VALUES (1, 'p', 0, 7)");
-	run_sql(f->db,
-		"INSERT INTO users (id, email, name, role, password_hash, active, created_at,"
-		" updated_at) VALUES (1, 'a@example.org', 'a', 'annotator', 'x', 1, 0, 0)");
-	run_sql(f->db, "INSERT INTO tasks (id, project_id, state, data, created_at, updated_at)"
-		       " VALUES (1, 1, 'queued_l1', '{}', 0, 0)");
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char sql[128];
-	lf_store_close(f->s);
-	PQfinish(f->db);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->name);
-	run_sql(f->admin, sql);
-	PQfinish(f->admin);
-	free(f);
+	struct lf_pgfx *f = *state;
+	lf_pgfx_sql(
+	    f->db, "INSERT INTO projects (id, name, created_at, updated_at) VALUES (1, 'p', 0, 7)");
+	lf_pgfx_sql(f->db,
+		    "INSERT INTO users (id, email, name, role, password_hash, active, created_at,"
+		    " updated_at) VALUES (1, 'a@example.org', 'a', 'annotator', 'x', 1, 0, 0)");
+	lf_pgfx_sql(f->db, "INSERT INTO tasks (id, project_id, state, data, created_at, updated_at)"
+			   " VALUES (1, 1, 'queued_l1', '{}', 0, 0)");
 	return 0;
 }
 
@@ -130,7 +69,7 @@ static int someone_waits(PGconn *db)
 
 static void test_a_waited_lock_is_not_current(void **state)
 {
-	struct fixture *f = *state;
+	struct lf_pgfx *f = *state;
 	struct waiter w = {.s = f->s, .a = lf_arena_create(), .task = 1};
 	lf_task_locked l;
 	lf_tx *tx = NULL;
@@ -190,5 +129,5 @@ int main(void)
 		return 0;
 	}
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests_name("tasks_pg", tests, setup, teardown);
+	return cmocka_run_group_tests_name("tasks_pg", tests, setup, lf_pgfx_close);
 }
