@@ -200,7 +200,9 @@ export async function sealed(srv, token, { timeoutMs = 15000 } = {}) {
 export function sql(db, text) {
   const r = db.startsWith('postgres')
     ? spawnSync('psql', ['-X', '-q', '-A', '-t', '-F', '|', '-v', 'ON_ERROR_STOP=1', '-d', db, '-c', text], { encoding: 'utf8' })
-    : spawnSync('sqlite3', [db.replace(/^sqlite:/, ''), text], { encoding: 'utf8' });
+    // The server's writer (the audit sealer every 100 ms, besides
+    // requests) may hold the write lock: wait for it, as a client would.
+    : spawnSync('sqlite3', ['-cmd', '.timeout 10000', db.replace(/^sqlite:/, ''), text], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`sql failed: ${r.stderr}`);
   return r.stdout;
 }
