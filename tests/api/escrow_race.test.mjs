@@ -177,7 +177,9 @@ test('claims, give-backs, submits and deposits at once: no deadlock, the ledger 
   await Promise.all([...annotators.map(annotator), funder()]);
   assert.deepEqual(errors, []);
   assert.equal(deposits, 20);
-  assert.ok(claims > ANNOTATORS, `${claims} claims`);
+  // The base deposit alone pays 2 claims a shard; the deposits and
+  // give-backs may land after some annotators used up their rounds.
+  assert.ok(claims >= 2 * SHARDS, `${claims} claims`);
   const e = await escrow(srv, admin, pid);
   assert.equal(e.available, shardSums(srv, pid, 'escrow')[1]);
   assert.equal(e.held, shardSums(srv, pid, 'held')[1]);
