@@ -143,7 +143,7 @@ pgb_main() {
 # logged pair is made under that name (the server's connections are ended
 # for it; it opens them again).
 pgb_logged_pair() {
-	local work=$1 snap=${2:-} project admin token id log_from pass db
+	local work=$1 snap=${2:-} project admin token id log_from trace_from pass db
 	cd "$PGB_ROOT"
 	. bench/claim.sh
 	. bench/lib.sh
@@ -155,8 +155,11 @@ pgb_logged_pair() {
 	# No sealing either (its first round is a minute away): the log is
 	# the pair's alone, and no sealer reconnects while the snapshot is
 	# made.
+	# libpq's trace of the server's connections says which statements
+	# went to the server in one round trip (a pipeline).
+	: >"$work/trace"
 	bench_start env LABELFLOW_JOB_THREADS=0 LABELFLOW_SWEEP_MS=86400000 LABELFLOW_AUDIT_SEAL_MS=60000 \
-		LABELFLOW_STORAGE="file:$work/blobs"
+		LABELFLOW_STORAGE="file:$work/blobs" LABELFLOW_DB_TRACE="$work/trace"
 	# Each table's ids far from every other's and from small constants,
 	# so that a value in the log names the row it came from.
 	psql "$BENCH_DB" -XqAt -v ON_ERROR_STOP=1 -c "SELECT setval(c.oid, 1000000 * x.n) FROM pg_class c JOIN (SELECT oid, row_number() OVER (ORDER BY relname) AS n FROM pg_class WHERE relkind = 'S') x ON x.oid = c.oid" >/dev/null
@@ -176,6 +179,7 @@ pgb_logged_pair() {
 			psql "${BENCH_DB%/*}/postgres" -XqAt -v ON_ERROR_STOP=1 -c "CREATE DATABASE $snap TEMPLATE $db" >/dev/null
 		fi
 		log_from=$(stat -c %s "$work/pg/pg.log")
+		trace_from=$(stat -c %s "$work/trace")
 		id=$(curl -sf -H "authorization: Bearer $token" -H 'content-type: application/json' \
 			-d '{"stage":"l1"}' "$URL/api/v1/projects/$project/claim" |
 			python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
@@ -186,6 +190,7 @@ pgb_logged_pair() {
 	done
 	sleep 0.2
 	tail -c +$((log_from + 1)) "$work/pg/pg.log" >"$work/pair.log"
+	tail -c +$((trace_from + 1)) "$work/trace" >"$work/pair.trace"
 	PGB_PROJECT=$project
 	PGB_UID=$(psql "$BENCH_DB" -XqAt -c "SELECT id FROM users WHERE email = 'bench-annotator-0@example.org'")
 	PGB_SID=$(psql "$BENCH_DB" -XqAt -c "SELECT id FROM sessions WHERE user_id = $PGB_UID AND revoked_at IS NULL ORDER BY created_at DESC LIMIT 1")
@@ -211,7 +216,7 @@ pgb_generate() {
 	# shellcheck disable=SC2064 # the folder is known now
 	trap "bench_kill; '$PGB_ROOT/scripts/pg-cluster' stop '$work/pg' >/dev/null 2>&1 || true; rm -rf '$work'" EXIT
 	pgb_logged_pair "$work" lf_pair_snapshot
-	python3 "$PGB_ROOT/bench/pg/generate.py" "$work/pair.log" "${BENCH_DB%/*}/lf_pair_snapshot" \
+	python3 "$PGB_ROOT/bench/pg/generate.py" "$work/pair.log" "$work/pair.trace" "${BENCH_DB%/*}/lf_pair_snapshot" \
 		"$PGB_PROJECT" "$PGB_UID" "$PGB_SID" \
 		"$(git -C "$PGB_ROOT" describe --always --dirty 2>/dev/null || echo unknown)" >"$work/gen.sql"
 	# The script must run: a few pairs on a fresh project of the cluster.

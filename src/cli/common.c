@@ -64,6 +64,7 @@ int lf_cli_open_store(const lf_config *cfg, int readers, lf_store **out)
 	lf_store_opts opts = {
 	    .pool = cfg->db_pool != LF_CONFIG_AUTO ? cfg->db_pool : 0,
 	    .statement_timeout_ms = cfg->db_statement_timeout_ms,
+	    .trace = cfg->db_trace,
 	};
 	char err[256];
 	int applied = 0;

@@ -144,6 +144,10 @@ static const struct var vars[] = {
      "PostgreSQL connections per process", PLAIN},
     {"LABELFLOW_DB_STATEMENT_TIMEOUT_MS", INT(db_statement_timeout_ms, 0, BIG), "30000", NULL, NULL,
      "PostgreSQL statement and lock timeout (0: none)", PLAIN},
+    {"LABELFLOW_DB_TRACE", STR(db_trace), NULL, NULL, NULL,
+     "file that libpq's protocol trace of every PostgreSQL connection is appended to (debugging; "
+     "bench/pgbench-claim.sh reads the round trips of a claim from it)",
+     PLAIN},
     {"LABELFLOW_WEB_DIR", STR(web_dir), "web/dist", NULL, NULL,
      "the built web UI (a pointer page when missing)", PLAIN},
     {"LABELFLOW_TMPDIR", STR(tmpdir), "/tmp", NULL, NULL,

@@ -59,6 +59,7 @@ typedef struct lf_config {
 	int login_ip_burst;
 	int db_pool; /* LF_CONFIG_AUTO: the store picks by thread count */
 	int db_statement_timeout_ms;
+	const char *db_trace; /* NULL: no libpq protocol trace */
 	const char *web_dir;
 	const char *tmpdir;
 	/* Object stores (blob.h's lf_blob_opts); credentials are never printed. */

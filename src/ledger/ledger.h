@@ -204,12 +204,15 @@ int lf_escrow_refund(lf_store *s, lf_arena *a, const lf_escrow_request *rq, lf_e
  * When that escrow shard cannot cover amount, it is first refilled from
  * the project's other escrow shards (a "rebalance" transaction). LF_ERR_FUNDS
  * only when all the escrow shards together cannot cover it; *shortfall
- * gets by how much. amount 0 reserves nothing.
+ * gets by how much. amount 0 reserves nothing. currency must be the
+ * project's as read in tx (the task's project configuration at the
+ * version locked with it): a claim does not read it once more.
  */
 int lf_ledger_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64_t task_id,
 		      int64_t work_id, int64_t user_id, int stage, lf_money amount,
 		      lf_money *shortfall);
-/* The stint's hold goes back to escrow (released, expired, requeued). */
+/* The stint's hold goes back to escrow (released, expired, requeued).
+ * currency as for lf_ledger_reserve. */
 int lf_ledger_hold_return(lf_tx *tx, const char *currency, int64_t work_id);
 /* The stint's work is done: its hold waits for the task's acceptance. */
 int lf_ledger_hold_earn(lf_tx *tx, int64_t work_id);

@@ -50,6 +50,8 @@ struct lf_db_driver {
 	int (*commit)(void *impl, void *conn);
 	void (*rollback)(void *impl, void *conn);
 	int (*exec)(void *conn, const char *sql, const lf_val *p, int n, int64_t *changes);
+	/* lf_db_exec_later; NULL where a statement costs no round trip. */
+	int (*exec_later)(void *conn, const char *sql, const lf_val *p, int n, int one);
 	int (*query)(void *conn, const char *sql, const lf_val *p, int n, lf_rows **out);
 	int (*next)(lf_rows *r);
 	int64_t (*col_int)(lf_rows *r, int col);
@@ -71,6 +73,16 @@ extern const lf_db_driver lf_db_pg;
 
 /* Executes a statement; *changes (may be NULL) gets the affected rows. */
 int lf_db_exec(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *changes);
+/*
+ * Executes a statement whose outcome the caller does not need to go on:
+ * on PostgreSQL it is held back and sent with the transaction's next
+ * statement or its COMMIT, in their round trip. Its failure is theirs:
+ * the transaction fails there, with LF_ERR_CONFLICT when `one` is set
+ * and the statement (an UPDATE or DELETE without RETURNING) changed
+ * anything but exactly one row, or broke a constraint. So use it only
+ * where failing the whole transaction is the right answer to either.
+ */
+int lf_db_exec_later(lf_tx *tx, const char *sql, const lf_val *p, int n, int one);
 /* Starts a query; iterate with lf_rows_next, always lf_rows_close. */
 int lf_db_query(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_rows **out);
 /* Runs a query expected to return at most one row and copies its first

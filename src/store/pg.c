@@ -35,6 +35,8 @@
 #define INT8OID	     20
 #define TEXTOID	     25
 #define SMALL_PARAMS 32
+#define DEFERRED     32 /* statements a transaction may hold back at once */
+#define WRAPPED	     32 /* distinct statements checked for one changed row */
 
 struct pg_rows {
 	lf_rows base;
@@ -50,13 +52,26 @@ struct stmt_slot {
 
 struct pg_db;
 
+/* A statement held back for the transaction's next round trip
+ * (pg_exec_later): its prepared name and its parameters as text, in one
+ * block that the connection owns until the statement is sent. */
+struct deferred {
+	int id;
+	int n;
+	int one; /* must change exactly one row */
+	const char **vals;
+};
+
 struct pg_conn {
 	struct pg_db *db;
 	PGconn *h;
 	int in_tx;
 	int begin_pending; /* a write transaction whose BEGIN goes with its first statement */
+	int one_failed;	   /* the failure is a held-back statement's wrong row count */
 	int relaxed;	   /* the open transaction commits without waiting for WAL */
 	int nstmts;
+	int ndeferred;
+	struct deferred deferred[DEFERRED];
 	char sqlstate[6];
 	char err[512];
 	struct stmt_slot cache[STMT_CACHE];
@@ -65,6 +80,7 @@ struct pg_conn {
 struct pg_db {
 	char *conninfo;
 	int statement_timeout_ms;
+	FILE *trace; /* lf_store_opts.trace, shared by the connections */
 	int nconns;
 	struct pg_conn *conns;
 	struct pg_conn **idle;
@@ -80,6 +96,7 @@ static int pg_begin(void *impl, int mode, void **conn);
 static int pg_commit(void *impl, void *conn);
 static void pg_rollback(void *impl, void *conn);
 static int pg_exec(void *conn, const char *sql, const lf_val *p, int n, int64_t *changes);
+static int pg_exec_later(void *conn, const char *sql, const lf_val *p, int n, int one);
 static int pg_query(void *conn, const char *sql, const lf_val *p, int n, lf_rows **out);
 static int pg_next(lf_rows *r);
 static int64_t pg_col_int(lf_rows *r, int col);
@@ -94,7 +111,11 @@ static int conn_connect(struct pg_db *d, struct pg_conn *c);
 static int conn_simple(struct pg_conn *c, const char *sql);
 static int conn_end(struct pg_conn *c, int commit);
 static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, PGresult **out);
-static PGresult *exec_begun(struct pg_conn *c, const char *name, int n, const char *const *vals);
+static PGresult *exec_pipelined(struct pg_conn *c, const char *name, int n, const char *const *vals,
+				const char *const *tail);
+static int conn_flush(struct pg_conn *c);
+static void deferred_drop(struct pg_conn *c);
+static const char *wrap_one(const char *sql);
 static int result_error(struct pg_conn *c, PGresult *res);
 static struct pg_conn *pool_take(struct pg_db *d);
 static void pool_give(struct pg_db *d, struct pg_conn *c);
@@ -107,6 +128,7 @@ const lf_db_driver lf_db_pg = {
     .commit = pg_commit,
     .rollback = pg_rollback,
     .exec = pg_exec,
+    .exec_later = pg_exec_later,
     .query = pg_query,
     .next = pg_next,
     .col_int = pg_col_int,
@@ -147,6 +169,7 @@ static int conn_connect(struct pg_db *d, struct pg_conn *c)
 	c->nstmts = 0;
 	c->in_tx = 0;
 	c->begin_pending = 0;
+	deferred_drop(c);
 	c->h = PQconnectdbParams(keys, vals, 1);
 	if (c->h == NULL || PQstatus(c->h) != CONNECTION_OK) {
 		snprintf(c->err, sizeof(c->err), "%s",
@@ -154,6 +177,10 @@ static int conn_connect(struct pg_db *d, struct pg_conn *c)
 		return LF_ERR_DB;
 	}
 	PQsetNoticeProcessor(c->h, quiet_notices, NULL);
+	if (d->trace != NULL) {
+		PQtrace(c->h, d->trace);
+		PQsetTraceFlags(c->h, PQTRACE_SUPPRESS_TIMESTAMPS);
+	}
 	return LF_OK;
 }
 
@@ -172,6 +199,17 @@ static int pg_open(const char *target, int readers, const lf_store_opts *opts, v
 		snprintf(err, errlen, "the PostgreSQL pool must be 1..256 connections");
 		ret = LF_ERR_INVALID;
 		goto fail;
+	}
+	if (opts->trace != NULL) {
+		/* Line-buffered: the trace of a round trip is whole in the
+		 * file when its answer reaches the client. */
+		if ((d->trace = fopen(opts->trace, "a")) == NULL) {
+			snprintf(err, errlen, "cannot open %s for the PostgreSQL trace",
+				 opts->trace);
+			ret = LF_ERR_INVALID;
+			goto fail;
+		}
+		setvbuf(d->trace, NULL, _IOLBF, 0);
 	}
 	d->conninfo = strdup(target);
 	d->conns = calloc((size_t)d->nconns, sizeof(*d->conns));
@@ -205,6 +243,8 @@ static void pg_close(void *impl)
 			PQfinish(d->conns[i].h);
 	pthread_mutex_destroy(&d->m);
 	pthread_cond_destroy(&d->cv);
+	if (d->trace != NULL)
+		fclose(d->trace);
 	free(d->conns);
 	free(d->idle);
 	free(d->conninfo);
@@ -245,6 +285,14 @@ static void pool_give(struct pg_db *d, struct pg_conn *c)
 /* Records the error of a failed result (and frees it). */
 static int result_error(struct pg_conn *c, PGresult *res)
 {
+	if (c->one_failed) {
+		c->one_failed = 0;
+		PQclear(res);
+		snprintf(c->sqlstate, sizeof(c->sqlstate), "LF409");
+		snprintf(c->err, sizeof(c->err),
+			 "LF409 a statement that had to change one row changed none");
+		return LF_ERR_CONFLICT;
+	}
 	const char *state = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state != NULL ? state : "");
 	snprintf(c->err, sizeof(c->err), "%s %s", c->sqlstate,
@@ -276,8 +324,9 @@ static int pg_begin(void *impl, int mode, void **conn)
 	if (c == NULL)
 		return LF_ERR_DB;
 	c->sqlstate[0] = '\0';
+	c->one_failed = 0;
 	/* A write transaction's BEGIN waits for its first statement
-	 * (exec_begun); a snapshot's is sent now. A connection found dropped
+	 * (exec_pipelined); a snapshot's is sent now. A connection found dropped
 	 * at BEGIN is opened again once. */
 	if (mode == LF_TX_SNAPSHOT) {
 		const char *begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -297,29 +346,36 @@ static int pg_begin(void *impl, int mode, void **conn)
 }
 
 /*
- * Ends the connection's transaction, keeping the connection. A relaxed
- * transaction sets synchronous_commit in the COMMIT's own round trip (one
- * simple query of two statements), where the setting is read; a failure
- * of either leaves the transaction to a ROLLBACK.
+ * Ends the connection's transaction, keeping the connection. The COMMIT
+ * goes in one round trip with whatever the transaction held back
+ * (pg_exec_later) and, for a relaxed transaction, the setting of
+ * synchronous_commit, which is read at COMMIT. When a held-back statement
+ * fails, the server skips the COMMIT behind it and the transaction is
+ * rolled back.
  */
 static int conn_end(struct pg_conn *c, int commit)
 {
+	static const char *const relaxed[] = {"SET LOCAL synchronous_commit = off", "COMMIT", NULL};
+	static const char *const plain[] = {"COMMIT", NULL};
 	int ret = LF_OK;
 	if (!c->in_tx)
 		return LF_OK;
 	c->in_tx = 0;
-	/* Nothing was sent: there is no transaction to end. */
-	if (c->begin_pending) {
+	/* Nothing was sent: there is no transaction to end, or one to begin
+	 * and commit in the same round trip as what it held back. */
+	if (c->begin_pending && (!commit || c->ndeferred == 0)) {
 		c->begin_pending = 0;
+		deferred_drop(c);
 		return LF_OK;
 	}
-	if (!commit)
+	if (!commit) {
+		deferred_drop(c);
 		return conn_simple(c, "ROLLBACK");
-	PGresult *res =
-	    PQexec(c->h, c->relaxed ? "SET LOCAL synchronous_commit = off; COMMIT" : "COMMIT");
+	}
+	PGresult *res = exec_pipelined(c, NULL, 0, NULL, c->relaxed ? relaxed : plain);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		ret = result_error(c, res);
-		if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
+		if (c->h != NULL && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 			conn_simple(c, "ROLLBACK");
 		return ret;
 	}
@@ -387,42 +443,148 @@ static int conn_prepare(struct pg_conn *c, const char *sql, const lf_val *p, int
 }
 
 /*
- * The first statement of a write transaction, sent behind its BEGIN in one
- * pipeline (libpq pipeline mode: both queries and a sync, then their
- * results): one round trip where two were, for every write transaction.
- * The sync ends no transaction, as BEGIN opened a block. Returns the
- * statement's result, or BEGIN's when BEGIN failed (NULL when nothing
- * could be sent); a connection left in pipeline mode is closed, to be
- * opened again.
+ * Sends in one pipeline (libpq pipeline mode: the queries and a sync, then
+ * their results) what the transaction still owes the server before a
+ * statement: its BEGIN when that has not been sent yet, and the statements
+ * it held back (pg_exec_later). Then the prepared statement `name` (NULL:
+ * none) and the simple queries of `tail` (NULL-terminated, may be NULL).
+ * One round trip where there were as many as statements; the sync ends no
+ * transaction, as BEGIN opened a block.
+ *
+ * Returns the result of the last statement, or the first failure (the
+ * server skips everything after a failed statement up to the sync). A
+ * held-back statement that had to change one row and changed none fails by
+ * its division by zero (wrap_one): its SQLSTATE then reads LF409, which
+ * result_error calls LF_ERR_CONFLICT. NULL when nothing could be sent; a
+ * connection left in pipeline mode is closed, to be opened again.
  */
-static PGresult *exec_begun(struct pg_conn *c, const char *name, int n, const char *const *vals)
+static PGresult *exec_pipelined(struct pg_conn *c, const char *name, int n, const char *const *vals,
+				const char *const *tail)
 {
-	PGresult *begin = NULL, *res = NULL, *r;
-	if (PQenterPipelineMode(c->h) != 1)
+	PGresult *res = NULL, *fail = NULL, *r;
+	int nfail = -1, ok, sent = c->begin_pending + c->ndeferred + (name != NULL);
+	char dname[16];
+	for (int i = 0; tail != NULL && tail[i] != NULL; i++)
+		sent++;
+	if (PQenterPipelineMode(c->h) != 1) {
+		deferred_drop(c);
 		return NULL;
-	if (PQsendQueryParams(c->h, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
-	    PQsendQueryPrepared(c->h, name, n, vals, NULL, NULL, 0) == 1 &&
-	    PQpipelineSync(c->h) == 1) {
+	}
+	ok = !c->begin_pending ||
+	     PQsendQueryParams(c->h, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) == 1;
+	for (int i = 0; ok && i < c->ndeferred; i++) {
+		struct deferred *d = &c->deferred[i];
+		snprintf(dname, sizeof(dname), "s%d", d->id);
+		ok = PQsendQueryPrepared(c->h, dname, d->n, d->vals, NULL, NULL, 0) == 1;
+	}
+	if (ok && name != NULL)
+		ok = PQsendQueryPrepared(c->h, name, n, vals, NULL, NULL, 0) == 1;
+	for (int i = 0; ok && tail != NULL && tail[i] != NULL; i++)
+		ok = PQsendQueryParams(c->h, tail[i], 0, NULL, NULL, NULL, NULL, 0) == 1;
+	if (ok && PQpipelineSync(c->h) == 1) {
 		/* Each query's results end with a NULL; then the sync's. */
-		begin = PQgetResult(c->h);
-		while ((r = PQgetResult(c->h)) != NULL)
-			PQclear(r);
-		res = PQgetResult(c->h);
-		while ((r = PQgetResult(c->h)) != NULL)
-			PQclear(r);
+		for (int i = 0; i < sent; i++) {
+			r = PQgetResult(c->h);
+			ExecStatusType st = PQresultStatus(r);
+			if (fail == NULL && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+				fail = r;
+				nfail = i;
+			} else if (i == sent - 1 && fail == NULL) {
+				res = r;
+			} else {
+				PQclear(r);
+			}
+			while ((r = PQgetResult(c->h)) != NULL)
+				PQclear(r);
+		}
 		PQclear(PQgetResult(c->h));
 	}
 	if (PQexitPipelineMode(c->h) != 1) {
 		PQfinish(c->h);
 		c->h = NULL;
 	}
-	if (PQresultStatus(begin) != PGRES_COMMAND_OK) {
+	int held = nfail - c->begin_pending;
+	int one = held >= 0 && held < c->ndeferred && c->deferred[held].one;
+	deferred_drop(c);
+	/* Once BEGIN went through, there is a transaction to end, whatever
+	 * failed after it. */
+	if (ok && nfail != 0)
+		c->begin_pending = 0;
+	if (fail != NULL) {
+		const char *state = PQresultErrorField(fail, PG_DIAG_SQLSTATE);
 		PQclear(res);
-		return begin;
+		c->one_failed = one && state != NULL && strcmp(state, "22012") == 0;
+		return fail;
 	}
-	PQclear(begin);
-	c->begin_pending = 0;
 	return res;
+}
+
+/* Sends what the transaction held back, before a statement that cannot
+ * join the pipeline (a script) or when there is no room for more. */
+static int conn_flush(struct pg_conn *c)
+{
+	if (c->ndeferred == 0)
+		return LF_OK;
+	PGresult *res = exec_pipelined(c, NULL, 0, NULL, NULL);
+	ExecStatusType st = PQresultStatus(res);
+	if (res != NULL && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) {
+		PQclear(res);
+		return LF_OK;
+	}
+	return result_error(c, res);
+}
+
+static void deferred_drop(struct pg_conn *c)
+{
+	for (int i = 0; i < c->ndeferred; i++)
+		free(c->deferred[i].vals);
+	c->ndeferred = 0;
+}
+
+/*
+ * The statement that runs sql (an UPDATE or DELETE without RETURNING) and
+ * fails when it changed anything but one row: a held-back statement's
+ * count cannot be looked at before what follows it in the pipeline runs,
+ * so the check has to fail inside the server, before a COMMIT behind it.
+ * The texts live for the process, as statements must (db.h): a handful,
+ * one per call site.
+ */
+static const char *wrap_one(const char *sql)
+{
+	static struct {
+		const char *sql;
+		char *wrapped;
+	} map[WRAPPED];
+	static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	const char *out = NULL;
+	pthread_mutex_lock(&m);
+	for (int i = 0; i < WRAPPED && out == NULL; i++) {
+		if (map[i].sql == sql) {
+			out = map[i].wrapped;
+		} else if (map[i].sql == NULL) {
+			size_t len = strlen(sql) + 128;
+			if ((map[i].wrapped = malloc(len)) == NULL)
+				break;
+			snprintf(map[i].wrapped, len,
+				 "WITH lf_one AS (%s RETURNING 1)"
+				 " SELECT 1 / (count(*) = 1)::int FROM lf_one",
+				 sql);
+			map[i].sql = sql;
+			out = map[i].wrapped;
+		}
+	}
+	pthread_mutex_unlock(&m);
+	return out;
+}
+
+/* The text form of a parameter; an integer is printed into buf. */
+static const char *param_text(const lf_val *v, char buf[24])
+{
+	switch (v->null ? LF_VT_NULL : v->type) {
+	case LF_VT_INT: snprintf(buf, 24, "%lld", (long long)v->i); return buf;
+	case LF_VT_TEXT: return v->s;
+	default: return NULL;
+	}
 }
 
 static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, PGresult **out)
@@ -441,21 +603,14 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 			goto cleanup;
 		}
 	}
-	for (int k = 0; k < n; k++) {
-		switch (p[k].null ? LF_VT_NULL : p[k].type) {
-		case LF_VT_INT:
-			snprintf(buf[k], sizeof(buf[k]), "%lld", (long long)p[k].i);
-			vals[k] = buf[k];
-			break;
-		case LF_VT_TEXT: vals[k] = p[k].s; break;
-		default: vals[k] = NULL; break;
-		}
-	}
+	for (int k = 0; k < n; k++)
+		vals[k] = param_text(&p[k], buf[k]);
 	for (int attempt = 0;; attempt++) {
 		if ((ret = conn_prepare(c, sql, p, n, &id)) == LF_OK) {
 			snprintf(name, sizeof(name), "s%d", id);
-			PGresult *res = c->begin_pending
-					    ? exec_begun(c, name, n, vals)
+			int held = c->ndeferred;
+			PGresult *res = c->begin_pending || held
+					    ? exec_pipelined(c, name, n, vals, NULL)
 					    : PQexecPrepared(c->h, name, n, vals, NULL, NULL, 0);
 			ExecStatusType st = PQresultStatus(res);
 			if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
@@ -463,14 +618,16 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 				break;
 			}
 			ret = result_error(c, res);
+			if (held)
+				break;
 		}
 		/* A connection the server dropped (restart, idle kill) is
 		 * opened again, once, outside transactions only (or before a
 		 * write transaction's first statement): inside one, the work
 		 * so far is gone and the caller must start over. */
 		int pending = c->begin_pending;
-		if (attempt > 0 || (c->in_tx && !pending) || PQstatus(c->h) == CONNECTION_OK ||
-		    conn_connect(c->db, c) != LF_OK)
+		if (attempt > 0 || (c->in_tx && !pending) || c->h == NULL ||
+		    PQstatus(c->h) == CONNECTION_OK || conn_connect(c->db, c) != LF_OK)
 			break;
 		c->in_tx = c->begin_pending = pending;
 	}
@@ -492,6 +649,53 @@ static int pg_exec(void *conn, const char *sql, const lf_val *p, int n, int64_t 
 	if (changes != NULL)
 		*changes = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
+	return LF_OK;
+}
+
+/*
+ * Holds the statement back until the transaction's next statement or its
+ * COMMIT, which carry it to the server in their own round trip: the
+ * parameters are copied now, the caller's may be gone by then. Outside a
+ * write transaction there is nothing to ride with, so it runs now.
+ */
+static int pg_exec_later(void *conn, const char *sql, const lf_val *p, int n, int one)
+{
+	struct pg_conn *c = conn;
+	char num[24];
+	int id = 0, ret;
+	if (!c->in_tx) {
+		int64_t changes = 0;
+		ret = pg_exec(conn, sql, p, n, &changes);
+		return ret == LF_OK && one && changes != 1 ? LF_ERR_CONFLICT : ret;
+	}
+	if (c->ndeferred == DEFERRED && (ret = conn_flush(c)) != LF_OK)
+		return ret;
+	const char *text = one ? wrap_one(sql) : sql;
+	if (text == NULL)
+		return LF_ERR_NOMEM;
+	if ((ret = conn_prepare(c, text, p, n, &id)) != LF_OK)
+		return ret;
+	/* One block: the pointers, then the texts they point to. */
+	size_t size = (size_t)n * sizeof(char *);
+	for (int k = 0; k < n; k++) {
+		const char *v = param_text(&p[k], num);
+		size += v != NULL ? strlen(v) + 1 : 0;
+	}
+	const char **vals = malloc(size > 0 ? size : 1);
+	if (vals == NULL)
+		return LF_ERR_NOMEM;
+	char *at = (char *)(vals + n);
+	for (int k = 0; k < n; k++) {
+		const char *v = param_text(&p[k], num);
+		vals[k] = NULL;
+		if (v != NULL) {
+			size_t len = strlen(v) + 1;
+			memcpy(at, v, len);
+			vals[k] = at;
+			at += len;
+		}
+	}
+	c->deferred[c->ndeferred++] = (struct deferred){.id = id, .n = n, .one = one, .vals = vals};
 	return LF_OK;
 }
 
@@ -563,6 +767,8 @@ static int pg_script(void *conn, const char *sql)
 	int ret = LF_OK;
 	if (c->begin_pending && (ret = conn_simple(c, "BEGIN")) == LF_OK)
 		c->begin_pending = 0;
+	if (ret == LF_OK)
+		ret = conn_flush(c);
 	if (ret == LF_OK)
 		ret = conn_simple(c, sql);
 	if (ret != LF_OK)

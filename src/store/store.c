@@ -182,6 +182,15 @@ int lf_db_exec(lf_tx *tx, const char *sql, const lf_val *p, int n, int64_t *chan
 	return db_failed(tx, sql, tx->s->drv->exec(tx->conn, sql, p, n, changes));
 }
 
+int lf_db_exec_later(lf_tx *tx, const char *sql, const lf_val *p, int n, int one)
+{
+	int64_t changes = 0;
+	if (tx->s->drv->exec_later != NULL)
+		return db_failed(tx, sql, tx->s->drv->exec_later(tx->conn, sql, p, n, one));
+	int ret = lf_db_exec(tx, sql, p, n, &changes);
+	return ret == LF_OK && one && changes != 1 ? LF_ERR_CONFLICT : ret;
+}
+
 int lf_db_query(lf_tx *tx, const char *sql, const lf_val *p, int n, lf_rows **out)
 {
 	return db_failed(tx, sql, tx->s->drv->query(tx->conn, sql, p, n, out));

@@ -48,6 +48,10 @@ int lf_store_open(const char *url, int readers, lf_store **out, char *err, size_
 typedef struct lf_store_opts {
 	int pool;		  /* connections; 0: readers clamped to 4..16 */
 	int statement_timeout_ms; /* statement and lock timeout; 0: none */
+	/* A file libpq's protocol trace of every connection is appended to
+	 * (NULL: none): which messages went in which round trip, for
+	 * bench/pgbench-claim.sh. Borrowed for the open only. */
+	const char *trace;
 } lf_store_opts;
 
 /* The statement timeout of lf_store_open. */

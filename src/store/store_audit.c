@@ -111,12 +111,12 @@ int lf_store_audit_insert(lf_tx *tx, const lf_audit_row *a, int64_t *id)
 	    LF_VTEXT(a->to_state), LF_VTEXT(a->details),
 	};
 	if (id == NULL)
-		return lf_db_exec(tx,
-				  "INSERT INTO audit_log (ts, actor_id, actor_role, action,"
-				  " entity_type, entity_id, project_id, task_id, from_state,"
-				  " to_state, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-				  " $9, $10, $11)",
-				  p, 11, NULL);
+		return lf_db_exec_later(tx,
+					"INSERT INTO audit_log (ts, actor_id, actor_role, action,"
+					" entity_type, entity_id, project_id, task_id, from_state,"
+					" to_state, details) VALUES ($1, $2, $3, $4, $5, $6, $7,"
+					" $8, $9, $10, $11)",
+					p, 11, 0);
 	return lf_db_query_int(tx,
 			       "INSERT INTO audit_log (ts, actor_id, actor_role, action,"
 			       " entity_type, entity_id, project_id, task_id, from_state,"

@@ -189,7 +189,7 @@ int lf_store_account_take(lf_tx *tx, int64_t id, const lf_account_key *k, int64_
 	 * failed update. On PostgreSQL the savepoint stays open when the
 	 * take succeeds: COMMIT ends it with the transaction, and RELEASE
 	 * would cost one more round trip. */
-	int ret = pg ? lf_db_exec(tx, "SAVEPOINT lf_take", NULL, 0, NULL) : LF_OK;
+	int ret = pg ? lf_db_exec_later(tx, "SAVEPOINT lf_take", NULL, 0, 0) : LF_OK;
 	if (ret == LF_OK)
 		ret = lf_db_exec(tx,
 				 "UPDATE ledger_accounts SET balance = balance - $7 WHERE id = $6"
@@ -286,9 +286,9 @@ int lf_store_txn_insert(lf_tx *tx, const lf_store_txn *t, int64_t *id)
 int lf_store_entry_insert(lf_tx *tx, int64_t txn_id, int64_t account_id, int64_t amount)
 {
 	lf_val v[] = {LF_VINT(txn_id), LF_VINT(account_id), LF_VINT(amount)};
-	return lf_db_exec(
+	return lf_db_exec_later(
 	    tx, "INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES ($1, $2, $3)", v, 3,
-	    NULL);
+	    0);
 }
 
 int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id)
@@ -314,12 +314,10 @@ int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out)
 int lf_store_hold_move(lf_tx *tx, int64_t id, const char *from, const char *to, int64_t now)
 {
 	lf_val v[] = {LF_VINT(id), LF_VTEXT(from), LF_VTEXT(to), LF_VINT(now)};
-	int64_t changes = 0;
-	int ret = lf_db_exec(tx,
-			     "UPDATE holds SET status = $3, updated_at = $4 WHERE id = $1"
-			     " AND status = $2",
-			     v, 4, &changes);
-	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+	return lf_db_exec_later(tx,
+				"UPDATE holds SET status = $3, updated_at = $4 WHERE id = $1"
+				" AND status = $2",
+				v, 4, 1);
 }
 
 int lf_store_holds_of_task(lf_tx *tx, int64_t task_id, const char *status, int stage,

@@ -94,7 +94,8 @@ typedef struct lf_hold {
 int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id);
 int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out);
 /* Moves a hold from status `from` to `to`; LF_ERR_CONFLICT if it was not
- * in `from`. */
+ * in `from`, at the transaction's next statement or COMMIT (held back:
+ * lf_db_exec_later), as for the entries of lf_store_entry_insert. */
 int lf_store_hold_move(lf_tx *tx, int64_t id, const char *from, const char *to, int64_t now);
 /* Holds of a task in a status, of one stage (0 = every stage). */
 int lf_store_holds_of_task(lf_tx *tx, int64_t task_id, const char *status, int stage,

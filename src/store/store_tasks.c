@@ -208,15 +208,13 @@ int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state)
 	    LF_VINT(t->reworks),     LF_VINT(t->annotations_done), LF_VID(t->rework_owner),
 	    LF_VID(t->rework_until), LF_VINT(t->sampled_l3),	   LF_VTEXT(t->last_comment),
 	    LF_VINT(t->updated_at),  LF_VINT(t->priority)};
-	int64_t changes = 0;
-	int ret =
-	    lf_db_exec(tx,
-		       "UPDATE tasks SET state = $3, lease_owner = $4, lease_expires = $5,"
-		       " attempts = $6, reworks = $7, annotations_done = $8, rework_owner = $9,"
-		       " rework_until = $10, sampled_l3 = $11, last_comment = $12,"
-		       " updated_at = $13, priority = $14 WHERE id = $1 AND state = $2",
-		       v, 14, &changes);
-	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+	return lf_db_exec_later(tx,
+				"UPDATE tasks SET state = $3, lease_owner = $4, lease_expires = $5,"
+				" attempts = $6, reworks = $7, annotations_done = $8,"
+				" rework_owner = $9, rework_until = $10, sampled_l3 = $11,"
+				" last_comment = $12, updated_at = $13, priority = $14"
+				" WHERE id = $1 AND state = $2",
+				v, 14, 1);
 }
 
 /*
@@ -601,13 +599,12 @@ int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *
 {
 	lf_val v[] = {LF_VINT(id),	 LF_VTEXT(status),	LF_VTEXT(decision),
 		      LF_VTEXT(comment), LF_VID(annotation_id), LF_VINT(now)};
-	int64_t changes = 0;
-	int ret = lf_db_exec(tx,
-			     "UPDATE task_work SET status = $2, decision = $3, comment = $4,"
-			     " annotation_id = $5, finished_at = $6, draft = NULL, draft_at = NULL,"
-			     " release_due = NULL WHERE id = $1 AND status = 'active'",
-			     v, 6, &changes);
-	return ret == LF_OK && changes != 1 ? LF_ERR_CONFLICT : ret;
+	return lf_db_exec_later(tx,
+				"UPDATE task_work SET status = $2, decision = $3, comment = $4,"
+				" annotation_id = $5, finished_at = $6, draft = NULL,"
+				" draft_at = NULL, release_due = NULL WHERE id = $1"
+				" AND status = 'active'",
+				v, 6, 1);
 }
 
 int lf_store_work_draft_put(lf_tx *tx, int64_t id, const char *draft, int64_t now)

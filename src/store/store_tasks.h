@@ -39,7 +39,8 @@ int lf_store_task_project(lf_tx *tx, int64_t id, int64_t *project_id);
  * Writes the mutable fields of t (state, lease, counters, rework, comment,
  * updated_at) only if the row is still in expect_state: LF_ERR_CONFLICT
  * otherwise. This compare-and-set is what makes two writers unable to
- * both win, whatever the database.
+ * both win, whatever the database. Held back (lf_db_exec_later): the
+ * conflict fails the transaction at its next statement or COMMIT.
  */
 int lf_store_task_update(lf_tx *tx, const lf_task *t, const char *expect_state);
 /* A task locked for a transition, with what the transition needs beside
@@ -133,7 +134,9 @@ typedef struct lf_work {
 int lf_store_work_insert(lf_tx *tx, const lf_work *w, int64_t *id);
 /* The active stint on a task (the lease holder's). LF_ERR_NOTFOUND if none. */
 int lf_store_work_active(lf_tx *tx, int64_t task_id, lf_work *out);
-/* Ends an active stint; its draft and pending release go with it. */
+/* Ends an active stint; its draft and pending release go with it. Held
+ * back (lf_db_exec_later): a stint no longer active fails the transaction
+ * with LF_ERR_CONFLICT at its next statement or COMMIT. */
 int lf_store_work_finish(lf_tx *tx, int64_t id, const char *status, const char *decision,
 			 const char *comment, int64_t annotation_id, int64_t now);
 /* The holder's unsaved result (JSON array text) on an active stint:

@@ -608,7 +608,12 @@ static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, vo
 	lf_metrics_task(op->ev, op->stage, ret,
 			ret == LF_ERR_NOTFOUND && strcmp(op->why->reason, "nothing_to_do") == 0);
 	if (ret != LF_OK) {
-		if (op->why->reason[0] == '\0')
+		/* A compare-and-set held back to the COMMIT (store_tasks.h)
+		 * fails there, with no reason given yet. */
+		if (op->why->reason[0] == '\0' && ret == LF_ERR_CONFLICT)
+			lf_error_set(op->why, ret, "conflict",
+				     "The task changed concurrently; try again.");
+		else if (op->why->reason[0] == '\0')
 			lf_error_set(op->why, ret, "unavailable",
 				     "The change could not be committed.");
 		return ret;
