@@ -51,8 +51,9 @@ def parse_trace(path):
     """The statements of each round trip the trace shows, in order: the
     executes (and simple queries) a client sent up to a Sync, counted once
     the server's ReadyForQuery answered them. A round trip that executed
-    nothing (a PREPARE) or got no answer (a dropped connection, sent again
-    on a new one) ran no logged statement."""
+    nothing (a PREPARE) or that the server ended with a FATAL error (its
+    connection dropped: the client sends it again on a new one) ran no
+    logged statement."""
     sizes, n = [], 0
     for line in open(path, encoding="utf-8", errors="replace"):
         f = line.rstrip("\n").split("\t")
@@ -65,7 +66,7 @@ def parse_trace(path):
             if n:
                 sizes.append(n)
             n = 0
-        elif who == "F" and msg == "Terminate":
+        elif who == "F" and msg == "Terminate" or msg == "ErrorResponse" and 'S "FATAL"' in line:
             n = 0
     return sizes
 
@@ -139,8 +140,9 @@ def main():
     stmts_run = [s for s in stmts if s[0] != MARK]
     sizes = parse_trace(trace)
     if sum(sizes) != len(stmts_run):
-        sys.exit(f"generate.py: the trace shows {sum(sizes)} statements, the log "
-                 f"{len(stmts_run)}: they are not of the same pair")
+        sys.exit(f"generate.py: the trace shows {sum(sizes)} statements (round trips of "
+                 f"{sizes}), the log {len(stmts_run)}: they are not of the same pair\n"
+                 + "\n".join(sql[:70] for sql, _ in stmts_run))
     # group[i]: (first statement of i's round trip, its size)
     group, at = [], 0
     for size in sizes:
@@ -237,7 +239,12 @@ def main():
         first, size = group[i]
         if i == first and size > 1 and any(j in gsets for j in range(first, first + size)):
             out.append(f"-- (the server sends the next {size} statements in one round trip)")
-        alone = size == 1 or i in gsets
+        # A pipeline needs two statements: the rest of this round trip up
+        # to the next one that sets variables.
+        run = 0
+        while i + run < first + size and i + run not in gsets:
+            run += 1
+        alone = i in gsets or (not pipe and run < 2)
         if not alone and not pipe:
             out.append("\\startpipeline")
             pipe = True
