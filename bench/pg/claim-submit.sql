@@ -3,7 +3,7 @@
 -- `bench/pgbench-claim.sh generate` from a logged run (log_statement = all,
 -- one warm-up pair, then this pair) of the build below; do not edit: run it
 -- again (`bench/pgbench-claim.sh check` fails when this file is stale).
--- Build: 180a746-dirty
+-- Build: df4c543-dirty
 -- Run by bench/pgbench-claim.sh with -M prepared; each client is one
 -- annotator. Variables (-D): project, first_uid, now (ms), audit (0|1). A
 -- session's id is its user's id (bench/pg/users.sql). Values the server took
@@ -21,8 +21,9 @@ INSERT INTO task_work (task_id, project_id, user_id, stage, status, started_at) 
 SAVEPOINT lf_take;
 UPDATE ledger_accounts SET balance = balance - 7 WHERE id = 8000003 AND balance >= 7 AND kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2;
 \endpipeline
-INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard) VALUES (:task_work_id, :tasks_id, :project, :uid, 1, 7, 'held', :now, :now, 2) RETURNING id \gset holds_
-INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id, deposit_id, payout_item_id, actor_id, memo, created_at) VALUES ('hold', :project, 'USD', :tasks_id, :holds_id, NULL, NULL, :uid, NULL, :now) RETURNING id \gset ledger_txns_
+-- (the server sends the next 2 statements in one round trip)
+INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard) VALUES (:task_work_id, :tasks_id, :project, :uid, 1, 7, 'held', :now, :now, 2);
+INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id, deposit_id, payout_item_id, actor_id, memo, created_at) VALUES ('hold', :project, 'USD', :tasks_id, COALESCE(NULL, (SELECT id FROM holds WHERE work_id = :task_work_id)), NULL, NULL, :uid, NULL, :now) RETURNING id \gset ledger_txns_
 SELECT id FROM ledger_accounts WHERE kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2 \gset ledger_accounts_
 \startpipeline
 INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, 8000003, -7);
@@ -47,10 +48,7 @@ SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, 
 INSERT INTO annotations (task_id, version, author_id, stage, kind, work_id, result, created_at) SELECT :tasks_id, COALESCE(MAX(version), 0) + 1, :uid, 1, 'annotation', :task_work_id, E'[{"id"\x3a"r1","from_name"\x3a"label","to_name"\x3a"text","type"\x3a"labels","value"\x3a{"start"\x3a0,"end"\x3a5,"labels"\x3a["PER"]}}]', :now FROM annotations WHERE task_id = :tasks_id RETURNING id, version \gset annotations_
 \startpipeline
 WITH lf_one AS (UPDATE task_work SET status = 'done', decision = 'submit', comment = NULL, annotation_id = :annotations_id, finished_at = :now, draft = NULL, draft_at = NULL, release_due = NULL WHERE id = :task_work_id AND status = 'active' RETURNING 1) SELECT 1 / (count(*) = 1)::int FROM lf_one;
-SELECT id, work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard FROM holds WHERE work_id = :task_work_id;
-\endpipeline
-\startpipeline
-WITH lf_one AS (UPDATE holds SET status = 'pending', updated_at = :now WHERE id = :holds_id AND status = 'held' RETURNING 1) SELECT 1 / (count(*) = 1)::int FROM lf_one;
+UPDATE holds SET status = CASE status WHEN 'held' THEN 'pending' END, updated_at = :now WHERE work_id = :task_work_id;
 WITH lf_one AS (UPDATE tasks SET state = 'queued_l2', lease_owner = NULL, lease_expires = NULL, attempts = 0, reworks = 0, annotations_done = 1, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :tasks_id AND state = 'locked_l1' RETURNING 1) SELECT 1 / (count(*) = 1)::int FROM lf_one;
 \if :audit
 INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.submit', 'task', :tasks_id, :project, :tasks_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a17000002}');

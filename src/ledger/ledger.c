@@ -176,6 +176,7 @@ static int post(lf_tx *tx, const lf_ledger_ref *ref, const lf_posting *p, int n,
 			  .currency = ref->currency,
 			  .task_id = ref->task_id,
 			  .hold_id = ref->hold_id,
+			  .hold_work_id = ref->hold_work_id,
 			  .deposit_id = ref->deposit_id,
 			  .payout_item_id = ref->payout_item_id,
 			  .actor_id = ref->actor_id,
@@ -395,7 +396,7 @@ int lf_ledger_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64
 		      int64_t work_id, int64_t user_id, int stage, lf_money amount,
 		      lf_money *shortfall)
 {
-	int64_t hold_id, escrow_id = 0;
+	int64_t escrow_id = 0;
 	int taken = 0, shard = lf_ledger_shard(task_id);
 	lf_account_key escrow = {"escrow", project_id, 0, currency, shard};
 	int ret;
@@ -422,14 +423,16 @@ int lf_ledger_reserve(lf_tx *tx, int64_t project_id, const char *currency, int64
 		     .amount = amount,
 		     .status = "held",
 		     .created_at = now};
-	if ((ret = lf_store_hold_insert(tx, &h, &hold_id)) != LF_OK)
+	/* Its id is not needed here: the transaction finds it (hold_work_id),
+	 * and the INSERT rides with that statement. */
+	if ((ret = lf_store_hold_insert(tx, &h, NULL)) != LF_OK)
 		return ret;
 	lf_posting p[] = {{"escrow", 0, -amount, shard}, {"held", 0, amount, shard}};
 	lf_ledger_ref ref = {.kind = "hold",
 			     .project_id = project_id,
 			     .currency = currency,
 			     .task_id = task_id,
-			     .hold_id = hold_id,
+			     .hold_work_id = work_id,
 			     .actor_id = user_id};
 	return post(tx, &ref, p, 2, taken ? 0 : -1, 1, NULL);
 }
@@ -530,13 +533,7 @@ int lf_ledger_hold_return(lf_tx *tx, const char *currency, int64_t work_id)
 
 int lf_ledger_hold_earn(lf_tx *tx, int64_t work_id)
 {
-	lf_hold h;
-	int ret = lf_store_hold_by_work(tx, work_id, &h);
-	if (ret == LF_ERR_NOTFOUND)
-		return LF_OK;
-	if (ret != LF_OK)
-		return ret;
-	return lf_store_hold_move(tx, h.id, "held", "pending", lf_now_ms());
+	return lf_store_hold_earn(tx, work_id, lf_now_ms());
 }
 
 /*

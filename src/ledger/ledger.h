@@ -108,6 +108,7 @@ typedef struct lf_ledger_ref {
 	int64_t project_id;
 	const char *currency; /* must be the project's */
 	int64_t task_id, hold_id, deposit_id, payout_item_id, actor_id;
+	int64_t hold_work_id; /* hold_id 0: the hold of this stint (lf_store_txn) */
 	const char *memo;
 } lf_ledger_ref;
 

@@ -274,13 +274,15 @@ int lf_store_txn_insert(lf_tx *tx, const lf_store_txn *t, int64_t *id)
 	lf_val v[] = {LF_VTEXT(t->kind),	 LF_VINT(t->project_id), LF_VTEXT(t->currency),
 		      LF_VID(t->task_id),	 LF_VID(t->hold_id),	 LF_VID(t->deposit_id),
 		      LF_VID(t->payout_item_id), LF_VID(t->actor_id),	 LF_VTEXT(t->memo),
-		      LF_VINT(t->created_at)};
+		      LF_VINT(t->created_at),	 LF_VID(t->hold_work_id)};
+	/* COALESCE evaluates the look-up only when $5 is NULL. */
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id,"
 	    " deposit_id, payout_item_id, actor_id, memo, created_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-	    v, 10, id);
+	    " VALUES ($1, $2, $3, $4, COALESCE($5, (SELECT id FROM holds WHERE work_id = $11)),"
+	    " $6, $7, $8, $9, $10) RETURNING id",
+	    v, 11, id);
 }
 
 int lf_store_entry_insert(lf_tx *tx, int64_t txn_id, int64_t account_id, int64_t amount)
@@ -296,6 +298,12 @@ int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id)
 	lf_val v[] = {LF_VINT(h->work_id), LF_VINT(h->task_id),	   LF_VINT(h->project_id),
 		      LF_VINT(h->user_id), LF_VINT(h->stage),	   LF_VINT(h->amount),
 		      LF_VTEXT(h->status), LF_VINT(h->created_at), LF_VINT(h->shard)};
+	if (id == NULL)
+		return lf_db_exec_later(tx,
+					"INSERT INTO holds (work_id, task_id, project_id, user_id,"
+					" stage, amount, status, created_at, updated_at, shard)"
+					" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
+					v, 9, 0);
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount,"
@@ -309,6 +317,18 @@ int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out)
 	lf_val v[] = {LF_VINT(work_id)};
 	return lf_db_query_one(tx, "SELECT " HOLD_COLS " FROM holds WHERE work_id = $1", v, 1,
 			       hold_fill, out);
+}
+
+int lf_store_hold_earn(lf_tx *tx, int64_t work_id, int64_t now)
+{
+	lf_val v[] = {LF_VINT(work_id), LF_VINT(now)};
+	/* Any status but held becomes NULL, which the column refuses: the
+	 * check without reading the hold first. */
+	return lf_db_exec_later(
+	    tx,
+	    "UPDATE holds SET status = CASE status WHEN 'held' THEN 'pending' END,"
+	    " updated_at = $2 WHERE work_id = $1",
+	    v, 2, 0);
 }
 
 int lf_store_hold_move(lf_tx *tx, int64_t id, const char *from, const char *to, int64_t now)

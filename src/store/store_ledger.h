@@ -75,6 +75,9 @@ typedef struct lf_store_txn {
 	int64_t project_id;
 	const char *currency;
 	int64_t task_id, hold_id, deposit_id, payout_item_id, actor_id; /* 0 = none */
+	/* With hold_id 0: the hold of this stint, found by the statement, so
+	 * that the hold's INSERT needs no answer before it (a claim). */
+	int64_t hold_work_id;
 	const char *memo;
 	int64_t created_at;
 } lf_store_txn;
@@ -91,8 +94,16 @@ typedef struct lf_hold {
 	int64_t created_at, updated_at;
 } lf_hold;
 
+/* Inserts a hold; *id gets its id. With id NULL the INSERT is held back
+ * (lf_db_exec_later): a broken constraint fails the transaction with
+ * LF_ERR_CONFLICT at its next statement or COMMIT. */
 int lf_store_hold_insert(lf_tx *tx, const lf_hold *h, int64_t *id);
 int lf_store_hold_by_work(lf_tx *tx, int64_t work_id, lf_hold *out);
+/* The hold of stint work_id, if it has one (an unpaid stage has none),
+ * goes from held to pending; held back (lf_db_exec_later). A hold in any
+ * other status fails the transaction with LF_ERR_CONFLICT at its next
+ * statement or COMMIT. */
+int lf_store_hold_earn(lf_tx *tx, int64_t work_id, int64_t now);
 /* Moves a hold from status `from` to `to`; LF_ERR_CONFLICT if it was not
  * in `from`, at the transaction's next statement or COMMIT (held back:
  * lf_db_exec_later), as for the entries of lf_store_entry_insert. */

@@ -1,7 +1,8 @@
 /*
  * test_store_pg.c - on PostgreSQL, statements held back to the
  * transaction's next round trip (lf_db_exec_later, used by the task
- * compare-and-set, hold moves, ledger entries and audit appends): their
+ * compare-and-set, hold moves and earnings, ledger entries and audit
+ * appends): their
  * failures are the transaction's, nothing of a failed one stays, a
  * transaction of held-back statements only still commits them, and the
  * connection is clean for the next caller. Needs LABELFLOW_TEST_PG (a
@@ -31,6 +32,17 @@ static int setup(void **state)
 	    f->db, "INSERT INTO projects (id, name, created_at, updated_at) VALUES (1, 'p', 0, 7)");
 	lf_pgfx_sql(f->db, "INSERT INTO tasks (id, project_id, state, data, created_at, updated_at)"
 			   " VALUES (1, 1, 'queued_l1', '{}', 0, 0)");
+	lf_pgfx_sql(f->db,
+		    "INSERT INTO users (id, email, name, role, password_hash, active, created_at,"
+		    " updated_at) VALUES (1, 'a@example.org', 'a', 'annotator', 'x', 1, 0, 0)");
+	lf_pgfx_sql(f->db,
+		    "INSERT INTO task_work (id, task_id, project_id, user_id, stage, status,"
+		    " started_at) VALUES (1, 1, 1, 1, 1, 'done', 0), (2, 1, 1, 1, 1, 'done', 0),"
+		    " (3, 1, 1, 1, 1, 'done', 0)");
+	lf_pgfx_sql(
+	    f->db, "INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount,"
+		   " status, created_at, updated_at, shard) VALUES"
+		   " (1, 1, 1, 1, 1, 7, 'held', 0, 0, 0), (2, 1, 1, 1, 1, 7, 'released', 0, 0, 0)");
 	return 0;
 }
 
@@ -134,12 +146,38 @@ static void test_miss_fails_the_next_statement(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM ledger_entries"), 0);
 }
 
+/* A stint's hold is earned by one held-back statement: held becomes
+ * pending, no hold (an unpaid stage) is no change, and a hold in any other
+ * status fails the transaction. */
+static void test_hold_earn(void **state)
+{
+	struct lf_pgfx *f = *state;
+	lf_tx *tx = NULL;
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
+	assert_int_equal(lf_store_hold_earn(tx, 1, 5), LF_OK);
+	assert_int_equal(lf_store_hold_earn(tx, 3, 5), LF_OK);
+	assert_int_equal(lf_store_commit(tx), LF_OK);
+	assert_int_equal(count(f,
+			       "SELECT count(*) FROM holds WHERE work_id = 1 AND status = 'pending'"
+			       " AND updated_at = 5"),
+			 1);
+
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, NULL, &tx), LF_OK);
+	assert_int_equal(lf_store_hold_earn(tx, 2, 6), LF_OK);
+	assert_int_equal(lf_store_commit(tx), LF_ERR_CONFLICT);
+	assert_int_equal(
+	    count(f, "SELECT count(*) FROM holds WHERE work_id = 2 AND status = 'released'"
+		     " AND updated_at = 0"),
+	    1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_held_back_only_commits),
 	    cmocka_unit_test(test_missed_compare_and_set_fails_commit),
 	    cmocka_unit_test(test_miss_fails_the_next_statement),
+	    cmocka_unit_test(test_hold_earn),
 	};
 	if (getenv("LABELFLOW_TEST_PG") == NULL) {
 		printf("1..0 # SKIP needs LABELFLOW_TEST_PG (scripts/run-tests pg)\n");
