@@ -44,6 +44,10 @@ struct lf_audit_sealer {
 	pthread_cond_t cv;
 	int stop;
 	int last_err; /* logged once until it changes */
+	/* The anchor lacks checkpoints: at start (it may lag behind the
+	 * database) and after a failed upload, retried every round. */
+	int anchor_due;
+	int anchor_err;
 };
 
 static int legacy_row(void *ud, const lf_audit_row *row);
@@ -51,6 +55,7 @@ static int seal_legacy(lf_tx *tx, struct batch *b, int64_t last_seq);
 static int close_batch(lf_tx *tx, struct batch *b, const lf_checkpoint *prev,
 		       const lf_merkle_hash *leaves, size_t n, int64_t first, int64_t last);
 static int seal_tx(lf_tx *tx, void *ud);
+static void anchor_round(lf_audit_sealer *sl);
 static void round_once(lf_audit_sealer *sl);
 static void *sealer_main(void *arg);
 
@@ -224,14 +229,44 @@ int lf_audit_seal_once(lf_store *s, const lf_audit_key *key, const lf_audit_seal
 	return ret;
 }
 
+/* After the batches committed, never inside their transaction: the
+ * upload may be slow or fail, and the checkpoints are safe in the
+ * database meanwhile. */
+static void anchor_round(lf_audit_sealer *sl)
+{
+	int64_t anchored = 0, newest = 0;
+	char why[200];
+	int ret = lf_audit_anchor_sync(sl->store, sl->o.anchor, sl->key, &anchored, &newest, why,
+				       sizeof(why));
+	lf_metrics_audit_anchor_lag(newest > anchored ? newest - anchored : 0);
+	sl->anchor_due = ret != LF_OK;
+	if (ret == LF_ERR_CONFLICT && ret != sl->anchor_err)
+		lf_log(LF_LOG_ERROR,
+		       "audit: not anchoring checkpoints: %s; `labelflow audit verify` names what "
+		       "changed",
+		       why);
+	else if (ret != LF_OK && ret != sl->anchor_err)
+		lf_log(LF_LOG_ERROR,
+		       "audit: cannot publish checkpoints to LABELFLOW_AUDIT_ANCHOR (%s); "
+		       "retrying every %d ms",
+		       lf_err_str(ret), sl->o.interval_ms);
+	else if (ret == LF_OK && sl->anchor_err != LF_OK)
+		lf_log(LF_LOG_INFO, "audit: checkpoints anchored again, up to batch %lld",
+		       (long long)anchored);
+	sl->anchor_err = ret;
+}
+
 /* Drains: a full batch means more are waiting. */
 static void round_once(lf_audit_sealer *sl)
 {
-	int64_t n = 0;
+	int64_t n = 0, total = 0;
 	int ret;
-	do
+	do {
 		ret = lf_audit_seal_once(sl->store, sl->key, &sl->o, &n);
-	while (ret == LF_OK && n >= LF_AUDIT_SEAL_BATCH);
+		total += n;
+	} while (ret == LF_OK && n >= LF_AUDIT_SEAL_BATCH);
+	if (sl->o.anchor != NULL && (total > 0 || sl->anchor_due))
+		anchor_round(sl);
 	if (ret == LF_ERR_FORBIDDEN && ret != sl->last_err)
 		lf_log(LF_LOG_ERROR,
 		       "audit: the chain is signed with another key than this process's (%s); "
@@ -272,6 +307,7 @@ int lf_audit_seal_start(lf_store *s, const lf_audit_key *key, const lf_audit_sea
 	sl->store = s;
 	sl->key = key;
 	sl->o = *o;
+	sl->anchor_due = o->anchor != NULL;
 	pthread_mutex_init(&sl->mu, NULL);
 	pthread_cond_init(&sl->cv, NULL);
 	if (pthread_create(&sl->th, NULL, sealer_main, sl) != 0) {

@@ -27,6 +27,7 @@
 #ifndef LF_AUDIT_SEAL_H
 #define LF_AUDIT_SEAL_H
 
+#include "audit/anchor.h"
 #include "audit/checkpoint.h"
 #include "store/store.h"
 
@@ -39,6 +40,10 @@ typedef struct lf_audit_seal_opts {
 	 * between sealing a batch and committing it, so a test can kill the
 	 * process mid-batch. */
 	int test_pause_ms;
+	/* LABELFLOW_AUDIT_ANCHOR, NULL when unset: after a round that sealed a
+	 * batch (and at start, and after a failed upload) the sealer publishes
+	 * the checkpoints the anchor lacks (anchor.h). */
+	const lf_audit_anchor *anchor;
 } lf_audit_seal_opts;
 
 typedef struct lf_audit_sealer lf_audit_sealer;

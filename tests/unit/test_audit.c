@@ -201,7 +201,7 @@ static void raw_text(const char *path, const char *sql, char *out, size_t outlen
 
 static void verify(lf_store *s, lf_audit_verdict *v)
 {
-	assert_int_equal(lf_audit_verify(s, &key, 60000, v), LF_OK);
+	assert_int_equal(lf_audit_verify(s, &key, NULL, 60000, v), LF_OK);
 }
 
 static void expect_ok(lf_store *s, int64_t count)
