@@ -17,7 +17,8 @@
 static int copy_field(char *dst, size_t size, const char *src);
 static void object_key(const lf_audit_anchor *a, int64_t batch, char *key, size_t size);
 static int put_object(const lf_audit_anchor *a, int64_t batch, const lf_checkpoint *c);
-static int read_page(lf_store *s, int64_t after, lf_checkpoint *page, int *n, int64_t *newest);
+static int newest_batch(lf_store *s, int64_t *newest);
+static int read_page(lf_store *s, int64_t after, lf_checkpoint *page, int *n);
 
 static int copy_field(char *dst, size_t size, const char *src)
 {
@@ -108,8 +109,8 @@ int lf_audit_anchor_get(const lf_audit_anchor *a, int64_t batch, lf_checkpoint *
 	return ret;
 }
 
-/* The checkpoints after batch after, and the database's newest batch. */
-static int read_page(lf_store *s, int64_t after, lf_checkpoint *page, int *n, int64_t *newest)
+/* The database's newest batch, 0 when none. */
+static int newest_batch(lf_store *s, int64_t *newest)
 {
 	lf_checkpoint last;
 	lf_tx *tx = NULL;
@@ -117,13 +118,18 @@ static int read_page(lf_store *s, int64_t after, lf_checkpoint *page, int *n, in
 	if (ret != LF_OK)
 		return ret;
 	ret = lf_store_audit_checkpoint_last(tx, &last);
-	if (ret == LF_ERR_NOTFOUND) {
-		last.batch = 0;
-		ret = LF_OK;
-	}
-	*newest = last.batch;
-	if (ret == LF_OK)
-		ret = lf_store_audit_checkpoints(tx, after, page, ANCHOR_PAGE, n);
+	lf_store_rollback(tx);
+	*newest = ret == LF_OK ? last.batch : 0;
+	return ret == LF_ERR_NOTFOUND ? LF_OK : ret;
+}
+
+static int read_page(lf_store *s, int64_t after, lf_checkpoint *page, int *n)
+{
+	lf_tx *tx = NULL;
+	int ret = lf_store_begin(s, LF_TX_READ, NULL, &tx);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_store_audit_checkpoints(tx, after, page, ANCHOR_PAGE, n);
 	lf_store_rollback(tx);
 	return ret;
 }
@@ -134,10 +140,11 @@ int lf_audit_anchor_sync(lf_store *s, const lf_audit_anchor *a, const lf_audit_k
 	lf_checkpoint latest, *page = NULL;
 	char bad[120];
 	int n = 0;
-	*anchored = 0;
-	*newest = 0;
 	why[0] = '\0';
-	int ret = lf_audit_anchor_get(a, 0, &latest);
+	int ret = newest_batch(s, newest);
+	if (ret != LF_OK)
+		return ret;
+	ret = lf_audit_anchor_get(a, 0, &latest);
 	if (ret == LF_ERR_NOTFOUND) {
 		memset(&latest, 0, sizeof(latest));
 		memset(latest.hash, '0', 64);
@@ -152,7 +159,7 @@ int lf_audit_anchor_sync(lf_store *s, const lf_audit_anchor *a, const lf_audit_k
 	if ((page = malloc(sizeof(*page) * ANCHOR_PAGE)) == NULL)
 		return LF_ERR_NOMEM;
 	do {
-		if ((ret = read_page(s, latest.batch, page, &n, newest)) != LF_OK)
+		if ((ret = read_page(s, latest.batch, page, &n)) != LF_OK)
 			goto cleanup;
 		for (int i = 0; i < n; i++) {
 			const lf_checkpoint *c = &page[i];

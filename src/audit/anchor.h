@@ -51,12 +51,13 @@ int lf_audit_anchor_get(const lf_audit_anchor *a, int64_t batch, lf_checkpoint *
  * Publishes the database's checkpoints that the anchor lacks: every one
  * after latest.json's batch, in batch order, each after checking that it
  * is signed by key and links to the one before; latest.json last. Runs
- * outside any transaction of the caller. *anchored gets the anchor's
- * newest batch afterwards (0: none), *newest the database's. A failed
- * upload leaves the anchor consistent and is simply redone by the next
- * call. LF_ERR_CONFLICT (with a sentence in why) when the database's next
- * checkpoint does not continue the anchored chain: verify names that, and
- * nothing is published over it.
+ * outside any transaction of the caller. A failed upload leaves the
+ * anchor consistent and is simply redone by the next call. *newest gets the database's newest
+ * batch, and *anchored the anchor's newest once it has been read (left as it was when it cannot
+ * be). why gets a sentence when the database's next checkpoint does not
+ * continue the anchored chain or the anchor's latest.json is not a
+ * checkpoint (LF_ERR_CONFLICT): verify names that, and nothing is
+ * published over it; else it is "" and a failure is the blob store's.
  */
 int lf_audit_anchor_sync(lf_store *s, const lf_audit_anchor *a, const lf_audit_key *key,
 			 int64_t *anchored, int64_t *newest, char *why, size_t whylen);

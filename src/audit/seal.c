@@ -48,6 +48,7 @@ struct lf_audit_sealer {
 	 * database) and after a failed upload, retried every round. */
 	int anchor_due;
 	int anchor_err;
+	int64_t anchored; /* the anchor's newest batch, as last read */
 };
 
 static int legacy_row(void *ud, const lf_audit_row *row);
@@ -234,13 +235,14 @@ int lf_audit_seal_once(lf_store *s, const lf_audit_key *key, const lf_audit_seal
  * database meanwhile. */
 static void anchor_round(lf_audit_sealer *sl)
 {
-	int64_t anchored = 0, newest = 0;
+	int64_t newest = 0;
 	char why[200];
-	int ret = lf_audit_anchor_sync(sl->store, sl->o.anchor, sl->key, &anchored, &newest, why,
-				       sizeof(why));
-	lf_metrics_audit_anchor_lag(newest > anchored ? newest - anchored : 0);
+	int ret = lf_audit_anchor_sync(sl->store, sl->o.anchor, sl->key, &sl->anchored, &newest,
+				       why, sizeof(why));
+	/* Behind the database only; an anchor ahead of it is verify's finding. */
+	lf_metrics_audit_anchor_lag(newest > sl->anchored ? newest - sl->anchored : 0);
 	sl->anchor_due = ret != LF_OK;
-	if (ret == LF_ERR_CONFLICT && ret != sl->anchor_err)
+	if (ret != LF_OK && why[0] != '\0' && ret != sl->anchor_err)
 		lf_log(LF_LOG_ERROR,
 		       "audit: not anchoring checkpoints: %s; `labelflow audit verify` names what "
 		       "changed",
@@ -252,7 +254,7 @@ static void anchor_round(lf_audit_sealer *sl)
 		       lf_err_str(ret), sl->o.interval_ms);
 	else if (ret == LF_OK && sl->anchor_err != LF_OK)
 		lf_log(LF_LOG_INFO, "audit: checkpoints anchored again, up to batch %lld",
-		       (long long)anchored);
+		       (long long)sl->anchored);
 	sl->anchor_err = ret;
 }
 
