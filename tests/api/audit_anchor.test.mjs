@@ -8,7 +8,7 @@
 // bucket (s3rver, skipped when it is not installed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { verify } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
@@ -85,6 +85,8 @@ test('checkpoints are published to a file: anchor, retried after a failed upload
     assert.deepEqual(JSON.parse(readFileSync(join(anchorDir, 'checkpoints', 'latest.json'), 'utf8')), rows[rows.length - 1]);
     const metrics = await (await fetch(`${srv.url}/metrics`)).text();
     assert.match(metrics, /^labelflow_audit_anchor_lag_batches 0$/m);
+    const check = spawnSync('promtool', ['check', 'metrics'], { input: metrics, encoding: 'utf8' });
+    if (check.error === undefined) assert.equal(check.status, 0, check.stdout + check.stderr);
   });
 
   await t.test('an upload that fails is redone on a later round: nothing is lost', async () => {
@@ -122,7 +124,9 @@ test('checkpoints are published to a file: anchor, retried after a failed upload
     assert.equal(c.status, 1, c.out);
     assert.match(c.out, new RegExp(`records deleted after batch ${kept.batch}: the anchor holds batch ${last.batch}`));
     assert.match(c.out, new RegExp(`anchor BROKEN at batch ${kept.batch + 1}`));
-    srv = await startServer({ dir, env });
+    // Not sealing for now: the login's own record would be sealed as
+    // batch kept + 1, which the next test is about.
+    srv = await startServer({ dir, env: { ...env, LABELFLOW_AUDIT_SEAL_MS: '60000' } });
     admin = await srv.login(ADMIN.email, ADMIN.password);
     const v = (await srv.api('GET', '/api/v1/audit/verify', { token: admin.access_token })).body;
     assert.equal(v.ok, false);
@@ -131,6 +135,29 @@ test('checkpoints are published to a file: anchor, retried after a failed upload
     assert.equal(v.anchor.ok, false);
     assert.equal(v.anchor.batch, last.batch);
     assert.equal(v.anchor.broken_batch, kept.batch + 1);
+    await srv.stop({ keep: true });
+  });
+
+  await t.test('new batches sealed over the deleted ones never overwrite the anchor', async () => {
+    srv = await startServer({ dir, env });
+    admin = await srv.login(ADMIN.email, ADMIN.password);
+    const held = readFileSync(join(anchorDir, 'checkpoints', 'latest.json'), 'utf8');
+    const m = JSON.parse(held).batch;
+    // Sealed anew as batch m, then m + 1, which does not continue the
+    // anchored batch m.
+    for (let round = 0; count(db, 'SELECT MAX(batch) FROM audit_checkpoints') <= m; round++) {
+      assert.ok(round < 20, 'the database did not get past the anchored batch');
+      await createUser(srv, admin.access_token, 'annotator');
+      await sealed(srv, admin.access_token);
+    }
+    await sleep(300);
+    assert.match(srv.log(), new RegExp(`not anchoring checkpoints: the database's checkpoint of batch ${m + 1} does not continue the anchored batch ${m}`));
+    assert.equal(readFileSync(join(anchorDir, 'checkpoints', 'latest.json'), 'utf8'), held);
+    assert.equal(existsSync(join(anchorDir, 'checkpoints', `${String(m + 1).padStart(12, '0')}.json`)), false);
+    const v = (await srv.api('GET', '/api/v1/audit/verify', { token: admin.access_token })).body;
+    assert.equal(v.ok, false);
+    assert.equal(v.broken_batch, m);
+    assert.match(v.reason, new RegExp(`checkpoint of batch ${m} differs from its anchored copy`));
     await srv.stop();
   });
 });
