@@ -44,8 +44,16 @@ struct lf_audit_sealer {
 	pthread_cond_t cv;
 	int stop;
 	int last_err; /* logged once until it changes */
-	/* The anchor lacks checkpoints: at start (it may lag behind the
-	 * database) and after a failed upload, retried every round. */
+	/* Anchoring runs on a thread of its own, so that an anchor slow to
+	 * answer (a connect timeout is seconds) never delays sealing. The
+	 * sealer wakes it after a round that sealed a batch. */
+	pthread_t anchor_th;
+	pthread_cond_t anchor_cv;
+	int anchor_started;
+	int anchor_wake; /* under mu */
+	/* The anchor thread's own: the anchor lacks checkpoints (at start, as
+	 * it may lag behind the database, and after a failed upload), retried
+	 * every interval. */
 	int anchor_due;
 	int anchor_err;
 	int64_t anchored; /* the anchor's newest batch, as last read */
@@ -58,7 +66,9 @@ static int close_batch(lf_tx *tx, struct batch *b, const lf_checkpoint *prev,
 static int seal_tx(lf_tx *tx, void *ud);
 static void anchor_round(lf_audit_sealer *sl);
 static void round_once(lf_audit_sealer *sl);
+static void deadline(int ms, struct timespec *until);
 static void *sealer_main(void *arg);
+static void *anchor_main(void *arg);
 
 static int legacy_row(void *ud, const lf_audit_row *row)
 {
@@ -267,8 +277,12 @@ static void round_once(lf_audit_sealer *sl)
 		ret = lf_audit_seal_once(sl->store, sl->key, &sl->o, &n);
 		total += n;
 	} while (ret == LF_OK && n >= LF_AUDIT_SEAL_BATCH);
-	if (sl->o.anchor != NULL && (total > 0 || sl->anchor_due))
-		anchor_round(sl);
+	if (sl->o.anchor != NULL && total > 0) {
+		pthread_mutex_lock(&sl->mu);
+		sl->anchor_wake = 1;
+		pthread_cond_signal(&sl->anchor_cv);
+		pthread_mutex_unlock(&sl->mu);
+	}
 	if (ret == LF_ERR_FORBIDDEN && ret != sl->last_err)
 		lf_log(LF_LOG_ERROR,
 		       "audit: the chain is signed with another key than this process's (%s); "
@@ -280,20 +294,48 @@ static void round_once(lf_audit_sealer *sl)
 	sl->last_err = ret;
 }
 
+static void deadline(int ms, struct timespec *until)
+{
+	clock_gettime(CLOCK_REALTIME, until);
+	int64_t ns = until->tv_nsec + (int64_t)ms * 1000000;
+	until->tv_sec += (time_t)(ns / 1000000000);
+	until->tv_nsec = (long)(ns % 1000000000);
+}
+
 static void *sealer_main(void *arg)
 {
 	lf_audit_sealer *sl = arg;
 	pthread_mutex_lock(&sl->mu);
 	while (!sl->stop) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		int64_t ns = until.tv_nsec + (int64_t)sl->o.interval_ms * 1000000;
-		until.tv_sec += (time_t)(ns / 1000000000);
-		until.tv_nsec = (long)(ns % 1000000000);
+		deadline(sl->o.interval_ms, &until);
 		while (!sl->stop && pthread_cond_timedwait(&sl->cv, &sl->mu, &until) != ETIMEDOUT)
 			;
 		pthread_mutex_unlock(&sl->mu);
 		round_once(sl);
+		pthread_mutex_lock(&sl->mu);
+	}
+	pthread_mutex_unlock(&sl->mu);
+	return NULL;
+}
+
+/* Syncs when woken by the sealer, and every interval while the anchor
+ * is behind. */
+static void *anchor_main(void *arg)
+{
+	lf_audit_sealer *sl = arg;
+	pthread_mutex_lock(&sl->mu);
+	while (!sl->stop) {
+		struct timespec until;
+		deadline(sl->o.interval_ms, &until);
+		while (!sl->stop && !sl->anchor_wake &&
+		       pthread_cond_timedwait(&sl->anchor_cv, &sl->mu, &until) != ETIMEDOUT)
+			;
+		int due = !sl->stop && (sl->anchor_wake || sl->anchor_due);
+		sl->anchor_wake = 0;
+		pthread_mutex_unlock(&sl->mu);
+		if (due)
+			anchor_round(sl);
 		pthread_mutex_lock(&sl->mu);
 	}
 	pthread_mutex_unlock(&sl->mu);
@@ -312,14 +354,29 @@ int lf_audit_seal_start(lf_store *s, const lf_audit_key *key, const lf_audit_sea
 	sl->anchor_due = o->anchor != NULL;
 	pthread_mutex_init(&sl->mu, NULL);
 	pthread_cond_init(&sl->cv, NULL);
-	if (pthread_create(&sl->th, NULL, sealer_main, sl) != 0) {
-		pthread_mutex_destroy(&sl->mu);
-		pthread_cond_destroy(&sl->cv);
-		free(sl);
-		return LF_ERR_NOMEM;
+	pthread_cond_init(&sl->anchor_cv, NULL);
+	if (o->anchor != NULL) {
+		if (pthread_create(&sl->anchor_th, NULL, anchor_main, sl) != 0)
+			goto fail;
+		sl->anchor_started = 1;
 	}
+	if (pthread_create(&sl->th, NULL, sealer_main, sl) != 0)
+		goto fail;
 	*out = sl;
 	return LF_OK;
+fail:
+	if (sl->anchor_started) {
+		pthread_mutex_lock(&sl->mu);
+		sl->stop = 1;
+		pthread_cond_signal(&sl->anchor_cv);
+		pthread_mutex_unlock(&sl->mu);
+		pthread_join(sl->anchor_th, NULL);
+	}
+	pthread_mutex_destroy(&sl->mu);
+	pthread_cond_destroy(&sl->cv);
+	pthread_cond_destroy(&sl->anchor_cv);
+	free(sl);
+	return LF_ERR_NOMEM;
 }
 
 void lf_audit_seal_stop(lf_audit_sealer *sl)
@@ -329,11 +386,19 @@ void lf_audit_seal_stop(lf_audit_sealer *sl)
 	pthread_mutex_lock(&sl->mu);
 	sl->stop = 1;
 	pthread_cond_signal(&sl->cv);
+	pthread_cond_signal(&sl->anchor_cv);
 	pthread_mutex_unlock(&sl->mu);
 	pthread_join(sl->th, NULL);
+	if (sl->anchor_started)
+		pthread_join(sl->anchor_th, NULL);
 	sl->o.test_pause_ms = 0;
 	round_once(sl);
+	/* What the last round sealed is published too, unless the anchor is
+	 * unreachable (then it waits for the next start). */
+	if (sl->o.anchor != NULL)
+		anchor_round(sl);
 	pthread_mutex_destroy(&sl->mu);
 	pthread_cond_destroy(&sl->cv);
+	pthread_cond_destroy(&sl->anchor_cv);
 	free(sl);
 }

@@ -41,8 +41,9 @@ typedef struct lf_audit_seal_opts {
 	 * process mid-batch. */
 	int test_pause_ms;
 	/* LABELFLOW_AUDIT_ANCHOR, NULL when unset: after a round that sealed a
-	 * batch (and at start, and after a failed upload) the sealer publishes
-	 * the checkpoints the anchor lacks (anchor.h). */
+	 * batch (and at start, and every interval after a failed upload) a
+	 * thread of the sealer's publishes the checkpoints the anchor lacks
+	 * (anchor.h), so that a slow anchor never delays sealing. */
 	const lf_audit_anchor *anchor;
 } lf_audit_seal_opts;
 
@@ -65,7 +66,8 @@ int lf_audit_seal_start(lf_store *s, const lf_audit_key *key, const lf_audit_sea
 			lf_audit_sealer **out);
 
 /* Stops the thread after a last round, so that a clean shutdown leaves
- * nothing of its own unsealed. NULL is allowed. */
+ * nothing of its own unsealed (nor unanchored, when the anchor answers).
+ * NULL is allowed. */
 void lf_audit_seal_stop(lf_audit_sealer *sl);
 
 #endif
