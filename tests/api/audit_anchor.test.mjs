@@ -4,8 +4,9 @@
 // verify compares the database with the anchor: the newest records deleted
 // together with their checkpoints (which the database alone cannot show)
 // and a checkpoint altered in the database are named by batch. On SQLite
-// or (LABELFLOW_TEST_PG) PostgreSQL, with a file: anchor and with an S3
-// bucket (s3rver, skipped when it is not installed).
+// or (LABELFLOW_TEST_PG) PostgreSQL, with a file: anchor, an anchor in the
+// main storage (under audit-anchor/) and an S3 bucket (s3rver, skipped
+// when it is not installed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -202,6 +203,18 @@ test('a checkpoint altered in the database is named by its anchored copy', async
   });
 });
 
+test('an anchor that is the main storage keeps its objects under audit-anchor/', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lf-api-'));
+  const srv = await startServer({ dir, env: { LABELFLOW_AUDIT_ANCHOR: `file:${join(dir, 'blobs')}` } });
+  const admin = await srv.login(ADMIN.email, ADMIN.password);
+  const v = await batches(srv, admin.access_token, 1);
+  assert.equal(v.anchor.batch, v.checkpoints);
+  const latest = JSON.parse(readFileSync(join(dir, 'blobs', 'audit-anchor', 'checkpoints', 'latest.json'), 'utf8'));
+  assert.equal(latest.batch, v.checkpoints);
+  assert.equal(existsSync(join(dir, 'blobs', 'checkpoints')), false);
+  await srv.stop();
+});
+
 const freePort = () => new Promise((resolve) => {
   const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
 });
@@ -268,7 +281,9 @@ test('checkpoints are anchored in an S3 bucket, caught up after the bucket was a
   const c = cli(['audit', 'verify', '--db', db], { env: s3env });
   assert.equal(c.status, 1, c.stdout + c.stderr);
   assert.match(c.stdout, new RegExp(`records deleted after batch ${kept.batch}: the anchor holds batch ${rows[rows.length - 1].batch}`));
-  rmSync(srv.dir, { recursive: true, force: true });
+  // Started once more to be stopped for good: that removes the data
+  // folder and, on PostgreSQL, the database.
+  await (await startServer({ dir: srv.dir, env: s3env })).stop();
   await s3.stop();
   rmSync(work, { recursive: true, force: true });
 });
