@@ -68,8 +68,8 @@ static int anchor_fail(lf_audit_verdict *v, int64_t batch, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static const char *checkpoint_diff(const lf_checkpoint *a, const lf_checkpoint *b);
 static int compare_anchored(lf_tx *tx, lf_audit_verdict *v, const lf_checkpoint *anchored);
-static int check_anchor(lf_tx *tx, const lf_audit_anchor *a, const lf_audit_key *key,
-			lf_audit_verdict *v);
+static int check_anchor(lf_tx *tx, const lf_audit_anchor *a, const lf_audit_key *key, int got,
+			const lf_checkpoint *latest, lf_audit_verdict *v);
 
 /* Records the first finding and stops the scan. */
 static int fail(struct verify_state *vs, int64_t seq, int64_t batch, const char *fmt, ...)
@@ -279,15 +279,17 @@ static int compare_anchored(lf_tx *tx, lf_audit_verdict *v, const lf_checkpoint 
 
 /*
  * What the database cannot show about itself: its newest batches deleted
- * together with their checkpoints. An anchor that cannot be read is a
- * finding, not an error of the check: it vouches for nothing then. The
- * anchored copy of a batch the database check found wrong is compared
- * too, so the report says what the batch was.
+ * together with their checkpoints. latest is the anchor's latest.json
+ * (got: how reading it went), read before tx's snapshot began, so that a
+ * batch sealed and anchored during the check cannot look deleted. An
+ * anchor that cannot be read is a finding, not an error of the check: it
+ * vouches for nothing then. The anchored copy of a batch the database
+ * check found wrong is compared too, so the report says what it was.
  */
-static int check_anchor(lf_tx *tx, const lf_audit_anchor *a, const lf_audit_key *key,
-			lf_audit_verdict *v)
+static int check_anchor(lf_tx *tx, const lf_audit_anchor *a, const lf_audit_key *key, int got,
+			const lf_checkpoint *latest, lf_audit_verdict *v)
 {
-	lf_checkpoint latest, last, copy;
+	lf_checkpoint last, copy;
 	char why[120];
 	int64_t newest = 0, broken = v->broken_batch;
 	v->anchored = 1;
@@ -297,29 +299,28 @@ static int check_anchor(lf_tx *tx, const lf_audit_anchor *a, const lf_audit_key 
 		newest = last.batch;
 	else if (ret != LF_ERR_NOTFOUND)
 		return ret;
-	ret = lf_audit_anchor_get(a, 0, &latest);
-	if (ret == LF_ERR_NOTFOUND) {
+	if (got == LF_ERR_NOTFOUND) {
 		v->anchor_lag = newest;
 		return LF_OK;
 	}
-	if (ret == LF_ERR_INVALID)
+	if (got == LF_ERR_INVALID)
 		return anchor_fail(v, 0, "the anchor's latest.json is not a checkpoint");
-	if (ret != LF_OK)
+	if (got != LF_OK)
 		return anchor_fail(v, 0, "cannot read the anchor's latest.json (%s)",
-				   lf_err_str(ret));
-	v->anchor_batch = latest.batch;
-	if (lf_checkpoint_verify(&latest, key->pk, why, sizeof(why)) != LF_OK)
-		return anchor_fail(v, latest.batch, "the anchor's latest checkpoint is forged: %s",
+				   lf_err_str(got));
+	v->anchor_batch = latest->batch;
+	if (lf_checkpoint_verify(latest, key->pk, why, sizeof(why)) != LF_OK)
+		return anchor_fail(v, latest->batch, "the anchor's latest checkpoint is forged: %s",
 				   why);
-	if (latest.batch > newest)
+	if (latest->batch > newest)
 		return anchor_fail(v, newest + 1,
 				   "records deleted after batch %" PRId64
 				   ": the anchor holds batch %" PRId64
 				   " (records up to seq %" PRId64 ")",
-				   newest, latest.batch, latest.last_seq);
-	v->anchor_lag = newest - latest.batch;
-	if ((ret = compare_anchored(tx, v, &latest)) != LF_OK || !v->anchor_ok || broken < 1 ||
-	    broken >= latest.batch)
+				   newest, latest->batch, latest->last_seq);
+	v->anchor_lag = newest - latest->batch;
+	if ((ret = compare_anchored(tx, v, latest)) != LF_OK || !v->anchor_ok || broken < 1 ||
+	    broken >= latest->batch)
 		return ret;
 	ret = lf_audit_anchor_get(a, broken, &copy);
 	if (ret == LF_ERR_NOTFOUND)
@@ -340,8 +341,9 @@ int lf_audit_verify(lf_store *s, const lf_audit_key *key, const lf_audit_anchor 
 {
 	struct verify_state *vs = calloc(1, sizeof(*vs));
 	lf_tx *tx = NULL;
+	lf_checkpoint latest;
 	int64_t oldest = 0;
-	int ret;
+	int ret, got = LF_ERR_NOTFOUND;
 	memset(out, 0, sizeof(*out));
 	if (vs == NULL)
 		return LF_ERR_NOMEM;
@@ -355,6 +357,9 @@ int lf_audit_verify(lf_store *s, const lf_audit_key *key, const lf_audit_anchor 
 	memset(vs->prev, '0', 64);
 	memset(vs->cp_prev, '0', 64);
 	memcpy(out->head, vs->prev, 65);
+	/* Before the snapshot (see check_anchor). */
+	if (anchor != NULL)
+		got = lf_audit_anchor_get(anchor, 0, &latest);
 	if ((ret = lf_store_begin(s, LF_TX_SNAPSHOT, NULL, &tx)) != LF_OK)
 		goto cleanup;
 	vs->tx = tx;
@@ -364,7 +369,7 @@ int lf_audit_verify(lf_store *s, const lf_audit_key *key, const lf_audit_anchor 
 	if (ret == LF_ERR_CONFLICT && !out->ok)
 		ret = LF_OK;
 	if (ret == LF_OK && anchor != NULL)
-		ret = check_anchor(tx, anchor, key, out);
+		ret = check_anchor(tx, anchor, key, got, &latest, out);
 	if (ret == LF_OK && out->ok && out->anchored && !out->anchor_ok) {
 		out->ok = 0;
 		out->broken_batch = out->anchor_broken_batch;
