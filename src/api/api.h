@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "audit/anchor.h"
 #include "auth/auth.h"
 #include "authz/authz.h"
 #include "blob/blob.h"
@@ -36,8 +37,9 @@ typedef struct lf_app {
 	lf_ratelimit *rl_login; /* wrong passwords per (account, address): lf_backoff_* */
 	lf_ratelimit *rl_ip;	/* login/refresh attempts per client address */
 	int64_t started_ms;
-	const lf_audit_key *audit_key; /* verifies audit checkpoints (the configured key) */
-	int64_t audit_max_lag_ms;      /* LABELFLOW_AUDIT_SEAL_MAX_LAG_MS */
+	const lf_audit_key *audit_key;	     /* verifies audit checkpoints (the configured key) */
+	int64_t audit_max_lag_ms;	     /* LABELFLOW_AUDIT_SEAL_MAX_LAG_MS */
+	const lf_audit_anchor *audit_anchor; /* LABELFLOW_AUDIT_ANCHOR; NULL when unset */
 	const char *tmpdir;  /* LABELFLOW_TMPDIR: scratch files (cutting media segments) */
 	bool media_redirect; /* LABELFLOW_MEDIA_REDIRECT: signed media links go to the bucket */
 	/* Who may read /metrics: these addresses (LABELFLOW_METRICS_ALLOW), or

@@ -7,7 +7,6 @@
 #include "audit/audit.h"
 
 static json_t *record_json(const lf_audit_row *a);
-static json_t *checkpoint_json(const lf_checkpoint *c);
 
 /* Newest first by append order, sealed or not: a record is listed as soon
  * as its transaction commits, and gets its seq and hash when sealed. */
@@ -73,7 +72,8 @@ int lf_api_audit_verify(lf_http_req *req)
 	lf_audit_verdict v;
 	if ((ret = lf_api_guard(req, LF_PERM_AUDIT_READ, 0, &p)) != LF_OK)
 		return ret;
-	ret = lf_audit_verify(app->store, app->audit_key, app->audit_max_lag_ms, &v);
+	ret = lf_audit_verify(app->store, app->audit_key, app->audit_anchor, app->audit_max_lag_ms,
+			      &v);
 	if (ret != LF_OK)
 		return ret;
 	json_t *body = json_pack("{s:b,s:I,s:s,s:I,s:I,s:I,s:I,s:s}", "ok", v.ok, "count",
@@ -87,6 +87,18 @@ int lf_api_audit_verify(lf_http_req *req)
 		if (v.broken_batch > 0)
 			json_object_set_new(body, "broken_batch", json_integer(v.broken_batch));
 		json_object_set_new(body, "reason", json_string(v.reason));
+	}
+	if (v.anchored) {
+		json_t *anchor =
+		    json_pack("{s:b,s:I,s:I}", "ok", v.anchor_ok, "batch",
+			      (json_int_t)v.anchor_batch, "lag_batches", (json_int_t)v.anchor_lag);
+		if (!v.anchor_ok) {
+			if (v.anchor_broken_batch > 0)
+				json_object_set_new(anchor, "broken_batch",
+						    json_integer(v.anchor_broken_batch));
+			json_object_set_new(anchor, "reason", json_string(v.anchor_reason));
+		}
+		json_object_set_new(body, "anchor", anchor);
 	}
 	return lf_http_json(req, 200, body);
 }
@@ -103,14 +115,6 @@ static json_t *record_json(const lf_audit_row *a)
 			 (json_int_t)a->project_id, "task_id", (json_int_t)a->task_id, "from_state",
 			 a->from_state, "to_state", a->to_state, "details", a->details, "prev_hash",
 			 a->prev_hash, "hash", a->hash);
-}
-
-static json_t *checkpoint_json(const lf_checkpoint *c)
-{
-	return json_pack("{s:I,s:I,s:I,s:I,s:s,s:s,s:s,s:s,s:s}", "batch", (json_int_t)c->batch,
-			 "first_seq", (json_int_t)c->first_seq, "last_seq", (json_int_t)c->last_seq,
-			 "sealed_at", (json_int_t)c->sealed_at, "root", c->root, "prev", c->prev,
-			 "hash", c->hash, "signature", c->signature, "key_id", c->key_id);
 }
 
 int lf_api_audit_proof(lf_http_req *req)
@@ -142,5 +146,5 @@ int lf_api_audit_proof(lf_http_req *req)
 			    json_pack("{s:o,s:I,s:I,s:o,s:o}", "record", record_json(&pr->record),
 				      "leaf_index", (json_int_t)pr->leaf_index, "tree_size",
 				      (json_int_t)pr->tree_size, "path", path, "checkpoint",
-				      checkpoint_json(&pr->checkpoint)));
+				      lf_checkpoint_to_json(&pr->checkpoint)));
 }

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "audit/anchor.h"
 #include "audit/checkpoint.h"
 #include "audit/merkle.h"
 #include "store/store.h"
@@ -81,6 +82,14 @@ typedef struct lf_audit_verdict {
 	int64_t oldest_unsealed_ms; /* age of the oldest of them (0: none) */
 	int64_t max_lag_ms;	    /* the bound it was held to */
 	char key_id[17];	    /* the key signatures were checked with */
+	/* With an anchor (LABELFLOW_AUDIT_ANCHOR) only: its own finding,
+	 * reported even when the database's chain failed first. */
+	int anchored;		     /* an anchor was checked */
+	int anchor_ok;		     /* it agrees with the database */
+	int64_t anchor_batch;	     /* the anchor's newest batch (0: none yet) */
+	int64_t anchor_lag;	     /* newer checkpoints not anchored yet */
+	int64_t anchor_broken_batch; /* the batch it disagrees on */
+	char anchor_reason[200];
 } lf_audit_verdict;
 
 /*
@@ -89,11 +98,15 @@ typedef struct lf_audit_verdict {
  * Merkle root against its checkpoint, every checkpoint's hash, signature
  * (by key, the configured key: a key read from the checkpoints themselves
  * would prove nothing) and link to the previous one without gaps, and that
- * no record has waited for sealing longer than max_lag_ms. Returns LF_OK
+ * no record has waited for sealing longer than max_lag_ms. With anchor
+ * (NULL: none), also that the anchor's latest checkpoint verifies, is no
+ * newer than the database's newest (else the newest were deleted) and
+ * equals the database's checkpoint of its batch, and that the anchored
+ * copy of a batch found wrong in the database equals it. Returns LF_OK
  * when the check ran (the verdict says whether the trail is intact).
  */
-int lf_audit_verify(lf_store *s, const lf_audit_key *key, int64_t max_lag_ms,
-		    lf_audit_verdict *out);
+int lf_audit_verify(lf_store *s, const lf_audit_key *key, const lf_audit_anchor *anchor,
+		    int64_t max_lag_ms, lf_audit_verdict *out);
 
 /* An inclusion proof (GET /api/v1/audit/{seq}/proof). */
 typedef struct lf_audit_proof {

@@ -44,6 +44,19 @@ struct lf_audit_sealer {
 	pthread_cond_t cv;
 	int stop;
 	int last_err; /* logged once until it changes */
+	/* Anchoring runs on a thread of its own, so that an anchor slow to
+	 * answer (a connect timeout is seconds) never delays sealing. The
+	 * sealer wakes it after a round that sealed a batch. */
+	pthread_t anchor_th;
+	pthread_cond_t anchor_cv;
+	int anchor_started;
+	int anchor_wake; /* under mu */
+	/* The anchor thread's own: the anchor lacks checkpoints (at start, as
+	 * it may lag behind the database, and after a failed upload), retried
+	 * every interval. */
+	int anchor_due;
+	int anchor_err;
+	int64_t anchored; /* the anchor's newest batch, as last read */
 };
 
 static int legacy_row(void *ud, const lf_audit_row *row);
@@ -51,8 +64,11 @@ static int seal_legacy(lf_tx *tx, struct batch *b, int64_t last_seq);
 static int close_batch(lf_tx *tx, struct batch *b, const lf_checkpoint *prev,
 		       const lf_merkle_hash *leaves, size_t n, int64_t first, int64_t last);
 static int seal_tx(lf_tx *tx, void *ud);
+static void anchor_round(lf_audit_sealer *sl);
 static void round_once(lf_audit_sealer *sl);
+static void deadline(int ms, struct timespec *until);
 static void *sealer_main(void *arg);
+static void *anchor_main(void *arg);
 
 static int legacy_row(void *ud, const lf_audit_row *row)
 {
@@ -224,14 +240,49 @@ int lf_audit_seal_once(lf_store *s, const lf_audit_key *key, const lf_audit_seal
 	return ret;
 }
 
+/* After the batches committed, never inside their transaction: the
+ * upload may be slow or fail, and the checkpoints are safe in the
+ * database meanwhile. */
+static void anchor_round(lf_audit_sealer *sl)
+{
+	int64_t newest = 0;
+	char why[200];
+	int ret = lf_audit_anchor_sync(sl->store, sl->o.anchor, sl->key, &sl->anchored, &newest,
+				       why, sizeof(why));
+	/* Behind the database only; an anchor ahead of it is verify's finding. */
+	lf_metrics_audit_anchor_lag(newest > sl->anchored ? newest - sl->anchored : 0);
+	sl->anchor_due = ret != LF_OK;
+	if (ret != LF_OK && why[0] != '\0' && ret != sl->anchor_err)
+		lf_log(LF_LOG_ERROR,
+		       "audit: not anchoring checkpoints: %s; `labelflow audit verify` names what "
+		       "changed",
+		       why);
+	else if (ret != LF_OK && ret != sl->anchor_err)
+		lf_log(LF_LOG_ERROR,
+		       "audit: cannot publish checkpoints to LABELFLOW_AUDIT_ANCHOR (%s); "
+		       "retrying every %d ms",
+		       lf_err_str(ret), sl->o.interval_ms);
+	else if (ret == LF_OK && sl->anchor_err != LF_OK)
+		lf_log(LF_LOG_INFO, "audit: checkpoints anchored again, up to batch %lld",
+		       (long long)sl->anchored);
+	sl->anchor_err = ret;
+}
+
 /* Drains: a full batch means more are waiting. */
 static void round_once(lf_audit_sealer *sl)
 {
-	int64_t n = 0;
+	int64_t n = 0, total = 0;
 	int ret;
-	do
+	do {
 		ret = lf_audit_seal_once(sl->store, sl->key, &sl->o, &n);
-	while (ret == LF_OK && n >= LF_AUDIT_SEAL_BATCH);
+		total += n;
+	} while (ret == LF_OK && n >= LF_AUDIT_SEAL_BATCH);
+	if (sl->o.anchor != NULL && total > 0) {
+		pthread_mutex_lock(&sl->mu);
+		sl->anchor_wake = 1;
+		pthread_cond_signal(&sl->anchor_cv);
+		pthread_mutex_unlock(&sl->mu);
+	}
 	if (ret == LF_ERR_FORBIDDEN && ret != sl->last_err)
 		lf_log(LF_LOG_ERROR,
 		       "audit: the chain is signed with another key than this process's (%s); "
@@ -243,20 +294,48 @@ static void round_once(lf_audit_sealer *sl)
 	sl->last_err = ret;
 }
 
+static void deadline(int ms, struct timespec *until)
+{
+	clock_gettime(CLOCK_REALTIME, until);
+	int64_t ns = until->tv_nsec + (int64_t)ms * 1000000;
+	until->tv_sec += (time_t)(ns / 1000000000);
+	until->tv_nsec = (long)(ns % 1000000000);
+}
+
 static void *sealer_main(void *arg)
 {
 	lf_audit_sealer *sl = arg;
 	pthread_mutex_lock(&sl->mu);
 	while (!sl->stop) {
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		int64_t ns = until.tv_nsec + (int64_t)sl->o.interval_ms * 1000000;
-		until.tv_sec += (time_t)(ns / 1000000000);
-		until.tv_nsec = (long)(ns % 1000000000);
+		deadline(sl->o.interval_ms, &until);
 		while (!sl->stop && pthread_cond_timedwait(&sl->cv, &sl->mu, &until) != ETIMEDOUT)
 			;
 		pthread_mutex_unlock(&sl->mu);
 		round_once(sl);
+		pthread_mutex_lock(&sl->mu);
+	}
+	pthread_mutex_unlock(&sl->mu);
+	return NULL;
+}
+
+/* Syncs when woken by the sealer, and every interval while the anchor
+ * is behind. */
+static void *anchor_main(void *arg)
+{
+	lf_audit_sealer *sl = arg;
+	pthread_mutex_lock(&sl->mu);
+	while (!sl->stop) {
+		struct timespec until;
+		deadline(sl->o.interval_ms, &until);
+		while (!sl->stop && !sl->anchor_wake &&
+		       pthread_cond_timedwait(&sl->anchor_cv, &sl->mu, &until) != ETIMEDOUT)
+			;
+		int due = !sl->stop && (sl->anchor_wake || sl->anchor_due);
+		sl->anchor_wake = 0;
+		pthread_mutex_unlock(&sl->mu);
+		if (due)
+			anchor_round(sl);
 		pthread_mutex_lock(&sl->mu);
 	}
 	pthread_mutex_unlock(&sl->mu);
@@ -272,16 +351,32 @@ int lf_audit_seal_start(lf_store *s, const lf_audit_key *key, const lf_audit_sea
 	sl->store = s;
 	sl->key = key;
 	sl->o = *o;
+	sl->anchor_due = o->anchor != NULL;
 	pthread_mutex_init(&sl->mu, NULL);
 	pthread_cond_init(&sl->cv, NULL);
-	if (pthread_create(&sl->th, NULL, sealer_main, sl) != 0) {
-		pthread_mutex_destroy(&sl->mu);
-		pthread_cond_destroy(&sl->cv);
-		free(sl);
-		return LF_ERR_NOMEM;
+	pthread_cond_init(&sl->anchor_cv, NULL);
+	if (o->anchor != NULL) {
+		if (pthread_create(&sl->anchor_th, NULL, anchor_main, sl) != 0)
+			goto fail;
+		sl->anchor_started = 1;
 	}
+	if (pthread_create(&sl->th, NULL, sealer_main, sl) != 0)
+		goto fail;
 	*out = sl;
 	return LF_OK;
+fail:
+	if (sl->anchor_started) {
+		pthread_mutex_lock(&sl->mu);
+		sl->stop = 1;
+		pthread_cond_signal(&sl->anchor_cv);
+		pthread_mutex_unlock(&sl->mu);
+		pthread_join(sl->anchor_th, NULL);
+	}
+	pthread_mutex_destroy(&sl->mu);
+	pthread_cond_destroy(&sl->cv);
+	pthread_cond_destroy(&sl->anchor_cv);
+	free(sl);
+	return LF_ERR_NOMEM;
 }
 
 void lf_audit_seal_stop(lf_audit_sealer *sl)
@@ -291,11 +386,19 @@ void lf_audit_seal_stop(lf_audit_sealer *sl)
 	pthread_mutex_lock(&sl->mu);
 	sl->stop = 1;
 	pthread_cond_signal(&sl->cv);
+	pthread_cond_signal(&sl->anchor_cv);
 	pthread_mutex_unlock(&sl->mu);
 	pthread_join(sl->th, NULL);
+	if (sl->anchor_started)
+		pthread_join(sl->anchor_th, NULL);
 	sl->o.test_pause_ms = 0;
 	round_once(sl);
+	/* What the last round sealed is published too, unless the anchor is
+	 * unreachable (then it waits for the next start). */
+	if (sl->o.anchor != NULL)
+		anchor_round(sl);
 	pthread_mutex_destroy(&sl->mu);
 	pthread_cond_destroy(&sl->cv);
+	pthread_cond_destroy(&sl->anchor_cv);
 	free(sl);
 }

@@ -27,6 +27,7 @@
 #ifndef LF_AUDIT_SEAL_H
 #define LF_AUDIT_SEAL_H
 
+#include "audit/anchor.h"
 #include "audit/checkpoint.h"
 #include "store/store.h"
 
@@ -39,6 +40,11 @@ typedef struct lf_audit_seal_opts {
 	 * between sealing a batch and committing it, so a test can kill the
 	 * process mid-batch. */
 	int test_pause_ms;
+	/* LABELFLOW_AUDIT_ANCHOR, NULL when unset: after a round that sealed a
+	 * batch (and at start, and every interval after a failed upload) a
+	 * thread of the sealer's publishes the checkpoints the anchor lacks
+	 * (anchor.h), so that a slow anchor never delays sealing. */
+	const lf_audit_anchor *anchor;
 } lf_audit_seal_opts;
 
 typedef struct lf_audit_sealer lf_audit_sealer;
@@ -60,7 +66,8 @@ int lf_audit_seal_start(lf_store *s, const lf_audit_key *key, const lf_audit_sea
 			lf_audit_sealer **out);
 
 /* Stops the thread after a last round, so that a clean shutdown leaves
- * nothing of its own unsealed. NULL is allowed. */
+ * nothing of its own unsealed (nor unanchored, when the anchor answers).
+ * NULL is allowed. */
 void lf_audit_seal_stop(lf_audit_sealer *sl);
 
 #endif

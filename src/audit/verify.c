@@ -13,6 +13,11 @@
  *   a checkpoint's prev or a batch gap    a checkpoint was removed
  *   records short of a checkpoint's end   the newest records were deleted
  *   a sealed record with no checkpoint    its checkpoint was deleted
+ * and, with an anchor (anchor.h):
+ *   the anchor's latest batch is newer    the newest records were deleted
+ *   than the database's newest            with their checkpoints
+ *   a checkpoint differs from its         the database's checkpoint was
+ *   anchored copy                         altered or replaced
  */
 #include "audit/audit.h"
 
@@ -59,6 +64,12 @@ static int close_batch(struct verify_state *vs);
 static int verify_row(void *ud, const lf_audit_row *row);
 static int verify_end(struct verify_state *vs);
 static int proof_row(void *ud, const lf_audit_row *row);
+static int anchor_fail(lf_audit_verdict *v, int64_t batch, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static const char *checkpoint_diff(const lf_checkpoint *a, const lf_checkpoint *b);
+static int compare_anchored(lf_tx *tx, lf_audit_verdict *v, const lf_checkpoint *anchored);
+static int check_anchor(lf_tx *tx, const lf_audit_anchor *a, const lf_audit_key *key, int got,
+			const lf_checkpoint *latest, lf_audit_verdict *v);
 
 /* Records the first finding and stops the scan. */
 static int fail(struct verify_state *vs, int64_t seq, int64_t batch, const char *fmt, ...)
@@ -213,12 +224,126 @@ static int verify_end(struct verify_state *vs)
 		    c->batch, c->first_seq, c->last_seq);
 }
 
-int lf_audit_verify(lf_store *s, const lf_audit_key *key, int64_t max_lag_ms, lf_audit_verdict *out)
+/* Records the anchor's finding; LF_OK, since the check itself ran. */
+static int anchor_fail(lf_audit_verdict *v, int64_t batch, const char *fmt, ...)
+{
+	va_list ap;
+	v->anchor_ok = 0;
+	v->anchor_broken_batch = batch;
+	va_start(ap, fmt);
+	vsnprintf(v->anchor_reason, sizeof(v->anchor_reason), fmt, ap);
+	va_end(ap);
+	return LF_OK;
+}
+
+/* The first field in which a and b differ, or NULL. */
+static const char *checkpoint_diff(const lf_checkpoint *a, const lf_checkpoint *b)
+{
+	if (a->first_seq != b->first_seq || a->last_seq != b->last_seq)
+		return "seq range";
+	if (a->sealed_at != b->sealed_at)
+		return "time";
+	if (strcmp(a->root, b->root) != 0)
+		return "root";
+	if (strcmp(a->prev, b->prev) != 0)
+		return "prev";
+	if (strcmp(a->hash, b->hash) != 0)
+		return "hash";
+	if (strcmp(a->signature, b->signature) != 0 || strcmp(a->key_id, b->key_id) != 0)
+		return "signature";
+	return NULL;
+}
+
+/* The database's checkpoint of the anchored one's batch must be it. */
+static int compare_anchored(lf_tx *tx, lf_audit_verdict *v, const lf_checkpoint *anchored)
+{
+	lf_checkpoint c;
+	const char *field;
+	int ret = lf_store_audit_checkpoint_get(tx, anchored->batch, &c);
+	if (ret == LF_ERR_NOTFOUND)
+		return anchor_fail(v, anchored->batch,
+				   "checkpoint of batch %" PRId64
+				   " is missing from the database: the anchor holds it",
+				   anchored->batch);
+	if (ret != LF_OK)
+		return ret;
+	if ((field = checkpoint_diff(&c, anchored)) != NULL)
+		return anchor_fail(
+		    v, anchored->batch,
+		    "checkpoint of batch %" PRId64
+		    " differs from its anchored copy (%s): the database's was altered or "
+		    "replaced",
+		    anchored->batch, field);
+	return LF_OK;
+}
+
+/*
+ * What the database cannot show about itself: its newest batches deleted
+ * together with their checkpoints. latest is the anchor's latest.json
+ * (got: how reading it went), read before tx's snapshot began, so that a
+ * batch sealed and anchored during the check cannot look deleted. An
+ * anchor that cannot be read is a finding, not an error of the check: it
+ * vouches for nothing then. The anchored copy of a batch the database
+ * check found wrong is compared too, so the report says what it was.
+ */
+static int check_anchor(lf_tx *tx, const lf_audit_anchor *a, const lf_audit_key *key, int got,
+			const lf_checkpoint *latest, lf_audit_verdict *v)
+{
+	lf_checkpoint last, copy;
+	char why[120];
+	int64_t newest = 0, broken = v->broken_batch;
+	v->anchored = 1;
+	v->anchor_ok = 1;
+	int ret = lf_store_audit_checkpoint_last(tx, &last);
+	if (ret == LF_OK)
+		newest = last.batch;
+	else if (ret != LF_ERR_NOTFOUND)
+		return ret;
+	if (got == LF_ERR_NOTFOUND) {
+		v->anchor_lag = newest;
+		return LF_OK;
+	}
+	if (got == LF_ERR_INVALID)
+		return anchor_fail(v, 0, "the anchor's latest.json is not a checkpoint");
+	if (got != LF_OK)
+		return anchor_fail(v, 0, "cannot read the anchor's latest.json (%s)",
+				   lf_err_str(got));
+	v->anchor_batch = latest->batch;
+	if (lf_checkpoint_verify(latest, key->pk, why, sizeof(why)) != LF_OK)
+		return anchor_fail(v, latest->batch, "the anchor's latest checkpoint is forged: %s",
+				   why);
+	if (latest->batch > newest)
+		return anchor_fail(v, newest + 1,
+				   "records deleted after batch %" PRId64
+				   ": the anchor holds batch %" PRId64
+				   " (records up to seq %" PRId64 ")",
+				   newest, latest->batch, latest->last_seq);
+	v->anchor_lag = newest - latest->batch;
+	if ((ret = compare_anchored(tx, v, latest)) != LF_OK || !v->anchor_ok || broken < 1 ||
+	    broken >= latest->batch)
+		return ret;
+	ret = lf_audit_anchor_get(a, broken, &copy);
+	if (ret == LF_ERR_NOTFOUND)
+		return LF_OK;
+	if (ret == LF_ERR_INVALID)
+		return anchor_fail(v, broken,
+				   "the anchored copy of batch %" PRId64 " is not a checkpoint",
+				   broken);
+	if (ret != LF_OK)
+		return anchor_fail(v, broken,
+				   "cannot read the anchored copy of batch %" PRId64 " (%s)",
+				   broken, lf_err_str(ret));
+	return compare_anchored(tx, v, &copy);
+}
+
+int lf_audit_verify(lf_store *s, const lf_audit_key *key, const lf_audit_anchor *anchor,
+		    int64_t max_lag_ms, lf_audit_verdict *out)
 {
 	struct verify_state *vs = calloc(1, sizeof(*vs));
 	lf_tx *tx = NULL;
+	lf_checkpoint latest;
 	int64_t oldest = 0;
-	int ret;
+	int ret, got = LF_ERR_NOTFOUND;
 	memset(out, 0, sizeof(*out));
 	if (vs == NULL)
 		return LF_ERR_NOMEM;
@@ -232,6 +357,9 @@ int lf_audit_verify(lf_store *s, const lf_audit_key *key, int64_t max_lag_ms, lf
 	memset(vs->prev, '0', 64);
 	memset(vs->cp_prev, '0', 64);
 	memcpy(out->head, vs->prev, 65);
+	/* Before the snapshot (see check_anchor). */
+	if (anchor != NULL)
+		got = lf_audit_anchor_get(anchor, 0, &latest);
 	if ((ret = lf_store_begin(s, LF_TX_SNAPSHOT, NULL, &tx)) != LF_OK)
 		goto cleanup;
 	vs->tx = tx;
@@ -240,6 +368,13 @@ int lf_audit_verify(lf_store *s, const lf_audit_key *key, int64_t max_lag_ms, lf
 		ret = verify_end(vs);
 	if (ret == LF_ERR_CONFLICT && !out->ok)
 		ret = LF_OK;
+	if (ret == LF_OK && anchor != NULL)
+		ret = check_anchor(tx, anchor, key, got, &latest, out);
+	if (ret == LF_OK && out->ok && out->anchored && !out->anchor_ok) {
+		out->ok = 0;
+		out->broken_batch = out->anchor_broken_batch;
+		memcpy(out->reason, out->anchor_reason, sizeof(out->reason));
+	}
 	if (ret == LF_OK)
 		ret = lf_store_audit_unsealed_stats(tx, &out->unsealed, &oldest);
 	if (ret != LF_OK)

@@ -120,6 +120,24 @@ static int load_jwt_key(const lf_config *cfg, unsigned char key[32])
 	return LF_OK;
 }
 
+int lf_cli_audit_anchor(const lf_config *cfg, lf_audit_anchor *out)
+{
+	char err[512];
+	lf_blob_opts opts;
+	out->bs = NULL;
+	out->prefix = "";
+	if (cfg->audit_anchor == NULL)
+		return LF_OK;
+	/* In the main storage the anchor's keys must not meet an upload's. */
+	if (cfg->storage != NULL && strcmp(cfg->audit_anchor, cfg->storage) == 0)
+		out->prefix = "audit-anchor/";
+	blob_opts(cfg, &opts);
+	int ret = lf_blob_open_opts(cfg->audit_anchor, &opts, &out->bs, err, sizeof(err));
+	if (ret != LF_OK)
+		lf_log(LF_LOG_ERROR, "LABELFLOW_AUDIT_ANCHOR %s: %s", cfg->audit_anchor, err);
+	return ret;
+}
+
 int lf_cli_audit_key(const lf_config *cfg, int create, lf_audit_key *out)
 {
 	char path[4200], err[512];
@@ -231,12 +249,15 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	/* Every process seals (one at a time, see audit/seal.h), so the chain
 	 * keeps growing while any of them runs. */
 	lf_audit_seal_opts seal = {.interval_ms = cfg->audit_seal_ms,
-				   .test_pause_ms = cfg->audit_seal_test_pause_ms};
-	if ((ret = lf_cli_audit_key(cfg, 1, &app->audit_key)) != LF_OK ||
+				   .test_pause_ms = cfg->audit_seal_test_pause_ms,
+				   .anchor = cfg->audit_anchor != NULL ? &app->anchor : NULL};
+	if ((ret = lf_cli_audit_anchor(cfg, &app->anchor)) != LF_OK ||
+	    (ret = lf_cli_audit_key(cfg, 1, &app->audit_key)) != LF_OK ||
 	    (ret = lf_audit_seal_start(app->api.store, &app->audit_key, &seal, &app->sealer)) !=
 		LF_OK)
 		goto cleanup;
 	app->api.audit_key = &app->audit_key;
+	app->api.audit_anchor = seal.anchor;
 	app->api.audit_max_lag_ms = cfg->audit_seal_max_lag_ms;
 	app->api.started_ms = lf_now_ms();
 	app->jobs.store = app->api.store;
@@ -253,6 +274,7 @@ void lf_cli_app_close(lf_cli_app *app)
 {
 	lf_jobs_stop(app->api.jobs);
 	lf_audit_seal_stop(app->sealer);
+	lf_blob_close(app->anchor.bs);
 	lf_blob_close(app->api.blobs);
 	lf_blob_pool_free(app->api.buckets);
 	lf_web_close(app->api.web);

@@ -52,6 +52,7 @@ typedef struct lf_cli_app {
 	lf_jobkinds_ctx jobs;	 /* what the job handlers work on */
 	lf_audit_key audit_key;	 /* signs audit checkpoints */
 	lf_audit_sealer *sealer; /* this process's audit sealer thread */
+	lf_audit_anchor anchor;	 /* LABELFLOW_AUDIT_ANCHOR; bs NULL when unset */
 } lf_cli_app;
 
 /*
@@ -60,6 +61,14 @@ typedef struct lf_cli_app {
  * and it does not exist. Reports failures on stderr.
  */
 int lf_cli_audit_key(const lf_config *cfg, int create, lf_audit_key *out);
+
+/*
+ * Opens cfg's LABELFLOW_AUDIT_ANCHOR into out (out->bs NULL when it is
+ * unset), with the object store settings of the main storage; when it is
+ * the main storage itself, its objects go under "audit-anchor/". Reports
+ * failures on stderr. Release out->bs with lf_blob_close.
+ */
+int lf_cli_audit_anchor(const lf_config *cfg, lf_audit_anchor *out);
 
 /* How lf_cli_app_open starts a process. */
 enum { LF_CLI_WORKER = 0, LF_CLI_SERVER = 1 };

@@ -33,37 +33,45 @@ int lf_cli_audit(lf_cli *cli, int argc, char **argv)
 {
 	lf_store *s = NULL;
 	lf_audit_key key;
+	lf_audit_anchor anchor = {0};
 	lf_audit_verdict v;
 	int ret = open_for_verify(cli, argc, argv, &s);
 	if (ret != LF_CLI_GO)
 		return ret;
-	if (lf_cli_audit_key(&cli->cfg, 0, &key) != LF_OK) {
+	if (lf_cli_audit_key(&cli->cfg, 0, &key) != LF_OK ||
+	    lf_cli_audit_anchor(&cli->cfg, &anchor) != LF_OK) {
 		lf_store_close(s);
 		return 1;
 	}
-	ret = lf_audit_verify(s, &key, cli->cfg.audit_seal_max_lag_ms, &v);
+	ret = lf_audit_verify(s, &key, anchor.bs != NULL ? &anchor : NULL,
+			      cli->cfg.audit_seal_max_lag_ms, &v);
+	lf_blob_close(anchor.bs);
 	lf_store_close(s);
 	if (ret != LF_OK) {
 		fprintf(stderr, "labelflow: cannot read the audit trail (%s)\n", lf_err_str(ret));
 		return 1;
 	}
-	if (!v.ok && v.broken_seq > 0) {
+	if (!v.ok && v.broken_seq > 0)
 		printf("audit chain BROKEN at seq %lld (batch %lld): %s (%lld records verified "
 		       "before it)\n",
 		       (long long)v.broken_seq, (long long)v.broken_batch, v.reason,
 		       (long long)v.count);
-		return 1;
-	}
-	if (!v.ok) {
+	else if (!v.ok)
 		printf("audit chain BROKEN: %s (%lld records verified)\n", v.reason,
 		       (long long)v.count);
-		return 1;
-	}
-	printf("audit chain ok: %lld records in %lld signed checkpoints (key %s), %lld unsealed, "
-	       "head %s\n",
-	       (long long)v.count, (long long)v.checkpoints, v.key_id, (long long)v.unsealed,
-	       v.head);
-	return 0;
+	else
+		printf("audit chain ok: %lld records in %lld signed checkpoints (key %s), %lld "
+		       "unsealed, head %s\n",
+		       (long long)v.count, (long long)v.checkpoints, v.key_id,
+		       (long long)v.unsealed, v.head);
+	/* The anchor's own finding, also when the database's came first. */
+	if (v.anchored && v.anchor_ok)
+		printf("anchor ok: batch %lld anchored, %lld newer not yet\n",
+		       (long long)v.anchor_batch, (long long)v.anchor_lag);
+	else if (v.anchored)
+		printf("anchor BROKEN at batch %lld: %s\n", (long long)v.anchor_broken_batch,
+		       v.anchor_reason);
+	return v.ok ? 0 : 1;
 }
 
 int lf_cli_ledger(lf_cli *cli, int argc, char **argv)

@@ -95,6 +95,11 @@ static const struct var vars[] = {
      "how often committed audit records are sealed into the signed chain", PLAIN},
     {"LABELFLOW_AUDIT_SEAL_MAX_LAG_MS", INT(audit_seal_max_lag_ms, 1, BIG), "10000", NULL, NULL,
      "audit verification fails when a record has waited longer than this for sealing", PLAIN},
+    {"LABELFLOW_AUDIT_ANCHOR", STR(audit_anchor), NULL, NULL, "off",
+     "blob storage URL (the forms of LABELFLOW_STORAGE) where every signed audit checkpoint is "
+     "published, so that deleting the newest records with their checkpoints is detected; under "
+     "audit-anchor/ when it is LABELFLOW_STORAGE itself",
+     PLAIN},
     {"LABELFLOW_AUDIT_SEAL_TEST_PAUSE_MS", INT(audit_seal_test_pause_ms, 0, BIG), "0", NULL, NULL,
      "tests only: the sealer sleeps this long before committing each batch", PLAIN},
     {"LABELFLOW_PAYOUT_WEBHOOK_URL", STR(payout_webhook_url), NULL, NULL, NULL,

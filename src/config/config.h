@@ -41,6 +41,7 @@ typedef struct lf_config {
 	int audit_seal_ms;
 	int audit_seal_max_lag_ms;
 	int audit_seal_test_pause_ms;
+	const char *audit_anchor;	   /* NULL: checkpoints are not published */
 	const char *payout_webhook_url;	   /* NULL: no webhook adapter */
 	const char *payout_webhook_secret; /* NULL: no webhook adapter */
 	int payout_webhook_timeout_ms;

@@ -55,6 +55,7 @@ static int64_t audit_records;
 static int64_t seal_lags[SEAL_LAGS];
 static uint64_t seal_batches, seal_records, seal_lag_sum_ms;
 static pthread_mutex_t seal_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t anchor_lag = -1; /* -1: no anchor synced in this process */
 static struct job_stats jobs[MAX_KINDS];
 static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -138,6 +139,11 @@ void lf_metrics_audit_sealed(int64_t records, const int64_t *lag_ms, int n)
 	pthread_mutex_unlock(&seal_lock);
 }
 
+void lf_metrics_audit_anchor_lag(int64_t batches)
+{
+	__atomic_store_n(&anchor_lag, batches, __ATOMIC_RELAXED);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -174,6 +180,15 @@ static void write_seal(FILE *f)
 		"labelflow_audit_seal_lag_seconds_count %llu\n",
 		(double)seal_lag_sum_ms / 1000, (unsigned long long)seal_records);
 	pthread_mutex_unlock(&seal_lock);
+	int64_t lag = __atomic_load_n(&anchor_lag, __ATOMIC_RELAXED);
+	if (lag >= 0)
+		fprintf(
+		    f,
+		    "# HELP labelflow_audit_anchor_lag_batches Signed checkpoints in the database "
+		    "not yet published to LABELFLOW_AUDIT_ANCHOR, as this process last saw.\n"
+		    "# TYPE labelflow_audit_anchor_lag_batches gauge\n"
+		    "labelflow_audit_anchor_lag_batches %lld\n",
+		    (long long)lag);
 }
 
 static void write_tasks(FILE *f)

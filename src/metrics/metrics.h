@@ -39,6 +39,9 @@ void lf_metrics_audit_verified(int ok, int64_t records);
 /* Counts one sealed audit batch of records records, n of them with their
  * seal lag (ms from append to sealing) in lag_ms. */
 void lf_metrics_audit_sealed(int64_t records, const int64_t *lag_ms, int n);
+/* Sets how many checkpoints the database holds that LABELFLOW_AUDIT_ANCHOR
+ * does not yet (shown once the anchor has been synced by this process). */
+void lf_metrics_audit_anchor_lag(int64_t batches);
 /* Writes every counter above, then the process metrics, to f. */
 void lf_metrics_write(FILE *f);
 

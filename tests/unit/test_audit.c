@@ -1,8 +1,9 @@
 /*
  * test_audit.c - the audit hash chain: the record hash itself, then
- * appends, sealing into signed batches, verification, inclusion proofs
- * and tampering on a real SQLite file.
+ * appends, sealing into signed batches, verification, inclusion proofs,
+ * tampering on a real SQLite file and the anchor on local disk.
  */
+#include "audit/anchor.h"
 #include "audit/audit.h"
 #include "audit/seal.h"
 
@@ -201,7 +202,7 @@ static void raw_text(const char *path, const char *sql, char *out, size_t outlen
 
 static void verify(lf_store *s, lf_audit_verdict *v)
 {
-	assert_int_equal(lf_audit_verify(s, &key, 60000, v), LF_OK);
+	assert_int_equal(lf_audit_verify(s, &key, NULL, 60000, v), LF_OK);
 }
 
 static void expect_ok(lf_store *s, int64_t count)
@@ -753,6 +754,70 @@ static void test_proofs(void **state)
 	assert_int_equal(lf_audit_proof_get(f->s, f->arena, NEVENTS + 1, p), LF_ERR_NOTFOUND);
 }
 
+/* Checkpoints published to a local anchor come back as they were; one
+ * that is not a checkpoint is refused; the anchor never takes a batch
+ * that does not continue it, and verify names the batch that differs. */
+static void test_anchor(void **state)
+{
+	lf_fx *f = *state;
+	char dir[128], why[200];
+	lf_audit_anchor a = {.prefix = ""};
+	lf_checkpoint db, got;
+	lf_audit_verdict v;
+	lf_tx *tx = NULL;
+	int64_t anchored = 0, newest = 0;
+
+	append_events(f->s, 1, NEVENTS);
+	snprintf(dir, sizeof(dir), "%s/anchor", f->dir);
+	assert_int_equal(lf_blob_open(dir, &a.bs, why, sizeof(why)), LF_OK);
+	assert_int_equal(lf_audit_anchor_get(&a, 0, &got), LF_ERR_NOTFOUND);
+	assert_int_equal(lf_audit_anchor_sync(f->s, &a, &key, &anchored, &newest, why, sizeof(why)),
+			 LF_OK);
+	assert_int_equal(anchored, NEVENTS / PER_TX);
+	assert_int_equal(newest, NEVENTS / PER_TX);
+	for (int64_t b = 0; b <= NEVENTS / PER_TX; b++) {
+		assert_int_equal(lf_store_begin(f->s, LF_TX_READ, NULL, &tx), LF_OK);
+		assert_int_equal(lf_store_audit_checkpoint_get(tx, b ? b : newest, &db), LF_OK);
+		lf_store_rollback(tx);
+		assert_int_equal(lf_audit_anchor_get(&a, b, &got), LF_OK);
+		assert_memory_equal(&got, &db, sizeof(db));
+	}
+	assert_int_equal(lf_audit_verify(f->s, &key, &a, 60000, &v), LF_OK);
+	assert_true(v.ok && v.anchored && v.anchor_ok);
+	assert_int_equal(v.anchor_batch, newest);
+	assert_int_equal(v.anchor_lag, 0);
+
+	json_t *j = lf_checkpoint_to_json(&db);
+	json_object_del(j, "signature");
+	assert_int_equal(lf_checkpoint_from_json(j, &got), LF_ERR_INVALID);
+	json_object_set_new(j, "signature", json_string(db.signature));
+	json_object_set_new(j, "root",
+			    json_string("00112233445566778899aabbccddeeff00112233445566778"
+					"899aabbccddeeff00"));
+	assert_int_equal(lf_checkpoint_from_json(j, &got), LF_ERR_INVALID);
+	json_decref(j);
+
+	/* The newest batch deleted and sealed anew, then one more on top:
+	 * neither reaches the anchor. */
+	raw_exec(f->path, "DROP TRIGGER audit_no_delete; DROP TRIGGER audit_checkpoints_no_delete;"
+			  "DELETE FROM audit_log WHERE seq > 45;"
+			  "DELETE FROM audit_checkpoints WHERE batch = 10;");
+	/* (SQLite hands out the deleted ids again.) */
+	append_events(f->s, NEVENTS - PER_TX + 1, 2 * PER_TX);
+	assert_int_equal(lf_audit_anchor_sync(f->s, &a, &key, &anchored, &newest, why, sizeof(why)),
+			 LF_ERR_CONFLICT);
+	assert_non_null(
+	    strstr(why, "checkpoint of batch 11 does not continue the anchored batch 10"));
+	assert_int_equal(anchored, 10);
+	assert_int_equal(lf_audit_anchor_get(&a, 11, &got), LF_ERR_NOTFOUND);
+	assert_int_equal(lf_audit_verify(f->s, &key, &a, 60000, &v), LF_OK);
+	assert_false(v.ok);
+	assert_false(v.anchor_ok);
+	assert_int_equal(v.anchor_broken_batch, 10);
+	assert_non_null(strstr(v.reason, "checkpoint of batch 10 differs from its anchored copy"));
+	lf_blob_close(a.bs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -770,6 +835,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_rollback_keeps_chain, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_appends, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_proofs, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_anchor, lf_fx_setup, lf_fx_teardown),
 	};
 
 	char dir[] = "/tmp/lf_test_audit_key_XXXXXX", path[64], err[256];
