@@ -4,6 +4,7 @@
 #include "audit/merkle.h"
 
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/lf.h"
@@ -98,6 +99,22 @@ int lf_merkle_leaf(const char *record_hex, lf_merkle_hash out)
 	crypto_hash_sha256_update(&st, d, sizeof(d));
 	crypto_hash_sha256_final(&st, out);
 	return LF_OK;
+}
+
+int lf_merkle_leaves_add(lf_merkle_leaves *l, const char *record_hex)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		lf_merkle_hash *v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL)
+			return LF_ERR_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	int ret = lf_merkle_leaf(record_hex, l->v[l->n]);
+	if (ret == LF_OK)
+		l->n++;
+	return ret;
 }
 
 int lf_merkle_root(const lf_merkle_hash *leaves, size_t n, lf_merkle_hash out)

@@ -30,6 +30,17 @@ typedef unsigned char lf_merkle_hash[LF_MERKLE_HASH];
  * lf_audit_hash writes it). LF_ERR_INVALID when record_hex is not. */
 int lf_merkle_leaf(const char *record_hex, lf_merkle_hash out);
 
+/* A growing array of leaf hashes, for a batch whose size is not known
+ * before its records are read. Zero-initialize; the caller frees v. */
+typedef struct lf_merkle_leaves {
+	lf_merkle_hash *v;
+	size_t n, cap;
+} lf_merkle_leaves;
+
+/* Appends leaf(record_hex), doubling the array when it is full.
+ * LF_ERR_NOMEM, or LF_ERR_INVALID as lf_merkle_leaf. */
+int lf_merkle_leaves_add(lf_merkle_leaves *l, const char *record_hex);
+
 /* MTH over leaves[0..n), n >= 1 (leaf hashes, i.e. already leaf()-ed).
  * Works in O(log n) extra stack, not O(n) memory. LF_ERR_INVALID for n 0. */
 int lf_merkle_root(const lf_merkle_hash *leaves, size_t n, lf_merkle_hash out);

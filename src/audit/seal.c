@@ -29,8 +29,7 @@ struct batch {
 struct legacy_state {
 	int64_t expect_seq;
 	char prev[65];
-	lf_merkle_hash *leaves;
-	size_t n, cap;
+	lf_merkle_leaves leaves;
 	const char *why;
 	int64_t broken_seq;
 };
@@ -80,17 +79,9 @@ static int legacy_row(void *ud, const lf_audit_row *row)
 		ls->broken_seq = row->seq;
 		return LF_ERR_CONFLICT;
 	}
-	if (ls->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 1024;
-		lf_merkle_hash *l = realloc(ls->leaves, cap * sizeof(*l));
-		if (l == NULL)
-			return LF_ERR_NOMEM;
-		ls->leaves = l;
-		ls->cap = cap;
-	}
-	if (lf_merkle_leaf(row->hash, ls->leaves[ls->n]) != LF_OK)
-		return LF_ERR_INTERNAL;
-	ls->n++;
+	int ret = lf_merkle_leaves_add(&ls->leaves, row->hash);
+	if (ret != LF_OK)
+		return ret == LF_ERR_NOMEM ? ret : LF_ERR_INTERNAL;
 	ls->expect_seq++;
 	memcpy(ls->prev, row->hash, 65);
 	return LF_OK;
@@ -114,11 +105,11 @@ static int seal_legacy(lf_tx *tx, struct batch *b, int64_t last_seq)
 		       "refusing to sign it: nothing will be sealed until it is repaired",
 		       (long long)ls.broken_seq, ls.why);
 	if (ret == LF_OK)
-		ret =
-		    close_batch(tx, b, &none, (const lf_merkle_hash *)ls.leaves, ls.n, 1, last_seq);
+		ret = close_batch(tx, b, &none, (const lf_merkle_hash *)ls.leaves.v, ls.leaves.n, 1,
+				  last_seq);
 	if (ret == LF_OK)
 		b->legacy = last_seq;
-	free(ls.leaves);
+	free(ls.leaves.v);
 	return ret;
 }
 

@@ -47,8 +47,7 @@ struct verify_state {
 	int legacy; /* records from before sealing, not signed yet */
 	int64_t expect_batch;
 	char cp_prev[65];
-	lf_merkle_hash *leaves;
-	size_t n, cap;
+	lf_merkle_leaves leaves;
 };
 
 struct proof_state {
@@ -142,7 +141,7 @@ static int open_batch(struct verify_state *vs, const lf_audit_row *row)
 			    "checkpoint of batch %" PRId64 " was altered: %s", c->batch, why);
 	vs->cur = *c;
 	vs->have_cur = 1;
-	vs->n = 0;
+	vs->leaves.n = 0;
 	memcpy(vs->cp_prev, c->hash, 65);
 	vs->expect_batch++;
 	vs->v->checkpoints++;
@@ -163,7 +162,7 @@ static int close_batch(struct verify_state *vs)
 			    "records %" PRId64 " to %" PRId64 " of batch %" PRId64
 			    " are missing: the newest records were deleted",
 			    vs->expect_seq, vs->cur.last_seq, vs->cur.batch);
-	if (lf_merkle_root(vs->leaves, vs->n, root) != LF_OK)
+	if (lf_merkle_root((const lf_merkle_hash *)vs->leaves.v, vs->leaves.n, root) != LF_OK)
 		return LF_ERR_INTERNAL;
 	sodium_bin2hex(hex, sizeof(hex), root, sizeof(root));
 	if (strcmp(hex, vs->cur.root) != 0)
@@ -190,19 +189,8 @@ static int verify_row(void *ud, const lf_audit_row *row)
 			    "record %" PRId64 " says batch %" PRId64
 			    " but its seq belongs to another batch",
 			    row->seq, row->batch);
-	if (vs->have_cur) {
-		if (vs->n == vs->cap) {
-			size_t cap = vs->cap ? vs->cap * 2 : 1024;
-			lf_merkle_hash *l = realloc(vs->leaves, cap * sizeof(*l));
-			if (l == NULL)
-				return LF_ERR_NOMEM;
-			vs->leaves = l;
-			vs->cap = cap;
-		}
-		if (lf_merkle_leaf(row->hash, vs->leaves[vs->n]) != LF_OK)
-			return LF_ERR_INTERNAL;
-		vs->n++;
-	}
+	if (vs->have_cur && (ret = lf_merkle_leaves_add(&vs->leaves, row->hash)) != LF_OK)
+		return ret == LF_ERR_NOMEM ? ret : LF_ERR_INTERNAL;
 	vs->v->count++;
 	vs->expect_seq++;
 	memcpy(vs->prev, row->hash, 65);
@@ -390,7 +378,7 @@ int lf_audit_verify(lf_store *s, const lf_audit_key *key, const lf_audit_anchor 
 	lf_metrics_audit_verified(out->ok, out->count);
 cleanup:
 	lf_store_rollback(tx);
-	free(vs->leaves);
+	free(vs->leaves.v);
 	free(vs);
 	return ret;
 }

@@ -40,6 +40,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/lf.h"
@@ -56,6 +57,7 @@ static void test_root_1000(void **state);
 static void test_proof_vectors(void **state);
 static void test_every_proof(void **state);
 static void test_invalid(void **state);
+static void test_leaves_grow(void **state);
 
 /* Roots of D[0:n] for n = 1..17. */
 static const char *const roots[NMAX] = {
@@ -317,13 +319,37 @@ static void test_invalid(void **state)
 	assert_int_equal(lf_merkle_verify(leaves[0], 0, 0, path, 0, root), LF_ERR_INVALID);
 }
 
+/* A leaf array grown one record at a time past several doublings holds
+ * exactly each record's leaf, in order; a bad record adds nothing. */
+static void test_leaves_grow(void **state)
+{
+	lf_merkle_leaves l = {0};
+	char hex[65];
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		unsigned char d[LF_MERKLE_HASH];
+		lf_merkle_hash want;
+		memset(d, 0, sizeof(d));
+		memcpy(d, &i, sizeof(i));
+		sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+		assert_int_equal(lf_merkle_leaves_add(&l, hex), LF_OK);
+		assert_int_equal(lf_merkle_leaf(hex, want), LF_OK);
+		assert_memory_equal(l.v[i], want, LF_MERKLE_HASH);
+	}
+	assert_int_equal(l.n, 3000);
+	assert_true(l.cap >= 3000);
+	assert_int_equal(lf_merkle_leaves_add(&l, "not hex"), LF_ERR_INVALID);
+	assert_int_equal(l.n, 3000);
+	free(l.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ct_vectors),	  cmocka_unit_test(test_leaf),
 	    cmocka_unit_test(test_roots),	  cmocka_unit_test(test_root_1000),
 	    cmocka_unit_test(test_proof_vectors), cmocka_unit_test(test_every_proof),
-	    cmocka_unit_test(test_invalid),
+	    cmocka_unit_test(test_invalid),	  cmocka_unit_test(test_leaves_grow),
 	};
 	if (sodium_init() < 0)
 		return 1;
