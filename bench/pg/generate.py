@@ -117,6 +117,24 @@ def replay(url, stmts):
     return answers
 
 
+def accounts(url, project):
+    """The project's ledger accounts in the snapshot: id -> (kind, user,
+    currency, shard). The server keeps their ids cached, so its statements
+    carry them as literals that no earlier answer in the pair produced."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\x1f", "-d", url, "-c",
+                        "SELECT id, kind, user_id, currency, shard FROM ledger_accounts"
+                        f" WHERE project_id = {int(project)}"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit("generate.py: reading the ledger accounts failed:\n" + r.stderr)
+    out = {}
+    for line in r.stdout.split("\n"):
+        if line:
+            i, kind, user, currency, shard = line.split("\x1f")
+            out[i] = (kind, user, currency, shard)
+    return out
+
+
 def table_of(sql):
     """The statement's own table (INSERT INTO or the outer FROM)."""
     while True:
@@ -150,6 +168,7 @@ def main():
         at += size
     answers = replay(snap, stmts_run)
     known = {uid: ":uid", sid: ":uid", project: ":project"}
+    accts, looked_up = accounts(snap, project), {}
     # The pair's clock readings: from its first to a few minutes later
     # (a loaded machine), and the lease's end 600 s after them.
     times = [int(p) for s in stmts for p in s[1] if p and re.fullmatch(r"1\d{12}", p)]
@@ -166,6 +185,14 @@ def main():
         def var(v):
             if v in known:
                 return known[v]
+            if v in accts and v not in produced:
+                kind, user, currency, shard = accts[v]
+                name = f"acct_{kind}_{shard}_"
+                looked_up[name] = (f"SELECT id FROM ledger_accounts WHERE kind = '{kind}'"
+                                   f" AND project_id = :project AND user_id = {user}"
+                                   f" AND currency = '{currency}' AND shard = {shard}"
+                                   f" \\gset {name}")
+                return f":{name}id"
             if v is not None and re.fullmatch(r"1\d{12}", v):
                 n = int(v)
                 if lo - 60000 <= n <= hi:
@@ -224,6 +251,10 @@ def main():
         "",
         "-- ---- POST /projects/{id}/claim ----",
     ]
+    if looked_up:
+        out += ["-- The server has these account ids cached; pgbench looks each up,",
+                "-- a statement the server does not send."]
+        out += list(looked_up.values())
     # A round trip of several statements is a pipeline, but pgbench
     # cannot \gset in one: a statement whose answer a later one takes is
     # sent on its own, one round trip more than the server's, and said so.
