@@ -3,7 +3,7 @@
 -- `bench/pgbench-claim.sh generate` from a logged run (log_statement = all,
 -- one warm-up pair, then this pair) of the build below; do not edit: run it
 -- again (`bench/pgbench-claim.sh check` fails when this file is stale).
--- Build: e03fd8f-dirty
+-- Build: b8fad2d-dirty
 -- Run by bench/pgbench-claim.sh with -M prepared; each client is one
 -- annotator. Variables (-D): project, first_uid, now (ms), audit (0|1). A
 -- session's id is its user's id (bench/pg/users.sql). Values the server took
@@ -12,25 +12,24 @@
 \set lease_expires :now + 600000
 
 -- ---- POST /projects/{id}/claim ----
--- The server has these account ids cached; pgbench looks each up,
--- a statement the server does not send.
-SELECT id FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2 \gset acct_escrow_2_
 SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, p.id, m.role FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN projects p ON p.id = :project LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = u.id WHERE s.id = :uid AND s.user_id = :uid AND s.revoked_at IS NULL AND s.expires_at > :now AND u.active = 1;
 -- (the server sends the next 2 statements in one round trip)
 BEGIN;
 SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, 0 AS active_work, 0 AS is_current FROM tasks t WHERE t.id = COALESCE((SELECT id FROM tasks WHERE project_id = :project AND state = 'queued_l1' AND rework_owner = :uid ORDER BY priority DESC, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED), (SELECT t.id FROM tasks t WHERE t.project_id = :project AND t.state = 'queued_l1' AND (t.rework_owner IS NULL OR t.rework_owner = :uid OR t.rework_until < :now) AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = :uid AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done', 'voided')))) ORDER BY t.priority DESC, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)) FOR NO KEY UPDATE \gset tasks_
 INSERT INTO task_work (task_id, project_id, user_id, stage, status, started_at) VALUES (:tasks_id, :project, :uid, 1, 'active', :now) RETURNING id \gset task_work_
+-- the server has this account id cached; pgbench looks it up, a statement the server does not send
+SELECT id FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = (:tasks_id % 16) \gset acct_escrow_2_
 \startpipeline
 SAVEPOINT lf_take;
-UPDATE ledger_accounts SET balance = balance - 7 WHERE id = :acct_escrow_2_id AND balance >= 7 AND kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2;
+UPDATE ledger_accounts SET balance = balance - 7 WHERE id = :acct_escrow_2_id AND balance >= 7 AND kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = (:tasks_id % 16);
 \endpipeline
 -- (the server sends the next 2 statements in one round trip)
-INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard) VALUES (:task_work_id, :tasks_id, :project, :uid, 1, 7, 'held', :now, :now, 2);
+INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard) VALUES (:task_work_id, :tasks_id, :project, :uid, 1, 7, 'held', :now, :now, (:tasks_id % 16));
 INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id, deposit_id, payout_item_id, actor_id, memo, created_at) VALUES ('hold', :project, 'USD', :tasks_id, COALESCE(NULL, (SELECT id FROM holds WHERE work_id = :task_work_id)), NULL, NULL, :uid, NULL, :now) RETURNING id \gset ledger_txns_
-SELECT id FROM ledger_accounts WHERE kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2 \gset ledger_accounts_
+SELECT id FROM ledger_accounts WHERE kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = (:tasks_id % 16) \gset ledger_accounts_
 \startpipeline
 INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, :acct_escrow_2_id, -7);
-UPDATE ledger_accounts SET balance = balance + 7 WHERE id = :ledger_accounts_id AND kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = 2;
+UPDATE ledger_accounts SET balance = balance + 7 WHERE id = :ledger_accounts_id AND kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = (:tasks_id % 16);
 \endpipeline
 \startpipeline
 INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, :ledger_accounts_id, 7);

@@ -26,6 +26,7 @@ import subprocess
 import sys
 
 MARK = "SELECT 'pgbench-claim: submit'"
+SHARDS = 16  # LF_LEDGER_SHARDS (src/ledger/ledger.h): a task's shard is its id mod this
 LEASE_MS = 600000
 PARAM = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
 
@@ -135,6 +136,18 @@ def accounts(url, project):
     return out
 
 
+def shard_params(sql):
+    """The numbers of the parameters that carry a ledger shard: `shard = $N`,
+    or the shard column of an INSERT's column list."""
+    out = {int(n) for n in re.findall(r"\bshard = \$(\d+)", sql)}
+    m = re.search(r"INSERT INTO \w+ \(([^)]*)\) VALUES \(([^)]*)\)", sql)
+    if m:
+        for col, val in zip(m.group(1).split(", "), m.group(2).split(", ")):
+            if col == "shard" and re.fullmatch(r"\$\d+", val):
+                out.add(int(val[1:]))
+    return out
+
+
 def table_of(sql):
     """The statement's own table (INSERT INTO or the outer FROM)."""
     while True:
@@ -168,7 +181,9 @@ def main():
         at += size
     answers = replay(snap, stmts_run)
     known = {uid: ":uid", sid: ":uid", project: ":project"}
-    accts, looked_up = accounts(snap, project), {}
+    # Account ids the server had cached: looked up by the script before
+    # the round trip of the statement that first uses each (needs[i]).
+    accts, looked_up, needs = accounts(snap, project), {}, {}
     # The pair's clock readings: from its first to a few minutes later
     # (a loaded machine), and the lease's end 600 s after them.
     times = [int(p) for s in stmts for p in s[1] if p and re.fullmatch(r"1\d{12}", p)]
@@ -181,17 +196,32 @@ def main():
             lines.append(("", "\n-- ---- POST /tasks/{id}/submit ----"))
             continue
         i, k = k, k + 1
+        shards = shard_params(sql)
 
-        def var(v):
+        def task_shard(v):
+            """The shard v as the claimed task's (so that each client of
+            pgbench takes its own, as the server's claims do), or None."""
+            for src, (j, col) in produced.items():
+                if names[j] == "tasks_" and col == "id" and str(int(src) % SHARDS) == v:
+                    gsets.setdefault(j, names[j])
+                    return f"(:tasks_id % {SHARDS})"
+            return None
+
+        def var(v, n=0):
             if v in known:
                 return known[v]
+            if n in shards and v is not None and re.fullmatch(r"\d+", v) and task_shard(v):
+                return task_shard(v)
             if v in accts and v not in produced:
                 kind, user, currency, shard = accts[v]
                 name = f"acct_{kind}_{shard}_"
-                looked_up[name] = (f"SELECT id FROM ledger_accounts WHERE kind = '{kind}'"
-                                   f" AND project_id = :project AND user_id = {user}"
-                                   f" AND currency = '{currency}' AND shard = {shard}"
-                                   f" \\gset {name}")
+                where = task_shard(shard) or shard
+                if name not in looked_up:
+                    looked_up[name] = (f"SELECT id FROM ledger_accounts WHERE kind = '{kind}'"
+                                       f" AND project_id = :project AND user_id = {user}"
+                                       f" AND currency = '{currency}' AND shard = {where}"
+                                       f" \\gset {name}")
+                    needs.setdefault(group[i][0], []).append(looked_up[name])
                 return f":{name}id"
             if v is not None and re.fullmatch(r"1\d{12}", v):
                 n = int(v)
@@ -225,7 +255,7 @@ def main():
             v = re.sub(r"\b1\d{12}\b", clock, v)
             return re.sub(r"\b[0-9a-f]{64}\b", lambda m: hashlib.sha256(str(i).encode()).hexdigest(), v)
 
-        text = re.sub(r"\$(\d+)", lambda m: var(params[int(m.group(1)) - 1]), sql)
+        text = re.sub(r"\$(\d+)", lambda m: var(params[int(m.group(1)) - 1], int(m.group(1))), sql)
         t = table_of(sql)
         count[t] = count.get(t, 0) + 1
         names[i] = t + ("" if count[t] == 1 else str(count[t])) + "_"
@@ -251,10 +281,6 @@ def main():
         "",
         "-- ---- POST /projects/{id}/claim ----",
     ]
-    if looked_up:
-        out += ["-- The server has these account ids cached; pgbench looks each up,",
-                "-- a statement the server does not send."]
-        out += list(looked_up.values())
     # A round trip of several statements is a pipeline, but pgbench
     # cannot \gset in one: a statement whose answer a later one takes is
     # sent on its own, one round trip more than the server's, and said so.
@@ -268,6 +294,10 @@ def main():
             out.append(text)
             continue
         first, size = group[i]
+        if i == first and first in needs:
+            out.append("-- the server has this account id cached; pgbench looks it up, a"
+                       " statement the server does not send")
+            out += needs[first]
         if i == first and size > 1 and any(j in gsets for j in range(first, first + size)):
             out.append(f"-- (the server sends the next {size} statements in one round trip)")
         # A pipeline needs two statements: the rest of this round trip up
