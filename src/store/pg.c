@@ -618,6 +618,7 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 				break;
 			}
 			ret = result_error(c, res);
+			/* Held-back statements went with it: not to be sent twice. */
 			if (held)
 				break;
 		}
@@ -626,8 +627,8 @@ static int conn_run(struct pg_conn *c, const char *sql, const lf_val *p, int n, 
 		 * write transaction's first statement): inside one, the work
 		 * so far is gone and the caller must start over. */
 		int pending = c->begin_pending;
-		if (attempt > 0 || (c->in_tx && !pending) || c->h == NULL ||
-		    PQstatus(c->h) == CONNECTION_OK || conn_connect(c->db, c) != LF_OK)
+		if (attempt > 0 || (c->in_tx && !pending) || PQstatus(c->h) == CONNECTION_OK ||
+		    conn_connect(c->db, c) != LF_OK)
 			break;
 		c->in_tx = c->begin_pending = pending;
 	}
