@@ -13,6 +13,12 @@
  * would only add two round trips. Readers that need one snapshot across
  * statements (verification, exports) ask for LF_TX_SNAPSHOT.
  *
+ * Round trips, not statements, are what a transition pays for here: a
+ * write transaction's BEGIN rides with its first statement, and the
+ * statements whose answer it does not need (lf_db_exec_later) wait in the
+ * connection and ride with its next statement or its COMMIT, all in one
+ * libpq pipeline (exec_pipelined).
+ *
  * A write transaction that fails with a serialization failure or deadlock
  * is run again from the start (its function must not have side effects
  * outside the transaction until it succeeds); a dropped connection is
