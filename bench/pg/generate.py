@@ -67,7 +67,7 @@ def parse_trace(path):
             if n:
                 sizes.append(n)
             n = 0
-        elif who == "F" and msg == "Terminate" or msg == "ErrorResponse" and 'S "FATAL"' in line:
+        elif (who == "F" and msg == "Terminate") or (msg == "ErrorResponse" and 'S "FATAL"' in line):
             n = 0
     return sizes
 
@@ -210,8 +210,9 @@ def main():
         def var(v, n=0):
             if v in known:
                 return known[v]
-            if n in shards and v is not None and re.fullmatch(r"\d+", v) and task_shard(v):
-                return task_shard(v)
+            by_task = task_shard(v) if n in shards and v is not None and re.fullmatch(r"\d+", v) else None
+            if by_task:
+                return by_task
             if v in accts and v not in produced:
                 kind, user, currency, shard = accts[v]
                 name = f"acct_{kind}_{shard}_"
