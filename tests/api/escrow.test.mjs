@@ -4,7 +4,7 @@
 // ledger that verifies — every balance checked to the cent.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, errorCode, cli, sql, dbUrl } from './lib.mjs';
+import { startServer, errorCode, cli, sql, dbUrl, PG } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, decide, nerResult } from './workflow-lib.mjs';
 
 let srv;
@@ -241,4 +241,35 @@ test('every currency the API returns comes with its minor-unit exponent', async 
     assert.equal((await srv.api('GET', `/api/v1/projects/${p.id}`, { token: admin.access_token })).body.currency_exponent, exp, cur);
   }
   await verified(admin);
+});
+
+// A claim takes its rate inside a savepoint (a short shard rolls back to
+// it) and writes the task it locked outside. Were the task written inside
+// the savepoint, the old row version would carry a MultiXact (the lock's
+// xid and the subtransaction's), which no index scan can prove dead: the
+// queue's index would keep every claimed task until VACUUM, and each
+// claim walk them all. Read from the heap pages themselves (pageinspect),
+// after claims that both take from their shard and refill it.
+test('PostgreSQL: paid claims leave no MultiXact on the tasks they claim', { skip: !PG }, async () => {
+  const { admin, project, annotators: [a1] } = await setupProject(srv, { rates: RATES });
+  await deposit(admin, project.id, 16 * 125 + 1000, 'spread');
+  const texts = Array.from({ length: 24 }, (_, i) => `text number ${i}`);
+  await addTasks(srv, admin, project.id, texts);
+  for (let i = 0; i < texts.length; i++) {
+    const c = await claim(srv, a1, project.id, 'l1');
+    assert.equal(c.status, 200);
+    assert.equal((await submit(srv, a1, c.body.id, nerResult())).status, 200);
+  }
+  const refills = sql(srv.db, `SELECT COUNT(*) FROM ledger_txns WHERE kind = 'rebalance' AND project_id = ${project.id}`).trim();
+  assert.ok(Number(refills) > 0, 'some claims found their shard short and refilled it');
+  sql(srv.db, 'CREATE EXTENSION IF NOT EXISTS pageinspect');
+  // Versions replaced (xmax set, not a mere lock: 0x0080), and the
+  // versions whose xmax is a MultiXact (0x1000).
+  const [replaced, multi] = sql(srv.db, `SELECT COUNT(*) FILTER (WHERE t_xmax <> 0 AND t_infomask & 128 = 0),
+      COUNT(*) FILTER (WHERE t_infomask & 4096 <> 0)
+    FROM generate_series(0, pg_relation_size('tasks') / 8192 - 1) AS b,
+      heap_page_items(get_raw_page('tasks', b::int))`).trim().split('|').map(Number);
+  // Page pruning may have removed some (it did: about two in three).
+  assert.ok(replaced > 0, 'versions the claims replaced are still on the pages');
+  assert.equal(multi, 0);
 });
