@@ -40,7 +40,9 @@
 # LATE_TOTAL scales the late project (90% accepted). PG_STATS=1 loads
 # pg_stat_statements and prints, after each load, the statements that took
 # the most time (lock waits included) with the buffers each call touched.
-# FLOOR_TASKS (300000) sizes the floor's queue. Server settings pass
+# FLOOR_TASKS (300000) sizes the floor's queue. WHATIF_SQL runs on
+# LabelFlow's database after the setup, before the loads: a what-if, such
+# as dropping indexes to see what they cost (not a supported configuration). Server settings pass
 # through the environment (LABELFLOW_THREADS, LABELFLOW_DB_POOL, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -301,6 +303,10 @@ if [ "${1:-}" != late ]; then
 	done
 	t1=$(date +%s%N)
 	echo "setup:            $max_clients annotators; projects $(for c in $counts; do printf '%s ' "${project_of[$c]}"; done)of $tasks tasks each via the API in $(((t1 - t0) / 1000000)) ms"
+	if [ -n "${WHATIF_SQL:-}" ]; then
+		echo "what-if SQL:      $WHATIF_SQL"
+		psql_q -c "$WHATIF_SQL"
+	fi
 	claim_tokens "$max_clients"
 	declare -A lf_cps lf_p50 lf_p99 seal_p50 seal_p99 fl_pps fl_p50 fl_p99 pb_jps pb_p99
 	floor=$(floor_db "$BENCH_DB")
