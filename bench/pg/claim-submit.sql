@@ -3,7 +3,7 @@
 -- `bench/pgbench-claim.sh generate` from a logged run (log_statement = all,
 -- one warm-up pair, then this pair) of the build below; do not edit: run it
 -- again (`bench/pgbench-claim.sh check` fails when this file is stale).
--- Build: b8fad2d-dirty
+-- Build: fe79a32
 -- Run by bench/pgbench-claim.sh with -M prepared; each client is one
 -- annotator. Variables (-D): project, first_uid, now (ms), audit (0|1). A
 -- session's id is its user's id (bench/pg/users.sql). Values the server took
@@ -23,8 +23,11 @@ SELECT id FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project A
 SAVEPOINT lf_take;
 UPDATE ledger_accounts SET balance = balance - 7 WHERE id = :acct_escrow_2_id AND balance >= 7 AND kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = (:tasks_id % 16);
 \endpipeline
--- (the server sends the next 2 statements in one round trip)
+-- (the server sends the next 3 statements in one round trip)
+\startpipeline
+RELEASE SAVEPOINT lf_take;
 INSERT INTO holds (work_id, task_id, project_id, user_id, stage, amount, status, created_at, updated_at, shard) VALUES (:task_work_id, :tasks_id, :project, :uid, 1, 7, 'held', :now, :now, (:tasks_id % 16));
+\endpipeline
 INSERT INTO ledger_txns (kind, project_id, currency, task_id, hold_id, deposit_id, payout_item_id, actor_id, memo, created_at) VALUES ('hold', :project, 'USD', :tasks_id, COALESCE(NULL, (SELECT id FROM holds WHERE work_id = :task_work_id)), NULL, NULL, :uid, NULL, :now) RETURNING id \gset ledger_txns_
 SELECT id FROM ledger_accounts WHERE kind = 'held' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = (:tasks_id % 16) \gset ledger_accounts_
 \startpipeline
