@@ -46,6 +46,8 @@ typedef struct lf_app {
 	 * anyone with metrics_token (NULL: none) */
 	lf_http_cidr metrics_allow[LF_HTTP_CIDR_MAX];
 	size_t metrics_nallow;
+	lf_http_cidr proxies[LF_HTTP_CIDR_MAX]; /* LABELFLOW_TRUSTED_PROXIES */
+	size_t nproxies;
 	const char *metrics_token;
 	const char *payout_webhook_url;	   /* NULL: no webhook adapter configured */
 	bool payout_webhook_allow_private; /* LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE */

@@ -209,6 +209,12 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 		lf_log(LF_LOG_ERROR, "LABELFLOW_METRICS_ALLOW: %s", err);
 		goto cleanup;
 	}
+	if (cfg->trusted_proxies != NULL &&
+	    (ret = lf_http_cidr_parse(cfg->trusted_proxies, api->proxies, &api->nproxies, err,
+				      sizeof(err))) != LF_OK) {
+		lf_log(LF_LOG_ERROR, "LABELFLOW_TRUSTED_PROXIES: %s", err);
+		goto cleanup;
+	}
 	api->metrics_token = cfg->metrics_token;
 	if ((ret = load_jwt_key(cfg, api->jwt_key)) != LF_OK ||
 	    (ret = bootstrap_admin(cfg, api->store)) != LF_OK ||

@@ -46,6 +46,8 @@ int lf_cli_serve(lf_cli *cli, int argc, char **argv)
 	    .max_conns_per_ip = cfg->max_connections_per_ip,
 	    .header_timeout_ms = cfg->header_timeout_ms,
 	    .request_timeout_ms = cfg->request_timeout_ms,
+	    .proxies = app.api.proxies,
+	    .nproxies = app.api.nproxies,
 	};
 	if (lf_http_start(&hc, &app.api.http, err, sizeof(err)) != LF_OK) {
 		lf_log(LF_LOG_ERROR, "%s", err);

@@ -132,6 +132,11 @@ static const struct var vars[] = {
      PLAIN},
     {"LABELFLOW_METRICS_ALLOW", STR(metrics_allow), "127.0.0.0/8,::1/128", NULL, NULL,
      "client addresses (comma-separated CIDR list) that may read /metrics without a token", PLAIN},
+    {"LABELFLOW_TRUSTED_PROXIES", STR(trusted_proxies), NULL, NULL, NULL,
+     "reverse proxies (comma-separated CIDR list) whose X-Forwarded-For names the client: "
+     "logins, rate limits, /metrics and the access log then see the client's address, not "
+     "the proxy's; from other addresses the header is ignored",
+     PLAIN},
     {"LABELFLOW_METRICS_TOKEN", STR(metrics_token), NULL, NULL, NULL,
      "bearer token that lets any address read /metrics (Authorization: Bearer TOKEN)", SECRET},
     {"LABELFLOW_ACCESS_LOG", BOOL(access_log), "1", NULL, NULL, "one line per request on stderr",

@@ -51,9 +51,10 @@ typedef struct lf_config {
 	int max_connections;
 	int max_connections_per_ip; /* 0: no limit */
 	int header_timeout_ms;
-	int request_timeout_ms;	   /* 0: no deadline */
-	const char *metrics_allow; /* CIDR list of addresses that may read /metrics */
-	const char *metrics_token; /* NULL: /metrics by address only */
+	int request_timeout_ms;	     /* 0: no deadline */
+	const char *metrics_allow;   /* CIDR list of addresses that may read /metrics */
+	const char *trusted_proxies; /* CIDR list: X-Forwarded-For believed from these */
+	const char *metrics_token;   /* NULL: /metrics by address only */
 	bool access_log;
 	int log_format; /* LF_CONFIG_LOG_TEXT or LF_CONFIG_LOG_JSON */
 	int login_failures;

@@ -174,6 +174,16 @@ typedef struct lf_http_config {
 	int max_conns_per_ip;
 	int header_timeout_ms;
 	int request_timeout_ms;
+	/*
+	 * The reverse proxies (nproxies blocks, at most LF_HTTP_CIDR_MAX;
+	 * copied) whose X-Forwarded-For names the client: for a request from
+	 * one of them, req->client_ip is the address the header's chain
+	 * gives before the trusted hops (see forwarded_client in server.c).
+	 * From any other address the header is ignored, as anyone can send
+	 * it. max_conns_per_ip still counts the connection's own address.
+	 */
+	const struct lf_http_cidr *proxies;
+	size_t nproxies;
 } lf_http_config;
 
 /* Starts listening. Owner: caller, stop with lf_http_stop. */
@@ -258,6 +268,9 @@ typedef struct lf_http_cidr {
 int lf_http_cidr_parse(const char *list, lf_http_cidr *out, size_t *n, char *err, size_t errlen);
 /* 1 when the request's client address is in one of the n blocks. */
 int lf_http_client_in(const lf_http_req *req, const lf_http_cidr *list, size_t n);
+/* 1 when ip (text) is an address in one of the n blocks; 0 otherwise,
+ * and for text that is not an address. */
+int lf_http_addr_in(const char *ip, const lf_http_cidr *list, size_t n);
 
 /*
  * Matches method+path against routes. Returns the route index, -1 when no

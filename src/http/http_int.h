@@ -27,6 +27,7 @@ struct lf_http_internal {
 	int too_large;
 	int early;
 	lf_http_upload *upload; /* LF_BODY_STREAM state (upload.c) */
+	char *forwarded;	/* X-Forwarded-For values joined (arena), or NULL */
 
 	char *resp_body;
 	size_t resp_len;

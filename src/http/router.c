@@ -139,8 +139,13 @@ int lf_http_cidr_parse(const char *list, lf_http_cidr *out, size_t *n, char *err
 
 int lf_http_client_in(const lf_http_req *req, const lf_http_cidr *list, size_t n)
 {
+	return lf_http_addr_in(req->client_ip, list, n);
+}
+
+int lf_http_addr_in(const char *ip, const lf_http_cidr *list, size_t n)
+{
 	lf_http_cidr who;
-	if (cidr_entry(req->client_ip, &who) != LF_OK)
+	if (strchr(ip, '/') != NULL || cidr_entry(ip, &who) != LF_OK)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		const lf_http_cidr *c = &list[i];

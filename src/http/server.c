@@ -91,6 +91,8 @@ struct lf_http_server {
 	pthread_cond_t sweeper_wake;
 	int stopping; /* under conns_lock */
 	uint64_t cut_headers, cut_requests;
+	lf_http_cidr proxies[LF_HTTP_CIDR_MAX]; /* cfg.trusted_proxies */
+	size_t nproxies;
 };
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -106,6 +108,9 @@ static int clamp_conns(int want);
 
 static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, const char *url,
 			    const char *method);
+static enum MHD_Result forwarded_part(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value);
+static void forwarded_client(lf_http_server *s, struct MHD_Connection *conn, lf_http_req *req);
 static void req_free(lf_http_req *req);
 static int begin_request(lf_http_server *s, lf_http_req *req);
 static int refuse_bad_text(lf_http_req *req);
@@ -212,6 +217,9 @@ int lf_http_start(const lf_http_config *cfg, lf_http_server **out, char *err, si
 	lf_http_server *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return LF_ERR_NOMEM;
+	s->nproxies = cfg->nproxies < LF_HTTP_CIDR_MAX ? cfg->nproxies : LF_HTTP_CIDR_MAX;
+	if (s->nproxies > 0)
+		memcpy(s->proxies, cfg->proxies, s->nproxies * sizeof(*s->proxies));
 	if ((s->rstats = calloc(cfg->nroutes + 2, sizeof(*s->rstats))) == NULL) {
 		free(s);
 		return LF_ERR_NOMEM;
@@ -572,7 +580,64 @@ static lf_http_req *req_new(lf_http_server *s, struct MHD_Connection *conn, cons
 		lf_arena_destroy(a);
 		return NULL;
 	}
+	if (s->nproxies > 0 && lf_http_addr_in(req->client_ip, s->proxies, s->nproxies))
+		forwarded_client(s, conn, req);
 	return req;
+}
+
+/* Joins the values of every X-Forwarded-For header, in order, in the
+ * request's arena: a proxy may add a header of its own instead of
+ * appending to the one it got. */
+static enum MHD_Result forwarded_part(void *cls, enum MHD_ValueKind kind, const char *key,
+				      const char *value)
+{
+	lf_http_req *req = cls;
+	char **joined = &req->in->forwarded;
+	(void)kind;
+	if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
+		return MHD_YES;
+	*joined = *joined != NULL ? lf_arena_printf(req->arena, "%s,%s", *joined, value)
+				  : lf_arena_strdup(req->arena, value);
+	return *joined != NULL ? MHD_YES : MHD_NO;
+}
+
+/*
+ * The request came from a trusted proxy: its X-Forwarded-For ends with
+ * the address that proxy saw, after those the hops before it added. Read
+ * from the right, each trusted address passes on to the one before it;
+ * the first that is not trusted is the client, since only what trusted
+ * hops wrote can be believed (a client may send any header of its own).
+ * Text that is no address ends the walk at the last hop believed, and a
+ * chain of trusted hops only names its leftmost.
+ */
+static void forwarded_client(lf_http_server *s, struct MHD_Connection *conn, lf_http_req *req)
+{
+	unsigned char bin[16];
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, forwarded_part, req);
+	const char *list = req->in->forwarded;
+	size_t end = list != NULL ? strlen(list) : 0;
+	while (end > 0) {
+		size_t start = end;
+		while (start > 0 && list[start - 1] != ',')
+			start--;
+		const char *p = list + start;
+		size_t len = end - start;
+		char hop[sizeof(req->client_ip)];
+		while (len > 0 && (*p == ' ' || *p == '\t'))
+			p++, len--;
+		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (len == 0 || len >= sizeof(hop))
+			break;
+		memcpy(hop, p, len);
+		hop[len] = '\0';
+		if (inet_pton(AF_INET, hop, bin) != 1 && inet_pton(AF_INET6, hop, bin) != 1)
+			break;
+		memcpy(req->client_ip, hop, len + 1);
+		if (!lf_http_addr_in(hop, s->proxies, s->nproxies))
+			break;
+		end = start > 0 ? start - 1 : 0;
+	}
 }
 
 static void req_free(lf_http_req *req)

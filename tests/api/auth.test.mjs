@@ -1,6 +1,7 @@
 // Login, refresh-token rotation and reuse detection, logout, refusal of
 // forged, alg:none, wrong-algorithm and expired tokens, and login backoff
-// per (account, address).
+// per (account, address), with the address from X-Forwarded-For behind a
+// trusted proxy only.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -131,12 +132,12 @@ test('a deactivated user is refused at once, and cannot log in', async () => {
 
 // A request from another loopback address (all of 127/8 is local on
 // Linux), so one server sees two clients: an attacker and the owner.
-function fromAddress(url, localAddress, method, path, body) {
+function fromAddress(url, localAddress, method, path, body, headers = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(url + path, {
       method, localAddress,
-      headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+      headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
     }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -250,4 +251,59 @@ test('browsers keep the refresh token in an HttpOnly cookie; a cookie refresh ne
   assert.equal(typeof rot.body.refresh_token, 'string');
   // No token at all is a 422 naming the field, as before.
   assert.equal((await srv.api('POST', '/api/v1/auth/refresh', { body: {} })).status, 422);
+});
+
+// Behind a reverse proxy every connection comes from the proxy. Listed in
+// LABELFLOW_TRUSTED_PROXIES, the proxy's X-Forwarded-For names the client:
+// one attacker then delays only their own address, not everyone behind
+// the proxy, and /metrics (loopback only) is not opened to the internet
+// by a proxy on loopback. From any other address the header is ignored.
+test('X-Forwarded-For names the client behind a trusted proxy, and is ignored from anyone else', async (t) => {
+  const s = await startServer({ env: { LABELFLOW_LOGIN_FAILURES: '2', LABELFLOW_TRUSTED_PROXIES: '127.0.0.1, 10.0.0.0/8', LABELFLOW_METRICS_ALLOW: '127.0.0.1' } });
+  t.after(() => s.stop());
+  const login = (peer, xff, body) => fromAddress(s.url, peer, 'POST', '/api/v1/auth/login', body, xff ? { 'x-forwarded-for': xff } : {});
+  const wrong = { email: ADMIN.email, password: 'wrong-password' };
+  for (let i = 0; i < 2; i++)
+    assert.equal((await login('127.0.0.1', '203.0.113.5', wrong)).status, 401);
+  assert.equal((await login('127.0.0.1', '203.0.113.5', ADMIN)).status, 429);
+  // Another client behind the same proxy, and the proxy's own address.
+  assert.equal((await login('127.0.0.1', '203.0.113.6', ADMIN)).status, 200);
+  assert.equal((await login('127.0.0.1', null, ADMIN)).status, 200);
+  // A chain: trusted hops are passed over from the right; the first
+  // untrusted address is the client, whatever it claims before that.
+  assert.equal((await login('127.0.0.1', '198.51.100.1, 203.0.113.5, 10.1.2.3', ADMIN)).status, 429);
+  assert.equal((await login('127.0.0.1', '203.0.113.5, 198.51.100.1', ADMIN)).status, 200);
+  // Two headers are one list, in order.
+  const twoHeaders = await new Promise((resolve, reject) => {
+    const payload = JSON.stringify(ADMIN);
+    const req = http.request(s.url + '/api/v1/auth/login', {
+      method: 'POST', localAddress: '127.0.0.1',
+      headers: [['content-type', 'application/json'], ['content-length', String(Buffer.byteLength(payload))],
+        ['x-forwarded-for', '203.0.113.5'], ['x-forwarded-for', '10.9.9.9']],
+    }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+    req.on('error', reject);
+    req.end(payload);
+  });
+  assert.equal(twoHeaders, 429);
+  // Text that is no address is not believed: the walk stops at the proxy.
+  assert.equal((await login('127.0.0.1', '203.0.113.5, not-an-address', ADMIN)).status, 200);
+  // /metrics: the proxy itself is on loopback, the client it names is not.
+  const metrics = (xff) => fromAddress(s.url, '127.0.0.1', 'GET', '/metrics', undefined, xff ? { 'x-forwarded-for': xff } : {});
+  assert.equal((await metrics(null)).status, 200);
+  assert.equal((await metrics('203.0.113.9')).status, 403);
+  // An address that is not a trusted proxy cannot choose its own: its
+  // header is ignored, so its failures count against itself.
+  const untrusted = (xff, body) => fromAddress(s.url, '127.0.0.2', 'POST', '/api/v1/auth/login', body, { 'x-forwarded-for': xff });
+  for (let i = 0; i < 2; i++)
+    assert.equal((await untrusted(`192.0.2.${i + 1}`, wrong)).status, 401);
+  assert.equal((await untrusted('192.0.2.77', ADMIN)).status, 429);
+  // Nor can it pass for an address /metrics lets in.
+  assert.equal((await fromAddress(s.url, '127.0.0.2', 'GET', '/metrics', undefined, { 'x-forwarded-for': '127.0.0.1' })).status, 403);
+  // The access log names the client, not the proxy.
+  assert.match(s.log(), /203\.0\.113\.6 POST \/api\/v1\/auth\/login 200/);
+});
+
+test('a LABELFLOW_TRUSTED_PROXIES entry that is no address stops the server, naming it', async () => {
+  await assert.rejects(startServer({ env: { LABELFLOW_TRUSTED_PROXIES: '127.0.0.1, proxy.example' } }),
+    /LABELFLOW_TRUSTED_PROXIES: 'proxy\.example' is not an address/);
 });
