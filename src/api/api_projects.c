@@ -200,14 +200,19 @@ int lf_api_members_list(lf_http_req *req)
 	lf_principal *who;
 	lf_project p;
 	lf_member *items;
-	int n;
+	int n, people = 0;
+	int64_t cursor = 0, limit = 100;
 	lf_tx *tx;
 	if ((ret = load_project(req, LF_PERM_PROJECT_READ, &who, &p, NULL)) != LF_OK)
+		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK)
 		return ret;
 	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
-	ret = lf_store_member_list(tx, p.id, &items, &n);
+	/* One extra person tells whether another page exists. */
+	ret = lf_store_member_list(tx, p.id, cursor, (int)limit + 1, &items, &n);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return ret;
@@ -220,6 +225,8 @@ int lf_api_members_list(lf_http_req *req)
 	for (int i = 0; i < n; i++) {
 		if (cur == NULL ||
 		    json_integer_value(json_object_get(cur, "user_id")) != items[i].user_id) {
+			if (++people > limit)
+				break;
 			cur = json_pack("{s:I,s:s,s:[]}", "user_id", (json_int_t)items[i].user_id,
 					"name", items[i].name, "roles");
 			if (manager)
@@ -228,7 +235,11 @@ int lf_api_members_list(lf_http_req *req)
 		}
 		json_array_append_new(json_object_get(cur, "roles"), json_string(items[i].role));
 	}
-	return lf_api_list(req, arr, NULL);
+	return lf_api_list(req, arr,
+			   people > limit ? lf_arena_printf(req->arena, "%lld",
+							    (long long)json_integer_value(
+								json_object_get(cur, "user_id")))
+					  : NULL);
 }
 
 /*

@@ -106,19 +106,24 @@ int lf_api_sources_list(lf_http_req *req)
 	lf_principal *who;
 	lf_source_row *items;
 	lf_tx *tx;
+	int64_t cursor = 0, limit = 50;
 	int64_t project_id = lf_http_capture_id(req, 0);
 	if (project_id == 0)
 		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, project_id, &who)) != LF_OK)
 		return ret;
+	if ((ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 200, &limit)) != LF_OK)
+		return ret;
 	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
 		return ret;
-	ret = lf_store_source_list(tx, project_id, &items, &n);
+	/* One extra row tells whether another page exists. */
+	ret = lf_store_source_list(tx, project_id, cursor, (int)limit + 1, &items, &n);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return ret;
 	json_t *arr = json_array();
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n && i < limit; i++) {
 		lf_source_sync_row *syncs;
 		int ns = 0;
 		if ((ret = read_syncs(req, items[i].id, 1, &syncs, &ns)) != LF_OK) {
@@ -127,7 +132,8 @@ int lf_api_sources_list(lf_http_req *req)
 		}
 		json_array_append_new(arr, source_json(req, &items[i], syncs, ns));
 	}
-	return lf_api_list(req, arr, NULL);
+	return lf_api_list(req, arr,
+			   lf_api_next_cursor(req, n, limit, n > limit ? items[limit - 1].id : 0));
 }
 
 int lf_api_sources_get(lf_http_req *req)

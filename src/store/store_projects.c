@@ -170,12 +170,17 @@ static void member_fill(lf_tx *tx, lf_rows *r, void *out)
 	m->created_at = lf_rows_int(r, 4);
 }
 
-int lf_store_member_list(lf_tx *tx, int64_t project_id, lf_member **items, int *n)
+/* A page counts people, not rows: the subquery picks the page's users, and
+ * all their roles come with them. */
+int lf_store_member_list(lf_tx *tx, int64_t project_id, int64_t after_user, int max_users,
+			 lf_member **items, int *n)
 {
-	lf_val v[] = {LF_VINT(project_id)};
+	lf_val v[] = {LF_VINT(project_id), LF_VINT(after_user), LF_VINT(max_users)};
 	return lf_db_query_list(tx,
 				"SELECT m.user_id, u.email, u.name, m.role, m.created_at"
 				" FROM project_members m JOIN users u ON u.id = m.user_id"
-				" WHERE m.project_id = $1 ORDER BY m.user_id, m.role",
-				v, 1, member_fill, sizeof(lf_member), 0, (void **)items, n);
+				" WHERE m.project_id = $1 AND m.user_id IN (SELECT DISTINCT user_id"
+				" FROM project_members WHERE project_id = $1 AND user_id > $2"
+				" ORDER BY user_id LIMIT $3) ORDER BY m.user_id, m.role",
+				v, 3, member_fill, sizeof(lf_member), 0, (void **)items, n);
 }

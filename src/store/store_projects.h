@@ -47,6 +47,9 @@ typedef struct lf_member {
 	const char *email, *name, *role;
 	int64_t created_at;
 } lf_member;
-int lf_store_member_list(lf_tx *tx, int64_t project_id, lf_member **items, int *n);
+/* Every role of the first max_users members (by user id) after after_user,
+ * ordered by user id and role; *items in the transaction's arena. */
+int lf_store_member_list(lf_tx *tx, int64_t project_id, int64_t after_user, int max_users,
+			 lf_member **items, int *n);
 
 #endif

@@ -41,13 +41,15 @@ int lf_store_source_get(lf_tx *tx, int64_t id, lf_source_row *out)
 			       1, source_fill, out);
 }
 
-int lf_store_source_list(lf_tx *tx, int64_t project_id, lf_source_row **items, int *n)
+int lf_store_source_list(lf_tx *tx, int64_t project_id, int64_t after_id, int limit,
+			 lf_source_row **items, int *n)
 {
-	lf_val v[] = {LF_VINT(project_id)};
+	lf_val v[] = {LF_VINT(project_id), LF_VINT(after_id), LF_VINT(limit)};
 	return lf_db_query_list(tx,
 				"SELECT " SOURCE_COLS " FROM storage_sources"
-				" WHERE project_id = $1 AND deleted_at IS NULL ORDER BY id",
-				v, 1, source_fill, sizeof(lf_source_row), 0, (void **)items, n);
+				" WHERE project_id = $1 AND deleted_at IS NULL AND id > $2"
+				" ORDER BY id LIMIT $3",
+				v, 3, source_fill, sizeof(lf_source_row), limit, (void **)items, n);
 }
 
 int lf_store_source_delete(lf_tx *tx, int64_t id, int64_t at)

@@ -16,8 +16,10 @@ typedef struct lf_source_row {
 int lf_store_source_insert(lf_tx *tx, const lf_source_row *s, int64_t *id);
 /* The source id, deleted or not; LF_ERR_NOTFOUND when none (arena). */
 int lf_store_source_get(lf_tx *tx, int64_t id, lf_source_row *out);
-/* The connected sources of a project, by id (arena). */
-int lf_store_source_list(lf_tx *tx, int64_t project_id, lf_source_row **items, int *n);
+/* The connected sources of a project, by id: at most limit after after_id
+ * (arena). */
+int lf_store_source_list(lf_tx *tx, int64_t project_id, int64_t after_id, int limit,
+			 lf_source_row **items, int *n);
 /* Marks the source deleted at `at`; LF_ERR_NOTFOUND when it is unknown or
  * deleted already. */
 int lf_store_source_delete(lf_tx *tx, int64_t id, int64_t at);

@@ -87,3 +87,36 @@ test('a disabled account is named only to someone who knows its password', async
   assert.equal(right.status, 401);
   assert.equal(right.body.error.code, 'account_disabled');
 });
+
+// A vendor's project has thousands of annotators: the members list pages
+// by person (a page of `limit` people carries all of each one's roles),
+// and the pages together are every member exactly once.
+test('the members list pages by person, every role of each on its page', async () => {
+  const { admin, project } = await setupProject(srv, { counts: { annotator: 0, reviewer: 0, super_reviewer: 0 } });
+  const people = [];
+  for (let i = 0; i < 7; i++) {
+    const u = await createUser(srv, admin.access_token, 'annotator');
+    const roles = i % 2 ? ['annotator', 'reviewer', 'super_reviewer'] : ['annotator'];
+    const m = await srv.api('PUT', `/api/v1/projects/${project.id}/members/${u.id}`, { token: admin.access_token, body: { roles } });
+    assert.equal(m.status, 200);
+    people.push([u.id, roles]);
+  }
+  const seen = [];
+  let cursor = null, pages = 0;
+  do {
+    const r = await srv.api('GET', `/api/v1/projects/${project.id}/members?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.access_token });
+    assert.equal(r.status, 200);
+    assert.ok(r.body.items.length <= 3);
+    seen.push(...r.body.items.map((m) => [m.user_id, [...m.roles].sort()]));
+    cursor = r.body.next_cursor;
+    pages++;
+  } while (cursor);
+  assert.equal(pages, 3);
+  const mine = seen.filter(([id]) => people.some(([p]) => p === id));
+  assert.deepEqual(mine, people.map(([id, roles]) => [id, [...roles].sort()]));
+  const all = await srv.api('GET', `/api/v1/projects/${project.id}/members`, { token: admin.access_token });
+  assert.equal(all.body.next_cursor, null);
+  assert.equal(all.body.items.length, seen.length);
+  for (const q of ['limit=0', 'limit=501', 'cursor=-1', 'cursor=x'])
+    assert.equal((await srv.api('GET', `/api/v1/projects/${project.id}/members?${q}`, { token: admin.access_token })).status, 400, q);
+});

@@ -285,3 +285,30 @@ test('with LABELFLOW_MEDIA_REDIRECT a signed link to a bucket object answers 302
     await red.stop();
   }
 });
+
+// A project may connect many prefixes: the list pages by id like every
+// other list, each page carrying its sources' latest syncs.
+test('the sources list pages by id', async () => {
+  const pid = await project();
+  const ids = [];
+  for (const prefix of ['ds1/', 'ds2/', 'ds3/']) {
+    const c = await srv.api('POST', `/api/v1/projects/${pid}/sources`, { token: admin.access_token, body: { url: `s3://lfsrc/${prefix}` } });
+    assert.equal(c.status, 201);
+    ids.push(c.body.id);
+  }
+  const seen = [];
+  let cursor = null, pages = 0;
+  do {
+    const r = await srv.api('GET', `/api/v1/projects/${pid}/sources?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: admin.access_token });
+    assert.equal(r.status, 200);
+    assert.ok(r.body.items.length <= 2);
+    for (const s of r.body.items) assert.ok('last_sync' in s, JSON.stringify(s));
+    seen.push(...r.body.items.map((s) => s.id));
+    cursor = r.body.next_cursor;
+    pages++;
+  } while (cursor);
+  assert.deepEqual(seen, ids);
+  assert.equal(pages, 2);
+  const bad = await srv.api('GET', `/api/v1/projects/${pid}/sources?limit=0`, { token: admin.access_token });
+  assert.equal(bad.status, 400);
+});

@@ -272,7 +272,7 @@ describe('DataTab', () => {
     };
     handler = (_m, path) => {
       if (path.startsWith('/projects/5/imports')) return list();
-      if (path === '/projects/5/sources') return list();
+      if (path.startsWith('/projects/5/sources?')) return list();
       throw new Error(`unexpected ${path}`);
     };
     render(<DataTab project={project} />);
@@ -290,7 +290,7 @@ describe('DataTab', () => {
     uploadHandler = async () => ({ id: 4, status: 'done', items_total: 1, items_done: 1, tasks_created: 1, skipped: 0, progress: 1, errors: [] });
     handler = (_m, path) => {
       if (path.startsWith('/projects/5/imports')) return list();
-      if (path === '/projects/5/sources') return list();
+      if (path.startsWith('/projects/5/sources?')) return list();
       throw new Error(`unexpected ${path}`);
     };
     render(<DataTab project={project} />);
@@ -315,7 +315,7 @@ describe('DataTab', () => {
     };
     handler = (_m, path) => {
       if (path.startsWith('/projects/5/imports')) return list();
-      if (path === '/projects/5/sources') return list();
+      if (path.startsWith('/projects/5/sources?')) return list();
       if (path === '/imports/4')
         return { id: 4, status: 'done', items_total: 3, items_done: 3, tasks_created: 2, skipped: 1, progress: 1, errors: [{ line: 3, message: 'unterminated quote' }] };
       throw new Error(`unexpected ${path}`);
@@ -469,7 +469,7 @@ describe('MembersTab', () => {
   it('sets exactly the checked roles and removes members', async () => {
     let members = [{ user_id: 3, email: 'r@x', name: 'Rita', roles: ['reviewer'] }];
     handler = (method, path, body) => {
-      if (path === '/projects/5/members' && method === 'GET') return list(members);
+      if (path.startsWith('/projects/5/members?') && method === 'GET') return list(members);
       if (path.startsWith('/users')) return list([{ id: 3, email: 'r@x', name: 'Rita', role: 'reviewer', active: true }, { id: 4, email: 'a@x', name: 'Al', role: 'annotator', active: true }]);
       if (method === 'PUT' && path === '/projects/5/members/4') {
         members = [...members, { user_id: 4, email: 'a@x', name: 'Al', roles: body.roles }];
@@ -525,7 +525,7 @@ describe('TasksTab', () => {
   beforeEach(() => {
     handler = (method, path) => {
       if (path === '/projects/5') return { ...project, counts: { queued_l1: 8, locked_l1: 2 }, task_count: 10 };
-      if (path === '/projects/5/members') return list([{ user_id: 2, name: 'Ann', email: 'ann@x', roles: ['annotator'] }]);
+      if (path.startsWith('/projects/5/members?')) return list([{ user_id: 2, name: 'Ann', email: 'ann@x', roles: ['annotator'] }]);
       if (path === '/meta') return { currencies: { default_exponent: 2, exponents: {} }, task_states: ['queued_l1', 'locked_l1'], export_formats: [{ name: 'jsonl' }] };
       if (method === 'GET' && path.startsWith('/projects/5/tasks?')) return list([row(1), row(2)], path.includes('cursor=') ? null : 'c1');
       if (path === '/projects/5/tasks/bulk')

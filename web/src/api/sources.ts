@@ -5,14 +5,17 @@
  * source shows as it goes.
  */
 import { api } from './client';
+import { fetchAll, pagePath } from './paging';
 import type { components } from './schema.gen';
 import type { ListPage } from './types';
 
 export type SourceSync = components['schemas']['SourceSync'];
 export type Source = components['schemas']['Source'];
 
-export function listSources(projectId: number): Promise<ListPage<Source>> {
-  return api<ListPage<Source>>('GET', `/projects/${projectId}/sources`);
+/* Every connected source of the project (all pages). */
+export async function listSources(projectId: number): Promise<ListPage<Source>> {
+  const items = await fetchAll((q) => api<ListPage<Source>>('GET', pagePath(`/projects/${projectId}/sources`, q)), { limit: 200, max: 100000 });
+  return { items, next_cursor: null };
 }
 
 export function createSource(projectId: number, url: string): Promise<Source> {
