@@ -109,7 +109,7 @@ const RULES = {
     },
   },
   'GET /api/v1/projects/{id}/stats': { access: 'manage', id: 'P' },
-  'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true, unpaged: 'every member in one answer, to any member: needs cursor/limit paging (API, UI members tab, OpenAPI)' },
+  'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true },
   'PUT /api/v1/projects/{id}/members/{user_id}': {
     access: 'manage', id: 'P', user_id: 'spare2', req: () => json({ role: 'annotator' }), inputs: ['role', 'roles'],
     // The project is the one in the path, not one named in the body.
@@ -137,7 +137,7 @@ const RULES = {
   'GET /api/v1/media/{id}': { access: 'member', id: 'media' },
   'GET /api/v1/media/{id}/info': { access: 'member', id: 'media' },
   'POST /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', req: () => json({ url: 's3://owasp-none/prefix/' }), inputs: ['url'] },
-  'GET /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', list: true, unpaged: 'every source in one answer (admins only, each with its latest sync)' },
+  'GET /api/v1/projects/{id}/sources': { access: 'manage', id: 'P', list: true },
   'GET /api/v1/sources/{id}': { access: 'manage', id: 'source' },
   'DELETE /api/v1/sources/{id}': { access: 'manage', id: 'source2' },
   'POST /api/v1/sources/{id}/sync': { access: 'manage', id: 'source', req: () => json({}) },
@@ -594,12 +594,13 @@ test('resource limits: every list is paged or bounded', () => {
   assert.deepEqual(unbounded, [], 'lists with neither a limit nor a bound');
 });
 
-// The lists still answered whole (a rule's `unpaged` says why) are the
-// known gaps, named here so that a new one cannot join them unseen.
-test('resource limits: the only lists answered whole are the known ones', () => {
+// No list is answered whole any more (a rule's `unpaged` would say why):
+// a new one cannot join unseen.
+test('resource limits: no list is answered whole', () => {
   const whole = Object.keys(RULES).filter((r) => RULES[r].unpaged);
-  assert.deepEqual(whole.sort(), ['GET /api/v1/projects/{id}/members', 'GET /api/v1/projects/{id}/sources']);
-  for (const r of whole) assert.ok(!limitParam(r), `${r} is paged now: drop its unpaged mark`);
+  assert.deepEqual(whole, []);
+  for (const r of ['GET /api/v1/projects/{id}/members', 'GET /api/v1/projects/{id}/sources'])
+    assert.ok(limitParam(r), `${r} takes a limit`);
 });
 
 // Keys no response may carry: secrets and credentials. The audit trail's
