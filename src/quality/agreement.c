@@ -40,10 +40,10 @@ struct pair {
 struct lf_agree {
 	struct by_m *by_m; /* [m] for m in 1..nm - 1; [0] unused */
 	int nm;
-	int64_t units;		 /* units with at least one rating */
-	int64_t values;		 /* ratings held */
-	struct counts pairable;	 /* n_c: ratings of pairable units by category */
-	struct pair *pairs;	 /* in order of first meeting */
+	int64_t units;		/* units with at least one rating */
+	int64_t values;		/* ratings held */
+	struct counts pairable; /* n_c: ratings of pairable units by category */
+	struct pair *pairs;	/* in order of first meeting */
 	size_t npairs, cap_pairs;
 	size_t *slots; /* hash table: index into pairs + 1, 0 = empty */
 	size_t mask;   /* number of slots - 1 (a power of two) */
@@ -455,8 +455,8 @@ int lf_agree_alpha(const lf_agree *a, lf_agree_value *out)
 	if (n * n == sq)
 		set_value(out, LF_AGREE_NO_VARIATION, 0, units);
 	else
-		set_value(out, LF_AGREE_OK,
-			  1.0 - (double)(n - 1) * disagree / (double)(n * n - sq), units);
+		set_value(out, LF_AGREE_OK, 1.0 - (double)(n - 1) * disagree / (double)(n * n - sq),
+			  units);
 	return LF_OK;
 }
 

@@ -82,9 +82,9 @@
 /* Bounds that keep the counts' products inside int64_t and one add's
  * cost (O(ratings^2) for the coder pairs) small; a unit's ratings are
  * bounded far above a project's overlap (at most 20). */
-#define LF_AGREE_MAX_CATEGORIES 65536	       /* categories are 0..65535 */
-#define LF_AGREE_MAX_CODERS	(1 << 30)      /* coders are 0..2^30 - 1 */
-#define LF_AGREE_MAX_RATINGS	256	       /* ratings of one unit */
+#define LF_AGREE_MAX_CATEGORIES 65536		   /* categories are 0..65535 */
+#define LF_AGREE_MAX_CODERS	(1 << 30)	   /* coders are 0..2^30 - 1 */
+#define LF_AGREE_MAX_RATINGS	256		   /* ratings of one unit */
 #define LF_AGREE_MAX_VALUES	((int64_t)1 << 30) /* ratings held at once */
 
 /* One rating of a unit: coder chose category. */
@@ -103,14 +103,14 @@ typedef enum lf_agree_status {
 
 /* One statistic with what it was computed from. */
 typedef struct lf_agree_value {
-	double value;		/* NaN unless status is LF_AGREE_OK */
+	double value; /* NaN unless status is LF_AGREE_OK */
 	lf_agree_status status;
-	int64_t units;		/* units compared: pairable units; for a pair the
-				 * units both coders rated; for Fleiss the units
-				 * with `raters` ratings */
-	int64_t skipped;	/* Fleiss: units with at least one rating but
-				 * another number than `raters`; else 0 */
-	int raters;		/* Fleiss: ratings per unit used; else 0 */
+	int64_t units;	 /* units compared: pairable units; for a pair the
+			  * units both coders rated; for Fleiss the units
+			  * with `raters` ratings */
+	int64_t skipped; /* Fleiss: units with at least one rating but
+			  * another number than `raters`; else 0 */
+	int raters;	 /* Fleiss: ratings per unit used; else 0 */
 } lf_agree_value;
 
 typedef struct lf_agree lf_agree;

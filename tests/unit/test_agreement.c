@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <cmocka.h>
 
@@ -415,8 +414,7 @@ static unit random_unit(uint64_t *s, int coders, int categories)
 		if (seen)
 			continue;
 		u.r[u.n].coder = c;
-		u.r[u.n].category =
-		    rnd(s) % 3 ? truth : (int)(rnd(s) % (uint64_t)categories);
+		u.r[u.n].category = rnd(s) % 3 ? truth : (int)(rnd(s) % (uint64_t)categories);
 		u.n++;
 	}
 	return u;
@@ -624,9 +622,8 @@ static void test_matches_reference(void **state)
 
 			while ((tok = strtok_r(NULL, " \n", &save)) != NULL) {
 				assert_true(u.n < LF_ARRAY_LEN(u.r));
-				assert_int_equal(sscanf(tok, "%d:%d", &u.r[u.n].coder,
-							&u.r[u.n].category),
-						 2);
+				assert_int_equal(
+				    sscanf(tok, "%d:%d", &u.r[u.n].coder, &u.r[u.n].category), 2);
 				u.n++;
 			}
 			assert_int_equal(lf_agree_unit_percent(u.r, u.n, &v), LF_OK);
