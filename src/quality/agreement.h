@@ -15,11 +15,13 @@
  * costs O(units). So lf_agree keeps integer counts from which every
  * statistic follows, lf_agree_add and lf_agree_remove change them by one
  * unit (a unit whose ratings change is removed with its old ratings and
- * added with the new ones), and reading a statistic costs O(categories)
- * (O(categories) per coder pair), whatever the number of units. All counts
- * are integers, so any sequence of adds and removes leaves exactly the
- * counts, and gives bit for bit the statistics, of adding the remaining
- * units to a fresh lf_agree.
+ * added with the new ones), and reading a statistic costs O(categories +
+ * the most ratings a unit has), a coder pair's O(categories), whatever
+ * the number of units. Adding or removing a unit of m ratings costs
+ * O(m^2) (its coder pairs) plus growing a count for a new category. All
+ * counts are integers, so any sequence of adds and removes leaves exactly
+ * the counts, and gives bit for bit the statistics, of adding the
+ * remaining units to a fresh lf_agree.
  *
  * Notation: unit u has m_u ratings, n_uc of them in category c. A unit is
  * pairable when m_u >= 2; a unit with one rating cannot agree or disagree
