@@ -35,8 +35,8 @@ typedef struct unit {
 } unit;
 
 static void expect_near(double got, double want, double eps, const char *what);
-static void expect_value(const lf_agree_value *v, lf_agree_status st, double want, int64_t units,
-			 const char *what);
+static void expect_stat(const lf_agree_value *v, lf_agree_status st, double want, int64_t units,
+			const char *what);
 static void expect_same(const lf_agree_value *x, const lf_agree_value *y, const char *what);
 static void add_matrix_row(lf_agree *a, const int *row, int coders);
 static unit matrix_unit(const int *row, int coders);
@@ -58,8 +58,8 @@ static void expect_near(double got, double want, double eps, const char *what)
 		fail_msg("%s: got %.17g, want %.17g (within %g)", what, got, want, eps);
 }
 
-static void expect_value(const lf_agree_value *v, lf_agree_status st, double want, int64_t units,
-			 const char *what)
+static void expect_stat(const lf_agree_value *v, lf_agree_status st, double want, int64_t units,
+			const char *what)
 {
 	if (v->status != st)
 		fail_msg("%s: status %d, want %d", what, (int)v->status, (int)st);
@@ -129,19 +129,19 @@ static void test_krippendorff_example(void **state)
 	for (k = 0; k < 12; k++)
 		add_matrix_row(a, kripp[k], 4);
 	assert_int_equal(lf_agree_alpha(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 113.0 / 152, 11, "alpha");
+	expect_stat(&v, LF_AGREE_OK, 113.0 / 152, 11, "alpha");
 	expect_near(round(v.value * 1000) / 1000, 0.743, 0, "alpha to three places");
 	alpha = v.value;
 
 	/* Per unit 1, 0.5, 1, 1, 1, 0, 1, 0.5, 1, 1, 1 over the 11 pairable. */
 	assert_int_equal(lf_agree_percent(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 9.0 / 11, 11, "percent");
+	expect_stat(&v, LF_AGREE_OK, 9.0 / 11, 11, "percent");
 
 	/* Fleiss on the 8 units all four observers rated (the most common
 	 * count); units 1, 10, 11 and 12 are left out. P = 72 / 96,
 	 * p_c = 4, 13, 10, 5 / 32: kappa = (768 - 310) / (1024 - 310). */
 	assert_int_equal(lf_agree_fleiss(a, 0, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 458.0 / 714, 8, "fleiss");
+	expect_stat(&v, LF_AGREE_OK, 458.0 / 714, 8, "fleiss");
 	assert_int_equal(v.raters, 4);
 	assert_int_equal(v.skipped, 4);
 	/* The two units with three values, asked for. */
@@ -152,8 +152,8 @@ static void test_krippendorff_example(void **state)
 	/* Observers A and B share units 1-9 and differ on unit 6 only:
 	 * chance = 3*2 + 3*4 + 2*2 + 1*1 = 23, kappa = (8*9 - 23) / (81 - 23). */
 	assert_int_equal(lf_agree_pair(a, 0, 1, &pct, &kappa), LF_OK);
-	expect_value(&pct, LF_AGREE_OK, 8.0 / 9, 9, "A-B percent");
-	expect_value(&kappa, LF_AGREE_OK, 49.0 / 58, 9, "A-B kappa");
+	expect_stat(&pct, LF_AGREE_OK, 8.0 / 9, 9, "A-B percent");
+	expect_stat(&kappa, LF_AGREE_OK, 49.0 / 58, 9, "A-B kappa");
 
 	/* A unit with one value changes no statistic but Fleiss' skipped. */
 	assert_int_equal(lf_agree_remove(a, u12.r, u12.n), LF_OK);
@@ -195,15 +195,15 @@ static void test_fleiss_example(void **state)
 		assert_int_equal(lf_agree_add(a, u.r, u.n), LF_OK);
 	}
 	assert_int_equal(lf_agree_fleiss(a, 0, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 42110.0 / 200590, 10, "fleiss");
+	expect_stat(&v, LF_AGREE_OK, 42110.0 / 200590, 10, "fleiss");
 	expect_near(round(v.value * 1000) / 1000, 0.210, 0, "fleiss to three places");
 	assert_int_equal(v.raters, 14);
 	assert_int_equal(v.skipped, 0);
 	assert_int_equal(lf_agree_fleiss(a, 14, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 42110.0 / 200590, 10, "fleiss, 14 asked");
+	expect_stat(&v, LF_AGREE_OK, 42110.0 / 200590, 10, "fleiss, 14 asked");
 	/* P is the mean per-subject agreement. */
 	assert_int_equal(lf_agree_percent(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 688.0 / 1820, 10, "percent");
+	expect_stat(&v, LF_AGREE_OK, 688.0 / 1820, 10, "percent");
 	lf_agree_free(a);
 }
 
@@ -227,8 +227,8 @@ static void test_cohen_example(void **state)
 			assert_int_equal(lf_agree_add(a, r, 2), LF_OK);
 		}
 	assert_int_equal(lf_agree_pair(a, 0, 1, &pct, &kappa), LF_OK);
-	expect_value(&pct, LF_AGREE_OK, 0.7, 50, "percent");
-	expect_value(&kappa, LF_AGREE_OK, 0.4, 50, "kappa");
+	expect_stat(&pct, LF_AGREE_OK, 0.7, 50, "percent");
+	expect_stat(&kappa, LF_AGREE_OK, 0.4, 50, "kappa");
 	/* Either order, and through the matrix's list of pairs. */
 	assert_int_equal(lf_agree_pair(a, 1, 0, NULL, &back), LF_OK);
 	expect_same(&back, &kappa, "kappa, coders swapped");
@@ -250,29 +250,29 @@ static void test_no_data(void **state)
 
 	assert_int_equal(lf_agree_new(&a), LF_OK);
 	assert_int_equal(lf_agree_percent(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "percent, empty");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "percent, empty");
 	assert_int_equal(lf_agree_alpha(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "alpha, empty");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "alpha, empty");
 	assert_int_equal(lf_agree_fleiss(a, 0, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "fleiss, empty");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "fleiss, empty");
 	assert_int_equal(v.skipped, 0);
 	assert_int_equal(lf_agree_pair(a, 0, 1, &v, &k), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "pair percent, empty");
-	expect_value(&k, LF_AGREE_NO_DATA, 0, 0, "pair kappa, empty");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "pair percent, empty");
+	expect_stat(&k, LF_AGREE_NO_DATA, 0, 0, "pair kappa, empty");
 	assert_int_equal(lf_agree_pair_count(a), 0);
 
 	/* An empty unit is nothing; a unit with one value is not pairable. */
 	assert_int_equal(lf_agree_add(a, NULL, 0), LF_OK);
 	assert_int_equal(lf_agree_add(a, &one, 1), LF_OK);
 	assert_int_equal(lf_agree_alpha(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "alpha, one value");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "alpha, one value");
 	assert_int_equal(lf_agree_percent(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "percent, one value");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "percent, one value");
 	assert_int_equal(lf_agree_fleiss(a, 0, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "fleiss, one value");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "fleiss, one value");
 	assert_int_equal(v.skipped, 1);
 	assert_int_equal(lf_agree_unit_percent(&one, 1, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_DATA, 0, 0, "unit percent, one value");
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "unit percent, one value");
 	lf_agree_free(a);
 }
 
@@ -290,23 +290,23 @@ static void test_one_category(void **state)
 	assert_int_equal(lf_agree_add(a, u1, 2), LF_OK);
 	assert_int_equal(lf_agree_add(a, u2, 3), LF_OK);
 	assert_int_equal(lf_agree_percent(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 1, 2, "percent");
+	expect_stat(&v, LF_AGREE_OK, 1, 2, "percent");
 	assert_int_equal(lf_agree_alpha(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_VARIATION, 0, 2, "alpha");
+	expect_stat(&v, LF_AGREE_NO_VARIATION, 0, 2, "alpha");
 	assert_int_equal(lf_agree_fleiss(a, 2, &v), LF_OK);
-	expect_value(&v, LF_AGREE_NO_VARIATION, 0, 1, "fleiss");
+	expect_stat(&v, LF_AGREE_NO_VARIATION, 0, 1, "fleiss");
 	assert_int_equal(lf_agree_pair(a, 0, 1, &v, &k), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 1, 2, "pair percent");
-	expect_value(&k, LF_AGREE_NO_VARIATION, 0, 2, "pair kappa");
+	expect_stat(&v, LF_AGREE_OK, 1, 2, "pair percent");
+	expect_stat(&k, LF_AGREE_NO_VARIATION, 0, 2, "pair kappa");
 
 	/* One disagreement brings the variation back: n = 7, n_c = 1, 6,
 	 * one disagreeing pair in a unit of two, alpha = 1 - 6 * 2 / 12. */
 	assert_int_equal(lf_agree_add(a, u3, 2), LF_OK);
 	assert_int_equal(lf_agree_alpha(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 0, 3, "alpha with one disagreement");
+	expect_stat(&v, LF_AGREE_OK, 0, 3, "alpha with one disagreement");
 	/* Pair 0-1: 0 said 3 thrice, 1 said 3, 3, 2: p_o = 2/3, p_e = 2/3. */
 	assert_int_equal(lf_agree_pair(a, 0, 1, NULL, &k), LF_OK);
-	expect_value(&k, LF_AGREE_OK, 0, 3, "pair kappa with one disagreement");
+	expect_stat(&k, LF_AGREE_OK, 0, 3, "pair kappa with one disagreement");
 	lf_agree_free(a);
 }
 
@@ -323,11 +323,11 @@ static void test_constant_disagreement(void **state)
 	for (n = 0; n < 5; n++)
 		assert_int_equal(lf_agree_add(a, r, 2), LF_OK);
 	assert_int_equal(lf_agree_pair(a, 7, 4, &v, &k), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 0, 5, "percent");
-	expect_value(&k, LF_AGREE_OK, 0, 5, "kappa");
+	expect_stat(&v, LF_AGREE_OK, 0, 5, "percent");
+	expect_stat(&k, LF_AGREE_OK, 0, 5, "kappa");
 	/* alpha = 1 - 9 * 10 / (100 - 50): worse than chance. */
 	assert_int_equal(lf_agree_alpha(a, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 1 - 90.0 / 50, 5, "alpha");
+	expect_stat(&v, LF_AGREE_OK, 1 - 90.0 / 50, 5, "alpha");
 	lf_agree_free(a);
 }
 
@@ -361,7 +361,7 @@ static void test_invalid_input(void **state)
 	assert_int_equal(lf_agree_remove(a, many, LF_AGREE_MAX_RATINGS + 1), LF_ERR_LIMIT);
 	assert_int_equal(lf_agree_unit_percent(many, LF_AGREE_MAX_RATINGS + 1, &v), LF_ERR_LIMIT);
 	assert_int_equal(lf_agree_unit_percent(many, LF_AGREE_MAX_RATINGS, &v), LF_OK);
-	expect_value(&v, LF_AGREE_OK, 1, 1, "unit percent, most ratings");
+	expect_stat(&v, LF_AGREE_OK, 1, 1, "unit percent, most ratings");
 	assert_int_equal(lf_agree_unit_percent(dup, 2, &v), LF_ERR_INVALID);
 	assert_int_equal(lf_agree_unit_percent(ok, 3, NULL), LF_ERR_INVALID);
 	assert_int_equal(lf_agree_percent(NULL, &v), LF_ERR_INVALID);
@@ -597,7 +597,7 @@ static void test_matches_reference(void **state)
 {
 	FILE *p = popen("python3 " REF_SCRIPT, "r");
 	char *line = NULL, *save, *tok;
-	size_t cap = 0, n = 0, k;
+	size_t cap = 0, n = 0;
 	unit *units = NULL;
 	lf_agree *a = NULL;
 	lf_agree_value v, pct, kappa;
