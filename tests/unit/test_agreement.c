@@ -310,6 +310,37 @@ static void test_one_category(void **state)
 	lf_agree_free(a);
 }
 
+/* Fleiss' kappa on its own picks the number of ratings most units have,
+ * the larger of two as common, and counts the units left out. */
+static void test_fleiss_raters(void **state)
+{
+	lf_agree_rating two[] = {{0, 1}, {1, 2}};
+	lf_agree_rating two_more[] = {{2, 1}, {3, 1}};
+	lf_agree_rating three[] = {{0, 1}, {1, 1}, {2, 2}};
+	lf_agree *a = NULL;
+	lf_agree_value v;
+
+	assert_int_equal(lf_agree_new(&a), LF_OK);
+	assert_int_equal(lf_agree_add(a, two, 2), LF_OK);
+	assert_int_equal(lf_agree_add(a, three, 3), LF_OK);
+	assert_int_equal(lf_agree_fleiss(a, 0, &v), LF_OK);
+	assert_int_equal(v.raters, 3);
+	assert_int_equal(v.units, 1);
+	assert_int_equal(v.skipped, 1);
+	assert_int_equal(lf_agree_add(a, two_more, 2), LF_OK);
+	assert_int_equal(lf_agree_fleiss(a, 0, &v), LF_OK);
+	assert_int_equal(v.raters, 2);
+	assert_int_equal(v.units, 2);
+	assert_int_equal(v.skipped, 1);
+	/* Two units of two: P = 1/2, p = 3/4, 1/4, P_e = 5/8. */
+	expect_stat(&v, LF_AGREE_OK, (0.5 - 0.625) / (1 - 0.625), 2, "fleiss");
+	assert_int_equal(lf_agree_fleiss(a, 5, &v), LF_OK);
+	expect_stat(&v, LF_AGREE_NO_DATA, 0, 0, "fleiss, five raters");
+	assert_int_equal(v.raters, 5);
+	assert_int_equal(v.skipped, 3);
+	lf_agree_free(a);
+}
+
 /* Two coders who never agree, each always in their own category: no
  * agreement beyond chance (p_o = p_e = 0). */
 static void test_constant_disagreement(void **state)
@@ -698,6 +729,7 @@ int main(void)
 	    cmocka_unit_test(test_cohen_example),
 	    cmocka_unit_test(test_no_data),
 	    cmocka_unit_test(test_one_category),
+	    cmocka_unit_test(test_fleiss_raters),
 	    cmocka_unit_test(test_constant_disagreement),
 	    cmocka_unit_test(test_invalid_input),
 	    cmocka_unit_test(test_incremental_matches_scratch),
