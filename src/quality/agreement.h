@@ -134,9 +134,11 @@ void lf_agree_free(lf_agree *a);
 int lf_agree_add(lf_agree *a, const lf_agree_rating *r, size_t n);
 /*
  * Takes back a unit added earlier: r[0..n) must be the ratings it was added
- * with, in any order. Returns LF_OK; LF_ERR_INVALID as lf_agree_add;
- * LF_ERR_CONFLICT, changing nothing, when the counts show that no unit with
- * these ratings is held (removing it would make a count negative).
+ * with, in any order. Returns LF_OK; LF_ERR_INVALID or LF_ERR_LIMIT as
+ * lf_agree_add; LF_ERR_CONFLICT, changing nothing, when removing it would
+ * make a count negative, which proves no unit with these ratings is held.
+ * The counts cannot prove the opposite (other units may supply them): the
+ * caller keeps each unit's ratings as added, e.g. the stored annotations.
  */
 int lf_agree_remove(lf_agree *a, const lf_agree_rating *r, size_t n);
 
