@@ -168,8 +168,10 @@ static double inside_boundary(const struct poly *p, const struct poly *q, bool k
 				if (t > -T_EPS && t < 1 + T_EPS && u > -T_EPS && u < 1 + T_EPS)
 					ts[k++] = fmin(1, fmax(0, t));
 			}
-			/* q's vertex c on the edge: where a shared stretch starts or ends,
-			 * or where q touches p (parallel edges never cross). */
+			/* q's vertex c on the edge. The crossing test above finds it
+			 * through c's edges too, except where they run (nearly) along
+			 * this edge: there the crossing is skipped or ill-conditioned,
+			 * and the projection of c is the cut that matters. */
 			if (seg_dist(c, a, b) <= eps)
 				ts[k++] = fmin(1, fmax(0, (ac.x * r.x + ac.y * r.y) / len2));
 		}

@@ -411,8 +411,8 @@ static int score_control(struct ctx *x, const lf_labelcfg_control *c, const stru
 
 	out->name = c->name;
 	for (size_t i = 0; i < n; i++) {
-		enum kind kind;
-		lf_labelcfg_shape shape;
+		enum kind kind = K_NONE;
+		lf_labelcfg_shape shape = c->shape;
 		if (refs[i].side == ANSWER)
 			out->answer_regions++;
 		else

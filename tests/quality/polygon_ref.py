@@ -115,7 +115,15 @@ def iou(a, b):
 
 
 def star(rng, cx, cy, n, rmin, rmax):
-    angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+    """Random radii at sorted random angles around (cx, cy). Star-shaped
+    around the centre, hence simple, only while every gap between
+    consecutive angles is under half a circle (with some room for the
+    rounding of the coordinates): other draws are thrown away."""
+    while True:
+        angles = sorted(rng.uniform(0, 2 * math.pi) for _ in range(n))
+        gaps = [b - a for a, b in zip(angles, angles[1:] + [angles[0] + 2 * math.pi])]
+        if max(gaps) < math.pi - 0.05:
+            break
     return [[round(cx + r * math.cos(t), 3), round(cy + r * math.sin(t), 3)]
             for t, r in ((t, rng.uniform(rmin, rmax)) for t in angles)]
 
