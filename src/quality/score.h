@@ -26,8 +26,10 @@
  *   audio, video, time-series spans; TimelineLabels frame ranges
  *                       the same matching with the IoU of time intervals.
  *   keypoints           the same matching; a pair within
- *                       opts.keypoint_radius (percent of the image) scores 1,
- *                       as in PCK (percentage of correct keypoints).
+ *                       opts.keypoint_radius scores 1, as in PCK (percentage
+ *                       of correct keypoints). The distance is taken in
+ *                       percent coordinates, so on a non-square image the
+ *                       radius is an ellipse in pixels.
  *   text spans (NER)    character F1: per (object, label), the characters
  *                       the answer's spans cover that gold's spans of that
  *                       label also cover, over the answer's (precision) and
