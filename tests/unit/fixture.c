@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "labelcfg/labelcfg.h"
 #include "ledger/ledger.h"
 
 const char lf_fx_ner_config[] = "<View><Text name=\"text\" value=\"$text\"/>"
@@ -187,4 +188,16 @@ int64_t lf_fx_audit_count(lf_fx *f, const char *action)
 	assert_int_equal(lf_store_audit_list(tx, &flt, &rows, &n), LF_OK);
 	lf_store_rollback(tx);
 	return n;
+}
+
+lf_labelcfg *lf_fx_labelcfg(const char *xml)
+{
+	lf_labelcfg *cfg = NULL;
+	char err[256] = "";
+	int rc = lf_labelcfg_parse(xml, strlen(xml), &cfg, err, sizeof(err));
+	if (rc != LF_OK)
+		print_error("parse failed: %s\n", err);
+	assert_int_equal(rc, LF_OK);
+	assert_non_null(cfg);
+	return cfg;
 }

@@ -53,6 +53,10 @@ int64_t lf_fx_balance(lf_fx *f, const char *kind, int64_t project_id, int64_t us
 /* How many audit records of action the trail holds. */
 int64_t lf_fx_audit_count(lf_fx *f, const char *action);
 
+/* A parsed label config (asserted to parse; the parse error is printed).
+ * Owner: the caller, lf_labelcfg_free. */
+struct lf_labelcfg *lf_fx_labelcfg(const char *xml);
+
 /* The label config of lf_fx_project: one text, PER and ORG spans. */
 extern const char lf_fx_ner_config[];
 

@@ -14,19 +14,8 @@
 
 #include "labelcfg/labelcfg.h"
 
+#include "fixture.h"
 #include "labelcfg_samples.h"
-
-static lf_labelcfg *must_parse(const char *xml)
-{
-	lf_labelcfg *cfg = NULL;
-	char err[256] = "";
-	int rc = lf_labelcfg_parse(xml, strlen(xml), &cfg, err, sizeof(err));
-	if (rc != LF_OK)
-		print_error("parse failed: %s\n", err);
-	assert_int_equal(rc, LF_OK);
-	assert_non_null(cfg);
-	return cfg;
-}
 
 static void refused(const char *xml, const char *needle)
 {
@@ -92,7 +81,7 @@ static void result_bad(const lf_labelcfg *cfg, const char *json, const char *nee
 
 static void test_parse_text_classification(void **state)
 {
-	lf_labelcfg *cfg = must_parse(TEXT_CLS);
+	lf_labelcfg *cfg = lf_fx_labelcfg(TEXT_CLS);
 	const lf_labelcfg_control *c;
 	const lf_labelcfg_object *o;
 
@@ -123,7 +112,7 @@ static void test_parse_text_classification(void **state)
 
 static void test_parse_ner(void **state)
 {
-	lf_labelcfg *cfg = must_parse(NER);
+	lf_labelcfg *cfg = lf_fx_labelcfg(NER);
 	const lf_labelcfg_control *c = lf_labelcfg_find_control(cfg, "label");
 	const lf_labelcfg_label *rel;
 	size_t nrel = 0;
@@ -149,12 +138,12 @@ static void test_parse_all_kinds(void **state)
 {
 	const char *configs[] = {IMG_CLS, BBOX, POLY, KEYPOINT, AUDIO, VIDEO, MISC};
 	for (size_t i = 0; i < LF_ARRAY_LEN(configs); i++)
-		lf_labelcfg_free(must_parse(configs[i]));
+		lf_labelcfg_free(lf_fx_labelcfg(configs[i]));
 }
 
 static void test_parse_details(void **state)
 {
-	lf_labelcfg *cfg = must_parse(AUDIO);
+	lf_labelcfg *cfg = lf_fx_labelcfg(AUDIO);
 	const lf_labelcfg_control *c = lf_labelcfg_find_control(cfg, "transcription");
 	assert_non_null(c);
 	assert_string_equal(c->type, "textarea");
@@ -162,7 +151,7 @@ static void test_parse_details(void **state)
 	assert_int_equal(lf_labelcfg_find_object(cfg, "audio")->media, LF_LABELCFG_MEDIA_AUDIO);
 	lf_labelcfg_free(cfg);
 
-	cfg = must_parse(MISC);
+	cfg = lf_fx_labelcfg(MISC);
 	/* The nameless static <Text> is a caption, the named one an object. */
 	assert_int_equal(lf_labelcfg_object_count(cfg), 3);
 	assert_non_null(lf_labelcfg_find_object(cfg, "caption"));
@@ -181,9 +170,10 @@ static void test_parse_details(void **state)
 	assert_null(lf_labelcfg_find_control(cfg, "f"));
 	lf_labelcfg_free(cfg);
 
-	cfg = must_parse("<view><image name=\"a\" value=\"$a\"/><image name=\"b\" value=\"$b\"/>"
-			 "<rectanglelabels name=\"r\" toname=\"a, b\"><label value=\"X\"/>"
-			 "</rectanglelabels></view>");
+	cfg =
+	    lf_fx_labelcfg("<view><image name=\"a\" value=\"$a\"/><image name=\"b\" value=\"$b\"/>"
+			   "<rectanglelabels name=\"r\" toname=\"a, b\"><label value=\"X\"/>"
+			   "</rectanglelabels></view>");
 	c = lf_labelcfg_find_control(cfg, "r");
 	assert_string_equal(c->tag, "RectangleLabels");
 	assert_int_equal(c->to_name_count, 2);
@@ -329,7 +319,7 @@ static void test_parse_label_count(void **state)
 	char *xml;
 
 	xml = many_labels(LF_LABELCFG_MAX_LABELS, NULL);
-	cfg = must_parse(xml);
+	cfg = lf_fx_labelcfg(xml);
 	assert_int_equal(lf_labelcfg_control_at(cfg, 0)->label_count, LF_LABELCFG_MAX_LABELS);
 	result_ok(cfg, "[{\"from_name\":\"l\",\"to_name\":\"t\",\"type\":\"labels\","
 		       "\"value\":{\"start\":0,\"end\":1,\"labels\":[\"9999\"]}}]");
@@ -359,7 +349,7 @@ static void test_parse_label_count(void **state)
 
 static void test_describe(void **state)
 {
-	lf_labelcfg *cfg = must_parse(NER);
+	lf_labelcfg *cfg = lf_fx_labelcfg(NER);
 	json_t *d = lf_labelcfg_describe(cfg);
 	json_t *c, *o;
 
@@ -381,7 +371,7 @@ static void test_describe(void **state)
 	json_decref(d);
 	lf_labelcfg_free(cfg);
 
-	cfg = must_parse(BBOX);
+	cfg = lf_fx_labelcfg(BBOX);
 	d = lf_labelcfg_describe(cfg);
 	assert_null(json_object_get(d, "relations"));
 	json_decref(d);
@@ -392,7 +382,7 @@ static void test_describe(void **state)
 
 static void test_result_generic(void **state)
 {
-	lf_labelcfg *cfg = must_parse(TEXT_CLS);
+	lf_labelcfg *cfg = lf_fx_labelcfg(TEXT_CLS);
 	json_t *obj = json_object();
 
 	result_ok(cfg, "[]");
@@ -427,7 +417,7 @@ static void test_result_generic(void **state)
 
 static void test_result_choices(void **state)
 {
-	lf_labelcfg *cfg = must_parse(TEXT_CLS);
+	lf_labelcfg *cfg = lf_fx_labelcfg(TEXT_CLS);
 
 	result_ok(cfg, "[{\"id\":\"a1\",\"from_name\":\"sentiment\",\"to_name\":\"text\","
 		       "\"type\":\"choices\",\"origin\":\"manual\","
@@ -450,7 +440,7 @@ static void test_result_choices(void **state)
 		   "value.choices is missing");
 	lf_labelcfg_free(cfg);
 
-	cfg = must_parse(IMG_CLS);
+	cfg = lf_fx_labelcfg(IMG_CLS);
 	result_ok(cfg, "[{\"from_name\":\"class\",\"to_name\":\"image\",\"type\":\"choices\","
 		       "\"value\":{\"choices\":[\"Cat\",\"Dog\"]}}]");
 	result_bad(cfg,
@@ -462,7 +452,7 @@ static void test_result_choices(void **state)
 
 static void test_result_ner(void **state)
 {
-	lf_labelcfg *cfg = must_parse(NER);
+	lf_labelcfg *cfg = lf_fx_labelcfg(NER);
 
 	result_ok(cfg, "[{\"id\":\"r1\",\"from_name\":\"label\",\"to_name\":\"text\","
 		       "\"type\":\"labels\",\"value\":{\"start\":0,\"end\":5,\"text\":\"Alice\","
@@ -518,7 +508,7 @@ static void test_result_ner(void **state)
 	lf_labelcfg_free(cfg);
 
 	/* Without <Relations>, relation regions are refused. */
-	cfg = must_parse(TEXT_CLS);
+	cfg = lf_fx_labelcfg(TEXT_CLS);
 	result_bad(cfg,
 		   "[{\"id\":\"a\",\"from_name\":\"sentiment\",\"to_name\":\"text\","
 		   "\"type\":\"choices\",\"value\":{\"choices\":[\"Positive\"]}},"
@@ -541,7 +531,7 @@ static void test_result_span_bounds(void **state)
 {
 	static const char data[] =
 	    "{\"text\":\"Bob met Zo\xC3\xAB in K\xC3\xB6ln \xF0\x9F\x98\x80 ok.\"}";
-	lf_labelcfg *cfg = must_parse(NER);
+	lf_labelcfg *cfg = lf_fx_labelcfg(NER);
 
 	data_result_ok(cfg, data, SPAN(0, 3));
 	data_result_ok(cfg, data, SPAN(8, 11));
@@ -572,15 +562,17 @@ static void test_result_span_bounds(void **state)
 	lf_labelcfg_free(cfg);
 
 	/* text the frontend fetches or decodes is not in the data */
-	cfg = must_parse("<View><Text name=\"text\" value=\"$url\" valueType=\"url\"/>"
-			 "<Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/></Labels>"
-			 "</View>");
+	cfg =
+	    lf_fx_labelcfg("<View><Text name=\"text\" value=\"$url\" valueType=\"url\"/>"
+			   "<Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/></Labels>"
+			   "</View>");
 	data_result_ok(cfg, "{\"url\":\"http://x/a.txt\"}", SPAN(0, 3000));
 	lf_labelcfg_free(cfg);
 	/* literal text */
-	cfg = must_parse("<View><Text name=\"text\" value=\"Fixed words\"/>"
-			 "<Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/></Labels>"
-			 "</View>");
+	cfg =
+	    lf_fx_labelcfg("<View><Text name=\"text\" value=\"Fixed words\"/>"
+			   "<Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/></Labels>"
+			   "</View>");
 	data_result_ok(cfg, "{}", SPAN(6, 11));
 	data_result_bad(cfg, "{}", SPAN(6, 12), "(11 characters)");
 	lf_labelcfg_free(cfg);
@@ -588,7 +580,7 @@ static void test_result_span_bounds(void **state)
 
 static void test_result_bbox(void **state)
 {
-	lf_labelcfg *cfg = must_parse(BBOX);
+	lf_labelcfg *cfg = lf_fx_labelcfg(BBOX);
 
 	result_ok(cfg,
 		  "[{\"id\":\"b1\",\"from_name\":\"label\",\"to_name\":\"image\","
@@ -664,9 +656,10 @@ static void test_result_bbox(void **state)
 	lf_labelcfg_free(cfg);
 
 	/* A plain <Labels> on an image, paired with a drawing tool. */
-	cfg = must_parse("<View><Image name=\"img\" value=\"$i\"/><Rectangle name=\"r\" "
-			 "toName=\"img\"/><Labels name=\"l\" toName=\"img\"><Label value=\"A\"/>"
-			 "</Labels></View>");
+	cfg =
+	    lf_fx_labelcfg("<View><Image name=\"img\" value=\"$i\"/><Rectangle name=\"r\" "
+			   "toName=\"img\"/><Labels name=\"l\" toName=\"img\"><Label value=\"A\"/>"
+			   "</Labels></View>");
 	result_ok(cfg, "[{\"from_name\":\"l\",\"to_name\":\"img\",\"type\":\"rectanglelabels\","
 		       "\"value\":{\"x\":1,\"y\":1,\"width\":2,\"height\":2,"
 		       "\"rectanglelabels\":[\"A\"]}},"
@@ -681,7 +674,7 @@ static void test_result_bbox(void **state)
 
 static void test_result_polygon(void **state)
 {
-	lf_labelcfg *cfg = must_parse(POLY);
+	lf_labelcfg *cfg = lf_fx_labelcfg(POLY);
 
 	result_ok(cfg, "[{\"from_name\":\"poly\",\"to_name\":\"image\",\"type\":\"polygonlabels\","
 		       "\"value\":{\"points\":[[10,10],[50.5,10],[30,40]],\"closed\":true,"
@@ -709,7 +702,7 @@ static void test_result_polygon(void **state)
 
 static void test_result_keypoint(void **state)
 {
-	lf_labelcfg *cfg = must_parse(KEYPOINT);
+	lf_labelcfg *cfg = lf_fx_labelcfg(KEYPOINT);
 
 	result_ok(cfg, "[{\"from_name\":\"kp\",\"to_name\":\"img\",\"type\":\"keypointlabels\","
 		       "\"value\":{\"x\":10,\"y\":20,\"width\":0.5,\"keypointlabels\":[\"Eye\"]}},"
@@ -732,7 +725,7 @@ static void test_result_keypoint(void **state)
 
 static void test_result_audio(void **state)
 {
-	lf_labelcfg *cfg = must_parse(AUDIO);
+	lf_labelcfg *cfg = lf_fx_labelcfg(AUDIO);
 
 	result_ok(cfg, "[{\"id\":\"s1\",\"from_name\":\"speaker\",\"to_name\":\"audio\","
 		       "\"type\":\"labels\",\"value\":{\"start\":1.25,\"end\":3.5,"
@@ -765,7 +758,7 @@ static void test_result_audio(void **state)
 
 static void test_result_video(void **state)
 {
-	lf_labelcfg *cfg = must_parse(VIDEO);
+	lf_labelcfg *cfg = lf_fx_labelcfg(VIDEO);
 
 	result_ok(cfg, "[{\"from_name\":\"box\",\"to_name\":\"video\",\"type\":\"videorectangle\","
 		       "\"value\":{\"framesCount\":100,\"duration\":4,\"labels\":[\"Cell\"],"
@@ -850,7 +843,7 @@ static void test_result_video(void **state)
 
 static void test_result_misc(void **state)
 {
-	lf_labelcfg *cfg = must_parse(MISC);
+	lf_labelcfg *cfg = lf_fx_labelcfg(MISC);
 
 	result_ok(cfg, "[{\"from_name\":\"hl\",\"to_name\":\"html\",\"type\":\"hypertextlabels\","
 		       "\"value\":{\"start\":\"/div[1]/p[2]/text()[1]\",\"end\":\"/div[1]/p[4]\","
@@ -945,7 +938,7 @@ static void test_shared_between_threads(void **state)
 	pthread_t th[4];
 	void *rv;
 
-	sh.cfg = must_parse(BBOX);
+	sh.cfg = lf_fx_labelcfg(BBOX);
 	sh.good = json_loads("[{\"from_name\":\"label\",\"to_name\":\"image\","
 			     "\"type\":\"rectanglelabels\",\"value\":{\"x\":1,\"y\":2,"
 			     "\"width\":3,\"height\":4,\"rectanglelabels\":[\"Car\"]}}]",

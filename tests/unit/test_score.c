@@ -18,6 +18,7 @@
 #include "labelcfg/labelcfg.h"
 #include "quality/score.h"
 
+#include "fixture.h"
 #include "labelcfg_samples.h"
 
 #define EPS 1e-9
@@ -56,17 +57,6 @@
 	"<Rating name=\"stars\" toName=\"image\"/><Number name=\"count\" toName=\"image\"/>"       \
 	"</View>"
 
-static lf_labelcfg *must_parse(const char *xml)
-{
-	lf_labelcfg *cfg = NULL;
-	char err[256] = "";
-	int rc = lf_labelcfg_parse(xml, strlen(xml), &cfg, err, sizeof(err));
-	if (rc != LF_OK)
-		print_error("parse failed: %s\n", err);
-	assert_int_equal(rc, LF_OK);
-	return cfg;
-}
-
 static json_t *must_load(const char *text)
 {
 	json_error_t jerr;
@@ -88,7 +78,7 @@ static int score_cfg(const char *xml, const char *answer, const char *gold,
 	lf_error e = {0};
 	int rc;
 
-	*cfg = must_parse(xml);
+	*cfg = lf_fx_labelcfg(xml);
 	if (lf_labelcfg_validate_result(*cfg, a, NULL, err, sizeof(err)) != LF_OK ||
 	    lf_labelcfg_validate_result(*cfg, g, NULL, err, sizeof(err)) != LF_OK)
 		print_error("test result refused by the validator: %s\n", err);
@@ -738,7 +728,7 @@ static void test_overall_is_mean_of_controls(void **state)
 
 static void test_refusals(void **state)
 {
-	lf_labelcfg *cfg = must_parse(BBOX);
+	lf_labelcfg *cfg = lf_fx_labelcfg(BBOX);
 	json_t *ok = must_load("[" RECT(0, 0, 10, 10, "Car") "]");
 	json_t *stranger = must_load("[{\"from_name\":\"nope\",\"to_name\":\"image\","
 				     "\"type\":\"rectanglelabels\",\"value\":{}}]");
