@@ -237,6 +237,7 @@ int lf_api_meta(lf_http_req *req);
 
 /* api_stats.c: a project's dashboard figures. */
 int lf_api_project_stats(lf_http_req *req);
+int lf_api_project_agreement(lf_http_req *req);
 int lf_api_me_progress(lf_http_req *req);
 
 #endif

@@ -28,6 +28,7 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "GET", .pattern = "/api/v1/projects/{id}", .handler = lf_api_projects_get, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "PATCH", .pattern = "/api/v1/projects/{id}", .handler = lf_api_projects_patch, .body = LF_BODY_JSON, .max_body = 2 << 20, .access = LF_API_PROJECT},
 	{.method = "GET", .pattern = "/api/v1/projects/{id}/stats", .handler = lf_api_project_stats, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "GET", .pattern = "/api/v1/projects/{id}/agreement", .handler = lf_api_project_agreement, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "GET", .pattern = "/api/v1/projects/{id}/members", .handler = lf_api_members_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "PUT", .pattern = "/api/v1/projects/{id}/members/{user_id}", .handler = lf_api_members_put, .body = LF_BODY_JSON, .max_body = 0, .access = LF_API_PROJECT},
 	{.method = "DELETE", .pattern = "/api/v1/projects/{id}/members/{user_id}", .handler = lf_api_members_delete, .body = LF_BODY_NONE, .max_body = 0},

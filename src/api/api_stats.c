@@ -8,15 +8,21 @@
  *
  * GET /me/progress: per project the caller did L1 work in, lifetime counts
  * of their submissions and how they ended, and those of the last 7 days.
+ *
+ * GET /projects/{id}/agreement: inter-annotator agreement on the project's
+ * classification controls (quality/project.h), with the annotator pairs.
  */
 #include "api/api.h"
 
 #include <stdint.h>
 
 #include "ledger/ledger.h"
+#include "quality/project.h"
 
 static json_t *day_json(lf_http_req *req, const lf_stats_day *d);
 static json_t *person_json(const lf_stats_person *p);
+static json_t *value_json(const lf_agree_value *v);
+static json_t *control_json(const lf_quality_control *c);
 
 #define WEEK_MS (7 * 86400000LL)
 
@@ -112,4 +118,61 @@ int lf_api_me_progress(lf_http_req *req)
 						(json_int_t)rows[i].pending_review, "last_7_days",
 						(json_int_t)rows[i].recent));
 	return lf_api_list(req, items, NULL);
+}
+
+/* A statistic: its value (null when undefined, with the reason) and how
+ * many units or shared tasks it rests on. */
+static json_t *value_json(const lf_agree_value *v)
+{
+	static const char *const status[] = {"ok", "no_data", "no_variation"};
+	json_t *o =
+	    json_pack("{s:s,s:I}", "status", status[v->status], "units", (json_int_t)v->units);
+	json_object_set_new(o, "value",
+			    v->status == LF_AGREE_OK ? json_real(v->value) : json_null());
+	return o;
+}
+
+static json_t *control_json(const lf_quality_control *c)
+{
+	json_t *fleiss = value_json(&c->fleiss), *pairs = json_array();
+	json_object_set_new(fleiss, "raters", json_integer(c->fleiss.raters));
+	json_object_set_new(fleiss, "skipped", json_integer(c->fleiss.skipped));
+	for (size_t i = 0; i < c->npairs; i++) {
+		const lf_quality_pair *p = &c->pairs[i];
+		json_array_append_new(
+		    pairs,
+		    json_pack("{s:I,s:I,s:I,s:o,s:o}", "user_a", (json_int_t)p->user_a, "user_b",
+			      (json_int_t)p->user_b, "shared", (json_int_t)p->percent.units,
+			      "percent", value_json(&p->percent), "kappa", value_json(&p->kappa)));
+	}
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:b}", "name", c->name, "type", c->type,
+			 "percent", value_json(&c->percent), "alpha", value_json(&c->alpha),
+			 "fleiss", fleiss, "pairs", pairs, "pairs_truncated", c->pairs_truncated);
+}
+
+int lf_api_project_agreement(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_quality_report r;
+	int ret;
+	int64_t id = lf_http_capture_id(req, 0);
+	if (id == 0)
+		return lf_http_fail(req, LF_ERR_NOTFOUND, "not_found", "No such project.");
+	/* Who agrees with whom is managers' business, as per-person stats are. */
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_quality_agreement(app->store, req->arena, id, &r)) != LF_OK)
+		return ret == LF_ERR_NOTFOUND
+			   ? lf_http_fail(req, ret, "not_found", "No such project.")
+			   : ret;
+	json_t *controls = json_array(), *other = json_array();
+	for (size_t i = 0; i < r.ncontrols; i++)
+		json_array_append_new(controls, control_json(&r.controls[i]));
+	for (size_t i = 0; i < r.nother; i++)
+		json_array_append_new(other, json_string(r.other_controls[i]));
+	json_t *body =
+	    json_pack("{s:I,s:I,s:o,s:o}", "project_id", (json_int_t)id, "tasks",
+		      (json_int_t)r.tasks, "controls", controls, "other_controls", other);
+	return body != NULL ? lf_http_json(req, 200, body) : LF_ERR_NOMEM;
 }

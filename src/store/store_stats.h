@@ -62,4 +62,22 @@ int lf_store_stats_queues(lf_tx *tx, lf_stats_gauge **items, int *n);
  * "payable", "payouts_pending") and currency (b), in minor units. */
 int lf_store_stats_money(lf_tx *tx, lf_stats_gauge **items, int *n);
 
+/* One L1 annotation in force of a task, for agreement (quality/): the
+ * task's updated_at, and author_id 0 (result NULL) for a task without one. */
+typedef struct lf_rating_row {
+	int64_t task_id, updated_at, author_id;
+	const char *result; /* valid during the callback only */
+} lf_rating_row;
+typedef int (*lf_rating_cb)(void *ud, const lf_rating_row *row);
+
+/*
+ * Streams the tasks of project_id changed at or after since (updated_at),
+ * with id > after_task, at most max_tasks of them in id order: each with
+ * its L1 annotations whose stint was not voided, in version order (a
+ * task without any comes once, author 0). A callback's error stops the
+ * scan and is returned. *last_task is the last task id read (0: none).
+ */
+int lf_store_rating_scan(lf_tx *tx, int64_t project_id, int64_t since, int64_t after_task,
+			 int max_tasks, lf_rating_cb cb, void *ud, int64_t *last_task);
+
 #endif

@@ -109,6 +109,7 @@ const RULES = {
     },
   },
   'GET /api/v1/projects/{id}/stats': { access: 'manage', id: 'P' },
+  'GET /api/v1/projects/{id}/agreement': { access: 'manage', id: 'P' },
   'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true },
   'PUT /api/v1/projects/{id}/members/{user_id}': {
     access: 'manage', id: 'P', user_id: 'spare2', req: () => json({ role: 'annotator' }), inputs: ['role', 'roles'],

@@ -1,0 +1,535 @@
+/*
+ * project.c - a project's agreement, kept per process (see project.h): a
+ * cache entry per project holds the counts, the categories and coders
+ * met so far, and each task's ratings as last read.
+ */
+#include "quality/project.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "labelcfg/labelcfg.h"
+
+#define PAGE_TASKS   1000
+#define CATEGORY_MAX 1024 /* bytes of one category's key */
+
+/* Open addressing from a positive int64 key (a task or user id; 0 marks
+ * an empty slot) to a pointer. */
+struct imap {
+	int64_t *keys;
+	void **vals;
+	size_t cap, n;
+};
+
+struct rating {
+	int ctl;
+	lf_agree_rating r;
+};
+
+/* A task's ratings as last read, grouped by control. */
+struct unit {
+	int64_t updated_at;
+	int n;
+	struct rating *r;
+};
+
+struct control {
+	const lf_labelcfg_control *c;
+	lf_agree *agree;
+	char **cats; /* category keys by number */
+	int ncats, capcats;
+};
+
+/* What an entry knows of its project; all zero is nothing read. */
+struct state {
+	int64_t version; /* the project's updated_at this is for */
+	lf_labelcfg *cfg;
+	struct control *ctl;
+	size_t nctl;
+	struct imap coders; /* user id -> coder number + 1 */
+	int64_t *coder_users;
+	int ncoders, capcoders;
+	struct imap units; /* task id -> struct unit */
+	int64_t seen;	   /* newest updated_at read */
+	int built;
+};
+
+struct entry {
+	lf_store *store;
+	int64_t project_id;
+	pthread_mutex_t mu; /* held while the state is read or changed */
+	struct state *st;
+	struct entry *next;
+};
+
+/* One task's annotations as they stream in. */
+struct scan {
+	struct state *e;
+	int64_t task, updated_at;
+	int skip; /* the task is unchanged since it was last read */
+	int tasks;
+	struct rating *r; /* the task's new ratings */
+	int n, cap;
+};
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct entry *cache;
+
+static int imap_put(struct imap *m, int64_t key, void *val);
+static void *imap_get(const struct imap *m, int64_t key);
+static void entry_reset(struct state *e);
+static int entry_open(struct state *e, const lf_project *p);
+static struct entry *entry_find(lf_store *s, int64_t project_id);
+static int category(struct control *c, const json_t *result, int *out);
+static int coder(struct state *e, int64_t user_id, int *out);
+static int rate(struct scan *st, int64_t author, const char *result);
+static int apply(struct scan *st);
+static int on_row(void *ud, const lf_rating_row *row);
+static int refresh(struct state *e, int64_t project_id, lf_tx *tx);
+static int cmp_str(const void *a, const void *b);
+static int report(const struct state *e, lf_arena *a, lf_quality_report *out);
+
+static int imap_put(struct imap *m, int64_t key, void *val)
+{
+	if ((m->n + 1) * 2 > m->cap) {
+		struct imap g = {.cap = m->cap ? m->cap * 2 : 64};
+		if ((g.keys = calloc(g.cap, sizeof(*g.keys))) == NULL ||
+		    (g.vals = calloc(g.cap, sizeof(*g.vals))) == NULL) {
+			free(g.keys);
+			return LF_ERR_NOMEM;
+		}
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->keys[i] != 0)
+				imap_put(&g, m->keys[i], m->vals[i]);
+		free(m->keys);
+		free(m->vals);
+		*m = g;
+	}
+	size_t i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+	while (m->keys[i] != 0 && m->keys[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	if (m->keys[i] == 0) {
+		m->keys[i] = key;
+		m->n++;
+	}
+	m->vals[i] = val;
+	return LF_OK;
+}
+
+static void *imap_get(const struct imap *m, int64_t key)
+{
+	if (m->cap == 0)
+		return NULL;
+	size_t i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull) & (m->cap - 1);
+	while (m->keys[i] != 0) {
+		if (m->keys[i] == key)
+			return m->vals[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return NULL;
+}
+
+/* Back to nothing read. */
+static void entry_reset(struct state *e)
+{
+	for (size_t i = 0; i < e->units.cap; i++)
+		if (e->units.keys[i] != 0) {
+			struct unit *u = e->units.vals[i];
+			free(u->r);
+			free(u);
+		}
+	free(e->units.keys);
+	free(e->units.vals);
+	for (size_t i = 0; i < e->nctl; i++) {
+		lf_agree_free(e->ctl[i].agree);
+		for (int k = 0; k < e->ctl[i].ncats; k++)
+			free(e->ctl[i].cats[k]);
+		free(e->ctl[i].cats);
+	}
+	free(e->ctl);
+	free(e->coders.keys);
+	free(e->coders.vals);
+	free(e->coder_users);
+	lf_labelcfg_free(e->cfg);
+	memset(e, 0, sizeof(*e));
+}
+
+/* The classification controls of p's label config, each with empty
+ * counts. A config that does not parse measures nothing. */
+static int entry_open(struct state *e, const lf_project *p)
+{
+	e->version = p->updated_at;
+	if (p->label_config == NULL ||
+	    lf_labelcfg_parse(p->label_config, strlen(p->label_config), &e->cfg, NULL, 0) != LF_OK)
+		return LF_OK;
+	size_t n = lf_labelcfg_control_count(e->cfg);
+	if ((e->ctl = calloc(n > 0 ? n : 1, sizeof(*e->ctl))) == NULL)
+		return LF_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const lf_labelcfg_control *c = lf_labelcfg_control_at(e->cfg, i);
+		if (c->shape != LF_LABELCFG_SHAPE_CHOICES &&
+		    c->shape != LF_LABELCFG_SHAPE_TAXONOMY && c->shape != LF_LABELCFG_SHAPE_RATING)
+			continue;
+		struct control *k = &e->ctl[e->nctl++];
+		k->c = c;
+		if (lf_agree_new(&k->agree) != LF_OK)
+			return LF_ERR_NOMEM;
+	}
+	return LF_OK;
+}
+
+static struct entry *entry_find(lf_store *s, int64_t project_id)
+{
+	pthread_mutex_lock(&cache_mu);
+	struct entry *e = cache;
+	while (e != NULL && (e->store != s || e->project_id != project_id))
+		e = e->next;
+	if (e == NULL && (e = calloc(1, sizeof(*e))) != NULL) {
+		e->store = s;
+		e->project_id = project_id;
+		pthread_mutex_init(&e->mu, NULL);
+		e->next = cache;
+		cache = e;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return e;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The category an annotation's result gives control c, numbered in c's
+ * own order of first sight; -1 (LF_OK) when the result leaves it empty
+ * or has it more than once. Sets are sorted, so the order the annotator
+ * clicked in does not make another category.
+ */
+static int category(struct control *c, const json_t *result, int *out)
+{
+	const json_t *value = NULL, *item;
+	const char *parts[64];
+	char key[CATEGORY_MAX];
+	size_t i, n = 0, len = 0;
+	*out = -1;
+	json_array_foreach(result, i, item)
+	{
+		const char *from = json_string_value(json_object_get(item, "from_name"));
+		if (from == NULL || strcmp(from, c->c->name) != 0)
+			continue;
+		if (value != NULL)
+			return LF_OK;
+		value = json_object_get(item, "value");
+	}
+	if (c->c->shape == LF_LABELCFG_SHAPE_RATING) {
+		json_t *r = json_object_get(value, "rating");
+		if (!json_is_integer(r))
+			return LF_OK;
+		len = (size_t)snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(r));
+	} else {
+		int taxonomy = c->c->shape == LF_LABELCFG_SHAPE_TAXONOMY;
+		char paths[64][CATEGORY_MAX / 4];
+		const json_t *arr = json_object_get(value, taxonomy ? "taxonomy" : "choices"), *v;
+		json_array_foreach(arr, i, v)
+		{
+			if (n == 64)
+				return LF_OK;
+			if (!taxonomy) {
+				if ((parts[n++] = json_string_value(v)) == NULL)
+					return LF_OK;
+				continue;
+			}
+			size_t j, pl = 0;
+			const json_t *step;
+			json_array_foreach(v, j, step)
+			{
+				const char *s = json_string_value(step);
+				if (s == NULL)
+					return LF_OK;
+				pl += (size_t)snprintf(paths[n] + pl, sizeof(paths[n]) - pl, "%s%s",
+						       j ? "\x1e" : "", s);
+				if (pl >= sizeof(paths[n]))
+					return LF_OK;
+			}
+			parts[n] = paths[n];
+			n++;
+		}
+		if (n == 0)
+			return LF_OK;
+		qsort(parts, n, sizeof(*parts), cmp_str);
+		for (i = 0; i < n; i++) {
+			len += (size_t)snprintf(key + len, sizeof(key) - len, "%s%s",
+						i ? "\x1f" : "", parts[i]);
+			if (len >= sizeof(key))
+				return LF_OK;
+		}
+	}
+	for (int k = 0; k < c->ncats; k++)
+		if (strcmp(c->cats[k], key) == 0) {
+			*out = k;
+			return LF_OK;
+		}
+	if (c->ncats >= LF_AGREE_MAX_CATEGORIES)
+		return LF_OK;
+	if (c->ncats == c->capcats) {
+		int cap = c->capcats ? c->capcats * 2 : 16;
+		char **g = realloc(c->cats, sizeof(*g) * (size_t)cap);
+		if (g == NULL)
+			return LF_ERR_NOMEM;
+		c->cats = g;
+		c->capcats = cap;
+	}
+	if ((c->cats[c->ncats] = strdup(key)) == NULL)
+		return LF_ERR_NOMEM;
+	*out = c->ncats++;
+	return LF_OK;
+}
+
+static int coder(struct state *e, int64_t user_id, int *out)
+{
+	intptr_t k = (intptr_t)imap_get(&e->coders, user_id);
+	if (k > 0) {
+		*out = (int)k - 1;
+		return LF_OK;
+	}
+	if (e->ncoders == e->capcoders) {
+		int cap = e->capcoders ? e->capcoders * 2 : 64;
+		int64_t *g = realloc(e->coder_users, sizeof(*g) * (size_t)cap);
+		if (g == NULL)
+			return LF_ERR_NOMEM;
+		e->coder_users = g;
+		e->capcoders = cap;
+	}
+	int ret = imap_put(&e->coders, user_id, (void *)(intptr_t)(e->ncoders + 1));
+	if (ret != LF_OK)
+		return ret;
+	e->coder_users[e->ncoders] = user_id;
+	*out = e->ncoders++;
+	return LF_OK;
+}
+
+/* One annotation of the current task: its ratings replace any its
+ * author gave in an earlier version. */
+static int rate(struct scan *st, int64_t author, const char *result)
+{
+	struct state *e = st->e;
+	int who = 0, ret = coder(e, author, &who);
+	if (ret != LF_OK)
+		return ret;
+	json_t *j = json_loads(result, 0, NULL);
+	for (int i = 0; i < st->n;)
+		if (st->r[i].r.coder == who)
+			st->r[i] = st->r[--st->n];
+		else
+			i++;
+	for (size_t c = 0; ret == LF_OK && json_is_array(j) && c < e->nctl; c++) {
+		int cat;
+		if ((ret = category(&e->ctl[c], j, &cat)) != LF_OK || cat < 0)
+			continue;
+		if (st->n == st->cap) {
+			int cap = st->cap ? st->cap * 2 : 16;
+			struct rating *g = realloc(st->r, sizeof(*g) * (size_t)cap);
+			if (g == NULL) {
+				ret = LF_ERR_NOMEM;
+				break;
+			}
+			st->r = g;
+			st->cap = cap;
+		}
+		st->r[st->n++] =
+		    (struct rating){.ctl = (int)c, .r = {.coder = who, .category = cat}};
+	}
+	json_decref(j);
+	return ret;
+}
+
+/* Ratings of one control out of a unit's list, into tmp. */
+static size_t of_control(const struct rating *r, int n, int ctl, lf_agree_rating *tmp)
+{
+	size_t k = 0;
+	for (int i = 0; i < n; i++)
+		if (r[i].ctl == ctl)
+			tmp[k++] = r[i].r;
+	return k;
+}
+
+/* The current task's ratings take the place of those read before. */
+static int apply(struct scan *st)
+{
+	struct state *e = st->e;
+	struct unit *u = imap_get(&e->units, st->task);
+	lf_agree_rating *tmp = NULL;
+	int ret = LF_OK;
+	if (st->task == 0 || st->skip)
+		goto cleanup;
+	if (u == NULL) {
+		if ((u = calloc(1, sizeof(*u))) == NULL ||
+		    (ret = imap_put(&e->units, st->task, u)) != LF_OK) {
+			free(u);
+			ret = LF_ERR_NOMEM;
+			goto cleanup;
+		}
+	}
+	int most = u->n > st->n ? u->n : st->n;
+	if ((tmp = malloc(sizeof(*tmp) * (size_t)(most > 0 ? most : 1))) == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	for (size_t c = 0; c < e->nctl; c++) {
+		size_t k = of_control(u->r, u->n, (int)c, tmp);
+		if (k > 0 && (ret = lf_agree_remove(e->ctl[c].agree, tmp, k)) != LF_OK)
+			goto cleanup;
+		k = of_control(st->r, st->n, (int)c, tmp);
+		/* A unit the counts refuse (more ratings than they hold) is left
+		 * out of this control, and so out of its removal later. */
+		if (k > 0 && lf_agree_add(e->ctl[c].agree, tmp, k) != LF_OK) {
+			for (int i = 0; i < st->n;) {
+				if (st->r[i].ctl == (int)c)
+					st->r[i] = st->r[--st->n];
+				else
+					i++;
+			}
+		}
+	}
+	free(u->r);
+	u->r = st->r;
+	u->n = st->n;
+	u->updated_at = st->updated_at;
+	st->r = NULL;
+	st->n = st->cap = 0;
+cleanup:
+	free(tmp);
+	st->n = 0;
+	return ret;
+}
+
+static int on_row(void *ud, const lf_rating_row *row)
+{
+	struct scan *st = ud;
+	int ret = LF_OK;
+	if (row->task_id != st->task) {
+		if ((ret = apply(st)) != LF_OK)
+			return ret;
+		const struct unit *u = imap_get(&st->e->units, row->task_id);
+		st->task = row->task_id;
+		st->updated_at = row->updated_at;
+		st->skip = u != NULL && u->updated_at == row->updated_at;
+		st->tasks++;
+		if (row->updated_at > st->e->seen)
+			st->e->seen = row->updated_at;
+	}
+	if (!st->skip && row->author_id != 0 && row->result != NULL)
+		ret = rate(st, row->author_id, row->result);
+	return ret;
+}
+
+static int refresh(struct state *e, int64_t project_id, lf_tx *tx)
+{
+	struct scan st = {.e = e};
+	int64_t since =
+	    e->built && e->seen > LF_QUALITY_WINDOW_MS ? e->seen - LF_QUALITY_WINDOW_MS : 0;
+	int64_t after = 0, last = 0;
+	int ret;
+	do {
+		st.tasks = 0;
+		ret = lf_store_rating_scan(tx, project_id, since, after, PAGE_TASKS, on_row, &st,
+					   &last);
+		if (ret == LF_OK)
+			ret = apply(&st);
+		st.task = 0;
+		after = last;
+	} while (ret == LF_OK && st.tasks == PAGE_TASKS);
+	free(st.r);
+	if (ret == LF_OK)
+		e->built = 1;
+	return ret;
+}
+
+static int report(const struct state *e, lf_arena *a, lf_quality_report *out)
+{
+	size_t n = lf_labelcfg_control_count(e->cfg);
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < e->units.cap; i++)
+		if (e->units.keys[i] != 0 && ((struct unit *)e->units.vals[i])->n > 0)
+			out->tasks++;
+	out->controls = lf_arena_calloc(a, (e->nctl > 0 ? e->nctl : 1) * sizeof(*out->controls));
+	out->other_controls = lf_arena_calloc(a, (n > 0 ? n : 1) * sizeof(*out->other_controls));
+	if (out->controls == NULL || out->other_controls == NULL)
+		return LF_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const lf_labelcfg_control *c = lf_labelcfg_control_at(e->cfg, i);
+		size_t k = 0;
+		while (k < e->nctl && e->ctl[k].c != c)
+			k++;
+		if (k == e->nctl)
+			out->other_controls[out->nother++] = lf_arena_strdup(a, c->name);
+	}
+	for (size_t k = 0; k < e->nctl; k++) {
+		lf_quality_control *q = &out->controls[out->ncontrols++];
+		const lf_agree *g = e->ctl[k].agree;
+		size_t np = lf_agree_pair_count(g);
+		q->name = lf_arena_strdup(a, e->ctl[k].c->name);
+		q->type = lf_arena_strdup(a, e->ctl[k].c->type);
+		lf_agree_percent(g, &q->percent);
+		lf_agree_alpha(g, &q->alpha);
+		lf_agree_fleiss(g, 0, &q->fleiss);
+		q->pairs = lf_arena_calloc(a, (np > 0 ? np : 1) * sizeof(*q->pairs));
+		if (q->name == NULL || q->type == NULL || q->pairs == NULL)
+			return LF_ERR_NOMEM;
+		for (size_t p = 0; p < np; p++) {
+			lf_quality_pair *qp = &q->pairs[q->npairs];
+			int i, j;
+			if (lf_agree_pair_at(g, p, &i, &j, &qp->percent, &qp->kappa) != LF_OK ||
+			    qp->percent.status == LF_AGREE_NO_DATA)
+				continue;
+			if (q->npairs == LF_QUALITY_MAX_PAIRS) {
+				q->pairs_truncated = 1;
+				break;
+			}
+			int64_t ui = e->coder_users[i], uj = e->coder_users[j];
+			qp->user_a = ui < uj ? ui : uj;
+			qp->user_b = ui < uj ? uj : ui;
+			q->npairs++;
+		}
+	}
+	return LF_OK;
+}
+
+int lf_quality_agreement(lf_store *s, lf_arena *a, int64_t project_id, lf_quality_report *out)
+{
+	lf_project p;
+	lf_tx *tx = NULL;
+	struct entry *e = entry_find(s, project_id);
+	int ret;
+	if (e == NULL)
+		return LF_ERR_NOMEM;
+	pthread_mutex_lock(&e->mu);
+	if (e->st == NULL && (e->st = calloc(1, sizeof(*e->st))) == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
+	if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK ||
+	    (ret = lf_store_project_get(tx, project_id, &p)) != LF_OK)
+		goto cleanup;
+	if (e->st->version != p.updated_at) {
+		entry_reset(e->st);
+		if ((ret = entry_open(e->st, &p)) != LF_OK)
+			goto cleanup;
+	}
+	memset(out, 0, sizeof(*out));
+	if (e->st->cfg != NULL && (ret = refresh(e->st, project_id, tx)) == LF_OK)
+		ret = report(e->st, a, out);
+cleanup:
+	if (tx != NULL)
+		lf_store_rollback(tx);
+	/* Counts half brought up to date would be wrong from then on: the
+	 * next call starts over. */
+	if (ret != LF_OK && e->st != NULL)
+		entry_reset(e->st);
+	pthread_mutex_unlock(&e->mu);
+	return ret;
+}

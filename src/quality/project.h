@@ -1,0 +1,66 @@
+/*
+ * project.h - a project's inter-annotator agreement on its classification
+ * controls (Choices, Taxonomy, Rating), kept up to date per process.
+ *
+ * The units are the project's tasks, the coders its annotators and a
+ * rating the category an annotator's L1 annotation in force gives a
+ * control: the latest version each author submitted, unless the stint it
+ * came from was voided (a rejection sends the task back, and the work
+ * done before no longer counts). A task with overlap K has up to K
+ * ratings per control; an annotator who left a control empty is missing.
+ * For Choices the category is the set of choices taken, for Taxonomy the
+ * set of paths, for Rating the value. A control with more than one region
+ * in an annotation (per-region classification) counts as missing there.
+ *
+ * Incremental: each process keeps, per project, the statistics' counts
+ * (quality/agreement.h) and each task's ratings as last read. A call reads
+ * only the tasks changed since the previous one (by updated_at, which
+ * every transition moves), takes back the old ratings of each and adds
+ * the new ones. It re-reads the last LF_QUALITY_WINDOW_MS before the
+ * newest change it saw, because a transaction that set updated_at a
+ * moment earlier may commit after that read, and servers' clocks differ
+ * a little; a task whose updated_at is unchanged costs its row only. A
+ * change of the project (its updated_at: label config included) starts
+ * the project over. The first call reads every task of the project.
+ */
+#ifndef LF_QUALITY_PROJECT_H
+#define LF_QUALITY_PROJECT_H
+
+#include "core/arena.h"
+#include "quality/agreement.h"
+#include "store/store.h"
+
+#define LF_QUALITY_WINDOW_MS 30000
+/* Pairs of annotators listed per control at most (the matrix's cells). */
+#define LF_QUALITY_MAX_PAIRS 10000
+
+typedef struct lf_quality_pair {
+	int64_t user_a, user_b; /* user_a < user_b */
+	lf_agree_value percent, kappa;
+} lf_quality_pair;
+
+typedef struct lf_quality_control {
+	const char *name, *type;
+	lf_agree_value percent, alpha, fleiss;
+	lf_quality_pair *pairs; /* by user_a, user_b */
+	size_t npairs;
+	int pairs_truncated; /* more than LF_QUALITY_MAX_PAIRS pairs */
+} lf_quality_control;
+
+typedef struct lf_quality_report {
+	int64_t tasks; /* tasks with at least one rating */
+	lf_quality_control *controls;
+	size_t ncontrols;
+	const char **other_controls; /* controls not measured here (names) */
+	size_t nother;
+} lf_quality_report;
+
+/*
+ * The agreement of project_id's annotators, brought up to date from s.
+ * Everything in *out is allocated in a (owner: the caller's arena).
+ * Returns LF_OK; LF_ERR_NOTFOUND without such a project; a store error;
+ * LF_ERR_NOMEM. A project without a label config has no controls.
+ */
+int lf_quality_agreement(lf_store *s, lf_arena *a, int64_t project_id, lf_quality_report *out);
+
+#endif
