@@ -54,6 +54,7 @@ struct state {
 	int ncoders, capcoders;
 	struct imap units; /* task id -> struct unit */
 	int64_t seen;	   /* newest updated_at read */
+	int64_t rated;	   /* units with at least one rating */
 	int built;
 };
 
@@ -395,6 +396,7 @@ static int apply(struct scan *st)
 			}
 		}
 	}
+	e->rated += (st->n > 0) - (u->n > 0);
 	free(u->r);
 	u->r = st->r;
 	u->n = st->n;
@@ -453,9 +455,7 @@ static int report(const struct state *e, lf_arena *a, lf_quality_report *out)
 {
 	size_t n = lf_labelcfg_control_count(e->cfg);
 	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < e->units.cap; i++)
-		if (e->units.keys[i] != 0 && ((struct unit *)e->units.vals[i])->n > 0)
-			out->tasks++;
+	out->tasks = e->rated;
 	out->controls = lf_arena_calloc(a, (e->nctl > 0 ? e->nctl : 1) * sizeof(*out->controls));
 	out->other_controls = lf_arena_calloc(a, (n > 0 ? n : 1) * sizeof(*out->other_controls));
 	if (out->controls == NULL || out->other_controls == NULL)
