@@ -463,6 +463,55 @@ describe('OverviewTab', () => {
     screen.getByText('1 min 15 s');
     screen.getByRole('figure', { name: 'Annotations submitted per annotator' });
   });
+
+  it('shows agreement per control and the annotator matrix of kappa', async () => {
+    const v = (value: number | null, status = 'ok', units = 8) => ({ value, status, units });
+    handler = (_m, path) => {
+      if (path === '/projects/5') return { ...project, counts: {}, task_count: 8 };
+      if (path.startsWith('/projects/5/stats?since=')) return { currency: 'USD', throughput: [], people: [] };
+      if (path.startsWith('/projects/5/members?'))
+        return list([
+          { user_id: 2, name: 'Ann', roles: ['annotator'] },
+          { user_id: 3, name: 'Bob', roles: ['annotator'] },
+          { user_id: 4, name: 'Cy', roles: ['annotator'] },
+        ]);
+      if (path === '/projects/5/agreement')
+        return {
+          project_id: 5,
+          tasks: 8,
+          controls: [
+            {
+              name: 'sentiment',
+              type: 'choices',
+              percent: v(0.6667),
+              alpha: v(0.4682),
+              fleiss: { ...v(0.4451), raters: 3, skipped: 0 },
+              pairs: [
+                { user_a: 2, user_b: 3, shared: 4, percent: v(0.75, 'ok', 4), kappa: v(0.5556, 'ok', 4) },
+                { user_a: 3, user_b: 4, shared: 4, percent: v(1, 'ok', 4), kappa: v(null, 'no_variation', 4) },
+              ],
+              pairs_truncated: false,
+            },
+          ],
+          other_controls: ['label'],
+        };
+      throw new Error(`unexpected ${path}`);
+    };
+    render(<OverviewTab project={project} />);
+    await waitFor(() => expect(screen.getByTestId('alpha-sentiment').textContent).toBe('0.47'));
+    expect(screen.getByTestId('percent-sentiment').textContent).toBe('0.67');
+    expect(screen.getByTestId('fleiss-sentiment').textContent).toBe('0.45');
+    expect(screen.getByTestId('units-sentiment').textContent).toBe('8');
+    screen.getByText("Fleiss' kappa (3 annotators a task)");
+    // The matrix is symmetric, names from the members list; a pair that
+    // never varied says so, a pair that never met is empty.
+    await waitFor(() => screen.getByRole('rowheader', { name: 'Ann' }));
+    expect(screen.getByTestId('kappa-sentiment-2-3').textContent).toBe('0.56 (4)');
+    expect(screen.getByTestId('kappa-sentiment-3-2').textContent).toBe('0.56 (4)');
+    expect(screen.getByTestId('kappa-sentiment-4-3').textContent).toBe('n/a (one category only) (4)');
+    expect(screen.getByTestId('kappa-sentiment-2-4').textContent).toBe('');
+    screen.getByText('Not measured here: label.');
+  });
 });
 
 describe('MembersTab', () => {

@@ -1,7 +1,7 @@
-/* Projects: /projects, /projects/{id} and its stats. */
+/* Projects: /projects, /projects/{id}, its stats and its agreement. */
 import { api } from './client';
 import { fetchAll, pagePath, type PageQuery } from './paging';
-import type { ListPage, Project, ProjectInput, ProjectStats } from './types';
+import type { ListPage, Project, ProjectAgreement, ProjectInput, ProjectStats } from './types';
 
 export function listProjects(q: PageQuery = {}): Promise<ListPage<Project>> {
   return api<ListPage<Project>>('GET', pagePath('/projects', q));
@@ -28,4 +28,9 @@ export function updateProject(id: number, body: ProjectInput): Promise<Project> 
 /* Work per day and per person since `since` (YYYY-MM-DD, from its UTC midnight). */
 export function getProjectStats(id: number, since: string): Promise<ProjectStats> {
   return api<ProjectStats>('GET', `/projects/${id}/stats?since=${since}T00:00:00Z`);
+}
+
+/* Inter-annotator agreement on the classification controls. */
+export function getProjectAgreement(id: number): Promise<ProjectAgreement> {
+  return api<ProjectAgreement>('GET', `/projects/${id}/agreement`);
 }

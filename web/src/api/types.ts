@@ -84,6 +84,9 @@ export interface ExportFile {
 
 /* GET /projects/{id}/stats. */
 export type ProjectStats = Schemas['ProjectStats'];
+export type ProjectAgreement = Schemas['ProjectAgreement'];
+export type AgreementControl = Schemas['AgreementControl'];
+export type AgreementValue = Schemas['AgreementValue'];
 export type ThroughputDay = ProjectStats['throughput'][number];
 export type PersonStats = ProjectStats['people'][number];
 

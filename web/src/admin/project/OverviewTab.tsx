@@ -1,6 +1,6 @@
 /*
  * Overview: tasks per state (fresh on every visit), work per day and per
- * person from GET /projects/{id}/stats.
+ * person from GET /projects/{id}/stats, and agreement between annotators.
  */
 import { useState } from 'react';
 import { getProject, getProjectStats } from '../../api/projects';
@@ -10,6 +10,7 @@ import { formatMoney } from '../../lib/money';
 import { ErrorAlert, Loading, STATE_LABELS, TableHead, useLoad } from '../../ui';
 import type { TaskState } from '../../api/types';
 import { DAY_MS, throughputSeries, utcDate } from '../lib/series';
+import { AgreementSection } from './Agreement';
 
 const PERIODS = [7, 30, 90];
 
@@ -120,6 +121,7 @@ export function OverviewTab({ project }: { project: Project }) {
           </>
         )}
       </section>
+      <AgreementSection projectId={project.id} refresh={refresh} />
     </div>
   );
 }

@@ -1,0 +1,102 @@
+/*
+ * Agreement: for each classification control (Choices, Taxonomy, Rating)
+ * of an overlap project, how far its annotators agree (percent agreement,
+ * Krippendorff's alpha, Fleiss' kappa) and the annotator-by-annotator
+ * matrix of Cohen's kappa, from GET /projects/{id}/agreement.
+ */
+import { getProjectAgreement } from '../../api/projects';
+import { listMembers } from '../../api/members';
+import type { AgreementControl, AgreementValue } from '../../api/types';
+import { ErrorAlert, Loading, useLoad } from '../../ui';
+
+/* A statistic as shown: two decimals, or why there is none. */
+export function formatAgreement(v: AgreementValue): string {
+  if (v.status === 'ok' && v.value !== null) return v.value.toFixed(2);
+  return v.status === 'no_variation' ? 'n/a (one category only)' : '—';
+}
+
+function Matrix({ control, names }: { control: AgreementControl; names: Map<number, string> }) {
+  const people = [...new Set(control.pairs.flatMap((p) => [p.user_a, p.user_b]))].sort((a, b) => a - b);
+  const cell = new Map(control.pairs.map((p) => [`${p.user_a}-${p.user_b}`, p]));
+  const name = (id: number) => names.get(id) ?? `user ${id}`;
+  if (people.length === 0) return <p className="hint">No two annotators have labeled the same task yet.</p>;
+  return (
+    <table className="data-table agreement-matrix">
+      <caption>Cohen's kappa between annotators ({control.name}); shared tasks in brackets</caption>
+      <thead>
+        <tr>
+          <td />
+          {people.map((id) => (
+            <th key={id} scope="col">
+              {name(id)}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {people.map((a) => (
+          <tr key={a}>
+            <th scope="row">{name(a)}</th>
+            {people.map((b) => {
+              const p = cell.get(a < b ? `${a}-${b}` : `${b}-${a}`);
+              return (
+                <td key={b} className="num" data-testid={`kappa-${control.name}-${a}-${b}`}>
+                  {a === b || p === undefined ? '' : `${formatAgreement(p.kappa)} (${p.shared})`}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function AgreementSection({ projectId, refresh }: { projectId: number; refresh: number }) {
+  const agreement = useLoad(() => getProjectAgreement(projectId), [projectId, refresh]);
+  const members = useLoad(() => listMembers(projectId), [projectId]);
+  const names = new Map((members.data?.items ?? []).map((m) => [m.user_id, m.name]));
+  const controls = agreement.data?.controls ?? [];
+  return (
+    <section aria-labelledby="agreement-title">
+      <h3 id="agreement-title">Agreement between annotators</h3>
+      <ErrorAlert error={agreement.error} />
+      {agreement.loading && !agreement.data ? (
+        <Loading what="agreement" />
+      ) : controls.length === 0 ? (
+        <p className="hint">This project has no Choices, Taxonomy or Rating control to compare.</p>
+      ) : (
+        controls.map((c) => (
+          <div key={c.name} className="agreement-control">
+            <h4>
+              {c.name} <span className="hint">({c.type})</span>
+            </h4>
+            <dl className="stat-grid">
+              <div>
+                <dt>Tasks compared</dt>
+                <dd data-testid={`units-${c.name}`}>{c.percent.units}</dd>
+              </div>
+              <div>
+                <dt>Percent agreement</dt>
+                <dd data-testid={`percent-${c.name}`}>{formatAgreement(c.percent)}</dd>
+              </div>
+              <div>
+                <dt>Krippendorff's alpha</dt>
+                <dd data-testid={`alpha-${c.name}`}>{formatAgreement(c.alpha)}</dd>
+              </div>
+              <div>
+                <dt>Fleiss' kappa{c.fleiss.raters ? ` (${c.fleiss.raters} annotators a task)` : ''}</dt>
+                <dd data-testid={`fleiss-${c.name}`}>{formatAgreement(c.fleiss)}</dd>
+              </div>
+            </dl>
+            <Matrix control={c} names={names} />
+            {c.pairs_truncated && <p className="hint">Only the first 10,000 pairs are shown.</p>}
+          </div>
+        ))
+      )}
+      {agreement.data && agreement.data.other_controls.length > 0 && (
+        <p className="hint">Not measured here: {agreement.data.other_controls.join(', ')}.</p>
+      )}
+    </section>
+  );
+}
