@@ -23,6 +23,7 @@ static json_t *day_json(lf_http_req *req, const lf_stats_day *d);
 static json_t *person_json(const lf_stats_person *p);
 static json_t *value_json(const lf_agree_value *v);
 static json_t *control_json(const lf_quality_control *c);
+static json_t *region_json(const lf_quality_region *r);
 
 #define WEEK_MS (7 * 86400000LL)
 
@@ -150,6 +151,21 @@ static json_t *control_json(const lf_quality_control *c)
 			 "fleiss", fleiss, "pairs", pairs, "pairs_truncated", c->pairs_truncated);
 }
 
+static json_t *region_json(const lf_quality_region *r)
+{
+	json_t *pairs = json_array();
+	for (size_t i = 0; i < r->npairs; i++) {
+		const lf_quality_region_pair *p = &r->pairs[i];
+		json_array_append_new(
+		    pairs, json_pack("{s:I,s:I,s:I,s:o}", "user_a", (json_int_t)p->user_a, "user_b",
+				     (json_int_t)p->user_b, "shared", (json_int_t)p->mean.units,
+				     "mean", value_json(&p->mean)));
+	}
+	return json_pack("{s:s,s:s,s:s?,s:o,s:o,s:b}", "name", r->name, "type", r->type, "method",
+			 r->method, "mean", value_json(&r->mean), "pairs", pairs, "pairs_truncated",
+			 r->pairs_truncated);
+}
+
 int lf_api_project_agreement(lf_http_req *req)
 {
 	lf_app *app = req->app;
@@ -166,13 +182,15 @@ int lf_api_project_agreement(lf_http_req *req)
 		return ret == LF_ERR_NOTFOUND
 			   ? lf_http_fail(req, ret, "not_found", "No such project.")
 			   : ret;
-	json_t *controls = json_array(), *other = json_array();
+	json_t *controls = json_array(), *regions = json_array(), *other = json_array();
 	for (size_t i = 0; i < r.ncontrols; i++)
 		json_array_append_new(controls, control_json(&r.controls[i]));
+	for (size_t i = 0; i < r.nregions; i++)
+		json_array_append_new(regions, region_json(&r.regions[i]));
 	for (size_t i = 0; i < r.nother; i++)
 		json_array_append_new(other, json_string(r.other_controls[i]));
-	json_t *body =
-	    json_pack("{s:I,s:I,s:o,s:o}", "project_id", (json_int_t)id, "tasks",
-		      (json_int_t)r.tasks, "controls", controls, "other_controls", other);
+	json_t *body = json_pack("{s:I,s:I,s:o,s:o,s:o}", "project_id", (json_int_t)id, "tasks",
+				 (json_int_t)r.tasks, "controls", controls, "regions", regions,
+				 "other_controls", other);
 	return body != NULL ? lf_http_json(req, 200, body) : LF_ERR_NOMEM;
 }

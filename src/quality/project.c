@@ -6,12 +6,14 @@
 #include "quality/project.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "labelcfg/labelcfg.h"
+#include "quality/score.h"
 
 #define PAGE_TASKS   1000
 #define CATEGORY_MAX 1024 /* bytes of one category's key */
@@ -29,11 +31,34 @@ struct rating {
 	lf_agree_rating r;
 };
 
-/* A task's ratings as last read, grouped by control. */
+/* One pair of a task's annotations compared on a region control, in
+ * millionths (integers, so taking a task back restores the sums exactly). */
+struct pair_score {
+	int reg;
+	int a, b; /* coders, a < b */
+	int64_t micro;
+};
+
+/* A task's ratings and pair scores as last read. */
 struct unit {
 	int64_t updated_at;
-	int n;
+	int n, np;
 	struct rating *r;
+	struct pair_score *ps;
+};
+
+/* A region control's sums: overall and per coder pair. */
+struct region_pair {
+	int a, b;
+	int64_t sum, n;
+};
+struct region {
+	const lf_labelcfg_control *c;
+	lf_score_method method; /* as the last comparison scored it */
+	int64_t sum, n;
+	struct imap pairs; /* (a << 31 | b) + 1 -> index + 1 */
+	struct region_pair *p;
+	size_t np, capp;
 };
 
 struct control {
@@ -49,6 +74,8 @@ struct state {
 	lf_labelcfg *cfg;
 	struct control *ctl;
 	size_t nctl;
+	struct region *reg;
+	size_t nreg;
 	struct imap coders; /* user id -> coder number + 1 */
 	int64_t *coder_users;
 	int ncoders, capcoders;
@@ -74,6 +101,9 @@ struct scan {
 	int tasks;
 	struct rating *r; /* the task's new ratings */
 	int n, cap;
+	json_t **docs; /* the task's annotations in force, by coder (regions) */
+	int *doc_coder;
+	int ndocs, capdocs;
 };
 
 static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -83,6 +113,10 @@ static int imap_put(struct imap *m, int64_t key, void *val);
 static void *imap_get(const struct imap *m, int64_t key);
 static void entry_reset(struct state *e);
 static int entry_open(struct state *e, const lf_project *p);
+static int is_region(lf_labelcfg_shape shape);
+static int keep_doc(struct scan *st, int who, json_t *doc);
+static int compare(struct state *e, struct scan *st, struct pair_score **out, int *n);
+static int region_add(struct region *r, const struct pair_score *ps, int sign);
 static struct entry *entry_find(lf_store *s, int64_t project_id);
 static int category(struct control *c, const json_t *result, int *out);
 static int coder(struct state *e, int64_t user_id, int *out);
@@ -91,6 +125,8 @@ static int apply(struct scan *st);
 static int on_row(void *ud, const lf_rating_row *row);
 static int refresh(struct state *e, int64_t project_id, lf_tx *tx);
 static int cmp_str(const void *a, const void *b);
+static size_t of_control(const struct rating *r, int n, int ctl, lf_agree_rating *tmp);
+static void mean_of(int64_t sum, int64_t n, lf_agree_value *out);
 static int report(const struct state *e, lf_arena *a, lf_quality_report *out);
 
 static int imap_put(struct imap *m, int64_t key, void *val)
@@ -140,6 +176,7 @@ static void entry_reset(struct state *e)
 		if (e->units.keys[i] != 0) {
 			struct unit *u = e->units.vals[i];
 			free(u->r);
+			free(u->ps);
 			free(u);
 		}
 	free(e->units.keys);
@@ -151,6 +188,12 @@ static void entry_reset(struct state *e)
 		free(e->ctl[i].cats);
 	}
 	free(e->ctl);
+	for (size_t i = 0; i < e->nreg; i++) {
+		free(e->reg[i].pairs.keys);
+		free(e->reg[i].pairs.vals);
+		free(e->reg[i].p);
+	}
+	free(e->reg);
 	free(e->coders.keys);
 	free(e->coders.vals);
 	free(e->coder_users);
@@ -167,10 +210,15 @@ static int entry_open(struct state *e, const lf_project *p)
 	    lf_labelcfg_parse(p->label_config, strlen(p->label_config), &e->cfg, NULL, 0) != LF_OK)
 		return LF_OK;
 	size_t n = lf_labelcfg_control_count(e->cfg);
-	if ((e->ctl = calloc(n > 0 ? n : 1, sizeof(*e->ctl))) == NULL)
+	if ((e->ctl = calloc(n > 0 ? n : 1, sizeof(*e->ctl))) == NULL ||
+	    (e->reg = calloc(n > 0 ? n : 1, sizeof(*e->reg))) == NULL)
 		return LF_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const lf_labelcfg_control *c = lf_labelcfg_control_at(e->cfg, i);
+		if (is_region(c->shape)) {
+			e->reg[e->nreg++].c = c;
+			continue;
+		}
 		if (c->shape != LF_LABELCFG_SHAPE_CHOICES &&
 		    c->shape != LF_LABELCFG_SHAPE_TAXONOMY && c->shape != LF_LABELCFG_SHAPE_RATING)
 			continue;
@@ -344,8 +392,132 @@ static int rate(struct scan *st, int64_t author, const char *result)
 		st->r[st->n++] =
 		    (struct rating){.ctl = (int)c, .r = {.coder = who, .category = cat}};
 	}
+	if (ret == LF_OK && e->nreg > 0)
+		return keep_doc(st, who, json_is_array(j) ? j : NULL);
 	json_decref(j);
 	return ret;
+}
+
+static int is_region(lf_labelcfg_shape shape)
+{
+	return shape == LF_LABELCFG_SHAPE_SPAN || shape == LF_LABELCFG_SHAPE_RECT ||
+	       shape == LF_LABELCFG_SHAPE_POLYGON || shape == LF_LABELCFG_SHAPE_KEYPOINT ||
+	       shape == LF_LABELCFG_SHAPE_ELLIPSE || shape == LF_LABELCFG_SHAPE_TIMELINE;
+}
+
+/* Coder who's annotation in force becomes doc (taken over; NULL: none
+ * readable, which drops an earlier version's). */
+static int keep_doc(struct scan *st, int who, json_t *doc)
+{
+	for (int i = 0; i < st->ndocs; i++)
+		if (st->doc_coder[i] == who) {
+			json_decref(st->docs[i]);
+			st->docs[i] = st->docs[--st->ndocs];
+			st->doc_coder[i] = st->doc_coder[st->ndocs];
+			break;
+		}
+	if (doc == NULL)
+		return LF_OK;
+	if (st->ndocs == st->capdocs) {
+		int cap = st->capdocs ? st->capdocs * 2 : 8;
+		json_t **d = realloc(st->docs, sizeof(*d) * (size_t)cap);
+		if (d != NULL)
+			st->docs = d;
+		int *c = d != NULL ? realloc(st->doc_coder, sizeof(*c) * (size_t)cap) : NULL;
+		if (c == NULL) {
+			json_decref(doc);
+			return LF_ERR_NOMEM;
+		}
+		st->doc_coder = c;
+		st->capdocs = cap;
+	}
+	st->docs[st->ndocs] = doc;
+	st->doc_coder[st->ndocs++] = who;
+	return LF_OK;
+}
+
+/*
+ * Every pair of the task's annotations compared on the region controls,
+ * by the methods that give both sides the same score (matched IoU,
+ * interval IoU, keypoint hits, span F1), so either may be the "gold" of
+ * lf_score_result. A pair the scorer cannot read is left out.
+ */
+static int compare(struct state *e, struct scan *st, struct pair_score **out, int *n)
+{
+	struct pair_score *ps = NULL;
+	int np = 0, cap = 0, ret = LF_OK;
+	for (int i = 0; i < st->ndocs && ret == LF_OK; i++)
+		for (int j = i + 1; j < st->ndocs && ret == LF_OK; j++) {
+			lf_score sc = {0};
+			int rc = lf_score_result(e->cfg, st->docs[j], st->docs[i], NULL, &sc, NULL);
+			if (rc == LF_ERR_NOMEM)
+				ret = rc;
+			for (size_t k = 0; rc == LF_OK && ret == LF_OK && k < sc.control_count;
+			     k++) {
+				const lf_score_control *c = &sc.controls[k];
+				size_t r = 0;
+				if (c->method != LF_SCORE_IOU &&
+				    c->method != LF_SCORE_INTERVAL_IOU &&
+				    c->method != LF_SCORE_KEYPOINT && c->method != LF_SCORE_SPAN_F1)
+					continue;
+				while (r < e->nreg && strcmp(e->reg[r].c->name, c->name) != 0)
+					r++;
+				if (r == e->nreg)
+					continue;
+				if (np == cap) {
+					cap = cap ? cap * 2 : 8;
+					struct pair_score *g =
+					    realloc(ps, sizeof(*g) * (size_t)cap);
+					if (g == NULL) {
+						ret = LF_ERR_NOMEM;
+						break;
+					}
+					ps = g;
+				}
+				int a = st->doc_coder[i], b = st->doc_coder[j];
+				ps[np++] = (struct pair_score){.reg = (int)r,
+							       .a = a < b ? a : b,
+							       .b = a < b ? b : a,
+							       .micro = llround(c->score * 1e6)};
+				e->reg[r].method = c->method;
+			}
+			lf_score_free(&sc);
+		}
+	if (ret != LF_OK) {
+		free(ps);
+		return ret;
+	}
+	*out = ps;
+	*n = np;
+	return LF_OK;
+}
+
+/* Adds (sign 1) or takes back (sign -1) one pair score. */
+static int region_add(struct region *r, const struct pair_score *ps, int sign)
+{
+	int64_t key = ((int64_t)ps->a << 31 | ps->b) + 1;
+	intptr_t k = (intptr_t)imap_get(&r->pairs, key);
+	if (k == 0) {
+		if (sign < 0)
+			return LF_ERR_CONFLICT;
+		if (r->np == r->capp) {
+			size_t cap = r->capp ? r->capp * 2 : 16;
+			struct region_pair *g = realloc(r->p, sizeof(*g) * cap);
+			if (g == NULL)
+				return LF_ERR_NOMEM;
+			r->p = g;
+			r->capp = cap;
+		}
+		r->p[r->np] = (struct region_pair){.a = ps->a, .b = ps->b};
+		if (imap_put(&r->pairs, key, (void *)(intptr_t)(r->np + 1)) != LF_OK)
+			return LF_ERR_NOMEM;
+		k = (intptr_t)++r->np;
+	}
+	r->p[k - 1].sum += sign * ps->micro;
+	r->p[k - 1].n += sign;
+	r->sum += sign * ps->micro;
+	r->n += sign;
+	return LF_OK;
 }
 
 /* Ratings of one control out of a unit's list, into tmp. */
@@ -396,6 +568,21 @@ static int apply(struct scan *st)
 			}
 		}
 	}
+	if (e->nreg > 0) {
+		struct pair_score *ps = NULL;
+		int np = 0;
+		if ((ret = compare(e, st, &ps, &np)) != LF_OK)
+			goto cleanup;
+		for (int i = 0; i < u->np && ret == LF_OK; i++)
+			ret = region_add(&e->reg[u->ps[i].reg], &u->ps[i], -1);
+		for (int i = 0; i < np && ret == LF_OK; i++)
+			ret = region_add(&e->reg[ps[i].reg], &ps[i], 1);
+		free(u->ps);
+		u->ps = ps;
+		u->np = np;
+		if (ret != LF_OK)
+			goto cleanup;
+	}
 	e->rated += (st->n > 0) - (u->n > 0);
 	free(u->r);
 	u->r = st->r;
@@ -406,6 +593,8 @@ static int apply(struct scan *st)
 cleanup:
 	free(tmp);
 	st->n = 0;
+	while (st->ndocs > 0)
+		json_decref(st->docs[--st->ndocs]);
 	return ret;
 }
 
@@ -445,10 +634,23 @@ static int refresh(struct state *e, int64_t project_id, lf_tx *tx)
 		st.task = 0;
 		after = last;
 	} while (ret == LF_OK && st.tasks == PAGE_TASKS);
+	while (st.ndocs > 0)
+		json_decref(st.docs[--st.ndocs]);
+	free(st.docs);
+	free(st.doc_coder);
 	free(st.r);
 	if (ret == LF_OK)
 		e->built = 1;
 	return ret;
+}
+
+/* A mean of n scores summed in millionths. */
+static void mean_of(int64_t sum, int64_t n, lf_agree_value *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->units = n;
+	out->status = n > 0 ? LF_AGREE_OK : LF_AGREE_NO_DATA;
+	out->value = n > 0 ? (double)sum / 1e6 / (double)n : NAN;
 }
 
 static int report(const struct state *e, lf_arena *a, lf_quality_report *out)
@@ -462,11 +664,40 @@ static int report(const struct state *e, lf_arena *a, lf_quality_report *out)
 		return LF_ERR_NOMEM;
 	for (size_t i = 0; i < n; i++) {
 		const lf_labelcfg_control *c = lf_labelcfg_control_at(e->cfg, i);
-		size_t k = 0;
+		size_t k = 0, r = 0;
 		while (k < e->nctl && e->ctl[k].c != c)
 			k++;
-		if (k == e->nctl)
+		while (r < e->nreg && e->reg[r].c != c)
+			r++;
+		if (k == e->nctl && r == e->nreg)
 			out->other_controls[out->nother++] = lf_arena_strdup(a, c->name);
+	}
+	if ((out->regions =
+		 lf_arena_calloc(a, (e->nreg > 0 ? e->nreg : 1) * sizeof(*out->regions))) == NULL)
+		return LF_ERR_NOMEM;
+	for (size_t r = 0; r < e->nreg; r++) {
+		const struct region *g = &e->reg[r];
+		lf_quality_region *q = &out->regions[out->nregions++];
+		q->name = lf_arena_strdup(a, g->c->name);
+		q->type = lf_arena_strdup(a, g->c->type);
+		q->method = g->n > 0 ? lf_score_method_name(g->method) : NULL;
+		mean_of(g->sum, g->n, &q->mean);
+		q->pairs = lf_arena_calloc(a, (g->np > 0 ? g->np : 1) * sizeof(*q->pairs));
+		if (q->name == NULL || q->type == NULL || q->pairs == NULL)
+			return LF_ERR_NOMEM;
+		for (size_t p = 0; p < g->np; p++) {
+			if (g->p[p].n == 0)
+				continue;
+			if (q->npairs == LF_QUALITY_MAX_PAIRS) {
+				q->pairs_truncated = 1;
+				break;
+			}
+			lf_quality_region_pair *qp = &q->pairs[q->npairs++];
+			int64_t ua = e->coder_users[g->p[p].a], ub = e->coder_users[g->p[p].b];
+			qp->user_a = ua < ub ? ua : ub;
+			qp->user_b = ua < ub ? ub : ua;
+			mean_of(g->p[p].sum, g->p[p].n, &qp->mean);
+		}
 	}
 	for (size_t k = 0; k < e->nctl; k++) {
 		lf_quality_control *q = &out->controls[out->ncontrols++];

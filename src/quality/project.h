@@ -12,6 +12,12 @@
  * set of paths, for Rating the value. A control with more than one region
  * in an annotation (per-region classification) counts as missing there.
  *
+ * Region controls (spans, boxes, polygons, ellipses, keypoints, timeline
+ * ranges) have no categories: each pair of a task's annotations is scored
+ * with quality/score.h (matched IoU, interval IoU, keypoint hits or span
+ * F1, the methods that score both sides alike), and a control reports the
+ * mean over all such pairs and per annotator pair.
+ *
  * Incremental: each process keeps, per project, the statistics' counts
  * (quality/agreement.h) and each task's ratings as last read. A call reads
  * only the tasks changed since the previous one (by updated_at, which
@@ -47,11 +53,29 @@ typedef struct lf_quality_control {
 	int pairs_truncated; /* more than LF_QUALITY_MAX_PAIRS pairs */
 } lf_quality_control;
 
+/* A region control: the mean pair score, and per annotator pair (units:
+ * the pairs of annotations compared). */
+typedef struct lf_quality_region_pair {
+	int64_t user_a, user_b; /* user_a < user_b */
+	lf_agree_value mean;
+} lf_quality_region_pair;
+
+typedef struct lf_quality_region {
+	const char *name, *type;
+	const char *method; /* lf_score_method_name; NULL before any comparison */
+	lf_agree_value mean;
+	lf_quality_region_pair *pairs;
+	size_t npairs;
+	int pairs_truncated;
+} lf_quality_region;
+
 typedef struct lf_quality_report {
 	int64_t tasks; /* tasks with at least one rating */
 	lf_quality_control *controls;
 	size_t ncontrols;
-	const char **other_controls; /* controls not measured here (names) */
+	lf_quality_region *regions;
+	size_t nregions;
+	const char **other_controls; /* controls not measured (names) */
 	size_t nother;
 } lf_quality_report;
 

@@ -1,6 +1,7 @@
 // Inter-annotator agreement (GET /projects/{id}/agreement): four annotators
-// label eight tasks with overlap 3, a sentiment choice and a star rating
-// (some leave the rating out: missing values). Every figure the server
+// label eight tasks with overlap 3, a sentiment choice, a star rating (some
+// leave it out: missing values) and a PER span (whose pairs are scored by
+// span F1). Every figure the server
 // gives — percent agreement, Krippendorff's alpha, Fleiss' kappa, each
 // annotator pair's shared tasks, percent agreement and Cohen's kappa — is
 // checked against the textbook formulas computed here from what the
@@ -29,10 +30,14 @@ after(async () => { await srv.stop(); });
 const CHOICES = ['Pos', 'Neg', 'Neu'];
 const choiceOf = (t, k) => CHOICES[(t + (k === 2 && t % 3 === 0 ? 1 : 0) + (k === 1 && t === 5 ? 2 : 0)) % 3];
 const starsOf = (t, k) => (k === 3 && t % 2 === 1 ? null : 1 + ((t + (k === 0 ? 1 : 0)) % 5));
+// A PER span on "task N": most mark "task", some less, one sometimes none.
+const spanOf = (t, k) => (k === 3 && t % 4 === 0 ? null : [[0, 4], [0, 4], [0, 2], [1, 4]][k]);
 function resultOf(t, k, choice = choiceOf(t, k)) {
   const r = [{ id: 's', from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [choice] } }];
   const stars = starsOf(t, k);
   if (stars !== null) r.push({ id: 'r', from_name: 'stars', to_name: 'text', type: 'rating', value: { rating: stars } });
+  const span = spanOf(t, k);
+  if (span !== null) r.push({ id: 'n', from_name: 'label', to_name: 'text', type: 'labels', value: { start: span[0], end: span[1], labels: ['PER'] } });
   return r;
 }
 
@@ -117,11 +122,41 @@ function pairsRef(units) {
   return res;
 }
 
-const close = (got, want, what) => {
+// Span F1 of two annotators' PER spans (one each or none): characters
+// both cover over each side's; a pair where neither marked one is not
+// compared.
+function spanF1(a, b) {
+  const chars = (s) => new Set(s === null ? [] : Array.from({ length: s[1] - s[0] }, (_, i) => s[0] + i));
+  const A = chars(a), B = chars(b);
+  const both = [...A].filter((c) => B.has(c)).length;
+  if (A.size === 0 || B.size === 0 || both === 0) return 0;
+  const p = both / A.size, r = both / B.size;
+  return (2 * p * r) / (p + r);
+}
+function regionRef(submitted) {
+  let sum = 0, n = 0;
+  const pairs = new Map();
+  for (const answers of submitted.values()) {
+    const people = [...answers.entries()];
+    for (let i = 0; i < people.length; i++) for (let j = i + 1; j < people.length; j++) {
+      const [ua, a] = people[i], [ub, b] = people[j];
+      if (a.span === null && b.span === null) continue;
+      const f = spanF1(a.span, b.span);
+      sum += f; n++;
+      const key = `${Math.min(ua, ub)}-${Math.max(ua, ub)}`;
+      const p = pairs.get(key) || { sum: 0, n: 0 };
+      p.sum += f; p.n++;
+      pairs.set(key, p);
+    }
+  }
+  return { mean: n ? sum / n : null, n, pairs };
+}
+
+const close = (got, want, what, tolerance = 1e-9) => {
   if (want === null) return assert.equal(got.status, 'no_data', what);
   if (want === 'no_variation') return assert.equal(got.status, 'no_variation', what);
   assert.equal(got.status, 'ok', what);
-  assert.ok(Math.abs(got.value - want) < 1e-9, `${what}: ${got.value} != ${want}`);
+  assert.ok(Math.abs(got.value - want) < tolerance, `${what}: ${got.value} != ${want}`);
 };
 
 function check(body, submitted, what) {
@@ -150,7 +185,21 @@ function check(body, submitted, what) {
       close(p.kappa, w.kappa, `${what} ${name} pair kappa`);
     }
   }
-  assert.deepEqual(body.other_controls, ['label']);
+  assert.deepEqual(body.other_controls, []);
+  const want = regionRef(submitted);
+  const region = body.regions.find((x) => x.name === 'label');
+  assert.ok(region, `${what}: region control`);
+  if (want.n > 0) assert.equal(region.method, 'span_f1');
+  // Pair scores are kept in millionths (exact sums when a task changes).
+  close(region.mean, want.mean, `${what} span F1`, 1e-6);
+  assert.equal(region.mean.units, want.n, `${what} span pairs`);
+  assert.equal(region.pairs.length, want.pairs.size, `${what} span pairs`);
+  for (const p of region.pairs) {
+    const w = want.pairs.get(`${p.user_a}-${p.user_b}`);
+    assert.ok(w, `${what} span pair ${p.user_a}-${p.user_b}`);
+    assert.equal(p.shared, w.n);
+    close(p.mean, w.sum / w.n, `${what} span pair mean`, 1e-6);
+  }
 }
 
 test('agreement on classifications matches the textbook formulas, kept up to date through revisions and rejections', async () => {
@@ -169,6 +218,8 @@ test('agreement on classifications matches the textbook formulas, kept up to dat
   const empty = await agreement();
   assert.equal(empty.tasks, 0);
   for (const c of empty.controls) assert.equal(c.alpha.status, 'no_data');
+  assert.equal(empty.regions[0].mean.status, 'no_data');
+  assert.equal(empty.regions[0].method, null);
   // Rounds of claim + submit by every annotator until the queue is done,
   // with a look midway.
   let round = 0, more = true;
@@ -182,7 +233,7 @@ test('agreement on classifications matches the textbook formulas, kept up to dat
       const t = taskIndex(c.body.id);
       assert.equal((await submit(srv, a, c.body.id, resultOf(t, k))).status, 200);
       if (!submitted.has(c.body.id)) submitted.set(c.body.id, new Map());
-      submitted.get(c.body.id).set(a.id, { choice: choiceOf(t, k), stars: starsOf(t, k) });
+      submitted.get(c.body.id).set(a.id, { choice: choiceOf(t, k), stars: starsOf(t, k), span: spanOf(t, k) });
     }
     if (++round === 2) check(await agreement(), submitted, 'midway');
   }
@@ -200,7 +251,7 @@ test('agreement on classifications matches the textbook formulas, kept up to dat
   const now = CHOICES[(CHOICES.indexOf(was) + 1) % 3];
   const rev = await revise(srv, annotators[k], lastTask, resultOf(taskIndex(lastTask), k, now));
   assert.equal(rev.status, 200, JSON.stringify(rev.body));
-  answers.set(authorId, { choice: now, stars: starsOf(taskIndex(lastTask), k) });
+  answers.set(authorId, { choice: now, stars: starsOf(taskIndex(lastTask), k), span: spanOf(taskIndex(lastTask), k) });
   check(await agreement(), submitted, 'after a revision');
 
   // A reviewer rejects one task: its L1 work is voided and no longer counts.

@@ -55,7 +55,7 @@ test('the project overview shows agreement and the annotator matrix', async (t) 
   const matrix = page.getByRole('table', { name: /Cohen's kappa between annotators/ });
   await matrix.getByRole('rowheader', { name: people.find((u) => u.id === a).name }).waitFor();
   const cell = `${pair.kappa.value.toFixed(2)} (4)`;
-  assert.equal(await page.getByTestId(`kappa-sentiment-${a}-${b}`).innerText(), cell);
-  assert.equal(await page.getByTestId(`kappa-sentiment-${b}-${a}`).innerText(), cell);
+  assert.equal(await page.getByTestId(`pair-sentiment-${a}-${b}`).innerText(), cell);
+  assert.equal(await page.getByTestId(`pair-sentiment-${b}-${a}`).innerText(), cell);
   await screenshot(page, 'agreement-matrix');
 });

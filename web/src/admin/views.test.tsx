@@ -493,7 +493,17 @@ describe('OverviewTab', () => {
               pairs_truncated: false,
             },
           ],
-          other_controls: ['label'],
+          regions: [
+            {
+              name: 'label',
+              type: 'labels',
+              method: 'span_f1',
+              mean: v(0.8125, 'ok', 6),
+              pairs: [{ user_a: 2, user_b: 4, shared: 3, mean: v(0.9, 'ok', 3) }],
+              pairs_truncated: false,
+            },
+          ],
+          other_controls: ['notes'],
         };
       throw new Error(`unexpected ${path}`);
     };
@@ -505,12 +515,16 @@ describe('OverviewTab', () => {
     screen.getByText("Fleiss' kappa (3 annotators a task)");
     // The matrix is symmetric, names from the members list; a pair that
     // never varied says so, a pair that never met is empty.
-    await waitFor(() => screen.getByRole('rowheader', { name: 'Ann' }));
-    expect(screen.getByTestId('kappa-sentiment-2-3').textContent).toBe('0.56 (4)');
-    expect(screen.getByTestId('kappa-sentiment-3-2').textContent).toBe('0.56 (4)');
-    expect(screen.getByTestId('kappa-sentiment-4-3').textContent).toBe('n/a (one category only) (4)');
-    expect(screen.getByTestId('kappa-sentiment-2-4').textContent).toBe('');
-    screen.getByText('Not measured here: label.');
+    await waitFor(() => expect(screen.getAllByRole('rowheader', { name: 'Ann' })).toHaveLength(2));
+    expect(screen.getByTestId('pair-sentiment-2-3').textContent).toBe('0.56 (4)');
+    expect(screen.getByTestId('pair-sentiment-3-2').textContent).toBe('0.56 (4)');
+    expect(screen.getByTestId('pair-sentiment-4-3').textContent).toBe('n/a (one category only) (4)');
+    expect(screen.getByTestId('pair-sentiment-2-4').textContent).toBe('');
+    expect(screen.getByTestId('mean-label').textContent).toBe('0.81');
+    expect(screen.getByTestId('units-label').textContent).toBe('6');
+    screen.getByText('Mean span F1');
+    expect(screen.getByTestId('pair-label-4-2').textContent).toBe('0.90 (3)');
+    screen.getByText('Not measured here: notes.');
   });
 });
 

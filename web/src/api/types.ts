@@ -87,6 +87,7 @@ export type ProjectStats = Schemas['ProjectStats'];
 export type ProjectAgreement = Schemas['ProjectAgreement'];
 export type AgreementControl = Schemas['AgreementControl'];
 export type AgreementValue = Schemas['AgreementValue'];
+export type AgreementRegion = Schemas['AgreementRegion'];
 export type ThroughputDay = ProjectStats['throughput'][number];
 export type PersonStats = ProjectStats['people'][number];
 

@@ -2,11 +2,13 @@
  * Agreement: for each classification control (Choices, Taxonomy, Rating)
  * of an overlap project, how far its annotators agree (percent agreement,
  * Krippendorff's alpha, Fleiss' kappa) and the annotator-by-annotator
- * matrix of Cohen's kappa, from GET /projects/{id}/agreement.
+ * matrix of Cohen's kappa; for each region control, the mean score of
+ * pairs of annotations (IoU, span F1 ...) and its matrix. From GET
+ * /projects/{id}/agreement.
  */
 import { getProjectAgreement } from '../../api/projects';
 import { listMembers } from '../../api/members';
-import type { AgreementControl, AgreementValue } from '../../api/types';
+import type { AgreementRegion, AgreementValue } from '../../api/types';
 import { ErrorAlert, Loading, useLoad } from '../../ui';
 
 /* A statistic as shown: two decimals, or why there is none. */
@@ -15,14 +17,21 @@ export function formatAgreement(v: AgreementValue): string {
   return v.status === 'no_variation' ? 'n/a (one category only)' : '—';
 }
 
-function Matrix({ control, names }: { control: AgreementControl; names: Map<number, string> }) {
-  const people = [...new Set(control.pairs.flatMap((p) => [p.user_a, p.user_b]))].sort((a, b) => a - b);
-  const cell = new Map(control.pairs.map((p) => [`${p.user_a}-${p.user_b}`, p]));
+interface Cell {
+  user_a: number;
+  user_b: number;
+  shared: number;
+  value: AgreementValue;
+}
+
+function Matrix({ name: control, caption, pairs, names }: { name: string; caption: string; pairs: Cell[]; names: Map<number, string> }) {
+  const people = [...new Set(pairs.flatMap((p) => [p.user_a, p.user_b]))].sort((a, b) => a - b);
+  const cell = new Map(pairs.map((p) => [`${p.user_a}-${p.user_b}`, p]));
   const name = (id: number) => names.get(id) ?? `user ${id}`;
   if (people.length === 0) return <p className="hint">No two annotators have labeled the same task yet.</p>;
   return (
     <table className="data-table agreement-matrix">
-      <caption>Cohen's kappa between annotators ({control.name}); shared tasks in brackets</caption>
+      <caption>{caption}</caption>
       <thead>
         <tr>
           <td />
@@ -40,8 +49,8 @@ function Matrix({ control, names }: { control: AgreementControl; names: Map<numb
             {people.map((b) => {
               const p = cell.get(a < b ? `${a}-${b}` : `${b}-${a}`);
               return (
-                <td key={b} className="num" data-testid={`kappa-${control.name}-${a}-${b}`}>
-                  {a === b || p === undefined ? '' : `${formatAgreement(p.kappa)} (${p.shared})`}
+                <td key={b} className="num" data-testid={`pair-${control}-${a}-${b}`}>
+                  {a === b || p === undefined ? '' : `${formatAgreement(p.value)} (${p.shared})`}
                 </td>
               );
             })}
@@ -57,14 +66,15 @@ export function AgreementSection({ projectId, refresh }: { projectId: number; re
   const members = useLoad(() => listMembers(projectId), [projectId]);
   const names = new Map((members.data?.items ?? []).map((m) => [m.user_id, m.name]));
   const controls = agreement.data?.controls ?? [];
+  const regions = agreement.data?.regions ?? [];
   return (
     <section aria-labelledby="agreement-title">
       <h3 id="agreement-title">Agreement between annotators</h3>
       <ErrorAlert error={agreement.error} />
       {agreement.loading && !agreement.data ? (
         <Loading what="agreement" />
-      ) : controls.length === 0 ? (
-        <p className="hint">This project has no Choices, Taxonomy or Rating control to compare.</p>
+      ) : controls.length + regions.length === 0 ? (
+        <p className="hint">This project has no control whose answers can be compared.</p>
       ) : (
         controls.map((c) => (
           <div key={c.name} className="agreement-control">
@@ -89,14 +99,57 @@ export function AgreementSection({ projectId, refresh }: { projectId: number; re
                 <dd data-testid={`fleiss-${c.name}`}>{formatAgreement(c.fleiss)}</dd>
               </div>
             </dl>
-            <Matrix control={c} names={names} />
+            <Matrix
+              name={c.name}
+              caption={`Cohen's kappa between annotators (${c.name}); shared tasks in brackets`}
+              pairs={c.pairs.map((p) => ({ ...p, value: p.kappa }))}
+              names={names}
+            />
             {c.pairs_truncated && <p className="hint">Only the first 10,000 pairs are shown.</p>}
           </div>
         ))
       )}
+      {regions.map((r) => (
+        <RegionAgreement key={r.name} region={r} names={names} />
+      ))}
       {agreement.data && agreement.data.other_controls.length > 0 && (
         <p className="hint">Not measured here: {agreement.data.other_controls.join(', ')}.</p>
       )}
     </section>
+  );
+}
+
+const METHODS: Record<string, string> = {
+  iou: 'matched IoU',
+  interval_iou: 'matched interval IoU',
+  keypoint: 'keypoints within reach',
+  span_f1: 'span F1',
+};
+
+function RegionAgreement({ region: r, names }: { region: AgreementRegion; names: Map<number, string> }) {
+  const how = r.method ? METHODS[r.method] ?? r.method : 'score';
+  return (
+    <div className="agreement-control">
+      <h4>
+        {r.name} <span className="hint">({r.type})</span>
+      </h4>
+      <dl className="stat-grid">
+        <div>
+          <dt>Pairs of annotations compared</dt>
+          <dd data-testid={`units-${r.name}`}>{r.mean.units}</dd>
+        </div>
+        <div>
+          <dt>Mean {how}</dt>
+          <dd data-testid={`mean-${r.name}`}>{formatAgreement(r.mean)}</dd>
+        </div>
+      </dl>
+      <Matrix
+        name={r.name}
+        caption={`Mean ${how} between annotators (${r.name}); pairs compared in brackets`}
+        pairs={r.pairs.map((p) => ({ ...p, value: p.mean }))}
+        names={names}
+      />
+      {r.pairs_truncated && <p className="hint">Only the first 10,000 pairs are shown.</p>}
+    </div>
   );
 }
