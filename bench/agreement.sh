@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Inter-annotator agreement (GET /projects/{id}/agreement, issue 18) on a
 # project of TASKS (default 100,000) tasks with K = 3 L1 annotations each
-# on a Choices control, seeded in SQL on SQLite. Each figure next to its
+# on a Choices control and a Labels (NER) control with one span, seeded in
+# SQL on SQLite: three kappa/alpha ratings and three span-F1 pair scores a
+# task. Each figure next to its
 # floor, measured in the same run:
 #   - the first call computes from scratch (reads every task and its
 #     annotations, parses each result); its floor is sqlite3 reading the
@@ -26,7 +28,7 @@ DB=$BENCH_DIR/labelflow.db
 admin=$(bench_login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
 api() { curl -sf -H "authorization: Bearer $admin" -H 'content-type: application/json' "$@"; }
 # shellcheck disable=SC2016 # $text is the label config's
-pid=$(api -d '{"name":"agreement bench","label_config":"<View><Text name=\"text\" value=\"$text\"/><Choices name=\"sentiment\" toName=\"text\"><Choice value=\"Pos\"/><Choice value=\"Neg\"/><Choice value=\"Neu\"/></Choices></View>","policies":{"overlap":3}}' \
+pid=$(api -d '{"name":"agreement bench","label_config":"<View><Text name=\"text\" value=\"$text\"/><Choices name=\"sentiment\" toName=\"text\"><Choice value=\"Pos\"/><Choice value=\"Neg\"/><Choice value=\"Neu\"/></Choices><Labels name=\"label\" toName=\"text\"><Label value=\"PER\"/></Labels></View>","policies":{"overlap":3}}' \
 	"$URL/api/v1/projects" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 users=""
 for i in 1 2 3; do
@@ -58,7 +60,9 @@ for t in range(n):
                       " VALUES (?, ?, ?, 1, 'done', ?, ?)", (tid, pid, u, now, now)).lastrowid
         c.execute("INSERT INTO annotations (task_id, version, author_id, stage, kind, work_id, result, created_at)"
                   " VALUES (?, ?, ?, 1, 'annotation', ?, ?, ?)",
-                  (tid, v, u, w, '[{"id":"s","from_name":"sentiment","to_name":"text","type":"choices","value":{"choices":["%s"]}}]' % ch, now))
+                  (tid, v, u, w, '[{"id":"s","from_name":"sentiment","to_name":"text","type":"choices","value":{"choices":["%s"]}},'
+                   '{"id":"n","from_name":"label","to_name":"text","type":"labels","value":{"start":%d,"end":%d,"labels":["PER"]}}]'
+                   % (ch, rnd.randrange(2), 4 + rnd.randrange(2)), now))
 c.execute("COMMIT")
 EOF
 t1=$(date +%s%N)
@@ -69,6 +73,7 @@ ms() { # url -> ms of one GET
 		python3 -c 'import sys; print(f"{float(sys.stdin.read()) * 1000:.2f}")'
 }
 alpha() { python3 -c 'import json; print(json.load(open("'"$BENCH_DIR/body"'"))["controls"][0]["alpha"]["value"])'; }
+span_f1() { python3 -c 'import json; r = json.load(open("'"$BENCH_DIR/body"'"))["regions"][0]; print(r["mean"]["value"], "over", r["mean"]["units"], "pairs")'; }
 
 t0=$(date +%s%N)
 sqlite3 "$DB" "SELECT count(*), sum(length(a.result)) FROM tasks t LEFT JOIN annotations a ON a.task_id = t.id AND a.stage = 1 WHERE t.project_id = $pid" >/dev/null
@@ -76,6 +81,7 @@ t1=$(date +%s%N)
 floor_scratch=$(python3 -c "print(f'{($t1 - $t0) / 1e6:.2f}')")
 scratch=$(ms "$URL/api/v1/projects/$pid/agreement")
 alpha0=$(alpha)
+f1=$(span_f1)
 python3 -c 'import json; b = json.load(open("'"$BENCH_DIR/body"'")); assert b["tasks"] == '"$TASKS"', b["tasks"]'
 unchanged=$(ms "$URL/api/v1/projects/$pid/agreement")
 python3 - "$DB" "$pid" "$CHANGES" <<'EOF'
@@ -99,6 +105,7 @@ echo "from scratch:     $scratch ms (floor: sqlite3 reading the rows $floor_scra
 echo "nothing changed:  $unchanged ms (floor: GET /projects/{id} $floor_get ms, $(python3 -c "print(f'{$unchanged / $floor_get:.1f}')")x)"
 echo "$CHANGES task(s) changed: $changed ms ($(python3 -c "print(f'{$changed / $floor_get:.1f}')")x the floor)"
 echo "alpha:            $alpha0 -> $alpha1"
+echo "span F1 (NER):    $f1"
 echo "server peak RSS:  $(bench_hwm_kb) kB"
 echo "agreement.sh: tasks=$TASKS scratch_ms=$scratch floor_scan_ms=$floor_scratch unchanged_ms=$unchanged changed_ms=$changed floor_get_ms=$floor_get rss_kb=$(bench_hwm_kb)"
 [ "$alpha0" != "$alpha1" ] || { echo "agreement.sh: alpha did not move after the change" >&2; exit 1; }
