@@ -405,7 +405,7 @@ static int is_region(lf_labelcfg_shape shape)
 	       shape == LF_LABELCFG_SHAPE_ELLIPSE || shape == LF_LABELCFG_SHAPE_TIMELINE;
 }
 
-/* Coder who's annotation in force becomes doc (taken over; NULL: none
+/* The annotation in force of coder who becomes doc (taken over; NULL: none
  * readable, which drops an earlier version's). */
 static int keep_doc(struct scan *st, int who, json_t *doc)
 {
