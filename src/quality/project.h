@@ -28,6 +28,10 @@
  * a little; a task whose updated_at is unchanged costs its row only. A
  * change of the project (its updated_at: label config included) starts
  * the project over. The first call reads every task of the project.
+ *
+ * Memory: a project's entry, once asked for, lives as long as the
+ * process: a few dozen bytes per task with ratings or pair scores, plus
+ * the categories and annotators met.
  */
 #ifndef LF_QUALITY_PROJECT_H
 #define LF_QUALITY_PROJECT_H
