@@ -201,7 +201,7 @@ int lf_api_members_list(lf_http_req *req)
 	lf_project p;
 	lf_member *items;
 	int n, people = 0;
-	int64_t cursor = 0, limit = 100;
+	int64_t cursor = 0, limit = 100, last = 0;
 	lf_tx *tx;
 	if ((ret = load_project(req, LF_PERM_PROJECT_READ, &who, &p, NULL)) != LF_OK)
 		return ret;
@@ -227,6 +227,7 @@ int lf_api_members_list(lf_http_req *req)
 		    json_integer_value(json_object_get(cur, "user_id")) != items[i].user_id) {
 			if (++people > limit)
 				break;
+			last = items[i].user_id;
 			cur = json_pack("{s:I,s:s,s:[]}", "user_id", (json_int_t)items[i].user_id,
 					"name", items[i].name, "roles");
 			if (manager)
@@ -235,11 +236,7 @@ int lf_api_members_list(lf_http_req *req)
 		}
 		json_array_append_new(json_object_get(cur, "roles"), json_string(items[i].role));
 	}
-	return lf_api_list(req, arr,
-			   people > limit ? lf_arena_printf(req->arena, "%lld",
-							    (long long)json_integer_value(
-								json_object_get(cur, "user_id")))
-					  : NULL);
+	return lf_api_list(req, arr, lf_api_next_cursor(req, people, limit, last));
 }
 
 /*

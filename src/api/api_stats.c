@@ -10,7 +10,8 @@
  * of their submissions and how they ended, and those of the last 7 days.
  *
  * GET /projects/{id}/agreement: inter-annotator agreement on the project's
- * classification controls (quality/project.h), with the annotator pairs.
+ * classification and region controls (quality/project.h), overall and per
+ * annotator pair.
  */
 #include "api/api.h"
 

@@ -91,7 +91,7 @@ struct lf_http_server {
 	pthread_cond_t sweeper_wake;
 	int stopping; /* under conns_lock */
 	uint64_t cut_headers, cut_requests;
-	lf_http_cidr proxies[LF_HTTP_CIDR_MAX]; /* cfg.trusted_proxies */
+	lf_http_cidr proxies[LF_HTTP_CIDR_MAX]; /* cfg.proxies, copied */
 	size_t nproxies;
 };
 

@@ -80,9 +80,8 @@ struct state {
 	int64_t *coder_users;
 	int ncoders, capcoders;
 	struct imap units; /* task id -> struct unit */
-	int64_t seen;	   /* newest updated_at read */
+	int64_t seen;	   /* newest updated_at read; 0: nothing read yet */
 	int64_t rated;	   /* units with at least one rating */
-	int built;
 };
 
 struct entry {
@@ -621,8 +620,7 @@ static int on_row(void *ud, const lf_rating_row *row)
 static int refresh(struct state *e, int64_t project_id, lf_tx *tx)
 {
 	struct scan st = {.e = e};
-	int64_t since =
-	    e->built && e->seen > LF_QUALITY_WINDOW_MS ? e->seen - LF_QUALITY_WINDOW_MS : 0;
+	int64_t since = e->seen > LF_QUALITY_WINDOW_MS ? e->seen - LF_QUALITY_WINDOW_MS : 0;
 	int64_t after = 0, last = 0;
 	int ret;
 	do {
@@ -639,8 +637,6 @@ static int refresh(struct state *e, int64_t project_id, lf_tx *tx)
 	free(st.docs);
 	free(st.doc_coder);
 	free(st.r);
-	if (ret == LF_OK)
-		e->built = 1;
 	return ret;
 }
 

@@ -218,8 +218,9 @@ int lf_store_stats_money(lf_tx *tx, lf_stats_gauge **items, int *n)
 				NULL, 0, gauge_fill, sizeof(**items), 0, (void **)items, n);
 }
 
-/* The page's tasks come from tasks_updated (project, updated_at, id); the
- * annotations of each through their task index. */
+/* One statement a page: the page's task ids first (by updated_at through
+ * tasks_updated, or by id, as the planner finds cheaper), then their
+ * annotations through the task index. */
 int lf_store_rating_scan(lf_tx *tx, int64_t project_id, int64_t since, int64_t after_task,
 			 int max_tasks, lf_rating_cb cb, void *ud, int64_t *last_task)
 {
