@@ -65,6 +65,8 @@ typedef struct lf_principal {
 	int64_t scope_project, scope_task, project;
 	int found;
 	unsigned roles;
+	unsigned suspended;	      /* of roles, those suspended there */
+	const char *suspended_reason; /* why, when any is */
 } lf_principal;
 
 /* The route table of the whole API. */
@@ -234,6 +236,14 @@ int lf_api_metrics(lf_http_req *req);
 /* api_meta.c: the OpenAPI document and the enumerations clients need. */
 int lf_api_openapi(lf_http_req *req);
 int lf_api_meta(lf_http_req *req);
+
+/* api_quality.c: gold tasks, annotator scores, suspensions. */
+int lf_api_gold_create(lf_http_req *req);
+int lf_api_gold_list(lf_http_req *req);
+int lf_api_gold_retire(lf_http_req *req);
+int lf_api_quality_annotators(lf_http_req *req);
+int lf_api_suspension_put(lf_http_req *req);
+int lf_api_suspension_delete(lf_http_req *req);
 
 /* api_stats.c: a project's dashboard figures. */
 int lf_api_project_stats(lf_http_req *req);

@@ -20,6 +20,8 @@ enum view {
 	VIEW_REVIEWER, /* reviewers, super reviewers and admins: everything */
 };
 
+static int caller_is_admin(lf_http_req *req);
+static const char *shown_state(lf_http_req *req, const lf_task *t);
 static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id);
 static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view v, int64_t self);
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
@@ -35,11 +37,31 @@ static json_t *load_json_text(const char *text)
 	return j ? j : json_null();
 }
 
+/*
+ * The state a caller is shown. A gold copy (tasks/gold.c) ends at its
+ * submit, or at the end of its lease; to anyone but an admin it shows the
+ * state an ordinary task would be in then, so that nothing tells an
+ * annotator which of their tasks were gold.
+ */
+static int caller_is_admin(lf_http_req *req)
+{
+	const lf_principal *who = req->user;
+	return who != NULL && who->is_admin;
+}
+
+static const char *shown_state(lf_http_req *req, const lf_task *t)
+{
+	if (t->gold_id == 0 || caller_is_admin(req) ||
+	    (strcmp(t->state, "accepted") != 0 && strcmp(t->state, "discarded") != 0))
+		return t->state;
+	return t->annotations_done > 0 ? "queued_l2" : "queued_l1";
+}
+
 static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id)
 {
 	json_t *o = json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:s?,s:i,s:i,s:i,s:s?,s:s,s:s}", "id",
 			      (json_int_t)t->id, "project_id", (json_int_t)t->project_id, "state",
-			      t->state, "data", load_json_text(t->data), "predictions",
+			      shown_state(req, t), "data", load_json_text(t->data), "predictions",
 			      load_json_text(t->predictions), "priority", (json_int_t)t->priority,
 			      "task_type", t->task_type, "attempts", t->attempts, "reworks",
 			      t->reworks, "annotations_done", t->annotations_done, "last_comment",
@@ -55,6 +77,8 @@ static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id)
 					      (json_int_t)(t->lease_expires - lf_now_ms())));
 	if (work_id != 0)
 		json_object_set_new(o, "work_id", json_integer(work_id));
+	if (t->gold_id != 0 && caller_is_admin(req))
+		json_object_set_new(o, "gold_id", json_integer(t->gold_id));
 	return o;
 }
 
@@ -575,7 +599,10 @@ static int result_op(lf_http_req *req,
 		return ret;
 	if (history)
 		return respond_task(req, &tv, VIEW_WORKER, who->user.id, 0);
-	return lf_http_json(req, 200, task_json(req, &tv.task, tv.work_id));
+	json_t *o = task_json(req, &tv.task, tv.work_id);
+	if (o != NULL && tv.gold_feedback != NULL)
+		json_object_set_new(o, "feedback", load_json_text(tv.gold_feedback));
+	return lf_http_json(req, 200, o);
 }
 
 int lf_api_submit(lf_http_req *req)

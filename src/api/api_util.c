@@ -86,6 +86,8 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 			p->project = acc.project_id;
 			p->found = acc.found;
 			p->roles = acc.roles;
+			p->suspended = acc.suspended;
+			p->suspended_reason = acc.suspended_reason;
 		}
 	}
 	lf_authz_subject subj = {.is_admin = 0};
@@ -111,7 +113,17 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 					    "No such task.");
 		return lf_error_default(&req->error, LF_ERR_NOTFOUND, "project");
 	}
+	/* A suspended annotator stays a member (their history and earnings
+	 * are still theirs to read) but takes no new L1 work, and is told
+	 * why rather than given a bare 403. */
+	if (perm == LF_PERM_STAGE_L1 && (p->suspended & LF_PROLE_ANNOTATOR))
+		subj.proj_roles &= ~(unsigned)LF_PROLE_ANNOTATOR;
 	if (lf_authz_check(&subj, perm) != LF_OK) {
+		if (perm == LF_PERM_STAGE_L1 && (p->suspended & LF_PROLE_ANNOTATOR))
+			return lf_http_fail(req, LF_ERR_FORBIDDEN, "member_suspended",
+					    "You are suspended from labeling in this project: %s"
+					    " An admin of the project can reinstate you.",
+					    p->suspended_reason);
 		return lf_http_fail(req, LF_ERR_FORBIDDEN, "forbidden",
 				    "Your role does not allow this.");
 	}

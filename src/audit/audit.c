@@ -19,7 +19,8 @@ static const char *const actions[] = {
     "user.create",   "user.update",	  "project.create", "project.update", "member.set",
     "member.remove", "import.create",	  "import.done",    "tasks.create",   "media.import",
     "export.create", "escrow.deposit",	  "escrow.refund",  "payout.create",  "source.create",
-    "source.sync",   "source.sync.done",  "source.delete",  "task.priority",
+    "source.sync",   "source.sync.done",  "source.delete",  "task.priority",  "gold.create",
+    "gold.retire",   "member.suspend",	  "member.reinstate",
 };
 
 static void put_field(crypto_hash_sha256_state *st, const char *name, const char *val);

@@ -44,6 +44,19 @@ static const lf_policy_field fields[] = {
      "Share of L2-approved tasks that L3 checks."},
     {"pay_overturned_l2", LF_POLICY_BOOL, F(pay_overturned_l2), 0, 1, 0, "",
      "Pay an L2 decision even when L3 overturns it."},
+    {"gold_rate", LF_POLICY_FRACTION, F(gold_rate_bp), 0, 10000, 0, "fraction",
+     "Share of L1 claims that serve a gold task (a known answer), while the annotator has one"
+     " left to see."},
+    {"gold_pass", LF_POLICY_FRACTION, F(gold_pass_bp), 0, 10000, 8000, "fraction",
+     "Score (0..1) at or above which an answer to a gold task passes."},
+    {"gold_feedback", LF_POLICY_BOOL, F(gold_feedback), 0, 1, 0, "",
+     "Show annotators their score and the known answer right after a gold task."},
+    {"pay_failed_gold", LF_POLICY_BOOL, F(pay_failed_gold), 0, 1, 0, "",
+     "Pay an answer to a gold task that failed."},
+    {"suspend_below", LF_POLICY_FRACTION, F(suspend_below_bp), 0, 10000, 0, "fraction",
+     "Suspend an annotator whose mean gold score falls under this; 0 never does."},
+    {"suspend_min_gold", LF_POLICY_INT, F(suspend_min_gold), 1, 10000, 10, "answers",
+     "Gold answers since the last reinstatement before suspend_below applies."},
 };
 
 #undef F

@@ -31,6 +31,19 @@ typedef struct lf_policy {
 	/* A closed page's release waits this long for a reload to resume the
 	 * task (beacon.c); 5. */
 	int release_grace_seconds;
+	/* Gold tasks (quality/gold.h): the share of L1 claims that serve
+	 * one, basis points (0: none); the score an answer needs to pass,
+	 * basis points (8000); whether the annotator sees their score after
+	 * a gold task (0); whether a failed gold answer is paid (0). */
+	int gold_rate_bp;
+	int gold_pass_bp;
+	int gold_feedback;
+	int pay_failed_gold;
+	/* An annotator whose mean gold score, over at least suspend_min_gold
+	 * answers since their last reinstatement, is under suspend_below_bp
+	 * is suspended from L1 work (0: never). */
+	int suspend_below_bp;
+	int suspend_min_gold;
 } lf_policy;
 
 typedef enum lf_policy_kind {

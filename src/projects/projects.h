@@ -76,4 +76,21 @@ int lf_projects_member_set(lf_store *s, lf_arena *a, int64_t actor_id, const cha
 int lf_projects_member_remove(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
 			      int64_t project_id, int64_t user_id, lf_error *err);
 
+/*
+ * Suspends user_id's annotator role in the project for reason (they keep
+ * reading what is theirs but claim no L1 work; their claims are told the
+ * reason), with a "member.suspend" audit record. LF_ERR_NOTFOUND
+ * "not_annotator" when they are no annotator there, LF_ERR_CONFLICT
+ * "already_suspended". Automatic suspensions come from src/tasks/gold.c.
+ */
+int lf_projects_member_suspend(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
+			       int64_t project_id, int64_t user_id, const char *reason,
+			       lf_error *err);
+/* Lifts it, with a "member.reinstate" audit record; gold answers before
+ * now no longer count towards the suspension rule. LF_ERR_NOTFOUND
+ * "not_suspended" when there is none. */
+int lf_projects_member_reinstate(lf_store *s, lf_arena *a, int64_t actor_id,
+				 const char *actor_role, int64_t project_id, int64_t user_id,
+				 lf_error *err);
+
 #endif

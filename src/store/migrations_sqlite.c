@@ -562,6 +562,44 @@ const lf_migration lf_migrations_sqlite[] = {
 	 "CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries"
 	 " BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;"
 	 "ALTER TABLE holds ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;"},
+	/* Gold tasks (quality/gold.h): a gold task is a known answer, kept
+	 * apart from the project's tasks; each time one is served, an
+	 * annotator gets a task of their own copied from it (tasks.gold_id),
+	 * so that claims, leases, holds and the audit trail treat it as any
+	 * L1 task. gold_answers has one row per (gold task, annotator): the
+	 * unique key is what keeps a person from seeing one gold task twice,
+	 * also under concurrent claims. A member's suspension (automatic on
+	 * low gold accuracy, or by an admin) is kept on their membership,
+	 * where the access check already reads it. */
+	{16, "gold tasks, gold answers, member suspension",
+	 "CREATE TABLE gold_tasks ("
+	 " id INTEGER PRIMARY KEY,"
+	 " project_id INTEGER NOT NULL REFERENCES projects(id),"
+	 " task_type TEXT,"
+	 " data TEXT NOT NULL,"
+	 " predictions TEXT,"
+	 " answer TEXT NOT NULL,"
+	 " source_task_id INTEGER,"
+	 " created_by INTEGER NOT NULL,"
+	 " created_at INTEGER NOT NULL,"
+	 " retired_at INTEGER);"
+	 "CREATE INDEX gold_tasks_project ON gold_tasks(project_id, id);"
+	 "ALTER TABLE tasks ADD COLUMN gold_id INTEGER REFERENCES gold_tasks(id);"
+	 "CREATE TABLE gold_answers ("
+	 " task_id INTEGER PRIMARY KEY REFERENCES tasks(id),"
+	 " gold_id INTEGER NOT NULL REFERENCES gold_tasks(id),"
+	 " project_id INTEGER NOT NULL,"
+	 " user_id INTEGER NOT NULL,"
+	 " score_ppm INTEGER,"
+	 " passed INTEGER,"
+	 " served_at INTEGER NOT NULL,"
+	 " answered_at INTEGER,"
+	 " UNIQUE (gold_id, user_id));"
+	 "CREATE INDEX gold_answers_user ON gold_answers(project_id, user_id);"
+	 "ALTER TABLE project_members ADD COLUMN suspended_reason TEXT;"
+	 "ALTER TABLE project_members ADD COLUMN suspended_at INTEGER;"
+	 "ALTER TABLE project_members ADD COLUMN suspended_by INTEGER;"
+	 "ALTER TABLE project_members ADD COLUMN reinstated_at INTEGER;"},
 };
 /* clang-format on */
 

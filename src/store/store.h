@@ -135,6 +135,7 @@ int lf_store_backup(const char *url, const char *dest, lf_store_backup_info *inf
 /* The rows and functions of each entity, one header per entity. */
 #include "store/store_audit.h"
 #include "store/store_exports.h"
+#include "store/store_gold.h"
 #include "store/store_imports.h"
 #include "store/store_jobs.h"
 #include "store/store_ledger.h"

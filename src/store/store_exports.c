@@ -78,6 +78,7 @@ int lf_store_export_update(lf_tx *tx, const lf_export_row *e)
  */
 #define EXPORT_WHERE                                                                               \
 	" WHERE t.project_id = $1 AND t.state IN ($2, $3, $4, $5, $6, $7, $8, $9)"                 \
+	" AND t.gold_id IS NULL"                                                                   \
 	" AND ($10 IS NULL OR t.updated_at >= $10) AND ($11 IS NULL OR t.updated_at < $11)"
 
 static void bind_filter(const lf_export_filter *f, lf_val *v)
@@ -142,7 +143,7 @@ int lf_store_export_page(lf_tx *tx, const lf_export_filter *f, const char *state
 	" t.updated_at, a.result, a.author_id, a.created_at FROM tasks t"                          \
 	" LEFT JOIN annotations a ON a.id = (SELECT a2.id FROM annotations a2"                     \
 	" WHERE a2.task_id = t.id ORDER BY a2.version DESC LIMIT 1)"                               \
-	" WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6"                                  \
+	" WHERE t.project_id = $1 AND t.state = $2 AND t.id > $6 AND t.gold_id IS NULL"            \
 	" AND ($3 IS NULL OR t.updated_at >= $3) AND ($4 IS NULL OR t.updated_at < $4)"            \
 	" AND ($5 IS NULL OR a.author_id = $5)" sel " ORDER BY t.id LIMIT $7"
 	const char *sql =

@@ -102,9 +102,17 @@ int lf_store_project_state_counts(lf_tx *tx, int64_t project_id, const char *con
 	int rc;
 	for (int i = 0; i < nstates; i++)
 		counts[i] = 0;
-	/* One pass over the project's slice of tasks_list for every state. */
-	int ret = lf_db_query(
-	    tx, "SELECT state, COUNT(*) FROM tasks WHERE project_id = $1 GROUP BY state", v, 1, &r);
+	/* One pass over the project's slice of tasks_list for every state,
+	 * which that index alone answers; gold copies (one gold_answers row
+	 * each) are counted apart and taken off, since they are not the
+	 * project's tasks. */
+	int ret = lf_db_query(tx,
+			      "SELECT state, SUM(n) FROM (SELECT state, COUNT(*) AS n FROM tasks"
+			      " WHERE project_id = $1 GROUP BY state UNION ALL"
+			      " SELECT t.state, -COUNT(*) FROM gold_answers a"
+			      " JOIN tasks t ON t.id = a.task_id WHERE a.project_id = $1"
+			      " GROUP BY t.state) c GROUP BY state",
+			      v, 1, &r);
 	if (ret != LF_OK)
 		return ret;
 	while ((rc = lf_rows_next(r)) == 1) {

@@ -10,7 +10,7 @@
 #define TASK_COLS                                                                                  \
 	"id, project_id, import_id, import_seq, task_type, state, priority, data, predictions,"    \
 	" lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner,"          \
-	" rework_until, sampled_l3, last_comment, created_at, updated_at"
+	" rework_until, sampled_l3, last_comment, created_at, updated_at, gold_id"
 
 #define TASK_GET "SELECT " TASK_COLS " FROM tasks WHERE id = $1"
 
@@ -88,6 +88,7 @@ static void task_fill(lf_tx *tx, lf_rows *r, void *out)
 	t->last_comment = lf_rows_dup(tx, r, 17);
 	t->created_at = lf_rows_int(r, 18);
 	t->updated_at = lf_rows_int(r, 19);
+	t->gold_id = lf_rows_int(r, 20);
 }
 
 static void work_fill(lf_tx *tx, lf_rows *r, void *out)
@@ -110,7 +111,8 @@ int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id)
 {
 	lf_val v[] = {LF_VINT(t->project_id), LF_VID(t->import_id),	LF_VINT(t->import_seq),
 		      LF_VTEXT(t->task_type), LF_VTEXT(t->state),	LF_VINT(t->priority),
-		      LF_VTEXT(t->data),      LF_VTEXT(t->predictions), LF_VINT(t->created_at)};
+		      LF_VTEXT(t->data),      LF_VTEXT(t->predictions), LF_VINT(t->created_at),
+		      LF_VID(t->gold_id)};
 	if (id == NULL)
 		return lf_db_exec(tx,
 				  "INSERT INTO tasks (project_id, import_id, import_seq, task_type,"
@@ -120,9 +122,9 @@ int lf_store_task_insert(lf_tx *tx, const lf_task *t, int64_t *id)
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO tasks (project_id, import_id, import_seq, task_type, state,"
-	    " priority, data, predictions, created_at, updated_at)"
-	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-	    v, 9, id);
+	    " priority, data, predictions, created_at, updated_at, gold_id)"
+	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) RETURNING id",
+	    v, 10, id);
 }
 
 /*
@@ -262,9 +264,9 @@ static void locked_fill(lf_tx *tx, lf_rows *r, void *out)
 {
 	lf_task_locked *l = out;
 	task_fill(tx, r, &l->task);
-	l->project_version = lf_rows_int(r, 20);
-	l->active_work = lf_rows_int(r, 21);
-	l->current = (int)lf_rows_int(r, 22);
+	l->project_version = lf_rows_int(r, 21);
+	l->active_work = lf_rows_int(r, 22);
+	l->current = (int)lf_rows_int(r, 23);
 }
 
 int lf_store_task_lock_ctx(lf_tx *tx, int64_t id, lf_task_locked *out)
@@ -491,8 +493,8 @@ static void item_fill(lf_tx *tx, lf_rows *r, void *out)
 {
 	lf_task_item *it = out;
 	task_fill(tx, r, &it->task);
-	it->annotator_id = lf_rows_int(r, 20);
-	it->reviewer_id = lf_rows_int(r, 21);
+	it->annotator_id = lf_rows_int(r, 21);
+	it->reviewer_id = lf_rows_int(r, 22);
 }
 
 int64_t lf_store_task_sort_key(const lf_task *t, lf_task_sort sort)

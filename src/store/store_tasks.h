@@ -22,6 +22,7 @@ typedef struct lf_task {
 	int sampled_l3;
 	const char *last_comment;
 	int64_t created_at, updated_at;
+	int64_t gold_id; /* a gold copy: the gold task it was copied from; else 0 */
 } lf_task;
 
 /* Inserts a task; *id gets its id (id may be NULL for bulk inserts). */

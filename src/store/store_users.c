@@ -160,20 +160,23 @@ int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t 
 	" WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3"       \
 	" AND u.active = 1"
 #define SESSION_USER "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at"
-#define SESSION_ONLY SESSION_USER ", NULL, NULL" SESSION_FROM SESSION_WHERE
+#define SESSION_ONLY SESSION_USER ", NULL, NULL, NULL" SESSION_FROM SESSION_WHERE
 #define SESSION_PROJECT                                                                            \
-	SESSION_USER ", p.id, m.role" SESSION_FROM " LEFT JOIN projects p ON p.id = $4"            \
+	SESSION_USER ", p.id, m.role, m.suspended_reason" SESSION_FROM                           \
+		     " LEFT JOIN projects p ON p.id = $4"            \
 		     " LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = "        \
 		     "u.id" SESSION_WHERE
 #define SESSION_TASK                                                                               \
-	SESSION_USER ", t.project_id, m.role" SESSION_FROM " LEFT JOIN tasks t ON t.id = $4"       \
+	SESSION_USER ", t.project_id, m.role, m.suspended_reason" SESSION_FROM                    \
+		     " LEFT JOIN tasks t ON t.id = $4"       \
 		     " LEFT JOIN project_members m ON m.project_id = t.project_id"                 \
 		     " AND m.user_id = u.id" SESSION_WHERE
 #define USER_PROJECT                                                                               \
-	"SELECT p.id, m.role FROM projects p LEFT JOIN project_members m"                          \
+	"SELECT p.id, m.role, m.suspended_reason FROM projects p LEFT JOIN project_members m"      \
 	" ON m.project_id = p.id AND m.user_id = $2 WHERE p.id = $1"
 #define USER_TASK                                                                                  \
-	"SELECT t.project_id, m.role FROM tasks t LEFT JOIN project_members m"                     \
+	"SELECT t.project_id, m.role, m.suspended_reason FROM tasks t"                             \
+	" LEFT JOIN project_members m"                                                             \
 	" ON m.project_id = t.project_id AND m.user_id = $2 WHERE t.id = $1"
 
 int lf_store_access(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, int64_t project_id,
@@ -209,7 +212,13 @@ int lf_store_access(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, in
 			out->found = 1;
 			out->project_id = lf_rows_int(r, base);
 		}
-		out->roles |= lf_authz_prole_parse(lf_rows_text(r, base + 1));
+		unsigned role = lf_authz_prole_parse(lf_rows_text(r, base + 1));
+		out->roles |= role;
+		if (!lf_rows_null(r, base + 2)) {
+			out->suspended |= role;
+			if ((out->suspended_reason = lf_rows_dup(tx, r, base + 2)) == NULL)
+				rc = LF_ERR_NOMEM;
+		}
 		if (rc < 0)
 			break;
 	}

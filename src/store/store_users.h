@@ -45,6 +45,8 @@ typedef struct lf_access {
 	int found;	    /* the project (or task) asked about exists */
 	int64_t project_id; /* its project */
 	unsigned roles;	    /* the user's LF_PROLE_* bits there, 0 for none */
+	unsigned suspended; /* of those, the roles suspended (quality/gold.h) */
+	const char *suspended_reason; /* why, when any is (tx's arena) */
 } lf_access;
 /*
  * A request's authentication and membership in one statement: with sid,

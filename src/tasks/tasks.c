@@ -413,10 +413,20 @@ int lf_tasks_apply(struct op *op)
 				? (int)randombytes_uniform(10000) < op->policy.l3_sample_bp
 				: 1;
 	in.requeue_to = op->requeue_to;
+	in.gold = t->gold_id != 0;
 	if (op->ev == LF_EV_REVISE && (ret = find_author(op, &in.is_author)) != LF_OK)
 		return ret;
 	if ((ret = lf_wf_apply(op->ev, op->role, &in, &out)) != LF_OK)
 		return refusal_from_wf(op, ret, &in);
+	/* A gold answer's score chooses the row's outcome: scored once the
+	 * workflow allowed the submit, so refusals come first as for any. */
+	if (in.gold && op->ev == LF_EV_SUBMIT) {
+		if ((ret = check_result(op)) != LF_OK || (ret = lf_tasks_gold_score(op)) != LF_OK)
+			return ret;
+		in.gold_unpaid = !op->gold_passed && !op->policy.pay_failed_gold;
+		if ((ret = lf_wf_apply(op->ev, op->role, &in, &out)) != LF_OK)
+			return refusal_from_wf(op, ret, &in);
+	}
 
 	const char *from = t->state;
 	if ((out.effects & LF_FX_NEW_VERSION) && in.has_result) {
@@ -499,7 +509,9 @@ int lf_tasks_apply(struct op *op)
 	if ((ret = lf_store_task_update(op->tx, t, from)) != LF_OK)
 		return lf_error_set(op->why, ret, "conflict",
 				    "The task changed concurrently; try again.");
-	return write_audit(op, from, out.effects);
+	if ((ret = write_audit(op, from, out.effects)) != LF_OK)
+		return ret;
+	return in.gold && op->ev == LF_EV_SUBMIT ? lf_tasks_gold_record(op) : LF_OK;
 }
 
 /* Runs op on task_id in a write transaction of its own. */
@@ -582,6 +594,11 @@ static int claim_tx(lf_tx *tx, void *ud)
 	 * of its previous transition: a stint never appears to start before
 	 * the one before it finished, also with several writers (PostgreSQL). */
 	op->now = lf_now_ms();
+	int64_t copy_id = 0;
+	if (op->stage == 1 && (ret = lf_tasks_gold_pick(op, &copy_id)) != LF_OK)
+		return ret;
+	if (copy_id != 0 && (ret = lf_tasks_load(op, copy_id)) != LF_OK)
+		return ret;
 	/* A claim lost in a crash is simply asked for again (its hold and
 	 * audit record go with it), so it need not wait for the disk. */
 	lf_store_tx_relaxed(tx);
@@ -620,6 +637,7 @@ static int run_op(lf_store *s, lf_arena *a, struct op *op, int (*fn)(lf_tx *, vo
 	}
 	out->task = op->task;
 	out->work_id = op->work_id;
+	out->gold_feedback = op->gold_feedback;
 	return LF_OK;
 }
 

@@ -31,6 +31,10 @@ typedef struct lf_task_view {
 	int resumed;	   /* claim: the actor already held this task */
 	const char *draft; /* resumed claim: the holder's saved draft, or NULL */
 	int64_t draft_at;
+	/* submit of a gold task in a project that shows annotators their
+	 * score: JSON object text {score, passed, pass_score, expected,
+	 * controls}; else NULL. In the arena given to the call. */
+	const char *gold_feedback;
 } lf_task_view;
 
 /*

@@ -44,6 +44,12 @@ struct op {
 	int resume;	     /* claims: the task the actor holds at the stage comes first */
 	int64_t expect_work; /* release asked for by a closed page: of this stint only */
 	lf_task_view *view;  /* claims: resumed, draft */
+	/* The submit of a gold copy (gold.c): the answer's score, whether it
+	 * passed, and what the annotator is shown (JSON text in the arena of
+	 * tx, NULL unless the project shows it). */
+	int64_t gold_score_ppm;
+	int gold_passed;
+	const char *gold_feedback;
 };
 
 /* Locks task_id in op->tx and reads it into op->task, with its project's
@@ -54,5 +60,17 @@ int lf_tasks_load(struct op *op, int64_t task_id);
  * its effects inside op->tx (work rows, annotation, money, task row, audit
  * record). On failure op->why says why; the caller rolls back. */
 int lf_tasks_apply(struct op *op);
+
+/* gold.c. After a claim loaded the task it would give: with the policy's
+ * gold rate, inserts a copy of a gold task the actor was never given and
+ * records that it was; *copy_id gets its id, or 0 when the claim goes on
+ * with the task it has. */
+int lf_tasks_gold_pick(struct op *op, int64_t *copy_id);
+/* Submit of a gold copy, once the workflow allowed it and the result is
+ * valid: scores op->result against the known answer into op->gold_*. */
+int lf_tasks_gold_score(struct op *op);
+/* After the submit's writes: stores the score and suspends the actor if
+ * the project's rule says so (audited). */
+int lf_tasks_gold_record(struct op *op);
 
 #endif

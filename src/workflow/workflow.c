@@ -1,5 +1,5 @@
 /*
- * workflow.c - the task life cycle as one table plus four guards.
+ * workflow.c - the task life cycle as one table plus five guards.
  *
  * Read the table below to learn every transition a task can make. A row
  * says: in state FROM, event EV, by one of ROLES, provided the NEED
@@ -19,7 +19,8 @@ enum need {
 	NEED_RESULT = 1u << 2,	/* result given */
 	OPT_RESULT = 1u << 3,	/* a result, if given, is a new version */
 	CALLER_TO = 1u << 4,	/* the caller picks TO among this (from, ev)'s rows */
-	NEED_AUTHOR = 1u << 5	/* actor wrote the task's latest L1 version (is_author) */
+	NEED_AUTHOR = 1u << 5,	/* actor wrote the task's latest L1 version (is_author) */
+	GOLD = 1u << 6		/* the row is a gold copy's (in->gold); the others are not */
 };
 
 /*
@@ -31,7 +32,8 @@ enum guard {
 	G_ATTEMPTS_PAST_MAX, /* attempts after this expiry > max_attempts */
 	G_REWORKS_PAST_MAX,  /* reworks after this rejection > max_reworks */
 	G_OVERLAP_PENDING,   /* L1 annotations after this submit < overlap */
-	G_NOT_SAMPLED	     /* the caller did not pick the task for the L3 sample */
+	G_NOT_SAMPLED,	     /* the caller did not pick the task for the L3 sample */
+	G_GOLD_UNPAID	     /* the gold answer failed and the project pays no failed gold */
 };
 
 struct row {
@@ -46,8 +48,8 @@ struct row {
 	unsigned g_fx;
 };
 
-static const struct row *find_row(lf_wf_event ev, lf_task_state from, lf_task_state to,
-				  const struct row **first);
+static const struct row *find_row(lf_wf_event ev, lf_task_state from, int gold,
+				  lf_task_state to, const struct row **first);
 static int role_may_ever(lf_wf_event ev, lf_wf_role role);
 static int guard_holds(enum guard g, const lf_wf_input *in, const lf_wf_outcome *o);
 static int counters_ok(const lf_wf_input *in);
@@ -132,6 +134,21 @@ static const struct row table[] = {
 	REQ(Q3, Q1, VOID_L1_L2),                REQ(Q3, Q2, LF_FX_VOID_L2),             REQ(Q3, Q3, 0),
 	REQ(L3, Q1, GIVE_BACK | VOID_L1_L2),    REQ(L3, Q2, GIVE_BACK | LF_FX_VOID_L2), REQ(L3, Q3, GIVE_BACK),
 
+	/* A gold copy is one annotator's own task copied from a gold task (a
+	 * known answer mixed into the L1 queue, quality/gold.h). It is
+	 * claimed, held and submitted as any L1 task, so nothing tells it
+	 * apart, but it is never reviewed: the answer is scored against the
+	 * known one at submit, and the copy ends there, paid at once unless
+	 * it failed and the project pays no failed gold. Every other way out
+	 * of the lease ends it too: the annotator's next gold is a new copy. */
+	{Q1,  LF_EV_CLAIM,           ANN, GOLD,                       L1,  CLAIMED,                                     G_NONE,              0,   0},
+	{L1,  LF_EV_HEARTBEAT,       ANN, GOLD | NEED_HOLDER,         L1,  LF_FX_EXTEND_LEASE,                          G_NONE,              0,   0},
+	{L1,  LF_EV_RELEASE,         ANN, GOLD | NEED_HOLDER,         DIS, GIVE_BACK,                                   G_NONE,              0,   0},
+	{L1,  LF_EV_EXPIRE,          SYS, GOLD,                       DIS, EXPIRED,                                     G_NONE,              0,   0},
+	{L1,  LF_EV_SUBMIT,          ANN, GOLD | NEED_HOLDER | NEED_RESULT, ACC, SUBMITTED | LF_FX_PAY,                 G_GOLD_UNPAID,       DIS, GIVE_BACK | LF_FX_NEW_VERSION | LF_FX_ANNOTATION_INC},
+	{L1,  LF_EV_ADMIN_RELEASE,   ADM, GOLD,                       DIS, GIVE_BACK,                                   G_NONE,              0,   0},
+	{L1,  LF_EV_ADMIN_DISCARD,   ADM, GOLD | NEED_COMMENT,        DIS, GIVE_BACK,                                   G_NONE,              0,   0},
+
 	/* The data manager's "release held tasks": only a task somebody holds,
 	 * so a bulk release can never move a task whose holder just submitted. */
 	{L1,  LF_EV_ADMIN_RELEASE,   ADM, 0,                          Q1,  GIVE_BACK,                                   G_NONE,              0,   0},
@@ -187,14 +204,15 @@ static const char *const role_names[LF_ROLE__COUNT] = {
 static const char *const stage_names[] = {"l1", "l2", "l3"};
 
 /*
- * Returns the row of (ev, from) whose target is `to` when the rows let the
+ * Among the rows for gold copies if gold, else among the others:
+ * returns the row of (ev, from) whose target is `to` when the rows let the
  * caller pick it, else the first row of (ev, from); NULL if there is none
  * that fits. *first gets the first row of (ev, from) whatever the target, so
  * role and need checks can come before the target check: every row of one
  * (ev, from) shares its roles and needs.
  */
-static const struct row *find_row(lf_wf_event ev, lf_task_state from, lf_task_state to,
-				  const struct row **first)
+static const struct row *find_row(lf_wf_event ev, lf_task_state from, int gold,
+				  lf_task_state to, const struct row **first)
 {
 	const struct row *hit = NULL;
 	size_t i;
@@ -203,7 +221,7 @@ static const struct row *find_row(lf_wf_event ev, lf_task_state from, lf_task_st
 	for (i = 0; i < LF_ARRAY_LEN(table); i++) {
 		const struct row *r = &table[i];
 
-		if (r->ev != ev || r->from != from)
+		if (r->ev != ev || r->from != from || !(r->need & GOLD) != !gold)
 			continue;
 		if (!*first)
 			*first = r;
@@ -237,6 +255,7 @@ static int guard_holds(enum guard g, const lf_wf_input *in, const lf_wf_outcome 
 	case G_REWORKS_PAST_MAX: return o->reworks > in->max_reworks;
 	case G_OVERLAP_PENDING: return o->annotations_done < overlap;
 	case G_NOT_SAMPLED: return !in->sampled_for_l3;
+	case G_GOLD_UNPAID: return in->gold_unpaid;
 	}
 	lf_fatal("workflow: unknown guard %d", (int)g);
 }
@@ -276,7 +295,7 @@ int lf_wf_apply(lf_wf_event ev, lf_wf_role role, const lf_wf_input *in, lf_wf_ou
 	if (!in || !out || (unsigned)ev >= LF_EV__COUNT || (unsigned)role >= LF_ROLE__COUNT ||
 	    (unsigned)in->state >= LF_TS__COUNT || !counters_ok(in))
 		goto cleanup;
-	r = find_row(ev, in->state, in->requeue_to, &first);
+	r = find_row(ev, in->state, in->gold, in->requeue_to, &first);
 	ret = LF_ERR_FORBIDDEN;
 	if (!role_may_ever(ev, role))
 		goto cleanup;

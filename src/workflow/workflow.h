@@ -111,6 +111,9 @@ typedef struct lf_wf_input {
 	int overlap;		  /* policy: L1 annotations a task needs; <= 1 means 1 */
 	int sampled_for_l3;	  /* l2_approve: the L3 sample picked this task */
 	lf_task_state requeue_to; /* admin_requeue: queued_l1, queued_l2 or queued_l3 */
+	int gold;		  /* the task is a gold copy: only the gold rows apply */
+	int gold_unpaid;	  /* gold submit: the answer failed, and failed gold is
+				   * not paid (policy pay_failed_gold) */
 } lf_wf_input;
 
 /* The decision. Counters are the values to store after the transition. */

@@ -1,0 +1,217 @@
+/*
+ * api_quality.c - gold tasks, annotator scores and suspensions.
+ *
+ * POST   /projects/{id}/gold                     make a gold task
+ * GET    /projects/{id}/gold                     list them, with their answers' counts
+ * DELETE /projects/{id}/gold/{gold_id}           retire one
+ * GET    /projects/{id}/quality/annotators       each annotator's gold accuracy,
+ *                                                review outcome and suspension
+ * POST   /projects/{id}/members/{uid}/suspension suspend an annotator
+ * DELETE /projects/{id}/members/{uid}/suspension reinstate them
+ *
+ * All of it is managers' business: annotators never learn which tasks are
+ * gold (tasks/gold.c keeps a gold copy like any task in what they see).
+ */
+#include "api/api.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "projects/projects.h"
+#include "quality/gold.h"
+
+static json_t *load_text(const char *text);
+static json_t *gold_json(lf_http_req *req, const void *row);
+static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items,
+		     int *n);
+static json_t *mean_json(int64_t ppm_sum, int64_t n);
+static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf_gold_person *g,
+			      const lf_stats_person *w);
+
+static json_t *load_text(const char *text)
+{
+	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	return j ? j : json_null();
+}
+
+/* A mean of scores kept in millionths; null without any. */
+static json_t *mean_json(int64_t ppm_sum, int64_t n)
+{
+	return n > 0 ? json_real((double)ppm_sum / (double)n / 1e6) : json_null();
+}
+
+static json_t *gold_json(lf_http_req *req, const void *row)
+{
+	const lf_gold *g = row;
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:s?,s:o,s:o,s:s,s:I,s:I,s:o}", "id", (json_int_t)g->id, "project_id",
+	    (json_int_t)g->project_id, "task_type", g->task_type, "data", load_text(g->data),
+	    "answer", load_text(g->answer), "created_at", lf_api_time(req, g->created_at),
+	    "answered", (json_int_t)g->answered, "passed", (json_int_t)g->passed, "mean_score",
+	    mean_json(g->score_ppm_sum, g->answered));
+	if (o == NULL)
+		return NULL;
+	json_object_set_new(o, "source_task_id",
+			    g->source_task_id ? json_integer(g->source_task_id) : json_null());
+	json_object_set_new(o, "retired_at",
+			    g->retired_at ? json_string(lf_api_time(req, g->retired_at))
+					  : json_null());
+	return o;
+}
+
+static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items,
+		     int *n)
+{
+	return lf_store_gold_list(tx, project_id, after, limit, (lf_gold **)items, n);
+}
+
+int lf_api_gold_create(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_gold g;
+	int64_t task_id = 0;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret;
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK ||
+	    (ret = lf_api_int(req, "task_id", 0, 1, INT64_MAX, &task_id)) != LF_OK)
+		return ret;
+	lf_gold_source src = {.task_id = task_id,
+			      .data = json_object_get(req->json, "data"),
+			      .answer = json_object_get(req->json, "answer")};
+	if ((ret = lf_gold_create(app->store, req->arena, who->user.id, who->user.role, id, &src,
+				  &g, &req->error)) != LF_OK)
+		return ret;
+	return lf_http_json(req, 201, gold_json(req, &g));
+}
+
+int lf_api_gold_list(lf_http_req *req)
+{
+	return lf_api_project_page(req, gold_page, sizeof(lf_gold), offsetof(lf_gold, id),
+				   gold_json);
+}
+
+int lf_api_gold_retire(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret;
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_gold_retire(app->store, req->arena, who->user.id, who->user.role, id,
+				  lf_http_capture_id(req, 1), &req->error)) != LF_OK)
+		return ret;
+	return lf_http_empty(req, 204);
+}
+
+/*
+ * An annotator's score is the mean of what is known of them: gold
+ * accuracy (mean score of their gold answers) and review acceptance (the
+ * share of their L1 submissions not rejected since). confidence is how
+ * many answers and submissions it rests on.
+ */
+static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf_gold_person *g,
+			      const lf_stats_person *w)
+{
+	int64_t answered = g ? g->answered : 0, passed = g ? g->passed : 0;
+	int64_t sum = g ? g->score_ppm_sum : 0;
+	int64_t submitted = w ? w->submitted : 0, rejected = w ? w->rejected : 0;
+	double parts = 0, total = 0;
+	if (answered > 0) {
+		total += (double)sum / (double)answered / 1e6;
+		parts++;
+	}
+	if (submitted > 0) {
+		total += (double)(submitted - rejected) / (double)submitted;
+		parts++;
+	}
+	json_t *gold = json_pack("{s:I,s:I,s:o}", "answered", (json_int_t)answered, "passed",
+				 (json_int_t)passed, "mean_score", mean_json(sum, answered));
+	json_t *review = json_pack(
+	    "{s:I,s:I,s:I,s:o}", "submitted", (json_int_t)submitted, "accepted",
+	    (json_int_t)(submitted - rejected), "rejected", (json_int_t)rejected,
+	    "acceptance_rate",
+	    submitted > 0 ? json_real((double)(submitted - rejected) / (double)submitted)
+			  : json_null());
+	json_t *susp = json_null();
+	if (s->reason != NULL) {
+		susp = json_pack("{s:s,s:s}", "reason", s->reason, "at", lf_api_time(req, s->at));
+		json_object_set_new(susp, "by", s->by ? json_integer(s->by) : json_null());
+	}
+	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:I,s:o}", "user_id", (json_int_t)s->user_id,
+			 "name", s->name, "email", s->email, "gold", gold, "review", review,
+			 "score", parts > 0 ? json_real(total / parts) : json_null(),
+			 "confidence", (json_int_t)(answered + submitted), "suspended", susp);
+}
+
+int lf_api_quality_annotators(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	lf_suspension *members = NULL;
+	lf_gold_person *gold = NULL;
+	lf_stats_person *work = NULL;
+	int nm = 0, ng = 0, nw = 0;
+	lf_tx *tx;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret;
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
+		return ret;
+	if ((ret = lf_store_member_suspensions(tx, id, &members, &nm)) == LF_OK &&
+	    (ret = lf_store_gold_people(tx, id, &gold, &ng)) == LF_OK)
+		ret = lf_store_stats_people(tx, id, 0, INT64_MAX, &work, &nw);
+	lf_store_rollback(tx);
+	if (ret != LF_OK)
+		return ret;
+	/* All three lists are by user id: one merge pass. */
+	json_t *items = json_array();
+	for (int i = 0, gi = 0, wi = 0; i < nm; i++) {
+		int64_t uid = members[i].user_id;
+		while (gi < ng && gold[gi].user_id < uid)
+			gi++;
+		while (wi < nw && work[wi].user_id < uid)
+			wi++;
+		json_array_append_new(
+		    items, annotator_json(req, &members[i],
+					  gi < ng && gold[gi].user_id == uid ? &gold[gi] : NULL,
+					  wi < nw && work[wi].user_id == uid ? &work[wi] : NULL));
+	}
+	return lf_api_list(req, items, NULL);
+}
+
+int lf_api_suspension_put(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	const char *reason = NULL;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret;
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK ||
+	    (ret = lf_api_str(req, "reason", 1, 500, &reason)) != LF_OK)
+		return ret;
+	if ((ret = lf_projects_member_suspend(app->store, req->arena, who->user.id,
+					      who->user.role, id, lf_http_capture_id(req, 1),
+					      reason, &req->error)) != LF_OK)
+		return ret;
+	return lf_http_json(req, 200,
+			    json_pack("{s:I,s:I,s:s}", "project_id", (json_int_t)id, "user_id",
+				      (json_int_t)lf_http_capture_id(req, 1), "reason", reason));
+}
+
+int lf_api_suspension_delete(lf_http_req *req)
+{
+	lf_app *app = req->app;
+	lf_principal *who;
+	int64_t id = lf_http_capture_id(req, 0);
+	int ret;
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
+		return ret;
+	if ((ret = lf_projects_member_reinstate(app->store, req->arena, who->user.id,
+						who->user.role, id, lf_http_capture_id(req, 1),
+						&req->error)) != LF_OK)
+		return ret;
+	return lf_http_empty(req, 204);
+}

@@ -1,0 +1,174 @@
+// Gold tasks (issue 18): tasks with a known answer, mixed into annotators'
+// L1 queues at the project's rate, indistinguishable from ordinary tasks in
+// every answer an annotator gets, scored at submit, never reviewed or
+// exported; failed gold unpaid unless the project says so; an annotator
+// whose gold answers keep failing is suspended (audited, told why) until an
+// admin reinstates them. Runs on SQLite and, under `make test`, PostgreSQL.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, errorCode, waitJob } from './lib.mjs';
+import { setupProject, addTasks, claim, submit, review } from './workflow-lib.mjs';
+
+const CONFIG = `<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text"><Choice value="Pos"/><Choice value="Neg"/></Choices>
+  <Labels name="label" toName="text"><Label value="PER"/><Label value="ORG"/></Labels>
+</View>`;
+const choice = (c) => ({ id: 'c', from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: [c] } });
+const span = (start, end, label = 'PER') => ({ id: `s${start}`, from_name: 'label', to_name: 'text', type: 'labels', value: { start, end, labels: [label] } });
+
+let srv;
+before(async () => { srv = await startServer(); });
+after(async () => { await srv.stop(); });
+
+const api = (who, method, path, body) => srv.api(method, path, { token: who.token ?? who.access_token, body });
+const addGold = (admin, pid, body) => api(admin, 'POST', `/api/v1/projects/${pid}/gold`, body);
+async function pages(admin, path) {
+  const out = [];
+  let cursor = null;
+  do {
+    const sep = path.includes('?') ? '&' : '?';
+    const r = await api(admin, 'GET', `${path}${sep}limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    out.push(...r.body.items);
+    cursor = r.body.next_cursor;
+  } while (cursor);
+  return out;
+}
+const allTasks = (admin, pid) => pages(admin, `/api/v1/projects/${pid}/tasks?view=table`);
+const goldList = (admin, pid) => pages(admin, `/api/v1/projects/${pid}/gold`);
+
+test('gold tasks are made from data and an answer, or from a task, checked against the label config', async () => {
+  const { admin, project, annotators: [a], reviewers: [r] } = await setupProject(srv, { label_config: CONFIG, policies: { l3_sample_rate: 0 } });
+  const pid = project.id;
+  await addTasks(srv, admin, pid, ['Alice went home', 'Carol']);
+  const [t1] = await allTasks(admin, pid);
+  const refused = [
+    [{ data: { text: 'Bob' } }, 'invalid_gold'],
+    [{ answer: [choice('Pos')] }, 'invalid_gold'],
+    [{ data: { text: 'Bob' }, answer: [choice('Maybe')] }, 'invalid_answer'],
+    [{ data: { text: 'Bob' }, answer: [span(0, 10)] }, 'invalid_answer'],
+    [{ data: { text: 'Bob' }, answer: { choices: ['Pos'] } }, 'invalid_answer'],
+    [{ task_id: t1.id }, 'invalid_gold'], // not accepted: no answer to take
+  ];
+  for (const [body, code] of refused) {
+    const res = await addGold(admin, pid, body);
+    assert.equal(res.status, 422, JSON.stringify(body));
+    assert.equal(errorCode(res), code, JSON.stringify(body));
+  }
+  assert.equal((await addGold(admin, pid, { task_id: 999999, answer: [choice('Pos')] })).status, 404);
+  const given = await addGold(admin, pid, { task_id: t1.id, answer: [choice('Pos')] });
+  assert.equal(given.status, 201);
+  assert.equal(given.body.source_task_id, t1.id);
+  assert.deepEqual(given.body.data, { text: 'Alice went home' });
+  // An accepted task's answer is its accepted result.
+  const c = await claim(srv, a, pid, 'l1');
+  await submit(srv, a, c.body.id, [choice('Neg'), span(0, 5)]);
+  await claim(srv, r, pid, 'l2');
+  assert.equal((await review(srv, r, c.body.id, { decision: 'approve' })).body.state, 'accepted');
+  const promoted = await addGold(admin, pid, { task_id: c.body.id });
+  assert.equal(promoted.status, 201, JSON.stringify(promoted.body));
+  assert.deepEqual(promoted.body.answer, [choice('Neg'), span(0, 5)]);
+  const made = await addGold(admin, pid, { data: { text: 'Bob' }, answer: [choice('Neg'), span(0, 3)] });
+  assert.equal(made.status, 201);
+  assert.equal(made.body.answered, 0);
+  assert.equal(made.body.mean_score, null);
+  assert.equal(made.body.retired_at, null);
+  assert.deepEqual((await goldList(admin, pid)).map((g) => g.id), [given.body.id, promoted.body.id, made.body.id]);
+  // Only managers see gold.
+  assert.equal((await api(a, 'GET', `/api/v1/projects/${pid}/gold`)).status, 403);
+  assert.equal((await addGold(a, pid, { data: { text: 'x' }, answer: [choice('Pos')] })).status, 403);
+  // Retired: 204, then 404; it stays listed, marked.
+  assert.equal((await api(admin, 'DELETE', `/api/v1/projects/${pid}/gold/${made.body.id}`)).status, 204);
+  assert.equal((await api(admin, 'DELETE', `/api/v1/projects/${pid}/gold/${made.body.id}`)).status, 404);
+  assert.notEqual((await goldList(admin, pid)).find((g) => g.id === made.body.id).retired_at, null);
+});
+
+// What an annotator's answers about a task may hold: the same keys for gold
+// and ordinary tasks, and nothing that names gold.
+function assertOrdinary(body, where) {
+  assert.ok(!JSON.stringify(body).includes('gold'), `${where}: ${JSON.stringify(body)}`);
+  assert.ok(!('feedback' in body), where);
+}
+
+test('gold is served at the project rate, hidden from annotators, scored, never reviewed or exported', async () => {
+  const RATE = 0.2, CLAIMS = 2000, GOLD = 120, WORKERS = 8;
+  const { admin, project, annotators, reviewers: [r] } = await setupProject(srv, {
+    label_config: CONFIG, policies: { gold_rate: RATE, l3_sample_rate: 0 }, counts: { annotator: WORKERS },
+  });
+  const pid = project.id;
+  for (let i = 0; i < CLAIMS; i += 500)
+    await addTasks(srv, admin, pid, Array.from({ length: Math.min(500, CLAIMS - i) }, (_, k) => `task ${i + k}`));
+  for (let g = 0; g < GOLD; g++) {
+    const res = await addGold(admin, pid, { data: { text: `sample ${g}` }, answer: [choice(g % 2 ? 'Pos' : 'Neg')] });
+    assert.equal(res.status, 201);
+  }
+  // Each worker claims and submits until the workers made CLAIMS claims;
+  // half their answers are right for gold tasks (they cannot tell which).
+  let claims = 0;
+  const keys = new Set();
+  await Promise.all(annotators.map(async (a) => {
+    while (claims < CLAIMS) {
+      claims++;
+      const c = await claim(srv, a, pid, 'l1');
+      assert.equal(c.status, 200, JSON.stringify(c.body));
+      assertOrdinary(c.body, 'claim');
+      keys.add(Object.keys(c.body).sort().join(','));
+      const s = await submit(srv, a, c.body.id, [choice(c.body.id % 2 ? 'Pos' : 'Neg')]);
+      assert.equal(s.status, 200, JSON.stringify(s.body));
+      assertOrdinary(s.body, 'submit');
+      assert.equal(s.body.state, 'queued_l2');
+    }
+  }));
+  assert.equal(keys.size, 1, `claims answered with different shapes: ${[...keys].join(' | ')}`);
+  const tasks = await allTasks(admin, pid);
+  const copies = tasks.filter((t) => t.gold_id);
+  // Binomial(2000, 0.2): mean 400, sd 17.9; 5 sd either way.
+  const served = copies.length;
+  assert.ok(served > CLAIMS * RATE - 90 && served < CLAIMS * RATE + 90, `gold served on ${served} of ${CLAIMS} claims`);
+  // The gold list counts the same answers.
+  const gl = await goldList(admin, pid);
+  assert.equal(gl.reduce((s, g) => s + g.answered, 0), served);
+  // Nobody got one gold task twice; no copy waits for review.
+  const seen = new Set();
+  for (const t of copies) {
+    assert.ok(t.annotator, JSON.stringify(t));
+    const key = `${t.annotator.id}:${t.gold_id}`;
+    assert.ok(!seen.has(key), `gold ${t.gold_id} served twice to one annotator: ${JSON.stringify(copies.filter((x) => x.gold_id === t.gold_id))}`);
+    seen.add(key);
+    assert.ok(['accepted', 'discarded'].includes(t.state), t.state);
+  }
+  // An annotator reading a gold task they did sees an ordinary submitted
+  // task; the others do not see it at all.
+  const mine = copies[0];
+  for (const a of annotators) {
+    const g = await api(a, 'GET', `/api/v1/tasks/${mine.id}`);
+    if (a.id !== mine.annotator.id) {
+      assert.equal(g.status, 404);
+      continue;
+    }
+    assert.equal(g.status, 200);
+    assertOrdinary(g.body, 'get');
+    assert.equal(g.body.state, 'queued_l2');
+  }
+  // Reviewers get only ordinary tasks.
+  for (let i = 0; i < 20; i++) {
+    const c = await claim(srv, r, pid, 'l2');
+    assert.equal(c.status, 200);
+    assert.ok(!copies.some((t) => t.id === c.body.id), 'a gold copy reached review');
+    await review(srv, r, c.body.id, { decision: 'approve' });
+  }
+  // Progress counts and exports leave gold copies out.
+  const p = await api(admin, 'GET', `/api/v1/projects/${pid}`);
+  assert.equal(p.body.task_count, CLAIMS, JSON.stringify(p.body.counts));
+  assert.equal(p.body.counts.accepted, 20);
+  const ex = await api(admin, 'POST', `/api/v1/projects/${pid}/exports`, { format: 'jsonl', filter: { state: ['accepted', 'discarded', 'queued_l2'] } });
+  assert.equal(ex.status, 202, JSON.stringify(ex.body));
+  const e = await waitJob(srv, admin.access_token, `/api/v1/exports/${ex.body.id}`);
+  assert.equal(e.status, 'done', JSON.stringify(e));
+  const res = await fetch(srv.url + e.file_url, { headers: { authorization: `Bearer ${admin.access_token}` } });
+  const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, CLAIMS - served);
+  const copyIds = new Set(copies.map((t) => t.id));
+  assert.ok(!lines.some((l) => copyIds.has(l.id)), 'a gold copy was exported');
+});
