@@ -172,3 +172,134 @@ test('gold is served at the project rate, hidden from annotators, scored, never 
   const copyIds = new Set(copies.map((t) => t.id));
   assert.ok(!lines.some((l) => copyIds.has(l.id)), 'a gold copy was exported');
 });
+
+const RATES = { l1: 100, l2: 50, l3: 30 };
+const earnings = async (u) => (await api(u, 'GET', '/api/v1/me/earnings')).body;
+const escrow = async (admin, pid) => (await api(admin, 'GET', `/api/v1/projects/${pid}/escrow`)).body;
+const deposit = (admin, pid, amount) =>
+  api(admin, 'POST', `/api/v1/projects/${pid}/escrow/deposits`, { amount, reference: 'fund', idempotency_key: `k${pid}` });
+
+test('gold answers are scored with feedback, failed gold is not paid, and failing annotators are suspended until reinstated', async () => {
+  const { admin, project, annotators: [a1, a2], reviewers: [r] } = await setupProject(srv, {
+    label_config: CONFIG, rates: RATES,
+    policies: { gold_rate: 1, gold_feedback: true, gold_pass: 0.8, suspend_below: 0.5, suspend_min_gold: 2 },
+  });
+  const pid = project.id;
+  assert.equal((await deposit(admin, pid, 10000)).status, 201);
+  await addTasks(srv, admin, pid, ['one', 'two', 'three']);
+  const gold = [];
+  for (const answer of [[choice('Pos'), span(0, 5)], [choice('Neg')], [choice('Pos')], [choice('Neg')]])
+    gold.push((await addGold(admin, pid, { data: { text: 'Alice and Bob' }, answer })).body.id);
+
+  // First gold: choice right, span 0-3 of 0-5 (precision 1, recall 0.6,
+  // F1 0.75): overall (1 + 0.75) / 2 = 0.875, passed and paid at once.
+  let c = await claim(srv, a1, pid, 'l1');
+  let s = await submit(srv, a1, c.body.id, [choice('Pos'), span(0, 3)]);
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  assert.equal(s.body.state, 'queued_l2');
+  assert.equal(s.body.feedback.score, 0.875);
+  assert.equal(s.body.feedback.passed, true);
+  assert.equal(s.body.feedback.pass_score, 0.8);
+  assert.deepEqual(s.body.feedback.expected, [choice('Pos'), span(0, 5)]);
+  assert.deepEqual(s.body.feedback.controls.map((x) => [x.name, x.method, x.score]), [['sentiment', 'exact', 1], ['label', 'span_f1', 0.75]]);
+  assert.deepEqual([(await earnings(a1)).earned, (await earnings(a1)).pending], [100, 0]);
+
+  // Second: wrong. Not paid: its hold goes back to escrow. Mean 0.4375 over
+  // 2 answers is under 0.5: suspended, audited, told why.
+  c = await claim(srv, a1, pid, 'l1');
+  s = await submit(srv, a1, c.body.id, [choice('Pos')]);
+  assert.equal(s.body.feedback.score, 0);
+  assert.equal(s.body.feedback.passed, false);
+  assert.equal((await earnings(a1)).earned, 100);
+  assert.deepEqual(await escrow(admin, pid), { project_id: pid, currency: 'USD', currency_exponent: 2, available: 9900, held: 0, spent: 100 });
+  c = await claim(srv, a1, pid, 'l1');
+  assert.equal(c.status, 403);
+  assert.equal(errorCode(c), 'member_suspended');
+  assert.match(c.body.error.message, /mean score on 2 gold tasks is 43\.8%, under the project's 50\.0%/);
+  const audit = await api(admin, 'GET', '/api/v1/audit?action=member.suspend');
+  const rec = audit.body.items.filter((x) => x.project_id === pid);
+  assert.equal(rec.length, 1);
+  assert.equal(rec[0].details.user_id, a1.id);
+  // Still a member: what is theirs stays readable.
+  assert.equal((await api(a1, 'GET', `/api/v1/projects/${pid}`)).status, 200);
+  let q = await api(admin, 'GET', `/api/v1/projects/${pid}/quality/annotators`);
+  let row = q.body.items.find((x) => x.user_id === a1.id);
+  assert.deepEqual(row.gold, { answered: 2, passed: 1, mean_score: 0.4375 });
+  assert.equal(row.suspended.by, null);
+  assert.match(row.suspended.reason, /43\.8%/);
+  assert.equal(q.body.items.find((x) => x.user_id === a2.id).suspended, null);
+  // Changing their roles does not lift it.
+  assert.equal((await api(admin, 'PUT', `/api/v1/projects/${pid}/members/${a1.id}`, { roles: ['annotator', 'reviewer'] })).status, 200);
+  assert.equal(errorCode(await claim(srv, a1, pid, 'l1')), 'member_suspended');
+
+  // Reinstated: a fresh start, counted from now.
+  assert.equal((await api(admin, 'DELETE', `/api/v1/projects/${pid}/members/${a1.id}/suspension`)).status, 204);
+  const again = await api(admin, 'DELETE', `/api/v1/projects/${pid}/members/${a1.id}/suspension`);
+  assert.equal(again.status, 404);
+  assert.equal(errorCode(again), 'not_suspended');
+  c = await claim(srv, a1, pid, 'l1');
+  assert.equal(c.status, 200);
+  await submit(srv, a1, c.body.id, [choice('Neg')]); // gold 3 is Pos: wrong, 1 since reinstatement
+  c = await claim(srv, a1, pid, 'l1');
+  assert.equal(c.status, 200, 'one failed answer since reinstatement is under suspend_min_gold');
+  await submit(srv, a1, c.body.id, [choice('Pos')]); // gold 4 is Neg: wrong again
+  assert.equal(errorCode(await claim(srv, a1, pid, 'l1')), 'member_suspended');
+  assert.equal((await api(admin, 'GET', '/api/v1/audit?action=member.reinstate')).body.items.filter((x) => x.project_id === pid).length, 1);
+
+  // Out of gold tasks, a1... is suspended; a2 is suspended by hand.
+  let m = await api(admin, 'POST', `/api/v1/projects/${pid}/members/${a2.id}/suspension`, { reason: 'Copied answers between accounts.' });
+  assert.equal(m.status, 200);
+  m = await api(admin, 'POST', `/api/v1/projects/${pid}/members/${a2.id}/suspension`, { reason: 'again' });
+  assert.equal(errorCode(m), 'already_suspended');
+  assert.equal(errorCode(await api(admin, 'POST', `/api/v1/projects/${pid}/members/${r.id}/suspension`, { reason: 'x' })), 'not_annotator');
+  assert.equal(errorCode(await api(admin, 'POST', `/api/v1/projects/${pid}/members/${a2.id}/suspension`, {})), 'missing_field');
+  c = await claim(srv, a2, pid, 'l1');
+  assert.equal(errorCode(c), 'member_suspended');
+  assert.match(c.body.error.message, /Copied answers between accounts\./);
+  q = await api(admin, 'GET', `/api/v1/projects/${pid}/quality/annotators`);
+  row = q.body.items.find((x) => x.user_id === a2.id);
+  assert.equal(row.suspended.by, admin.user?.id ?? row.suspended.by);
+  assert.notEqual(row.suspended.by, null);
+  // The gold list counts answers per gold task.
+  const gl = await goldList(admin, pid);
+  assert.deepEqual(gl.map((g) => [g.answered, g.passed]), [[1, 1], [1, 0], [1, 0], [1, 0]]);
+  const v = await api(admin, 'GET', '/api/v1/ledger/verify');
+  assert.equal(v.body.ok, true, v.body.reason);
+});
+
+test('a project that pays failed gold pays it; gold copies refuse what their kind cannot do', async () => {
+  const { admin, project, annotators: [a], reviewers: [r] } = await setupProject(srv, {
+    label_config: CONFIG, rates: RATES, policies: { gold_rate: 1, pay_failed_gold: true },
+  });
+  const pid = project.id;
+  await deposit(admin, pid, 1000);
+  await addTasks(srv, admin, pid, ['one', 'two']);
+  await addGold(admin, pid, { data: { text: 'x' }, answer: [choice('Pos')] });
+  await addGold(admin, pid, { data: { text: 'y' }, answer: [choice('Pos')] });
+  let c = await claim(srv, a, pid, 'l1');
+  let s = await submit(srv, a, c.body.id, [choice('Neg')]);
+  assert.equal(s.status, 200);
+  assert.ok(!('feedback' in s.body), 'no feedback unless the project gives it');
+  assert.equal((await earnings(a)).earned, 100);
+  // A released gold copy ends: the annotator gets neither it nor its gold
+  // back, and its hold returns to escrow.
+  c = await claim(srv, a, pid, 'l1');
+  const copy = c.body.id;
+  const hb = await api(a, 'POST', `/api/v1/tasks/${copy}/heartbeat`);
+  assert.equal(hb.status, 200);
+  assertOrdinary(hb.body, 'heartbeat');
+  const rel = await api(a, 'POST', `/api/v1/tasks/${copy}/release`);
+  assert.equal(rel.status, 200);
+  assertOrdinary(rel.body, 'release');
+  assert.equal(rel.body.state, 'queued_l1');
+  assert.equal((await escrow(admin, pid)).held, 0);
+  c = await claim(srv, a, pid, 'l1');
+  assert.notEqual(c.body.id, copy);
+  assert.equal(c.body.data.text, 'one', 'no gold left for this annotator: an ordinary task');
+  // An admin cannot requeue a gold copy into review.
+  const rq = await api(admin, 'POST', `/api/v1/tasks/${copy}/requeue`, { to: 'queued_l2', comment: 'x' });
+  assert.equal(rq.status, 409);
+  void r;
+  const v = await api(admin, 'GET', '/api/v1/ledger/verify');
+  assert.equal(v.body.ok, true, v.body.reason);
+});
