@@ -10,6 +10,7 @@ import { EscrowTab } from './project/EscrowTab';
 import { ExportsTab } from './project/ExportsTab';
 import { MembersTab } from './project/MembersTab';
 import { OverviewTab } from './project/OverviewTab';
+import { QualityTab } from './project/QualityTab';
 import { SettingsTab } from './project/SettingsTab';
 import { TasksTab } from './project/TasksTab';
 
@@ -19,6 +20,7 @@ const TABS = [
   { to: 'members', label: 'Members' },
   { to: 'tasks', label: 'Tasks' },
   { to: 'data', label: 'Data' },
+  { to: 'quality', label: 'Quality' },
   { to: 'escrow', label: 'Escrow' },
   { to: 'exports', label: 'Exports' },
 ];
@@ -66,6 +68,7 @@ export function ProjectPage() {
             <Route path="members" element={<MembersTab project={p} />} />
             <Route path="tasks" element={<TasksTab project={p} />} />
             <Route path="data" element={<DataTab project={p} />} />
+            <Route path="quality" element={<QualityTab project={p} />} />
             <Route path="escrow" element={<EscrowTab project={p} />} />
             <Route path="exports" element={<ExportsTab project={p} />} />
             <Route path="*" element={<p>There is no such section.</p>} />

@@ -1,6 +1,7 @@
 /* Tasks and the workflow's transitions: claim, heartbeat, release, submit, revise, review, decide. */
 import { api, apiKeepalive } from './client';
 import { pagePath, type PageQuery } from './paging';
+import type { SubmitAnswer } from './quality';
 import type { BulkBody, BulkResult, ClaimedTask, ListPage, ReviewBody, Stage, Task, TaskRow } from './types';
 
 /* The listing's filters (GET /projects/{id}/tasks); unset or empty ones are left out. q is a
@@ -83,8 +84,9 @@ export function releaseTask(taskId: number): Promise<void> {
   return api<void>('POST', `/tasks/${taskId}/release`);
 }
 
-export function submitTask(taskId: number, result: unknown[]): Promise<Task> {
-  return api<Task>('POST', `/tasks/${taskId}/submit`, { result });
+/* After a gold task, with the project's gold_feedback on, the answer carries the score. */
+export function submitTask(taskId: number, result: unknown[]): Promise<SubmitAnswer> {
+  return api<SubmitAnswer>('POST', `/tasks/${taskId}/submit`, { result });
 }
 
 /* One task with the versions and work the caller may see. */

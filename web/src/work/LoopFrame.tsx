@@ -1,8 +1,10 @@
-/* The page around a work loop: heading, announcements, errors, and the empty and lost states. */
+/* The page around a work loop: heading, announcements, errors, a gold task's score, and the
+ * empty, suspended and lost states. */
 import { useEffect, useRef, type ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { ErrorAlert, Loading } from '../ui';
 import type { Stage } from '../api/types';
+import { GoldFeedbackPanel } from './GoldFeedback';
 import { InstructionsOverlay, LeaseTimer, QueueInfo } from './LoopStatus';
 import type { WorkLoop } from './useWorkLoop';
 
@@ -20,7 +22,7 @@ export function LoopFrame({
   instructionsOverlay?: boolean;
   children: ReactNode;
 }) {
-  const { project, phase, busy, error, status, leaseNote, leaseExpiresAt, doneCount, claimNext } = loop;
+  const { project, phase, busy, error, status, leaseNote, leaseExpiresAt, doneCount, feedback, suspended, claimNext } = loop;
   const headRef = useRef<HTMLHeadingElement>(null);
 
   useEffect(() => {
@@ -56,7 +58,27 @@ export function LoopFrame({
 
       {phase === 'loading' && <Loading label={busy === 'finish' ? 'Sending…' : 'Claiming the next task…'} />}
 
-      {phase === 'empty' && (
+      {phase === 'feedback' && feedback && <GoldFeedbackPanel feedback={feedback} busy={busy !== null} onNext={claimNext} />}
+
+      {phase === 'empty' && suspended !== null && (
+        <div className="empty card">
+          <h2 ref={headRef} tabIndex={-1}>
+            Suspended from labeling
+          </h2>
+          <p className="error" role="alert" data-testid="suspended-message">
+            {suspended}
+          </p>
+          <p>An administrator of the project can reinstate you.</p>
+          <div className="actions">
+            <button type="button" onClick={claimNext} disabled={busy !== null}>
+              Check again
+            </button>
+            <Link to="/work">Back to my projects</Link>
+          </div>
+        </div>
+      )}
+
+      {phase === 'empty' && suspended === null && (
         <div className="empty card">
           <h2 ref={headRef} tabIndex={-1}>
             {error ? 'Could not get a task' : 'No more tasks'}

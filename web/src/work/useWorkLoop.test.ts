@@ -9,6 +9,7 @@ vi.mock('../api/tasks', () => ({ claimTask, heartbeatTask, releaseTask, sendRele
 vi.mock('../api/projects', () => ({ getProject: vi.fn(async () => ({ id: 1, name: 'P' })) }));
 
 const { useWorkLoop } = await import('./useWorkLoop');
+const { ApiError } = await import('../api/client');
 
 const held = {
   id: 7,
@@ -59,5 +60,64 @@ describe('work loop: resume and closing the page', () => {
     expect(claimTask).toHaveBeenLastCalledWith(1, 'l1', false);
     expect(releaseTask).toHaveBeenCalledWith(7);
     expect(result.current.task?.id).toBe(8);
+  });
+});
+
+describe('work loop: gold feedback and suspension', () => {
+  const fresh = { ...held, resumed: false, draft: undefined };
+  const feedback = {
+    score: 0,
+    passed: false,
+    pass_score: 0.8,
+    expected: [{ from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: ['Pos'] } }],
+    controls: [{ name: 'sentiment', method: 'exact', score: 0 }],
+  };
+
+  it('a submit answered with feedback stops on it; the next task is claimed only when asked', async () => {
+    claimTask.mockResolvedValueOnce(fresh);
+    claimTask.mockResolvedValueOnce({ ...fresh, id: 8 });
+    heartbeatTask.mockResolvedValue(fresh);
+    const { result } = renderHook(() => useWorkLoop(1, 'l1'));
+    await waitFor(() => expect(result.current.phase).toBe('task'));
+    await act(() => result.current.finish(async () => ({ ...fresh, state: 'queued_l2', feedback }), 'Task 7 submitted.'));
+    expect(result.current.phase).toBe('feedback');
+    expect(result.current.feedback).toEqual(feedback);
+    expect(result.current.task).toBeNull();
+    expect(result.current.busy).toBeNull();
+    expect(result.current.doneCount).toBe(1);
+    expect(result.current.status).toBe('Task 7 submitted. Quality check: 0%, failed.');
+    expect(claimTask).toHaveBeenCalledTimes(1);
+
+    await act(() => result.current.claimNext());
+    expect(result.current.phase).toBe('task');
+    expect(result.current.task?.id).toBe(8);
+    expect(result.current.feedback).toBeNull();
+  });
+
+  it('a submit without feedback goes straight on to the next task', async () => {
+    claimTask.mockResolvedValueOnce(fresh);
+    claimTask.mockResolvedValueOnce({ ...fresh, id: 8 });
+    heartbeatTask.mockResolvedValue(fresh);
+    const { result } = renderHook(() => useWorkLoop(1, 'l1'));
+    await waitFor(() => expect(result.current.phase).toBe('task'));
+    await act(() => result.current.finish(async () => ({ ...fresh, state: 'queued_l2' }), 'Task 7 submitted.'));
+    expect(result.current.feedback).toBeNull();
+    expect(result.current.task?.id).toBe(8);
+    expect(claimTask).toHaveBeenCalledTimes(2);
+  });
+
+  it('a claim refused as member_suspended gives the server’s reason, not an error', async () => {
+    const message = 'You are suspended from labeling in this project: mean gold score 40% is below 60%.';
+    claimTask.mockRejectedValueOnce(new ApiError(403, 'member_suspended', message));
+    claimTask.mockRejectedValueOnce(new ApiError(403, 'forbidden', 'Not a member.'));
+    const { result } = renderHook(() => useWorkLoop(1, 'l1'));
+    await waitFor(() => expect(result.current.phase).toBe('empty'));
+    expect(result.current.suspended).toBe(message);
+    expect(result.current.error).toBeNull();
+
+    /* Any other refusal is an error as before, and the suspension is not kept from the last claim. */
+    await act(() => result.current.claimNext());
+    expect(result.current.suspended).toBeNull();
+    expect(result.current.error).toBe('Not a member.');
   });
 });

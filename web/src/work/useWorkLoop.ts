@@ -5,18 +5,20 @@
  * Opening the page resumes the task the user already holds at the stage
  * (a reload, a crashed tab); closing the page for good gives it back with
  * the claim's release beacon, which the server carries out after a grace
- * that a resume cancels.
+ * that a resume cancels. After a gold task the submit's answer may carry
+ * the annotator's score: the loop then stops on it until they go on.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, errorMessage } from '../api/client';
 import { getProject } from '../api/projects';
+import { MEMBER_SUSPENDED, feedbackOf, type GoldFeedback } from '../api/quality';
 import { claimTask, heartbeatTask, releaseTask, sendReleaseBeacon } from '../api/tasks';
 import type { ClaimedTask, Project, Stage, Task } from '../api/types';
 import { loadLabelStudio } from '../canvas/labelStudio';
 import { startHeartbeat, type Heartbeat } from './heartbeat';
 import { leaseMsOf } from './taskUtil';
 
-export type Phase = 'loading' | 'task' | 'empty' | 'lost';
+export type Phase = 'loading' | 'task' | 'feedback' | 'empty' | 'lost';
 export type Busy = null | 'claim' | 'finish' | 'skip';
 
 export interface WorkLoop {
@@ -34,6 +36,10 @@ export interface WorkLoop {
   leaseExpiresAt: number | null;
   /* Tasks finished (submitted, reviewed, decided) on this page since it opened. */
   doneCount: number;
+  /* The score of the gold task just submitted (phase 'feedback'); claimNext goes on. */
+  feedback: GoldFeedback | null;
+  /* Why the server refuses this user tasks here (suspended from labeling); null otherwise. */
+  suspended: string | null;
   claimNext(): Promise<void>;
   /* Sends the task's outcome (submit, review, decide); on success claims the next task. */
   finish(send: (t: Task) => Promise<unknown>, done: string): Promise<void>;
@@ -50,6 +56,8 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
   const [leaseNote, setLeaseNote] = useState<string | null>(null);
   const [leaseExpiresAt, setLeaseExpiresAt] = useState<number | null>(null);
   const [doneCount, setDoneCount] = useState(0);
+  const [feedback, setFeedback] = useState<GoldFeedback | null>(null);
+  const [suspended, setSuspended] = useState<string | null>(null);
   const heartbeat = useRef<Heartbeat | null>(null);
   /* Synchronous guard: a key press and a click in the same tick must not both act. */
   const busyRef = useRef<Busy>(null);
@@ -111,6 +119,8 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       beaconUrl.current = null;
       setBusy('claim');
       setError(null);
+      setFeedback(null);
+      setSuspended(null);
       setLeaseNote(null);
       setLeaseExpiresAt(null);
       setTask(null);
@@ -133,6 +143,11 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
         setPhase('empty');
         /* The page's own "No more tasks" heading takes focus and is announced. */
         setStatus('');
+        if (failure instanceof ApiError && failure.code === MEMBER_SUSPENDED) {
+          setSuspended(failure.message);
+          setError(problem);
+          return;
+        }
         setError(failure ? errorMessage(failure) : problem);
         return;
       }
@@ -232,8 +247,9 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       setError(null);
       /* No heartbeat may race the outcome: one answered after it would report a lost lease. */
       stopHeartbeat();
+      let answer: unknown;
       try {
-        await send(t);
+        answer = await send(t);
       } catch (e) {
         if (!alive.current) return;
         setBusy(null);
@@ -248,6 +264,17 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
       }
       held.current = null;
       setDoneCount((n) => n + 1);
+      const scored = feedbackOf(answer);
+      if (scored) {
+        /* The next task waits until the annotator has read their score, so no lease runs meanwhile. */
+        setBusy(null);
+        setTask(null);
+        setLeaseExpiresAt(null);
+        setFeedback(scored);
+        setPhase('feedback');
+        setStatus(`${done} Quality check: ${Math.round(scored.score * 100)}%, ${scored.passed ? 'passed' : 'failed'}.`);
+        return;
+      }
       setStatus(done);
       await claimNext();
     },
@@ -274,5 +301,21 @@ export function useWorkLoop(projectId: number, stage: Stage): WorkLoop {
     });
   }, [claimThen]);
 
-  return { project, task, phase, busy, error, setError, status, leaseNote, leaseExpiresAt, doneCount, claimNext, finish, skip };
+  return {
+    project,
+    task,
+    phase,
+    busy,
+    error,
+    setError,
+    status,
+    leaseNote,
+    leaseExpiresAt,
+    doneCount,
+    feedback,
+    suspended,
+    claimNext,
+    finish,
+    skip,
+  };
 }

@@ -1,12 +1,40 @@
 /*
  * One task opened from the data manager: its data, state, lease and last
  * comment, then who worked on it and every stored version (review/History).
+ * An accepted task can be made a gold task, its accepted result the answer.
  * A side panel: focus moves into it when it opens, Escape closes it.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { createGold } from '../../api/quality';
 import { getTask } from '../../api/tasks';
+import type { Task } from '../../api/types';
 import { TaskHistory } from '../../review/History';
-import { ErrorAlert, Loading, STATE_LABELS, formatTime, useLoad } from '../../ui';
+import { ErrorAlert, Loading, STATE_LABELS, StatusMessage, formatTime, useLoad, useSubmit } from '../../ui';
+
+/* Promotes the accepted task to gold; says which gold item it became. */
+function MarkAsGold({ task }: { task: Task }) {
+  const { error, busy, run } = useSubmit();
+  const [done, setDone] = useState('');
+  return (
+    <div className="mark-gold">
+      <button
+        type="button"
+        data-testid="mark-gold"
+        disabled={busy || done !== ''}
+        onClick={() =>
+          run(async () => {
+            const g = await createGold(task.project_id, { task_id: task.id });
+            setDone(`Task #${task.id} is now gold task #${g.id}, its accepted result the answer (see the Quality tab).`);
+          })
+        }
+      >
+        Mark as gold
+      </button>
+      <ErrorAlert error={error} />
+      <StatusMessage>{done}</StatusMessage>
+    </div>
+  );
+}
 
 export function TaskPanel({ taskId, nameOf, onClose }: { taskId: number; nameOf: (id: number) => string; onClose: () => void }) {
   const task = useLoad(() => getTask(taskId), [taskId]);
@@ -66,6 +94,7 @@ export function TaskPanel({ taskId, nameOf, onClose }: { taskId: number; nameOf:
             <dt>Updated</dt>
             <dd>{formatTime(t.updated_at, { seconds: true })}</dd>
           </dl>
+          {t.state === 'accepted' && <MarkAsGold key={t.id} task={t} />}
           <h4>Data</h4>
           <pre className="code" aria-label="Task data">
             {JSON.stringify(t.data, null, 2)}
