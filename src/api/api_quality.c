@@ -5,7 +5,8 @@
  * GET    /projects/{id}/gold                     list them, with their answers' counts
  * DELETE /projects/{id}/gold/{gold_id}           retire one
  * GET    /projects/{id}/quality/annotators       each annotator's gold accuracy,
- *                                                review outcome and suspension
+ *                                                review outcome and suspension,
+ *                                                paged by user id
  * POST   /projects/{id}/members/{uid}/suspension suspend an annotator
  * DELETE /projects/{id}/members/{uid}/suspension reinstate them
  *
@@ -154,13 +155,16 @@ int lf_api_quality_annotators(lf_http_req *req)
 	lf_stats_person *work = NULL;
 	int nm = 0, ng = 0, nw = 0;
 	lf_tx *tx;
-	int64_t id = lf_http_capture_id(req, 0);
+	int64_t id = lf_http_capture_id(req, 0), cursor = 0, limit = 100;
 	int ret;
-	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK ||
+	    (ret = lf_api_qint(req, "cursor", 0, INT64_MAX, &cursor)) != LF_OK ||
+	    (ret = lf_api_qint(req, "limit", 1, 500, &limit)) != LF_OK)
 		return ret;
 	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
 		return ret;
-	if ((ret = lf_store_member_suspensions(tx, id, &members, &nm)) == LF_OK &&
+	if ((ret = lf_store_member_suspensions(tx, id, cursor, (int)limit + 1, &members, &nm)) ==
+		LF_OK &&
 	    (ret = lf_store_gold_people(tx, id, &gold, &ng)) == LF_OK)
 		ret = lf_store_stats_people(tx, id, 0, INT64_MAX, &work, &nw);
 	lf_store_rollback(tx);
@@ -168,7 +172,7 @@ int lf_api_quality_annotators(lf_http_req *req)
 		return ret;
 	/* All three lists are by user id: one merge pass. */
 	json_t *items = json_array();
-	for (int i = 0, gi = 0, wi = 0; i < nm; i++) {
+	for (int i = 0, gi = 0, wi = 0; i < nm && i < limit; i++) {
 		int64_t uid = members[i].user_id;
 		while (gi < ng && gold[gi].user_id < uid)
 			gi++;
@@ -179,7 +183,8 @@ int lf_api_quality_annotators(lf_http_req *req)
 					  gi < ng && gold[gi].user_id == uid ? &gold[gi] : NULL,
 					  wi < nw && work[wi].user_id == uid ? &work[wi] : NULL));
 	}
-	return lf_api_list(req, items, NULL);
+	return lf_api_list(
+	    req, items, lf_api_next_cursor(req, nm, limit, nm > limit ? members[limit - 1].user_id : 0));
 }
 
 int lf_api_suspension_put(lf_http_req *req)

@@ -227,11 +227,13 @@ static void suspension_fill(lf_tx *tx, lf_rows *r, void *out)
 	" u.name, u.email FROM project_members m JOIN users u ON u.id = m.user_id"                 \
 	" WHERE m.project_id = $1 AND m.role = 'annotator'"
 
-int lf_store_member_suspensions(lf_tx *tx, int64_t project_id, lf_suspension **items, int *n)
+int lf_store_member_suspensions(lf_tx *tx, int64_t project_id, int64_t after_user, int limit,
+				lf_suspension **items, int *n)
 {
-	lf_val v[] = {LF_VINT(project_id)};
-	return lf_db_query_list(tx, SUSPENSION_SELECT " ORDER BY m.user_id", v, 1, suspension_fill,
-				sizeof(lf_suspension), 0, (void **)items, n);
+	lf_val v[] = {LF_VINT(project_id), LF_VINT(after_user), LF_VINT(limit)};
+	return lf_db_query_list(tx,
+				SUSPENSION_SELECT " AND m.user_id > $2 ORDER BY m.user_id LIMIT $3", v,
+				3, suspension_fill, sizeof(lf_suspension), 0, (void **)items, n);
 }
 
 int lf_store_member_suspension(lf_tx *tx, int64_t project_id, int64_t user_id,

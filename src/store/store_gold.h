@@ -73,9 +73,10 @@ int lf_store_member_suspend(lf_tx *tx, int64_t project_id, int64_t user_id, cons
 			    int64_t by, int64_t now);
 /* Lifts it. LF_ERR_NOTFOUND when it is not suspended. */
 int lf_store_member_reinstate(lf_tx *tx, int64_t project_id, int64_t user_id, int64_t now);
-/* The annotators of the project with their suspension state, by user id;
- * *items in the transaction's arena. */
-int lf_store_member_suspensions(lf_tx *tx, int64_t project_id, lf_suspension **items, int *n);
+/* Up to limit annotators of the project after after_user, by user id,
+ * with their suspension state; *items in the transaction's arena. */
+int lf_store_member_suspensions(lf_tx *tx, int64_t project_id, int64_t after_user, int limit,
+				lf_suspension **items, int *n);
 /* One annotator's; LF_ERR_NOTFOUND when they are not one. */
 int lf_store_member_suspension(lf_tx *tx, int64_t project_id, int64_t user_id,
 			       lf_suspension *out);

@@ -111,6 +111,13 @@ const RULES = {
   'GET /api/v1/projects/{id}/stats': { access: 'manage', id: 'P' },
   'GET /api/v1/projects/{id}/agreement': { access: 'manage', id: 'P' },
   'GET /api/v1/projects/{id}/members': { access: 'member', id: 'P', list: true },
+  'POST /api/v1/projects/{id}/gold': { access: 'manage', id: 'P', req: () => json({ data: { text: 'known answer' }, answer: nerResult('PER', 0, 5) }), inputs: ['task_id', 'data', 'answer'] },
+  'GET /api/v1/projects/{id}/gold': { access: 'manage', id: 'P', list: true },
+  'DELETE /api/v1/projects/{id}/gold/{gold_id}': { access: 'manage', id: 'P' },
+  'GET /api/v1/projects/{id}/quality/annotators': { access: 'manage', id: 'P', list: true },
+  // The annotator who holds Tother: nothing after the walk needs them.
+  'POST /api/v1/projects/{id}/members/{user_id}/suspension': { access: 'manage', id: 'P', user_id: 'annotator2', req: () => json({ reason: 'walk' }), inputs: ['reason'] },
+  'DELETE /api/v1/projects/{id}/members/{user_id}/suspension': { access: 'manage', id: 'P', user_id: 'annotator2' },
   'PUT /api/v1/projects/{id}/members/{user_id}': {
     access: 'manage', id: 'P', user_id: 'spare2', req: () => json({ role: 'annotator' }), inputs: ['role', 'roles'],
     // The project is the one in the path, not one named in the body.
@@ -275,7 +282,7 @@ const failures = [];
 
 async function call(actor, route, { id, userId, query = '', body, raw, headers = {}, token } = {}) {
   const [method, pattern] = route.split(' ');
-  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)) + query;
+  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)) + query;
   const t = token ?? (actor === 'anonymous' ? undefined : fx.tokens[actor]);
   const r = await srv.api(method, path, { token: t, body, raw, headers });
   seen.push({ actor, route, status: r.status, body: r.body });
@@ -324,13 +331,15 @@ before(async () => {
   const now = Date.now();
   sql(srv.db, `INSERT INTO storage_sources (project_id, url, created_by, created_at) VALUES (${P}, 's3://owasp-none/a/', ${adminId}, ${now}), (${P}, 's3://owasp-none/b/', ${adminId}, ${now})`);
   const srcIds = sql(srv.db, `SELECT id FROM storage_sources WHERE project_id = ${P} ORDER BY id`).trim().split('\n').map(Number);
+  const gold = await srv.api('POST', `/api/v1/projects/${P}/gold`, { token: at, body: { data: { text: 'known answer' }, answer: nerResult('PER', 0, 5) } });
+  assert.equal(gold.status, 201, JSON.stringify(gold.body));
   const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out, spare, spare2, annotator2: world.annotators[1] };
   fx = {
     url: srv.url,
     seq: 0,
     P, Q: other.project.id, T1, T2, Tother: held.body.id, projectName: world.project.name,
     import: imp.body.id, export: exp.body.id, media: media.body.items[0].id, payout: pay.body.id,
-    source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id,
+    source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id, annotator2: world.annotators[1].id, gold: gold.body.id,
     // The first admin's creation: sealed within 100 ms of the start.
     auditSeq: 1,
     beacon: claim.body.release_beacon,
@@ -495,7 +504,7 @@ test('mass assignment: no write route takes fields that are not its inputs', asy
 // closes mid-upload.
 function oversized(actor, route, id, userId, raw) {
   const [method, pattern] = route.split(' ');
-  const u = new URL(srv.url + pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)));
+  const u = new URL(srv.url + pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)));
   const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), expect: '100-continue' };
   if (actor !== 'anonymous') headers.authorization = `Bearer ${fx.tokens[actor]}`;
   return new Promise((resolve, reject) => {

@@ -177,6 +177,15 @@ test('real responses match their documented schemas', async () => {
   await call('GET', '/api/v1/projects/{id}/ledger', { id });
   await call('GET', '/api/v1/projects/{id}/stats', { id });
   await call('GET', '/api/v1/ledger/verify', none);
+  const gold = (await call('POST', '/api/v1/projects/{id}/gold', { id }, { body: { data: { text: 'Known' }, answer: nerResult('PER', 0, 5) } })).body;
+  await call('POST', '/api/v1/projects/{id}/gold', { id }, { body: { data: { text: 'Known' } } });
+  await call('GET', '/api/v1/projects/{id}/gold', { id }, { query: '?limit=1' });
+  await call('POST', '/api/v1/projects/{id}/members/{user_id}/suspension', { id, user_id: user.id }, { body: { reason: 'checked' } });
+  await call('POST', '/api/v1/projects/{id}/members/{user_id}/suspension', { id, user_id: user.id }, { body: { reason: 'again' } });
+  await call('GET', '/api/v1/projects/{id}/quality/annotators', { id });
+  await call('DELETE', '/api/v1/projects/{id}/members/{user_id}/suspension', { id, user_id: user.id });
+  await call('DELETE', '/api/v1/projects/{id}/gold/{gold_id}', { id, gold_id: gold.id });
+  await call('DELETE', '/api/v1/projects/{id}/gold/{gold_id}', { id, gold_id: gold.id });
 
   const imp = await call('POST', '/api/v1/projects/{id}/imports', { id }, {
     query: '?format=jsonl&filename=t.jsonl', raw: '{"text":"one"}\n{"text":"two"}\n', headers: { 'content-type': 'application/x-ndjson' },
