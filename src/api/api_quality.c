@@ -23,8 +23,7 @@
 
 static json_t *load_text(const char *text);
 static json_t *gold_json(lf_http_req *req, const void *row);
-static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items,
-		     int *n);
+static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items, int *n);
 static json_t *mean_json(int64_t ppm_sum, int64_t n);
 static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf_gold_person *g,
 			      const lf_stats_person *w);
@@ -44,12 +43,12 @@ static json_t *mean_json(int64_t ppm_sum, int64_t n)
 static json_t *gold_json(lf_http_req *req, const void *row)
 {
 	const lf_gold *g = row;
-	json_t *o = json_pack(
-	    "{s:I,s:I,s:s?,s:o,s:o,s:s,s:I,s:I,s:o}", "id", (json_int_t)g->id, "project_id",
-	    (json_int_t)g->project_id, "task_type", g->task_type, "data", load_text(g->data),
-	    "answer", load_text(g->answer), "created_at", lf_api_time(req, g->created_at),
-	    "answered", (json_int_t)g->answered, "passed", (json_int_t)g->passed, "mean_score",
-	    mean_json(g->score_ppm_sum, g->answered));
+	json_t *o = json_pack("{s:I,s:I,s:s?,s:o,s:o,s:s,s:I,s:I,s:o}", "id", (json_int_t)g->id,
+			      "project_id", (json_int_t)g->project_id, "task_type", g->task_type,
+			      "data", load_text(g->data), "answer", load_text(g->answer),
+			      "created_at", lf_api_time(req, g->created_at), "answered",
+			      (json_int_t)g->answered, "passed", (json_int_t)g->passed,
+			      "mean_score", mean_json(g->score_ppm_sum, g->answered));
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "source_task_id",
@@ -60,8 +59,7 @@ static json_t *gold_json(lf_http_req *req, const void *row)
 	return o;
 }
 
-static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items,
-		     int *n)
+static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items, int *n)
 {
 	return lf_store_gold_list(tx, project_id, after, limit, (lf_gold **)items, n);
 }
@@ -131,8 +129,7 @@ static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf
 				 (json_int_t)passed, "mean_score", mean_json(sum, answered));
 	json_t *review = json_pack(
 	    "{s:I,s:I,s:I,s:o}", "submitted", (json_int_t)submitted, "accepted",
-	    (json_int_t)(submitted - rejected), "rejected", (json_int_t)rejected,
-	    "acceptance_rate",
+	    (json_int_t)(submitted - rejected), "rejected", (json_int_t)rejected, "acceptance_rate",
 	    submitted > 0 ? json_real((double)(submitted - rejected) / (double)submitted)
 			  : json_null());
 	json_t *susp = json_null();
@@ -142,8 +139,8 @@ static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf
 	}
 	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:I,s:o}", "user_id", (json_int_t)s->user_id,
 			 "name", s->name, "email", s->email, "gold", gold, "review", review,
-			 "score", parts > 0 ? json_real(total / parts) : json_null(),
-			 "confidence", (json_int_t)(answered + submitted), "suspended", susp);
+			 "score", parts > 0 ? json_real(total / parts) : json_null(), "confidence",
+			 (json_int_t)(answered + submitted), "suspended", susp);
 }
 
 int lf_api_quality_annotators(lf_http_req *req)
@@ -184,7 +181,8 @@ int lf_api_quality_annotators(lf_http_req *req)
 					  wi < nw && work[wi].user_id == uid ? &work[wi] : NULL));
 	}
 	return lf_api_list(
-	    req, items, lf_api_next_cursor(req, nm, limit, nm > limit ? members[limit - 1].user_id : 0));
+	    req, items,
+	    lf_api_next_cursor(req, nm, limit, nm > limit ? members[limit - 1].user_id : 0));
 }
 
 int lf_api_suspension_put(lf_http_req *req)
@@ -197,9 +195,9 @@ int lf_api_suspension_put(lf_http_req *req)
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK ||
 	    (ret = lf_api_str(req, "reason", 1, 500, &reason)) != LF_OK)
 		return ret;
-	if ((ret = lf_projects_member_suspend(app->store, req->arena, who->user.id,
-					      who->user.role, id, lf_http_capture_id(req, 1),
-					      reason, &req->error)) != LF_OK)
+	if ((ret = lf_projects_member_suspend(app->store, req->arena, who->user.id, who->user.role,
+					      id, lf_http_capture_id(req, 1), reason,
+					      &req->error)) != LF_OK)
 		return ret;
 	return lf_http_json(req, 200,
 			    json_pack("{s:I,s:I,s:s}", "project_id", (json_int_t)id, "user_id",

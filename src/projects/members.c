@@ -120,8 +120,8 @@ static int suspend_tx(lf_tx *tx, void *ud)
 {
 	struct member_op *op = ud;
 	lf_projects_clear(op->err);
-	int ret = lf_store_member_suspend(tx, op->project_id, op->user_id, op->reason,
-					  op->actor_id, op->now);
+	int ret = lf_store_member_suspend(tx, op->project_id, op->user_id, op->reason, op->actor_id,
+					  op->now);
 	if (ret == LF_ERR_NOTFOUND)
 		return lf_error_set(op->err, ret, "not_annotator",
 				    "That user is not an annotator of the project.");
@@ -130,10 +130,9 @@ static int suspend_tx(lf_tx *tx, void *ud)
 				    "That annotator is suspended already.");
 	if (ret != LF_OK)
 		return ret;
-	return lf_projects_audit(tx, op->actor_id, op->actor_role, "member.suspend",
-				 op->project_id,
-				 json_pack("{s:I,s:s}", "user_id", (json_int_t)op->user_id,
-					   "reason", op->reason));
+	return lf_projects_audit(
+	    tx, op->actor_id, op->actor_role, "member.suspend", op->project_id,
+	    json_pack("{s:I,s:s}", "user_id", (json_int_t)op->user_id, "reason", op->reason));
 }
 
 int lf_projects_member_suspend(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
@@ -166,9 +165,8 @@ static int reinstate_tx(lf_tx *tx, void *ud)
 				 json_pack("{s:I}", "user_id", (json_int_t)op->user_id));
 }
 
-int lf_projects_member_reinstate(lf_store *s, lf_arena *a, int64_t actor_id,
-				 const char *actor_role, int64_t project_id, int64_t user_id,
-				 lf_error *err)
+int lf_projects_member_reinstate(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
+				 int64_t project_id, int64_t user_id, lf_error *err)
 {
 	struct member_op op = {.actor_id = actor_id,
 			       .actor_role = actor_role,

@@ -89,8 +89,7 @@ int lf_projects_member_suspend(lf_store *s, lf_arena *a, int64_t actor_id, const
 /* Lifts it, with a "member.reinstate" audit record; gold answers before
  * now no longer count towards the suspension rule. LF_ERR_NOTFOUND
  * "not_suspended" when there is none. */
-int lf_projects_member_reinstate(lf_store *s, lf_arena *a, int64_t actor_id,
-				 const char *actor_role, int64_t project_id, int64_t user_id,
-				 lf_error *err);
+int lf_projects_member_reinstate(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
+				 int64_t project_id, int64_t user_id, lf_error *err);
 
 #endif

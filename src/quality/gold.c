@@ -44,8 +44,7 @@ static int check_answer(struct gold_op *op, const char *label_config, const json
 		return lf_error_set(op->err, LF_ERR_INVALID, "no_label_config",
 				    "The project has no label config: a known answer cannot be"
 				    " checked or scored without one.");
-	if (lf_labelcfg_parse(label_config, strlen(label_config), &cfg, err, sizeof(err)) !=
-	    LF_OK)
+	if (lf_labelcfg_parse(label_config, strlen(label_config), &cfg, err, sizeof(err)) != LF_OK)
 		return lf_error_set(op->err, LF_ERR_INTERNAL, "bad_label_config",
 				    "The project's label config no longer parses: %s", err);
 	if (lf_labelcfg_validate_result(cfg, answer, data, err, sizeof(err)) != LF_OK) {
@@ -104,9 +103,10 @@ static int create_tx(lf_tx *tx, void *ud)
 		if (ret == LF_OK && (t.project_id != op->project_id || t.gold_id != 0))
 			ret = LF_ERR_NOTFOUND;
 		if (ret != LF_OK)
-			return ret == LF_ERR_NOTFOUND ? lf_error_set(op->err, ret, "not_found",
-								     "The project has no such task.")
-						      : ret;
+			return ret == LF_ERR_NOTFOUND
+				   ? lf_error_set(op->err, ret, "not_found",
+						  "The project has no such task.")
+				   : ret;
 		g->task_type = t.task_type;
 		g->predictions = t.predictions;
 		g->source_task_id = t.id;

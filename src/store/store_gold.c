@@ -10,7 +10,8 @@
 	" g.created_by, g.created_at, g.retired_at"
 /* The counts of a gold task's scored answers, after GOLD_COLS. */
 #define GOLD_COUNTS                                                                                \
-	", (SELECT COUNT(*) FROM gold_answers a WHERE a.gold_id = g.id AND a.answered_at IS NOT NULL)," \
+	", (SELECT COUNT(*) FROM gold_answers a WHERE a.gold_id = g.id AND a.answered_at IS NOT "  \
+	"NULL),"                                                                                   \
 	" (SELECT COUNT(*) FROM gold_answers a WHERE a.gold_id = g.id AND a.passed = 1),"          \
 	" (SELECT COALESCE(SUM(a.score_ppm), 0) FROM gold_answers a WHERE a.gold_id = g.id)"
 
@@ -47,9 +48,9 @@ static void gold_counted_fill(lf_tx *tx, lf_rows *r, void *out)
 
 int lf_store_gold_insert(lf_tx *tx, const lf_gold *g, int64_t *id)
 {
-	lf_val v[] = {LF_VINT(g->project_id),	 LF_VTEXT(g->task_type), LF_VTEXT(g->data),
-		      LF_VTEXT(g->predictions),	 LF_VTEXT(g->answer),	 LF_VID(g->source_task_id),
-		      LF_VINT(g->created_by),	 LF_VINT(g->created_at)};
+	lf_val v[] = {LF_VINT(g->project_id),	LF_VTEXT(g->task_type), LF_VTEXT(g->data),
+		      LF_VTEXT(g->predictions), LF_VTEXT(g->answer),	LF_VID(g->source_task_id),
+		      LF_VINT(g->created_by),	LF_VINT(g->created_at)};
 	return lf_db_query_int(tx,
 			       "INSERT INTO gold_tasks (project_id, task_type, data, predictions,"
 			       " answer, source_task_id, created_by, created_at)"
@@ -154,7 +155,7 @@ static void person_fill(lf_tx *tx, lf_rows *r, void *out)
 }
 
 #define PERSON_COLS                                                                                \
-	"SELECT user_id, COUNT(*), COALESCE(SUM(passed), 0), COALESCE(SUM(score_ppm), 0)"        \
+	"SELECT user_id, COUNT(*), COALESCE(SUM(passed), 0), COALESCE(SUM(score_ppm), 0)"          \
 	" FROM gold_answers"
 
 int lf_store_gold_person(lf_tx *tx, int64_t project_id, int64_t user_id, int64_t since,
@@ -201,12 +202,13 @@ int lf_store_member_reinstate(lf_tx *tx, int64_t project_id, int64_t user_id, in
 {
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id), LF_VINT(now)};
 	int64_t changes = 0;
-	int ret = lf_db_exec(tx,
-			     "UPDATE project_members SET suspended_reason = NULL, suspended_by = NULL,"
-			     " suspended_at = NULL, reinstated_at = $3"
-			     " WHERE project_id = $1 AND user_id = $2 AND role = 'annotator'"
-			     " AND suspended_reason IS NOT NULL",
-			     v, 3, &changes);
+	int ret =
+	    lf_db_exec(tx,
+		       "UPDATE project_members SET suspended_reason = NULL, suspended_by = NULL,"
+		       " suspended_at = NULL, reinstated_at = $3"
+		       " WHERE project_id = $1 AND user_id = $2 AND role = 'annotator'"
+		       " AND suspended_reason IS NOT NULL",
+		       v, 3, &changes);
 	return ret == LF_OK && changes == 0 ? LF_ERR_NOTFOUND : ret;
 }
 
@@ -232,12 +234,11 @@ int lf_store_member_suspensions(lf_tx *tx, int64_t project_id, int64_t after_use
 {
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(after_user), LF_VINT(limit)};
 	return lf_db_query_list(tx,
-				SUSPENSION_SELECT " AND m.user_id > $2 ORDER BY m.user_id LIMIT $3", v,
-				3, suspension_fill, sizeof(lf_suspension), 0, (void **)items, n);
+				SUSPENSION_SELECT " AND m.user_id > $2 ORDER BY m.user_id LIMIT $3",
+				v, 3, suspension_fill, sizeof(lf_suspension), 0, (void **)items, n);
 }
 
-int lf_store_member_suspension(lf_tx *tx, int64_t project_id, int64_t user_id,
-			       lf_suspension *out)
+int lf_store_member_suspension(lf_tx *tx, int64_t project_id, int64_t user_id, lf_suspension *out)
 {
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id)};
 	return lf_db_query_one(tx, SUSPENSION_SELECT " AND m.user_id = $2", v, 2, suspension_fill,

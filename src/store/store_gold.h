@@ -62,10 +62,10 @@ int lf_store_gold_people(lf_tx *tx, int64_t project_id, lf_gold_person **items, 
 /* A member's suspension from L1 work in a project. */
 typedef struct lf_suspension {
 	int64_t user_id;
-	const char *reason;	    /* NULL when not suspended */
-	int64_t at, by;		    /* by 0: automatic */
-	int64_t reinstated_at;	    /* the last reinstatement, or 0 */
-	const char *name, *email;   /* the member's */
+	const char *reason;	  /* NULL when not suspended */
+	int64_t at, by;		  /* by 0: automatic */
+	int64_t reinstated_at;	  /* the last reinstatement, or 0 */
+	const char *name, *email; /* the member's */
 } lf_suspension;
 /* Suspends user_id's annotator role in project_id. LF_ERR_NOTFOUND when
  * they have no such role; LF_ERR_CONFLICT when it is suspended already. */
@@ -78,7 +78,6 @@ int lf_store_member_reinstate(lf_tx *tx, int64_t project_id, int64_t user_id, in
 int lf_store_member_suspensions(lf_tx *tx, int64_t project_id, int64_t after_user, int limit,
 				lf_suspension **items, int *n);
 /* One annotator's; LF_ERR_NOTFOUND when they are not one. */
-int lf_store_member_suspension(lf_tx *tx, int64_t project_id, int64_t user_id,
-			       lf_suspension *out);
+int lf_store_member_suspension(lf_tx *tx, int64_t project_id, int64_t user_id, lf_suspension *out);
 
 #endif

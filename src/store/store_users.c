@@ -162,13 +162,13 @@ int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t 
 #define SESSION_USER "SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at"
 #define SESSION_ONLY SESSION_USER ", NULL, NULL, NULL" SESSION_FROM SESSION_WHERE
 #define SESSION_PROJECT                                                                            \
-	SESSION_USER ", p.id, m.role, m.suspended_reason" SESSION_FROM                           \
-		     " LEFT JOIN projects p ON p.id = $4"            \
+	SESSION_USER ", p.id, m.role, m.suspended_reason" SESSION_FROM                             \
+		     " LEFT JOIN projects p ON p.id = $4"                                          \
 		     " LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = "        \
 		     "u.id" SESSION_WHERE
 #define SESSION_TASK                                                                               \
-	SESSION_USER ", t.project_id, m.role, m.suspended_reason" SESSION_FROM                    \
-		     " LEFT JOIN tasks t ON t.id = $4"       \
+	SESSION_USER ", t.project_id, m.role, m.suspended_reason" SESSION_FROM                     \
+		     " LEFT JOIN tasks t ON t.id = $4"                                             \
 		     " LEFT JOIN project_members m ON m.project_id = t.project_id"                 \
 		     " AND m.user_id = u.id" SESSION_WHERE
 #define USER_PROJECT                                                                               \

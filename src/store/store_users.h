@@ -41,11 +41,11 @@ int lf_store_session_insert(lf_tx *tx, const char *sid, int64_t user_id, int64_t
 int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t now, lf_user *user);
 /* What one request's authorization reads (lf_store_access). */
 typedef struct lf_access {
-	lf_user user;	    /* the session's user, when a session was checked */
-	int found;	    /* the project (or task) asked about exists */
-	int64_t project_id; /* its project */
-	unsigned roles;	    /* the user's LF_PROLE_* bits there, 0 for none */
-	unsigned suspended; /* of those, the roles suspended (quality/gold.h) */
+	lf_user user;		      /* the session's user, when a session was checked */
+	int found;		      /* the project (or task) asked about exists */
+	int64_t project_id;	      /* its project */
+	unsigned roles;		      /* the user's LF_PROLE_* bits there, 0 for none */
+	unsigned suspended;	      /* of those, the roles suspended (quality/gold.h) */
 	const char *suspended_reason; /* why, when any is (tx's arena) */
 } lf_access;
 /*

@@ -56,8 +56,9 @@ int lf_tasks_gold_pick(struct op *op, int64_t *copy_id)
 					  op->now);
 	/* The same person's other claim, at the same moment, got it. */
 	if (ret == LF_ERR_CONFLICT)
-		return lf_error_set(op->why, ret, "conflict",
-				    "Another claim of yours was taken at the same time; try again.");
+		return lf_error_set(
+		    op->why, ret, "conflict",
+		    "Another claim of yours was taken at the same time; try again.");
 	if (ret != LF_OK)
 		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
 	return LF_OK;
@@ -118,11 +119,10 @@ static json_t *feedback_json(const struct op *op, const lf_score *sc, const json
 {
 	json_t *controls = json_array();
 	for (size_t i = 0; controls && i < sc->control_count; i++)
-		json_array_append_new(controls,
-				      json_pack("{s:s,s:s,s:f}", "name", sc->controls[i].name,
-						"method",
-						lf_score_method_name(sc->controls[i].method),
-						"score", sc->controls[i].score));
+		json_array_append_new(
+		    controls, json_pack("{s:s,s:s,s:f}", "name", sc->controls[i].name, "method",
+					lf_score_method_name(sc->controls[i].method), "score",
+					sc->controls[i].score));
 	return json_pack("{s:f,s:b,s:f,s:O,s:o}", "score", score, "passed", passed, "pass_score",
 			 op->policy.gold_pass_bp / 10000.0, "expected", gold, "controls",
 			 controls ? controls : json_array());
@@ -131,8 +131,8 @@ static json_t *feedback_json(const struct op *op, const lf_score *sc, const json
 /* Records the scored answer, then applies the project's suspension rule. */
 int lf_tasks_gold_record(struct op *op)
 {
-	int ret = lf_store_gold_answer(op->tx, op->task.id, op->gold_score_ppm, op->gold_passed,
-				       op->now);
+	int ret =
+	    lf_store_gold_answer(op->tx, op->task.id, op->gold_score_ppm, op->gold_passed, op->now);
 	if (ret != LF_OK)
 		return lf_error_set(op->why, ret, "conflict",
 				    "The gold answer changed concurrently; try again.");

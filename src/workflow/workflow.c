@@ -48,8 +48,8 @@ struct row {
 	unsigned g_fx;
 };
 
-static const struct row *find_row(lf_wf_event ev, lf_task_state from, int gold,
-				  lf_task_state to, const struct row **first);
+static const struct row *find_row(lf_wf_event ev, lf_task_state from, int gold, lf_task_state to,
+				  const struct row **first);
 static int role_may_ever(lf_wf_event ev, lf_wf_role role);
 static int guard_holds(enum guard g, const lf_wf_input *in, const lf_wf_outcome *o);
 static int counters_ok(const lf_wf_input *in);
@@ -211,8 +211,8 @@ static const char *const stage_names[] = {"l1", "l2", "l3"};
  * role and need checks can come before the target check: every row of one
  * (ev, from) shares its roles and needs.
  */
-static const struct row *find_row(lf_wf_event ev, lf_task_state from, int gold,
-				  lf_task_state to, const struct row **first)
+static const struct row *find_row(lf_wf_event ev, lf_task_state from, int gold, lf_task_state to,
+				  const struct row **first)
 {
 	const struct row *hit = NULL;
 	size_t i;

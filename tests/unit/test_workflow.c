@@ -355,15 +355,15 @@ static int compare_with_model(lf_wf_event ev, lf_wf_role role, const lf_wf_input
 	rw = model_apply(ev, role, in, &want);
 	if (rg == rw && (rg != LF_OK || memcmp(&got, &want, sizeof(got)) == 0))
 		return 1;
-	print_error("mismatch: %s%s by %s in %s (holder=%d author=%d comment=%d result=%d sampled=%d "
-		    "to=%s a=%d/%d r=%d/%d n=%d/%d): got %d to=%s fx=%#x, want %d to=%s "
-		    "fx=%#x\n",
-		    in->gold ? "gold " : "", lf_wf_event_name(ev), lf_wf_role_name(role),
-		    lf_wf_state_name(in->state), in->is_holder, in->is_author, in->has_comment, in->has_result,
-		    in->sampled_for_l3, lf_wf_state_name(in->requeue_to), in->attempts,
-		    in->max_attempts, in->reworks, in->max_reworks, in->annotations_done,
-		    in->overlap, rg, lf_wf_state_name(got.to), got.effects, rw,
-		    lf_wf_state_name(want.to), want.effects);
+	print_error(
+	    "mismatch: %s%s by %s in %s (holder=%d author=%d comment=%d result=%d sampled=%d "
+	    "to=%s a=%d/%d r=%d/%d n=%d/%d): got %d to=%s fx=%#x, want %d to=%s "
+	    "fx=%#x\n",
+	    in->gold ? "gold " : "", lf_wf_event_name(ev), lf_wf_role_name(role),
+	    lf_wf_state_name(in->state), in->is_holder, in->is_author, in->has_comment,
+	    in->has_result, in->sampled_for_l3, lf_wf_state_name(in->requeue_to), in->attempts,
+	    in->max_attempts, in->reworks, in->max_reworks, in->annotations_done, in->overlap, rg,
+	    lf_wf_state_name(got.to), got.effects, rw, lf_wf_state_name(want.to), want.effects);
 	return 0;
 }
 
