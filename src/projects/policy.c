@@ -32,6 +32,11 @@ static const lf_policy_field fields[] = {
      "Imported rows grouped into one task."},
     {"overlap", LF_POLICY_INT, F(overlap), 1, 20, 1, "annotations",
      "Independent L1 annotations each task needs."},
+    {"overlap_max", LF_POLICY_INT, F(overlap_max), 0, 20, 0, "annotations",
+     "While a task's annotators agree less than overlap_agreement, one more annotator is added,"
+     " up to this many; 0 never adds one."},
+    {"overlap_agreement", LF_POLICY_FRACTION, F(overlap_agreement_bp), 0, 10000, 8000, "fraction",
+     "Mean pair score (0..1) of a task's annotations under which overlap_max adds an annotator."},
     {"rework_grace_seconds", LF_POLICY_INT, F(rework_grace_seconds), 0, 30 * 86400, 300, "seconds",
      "How long a rejected task waits for its own annotator."},
     {"segment_seconds", LF_POLICY_INT, F(segment_seconds), 0, 86400, 0, "seconds",
@@ -175,6 +180,9 @@ int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 	}
 	/* Checked on the combination, not per key: either may come from an
 	 * earlier layer (the project's, under a task type's override). */
+	if (err[0] == '\0' && n.overlap_max != 0 && n.overlap_max < n.overlap)
+		add_problem(err, errlen, "policy overlap_max must be 0 or at least overlap (%d)",
+			    n.overlap);
 	if (err[0] == '\0' && n.segment_seconds > 0 &&
 	    n.segment_overlap_seconds >= n.segment_seconds)
 		add_problem(err, errlen,

@@ -14,11 +14,16 @@
 #include "core/lf.h"
 
 typedef struct lf_policy {
-	int lease_seconds;	  /* a claim's lease; default 600 */
-	int max_attempts;	  /* lease expiries before escalation to L3; 3 */
-	int max_reworks;	  /* L2 rejections before escalation to L3; 2 */
-	int items_per_task;	  /* imported rows grouped into one task; 1 */
-	int overlap;		  /* independent L1 annotations a task needs; 1 */
+	int lease_seconds;  /* a claim's lease; default 600 */
+	int max_attempts;   /* lease expiries before escalation to L3; 3 */
+	int max_reworks;    /* L2 rejections before escalation to L3; 2 */
+	int items_per_task; /* imported rows grouped into one task; 1 */
+	int overlap;	    /* independent L1 annotations a task needs; 1 */
+	/* While the annotations of a task that has its overlap agree less
+	 * than overlap_agreement_bp (mean pair score, basis points; 8000),
+	 * one more annotator is asked, up to overlap_max (0: never). */
+	int overlap_max;
+	int overlap_agreement_bp;
 	int l3_sample_bp;	  /* share of L2-approved tasks L3 checks, basis points; 10000 */
 	int rework_grace_seconds; /* rework waits this long for its annotator; 300 */
 	int pay_overturned_l2;	  /* pay an L2 decision that L3 overturned; 0 */

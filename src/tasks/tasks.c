@@ -322,6 +322,10 @@ static int write_audit(struct op *op, const char *from, unsigned fx)
 		json_object_set_new(d, "annotation_version", json_integer(op->annotation_version));
 	if (op->task.lease_owner != 0)
 		json_object_set_new(d, "lease_expires", json_integer(op->task.lease_expires));
+	if (op->agreement_known)
+		json_object_set_new(d, "agreement", json_real((double)op->agreement_ppm / 1e6));
+	if (op->ev == LF_EV_SUBMIT && op->task.gold_id != 0)
+		json_object_set_new(d, "gold_score", json_real((double)op->gold_score_ppm / 1e6));
 	lf_audit_event ev = {.actor_id = op->who->user_id,
 			     .actor_role = lf_wf_role_name(op->role),
 			     .action = action,
@@ -418,12 +422,17 @@ int lf_tasks_apply(struct op *op)
 		return ret;
 	if ((ret = lf_wf_apply(op->ev, op->role, &in, &out)) != LF_OK)
 		return refusal_from_wf(op, ret, &in);
-	/* A gold answer's score chooses the row's outcome: scored once the
-	 * workflow allowed the submit, so refusals come first as for any. */
-	if (in.gold && op->ev == LF_EV_SUBMIT) {
-		if ((ret = check_result(op)) != LF_OK || (ret = lf_tasks_gold_score(op)) != LF_OK)
+	/* A gold answer's score, or the agreement of a task's annotators,
+	 * chooses the row's outcome: measured once the workflow allowed the
+	 * submit, so refusals come first as for any. */
+	if (op->ev == LF_EV_SUBMIT && (in.gold || op->policy.overlap_max > op->policy.overlap)) {
+		if ((ret = check_result(op)) != LF_OK)
 			return ret;
-		in.gold_unpaid = !op->gold_passed && !op->policy.pay_failed_gold;
+		if (in.gold && (ret = lf_tasks_gold_score(op)) != LF_OK)
+			return ret;
+		if (!in.gold && (ret = lf_tasks_overlap_for_submit(op, &in.overlap)) != LF_OK)
+			return ret;
+		in.gold_unpaid = in.gold && !op->gold_passed && !op->policy.pay_failed_gold;
 		if ((ret = lf_wf_apply(op->ev, op->role, &in, &out)) != LF_OK)
 			return refusal_from_wf(op, ret, &in);
 	}

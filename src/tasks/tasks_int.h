@@ -47,6 +47,10 @@ struct op {
 	/* The submit of a gold copy (gold.c): the answer's score, whether it
 	 * passed, and what the annotator is shown (JSON text in the arena of
 	 * tx, NULL unless the project shows it). */
+	/* The submit of a task with overlap_max (overlap.c): its annotations'
+	 * agreement, when it was measured. */
+	int64_t agreement_ppm;
+	int agreement_known;
 	int64_t gold_score_ppm;
 	int gold_passed;
 	const char *gold_feedback;
@@ -60,6 +64,12 @@ int lf_tasks_load(struct op *op, int64_t task_id);
  * its effects inside op->tx (work rows, annotation, money, task row, audit
  * record). On failure op->why says why; the caller rolls back. */
 int lf_tasks_apply(struct op *op);
+
+/* overlap.c. Submit of an ordinary task, once the workflow allowed it and
+ * the result is valid: *overlap gets the overlap to decide it with, one
+ * more than the task has once it has the policy's and its annotators agree
+ * less than overlap_agreement (until overlap_max). */
+int lf_tasks_overlap_for_submit(struct op *op, int *overlap);
 
 /* gold.c. After a claim loaded the task it would give: with the policy's
  * gold rate, inserts a copy of a gold task the actor was never given and

@@ -343,3 +343,41 @@ test('32 annotators at once with overlap 3 and gold: nobody gets two stints of a
   assert.equal(p.body.counts.queued_l2, TASKS);
   assert.equal(p.body.task_count, TASKS);
 });
+
+test('overlap grows one annotator at a time while a task\'s annotators disagree, up to overlap_max', async () => {
+  const { admin, project, annotators } = await setupProject(srv, {
+    label_config: CONFIG, policies: { overlap: 2, overlap_max: 4, overlap_agreement: 0.6 }, counts: { annotator: 5 },
+  });
+  const pid = project.id;
+  assert.equal(errorCode(await api(admin, 'PATCH', `/api/v1/projects/${pid}`, { policies: { overlap: 3, overlap_max: 2 } })), 'invalid_policy');
+  await addTasks(srv, admin, pid, ['agreed', 'disputed']);
+  const [agreed, disputed] = (await allTasks(admin, pid)).map((t) => t.id);
+  // Each annotator takes both tasks in id order; what they answer on each.
+  const answers = {
+    [agreed]: ['Pos', 'Pos'],
+    // 2 disagree (0.0) -> a third; Pos, Neg, Pos: pairs 0, 1, 0 = 0.33 -> a
+    // fourth, the maximum: review, whatever it answers (not measured).
+    [disputed]: ['Pos', 'Neg', 'Pos', 'Pos'],
+  };
+  const state = async (id) => (await api(admin, 'GET', `/api/v1/tasks/${id}`)).body;
+  for (const a of annotators) {
+    for (;;) {
+      const c = await claim(srv, a, pid, 'l1');
+      if (c.status === 204) break;
+      const k = answers[c.body.id].length - (answers[c.body.id].left ??= answers[c.body.id].length);
+      answers[c.body.id].left--;
+      const s = await submit(srv, a, c.body.id, [choice(answers[c.body.id][k])]);
+      assert.equal(s.status, 200, JSON.stringify(s.body));
+    }
+  }
+  assert.equal((await state(agreed)).state, 'queued_l2');
+  assert.equal((await state(agreed)).annotations_done, 2);
+  const d = await state(disputed);
+  assert.equal(d.state, 'queued_l2');
+  assert.equal(d.annotations_done, 4);
+  // The agreement each decision rested on is in the audit trail.
+  const measured = async (id) => (await api(admin, 'GET', `/api/v1/audit?task=${id}&action=task.submit`)).body.items
+    .map((x) => x.details.agreement).filter((x) => x !== undefined).map((x) => Math.round(x * 1000) / 1000).sort();
+  assert.deepEqual(await measured(disputed), [0, 0.333]);
+  assert.deepEqual(await measured(agreed), [1]);
+});
