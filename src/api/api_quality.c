@@ -64,24 +64,52 @@ static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, vo
 	return lf_store_gold_list(tx, project_id, after, limit, (lf_gold **)items, n);
 }
 
+/*
+ * One gold task ({task_id, answer} or {data, answer}: 201 with it), or up
+ * to LF_GOLD_BATCH at once ({"items": [...]}: 201 {items}, all or none),
+ * for a set of known answers prepared elsewhere.
+ */
+#define LF_GOLD_BATCH 1000
 int lf_api_gold_create(lf_http_req *req)
 {
 	lf_app *app = req->app;
 	lf_principal *who;
-	lf_gold g;
-	int64_t task_id = 0;
 	int64_t id = lf_http_capture_id(req, 0);
+	json_t *items = json_object_get(req->json, "items"), *v;
+	size_t n = items ? json_array_size(items) : 1, i;
 	int ret;
-	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK ||
-	    (ret = lf_api_int(req, "task_id", 0, 1, INT64_MAX, &task_id)) != LF_OK)
+	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
 		return ret;
-	lf_gold_source src = {.task_id = task_id,
-			      .data = json_object_get(req->json, "data"),
-			      .answer = json_object_get(req->json, "answer")};
-	if ((ret = lf_gold_create(app->store, req->arena, who->user.id, who->user.role, id, &src,
-				  &g, &req->error)) != LF_OK)
+	if (items != NULL && (!json_is_array(items) || n == 0 || n > LF_GOLD_BATCH))
+		return lf_http_fail(req, LF_ERR_INVALID, "invalid_gold",
+				    "items must be an array of 1 to %d gold tasks.", LF_GOLD_BATCH);
+	lf_gold_source *src = lf_arena_calloc(req->arena, n * sizeof(*src));
+	lf_gold *out = lf_arena_calloc(req->arena, n * sizeof(*out));
+	if (src == NULL || out == NULL)
+		return LF_ERR_NOMEM;
+	for (i = 0; i < n; i++) {
+		v = items ? json_array_get(items, i) : req->json;
+		json_t *tid = json_object_get(v, "task_id");
+		if (!json_is_object(v) ||
+		    (tid != NULL && (!json_is_integer(tid) || json_integer_value(tid) < 1)))
+			return lf_http_fail(req, LF_ERR_INVALID, "invalid_gold",
+					    "%s must be an object, with task_id a positive integer"
+					    " when given.",
+					    items ? lf_arena_printf(req->arena, "items[%zu]", i)
+						  : "The body");
+		src[i] = (lf_gold_source){.task_id = tid ? json_integer_value(tid) : 0,
+					  .data = json_object_get(v, "data"),
+					  .answer = json_object_get(v, "answer")};
+	}
+	if ((ret = lf_gold_create(app->store, req->arena, who->user.id, who->user.role, id, src,
+				  (int)n, out, &req->error)) != LF_OK)
 		return ret;
-	return lf_http_json(req, 201, gold_json(req, &g));
+	if (items == NULL)
+		return lf_http_json(req, 201, gold_json(req, &out[0]));
+	json_t *made = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(made, gold_json(req, &out[i]));
+	return lf_http_json(req, 201, json_pack("{s:o}", "items", made));
 }
 
 int lf_api_gold_list(lf_http_req *req)

@@ -16,12 +16,15 @@ struct gold_op {
 	int64_t actor_id;
 	const char *actor_role;
 	int64_t project_id;
-	const lf_gold_source *src;
+	const lf_gold_source *src; /* create: n of them, into out[n] */
+	int n;
 	int64_t gold_id; /* retire */
-	lf_gold *out;	 /* create */
+	lf_gold *out;
 	lf_error *err;
 };
 
+static int create_one(struct gold_op *op, lf_tx *tx, const lf_project *p, const lf_gold_source *src,
+		      lf_gold *g);
 static int create_tx(lf_tx *tx, void *ud);
 static int retire_tx(lf_tx *tx, void *ud);
 static int check_answer(struct gold_op *op, const char *label_config, const json_t *data,
@@ -83,21 +86,15 @@ static int audit(struct gold_op *op, lf_tx *tx, const char *action, int64_t gold
 	return ret;
 }
 
-static int create_tx(lf_tx *tx, void *ud)
+/* Makes one gold task of src into g, in tx, for project p. */
+static int create_one(struct gold_op *op, lf_tx *tx, const lf_project *p, const lf_gold_source *src,
+		      lf_gold *g)
 {
-	struct gold_op *op = ud;
-	const lf_gold_source *src = op->src;
-	lf_project p;
 	lf_task t;
-	lf_gold *g = op->out;
 	json_t *data = NULL, *answer = NULL;
 	char *answer_text = NULL;
 	int ret;
 	memset(g, 0, sizeof(*g));
-	if ((ret = lf_store_project_get(tx, op->project_id, &p)) != LF_OK)
-		return ret == LF_ERR_NOTFOUND
-			   ? lf_error_set(op->err, ret, "not_found", "No such project.")
-			   : ret;
 	if (src->task_id != 0) {
 		ret = lf_store_task_get(tx, src->task_id, &t);
 		if (ret == LF_OK && (t.project_id != op->project_id || t.gold_id != 0))
@@ -105,7 +102,8 @@ static int create_tx(lf_tx *tx, void *ud)
 		if (ret != LF_OK)
 			return ret == LF_ERR_NOTFOUND
 				   ? lf_error_set(op->err, ret, "not_found",
-						  "The project has no such task.")
+						  "The project has no task %lld.",
+						  (long long)src->task_id)
 				   : ret;
 		g->task_type = t.task_type;
 		g->predictions = t.predictions;
@@ -137,7 +135,7 @@ static int create_tx(lf_tx *tx, void *ud)
 			goto cleanup;
 		}
 	}
-	if ((ret = check_answer(op, p.label_config, data, answer)) != LF_OK)
+	if ((ret = check_answer(op, p->label_config, data, answer)) != LF_OK)
 		goto cleanup;
 	char *data_text = json_dumps(data, JSON_COMPACT);
 	answer_text = json_dumps(answer, JSON_COMPACT);
@@ -163,22 +161,54 @@ cleanup:
 	return ret;
 }
 
+/* All or nothing: the first item refused rolls the others back, and the
+ * error names it. */
+static int create_tx(lf_tx *tx, void *ud)
+{
+	struct gold_op *op = ud;
+	lf_project p;
+	int ret;
+	if ((ret = lf_store_project_get(tx, op->project_id, &p)) != LF_OK)
+		return ret == LF_ERR_NOTFOUND
+			   ? lf_error_set(op->err, ret, "not_found", "No such project.")
+			   : ret;
+	for (int i = 0; i < op->n; i++) {
+		if ((ret = create_one(op, tx, &p, &op->src[i], &op->out[i])) == LF_OK)
+			continue;
+		if (op->n > 1 && op->err->message[0] != '\0') {
+			char msg[sizeof(op->err->message) + 32];
+			snprintf(msg, sizeof(msg), "items[%d]: %s", i, op->err->message);
+			msg[sizeof(op->err->message) - 1] = '\0';
+			memcpy(op->err->message, msg, sizeof(op->err->message));
+		}
+		return ret;
+	}
+	return LF_OK;
+}
+
 int lf_gold_create(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
-		   int64_t project_id, const lf_gold_source *src, lf_gold *out, lf_error *err)
+		   int64_t project_id, const lf_gold_source *src, int n, lf_gold *out,
+		   lf_error *err)
 {
 	struct gold_op op = {.actor_id = actor_id,
 			     .actor_role = actor_role,
 			     .project_id = project_id,
 			     .src = src,
+			     .n = n,
 			     .out = out,
 			     .err = err};
-	if (src->task_id == 0 && (!json_is_object(src->data) || src->answer == NULL))
-		return lf_error_set(err, LF_ERR_INVALID, "invalid_gold",
-				    "Give task_id (and optionally answer), or data (an object)"
-				    " and answer.");
-	if (src->answer != NULL && !json_is_array(src->answer))
-		return lf_error_set(err, LF_ERR_INVALID, "invalid_answer",
-				    "answer must be an array of Label Studio regions.");
+	for (int i = 0; i < n; i++) {
+		const char *at = n > 1 ? lf_arena_printf(a, "items[%d]: ", i) : "";
+		if (src[i].task_id == 0 && (!json_is_object(src[i].data) || src[i].answer == NULL))
+			return lf_error_set(err, LF_ERR_INVALID, "invalid_gold",
+					    "%sGive task_id (and optionally answer), or data (an"
+					    " object) and answer.",
+					    at);
+		if (src[i].answer != NULL && !json_is_array(src[i].answer))
+			return lf_error_set(err, LF_ERR_INVALID, "invalid_answer",
+					    "%sanswer must be an array of Label Studio regions.",
+					    at);
+	}
 	return lf_store_write(s, a, create_tx, &op);
 }
 

@@ -24,14 +24,16 @@ typedef struct lf_gold_source {
 } lf_gold_source;
 
 /*
- * Makes a gold task of project_id from src, with a "gold.create" audit
- * record; *out gets it (strings in arena a). Errors in err: not_found
- * (project or task), invalid_gold (what is missing or wrong),
- * invalid_answer (the label config refuses it), unscorable_answer,
- * no_label_config.
+ * Makes n gold tasks of project_id from src[0..n), each with a
+ * "gold.create" audit record, all or none (one transaction); out[i] (the
+ * caller's n slots) gets each (strings in arena a). Errors in err, naming
+ * the item ("items[3]: ...") when n > 1: not_found (project or task),
+ * invalid_gold (what is missing or wrong), invalid_answer (the label
+ * config refuses it), unscorable_answer, no_label_config.
  */
 int lf_gold_create(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
-		   int64_t project_id, const lf_gold_source *src, lf_gold *out, lf_error *err);
+		   int64_t project_id, const lf_gold_source *src, int n, lf_gold *out,
+		   lf_error *err);
 /* Stops serving gold task gold_id, with a "gold.retire" audit record.
  * LF_ERR_NOTFOUND "not_found" when there is no such gold task being
  * served. */

@@ -75,6 +75,19 @@ test('gold tasks are made from data and an answer, or from a task, checked again
   assert.equal(made.body.mean_score, null);
   assert.equal(made.body.retired_at, null);
   assert.deepEqual((await goldList(admin, pid)).map((g) => g.id), [given.body.id, promoted.body.id, made.body.id]);
+  // Many at once: all or none, the refused item named.
+  const bulk = await addGold(admin, pid, { items: [{ data: { text: 'Dan' }, answer: [choice('Pos')] }, { task_id: t1.id, answer: [choice('Neg')] }] });
+  assert.equal(bulk.status, 201, JSON.stringify(bulk.body));
+  assert.deepEqual(bulk.body.items.map((g) => g.source_task_id), [null, t1.id]);
+  const before = (await goldList(admin, pid)).length;
+  const bad = await addGold(admin, pid, { items: [{ data: { text: 'Eve' }, answer: [choice('Pos')] }, { data: { text: 'Fay' }, answer: [choice('Maybe')] }] });
+  assert.equal(bad.status, 422);
+  assert.equal(errorCode(bad), 'invalid_answer');
+  assert.match(bad.body.error.message, /^items\[1\]: /);
+  assert.equal((await goldList(admin, pid)).length, before, 'nothing of a refused batch is kept');
+  assert.equal(errorCode(await addGold(admin, pid, { items: [] })), 'invalid_gold');
+  assert.equal(errorCode(await addGold(admin, pid, { items: [{ task_id: 'x', answer: [choice('Pos')] }] })), 'invalid_gold');
+  for (const g of bulk.body.items) assert.equal((await api(admin, 'DELETE', `/api/v1/projects/${pid}/gold/${g.id}`)).status, 204);
   // Only managers see gold.
   assert.equal((await api(a, 'GET', `/api/v1/projects/${pid}/gold`)).status, 403);
   assert.equal((await addGold(a, pid, { data: { text: 'x' }, answer: [choice('Pos')] })).status, 403);
