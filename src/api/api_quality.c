@@ -21,10 +21,15 @@
 #include "projects/projects.h"
 #include "quality/gold.h"
 
+/* A manager's action on a project and one id in it (gold.h, projects.h). */
+typedef int (*manage_fn)(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
+			 int64_t project_id, int64_t id, lf_error *err);
+
 static json_t *load_text(const char *text);
 static json_t *gold_json(lf_http_req *req, const void *row);
 static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items, int *n);
 static json_t *mean_json(int64_t ppm_sum, int64_t n);
+static int manage_delete(lf_http_req *req, manage_fn fn);
 static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf_gold_person *g,
 			      const lf_stats_person *w);
 
@@ -118,7 +123,9 @@ int lf_api_gold_list(lf_http_req *req)
 				   gold_json);
 }
 
-int lf_api_gold_retire(lf_http_req *req)
+/* The DELETEs of this file: a manager's action on the project and the
+ * path's second id, answered 204. */
+static int manage_delete(lf_http_req *req, manage_fn fn)
 {
 	lf_app *app = req->app;
 	lf_principal *who;
@@ -126,10 +133,15 @@ int lf_api_gold_retire(lf_http_req *req)
 	int ret;
 	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
 		return ret;
-	if ((ret = lf_gold_retire(app->store, req->arena, who->user.id, who->user.role, id,
-				  lf_http_capture_id(req, 1), &req->error)) != LF_OK)
+	if ((ret = fn(app->store, req->arena, who->user.id, who->user.role, id,
+		      lf_http_capture_id(req, 1), &req->error)) != LF_OK)
 		return ret;
 	return lf_http_empty(req, 204);
+}
+
+int lf_api_gold_retire(lf_http_req *req)
+{
+	return manage_delete(req, lf_gold_retire);
 }
 
 /*
@@ -234,15 +246,5 @@ int lf_api_suspension_put(lf_http_req *req)
 
 int lf_api_suspension_delete(lf_http_req *req)
 {
-	lf_app *app = req->app;
-	lf_principal *who;
-	int64_t id = lf_http_capture_id(req, 0);
-	int ret;
-	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK)
-		return ret;
-	if ((ret = lf_projects_member_reinstate(app->store, req->arena, who->user.id,
-						who->user.role, id, lf_http_capture_id(req, 1),
-						&req->error)) != LF_OK)
-		return ret;
-	return lf_http_empty(req, 204);
+	return manage_delete(req, lf_projects_member_reinstate);
 }
