@@ -74,6 +74,12 @@ struct sitem {
 	uint32_t *cp; /* text decoded, when its length is end - start */
 };
 
+/* Two items of one group that may share a cluster, and how alike. */
+struct pair {
+	double sim;
+	size_t a, b;
+};
+
 /* One distinct answer (vote) or label set (cluster) and how many gave it. */
 struct tally {
 	const char *key;
@@ -123,6 +129,7 @@ static int cluster_control(struct ctx *x, const lf_labelcfg_control *c, const st
 static int cluster_items(struct ctx *x, const struct ref *f, enum ckind kind,
 			 lf_labelcfg_shape shape, struct citem **v, size_t *n, size_t *cap);
 static int cmp_citem(const void *a, const void *b);
+static int cmp_pair(const void *a, const void *b);
 static int cluster_group(struct ctx *x, struct citem *v, size_t m, json_t *dis, struct units *u);
 static double similarity(struct ctx *x, const struct citem *a, const struct citem *b, int *ret);
 static int emit_cluster(struct ctx *x, struct citem *v, size_t m, const double *sim, size_t root,
@@ -713,11 +720,7 @@ static int cmp_citem(const void *a, const void *b)
 	return (p->seq > q->seq) - (p->seq < q->seq);
 }
 
-struct pair {
-	double sim;
-	size_t a, b;
-};
-
+/* Greatest similarity first, then in region order. */
 static int cmp_pair(const void *a, const void *b)
 {
 	const struct pair *p = a, *q = b;

@@ -58,9 +58,13 @@ int lf_tasks_consensus(lf_tx *tx, const lf_task *t, const lf_annotation *an, int
 	if ((ret = lf_store_project_version(tx, t->project_id, &version)) != LF_OK ||
 	    (ret = lf_tasks_conf_get(tx, t->project_id, version, &conf)) != LF_OK)
 		goto cleanup;
-	if (conf->project.label_config == NULL || conf->project.label_config[0] == '\0' ||
-	    lf_tasks_conf_labels(conf, &cfg, NULL, 0) != LF_OK)
+	if (conf->project.label_config == NULL || conf->project.label_config[0] == '\0')
 		goto cleanup;
+	/* A config that no longer parses has no proposal; the task shows. */
+	if ((ret = lf_tasks_conf_labels(conf, &cfg, NULL, 0)) != LF_OK) {
+		ret = ret == LF_ERR_NOMEM ? ret : LF_OK;
+		goto cleanup;
+	}
 	for (size_t k = 0; k < n; k++) {
 		if ((results[k] = json_loads(latest[k]->result, 0, NULL)) == NULL) {
 			lf_log(LF_LOG_WARN,
