@@ -94,6 +94,7 @@ struct tally {
 struct ctx {
 	const lf_labelcfg *cfg;
 	const lf_consensus_opts *o;
+	const json_t *const *results;
 	size_t n, quorum, next_id;
 	lf_arena *arena;
 	lf_error *err;
@@ -203,7 +204,7 @@ int lf_consensus_merge(const lf_labelcfg *cfg, const json_t *const *results, siz
 {
 	int ret = LF_ERR_NOMEM;
 	lf_consensus_opts defaults;
-	struct ctx x = {cfg, opts, n, 0, 0, NULL, err, NULL, NULL};
+	struct ctx x = {cfg, opts, results, n, 0, 0, NULL, err, NULL, NULL};
 	struct ref *refs = NULL;
 	size_t total = 1, nrefs = 0;
 
@@ -434,9 +435,11 @@ static const char *add_region(struct ctx *x, json_t *region)
 }
 
 /*
- * Votes, object by object in config order. A control with several regions
- * of one annotator on one object holds per-region classifications: it is
- * left out whole (*per_region), before anything is merged.
+ * Votes, object by object in config order. A control holds per-region
+ * classifications when one annotator has several of its regions on one
+ * object, or one of them shares its id with another region of the same
+ * result (Label Studio gives a per-region answer the id of its region):
+ * it is left out whole (*per_region), before anything is merged.
  */
 static int vote_control(struct ctx *x, const lf_labelcfg_control *c, const struct ref *refs,
 			size_t n, json_t *dis, struct units *u, bool *per_region)
@@ -445,6 +448,16 @@ static int vote_control(struct ctx *x, const lf_labelcfg_control *c, const struc
 
 	for (size_t i = 0; i < n; i++) {
 		const char *to = json_string_value(json_object_get(refs[i].r, "to_name"));
+		const char *id = json_string_value(json_object_get(refs[i].r, "id"));
+		const json_t *all = x->results[refs[i].annotator];
+		for (size_t k = 0; id != NULL && k < json_array_size(all); k++) {
+			const char *other =
+			    json_string_value(json_object_get(json_array_get(all, k), "id"));
+			if (k != refs[i].index && other != NULL && strcmp(id, other) == 0) {
+				*per_region = true;
+				return LF_OK;
+			}
+		}
 		for (size_t j = i + 1; j < n && refs[j].annotator == refs[i].annotator; j++) {
 			if (strcmp(to, json_string_value(json_object_get(refs[j].r, "to_name"))) ==
 			    0) {

@@ -430,6 +430,35 @@ static void test_textarea(void **state)
 	lf_consensus_free(&c);
 }
 
+/* A per-region transcription (the id of the speaker span it belongs to)
+ * cannot be tied to a merged span: left out and reported unsupported,
+ * while the spans themselves are merged. */
+static void test_per_region_left_out(void **state)
+{
+#define TURN(id, s, e, text)                                                                       \
+	"{\"id\":\"" id "\",\"from_name\":\"speaker\",\"to_name\":\"audio\",\"type\":\"labels\","  \
+	"\"value\":{\"start\":" #s ",\"end\":" #e ",\"labels\":[\"Alice\"]}},"                     \
+	"{\"id\":\"" id "\",\"from_name\":\"transcription\",\"to_name\":\"audio\","                \
+	"\"type\":\"textarea\",\"value\":{\"start\":" #s ",\"end\":" #e ",\"text\":[\"" text       \
+	"\"]}}"
+	const char *in[] = {"[" TURN("a", 1.0, 3.0, "hello") "]",
+			    "[" TURN("b", 1.2, 3.0, "hello") "]"};
+	lf_consensus c;
+	json_t *r[4], *rep;
+
+	(void)state;
+	assert_int_equal(merge(AUDIO, NULL, in, 2, NULL, &c, NULL), LF_OK);
+	assert_int_equal(regions_of(&c, "transcription", r, 4), 0);
+	rep = control(&c, "transcription");
+	assert_string_equal(json_string_value(json_object_get(rep, "method")), "unsupported");
+	assert_true(json_is_null(json_object_get(rep, "agreement")));
+	assert_int_equal(regions_of(&c, "speaker", r, 4), 1);
+	assert_near(num_at(json_object_get(r[0], "value"), "start"), 1.1, EPS);
+	assert_near(num_at(json_object_get(r[0], "value"), "end"), 3.0, EPS);
+	lf_consensus_free(&c);
+#undef TURN
+}
+
 static void test_refusals(void **state)
 {
 	lf_labelcfg *cfg = lf_fx_labelcfg(CLS_AND_BOXES);
@@ -484,6 +513,7 @@ int main(void)
 	    cmocka_unit_test(test_keypoints),
 	    cmocka_unit_test(test_polygon_medoid),
 	    cmocka_unit_test(test_textarea),
+	    cmocka_unit_test(test_per_region_left_out),
 	    cmocka_unit_test(test_refusals),
 	};
 
