@@ -62,9 +62,10 @@
  *               BrushLabels, VideoRectangle, HyperText and Paragraphs spans
  *               (see score.h for why), and per-region classifications (a
  *               vote control with several regions of one annotator on one
- *               object: the regions they belong to are merged anew, so
- *               they could not be tied back). Left out of the merge,
- *               reported with agreement null.
+ *               object, or one whose id another region of the same result
+ *               has: the regions they belong to are merged anew, so they
+ *               could not be tied back). Left out of the merge, reported
+ *               with agreement null.
  *
  * Relations are left out of the merge: the regions they tie are merged
  * into regions of other ids. Each merged region gets a fresh id,
