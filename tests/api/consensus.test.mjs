@@ -4,13 +4,14 @@
 // the merged proposal — the majority's choice, one box whose geometry is
 // the mean of the three that overlap — and the disagreement: a box only
 // one annotator drew. An annotator reading the task gets no consensus;
-// once a reviewer's rejection voids the L1 work, nothing is merged.
+// once a reviewer's rejection voids the L1 work, nothing is merged. Of an
+// annotator who revised, the latest version is the one merged.
 // Runs on the store the harness selects (SQLite, or PostgreSQL with
 // LABELFLOW_TEST_PG).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer } from './lib.mjs';
-import { setupProject, claim, submit, review } from './workflow-lib.mjs';
+import { setupProject, claim, submit, review, revise } from './workflow-lib.mjs';
 
 const CONFIG = `<View><Image name="image" value="$image"/>
   <Choices name="weather" toName="image"><Choice value="Sunny"/><Choice value="Rainy"/></Choices>
@@ -27,12 +28,15 @@ const box = (id, x, y, width, height, label) => ({
   value: { x, y, width, height, rotation: 0, rectanglelabels: [label] },
 });
 // Three Car boxes that overlap each other (IoU 0.52 to 0.9), one Person
-// box that only the first annotator drew, two Sunny against one Rainy.
+// box that only the first annotator drew. The third annotator first says
+// Rainy, two against one, then revises to Sunny: only their latest
+// version counts, so Sunny wins two to one.
 const RESULTS = [
   [choice('Sunny'), box('a', 10, 10, 20, 20, 'Car'), box('b', 60, 60, 10, 10, 'Person')],
-  [choice('Sunny'), box('a', 12, 14, 20, 22, 'Car')],
+  [choice('Rainy'), box('a', 12, 14, 20, 22, 'Car')],
   [choice('Rainy'), box('a', 11, 10, 20, 20, 'Car')],
 ];
+const REVISED = [choice('Sunny'), box('a', 11, 10, 20, 20, 'Car')];
 
 function close(got, want, what) {
   assert.ok(Math.abs(got - want) < 1e-9, `${what}: ${got}, expected ${want}`);
@@ -92,6 +96,9 @@ test('three annotators of an overlap-3 task: the reviewer sees their consensus a
     assert.equal(s.status, 200, JSON.stringify(s.body));
   }
 
+  const rev = await revise(srv, annotators[2], taskId, REVISED);
+  assert.equal(rev.status, 200, JSON.stringify(rev.body));
+
   // An annotator reads the task they worked on: no consensus, which
   // would show the others' work.
   const mine = await srv.api('GET', `/api/v1/tasks/${taskId}`, { token: annotators[0].token });
@@ -101,7 +108,7 @@ test('three annotators of an overlap-3 task: the reviewer sees their consensus a
   const c = await claim(srv, reviewer, project.id, 'l2');
   assert.equal(c.status, 200, JSON.stringify(c.body));
   assert.equal(c.body.id, taskId);
-  assert.equal(c.body.annotations.length, 3);
+  assert.equal(c.body.annotations.length, 4);
   checkConsensus(c.body.consensus);
 
   const read = await srv.api('GET', `/api/v1/tasks/${taskId}`, { token: admin.access_token });
