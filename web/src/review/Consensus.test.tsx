@@ -29,9 +29,9 @@ describe('ConsensusPanel', () => {
 
   it('lists the disagreements by control and loads the consensus on request', () => {
     const onStart = vi.fn();
-    const { rerender } = render(<ConsensusPanel consensus={CONSENSUS} loaded={false} onStart={onStart} />);
+    const { rerender } = render(<ConsensusPanel consensus={CONSENSUS} action="Correct and approve" loaded={false} onStart={onStart} />);
     expect(screen.getByRole('heading').textContent).toBe('Consensus of 3 annotators');
-    expect(screen.getByText(/2 regions and answers that at least 2 of them agree on/)).toBeTruthy();
+    expect(screen.getByText(/2 regions and answers that at least 2 of them agree on/).textContent).toContain('then choose “Correct and approve”.');
     const list = screen.getByRole('list', { name: 'Disagreements' });
     /* Only the control with a disagreement is listed. */
     expect(list.textContent).not.toContain('weather');
@@ -39,13 +39,13 @@ describe('ConsensusPanel', () => {
     expect(list.textContent).toContain('Person box x 60%, y 60%, 10×10%: drawn by 1 of 3, left out.');
     fireEvent.click(screen.getByRole('button', { name: 'Start from consensus' }));
     expect(onStart).toHaveBeenCalledTimes(1);
-    rerender(<ConsensusPanel consensus={CONSENSUS} loaded onStart={onStart} />);
+    rerender(<ConsensusPanel consensus={CONSENSUS} action="Correct and approve" loaded onStart={onStart} />);
     expect((screen.getByRole('button', { name: 'Consensus loaded' }) as HTMLButtonElement).disabled).toBe(true);
   });
 
   it('says so when the annotators agree on everything', () => {
     const all = { ...CONSENSUS, controls: [CONSENSUS.controls[0]] };
-    render(<ConsensusPanel consensus={all} loaded={false} onStart={() => {}} />);
+    render(<ConsensusPanel consensus={all} action="Override" loaded={false} onStart={() => {}} />);
     expect(screen.getByText('The annotators agree on everything they labeled.')).toBeTruthy();
     expect(screen.queryByRole('list', { name: 'Disagreements' })).toBeNull();
   });

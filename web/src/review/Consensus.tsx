@@ -27,7 +27,8 @@ function percent(a: number | null): string {
   return a === null ? 'not merged' : `${Math.round(a * 100)}% agreed`;
 }
 
-export function ConsensusPanel(props: { consensus: Consensus; text?: string; loaded: boolean; disabled?: boolean; onStart: () => void }) {
+/* action names the button that sends the reviewer's own version (“Correct and approve” at L2, “Override” at L3). */
+export function ConsensusPanel(props: { consensus: Consensus; text?: string; action: string; loaded: boolean; disabled?: boolean; onStart: () => void }) {
   const { consensus: c, text, loaded } = props;
   const disagreements = c.controls.reduce((n, k) => n + k.disagreements.length, 0);
   return (
@@ -35,7 +36,7 @@ export function ConsensusPanel(props: { consensus: Consensus; text?: string; loa
       <h2 id="consensus-title">Consensus of {c.annotators} annotators</h2>
       <p className="muted">
         {c.result.length} {c.result.length === 1 ? 'region or answer' : 'regions and answers'} that at least {c.quorum} of them agree on.
-        Load it into the canvas, correct it, then choose “Correct and approve”.
+        Load it into the canvas, correct it, then choose “{props.action}”.
       </p>
       <button type="button" onClick={props.onStart} disabled={loaded || props.disabled}>
         {loaded ? 'Consensus loaded' : 'Start from consensus'}

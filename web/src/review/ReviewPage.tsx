@@ -52,7 +52,7 @@ export function ReviewPage() {
             </DecisionButton>
           </DecisionPanel>
           {consensus && (
-            <ConsensusPanel consensus={consensus} text={text} loaded={source === 'consensus'} disabled={loop.busy !== null} onStart={startFromConsensus} />
+            <ConsensusPanel consensus={consensus} text={text} action="Correct and approve" loaded={source === 'consensus'} disabled={loop.busy !== null} onStart={startFromConsensus} />
           )}
           <DecisionCanvas review={review} readOnlyLabel="Annotation under review (read-only)" />
           <VersionCompare versions={versions} nameOf={nameOf} text={text} />
