@@ -124,6 +124,8 @@ static json_t *claim_json(lf_http_req *req, json_t *o, const lf_task_view *tv)
 /*
  * Adds the annotation versions and the work history. Annotators see only
  * their own annotations, never another annotator's work or earnings.
+ * Reviewers also get the consensus of the annotators' current results
+ * when there are several (tasks.h, lf_tasks_consensus).
  */
 static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view v, int64_t self)
 {
@@ -131,16 +133,21 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 	lf_tx *tx;
 	lf_annotation *an;
 	lf_work *w;
+	json_t *consensus = NULL;
 	int nan, nw;
 	int ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
 	if ((ret = lf_store_annotation_list(tx, t->id, &an, &nan)) != LF_OK ||
-	    (ret = lf_store_work_list(tx, t->id, &w, &nw)) != LF_OK) {
+	    (ret = lf_store_work_list(tx, t->id, &w, &nw)) != LF_OK ||
+	    (v == VIEW_REVIEWER &&
+	     (ret = lf_tasks_consensus(tx, t, an, nan, w, nw, &consensus)) != LF_OK)) {
 		lf_store_rollback(tx);
 		return ret;
 	}
 	lf_store_rollback(tx);
+	if (consensus != NULL)
+		json_object_set_new(o, "consensus", consensus);
 	json_t *anns = json_array(), *hist = json_array();
 	for (int i = 0; i < nan; i++) {
 		if (v == VIEW_WORKER && an[i].author_id != self)

@@ -124,7 +124,7 @@ static struct item *push(struct ctx *x, struct items *it, enum kind kind, const 
 static int extract(struct ctx *x, const struct ref *f, const lf_labelcfg_control *c, enum kind kind,
 		   lf_labelcfg_shape shape, struct items *it);
 static int extract_area(struct ctx *x, const struct ref *f, lf_labelcfg_shape shape,
-			const json_t *value, struct item *item);
+			struct item *item);
 static int extract_intervals(struct ctx *x, const struct ref *f, lf_labelcfg_shape shape,
 			     const char *labels, struct items *it);
 static int extract_set(struct ctx *x, const struct ref *f, lf_labelcfg_shape shape,
@@ -136,7 +136,6 @@ static char *join(struct ctx *x, const char *first, const json_t *strings, const
 static bool num(const json_t *obj, const char *key, double *out);
 static int score_matched(struct ctx *x, struct item *v, size_t n, double *score);
 static int pair_weight(struct ctx *x, const struct item *a, const struct item *g, double *w);
-static double interval_iou(double s1, double e1, double s2, double e2);
 static double score_spans(struct item *v, size_t n);
 static double score_set(const lf_score_opts *o, struct item *v, size_t n);
 static int score_texts(struct ctx *x, struct item *v, size_t n, double *score);
@@ -497,7 +496,7 @@ static int extract(struct ctx *x, const struct ref *f, const lf_labelcfg_control
 			return LF_ERR_NOMEM;
 		item->key = labels;
 		if (kind == K_AREA)
-			return extract_area(x, f, shape, value, item);
+			return extract_area(x, f, shape, item);
 		if (!num(value, "x", &item->x) || !num(value, "y", &item->y))
 			return bad(x, f, "a keypoint needs numbers x and y");
 		return LF_OK;
@@ -544,56 +543,78 @@ static int extract(struct ctx *x, const struct ref *f, const lf_labelcfg_control
 /* Rectangles, polygons and ellipses as polygons in percent (see the top of
  * this file for rotation and ellipses). */
 static int extract_area(struct ctx *x, const struct ref *f, lf_labelcfg_shape shape,
-			const json_t *value, struct item *item)
+			struct item *item)
 {
+	const char *why = NULL;
+	int ret;
+
+	ret = lf_score_area_points(x->arena, f->r, shape, &item->pts, &item->n, &why);
+	if (ret == LF_ERR_INVALID)
+		return bad(x, f, why);
+	return ret == LF_OK ? LF_OK : fail(x, ret);
+}
+
+int lf_score_area_points(lf_arena *arena, const json_t *region, lf_labelcfg_shape shape,
+			 lf_score_point **pts, size_t *n, const char **why)
+{
+	const json_t *value = json_object_get(region, "value");
 	double width = 0, height = 0, px = 1, py = 1, rot = 0, a, c, s, k;
 	double v[4];
+	lf_score_point *p;
 
 	/* Pixels per percent, x and y, when the region says the image size
 	 * (only their ratio matters). */
-	if (num(f->r, "original_width", &width) && num(f->r, "original_height", &height) &&
+	if (num(region, "original_width", &width) && num(region, "original_height", &height) &&
 	    width > 0 && height > 0) {
 		px = width / 100;
 		py = height / 100;
 	}
 	if (shape == LF_LABELCFG_SHAPE_POLYGON) {
 		const json_t *points = json_object_get(value, "points");
-		item->n = json_array_size(points);
-		if (item->n < 3)
-			return bad(x, f, "a polygon needs at least 3 points");
-		if ((item->pts = lf_arena_alloc(x->arena, item->n * sizeof(*item->pts))) == NULL)
-			return fail(x, LF_ERR_NOMEM);
-		for (size_t i = 0; i < item->n; i++) {
-			const json_t *p = json_array_get(points, i);
-			if (!json_is_number(json_array_get(p, 0)) ||
-			    !json_is_number(json_array_get(p, 1)))
-				return bad(x, f, "a polygon point must be [x, y]");
-			item->pts[i].x = json_number_value(json_array_get(p, 0));
-			item->pts[i].y = json_number_value(json_array_get(p, 1));
+		*n = json_array_size(points);
+		if (*n < 3) {
+			*why = "a polygon needs at least 3 points";
+			return LF_ERR_INVALID;
 		}
+		if ((p = lf_arena_alloc(arena, *n * sizeof(*p))) == NULL)
+			return LF_ERR_NOMEM;
+		for (size_t i = 0; i < *n; i++) {
+			const json_t *q = json_array_get(points, i);
+			if (!json_is_number(json_array_get(q, 0)) ||
+			    !json_is_number(json_array_get(q, 1))) {
+				*why = "a polygon point must be [x, y]";
+				return LF_ERR_INVALID;
+			}
+			p[i].x = json_number_value(json_array_get(q, 0));
+			p[i].y = json_number_value(json_array_get(q, 1));
+		}
+		*pts = p;
 		return LF_OK;
 	}
 	if (!num(value, "x", &v[0]) || !num(value, "y", &v[1]) ||
 	    !num(value, shape == LF_LABELCFG_SHAPE_RECT ? "width" : "radiusX", &v[2]) ||
-	    !num(value, shape == LF_LABELCFG_SHAPE_RECT ? "height" : "radiusY", &v[3]))
-		return bad(x, f, "a rectangle or ellipse needs its numbers");
+	    !num(value, shape == LF_LABELCFG_SHAPE_RECT ? "height" : "radiusY", &v[3])) {
+		*why = "a rectangle or ellipse needs its numbers";
+		return LF_ERR_INVALID;
+	}
 	num(value, "rotation", &rot);
 	a = rot * M_PI / 180;
 	c = cos(a);
 	s = sin(a);
-	item->n = shape == LF_LABELCFG_SHAPE_RECT ? 4 : ELLIPSE_POINTS;
-	if ((item->pts = lf_arena_alloc(x->arena, item->n * sizeof(*item->pts))) == NULL)
-		return fail(x, LF_ERR_NOMEM);
+	*n = shape == LF_LABELCFG_SHAPE_RECT ? 4 : ELLIPSE_POINTS;
+	if ((p = lf_arena_alloc(arena, *n * sizeof(*p))) == NULL)
+		return LF_ERR_NOMEM;
+	*pts = p;
 	if (shape == LF_LABELCFG_SHAPE_RECT) {
 		double cx[4] = {0, v[2], v[2], 0}, cy[4] = {0, 0, v[3], v[3]};
 		for (size_t i = 0; i < 4; i++) {
 			if (rot == 0) {
-				item->pts[i] = (lf_score_point){v[0] + cx[i], v[1] + cy[i]};
+				p[i] = (lf_score_point){v[0] + cx[i], v[1] + cy[i]};
 				continue;
 			}
 			/* Rotated about (x, y) in pixels, back to percent. */
-			item->pts[i].x = v[0] + (cx[i] * px * c - cy[i] * py * s) / px;
-			item->pts[i].y = v[1] + (cx[i] * px * s + cy[i] * py * c) / py;
+			p[i].x = v[0] + (cx[i] * px * c - cy[i] * py * s) / px;
+			p[i].y = v[1] + (cx[i] * px * s + cy[i] * py * c) / py;
 		}
 		return LF_OK;
 	}
@@ -602,8 +623,8 @@ static int extract_area(struct ctx *x, const struct ref *f, lf_labelcfg_shape sh
 	for (size_t i = 0; i < ELLIPSE_POINTS; i++) {
 		double phi = 2 * M_PI * (double)i / ELLIPSE_POINTS;
 		double lx = k * v[2] * px * cos(phi), ly = k * v[3] * py * sin(phi);
-		item->pts[i].x = v[0] + (lx * c - ly * s) / px;
-		item->pts[i].y = v[1] + (lx * s + ly * c) / py;
+		p[i].x = v[0] + (lx * c - ly * s) / px;
+		p[i].y = v[1] + (lx * s + ly * c) / py;
 	}
 	return LF_OK;
 }
@@ -796,7 +817,7 @@ static int pair_weight(struct ctx *x, const struct item *a, const struct item *g
 		if ((ret = lf_score_polygon_iou(a->pts, a->n, g->pts, g->n, &iou)) != LF_OK)
 			return fail(x, ret);
 		break;
-	case K_INTERVAL: iou = interval_iou(a->start, a->end, g->start, g->end); break;
+	case K_INTERVAL: iou = lf_score_interval_iou(a->start, a->end, g->start, g->end); break;
 	case K_POINT:
 		*w = hypot(a->x - g->x, a->y - g->y) <= x->o->keypoint_radius ? 1 : 0;
 		return LF_OK;
@@ -807,7 +828,7 @@ static int pair_weight(struct ctx *x, const struct item *a, const struct item *g
 }
 
 /* Two empty intervals at one instant are the same event. */
-static double interval_iou(double s1, double e1, double s2, double e2)
+double lf_score_interval_iou(double s1, double e1, double s2, double e2)
 {
 	double inter = fmax(0, fmin(e1, e2) - fmax(s1, s2));
 	double uni = (e1 - s1) + (e2 - s2) - inter;

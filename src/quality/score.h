@@ -52,6 +52,7 @@
 #ifndef LF_QUALITY_SCORE_H
 #define LF_QUALITY_SCORE_H
 
+#include "core/arena.h"
 #include "core/lf.h"
 #include "labelcfg/labelcfg.h"
 
@@ -153,5 +154,23 @@ int lf_score_polygon_iou(const lf_score_point *a, size_t na, const lf_score_poin
  * rows <= cols every row gets a column, possibly one of weight 0. Returns
  * LF_OK, LF_ERR_LIMIT (a side over LF_SCORE_MAX_ASSIGN) or LF_ERR_NOMEM. */
 int lf_score_assign(const double *w, size_t rows, size_t cols, size_t *row_to_col);
+
+/*
+ * Shared with consensus.c, which clusters the regions of several
+ * annotators with the same geometry as scoring matches them:
+ */
+
+/* The outline of an area region (a Label Studio result region whose
+ * shape is LF_LABELCFG_SHAPE_RECT, _POLYGON or _ELLIPSE) as a polygon in
+ * percent of the image, rotation and ellipses as described in score.c.
+ * *pts (n points) is allocated in arena. Returns LF_OK, LF_ERR_INVALID with
+ * *why (a static phrase: "a polygon needs at least 3 points") or
+ * LF_ERR_NOMEM. */
+int lf_score_area_points(lf_arena *arena, const json_t *region, lf_labelcfg_shape shape,
+			 lf_score_point **pts, size_t *n, const char **why);
+
+/* Intersection over union of the time intervals [s1, e1) and [s2, e2);
+ * two empty intervals at one instant are the same event (1). */
+double lf_score_interval_iou(double s1, double e1, double s2, double e2);
 
 #endif

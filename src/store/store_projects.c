@@ -55,6 +55,12 @@ int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out)
 			       project_fill, out);
 }
 
+int lf_store_project_version(lf_tx *tx, int64_t id, int64_t *version)
+{
+	lf_val v[] = {LF_VINT(id)};
+	return lf_db_query_int(tx, "SELECT updated_at FROM projects WHERE id = $1", v, 1, version);
+}
+
 /* The version transitions cache a project's configuration by
  * (tasks/config_cache.h) must move with every change, also when two
  * servers change the project in the same millisecond or one's clock lags:

@@ -19,6 +19,10 @@ typedef struct lf_project {
 
 int lf_store_project_insert(lf_tx *tx, const lf_project *p, int64_t *id);
 int lf_store_project_get(lf_tx *tx, int64_t id, lf_project *out);
+/* The project's version, its updated_at (the key of tasks/config_cache.h),
+ * without the rest of the row. LF_ERR_NOTFOUND when there is no such
+ * project. */
+int lf_store_project_version(lf_tx *tx, int64_t id, int64_t *version);
 /* Rewrites every mutable field of p->id; its updated_at becomes
  * p->updated_at or, when that is not later than the stored one, the
  * stored one plus 1 (written back to p->updated_at), so that every change

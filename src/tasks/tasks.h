@@ -152,4 +152,19 @@ size_t lf_tasks_preview(const char *json, char *out, size_t outlen);
  */
 int lf_tasks_sweep(lf_store *s, int64_t now, int *expired);
 
+/*
+ * The consensus proposal for a reviewer of task t (quality/consensus.h),
+ * from its annotation versions an[0..nan) and stints w[0..nw) as
+ * lf_store_annotation_list and lf_store_work_list return them, reading
+ * the project's version in tx (a read transaction is enough). What counts
+ * is the latest L1 annotation of each author whose stint was not voided.
+ * On LF_OK, *out is NULL when fewer than 2 authors count, the project has
+ * no label config, or the stored results do not merge under the current
+ * config (logged); else {"result": merged regions, "controls": the report,
+ * "annotators": N, "quorum": Q}, a new reference (owner: caller). Returns
+ * LF_ERR_NOMEM or a store error otherwise.
+ */
+int lf_tasks_consensus(lf_tx *tx, const lf_task *t, const lf_annotation *an, int nan,
+		       const lf_work *w, int nw, json_t **out);
+
 #endif

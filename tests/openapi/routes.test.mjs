@@ -217,3 +217,35 @@ test('real responses match their documented schemas', async () => {
   check('GET', '/api/v1/me', await srv.api('GET', '/api/v1/me'));
   await call('POST', '/api/v1/auth/logout', none);
 });
+
+// A reviewer's view of an overlap task carries the consensus: two
+// annotators whose spans partly agree, so it has a merged span and a
+// disagreement, both checked against the schema.
+test('a task with a consensus matches its documented schema', async () => {
+  admin = await srv.login(ADMIN.email, ADMIN.password);
+  const project = (await call('POST', '/api/v1/projects', {}, {
+    body: { name: 'consensus', label_config: NER_CONFIG, policies: { overlap: 2 } },
+  })).body;
+  const id = project.id;
+  await call('POST', '/api/v1/projects/{id}/tasks', { id }, { body: { tasks: [{ data: { text: 'Alice met Bob' } }] } });
+  const spans = [[0, 5], [0, 3]];
+  let taskId;
+  for (const [start, end] of spans) {
+    const u = await createUser(srv, admin.access_token, 'annotator');
+    await call('PUT', '/api/v1/projects/{id}/members/{user_id}', { id, user_id: u.id }, { body: { roles: ['annotator'] } });
+    const token = (await srv.login(u.email, u.password)).access_token;
+    const c = await srv.api('POST', `/api/v1/projects/${id}/claim`, { token, body: { stage: 'l1' } });
+    assert.equal(c.status, 200, JSON.stringify(c.body));
+    taskId = c.body.id;
+    const s = await srv.api('POST', `/api/v1/tasks/${taskId}/submit`, { token, body: { result: nerResult('PER', start, end) } });
+    assert.equal(s.status, 200, JSON.stringify(s.body));
+  }
+  const me = (await call('GET', '/api/v1/me', {})).body;
+  await call('PUT', '/api/v1/projects/{id}/members/{user_id}', { id, user_id: me.id }, { body: { roles: ['reviewer'] } });
+  const claimed = (await call('POST', '/api/v1/projects/{id}/claim', { id }, { body: { stage: 'l2' } })).body;
+  assert.ok(claimed.consensus, JSON.stringify(claimed));
+  assert.equal(claimed.consensus.result.length, 1);
+  assert.equal(claimed.consensus.controls[0].disagreements.length, 1);
+  const read = (await call('GET', '/api/v1/tasks/{id}', { id: taskId })).body;
+  assert.deepEqual(read.consensus, claimed.consensus);
+});

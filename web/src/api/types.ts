@@ -44,6 +44,9 @@ export type WorkEntry = Schemas['WorkEntry'];
 export type Task = Schemas['Task'];
 /* A claimed or resumed task as its holder sees it: resumed, draft, release beacon. */
 export type ClaimedTask = Schemas['ClaimedTask'];
+/* Reviewers' view of an overlap task: the annotators' merged result and where they disagree. */
+export type Consensus = Schemas['Consensus'];
+export type ConsensusDisagreement = Schemas['ConsensusDisagreement'];
 
 /* Every list answers {items, next_cursor}. */
 export interface ListPage<T> {

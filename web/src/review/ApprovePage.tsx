@@ -1,19 +1,21 @@
 /*
  * L3 approval: the approval queue and escalations, with the task's whole
  * history (every version, who did what, decisions and comments) and two
- * versions side by side; approve, override with an own result, send back
- * to L1 or L2, or discard.
+ * versions side by side; approve, override with an own result (which may
+ * start from the annotators' consensus on an overlap task), send back to
+ * L1 or L2, or discard.
  */
 import { useEffect, useState } from 'react';
 import { LoopFrame } from '../work/LoopFrame';
 import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionShortcuts, DecisionTaskBar, SHORTCUT_KEYS } from './DecisionFrame';
 import { TaskNote } from '../work/TaskFrame';
+import { ConsensusPanel } from './Consensus';
 import { TaskHistory, VersionCompare } from './History';
 import { useDecisionTask } from './useDecisionTask';
 
 export function ApprovePage() {
   const review = useDecisionTask('l3', 'Approve', 'decide');
-  const { loop, nameOf, versions, current, note, send, sendCommented, sendOwn } = review;
+  const { loop, nameOf, versions, current, note, send, sendCommented, sendOwn, consensus, source, startFromConsensus } = review;
   const { project, task } = loop;
   const [backTo, setBackTo] = useState<'send_back_l1' | 'send_back_l2'>('send_back_l1');
 
@@ -69,6 +71,9 @@ export function ApprovePage() {
               Discard
             </DecisionButton>
           </DecisionPanel>
+          {consensus && (
+            <ConsensusPanel consensus={consensus} text={text} action="Override" loaded={source === 'consensus'} disabled={loop.busy !== null} onStart={startFromConsensus} />
+          )}
           <DecisionCanvas review={review} readOnlyLabel="Latest version (read-only)" />
           <VersionCompare versions={versions} nameOf={nameOf} text={text} />
           <TaskHistory task={task} versions={versions} nameOf={nameOf} />

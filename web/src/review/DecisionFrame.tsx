@@ -74,14 +74,14 @@ export function DecisionCanvas({ review, readOnlyLabel }: { review: DecisionTask
   if (!task || !project) return null;
   return (
     <LabelCanvas
-      key={task.id}
+      key={`${task.id}:${review.source}`}
       taskId={task.id}
       config={project.label_config}
       data={review.data}
       result={review.result}
       readOnly={!review.editing}
       controller={review.controller}
-      label={review.editing ? 'Annotation (editing)' : readOnlyLabel}
+      label={review.source === 'consensus' ? 'Consensus (editing)' : review.editing ? 'Annotation (editing)' : readOnlyLabel}
       onReady={() => review.controller.current?.focus()}
     />
   );

@@ -1,16 +1,18 @@
 /*
  * L2 review: the annotation read-only in the canvas; approve, reject with a
- * comment, correct it and approve, or escalate to a super reviewer.
+ * comment, correct it and approve, or escalate to a super reviewer. On an
+ * overlap task the annotators' consensus can be loaded to start from.
  */
 import { LoopFrame } from '../work/LoopFrame';
 import { DecisionButton, DecisionCanvas, DecisionPanel, DecisionShortcuts, DecisionTaskBar, SHORTCUT_KEYS } from './DecisionFrame';
+import { ConsensusPanel } from './Consensus';
 import { TaskHistory, VersionCompare } from './History';
 import { TaskNote } from '../work/TaskFrame';
 import { useDecisionTask } from './useDecisionTask';
 
 export function ReviewPage() {
   const review = useDecisionTask('l2', 'Review', 'review');
-  const { loop, nameOf, versions, current, note, send, sendCommented, sendOwn } = review;
+  const { loop, nameOf, versions, current, note, send, sendCommented, sendOwn, consensus, source, startFromConsensus } = review;
   const { project, task } = loop;
   const text = typeof task?.data?.text === 'string' ? (task.data.text as string) : undefined;
   const approve = () => task && send({ decision: 'approve', comment: note }, `Task ${task.id} approved.`);
@@ -49,6 +51,9 @@ export function ReviewPage() {
               Escalate
             </DecisionButton>
           </DecisionPanel>
+          {consensus && (
+            <ConsensusPanel consensus={consensus} text={text} action="Correct and approve" loaded={source === 'consensus'} disabled={loop.busy !== null} onStart={startFromConsensus} />
+          )}
           <DecisionCanvas review={review} readOnlyLabel="Annotation under review (read-only)" />
           <VersionCompare versions={versions} nameOf={nameOf} text={text} />
           <TaskHistory task={task} versions={versions} nameOf={nameOf} />

@@ -21,17 +21,26 @@ export function useDecisionTask(stage: 'l2' | 'l3', title: string, action: 'revi
   const commentRef = useRef<HTMLTextAreaElement>(null);
   const [comment, setComment] = useState('');
   const [editing, setEditing] = useState(false);
+  /* What the canvas shows: the latest version, or the annotators' consensus once loaded. */
+  const [source, setSource] = useState<'latest' | 'consensus'>('latest');
   usePageTitle(project ? `${title} · ${project.name}` : title);
 
   useEffect(() => {
     setComment('');
     setEditing(false);
+    setSource('latest');
   }, [task?.id]);
 
   const versions = useMemo(() => (task ? sortedVersions(task) : []), [task]);
   const current = versions[versions.length - 1];
   const data = useMemo(() => task?.data ?? {}, [task]);
-  const result = useMemo(() => current?.result, [current]);
+  const consensus = task?.consensus;
+  const result = useMemo(() => (source === 'consensus' && consensus ? consensus.result : current?.result), [source, consensus, current]);
+  /* The consensus goes into an editable canvas: approving it is the reviewer's correction. */
+  const startFromConsensus = () => {
+    setSource('consensus');
+    setEditing(true);
+  };
   const note = comment.trim() || undefined;
 
   const send = (body: ReviewBody, done: string) => finish((t: Task) => judgeTask(t.id, action, body), done);
@@ -69,6 +78,9 @@ export function useDecisionTask(stage: 'l2' | 'l3', title: string, action: 'revi
     current,
     data,
     result,
+    source,
+    consensus,
+    startFromConsensus,
     note,
     send,
     sendCommented,
