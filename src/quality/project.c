@@ -491,7 +491,7 @@ static int compare(struct state *e, struct scan *st, struct pair_score **out, in
 		for (int j = i + 1; j < st->ndocs && ret == LF_OK; j++) {
 			lf_score sc = {0}, back = {0};
 			int rc = lf_score_result(e->cfg, st->docs[j], st->docs[i], NULL, &sc, NULL);
-			int rback = -1; /* back not scored yet */
+			int rback = LF_OK, scored_back = 0;
 			if (rc == LF_ERR_NOMEM)
 				ret = rc;
 			for (size_t k = 0; rc == LF_OK && ret == LF_OK && k < sc.control_count;
@@ -510,9 +510,13 @@ static int compare(struct state *e, struct scan *st, struct pair_score **out, in
 					continue;
 				if (c->method == LF_SCORE_CER) {
 					size_t b = 0;
-					if (rback < 0 && (rback = lf_score_result(
-							      e->cfg, st->docs[i], st->docs[j],
-							      NULL, &back, NULL)) == LF_ERR_NOMEM) {
+					if (!scored_back) {
+						scored_back = 1;
+						rback =
+						    lf_score_result(e->cfg, st->docs[i],
+								    st->docs[j], NULL, &back, NULL);
+					}
+					if (rback == LF_ERR_NOMEM) {
 						ret = rback;
 						break;
 					}
@@ -648,7 +652,8 @@ static size_t of_control(const struct rating *r, int n, int ctl, lf_agree_rating
 	return k;
 }
 
-/* The current task's ratings take the place of those read before. */
+/* The current task's ratings take the place of those read before, in the
+ * counts and in the sums of the days they were and are on. */
 static int apply(struct scan *st)
 {
 	struct state *e = st->e;
