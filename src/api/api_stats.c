@@ -10,8 +10,8 @@
  * of their submissions and how they ended, and those of the last 7 days.
  *
  * GET /projects/{id}/agreement: inter-annotator agreement on the project's
- * classification and region controls (quality/project.h), overall and per
- * annotator pair.
+ * classification and region controls (quality/project.h), overall, per
+ * annotator pair and per day (the trend).
  */
 #include "api/api.h"
 
@@ -25,6 +25,7 @@ static json_t *person_json(const lf_stats_person *p);
 static json_t *value_json(const lf_agree_value *v);
 static json_t *control_json(const lf_quality_control *c);
 static json_t *region_json(const lf_quality_region *r);
+static json_t *trend_json(lf_http_req *req, const lf_quality_report *r);
 
 #define WEEK_MS (7 * 86400000LL)
 
@@ -167,6 +168,35 @@ static json_t *region_json(const lf_quality_region *r)
 			 r->pairs_truncated);
 }
 
+/* Per day, the controls with data that day by name: {"value", "units"}.
+ * A control without any is left out of the day (the chart draws no point
+ * there rather than a zero). */
+static json_t *trend_json(lf_http_req *req, const lf_quality_report *r)
+{
+	json_t *days = json_array();
+	for (size_t i = 0; i < r->ntrend; i++) {
+		const lf_quality_day *d = &r->trend[i];
+		json_t *controls = json_object();
+		for (size_t k = 0; k < r->ncontrols + r->nregions; k++) {
+			const lf_agree_value *v =
+			    k < r->ncontrols ? &d->controls[k] : &d->regions[k - r->ncontrols];
+			if (v->status != LF_AGREE_OK)
+				continue;
+			json_object_set_new(controls,
+					    k < r->ncontrols ? r->controls[k].name
+							     : r->regions[k - r->ncontrols].name,
+					    json_pack("{s:f,s:I}", "value", v->value, "units",
+						      (json_int_t)v->units));
+		}
+		json_array_append_new(
+		    days, json_pack("{s:s,s:o}", "date",
+				    lf_arena_printf(req->arena, "%.10s",
+						    lf_api_time(req, d->day * 86400000)),
+				    "controls", controls));
+	}
+	return days;
+}
+
 int lf_api_project_agreement(lf_http_req *req)
 {
 	lf_app *app = req->app;
@@ -190,8 +220,8 @@ int lf_api_project_agreement(lf_http_req *req)
 		json_array_append_new(regions, region_json(&r.regions[i]));
 	for (size_t i = 0; i < r.nother; i++)
 		json_array_append_new(other, json_string(r.other_controls[i]));
-	json_t *body = json_pack("{s:I,s:I,s:o,s:o,s:o}", "project_id", (json_int_t)id, "tasks",
+	json_t *body = json_pack("{s:I,s:I,s:o,s:o,s:o,s:o}", "project_id", (json_int_t)id, "tasks",
 				 (json_int_t)r.tasks, "controls", controls, "regions", regions,
-				 "other_controls", other);
+				 "other_controls", other, "trend", trend_json(req, &r));
 	return body != NULL ? lf_http_json(req, 200, body) : LF_ERR_NOMEM;
 }

@@ -17,6 +17,7 @@
 
 #define PAGE_TASKS   1000
 #define CATEGORY_MAX 1024 /* bytes of one category's key */
+#define DAY_MS	     86400000LL
 
 /* Open addressing from a positive int64 key (a task or user id; 0 marks
  * an empty slot) to a pointer. */
@@ -39,12 +40,22 @@ struct pair_score {
 	int64_t micro;
 };
 
-/* A task's ratings and pair scores as last read. */
+/* One UTC day's sums over the tasks whose day it is, per control
+ * (classification controls first, then region controls): the tasks'
+ * percent agreement or the pair scores, in millionths, and how many. */
+struct day {
+	int64_t day; /* days since 1970-01-01 */
+	int64_t *sum, *n;
+};
+
+/* A task's ratings and pair scores as last read, and the day they were
+ * added to (NULL: none). */
 struct unit {
 	int64_t updated_at;
 	int n, np;
 	struct rating *r;
 	struct pair_score *ps;
+	struct day *day;
 };
 
 /* A region control's sums: overall and per coder pair. */
@@ -80,8 +91,11 @@ struct state {
 	int64_t *coder_users;
 	int ncoders, capcoders;
 	struct imap units; /* task id -> struct unit */
-	int64_t seen;	   /* newest updated_at read; 0: nothing read yet */
-	int64_t rated;	   /* units with at least one rating */
+	struct imap days;  /* day + 1 -> struct day */
+	struct day **dayv; /* every day met, in no order */
+	size_t ndays, capdays;
+	int64_t seen;  /* newest updated_at read; 0: nothing read yet */
+	int64_t rated; /* units with at least one rating */
 };
 
 struct entry {
@@ -96,7 +110,8 @@ struct entry {
 struct scan {
 	struct state *e;
 	int64_t task, updated_at;
-	int skip; /* the task is unchanged since it was last read */
+	int64_t newest; /* the task's newest annotation in force (created_at) */
+	int skip;	/* the task is unchanged since it was last read */
 	int tasks;
 	struct rating *r; /* the task's new ratings */
 	int n, cap;
@@ -116,6 +131,11 @@ static int is_region(lf_labelcfg_shape shape);
 static int keep_doc(struct scan *st, int who, json_t *doc);
 static int compare(struct state *e, struct scan *st, struct pair_score **out, int *n);
 static int region_add(struct region *r, const struct pair_score *ps, int sign);
+static int day_get(struct state *e, int64_t day, struct day **out);
+static void day_add(const struct state *e, struct day *d, const struct unit *u, int sign,
+		    lf_agree_rating *tmp);
+static int cmp_day(const void *a, const void *b);
+static int trend(const struct state *e, lf_arena *a, lf_quality_report *out);
 static struct entry *entry_find(lf_store *s, int64_t project_id);
 static int category(struct control *c, const json_t *result, int *out);
 static int coder(struct state *e, int64_t user_id, int *out);
@@ -180,6 +200,14 @@ static void entry_reset(struct state *e)
 		}
 	free(e->units.keys);
 	free(e->units.vals);
+	for (size_t i = 0; i < e->ndays; i++) {
+		free(e->dayv[i]->sum);
+		free(e->dayv[i]->n);
+		free(e->dayv[i]);
+	}
+	free(e->dayv);
+	free(e->days.keys);
+	free(e->days.vals);
 	for (size_t i = 0; i < e->nctl; i++) {
 		lf_agree_free(e->ctl[i].agree);
 		for (int k = 0; k < e->ctl[i].ncats; k++)
@@ -219,7 +247,8 @@ static int entry_open(struct state *e, const lf_project *p)
 			continue;
 		}
 		if (c->shape != LF_LABELCFG_SHAPE_CHOICES &&
-		    c->shape != LF_LABELCFG_SHAPE_TAXONOMY && c->shape != LF_LABELCFG_SHAPE_RATING)
+		    c->shape != LF_LABELCFG_SHAPE_TAXONOMY &&
+		    c->shape != LF_LABELCFG_SHAPE_RATING && c->shape != LF_LABELCFG_SHAPE_NUMBER)
 			continue;
 		struct control *k = &e->ctl[e->nctl++];
 		k->c = c;
@@ -278,6 +307,13 @@ static int category(struct control *c, const json_t *result, int *out)
 		if (!json_is_integer(r))
 			return LF_OK;
 		len = (size_t)snprintf(key, sizeof(key), "%lld", (long long)json_integer_value(r));
+	} else if (c->c->shape == LF_LABELCFG_SHAPE_NUMBER) {
+		/* The value itself: 2 and 2.0 are one category (%.17g keeps
+		 * every double apart). */
+		json_t *v = json_object_get(value, "number");
+		if (!json_is_number(v) || !isfinite(json_number_value(v)))
+			return LF_OK;
+		len = (size_t)snprintf(key, sizeof(key), "%.17g", json_number_value(v));
 	} else {
 		int taxonomy = c->c->shape == LF_LABELCFG_SHAPE_TAXONOMY;
 		char paths[64][CATEGORY_MAX / 4];
@@ -397,11 +433,14 @@ static int rate(struct scan *st, int64_t author, const char *result)
 	return ret;
 }
 
+/* Controls measured by pair scores: the region shapes, and TextArea (free
+ * text has no categories either). */
 static int is_region(lf_labelcfg_shape shape)
 {
 	return shape == LF_LABELCFG_SHAPE_SPAN || shape == LF_LABELCFG_SHAPE_RECT ||
 	       shape == LF_LABELCFG_SHAPE_POLYGON || shape == LF_LABELCFG_SHAPE_KEYPOINT ||
-	       shape == LF_LABELCFG_SHAPE_ELLIPSE || shape == LF_LABELCFG_SHAPE_TIMELINE;
+	       shape == LF_LABELCFG_SHAPE_ELLIPSE || shape == LF_LABELCFG_SHAPE_TIMELINE ||
+	       shape == LF_LABELCFG_SHAPE_TEXTAREA;
 }
 
 /* The annotation in force of coder who becomes doc (taken over; NULL: none
@@ -439,7 +478,10 @@ static int keep_doc(struct scan *st, int who, json_t *doc)
  * Every pair of the task's annotations compared on the region controls,
  * by the methods that give both sides the same score (matched IoU,
  * interval IoU, keypoint hits, span F1), so either may be the "gold" of
- * lf_score_result. A pair the scorer cannot read is left out.
+ * lf_score_result. 1 - CER is not one of them (edits over the gold's
+ * length: "abc" against "abcdef" scores 0.5, the other way round 0), so
+ * a TextArea pair is scored both ways and gets the mean, which no choice
+ * of gold changes. A pair the scorer cannot read is left out.
  */
 static int compare(struct state *e, struct scan *st, struct pair_score **out, int *n)
 {
@@ -447,22 +489,44 @@ static int compare(struct state *e, struct scan *st, struct pair_score **out, in
 	int np = 0, cap = 0, ret = LF_OK;
 	for (int i = 0; i < st->ndocs && ret == LF_OK; i++)
 		for (int j = i + 1; j < st->ndocs && ret == LF_OK; j++) {
-			lf_score sc = {0};
+			lf_score sc = {0}, back = {0};
 			int rc = lf_score_result(e->cfg, st->docs[j], st->docs[i], NULL, &sc, NULL);
+			int rback = LF_OK, scored_back = 0;
 			if (rc == LF_ERR_NOMEM)
 				ret = rc;
 			for (size_t k = 0; rc == LF_OK && ret == LF_OK && k < sc.control_count;
 			     k++) {
 				const lf_score_control *c = &sc.controls[k];
+				double score = c->score;
 				size_t r = 0;
 				if (c->method != LF_SCORE_IOU &&
 				    c->method != LF_SCORE_INTERVAL_IOU &&
-				    c->method != LF_SCORE_KEYPOINT && c->method != LF_SCORE_SPAN_F1)
+				    c->method != LF_SCORE_KEYPOINT &&
+				    c->method != LF_SCORE_SPAN_F1 && c->method != LF_SCORE_CER)
 					continue;
 				while (r < e->nreg && strcmp(e->reg[r].c->name, c->name) != 0)
 					r++;
 				if (r == e->nreg)
 					continue;
+				if (c->method == LF_SCORE_CER) {
+					size_t b = 0;
+					if (!scored_back) {
+						scored_back = 1;
+						rback =
+						    lf_score_result(e->cfg, st->docs[i],
+								    st->docs[j], NULL, &back, NULL);
+					}
+					if (rback == LF_ERR_NOMEM) {
+						ret = rback;
+						break;
+					}
+					while (b < back.control_count &&
+					       strcmp(back.controls[b].name, c->name) != 0)
+						b++;
+					if (rback != LF_OK || b == back.control_count)
+						continue;
+					score = (score + back.controls[b].score) / 2;
+				}
 				if (np == cap) {
 					cap = cap ? cap * 2 : 8;
 					struct pair_score *g =
@@ -477,10 +541,11 @@ static int compare(struct state *e, struct scan *st, struct pair_score **out, in
 				ps[np++] = (struct pair_score){.reg = (int)r,
 							       .a = a < b ? a : b,
 							       .b = a < b ? b : a,
-							       .micro = llround(c->score * 1e6)};
+							       .micro = llround(score * 1e6)};
 				e->reg[r].method = c->method;
 			}
 			lf_score_free(&sc);
+			lf_score_free(&back);
 		}
 	if (ret != LF_OK) {
 		free(ps);
@@ -519,6 +584,64 @@ static int region_add(struct region *r, const struct pair_score *ps, int sign)
 	return LF_OK;
 }
 
+/* The sums of day (days since 1970-01-01), created empty when new. */
+static int day_get(struct state *e, int64_t day, struct day **out)
+{
+	struct day *d = imap_get(&e->days, day + 1);
+	size_t nc = e->nctl + e->nreg;
+	if (d != NULL) {
+		*out = d;
+		return LF_OK;
+	}
+	if (e->ndays == e->capdays) {
+		size_t cap = e->capdays ? e->capdays * 2 : 32;
+		struct day **g = realloc(e->dayv, sizeof(*g) * cap);
+		if (g == NULL)
+			return LF_ERR_NOMEM;
+		e->dayv = g;
+		e->capdays = cap;
+	}
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    (d->sum = calloc(nc > 0 ? nc : 1, sizeof(*d->sum))) == NULL ||
+	    (d->n = calloc(nc > 0 ? nc : 1, sizeof(*d->n))) == NULL ||
+	    imap_put(&e->days, day + 1, d) != LF_OK) {
+		if (d != NULL) {
+			free(d->sum);
+			free(d->n);
+		}
+		free(d);
+		return LF_ERR_NOMEM;
+	}
+	d->day = day;
+	e->dayv[e->ndays++] = d;
+	*out = d;
+	return LF_OK;
+}
+
+/*
+ * Adds (sign 1) or takes back (sign -1) unit u's ratings and pair scores
+ * to day d: per control the unit's P_u when it is pairable, per region
+ * control each pair's score. P_u is summed in millionths like the pair
+ * scores, so taking a unit back restores the sums exactly. tmp holds u's
+ * ratings.
+ */
+static void day_add(const struct state *e, struct day *d, const struct unit *u, int sign,
+		    lf_agree_rating *tmp)
+{
+	for (size_t c = 0; c < e->nctl; c++) {
+		lf_agree_value v;
+		size_t k = of_control(u->r, u->n, (int)c, tmp);
+		if (lf_agree_unit_percent(tmp, k, &v) != LF_OK || v.status != LF_AGREE_OK)
+			continue;
+		d->sum[c] += sign * llround(v.value * 1e6);
+		d->n[c] += sign;
+	}
+	for (int i = 0; i < u->np; i++) {
+		d->sum[e->nctl + (size_t)u->ps[i].reg] += sign * u->ps[i].micro;
+		d->n[e->nctl + (size_t)u->ps[i].reg] += sign;
+	}
+}
+
 /* Ratings of one control out of a unit's list, into tmp. */
 static size_t of_control(const struct rating *r, int n, int ctl, lf_agree_rating *tmp)
 {
@@ -529,7 +652,8 @@ static size_t of_control(const struct rating *r, int n, int ctl, lf_agree_rating
 	return k;
 }
 
-/* The current task's ratings take the place of those read before. */
+/* The current task's ratings take the place of those read before, in the
+ * counts and in the sums of the days they were and are on. */
 static int apply(struct scan *st)
 {
 	struct state *e = st->e;
@@ -551,6 +675,9 @@ static int apply(struct scan *st)
 		ret = LF_ERR_NOMEM;
 		goto cleanup;
 	}
+	if (u->day != NULL)
+		day_add(e, u->day, u, -1, tmp);
+	u->day = NULL;
 	for (size_t c = 0; c < e->nctl; c++) {
 		size_t k = of_control(u->r, u->n, (int)c, tmp);
 		if (k > 0 && (ret = lf_agree_remove(e->ctl[c].agree, tmp, k)) != LF_OK)
@@ -589,6 +716,11 @@ static int apply(struct scan *st)
 	u->updated_at = st->updated_at;
 	st->r = NULL;
 	st->n = st->cap = 0;
+	if (u->n > 0 || u->np > 0) {
+		if ((ret = day_get(e, st->newest / DAY_MS, &u->day)) != LF_OK)
+			goto cleanup;
+		day_add(e, u->day, u, 1, tmp);
+	}
 cleanup:
 	free(tmp);
 	st->n = 0;
@@ -607,13 +739,17 @@ static int on_row(void *ud, const lf_rating_row *row)
 		const struct unit *u = imap_get(&st->e->units, row->task_id);
 		st->task = row->task_id;
 		st->updated_at = row->updated_at;
+		st->newest = 0;
 		st->skip = u != NULL && u->updated_at == row->updated_at;
 		st->tasks++;
 		if (row->updated_at > st->e->seen)
 			st->e->seen = row->updated_at;
 	}
-	if (!st->skip && row->author_id != 0 && row->result != NULL)
+	if (!st->skip && row->author_id != 0 && row->result != NULL) {
+		if (row->created_at > st->newest)
+			st->newest = row->created_at;
 		ret = rate(st, row->author_id, row->result);
+	}
 	return ret;
 }
 
@@ -647,6 +783,46 @@ static void mean_of(int64_t sum, int64_t n, lf_agree_value *out)
 	out->units = n;
 	out->status = n > 0 ? LF_AGREE_OK : LF_AGREE_NO_DATA;
 	out->value = n > 0 ? (double)sum / 1e6 / (double)n : NAN;
+}
+
+static int cmp_day(const void *a, const void *b)
+{
+	int64_t x = (*(const struct day *const *)a)->day, y = (*(const struct day *const *)b)->day;
+	return (x > y) - (x < y);
+}
+
+/* The newest LF_QUALITY_TREND_DAYS days with data, oldest first. A day
+ * whose tasks all moved to another day stays in the cache, empty, and is
+ * left out here. */
+static int trend(const struct state *e, lf_arena *a, lf_quality_report *out)
+{
+	size_t nc = e->nctl + e->nreg, from, n = 0;
+	struct day **v = lf_arena_calloc(a, (e->ndays > 0 ? e->ndays : 1) * sizeof(*v));
+	if (v == NULL)
+		return LF_ERR_NOMEM;
+	for (size_t i = 0; i < e->ndays; i++) {
+		size_t c = 0;
+		while (c < nc && e->dayv[i]->n[c] == 0)
+			c++;
+		if (c < nc)
+			v[n++] = e->dayv[i];
+	}
+	qsort(v, n, sizeof(*v), cmp_day);
+	from = n > LF_QUALITY_TREND_DAYS ? n - LF_QUALITY_TREND_DAYS : 0;
+	if ((out->trend =
+		 lf_arena_calloc(a, (n - from > 0 ? n - from : 1) * sizeof(*out->trend))) == NULL)
+		return LF_ERR_NOMEM;
+	for (size_t i = from; i < n; i++) {
+		lf_quality_day *q = &out->trend[out->ntrend++];
+		q->day = v[i]->day;
+		q->controls = lf_arena_calloc(a, (nc > 0 ? nc : 1) * sizeof(*q->controls));
+		if (q->controls == NULL)
+			return LF_ERR_NOMEM;
+		q->regions = q->controls + e->nctl;
+		for (size_t c = 0; c < nc; c++)
+			mean_of(v[i]->sum[c], v[i]->n[c], &q->controls[c]);
+	}
+	return LF_OK;
 }
 
 static int report(const struct state *e, lf_arena *a, lf_quality_report *out)
@@ -723,7 +899,7 @@ static int report(const struct state *e, lf_arena *a, lf_quality_report *out)
 			q->npairs++;
 		}
 	}
-	return LF_OK;
+	return trend(e, a, out);
 }
 
 int lf_quality_agreement(lf_store *s, lf_arena *a, int64_t project_id, lf_quality_report *out)

@@ -1,6 +1,7 @@
 /*
  * project.h - a project's inter-annotator agreement on its classification
- * controls (Choices, Taxonomy, Rating), kept up to date per process.
+ * controls (Choices, Taxonomy, Rating, Number) and its region controls,
+ * overall and per day, kept up to date per process.
  *
  * The units are the project's tasks, the coders its annotators and a
  * rating the category an annotator's L1 annotation in force gives a
@@ -9,20 +10,31 @@
  * done before no longer counts). A task with overlap K has up to K
  * ratings per control; an annotator who left a control empty is missing.
  * For Choices the category is the set of choices taken, for Taxonomy the
- * set of paths, for Rating the value. A control with more than one region
- * in an annotation (per-region classification) counts as missing there.
+ * set of paths, for Rating and Number the value (exactly: a Number is
+ * nominal here, 2 and 3 disagree as much as 2 and 30). A control with more
+ * than one region in an annotation (per-region classification) counts as
+ * missing there.
  *
  * Region controls (spans, boxes, polygons, ellipses, keypoints, timeline
- * ranges) have no categories: each pair of a task's annotations is scored
- * with quality/score.h (matched IoU, interval IoU, keypoint hits or span
- * F1, the methods that score both sides alike), and a control reports the
- * mean over all such pairs and per annotator pair.
+ * ranges) and TextArea have no categories: each pair of a task's
+ * annotations is scored with quality/score.h (matched IoU, interval IoU,
+ * keypoint hits or span F1, the methods that score both sides alike; for
+ * TextArea 1 - CER, which is not symmetric, taken both ways and averaged),
+ * and a control reports the mean over all such pairs and per annotator
+ * pair.
+ *
+ * The trend: a task's day is the UTC day of its newest L1 annotation in
+ * force (when its ratings last changed). Per day, a classification
+ * control's percent agreement over that day's tasks (the mean of their
+ * P_u, agreement.h) and a region control's mean pair score over their
+ * pairs.
  *
  * Incremental: each process keeps, per project, the statistics' counts
  * (quality/agreement.h) and each task's ratings as last read. A call reads
  * only the tasks changed since the previous one (by updated_at, which
  * every transition moves), takes back the old ratings of each and adds
- * the new ones. It re-reads the last LF_QUALITY_WINDOW_MS before the
+ * the new ones, from the counts and from the sums of the task's old and
+ * new day. It re-reads the last LF_QUALITY_WINDOW_MS before the
  * newest change it saw, because a transaction that set updated_at a
  * moment earlier may commit after that read, and servers' clocks differ
  * a little; a task whose updated_at is unchanged costs its row only. A
@@ -31,7 +43,7 @@
  *
  * Memory: a project's entry, once asked for, lives as long as the
  * process: a few dozen bytes per task with ratings or pair scores, plus
- * the categories and annotators met.
+ * the categories and annotators met, and two integers per day and control.
  */
 #ifndef LF_QUALITY_PROJECT_H
 #define LF_QUALITY_PROJECT_H
@@ -43,6 +55,8 @@
 #define LF_QUALITY_WINDOW_MS 30000
 /* Pairs of annotators listed per control at most (the matrix's cells). */
 #define LF_QUALITY_MAX_PAIRS 10000
+/* Days of the trend at most: the newest ones with data. */
+#define LF_QUALITY_TREND_DAYS 90
 
 typedef struct lf_quality_pair {
 	int64_t user_a, user_b; /* user_a < user_b */
@@ -73,12 +87,23 @@ typedef struct lf_quality_region {
 	int pairs_truncated;
 } lf_quality_region;
 
+/* One UTC day of the trend, over the tasks whose day it is. controls[k]
+ * is the percent agreement of the report's controls[k] (units: the
+ * pairable tasks), regions[r] the mean pair score of its regions[r]
+ * (units: the pairs compared); LF_AGREE_NO_DATA when that day has none. */
+typedef struct lf_quality_day {
+	int64_t day; /* days since 1970-01-01 */
+	lf_agree_value *controls, *regions;
+} lf_quality_day;
+
 typedef struct lf_quality_report {
 	int64_t tasks; /* tasks with at least one rating */
 	lf_quality_control *controls;
 	size_t ncontrols;
 	lf_quality_region *regions;
 	size_t nregions;
+	lf_quality_day *trend; /* oldest first, at most LF_QUALITY_TREND_DAYS */
+	size_t ntrend;
 	const char **other_controls; /* controls not measured (names) */
 	size_t nother;
 } lf_quality_report;

@@ -228,22 +228,24 @@ int lf_store_rating_scan(lf_tx *tx, int64_t project_id, int64_t since, int64_t a
 	lf_rows *r = NULL;
 	int rc, ret;
 	*last_task = 0;
-	ret = lf_db_query(tx,
-			  "SELECT t.id, t.updated_at, a.author_id, a.result FROM tasks t"
-			  " LEFT JOIN annotations a ON a.task_id = t.id AND a.stage = 1"
-			  " AND a.kind = 'annotation' AND NOT EXISTS (SELECT 1 FROM task_work w"
-			  " WHERE w.id = a.work_id AND w.status = 'voided')"
-			  " WHERE t.id IN (SELECT id FROM tasks WHERE project_id = $1"
-			  " AND updated_at >= $2 AND id > $3 ORDER BY id LIMIT $4)"
-			  " ORDER BY t.id, a.version",
-			  v, 4, &r);
+	ret = lf_db_query(
+	    tx,
+	    "SELECT t.id, t.updated_at, a.author_id, a.result, a.created_at FROM tasks t"
+	    " LEFT JOIN annotations a ON a.task_id = t.id AND a.stage = 1"
+	    " AND a.kind = 'annotation' AND NOT EXISTS (SELECT 1 FROM task_work w"
+	    " WHERE w.id = a.work_id AND w.status = 'voided')"
+	    " WHERE t.id IN (SELECT id FROM tasks WHERE project_id = $1"
+	    " AND updated_at >= $2 AND id > $3 ORDER BY id LIMIT $4)"
+	    " ORDER BY t.id, a.version",
+	    v, 4, &r);
 	if (ret != LF_OK)
 		return ret;
 	while ((rc = lf_rows_next(r)) == 1) {
 		lf_rating_row row = {.task_id = lf_rows_int(r, 0),
 				     .updated_at = lf_rows_int(r, 1),
 				     .author_id = lf_rows_int(r, 2),
-				     .result = lf_rows_text(r, 3)};
+				     .result = lf_rows_text(r, 3),
+				     .created_at = lf_rows_int(r, 4)};
 		*last_task = row.task_id;
 		if ((ret = cb(ud, &row)) != LF_OK)
 			break;

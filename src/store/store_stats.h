@@ -63,9 +63,10 @@ int lf_store_stats_queues(lf_tx *tx, lf_stats_gauge **items, int *n);
 int lf_store_stats_money(lf_tx *tx, lf_stats_gauge **items, int *n);
 
 /* One L1 annotation in force of a task, for agreement (quality/): the
- * task's updated_at, and author_id 0 (result NULL) for a task without one. */
+ * task's updated_at, the annotation's created_at (ms), and author_id 0
+ * (result NULL, created_at 0) for a task without one. */
 typedef struct lf_rating_row {
-	int64_t task_id, updated_at, author_id;
+	int64_t task_id, updated_at, author_id, created_at;
 	const char *result; /* valid during the callback only */
 } lf_rating_row;
 typedef int (*lf_rating_cb)(void *ud, const lf_rating_row *row);

@@ -2,9 +2,9 @@
  * The admin views against a fake API: what they send, and what they show
  * for the server's answers and errors.
  */
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Project } from '../api/types';
+import type { Project, ProjectAgreement } from '../api/types';
 
 const calls: { method: string; path: string; body?: any }[] = [];
 let handler: (method: string, path: string, body?: any) => any = () => {
@@ -39,6 +39,7 @@ const { AuditPage } = await import('./AuditPage');
 const { DataTab } = await import('./project/DataTab');
 const { SettingsTab, settingsBody } = await import('./project/SettingsTab');
 const { OverviewTab, formatDuration } = await import('./project/OverviewTab');
+const { trendSeries } = await import('./project/Agreement');
 const { MembersTab } = await import('./project/MembersTab');
 const { PayoutsPage } = await import('./PayoutsPage');
 const { TasksTab } = await import('./project/TasksTab');
@@ -525,6 +526,51 @@ describe('OverviewTab', () => {
     screen.getByText('Mean span F1');
     expect(screen.getByTestId('pair-label-4-2').textContent).toBe('0.90 (3)');
     screen.getByText('Not measured here: notes.');
+  });
+
+  it('draws each control\'s agreement per day, skipping the days it has no data', async () => {
+    const v = (value: number | null, status = 'ok', units = 4) => ({ value, status, units });
+    const trend: ProjectAgreement['trend'] = [
+      { date: '2026-12-01', controls: { sentiment: { value: 0.75, units: 2 }, note: { value: 0.5, units: 3 } } },
+      { date: '2026-12-02', controls: { note: { value: 0.9, units: 1 } } },
+      { date: '2026-12-03', controls: { sentiment: { value: 1, units: 1 }, note: { value: 0.7, units: 2 } } },
+    ];
+    handler = (_m, path) => {
+      if (path === '/projects/5') return { ...project, counts: {}, task_count: 4 };
+      if (path.startsWith('/projects/5/stats?since=')) return { currency: 'USD', throughput: [], people: [] };
+      if (path.startsWith('/projects/5/members?')) return list([]);
+      if (path === '/projects/5/agreement')
+        return {
+          project_id: 5,
+          tasks: 4,
+          controls: [
+            { name: 'sentiment', type: 'choices', percent: v(0.8333), alpha: v(0.5), fleiss: { ...v(0.4), raters: 2, skipped: 0 }, pairs: [], pairs_truncated: false },
+          ],
+          regions: [{ name: 'note', type: 'textarea', method: 'cer', mean: v(0.65, 'ok', 6), pairs: [], pairs_truncated: false }],
+          other_controls: [],
+          trend,
+        };
+      throw new Error(`unexpected ${path}`);
+    };
+    expect(trendSeries(trend, 'sentiment')).toEqual([
+      { x: '2026-12-01', y: 0.75 },
+      { x: '2026-12-03', y: 1 },
+    ]);
+    expect(trendSeries(undefined, 'sentiment')).toEqual([]);
+    render(<OverviewTab project={project} />);
+    const sentiment = await screen.findByTestId('agreement-trend-sentiment');
+    within(sentiment).getByRole('figure', { name: 'Percent agreement per day (UTC): sentiment' });
+    // Two points, the better day drawn higher (smaller y).
+    const dots = [...sentiment.querySelectorAll('circle')].map((c) => Number(c.getAttribute('cy')));
+    expect(dots).toHaveLength(2);
+    expect(dots[1]).toBeLessThan(dots[0]);
+    // The numbers for screen readers: one row per day.
+    expect(within(sentiment).getAllByRole('rowheader').map((h) => h.textContent)).toEqual(['2026-12-01', '2026-12-03']);
+    expect(within(sentiment).getAllByRole('cell').map((c) => c.textContent)).toEqual(['0.75', '1']);
+    const note = screen.getByTestId('agreement-trend-note');
+    within(note).getByRole('figure', { name: 'Mean text similarity (1 - CER) per day (UTC): note' });
+    expect(note.querySelectorAll('circle')).toHaveLength(3);
+    expect(within(note).getAllByRole('cell').map((c) => c.textContent)).toEqual(['0.5', '0.9', '0.7']);
   });
 });
 

@@ -1,14 +1,16 @@
 /*
- * Agreement: for each classification control (Choices, Taxonomy, Rating)
- * of an overlap project, how far its annotators agree (percent agreement,
- * Krippendorff's alpha, Fleiss' kappa) and the annotator-by-annotator
- * matrix of Cohen's kappa; for each region control, the mean score of
- * pairs of annotations (IoU, span F1 ...) and its matrix. From GET
- * /projects/{id}/agreement.
+ * Agreement: for each classification control (Choices, Taxonomy, Rating,
+ * Number) of an overlap project, how far its annotators agree (percent
+ * agreement, Krippendorff's alpha, Fleiss' kappa) and the
+ * annotator-by-annotator matrix of Cohen's kappa; for each region control
+ * and TextArea, the mean score of pairs of annotations (IoU, span F1,
+ * 1 - CER ...) and its matrix. Each control has its trend: the same
+ * figure per UTC day. From GET /projects/{id}/agreement.
  */
 import { getProjectAgreement } from '../../api/projects';
 import { listMembers } from '../../api/members';
-import type { AgreementRegion, AgreementValue } from '../../api/types';
+import type { AgreementRegion, AgreementValue, ProjectAgreement } from '../../api/types';
+import { LineChart } from '../../components/charts';
 import { ErrorAlert, Loading, useLoad } from '../../ui';
 
 /* A statistic as shown: two decimals, or why there is none. */
@@ -61,6 +63,25 @@ function Matrix({ name: control, caption, pairs, names }: { name: string; captio
   );
 }
 
+type Trend = ProjectAgreement['trend'];
+
+/* One control's figure per day: the days it has data (the server leaves
+ * the others out, so the line joins the days with a value). */
+export function trendSeries(trend: Trend | undefined, name: string) {
+  return (trend ?? []).flatMap((d) => {
+    const v = d.controls[name];
+    return v ? [{ x: d.date, y: v.value }] : [];
+  });
+}
+
+function TrendChart({ name, what, trend }: { name: string; what: string; trend: Trend | undefined }) {
+  return (
+    <div data-testid={`agreement-trend-${name}`}>
+      <LineChart title={`${what} per day (UTC): ${name}`} series={[{ name: 'Value', points: trendSeries(trend, name) }]} />
+    </div>
+  );
+}
+
 export function AgreementSection({ projectId, refresh }: { projectId: number; refresh: number }) {
   const agreement = useLoad(() => getProjectAgreement(projectId), [projectId, refresh]);
   const members = useLoad(() => listMembers(projectId), [projectId]);
@@ -99,6 +120,7 @@ export function AgreementSection({ projectId, refresh }: { projectId: number; re
                 <dd data-testid={`fleiss-${c.name}`}>{formatAgreement(c.fleiss)}</dd>
               </div>
             </dl>
+            <TrendChart name={c.name} what="Percent agreement" trend={agreement.data?.trend} />
             <Matrix
               name={c.name}
               caption={`Cohen's kappa between annotators (${c.name}); shared tasks in brackets`}
@@ -110,7 +132,7 @@ export function AgreementSection({ projectId, refresh }: { projectId: number; re
         ))
       )}
       {regions.map((r) => (
-        <RegionAgreement key={r.name} region={r} names={names} />
+        <RegionAgreement key={r.name} region={r} names={names} trend={agreement.data?.trend} />
       ))}
       {agreement.data && agreement.data.other_controls.length > 0 && (
         <p className="hint">Not measured here: {agreement.data.other_controls.join(', ')}.</p>
@@ -124,9 +146,10 @@ const METHODS: Record<string, string> = {
   interval_iou: 'matched interval IoU',
   keypoint: 'keypoints within reach',
   span_f1: 'span F1',
+  cer: 'text similarity (1 - CER)',
 };
 
-function RegionAgreement({ region: r, names }: { region: AgreementRegion; names: Map<number, string> }) {
+function RegionAgreement({ region: r, names, trend }: { region: AgreementRegion; names: Map<number, string>; trend: Trend | undefined }) {
   const how = r.method ? METHODS[r.method] ?? r.method : 'score';
   return (
     <div className="agreement-control">
@@ -143,6 +166,7 @@ function RegionAgreement({ region: r, names }: { region: AgreementRegion; names:
           <dd data-testid={`mean-${r.name}`}>{formatAgreement(r.mean)}</dd>
         </div>
       </dl>
+      <TrendChart name={r.name} what={`Mean ${how}`} trend={trend} />
       <Matrix
         name={r.name}
         caption={`Mean ${how} between annotators (${r.name}); pairs compared in brackets`}
