@@ -176,6 +176,7 @@ test('real responses match their documented schemas', async () => {
   await call('GET', '/api/v1/projects/{id}', { id });
   await call('GET', '/api/v1/projects/{id}/ledger', { id });
   await call('GET', '/api/v1/projects/{id}/stats', { id });
+  await call('GET', '/api/v1/projects/{id}/agreement', { id });
   await call('GET', '/api/v1/ledger/verify', none);
   const gold = (await call('POST', '/api/v1/projects/{id}/gold', { id }, { body: { data: { text: 'Known' }, answer: nerResult('PER', 0, 5) } })).body;
   await call('POST', '/api/v1/projects/{id}/gold', { id }, { body: { data: { text: 'Known' } } });
