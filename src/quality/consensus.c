@@ -310,48 +310,25 @@ static int cmp_ref(const void *a, const void *b)
 	return (p->index > q->index) - (p->index < q->index);
 }
 
-/* The family of a region, from the control's shape or, for a <Labels> on
- * an image, from the drawing tool the region's type names; *kind and
- * *shape for clustered regions. */
+/* The family of a region, from its shape (lf_score_region_shape); *kind
+ * and *shape for clustered regions. */
 static int region_family(struct ctx *x, const struct ref *f, const lf_labelcfg_control *c,
 			 enum family *fam, enum ckind *kind, lf_labelcfg_shape *shape)
 {
-	static const struct {
-		const char *type;
-		lf_labelcfg_shape shape;
-	} tools[] = {
-	    {"rectanglelabels", LF_LABELCFG_SHAPE_RECT},
-	    {"polygonlabels", LF_LABELCFG_SHAPE_POLYGON},
-	    {"keypointlabels", LF_LABELCFG_SHAPE_KEYPOINT},
-	    {"ellipselabels", LF_LABELCFG_SHAPE_ELLIPSE},
-	    {"brushlabels", LF_LABELCFG_SHAPE_BRUSH},
-	};
-	const char *type = json_string_value(json_object_get(f->r, "type"));
-	const char *to = json_string_value(json_object_get(f->r, "to_name"));
-	const lf_labelcfg_object *obj = lf_labelcfg_find_object(x->cfg, to);
-	size_t k = 0;
+	lf_labelcfg_media media;
+	const char *why = lf_score_region_shape(x->cfg, c, f->r, shape, &media);
 
-	if (type == NULL || obj == NULL)
-		return bad(x, f, "type or to_name is missing or unknown");
-	*shape = c->shape;
+	if (why != NULL)
+		return bad(x, f, why);
 	*fam = F_CLUSTER;
 	*kind = C_AREA;
-	if (strcmp(type, c->type) != 0) {
-		while (k < LF_ARRAY_LEN(tools) && strcmp(tools[k].type, type) != 0)
-			k++;
-		if (k == LF_ARRAY_LEN(tools) || c->shape != LF_LABELCFG_SHAPE_SPAN ||
-		    obj->media != LF_LABELCFG_MEDIA_IMAGE)
-			return bad(x, f, "type does not match the control");
-		*shape = tools[k].shape;
-	}
 	switch (*shape) {
 	case LF_LABELCFG_SHAPE_SPAN:
 		*kind = C_INTERVAL;
-		if (obj->media == LF_LABELCFG_MEDIA_TEXT)
+		if (media == LF_LABELCFG_MEDIA_TEXT)
 			*fam = F_SPAN;
-		else if (obj->media != LF_LABELCFG_MEDIA_AUDIO &&
-			 obj->media != LF_LABELCFG_MEDIA_VIDEO &&
-			 obj->media != LF_LABELCFG_MEDIA_TIMESERIES)
+		else if (media != LF_LABELCFG_MEDIA_AUDIO && media != LF_LABELCFG_MEDIA_VIDEO &&
+			 media != LF_LABELCFG_MEDIA_TIMESERIES)
 			*fam = F_NONE;
 		return LF_OK;
 	case LF_LABELCFG_SHAPE_RECT:

@@ -320,10 +320,9 @@ static int cmp_item(const void *a, const void *b)
 	return (p->seq > q->seq) - (p->seq < q->seq);
 }
 
-/* The kind of a region, from the control's shape or, for a <Labels> on an
- * image, from the drawing tool the region's type names. */
-static int region_kind(struct ctx *x, const struct ref *f, const lf_labelcfg_control *c,
-		       enum kind *kind, lf_labelcfg_shape *shape)
+const char *lf_score_region_shape(const lf_labelcfg *cfg, const lf_labelcfg_control *c,
+				  const json_t *region, lf_labelcfg_shape *shape,
+				  lf_labelcfg_media *media)
 {
 	static const struct {
 		const char *type;
@@ -335,29 +334,41 @@ static int region_kind(struct ctx *x, const struct ref *f, const lf_labelcfg_con
 	    {"ellipselabels", LF_LABELCFG_SHAPE_ELLIPSE},
 	    {"brushlabels", LF_LABELCFG_SHAPE_BRUSH},
 	};
-	const char *type = json_string_value(json_object_get(f->r, "type"));
-	const char *to = json_string_value(json_object_get(f->r, "to_name"));
-	const lf_labelcfg_object *obj = lf_labelcfg_find_object(x->cfg, to);
+	const char *type = json_string_value(json_object_get(region, "type"));
+	const char *to = json_string_value(json_object_get(region, "to_name"));
+	const lf_labelcfg_object *obj = lf_labelcfg_find_object(cfg, to);
 	size_t k = 0;
 
 	if (type == NULL || obj == NULL)
-		return bad(x, f, "type or to_name is missing or unknown");
+		return "type or to_name is missing or unknown";
 	*shape = c->shape;
-	if (strcmp(type, c->type) != 0) {
-		while (k < LF_ARRAY_LEN(tools) && strcmp(tools[k].type, type) != 0)
-			k++;
-		if (k == LF_ARRAY_LEN(tools) || c->shape != LF_LABELCFG_SHAPE_SPAN ||
-		    obj->media != LF_LABELCFG_MEDIA_IMAGE)
-			return bad(x, f, "type does not match the control");
-		*shape = tools[k].shape;
-	}
+	*media = obj->media;
+	if (strcmp(type, c->type) == 0)
+		return NULL;
+	while (k < LF_ARRAY_LEN(tools) && strcmp(tools[k].type, type) != 0)
+		k++;
+	if (k == LF_ARRAY_LEN(tools) || c->shape != LF_LABELCFG_SHAPE_SPAN ||
+	    obj->media != LF_LABELCFG_MEDIA_IMAGE)
+		return "type does not match the control";
+	*shape = tools[k].shape;
+	return NULL;
+}
+
+/* The kind of a region, from its shape (lf_score_region_shape). */
+static int region_kind(struct ctx *x, const struct ref *f, const lf_labelcfg_control *c,
+		       enum kind *kind, lf_labelcfg_shape *shape)
+{
+	lf_labelcfg_media media;
+	const char *why = lf_score_region_shape(x->cfg, c, f->r, shape, &media);
+
+	if (why != NULL)
+		return bad(x, f, why);
 	switch (*shape) {
 	case LF_LABELCFG_SHAPE_SPAN:
-		if (obj->media == LF_LABELCFG_MEDIA_TEXT)
+		if (media == LF_LABELCFG_MEDIA_TEXT)
 			*kind = K_SPAN;
-		else if (obj->media == LF_LABELCFG_MEDIA_AUDIO ||
-			 obj->media == LF_LABELCFG_MEDIA_VIDEO ||
-			 obj->media == LF_LABELCFG_MEDIA_TIMESERIES)
+		else if (media == LF_LABELCFG_MEDIA_AUDIO || media == LF_LABELCFG_MEDIA_VIDEO ||
+			 media == LF_LABELCFG_MEDIA_TIMESERIES)
 			*kind = K_INTERVAL;
 		else
 			*kind = K_NONE;

@@ -132,6 +132,16 @@ void lf_score_opts_init(lf_score_opts *o);
 int lf_score_result(const lf_labelcfg *cfg, const json_t *answer, const json_t *gold,
 		    const lf_score_opts *opts, lf_score *out, lf_error *err);
 
+/* The shape region (a result region of control c) draws: the control's
+ * own, or for a <Labels> on an image the drawing tool its type names
+ * ("rectanglelabels"...); *media gets its object's media. NULL when the
+ * region can be read so, else what is wrong (a static sentence). Pure;
+ * shared with consensus.c, which must read regions exactly as scoring
+ * does. */
+const char *lf_score_region_shape(const lf_labelcfg *cfg, const lf_labelcfg_control *c,
+				  const json_t *region, lf_labelcfg_shape *shape,
+				  lf_labelcfg_media *media);
+
 /* Releases what lf_score_result put in s and empties it. NULL is allowed. */
 void lf_score_free(lf_score *s);
 
