@@ -14,41 +14,11 @@
 
 #include <string.h>
 
-#include "../unit/labelcfg_samples.h"
-
-#define SHAPES                                                                                     \
-	"<View><Image name=\"img\" value=\"$image\"/>"                                             \
-	"<EllipseLabels name=\"el\" toName=\"img\"><Label value=\"Eye\"/></EllipseLabels>"         \
-	"<BrushLabels name=\"br\" toName=\"img\"><Label value=\"Sky\"/></BrushLabels>"             \
-	"<Rectangle name=\"rect\" toName=\"img\"/><Polygon name=\"pg\" toName=\"img\"/>"           \
-	"<KeyPoint name=\"kp\" toName=\"img\"/><Labels name=\"lab\" toName=\"img\">"               \
-	"<Label value=\"Car\"/></Labels>"                                                          \
-	"<TimeSeries name=\"ts\" value=\"$csv\"><Channel column=\"v\"/></TimeSeries>"              \
-	"<TimeSeriesLabels name=\"tsl\" toName=\"ts\"><Label value=\"Up\"/></TimeSeriesLabels>"    \
-	"<Relations><Relation value=\"near\"/></Relations></View>"
-
-static const char *const configs[] = {TEXT_CLS, NER,   IMG_CLS, BBOX, POLY,
-				      KEYPOINT, AUDIO, VIDEO,	MISC, SHAPES};
-static lf_labelcfg *parsed[LF_ARRAY_LEN(configs)];
-static json_t *task_data;
+#include "labelcfg_common.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char err[256];
-	size_t i;
-
-	for (i = 0; i < LF_ARRAY_LEN(configs); i++) {
-		if (lf_labelcfg_parse(configs[i], strlen(configs[i]), &parsed[i], err,
-				      sizeof(err)) != LF_OK) {
-			fprintf(stderr, "config %zu: %s\n", i, err);
-			abort();
-		}
-	}
-	task_data =
-	    json_pack("{s:s, s:s, s:s, s:s, s:[{s:s}]}", "text",
-		      "Bob met Zo\xC3\xAB in K\xC3\xB6ln \xF0\x9F\x98\x80 ok.", "image", "/a.png",
-		      "audio", "/a.mp3", "html", "<p>x</p>", "dialog", "text", "hi");
-	FUZZ_CHECK(task_data != NULL);
+	labelcfg_fuzz_init();
 	return 0;
 }
 
