@@ -37,18 +37,18 @@ static json_t *load_json_text(const char *text)
 	return j ? j : json_null();
 }
 
-/*
- * The state a caller is shown. A gold copy (tasks/gold.c) ends at its
- * submit, or at the end of its lease; to anyone but an admin it shows the
- * state an ordinary task would be in then, so that nothing tells an
- * annotator which of their tasks were gold.
- */
 static int caller_is_admin(lf_http_req *req)
 {
 	const lf_principal *who = req->user;
 	return who != NULL && who->is_admin;
 }
 
+/*
+ * The state a caller is shown. A gold copy (tasks/gold.c) ends at its
+ * submit, or at the end of its lease; to anyone but an admin it shows the
+ * state an ordinary task would be in then, so that nothing tells an
+ * annotator which of their tasks were gold.
+ */
 static const char *shown_state(lf_http_req *req, const lf_task *t)
 {
 	if (t->gold_id == 0 || caller_is_admin(req) ||
