@@ -20,6 +20,7 @@
 
 #include "projects/projects.h"
 #include "quality/gold.h"
+#include "quality/project.h"
 
 /* A manager's action on a project and one id in it (gold.h, projects.h). */
 typedef int (*manage_fn)(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
@@ -30,8 +31,17 @@ static json_t *gold_json(lf_http_req *req, const void *row);
 static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items, int *n);
 static json_t *mean_json(int64_t ppm_sum, int64_t n);
 static int manage_delete(lf_http_req *req, manage_fn fn);
+/* An annotator's agreement with the others on the tasks they shared: the
+ * mean of their pair figures, weighted by the tasks (or region pairs) each
+ * rests on. */
+struct peer {
+	double sum;
+	int64_t units;
+};
+static void add_pair(const lf_suspension *m, int nm, struct peer *peers, int64_t a, int64_t b,
+		     const lf_agree_value *v);
 static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf_gold_person *g,
-			      const lf_stats_person *w);
+			      const lf_stats_person *w, const struct peer *peer);
 
 static json_t *load_text(const char *text)
 {
@@ -146,12 +156,37 @@ int lf_api_gold_retire(lf_http_req *req)
 
 /*
  * An annotator's score is the mean of what is known of them: gold
- * accuracy (mean score of their gold answers) and review acceptance (the
- * share of their L1 submissions not rejected since). confidence is how
- * many answers and submissions it rests on.
+ * accuracy (mean score of their gold answers), review acceptance (the
+ * share of their L1 submissions not rejected since) and agreement with
+ * the other annotators of their overlap tasks (struct peer). confidence is
+ * how many gold answers and submissions it rests on.
  */
+/* Credits v to both annotators of a pair who are on the page (m, by id). */
+static void add_pair(const lf_suspension *m, int nm, struct peer *peers, int64_t a, int64_t b,
+		     const lf_agree_value *v)
+{
+	if (v->status != LF_AGREE_OK || v->units <= 0)
+		return;
+	for (int side = 0; side < 2; side++) {
+		int64_t uid = side ? b : a;
+		int lo = 0, hi = nm - 1;
+		while (lo <= hi) {
+			int mid = (lo + hi) / 2;
+			if (m[mid].user_id == uid) {
+				peers[mid].sum += v->value * (double)v->units;
+				peers[mid].units += v->units;
+				break;
+			}
+			if (m[mid].user_id < uid)
+				lo = mid + 1;
+			else
+				hi = mid - 1;
+		}
+	}
+}
+
 static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf_gold_person *g,
-			      const lf_stats_person *w)
+			      const lf_stats_person *w, const struct peer *peer)
 {
 	int64_t answered = g ? g->answered : 0, passed = g ? g->passed : 0;
 	int64_t sum = g ? g->score_ppm_sum : 0;
@@ -163,6 +198,10 @@ static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf
 	}
 	if (submitted > 0) {
 		total += (double)(submitted - rejected) / (double)submitted;
+		parts++;
+	}
+	if (peer->units > 0) {
+		total += peer->sum / (double)peer->units;
 		parts++;
 	}
 	json_t *gold = json_pack("{s:I,s:I,s:o}", "answered", (json_int_t)answered, "passed",
@@ -177,9 +216,14 @@ static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf
 		susp = json_pack("{s:s,s:s}", "reason", s->reason, "at", lf_api_time(req, s->at));
 		json_object_set_new(susp, "by", s->by ? json_integer(s->by) : json_null());
 	}
-	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:I,s:o}", "user_id", (json_int_t)s->user_id,
+	json_t *agreement =
+	    json_pack("{s:o,s:I}", "value",
+		      peer->units > 0 ? json_real(peer->sum / (double)peer->units) : json_null(),
+		      "units", (json_int_t)peer->units);
+	return json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:I,s:o}", "user_id", (json_int_t)s->user_id,
 			 "name", s->name, "email", s->email, "gold", gold, "review", review,
-			 "score", parts > 0 ? json_real(total / parts) : json_null(), "confidence",
+			 "agreement", agreement, "score",
+			 parts > 0 ? json_real(total / parts) : json_null(), "confidence",
 			 (json_int_t)(answered + submitted), "suspended", susp);
 }
 
@@ -207,6 +251,24 @@ int lf_api_quality_annotators(lf_http_req *req)
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return ret;
+	/* Agreement from the project's cache (quality/project.h): up to date,
+	 * reading only what changed since it was last asked. */
+	lf_quality_report rep;
+	struct peer *peers = lf_arena_calloc(req->arena, ((size_t)nm + 1) * sizeof(*peers));
+	if (peers == NULL)
+		return LF_ERR_NOMEM;
+	if ((ret = lf_quality_agreement(app->store, req->arena, id, &rep)) != LF_OK)
+		return ret;
+	int page = nm < limit ? nm : (int)limit;
+	for (size_t c = 0; c < rep.ncontrols; c++)
+		for (size_t k = 0; k < rep.controls[c].npairs; k++)
+			add_pair(members, page, peers, rep.controls[c].pairs[k].user_a,
+				 rep.controls[c].pairs[k].user_b,
+				 &rep.controls[c].pairs[k].percent);
+	for (size_t c = 0; c < rep.nregions; c++)
+		for (size_t k = 0; k < rep.regions[c].npairs; k++)
+			add_pair(members, page, peers, rep.regions[c].pairs[k].user_a,
+				 rep.regions[c].pairs[k].user_b, &rep.regions[c].pairs[k].mean);
 	/* All three lists are by user id: one merge pass. */
 	json_t *items = json_array();
 	for (int i = 0, gi = 0, wi = 0; i < nm && i < limit; i++) {
@@ -218,7 +280,8 @@ int lf_api_quality_annotators(lf_http_req *req)
 		json_array_append_new(
 		    items, annotator_json(req, &members[i],
 					  gi < ng && gold[gi].user_id == uid ? &gold[gi] : NULL,
-					  wi < nw && work[wi].user_id == uid ? &work[wi] : NULL));
+					  wi < nw && work[wi].user_id == uid ? &work[wi] : NULL,
+					  &peers[i]));
 	}
 	return lf_api_list(
 	    req, items,

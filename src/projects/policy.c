@@ -62,6 +62,18 @@ static const lf_policy_field fields[] = {
      "Suspend an annotator whose mean gold score falls under this; 0 never does."},
     {"suspend_min_gold", LF_POLICY_INT, F(suspend_min_gold), 1, 10000, 10, "answers",
      "Gold answers since the last reinstatement before suspend_below applies."},
+    {"gold_bonus", LF_POLICY_FRACTION, F(gold_bonus_bp), 0, 10000, 0, "fraction",
+     "Share of the L1 rate added to the pay of annotators whose mean gold score is at least"
+     " gold_bonus_above."},
+    {"gold_bonus_above", LF_POLICY_FRACTION, F(gold_bonus_above_bp), 0, 10000, 9500, "fraction",
+     "Mean gold score from which gold_bonus is paid."},
+    {"gold_penalty", LF_POLICY_FRACTION, F(gold_penalty_bp), 0, 10000, 0, "fraction",
+     "Share of the L1 rate taken off the pay of annotators whose mean gold score is under"
+     " gold_penalty_below."},
+    {"gold_penalty_below", LF_POLICY_FRACTION, F(gold_penalty_below_bp), 0, 10000, 6000, "fraction",
+     "Mean gold score under which gold_penalty applies."},
+    {"pay_band_min_gold", LF_POLICY_INT, F(pay_band_min_gold), 1, 10000, 10, "answers",
+     "Gold answers an annotator needs before gold_bonus or gold_penalty applies."},
 };
 
 #undef F
@@ -180,6 +192,10 @@ int lf_policy_apply(lf_policy *p, const json_t *obj, char *err, size_t errlen)
 	}
 	/* Checked on the combination, not per key: either may come from an
 	 * earlier layer (the project's, under a task type's override). */
+	if (err[0] == '\0' && n.gold_bonus_bp > 0 && n.gold_penalty_bp > 0 &&
+	    n.gold_penalty_below_bp > n.gold_bonus_above_bp)
+		add_problem(err, errlen,
+			    "policy gold_penalty_below must not be above gold_bonus_above");
 	if (err[0] == '\0' && n.overlap_max != 0 && n.overlap_max < n.overlap)
 		add_problem(err, errlen, "policy overlap_max must be 0 or at least overlap (%d)",
 			    n.overlap);

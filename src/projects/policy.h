@@ -49,6 +49,16 @@ typedef struct lf_policy {
 	 * is suspended from L1 work (0: never). */
 	int suspend_below_bp;
 	int suspend_min_gold;
+	/* Pay by gold band: an annotator with at least pay_band_min_gold
+	 * answers whose mean gold score is at least gold_bonus_above_bp is
+	 * paid the L1 rate plus gold_bonus_bp of it; under
+	 * gold_penalty_below_bp, the rate minus gold_penalty_bp of it (basis
+	 * points; 0: no band). Fixed at the claim, as the hold reserved. */
+	int gold_bonus_bp;
+	int gold_bonus_above_bp;
+	int gold_penalty_bp;
+	int gold_penalty_below_bp;
+	int pay_band_min_gold;
 } lf_policy;
 
 typedef enum lf_policy_kind {

@@ -28,6 +28,7 @@
 #include "quality/score.h"
 
 static int suspend_rule(struct op *op);
+static int band_of(const lf_policy *pol, const lf_gold_person *p);
 static json_t *feedback_json(const struct op *op, const lf_score *sc, const json_t *gold,
 			     double score, int passed);
 
@@ -182,4 +183,41 @@ static int suspend_rule(struct op *op)
 	json_decref(d);
 	return ret == LF_OK ? LF_OK
 			    : lf_error_set(op->why, ret, "unavailable", "The audit write failed.");
+}
+
+/* +1 bonus, -1 penalty, 0 the plain rate. */
+static int band_of(const lf_policy *pol, const lf_gold_person *p)
+{
+	if (p->answered < pol->pay_band_min_gold)
+		return 0;
+	/* mean >= x  <=>  sum_ppm * 10000 >= x_bp * 1e6 * n: exact, no floats. */
+	int64_t sum = p->score_ppm_sum * 10000, per = 1000000 * p->answered;
+	if (pol->gold_bonus_bp > 0 && sum >= (int64_t)pol->gold_bonus_above_bp * per)
+		return 1;
+	if (pol->gold_penalty_bp > 0 && sum < (int64_t)pol->gold_penalty_below_bp * per)
+		return -1;
+	return 0;
+}
+
+/*
+ * The band is read at the claim from every gold answer the annotator gave
+ * in the project, and fixed in the hold: what they are paid for a task is
+ * what was reserved when they took it, whatever they answer meanwhile.
+ * Rounded down to the minor unit either way.
+ */
+int lf_tasks_gold_pay(struct op *op, int64_t *rate)
+{
+	lf_gold_person p;
+	const lf_policy *pol = &op->policy;
+	if ((pol->gold_bonus_bp == 0 && pol->gold_penalty_bp == 0) || *rate == 0)
+		return LF_OK;
+	int ret = lf_store_gold_person(op->tx, op->task.project_id, op->who->user_id, 0, &p);
+	if (ret != LF_OK)
+		return lf_error_set(op->why, ret, "unavailable", "The database failed.");
+	op->pay_band = band_of(pol, &p);
+	if (op->pay_band > 0)
+		*rate += *rate * pol->gold_bonus_bp / 10000;
+	else if (op->pay_band < 0)
+		*rate -= *rate * pol->gold_penalty_bp / 10000;
+	return LF_OK;
 }

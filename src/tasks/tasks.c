@@ -322,6 +322,9 @@ static int write_audit(struct op *op, const char *from, unsigned fx)
 		json_object_set_new(d, "annotation_version", json_integer(op->annotation_version));
 	if (op->task.lease_owner != 0)
 		json_object_set_new(d, "lease_expires", json_integer(op->task.lease_expires));
+	if (op->pay_band != 0)
+		json_object_set_new(d, "pay_band",
+				    json_string(op->pay_band > 0 ? "gold_bonus" : "gold_penalty"));
 	if (op->agreement_known)
 		json_object_set_new(d, "agreement", json_real((double)op->agreement_ppm / 1e6));
 	if (op->ev == LF_EV_SUBMIT && op->task.gold_id != 0)
@@ -358,6 +361,8 @@ static int move_money(struct op *op, lf_task_state from, unsigned fx)
 		lf_money shortfall = 0;
 		int stage = lf_wf_stage_of(from);
 		lf_money rate = lf_rates_stage(&op->conf->rates, stage);
+		if (stage == 1 && (ret = lf_tasks_gold_pay(op, &rate)) != LF_OK)
+			return ret;
 		ret = lf_ledger_reserve(op->tx, pid, cur, tid, op->work_id, op->who->user_id, stage,
 					rate, &shortfall);
 		if (ret == LF_ERR_FUNDS)

@@ -51,6 +51,7 @@ struct op {
 	 * agreement, when it was measured. */
 	int64_t agreement_ppm;
 	int agreement_known;
+	int pay_band; /* L1 claim: +1 gold bonus, -1 gold penalty, 0 neither */
 	int64_t gold_score_ppm;
 	int gold_passed;
 	const char *gold_feedback;
@@ -82,5 +83,8 @@ int lf_tasks_gold_score(struct op *op);
 /* After the submit's writes: stores the score and suspends the actor if
  * the project's rule says so (audited). */
 int lf_tasks_gold_record(struct op *op);
+/* An L1 claim's hold: *rate (the L1 rate) with the project's gold bonus
+ * or penalty for the actor's band, which op->pay_band records. */
+int lf_tasks_gold_pay(struct op *op, int64_t *rate);
 
 #endif

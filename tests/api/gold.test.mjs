@@ -393,4 +393,56 @@ test('overlap grows one annotator at a time while a task\'s annotators disagree,
     .map((x) => x.details.agreement).filter((x) => x !== undefined).map((x) => Math.round(x * 1000) / 1000).sort();
   assert.deepEqual(await measured(disputed), [0, 0.333]);
   assert.deepEqual(await measured(agreed), [1]);
+  // Each annotator's agreement with the others: their pairs' percent
+  // agreement weighted by shared tasks. a1-a2 share both tasks and agree
+  // on one (0.5 x 2); on the disputed task a1, a3, a4 said Pos, a2 Neg.
+  const q = (await api(admin, 'GET', `/api/v1/projects/${pid}/quality/annotators`)).body.items;
+  const peer = (k) => q.find((x) => x.user_id === annotators[k].id).agreement;
+  assert.deepEqual([peer(0).units, peer(1).units, peer(2).units, peer(3).units, peer(4).units], [4, 4, 3, 3, 0]);
+  assert.deepEqual([0, 1, 2, 3].map((k) => Math.round(peer(k).value * 1000) / 1000), [0.75, 0.25, 0.667, 0.667]);
+  assert.equal(peer(4).value, null);
+});
+
+test('pay follows gold accuracy: a bonus or a penalty on the L1 rate, fixed in the hold at the claim, to the cent', async () => {
+  const { admin, project, annotators: [a1, a2], reviewers: [r] } = await setupProject(srv, {
+    label_config: CONFIG, rates: RATES,
+    policies: { gold_rate: 1, l3_sample_rate: 0, gold_bonus: 0.2, gold_bonus_above: 0.9, gold_penalty: 0.5, gold_penalty_below: 0.5, pay_band_min_gold: 2 },
+  });
+  const pid = project.id;
+  assert.equal(errorCode(await api(admin, 'PATCH', `/api/v1/projects/${pid}`, { policies: { gold_penalty_below: 0.95 } })), 'invalid_policy');
+  assert.equal((await deposit(admin, pid, 10000)).status, 201);
+  await addTasks(srv, admin, pid, ['one', 'two', 'three']);
+  await addGold(admin, pid, { data: { text: 'x' }, answer: [choice('Pos')] });
+  await addGold(admin, pid, { data: { text: 'y' }, answer: [choice('Neg')] });
+  // a1 answers both gold tasks right (paid the plain rate: fewer than 2
+  // answers when each was claimed); a2 both wrong (not paid).
+  for (const [who, answers] of [[a1, ['Pos', 'Neg']], [a2, ['Neg', 'Pos']]]) {
+    for (const c of answers) {
+      const t = await claim(srv, who, pid, 'l1');
+      assert.equal((await submit(srv, who, t.body.id, [choice(c)])).status, 200);
+    }
+  }
+  assert.equal((await earnings(a1)).earned, 200);
+  assert.equal((await earnings(a2)).earned, 0);
+  // Their next claims are ordinary tasks, held at 120 and 50.
+  const t1 = await claim(srv, a1, pid, 'l1');
+  assert.equal((await escrow(admin, pid)).held, 120);
+  const t2 = await claim(srv, a2, pid, 'l1');
+  assert.equal((await escrow(admin, pid)).held, 170);
+  await submit(srv, a1, t1.body.id, [choice('Pos')]);
+  await submit(srv, a2, t2.body.id, [choice('Pos')]);
+  assert.deepEqual([(await earnings(a1)).pending, (await earnings(a2)).pending], [120, 50]);
+  for (let i = 0; i < 2; i++) {
+    const c = await claim(srv, r, pid, 'l2');
+    assert.equal((await review(srv, r, c.body.id, { decision: 'approve' })).body.state, 'accepted');
+  }
+  assert.deepEqual([(await earnings(a1)).earned, (await earnings(a2)).earned, (await earnings(r)).earned], [320, 50, 100]);
+  assert.deepEqual(await escrow(admin, pid), { project_id: pid, currency: 'USD', currency_exponent: 2, available: 9530, held: 0, spent: 470 });
+  // The claim's audit record names the band (the reviewer's claim none).
+  const band = async (id) => (await api(admin, 'GET', `/api/v1/audit?task=${id}&action=task.claim`)).body.items
+    .map((x) => `${x.actor_role}:${x.details.pay_band ?? '-'}`).sort();
+  assert.deepEqual(await band(t1.body.id), ['annotator:gold_bonus', 'reviewer:-']);
+  assert.deepEqual(await band(t2.body.id), ['annotator:gold_penalty', 'reviewer:-']);
+  const v = await api(admin, 'GET', '/api/v1/ledger/verify');
+  assert.equal(v.body.ok, true, v.body.reason);
 });
