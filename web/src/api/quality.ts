@@ -46,6 +46,8 @@ export interface AnnotatorQuality {
   email: string;
   gold: { answered: number; passed: number; mean_score: number | null };
   review: { submitted: number; accepted: number; rejected: number; acceptance_rate: number | null };
+  /* With the other annotators of the same overlap tasks, weighted by what each pair shares. */
+  agreement: { value: number | null; units: number };
   score: number | null;
   confidence: number;
   suspended: Suspension | null;

@@ -24,7 +24,7 @@ vi.mock('../../api/client', async (importOriginal) => {
 });
 
 const { ApiError } = await import('../../api/client');
-const { QualityTab, goldBody, goldSummary, reviewSummary } = await import('./QualityTab');
+const { QualityTab, goldBody, goldSummary, reviewSummary, agreementSummary } = await import('./QualityTab');
 const { TaskPanel } = await import('./TaskPanel');
 
 const project = { id: 5, name: 'Sentiment' } as Project;
@@ -51,6 +51,7 @@ const person = (user_id: number, over: Partial<AnnotatorQuality> = {}): Annotato
   email: `p${user_id}@x`,
   gold: { answered: 5, passed: 4, mean_score: 0.8 },
   review: { submitted: 12, accepted: 9, rejected: 1, acceptance_rate: 0.9 },
+  agreement: { value: 0.75, units: 4 },
   score: 0.85,
   confidence: 15,
   suspended: null,
@@ -85,6 +86,8 @@ describe('score summaries', () => {
     expect(goldSummary({ answered: 0, passed: 0, mean_score: null })).toBe('No answers yet');
     expect(reviewSummary({ submitted: 12, accepted: 9, rejected: 1, acceptance_rate: 0.9 })).toBe('90% · 9 of 10 accepted');
     expect(reviewSummary({ submitted: 2, accepted: 0, rejected: 0, acceptance_rate: null })).toBe('2 submitted, none reviewed yet');
+    expect(agreementSummary({ value: 0.75, units: 4 })).toBe('75% · over 4 shared');
+    expect(agreementSummary({ value: null, units: 0 })).toBe('No shared tasks');
   });
 });
 
@@ -182,6 +185,7 @@ describe('QualityTab', () => {
     const row3 = await screen.findByTestId('annotator-row-3');
     expect(screen.getByTestId('annotator-gold-3').textContent).toBe('80% · 4 of 5 passed');
     expect(screen.getByTestId('annotator-review-3').textContent).toBe('90% · 9 of 10 accepted');
+    expect(screen.getByTestId('annotator-agreement-3').textContent).toBe('75% · over 4 shared');
     expect(within(row3).getByText('85%')).toBeTruthy();
     expect(within(row3).getByText('confidence 15')).toBeTruthy();
     const row4 = screen.getByTestId('annotator-row-4');

@@ -52,6 +52,11 @@ export function reviewSummary(r: AnnotatorQuality['review']): string {
   return `${r.acceptance_rate === null ? '–' : percent(r.acceptance_rate)} · ${r.accepted} of ${reviewed} accepted`;
 }
 
+/* "75% over 4 shared", or a dash without overlap work. */
+export function agreementSummary(a: AnnotatorQuality['agreement']): string {
+  return a.value === null || a.units === 0 ? 'No shared tasks' : `${percent(a.value)} · over ${a.units} shared`;
+}
+
 function GoldSection({ project }: { project: Project }) {
   const { list, pagerProps } = usePagedList((q) => listGold(project.id, q), 50, [project.id]);
   const [taskId, setTaskId] = useState('');
@@ -228,8 +233,9 @@ function AnnotatorsSection({ project }: { project: Project }) {
     <section aria-labelledby="annotators-title">
       <h3 id="annotators-title">Annotators</h3>
       <p className="hint">
-        Gold: the mean score on gold tasks and how many passed. Review: the share of reviewed submissions that were accepted. The score weighs
-        both; its confidence is how many answers it rests on.
+        Gold: the mean score on gold tasks and how many passed. Review: the share of reviewed submissions that were accepted. Agreement:
+        how far their answers agree with the other annotators of the same tasks. The score is the mean of those known; its confidence is
+        how many answers it rests on.
       </p>
       <StatusMessage>{status}</StatusMessage>
       <ErrorAlert error={rowError} />
@@ -239,9 +245,9 @@ function AnnotatorsSection({ project }: { project: Project }) {
       ) : (
         <table className="data-table">
           <caption className="sr-only">Annotator scores</caption>
-          <TableHead columns={['Annotator', 'Gold', 'Review', 'Score', 'Status', 'Actions']} />
+          <TableHead columns={['Annotator', 'Gold', 'Review', 'Agreement', 'Score', 'Status', 'Actions']} />
           <tbody>
-            {people.data?.items.length === 0 && <EmptyRow colSpan={6}>No annotator has worked in this project yet.</EmptyRow>}
+            {people.data?.items.length === 0 && <EmptyRow colSpan={7}>No annotator has worked in this project yet.</EmptyRow>}
             {people.data?.items.map((p) => (
               <tr key={p.user_id} data-testid={`annotator-row-${p.user_id}`}>
                 <th scope="row">
@@ -252,6 +258,7 @@ function AnnotatorsSection({ project }: { project: Project }) {
                   {goldSummary(p.gold)}
                 </td>
                 <td data-testid={`annotator-review-${p.user_id}`}>{reviewSummary(p.review)}</td>
+                <td data-testid={`annotator-agreement-${p.user_id}`}>{agreementSummary(p.agreement)}</td>
                 <td>
                   {p.score === null ? '–' : percent(p.score)}
                   <div className="muted">confidence {p.confidence}</div>
