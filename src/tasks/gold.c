@@ -1,6 +1,7 @@
 /*
  * gold.c - gold tasks inside transitions: serving them on claims, scoring
- * the answers, and suspending annotators whose answers keep failing.
+ * the answers, suspending annotators whose answers keep failing, and the
+ * pay band their gold accuracy earns them on L1 claims.
  *
  * A gold task is a task with a known answer (store_gold.h), kept apart
  * from the project's tasks. When a claim is due one, the annotator gets a
