@@ -27,7 +27,7 @@ struct upload {
 	char key[128];
 	char format[24];
 	int skip_bad;
-	const char *annotations; /* "refuse" or "prior" */
+	const char *annotations; /* "refuse", "prior" or "gold" */
 };
 
 static int up_begin(lf_http_req *req);
@@ -140,17 +140,22 @@ static int start_check(lf_http_req *req, struct upload *u, const char *data, siz
 	/* Annotations are refused unless the import says what they become;
 	 * only the Label Studio format keeps what comes beside a task's data. */
 	u->annotations = param(req, "annotations") ? param(req, "annotations") : "refuse";
-	if (strcmp(u->annotations, "refuse") != 0 && strcmp(u->annotations, "prior") != 0)
+	int mode = lf_imports_annotations_parse(u->annotations);
+	if (mode < 0)
 		return lf_http_fail(req, LF_ERR_INVALID, "invalid_annotations",
-				    "annotations must be refuse or prior.");
-	if (strcmp(u->annotations, "prior") == 0 && fmt != LF_INGEST_LABEL_STUDIO)
+				    "annotations must be refuse, prior or gold.");
+	if (mode != LF_IMPORTS_REFUSE && fmt != LF_INGEST_LABEL_STUDIO)
 		return lf_http_fail(req, LF_ERR_INVALID, "invalid_annotations",
-				    "annotations=prior needs the label_studio format; this file"
+				    "annotations=%s needs the label_studio format; this file"
 				    " is read as %s.",
-				    u->format);
+				    u->annotations, u->format);
+	if (mode == LF_IMPORTS_GOLD && (u->label_config == NULL || u->label_config[0] == '\0'))
+		return lf_http_fail(req, LF_ERR_INVALID, "no_label_config",
+				    "annotations=gold needs a label config: known answers are"
+				    " checked and scored against it.");
 	char err[200] = "";
-	ret = lf_imports_check_new(fmt, u->skip_bad, strcmp(u->annotations, "prior") == 0,
-				   u->label_config, &u->check, err, sizeof(err));
+	ret = lf_imports_check_new(fmt, u->skip_bad, mode, u->label_config, &u->check, err,
+				   sizeof(err));
 	if (ret == LF_ERR_INVALID || ret == LF_ERR_LIMIT)
 		return lf_http_fail(req, LF_ERR_CONFLICT, "bad_label_config",
 				    "The project's label config no longer parses (%s); fix it"

@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
 #include "projects/policy.h"
+#include "quality/score.h"
 
 /* Tasks per write: big enough to amortize the commit, small enough that
  * claims queued behind it for SQLite's writer wait at most a few ms. */
@@ -23,6 +24,7 @@
 struct lf_imports_check {
 	lf_ingest_parser *p; /* in check_only mode */
 	lf_labelcfg *cfg;    /* NULL: predictions are not kept or not checked */
+	int annotations;     /* enum lf_imports_annotations */
 };
 
 /*
@@ -43,7 +45,9 @@ struct run {
 	int64_t bytes_done;
 	json_t *group; /* items of the task being assembled */
 	json_t *predictions;
+	int gold;	/* annotations=gold: the tasks become gold tasks */
 	lf_task *batch; /* BATCH_TASKS tasks built, not yet stored */
+	char **answers; /* gold: each task's known answer (JSON text) */
 	int nbatch;
 	size_t batch_bytes;
 	int final; /* the batch being written ends the import */
@@ -57,8 +61,10 @@ struct run {
 
 static int config_for(lf_ingest_format fmt, const char *label_config, lf_labelcfg **out, char *err,
 		      size_t errlen);
-static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg,
+static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg, int gold,
 			     const lf_ingest_item *item);
+static const json_t *gold_answer(const json_t *predictions);
+static json_t *model_predictions(const json_t *predictions);
 static int check_item(void *ud, const lf_ingest_item *item);
 static int run_item(void *ud, const lf_ingest_item *item);
 static int emit_task(struct run *r);
@@ -84,7 +90,42 @@ static int config_for(lf_ingest_format fmt, const char *label_config, lf_labelcf
  * task whose results do not fit the label config and its own data (a span
  * past the end of its text) is a bad item, refused or skipped with its line
  * like a malformed one, rather than stored. */
-static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg,
+/* A gold task's predictions as its copies show them: the model's only,
+ * never the annotations that hold its answer. New reference, NULL when
+ * none is left. */
+static json_t *model_predictions(const json_t *predictions)
+{
+	json_t *out = NULL, *e;
+	size_t i;
+	json_array_foreach(predictions, i, e)
+	{
+		const char *origin = json_string_value(json_object_get(e, "origin"));
+		if (origin != NULL && strcmp(origin, "annotation") == 0)
+			continue;
+		if (out == NULL && (out = json_array()) == NULL)
+			return NULL;
+		json_array_append(out, e);
+	}
+	return out;
+}
+
+/* A gold task's known answer: the result of its latest annotation (the
+ * last delivered: annotations come after predictions, in file order). */
+static const json_t *gold_answer(const json_t *predictions)
+{
+	const json_t *answer = NULL;
+	size_t i;
+	json_t *e;
+	json_array_foreach(predictions, i, e)
+	{
+		const char *origin = json_string_value(json_object_get(e, "origin"));
+		if (origin != NULL && strcmp(origin, "annotation") == 0)
+			answer = json_object_get(e, "result");
+	}
+	return answer;
+}
+
+static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg, int gold,
 			     const lf_ingest_item *item)
 {
 	char err[256];
@@ -111,6 +152,18 @@ static int check_predictions(lf_ingest_parser *p, const lf_labelcfg *cfg,
 		if (ret != LF_OK)
 			return ret;
 	}
+	if (gold) {
+		lf_score sc = {0};
+		ret = lf_score_result(cfg, gold_answer(item->predictions),
+				      gold_answer(item->predictions), NULL, &sc, NULL);
+		size_t scored = sc.scored;
+		lf_score_free(&sc);
+		if (ret == LF_ERR_NOMEM)
+			return ret;
+		if (ret != LF_OK || scored == 0)
+			return lf_ingest_refuse(p, "the gold answer (the latest annotation) has no"
+						   " control that can be scored");
+	}
 	return LF_OK;
 }
 
@@ -118,22 +171,40 @@ static int check_item(void *ud, const lf_ingest_item *item)
 {
 	lf_imports_check *c = ud;
 
-	return check_predictions(c->p, c->cfg, item);
+	return check_predictions(c->p, c->cfg, c->annotations == LF_IMPORTS_GOLD, item);
 }
 
-int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, int keep_annotations,
+int lf_imports_annotations_parse(const char *name)
+{
+	static const char *const names[] = {"refuse", "prior", "gold"};
+	for (int i = 0; name != NULL && i < (int)LF_ARRAY_LEN(names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, int annotations,
 			 const char *label_config, lf_imports_check **out, char *err, size_t errlen)
 {
 	int ret = LF_ERR_NOMEM;
 	lf_imports_check *c = calloc(1, sizeof(*c));
-	lf_ingest_options opt = {
-	    .skip_bad = skip_bad != 0, .check_only = true, .refuse_annotations = !keep_annotations};
+	lf_ingest_options opt = {.skip_bad = skip_bad != 0,
+				 .check_only = true,
+				 .refuse_annotations = annotations == LF_IMPORTS_REFUSE,
+				 .require_annotations = annotations == LF_IMPORTS_GOLD};
 
 	*out = NULL;
 	if (c == NULL)
 		goto cleanup;
+	c->annotations = annotations;
 	if ((ret = config_for(fmt, label_config, &c->cfg, err, errlen)) != LF_OK)
 		goto cleanup;
+	if (annotations == LF_IMPORTS_GOLD && c->cfg == NULL) {
+		snprintf(err, errlen,
+			 "a gold import needs the label_studio format and a label config");
+		ret = LF_ERR_INVALID;
+		goto cleanup;
+	}
 	/* Rows are only checked and counted here; the job builds them. The one
 	 * check that needs a row's values is that of its predictions against
 	 * the label config, so with a config the parser builds (only) the
@@ -226,6 +297,7 @@ static void free_batch(struct run *r)
 	for (int i = 0; i < r->nbatch; i++) {
 		free((char *)r->batch[i].data);
 		free((char *)r->batch[i].predictions);
+		free(r->answers[i]);
 	}
 	r->nbatch = 0;
 	r->batch_bytes = 0;
@@ -243,7 +315,21 @@ static int store_batch(lf_tx *tx, void *ud)
 	json_t *d = NULL;
 	char id[32];
 
-	for (int i = 0; ret == LF_OK && i < r->nbatch; i += LF_STORE_TASK_BULK) {
+	for (int i = 0; ret == LF_OK && r->gold && i < r->nbatch; i++) {
+		const lf_task *t = &r->batch[i];
+		lf_gold g = {.project_id = t->project_id,
+			     .task_type = t->task_type,
+			     .data = t->data,
+			     .predictions = t->predictions,
+			     .answer = r->answers[i],
+			     .created_by = r->im.created_by,
+			     .created_at = t->created_at,
+			     .import_id = t->import_id,
+			     .import_seq = t->import_seq};
+		int64_t gold_id;
+		ret = lf_store_gold_insert(tx, &g, &gold_id);
+	}
+	for (int i = 0; ret == LF_OK && !r->gold && i < r->nbatch; i += LF_STORE_TASK_BULK) {
 		int n = r->nbatch - i < LF_STORE_TASK_BULK ? r->nbatch - i : LF_STORE_TASK_BULK;
 		ret = lf_store_task_insert_many(tx, r->batch + i, n);
 	}
@@ -309,14 +395,25 @@ static int emit_task(struct run *r)
 				   ? json_incref(json_array_get(r->group, 0))
 				   : json_pack("{s:O}", "items", r->group);
 		char *text = data ? json_dumps(data, JSON_COMPACT) : NULL;
-		char *pred = r->predictions ? json_dumps(r->predictions, JSON_COMPACT) : NULL;
+		char *answer = NULL, *pred = NULL;
+		json_t *shown =
+		    r->gold ? model_predictions(r->predictions) : json_incref(r->predictions);
+		if (shown != NULL)
+			pred = json_dumps(shown, JSON_COMPACT);
+		if (r->gold)
+			answer = json_dumps(gold_answer(r->predictions), JSON_COMPACT);
 		json_decref(data);
-		if (text == NULL || (r->predictions != NULL && pred == NULL)) {
+		if (text == NULL || (shown != NULL && pred == NULL) ||
+		    (r->gold && answer == NULL)) {
 			free(text);
 			free(pred);
+			free(answer);
+			json_decref(shown);
 			snprintf(r->err, r->errlen, "out of memory");
 			return LF_ERR_NOMEM;
 		}
+		json_decref(shown);
+		r->answers[r->nbatch] = answer;
 		r->batch[r->nbatch++] = (lf_task){.project_id = r->im.project_id,
 						  .import_id = r->im.id,
 						  .import_seq = seq,
@@ -340,7 +437,7 @@ static int emit_task(struct run *r)
 static int run_item(void *ud, const lf_ingest_item *item)
 {
 	struct run *r = ud;
-	int ret = check_predictions(r->parser, r->cfg, item);
+	int ret = check_predictions(r->parser, r->cfg, r->gold, item);
 	if (ret != LF_OK)
 		return ret;
 	r->im.items_done++;
@@ -385,9 +482,10 @@ int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*h
 	r.write_arena = lf_arena_create();
 	r.group = json_array();
 	r.batch = calloc(BATCH_TASKS, sizeof(*r.batch));
+	r.answers = calloc(BATCH_TASKS, sizeof(*r.answers));
 	buf = malloc(READ_CHUNK);
 	if (r.arena == NULL || r.write_arena == NULL || r.group == NULL || r.batch == NULL ||
-	    buf == NULL) {
+	    r.answers == NULL || buf == NULL) {
 		ret = LF_ERR_NOMEM;
 		goto cleanup;
 	}
@@ -413,8 +511,11 @@ int lf_imports_run(lf_store *s, lf_blob_store *blobs, int64_t import_id, int (*h
 		goto cleanup;
 	}
 	/* The job reads the file as its check did, so the same rows are bad. */
+	int annotations = lf_imports_annotations_parse(r.im.annotations);
+	r.gold = annotations == LF_IMPORTS_GOLD;
 	lf_ingest_options opt = {.skip_bad = r.im.skip_bad != 0,
-				 .refuse_annotations = strcmp(r.im.annotations, "refuse") == 0};
+				 .refuse_annotations = annotations == LF_IMPORTS_REFUSE,
+				 .require_annotations = r.gold};
 	if ((ret = lf_ingest_parser_create(fmt, &opt, run_item, &r, &parser)) != LF_OK)
 		goto cleanup;
 	r.parser = parser;
@@ -465,6 +566,7 @@ cleanup:
 	lf_arena_destroy(r.arena);
 	lf_arena_destroy(r.write_arena);
 	free(r.batch);
+	free(r.answers);
 	free(buf);
 	return ret == LF_ERR_LIMIT ? LF_ERR_INVALID : ret;
 }

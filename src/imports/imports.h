@@ -24,14 +24,28 @@
 /* Streaming validation of an upload as it arrives. */
 typedef struct lf_imports_check lf_imports_check;
 
+/* What a Label Studio task's annotations become (the import's
+ * "annotations", the names of lf_imports_annotations_name). */
+enum lf_imports_annotations {
+	LF_IMPORTS_REFUSE, /* "refuse": a task with any is a bad row */
+	LF_IMPORTS_PRIOR,  /* "prior": pre-annotations, after its predictions */
+	LF_IMPORTS_GOLD	   /* "gold": the task is a gold task (quality/gold.h), its
+			    * latest annotation the known answer; one without
+			    * is a bad row */
+};
+/* The mode named name; -1 for another name. */
+int lf_imports_annotations_parse(const char *name);
+
 /* Starts checking an upload of fmt. In the Label Studio format, the
  * predictions and annotations of each task are validated against
  * label_config (the project's XML; NULL or empty: not checked) and the
- * task's data, and a task with a bad one is a bad row; unless
- * keep_annotations, a task with any annotation is a bad row. Returns LF_OK and
- * *out (owner: caller, lf_imports_check_free); LF_ERR_INVALID with the
- * reason in err when label_config does not parse; LF_ERR_LIMIT, LF_ERR_NOMEM. */
-int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, int keep_annotations,
+ * task's data, and a task with a bad one is a bad row; annotations (enum
+ * lf_imports_annotations) says what else makes a bad row. A gold import
+ * needs a label config: its answers must be scorable (LF_ERR_INVALID with
+ * the reason otherwise). Returns LF_OK and *out (owner: caller,
+ * lf_imports_check_free); LF_ERR_INVALID with the reason in err when
+ * label_config does not parse; LF_ERR_LIMIT, LF_ERR_NOMEM. */
+int lf_imports_check_new(lf_ingest_format fmt, int skip_bad, int annotations,
 			 const char *label_config, lf_imports_check **out, char *err,
 			 size_t errlen);
 int lf_imports_check_feed(lf_imports_check *c, const char *data, size_t len);
@@ -53,7 +67,7 @@ typedef struct lf_imports_upload {
 	const char *blob_key;	       /* the committed blob holding the upload */
 	int64_t bytes;		       /* the upload's size */
 	int skip_bad;		       /* bad rows were skipped, not refused */
-	const char *annotations;       /* "refuse" or "prior", as checked */
+	const char *annotations;       /* "refuse", "prior" or "gold", as checked */
 	const char *task_type;	       /* given to every task; may be NULL */
 	const lf_imports_check *check; /* the upload's finished check */
 	int64_t actor_id;

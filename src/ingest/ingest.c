@@ -20,6 +20,7 @@ static int check_shape(lf_ingest_parser *p, const lf_ingest_shape *shape, const 
 static int deliver_task(lf_ingest_parser *p, json_t *task, int64_t line);
 static bool is_task_shape(json_t *v);
 static int annotations_refused(lf_ingest_parser *p, size_t n, int64_t line);
+static int annotations_missing(lf_ingest_parser *p, int64_t line);
 static int collect_predictions(lf_ingest_parser *p, json_t *task, const char *key,
 			       const char *origin, json_t *preds, int64_t line, bool *bad);
 
@@ -47,6 +48,7 @@ int lf_ingest_parser_create(lf_ingest_format fmt, const lf_ingest_options *opt,
 		p->skip_bad = opt->skip_bad;
 		p->check_only = opt->check_only;
 		p->refuse_annotations = opt->refuse_annotations;
+		p->require_annotations = opt->require_annotations;
 	}
 	p->cb = cb;
 	p->ud = ud;
@@ -375,6 +377,8 @@ static int check_shape(lf_ingest_parser *p, const lf_ingest_shape *shape, const 
 	}
 	if (p->refuse_annotations && shape->count[1] > 0)
 		return annotations_refused(p, shape->count[1], line);
+	if (p->require_annotations && shape->count[1] == 0)
+		return annotations_missing(p, line);
 	if (p->cb != NULL && shape->count[0] + shape->count[1] > 0)
 		return parse_and_deliver(p, s, n, line);
 	return lf_ingest_count_item(p);
@@ -477,6 +481,10 @@ static int deliver_task(lf_ingest_parser *p, json_t *task, int64_t line)
 		ret = annotations_refused(p, n_ann, line);
 		goto cleanup;
 	}
+	if (p->require_annotations && n_ann == 0) {
+		ret = annotations_missing(p, line);
+		goto cleanup;
+	}
 	ret = deliver(p, data, json_array_size(preds) > 0 ? preds : NULL,
 		      json_object_get(task, "meta"), json_object_get(task, "id"), line);
 cleanup:
@@ -496,6 +504,13 @@ static int annotations_refused(lf_ingest_parser *p, size_t n, int64_t line)
 	    "the task has %zu annotation%s: send annotations=prior to import them as"
 	    " pre-annotations, or remove them",
 	    n, n == 1 ? "" : "s");
+}
+
+static int annotations_missing(lf_ingest_parser *p, int64_t line)
+{
+	return lf_ingest_item_error(p, line, LF_ERR_INVALID,
+				    "the task has no annotation: a gold task's known answer is its"
+				    " latest annotation");
 }
 
 /*

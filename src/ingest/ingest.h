@@ -86,6 +86,9 @@ typedef struct lf_ingest_options {
 	 * false: they are delivered after its predictions, marked "origin":
 	 * "annotation". */
 	bool refuse_annotations;
+	/* true: a Label Studio task without an annotation is a bad item (a
+	 * gold import, whose tasks are known answers). */
+	bool require_annotations;
 } lf_ingest_options;
 
 /*

@@ -35,6 +35,7 @@ struct lf_ingest_parser {
 	bool skip_bad;
 	bool check_only;
 	bool refuse_annotations;
+	bool require_annotations;
 	lf_ingest_item_cb cb;
 	void *ud;
 

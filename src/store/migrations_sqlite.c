@@ -570,7 +570,9 @@ const lf_migration lf_migrations_sqlite[] = {
 	 * unique key is what keeps a person from seeing one gold task twice,
 	 * also under concurrent claims. A member's suspension (automatic on
 	 * low gold accuracy, or by an admin) is kept on their membership,
-	 * where the access check already reads it. */
+	 * where the access check already reads it. An import with
+	 * annotations=gold makes gold tasks (imports.gold; store_imports.c
+	 * says why it is a column of its own). */
 	{16, "gold tasks, gold answers, member suspension",
 	 "CREATE TABLE gold_tasks ("
 	 " id INTEGER PRIMARY KEY,"
@@ -582,8 +584,12 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " source_task_id INTEGER,"
 	 " created_by INTEGER NOT NULL,"
 	 " created_at INTEGER NOT NULL,"
-	 " retired_at INTEGER);"
+	 " retired_at INTEGER,"
+	 " import_id INTEGER,"
+	 " import_seq INTEGER);"
 	 "CREATE INDEX gold_tasks_project ON gold_tasks(project_id, id);"
+	 "CREATE UNIQUE INDEX gold_tasks_import ON gold_tasks(import_id, import_seq)"
+	 " WHERE import_id IS NOT NULL;"
 	 "ALTER TABLE tasks ADD COLUMN gold_id INTEGER REFERENCES gold_tasks(id);"
 	 "CREATE TABLE gold_answers ("
 	 " task_id INTEGER PRIMARY KEY REFERENCES tasks(id),"
@@ -599,6 +605,7 @@ const lf_migration lf_migrations_sqlite[] = {
 	 "ALTER TABLE project_members ADD COLUMN suspended_reason TEXT;"
 	 "ALTER TABLE project_members ADD COLUMN suspended_at INTEGER;"
 	 "ALTER TABLE project_members ADD COLUMN suspended_by INTEGER;"
+	 "ALTER TABLE imports ADD COLUMN gold INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE project_members ADD COLUMN reinstated_at INTEGER;"},
 };
 /* clang-format on */

@@ -50,12 +50,14 @@ int lf_store_gold_insert(lf_tx *tx, const lf_gold *g, int64_t *id)
 {
 	lf_val v[] = {LF_VINT(g->project_id),	LF_VTEXT(g->task_type), LF_VTEXT(g->data),
 		      LF_VTEXT(g->predictions), LF_VTEXT(g->answer),	LF_VID(g->source_task_id),
-		      LF_VINT(g->created_by),	LF_VINT(g->created_at)};
+		      LF_VINT(g->created_by),	LF_VINT(g->created_at), LF_VID(g->import_id),
+		      LF_VINT(g->import_seq)};
 	return lf_db_query_int(tx,
 			       "INSERT INTO gold_tasks (project_id, task_type, data, predictions,"
-			       " answer, source_task_id, created_by, created_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-			       v, 8, id);
+			       " answer, source_task_id, created_by, created_at, import_id,"
+			       " import_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+			       " RETURNING id",
+			       v, 10, id);
 }
 
 int lf_store_gold_get(lf_tx *tx, int64_t project_id, int64_t id, lf_gold *out)

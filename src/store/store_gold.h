@@ -14,13 +14,15 @@ typedef struct lf_gold {
 	const char *answer;	 /* JSON result array text: the known answer */
 	int64_t source_task_id;	 /* the task it was promoted from, or 0 */
 	int64_t created_by, created_at;
-	int64_t retired_at; /* 0 while it is served */
+	int64_t retired_at;	       /* 0 while it is served */
+	int64_t import_id, import_seq; /* made by an import (annotations=gold), or 0 */
 	/* Filled by lf_store_gold_list and lf_store_gold_get only. */
 	int64_t answered, passed; /* scored answers, and those that passed */
 	int64_t score_ppm_sum;	  /* sum of their scores, in millionths */
 } lf_gold;
 
-/* Inserts g (id, counts ignored); *id gets its id. */
+/* Inserts g (id, counts ignored); *id gets its id. An import's
+ * (import_id, import_seq) is unique, as its tasks' are. */
 int lf_store_gold_insert(lf_tx *tx, const lf_gold *g, int64_t *id);
 /* Gold task id of project_id, with its counts; LF_ERR_NOTFOUND if none. */
 int lf_store_gold_get(lf_tx *tx, int64_t project_id, int64_t id, lf_gold *out);

@@ -3,10 +3,13 @@
  */
 #include "store/db.h"
 
+#include <string.h>
+
 #define IMPORT_COLS                                                                                \
 	"id, project_id, created_by, status, format, filename, blob_key, bytes_total, bytes_done," \
 	" items_total, items_done, tasks_created, skipped, skip_bad, errors, error, task_type,"    \
-	" priority, created_at, updated_at, annotations"
+	" priority, created_at, updated_at,"                                                       \
+	" CASE WHEN gold = 1 THEN 'gold' ELSE annotations END"
 
 static void import_fill(lf_tx *tx, lf_rows *r, void *out);
 
@@ -36,23 +39,38 @@ static void import_fill(lf_tx *tx, lf_rows *r, void *out)
 	im->annotations = lf_rows_dup(tx, r, 20);
 }
 
+/* Version 10's CHECK allows annotations refuse or prior only, and SQLite
+ * cannot widen a CHECK without rebuilding a table other tables reference;
+ * so a gold import is stored as what it is: its annotations kept (prior),
+ * its rows made gold tasks (gold = 1), and read back as "gold". */
 int lf_store_import_insert(lf_tx *tx, const lf_import *im, int64_t *id)
 {
-	lf_val v[] = {
-	    LF_VINT(im->project_id),  LF_VINT(im->created_by),	LF_VTEXT(im->status),
-	    LF_VTEXT(im->format),     LF_VTEXT(im->filename),	LF_VTEXT(im->blob_key),
-	    LF_VINT(im->bytes_total), LF_VINT(im->items_total), LF_VINT(im->skip_bad),
-	    LF_VTEXT(im->task_type),  LF_VINT(im->priority),	LF_VINT(im->created_at),
-	    LF_VTEXT(im->errors),     LF_VINT(im->skipped),	LF_VTEXT(im->annotations)};
+	int gold = im->annotations != NULL && strcmp(im->annotations, "gold") == 0;
+	lf_val v[] = {LF_VINT(im->project_id),
+		      LF_VINT(im->created_by),
+		      LF_VTEXT(im->status),
+		      LF_VTEXT(im->format),
+		      LF_VTEXT(im->filename),
+		      LF_VTEXT(im->blob_key),
+		      LF_VINT(im->bytes_total),
+		      LF_VINT(im->items_total),
+		      LF_VINT(im->skip_bad),
+		      LF_VTEXT(im->task_type),
+		      LF_VINT(im->priority),
+		      LF_VINT(im->created_at),
+		      LF_VTEXT(im->errors),
+		      LF_VINT(im->skipped),
+		      LF_VTEXT(gold ? "prior" : im->annotations),
+		      LF_VINT(gold)};
 	return lf_db_query_int(
 	    tx,
 	    "INSERT INTO imports (project_id, created_by, status, format, filename,"
 	    " blob_key, bytes_total, items_total, skip_bad, task_type, priority,"
-	    " created_at, updated_at, errors, skipped, annotations)"
+	    " created_at, updated_at, errors, skipped, annotations, gold)"
 	    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14,"
-	    " COALESCE($15, 'refuse'))"
+	    " COALESCE($15, 'refuse'), $16)"
 	    " RETURNING id",
-	    v, 15, id);
+	    v, 16, id);
 }
 
 int lf_store_import_get(lf_tx *tx, int64_t id, lf_import *out)
@@ -89,6 +107,11 @@ int lf_store_import_list(lf_tx *tx, int64_t project_id, int64_t before_id, int l
 int lf_store_import_last_seq(lf_tx *tx, int64_t import_id, int64_t *seq)
 {
 	lf_val v[] = {LF_VINT(import_id)};
+	/* A gold import (annotations=gold) stores its rows as gold tasks. */
 	return lf_db_query_int(
-	    tx, "SELECT COALESCE(MAX(import_seq), -1) FROM tasks WHERE import_id = $1", v, 1, seq);
+	    tx,
+	    "SELECT COALESCE(MAX(s), -1) FROM (SELECT MAX(import_seq) AS s FROM tasks"
+	    " WHERE import_id = $1 UNION ALL SELECT MAX(import_seq) FROM gold_tasks"
+	    " WHERE import_id = $1) m",
+	    v, 1, seq);
 }

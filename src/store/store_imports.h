@@ -15,9 +15,10 @@ typedef struct lf_import {
 	const char *error;  /* why it failed, or NULL */
 	const char *task_type;
 	int64_t priority, created_at, updated_at;
-	/* Annotations in Label Studio tasks: "refuse" (the row is bad) or
-	 * "prior" (kept with the task's predictions, marked as annotations);
-	 * NULL on insert means "refuse" */
+	/* Annotations in Label Studio tasks: "refuse" (the row is bad),
+	 * "prior" (kept with the task's predictions, marked as annotations)
+	 * or "gold" (each row is a gold task, its latest annotation the
+	 * known answer); NULL on insert means "refuse" */
 	const char *annotations;
 } lf_import;
 

@@ -446,3 +446,38 @@ test('pay follows gold accuracy: a bonus or a penalty on the L1 rate, fixed in t
   const v = await api(admin, 'GET', '/api/v1/ledger/verify');
   assert.equal(v.body.ok, true, v.body.reason);
 });
+
+test('a Label Studio import with annotations=gold makes gold tasks, the latest annotation the answer, never shown', async () => {
+  const { admin, project, annotators: [a] } = await setupProject(srv, { label_config: CONFIG, policies: { gold_rate: 1 } });
+  const pid = project.id;
+  const upload = (body, query) => srv.api('POST', `/api/v1/projects/${pid}/imports${query}`, {
+    token: admin.access_token, raw: body, headers: { 'content-type': 'application/json' },
+  });
+  const model = { model_version: 'm1', score: 0.4, result: [choice('Neg')] };
+  const tasks = [
+    { data: { text: 'Ann' }, predictions: [model], annotations: [{ result: [choice('Neg')] }, { result: [choice('Pos'), span(0, 3)] }] },
+    { data: { text: 'Bob' }, annotations: [{ result: [choice('Neg')] }] },
+  ];
+  // Every row needs an answer that fits the config and can be scored.
+  const missing = await upload(JSON.stringify([...tasks, { data: { text: 'Cy' } }]), '?format=label_studio&annotations=gold');
+  assert.equal(missing.status, 422);
+  assert.match(missing.body.error.message, /no annotation: a gold task's known answer is its latest annotation/);
+  const wrong = await upload(JSON.stringify([{ data: { text: 'Cy' }, annotations: [{ result: [choice('Maybe')] }] }]), '?format=label_studio&annotations=gold');
+  assert.equal(wrong.status, 422);
+  assert.equal(errorCode(await upload('{"text":"x"}\n', '?format=jsonl&annotations=gold')), 'invalid_annotations');
+  assert.equal((await goldList(admin, pid)).length, 0, 'nothing of a refused file is kept');
+  const ok = await upload(JSON.stringify(tasks), '?format=label_studio&annotations=gold');
+  assert.equal(ok.status, 202, JSON.stringify(ok.body));
+  assert.equal(ok.body.annotations, 'gold');
+  const done = await waitJob(srv, admin.access_token, `/api/v1/imports/${ok.body.id}`);
+  assert.equal(done.status, 'done', JSON.stringify(done));
+  const gl = await goldList(admin, pid);
+  assert.deepEqual(gl.map((g) => [g.data.text, g.answer]), [['Ann', [choice('Pos'), span(0, 3)]], ['Bob', [choice('Neg')]]]);
+  assert.equal((await allTasks(admin, pid)).length, 0, 'no ordinary task was made');
+  // Served (with an ordinary task to give), the copy shows the model's
+  // prediction, never the annotation that is its answer.
+  await addTasks(srv, admin, pid, ['real work']);
+  const c = await claim(srv, a, pid, 'l1');
+  assert.equal(c.body.data.text, 'Ann');
+  assert.deepEqual(c.body.predictions, [{ ...model, origin: 'prediction' }]);
+});
