@@ -3,7 +3,7 @@
 -- `bench/pgbench-claim.sh generate` from a logged run (log_statement = all,
 -- one warm-up pair, then this pair) of the build below; do not edit: run it
 -- again (`bench/pgbench-claim.sh check` fails when this file is stale).
--- Build: fe79a32
+-- Build: 35e1468-dirty
 -- Run by bench/pgbench-claim.sh with -M prepared; each client is one
 -- annotator. Variables (-D): project, first_uid, now (ms), audit (0|1). A
 -- session's id is its user's id (bench/pg/users.sql). Values the server took
@@ -12,10 +12,10 @@
 \set lease_expires :now + 600000
 
 -- ---- POST /projects/{id}/claim ----
-SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, p.id, m.role FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN projects p ON p.id = :project LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = u.id WHERE s.id = :uid AND s.user_id = :uid AND s.revoked_at IS NULL AND s.expires_at > :now AND u.active = 1;
+SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, p.id, m.role, m.suspended_reason FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN projects p ON p.id = :project LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = u.id WHERE s.id = :uid AND s.user_id = :uid AND s.revoked_at IS NULL AND s.expires_at > :now AND u.active = 1;
 -- (the server sends the next 2 statements in one round trip)
 BEGIN;
-SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, 0 AS active_work, 0 AS is_current FROM tasks t WHERE t.id = COALESCE((SELECT id FROM tasks WHERE project_id = :project AND state = 'queued_l1' AND rework_owner = :uid ORDER BY priority DESC, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED), (SELECT t.id FROM tasks t WHERE t.project_id = :project AND t.state = 'queued_l1' AND (t.rework_owner IS NULL OR t.rework_owner = :uid OR t.rework_until < :now) AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = :uid AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done', 'voided')))) ORDER BY t.priority DESC, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)) FOR NO KEY UPDATE \gset tasks_
+SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, gold_id, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, 0 AS active_work, 0 AS is_current FROM tasks t WHERE t.id = COALESCE((SELECT id FROM tasks WHERE project_id = :project AND state = 'queued_l1' AND rework_owner = :uid ORDER BY priority DESC, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED), (SELECT t.id FROM tasks t WHERE t.project_id = :project AND t.state = 'queued_l1' AND (t.rework_owner IS NULL OR t.rework_owner = :uid OR t.rework_until < :now) AND NOT EXISTS (SELECT 1 FROM task_work w WHERE w.task_id = t.id AND w.user_id = :uid AND ((w.stage = 1 AND w.status = 'done') OR (w.stage > 1 AND w.status IN ('done', 'voided')))) ORDER BY t.priority DESC, t.id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)) FOR NO KEY UPDATE \gset tasks_
 INSERT INTO task_work (task_id, project_id, user_id, stage, status, started_at) VALUES (:tasks_id, :project, :uid, 1, 'active', :now) RETURNING id \gset task_work_
 -- the server has this account id cached; pgbench looks it up, a statement the server does not send
 SELECT id FROM ledger_accounts WHERE kind = 'escrow' AND project_id = :project AND user_id = 0 AND currency = 'USD' AND shard = (:tasks_id % 16) \gset acct_escrow_2_
@@ -38,17 +38,17 @@ UPDATE ledger_accounts SET balance = balance + 7 WHERE id = :ledger_accounts_id 
 INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, :ledger_accounts_id, 7);
 WITH lf_one AS (UPDATE tasks SET state = 'locked_l1', lease_owner = :uid, lease_expires = :lease_expires, attempts = 0, reworks = 0, annotations_done = 0, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :tasks_id AND state = 'queued_l1' RETURNING 1) SELECT 1 / (count(*) = 1)::int FROM lf_one;
 \if :audit
-INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.claim', 'task', :tasks_id, :project, :tasks_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1700000600000,"reworks"\x3a0,"work_id"\x3a17000002}');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.claim', 'task', :tasks_id, :project, :tasks_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1700000600000,"reworks"\x3a0,"work_id"\x3a18000002}');
 \endif
 SET LOCAL synchronous_commit = off;
 COMMIT;
 \endpipeline
 
 -- ---- POST /tasks/{id}/submit ----
-SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, t.project_id, m.role FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tasks t ON t.id = :tasks_id LEFT JOIN project_members m ON m.project_id = t.project_id AND m.user_id = u.id WHERE s.id = :uid AND s.user_id = :uid AND s.revoked_at IS NULL AND s.expires_at > :now AND u.active = 1;
+SELECT u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, t.project_id, m.role, m.suspended_reason FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN tasks t ON t.id = :tasks_id LEFT JOIN project_members m ON m.project_id = t.project_id AND m.user_id = u.id WHERE s.id = :uid AND s.user_id = :uid AND s.revoked_at IS NULL AND s.expires_at > :now AND u.active = 1;
 \startpipeline
 BEGIN;
-SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, (SELECT w.id FROM task_work w WHERE w.task_id = t.id AND w.status = 'active' ORDER BY w.id DESC LIMIT 1) AS active_work, t.xmin = (SELECT s.xmin FROM tasks s WHERE s.id = t.id) AS is_current FROM tasks t WHERE t.id = :tasks_id FOR NO KEY UPDATE;
+SELECT id, project_id, import_id, import_seq, task_type, state, priority, data, predictions, lease_owner, lease_expires, attempts, reworks, annotations_done, rework_owner, rework_until, sampled_l3, last_comment, created_at, updated_at, gold_id, (SELECT p.updated_at FROM projects p WHERE p.id = t.project_id) AS project_version, (SELECT w.id FROM task_work w WHERE w.task_id = t.id AND w.status = 'active' ORDER BY w.id DESC LIMIT 1) AS active_work, t.xmin = (SELECT s.xmin FROM tasks s WHERE s.id = t.id) AS is_current FROM tasks t WHERE t.id = :tasks_id FOR NO KEY UPDATE;
 \endpipeline
 INSERT INTO annotations (task_id, version, author_id, stage, kind, work_id, result, created_at) SELECT :tasks_id, COALESCE(MAX(version), 0) + 1, :uid, 1, 'annotation', :task_work_id, E'[{"id"\x3a"r1","from_name"\x3a"label","to_name"\x3a"text","type"\x3a"labels","value"\x3a{"start"\x3a0,"end"\x3a5,"labels"\x3a["PER"]}}]', :now FROM annotations WHERE task_id = :tasks_id RETURNING id, version \gset annotations_
 \startpipeline
@@ -56,7 +56,7 @@ WITH lf_one AS (UPDATE task_work SET status = 'done', decision = 'submit', comme
 UPDATE holds SET status = CASE status WHEN 'held' THEN 'pending' END, updated_at = :now WHERE work_id = :task_work_id;
 WITH lf_one AS (UPDATE tasks SET state = 'queued_l2', lease_owner = NULL, lease_expires = NULL, attempts = 0, reworks = 0, annotations_done = 1, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :tasks_id AND state = 'locked_l1' RETURNING 1) SELECT 1 / (count(*) = 1)::int FROM lf_one;
 \if :audit
-INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.submit', 'task', :tasks_id, :project, :tasks_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a17000002}');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.submit', 'task', :tasks_id, :project, :tasks_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a18000002}');
 \endif
 COMMIT;
 \endpipeline
