@@ -35,6 +35,11 @@ static const lf_policy_field fields[] = {
     {"overlap_max", LF_POLICY_INT, F(overlap_max), 0, 20, 0, "annotations",
      "While a task's annotators agree less than overlap_agreement, one more annotator is added,"
      " up to this many; 0 never adds one."},
+    {"consensus_quorum", LF_POLICY_INT, F(consensus_quorum), 0, 20, 0, "votes",
+     "Votes a value needs to enter the consensus shown to reviewers; 0: more than half the"
+     " annotators."},
+    {"consensus_iou", LF_POLICY_FRACTION, F(consensus_iou_bp), 0, 10000, 5000, "fraction",
+     "Least IoU of two annotators' regions counted as the same region in the consensus."},
     {"overlap_agreement", LF_POLICY_FRACTION, F(overlap_agreement_bp), 0, 10000, 8000, "fraction",
      "Mean pair score (0..1) of a task's annotations under which overlap_max adds an annotator."},
     {"rework_grace_seconds", LF_POLICY_INT, F(rework_grace_seconds), 0, 30 * 86400, 300, "seconds",

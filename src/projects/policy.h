@@ -24,6 +24,11 @@ typedef struct lf_policy {
 	 * one more annotator is asked, up to overlap_max (0: never). */
 	int overlap_max;
 	int overlap_agreement_bp;
+	/* Consensus proposals (quality/consensus.h): votes a value needs
+	 * (0: more than half the annotators) and the least IoU of two
+	 * regions clustered together, basis points (5000). */
+	int consensus_quorum;
+	int consensus_iou_bp;
 	int l3_sample_bp;	  /* share of L2-approved tasks L3 checks, basis points; 10000 */
 	int rework_grace_seconds; /* rework waits this long for its annotator; 300 */
 	int pay_overturned_l2;	  /* pay an L2 decision that L3 overturned; 0 */

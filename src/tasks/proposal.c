@@ -73,7 +73,15 @@ int lf_tasks_consensus(lf_tx *tx, const lf_task *t, const lf_annotation *an, int
 			goto cleanup;
 		}
 	}
-	ret = lf_consensus_merge(cfg, results, n, NULL, &c, &err);
+	/* The task's policy: its type's, else the project's. */
+	lf_policy pol;
+	lf_consensus_opts opts;
+	lf_consensus_opts_init(&opts);
+	if (lf_tasks_conf_policy(conf, t->task_type, &pol) == LF_OK) {
+		opts.quorum = (size_t)pol.consensus_quorum;
+		opts.iou_threshold = pol.consensus_iou_bp / 10000.0;
+	}
+	ret = lf_consensus_merge(cfg, results, n, &opts, &c, &err);
 	if (ret == LF_ERR_NOMEM)
 		goto cleanup;
 	if (ret != LF_OK) {

@@ -115,6 +115,22 @@ test('three annotators of an overlap-3 task: the reviewer sees their consensus a
   assert.equal(read.status, 200);
   checkConsensus(read.body.consensus);
 
+  // The project's quorum and IoU: unanimity leaves Sunny (two of three)
+  // out; an IoU of 0.95 leaves the Car boxes (0.52 to 0.9) unclustered.
+  const policy = async (policies) => {
+    const p = await srv.api('PATCH', `/api/v1/projects/${project.id}`, { token: admin.access_token, body: { policies } });
+    assert.equal(p.status, 200, JSON.stringify(p.body));
+    return (await srv.api('GET', `/api/v1/tasks/${taskId}`, { token: admin.access_token })).body.consensus;
+  };
+  let cons = await policy({ consensus_quorum: 3 });
+  assert.equal(cons.quorum, 3);
+  assert.deepEqual(cons.result.filter((r) => r.from_name === 'weather'), []);
+  assert.equal(cons.result.filter((r) => r.from_name === 'box').length, 1);
+  cons = await policy({ consensus_quorum: 0, consensus_iou: 0.95 });
+  assert.equal(cons.quorum, 2);
+  assert.deepEqual(cons.result.filter((r) => r.from_name === 'box'), []);
+  checkConsensus(await policy({ consensus_iou: 0.5 }));
+
   // The reviewer rejects: the L1 work is voided and no longer merged.
   const r = await review(srv, reviewer, taskId, { decision: 'reject', comment: 'redo the boxes' });
   assert.equal(r.status, 200, JSON.stringify(r.body));
