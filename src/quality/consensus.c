@@ -270,28 +270,17 @@ cleanup:
 static int collect(struct ctx *x, const json_t *result, size_t annotator, struct ref *refs,
 		   size_t *n)
 {
-	size_t controls = lf_labelcfg_control_count(x->cfg);
-
 	for (size_t i = 0; i < json_array_size(result); i++) {
 		struct ref *f = &refs[*n];
-		const char *type, *from;
+		const char *why;
 		f->annotator = annotator;
 		f->index = i;
 		f->r = json_array_get(result, i);
-		if (!json_is_object(f->r))
-			return bad(x, f, "a region must be an object");
-		type = json_string_value(json_object_get(f->r, "type"));
-		if (type != NULL && strcmp(type, "relation") == 0)
+		why = lf_score_region_control(x->cfg, f->r, &f->control);
+		if (why == LF_SCORE_RELATION)
 			continue;
-		from = json_string_value(json_object_get(f->r, "from_name"));
-		if (from == NULL)
-			return bad(x, f, "from_name is missing");
-		for (f->control = 0; f->control < controls; f->control++) {
-			if (strcmp(lf_labelcfg_control_at(x->cfg, f->control)->name, from) == 0)
-				break;
-		}
-		if (f->control == controls)
-			return bad(x, f, "from_name is not a control of the label config");
+		if (why != NULL)
+			return bad(x, f, why);
 		if (!json_is_object(json_object_get(f->r, "value")))
 			return bad(x, f, "value is missing or not an object");
 		(*n)++;

@@ -51,6 +51,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char LF_SCORE_RELATION[] = "a relation";
+
 #define ELLIPSE_POINTS 64
 /* A pair exactly at the threshold must not fall under it by rounding (the
  * corners of a rotated box come from sin and cos). */
@@ -257,31 +259,38 @@ cleanup:
 /* Appends the regions of result to refs (relations left out). */
 static int collect(struct ctx *x, const json_t *result, enum side side, struct ref *refs, size_t *n)
 {
-	size_t controls = lf_labelcfg_control_count(x->cfg);
-
 	for (size_t i = 0; i < json_array_size(result); i++) {
 		struct ref *f = &refs[*n];
-		const char *type, *from;
+		const char *why;
 		f->side = side;
 		f->index = i;
 		f->r = json_array_get(result, i);
-		if (!json_is_object(f->r))
-			return bad(x, f, "a region must be an object");
-		type = json_string_value(json_object_get(f->r, "type"));
-		if (type != NULL && strcmp(type, "relation") == 0)
+		why = lf_score_region_control(x->cfg, f->r, &f->control);
+		if (why == LF_SCORE_RELATION)
 			continue;
-		from = json_string_value(json_object_get(f->r, "from_name"));
-		if (from == NULL)
-			return bad(x, f, "from_name is missing");
-		for (f->control = 0; f->control < controls; f->control++) {
-			if (strcmp(lf_labelcfg_control_at(x->cfg, f->control)->name, from) == 0)
-				break;
-		}
-		if (f->control == controls)
-			return bad(x, f, "from_name is not a control of the label config");
+		if (why != NULL)
+			return bad(x, f, why);
 		(*n)++;
 	}
 	return LF_OK;
+}
+
+const char *lf_score_region_control(const lf_labelcfg *cfg, const json_t *region, size_t *control)
+{
+	size_t controls = lf_labelcfg_control_count(cfg);
+	const char *type, *from;
+
+	if (!json_is_object(region))
+		return "a region must be an object";
+	type = json_string_value(json_object_get(region, "type"));
+	if (type != NULL && strcmp(type, "relation") == 0)
+		return LF_SCORE_RELATION;
+	if ((from = json_string_value(json_object_get(region, "from_name"))) == NULL)
+		return "from_name is missing";
+	for (*control = 0; *control < controls; (*control)++)
+		if (strcmp(lf_labelcfg_control_at(cfg, *control)->name, from) == 0)
+			return NULL;
+	return "from_name is not a control of the label config";
 }
 
 static int cmp_ref(const void *a, const void *b)

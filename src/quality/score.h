@@ -132,6 +132,15 @@ void lf_score_opts_init(lf_score_opts *o);
 int lf_score_result(const lf_labelcfg *cfg, const json_t *answer, const json_t *gold,
 		    const lf_score_opts *opts, lf_score *out, lf_error *err);
 
+/* What lf_score_region_control returns for a relation (not an error:
+ * relations are not scored or merged). */
+extern const char LF_SCORE_RELATION[];
+/* The index in cfg of the control region names (from_name), in *control.
+ * NULL when found; LF_SCORE_RELATION for a relation; else what is wrong (a
+ * static sentence: not an object, no from_name, an unknown one). Pure;
+ * shared with consensus.c. */
+const char *lf_score_region_control(const lf_labelcfg *cfg, const json_t *region, size_t *control);
+
 /* The shape region (a result region of control c) draws: the control's
  * own, or for a <Labels> on an image the drawing tool its type names
  * ("rectanglelabels"...); *media gets its object's media. NULL when the
