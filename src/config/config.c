@@ -112,6 +112,11 @@ static const struct var vars[] = {
      "let the payout webhook reach loopback, private, link-local and other internal addresses "
      "(refused by default: the endpoint must be a public address)",
      PLAIN},
+    {"LABELFLOW_OUTBOUND_ALLOW", STR(outbound_allow), NULL, NULL, NULL,
+     "internal addresses that URLs an admin configures (payout webhook) may reach anyway: "
+     "comma-separated CIDR blocks and host names; loopback, private, link-local (cloud "
+     "metadata), carrier-NAT, multicast and reserved addresses are refused otherwise",
+     PLAIN},
     {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
      "access token lifetime, seconds", PLAIN},
     {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL, NULL,

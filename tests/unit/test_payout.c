@@ -499,16 +499,17 @@ static void test_webhook_internal_targets(void **state)
 	char err[512];
 	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
 		err[0] = '\0';
-		if (lf_payout_webhook_check(internal[i], false, err, sizeof(err)) != LF_ERR_INVALID)
+		if (lf_payout_webhook_check(internal[i], NULL, false, err, sizeof(err)) !=
+		    LF_ERR_INVALID)
 			fail_msg("%s was not refused", internal[i]);
 		assert_non_null(strstr(err, "LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE"));
-		assert_int_equal(lf_payout_webhook_check(internal[i], true, err, sizeof(err)),
+		assert_int_equal(lf_payout_webhook_check(internal[i], NULL, true, err, sizeof(err)),
 				 LF_OK);
 	}
 	for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++)
-		if (lf_payout_webhook_check(public[i], false, err, sizeof(err)) != LF_OK)
+		if (lf_payout_webhook_check(public[i], NULL, false, err, sizeof(err)) != LF_OK)
 			fail_msg("%s was refused: %s", public[i], err);
-	assert_int_equal(lf_payout_webhook_check("ftp://8.8.8.8/x", false, err, sizeof(err)),
+	assert_int_equal(lf_payout_webhook_check("ftp://8.8.8.8/x", NULL, false, err, sizeof(err)),
 			 LF_ERR_INVALID);
 }
 
@@ -527,7 +528,17 @@ static void test_webhook_send_refuses_internal(void **state)
 	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)),
 			 LF_ERR_INVALID);
 	assert_non_null(strstr(err, "internal address 127.0.0.1"));
+	assert_non_null(strstr(err, "LABELFLOW_OUTBOUND_ALLOW"));
 	assert_int_equal(r->requests, 0);
+	lf_payout_adapter_free(a);
+	json_decref(cfg);
+
+	/* The allow-list (LABELFLOW_OUTBOUND_ALLOW) lets it through. */
+	cfg = json_pack("{s:s,s:s,s:s}", "url", url, "secret", SECRET, "allow",
+			"10.0.0.0/8, 127.0.0.0/8");
+	assert_int_equal(lf_payout_adapter_new("webhook", cfg, &a, err, sizeof(err)), LF_OK);
+	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)), LF_OK);
+	assert_int_equal(r->requests, 1);
 	lf_payout_adapter_free(a);
 	json_decref(cfg);
 }
