@@ -295,7 +295,7 @@ int lf_outbound_resolve(const char *what, const lf_outbound_allow *allow, lf_out
 	struct addrinfo hints, *res = NULL, *ai;
 	char name[LF_OUTBOUND_HOST_MAX], text[INET6_ADDRSTRLEN];
 	bool host_ok = allowed_host(allow, t->host);
-	int ret = LF_ERR_INVALID, rc;
+	int ret = LF_ERR_INVALID, rc, n = 0;
 	t->addr[0] = '\0';
 	if (host_norm(t->host, name, sizeof(name)) == 0) {
 		snprintf(err, errlen, "%s names no host", what);
@@ -333,11 +333,14 @@ int lf_outbound_resolve(const char *what, const lf_outbound_allow *allow, lf_out
 			t->addr[0] = '\0';
 			goto cleanup;
 		}
-		if (ret != LF_OK) {
-			snprintf(t->addr, sizeof(t->addr),
-				 ai->ai_family == AF_INET6 ? "[%s]" : "%s", text);
-			ret = LF_OK;
+		if (n < LF_OUTBOUND_ADDRS) {
+			size_t len = strlen(t->addr);
+			snprintf(t->addr + len, sizeof(t->addr) - len,
+				 ai->ai_family == AF_INET6 ? "%s[%s]" : "%s%s", n > 0 ? "," : "",
+				 text);
+			n++;
 		}
+		ret = LF_OK;
 	}
 	if (ret != LF_OK)
 		snprintf(err, errlen, "%s host %.64s has no IP address", what, t->host);
@@ -355,7 +358,7 @@ int lf_outbound_check(const char *what, const lf_outbound_allow *allow, const ch
 
 int lf_outbound_pin(const lf_outbound_target *t, struct curl_slist **out)
 {
-	char entry[LF_OUTBOUND_HOST_MAX + LF_OUTBOUND_ADDR_MAX + 32];
+	char entry[LF_OUTBOUND_HOST_MAX + sizeof(t->addr) + 32];
 	snprintf(entry, sizeof(entry), "%s:%ld:%s", t->host, t->port, t->addr);
 	*out = curl_slist_append(NULL, entry);
 	return *out != NULL ? LF_OK : LF_ERR_NOMEM;

@@ -30,8 +30,11 @@
 
 /* A host name as a URL spells it, with its terminating NUL. */
 #define LF_OUTBOUND_HOST_MAX 256
-/* A numeric address, [bracketed] when IPv6, with its NUL. */
+/* A numeric address, [bracketed] when IPv6, and its separator. */
 #define LF_OUTBOUND_ADDR_MAX 48
+/* Addresses of a host pinned at most (the rest of its answers are
+ * checked, not used). */
+#define LF_OUTBOUND_ADDRS 8
 /* Entries of an allow-list at most. */
 #define LF_OUTBOUND_ALLOW_MAX 64
 
@@ -42,7 +45,9 @@ typedef struct lf_outbound_allow lf_outbound_allow;
 typedef struct lf_outbound_target {
 	char host[LF_OUTBOUND_HOST_MAX]; /* as the URL spells it, [brackets] for IPv6 */
 	long port;			 /* the URL's, or its scheme's default */
-	char addr[LF_OUTBOUND_ADDR_MAX]; /* the checked address; "" until resolved */
+	/* The checked addresses, comma-separated in DNS order (IPv4 and IPv6
+	 * both, so libcurl may try either); "" until resolved. */
+	char addr[LF_OUTBOUND_ADDR_MAX * LF_OUTBOUND_ADDRS];
 } lf_outbound_target;
 
 /* An answer read into a caller's buffer of cap + 1 bytes (NUL-terminated):
@@ -83,7 +88,8 @@ bool lf_outbound_internal(int family, const unsigned char *bytes);
 int lf_outbound_parse(const char *what, const char *url, lf_outbound_target *t, char *err,
 		      size_t errlen);
 /*
- * Resolves t->host once and writes its first address into t->addr.
+ * Resolves t->host once and writes its addresses (the first
+ * LF_OUTBOUND_ADDRS) into t->addr.
  * Refused (LF_ERR_INVALID, err naming the address and
  * LABELFLOW_OUTBOUND_ALLOW) when any answer is internal and allow (NULL:
  * empty) permits neither the host nor that address: an answer list mixing
@@ -97,7 +103,7 @@ int lf_outbound_check(const char *what, const lf_outbound_allow *allow, const ch
 		      lf_outbound_target *t, char *err, size_t errlen);
 
 /* The CURLOPT_RESOLVE list mapping a resolved t's host and port to its
- * address. Owner: caller, curl_slist_free_all. LF_OK or LF_ERR_NOMEM. */
+ * addresses. Owner: caller, curl_slist_free_all. LF_OK or LF_ERR_NOMEM. */
 int lf_outbound_pin(const lf_outbound_target *t, struct curl_slist **out);
 
 /*

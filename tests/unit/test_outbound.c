@@ -303,6 +303,7 @@ static void test_allow_list(void **state)
 
 	a = allow_of("LocalHost., metadata.internal");
 	assert_int_equal(check(a, "http://localhost:9000/x", &t, err, sizeof(err)), LF_OK);
+	assert_true(strstr(t.addr, "127.0.0.1") != NULL || strstr(t.addr, "[::1]") != NULL);
 	assert_int_equal(check(a, "http://LOCALHOST/x", &t, err, sizeof(err)), LF_OK);
 	assert_int_equal(check(a, "http://127.0.0.1/x", &t, err, sizeof(err)), LF_ERR_INVALID);
 	assert_int_equal(check(a, "http://[::1]/x", &t, err, sizeof(err)), LF_ERR_INVALID);
