@@ -612,6 +612,28 @@ static void test_webhook_wrong_secret(void **state)
 	lf_payout_adapter_free(a);
 }
 
+/* An answer far larger than the adapter reads is cut (the transfer stops
+ * at the cap) and still judged by its status: a 2xx pays, with the
+ * reference of the part read; a 5xx is retried. */
+static void test_webhook_large_answer(void **state)
+{
+	static char big[256 * 1024];
+	struct receiver *r = *state;
+	lf_payout_adapter *a = webhook_for(r, SECRET, 5000);
+	char ref[LF_PAYOUT_REF_MAX], err[512];
+	lf_payout_item it = make_item(1);
+	const char *head = "{\"reference\":\"tx-big\"}";
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, head, strlen(head));
+	r->reply = big;
+	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)), LF_OK);
+	assert_string_equal(ref, "tx-big");
+	r->status = 503;
+	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)), LF_ERR_IO);
+	assert_non_null(strstr(err, "503"));
+	lf_payout_adapter_free(a);
+}
+
 static void test_webhook_statuses(void **state)
 {
 	static const struct {
@@ -728,6 +750,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_webhook_rejected_item, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_wrong_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_statuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_webhook_large_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_bad_utf8_not_sent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_timeout, setup, teardown),
 	    cmocka_unit_test(test_webhook_connection_refused),
