@@ -51,6 +51,7 @@ typedef struct lf_app {
 	const char *metrics_token;
 	const char *payout_webhook_url;	   /* NULL: no webhook adapter configured */
 	bool payout_webhook_allow_private; /* LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE */
+	const char *outbound_allow;	   /* LABELFLOW_OUTBOUND_ALLOW (net/outbound.h) */
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */

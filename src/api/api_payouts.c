@@ -139,7 +139,7 @@ int lf_api_payouts_create(lf_http_req *req)
 	 * the job; the adapter checks again at each send. */
 	if (strcmp(adapter, "webhook") == 0 && app->payout_webhook_url != NULL) {
 		char why[320];
-		ret = lf_payout_webhook_check(app->payout_webhook_url,
+		ret = lf_payout_webhook_check(app->payout_webhook_url, app->outbound_allow,
 					      app->payout_webhook_allow_private, why, sizeof(why));
 		if (ret != LF_OK)
 			return lf_http_fail(req, ret, "webhook_refused", "%s.", why);

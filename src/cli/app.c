@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net/outbound.h"
 #include "users/users.h"
 
 static void block_signals(void);
@@ -23,6 +24,7 @@ static int load_jwt_key(const lf_config *cfg, unsigned char key[32]);
 static int bootstrap_admin(const lf_config *cfg, lf_store *s);
 static int open_web(const lf_config *cfg, lf_web **out);
 static int open_server(lf_cli_app *app, const lf_config *cfg);
+static int check_outbound_allow(const lf_config *cfg);
 
 /* Blocked before any thread starts, so that every thread inherits the
  * mask and only lf_cli_wait_signal receives the stop signals. */
@@ -197,6 +199,19 @@ static int open_web(const lf_config *cfg, lf_web **out)
 	return ret;
 }
 
+/* A typo in the list would otherwise surface only when a payout is sent,
+ * in a job's error: refuse to start instead, naming the entry. */
+static int check_outbound_allow(const lf_config *cfg)
+{
+	lf_outbound_allow *a = NULL;
+	char err[160];
+	int ret = lf_outbound_allow_parse(cfg->outbound_allow, false, &a, err, sizeof(err));
+	if (ret != LF_OK)
+		lf_log(LF_LOG_ERROR, "LABELFLOW_OUTBOUND_ALLOW: %s", err);
+	lf_outbound_allow_free(a);
+	return ret;
+}
+
 /* What the HTTP API needs before the first request, once the store is
  * open. */
 static int open_server(lf_cli_app *app, const lf_config *cfg)
@@ -224,6 +239,7 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 	api->media_redirect = cfg->media_redirect;
 	api->payout_webhook_url = cfg->payout_webhook_url;
 	api->payout_webhook_allow_private = cfg->payout_webhook_allow_private;
+	api->outbound_allow = cfg->outbound_allow;
 	api->access_ttl_s = cfg->access_ttl_s;
 	api->refresh_ttl_s = cfg->refresh_ttl_s;
 	/* After the free failures, 1 s doubling to 15 min: a guesser gets a few
@@ -243,6 +259,8 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	memset(app, 0, sizeof(*app));
 	block_signals();
 	if (mode == LF_CLI_SERVER && (ret = lf_auth_init()) != LF_OK)
+		goto cleanup;
+	if ((ret = check_outbound_allow(cfg)) != LF_OK)
 		goto cleanup;
 	lf_blob_opts opts;
 	blob_opts(cfg, &opts);

@@ -110,7 +110,15 @@ static const struct var vars[] = {
      NULL, NULL, "one webhook call's timeout", PLAIN},
     {"LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE", BOOL(payout_webhook_allow_private), "0", NULL, NULL,
      "let the payout webhook reach loopback, private, link-local and other internal addresses "
-     "(refused by default: the endpoint must be a public address)",
+     "(refused by default: the endpoint must be a public address); LABELFLOW_OUTBOUND_ALLOW "
+     "allows chosen ones only",
+     PLAIN},
+    {"LABELFLOW_OUTBOUND_ALLOW", STR(outbound_allow), NULL, NULL, NULL,
+     "internal addresses that outbound URLs (the payout webhook) may reach anyway, "
+     "comma-separated: ADDRESS, ADDRESS/BITS (IPv4 or IPv6) or a host name, which may then "
+     "resolve to any address (e.g. 10.20.0.0/16,hooks.corp.internal); loopback, private, "
+     "link-local (cloud metadata), carrier-NAT, unique-local, multicast and reserved "
+     "addresses are refused otherwise; a bad entry stops the program",
      PLAIN},
     {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
      "access token lifetime, seconds", PLAIN},

@@ -46,6 +46,7 @@ typedef struct lf_config {
 	const char *payout_webhook_secret; /* NULL: no webhook adapter */
 	int payout_webhook_timeout_ms;
 	bool payout_webhook_allow_private;
+	const char *outbound_allow; /* NULL: no internal address may be reached */
 	int access_ttl_s;
 	int refresh_ttl_s;
 	int max_connections;

@@ -56,10 +56,10 @@ static int job_payout(void *ud, lf_job *job, char *err, size_t errlen)
 	if (ret != LF_OK)
 		goto cleanup;
 	if (cfg->payout_webhook_url != NULL && cfg->payout_webhook_secret != NULL &&
-	    (webhook =
-		 json_pack("{s:s,s:s,s:i,s:b}", "url", cfg->payout_webhook_url, "secret",
-			   cfg->payout_webhook_secret, "timeout_ms", cfg->payout_webhook_timeout_ms,
-			   "allow_private", cfg->payout_webhook_allow_private)) == NULL) {
+	    (webhook = json_pack("{s:s,s:s,s:i,s:s*,s:b}", "url", cfg->payout_webhook_url, "secret",
+				 cfg->payout_webhook_secret, "timeout_ms",
+				 cfg->payout_webhook_timeout_ms, "allow", cfg->outbound_allow,
+				 "allow_private", cfg->payout_webhook_allow_private)) == NULL) {
 		ret = LF_ERR_NOMEM;
 		goto cleanup;
 	}

@@ -63,9 +63,12 @@ int lf_payout_item_valid(const lf_payout_item *item, char *err, size_t errlen);
  * Creates an adapter of the given kind from its configuration:
  * - "csv": config NULL or an empty object.
  * - "webhook": {"url": "http(s)://host/...", "secret": "...",
- *   "timeout_ms": 1..600000 (optional, default 10000), "allow_private":
- *   true to allow internal addresses (see lf_payout_webhook_check)}. The secret may have
- *   any length: the HMAC key is its SHA-256 (see lf_payout_sign).
+ *   "timeout_ms": 1..600000 (optional, default 10000), "allow": the
+ *   internal addresses and hosts it may reach anyway (optional; the
+ *   LABELFLOW_OUTBOUND_ALLOW list, net/outbound.h), "allow_private": true
+ *   to allow every internal address (see lf_payout_webhook_check)}. The
+ *   secret may have any length: the HMAC key is its SHA-256 (see
+ *   lf_payout_sign).
  * Unknown kinds, unknown keys, missing or mistyped values and non-http(s)
  * URLs give LF_ERR_INVALID with a sentence in err. Owner: caller, released
  * with lf_payout_adapter_free.
@@ -73,15 +76,17 @@ int lf_payout_item_valid(const lf_payout_item *item, char *err, size_t errlen);
 int lf_payout_adapter_new(const char *kind, const json_t *config, lf_payout_adapter **out,
 			  char *err, size_t errlen);
 /*
- * Checks that a webhook url may be paid through: http(s), and a host that
- * resolves to no internal address (loopback, private, link-local,
- * unique-local, multicast, unspecified, in any numeric spelling or
- * IPv4-mapped) unless allow_private. The adapter checks again at each send
- * and connects to the address it checked. Returns LF_OK, LF_ERR_INVALID
- * (refused, or a name that does not exist) or LF_ERR_IO (DNS unavailable),
- * with a sentence in err.
+ * Checks that a webhook url may be paid through (lf_outbound_check): http(s),
+ * and a host that resolves to no internal address (loopback, private,
+ * link-local, unique-local, multicast, unspecified, in any numeric
+ * spelling or IPv4-mapped) unless the allow-list allow (NULL: empty; a bad
+ * list is LF_ERR_INVALID) permits it, or allow_private. The adapter checks
+ * again at each send and connects to the address it checked. Returns
+ * LF_OK, LF_ERR_INVALID (refused, or a name that does not exist) or
+ * LF_ERR_IO (DNS unavailable), with a sentence in err.
  */
-int lf_payout_webhook_check(const char *url, bool allow_private, char *err, size_t errlen);
+int lf_payout_webhook_check(const char *url, const char *allow, bool allow_private, char *err,
+			    size_t errlen);
 /* Releases the adapter and wipes its key material. NULL is allowed. */
 void lf_payout_adapter_free(lf_payout_adapter *a);
 /* The adapter's kind ("csv" or "webhook"), a static string. */

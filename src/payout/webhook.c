@@ -15,25 +15,23 @@
  *
  * The endpoint must not be this machine or its network (a URL of
  * 169.254.169.254 or 127.0.0.1 would turn payouts into requests against
- * cloud metadata or internal services): each send resolves the host once,
- * refuses loopback, private, link-local, unique-local, multicast and
- * unspecified addresses in every spelling (0x7f000001, 2130706433,
- * ::ffff:127.0.0.1...) unless the configuration allows private targets,
- * and pins libcurl to the address it checked, so a second DNS answer
- * (rebinding) cannot move the connection elsewhere.
+ * cloud metadata or internal services): each send goes through
+ * net/outbound.h, which resolves the host once, refuses internal addresses
+ * in every spelling unless LABELFLOW_OUTBOUND_ALLOW (the "allow" setting)
+ * or allow_private permits them, and pins libcurl to the address it
+ * checked, so a second DNS answer (rebinding) cannot move the connection
+ * elsewhere.
  */
 #include "payout/payout_int.h"
 
-#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "net/outbound.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 #define MAX_TIMEOUT_MS	   600000
@@ -41,37 +39,35 @@
 #define RESPONSE_MAX 8192
 /* v1 signatures accepted in one header (secret rotation needs two). */
 #define MAX_V1 8
+/* What outbound messages call the endpoint. */
+#define WHAT "the payout webhook"
+/* Said after a refusal, which names LABELFLOW_OUTBOUND_ALLOW already. */
+#define PRIVATE_HINT " (or set LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE=1)"
 
 struct webhook {
 	lf_payout_adapter base;
 	char *url;
-	char *host;	    /* as the URL spells it, [brackets] for IPv6 */
-	long port;	    /* the URL's, or its scheme's default */
-	bool allow_private; /* the operator allows internal targets */
+	lf_outbound_target target; /* host and port; resolved again at each send */
+	lf_outbound_allow *allow;  /* internal targets the operator allows */
 	long timeout_ms;
 	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
 };
 
 struct response {
 	char data[RESPONSE_MAX + 1];
-	size_t len;
+	lf_outbound_body body; /* reads into data */
 };
 
-static void curl_init_once(void);
 static int libs_ready(void);
 static void derive_key(const char *secret, unsigned char key[crypto_auth_hmacsha256_KEYBYTES]);
 static void sign_with_key(const unsigned char *key, int64_t t, const char *body, size_t len,
 			  unsigned char mac[crypto_auth_hmacsha256_BYTES]);
 static int parse_t(const char *s, size_t n, int64_t *t);
-static int check_url(const char *url, char **host, long *port, char *err, size_t errlen);
+static void hint_private(int ret, char *err, size_t errlen);
 static int read_config(const json_t *config, const char **url, const char **secret,
-		       long *timeout_ms, bool *allow_private, char *err, size_t errlen);
-static bool v4_internal(const unsigned char a[4]);
-static bool v6_internal(const unsigned char a[16]);
-static int resolve_target(const char *host, bool allow_private, char *addr, size_t addrlen,
-			  char *err, size_t errlen);
+		       long *timeout_ms, const char **allow, bool *allow_private, char *err,
+		       size_t errlen);
 static char *item_body(const lf_payout_item *item, int64_t created, int *ret);
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata);
 static int set_options(CURL *c, const struct webhook *w, const char *body, struct curl_slist *hdrs,
 		       struct curl_slist *pin, struct response *resp, char *curl_err);
 static int classify(const struct webhook *w, const lf_payout_item *item, long status,
@@ -86,20 +82,9 @@ static const lf_payout_ops webhook_ops = {
     .free = webhook_free,
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc = CURLE_FAILED_INIT;
-
-/* curl_global_init is not thread-safe and must run once per process; it is
- * never undone because adapters may live until exit. */
-static void curl_init_once(void)
-{
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 static int libs_ready(void)
 {
-	pthread_once(&curl_once, curl_init_once);
-	return curl_init_rc == CURLE_OK && sodium_init() >= 0;
+	return lf_outbound_ready() == LF_OK && sodium_init() >= 0;
 }
 
 static void derive_key(const char *secret, unsigned char key[crypto_auth_hmacsha256_KEYBYTES])
@@ -198,159 +183,36 @@ int lf_payout_verify(const char *secret, const char *header, const char *body, s
 	return match ? LF_OK : LF_ERR_AUTH;
 }
 
-/* Parses with libcurl's own URL parser, so what is checked here is exactly
- * what libcurl will connect to. */
-static int check_url(const char *url, char **host, long *port, char *err, size_t errlen)
+/* A refused internal address names the adapter's own switch as well. */
+static void hint_private(int ret, char *err, size_t errlen)
 {
-	int ret = LF_ERR_NOMEM;
-	char *scheme = NULL, *h = NULL, *p = NULL;
-	CURLU *u = curl_url();
-	if (u == NULL)
-		goto cleanup;
-	ret = LF_ERR_INVALID;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-		snprintf(err, errlen, "the payout webhook url is not a valid absolute URL");
-		goto cleanup;
-	}
-	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		snprintf(err, errlen, "the payout webhook url must use http or https, not %.16s",
-			 scheme);
-		goto cleanup;
-	}
-	if (curl_url_get(u, CURLUPART_HOST, &h, 0) != CURLUE_OK || h[0] == '\0') {
-		snprintf(err, errlen, "the payout webhook url names no host");
-		goto cleanup;
-	}
-	if (curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) != CURLUE_OK) {
-		snprintf(err, errlen, "the payout webhook url has no valid port");
-		goto cleanup;
-	}
-	*port = strtol(p, NULL, 10);
-	ret = LF_ERR_NOMEM;
-	*host = strdup(h);
-	if (*host == NULL)
-		goto cleanup;
-	ret = LF_OK;
-cleanup:
-	curl_free(scheme);
-	curl_free(h);
-	curl_free(p);
-	curl_url_cleanup(u);
-	return ret;
+	size_t n = strlen(err);
+	if (ret == LF_ERR_INVALID && strstr(err, "LABELFLOW_OUTBOUND_ALLOW") != NULL &&
+	    n + strlen(PRIVATE_HINT) < errlen)
+		memcpy(err + n, PRIVATE_HINT, strlen(PRIVATE_HINT) + 1);
 }
 
-/* Addresses that are this host or its private networks, or that no public
- * server has: 0/8, 10/8, 100.64/10 (carrier NAT), 127/8, 169.254/16
- * (cloud metadata lives there), 172.16/12, 192.0.0/24, 192.168/16,
- * 198.18/15 and 224/3 (multicast, reserved, broadcast). */
-static bool v4_internal(const unsigned char a[4])
+int lf_payout_webhook_check(const char *url, const char *allow, bool allow_private, char *err,
+			    size_t errlen)
 {
-	return a[0] == 0 || a[0] == 10 || (a[0] == 100 && (a[1] & 0xc0) == 64) || a[0] == 127 ||
-	       (a[0] == 169 && a[1] == 254) || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-	       (a[0] == 192 && a[1] == 0 && a[2] == 0) || (a[0] == 192 && a[1] == 168) ||
-	       (a[0] == 198 && (a[1] & 0xfe) == 18) || a[0] >= 224;
-}
-
-/* ::, ::1, fc00::/7, fe80::/10, ff00::/8, and IPv4 addresses embedded by
- * mapping (::ffff:0:0/96), the old compatible form (::/96) or NAT64
- * (64:ff9b::/96), judged as the IPv4 address they carry. */
-static bool v6_internal(const unsigned char a[16])
-{
-	static const unsigned char zero[12],
-	    mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff},
-	    nat64[12] = {0, 0x64, 0xff, 0x9b};
-	if (memcmp(a, zero, 12) == 0 || memcmp(a, mapped, 12) == 0 || memcmp(a, nat64, 12) == 0)
-		return v4_internal(a + 12);
-	return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) || a[0] == 0xff;
-}
-
-/* Resolves host once and writes the first address into addr (numeric
- * text); with allow_private false, any internal address among the answers
- * refuses the host (an answer list mixing public and internal addresses is
- * a rebinding trick). */
-static int resolve_target(const char *host, bool allow_private, char *addr, size_t addrlen,
-			  char *err, size_t errlen)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	char name[256];
-	size_t n = strlen(host);
-	int ret = LF_ERR_INVALID, rc;
-	if (n >= sizeof(name)) {
-		snprintf(err, errlen, "the payout webhook host name is too long");
-		return LF_ERR_INVALID;
+	lf_outbound_target t;
+	lf_outbound_allow *a = NULL;
+	int ret = lf_outbound_allow_parse(allow, allow_private, &a, err, errlen);
+	if (ret == LF_OK) {
+		ret = lf_outbound_check(WHAT, a, url, &t, err, errlen);
+		hint_private(ret, err, errlen);
 	}
-	memcpy(name, host, n + 1);
-	if (name[0] == '[' && n > 2 && name[n - 1] == ']') {
-		memmove(name, name + 1, n - 2);
-		name[n - 2] = '\0';
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	rc = getaddrinfo(name, NULL, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "the payout webhook host %.64s does not resolve: %s", host,
-			 gai_strerror(rc));
-		return rc == EAI_NONAME ? LF_ERR_INVALID : LF_ERR_IO;
-	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		const void *bytes;
-		bool internal;
-		if (ai->ai_family == AF_INET) {
-			bytes = &((struct sockaddr_in *)ai->ai_addr)->sin_addr;
-			internal = v4_internal(bytes);
-		} else if (ai->ai_family == AF_INET6) {
-			bytes = &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
-			internal = v6_internal(bytes);
-		} else {
-			continue;
-		}
-		if (inet_ntop(ai->ai_family, bytes, name, sizeof(name)) == NULL)
-			continue;
-		if (internal && !allow_private) {
-			snprintf(err, errlen,
-				 "the payout webhook host %.64s is the internal address %s "
-				 "(loopback, private, link-local or reserved); set "
-				 "LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE=1 to allow it",
-				 host, name);
-			ret = LF_ERR_INVALID;
-			goto cleanup;
-		}
-		if (ret != LF_OK) {
-			snprintf(addr, addrlen, ai->ai_family == AF_INET6 ? "[%s]" : "%s", name);
-			ret = LF_OK;
-		}
-	}
-	if (ret != LF_OK)
-		snprintf(err, errlen, "the payout webhook host %.64s has no IP address", host);
-cleanup:
-	freeaddrinfo(res);
-	return ret;
-}
-
-int lf_payout_webhook_check(const char *url, bool allow_private, char *err, size_t errlen)
-{
-	char *host = NULL;
-	char addr[INET6_ADDRSTRLEN + 2];
-	long port;
-	int ret;
-	if (!libs_ready()) {
-		snprintf(err, errlen, "libcurl or libsodium failed to initialise");
-		return LF_ERR_INTERNAL;
-	}
-	ret = check_url(url, &host, &port, err, errlen);
-	if (ret == LF_OK)
-		ret = resolve_target(host, allow_private, addr, sizeof(addr), err, errlen);
-	free(host);
+	lf_outbound_allow_free(a);
 	return ret;
 }
 
 static int read_config(const json_t *config, const char **url, const char **secret,
-		       long *timeout_ms, bool *allow_private, char *err, size_t errlen)
+		       long *timeout_ms, const char **allow, bool *allow_private, char *err,
+		       size_t errlen)
 {
 	const char *k;
 	json_t *v;
+	*allow = NULL;
 	*allow_private = false;
 	*url = NULL;
 	*secret = NULL;
@@ -374,13 +236,15 @@ static int read_config(const json_t *config, const char **url, const char **secr
 				return LF_ERR_INVALID;
 			}
 			*timeout_ms = (long)ms;
+		} else if (strcmp(k, "allow") == 0 && json_is_string(v)) {
+			*allow = json_string_value(v);
 		} else if (strcmp(k, "allow_private") == 0 && json_is_boolean(v)) {
 			*allow_private = json_is_true(v);
 		} else {
 			snprintf(err, errlen,
 				 "unknown or mistyped payout webhook setting '%.32s' (expected "
-				 "url and secret strings, timeout_ms integer, allow_private "
-				 "boolean)",
+				 "url, secret and allow strings, timeout_ms integer, "
+				 "allow_private boolean)",
 				 k);
 			return LF_ERR_INVALID;
 		}
@@ -394,11 +258,12 @@ static int read_config(const json_t *config, const char **url, const char **secr
 
 int lf_payout_webhook_new(const json_t *config, lf_payout_adapter **out, char *err, size_t errlen)
 {
-	const char *url, *secret;
+	const char *url, *secret, *allow;
 	long timeout_ms;
 	bool allow_private;
 	struct webhook *w = NULL;
-	int ret = read_config(config, &url, &secret, &timeout_ms, &allow_private, err, errlen);
+	int ret =
+	    read_config(config, &url, &secret, &timeout_ms, &allow, &allow_private, err, errlen);
 	if (ret != LF_OK)
 		goto cleanup;
 	ret = LF_ERR_INTERNAL;
@@ -412,9 +277,9 @@ int lf_payout_webhook_new(const json_t *config, lf_payout_adapter **out, char *e
 		goto cleanup;
 	w->base.ops = &webhook_ops;
 	w->timeout_ms = timeout_ms;
-	w->allow_private = allow_private;
-	ret = check_url(url, &w->host, &w->port, err, errlen);
-	if (ret != LF_OK)
+	if ((ret = lf_outbound_allow_parse(allow, allow_private, &w->allow, err, errlen)) !=
+		LF_OK ||
+	    (ret = lf_outbound_parse(WHAT, url, &w->target, err, errlen)) != LF_OK)
 		goto cleanup;
 	ret = LF_ERR_NOMEM;
 	w->url = strdup(url);
@@ -437,7 +302,7 @@ static void webhook_free(lf_payout_adapter *a)
 	struct webhook *w = (struct webhook *)a;
 	sodium_memzero(w->key, sizeof(w->key));
 	free(w->url);
-	free(w->host);
+	lf_outbound_allow_free(w->allow);
 	free(w);
 }
 
@@ -464,45 +329,20 @@ static char *item_body(const lf_payout_item *item, int64_t created, int *ret)
 	return body;
 }
 
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct response *r = userdata;
-	size_t n = size * nmemb;
-	size_t room = RESPONSE_MAX - r->len;
-	size_t take = n < room ? n : room;
-	memcpy(r->data + r->len, ptr, take);
-	r->len += take;
-	r->data[r->len] = '\0';
-	return n;
-}
-
-/* pin maps the URL's host and port to the address resolve_target checked:
- * libcurl connects there and never asks DNS itself. */
+/* pin maps the URL's host and port to the address lf_outbound_resolve
+ * checked: libcurl connects there and never asks DNS itself. */
 static int set_options(CURL *c, const struct webhook *w, const char *body, struct curl_slist *hdrs,
 		       struct curl_slist *pin, struct response *resp, char *curl_err)
 {
-	return curl_easy_setopt(c, CURLOPT_URL, w->url) != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_RESOLVE, pin) != CURLE_OK ||
+	resp->body.data = resp->data;
+	resp->body.cap = RESPONSE_MAX;
+	return lf_outbound_curl_setup(c, w->url, pin, w->timeout_ms, &resp->body, curl_err) !=
+		   LF_OK ||
 	       curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
 	       curl_easy_setopt(c, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
 	       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body)) != CURLE_OK ||
 	       curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, w->timeout_ms) != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-#if LIBCURL_VERSION_NUM >= 0x075500
-	       curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-#else
-	       curl_easy_setopt(c, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) !=
-		   CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS,
-				(long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)) != CURLE_OK ||
-#endif
-	       curl_easy_setopt(c, CURLOPT_USERAGENT, "LabelFlow-Payout/1") != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_WRITEDATA, resp) != CURLE_OK ||
-	       curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err) != CURLE_OK;
+	       curl_easy_setopt(c, CURLOPT_USERAGENT, "LabelFlow-Payout/1") != CURLE_OK;
 }
 
 /* The status decides the item's fate: 408 and 429 are the receiver asking
@@ -514,33 +354,33 @@ static int classify(const struct webhook *w, const lf_payout_item *item, long st
 	long long id = (long long)item->id;
 	if (status >= 200 && status <= 299) {
 		char fallback[32];
-		json_t *doc = json_loadb(resp->data, resp->len, 0, NULL);
+		json_t *doc = json_loadb(resp->data, resp->body.len, 0, NULL);
 		json_t *r = json_object_get(doc, "reference");
 		snprintf(fallback, sizeof(fallback), "http-%ld", status);
 		const char *value = json_is_string(r) && json_string_length(r) > 0
 					? json_string_value(r)
 					: fallback;
 		int cut = lf_payout_copy_ref(ref, reflen, value);
-		snprintf(err, errlen, "payout item %lld paid through %s (HTTP %ld)%s", id, w->host,
-			 status, cut ? "; its reference was truncated" : "");
+		snprintf(err, errlen, "payout item %lld paid through %s (HTTP %ld)%s", id,
+			 w->target.host, status, cut ? "; its reference was truncated" : "");
 		json_decref(doc);
 		return LF_OK;
 	}
 	if (status == 408 || status == 429 || (status >= 500 && status <= 599)) {
 		snprintf(err, errlen,
 			 "payout webhook at %s answered HTTP %ld for item %lld; retry later",
-			 w->host, status, id);
+			 w->target.host, status, id);
 		return LF_ERR_IO;
 	}
 	if (status >= 300 && status <= 399) {
 		snprintf(err, errlen,
 			 "payout webhook at %s answered HTTP %ld for item %lld; redirects are not "
 			 "followed, fix the url",
-			 w->host, status, id);
+			 w->target.host, status, id);
 		return LF_ERR_INVALID;
 	}
-	snprintf(err, errlen, "payout webhook at %s refused item %lld with HTTP %ld", w->host, id,
-		 status);
+	snprintf(err, errlen, "payout webhook at %s refused item %lld with HTTP %ld",
+		 w->target.host, id, status);
 	return LF_ERR_INVALID;
 }
 
@@ -549,7 +389,7 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 {
 	struct webhook *w = (struct webhook *)a;
 	struct curl_slist *hdrs = NULL, *pin = NULL, *tmp;
-	char addr[INET6_ADDRSTRLEN + 2], pin_entry[512];
+	lf_outbound_target target = w->target;
 	struct response *resp = NULL;
 	char *body = NULL;
 	CURL *c = NULL;
@@ -586,14 +426,13 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 	c = curl_easy_init();
 	if (resp == NULL || c == NULL)
 		goto cleanup;
-	ret = resolve_target(w->host, w->allow_private, addr, sizeof(addr), err, errlen);
-	if (ret != LF_OK)
+	ret = lf_outbound_resolve(WHAT, w->allow, &target, err, errlen);
+	if (ret != LF_OK) {
+		hint_private(ret, err, errlen);
 		goto cleanup;
-	ret = LF_ERR_NOMEM;
+	}
 	snprintf(err, errlen, "out of memory preparing payout item %lld", (long long)item->id);
-	snprintf(pin_entry, sizeof(pin_entry), "%s:%ld:%s", w->host, w->port, addr);
-	pin = curl_slist_append(NULL, pin_entry);
-	if (pin == NULL)
+	if ((ret = lf_outbound_pin(&target, &pin)) != LF_OK)
 		goto cleanup;
 	ret = LF_ERR_INTERNAL;
 	if (set_options(c, w, body, hdrs, pin, resp, curl_err)) {
@@ -601,10 +440,11 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 		goto cleanup;
 	}
 	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
+	/* An answer longer than the cap is cut: its status still decides. */
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && resp->body.over)) {
 		ret = LF_ERR_IO;
 		snprintf(err, errlen, "payout webhook at %s failed for item %lld: %s; retry later",
-			 w->host, (long long)item->id,
+			 w->target.host, (long long)item->id,
 			 curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc));
 		goto cleanup;
 	}

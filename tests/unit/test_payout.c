@@ -499,16 +499,17 @@ static void test_webhook_internal_targets(void **state)
 	char err[512];
 	for (size_t i = 0; i < sizeof(internal) / sizeof(internal[0]); i++) {
 		err[0] = '\0';
-		if (lf_payout_webhook_check(internal[i], false, err, sizeof(err)) != LF_ERR_INVALID)
+		if (lf_payout_webhook_check(internal[i], NULL, false, err, sizeof(err)) !=
+		    LF_ERR_INVALID)
 			fail_msg("%s was not refused", internal[i]);
 		assert_non_null(strstr(err, "LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE"));
-		assert_int_equal(lf_payout_webhook_check(internal[i], true, err, sizeof(err)),
+		assert_int_equal(lf_payout_webhook_check(internal[i], NULL, true, err, sizeof(err)),
 				 LF_OK);
 	}
 	for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++)
-		if (lf_payout_webhook_check(public[i], false, err, sizeof(err)) != LF_OK)
+		if (lf_payout_webhook_check(public[i], NULL, false, err, sizeof(err)) != LF_OK)
 			fail_msg("%s was refused: %s", public[i], err);
-	assert_int_equal(lf_payout_webhook_check("ftp://8.8.8.8/x", false, err, sizeof(err)),
+	assert_int_equal(lf_payout_webhook_check("ftp://8.8.8.8/x", NULL, false, err, sizeof(err)),
 			 LF_ERR_INVALID);
 }
 
@@ -527,7 +528,17 @@ static void test_webhook_send_refuses_internal(void **state)
 	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)),
 			 LF_ERR_INVALID);
 	assert_non_null(strstr(err, "internal address 127.0.0.1"));
+	assert_non_null(strstr(err, "LABELFLOW_OUTBOUND_ALLOW"));
 	assert_int_equal(r->requests, 0);
+	lf_payout_adapter_free(a);
+	json_decref(cfg);
+
+	/* The allow-list (LABELFLOW_OUTBOUND_ALLOW) lets it through. */
+	cfg = json_pack("{s:s,s:s,s:s}", "url", url, "secret", SECRET, "allow",
+			"10.0.0.0/8, 127.0.0.0/8");
+	assert_int_equal(lf_payout_adapter_new("webhook", cfg, &a, err, sizeof(err)), LF_OK);
+	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)), LF_OK);
+	assert_int_equal(r->requests, 1);
 	lf_payout_adapter_free(a);
 	json_decref(cfg);
 }
@@ -598,6 +609,28 @@ static void test_webhook_wrong_secret(void **state)
 			 LF_ERR_INVALID);
 	assert_int_equal(r->forged, 1);
 	assert_int_equal(r->verified, 0);
+	lf_payout_adapter_free(a);
+}
+
+/* An answer far larger than the adapter reads is cut (the transfer stops
+ * at the cap) and still judged by its status: a 2xx pays, with the
+ * reference of the part read; a 5xx is retried. */
+static void test_webhook_large_answer(void **state)
+{
+	static char big[256 * 1024];
+	struct receiver *r = *state;
+	lf_payout_adapter *a = webhook_for(r, SECRET, 5000);
+	char ref[LF_PAYOUT_REF_MAX], err[512];
+	lf_payout_item it = make_item(1);
+	const char *head = "{\"reference\":\"tx-big\"}";
+	memset(big, ' ', sizeof(big) - 1);
+	memcpy(big, head, strlen(head));
+	r->reply = big;
+	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)), LF_OK);
+	assert_string_equal(ref, "tx-big");
+	r->status = 503;
+	assert_int_equal(lf_payout_send(a, &it, ref, sizeof(ref), err, sizeof(err)), LF_ERR_IO);
+	assert_non_null(strstr(err, "503"));
 	lf_payout_adapter_free(a);
 }
 
@@ -717,6 +750,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_webhook_rejected_item, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_wrong_secret, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_statuses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_webhook_large_answer, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_bad_utf8_not_sent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_webhook_timeout, setup, teardown),
 	    cmocka_unit_test(test_webhook_connection_refused),
