@@ -457,5 +457,6 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_redirect_and_pin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_response_cap, setup, teardown),
 	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
