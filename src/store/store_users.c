@@ -196,8 +196,8 @@ int lf_store_session_check(lf_tx *tx, const char *sid, int64_t user_id, int64_t 
 #define TOKEN_ONLY  TOKEN_USER ", NULL, NULL, NULL" TOKEN_FROM TOKEN_WHERE
 #define TOKEN_PROJECT                                                                              \
 	TOKEN_USER                                                                                 \
-	    ", p.id, m.role, m.suspended_reason" TOKEN_FROM " LEFT JOIN projects p ON p.id = $2"   \
-	    " LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = u.id" TOKEN_WHERE
+	", p.id, m.role, m.suspended_reason" TOKEN_FROM " LEFT JOIN projects p ON p.id = $2"       \
+	" LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = u.id" TOKEN_WHERE
 #define TOKEN_TASK                                                                                 \
 	TOKEN_USER ", t.project_id, m.role, m.suspended_reason" TOKEN_FROM                         \
 		   " LEFT JOIN tasks t ON t.id = $2"                                               \
@@ -322,6 +322,14 @@ int lf_store_token_insert(lf_tx *tx, const lf_api_token *t, const char *hash, in
 			       " project_ids, created_at, expires_at)"
 			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
 			       p, 8, id);
+}
+
+int lf_store_token_count(lf_tx *tx, int64_t user_id, int64_t *n)
+{
+	lf_val p[] = {LF_VINT(user_id)};
+	return lf_db_query_int(
+	    tx, "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL", p, 1,
+	    n);
 }
 
 int lf_store_token_get(lf_tx *tx, int64_t id, lf_api_token *out)

@@ -100,6 +100,8 @@ int lf_store_token_access(lf_tx *tx, const char *prefix, int64_t project_id, int
 /* Inserts t (id, last_used_at and revoked_at ignored) with the hash of
  * its secret; *id gets its id. */
 int lf_store_token_insert(lf_tx *tx, const lf_api_token *t, const char *hash, int64_t *id);
+/* The number of a user's tokens not revoked. */
+int lf_store_token_count(lf_tx *tx, int64_t user_id, int64_t *n);
 int lf_store_token_get(lf_tx *tx, int64_t id, lf_api_token *out);
 /* A user's tokens not revoked, newest first; *items is arena memory. */
 int lf_store_token_list(lf_tx *tx, int64_t user_id, lf_api_token **items, int *n);

@@ -72,7 +72,14 @@ static int audit(lf_tx *tx, int64_t actor_id, const char *actor_role, const char
 static int create_tx(lf_tx *tx, void *ud)
 {
 	struct create_op *op = ud;
-	int ret = lf_store_token_insert(tx, op->row, op->hash, &op->row->id);
+	int64_t live = 0;
+	int ret = lf_store_token_count(tx, op->owner->id, &live);
+	if (ret == LF_OK && live >= LF_PAT_MAX_LIVE)
+		return lf_error_set(op->err, LF_ERR_CONFLICT, "too_many_tokens",
+				    "You have %d API tokens; revoke one to create another.",
+				    LF_PAT_MAX_LIVE);
+	if (ret == LF_OK)
+		ret = lf_store_token_insert(tx, op->row, op->hash, &op->row->id);
 	if (ret != LF_OK)
 		return ret;
 	return audit(tx, op->owner->id, op->owner->role, "token.create", op->row);

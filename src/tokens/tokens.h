@@ -22,6 +22,7 @@
 #define LF_PAT_SIZE	    (LF_PAT_PREFIX_LEN + LF_PAT_ID_LEN + 1 + LF_PAT_SECRET_LEN + 1)
 #define LF_PAT_HASH_SIZE    65 /* hex BLAKE2b-256 and its NUL */
 #define LF_PAT_MAX_PROJECTS 100
+#define LF_PAT_MAX_LIVE	    100 /* tokens not revoked per user */
 
 /* What a token is created with. */
 typedef struct lf_token_spec {
@@ -37,7 +38,8 @@ typedef struct lf_token_spec {
  * token[] the whole token, the only time it exists outside the caller's
  * hands. Refusals: LF_ERR_INVALID "invalid_token_role" for a role that
  * is not one of admin (admins only), super_reviewer, reviewer,
- * annotator.
+ * annotator; LF_ERR_CONFLICT "too_many_tokens" when the owner has
+ * LF_PAT_MAX_LIVE tokens not revoked (which keeps their list one page).
  */
 int lf_tokens_create(lf_store *s, lf_arena *a, const lf_user *owner, const lf_token_spec *spec,
 		     lf_api_token *out, char token[LF_PAT_SIZE], lf_error *err);

@@ -177,3 +177,17 @@ test('creation and revocation are audited, without the secret', async () => {
     assert.ok(!JSON.stringify(e).includes(r.body.token.slice(20)));
   }
 });
+
+// The cap keeps a user's list one page; the rows are written directly,
+// as 100 API calls would only be slower.
+test('at most 100 live tokens per user', async () => {
+  const u = await createUser(srv, env.admin.access_token, 'annotator');
+  const s = await srv.login(u.email, u.password);
+  const values = Array.from({ length: 100 }, (_, i) => `(${u.id}, 'n', 'cap${String(i).padStart(3, '0')}${u.id}', 'x', 'annotator', ${Date.now()})`).join(', ');
+  sql(srv.db, `INSERT INTO api_tokens (user_id, name, prefix, hash, role, created_at) VALUES ${values}`);
+  const r = await create(s.access_token, { name: 'one too many' });
+  assert.equal(r.status, 409);
+  assert.equal(errorCode(r), 'too_many_tokens');
+  sql(srv.db, `UPDATE api_tokens SET revoked_at = ${Date.now()} WHERE prefix = 'cap000${u.id}'`);
+  assert.equal((await create(s.access_token, { name: 'room again' })).status, 201);
+});
