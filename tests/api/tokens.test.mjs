@@ -101,6 +101,11 @@ test('a token limited to projects is an outsider elsewhere', async () => {
   assert.equal((await withToken('GET', `/api/v1/projects/${env.project.id}`, r.body.token)).status, 200);
   const elsewhere = await withToken('GET', `/api/v1/projects/${other.body.id}`, r.body.token);
   assert.equal(elsewhere.status, 404);
+  // It lists only its projects (the admin sees both with a session).
+  const all = await srv.api('GET', '/api/v1/projects', { token: env.admin.access_token });
+  assert.ok(all.body.items.some((p) => p.id === other.body.id));
+  const listed = await withToken('GET', '/api/v1/projects', r.body.token);
+  assert.deepEqual(listed.body.items.map((p) => p.id), [env.project.id]);
   // Not an admin outside its projects either.
   assert.equal((await withToken('GET', '/api/v1/users', r.body.token)).status, 403);
   const bad = await create(env.admin.access_token, { name: 'x', project_ids: [] });
