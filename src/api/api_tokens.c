@@ -34,15 +34,18 @@ static int project_ids(lf_http_req *req, const char **out)
 	{
 		ok = ok && json_is_integer(id) && json_integer_value(id) > 0;
 	}
-	char *text = ok ? json_dumps(v, JSON_COMPACT) : NULL;
 	if (!ok)
 		return lf_http_fail(req, LF_ERR_INVALID, "invalid_field",
 				    "The field \"project_ids\" must be null or an array of 1 to %d"
 				    " project ids.",
 				    LF_PAT_MAX_PROJECTS);
-	*out = text != NULL ? lf_arena_strdup(req->arena, text) : NULL;
-	free(text);
-	return *out != NULL ? LF_OK : LF_ERR_NOMEM;
+	size_t n = json_dumpb(v, NULL, 0, JSON_COMPACT);
+	char *text = n != 0 ? lf_arena_alloc(req->arena, n + 1) : NULL;
+	if (text == NULL || json_dumpb(v, text, n, JSON_COMPACT) != n)
+		return LF_ERR_NOMEM;
+	text[n] = '\0';
+	*out = text;
+	return LF_OK;
 }
 
 /* A token cannot make tokens: one that leaks must not mint more, nor
