@@ -57,7 +57,8 @@ typedef struct lf_app {
 /* The authenticated caller of a request (request arena memory). */
 typedef struct lf_principal {
 	lf_user user;
-	const char *sid;
+	const char *sid;	   /* the session, NULL for an API token */
+	const lf_api_token *token; /* the API token, NULL for a session */
 	int is_admin;
 	/* The roles last read for this request (guard): in the project
 	 * scope_project or the task scope_task, which exists (found) in
@@ -170,6 +171,10 @@ int lf_api_login(lf_http_req *req);
 int lf_api_refresh(lf_http_req *req);
 int lf_api_logout(lf_http_req *req);
 int lf_api_me(lf_http_req *req);
+int lf_api_tokens_create(lf_http_req *req);
+int lf_api_tokens_list(lf_http_req *req);
+int lf_api_tokens_revoke(lf_http_req *req);
+int lf_api_user_tokens_revoke(lf_http_req *req);
 int lf_api_users_create(lf_http_req *req);
 int lf_api_users_list(lf_http_req *req);
 int lf_api_users_patch(lf_http_req *req);

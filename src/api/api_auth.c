@@ -197,6 +197,10 @@ int lf_api_logout(lf_http_req *req)
 	int ret;
 	if ((ret = lf_api_guard(req, LF_PERM_SELF, 0, &p)) != LF_OK)
 		return ret;
+	if (p->token != NULL)
+		return lf_http_fail(req, LF_ERR_INVALID, "token_not_allowed",
+				    "An API token has no session to end; revoke it with"
+				    " DELETE /api/v1/me/tokens/{id}.");
 	if ((ret = lf_sessions_logout(app->store, req->arena, &p->user, p->sid, req->client_ip,
 				      &req->error)) != LF_OK)
 		return ret;

@@ -13,6 +13,7 @@
 #include "ledger/ledger.h"
 #include "projects/policy.h"
 #include "projects/projects.h"
+#include "tokens/tokens.h"
 #include "workflow/workflow.h"
 
 static json_t *project_json(lf_http_req *req, const lf_project *p, const int64_t *counts);
@@ -156,14 +157,21 @@ int lf_api_projects_list(lf_http_req *req)
 	ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
-	ret = lf_store_project_list(tx, who->is_admin ? 0 : who->user.id, cursor, (int)limit + 1,
-				    &items, &n);
+	/* An admin's token of role admin limited to projects is an admin in
+	 * them: it lists them whether or not its user is a member. */
+	int all = who->is_admin || (who->token != NULL && strcmp(who->user.role, "admin") == 0 &&
+				    strcmp(who->token->role, "admin") == 0);
+	ret = lf_store_project_list(tx, all ? 0 : who->user.id, cursor, (int)limit + 1, &items, &n);
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return ret;
+	/* An API token limited to projects lists only those: a page may come
+	 * out short, the cursor still being the last project read. */
 	json_t *arr = json_array();
 	for (int i = 0; i < n && i < limit; i++)
-		json_array_append_new(arr, project_json(req, &items[i], NULL));
+		if (who->token == NULL ||
+		    lf_tokens_allows_project(who->token->project_ids, items[i].id))
+			json_array_append_new(arr, project_json(req, &items[i], NULL));
 	const char *next = lf_api_next_cursor(req, n, limit, n > limit ? items[limit - 1].id : 0);
 	return lf_api_list(req, arr, next);
 }

@@ -18,10 +18,14 @@ const lf_http_route lf_api_routes[] = {
 	{.method = "POST", .pattern = "/api/v1/auth/refresh", .handler = lf_api_refresh, .body = LF_BODY_JSON, .max_body = 16 * 1024, .access = LF_API_PUBLIC},
 	{.method = "POST", .pattern = "/api/v1/auth/logout", .handler = lf_api_logout, .body = LF_BODY_JSON, .max_body = 16 * 1024, .access = LF_API_TOKEN},
 	{.method = "GET", .pattern = "/api/v1/me", .handler = lf_api_me, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "POST", .pattern = "/api/v1/me/tokens", .handler = lf_api_tokens_create, .body = LF_BODY_JSON, .max_body = 16 * 1024, .access = LF_API_TOKEN},
+	{.method = "GET", .pattern = "/api/v1/me/tokens", .handler = lf_api_tokens_list, .body = LF_BODY_NONE, .max_body = 0},
+	{.method = "DELETE", .pattern = "/api/v1/me/tokens/{id}", .handler = lf_api_tokens_revoke, .body = LF_BODY_NONE, .max_body = 0},
 
 	{.method = "POST", .pattern = "/api/v1/users", .handler = lf_api_users_create, .body = LF_BODY_JSON, .max_body = 64 * 1024, .access = LF_API_ADMIN},
 	{.method = "GET", .pattern = "/api/v1/users", .handler = lf_api_users_list, .body = LF_BODY_NONE, .max_body = 0},
 	{.method = "PATCH", .pattern = "/api/v1/users/{id}", .handler = lf_api_users_patch, .body = LF_BODY_JSON, .max_body = 64 * 1024, .access = LF_API_TOKEN},
+	{.method = "DELETE", .pattern = "/api/v1/users/{id}/tokens/{token_id}", .handler = lf_api_user_tokens_revoke, .body = LF_BODY_NONE, .max_body = 0},
 
 	{.method = "POST", .pattern = "/api/v1/projects", .handler = lf_api_projects_create, .body = LF_BODY_JSON, .max_body = 2 << 20, .access = LF_API_ADMIN},
 	{.method = "GET", .pattern = "/api/v1/projects", .handler = lf_api_projects_list, .body = LF_BODY_NONE, .max_body = 0},

@@ -4,6 +4,9 @@
  */
 #include "api/api.h"
 
+#include "core/log.h"
+#include "tokens/tokens.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,20 +14,74 @@
 #include <time.h>
 
 static int bearer_token(lf_http_req *req, const char **token);
+static int token_auth(lf_http_req *req, const char *token, int64_t project_id, int64_t task_id,
+		      lf_access *acc, const lf_api_token **out);
 static ssize_t blob_read(void *ud, uint64_t pos, char *buf, size_t max);
 static void blob_close(void *ud);
 
+/* "Bearer <t>" or "Token <t>" (the scheme scripts written for Label
+ * Studio send): either carries a JWT or an API token. */
 static int bearer_token(lf_http_req *req, const char **token)
 {
 	const char *h = lf_http_header(req, "Authorization");
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+	if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
+		h += 7;
+	else if (h != NULL && strncasecmp(h, "Token ", 6) == 0)
+		h += 6;
+	else
 		return LF_ERR_AUTH;
-	h += 7;
 	while (*h == ' ')
 		h++;
 	if (*h == '\0')
 		return LF_ERR_AUTH;
 	*token = h;
+	return LF_OK;
+}
+
+/*
+ * The check of an API token, in the statement that reads the caller's
+ * roles (lf_store_token_access): the hash first, so that someone
+ * without the secret learns nothing of the token, then revocation, the
+ * account and expiry, each read now, so that all take effect on the
+ * next request. A used token's last_used_at is written at most once a
+ * minute (lf_tokens_touch).
+ */
+static int token_auth(lf_http_req *req, const char *token, int64_t project_id, int64_t task_id,
+		      lf_access *acc, const lf_api_token **out)
+{
+	lf_app *app = req->app;
+	char prefix[LF_PAT_ID_LEN + 1];
+	const char *secret, *hash = NULL;
+	lf_api_token *tok = lf_arena_calloc(req->arena, sizeof(*tok));
+	lf_tx *tx = NULL;
+	int64_t now = lf_now_ms();
+	int ret;
+	if (tok == NULL)
+		return lf_error_default(&req->error, LF_ERR_NOMEM, NULL);
+	if (lf_tokens_parse(token, prefix, &secret) != LF_OK)
+		return lf_http_fail(req, LF_ERR_AUTH, "invalid_token", "The API token is invalid.");
+	if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	ret = lf_store_token_access(tx, prefix, project_id, task_id, acc, tok, &hash);
+	lf_store_rollback(tx);
+	if (ret == LF_ERR_AUTH || (ret == LF_OK && !lf_tokens_verify(secret, hash)))
+		return lf_http_fail(req, LF_ERR_AUTH, "invalid_token", "The API token is invalid.");
+	if (ret != LF_OK)
+		return lf_error_default(&req->error, ret, NULL);
+	if (tok->revoked_at != 0)
+		return lf_http_fail(req, LF_ERR_AUTH, "token_revoked",
+				    "The API token has been revoked.");
+	if (!acc->user.active)
+		return lf_http_fail(req, LF_ERR_AUTH, "session_revoked",
+				    "The account of this API token is disabled.");
+	if (tok->expires_at != 0 && tok->expires_at <= now)
+		return lf_http_fail(req, LF_ERR_AUTH, "token_expired",
+				    "The API token has expired; create a new one.");
+	/* Bookkeeping: a failed write must not refuse a valid request. */
+	if ((ret = lf_tokens_touch(app->store, tok, now)) != LF_OK)
+		lf_log(LF_LOG_WARN, "api token %s: last_used_at not recorded (%d)", tok->prefix,
+		       ret);
+	*out = tok;
 	return LF_OK;
 }
 
@@ -55,19 +112,26 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	int ret = LF_OK;
 	if (p == NULL && bearer_token(req, &token) != LF_OK) {
 		return lf_http_fail(req, LF_ERR_AUTH, "unauthorized",
-				    "Send an access token: Authorization: Bearer <token>.");
+				    "Send an access token or API token:"
+				    " Authorization: Bearer <token>.");
 	}
-	if (p == NULL && lf_jwt_verify(app->jwt_key, token, lf_now_ms() / 1000, &c) != LF_OK) {
+	int pat = p == NULL && lf_tokens_is_token(token);
+	if (p == NULL && !pat &&
+	    lf_jwt_verify(app->jwt_key, token, lf_now_ms() / 1000, &c) != LF_OK) {
 		return lf_http_fail(req, LF_ERR_AUTH, "invalid_token",
 				    "The access token is invalid or expired; log in or refresh.");
 	}
 	if (p == NULL && ((p = lf_arena_calloc(req->arena, sizeof(*p))) == NULL ||
-			  (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL))
+			  (!pat && (p->sid = lf_arena_strdup(req->arena, c.sid)) == NULL)))
 		return lf_error_default(&req->error, LF_ERR_NOMEM, NULL);
 	int session = req->user == NULL;
 	int scope = (project_id != 0 || task_id != 0) &&
 		    (p->scope_project != project_id || p->scope_task != task_id);
-	if (session || scope) {
+	if (session && pat) {
+		if ((ret = token_auth(req, token, task_id != 0 ? 0 : project_id, task_id, &acc,
+				      &p->token)) != LF_OK)
+			return ret;
+	} else if (session || scope) {
 		if ((ret = lf_store_begin(app->store, LF_TX_READ, req->arena, &tx)) != LF_OK)
 			return lf_error_default(&req->error, ret, NULL);
 		ret = lf_store_access(tx, session ? c.sid : NULL, session ? c.sub : p->user.id,
@@ -78,17 +142,17 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 					    "The session has ended or the account is disabled.");
 		if (ret != LF_OK)
 			return lf_error_default(&req->error, ret, NULL);
-		if (session)
-			p->user = acc.user;
-		if (scope) {
-			p->scope_project = project_id;
-			p->scope_task = task_id;
-			p->project = acc.project_id;
-			p->found = acc.found;
-			p->roles = acc.roles;
-			p->suspended = acc.suspended;
-			p->suspended_reason = acc.suspended_reason;
-		}
+	}
+	if (session)
+		p->user = acc.user;
+	if (scope) {
+		p->scope_project = project_id;
+		p->scope_task = task_id;
+		p->project = acc.project_id;
+		p->found = acc.found;
+		p->roles = acc.roles;
+		p->suspended = acc.suspended;
+		p->suspended_reason = acc.suspended_reason;
 	}
 	lf_authz_subject subj = {.is_admin = 0};
 	if (task_id != 0) {
@@ -103,11 +167,24 @@ static int guard(lf_http_req *req, lf_perm perm, int64_t project_id, int64_t tas
 	if (project_id != 0)
 		subj.proj_roles = p->roles;
 	p->is_admin = strcmp(p->user.role, "admin") == 0;
+	unsigned member = subj.proj_roles;
+	/* An API token acts as its user within its role and projects: the
+	 * intersection of both. An admin's token is an admin only with the
+	 * role admin, and one limited to projects only inside them; in a
+	 * project it does not list, any token is an outsider. */
+	if (p->token != NULL) {
+		int listed = project_id != 0
+				 ? lf_tokens_allows_project(p->token->project_ids, project_id)
+				 : p->token->project_ids == NULL;
+		p->is_admin = p->is_admin && listed && strcmp(p->token->role, "admin") == 0;
+		member = listed ? member : 0;
+		subj.proj_roles &= listed ? lf_tokens_role_mask(p->token->role) : 0;
+	}
 	subj.is_admin = p->is_admin;
 	/* To someone outside a project, its things do not exist: another
 	 * project (or its task) answers as a missing one would, so that ids
 	 * cannot be probed. A member without the right role is told 403. */
-	if (project_id != 0 && !p->is_admin && subj.proj_roles == 0) {
+	if (project_id != 0 && !p->is_admin && member == 0) {
 		if (task_id != 0)
 			return lf_http_fail(req, LF_ERR_NOTFOUND, "task_not_found",
 					    "No such task.");

@@ -607,6 +607,25 @@ const lf_migration lf_migrations_sqlite[] = {
 	 "ALTER TABLE project_members ADD COLUMN suspended_by INTEGER;"
 	 "ALTER TABLE imports ADD COLUMN gold INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE project_members ADD COLUMN reinstated_at INTEGER;"},
+	/* API tokens (personal access tokens, api/api_tokens.c): a row per
+	 * token, found by its public prefix; only a hash of the secret is
+	 * kept, so the table yields no usable token. role caps what the
+	 * token may do and project_ids (a JSON array, NULL for all) where;
+	 * the access check reads both with the user, in one statement. */
+	{17, "api tokens",
+	 "CREATE TABLE api_tokens ("
+	 " id INTEGER PRIMARY KEY,"
+	 " user_id INTEGER NOT NULL REFERENCES users(id),"
+	 " name TEXT NOT NULL,"
+	 " prefix TEXT NOT NULL UNIQUE,"
+	 " hash TEXT NOT NULL,"
+	 " role TEXT NOT NULL,"
+	 " project_ids TEXT,"
+	 " created_at INTEGER NOT NULL,"
+	 " expires_at INTEGER,"
+	 " last_used_at INTEGER,"
+	 " revoked_at INTEGER);"
+	 "CREATE INDEX api_tokens_user ON api_tokens(user_id, id);"},
 };
 /* clang-format on */
 

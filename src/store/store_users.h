@@ -75,4 +75,40 @@ typedef struct lf_refresh {
 /* Looks a refresh token up by hash and marks it used in the same step. */
 int lf_store_refresh_take(lf_tx *tx, const char *token_hash, int64_t now, lf_refresh *out);
 
+/* ---- API tokens (personal access tokens, api/api_tokens.c) ---- */
+
+typedef struct lf_api_token {
+	int64_t id, user_id;
+	const char *name;
+	const char *prefix;	 /* the public part of the token, unique */
+	const char *role;	 /* the cap: admin | super_reviewer | reviewer | annotator */
+	const char *project_ids; /* JSON array of project ids; NULL for every project */
+	int64_t created_at;
+	int64_t expires_at, last_used_at, revoked_at; /* ms since epoch, 0 for none */
+} lf_api_token;
+
+/*
+ * lf_store_access for a request authenticated by an API token: the
+ * token with prefix and its user, *hash its stored hash (the caller
+ * compares it), and the user's roles in project_id or task_id's project,
+ * in one statement. Revoked and expired tokens and disabled users are
+ * returned as they are, for the caller to refuse; LF_ERR_AUTH when no
+ * token has the prefix. Strings are the tx's arena memory.
+ */
+int lf_store_token_access(lf_tx *tx, const char *prefix, int64_t project_id, int64_t task_id,
+			  lf_access *out, lf_api_token *tok, const char **hash);
+/* Inserts t (id, last_used_at and revoked_at ignored) with the hash of
+ * its secret; *id gets its id. */
+int lf_store_token_insert(lf_tx *tx, const lf_api_token *t, const char *hash, int64_t *id);
+/* The number of a user's tokens not revoked. */
+int lf_store_token_count(lf_tx *tx, int64_t user_id, int64_t *n);
+int lf_store_token_get(lf_tx *tx, int64_t id, lf_api_token *out);
+/* A user's tokens not revoked, newest first; *items is arena memory. */
+int lf_store_token_list(lf_tx *tx, int64_t user_id, lf_api_token **items, int *n);
+/* Revokes a token; *changes is 0 when it was already revoked. */
+int lf_store_token_revoke(lf_tx *tx, int64_t id, int64_t now, int64_t *changes);
+/* Sets last_used_at to now unless it is later than before: concurrent
+ * requests, on any server, write it once. */
+int lf_store_token_touch(lf_tx *tx, int64_t id, int64_t now, int64_t before);
+
 #endif

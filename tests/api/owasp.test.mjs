@@ -52,6 +52,8 @@ const ACCESS = {
   l1: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'annotator' ? 'ok' : 403),
   l2: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'reviewer' ? 'ok' : 403),
   l3: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'super_reviewer' ? 'ok' : 403),
+  // One's own thing (an API token): someone else's reads as a missing one.
+  own: (a) => (a === 'anonymous' ? 401 : a === 'admin' ? 'ok' : 404),
   // Metrics: the server here allows no client address (see before()), so
   // only the metrics token opens them; a user's token, even an admin's,
   // does not.
@@ -68,7 +70,7 @@ const json = (body) => ({ body });
 // the allowed actor gets otherwise. inputs: fields of the body that are
 // legitimately the caller's to set (left out of the mass-assignment probe).
 // fresh: the route ends the caller's session, so it gets a new one.
-// tokens: the answer may carry tokens (login, refresh). For the mass-
+// tokens: the answer may carry tokens (login, refresh, a new API token). For the mass-
 // assignment probe: before(fx) reads what after(fx, res, was) compares;
 // forgeInside(body, forged) also forges inside nested objects.
 // A new route: add its line here (the first test names it until then).
@@ -83,12 +85,16 @@ const RULES = {
   'POST /api/v1/auth/refresh': { access: 'public', req: async (fx, a) => json({ refresh_token: (await login(fx.url, fx.creds(a).email, fx.creds(a).password)).refresh_token }), inputs: ['refresh_token'], tokens: true },
   'POST /api/v1/auth/logout': { access: 'user', fresh: true, req: () => json({}) },
   'GET /api/v1/me': { access: 'user' },
+  'POST /api/v1/me/tokens': { access: 'user', req: () => json({ name: 'walk' }), inputs: ['name', 'role', 'project_ids', 'expires_in_days'], tokens: true },
+  'GET /api/v1/me/tokens': { access: 'user', bounded: "the caller's own live tokens, at most 100" },
+  'DELETE /api/v1/me/tokens/{id}': { access: 'own', id: 'pat' },
   'POST /api/v1/users': {
     access: 'admin', req: (fx) => json({ email: `u${++fx.seq}@owasp.example.org`, name: 'New', password: 'new-password-1', role: 'annotator' }), inputs: ['email', 'name', 'password', 'role'],
     // A created user is what its role says, whatever else the body claims.
     after: async (fx, r) => assert.ok(r.status >= 400 || (r.body.role === 'annotator' && r.body.is_admin === undefined), JSON.stringify(r.body)),
   },
   'GET /api/v1/users': { access: 'admin', list: true },
+  'DELETE /api/v1/users/{id}/tokens/{token_id}': { access: 'admin', id: 'spare' },
   'PATCH /api/v1/users/{id}': {
     access: 'admin', id: 'spare', req: () => json({ name: 'Spare renamed' }), inputs: ['name', 'email', 'password', 'role', 'active'],
     after: async (fx) => {
@@ -282,7 +288,7 @@ const failures = [];
 
 async function call(actor, route, { id, userId, query = '', body, raw, headers = {}, token } = {}) {
   const [method, pattern] = route.split(' ');
-  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)) + query;
+  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{token_id}', String(fx.sparePat)) + query;
   const t = token ?? (actor === 'anonymous' ? undefined : fx.tokens[actor]);
   const r = await srv.api(method, path, { token: t, body, raw, headers });
   seen.push({ actor, route, status: r.status, body: r.body });
@@ -333,6 +339,12 @@ before(async () => {
   const srcIds = sql(srv.db, `SELECT id FROM storage_sources WHERE project_id = ${P} ORDER BY id`).trim().split('\n').map(Number);
   const gold = await srv.api('POST', `/api/v1/projects/${P}/gold`, { token: at, body: { data: { text: 'known answer' }, answer: nerResult('PER', 0, 5) } });
   assert.equal(gold.status, 201, JSON.stringify(gold.body));
+  // API tokens: one of the admin's, one of the spare user's.
+  const pat = await srv.api('POST', '/api/v1/me/tokens', { token: at, body: { name: 'owasp' } });
+  assert.equal(pat.status, 201, JSON.stringify(pat.body));
+  const spareSession = await login(srv.url, spare.email, spare.password);
+  const sparePat = await srv.api('POST', '/api/v1/me/tokens', { token: spareSession.access_token, body: { name: 'owasp' } });
+  assert.equal(sparePat.status, 201, JSON.stringify(sparePat.body));
   const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out, spare, spare2, annotator2: world.annotators[1] };
   fx = {
     url: srv.url,
@@ -340,6 +352,7 @@ before(async () => {
     P, Q: other.project.id, T1, T2, Tother: held.body.id, projectName: world.project.name,
     import: imp.body.id, export: exp.body.id, media: media.body.items[0].id, payout: pay.body.id,
     source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id, annotator2: world.annotators[1].id, gold: gold.body.id,
+    pat: pat.body.id, sparePat: sparePat.body.id,
     // The first admin's creation: sealed within 100 ms of the start.
     auditSeq: 1,
     beacon: claim.body.release_beacon,
@@ -629,7 +642,7 @@ test('data exposure: no secrets, tokens, other people\'s e-mails or internals in
     if (s.status >= 500) problems.push(`${s.route} as ${s.actor}: ${s.status}`);
     if (!s.body || typeof s.body !== 'object') continue;
     const isAudit = s.route === 'GET /api/v1/audit' || s.route === 'GET /api/v1/audit/{seq}/proof';
-    const tokensOk = RULES[s.route]?.tokens && s.status === 200;
+    const tokensOk = RULES[s.route]?.tokens && (s.status === 200 || s.status === 201);
     const own = fx.creds(s.actor).email.toLowerCase();
     const visit = (o, path) => {
       if (Array.isArray(o)) return o.forEach((v, i) => visit(v, `${path}[${i}]`));

@@ -10,6 +10,7 @@ import { EarningsPage } from './annotator/EarningsPage';
 import { ReviewPage } from './review/ReviewPage';
 import { TasksPage } from './review/TasksPage';
 import { ApprovePage } from './review/ApprovePage';
+import { TokensPage } from './account/TokensPage';
 import { usePageTitle } from './ui';
 
 const workNav = [
@@ -63,6 +64,7 @@ function Shell({ children }: { children: ReactNode }) {
           <span className="user-name" title={user?.email}>
             {user?.name}
           </span>
+          <NavLink to="/account/tokens">API tokens</NavLink>
           <button type="button" onClick={signOut}>
             Sign out
           </button>
@@ -128,6 +130,7 @@ export function App() {
         <Route path="/admin/*" element={<AdminRoutes />} />
       </Route>
       <Route element={<Protected />}>
+        <Route path="/account/tokens" element={<TokensPage />} />
         <Route path="*" element={<NotFound />} />
       </Route>
     </Routes>

@@ -116,3 +116,9 @@ export type Person = Schemas['Person'];
 export type BulkBody = JsonBody<'tasksBulk'>;
 export type BulkAction = BulkBody['action'];
 export type BulkResult = operations['tasksBulk']['responses'][200]['content']['application/json'];
+
+/* Personal access tokens (/me/tokens): a token as listed (never its secret),
+ * the fields of a new one, and the answer that shows the secret once. */
+export type ApiToken = Schemas['ApiToken'];
+export type NewApiToken = Schemas['ApiTokenCreate'];
+export type CreatedApiToken = ApiToken & { token: string };
