@@ -87,6 +87,11 @@ int lf_parse_pos(const char *s, int64_t *out);
 /* Whether the n bytes at s are UTF-8 text: well-formed, no overlong forms
  * or surrogates, and no NUL (which no C string column can hold). */
 bool lf_utf8_valid(const char *s, size_t n);
+/* The code points of the n bytes at s into out (room for n of them);
+ * returns how many. For text lf_utf8_valid accepted; any other byte,
+ * including one of a sequence cut short at the end, counts as one code
+ * point of its own value, so the count is defined for any input. */
+size_t lf_utf8_decode(const char *s, size_t n, uint32_t *out);
 
 /* Aborts the process with a message: for impossible states only. */
 _Noreturn void lf_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

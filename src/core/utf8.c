@@ -1,5 +1,6 @@
 /*
- * utf8.c - the one UTF-8 check for every text that enters the server.
+ * utf8.c - the one UTF-8 check for every text that enters the server, and
+ * the decoding of checked text into code points (text scoring and voting).
  */
 #include "core/lf.h"
 
@@ -57,4 +58,25 @@ bool lf_utf8_valid(const char *str, size_t n)
 		}
 	}
 	return true;
+}
+
+size_t lf_utf8_decode(const char *s, size_t n, uint32_t *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n;) {
+		unsigned c = p[i];
+		size_t extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+		uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+		if (i + extra >= n) {
+			extra = 0;
+			cp = c;
+		}
+		for (size_t e = 1; e <= extra; e++)
+			cp = (cp << 6) | (p[i + e] & 0x3F);
+		out[k++] = cp;
+		i += extra + 1;
+	}
+	return k;
 }

@@ -1168,26 +1168,11 @@ static bool num(const json_t *obj, const char *key, double *out)
  * only holds valid UTF-8. */
 static uint32_t *decode(lf_arena *a, const char *s, size_t *n)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), k = 0;
+	size_t len = strlen(s);
 	uint32_t *out = lf_arena_alloc(a, (len + 1) * sizeof(*out));
 
-	if (out == NULL)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		unsigned c = p[i];
-		size_t extra = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-		uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
-		if (i + extra >= len) {
-			extra = 0;
-			cp = c;
-		}
-		for (size_t e = 1; e <= extra; e++)
-			cp = (cp << 6) | (p[i + e] & 0x3F);
-		out[k++] = cp;
-		i += extra + 1;
-	}
-	*n = k;
+	if (out != NULL)
+		*n = lf_utf8_decode(s, len, out);
 	return out;
 }
 

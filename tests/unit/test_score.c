@@ -777,9 +777,26 @@ static void test_method_names(void **state)
 	(void)state;
 }
 
+/* The decoding CER and span voting count characters with: code points of
+ * 1 to 4 bytes, and a sequence cut short counts byte by byte. */
+static void test_utf8_decode(void **state)
+{
+	const char *s = "Zo\xC3\xAB \xF0\x9F\x98\x80";
+	uint32_t out[16];
+	const uint32_t want[] = {0x5A, 0x6F, 0xEB, 0x20, 0x1F600};
+	(void)state;
+	assert_int_equal(lf_utf8_decode(s, strlen(s), out), 5);
+	assert_memory_equal(out, want, sizeof(want));
+	assert_int_equal(lf_utf8_decode("a\xE2\x82", 3, out), 3);
+	assert_int_equal(out[1], 0xE2);
+	assert_int_equal(out[2], 0x82);
+	assert_int_equal(lf_utf8_decode("", 0, out), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_utf8_decode),
 	    cmocka_unit_test(test_rectangle_iou),
 	    cmocka_unit_test(test_label_mismatch_scores_zero),
 	    cmocka_unit_test(test_extra_and_missing_regions),
