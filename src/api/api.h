@@ -147,6 +147,9 @@ json_t *lf_api_user_json(lf_http_req *req, const lf_user *u);
 const char *lf_api_next_cursor(lf_http_req *req, int n, int64_t limit, int64_t last_key);
 /* {items, next_cursor}: steals items; cursor NULL renders null. */
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor);
+/* A stored JSON text column as JSON; null for NULL or unreadable text.
+ * New reference. */
+json_t *lf_api_json_text(const char *text);
 /*
  * A project's rows of one kind for its managers, newest first, keyset
  * paged by id (GET /projects/{id}/imports, /exports): reads cursor and

@@ -26,7 +26,6 @@
 typedef int (*manage_fn)(lf_store *s, lf_arena *a, int64_t actor_id, const char *actor_role,
 			 int64_t project_id, int64_t id, lf_error *err);
 
-static json_t *load_text(const char *text);
 static json_t *gold_json(lf_http_req *req, const void *row);
 static int gold_page(lf_tx *tx, int64_t project_id, int64_t after, int limit, void **items, int *n);
 static json_t *mean_json(int64_t ppm_sum, int64_t n);
@@ -43,12 +42,6 @@ static void add_pair(const lf_suspension *m, int nm, struct peer *peers, int64_t
 static json_t *annotator_json(lf_http_req *req, const lf_suspension *s, const lf_gold_person *g,
 			      const lf_stats_person *w, const struct peer *peer);
 
-static json_t *load_text(const char *text)
-{
-	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-	return j ? j : json_null();
-}
-
 /* A mean of scores kept in millionths; null without any. */
 static json_t *mean_json(int64_t ppm_sum, int64_t n)
 {
@@ -58,12 +51,12 @@ static json_t *mean_json(int64_t ppm_sum, int64_t n)
 static json_t *gold_json(lf_http_req *req, const void *row)
 {
 	const lf_gold *g = row;
-	json_t *o = json_pack("{s:I,s:I,s:s?,s:o,s:o,s:s,s:I,s:I,s:o}", "id", (json_int_t)g->id,
-			      "project_id", (json_int_t)g->project_id, "task_type", g->task_type,
-			      "data", load_text(g->data), "answer", load_text(g->answer),
-			      "created_at", lf_api_time(req, g->created_at), "answered",
-			      (json_int_t)g->answered, "passed", (json_int_t)g->passed,
-			      "mean_score", mean_json(g->score_ppm_sum, g->answered));
+	json_t *o = json_pack(
+	    "{s:I,s:I,s:s?,s:o,s:o,s:s,s:I,s:I,s:o}", "id", (json_int_t)g->id, "project_id",
+	    (json_int_t)g->project_id, "task_type", g->task_type, "data", lf_api_json_text(g->data),
+	    "answer", lf_api_json_text(g->answer), "created_at", lf_api_time(req, g->created_at),
+	    "answered", (json_int_t)g->answered, "passed", (json_int_t)g->passed, "mean_score",
+	    mean_json(g->score_ppm_sum, g->answered));
 	if (o == NULL)
 		return NULL;
 	json_object_set_new(o, "source_task_id",

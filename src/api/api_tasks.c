@@ -27,15 +27,8 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 static int task_guard(lf_http_req *req, lf_perm perm, lf_principal **who, int64_t *task_id);
 static int respond_task(lf_http_req *req, const lf_task_view *tv, enum view v, int64_t self,
 			int claimed);
-static json_t *load_json_text(const char *text);
 static void add_beacon(lf_http_req *req, json_t *o, const lf_task_view *tv);
 static json_t *claim_json(lf_http_req *req, json_t *o, const lf_task_view *tv);
-
-static json_t *load_json_text(const char *text)
-{
-	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
-	return j ? j : json_null();
-}
 
 static int caller_is_admin(lf_http_req *req)
 {
@@ -61,8 +54,8 @@ static json_t *task_json(lf_http_req *req, const lf_task *t, int64_t work_id)
 {
 	json_t *o = json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:s?,s:i,s:i,s:i,s:s?,s:s,s:s}", "id",
 			      (json_int_t)t->id, "project_id", (json_int_t)t->project_id, "state",
-			      shown_state(req, t), "data", load_json_text(t->data), "predictions",
-			      load_json_text(t->predictions), "priority", (json_int_t)t->priority,
+			      shown_state(req, t), "data", lf_api_json_text(t->data), "predictions",
+			      lf_api_json_text(t->predictions), "priority", (json_int_t)t->priority,
 			      "task_type", t->task_type, "attempts", t->attempts, "reworks",
 			      t->reworks, "annotations_done", t->annotations_done, "last_comment",
 			      t->last_comment, "created_at", lf_api_time(req, t->created_at),
@@ -115,7 +108,7 @@ static json_t *claim_json(lf_http_req *req, json_t *o, const lf_task_view *tv)
 	json_object_set_new(o, "resumed", json_boolean(tv->resumed));
 	if (tv->draft != NULL)
 		json_object_set_new(o, "draft",
-				    json_pack("{s:o,s:s}", "result", load_json_text(tv->draft),
+				    json_pack("{s:o,s:s}", "result", lf_api_json_text(tv->draft),
 					      "saved_at", lf_api_time(req, tv->draft_at)));
 	add_beacon(req, o, tv);
 	return o;
@@ -156,7 +149,7 @@ static int add_history(lf_http_req *req, json_t *o, const lf_task *t, enum view 
 		    anns, json_pack("{s:I,s:i,s:I,s:i,s:s,s:o,s:s}", "id", (json_int_t)an[i].id,
 				    "version", an[i].version, "author_id",
 				    (json_int_t)an[i].author_id, "stage", an[i].stage, "kind",
-				    an[i].kind, "result", load_json_text(an[i].result),
+				    an[i].kind, "result", lf_api_json_text(an[i].result),
 				    "created_at", lf_api_time(req, an[i].created_at)));
 	}
 	for (int i = 0; i < nw; i++) {
@@ -608,7 +601,7 @@ static int result_op(lf_http_req *req,
 		return respond_task(req, &tv, VIEW_WORKER, who->user.id, 0);
 	json_t *o = task_json(req, &tv.task, tv.work_id);
 	if (o != NULL && tv.gold_feedback != NULL)
-		json_object_set_new(o, "feedback", load_json_text(tv.gold_feedback));
+		json_object_set_new(o, "feedback", lf_api_json_text(tv.gold_feedback));
 	return lf_http_json(req, 200, o);
 }
 

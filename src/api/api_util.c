@@ -417,6 +417,12 @@ int lf_api_project_page(lf_http_req *req, lf_api_page_fn list, size_t elem, size
 	return lf_api_list(req, arr, lf_api_next_cursor(req, n, limit, last));
 }
 
+json_t *lf_api_json_text(const char *text)
+{
+	json_t *j = text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
+	return j ? j : json_null();
+}
+
 int lf_api_list(lf_http_req *req, json_t *items, const char *next_cursor)
 {
 	json_t *body = json_pack("{s:o,s:s?}", "items", items, "next_cursor", next_cursor);

@@ -188,16 +188,18 @@ int lf_store_member_suspend(lf_tx *tx, int64_t project_id, int64_t user_id, cons
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(user_id), LF_VTEXT(reason), LF_VID(by),
 		      LF_VINT(now)};
 	lf_suspension s;
-	int ret = lf_store_member_suspension(tx, project_id, user_id, &s);
-	if (ret != LF_OK)
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE project_members SET suspended_reason = $3, suspended_by = $4,"
+			     " suspended_at = $5 WHERE project_id = $1 AND user_id = $2"
+			     " AND role = 'annotator' AND suspended_reason IS NULL",
+			     v, 5, &changes);
+	if (ret != LF_OK || changes > 0)
 		return ret;
-	if (s.reason != NULL)
-		return LF_ERR_CONFLICT;
-	return lf_db_exec(tx,
-			  "UPDATE project_members SET suspended_reason = $3, suspended_by = $4,"
-			  " suspended_at = $5 WHERE project_id = $1 AND user_id = $2"
-			  " AND role = 'annotator'",
-			  v, 5, NULL);
+	/* Nothing changed: read why only then (no such annotator, or one
+	 * suspended already), so a suspension costs one statement. */
+	ret = lf_store_member_suspension(tx, project_id, user_id, &s);
+	return ret == LF_OK ? LF_ERR_CONFLICT : ret;
 }
 
 int lf_store_member_reinstate(lf_tx *tx, int64_t project_id, int64_t user_id, int64_t now)
