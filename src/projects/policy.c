@@ -79,6 +79,8 @@ static const lf_policy_field fields[] = {
      "Mean gold score under which gold_penalty applies."},
     {"pay_band_min_gold", LF_POLICY_INT, F(pay_band_min_gold), 1, 10000, 10, "answers",
      "Gold answers an annotator needs before gold_bonus or gold_penalty applies."},
+    {"ml_uncertainty_order", LF_POLICY_BOOL, F(ml_uncertainty_order), 0, 1, 0, "",
+     "L1 claims take the task whose ML backend prediction has the lowest score first."},
 };
 
 #undef F

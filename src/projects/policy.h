@@ -64,6 +64,10 @@ typedef struct lf_policy {
 	int gold_penalty_bp;
 	int gold_penalty_below_bp;
 	int pay_band_min_gold;
+	/* ML backends (ml/ml.h): a stored prediction sets its task's priority
+	 * so that L1 claims take the lowest score first (uncertainty
+	 * sampling); 0. */
+	int ml_uncertainty_order;
 } lf_policy;
 
 typedef enum lf_policy_kind {

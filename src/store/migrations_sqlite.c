@@ -626,6 +626,50 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " last_used_at INTEGER,"
 	 " revoked_at INTEGER);"
 	 "CREATE INDEX api_tokens_user ON api_tokens(user_id, id);"},
+	/* ML backends (ml/ml.h): a model server per row, with its
+	 * credentials (never returned by the API) and the model version its
+	 * /setup answered. ml_predictions is the bookkeeping of the
+	 * predictions stored in tasks.predictions (which task has one of
+	 * which backend and version, and its score), so that a retried job
+	 * skips done tasks and the counts need no JSON scan; a refused
+	 * answer goes to ml_prediction_errors instead. */
+	{18, "ml backends",
+	 "CREATE TABLE ml_backends ("
+	 " id INTEGER PRIMARY KEY,"
+	 " project_id INTEGER NOT NULL REFERENCES projects(id),"
+	 " title TEXT NOT NULL,"
+	 " url TEXT NOT NULL,"
+	 " auth_kind TEXT NOT NULL DEFAULT 'none',"
+	 " auth_user TEXT,"
+	 " auth_secret TEXT,"
+	 " model_version TEXT NOT NULL DEFAULT '',"
+	 " state TEXT NOT NULL,"
+	 " last_error TEXT,"
+	 " auto_predict INTEGER NOT NULL DEFAULT 0,"
+	 " batch_size INTEGER NOT NULL,"
+	 " timeout_ms INTEGER NOT NULL,"
+	 " concurrency INTEGER NOT NULL,"
+	 " tasks_requested INTEGER NOT NULL DEFAULT 0,"
+	 " tasks_done INTEGER NOT NULL DEFAULT 0,"
+	 " created_by INTEGER NOT NULL,"
+	 " created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX ml_backends_project ON ml_backends(project_id, id);"
+	 "CREATE TABLE ml_predictions ("
+	 " backend_id INTEGER NOT NULL REFERENCES ml_backends(id) ON DELETE CASCADE,"
+	 " task_id INTEGER NOT NULL REFERENCES tasks(id),"
+	 " model_version TEXT NOT NULL,"
+	 " score_ppm INTEGER,"
+	 " created_at INTEGER NOT NULL,"
+	 " PRIMARY KEY (backend_id, task_id));"
+	 "CREATE TABLE ml_prediction_errors ("
+	 " id INTEGER PRIMARY KEY,"
+	 " backend_id INTEGER NOT NULL REFERENCES ml_backends(id) ON DELETE CASCADE,"
+	 " task_id INTEGER NOT NULL,"
+	 " model_version TEXT NOT NULL,"
+	 " error TEXT NOT NULL,"
+	 " created_at INTEGER NOT NULL);"
+	 "CREATE INDEX ml_prediction_errors_backend ON ml_prediction_errors(backend_id, id);"},
 };
 /* clang-format on */
 

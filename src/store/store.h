@@ -140,6 +140,7 @@ int lf_store_backup(const char *url, const char *dest, lf_store_backup_info *inf
 #include "store/store_jobs.h"
 #include "store/store_ledger.h"
 #include "store/store_media.h"
+#include "store/store_ml.h"
 #include "store/store_projects.h"
 #include "store/store_sources.h"
 #include "store/store_stats.h"
