@@ -52,6 +52,7 @@ typedef struct lf_app {
 	const char *payout_webhook_url;	   /* NULL: no webhook adapter configured */
 	bool payout_webhook_allow_private; /* LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE */
 	const char *outbound_allow;	   /* LABELFLOW_OUTBOUND_ALLOW (net/outbound.h) */
+	int ml_answer_max;		   /* LABELFLOW_ML_ANSWER_MAX (ml/ml.h) */
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */
@@ -170,6 +171,15 @@ int lf_api_send_blob(lf_http_req *req, lf_blob_store *bs, const char *key, const
 		     const char *filename, const char *what);
 
 /* Handlers, by file. */
+int lf_api_ml_create(lf_http_req *req);
+int lf_api_ml_list(lf_http_req *req);
+int lf_api_ml_get(lf_http_req *req);
+int lf_api_ml_patch(lf_http_req *req);
+int lf_api_ml_delete(lf_http_req *req);
+int lf_api_ml_predict(lf_http_req *req);
+int lf_api_ml_errors(lf_http_req *req);
+int lf_api_ml_train(lf_http_req *req);
+int lf_api_ml_interactive(lf_http_req *req);
 int lf_api_login(lf_http_req *req);
 int lf_api_refresh(lf_http_req *req);
 int lf_api_logout(lf_http_req *req);

@@ -15,14 +15,15 @@
 /* The actions modules record besides the task events ("task.<event>",
  * added below from the workflow table), by area. */
 static const char *const actions[] = {
-    "auth.login",	  "auth.login_failed", "auth.logout",	 "auth.refresh",
-    "auth.refresh_reuse", "user.create",       "user.update",	 "project.create",
-    "project.update",	  "member.set",	       "member.remove",	 "import.create",
-    "import.done",	  "tasks.create",      "media.import",	 "export.create",
-    "escrow.deposit",	  "escrow.refund",     "payout.create",	 "source.create",
-    "source.sync",	  "source.sync.done",  "source.delete",	 "task.priority",
-    "gold.create",	  "gold.retire",       "member.suspend", "member.reinstate",
-    "token.create",	  "token.revoke",
+    "auth.login",	  "auth.login_failed", "auth.logout",	     "auth.refresh",
+    "auth.refresh_reuse", "user.create",       "user.update",	     "project.create",
+    "project.update",	  "member.set",	       "member.remove",	     "import.create",
+    "import.done",	  "tasks.create",      "media.import",	     "export.create",
+    "escrow.deposit",	  "escrow.refund",     "payout.create",	     "source.create",
+    "source.sync",	  "source.sync.done",  "source.delete",	     "task.priority",
+    "gold.create",	  "gold.retire",       "member.suspend",     "member.reinstate",
+    "token.create",	  "token.revoke",      "ml_backend.connect", "ml_backend.update",
+    "ml_backend.delete",  "ml_backend.train",  "ml.predict",
 };
 
 static void put_field(crypto_hash_sha256_state *st, const char *name, const char *val);

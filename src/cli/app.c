@@ -240,6 +240,7 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 	api->payout_webhook_url = cfg->payout_webhook_url;
 	api->payout_webhook_allow_private = cfg->payout_webhook_allow_private;
 	api->outbound_allow = cfg->outbound_allow;
+	api->ml_answer_max = cfg->ml_answer_max;
 	api->access_ttl_s = cfg->access_ttl_s;
 	api->refresh_ttl_s = cfg->refresh_ttl_s;
 	/* After the free failures, 1 s doubling to 15 min: a guesser gets a few

@@ -120,6 +120,8 @@ static const struct var vars[] = {
      "link-local (cloud metadata), carrier-NAT, unique-local, multicast and reserved "
      "addresses are refused otherwise; a bad entry stops the program",
      PLAIN},
+    {"LABELFLOW_ML_ANSWER_MAX", INT(ml_answer_max, 1024, 1 << 30), "8388608", NULL, NULL,
+     "the largest answer an ML backend may give to one call, bytes (a batch's predictions)", PLAIN},
     {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
      "access token lifetime, seconds", PLAIN},
     {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL, NULL,

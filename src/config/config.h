@@ -47,6 +47,7 @@ typedef struct lf_config {
 	int payout_webhook_timeout_ms;
 	bool payout_webhook_allow_private;
 	const char *outbound_allow; /* NULL: no internal address may be reached */
+	int ml_answer_max;	    /* bytes of one ML backend answer (ml/ml.h) */
 	int access_ttl_s;
 	int refresh_ttl_s;
 	int max_connections;

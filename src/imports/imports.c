@@ -9,6 +9,7 @@
 
 #include "audit/audit.h"
 #include "labelcfg/labelcfg.h"
+#include "ml/ml.h"
 #include "projects/policy.h"
 #include "quality/score.h"
 
@@ -305,7 +306,8 @@ static void free_batch(struct run *r)
 
 /*
  * The write of one batch: its tasks, the import's progress and, for the
- * last one, the import's end. It reads r and changes nothing in it, since
+ * last one, the import's end (and the jobs predicting its tasks, ml/ml.h).
+ * It reads r and changes nothing in it, since
  * a store may run it again after a serialization failure.
  */
 static int store_batch(lf_tx *tx, void *ud)
@@ -352,7 +354,8 @@ static int store_batch(lf_tx *tx, void *ud)
 			     .from_state = "running",
 			     .to_state = "done",
 			     .details = d};
-	ret = lf_audit_append(tx, &ev, NULL);
+	if ((ret = lf_audit_append(tx, &ev, NULL)) == LF_OK && !r->gold)
+		ret = lf_ml_enqueue_import(tx, r->im.project_id, r->im.id);
 cleanup:
 	json_decref(d);
 	return ret;

@@ -9,6 +9,7 @@
 
 #include "export/job.h"
 #include "imports/imports.h"
+#include "ml/ml.h"
 #include "payout/batch.h"
 #include "sources/sources.h"
 #include "tasks/tasks.h"
@@ -18,6 +19,7 @@ static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_export(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_source_sync(void *ud, lf_job *job, char *err, size_t errlen);
+static int job_ml_predict(void *ud, lf_job *job, char *err, size_t errlen);
 static int periodic_sweep(void *ud);
 
 /* The id a job's payload names; a job without it can never succeed. */
@@ -89,6 +91,16 @@ static int job_source_sync(void *ud, lf_job *job, char *err, size_t errlen)
 			    : lf_sources_sync_run(ctx->store, ctx->buckets, id, job, err, errlen);
 }
 
+/* One batch of predictions; the allow-list and the answer cap are the
+ * server's, as for the calls the API makes. */
+static int job_ml_predict(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	lf_ml_env env = {.allow = ctx->cfg->outbound_allow,
+			 .answer_max = (size_t)ctx->cfg->ml_answer_max};
+	return lf_ml_job(ctx->store, &env, job, err, errlen);
+}
+
 /* Returns expired leases to their queues; every process may run it. */
 static int periodic_sweep(void *ud)
 {
@@ -110,6 +122,7 @@ int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
 	     .fn = job_source_sync,
 	     .ud = ctx,
 	     .timeout_ms = 6 * 3600 * 1000},
+	    {.kind = LF_ML_JOB, .fn = job_ml_predict, .ud = ctx, .timeout_ms = 3600 * 1000},
 	};
 	const lf_job_periodic periodic[] = {
 	    {.name = "lease-sweeper",

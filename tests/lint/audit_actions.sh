@@ -8,7 +8,7 @@
 # line that records an audit entry (audit...( or .action =), which
 # catches a new area recorded that way.
 cd "$(dirname "$0")/../.."
-areas='auth|user|project|member|import|tasks|media|export|escrow|payout|source'
+areas='auth|user|project|member|import|tasks|media|export|escrow|payout|source|ml_backend|ml'
 names=$({
 	grep -rhoE "\"($areas)\\.[a-z_.]+\"" src --include=*.c
 	grep -rhE 'audit[a-z_]*\(|\.action *=' src --include=*.c | grep -oE '"[a-z_]+\.[a-z_.]+"' |

@@ -1,0 +1,34 @@
+/*
+ * ml_int.h - what the files of src/ml/ share: the protocol client
+ * (client.c) and the concurrency gate (gate.c).
+ */
+#ifndef LF_ML_INT_H
+#define LF_ML_INT_H
+
+#include "ml/ml.h"
+
+/* What outbound messages call a backend. */
+#define LF_ML_WHAT "the ML backend"
+
+/*
+ * One call to backend b: GET path when body is NULL, else POST body as
+ * JSON, with b's credentials. *answer (owner: caller) gets the answer's
+ * JSON. LF_OK for a 2xx answer in JSON; LF_ERR_IO for what a retry may
+ * cure (transport, timeout, 408, 429, 5xx, an unreadable answer);
+ * LF_ERR_INVALID for a refused URL or an answer that will not change
+ * (3xx, other 4xx). err says which, naming the path.
+ */
+int lf_ml_call(const lf_ml_backend *b, const lf_ml_env *env, const char *path, const json_t *body,
+	       json_t **answer, char *err, size_t errlen);
+/* Checks a URL before it is stored (no call). */
+int lf_ml_check_url(const lf_ml_env *env, const char *url, char *err, size_t errlen);
+/* The project as backends name it, "<id>.<created unix>" (arena a). */
+const char *lf_ml_project_key(lf_arena *a, const lf_project *p);
+
+/* Waits (checking lf_jobs_stopping) until fewer than cap calls of backend
+ * id run in this process, then counts this one; LF_ERR_IO when the job
+ * must stop instead. job may be NULL (no stop check). */
+int lf_ml_gate_enter(int64_t id, int cap, const lf_job *job);
+void lf_ml_gate_leave(int64_t id);
+
+#endif
