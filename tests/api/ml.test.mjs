@@ -1,0 +1,264 @@
+// ML backends (src/ml/): a real Label Studio-protocol backend process
+// (tests/support/ml-backend.mjs) connected to a project: health and setup,
+// credentials sent and never returned, 2,000 imported tasks predicted in
+// batches while the backend fails some calls (the job queue retries),
+// invalid predictions recorded and not stored, L1 claims by ascending
+// score, on-demand prediction by filter with a second backend and the
+// older answer shape, training, interactive pre-annotation, refused URLs
+// and who may do what. Runs on SQLite, or PostgreSQL with LABELFLOW_TEST_PG.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, createUser } from './lib.mjs';
+import { spawnBackend } from '../support/ml-backend.mjs';
+
+const CONFIG = `<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text">
+    <Choice value="pos"/><Choice value="neg"/>
+  </Choices>
+</View>`;
+const N = 2000;
+const BATCH = 25;
+const INVALID_MOD = 97;
+const SECRET = 'sekrit-key-123';
+
+let srv, admin, be, be2, pid, annotators = [], backend;
+
+const api = (method, path, body, token = admin.access_token) => srv.api(method, path, { token, body });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function until(what, fn, ms = 120000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+async function allTasks() {
+  const out = [];
+  let cursor = '';
+  for (;;) {
+    const r = await api('GET', `/api/v1/projects/${pid}/tasks?limit=500${cursor ? '&cursor=' + cursor : ''}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    out.push(...r.body.items);
+    if (!r.body.next_cursor) return out;
+    cursor = encodeURIComponent(r.body.next_cursor);
+  }
+}
+
+before(async () => {
+  be = await spawnBackend(['--delay', '2', '--fail-every', '7', '--invalid-mod', String(INVALID_MOD), '--auth', `header:X-Api-Key:${SECRET}`, '--version', 'v1']);
+  be2 = await spawnBackend(['--version', 'v2', '--shape', 'predictions']);
+  srv = await startServer({ env: { LABELFLOW_OUTBOUND_ALLOW: 'localhost' } });
+  admin = await srv.login('admin@example.org', 'admin-password-1');
+  const p = await api('POST', '/api/v1/projects', { name: 'ml', label_config: CONFIG, policies: { ml_uncertainty_order: true } });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  pid = p.body.id;
+  for (let i = 0; i < 2; i++) {
+    const u = await createUser(srv, admin.access_token, 'annotator');
+    assert.equal((await api('PUT', `/api/v1/projects/${pid}/members/${u.id}`, { role: 'annotator' })).status, 200);
+    annotators.push({ ...u, token: (await srv.login(u.email, u.password)).access_token });
+  }
+});
+after(async () => {
+  await srv?.stop();
+  await be?.stop();
+  await be2?.stop();
+});
+
+test('connect: health and setup are called with the credentials, the model version is stored, the secret never returned', async () => {
+  const bad = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { url: be.url, auth: 'header', auth_user: 'X-Api-Key', auth_secret: 'wrong' });
+  assert.equal(bad.status, 422, JSON.stringify(bad.body));
+  assert.equal(bad.body.error.code, 'ml_backend_unreachable');
+  assert.match(bad.body.error.message, /health.*401/i);
+  await be.reset();
+  const r = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { title: 'sentiment', url: be.url, auth: 'header', auth_user: 'X-Api-Key', auth_secret: SECRET, auto_predict: true, batch_size: BATCH, concurrency: 2, timeout_ms: 5000 });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  backend = r.body;
+  assert.equal(backend.model_version, 'v1');
+  assert.equal(backend.state, 'connected');
+  assert.equal(backend.auth, 'header');
+  assert.ok(!JSON.stringify(backend).includes(SECRET));
+  const log = await be.log();
+  assert.deepEqual(log.map((c) => c.path), ['/health', '/setup']);
+  assert.ok(log.every((c) => c.auth === SECRET));
+  const project = (await api('GET', `/api/v1/projects/${pid}`)).body;
+  assert.equal(log[1].project, `${pid}.${Math.floor(Date.parse(project.created_at) / 1000)}`);
+  assert.equal(log[1].schema, true);
+  const list = await api('GET', `/api/v1/projects/${pid}/ml-backends`);
+  assert.equal(list.status, 200);
+  assert.deepEqual(list.body.items.map((b) => b.id), [backend.id]);
+  assert.ok(!JSON.stringify(list.body).includes(SECRET));
+  const audit = await api('GET', `/api/v1/audit?action=ml_backend.connect`);
+  assert.equal(audit.status, 200);
+  assert.ok(audit.body.items.some((e) => e.entity_id === String(backend.id)), JSON.stringify(audit.body));
+  assert.ok(!JSON.stringify(audit.body).includes(SECRET));
+});
+
+test(`an import of ${N} tasks is predicted in batches of ${BATCH}, failed calls retried, invalid results recorded and not stored`, async () => {
+  await be.reset();
+  const rows = Array.from({ length: N }, (_, i) => ({ text: `t${i}${i % 100 === 0 ? ' needle' : ''}`, score: ((i * 7919) % 10007) / 10007 }));
+  const im = await srv.api('POST', `/api/v1/projects/${pid}/imports`, { token: admin.access_token, raw: JSON.stringify(rows), headers: { 'content-type': 'application/json' } });
+  assert.equal(im.status, 202, JSON.stringify(im.body));
+  const b = await until('the predictions', async () => {
+    const g = await api('GET', `/api/v1/projects/${pid}/ml-backends/${backend.id}`);
+    return g.body.progress.done >= N && g.body.progress.pending === 0 ? g.body : null;
+  }, 300000);
+  const tasks = await allTasks();
+  assert.equal(tasks.length, N);
+  const invalid = tasks.filter((t) => t.id % INVALID_MOD === 0).map((t) => t.id).sort((x, y) => x - y);
+  assert.ok(invalid.length > 0);
+  assert.equal(b.progress.predicted, N - invalid.length);
+  assert.equal(b.progress.errors, invalid.length);
+  for (const t of tasks) {
+    const mine = (t.predictions || []).filter((p) => p.ml_backend_id === backend.id);
+    if (t.id % INVALID_MOD === 0) {
+      assert.equal(mine.length, 0, `task ${t.id} kept an invalid prediction`);
+      continue;
+    }
+    assert.equal(mine.length, 1, `task ${t.id}: ${JSON.stringify(t.predictions)}`);
+    assert.equal(mine[0].model_version, 'v1');
+    assert.equal(mine[0].score, t.data.score);
+    assert.deepEqual(mine[0].result[0].value, { choices: ['pos'] });
+  }
+  // The calls: batches of BATCH tasks each, every 7th failed and retried.
+  const calls = (await be.log()).filter((c) => c.path === '/predict');
+  assert.ok(calls.every((c) => c.tasks.length === BATCH), JSON.stringify(calls.map((c) => c.tasks.length)));
+  const failed = calls.filter((c) => c.failed);
+  assert.ok(failed.length >= Math.floor(N / BATCH / 7), `failed calls: ${failed.length}`);
+  for (const f of failed) assert.ok(calls.some((c) => !c.failed && c.at > f.at && c.tasks[0] === f.tasks[0]), `batch at ${f.tasks[0]} was retried`);
+  assert.equal(calls.filter((c) => !c.failed).length, N / BATCH);
+  assert.ok(calls.every((c) => c.auth === SECRET && c.model_version === 'v1'));
+  // The refused ones are listed, paged, newest first.
+  const seen = [];
+  let cursor = '';
+  for (;;) {
+    const e = await api('GET', `/api/v1/projects/${pid}/ml-backends/${backend.id}/errors?limit=7${cursor ? '&cursor=' + cursor : ''}`);
+    assert.equal(e.status, 200, JSON.stringify(e.body));
+    seen.push(...e.body.items);
+    if (!e.body.next_cursor) break;
+    cursor = e.body.next_cursor;
+  }
+  assert.deepEqual(seen.map((e) => e.task_id).sort((x, y) => x - y), invalid);
+  assert.ok(seen.every((e) => e.model_version === 'v1' && /__no_such_choice__|choice/i.test(e.error)), JSON.stringify(seen[0]));
+  // Asking again costs no call: every task has this version's prediction or was refused... and refused ones are asked again.
+  await be.reset();
+  const again = await api('POST', `/api/v1/projects/${pid}/ml-backends/${backend.id}/predict`, { task_ids: tasks.filter((t) => t.id % INVALID_MOD !== 0).slice(0, 100).map((t) => t.id) });
+  assert.equal(again.status, 202, JSON.stringify(again.body));
+  assert.equal(again.body.tasks, 100);
+  assert.equal(again.body.jobs, 100 / BATCH);
+  assert.equal(typeof again.body.job_id, 'number');
+  await until('the repeat', async () => (await api('GET', `/api/v1/projects/${pid}/ml-backends/${backend.id}`)).body.progress.pending === 0);
+  assert.equal((await be.log()).filter((c) => c.path === '/predict').length, 0);
+});
+
+test('under ml_uncertainty_order L1 claims come in ascending score', async () => {
+  const tasks = await allTasks();
+  const ranked = tasks.filter((t) => t.id % INVALID_MOD !== 0).sort((x, y) => x.data.score - y.data.score || x.id - y.id);
+  const got = [];
+  for (let i = 0; i < 4; i++) {
+    const who = annotators[i % 2];
+    const c = await srv.api('POST', `/api/v1/projects/${pid}/claim`, { token: who.token, body: { stage: 'l1' } });
+    assert.equal(c.status, 200, JSON.stringify(c.body));
+    got.push(c.body.id);
+    const s = await srv.api('POST', `/api/v1/tasks/${c.body.id}/submit`, { token: who.token, body: { result: [{ from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: ['neg'] } }] } });
+    assert.equal(s.status, 200, JSON.stringify(s.body));
+  }
+  assert.deepEqual(got, ranked.slice(0, 4).map((t) => t.id));
+});
+
+test('on demand by filter: a second backend (older answer shape) predicts only the tasks the filter selects, keeping the first one\'s', async () => {
+  const r = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { url: be2.url, batch_size: 8 });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  assert.equal(r.body.model_version, 'v2');
+  assert.equal(r.body.auto_predict, false);
+  const p = await api('POST', `/api/v1/projects/${pid}/ml-backends/${r.body.id}/predict`, { filter: { q: 'needle', state: 'queued_l1' } });
+  assert.equal(p.status, 202, JSON.stringify(p.body));
+  const tasks = await allTasks();
+  const want = tasks.filter((t) => t.data.text.includes('needle') && t.state === 'queued_l1').map((t) => t.id);
+  assert.equal(p.body.tasks, want.length);
+  await until('the filtered predictions', async () => (await api('GET', `/api/v1/projects/${pid}/ml-backends/${r.body.id}`)).body.progress.pending === 0);
+  const after = await allTasks();
+  for (const t of after) {
+    const v2 = (t.predictions || []).filter((x) => x.ml_backend_id === r.body.id);
+    assert.equal(v2.length, want.includes(t.id) ? 1 : 0, `task ${t.id}`);
+    if (want.includes(t.id) && t.id % INVALID_MOD !== 0) {
+      assert.equal(t.predictions.length, 2);
+      assert.equal(v2[0].model_version, 'v2');
+    }
+  }
+  const audit = await api('GET', `/api/v1/audit?action=ml.predict`);
+  assert.ok(audit.body.items.some((e) => e.entity_id === String(r.body.id)));
+  // Deleting it keeps its predictions in the tasks.
+  assert.equal((await api('DELETE', `/api/v1/projects/${pid}/ml-backends/${r.body.id}`)).status, 204);
+  assert.equal((await api('GET', `/api/v1/projects/${pid}/ml-backends/${r.body.id}`)).status, 404);
+  const kept = (await allTasks()).filter((t) => (t.predictions || []).some((x) => x.ml_backend_id === r.body.id));
+  assert.equal(kept.length, want.length);
+});
+
+test('train sends START_TRAINING to /webhook', async () => {
+  await be.reset();
+  const r = await api('POST', `/api/v1/projects/${pid}/ml-backends/${backend.id}/train`, {});
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.started, true);
+  assert.equal(r.body.answer.job_id, 'train-1');
+  const log = await be.log();
+  assert.deepEqual(log.map((c) => [c.path, c.action]), [['/webhook', 'START_TRAINING']]);
+  assert.equal(log[0].project.id, pid);
+  assert.equal(log[0].auth, SECRET);
+});
+
+test('interactive: the holder of a task gets a checked prediction for its context, not stored; others are refused', async () => {
+  const [a1, a2] = annotators;
+  const c = await srv.api('POST', `/api/v1/projects/${pid}/claim`, { token: a1.token, body: { stage: 'l1' } });
+  assert.equal(c.status, 200);
+  const before = (await api('GET', `/api/v1/tasks/${c.body.id}`)).body.predictions;
+  await be.reset();
+  const context = { result: [{ from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: ['pos'] } }] };
+  const r = await srv.api('POST', `/api/v1/projects/${pid}/ml-backends/${backend.id}/interactive`, { token: a1.token, body: { task_id: c.body.id, context } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.body.result[0].value, { choices: ['neg'] });
+  assert.equal(r.body.model_version, 'v1');
+  const log = await be.log();
+  assert.deepEqual(log.map((x) => x.path), ['/predict']);
+  assert.deepEqual(log[0].context, context);
+  assert.deepEqual(log[0].tasks, [c.body.id]);
+  assert.deepEqual((await api('GET', `/api/v1/tasks/${c.body.id}`)).body.predictions, before);
+  const other = await srv.api('POST', `/api/v1/projects/${pid}/ml-backends/${backend.id}/interactive`, { token: a2.token, body: { task_id: c.body.id, context } });
+  assert.equal(other.status, 403, JSON.stringify(other.body));
+});
+
+test('URLs are checked: loopback not on the allow-list, cloud metadata and other schemes are refused with 422', async () => {
+  for (const url of [`http://127.0.0.1:${be.port}`, 'http://169.254.169.254/latest', 'ftp://localhost/x', 'http://[::ffff:127.0.0.1]:80/']) {
+    const r = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { url });
+    assert.equal(r.status, 422, `${url}: ${JSON.stringify(r.body)}`);
+    assert.equal(r.body.error.code, 'url_refused', url);
+  }
+  const m = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { url: 'http://169.254.169.254/' });
+  assert.match(m.body.error.message, /169\.254\.169\.254/);
+  const bad = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { url: be.url, auth: 'header', auth_user: 'X-Evil\r\nHost', auth_secret: 'x' });
+  assert.equal(bad.status, 422);
+  assert.equal(bad.body.error.code, 'invalid_ml_backend');
+});
+
+test('only the project\'s admin manages backends', async () => {
+  const [a1] = annotators;
+  const base = `/api/v1/projects/${pid}/ml-backends`;
+  assert.equal((await srv.api('POST', base, { token: a1.token, body: { url: be.url } })).status, 403);
+  assert.equal((await srv.api('GET', base, { token: a1.token })).status, 403);
+  assert.equal((await srv.api('GET', `${base}/${backend.id}`, { token: a1.token })).status, 403);
+  assert.equal((await srv.api('PATCH', `${base}/${backend.id}`, { token: a1.token, body: { title: 'x' } })).status, 403);
+  assert.equal((await srv.api('POST', `${base}/${backend.id}/predict`, { token: a1.token, body: { task_ids: [1] } })).status, 403);
+  assert.equal((await srv.api('POST', `${base}/${backend.id}/train`, { token: a1.token, body: {} })).status, 403);
+  assert.equal((await srv.api('GET', `${base}/${backend.id}/errors`, { token: a1.token })).status, 403);
+  assert.equal((await srv.api('DELETE', `${base}/${backend.id}`, { token: a1.token })).status, 403);
+  assert.equal((await srv.api('GET', base)).status, 401);
+  const p = await api('PATCH', `${base}/${backend.id}`, { title: 'renamed', batch_size: 50 });
+  assert.equal(p.status, 200, JSON.stringify(p.body));
+  assert.equal(p.body.title, 'renamed');
+  assert.equal(p.body.batch_size, 50);
+  assert.equal(p.body.model_version, 'v1');
+});
