@@ -26,6 +26,7 @@ import { deflateSync } from 'node:zlib';
 import { request as httpRequest } from 'node:http';
 import { startServer, ADMIN, createUser, waitJob, sql, login } from './lib.mjs';
 import { setupProject, addTasks, nerResult, NER_CONFIG } from './workflow-lib.mjs';
+import { createBackend } from '../support/ml-backend.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MISSING = 2147483000;
@@ -52,6 +53,8 @@ const ACCESS = {
   l1: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'annotator' ? 'ok' : 403),
   l2: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'reviewer' ? 'ok' : 403),
   l3: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : a === 'super_reviewer' ? 'ok' : 403),
+  // The holder of the task a body names (T1, the annotator's), or a manager.
+  holder: (a) => (a === 'anonymous' ? 401 : a === 'outsider' ? 404 : ['annotator', 'admin'].includes(a) ? 'ok' : 403),
   // One's own thing (an API token): someone else's reads as a missing one.
   own: (a) => (a === 'anonymous' ? 401 : a === 'admin' ? 'ok' : 404),
   // Metrics: the server here allows no client address (see before()), so
@@ -121,6 +124,15 @@ const RULES = {
   'GET /api/v1/projects/{id}/gold': { access: 'manage', id: 'P', list: true },
   'DELETE /api/v1/projects/{id}/gold/{gold_id}': { access: 'manage', id: 'P' },
   'GET /api/v1/projects/{id}/quality/annotators': { access: 'manage', id: 'P', list: true },
+  'POST /api/v1/projects/{id}/ml-backends': { access: 'manage', id: 'P', req: (fx) => json({ url: fx.mlUrl, title: 'walk' }), inputs: ['url', 'title', 'auth', 'auth_user', 'auth_secret', 'auto_predict', 'batch_size', 'concurrency', 'timeout_ms'] },
+  'GET /api/v1/projects/{id}/ml-backends': { access: 'manage', id: 'P', bounded: "the project's backends, a handful" },
+  'GET /api/v1/projects/{id}/ml-backends/{backend_id}': { access: 'manage', id: 'P' },
+  'PATCH /api/v1/projects/{id}/ml-backends/{backend_id}': { access: 'manage', id: 'P', req: () => json({ title: 'renamed' }), inputs: ['url', 'title', 'auth', 'auth_user', 'auth_secret', 'auto_predict', 'batch_size', 'concurrency', 'timeout_ms'] },
+  'DELETE /api/v1/projects/{id}/ml-backends/{backend_id}': { access: 'manage', id: 'P' },
+  'POST /api/v1/projects/{id}/ml-backends/{backend_id}/predict': { access: 'manage', id: 'P', req: (fx) => json({ task_ids: [fx.T2] }), inputs: ['task_ids', 'filter'] },
+  'GET /api/v1/projects/{id}/ml-backends/{backend_id}/errors': { access: 'manage', id: 'P', list: true },
+  'POST /api/v1/projects/{id}/ml-backends/{backend_id}/train': { access: 'manage', id: 'P', req: () => json({}) },
+  'POST /api/v1/projects/{id}/ml-backends/{backend_id}/interactive': { access: 'holder', id: 'P', req: (fx) => json({ task_id: fx.T1, context: { result: [] } }), inputs: ['task_id', 'context'] },
   // The annotator who holds Tother: nothing after the walk needs them.
   'POST /api/v1/projects/{id}/members/{user_id}/suspension': { access: 'manage', id: 'P', user_id: 'annotator2', req: () => json({ reason: 'walk' }), inputs: ['reason'] },
   'DELETE /api/v1/projects/{id}/members/{user_id}/suspension': { access: 'manage', id: 'P', user_id: 'annotator2' },
@@ -282,13 +294,14 @@ function routeTable() {
 
 let srv;
 let fx;
+let mlBackend;
 let doc;
 const seen = []; // every response of the walk: { actor, route, status, body }
 const failures = [];
 
 async function call(actor, route, { id, userId, query = '', body, raw, headers = {}, token } = {}) {
   const [method, pattern] = route.split(' ');
-  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{token_id}', String(fx.sparePat)) + query;
+  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{backend_id}', String(method === 'DELETE' ? fx.mlSpare : fx.ml)).replace('{token_id}', String(fx.sparePat)) + query;
   const t = token ?? (actor === 'anonymous' ? undefined : fx.tokens[actor]);
   const r = await srv.api(method, path, { token: t, body, raw, headers });
   seen.push({ actor, route, status: r.status, body: r.body });
@@ -296,7 +309,10 @@ async function call(actor, route, { id, userId, query = '', body, raw, headers =
 }
 
 before(async () => {
-  srv = await startServer({ env: { LABELFLOW_METRICS_ALLOW: '10.0.0.0/8', LABELFLOW_METRICS_TOKEN: METRICS_TOKEN } });
+  // A model server the ML backend routes reach (LABELFLOW_OUTBOUND_ALLOW).
+  mlBackend = createBackend();
+  const mlPort = await mlBackend.listen();
+  srv = await startServer({ env: { LABELFLOW_METRICS_ALLOW: '10.0.0.0/8', LABELFLOW_METRICS_TOKEN: METRICS_TOKEN, LABELFLOW_OUTBOUND_ALLOW: 'localhost' } });
   const world = await setupProject(srv, {
     counts: { annotator: 2, reviewer: 1, super_reviewer: 1 },
     // A release beacon must not hand the held task back during the walk.
@@ -339,6 +355,11 @@ before(async () => {
   const srcIds = sql(srv.db, `SELECT id FROM storage_sources WHERE project_id = ${P} ORDER BY id`).trim().split('\n').map(Number);
   const gold = await srv.api('POST', `/api/v1/projects/${P}/gold`, { token: at, body: { data: { text: 'known answer' }, answer: nerResult('PER', 0, 5) } });
   assert.equal(gold.status, 201, JSON.stringify(gold.body));
+  const ml = await srv.api('POST', `/api/v1/projects/${P}/ml-backends`, { token: at, body: { url: `http://localhost:${mlPort}`, auth: 'basic', auth_user: 'walker', auth_secret: 'ml-basic-secret' } });
+  assert.equal(ml.status, 201, JSON.stringify(ml.body));
+  // The DELETE route's: the walk's other routes keep the first.
+  const mlSpare = await srv.api('POST', `/api/v1/projects/${P}/ml-backends`, { token: at, body: { url: `http://localhost:${mlPort}` } });
+  assert.equal(mlSpare.status, 201, JSON.stringify(mlSpare.body));
   // API tokens: one of the admin's, one of the spare user's.
   const pat = await srv.api('POST', '/api/v1/me/tokens', { token: at, body: { name: 'owasp' } });
   assert.equal(pat.status, 201, JSON.stringify(pat.body));
@@ -352,6 +373,7 @@ before(async () => {
     P, Q: other.project.id, T1, T2, Tother: held.body.id, projectName: world.project.name,
     import: imp.body.id, export: exp.body.id, media: media.body.items[0].id, payout: pay.body.id,
     source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id, annotator2: world.annotators[1].id, gold: gold.body.id,
+    ml: ml.body.id, mlSpare: mlSpare.body.id, mlUrl: `http://localhost:${mlPort}`,
     pat: pat.body.id, sparePat: sparePat.body.id,
     // The first admin's creation: sealed within 100 ms of the start.
     auditSeq: 1,
@@ -373,6 +395,7 @@ before(async () => {
 
 after(async () => {
   await srv?.stop();
+  mlBackend?.close();
 });
 
 const serverRoutes = () => {
@@ -517,7 +540,7 @@ test('mass assignment: no write route takes fields that are not its inputs', asy
 // closes mid-upload.
 function oversized(actor, route, id, userId, raw) {
   const [method, pattern] = route.split(' ');
-  const u = new URL(srv.url + pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)));
+  const u = new URL(srv.url + pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{backend_id}', String(fx.ml)));
   const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), expect: '100-continue' };
   if (actor !== 'anonymous') headers.authorization = `Bearer ${fx.tokens[actor]}`;
   return new Promise((resolve, reject) => {

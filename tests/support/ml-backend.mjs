@@ -2,7 +2,8 @@
 // GET /health, POST /setup, /predict, /webhook), for the API and browser
 // tests and the benchmark. It labels the first <Choices> of the label config
 // it is sent with its first <Choice> (the second when the request carries a
-// context with regions: interactive pre-annotation).
+// context with regions: interactive pre-annotation); a config without
+// <Choices> gets empty results.
 //
 // Knobs (flags as a process, options to startBackend):
 //   --port N          listen port (0: any; the port is printed as "port N")
@@ -71,9 +72,11 @@ export function createBackend(opts = {}) {
         const interactive = Array.isArray(entry.context?.result) && entry.context.result.length > 0;
         const results = (json.tasks || []).map((t) => {
           const invalid = o.invalidMod && t.id % o.invalidMod === 0;
-          const value = invalid ? '__no_such_choice__' : c.values[interactive && c.values.length > 1 ? 1 : 0];
+          const value = invalid ? '__no_such_choice__' : c?.values[interactive && c.values.length > 1 ? 1 : 0];
           const score = typeof t.data?.score === 'number' ? t.data.score : ((t.id * 7919) % 1000) / 1000;
-          return { result: [{ id: `p${t.id}`, from_name: c.from, to_name: c.to, type: 'choices', value: { choices: [value] } }], score, model_version: o.version };
+          // A config without <Choices> gets an empty result (nothing to say).
+          const result = c ? [{ id: `p${t.id}`, from_name: c.from, to_name: c.to, type: 'choices', value: { choices: [value] } }] : [];
+          return { result, score, model_version: o.version };
         });
         if (o.shape === 'array') return send(200, results);
         if (o.shape === 'predictions') return send(200, { predictions: results });
