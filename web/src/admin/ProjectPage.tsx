@@ -9,6 +9,7 @@ import { DataTab } from './project/DataTab';
 import { EscrowTab } from './project/EscrowTab';
 import { ExportsTab } from './project/ExportsTab';
 import { MembersTab } from './project/MembersTab';
+import { MlTab } from './project/MlTab';
 import { OverviewTab } from './project/OverviewTab';
 import { QualityTab } from './project/QualityTab';
 import { SettingsTab } from './project/SettingsTab';
@@ -21,6 +22,7 @@ const TABS = [
   { to: 'tasks', label: 'Tasks' },
   { to: 'data', label: 'Data' },
   { to: 'quality', label: 'Quality' },
+  { to: 'ml', label: 'ML backends' },
   { to: 'escrow', label: 'Escrow' },
   { to: 'exports', label: 'Exports' },
 ];
@@ -69,6 +71,7 @@ export function ProjectPage() {
             <Route path="tasks" element={<TasksTab project={p} />} />
             <Route path="data" element={<DataTab project={p} />} />
             <Route path="quality" element={<QualityTab project={p} />} />
+            <Route path="ml" element={<MlTab project={p} />} />
             <Route path="escrow" element={<EscrowTab project={p} />} />
             <Route path="exports" element={<ExportsTab project={p} />} />
             <Route path="*" element={<p>There is no such section.</p>} />

@@ -5,12 +5,13 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useParams } from 'react-router-dom';
+import { askModel } from '../api/ml';
 import { saveDraft, saveDraftOnLeave, submitTask } from '../api/tasks';
 import { LabelCanvas, type CanvasController } from '../canvas/LabelCanvas';
 import { usePageTitle } from '../ui';
 import { LoopFrame } from '../work/LoopFrame';
 import { TaskBar, TaskNote } from '../work/TaskFrame';
-import { createDraftSaver, describePrediction, initialResult, predictionsOf } from '../work/draft';
+import { createDraftSaver, describePrediction, initialResult, predictionsOf, type Prediction } from '../work/draft';
 import { useWorkLoop } from '../work/useWorkLoop';
 import { SENT_BACK_TITLE, reworkBadge } from './rework';
 
@@ -27,7 +28,14 @@ export function LabelPage() {
 
   const data = useMemo(() => task?.data ?? {}, [task]);
   const opening = useMemo(() => (task ? initialResult(task) : undefined), [task]);
-  const predictions = useMemo(() => (task ? predictionsOf(task) : []), [task]);
+  const stored = useMemo(() => (task ? predictionsOf(task) : []), [task]);
+  /* "Ask the model": the answer of the backend that pre-annotated the task,
+   * given the regions drawn so far; the canvas reopens on it. */
+  const [asked, setAsked] = useState<{ taskId: number; prediction: Prediction } | null>(null);
+  const [asking, setAsking] = useState(false);
+  const fresh = asked && asked.taskId === task?.id ? asked.prediction : null;
+  const predictions = useMemo(() => (fresh ? [fresh, ...stored] : stored), [fresh, stored]);
+  const modelBackend = stored.find((p) => p.ml_backend_id !== undefined)?.ml_backend_id;
 
   /* The open task's draft: saved a moment after each change, and sent once more as the page goes. */
   const taskId = task?.id;
@@ -91,6 +99,19 @@ export function LabelPage() {
     return () => window.removeEventListener('keydown', onKey, true);
   }, [submit, skip, phase]);
 
+  const ask = useCallback(async () => {
+    if (!task || modelBackend === undefined) return;
+    setAsking(true);
+    try {
+      const p = await askModel(projectId, modelBackend, task.id, controller.current?.getResult() ?? []);
+      setAsked({ taskId: task.id, prediction: { id: stored.length + 1, result: p.result, model_version: p.model_version, ...(typeof p.score === 'number' ? { score: p.score } : {}) } });
+    } catch (e) {
+      setError(e instanceof Error ? `The model could not answer: ${e.message}` : 'The model could not answer.');
+    } finally {
+      setAsking(false);
+    }
+  }, [task, modelBackend, projectId, stored.length, setError]);
+
   const badge = task ? reworkBadge(task) : null;
 
   return (
@@ -114,6 +135,11 @@ export function LabelPage() {
               <button type="button" onClick={skip} disabled={busy !== null} aria-keyshortcuts="Control+Shift+S">
                 Skip
               </button>
+              {modelBackend !== undefined && (
+                <button type="button" data-testid="ask-model" onClick={ask} disabled={busy !== null || asking}>
+                  Ask the model
+                </button>
+              )}
             </div>
           </TaskBar>
           <p className="muted shortcuts">Shortcuts: Ctrl+Enter submits, Ctrl+Shift+S skips.</p>
@@ -123,7 +149,7 @@ export function LabelPage() {
             taskId={task.id}
             config={project.label_config}
             data={data}
-            result={opening}
+            result={fresh ? undefined : opening}
             predictions={predictions}
             controller={controller}
             onReady={() => controller.current?.focus()}

@@ -48,6 +48,13 @@ export type ClaimedTask = Schemas['ClaimedTask'];
 export type Consensus = Schemas['Consensus'];
 export type ConsensusDisagreement = Schemas['ConsensusDisagreement'];
 
+/* ML backends (api/ml.ts): a connected model server, its settings as sent, a refused prediction, an interactive answer. */
+export type MlBackend = Schemas['MlBackend'];
+export type MlBackendInput = Schemas['MlBackendInput'];
+export type MlError = Schemas['MlError'];
+export type MlPrediction = Schemas['MlPrediction'];
+export type MlPredictQueued = operations['mlBackendPredict']['responses'][202]['content']['application/json'];
+
 /* Every list answers {items, next_cursor}. */
 export interface ListPage<T> {
   items: T[];

@@ -70,6 +70,11 @@ describe('what a task opens with', () => {
     expect(describePrediction(p[1])).toBe('an imported annotation');
     expect(predictionsOf(task({ predictions: null }))).toEqual([]);
   });
+
+  it('a prediction an ML backend stored names the backend, for "Ask the model"', () => {
+    const p = predictionsOf(task({ predictions: [{ model_version: 'v1', score: 0.2, ml_backend_id: 7, created_at: 1, result: [span(0, 5)] }] }));
+    expect(p).toEqual([{ id: 1, result: [span(0, 5)], model_version: 'v1', score: 0.2, ml_backend_id: 7 }]);
+  });
 });
 
 describe('draft saver', () => {

@@ -25,6 +25,8 @@ export interface Prediction {
   score?: number;
   /* "annotation": an imported annotation kept as a prior (import option annotations=prior). */
   origin?: string;
+  /* The ML backend that made it (its interactive endpoint can be asked again). */
+  ml_backend_id?: number;
 }
 
 /* The task's stored predictions with a usable result; ids are positions,
@@ -34,13 +36,14 @@ export function predictionsOf(t: { predictions?: unknown }): Prediction[] {
   const out: Prediction[] = [];
   t.predictions.forEach((p, i) => {
     if (!p || typeof p !== 'object' || !Array.isArray((p as { result?: unknown }).result)) return;
-    const o = p as { result: unknown[]; model_version?: unknown; score?: unknown; origin?: unknown };
+    const o = p as { result: unknown[]; model_version?: unknown; score?: unknown; origin?: unknown; ml_backend_id?: unknown };
     out.push({
       id: i + 1,
       result: o.result,
       model_version: typeof o.model_version === 'string' && o.model_version ? o.model_version : o.origin === 'annotation' ? 'imported annotation' : 'unnamed model',
       ...(typeof o.score === 'number' ? { score: o.score } : {}),
       ...(typeof o.origin === 'string' ? { origin: o.origin } : {}),
+      ...(typeof o.ml_backend_id === 'number' ? { ml_backend_id: o.ml_backend_id } : {}),
     });
   });
   return out;

@@ -1,0 +1,229 @@
+/*
+ * ML backends: model servers (Label Studio's ML backend protocol) connected
+ * to the project. Connecting checks the server (health, setup); each
+ * backend shows its model version and how far its predictions went, and
+ * can predict every task now, be asked to train, list the predictions that
+ * were refused, or be disconnected. Credentials are sent, never shown.
+ * Ordering the L1 queue by the models' scores is a policy, on the Settings
+ * tab (ml_uncertainty_order).
+ */
+import { useState, type FormEvent } from 'react';
+import { connectMlBackend, deleteMlBackend, listMlBackends, listMlErrors, predictMl, trainMl, type MlAuth, type MlBackend, type MlBackendInput } from '../../api/ml';
+import type { Project } from '../../api/types';
+import { EmptyRow, ErrorAlert, Loading, PagerControls, StatusMessage, TableHead, formatTime, useLoad, usePagedList, useSubmit } from '../../ui';
+
+export interface ConnectFields {
+  url: string;
+  title: string;
+  auth: MlAuth;
+  authUser: string;
+  authSecret: string;
+  autoPredict: boolean;
+  batchSize: string;
+}
+
+export type ConnectForm = { ok: true; body: MlBackendInput } | { ok: false; message: string };
+
+/* The connect form's body: credentials only for the auth kind chosen. */
+export function connectBody(f: ConnectFields): ConnectForm {
+  const url = f.url.trim();
+  if (!/^https?:\/\/\S+$/i.test(url)) return { ok: false, message: 'Enter the backend’s URL, starting with http:// or https://.' };
+  const body: MlBackendInput = { url, auth: f.auth, auto_predict: f.autoPredict };
+  if (f.title.trim()) body.title = f.title.trim();
+  if (f.auth !== 'none') {
+    if (!f.authUser.trim() || !f.authSecret) return { ok: false, message: f.auth === 'basic' ? 'Basic auth needs a user and a password.' : 'Header auth needs the header’s name and its value.' };
+    body.auth_user = f.authUser.trim();
+    body.auth_secret = f.authSecret;
+  }
+  if (f.batchSize.trim()) {
+    const n = Number(f.batchSize);
+    if (!Number.isInteger(n) || n < 1 || n > 100) return { ok: false, message: 'The batch size is a whole number from 1 to 100.' };
+    body.batch_size = n;
+  }
+  return { ok: true, body };
+}
+
+/* "1,990 predicted · 10 refused · 40 pending". */
+export function progressSummary(p: MlBackend['progress']): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const parts = [`${n(p.predicted)} predicted`, `${n(p.errors)} refused`];
+  if (p.pending > 0) parts.push(`${n(p.pending)} pending`);
+  return parts.join(' · ');
+}
+
+const EMPTY: ConnectFields = { url: '', title: '', auth: 'none', authUser: '', authSecret: '', autoPredict: true, batchSize: '' };
+
+function ConnectSection({ project, onConnected }: { project: Project; onConnected: (b: MlBackend) => void }) {
+  const [f, setF] = useState<ConnectFields>(EMPTY);
+  const add = useSubmit();
+  const set = (k: keyof ConnectFields) => (e: { target: { value: string } }) => setF({ ...f, [k]: e.target.value });
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const r = connectBody(f);
+    if (!r.ok) {
+      add.setError(r.message);
+      return;
+    }
+    await add.run(async () => {
+      onConnected(await connectMlBackend(project.id, r.body));
+      setF(EMPTY);
+    });
+  }
+
+  return (
+    <form className="card form-grid" onSubmit={submit} aria-labelledby="ml-connect-title">
+      <h4 id="ml-connect-title">Connect a backend</h4>
+      <label htmlFor="ml-url">URL</label>
+      <input id="ml-url" data-testid="ml-url" required value={f.url} onChange={set('url')} placeholder="https://model.example.org" />
+      <label htmlFor="ml-title">Title (optional)</label>
+      <input id="ml-title" data-testid="ml-title" value={f.title} onChange={set('title')} />
+      <label htmlFor="ml-auth">Authentication</label>
+      <select id="ml-auth" data-testid="ml-auth" value={f.auth} onChange={set('auth')}>
+        <option value="none">None</option>
+        <option value="basic">Basic (user and password)</option>
+        <option value="header">A header (name and value)</option>
+      </select>
+      {f.auth !== 'none' && (
+        <>
+          <label htmlFor="ml-auth-user">{f.auth === 'basic' ? 'User' : 'Header name'}</label>
+          <input id="ml-auth-user" data-testid="ml-auth-user" value={f.authUser} onChange={set('authUser')} />
+          <label htmlFor="ml-auth-secret">{f.auth === 'basic' ? 'Password' : 'Header value'}</label>
+          <input id="ml-auth-secret" data-testid="ml-auth-secret" type="password" autoComplete="off" value={f.authSecret} onChange={set('authSecret')} />
+        </>
+      )}
+      <label htmlFor="ml-batch">Tasks per call (optional)</label>
+      <input id="ml-batch" data-testid="ml-batch" inputMode="numeric" value={f.batchSize} onChange={set('batchSize')} placeholder="10" />
+      <label htmlFor="ml-auto">
+        <input id="ml-auto" data-testid="ml-auto" type="checkbox" checked={f.autoPredict} onChange={(e) => setF({ ...f, autoPredict: e.target.checked })} /> Predict every
+        import&apos;s tasks
+      </label>
+      <ErrorAlert error={add.error} />
+      <div className="form-actions">
+        <button type="submit" data-testid="ml-connect" disabled={add.busy}>
+          Connect
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function ErrorsPanel({ project, backend }: { project: Project; backend: MlBackend }) {
+  const { list, pagerProps } = usePagedList((q) => listMlErrors(project.id, backend.id, q), 50, [project.id, backend.id]);
+  return (
+    <section aria-label={`Refused predictions of ${backend.title}`} data-testid={`ml-errors-${backend.id}`}>
+      <ErrorAlert error={list.error} />
+      {list.loading && !list.data ? (
+        <Loading what="the refused predictions" />
+      ) : (
+        <table className="data-table">
+          <caption className="sr-only">Refused predictions of {backend.title}</caption>
+          <TableHead columns={['Task', 'Model version', 'What was wrong', 'When']} />
+          <tbody>
+            {list.data?.items.length === 0 && <EmptyRow colSpan={4}>No refused predictions.</EmptyRow>}
+            {list.data?.items.map((e) => (
+              <tr key={e.id}>
+                <th scope="row">#{e.task_id}</th>
+                <td>{e.model_version || '–'}</td>
+                <td>{e.error}</td>
+                <td>{formatTime(e.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <PagerControls label="Refused predictions pages" {...pagerProps} />
+    </section>
+  );
+}
+
+export function MlTab({ project }: { project: Project }) {
+  const backends = useLoad(() => listMlBackends(project.id), [project.id]);
+  const [status, setStatus] = useState('');
+  const [rowError, setRowError] = useState<unknown>(null);
+  const [open, setOpen] = useState<number | null>(null);
+
+  async function act(what: () => Promise<string>) {
+    setRowError(null);
+    setStatus('');
+    try {
+      setStatus(await what());
+      backends.reload();
+    } catch (e) {
+      setRowError(e);
+    }
+  }
+
+  const items = backends.data?.items ?? [];
+  return (
+    <section aria-labelledby="ml-title">
+      <h3 id="ml-title">ML backends</h3>
+      <p className="hint">
+        Model servers that speak Label Studio&apos;s ML backend protocol. Their predictions are checked against the label config and shown to annotators as
+        pre-annotations.
+      </p>
+      <ConnectSection
+        project={project}
+        onConnected={(b) => {
+          setStatus(`Connected ${b.title}: model version ${b.model_version || '(none given)'}.`);
+          backends.reload();
+        }}
+      />
+      <StatusMessage>{status}</StatusMessage>
+      <ErrorAlert error={rowError} />
+      <ErrorAlert error={backends.error} />
+      {backends.loading && !backends.data ? (
+        <Loading what="the ML backends" />
+      ) : (
+        <table className="data-table">
+          <caption className="sr-only">ML backends</caption>
+          <TableHead columns={['Backend', 'Auth', 'Model version', 'State', 'Predictions', 'Actions']} />
+          <tbody>
+            {items.length === 0 && <EmptyRow colSpan={6}>No ML backend connected.</EmptyRow>}
+            {items.map((b) => (
+              <tr key={b.id} data-testid={`ml-row-${b.id}`}>
+                <th scope="row">
+                  {b.title}
+                  <br />
+                  <code className="muted">{b.url}</code>
+                </th>
+                <td>{b.auth === 'none' ? 'None' : b.auth === 'basic' ? 'Basic' : 'Header'}</td>
+                <td data-testid={`ml-version-${b.id}`}>{b.model_version || '–'}</td>
+                <td>{b.state === 'connected' ? 'Connected' : `Error: ${b.last_error ?? ''}`}</td>
+                <td data-testid={`ml-progress-${b.id}`}>{progressSummary(b.progress)}</td>
+                <td className="actions">
+                  <button
+                    type="button"
+                    data-testid={`ml-predict-${b.id}`}
+                    onClick={() => act(async () => `${(await predictMl(project.id, b.id)).tasks} task(s) queued for ${b.title}.`)}
+                  >
+                    Predict all tasks
+                  </button>{' '}
+                  <button type="button" data-testid={`ml-train-${b.id}`} onClick={() => act(async () => (await trainMl(project.id, b.id), `${b.title} was asked to train.`))}>
+                    Train
+                  </button>{' '}
+                  <button type="button" data-testid={`ml-errors-toggle-${b.id}`} aria-expanded={open === b.id} onClick={() => setOpen(open === b.id ? null : b.id)}>
+                    Refused predictions
+                  </button>{' '}
+                  <button
+                    type="button"
+                    className="danger"
+                    data-testid={`ml-delete-${b.id}`}
+                    onClick={() => act(async () => (await deleteMlBackend(project.id, b.id), `${b.title} disconnected; its predictions stay in the tasks.`))}
+                  >
+                    Disconnect
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {items
+        .filter((b) => b.id === open)
+        .map((b) => (
+          <ErrorsPanel key={b.id} project={project} backend={b} />
+        ))}
+    </section>
+  );
+}
