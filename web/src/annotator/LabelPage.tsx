@@ -30,11 +30,13 @@ export function LabelPage() {
   const opening = useMemo(() => (task ? initialResult(task) : undefined), [task]);
   const stored = useMemo(() => (task ? predictionsOf(task) : []), [task]);
   /* "Ask the model": the answer of the backend that pre-annotated the task,
-   * given the regions drawn so far; the canvas reopens on it. */
+   * given the regions drawn so far; the canvas reopens on it alone (Label
+   * Studio opens on a prediction of its own choosing when given several). */
   const [asked, setAsked] = useState<{ taskId: number; prediction: Prediction } | null>(null);
   const [asking, setAsking] = useState(false);
+  const [askNote, setAskNote] = useState('');
   const fresh = asked && asked.taskId === task?.id ? asked.prediction : null;
-  const predictions = useMemo(() => (fresh ? [fresh, ...stored] : stored), [fresh, stored]);
+  const predictions = useMemo(() => (fresh ? [fresh] : stored), [fresh, stored]);
   const modelBackend = stored.find((p) => p.ml_backend_id !== undefined)?.ml_backend_id;
 
   /* The open task's draft: saved a moment after each change, and sent once more as the page goes. */
@@ -104,7 +106,11 @@ export function LabelPage() {
     setAsking(true);
     try {
       const p = await askModel(projectId, modelBackend, task.id, controller.current?.getResult() ?? []);
-      setAsked({ taskId: task.id, prediction: { id: stored.length + 1, result: p.result, model_version: p.model_version, ...(typeof p.score === 'number' ? { score: p.score } : {}) } });
+      /* Region ids of their own: the canvas refuses two regions with one id,
+       * and a backend may reuse those of its stored prediction. */
+      const result = p.result.map((r, i) => (r && typeof r === 'object' ? { ...r, id: `asked-${Date.now()}-${i}` } : r));
+      setAsked({ taskId: task.id, prediction: { id: stored.length + 1, result, model_version: p.model_version, ...(typeof p.score === 'number' ? { score: p.score } : {}) } });
+      setAskNote("The model's answer is on the canvas.");
     } catch (e) {
       setError(e instanceof Error ? `The model could not answer: ${e.message}` : 'The model could not answer.');
     } finally {
@@ -124,6 +130,7 @@ export function LabelPage() {
               <>
                 {badge && <span className="badge">{badge}</span>}
                 {predictions.length > 0 && <span className="badge prediction-source">Pre-annotated by {describePrediction(predictions[0])}</span>}
+                {fresh && askNote && <span className="muted">{askNote}</span>}
                 {draftNote && <span className="muted draft-note">{draftNote}</span>}
               </>
             }
