@@ -33,8 +33,8 @@ struct batch {
 	const char **errors; /* per task: why it was refused, or NULL */
 	int64_t *score_ppm;
 	int *has_score;
-	const char *version;
-	int total; /* the job's tasks */
+	int total;	    /* the job's tasks */
+	const char *failed; /* why the call failed for good, or NULL */
 };
 
 static int read_batch(lf_store *s, lf_arena *a, const json_t *ids, struct batch *bt);
@@ -249,6 +249,11 @@ static int write_tx(lf_tx *tx, void *ud)
 	}
 	if (ret == LF_OK)
 		ret = lf_store_ml_backend_progress(tx, bt->b.id, 0, bt->total);
+	/* A call that failed for good shows on the backend until one works. */
+	if (ret == LF_OK && bt->failed != NULL)
+		ret = lf_store_ml_backend_state(tx, bt->b.id, "error", bt->failed, now);
+	else if (ret == LF_OK && bt->nt > 0 && strcmp(bt->b.state, "connected") != 0)
+		ret = lf_store_ml_backend_state(tx, bt->b.id, "connected", NULL, now);
 	return ret;
 }
 
@@ -257,6 +262,7 @@ static void fail_all(struct batch *bt, const char *why)
 {
 	for (int i = 0; i < bt->nt; i++)
 		bt->errors[i] = why;
+	bt->failed = why;
 }
 
 int lf_ml_job(lf_store *s, const lf_ml_env *env, lf_job *job, char *err, size_t errlen)

@@ -106,6 +106,16 @@ int lf_store_ml_backend_update(lf_tx *tx, const lf_ml_backend *b)
 	return ret == LF_OK && changes == 0 ? LF_ERR_NOTFOUND : ret;
 }
 
+int lf_store_ml_backend_state(lf_tx *tx, int64_t id, const char *state, const char *last_error,
+			      int64_t now)
+{
+	lf_val v[] = {LF_VINT(id), LF_VTEXT(state), LF_VTEXT(last_error), LF_VINT(now)};
+	return lf_db_exec(tx,
+			  "UPDATE ml_backends SET state = $2, last_error = $3, updated_at = $4"
+			  " WHERE id = $1",
+			  v, 4, NULL);
+}
+
 int lf_store_ml_backend_progress(lf_tx *tx, int64_t id, int64_t requested, int64_t done)
 {
 	lf_val v[] = {LF_VINT(id), LF_VINT(requested), LF_VINT(done)};

@@ -36,6 +36,9 @@ int lf_store_ml_backend_get(lf_tx *tx, int64_t project_id, int64_t id, lf_ml_bac
 int lf_store_ml_backend_list(lf_tx *tx, int64_t project_id, lf_ml_backend **items, int *n);
 /* Writes the mutable fields of b (title to updated_at, not the counters). */
 int lf_store_ml_backend_update(lf_tx *tx, const lf_ml_backend *b);
+/* Sets backend id's state (connected | error) and last_error (NULL: none). */
+int lf_store_ml_backend_state(lf_tx *tx, int64_t id, const char *state, const char *last_error,
+			      int64_t now);
 /* Adds to the progress counters of backend id. */
 int lf_store_ml_backend_progress(lf_tx *tx, int64_t id, int64_t requested, int64_t done);
 /* Deletes backend id of project_id with its bookkeeping (the predictions

@@ -22,7 +22,7 @@ const BATCH = 25;
 const INVALID_MOD = 97;
 const SECRET = 'sekrit-key-123';
 
-let srv, admin, be, be2, pid, annotators = [], backend;
+let srv, admin, be, be2, be3, pid, annotators = [], backend;
 
 const api = (method, path, body, token = admin.access_token) => srv.api(method, path, { token, body });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -52,6 +52,7 @@ async function allTasks() {
 before(async () => {
   be = await spawnBackend(['--delay', '2', '--fail-every', '7', '--invalid-mod', String(INVALID_MOD), '--auth', `header:X-Api-Key:${SECRET}`, '--version', 'v1']);
   be2 = await spawnBackend(['--version', 'v2', '--shape', 'predictions']);
+  be3 = await spawnBackend(['--version', 'down', '--fail-every', '1']);
   srv = await startServer({ env: { LABELFLOW_OUTBOUND_ALLOW: 'localhost' } });
   admin = await srv.login('admin@example.org', 'admin-password-1');
   const p = await api('POST', '/api/v1/projects', { name: 'ml', label_config: CONFIG, policies: { ml_uncertainty_order: true } });
@@ -67,6 +68,7 @@ after(async () => {
   await srv?.stop();
   await be?.stop();
   await be2?.stop();
+  await be3?.stop();
 });
 
 test('connect: health and setup are called with the credentials, the model version is stored, the secret never returned', async () => {
@@ -197,6 +199,34 @@ test('on demand by filter: a second backend (older answer shape) predicts only t
   assert.equal((await api('GET', `/api/v1/projects/${pid}/ml-backends/${r.body.id}`)).status, 404);
   const kept = (await allTasks()).filter((t) => (t.predictions || []).some((x) => x.ml_backend_id === r.body.id));
   assert.equal(kept.length, want.length);
+});
+
+test('a batch whose calls all fail is retried with backoff, then its tasks are recorded as errors and the backend shows the failure', async () => {
+  const r = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { url: be3.url, batch_size: 3 });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  const ids = (await allTasks()).filter((t) => t.state === 'queued_l1').slice(0, 3).map((t) => t.id);
+  const t0 = Date.now();
+  const p = await api('POST', `/api/v1/projects/${pid}/ml-backends/${r.body.id}/predict`, { task_ids: ids });
+  assert.equal(p.status, 202);
+  assert.equal(p.body.jobs, 1);
+  const b = await until('the last attempt', async () => {
+    const g = (await api('GET', `/api/v1/projects/${pid}/ml-backends/${r.body.id}`)).body;
+    return g.progress.pending === 0 ? g : null;
+  });
+  const calls = (await be3.log()).filter((c) => c.path === '/predict');
+  assert.equal(calls.length, 5, 'LF_JOBS_MAX_ATTEMPTS calls');
+  assert.ok(calls.every((c) => c.failed && JSON.stringify(c.tasks) === JSON.stringify(ids)));
+  // Backoff: the gaps grow (500 ms * 2^(n-1), jittered down to half).
+  const gaps = calls.slice(1).map((c, i) => c.at - calls[i].at);
+  assert.ok(gaps[3] >= 900, `gaps ${gaps}`);
+  assert.ok(Date.now() - t0 >= 1500);
+  assert.equal(b.progress.predicted, 0);
+  assert.equal(b.progress.errors, 3);
+  assert.equal(b.state, 'error');
+  assert.match(b.last_error, /no prediction after 5 attempt\(s\): \/predict answered HTTP 500/);
+  const e = await api('GET', `/api/v1/projects/${pid}/ml-backends/${r.body.id}/errors`);
+  assert.deepEqual(e.body.items.map((x) => x.task_id).sort((x, y) => x - y), [...ids].sort((x, y) => x - y));
+  assert.equal((await api('DELETE', `/api/v1/projects/${pid}/ml-backends/${r.body.id}`)).status, 204);
 });
 
 test('train sends START_TRAINING to /webhook', async () => {
