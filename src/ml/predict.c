@@ -28,7 +28,6 @@ struct batch {
 	lf_project p;
 	lf_task *tasks; /* to predict, nt of them */
 	int nt;
-	int skipped;	     /* of the job's tasks: predicted already, gone, gold */
 	json_t **entries;    /* per task: the prediction to store, or NULL */
 	const char **errors; /* per task: why it was refused, or NULL */
 	int64_t *score_ppm;
@@ -38,7 +37,7 @@ struct batch {
 };
 
 static int read_batch(lf_store *s, lf_arena *a, const json_t *ids, struct batch *bt);
-static json_t *predict_body(const struct batch *bt, const json_t *context);
+static json_t *predict_body(const struct batch *bt, lf_arena *a);
 static void check_results(struct batch *bt, lf_arena *a, const lf_labelcfg *cfg,
 			  const json_t *results);
 static int write_tx(lf_tx *tx, void *ud);
@@ -141,9 +140,10 @@ static int read_batch(lf_store *s, lf_arena *a, const json_t *ids, struct batch 
 		if (ret != LF_OK && ret != LF_ERR_NOTFOUND)
 			goto cleanup;
 		ret = LF_OK;
-		if (have == NULL || (have[0] != '\0' && strcmp(have, bt->b.model_version) == 0))
-			bt->skipped++;
-		else
+		/* Sent unless gone, a gold copy, or holding this version's
+		 * prediction already (any, for a backend that names none). */
+		if (have != NULL && (have[0] == '\0' || (bt->b.model_version[0] != '\0' &&
+							 strcmp(have, bt->b.model_version) != 0)))
 			bt->nt++;
 	}
 cleanup:
@@ -151,7 +151,9 @@ cleanup:
 	return ret;
 }
 
-static json_t *predict_body(const struct batch *bt, const json_t *context)
+/* The body Label Studio sends: the tasks, the version, the project's key
+ * and label config, and params (no context: that is interactive's). */
+static json_t *predict_body(const struct batch *bt, lf_arena *a)
 {
 	json_t *tasks = json_array();
 	for (int i = 0; tasks != NULL && i < bt->nt; i++) {
@@ -161,13 +163,10 @@ static json_t *predict_body(const struct batch *bt, const json_t *context)
 				     "data", data ? data : json_object(), "project",
 				     (json_int_t)bt->p.id, "annotations", "predictions"));
 	}
-	char key[64];
-	snprintf(key, sizeof(key), "%lld.%lld", (long long)bt->p.id,
-		 (long long)(bt->p.created_at / 1000));
-	return json_pack("{s:o,s:s,s:s,s:s,s:{s:O?}}", "tasks", tasks, "model_version",
-			 bt->b.model_version, "project", key, "label_config",
-			 bt->p.label_config ? bt->p.label_config : "", "params", "context",
-			 context);
+	return json_pack("{s:o,s:s,s:s,s:s,s:{s:n}}", "tasks", tasks, "model_version",
+			 bt->b.model_version, "project", lf_ml_project_key(a, &bt->p),
+			 "label_config", bt->p.label_config ? bt->p.label_config : "", "params",
+			 "context");
 }
 
 /* Sorts the answer's results into entries to store and errors. */
@@ -300,7 +299,7 @@ int lf_ml_job(lf_store *s, const lf_ml_env *env, lf_job *job, char *err, size_t 
 		goto cleanup;
 	}
 	if (bt.nt > 0) {
-		if ((body = predict_body(&bt, NULL)) == NULL) {
+		if ((body = predict_body(&bt, a)) == NULL) {
 			ret = LF_ERR_NOMEM;
 			goto cleanup;
 		}
