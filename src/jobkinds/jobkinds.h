@@ -32,7 +32,8 @@ typedef struct lf_jobkinds_ctx {
 
 /*
  * Starts a job runner with threads workers (0: periodic tasks only) that
- * runs imports, exports, payouts and bucket syncs and sweeps expired task leases. ctx
+ * runs imports, exports, payouts, bucket syncs and webhook deliveries, sweeps
+ * expired task leases and dispatches webhook events. ctx
  * must outlive the runner. Owner: caller, released with lf_jobs_stop.
  */
 int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out);
