@@ -22,8 +22,8 @@ static const char *const actions[] = {
     "escrow.deposit",	  "escrow.refund",     "payout.create",	 "source.create",
     "source.sync",	  "source.sync.done",  "source.delete",	 "task.priority",
     "gold.create",	  "gold.retire",       "member.suspend", "member.reinstate",
-    "token.create",	  "token.revoke",      "webhook.create", "webhook.update",
-    "webhook.delete",
+    "token.create",	  "token.revoke",      "export.done",	 "payout.sent",
+    "webhook.create",	  "webhook.update",    "webhook.delete",
 };
 
 static void put_field(crypto_hash_sha256_state *st, const char *name, const char *val);

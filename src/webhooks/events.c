@@ -5,14 +5,16 @@
 #include "webhooks/events.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 /* The names receivers subscribe to: Label Studio's first (its users'
  * handlers know them), then LabelFlow's own. */
 static const char *const names[] = {
-    "TASKS_CREATED",  "ANNOTATION_CREATED", "ANNOTATION_UPDATED", "PROJECT_UPDATED",
-    "TASK_SUBMITTED", "TASK_REVIEWED",	    "TASK_ACCEPTED",	  "TASK_DISCARDED",
+    "TASKS_CREATED",   "ANNOTATION_CREATED", "ANNOTATION_UPDATED", "PROJECT_UPDATED",
+    "TASK_SUBMITTED",  "TASK_REVIEWED",	     "TASK_ACCEPTED",	   "TASK_DISCARDED",
+    "EXPORT_FINISHED", "PAYOUT_SENT",
 };
 
 /* The review decisions: each is a TASK_REVIEWED. */
@@ -69,6 +71,10 @@ int lf_webhook_events_of(const lf_audit_row *rec, const char *out[LF_WEBHOOK_EVE
 		out[n++] = "TASKS_CREATED";
 	else if (strcmp(a, "project.update") == 0)
 		out[n++] = "PROJECT_UPDATED";
+	else if (strcmp(a, "export.done") == 0)
+		out[n++] = "EXPORT_FINISHED";
+	else if (strcmp(a, "payout.sent") == 0)
+		out[n++] = "PAYOUT_SENT";
 	if (strncmp(a, "task.", 5) != 0)
 		return n;
 	if (strcmp(a, "task.submit") == 0) {
@@ -170,6 +176,12 @@ static int add_body(json_t *o, const lf_webhook_facts *f)
 			    json_pack("{s:s,s:O}", "id", r->entity_id, "details", details));
 	} else if (strcmp(ev, "PROJECT_UPDATED") == 0) {
 		ret |= json_object_set_new(o, "changes", json_incref(details));
+	} else if (strcmp(ev, "EXPORT_FINISHED") == 0 || strcmp(ev, "PAYOUT_SENT") == 0) {
+		/* The export, or the paid item, with what its record says. */
+		json_t *what = json_deep_copy(details);
+		ret |= json_object_set_new(
+		    what, "id", json_integer(r->entity_id != NULL ? atoll(r->entity_id) : 0));
+		ret |= json_object_set_new(o, ev[0] == 'E' ? "export" : "payout", what);
 	} else {
 		ret |= json_object_set_new(o, "task", task_json(f));
 		if (strncmp(ev, "ANNOTATION_", 11) == 0)

@@ -284,6 +284,39 @@ test('webhook CRUD, secret shown once, access, log paging, redelivery, PING', { 
   await srv.stop();
 });
 
+test('EXPORT_FINISHED when an export is done, PAYOUT_SENT per paid item, in their project', { timeout: 120000 }, async () => {
+  const srv = await startServer({ env: FAST });
+  const { admin, project, annotators: [a1], reviewers: [r1], supers: [s1] } = await setupProject(srv, { rates: { l1: 100, l2: 50, l3: 30 }, counts: { annotator: 1, reviewer: 1, super_reviewer: 1 } });
+  const t = admin.access_token;
+  const hook = await srv.api('POST', `/api/v1/projects/${project.id}/webhooks`, { token: t, body: { url: `${rx.base}/money`, events: ['EXPORT_FINISHED', 'PAYOUT_SENT'] } });
+  assert.equal(hook.status, 201);
+  rx.secrets.set('/money', hook.body.secret);
+  await srv.api('POST', `/api/v1/projects/${project.id}/escrow/deposits`, { token: t, body: { amount: 1000, idempotency_key: 'f' } });
+  await addTasks(srv, admin, project.id, ['Ann']);
+  const c = await claim(srv, a1, project.id, 'l1');
+  await submit(srv, a1, c.body.id, nerResult('PER', 0, 3));
+  await claim(srv, r1, project.id, 'l2');
+  await review(srv, r1, c.body.id, { decision: 'approve' });
+  await claim(srv, s1, project.id, 'l3');
+  assert.equal((await decide(srv, s1, c.body.id, { decision: 'approve' })).body.state, 'accepted');
+  const exp = await srv.api('POST', `/api/v1/projects/${project.id}/exports`, { token: t, body: { format: 'jsonl' } });
+  assert.equal(exp.status, 202);
+  const pay = await srv.api('POST', '/api/v1/payouts', { token: t, body: { idempotency_key: 'hooks-1', adapter: 'csv', user_ids: [a1.id, r1.id, s1.id] } });
+  assert.equal(pay.status, 201, JSON.stringify(pay.body));
+  const ok = (ev) => rx.requests.filter((q) => q.path === '/money' && q.status === 200 && q.body.event === ev);
+  await until('the export and three payouts', () => ok('EXPORT_FINISHED').length >= 1 && new Set(ok('PAYOUT_SENT').map((q) => q.body.id)).size >= 3);
+  const e = ok('EXPORT_FINISHED')[0].body;
+  assert.equal(e.export.id, exp.body.id);
+  assert.equal(e.export.format, 'jsonl');
+  assert.equal(e.export.tasks, 1);
+  assert.equal(e.project.id, project.id);
+  const paid = [...new Map(ok('PAYOUT_SENT').map((q) => [q.body.id, q.body])).values()];
+  assert.deepEqual(paid.map((b) => [b.payout.user_id, b.payout.amount, b.payout.currency]).sort((x, y) => x[0] - y[0]),
+    [[a1.id, 100, 'USD'], [r1.id, 50, 'USD'], [s1.id, 30, 'USD']].sort((x, y) => x[0] - y[0]));
+  assert.ok(rx.requests.filter((q) => q.path === '/money').every((q) => q.valid));
+  await srv.stop();
+});
+
 test('without the allow-list, internal webhook URLs are refused with a clear error', { timeout: 60000 }, async () => {
   const srv = await startServer();
   const admin = await srv.login(ADMIN.email, ADMIN.password);

@@ -72,6 +72,9 @@ static void test_mapping(void **state)
 	expect_events("tasks.create", NULL, "queued_l1", "{\"count\":2}", "TASKS_CREATED");
 	expect_events("import.done", "running", "done", "{}", "TASKS_CREATED");
 	expect_events("project.update", NULL, NULL, "{}", "PROJECT_UPDATED");
+	expect_events("export.done", "running", "done", "{}", "EXPORT_FINISHED");
+	expect_events("payout.sent", "pending", "paid", "{}", "PAYOUT_SENT");
+	expect_events("export.create", NULL, NULL, "{}", "");
 	expect_events("webhook.create", NULL, NULL, "{}", "");
 	expect_events("auth.login", NULL, NULL, "{}", "");
 }

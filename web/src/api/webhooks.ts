@@ -16,6 +16,8 @@ export const WEBHOOK_EVENTS = [
   'TASK_REVIEWED',
   'TASK_ACCEPTED',
   'TASK_DISCARDED',
+  'EXPORT_FINISHED',
+  'PAYOUT_SENT',
 ] as const;
 
 export interface Webhook {
