@@ -122,7 +122,12 @@ static int job_webhook(void *ud, lf_job *job, char *err, size_t errlen)
 static int periodic_webhooks(void *ud)
 {
 	lf_jobkinds_ctx *ctx = ud;
-	return lf_webhooks_dispatch(ctx->store, NULL);
+	int made = 0;
+	int ret = lf_webhooks_dispatch(ctx->store, &made);
+	lf_jobs *runner = __atomic_load_n(&ctx->runner, __ATOMIC_ACQUIRE);
+	if (made > 0 && runner != NULL)
+		lf_jobs_kick(runner);
+	return ret;
 }
 
 /* Returns expired leases to their queues; every process may run it. */
@@ -160,6 +165,9 @@ int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
 	};
 	/* A job whose process died is taken over once its lease runs out. */
 	lf_jobs_config jc = {.threads = threads, .lease_ms = ctx->cfg->job_lease_ms};
-	return lf_jobs_start_cfg(ctx->store, &jc, handlers, LF_ARRAY_LEN(handlers), periodic,
-				 LF_ARRAY_LEN(periodic), out);
+	int ret = lf_jobs_start_cfg(ctx->store, &jc, handlers, LF_ARRAY_LEN(handlers), periodic,
+				    LF_ARRAY_LEN(periodic), out);
+	if (ret == LF_OK)
+		__atomic_store_n(&ctx->runner, *out, __ATOMIC_RELEASE);
+	return ret;
 }

@@ -28,6 +28,10 @@ typedef struct lf_jobkinds_ctx {
 	/* Job lease, sweep interval, the payout webhook adapter (configured on
 	 * the server, never through the API) and the exports' spool folder. */
 	const lf_config *cfg;
+	/* Set by lf_jobkinds_start once the runner exists (atomically: its
+	 * ticker thread reads it), so that the webhook dispatcher wakes the
+	 * workers for the deliveries it queued instead of letting them poll. */
+	lf_jobs *runner;
 } lf_jobkinds_ctx;
 
 /*

@@ -236,12 +236,14 @@ int lf_store_webhook_records(lf_tx *tx, int64_t after, int limit, lf_audit_row *
 {
 	lf_val v[] = {LF_VINT(after), LF_VINT(limit)};
 	return lf_db_query_list(tx,
-				"SELECT " RECORD_COLS " FROM audit_log WHERE seq > $1"
+				"SELECT " RECORD_COLS
+				" FROM audit_log WHERE seq IS NOT NULL AND seq > $1"
 				" ORDER BY seq LIMIT $2",
 				v, 2, record_fill, sizeof(lf_audit_row), 0, (void **)items, n);
 }
 
 int lf_store_webhook_sealed_max(lf_tx *tx, int64_t *seq)
 {
-	return lf_db_query_int(tx, "SELECT COALESCE(MAX(seq), 0) FROM audit_log", NULL, 0, seq);
+	return lf_db_query_int(
+	    tx, "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE seq IS NOT NULL", NULL, 0, seq);
 }

@@ -15,8 +15,11 @@
 #include "webhooks/events.h"
 
 /* Records one dispatch transaction reads at most: bounds its time on the
- * writer; the next round goes on from the cursor. */
-#define DISPATCH_BATCH 500
+ * writer (other writes queue behind it on SQLite). */
+#define DISPATCH_BATCH 1000
+/* Transactions one dispatch call runs at most while it finds full
+ * batches: catching up after a pause, without holding its thread. */
+#define DISPATCH_ROUNDS 20
 /* Bytes of random secret, as hex after "whsec_". */
 #define SECRET_BYTES 24
 /* What outbound messages call the URL. */
@@ -33,7 +36,8 @@ struct admin {
 };
 
 struct dispatch {
-	int made;
+	int made; /* deliveries written */
+	int read; /* records read */
 };
 
 static int check_url(const lf_webhooks_actor *who, const char *url, lf_error *err);
@@ -310,8 +314,7 @@ static int redeliver_tx(lf_tx *tx, void *ud)
 int lf_webhooks_redeliver(lf_store *s, lf_arena *a, const lf_webhooks_actor *who, int64_t id,
 			  int64_t did, lf_webhook_delivery *out, lf_error *err)
 {
-	struct admin ad = {
-	    .who = who, .id = id, .did = did, .dout = out, .err = err};
+	struct admin ad = {.who = who, .id = id, .did = did, .dout = out, .err = err};
 	return lf_store_write(s, a, redeliver_tx, &ad);
 }
 
@@ -454,7 +457,7 @@ static int dispatch_tx(lf_tx *tx, void *ud)
 	lf_audit_row *recs = NULL;
 	int nhooks = 0, nrecs = 0, ret;
 	int64_t cursor = 0, top = 0;
-	d->made = 0;
+	d->made = d->read = 0;
 	if ((ret = lf_store_webhook_cursor_lock(tx, &cursor)) != LF_OK ||
 	    (ret = lf_store_webhook_active(tx, &hooks, &nhooks)) != LF_OK)
 		return ret;
@@ -469,6 +472,7 @@ static int dispatch_tx(lf_tx *tx, void *ud)
 		ret = dispatch_record(tx, d, &recs[i], hooks, nhooks);
 	if (ret == LF_OK && nrecs > 0)
 		ret = lf_store_webhook_cursor_set(tx, recs[nrecs - 1].seq);
+	d->read = nrecs;
 	return ret;
 }
 
@@ -476,9 +480,16 @@ int lf_webhooks_dispatch(lf_store *s, int *made)
 {
 	struct dispatch d = {0};
 	lf_arena *a = lf_arena_create();
-	int ret = a != NULL ? lf_store_write(s, a, dispatch_tx, &d) : LF_ERR_NOMEM;
+	int ret = a != NULL ? LF_OK : LF_ERR_NOMEM, total = 0;
+	for (int round = 0; ret == LF_OK && round < DISPATCH_ROUNDS; round++) {
+		lf_arena_reset(a);
+		if ((ret = lf_store_write(s, a, dispatch_tx, &d)) == LF_OK)
+			total += d.made;
+		if (d.read < DISPATCH_BATCH)
+			break;
+	}
 	lf_arena_destroy(a);
 	if (made != NULL)
-		*made = ret == LF_OK ? d.made : 0;
+		*made = total;
 	return ret;
 }

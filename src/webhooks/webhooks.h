@@ -87,8 +87,9 @@ int lf_webhooks_ping(lf_store *s, lf_arena *a, const lf_webhooks_actor *who, int
 		     lf_webhook_delivery *out, lf_error *err);
 
 /*
- * Dispatches the sealed audit records after the cursor (up to a batch of
- * them) in one write transaction; *made gets the deliveries written.
+ * Dispatches the sealed audit records after the cursor, a batch per write
+ * transaction, until it finds fewer than a batch (or after a bounded
+ * number of batches); *made (may be NULL) gets the deliveries written.
  * Safe to run in several processes at once (they take turns on the
  * cursor).
  */
