@@ -68,6 +68,10 @@ static json_t *webhook_json(lf_http_req *req, const lf_webhook *w, int with_secr
 	    w->project_id ? json_integer(w->project_id) : json_null(), "url", w->url, "events",
 	    lf_api_json_text(w->events), "active", w->active, "headers", names, "created_at",
 	    lf_api_time(req, w->created_at), "updated_at", lf_api_time(req, w->updated_at));
+	if (o != NULL)
+		json_object_set_new(o, "escrow_low_below",
+				    w->escrow_low_below ? json_integer(w->escrow_low_below)
+							: json_null());
 	if (o != NULL && with_secret)
 		json_object_set_new(o, "secret", json_string(w->secret));
 	return o;
@@ -102,6 +106,7 @@ static int read_input(lf_http_req *req, lf_webhooks_input *in)
 	int ret, active = -1;
 	memset(in, 0, sizeof(*in));
 	in->active = -1;
+	in->escrow_low_below = -1;
 	if ((ret = lf_api_str(req, "url", 0, LF_WEBHOOKS_URL_MAX, &in->url)) != LF_OK ||
 	    (ret = lf_api_str(req, "secret", 0, 256, &in->secret)) != LF_OK)
 		return ret;
@@ -110,6 +115,10 @@ static int read_input(lf_http_req *req, lf_webhooks_input *in)
 			return ret;
 		in->active = active;
 	}
+	if (json_object_get(req->json, "escrow_low_below") != NULL &&
+	    (ret = lf_api_int(req, "escrow_low_below", 1, 0, INT64_C(1000000000000000),
+			      &in->escrow_low_below)) != LF_OK)
+		return ret;
 	in->events = json_object_get(req->json, "events");
 	in->headers = json_object_get(req->json, "headers");
 	return LF_OK;

@@ -632,7 +632,9 @@ const lf_migration lf_migrations_sqlite[] = {
 	 * delivery per (webhook, record, event); the unique key keeps a
 	 * record from being dispatched twice to one webhook. The cursor
 	 * starts at the newest sealed record, so an existing trail is not
-	 * replayed. The secret is kept as given: it signs every request. */
+	 * replayed. The secret is kept as given: it signs every request.
+	 * escrow_low is whether ESCROW_LOW was announced and the project's
+	 * escrow has not risen back above escrow_low_below since. */
 	{18, "event webhooks",
 	 "CREATE TABLE webhooks ("
 	 " id INTEGER PRIMARY KEY,"
@@ -642,6 +644,8 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " active INTEGER NOT NULL,"
 	 " secret TEXT NOT NULL,"
 	 " headers TEXT,"
+	 " escrow_low_below INTEGER,"
+	 " escrow_low INTEGER NOT NULL DEFAULT 0,"
 	 " created_by INTEGER NOT NULL,"
 	 " created_at INTEGER NOT NULL,"
 	 " updated_at INTEGER NOT NULL);"

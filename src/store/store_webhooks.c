@@ -6,7 +6,8 @@
 #include <string.h>
 
 #define WEBHOOK_COLS                                                                               \
-	"id, project_id, url, events, active, secret, headers, created_by, created_at, updated_at"
+	"id, project_id, url, events, active, secret, headers, created_by, created_at, updated_at,"  \
+	" escrow_low_below, escrow_low"
 #define DELIVERY_COLS                                                                              \
 	"id, webhook_id, audit_seq, event, event_id, payload, status, attempts, response_code,"    \
 	" last_error, response_excerpt, duration_ms, created_at, last_attempt_at,"                 \
@@ -33,6 +34,8 @@ static void webhook_fill(lf_tx *tx, lf_rows *r, void *out)
 	w->created_by = lf_rows_int(r, 7);
 	w->created_at = lf_rows_int(r, 8);
 	w->updated_at = lf_rows_int(r, 9);
+	w->escrow_low_below = lf_rows_int(r, 10);
+	w->escrow_low = (int)lf_rows_int(r, 11);
 }
 
 static void delivery_fill(lf_tx *tx, lf_rows *r, void *out)
@@ -80,12 +83,13 @@ int lf_store_webhook_insert(lf_tx *tx, const lf_webhook *w, int64_t *id)
 {
 	lf_val v[] = {LF_VID(w->project_id),  LF_VTEXT(w->url),	      LF_VTEXT(w->events),
 		      LF_VINT(w->active),     LF_VTEXT(w->secret),    LF_VTEXT(w->headers),
-		      LF_VINT(w->created_by), LF_VINT(w->created_at), LF_VINT(w->updated_at)};
+		      LF_VINT(w->created_by), LF_VINT(w->created_at), LF_VINT(w->updated_at),
+		      LF_VID(w->escrow_low_below)};
 	return lf_db_query_int(tx,
 			       "INSERT INTO webhooks (project_id, url, events, active, secret,"
-			       " headers, created_by, created_at, updated_at)"
-			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-			       v, 9, id);
+			       " headers, created_by, created_at, updated_at, escrow_low_below)"
+			       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+			       v, 10, id);
 }
 
 /* project_id 0 stands for NULL: the global webhooks. */
@@ -121,13 +125,20 @@ int lf_store_webhook_update(lf_tx *tx, const lf_webhook *w)
 {
 	lf_val v[] = {LF_VINT(w->project_id), LF_VINT(w->id),	  LF_VTEXT(w->url),
 		      LF_VTEXT(w->events),    LF_VINT(w->active), LF_VTEXT(w->headers),
-		      LF_VINT(w->updated_at)};
+		      LF_VINT(w->updated_at), LF_VID(w->escrow_low_below)};
 	int64_t changes = 0;
 	int ret = lf_db_exec(tx,
 			     "UPDATE webhooks SET url = $3, events = $4, active = $5, headers = $6,"
-			     " updated_at = $7 WHERE COALESCE(project_id, 0) = $1 AND id = $2",
-			     v, 7, &changes);
+			     " updated_at = $7, escrow_low_below = $8"
+			     " WHERE COALESCE(project_id, 0) = $1 AND id = $2",
+			     v, 8, &changes);
 	return ret == LF_OK && changes == 0 ? LF_ERR_NOTFOUND : ret;
+}
+
+int lf_store_webhook_set_low(lf_tx *tx, int64_t id, int low)
+{
+	lf_val v[] = {LF_VINT(id), LF_VINT(low)};
+	return lf_db_exec(tx, "UPDATE webhooks SET escrow_low = $2 WHERE id = $1", v, 2, NULL);
 }
 
 int lf_store_webhook_delete(lf_tx *tx, int64_t project_id, int64_t id)

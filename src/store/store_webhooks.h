@@ -14,6 +14,8 @@ typedef struct lf_webhook {
 	int active;
 	const char *secret;  /* signs requests; never rendered after create */
 	const char *headers; /* JSON object text of extra headers, or NULL */
+	int64_t escrow_low_below; /* ESCROW_LOW under this available escrow; 0: never */
+	int escrow_low;		  /* announced, not risen back above it since */
 	int64_t created_by, created_at, updated_at;
 } lf_webhook;
 
@@ -40,9 +42,12 @@ int lf_store_webhook_list(lf_tx *tx, int64_t project_id, int64_t before, int lim
 			  lf_webhook **items, int *n);
 /* Every active webhook, by id (the dispatcher's). */
 int lf_store_webhook_active(lf_tx *tx, lf_webhook **items, int *n);
-/* Writes url, events, active, headers and updated_at of w (found by id
- * and project_id). LF_ERR_NOTFOUND when there is no such webhook. */
+/* Writes url, events, active, headers, escrow_low_below and updated_at of
+ * w (found by id and project_id). LF_ERR_NOTFOUND when there is no such
+ * webhook. */
 int lf_store_webhook_update(lf_tx *tx, const lf_webhook *w);
+/* Sets webhook id's escrow_low flag. */
+int lf_store_webhook_set_low(lf_tx *tx, int64_t id, int low);
 /* Deletes webhook id of project_id and its deliveries. */
 int lf_store_webhook_delete(lf_tx *tx, int64_t project_id, int64_t id);
 

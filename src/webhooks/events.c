@@ -14,7 +14,7 @@
 static const char *const names[] = {
     "TASKS_CREATED",   "ANNOTATION_CREATED", "ANNOTATION_UPDATED", "PROJECT_UPDATED",
     "TASK_SUBMITTED",  "TASK_REVIEWED",	     "TASK_ACCEPTED",	   "TASK_DISCARDED",
-    "EXPORT_FINISHED", "PAYOUT_SENT",
+    "EXPORT_FINISHED", "PAYOUT_SENT",	     "ESCROW_LOW",
 };
 
 /* The review decisions: each is a TASK_REVIEWED. */
@@ -91,6 +91,13 @@ int lf_webhook_events_of(const lf_audit_row *rec, const char *out[LF_WEBHOOK_EVE
 	else if (strcmp(to, "discarded") == 0 && strcmp(from, "discarded") != 0)
 		out[n++] = "TASK_DISCARDED";
 	return n;
+}
+
+int lf_webhook_escrow_moves(const lf_audit_row *rec)
+{
+	const char *a = rec->action != NULL ? rec->action : "";
+	return rec->project_id != 0 &&
+	       (strcmp(a, "task.claim") == 0 || strncmp(a, "escrow.", 7) == 0);
 }
 
 int lf_webhook_wants(const char *events, const char *event)
@@ -176,6 +183,14 @@ static int add_body(json_t *o, const lf_webhook_facts *f)
 			    json_pack("{s:s,s:O}", "id", r->entity_id, "details", details));
 	} else if (strcmp(ev, "PROJECT_UPDATED") == 0) {
 		ret |= json_object_set_new(o, "changes", json_incref(details));
+	} else if (strcmp(ev, "ESCROW_LOW") == 0 && f->escrow != NULL) {
+		const lf_webhook_escrow *e = f->escrow;
+		ret |= json_object_set_new(
+		    o, "escrow",
+		    json_pack("{s:I,s:I,s:I,s:s?}", "available", (json_int_t)e->available, "held",
+			      (json_int_t)e->held, "threshold", (json_int_t)e->threshold,
+			      "currency", e->currency));
+		ret |= json_object_set_new(o, "cause", json_string(r->action));
 	} else if (strcmp(ev, "EXPORT_FINISHED") == 0 || strcmp(ev, "PAYOUT_SENT") == 0) {
 		/* The export, or the paid item, with what its record says. */
 		json_t *what = json_deep_copy(details);

@@ -27,6 +27,7 @@ int lf_webhook_event_known(const char *name);
 /*
  * The events rec raises, into out (static strings), in a fixed order;
  * returns how many (0: none, the usual case for claims and heartbeats).
+ * ESCROW_LOW is not among them: see lf_webhook_escrow_moves.
  */
 int lf_webhook_events_of(const lf_audit_row *rec, const char *out[LF_WEBHOOK_EVENTS_MAX]);
 
@@ -34,13 +35,26 @@ int lf_webhook_events_of(const lf_audit_row *rec, const char *out[LF_WEBHOOK_EVE
  * means all) receives event. */
 int lf_webhook_wants(const char *events, const char *event);
 
+/* A project's escrow as ESCROW_LOW reports it (minor units). */
+typedef struct lf_webhook_escrow {
+	int64_t available, held, threshold;
+	const char *currency;
+} lf_webhook_escrow;
+
 /* What a payload is built from. */
 typedef struct lf_webhook_facts {
 	const lf_audit_row *rec; /* the event's sealed record */
 	const char *event;
-	const lf_task *task;	  /* the record's task, or NULL */
-	const lf_annotation *ann; /* the annotation version it stored, or NULL */
+	const lf_task *task;		 /* the record's task, or NULL */
+	const lf_annotation *ann;	 /* the annotation version it stored, or NULL */
+	const lf_webhook_escrow *escrow; /* ESCROW_LOW only */
 } lf_webhook_facts;
+
+/* Whether rec may have moved its project's available escrow across a
+ * webhook's ESCROW_LOW threshold (a claim's hold, a deposit, a refund):
+ * ESCROW_LOW depends on the balance, not on the record alone, so the
+ * dispatcher reads the balance for these. */
+int lf_webhook_escrow_moves(const lf_audit_row *rec);
 
 /*
  * The JSON body of event f->event: {"id": "<seq>.<EVENT>", "event",

@@ -7,10 +7,12 @@
 
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit/audit.h"
 #include "jobs/jobs.h"
+#include "ledger/ledger.h"
 #include "net/outbound.h"
 #include "webhooks/events.h"
 
@@ -54,8 +56,12 @@ static int redeliver_tx(lf_tx *tx, void *ud);
 static int ping_tx(lf_tx *tx, void *ud);
 static int facts_of(lf_tx *tx, const lf_audit_row *rec, lf_task *task, lf_annotation *ann,
 		    lf_webhook_facts *f);
+static int deliver_event(lf_tx *tx, struct dispatch *d, const lf_webhook *w,
+			 const lf_audit_row *rec, const char *event, const char *body);
+static int escrow_check(lf_tx *tx, struct dispatch *d, const lf_audit_row *rec, lf_webhook *hooks,
+			int nhooks);
 static int dispatch_record(lf_tx *tx, struct dispatch *d, const lf_audit_row *rec,
-			   const lf_webhook *hooks, int nhooks);
+			   lf_webhook *hooks, int nhooks);
 static int dispatch_tx(lf_tx *tx, void *ud);
 
 /* Checked at create and update with the same rules each send applies
@@ -219,6 +225,7 @@ static int create_tx(lf_tx *tx, void *ud)
 	w->events = ad->events != NULL ? ad->events : "[]";
 	w->active = in->active != 0;
 	w->headers = ad->headers;
+	w->escrow_low_below = in->escrow_low_below > 0 ? in->escrow_low_below : 0;
 	w->created_by = ad->who->user_id;
 	w->created_at = w->updated_at = now;
 	if (in->secret != NULL) {
@@ -260,6 +267,8 @@ static int update_tx(lf_tx *tx, void *ud)
 		w->active = ad->in->active;
 	if (ad->in->headers != NULL)
 		w->headers = ad->headers;
+	if (ad->in->escrow_low_below >= 0)
+		w->escrow_low_below = ad->in->escrow_low_below;
 	w->updated_at = lf_now_ms();
 	if ((ret = lf_store_webhook_update(tx, w)) != LF_OK)
 		return ret;
@@ -397,11 +406,75 @@ static int facts_of(lf_tx *tx, const lf_audit_row *rec, lf_task *task, lf_annota
 	return LF_OK;
 }
 
+/* Writes webhook w's delivery of event (body) of rec, with its job;
+ * nothing when w has it already. */
+static int deliver_event(lf_tx *tx, struct dispatch *d, const lf_webhook *w,
+			 const lf_audit_row *rec, const char *event, const char *body)
+{
+	char id[64];
+	snprintf(id, sizeof(id), "%lld.%s", (long long)rec->seq, event);
+	lf_webhook_delivery dl = {.webhook_id = w->id,
+				  .audit_seq = rec->seq,
+				  .event = event,
+				  .event_id = id,
+				  .payload = body,
+				  .status = "pending",
+				  .created_at = lf_now_ms()};
+	dl.next_attempt_at = dl.created_at;
+	int ret = lf_store_delivery_insert(tx, &dl, &dl.id);
+	if (ret != LF_OK || dl.id == 0)
+		return ret;
+	d->made++;
+	return enqueue(tx, w, dl.id, 1, 0, 1);
+}
+
+/* A webhook with a threshold hears ESCROW_LOW once when a claim (or a
+ * refund) takes the project's available escrow under it, and again only
+ * after a deposit brought it back up. The balance is the one at dispatch
+ * (within a second of the record under load), read only for records that
+ * move escrow, and only when such a webhook exists. */
+static int escrow_check(lf_tx *tx, struct dispatch *d, const lf_audit_row *rec, lf_webhook *hooks,
+			int nhooks)
+{
+	lf_project p;
+	lf_escrow e;
+	int read = 0, ret = LF_OK;
+	for (int h = 0; h < nhooks && ret == LF_OK; h++) {
+		lf_webhook *w = &hooks[h];
+		if (w->escrow_low_below <= 0 ||
+		    (w->project_id != 0 && w->project_id != rec->project_id) ||
+		    rec->ts < w->created_at || !lf_webhook_wants(w->events, "ESCROW_LOW"))
+			continue;
+		if (!read && ((ret = lf_store_project_get(tx, rec->project_id, &p)) != LF_OK ||
+			      (ret = lf_ledger_escrow(tx, p.id, p.currency, &e)) != LF_OK))
+			return ret == LF_ERR_NOTFOUND ? LF_OK : ret;
+		read = 1;
+		int low = e.available < w->escrow_low_below;
+		if (low == w->escrow_low)
+			continue;
+		w->escrow_low = low;
+		if ((ret = lf_store_webhook_set_low(tx, w->id, low)) != LF_OK || !low)
+			continue;
+		lf_webhook_escrow esc = {.available = e.available,
+					 .held = e.held,
+					 .threshold = w->escrow_low_below,
+					 .currency = p.currency};
+		lf_webhook_facts f = {.rec = rec, .event = "ESCROW_LOW", .escrow = &esc};
+		json_t *doc = lf_webhook_payload(&f);
+		char *body = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+		json_decref(doc);
+		ret =
+		    body != NULL ? deliver_event(tx, d, w, rec, "ESCROW_LOW", body) : LF_ERR_NOMEM;
+		free(body);
+	}
+	return ret;
+}
+
 /* Writes a delivery of each event of rec to each webhook that wants it;
  * the body is built once per event. A webhook hears only of events
  * recorded after it was made. */
 static int dispatch_record(lf_tx *tx, struct dispatch *d, const lf_audit_row *rec,
-			   const lf_webhook *hooks, int nhooks)
+			   lf_webhook *hooks, int nhooks)
 {
 	const char *events[LF_WEBHOOK_EVENTS_MAX];
 	int ne = lf_webhook_events_of(rec, events), ret = LF_OK;
@@ -409,8 +482,6 @@ static int dispatch_record(lf_tx *tx, struct dispatch *d, const lf_audit_row *re
 	lf_annotation ann;
 	for (int e = 0; e < ne && ret == LF_OK; e++) {
 		char *body = NULL;
-		char id[64];
-		snprintf(id, sizeof(id), "%lld.%s", (long long)rec->seq, events[e]);
 		for (int h = 0; h < nhooks && ret == LF_OK; h++) {
 			const lf_webhook *w = &hooks[h];
 			if ((w->project_id != 0 && w->project_id != rec->project_id) ||
@@ -428,22 +499,12 @@ static int dispatch_record(lf_tx *tx, struct dispatch *d, const lf_audit_row *re
 					break;
 				}
 			}
-			lf_webhook_delivery dl = {.webhook_id = w->id,
-						  .audit_seq = rec->seq,
-						  .event = events[e],
-						  .event_id = id,
-						  .payload = body,
-						  .status = "pending",
-						  .created_at = lf_now_ms()};
-			dl.next_attempt_at = dl.created_at;
-			if ((ret = lf_store_delivery_insert(tx, &dl, &dl.id)) == LF_OK &&
-			    dl.id != 0) {
-				ret = enqueue(tx, w, dl.id, 1, 0, 1);
-				d->made++;
-			}
+			ret = deliver_event(tx, d, w, rec, events[e], body);
 		}
 		free(body);
 	}
+	if (ret == LF_OK && lf_webhook_escrow_moves(rec))
+		ret = escrow_check(tx, d, rec, hooks, nhooks);
 	return ret;
 }
 

@@ -54,6 +54,9 @@ typedef struct lf_webhooks_input {
 	int active;	       /* 0, 1, -1 */
 	const char *secret;    /* create only: NULL generates one */
 	const json_t *headers; /* object of string values */
+	/* ESCROW_LOW when the project's available escrow drops under this
+	 * (minor units); 0 never, -1 unchanged. */
+	int64_t escrow_low_below;
 } lf_webhooks_input;
 
 /* Who acts, on which scope. */

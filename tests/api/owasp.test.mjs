@@ -124,18 +124,18 @@ const RULES = {
   // Webhooks: {webhook_id} is fx.webhook (fx.gwebhook under /webhooks); a
   // DELETE gets a webhook of its own (fx.webhookDel, fx.gwebhookDel), so the
   // walk's other routes still find theirs.
-  'POST /api/v1/projects/{id}/webhooks': { access: 'manage', id: 'P', req: () => json({ url: 'http://93.184.215.14/walk' }), inputs: ['url', 'events', 'active', 'secret', 'headers'], secrets: true },
+  'POST /api/v1/projects/{id}/webhooks': { access: 'manage', id: 'P', req: () => json({ url: 'http://93.184.215.14/walk' }), inputs: ['url', 'events', 'active', 'secret', 'headers', 'escrow_low_below'], secrets: true },
   'GET /api/v1/projects/{id}/webhooks': { access: 'manage', id: 'P', list: true },
   'GET /api/v1/projects/{id}/webhooks/{webhook_id}': { access: 'manage', id: 'P' },
-  'PATCH /api/v1/projects/{id}/webhooks/{webhook_id}': { access: 'manage', id: 'P', req: () => json({ events: ['TASK_ACCEPTED'] }), inputs: ['url', 'events', 'active', 'headers'] },
+  'PATCH /api/v1/projects/{id}/webhooks/{webhook_id}': { access: 'manage', id: 'P', req: () => json({ events: ['TASK_ACCEPTED'] }), inputs: ['url', 'events', 'active', 'headers', 'escrow_low_below'] },
   'DELETE /api/v1/projects/{id}/webhooks/{webhook_id}': { access: 'manage', id: 'P' },
   'GET /api/v1/projects/{id}/webhooks/{webhook_id}/deliveries': { access: 'manage', id: 'P', list: true },
   'POST /api/v1/projects/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver': { access: 'manage', id: 'P' },
   'POST /api/v1/projects/{id}/webhooks/{webhook_id}/test': { access: 'manage', id: 'P' },
-  'POST /api/v1/webhooks': { access: 'admin', req: () => json({ url: 'http://93.184.215.14/walk' }), inputs: ['url', 'events', 'active', 'secret', 'headers'], secrets: true },
+  'POST /api/v1/webhooks': { access: 'admin', req: () => json({ url: 'http://93.184.215.14/walk' }), inputs: ['url', 'events', 'active', 'secret', 'headers', 'escrow_low_below'], secrets: true },
   'GET /api/v1/webhooks': { access: 'admin', list: true },
   'GET /api/v1/webhooks/{webhook_id}': { access: 'admin' },
-  'PATCH /api/v1/webhooks/{webhook_id}': { access: 'admin', req: () => json({ events: ['TASK_ACCEPTED'] }), inputs: ['url', 'events', 'active', 'headers'] },
+  'PATCH /api/v1/webhooks/{webhook_id}': { access: 'admin', req: () => json({ events: ['TASK_ACCEPTED'] }), inputs: ['url', 'events', 'active', 'headers', 'escrow_low_below'] },
   'DELETE /api/v1/webhooks/{webhook_id}': { access: 'admin' },
   'GET /api/v1/webhooks/{webhook_id}/deliveries': { access: 'admin', list: true },
   'POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver': { access: 'admin' },

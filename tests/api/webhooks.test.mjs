@@ -317,6 +317,43 @@ test('EXPORT_FINISHED when an export is done, PAYOUT_SENT per paid item, in thei
   await srv.stop();
 });
 
+test('ESCROW_LOW once when a claim takes the escrow under the threshold, again only after it recovered', { timeout: 120000 }, async () => {
+  const srv = await startServer({ env: FAST });
+  const { admin, project, annotators: [a1] } = await setupProject(srv, { rates: { l1: 100, l2: 0, l3: 0 }, counts: { annotator: 1, reviewer: 0, super_reviewer: 0 } });
+  const t = admin.access_token;
+  const deposit = (amount, key) => srv.api('POST', `/api/v1/projects/${project.id}/escrow/deposits`, { token: t, body: { amount, idempotency_key: key } });
+  assert.equal((await deposit(300, 'd1')).status, 201);
+  const hook = await srv.api('POST', `/api/v1/projects/${project.id}/webhooks`, { token: t, body: { url: `${rx.base}/escrow`, events: ['ESCROW_LOW'], escrow_low_below: 150 } });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  assert.equal(hook.body.escrow_low_below, 150);
+  rx.secrets.set('/escrow', hook.body.secret);
+  await addTasks(srv, admin, project.id, ['one', 'two', 'three', 'four', 'five']);
+  const cycle = async () => {
+    const c = await claim(srv, a1, project.id, 'l1');
+    assert.equal(c.status, 200, JSON.stringify(c.body));
+    assert.equal((await submit(srv, a1, c.body.id, nerResult('PER', 0, 3))).status, 200);
+  };
+  const low = () => [...new Map(rx.requests.filter((q) => q.path === '/escrow' && q.status === 200).map((q) => [q.body.id, q.body])).values()];
+  await cycle(); // 200 left: not low
+  await cycle(); // 100 left: low
+  await until('ESCROW_LOW', () => low().length === 1);
+  const e = low()[0];
+  assert.equal(e.event, 'ESCROW_LOW');
+  assert.deepEqual(e.escrow, { available: 100, held: 200, threshold: 150, currency: 'USD' });
+  assert.equal(e.cause, 'task.claim');
+  await cycle(); // 0 left: still low, not announced again
+  assert.equal((await deposit(1000, 'd2')).status, 201); // 1000: recovered
+  await cycle(); // 900
+  await wait(1500);
+  assert.equal(low().length, 1, 'announced once while low');
+  assert.equal((await srv.api('PATCH', `/api/v1/projects/${project.id}/webhooks/${hook.body.id}`, { token: t, body: { escrow_low_below: 950 } })).status, 200);
+  await cycle(); // 800 < 950: low again after having recovered
+  await until('a second ESCROW_LOW', () => low().length === 2);
+  assert.equal(low()[1].escrow.available, 800);
+  assert.ok(rx.requests.filter((q) => q.path === '/escrow').every((q) => q.valid));
+  await srv.stop();
+});
+
 test('without the allow-list, internal webhook URLs are refused with a clear error', { timeout: 60000 }, async () => {
   const srv = await startServer();
   const admin = await srv.login(ADMIN.email, ADMIN.password);

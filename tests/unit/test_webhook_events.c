@@ -84,6 +84,7 @@ static void test_names_and_filter(void **state)
 	(void)state;
 	assert_true(lf_webhook_event_known("TASK_ACCEPTED"));
 	assert_false(lf_webhook_event_known("PING"));
+	assert_true(lf_webhook_event_known("ESCROW_LOW"));
 	assert_false(lf_webhook_event_known("task_accepted"));
 	assert_string_equal(lf_webhook_event_at(0), "TASKS_CREATED");
 	assert_null(lf_webhook_event_at(100));
@@ -156,6 +157,33 @@ static void test_payload_tasks_and_transition(void **state)
 	json_decref(p);
 }
 
+static void test_escrow_low(void **state)
+{
+	(void)state;
+	lf_audit_row claim = rec("task.claim", "queued_l1", "locked_l1", "{}");
+	lf_audit_row dep = rec("escrow.deposit", NULL, NULL, "{}");
+	lf_audit_row hb = rec("task.heartbeat", "locked_l1", "locked_l1", "{}");
+	const char *ev[LF_WEBHOOK_EVENTS_MAX];
+	assert_true(lf_webhook_escrow_moves(&claim));
+	assert_true(lf_webhook_escrow_moves(&dep));
+	assert_false(lf_webhook_escrow_moves(&hb));
+	/* Never raised by the record alone: it depends on the balance. */
+	assert_int_equal(lf_webhook_events_of(&claim, ev), 0);
+	claim.project_id = 0;
+	assert_false(lf_webhook_escrow_moves(&claim));
+	claim.project_id = 3;
+	lf_webhook_escrow e = {.available = 90, .held = 210, .threshold = 100, .currency = "EUR"};
+	lf_webhook_facts f = {.rec = &claim, .event = "ESCROW_LOW", .escrow = &e};
+	json_t *p = lf_webhook_payload(&f);
+	json_t *o = json_object_get(p, "escrow");
+	assert_string_equal(json_string_value(json_object_get(p, "id")), "42.ESCROW_LOW");
+	assert_int_equal(json_integer_value(json_object_get(o, "available")), 90);
+	assert_int_equal(json_integer_value(json_object_get(o, "threshold")), 100);
+	assert_string_equal(json_string_value(json_object_get(o, "currency")), "EUR");
+	assert_string_equal(json_string_value(json_object_get(p, "cause")), "task.claim");
+	json_decref(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +191,7 @@ int main(void)
 	    cmocka_unit_test(test_names_and_filter),
 	    cmocka_unit_test(test_payload_annotation),
 	    cmocka_unit_test(test_payload_tasks_and_transition),
+	    cmocka_unit_test(test_escrow_low),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

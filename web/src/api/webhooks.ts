@@ -18,6 +18,7 @@ export const WEBHOOK_EVENTS = [
   'TASK_DISCARDED',
   'EXPORT_FINISHED',
   'PAYOUT_SENT',
+  'ESCROW_LOW',
 ] as const;
 
 export interface Webhook {
@@ -29,6 +30,8 @@ export interface Webhook {
   active: boolean;
   /* Names of the extra headers; their values are never shown. */
   headers: string[];
+  /* ESCROW_LOW under this available escrow (minor units); null: never. */
+  escrow_low_below: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -41,6 +44,7 @@ export interface WebhookInput {
   events?: string[];
   active?: boolean;
   headers?: Record<string, string>;
+  escrow_low_below?: number;
 }
 
 export interface WebhookDelivery {

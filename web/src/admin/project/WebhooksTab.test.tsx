@@ -34,6 +34,7 @@ const hook = (id: number, over: Partial<Webhook> = {}): Webhook => ({
   events: [],
   active: true,
   headers: [],
+  escrow_low_below: null,
   created_at: '2026-03-01T00:00:00.000Z',
   updated_at: '2026-03-01T00:00:00.000Z',
   ...over,
@@ -91,9 +92,11 @@ describe('WebhooksTab', () => {
     await screen.findByText('No webhooks yet.');
     fireEvent.change(screen.getByTestId('webhook-add-url'), { target: { value: ' https://hooks.example.org/in ' } });
     fireEvent.click(screen.getByTestId('webhook-add-event-TASK_ACCEPTED'));
+    fireEvent.click(screen.getByTestId('webhook-add-event-ESCROW_LOW'));
+    fireEvent.change(screen.getByTestId('webhook-add-low'), { target: { value: '500' } });
     fireEvent.click(screen.getByTestId('webhook-add-submit'));
     expect((await screen.findByTestId('webhook-secret-value')).textContent).toBe('whsec_abc');
-    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ url: 'https://hooks.example.org/in', events: ['TASK_ACCEPTED'] });
+    expect(calls.find((c) => c.method === 'POST')?.body).toEqual({ url: 'https://hooks.example.org/in', events: ['TASK_ACCEPTED', 'ESCROW_LOW'], escrow_low_below: 500 });
     await screen.findByTestId('webhook-row-3');
     expect(screen.getByTestId('webhook-row-3').textContent).toContain('TASK_ACCEPTED');
     fireEvent.click(screen.getByText('Done'));

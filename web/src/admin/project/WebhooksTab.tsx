@@ -122,6 +122,7 @@ export function WebhooksTab({ project }: { project: Project }) {
   const { list, pagerProps } = usePagedList((q) => listWebhooks(project.id, q), 50, [project.id]);
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>([]);
+  const [lowBelow, setLowBelow] = useState('');
   const [secret, setSecret] = useState<{ id: number; secret: string } | null>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [editing, setEditing] = useState<{ id: number; events: string[] } | null>(null);
@@ -133,10 +134,12 @@ export function WebhooksTab({ project }: { project: Project }) {
     e.preventDefault();
     setStatus('');
     await add.run(async () => {
-      const w = await createWebhook(project.id, { url: url.trim(), events });
+      const below = lowBelow.trim();
+      const w = await createWebhook(project.id, below === '' ? { url: url.trim(), events } : { url: url.trim(), events, escrow_low_below: Number(below) });
       setSecret({ id: w.id, secret: w.secret });
       setUrl('');
       setEvents([]);
+      setLowBelow('');
       list.reload();
     });
   }
@@ -167,6 +170,15 @@ export function WebhooksTab({ project }: { project: Project }) {
         <label htmlFor="webhook-add-url">URL</label>
         <input id="webhook-add-url" data-testid="webhook-add-url" type="url" required value={url} onChange={(e) => setUrl(e.target.value)} />
         <EventBoxes idPrefix="webhook-add-event" value={events} onChange={setEvents} />
+        <label htmlFor="webhook-add-low">ESCROW_LOW under (minor units, optional)</label>
+        <input
+          id="webhook-add-low"
+          data-testid="webhook-add-low"
+          inputMode="numeric"
+          pattern="[0-9]*"
+          value={lowBelow}
+          onChange={(e) => setLowBelow(e.target.value)}
+        />
         <ErrorAlert error={add.error} />
         <div className="form-actions">
           <button type="submit" data-testid="webhook-add-submit" disabled={add.busy}>
