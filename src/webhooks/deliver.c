@@ -39,6 +39,7 @@ struct record {
 	lf_webhook_delivery *d;
 	const struct attempt *at;
 	int first;
+	int last; /* no retry whatever the outcome (the webhook was paused) */
 };
 
 static int add_header(struct curl_slist **h, const char *line);
@@ -179,7 +180,7 @@ static int record_tx(lf_tx *tx, void *ud)
 	d->delivered_at = ok ? now : 0;
 	if (ok) {
 		d->status = "delivered";
-	} else if (d->attempts - r->first + 1 < r->o->attempts) {
+	} else if (!r->last && d->attempts - r->first + 1 < r->o->attempts) {
 		d->status = "pending";
 		delay = lf_webhooks_backoff(r->o->retry_ms, d->attempts - r->first + 1);
 		d->next_attempt_at = now + delay;
@@ -221,11 +222,14 @@ int lf_webhooks_deliver(lf_store *s, const lf_webhooks_opts *o, int64_t pid, int
 	}
 	if (ret != LF_OK)
 		goto cleanup;
-	if (!w.active && strcmp(d.event, "PING") != 0)
-		snprintf(at->err, sizeof(at->err), "the webhook is inactive");
+	/* A paused webhook's pending deliveries fail at once (a redelivery
+	 * sends them after it is active again); a test PING goes anyway. */
+	int paused = !w.active && strcmp(d.event, "PING") != 0;
+	if (paused)
+		snprintf(at->err, sizeof(at->err), "the webhook is paused (inactive)");
 	else
 		send_once(o, &w, &d, at);
-	struct record r = {.o = o, .w = &w, .d = &d, .at = at, .first = first};
+	struct record r = {.o = o, .w = &w, .d = &d, .at = at, .first = first, .last = paused};
 	ret = lf_store_write(s, a, record_tx, &r);
 	if (ret == LF_ERR_CONFLICT)
 		ret = LF_OK;

@@ -354,6 +354,37 @@ test('ESCROW_LOW once when a claim takes the escrow under the threshold, again o
   await srv.stop();
 });
 
+test('pausing a webhook fails its pending retries at once; a redelivery sends them when it is active again', { timeout: 120000 }, async () => {
+  const srv = await startServer({ env: { ...FAST, LABELFLOW_WEBHOOK_RETRY_MS: '1500' } });
+  const { admin, project } = await setupProject(srv, { counts: { annotator: 0, reviewer: 0, super_reviewer: 0 } });
+  const t = admin.access_token;
+  const base = `/api/v1/projects/${project.id}/webhooks`;
+  const hook = await srv.api('POST', base, { token: t, body: { url: `${rx.base}/pause`, events: ['TASKS_CREATED'] } });
+  rx.secrets.set('/pause', hook.body.secret);
+  rx.status = 500;
+  await addTasks(srv, admin, project.id, ['paused']);
+  const dl = `${base}/${hook.body.id}/deliveries`;
+  const first = await until('a first failed attempt', async () => {
+    const r = await srv.api('GET', dl, { token: t });
+    return r.body.items[0]?.attempts === 1 ? r.body.items[0] : null;
+  });
+  assert.equal(first.status, 'pending');
+  assert.equal((await srv.api('PATCH', `${base}/${hook.body.id}`, { token: t, body: { active: false } })).status, 200);
+  const sent = rx.requests.filter((q) => q.path === '/pause').length;
+  const failed = await until('failed while paused', async () => {
+    const r = await srv.api('GET', `${dl}?status=failed`, { token: t });
+    return r.body.items[0];
+  });
+  assert.equal(failed.attempts, 2);
+  assert.match(failed.last_error, /paused/);
+  assert.equal(rx.requests.filter((q) => q.path === '/pause').length, sent, 'nothing was sent while paused');
+  rx.status = null;
+  assert.equal((await srv.api('PATCH', `${base}/${hook.body.id}`, { token: t, body: { active: true } })).status, 200);
+  assert.equal((await srv.api('POST', `${dl}/${failed.id}/redeliver`, { token: t })).status, 202);
+  await until('delivered after the redelivery', async () => (await srv.api('GET', `${dl}?status=delivered`, { token: t })).body.items[0]);
+  await srv.stop();
+});
+
 test('without the allow-list, internal webhook URLs are refused with a clear error', { timeout: 60000 }, async () => {
   const srv = await startServer();
   const admin = await srv.login(ADMIN.email, ADMIN.password);
