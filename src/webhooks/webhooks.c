@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit/audit.h"
 #include "jobs/jobs.h"
@@ -123,7 +124,8 @@ static int check_headers(const json_t *headers, const char **text, lf_error *err
 				    LF_WEBHOOKS_HEADERS_MAX);
 	json_object_foreach((json_t *)headers, k, v)
 	{
-		size_t n = strlen(k), ok = n > 0 && n <= 64;
+		size_t n = strlen(k);
+		int ok = n > 0 && n <= 64;
 		for (size_t i = 0; ok && i < n; i++)
 			ok = (k[i] >= 'a' && k[i] <= 'z') || (k[i] >= 'A' && k[i] <= 'Z') ||
 			     (k[i] >= '0' && k[i] <= '9') || k[i] == '-';
