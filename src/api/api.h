@@ -269,4 +269,21 @@ int lf_api_project_stats(lf_http_req *req);
 int lf_api_project_agreement(lf_http_req *req);
 int lf_api_me_progress(lf_http_req *req);
 
+int lf_api_webhooks_create(lf_http_req *req);
+int lf_api_webhooks_list(lf_http_req *req);
+int lf_api_webhooks_get(lf_http_req *req);
+int lf_api_webhooks_patch(lf_http_req *req);
+int lf_api_webhooks_delete(lf_http_req *req);
+int lf_api_webhooks_deliveries(lf_http_req *req);
+int lf_api_webhooks_redeliver(lf_http_req *req);
+int lf_api_webhooks_test(lf_http_req *req);
+int lf_api_global_webhooks_create(lf_http_req *req);
+int lf_api_global_webhooks_list(lf_http_req *req);
+int lf_api_global_webhooks_get(lf_http_req *req);
+int lf_api_global_webhooks_patch(lf_http_req *req);
+int lf_api_global_webhooks_delete(lf_http_req *req);
+int lf_api_global_webhooks_deliveries(lf_http_req *req);
+int lf_api_global_webhooks_redeliver(lf_http_req *req);
+int lf_api_global_webhooks_test(lf_http_req *req);
+
 #endif

@@ -23,7 +23,8 @@ static const char *const actions[] = {
     "source.sync",	  "source.sync.done",  "source.delete",	     "task.priority",
     "gold.create",	  "gold.retire",       "member.suspend",     "member.reinstate",
     "token.create",	  "token.revoke",      "ml_backend.connect", "ml_backend.update",
-    "ml_backend.delete",  "ml_backend.train",  "ml.predict",
+    "ml_backend.delete",  "ml_backend.train",  "ml.predict",	     "export.done",
+    "payout.sent",	  "webhook.create",    "webhook.update",     "webhook.delete",
 };
 
 static void put_field(crypto_hash_sha256_state *st, const char *name, const char *val);

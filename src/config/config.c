@@ -114,7 +114,7 @@ static const struct var vars[] = {
      "allows chosen ones only",
      PLAIN},
     {"LABELFLOW_OUTBOUND_ALLOW", STR(outbound_allow), NULL, NULL, NULL,
-     "internal addresses that outbound URLs (the payout webhook) may reach anyway, "
+     "internal addresses that outbound URLs (the payout webhook, event webhooks) may reach anyway, "
      "comma-separated: ADDRESS, ADDRESS/BITS (IPv4 or IPv6) or a host name, which may then "
      "resolve to any address (e.g. 10.20.0.0/16,hooks.corp.internal); loopback, private, "
      "link-local (cloud metadata), carrier-NAT, unique-local, multicast and reserved "
@@ -122,6 +122,16 @@ static const struct var vars[] = {
      PLAIN},
     {"LABELFLOW_ML_ANSWER_MAX", INT(ml_answer_max, 1024, 1 << 30), "8388608", NULL, NULL,
      "the largest answer an ML backend may give to one call, bytes (a batch's predictions)", PLAIN},
+    {"LABELFLOW_WEBHOOK_DISPATCH_MS", INT(webhook_dispatch_ms, 1, 60000), "200", NULL, NULL,
+     "how often sealed audit records are turned into event webhook deliveries", PLAIN},
+    {"LABELFLOW_WEBHOOK_RETRY_MS", INT(webhook_retry_ms, 1, 3600000), "10000", NULL, NULL,
+     "an event webhook delivery's first retry delay; each next one is 3 times longer "
+     "(jittered, at most 6 hours)",
+     PLAIN},
+    {"LABELFLOW_WEBHOOK_ATTEMPTS", INT(webhook_attempts, 1, 50), "8", NULL, NULL,
+     "attempts of one event webhook delivery before it is failed", PLAIN},
+    {"LABELFLOW_WEBHOOK_TIMEOUT_MS", INT(webhook_timeout_ms, 1, 600000), "10000", NULL, NULL,
+     "one event webhook request's timeout", PLAIN},
     {"LABELFLOW_ACCESS_TTL", INT(access_ttl_s, 1, BIG), "900", NULL, NULL,
      "access token lifetime, seconds", PLAIN},
     {"LABELFLOW_REFRESH_TTL", INT(refresh_ttl_s, 1, BIG), "2592000", NULL, NULL,

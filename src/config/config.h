@@ -48,6 +48,10 @@ typedef struct lf_config {
 	bool payout_webhook_allow_private;
 	const char *outbound_allow; /* NULL: no internal address may be reached */
 	int ml_answer_max;	    /* bytes of one ML backend answer (ml/ml.h) */
+	int webhook_dispatch_ms;
+	int webhook_retry_ms;
+	int webhook_attempts;
+	int webhook_timeout_ms;
 	int access_ttl_s;
 	int refresh_ttl_s;
 	int max_connections;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/audit.h"
 #include "workflow/workflow.h"
 
 /* Tasks per page: one read transaction and one progress update each. */
@@ -59,6 +60,7 @@ struct run_progress {
 static int filter_from_json(const json_t *o, lf_export_filter *f, lf_export_opts *opts,
 			    const json_t **selection, char *err, size_t errlen);
 static int blob_write(void *ud, const void *buf, size_t len);
+static int audit_done(lf_tx *tx, const lf_export_row *row);
 static int save_progress(void *ud, int64_t done, int64_t total);
 static json_t *report_json(const lf_export_report *rep);
 static int add_versions(lf_tx *tx, const lf_export_source *src, json_t **annotations,
@@ -337,6 +339,29 @@ static int blob_write(void *ud, const void *buf, size_t len)
 	return lf_blob_write(b->w, buf, len);
 }
 
+/* A finished export is recorded with its row, so that its
+ * EXPORT_FINISHED event (webhooks.h) exists exactly when the file does. */
+static int audit_done(lf_tx *tx, const lf_export_row *row)
+{
+	char id[32];
+	snprintf(id, sizeof(id), "%lld", (long long)row->id);
+	json_t *d = json_pack("{s:s,s:I,s:I,s:s?}", "format", row->format, "tasks",
+			      (json_int_t)row->tasks_done, "bytes", (json_int_t)row->bytes,
+			      "target", row->target);
+	lf_audit_event ev = {.actor_id = row->created_by,
+			     .actor_role = "admin",
+			     .action = "export.done",
+			     .entity_type = "export",
+			     .entity_id = id,
+			     .project_id = row->project_id,
+			     .from_state = "running",
+			     .to_state = "done",
+			     .details = d};
+	int ret = d != NULL ? lf_audit_append(tx, &ev, NULL) : LF_ERR_NOMEM;
+	json_decref(d);
+	return ret;
+}
+
 static int save_progress(void *ud, int64_t done, int64_t total)
 {
 	struct run_progress *p = ud;
@@ -438,7 +463,8 @@ int lf_export_run(lf_store *s, lf_blob_store *blobs, lf_blob_pool *targets, cons
 	row.error = ret == LF_OK ? NULL : err;
 	row.updated_at = lf_now_ms();
 	int sret = lf_store_begin(s, LF_TX_WRITE, a, &tx);
-	if (sret == LF_OK && (sret = lf_store_export_update(tx, &row)) == LF_OK)
+	if (sret == LF_OK && (sret = lf_store_export_update(tx, &row)) == LF_OK &&
+	    (ret != LF_OK || (sret = audit_done(tx, &row)) == LF_OK))
 		sret = lf_store_commit(tx);
 	else
 		lf_store_rollback(tx);

@@ -13,6 +13,7 @@
 #include "payout/batch.h"
 #include "sources/sources.h"
 #include "tasks/tasks.h"
+#include "webhooks/webhooks.h"
 
 static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen);
 static int job_import(void *ud, lf_job *job, char *err, size_t errlen);
@@ -20,7 +21,9 @@ static int job_payout(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_export(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_source_sync(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_ml_predict(void *ud, lf_job *job, char *err, size_t errlen);
+static int job_webhook(void *ud, lf_job *job, char *err, size_t errlen);
 static int periodic_sweep(void *ud);
+static int periodic_webhooks(void *ud);
 
 /* The id a job's payload names; a job without it can never succeed. */
 static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen)
@@ -101,6 +104,44 @@ static int job_ml_predict(void *ud, lf_job *job, char *err, size_t errlen)
 	return lf_ml_job(ctx->store, &env, job, err, errlen);
 }
 
+/* Sends one webhook delivery attempt; deliver.c queues the next one
+ * itself, with the webhooks' own backoff. */
+static int job_webhook(void *ud, lf_job *job, char *err, size_t errlen)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	const lf_config *cfg = ctx->cfg;
+	lf_webhooks_opts o = {.allow = cfg->outbound_allow,
+			      .retry_ms = cfg->webhook_retry_ms,
+			      .attempts = cfg->webhook_attempts,
+			      .timeout_ms = cfg->webhook_timeout_ms};
+	int64_t pid, wid, did, attempt, first;
+	int ret = payload_id(job, "delivery_id", &did, err, errlen);
+	if (ret == LF_OK)
+		ret = payload_id(job, "webhook_id", &wid, err, errlen);
+	if (ret == LF_OK)
+		ret = payload_id(job, "project_id", &pid, err, errlen);
+	if (ret == LF_OK)
+		ret = payload_id(job, "attempt", &attempt, err, errlen);
+	if (ret == LF_OK)
+		ret = payload_id(job, "first", &first, err, errlen);
+	return ret != LF_OK ? ret
+			    : lf_webhooks_deliver(ctx->store, &o, pid, wid, did, (int)attempt,
+						  (int)first, err, errlen);
+}
+
+/* Turns sealed audit records into webhook deliveries; every process may
+ * run it (they take turns on the cursor). */
+static int periodic_webhooks(void *ud)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	int made = 0;
+	int ret = lf_webhooks_dispatch(ctx->store, &made);
+	lf_jobs *runner = __atomic_load_n(&ctx->runner, __ATOMIC_ACQUIRE);
+	if (made > 0 && runner != NULL)
+		lf_jobs_kick(runner);
+	return ret;
+}
+
 /* Returns expired leases to their queues; every process may run it. */
 static int periodic_sweep(void *ud)
 {
@@ -123,15 +164,23 @@ int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
 	     .ud = ctx,
 	     .timeout_ms = 6 * 3600 * 1000},
 	    {.kind = LF_ML_JOB, .fn = job_ml_predict, .ud = ctx, .timeout_ms = 3600 * 1000},
+	    {.kind = LF_WEBHOOKS_JOB, .fn = job_webhook, .ud = ctx, .timeout_ms = 15 * 60 * 1000},
 	};
 	const lf_job_periodic periodic[] = {
 	    {.name = "lease-sweeper",
 	     .interval_ms = ctx->cfg->sweep_ms,
 	     .fn = periodic_sweep,
 	     .ud = ctx},
+	    {.name = "webhook-dispatch",
+	     .interval_ms = ctx->cfg->webhook_dispatch_ms,
+	     .fn = periodic_webhooks,
+	     .ud = ctx},
 	};
 	/* A job whose process died is taken over once its lease runs out. */
 	lf_jobs_config jc = {.threads = threads, .lease_ms = ctx->cfg->job_lease_ms};
-	return lf_jobs_start_cfg(ctx->store, &jc, handlers, LF_ARRAY_LEN(handlers), periodic,
-				 LF_ARRAY_LEN(periodic), out);
+	int ret = lf_jobs_start_cfg(ctx->store, &jc, handlers, LF_ARRAY_LEN(handlers), periodic,
+				    LF_ARRAY_LEN(periodic), out);
+	if (ret == LF_OK)
+		__atomic_store_n(&ctx->runner, *out, __ATOMIC_RELEASE);
+	return ret;
 }

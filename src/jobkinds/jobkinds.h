@@ -28,11 +28,16 @@ typedef struct lf_jobkinds_ctx {
 	/* Job lease, sweep interval, the payout webhook adapter (configured on
 	 * the server, never through the API) and the exports' spool folder. */
 	const lf_config *cfg;
+	/* Set by lf_jobkinds_start once the runner exists (atomically: its
+	 * ticker thread reads it), so that the webhook dispatcher wakes the
+	 * workers for the deliveries it queued instead of letting them poll. */
+	lf_jobs *runner;
 } lf_jobkinds_ctx;
 
 /*
  * Starts a job runner with threads workers (0: periodic tasks only) that
- * runs imports, exports, payouts and bucket syncs and sweeps expired task leases. ctx
+ * runs imports, exports, payouts, bucket syncs and webhook deliveries, sweeps
+ * expired task leases and dispatches webhook events. ctx
  * must outlive the runner. Owner: caller, released with lf_jobs_stop.
  */
 int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out);

@@ -28,6 +28,7 @@ static int collect_payable(void *ud, int64_t project_id, int64_t user_id, const 
 static int64_t minimum_for(const lf_payout_request *rq, const char *currency);
 static int minimums_text(lf_arena *a, const lf_payout_request *rq, const char **out);
 static int check_minimums(lf_tx *tx, const lf_payout_request *rq, lf_error *why);
+static int audit_sent(lf_tx *tx, const lf_payout_item_row *it, const char *ref);
 static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, const char *status,
 		     const char *error, const char *ref);
 static int write_statement(lf_blob_store *blobs, const lf_payout_batch_row *b,
@@ -322,6 +323,27 @@ static void to_adapter_item(const lf_payout_batch_row *b, const lf_payout_item_r
 				.idempotency_key = key};
 }
 
+/* A paid item is recorded with its settlement, so that its PAYOUT_SENT
+ * event (webhooks.h) exists exactly when the money moved. */
+static int audit_sent(lf_tx *tx, const lf_payout_item_row *it, const char *ref)
+{
+	char id[32];
+	snprintf(id, sizeof(id), "%lld", (long long)it->id);
+	json_t *d = json_pack("{s:I,s:I,s:I,s:s,s:s?}", "batch_id", (json_int_t)it->batch_id,
+			      "user_id", (json_int_t)it->user_id, "amount", (json_int_t)it->amount,
+			      "currency", it->currency, "reference", ref);
+	lf_audit_event ev = {.action = "payout.sent",
+			     .entity_type = "payout_item",
+			     .entity_id = id,
+			     .project_id = it->project_id,
+			     .from_state = "pending",
+			     .to_state = "paid",
+			     .details = d};
+	int ret = d != NULL ? lf_audit_append(tx, &ev, NULL) : LF_ERR_NOMEM;
+	json_decref(d);
+	return ret;
+}
+
 /* Records an item's outcome and moves its money, in one transaction. */
 static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, const char *status,
 		     const char *error, const char *ref)
@@ -331,9 +353,10 @@ static int item_done(lf_store *s, lf_arena *a, const lf_payout_item_row *it, con
 	if (ret != LF_OK)
 		return ret;
 	int64_t now = lf_now_ms();
-	if (strcmp(status, "paid") == 0)
-		ret = lf_ledger_payout_settle(tx, it->project_id, it->currency, it->user_id,
-					      it->amount, it->id);
+	if (strcmp(status, "paid") == 0 &&
+	    (ret = lf_ledger_payout_settle(tx, it->project_id, it->currency, it->user_id,
+					   it->amount, it->id)) == LF_OK)
+		ret = audit_sent(tx, it, ref);
 	else if (strcmp(status, "failed") == 0)
 		ret = lf_ledger_payout_fail(tx, it->project_id, it->currency, it->user_id,
 					    it->amount, it->id);

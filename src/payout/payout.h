@@ -34,8 +34,6 @@
 #define LF_PAYOUT_REF_MAX 256
 /* Longest accepted idempotency key, in bytes. */
 #define LF_PAYOUT_KEY_MAX 255
-/* Buffer size for a hex signature from lf_payout_sign (64 digits + NUL). */
-#define LF_PAYOUT_SIG_HEX 65
 
 typedef struct lf_payout_item {
 	int64_t id; /* payout item id, unique */
@@ -68,7 +66,7 @@ int lf_payout_item_valid(const lf_payout_item *item, char *err, size_t errlen);
  *   LABELFLOW_OUTBOUND_ALLOW list, net/outbound.h), "allow_private": true
  *   to allow every internal address (see lf_payout_webhook_check)}. The
  *   secret may have any length: the HMAC key is its SHA-256 (see
- *   lf_payout_sign).
+ *   net/sign.h).
  * Unknown kinds, unknown keys, missing or mistyped values and non-http(s)
  * URLs give LF_ERR_INVALID with a sentence in err. Owner: caller, released
  * with lf_payout_adapter_free.
@@ -129,27 +127,5 @@ const char *lf_payout_csv_header(void);
  * LF_ERR_LIMIT when buf is too small; on failure buf holds "" (if len > 0).
  */
 int lf_payout_csv_row(char *buf, size_t len, const lf_payout_item *item, size_t *written);
-
-/*
- * Computes the webhook signature: lowercase hex of HMAC-SHA256 with key
- * SHA-256(secret) over "<t>.<body>", t in decimal unix seconds. Hashing the
- * secret first lets it have any length while the HMAC key stays 32 bytes.
- * The header sent is "LabelFlow-Signature: t=<t>,v1=<hex>".
- * LF_ERR_INVALID for an empty secret or a negative t.
- */
-int lf_payout_sign(const char *secret, int64_t t, const char *body, size_t len,
-		   char hex_out[LF_PAYOUT_SIG_HEX]);
-/*
- * Checks a LabelFlow-Signature header value against body, for receivers.
- * The header holds comma-separated "key=value" parts: exactly one t and
- * one or more v1 (several allow secret rotation: any match passes); other
- * keys are ignored. Signatures are compared in constant time.
- * LF_OK when a v1 matches and |now - t| <= tolerance_s; LF_ERR_AUTH for a
- * wrong signature or a timestamp outside the tolerance (replay);
- * LF_ERR_INVALID for a malformed header, an empty secret or a negative
- * tolerance.
- */
-int lf_payout_verify(const char *secret, const char *header, const char *body, size_t len,
-		     int64_t now, int64_t tolerance_s);
 
 #endif

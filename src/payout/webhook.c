@@ -3,10 +3,9 @@
  * an HTTP(S) endpoint that performs the transfer, plus the signing
  * functions receivers use to check that a request came from us.
  *
- * The signature follows Stripe's scheme ("t=<unix>,v1=<hex hmac>" over
- * "<t>.<body>") so receivers can reuse known code, and the timestamp lets
- * them refuse replays. The adapter keeps only SHA-256 of the secret, which
- * is the HMAC key, and wipes it when freed.
+ * Requests are signed as every request LabelFlow sends (net/sign.h). The
+ * adapter keeps only SHA-256 of the secret, which is the HMAC key, and
+ * wipes it when freed.
  *
  * libcurl is used through one easy handle per send, so sends from many
  * threads share nothing mutable. Signals are disabled (threads), redirects
@@ -25,20 +24,18 @@
 #include "payout/payout_int.h"
 
 #include <curl/curl.h>
-#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/outbound.h"
+#include "net/sign.h"
 
 #define DEFAULT_TIMEOUT_MS 10000
 #define MAX_TIMEOUT_MS	   600000
 /* The answer is read only for its "reference"; a larger one is cut. */
 #define RESPONSE_MAX 8192
-/* v1 signatures accepted in one header (secret rotation needs two). */
-#define MAX_V1 8
 /* What outbound messages call the endpoint. */
 #define WHAT "the payout webhook"
 /* Said after a refusal, which names LABELFLOW_OUTBOUND_ALLOW already. */
@@ -59,10 +56,6 @@ struct response {
 };
 
 static int libs_ready(void);
-static void derive_key(const char *secret, unsigned char key[crypto_auth_hmacsha256_KEYBYTES]);
-static void sign_with_key(const unsigned char *key, int64_t t, const char *body, size_t len,
-			  unsigned char mac[crypto_auth_hmacsha256_BYTES]);
-static int parse_t(const char *s, size_t n, int64_t *t);
 static void hint_private(int ret, char *err, size_t errlen);
 static int read_config(const json_t *config, const char **url, const char **secret,
 		       long *timeout_ms, const char **allow, bool *allow_private, char *err,
@@ -85,102 +78,6 @@ static const lf_payout_ops webhook_ops = {
 static int libs_ready(void)
 {
 	return lf_outbound_ready() == LF_OK && sodium_init() >= 0;
-}
-
-static void derive_key(const char *secret, unsigned char key[crypto_auth_hmacsha256_KEYBYTES])
-{
-	crypto_hash_sha256(key, (const unsigned char *)secret, strlen(secret));
-}
-
-static void sign_with_key(const unsigned char *key, int64_t t, const char *body, size_t len,
-			  unsigned char mac[crypto_auth_hmacsha256_BYTES])
-{
-	crypto_auth_hmacsha256_state st;
-	char prefix[32];
-	int n = snprintf(prefix, sizeof(prefix), "%" PRId64 ".", t);
-	crypto_auth_hmacsha256_init(&st, key, crypto_auth_hmacsha256_KEYBYTES);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)prefix, (unsigned long long)n);
-	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, len);
-	crypto_auth_hmacsha256_final(&st, mac);
-	sodium_memzero(&st, sizeof(st));
-}
-
-int lf_payout_sign(const char *secret, int64_t t, const char *body, size_t len,
-		   char hex_out[LF_PAYOUT_SIG_HEX])
-{
-	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	hex_out[0] = '\0';
-	if (secret == NULL || secret[0] == '\0' || t < 0 || (body == NULL && len > 0))
-		return LF_ERR_INVALID;
-	if (sodium_init() < 0)
-		return LF_ERR_INTERNAL;
-	derive_key(secret, key);
-	sign_with_key(key, t, body != NULL ? body : "", len, mac);
-	sodium_bin2hex(hex_out, LF_PAYOUT_SIG_HEX, mac, sizeof(mac));
-	sodium_memzero(key, sizeof(key));
-	return LF_OK;
-}
-
-static int parse_t(const char *s, size_t n, int64_t *t)
-{
-	int64_t v = 0;
-	if (n == 0 || n > 18)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	*t = v;
-	return 1;
-}
-
-int lf_payout_verify(const char *secret, const char *header, const char *body, size_t len,
-		     int64_t now, int64_t tolerance_s)
-{
-	unsigned char sigs[MAX_V1][crypto_auth_hmacsha256_BYTES];
-	unsigned char key[crypto_auth_hmacsha256_KEYBYTES];
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	int nsig = 0, nt = 0, match = 0;
-	int64_t t = 0;
-	if (secret == NULL || secret[0] == '\0' || header == NULL || tolerance_s < 0 ||
-	    (body == NULL && len > 0))
-		return LF_ERR_INVALID;
-	if (sodium_init() < 0)
-		return LF_ERR_INTERNAL;
-	for (const char *p = header; *p != '\0';) {
-		const char *end = strchr(p, ',');
-		size_t n = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (n > 2 && strncmp(p, "t=", 2) == 0) {
-			if (!parse_t(p + 2, n - 2, &t))
-				return LF_ERR_INVALID;
-			nt++;
-		} else if (n == 3 + 2 * crypto_auth_hmacsha256_BYTES && strncmp(p, "v1=", 3) == 0 &&
-			   nsig < MAX_V1) {
-			size_t bin_len = 0;
-			if (sodium_hex2bin(sigs[nsig], sizeof(sigs[nsig]), p + 3, n - 3, NULL,
-					   &bin_len, NULL) != 0 ||
-			    bin_len != sizeof(sigs[nsig]))
-				return LF_ERR_INVALID;
-			nsig++;
-		}
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	if (nt != 1 || nsig == 0)
-		return LF_ERR_INVALID;
-	if (now - t > tolerance_s || t - now > tolerance_s)
-		return LF_ERR_AUTH;
-	derive_key(secret, key);
-	sign_with_key(key, t, body != NULL ? body : "", len, mac);
-	sodium_memzero(key, sizeof(key));
-	/* Every candidate is compared, so timing tells nothing about which
-	 * (or whether one) matched. */
-	for (int i = 0; i < nsig; i++)
-		match |= crypto_verify_32(mac, sigs[i]) == 0;
-	return match ? LF_OK : LF_ERR_AUTH;
 }
 
 /* A refused internal address names the adapter's own switch as well. */
@@ -285,7 +182,7 @@ int lf_payout_webhook_new(const json_t *config, lf_payout_adapter **out, char *e
 	w->url = strdup(url);
 	if (w->url == NULL)
 		goto cleanup;
-	derive_key(secret, w->key);
+	lf_sign_key(secret, w->key);
 	*out = &w->base;
 	w = NULL;
 	ret = LF_OK;
@@ -394,8 +291,7 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 	char *body = NULL;
 	CURL *c = NULL;
 	char curl_err[CURL_ERROR_SIZE] = "";
-	unsigned char mac[crypto_auth_hmacsha256_BYTES];
-	char hex[LF_PAYOUT_SIG_HEX];
+	char sig[LF_SIGN_HEADER];
 	char sig_hdr[128], key_hdr[32 + LF_PAYOUT_KEY_MAX];
 	const char *fixed[] = {"Content-Type: application/json", "Expect:", sig_hdr, key_hdr};
 	int64_t t = lf_now_ms() / 1000;
@@ -410,9 +306,8 @@ static int webhook_send(lf_payout_adapter *a, const lf_payout_item *item, char *
 					       : "could not be encoded: out of memory");
 		goto cleanup;
 	}
-	sign_with_key(w->key, t, body, strlen(body), mac);
-	sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
-	snprintf(sig_hdr, sizeof(sig_hdr), "LabelFlow-Signature: t=%" PRId64 ",v1=%s", t, hex);
+	lf_sign_header(w->key, t, body, strlen(body), sig);
+	snprintf(sig_hdr, sizeof(sig_hdr), "LabelFlow-Signature: %s", sig);
 	snprintf(key_hdr, sizeof(key_hdr), "Idempotency-Key: %s", item->idempotency_key);
 	ret = LF_ERR_NOMEM;
 	snprintf(err, errlen, "out of memory preparing payout item %lld", (long long)item->id);

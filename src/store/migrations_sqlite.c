@@ -670,6 +670,54 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " error TEXT NOT NULL,"
 	 " created_at INTEGER NOT NULL);"
 	 "CREATE INDEX ml_prediction_errors_backend ON ml_prediction_errors(backend_id, id);"},
+	/* Event webhooks (webhooks/webhooks.h). The audit trail is the
+	 * outbox: the dispatcher reads sealed records after the one-row
+	 * webhook_cursor and, in one transaction with advancing it, writes a
+	 * delivery per (webhook, record, event); the unique key keeps a
+	 * record from being dispatched twice to one webhook. The cursor
+	 * starts at the newest sealed record, so an existing trail is not
+	 * replayed. The secret is kept as given: it signs every request.
+	 * escrow_low is whether ESCROW_LOW was announced and the project's
+	 * escrow has not risen back above escrow_low_below since. */
+	{19, "event webhooks",
+	 "CREATE TABLE webhooks ("
+	 " id INTEGER PRIMARY KEY,"
+	 " project_id INTEGER REFERENCES projects(id),"
+	 " url TEXT NOT NULL,"
+	 " events TEXT NOT NULL,"
+	 " active INTEGER NOT NULL,"
+	 " secret TEXT NOT NULL,"
+	 " headers TEXT,"
+	 " escrow_low_below INTEGER,"
+	 " escrow_low INTEGER NOT NULL DEFAULT 0,"
+	 " created_by INTEGER NOT NULL,"
+	 " created_at INTEGER NOT NULL,"
+	 " updated_at INTEGER NOT NULL);"
+	 "CREATE INDEX webhooks_project ON webhooks(project_id, id);"
+	 "CREATE TABLE webhook_deliveries ("
+	 " id INTEGER PRIMARY KEY,"
+	 " webhook_id INTEGER NOT NULL REFERENCES webhooks(id),"
+	 " audit_seq INTEGER,"
+	 " event TEXT NOT NULL,"
+	 " event_id TEXT NOT NULL,"
+	 " payload TEXT NOT NULL,"
+	 " status TEXT NOT NULL,"
+	 " attempts INTEGER NOT NULL,"
+	 " response_code INTEGER,"
+	 " last_error TEXT,"
+	 " response_excerpt TEXT,"
+	 " duration_ms INTEGER,"
+	 " created_at INTEGER NOT NULL,"
+	 " last_attempt_at INTEGER,"
+	 " next_attempt_at INTEGER,"
+	 " delivered_at INTEGER,"
+	 " UNIQUE (webhook_id, audit_seq, event));"
+	 "CREATE INDEX webhook_deliveries_list ON webhook_deliveries(webhook_id, id);"
+	 "CREATE TABLE webhook_cursor ("
+	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
+	 " seq INTEGER NOT NULL);"
+	 "INSERT INTO webhook_cursor (id, seq)"
+	 " SELECT 1, COALESCE(MAX(seq), 0) FROM audit_log;"},
 };
 /* clang-format on */
 

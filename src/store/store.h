@@ -146,5 +146,6 @@ int lf_store_backup(const char *url, const char *dest, lf_store_backup_info *inf
 #include "store/store_stats.h"
 #include "store/store_tasks.h"
 #include "store/store_users.h"
+#include "store/store_webhooks.h"
 
 #endif

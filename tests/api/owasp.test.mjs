@@ -73,7 +73,8 @@ const json = (body) => ({ body });
 // the allowed actor gets otherwise. inputs: fields of the body that are
 // legitimately the caller's to set (left out of the mass-assignment probe).
 // fresh: the route ends the caller's session, so it gets a new one.
-// tokens: the answer may carry tokens (login, refresh, a new API token). For the mass-
+// tokens: the answer may carry tokens (login, refresh, a new API token). secrets: a
+// 201 answer may carry a top-level secret (a new webhook's). For the mass-
 // assignment probe: before(fx) reads what after(fx, res, was) compares;
 // forgeInside(body, forged) also forges inside nested objects.
 // A new route: add its line here (the first test names it until then).
@@ -123,6 +124,25 @@ const RULES = {
   'POST /api/v1/projects/{id}/gold': { access: 'manage', id: 'P', req: () => json({ data: { text: 'known answer' }, answer: nerResult('PER', 0, 5) }), inputs: ['task_id', 'data', 'answer'] },
   'GET /api/v1/projects/{id}/gold': { access: 'manage', id: 'P', list: true },
   'DELETE /api/v1/projects/{id}/gold/{gold_id}': { access: 'manage', id: 'P' },
+  // Webhooks: {webhook_id} is fx.webhook (fx.gwebhook under /webhooks); a
+  // DELETE gets a webhook of its own (fx.webhookDel, fx.gwebhookDel), so the
+  // walk's other routes still find theirs.
+  'POST /api/v1/projects/{id}/webhooks': { access: 'manage', id: 'P', req: () => json({ url: 'http://93.184.215.14/walk' }), inputs: ['url', 'events', 'active', 'secret', 'headers', 'escrow_low_below'], secrets: true },
+  'GET /api/v1/projects/{id}/webhooks': { access: 'manage', id: 'P', list: true },
+  'GET /api/v1/projects/{id}/webhooks/{webhook_id}': { access: 'manage', id: 'P' },
+  'PATCH /api/v1/projects/{id}/webhooks/{webhook_id}': { access: 'manage', id: 'P', req: () => json({ events: ['TASK_ACCEPTED'] }), inputs: ['url', 'events', 'active', 'headers', 'escrow_low_below'] },
+  'DELETE /api/v1/projects/{id}/webhooks/{webhook_id}': { access: 'manage', id: 'P' },
+  'GET /api/v1/projects/{id}/webhooks/{webhook_id}/deliveries': { access: 'manage', id: 'P', list: true },
+  'POST /api/v1/projects/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver': { access: 'manage', id: 'P' },
+  'POST /api/v1/projects/{id}/webhooks/{webhook_id}/test': { access: 'manage', id: 'P' },
+  'POST /api/v1/webhooks': { access: 'admin', req: () => json({ url: 'http://93.184.215.14/walk' }), inputs: ['url', 'events', 'active', 'secret', 'headers', 'escrow_low_below'], secrets: true },
+  'GET /api/v1/webhooks': { access: 'admin', list: true },
+  'GET /api/v1/webhooks/{webhook_id}': { access: 'admin' },
+  'PATCH /api/v1/webhooks/{webhook_id}': { access: 'admin', req: () => json({ events: ['TASK_ACCEPTED'] }), inputs: ['url', 'events', 'active', 'headers', 'escrow_low_below'] },
+  'DELETE /api/v1/webhooks/{webhook_id}': { access: 'admin' },
+  'GET /api/v1/webhooks/{webhook_id}/deliveries': { access: 'admin', list: true },
+  'POST /api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver': { access: 'admin' },
+  'POST /api/v1/webhooks/{webhook_id}/test': { access: 'admin' },
   'GET /api/v1/projects/{id}/quality/annotators': { access: 'manage', id: 'P', list: true },
   'POST /api/v1/projects/{id}/ml-backends': { access: 'manage', id: 'P', req: (fx) => json({ url: fx.mlUrl, title: 'walk' }), inputs: ['url', 'title', 'auth', 'auth_user', 'auth_secret', 'auto_predict', 'batch_size', 'concurrency', 'timeout_ms'] },
   'GET /api/v1/projects/{id}/ml-backends': { access: 'manage', id: 'P', bounded: "the project's backends, a handful" },
@@ -299,9 +319,17 @@ let doc;
 const seen = []; // every response of the walk: { actor, route, status, body }
 const failures = [];
 
+// A webhook route's {webhook_id} and {delivery_id}: the project's or the
+// global fixture, a DELETE's own webhook.
+function hookIds(method, pattern) {
+  const global = pattern.startsWith('/api/v1/webhooks');
+  const w = method === 'DELETE' ? (global ? fx.gwebhookDel : fx.webhookDel) : global ? fx.gwebhook : fx.webhook;
+  return pattern.replace('{webhook_id}', String(w)).replace('{delivery_id}', String(global ? fx.gdelivery : fx.delivery));
+}
+
 async function call(actor, route, { id, userId, query = '', body, raw, headers = {}, token } = {}) {
   const [method, pattern] = route.split(' ');
-  const path = pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{backend_id}', String(method === 'DELETE' ? fx.mlSpare : fx.ml)).replace('{token_id}', String(fx.sparePat)) + query;
+  const path = hookIds(method, pattern).replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{backend_id}', String(method === 'DELETE' ? fx.mlSpare : fx.ml)).replace('{token_id}', String(fx.sparePat)) + query;
   const t = token ?? (actor === 'anonymous' ? undefined : fx.tokens[actor]);
   const r = await srv.api(method, path, { token: t, body, raw, headers });
   seen.push({ actor, route, status: r.status, body: r.body });
@@ -366,6 +394,21 @@ before(async () => {
   const spareSession = await login(srv.url, spare.email, spare.password);
   const sparePat = await srv.api('POST', '/api/v1/me/tokens', { token: spareSession.access_token, body: { name: 'owasp' } });
   assert.equal(sparePat.status, 201, JSON.stringify(sparePat.body));
+  // Webhooks at a public address (never reached here: the walk only needs
+  // the rows), each with a delivery (its test PING).
+  const hook = async (base) => {
+    const h = await srv.api('POST', base, { token: at, body: { url: 'http://93.184.215.14/hook' } });
+    assert.equal(h.status, 201, JSON.stringify(h.body));
+    return h.body.id;
+  };
+  const ping = async (base, id) => {
+    const r = await srv.api('POST', `${base}/${id}/test`, { token: at });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    return r.body.id;
+  };
+  const webhook = await hook(`/api/v1/projects/${P}/webhooks`), webhookDel = await hook(`/api/v1/projects/${P}/webhooks`);
+  const gwebhook = await hook('/api/v1/webhooks'), gwebhookDel = await hook('/api/v1/webhooks');
+  const delivery = await ping(`/api/v1/projects/${P}/webhooks`, webhook), gdelivery = await ping('/api/v1/webhooks', gwebhook);
   const people = { admin: { ...ADMIN, id: adminId }, annotator: ann, reviewer: rev, super_reviewer: sup, outsider: out, spare, spare2, annotator2: world.annotators[1] };
   fx = {
     url: srv.url,
@@ -375,6 +418,7 @@ before(async () => {
     source: srcIds[0], source2: srcIds[1], spare: spare.id, spare2: spare2.id, annotator2: world.annotators[1].id, gold: gold.body.id,
     ml: ml.body.id, mlSpare: mlSpare.body.id, mlUrl: `http://localhost:${mlPort}`,
     pat: pat.body.id, sparePat: sparePat.body.id,
+    webhook, webhookDel, gwebhook, gwebhookDel, delivery, gdelivery,
     // The first admin's creation: sealed within 100 ms of the start.
     auditSeq: 1,
     beacon: claim.body.release_beacon,
@@ -540,7 +584,7 @@ test('mass assignment: no write route takes fields that are not its inputs', asy
 // closes mid-upload.
 function oversized(actor, route, id, userId, raw) {
   const [method, pattern] = route.split(' ');
-  const u = new URL(srv.url + pattern.replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{backend_id}', String(fx.ml)));
+  const u = new URL(srv.url + hookIds(method, pattern).replace(/\{(id|seq)\}/, String(id)).replace('{user_id}', String(userId)).replace('{gold_id}', String(fx.gold)).replace('{backend_id}', String(fx.ml)));
   const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(raw), expect: '100-continue' };
   if (actor !== 'anonymous') headers.authorization = `Bearer ${fx.tokens[actor]}`;
   return new Promise((resolve, reject) => {
@@ -666,6 +710,8 @@ test('data exposure: no secrets, tokens, other people\'s e-mails or internals in
     if (!s.body || typeof s.body !== 'object') continue;
     const isAudit = s.route === 'GET /api/v1/audit' || s.route === 'GET /api/v1/audit/{seq}/proof';
     const tokensOk = RULES[s.route]?.tokens && (s.status === 200 || s.status === 201);
+    // A new webhook's signing secret is shown this once, to its creator.
+    const secretOk = RULES[s.route]?.secrets && s.status === 201;
     const own = fx.creds(s.actor).email.toLowerCase();
     const visit = (o, path) => {
       if (Array.isArray(o)) return o.forEach((v, i) => visit(v, `${path}[${i}]`));
@@ -677,7 +723,7 @@ test('data exposure: no secrets, tokens, other people\'s e-mails or internals in
       }
       if (!o || typeof o !== 'object') return;
       for (const [k, v] of Object.entries(o)) {
-        if (SECRET_KEY.test(k) && !(isAudit && /^(prev_)?hash$/.test(k)) && s.route !== 'GET /api/v1/openapi.json')
+        if (SECRET_KEY.test(k) && !(isAudit && /^(prev_)?hash$/.test(k)) && !(secretOk && path === '$' && k === 'secret') && s.route !== 'GET /api/v1/openapi.json')
           problems.push(`${s.route} as ${s.actor}: key ${path}.${k}`);
         if (TOKEN_KEY.test(k) && !tokensOk && s.route !== 'GET /api/v1/openapi.json')
           problems.push(`${s.route} as ${s.actor}: token key ${path}.${k}`);

@@ -188,6 +188,21 @@ test('real responses match their documented schemas', async () => {
   await call('DELETE', '/api/v1/projects/{id}/gold/{gold_id}', { id, gold_id: gold.id });
   await call('DELETE', '/api/v1/projects/{id}/gold/{gold_id}', { id, gold_id: gold.id });
 
+  // Webhooks (never reached: the walk needs only their answers).
+  const hook = (await call('POST', '/api/v1/projects/{id}/webhooks', { id }, { body: { url: 'http://93.184.215.14/hook', events: ['TASK_ACCEPTED'], headers: { 'X-Token': 'x' } } })).body;
+  await call('POST', '/api/v1/projects/{id}/webhooks', { id }, { body: { url: 'http://127.0.0.1/hook' } });
+  await call('GET', '/api/v1/projects/{id}/webhooks', { id });
+  await call('PATCH', '/api/v1/projects/{id}/webhooks/{webhook_id}', { id, webhook_id: hook.id }, { body: { active: false } });
+  await call('GET', '/api/v1/projects/{id}/webhooks/{webhook_id}', { id, webhook_id: hook.id });
+  const ping = (await call('POST', '/api/v1/projects/{id}/webhooks/{webhook_id}/test', { id, webhook_id: hook.id })).body;
+  await call('GET', '/api/v1/projects/{id}/webhooks/{webhook_id}/deliveries', { id, webhook_id: hook.id }, { query: '?status=pending' });
+  await call('POST', '/api/v1/projects/{id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver', { id, webhook_id: hook.id, delivery_id: ping.id });
+  await call('DELETE', '/api/v1/projects/{id}/webhooks/{webhook_id}', { id, webhook_id: hook.id });
+  const ghook = (await call('POST', '/api/v1/webhooks', none, { body: { url: 'http://93.184.215.14/global' } })).body;
+  await call('GET', '/api/v1/webhooks', none);
+  await call('GET', '/api/v1/webhooks/{webhook_id}/deliveries', { webhook_id: ghook.id });
+  await call('DELETE', '/api/v1/webhooks/{webhook_id}', { webhook_id: ghook.id });
+
   const imp = await call('POST', '/api/v1/projects/{id}/imports', { id }, {
     query: '?format=jsonl&filename=t.jsonl', raw: '{"text":"one"}\n{"text":"two"}\n', headers: { 'content-type': 'application/x-ndjson' },
   });

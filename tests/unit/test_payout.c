@@ -6,6 +6,7 @@
  * that checks every signature and records idempotency keys.
  */
 #include "payout/payout.h"
+#include "net/sign.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -250,42 +251,42 @@ static void test_csv_adapter(void **state)
  * HMAC-SHA256(SHA-256("whsec_test"), "1700000000.{\"id\":1}"). */
 static void test_sign_known_vector(void **state)
 {
-	char hex[LF_PAYOUT_SIG_HEX];
+	char hex[LF_SIGN_HEX];
 	const char *body = "{\"id\":1}";
-	assert_int_equal(lf_payout_sign(SECRET, 1700000000, body, strlen(body), hex), LF_OK);
+	assert_int_equal(lf_sign(SECRET, 1700000000, body, strlen(body), hex), LF_OK);
 	assert_string_equal(hex,
 			    "013f4b87370f661d9184775080be4be8d199f63364d8ea9532faf06a906246d9");
-	assert_int_equal(lf_payout_sign("", 1, body, strlen(body), hex), LF_ERR_INVALID);
-	assert_int_equal(lf_payout_sign(SECRET, -1, body, strlen(body), hex), LF_ERR_INVALID);
+	assert_int_equal(lf_sign("", 1, body, strlen(body), hex), LF_ERR_INVALID);
+	assert_int_equal(lf_sign(SECRET, -1, body, strlen(body), hex), LF_ERR_INVALID);
 }
 
 static void test_verify(void **state)
 {
-	char hex[LF_PAYOUT_SIG_HEX], hdr[256], bad[256];
+	char hex[LF_SIGN_HEX], hdr[256], bad[256];
 	const char *body = "{\"amount\":100}";
 	size_t len = strlen(body);
 	int64_t t = 1700000000;
-	assert_int_equal(lf_payout_sign(SECRET, t, body, len, hex), LF_OK);
+	assert_int_equal(lf_sign(SECRET, t, body, len, hex), LF_OK);
 	snprintf(hdr, sizeof(hdr), "t=%lld,v1=%s", (long long)t, hex);
-	assert_int_equal(lf_payout_verify(SECRET, hdr, body, len, t + 10, 300), LF_OK);
-	assert_int_equal(lf_payout_verify(SECRET, hdr, "{\"amount\":900}", len, t, 300),
+	assert_int_equal(lf_sign_verify(SECRET, hdr, body, len, t + 10, 300), LF_OK);
+	assert_int_equal(lf_sign_verify(SECRET, hdr, "{\"amount\":900}", len, t, 300),
 			 LF_ERR_AUTH);
-	assert_int_equal(lf_payout_verify(SECRET, hdr, body, len - 1, t, 300), LF_ERR_AUTH);
-	assert_int_equal(lf_payout_verify("other", hdr, body, len, t, 300), LF_ERR_AUTH);
-	assert_int_equal(lf_payout_verify(SECRET, hdr, body, len, t + 300, 300), LF_OK);
-	assert_int_equal(lf_payout_verify(SECRET, hdr, body, len, t + 301, 300), LF_ERR_AUTH);
-	assert_int_equal(lf_payout_verify(SECRET, hdr, body, len, t - 301, 300), LF_ERR_AUTH);
+	assert_int_equal(lf_sign_verify(SECRET, hdr, body, len - 1, t, 300), LF_ERR_AUTH);
+	assert_int_equal(lf_sign_verify("other", hdr, body, len, t, 300), LF_ERR_AUTH);
+	assert_int_equal(lf_sign_verify(SECRET, hdr, body, len, t + 300, 300), LF_OK);
+	assert_int_equal(lf_sign_verify(SECRET, hdr, body, len, t + 301, 300), LF_ERR_AUTH);
+	assert_int_equal(lf_sign_verify(SECRET, hdr, body, len, t - 301, 300), LF_ERR_AUTH);
 	/* A timestamp moved forward to pass the window breaks the MAC. */
 	snprintf(bad, sizeof(bad), "t=%lld,v1=%s", (long long)t + 1000, hex);
-	assert_int_equal(lf_payout_verify(SECRET, bad, body, len, t + 1000, 300), LF_ERR_AUTH);
+	assert_int_equal(lf_sign_verify(SECRET, bad, body, len, t + 1000, 300), LF_ERR_AUTH);
 	/* Rotation: one stale and one current signature. */
 	snprintf(bad, sizeof(bad), "t=%lld,v1=%064d,v1=%s,v0=ignored", (long long)t, 0, hex);
-	assert_int_equal(lf_payout_verify(SECRET, bad, body, len, t, 300), LF_OK);
+	assert_int_equal(lf_sign_verify(SECRET, bad, body, len, t, 300), LF_OK);
 	snprintf(bad, sizeof(bad), "t=%lld,v1=%064d", (long long)t, 0);
-	assert_int_equal(lf_payout_verify(SECRET, bad, body, len, t, 300), LF_ERR_AUTH);
+	assert_int_equal(lf_sign_verify(SECRET, bad, body, len, t, 300), LF_ERR_AUTH);
 	hex[0] = hex[0] == 'a' ? 'b' : 'a';
 	snprintf(bad, sizeof(bad), "t=%lld,v1=%s", (long long)t, hex);
-	assert_int_equal(lf_payout_verify(SECRET, bad, body, len, t, 300), LF_ERR_AUTH);
+	assert_int_equal(lf_sign_verify(SECRET, bad, body, len, t, 300), LF_ERR_AUTH);
 
 	const char *malformed[] = {
 	    "",
@@ -297,10 +298,10 @@ static void test_verify(void **state)
 	    "t=1,v1=zz3f4b87370f661d9184775080be4be8d199f63364d8ea9532faf06a906246d9",
 	};
 	for (size_t i = 0; i < sizeof(malformed) / sizeof(malformed[0]); i++)
-		assert_int_equal(lf_payout_verify(SECRET, malformed[i], body, len, 1, 1000000000),
+		assert_int_equal(lf_sign_verify(SECRET, malformed[i], body, len, 1, 1000000000),
 				 LF_ERR_INVALID);
-	assert_int_equal(lf_payout_verify(SECRET, hdr, body, len, t, -1), LF_ERR_INVALID);
-	assert_int_equal(lf_payout_verify("", hdr, body, len, t, 300), LF_ERR_INVALID);
+	assert_int_equal(lf_sign_verify(SECRET, hdr, body, len, t, -1), LF_ERR_INVALID);
+	assert_int_equal(lf_sign_verify("", hdr, body, len, t, 300), LF_ERR_INVALID);
 }
 
 static void test_webhook_config(void **state)
@@ -364,7 +365,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	const char *sig = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "LabelFlow-Signature");
 	const char *key = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Idempotency-Key");
 	const char *ctype = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Type");
-	int ok = sig != NULL && lf_payout_verify(SECRET, sig, up->data, up->len,
+	int ok = sig != NULL && lf_sign_verify(SECRET, sig, up->data, up->len,
 						 (int64_t)time(NULL), 300) == LF_OK;
 	json_t *doc = json_loadb(up->data, up->len, 0, NULL);
 	int64_t id = (int64_t)json_integer_value(json_object_get(doc, "id"));

@@ -14,6 +14,7 @@ import { OverviewTab } from './project/OverviewTab';
 import { QualityTab } from './project/QualityTab';
 import { SettingsTab } from './project/SettingsTab';
 import { TasksTab } from './project/TasksTab';
+import { WebhooksTab } from './project/WebhooksTab';
 
 const TABS = [
   { to: '', label: 'Overview' },
@@ -25,6 +26,7 @@ const TABS = [
   { to: 'ml', label: 'ML backends' },
   { to: 'escrow', label: 'Escrow' },
   { to: 'exports', label: 'Exports' },
+  { to: 'webhooks', label: 'Webhooks' },
 ];
 
 export function ProjectPage() {
@@ -74,6 +76,7 @@ export function ProjectPage() {
             <Route path="ml" element={<MlTab project={p} />} />
             <Route path="escrow" element={<EscrowTab project={p} />} />
             <Route path="exports" element={<ExportsTab project={p} />} />
+            <Route path="webhooks" element={<WebhooksTab project={p} />} />
             <Route path="*" element={<p>There is no such section.</p>} />
           </Routes>
         </div>
