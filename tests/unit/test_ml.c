@@ -128,5 +128,6 @@ int main(void)
 	    cmocka_unit_test(test_answer_refused),
 	    cmocka_unit_test(test_merge),
 	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,5 +193,6 @@ int main(void)
 	    cmocka_unit_test(test_payload_tasks_and_transition),
 	    cmocka_unit_test(test_escrow_low),
 	};
+	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
