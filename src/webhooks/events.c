@@ -223,6 +223,12 @@ json_t *lf_webhook_payload(const lf_webhook_facts *f)
 			      f->event, "action", f->event, "seq", (json_int_t)r->seq, "created_at",
 			      at, "project", "id", (json_int_t)r->project_id, "actor", "id",
 			      (json_int_t)r->actor_id, "role", r->actor_role);
+	if (o != NULL && f->label_config != NULL &&
+	    json_object_set_new(json_object_get(o, "project"), "label_config",
+				json_string(f->label_config)) != 0) {
+		json_decref(o);
+		return NULL;
+	}
 	if (o != NULL && add_body(o, f) != 0) {
 		json_decref(o);
 		o = NULL;

@@ -47,6 +47,7 @@ typedef struct lf_webhook_facts {
 	const char *event;
 	const lf_task *task;		 /* the record's task, or NULL */
 	const lf_annotation *ann;	 /* the annotation version it stored, or NULL */
+	const char *label_config;	 /* annotation events: the project's, or NULL */
 	const lf_webhook_escrow *escrow; /* ESCROW_LOW only */
 } lf_webhook_facts;
 

@@ -56,7 +56,7 @@ static int delete_tx(lf_tx *tx, void *ud);
 static int redeliver_tx(lf_tx *tx, void *ud);
 static int ping_tx(lf_tx *tx, void *ud);
 static int facts_of(lf_tx *tx, const lf_audit_row *rec, lf_task *task, lf_annotation *ann,
-		    lf_webhook_facts *f);
+		    lf_project *proj, lf_webhook_facts *f);
 static int deliver_event(lf_tx *tx, struct dispatch *d, const lf_webhook *w,
 			 const lf_audit_row *rec, const char *event, const char *body);
 static int escrow_check(lf_tx *tx, struct dispatch *d, const lf_audit_row *rec, lf_webhook *hooks,
@@ -379,7 +379,7 @@ int lf_webhooks_ping(lf_store *s, lf_arena *a, const lf_webhooks_actor *who, int
  * and annotation versions are never rewritten, so they are what the
  * event saw. */
 static int facts_of(lf_tx *tx, const lf_audit_row *rec, lf_task *task, lf_annotation *ann,
-		    lf_webhook_facts *f)
+		    lf_project *proj, lf_webhook_facts *f)
 {
 	lf_annotation *vers = NULL;
 	int n = 0, ret;
@@ -398,6 +398,13 @@ static int facts_of(lf_tx *tx, const lf_audit_row *rec, lf_task *task, lf_annota
 	json_decref(d);
 	if (version <= 0 || strncmp(f->event, "ANNOTATION_", 11) != 0)
 		return LF_OK;
+	/* Label Studio's ML backends read the label config from an
+	 * annotation event's project (their /webhook starts training with
+	 * it), so a webhook at a backend's /webhook works as they expect. */
+	if ((ret = lf_store_project_get(tx, rec->project_id, proj)) != LF_OK &&
+	    ret != LF_ERR_NOTFOUND)
+		return ret;
+	f->label_config = ret == LF_OK ? proj->label_config : NULL;
 	if ((ret = lf_store_annotation_list(tx, rec->task_id, &vers, &n)) != LF_OK)
 		return ret;
 	for (int i = 0; i < n; i++)
@@ -482,6 +489,7 @@ static int dispatch_record(lf_tx *tx, struct dispatch *d, const lf_audit_row *re
 	int ne = lf_webhook_events_of(rec, events), ret = LF_OK;
 	lf_task task;
 	lf_annotation ann;
+	lf_project proj;
 	for (int e = 0; e < ne && ret == LF_OK; e++) {
 		char *body = NULL;
 		for (int h = 0; h < nhooks && ret == LF_OK; h++) {
@@ -491,7 +499,7 @@ static int dispatch_record(lf_tx *tx, struct dispatch *d, const lf_audit_row *re
 				continue;
 			if (body == NULL) {
 				lf_webhook_facts f = {.rec = rec, .event = events[e]};
-				if ((ret = facts_of(tx, rec, &task, &ann, &f)) != LF_OK)
+				if ((ret = facts_of(tx, rec, &task, &ann, &proj, &f)) != LF_OK)
 					break;
 				json_t *doc = lf_webhook_payload(&f);
 				body = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;

@@ -292,3 +292,28 @@ test('only the project\'s admin manages backends', async () => {
   assert.equal(p.body.batch_size, 50);
   assert.equal(p.body.model_version, 'v1');
 });
+
+test('annotation events reach the backend\'s /webhook through an event webhook, signed, with the label config Label Studio\'s backends train from', async () => {
+  const a2 = annotators[1];
+  const hook = await api('POST', `/api/v1/projects/${pid}/webhooks`, { url: `${be.url}/webhook`, events: ['ANNOTATION_CREATED', 'ANNOTATION_UPDATED'], headers: { 'X-Api-Key': SECRET } });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  await be.reset();
+  const c = await srv.api('POST', `/api/v1/projects/${pid}/claim`, { token: a2.token, body: { stage: 'l1' } });
+  assert.equal(c.status, 200, JSON.stringify(c.body));
+  const result = [{ id: 'a', from_name: 'sentiment', to_name: 'text', type: 'choices', value: { choices: ['neg'] } }];
+  const s = await srv.api('POST', `/api/v1/tasks/${c.body.id}/submit`, { token: a2.token, body: { result } });
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  const got = await until('the annotation event at /webhook', async () => (await be.log()).find((x) => x.path === '/webhook'));
+  assert.equal(got.action, 'ANNOTATION_CREATED');
+  assert.equal(got.auth, SECRET);
+  assert.equal(got.project.id, pid);
+  assert.equal(got.project.label_config, CONFIG);
+  assert.equal(got.task.id, c.body.id);
+  assert.deepEqual(got.annotation.result, result);
+  const d = await until('the delivery recorded', async () => {
+    const r = await api('GET', `/api/v1/projects/${pid}/webhooks/${hook.body.id}/deliveries`);
+    return r.body.items.find((x) => x.status === 'delivered');
+  });
+  assert.equal(d.response_code, 201);
+  assert.equal(d.event, 'ANNOTATION_CREATED');
+});

@@ -59,6 +59,8 @@ export function createBackend(opts = {}) {
       if (url === '/webhook' && req.method === 'POST') {
         entry.action = json.action;
         entry.project = json.project;
+        entry.task = json.task;
+        entry.annotation = json.annotation;
         return send(201, { job_id: 'train-1', status: 'ok' });
       }
       if (url !== '/predict' || req.method !== 'POST') return send(404, { error: 'not found' });

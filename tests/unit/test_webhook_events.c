@@ -107,9 +107,17 @@ static void test_payload_annotation(void **state)
 			   .kind = "annotation",
 			   .result = "[{\"id\":\"r\"}]",
 			   .created_at = 1764892800000};
-	lf_webhook_facts f = {.rec = &r, .event = "ANNOTATION_UPDATED", .task = &t, .ann = &a};
+	lf_webhook_facts f = {.rec = &r,
+			      .event = "ANNOTATION_UPDATED",
+			      .task = &t,
+			      .ann = &a,
+			      .label_config = "<View/>"};
 	json_t *p = lf_webhook_payload(&f);
 	assert_non_null(p);
+	/* What Label Studio's ML backends read at their /webhook. */
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(p, "project"), "label_config")),
+	    "<View/>");
 	assert_string_equal(json_string_value(json_object_get(p, "id")), "42.ANNOTATION_UPDATED");
 	assert_string_equal(json_string_value(json_object_get(p, "action")), "ANNOTATION_UPDATED");
 	assert_string_equal(json_string_value(json_object_get(p, "created_at")),
