@@ -25,7 +25,7 @@ vi.mock('../../api/client', async (importOriginal) => {
 });
 
 const { ApiError } = await import('../../api/client');
-const { MlTab, connectBody, progressSummary } = await import('./MlTab');
+const { MlTab, annotationWebhookBody, connectBody, progressSummary } = await import('./MlTab');
 
 const project = { id: 5, name: 'Sentiment' } as Project;
 const backend = (id: number, over: Partial<MlBackend> = {}): MlBackend => ({
@@ -74,6 +74,18 @@ describe('progressSummary', () => {
   it('says predicted, refused and, while any, pending', () => {
     expect(progressSummary(backend(1).progress)).toBe('1,950 predicted · 10 refused · 40 pending');
     expect(progressSummary({ requested: 3, done: 3, pending: 0, predicted: 3, errors: 0 })).toBe('3 predicted · 0 refused');
+  });
+});
+
+describe('annotationWebhookBody', () => {
+  it('points at the backend\'s /webhook with the annotation events and its credentials as headers', () => {
+    const ev = ['ANNOTATION_CREATED', 'ANNOTATION_UPDATED'];
+    expect(annotationWebhookBody({ url: 'https://m.example.org/', auth: 'none' }, '', '')).toEqual({ ok: true, body: { url: 'https://m.example.org/webhook', events: ev, active: true } });
+    const h = annotationWebhookBody({ url: 'https://m.example.org', auth: 'header' }, 'X-Api-Key', 's3cret');
+    expect(h.ok && h.body.headers).toEqual({ 'X-Api-Key': 's3cret' });
+    const b = annotationWebhookBody({ url: 'https://m.example.org', auth: 'basic' }, 'bot', 'pw');
+    expect(b.ok && b.body.headers).toEqual({ Authorization: `Basic ${btoa('bot:pw')}` });
+    expect(annotationWebhookBody({ url: 'https://m.example.org', auth: 'basic' }, 'bot', '').ok).toBe(false);
   });
 });
 
@@ -136,6 +148,20 @@ describe('MlTab', () => {
     const panel = await screen.findByTestId('ml-errors-1');
     await waitFor(() => expect(within(panel).getByText('#42')).toBeTruthy());
     within(panel).getByText('choice "maybe" is not one of sentiment\'s');
+    handler = ((prev) => (method: string, path: string, body?: any) =>
+      method === 'POST' && path === '/projects/5/webhooks' ? { id: 9, ...body, secret: 'whsec_x' } : prev(method, path, body))(handler);
+    fireEvent.click(screen.getByTestId('ml-hook-toggle-1'));
+    const form = await screen.findByTestId('ml-hook-form-1');
+    fireEvent.change(within(form).getByLabelText('Header name'), { target: { value: 'X-Api-Key' } });
+    fireEvent.change(within(form).getByLabelText('Header value'), { target: { value: 'k' } });
+    fireEvent.click(screen.getByTestId('ml-hook-create-1'));
+    await screen.findByText('Annotations now go to model 1 (webhook #9; its deliveries are on the Webhooks tab).');
+    expect(calls.find((c) => c.path === '/projects/5/webhooks')?.body).toEqual({
+      url: 'https://m1.example.org/webhook',
+      events: ['ANNOTATION_CREATED', 'ANNOTATION_UPDATED'],
+      active: true,
+      headers: { 'X-Api-Key': 'k' },
+    });
     fireEvent.click(screen.getByTestId('ml-delete-1'));
     await screen.findByText('No ML backend connected.');
     screen.getByText('model 1 disconnected; its predictions stay in the tasks.');

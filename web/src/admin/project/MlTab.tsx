@@ -10,6 +10,7 @@
 import { useState, type FormEvent } from 'react';
 import { connectMlBackend, deleteMlBackend, listMlBackends, listMlErrors, predictMl, trainMl, type MlAuth, type MlBackend, type MlBackendInput } from '../../api/ml';
 import type { Project } from '../../api/types';
+import { createWebhook, type WebhookInput } from '../../api/webhooks';
 import { EmptyRow, ErrorAlert, Loading, PagerControls, StatusMessage, TableHead, formatTime, useLoad, usePagedList, useSubmit } from '../../ui';
 
 export interface ConnectFields {
@@ -41,6 +42,57 @@ export function connectBody(f: ConnectFields): ConnectForm {
     body.batch_size = n;
   }
   return { ok: true, body };
+}
+
+/*
+ * The event webhook that tells a backend of annotations, as Label Studio
+ * does: its /webhook, ANNOTATION_CREATED and _UPDATED, with the backend's
+ * credentials as headers (they are never read back, so the admin gives
+ * them again).
+ */
+export function annotationWebhookBody(b: Pick<MlBackend, 'url' | 'auth'>, user: string, secret: string): { ok: true; body: WebhookInput } | { ok: false; message: string } {
+  const body: WebhookInput = { url: `${b.url.replace(/\/+$/, '')}/webhook`, events: ['ANNOTATION_CREATED', 'ANNOTATION_UPDATED'], active: true };
+  if (b.auth === 'none') return { ok: true, body };
+  if (!user.trim() || !secret) return { ok: false, message: b.auth === 'basic' ? 'Give the backend’s user and password again.' : 'Give the backend’s header name and value again.' };
+  body.headers = b.auth === 'basic' ? { Authorization: `Basic ${btoa(`${user.trim()}:${secret}`)}` } : { [user.trim()]: secret };
+  return { ok: true, body };
+}
+
+function SendAnnotationsForm({ project, backend, onDone }: { project: Project; backend: MlBackend; onDone: (msg: string) => void }) {
+  const [user, setUser] = useState('');
+  const [secret, setSecret] = useState('');
+  const send = useSubmit();
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const r = annotationWebhookBody(backend, user, secret);
+    if (!r.ok) {
+      send.setError(r.message);
+      return;
+    }
+    await send.run(async () => {
+      const w = await createWebhook(project.id, r.body);
+      onDone(`Annotations now go to ${backend.title} (webhook #${w.id}; its deliveries are on the Webhooks tab).`);
+    });
+  }
+  return (
+    <form className="card form-grid" onSubmit={submit} aria-label={`Send annotations to ${backend.title}`} data-testid={`ml-hook-form-${backend.id}`}>
+      <p className="hint">Each submitted or revised annotation is sent to {backend.title}&apos;s /webhook, signed and retried, as Label Studio does.</p>
+      {backend.auth !== 'none' && (
+        <>
+          <label htmlFor={`ml-hook-user-${backend.id}`}>{backend.auth === 'basic' ? 'User' : 'Header name'}</label>
+          <input id={`ml-hook-user-${backend.id}`} value={user} onChange={(e) => setUser(e.target.value)} />
+          <label htmlFor={`ml-hook-secret-${backend.id}`}>{backend.auth === 'basic' ? 'Password' : 'Header value'}</label>
+          <input id={`ml-hook-secret-${backend.id}`} type="password" autoComplete="off" value={secret} onChange={(e) => setSecret(e.target.value)} />
+        </>
+      )}
+      <ErrorAlert error={send.error} />
+      <div className="form-actions">
+        <button type="submit" data-testid={`ml-hook-create-${backend.id}`} disabled={send.busy}>
+          Send annotations
+        </button>
+      </div>
+    </form>
+  );
 }
 
 /* "1,990 predicted · 10 refused · 40 pending". */
@@ -142,6 +194,7 @@ export function MlTab({ project }: { project: Project }) {
   const [status, setStatus] = useState('');
   const [rowError, setRowError] = useState<unknown>(null);
   const [open, setOpen] = useState<number | null>(null);
+  const [hookFor, setHookFor] = useState<number | null>(null);
 
   async function act(what: () => Promise<string>) {
     setRowError(null);
@@ -202,6 +255,9 @@ export function MlTab({ project }: { project: Project }) {
                   <button type="button" data-testid={`ml-train-${b.id}`} onClick={() => act(async () => (await trainMl(project.id, b.id), `${b.title} was asked to train.`))}>
                     Train
                   </button>{' '}
+                  <button type="button" data-testid={`ml-hook-toggle-${b.id}`} aria-expanded={hookFor === b.id} onClick={() => setHookFor(hookFor === b.id ? null : b.id)}>
+                    Send annotations…
+                  </button>{' '}
                   <button type="button" data-testid={`ml-errors-toggle-${b.id}`} aria-expanded={open === b.id} onClick={() => setOpen(open === b.id ? null : b.id)}>
                     Refused predictions
                   </button>{' '}
@@ -219,6 +275,19 @@ export function MlTab({ project }: { project: Project }) {
           </tbody>
         </table>
       )}
+      {items
+        .filter((b) => b.id === hookFor)
+        .map((b) => (
+          <SendAnnotationsForm
+            key={b.id}
+            project={project}
+            backend={b}
+            onDone={(msg) => {
+              setHookFor(null);
+              setStatus(msg);
+            }}
+          />
+        ))}
       {items
         .filter((b) => b.id === open)
         .map((b) => (
