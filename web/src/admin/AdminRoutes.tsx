@@ -7,12 +7,14 @@ import { PayoutsPage } from './PayoutsPage';
 import { ProjectPage } from './ProjectPage';
 import { ProjectsPage } from './ProjectsPage';
 import { UsersPage } from './UsersPage';
+import { WebhooksPage } from './WebhooksPage';
 import './admin.css';
 
 export const adminNav: { to: string; label: string }[] = [
   { to: '/admin/projects', label: 'Projects' },
   { to: '/admin/users', label: 'Users' },
   { to: '/admin/payouts', label: 'Payouts' },
+  { to: '/admin/webhooks', label: 'Webhooks' },
   { to: '/admin/audit', label: 'Audit log' },
 ];
 
@@ -24,6 +26,7 @@ export function AdminRoutes(): JSX.Element {
       <Route path="projects" element={<ProjectsPage />} />
       <Route path="projects/:id/*" element={<ProjectPage />} />
       <Route path="payouts" element={<PayoutsPage />} />
+      <Route path="webhooks" element={<WebhooksPage />} />
       <Route path="audit" element={<AuditPage />} />
       <Route
         path="*"

@@ -65,33 +65,36 @@ export interface WebhookDelivery {
   payload: Record<string, unknown>;
 }
 
-const base = (projectId: number) => `/projects/${projectId}/webhooks`;
+/* A project's webhooks, or with null the global ones (admins): both
+ * collections answer alike. */
+export type WebhookScope = number | null;
+const base = (scope: WebhookScope) => (scope === null ? '/webhooks' : `/projects/${scope}/webhooks`);
 
-export function listWebhooks(projectId: number, q: PageQuery = {}): Promise<ListPage<Webhook>> {
-  return api<ListPage<Webhook>>('GET', pagePath(base(projectId), q));
+export function listWebhooks(scope: WebhookScope, q: PageQuery = {}): Promise<ListPage<Webhook>> {
+  return api<ListPage<Webhook>>('GET', pagePath(base(scope), q));
 }
 
-export function createWebhook(projectId: number, body: WebhookInput): Promise<CreatedWebhook> {
-  return api<CreatedWebhook>('POST', base(projectId), body);
+export function createWebhook(scope: WebhookScope, body: WebhookInput): Promise<CreatedWebhook> {
+  return api<CreatedWebhook>('POST', base(scope), body);
 }
 
-export function updateWebhook(projectId: number, id: number, body: WebhookInput): Promise<Webhook> {
-  return api<Webhook>('PATCH', `${base(projectId)}/${id}`, body);
+export function updateWebhook(scope: WebhookScope, id: number, body: WebhookInput): Promise<Webhook> {
+  return api<Webhook>('PATCH', `${base(scope)}/${id}`, body);
 }
 
-export function deleteWebhook(projectId: number, id: number): Promise<void> {
-  return api<void>('DELETE', `${base(projectId)}/${id}`);
+export function deleteWebhook(scope: WebhookScope, id: number): Promise<void> {
+  return api<void>('DELETE', `${base(scope)}/${id}`);
 }
 
-export function testWebhook(projectId: number, id: number): Promise<WebhookDelivery> {
-  return api<WebhookDelivery>('POST', `${base(projectId)}/${id}/test`);
+export function testWebhook(scope: WebhookScope, id: number): Promise<WebhookDelivery> {
+  return api<WebhookDelivery>('POST', `${base(scope)}/${id}/test`);
 }
 
-export function listDeliveries(projectId: number, id: number, status: string, q: PageQuery = {}): Promise<ListPage<WebhookDelivery>> {
-  const path = `${base(projectId)}/${id}/deliveries${status ? `?status=${encodeURIComponent(status)}` : ''}`;
+export function listDeliveries(scope: WebhookScope, id: number, status: string, q: PageQuery = {}): Promise<ListPage<WebhookDelivery>> {
+  const path = `${base(scope)}/${id}/deliveries${status ? `?status=${encodeURIComponent(status)}` : ''}`;
   return api<ListPage<WebhookDelivery>>('GET', pagePath(path, q));
 }
 
-export function redeliver(projectId: number, id: number, deliveryId: number): Promise<WebhookDelivery> {
-  return api<WebhookDelivery>('POST', `${base(projectId)}/${id}/deliveries/${deliveryId}/redeliver`);
+export function redeliver(scope: WebhookScope, id: number, deliveryId: number): Promise<WebhookDelivery> {
+  return api<WebhookDelivery>('POST', `${base(scope)}/${id}/deliveries/${deliveryId}/redeliver`);
 }

@@ -24,7 +24,7 @@ vi.mock('../../api/client', async (importOriginal) => {
   };
 });
 
-const { WebhooksTab, deliveryOutcome, eventsSummary } = await import('./WebhooksTab');
+const { WebhooksPanel, WebhooksTab, deliveryOutcome, eventsSummary } = await import('./WebhooksTab');
 
 const project = { id: 5, name: 'Sentiment' } as Project;
 const hook = (id: number, over: Partial<Webhook> = {}): Webhook => ({
@@ -101,6 +101,25 @@ describe('WebhooksTab', () => {
     expect(screen.getByTestId('webhook-row-3').textContent).toContain('TASK_ACCEPTED');
     fireEvent.click(screen.getByText('Done'));
     expect(screen.queryByTestId('webhook-secret')).toBeNull();
+  });
+
+  it('the global panel speaks to /webhooks, not to a project', async () => {
+    let items: Webhook[] = [];
+    handler = (method, path, body) => {
+      if (method === 'GET' && path.startsWith('/webhooks')) return { items, next_cursor: null };
+      if (method === 'POST' && path === '/webhooks') {
+        items = [hook(4, { project_id: null as unknown as number, url: body.url, events: body.events })];
+        return { ...items[0], secret: 'whsec_g' };
+      }
+      throw new Error(`${method} ${path}`);
+    };
+    render(<WebhooksPanel scope={null} />);
+    await screen.findByText('Global webhooks');
+    fireEvent.change(screen.getByTestId('webhook-add-url'), { target: { value: 'https://hooks.example.org/all' } });
+    fireEvent.click(screen.getByTestId('webhook-add-submit'));
+    expect((await screen.findByTestId('webhook-secret-value')).textContent).toBe('whsec_g');
+    expect(calls.filter((c) => c.path.startsWith('/projects')).length).toBe(0);
+    await screen.findByTestId('webhook-row-4');
   });
 
   it('pauses, edits events, tests and deletes', async () => {

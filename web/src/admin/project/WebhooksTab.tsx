@@ -2,6 +2,8 @@
  * Webhooks: receivers told of the project's events (signed POSTs, retried
  * with backoff), each with its delivery log. The signing secret is shown
  * once, right after creating; a failed (or any) delivery can be sent again.
+ * The same panel manages the global webhooks (every project's events) on
+ * the admin's Webhooks page.
  */
 import { useState, type FormEvent } from 'react';
 import type { Project } from '../../api/types';
@@ -16,6 +18,7 @@ import {
   updateWebhook,
   type Webhook,
   type WebhookDelivery,
+  type WebhookScope,
 } from '../../api/webhooks';
 import { EmptyRow, ErrorAlert, Loading, PagerControls, StatusMessage, TableHead, formatTime, usePagedList, useSubmit } from '../../ui';
 
@@ -31,9 +34,9 @@ export function deliveryOutcome(d: WebhookDelivery): string {
   return d.last_error && d.status !== 'delivered' ? `${code} · ${d.last_error}` : code;
 }
 
-function Deliveries({ project, hook }: { project: Project; hook: Webhook }) {
+function Deliveries({ scope, hook }: { scope: WebhookScope; hook: Webhook }) {
   const [status, setStatus] = useState('');
-  const { list, pagerProps } = usePagedList((q) => listDeliveries(project.id, hook.id, status, q), 20, [project.id, hook.id, status]);
+  const { list, pagerProps } = usePagedList((q) => listDeliveries(scope, hook.id, status, q), 20, [scope, hook.id, status]);
   const [rowError, setRowError] = useState<unknown>(null);
   const [said, setSaid] = useState('');
 
@@ -41,7 +44,7 @@ function Deliveries({ project, hook }: { project: Project; hook: Webhook }) {
     setRowError(null);
     setSaid('');
     try {
-      await redeliver(project.id, hook.id, d.id);
+      await redeliver(scope, hook.id, d.id);
       setSaid(`Delivery #${d.id} queued again.`);
       list.reload();
     } catch (e) {
@@ -119,7 +122,11 @@ function EventBoxes({ idPrefix, value, onChange }: { idPrefix: string; value: st
 }
 
 export function WebhooksTab({ project }: { project: Project }) {
-  const { list, pagerProps } = usePagedList((q) => listWebhooks(project.id, q), 50, [project.id]);
+  return <WebhooksPanel scope={project.id} />;
+}
+
+export function WebhooksPanel({ scope }: { scope: WebhookScope }) {
+  const { list, pagerProps } = usePagedList((q) => listWebhooks(scope, q), 50, [scope]);
   const [url, setUrl] = useState('');
   const [events, setEvents] = useState<string[]>([]);
   const [lowBelow, setLowBelow] = useState('');
@@ -135,7 +142,7 @@ export function WebhooksTab({ project }: { project: Project }) {
     setStatus('');
     await add.run(async () => {
       const below = lowBelow.trim();
-      const w = await createWebhook(project.id, below === '' ? { url: url.trim(), events } : { url: url.trim(), events, escrow_low_below: Number(below) });
+      const w = await createWebhook(scope, below === '' ? { url: url.trim(), events } : { url: url.trim(), events, escrow_low_below: Number(below) });
       setSecret({ id: w.id, secret: w.secret });
       setUrl('');
       setEvents([]);
@@ -160,8 +167,9 @@ export function WebhooksTab({ project }: { project: Project }) {
   const shown = hooks.find((h) => h.id === open);
   return (
     <section aria-labelledby="webhooks-title">
-      <h2 id="webhooks-title">Webhooks</h2>
+      <h2 id="webhooks-title">{scope === null ? 'Global webhooks' : 'Webhooks'}</h2>
       <p className="hint">
+        {scope === null && 'These receive the events of every project. '}
         Each event is POSTed as JSON, signed with the webhook&apos;s secret (header LabelFlow-Signature), and retried with backoff until the receiver
         answers 2xx. Deduplicate by the payload&apos;s id.
       </p>
@@ -221,7 +229,7 @@ export function WebhooksTab({ project }: { project: Project }) {
                         e.preventDefault();
                         const ev = editing.events;
                         setEditing(null);
-                        act(() => updateWebhook(project.id, h.id, { events: ev }), `Webhook #${h.id} now receives ${eventsSummary(ev).toLowerCase()}.`);
+                        act(() => updateWebhook(scope, h.id, { events: ev }), `Webhook #${h.id} now receives ${eventsSummary(ev).toLowerCase()}.`);
                       }}
                     >
                       <EventBoxes idPrefix={`webhook-edit-event-${h.id}`} value={editing.events} onChange={(v) => setEditing({ id: h.id, events: v })} />
@@ -247,11 +255,11 @@ export function WebhooksTab({ project }: { project: Project }) {
                   <button
                     type="button"
                     data-testid={`webhook-toggle-${h.id}`}
-                    onClick={() => act(() => updateWebhook(project.id, h.id, { active: !h.active }), `Webhook #${h.id} ${h.active ? 'paused' : 'active again'}.`)}
+                    onClick={() => act(() => updateWebhook(scope, h.id, { active: !h.active }), `Webhook #${h.id} ${h.active ? 'paused' : 'active again'}.`)}
                   >
                     {h.active ? 'Pause' : 'Activate'}
                   </button>{' '}
-                  <button type="button" data-testid={`webhook-test-${h.id}`} onClick={() => act(() => testWebhook(project.id, h.id), `A PING was sent to webhook #${h.id}.`)}>
+                  <button type="button" data-testid={`webhook-test-${h.id}`} onClick={() => act(() => testWebhook(scope, h.id), `A PING was sent to webhook #${h.id}.`)}>
                     Test
                   </button>{' '}
                   <button
@@ -261,7 +269,7 @@ export function WebhooksTab({ project }: { project: Project }) {
                     aria-label={`Delete webhook #${h.id}`}
                     onClick={() => {
                       if (open === h.id) setOpen(null);
-                      act(() => deleteWebhook(project.id, h.id), `Webhook #${h.id} deleted with its delivery log.`);
+                      act(() => deleteWebhook(scope, h.id), `Webhook #${h.id} deleted with its delivery log.`);
                     }}
                   >
                     Delete
@@ -273,7 +281,7 @@ export function WebhooksTab({ project }: { project: Project }) {
         </table>
       )}
       <PagerControls label="Webhook pages" {...pagerProps} />
-      {shown && <Deliveries project={project} hook={shown} />}
+      {shown && <Deliveries scope={scope} hook={shown} />}
     </section>
   );
 }
