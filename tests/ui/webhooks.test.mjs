@@ -105,3 +105,30 @@ async function waitDelivery(page, want, hookId, projectId) {
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+test('a global webhook made on the admin\'s Webhooks page hears a project\'s event', async (t) => {
+  const page = await newPage(browser, srv);
+  t.after(() => {
+    dumpProblems(t, page);
+    return page.context().close().catch(() => {});
+  });
+  await signInAs(page, { email: 'admin@example.org', password: 'admin-password-1' }, { admin: true });
+  await page.goto('/admin/webhooks');
+  await page.getByRole('heading', { name: 'Global webhooks' }).waitFor();
+  await page.getByTestId('webhook-add-url').fill(`http://127.0.0.1:${rx.address().port}/global`);
+  await page.getByTestId('webhook-add-event-PROJECT_UPDATED').check();
+  await page.getByTestId('webhook-add-submit').click();
+  secret = (await page.getByTestId('webhook-secret-value').textContent()).trim();
+  const hooks = await callApi(srv, admin, 'GET', '/api/v1/webhooks');
+  assert.equal(hooks.items.length, 1);
+  assert.equal(hooks.items[0].project_id, null);
+  const p = await callApi(srv, admin, 'POST', '/api/v1/projects', { name: 'Global hooks', label_config: NER_CONFIG });
+  await callApi(srv, admin, 'PATCH', `/api/v1/projects/${p.id}`, { name: 'Global hooks, renamed' });
+  const end = Date.now() + 30000;
+  let seen;
+  while (!(seen = got.find((g) => g.body.event === 'PROJECT_UPDATED' && g.body.project.id === p.id))) {
+    if (Date.now() > end) throw new Error('PROJECT_UPDATED did not come');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.ok(seen.valid, 'signed with the secret the page showed');
+});
