@@ -26,6 +26,7 @@ static lf_ml_env env_of(const lf_app *app);
 static json_t *backend_json(lf_http_req *req, const lf_ml_backend *b);
 static int read_input(lf_http_req *req, lf_ml_input *in);
 static int load_backend(lf_http_req *req, lf_ml_backend *b);
+static int save(lf_http_req *req, int64_t bid);
 static int filter_ids(lf_http_req *req, int64_t project_id, const json_t *filter, int64_t **ids,
 		      int *n);
 
@@ -93,7 +94,9 @@ static int load_backend(lf_http_req *req, lf_ml_backend *b)
 	return ret;
 }
 
-int lf_api_ml_create(lf_http_req *req)
+/* Connects a backend (bid 0) or changes backend bid; answers it as
+ * stored, with its progress. */
+static int save(lf_http_req *req, int64_t bid)
 {
 	lf_app *app = req->app;
 	lf_principal *who;
@@ -106,10 +109,20 @@ int lf_api_ml_create(lf_http_req *req)
 	    (ret = read_input(req, &in)) != LF_OK)
 		return ret;
 	lf_ml_actor actor = {.id = who->user.id, .role = who->user.role};
-	if ((ret = lf_ml_connect(app->store, req->arena, &env, &actor, id, &in, &b, &req->error)) !=
-	    LF_OK)
+	ret =
+	    bid == 0
+		? lf_ml_connect(app->store, req->arena, &env, &actor, id, &in, &b, &req->error)
+		: lf_ml_update(app->store, req->arena, &env, &actor, id, bid, &in, &b, &req->error);
+	if (ret != LF_OK)
 		return ret;
-	return lf_http_json(req, 201, backend_json(req, &b));
+	if (bid != 0 && load_backend(req, &b) != LF_OK)
+		return LF_ERR_INTERNAL;
+	return lf_http_json(req, bid == 0 ? 201 : 200, backend_json(req, &b));
+}
+
+int lf_api_ml_create(lf_http_req *req)
+{
+	return save(req, 0);
 }
 
 int lf_api_ml_list(lf_http_req *req)
@@ -143,22 +156,7 @@ int lf_api_ml_get(lf_http_req *req)
 
 int lf_api_ml_patch(lf_http_req *req)
 {
-	lf_app *app = req->app;
-	lf_principal *who;
-	lf_ml_input in;
-	lf_ml_backend b;
-	lf_ml_env env = env_of(app);
-	int64_t id = lf_http_capture_id(req, 0);
-	int ret;
-	if ((ret = lf_api_guard(req, LF_PERM_PROJECT_MANAGE, id, &who)) != LF_OK ||
-	    (ret = read_input(req, &in)) != LF_OK)
-		return ret;
-	lf_ml_actor actor = {.id = who->user.id, .role = who->user.role};
-	if ((ret = lf_ml_update(app->store, req->arena, &env, &actor, id,
-				lf_http_capture_id(req, 1), &in, &b, &req->error)) != LF_OK)
-		return ret;
-	return load_backend(req, &b) == LF_OK ? lf_http_json(req, 200, backend_json(req, &b))
-					      : LF_ERR_INTERNAL;
+	return save(req, lf_http_capture_id(req, 1));
 }
 
 int lf_api_ml_delete(lf_http_req *req)

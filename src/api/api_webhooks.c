@@ -26,10 +26,9 @@ static json_t *webhook_json(lf_http_req *req, const lf_webhook *w, int with_secr
 static json_t *opt_time(lf_http_req *req, int64_t ms);
 static json_t *delivery_json(lf_http_req *req, const lf_webhook_delivery *d);
 static int read_input(lf_http_req *req, lf_webhooks_input *in);
-static int create(lf_http_req *req, int global);
+static int save(lf_http_req *req, int global, int creating);
 static int list(lf_http_req *req, int global);
 static int get(lf_http_req *req, int global);
-static int patch(lf_http_req *req, int global);
 static int del(lf_http_req *req, int global);
 static int deliveries(lf_http_req *req, int global);
 static int redeliver(lf_http_req *req, int global);
@@ -124,7 +123,9 @@ static int read_input(lf_http_req *req, lf_webhooks_input *in)
 	return LF_OK;
 }
 
-static int create(lf_http_req *req, int global)
+/* Creates a webhook (answered with its secret, this once) or changes the
+ * path's one. */
+static int save(lf_http_req *req, int global, int creating)
 {
 	lf_app *app = req->app;
 	lf_webhooks_actor act;
@@ -134,11 +135,14 @@ static int create(lf_http_req *req, int global)
 	if ((ret = scope(req, global, &act, &cap)) != LF_OK ||
 	    (ret = read_input(req, &in)) != LF_OK)
 		return ret;
-	if (in.active < 0)
+	if (creating && in.active < 0)
 		in.active = 1;
-	if ((ret = lf_webhooks_create(app->store, req->arena, &act, &in, &w, &req->error)) != LF_OK)
+	ret = creating ? lf_webhooks_create(app->store, req->arena, &act, &in, &w, &req->error)
+		       : lf_webhooks_update(app->store, req->arena, &act,
+					    lf_http_capture_id(req, cap), &in, &w, &req->error);
+	if (ret != LF_OK)
 		return ret;
-	return lf_http_json(req, 201, webhook_json(req, &w, 1));
+	return lf_http_json(req, creating ? 201 : 200, webhook_json(req, &w, creating));
 }
 
 static int list(lf_http_req *req, int global)
@@ -181,22 +185,6 @@ static int get(lf_http_req *req, int global)
 	lf_store_rollback(tx);
 	if (ret != LF_OK)
 		return lf_error_default(&req->error, ret, "webhook");
-	return lf_http_json(req, 200, webhook_json(req, &w, 0));
-}
-
-static int patch(lf_http_req *req, int global)
-{
-	lf_app *app = req->app;
-	lf_webhooks_actor act;
-	lf_webhooks_input in;
-	lf_webhook w;
-	int cap, ret;
-	if ((ret = scope(req, global, &act, &cap)) != LF_OK ||
-	    (ret = read_input(req, &in)) != LF_OK)
-		return ret;
-	if ((ret = lf_webhooks_update(app->store, req->arena, &act, lf_http_capture_id(req, cap),
-				      &in, &w, &req->error)) != LF_OK)
-		return ret;
 	return lf_http_json(req, 200, webhook_json(req, &w, 0));
 }
 
@@ -284,7 +272,7 @@ static int test(lf_http_req *req, int global)
 
 int lf_api_webhooks_create(lf_http_req *req)
 {
-	return create(req, 0);
+	return save(req, 0, 1);
 }
 int lf_api_webhooks_list(lf_http_req *req)
 {
@@ -296,7 +284,7 @@ int lf_api_webhooks_get(lf_http_req *req)
 }
 int lf_api_webhooks_patch(lf_http_req *req)
 {
-	return patch(req, 0);
+	return save(req, 0, 0);
 }
 int lf_api_webhooks_delete(lf_http_req *req)
 {
@@ -316,7 +304,7 @@ int lf_api_webhooks_test(lf_http_req *req)
 }
 int lf_api_global_webhooks_create(lf_http_req *req)
 {
-	return create(req, 1);
+	return save(req, 1, 1);
 }
 int lf_api_global_webhooks_list(lf_http_req *req)
 {
@@ -328,7 +316,7 @@ int lf_api_global_webhooks_get(lf_http_req *req)
 }
 int lf_api_global_webhooks_patch(lf_http_req *req)
 {
-	return patch(req, 1);
+	return save(req, 1, 0);
 }
 int lf_api_global_webhooks_delete(lf_http_req *req)
 {
