@@ -7,6 +7,7 @@
  * audit record name the ids created, which only a single insert returns.
  */
 #include "imports/imports.h"
+#include "ml/ml.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,8 @@ struct add {
 
 static int check_shape(const json_t *tasks, lf_error *err);
 static int check_predictions(const lf_project *p, const json_t *tasks, lf_error *err);
-static int insert_tasks(lf_tx *tx, const json_t *tasks, int64_t project_id, lf_imports_added *out);
+static int insert_tasks(lf_tx *tx, const json_t *tasks, int64_t project_id, lf_imports_added *out,
+			int64_t *ids);
 static int audit_added(lf_tx *tx, const lf_imports_tasks *rq, const lf_imports_added *added);
 static int add_tx(lf_tx *tx, void *ud);
 
@@ -95,7 +97,10 @@ cleanup:
 	return ret;
 }
 
-static int insert_tasks(lf_tx *tx, const json_t *tasks, int64_t project_id, lf_imports_added *out)
+/* ids (one per task) gets the ids made: first_id..last_id may hold other
+ * tasks on PostgreSQL, whose sequence concurrent inserts share. */
+static int insert_tasks(lf_tx *tx, const json_t *tasks, int64_t project_id, lf_imports_added *out,
+			int64_t *ids)
 {
 	int64_t now = lf_now_ms(), id = 0;
 	size_t i;
@@ -117,6 +122,7 @@ static int insert_tasks(lf_tx *tx, const json_t *tasks, int64_t project_id, lf_i
 		free(ptext);
 		if (ret != LF_OK)
 			return ret;
+		ids[i] = id;
 		if (out->first_id == 0)
 			out->first_id = id;
 	}
@@ -158,8 +164,13 @@ static int add_tx(lf_tx *tx, void *ud)
 		memset(ad->err, 0, sizeof(*ad->err));
 	if ((ret = lf_store_project_get(tx, ad->rq->project_id, &p)) != LF_OK)
 		return lf_error_default(ad->err, ret, "project");
+	size_t n = json_array_size(ad->rq->tasks);
+	int64_t *ids = lf_arena_alloc(lf_store_arena(tx), n * sizeof(*ids));
+	if (ids == NULL)
+		return LF_ERR_NOMEM;
 	if ((ret = check_predictions(&p, ad->rq->tasks, ad->err)) != LF_OK ||
-	    (ret = insert_tasks(tx, ad->rq->tasks, p.id, ad->out)) != LF_OK)
+	    (ret = insert_tasks(tx, ad->rq->tasks, p.id, ad->out, ids)) != LF_OK ||
+	    (ret = lf_ml_enqueue_tasks(tx, p.id, ids, (int)n)) != LF_OK)
 		return ret;
 	return audit_added(tx, ad->rq, ad->out);
 }

@@ -40,6 +40,7 @@ static int connect_tx(lf_tx *tx, void *ud);
 static int update_tx(lf_tx *tx, void *ud);
 static int delete_tx(lf_tx *tx, void *ud);
 static int predict_tx(lf_tx *tx, void *ud);
+static int enqueue_new(lf_tx *tx, int64_t project_id, int64_t import_id, const int64_t *ids, int n);
 static int train_tx(lf_tx *tx, void *ud);
 
 /* A header line is built from the name and value: a colon or line break
@@ -331,21 +332,36 @@ int lf_ml_predict(lf_store *s, lf_arena *a, const lf_ml_actor *who, int64_t proj
 	return ret;
 }
 
-int lf_ml_enqueue_import(lf_tx *tx, int64_t project_id, int64_t import_id)
+/* Queues predictions of new tasks for every backend of the project with
+ * auto_predict: ids, or when NULL the tasks of import_id (read only when
+ * some backend wants them). */
+static int enqueue_new(lf_tx *tx, int64_t project_id, int64_t import_id, const int64_t *ids, int n)
 {
 	lf_ml_backend *bs = NULL;
-	int64_t *ids = NULL;
-	int nb = 0, n = 0, jobs = 0;
+	int64_t *read = NULL;
+	int nb = 0, jobs = 0;
 	int ret = lf_store_ml_backend_list(tx, project_id, &bs, &nb);
 	for (int i = 0; ret == LF_OK && i < nb; i++) {
 		if (!bs[i].auto_predict)
 			continue;
-		if (ids == NULL &&
-		    (ret = lf_store_ml_import_tasks(tx, import_id, &ids, &n)) != LF_OK)
-			break;
+		if (ids == NULL) {
+			if ((ret = lf_store_ml_import_tasks(tx, import_id, &read, &n)) != LF_OK)
+				break;
+			ids = read;
+		}
 		ret = enqueue(tx, &bs[i], ids, n, &jobs, NULL);
 	}
 	return ret;
+}
+
+int lf_ml_enqueue_import(lf_tx *tx, int64_t project_id, int64_t import_id)
+{
+	return enqueue_new(tx, project_id, import_id, NULL, 0);
+}
+
+int lf_ml_enqueue_tasks(lf_tx *tx, int64_t project_id, const int64_t *ids, int n)
+{
+	return enqueue_new(tx, project_id, 0, ids, n);
 }
 
 static int train_tx(lf_tx *tx, void *ud)

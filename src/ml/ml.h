@@ -119,6 +119,9 @@ int lf_ml_predict(lf_store *s, lf_arena *a, const lf_ml_actor *who, int64_t proj
 /* Inside an import's last write tx: queues predictions of its tasks for
  * every backend of the project with auto_predict. */
 int lf_ml_enqueue_import(lf_tx *tx, int64_t project_id, int64_t import_id);
+/* Inside the write tx that created them (POST /projects/{id}/tasks): the
+ * same for the n tasks of ids. */
+int lf_ml_enqueue_tasks(lf_tx *tx, int64_t project_id, const int64_t *ids, int n);
 /* Sends START_TRAINING to the backend's /webhook; *answer (new reference,
  * may be NULL) gets what it said. Audited as ml_backend.train. */
 int lf_ml_train(lf_store *s, lf_arena *a, const lf_ml_env *env, const lf_ml_actor *who,

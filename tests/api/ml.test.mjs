@@ -317,3 +317,17 @@ test('annotation events reach the backend\'s /webhook through an event webhook, 
   assert.equal(d.response_code, 201);
   assert.equal(d.event, 'ANNOTATION_CREATED');
 });
+
+test('tasks created through the API are predicted too when the backend predicts new tasks', async () => {
+  const p = await api('POST', '/api/v1/projects', { name: 'ml direct', label_config: CONFIG });
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const b = await api('POST', `/api/v1/projects/${p.body.id}/ml-backends`, { url: be2.url, auto_predict: true, batch_size: 2 });
+  assert.equal(b.status, 201, JSON.stringify(b.body));
+  const made = await api('POST', `/api/v1/projects/${p.body.id}/tasks`, { tasks: [1, 2, 3].map((i) => ({ data: { text: `direct ${i}` } })) });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const list = await until('three predicted tasks', async () => {
+    const r = await api('GET', `/api/v1/projects/${p.body.id}/tasks?limit=10`);
+    return r.body.items.length === 3 && r.body.items.every((t) => (t.predictions || []).some((x) => x.model_version === 'v2')) && r.body.items;
+  });
+  for (const t of list) assert.equal(t.predictions.filter((x) => x.ml_backend_id === b.body.id).length, 1);
+});
