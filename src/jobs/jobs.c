@@ -28,10 +28,11 @@ struct lf_jobs_slot {
 	lf_jobs *r;
 	pthread_t th;
 	int started;
-	char owner[OWNER_MAX]; /* "<hostname>:<pid>:<n>", the lease_owner */
-	lf_arena *arena;       /* the current job's rows; reset per claim */
-	atomic_int lost;       /* the lease of the current job was lost */
-	int64_t deadline_us;   /* mono time the current handler's timeout ends */
+	char owner[OWNER_MAX];	  /* "<hostname>:<pid>:<n>", the lease_owner */
+	const char *const *kinds; /* what it claims: NULL any, else the express lane's */
+	lf_arena *arena;	  /* the current job's rows; reset per claim */
+	atomic_int lost;	  /* the lease of the current job was lost */
+	int64_t deadline_us;	  /* mono time the current handler's timeout ends */
 	/* lock guards the fields below and is held while renewing, so a
 	 * renewal never overlaps the recording of the job's result. */
 	pthread_mutex_t lock;
@@ -173,7 +174,8 @@ static int claim(lf_jobs_slot *slot, lf_job_row *row)
 	int ret = lf_store_begin(slot->r->s, LF_TX_WRITE, slot->arena, &tx);
 	if (ret != LF_OK)
 		return ret;
-	ret = lf_store_job_claim(tx, slot->owner, lf_now_ms(), slot->r->cfg.lease_ms, NULL, row);
+	ret = lf_store_job_claim(tx, slot->owner, lf_now_ms(), slot->r->cfg.lease_ms, slot->kinds,
+				 row);
 	if (ret != LF_OK) {
 		lf_store_rollback(tx);
 		return ret;
@@ -403,7 +405,7 @@ int lf_jobs_start_cfg(lf_store *s, const lf_jobs_config *cfg, const lf_job_handl
 {
 	pthread_condattr_t attr;
 	lf_jobs *r = NULL;
-	int ret = LF_ERR_INVALID;
+	int ret = LF_ERR_INVALID, nexpress = 0;
 
 	if (cfg->threads < 0 || cfg->threads > LF_JOBS_MAX_THREADS || cfg->lease_ms < 0 ||
 	    cfg->poll_ms < 0 || cfg->backoff_ms < 0 || cfg->backoff_max_ms < 0 ||
@@ -415,6 +417,10 @@ int lf_jobs_start_cfg(lf_store *s, const lf_jobs_config *cfg, const lf_job_handl
 	for (size_t i = 0; i < np; i++)
 		if (p[i].name == NULL || p[i].fn == NULL || p[i].interval_ms <= 0)
 			return LF_ERR_INVALID;
+	while (cfg->express != NULL && cfg->express[nexpress] != NULL)
+		nexpress++;
+	if (nexpress > LF_JOB_KINDS_MAX)
+		return LF_ERR_INVALID;
 	if (sodium_init() < 0)
 		return LF_ERR_INTERNAL;
 	if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -434,7 +440,8 @@ int lf_jobs_start_cfg(lf_store *s, const lf_jobs_config *cfg, const lf_job_handl
 	r->h = calloc(nh > 0 ? nh : 1, sizeof(*r->h));
 	r->p = calloc(np > 0 ? np : 1, sizeof(*r->p));
 	r->next_ms = calloc(np > 0 ? np : 1, sizeof(*r->next_ms));
-	r->slots = calloc(cfg->threads > 0 ? (size_t)cfg->threads : 1, sizeof(*r->slots));
+	int nworkers = cfg->threads + (cfg->threads > 0 && nexpress > 0);
+	r->slots = calloc(nworkers > 0 ? (size_t)nworkers : 1, sizeof(*r->slots));
 	if (r->h == NULL || r->p == NULL || r->next_ms == NULL || r->slots == NULL) {
 		ret = LF_ERR_NOMEM;
 		goto fail;
@@ -447,10 +454,11 @@ int lf_jobs_start_cfg(lf_store *s, const lf_jobs_config *cfg, const lf_job_handl
 	r->np = np;
 	for (size_t i = 0; i < np; i++)
 		r->next_ms[i] = mono_ms() + p[i].interval_ms;
-	for (int i = 0; i < cfg->threads; i++) {
+	for (int i = 0; i < nworkers; i++) {
 		r->nslots++;
 		if ((ret = slot_init(r, &r->slots[i])) != LF_OK)
 			goto fail;
+		r->slots[i].kinds = i == cfg->threads ? cfg->express : NULL;
 		if (pthread_create(&r->slots[i].th, NULL, worker_main, &r->slots[i]) != 0) {
 			ret = LF_ERR_INTERNAL;
 			goto fail;

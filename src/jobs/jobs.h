@@ -96,6 +96,13 @@ typedef struct lf_jobs_config {
 	int64_t poll_ms;	/* LF_JOBS_POLL_MS */
 	int64_t backoff_ms;	/* LF_JOBS_BACKOFF_MS: the first retry's delay */
 	int64_t backoff_max_ms; /* LF_JOBS_BACKOFF_MAX_MS */
+	/* NULL, or a NULL-terminated list of at most LF_JOB_KINDS_MAX kinds
+	 * that one more worker (beyond threads, when threads > 0) claims
+	 * alone: the express lane. Workers take jobs in run_after order, so
+	 * thousands of long jobs queued at once (an import's predictions)
+	 * would otherwise hold back short urgent ones (webhook deliveries)
+	 * until they all ran. The other workers still take every kind. */
+	const char *const *express;
 } lf_jobs_config;
 
 /*

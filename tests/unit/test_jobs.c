@@ -586,6 +586,35 @@ static void test_stop_while_running(void **state)
 	free(pr);
 }
 
+/* The express lane: with the one general worker held by a long job, an
+ * urgent job still runs at once on the lane's worker, which takes no other
+ * kind (the second long job waits). */
+static void test_express_lane(void **state)
+{
+	lf_fx *f = *state;
+	struct probe *pr = calloc(1, sizeof(*pr));
+	lf_job_handler h[] = {{"coop", h_until_stopping, pr, 0}, {"urgent", h_record, pr, 0}};
+	static const char *const express[] = {"urgent", NULL};
+	lf_jobs_config cfg = {.threads = 1, .poll_ms = 20, .express = express};
+	lf_jobs *r = NULL;
+	lf_job_row row;
+
+	assert_non_null(pr);
+	int64_t long1 = enqueue(f, "coop", NULL, 5);
+	int64_t long2 = enqueue(f, "coop", NULL, 5);
+	int64_t urgent = enqueue(f, "urgent", json_pack("{s:i}", "n", 7), 5);
+	assert_int_equal(lf_jobs_start_cfg(f->s, &cfg, h, 2, NULL, 0, &r), LF_OK);
+	assert_true(wait_status(f, urgent, "done"));
+	assert_int_equal(atomic_load(&pr->last_n), 7);
+	assert_int_equal(atomic_load(&pr->started), 1);
+	get_job(f, long1, &row);
+	assert_string_equal(row.status, "running");
+	get_job(f, long2, &row);
+	assert_string_equal(row.status, "queued");
+	lf_jobs_stop(r);
+	free(pr);
+}
+
 static void test_enqueue_rolled_back(void **state)
 {
 	lf_fx *f = *state;
@@ -643,6 +672,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_periodic_runs_repeatedly, lf_fx_setup,
 					    lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_while_running, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_express_lane, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_enqueue_rolled_back, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_start_rejects_bad_config, lf_fx_setup,
 					    lf_fx_teardown),
