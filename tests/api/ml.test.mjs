@@ -22,7 +22,7 @@ const BATCH = 25;
 const INVALID_MOD = 97;
 const SECRET = 'sekrit-key-123';
 
-let srv, admin, be, be2, be3, pid, annotators = [], backend;
+let srv, admin, be, be2, be3, slow, pid, annotators = [], backend;
 
 const api = (method, path, body, token = admin.access_token) => srv.api(method, path, { token, body });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -53,6 +53,7 @@ before(async () => {
   be = await spawnBackend(['--delay', '2', '--fail-every', '7', '--invalid-mod', String(INVALID_MOD), '--auth', `header:X-Api-Key:${SECRET}`, '--version', 'v1']);
   be2 = await spawnBackend(['--version', 'v2', '--shape', 'predictions']);
   be3 = await spawnBackend(['--version', 'down', '--fail-every', '1']);
+  slow = await spawnBackend(['--version', 'slow', '--delay', '300']);
   srv = await startServer({ env: { LABELFLOW_OUTBOUND_ALLOW: 'localhost' } });
   admin = await srv.login('admin@example.org', 'admin-password-1');
   const p = await api('POST', '/api/v1/projects', { name: 'ml', label_config: CONFIG, policies: { ml_uncertainty_order: true } });
@@ -69,6 +70,7 @@ after(async () => {
   await be?.stop();
   await be2?.stop();
   await be3?.stop();
+  await slow?.stop();
 });
 
 test('connect: health and setup are called with the credentials, the model version is stored, the secret never returned', async () => {
@@ -330,4 +332,21 @@ test('tasks created through the API are predicted too when the backend predicts 
     return r.body.items.length === 3 && r.body.items.every((t) => (t.predictions || []).some((x) => x.model_version === 'v2')) && r.body.items;
   });
   for (const t of list) assert.equal(t.predictions.filter((x) => x.ml_backend_id === b.body.id).length, 1);
+});
+
+test('webhook deliveries are not held back by a long run of prediction jobs (the job queue\'s express lane)', async () => {
+  const b = await api('POST', `/api/v1/projects/${pid}/ml-backends`, { url: slow.url, batch_size: 10 });
+  assert.equal(b.status, 201, JSON.stringify(b.body));
+  const q = await api('POST', `/api/v1/projects/${pid}/ml-backends/${b.body.id}/predict`, { filter: {} });
+  assert.equal(q.status, 202, JSON.stringify(q.body));
+  assert.ok(q.body.jobs >= 100, `${q.body.jobs} jobs queued`);
+  const hook = await api('POST', `/api/v1/projects/${pid}/webhooks`, { url: `${be.url}/webhook`, events: ['PROJECT_UPDATED'], headers: { 'X-Api-Key': SECRET } });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  assert.equal((await api('PATCH', `/api/v1/projects/${pid}`, { name: 'ml, renamed' })).status, 200);
+  await until('the PROJECT_UPDATED delivery', async () => {
+    const r = await api('GET', `/api/v1/projects/${pid}/webhooks/${hook.body.id}/deliveries`);
+    return r.body.items.some((x) => x.status === 'delivered');
+  });
+  const progress = (await api('GET', `/api/v1/projects/${pid}/ml-backends/${b.body.id}`)).body.progress;
+  assert.ok(progress.pending > 0, `the predictions queued before it are still running (${JSON.stringify(progress)})`);
 });
