@@ -31,21 +31,10 @@ read -r plain quality < <(python3 - "$URL" "$tasks" "$clients" "$gold" <<'PY'
 import json, sys, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 url, ntasks, nclients, ngold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-CONFIG = """<View>
-  <Text name="text" value="$text"/>
-  <Labels name="label" toName="text">
-    <Label value="PER"/><Label value="ORG"/>
-  </Labels>
-</View>"""
-def api(method, path, body=None, token=None):
-    req = urllib.request.Request(url + path, method=method, data=None if body is None else json.dumps(body).encode())
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=600) as r:
-        text = r.read()
-    return json.loads(text) if text else None
-admin = api("POST", "/api/v1/auth/login", {"email": "bench-admin@example.org", "password": "bench-admin-password"})["access_token"]
+sys.path.insert(0, "bench")
+from benchlib import NER_CONFIG as CONFIG, admin_token, client
+api = client(url)
+admin = admin_token(api)
 def project(name, policies, task_types):
     return api("POST", "/api/v1/projects", {"name": name, "label_config": CONFIG, "policies": policies,
                                             "task_types": task_types}, admin)["id"]
@@ -90,12 +79,10 @@ run plain2 "$plain"
 served=$(python3 - "$URL" "$quality" <<'PY'
 import json, sys, urllib.request
 url, p = sys.argv[1], sys.argv[2]
-def api(method, path, body=None, token=None):
-    req = urllib.request.Request(url + path, method=method, data=None if body is None else json.dumps(body).encode())
-    req.add_header("content-type", "application/json")
-    if token: req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=600) as r: return json.loads(r.read())
-admin = api("POST", "/api/v1/auth/login", {"email": "bench-admin@example.org", "password": "bench-admin-password"})["access_token"]
+sys.path.insert(0, "bench")
+from benchlib import admin_token, client
+api = client(url)
+admin = admin_token(api)
 n, cur = 0, ""
 while True:
     page = api("GET", f"/api/v1/projects/{p}/gold?limit=200{cur}", token=admin)

@@ -50,16 +50,10 @@ CONFIG = """<View>
   <Text name="text" value="$text"/>
   <Choices name="sentiment" toName="text"><Choice value="Pos"/><Choice value="Neg"/></Choices>
 </View>"""
-def api(method, path, body=None, token=None, raw=None, ctype="application/json"):
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    req = urllib.request.Request(url + path, method=method, data=data)
-    req.add_header("content-type", ctype)
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=600) as r:
-        text = r.read()
-    return json.loads(text) if text else None
-admin = api("POST", "/api/v1/auth/login", {"email": "bench-admin@example.org", "password": "bench-admin-password"})["access_token"]
+sys.path.insert(0, "bench")
+from benchlib import admin_token, client
+api = client(url)
+admin = admin_token(api)
 p = api("POST", "/api/v1/projects", {"name": "ml", "label_config": CONFIG}, admin)["id"]
 lines = "\n".join(json.dumps({"text": f"Sentence {i}: the service was fine, the food less so."}) for i in range(ntasks))
 im = api("POST", f"/api/v1/projects/{p}/imports", raw=(lines + "\n").encode(), token=admin, ctype="application/x-ndjson")
@@ -75,14 +69,10 @@ bench_hwm_reset
 python3 - "$URL" "$project" "$backend" "$tasks" "$ml_dir/rate" <<'PY'
 import json, sys, time, urllib.request
 url, p, b, ntasks, rate_file = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
-def api(method, path, body=None, token=None):
-    req = urllib.request.Request(url + path, method=method, data=None if body is None else json.dumps(body).encode())
-    req.add_header("content-type", "application/json")
-    if token:
-        req.add_header("authorization", "Bearer " + token)
-    with urllib.request.urlopen(req, timeout=600) as r:
-        return json.loads(r.read())
-admin = api("POST", "/api/v1/auth/login", {"email": "bench-admin@example.org", "password": "bench-admin-password"})["access_token"]
+sys.path.insert(0, "bench")
+from benchlib import admin_token, client
+api = client(url)
+admin = admin_token(api)
 t0 = time.monotonic()
 q = api("POST", f"/api/v1/projects/{p}/ml-backends/{b}/predict", {"filter": {}}, admin)
 while True:
