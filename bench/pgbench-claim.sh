@@ -159,6 +159,7 @@ pgb_logged_pair() {
 	# went to the server in one round trip (a pipeline).
 	: >"$work/trace"
 	bench_start env LABELFLOW_JOB_THREADS=0 LABELFLOW_SWEEP_MS=86400000 LABELFLOW_AUDIT_SEAL_MS=60000 \
+		LABELFLOW_WEBHOOK_DISPATCH_MS=60000 \
 		LABELFLOW_STORAGE="file:$work/blobs" LABELFLOW_DB_TRACE="$work/trace"
 	# Each table's ids far from every other's and from small constants,
 	# so that a value in the log names the row it came from.

@@ -3,7 +3,7 @@
 -- `bench/pgbench-claim.sh generate` from a logged run (log_statement = all,
 -- one warm-up pair, then this pair) of the build below; do not edit: run it
 -- again (`bench/pgbench-claim.sh check` fails when this file is stale).
--- Build: c4d8e60
+-- Build: 777a1e7-dirty
 -- Run by bench/pgbench-claim.sh with -M prepared; each client is one
 -- annotator. Variables (-D): project, first_uid, now (ms), audit (0|1). A
 -- session's id is its user's id (bench/pg/users.sql). Values the server took
@@ -38,7 +38,7 @@ UPDATE ledger_accounts SET balance = balance + 7 WHERE id = :ledger_accounts_id 
 INSERT INTO ledger_entries (txn_id, account_id, amount) VALUES (:ledger_txns_id, :ledger_accounts_id, 7);
 WITH lf_one AS (UPDATE tasks SET state = 'locked_l1', lease_owner = :uid, lease_expires = :lease_expires, attempts = 0, reworks = 0, annotations_done = 0, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :tasks_id AND state = 'queued_l1' RETURNING 1) SELECT 1 / (count(*) = 1)::int FROM lf_one;
 \if :audit
-INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.claim', 'task', :tasks_id, :project, :tasks_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1700000600000,"reworks"\x3a0,"work_id"\x3a19000002}');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.claim', 'task', :tasks_id, :project, :tasks_id, 'queued_l1', 'locked_l1', E'{"attempts"\x3a0,"escalated"\x3afalse,"lease_expires"\x3a1700000600000,"reworks"\x3a0,"work_id"\x3a21000002}');
 \endif
 SET LOCAL synchronous_commit = off;
 COMMIT;
@@ -56,7 +56,7 @@ WITH lf_one AS (UPDATE task_work SET status = 'done', decision = 'submit', comme
 UPDATE holds SET status = CASE status WHEN 'held' THEN 'pending' END, updated_at = :now WHERE work_id = :task_work_id;
 WITH lf_one AS (UPDATE tasks SET state = 'queued_l2', lease_owner = NULL, lease_expires = NULL, attempts = 0, reworks = 0, annotations_done = 1, rework_owner = NULL, rework_until = NULL, sampled_l3 = 1, last_comment = NULL, updated_at = :now, priority = 0 WHERE id = :tasks_id AND state = 'locked_l1' RETURNING 1) SELECT 1 / (count(*) = 1)::int FROM lf_one;
 \if :audit
-INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.submit', 'task', :tasks_id, :project, :tasks_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a19000002}');
+INSERT INTO audit_log (ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id, from_state, to_state, details) VALUES (:now, :uid, 'annotator', 'task.submit', 'task', :tasks_id, :project, :tasks_id, 'locked_l1', 'queued_l2', E'{"annotation_version"\x3a1,"attempts"\x3a0,"decision"\x3a"submit","escalated"\x3afalse,"reworks"\x3a0,"work_id"\x3a21000002}');
 \endif
 COMMIT;
 \endpipeline
