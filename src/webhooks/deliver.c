@@ -5,9 +5,9 @@
  * the next drain queued.
  *
  * The requests are made outside any transaction (a receiver may take the
- * whole timeout), one after another over one curl handle, so the
- * connection to the receiver is kept alive; the URL is checked and its
- * address pinned once per drain. A send that outlives the lease (a slow
+ * whole timeout), up to DRAIN_PARALLEL at once on one curl multi handle,
+ * whose connections to the receiver are kept alive and reused; the URL is
+ * checked and its address pinned once per drain. A send that outlives the lease (a slow
  * receiver) may be taken and sent again by the next drain; an outcome is
  * recorded only if its attempt was not recorded meanwhile, so each
  * attempt is counted once.
@@ -28,6 +28,9 @@
 
 #define WHAT	     "the webhook url"
 #define MAX_DELAY_MS (6LL * 3600 * 1000)
+/* Requests of one drain in flight at most: enough to hide a receiver's
+ * latency, few enough not to flood it. */
+#define DRAIN_PARALLEL 6
 
 /* What one attempt found. */
 struct attempt {
@@ -38,14 +41,24 @@ struct attempt {
 	lf_outbound_body body; /* reads into excerpt */
 };
 
-/* One drain's connection: the URL checked and pinned once. */
+/* A request in flight. */
+struct slot {
+	CURL *c;
+	struct curl_slist *hdrs;
+	struct attempt *at; /* NULL: free */
+	int64_t start;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+/* One drain's connections: the URL checked and pinned once. */
 struct sender {
 	lf_outbound_allow *allow;
 	lf_outbound_target t;
 	struct curl_slist *pin;
-	CURL *c;
+	CURLM *m; /* NULL: nothing can be sent, err says why */
+	struct slot slot[DRAIN_PARALLEL];
 	int opened;
-	char err[256]; /* why nothing can be sent when c is NULL */
+	char err[256];
 };
 
 struct drain {
@@ -66,8 +79,10 @@ static int add_header(struct curl_slist **h, const char *line);
 static int headers_of(const lf_webhook *w, const lf_webhook_delivery *d, struct curl_slist **h);
 static void sender_open(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w);
 static void sender_close(struct sender *sn);
-static void send_once(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w,
+static int send_start(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w,
 		      const lf_webhook_delivery *d, struct attempt *at);
+static void send_done(struct sender *sn, struct slot *sl, CURLcode rc);
+static int send_wait(struct sender *sn);
 static int record_one(lf_tx *tx, const struct drain *dr, lf_webhook_delivery *d,
 		      const struct attempt *at);
 static int take_tx(lf_tx *tx, void *ud);
@@ -140,54 +155,87 @@ static void sender_open(struct sender *sn, const lf_webhooks_opts *o, const lf_w
 	    lf_outbound_check(WHAT, sn->allow, w->url, &sn->t, sn->err, sizeof(sn->err)) != LF_OK)
 		return;
 	snprintf(sn->err, sizeof(sn->err), "out of memory preparing the request");
-	if (lf_outbound_pin(&sn->t, &sn->pin) == LF_OK)
-		sn->c = curl_easy_init();
+	if (lf_outbound_pin(&sn->t, &sn->pin) != LF_OK || (sn->m = curl_multi_init()) == NULL)
+		return;
+	for (int i = 0; i < DRAIN_PARALLEL; i++)
+		if ((sn->slot[i].c = curl_easy_init()) == NULL) {
+			curl_multi_cleanup(sn->m);
+			sn->m = NULL;
+			return;
+		}
 }
 
 static void sender_close(struct sender *sn)
 {
-	curl_easy_cleanup(sn->c);
+	for (int i = 0; i < DRAIN_PARALLEL; i++) {
+		if (sn->slot[i].at != NULL)
+			curl_multi_remove_handle(sn->m, sn->slot[i].c);
+		curl_easy_cleanup(sn->slot[i].c);
+		curl_slist_free_all(sn->slot[i].hdrs);
+	}
+	curl_multi_cleanup(sn->m);
 	curl_slist_free_all(sn->pin);
 	lf_outbound_allow_free(sn->allow);
 }
 
-/* The handle keeps its connection between sends; every option a send
- * needs is set again, so no request inherits another's. */
-static void send_once(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w,
+/* Starts d's request in a free slot (there is one: the caller keeps
+ * fewer than DRAIN_PARALLEL in flight). A handle keeps its connection
+ * between sends; every option a send needs is set again, so no request
+ * inherits another's. LF_OK when it is in flight, else at says why. */
+static int send_start(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w,
 		      const lf_webhook_delivery *d, struct attempt *at)
 {
-	struct curl_slist *hdrs = NULL;
-	char curl_err[CURL_ERROR_SIZE] = "";
-	CURLcode rc;
-	int64_t start = lf_now_ms();
+	struct slot *sl = sn->slot;
+	while (sl->at != NULL)
+		sl++;
 	at->body.data = at->excerpt;
 	at->body.cap = LF_WEBHOOKS_EXCERPT;
-	if (sn->c == NULL) {
+	if (sn->m == NULL) {
 		snprintf(at->err, sizeof(at->err), "%s", sn->err);
-		goto cleanup;
+		return LF_ERR_IO;
 	}
-	if (headers_of(w, d, &hdrs) != LF_OK) {
+	sl->start = lf_now_ms();
+	sl->curl_err[0] = '\0';
+	if (headers_of(w, d, &sl->hdrs) != LF_OK) {
 		snprintf(at->err, sizeof(at->err), "out of memory preparing the request");
-		goto cleanup;
+		goto fail;
 	}
-	if (lf_outbound_curl_setup(sn->c, w->url, sn->pin, o->timeout_ms, &at->body, curl_err) !=
-		LF_OK ||
-	    curl_easy_setopt(sn->c, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(sn->c, CURLOPT_POSTFIELDS, d->payload) != CURLE_OK ||
-	    curl_easy_setopt(sn->c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->payload)) != CURLE_OK ||
-	    curl_easy_setopt(sn->c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(sn->c, CURLOPT_USERAGENT, "LabelFlow-Webhook/1") != CURLE_OK) {
+	if (lf_outbound_curl_setup(sl->c, w->url, sn->pin, o->timeout_ms, &at->body,
+				   sl->curl_err) != LF_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_POSTFIELDS, d->payload) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->payload)) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_HTTPHEADER, sl->hdrs) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_USERAGENT, "LabelFlow-Webhook/1") != CURLE_OK ||
+	    curl_multi_add_handle(sn->m, sl->c) != CURLM_OK) {
 		snprintf(at->err, sizeof(at->err), "libcurl refused the request options");
-		goto cleanup;
+		goto fail;
 	}
-	rc = curl_easy_perform(sn->c);
+	sl->at = at;
+	return LF_OK;
+fail:
+	curl_slist_free_all(sl->hdrs);
+	sl->hdrs = NULL;
+	return LF_ERR_INTERNAL;
+}
+
+/* Ends slot sl's request with libcurl's result rc. */
+static void send_done(struct sender *sn, struct slot *sl, CURLcode rc)
+{
+	struct attempt *at = sl->at;
+	curl_multi_remove_handle(sn->m, sl->c);
+	curl_easy_setopt(sl->c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(sl->hdrs);
+	sl->hdrs = NULL;
+	sl->at = NULL;
+	at->ms = lf_now_ms() - sl->start;
 	/* A longer answer is cut at the excerpt: its status still counts. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && at->body.over)) {
 		snprintf(at->err, sizeof(at->err), "%s",
-			 curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc));
-		goto cleanup;
+			 sl->curl_err[0] != '\0' ? sl->curl_err : curl_easy_strerror(rc));
+		return;
 	}
-	curl_easy_getinfo(sn->c, CURLINFO_RESPONSE_CODE, &at->status);
+	curl_easy_getinfo(sl->c, CURLINFO_RESPONSE_CODE, &at->status);
 	if (at->status >= 200 && at->status <= 299)
 		at->err[0] = '\0';
 	else if (at->status >= 300 && at->status <= 399)
@@ -195,11 +243,38 @@ static void send_once(struct sender *sn, const lf_webhooks_opts *o, const lf_web
 			 at->status);
 	else
 		snprintf(at->err, sizeof(at->err), "HTTP %ld", at->status);
-cleanup:
-	at->ms = lf_now_ms() - start;
-	if (sn->c != NULL)
-		curl_easy_setopt(sn->c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdrs);
+}
+
+/* Runs the requests in flight until at least one ended; returns how many
+ * ended. Each has its own timeout, so this returns; should libcurl's
+ * multi interface itself fail, every request in flight ends failed. */
+static int send_wait(struct sender *sn)
+{
+	int running = 0, ended = 0, left = 0;
+	CURLMsg *msg;
+	while (ended == 0) {
+		if (curl_multi_perform(sn->m, &running) != CURLM_OK)
+			break;
+		while ((msg = curl_multi_info_read(sn->m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (int i = 0; i < DRAIN_PARALLEL; i++)
+				if (sn->slot[i].at != NULL && sn->slot[i].c == msg->easy_handle) {
+					send_done(sn, &sn->slot[i], msg->data.result);
+					ended++;
+					break;
+				}
+		}
+		if (ended == 0 && curl_multi_poll(sn->m, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	}
+	if (ended == 0)
+		for (int i = 0; i < DRAIN_PARALLEL; i++)
+			if (sn->slot[i].at != NULL) {
+				send_done(sn, &sn->slot[i], CURLE_FAILED_INIT);
+				ended++;
+			}
+	return ended;
 }
 
 /* Every failure is retried, a 4xx too: a receiver that refuses today
@@ -323,20 +398,33 @@ int lf_webhooks_drain(lf_store *s, const lf_webhooks_opts *o, int64_t pid, int64
 	 * sends them after it is active again); a test PING goes anyway. */
 	dr.paused = !dr.w.active;
 	int64_t start = lf_now_ms();
-	for (; dr.sent < dr.n; dr.sent++) {
-		lf_webhook_delivery *d = &dr.d[dr.sent];
-		struct attempt *at = &dr.at[dr.sent];
-		if (dr.paused && strcmp(d->event, LF_WEBHOOK_PING) != 0) {
-			snprintf(at->err, sizeof(at->err), "the webhook is paused (inactive)");
-			continue;
+	int flying = 0, stop = 0;
+	for (;;) {
+		while (!stop && dr.sent < dr.n && flying < DRAIN_PARALLEL) {
+			lf_webhook_delivery *d = &dr.d[dr.sent];
+			struct attempt *at = &dr.at[dr.sent];
+			if (dr.paused && strcmp(d->event, LF_WEBHOOK_PING) != 0) {
+				snprintf(at->err, sizeof(at->err),
+					 "the webhook is paused (inactive)");
+				dr.sent++;
+				continue;
+			}
+			/* Half the lease for starting sends, so the batch is
+			 * recorded before its deliveries come due for another
+			 * drainer; the rest is given back. */
+			if (lf_now_ms() - start > o->lease_ms / 2 ||
+			    (job != NULL && lf_jobs_stopping(job))) {
+				stop = 1;
+				break;
+			}
+			if (!sn.opened++)
+				sender_open(&sn, o, &dr.w);
+			flying += send_start(&sn, o, &dr.w, d, at) == LF_OK;
+			dr.sent++;
 		}
-		/* Half the lease for starting sends, so the batch is recorded
-		 * before its deliveries come due for another drainer. */
-		if (lf_now_ms() - start > o->lease_ms / 2 || (job != NULL && lf_jobs_stopping(job)))
+		if (flying == 0)
 			break;
-		if (!sn.opened++)
-			sender_open(&sn, o, &dr.w);
-		send_once(&sn, o, &dr.w, d, at);
+		flying -= send_wait(&sn);
 	}
 	ret = lf_store_write(s, a, record_tx, &dr);
 	if (ret != LF_OK)
