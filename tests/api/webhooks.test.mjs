@@ -435,6 +435,36 @@ test('a burst of 2,000 events is delivered completely, each id once after dedup,
   await srv.stop();
 });
 
+// A database upgraded with jobs of the one-delivery-per-job design still
+// queued: such a job drains its webhook.
+test('a queued webhook.deliver job of the previous version drains its webhook', { timeout: 120000 }, async () => {
+  const srv = await startServer({ env: FAST });
+  const admin = await srv.login(ADMIN.email, ADMIN.password);
+  const hook = await srv.api('POST', '/api/v1/webhooks', { token: admin.access_token, body: { url: `${rx.base}/legacy`, events: ['PROJECT_UPDATED'] } });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  rx.secrets.set('/legacy', hook.body.secret);
+  const now = Date.now();
+  const did = Number(sql(srv.db, `INSERT INTO webhook_deliveries (webhook_id, event, event_id, payload, status, attempts, created_at, next_attempt_at)
+    VALUES (${hook.body.id}, 'PING', 'legacy.1', '{"id":"legacy.1","event":"PING"}', 'pending', 0, ${now}, ${now}) RETURNING id`).trim());
+  const payload = JSON.stringify({ project_id: 0, webhook_id: hook.body.id, delivery_id: did, attempt: 1, first: 1 });
+  const jid = Number(sql(srv.db, `INSERT INTO jobs (kind, payload, status, run_after, created_at, updated_at)
+    VALUES ('webhook.deliver', '${payload}', 'queued', 0, ${now}, ${now}) RETURNING id`).trim());
+  try {
+    await until('the legacy job done', () => sql(srv.db, `SELECT status FROM jobs WHERE id = ${jid}`).trim() === 'done');
+    // The receiver refuses each id's first attempt: the drain's retry
+    // brings it.
+    const d = await until('delivered', async () => {
+      const r = await srv.api('GET', `/api/v1/webhooks/${hook.body.id}/deliveries`, { token: admin.access_token });
+      return r.body.items[0]?.status === 'delivered' ? r.body.items[0] : null;
+    });
+    assert.equal(d.attempts, 2);
+    const reqs = rx.requests.filter((q) => q.path === '/legacy');
+    assert.deepEqual(reqs.map((q) => [q.body.id, q.status, q.valid]), [['legacy.1', 500, true], ['legacy.1', 200, true]]);
+  } finally {
+    await srv.stop();
+  }
+});
+
 test('without the allow-list, internal webhook URLs are refused with a clear error', { timeout: 60000 }, async () => {
   const srv = await startServer();
   const admin = await srv.login(ADMIN.email, ADMIN.password);
