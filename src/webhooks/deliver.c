@@ -7,8 +7,9 @@
  * The requests are made outside any transaction (a receiver may take the
  * whole timeout), up to DRAIN_PARALLEL at once on one curl multi handle,
  * whose connections to the receiver are kept alive and reused; the URL is
- * checked and its address pinned once per drain. A send that outlives the lease (a slow
- * receiver) may be taken and sent again by the next drain; an outcome is
+ * checked and its address pinned once per drain. New sends start only in
+ * the first half of the lease; one that outlives the lease (a slow
+ * receiver) may be taken and sent again by the next drain. An outcome is
  * recorded only if its attempt was not recorded meanwhile, so each
  * attempt is counted once.
  */

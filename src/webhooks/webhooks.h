@@ -17,12 +17,12 @@
  * up to a batch of its due pending deliveries and leases them (moves
  * their next_attempt_at a lease ahead, so those of a drainer killed
  * mid-batch come due again and are sent again); they are sent outside
- * any transaction, signed (net/sign.h), through net/outbound.h over one
- * kept-alive connection; one write transaction records every outcome and
- * schedules failed ones after the backoff until a 2xx or their attempts
- * run out. A drain that took a full batch queues itself again at once,
- * else one at its webhook's earliest pending delivery. webhooks.drain_at
- * marks the queued drain job, so a webhook has one, not one per delivery.
+ * any transaction, signed (net/sign.h), through net/outbound.h, a few at
+ * a time over kept-alive connections; one write transaction records every
+ * outcome and schedules failed ones after the backoff until a 2xx or
+ * their attempts run out (the lease is LABELFLOW_JOB_LEASE_MS). A drain that took a full batch
+ * queues itself again at once, else one at its webhook's earliest pending delivery.
+ * webhooks.drain_at marks the queued drain job, so a webhook has one, not one per delivery.
  * Deliveries of one webhook may arrive out of order; receivers
  * deduplicate by the payload's id, since a send whose answer was lost is
  * sent again.
