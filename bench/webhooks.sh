@@ -5,9 +5,11 @@
 #   hooked  a project with one webhook (every event) to a local receiver,
 # then plain again, so drift of the machine shows. Each submit raises two
 # events (ANNOTATION_CREATED, TASK_SUBMITTED). Printed: deliveries/s while
-# loaded, lag p50/p99 (the receiver's clock minus the event's created_at,
-# i.e. commit -> seal -> dispatch -> job -> POST), and cycles/s of hooked
-# next to plain (the ratio: what webhooks cost the hot path).
+# loaded, how long the backlog took to drain after the load (the wait ends
+# when every event's id arrived), lag p50/p99 over every delivery (the
+# receiver's clock minus the event's created_at, i.e. commit -> seal ->
+# dispatch -> drain job -> POST), and cycles/s of hooked next to plain
+# (the ratio: what webhooks cost the hot path).
 #
 # Usage: bench/webhooks.sh [tasks=60000] [clients=32]   (BENCH_DB=postgres://...
 # runs it on PostgreSQL)
@@ -104,19 +106,33 @@ run plain1 "$plain"
 t0=$(date +%s%3N)
 run hooked "$hooked"
 t1=$(date +%s%3N)
-# Drained: nothing new for 2 s.
-last=-1
-while [ "$(wc -l <"$RX_DIR/log")" != "$last" ]; do
-	last=$(wc -l <"$RX_DIR/log")
-	sleep 2
+# Drained: every submit's two events arrived (distinct ids: a resend after
+# a lost answer counts once). A stall of 60 s ends the wait too, and says
+# so, rather than hanging on a lost delivery.
+want=$((2 * $(claim_field cycles)))
+last=-1 still=0
+while :; do
+	have=$(awk '{print $2}' "$RX_DIR/log" | sort -u | wc -l)
+	[ "$have" -ge "$want" ] && break
+	if [ "$have" = "$last" ]; then
+		still=$((still + 1))
+		if [ "$still" -ge 600 ]; then
+			echo "webhooks.sh: drain stalled at $have of $want deliveries" >&2
+			break
+		fi
+	else
+		still=0 last=$have
+	fi
+	sleep 0.1
 done
+t2=$(date +%s%3N)
 cp "$RX_DIR/log" "$RX_DIR/hooked.log"
 run plain2 "$plain"
 echo "server RSS: peak $(bench_hwm_kb) kB"
-python3 - "$RX_DIR/hooked.log" "$t0" "$t1" "${CPS[plain1]}" "${CPS[plain2]}" "${CPS[hooked]}" <<'PY'
+python3 - "$RX_DIR/hooked.log" "$t0" "$t1" "$t2" "$want" "${CPS[plain1]}" "${CPS[plain2]}" "${CPS[hooked]}" <<'PY'
 import calendar, sys, time
-log, t0, t1 = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-c1, c2, ch = map(float, sys.argv[4:])
+log, t0, t1, t2, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+c1, c2, ch = map(float, sys.argv[6:])
 lags, ids, during = [], set(), 0
 for line in open(log):
     at, eid, created = line.split()
@@ -128,8 +144,9 @@ for line in open(log):
 lags.sort()
 q = lambda p: lags[min(len(lags) - 1, int(p * len(lags)))] if lags else float("nan")
 plain = (c1 + c2) / 2
-print(f"webhooks.sh: deliveries={len(lags)} distinct_ids={len(ids)}"
+print(f"webhooks.sh: deliveries={len(lags)} distinct_ids={len(ids)} expected={want}"
       f" deliveries_per_s={during / max(0.001, (t1 - t0) / 1000):.1f}"
+      f" drained_after_load_ms={t2 - t1}"
       f" lag_p50_ms={q(0.5):.0f} lag_p99_ms={q(0.99):.0f}"
       f" plain_cps={plain:.1f} hooked_cps={ch:.1f} ratio={ch / plain:.3f}")
 PY

@@ -104,8 +104,9 @@ static int job_ml_predict(void *ud, lf_job *job, char *err, size_t errlen)
 	return lf_ml_job(ctx->store, &env, job, err, errlen);
 }
 
-/* Sends one webhook delivery attempt; deliver.c queues the next one
- * itself, with the webhooks' own backoff. */
+/* Drains one webhook; deliver.c queues its next drain itself, with the
+ * webhooks' own backoff. A job of the earlier one-delivery kind names
+ * its webhook too, and drains it. */
 static int job_webhook(void *ud, lf_job *job, char *err, size_t errlen)
 {
 	lf_jobkinds_ctx *ctx = ud;
@@ -113,20 +114,20 @@ static int job_webhook(void *ud, lf_job *job, char *err, size_t errlen)
 	lf_webhooks_opts o = {.allow = cfg->outbound_allow,
 			      .retry_ms = cfg->webhook_retry_ms,
 			      .attempts = cfg->webhook_attempts,
-			      .timeout_ms = cfg->webhook_timeout_ms};
-	int64_t pid, wid, did, attempt, first;
-	int ret = payload_id(job, "delivery_id", &did, err, errlen);
-	if (ret == LF_OK)
-		ret = payload_id(job, "webhook_id", &wid, err, errlen);
+			      .timeout_ms = cfg->webhook_timeout_ms,
+			      .lease_ms =
+				  cfg->job_lease_ms > 0 ? cfg->job_lease_ms : LF_JOBS_LEASE_MS};
+	int64_t pid, wid;
+	int again = 0;
+	int ret = payload_id(job, "webhook_id", &wid, err, errlen);
 	if (ret == LF_OK)
 		ret = payload_id(job, "project_id", &pid, err, errlen);
 	if (ret == LF_OK)
-		ret = payload_id(job, "attempt", &attempt, err, errlen);
-	if (ret == LF_OK)
-		ret = payload_id(job, "first", &first, err, errlen);
-	return ret != LF_OK ? ret
-			    : lf_webhooks_deliver(ctx->store, &o, pid, wid, did, (int)attempt,
-						  (int)first, err, errlen);
+		ret = lf_webhooks_drain(ctx->store, &o, pid, wid, job, &again, err, errlen);
+	lf_jobs *runner = __atomic_load_n(&ctx->runner, __ATOMIC_ACQUIRE);
+	if (again && runner != NULL)
+		lf_jobs_kick(runner);
+	return ret;
 }
 
 /* Turns sealed audit records into webhook deliveries; every process may
@@ -165,6 +166,10 @@ int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
 	     .timeout_ms = 6 * 3600 * 1000},
 	    {.kind = LF_ML_JOB, .fn = job_ml_predict, .ud = ctx, .timeout_ms = 3600 * 1000},
 	    {.kind = LF_WEBHOOKS_JOB, .fn = job_webhook, .ud = ctx, .timeout_ms = 15 * 60 * 1000},
+	    {.kind = LF_WEBHOOKS_JOB_V1,
+	     .fn = job_webhook,
+	     .ud = ctx,
+	     .timeout_ms = 15 * 60 * 1000},
 	};
 	const lf_job_periodic periodic[] = {
 	    {.name = "lease-sweeper",

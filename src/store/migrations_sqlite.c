@@ -678,7 +678,12 @@ const lf_migration lf_migrations_sqlite[] = {
 	 * starts at the newest sealed record, so an existing trail is not
 	 * replayed. The secret is kept as given: it signs every request.
 	 * escrow_low is whether ESCROW_LOW was announced and the project's
-	 * escrow has not risen back above escrow_low_below since. */
+	 * escrow has not risen back above escrow_low_below since. drain_at
+	 * is when the webhook's queued drain job runs (NULL: none queued),
+	 * so new deliveries queue no second one. A pending delivery's
+	 * next_attempt_at is also its lease while a drainer sends it;
+	 * round_first is the attempt its round (first send or redelivery)
+	 * began with. webhook_deliveries_due finds a webhook's due ones. */
 	{19, "event webhooks",
 	 "CREATE TABLE webhooks ("
 	 " id INTEGER PRIMARY KEY,"
@@ -690,6 +695,7 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " headers TEXT,"
 	 " escrow_low_below INTEGER,"
 	 " escrow_low INTEGER NOT NULL DEFAULT 0,"
+	 " drain_at INTEGER,"
 	 " created_by INTEGER NOT NULL,"
 	 " created_at INTEGER NOT NULL,"
 	 " updated_at INTEGER NOT NULL);"
@@ -711,8 +717,11 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " last_attempt_at INTEGER,"
 	 " next_attempt_at INTEGER,"
 	 " delivered_at INTEGER,"
+	 " round_first INTEGER NOT NULL DEFAULT 1,"
 	 " UNIQUE (webhook_id, audit_seq, event));"
 	 "CREATE INDEX webhook_deliveries_list ON webhook_deliveries(webhook_id, id);"
+	 "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(webhook_id, next_attempt_at)"
+	 " WHERE status = 'pending';"
 	 "CREATE TABLE webhook_cursor ("
 	 " id INTEGER PRIMARY KEY CHECK (id = 1),"
 	 " seq INTEGER NOT NULL);"

@@ -6,12 +6,13 @@
 #include <string.h>
 
 #define WEBHOOK_COLS                                                                               \
-	"id, project_id, url, events, active, secret, headers, created_by, created_at, updated_at,"  \
+	"id, project_id, url, events, active, secret, headers, created_by, created_at, "           \
+	"updated_at,"                                                                              \
 	" escrow_low_below, escrow_low"
 #define DELIVERY_COLS                                                                              \
 	"id, webhook_id, audit_seq, event, event_id, payload, status, attempts, response_code,"    \
 	" last_error, response_excerpt, duration_ms, created_at, last_attempt_at,"                 \
-	" next_attempt_at, delivered_at"
+	" next_attempt_at, delivered_at, round_first"
 #define RECORD_COLS                                                                                \
 	"id, seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id,"  \
 	" from_state, to_state, details"
@@ -58,6 +59,7 @@ static void delivery_fill(lf_tx *tx, lf_rows *r, void *out)
 	d->last_attempt_at = lf_rows_int(r, 13);
 	d->next_attempt_at = lf_rows_int(r, 14);
 	d->delivered_at = lf_rows_int(r, 15);
+	d->round_first = (int)lf_rows_int(r, 16);
 }
 
 static void record_fill(lf_tx *tx, lf_rows *r, void *out)
@@ -81,9 +83,9 @@ static void record_fill(lf_tx *tx, lf_rows *r, void *out)
 
 int lf_store_webhook_insert(lf_tx *tx, const lf_webhook *w, int64_t *id)
 {
-	lf_val v[] = {LF_VID(w->project_id),  LF_VTEXT(w->url),	      LF_VTEXT(w->events),
-		      LF_VINT(w->active),     LF_VTEXT(w->secret),    LF_VTEXT(w->headers),
-		      LF_VINT(w->created_by), LF_VINT(w->created_at), LF_VINT(w->updated_at),
+	lf_val v[] = {LF_VID(w->project_id),	  LF_VTEXT(w->url),	  LF_VTEXT(w->events),
+		      LF_VINT(w->active),	  LF_VTEXT(w->secret),	  LF_VTEXT(w->headers),
+		      LF_VINT(w->created_by),	  LF_VINT(w->created_at), LF_VINT(w->updated_at),
 		      LF_VID(w->escrow_low_below)};
 	return lf_db_query_int(tx,
 			       "INSERT INTO webhooks (project_id, url, events, active, secret,"
@@ -123,8 +125,9 @@ int lf_store_webhook_active(lf_tx *tx, lf_webhook **items, int *n)
 
 int lf_store_webhook_update(lf_tx *tx, const lf_webhook *w)
 {
-	lf_val v[] = {LF_VINT(w->project_id), LF_VINT(w->id),	  LF_VTEXT(w->url),
-		      LF_VTEXT(w->events),    LF_VINT(w->active), LF_VTEXT(w->headers),
+	lf_val v[] = {LF_VINT(w->project_id), LF_VINT(w->id),
+		      LF_VTEXT(w->url),	      LF_VTEXT(w->events),
+		      LF_VINT(w->active),     LF_VTEXT(w->headers),
 		      LF_VINT(w->updated_at), LF_VID(w->escrow_low_below)};
 	int64_t changes = 0;
 	int ret = lf_db_exec(tx,
@@ -222,10 +225,75 @@ int lf_store_delivery_reset(lf_tx *tx, int64_t id, int64_t now)
 	int64_t changes = 0;
 	int ret =
 	    lf_db_exec(tx,
-		       "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2"
-		       " WHERE id = $1",
+		       "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $2,"
+		       " round_first = attempts + 1 WHERE id = $1",
 		       v, 2, &changes);
 	return ret == LF_OK && changes == 0 ? LF_ERR_NOTFOUND : ret;
+}
+
+/* Served by webhook_deliveries_due (partial index on pending). */
+int lf_store_delivery_due(lf_tx *tx, int64_t webhook_id, int64_t now, int limit,
+			  lf_webhook_delivery **items, int *n)
+{
+	lf_val v[] = {LF_VINT(webhook_id), LF_VINT(now), LF_VINT(limit)};
+	return lf_db_query_list(tx,
+				"SELECT " DELIVERY_COLS " FROM webhook_deliveries"
+				" WHERE webhook_id = $1 AND status = 'pending'"
+				" AND next_attempt_at <= $2 ORDER BY next_attempt_at, id LIMIT $3",
+				v, 3, delivery_fill, sizeof(lf_webhook_delivery), 0, (void **)items,
+				n);
+}
+
+/* The condition is checked again after a PostgreSQL row lock wait, so of
+ * two drainers taking the same row only the first gets it. */
+int lf_store_delivery_lease(lf_tx *tx, int64_t id, int64_t now, int64_t until)
+{
+	lf_val v[] = {LF_VINT(id), LF_VINT(now), LF_VINT(until)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE webhook_deliveries SET next_attempt_at = $3"
+			     " WHERE id = $1 AND status = 'pending' AND next_attempt_at <= $2",
+			     v, 3, &changes);
+	return ret == LF_OK && changes == 0 ? LF_ERR_CONFLICT : ret;
+}
+
+int lf_store_delivery_release(lf_tx *tx, int64_t id, int attempts, int64_t now)
+{
+	lf_val v[] = {LF_VINT(id), LF_VINT(attempts), LF_VINT(now)};
+	return lf_db_exec(tx,
+			  "UPDATE webhook_deliveries SET next_attempt_at = $3"
+			  " WHERE id = $1 AND status = 'pending' AND attempts = $2",
+			  v, 3, NULL);
+}
+
+int lf_store_delivery_next_due(lf_tx *tx, int64_t webhook_id, int64_t *at)
+{
+	lf_val v[] = {LF_VINT(webhook_id)};
+	return lf_db_query_int(tx,
+			       "SELECT COALESCE(MIN(next_attempt_at), 0) FROM webhook_deliveries"
+			       " WHERE webhook_id = $1 AND status = 'pending'",
+			       v, 1, at);
+}
+
+/* Re-evaluated after a row lock wait on PostgreSQL as well: a drainer
+ * that cleared the mark meanwhile lets this caller queue a new job. */
+int lf_store_webhook_drain_mark(lf_tx *tx, int64_t id, int64_t at, int *marked)
+{
+	lf_val v[] = {LF_VINT(id), LF_VINT(at)};
+	int64_t changes = 0;
+	int ret = lf_db_exec(tx,
+			     "UPDATE webhooks SET drain_at = $2"
+			     " WHERE id = $1 AND (drain_at IS NULL OR drain_at > $2)",
+			     v, 2, &changes);
+	*marked = changes > 0;
+	return ret;
+}
+
+int lf_store_webhook_drain_clear(lf_tx *tx, int64_t id, int64_t now)
+{
+	lf_val v[] = {LF_VINT(id), LF_VINT(now)};
+	return lf_db_exec(
+	    tx, "UPDATE webhooks SET drain_at = NULL WHERE id = $1 AND drain_at <= $2", v, 2, NULL);
 }
 
 /* An UPDATE takes the row lock on PostgreSQL (and the writer is the lock

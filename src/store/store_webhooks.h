@@ -12,8 +12,8 @@ typedef struct lf_webhook {
 	const char *url;
 	const char *events; /* JSON array text of event names; [] or ["*"]: all */
 	int active;
-	const char *secret;  /* signs requests; never rendered after create */
-	const char *headers; /* JSON object text of extra headers, or NULL */
+	const char *secret;	  /* signs requests; never rendered after create */
+	const char *headers;	  /* JSON object text of extra headers, or NULL */
 	int64_t escrow_low_below; /* ESCROW_LOW under this available escrow; 0: never */
 	int escrow_low;		  /* announced, not risen back above it since */
 	int64_t created_by, created_at, updated_at;
@@ -29,7 +29,11 @@ typedef struct lf_webhook_delivery {
 	int response_code; /* 0: no answer */
 	const char *last_error, *response_excerpt;
 	int64_t duration_ms;
+	/* While pending, next_attempt_at is when it is due: a drainer sending
+	 * it moves it a lease ahead, so a crashed drainer's deliveries come
+	 * due again. */
 	int64_t created_at, last_attempt_at, next_attempt_at, delivered_at; /* 0: none */
+	int round_first; /* the attempt this round (send or redelivery) began with */
 } lf_webhook_delivery;
 
 /* Inserts w (id ignored); *id gets its id. */
@@ -64,8 +68,29 @@ int lf_store_delivery_list(lf_tx *tx, int64_t webhook_id, const char *status, in
  * error, excerpt, duration, times), provided attempts - 1 were recorded
  * before: LF_ERR_CONFLICT otherwise (another worker recorded it). */
 int lf_store_delivery_attempted(lf_tx *tx, const lf_webhook_delivery *d);
-/* Makes delivery id pending again, due at now (redelivery). */
+/* Makes delivery id pending again, due at now, its round beginning with
+ * the next attempt (redelivery). */
 int lf_store_delivery_reset(lf_tx *tx, int64_t id, int64_t now);
+/* Up to limit pending deliveries of webhook_id due at now, earliest
+ * first; *items in the arena. */
+int lf_store_delivery_due(lf_tx *tx, int64_t webhook_id, int64_t now, int limit,
+			  lf_webhook_delivery **items, int *n);
+/* Leases pending delivery id, due at now, until `until` (its
+ * next_attempt_at); LF_ERR_CONFLICT when it is no longer due (another
+ * drainer took it). */
+int lf_store_delivery_lease(lf_tx *tx, int64_t id, int64_t now, int64_t until);
+/* Makes leased delivery id due at now again if its attempts are still
+ * `attempts` (a drainer that ran out of time gives it back unsent). */
+int lf_store_delivery_release(lf_tx *tx, int64_t id, int attempts, int64_t now);
+/* *at gets the earliest next_attempt_at of webhook_id's pending
+ * deliveries, leased ones included; 0 when none is pending. */
+int lf_store_delivery_next_due(lf_tx *tx, int64_t webhook_id, int64_t *at);
+
+/* Marks that webhook id's drain job runs at `at` unless one runs at or
+ * before it already: *marked says whether the caller must queue it. */
+int lf_store_webhook_drain_mark(lf_tx *tx, int64_t id, int64_t at, int *marked);
+/* Clears webhook id's mark if its drain job was due by now (it runs). */
+int lf_store_webhook_drain_clear(lf_tx *tx, int64_t id, int64_t now);
 
 /* Locks the dispatch cursor for tx and reads it: the highest audit seq
  * dispatched. Concurrent dispatchers wait here for each other. */

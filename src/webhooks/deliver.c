@@ -1,12 +1,17 @@
 /*
- * deliver.c - sending one webhook delivery (see webhooks.h): a signed
- * POST through net/outbound.h, its outcome recorded, and the next
- * attempt queued after the backoff when it failed.
+ * deliver.c - draining a webhook (see webhooks.h): a batch of its due
+ * deliveries taken and leased in one write transaction, sent as signed
+ * POSTs through net/outbound.h, their outcomes recorded in one more, and
+ * the next drain queued.
  *
- * The request is made outside any transaction (a receiver may take the
- * whole timeout); the outcome is recorded only if this attempt was not
- * recorded by another worker meanwhile (a job taken over after a lost
- * lease), so each attempt is counted once.
+ * The requests are made outside any transaction (a receiver may take the
+ * whole timeout), up to DRAIN_PARALLEL at once on one curl multi handle,
+ * whose connections to the receiver are kept alive and reused; the URL is
+ * checked and its address pinned once per drain. New sends start only in
+ * the first half of the lease; one that outlives the lease (a slow
+ * receiver) may be taken and sent again by the next drain. An outcome is
+ * recorded only if its attempt was not recorded meanwhile, so each
+ * attempt is counted once.
  */
 #include "webhooks/webhooks.h"
 
@@ -20,9 +25,13 @@
 #include "jobs/jobs.h"
 #include "net/outbound.h"
 #include "net/sign.h"
+#include "webhooks/events.h"
 
 #define WHAT	     "the webhook url"
 #define MAX_DELAY_MS (6LL * 3600 * 1000)
+/* Requests of one drain in flight at most: enough to hide a receiver's
+ * latency, few enough not to flood it. */
+#define DRAIN_PARALLEL 6
 
 /* What one attempt found. */
 struct attempt {
@@ -33,19 +42,51 @@ struct attempt {
 	lf_outbound_body body; /* reads into excerpt */
 };
 
-struct record {
+/* A request in flight. */
+struct slot {
+	CURL *c;
+	struct curl_slist *hdrs;
+	struct attempt *at; /* NULL: free */
+	int64_t start;
+	char curl_err[CURL_ERROR_SIZE];
+};
+
+/* One drain's connections: the URL checked and pinned once. */
+struct sender {
+	lf_outbound_allow *allow;
+	lf_outbound_target t;
+	struct curl_slist *pin;
+	CURLM *m; /* NULL: nothing can be sent, err says why */
+	struct slot slot[DRAIN_PARALLEL];
+	int opened;
+	char err[256];
+};
+
+struct drain {
 	const lf_webhooks_opts *o;
-	const lf_webhook *w;
-	lf_webhook_delivery *d;
-	const struct attempt *at;
-	int first;
-	int last; /* no retry whatever the outcome (the webhook was paused) */
+	int64_t pid, wid;
+	int batch;
+	int found; /* the webhook exists */
+	lf_webhook w;
+	lf_webhook_delivery *d; /* taken, in the drain's arena */
+	int n;
+	struct attempt *at; /* n of them */
+	int sent;	    /* d[0..sent) were attempted, the rest given back */
+	int paused;
+	int again;
 };
 
 static int add_header(struct curl_slist **h, const char *line);
 static int headers_of(const lf_webhook *w, const lf_webhook_delivery *d, struct curl_slist **h);
-static void send_once(const lf_webhooks_opts *o, const lf_webhook *w, const lf_webhook_delivery *d,
-		      struct attempt *at);
+static void sender_open(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w);
+static void sender_close(struct sender *sn);
+static int send_start(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w,
+		      const lf_webhook_delivery *d, struct attempt *at);
+static void send_done(struct sender *sn, struct slot *sl, CURLcode rc);
+static int send_wait(struct sender *sn);
+static int record_one(lf_tx *tx, const struct drain *dr, lf_webhook_delivery *d,
+		      const struct attempt *at);
+static int take_tx(lf_tx *tx, void *ud);
 static int record_tx(lf_tx *tx, void *ud);
 
 int64_t lf_webhooks_backoff(int base_ms, int n)
@@ -102,49 +143,100 @@ cleanup:
 	return ret;
 }
 
-/* The host is resolved and checked again at each send and libcurl pinned
- * to what was checked: a name that moved to an internal address since the
- * webhook was saved is refused now. */
-static void send_once(const lf_webhooks_opts *o, const lf_webhook *w, const lf_webhook_delivery *d,
-		      struct attempt *at)
+/* The host is resolved and checked once per drain (not once per
+ * webhook's life) and libcurl pinned to what was checked: a name that
+ * moved to an internal address since the webhook was saved is refused at
+ * the next drain. */
+static void sender_open(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w)
 {
-	lf_outbound_allow *allow = NULL;
-	lf_outbound_target t;
-	struct curl_slist *hdrs = NULL, *pin = NULL;
-	char curl_err[CURL_ERROR_SIZE] = "";
-	CURL *c = NULL;
-	CURLcode rc;
-	int64_t start = lf_now_ms();
+	snprintf(sn->err, sizeof(sn->err), "libcurl failed to initialise");
+	if (lf_outbound_ready() != LF_OK ||
+	    lf_outbound_allow_parse(o->allow, false, &sn->allow, sn->err, sizeof(sn->err)) !=
+		LF_OK ||
+	    lf_outbound_check(WHAT, sn->allow, w->url, &sn->t, sn->err, sizeof(sn->err)) != LF_OK)
+		return;
+	snprintf(sn->err, sizeof(sn->err), "out of memory preparing the request");
+	if (lf_outbound_pin(&sn->t, &sn->pin) != LF_OK || (sn->m = curl_multi_init()) == NULL)
+		return;
+	for (int i = 0; i < DRAIN_PARALLEL; i++)
+		if ((sn->slot[i].c = curl_easy_init()) == NULL) {
+			curl_multi_cleanup(sn->m);
+			sn->m = NULL;
+			return;
+		}
+}
+
+static void sender_close(struct sender *sn)
+{
+	for (int i = 0; i < DRAIN_PARALLEL; i++) {
+		if (sn->slot[i].at != NULL)
+			curl_multi_remove_handle(sn->m, sn->slot[i].c);
+		curl_easy_cleanup(sn->slot[i].c);
+		curl_slist_free_all(sn->slot[i].hdrs);
+	}
+	curl_multi_cleanup(sn->m);
+	curl_slist_free_all(sn->pin);
+	lf_outbound_allow_free(sn->allow);
+}
+
+/* Starts d's request in a free slot (there is one: the caller keeps
+ * fewer than DRAIN_PARALLEL in flight). A handle keeps its connection
+ * between sends; every option a send needs is set again, so no request
+ * inherits another's. LF_OK when it is in flight, else at says why. */
+static int send_start(struct sender *sn, const lf_webhooks_opts *o, const lf_webhook *w,
+		      const lf_webhook_delivery *d, struct attempt *at)
+{
+	struct slot *sl = sn->slot;
+	while (sl->at != NULL)
+		sl++;
 	at->body.data = at->excerpt;
 	at->body.cap = LF_WEBHOOKS_EXCERPT;
-	if (lf_outbound_ready() != LF_OK) {
-		snprintf(at->err, sizeof(at->err), "libcurl failed to initialise");
-		goto cleanup;
+	if (sn->m == NULL) {
+		snprintf(at->err, sizeof(at->err), "%s", sn->err);
+		return LF_ERR_IO;
 	}
-	if (lf_outbound_allow_parse(o->allow, false, &allow, at->err, sizeof(at->err)) != LF_OK ||
-	    lf_outbound_check(WHAT, allow, w->url, &t, at->err, sizeof(at->err)) != LF_OK)
-		goto cleanup;
-	snprintf(at->err, sizeof(at->err), "out of memory preparing the request");
-	if (headers_of(w, d, &hdrs) != LF_OK || lf_outbound_pin(&t, &pin) != LF_OK ||
-	    (c = curl_easy_init()) == NULL)
-		goto cleanup;
-	if (lf_outbound_curl_setup(c, w->url, pin, o->timeout_ms, &at->body, curl_err) != LF_OK ||
-	    curl_easy_setopt(c, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDS, d->payload) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->payload)) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "LabelFlow-Webhook/1") != CURLE_OK) {
+	sl->start = lf_now_ms();
+	sl->curl_err[0] = '\0';
+	if (headers_of(w, d, &sl->hdrs) != LF_OK) {
+		snprintf(at->err, sizeof(at->err), "out of memory preparing the request");
+		goto fail;
+	}
+	if (lf_outbound_curl_setup(sl->c, w->url, sn->pin, o->timeout_ms, &at->body,
+				   sl->curl_err) != LF_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_POSTFIELDS, d->payload) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_POSTFIELDSIZE, (long)strlen(d->payload)) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_HTTPHEADER, sl->hdrs) != CURLE_OK ||
+	    curl_easy_setopt(sl->c, CURLOPT_USERAGENT, "LabelFlow-Webhook/1") != CURLE_OK ||
+	    curl_multi_add_handle(sn->m, sl->c) != CURLM_OK) {
 		snprintf(at->err, sizeof(at->err), "libcurl refused the request options");
-		goto cleanup;
+		goto fail;
 	}
-	rc = curl_easy_perform(c);
+	sl->at = at;
+	return LF_OK;
+fail:
+	curl_slist_free_all(sl->hdrs);
+	sl->hdrs = NULL;
+	return LF_ERR_INTERNAL;
+}
+
+/* Ends slot sl's request with libcurl's result rc. */
+static void send_done(struct sender *sn, struct slot *sl, CURLcode rc)
+{
+	struct attempt *at = sl->at;
+	curl_multi_remove_handle(sn->m, sl->c);
+	curl_easy_setopt(sl->c, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(sl->hdrs);
+	sl->hdrs = NULL;
+	sl->at = NULL;
+	at->ms = lf_now_ms() - sl->start;
 	/* A longer answer is cut at the excerpt: its status still counts. */
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && at->body.over)) {
 		snprintf(at->err, sizeof(at->err), "%s",
-			 curl_err[0] != '\0' ? curl_err : curl_easy_strerror(rc));
-		goto cleanup;
+			 sl->curl_err[0] != '\0' ? sl->curl_err : curl_easy_strerror(rc));
+		return;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &at->status);
+	curl_easy_getinfo(sl->c, CURLINFO_RESPONSE_CODE, &at->status);
 	if (at->status >= 200 && at->status <= 299)
 		at->err[0] = '\0';
 	else if (at->status >= 300 && at->status <= 399)
@@ -152,92 +244,198 @@ static void send_once(const lf_webhooks_opts *o, const lf_webhook *w, const lf_w
 			 at->status);
 	else
 		snprintf(at->err, sizeof(at->err), "HTTP %ld", at->status);
-cleanup:
-	at->ms = lf_now_ms() - start;
-	curl_easy_cleanup(c);
-	curl_slist_free_all(hdrs);
-	curl_slist_free_all(pin);
-	lf_outbound_allow_free(allow);
+}
+
+/* Runs the requests in flight until at least one ended; returns how many
+ * ended. Each has its own timeout, so this returns; should libcurl's
+ * multi interface itself fail, every request in flight ends failed. */
+static int send_wait(struct sender *sn)
+{
+	int running = 0, ended = 0, left = 0;
+	CURLMsg *msg;
+	while (ended == 0) {
+		if (curl_multi_perform(sn->m, &running) != CURLM_OK)
+			break;
+		while ((msg = curl_multi_info_read(sn->m, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (int i = 0; i < DRAIN_PARALLEL; i++)
+				if (sn->slot[i].at != NULL && sn->slot[i].c == msg->easy_handle) {
+					send_done(sn, &sn->slot[i], msg->data.result);
+					ended++;
+					break;
+				}
+		}
+		if (ended == 0 && curl_multi_poll(sn->m, NULL, 0, 100, NULL) != CURLM_OK)
+			break;
+	}
+	if (ended == 0)
+		for (int i = 0; i < DRAIN_PARALLEL; i++)
+			if (sn->slot[i].at != NULL) {
+				send_done(sn, &sn->slot[i], CURLE_FAILED_INIT);
+				ended++;
+			}
+	return ended;
 }
 
 /* Every failure is retried, a 4xx too: a receiver that refuses today
  * (a deploy, a wrong token just fixed) often accepts tomorrow, and the
- * attempts are bounded. */
-static int record_tx(lf_tx *tx, void *ud)
+ * attempts are bounded. A paused webhook's deliveries are not. */
+static int record_one(lf_tx *tx, const struct drain *dr, lf_webhook_delivery *d,
+		      const struct attempt *at)
 {
-	struct record *r = ud;
-	lf_webhook_delivery *d = r->d;
-	int ok = r->at->status >= 200 && r->at->status <= 299;
-	int64_t now = lf_now_ms(), delay = 0;
-	int ret;
+	int ok = at->status >= 200 && at->status <= 299;
+	int last = dr->paused && strcmp(d->event, LF_WEBHOOK_PING) != 0;
+	int first = d->round_first > 0 ? d->round_first : 1;
+	int64_t now = lf_now_ms();
 	d->attempts++;
-	d->response_code = (int)r->at->status;
-	d->last_error = ok ? NULL : r->at->err;
-	d->response_excerpt = r->at->excerpt[0] != '\0' ? r->at->excerpt : NULL;
-	d->duration_ms = r->at->ms;
+	d->response_code = (int)at->status;
+	d->last_error = ok ? NULL : at->err;
+	d->response_excerpt = at->excerpt[0] != '\0' ? at->excerpt : NULL;
+	d->duration_ms = at->ms;
 	d->last_attempt_at = now;
 	d->next_attempt_at = 0;
 	d->delivered_at = ok ? now : 0;
 	if (ok) {
 		d->status = "delivered";
-	} else if (!r->last && d->attempts - r->first + 1 < r->o->attempts) {
+	} else if (!last && d->attempts - first + 1 < dr->o->attempts) {
 		d->status = "pending";
-		delay = lf_webhooks_backoff(r->o->retry_ms, d->attempts - r->first + 1);
-		d->next_attempt_at = now + delay;
+		d->next_attempt_at =
+		    now + lf_webhooks_backoff(dr->o->retry_ms, d->attempts - first + 1);
 	} else {
 		d->status = "failed";
 	}
-	if ((ret = lf_store_delivery_attempted(tx, d)) != LF_OK || d->next_attempt_at == 0)
+	int ret = lf_store_delivery_attempted(tx, d);
+	return ret == LF_ERR_CONFLICT ? LF_OK : ret;
+}
+
+/* Clears the drain mark first: a dispatch committing after this
+ * transaction queues a new drain for what it adds. */
+static int take_tx(lf_tx *tx, void *ud)
+{
+	struct drain *dr = ud;
+	lf_webhook_delivery *due = NULL;
+	int n = 0, ret;
+	int64_t now = lf_now_ms();
+	dr->n = 0;
+	dr->found = 0;
+	if ((ret = lf_store_webhook_drain_clear(tx, dr->wid, now)) != LF_OK)
 		return ret;
-	json_t *p = json_pack("{s:I,s:I,s:I,s:i,s:i}", "project_id", (json_int_t)r->w->project_id,
-			      "webhook_id", (json_int_t)r->w->id, "delivery_id", (json_int_t)d->id,
-			      "attempt", d->attempts + 1, "first", r->first);
-	ret = p != NULL ? lf_jobs_enqueue(tx, LF_WEBHOOKS_JOB, p, delay, NULL) : LF_ERR_NOMEM;
+	ret = lf_store_webhook_get(tx, dr->pid, dr->wid, &dr->w);
+	if (ret == LF_ERR_NOTFOUND)
+		return LF_OK;
+	if (ret != LF_OK ||
+	    (ret = lf_store_delivery_due(tx, dr->wid, now, dr->batch, &due, &n)) != LF_OK)
+		return ret;
+	dr->found = 1;
+	dr->d = due;
+	for (int i = 0; i < n; i++) {
+		ret = lf_store_delivery_lease(tx, due[i].id, now, now + dr->o->lease_ms);
+		if (ret == LF_ERR_CONFLICT)
+			continue;
+		if (ret != LF_OK)
+			return ret;
+		due[dr->n++] = due[i];
+	}
+	dr->again = n == dr->batch;
+	return LF_OK;
+}
+
+/* Deliveries not sent (the drain ran out of time) are due again now. */
+static int record_tx(lf_tx *tx, void *ud)
+{
+	struct drain *dr = ud;
+	int64_t now = lf_now_ms(), next = 0;
+	int ret = LF_OK;
+	for (int i = 0; i < dr->n && ret == LF_OK; i++) {
+		lf_webhook_delivery d = dr->d[i];
+		ret = i < dr->sent ? record_one(tx, dr, &d, &dr->at[i])
+				   : lf_store_delivery_release(tx, d.id, d.attempts, now);
+	}
+	if (ret != LF_OK)
+		return ret;
+	if (dr->again || dr->sent < dr->n)
+		next = now;
+	else if ((ret = lf_store_delivery_next_due(tx, dr->wid, &next)) != LF_OK)
+		return ret;
+	return next > 0 ? lf_webhooks_drain_soon(tx, dr->pid, dr->wid, next) : LF_OK;
+}
+
+int lf_webhooks_drain_soon(lf_tx *tx, int64_t project_id, int64_t webhook_id, int64_t at)
+{
+	int marked = 0, ret = lf_store_webhook_drain_mark(tx, webhook_id, at, &marked);
+	if (ret != LF_OK || !marked)
+		return ret;
+	int64_t delay = at - lf_now_ms();
+	json_t *p = json_pack("{s:I,s:I}", "project_id", (json_int_t)project_id, "webhook_id",
+			      (json_int_t)webhook_id);
+	ret = p != NULL ? lf_jobs_enqueue(tx, LF_WEBHOOKS_JOB, p, delay > 0 ? delay : 0, NULL)
+			: LF_ERR_NOMEM;
 	json_decref(p);
 	return ret;
 }
 
-int lf_webhooks_deliver(lf_store *s, const lf_webhooks_opts *o, int64_t pid, int64_t wid,
-			int64_t did, int attempt, int first, char *err, size_t errlen)
+int lf_webhooks_drain(lf_store *s, const lf_webhooks_opts *o, int64_t pid, int64_t wid,
+		      const lf_job *job, int *again, char *err, size_t errlen)
 {
 	lf_arena *a = lf_arena_create();
-	lf_tx *tx = NULL;
-	lf_webhook w;
-	lf_webhook_delivery d;
-	struct attempt *at = NULL;
+	struct drain dr = {.o = o, .pid = pid, .wid = wid};
+	struct sender sn = {0};
 	int ret = LF_ERR_NOMEM;
-	if (a == NULL || (at = calloc(1, sizeof(*at))) == NULL)
+	dr.batch = o->batch > 0 ? o->batch : LF_WEBHOOKS_BATCH;
+	if (a == NULL)
 		goto cleanup;
-	if ((ret = lf_store_begin(s, LF_TX_READ, a, &tx)) != LF_OK)
-		goto cleanup;
-	ret = lf_store_webhook_get(tx, pid, wid, &w);
-	if (ret == LF_OK)
-		ret = lf_store_delivery_get(tx, wid, did, &d);
-	lf_store_rollback(tx);
-	/* Gone with its webhook, or this attempt was made already. */
-	if (ret == LF_ERR_NOTFOUND ||
-	    (ret == LF_OK && (strcmp(d.status, "pending") != 0 || d.attempts != attempt - 1))) {
-		ret = LF_OK;
+	if ((ret = lf_store_write(s, a, take_tx, &dr)) != LF_OK) {
+		snprintf(err, errlen, "webhook %" PRId64 ": taking deliveries failed", wid);
 		goto cleanup;
 	}
-	if (ret != LF_OK)
+	if (!dr.found)
 		goto cleanup;
+	if (dr.n > 0 && (dr.at = calloc((size_t)dr.n, sizeof(*dr.at))) == NULL) {
+		ret = LF_ERR_NOMEM;
+		goto cleanup;
+	}
 	/* A paused webhook's pending deliveries fail at once (a redelivery
 	 * sends them after it is active again); a test PING goes anyway. */
-	int paused = !w.active && strcmp(d.event, "PING") != 0;
-	if (paused)
-		snprintf(at->err, sizeof(at->err), "the webhook is paused (inactive)");
-	else
-		send_once(o, &w, &d, at);
-	struct record r = {.o = o, .w = &w, .d = &d, .at = at, .first = first, .last = paused};
-	ret = lf_store_write(s, a, record_tx, &r);
-	if (ret == LF_ERR_CONFLICT)
-		ret = LF_OK;
+	dr.paused = !dr.w.active;
+	int64_t start = lf_now_ms();
+	int flying = 0, stop = 0;
+	for (;;) {
+		while (!stop && dr.sent < dr.n && flying < DRAIN_PARALLEL) {
+			lf_webhook_delivery *d = &dr.d[dr.sent];
+			struct attempt *at = &dr.at[dr.sent];
+			if (dr.paused && strcmp(d->event, LF_WEBHOOK_PING) != 0) {
+				snprintf(at->err, sizeof(at->err),
+					 "the webhook is paused (inactive)");
+				dr.sent++;
+				continue;
+			}
+			/* Half the lease for starting sends, so the batch is
+			 * recorded before its deliveries come due for another
+			 * drainer; the rest is given back. */
+			if (lf_now_ms() - start > o->lease_ms / 2 ||
+			    (job != NULL && lf_jobs_stopping(job))) {
+				stop = 1;
+				break;
+			}
+			if (!sn.opened++)
+				sender_open(&sn, o, &dr.w);
+			flying += send_start(&sn, o, &dr.w, d, at) == LF_OK;
+			dr.sent++;
+		}
+		if (flying == 0)
+			break;
+		flying -= send_wait(&sn);
+	}
+	ret = lf_store_write(s, a, record_tx, &dr);
 	if (ret != LF_OK)
-		snprintf(err, errlen, "webhook delivery %" PRId64 ": recording attempt %d failed",
-			 did, attempt);
+		snprintf(err, errlen, "webhook %" PRId64 ": recording %d attempt(s) failed", wid,
+			 dr.sent);
 cleanup:
-	free(at);
+	if (again != NULL)
+		*again = ret == LF_OK && dr.found && (dr.again || dr.sent < dr.n);
+	sender_close(&sn);
+	free(dr.at);
 	lf_arena_destroy(a);
 	return ret;
 }

@@ -1,7 +1,7 @@
 /*
  * webhooks.c - webhook administration, redelivery, test pings and the
  * dispatcher that turns sealed audit records into deliveries (see
- * webhooks.h; sending is in deliver.c).
+ * webhooks.h; draining, which sends, is in deliver.c).
  */
 #include "webhooks/webhooks.h"
 
@@ -12,7 +12,6 @@
 #include <strings.h>
 
 #include "audit/audit.h"
-#include "jobs/jobs.h"
 #include "ledger/ledger.h"
 #include "net/outbound.h"
 #include "webhooks/events.h"
@@ -39,8 +38,10 @@ struct admin {
 };
 
 struct dispatch {
-	int made; /* deliveries written */
-	int read; /* records read */
+	int made;		 /* deliveries written */
+	int read;		 /* records read */
+	const lf_webhook *hooks; /* the active webhooks */
+	char *fresh;		 /* per hook: got a delivery in this transaction */
 };
 
 static int check_url(const lf_webhooks_actor *who, const char *url, lf_error *err);
@@ -48,8 +49,6 @@ static int check_events(const json_t *events, const char **text, lf_error *err);
 static int check_headers(const json_t *headers, const char **text, lf_error *err);
 static int check_input(struct admin *ad, lf_arena *a, int creating);
 static int audit(lf_tx *tx, const struct admin *ad, const char *action, int64_t id);
-static int enqueue(lf_tx *tx, const lf_webhook *w, int64_t did, int attempt, int64_t delay_ms,
-		   int first);
 static int create_tx(lf_tx *tx, void *ud);
 static int update_tx(lf_tx *tx, void *ud);
 static int delete_tx(lf_tx *tx, void *ud);
@@ -196,18 +195,6 @@ static int audit(lf_tx *tx, const struct admin *ad, const char *action, int64_t 
 	return ret;
 }
 
-static int enqueue(lf_tx *tx, const lf_webhook *w, int64_t did, int attempt, int64_t delay_ms,
-		   int first)
-{
-	json_t *p = json_pack("{s:I,s:I,s:I,s:i,s:i}", "project_id", (json_int_t)w->project_id,
-			      "webhook_id", (json_int_t)w->id, "delivery_id", (json_int_t)did,
-			      "attempt", attempt, "first", first);
-	int ret =
-	    p != NULL ? lf_jobs_enqueue(tx, LF_WEBHOOKS_JOB, p, delay_ms, NULL) : LF_ERR_NOMEM;
-	json_decref(p);
-	return ret;
-}
-
 static int create_tx(lf_tx *tx, void *ud)
 {
 	struct admin *ad = ud;
@@ -319,7 +306,8 @@ static int redeliver_tx(lf_tx *tx, void *ud)
 		return ret;
 	ad->dout->status = "pending";
 	ad->dout->next_attempt_at = now;
-	return enqueue(tx, &w, ad->did, ad->dout->attempts + 1, 0, ad->dout->attempts + 1);
+	ad->dout->round_first = ad->dout->attempts + 1;
+	return lf_webhooks_drain_soon(tx, w.project_id, w.id, now);
 }
 
 int lf_webhooks_redeliver(lf_store *s, lf_arena *a, const lf_webhooks_actor *who, int64_t id,
@@ -363,9 +351,10 @@ static int ping_tx(lf_tx *tx, void *ud)
 	free(text);
 	if (d->event_id == NULL || d->payload == NULL)
 		return LF_ERR_NOMEM;
+	d->round_first = 1;
 	if ((ret = lf_store_delivery_insert(tx, d, &d->id)) != LF_OK)
 		return ret;
-	return enqueue(tx, &w, d->id, 1, 0, 1);
+	return lf_webhooks_drain_soon(tx, w.project_id, w.id, now);
 }
 
 int lf_webhooks_ping(lf_store *s, lf_arena *a, const lf_webhooks_actor *who, int64_t id,
@@ -415,8 +404,8 @@ static int facts_of(lf_tx *tx, const lf_audit_row *rec, lf_task *task, lf_annota
 	return LF_OK;
 }
 
-/* Writes webhook w's delivery of event (body) of rec, with its job;
- * nothing when w has it already. */
+/* Writes webhook w's delivery of event (body) of rec; nothing when w has
+ * it already. Its drain job is queued once per transaction. */
 static int deliver_event(lf_tx *tx, struct dispatch *d, const lf_webhook *w,
 			 const lf_audit_row *rec, const char *event, const char *body)
 {
@@ -434,7 +423,8 @@ static int deliver_event(lf_tx *tx, struct dispatch *d, const lf_webhook *w,
 	if (ret != LF_OK || dl.id == 0)
 		return ret;
 	d->made++;
-	return enqueue(tx, w, dl.id, 1, 0, 1);
+	d->fresh[w - d->hooks] = 1;
+	return LF_OK;
 }
 
 /* A webhook with a threshold hears ESCROW_LOW once when a claim (or a
@@ -539,8 +529,17 @@ static int dispatch_tx(lf_tx *tx, void *ud)
 	}
 	if ((ret = lf_store_webhook_records(tx, cursor, DISPATCH_BATCH, &recs, &nrecs)) != LF_OK)
 		return ret;
+	d->hooks = hooks;
+	if ((d->fresh = lf_arena_calloc(lf_store_arena(tx), (size_t)nhooks)) == NULL)
+		return LF_ERR_NOMEM;
 	for (int i = 0; i < nrecs && ret == LF_OK; i++)
 		ret = dispatch_record(tx, d, &recs[i], hooks, nhooks);
+	/* One drain job per webhook that got deliveries, at most: it takes
+	 * them all in batches. */
+	int64_t now = lf_now_ms();
+	for (int h = 0; h < nhooks && ret == LF_OK; h++)
+		if (d->fresh[h])
+			ret = lf_webhooks_drain_soon(tx, hooks[h].project_id, hooks[h].id, now);
 	if (ret == LF_OK && nrecs > 0)
 		ret = lf_store_webhook_cursor_set(tx, recs[nrecs - 1].seq);
 	d->read = nrecs;

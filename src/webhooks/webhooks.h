@@ -8,19 +8,31 @@
  * record and is never announced, and claims and submits pay nothing for
  * webhooks. lf_webhooks_dispatch reads the sealed records after a stored
  * cursor, maps each to its events (events.h) and writes one delivery per
- * subscribed active webhook, with a job to send it, in the transaction
- * that advances the cursor: a process killed anywhere loses no event and
- * makes none twice. A delivery is sent by a job worker
- * (lf_webhooks_deliver), signed (net/sign.h), through net/outbound.h, and
- * retried with backoff until a 2xx or its attempts run out. Deliveries of
- * one webhook may arrive out of order; receivers deduplicate by the
- * payload's id, since a send whose answer was lost is sent again.
+ * subscribed active webhook in the transaction that advances the cursor,
+ * with at most one drain job per webhook that got new ones: a process
+ * killed anywhere loses no event and makes none twice.
+ *
+ * Deliveries are sent in batches by a webhook's drain job
+ * (lf_webhooks_drain, job "webhook.drain"): one write transaction takes
+ * up to a batch of its due pending deliveries and leases them (moves
+ * their next_attempt_at a lease ahead, so those of a drainer killed
+ * mid-batch come due again and are sent again); they are sent outside
+ * any transaction, signed (net/sign.h), through net/outbound.h, a few at
+ * a time over kept-alive connections; one write transaction records every
+ * outcome and schedules failed ones after the backoff until a 2xx or
+ * their attempts run out (the lease is LABELFLOW_JOB_LEASE_MS). A drain that took a full batch
+ * queues itself again at once, else one at its webhook's earliest pending delivery.
+ * webhooks.drain_at marks the queued drain job, so a webhook has one, not one per delivery.
+ * Deliveries of one webhook may arrive out of order; receivers
+ * deduplicate by the payload's id, since a send whose answer was lost is
+ * sent again.
  *
  *   lf_webhooks_create / _update / _delete   administration (audited)
  *   lf_webhooks_redeliver                    a new attempt of a delivery
  *   lf_webhooks_ping                         a test delivery (PING)
  *   lf_webhooks_dispatch                     records -> deliveries (periodic)
- *   lf_webhooks_deliver                      one send (job "webhook.deliver")
+ *   lf_webhooks_drain_soon                   queues a webhook's drain job once
+ *   lf_webhooks_drain                        sends a batch (job "webhook.drain")
  */
 #ifndef LF_WEBHOOKS_H
 #define LF_WEBHOOKS_H
@@ -28,10 +40,16 @@
 #include <jansson.h>
 
 #include "core/arena.h"
+#include "jobs/jobs.h"
 #include "store/store.h"
 
-/* The job kind that sends one delivery. */
-#define LF_WEBHOOKS_JOB "webhook.deliver"
+/* The job kind that drains a webhook's due deliveries. */
+#define LF_WEBHOOKS_JOB "webhook.drain"
+/* The kind of the earlier one-delivery-per-job design: a database
+ * upgraded with such jobs queued has them drain their webhook. */
+#define LF_WEBHOOKS_JOB_V1 "webhook.deliver"
+/* Deliveries one drain takes at most. */
+#define LF_WEBHOOKS_BATCH 200
 /* Longest URL, and extra headers per webhook at most. */
 #define LF_WEBHOOKS_URL_MAX	1024
 #define LF_WEBHOOKS_HEADERS_MAX 20
@@ -44,6 +62,11 @@ typedef struct lf_webhooks_opts {
 	int retry_ms;	   /* the first retry's delay */
 	int attempts;	   /* per delivery (and per redelivery) */
 	int timeout_ms;	   /* per request */
+	/* How long a drainer holds the deliveries it took (the job lease:
+	 * after it a crashed drainer's work is taken over); it starts no
+	 * new send after half of it. */
+	int lease_ms;
+	int batch; /* deliveries per drain, 0: LF_WEBHOOKS_BATCH */
 } lf_webhooks_opts;
 
 /* A webhook's settings as given; NULL / -1 leaves a field unchanged on
@@ -99,14 +122,24 @@ int lf_webhooks_ping(lf_store *s, lf_arena *a, const lf_webhooks_actor *who, int
 int lf_webhooks_dispatch(lf_store *s, int *made);
 
 /*
- * Sends attempt `attempt` of delivery did of webhook wid (project pid, 0
- * global) and records the outcome; a failed attempt with attempts left in
- * its round (which began at attempt `first`) queues the next one after
- * the backoff. LF_OK also when the attempt was recorded already or the
- * delivery is gone; another error only when the database failed.
+ * Makes sure webhook w's drain job runs at `at` (ms) or earlier, in the
+ * caller's write transaction tx: queues one (delayed until at) unless
+ * w's queued one runs by then already.
  */
-int lf_webhooks_deliver(lf_store *s, const lf_webhooks_opts *o, int64_t pid, int64_t wid,
-			int64_t did, int attempt, int first, char *err, size_t errlen);
+int lf_webhooks_drain_soon(lf_tx *tx, int64_t project_id, int64_t webhook_id, int64_t at);
+
+/*
+ * Drains webhook wid (project pid, 0 global): sends up to a batch of its
+ * due pending deliveries and records each attempt once (an attempt
+ * recorded by another drainer meanwhile is left as it is), then queues
+ * the next drain (see above); *again (may be NULL) is set when that one
+ * is due now. A paused webhook's deliveries fail without a send, except
+ * a test PING. job (may be NULL) is asked whether to stop between sends.
+ * LF_OK also when the webhook is gone; another error only when the
+ * database failed.
+ */
+int lf_webhooks_drain(lf_store *s, const lf_webhooks_opts *o, int64_t pid, int64_t wid,
+		      const lf_job *job, int *again, char *err, size_t errlen);
 
 /* The delay before retry n (1: the first retry) with base base_ms:
  * base * 3^(n-1), at most 6 hours, times a random factor in [0.75, 1). */

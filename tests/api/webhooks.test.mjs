@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { startServer, errorCode, createUser, ADMIN } from './lib.mjs';
+import { startServer, errorCode, createUser, ADMIN, sql } from './lib.mjs';
 import { setupProject, addTasks, claim, submit, review, decide, nerResult } from './workflow-lib.mjs';
 
 const FAST = {
@@ -383,6 +383,86 @@ test('pausing a webhook fails its pending retries at once; a redelivery sends th
   assert.equal((await srv.api('POST', `${dl}/${failed.id}/redeliver`, { token: t })).status, 202);
   await until('delivered after the redelivery', async () => (await srv.api('GET', `${dl}?status=delivered`, { token: t })).body.items[0]);
   await srv.stop();
+});
+
+// A burst: 1,000 submits by 8 annotators raise 2,000 events. They are
+// sent in batches by one drain job per webhook, so the job table grows by
+// far fewer rows than deliveries (the one-job-per-delivery design made
+// 2,000), and a kill -9 while the backlog drains loses none: the leased
+// ones come due again and are sent again.
+test('a burst of 2,000 events is delivered completely, each id once after dedup, by far fewer jobs than deliveries', { timeout: 300000 }, async () => {
+  let srv = await startServer({ env: FAST });
+  const dir = srv.dir;
+  const { admin, project, annotators } = await setupProject(srv, { counts: { annotator: 8, reviewer: 0, super_reviewer: 0 } });
+  const t = admin.access_token;
+  const hook = await srv.api('POST', `/api/v1/projects/${project.id}/webhooks`, { token: t, body: { url: `${rx.base}/burst`, events: ['ANNOTATION_CREATED', 'TASK_SUBMITTED'] } });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  rx.secrets.set('/burst', hook.body.secret);
+  rx.failFirst = 0;
+  const jobsBefore = Number(sql(srv.db, "SELECT COUNT(*) FROM jobs WHERE kind LIKE 'webhook.%'").trim());
+  await addTasks(srv, admin, project.id, Array.from({ length: 1000 }, (_, i) => `Alice ${i} at Acme`));
+  let submits = 0;
+  await Promise.all(annotators.map(async (a) => {
+    for (;;) {
+      const c = await claim(srv, a, project.id, 'l1');
+      if (c.status !== 200) break;
+      assert.equal((await submit(srv, a, c.body.id, nerResult())).status, 200);
+      submits++;
+    }
+  }));
+  assert.equal(submits, 1000);
+  const ok = () => new Set(rx.requests.filter((q) => q.path === '/burst' && q.status === 200).map((q) => q.body.id));
+  await until('the first deliveries', () => ok().size > 0);
+  srv.proc.kill('SIGKILL');
+  await srv.exited;
+  srv = await startServer({ dir, env: FAST });
+  await until('2,000 events delivered', () => ok().size >= 2000, 180000);
+  await wait(1000); // anything extra would arrive now
+  const reqs = rx.requests.filter((q) => q.path === '/burst');
+  assert.equal(reqs.filter((q) => !q.valid).length, 0, 'every request is signed with the secret');
+  const ids = ok();
+  assert.equal(ids.size, 2000);
+  const byEvent = new Map();
+  for (const q of reqs) byEvent.set(q.body.id, q.body.event);
+  assert.equal(byEvent.size, 2000, 'nothing but the burst\'s events arrived');
+  assert.equal([...byEvent.values()].filter((e) => e === 'ANNOTATION_CREATED').length, 1000);
+  assert.equal([...byEvent.values()].filter((e) => e === 'TASK_SUBMITTED').length, 1000);
+  const rows = sql(srv.db, `SELECT status, COUNT(*) FROM webhook_deliveries WHERE webhook_id = ${hook.body.id} GROUP BY status`).trim();
+  assert.equal(rows, 'delivered|2000');
+  const jobs = Number(sql(srv.db, "SELECT COUNT(*) FROM jobs WHERE kind LIKE 'webhook.%'").trim()) - jobsBefore;
+  assert.ok(jobs > 0 && jobs <= 200, `${jobs} drain jobs for 2,000 deliveries`);
+  rx.failFirst = 1;
+  await srv.stop();
+});
+
+// A database upgraded with jobs of the one-delivery-per-job design still
+// queued: such a job drains its webhook.
+test('a queued webhook.deliver job of the previous version drains its webhook', { timeout: 120000 }, async () => {
+  const srv = await startServer({ env: FAST });
+  const admin = await srv.login(ADMIN.email, ADMIN.password);
+  const hook = await srv.api('POST', '/api/v1/webhooks', { token: admin.access_token, body: { url: `${rx.base}/legacy`, events: ['PROJECT_UPDATED'] } });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  rx.secrets.set('/legacy', hook.body.secret);
+  const now = Date.now();
+  const did = Number(sql(srv.db, `INSERT INTO webhook_deliveries (webhook_id, event, event_id, payload, status, attempts, created_at, next_attempt_at)
+    VALUES (${hook.body.id}, 'PING', 'legacy.1', '{"id":"legacy.1","event":"PING"}', 'pending', 0, ${now}, ${now}) RETURNING id`).trim());
+  const payload = JSON.stringify({ project_id: 0, webhook_id: hook.body.id, delivery_id: did, attempt: 1, first: 1 });
+  const jid = Number(sql(srv.db, `INSERT INTO jobs (kind, payload, status, run_after, created_at, updated_at)
+    VALUES ('webhook.deliver', '${payload}', 'queued', 0, ${now}, ${now}) RETURNING id`).trim());
+  try {
+    await until('the legacy job done', () => sql(srv.db, `SELECT status FROM jobs WHERE id = ${jid}`).trim() === 'done');
+    // The receiver refuses each id's first attempt: the drain's retry
+    // brings it.
+    const d = await until('delivered', async () => {
+      const r = await srv.api('GET', `/api/v1/webhooks/${hook.body.id}/deliveries`, { token: admin.access_token });
+      return r.body.items[0]?.status === 'delivered' ? r.body.items[0] : null;
+    });
+    assert.equal(d.attempts, 2);
+    const reqs = rx.requests.filter((q) => q.path === '/legacy');
+    assert.deepEqual(reqs.map((q) => [q.body.id, q.status, q.valid]), [['legacy.1', 500, true], ['legacy.1', 200, true]]);
+  } finally {
+    await srv.stop();
+  }
 });
 
 test('without the allow-list, internal webhook URLs are refused with a clear error', { timeout: 60000 }, async () => {
