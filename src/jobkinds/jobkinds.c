@@ -184,7 +184,7 @@ int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
 	/* Webhook deliveries take milliseconds and their lag is what a
 	 * receiver sees: they get the express lane, so an import's thousands
 	 * of prediction jobs (or a long export) never hold them back. */
-	static const char *const express[] = {LF_WEBHOOKS_JOB, NULL};
+	static const char *const express[] = {LF_WEBHOOKS_JOB, LF_WEBHOOKS_JOB_V1, NULL};
 	/* A job whose process died is taken over once its lease runs out. */
 	lf_jobs_config jc = {
 	    .threads = threads, .lease_ms = ctx->cfg->job_lease_ms, .express = express};
