@@ -33,3 +33,17 @@ def admin_token(api):
     """The access token of bench/lib.sh's admin."""
     return api("POST", "/api/v1/auth/login",
                {"email": "bench-admin@example.org", "password": "bench-admin-password"})["access_token"]
+
+
+def add_annotators(api, admin, n, projects):
+    """Makes the annotators bench-annotator-<i>@example.org (password
+    bench-password-<i>) for i < n, members of every project."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def add(i):
+        u = api("POST", "/api/v1/users", {"email": f"bench-annotator-{i}@example.org", "name": f"Annotator {i}",
+                                          "password": f"bench-password-{i}", "role": "annotator"}, admin)
+        for p in projects:
+            api("PUT", f"/api/v1/projects/{p}/members/{u['id']}", {"role": "annotator"}, admin)
+    with ThreadPoolExecutor(4) as ex:
+        list(ex.map(add, range(n)))

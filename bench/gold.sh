@@ -29,10 +29,9 @@ trap bench_stop EXIT
 # setup: the annotators, both projects and their tasks; prints "plain quality".
 read -r plain quality < <(python3 - "$URL" "$tasks" "$clients" "$gold" <<'PY'
 import json, sys, urllib.request
-from concurrent.futures import ThreadPoolExecutor
 url, ntasks, nclients, ngold = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 sys.path.insert(0, "bench")
-from benchlib import NER_CONFIG as CONFIG, admin_token, client
+from benchlib import NER_CONFIG as CONFIG, add_annotators, admin_token, client
 api = client(url)
 admin = admin_token(api)
 def project(name, policies, task_types):
@@ -40,13 +39,7 @@ def project(name, policies, task_types):
                                             "task_types": task_types}, admin)["id"]
 plain = project("plain", {"lease_seconds": 600}, {})
 quality = project("quality", {"lease_seconds": 600, "gold_rate": 0.1}, {"overlap3": {"overlap": 3}})
-def add(i):
-    u = api("POST", "/api/v1/users", {"email": f"bench-annotator-{i}@example.org", "name": f"Annotator {i}",
-                                      "password": f"bench-password-{i}", "role": "annotator"}, admin)
-    for p in (plain, quality):
-        api("PUT", f"/api/v1/projects/{p}/members/{u['id']}", {"role": "annotator"}, admin)
-with ThreadPoolExecutor(4) as ex:
-    list(ex.map(add, range(nclients)))
+add_annotators(api, admin, nclients, (plain, quality))
 text = "Ada Lovelace met Charles Babbage at the Royal Society."
 # plain is loaded twice: twice the tasks, so neither run drains it.
 for p, n in ((plain, 2 * ntasks), (quality, ntasks)):

@@ -57,22 +57,15 @@ trap cleanup EXIT
 
 read -r plain hooked < <(python3 - "$URL" "$tasks" "$clients" "$RX_URL" <<'PY'
 import json, sys, urllib.request
-from concurrent.futures import ThreadPoolExecutor
 url, ntasks, nclients, rx = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 sys.path.insert(0, "bench")
-from benchlib import NER_CONFIG as CONFIG, admin_token, client
+from benchlib import NER_CONFIG as CONFIG, add_annotators, admin_token, client
 api = client(url)
 admin = admin_token(api)
 def project(name):
     return api("POST", "/api/v1/projects", {"name": name, "label_config": CONFIG, "policies": {"lease_seconds": 600}}, admin)["id"]
 plain, hooked = project("plain"), project("hooked")
-def add(i):
-    u = api("POST", "/api/v1/users", {"email": f"bench-annotator-{i}@example.org", "name": f"Annotator {i}",
-                                      "password": f"bench-password-{i}", "role": "annotator"}, admin)
-    for p in (plain, hooked):
-        api("PUT", f"/api/v1/projects/{p}/members/{u['id']}", {"role": "annotator"}, admin)
-with ThreadPoolExecutor(4) as ex:
-    list(ex.map(add, range(nclients)))
+add_annotators(api, admin, nclients, (plain, hooked))
 text = "Ada Lovelace met Charles Babbage at the Royal Society."
 for p, n in ((plain, 2 * ntasks), (hooked, ntasks)):
     for start in range(0, n, 10000):
