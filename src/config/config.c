@@ -85,6 +85,11 @@ static const struct var vars[] = {
      "how long a dead worker's job waits before another takes it", PLAIN},
     {"LABELFLOW_SWEEP_MS", INT(sweep_ms, 1, BIG), "1000", NULL, NULL,
      "how often expired leases are returned", PLAIN},
+    {"LABELFLOW_RETAIN_DAYS", INT(retain_days, 0, 36500), "30", NULL, NULL,
+     "days finished jobs and finished webhook deliveries are kept (0: for ever)", PLAIN},
+    {"LABELFLOW_RETENTION_MS", INT(retention_ms, 100, BIG), "3600000", NULL, NULL,
+     "how often finished jobs and webhook deliveries past LABELFLOW_RETAIN_DAYS are deleted",
+     PLAIN},
     {"LABELFLOW_AUDIT_KEY", STR(audit_key), NULL, NULL,
      "audit-ed25519.key beside the database (./labelflow-data for PostgreSQL), created on first "
      "start",

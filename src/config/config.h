@@ -37,6 +37,8 @@ typedef struct lf_config {
 	int job_threads;	    /* LF_CONFIG_AUTO: 2 in serve, 4 in worker */
 	int job_lease_ms;
 	int sweep_ms;
+	int retain_days;       /* finished jobs and deliveries kept; 0: for ever */
+	int retention_ms;      /* how often they are pruned */
 	const char *audit_key; /* NULL: audit-ed25519.key beside the database */
 	int audit_seal_ms;
 	int audit_seal_max_lag_ms;

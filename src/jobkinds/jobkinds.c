@@ -24,6 +24,12 @@ static int job_ml_predict(void *ud, lf_job *job, char *err, size_t errlen);
 static int job_webhook(void *ud, lf_job *job, char *err, size_t errlen);
 static int periodic_sweep(void *ud);
 static int periodic_webhooks(void *ud);
+static int prune_tx(lf_tx *tx, void *ud);
+static int periodic_retention(void *ud);
+
+/* Rows one retention transaction deletes at most: short write
+ * transactions, so SQLite's single writer is never held for long. */
+#define PRUNE_BATCH 1000
 
 /* The id a job's payload names; a job without it can never succeed. */
 static int payload_id(const lf_job *job, const char *key, int64_t *id, char *err, size_t errlen)
@@ -143,6 +149,47 @@ static int periodic_webhooks(void *ud)
 	return ret;
 }
 
+/* One batch of what a pruner deletes. */
+struct prune {
+	int (*fn)(lf_tx *tx, int64_t before_ms, int limit, int64_t *n);
+	int64_t before_ms, n;
+};
+
+static int prune_tx(lf_tx *tx, void *ud)
+{
+	struct prune *p = ud;
+	return p->fn(tx, p->before_ms, PRUNE_BATCH, &p->n);
+}
+
+/* Deletes finished jobs and finished webhook deliveries older than
+ * LABELFLOW_RETAIN_DAYS (0 keeps everything): both tables otherwise grow
+ * by a row per delivery and per job for ever. Queued, running and pending
+ * rows are never touched, whatever their age. */
+static int periodic_retention(void *ud)
+{
+	lf_jobkinds_ctx *ctx = ud;
+	int (*const fns[])(lf_tx *, int64_t, int, int64_t *) = {lf_store_job_prune,
+								lf_store_delivery_prune};
+	int64_t total = 0;
+	int ret = LF_OK;
+	if (ctx->cfg->retain_days <= 0)
+		return LF_OK;
+	for (size_t i = 0; i < LF_ARRAY_LEN(fns) && ret == LF_OK; i++) {
+		struct prune p = {.fn = fns[i],
+				  .before_ms =
+				      lf_now_ms() - (int64_t)ctx->cfg->retain_days * 86400000};
+		do {
+			p.n = 0;
+			ret = lf_store_write(ctx->store, NULL, prune_tx, &p);
+			total += p.n;
+		} while (ret == LF_OK && p.n == PRUNE_BATCH);
+	}
+	if (total > 0)
+		lf_log(LF_LOG_INFO, "retention deleted %lld finished job(s) and deliveries",
+		       (long long)total);
+	return ret;
+}
+
 /* Returns expired leases to their queues; every process may run it. */
 static int periodic_sweep(void *ud)
 {
@@ -179,6 +226,10 @@ int lf_jobkinds_start(lf_jobkinds_ctx *ctx, int threads, lf_jobs **out)
 	    {.name = "webhook-dispatch",
 	     .interval_ms = ctx->cfg->webhook_dispatch_ms,
 	     .fn = periodic_webhooks,
+	     .ud = ctx},
+	    {.name = "retention",
+	     .interval_ms = ctx->cfg->retention_ms,
+	     .fn = periodic_retention,
 	     .ud = ctx},
 	};
 	/* Webhook deliveries take milliseconds and their lag is what a

@@ -683,7 +683,10 @@ const lf_migration lf_migrations_sqlite[] = {
 	 * so new deliveries queue no second one. A pending delivery's
 	 * next_attempt_at is also its lease while a drainer sends it;
 	 * round_first is the attempt its round (first send or redelivery)
-	 * began with. webhook_deliveries_due finds a webhook's due ones. */
+	 * began with. webhook_deliveries_due finds a webhook's due ones.
+	 * Deliveries are AUTOINCREMENT: retention deletes old ones, and an id
+	 * the log's paging or a redeliver link once named must never come
+	 * back on another delivery. */
 	{19, "event webhooks",
 	 "CREATE TABLE webhooks ("
 	 " id INTEGER PRIMARY KEY,"
@@ -701,7 +704,7 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " updated_at INTEGER NOT NULL);"
 	 "CREATE INDEX webhooks_project ON webhooks(project_id, id);"
 	 "CREATE TABLE webhook_deliveries ("
-	 " id INTEGER PRIMARY KEY,"
+	 " id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	 " webhook_id INTEGER NOT NULL REFERENCES webhooks(id),"
 	 " audit_seq INTEGER,"
 	 " event TEXT NOT NULL,"

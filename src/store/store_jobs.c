@@ -212,6 +212,15 @@ int lf_store_job_get(lf_tx *tx, int64_t id, lf_job_row *out)
 	return job_query_one(tx, "SELECT " JOB_COLS " FROM jobs WHERE id = $1", p, 1, out);
 }
 
+int lf_store_job_prune(lf_tx *tx, int64_t before_ms, int limit, int64_t *n)
+{
+	lf_val v[] = {LF_VINT(before_ms), LF_VINT(limit)};
+	return lf_db_exec(tx,
+			  "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN"
+			  " ('done', 'failed') AND updated_at < $1 ORDER BY id LIMIT $2)",
+			  v, 2, n);
+}
+
 int lf_store_job_count(lf_tx *tx, const char *status, int64_t *n)
 {
 	lf_val v[] = {LF_VTEXT(status)};

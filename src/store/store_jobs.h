@@ -79,5 +79,8 @@ int lf_store_job_release(lf_tx *tx, int64_t id, const char *owner, int64_t now);
 int lf_store_job_get(lf_tx *tx, int64_t id, lf_job_row *out);
 /* How many jobs are in status (NULL: in any status). */
 int lf_store_job_count(lf_tx *tx, const char *status, int64_t *n);
+/* Deletes up to limit finished (done or failed) jobs last updated before
+ * before_ms; *n gets how many. */
+int lf_store_job_prune(lf_tx *tx, int64_t before_ms, int limit, int64_t *n);
 
 #endif

@@ -144,6 +144,16 @@ int lf_store_webhook_set_low(lf_tx *tx, int64_t id, int low)
 	return lf_db_exec(tx, "UPDATE webhooks SET escrow_low = $2 WHERE id = $1", v, 2, NULL);
 }
 
+int lf_store_delivery_prune(lf_tx *tx, int64_t before_ms, int limit, int64_t *n)
+{
+	lf_val v[] = {LF_VINT(before_ms), LF_VINT(limit)};
+	return lf_db_exec(tx,
+			  "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM"
+			  " webhook_deliveries WHERE status IN ('delivered', 'failed') AND"
+			  " created_at < $1 ORDER BY id LIMIT $2)",
+			  v, 2, n);
+}
+
 int lf_store_webhook_delete(lf_tx *tx, int64_t project_id, int64_t id)
 {
 	lf_val v[] = {LF_VINT(project_id), LF_VINT(id)};

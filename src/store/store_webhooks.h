@@ -52,6 +52,9 @@ int lf_store_webhook_active(lf_tx *tx, lf_webhook **items, int *n);
 int lf_store_webhook_update(lf_tx *tx, const lf_webhook *w);
 /* Sets webhook id's escrow_low flag. */
 int lf_store_webhook_set_low(lf_tx *tx, int64_t id, int low);
+/* Deletes up to limit finished (delivered or failed) deliveries made
+ * before before_ms; *n gets how many. */
+int lf_store_delivery_prune(lf_tx *tx, int64_t before_ms, int limit, int64_t *n);
 /* Deletes webhook id of project_id and its deliveries. */
 int lf_store_webhook_delete(lf_tx *tx, int64_t project_id, int64_t id);
 

@@ -483,3 +483,32 @@ test('without the allow-list, internal webhook URLs are refused with a clear err
   }
   await srv.stop();
 });
+
+test('retention deletes finished deliveries and jobs past LABELFLOW_RETAIN_DAYS, never pending or queued ones', { timeout: 120000 }, async () => {
+  const srv = await startServer({ env: { ...FAST, LABELFLOW_RETENTION_MS: '200', LABELFLOW_RETAIN_DAYS: '30' } });
+  try {
+    const admin = await srv.login(ADMIN.email, ADMIN.password);
+    const hook = await srv.api('POST', '/api/v1/webhooks', { token: admin.access_token, body: { url: `${rx.base}/retain`, events: ['PROJECT_UPDATED'] } });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    rx.secrets.set('/retain', hook.body.secret);
+    const old = Date.now() - 40 * 86400000;
+    // Rows are told apart by what they hold, not by id: SQLite gives a
+    // deleted highest id to the next row.
+    for (const [status, eid] of [['delivered', 'old.delivered'], ['failed', 'old.failed'], ['pending', 'old.pending']])
+      sql(srv.db, `INSERT INTO webhook_deliveries (webhook_id, event, event_id, payload, status, attempts, created_at, next_attempt_at)
+        VALUES (${hook.body.id}, 'PING', '${eid}', '{}', '${status}', 1, ${old}, ${status === 'pending' ? Date.now() + 86400000 : 'NULL'})`);
+    for (const status of ['done', 'queued'])
+      sql(srv.db, `INSERT INTO jobs (kind, payload, status, run_after, created_at, updated_at)
+        VALUES ('retention.probe', '{}', '${status}', ${status === 'queued' ? Date.now() + 86400000 : 0}, ${old}, ${old})`);
+    const ping = await srv.api('POST', `/api/v1/webhooks/${hook.body.id}/test`, { token: admin.access_token, body: {} });
+    assert.equal(ping.status, 202, JSON.stringify(ping.body));
+    const deliveries = () => sql(srv.db, `SELECT event_id FROM webhook_deliveries WHERE webhook_id = ${hook.body.id} ORDER BY event_id`).trim().split('\n');
+    const probes = () => sql(srv.db, "SELECT status FROM jobs WHERE kind = 'retention.probe'").trim();
+    await until('the old finished rows pruned', () => deliveries().length === 2 && probes() === 'queued').catch((e) => {
+      throw new Error(`${e.message} (${deliveries()}, ${probes()}); server log:\n${srv.log().slice(-2000)}`);
+    });
+    assert.deepEqual(deliveries(), ['old.pending', ping.body.event_id].sort(), 'the old pending one and the recent one stay');
+  } finally {
+    await srv.stop();
+  }
+});
