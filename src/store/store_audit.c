@@ -12,6 +12,8 @@
  *   lf_store_audit_get              one sealed record (inclusion proofs)
  *   lf_store_audit_sealed_stats     the sealed part's size
  *   lf_store_audit_scan             stream sealed records in seq order
+ *   lf_store_audit_sealed_after     sealed records after a cursor
+ *   lf_store_audit_sealed_max       the highest sealed seq
  *   lf_store_audit_checkpoint_*     the signed checkpoints
  */
 #include "store/db.h"
@@ -285,6 +287,21 @@ int lf_store_audit_get(lf_tx *tx, int64_t seq, lf_audit_row *out)
 
 /* Pages by seq so that a driver that fetches whole results (PostgreSQL)
  * holds one page of the log at a time, not all of it. */
+int lf_store_audit_sealed_after(lf_tx *tx, int64_t after, int limit, lf_audit_row **items, int *n)
+{
+	lf_val v[] = {LF_VINT(after), LF_VINT(limit)};
+	return lf_db_query_list(tx,
+				"SELECT " AUDIT_COLS " FROM audit_log WHERE seq IS NOT NULL"
+				" AND seq > $1 ORDER BY seq LIMIT $2",
+				v, 2, audit_fill, sizeof(lf_audit_row), 0, (void **)items, n);
+}
+
+int lf_store_audit_sealed_max(lf_tx *tx, int64_t *seq)
+{
+	return lf_db_query_int(
+	    tx, "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE seq IS NOT NULL", NULL, 0, seq);
+}
+
 int lf_store_audit_scan(lf_tx *tx, int64_t first, int64_t last, lf_audit_scan_cb cb, void *ud)
 {
 	int64_t after = first - 1;

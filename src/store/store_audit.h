@@ -56,6 +56,12 @@ int lf_store_audit_get(lf_tx *tx, int64_t seq, lf_audit_row *out);
 /* How many records are sealed and the highest seq (0, 0 when none). */
 int lf_store_audit_sealed_stats(lf_tx *tx, int64_t *count, int64_t *max_seq);
 
+/* Up to limit sealed records with seq > after, in seq order (arena
+ * copies): what follows a reader's cursor (the webhook dispatcher's). */
+int lf_store_audit_sealed_after(lf_tx *tx, int64_t after, int limit, lf_audit_row **items, int *n);
+/* The highest sealed seq (0: none), without counting the trail. */
+int lf_store_audit_sealed_max(lf_tx *tx, int64_t *seq);
+
 /* Callback for lf_store_audit_scan: return LF_OK to go on. */
 typedef int (*lf_audit_scan_cb)(void *ud, const lf_audit_row *row);
 /* Streams the sealed records with seq in [first, last] in seq order

@@ -13,13 +13,9 @@
 	"id, webhook_id, audit_seq, event, event_id, payload, status, attempts, response_code,"    \
 	" last_error, response_excerpt, duration_ms, created_at, last_attempt_at,"                 \
 	" next_attempt_at, delivered_at, round_first"
-#define RECORD_COLS                                                                                \
-	"id, seq, ts, actor_id, actor_role, action, entity_type, entity_id, project_id, task_id,"  \
-	" from_state, to_state, details"
 
 static void webhook_fill(lf_tx *tx, lf_rows *r, void *out);
 static void delivery_fill(lf_tx *tx, lf_rows *r, void *out);
-static void record_fill(lf_tx *tx, lf_rows *r, void *out);
 
 static void webhook_fill(lf_tx *tx, lf_rows *r, void *out)
 {
@@ -60,25 +56,6 @@ static void delivery_fill(lf_tx *tx, lf_rows *r, void *out)
 	d->next_attempt_at = lf_rows_int(r, 14);
 	d->delivered_at = lf_rows_int(r, 15);
 	d->round_first = (int)lf_rows_int(r, 16);
-}
-
-static void record_fill(lf_tx *tx, lf_rows *r, void *out)
-{
-	lf_audit_row *a = out;
-	memset(a, 0, sizeof(*a));
-	a->id = lf_rows_int(r, 0);
-	a->seq = lf_rows_int(r, 1);
-	a->ts = lf_rows_int(r, 2);
-	a->actor_id = lf_rows_int(r, 3);
-	a->actor_role = lf_rows_dup(tx, r, 4);
-	a->action = lf_rows_dup(tx, r, 5);
-	a->entity_type = lf_rows_dup(tx, r, 6);
-	a->entity_id = lf_rows_dup(tx, r, 7);
-	a->project_id = lf_rows_int(r, 8);
-	a->task_id = lf_rows_int(r, 9);
-	a->from_state = lf_rows_dup(tx, r, 10);
-	a->to_state = lf_rows_dup(tx, r, 11);
-	a->details = lf_rows_dup(tx, r, 12);
 }
 
 int lf_store_webhook_insert(lf_tx *tx, const lf_webhook *w, int64_t *id)
@@ -319,20 +296,4 @@ int lf_store_webhook_cursor_set(lf_tx *tx, int64_t seq)
 {
 	lf_val v[] = {LF_VINT(seq)};
 	return lf_db_exec(tx, "UPDATE webhook_cursor SET seq = $1 WHERE id = 1", v, 1, NULL);
-}
-
-int lf_store_webhook_records(lf_tx *tx, int64_t after, int limit, lf_audit_row **items, int *n)
-{
-	lf_val v[] = {LF_VINT(after), LF_VINT(limit)};
-	return lf_db_query_list(tx,
-				"SELECT " RECORD_COLS
-				" FROM audit_log WHERE seq IS NOT NULL AND seq > $1"
-				" ORDER BY seq LIMIT $2",
-				v, 2, record_fill, sizeof(lf_audit_row), 0, (void **)items, n);
-}
-
-int lf_store_webhook_sealed_max(lf_tx *tx, int64_t *seq)
-{
-	return lf_db_query_int(
-	    tx, "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE seq IS NOT NULL", NULL, 0, seq);
 }

@@ -100,10 +100,5 @@ int lf_store_webhook_drain_clear(lf_tx *tx, int64_t id, int64_t now);
 int lf_store_webhook_cursor_lock(lf_tx *tx, int64_t *seq);
 /* Moves the cursor to seq. */
 int lf_store_webhook_cursor_set(lf_tx *tx, int64_t seq);
-/* Up to limit sealed audit records with seq > after, in seq order
- * (arena copies). */
-int lf_store_webhook_records(lf_tx *tx, int64_t after, int limit, lf_audit_row **items, int *n);
-/* The highest sealed seq (0: none). */
-int lf_store_webhook_sealed_max(lf_tx *tx, int64_t *seq);
 
 #endif

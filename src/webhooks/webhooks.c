@@ -523,11 +523,11 @@ static int dispatch_tx(lf_tx *tx, void *ud)
 	    (ret = lf_store_webhook_active(tx, &hooks, &nhooks)) != LF_OK)
 		return ret;
 	if (nhooks == 0) {
-		if ((ret = lf_store_webhook_sealed_max(tx, &top)) != LF_OK)
+		if ((ret = lf_store_audit_sealed_max(tx, &top)) != LF_OK)
 			return ret;
 		return top > cursor ? lf_store_webhook_cursor_set(tx, top) : LF_OK;
 	}
-	if ((ret = lf_store_webhook_records(tx, cursor, DISPATCH_BATCH, &recs, &nrecs)) != LF_OK)
+	if ((ret = lf_store_audit_sealed_after(tx, cursor, DISPATCH_BATCH, &recs, &nrecs)) != LF_OK)
 		return ret;
 	d->hooks = hooks;
 	if ((d->fresh = lf_arena_calloc(lf_store_arena(tx), (size_t)nhooks)) == NULL)
