@@ -602,8 +602,15 @@ static void test_express_lane(void **state)
 	assert_non_null(pr);
 	int64_t long1 = enqueue(f, "coop", NULL, 5);
 	int64_t long2 = enqueue(f, "coop", NULL, 5);
-	int64_t urgent = enqueue(f, "urgent", json_pack("{s:i}", "n", 7), 5);
 	assert_int_equal(lf_jobs_start_cfg(f->s, &cfg, h, 2, NULL, 0, &r), LF_OK);
+	/* Queue the urgent job only once the general worker is surely held:
+	 * queued beside the long ones, the general worker could take it first
+	 * on a loaded machine and the lane would prove nothing. */
+	int64_t until = mono_ms() + WAIT_MS;
+	while (atomic_load(&pr->started) < 1 && mono_ms() < until)
+		sleep_ms(5);
+	assert_int_equal(atomic_load(&pr->started), 1);
+	int64_t urgent = enqueue(f, "urgent", json_pack("{s:i}", "n", 7), 5);
 	assert_true(wait_status(f, urgent, "done"));
 	assert_int_equal(atomic_load(&pr->last_n), 7);
 	assert_int_equal(atomic_load(&pr->started), 1);
