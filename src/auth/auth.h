@@ -17,13 +17,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Initialises libsodium and precomputes the dummy hash used by
- * lf_password_burn, so the first unknown-email login is not slower than the
- * others. Call once at startup; calling it again is harmless. The other
- * functions also initialise libsodium themselves, so this is an optimisation,
- * not a requirement. Returns LF_OK, LF_ERR_INTERNAL if libsodium cannot start
- * or LF_ERR_NOMEM. */
-int lf_auth_init(void);
+/* The argon2id cost of new password hashes (LABELFLOW_PASSWORD_COST).
+ * INTERACTIVE is libsodium's interactive limits (64 MiB, about 0.15 s),
+ * MODERATE its moderate ones (256 MiB, about 0.7 s). MINIMUM (8 KiB, one
+ * pass) exists for test suites, which create and log in thousands of
+ * users: it protects nothing. Hashes of another cost are accepted, and
+ * lf_password_needs_rehash names them so that logins upgrade them. */
+typedef enum {
+	LF_PASSWORD_INTERACTIVE = 0,
+	LF_PASSWORD_MODERATE = 1,
+	LF_PASSWORD_MINIMUM = 2,
+} lf_password_cost;
+
+/* Initialises libsodium, sets the cost of new hashes and precomputes the
+ * dummy hash used by lf_password_burn at that cost, so the first
+ * unknown-email login is not slower than the others. Call once at
+ * startup, before any hashing; a later call may not change the cost
+ * (LF_ERR_INVALID). Without it the other functions initialise libsodium
+ * themselves and hash at LF_PASSWORD_INTERACTIVE. Returns LF_OK,
+ * LF_ERR_INVALID, LF_ERR_INTERNAL if libsodium cannot start or
+ * LF_ERR_NOMEM. */
+int lf_auth_init(lf_password_cost cost);
 
 /* ---- JWT (HS256 only) ---------------------------------------------------- */
 

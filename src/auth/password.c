@@ -2,7 +2,8 @@
  * password.c - argon2id password hashing behind a process-wide concurrency
  * limit.
  *
- * Each hash or verify costs 64 MiB and about 0.1 s of CPU. Without a limit a
+ * At the default cost each hash or verify takes 64 MiB and about 0.15 s of
+ * CPU (the costs are lf_password_cost's, in auth.h). Without a limit a
  * burst of logins (or an attacker) could run one per HTTP thread at once and
  * exhaust memory, so at most one runs per online CPU; more would not finish
  * sooner anyway.
@@ -14,8 +15,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PW_OPSLIMIT crypto_pwhash_OPSLIMIT_INTERACTIVE
-#define PW_MEMLIMIT crypto_pwhash_MEMLIMIT_INTERACTIVE
+/* Indexed by lf_password_cost. */
+static const struct {
+	unsigned long long ops;
+	size_t mem;
+} costs[] = {
+    {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE},
+    {crypto_pwhash_OPSLIMIT_MODERATE, crypto_pwhash_MEMLIMIT_MODERATE},
+    {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN},
+};
+
+/* Written once, by the first lf_auth_init, before any thread hashes. */
+static lf_password_cost cost_now = LF_PASSWORD_INTERACTIVE;
+static int cost_set;
+
+#define PW_OPSLIMIT costs[cost_now].ops
+#define PW_MEMLIMIT costs[cost_now].mem
 
 static pthread_mutex_t slots_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t slots_cv = PTHREAD_COND_INITIALIZER;
@@ -31,10 +46,18 @@ static void slot_release(void);
 static void dummy_init(void);
 static int verify_limited(const char *hash, const char *password);
 
-int lf_auth_init(void)
+int lf_auth_init(lf_password_cost cost)
 {
+	if ((unsigned)cost >= LF_ARRAY_LEN(costs))
+		return LF_ERR_INVALID;
+	/* The dummy hash is made at the first call's cost: a second cost
+	 * would make unknown emails cost less (or more) than wrong passwords. */
+	if (cost_set && cost != cost_now)
+		return LF_ERR_INVALID;
 	if (sodium_init() < 0)
 		return LF_ERR_INTERNAL;
+	cost_now = cost;
+	cost_set = 1;
 	pthread_once(&dummy_once, dummy_init);
 	return dummy_ready ? LF_OK : LF_ERR_NOMEM;
 }

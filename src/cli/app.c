@@ -259,8 +259,12 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	int ret;
 	memset(app, 0, sizeof(*app));
 	block_signals();
-	if (mode == LF_CLI_SERVER && (ret = lf_auth_init()) != LF_OK)
+	if (mode == LF_CLI_SERVER && (ret = lf_auth_init(cfg->password_cost)) != LF_OK)
 		goto cleanup;
+	if (mode == LF_CLI_SERVER && cfg->password_cost == LF_PASSWORD_MINIMUM)
+		lf_log(LF_LOG_WARN,
+		       "LABELFLOW_PASSWORD_COST=minimum: password hashes protect nothing; "
+		       "it is meant for test suites");
 	if ((ret = check_outbound_allow(cfg)) != LF_OK)
 		goto cleanup;
 	lf_blob_opts opts;

@@ -50,7 +50,8 @@ int lf_cli_user(lf_cli *cli, int argc, char **argv)
 		return 2;
 	}
 	password[strcspn(password, "\r\n")] = '\0';
-	if (lf_auth_init() != LF_OK || lf_cli_open_store(&cli->cfg, 1, &s) != LF_OK)
+	if (lf_auth_init(cli->cfg.password_cost) != LF_OK ||
+	    lf_cli_open_store(&cli->cfg, 1, &s) != LF_OK)
 		goto cleanup;
 	int created =
 	    lf_users_create(s, 0, "system", email, name ? name : email, role, password, &id, &err);

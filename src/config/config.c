@@ -63,6 +63,8 @@ static size_t edit_distance(const char *a, const char *b);
 static void md_cell(FILE *f, const char *text, bool code);
 
 static const char *const log_formats[] = {"text", "json", NULL};
+/* In lf_password_cost's order. */
+static const char *const password_costs[] = {"interactive", "moderate", "minimum", NULL};
 
 static const struct var vars[] = {
     {"LABELFLOW_DB", STR(db), "sqlite:./labelflow-data/labelflow.db", NULL, NULL,
@@ -169,6 +171,12 @@ static const struct var vars[] = {
     {"LABELFLOW_LOG_FORMAT", ENUM(log_format), "text", NULL, NULL,
      "access and error log lines on stderr: text, or one JSON object per line (json)",
      CHOICES(log_formats)},
+    {"LABELFLOW_PASSWORD_COST", ENUM(password_cost), "interactive", NULL, NULL,
+     "argon2id cost of new password hashes: interactive (64 MiB, about 0.15 s a hash), "
+     "moderate (256 MiB, about 0.7 s) or minimum (8 KiB: for test suites only, it protects "
+     "nothing and the server warns at start); a hash of another cost is redone at the user's "
+     "next login",
+     CHOICES(password_costs)},
     {"LABELFLOW_LOGIN_FAILURES", INT(login_failures, 1, BIG), "5", NULL, NULL,
      "wrong passwords for one account from one client address before each further login from "
      "there waits (429): 1 s, doubling up to 15 min, until a success",

@@ -64,7 +64,8 @@ typedef struct lf_config {
 	const char *trusted_proxies; /* CIDR list: X-Forwarded-For believed from these */
 	const char *metrics_token;   /* NULL: /metrics by address only */
 	bool access_log;
-	int log_format; /* LF_CONFIG_LOG_TEXT or LF_CONFIG_LOG_JSON */
+	int log_format;	   /* LF_CONFIG_LOG_TEXT or LF_CONFIG_LOG_JSON */
+	int password_cost; /* an lf_password_cost */
 	int login_failures;
 	int login_ip_burst;
 	int db_pool; /* LF_CONFIG_AUTO: the store picks by thread count */

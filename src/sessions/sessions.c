@@ -17,6 +17,7 @@ struct login_op {
 	int failed;
 	const char *sid, *refresh_hash;
 	int64_t now, expires;
+	const char *old_hash, *new_hash; /* new_hash NULL: the hash is current */
 };
 
 /* What a refresh found, decided in the transaction, told after it. */
@@ -74,6 +75,9 @@ static int login_tx(lf_tx *tx, void *ud)
 	int ret;
 	if (op->failed)
 		return audit_auth(tx, op->user, "auth.login_failed", NULL, op->ip);
+	if (op->new_hash != NULL &&
+	    (ret = lf_store_user_rehash(tx, op->user->id, op->old_hash, op->new_hash)) != LF_OK)
+		return ret;
 	if ((ret = lf_store_session_insert(tx, op->sid, op->user->id, op->now, op->expires)) !=
 		LF_OK ||
 	    (ret = lf_store_refresh_insert(tx, op->refresh_hash, op->sid, op->now, op->expires)) !=
@@ -86,6 +90,7 @@ int lf_sessions_login(lf_store *s, lf_arena *a, const char *email, const char *p
 		      const char *ip, int refresh_ttl_s, lf_session_grant *out, lf_error *err)
 {
 	char refresh_hash[LF_TOKEN_HASH_SIZE];
+	char new_hash[LF_PASSWORD_HASH_MAX];
 	const char *hash = NULL;
 	lf_tx *tx = NULL;
 	lf_user u;
@@ -117,6 +122,13 @@ int lf_sessions_login(lf_store *s, lf_arena *a, const char *email, const char *p
 		return lf_error_set(err, LF_ERR_AUTH, "invalid_credentials",
 				    "The email or password is wrong.");
 	}
+	/* A hash of an older algorithm or another LABELFLOW_PASSWORD_COST is
+	 * redone now, the one time the password is at hand. If hashing fails
+	 * (memory), the login still succeeds on the old hash. */
+	if (lf_password_needs_rehash(hash) && lf_password_hash(password, new_hash) == LF_OK) {
+		op.old_hash = hash;
+		op.new_hash = new_hash;
+	}
 	lf_token_id(out->sid, sizeof(out->sid));
 	if ((ret = lf_token_new(out->refresh, sizeof(out->refresh))) != LF_OK)
 		goto cleanup;
@@ -131,6 +143,7 @@ int lf_sessions_login(lf_store *s, lf_arena *a, const char *email, const char *p
 cleanup:
 	if (ret != LF_OK)
 		sodium_memzero(out->refresh, sizeof(out->refresh));
+	sodium_memzero(new_hash, sizeof(new_hash));
 	return ret;
 }
 

@@ -121,6 +121,14 @@ int lf_store_user_update(lf_tx *tx, int64_t id, const char *name, const char *ro
 	return ret;
 }
 
+int lf_store_user_rehash(lf_tx *tx, int64_t id, const char *old_hash, const char *new_hash)
+{
+	lf_val p[] = {LF_VINT(id), LF_VTEXT(old_hash), LF_VTEXT(new_hash)};
+	return lf_db_exec(
+	    tx, "UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2", p, 3,
+	    NULL);
+}
+
 int lf_store_user_count(lf_tx *tx, int64_t *n)
 {
 	return lf_db_query_int(tx, "SELECT COUNT(*) FROM users", NULL, 0, n);

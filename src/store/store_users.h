@@ -27,6 +27,10 @@ int lf_store_user_list(lf_tx *tx, int64_t after_id, int limit, lf_user **items, 
 /* Updates the non-NULL fields (active < 0 keeps the current value). */
 int lf_store_user_update(lf_tx *tx, int64_t id, const char *name, const char *role, int active,
 			 const char *password_hash, int64_t now);
+/* Replaces the password hash only while it is still old_hash: a login's
+ * rehash must not undo a password change committed since it read the
+ * hash. Not finding it so is not an error (a later login rehashes). */
+int lf_store_user_rehash(lf_tx *tx, int64_t id, const char *old_hash, const char *new_hash);
 int lf_store_user_count(lf_tx *tx, int64_t *n);
 
 /* ---- sessions (a refresh-token family) and refresh tokens ---- */

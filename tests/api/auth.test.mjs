@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { startServer, ADMIN, errorCode, signJwt, decodeJwt, createUser } from './lib.mjs';
+import { startServer, ADMIN, errorCode, signJwt, decodeJwt, createUser, sql } from './lib.mjs';
 
 let srv, admin;
 before(async () => {
@@ -313,4 +313,34 @@ test('X-Forwarded-For names the client behind a trusted proxy, and is ignored fr
 test('a LABELFLOW_TRUSTED_PROXIES entry that is no address stops the server, naming it', async () => {
   await assert.rejects(startServer({ env: { LABELFLOW_TRUSTED_PROXIES: '127.0.0.1, proxy.example' } }),
     /LABELFLOW_TRUSTED_PROXIES: 'proxy\.example' is not an address/);
+});
+
+// LABELFLOW_PASSWORD_COST: the default is libsodium's interactive cost;
+// a login redoes a hash of another cost, both ways, and keeps working.
+test('a login redoes a password hash of another LABELFLOW_PASSWORD_COST; the default is interactive', async () => {
+  const hashOf = (s, id) => sql(s.db, `SELECT password_hash FROM users WHERE id = ${id}`).trim();
+  const INTERACTIVE = /^\$argon2id\$v=19\$m=65536,t=2,p=1\$/;
+  const MINIMUM = /^\$argon2id\$v=19\$m=8,t=1,p=1\$/;
+  let s = await startServer({ env: { LABELFLOW_PASSWORD_COST: undefined } });
+  const dir = s.dir;
+  const a = await s.login(ADMIN.email, ADMIN.password);
+  const u = await createUser(s, a.access_token, 'annotator');
+  assert.match(hashOf(s, u.id), INTERACTIVE);
+  assert.doesNotMatch(s.log(), /PASSWORD_COST/);
+  await s.stop({ keep: true });
+
+  s = await startServer({ dir, env: { LABELFLOW_PASSWORD_COST: 'minimum' } });
+  assert.match(s.log(), /LABELFLOW_PASSWORD_COST=minimum: password hashes protect nothing/);
+  assert.equal((await s.api('POST', '/api/v1/auth/login', { body: { email: u.email, password: 'wrong-password' } })).status, 401);
+  assert.match(hashOf(s, u.id), INTERACTIVE, 'a wrong password changes nothing');
+  await s.login(u.email, u.password);
+  assert.match(hashOf(s, u.id), MINIMUM);
+  await s.login(u.email, u.password);
+  await s.stop({ keep: true });
+
+  s = await startServer({ dir, env: { LABELFLOW_PASSWORD_COST: undefined } });
+  await s.login(u.email, u.password);
+  assert.match(hashOf(s, u.id), INTERACTIVE);
+  await s.stop();
+  await assert.rejects(startServer({ env: { LABELFLOW_PASSWORD_COST: 'weak' } }), /LABELFLOW_PASSWORD_COST/);
 });

@@ -25,7 +25,7 @@ static void test_hash_and_verify(void **state)
 {
 	char h1[LF_PASSWORD_HASH_MAX], h2[LF_PASSWORD_HASH_MAX];
 
-	assert_int_equal(lf_auth_init(), LF_OK);
+	assert_int_equal(lf_auth_init(LF_PASSWORD_INTERACTIVE), LF_OK);
 	assert_int_equal(lf_password_hash("correct horse", h1), LF_OK);
 	assert_int_equal(strncmp(h1, "$argon2id$v=19$m=65536,t=2,p=1$", 31), 0);
 	assert_int_equal(lf_password_verify(h1, "correct horse"), LF_OK);
@@ -107,6 +107,20 @@ static void test_needs_rehash(void **state)
 			 0);
 	assert_int_equal(lf_password_verify(h, "cheap-pass"), LF_OK);
 	assert_int_equal(lf_password_needs_rehash(h), 1);
+}
+
+/* The cost is chosen once, before any hashing: a second one would leave
+ * the timing-equaliser's dummy hash at the first. */
+static void test_cost_chosen_once(void **state)
+{
+	char h[LF_PASSWORD_HASH_MAX];
+
+	assert_int_equal(lf_auth_init(LF_PASSWORD_INTERACTIVE), LF_OK);
+	assert_int_equal(lf_auth_init(LF_PASSWORD_MINIMUM), LF_ERR_INVALID);
+	assert_int_equal(lf_auth_init((lf_password_cost)3), LF_ERR_INVALID);
+	assert_int_equal(lf_auth_init((lf_password_cost)-1), LF_ERR_INVALID);
+	assert_int_equal(lf_password_hash("still interactive", h), LF_OK);
+	assert_int_equal(strncmp(h, "$argon2id$v=19$m=65536,t=2,p=1$", 31), 0);
 }
 
 /* An unknown account must cost about as much as a wrong password. The bound
@@ -208,15 +222,11 @@ static void test_token_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hash_and_verify),
-	    cmocka_unit_test(test_length_limits),
-	    cmocka_unit_test(test_verify_bad_hashes),
-	    cmocka_unit_test(test_needs_rehash),
-	    cmocka_unit_test(test_burn_costs_like_verify),
-	    cmocka_unit_test(test_concurrent),
-	    cmocka_unit_test(test_token_new),
-	    cmocka_unit_test(test_token_hash),
-	    cmocka_unit_test(test_token_id),
+	    cmocka_unit_test(test_hash_and_verify),   cmocka_unit_test(test_length_limits),
+	    cmocka_unit_test(test_verify_bad_hashes), cmocka_unit_test(test_needs_rehash),
+	    cmocka_unit_test(test_cost_chosen_once),  cmocka_unit_test(test_burn_costs_like_verify),
+	    cmocka_unit_test(test_concurrent),	      cmocka_unit_test(test_token_new),
+	    cmocka_unit_test(test_token_hash),	      cmocka_unit_test(test_token_id),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -182,7 +182,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_logout_ends_the_session, lf_fx_setup,
 					    lf_fx_teardown),
 	};
-	if (lf_auth_init() != LF_OK)
+	if (lf_auth_init(LF_PASSWORD_INTERACTIVE) != LF_OK)
 		return 1;
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("sessions", tests, NULL, NULL);

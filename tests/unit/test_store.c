@@ -290,6 +290,16 @@ static void test_user_update(void **state)
 	assert_int_equal(u.updated_at, NOW + 20);
 	assert_string_equal(ph, "newhash");
 
+	/* A login's rehash lands only on the hash it verified: not over a
+	 * password changed since. */
+	assert_int_equal(lf_store_user_rehash(tx, id, "oldhash", "rehashed"), LF_OK);
+	assert_int_equal(lf_store_user_by_email(tx, "carol@example.com", &u, &ph), LF_OK);
+	assert_string_equal(ph, "newhash");
+	assert_int_equal(lf_store_user_rehash(tx, id, "newhash", "rehashed"), LF_OK);
+	assert_int_equal(lf_store_user_by_email(tx, "carol@example.com", &u, &ph), LF_OK);
+	assert_string_equal(ph, "rehashed");
+	assert_int_equal(u.updated_at, NOW + 20);
+
 	/* active < 0 keeps the current value (here 0), 1 reactivates. */
 	assert_int_equal(lf_store_user_update(tx, id, NULL, NULL, -1, NULL, NOW + 30), LF_OK);
 	assert_int_equal(lf_store_user_get(tx, id, &u), LF_OK);

@@ -210,7 +210,7 @@ int main(void)
 					    lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_update_refusals, lf_fx_setup, lf_fx_teardown),
 	};
-	if (lf_auth_init() != LF_OK)
+	if (lf_auth_init(LF_PASSWORD_INTERACTIVE) != LF_OK)
 		return 1;
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests_name("users", tests, NULL, NULL);
