@@ -53,6 +53,7 @@ typedef struct lf_app {
 	bool payout_webhook_allow_private; /* LABELFLOW_PAYOUT_WEBHOOK_ALLOW_PRIVATE */
 	const char *outbound_allow;	   /* LABELFLOW_OUTBOUND_ALLOW (net/outbound.h) */
 	int ml_answer_max;		   /* LABELFLOW_ML_ANSWER_MAX (ml/ml.h) */
+	const char *public_url;		   /* LABELFLOW_PUBLIC_URL, NULL: unknown */
 } lf_app;
 
 /* The authenticated caller of a request (request arena memory). */

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "media/media.h"
+#include "ml/ml.h"
 #include "projects/policy.h"
 #include "sources/sources.h"
 
@@ -171,7 +172,8 @@ int lf_api_media_upload(lf_http_req *req)
 				 .filename = req->upload_name,
 				 .task_type = lf_http_query(req, "task_type"),
 				 .actor_id = who->user.id,
-				 .actor_role = who->user.role};
+				 .actor_role = who->user.role,
+				 .on_tasks = lf_ml_enqueue_tasks};
 	if ((ret = lf_media_import(app->store, req->arena, &rq, &an->out, &req->error)) != LF_OK)
 		return refused(req, ret);
 	lf_media_batch_keep(b);

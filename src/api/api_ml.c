@@ -32,7 +32,10 @@ static int filter_ids(lf_http_req *req, int64_t project_id, const json_t *filter
 
 static lf_ml_env env_of(const lf_app *app)
 {
-	return (lf_ml_env){.allow = app->outbound_allow, .answer_max = (size_t)app->ml_answer_max};
+	return (lf_ml_env){.allow = app->outbound_allow,
+			   .answer_max = (size_t)app->ml_answer_max,
+			   .public_url = app->public_url,
+			   .jwt_key = app->jwt_key};
 }
 
 static json_t *backend_json(lf_http_req *req, const lf_ml_backend *b)

@@ -25,6 +25,7 @@ static int bootstrap_admin(const lf_config *cfg, lf_store *s);
 static int open_web(const lf_config *cfg, lf_web **out);
 static int open_server(lf_cli_app *app, const lf_config *cfg);
 static int check_outbound_allow(const lf_config *cfg);
+static int check_public_url(const lf_config *cfg);
 
 /* Blocked before any thread starts, so that every thread inherits the
  * mask and only lf_cli_wait_signal receives the stop signals. */
@@ -212,6 +213,27 @@ static int check_outbound_allow(const lf_config *cfg)
 	return ret;
 }
 
+/* Links built on it are followed by other programs: a typo must stop the
+ * start, not every ML backend's downloads later. */
+static int check_public_url(const lf_config *cfg)
+{
+	const char *u = cfg->public_url;
+	if (u == NULL)
+		return LF_OK;
+	const char *host = strncmp(u, "https://", 8) == 0  ? u + 8
+			   : strncmp(u, "http://", 7) == 0 ? u + 7
+							   : NULL;
+	if (host == NULL || host[0] == '\0' || host[0] == '/' || strpbrk(host, "/?#@ ") != NULL ||
+	    strlen(u) > 1000) {
+		lf_log(LF_LOG_ERROR,
+		       "LABELFLOW_PUBLIC_URL: '%s' is not http(s)://host[:port] (no path, no "
+		       "trailing slash)",
+		       u);
+		return LF_ERR_INVALID;
+	}
+	return LF_OK;
+}
+
 /* What the HTTP API needs before the first request, once the store is
  * open. */
 static int open_server(lf_cli_app *app, const lf_config *cfg)
@@ -231,8 +253,7 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 		goto cleanup;
 	}
 	api->metrics_token = cfg->metrics_token;
-	if ((ret = load_jwt_key(cfg, api->jwt_key)) != LF_OK ||
-	    (ret = bootstrap_admin(cfg, api->store)) != LF_OK ||
+	if ((ret = bootstrap_admin(cfg, api->store)) != LF_OK ||
 	    (ret = open_web(cfg, &api->web)) != LF_OK)
 		goto cleanup;
 	api->tmpdir = cfg->tmpdir;
@@ -241,6 +262,7 @@ static int open_server(lf_cli_app *app, const lf_config *cfg)
 	api->payout_webhook_allow_private = cfg->payout_webhook_allow_private;
 	api->outbound_allow = cfg->outbound_allow;
 	api->ml_answer_max = cfg->ml_answer_max;
+	api->public_url = cfg->public_url;
 	api->access_ttl_s = cfg->access_ttl_s;
 	api->refresh_ttl_s = cfg->refresh_ttl_s;
 	/* After the free failures, 1 s doubling to 15 min: a guesser gets a few
@@ -265,13 +287,17 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 		lf_log(LF_LOG_WARN,
 		       "LABELFLOW_PASSWORD_COST=minimum: password hashes protect nothing; "
 		       "it is meant for test suites");
-	if ((ret = check_outbound_allow(cfg)) != LF_OK)
+	if ((ret = check_outbound_allow(cfg)) != LF_OK || (ret = check_public_url(cfg)) != LF_OK)
 		goto cleanup;
 	lf_blob_opts opts;
 	blob_opts(cfg, &opts);
 	if ((ret = lf_cli_open_store(cfg, readers, &app->api.store)) != LF_OK ||
 	    (ret = open_blobs(cfg, &app->api.blobs)) != LF_OK ||
 	    (ret = lf_blob_pool_new(&opts, &app->api.buckets)) != LF_OK)
+		goto cleanup;
+	/* Workers too: the media links of the tasks sent to ML backends are
+	 * signed with it. */
+	if ((ret = load_jwt_key(cfg, app->api.jwt_key)) != LF_OK)
 		goto cleanup;
 	if (mode == LF_CLI_SERVER && (ret = open_server(app, cfg)) != LF_OK)
 		goto cleanup;
@@ -293,6 +319,7 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	app->jobs.blobs = app->api.blobs;
 	app->jobs.buckets = app->api.buckets;
 	app->jobs.cfg = cfg;
+	app->jobs.jwt_key = app->api.jwt_key;
 	if ((ret = lf_jobkinds_start(&app->jobs, job_threads, &app->api.jobs)) != LF_OK)
 		lf_log(LF_LOG_ERROR, "cannot start job workers (%s)", lf_err_str(ret));
 cleanup:

@@ -127,6 +127,11 @@ static const struct var vars[] = {
      "link-local (cloud metadata), carrier-NAT, unique-local, multicast and reserved "
      "addresses are refused otherwise; a bad entry stops the program",
      PLAIN},
+    {"LABELFLOW_PUBLIC_URL", STR(public_url), NULL, NULL, NULL,
+     "the address users and ML backends reach this server at (http(s)://host[:port], e.g. "
+     "https://labelflow.example.com): the hostname ML backends are given at /setup, and the "
+     "origin of the signed media links in the tasks they are sent (relative links without it)",
+     PLAIN},
     {"LABELFLOW_ML_ANSWER_MAX", INT(ml_answer_max, 1024, 1 << 30), "8388608", NULL, NULL,
      "the largest answer an ML backend may give to one call, bytes (a batch's predictions)", PLAIN},
     {"LABELFLOW_WEBHOOK_DISPATCH_MS", INT(webhook_dispatch_ms, 1, 60000), "200", NULL, NULL,

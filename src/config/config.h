@@ -50,6 +50,7 @@ typedef struct lf_config {
 	bool payout_webhook_allow_private;
 	const char *outbound_allow; /* NULL: no internal address may be reached */
 	int ml_answer_max;	    /* bytes of one ML backend answer (ml/ml.h) */
+	const char *public_url;	    /* NULL: unknown; checked by lf_cli_app_open */
 	int webhook_dispatch_ms;
 	int webhook_retry_ms;
 	int webhook_attempts;

@@ -106,7 +106,9 @@ static int job_ml_predict(void *ud, lf_job *job, char *err, size_t errlen)
 {
 	lf_jobkinds_ctx *ctx = ud;
 	lf_ml_env env = {.allow = ctx->cfg->outbound_allow,
-			 .answer_max = (size_t)ctx->cfg->ml_answer_max};
+			 .answer_max = (size_t)ctx->cfg->ml_answer_max,
+			 .public_url = ctx->cfg->public_url,
+			 .jwt_key = ctx->jwt_key};
 	return lf_ml_job(ctx->store, &env, job, err, errlen);
 }
 

@@ -28,6 +28,9 @@ typedef struct lf_jobkinds_ctx {
 	/* Job lease, sweep interval, the payout webhook adapter (configured on
 	 * the server, never through the API) and the exports' spool folder. */
 	const lf_config *cfg;
+	/* The server's JWT key (32 bytes), which signs the media links ML
+	 * backends are sent. */
+	const unsigned char *jwt_key;
 	/* Set by lf_jobkinds_start once the runner exists (atomically: its
 	 * ticker thread reads it), so that the webhook dispatcher wakes the
 	 * workers for the deliveries it queued instead of letting them poll. */

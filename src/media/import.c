@@ -184,6 +184,9 @@ static int import_tx(lf_tx *tx, void *ud)
 	row.tasks_created = im->out->ntasks;
 	if ((ret = lf_store_import_update(tx, &row)) != LF_OK)
 		return ret;
+	if (rq->on_tasks != NULL && im->out->ntasks > 0 &&
+	    (ret = rq->on_tasks(tx, p.id, im->out->all_task_ids, (int)im->out->ntasks)) != LF_OK)
+		return ret;
 	return audit_import(tx, rq, im->out);
 }
 

@@ -212,6 +212,10 @@ typedef struct lf_media_import_rq {
 	const char *task_type; /* given to every task, may be NULL */
 	int64_t actor_id;
 	const char *actor_role;
+	/* Called inside the import's transaction with its n new tasks (the
+	 * API queues their predictions, ml.h): what it queues commits or rolls
+	 * back with them. May be NULL. */
+	int (*on_tasks)(lf_tx *tx, int64_t project_id, const int64_t *ids, int n);
 } lf_media_import_rq;
 
 /* What lf_media_import created: the import, and per item (in upload

@@ -6,16 +6,54 @@
 #include "ml/ml_int.h"
 
 #include <curl/curl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "media/media.h"
 #include "net/outbound.h"
 
 static int add_auth(CURL *c, const lf_ml_backend *b, struct curl_slist **hdrs, char *line,
 		    size_t linelen);
 static int classify(long status, const lf_outbound_body *body, const char *path, json_t **answer,
 		    char *err, size_t errlen);
+
+json_t *lf_ml_task_data(const lf_ml_env *env, const lf_ml_backend *b, const char *data)
+{
+	static const char prefix[] = "/api/v1/media/";
+	unsigned char key[32];
+	json_t *o = json_loads(data, 0, NULL);
+	const char *k;
+	json_t *v;
+	if (!json_is_object(o)) {
+		json_decref(o);
+		return NULL;
+	}
+	if (env->jwt_key == NULL)
+		return o;
+	lf_media_url_key(env->jwt_key, key);
+	int64_t exp = lf_now_ms() / 1000 + LF_MEDIA_URL_TTL_S;
+	json_object_foreach(o, k, v)
+	{
+		const char *s = json_string_value(v);
+		char *end = NULL, sig[65], url[2400];
+		if (s == NULL || strncmp(s, prefix, sizeof(prefix) - 1) != 0)
+			continue;
+		long long id = strtoll(s + sizeof(prefix) - 1, &end, 10);
+		/* Digits only: strtoll would also take a sign or spaces. */
+		if (id <= 0 || *end != '\0' || s[sizeof(prefix) - 1] < '0' ||
+		    s[sizeof(prefix) - 1] > '9')
+			continue;
+		lf_media_sign(key, id, exp, b->created_by, sig);
+		snprintf(url, sizeof(url), "%s%s%lld?exp=%lld&uid=%lld&sig=%s",
+			 env->public_url ? env->public_url : "", prefix, id, (long long)exp,
+			 (long long)b->created_by, sig);
+		json_object_set_new(o, k, json_string(url));
+	}
+	sodium_memzero(key, sizeof(key));
+	return o;
+}
 
 int lf_ml_check_url(const lf_ml_env *env, const char *url, char *err, size_t errlen)
 {

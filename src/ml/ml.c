@@ -128,7 +128,8 @@ static int handshake(lf_arena *a, const lf_ml_env *env, const lf_project *p, lf_
 	json_decref(answer);
 	answer = NULL;
 	body = json_pack("{s:s,s:s,s:s,s:s,s:n,s:{}}", "project", lf_ml_project_key(a, p), "schema",
-			 p->label_config ? p->label_config : "", "hostname", "", "access_token", "",
+			 p->label_config ? p->label_config : "", "hostname",
+			 env->public_url ? env->public_url : "", "access_token", "",
 			 "model_version", "extra_params");
 	if (body == NULL) {
 		ret = LF_ERR_NOMEM;
@@ -407,7 +408,7 @@ int lf_ml_interactive(lf_store *s, lf_arena *a, const lf_ml_env *env, int64_t pr
 	lf_task t;
 	lf_tx *tx;
 	lf_labelcfg *cfg = NULL;
-	json_t *body = NULL, *answer = NULL, *results, *pred, *data = NULL;
+	json_t *body = NULL, *answer = NULL, *results, *pred, *data = NULL, *sent;
 	char why[512];
 	int ret;
 	*prediction = NULL;
@@ -423,9 +424,10 @@ int lf_ml_interactive(lf_store *s, lf_arena *a, const lf_ml_env *env, int64_t pr
 	if (ret != LF_OK)
 		return ret;
 	data = json_loads(t.data, 0, NULL);
+	sent = lf_ml_task_data(env, &b, t.data);
 	body =
-	    json_pack("{s:[{s:I,s:O?,s:I}],s:s,s:s,s:s,s:{s:O?}}", "tasks", "id", (json_int_t)t.id,
-		      "data", data, "project", (json_int_t)p.id, "model_version", b.model_version,
+	    json_pack("{s:[{s:I,s:o?,s:I}],s:s,s:s,s:s,s:{s:O?}}", "tasks", "id", (json_int_t)t.id,
+		      "data", sent, "project", (json_int_t)p.id, "model_version", b.model_version,
 		      "project", lf_ml_project_key(a, &p), "label_config",
 		      p.label_config ? p.label_config : "", "params", "context", context);
 	if (body == NULL) {

@@ -70,8 +70,10 @@
 
 /* What every call needs from the server's configuration. */
 typedef struct lf_ml_env {
-	const char *allow; /* LABELFLOW_OUTBOUND_ALLOW, NULL: none */
-	size_t answer_max; /* LABELFLOW_ML_ANSWER_MAX */
+	const char *allow;	      /* LABELFLOW_OUTBOUND_ALLOW, NULL: none */
+	size_t answer_max;	      /* LABELFLOW_ML_ANSWER_MAX */
+	const char *public_url;	      /* LABELFLOW_PUBLIC_URL, NULL: unknown */
+	const unsigned char *jwt_key; /* 32 bytes: signs the tasks' media links */
 } lf_ml_env;
 
 /* A backend's settings as the API gives them; a NULL string or a negative

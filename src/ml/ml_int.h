@@ -22,6 +22,17 @@ int lf_ml_call(const lf_ml_backend *b, const lf_ml_env *env, const char *path, c
 	       json_t **answer, char *err, size_t errlen);
 /* Checks a URL before it is stored (no call). */
 int lf_ml_check_url(const lf_ml_env *env, const char *url, char *err, size_t errlen);
+/*
+ * A task's data as a backend is sent it: each top-level value that is one
+ * of our media paths ("/api/v1/media/<id>") becomes a link signed for the
+ * backend's creator, valid LF_MEDIA_URL_TTL_S, absolute under
+ * env->public_url when it is known. Backends download such a link as
+ * they would any URL, with no token: access follows the creator's, so a
+ * creator who leaves the project takes the backend's access with them.
+ * NULL for data that is no JSON object's text (then sent as {}). Owner:
+ * caller.
+ */
+json_t *lf_ml_task_data(const lf_ml_env *env, const lf_ml_backend *b, const char *data);
 /* The project as backends name it, "<id>.<created unix>" (arena a). */
 const char *lf_ml_project_key(lf_arena *a, const lf_project *p);
 

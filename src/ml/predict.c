@@ -37,7 +37,7 @@ struct batch {
 };
 
 static int read_batch(lf_store *s, lf_arena *a, const json_t *ids, struct batch *bt);
-static json_t *predict_body(const struct batch *bt, lf_arena *a);
+static json_t *predict_body(const lf_ml_env *env, const struct batch *bt, lf_arena *a);
 static void check_results(struct batch *bt, lf_arena *a, const lf_labelcfg *cfg,
 			  const json_t *results);
 static int write_tx(lf_tx *tx, void *ud);
@@ -153,11 +153,11 @@ cleanup:
 
 /* The body Label Studio sends: the tasks, the version, the project's key
  * and label config, and params (no context: that is interactive's). */
-static json_t *predict_body(const struct batch *bt, lf_arena *a)
+static json_t *predict_body(const lf_ml_env *env, const struct batch *bt, lf_arena *a)
 {
 	json_t *tasks = json_array();
 	for (int i = 0; tasks != NULL && i < bt->nt; i++) {
-		json_t *data = json_loads(bt->tasks[i].data, 0, NULL);
+		json_t *data = lf_ml_task_data(env, &bt->b, bt->tasks[i].data);
 		json_array_append_new(
 		    tasks, json_pack("{s:I,s:o,s:I,s:[],s:[]}", "id", (json_int_t)bt->tasks[i].id,
 				     "data", data ? data : json_object(), "project",
@@ -299,7 +299,7 @@ int lf_ml_job(lf_store *s, const lf_ml_env *env, lf_job *job, char *err, size_t 
 		goto cleanup;
 	}
 	if (bt.nt > 0) {
-		if ((body = predict_body(&bt, a)) == NULL) {
+		if ((body = predict_body(env, &bt, a)) == NULL) {
 			ret = LF_ERR_NOMEM;
 			goto cleanup;
 		}

@@ -20,6 +20,7 @@
 
 #include "audit/audit.h"
 #include "media/media.h"
+#include "ml/ml.h"
 
 /* One object of the listing page. */
 struct listed {
@@ -70,7 +71,8 @@ static int examine(lf_blob_store *bs, const lf_media_targets *t, struct fresh *f
 static void *reader_main(void *arg);
 static int read_fresh(struct run *r);
 static int find_fresh(struct run *r, lf_arena *a);
-static int insert_item(lf_tx *tx, struct run *r, const struct fresh *f, int64_t *media_id);
+static int insert_item(lf_tx *tx, struct run *r, const struct fresh *f, int64_t *media_id,
+		       int64_t *task_id);
 static int page_tx(lf_tx *tx, void *ud);
 static int save_page(struct run *r, lf_arena *a);
 static int load(struct run *r, lf_arena *a, int64_t sync_id, char *err, size_t errlen);
@@ -268,11 +270,11 @@ static int find_fresh(struct run *r, lf_arena *a)
 }
 
 /* A media row pointing at the object in place, and its task. */
-static int insert_item(lf_tx *tx, struct run *r, const struct fresh *f, int64_t *media_id)
+static int insert_item(lf_tx *tx, struct run *r, const struct fresh *f, int64_t *media_id,
+		       int64_t *task_id)
 {
 	char key[LF_BLOB_KEY_MAX + 64], url[64];
 	char *probe = json_dumps(f->info.probe, JSON_COMPACT);
-	int64_t task_id;
 	int ret = LF_ERR_NOMEM;
 	json_t *data = NULL;
 	char *text = NULL;
@@ -302,7 +304,7 @@ static int insert_item(lf_tx *tx, struct run *r, const struct fresh *f, int64_t 
 		     .state = "queued_l1",
 		     .data = text,
 		     .created_at = m.created_at};
-	ret = lf_store_task_insert(tx, &t, &task_id);
+	ret = lf_store_task_insert(tx, &t, task_id);
 cleanup:
 	free(probe);
 	free(text);
@@ -311,11 +313,16 @@ cleanup:
 }
 
 /* May run again after a serialization failure (PostgreSQL): the counts
- * were made before, and nothing here changes the run. */
+ * were made before, and nothing here changes the run. The page's new
+ * tasks are queued for the project's ML backends with them. */
 static int page_tx(lf_tx *tx, void *ud)
 {
 	struct run *r = ud;
-	int ret;
+	int64_t *tasks = calloc((size_t)r->nfresh + 1, sizeof(*tasks));
+	int ntasks = 0;
+	int ret = LF_ERR_NOMEM;
+	if (tasks == NULL)
+		goto cleanup;
 	for (int i = 0; i < r->nfresh; i++) {
 		const struct fresh *f = &r->fresh[i];
 		lf_source_object o = {.key = f->obj->key,
@@ -326,12 +333,18 @@ static int page_tx(lf_tx *tx, void *ud)
 			continue;
 		if (f->code[0] != '\0')
 			o.refused = f->code;
-		else if ((ret = insert_item(tx, r, f, &o.media_id)) != LF_OK)
-			return ret;
+		else if ((ret = insert_item(tx, r, f, &o.media_id, &tasks[ntasks++])) != LF_OK)
+			goto cleanup;
 		if ((ret = lf_store_source_object_insert(tx, r->src.id, &o)) != LF_OK)
-			return ret;
+			goto cleanup;
 	}
-	return lf_store_source_sync_update(tx, &r->row);
+	if (ntasks > 0 &&
+	    (ret = lf_ml_enqueue_tasks(tx, r->src.project_id, tasks, ntasks)) != LF_OK)
+		goto cleanup;
+	ret = lf_store_source_sync_update(tx, &r->row);
+cleanup:
+	free(tasks);
+	return ret;
 }
 
 /* How often a page with nothing new writes the sync's counts, so that a

@@ -8,6 +8,9 @@
 // and who may do what. Runs on SQLite, or PostgreSQL with LABELFLOW_TEST_PG.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
+import zlib from 'node:zlib';
+import { createHash } from 'node:crypto';
 import { startServer, createUser } from './lib.mjs';
 import { spawnBackend } from '../support/ml-backend.mjs';
 
@@ -23,6 +26,9 @@ const INVALID_MOD = 97;
 const SECRET = 'sekrit-key-123';
 
 let srv, admin, be, be2, be3, slow, pid, annotators = [], backend;
+// LabelFlow behind a reverse proxy, whose address is LABELFLOW_PUBLIC_URL:
+// the proxy's port must be known before the server starts.
+let proxy, publicUrl, proxied = 0;
 
 const api = (method, path, body, token = admin.access_token) => srv.api(method, path, { token, body });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +60,18 @@ before(async () => {
   be2 = await spawnBackend(['--version', 'v2', '--shape', 'predictions']);
   be3 = await spawnBackend(['--version', 'down', '--fail-every', '1']);
   slow = await spawnBackend(['--version', 'slow', '--delay', '300']);
-  srv = await startServer({ env: { LABELFLOW_OUTBOUND_ALLOW: 'localhost' } });
+  proxy = http.createServer((req, res) => {
+    proxied++;
+    const up = http.request(new URL(req.url, srv.url), { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => { res.writeHead(502); res.end(); });
+    req.pipe(up);
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  publicUrl = `http://127.0.0.1:${proxy.address().port}`;
+  srv = await startServer({ env: { LABELFLOW_OUTBOUND_ALLOW: 'localhost', LABELFLOW_PUBLIC_URL: publicUrl } });
   admin = await srv.login('admin@example.org', 'admin-password-1');
   const p = await api('POST', '/api/v1/projects', { name: 'ml', label_config: CONFIG, policies: { ml_uncertainty_order: true } });
   assert.equal(p.status, 201, JSON.stringify(p.body));
@@ -66,6 +83,7 @@ before(async () => {
   }
 });
 after(async () => {
+  proxy?.close();
   await srv?.stop();
   await be?.stop();
   await be2?.stop();
@@ -349,4 +367,77 @@ test('webhook deliveries are not held back by a long run of prediction jobs (the
   });
   const progress = (await api('GET', `/api/v1/projects/${pid}/ml-backends/${b.body.id}`)).body.progress;
   assert.ok(progress.pending > 0, `the predictions queued before it are still running (${JSON.stringify(progress)})`);
+  // Disconnected, its queued jobs end at once: the tests after this one
+  // need the job queue.
+  assert.equal((await api('DELETE', `/api/v1/projects/${pid}/ml-backends/${b.body.id}`)).status, 204);
+});
+
+// A w x h PNG of one colour.
+function png(w, h, [r, g, b]) {
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: w }, () => [r, g, b]).flat())]);
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(Array.from({ length: h }, () => row)))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+// Image models need the pixels: each uploaded file reaches the backend as a
+// link it downloads like any URL (as Label Studio's get_local_path does),
+// signed for the admin who connected it, under LABELFLOW_PUBLIC_URL, which
+// /setup gives as the hostname. Access follows that admin's.
+test('image tasks: the backend downloads each file through a link signed for its creator, under LABELFLOW_PUBLIC_URL', async () => {
+  const IMAGE = '<View><Image name="img" value="$image"/><Choices name="kind" toName="img"><Choice value="cat"/><Choice value="dog"/></Choices></View>';
+  const owner = await createUser(srv, admin.access_token, 'admin');
+  const ot = (await srv.login(owner.email, owner.password)).access_token;
+  const p = await api('POST', '/api/v1/projects', { name: 'ml images', label_config: IMAGE }, ot);
+  assert.equal(p.status, 201, JSON.stringify(p.body));
+  const mb = await spawnBackend(['--version', 'img-v1', '--fetch-media', '1']);
+  try {
+    const c = await api('POST', `/api/v1/projects/${p.body.id}/ml-backends`, { url: mb.url, auto_predict: true }, ot);
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    assert.equal((await mb.log()).find((e) => e.path === '/setup').hostname, publicUrl);
+    // Uploads are predicted as they are imported, like every other import.
+    const files = [png(8, 6, [200, 30, 30]), png(5, 9, [30, 30, 200])];
+    const sha = files.map((f) => createHash('sha256').update(f).digest('hex'));
+    const media = [];
+    for (const [i, f] of files.entries()) {
+      const r = await srv.api('POST', `/api/v1/projects/${p.body.id}/media?filename=f${i}.png`, { token: ot, raw: f, headers: { 'content-type': 'application/octet-stream' } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      media.push(r.body.items[0]);
+    }
+    const tasks = await until('both images predicted', async () => {
+      const r = await api('GET', `/api/v1/projects/${p.body.id}/tasks?limit=10`, undefined, ot);
+      return r.body.items.length === 2 && r.body.items.every((t) => t.predictions?.length === 1) && r.body.items;
+    }, 30000);
+    assert.deepEqual(tasks.map((t) => t.predictions[0].result[0].value.choices), [['cat'], ['cat']]);
+    // The stored data keeps its paths: the links were made for the call.
+    assert.deepEqual(tasks.map((t) => t.data.image), media.map((m) => `/api/v1/media/${m.id}`));
+    const got = (await mb.log()).filter((e) => e.path === '/predict').flatMap((e) => e.media);
+    assert.equal(got.length, 2, JSON.stringify(got));
+    got.sort((a, b) => a.task - b.task);
+    for (const [i, g] of got.entries()) {
+      assert.equal(g.status, 200, JSON.stringify(g));
+      assert.equal(g.sha256, sha[i], 'the backend got the uploaded bytes');
+      assert.ok(g.url.startsWith(`${publicUrl}/api/v1/media/${media[i].id}?`), g.url);
+      const q = new URL(g.url).searchParams;
+      assert.equal(q.get('uid'), String(owner.id));
+      assert.match(q.get('sig'), /^[0-9a-f]{64}$/);
+    }
+    assert.ok(proxied >= 2, 'the downloads went through the public address');
+    // A tampered link is refused; the creator's deactivation ends access.
+    const link = new URL(got[0].url);
+    link.searchParams.set('uid', String(admin.user.id));
+    assert.equal((await fetch(link)).status, 403);
+    assert.equal((await fetch(got[0].url)).status, 200);
+    assert.equal((await api('PATCH', `/api/v1/users/${owner.id}`, { active: false })).status, 200);
+    assert.equal((await fetch(got[0].url)).status, 403);
+  } finally {
+    await mb.stop();
+  }
 });

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer, ADMIN, errorCode, createUser } from './lib.mjs';
+import { spawnBackend } from '../support/ml-backend.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const S3RVER = join(root, 'tests', 'storage', 'node_modules', '.bin', 's3rver');
@@ -63,6 +64,7 @@ before(async () => {
     env: {
       LABELFLOW_S3_ENDPOINT: s3url, LABELFLOW_S3_PATH_STYLE: '1',
       AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      LABELFLOW_OUTBOUND_ALLOW: 'localhost',
     },
   });
   admin = await srv.login(ADMIN.email, ADMIN.password);
@@ -200,6 +202,41 @@ test('a bucket prefix syncs into tasks, refuses junk, serves in place by range, 
   assert.equal(gone.status, 404);
   const still = await fetch(srv.url + aud.url, { headers: { authorization: `Bearer ${admin.access_token}` } });
   assert.equal(still.status, 200);
+});
+
+// A sync's new tasks are queued for the project's ML backends in the
+// transaction that creates them, as an import's are; the backend is sent
+// each object as a link signed for the admin who connected it.
+test('a sync\'s new tasks are predicted by the project\'s ML backend, sent signed media links', async () => {
+  const pid = await project();
+  const be = await spawnBackend(['--version', 'bucket-v1']);
+  try {
+    const b = await srv.api('POST', `/api/v1/projects/${pid}/ml-backends`, { token: admin.access_token, body: { url: be.url, auto_predict: true } });
+    assert.equal(b.status, 201, JSON.stringify(b.body));
+    await put('ml/a.png', f.png);
+    await put('ml/b.png', f.png2);
+    const c = await srv.api('POST', `/api/v1/projects/${pid}/sources`, { token: admin.access_token, body: { url: 's3://lfsrc/ml/' } });
+    assert.equal(c.status, 201, JSON.stringify(c.body));
+    assert.equal((await sync(c.body.id)).tasks_created, 2);
+    const end = Date.now() + 60000;
+    let tasks;
+    while (!(tasks = await tasksOf(pid)).every((t) => t.predictions?.length === 1)) {
+      assert.ok(Date.now() < end, 'the synced tasks were not predicted');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(tasks.map((t) => t.predictions[0].model_version), ['bucket-v1', 'bucket-v1']);
+    assert.deepEqual(tasks.map((t) => t.predictions[0].result[0].value.choices), [['cat'], ['cat']]);
+    const log = await be.log();
+    const sent = log.filter((e) => e.path === '/predict').flatMap((e) => e.tasks);
+    assert.deepEqual(sent.sort((x, y) => x - y), tasks.map((t) => t.id).sort((x, y) => x - y));
+    // Without LABELFLOW_PUBLIC_URL the hostname is empty and the links
+    // relative, but signed all the same.
+    assert.equal(log.find((e) => e.path === '/setup').hostname, '');
+    for (const d of log.filter((e) => e.path === '/predict').flatMap((e) => e.data))
+      assert.match(d.image, /^\/api\/v1\/media\/\d+\?exp=\d+&uid=1&sig=[0-9a-f]{64}$/);
+  } finally {
+    await be.stop();
+  }
 });
 
 test('local paths, file: URLs, unknown buckets and non-admins are refused', async () => {

@@ -13,13 +13,42 @@
 //   --version V       the model version /setup answers
 //   --shape S         results (default) | predictions | array: the answer shape
 //   --auth A          basic:USER:PASS or header:NAME:VALUE, else 401
+//   --fetch-media 1   before answering /predict, download every string of a
+//                     task's data that is a URL or a path, as Label Studio's
+//                     get_local_path does: a path is taken under the
+//                     hostname /setup gave, with "Authorization: Token
+//                     <access_token>" when there is one; a failed download
+//                     answers 500. The log's entry says what was fetched.
 // Score: the task's data.score when it is a number, else (id * 7919 % 1000) / 1000.
-// GET /_log answers the calls so far ({path, tasks, auth, context}); POST /_reset clears it.
+// GET /_log answers the calls so far ({path, tasks, data, auth, context}); POST /_reset clears it.
 import http from 'node:http';
+import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 
 export function createBackend(opts = {}) {
-  const o = { delay: 0, failEvery: 0, invalidMod: 0, version: 'v1', shape: 'results', auth: '', ...opts };
+  const o = { delay: 0, failEvery: 0, invalidMod: 0, version: 'v1', shape: 'results', auth: '', fetchMedia: 0, ...opts };
+  const setup = { hostname: '', access_token: '' };
+  // What get_local_path would download: {task, key, url, status, bytes, sha256}.
+  const fetchMedia = async (tasks) => {
+    const got = [];
+    for (const t of tasks) {
+      for (const [key, v] of Object.entries(t.data || {})) {
+        if (typeof v !== 'string' || !/^(https?:\/\/|\/)/.test(v)) continue;
+        const url = v.startsWith('/') ? setup.hostname + v : v;
+        const headers = setup.access_token && url.startsWith(setup.hostname) ? { authorization: `Token ${setup.access_token}` } : {};
+        const g = { task: t.id, key, url, status: 0, bytes: 0, sha256: '' };
+        try {
+          const r = await fetch(url, { headers });
+          const buf = Buffer.from(await r.arrayBuffer());
+          Object.assign(g, { status: r.status, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
+        } catch (e) {
+          g.error = String(e);
+        }
+        got.push(g);
+      }
+    }
+    return got;
+  };
   const log = [];
   let predicts = 0;
   const authOk = (req) => {
@@ -54,6 +83,9 @@ export function createBackend(opts = {}) {
       if (url === '/setup' && req.method === 'POST') {
         entry.project = json.project;
         entry.schema = typeof json.schema === 'string';
+        entry.hostname = json.hostname;
+        setup.hostname = json.hostname || '';
+        setup.access_token = json.access_token || '';
         return send(200, { model_version: o.version });
       }
       if (url === '/webhook' && req.method === 'POST') {
@@ -66,10 +98,15 @@ export function createBackend(opts = {}) {
       if (url !== '/predict' || req.method !== 'POST') return send(404, { error: 'not found' });
       const n = ++predicts;
       entry.tasks = (json.tasks || []).map((t) => t.id);
+      entry.data = (json.tasks || []).map((t) => t.data);
       entry.context = json.params?.context ?? null;
       entry.model_version = json.model_version;
-      setTimeout(() => {
+      setTimeout(async () => {
         if (o.failEvery && n % o.failEvery === 0) { entry.failed = true; return send(500, { error: 'flaky' }); }
+        if (o.fetchMedia) {
+          entry.media = await fetchMedia(json.tasks || []);
+          if (entry.media.some((g) => g.status !== 200)) { entry.failed = true; return send(500, { error: 'cannot fetch media' }); }
+        }
         const c = choicesOf(json.label_config);
         const interactive = Array.isArray(entry.context?.result) && entry.context.result.length > 0;
         const results = (json.tasks || []).map((t) => {
@@ -95,7 +132,7 @@ export function createBackend(opts = {}) {
 
 function flags(argv) {
   const out = {};
-  const names = { '--port': 'port', '--delay': 'delay', '--fail-every': 'failEvery', '--invalid-mod': 'invalidMod', '--version': 'version', '--shape': 'shape', '--auth': 'auth' };
+  const names = { '--port': 'port', '--delay': 'delay', '--fail-every': 'failEvery', '--invalid-mod': 'invalidMod', '--version': 'version', '--shape': 'shape', '--auth': 'auth', '--fetch-media': 'fetchMedia' };
   for (let i = 0; i < argv.length; i += 2) {
     const k = names[argv[i]];
     if (!k) throw new Error(`unknown flag ${argv[i]}`);

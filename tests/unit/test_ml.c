@@ -10,10 +10,12 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ml/ml.h"
+#include "media/media.h"
+#include "ml/ml_int.h"
 
 #define PRED "{\"result\": [], \"score\": 0.5, \"model_version\": \"m\"}"
 
@@ -121,12 +123,79 @@ static void test_merge(void **state)
 	json_decref(other);
 }
 
+/* Checks that v is base + "/api/v1/media/<id>?exp=..&uid=<uid>&sig=.." and
+ * that the signature is the server's for that item and user. */
+static void expect_link(const unsigned char jwt[32], const char *v, const char *base, int64_t id,
+			int64_t uid)
+{
+	char head[200], exp[32] = "", who[32] = "", sig[80] = "";
+	unsigned char key[32];
+	int64_t got = 0;
+	snprintf(head, sizeof(head), "%s/api/v1/media/%lld?", base, (long long)id);
+	assert_non_null(v);
+	assert_int_equal(strncmp(v, head, strlen(head)), 0);
+	assert_int_equal(
+	    sscanf(v + strlen(head), "exp=%31[0-9]&uid=%31[0-9]&sig=%79s", exp, who, sig), 3);
+	lf_media_url_key(jwt, key);
+	assert_int_equal(lf_media_sign_check(key, id, exp, who, sig, lf_now_ms() / 1000, &got),
+			 LF_OK);
+	assert_int_equal(got, uid);
+	/* Valid for LF_MEDIA_URL_TTL_S from now, not more. */
+	assert_true(strtoll(exp, NULL, 10) <= lf_now_ms() / 1000 + LF_MEDIA_URL_TTL_S);
+	assert_true(strtoll(exp, NULL, 10) >= lf_now_ms() / 1000 + LF_MEDIA_URL_TTL_S - 5);
+}
+
+/* Only a top-level value that is exactly one of our media paths becomes a
+ * link, signed for the backend's creator, under the public URL if known. */
+static void test_task_data_links(void **state)
+{
+	unsigned char jwt[32];
+	memset(jwt, 7, sizeof(jwt));
+	lf_ml_backend b = {.created_by = 42};
+	lf_ml_env env = {.jwt_key = jwt};
+	const char *data = "{\"image\":\"/api/v1/media/5\",\"text\":\"/api/v1/media/5x\","
+			   "\"neg\":\"/api/v1/media/-5\",\"plus\":\"/api/v1/media/+5\","
+			   "\"zero\":\"/api/v1/media/0\",\"space\":\"/api/v1/media/ "
+			   "5\",\"other\":\"https://cdn.example/a.png\","
+			   "\"n\":3,\"nested\":{\"image\":\"/api/v1/media/6\"}}";
+	json_t *o = lf_ml_task_data(&env, &b, data);
+	assert_non_null(o);
+	expect_link(jwt, json_string_value(json_object_get(o, "image")), "", 5, 42);
+	assert_string_equal(json_string_value(json_object_get(o, "text")), "/api/v1/media/5x");
+	assert_string_equal(json_string_value(json_object_get(o, "neg")), "/api/v1/media/-5");
+	assert_string_equal(json_string_value(json_object_get(o, "plus")), "/api/v1/media/+5");
+	assert_string_equal(json_string_value(json_object_get(o, "zero")), "/api/v1/media/0");
+	assert_string_equal(json_string_value(json_object_get(o, "space")), "/api/v1/media/ 5");
+	assert_string_equal(json_string_value(json_object_get(o, "other")),
+			    "https://cdn.example/a.png");
+	assert_int_equal(json_integer_value(json_object_get(o, "n")), 3);
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(o, "nested"), "image")),
+	    "/api/v1/media/6");
+	json_decref(o);
+
+	env.public_url = "https://labelflow.example.com:8443";
+	o = lf_ml_task_data(&env, &b, "{\"audio\":\"/api/v1/media/77\"}");
+	expect_link(jwt, json_string_value(json_object_get(o, "audio")),
+		    "https://labelflow.example.com:8443", 77, 42);
+	json_decref(o);
+
+	/* Without the key nothing is signed; what is no object is NULL. */
+	env.jwt_key = NULL;
+	o = lf_ml_task_data(&env, &b, "{\"image\":\"/api/v1/media/5\"}");
+	assert_string_equal(json_string_value(json_object_get(o, "image")), "/api/v1/media/5");
+	json_decref(o);
+	assert_null(lf_ml_task_data(&env, &b, "[1]"));
+	assert_null(lf_ml_task_data(&env, &b, "not json"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_answer_shapes),
 	    cmocka_unit_test(test_answer_refused),
 	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_task_data_links),
 	};
 	cmocka_set_message_output(CM_OUTPUT_TAP);
 	return cmocka_run_group_tests(tests, NULL, NULL);
