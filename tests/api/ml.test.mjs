@@ -441,3 +441,10 @@ test('image tasks: the backend downloads each file through a link signed for its
     await mb.stop();
   }
 });
+
+test('a LABELFLOW_PUBLIC_URL that is no http(s)://host[:port] stops the server, naming it', async () => {
+  for (const bad of ['labelflow.example.com', 'ftp://labelflow.example.com', 'https://labelflow.example.com/', 'https://', 'https://a.example/x?y'])
+    await assert.rejects(startServer({ env: { LABELFLOW_PUBLIC_URL: bad } }), /LABELFLOW_PUBLIC_URL: .* is not http\(s\):\/\/host\[:port\]/, bad);
+  const ok = await startServer({ env: { LABELFLOW_PUBLIC_URL: 'https://labelflow.example.com:8443' } });
+  await ok.stop();
+});
