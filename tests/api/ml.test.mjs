@@ -435,6 +435,10 @@ test('image tasks: the backend downloads each file through a link signed for its
     link.searchParams.set('uid', String(admin.user.id));
     assert.equal((await fetch(link)).status, 403);
     assert.equal((await fetch(got[0].url)).status, 200);
+    // Label Studio's SDK adds "Authorization: Token <access_token>" to
+    // downloads under the hostname: the signature decides, not the header.
+    assert.equal((await fetch(got[0].url, { headers: { authorization: 'Token ' } })).status, 200);
+    assert.equal((await fetch(got[0].url, { headers: { authorization: 'Token not-a-token' } })).status, 200);
     assert.equal((await api('PATCH', `/api/v1/users/${owner.id}`, { active: false })).status, 200);
     assert.equal((await fetch(got[0].url)).status, 403);
   } finally {
