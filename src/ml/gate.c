@@ -1,75 +1,70 @@
 /*
- * gate.c - at most a backend's concurrency calls in flight in this
- * process. The job queue has no notion of a key to limit, and a
- * backend's jobs arrive by the hundred after an import; the gate keeps a
- * model server (often one GPU) from being asked more than it can serve.
- * Per process: a second worker process brings its own share.
+ * gate.c - at most a backend's concurrency calls in flight, across every
+ * process on the database. A backend's jobs arrive by the hundred after
+ * an import, and servers and `labelflow worker` processes all run them;
+ * the gate keeps a model server (often one GPU) from being asked more
+ * than it can serve however many processes there are.
+ *
+ * A call holds one of the backend's slots (0 .. concurrency - 1), a row of
+ * ml_call_slots, until it gives it back. A process killed mid-call cannot
+ * give it back: the slot is held until the call's deadline (the backend's
+ * timeout) has surely passed, then free again. A waiting job polls: the
+ * store has no cross-process wake-up, and a wait is a call's length.
  */
 #include "ml/ml_int.h"
 
-#include <pthread.h>
 #include <time.h>
 
-/* Backends calling at once in a process; past that, calls are not gated. */
-#define GATES 256
-/* How often a waiting job checks whether it must stop. */
-#define WAIT_MS 200
+#include "store/store_ml.h"
 
-static struct {
-	int64_t id;
-	int running;
-} gates[GATES];
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+/* How often a waiting job tries again (and checks whether to stop). */
+#define WAIT_MS 50
+/* A held slot outlives its call's timeout by this much, so a slow call
+ * is never taken over before its own deadline. */
+#define GRACE_MS 10000
 
-static int find(int64_t id, int make);
+struct take {
+	const lf_ml_backend *b;
+	lf_ml_slot *slot;
+	int64_t now;
+};
 
-/* The slot of backend id, or a free one when make; -1 when none. */
-static int find(int64_t id, int make)
+static int take_tx(lf_tx *tx, void *ud);
+static int give_tx(lf_tx *tx, void *ud);
+
+static int take_tx(lf_tx *tx, void *ud)
 {
-	int free_slot = -1;
-	for (int i = 0; i < GATES; i++) {
-		if (gates[i].id == id)
-			return i;
-		if (free_slot < 0 && gates[i].running == 0)
-			free_slot = i;
-	}
-	if (make && free_slot >= 0) {
-		gates[free_slot].id = id;
-		gates[free_slot].running = 0;
-	}
-	return make ? free_slot : -1;
+	struct take *t = ud;
+	return lf_store_ml_slot_take(tx, t->b->id, t->b->concurrency, t->slot->holder, t->now,
+				     t->now + t->b->timeout_ms + GRACE_MS, &t->slot->slot);
 }
 
-int lf_ml_gate_enter(int64_t id, int cap, const lf_job *job)
+static int give_tx(lf_tx *tx, void *ud)
 {
-	int ret = LF_OK, i;
-	pthread_mutex_lock(&mu);
-	while ((i = find(id, 1)) >= 0 && gates[i].running >= cap) {
-		if (job != NULL && lf_jobs_stopping(job)) {
-			ret = LF_ERR_IO;
-			goto cleanup;
-		}
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += WAIT_MS * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&cv, &mu, &until);
-	}
-	if (i >= 0)
-		gates[i].running++;
-cleanup:
-	pthread_mutex_unlock(&mu);
-	return ret;
+	const lf_ml_slot *slot = ud;
+	return lf_store_ml_slot_give(tx, slot->backend_id, slot->slot, slot->holder);
 }
 
-void lf_ml_gate_leave(int64_t id)
+int lf_ml_gate_enter(lf_store *s, lf_arena *a, const lf_ml_backend *b, const lf_job *job,
+		     lf_ml_slot *out)
 {
-	pthread_mutex_lock(&mu);
-	int i = find(id, 0);
-	if (i >= 0 && gates[i].running > 0)
-		gates[i].running--;
-	pthread_cond_broadcast(&cv);
-	pthread_mutex_unlock(&mu);
+	struct take t = {.b = b, .slot = out};
+	struct timespec pause = {0, WAIT_MS * 1000000L};
+	int ret;
+	out->backend_id = b->id;
+	lf_token_id(out->holder, sizeof(out->holder));
+	for (;;) {
+		t.now = lf_now_ms();
+		if ((ret = lf_store_write(s, a, take_tx, &t)) != LF_ERR_CONFLICT)
+			return ret;
+		if (job != NULL && lf_jobs_stopping(job))
+			return LF_ERR_IO;
+		nanosleep(&pause, NULL);
+	}
+}
+
+void lf_ml_gate_leave(lf_store *s, lf_arena *a, const lf_ml_slot *slot)
+{
+	/* Not given back (a database error): free at its deadline anyway. */
+	(void)lf_store_write(s, a, give_tx, (void *)slot);
 }

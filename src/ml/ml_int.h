@@ -5,6 +5,7 @@
 #ifndef LF_ML_INT_H
 #define LF_ML_INT_H
 
+#include "auth/auth.h"
 #include "ml/ml.h"
 
 /* What outbound messages call a backend. */
@@ -36,10 +37,21 @@ json_t *lf_ml_task_data(const lf_ml_env *env, const lf_ml_backend *b, const char
 /* The project as backends name it, "<id>.<created unix>" (arena a). */
 const char *lf_ml_project_key(lf_arena *a, const lf_project *p);
 
-/* Waits (checking lf_jobs_stopping) until fewer than cap calls of backend
- * id run in this process, then counts this one; LF_ERR_IO when the job
- * must stop instead. job may be NULL (no stop check). */
-int lf_ml_gate_enter(int64_t id, int cap, const lf_job *job);
-void lf_ml_gate_leave(int64_t id);
+/* A call slot of a backend, held while a /predict call is in flight
+ * (gate.c). */
+typedef struct lf_ml_slot {
+	int64_t backend_id;
+	int slot;
+	char holder[LF_TOKEN_ID_SIZE]; /* a random id: whose the slot is */
+} lf_ml_slot;
+
+/* Waits (checking lf_jobs_stopping) until fewer than b->concurrency calls
+ * of backend b are in flight in any process on the store, then holds a
+ * slot in *out. LF_ERR_IO when the job must stop instead, or a store
+ * error. job may be NULL (no stop check). */
+int lf_ml_gate_enter(lf_store *s, lf_arena *a, const lf_ml_backend *b, const lf_job *job,
+		     lf_ml_slot *out);
+/* Gives the slot back. */
+void lf_ml_gate_leave(lf_store *s, lf_arena *a, const lf_ml_slot *slot);
 
 #endif

@@ -303,12 +303,14 @@ int lf_ml_job(lf_store *s, const lf_ml_env *env, lf_job *job, char *err, size_t 
 			ret = LF_ERR_NOMEM;
 			goto cleanup;
 		}
-		if ((ret = lf_ml_gate_enter(bt.b.id, bt.b.concurrency, job)) != LF_OK) {
-			snprintf(err, errlen, "stopping");
+		lf_ml_slot slot;
+		if ((ret = lf_ml_gate_enter(s, a, &bt.b, job, &slot)) != LF_OK) {
+			snprintf(err, errlen, "%s",
+				 ret == LF_ERR_IO ? "stopping" : lf_err_str(ret));
 			goto cleanup;
 		}
 		ret = lf_ml_call(&bt.b, env, "/predict", body, &answer, why, sizeof(why));
-		lf_ml_gate_leave(bt.b.id);
+		lf_ml_gate_leave(s, a, &slot);
 		if (ret == LF_OK && lf_ml_answer_results(answer, (size_t)bt.nt, &results, why,
 							 sizeof(why)) != LF_OK)
 			ret = LF_ERR_IO;

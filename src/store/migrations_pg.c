@@ -723,6 +723,16 @@ const lf_migration lf_migrations_pg[] = {
 	 " seq BIGINT NOT NULL);"
 	 "INSERT INTO webhook_cursor (id, seq)"
 	 " SELECT 1, COALESCE(MAX(seq), 0) FROM audit_log;"},
+	/* A backend's calls in flight, across every process: a row per slot
+	 * (0 .. concurrency - 1) held by one call until it gives it back or
+	 * its until passes (a killed process). See src/ml/gate.c. */
+	{21, "ml call slots",
+	 "CREATE TABLE ml_call_slots ("
+	 " backend_id BIGINT NOT NULL,"
+	 " slot BIGINT NOT NULL,"
+	 " holder TEXT NOT NULL,"
+	 " until BIGINT NOT NULL,"
+	 " PRIMARY KEY (backend_id, slot));"},
 };
 /* clang-format on */
 

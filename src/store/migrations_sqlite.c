@@ -730,6 +730,16 @@ const lf_migration lf_migrations_sqlite[] = {
 	 " seq INTEGER NOT NULL);"
 	 "INSERT INTO webhook_cursor (id, seq)"
 	 " SELECT 1, COALESCE(MAX(seq), 0) FROM audit_log;"},
+	/* A backend's calls in flight, across every process: a row per slot
+	 * (0 .. concurrency - 1) held by one call until it gives it back or
+	 * its until passes (a killed process). See src/ml/gate.c. */
+	{20, "ml call slots",
+	 "CREATE TABLE ml_call_slots ("
+	 " backend_id INTEGER NOT NULL,"
+	 " slot INTEGER NOT NULL,"
+	 " holder TEXT NOT NULL,"
+	 " until INTEGER NOT NULL,"
+	 " PRIMARY KEY (backend_id, slot));"},
 };
 /* clang-format on */
 

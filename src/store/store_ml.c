@@ -134,11 +134,46 @@ int lf_store_ml_backend_delete(lf_tx *tx, int64_t project_id, int64_t id)
 	if ((ret = lf_db_exec(tx, "DELETE FROM ml_predictions WHERE backend_id = $1", one, 1,
 			      NULL)) != LF_OK ||
 	    (ret = lf_db_exec(tx, "DELETE FROM ml_prediction_errors WHERE backend_id = $1", one, 1,
+			      NULL)) != LF_OK ||
+	    (ret = lf_db_exec(tx, "DELETE FROM ml_call_slots WHERE backend_id = $1", one, 1,
 			      NULL)) != LF_OK)
 		return ret;
 	ret = lf_db_exec(tx, "DELETE FROM ml_backends WHERE project_id = $1 AND id = $2", v, 2,
 			 &changes);
 	return ret == LF_OK && changes == 0 ? LF_ERR_NOTFOUND : ret;
+}
+
+int lf_store_ml_slot_take(lf_tx *tx, int64_t backend_id, int cap, const char *holder, int64_t now,
+			  int64_t until, int *slot)
+{
+	for (int i = 0; i < cap; i++) {
+		lf_val v[] = {LF_VINT(backend_id), LF_VINT(i), LF_VTEXT(holder), LF_VINT(until),
+			      LF_VINT(now)};
+		int64_t got = -1;
+		int ret = lf_db_query_int(
+		    tx,
+		    "INSERT INTO ml_call_slots (backend_id, slot, holder, until)"
+		    " VALUES ($1, $2, $3, $4) ON CONFLICT (backend_id, slot) DO UPDATE"
+		    " SET holder = excluded.holder, until = excluded.until"
+		    " WHERE ml_call_slots.until < $5 RETURNING slot",
+		    v, 5, &got);
+		if (ret == LF_OK) {
+			*slot = (int)got;
+			return LF_OK;
+		}
+		if (ret != LF_ERR_NOTFOUND)
+			return ret;
+	}
+	return LF_ERR_CONFLICT;
+}
+
+int lf_store_ml_slot_give(lf_tx *tx, int64_t backend_id, int slot, const char *holder)
+{
+	lf_val v[] = {LF_VINT(backend_id), LF_VINT(slot), LF_VTEXT(holder)};
+	return lf_db_exec(tx,
+			  "UPDATE ml_call_slots SET until = 0"
+			  " WHERE backend_id = $1 AND slot = $2 AND holder = $3",
+			  v, 3, NULL);
 }
 
 static void text_fill(lf_tx *tx, lf_rows *r, void *out)

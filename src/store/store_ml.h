@@ -45,6 +45,17 @@ int lf_store_ml_backend_progress(lf_tx *tx, int64_t id, int64_t requested, int64
  * stored in tasks stay). LF_ERR_NOTFOUND when none. */
 int lf_store_ml_backend_delete(lf_tx *tx, int64_t project_id, int64_t id);
 
+/*
+ * Takes the first free call slot of backend_id among 0 .. cap - 1 (free:
+ * never taken, given back, or its until before now) for holder until
+ * until: *slot gets it. LF_ERR_CONFLICT when every one is held. Safe
+ * against concurrent takers on both stores (an upsert on the slot's row).
+ */
+int lf_store_ml_slot_take(lf_tx *tx, int64_t backend_id, int cap, const char *holder, int64_t now,
+			  int64_t until, int *slot);
+/* Gives back holder's slot (nothing when it was taken over since). */
+int lf_store_ml_slot_give(lf_tx *tx, int64_t backend_id, int slot, const char *holder);
+
 /* The model version of backend_id's prediction for task_id; *version ""
  * (not NOT_FOUND) when it has none. In the transaction's arena. */
 int lf_store_ml_prediction_version(lf_tx *tx, int64_t backend_id, int64_t task_id,

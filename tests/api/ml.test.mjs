@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { startServer, createUser } from './lib.mjs';
+import { startServer, startWorker, createUser, sql } from './lib.mjs';
 import { spawnBackend } from '../support/ml-backend.mjs';
 
 const CONFIG = `<View>
@@ -370,6 +370,35 @@ test('webhook deliveries are not held back by a long run of prediction jobs (the
   // Disconnected, its queued jobs end at once: the tests after this one
   // need the job queue.
   assert.equal((await api('DELETE', `/api/v1/projects/${pid}/ml-backends/${b.body.id}`)).status, 204);
+});
+
+// concurrency is the backend's, not each process's: a server and a
+// worker process running its jobs side by side call it no more than that
+// at once (each call holds a slot row, src/ml/gate.c).
+test('a backend\'s concurrency holds across processes: a server and a worker never call it more than that at once', async () => {
+  const gpu = await spawnBackend(['--version', 'gpu', '--delay', '150']);
+  const w = startWorker(srv.dir, { LABELFLOW_OUTBOUND_ALLOW: 'localhost', LABELFLOW_JOB_THREADS: '4' });
+  try {
+    const p = await api('POST', '/api/v1/projects', { name: 'one gpu', label_config: CONFIG });
+    assert.equal(p.status, 201, JSON.stringify(p.body));
+    const t = await api('POST', `/api/v1/projects/${p.body.id}/tasks`, { tasks: Array.from({ length: 24 }, (_, i) => ({ data: { text: `gpu ${i}` } })) });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    const b = await api('POST', `/api/v1/projects/${p.body.id}/ml-backends`, { url: gpu.url, batch_size: 2, concurrency: 1 });
+    assert.equal(b.status, 201, JSON.stringify(b.body));
+    const before = Number(sql(srv.db, 'SELECT COALESCE(MAX(id), 0) FROM jobs').trim());
+    const q = await api('POST', `/api/v1/projects/${p.body.id}/ml-backends/${b.body.id}/predict`, { filter: {} });
+    assert.equal(q.status, 202, JSON.stringify(q.body));
+    assert.equal(q.body.jobs, 12);
+    await until('24 tasks predicted', async () => (await api('GET', `/api/v1/projects/${p.body.id}/ml-backends/${b.body.id}`)).body.progress.predicted === 24, 60000);
+    // Both processes ran its jobs, or the bound would prove nothing.
+    const owners = sql(srv.db, `SELECT COUNT(DISTINCT lease_owner) FROM jobs WHERE kind = 'ml.predict' AND id > ${before}`).trim();
+    assert.ok(Number(owners) >= 2, `the jobs ran in ${owners} process(es)`);
+    assert.deepEqual(await gpu.stats(), { inflight: 0, max_inflight: 1 });
+  } finally {
+    w.proc.kill('SIGTERM');
+    await w.exited;
+    await gpu.stop();
+  }
 });
 
 // A w x h PNG of one colour.

@@ -21,6 +21,7 @@
 //                     answers 500. The log's entry says what was fetched.
 // Score: the task's data.score when it is a number, else (id * 7919 % 1000) / 1000.
 // GET /_log answers the calls so far ({path, tasks, data, auth, context}); POST /_reset clears it.
+// GET /_stats answers {inflight, max_inflight}: /predict calls being answered now, and at most.
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -51,6 +52,7 @@ export function createBackend(opts = {}) {
   };
   const log = [];
   let predicts = 0;
+  const stats = { inflight: 0, max_inflight: 0 };
   const authOk = (req) => {
     if (!o.auth) return true;
     const [kind, a, b] = o.auth.split(':');
@@ -72,7 +74,8 @@ export function createBackend(opts = {}) {
       };
       const url = req.url.split('?')[0];
       if (url === '/_log') return send(200, log);
-      if (url === '/_reset') { log.length = 0; predicts = 0; return send(200, {}); }
+      if (url === '/_stats') return send(200, stats);
+      if (url === '/_reset') { log.length = 0; predicts = 0; stats.max_inflight = 0; return send(200, {}); }
       const auth = req.headers.authorization || req.headers['x-api-key'] || null;
       let json = {};
       try { json = body ? JSON.parse(body) : {}; } catch { return send(400, { error: 'bad json' }); }
@@ -97,6 +100,8 @@ export function createBackend(opts = {}) {
       }
       if (url !== '/predict' || req.method !== 'POST') return send(404, { error: 'not found' });
       const n = ++predicts;
+      stats.max_inflight = Math.max(stats.max_inflight, ++stats.inflight);
+      res.on('close', () => stats.inflight--);
       entry.tasks = (json.tasks || []).map((t) => t.id);
       entry.data = (json.tasks || []).map((t) => t.data);
       entry.context = json.params?.context ?? null;
@@ -164,6 +169,7 @@ export async function spawnBackend(args = []) {
     port, base,
     url: `http://localhost:${port}`,
     log: async () => (await fetch(`${base}/_log`)).json(),
+    stats: async () => (await fetch(`${base}/_stats`)).json(),
     reset: async () => (await fetch(`${base}/_reset`, { method: 'POST' })).json(),
     stop: async () => { proc.kill('SIGTERM'); await exited; },
   };

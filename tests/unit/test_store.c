@@ -4,6 +4,7 @@
  */
 #include "store/db.h"
 #include "store/store.h"
+#include "store/store_ml.h"
 
 #include "fixture.h"
 
@@ -548,6 +549,49 @@ static void test_concurrent_readers(void **state)
 	assert_int_equal(n, NWRITES + 1);
 }
 
+/* A backend's call slots: at most cap held at once; a slot is free again
+ * when its holder gives it back or its until has passed, and only its
+ * holder can give it back. */
+static void test_ml_call_slots(void **state)
+{
+	struct fixture *f = *state;
+	lf_tx *tx = NULL;
+	int slot = -1;
+
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "a", NOW, NOW + 100, &slot), LF_OK);
+	assert_int_equal(slot, 0);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "b", NOW, NOW + 100, &slot), LF_OK);
+	assert_int_equal(slot, 1);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "c", NOW, NOW + 100, &slot),
+			 LF_ERR_CONFLICT);
+	/* Another backend has slots of its own. */
+	assert_int_equal(lf_store_ml_slot_take(tx, 8, 1, "x", NOW, NOW + 100, &slot), LF_OK);
+	assert_int_equal(slot, 0);
+	/* Only the holder gives a slot back. */
+	assert_int_equal(lf_store_ml_slot_give(tx, 7, 0, "b"), LF_OK);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "c", NOW, NOW + 100, &slot),
+			 LF_ERR_CONFLICT);
+	assert_int_equal(lf_store_ml_slot_give(tx, 7, 0, "a"), LF_OK);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "c", NOW, NOW + 100, &slot), LF_OK);
+	assert_int_equal(slot, 0);
+	/* A holder that never gives back (a killed process) loses its slot at
+	 * until; its late give-back then frees nothing of the new holder's. */
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "d", NOW + 101, NOW + 200, &slot), LF_OK);
+	assert_int_equal(slot, 0);
+	assert_int_equal(lf_store_ml_slot_give(tx, 7, 0, "c"), LF_OK);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "e", NOW + 150, NOW + 300, &slot), LF_OK);
+	assert_int_equal(slot, 1);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 2, "f", NOW + 150, NOW + 300, &slot),
+			 LF_ERR_CONFLICT);
+	/* A lower cap: slots past it are not taken. */
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 1, "g", NOW + 250, NOW + 300, &slot), LF_OK);
+	assert_int_equal(slot, 0);
+	assert_int_equal(lf_store_ml_slot_take(tx, 7, 1, "h", NOW + 250, NOW + 300, &slot),
+			 LF_ERR_CONFLICT);
+	lf_store_rollback(tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +604,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_refresh_tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_concurrent_readers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ml_call_slots, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
