@@ -38,7 +38,8 @@ for _ in $(seq 1 500); do
 done
 [ -n "$ML_PORT" ] || { echo "the ML backend did not start" >&2; exit 1; }
 
-# One job thread per call in flight: the gate allows conc calls at once.
+# One job thread per call in flight: the backend's slots (src/ml/gate.c)
+# allow conc calls at once.
 bench_start env LABELFLOW_OUTBOUND_ALLOW=localhost LABELFLOW_JOB_THREADS="$conc"
 
 # setup: the project, its tasks (one JSONL import) and the backend; prints
