@@ -212,12 +212,16 @@ int lf_store_job_get(lf_tx *tx, int64_t id, lf_job_row *out)
 	return job_query_one(tx, "SELECT " JOB_COLS " FROM jobs WHERE id = $1", p, 1, out);
 }
 
+/* The newest job is never deleted: SQLite (the table has no AUTOINCREMENT)
+ * would give its id to the next job, and a job id a client was handed must
+ * never come to name another job. */
 int lf_store_job_prune(lf_tx *tx, int64_t before_ms, int limit, int64_t *n)
 {
 	lf_val v[] = {LF_VINT(before_ms), LF_VINT(limit)};
 	return lf_db_exec(tx,
 			  "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status IN"
-			  " ('done', 'failed') AND updated_at < $1 ORDER BY id LIMIT $2)",
+			  " ('done', 'failed') AND updated_at < $1"
+			  " AND id < (SELECT MAX(id) FROM jobs) ORDER BY id LIMIT $2)",
 			  v, 2, n);
 }
 

@@ -264,6 +264,40 @@ static void test_store_claim_order_and_owner(void **state)
 
 /* A dead worker's job comes back after its lease; on its last attempt it
  * is failed instead. */
+/* Retention deletes old finished jobs but never the newest job: on SQLite
+ * its id would be given to the next job, so an id a client polls would
+ * come to name another job. */
+static void test_store_prune_keeps_newest(void **state)
+{
+	lf_fx *f = *state;
+	lf_tx *tx = NULL;
+	lf_job_row row;
+	int64_t id[4], n = -1, next = 0;
+
+	assert_int_equal(lf_store_begin(f->s, LF_TX_WRITE, f->arena, &tx), LF_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(lf_store_job_insert(tx, "a", NULL, 0, 3, 100, &id[i]), LF_OK);
+		assert_int_equal(lf_store_job_claim(tx, "w", 200, 100, NULL, &row), LF_OK);
+		assert_int_equal(lf_store_job_finish(tx, row.id, "w", 200), LF_OK);
+	}
+	assert_int_equal(lf_store_job_insert(tx, "a", NULL, 0, 3, 100, &id[3]), LF_OK);
+	/* Queued, however old: kept. Done and old: deleted, in id order. */
+	assert_int_equal(lf_store_job_prune(tx, 1000, 1, &n), LF_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(lf_store_job_get(tx, id[0], &row), LF_ERR_NOTFOUND);
+	assert_int_equal(lf_store_job_prune(tx, 1000, 100, &n), LF_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(lf_store_job_get(tx, id[3], &row), LF_OK);
+	/* The queued one finishes: now the newest, it stays. */
+	assert_int_equal(lf_store_job_claim(tx, "w", 300, 100, NULL, &row), LF_OK);
+	assert_int_equal(lf_store_job_finish(tx, id[3], "w", 300), LF_OK);
+	assert_int_equal(lf_store_job_prune(tx, 1000, 100, &n), LF_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(lf_store_job_insert(tx, "a", NULL, 0, 3, 100, &next), LF_OK);
+	assert_true(next > id[3]);
+	lf_store_rollback(tx);
+}
+
 static void test_store_expired_lease(void **state)
 {
 	lf_fx *f = *state;
@@ -664,6 +698,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_store_claim_order_and_owner, lf_fx_setup,
 					    lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_store_expired_lease, lf_fx_setup, lf_fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_store_prune_keeps_newest, lf_fx_setup,
+					    lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_enqueue_and_run, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_retry_with_backoff, lf_fx_setup, lf_fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_fails_after_max_attempts, lf_fx_setup,
