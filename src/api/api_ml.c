@@ -51,9 +51,16 @@ static json_t *backend_json(lf_http_req *req, const lf_ml_backend *b)
 	    (json_int_t)(pending > 0 ? pending : 0), "predicted", (json_int_t)b->predicted,
 	    "errors", (json_int_t)b->errors, "created_at", lf_api_time(req, b->created_at),
 	    "updated_at", lf_api_time(req, b->updated_at));
-	if (o != NULL)
+	if (o != NULL) {
 		json_object_set_new(o, "last_error",
 				    b->last_error ? json_string(b->last_error) : json_null());
+		/* Said per backend, though it is the server's, because it is what
+		 * the backend was told: without it, its media links are relative
+		 * and a backend cannot download them (the ML tab warns). */
+		const lf_app *app = req->app;
+		const char *host = app->public_url;
+		json_object_set_new(o, "hostname", json_string(host ? host : ""));
+	}
 	return o;
 }
 

@@ -431,6 +431,7 @@ test('image tasks: the backend downloads each file through a link signed for its
     const c = await api('POST', `/api/v1/projects/${p.body.id}/ml-backends`, { url: mb.url, auto_predict: true }, ot);
     assert.equal(c.status, 201, JSON.stringify(c.body));
     assert.equal((await mb.log()).find((e) => e.path === '/setup').hostname, publicUrl);
+    assert.equal(c.body.hostname, publicUrl, 'the API says what the backend was told');
     // Uploads are predicted as they are imported, like every other import.
     const files = [png(8, 6, [200, 30, 30]), png(5, 9, [30, 30, 200])];
     const sha = files.map((f) => createHash('sha256').update(f).digest('hex'));

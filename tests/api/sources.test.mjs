@@ -213,6 +213,7 @@ test('a sync\'s new tasks are predicted by the project\'s ML backend, sent signe
   try {
     const b = await srv.api('POST', `/api/v1/projects/${pid}/ml-backends`, { token: admin.access_token, body: { url: be.url, auto_predict: true } });
     assert.equal(b.status, 201, JSON.stringify(b.body));
+    assert.equal(b.body.hostname, '');
     await put('ml/a.png', f.png);
     await put('ml/b.png', f.png2);
     const c = await srv.api('POST', `/api/v1/projects/${pid}/sources`, { token: admin.access_token, body: { url: 's3://lfsrc/ml/' } });

@@ -25,7 +25,7 @@ vi.mock('../../api/client', async (importOriginal) => {
 });
 
 const { ApiError } = await import('../../api/client');
-const { MlTab, annotationWebhookBody, connectBody, progressSummary } = await import('./MlTab');
+const { MlTab, annotationWebhookBody, connectBody, mediaLinkWarning, progressSummary } = await import('./MlTab');
 
 const project = { id: 5, name: 'Sentiment' } as Project;
 const backend = (id: number, over: Partial<MlBackend> = {}): MlBackend => ({
@@ -33,6 +33,7 @@ const backend = (id: number, over: Partial<MlBackend> = {}): MlBackend => ({
   project_id: 5,
   title: `model ${id}`,
   url: `https://m${id}.example.org`,
+  hostname: 'https://labelflow.example.org',
   auth: 'header',
   model_version: 'v3',
   state: 'connected',
@@ -67,6 +68,19 @@ describe('connectBody', () => {
     expect(connectBody({ ...fields, auth: 'header', authUser: 'X-Key' })).toMatchObject({ ok: false, message: expect.stringMatching(/header/) });
     expect(connectBody({ ...fields, batchSize: '0' })).toMatchObject({ ok: false });
     expect(connectBody({ ...fields, batchSize: '101' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('mediaLinkWarning', () => {
+  it('warns only for a media project whose backends were given no hostname', () => {
+    const image = '<View><Image name="i" value="$image"/><Choices name="c" toName="i"><Choice value="a"/></Choices></View>';
+    const text = '<View><Text name="t" value="$text"/><Choices name="c" toName="t"><Choice value="a"/></Choices></View>';
+    expect(mediaLinkWarning(image, [{ hostname: '' }])).toMatch(/LABELFLOW_PUBLIC_URL/);
+    expect(mediaLinkWarning('<View><Video name="v" value="$video"/></View>', [{ hostname: '' }])).toMatch(/relative links/);
+    expect(mediaLinkWarning(image, [{ hostname: 'https://lf.example.org' }])).toBeNull();
+    expect(mediaLinkWarning(image, [])).toBeNull();
+    expect(mediaLinkWarning(text, [{ hostname: '' }])).toBeNull();
+    expect(mediaLinkWarning(undefined, [{ hostname: '' }])).toBeNull();
   });
 });
 
@@ -121,6 +135,21 @@ describe('MlTab', () => {
     screen.getByText('Connected new one: model version v9.');
     const posts = calls.filter((c) => c.method === 'POST');
     expect(posts[1].body).toEqual({ url: 'https://new.example.org', auth: 'header', auth_user: 'X-Api-Key', auth_secret: 's3cret', auto_predict: true });
+  });
+
+  it('warns on an image project when the backends were given no hostname', async () => {
+    handler = (method, path) => {
+      if (method === 'GET' && path === '/projects/5/ml-backends') return { items: [backend(1, { hostname: '' })], next_cursor: null };
+      throw new Error(`unexpected ${method} ${path}`);
+    };
+    const images = { ...project, label_config: '<View><Image name="i" value="$image"/></View>' } as Project;
+    const { unmount } = render(<MlTab project={images} />);
+    await screen.findByTestId('ml-row-1');
+    expect(screen.getByTestId('ml-link-warning').textContent).toMatch(/no LABELFLOW_PUBLIC_URL/);
+    unmount();
+    render(<MlTab project={project} />);
+    await screen.findByTestId('ml-row-1');
+    expect(screen.queryByTestId('ml-link-warning')).toBeNull();
   });
 
   it('predicts every task, asks to train, lists refused predictions and disconnects', async () => {

@@ -45,6 +45,18 @@ export function connectBody(f: ConnectFields): ConnectForm {
 }
 
 /*
+ * Image, audio and video models download a task's media through the links
+ * they are sent, which are absolute only under the server's
+ * LABELFLOW_PUBLIC_URL (a backend's hostname). Without it, say so before
+ * the admin wonders why every prediction fails.
+ */
+export function mediaLinkWarning(labelConfig: string | undefined, backends: Pick<MlBackend, 'hostname'>[]): string | null {
+  if (!/<(Image|Audio|AudioPlus|Video)\b/i.test(labelConfig ?? '')) return null;
+  if (!backends.some((b) => b.hostname === '')) return null;
+  return 'This server has no LABELFLOW_PUBLIC_URL: backends get this project’s media as relative links they cannot download. Set it to the address they reach LabelFlow at and restart.';
+}
+
+/*
  * The event webhook that tells a backend of annotations, as Label Studio
  * does: its /webhook, ANNOTATION_CREATED and _UPDATED, with the backend's
  * credentials as headers (they are never read back, so the admin gives
@@ -208,6 +220,7 @@ export function MlTab({ project }: { project: Project }) {
   }
 
   const items = backends.data?.items ?? [];
+  const linkWarning = mediaLinkWarning(project.label_config, items);
   return (
     <section aria-labelledby="ml-title">
       <h3 id="ml-title">ML backends</h3>
@@ -222,6 +235,11 @@ export function MlTab({ project }: { project: Project }) {
           backends.reload();
         }}
       />
+      {linkWarning && (
+        <p className="warning" role="note" data-testid="ml-link-warning">
+          {linkWarning}
+        </p>
+      )}
       <StatusMessage>{status}</StatusMessage>
       <ErrorAlert error={rowError} />
       <ErrorAlert error={backends.error} />
