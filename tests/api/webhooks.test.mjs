@@ -184,7 +184,9 @@ test('every event of an L1 -> L2 -> L3 run arrives once by id, signed, through r
   for (const d of log.body.items) {
     assert.equal(d.status, 'delivered', JSON.stringify(d));
     assert.equal(d.response_code, 200);
-    assert.ok(d.attempts >= 2);
+    // The recorded attempts: one the killed server made and never
+    // recorded is not among them (rx.seen above counts every one).
+    assert.ok(d.attempts >= 1, JSON.stringify(d));
   }
   await srv.stop();
 });
@@ -391,7 +393,11 @@ test('pausing a webhook fails its pending retries at once; a redelivery sends th
 // 2,000), and a kill -9 while the backlog drains loses none: the leased
 // ones come due again and are sent again.
 test('a burst of 2,000 events is delivered completely, each id once after dedup, by far fewer jobs than deliveries', { timeout: 300000 }, async (t0) => {
-  let srv = await startServer({ env: FAST });
+  // Each dispatch round that makes deliveries may queue a drain: at FAST's
+  // 50 ms, ASan under load made 230 of them in a 20 s burst. At 500 ms the
+  // bound below holds for bursts up to 100 s.
+  const env = { ...FAST, LABELFLOW_WEBHOOK_DISPATCH_MS: '500' };
+  let srv = await startServer({ env });
   const dir = srv.dir;
   const { admin, project, annotators } = await setupProject(srv, { counts: { annotator: 8, reviewer: 0, super_reviewer: 0 } });
   const t = admin.access_token;
@@ -421,7 +427,7 @@ test('a burst of 2,000 events is delivered completely, each id once after dedup,
   await until('the first deliveries', () => ok().size > 0);
   srv.proc.kill('SIGKILL');
   await srv.exited;
-  srv = await startServer({ dir, env: FAST });
+  srv = await startServer({ dir, env });
   await until('2,000 events delivered', () => ok().size >= 2000, 180000);
   await wait(1000); // anything extra would arrive now
   const reqs = rx.requests.filter((q) => q.path === '/burst');
