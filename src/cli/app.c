@@ -296,9 +296,14 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	    (ret = lf_blob_pool_new(&opts, &app->api.buckets)) != LF_OK)
 		goto cleanup;
 	/* Workers too: the media links of the tasks sent to ML backends are
-	 * signed with it. */
-	if ((ret = load_jwt_key(cfg, app->api.jwt_key)) != LF_OK)
+	 * signed with it. A worker without it still runs every other job:
+	 * those links are then unsigned (and refused). */
+	int have_key = (ret = load_jwt_key(cfg, app->api.jwt_key)) == LF_OK;
+	if (!have_key && mode == LF_CLI_SERVER)
 		goto cleanup;
+	if (!have_key)
+		lf_log(LF_LOG_WARN, "no JWT key (set LABELFLOW_JWT_SECRET as on the servers): "
+				    "ML backends get unsigned media links from this worker");
 	if (mode == LF_CLI_SERVER && (ret = open_server(app, cfg)) != LF_OK)
 		goto cleanup;
 	/* Every process seals (one at a time, see audit/seal.h), so the chain
@@ -319,7 +324,7 @@ int lf_cli_app_open(lf_cli_app *app, const lf_config *cfg, int mode, int job_thr
 	app->jobs.blobs = app->api.blobs;
 	app->jobs.buckets = app->api.buckets;
 	app->jobs.cfg = cfg;
-	app->jobs.jwt_key = app->api.jwt_key;
+	app->jobs.jwt_key = have_key ? app->api.jwt_key : NULL;
 	if ((ret = lf_jobkinds_start(&app->jobs, job_threads, &app->api.jobs)) != LF_OK)
 		lf_log(LF_LOG_ERROR, "cannot start job workers (%s)", lf_err_str(ret));
 cleanup:

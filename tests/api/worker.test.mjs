@@ -3,7 +3,9 @@
 // runs it. Killing that worker and starting another finishes the job.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startWorker, ADMIN } from './lib.mjs';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startServer, startWorker, ADMIN, PG } from './lib.mjs';
 
 test('imports run in a separate worker process, and survive its death', { timeout: 120000 }, async () => {
   const srv = await startServer({ env: { LABELFLOW_JOB_THREADS: '0' } });
@@ -36,6 +38,37 @@ test('imports run in a separate worker process, and survive its death', { timeou
     w2.proc.kill('SIGTERM');
     const { code } = await w2.exited;
     assert.equal(code, 0);
+  } finally {
+    await srv.stop();
+  }
+});
+
+// A worker signs the media links ML backends are sent with the servers'
+// JWT key; without one it still runs every other job, and says so.
+test('a worker whose JWT key file is damaged still runs jobs, and says what it cannot sign', { skip: PG ? 'the key file lies beside a SQLite database' : false, timeout: 120000 }, async () => {
+  const srv = await startServer({ env: { LABELFLOW_JOB_THREADS: '0' } });
+  try {
+    writeFileSync(join(srv.dir, 'jwt.key'), 'short');
+    const admin = await srv.login(ADMIN.email, ADMIN.password);
+    const p = await srv.api('POST', '/api/v1/projects', { token: admin.access_token, body: { name: 'k', label_config: '<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="a"/></Choices></View>' } });
+    const imp = await srv.api('POST', `/api/v1/projects/${p.body.id}/imports`, { token: admin.access_token, raw: '{"text":"a"}\n{"text":"b"}\n', headers: { 'content-type': 'application/x-ndjson' } });
+    assert.equal(imp.status, 202);
+    const w = startWorker(srv.dir, { LABELFLOW_JWT_SECRET: undefined });
+    let err = '';
+    w.proc.stderr.on('data', (d) => { err += d; });
+    w.proc.stdout.resume();
+    let st;
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline) {
+      st = (await srv.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token })).body;
+      if (st.status === 'done' || st.status === 'failed') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(st.status, 'done', JSON.stringify(st));
+    w.proc.kill('SIGTERM');
+    assert.equal((await w.exited).code, 0);
+    assert.match(err, /jwt\.key is damaged/);
+    assert.match(err, /no JWT key .*unsigned media links/);
   } finally {
     await srv.stop();
   }
