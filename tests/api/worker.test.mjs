@@ -7,6 +7,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, startWorker, ADMIN, PG } from './lib.mjs';
 
+// The import once it is done or failed, or as it is after ms.
+async function finished(srv, token, id, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const st = (await srv.api('GET', `/api/v1/imports/${id}`, { token })).body;
+    if (st.status === 'done' || st.status === 'failed' || Date.now() > deadline) return st;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('imports run in a separate worker process, and survive its death', { timeout: 120000 }, async () => {
   const srv = await startServer({ env: { LABELFLOW_JOB_THREADS: '0' } });
   try {
@@ -25,14 +35,8 @@ test('imports run in a separate worker process, and survive its death', { timeou
     w1.proc.kill('SIGKILL');
     await w1.exited;
     const w2 = startWorker(srv.dir);
-    let st;
     // Up to two minutes: the machine may be busy with other tests.
-    const deadline = Date.now() + 120000;
-    while (Date.now() < deadline) {
-      st = (await srv.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token })).body;
-      if (st.status === 'done' || st.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const st = await finished(srv, admin.access_token, imp.body.id, 120000);
     assert.equal(st.status, 'done', JSON.stringify(st));
     assert.equal(st.tasks_created, 50000);
     w2.proc.kill('SIGTERM');
@@ -57,13 +61,7 @@ test('a worker whose JWT key file is damaged still runs jobs, and says what it c
     let err = '';
     w.proc.stderr.on('data', (d) => { err += d; });
     w.proc.stdout.resume();
-    let st;
-    const deadline = Date.now() + 60000;
-    while (Date.now() < deadline) {
-      st = (await srv.api('GET', `/api/v1/imports/${imp.body.id}`, { token: admin.access_token })).body;
-      if (st.status === 'done' || st.status === 'failed') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    const st = await finished(srv, admin.access_token, imp.body.id, 60000);
     assert.equal(st.status, 'done', JSON.stringify(st));
     w.proc.kill('SIGTERM');
     assert.equal((await w.exited).code, 0);
