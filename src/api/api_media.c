@@ -255,13 +255,11 @@ static json_t *media_json(lf_http_req *req, const lf_media_row *m)
 	lf_app *app = req->app;
 	const lf_principal *who = req->user;
 	unsigned char key[32];
-	char sig[65];
+	char url[200];
 	int64_t exp = lf_now_ms() / 1000 + LF_MEDIA_URL_TTL_S;
 	lf_media_url_key(app->jwt_key, key);
-	lf_media_sign(key, m->id, exp, who->user.id, sig);
-	const char *url =
-	    lf_arena_printf(req->arena, "/api/v1/media/%lld?exp=%lld&uid=%lld&sig=%s",
-			    (long long)m->id, (long long)exp, (long long)who->user.id, sig);
+	if (lf_media_sign_url(key, NULL, m->id, exp, who->user.id, url, sizeof(url)) != LF_OK)
+		return NULL;
 	json_t *probe = json_loads(m->probe, 0, NULL);
 	json_t *o = json_pack(
 	    "{s:I,s:I,s:I,s:s,s:s,s:s,s:I,s:s,s:I,s:I,s:I,s:o,s:s,s:s?,s:s}", "id",

@@ -62,8 +62,8 @@ static int insert_task(lf_tx *tx, const lf_media_import_rq *rq, const lf_project
 {
 	int64_t task_id = 0;
 	char url[64], source[64];
-	snprintf(url, sizeof(url), "/api/v1/media/%lld", (long long)media_id);
-	snprintf(source, sizeof(source), "/api/v1/media/%lld", (long long)source_id);
+	snprintf(url, sizeof(url), LF_MEDIA_PATH "%lld", (long long)media_id);
+	snprintf(source, sizeof(source), LF_MEDIA_PATH "%lld", (long long)source_id);
 	json_t *data = json_pack("{s:s}", it->target, url);
 	if (data != NULL && source_id != 0 &&
 	    (json_object_set_new(data, "segment_start", json_real(it->segment_start_ms / 1000.0)) !=

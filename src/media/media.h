@@ -44,6 +44,9 @@ typedef enum lf_media_kind {
 #define LF_MEDIA_ARCHIVE_RATIO_MAX 100
 /* How long a signed URL from lf_media_sign_url stays valid. */
 #define LF_MEDIA_URL_TTL_S 600
+/* Where media item <id> is served, as task data names it: the path plus
+ * the decimal id. */
+#define LF_MEDIA_PATH "/api/v1/media/"
 
 /* "image", "audio", "video" (NULL for LF_MEDIA_NONE). */
 const char *lf_media_kind_name(lf_media_kind k);
@@ -273,6 +276,14 @@ void lf_media_url_key(const unsigned char jwt_key[32], unsigned char out[32]);
 /* The hex HMAC-SHA256 under key of "media_id.exp.user_id". */
 void lf_media_sign(const unsigned char key[32], int64_t media_id, int64_t exp, int64_t user_id,
 		   char hex[65]);
+/*
+ * Writes origin (NULL or "": a relative link) + the path of media_id with
+ * its signed query (expiry exp, seconds; issued to user_id) into out, len
+ * bytes. LF_ERR_LIMIT when it does not fit: 200 bytes beyond the origin
+ * always do.
+ */
+int lf_media_sign_url(const unsigned char key[32], const char *origin, int64_t media_id,
+		      int64_t exp, int64_t user_id, char *out, size_t len);
 /*
  * Checks the query parameters of a signed URL for media_id at time now
  * (seconds): exp and uid decimal, sig the matching hex HMAC (compared in

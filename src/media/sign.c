@@ -31,6 +31,17 @@ void lf_media_sign(const unsigned char key[32], int64_t media_id, int64_t exp, i
 	sodium_bin2hex(hex, 65, mac, sizeof(mac));
 }
 
+int lf_media_sign_url(const unsigned char key[32], const char *origin, int64_t media_id,
+		      int64_t exp, int64_t user_id, char *out, size_t len)
+{
+	char sig[65];
+	lf_media_sign(key, media_id, exp, user_id, sig);
+	int n = snprintf(out, len, "%s" LF_MEDIA_PATH "%lld?exp=%lld&uid=%lld&sig=%s",
+			 origin != NULL ? origin : "", (long long)media_id, (long long)exp,
+			 (long long)user_id, sig);
+	return n >= 0 && (size_t)n < len ? LF_OK : LF_ERR_LIMIT;
+}
+
 int lf_media_sign_check(const unsigned char key[32], int64_t media_id, const char *exp,
 			const char *uid, const char *sig, int64_t now, int64_t *user_id)
 {

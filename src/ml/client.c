@@ -21,7 +21,7 @@ static int classify(long status, const lf_outbound_body *body, const char *path,
 
 json_t *lf_ml_task_data(const lf_ml_env *env, const lf_ml_backend *b, const char *data)
 {
-	static const char prefix[] = "/api/v1/media/";
+	const size_t plen = sizeof(LF_MEDIA_PATH) - 1;
 	unsigned char key[32];
 	json_t *o = json_loads(data, 0, NULL);
 	const char *k;
@@ -37,19 +37,14 @@ json_t *lf_ml_task_data(const lf_ml_env *env, const lf_ml_backend *b, const char
 	json_object_foreach(o, k, v)
 	{
 		const char *s = json_string_value(v);
-		char *end = NULL, sig[65], url[2400];
-		if (s == NULL || strncmp(s, prefix, sizeof(prefix) - 1) != 0)
+		char url[1200];
+		int64_t id;
+		if (s == NULL || strncmp(s, LF_MEDIA_PATH, plen) != 0 ||
+		    !lf_parse_pos(s + plen, &id))
 			continue;
-		long long id = strtoll(s + sizeof(prefix) - 1, &end, 10);
-		/* Digits only: strtoll would also take a sign or spaces. */
-		if (id <= 0 || *end != '\0' || s[sizeof(prefix) - 1] < '0' ||
-		    s[sizeof(prefix) - 1] > '9')
-			continue;
-		lf_media_sign(key, id, exp, b->created_by, sig);
-		snprintf(url, sizeof(url), "%s%s%lld?exp=%lld&uid=%lld&sig=%s",
-			 env->public_url ? env->public_url : "", prefix, id, (long long)exp,
-			 (long long)b->created_by, sig);
-		json_object_set_new(o, k, json_string(url));
+		if (lf_media_sign_url(key, env->public_url, id, exp, b->created_by, url,
+				      sizeof(url)) == LF_OK)
+			json_object_set_new(o, k, json_string(url));
 	}
 	sodium_memzero(key, sizeof(key));
 	return o;

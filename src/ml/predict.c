@@ -299,18 +299,21 @@ int lf_ml_job(lf_store *s, const lf_ml_env *env, lf_job *job, char *err, size_t 
 		goto cleanup;
 	}
 	if (bt.nt > 0) {
-		if ((body = predict_body(env, &bt, a)) == NULL) {
-			ret = LF_ERR_NOMEM;
-			goto cleanup;
-		}
 		lf_ml_slot slot;
 		if ((ret = lf_ml_gate_enter(s, a, &bt.b, job, &slot)) != LF_OK) {
 			snprintf(err, errlen, "%s",
 				 ret == LF_ERR_IO ? "stopping" : lf_err_str(ret));
 			goto cleanup;
 		}
-		ret = lf_ml_call(&bt.b, env, "/predict", body, &answer, why, sizeof(why));
+		/* Built once the slot is held: the wait for it must not use up
+		 * the media links' validity. */
+		body = predict_body(env, &bt, a);
+		ret = body != NULL
+			  ? lf_ml_call(&bt.b, env, "/predict", body, &answer, why, sizeof(why))
+			  : LF_ERR_NOMEM;
 		lf_ml_gate_leave(s, a, &slot);
+		if (body == NULL)
+			goto cleanup;
 		if (ret == LF_OK && lf_ml_answer_results(answer, (size_t)bt.nt, &results, why,
 							 sizeof(why)) != LF_OK)
 			ret = LF_ERR_IO;

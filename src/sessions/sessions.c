@@ -143,7 +143,6 @@ int lf_sessions_login(lf_store *s, lf_arena *a, const char *email, const char *p
 cleanup:
 	if (ret != LF_OK)
 		sodium_memzero(out->refresh, sizeof(out->refresh));
-	sodium_memzero(new_hash, sizeof(new_hash));
 	return ret;
 }
 

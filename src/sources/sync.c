@@ -295,7 +295,7 @@ static int insert_item(lf_tx *tx, struct run *r, const struct fresh *f, int64_t 
 			  .source_etag = f->obj->etag};
 	if (probe == NULL || (ret = lf_store_media_insert(tx, &m, media_id)) != LF_OK)
 		goto cleanup;
-	snprintf(url, sizeof(url), "/api/v1/media/%lld", (long long)*media_id);
+	snprintf(url, sizeof(url), LF_MEDIA_PATH "%lld", (long long)*media_id);
 	ret = LF_ERR_NOMEM;
 	if ((data = json_pack("{s:s}", r->targets.key[f->kind], url)) == NULL ||
 	    (text = json_dumps(data, JSON_COMPACT)) == NULL)

@@ -285,8 +285,6 @@ int lf_store_audit_get(lf_tx *tx, int64_t seq, lf_audit_row *out)
 			       audit_fill, out);
 }
 
-/* Pages by seq so that a driver that fetches whole results (PostgreSQL)
- * holds one page of the log at a time, not all of it. */
 int lf_store_audit_sealed_after(lf_tx *tx, int64_t after, int limit, lf_audit_row **items, int *n)
 {
 	lf_val v[] = {LF_VINT(after), LF_VINT(limit)};
@@ -302,6 +300,8 @@ int lf_store_audit_sealed_max(lf_tx *tx, int64_t *seq)
 	    tx, "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE seq IS NOT NULL", NULL, 0, seq);
 }
 
+/* Pages by seq so that a driver that fetches whole results (PostgreSQL)
+ * holds one page of the log at a time, not all of it. */
 int lf_store_audit_scan(lf_tx *tx, int64_t first, int64_t last, lf_audit_scan_cb cb, void *ud)
 {
 	int64_t after = first - 1;
